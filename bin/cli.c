@@ -1,0 +1,1 @@
+/* bin/cli.c: being written */

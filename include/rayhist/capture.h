@@ -1,0 +1,3 @@
+#ifndef RAYHIST_CAPTURE_H
+#define RAYHIST_CAPTURE_H
+#endif

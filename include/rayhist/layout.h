@@ -1,0 +1,3 @@
+#ifndef RAYHIST_LAYOUT_H
+#define RAYHIST_LAYOUT_H
+#endif

@@ -1,0 +1,1 @@
+/* lib/capture.c: being written */

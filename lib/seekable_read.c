@@ -1,0 +1,1 @@
+/* lib/seekable_read.c: being written */

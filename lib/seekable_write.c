@@ -1,0 +1,1 @@
+/* lib/seekable_write.c: being written */

@@ -1,0 +1,1 @@
+/* lib/store.c: being written */

@@ -1,0 +1,1 @@
+/* lib/store_file.c: being written */

@@ -1,0 +1,18 @@
+/* version.c - the library's version and run-time features. */
+#include "internal.h"
+
+RH_EXTERN const char *
+rh_version(void)
+{
+	return PACKAGE_VERSION;
+}
+
+RH_EXTERN unsigned
+rh_features(void)
+{
+	unsigned f = RH_FEATURE_FILE;
+#ifdef RH_HAVE_S3
+	f |= RH_FEATURE_S3;
+#endif
+	return f;
+}
