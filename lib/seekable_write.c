@@ -1,1 +1,302 @@
-/* lib/seekable_write.c: being written */
+/* seekable_write.c - compress raw bytes into a seekable blob
+ * (rayhist/seekable.h; the layout is in seekable_format.h). */
+#include "internal.h"
+
+#include <zstd.h>
+
+#include "seekable_format.h"
+
+#define DEFAULT_FRAME_SIZE (1u << 20)
+#define DEFAULT_LEVEL 3
+
+enum writer_state {
+	WRITER_OPEN,
+	WRITER_FINISHED,
+	WRITER_FAILED,	/* a frame failed: `out` and the table disagree now */
+};
+
+struct rh_seekable_writer {
+	ZSTD_CCtx *cctx;	/* reused for every frame */
+	size_t frame_size;
+	int checksum;		/* table entries carry a checksum */
+	enum writer_state state;
+	rh_buf pending;		/* raw bytes of the frame being filled */
+	rh_buf table;		/* entries of the frames written so far */
+	uint32_t nframes;
+	uint64_t raw_size;
+};
+
+static int
+check_options(const rh_seekable_options *opts)
+{
+	if (opts->version != RH_SEEKABLE_OPTIONS_VERSION)
+		return rh__error(RH_EINVAL,
+				 "seekable options: version %u, expected %u",
+				 opts->version, RH_SEEKABLE_OPTIONS_VERSION);
+	if (opts->frame_size > RH_SEEKABLE_MAX_FRAME_SIZE)
+		return rh__error(RH_EINVAL,
+				 "seekable options: frame size %zu is over the "
+				 "limit of %u bytes",
+				 opts->frame_size, RH_SEEKABLE_MAX_FRAME_SIZE);
+	if (opts->level < ZSTD_minCLevel() || opts->level > ZSTD_maxCLevel())
+		return rh__error(RH_EINVAL,
+				 "seekable options: zstd level %d is not in "
+				 "[%d, %d]",
+				 opts->level, ZSTD_minCLevel(),
+				 ZSTD_maxCLevel());
+	return 0;
+}
+
+static int
+set_cparams(ZSTD_CCtx *cctx, int level)
+{
+	size_t r;
+
+	/* The content checksum makes zstd itself verify every frame when it is
+	 * decompressed, by us or by `zstd -d`; it also gives the seek table its
+	 * checksum for free (see compress_frame). */
+	if (ZSTD_isError(r = ZSTD_CCtx_setParameter(
+				 cctx, ZSTD_c_compressionLevel, level)) ||
+	    ZSTD_isError(r = ZSTD_CCtx_setParameter(
+				 cctx, ZSTD_c_checksumFlag, 1)) ||
+	    ZSTD_isError(r = ZSTD_CCtx_setParameter(
+				 cctx, ZSTD_c_contentSizeFlag, 1)))
+		return rh__error(RH_ERROR, "zstd: cannot set parameters: %s",
+				 ZSTD_getErrorName(r));
+	return 0;
+}
+
+RH_EXTERN int
+rh_seekable_writer_new(rh_seekable_writer **out,
+		       const rh_seekable_options *opts)
+{
+	rh_seekable_options defaults = RH_SEEKABLE_OPTIONS_INIT;
+	rh_seekable_writer *w = NULL;
+	int error;
+
+	if (!out)
+		return rh__error(RH_EINVAL,
+				 "rh_seekable_writer_new: out is NULL");
+	*out = NULL;
+	if (!opts)
+		opts = &defaults;
+	if ((error = check_options(opts)) < 0)
+		return error;
+	if (!(w = rh__calloc(1, sizeof(*w))))
+		return RH_ENOMEM;
+	w->frame_size = opts->frame_size ? opts->frame_size
+					 : DEFAULT_FRAME_SIZE;
+	w->checksum = opts->checksum != 0;
+	if (!(w->cctx = ZSTD_createCCtx())) {
+		error = rh__error(RH_ENOMEM, "out of memory (zstd context)");
+		goto done;
+	}
+	if ((error = set_cparams(w->cctx, opts->level ? opts->level
+						       : DEFAULT_LEVEL)) < 0)
+		goto done;
+	*out = w, w = NULL;
+done:
+	rh_seekable_writer_free(w);
+	return error;
+}
+
+/* Compress `n` raw bytes as one frame straight into the free space of `out`
+ * (no staging buffer: a 1 GiB capture goes through here) and record its
+ * entry. `out` only grows once the frame and its entry are both in place. */
+static int
+compress_frame(rh_seekable_writer *w, const void *src, size_t n, rh_buf *out)
+{
+	unsigned char entry[RH_SEEK_ENTRY_SIZE_CHECKSUM];
+	size_t bound = ZSTD_compressBound(n), csize;
+	unsigned char *dst;
+	int error;
+
+	if (w->nframes >= RH_SEEK_MAX_FRAMES)
+		return rh__error(RH_ERROR, "seekable blob: more than %u frames",
+				 RH_SEEK_MAX_FRAMES);
+	if (bound > SIZE_MAX - 1 - out->size)
+		return rh__error(RH_ENOMEM, "seekable blob: output too large");
+	if ((error = rh_buf_grow(out, out->size + bound)) < 0)
+		return error;
+	dst = (unsigned char *)out->ptr + out->size;
+	csize = ZSTD_compress2(w->cctx, dst, bound, src, n);
+	if (ZSTD_isError(csize))
+		return rh__error(RH_ERROR, "zstd: cannot compress a frame: %s",
+				 ZSTD_getErrorName(csize));
+	rh_seekable__put32(entry, (uint32_t)csize);
+	rh_seekable__put32(entry + 4, (uint32_t)n);
+	/* A zstd content checksum is the low 32 bits of XXH64 of the frame's
+	 * raw bytes, stored in its last 4 bytes: exactly what a seek table
+	 * entry holds. Copying it costs nothing, and libzstd exports no XXH64
+	 * to compute it again. */
+	if (w->checksum)
+		memcpy(entry + 8, dst + csize - 4, 4);
+	if ((error = rh_buf_put(&w->table, entry,
+				w->checksum ? RH_SEEK_ENTRY_SIZE_CHECKSUM
+					    : RH_SEEK_ENTRY_SIZE)) < 0)
+		return error;
+	out->size += csize;
+	out->ptr[out->size] = '\0';
+	w->nframes++;
+	return 0;
+}
+
+static int
+write_data(rh_seekable_writer *w, const unsigned char *p, size_t len,
+	   rh_buf *out)
+{
+	size_t take;
+	int error;
+
+	while (len > 0) {
+		/* Whole frames of the caller's data go straight to zstd. */
+		if (w->pending.size == 0 && len >= w->frame_size) {
+			if ((error = compress_frame(w, p, w->frame_size,
+						    out)) < 0)
+				return error;
+			take = w->frame_size;
+		} else {
+			if (!w->pending.ptr &&
+			    (error = rh_buf_grow(&w->pending,
+						 w->frame_size)) < 0)
+				return error;
+			take = w->frame_size - w->pending.size;
+			if (take > len)
+				take = len;
+			if ((error = rh_buf_put(&w->pending, p, take)) < 0)
+				return error;
+			if (w->pending.size == w->frame_size) {
+				if ((error = compress_frame(w, w->pending.ptr,
+							    w->pending.size,
+							    out)) < 0)
+					return error;
+				rh_buf_clear(&w->pending);
+			}
+		}
+		p += take;
+		len -= take;
+		w->raw_size += take;
+	}
+	return 0;
+}
+
+static int
+check_open(const rh_seekable_writer *w, const char *fn)
+{
+	if (!w)
+		return rh__error(RH_EINVAL, "%s: writer is NULL", fn);
+	if (w->state == WRITER_FINISHED)
+		return rh__error(RH_EINVAL, "%s: writer is finished", fn);
+	if (w->state == WRITER_FAILED)
+		return rh__error(RH_EINVAL, "%s: writer failed earlier", fn);
+	return 0;
+}
+
+RH_EXTERN int
+rh_seekable_writer_write(rh_seekable_writer *w, const void *data, size_t len,
+			 rh_buf *out)
+{
+	int error;
+
+	if ((error = check_open(w, "rh_seekable_writer_write")) < 0)
+		return error;
+	if (!out || (!data && len))
+		return rh__error(RH_EINVAL,
+				 "rh_seekable_writer_write: NULL argument");
+	if ((error = write_data(w, data, len, out)) < 0)
+		w->state = WRITER_FAILED;
+	return error;
+}
+
+static int
+write_table(rh_seekable_writer *w, rh_buf *out)
+{
+	uint64_t tsize = rh_seekable__table_size(w->nframes, w->checksum);
+	unsigned char *p;
+	int error;
+
+	if (tsize > SIZE_MAX - 1 - out->size)
+		return rh__error(RH_ENOMEM, "seekable blob: output too large");
+	if ((error = rh_buf_grow(out, out->size + (size_t)tsize)) < 0)
+		return error;
+	p = (unsigned char *)out->ptr + out->size;
+	rh_seekable__put32(p, RH_SEEK_SKIPPABLE_MAGIC);
+	rh_seekable__put32(p + 4,
+			   (uint32_t)(tsize - RH_SEEK_SKIPPABLE_HEADER_SIZE));
+	p += RH_SEEK_SKIPPABLE_HEADER_SIZE;
+	if (w->table.size)
+		memcpy(p, w->table.ptr, w->table.size);
+	p += w->table.size;
+	rh_seekable__put32(p, w->nframes);
+	p[4] = w->checksum ? RH_SEEK_DESC_CHECKSUM : 0;
+	rh_seekable__put32(p + 5, RH_SEEK_MAGIC);
+	out->size += (size_t)tsize;
+	out->ptr[out->size] = '\0';
+	return 0;
+}
+
+RH_EXTERN int
+rh_seekable_writer_finish(rh_seekable_writer *w, rh_buf *out)
+{
+	int error;
+
+	if ((error = check_open(w, "rh_seekable_writer_finish")) < 0)
+		return error;
+	if (!out)
+		return rh__error(RH_EINVAL,
+				 "rh_seekable_writer_finish: out is NULL");
+	/* Empty input yields zero frames and just the table: `zstd -d` reads
+	 * a lone skippable frame as an empty file. */
+	if (w->pending.size &&
+	    (error = compress_frame(w, w->pending.ptr, w->pending.size,
+				    out)) < 0)
+		goto done;
+	rh_buf_clear(&w->pending);
+	error = write_table(w, out);
+done:
+	w->state = error < 0 ? WRITER_FAILED : WRITER_FINISHED;
+	return error;
+}
+
+RH_EXTERN uint64_t
+rh_seekable_writer_raw_size(const rh_seekable_writer *w)
+{
+	return w ? w->raw_size : 0;
+}
+
+RH_EXTERN void
+rh_seekable_writer_free(rh_seekable_writer *w)
+{
+	if (!w)
+		return;
+	ZSTD_freeCCtx(w->cctx);
+	rh_buf_dispose(&w->pending);
+	rh_buf_dispose(&w->table);
+	free(w);
+}
+
+RH_EXTERN int
+rh_seekable_compress(rh_buf *out, const void *data, size_t len,
+		     const rh_seekable_options *opts)
+{
+	rh_seekable_writer *w = NULL;
+	size_t size0;
+	int error;
+
+	if (!out || (!data && len))
+		return rh__error(RH_EINVAL,
+				 "rh_seekable_compress: NULL argument");
+	size0 = out->size;
+	if ((error = rh_seekable_writer_new(&w, opts)) < 0 ||
+	    (error = rh_seekable_writer_write(w, data, len, out)) < 0 ||
+	    (error = rh_seekable_writer_finish(w, out)) < 0)
+		goto done;
+done:
+	/* All or nothing: never leave half a blob behind in `out`. */
+	if (error < 0 && out->ptr) {
+		out->size = size0;
+		out->ptr[size0] = '\0';
+	}
+	rh_seekable_writer_free(w);
+	return error;
+}

@@ -1,0 +1,91 @@
+/*
+ * store_backend.h - the interface between store.c and one kind of store
+ * (store_file.c today, store_s3.c later). Never installed.
+ *
+ * store.c owns everything a caller can get wrong: URL parsing, argument and
+ * key checks, writer state. A backend sees only validated keys and prefixes
+ * and does the I/O. Every operation returns 0 or a negative RH_E* code with
+ * the thread's message set (rh__error), and must be safe to call from any
+ * number of threads at once on one backend; a backend writer is used by one
+ * thread at a time.
+ *
+ * A backend embeds struct rh_store_backend as its first member (and a writer
+ * struct rh_store_backend_writer), so store.c can hold either through a
+ * pointer to the common part (as libgit2's git_odb_backend).
+ */
+#ifndef RH_STORE_BACKEND_H
+#define RH_STORE_BACKEND_H
+
+#include "internal.h"
+
+/* S3's limit on a key, applied to every backend so that a store can move
+ * from a folder to a bucket without a key becoming unstorable. */
+#define RH_STORE__KEY_MAX 1024
+
+typedef struct rh_store_backend rh_store_backend;
+typedef struct rh_store_backend_writer rh_store_backend_writer;
+typedef struct rh_store_backend_ops rh_store_backend_ops;
+
+struct rh_store_backend_ops {
+	/** URL scheme served, without "://": "file", "s3". */
+	const char *scheme;
+
+	/** Write a whole object atomically, replacing any older one. */
+	int (*put)(rh_store_backend *be, const char *key, const void *data,
+		   size_t len);
+
+	/** Append bytes [off, off+len) of `key` to `out`; len SIZE_MAX means
+	 * to the end; nothing past the end. RH_ENOTFOUND when absent. */
+	int (*get)(rh_buf *out, rh_store_backend *be, const char *key,
+		   uint64_t off, size_t len);
+
+	/** Size and mtime (ms, 0 if unknown) of `key`; mtime_ms_out may be
+	 * NULL. RH_ENOTFOUND when absent. */
+	int (*head)(uint64_t *size_out, int64_t *mtime_ms_out,
+		    rh_store_backend *be, const char *key);
+
+	/** List keys starting with `prefix`, in byte order, rolling keys up
+	 * at the first `delim` after the prefix (delim NULL: no roll-up), as
+	 * S3 ListObjectsV2 does. Stops at and returns the first non-zero value
+	 * of cb. */
+	int (*list)(rh_store_backend *be, const char *prefix,
+		    const char *delim, rh_store_list_cb cb, void *payload);
+
+	/** Delete `key`; an absent key is not an error. */
+	int (*del)(rh_store_backend *be, const char *key);
+
+	/** Start a streamed object; nothing is visible until commit. */
+	int (*writer_open)(rh_store_backend_writer **out, rh_store_backend *be,
+			   const char *key);
+
+	/** Append bytes to the object being written. */
+	int (*writer_write)(rh_store_backend_writer *w, const void *data,
+			    size_t len);
+
+	/** Publish the object atomically; frees `w`, also on failure. */
+	int (*writer_commit)(rh_store_backend_writer *w);
+
+	/** Throw the object away and free `w`. Never called with NULL. */
+	void (*writer_abort)(rh_store_backend_writer *w);
+
+	/** Release the backend. Never called with NULL. */
+	void (*close)(rh_store_backend *be);
+};
+
+struct rh_store_backend {
+	const rh_store_backend_ops *ops;
+};
+
+struct rh_store_backend_writer {
+	rh_store_backend *be;
+};
+
+/**
+ * Open (creating it if missing) the file:// store in folder `path`, an
+ * absolute path. RH_EIO when it cannot be created or is not a writable
+ * folder.
+ */
+int rh_store__file_open(rh_store_backend **out, const char *path,
+			const rh_store_options *opts);
+
+#endif

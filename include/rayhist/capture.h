@@ -1,3 +1,95 @@
+/*
+ * rayhist/capture.h - storing a Ray session directory.
+ *
+ * HowTo (one-shot, for a session that has ended or a snapshot of one):
+ *   rh_capture_options o = RH_CAPTURE_OPTIONS_INIT;
+ *   o.cluster = "my-cluster";
+ *   rh_capture_session(&stats, st, "/tmp/ray/session_latest", &o);
+ *
+ * Every regular file under the session directory is stored byte for byte
+ * (empty, binary, non-UTF-8, huge lines, no final newline: all kept as
+ * they are) as append parts (layout.h). A file that grew since the last
+ * capture ships only its new bytes as a new part; a file that shrank or whose
+ * first bytes changed (it was replaced, e.g. by log rotation) is stored anew.
+ * Sockets, FIFOs, devices, lock files (*.lock), links that point outside the
+ * session and links to directories are skipped and reported through the
+ * report callback and in the node manifest. A link to a file inside the
+ * session is stored with the file's content.
+ *
+ * The session name is the directory's name (after resolving a
+ * `session_latest` link). The node id is opts.node_id, else the one the
+ * raylet logged in logs/raylet.out ("Setting node ID node_id=HEX" or, with
+ * JSON logs, "node_id":"HEX").
+ *
+ * Thread-safety: one capture at a time per node; the store may be shared.
+ */
 #ifndef RAYHIST_CAPTURE_H
 #define RAYHIST_CAPTURE_H
+
+#include "common.h"
+#include "store.h"
+
+RH_BEGIN_DECL
+
+/** Kinds of things capture reports as it goes. */
+typedef enum rh_capture_event {
+	RH_CAPTURE_FILE_STORED,   /**< a file got new bytes (`detail`: count) */
+	RH_CAPTURE_FILE_SKIPPED,  /**< a path was skipped (`detail`: why) */
+	RH_CAPTURE_FILE_REPLACED, /**< a file was replaced and stored anew */
+} rh_capture_event;
+
+/** Called for every file stored or skipped. `path` is relative to the
+ * session directory; `detail` a short text. Both borrowed. */
+typedef void (*rh_capture_report_cb)(rh_capture_event ev, const char *path,
+				     const char *detail, void *payload);
+
+typedef struct rh_capture_options {
+	unsigned version;        /**< RH_CAPTURE_OPTIONS_VERSION */
+	const char *ns;          /**< namespace; NULL = "default" */
+	const char *cluster;     /**< cluster name; required */
+	const char *node_id;     /**< NULL = read from the raylet's log */
+	size_t frame_size;       /**< seekable frame size; 0 = 1 MiB */
+	int level;               /**< zstd level; 0 = 3 */
+	rh_capture_report_cb report;
+	void *payload;
+} rh_capture_options;
+
+#define RH_CAPTURE_OPTIONS_VERSION 1
+#define RH_CAPTURE_OPTIONS_INIT { RH_CAPTURE_OPTIONS_VERSION, NULL, NULL, \
+	NULL, 0, 0, NULL, NULL }
+
+/** What one capture did. */
+typedef struct rh_capture_stats {
+	char session[256];       /**< the session name */
+	char node_id[130];       /**< the node id used */
+	uint64_t files_seen;     /**< regular files found */
+	uint64_t files_stored;   /**< files that got new bytes */
+	uint64_t files_skipped;  /**< paths skipped (sockets, locks, links) */
+	uint64_t parts_written;  /**< part objects written */
+	uint64_t bytes_new;      /**< raw bytes shipped by this capture */
+	uint64_t bytes_stored;   /**< stored bytes written by this capture */
+	uint64_t bytes_total;    /**< raw bytes of all captured files */
+} rh_capture_stats;
+
+/**
+ * Capture the session directory `dir` into the store.
+ * @param[out] stats  what was done; may be NULL
+ * @return 0; RH_EINVAL (no cluster, bad names, `dir` not a directory, no
+ *         node id found and none given - the message says to pass one);
+ *         RH_EIO (a file could not be read or the store failed);
+ *         RH_ECORRUPT (the stored node manifest is damaged).
+ */
+RH_EXTERN int rh_capture_session(rh_capture_stats *stats, rh_store *st,
+				 const char *dir,
+				 const rh_capture_options *opts);
+
+/**
+ * Find the node id the raylet logged in `raylet_log` (a file path).
+ * @param[out] out  at least 130 bytes; receives the lower-case hex id
+ * @return 0, RH_ENOTFOUND (no such line), RH_EIO.
+ */
+RH_EXTERN int rh_capture_find_node_id(char *out, const char *raylet_log);
+
+RH_END_DECL
+
 #endif

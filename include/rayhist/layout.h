@@ -1,3 +1,99 @@
+/*
+ * rayhist/layout.h - the names of every object in a store.
+ *
+ * This is the only code that knows object names; everything else asks it.
+ * Names are deterministic, so re-running a capture or a restarted collector
+ * rewrites the same objects instead of adding duplicates:
+ *
+ *   NS/CLUSTER/SESSION/session.json                  session manifest
+ *   NS/CLUSTER/SESSION/nodes/NODE/node.json          node manifest
+ *   NS/CLUSTER/SESSION/nodes/NODE/files/PATH@OFFSET.zst
+ *                      one append part of file PATH (relative to the session
+ *                      directory) holding its bytes from OFFSET (20 decimal
+ *                      digits) on, as a seekable blob
+ *   NS/CLUSTER/SESSION/events/DIGEST.json.zst        a RayEvent batch
+ *   NS/CLUSTER/SESSION/index/session.idx             the session index
+ *
+ * Every function writes a key into `out`, replacing what it held, and
+ * returns 0, RH_EINVAL for a name that breaks the rules below, or RH_ENOMEM.
+ * Names (namespace, cluster, session): 1 to 253 bytes of [A-Za-z0-9._-],
+ * not starting with '.'. Node ids: 1 to 128 lower-case hex digits.
+ * File paths: relative, '/'-separated, no "." or ".." components, no
+ * control bytes.
+ *
+ * Thread-safety: all functions are pure and may be called from any thread.
+ */
 #ifndef RAYHIST_LAYOUT_H
 #define RAYHIST_LAYOUT_H
+
+#include "common.h"
+#include "buf.h"
+
+RH_BEGIN_DECL
+
+/** Names one session. The strings are borrowed. */
+typedef struct rh_session_ref {
+	const char *ns;       /**< namespace, e.g. "default" */
+	const char *cluster;  /**< cluster name */
+	const char *session;  /**< Ray session name, "session_..." */
+} rh_session_ref;
+
+/** The namespace used when none is given. */
+#define RH_DEFAULT_NAMESPACE "default"
+
+/** Check a namespace, cluster or session name; `what` names it in the
+ * message ("cluster"). @return 0 or RH_EINVAL. */
+RH_EXTERN int rh_layout_check_name(const char *what, const char *name);
+
+/** Check a node id (lower-case hex). @return 0 or RH_EINVAL. */
+RH_EXTERN int rh_layout_check_node_id(const char *node_id);
+
+/** Check a file path relative to a session directory. @return 0, RH_EINVAL. */
+RH_EXTERN int rh_layout_check_path(const char *path);
+
+/** "NS/" */
+RH_EXTERN int rh_layout_ns_prefix(rh_buf *out, const char *ns);
+/** "NS/CLUSTER/" */
+RH_EXTERN int rh_layout_cluster_prefix(rh_buf *out, const char *ns,
+				       const char *cluster);
+/** "NS/CLUSTER/SESSION/" */
+RH_EXTERN int rh_layout_session_prefix(rh_buf *out, const rh_session_ref *s);
+/** "NS/CLUSTER/SESSION/session.json" */
+RH_EXTERN int rh_layout_session_manifest(rh_buf *out, const rh_session_ref *s);
+/** "NS/CLUSTER/SESSION/nodes/" */
+RH_EXTERN int rh_layout_nodes_prefix(rh_buf *out, const rh_session_ref *s);
+/** "NS/CLUSTER/SESSION/nodes/NODE/" */
+RH_EXTERN int rh_layout_node_prefix(rh_buf *out, const rh_session_ref *s,
+				    const char *node_id);
+/** "NS/CLUSTER/SESSION/nodes/NODE/node.json" */
+RH_EXTERN int rh_layout_node_manifest(rh_buf *out, const rh_session_ref *s,
+				      const char *node_id);
+/** "NS/CLUSTER/SESSION/nodes/NODE/files/" */
+RH_EXTERN int rh_layout_files_prefix(rh_buf *out, const rh_session_ref *s,
+				     const char *node_id);
+/** "NS/CLUSTER/SESSION/nodes/NODE/files/PATH@OFFSET.zst" */
+RH_EXTERN int rh_layout_file_part(rh_buf *out, const rh_session_ref *s,
+				  const char *node_id, const char *path,
+				  uint64_t offset);
+
+/**
+ * Split a part key relative to its files prefix ("PATH@OFFSET.zst") into
+ * the file path and the offset.
+ * @param[out] path_out  receives PATH (replacing its contents)
+ * @param[out] offset_out receives OFFSET
+ * @return 0, or RH_EINVAL if `rel` is not a part name.
+ */
+RH_EXTERN int rh_layout_parse_part(rh_buf *path_out, uint64_t *offset_out,
+				   const char *rel);
+
+/** "NS/CLUSTER/SESSION/events/" */
+RH_EXTERN int rh_layout_events_prefix(rh_buf *out, const rh_session_ref *s);
+/** "NS/CLUSTER/SESSION/events/DIGEST.json.zst"; DIGEST is lower-case hex */
+RH_EXTERN int rh_layout_event_batch(rh_buf *out, const rh_session_ref *s,
+				    const char *digest_hex);
+/** "NS/CLUSTER/SESSION/index/session.idx" */
+RH_EXTERN int rh_layout_index(rh_buf *out, const rh_session_ref *s);
+
+RH_END_DECL
+
 #endif

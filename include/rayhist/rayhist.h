@@ -14,5 +14,6 @@
 #include "seekable.h"
 #include "layout.h"
 #include "capture.h"
+#include "catalog.h"
 
 #endif

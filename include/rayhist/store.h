@@ -13,9 +13,17 @@
  *
  * Keys are '/'-separated relative names ("ns/cluster/session/..."): no
  * leading or trailing '/', no empty, "." or ".." component, no NUL or control
- * bytes; anything else returns RH_EINVAL, so a key can never name something
- * outside the store. Objects are written whole and atomically: a reader sees
- * either the old object, the new one, or none - never a partial one.
+ * bytes (0x01-0x1f, 0x7f), at most 1024 bytes (S3's limit); anything else
+ * returns RH_EINVAL, so a key can never name something outside the store.
+ * Other bytes, '\' and spaces included, are fine. Objects are written whole
+ * and atomically: a reader sees either the old object, the new one, or none -
+ * never a partial one.
+ *
+ * file:// stores keep one file per object under the folder, so two limits
+ * apply there that S3 does not have: a key cannot be both an object and a
+ * prefix of another ("a" and "a/b"; the second write returns RH_EEXISTS),
+ * and components starting with ".tmp-" are reserved for the temporary files
+ * of writes in progress (RH_EINVAL). Temporary files are never listed.
  *
  * Thread-safety: one rh_store may serve any number of threads at once; a
  * writer handle belongs to one thread. Store handles keep no error message of
@@ -59,28 +67,44 @@ typedef int (*rh_store_list_cb)(const rh_store_entry *entry, void *payload);
 /**
  * Pick the store URL the way every program does: `flag` when not NULL, else
  * $RAYHIST_STORE when set and non-empty, else RH_STORE_DEFAULT_URL.
- * @return a borrowed string (flag, the environment, or a static default).
+ * @return a borrowed string (flag, the environment, or a static default);
+ *         never NULL. Reads the environment: do not call it while another
+ *         thread calls setenv().
  */
 RH_EXTERN const char *rh_store_default_url(const char *flag);
 
 /**
  * Open a store.
- * @param[out] out  the store; release with rh_store_close()
- * @param url   "file:///abs/path", a plain path, or "s3://bucket[/prefix]"
- * @param opts  NULL for defaults
+ * @param[out] out  the store; release with rh_store_close(). NULL on failure.
+ * @param url   "file:///abs/path" (percent-escapes decoded; "localhost" is
+ *              the only host allowed; no query or fragment), a plain
+ *              absolute or relative path, or "s3://bucket[/prefix]" (not yet
+ *              supported: RH_EINVAL)
+ * @param opts  NULL for defaults; opts->version must be
+ *              RH_STORE_OPTIONS_VERSION
  * @return 0; RH_EINVAL for a malformed or unsupported URL; RH_EIO when a
  *         file:// folder cannot be created or is not a writable folder.
- *         A file:// folder that does not exist yet is created.
+ *         A file:// folder that does not exist yet is created, with its
+ *         parents. A relative path is resolved against the working folder
+ *         once, here: a later chdir() does not move the store.
  */
 RH_EXTERN int rh_store_open(rh_store **out, const char *url,
 			    const rh_store_options *opts);
 
-/** The URL the store was opened with (normalised). Borrowed from st. */
+/** The URL the store was opened with, normalised: for a folder
+ * "file://" + its absolute path, without "." components, repeated or
+ * trailing '/', bytes other than letters, digits, '/' and -._~!$&'()*+,;=:@
+ * written as %XX. rh_store_open() of it opens the same store. Borrowed from
+ * st; "" when st is NULL. */
 RH_EXTERN const char *rh_store_url(const rh_store *st);
 
 /**
  * Write a whole object atomically, replacing any object of that key.
- * @return 0, RH_EINVAL for a bad key, RH_EIO once retries are spent.
+ * `data` may be NULL when `len` is 0. With opts->fsync (the default), a
+ * file:// object and its folder are synced before this returns.
+ * @return 0, RH_EINVAL for a bad key, RH_EEXISTS when a file:// store holds
+ *         keys below `key` or an object at one of its folders, RH_EIO once
+ *         retries are spent.
  */
 RH_EXTERN int rh_store_put(rh_store *st, const char *key, const void *data,
 			   size_t len);
@@ -88,10 +112,11 @@ RH_EXTERN int rh_store_put(rh_store *st, const char *key, const void *data,
 /**
  * Read bytes [off, off+len) of object `key`; shorter at the end of the
  * object, empty past it. len may be SIZE_MAX for "to the end".
- * @param[out] out  receives the bytes (appended to whatever it holds);
- *                  release with rh_buf_dispose()
- * @return 0, RH_ENOTFOUND if `key` is absent, RH_EINVAL for a bad key,
- *         RH_EIO once retries are spent.
+ * @param[out] out  receives the bytes (appended to whatever it holds;
+ *                  nothing is appended on failure); release with
+ *                  rh_buf_dispose()
+ * @return 0, RH_ENOTFOUND if `key` is absent (a prefix is no object),
+ *         RH_EINVAL for a bad key, RH_ENOMEM, RH_EIO once retries are spent.
  */
 RH_EXTERN int rh_store_get(rh_buf *out, rh_store *st, const char *key,
 			   uint64_t off, size_t len);
@@ -107,39 +132,54 @@ RH_EXTERN int rh_store_head(uint64_t *size_out, int64_t *mtime_ms_out,
 			    rh_store *st, const char *key);
 
 /**
- * List the objects whose keys start with `prefix` ("" for all), in key order.
- * With `delim` (usually "/"), keys that contain `delim` after the prefix are
- * rolled up into one prefix entry each, as S3's ListObjectsV2 does.
+ * List the objects whose keys start with `prefix` ("" or NULL for all), in
+ * byte order of their keys. The prefix may end mid-name ("ns/sess" finds
+ * "ns/session_1/..."); its part up to the last '/' follows the key rules
+ * (RH_EINVAL otherwise). With `delim` (usually "/"; NULL or "" for none),
+ * keys that contain `delim` after the prefix are rolled up, as S3's
+ * ListObjectsV2 does, into one entry per common prefix (the key up to and
+ * including the first `delim` after `prefix`), reported once, where its first
+ * key would be. An empty folder is no prefix.
+ * Entries are streamed: a file:// store holds one folder level at a time in
+ * memory, not the whole listing. Objects written or deleted during the
+ * listing may or may not be seen.
  * @return 0 when all entries were seen; the callback's non-zero value when it
- *         stopped early; RH_EINVAL, RH_EIO.
+ *         stopped early; RH_EINVAL, RH_ENOMEM, RH_EIO.
  */
 RH_EXTERN int rh_store_list(rh_store *st, const char *prefix,
 			    const char *delim, rh_store_list_cb cb,
 			    void *payload);
 
-/** Delete object `key`. Deleting an absent object is not an error.
+/** Delete object `key`. Deleting an absent object is not an error. A
+ * file:// store also removes the folders this leaves empty.
  * @return 0, RH_EINVAL, RH_EIO. */
 RH_EXTERN int rh_store_delete(rh_store *st, const char *key);
 
 /**
  * Start streaming a new object. Nothing is visible under `key` until
- * rh_store_writer_commit() succeeds.
- * @param[out] out  the writer; finish it with _commit() or _abort()
- * @return 0, RH_EINVAL, RH_EIO.
+ * rh_store_writer_commit() succeeds; an older object of that key stays
+ * readable until then.
+ * @param[out] out  the writer; finish it with _commit() or _abort().
+ *                  NULL on failure.
+ * @return 0, RH_EINVAL, RH_EEXISTS (as rh_store_put()), RH_EIO.
  */
 RH_EXTERN int rh_store_writer_open(rh_store_writer **out, rh_store *st,
 				   const char *key);
 
-/** Append bytes to a writer. @return 0, RH_EIO, RH_ENOMEM. */
+/** Append bytes to a writer. After a failed write the writer can only be
+ * aborted: later writes and the commit return RH_EIO.
+ * @return 0, RH_EINVAL, RH_EIO, RH_ENOMEM. */
 RH_EXTERN int rh_store_writer_write(rh_store_writer *w, const void *data,
 				    size_t len);
 
-/** Bytes written to `w` so far. */
+/** Bytes written to `w` so far; 0 for NULL. */
 RH_EXTERN uint64_t rh_store_writer_size(const rh_store_writer *w);
 
 /**
- * Make the object visible atomically and free the writer (also on failure).
- * @return 0, RH_EIO.
+ * Make the object visible atomically and free the writer (also on failure,
+ * when nothing becomes visible).
+ * @return 0, RH_EINVAL for a NULL writer, RH_EEXISTS (as rh_store_put()),
+ *         RH_EIO.
  */
 RH_EXTERN int rh_store_writer_commit(rh_store_writer *w);
 

@@ -1,0 +1,151 @@
+/*
+ * rayhist/catalog.h - what a store holds: namespaces, clusters, sessions,
+ * nodes, captured files; and reading captured files back.
+ *
+ * HowTo:
+ *   rh_catalog_list_namespaces(st, cb, payload)         one level at a time,
+ *   rh_catalog_list_clusters(st, ns, cb, payload)       names in byte order
+ *   rh_catalog_list_sessions(st, ns, cluster, cb, payload)
+ *   rh_catalog_list_nodes(st, &sref, cb, payload)
+ *   rh_catalog_resolve_node(&id, st, &sref, "0f69")      unique id prefix
+ *   rh_node_manifest_load(&m, st, &sref, node_id)        a node's files
+ *   rh_logfile_open(&f, st, &sref, node_id, "logs/raylet.out")
+ *   rh_logfile_read / rh_logfile_tail, rh_logfile_close(f)
+ *
+ * A captured file is stored as append parts (see layout.h); a reader sees
+ * the concatenation of the parts listed in the node manifest, which is
+ * byte for byte the file as it was on the node when last captured.
+ *
+ * Thread-safety: list functions may run on any thread at once (the store
+ * is shared); a manifest or logfile handle belongs to one thread at a time.
+ */
+#ifndef RAYHIST_CATALOG_H
+#define RAYHIST_CATALOG_H
+
+#include "common.h"
+#include "buf.h"
+#include "store.h"
+#include "layout.h"
+
+RH_BEGIN_DECL
+
+typedef struct rh_node_manifest rh_node_manifest;
+typedef struct rh_logfile rh_logfile;
+
+/** Called with each name of a level, in byte order; return non-zero to
+ * stop (the list function returns that value). */
+typedef int (*rh_catalog_name_cb)(const char *name, void *payload);
+
+RH_EXTERN int rh_catalog_list_namespaces(rh_store *st, rh_catalog_name_cb cb,
+					 void *payload);
+RH_EXTERN int rh_catalog_list_clusters(rh_store *st, const char *ns,
+				       rh_catalog_name_cb cb, void *payload);
+RH_EXTERN int rh_catalog_list_sessions(rh_store *st, const char *ns,
+				       const char *cluster,
+				       rh_catalog_name_cb cb, void *payload);
+/** Node ids of a session (those with a node manifest or any file). */
+RH_EXTERN int rh_catalog_list_nodes(rh_store *st, const rh_session_ref *s,
+				    rh_catalog_name_cb cb, void *payload);
+
+/**
+ * Find the node whose id starts with `prefix`.
+ * @param[out] out  the full node id (replacing its contents)
+ * @return 0; RH_ENOTFOUND if none matches; RH_EINVAL if several match (the
+ *         message lists them) or the prefix is not hex.
+ */
+RH_EXTERN int rh_catalog_resolve_node(rh_buf *out, rh_store *st,
+				      const rh_session_ref *s,
+				      const char *prefix);
+
+/** A session's manifest, as rh_session_info_load() reads it. */
+typedef struct rh_session_info {
+	char ns[256], cluster[256], session[256];
+	int64_t start_ms;        /**< from the session name; 0 if unknown */
+	int64_t end_ms;          /**< when it was marked ended; 0 if not */
+	int64_t updated_ms;      /**< last capture or heartbeat */
+	char ray_version[64];    /**< "" when unknown */
+} rh_session_info;
+
+/** Read a session's manifest. @return 0, RH_ENOTFOUND, RH_ECORRUPT, RH_EIO. */
+RH_EXTERN int rh_session_info_load(rh_session_info *out, rh_store *st,
+				   const rh_session_ref *s);
+
+/** One append part of a captured file. */
+typedef struct rh_file_part {
+	uint64_t offset;     /**< first byte of the file it holds */
+	uint64_t length;     /**< raw bytes it holds */
+	uint64_t stored;     /**< bytes it takes in the store */
+	int64_t captured_ms; /**< when it was written to the store */
+} rh_file_part;
+
+/** A captured file as its node manifest describes it. Borrowed. */
+typedef struct rh_file_info {
+	const char *path;    /**< relative to the session directory */
+	uint64_t size;       /**< raw size captured so far */
+	uint64_t stored;     /**< stored size of all parts */
+	int64_t mtime_ms;    /**< file's mtime when last captured */
+	size_t nparts;
+	const rh_file_part *parts; /**< by offset, contiguous from 0 */
+} rh_file_info;
+
+/**
+ * Load a node's manifest.
+ * @param[out] out  release with rh_node_manifest_free()
+ * @return 0, RH_ENOTFOUND (no such node), RH_ECORRUPT, RH_EIO.
+ */
+RH_EXTERN int rh_node_manifest_load(rh_node_manifest **out, rh_store *st,
+				    const rh_session_ref *s,
+				    const char *node_id);
+RH_EXTERN const char *rh_node_manifest_node_id(const rh_node_manifest *m);
+/** The node's IP address, "" if unknown. */
+RH_EXTERN const char *rh_node_manifest_ip(const rh_node_manifest *m);
+/** 1 for the head node (it ran the GCS), else 0. */
+RH_EXTERN int rh_node_manifest_is_head(const rh_node_manifest *m);
+/** When the node was last captured, ms since the epoch. */
+RH_EXTERN int64_t rh_node_manifest_captured_ms(const rh_node_manifest *m);
+RH_EXTERN size_t rh_node_manifest_file_count(const rh_node_manifest *m);
+/** Files are in path byte order. NULL past the end. */
+RH_EXTERN const rh_file_info *rh_node_manifest_file(const rh_node_manifest *m,
+						    size_t i);
+/** The file at `path`, or NULL. */
+RH_EXTERN const rh_file_info *rh_node_manifest_find(const rh_node_manifest *m,
+						    const char *path);
+RH_EXTERN void rh_node_manifest_free(rh_node_manifest *m);
+
+/**
+ * Open a captured file for reading.
+ * @return 0, RH_ENOTFOUND (no such node or file), RH_ECORRUPT, RH_EIO.
+ */
+RH_EXTERN int rh_logfile_open(rh_logfile **out, rh_store *st,
+			      const rh_session_ref *s, const char *node_id,
+			      const char *path);
+/** As rh_logfile_open() on a manifest already loaded (borrowed: it must
+ * outlive the logfile). */
+RH_EXTERN int rh_logfile_open_manifest(rh_logfile **out, rh_store *st,
+				       const rh_session_ref *s,
+				       const rh_node_manifest *m,
+				       const char *path);
+/** Raw size of the file. */
+RH_EXTERN uint64_t rh_logfile_size(const rh_logfile *f);
+/** Stored size of the file. */
+RH_EXTERN uint64_t rh_logfile_stored_size(const rh_logfile *f);
+
+/** Append bytes [off, off+len) of the file to `out` (shorter at its end;
+ * len may be SIZE_MAX). Only the frames holding them are decompressed.
+ * @return 0, RH_ECORRUPT, RH_EIO, RH_ENOMEM. */
+RH_EXTERN int rh_logfile_read(rh_buf *out, rh_logfile *f, uint64_t off,
+			      size_t len);
+
+/** Append the last `nlines` lines of the file's first `end` bytes to `out`
+ * (end = UINT64_MAX for the whole file), as `tail -n` prints them.
+ * @param[out] start_out offset of the first byte appended; may be NULL */
+RH_EXTERN int rh_logfile_tail(rh_buf *out, uint64_t *start_out,
+			      rh_logfile *f, size_t nlines, uint64_t end);
+
+/** The logfile's last failure message. Borrowed. */
+RH_EXTERN const char *rh_logfile_errmsg(const rh_logfile *f);
+RH_EXTERN void rh_logfile_close(rh_logfile *f);
+
+RH_END_DECL
+
+#endif

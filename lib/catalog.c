@@ -1,0 +1,209 @@
+/* catalog.c - listing what a store holds, level by level (catalog.h). */
+#include "manifest.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+
+struct level_ctx {
+	size_t prefix_len;
+	rh_catalog_name_cb cb;
+	void *payload;
+	rh_buf name;
+};
+
+/* Each listed common prefix "a/b/NAME/" yields NAME. Entries whose NAME is
+ * not a valid name (a stray object, a temp file) are passed over, so a
+ * damaged store still lists what it can. */
+static int
+level_entry(const rh_store_entry *e, void *payload)
+{
+	struct level_ctx *ctx = payload;
+	const char *name = e->key + ctx->prefix_len;
+	size_t len = strlen(name);
+	int error;
+
+	if (!e->is_prefix || len < 2)
+		return 0;
+	rh_buf_clear(&ctx->name);
+	if ((error = rh_buf_put(&ctx->name, name, len - 1)) < 0)
+		return error;
+	if (rh_layout_check_name("name", ctx->name.ptr) < 0 &&
+	    rh_layout_check_node_id(ctx->name.ptr) < 0) {
+		rh_error_clear();
+		return 0;
+	}
+	return ctx->cb(ctx->name.ptr, ctx->payload);
+}
+
+static int
+list_level(rh_store *st, const char *prefix, rh_catalog_name_cb cb,
+	   void *payload)
+{
+	struct level_ctx ctx = { strlen(prefix), cb, payload, RH_BUF_INIT };
+	int error = rh_store_list(st, prefix, "/", level_entry, &ctx);
+
+	rh_buf_dispose(&ctx.name);
+	return error;
+}
+
+RH_EXTERN int
+rh_catalog_list_namespaces(rh_store *st, rh_catalog_name_cb cb, void *payload)
+{
+	return list_level(st, "", cb, payload);
+}
+
+RH_EXTERN int
+rh_catalog_list_clusters(rh_store *st, const char *ns, rh_catalog_name_cb cb,
+			 void *payload)
+{
+	rh_buf key = RH_BUF_INIT;
+	int error;
+
+	if ((error = rh_layout_ns_prefix(&key, ns)) == 0)
+		error = list_level(st, key.ptr, cb, payload);
+	rh_buf_dispose(&key);
+	return error;
+}
+
+RH_EXTERN int
+rh_catalog_list_sessions(rh_store *st, const char *ns, const char *cluster,
+			 rh_catalog_name_cb cb, void *payload)
+{
+	rh_buf key = RH_BUF_INIT;
+	int error;
+
+	if ((error = rh_layout_cluster_prefix(&key, ns, cluster)) == 0)
+		error = list_level(st, key.ptr, cb, payload);
+	rh_buf_dispose(&key);
+	return error;
+}
+
+RH_EXTERN int
+rh_catalog_list_nodes(rh_store *st, const rh_session_ref *s,
+		      rh_catalog_name_cb cb, void *payload)
+{
+	rh_buf key = RH_BUF_INIT;
+	int error;
+
+	if ((error = rh_layout_nodes_prefix(&key, s)) == 0)
+		error = list_level(st, key.ptr, cb, payload);
+	rh_buf_dispose(&key);
+	return error;
+}
+
+struct resolve_ctx {
+	const char *prefix;
+	rh_buf *out;
+	rh_buf all;
+	int matches;
+};
+
+static int
+resolve_entry(const char *name, void *payload)
+{
+	struct resolve_ctx *ctx = payload;
+	int error;
+
+	if (strncmp(name, ctx->prefix, strlen(ctx->prefix)) != 0)
+		return 0;
+	if (ctx->matches++ == 0) {
+		rh_buf_clear(ctx->out);
+		if ((error = rh_buf_puts(ctx->out, name)) < 0)
+			return error;
+	}
+	return rh_buf_printf(&ctx->all, "%s%s", ctx->all.size ? ", " : "", name);
+}
+
+RH_EXTERN int
+rh_catalog_resolve_node(rh_buf *out, rh_store *st, const rh_session_ref *s,
+			const char *prefix)
+{
+	struct resolve_ctx ctx = { prefix, out, RH_BUF_INIT, 0 };
+	int error;
+
+	if (rh_layout_check_node_id(prefix) < 0)
+		return rh__error(RH_EINVAL, "node \"%.64s\" is not a hex node id "
+				 "or prefix", prefix);
+	if ((error = rh_catalog_list_nodes(st, s, resolve_entry, &ctx)) < 0)
+		goto done;
+	if (ctx.matches == 0)
+		error = rh__error(RH_ENOTFOUND, "%s/%s/%s: no node %s", s->ns,
+				  s->cluster, s->session, prefix);
+	else if (ctx.matches > 1)
+		error = rh__error(RH_EINVAL, "node prefix %s is ambiguous: %.800s",
+				  prefix, ctx.all.ptr);
+done:
+	rh_buf_dispose(&ctx.all);
+	return error;
+}
+
+RH_EXTERN int
+rh_node_manifest_load(rh_node_manifest **out, rh_store *st,
+		      const rh_session_ref *s, const char *node_id)
+{
+	rh_buf key = RH_BUF_INIT, data = RH_BUF_INIT;
+	int error;
+
+	*out = NULL;
+	if ((error = rh_layout_node_manifest(&key, s, node_id)) < 0 ||
+	    (error = rh_store_get(&data, st, key.ptr, 0, SIZE_MAX)) < 0)
+		goto done;
+	error = rh__manifest_parse(out, data.ptr ? data.ptr : "", data.size,
+				   key.ptr);
+done:
+	rh_buf_dispose(&key);
+	rh_buf_dispose(&data);
+	return error;
+}
+
+static void
+copy_str(char *dst, size_t cap, json_object *o, const char *k)
+{
+	json_object *v;
+
+	if (json_object_object_get_ex(o, k, &v) &&
+	    json_object_is_type(v, json_type_string))
+		snprintf(dst, cap, "%s", json_object_get_string(v));
+}
+
+static int64_t
+get_ms(json_object *o, const char *k)
+{
+	json_object *v;
+
+	if (json_object_object_get_ex(o, k, &v) &&
+	    json_object_is_type(v, json_type_int))
+		return json_object_get_int64(v);
+	return 0;
+}
+
+RH_EXTERN int
+rh_session_info_load(rh_session_info *out, rh_store *st,
+		     const rh_session_ref *s)
+{
+	rh_buf key = RH_BUF_INIT, data = RH_BUF_INIT;
+	json_object *root = NULL;
+	int error;
+
+	memset(out, 0, sizeof(*out));
+	if ((error = rh_layout_session_manifest(&key, s)) < 0 ||
+	    (error = rh_store_get(&data, st, key.ptr, 0, SIZE_MAX)) < 0)
+		goto done;
+	if (!data.ptr || !(root = json_tokener_parse(data.ptr)) ||
+	    !json_object_is_type(root, json_type_object)) {
+		error = rh__error(RH_ECORRUPT, "%s: not a JSON object", key.ptr);
+		goto done;
+	}
+	snprintf(out->ns, sizeof(out->ns), "%s", s->ns);
+	snprintf(out->cluster, sizeof(out->cluster), "%s", s->cluster);
+	snprintf(out->session, sizeof(out->session), "%s", s->session);
+	copy_str(out->ray_version, sizeof(out->ray_version), root, "ray_version");
+	out->start_ms = get_ms(root, "start_ms");
+	out->end_ms = get_ms(root, "end_ms");
+	out->updated_ms = get_ms(root, "updated_ms");
+done:
+	json_object_put(root);
+	rh_buf_dispose(&key);
+	rh_buf_dispose(&data);
+	return error;
+}

@@ -1,0 +1,223 @@
+/* logfile.c - reading a captured file back across its append parts
+ * (catalog.h). Each part is a seekable blob; a reader opens a part only when
+ * a read touches it, so a tail of a long log opens one or two parts. */
+#include "manifest.h"
+
+#include <stdio.h>
+
+#define TAIL_CHUNK (64u << 10)
+
+struct rh_logfile {
+	rh_store *st;
+	rh_node_manifest *owned;      /* when opened by rh_logfile_open() */
+	const rh_file_info *info;
+	rh_seekable **readers;        /* one per part, opened lazily */
+	rh_buf key;
+	rh_session_ref sref;
+	char *node_id;
+	char errmsg[512];
+};
+
+static int
+fail(rh_logfile *f, int error)
+{
+	snprintf(f->errmsg, sizeof(f->errmsg), "%s", rh_error_last());
+	return error;
+}
+
+RH_EXTERN int
+rh_logfile_open_manifest(rh_logfile **out, rh_store *st,
+			 const rh_session_ref *s, const rh_node_manifest *m,
+			 const char *path)
+{
+	const rh_file_info *info;
+	rh_logfile *f;
+
+	*out = NULL;
+	if (!(info = rh_node_manifest_find(m, path)))
+		return rh__error(RH_ENOTFOUND, "%s/%s/%s/%s: no file %s", s->ns,
+				 s->cluster, s->session, m->node_id, path);
+	if (!(f = rh__calloc(1, sizeof(*f))))
+		return RH_ENOMEM;
+	f->st = st;
+	f->info = info;
+	f->sref = *s;
+	if (!(f->node_id = rh__strdup(m->node_id)) ||
+	    !(f->readers = rh__calloc(info->nparts ? info->nparts : 1,
+				      sizeof(*f->readers)))) {
+		rh_logfile_close(f);
+		return RH_ENOMEM;
+	}
+	*out = f;
+	return 0;
+}
+
+RH_EXTERN int
+rh_logfile_open(rh_logfile **out, rh_store *st, const rh_session_ref *s,
+		const char *node_id, const char *path)
+{
+	rh_node_manifest *m = NULL;
+	int error;
+
+	*out = NULL;
+	if ((error = rh_node_manifest_load(&m, st, s, node_id)) < 0)
+		return error;
+	if ((error = rh_logfile_open_manifest(out, st, s, m, path)) < 0) {
+		rh_node_manifest_free(m);
+		return error;
+	}
+	(*out)->owned = m;
+	return 0;
+}
+
+RH_EXTERN uint64_t
+rh_logfile_size(const rh_logfile *f)
+{
+	return f->info->size;
+}
+
+RH_EXTERN uint64_t
+rh_logfile_stored_size(const rh_logfile *f)
+{
+	return f->info->stored;
+}
+
+RH_EXTERN const char *
+rh_logfile_errmsg(const rh_logfile *f)
+{
+	return f->errmsg;
+}
+
+RH_EXTERN void
+rh_logfile_close(rh_logfile *f)
+{
+	size_t i;
+
+	if (!f)
+		return;
+	if (f->readers)
+		for (i = 0; i < f->info->nparts; i++)
+			rh_seekable_close(f->readers[i]);
+	free(f->readers);
+	free(f->node_id);
+	rh_buf_dispose(&f->key);
+	rh_node_manifest_free(f->owned);
+	free(f);
+}
+
+static int
+part_reader(rh_seekable **out, rh_logfile *f, size_t i)
+{
+	const rh_file_part *p = &f->info->parts[i];
+	int error;
+
+	if (!f->readers[i]) {
+		if ((error = rh_layout_file_part(&f->key, &f->sref, f->node_id,
+						 f->info->path, p->offset)) < 0 ||
+		    (error = rh_seekable_open(&f->readers[i], f->st,
+					      f->key.ptr)) < 0)
+			return error;
+		if (rh_seekable_size(f->readers[i]) != p->length) {
+			rh_seekable_close(f->readers[i]);
+			f->readers[i] = NULL;
+			return rh__error(RH_ECORRUPT,
+					 "%s: holds a different length than "
+					 "its manifest says", f->key.ptr);
+		}
+	}
+	*out = f->readers[i];
+	return 0;
+}
+
+/* Index of the part holding byte `off` (off < size). */
+static size_t
+part_at(const rh_file_info *info, uint64_t off)
+{
+	size_t lo = 0, hi = info->nparts;
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (info->parts[mid].offset <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+RH_EXTERN int
+rh_logfile_read(rh_buf *out, rh_logfile *f, uint64_t off, size_t len)
+{
+	uint64_t end, size = f->info->size;
+	size_t i;
+	int error;
+
+	if (off >= size || len == 0)
+		return 0;
+	end = (len >= size - off) ? size : off + len;
+	for (i = part_at(f->info, off); i < f->info->nparts && off < end; i++) {
+		const rh_file_part *p = &f->info->parts[i];
+		rh_seekable *sk = NULL;
+		uint64_t in_part = off - p->offset;
+		uint64_t want = end - off;
+
+		if (want > p->length - in_part)
+			want = p->length - in_part;
+		if ((error = part_reader(&sk, f, i)) < 0 ||
+		    (error = rh_seekable_read(out, sk, in_part, (size_t)want)) < 0)
+			return fail(f, error);
+		off += want;
+	}
+	return 0;
+}
+
+RH_EXTERN int
+rh_logfile_tail(rh_buf *out, uint64_t *start_out, rh_logfile *f,
+		size_t nlines, uint64_t end)
+{
+	rh_buf chunk = RH_BUF_INIT;
+	uint64_t pos, start;
+	size_t seen = 0;
+	int error = 0, skip_last;
+
+	if (end > f->info->size)
+		end = f->info->size;
+	start = end;
+	if (nlines == 0 || end == 0)
+		goto found;
+	/* A final '\n' ends the last line; it does not start another. */
+	if ((error = rh_logfile_read(&chunk, f, end - 1, 1)) < 0)
+		goto done;
+	skip_last = chunk.size == 1 && chunk.ptr[0] == '\n';
+	pos = end - (skip_last ? 1 : 0);
+	start = 0;
+	while (pos > 0) {
+		uint64_t from = pos > TAIL_CHUNK ? pos - TAIL_CHUNK : 0;
+		size_t k;
+
+		rh_buf_clear(&chunk);
+		if ((error = rh_logfile_read(&chunk, f, from,
+					     (size_t)(pos - from))) < 0)
+			goto done;
+		if (chunk.size != pos - from) {
+			error = fail(f, rh__error(RH_ECORRUPT,
+						  "%s: short read", f->info->path));
+			goto done;
+		}
+		for (k = chunk.size; k > 0; k--) {
+			if (chunk.ptr[k - 1] == '\n' && ++seen == nlines) {
+				start = from + k;
+				goto found;
+			}
+		}
+		pos = from;
+	}
+found:
+	if (start_out)
+		*start_out = start;
+	if (start < end)
+		error = rh_logfile_read(out, f, start, (size_t)(end - start));
+done:
+	rh_buf_dispose(&chunk);
+	return error;
+}

@@ -1,0 +1,55 @@
+/* manifest.h - node manifests in memory, and their JSON form in the store.
+ *
+ * A node manifest (NS/CLUSTER/SESSION/nodes/NODE/node.json) lists every file
+ * captured from a node with its append parts. Capture reads it to know what
+ * was shipped and writes it after the parts it lists, so a manifest never
+ * names a part that is not in the store. */
+#ifndef RH_MANIFEST_H
+#define RH_MANIFEST_H
+
+#include "internal.h"
+
+#define RH_MANIFEST_FORMAT 1
+
+typedef struct rh__mfile {
+	rh_file_info info;      /* public view; info.path and info.parts owned */
+	size_t aparts;
+	uint64_t head_hash;     /* FNV-1a of the first bytes: a replaced file */
+	uint32_t head_len;      /* how many bytes head_hash covers */
+} rh__mfile;
+
+typedef struct rh__skip {
+	char *path;
+	char *why;
+} rh__skip;
+
+struct rh_node_manifest {
+	char *node_id;
+	char *node_ip;
+	char *hostname;
+	int is_head;
+	int64_t captured_ms;
+	rh__mfile *files;      /* sorted by path */
+	size_t nfiles, afiles;
+	rh__skip *skipped;
+	size_t nskipped, askipped;
+};
+
+int rh__manifest_new(rh_node_manifest **out, const char *node_id);
+/* Parse JSON text; `name` is used in messages. */
+int rh__manifest_parse(rh_node_manifest **out, const char *json, size_t len,
+		       const char *name);
+int rh__manifest_serialize(rh_buf *out, const rh_node_manifest *m);
+/* Find or add (keeping order) the file at `path`. */
+int rh__manifest_file(rh__mfile **out, rh_node_manifest *m, const char *path);
+/* Forget all parts of a file (it was replaced or truncated). */
+void rh__manifest_file_reset(rh__mfile *f);
+int rh__manifest_add_part(rh__mfile *f, const rh_file_part *part);
+int rh__manifest_add_skip(rh_node_manifest *m, const char *path,
+			  const char *why);
+int rh__manifest_set(char **field, const char *value);
+
+uint64_t rh__fnv1a(const void *data, size_t len);
+int64_t rh__now_ms(void);
+
+#endif
