@@ -5,7 +5,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 bin=${RH_BIN:-$top/_build/bin}
 dir=${BENCH_DIR:-/tmp/rayhist-bench}/capture
 size=${SIZE:-1100000000}
-runs=${RUNS:-3}
+runs=${RUNS:-5}
 mkdir -p "$dir"
 if [ ! -f "$dir/gen.ok" ] || [ "$(cat "$dir/gen.ok")" != "$size" ]; then
 	rm -rf "$dir/session"
@@ -17,10 +17,12 @@ sdir=$(cd "$(ls -d "$dir"/session/*/session_latest | head -n 1)" && pwd -P)
 raw=$(du -sb --apparent-size "$sdir" | cut -f1)
 # Warm the page cache so both sides read from memory.
 find "$sdir" -type f -exec cat {} + >/dev/null
-tarcmd="tar -I 'zstd -3' -cf $dir/s.tar.zst -C $sdir ."
-t_tar=$(python3 "$top/bench/timeit.py" -n "$runs" -- "$tarcmd" | sed 's/.*median_s=\([^ ]*\).*/\1/')
+# tar warns about the sockets it leaves out, as rayhist-collect skips them.
+tarcmd="tar -I 'zstd -3' -cf $dir/s.tar.zst -C $sdir . 2>/dev/null"
 capcmd="rm -rf $dir/store && $bin/rayhist-collect -q --store $dir/store --cluster bench $sdir"
-t_rh=$(python3 "$top/bench/timeit.py" -n "$runs" -- "$capcmd" | sed 's/.*median_s=\([^ ]*\).*/\1/')
+python3 "$top/bench/timeit.py" -n "$runs" -- "$tarcmd" -- "$capcmd" > "$dir/times"
+t_tar=$(sed -n 1p "$dir/times" | sed 's/.*median_s=\([^ ]*\).*/\1/')
+t_rh=$(sed -n 2p "$dir/times" | sed 's/.*median_s=\([^ ]*\).*/\1/')
 sz_tar=$(stat -c %s "$dir/s.tar.zst")
 sz_rh=$(find "$dir/store" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
 python3 - "$raw" "$t_tar" "$t_rh" "$sz_tar" "$sz_rh" <<'PY'

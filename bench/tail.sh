@@ -22,8 +22,10 @@ path="default/bench/$session/$node/logs/big.log"
 a=$("$bin/rayhist-ls" --store "$dir/store" --tail 1000 "$path" | sha256sum)
 b=$(zstdcat "$dir/big.log.zst" | tail -n 1000 | sha256sum)
 [ "$a" = "$b" ] || { echo "outputs differ" >&2; exit 1; }
-t_rh=$(python3 "$top/bench/timeit.py" -n "$runs" -- "$bin/rayhist-ls --store $dir/store --tail 1000 $path" | sed 's/.*median_s=\([^ ]*\).*/\1/')
-t_z=$(python3 "$top/bench/timeit.py" -n "$runs" -- "zstdcat $dir/big.log.zst | tail -n 1000" | sed 's/.*median_s=\([^ ]*\).*/\1/')
+python3 "$top/bench/timeit.py" -n "$runs" -- "$bin/rayhist-ls --store $dir/store --tail 1000 $path" \
+	-- "zstdcat $dir/big.log.zst | tail -n 1000" > "$dir/times"
+t_rh=$(sed -n 1p "$dir/times" | sed 's/.*median_s=\([^ ]*\).*/\1/')
+t_z=$(sed -n 2p "$dir/times" | sed 's/.*median_s=\([^ ]*\).*/\1/')
 python3 - "$t_rh" "$t_z" "$size" <<'PY'
 import sys
 t_rh, t_z, size = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])

@@ -1,16 +1,29 @@
 #!/usr/bin/env python3
-"""Run a shell command several times; print its median wall time in seconds.
+"""Time shell commands side by side; print each one's median wall time.
 
-usage: timeit.py [-n RUNS] [--peak-rss] -- COMMAND...
-With --peak-rss also print the largest resident set size (KiB) of any run,
-read from wait4's rusage, so the numbers come from one and the same run.
-Output: one line "median_s=<float> min_s=<float> [peak_rss_kib=<int>]".
+usage: timeit.py [-n RUNS] [--peak-rss] -- CMD_A [-- CMD_B ...]
+
+The commands run in turns (A, B, A, B, ...) so that load from other
+processes on a shared machine falls on all of them alike. Each command is
+one shell string. Output: one line per command,
+"median_s=<float> min_s=<float> [peak_rss_kib=<int>]", in the order given;
+the peak RSS is the largest of any run of that command (from wait4).
 """
 import os
 import statistics
 import subprocess
 import sys
 import time
+
+
+def run_once(cmd):
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, shell=True, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(p.pid, 0)
+    elapsed = time.perf_counter() - t0
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit("timeit.py: command failed: %s" % cmd)
+    return elapsed, usage.ru_maxrss
 
 
 def main():
@@ -25,20 +38,21 @@ def main():
             args = args[1:]
         else:
             sys.exit("timeit.py: unknown option " + args[0])
-    cmd = args[1:]
-    times, rss = [], 0
+    cmds = [a for a in args if a != "--"]
+    if not cmds:
+        sys.exit(__doc__)
+    times = [[] for _ in cmds]
+    rss = [0 for _ in cmds]
     for _ in range(runs):
-        t0 = time.perf_counter()
-        p = subprocess.Popen(cmd, shell=len(cmd) == 1, stdout=subprocess.DEVNULL)
-        _, status, usage = os.wait4(p.pid, 0)
-        times.append(time.perf_counter() - t0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            sys.exit("timeit.py: command failed: %s" % " ".join(cmd))
-        rss = max(rss, usage.ru_maxrss)
-    line = "median_s=%.6f min_s=%.6f" % (statistics.median(times), min(times))
-    if peak:
-        line += " peak_rss_kib=%d" % rss
-    print(line)
+        for i, cmd in enumerate(cmds):
+            t, r = run_once(cmd)
+            times[i].append(t)
+            rss[i] = max(rss[i], r)
+    for i in range(len(cmds)):
+        line = "median_s=%.6f min_s=%.6f" % (statistics.median(times[i]), min(times[i]))
+        if peak:
+            line += " peak_rss_kib=%d" % rss[i]
+        print(line)
 
 
 if __name__ == "__main__":

@@ -8,15 +8,17 @@
 
 #include "cli.h"
 
-enum { OPT_STORE = 256, OPT_CLUSTER, OPT_NS, OPT_NODE_ID, OPT_FRAME, OPT_LEVEL };
+enum { OPT_STORE = 256, OPT_CLUSTER, OPT_NS, OPT_NODE_ID, OPT_FRAME, OPT_LEVEL,
+       OPT_THREADS };
 
 static const rh_cli_opt options[] = {
 	{ OPT_STORE, "store", "URL", "store to write to (file path, file://, s3://)" },
 	{ OPT_CLUSTER, "cluster", "NAME", "name of the Ray cluster (required)" },
 	{ OPT_NS, "namespace", "NS", "namespace of the cluster (default: default)" },
 	{ OPT_NODE_ID, "node-id", "HEX", "node id, instead of reading the raylet's log" },
-	{ OPT_FRAME, "frame-size", "BYTES", "raw bytes per compressed frame (default 1048576)" },
+	{ OPT_FRAME, "frame-size", "BYTES", "raw bytes per compressed frame (default 4194304)" },
 	{ OPT_LEVEL, "level", "N", "zstd compression level (default 3)" },
+	{ OPT_THREADS, "threads", "N", "compression threads for large files (default: CPUs)" },
 	{ 'q', "quiet", NULL, "print only errors" },
 	{ 'v', "verbose", NULL, "print every file stored or skipped" },
 	{ 0, NULL, NULL, NULL }
@@ -76,6 +78,11 @@ main(int argc, char **argv)
 			o.level = (int)rh_cli_number("--level", arg);
 			if (o.level < 1 || o.level > 19)
 				rh_cli_usage_die("--level must be 1 to 19");
+			break;
+		case OPT_THREADS:
+			o.workers = (unsigned)rh_cli_number("--threads", arg);
+			if (o.workers < 1 || o.workers > 64)
+				rh_cli_usage_die("--threads must be 1 to 64");
 			break;
 		case 'q': run.quiet = 1; break;
 		case 'v': run.verbose = 1; break;

@@ -30,6 +30,7 @@ struct capture {
 	char root[PATH_MAX];
 	rh_node_manifest *m;
 	rh_seekable_options sopts;
+	unsigned workers;        /* for files of several frames */
 	unsigned char *chunk;
 	rh_buf out, key;
 };
@@ -157,12 +158,19 @@ ship_part(struct capture *c, rh__mfile *f, int fd, uint64_t offset,
 	rh_seekable_writer *sw = NULL;
 	rh_store_writer *w = NULL;
 	rh_file_part part = { offset, 0, 0, 0 };
+	rh_seekable_options sopts = c->sopts;
+	struct stat sb;
 	ssize_t n;
 	int error;
 
+	/* Threads pay off only for several frames; a session has thousands of
+	 * small files that one thread compresses faster than it starts two. */
+	if (fstat(fd, &sb) == 0 &&
+	    (uint64_t)sb.st_size > offset + 2 * (uint64_t)sopts.frame_size)
+		sopts.workers = c->workers;
 	if ((error = rh_layout_file_part(&c->key, &c->sref, c->m->node_id, rel,
 					 offset)) < 0 ||
-	    (error = rh_seekable_writer_new(&sw, &c->sopts)) < 0 ||
+	    (error = rh_seekable_writer_new(&sw, &sopts)) < 0 ||
 	    (error = rh_store_writer_open(&w, c->st, c->key.ptr)) < 0)
 		goto done;
 	for (;;) {
@@ -495,6 +503,11 @@ rh_capture_session(rh_capture_stats *stats, rh_store *st, const char *dir,
 		c.sopts.frame_size = opts->frame_size;
 	if (opts->level)
 		c.sopts.level = opts->level;
+	c.workers = opts->workers;
+	if (!c.workers) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		c.workers = n > 0 ? (unsigned)(n > 16 ? 16 : n) : 1;
+	}
 	if (!(c.chunk = rh__malloc(READ_CHUNK)))
 		return RH_ENOMEM;
 	if ((error = load_manifest(&c, node_id)) < 0 ||

@@ -2,11 +2,14 @@
  * (rayhist/seekable.h; the layout is in seekable_format.h). */
 #include "internal.h"
 
+#include <pthread.h>
+#include <stdio.h>
 #include <zstd.h>
 
 #include "seekable_format.h"
 
-#define DEFAULT_FRAME_SIZE (1u << 20)
+#define DEFAULT_FRAME_SIZE (4u << 20)
+#define MAX_WORKERS 64
 #define DEFAULT_LEVEL 3
 
 enum writer_state {
@@ -15,8 +18,12 @@ enum writer_state {
 	WRITER_FAILED,	/* a frame failed: `out` and the table disagree now */
 };
 
+struct pool;
+
 struct rh_seekable_writer {
 	ZSTD_CCtx *cctx;	/* reused for every frame */
+	struct pool *pool;	/* with workers > 1: frames compress there */
+	int level;
 	size_t frame_size;
 	int checksum;		/* table entries carry a checksum */
 	enum writer_state state;
@@ -66,6 +73,219 @@ set_cparams(ZSTD_CCtx *cctx, int level)
 	return 0;
 }
 
+
+/* ---- parallel compression ------------------------------------------------
+ * With workers > 1, full frames are copied into a ring of jobs that worker
+ * threads compress, each with its own context; the writer appends finished
+ * frames to `out` strictly in submission order, so the blob is byte for byte
+ * the one the single-threaded path writes. The ring holds two jobs a worker,
+ * which bounds memory at about 4 x frame_size a worker. */
+
+enum job_state { JOB_FREE, JOB_QUEUED, JOB_BUSY, JOB_DONE, JOB_FAILED };
+
+struct job {
+	unsigned char *raw;	/* frame_size bytes */
+	size_t n;
+	unsigned char *dst;	/* ZSTD_compressBound(frame_size) bytes */
+	size_t csize;
+	enum job_state state;
+	char err[160];
+};
+
+struct pool {
+	pthread_mutex_t mu;
+	pthread_cond_t work;	/* a job was queued, or stop */
+	pthread_cond_t done;	/* a job finished */
+	struct job *jobs;
+	unsigned njobs;
+	uint64_t submitted, taken, collected;	/* ring positions */
+	pthread_t *threads;
+	unsigned nthreads;
+	int stop;
+	int level;
+	size_t frame_size;
+};
+
+static void *
+pool_worker(void *arg)
+{
+	struct pool *p = arg;
+	ZSTD_CCtx *cctx = ZSTD_createCCtx();
+	struct job *j;
+	size_t r;
+
+	if (cctx && set_cparams(cctx, p->level) < 0) {
+		ZSTD_freeCCtx(cctx);
+		cctx = NULL;
+	}
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (!p->stop && p->taken == p->submitted)
+			pthread_cond_wait(&p->work, &p->mu);
+		if (p->taken == p->submitted)
+			break; /* stopping, nothing left */
+		j = &p->jobs[p->taken++ % p->njobs];
+		j->state = JOB_BUSY;
+		pthread_mutex_unlock(&p->mu);
+		if (!cctx) {
+			snprintf(j->err, sizeof(j->err),
+				 "zstd: cannot create a context");
+			r = 0;
+		} else {
+			r = ZSTD_compress2(cctx, j->dst,
+					   ZSTD_compressBound(p->frame_size),
+					   j->raw, j->n);
+			if (ZSTD_isError(r))
+				snprintf(j->err, sizeof(j->err),
+					 "zstd: cannot compress a frame: %s",
+					 ZSTD_getErrorName(r));
+		}
+		pthread_mutex_lock(&p->mu);
+		j->csize = r;
+		j->state = (!cctx || ZSTD_isError(r)) ? JOB_FAILED : JOB_DONE;
+		pthread_cond_broadcast(&p->done);
+	}
+	pthread_mutex_unlock(&p->mu);
+	ZSTD_freeCCtx(cctx);
+	return NULL;
+}
+
+static void
+pool_free(struct pool *p)
+{
+	unsigned i;
+
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->stop = 1;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->mu);
+	for (i = 0; i < p->nthreads; i++)
+		pthread_join(p->threads[i], NULL);
+	for (i = 0; p->jobs && i < p->njobs; i++) {
+		free(p->jobs[i].raw);
+		free(p->jobs[i].dst);
+	}
+	free(p->jobs);
+	free(p->threads);
+	pthread_cond_destroy(&p->work);
+	pthread_cond_destroy(&p->done);
+	pthread_mutex_destroy(&p->mu);
+	free(p);
+}
+
+static int
+pool_new(struct pool **out, unsigned workers, int level, size_t frame_size)
+{
+	struct pool *p;
+	unsigned i;
+
+	*out = NULL;
+	if (!(p = rh__calloc(1, sizeof(*p))))
+		return RH_ENOMEM;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->work, NULL);
+	pthread_cond_init(&p->done, NULL);
+	p->level = level;
+	p->frame_size = frame_size;
+	p->njobs = workers * 2;
+	if (!(p->jobs = rh__calloc(p->njobs, sizeof(*p->jobs))) ||
+	    !(p->threads = rh__calloc(workers, sizeof(*p->threads)))) {
+		pool_free(p);
+		return RH_ENOMEM;
+	}
+	for (i = 0; i < p->njobs; i++)
+		if (!(p->jobs[i].raw = rh__malloc(frame_size)) ||
+		    !(p->jobs[i].dst = rh__malloc(ZSTD_compressBound(frame_size)))) {
+			pool_free(p);
+			return RH_ENOMEM;
+		}
+	for (i = 0; i < workers; i++) {
+		if (pthread_create(&p->threads[i], NULL, pool_worker, p) != 0) {
+			pool_free(p);
+			return rh__error(RH_ERROR, "cannot start a compression "
+					 "thread");
+		}
+		p->nthreads++;
+	}
+	*out = p;
+	return 0;
+}
+
+static int append_frame(rh_seekable_writer *w, const unsigned char *frame,
+			size_t csize, size_t n, rh_buf *out);
+
+/* Append the oldest job's frame to `out` if it is finished, or - when
+ * `wait` - once it is. Returns 1 if a frame was appended, 0 if none was
+ * ready (or none is in flight), or an error. */
+static int
+pool_collect(rh_seekable_writer *w, rh_buf *out, int wait)
+{
+	struct pool *p = w->pool;
+	struct job *j;
+	int error;
+
+	pthread_mutex_lock(&p->mu);
+	if (p->collected == p->submitted) {
+		pthread_mutex_unlock(&p->mu);
+		return 0;
+	}
+	j = &p->jobs[p->collected % p->njobs];
+	while (wait && j->state != JOB_DONE && j->state != JOB_FAILED)
+		pthread_cond_wait(&p->done, &p->mu);
+	if (j->state != JOB_DONE && j->state != JOB_FAILED) {
+		pthread_mutex_unlock(&p->mu);
+		return 0;
+	}
+	pthread_mutex_unlock(&p->mu);
+	/* The job is ours until it is marked free: no worker touches it. */
+	if (j->state == JOB_FAILED)
+		error = rh__error(RH_ERROR, "%s", j->err);
+	else
+		error = append_frame(w, j->dst, j->csize, j->n, out);
+	pthread_mutex_lock(&p->mu);
+	j->state = JOB_FREE;
+	p->collected++;
+	pthread_mutex_unlock(&p->mu);
+	return error < 0 ? error : 1;
+}
+
+static int
+pool_submit(rh_seekable_writer *w, const void *src, size_t n, rh_buf *out)
+{
+	struct pool *p = w->pool;
+	struct job *j;
+	int error;
+
+	/* Full ring: the oldest frame must be written out first. */
+	while (p->submitted - p->collected == p->njobs)
+		if ((error = pool_collect(w, out, 1)) < 0)
+			return error;
+	j = &p->jobs[p->submitted % p->njobs];
+	memcpy(j->raw, src, n);
+	j->n = n;
+	pthread_mutex_lock(&p->mu);
+	j->state = JOB_QUEUED;
+	p->submitted++;
+	pthread_cond_signal(&p->work);
+	pthread_mutex_unlock(&p->mu);
+	/* Write out whatever is finished without waiting. */
+	while ((error = pool_collect(w, out, 0)) == 1)
+		;
+	return error;
+}
+
+static int
+pool_drain(rh_seekable_writer *w, rh_buf *out)
+{
+	int error;
+
+	while ((error = pool_collect(w, out, 1)) == 1)
+		;
+	return error;
+}
+
 RH_EXTERN int
 rh_seekable_writer_new(rh_seekable_writer **out,
 		       const rh_seekable_options *opts)
@@ -91,8 +311,13 @@ rh_seekable_writer_new(rh_seekable_writer **out,
 		error = rh__error(RH_ENOMEM, "out of memory (zstd context)");
 		goto done;
 	}
-	if ((error = set_cparams(w->cctx, opts->level ? opts->level
-						       : DEFAULT_LEVEL)) < 0)
+	w->level = opts->level ? opts->level : DEFAULT_LEVEL;
+	if ((error = set_cparams(w->cctx, w->level)) < 0)
+		goto done;
+	if (opts->workers > 1 &&
+	    (error = pool_new(&w->pool, opts->workers > MAX_WORKERS ? MAX_WORKERS
+						       : opts->workers,
+			      w->level, w->frame_size)) < 0)
 		goto done;
 	*out = w, w = NULL;
 done:
@@ -100,20 +325,54 @@ done:
 	return error;
 }
 
-/* Compress `n` raw bytes as one frame straight into the free space of `out`
- * (no staging buffer: a 1 GiB capture goes through here) and record its
- * entry. `out` only grows once the frame and its entry are both in place. */
+/* Record a compressed frame of `n` raw bytes, which already sits at the end
+ * of `out` (frame == out->ptr + out->size) or elsewhere (copied in). `out`
+ * only grows once the frame and its entry are both in place. */
 static int
-compress_frame(rh_seekable_writer *w, const void *src, size_t n, rh_buf *out)
+append_frame(rh_seekable_writer *w, const unsigned char *frame, size_t csize,
+	     size_t n, rh_buf *out)
 {
 	unsigned char entry[RH_SEEK_ENTRY_SIZE_CHECKSUM];
-	size_t bound = ZSTD_compressBound(n), csize;
-	unsigned char *dst;
 	int error;
 
 	if (w->nframes >= RH_SEEK_MAX_FRAMES)
 		return rh__error(RH_ERROR, "seekable blob: more than %u frames",
 				 RH_SEEK_MAX_FRAMES);
+	rh_seekable__put32(entry, (uint32_t)csize);
+	rh_seekable__put32(entry + 4, (uint32_t)n);
+	/* A zstd content checksum is the low 32 bits of XXH64 of the frame's
+	 * raw bytes, stored in its last 4 bytes: exactly what a seek table
+	 * entry holds. Copying it costs nothing, and libzstd exports no XXH64
+	 * to compute it again. */
+	if (w->checksum)
+		memcpy(entry + 8, frame + csize - 4, 4);
+	if (frame != (const unsigned char *)out->ptr + out->size) {
+		if ((error = rh_buf_grow(out, out->size + csize)) < 0)
+			return error;
+		memcpy(out->ptr + out->size, frame, csize);
+	}
+	if ((error = rh_buf_put(&w->table, entry,
+				w->checksum ? RH_SEEK_ENTRY_SIZE_CHECKSUM
+					    : RH_SEEK_ENTRY_SIZE)) < 0)
+		return error;
+	out->size += csize;
+	out->ptr[out->size] = '\0';
+	w->nframes++;
+	return 0;
+}
+
+/* Compress `n` raw bytes as one frame: on a worker when there is a pool,
+ * else straight into the free space of `out` (no staging buffer: a 1 GiB
+ * capture goes through here). */
+static int
+compress_frame(rh_seekable_writer *w, const void *src, size_t n, rh_buf *out)
+{
+	size_t bound = ZSTD_compressBound(n), csize;
+	unsigned char *dst;
+	int error;
+
+	if (w->pool)
+		return pool_submit(w, src, n, out);
 	if (bound > SIZE_MAX - 1 - out->size)
 		return rh__error(RH_ENOMEM, "seekable blob: output too large");
 	if ((error = rh_buf_grow(out, out->size + bound)) < 0)
@@ -123,22 +382,7 @@ compress_frame(rh_seekable_writer *w, const void *src, size_t n, rh_buf *out)
 	if (ZSTD_isError(csize))
 		return rh__error(RH_ERROR, "zstd: cannot compress a frame: %s",
 				 ZSTD_getErrorName(csize));
-	rh_seekable__put32(entry, (uint32_t)csize);
-	rh_seekable__put32(entry + 4, (uint32_t)n);
-	/* A zstd content checksum is the low 32 bits of XXH64 of the frame's
-	 * raw bytes, stored in its last 4 bytes: exactly what a seek table
-	 * entry holds. Copying it costs nothing, and libzstd exports no XXH64
-	 * to compute it again. */
-	if (w->checksum)
-		memcpy(entry + 8, dst + csize - 4, 4);
-	if ((error = rh_buf_put(&w->table, entry,
-				w->checksum ? RH_SEEK_ENTRY_SIZE_CHECKSUM
-					    : RH_SEEK_ENTRY_SIZE)) < 0)
-		return error;
-	out->size += csize;
-	out->ptr[out->size] = '\0';
-	w->nframes++;
-	return 0;
+	return append_frame(w, dst, csize, n, out);
 }
 
 static int
@@ -252,6 +496,8 @@ rh_seekable_writer_finish(rh_seekable_writer *w, rh_buf *out)
 				    out)) < 0)
 		goto done;
 	rh_buf_clear(&w->pending);
+	if (w->pool && (error = pool_drain(w, out)) < 0)
+		goto done;
 	error = write_table(w, out);
 done:
 	w->state = error < 0 ? WRITER_FAILED : WRITER_FINISHED;
@@ -269,6 +515,7 @@ rh_seekable_writer_free(rh_seekable_writer *w)
 {
 	if (!w)
 		return;
+	pool_free(w->pool);
 	ZSTD_freeCCtx(w->cctx);
 	rh_buf_dispose(&w->pending);
 	rh_buf_dispose(&w->table);

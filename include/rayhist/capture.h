@@ -48,15 +48,17 @@ typedef struct rh_capture_options {
 	const char *ns;          /**< namespace; NULL = "default" */
 	const char *cluster;     /**< cluster name; required */
 	const char *node_id;     /**< NULL = read from the raylet's log */
-	size_t frame_size;       /**< seekable frame size; 0 = 1 MiB */
+	size_t frame_size;       /**< seekable frame size; 0 = 4 MiB */
 	int level;               /**< zstd level; 0 = 3 */
+	unsigned workers;        /**< compression threads for large files;
+				      0 = one per online CPU */
 	rh_capture_report_cb report;
 	void *payload;
 } rh_capture_options;
 
 #define RH_CAPTURE_OPTIONS_VERSION 1
 #define RH_CAPTURE_OPTIONS_INIT { RH_CAPTURE_OPTIONS_VERSION, NULL, NULL, \
-	NULL, 0, 0, NULL, NULL }
+	NULL, 0, 0, 0, NULL, NULL }
 
 /** What one capture did. */
 typedef struct rh_capture_stats {
