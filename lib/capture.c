@@ -353,7 +353,8 @@ walk(struct capture *c, const char *rel)
 		}
 		n++;
 	}
-	qsort(names, n, sizeof(*names), cmp_names);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), cmp_names);
 	for (i = 0; i < n && error == 0; i++) {
 		if (snprintf(child, sizeof(child), "%s%s%s", rel, *rel ? "/" : "",
 			     names[i]) >= (int)sizeof(child))

@@ -12,7 +12,8 @@ PKG_CONFIG_PATH="$root/lib/pkgconfig"
 export PKG_CONFIG_PATH
 cflags=$(${PKG_CONFIG:-pkg-config} --define-variable=prefix="$root" --cflags rayhist)
 libs=$(${PKG_CONFIG:-pkg-config} --define-variable=prefix="$root" --libs rayhist)
-${CC:-cc} -Wall -Wextra -Werror $cflags "$top_srcdir/examples/list_sessions.c" \
+# shellcheck disable=SC2086
+${CC:-cc} -Wall -Wextra -Werror ${RH_SAN_FLAGS:-} $cflags "$top_srcdir/examples/list_sessions.c" \
 	$libs -Wl,-rpath,"$root/lib" -o "$inst/list_sessions"
 store="$inst/store"
 make_session "$inst/ray" >/dev/null

@@ -299,9 +299,9 @@ Test(seekable_roundtrip, several_mib_of_text)
 	free(data);
 }
 
-Test(seekable_roundtrip, default_options_give_one_mib_frames)
+Test(seekable_roundtrip, default_options_give_four_mib_frames)
 {
-	size_t n = 2 * MiB + 1;
+	size_t n = 8 * MiB + 1;
 	char *data = gen_text(n, 3);
 	rh_buf blob = RH_BUF_INIT;
 	rh_seekable *sk;
