@@ -7,18 +7,37 @@
 #include <rayhist/rayhist.h>
 
 #include "cli.h"
+#include "collect_follow.h"
+#include "collect_events.h"
 
-enum { OPT_STORE = 256, OPT_CLUSTER, OPT_NS, OPT_NODE_ID, OPT_FRAME, OPT_LEVEL,
+enum { OPT_STORE = 256, OPT_STORE_CONFIG, OPT_CLUSTER, OPT_NS, OPT_NODE_ID, OPT_FRAME, OPT_LEVEL,
        OPT_THREADS };
+/* --events mode (collect_events.c) */
+enum { OPT_SESSION = 300, OPT_EVENTS };
+/* --follow mode (collect_follow.c) */
+enum { OPT_FOLLOW = 320, OPT_ROLE, OPT_RAY_ROOT, OPT_STATE_DIR, OPT_FLUSH,
+       OPT_LISTEN, OPT_DRAIN, OPT_SPOOL_CAP, OPT_MAX_BODY };
 
 static const rh_cli_opt options[] = {
 	{ OPT_STORE, "store", "URL", "store to write to (file path, file://, s3://)" },
+	{ OPT_STORE_CONFIG, "store-config", "FILE", "settings file of an s3:// store (default $RAYHIST_STORE_CONFIG)" },
 	{ OPT_CLUSTER, "cluster", "NAME", "name of the Ray cluster (required)" },
 	{ OPT_NS, "namespace", "NS", "namespace of the cluster (default: default)" },
 	{ OPT_NODE_ID, "node-id", "HEX", "node id, instead of reading the raylet's log" },
 	{ OPT_FRAME, "frame-size", "BYTES", "raw bytes per compressed frame (default 4194304)" },
 	{ OPT_LEVEL, "level", "N", "zstd compression level (default 3)" },
 	{ OPT_THREADS, "threads", "N", "compression threads for large files (default: CPUs)" },
+	{ OPT_FOLLOW, "follow", NULL, "run beside a live Ray node until SIGTERM (no SESSION_DIR)" },
+	{ OPT_ROLE, "role", "ROLE", "follow: head or worker (default: head if it runs the GCS)" },
+	{ OPT_RAY_ROOT, "ray-root", "DIR", "follow: Ray's temp root (default /tmp/ray)" },
+	{ OPT_STATE_DIR, "state-dir", "DIR", "follow: checkpoint and event spool (default RAY_ROOT/rayhist-state)" },
+	{ OPT_FLUSH, "flush-interval", "SECONDS", "follow: ship new bytes at least this often (default 5)" },
+	{ OPT_LISTEN, "events-listen", "ADDR:PORT", "follow: receive Ray's events here, or off (default 0.0.0.0:8084)" },
+	{ OPT_DRAIN, "drain-timeout", "SECONDS", "follow: on SIGTERM, finish within this (default 25)" },
+	{ OPT_SPOOL_CAP, "spool-cap", "BYTES", "follow: event spool size before 503 (default 268435456)" },
+	{ OPT_MAX_BODY, "events-max-body", "BYTES", "follow: larger event POSTs get 413 (default 33554432)" },
+	{ OPT_EVENTS, "events", NULL, "store the FILEs (RayEvent batches: JSON array or lines, .gz, .zst, - for stdin) into --session" },
+	{ OPT_SESSION, "session", "NAME", "events: the session the batches belong to" },
 	{ 'q', "quiet", NULL, "print only errors" },
 	{ 'v', "verbose", NULL, "print every file stored or skipped" },
 	{ 0, NULL, NULL, NULL }
@@ -44,27 +63,115 @@ on_report(rh_capture_event ev, const char *path, const char *detail,
 	}
 }
 
+/* "5", "0.5", "2.25" seconds -> milliseconds. */
+static unsigned
+seconds_ms(const char *opt, const char *arg)
+{
+	const char *dot = strchr(arg, '.');
+	unsigned long long whole, ms = 0;
+	char buf[32];
+	size_t i;
+
+	if (!dot)
+		whole = rh_cli_number(opt, arg);
+	else {
+		snprintf(buf, sizeof(buf), "%.*s", (int)(dot - arg), arg);
+		whole = rh_cli_number(opt, *buf ? buf : "0");
+		for (i = 1; i <= 3 && dot[i]; i++) {
+			if (dot[i] < '0' || dot[i] > '9')
+				rh_cli_usage_die("%s takes seconds, not \"%s\"", opt, arg);
+			ms += (unsigned long long)(dot[i] - '0') *
+			      (i == 1 ? 100 : i == 2 ? 10 : 1);
+		}
+		if (dot[i])
+			rh_cli_usage_die("%s takes seconds with at most 3 decimals, "
+					 "not \"%s\"", opt, arg);
+	}
+	if (whole > 86400 * 7)
+		rh_cli_usage_die("%s: %s seconds is too long", opt, arg);
+	return (unsigned)(whole * 1000 + ms);
+}
+
+static void
+follow_defaults(struct rh_follow_cfg *fc)
+{
+	memset(fc, 0, sizeof(*fc));
+	fc->fo = (rh_follow_options)RH_FOLLOW_OPTIONS_INIT;
+	fc->so = (rh_spool_options)RH_SPOOL_OPTIONS_INIT;
+	fc->fo.ray_root = "/tmp/ray";
+	fc->fo.flush_interval_ms = 5000;
+	fc->listen = "0.0.0.0:8084";
+	fc->drain_ms = 25000;
+	fc->so.cap = 256u << 20;
+	fc->so.max_body = 32u << 20;
+}
+
+static int
+run_follow(struct rh_follow_cfg *fc, const rh_capture_options *o,
+	   const struct run *run, const char *store_flag,
+	   const rh_store_options *sopts, int argc, rh_cli *cli)
+{
+	static char state[4200];
+	rh_store *st = NULL;
+	const char *url;
+	int error, status;
+
+	if (optind != argc)
+		rh_cli_usage_die("--follow takes no SESSION_DIR (see --ray-root)");
+	fc->fo.cluster = o->cluster;
+	fc->fo.ns = o->ns;
+	fc->fo.node_id = o->node_id;
+	fc->fo.frame_size = o->frame_size;
+	fc->fo.level = o->level;
+	fc->quiet = run->quiet;
+	fc->verbose = run->verbose;
+	if (!fc->fo.state_dir) {
+		snprintf(state, sizeof(state), "%s/rayhist-state", fc->fo.ray_root);
+		fc->fo.state_dir = state;
+	}
+	url = rh_store_default_url(store_flag);
+	if ((error = rh_store_open(&st, url, sopts)) < 0)
+		rh_cli_die(error, "%s", url);
+	status = rh_collect_follow(st, fc);
+	rh_store_close(st);
+	rh_cli_free(cli);
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
 	rh_capture_options o = RH_CAPTURE_OPTIONS_INIT;
 	rh_capture_stats stats;
 	struct run run = { 0, 0 };
+	rh_store_options sopts = RH_STORE_OPTIONS_INIT;
+	struct rh_follow_cfg fc;
+	int follow = 0, events = 0;
+	const char *session = NULL;
 	const char *store_flag = NULL, *arg, *url;
 	rh_store *st = NULL;
 	rh_cli cli;
 	int c, error;
 
 	rh_cli_init(&cli, "rayhist-collect",
-		    "[--store URL] --cluster NAME [--namespace NS] [--node-id HEX] SESSION_DIR",
+		    "[--store URL] --cluster NAME [--namespace NS] [--node-id HEX] SESSION_DIR\n"
+		    "[--store URL] --cluster NAME [--namespace NS] --session NAME --events FILE...\n"
+		    "--follow [--store URL] --cluster NAME [--role head|worker] [--ray-root DIR]\n"
+		    "[--state-dir DIR] [--flush-interval S] [--events-listen ADDR:PORT|off]",
 		    "Capture a Ray session directory (or its session_latest link) into a\n"
 		    "rayhist store. Files that grew since the last capture ship only their\n"
 		    "new bytes; sockets, lock files and links leaving the session are skipped\n"
-		    "and reported.",
+		    "and reported. With --follow, run beside a live Ray node: follow its\n"
+		    "latest session as it grows, receive the events Ray's aggregator POSTs,\n"
+		    "and resume without loss or duplicates after a crash.",
 		    options, argc, argv);
+	follow_defaults(&fc);
 	while ((c = rh_cli_next(&cli, &arg)) != -1) {
 		switch (c) {
 		case OPT_STORE: store_flag = arg; break;
+		case OPT_STORE_CONFIG: sopts.config_file = arg; break;
+		case OPT_EVENTS: events = 1; break;
+		case OPT_SESSION: session = arg; break;
 		case OPT_CLUSTER: o.cluster = arg; break;
 		case OPT_NS: o.ns = arg; break;
 		case OPT_NODE_ID: o.node_id = arg; break;
@@ -84,18 +191,64 @@ main(int argc, char **argv)
 			if (o.workers < 1 || o.workers > 64)
 				rh_cli_usage_die("--threads must be 1 to 64");
 			break;
+		case OPT_FOLLOW: follow = 1; break;
+		case OPT_ROLE:
+			if (!strcmp(arg, "head"))
+				fc.fo.role = RH_FOLLOW_ROLE_HEAD;
+			else if (!strcmp(arg, "worker"))
+				fc.fo.role = RH_FOLLOW_ROLE_WORKER;
+			else
+				rh_cli_usage_die("--role takes head or worker, not \"%s\"", arg);
+			break;
+		case OPT_RAY_ROOT: fc.fo.ray_root = arg; break;
+		case OPT_STATE_DIR: fc.fo.state_dir = arg; break;
+		case OPT_FLUSH:
+			fc.fo.flush_interval_ms = seconds_ms("--flush-interval", arg);
+			if (!fc.fo.flush_interval_ms)
+				rh_cli_usage_die("--flush-interval must be more than 0");
+			break;
+		case OPT_LISTEN: fc.listen = arg; break;
+		case OPT_DRAIN: fc.drain_ms = seconds_ms("--drain-timeout", arg); break;
+		case OPT_SPOOL_CAP:
+			fc.so.cap = rh_cli_number("--spool-cap", arg);
+			if (!fc.so.cap)
+				rh_cli_usage_die("--spool-cap must be more than 0");
+			break;
+		case OPT_MAX_BODY:
+			fc.so.max_body = (size_t)rh_cli_number("--events-max-body", arg);
+			if (!fc.so.max_body)
+				rh_cli_usage_die("--events-max-body must be more than 0");
+			break;
 		case 'q': run.quiet = 1; break;
 		case 'v': run.verbose = 1; break;
 		}
 	}
 	if (!o.cluster)
 		rh_cli_usage_die("--cluster NAME is required");
+	if (follow)
+		return run_follow(&fc, &o, &run, store_flag, &sopts, argc, &cli);
+	if (events) {
+		rh_session_ref sref = { o.ns ? o.ns : RH_DEFAULT_NAMESPACE,
+					o.cluster, session };
+		if (!session)
+			rh_cli_usage_die("--events needs --session NAME");
+		if (optind >= argc)
+			rh_cli_usage_die("--events needs at least one FILE");
+		url = rh_store_default_url(store_flag);
+		if ((error = rh_store_open(&st, url, &sopts)) < 0)
+			rh_cli_die(error, "%s", url);
+		error = rh_collect_events(st, &sref, argv + optind, argc - optind,
+					  run.quiet);
+		rh_store_close(st);
+		rh_cli_free(&cli);
+		return error;
+	}
 	if (optind != argc - 1)
 		rh_cli_usage_die("give exactly one SESSION_DIR");
 	o.report = on_report;
 	o.payload = &run;
 	url = rh_store_default_url(store_flag);
-	if ((error = rh_store_open(&st, url, NULL)) < 0)
+	if ((error = rh_store_open(&st, url, &sopts)) < 0)
 		rh_cli_die(error, "%s", url);
 	if ((error = rh_capture_session(&stats, st, argv[optind], &o)) < 0)
 		rh_cli_die(error, "%s", argv[optind]);

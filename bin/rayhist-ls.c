@@ -11,19 +11,32 @@
 
 #include "cli.h"
 
-enum { OPT_STORE = 256, OPT_JSON, OPT_CAT, OPT_TAIL, OPT_RANGE };
+enum { OPT_STORE = 256, OPT_STORE_CONFIG, OPT_JSON, OPT_CAT, OPT_TAIL, OPT_RANGE,
+       OPT_JOBS, OPT_TASKS, OPT_ACTORS, OPT_NODES, OPT_WORKERS, OPT_PGS,
+       OPT_FILTER, OPT_LIMIT, OPT_DETAIL, OPT_AT };
 
 static const rh_cli_opt options[] = {
 	{ OPT_STORE, "store", "URL", "store to read (file path, file://, s3://)" },
+	{ OPT_STORE_CONFIG, "store-config", "FILE", "settings file of an s3:// store (default $RAYHIST_STORE_CONFIG)" },
 	{ 'l', "long", NULL, "add sizes (raw and stored), times and node IPs" },
 	{ OPT_JSON, "json", NULL, "print machine-readable JSON" },
 	{ OPT_CAT, "cat", NULL, "write the stored file's exact bytes to stdout" },
 	{ OPT_TAIL, "tail", "N", "write the file's last N lines to stdout" },
 	{ OPT_RANGE, "range", "A:B", "write bytes A to B-1 of the file to stdout" },
+	{ OPT_JOBS, "jobs", NULL, "list the session's jobs (Ray state API rows)" },
+	{ OPT_TASKS, "tasks", NULL, "list the session's task attempts" },
+	{ OPT_ACTORS, "actors", NULL, "list the session's actors" },
+	{ OPT_NODES, "nodes", NULL, "list the session's nodes as Ray saw them" },
+	{ OPT_WORKERS, "workers", NULL, "list the session's workers" },
+	{ OPT_PGS, "placement-groups", NULL, "list the session's placement groups" },
+	{ OPT_FILTER, "filter", "KEY=VALUE", "keep rows whose KEY is (=) or is not (!=) VALUE; repeatable" },
+	{ OPT_LIMIT, "limit", "N", "print at most N rows (default 100; 0: all)" },
+	{ OPT_DETAIL, "detail", NULL, "print every column, as Ray's detail=1" },
+	{ OPT_AT, "at", "TIME", "show the session as it was at TIME (RFC 3339, or +SECONDS since its start); cuts --cat/--tail/--range at the last part captured by then" },
 	{ 0, NULL, NULL, NULL }
 };
 
-enum mode { LIST, CAT, TAIL, RANGE };
+enum mode { LIST, CAT, TAIL, RANGE, QUERY };
 
 struct path {
 	char *parts[4];       /* ns, cluster, session, node (prefix) */
@@ -38,6 +51,8 @@ struct ls {
 	int lng, json;
 	json_object *rows;    /* --json output */
 	struct path p;
+	const char *at;       /* --at TIME, or NULL */
+	int64_t at_ns;        /* resolved by resolve_at() */
 };
 
 /* ---- output -------------------------------------------------------------- */
@@ -93,11 +108,20 @@ print_name(const char *name, void *payload)
 		json_object_object_add(o, "end_ms", json_object_new_int64(info.end_ms));
 		json_object_object_add(o, "updated_ms", json_object_new_int64(info.updated_ms));
 		json_object_object_add(o, "ray_version", json_object_new_string(info.ray_version));
+		json_object_object_add(o, "heartbeat_ms", json_object_new_int64(info.heartbeat_ms));
+		json_object_object_add(o, "state", json_object_new_string(
+					       rh_session_state_name(info.state)));
 		json_object_array_add(ls->rows, o);
 	} else {
+		/* The second time is when it ended: the end mark, or for a
+		 * session whose collector died, its last heartbeat. */
 		fmt_time(t1, sizeof(t1), info.start_ms);
-		fmt_time(t2, sizeof(t2), info.updated_ms);
-		printf("%-20s  %-20s  %s\n", t1, t2, name);
+		fmt_time(t2, sizeof(t2), info.state == RH_SESSION_ENDED ? info.end_ms
+				 : info.state == RH_SESSION_LIVE ||
+				   info.state == RH_SESSION_ABANDONED ? info.heartbeat_ms
+				 : info.updated_ms);
+		printf("%-20s  %-20s  %-9s  %s\n", t1, t2,
+		       rh_session_state_name(info.state), name);
 	}
 	return 0;
 }
@@ -345,6 +369,28 @@ list(struct ls *ls)
 	}
 }
 
+/* ---- --at ---------------------------------------------------------------- */
+
+/* --at TIME as ns: "+SECONDS" counts from the session's start. */
+static void
+resolve_at(struct ls *ls)
+{
+	rh_session_info info;
+	int64_t start = RH_TIME_NONE;
+	int error;
+
+	ls->at_ns = RH_TIME_NONE;
+	if (!ls->at)
+		return;
+	if (ls->p.n < 3)
+		rh_cli_usage_die("--at needs a session: NS/CLUSTER/SESSION");
+	if (ls->at[0] == '+' &&
+	    rh_session_info_load(&info, ls->st, &ls->p.sref) == 0 && info.start_ms > 0)
+		start = info.start_ms * 1000000;
+	if ((error = rh_playback_time_parse(&ls->at_ns, ls->at, start)) < 0)
+		rh_cli_usage_die("--at: %s", rh_error_last());
+}
+
 /* ---- reading a file ------------------------------------------------------ */
 
 static void
@@ -373,8 +419,11 @@ read_file(struct ls *ls, enum mode mode, uint64_t a, uint64_t b, size_t nlines)
 	if (error < 0)
 		rh_cli_die(error, "%s", ls->p.file);
 	size = rh_logfile_size(f);
+	if (ls->at_ns != RH_TIME_NONE) /* as captured by then (part granularity) */
+		size = rh_logfile_size_at(f, ls->at_ns / 1000000 -
+					  (ls->at_ns % 1000000 < 0));
 	if (mode == TAIL) {
-		if ((error = rh_logfile_tail(&out, NULL, f, nlines, UINT64_MAX)) < 0)
+		if ((error = rh_logfile_tail(&out, NULL, f, nlines, size)) < 0)
 			rh_cli_die(error, "%s", ls->p.file);
 		write_out(&out);
 	} else {
@@ -399,11 +448,100 @@ read_file(struct ls *ls, enum mode mode, uint64_t a, uint64_t b, size_t nlines)
 	rh_logfile_close(f);
 }
 
+
+/* ---- entity queries (the session index) ---------------------------------- */
+
+#define MAX_FILTERS 32
+
+/* Columns of the text table per entity: the state API's own names. */
+static const char *const text_columns[][6] = {
+	[RH_ENTITY_TASK] = { "task_id", "attempt_number", "state", "name", "job_id", NULL },
+	[RH_ENTITY_ACTOR] = { "actor_id", "state", "class_name", "name", "job_id", NULL },
+	[RH_ENTITY_JOB] = { "job_id", "submission_id", "type", "status", "entrypoint", NULL },
+	[RH_ENTITY_NODE] = { "node_id", "state", "node_ip", "is_head_node", "node_name", NULL },
+	[RH_ENTITY_WORKER] = { "worker_id", "is_alive", "worker_type", "pid", "node_id", NULL },
+	[RH_ENTITY_PLACEMENT_GROUP] = { "placement_group_id", "state", "name", "creator_job_id", NULL },
+};
+
+static void
+print_cell(json_object *row, const char *col, int last)
+{
+	json_object *v = NULL;
+	const char *s;
+
+	json_object_object_get_ex(row, col, &v);
+	s = v ? json_object_get_string(v) : "-";
+	printf(last ? "%s\n" : "%s\t", s && *s ? s : "-");
+}
+
+static void
+parse_filter(rh_filter *f, char *arg)
+{
+	char *eq = strchr(arg, '=');
+
+	if (!eq || eq == arg || (eq == arg + 1 && arg[0] == '!'))
+		rh_cli_usage_die("--filter takes KEY=VALUE or KEY!=VALUE, not \"%s\"", arg);
+	f->value = eq + 1;
+	if (eq > arg && eq[-1] == '!') {
+		f->op = "!=";
+		eq[-1] = '\0';
+	} else {
+		f->op = "=";
+		*eq = '\0';
+	}
+	f->key = arg;
+}
+
+static void
+query(struct ls *ls, rh_entity what, const rh_query_options *o)
+{
+	rh_index *ix = NULL;
+	rh_buf prefix = RH_BUF_INIT, out = RH_BUF_INIT;
+	rh_query_counts counts;
+	json_object *rows;
+	size_t i, k;
+	int error;
+
+	if (ls->p.n != 3)
+		rh_cli_usage_die("--%s takes a session: NS/CLUSTER/SESSION",
+				 rh_entity_name(what));
+	if ((error = rh_layout_session_prefix(&prefix, &ls->p.sref)) < 0)
+		rh_cli_die(error, "bad session");
+	/* Builds the index on first use, or when new events arrived. */
+	if ((error = rh_index_open_session(&ix, ls->st, prefix.ptr, NULL)) < 0)
+		rh_cli_die(error, "%s: cannot open the session index", prefix.ptr);
+	if ((error = rh_index_list_json(&out, &counts, ix, what, o)) < 0)
+		rh_cli_die(error, "%s", rh_entity_name(what));
+	if (ls->json) {
+		printf("%s\n", out.ptr);
+	} else if (!(rows = json_tokener_parse(out.ptr))) {
+		rh_cli_die(0, "cannot read back the rows");
+	} else {
+		const char *const *cols = text_columns[what];
+		for (k = 0; cols[k]; k++)
+			printf(cols[k + 1] ? "%s\t" : "%s\n", cols[k]);
+		for (i = 0; i < json_object_array_length(rows); i++)
+			for (k = 0; cols[k]; k++)
+				print_cell(json_object_array_get_idx(rows, i), cols[k],
+					   cols[k + 1] == NULL);
+		json_object_put(rows);
+		fprintf(stderr, "%zu shown, %" PRIu64 " match, %" PRIu64 " in all\n",
+			i, counts.num_filtered, counts.total);
+	}
+	rh_buf_dispose(&out);
+	rh_buf_dispose(&prefix);
+	rh_index_close(ix);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct ls ls;
 	enum mode mode = LIST;
+	rh_store_options sopts = RH_STORE_OPTIONS_INIT;
+	rh_query_options qopts = RH_QUERY_OPTIONS_INIT;
+	rh_filter filters[MAX_FILTERS];
+	rh_entity what = RH_ENTITY_TASK;
 	const char *store_flag = NULL, *arg, *url;
 	uint64_t a = 0, b = 0;
 	size_t nlines = 0;
@@ -414,18 +552,37 @@ main(int argc, char **argv)
 	memset(&ls, 0, sizeof(ls));
 	rh_cli_init(&cli, "rayhist-ls",
 		    "[--store URL] [-l] [--json] [NS/CLUSTER/SESSION/NODE/FILE...]\n"
-		    "[--store URL] --cat PATH\n"
-		    "[--store URL] --tail N PATH\n"
-		    "[--store URL] --range A:B PATH",
+		    "[--store URL] [--at TIME] --cat PATH\n"
+		    "[--store URL] [--at TIME] --tail N PATH\n"
+		    "[--store URL] [--at TIME] --range A:B PATH\n"
+		    "[--store URL] --tasks|--jobs|--actors|--nodes|--workers|--placement-groups [--filter KEY=VALUE]... [--limit N] [--detail] [--at TIME] [--json] NS/CLUSTER/SESSION",
 		    "List the level below PATH in a rayhist store - namespaces, clusters,\n"
 		    "sessions, nodes (NODE may be a unique prefix of the id), files - or\n"
-		    "write a stored file's bytes.",
+		    "write a stored file's bytes, or list a session's jobs, tasks, actors,\n"
+		    "nodes, workers or placement groups from its index, with the field\n"
+		    "names and filter rules of Ray's state API.",
 		    options, argc, argv);
 	while ((c = rh_cli_next(&cli, &arg)) != -1) {
 		switch (c) {
 		case OPT_STORE: store_flag = arg; break;
+		case OPT_STORE_CONFIG: sopts.config_file = arg; break;
 		case 'l': ls.lng = 1; break;
 		case OPT_JSON: ls.json = 1; break;
+		case OPT_JOBS: mode = QUERY; what = RH_ENTITY_JOB; break;
+		case OPT_TASKS: mode = QUERY; what = RH_ENTITY_TASK; break;
+		case OPT_ACTORS: mode = QUERY; what = RH_ENTITY_ACTOR; break;
+		case OPT_NODES: mode = QUERY; what = RH_ENTITY_NODE; break;
+		case OPT_WORKERS: mode = QUERY; what = RH_ENTITY_WORKER; break;
+		case OPT_PGS: mode = QUERY; what = RH_ENTITY_PLACEMENT_GROUP; break;
+		case OPT_FILTER:
+			if (qopts.nfilters == MAX_FILTERS)
+				rh_cli_usage_die("at most %d --filter options", MAX_FILTERS);
+			parse_filter(&filters[qopts.nfilters++], (char *)arg);
+			qopts.filters = filters;
+			break;
+		case OPT_LIMIT: qopts.limit = rh_cli_number("--limit", arg); break;
+		case OPT_DETAIL: qopts.detail = 1; break;
+		case OPT_AT: ls.at = arg; break;
 		case OPT_CAT: mode = CAT; break;
 		case OPT_TAIL:
 			mode = TAIL;
@@ -448,10 +605,16 @@ main(int argc, char **argv)
 	path = optind < argc ? argv[optind] : "";
 	parse_path(&ls.p, path);
 	url = rh_store_default_url(store_flag);
-	if ((error = rh_store_open(&ls.st, url, NULL)) < 0)
+	if ((error = rh_store_open(&ls.st, url, &sopts)) < 0)
 		rh_cli_die(error, "%s", url);
 	check_levels(&ls);
-	if (mode == LIST)
+	if (ls.at && mode == LIST)
+		rh_cli_usage_die("--at goes with an entity listing or --cat, --tail, --range");
+	resolve_at(&ls);
+	qopts.at_ns = ls.at_ns;
+	if (mode == QUERY)
+		query(&ls, what, &qopts);
+	else if (mode == LIST)
 		list(&ls);
 	else
 		read_file(&ls, mode, a, b, nlines);

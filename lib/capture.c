@@ -142,7 +142,7 @@ delete_parts(struct capture *c, const rh__mfile *f)
 		if (f->info.parts[i].offset == 0)
 			continue; /* rewritten in place by the new first part */
 		if ((error = rh_layout_file_part(&c->key, &c->sref, c->m->node_id,
-						 f->info.path,
+						 rh__mfile_object(f),
 						 f->info.parts[i].offset)) < 0 ||
 		    (error = rh_store_delete(c->st, c->key.ptr)) < 0)
 			return error;
@@ -168,8 +168,10 @@ ship_part(struct capture *c, rh__mfile *f, int fd, uint64_t offset,
 	if (fstat(fd, &sb) == 0 &&
 	    (uint64_t)sb.st_size > offset + 2 * (uint64_t)sopts.frame_size)
 		sopts.workers = c->workers;
-	if ((error = rh_layout_file_part(&c->key, &c->sref, c->m->node_id, rel,
-					 offset)) < 0 ||
+	/* A file that a follower saw move keeps naming parts by its first
+	 * path (rh__mfile.object). */
+	if ((error = rh_layout_file_part(&c->key, &c->sref, c->m->node_id,
+					 rh__mfile_object(f), offset)) < 0 ||
 	    (error = rh_seekable_writer_new(&sw, &sopts)) < 0 ||
 	    (error = rh_store_writer_open(&w, c->st, c->key.ptr)) < 0)
 		goto done;
@@ -373,8 +375,8 @@ done:
 /* ---- manifests ----------------------------------------------------------- */
 
 /* session_YYYY-MM-DD_HH-MM-SS_UUUUUU_PID -> ms since the epoch (UTC). */
-static int64_t
-session_start_ms(const char *name)
+int64_t
+rh__session_start_ms(const char *name)
 {
 	struct tm tm;
 	int us = 0;
@@ -413,7 +415,7 @@ write_session_manifest(struct capture *c)
 	json_object_object_add(root, "cluster", json_object_new_string(c->sref.cluster));
 	json_object_object_add(root, "session", json_object_new_string(c->sref.session));
 	json_object_object_add(root, "start_ms",
-			       json_object_new_int64(session_start_ms(c->sref.session)));
+			       json_object_new_int64(rh__session_start_ms(c->sref.session)));
 	json_object_object_add(root, "updated_ms", json_object_new_int64(rh__now_ms()));
 	if (!json_object_object_get_ex(root, "ray_version", &v))
 		json_object_object_add(root, "ray_version", json_object_new_string(""));

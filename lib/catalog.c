@@ -201,9 +201,47 @@ rh_session_info_load(rh_session_info *out, rh_store *st,
 	out->start_ms = get_ms(root, "start_ms");
 	out->end_ms = get_ms(root, "end_ms");
 	out->updated_ms = get_ms(root, "updated_ms");
+	out->heartbeat_ms = get_ms(root, "heartbeat_ms");
+	out->heartbeat_interval_ms = get_ms(root, "heartbeat_interval_ms");
+	out->state = rh_session_state_at(out, rh__now_ms(), 0);
 done:
 	json_object_put(root);
 	rh_buf_dispose(&key);
 	rh_buf_dispose(&data);
 	return error;
+}
+
+RH_EXTERN rh_session_state
+rh_session_state_at(const rh_session_info *info, int64_t now_ms,
+		    int64_t stale_ms)
+{
+	int64_t every;
+
+	if (!info)
+		return RH_SESSION_UNKNOWN;
+	if (info->end_ms > 0)
+		return RH_SESSION_ENDED;
+	if (info->heartbeat_ms <= 0)
+		return RH_SESSION_UNKNOWN;
+	if (stale_ms <= 0) {
+		/* A few missed beats, plus slack for a slow store, before a
+		 * head is declared dead. */
+		every = info->heartbeat_interval_ms > 0
+				? info->heartbeat_interval_ms : 5000;
+		stale_ms = RH_SESSION_STALE_FACTOR * every +
+			   RH_SESSION_STALE_SLACK_MS;
+	}
+	return now_ms - info->heartbeat_ms > stale_ms ? RH_SESSION_ABANDONED
+						      : RH_SESSION_LIVE;
+}
+
+RH_EXTERN const char *
+rh_session_state_name(rh_session_state state)
+{
+	switch (state) {
+	case RH_SESSION_LIVE: return "live";
+	case RH_SESSION_ENDED: return "ended";
+	case RH_SESSION_ABANDONED: return "abandoned";
+	default: return "unknown";
+	}
 }

@@ -14,6 +14,7 @@ struct rh_logfile {
 	rh_seekable **readers;        /* one per part, opened lazily */
 	rh_buf key;
 	rh_session_ref sref;
+	rh_frame_cache *cache;        /* borrowed, may be NULL */
 	char *node_id;
 	char errmsg[512];
 };
@@ -70,10 +71,38 @@ rh_logfile_open(rh_logfile **out, rh_store *st, const rh_session_ref *s,
 	return 0;
 }
 
+RH_EXTERN void
+rh_logfile_set_cache(rh_logfile *f, rh_frame_cache *cache)
+{
+	size_t i;
+
+	f->cache = cache;
+	for (i = 0; i < f->info->nparts; i++)
+		if (f->readers[i])
+			rh_seekable_set_cache(f->readers[i], cache);
+}
+
 RH_EXTERN uint64_t
 rh_logfile_size(const rh_logfile *f)
 {
 	return f->info->size;
+}
+
+RH_EXTERN uint64_t
+rh_logfile_size_at(const rh_logfile *f, int64_t at_ms)
+{
+	uint64_t end = 0;
+	size_t i;
+
+	/* Parts are in offset order; a part re-sent after a collector restart
+	 * keeps its offset and takes the later time. */
+	for (i = 0; i < f->info->nparts; i++) {
+		const rh_file_part *p = &f->info->parts[i];
+
+		if (p->captured_ms <= at_ms && p->offset + p->length > end)
+			end = p->offset + p->length;
+	}
+	return end < f->info->size ? end : f->info->size;
 }
 
 RH_EXTERN uint64_t
@@ -112,17 +141,24 @@ part_reader(rh_seekable **out, rh_logfile *f, size_t i)
 	int error;
 
 	if (!f->readers[i]) {
+		/* info is the first member of its rh__mfile (manifest.h). */
 		if ((error = rh_layout_file_part(&f->key, &f->sref, f->node_id,
-						 f->info->path, p->offset)) < 0 ||
+						 rh__mfile_object((const rh__mfile *)f->info),
+						 p->offset)) < 0 ||
 		    (error = rh_seekable_open(&f->readers[i], f->st,
 					      f->key.ptr)) < 0)
 			return error;
-		if (rh_seekable_size(f->readers[i]) != p->length) {
+		rh_seekable_set_cache(f->readers[i], f->cache);
+		/* A follower rewrites its newest small part with more bytes
+		 * before it rewrites the manifest: a part may be longer than
+		 * the manifest says (its first bytes are the same), never
+		 * shorter. */
+		if (rh_seekable_size(f->readers[i]) < p->length) {
 			rh_seekable_close(f->readers[i]);
 			f->readers[i] = NULL;
 			return rh__error(RH_ECORRUPT,
-					 "%s: holds a different length than "
-					 "its manifest says", f->key.ptr);
+					 "%s: holds fewer bytes than its "
+					 "manifest says", f->key.ptr);
 		}
 	}
 	*out = f->readers[i];
@@ -204,9 +240,13 @@ rh_logfile_tail(rh_buf *out, uint64_t *start_out, rh_logfile *f,
 						  "%s: short read", f->info->path));
 			goto done;
 		}
-		for (k = chunk.size; k > 0; k--) {
-			if (chunk.ptr[k - 1] == '\n' && ++seen == nlines) {
-				start = from + k;
+		for (k = chunk.size; k > 0;) {
+			const char *nl = memrchr(chunk.ptr, '\n', k);
+			if (!nl)
+				break;
+			k = (size_t)(nl - chunk.ptr);
+			if (++seen == nlines) {
+				start = from + k + 1;
 				goto found;
 			}
 		}

@@ -68,6 +68,7 @@ rh_node_manifest_free(rh_node_manifest *m)
 	for (i = 0; i < m->nfiles; i++) {
 		free((char *)m->files[i].info.path);
 		free((rh_file_part *)m->files[i].info.parts);
+		free(m->files[i].object);
 	}
 	for (i = 0; i < m->nskipped; i++) {
 		free(m->skipped[i].path);
@@ -217,6 +218,9 @@ rh__manifest_serialize(rh_buf *out, const rh_node_manifest *m)
 		json_object *parts = json_object_new_array_ext((int)f->info.nparts);
 
 		json_object_object_add(jf, "path", json_object_new_string(f->info.path));
+		if (f->object)
+			json_object_object_add(jf, "object",
+					       json_object_new_string(f->object));
 		add_u64(jf, "size", f->info.size);
 		add_u64(jf, "stored", f->info.stored);
 		add_i64(jf, "mtime_ms", f->info.mtime_ms);
@@ -284,7 +288,7 @@ get_i64(int64_t *out, json_object *o, const char *k)
 static int
 parse_file(rh_node_manifest *m, json_object *jf, const char *name)
 {
-	const char *path = get_str(jf, "path");
+	const char *path = get_str(jf, "path"), *obj;
 	json_object *parts;
 	rh__mfile *f;
 	uint64_t head_len = 0, expect = 0;
@@ -304,6 +308,13 @@ parse_file(rh_node_manifest *m, json_object *jf, const char *name)
 	    !json_object_is_type(parts, json_type_array))
 		return rh__error(RH_ECORRUPT, "%s: file %s lacks a field", name, path);
 	f->head_len = (uint32_t)head_len;
+	if ((obj = get_str(jf, "object")) && strcmp(obj, path) != 0) {
+		if (rh_layout_check_path(obj) < 0)
+			return rh__error(RH_ECORRUPT, "%s: file %s has a bad "
+					 "object name", name, path);
+		if (!(f->object = rh__strdup(obj)))
+			return RH_ENOMEM;
+	}
 	n = json_object_array_length(parts);
 	for (j = 0; j < n; j++) {
 		json_object *jp = json_object_array_get_idx(parts, j);

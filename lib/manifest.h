@@ -16,7 +16,18 @@ typedef struct rh__mfile {
 	size_t aparts;
 	uint64_t head_hash;     /* FNV-1a of the first bytes: a replaced file */
 	uint32_t head_len;      /* how many bytes head_hash covers */
+	char *object;           /* the path its parts are named by (layout.h)
+				   when not info.path: a file that moved
+				   (rotation, logs/old/) keeps its parts'
+				   names; NULL = info.path */
 } rh__mfile;
+
+/* The path a file's part objects are named by. */
+static inline const char *
+rh__mfile_object(const rh__mfile *f)
+{
+	return f->object ? f->object : f->info.path;
+}
 
 typedef struct rh__skip {
 	char *path;
@@ -51,5 +62,8 @@ int rh__manifest_set(char **field, const char *value);
 
 uint64_t rh__fnv1a(const void *data, size_t len);
 int64_t rh__now_ms(void);
+/* session_YYYY-MM-DD_HH-MM-SS_UUUUUU_PID -> ms since the epoch; 0 if the
+ * name has another shape (capture.c). */
+int64_t rh__session_start_ms(const char *name);
 
 #endif

@@ -9,6 +9,7 @@
 #include <zstd_errors.h>
 
 #include "seekable_format.h"
+#include "seekable_cache.h"
 
 /* Content_Checksum_flag of a zstd frame header descriptor (the byte after
  * the magic), from zstd's format specification. */
@@ -27,7 +28,9 @@ struct span {
 };
 
 struct frame_cache {
-	rh_buf buf;		/* the frame's raw bytes */
+	rh_buf buf;		/* the frame's raw bytes, or */
+	rh__frame_ref *ref;	/* a shared cache's copy of them, and */
+	rh_buf view;		/* its bytes as a buffer (not owned) */
 	unsigned frame;
 	unsigned stamp;		/* for least-recently-used replacement */
 	int valid;
@@ -50,6 +53,7 @@ struct rh_seekable {
 	 * often straddles two. */
 	struct frame_cache cache[2];
 	unsigned clock;
+	rh_frame_cache *shared;	/* borrowed, may be NULL */
 	char errmsg[512];
 };
 
@@ -404,7 +408,7 @@ frame_get(const rh_buf **f, rh_seekable *sk, unsigned i, struct span want)
 	int error;
 
 	if ((c = cache_find(sk, i))) {
-		*f = &c->buf;
+		*f = c->ref ? &c->view : &c->buf;
 		return 0;
 	}
 	c = &sk->cache[0];
@@ -413,10 +417,26 @@ frame_get(const rh_buf **f, rh_seekable *sk, unsigned i, struct span want)
 		    (c->valid && sk->cache[k].stamp < c->stamp))
 			c = &sk->cache[k];
 	c->valid = 0;
+	rh__frame_cache_release(sk->shared, c->ref);
+	c->ref = NULL;
+	if (sk->shared &&
+	    (c->view.ptr = (char *)rh__frame_cache_acquire(
+		     &c->ref, sk->shared, sk->name, sk->stored_size, i,
+		     dsize))) {
+		c->view.size = c->view.asize = dsize;
+		c->frame = i;
+		c->valid = 1;
+		c->stamp = ++sk->clock;
+		*f = &c->view;
+		return 0;
+	}
 	rh_buf_clear(&c->buf);
 	if ((error = rh_buf_grow(&c->buf, dsize)) < 0 ||
 	    (error = decompress_frame(sk, i, want, c->buf.ptr)) < 0)
 		return error;
+	if (sk->shared)
+		rh__frame_cache_put(sk->shared, sk->name, sk->stored_size, i,
+				    c->buf.ptr, dsize);
 	c->buf.size = dsize;
 	c->buf.ptr[dsize] = '\0';
 	c->frame = i;
@@ -604,6 +624,23 @@ rh_seekable_errmsg(const rh_seekable *sk)
 }
 
 RH_EXTERN void
+rh_seekable_set_cache(rh_seekable *sk, rh_frame_cache *cache)
+{
+	size_t k;
+
+	if (!sk || !sk->st)
+		return;
+	/* Frames held from the old cache go back to it first. */
+	for (k = 0; k < RH_ARRAY_SIZE(sk->cache); k++)
+		if (sk->cache[k].ref) {
+			rh__frame_cache_release(sk->shared, sk->cache[k].ref);
+			sk->cache[k].ref = NULL;
+			sk->cache[k].valid = 0;
+		}
+	sk->shared = cache;
+}
+
+RH_EXTERN void
 rh_seekable_close(rh_seekable *sk)
 {
 	size_t k;
@@ -616,7 +653,9 @@ rh_seekable_close(rh_seekable *sk)
 	free(sk->sums);
 	ZSTD_freeDCtx(sk->dctx);
 	rh_buf_dispose(&sk->cbuf);
-	for (k = 0; k < RH_ARRAY_SIZE(sk->cache); k++)
+	for (k = 0; k < RH_ARRAY_SIZE(sk->cache); k++) {
+		rh__frame_cache_release(sk->shared, sk->cache[k].ref);
 		rh_buf_dispose(&sk->cache[k].buf);
+	}
 	free(sk);
 }

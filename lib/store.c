@@ -100,8 +100,8 @@ check_bytes(const char *s, size_t *len_out, const char *what)
 	return 0;
 }
 
-static int
-check_key(const char *key)
+int
+rh_store__check_key(const char *key)
 {
 	char q[QUOTE_MAX + 16];
 	size_t len;
@@ -340,11 +340,10 @@ rh_store_open(rh_store **out, const char *url, const rh_store_options *opts)
 		if ((error = file_url_path(&path, url, url + 7)) == 0)
 			error = open_file_store(st, url, path, opts);
 	} else if (slen == 2 && strncasecmp(url, "s3", 2) == 0) {
-		error = rh__error(RH_EINVAL,
-				  "s3:// stores are not supported by this build yet");
+		error = rh_store__s3_open(&st->be, &st->url, url, opts);
 	} else {
 		error = rh__error(RH_EINVAL,
-				  "%s: unsupported store URL scheme \"%.*s\" (use file:// or a path)",
+				  "%s: unsupported store URL scheme \"%.*s\" (use file://, s3:// or a path)",
 				  quote(q, sizeof(q), url), (int)slen, url);
 	}
 	if (error < 0)
@@ -379,7 +378,7 @@ rh_store_put(rh_store *st, const char *key, const void *data, size_t len)
 	int error;
 
 	if ((error = check_store(st, "rh_store_put")) < 0 ||
-	    (error = check_key(key)) < 0)
+	    (error = rh_store__check_key(key)) < 0)
 		return error;
 	if (!data && len)
 		return rh__error(RH_EINVAL, "rh_store_put: data is NULL");
@@ -395,7 +394,7 @@ rh_store_get(rh_buf *out, rh_store *st, const char *key, uint64_t off,
 	if (!out)
 		return rh__error(RH_EINVAL, "rh_store_get: out is NULL");
 	if ((error = check_store(st, "rh_store_get")) < 0 ||
-	    (error = check_key(key)) < 0)
+	    (error = rh_store__check_key(key)) < 0)
 		return error;
 	return st->be->ops->get(out, st->be, key, off, len);
 }
@@ -409,7 +408,7 @@ rh_store_head(uint64_t *size_out, int64_t *mtime_ms_out, rh_store *st,
 	if (!size_out)
 		return rh__error(RH_EINVAL, "rh_store_head: size_out is NULL");
 	if ((error = check_store(st, "rh_store_head")) < 0 ||
-	    (error = check_key(key)) < 0)
+	    (error = rh_store__check_key(key)) < 0)
 		return error;
 	return st->be->ops->head(size_out, mtime_ms_out, st->be, key);
 }
@@ -439,9 +438,32 @@ rh_store_delete(rh_store *st, const char *key)
 	int error;
 
 	if ((error = check_store(st, "rh_store_delete")) < 0 ||
-	    (error = check_key(key)) < 0)
+	    (error = rh_store__check_key(key)) < 0)
 		return error;
 	return st->be->ops->del(st->be, key);
+}
+
+RH_EXTERN int
+rh_store_delete_many(rh_store *st, const char *const *keys, size_t n)
+{
+	size_t i;
+	int error;
+
+	if ((error = check_store(st, "rh_store_delete_many")) < 0)
+		return error;
+	if (!keys && n)
+		return rh__error(RH_EINVAL, "rh_store_delete_many: keys is NULL");
+	for (i = 0; i < n; i++)
+		if ((error = rh_store__check_key(keys[i])) < 0)
+			return error;
+	if (n == 0)
+		return 0;
+	if (st->be->ops->del_many)
+		return st->be->ops->del_many(st->be, keys, n);
+	for (i = 0; i < n; i++)
+		if ((error = st->be->ops->del(st->be, keys[i])) < 0)
+			return error;
+	return 0;
 }
 
 RH_EXTERN int
@@ -454,7 +476,7 @@ rh_store_writer_open(rh_store_writer **out, rh_store *st, const char *key)
 		return rh__error(RH_EINVAL, "rh_store_writer_open: out is NULL");
 	*out = NULL;
 	if ((error = check_store(st, "rh_store_writer_open")) < 0 ||
-	    (error = check_key(key)) < 0)
+	    (error = rh_store__check_key(key)) < 0)
 		return error;
 	if (!(w = rh__calloc(1, sizeof(*w) + strlen(key) + 1)))
 		return RH_ENOMEM;

@@ -1,6 +1,6 @@
 /*
  * store_backend.h - the interface between store.c and one kind of store
- * (store_file.c today, store_s3.c later). Never installed.
+ * (store_file.c, store_s3.c). Never installed.
  *
  * store.c owns everything a caller can get wrong: URL parsing, argument and
  * key checks, writer state. A backend sees only validated keys and prefixes
@@ -70,6 +70,11 @@ struct rh_store_backend_ops {
 
 	/** Release the backend. Never called with NULL. */
 	void (*close)(rh_store_backend *be);
+
+	/** Delete `n` (> 0) validated keys; absent keys are no error. NULL:
+	 * store.c calls del() for each. */
+	int (*del_many)(rh_store_backend *be, const char *const *keys,
+			size_t n);
 };
 
 struct rh_store_backend {
@@ -87,5 +92,18 @@ struct rh_store_backend_writer {
  */
 int rh_store__file_open(rh_store_backend **out, const char *path,
 			const rh_store_options *opts);
+
+/**
+ * Open the s3:// store of URL `url` ("s3://bucket[/prefix]"), resolving its
+ * settings from opts, the config file, the environment and the AWS shared
+ * files. *url_out receives the normalised URL. RH_EINVAL for a bad URL or
+ * setting, RH_EIO when web-identity credentials cannot be had.
+ */
+int rh_store__s3_open(rh_store_backend **out, char **url_out, const char *url,
+		      const rh_store_options *opts);
+
+/** 0 when `key` follows the key rules of store.h, else RH_EINVAL with the
+ * thread's message set (a listing skips foreign keys it could not read). */
+int rh_store__check_key(const char *key);
 
 #endif

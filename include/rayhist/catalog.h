@@ -26,6 +26,7 @@
 #include "buf.h"
 #include "store.h"
 #include "layout.h"
+#include "seekable.h"
 
 RH_BEGIN_DECL
 
@@ -57,6 +58,17 @@ RH_EXTERN int rh_catalog_resolve_node(rh_buf *out, rh_store *st,
 				      const rh_session_ref *s,
 				      const char *prefix);
 
+/** Whether a session is still being collected (rh_session_info.state). */
+typedef enum rh_session_state {
+	RH_SESSION_UNKNOWN = 0,   /**< no heartbeat and no end mark: captured
+				       one-shot, or by workers only */
+	RH_SESSION_LIVE,          /**< the head's collector keeps a heartbeat */
+	RH_SESSION_ENDED,         /**< marked ended (end_ms) */
+	RH_SESSION_ABANDONED,     /**< the heartbeat stopped without an end
+				       mark: ended abnormally, at about
+				       heartbeat_ms */
+} rh_session_state;
+
 /** A session's manifest, as rh_session_info_load() reads it. */
 typedef struct rh_session_info {
 	char ns[256], cluster[256], session[256];
@@ -64,11 +76,33 @@ typedef struct rh_session_info {
 	int64_t end_ms;          /**< when it was marked ended; 0 if not */
 	int64_t updated_ms;      /**< last capture or heartbeat */
 	char ray_version[64];    /**< "" when unknown */
+	/* Since 0.1, with followers (follow.h): */
+	int64_t heartbeat_ms;    /**< the head collector's last heartbeat; 0
+				      if none ever */
+	int64_t heartbeat_interval_ms; /**< how often it beats; 0 if unknown */
+	rh_session_state state;  /**< as rh_session_state_at() at load time */
 } rh_session_info;
 
-/** Read a session's manifest. @return 0, RH_ENOTFOUND, RH_ECORRUPT, RH_EIO. */
+/** Read a session's manifest. `state` is computed for the current time.
+ * @return 0, RH_ENOTFOUND, RH_ECORRUPT, RH_EIO. */
 RH_EXTERN int rh_session_info_load(rh_session_info *out, rh_store *st,
 				   const rh_session_ref *s);
+
+/**
+ * A session's state at time `now_ms`: ENDED with an end mark; else LIVE
+ * while the last heartbeat is at most `stale_ms` old; ABANDONED once it is
+ * older; UNKNOWN without any heartbeat.
+ * @param stale_ms  0 for the default, RH_SESSION_STALE_FACTOR heartbeat
+ *                  intervals plus RH_SESSION_STALE_SLACK_MS
+ */
+RH_EXTERN rh_session_state rh_session_state_at(const rh_session_info *info,
+					       int64_t now_ms, int64_t stale_ms);
+
+/** "unknown", "live", "ended", "abandoned". Static. */
+RH_EXTERN const char *rh_session_state_name(rh_session_state state);
+
+#define RH_SESSION_STALE_FACTOR 3
+#define RH_SESSION_STALE_SLACK_MS 10000
 
 /** One append part of a captured file. */
 typedef struct rh_file_part {
@@ -125,8 +159,23 @@ RH_EXTERN int rh_logfile_open_manifest(rh_logfile **out, rh_store *st,
 				       const rh_session_ref *s,
 				       const rh_node_manifest *m,
 				       const char *path);
+/** Share decompressed frames with other readers through `cache`
+ * (seekable.h; borrowed, NULL detaches). */
+RH_EXTERN void rh_logfile_set_cache(rh_logfile *f, rh_frame_cache *cache);
+
 /** Raw size of the file. */
 RH_EXTERN uint64_t rh_logfile_size(const rh_logfile *f);
+/**
+ * The file's raw size as it had been captured at `at_ms` (ms since the
+ * epoch): the end of the last append part whose captured_ms is at or before
+ * at_ms, 0 if none was. Use it as the `end` of rh_logfile_tail() or to cut
+ * reads, to show a log as it was at an instant. Part granularity: a part
+ * holds what was appended between two captures (a capture interval, or
+ * one follow-mode flush), and is dated by when it reached the store, so the
+ * cut can miss lines written up to one interval (plus upload time) before
+ * at_ms; it never shows a line captured after it.
+ */
+RH_EXTERN uint64_t rh_logfile_size_at(const rh_logfile *f, int64_t at_ms);
 /** Stored size of the file. */
 RH_EXTERN uint64_t rh_logfile_stored_size(const rh_logfile *f);
 

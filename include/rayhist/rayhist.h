@@ -14,6 +14,10 @@
 #include "seekable.h"
 #include "layout.h"
 #include "capture.h"
+#include "follow.h"
 #include "catalog.h"
+#include "events.h"
+#include "history.h"
+#include "dashboard.h"
 
 #endif

@@ -59,6 +59,7 @@ RH_BEGIN_DECL
 
 typedef struct rh_seekable_writer rh_seekable_writer;
 typedef struct rh_seekable rh_seekable;
+typedef struct rh_frame_cache rh_frame_cache;
 
 /** The largest raw frame size a reader accepts (and a writer allows). */
 #define RH_SEEKABLE_MAX_FRAME_SIZE (64u << 20)
@@ -190,6 +191,29 @@ RH_EXTERN int rh_seekable_read(rh_buf *out, rh_seekable *sk, uint64_t off,
  */
 RH_EXTERN int rh_seekable_tail(rh_buf *out, uint64_t *start_out,
 			       rh_seekable *sk, size_t nlines);
+
+/**
+ * A cache of decompressed frames shared by any number of readers, on any
+ * number of threads: a server that reads the same log tails again and again
+ * decompresses each frame once. Frames are keyed by object key, blob size and
+ * frame number; the least recently used are dropped past `max_bytes`.
+ * @param[out] out  release with rh_frame_cache_free() after every reader
+ *                  using it is closed
+ * @return 0, RH_EINVAL, RH_ENOMEM.
+ * Thread-safety: a cache may be shared by readers on any threads.
+ */
+RH_EXTERN int rh_frame_cache_new(rh_frame_cache **out, size_t max_bytes);
+
+/** Hits, misses and bytes held so far; any pointer may be NULL. */
+RH_EXTERN void rh_frame_cache_stats(uint64_t *hits, uint64_t *misses,
+				    size_t *bytes, rh_frame_cache *cache);
+
+/** Free a cache. NULL is fine. */
+RH_EXTERN void rh_frame_cache_free(rh_frame_cache *cache);
+
+/** Let a store-backed reader share `cache` (borrowed; NULL detaches). Only
+ * readers opened with rh_seekable_open() use it. */
+RH_EXTERN void rh_seekable_set_cache(rh_seekable *sk, rh_frame_cache *cache);
 
 /** The reader's last failure message ("" if none), kept until its next
  * failure even when the thread's rh_error_last() moves on. Borrowed from

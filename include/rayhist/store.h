@@ -3,12 +3,13 @@
  *
  * How to use a store:
  *   1. rh_store_open(&st, url, NULL)     url: "file:///path", "/path", "path"
- *                                         (a plain path means file://)
+ *                                         (a plain path means file://), or
+ *                                         "s3://bucket[/prefix]"
  *   2. write:  rh_store_put(st, key, data, len)         small objects, or
  *              rh_store_writer_open / _write / _commit   streamed ones
  *      read:   rh_store_get(&buf, st, key, off, len), rh_store_head(),
  *              rh_store_list(st, prefix, delim, cb, payload)
- *      remove: rh_store_delete(st, key)
+ *      remove: rh_store_delete(st, key), rh_store_delete_many()
  *   3. rh_store_close(st)
  *
  * Keys are '/'-separated relative names ("ns/cluster/session/..."): no
@@ -25,6 +26,14 @@
  * and components starting with ".tmp-" are reserved for the temporary files
  * of writes in progress (RH_EINVAL). Temporary files are never listed.
  *
+ * s3:// stores keep one object per key under "prefix/" in the bucket, on
+ * AWS S3 or any S3-compatible service; every request is signed (SigV4) and
+ * transient failures (5xx, 429/SlowDown, timeouts, resets) are retried with
+ * exponential backoff and jitter before RH_EIO is returned. Settings
+ * (endpoint, region, credentials, retries, multipart sizes) come from
+ * rh_store_options, a config file, the environment (AWS_* as the AWS tools
+ * read them, RAYHIST_S3_*) and the AWS shared files; see rh_store(3).
+ *
  * Thread-safety: one rh_store may serve any number of threads at once; a
  * writer handle belongs to one thread. Store handles keep no error message of
  * their own: read rh_error_last() right after a failing call.
@@ -40,14 +49,48 @@ RH_BEGIN_DECL
 typedef struct rh_store rh_store;
 typedef struct rh_store_writer rh_store_writer;
 
-/** Options for rh_store_open(); NULL means all defaults. */
+/** s3:// addressing style (rh_store_options.s3_addressing). */
+enum rh_store_s3_addressing {
+	RH_STORE_S3_AUTO = 0,    /**< path-style for an IP or localhost
+				      endpoint, virtual-hosted otherwise */
+	RH_STORE_S3_PATH = 1,    /**< https://host/bucket/key */
+	RH_STORE_S3_VIRTUAL = 2, /**< https://bucket.host/key */
+};
+
+/**
+ * Options for rh_store_open(); NULL means all defaults. Initialise with
+ * RH_STORE_OPTIONS_INIT. The s3_* fields override, when set (non-NULL,
+ * non-zero), the same settings from the store config file, the environment
+ * and the AWS shared files; rh_store(3) lists them all. Strings are copied
+ * by rh_store_open().
+ */
 typedef struct rh_store_options {
 	unsigned version; /**< RH_STORE_OPTIONS_VERSION */
 	int fsync;        /**< file://: fsync objects before rename (default 1) */
+	/** s3://: a settings file of "key = value" lines; NULL means
+	 * $RAYHIST_STORE_CONFIG when set. Ignored by file:// stores. */
+	const char *config_file;
+	const char *s3_endpoint;   /**< "https://host[:port]" or "http://..." */
+	const char *s3_region;     /**< signing region, e.g. "eu-west-1" */
+	const char *s3_access_key_id;     /**< with s3_secret_access_key */
+	const char *s3_secret_access_key; /**< with s3_access_key_id */
+	const char *s3_session_token;     /**< temporary credentials */
+	const char *s3_ca_bundle;  /**< PEM file of trusted CAs (default:
+				        the system store) */
+	int s3_addressing;         /**< enum rh_store_s3_addressing */
+	unsigned s3_max_attempts;  /**< tries per request, first included */
+	unsigned s3_timeout_ms;    /**< an attempt with no progress for this
+				        long fails (and is retried) */
+	uint64_t s3_multipart_threshold; /**< bytes; larger objects go up in
+					      parts */
+	uint64_t s3_part_size;     /**< bytes per part */
+	unsigned s3_parallel;      /**< parts uploaded at once per object */
 } rh_store_options;
 
 #define RH_STORE_OPTIONS_VERSION 1
-#define RH_STORE_OPTIONS_INIT { RH_STORE_OPTIONS_VERSION, 1 }
+#define RH_STORE_OPTIONS_INIT \
+	{ RH_STORE_OPTIONS_VERSION, 1, NULL, NULL, NULL, NULL, NULL, NULL, \
+	  NULL, RH_STORE_S3_AUTO, 0, 0, 0, 0, 0 }
 
 /** The default store when none is given: "./rayhist-store". */
 #define RH_STORE_DEFAULT_URL "./rayhist-store"
@@ -78,12 +121,18 @@ RH_EXTERN const char *rh_store_default_url(const char *flag);
  * @param[out] out  the store; release with rh_store_close(). NULL on failure.
  * @param url   "file:///abs/path" (percent-escapes decoded; "localhost" is
  *              the only host allowed; no query or fragment), a plain
- *              absolute or relative path, or "s3://bucket[/prefix]" (not yet
- *              supported: RH_EINVAL)
+ *              absolute or relative path, or "s3://bucket[/prefix]" (the
+ *              prefix, taken literally, follows the key rules; objects are
+ *              stored as "prefix/key")
  * @param opts  NULL for defaults; opts->version must be
  *              RH_STORE_OPTIONS_VERSION
- * @return 0; RH_EINVAL for a malformed or unsupported URL; RH_EIO when a
- *         file:// folder cannot be created or is not a writable folder.
+ * @return 0; RH_EINVAL for a malformed or unsupported URL or a bad
+ *         setting (an unreadable or malformed config file, no credentials,
+ *         a bad endpoint: the message says which and where it came from);
+ *         RH_EIO when a file:// folder cannot be created or is not a
+ *         writable folder, or when s3:// web-identity credentials cannot be
+ *         obtained from STS. An s3:// open sends no request to the bucket:
+ *         a wrong bucket or secret shows on the first operation.
  *         A file:// folder that does not exist yet is created, with its
  *         parents. A relative path is resolved against the working folder
  *         once, here: a later chdir() does not move the store.
@@ -94,8 +143,9 @@ RH_EXTERN int rh_store_open(rh_store **out, const char *url,
 /** The URL the store was opened with, normalised: for a folder
  * "file://" + its absolute path, without "." components, repeated or
  * trailing '/', bytes other than letters, digits, '/' and -._~!$&'()*+,;=:@
- * written as %XX. rh_store_open() of it opens the same store. Borrowed from
- * st; "" when st is NULL. */
+ * written as %XX; for a bucket "s3://bucket" or "s3://bucket/prefix"
+ * without a trailing '/'. rh_store_open() of it opens the same store.
+ * Borrowed from st; "" when st is NULL. */
 RH_EXTERN const char *rh_store_url(const rh_store *st);
 
 /**
@@ -154,6 +204,19 @@ RH_EXTERN int rh_store_list(rh_store *st, const char *prefix,
  * file:// store also removes the folders this leaves empty.
  * @return 0, RH_EINVAL, RH_EIO. */
 RH_EXTERN int rh_store_delete(rh_store *st, const char *key);
+
+/**
+ * Delete `n` objects, as rh_store_delete() of each: absent ones are no
+ * error. An s3:// store sends them in batches of up to 1000 keys per
+ * request (DeleteObjects), so retention can clear a session at once.
+ * Every key is checked before anything is deleted. Not atomic: on failure
+ * some of the objects may be gone.
+ * @param keys  `n` keys; may be NULL when n is 0
+ * @return 0, RH_EINVAL for a bad key (nothing deleted), RH_EIO (the
+ *         message names the first key that could not be deleted).
+ */
+RH_EXTERN int rh_store_delete_many(rh_store *st, const char *const *keys,
+				   size_t n);
 
 /**
  * Start streaming a new object. Nothing is visible under `key` until

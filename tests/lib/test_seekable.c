@@ -1106,3 +1106,50 @@ Test(seekable_store, stored_garbage_is_ecorrupt_naming_the_key)
 	cr_assert_eq(rh_seekable_open(&sk, st, "tiny"), RH_ECORRUPT);
 	rh_store_close(st);
 }
+
+/* A shared frame cache: a second reader of the same blob copies frames
+ * instead of decompressing them, bytes stay exact, the budget holds. */
+Test(seekable_store, shared_frame_cache_serves_other_readers)
+{
+	size_t n = 3 * 64 * KiB + 5;
+	char *data = gen_text(n, 41);
+	rh_buf blob = RH_BUF_INIT, got = RH_BUF_INIT;
+	rh_seekable_options o = opts_fs(64 * KiB);
+	rh_frame_cache *fc;
+	rh_seekable *a, *b;
+	uint64_t hits = 0, misses = 0;
+	size_t bytes = 0;
+	rh_store *st = open_tmp_store();
+
+	cr_assert_eq(rh_seekable_compress(&blob, data, n, &o), 0);
+	cr_assert_eq(rh_store_put(st, "c/blob", blob.ptr, blob.size), 0);
+	cr_assert_eq(rh_frame_cache_new(&fc, 200 * KiB), 0);
+	cr_assert_eq(rh_seekable_open(&a, st, "c/blob"), 0);
+	rh_seekable_set_cache(a, fc);
+	cr_assert_eq(rh_seekable_tail(&got, NULL, a, 3), 0);
+	rh_frame_cache_stats(&hits, &misses, &bytes, fc);
+	cr_assert_eq(hits, 0);
+	cr_assert_gt(misses, 0);
+	cr_assert_gt(bytes, 0);
+	cr_assert_eq(rh_seekable_open(&b, st, "c/blob"), 0);
+	rh_seekable_set_cache(b, fc);
+	rh_buf_clear(&got);
+	cr_assert_eq(rh_seekable_read(&got, b, n - 10, 10), 0);
+	cr_assert_eq(memcmp(got.ptr, data + n - 10, 10), 0);
+	rh_frame_cache_stats(&hits, NULL, NULL, fc);
+	cr_assert_eq(hits, 1);
+	/* reading every frame through the cache keeps it under budget */
+	rh_buf_clear(&got);
+	cr_assert_eq(rh_seekable_read(&got, b, 1, n - 2), 0);
+	cr_assert_eq(memcmp(got.ptr, data + 1, n - 2), 0);
+	rh_frame_cache_stats(NULL, NULL, &bytes, fc);
+	cr_assert_leq(bytes, 200 * KiB);
+	rh_seekable_close(a);
+	rh_seekable_close(b);
+	rh_frame_cache_free(fc);
+	rh_frame_cache_free(NULL);
+	rh_store_close(st);
+	rh_buf_dispose(&blob);
+	rh_buf_dispose(&got);
+	free(data);
+}

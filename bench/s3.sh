@@ -1,0 +1,146 @@
+#!/bin/sh
+# s3:// against file://, side by side: rayhist-collect of a generated session
+# with ~1 GiB of logs into a bucket on a loopback S3 server versus into a
+# folder; then listing a store of 10,000 sessions (names only, and with -l,
+# which reads every session's manifest). The S3 server is s3rver behind
+# tests/s3/harness.js, which checks every signature and counts requests and
+# connections; the counts are printed with the times.
+#
+# As a yardstick for the server's own speed, the same listing is also done
+# by the official AWS SDK for JavaScript against the same server.
+#
+#   SIZE=BYTES (1100000000)  SESSIONS=N (10000)  RUNS=N (3)
+#   ONLY=capture|list        one half only
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+bin=${RH_BIN:-$top/_build/bin}
+dir=${BENCH_DIR:-/tmp/rayhist-bench}/s3
+size=${SIZE:-1100000000}
+sessions=${SESSIONS:-10000}
+runs=${RUNS:-3}
+mkdir -p "$dir"
+
+# ---------------------------------------------------------------- the server
+if [ -d "$top/tests/s3/node_modules/s3rver" ]; then
+	NODE_PATH="$top/tests/s3/node_modules"
+else
+	mkdir -p "$dir/node"
+	cp "$top/tests/s3/package.json" "$top/tests/s3/package-lock.json" "$dir/node/"
+	(cd "$dir/node" && npm ci --no-audit --no-fund --prefer-offline --loglevel=error)
+	NODE_PATH="$dir/node/node_modules"
+fi
+export NODE_PATH
+rm -rf "$dir/bucket" "$dir/ports"
+node "$top/tests/s3/harness.js" --dir "$dir/bucket" --ports-file "$dir/ports" --bucket bench \
+	--access-key-id AKIDBENCH --secret-access-key bench-secret >"$dir/harness.out" 2>&1 &
+harness=$!
+trap 'kill $harness 2>/dev/null || true' EXIT INT TERM
+while [ ! -s "$dir/ports" ]; do
+	kill -0 $harness 2>/dev/null || { cat "$dir/harness.out"; exit 1; }
+	sleep 0.1
+done
+port() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" "$dir/ports"; }
+control="http://127.0.0.1:$(port control)"
+AWS_ENDPOINT_URL="http://127.0.0.1:$(port s3)"
+AWS_ACCESS_KEY_ID=AKIDBENCH
+AWS_SECRET_ACCESS_KEY=bench-secret
+AWS_REGION=us-east-1
+NO_PROXY=127.0.0.1
+export AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION NO_PROXY
+stats() { curl -sf "$control/stats"; }
+stat() { echo "$1" | sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p"; }
+reset() { curl -sf -X POST "$control/reset"; }
+
+# ---------------------------------------------------------------- capture
+only=${ONLY:-}
+if [ "$only" != list ]; then
+if [ ! -f "$dir/gen.ok" ] || [ "$(cat "$dir/gen.ok")" != "$size" ]; then
+	rm -rf "$dir/session"
+	python3 "$top/tests/gen/raygen.py" session --out "$dir/session" --nodes 1 \
+		--log-bytes "$size" --seed 7 >/dev/null
+	echo "$size" > "$dir/gen.ok"
+fi
+sdir=$(cd "$(ls -d "$dir"/session/*/session_latest | head -n 1)" && pwd -P)
+raw=$(du -sb --apparent-size "$sdir" | cut -f1)
+find "$sdir" -type f -exec cat {} + >/dev/null
+filecmd="rm -rf $dir/store && $bin/rayhist-collect -q --store $dir/store --cluster bench $sdir"
+# a fresh prefix per run, so that every run ships everything
+s3cmd="$bin/rayhist-collect -q --store s3://bench/cap-\$(date +%s%N) --cluster bench $sdir"
+python3 "$top/bench/timeit.py" -n "$runs" -- "$filecmd" -- "$s3cmd" > "$dir/times"
+t_file=$(sed -n 1p "$dir/times" | sed 's/.*median_s=\([^ ]*\).*/\1/')
+t_s3=$(sed -n 2p "$dir/times" | sed 's/.*median_s=\([^ ]*\).*/\1/')
+reset
+$bin/rayhist-collect -q --store s3://bench/counted --cluster bench "$sdir"
+cap=$(stats)
+objects=$(find "$dir/store" -type f | wc -l)
+stored=$(find "$dir/store" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
+python3 - "$raw" "$t_file" "$t_s3" "$objects" "$stored" \
+	"$(stat "$cap" requests)" "$(stat "$cap" connections)" "$(stat "$cap" upload_part)" \
+	"$(stat "$cap" put)" "$(stat "$cap" bytes_in)" <<'PY'
+import sys
+a = sys.argv[1:]
+raw, t_file, t_s3 = int(a[0]), float(a[1]), float(a[2])
+objects, stored, req, conn, parts, puts, bytes_in = map(int, a[3:10])
+mb = raw / 1e6
+print(f"capture of {raw} bytes ({objects} objects, {stored} bytes stored):")
+print(f"  file://  {t_file:7.2f} s  {mb / t_file:7.1f} MB/s")
+print(f"  s3://    {t_s3:7.2f} s  {mb / t_s3:7.1f} MB/s")
+print(f"  s3:// / file:// time ratio: {t_s3 / t_file:.2f}")
+print(f"  s3:// requests: {req} ({puts} PUT, {parts} UploadPart, the rest list/get/head/multipart), "
+      f"{conn} connections, {bytes_in} bytes sent")
+PY
+fi
+[ "$only" = capture ] && exit 0
+
+# ---------------------------------------------------------------- listing
+if [ ! -f "$dir/list.ok" ] || [ "$(cat "$dir/list.ok")" != "$sessions" ]; then
+	rm -rf "$dir/many"
+	python3 - "$dir/many" "$sessions" <<'PY'
+import json, os, sys
+root, n = sys.argv[1], int(sys.argv[2])
+for i in range(n):
+    s = "session_2026-%02d-%02d_%02d-%02d-%02d_%06d_%d" % (
+        1 + i % 12, 1 + i % 28, i % 24, i % 60, (i // 60) % 60, i, i % 97)
+    d = os.path.join(root, "default", "bench", s)
+    os.makedirs(d)
+    with open(os.path.join(d, "session.json"), "w") as f:
+        json.dump({"format": 1, "namespace": "default", "cluster": "bench", "session": s,
+                   "start_ms": 1767225600000 + i * 1000, "updated_ms": 1767225600000 + i * 1000 + 5000,
+                   "ray_version": "2.49.0"}, f, separators=(",", ":"))
+PY
+	echo "$sessions" > "$dir/list.ok"
+fi
+reset
+node "$top/tests/s3/sdk.js" putdir bench many/ "$dir/many" >/dev/null
+put=$(stats)
+python3 "$top/bench/timeit.py" -n "$runs" -- \
+	"$bin/rayhist-ls --store $dir/many default/bench" -- \
+	"$bin/rayhist-ls --store s3://bench/many default/bench" -- \
+	"$bin/rayhist-ls -l --store $dir/many default/bench" -- \
+	"$bin/rayhist-ls -l --store s3://bench/many default/bench" -- \
+	"node $top/tests/s3/sdk.js list bench many/default/bench/ /" > "$dir/ltimes"
+[ "$($bin/rayhist-ls --store s3://bench/many default/bench | wc -l)" -eq "$sessions" ] ||
+	{ echo "s3:// lists other than $sessions sessions" >&2; exit 1; }
+reset
+$bin/rayhist-ls --store s3://bench/many default/bench >/dev/null
+ls1=$(stats)
+reset
+$bin/rayhist-ls -l --store s3://bench/many default/bench >/dev/null
+ls2=$(stats)
+
+lt() { sed -n "$1p" "$dir/ltimes" | sed 's/.*median_s=\([^ ]*\).*/\1/'; }
+python3 - "$sessions" "$(lt 1)" "$(lt 2)" "$(lt 3)" "$(lt 4)" "$(lt 5)" \
+	"$(stat "$ls1" requests)" "$(stat "$ls1" connections)" \
+	"$(stat "$ls2" requests)" "$(stat "$ls2" connections)" "$(stat "$put" requests)" <<'PY'
+import sys
+a = sys.argv[1:]
+n, l1f, l1s, l2f, l2s, sdk = int(a[0]), *map(float, a[1:6])
+r1, c1, r2, c2, fill = map(int, a[6:11])
+print(f"listing {n} sessions (store filled with {fill} PUTs by the AWS SDK):")
+print(f"  names:      file:// {l1f * 1000:8.1f} ms  s3:// {l1s * 1000:8.1f} ms  ratio {l1s / l1f:6.2f}  "
+      f"s3 requests {r1}, connections {c1}")
+print(f"              AWS SDK for JavaScript, same listing of the same bucket: {sdk * 1000:8.1f} ms "
+      f"(rayhist / SDK {l1s / sdk:.2f})")
+print(f"  -l (reads): file:// {l2f * 1000:8.1f} ms  s3:// {l2s * 1000:8.1f} ms  ratio {l2s / l2f:6.2f}  "
+      f"s3 requests {r2}, connections {c2} ({l2s / r2 * 1000:.2f} ms per request)")
+PY

@@ -1,0 +1,87 @@
+#!/bin/sh
+# rayhist-serve: the time from the first request for a never-opened session
+# to its first full answer (indexing included), then wrk against
+# /c/.../api/v0/tasks?limit=100&detail=1 and a 1,000-line log tail, next to
+# nginx serving the same response bytes as static files.
+#   TASKS=N (default 10000)  LOG=BYTES (default 100M)  DURATION=s (default 10)
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+bin=${RH_BIN:-$top/_build/bin}
+tasks=${TASKS:-10000}
+logsize=${LOG:-104857600}
+dur=${DURATION:-10}
+dir=${BENCH_DIR:-/tmp/rayhist-bench}/serve-$tasks
+node=0f690c018f332312c5b989cb5e700a26dbae9b206feb5f1f086485ee
+session=session_2025-11-12_22-10-31_123456_42
+for t in wrk nginx; do
+	command -v $t >/dev/null || { echo "bench/serve.sh needs $t (apt-get install $t)" >&2; exit 1; }
+done
+mkdir -p "$dir"
+if [ ! -f "$dir/gen.ok" ]; then
+	rm -rf "$dir/$session" "$dir/store"
+	mkdir -p "$dir/$session/logs/export_events"
+	python3 "$top/tests/gen/raygen.py" bigtasks --format export --tasks "$tasks" \
+		--out "$dir/$session/logs/export_events/event_EXPORT_TASK_1.log" >/dev/null
+	python3 "$top/tests/gen/raygen.py" biglog --out "$dir/$session/logs/big.log" \
+		--bytes "$logsize" >/dev/null
+	printf '[2025-11-12 22:10:31,000 I 1 1] (raylet) main.cc:1: Setting node ID node_id=%s\n' \
+		"$node" > "$dir/$session/logs/raylet.out"
+	"$bin/rayhist-collect" -q --store "$dir/store" --cluster bench --node-id "$node" "$dir/$session"
+	touch "$dir/gen.ok"
+fi
+rm -rf "$dir/store/default/bench/$session/index"
+"$bin/rayhist-serve" --store "$dir/store" --listen 127.0.0.1:0 -q >"$dir/serve.out" 2>&1 &
+spid=$!
+trap 'kill $spid 2>/dev/null; [ -n "${npid:-}" ] && kill $npid 2>/dev/null; true' EXIT
+while ! grep -q http:// "$dir/serve.out"; do sleep 0.05; done
+port=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$dir/serve.out")
+base="http://127.0.0.1:$port/c/default/bench/$session"
+tq="api/v0/tasks?limit=100&detail=1"
+lq="api/v0/logs/file?node_id=$node&filename=big.log&lines=1000&format=text"
+cold=$(python3 - "$base/$tq" <<'PY'
+import sys, time, urllib.request, urllib.error
+t0 = time.time()
+while True:
+    try:
+        r = urllib.request.urlopen(sys.argv[1])
+        if r.status == 200:
+            r.read()
+            break
+    except urllib.error.HTTPError:
+        pass
+    time.sleep(0.01)
+print("%.3f" % (time.time() - t0))
+PY
+)
+mkdir -p "$dir/www"
+curl -s "$base/$tq" > "$dir/www/tasks.json"
+curl -s "$base/$lq" > "$dir/www/tail.txt"
+nport=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+cat > "$dir/nginx.conf" <<NGX
+daemon off; master_process off; worker_processes 1; pid $dir/nginx.pid;
+error_log $dir/nginx.err; events { worker_connections 1024; }
+http { access_log off; server { listen 127.0.0.1:$nport; root $dir/www;
+       location / { default_type application/json; } } }
+NGX
+nginx -c "$dir/nginx.conf" -p "$dir" &
+npid=$!
+sleep 0.5
+bench() {	# bench URL -> "req/s p99_ms"
+	wrk -t2 -c16 -d"${dur}s" --latency "$1" | awk '
+		/Requests\/sec/ {rps=$2}
+		/^ +99%/ {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; p99=v}
+		END {print rps, p99}'
+}
+set -- $(bench "$base/$tq"); rt=$1; rp=$2
+set -- $(bench "http://127.0.0.1:$nport/tasks.json"); nt=$1; np=$2
+set -- $(bench "$base/$lq"); rl=$1; rlp=$2
+set -- $(bench "http://127.0.0.1:$nport/tail.txt"); nl=$1; nlp=$2
+python3 - "$tasks" "$cold" "$rt" "$rp" "$nt" "$np" "$rl" "$rlp" "$nl" "$nlp" <<'PY'
+import sys
+n, cold, rt, rp, nt, np_, rl, rlp, nl, nlp = sys.argv[1:]
+f = float
+print(f"session: {n} tasks")
+print(f"first request, cold (index built): {f(cold):8.3f} s")
+print(f"tasks?limit=100&detail=1  rayhist {f(rt):9.0f} req/s p99 {f(rp):7.2f} ms | nginx {f(nt):9.0f} req/s p99 {f(np_):6.2f} ms | ratio {f(rt)/f(nt):.2f}x (target >= 0.3x, p99 < 20 ms)")
+print(f"1000-line log tail        rayhist {f(rl):9.0f} req/s p99 {f(rlp):7.2f} ms | nginx {f(nl):9.0f} req/s p99 {f(nlp):6.2f} ms | ratio {f(rl)/f(nl):.2f}x")
+PY

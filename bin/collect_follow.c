@@ -1,0 +1,591 @@
+/* collect_follow.c - rayhist-collect --follow: the library's follower and
+ * event spool (follow.h) wired to libevent.
+ *
+ * Two threads, each with its own event base. The main thread answers HTTP
+ * (Ray's aggregator agent POSTs event batches; a batch is spooled to disk,
+ * fsync'ed, before the 200) and catches SIGTERM/SIGINT. The worker thread
+ * owns the follower and does every store write: its timer and the inotify
+ * descriptor drive rh_follow_step(), and it ships the spool. So a slow store
+ * (an S3 upload of a large part) never delays a reply to Ray, whose
+ * publisher times out after a few seconds.
+ *
+ * On the first signal the worker flushes the files, closes the spool's
+ * intake (later POSTs get 503 + Retry-After), ships the spool, and on the
+ * head marks the session ended; the main thread exits when it is done, or
+ * after --drain-timeout. Leaving early is safe at any moment: whatever was
+ * not shipped is still on disk and the checkpoint says where to resume. */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "cli.h"
+#include "collect_follow.h"
+
+#define SHIP_BUDGET (64ull << 20)
+
+struct shared {                 /* what the main thread may read */
+	pthread_mutex_t mu;
+	rh_follow_stats fs;
+	char errmsg[512];
+};
+
+struct app {
+	struct rh_follow_cfg *cfg;
+	rh_store *st;
+	rh_follow *f;
+	rh_spool *sp;
+	char spool_dir[4200];
+
+	/* main thread */
+	struct event_base *base;
+	struct evhttp *http;
+	struct event *sigint, *sigterm, *done_ev, *drain_timer;
+	int draining;
+	int done_pipe[2];           /* worker -> main: drained */
+
+	/* worker thread */
+	pthread_t thread;
+	struct event_base *wbase;
+	struct event *wtimer, *winotify, *wctl;
+	int ctl_pipe[2];            /* main -> worker: 'd' drain */
+	int64_t next_ship;
+	int ship_more;
+	int status;                 /* exit status the worker decided */
+
+	struct shared sh;
+	char last_warn[512];
+	time_t last_warn_t;
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- reports ------------------------------------------------------------- */
+
+static void
+warn_once(struct app *a, const char *what, const char *msg)
+{
+	time_t t = time(NULL);
+
+	/* A store outage repeats the same failure every retry: say it once
+	 * a minute. */
+	if (strcmp(a->last_warn, msg) == 0 && t - a->last_warn_t < 60)
+		return;
+	snprintf(a->last_warn, sizeof(a->last_warn), "%s", msg);
+	a->last_warn_t = t;
+	rh_cli_warn("%s%s%s", what, *what ? ": " : "", msg);
+}
+
+static void
+on_report(rh_follow_event ev, const char *path, const char *detail,
+	  void *payload)
+{
+	struct app *a = payload;
+	int quiet = a->cfg->quiet, verbose = a->cfg->verbose;
+
+	switch (ev) {
+	case RH_FOLLOW_WARNING:
+		warn_once(a, path, detail);
+		break;
+	case RH_FOLLOW_SESSION_FOUND:
+		if (!quiet)
+			printf("session %s\n", path);
+		break;
+	case RH_FOLLOW_NODE_FOUND:
+		if (!quiet)
+			printf("following %s node %s\n", path, detail);
+		break;
+	case RH_FOLLOW_SESSION_ENDED:
+		if (!quiet)
+			printf("session %s %s\n", path, detail);
+		break;
+	case RH_FOLLOW_FILE_SKIPPED:
+		if (verbose)
+			printf("skipped %s: %s\n", path, detail);
+		break;
+	case RH_FOLLOW_FILE_MOVED:
+		if (verbose)
+			printf("moved %s -> %s\n", detail, path);
+		break;
+	case RH_FOLLOW_FILE_REPLACED:
+	case RH_FOLLOW_FILE_GONE:
+	case RH_FOLLOW_FILE_SHIPPED:
+		if (verbose)
+			printf("%s %s (%s)\n", ev == RH_FOLLOW_FILE_SHIPPED ? "shipped"
+				: ev == RH_FOLLOW_FILE_GONE ? "gone" : "replaced",
+			       path, detail);
+		break;
+	}
+	fflush(stdout);
+}
+
+/* ---- the worker thread --------------------------------------------------- */
+
+static void
+publish(struct app *a)
+{
+	pthread_mutex_lock(&a->sh.mu);
+	rh_follow_stats_get(&a->sh.fs, a->f);
+	snprintf(a->sh.errmsg, sizeof(a->sh.errmsg), "%s", rh_follow_errmsg(a->f));
+	pthread_mutex_unlock(&a->sh.mu);
+}
+
+static int
+ship_spool(struct app *a, uint64_t budget)
+{
+	rh_follow_stats fs;
+	int error;
+
+	if (!a->sp)
+		return 0;
+	rh_follow_stats_get(&fs, a->f);
+	error = rh_spool_ship(&a->ship_more, a->sp, a->st,
+			      a->cfg->fo.ns ? a->cfg->fo.ns : RH_DEFAULT_NAMESPACE,
+			      a->cfg->fo.cluster, fs.session[0] ? fs.session : NULL,
+			      budget);
+	if (error < 0)
+		warn_once(a, "events", rh_error_last());
+	return error;
+}
+
+static void
+rearm(struct app *a)
+{
+	int64_t ms = rh_follow_timeout_ms(a->f), until_ship;
+	struct timeval tv;
+
+	until_ship = a->ship_more ? 0 : a->next_ship - now_ms();
+	if (until_ship < ms)
+		ms = until_ship < 0 ? 0 : until_ship;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	evtimer_add(a->wtimer, &tv);
+}
+
+static void
+on_work(evutil_socket_t fd, short what, void *arg)
+{
+	struct app *a = arg;
+
+	(void)fd, (void)what;
+	rh_follow_step(a->f); /* failures are reported and retried */
+	if (a->ship_more || now_ms() >= a->next_ship) {
+		a->next_ship = now_ms() + a->cfg->fo.flush_interval_ms;
+		ship_spool(a, SHIP_BUDGET);
+	}
+	publish(a);
+	rearm(a);
+}
+
+/* Drain: files, then the events accepted so far, then the end mark. */
+static void
+drain(struct app *a)
+{
+	int error = 0;
+
+	if (rh_follow_flush(a->f) < 0)
+		error = -1;
+	if (a->sp) {
+		rh_spool_close_intake(a->sp);
+		if (ship_spool(a, 0) < 0)
+			error = -1;
+	}
+	if (rh_follow_finish(a->f, 1) < 0)
+		error = -1;
+	publish(a);
+	a->status = error < 0 ? 1 : 0;
+	if (error < 0)
+		rh_cli_warn("drained with failures (what was not shipped stays on "
+			    "disk for the next run): %s", rh_follow_errmsg(a->f));
+	event_base_loopbreak(a->wbase);
+}
+
+static void
+on_ctl(evutil_socket_t fd, short what, void *arg)
+{
+	struct app *a = arg;
+	char c;
+
+	(void)what;
+	if (read(fd, &c, 1) == 1 && c == 'd')
+		drain(a);
+}
+
+static void *
+worker(void *arg)
+{
+	struct app *a = arg;
+	char c = 'x';
+
+	event_base_dispatch(a->wbase);
+	if (write(a->done_pipe[1], &c, 1) < 0)
+		_exit(1);
+	return NULL;
+}
+
+static int
+start_worker(struct app *a)
+{
+	int fd = rh_follow_fd(a->f);
+
+	if (pipe(a->ctl_pipe) < 0 || !(a->wbase = event_base_new()) ||
+	    !(a->wtimer = evtimer_new(a->wbase, on_work, a)) ||
+	    !(a->wctl = event_new(a->wbase, a->ctl_pipe[0], EV_READ | EV_PERSIST,
+				  on_ctl, a)) ||
+	    event_add(a->wctl, NULL) < 0)
+		return -1;
+	if (fd >= 0 && (!(a->winotify = event_new(a->wbase, fd, EV_READ | EV_PERSIST,
+						  on_work, a)) ||
+			event_add(a->winotify, NULL) < 0))
+		return -1;
+	a->next_ship = now_ms();
+	event_active(a->wtimer, EV_TIMEOUT, 0);
+	return pthread_create(&a->thread, NULL, worker, a) == 0 ? 0 : -1;
+}
+
+/* ---- HTTP ---------------------------------------------------------------- */
+
+static void
+reply_text(struct evhttp_request *req, int status, const char *reason,
+	   const char *text)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+			  "text/plain; charset=utf-8");
+	if (b && text && *text)
+		evbuffer_add_printf(b, "%s\n", text);
+	evhttp_send_reply(req, status, reason, b);
+	if (b)
+		evbuffer_free(b);
+}
+
+static const char *
+reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 413: return "Payload Too Large";
+	case 503: return "Service Unavailable";
+	default: return "Internal Server Error";
+	}
+}
+
+static void
+receive(struct app *a, struct evhttp_request *req)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	const unsigned char *body = len ? evbuffer_pullup(in, -1) : NULL;
+	rh_receiver_reply r;
+	char ra[32];
+
+	if (!a->sp) {
+		reply_text(req, 503, reason(503), "the event receiver is off");
+		return;
+	}
+	rh_spool_accept(&r, a->sp, body, len);
+	if (r.status == 503) {
+		snprintf(ra, sizeof(ra), "%u", r.retry_after);
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+				  "Retry-After", ra);
+	}
+	if (r.status != 200 && a->cfg->verbose)
+		rh_cli_warn("POST %s: %d %s", evhttp_request_get_uri(req),
+			    r.status, r.message);
+	reply_text(req, r.status, reason(r.status), r.message);
+}
+
+static void
+status_page(struct app *a, struct evhttp_request *req)
+{
+	struct evbuffer *b = evbuffer_new();
+	rh_spool_stats ss;
+	rh_follow_stats fs;
+
+	if (!b) {
+		evhttp_send_error(req, 503, "out of memory");
+		return;
+	}
+	memset(&ss, 0, sizeof(ss));
+	if (a->sp)
+		rh_spool_stats_get(&ss, a->sp);
+	pthread_mutex_lock(&a->sh.mu);
+	fs = a->sh.fs;
+	pthread_mutex_unlock(&a->sh.mu);
+	/* Names are checked [A-Za-z0-9._-] and hex: nothing to escape. */
+	evbuffer_add_printf(b,
+		"{\"session\":\"%s\",\"node_id\":\"%s\",\"following\":%s,"
+		"\"head\":%s,\"draining\":%s,\"files\":%" PRIu64 ","
+		"\"bytes_pending\":%" PRIu64 ",\"bytes_shipped\":%" PRIu64 ","
+		"\"commits\":%" PRIu64 ",\"spool_batches\":%" PRIu64 ","
+		"\"spool_bytes\":%" PRIu64 ",\"batches_accepted\":%" PRIu64 ","
+		"\"batches_shipped\":%" PRIu64 "}\n",
+		fs.session, fs.node_id, fs.following ? "true" : "false",
+		fs.is_head ? "true" : "false", a->draining ? "true" : "false",
+		fs.files, fs.bytes_pending, fs.bytes_shipped, fs.commits,
+		ss.batches, ss.bytes, ss.accepted, ss.shipped);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+			  "application/json");
+	evhttp_send_reply(req, 200, "OK", b);
+	evbuffer_free(b);
+}
+
+static void
+on_request(struct evhttp_request *req, void *arg)
+{
+	struct app *a = arg;
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	int events = path && (!strcmp(path, "/v1/events") || !strcmp(path, "/"));
+
+	if (!path)
+		path = "";
+	if (cmd == EVHTTP_REQ_POST && events)
+		receive(a, req);
+	else if ((cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD) &&
+		 (!strcmp(path, "/") || !strcmp(path, "/status")))
+		status_page(a, req);
+	else if ((cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD) &&
+		 !strcmp(path, "/healthz"))
+		reply_text(req, 200, "OK", "ok");
+	else if (events)
+		reply_text(req, 405, reason(405), "POST a JSON array of RayEvents");
+	else
+		reply_text(req, 404, reason(404), "not found");
+}
+
+static void
+parse_listen(const char *arg, char *host, size_t cap, unsigned *port)
+{
+	const char *colon;
+	size_t n;
+
+	if (arg[0] == '[') {
+		const char *end = strchr(arg, ']');
+		if (!end || end[1] != ':')
+			rh_cli_usage_die("--events-listen: \"%s\" is not "
+					 "[ADDRESS]:PORT", arg);
+		n = (size_t)(end - arg - 1);
+		colon = end + 1;
+		arg++;
+	} else {
+		if (!(colon = strrchr(arg, ':')))
+			rh_cli_usage_die("--events-listen: \"%s\" is not "
+					 "ADDRESS:PORT or off", arg);
+		n = (size_t)(colon - arg);
+	}
+	if (n == 0 || n >= cap)
+		rh_cli_usage_die("--events-listen: bad address in \"%s\"", arg);
+	memcpy(host, arg, n);
+	host[n] = '\0';
+	*port = (unsigned)rh_cli_number("--events-listen port", colon + 1);
+	if (*port > 65535)
+		rh_cli_usage_die("--events-listen: port %u is out of range", *port);
+}
+
+static unsigned
+bound_port(struct evhttp_bound_socket *h)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(evhttp_bound_socket_get_fd(h), (struct sockaddr *)&ss,
+			&len) < 0)
+		return 0;
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+static int
+start_http(struct app *a)
+{
+	struct evhttp_bound_socket *h;
+	char host[256];
+	unsigned port;
+
+	if (!strcmp(a->cfg->listen, "off"))
+		return 0;
+	parse_listen(a->cfg->listen, host, sizeof(host), &port);
+	if (!(a->http = evhttp_new(a->base)))
+		return -1;
+	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+				   EVHTTP_REQ_HEAD);
+	evhttp_set_max_headers_size(a->http, 64 << 10);
+	/* Larger bodies are refused (413) while their headers are read,
+	 * before their bytes take memory. */
+	evhttp_set_max_body_size(a->http, (ev_ssize_t)a->cfg->so.max_body);
+	evhttp_set_flags(a->http, EVHTTP_SERVER_LINGERING_CLOSE);
+	evhttp_set_timeout(a->http, 60);
+	evhttp_set_gencb(a->http, on_request, a);
+	if (!(h = evhttp_bind_socket_with_handle(a->http, host, (ev_uint16_t)port))) {
+		rh_cli_warn("--events-listen %s: cannot listen: %s", a->cfg->listen,
+			    strerror(errno));
+		return -1;
+	}
+	if (!a->cfg->quiet) {
+		printf("receiving events on http://%s%s%s:%u/v1/events\n",
+		       strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "",
+		       bound_port(h));
+		fflush(stdout);
+	}
+	return 0;
+}
+
+/* ---- main thread: signals ------------------------------------------------ */
+
+static void
+on_drained(evutil_socket_t fd, short what, void *arg)
+{
+	struct app *a = arg;
+
+	(void)fd, (void)what;
+	event_base_loopbreak(a->base);
+}
+
+static void
+on_drain_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct app *a = arg;
+	rh_follow_stats fs;
+
+	(void)fd, (void)what;
+	pthread_mutex_lock(&a->sh.mu);
+	fs = a->sh.fs;
+	pthread_mutex_unlock(&a->sh.mu);
+	rh_cli_warn("drain timeout after %u s: %" PRIu64 " bytes not shipped "
+		    "stay on disk; the next run resumes from %s",
+		    a->cfg->drain_ms / 1000, fs.bytes_pending,
+		    a->cfg->fo.state_dir);
+	fflush(stdout);
+	/* The worker may be inside a store call: leaving now is what kill -9
+	 * would do, which the checkpoint is made for. */
+	_exit(1);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct app *a = arg;
+	struct timeval tv;
+	char c = 'd';
+
+	(void)what;
+	if (a->draining) {
+		rh_cli_warn("second signal: leaving without draining");
+		_exit(1);
+	}
+	a->draining = 1;
+	if (!a->cfg->quiet) {
+		printf("%s: draining (at most %u ms)\n", sig == SIGTERM ? "SIGTERM"
+			: "SIGINT", a->cfg->drain_ms);
+		fflush(stdout);
+	}
+	tv.tv_sec = a->cfg->drain_ms / 1000;
+	tv.tv_usec = (a->cfg->drain_ms % 1000) * 1000;
+	if (!(a->drain_timer = evtimer_new(a->base, on_drain_timeout, a)) ||
+	    evtimer_add(a->drain_timer, &tv) < 0 ||
+	    write(a->ctl_pipe[1], &c, 1) != 1)
+		_exit(1);
+}
+
+int
+rh_collect_follow(rh_store *st, struct rh_follow_cfg *cfg)
+{
+	static struct app app; /* one per process; outlives the threads */
+	struct app *a = &app;
+	int error;
+
+	memset(a, 0, sizeof(*a));
+	a->cfg = cfg;
+	a->st = st;
+	a->done_pipe[0] = a->done_pipe[1] = a->ctl_pipe[0] = a->ctl_pipe[1] = -1;
+	pthread_mutex_init(&a->sh.mu, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	cfg->fo.report = on_report;
+	cfg->fo.payload = a;
+	if ((error = rh_follow_open(&a->f, st, &cfg->fo)) < 0)
+		rh_cli_die(error, "cannot follow %s", cfg->fo.ray_root);
+	snprintf(a->spool_dir, sizeof(a->spool_dir), "%s/spool", cfg->fo.state_dir);
+	if ((error = rh_spool_open(&a->sp, a->spool_dir, &cfg->so)) < 0)
+		rh_cli_die(error, "event spool");
+	if (!(a->base = event_base_new()) || pipe(a->done_pipe) < 0)
+		rh_cli_die(0, "cannot set up the event loop");
+	if (start_http(a) < 0)
+		exit(1);
+	if (!cfg->quiet) {
+		printf("following %s (state in %s)\n", cfg->fo.ray_root,
+		       cfg->fo.state_dir);
+		fflush(stdout);
+	}
+	a->sigint = evsignal_new(a->base, SIGINT, on_signal, a);
+	a->sigterm = evsignal_new(a->base, SIGTERM, on_signal, a);
+	a->done_ev = event_new(a->base, a->done_pipe[0], EV_READ, on_drained, a);
+	if (!a->sigint || !a->sigterm || !a->done_ev ||
+	    event_add(a->sigint, NULL) < 0 || event_add(a->sigterm, NULL) < 0 ||
+	    event_add(a->done_ev, NULL) < 0)
+		rh_cli_die(0, "cannot catch signals");
+	if (start_worker(a) < 0)
+		rh_cli_die(0, "cannot start the worker thread");
+	event_base_dispatch(a->base);
+	pthread_join(a->thread, NULL);
+	if (!cfg->quiet) {
+		rh_follow_stats fs;
+		rh_spool_stats ss;
+		memset(&ss, 0, sizeof(ss));
+		rh_follow_stats_get(&fs, a->f);
+		if (a->sp)
+			rh_spool_stats_get(&ss, a->sp);
+		printf("stopped: %" PRIu64 " bytes shipped in %" PRIu64 " parts, "
+		       "%" PRIu64 " event batches stored, %" PRIu64 " bytes left\n",
+		       fs.bytes_shipped, fs.parts_written, ss.shipped,
+		       fs.bytes_pending);
+	}
+	if (a->http)
+		evhttp_free(a->http);
+	event_free(a->sigint);
+	event_free(a->sigterm);
+	event_free(a->done_ev);
+	if (a->drain_timer)
+		event_free(a->drain_timer);
+	event_free(a->wtimer);
+	event_free(a->wctl);
+	if (a->winotify)
+		event_free(a->winotify);
+	event_base_free(a->wbase);
+	event_base_free(a->base);
+	rh_spool_close(a->sp);
+	rh_follow_close(a->f);
+	close(a->ctl_pipe[0]);
+	close(a->ctl_pipe[1]);
+	close(a->done_pipe[0]);
+	close(a->done_pipe[1]);
+	pthread_mutex_destroy(&a->sh.mu);
+	return a->status;
+}

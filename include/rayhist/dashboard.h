@@ -1,0 +1,236 @@
+/*
+ * rayhist/dashboard.h - the Ray Dashboard's HTTP API for stored sessions.
+ *
+ * The dashboard layer answers the requests Ray's dashboard web client makes
+ * (reference/ray-formats.md §2-3), for any session a store holds, as pure
+ * functions from a request to a response: no sockets, no threads of its own.
+ * A program (rayhist-serve) reads the HTTP request, fills an
+ * rh_dashboard_request, calls rh_dashboard_handle() and writes the response
+ * out.
+ *
+ * HowTo:
+ *   rh_dashboard_options o = RH_DASHBOARD_OPTIONS_INIT;
+ *   o.dashboard_dir = "/opt/ray-dashboard";   (optional)
+ *   o.schedule = run_on_a_worker;             (optional; NULL = inline)
+ *   rh_dashboard_new(&d, st, &o);
+ *   for each request:
+ *     rh_dashboard_request rq = RH_DASHBOARD_REQUEST_INIT;
+ *     rq.method = "GET";
+ *     rq.target = "/c/default/c1/session_x/api/v0/tasks?limit=5";
+ *     rh_dashboard_handle(&resp, d, &rq);
+ *     ... send resp.status, resp.content_type, resp.headers, resp.body ...
+ *     rh_dashboard_response_dispose(&resp);
+ *   rh_dashboard_free(d);
+ *
+ * URLs (request targets as sent by a browser):
+ *   /                        the cluster picker, an HTML page (no external
+ *                            assets) listing every stored session
+ *   /clusters                the same list as JSON
+ *   /enter_cluster/NS/CLUSTER/SESSION[?build=NAME]
+ *                            sets the cookies cluster_namespace,
+ *                            cluster_name and session_name (as KubeRay's
+ *                            history server does) and redirects to the
+ *                            session's prefix; /enter_cluster/NS/KIND/CLUSTER/
+ *                            SESSION (KubeRay's form) works too
+ *   /c/NS/CLUSTER/SESSION/   a session's prefix: the dashboard build's
+ *                            index.html (or a built-in page when there is no
+ *                            build), its static files, and every API path of
+ *                            the client relative to it, without cookies
+ *   /nodes, /api/..., ...    the API paths at the root, for the session the
+ *                            cookies name
+ *   /livez, /readz           "ok"
+ *
+ * The session API (paths after the prefix): nodes, nodes/ID,
+ * logical/actors, logical/actors/ID, events, timezone, usage_stats_enabled,
+ * api/jobs/, api/jobs/ID, api/jobs/ID/logs, api/v0/{tasks,actors,nodes,jobs,
+ * workers,placement_groups,cluster_events,objects,runtime_envs},
+ * api/v0/{tasks,actors,objects}/summarize, api/v0/tasks/timeline,
+ * api/v0/logs, api/v0/logs/file, api/v0/logs/stream, api/cluster_status,
+ * api/v0/cluster_metadata, api/grafana_health, api/prometheus_health,
+ * api/serve/applications/, api/data/datasets/JOB, api/version,
+ * api/authentication_mode. Live-only paths (profiling, tracebacks, job
+ * submission) and every method but GET and HEAD answer a JSON error saying
+ * the cluster is gone; nothing writes to a session.
+ *
+ * A session is answered from its index (history.h). Building an index the
+ * first time a session is visited is slow, so it is never done inside
+ * rh_dashboard_handle() when options.schedule is set: the session then
+ * answers 202 with Retry-After ("preparing") while the scheduled work runs,
+ * and answers normally once it is done.
+ *
+ * Untrusted input: the request target is checked before anything is looked
+ * up - bad percent escapes, encoded slashes (%2F), NUL and control bytes,
+ * "." and ".." segments, over-long targets are 400 with a message; unknown
+ * clusters, sessions, node ids and files are 404. No request reaches outside
+ * the store's session or the dashboard folder. Bad query values are 400
+ * naming the parameter.
+ *
+ * Thread-safety: one rh_dashboard may serve any number of threads at once
+ * (its session cache is locked); a request and a response belong to one
+ * thread.
+ */
+#ifndef RAYHIST_DASHBOARD_H
+#define RAYHIST_DASHBOARD_H
+
+#include "common.h"
+#include "buf.h"
+#include "store.h"
+
+RH_BEGIN_DECL
+
+/* ================================================================ URLs */
+
+/** One decoded query parameter. */
+typedef struct rh_dashboard_param {
+	char *key;
+	char *value;   /**< "" for a key without '=' */
+} rh_dashboard_param;
+
+/** A request target, split and decoded. */
+typedef struct rh_dashboard_url {
+	char *path;        /**< decoded path, '/'-joined, always starting '/' */
+	char **segs;       /**< decoded non-empty segments */
+	size_t nsegs;
+	int trailing_slash; /**< the path ended in '/' (or was "/") */
+	rh_dashboard_param *params; /**< in the order given; keys may repeat */
+	size_t nparams;
+} rh_dashboard_url;
+
+#define RH_DASHBOARD_URL_INIT { NULL, NULL, 0, 0, NULL, 0 }
+
+/** Longest request target accepted, in bytes. */
+#define RH_DASHBOARD_MAX_TARGET 8192
+
+/**
+ * Split a request target ("/a/b%20c?x=1&y") into decoded path segments and
+ * query parameters ('+' is a space in the query). Empty segments ("//") are
+ * dropped. A target in absolute form ("http://host/path") is accepted and
+ * its authority ignored.
+ * @param[out] out  release with rh_dashboard_url_dispose(), also on failure
+ * @return 0; RH_EINVAL with a message naming the problem for: a target not
+ *         starting with '/', longer than RH_DASHBOARD_MAX_TARGET, a bad
+ *         percent escape, an encoded '/' or '\\' in a segment, a NUL or
+ *         control byte anywhere, a "." or ".." segment, more than 64
+ *         segments or 256 parameters; RH_ENOMEM.
+ */
+RH_EXTERN int rh_dashboard_url_parse(rh_dashboard_url *out, const char *target);
+
+/** The first value of parameter `key`, or NULL. Borrowed from u. */
+RH_EXTERN const char *rh_dashboard_url_param(const rh_dashboard_url *u,
+					     const char *key);
+
+/** Release what rh_dashboard_url_parse() allocated; reset to _INIT. */
+RH_EXTERN void rh_dashboard_url_dispose(rh_dashboard_url *u);
+
+/* ================================================================ server */
+
+typedef struct rh_dashboard rh_dashboard;
+
+/** Slow work the dashboard asks to run elsewhere; call fn(arg) once. */
+typedef void (*rh_dashboard_work_fn)(void *arg);
+
+/** Run fn(arg) later on another thread. @return 0, or < 0 if it cannot be
+ * queued (the request then answers 503). */
+typedef int (*rh_dashboard_schedule_cb)(rh_dashboard_work_fn fn, void *arg,
+					void *payload);
+
+typedef struct rh_dashboard_options {
+	unsigned version;           /**< RH_DASHBOARD_OPTIONS_VERSION */
+	/** A Ray dashboard client build (a folder holding index.html), or a
+	 * folder of builds named by Ray version; NULL for none. */
+	const char *dashboard_dir;
+	/** Where slow work (building a session's index) runs; NULL = inside
+	 * rh_dashboard_handle(), which then blocks until it is done. */
+	rh_dashboard_schedule_cb schedule;
+	void *schedule_payload;
+	size_t max_sessions;        /**< open sessions kept; 0 = 32 */
+	/** How often a session's events are checked for news (ms); 0 = 30 s,
+	 * negative = never after the first build. */
+	int64_t refresh_ms;
+	size_t max_body;            /**< largest body built; 0 = 256 MiB */
+	int tz_offset_min;          /**< east of UTC, for /timezone */
+	const char *tz_name;        /**< for /timezone; NULL = "UTC" */
+} rh_dashboard_options;
+
+#define RH_DASHBOARD_OPTIONS_VERSION 1
+#define RH_DASHBOARD_OPTIONS_INIT \
+	{ RH_DASHBOARD_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0, 0, 0, NULL }
+
+/**
+ * Create a dashboard over a store. The dashboard folder is scanned here for
+ * builds.
+ * @param[out] out  release with rh_dashboard_free()
+ * @param st        borrowed: it must outlive the dashboard
+ * @param opts      NULL for defaults; strings are copied
+ * @return 0; RH_EINVAL (bad options; a dashboard_dir that is not a folder
+ *         holding index.html or builds that do); RH_ENOMEM.
+ */
+RH_EXTERN int rh_dashboard_new(rh_dashboard **out, rh_store *st,
+			       const rh_dashboard_options *opts);
+
+/** The names of the dashboard builds found, in the order offered (newest
+ * Ray version first); NULL past the end. Borrowed from d. */
+RH_EXTERN const char *rh_dashboard_build_name(const rh_dashboard *d, size_t i);
+
+/** Free a dashboard. NULL is fine. Scheduled work must have run first. */
+RH_EXTERN void rh_dashboard_free(rh_dashboard *d);
+
+/** An HTTP request, as far as the dashboard needs it. Strings borrowed. */
+typedef struct rh_dashboard_request {
+	unsigned version;            /**< RH_DASHBOARD_REQUEST_VERSION */
+	const char *method;          /**< "GET", "HEAD", "POST", ... */
+	const char *target;          /**< the raw request target */
+	const char *accept_encoding; /**< header value or NULL */
+	const char *cookie;          /**< Cookie header value or NULL */
+	const char *if_none_match;   /**< If-None-Match header or NULL */
+	int64_t now_ms;              /**< the time of the request; 0 = clock */
+} rh_dashboard_request;
+
+#define RH_DASHBOARD_REQUEST_VERSION 1
+#define RH_DASHBOARD_REQUEST_INIT \
+	{ RH_DASHBOARD_REQUEST_VERSION, "GET", "/", NULL, NULL, NULL, 0 }
+
+#define RH_DASHBOARD_MAX_HEADERS 12
+
+/** One response header; `name` is a static string, `value` owned. */
+typedef struct rh_dashboard_header {
+	const char *name;
+	char *value;
+} rh_dashboard_header;
+
+/** A response. Content-Length is the body's size; Content-Type is
+ * content_type (a static string). */
+typedef struct rh_dashboard_response {
+	int status;
+	const char *content_type;
+	rh_dashboard_header headers[RH_DASHBOARD_MAX_HEADERS];
+	size_t nheaders;
+	rh_buf body;
+} rh_dashboard_response;
+
+#define RH_DASHBOARD_RESPONSE_INIT { 0, NULL, { { NULL, NULL } }, 0, RH_BUF_INIT }
+
+/**
+ * Answer one request. Every outcome, errors included, is a response: 2xx,
+ * 3xx, 4xx with a JSON (or, for pages, HTML) message, 5xx when the store
+ * fails. The body is gzip-compressed (Content-Encoding) when the request's
+ * Accept-Encoding allows it and compressing pays.
+ * @param[out] out  filled (replacing what it held); release with
+ *                  rh_dashboard_response_dispose()
+ * @return 0; RH_ENOMEM (`out` then holds a 500 when it could be built);
+ *         RH_EINVAL for a NULL argument.
+ * Thread-safety: any number of threads may call this at once on one d.
+ */
+RH_EXTERN int rh_dashboard_handle(rh_dashboard_response *out, rh_dashboard *d,
+				  const rh_dashboard_request *req);
+
+/** The value of response header `name` (case-insensitive), or NULL. */
+RH_EXTERN const char *rh_dashboard_response_header(
+	const rh_dashboard_response *r, const char *name);
+
+/** Release a response's memory; reset it to _INIT. NULL is fine. */
+RH_EXTERN void rh_dashboard_response_dispose(rh_dashboard_response *r);
+
+RH_END_DECL
+
+#endif

@@ -1,0 +1,677 @@
+/* dashboard.c - the dashboard handle and the top-level routes: the picker,
+ * /clusters, /enter_cluster, the shareable /c/NS/CLUSTER/SESSION/ prefix and
+ * the cookie-selected root API (dashboard.h). Areas live in
+ * dashboard_<area>.c; this file only decides who answers, and compresses. */
+#include "dashboard_internal.h"
+
+#include <stdio.h>
+#include <zlib.h>
+
+#define DEFAULT_MAX_SESSIONS 32
+#define DEFAULT_REFRESH_MS 30000
+#define DEFAULT_MAX_BODY (256u << 20)
+#define GZIP_MIN 860
+
+/* Room for the last frames of a few dozen busy logs. */
+#define FRAME_CACHE_BYTES (256u << 20)
+
+/* ---- the handle ------------------------------------------------------------ */
+
+RH_EXTERN int
+rh_dashboard_new(rh_dashboard **out, rh_store *st,
+		 const rh_dashboard_options *opts)
+{
+	rh_dashboard_options defaults = RH_DASHBOARD_OPTIONS_INIT;
+	rh_dashboard *d = NULL;
+	int error = 0;
+
+	if (!out || !st)
+		return rh__error(RH_EINVAL, "rh_dashboard_new: NULL argument");
+	*out = NULL;
+	if (!opts)
+		opts = &defaults;
+	if (opts->version != RH_DASHBOARD_OPTIONS_VERSION)
+		return rh__error(RH_EINVAL, "rh_dashboard_new: options version "
+				 "%u, expected %u", opts->version,
+				 RH_DASHBOARD_OPTIONS_VERSION);
+	if (!(d = rh__calloc(1, sizeof(*d))))
+		return RH_ENOMEM;
+	d->st = st;
+	d->opts = *opts;
+	if (!d->opts.max_sessions)
+		d->opts.max_sessions = DEFAULT_MAX_SESSIONS;
+	if (!d->opts.refresh_ms)
+		d->opts.refresh_ms = DEFAULT_REFRESH_MS;
+	if (!d->opts.max_body)
+		d->opts.max_body = DEFAULT_MAX_BODY;
+	if (pthread_mutex_init(&d->lock, NULL) != 0) {
+		free(d);
+		return rh__error(RH_ERROR, "rh_dashboard_new: cannot create a "
+				 "mutex");
+	}
+	if (!(d->tz_name = rh__strdup(opts->tz_name ? opts->tz_name : "UTC")) ||
+	    (opts->dashboard_dir &&
+	     !(d->dashboard_dir = rh__strdup(opts->dashboard_dir)))) {
+		error = RH_ENOMEM;
+		goto done;
+	}
+	d->opts.dashboard_dir = d->dashboard_dir;
+	d->opts.tz_name = d->tz_name;
+	if ((error = rh_frame_cache_new(&d->frames, FRAME_CACHE_BYTES)) < 0)
+		goto done;
+	if (d->dashboard_dir && (error = rh_dashboard__builds_scan(d)) < 0)
+		goto done;
+	*out = d, d = NULL;
+done:
+	rh_dashboard_free(d);
+	return error;
+}
+
+RH_EXTERN const char *
+rh_dashboard_build_name(const rh_dashboard *d, size_t i)
+{
+	return d && i < d->nbuilds ? d->builds[i].name : NULL;
+}
+
+RH_EXTERN void
+rh_dashboard_free(rh_dashboard *d)
+{
+	rh_dash_entry *e, *next;
+
+	if (!d)
+		return;
+	for (e = d->entries; e; e = next) {
+		next = e->next;
+		if (e->snap) {
+			e->snap->refs = 1;
+			rh_dashboard__snap_release(d, e->snap);
+		}
+		free(e->ns);
+		free(e->cluster);
+		free(e->session);
+		free(e);
+	}
+	rh_dashboard__builds_free(d);
+	rh_frame_cache_free(d->frames);
+	pthread_mutex_destroy(&d->lock);
+	free(d->dashboard_dir);
+	free(d->tz_name);
+	free(d);
+}
+
+/* ---- responses --------------------------------------------------------------- */
+
+int
+rh_dashboard__header(rh_dashboard_response *r, const char *name,
+		     const char *fmt, ...)
+{
+	rh_buf v = RH_BUF_INIT;
+	va_list ap;
+	int error;
+
+	if (r->nheaders >= RH_DASHBOARD_MAX_HEADERS)
+		return rh__error(RH_ERROR, "too many response headers");
+	va_start(ap, fmt);
+	error = rh_buf_vprintf(&v, fmt, ap);
+	va_end(ap);
+	if (error < 0)
+		return error;
+	r->headers[r->nheaders].name = name;
+	r->headers[r->nheaders].value = v.ptr;
+	r->nheaders++;
+	return 0;
+}
+
+RH_EXTERN const char *
+rh_dashboard_response_header(const rh_dashboard_response *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; r && i < r->nheaders; i++)
+		if (!strcasecmp(r->headers[i].name, name))
+			return r->headers[i].value;
+	return NULL;
+}
+
+RH_EXTERN void
+rh_dashboard_response_dispose(rh_dashboard_response *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->nheaders; i++)
+		free(r->headers[i].value);
+	rh_buf_dispose(&r->body);
+	memset(r, 0, sizeof(*r));
+}
+
+int
+rh_dashboard__reply(rh_dash_ctx *c, int status, const char *type)
+{
+	c->resp->status = status;
+	c->resp->content_type = type;
+	return 0;
+}
+
+static const char JSON_TYPE[] = "application/json";
+
+int
+rh_dashboard__fail(rh_dash_ctx *c, int status, const char *fmt, ...)
+{
+	rh_buf msg = RH_BUF_INIT;
+	rh__jw w;
+	va_list ap;
+	int error;
+
+	va_start(ap, fmt);
+	error = rh_buf_vprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (error < 0)
+		return error;
+	rh_buf_clear(&c->resp->body);
+	rh__jw_init(&w, &c->resp->body);
+	rh__jw_obj(&w);
+	rh__jw_kbool(&w, "result", 0);
+	rh__jw_kstr(&w, "msg", msg.ptr);
+	rh__jw_key(&w, "data");
+	rh__jw_obj(&w);
+	rh__jw_end(&w);
+	rh__jw_end(&w);
+	rh_buf_dispose(&msg);
+	if (w.err)
+		return w.err;
+	return rh_dashboard__reply(c, status, JSON_TYPE);
+}
+
+int
+rh_dashboard__fail_code(rh_dash_ctx *c, int error)
+{
+	int status = error == RH_EINVAL ? 400 : error == RH_ENOTFOUND ? 404
+		   : error == RH_EBUSY ? 503 : 500;
+	const char *msg = rh_error_last();
+
+	return rh_dashboard__fail(c, status, "%s", *msg ? msg : rh_error_name(error));
+}
+
+void
+rh_dashboard__envelope_begin(rh__jw *w, const char *msg)
+{
+	rh__jw_obj(w);
+	rh__jw_kbool(w, "result", 1);
+	rh__jw_kstr(w, "msg", msg);
+	rh__jw_key(w, "data");
+}
+
+void
+rh_dashboard__envelope_end(rh__jw *w)
+{
+	rh__jw_end(w);
+}
+
+int
+rh_dashboard__reply_jw(rh_dash_ctx *c, rh__jw *w)
+{
+	if (w->err)
+		return w->err;
+	if (c->resp->body.size > c->d->opts.max_body)
+		return rh_dashboard__fail(c, 413, "the response would be %zu "
+					  "bytes, more than this server's "
+					  "limit of %zu; ask for less (limit, "
+					  "lines, filters)",
+					  c->resp->body.size, c->d->opts.max_body);
+	return rh_dashboard__reply(c, 200, JSON_TYPE);
+}
+
+/* ---- gzip ------------------------------------------------------------------ */
+
+int
+rh_dashboard__gzip(rh_buf *out, const void *data, size_t len, int level)
+{
+	z_stream z;
+	int zr, error;
+
+	memset(&z, 0, sizeof(z));
+	if (deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK)
+		return rh__error(RH_ENOMEM, "gzip: cannot start a compressor");
+	if ((error = rh_buf_grow(out, out->size + deflateBound(&z, (uLong)len) + 32)) < 0) {
+		deflateEnd(&z);
+		return error;
+	}
+	z.next_in = (Bytef *)(uintptr_t)data;
+	z.avail_in = (uInt)len;
+	z.next_out = (Bytef *)out->ptr + out->size;
+	z.avail_out = (uInt)(out->asize - out->size - 1);
+	zr = deflate(&z, Z_FINISH);
+	if (zr == Z_STREAM_END)
+		out->size += z.total_out;
+	deflateEnd(&z);
+	if (zr != Z_STREAM_END)
+		return rh__error(RH_ERROR, "gzip: compression failed (%d)", zr);
+	out->ptr[out->size] = '\0';
+	return 0;
+}
+
+/* Does Accept-Encoding allow gzip? A "gzip" (or "*") token whose q is not
+ * zero. */
+static int
+accepts_gzip(const char *ae)
+{
+	const char *p = ae;
+
+	while (p && *p) {
+		const char *end = p + strcspn(p, ",");
+		const char *semi = memchr(p, ';', (size_t)(end - p));
+		const char *tok_end = semi ? semi : end;
+		size_t n;
+
+		while (p < tok_end && (*p == ' ' || *p == '\t'))
+			p++;
+		n = (size_t)(tok_end - p);
+		while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		if ((n == 4 && !strncasecmp(p, "gzip", 4)) ||
+		    (n == 6 && !strncasecmp(p, "x-gzip", 6)) ||
+		    (n == 1 && *p == '*')) {
+			const char *q = semi ? strstr(semi, "q=") : NULL;
+			if (!q || q > end || strtod(q + 2, NULL) > 0)
+				return 1;
+		}
+		p = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+static int
+compressible(const char *type)
+{
+	return type && (!strncmp(type, "text/", 5) ||
+			!strncmp(type, "application/json", 16) ||
+			!strncmp(type, "application/javascript", 22) ||
+			!strncmp(type, "application/manifest+json", 25) ||
+			!strncmp(type, "image/svg+xml", 13));
+}
+
+static int
+maybe_gzip(rh_dashboard_response *r, const rh_dashboard_request *req)
+{
+	rh_buf z = RH_BUF_INIT;
+	int error;
+
+	if (r->body.size < GZIP_MIN || !compressible(r->content_type) ||
+	    !accepts_gzip(req->accept_encoding) ||
+	    rh_dashboard_response_header(r, "Content-Encoding"))
+		return 0;
+	if ((error = rh_dashboard__gzip(&z, r->body.ptr, r->body.size,
+					r->body.size < (1u << 20) ? 6 : 1)) < 0)
+		return error;
+	if (r->nheaders + 2 > RH_DASHBOARD_MAX_HEADERS) {
+		rh_buf_dispose(&z);
+		return 0;
+	}
+	rh_buf_dispose(&r->body);
+	r->body = z;
+	if ((error = rh_dashboard__header(r, "Content-Encoding", "gzip")) < 0)
+		return error;
+	return rh_dashboard__header(r, "Vary", "Accept-Encoding");
+}
+
+/* ---- routes ---------------------------------------------------------------- */
+
+static int
+text_reply(rh_dash_ctx *c, int status, const char *text)
+{
+	int error;
+
+	rh_buf_clear(&c->resp->body);
+	if ((error = rh_buf_puts(&c->resp->body, text)) < 0)
+		return error;
+	return rh_dashboard__reply(c, status, "text/plain; charset=utf-8");
+}
+
+/* The value of cookie `name` in a Cookie header, copied into out. */
+int
+rh_dashboard__cookie_get(char *out, size_t cap, const char *hdr,
+			 const char *name)
+{
+	size_t nlen = strlen(name);
+	const char *p = hdr;
+
+	while (p && *p) {
+		const char *end;
+		size_t vlen;
+
+		while (*p == ' ' || *p == ';')
+			p++;
+		end = p + strcspn(p, ";");
+		if ((size_t)(end - p) > nlen && !strncmp(p, name, nlen) &&
+		    p[nlen] == '=') {
+			const char *v = p + nlen + 1;
+			vlen = (size_t)(end - v);
+			if (vlen >= 2 && v[0] == '"' && v[vlen - 1] == '"')
+				v++, vlen -= 2;
+			if (vlen == 0 || vlen >= cap)
+				return 0;
+			memcpy(out, v, vlen);
+			out[vlen] = '\0';
+			return 1;
+		}
+		p = end;
+	}
+	return 0;
+}
+
+static int
+check_names(rh_dash_ctx *c)
+{
+	if (rh_layout_check_name("namespace", c->sref.ns) < 0 ||
+	    rh_layout_check_name("cluster", c->sref.cluster) < 0 ||
+	    rh_layout_check_name("session", c->sref.session) < 0)
+		return rh_dashboard__fail(c, 400, "%s", rh_error_last()) == 0 ? 1 : -1;
+	return 0;
+}
+
+static int
+make_base(rh_dash_ctx *c)
+{
+	rh_buf b = RH_BUF_INIT;
+	int error;
+
+	if ((error = rh_buf_puts(&b, "/c/")) < 0 ||
+	    (error = rh_dashboard__urlenc(&b, c->sref.ns)) < 0 ||
+	    (error = rh_buf_puts(&b, "/")) < 0 ||
+	    (error = rh_dashboard__urlenc(&b, c->sref.cluster)) < 0 ||
+	    (error = rh_buf_puts(&b, "/")) < 0 ||
+	    (error = rh_dashboard__urlenc(&b, c->sref.session)) < 0 ||
+	    (error = rh_buf_puts(&b, "/")) < 0) {
+		rh_buf_dispose(&b);
+		return error;
+	}
+	c->base = b.ptr;
+	return 0;
+}
+
+/* Point the context at the segments after the session prefix. */
+static int
+set_sub(rh_dash_ctx *c, char **segs, size_t nsegs)
+{
+	size_t i;
+	int error = 0;
+
+	c->segs = segs;
+	c->nsegs = nsegs;
+	rh_buf_clear(&c->subbuf);
+	for (i = 0; i < nsegs && !error; i++)
+		error = rh_buf_printf(&c->subbuf, "%s%s", i ? "/" : "", segs[i]);
+	if (!error && !c->subbuf.ptr)
+		error = rh_buf_puts(&c->subbuf, "");
+	c->sub = c->subbuf.ptr;
+	return error;
+}
+
+/* Everything under a session: the API, the landing page, static files. */
+static int
+session_route(rh_dash_ctx *c)
+{
+	const rh_dash_build *b;
+	char want[128] = "";
+	int r;
+
+	if ((r = check_names(c)) != 0 || (r = make_base(c)) < 0)
+		return r < 0 ? r : 0;
+	if ((r = rh_dashboard__session_enter(c)) != 0)
+		return r < 0 ? r : 0;
+	if ((r = set_sub(c, c->segs, c->nsegs)) < 0)
+		return r;
+	if (c->nsegs > 0 && rh_dashboard__is_api_path(c->segs, c->nsegs))
+		return rh_dashboard__api(c);
+	if (c->req->cookie)
+		rh_dashboard__cookie_get(want, sizeof(want), c->req->cookie, "rayhist_build");
+	if (c->nsegs == 0 || (c->nsegs == 1 && !strcmp(c->segs[0], "index.html")))
+		return rh_dashboard__landing(c);
+	b = rh_dashboard__build_for(c->d, want, NULL);
+	if (b && (r = rh_dashboard__static(c, b, c->segs, c->nsegs)) <= 0)
+		return r;
+	return rh_dashboard__fail(c, 404, "%s: no such page or API path in "
+				  "this session", c->url->path);
+}
+
+static int
+redirect(rh_dash_ctx *c, int status, const char *location)
+{
+	rh_buf *b = &c->resp->body;
+	int error;
+
+	rh_buf_clear(b);
+	if ((error = rh_dashboard__header(c->resp, "Location", "%s", location)) < 0 ||
+	    (error = rh_buf_puts(b, "<!DOCTYPE html><title>Redirect</title>"
+				 "<p>Moved to <a href=\"")) < 0 ||
+	    (error = rh_dashboard__html(b, location)) < 0 ||
+	    (error = rh_buf_puts(b, "\">here</a>.</p>\n")) < 0)
+		return error;
+	return rh_dashboard__reply(c, status, "text/html; charset=utf-8");
+}
+
+struct newest {
+	char name[256];
+};
+
+static int
+newest_cb(const char *name, void *payload)
+{
+	struct newest *n = payload;
+
+	if (strcmp(name, n->name) > 0 && strlen(name) < sizeof(n->name))
+		strcpy(n->name, name);
+	return 0;
+}
+
+/* /enter_cluster/NS/CLUSTER[/SESSION] or /enter_cluster/NS/KIND/CLUSTER/
+ * SESSION (KubeRay's form); a missing SESSION or "latest" is the newest. */
+static int
+enter(rh_dash_ctx *c, char **segs, size_t nsegs)
+{
+	const char *build = rh_dashboard_url_param(c->url, "build");
+	const rh_dash_build *b = NULL;
+	struct newest latest = { "" };
+	const char *names[3] = { NULL, NULL, NULL };
+	int error, r;
+
+	if (nsegs == 4 && (!strcasecmp(segs[1], "raycluster") ||
+			   !strcasecmp(segs[1], "rayjob") ||
+			   !strcasecmp(segs[1], "rayservice"))) {
+		names[0] = segs[0], names[1] = segs[2], names[2] = segs[3];
+	} else if (nsegs == 2 || nsegs == 3) {
+		names[0] = segs[0], names[1] = segs[1];
+		names[2] = nsegs == 3 ? segs[2] : NULL;
+	} else {
+		return rh_dashboard__fail(c, 404, "use /enter_cluster/NAMESPACE/"
+					  "CLUSTER/SESSION");
+	}
+	c->sref.ns = names[0];
+	c->sref.cluster = names[1];
+	c->sref.session = names[2] && strcmp(names[2], "latest") ? names[2] : NULL;
+	if (!c->sref.session) {
+		if (rh_layout_check_name("namespace", c->sref.ns) < 0 ||
+		    rh_layout_check_name("cluster", c->sref.cluster) < 0)
+			return rh_dashboard__fail(c, 400, "%s", rh_error_last());
+		if ((error = rh_catalog_list_sessions(c->d->st, c->sref.ns,
+						      c->sref.cluster, newest_cb,
+						      &latest)) < 0)
+			return rh_dashboard__fail_code(c, error);
+		if (!latest.name[0])
+			return rh_dashboard__fail(c, 404, "no sessions of cluster "
+						  "%s/%s in the store",
+						  c->sref.ns, c->sref.cluster);
+		c->sref.session = latest.name;
+	}
+	if ((r = check_names(c)) != 0 || (r = make_base(c)) < 0)
+		return r < 0 ? r : 0;
+	if (build && *build && !(b = rh_dashboard__build_for(c->d, build, NULL)))
+		return rh_dashboard__fail(c, 400, "build: no dashboard build "
+					  "named \"%.60s\"", build);
+	if ((r = rh_dashboard__session_enter(c)) != 0)
+		return r < 0 ? r : 0;
+	if ((error = rh_dashboard__header(c->resp, "Set-Cookie",
+					  "cluster_namespace=%s; Path=/; SameSite=Lax",
+					  c->sref.ns)) < 0 ||
+	    (error = rh_dashboard__header(c->resp, "Set-Cookie",
+					  "cluster_name=%s; Path=/; SameSite=Lax",
+					  c->sref.cluster)) < 0 ||
+	    (error = rh_dashboard__header(c->resp, "Set-Cookie",
+					  "session_name=%s; Path=/; SameSite=Lax",
+					  c->sref.session)) < 0)
+		return error;
+	if (b && (error = rh_dashboard__header(c->resp, "Set-Cookie",
+					       "rayhist_build=%s; Path=%s; "
+					       "SameSite=Lax", b->name,
+					       c->base)) < 0)
+		return error;
+	return redirect(c, 302, c->base);
+}
+
+/* Root paths of the session API, answered for the session the cookies
+ * name (as KubeRay's history server does). */
+static int
+cookie_route(rh_dash_ctx *c, char **segs, size_t nsegs)
+{
+	char cns[256], ccl[256], cse[256];
+	const char *h = c->req->cookie;
+	int r;
+
+	if (!h || !rh_dashboard__cookie_get(cns, sizeof(cns), h, "cluster_namespace") ||
+	    !rh_dashboard__cookie_get(ccl, sizeof(ccl), h, "cluster_name") ||
+	    !rh_dashboard__cookie_get(cse, sizeof(cse), h, "session_name"))
+		return rh_dashboard__fail(c, 400, "no session selected: the "
+					  "cookies cluster_namespace, "
+					  "cluster_name and session_name are "
+					  "not set; open / to pick a session, "
+					  "or use /c/NAMESPACE/CLUSTER/SESSION%s",
+					  c->url->path);
+	c->sref.ns = cns;
+	c->sref.cluster = ccl;
+	c->sref.session = cse;
+	if ((r = check_names(c)) != 0 || (r = make_base(c)) < 0)
+		return r < 0 ? r : 0;
+	if ((r = rh_dashboard__session_enter(c)) != 0)
+		return r < 0 ? r : 0;
+	if ((r = set_sub(c, segs, nsegs)) < 0)
+		return r;
+	return rh_dashboard__api(c);
+}
+
+static int
+is_get(const char *m)
+{
+	return m && (!strcmp(m, "GET") || !strcmp(m, "HEAD"));
+}
+
+static int
+route(rh_dash_ctx *c)
+{
+	const rh_dashboard_url *u = c->url;
+	char **s = u->segs;
+	size_t n = u->nsegs;
+
+	if (!is_get(c->req->method)) {
+		int error = rh_dashboard__header(c->resp, "Allow", "GET, HEAD");
+		if (error < 0)
+			return error;
+		return rh_dashboard__fail(c, 405, "%s %s: the cluster is gone; "
+					  "rayhist serves a stored session "
+					  "read-only, so only GET and HEAD are "
+					  "answered", c->req->method, u->path);
+	}
+	if (n == 0)
+		return rh_dashboard__picker(c, 0);
+	if (n == 1 && !strcmp(s[0], "clusters"))
+		return rh_dashboard__picker(c, 1);
+	if (n == 1 && (!strcmp(s[0], "livez") || !strcmp(s[0], "readz")))
+		return text_reply(c, 200, "ok\n");
+	if (!strcmp(s[0], "enter_cluster"))
+		return enter(c, s + 1, n - 1);
+	if (!strcmp(s[0], "c")) {
+		if (n < 4)
+			return rh_dashboard__fail(c, 404, "use /c/NAMESPACE/"
+						  "CLUSTER/SESSION/");
+		c->sref.ns = s[1];
+		c->sref.cluster = s[2];
+		c->sref.session = s[3];
+		if (n == 4 && !u->trailing_slash) {
+			int r;
+			rh_buf loc = RH_BUF_INIT;
+			const char *q = strchr(c->req->target, '?');
+
+			if ((r = check_names(c)) != 0 || (r = make_base(c)) < 0)
+				return r < 0 ? r : 0;
+			if ((r = rh_buf_printf(&loc, "%s%s", c->base,
+					       q ? q : "")) == 0)
+				r = redirect(c, 301, loc.ptr);
+			rh_buf_dispose(&loc);
+			return r;
+		}
+		c->segs = s + 4;
+		c->nsegs = n - 4;
+		return session_route(c);
+	}
+	if (rh_dashboard__is_api_path(s, n))
+		return cookie_route(c, s, n);
+	if (n == 1 && !strcmp(s[0], "favicon.ico"))
+		return text_reply(c, 404, "no favicon\n");
+	return rh_dashboard__fail(c, 404, "%s: no such page; open / to pick a "
+				  "session", u->path);
+}
+
+RH_EXTERN int
+rh_dashboard_handle(rh_dashboard_response *out, rh_dashboard *d,
+		    const rh_dashboard_request *req)
+{
+	rh_dashboard_url url = RH_DASHBOARD_URL_INIT;
+	rh_dash_ctx c;
+	int error;
+
+	if (!out || !d || !req)
+		return rh__error(RH_EINVAL, "rh_dashboard_handle: NULL argument");
+	rh_dashboard_response_dispose(out);
+	memset(&c, 0, sizeof(c));
+	c.d = d;
+	c.req = req;
+	c.resp = out;
+	c.url = &url;
+	c.now_ms = req->now_ms ? req->now_ms : rh_dashboard__now_ms();
+	if ((error = rh_dashboard_url_parse(&url, req->target)) < 0) {
+		if (error == RH_EINVAL)
+			error = rh_dashboard__fail(&c, 400, "%s", rh_error_last());
+		goto done;
+	}
+	error = route(&c);
+done:
+	if (c.snap)
+		rh_dashboard__snap_release(d, c.snap);
+	if (c.entry) {
+		pthread_mutex_lock(&d->lock);
+		c.entry->used_ms = c.now_ms;
+		c.entry->users--;
+		pthread_mutex_unlock(&d->lock);
+	}
+	free(c.base);
+	rh_buf_dispose(&c.subbuf);
+	rh_dashboard_url_dispose(&url);
+	if (!error)
+		error = maybe_gzip(out, req);
+	if (error < 0) {
+		const char *msg = rh_error_last();
+		rh_buf_clear(&out->body);
+		out->status = 500;
+		out->content_type = "text/plain; charset=utf-8";
+		rh_buf_printf(&out->body, "internal error: %s\n",
+			      *msg ? msg : rh_error_name(error));
+		return error == RH_ENOMEM ? error : 0;
+	}
+	if (!out->status)
+		out->status = 200;
+	if (!out->content_type)
+		out->content_type = JSON_TYPE;
+	return 0;
+}

@@ -1,0 +1,358 @@
+/* dashboard_json.c - writing JSON, HTML and URLs for the dashboard's
+ * responses. Ray's dashboard is written in Python, so numbers are printed as
+ * Python prints them and keys are camel-cased as its to_google_style()
+ * does. */
+#include "dashboard_internal.h"
+
+#include <stdio.h>
+#include <time.h>
+
+void
+rh__jw_init(rh__jw *w, rh_buf *b)
+{
+	memset(w, 0, sizeof(*w));
+	w->b = b;
+}
+
+static void
+put(rh__jw *w, const char *s, size_t n)
+{
+	if (!w->err)
+		w->err = rh_buf_put(w->b, s, n);
+}
+
+/* Before a value or a key: the comma, unless first or right after a key. */
+static void
+sep(rh__jw *w)
+{
+	if (w->after_key) {
+		w->after_key = 0;
+		return;
+	}
+	if (w->depth > 0) {
+		if (!(w->first[w->depth - 1] & 1))
+			put(w, ",", 1);
+		w->first[w->depth - 1] &= (unsigned char)~1u;
+	}
+}
+
+/* first[] per open container: bit 0 "nothing written yet", bit 1 "array" */
+static void
+open_(rh__jw *w, const char *c)
+{
+	sep(w);
+	put(w, c, 1);
+	if (w->depth >= RH_JW_MAX_DEPTH) {
+		if (!w->err)
+			w->err = rh__error(RH_ERROR, "JSON nested too deep");
+		return;
+	}
+	w->first[w->depth++] = (unsigned char)(1 | (*c == '[' ? 2 : 0));
+}
+
+void
+rh__jw_obj(rh__jw *w)
+{
+	open_(w, "{");
+}
+
+void
+rh__jw_arr(rh__jw *w)
+{
+	open_(w, "[");
+}
+
+void
+rh__jw_end(rh__jw *w)
+{
+	if (w->depth == 0)
+		return;
+	w->depth--;
+	put(w, (w->first[w->depth] & 2) ? "]" : "}", 1);
+}
+
+static void
+put_escaped(rh__jw *w, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, run = 0;
+	char esc[8];
+
+	put(w, "\"", 1);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		const char *e = NULL;
+		size_t elen = 2;
+
+		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
+			continue;
+		put(w, s + run, i - run);
+		run = i + 1;
+		switch (c) {
+		case '"': e = "\\\""; break;
+		case '\\': e = "\\\\"; break;
+		case '\n': e = "\\n"; break;
+		case '\r': e = "\\r"; break;
+		case '\t': e = "\\t"; break;
+		case '\b': e = "\\b"; break;
+		case '\f': e = "\\f"; break;
+		default:
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			e = esc;
+			elen = 6;
+		}
+		put(w, e, elen);
+	}
+	put(w, s + run, n - run);
+	put(w, "\"", 1);
+}
+
+void
+rh__jw_key(rh__jw *w, const char *k)
+{
+	sep(w);
+	put_escaped(w, k, strlen(k));
+	put(w, ":", 1);
+	w->after_key = 1;
+}
+
+void
+rh__jw_strn(rh__jw *w, const char *s, size_t n)
+{
+	sep(w);
+	put_escaped(w, s, n);
+}
+
+void
+rh__jw_str(rh__jw *w, const char *s)
+{
+	if (!s) {
+		rh__jw_null(w);
+		return;
+	}
+	rh__jw_strn(w, s, strlen(s));
+}
+
+void
+rh__jw_int(rh__jw *w, int64_t v)
+{
+	char tmp[32];
+	int n = snprintf(tmp, sizeof(tmp), "%lld", (long long)v);
+
+	sep(w);
+	put(w, tmp, (size_t)n);
+}
+
+/* The shortest digits that read back the same, as Python's repr(); whole
+ * numbers get ".0" and the exponent form is used outside 1e-4..1e16. */
+void
+rh__jw_num(rh__jw *w, double d)
+{
+	char tmp[48];
+	int prec;
+
+	sep(w);
+	if (d != d || d > 1.7976931348623157e308 || d < -1.7976931348623157e308) {
+		put(w, "null", 4);
+		return;
+	}
+	for (prec = 1; prec <= 17; prec++) {
+		snprintf(tmp, sizeof(tmp), "%.*g", prec, d);
+		if (strtod(tmp, NULL) == d)
+			break;
+	}
+	if (!strpbrk(tmp, ".eninf")) {
+		double a = d < 0 ? -d : d;
+		if (a >= 1e16)
+			snprintf(tmp, sizeof(tmp), "%.1e", d);
+		else
+			strcat(tmp, ".0");
+	}
+	put(w, tmp, strlen(tmp));
+}
+
+void
+rh__jw_bool(rh__jw *w, int v)
+{
+	sep(w);
+	put(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+void
+rh__jw_null(rh__jw *w)
+{
+	sep(w);
+	put(w, "null", 4);
+}
+
+void
+rh__jw_raw(rh__jw *w, const char *json)
+{
+	if (!json || !*json) {
+		rh__jw_null(w);
+		return;
+	}
+	sep(w);
+	put(w, json, strlen(json));
+}
+
+void
+rh__jw_json(rh__jw *w, json_object *o, int camel)
+{
+	rh_buf k = RH_BUF_INIT;
+	size_t i, n;
+
+	switch (json_object_get_type(o)) {
+	case json_type_null:
+		rh__jw_null(w);
+		break;
+	case json_type_boolean:
+		rh__jw_bool(w, json_object_get_boolean(o));
+		break;
+	case json_type_double:
+		rh__jw_num(w, json_object_get_double(o));
+		break;
+	case json_type_int:
+		rh__jw_int(w, json_object_get_int64(o));
+		break;
+	case json_type_string:
+		rh__jw_strn(w, json_object_get_string(o),
+			   (size_t)json_object_get_string_len(o));
+		break;
+	case json_type_array:
+		rh__jw_arr(w);
+		n = json_object_array_length(o);
+		for (i = 0; i < n; i++)
+			rh__jw_json(w, json_object_array_get_idx(o, i), camel);
+		rh__jw_end(w);
+		break;
+	case json_type_object:
+		rh__jw_obj(w);
+		json_object_object_foreach(o, key, val) {
+			if (camel) {
+				rh_buf_clear(&k);
+				if (rh_dashboard__camel(&k, key) < 0 && !w->err)
+					w->err = RH_ENOMEM;
+				rh__jw_key(w, k.ptr ? k.ptr : "");
+			} else {
+				rh__jw_key(w, key);
+			}
+			rh__jw_json(w, val, camel);
+		}
+		rh__jw_end(w);
+		break;
+	}
+	rh_buf_dispose(&k);
+}
+
+void
+rh__jw_json_text(rh__jw *w, const char *text, int camel, const char *dflt)
+{
+	json_object *o;
+
+	if (!text || !*text || !(o = json_tokener_parse(text))) {
+		rh__jw_raw(w, dflt);
+		return;
+	}
+	rh__jw_json(w, o, camel);
+	json_object_put(o);
+}
+
+/* ---- names, HTML, URLs, times --------------------------------------------- */
+
+static int
+is_alpha(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+int
+rh_dashboard__camel(rh_buf *out, const char *snake)
+{
+	const char *p = snake, *us;
+	int error, first = 1;
+
+	while (p) {
+		size_t n;
+		int prev_cased = 0;
+
+		us = strchr(p, '_');
+		n = us ? (size_t)(us - p) : strlen(p);
+		if (first) {
+			if ((error = rh_buf_put(out, p, n)) < 0)
+				return error;
+			first = 0;
+		} else {
+			size_t i;
+			for (i = 0; i < n; i++) {
+				char ch = p[i];
+				if (is_alpha(ch)) {
+					if (prev_cased)
+						ch = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+					else
+						ch = (char)(ch >= 'a' && ch <= 'z' ? ch - 32 : ch);
+					prev_cased = 1;
+				} else {
+					prev_cased = 0;
+				}
+				if ((error = rh_buf_put(out, &ch, 1)) < 0)
+					return error;
+			}
+		}
+		p = us ? us + 1 : NULL;
+	}
+	return out->ptr ? 0 : rh_buf_puts(out, "");
+}
+
+int
+rh_dashboard__html(rh_buf *out, const char *s)
+{
+	int error = 0;
+
+	for (; s && *s && !error; s++) {
+		switch (*s) {
+		case '&': error = rh_buf_puts(out, "&amp;"); break;
+		case '<': error = rh_buf_puts(out, "&lt;"); break;
+		case '>': error = rh_buf_puts(out, "&gt;"); break;
+		case '"': error = rh_buf_puts(out, "&quot;"); break;
+		case '\'': error = rh_buf_puts(out, "&#39;"); break;
+		default: error = rh_buf_put(out, s, 1);
+		}
+	}
+	return error;
+}
+
+int
+rh_dashboard__urlenc(rh_buf *out, const char *s)
+{
+	int error = 0;
+
+	for (; s && *s && !error; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (is_alpha(c) || (c >= '0' && c <= '9') || c == '-' ||
+		    c == '.' || c == '_' || c == '~')
+			error = rh_buf_put(out, s, 1);
+		else
+			error = rh_buf_printf(out, "%%%02X", c);
+	}
+	return error;
+}
+
+int64_t
+rh_dashboard__ms(int64_t ns)
+{
+	if (ns == RH_TIME_NONE || ns < 0)
+		return -1;
+	return ns / 1000000;
+}
+
+int64_t
+rh_dashboard__now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

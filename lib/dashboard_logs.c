@@ -1,0 +1,918 @@
+/* dashboard_logs.c - /api/v0/logs (a node's log files by category),
+ * /api/v0/logs/file (one file by node and name, by task, actor, submission
+ * or pid; a tail of N lines or all of it) and /api/jobs/ID/logs
+ * (reference/ray-formats.md §3.6-3.7). Files are read from their stored
+ * parts through the seek tables: a tail decompresses only the frames that
+ * hold it. */
+#include "dashboard_internal.h"
+
+#include <fnmatch.h>
+#include <stdio.h>
+
+#define TAIL_CHUNK (64u << 10)
+#define MAX_LINES 100000000
+
+/* ---- which node ------------------------------------------------------------ */
+
+/* node_id or node_ip; 1 (response written) when neither resolves. */
+static int
+find_node(const rh_dash_node **out, rh_dash_ctx *c, int required)
+{
+	const char *id = rh_dashboard_url_param(c->url, "node_id");
+	const char *ip = rh_dashboard_url_param(c->url, "node_ip");
+	int error;
+
+	*out = NULL;
+	if (id && *id) {
+		if ((error = rh_dashboard__check_id("node_id", id)) < 0)
+			return rh_dashboard__fail_code(c, error) < 0 ? -1 : 1;
+		if (!(*out = rh_dashboard__node(c->snap, id)))
+			return rh_dashboard__fail(c, 404, "node_id: no node %s in "
+						  "session %s", id,
+						  c->snap->session) < 0 ? -1 : 1;
+		return 0;
+	}
+	if (ip && *ip) {
+		if (!(*out = rh_dashboard__node_by_ip(c->snap, ip)))
+			return rh_dashboard__fail(c, 404, "node_ip: no node with "
+						  "IP %.60s in session %s", ip,
+						  c->snap->session) < 0 ? -1 : 1;
+		return 0;
+	}
+	if (!required)
+		return 0;
+	return rh_dashboard__fail(c, 400, "node_id or node_ip: neither was "
+				  "given; name the node whose logs to read") < 0
+		? -1 : 1;
+}
+
+static int
+load_manifest(rh_node_manifest **m, rh_dash_ctx *c, const rh_dash_node *n)
+{
+	int error = rh_node_manifest_load(m, c->d->st, &c->sref, n->node_id);
+
+	if (error == RH_ENOTFOUND)
+		return rh_dashboard__fail(c, 404, "node %s: no files were "
+					  "captured from it", n->node_id) < 0 ? -1 : 1;
+	if (error < 0)
+		return rh_dashboard__fail_code(c, error) < 0 ? -1 : 1;
+	return 0;
+}
+
+/* ---- /api/v0/logs ------------------------------------------------------------- */
+
+static const char *
+category(const char *f)
+{
+	size_t n = strlen(f);
+	int out = n >= 4 && !strcmp(f + n - 4, ".out");
+	int err = n >= 4 && !strcmp(f + n - 4, ".err");
+	int log = n >= 4 && !strcmp(f + n - 4, ".log");
+
+	if (strstr(f, "worker") && out)
+		return "worker_out";
+	if (strstr(f, "worker") && err)
+		return "worker_err";
+	if (strstr(f, "core-worker") && log)
+		return "core_worker";
+	if (strstr(f, "core-driver") && log)
+		return "driver";
+	if (strstr(f, "raylet."))
+		return "raylet";
+	if (strstr(f, "gcs_server."))
+		return "gcs_server";
+	if (strstr(f, "log_monitor"))
+		return "internal";
+	if (strstr(f, "monitor"))
+		return "autoscaler";
+	if (strstr(f, "agent."))
+		return "agent";
+	if (strstr(f, "dashboard."))
+		return "dashboard";
+	return "internal";
+}
+
+static const char *const categories[] = {
+	"worker_out", "worker_err", "core_worker", "driver", "raylet",
+	"gcs_server", "internal", "autoscaler", "agent", "dashboard", NULL
+};
+
+typedef struct listing {
+	char **names;
+	size_t n;
+} listing;
+
+static int
+listing_add(listing *l, const char *name, size_t len)
+{
+	char **v;
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strlen(l->names[i]) == len && !strncmp(l->names[i], name, len))
+			return 0;
+	if (!(v = rh__realloc(l->names, (l->n + 1) * sizeof(*v))))
+		return RH_ENOMEM;
+	l->names = v;
+	if (!(l->names[l->n] = rh__strndup(name, len)))
+		return RH_ENOMEM;
+	l->n++;
+	return 0;
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Files (and folders, as "name/") under logs/ matching `glob` as Python's
+ * Path.glob() matches: '*' stays inside a folder unless "**" is used. */
+static int
+list_matching(listing *l, const rh_node_manifest *m, const char *glob)
+{
+	int flags = strstr(glob, "**") ? 0 : FNM_PATHNAME;
+	size_t i, k;
+	int error;
+
+	for (i = 0; i < rh_node_manifest_file_count(m); i++) {
+		const char *path = rh_node_manifest_file(m, i)->path;
+		const char *rel;
+		char dir[1024];
+
+		if (strncmp(path, "logs/", 5))
+			continue;
+		rel = path + 5;
+		for (k = 0; rel[k]; k++) {
+			if (rel[k] != '/' || k >= sizeof(dir) - 1)
+				continue;
+			memcpy(dir, rel, k);
+			dir[k] = '\0';
+			if (fnmatch(glob, dir, flags) == 0) {
+				dir[k] = '/';
+				if ((error = listing_add(l, dir, k + 1)) < 0)
+					return error;
+			}
+		}
+		if (fnmatch(glob, rel, flags) == 0 &&
+		    (error = listing_add(l, rel, strlen(rel))) < 0)
+			return error;
+	}
+	if (l->n)
+		qsort(l->names, l->n, sizeof(*l->names), name_cmp);
+	return 0;
+}
+
+int
+rh_dashboard__logs_list(rh_dash_ctx *c)
+{
+	const char *glob = rh_dashboard_url_param(c->url, "glob");
+	const rh_dash_node *n;
+	rh_node_manifest *m = NULL;
+	listing l = { NULL, 0 };
+	rh__jw w;
+	size_t i, k;
+	int r, error;
+
+	if (!glob || !*glob)
+		glob = "*";
+	if (glob[0] == '/' || strstr(glob, "../") || !strcmp(glob, "..") ||
+	    (strlen(glob) >= 3 && !strcmp(glob + strlen(glob) - 3, "/..")))
+		return rh_dashboard__fail(c, 400, "glob: \"%.60s\" must be "
+					  "relative to the logs folder, without "
+					  "\"..\"", glob);
+	if ((r = find_node(&n, c, 1)) != 0 || (r = load_manifest(&m, c, n)) != 0)
+		return r < 0 ? r : 0;
+	if ((error = list_matching(&l, m, glob)) < 0)
+		goto done;
+	rh__jw_init(&w, &c->resp->body);
+	rh_dashboard__envelope_begin(&w, "");
+	rh__jw_obj(&w);
+	rh__jw_key(&w, "result");
+	rh__jw_obj(&w);
+	for (k = 0; categories[k]; k++) {
+		int open = 0;
+
+		for (i = 0; i < l.n; i++) {
+			if (strcmp(category(l.names[i]), categories[k]))
+				continue;
+			if (!open++) {
+				rh__jw_key(&w, categories[k]);
+				rh__jw_arr(&w);
+			}
+			rh__jw_str(&w, l.names[i]);
+		}
+		if (open)
+			rh__jw_end(&w);
+	}
+	rh__jw_end(&w);
+	rh__jw_end(&w);
+	rh_dashboard__envelope_end(&w);
+	error = rh_dashboard__reply_jw(c, &w);
+done:
+	for (i = 0; i < l.n; i++)
+		free(l.names[i]);
+	free(l.names);
+	rh_node_manifest_free(m);
+	return error;
+}
+
+/* ---- /api/v0/logs/file ---------------------------------------------------------- */
+
+typedef struct logreq {
+	int text;              /* format=text, else leading_1 */
+	int ansi;              /* filter_ansi_code */
+	int64_t lines;         /* -1 = all */
+	const char *suffix;    /* "out" or "err" */
+	int64_t attempt;
+	/* resolved */
+	const rh_dash_node *node;
+	rh_buf path;           /* relative to the session directory */
+	uint64_t start, end;   /* byte range; end UINT64_MAX = to the end */
+} logreq;
+
+/* A log error: 4xx/5xx with the message in the requested format. */
+static int
+log_fail(rh_dash_ctx *c, const logreq *lr, int status, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int
+log_fail(rh_dash_ctx *c, const logreq *lr, int status, const char *fmt, ...)
+{
+	rh_buf *b = &c->resp->body;
+	va_list ap;
+	int error;
+
+	rh_buf_clear(b);
+	if (lr && !lr->text && (error = rh_buf_puts(b, "0")) < 0)
+		return error;
+	va_start(ap, fmt);
+	error = rh_buf_vprintf(b, fmt, ap);
+	va_end(ap);
+	if (error < 0 || (error = rh_buf_puts(b, "\n")) < 0)
+		return error;
+	return rh_dashboard__reply(c, status, "text/plain; charset=utf-8");
+}
+
+static int
+log_fail_code(rh_dash_ctx *c, const logreq *lr, int error)
+{
+	int status = error == RH_EINVAL ? 400 : error == RH_ENOTFOUND ? 404 : 500;
+
+	return log_fail(c, lr, status, "%s", *rh_error_last() ? rh_error_last()
+						  : rh_error_name(error));
+}
+
+static const char *
+base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+	return s ? s + 1 : p;
+}
+
+/* A file of the node's logs/ or logs/old/ whose name satisfies `match`. */
+static int
+find_file(rh_buf *out, const rh_node_manifest *m,
+	  int (*match)(const char *name, const void *arg), const void *arg)
+{
+	size_t i, pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		const char *dir = pass ? "logs/old/" : "logs/";
+		size_t dl = strlen(dir);
+
+		for (i = 0; i < rh_node_manifest_file_count(m); i++) {
+			const char *p = rh_node_manifest_file(m, i)->path;
+			if (strncmp(p, dir, dl) || strchr(p + dl, '/'))
+				continue;
+			if (match(p + dl, arg)) {
+				rh_buf_clear(out);
+				return rh_buf_puts(out, p);
+			}
+		}
+	}
+	return RH_ENOTFOUND;
+}
+
+static int
+match_exact(const char *name, const void *arg)
+{
+	return !strcmp(name, (const char *)arg);
+}
+
+struct worker_match {
+	const char *worker_id;
+	const char *suffix;
+};
+
+static int
+has_suffix(const char *name, const char *suffix)
+{
+	size_t n = strlen(name), s = strlen(suffix);
+
+	return n > s + 1 && name[n - s - 1] == '.' && !strcmp(name + n - s, suffix);
+}
+
+static int
+match_worker(const char *name, const void *arg)
+{
+	const struct worker_match *wm = arg;
+
+	return strstr(name, "worker") && strstr(name, wm->worker_id) &&
+	       has_suffix(name, wm->suffix);
+}
+
+static int
+match_pid(const char *name, const void *arg)
+{
+	const struct worker_match *wm = arg;	/* worker_id holds "-PID" */
+	size_t n = strlen(name), p = strlen(wm->worker_id), s = strlen(wm->suffix);
+
+	return strstr(name, "worker") && has_suffix(name, wm->suffix) &&
+	       n > p + s + 1 && !strncmp(name + n - s - 1 - p, wm->worker_id, p);
+}
+
+/* A response was written (1), or writing it failed (< 0). */
+static int
+written(int error)
+{
+	return error < 0 ? error : 1;
+}
+
+static int
+one_row(rh_query **q, const rh_row **row, rh_dash_ctx *c, rh_entity what,
+	const rh_filter *f, size_t nf)
+{
+	rh_query_options o = RH_QUERY_OPTIONS_INIT;
+	int error;
+
+	o.filters = f;
+	o.nfilters = nf;
+	o.limit = 1;
+	o.count = 0;
+	o.detail = 1;		/* log info and friends are detail columns */
+	o.exclude_driver = 0;
+	if ((error = rh_query_open(q, c->snap->ix, what, &o)) < 0)
+		return error;
+	return rh_query_next(row, *q);
+}
+
+/* Each resolver sets lr->node and lr->path (and a range); 0, or 1 when a
+ * response was written. */
+static int
+by_filename(rh_dash_ctx *c, logreq *lr, const char *filename)
+{
+	rh_node_manifest *m = NULL;
+	int r;
+
+	if ((r = find_node(&lr->node, c, 1)) != 0)
+		return r;
+	if (filename[0] == '/' ||
+	    rh_buf_printf(&lr->path, "logs/%s", filename) < 0 ||
+	    rh_layout_check_path(lr->path.ptr) < 0)
+		return log_fail(c, lr, 400, "filename: \"%.80s\" must be a path "
+				"relative to the node's logs folder, without "
+				"\"..\"", filename) < 0 ? -1 : 1;
+	(void)m;
+	return 0;
+}
+
+static int
+by_task(rh_dash_ctx *c, logreq *lr, const char *task_id)
+{
+	char attempt[24];
+	rh_filter f[2] = { { "task_id", "=", task_id },
+			   { "attempt_number", "=", attempt } };
+	const rh_task_row *t;
+	const rh_row *row;
+	rh_query *q = NULL;
+	const char *file;
+	int64_t s, e;
+	int error, r = 0;
+
+	if ((error = rh_dashboard__check_id("task_id", task_id)) < 0)
+		return log_fail_code(c, lr, error) < 0 ? -1 : 1;
+	snprintf(attempt, sizeof(attempt), "%lld", (long long)lr->attempt);
+	if ((error = one_row(&q, &row, c, RH_ENTITY_TASK, f, 2)) < 0) {
+		r = written(error == RH_ITEROVER
+			? log_fail(c, lr, 404, "task %s (attempt %lld) not found",
+				   task_id, (long long)lr->attempt)
+			: log_fail_code(c, lr, error));
+		goto done;
+	}
+	t = &row->u.task;
+	file = !strcmp(lr->suffix, "err") ? t->log_info.stderr_file
+					  : t->log_info.stdout_file;
+	if (!t->has_log_info || !file || !*file) {
+		if (t->type == RH_TASK_TYPE_ACTOR_TASK)
+			r = written(log_fail(c, lr, 404, "For actor task, please query "
+				     "actor log for actor(%s): e.g. "
+				     "api/v0/logs/file?actor_id=%s&suffix=%s. "
+				     "Or set RAY_ENABLE_RECORD_ACTOR_TASK_LOGGING=1 "
+				     "in the cluster to query logs of actor tasks.",
+				     t->actor_id ? t->actor_id : "?",
+				     t->actor_id ? t->actor_id : "?", lr->suffix));
+		else
+			r = written(log_fail(c, lr, 404, "task %s has no %s log "
+				     "information", task_id, lr->suffix));
+		goto done;
+	}
+	if (!t->node_id || !(lr->node = rh_dashboard__node(c->snap, t->node_id))) {
+		r = written(log_fail(c, lr, 404, "task %s ran on node %s, which has no "
+			     "captured files", task_id,
+			     t->node_id ? t->node_id : "(unknown)"));
+		goto done;
+	}
+	s = !strcmp(lr->suffix, "err") ? t->log_info.stderr_start
+				       : t->log_info.stdout_start;
+	e = !strcmp(lr->suffix, "err") ? t->log_info.stderr_end
+				       : t->log_info.stdout_end;
+	lr->start = s > 0 ? (uint64_t)s : 0;
+	lr->end = e >= 0 ? (uint64_t)e : UINT64_MAX;
+	if ((error = rh_buf_puts(&lr->path, base_name(file))) < 0)
+		r = error;
+	else
+		r = 2;	/* a base name: looked up in logs/ and logs/old/ */
+done:
+	rh_query_close(q);
+	return r;
+}
+
+/* The worker and node of an actor's creation task: an actor that died
+ * while being created never became ALIVE, yet its worker wrote the error. */
+static int
+creation_worker(rh_buf *worker, rh_buf *node, rh_dash_ctx *c,
+		const char *actor_id)
+{
+	rh_filter f[2] = { { "actor_id", "=", actor_id },
+			   { "type", "=", "ACTOR_CREATION_TASK" } };
+	rh_query_options o = RH_QUERY_OPTIONS_INIT;
+	const rh_row *row;
+	rh_query *q = NULL;
+	int error;
+
+	o.filters = f;
+	o.nfilters = 2;
+	o.limit = 0;
+	o.count = 0;
+	if ((error = rh_query_open(&q, c->snap->ix, RH_ENTITY_TASK, &o)) < 0)
+		return error;
+	while ((error = rh_query_next(&row, q)) == 0) {
+		const rh_task_row *t = &row->u.task;	/* the last attempt wins */
+		if (!t->worker_id || !t->node_id)
+			continue;
+		rh_buf_clear(worker);
+		rh_buf_clear(node);
+		if ((error = rh_buf_puts(worker, t->worker_id)) < 0 ||
+		    (error = rh_buf_puts(node, t->node_id)) < 0)
+			break;
+	}
+	rh_query_close(q);
+	return error == RH_ITEROVER ? 0 : error;
+}
+
+static int
+by_actor(rh_dash_ctx *c, logreq *lr, const char *actor_id)
+{
+	rh_filter f = { "actor_id", "=", actor_id };
+	rh_buf worker = RH_BUF_INIT, node = RH_BUF_INIT;
+	const rh_row *row;
+	rh_query *q = NULL;
+	int error, r = 0;
+
+	if ((error = rh_dashboard__check_id("actor_id", actor_id)) < 0)
+		return log_fail_code(c, lr, error) < 0 ? -1 : 1;
+	if ((error = one_row(&q, &row, c, RH_ENTITY_ACTOR, &f, 1)) < 0) {
+		r = written(error == RH_ITEROVER
+			? log_fail(c, lr, 404, "actor %s not found", actor_id)
+			: log_fail_code(c, lr, error));
+		goto done;
+	}
+	if (row->u.actor.worker_id && row->u.actor.node_id) {
+		if ((error = rh_buf_puts(&worker, row->u.actor.worker_id)) < 0 ||
+		    (error = rh_buf_puts(&node, row->u.actor.node_id)) < 0) {
+			r = error;
+			goto done;
+		}
+	} else if ((error = creation_worker(&worker, &node, c, actor_id)) < 0) {
+		r = written(log_fail_code(c, lr, error));
+		goto done;
+	}
+	if (!worker.size) {
+		r = written(log_fail(c, lr, 404, "actor %s never ran on a worker, "
+				     "so it has no logs", actor_id));
+		goto done;
+	}
+	if (!(lr->node = rh_dashboard__node(c->snap, node.ptr))) {
+		r = written(log_fail(c, lr, 404, "actor %s ran on node %s, which "
+				     "has no captured files", actor_id, node.ptr));
+		goto done;
+	}
+	error = rh_buf_puts(&lr->path, worker.ptr);
+	r = error < 0 ? error : 3;	/* a worker id: matched by pattern */
+done:
+	rh_query_close(q);
+	rh_buf_dispose(&worker);
+	rh_buf_dispose(&node);
+	return r;
+}
+
+static int
+by_submission(rh_dash_ctx *c, logreq *lr, const char *sid)
+{
+	rh_filter f = { "submission_id", "=", sid };
+	const rh_row *row;
+	rh_query *q = NULL;
+	size_t i;
+	int error;
+
+	for (i = 0; sid[i]; i++)
+		if (!((sid[i] >= 'a' && sid[i] <= 'z') || (sid[i] >= 'A' && sid[i] <= 'Z') ||
+		      (sid[i] >= '0' && sid[i] <= '9') || sid[i] == '_' || sid[i] == '-') ||
+		    i > 200)
+			return log_fail(c, lr, 400, "submission_id: \"%.60s\" has "
+					"characters a submission id cannot have",
+					sid) < 0 ? -1 : 1;
+	error = one_row(&q, &row, c, RH_ENTITY_JOB, &f, 1);
+	if (error == 0 && row->u.job.driver_node_id)
+		lr->node = rh_dashboard__node(c->snap, row->u.job.driver_node_id);
+	rh_query_close(q);
+	if (error < 0 && error != RH_ITEROVER)
+		return log_fail_code(c, lr, error) < 0 ? -1 : 1;
+	if (!lr->node)
+		lr->node = rh_dashboard__head(c->snap);
+	if (!lr->node)
+		return log_fail(c, lr, 404, "submission %s: no node has captured "
+				"files", sid) < 0 ? -1 : 1;
+	error = rh_buf_printf(&lr->path, "logs/job-driver-%s.log", sid);
+	return error < 0 ? error : 0;
+}
+
+int
+rh_dashboard__log_leading_1_default(const char *version)
+{
+	int major, minor;
+
+	if (!version || sscanf(version, "%d.%d", &major, &minor) != 2)
+		return 0;
+	return major < 2 || (major == 2 && minor < 33);
+}
+
+/* The Ray version of the client asking: the build it was served (the
+ * rayhist_build cookie its landing page set) when builds are named by
+ * version, else the session's Ray version - a single build is expected to
+ * match the sessions it shows. */
+static const char *
+client_version(rh_dash_ctx *c, char *buf, size_t cap)
+{
+	const rh_dash_build *b;
+
+	if (!c->d->single_build && c->req->cookie &&
+	    rh_dashboard__cookie_get(buf, cap, c->req->cookie, "rayhist_build") &&
+	    (b = rh_dashboard__build_for(c->d, buf, NULL)) &&
+	    !strcmp(b->name, buf))
+		return buf;
+	return c->snap && c->snap->ray_version[0] ? c->snap->ray_version : NULL;
+}
+
+static int
+parse_logreq(rh_dash_ctx *c, logreq *lr)
+{
+	static const char *const formats[] = { "leading_1", "text", NULL };
+	static const char *const suffixes[] = { "out", "err", NULL };
+	const char *dl = rh_dashboard_url_param(c->url, "download_filename");
+	char vbuf[128];
+	int64_t timeout;
+	int suffix, error;
+	/* without format: Ray 2.45+ sends none and wants the bytes as they are
+	 * (a leading "1" showed as the first character of every log) */
+	int dflt = rh_dashboard__log_leading_1_default(
+		client_version(c, vbuf, sizeof(vbuf))) ? 0 : 1;
+
+	if ((error = rh_dashboard__param_enum(&lr->text, c->url, "format",
+					      formats, dflt)) < 0 ||
+	    (error = rh_dashboard__param_enum(&suffix, c->url, "suffix",
+					      suffixes, 0)) < 0 ||
+	    (error = rh_dashboard__param_int(&lr->lines, c->url, "lines", 1000,
+					     -1, MAX_LINES)) < 0 ||
+	    (error = rh_dashboard__param_int(&lr->attempt, c->url,
+					     "attempt_number", 0, 0, 1000000)) < 0 ||
+	    (error = rh_dashboard__param_int(&timeout, c->url, "timeout", 30, 1,
+					     86400)) < 0 ||
+	    (error = rh_dashboard__param_bool(&lr->ansi, c->url,
+					      "filter_ansi_code", 0)) < 0)
+		return error;
+	lr->suffix = suffixes[suffix];
+	if (dl && (!*dl || strpbrk(dl, "\"\\/;") || strlen(dl) > 200))
+		return rh__error(RH_EINVAL, "download_filename: \"%.60s\" must be "
+				 "a plain file name", dl);
+	return 0;
+}
+
+/* The last n lines of [start, end): read backwards in chunks from end, never
+ * before start. */
+static int
+tail_range(rh_buf *out, rh_logfile *f, uint64_t start, uint64_t end,
+	   int64_t n)
+{
+	rh_buf chunk = RH_BUF_INIT;
+	uint64_t pos, from = start;
+	int64_t seen = 0;
+	int error = 0;
+
+	if (n == 0 || end <= start)
+		return 0;
+	if ((error = rh_logfile_read(&chunk, f, end - 1, 1)) < 0)
+		goto done;
+	pos = end - (chunk.size == 1 && chunk.ptr[0] == '\n' ? 1 : 0);
+	while (pos > start) {
+		uint64_t lo = pos - start > TAIL_CHUNK ? pos - TAIL_CHUNK : start;
+		size_t k;
+
+		rh_buf_clear(&chunk);
+		if ((error = rh_logfile_read(&chunk, f, lo, (size_t)(pos - lo))) < 0)
+			goto done;
+		if (chunk.size != pos - lo) {
+			error = rh__error(RH_ECORRUPT, "short read of a log file");
+			goto done;
+		}
+		for (k = chunk.size; k > 0; k--) {
+			if (chunk.ptr[k - 1] == '\n' && ++seen == n) {
+				from = lo + k;
+				goto found;
+			}
+		}
+		pos = lo;
+	}
+found:
+	error = rh_logfile_read(out, f, from, (size_t)(end - from));
+done:
+	rh_buf_dispose(&chunk);
+	return error;
+}
+
+/* Drop ANSI colour codes, ESC [ digits-and-semicolons m, as Ray does. */
+static void
+strip_ansi(rh_buf *b, size_t from)
+{
+	size_t i = from, o = from;
+
+	while (i < b->size) {
+		if (b->ptr[i] == '\x1b' && i + 2 < b->size && b->ptr[i + 1] == '[') {
+			size_t j = i + 2;
+			while (j < b->size && ((b->ptr[j] >= '0' && b->ptr[j] <= '9') ||
+					       b->ptr[j] == ';'))
+				j++;
+			if (j > i + 2 && j < b->size && b->ptr[j] == 'm') {
+				i = j + 1;
+				continue;
+			}
+		}
+		b->ptr[o++] = b->ptr[i++];
+	}
+	b->size = o;
+	if (b->ptr)
+		b->ptr[o] = '\0';
+}
+
+/* Read the resolved file into the body. */
+static int
+serve_file(rh_dash_ctx *c, logreq *lr, int kind)
+{
+	rh_node_manifest *m = NULL;
+	rh_logfile *f = NULL;
+	rh_buf *b = &c->resp->body;
+	const char *dl = rh_dashboard_url_param(c->url, "download_filename");
+	uint64_t size, end;
+	size_t at;
+	int r, error;
+
+	if ((error = rh_node_manifest_load(&m, c->d->st, &c->sref,
+					   lr->node->node_id)) < 0) {
+		r = error == RH_ENOTFOUND
+			? log_fail(c, lr, 404, "node %s: no files were captured "
+				   "from it", lr->node->node_id)
+			: log_fail_code(c, lr, error);
+		goto done;
+	}
+	if (kind == 2 || kind == 3) {
+		struct worker_match wm = { lr->path.ptr, lr->suffix };
+		rh_buf name = RH_BUF_INIT;
+
+		if ((error = rh_buf_puts(&name, lr->path.ptr)) < 0 ||
+		    (error = kind == 2 ? find_file(&lr->path, m, match_exact, name.ptr)
+				       : (wm.worker_id = name.ptr,
+					  find_file(&lr->path, m, match_worker, &wm))) < 0) {
+			r = error == RH_ENOTFOUND
+				? log_fail(c, lr, 404, "node %s: no log file %s%s",
+					   lr->node->node_id,
+					   kind == 3 ? "of worker " : "",
+					   name.ptr)
+				: error;
+			rh_buf_dispose(&name);
+			goto done;
+		}
+		rh_buf_dispose(&name);
+	} else if (kind == 4) {
+		struct worker_match wm = { NULL, lr->suffix };
+		rh_buf pat = RH_BUF_INIT;
+
+		rh_buf_printf(&pat, "-%s", lr->path.ptr);
+		wm.worker_id = pat.ptr;
+		error = find_file(&lr->path, m, match_pid, &wm);
+		rh_buf_dispose(&pat);
+		if (error < 0) {
+			r = error == RH_ENOTFOUND
+				? log_fail(c, lr, 404, "node %s: no worker log "
+					   "file of pid %s", lr->node->node_id,
+					   rh_dashboard_url_param(c->url, "pid"))
+				: error;
+			goto done;
+		}
+	}
+	if ((error = rh_logfile_open_manifest(&f, c->d->st, &c->sref, m,
+					      lr->path.ptr)) == 0)
+		rh_logfile_set_cache(f, c->d->frames);
+	if (error < 0) {
+		r = error == RH_ENOTFOUND
+			? log_fail(c, lr, 404, "node %s: no log file %s",
+				   lr->node->node_id, lr->path.ptr + 5)
+			: log_fail_code(c, lr, error);
+		goto done;
+	}
+	size = rh_logfile_size(f);
+	end = lr->end > size ? size : lr->end;
+	if (lr->start > end)
+		lr->start = end;
+	if (lr->lines < 0 && end - lr->start > c->d->opts.max_body) {
+		r = written(log_fail(c, lr, 413, "%s is %llu bytes, more than this "
+			     "server's limit of %zu per response; ask for a "
+			     "number of lines, or use rayhist-ls --cat",
+			     lr->path.ptr, (unsigned long long)(end - lr->start),
+			     c->d->opts.max_body));
+		goto done;
+	}
+	rh_buf_clear(b);
+	if (!lr->text && (error = rh_buf_puts(b, "1")) < 0) {
+		r = error;
+		goto done;
+	}
+	at = b->size;
+	if (lr->lines < 0)
+		error = rh_logfile_read(b, f, lr->start, (size_t)(end - lr->start));
+	else if (lr->start == 0)
+		error = rh_logfile_tail(b, NULL, f, (size_t)lr->lines, end);
+	else
+		error = tail_range(b, f, lr->start, end, lr->lines);
+	if (error < 0) {
+		r = written(log_fail(c, lr, 500, "%s: %s", lr->path.ptr,
+			     rh_logfile_errmsg(f)[0] ? rh_logfile_errmsg(f)
+						     : rh_error_last()));
+		goto done;
+	}
+	if (b->size - at > c->d->opts.max_body) {
+		r = written(log_fail(c, lr, 413, "the last %lld lines of %s are more "
+			     "than this server's limit of %zu bytes per "
+			     "response; ask for fewer lines",
+			     (long long)lr->lines, lr->path.ptr, c->d->opts.max_body));
+		goto done;
+	}
+	if (lr->ansi)
+		strip_ansi(b, at);
+	if (dl && (error = rh_dashboard__header(c->resp, "Content-Disposition",
+						"attachment; filename=\"%s\"", dl)) < 0) {
+		r = error;
+		goto done;
+	}
+	r = rh_dashboard__reply(c, 200, "text/plain; charset=utf-8");
+done:
+	rh_logfile_close(f);
+	rh_node_manifest_free(m);
+	return r;
+}
+
+int
+rh_dashboard__logs_file(rh_dash_ctx *c)
+{
+	const char *filename = rh_dashboard_url_param(c->url, "filename");
+	const char *task = rh_dashboard_url_param(c->url, "task_id");
+	const char *actor = rh_dashboard_url_param(c->url, "actor_id");
+	const char *sub = rh_dashboard_url_param(c->url, "submission_id");
+	const char *pid = rh_dashboard_url_param(c->url, "pid");
+	logreq lr;
+	int r, error;
+
+	memset(&lr, 0, sizeof(lr));
+	lr.end = UINT64_MAX;
+	if ((error = parse_logreq(c, &lr)) < 0) {
+		r = log_fail_code(c, &lr, error);
+		goto done;
+	}
+	if (filename && *filename)
+		r = by_filename(c, &lr, filename);
+	else if (task && *task)
+		r = by_task(c, &lr, task);
+	else if (actor && *actor)
+		r = by_actor(c, &lr, actor);
+	else if (sub && *sub)
+		r = by_submission(c, &lr, sub);
+	else if (pid && *pid) {
+		int64_t p;
+		if ((error = rh_dashboard__param_int(&p, c->url, "pid", 0, 1,
+						     INT32_MAX)) < 0) {
+			r = log_fail_code(c, &lr, error);
+			goto done;
+		}
+		if ((r = find_node(&lr.node, c, 1)) == 0) {
+			error = rh_buf_printf(&lr.path, "%lld", (long long)p);
+			r = error < 0 ? error : 4;
+		}
+	} else {
+		r = written(log_fail(c, &lr, 400, "give filename (with node_id or "
+			     "node_ip), task_id, actor_id, submission_id or pid "
+			     "(with node_id or node_ip)"));
+		goto done;
+	}
+	if (r == 0 || r >= 2)
+		r = serve_file(c, &lr, r);
+done:
+	rh_buf_dispose(&lr.path);
+	return r < 0 ? r : 0;
+}
+
+/* /api/jobs/ID/logs: {"logs": "..."} of a submission's driver log. */
+int
+rh_dashboard__job_logs(rh_dash_ctx *c, const char *job)
+{
+	rh_filter f[1] = { { "submission_id", "=", job } };
+	rh_filter g[1] = { { "job_id", "=", job } };
+	rh_node_manifest *m = NULL;
+	rh_logfile *lf = NULL;
+	const rh_dash_node *n = NULL;
+	rh_buf sid = RH_BUF_INIT, path = RH_BUF_INIT, text = RH_BUF_INIT;
+	const rh_row *row;
+	rh_query *q = NULL;
+	rh__jw w;
+	int error;
+
+	if ((error = one_row(&q, &row, c, RH_ENTITY_JOB, f, 1)) == RH_ITEROVER) {
+		rh_query_close(q);
+		q = NULL;
+		error = one_row(&q, &row, c, RH_ENTITY_JOB, g, 1);
+	}
+	if (error == 0) {
+		if (!row->u.job.submission_id) {
+			rh_query_close(q);
+			return rh_dashboard__fail(c, 404, "job %s was not submitted "
+						  "through the job API, so it has "
+						  "no job logs; see its driver's "
+						  "worker logs", job);
+		}
+		error = rh_buf_puts(&sid, row->u.job.submission_id);
+		if (row->u.job.driver_node_id)
+			n = rh_dashboard__node(c->snap, row->u.job.driver_node_id);
+	}
+	rh_query_close(q);
+	if (error == RH_ITEROVER)
+		return rh_dashboard__fail(c, 404, "Job %s does not exist", job);
+	if (error < 0)
+		return rh_dashboard__fail_code(c, error);
+	if (!n)
+		n = rh_dashboard__head(c->snap);
+	if (!n)
+		return rh_dashboard__fail(c, 404, "job %s: no node has captured "
+					  "files", job);
+	if ((error = rh_buf_printf(&path, "logs/job-driver-%s.log", sid.ptr)) < 0)
+		goto done;
+	if ((error = rh_node_manifest_load(&m, c->d->st, &c->sref, n->node_id)) < 0 ||
+	    (error = rh_logfile_open_manifest(&lf, c->d->st, &c->sref, m,
+					      path.ptr)) < 0) {
+		error = rh_dashboard__fail_code(c, error);
+		goto done;
+	}
+	rh_logfile_set_cache(lf, c->d->frames);
+	if (rh_logfile_size(lf) > c->d->opts.max_body) {
+		error = rh_dashboard__fail(c, 413, "%s is larger than this "
+					   "server's limit of %zu bytes per "
+					   "response; use api/v0/logs/file with "
+					   "lines", path.ptr, c->d->opts.max_body);
+		goto done;
+	}
+	if ((error = rh_logfile_read(&text, lf, 0, SIZE_MAX)) < 0) {
+		error = rh_dashboard__fail_code(c, error);
+		goto done;
+	}
+	rh__jw_init(&w, &c->resp->body);
+	rh__jw_obj(&w);
+	rh__jw_key(&w, "logs");
+	rh__jw_strn(&w, text.ptr ? text.ptr : "", text.size);
+	rh__jw_end(&w);
+	error = rh_dashboard__reply_jw(c, &w);
+done:
+	rh_logfile_close(lf);
+	rh_node_manifest_free(m);
+	rh_buf_dispose(&sid);
+	rh_buf_dispose(&path);
+	rh_buf_dispose(&text);
+	return error;
+}

@@ -1,0 +1,638 @@
+/* dashboard_nodes.c - /nodes?view=summary, /nodes/ID and
+ * /api/cluster_status: Ray's NodeDetail objects (camelCase) and the text of
+ * `ray status`, rebuilt from node events and captured node manifests
+ * (reference/ray-formats.md §2.4, §3.9). A history server has no live
+ * process statistics, so those fields are zeros. */
+#include "dashboard_internal.h"
+
+#include <stdio.h>
+#include <time.h>
+
+/* A node row, or a stand-in for a node known only from its files. */
+typedef struct node_view {
+	const rh_dash_node *n;
+	int has_row;
+	rh_node_row row;     /* strings borrowed from the query */
+} node_view;
+
+static int
+node_row(rh_query **q, node_view *v, const rh_dash_snap *s,
+	 const rh_dash_node *n)
+{
+	rh_query_options o = RH_QUERY_OPTIONS_INIT;
+	rh_filter f = { "node_id", "=", n->node_id };
+	const rh_row *row;
+	int error;
+
+	memset(v, 0, sizeof(*v));
+	v->n = n;
+	*q = NULL;
+	if (!n->has_events)
+		return 0;
+	o.filters = &f;
+	o.nfilters = 1;
+	o.limit = 1;
+	o.count = 0;
+	if ((error = rh_query_open(q, s->ix, RH_ENTITY_NODE, &o)) < 0)
+		return error;
+	if ((error = rh_query_next(&row, *q)) == 0) {
+		v->row = row->u.node;
+		v->has_row = 1;
+	}
+	return error == RH_ITEROVER ? 0 : error;
+}
+
+static const char *
+view_state(const node_view *v)
+{
+	if (v->has_row && v->row.state == RH_NODE_DEAD)
+		return "DEAD";
+	return "ALIVE";
+}
+
+static int
+is_memory(const char *k)
+{
+	size_t n = strlen(k);
+	return n >= 6 && !strcmp(k + n - 6, "memory");
+}
+
+/* Ray's format_memory(). */
+static int
+fmt_memory(rh_buf *b, double bytes)
+{
+	static const char *const suf[] = { "TiB", "GiB", "MiB", "KiB" };
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		double p = (double)(1ull << ((4 - i) * 10));
+		if (bytes >= p)
+			return rh_buf_printf(b, "%.2f%s", bytes / p, suf[i]);
+	}
+	return rh_buf_printf(b, "%lldB", (long long)bytes);
+}
+
+static int
+key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* "0.0/8.0 CPU", "0B/25.75GiB memory" lines of a resources object, sorted by
+ * name, node: and accelerator_type: entries left out; `sep` between lines. */
+static int
+resource_lines(rh_buf *b, json_object *res, const char *sep)
+{
+	const char *keys[256];
+	size_t n = 0, i;
+	int error = 0;
+
+	if (!res || !json_object_is_type(res, json_type_object))
+		return 0;
+	json_object_object_foreach(res, k, v) {
+		(void)v;
+		if (!strncmp(k, "node:", 5) || !strncmp(k, "accelerator_type:", 17))
+			continue;
+		if (n < RH_ARRAY_SIZE(keys))
+			keys[n++] = k;
+	}
+	qsort(keys, n, sizeof(*keys), key_cmp);
+	for (i = 0; i < n && !error; i++) {
+		double t = json_object_get_double(json_object_object_get(res, keys[i]));
+
+		if (i && (error = rh_buf_puts(b, sep)) < 0)
+			break;
+		if (is_memory(keys[i])) {
+			if ((error = rh_buf_puts(b, "0B/")) < 0 ||
+			    (error = fmt_memory(b, t)) < 0)
+				break;
+			error = rh_buf_printf(b, " %s", keys[i]);
+		} else {
+			error = rh_buf_printf(b, "0.0/%.1f %s", t, keys[i]);
+		}
+	}
+	return error;
+}
+
+static void
+zeros(rh__jw *w, const char *k, int n, int dbl)
+{
+	int i;
+
+	if (k)
+		rh__jw_key(w, k);
+	rh__jw_arr(w);
+	for (i = 0; i < n; i++) {
+		if (dbl)
+			rh__jw_num(w, 0);
+		else
+			rh__jw_int(w, 0);
+	}
+	rh__jw_end(w);
+}
+
+static void
+ms_field(rh__jw *w, const char *k, int64_t ns, int64_t none)
+{
+	int64_t ms = rh_dashboard__ms(ns);
+
+	rh__jw_kint(w, k, ms < 0 ? none : ms);
+}
+
+/* The raylet object of a NodeDetail. */
+static void
+raylet(rh__jw *w, const node_view *v, int nworkers)
+{
+	const rh_node_row *r = v->has_row ? &v->row : NULL;
+	const rh_dash_node *n = v->n;
+	json_object *res = r && r->resources_total
+		? json_tokener_parse(r->resources_total) : NULL;
+	json_object *osm = NULL;
+	const char *ip = n->ip ? n->ip : r && r->node_ip ? r->node_ip : "";
+
+	rh__jw_key(w, "raylet");
+	rh__jw_obj(w);
+	rh__jw_kstr(w, "nodeId", n->node_id);
+	rh__jw_kbool(w, "isHeadNode", n->is_head);
+	rh__jw_kstr(w, "state", view_state(v));
+	rh__jw_kstr(w, "stateMessage", r ? r->state_message : NULL);
+	rh__jw_kstr(w, "nodeManagerAddress", ip);
+	rh__jw_kstr(w, "nodeManagerHostname", n->hostname ? n->hostname : "");
+	rh__jw_kint(w, "nodeManagerPort", 0);
+	rh__jw_kstr(w, "nodeName", r && r->node_name ? r->node_name : ip);
+	rh__jw_kstr(w, "instanceId", r && r->instance_id ? r->instance_id : "");
+	rh__jw_kstr(w, "instanceTypeName",
+		   r && r->instance_type_name ? r->instance_type_name : "");
+	rh__jw_kint(w, "numWorkers", nworkers);
+	rh__jw_kint(w, "pid", 0);
+	rh__jw_kint(w, "brpcPort", 0);
+	ms_field(w, "startTime", r ? r->start_time_ns : RH_TIME_NONE, 0);
+	ms_field(w, "startTimeMs", r ? r->start_time_ns : RH_TIME_NONE, 0);
+	ms_field(w, "terminateTime",
+		 r && r->state == RH_NODE_DEAD ? r->end_time_ns : RH_TIME_NONE, -1);
+	ms_field(w, "endTimeMs",
+		 r && r->state == RH_NODE_DEAD ? r->end_time_ns : RH_TIME_NONE, 0);
+	if (res)
+		json_object_object_get_ex(res, "object_store_memory", &osm);
+	rh__jw_kint(w, "objectStoreAvailableMemory",
+		   osm ? (int64_t)json_object_get_double(osm) : 0);
+	rh__jw_kint(w, "objectStoreUsedMemory", 0);
+	rh__jw_key(w, "resourcesTotal");
+	if (res)
+		rh__jw_json(w, res, 1);
+	else
+		rh__jw_raw(w, "{}");
+	rh__jw_key(w, "labels");
+	rh__jw_json_text(w, r ? r->labels : NULL, 0, "{}");
+	if (r && r->state == RH_NODE_DEAD) {
+		rh__jw_key(w, "deathInfo");
+		rh__jw_obj(w);
+		rh__jw_kstr(w, "reason", r->death_reason);
+		rh__jw_kstr(w, "reasonMessage", r->death_reason_message);
+		rh__jw_end(w);
+	}
+	rh__jw_end(w);
+	json_object_put(res);
+}
+
+/* One NodeDetail object; the caller closes it (detail adds fields). */
+static void
+node_detail_open(rh__jw *w, const node_view *v, int64_t now_ms, int nworkers)
+{
+	const rh_node_row *r = v->has_row ? &v->row : NULL;
+	const char *ip = v->n->ip ? v->n->ip : r && r->node_ip ? r->node_ip : "";
+	rh_buf lr = RH_BUF_INIT;
+	json_object *res = r && r->resources_total
+		? json_tokener_parse(r->resources_total) : NULL;
+
+	rh__jw_obj(w);
+	rh__jw_key(w, "now");
+	rh__jw_num(w, (double)now_ms / 1000.0);
+	rh__jw_kstr(w, "hostname", v->n->hostname ? v->n->hostname : ip);
+	rh__jw_kstr(w, "ip", ip);
+	rh__jw_key(w, "cpu");
+	rh__jw_num(w, 0);
+	/* No cpus, mem or disk: Ray leaves them out of a node its reporter
+	 * agent gave no statistics for (node_physical_stats {}), and the
+	 * client then leaves those cells empty; zeros drew 0B/0B bars and
+	 * NaN% for every worker and actor. */
+	rh__jw_kint(w, "shm", 0);
+	rh__jw_key(w, "bootTime");
+	rh__jw_num(w, r && r->start_time_ns > 0 ? (double)r->start_time_ns / 1e9 : 0);
+	rh__jw_key(w, "loadAvg");
+	rh__jw_arr(w);
+	zeros(w, NULL, 3, 1);
+	zeros(w, NULL, 3, 1);
+	rh__jw_end(w);
+	zeros(w, "networkSpeed", 2, 1);
+	rh__jw_key(w, "gpus");
+	rh__jw_arr(w);
+	rh__jw_end(w);
+	rh__jw_key(w, "tpus");
+	rh__jw_arr(w);
+	rh__jw_end(w);
+	rh__jw_kint(w, "logCounts", 0);
+	rh__jw_kint(w, "errorCounts", 0);
+	rh__jw_key(w, "cmdline");
+	rh__jw_arr(w);
+	rh__jw_end(w);
+	rh__jw_kstr(w, "state", view_state(v));
+	if (resource_lines(&lr, res, "\n  ") < 0 && !w->err)
+		w->err = RH_ENOMEM;
+	rh__jw_kstr(w, "logicalResources", lr.ptr ? lr.ptr : "");
+	raylet(w, v, nworkers);
+	rh_buf_dispose(&lr);
+	json_object_put(res);
+}
+
+/* Workers per node (for raylet.numWorkers). */
+static int
+count_workers(int *counts, const rh_dash_snap *s)
+{
+	rh_query_options o = RH_QUERY_OPTIONS_INIT;
+	rh_query *q = NULL;
+	const rh_row *row;
+	const rh_dash_node *n;
+	int error;
+
+	o.limit = 0;
+	o.count = 0;
+	if ((error = rh_query_open(&q, s->ix, RH_ENTITY_WORKER, &o)) < 0)
+		return error;
+	while ((error = rh_query_next(&row, q)) == 0)
+		if ((n = rh_dashboard__node(s, row->u.worker.node_id)))
+			counts[n - s->nodes]++;
+	rh_query_close(q);
+	return error == RH_ITEROVER ? 0 : error;
+}
+
+static int
+summary(rh_dash_ctx *c)
+{
+	const rh_dash_snap *s = c->snap;
+	int *workers = NULL;
+	rh__jw w;
+	size_t i;
+	int error;
+
+	if (!(workers = rh__calloc(s->nnodes + 1, sizeof(*workers))))
+		return RH_ENOMEM;
+	if ((error = count_workers(workers, s)) < 0)
+		goto fail;
+	rh__jw_init(&w, &c->resp->body);
+	rh_dashboard__envelope_begin(&w, "Node summary fetched.");
+	rh__jw_obj(&w);
+	rh__jw_key(&w, "summary");
+	rh__jw_arr(&w);
+	for (i = 0; i < s->nnodes; i++) {
+		rh_query *q = NULL;
+		node_view v;
+
+		if ((error = node_row(&q, &v, s, &s->nodes[i])) < 0) {
+			rh_query_close(q);
+			goto fail;
+		}
+		node_detail_open(&w, &v, c->now_ms, workers[i]);
+		rh__jw_key(&w, "actors");
+		rh__jw_obj(&w);
+		rh__jw_end(&w);
+		rh__jw_key(&w, "workers");
+		rh__jw_arr(&w);
+		rh__jw_end(&w);
+		rh__jw_end(&w);
+		rh_query_close(q);
+	}
+	rh__jw_end(&w);
+	rh__jw_key(&w, "nodeLogicalResources");
+	rh__jw_obj(&w);
+	for (i = 0; i < s->nnodes; i++) {
+		rh_query *q = NULL;
+		node_view v;
+		json_object *res;
+		rh_buf lr = RH_BUF_INIT;
+
+		if ((error = node_row(&q, &v, s, &s->nodes[i])) < 0) {
+			rh_query_close(q);
+			goto fail;
+		}
+		res = v.has_row && v.row.resources_total
+			? json_tokener_parse(v.row.resources_total) : NULL;
+		if (resource_lines(&lr, res, "\n  ") < 0 && !w.err)
+			w.err = RH_ENOMEM;
+		rh__jw_kstr(&w, s->nodes[i].node_id, lr.ptr ? lr.ptr : "");
+		rh_buf_dispose(&lr);
+		json_object_put(res);
+		rh_query_close(q);
+	}
+	rh__jw_end(&w);
+	rh__jw_end(&w);
+	rh_dashboard__envelope_end(&w);
+	free(workers);
+	return rh_dashboard__reply_jw(c, &w);
+fail:
+	free(workers);
+	rh_buf_clear(&c->resp->body);
+	return rh_dashboard__fail_code(c, error);
+}
+
+static int
+hostnames(rh_dash_ctx *c)
+{
+	const rh_dash_snap *s = c->snap;
+	rh__jw w;
+	size_t i;
+	int error;
+
+	rh__jw_init(&w, &c->resp->body);
+	rh_dashboard__envelope_begin(&w, "Node hostname list fetched.");
+	rh__jw_obj(&w);
+	rh__jw_key(&w, "hostNameList");
+	rh__jw_arr(&w);
+	for (i = 0; i < s->nnodes; i++) {
+		rh_query *q = NULL;
+		node_view v;
+
+		if ((error = node_row(&q, &v, s, &s->nodes[i])) < 0) {
+			rh_query_close(q);
+			rh_buf_clear(&c->resp->body);
+			return rh_dashboard__fail_code(c, error);
+		}
+		if (!strcmp(view_state(&v), "ALIVE"))
+			rh__jw_str(&w, s->nodes[i].hostname ? s->nodes[i].hostname
+				  : s->nodes[i].ip ? s->nodes[i].ip
+				  : s->nodes[i].node_id);
+		rh_query_close(q);
+	}
+	rh__jw_end(&w);
+	rh__jw_end(&w);
+	rh_dashboard__envelope_end(&w);
+	return rh_dashboard__reply_jw(c, &w);
+}
+
+static int
+workers_of(rh__jw *w, const rh_dash_snap *s, const rh_dash_node *n)
+{
+	rh_query_options o = RH_QUERY_OPTIONS_INIT;
+	rh_filter f = { "node_id", "=", n->node_id };
+	rh_query *q = NULL;
+	const rh_row *row;
+	int error;
+
+	o.limit = 0;
+	o.count = 0;
+	o.filters = &f;
+	o.nfilters = 1;
+	if ((error = rh_query_open(&q, s->ix, RH_ENTITY_WORKER, &o)) < 0)
+		return error;
+	rh__jw_key(w, "workers");
+	rh__jw_arr(w);
+	while ((error = rh_query_next(&row, q)) == 0) {
+		const rh_worker_row *r = &row->u.worker;
+
+		rh__jw_obj(w);
+		rh__jw_key(w, "pid");
+		if (r->pid > 0)
+			rh__jw_int(w, r->pid);
+		else
+			rh__jw_null(w);
+		rh__jw_key(w, "createTime");
+		rh__jw_num(w, r->start_time_ns > 0 ? (double)r->start_time_ns / 1e9 : 0);
+		rh__jw_key(w, "cpuPercent");
+		rh__jw_num(w, 0);
+		rh__jw_key(w, "cmdline");
+		rh__jw_arr(w);
+		rh__jw_str(w, r->worker_type && !strcmp(r->worker_type, "DRIVER")
+			  ? "ray::driver" : "ray::IDLE");
+		rh__jw_end(w);
+		rh__jw_key(w, "memoryInfo");
+		rh__jw_obj(w);
+		rh__jw_kint(w, "rss", 0);
+		rh__jw_kint(w, "vms", 0);
+		rh__jw_end(w);
+		rh__jw_key(w, "cpuTimes");
+		rh__jw_obj(w);
+		rh__jw_key(w, "user");
+		rh__jw_num(w, 0);
+		rh__jw_key(w, "system");
+		rh__jw_num(w, 0);
+		rh__jw_end(w);
+		rh__jw_kstr(w, "language", "PYTHON");
+		rh__jw_kstr(w, "hostname", n->hostname ? n->hostname : "");
+		rh__jw_kstr(w, "ip", r->ip ? r->ip : n->ip);
+		rh__jw_kbool(w, "isAlive", r->is_alive > 0);
+		rh__jw_kstr(w, "workerType", r->worker_type);
+		rh__jw_kstr(w, "exitType", r->exit_type);
+		rh__jw_kstr(w, "exitDetail", r->exit_detail);
+		rh__jw_key(w, "coreWorkerStats");
+		rh__jw_arr(w);
+		rh__jw_obj(w);
+		rh__jw_kstr(w, "workerId", r->worker_id);
+		rh__jw_kstr(w, "ipAddress", r->ip ? r->ip : n->ip);
+		rh__jw_kint(w, "port", 0);
+		rh__jw_kint(w, "numExecutedTasks", 0);
+		rh__jw_kint(w, "numPendingTasks", 0);
+		rh__jw_kint(w, "numObjectRefsInScope", 0);
+		rh__jw_kint(w, "numInPlasma", 0);
+		rh__jw_kint(w, "numLocalObjects", 0);
+		rh__jw_kint(w, "usedObjectStoreMemory", 0);
+		rh__jw_end(w);
+		rh__jw_end(w);
+		rh__jw_end(w);
+	}
+	rh__jw_end(w);
+	rh_query_close(q);
+	return error == RH_ITEROVER ? 0 : error;
+}
+
+static int
+detail(rh_dash_ctx *c, const char *id)
+{
+	const rh_dash_snap *s = c->snap;
+	const rh_dash_node *n;
+	rh_filter f = { "node_id", "=", id };
+	rh_query *q = NULL;
+	node_view v;
+	rh__jw w;
+	int error, nworkers, *workers = NULL;
+
+	if ((error = rh_dashboard__check_id("node id", id)) < 0)
+		return rh_dashboard__fail_code(c, error);
+	if (!(n = rh_dashboard__node(s, id)))
+		return rh_dashboard__fail(c, 404, "node %s not found", id);
+	/* raylet.numWorkers as in the summary: the Raylet tab shows it */
+	if (!(workers = rh__calloc(s->nnodes + 1, sizeof(*workers))))
+		return RH_ENOMEM;
+	error = count_workers(workers, s);
+	nworkers = workers[n - s->nodes];
+	free(workers);
+	if (error < 0 || (error = node_row(&q, &v, s, n)) < 0)
+		goto fail;
+	rh__jw_init(&w, &c->resp->body);
+	rh_dashboard__envelope_begin(&w, "Node details fetched.");
+	rh__jw_obj(&w);
+	rh__jw_key(&w, "detail");
+	node_detail_open(&w, &v, c->now_ms, nworkers);
+	rh__jw_key(&w, "actors");
+	rh__jw_obj(&w);
+	if ((error = rh_dashboard__actor_map(&w, s, &f, 1)) < 0)
+		goto fail;
+	rh__jw_end(&w);
+	if ((error = workers_of(&w, s, n)) < 0)
+		goto fail;
+	rh__jw_end(&w);
+	rh__jw_end(&w);
+	rh_dashboard__envelope_end(&w);
+	rh_query_close(q);
+	return rh_dashboard__reply_jw(c, &w);
+fail:
+	rh_query_close(q);
+	rh_buf_clear(&c->resp->body);
+	return rh_dashboard__fail_code(c, error);
+}
+
+int
+rh_dashboard__nodes(rh_dash_ctx *c)
+{
+	static const char *const views[] = { "summary", "hostNameList", NULL };
+	int view, error;
+
+	if (c->nsegs == 2)
+		return detail(c, c->segs[1]);
+	if ((error = rh_dashboard__param_enum(&view, c->url, "view", views, 0)) < 0)
+		return rh_dashboard__fail_code(c, error);
+	return view == 0 ? summary(c) : hostnames(c);
+}
+
+/* ---- /api/cluster_status ------------------------------------------------------ */
+
+static int
+add_resources(json_object *sum, const char *text)
+{
+	json_object *res = text ? json_tokener_parse(text) : NULL;
+
+	if (!res)
+		return 0;
+	if (json_object_is_type(res, json_type_object)) {
+		json_object_object_foreach(res, k, v) {
+			json_object *cur;
+			double add = json_object_get_double(v);
+
+			if (json_object_object_get_ex(sum, k, &cur))
+				add += json_object_get_double(cur);
+			json_object_object_add(sum, k, json_object_new_double(add));
+		}
+	}
+	json_object_put(res);
+	return 0;
+}
+
+/* The text `ray status` prints, from what was captured: nodes alive at the
+ * end, dead ones as failures unless they ended on purpose, total resources.
+ * Usage and pending demands are not known after the fact. */
+static int
+status_text(rh_buf *b, const rh_dash_snap *s)
+{
+	json_object *sum = json_object_new_object(), *sum_all = json_object_new_object();
+	int64_t when = s->has_info ? (s->info.end_ms ? s->info.end_ms
+				      : s->info.updated_ms) : 0;
+	size_t i, alive = 0, failed = 0;
+	rh_buf fail = RH_BUF_INIT;
+	int error = 0;
+
+	if (!sum || !sum_all) {
+		error = rh__error(RH_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (when > 0) {
+		time_t t = (time_t)(when / 1000);
+		struct tm tm;
+		char ts[32];
+
+		gmtime_r(&t, &tm);
+		strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
+		error = rh_buf_printf(b, "======== Autoscaler status: %s.%06d "
+				      "========\n", ts, (int)(when % 1000) * 1000);
+	} else {
+		error = rh_buf_puts(b, "======== Autoscaler status: time unknown "
+				    "========\n");
+	}
+	if (error < 0 || (error = rh_buf_puts(b, "Node status\n"
+			  "---------------------------------------------------------------\n"
+			  "Active:\n")) < 0)
+		goto done;
+	for (i = 0; i < s->nnodes && !error; i++) {
+		rh_query *q = NULL;
+		node_view v;
+
+		if ((error = node_row(&q, &v, s, &s->nodes[i])) < 0) {
+			rh_query_close(q);
+			goto done;
+		}
+		if (v.has_row)
+			add_resources(sum_all, v.row.resources_total);
+		if (!strcmp(view_state(&v), "ALIVE")) {
+			alive++;
+			if (v.has_row)
+				add_resources(sum, v.row.resources_total);
+			error = rh_buf_printf(b, " 1 node_%s\n", s->nodes[i].node_id);
+		} else if (!v.row.death_reason ||
+			   (strcmp(v.row.death_reason, "EXPECTED_TERMINATION") &&
+			    strcmp(v.row.death_reason, "AUTOSCALER_DRAIN_IDLE"))) {
+			failed++;
+			error = rh_buf_printf(&fail, " node_%s: NodeTerminated (ip: %s)\n",
+					      s->nodes[i].node_id,
+					      s->nodes[i].ip ? s->nodes[i].ip : "unknown");
+		}
+		rh_query_close(q);
+	}
+	if (error < 0 ||
+	    (!alive && (error = rh_buf_puts(b, " (no active nodes)\n")) < 0) ||
+	    (error = rh_buf_puts(b, "Idle:\n (no idle nodes)\nPending:\n (no pending "
+				 "nodes)\nRecent failures:\n")) < 0 ||
+	    (error = rh_buf_puts(b, failed ? fail.ptr : " (no failures)\n")) < 0 ||
+	    (error = rh_buf_puts(b, "\nResources\n"
+				 "---------------------------------------------------------------\n"
+				 "Usage:\n ")) < 0 ||
+	    (error = resource_lines(b, alive ? sum : sum_all, "\n ")) < 0 ||
+	    (error = rh_buf_puts(b, "\n\nDemands:\n (no resource demands)\n")) < 0)
+		goto done;
+done:
+	json_object_put(sum);
+	json_object_put(sum_all);
+	rh_buf_dispose(&fail);
+	return error;
+}
+
+int
+rh_dashboard__cluster_status(rh_dash_ctx *c)
+{
+	const char *fmt = rh_dashboard_url_param(c->url, "format");
+	rh_buf text = RH_BUF_INIT;
+	int formatted = 0, error;
+	rh__jw w;
+
+	if (fmt && (error = rh_dashboard__parse_bool(&formatted, "format", fmt)) < 0)
+		return rh_dashboard__fail_code(c, error);
+	rh__jw_init(&w, &c->resp->body);
+	if (!formatted) {
+		rh_dashboard__envelope_begin(&w, "Got cluster status.");
+		rh__jw_obj(&w);
+		rh__jw_knull(&w, "autoscalingStatus");
+		rh__jw_knull(&w, "autoscalingError");
+		rh__jw_knull(&w, "clusterStatus");
+		rh__jw_end(&w);
+		rh_dashboard__envelope_end(&w);
+		return rh_dashboard__reply_jw(c, &w);
+	}
+	if ((error = status_text(&text, c->snap)) < 0) {
+		rh_buf_dispose(&text);
+		return rh_dashboard__fail_code(c, error);
+	}
+	rh_dashboard__envelope_begin(&w, "Got formatted cluster status.");
+	rh__jw_obj(&w);
+	rh__jw_kstr(&w, "clusterStatus", text.ptr);
+	rh__jw_end(&w);
+	rh_dashboard__envelope_end(&w);
+	rh_buf_dispose(&text);
+	return rh_dashboard__reply_jw(c, &w);
+}

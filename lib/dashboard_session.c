@@ -1,0 +1,569 @@
+/* dashboard_session.c - the cache of open sessions and their preparation.
+ *
+ * A session is answered from a snapshot: its index opened, its nodes and
+ * counts gathered. Building the index the first time is slow, so it runs as
+ * scheduled work while the session answers "preparing"; a later refresh
+ * (events still arriving) builds a new snapshot while the old one keeps
+ * serving, then swaps. Snapshots are reference counted, so a request that
+ * started on the old one finishes on it. */
+#include "dashboard_internal.h"
+
+#include <stdio.h>
+
+#define FAILED_RETRY_MS 10000
+
+/* ---- snapshots --------------------------------------------------------------- */
+
+static void
+snap_free(rh_dash_snap *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	rh_index_close(s->ix);
+	for (i = 0; i < s->nnodes; i++) {
+		free(s->nodes[i].node_id);
+		free(s->nodes[i].ip);
+		free(s->nodes[i].hostname);
+	}
+	free(s->nodes);
+	free(s->ns);
+	free(s->cluster);
+	free(s->session);
+	free(s->prefix);
+	free(s);
+}
+
+void
+rh_dashboard__snap_release(rh_dashboard *d, rh_dash_snap *s)
+{
+	int last;
+
+	if (!s)
+		return;
+	pthread_mutex_lock(&d->lock);
+	last = --s->refs == 0;
+	pthread_mutex_unlock(&d->lock);
+	if (last)
+		snap_free(s);
+}
+
+static int
+node_cmp(const void *a, const void *b)
+{
+	return strcmp(((const rh_dash_node *)a)->node_id,
+		      ((const rh_dash_node *)b)->node_id);
+}
+
+const rh_dash_node *
+rh_dashboard__node(const rh_dash_snap *s, const char *id)
+{
+	rh_dash_node key;
+
+	if (!id || !s->nnodes)
+		return NULL;
+	key.node_id = (char *)(uintptr_t)id;
+	return bsearch(&key, s->nodes, s->nnodes, sizeof(*s->nodes), node_cmp);
+}
+
+const rh_dash_node *
+rh_dashboard__node_by_ip(const rh_dash_snap *s, const char *ip)
+{
+	size_t i;
+
+	for (i = 0; ip && i < s->nnodes; i++)
+		if (s->nodes[i].ip && !strcmp(s->nodes[i].ip, ip))
+			return &s->nodes[i];
+	return NULL;
+}
+
+const rh_dash_node *
+rh_dashboard__head(const rh_dash_snap *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nnodes; i++)
+		if (s->nodes[i].is_head)
+			return &s->nodes[i];
+	return s->nnodes ? &s->nodes[0] : NULL;
+}
+
+static rh_dash_node *
+node_add(rh_dash_snap *s, const char *id)
+{
+	rh_dash_node *n;
+	size_t i;
+
+	for (i = 0; i < s->nnodes; i++)
+		if (!strcmp(s->nodes[i].node_id, id))
+			return &s->nodes[i];
+	if (!(n = rh__realloc(s->nodes, (s->nnodes + 1) * sizeof(*n))))
+		return NULL;
+	s->nodes = n;
+	n = &s->nodes[s->nnodes];
+	memset(n, 0, sizeof(*n));
+	if (!(n->node_id = rh__strdup(id)))
+		return NULL;
+	s->nnodes++;
+	return n;
+}
+
+static int
+set_str(char **field, const char *v)
+{
+	if (!v || !*v || *field)
+		return 0;
+	return (*field = rh__strdup(v)) ? 0 : RH_ENOMEM;
+}
+
+static int
+nodes_from_index(rh_dash_snap *s)
+{
+	rh_query_options o = RH_QUERY_OPTIONS_INIT;
+	rh_query *q = NULL;
+	const rh_row *row;
+	int error;
+
+	o.limit = 0;
+	o.count = 0;
+	if ((error = rh_query_open(&q, s->ix, RH_ENTITY_NODE, &o)) < 0)
+		return error;
+	while ((error = rh_query_next(&row, q)) == 0) {
+		const rh_node_row *r = &row->u.node;
+		rh_dash_node *n;
+
+		if (!r->node_id)
+			continue;
+		if (!(n = node_add(s, r->node_id)) ||
+		    set_str(&n->ip, r->node_ip) < 0 ||
+		    set_str(&n->hostname, r->hostname) < 0) {
+			error = RH_ENOMEM;
+			break;
+		}
+		n->has_events = 1;
+		if (r->is_head_node > 0)
+			n->is_head = 1;
+	}
+	rh_query_close(q);
+	return error == RH_ITEROVER ? 0 : error;
+}
+
+struct files_ctx {
+	rh_dashboard *d;
+	rh_dash_snap *s;
+	rh_session_ref sref;
+};
+
+static int
+node_files_cb(const char *id, void *payload)
+{
+	struct files_ctx *f = payload;
+	rh_node_manifest *m = NULL;
+	rh_dash_node *n;
+	int error;
+
+	if (!(n = node_add(f->s, id)))
+		return RH_ENOMEM;
+	n->has_files = 1;
+	if (rh_node_manifest_load(&m, f->d->st, &f->sref, id) < 0) {
+		rh_error_clear();	/* a damaged manifest: the node stays */
+		return 0;
+	}
+	error = set_str(&n->ip, rh_node_manifest_ip(m));
+	if (rh_node_manifest_is_head(m))
+		n->is_head = 1;
+	rh_node_manifest_free(m);
+	return error;
+}
+
+/* The Ray version a session ran: its manifest's, else what the head's
+ * raylet logged first ("Ray raylet version: 2.52.0"). */
+static void
+find_ray_version(rh_dash_snap *s, rh_dashboard *d, const rh_session_ref *sref)
+{
+	const rh_dash_node *head = rh_dashboard__head(s);
+	static const char key[] = "Ray raylet version: ";
+	rh_logfile *f = NULL;
+	rh_buf b = RH_BUF_INIT;
+	const char *p;
+	size_t n;
+
+	if (s->has_info && s->info.ray_version[0]) {
+		snprintf(s->ray_version, sizeof(s->ray_version), "%s",
+			 s->info.ray_version);
+		return;
+	}
+	if (!head || rh_logfile_open(&f, d->st, sref, head->node_id,
+				     "logs/raylet.out") < 0 ||
+	    rh_logfile_read(&b, f, 0, 64u << 10) < 0 || !b.ptr ||
+	    !(p = strstr(b.ptr, key))) {
+		rh_error_clear();
+		goto done;
+	}
+	p += sizeof(key) - 1;
+	n = strspn(p, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.+-");
+	if (n && n < sizeof(s->ray_version))
+		snprintf(s->ray_version, sizeof(s->ray_version), "%.*s", (int)n, p);
+done:
+	rh_logfile_close(f);
+	rh_buf_dispose(&b);
+}
+
+static int
+build_snap(rh_dash_snap **out, rh_dashboard *d, const rh_dash_entry *e)
+{
+	rh_dash_snap *s;
+	rh_buf prefix = RH_BUF_INIT;
+	struct files_ctx f;
+	int error;
+
+	*out = NULL;
+	if (!(s = rh__calloc(1, sizeof(*s))))
+		return RH_ENOMEM;
+	s->refs = 1;
+	if (!(s->ns = rh__strdup(e->ns)) || !(s->cluster = rh__strdup(e->cluster)) ||
+	    !(s->session = rh__strdup(e->session))) {
+		error = RH_ENOMEM;
+		goto done;
+	}
+	f.d = d;
+	f.s = s;
+	f.sref.ns = s->ns;
+	f.sref.cluster = s->cluster;
+	f.sref.session = s->session;
+	if ((error = rh_layout_session_prefix(&prefix, &f.sref)) < 0)
+		goto done;
+	s->prefix = prefix.ptr, prefix.ptr = NULL;
+	if ((error = rh_index_open_session(&s->ix, d->st, s->prefix, NULL)) < 0)
+		goto done;
+	s->has_info = rh_session_info_load(&s->info, d->st, &f.sref) == 0;
+	if (!s->has_info)
+		rh_error_clear();
+	if ((error = nodes_from_index(s)) < 0 ||
+	    (error = rh_catalog_list_nodes(d->st, &f.sref, node_files_cb, &f)) < 0)
+		goto done;
+	if (s->nnodes)
+		qsort(s->nodes, s->nnodes, sizeof(*s->nodes), node_cmp);
+	find_ray_version(s, d, &f.sref);
+	s->ntasks = rh_index_count(s->ix, RH_ENTITY_TASK);
+	s->njobs = rh_index_count(s->ix, RH_ENTITY_JOB);
+	s->nactors = rh_index_count(s->ix, RH_ENTITY_ACTOR);
+	s->built_ms = rh_dashboard__now_ms();
+	*out = s, s = NULL;
+done:
+	rh_buf_dispose(&prefix);
+	snap_free(s);
+	return error;
+}
+
+/* Build a snapshot and publish it; on failure keep serving an older one,
+ * else remember the failure. Runs on any thread. */
+static void
+prepare(rh_dashboard *d, rh_dash_entry *e)
+{
+	rh_dash_snap *s = NULL, *old = NULL;
+	int error = build_snap(&s, d, e);
+	int64_t now = rh_dashboard__now_ms();
+
+	pthread_mutex_lock(&d->lock);
+	if (error == 0) {
+		old = e->snap;
+		e->snap = s;
+		e->state = DASH_READY;
+	} else if (e->snap) {
+		e->state = DASH_READY;	/* a failed refresh: keep the old one */
+	} else {
+		e->state = DASH_FAILED;
+		e->failed_ms = now;
+		snprintf(e->errmsg, sizeof(e->errmsg), "%s/%s/%s: %s", e->ns,
+			 e->cluster, e->session,
+			 *rh_error_last() ? rh_error_last() : rh_error_name(error));
+	}
+	e->refreshing = 0;
+	e->checked_ms = now;
+	pthread_mutex_unlock(&d->lock);
+	if (old)
+		rh_dashboard__snap_release(d, old);
+}
+
+struct job {
+	rh_dashboard *d;
+	rh_dash_entry *e;
+};
+
+static void
+prepare_job(void *arg)
+{
+	struct job *j = arg;
+
+	prepare(j->d, j->e);
+	free(j);
+}
+
+/* Start preparing e (its state is already DASH_PREPARING). Returns 0, or
+ * < 0 when the work could not be scheduled (the state is reset). */
+static int
+start(rh_dashboard *d, rh_dash_entry *e)
+{
+	struct job *j;
+
+	if (!d->opts.schedule) {
+		prepare(d, e);
+		return 0;
+	}
+	if (!(j = rh__malloc(sizeof(*j))))
+		goto fail;
+	j->d = d;
+	j->e = e;
+	if (d->opts.schedule(prepare_job, j, d->opts.schedule_payload) < 0) {
+		free(j);
+		rh__error(RH_EBUSY, "the server's work queue is full");
+		goto fail;
+	}
+	return 0;
+fail:
+	pthread_mutex_lock(&d->lock);
+	e->state = e->snap ? DASH_READY : DASH_NEW;
+	e->refreshing = 0;
+	pthread_mutex_unlock(&d->lock);
+	return RH_EBUSY;
+}
+
+/* ---- the cache ----------------------------------------------------------------- */
+
+static rh_dash_entry *
+find(rh_dashboard *d, const rh_session_ref *s)
+{
+	rh_dash_entry *e;
+
+	for (e = d->entries; e; e = e->next)
+		if (!strcmp(e->session, s->session) &&
+		    !strcmp(e->cluster, s->cluster) && !strcmp(e->ns, s->ns))
+			return e;
+	return NULL;
+}
+
+/* Drop least recently used entries nobody holds until there is room.
+ * Called with the lock held; snapshots are released by the caller. */
+static void
+evict(rh_dashboard *d, rh_dash_snap **drop, size_t *ndrop, size_t cap)
+{
+	while (d->nentries >= d->opts.max_sessions && *ndrop < cap) {
+		rh_dash_entry **pp, **victim = NULL;
+
+		for (pp = &d->entries; *pp; pp = &(*pp)->next) {
+			rh_dash_entry *e = *pp;
+			if (e->users || e->state == DASH_PREPARING)
+				continue;
+			if (!victim || e->used_ms < (*victim)->used_ms)
+				victim = pp;
+		}
+		if (!victim)
+			return;
+		{
+			rh_dash_entry *e = *victim;
+			*victim = e->next;
+			d->nentries--;
+			drop[(*ndrop)++] = e->snap;
+			free(e->ns);
+			free(e->cluster);
+			free(e->session);
+			free(e);
+		}
+	}
+}
+
+struct any {
+	int found;
+};
+
+static int
+any_cb(const rh_store_entry *e, void *payload)
+{
+	(void)e;
+	((struct any *)payload)->found = 1;
+	return 1;
+}
+
+/* Does the store hold anything of this session? */
+static int
+session_exists(rh_dashboard *d, const rh_session_ref *s)
+{
+	rh_session_info info;
+	rh_buf prefix = RH_BUF_INIT;
+	struct any a = { 0 };
+	int error;
+
+	if ((error = rh_session_info_load(&info, d->st, s)) == 0)
+		return 1;
+	if (error != RH_ENOTFOUND && error != RH_ECORRUPT)
+		return error;
+	if ((error = rh_layout_session_prefix(&prefix, s)) == 0)
+		error = rh_store_list(d->st, prefix.ptr, "/", any_cb, &a);
+	rh_buf_dispose(&prefix);
+	if (error < 0)
+		return error;
+	return a.found;
+}
+
+int
+rh_dashboard__session_enter(rh_dash_ctx *c)
+{
+	rh_dashboard *d = c->d;
+	rh_dash_snap *drop[8];
+	rh_dash_entry *e;
+	size_t ndrop = 0, i;
+	int r;
+
+	pthread_mutex_lock(&d->lock);
+	if ((e = find(d, &c->sref))) {
+		e->users++;
+		e->used_ms = c->now_ms;
+	}
+	pthread_mutex_unlock(&d->lock);
+	if (e) {
+		c->entry = e;
+		return 0;
+	}
+	if ((r = session_exists(d, &c->sref)) < 0)
+		return rh_dashboard__fail_code(c, r) < 0 ? -1 : 1;
+	if (r == 0)
+		return rh_dashboard__fail(c, 404, "no session %s/%s/%s in the "
+					  "store", c->sref.ns, c->sref.cluster,
+					  c->sref.session) < 0 ? -1 : 1;
+	pthread_mutex_lock(&d->lock);
+	if (!(e = find(d, &c->sref))) {
+		evict(d, drop, &ndrop, RH_ARRAY_SIZE(drop));
+		if ((e = rh__calloc(1, sizeof(*e))) &&
+		    (!(e->ns = rh__strdup(c->sref.ns)) ||
+		     !(e->cluster = rh__strdup(c->sref.cluster)) ||
+		     !(e->session = rh__strdup(c->sref.session)))) {
+			free(e->ns);
+			free(e->cluster);
+			free(e);
+			e = NULL;
+		}
+		if (e) {
+			e->next = d->entries;
+			d->entries = e;
+			d->nentries++;
+		}
+	}
+	if (e) {
+		e->users++;
+		e->used_ms = c->now_ms;
+	}
+	pthread_mutex_unlock(&d->lock);
+	for (i = 0; i < ndrop; i++)
+		if (drop[i])
+			rh_dashboard__snap_release(d, drop[i]);
+	if (!e)
+		return RH_ENOMEM;
+	c->entry = e;
+	return 0;
+}
+
+int
+rh_dashboard__session_state(rh_dash_ctx *c, char *msg, size_t cap)
+{
+	int state;
+
+	pthread_mutex_lock(&c->d->lock);
+	state = c->entry->snap ? DASH_READY : c->entry->state;
+	if (msg && cap)
+		snprintf(msg, cap, "%s", c->entry->errmsg);
+	pthread_mutex_unlock(&c->d->lock);
+	return state;
+}
+
+static int
+preparing(rh_dash_ctx *c, int64_t since_ms)
+{
+	int error;
+
+	if ((error = rh_dashboard__header(c->resp, "Retry-After", "2")) < 0 ||
+	    (error = rh_dashboard__fail(c, 202, "preparing session %s/%s/%s: "
+					"its events are being indexed (first "
+					"visit, %lld s so far); retry in a few "
+					"seconds", c->sref.ns, c->sref.cluster,
+					c->sref.session,
+					(long long)((c->now_ms - since_ms) / 1000))) < 0)
+		return error;
+	return 1;
+}
+
+int
+rh_dashboard__session_snap(rh_dash_ctx *c)
+{
+	rh_dashboard *d = c->d;
+	rh_dash_entry *e = c->entry;
+	int kick = 0, error;
+	int64_t started;
+	char msg[600];
+
+	if (c->snap)
+		return 0;
+	pthread_mutex_lock(&d->lock);
+	if (e->snap) {
+		/* Serve what we have; look for new events now and then while
+		 * the session has not ended. */
+		if (e->state == DASH_READY && d->opts.refresh_ms > 0 &&
+		    c->now_ms - e->checked_ms >= d->opts.refresh_ms &&
+		    !(e->snap->has_info && e->snap->info.end_ms > 0)) {
+			e->state = DASH_PREPARING;
+			e->refreshing = 1;
+			kick = 1;
+		}
+		c->snap = e->snap;
+		c->snap->refs++;
+		pthread_mutex_unlock(&d->lock);
+		if (kick && d->opts.schedule)
+			(void)start(d, e);
+		else if (kick) {
+			/* Inline refresh would block this request: skip it. */
+			pthread_mutex_lock(&d->lock);
+			e->state = DASH_READY;
+			e->refreshing = 0;
+			e->checked_ms = c->now_ms;
+			pthread_mutex_unlock(&d->lock);
+		}
+		rh_error_clear();
+		return 0;
+	}
+	if (e->state == DASH_PREPARING) {
+		started = e->started_ms;
+		pthread_mutex_unlock(&d->lock);
+		return preparing(c, started);
+	}
+	if (e->state == DASH_FAILED && c->now_ms - e->failed_ms < FAILED_RETRY_MS) {
+		snprintf(msg, sizeof(msg), "%s", e->errmsg);
+		pthread_mutex_unlock(&d->lock);
+		error = rh_dashboard__fail(c, 500, "cannot open session: %s", msg);
+		return error < 0 ? error : 1;
+	}
+	e->state = DASH_PREPARING;
+	e->started_ms = c->now_ms;
+	pthread_mutex_unlock(&d->lock);
+	if ((error = start(d, e)) < 0) {
+		error = rh_dashboard__fail(c, 503, "cannot prepare session "
+					   "%s/%s/%s now: %s", c->sref.ns,
+					   c->sref.cluster, c->sref.session,
+					   rh_error_last());
+		return error < 0 ? error : 1;
+	}
+	if (d->opts.schedule)
+		return preparing(c, c->now_ms);
+	/* Prepared inline: take the result. */
+	pthread_mutex_lock(&d->lock);
+	if (e->snap) {
+		c->snap = e->snap;
+		c->snap->refs++;
+	}
+	snprintf(msg, sizeof(msg), "%s", e->errmsg);
+	pthread_mutex_unlock(&d->lock);
+	if (c->snap)
+		return 0;
+	error = rh_dashboard__fail(c, 500, "cannot open session: %s", msg);
+	return error < 0 ? error : 1;
+}

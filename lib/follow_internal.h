@@ -1,0 +1,224 @@
+/* follow_internal.h - what the follower's files share (follow.h): the state
+ * of one followed session (what has been shipped of every file), its
+ * checkpoint form, the directory watcher and the scan.
+ *
+ * The state is the truth a follower resumes from: a file's parts tile
+ * [0, size) and every one of them is in the store. It is written to the
+ * checkpoint only after the parts and the node manifest it implies. */
+#ifndef RH_FOLLOW_INTERNAL_H
+#define RH_FOLLOW_INTERNAL_H
+
+#include "manifest.h"
+
+#include <limits.h>
+
+#define RH_CHECKPOINT_FORMAT 1
+/* How many of a file's first bytes identify it (as capture.c). */
+#define RH_HEAD_LEN 4096
+
+/* One file of the node, in one of its generations. */
+typedef struct rh__ffile {
+	char *path;          /* where it is now, relative to the session dir */
+	char *obj;           /* the path its part objects are named by */
+	uint64_t dev, ino;   /* identity; ino 0 = unknown (adopted from a
+				manifest, or a link) */
+	int64_t btime_ns;    /* birth time, where the file system keeps one
+				(0 = unknown): tells a moved file from a new
+				one that got a deleted file's inode */
+	rh_file_part *parts; /* by offset, tiling [0, size) */
+	size_t nparts, aparts;
+	uint64_t size;       /* bytes shipped */
+	uint64_t stored;     /* stored bytes of the parts */
+	uint64_t head_hash;  /* FNV-1a of the first head_len shipped bytes */
+	uint32_t head_len;
+	int64_t mtime_ms;    /* at the last observation */
+	uint64_t seen;       /* size at the last observation */
+	int gone;            /* deleted from the node: nothing more comes */
+	int is_link;         /* a link to a file inside the session */
+	/* not in the checkpoint: */
+	int64_t active_ms;   /* monotonic time it last grew; 0 = never */
+	int matched;         /* scratch of a scan */
+} rh__ffile;
+
+/* The state of one session of one node. */
+typedef struct rh__fstate {
+	char *store_url, *ns, *cluster, *session, *node_id, *node_ip;
+	int is_head;
+	uint64_t seq;            /* commits so far */
+	rh__ffile **files;       /* sorted by path, unique */
+	size_t nfiles, afiles;
+	char **deletes;          /* part keys to delete once the checkpoint
+				    naming them is durable */
+	size_t ndeletes, adeletes;
+} rh__fstate;
+
+int rh__fstate_new(rh__fstate **out);
+void rh__fstate_free(rh__fstate *s);
+void rh__ffile_free(rh__ffile *f);
+/* Index of `path`, or -(insertion point) - 1. */
+long rh__fstate_find(const rh__fstate *s, const char *path);
+/* Insert (keeping order); RH_EEXISTS if the path is taken. */
+int rh__fstate_insert(rh__fstate *s, rh__ffile *f);
+/* Take entry i out of the array (the caller owns it). */
+rh__ffile *rh__fstate_take(rh__fstate *s, size_t i);
+int rh__fstate_add_delete(rh__fstate *s, const char *key);
+/* 1 if some entry (or a queued delete) names parts by `obj`. */
+int rh__fstate_obj_in_use(const rh__fstate *s, const char *obj);
+int rh__ffile_add_part(rh__ffile *f, const rh_file_part *p);
+
+/* Checkpoint text. parse() checks everything (it is read back from disk
+ * and fuzzed): names, paths, parts tiling each file, unique paths and
+ * objects, and that every key to delete is a part of this node. */
+int rh__checkpoint_serialize(rh_buf *out, const rh__fstate *s);
+int rh__checkpoint_parse(rh__fstate **out, const char *json, size_t len,
+			 const char *name);
+/* Write atomically: DIR/.NAME.tmp, fsync, rename to DIR/NAME, fsync DIR. */
+int rh__checkpoint_write(const char *dir, const char *name,
+			 const rh__fstate *s);
+/* RH_ENOTFOUND when absent, RH_ECORRUPT when damaged. */
+int rh__checkpoint_read(rh__fstate **out, const char *dir, const char *name);
+
+/* The node manifest the state implies, and the reverse (identities
+ * unknown). */
+int rh__fstate_to_manifest(rh_node_manifest **out, const rh__fstate *s);
+int rh__fstate_adopt_manifest(rh__fstate *s, const rh_node_manifest *m);
+
+/* What identifies a file on disk (statx: stat plus the birth time). */
+typedef struct rh__fid {
+	uint64_t dev, ino, size;
+	int64_t mtime_ms, btime_ns;
+	unsigned mode;
+} rh__fid;
+
+/* stat() (follow 1) or lstat() of `path`, or fstat() of fd with path NULL.
+ * -1 with errno on failure. */
+int rh__fid_get(rh__fid *out, int fd, const char *path, int follow);
+
+/* Is the file with this identity tracked file `e`? A birth time known on
+ * both sides must agree. */
+static inline int
+rh__ffile_is(const rh__ffile *e, uint64_t dev, uint64_t ino, int64_t btime)
+{
+	return e->ino == ino && e->dev == dev &&
+	       (!e->btime_ns || !btime || e->btime_ns == btime);
+}
+
+/* Write a file atomically (temp, fsync, rename, fsync of the dir). */
+int rh__write_file_atomic(const char *dir, const char *name, const void *data,
+			  size_t len);
+
+/* ---- directory watcher (watch_inotify.c) ---------------------------------
+ * Watches directories for entries created, deleted or moved; growth is
+ * polled. Events name the directory (relative to the root it was added
+ * with) and the entry. */
+typedef struct rh__watch rh__watch;
+
+typedef enum rh__watch_kind {
+	RH__WATCH_CHANGED,   /* an entry appeared, vanished or moved */
+	RH__WATCH_DIR_GONE,  /* the watched directory itself went away */
+	RH__WATCH_OVERFLOW,  /* events were lost: rescan everything */
+} rh__watch_kind;
+
+typedef void (*rh__watch_cb)(rh__watch_kind kind, int tag, const char *dir,
+			     const char *name, void *payload);
+
+/* RH_ENOTFOUND when the kernel has no inotify (the caller polls). */
+int rh__watch_open(rh__watch **out);
+int rh__watch_fd(const rh__watch *w);
+/* Watch `full` (an absolute path), reported as `rel` with `tag`. Adding a
+ * directory already watched only updates rel/tag. RH_EBUSY when the
+ * kernel's watch limit is reached. */
+int rh__watch_add(rh__watch *w, const char *full, const char *rel, int tag);
+/* 1 if `rel` (with `tag`) is watched. */
+int rh__watch_has(const rh__watch *w, const char *rel, int tag);
+/* Stop watching everything added with `tag`. */
+void rh__watch_drop_tag(rh__watch *w, int tag);
+/* Read what is pending (never blocks). */
+int rh__watch_read(rh__watch *w, rh__watch_cb cb, void *payload);
+size_t rh__watch_count(const rh__watch *w);
+void rh__watch_close(rh__watch *w);
+
+/* ---- the follower (capture_follow.c, capture_scan.c, capture_ship.c) ---- */
+
+/* Where a follower is with its current session. */
+enum rh__phase {
+	RH__NO_SESSION = 0,  /* waiting for RAY_ROOT/session_latest */
+	RH__NO_NODE,         /* waiting for the node id */
+	RH__FOLLOWING,
+};
+
+/* What rh__follow_session_json() writes. */
+enum rh__sj_mode {
+	RH__SJ_CREATE,       /* a worker: write only when there is none */
+	RH__SJ_START,        /* head starts (or resumes): beat, lift end mark */
+	RH__SJ_BEAT,         /* head: heartbeat */
+	RH__SJ_END,          /* head: end mark */
+};
+
+struct rh_follow {
+	rh_store *st;
+	char *ns, *cluster, *node_id_opt;
+	char root[PATH_MAX];       /* the Ray root */
+	char state_dir[PATH_MAX];
+	rh_follow_role role;
+	unsigned flush_ms, heartbeat_ms, rescan_ms;
+	uint64_t flush_bytes;
+	rh_seekable_options sopts;
+	rh_follow_report_cb report;
+	void *payload;
+	int lock_fd;
+	rh__watch *w;              /* NULL: polling only */
+	int root_watched;
+	int finished;
+
+	/* the current session */
+	enum rh__phase phase;
+	char session[256];
+	char sdir[PATH_MAX];       /* its directory, links resolved */
+	rh_session_ref sref;       /* points into ns, cluster, session */
+	rh__fstate *s;             /* RH__FOLLOWING only */
+	int is_head;
+	int changed;               /* state newer than the checkpoint */
+	int started;               /* session.json written this run */
+	int gc_done;               /* stray parts removed this run */
+	uint64_t raylet_tried;     /* raylet.out size at the last id search */
+	char node_found[130];      /* the id read from it, once found */
+	int64_t wait_since;
+	int warned;
+	rh__skip *skipped;         /* of the last full scan */
+	size_t nskipped, askipped;
+
+	/* schedule, monotonic ms */
+	int64_t next_flush, next_full, next_hot, next_beat, next_session,
+		next_node, next_dirty, retry_at;
+	int full_due, session_due, more;
+	char **dirty;              /* directories with changed entries */
+	size_t ndirty, adirty;
+
+	unsigned char *chunk;
+	rh_buf out, key;
+	rh_follow_stats stats;
+	char errmsg[512];
+};
+
+int64_t rh__mono_ms(void);
+void rh__follow_report(rh_follow *f, rh_follow_event ev, const char *path,
+		       const char *detail);
+/* Keep the thread's message as the follower's and report it. */
+int rh__follow_fail(rh_follow *f, int error);
+
+/* Walk the session (everything, or the dirty directories) and bring the
+ * state in line: moves, new, replaced and gone files. */
+int rh__follow_scan(rh_follow *f, int full);
+void rh__follow_clear_skips(rh_follow *f);
+/* Ship the pending bytes of `e` (at most *budget, which is decreased). */
+int rh__follow_ship(rh_follow *f, rh__ffile *e, uint64_t *budget);
+/* Queue the deletion of a file's parts (after the next checkpoint). */
+int rh__follow_drop_parts(rh_follow *f, const rh__ffile *e);
+/* Parts, then manifest, then checkpoint, then deletes. */
+int rh__follow_commit(rh_follow *f);
+int rh__follow_session_json(rh_follow *f, enum rh__sj_mode mode);
+/* "checkpoint-SESSION.json" */
+void rh__follow_ckpt_name(char *out, size_t cap, const char *session);
+
+#endif

@@ -1,0 +1,73 @@
+/* index_internal.h - the opened index (index_read.c) as the row decoders
+ * (index_rows.c), queries (index_query.c) and sessions (index_session.c)
+ * use it. */
+#ifndef RH_INDEX_INTERNAL_H
+#define RH_INDEX_INTERNAL_H
+
+#include <pthread.h>
+
+#include "rayhist/history.h"
+#include "index_format.h"
+#include "events_internal.h" /* rh_arena */
+
+#define IX_NSEC_IDS 14 /* section ids are 1..13 */
+
+typedef struct ix_sec {
+	uint64_t off, size, count;
+	uint32_t elem;
+	int present;
+} ix_sec;
+
+typedef struct ix_page {
+	uint64_t no;
+	struct ix_page *prev, *next; /* LRU, most recent first */
+	struct ix_page *hnext;
+	uint32_t len;
+	unsigned char data[];
+} ix_page;
+
+struct rh_index {
+	rh_store *st;
+	char *key;
+	const unsigned char *mem;
+	uint64_t size;
+	uint8_t fp[RH_FINGERPRINT_SIZE];
+	unsigned version;
+	uint64_t crc_off, npages;
+	uint32_t *page_crcs;
+	ix_sec sec[IX_NSEC_IDS];
+	pthread_mutex_t lock;
+	ix_page **buckets;
+	size_t nbuckets, npages_cached, max_pages;
+	ix_page *lru_head, *lru_tail;
+	uint64_t reads; /* pages fetched from the store, for tests */
+};
+
+/* Copy [off, off+len) of section `id` to dst. @return 0, RH_ECORRUPT (out
+ * of the section, damaged page), RH_EIO, RH_ENOMEM. */
+int ix_sec_read(rh_index *ix, int id, uint64_t off, size_t len, void *dst);
+/* Element `i` of a fixed-size section into dst (elem bytes). */
+int ix_elem(rh_index *ix, int id, uint64_t i, void *dst);
+/* The string at `ref` copied NUL-terminated into `a` (NULL for ref 0). */
+int ix_string(rh_index *ix, rh_arena *a, uint32_t ref, const char **out);
+/* Compare the string at `ref` with s (bytes); ref 0 sorts first. */
+int ix_strcmp(rh_index *ix, uint32_t ref, const char *s, size_t n, int *cmp);
+int ix_corrupt(rh_index *ix, const char *what);
+
+/* Decode row `row` of an entity into `out` (strings in `a`). With
+ * `detail`, also the variable parts (transitions, log info, profile). */
+int ix_decode(rh_index *ix, rh_arena *a, rh_entity what, uint64_t row,
+	      int detail, rh_row *out);
+/* Task id of a task row (hex, in `a`) without decoding the rest. */
+int ix_task_id(rh_index *ix, rh_arena *a, uint64_t row, const char **id,
+	       int32_t *attempt);
+
+/* Cut a row decoded with its transitions at instant t (index_at.c).
+ * @return 1 if the entity existed at t (the row now shows it as it was),
+ * 0 if not. */
+int ix_row_at(rh_row *r, int64_t t);
+/* A task's place in row order: its creation time, else its first
+ * transition's; RH_TIME_NONE (sorted last) if neither. */
+int64_t ix_task_sort_time(const rh_task_row *r);
+
+#endif

@@ -1,0 +1,818 @@
+/* index_rows.c - decode index records into rh_row and print rows as Ray's
+ * state API does (reference/ray-formats.md §3.4, §3.5). */
+#include "internal.h"
+#include "index_internal.h"
+
+#include <stdio.h>
+#include <time.h>
+
+static const char *const entity_names[RH_ENTITY_COUNT] = {
+	"tasks", "actors", "jobs", "nodes", "workers", "placement_groups",
+	"cluster_events",
+};
+
+RH_EXTERN const char *
+rh_entity_name(rh_entity what)
+{
+	return (unsigned)what < RH_ENTITY_COUNT ? entity_names[what] : NULL;
+}
+
+RH_EXTERN int
+rh_entity_from_name(const char *name)
+{
+	int i;
+	size_t n;
+
+	if (!name)
+		return -1;
+	n = strlen(name);
+	for (i = 0; i < RH_ENTITY_COUNT; i++) {
+		size_t k = strlen(entity_names[i]);
+
+		if (!strcmp(name, entity_names[i]) ||
+		    (n + 1 == k && !strncmp(name, entity_names[i], n)))
+			return i;
+	}
+	return -1;
+}
+
+RH_EXTERN int
+rh_state_at(const rh_transition *tr, size_t n, int64_t t)
+{
+	size_t lo = 0, hi = n;
+
+	if (!tr)
+		return -1;
+	/* the first transition after t */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (tr[mid].time_ns <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? tr[lo - 1].state : -1;
+}
+
+/* ---------------------------------------------------------------- decode */
+
+static int64_t
+i64(const unsigned char *p)
+{
+	return (int64_t)ix_get64(p);
+}
+
+static int
+refs(rh_index *ix, rh_arena *a, const unsigned char *r, const char ***outs,
+     size_t n)
+{
+	size_t i;
+	int error;
+
+	for (i = 0; i < n; i++)
+		if ((error = ix_string(ix, a, ix_get32(r + 4 * i), outs[i])) < 0)
+			return error;
+	return 0;
+}
+
+/* The variable part [xoff, xoff+xlen) of a record, read whole. */
+static int
+extra(rh_index *ix, rh_arena *a, uint64_t xoff, uint32_t xlen,
+      const unsigned char **out)
+{
+	unsigned char *p;
+
+	if (xlen > ix->sec[IX_EXTRA].size)
+		return ix_corrupt(ix, "record extra too large");
+	if (!(p = rh_arena_alloc(a, xlen ? xlen : 1)))
+		return RH_ENOMEM;
+	*out = p;
+	return ix_sec_read(ix, IX_EXTRA, xoff, xlen, p);
+}
+
+/* u32 n, n x (i64 t, u32 state); advances *pos. */
+static int
+transitions(rh_index *ix, rh_arena *a, const unsigned char *x, uint32_t xlen,
+	    uint32_t *pos, int nstates, const rh_transition **out, size_t *nout)
+{
+	rh_transition *t;
+	uint32_t n, i;
+
+	if (xlen - *pos < 4)
+		return ix_corrupt(ix, "short transitions");
+	n = ix_get32(x + *pos);
+	*pos += 4;
+	if (n > (xlen - *pos) / 12)
+		return ix_corrupt(ix, "transition count too large");
+	if (!(t = rh_arena_alloc(a, (n ? n : 1) * sizeof(*t))))
+		return RH_ENOMEM;
+	for (i = 0; i < n; i++) {
+		t[i].time_ns = i64(x + *pos);
+		t[i].state = (int)ix_get32(x + *pos + 8);
+		if (t[i].state < 0 || t[i].state >= nstates)
+			return ix_corrupt(ix, "transition state out of range");
+		*pos += 12;
+	}
+	*out = t;
+	*nout = n;
+	return 0;
+}
+
+static const char hexd[] = "0123456789abcdef";
+
+int
+ix_task_id(rh_index *ix, rh_arena *a, uint64_t row, const char **id,
+	   int32_t *attempt)
+{
+	unsigned char r[IX_TASK_SIZE];
+	char *hex;
+	int error, i;
+
+	if ((error = ix_elem(ix, IX_TASK, row, r)) < 0)
+		return error;
+	*attempt = (int32_t)ix_get32(r + TK_ATTEMPT);
+	if (r[TK_FLAGS] & TK_F_IDSTR) {
+		if ((error = ix_string(ix, a, ix_get32(r + TK_ID), id)) < 0)
+			return error;
+		return *id ? 0 : ix_corrupt(ix, "task without an id");
+	}
+	if (!(hex = rh_arena_alloc(a, 49)))
+		return RH_ENOMEM;
+	for (i = 0; i < 24; i++) {
+		hex[2 * i] = hexd[r[TK_ID + i] >> 4];
+		hex[2 * i + 1] = hexd[r[TK_ID + i] & 15];
+	}
+	hex[48] = '\0';
+	*id = hex;
+	return 0;
+}
+
+static int
+task_extra(rh_index *ix, rh_arena *a, const unsigned char *r, rh_task_row *t)
+{
+	const unsigned char *x;
+	uint32_t xlen = ix_get32(r + TK_XLEN), pos = 0, has_log, nprof, i;
+	rh_event_profile *pr;
+	int error;
+
+	if ((error = extra(ix, a, ix_get64(r + TK_XOFF), xlen, &x)) < 0 ||
+	    (error = transitions(ix, a, x, xlen, &pos, RH_TASK_STATE_COUNT,
+				 &t->transitions, &t->ntransitions)) < 0)
+		return error;
+	if (xlen - pos < 4)
+		return ix_corrupt(ix, "short task extra");
+	has_log = ix_get32(x + pos);
+	pos += 4;
+	if (has_log) {
+		if (xlen - pos < 40)
+			return ix_corrupt(ix, "short task log info");
+		t->has_log_info = 1;
+		if ((error = ix_string(ix, a, ix_get32(x + pos), &t->log_info.stdout_file)) < 0 ||
+		    (error = ix_string(ix, a, ix_get32(x + pos + 4), &t->log_info.stderr_file)) < 0)
+			return error;
+		t->log_info.stdout_start = i64(x + pos + 8);
+		t->log_info.stdout_end = i64(x + pos + 16);
+		t->log_info.stderr_start = i64(x + pos + 24);
+		t->log_info.stderr_end = i64(x + pos + 32);
+		pos += 40;
+	}
+	if (xlen - pos < 16)
+		return ix_corrupt(ix, "short task profile");
+	if ((error = ix_string(ix, a, ix_get32(x + pos), &t->component_type)) < 0 ||
+	    (error = ix_string(ix, a, ix_get32(x + pos + 4), &t->component_id)) < 0 ||
+	    (error = ix_string(ix, a, ix_get32(x + pos + 8), &t->node_ip_address)) < 0)
+		return error;
+	nprof = ix_get32(x + pos + 12);
+	pos += 16;
+	if (nprof > (xlen - pos) / 24)
+		return ix_corrupt(ix, "profile count too large");
+	if (!(pr = rh_arena_alloc(a, (nprof ? nprof : 1) * sizeof(*pr))))
+		return RH_ENOMEM;
+	for (i = 0; i < nprof; i++, pos += 24) {
+		if ((error = ix_string(ix, a, ix_get32(x + pos), &pr[i].event_name)) < 0 ||
+		    (error = ix_string(ix, a, ix_get32(x + pos + 4), &pr[i].extra_data)) < 0)
+			return error;
+		pr[i].start_ns = i64(x + pos + 8);
+		pr[i].end_ns = i64(x + pos + 16);
+	}
+	t->profile = pr;
+	t->nprofile = nprof;
+	return 0;
+}
+
+static int
+decode_task(rh_index *ix, rh_arena *a, uint64_t row, int detail, rh_task_row *t)
+{
+	unsigned char r[IX_TASK_SIZE];
+	const char **s[] = {
+		&t->job_id, &t->name, &t->func_or_class_name, &t->parent_task_id,
+		&t->actor_id, &t->node_id, &t->worker_id, &t->placement_group_id,
+		&t->error_type, &t->error_message, &t->language,
+		&t->required_resources, &t->runtime_env_info, &t->call_site,
+		&t->label_selector,
+	};
+	int error;
+
+	memset(t, 0, sizeof(*t));
+	if ((error = ix_elem(ix, IX_TASK, row, r)) < 0 ||
+	    (error = ix_task_id(ix, a, row, &t->task_id, &t->attempt_number)) < 0 ||
+	    (error = refs(ix, a, r + TK_JOB, s, RH_ARRAY_SIZE(s))) < 0)
+		return error;
+	t->worker_pid = (int32_t)ix_get32(r + TK_PID);
+	t->type = r[TK_TYPE];
+	t->state = r[TK_STATE];
+	t->is_debugger_paused = r[TK_DBG] == 2 ? -1 : r[TK_DBG];
+	if (t->type >= RH_TASK_TYPE_COUNT || t->state >= RH_TASK_STATE_COUNT ||
+	    r[TK_DBG] > 2)
+		return ix_corrupt(ix, "task enum out of range");
+	t->creation_time_ns = i64(r + TK_CREATION);
+	t->start_time_ns = i64(r + TK_START);
+	t->end_time_ns = i64(r + TK_END);
+	t->log_info.stdout_start = t->log_info.stdout_end = -1;
+	t->log_info.stderr_start = t->log_info.stderr_end = -1;
+	return detail ? task_extra(ix, a, r, t) : 0;
+}
+
+static int
+decode_actor(rh_index *ix, rh_arena *a, uint64_t row, int detail, rh_actor_row *o)
+{
+	unsigned char r[IX_ACTOR_SIZE];
+	const char **s[AC_NREFS] = {
+		&o->actor_id, &o->class_name, &o->job_id, &o->name, &o->node_id,
+		&o->worker_id, &o->ip_address, &o->ray_namespace,
+		&o->serialized_runtime_env, &o->required_resources,
+		&o->death_cause, &o->exit_detail, &o->placement_group_id,
+		&o->repr_name, &o->call_site, &o->label_selector,
+	};
+	int error;
+
+	memset(o, 0, sizeof(*o));
+	if ((error = ix_elem(ix, IX_ACTOR, row, r)) < 0 ||
+	    (error = refs(ix, a, r, s, AC_NREFS)) < 0)
+		return error;
+	o->pid = i64(r + 64);
+	o->num_restarts = i64(r + 72);
+	o->start_time_ns = i64(r + 80);
+	o->end_time_ns = i64(r + 88);
+	o->state = r[96];
+	o->is_detached = r[97] == 2 ? -1 : r[97];
+	if (o->state >= RH_ACTOR_STATE_COUNT || r[97] > 2)
+		return ix_corrupt(ix, "actor enum out of range");
+	if (detail) {
+		const unsigned char *x;
+		uint32_t xlen = ix_get32(r + 100), pos = 0;
+
+		if ((error = extra(ix, a, ix_get64(r + 104), xlen, &x)) < 0 ||
+		    (error = transitions(ix, a, x, xlen, &pos, RH_ACTOR_STATE_COUNT,
+					 &o->transitions, &o->ntransitions)) < 0)
+			return error;
+	}
+	return 0;
+}
+
+static int
+decode_job(rh_index *ix, rh_arena *a, uint64_t row, int detail, rh_job_row *o)
+{
+	unsigned char r[IX_JOB_SIZE];
+	const char **s[JB_NREFS] = {
+		&o->job_id, &o->submission_id, &o->entrypoint, &o->message,
+		&o->error_type, &o->metadata, &o->runtime_env, &o->driver_node_id,
+		&o->driver_ip, &o->driver_agent_http_address,
+	};
+	int error;
+
+	memset(o, 0, sizeof(*o));
+	if ((error = ix_elem(ix, IX_JOB, row, r)) < 0 ||
+	    (error = refs(ix, a, r, s, JB_NREFS)) < 0)
+		return error;
+	o->start_time_ns = i64(r + 40);
+	o->end_time_ns = i64(r + 48);
+	o->driver_pid = i64(r + 56);
+	o->driver_exit_code = i64(r + 64);
+	o->type = r[72];
+	o->status = r[73];
+	if (o->type > RH_JOB_TYPE_DRIVER || o->status >= RH_JOB_STATUS_COUNT)
+		return ix_corrupt(ix, "job enum out of range");
+	if (detail) {
+		const unsigned char *x;
+		uint32_t xlen = ix_get32(r + 76), pos = 0;
+		int n = o->type == RH_JOB_TYPE_DRIVER ? RH_DRIVER_STATE_COUNT :
+							RH_JOB_STATUS_COUNT;
+
+		if ((error = extra(ix, a, ix_get64(r + 80), xlen, &x)) < 0 ||
+		    (error = transitions(ix, a, x, xlen, &pos, n, &o->transitions,
+					 &o->ntransitions)) < 0)
+			return error;
+	}
+	return 0;
+}
+
+static int
+decode_node(rh_index *ix, rh_arena *a, uint64_t row, int detail, rh_node_row *o)
+{
+	unsigned char r[IX_NODE_SIZE];
+	const char **s[ND_NREFS] = {
+		&o->node_id, &o->node_ip, &o->state_message, &o->node_name,
+		&o->hostname, &o->resources_total, &o->labels, &o->death_reason,
+		&o->death_reason_message, &o->instance_id, &o->instance_type_name,
+	};
+	int error;
+
+	memset(o, 0, sizeof(*o));
+	if ((error = ix_elem(ix, IX_NODE, row, r)) < 0 ||
+	    (error = refs(ix, a, r, s, ND_NREFS)) < 0)
+		return error;
+	o->state = r[44];
+	o->is_head_node = r[45];
+	if (o->state >= RH_NODE_STATE_COUNT || r[45] > 1)
+		return ix_corrupt(ix, "node enum out of range");
+	o->start_time_ns = i64(r + 48);
+	o->end_time_ns = i64(r + 56);
+	if (detail) {
+		const unsigned char *x;
+		uint32_t xlen = ix_get32(r + 72), pos = 0;
+
+		if ((error = extra(ix, a, ix_get64(r + 64), xlen, &x)) < 0 ||
+		    (error = transitions(ix, a, x, xlen, &pos, RH_NODE_STATE_COUNT,
+					 &o->transitions, &o->ntransitions)) < 0)
+			return error;
+	}
+	return 0;
+}
+
+static int
+decode_worker(rh_index *ix, rh_arena *a, uint64_t row, rh_worker_row *o)
+{
+	unsigned char r[IX_WORKER_SIZE];
+	const char **s[WK_NREFS] = { &o->worker_id, &o->node_id, &o->ip };
+	int error;
+
+	memset(o, 0, sizeof(*o));
+	if ((error = ix_elem(ix, IX_WORKER, row, r)) < 0 ||
+	    (error = refs(ix, a, r, s, WK_NREFS)) < 0)
+		return error;
+	o->is_alive = r[12] != 0;
+	o->worker_type = r[13] ? "DRIVER" : "WORKER";
+	o->pid = i64(r + 16);
+	o->start_time_ns = i64(r + 24);
+	o->end_time_ns = i64(r + 32);
+	return 0;
+}
+
+static int
+decode_pg(rh_index *ix, rh_arena *a, uint64_t row, int detail, rh_pg_row *o)
+{
+	unsigned char r[IX_PG_SIZE];
+	const char **s[PG_NREFS] = {
+		&o->placement_group_id, &o->name, &o->creator_job_id,
+		&o->strategy, &o->bundles,
+	};
+	int error;
+
+	memset(o, 0, sizeof(*o));
+	if ((error = ix_elem(ix, IX_PG, row, r)) < 0 ||
+	    (error = refs(ix, a, r, s, PG_NREFS)) < 0)
+		return error;
+	o->state = r[20];
+	o->is_detached = r[21] == 2 ? -1 : r[21];
+	if (o->state >= RH_PG_STATE_COUNT || r[21] > 2)
+		return ix_corrupt(ix, "placement group enum out of range");
+	if (detail) {
+		const unsigned char *x;
+		uint32_t xlen = ix_get32(r + 32), pos = 0;
+
+		if ((error = extra(ix, a, ix_get64(r + 24), xlen, &x)) < 0 ||
+		    (error = transitions(ix, a, x, xlen, &pos, RH_PG_STATE_COUNT,
+					 &o->transitions, &o->ntransitions)) < 0)
+			return error;
+	}
+	return 0;
+}
+
+static int
+decode_cevent(rh_index *ix, rh_arena *a, uint64_t row, rh_cluster_event_row *o)
+{
+	unsigned char r[IX_CEVENT_SIZE];
+	const char **s[CE_NREFS] = {
+		&o->event_id, &o->source_type, &o->host_name, &o->severity,
+		&o->label, &o->message, &o->custom_fields, &o->job_id,
+	};
+	int error;
+
+	memset(o, 0, sizeof(*o));
+	if ((error = ix_elem(ix, IX_CEVENT, row, r)) < 0 ||
+	    (error = refs(ix, a, r, s, CE_NREFS)) < 0)
+		return error;
+	o->pid = i64(r + 32);
+	o->time_ns = i64(r + 40);
+	return 0;
+}
+
+int
+ix_decode(rh_index *ix, rh_arena *a, rh_entity what, uint64_t row, int detail,
+	  rh_row *out)
+{
+	out->entity = what;
+	out->rownum = row;
+	switch (what) {
+	case RH_ENTITY_TASK:
+		return decode_task(ix, a, row, detail, &out->u.task);
+	case RH_ENTITY_ACTOR:
+		return decode_actor(ix, a, row, detail, &out->u.actor);
+	case RH_ENTITY_JOB:
+		return decode_job(ix, a, row, detail, &out->u.job);
+	case RH_ENTITY_NODE:
+		return decode_node(ix, a, row, detail, &out->u.node);
+	case RH_ENTITY_WORKER:
+		return decode_worker(ix, a, row, &out->u.worker);
+	case RH_ENTITY_PLACEMENT_GROUP:
+		return decode_pg(ix, a, row, detail, &out->u.pg);
+	case RH_ENTITY_CLUSTER_EVENT:
+		return decode_cevent(ix, a, row, &out->u.event);
+	default:
+		return rh__error(RH_EINVAL, "unknown entity %d", (int)what);
+	}
+}
+
+/* ---------------------------------------------------------------- JSON */
+
+typedef struct jw {
+	rh_buf *b;
+	int first;
+	int error;
+} jw;
+
+static void
+jkey(jw *w, const char *k)
+{
+	if (w->error)
+		return;
+	if (!w->first && (w->error = rh_buf_put(w->b, ",", 1)) < 0)
+		return;
+	w->first = 0;
+	if (!(w->error = rh__json_str(w->b, k)))
+		w->error = rh_buf_put(w->b, ":", 1);
+}
+
+static void
+jstr(jw *w, const char *k, const char *v)
+{
+	jkey(w, k);
+	if (!w->error)
+		w->error = rh__json_str(w->b, v);
+}
+
+/* JSON text as stored (objects), null when absent. */
+static void
+jraw(jw *w, const char *k, const char *v)
+{
+	jkey(w, k);
+	if (!w->error)
+		w->error = rh_buf_puts(w->b, v && *v ? v : "null");
+}
+
+static void
+jint(jw *w, const char *k, int64_t v, int null_if_negative)
+{
+	jkey(w, k);
+	if (w->error)
+		return;
+	if (null_if_negative && v < 0)
+		w->error = rh_buf_puts(w->b, "null");
+	else
+		w->error = rh_buf_printf(w->b, "%lld", (long long)v);
+}
+
+static void
+jbool(jw *w, const char *k, int v)
+{
+	jkey(w, k);
+	if (!w->error)
+		w->error = rh_buf_puts(w->b, v < 0 ? "null" : v ? "true" : "false");
+}
+
+static void
+jnull(jw *w, const char *k)
+{
+	jkey(w, k);
+	if (!w->error)
+		w->error = rh_buf_puts(w->b, "null");
+}
+
+/* ns -> ms as Ray prints task times: ts_ns // 1e6, a float. */
+static void
+jms_float(jw *w, const char *k, int64_t ns)
+{
+	jkey(w, k);
+	if (w->error)
+		return;
+	if (ns == RH_TIME_NONE) {
+		w->error = rh_buf_puts(w->b, "null");
+	} else {
+		/* Python's int // float: the int becomes a double first, then
+		 * the exact floor of the quotient. */
+		double d = (double)ns;
+		int64_t v = d >= 9.2e18 ? INT64_MAX : d <= -9.2e18 ? INT64_MIN : (int64_t)d;
+		int64_t q = v / 1000000 - (v % 1000000 < 0);
+
+		w->error = rh__json_pyfloat(w->b, (double)q);
+	}
+}
+
+/* ns -> integer ms (jobs, nodes, workers) */
+static void
+jms(jw *w, const char *k, int64_t ns)
+{
+	jkey(w, k);
+	if (w->error)
+		return;
+	if (ns == RH_TIME_NONE)
+		w->error = rh_buf_puts(w->b, "null");
+	else
+		w->error = rh_buf_printf(w->b, "%lld", (long long)(ns / 1000000));
+}
+
+static void
+jopen(jw *w, const char *k, const char *br)
+{
+	if (k)
+		jkey(w, k);
+	else if (!w->first && !w->error)
+		w->error = rh_buf_put(w->b, ",", 1);
+	if (!w->error)
+		w->error = rh_buf_puts(w->b, br);
+	w->first = 1;
+}
+
+static void
+jclose(jw *w, const char *br)
+{
+	if (!w->error)
+		w->error = rh_buf_puts(w->b, br);
+	w->first = 0;
+}
+
+static void
+task_json(jw *w, const rh_task_row *t, int detail)
+{
+	size_t i;
+	int s;
+
+	jstr(w, "task_id", t->task_id);
+	jint(w, "attempt_number", t->attempt_number, 0);
+	jstr(w, "name", t->name);
+	jstr(w, "state", rh_task_state_name(t->state));
+	jstr(w, "job_id", t->job_id);
+	jstr(w, "actor_id", t->actor_id);
+	jstr(w, "type", t->type ? rh_task_type_name(t->type) : NULL);
+	jstr(w, "func_or_class_name", t->func_or_class_name);
+	jstr(w, "parent_task_id", t->parent_task_id);
+	jstr(w, "node_id", t->node_id);
+	jstr(w, "worker_id", t->worker_id);
+	jint(w, "worker_pid", t->worker_pid, 1);
+	jstr(w, "error_type", t->error_type);
+	if (!detail)
+		return;
+	jstr(w, "language", t->language);
+	jraw(w, "required_resources", t->required_resources);
+	jraw(w, "runtime_env_info", t->runtime_env_info);
+	jstr(w, "placement_group_id", t->placement_group_id);
+	/* Ray lists each state once, in enum order, with its latest time */
+	jopen(w, "events", "[");
+	for (s = 0; s < RH_TASK_STATE_COUNT; s++) {
+		int64_t at = RH_TIME_NONE;
+		int seen = 0;
+
+		for (i = 0; i < t->ntransitions; i++)
+			if (t->transitions[i].state == s) {
+				at = t->transitions[i].time_ns;
+				seen = 1;
+			}
+		if (!seen)
+			continue;
+		jopen(w, NULL, "{");
+		jstr(w, "state", rh_task_state_name(s));
+		jms_float(w, "created_ms", at);
+		jclose(w, "}");
+	}
+	jclose(w, "]");
+	if (t->component_type || t->nprofile) {
+		jopen(w, "profiling_data", "{");
+		jstr(w, "component_type", t->component_type);
+		jstr(w, "component_id", t->component_id);
+		jstr(w, "node_ip_address", t->node_ip_address);
+		jopen(w, "events", "[");
+		for (i = 0; i < t->nprofile; i++) {
+			const rh_event_profile *p = &t->profile[i];
+
+			jopen(w, NULL, "{");
+			jstr(w, "event_name", p->event_name);
+			jkey(w, "start_time");
+			if (!w->error)
+				w->error = rh__json_pyfloat(w->b, (double)p->start_ns / 1e6);
+			jkey(w, "end_time");
+			if (!w->error)
+				w->error = rh__json_pyfloat(w->b, (double)p->end_ns / 1e6);
+			/* extra_data is JSON text; Ray decodes it */
+			if (p->extra_data && rh_events__is_json(p->extra_data))
+				jraw(w, "extra_data", p->extra_data);
+			else
+				jstr(w, "extra_data", p->extra_data);
+			jclose(w, "}");
+		}
+		jclose(w, "]");
+		jclose(w, "}");
+	} else {
+		jnull(w, "profiling_data");
+	}
+	jms_float(w, "creation_time_ms", t->creation_time_ns);
+	jms_float(w, "start_time_ms", t->start_time_ns);
+	jms_float(w, "end_time_ms", t->end_time_ns);
+	if (t->has_log_info) {
+		const rh_event_log_info *l = &t->log_info;
+
+		jopen(w, "task_log_info", "{");
+		if (l->stdout_file)
+			jstr(w, "stdout_file", l->stdout_file);
+		if (l->stderr_file)
+			jstr(w, "stderr_file", l->stderr_file);
+		if (l->stdout_start >= 0)
+			jint(w, "stdout_start", l->stdout_start, 0);
+		if (l->stdout_end >= 0)
+			jint(w, "stdout_end", l->stdout_end, 0);
+		if (l->stderr_start >= 0)
+			jint(w, "stderr_start", l->stderr_start, 0);
+		if (l->stderr_end >= 0)
+			jint(w, "stderr_end", l->stderr_end, 0);
+		jclose(w, "}");
+	} else {
+		jnull(w, "task_log_info");
+	}
+	jstr(w, "error_message", t->error_message);
+	jbool(w, "is_debugger_paused", t->is_debugger_paused);
+	jstr(w, "call_site", t->call_site);
+	jraw(w, "label_selector", t->label_selector);
+}
+
+static void
+actor_json(jw *w, const rh_actor_row *a, int detail)
+{
+	jstr(w, "actor_id", a->actor_id);
+	jstr(w, "class_name", a->class_name);
+	jstr(w, "state", rh_actor_state_name(a->state));
+	jstr(w, "job_id", a->job_id);
+	jstr(w, "name", a->name);
+	jstr(w, "node_id", a->node_id);
+	jint(w, "pid", a->pid, 1);
+	jstr(w, "ray_namespace", a->ray_namespace);
+	if (!detail)
+		return;
+	jstr(w, "serialized_runtime_env", a->serialized_runtime_env);
+	jraw(w, "required_resources", a->required_resources);
+	jraw(w, "death_cause", a->death_cause);
+	jbool(w, "is_detached", a->is_detached);
+	jstr(w, "placement_group_id", a->placement_group_id);
+	jstr(w, "repr_name", a->repr_name ? a->repr_name : "");
+	jint(w, "num_restarts", a->num_restarts, 1);
+	jint(w, "num_restarts_due_to_lineage_reconstruction", 0, 0);
+	jstr(w, "call_site", a->call_site);
+	jraw(w, "label_selector", a->label_selector);
+}
+
+static void
+job_json(jw *w, const rh_job_row *j, int detail)
+{
+	char pid[32];
+
+	jstr(w, "job_id", j->job_id);
+	jstr(w, "submission_id", j->submission_id);
+	jstr(w, "entrypoint", j->entrypoint ? j->entrypoint : "");
+	jstr(w, "type", j->type == RH_JOB_TYPE_DRIVER ? "DRIVER" : "SUBMISSION");
+	jstr(w, "status", rh_job_status_name(j->status));
+	jstr(w, "message", j->message);
+	jstr(w, "error_type", j->error_type);
+	if (j->driver_pid >= 0 || j->driver_ip || j->driver_node_id) {
+		/* DriverInfo as Ray's get_driver_jobs() fills it: the job id,
+		 * the driver's IP and its pid as a string */
+		jopen(w, "driver_info", "{");
+		jstr(w, "id", j->job_id);
+		jstr(w, "node_ip_address", j->driver_ip);
+		snprintf(pid, sizeof(pid), "%lld", (long long)j->driver_pid);
+		jstr(w, "pid", j->driver_pid >= 0 ? pid : NULL);
+		jclose(w, "}");
+	} else {
+		jnull(w, "driver_info");
+	}
+	if (!detail)
+		return;
+	/* the job table's times: 0 for "not yet" */
+	jint(w, "start_time", j->start_time_ns == RH_TIME_NONE ? 0 : j->start_time_ns / 1000000, 0);
+	jint(w, "end_time", j->end_time_ns == RH_TIME_NONE ? 0 : j->end_time_ns / 1000000, 0);
+	jraw(w, "metadata", j->metadata);
+	jraw(w, "runtime_env", j->runtime_env);
+	jstr(w, "driver_agent_http_address", j->driver_agent_http_address);
+	/* a driver job's row leaves the node to driver_info, as Ray's does */
+	jstr(w, "driver_node_id", j->type == RH_JOB_TYPE_SUBMISSION ? j->driver_node_id : NULL);
+	jint(w, "driver_exit_code", j->driver_exit_code, 1);
+}
+
+static void
+node_json(jw *w, const rh_node_row *n, int detail)
+{
+	jstr(w, "node_id", n->node_id);
+	jstr(w, "node_ip", n->node_ip);
+	jbool(w, "is_head_node", n->is_head_node);
+	jstr(w, "state", rh_node_state_name(n->state));
+	jstr(w, "state_message", n->state_message);
+	jstr(w, "node_name", n->node_name);
+	jraw(w, "resources_total", n->resources_total);
+	jraw(w, "labels", n->labels);
+	if (!detail)
+		return;
+	/* GcsNodeInfo's times: 0 for "not yet" */
+	jint(w, "start_time_ms", n->start_time_ns == RH_TIME_NONE ? 0 : n->start_time_ns / 1000000, 0);
+	jint(w, "end_time_ms", n->end_time_ns == RH_TIME_NONE ? 0 : n->end_time_ns / 1000000, 0);
+}
+
+static void
+worker_json(jw *w, const rh_worker_row *k, int detail)
+{
+	jstr(w, "worker_id", k->worker_id);
+	jbool(w, "is_alive", k->is_alive);
+	jstr(w, "worker_type", k->worker_type);
+	jstr(w, "exit_type", k->exit_type);
+	jstr(w, "node_id", k->node_id);
+	jstr(w, "ip", k->ip);
+	jint(w, "pid", k->pid, 1);
+	if (!detail)
+		return;
+	jstr(w, "exit_detail", k->exit_detail);
+	jnull(w, "worker_launch_time_ms");
+	jnull(w, "worker_launched_time_ms");
+	jms(w, "start_time_ms", k->start_time_ns);
+	jms(w, "end_time_ms", k->end_time_ns);
+	jnull(w, "debugger_port");
+	jnull(w, "num_paused_threads");
+}
+
+static void
+pg_json(jw *w, const rh_pg_row *g, int detail)
+{
+	jstr(w, "placement_group_id", g->placement_group_id);
+	jstr(w, "name", g->name ? g->name : "");
+	jstr(w, "creator_job_id", g->creator_job_id);
+	jstr(w, "state", rh_pg_state_name(g->state));
+	if (!detail)
+		return;
+	jraw(w, "bundles", g->bundles);
+	jbool(w, "is_detached", g->is_detached);
+	jnull(w, "stats");
+}
+
+static void
+cevent_json(jw *w, const rh_cluster_event_row *e, int detail)
+{
+	char when[64] = "";
+
+	jstr(w, "severity", e->severity);
+	if (e->time_ns != RH_TIME_NONE) {
+		/* str(datetime.fromtimestamp(int(ts))), in UTC here */
+		time_t secs = (time_t)(e->time_ns / 1000000000);
+		struct tm tm;
+
+		gmtime_r(&secs, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+	}
+	jstr(w, "time", e->time_ns != RH_TIME_NONE ? when : NULL);
+	jstr(w, "source_type", e->source_type);
+	jstr(w, "message", e->message);
+	jstr(w, "event_id", e->event_id);
+	if (detail)
+		jraw(w, "custom_fields", e->custom_fields);
+}
+
+RH_EXTERN int
+rh_row_json(rh_buf *out, const rh_row *row, int detail)
+{
+	jw w = { out, 1, 0 };
+
+	if (!out || !row)
+		return rh__error(RH_EINVAL, "rh_row_json: NULL argument");
+	if ((w.error = rh_buf_put(out, "{", 1)) < 0)
+		return w.error;
+	switch (row->entity) {
+	case RH_ENTITY_TASK: task_json(&w, &row->u.task, detail); break;
+	case RH_ENTITY_ACTOR: actor_json(&w, &row->u.actor, detail); break;
+	case RH_ENTITY_JOB: job_json(&w, &row->u.job, detail); break;
+	case RH_ENTITY_NODE: node_json(&w, &row->u.node, detail); break;
+	case RH_ENTITY_WORKER: worker_json(&w, &row->u.worker, detail); break;
+	case RH_ENTITY_PLACEMENT_GROUP: pg_json(&w, &row->u.pg, detail); break;
+	case RH_ENTITY_CLUSTER_EVENT: cevent_json(&w, &row->u.event, detail); break;
+	default:
+		return rh__error(RH_EINVAL, "rh_row_json: unknown entity");
+	}
+	if (w.error < 0)
+		return w.error;
+	return rh_buf_put(out, "}", 1);
+}

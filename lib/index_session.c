@@ -1,0 +1,359 @@
+/* index_session.c - a stored session's index: fingerprint the session's
+ * event objects, and rebuild "<prefix>index/session.idx" from them when the
+ * fingerprint changed (or the index is missing, damaged or of another
+ * format version). */
+#include "internal.h"
+#include "index_internal.h"
+#include "sha256.h"
+#include "history_internal.h"
+
+#include <stdio.h>
+
+#define READ_CHUNK (4u << 20)
+
+typedef struct obj {
+	char *key;      /* full key */
+	char *file;     /* captured file: key up to '@'; batch: NULL */
+	uint64_t size;  /* stored size */
+	uint64_t offset;
+} obj;
+
+typedef struct objs {
+	obj *v;
+	size_t n, a;
+	size_t plen;    /* session prefix length */
+} objs;
+
+static void
+objs_dispose(objs *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->n; i++) {
+		free(o->v[i].key);
+		free(o->v[i].file);
+	}
+	free(o->v);
+}
+
+static int
+is_event_file(const char *rel)
+{
+	/* nodes/<node>/files/logs/{events,export_events}/... */
+	const char *f;
+
+	if (strncmp(rel, "nodes/", 6) || !(f = strstr(rel, "/files/logs/")))
+		return 0;
+	f += strlen("/files/logs/");
+	return !strncmp(f, "events/", 7) || !strncmp(f, "export_events/", 14);
+}
+
+static int
+list_cb(const rh_store_entry *e, void *payload)
+{
+	objs *o = payload;
+	const char *rel = e->key + o->plen, *at;
+	obj *x;
+	char *end;
+
+	if (e->is_prefix)
+		return 0;
+	if (strncmp(rel, "events/", 7) != 0 && !is_event_file(rel))
+		return 0;
+	if (o->n == o->a) {
+		size_t na = o->a ? o->a * 2 : 64;
+
+		if (!(x = rh__realloc(o->v, na * sizeof(*x))))
+			return RH_ENOMEM;
+		o->v = x;
+		o->a = na;
+	}
+	x = &o->v[o->n];
+	memset(x, 0, sizeof(*x));
+	x->size = e->size;
+	if (!(x->key = rh__strdup(e->key)))
+		return RH_ENOMEM;
+	if (rel[0] == 'n') {
+		/* an append part: PATH@OFFSET.zst */
+		if (!(at = strrchr(rel, '@'))) {
+			free(x->key);
+			return 0;
+		}
+		x->offset = strtoull(at + 1, &end, 10);
+		if (strcmp(end, ".zst") != 0 ||
+		    !(x->file = rh__strndup(rel, (size_t)(at - rel)))) {
+			free(x->key);
+			return strcmp(end, ".zst") ? 0 : RH_ENOMEM;
+		}
+	}
+	o->n++;
+	return 0;
+}
+
+static int
+list_objects(objs *o, rh_store *st, const char *prefix)
+{
+	rh_buf p = RH_BUF_INIT;
+	int error;
+
+	memset(o, 0, sizeof(*o));
+	o->plen = strlen(prefix);
+	if ((error = rh_buf_printf(&p, "%sevents/", prefix)) < 0 ||
+	    (error = rh_store_list(st, p.ptr, NULL, list_cb, o)) < 0)
+		goto done;
+	rh_buf_clear(&p);
+	if ((error = rh_buf_printf(&p, "%snodes/", prefix)) < 0)
+		goto done;
+	error = rh_store_list(st, p.ptr, NULL, list_cb, o);
+	if (error > 0)
+		error = RH_ERROR;
+done:
+	rh_buf_dispose(&p);
+	return error;
+}
+
+static int
+check_prefix(const char *prefix)
+{
+	size_t n;
+
+	if (!prefix || !(n = strlen(prefix)) || prefix[n - 1] != '/')
+		return rh__error(RH_EINVAL, "session prefix \"%s\" does not end in '/'",
+				 prefix ? prefix : "(null)");
+	return 0;
+}
+
+static void
+fingerprint(uint8_t fp[RH_FINGERPRINT_SIZE], const objs *o)
+{
+	rh_sha256 sha;
+	size_t i;
+
+	rh__sha256_init(&sha);
+	rh__sha256_update(&sha, "rayhist-events-1\n", 17);
+	for (i = 0; i < o->n; i++) {
+		char size[32];
+		const char *rel = o->v[i].key + o->plen;
+
+		rh__sha256_update(&sha, rel, strlen(rel) + 1);
+		snprintf(size, sizeof(size), "%llu\n", (unsigned long long)o->v[i].size);
+		rh__sha256_update(&sha, size, strlen(size));
+	}
+	rh__sha256_final(&sha, fp);
+}
+
+RH_EXTERN int
+rh_index_session_fingerprint(uint8_t fp[RH_FINGERPRINT_SIZE],
+			     uint64_t *nobjects_out, rh_store *st,
+			     const char *session_prefix)
+{
+	objs o;
+	int error;
+
+	if (!fp || !st)
+		return rh__error(RH_EINVAL, "rh_index_session_fingerprint: NULL argument");
+	if ((error = check_prefix(session_prefix)) < 0)
+		return error;
+	if ((error = list_objects(&o, st, session_prefix)) < 0)
+		goto done;
+	fingerprint(fp, &o);
+	if (nobjects_out)
+		*nobjects_out = o.n;
+done:
+	objs_dispose(&o);
+	return error;
+}
+
+/* ---------------------------------------------------------------- rebuild */
+
+/* Feed raw bytes [skip, end) of a stored seekable blob to the parser;
+ * *size_out is its raw size. */
+static int
+feed_blob(rh_event_parser *p, uint64_t *size_out, rh_store *st,
+	  const char *key, uint64_t skip)
+{
+	rh_seekable *sk = NULL;
+	rh_buf b = RH_BUF_INIT;
+	uint64_t off, size;
+	int error;
+
+	*size_out = 0;
+	if ((error = rh_seekable_open(&sk, st, key)) < 0)
+		goto done;
+	size = *size_out = rh_seekable_size(sk);
+	for (off = skip; off < size; off += READ_CHUNK) {
+		rh_buf_clear(&b);
+		if ((error = rh_seekable_read(&b, sk, off, READ_CHUNK)) < 0)
+			goto done;
+		if (!b.size)
+			break;
+		if ((error = rh_event_parser_feed(p, b.ptr, b.size)) != 0)
+			goto done;
+	}
+done:
+	rh_buf_dispose(&b);
+	rh_seekable_close(sk);
+	return error;
+}
+
+static int
+replay(rh_history *h, rh_store *st, const objs *o, const char *ray_version)
+{
+	rh_event_parse_options po = RH_EVENT_PARSE_OPTIONS_INIT;
+	rh_event_parser *p = NULL;
+	size_t i, j;
+	int error = 0;
+
+	po.ray_version = ray_version;
+	for (i = 0; i < o->n; i = j) {
+		const obj *x = &o->v[i];
+		const char *name = x->file ? x->file : x->key + o->plen;
+		uint64_t expect = 0;
+
+		if ((error = rh_event_parser_new(&p, name, &po, rh_history_event_cb, h)) < 0)
+			return error;
+		/* a batch is one object; a captured file is its parts in
+		 * offset order (the listing's key order) */
+		for (j = i; j < o->n && (j == i || (x->file && o->v[j].file &&
+						    !strcmp(o->v[j].file, x->file))); j++) {
+			const obj *part = &o->v[j];
+			uint64_t skip = 0, n;
+
+			if (x->file && part->offset > expect) {
+				/* a gap: do not join the lines around it */
+				if ((error = rh_event_parser_feed(p, "\n", 1)) != 0)
+					goto next;
+			} else if (x->file && part->offset < expect) {
+				skip = expect - part->offset;
+			}
+			if ((error = feed_blob(p, &n, st, part->key, skip)) != 0)
+				goto next;
+			if (x->file && part->offset + n > expect)
+				expect = part->offset + n;
+		}
+		error = rh_event_parser_finish(p);
+next:
+		rh_history__stats_add(h, rh_event_parser_stats(p));
+		rh_event_parser_free(p);
+		p = NULL;
+		if (error < 0)
+			return error;
+		if (error > 0)
+			return rh__error(RH_ERROR, "event replay stopped");
+	}
+	return 0;
+}
+
+/* "NS/CLUSTER/SESSION/" as a session reference, if it is one. */
+static int
+session_ref(rh_session_ref *ref, char parts[3][256], const char *prefix)
+{
+	const char *s = prefix, *slash;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		if (!(slash = strchr(s, '/')) || slash == s ||
+		    (size_t)(slash - s) >= sizeof(parts[i]))
+			return -1;
+		memcpy(parts[i], s, (size_t)(slash - s));
+		parts[i][slash - s] = '\0';
+		s = slash + 1;
+	}
+	if (*s)
+		return -1;
+	ref->ns = parts[0];
+	ref->cluster = parts[1];
+	ref->session = parts[2];
+	return 0;
+}
+
+static int
+index_key(rh_buf *out, const char *prefix)
+{
+	rh_session_ref ref;
+	char parts[3][256];
+
+	if (session_ref(&ref, parts, prefix) == 0 && rh_layout_index(out, &ref) == 0)
+		return 0;
+	rh_buf_clear(out);
+	return rh_buf_printf(out, "%s%s", prefix, RH_SESSION_INDEX_NAME);
+}
+
+RH_EXTERN int
+rh_index_refresh(int *rebuilt_out, rh_store *st, const char *session_prefix,
+		 const rh_index_refresh_options *opts)
+{
+	rh_history_options ho = RH_HISTORY_OPTIONS_INIT;
+	uint8_t fp[RH_FINGERPRINT_SIZE];
+	rh_buf key = RH_BUF_INIT;
+	rh_index *ix = NULL;
+	rh_history *h = NULL;
+	rh_session_info info;
+	rh_session_ref ref;
+	char parts[3][256];
+	const char *ray_version = opts ? opts->ray_version : NULL;
+	objs o;
+	int error;
+
+	memset(&o, 0, sizeof(o));
+	if (rebuilt_out)
+		*rebuilt_out = 0;
+	if (!st)
+		return rh__error(RH_EINVAL, "rh_index_refresh: NULL store");
+	if (opts && opts->version != RH_INDEX_REFRESH_OPTIONS_VERSION)
+		return rh__error(RH_EINVAL, "rh_index_refresh: options version %u",
+				 opts->version);
+	if ((error = check_prefix(session_prefix)) < 0 ||
+	    (error = index_key(&key, session_prefix)) < 0 ||
+	    (error = list_objects(&o, st, session_prefix)) < 0)
+		goto done;
+	fingerprint(fp, &o);
+	error = rh_index_open(&ix, st, key.ptr, NULL);
+	if (error == 0 && !(opts && opts->force) &&
+	    memcmp(rh_index_fingerprint(ix), fp, sizeof(fp)) == 0)
+		goto done; /* up to date */
+	if (error < 0 && error != RH_ENOTFOUND && error != RH_ECORRUPT)
+		goto done;
+	rh_index_close(ix);
+	ix = NULL;
+
+	if (!ray_version && session_ref(&ref, parts, session_prefix) == 0 &&
+	    rh_session_info_load(&info, st, &ref) == 0 && info.ray_version[0])
+		ray_version = info.ray_version;
+	if ((error = rh_history_new(&h, &ho)) < 0 ||
+	    (error = replay(h, st, &o, ray_version)) < 0)
+		goto done;
+	rh_history_set_fingerprint(h, fp);
+	if ((error = rh_history_finish(h)) < 0 ||
+	    (error = rh_index_write(st, key.ptr, h)) < 0)
+		goto done;
+	if (rebuilt_out)
+		*rebuilt_out = 1;
+done:
+	if (opts && opts->stats && h)
+		*opts->stats = *rh_history_stats(h);
+	rh_history_free(h);
+	rh_index_close(ix);
+	objs_dispose(&o);
+	rh_buf_dispose(&key);
+	return error;
+}
+
+RH_EXTERN int
+rh_index_open_session(rh_index **out, rh_store *st, const char *session_prefix,
+		      const rh_index_options *opts)
+{
+	rh_buf key = RH_BUF_INIT;
+	int error;
+
+	if (!out)
+		return rh__error(RH_EINVAL, "rh_index_open_session: NULL out");
+	*out = NULL;
+	if ((error = rh_index_refresh(NULL, st, session_prefix, NULL)) < 0 ||
+	    (error = index_key(&key, session_prefix)) < 0)
+		goto done;
+	error = rh_index_open(out, st, key.ptr, opts);
+done:
+	rh_buf_dispose(&key);
+	return error;
+}

@@ -1,0 +1,345 @@
+/* Tests of lib/receiver.c and lib/spool.c: what the collector answers to
+ * the batches Ray's aggregator agent POSTs (200 only once the batch is on
+ * disk; 400 and 413 with a message and nothing spooled; 503 with
+ * Retry-After when the spool is full or closing), and shipping the spool
+ * into the store exactly once, also while batches keep arriving. */
+#include <criterion/criterion.h>
+#include <rayhist/rayhist.h>
+
+#include <dirent.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SESSION "session_2025-10-24_14-19-12_675240_61141"
+#define OTHER "session_2025-10-25_00-00-00_000000_1"
+
+/* Shaped as the Ray docs' examples (reference/ray-formats.md §4c). */
+#define EV_NODE(s, id) "{\"eventId\":\"" id "\",\"sourceType\":\"GCS\"," \
+	"\"eventType\":\"NODE_LIFECYCLE_EVENT\",\"timestamp\":\"2025-10-24T21:19:14.063955Z\"," \
+	"\"severity\":\"INFO\",\"sessionName\":\"" s "\",\"nodeLifecycleEvent\":{" \
+	"\"nodeId\":\"0yfRX1ex+VtcC+TFXjXcgesdpnEwM76+pEATrQ==\",\"stateTransitions\":[{" \
+	"\"timestamp\":\"2025-10-24T21:19:14.063955Z\",\"resources\":{\"CPU\":1.0}," \
+	"\"state\":\"ALIVE\",\"aliveSubState\":\"UNSPECIFIED\"}]}," \
+	"\"nodeId\":\"zpLG7coqThVMl8df9RYHnhK6thhJqrgPodtfjg==\",\"message\":\"\"}"
+#define EV_JOB(s, id) "{\"eventId\":\"" id "\",\"sourceType\":\"GCS\"," \
+	"\"eventType\":\"DRIVER_JOB_LIFECYCLE_EVENT\",\"timestamp\":\"2025-10-24T21:17:07.316483Z\"," \
+	"\"severity\":\"INFO\",\"sessionName\":\"" s "\",\"driverJobLifecycleEvent\":{" \
+	"\"jobId\":\"AQAAAA==\",\"stateTransitions\":[{\"state\":\"CREATED\"," \
+	"\"timestamp\":\"2025-10-24T21:17:07.316483Z\"}]},\"message\":\"\"}"
+
+static const char batch[] = "[" EV_NODE(SESSION, "u3KTG8615MIKBH5PLcii0BMfGFWcvLuSOXM6zg==")
+	"," EV_JOB(SESSION, "0cmbCI/RQghYe4ZQiJ+HrnK1RiZH+cg8ltBx2w==") "]";
+
+static char tmp[256], spooldir[400], storedir[400];
+static rh_spool *sp;
+static rh_store *st;
+
+static void
+setup(void)
+{
+	snprintf(tmp, sizeof(tmp), "/tmp/rh-test-recv-XXXXXX");
+	cr_assert_not_null(mkdtemp(tmp));
+	snprintf(spooldir, sizeof(spooldir), "%s/spool", tmp);
+	snprintf(storedir, sizeof(storedir), "%s/store", tmp);
+	cr_assert_eq(rh_spool_open(&sp, spooldir, NULL), 0);
+	cr_assert_eq(rh_store_open(&st, storedir, NULL), 0);
+}
+
+static void
+teardown(void)
+{
+	char cmd[300];
+
+	rh_spool_close(sp);
+	rh_store_close(st);
+	if (!getenv("RH_TEST_KEEP")) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+		cr_assert_eq(system(cmd), 0);
+	}
+}
+
+TestSuite(receiver, .init = setup, .fini = teardown);
+
+/* Files in a directory (not dot files, not subdirectories). */
+static size_t
+count_files(const char *dir)
+{
+	struct dirent *de;
+	struct stat sb;
+	char p[1200];
+	size_t n = 0;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		if (de->d_name[0] != '.' && stat(p, &sb) == 0 && S_ISREG(sb.st_mode))
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static size_t
+count_events(const char *session)
+{
+	char dir[800];
+
+	snprintf(dir, sizeof(dir), "%s/default/c1/%s/events", storedir, session);
+	return count_files(dir);
+}
+
+static void
+expect_status(const char *body, size_t len, int status, int code)
+{
+	rh_receiver_reply r;
+
+	cr_assert_eq(rh_spool_accept(&r, sp, body, len), code, "%.60s", body);
+	cr_assert_eq(r.status, status, "%.60s: %d %s", body, r.status, r.message);
+	if (status != 200)
+		cr_assert_neq(r.message[0], '\0', "%.60s: no message", body);
+}
+
+Test(receiver, valid_batch_is_on_disk_before_200)
+{
+	rh_receiver_reply r;
+	char path[1200];
+	struct dirent *de;
+	DIR *d;
+	FILE *fp;
+	char buf[sizeof(batch)];
+
+	cr_assert_eq(rh_spool_accept(&r, sp, batch, strlen(batch)), 0);
+	cr_assert_eq(r.status, 200);
+	cr_assert_eq(r.events, 2);
+	cr_assert_eq(r.message[0], '\0');
+	/* the very bytes, under the session's name */
+	cr_assert_eq(count_files(spooldir), 1);
+	cr_assert_not_null(d = opendir(spooldir));
+	while ((de = readdir(d)) && de->d_name[0] == '.')
+		;
+	cr_assert_not_null(de);
+	cr_assert_eq(strncmp(de->d_name, SESSION "@", strlen(SESSION) + 1), 0, "%s", de->d_name);
+	snprintf(path, sizeof(path), "%s/%s", spooldir, de->d_name);
+	closedir(d);
+	cr_assert_not_null(fp = fopen(path, "rb"));
+	cr_assert_eq(fread(buf, 1, sizeof(buf), fp), strlen(batch));
+	fclose(fp);
+	cr_assert(memcmp(buf, batch, strlen(batch)) == 0);
+}
+
+Test(receiver, the_same_batch_twice_is_stored_once)
+{
+	expect_status(batch, strlen(batch), 200, 0);
+	expect_status(batch, strlen(batch), 200, 0);
+	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", NULL, 0), 0);
+	cr_assert_eq(count_files(spooldir), 0);
+	cr_assert_eq(count_events(SESSION), 1);
+}
+
+Test(receiver, malformed_bodies_get_400_and_nothing_is_spooled)
+{
+	static const char *bad[] = {
+		"",
+		"{\"eventId\":\"x\"}",
+		"[{\"eventId\":\"x\"",
+		"[{\"eventId\":\"x\"},]",
+		"[{\"eventId\":\"x\"}] trailing",
+		"[1, 2]",
+		"[{\"eventId\": nope}]",
+		"[{\"sessionName\":\"../../etc\",\"eventType\":\"X\"}]",
+		"[{\"sessionName\":5,\"eventType\":\"X\"}]",
+		"not json at all",
+		/* a known event whose payload has the wrong type */
+		"[{\"eventId\":\"x\",\"eventType\":\"NODE_LIFECYCLE_EVENT\","
+		"\"timestamp\":\"2025-10-24T21:19:14Z\",\"nodeLifecycleEvent\":7}]",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		expect_status(bad[i], strlen(bad[i]), 400, RH_EINVAL);
+	cr_assert_eq(count_files(spooldir), 0);
+	/* the pure check says the same, without a spool */
+	{
+		rh_receiver_reply r;
+		cr_assert_eq(rh_receiver_check(&r, bad[1], strlen(bad[1]), 0), RH_EINVAL);
+		cr_assert_eq(r.status, 400);
+		cr_assert_eq(rh_receiver_check(&r, batch, strlen(batch), 0), 0);
+		cr_assert_eq(r.status, 200);
+		cr_assert_eq(rh_receiver_check(&r, "[]", 2, 0), 0);
+		cr_assert_eq(r.events, 0);
+	}
+}
+
+Test(receiver, unknown_event_types_and_no_session_are_accepted)
+{
+	const char *b = "[{\"eventId\":\"x\",\"eventType\":\"RAYHIST_FUTURE_EVENT\","
+			"\"timestamp\":\"2025-10-24T21:19:14Z\"}]";
+
+	expect_status(b, strlen(b), 200, 0);
+	/* no session: waits until one is followed */
+	{
+		int more = 0;
+		cr_assert_eq(rh_spool_ship(&more, sp, st, "default", "c1", NULL, 0), 0);
+		cr_assert_eq(more, 1);
+		cr_assert_eq(count_files(spooldir), 1);
+		cr_assert_eq(rh_spool_ship(&more, sp, st, "default", "c1", SESSION, 0), 0);
+		cr_assert_eq(more, 0);
+		cr_assert_eq(count_files(spooldir), 0);
+		cr_assert_eq(count_events(SESSION), 1);
+	}
+}
+
+Test(receiver, oversized_body_gets_413)
+{
+	rh_receiver_reply r;
+	rh_spool_options o = RH_SPOOL_OPTIONS_INIT;
+	char dir[500];
+	rh_spool *small = NULL;
+
+	cr_assert_eq(rh_receiver_check(&r, batch, strlen(batch), 100), RH_EINVAL);
+	cr_assert_eq(r.status, 413);
+	cr_assert(strstr(r.message, "100") != NULL, "%s", r.message);
+	snprintf(dir, sizeof(dir), "%s/small", tmp);
+	o.max_body = 100;
+	cr_assert_eq(rh_spool_open(&small, dir, &o), 0);
+	cr_assert_eq(rh_spool_accept(&r, small, batch, strlen(batch)), RH_EINVAL);
+	cr_assert_eq(r.status, 413);
+	cr_assert_eq(count_files(dir), 0);
+	rh_spool_close(small);
+}
+
+Test(receiver, full_spool_gets_503_with_retry_after)
+{
+	rh_spool_options o = RH_SPOOL_OPTIONS_INIT;
+	rh_receiver_reply r;
+	rh_spool *small = NULL;
+	rh_spool_stats ss;
+	char dir[500];
+	const char *b2 = "[" EV_JOB(SESSION, "another") "]";
+
+	snprintf(dir, sizeof(dir), "%s/small", tmp);
+	o.cap = strlen(batch) + 10;
+	o.retry_after_s = 7;
+	cr_assert_eq(rh_spool_open(&small, dir, &o), 0);
+	cr_assert_eq(rh_spool_accept(&r, small, batch, strlen(batch)), 0);
+	cr_assert_eq(rh_spool_accept(&r, small, b2, strlen(b2)), RH_EBUSY);
+	cr_assert_eq(r.status, 503);
+	cr_assert_eq(r.retry_after, 7);
+	cr_assert_neq(r.message[0], '\0');
+	cr_assert_eq(count_files(dir), 1);
+	/* shipping makes room */
+	cr_assert_eq(rh_spool_ship(NULL, small, st, "default", "c1", NULL, 0), 0);
+	cr_assert_eq(rh_spool_accept(&r, small, b2, strlen(b2)), 0);
+	rh_spool_stats_get(&ss, small);
+	cr_assert_eq(ss.refused, 1);
+	cr_assert_eq(ss.batches, 1);
+	/* a reopened spool counts what is on disk */
+	rh_spool_close(small);
+	cr_assert_eq(rh_spool_open(&small, dir, &o), 0);
+	rh_spool_stats_get(&ss, small);
+	cr_assert_eq(ss.batches, 1);
+	cr_assert_eq(ss.bytes, strlen(b2));
+	rh_spool_close(small);
+}
+
+Test(receiver, closed_intake_gets_503)
+{
+	rh_receiver_reply r;
+
+	rh_spool_close_intake(sp);
+	cr_assert_eq(rh_spool_accept(&r, sp, batch, strlen(batch)), RH_EBUSY);
+	cr_assert_eq(r.status, 503);
+	cr_assert_gt(r.retry_after, 0);
+}
+
+Test(receiver, mixed_sessions_are_split)
+{
+	const char *b = "[" EV_NODE(SESSION, "a1") "," EV_JOB(OTHER, "a2") ","
+			EV_JOB(SESSION, "a3") "]";
+
+	expect_status(b, strlen(b), 200, 0);
+	cr_assert_eq(count_files(spooldir), 2);
+	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", NULL, 0), 0);
+	cr_assert_eq(count_events(SESSION), 1);
+	cr_assert_eq(count_events(OTHER), 1);
+}
+
+Test(receiver, shipping_stores_each_batch_once)
+{
+	const char *b2 = "[" EV_JOB(SESSION, "another") "]";
+	rh_spool_stats ss;
+
+	expect_status(batch, strlen(batch), 200, 0);
+	expect_status(b2, strlen(b2), 200, 0);
+	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0), 0);
+	cr_assert_eq(count_files(spooldir), 0);
+	cr_assert_eq(count_events(SESSION), 2);
+	/* Ray sends a batch again (its reply was lost): stored once */
+	expect_status(batch, strlen(batch), 200, 0);
+	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0), 0);
+	cr_assert_eq(count_events(SESSION), 2);
+	rh_spool_stats_get(&ss, sp);
+	cr_assert_eq(ss.accepted, 3);
+	cr_assert_eq(ss.shipped, 3);
+	cr_assert_eq(ss.stored, 2);
+	cr_assert_eq(ss.bytes, 0);
+}
+
+Test(receiver, ship_budget_leaves_the_rest)
+{
+	const char *b2 = "[" EV_JOB(SESSION, "another") "]";
+	int more = 0;
+
+	expect_status(batch, strlen(batch), 200, 0);
+	expect_status(b2, strlen(b2), 200, 0);
+	cr_assert_eq(rh_spool_ship(&more, sp, st, "default", "c1", SESSION, 1), 0);
+	cr_assert_eq(more, 1);
+	cr_assert_eq(count_files(spooldir), 1);
+}
+
+struct poster {
+	int first, n;
+};
+
+static void *
+post_many(void *arg)
+{
+	struct poster *p = arg;
+	char body[2048];
+	rh_receiver_reply r;
+	int i;
+
+	for (i = p->first; i < p->first + p->n; i++) {
+		snprintf(body, sizeof(body), "[" EV_JOB(SESSION, "%08x") "]", (unsigned)i);
+		if (rh_spool_accept(&r, sp, body, strlen(body)) != 0) {
+			fprintf(stderr, "%d %s\n", r.status, r.message);
+			return (void *)1;
+		}
+	}
+	return NULL;
+}
+
+Test(receiver, shipping_while_batches_arrive_loses_nothing)
+{
+	struct poster p = { 0, 200 };
+	pthread_t t;
+	void *res;
+	int i;
+
+	cr_assert_eq(pthread_create(&t, NULL, post_many, &p), 0);
+	for (i = 0; i < 50; i++) {
+		cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0), 0);
+		usleep(500);
+	}
+	pthread_join(t, &res);
+	cr_assert_null(res);
+	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0), 0);
+	cr_assert_eq(count_files(spooldir), 0);
+	cr_assert_eq(count_events(SESSION), 200);
+}

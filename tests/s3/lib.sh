@@ -1,0 +1,140 @@
+# Helpers for tests/cli/s3_*.sh (sourced after tests/cli/lib.sh): a loopback
+# S3 server (s3rver behind tests/s3/harness.js, which checks signatures and
+# injects faults) started and stopped by the test itself.
+#
+#   s3_setup              node and the npm packages, or FAIL (CI) / SKIP
+#   s3_start NAME [ARG]   start a harness NAME on free loopback ports, with
+#                         bucket "rayhist"; sets S3_PORT, S3_CONTROL,
+#                         S3_STS, S3_DIR and the AWS_* environment for it
+#   s3_faults SPEC        change the faults of the last harness started
+#   s3_stats [FIELD]      its counters (JSON), or one of them
+#   s3_sdk ARGS           run tests/s3/sdk.js (the AWS SDK for JavaScript)
+# Harnesses are stopped on exit.
+S3_SRC="$top_srcdir/tests/s3"
+S3_SECRET="rayhist-test-secret-$$"
+S3_KEY_ID="AKIDRAYHISTTEST"
+_s3_pids=""
+_s3_stop() {
+	for p in $_s3_pids; do kill "$p" 2>/dev/null || true; done
+	for p in $_s3_pids; do wait "$p" 2>/dev/null || true; done
+	_s3_pids=""
+}
+trap '_s3_stop; _on_exit' EXIT
+trap '_s3_stop; _on_exit; exit 1' INT TERM
+
+# Missing tools FAIL in CI, where scripts/deps installs them, and SKIP
+# (exit 77) on a developer's machine without them.
+_s3_missing() {
+	if [ -n "${CI:-}" ]; then
+		fail "$1 (CI must have it: scripts/deps installs nodejs and npm)"
+	fi
+	echo "SKIP: $1" >&2
+	exit 77
+}
+
+# Make the npm packages of tests/s3 available: in the source tree when
+# someone ran `npm ci` there, else in a cache folder named by the lock
+# file's hash (installed once, under a lock, and shared by every build tree,
+# so that `make distcheck` leaves nothing behind in its build tree).
+s3_setup() {
+	command -v node >/dev/null 2>&1 || _s3_missing "node is not installed"
+	if [ -d "$S3_SRC/node_modules/s3rver" ] && [ -d "$S3_SRC/node_modules/@aws-sdk/client-s3" ]; then
+		S3_MODULES="$S3_SRC/node_modules"
+	else
+		command -v npm >/dev/null 2>&1 || _s3_missing "npm is not installed"
+		hash=$(sha256sum "$S3_SRC/package-lock.json" | cut -c1-16)
+		cache=${RH_TEST_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/rayhist-tests}
+		dir="$cache/s3-$hash"
+		mkdir -p "$cache" || fail "cannot create $cache (set RH_TEST_CACHE)"
+		lock="$dir.lock"
+		n=0
+		until mkdir "$lock" 2>/dev/null; do
+			# a lock left by an install that was killed
+			find "$lock" -maxdepth 0 -mmin +15 -exec rmdir {} \; 2>/dev/null || true
+			n=$((n + 1))
+			[ "$n" -lt 600 ] || fail "timed out waiting for $lock"
+			sleep 1
+		done
+		if [ ! -f "$dir/.installed" ]; then
+			rm -rf "$dir"
+			mkdir -p "$dir"
+			cp "$S3_SRC/package.json" "$S3_SRC/package-lock.json" "$dir/"
+			chmod u+w "$dir/package.json" "$dir/package-lock.json"
+			if (cd "$dir" && npm ci --no-audit --no-fund --prefer-offline --loglevel=error) >"$dir/npm.log" 2>&1; then
+				touch "$dir/.installed"
+			else
+				rmdir "$lock"
+				cat "$dir/npm.log" >&2
+				fail "npm ci in $dir failed"
+			fi
+		fi
+		rmdir "$lock"
+		S3_MODULES="$dir/node_modules"
+	fi
+	NODE_PATH="$S3_MODULES"
+	export NODE_PATH
+	# The tests own the S3 settings: nothing from the caller's environment
+	# or ~/.aws may leak in.
+	unset AWS_PROFILE AWS_DEFAULT_REGION AWS_ENDPOINT_URL_S3 AWS_SESSION_TOKEN \
+		AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE AWS_ENDPOINT_URL_STS AWS_CA_BUNDLE \
+		AWS_MAX_ATTEMPTS RAYHIST_STORE RAYHIST_STORE_CONFIG RAYHIST_S3_PATH_STYLE \
+		RAYHIST_S3_CA_BUNDLE RAYHIST_S3_MAX_ATTEMPTS RAYHIST_S3_TIMEOUT \
+		RAYHIST_S3_PART_SIZE RAYHIST_S3_MULTIPART_THRESHOLD RAYHIST_S3_PARALLEL \
+		RAYHIST_S3_LIST_MAX_KEYS
+	AWS_CONFIG_FILE=/nonexistent/aws-config
+	AWS_SHARED_CREDENTIALS_FILE=/nonexistent/aws-credentials
+	NO_PROXY="127.0.0.1,localhost,.localhost"
+	no_proxy=$NO_PROXY
+	export AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE NO_PROXY no_proxy
+}
+
+s3_start() {
+	name=$1
+	shift
+	S3_DIR=$(mktemp -d)
+	cleanup_add "$S3_DIR"
+	RH_HARNESS_MAX_SECONDS=${RH_HARNESS_MAX_SECONDS:-1800} \
+		node "$S3_SRC/harness.js" --dir "$S3_DIR/data" --ports-file "$S3_DIR/ports" \
+		--bucket rayhist --access-key-id "$S3_KEY_ID" --secret-access-key "$S3_SECRET" \
+		--log "$S3_DIR/requests.log" "$@" >"$S3_DIR/harness.out" 2>&1 &
+	_s3_pids="$_s3_pids $!"
+	n=0
+	while [ ! -s "$S3_DIR/ports" ]; do
+		n=$((n + 1))
+		if [ "$n" -gt 600 ] || ! kill -0 "$!" 2>/dev/null; then
+			cat "$S3_DIR/harness.out" >&2
+			fail "the S3 harness $name did not start"
+		fi
+		sleep 0.1
+	done
+	S3_PORT=$(_s3_port s3)
+	S3_CONTROL=$(_s3_port control)
+	S3_STS=$(_s3_port sts)
+	AWS_ENDPOINT_URL="http://127.0.0.1:$S3_PORT"
+	AWS_ACCESS_KEY_ID=$S3_KEY_ID
+	AWS_SECRET_ACCESS_KEY=$S3_SECRET
+	AWS_REGION=us-east-1
+	export AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION
+}
+
+_s3_port() {
+	sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" "$S3_DIR/ports"
+}
+
+s3_faults() {
+	curl -sf -X POST "http://127.0.0.1:$S3_CONTROL/faults?$1" >/dev/null ||
+		fail "cannot set faults $1"
+}
+
+s3_stats() {
+	out=$(curl -sf "http://127.0.0.1:$S3_CONTROL/stats") || fail "cannot read the harness's stats"
+	if [ $# -eq 0 ]; then
+		echo "$out"
+	else
+		echo "$out" | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"
+	fi
+}
+
+s3_sdk() {
+	node "$S3_SRC/sdk.js" "$@"
+}
