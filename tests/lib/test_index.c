@@ -434,7 +434,7 @@ Test(index_session, refresh_rebuilds_only_when_events_change,
 	size_t half;
 	rh_index *x;
 	char *exp, *leg, *json;
-	size_t len, cuts[2];
+	size_t len, cuts[2] = { 0, 0 };
 	uint8_t fp[RH_FINGERPRINT_SIZE];
 	uint64_t nobj;
 	int rebuilt, added;
