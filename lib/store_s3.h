@@ -10,6 +10,7 @@
  *   store_s3_cred.c    credentials at run time (web identity via STS)
  *   store_s3_url.c     AWS canonical URLs and percent-encoding
  *   store_s3_xml.c     the small XML parser for S3 and STS responses
+ *   store_s3_md5.c     Content-MD5 for DeleteObjects
  *
  * The pure parts (config, url, xml, retry) take no curl handle and no
  * environment of their own, so tests/lib/test_store_s3*.c feed them
