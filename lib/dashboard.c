@@ -384,6 +384,8 @@ make_base(rh_dash_ctx *c)
 	    (error = rh_dashboard__urlenc(&b, c->sref.cluster)) < 0 ||
 	    (error = rh_buf_puts(&b, "/")) < 0 ||
 	    (error = rh_dashboard__urlenc(&b, c->sref.session)) < 0 ||
+	    (c->at_text && ((error = rh_buf_puts(&b, "@")) < 0 ||
+			    (error = rh_dashboard__urlenc(&b, c->at_text)) < 0)) ||
 	    (error = rh_buf_puts(&b, "/")) < 0) {
 		rh_buf_dispose(&b);
 		return error;
@@ -410,6 +412,34 @@ set_sub(rh_dash_ctx *c, char **segs, size_t nsegs)
 	return error;
 }
 
+/* The instant of a SESSION@TIME prefix into c->at_ns (RFC 3339, or
+ * +SECONDS after the session's start). Returns 0, or 1 when a response
+ * (400 for a malformed time) was written. */
+static int
+playback_time(rh_dash_ctx *c)
+{
+	rh_session_info info;
+	int64_t start_ns = RH_TIME_NONE;
+	int error;
+
+	if (!c->at_text)
+		return 0;
+	if (rh_session_info_load(&info, c->d->st, &c->sref) == 0 &&
+	    info.start_ms > 0)
+		start_ns = info.start_ms * 1000000;
+	if (rh_playback_time_parse(&c->at_ns, c->at_text, start_ns) < 0) {
+		error = rh_dashboard__fail(c, 400, "%s@TIME: bad time \"%.80s\" "
+					   "(want RFC 3339, e.g. "
+					   "2025-11-12T22:15:00Z, or +SECONDS "
+					   "since the session start): %s",
+					   c->sref.session, c->at_text,
+					   rh_error_last());
+		return error < 0 ? error : 1;
+	}
+	rh_error_clear();
+	return 0;
+}
+
 /* Everything under a session: the API, the landing page, static files. */
 static int
 session_route(rh_dash_ctx *c)
@@ -421,6 +451,8 @@ session_route(rh_dash_ctx *c)
 	if ((r = check_names(c)) != 0 || (r = make_base(c)) < 0)
 		return r < 0 ? r : 0;
 	if ((r = rh_dashboard__session_enter(c)) != 0)
+		return r < 0 ? r : 0;
+	if ((r = playback_time(c)) != 0)
 		return r < 0 ? r : 0;
 	if ((r = set_sub(c, c->segs, c->nsegs)) < 0)
 		return r;
@@ -592,12 +624,19 @@ route(rh_dash_ctx *c)
 	if (!strcmp(s[0], "enter_cluster"))
 		return enter(c, s + 1, n - 1);
 	if (!strcmp(s[0], "c")) {
+		char *at;
+
 		if (n < 4)
 			return rh_dashboard__fail(c, 404, "use /c/NAMESPACE/"
 						  "CLUSTER/SESSION/");
 		c->sref.ns = s[1];
 		c->sref.cluster = s[2];
 		c->sref.session = s[3];
+		if ((at = strrchr(s[3], '@'))) {
+			/* SESSION@TIME (session names cannot hold '@') */
+			*at = '\0';
+			c->at_text = at + 1;
+		}
 		if (n == 4 && !u->trailing_slash) {
 			int r;
 			rh_buf loc = RH_BUF_INIT;
@@ -639,6 +678,7 @@ rh_dashboard_handle(rh_dashboard_response *out, rh_dashboard *d,
 	c.req = req;
 	c.resp = out;
 	c.url = &url;
+	c.at_ns = RH_TIME_NONE;
 	c.now_ms = req->now_ms ? req->now_ms : rh_dashboard__now_ms();
 	if ((error = rh_dashboard_url_parse(&url, req->target)) < 0) {
 		if (error == RH_EINVAL)

@@ -113,7 +113,7 @@ rh_dashboard__actor_json(rh__jw *w, const rh_dash_snap *s, const rh_actor_row *a
  * into an object already open. */
 int
 rh_dashboard__actor_map(rh__jw *w, const rh_dash_snap *s, const rh_filter *f,
-			size_t nf)
+			size_t nf, int64_t at_ns)
 {
 	rh_query_options o = RH_QUERY_OPTIONS_INIT;
 	rh_query *q = NULL;
@@ -125,6 +125,7 @@ rh_dashboard__actor_map(rh__jw *w, const rh_dash_snap *s, const rh_filter *f,
 	o.detail = 1;		/* transitions give "timestamp" */
 	o.filters = f;
 	o.nfilters = nf;
+	o.at_ns = at_ns;
 	if ((error = rh_query_open(&q, s->ix, RH_ENTITY_ACTOR, &o)) < 0)
 		return error;
 	while ((error = rh_query_next(&row, q)) == 0 && !w->err) {
@@ -164,12 +165,12 @@ actor_list(rh_dash_ctx *c)
 				break;
 			f.value = one.ptr;
 			if (n)
-				error = rh_dashboard__actor_map(&w, c->snap, &f, 1);
+				error = rh_dashboard__actor_map(&w, c->snap, &f, 1, c->at_ns);
 			p += n + (p[n] == ',');
 		}
 		rh_buf_dispose(&one);
 	} else {
-		error = rh_dashboard__actor_map(&w, c->snap, NULL, 0);
+		error = rh_dashboard__actor_map(&w, c->snap, NULL, 0, c->at_ns);
 	}
 	if (error < 0) {
 		rh_buf_clear(&c->resp->body);
@@ -198,6 +199,7 @@ actor_detail(rh_dash_ctx *c, const char *id)
 	o.limit = 1;
 	o.count = 0;
 	o.detail = 1;
+	o.at_ns = c->at_ns;
 	if ((error = rh_query_open(&q, c->snap->ix, RH_ENTITY_ACTOR, &o)) < 0)
 		return rh_dashboard__fail_code(c, error);
 	if ((error = rh_query_next(&row, q)) < 0) {

@@ -117,7 +117,7 @@ event_json(rh__jw *w, const rh_cluster_event_row *e)
 /* Two passes over the events: count per job, then write the latest
  * MAX_PER_JOB of each. `only` keeps one job. */
 static int
-collect(buckets *bs, const rh_dash_snap *s, const char *only)
+collect(buckets *bs, const rh_dash_snap *s, const char *only, int64_t at_ns)
 {
 	rh_query_options o = RH_QUERY_OPTIONS_INIT;
 	rh_query *q = NULL;
@@ -127,6 +127,7 @@ collect(buckets *bs, const rh_dash_snap *s, const char *only)
 
 	o.limit = 0;
 	o.count = 0;
+	o.at_ns = at_ns;
 	for (pass = 0; pass < 2 && !error; pass++) {
 		if ((error = rh_query_open(&q, s->ix, RH_ENTITY_CLUSTER_EVENT, &o)) < 0)
 			break;
@@ -187,7 +188,7 @@ rh_dashboard__events(rh_dash_ctx *c)
 							  "is not a job id", job);
 		}
 	}
-	if ((error = collect(&bs, c->snap, job)) < 0) {
+	if ((error = collect(&bs, c->snap, job, c->at_ns)) < 0) {
 		buckets_free(&bs);
 		return rh_dashboard__fail_code(c, error);
 	}

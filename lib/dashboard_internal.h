@@ -150,6 +150,9 @@ typedef struct rh_dash_ctx {
 	char *base;                /* URL of the session prefix, "/c/NS/C/S/" */
 	int64_t now_ms;
 	const char *build;         /* a dashboard build chosen by cookie */
+	/* Playback: /c/NS/CLUSTER/SESSION@TIME/ shows the session at TIME. */
+	const char *at_text;       /* TIME as given, or NULL */
+	int64_t at_ns;             /* its instant; RH_TIME_NONE: final state */
 } rh_dash_ctx;
 
 /* Look a session up (404 when it does not exist) and find or add its cache
@@ -227,7 +230,7 @@ int rh_dashboard__actors(rh_dash_ctx *c);           /* logical/actors[/ID] */
 void rh_dashboard__actor_json(rh__jw *w, const rh_dash_snap *s,
 			      const rh_actor_row *a);
 int rh_dashboard__actor_map(rh__jw *w, const rh_dash_snap *s,
-			    const rh_filter *f, size_t nf);
+			    const rh_filter *f, size_t nf, int64_t at_ns);
 int rh_dashboard__jobs(rh_dash_ctx *c);             /* api/jobs/... */
 int rh_dashboard__state_list(rh_dash_ctx *c, rh_entity what);
 int rh_dashboard__state_summary(rh_dash_ctx *c, const char *what);

@@ -352,6 +352,7 @@ one_row(rh_query **q, const rh_row **row, rh_dash_ctx *c, rh_entity what,
 	o.count = 0;
 	o.detail = 1;		/* log info and friends are detail columns */
 	o.exclude_driver = 0;
+	o.at_ns = c->at_ns;
 	if ((error = rh_query_open(q, c->snap->ix, what, &o)) < 0)
 		return error;
 	return rh_query_next(row, *q);
@@ -455,6 +456,7 @@ creation_worker(rh_buf *worker, rh_buf *node, rh_dash_ctx *c,
 	o.nfilters = 2;
 	o.limit = 0;
 	o.count = 0;
+	o.at_ns = c->at_ns;
 	if ((error = rh_query_open(&q, c->snap->ix, RH_ENTITY_TASK, &o)) < 0)
 		return error;
 	while ((error = rh_query_next(&row, q)) == 0) {
@@ -741,6 +743,8 @@ serve_file(rh_dash_ctx *c, logreq *lr, int kind)
 		goto done;
 	}
 	size = rh_logfile_size(f);
+	if (c->at_ns != RH_TIME_NONE)	/* playback: as captured by then */
+		size = rh_logfile_size_at(f, c->at_ns / 1000000);
 	end = lr->end > size ? size : lr->end;
 	if (lr->start > end)
 		lr->start = end;
@@ -848,6 +852,7 @@ rh_dashboard__job_logs(rh_dash_ctx *c, const char *job)
 	rh_filter g[1] = { { "job_id", "=", job } };
 	rh_node_manifest *m = NULL;
 	rh_logfile *lf = NULL;
+	uint64_t size;
 	const rh_dash_node *n = NULL;
 	rh_buf sid = RH_BUF_INIT, path = RH_BUF_INIT, text = RH_BUF_INIT;
 	const rh_row *row;
@@ -891,14 +896,16 @@ rh_dashboard__job_logs(rh_dash_ctx *c, const char *job)
 		goto done;
 	}
 	rh_logfile_set_cache(lf, c->d->frames);
-	if (rh_logfile_size(lf) > c->d->opts.max_body) {
+	size = c->at_ns != RH_TIME_NONE	/* playback: as captured by then */
+		? rh_logfile_size_at(lf, c->at_ns / 1000000) : rh_logfile_size(lf);
+	if (size > c->d->opts.max_body) {
 		error = rh_dashboard__fail(c, 413, "%s is larger than this "
 					   "server's limit of %zu bytes per "
 					   "response; use api/v0/logs/file with "
 					   "lines", path.ptr, c->d->opts.max_body);
 		goto done;
 	}
-	if ((error = rh_logfile_read(&text, lf, 0, SIZE_MAX)) < 0) {
+	if ((error = rh_logfile_read(&text, lf, 0, (size_t)size)) < 0) {
 		error = rh_dashboard__fail_code(c, error);
 		goto done;
 	}

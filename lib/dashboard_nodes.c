@@ -17,7 +17,7 @@ typedef struct node_view {
 
 static int
 node_row(rh_query **q, node_view *v, const rh_dash_snap *s,
-	 const rh_dash_node *n)
+	 const rh_dash_node *n, int64_t at_ns)
 {
 	rh_query_options o = RH_QUERY_OPTIONS_INIT;
 	rh_filter f = { "node_id", "=", n->node_id };
@@ -33,6 +33,7 @@ node_row(rh_query **q, node_view *v, const rh_dash_snap *s,
 	o.nfilters = 1;
 	o.limit = 1;
 	o.count = 0;
+	o.at_ns = at_ns;
 	if ((error = rh_query_open(q, s->ix, RH_ENTITY_NODE, &o)) < 0)
 		return error;
 	if ((error = rh_query_next(&row, *q)) == 0) {
@@ -41,6 +42,10 @@ node_row(rh_query **q, node_view *v, const rh_dash_snap *s,
 	}
 	return error == RH_ITEROVER ? 0 : error;
 }
+
+/* A node that had no known transition by the instant at_ns (playback):
+ * it did not exist yet, so the views leave it out. */
+#define NOT_YET(v, at_ns) ((at_ns) != RH_TIME_NONE && !(v)->has_row)
 
 static const char *
 view_state(const node_view *v)
@@ -247,7 +252,7 @@ node_detail_open(rh__jw *w, const node_view *v, int64_t now_ms, int nworkers)
 
 /* Workers per node (for raylet.numWorkers). */
 static int
-count_workers(int *counts, const rh_dash_snap *s)
+count_workers(int *counts, const rh_dash_snap *s, int64_t at_ns)
 {
 	rh_query_options o = RH_QUERY_OPTIONS_INIT;
 	rh_query *q = NULL;
@@ -257,6 +262,7 @@ count_workers(int *counts, const rh_dash_snap *s)
 
 	o.limit = 0;
 	o.count = 0;
+	o.at_ns = at_ns;
 	if ((error = rh_query_open(&q, s->ix, RH_ENTITY_WORKER, &o)) < 0)
 		return error;
 	while ((error = rh_query_next(&row, q)) == 0)
@@ -277,7 +283,7 @@ summary(rh_dash_ctx *c)
 
 	if (!(workers = rh__calloc(s->nnodes + 1, sizeof(*workers))))
 		return RH_ENOMEM;
-	if ((error = count_workers(workers, s)) < 0)
+	if ((error = count_workers(workers, s, c->at_ns)) < 0)
 		goto fail;
 	rh__jw_init(&w, &c->resp->body);
 	rh_dashboard__envelope_begin(&w, "Node summary fetched.");
@@ -288,9 +294,13 @@ summary(rh_dash_ctx *c)
 		rh_query *q = NULL;
 		node_view v;
 
-		if ((error = node_row(&q, &v, s, &s->nodes[i])) < 0) {
+		if ((error = node_row(&q, &v, s, &s->nodes[i], c->at_ns)) < 0) {
 			rh_query_close(q);
 			goto fail;
+		}
+		if (NOT_YET(&v, c->at_ns)) {
+			rh_query_close(q);
+			continue;
 		}
 		node_detail_open(&w, &v, c->now_ms, workers[i]);
 		rh__jw_key(&w, "actors");
@@ -311,9 +321,13 @@ summary(rh_dash_ctx *c)
 		json_object *res;
 		rh_buf lr = RH_BUF_INIT;
 
-		if ((error = node_row(&q, &v, s, &s->nodes[i])) < 0) {
+		if ((error = node_row(&q, &v, s, &s->nodes[i], c->at_ns)) < 0) {
 			rh_query_close(q);
 			goto fail;
+		}
+		if (NOT_YET(&v, c->at_ns)) {
+			rh_query_close(q);
+			continue;
 		}
 		res = v.has_row && v.row.resources_total
 			? json_tokener_parse(v.row.resources_total) : NULL;
@@ -352,12 +366,12 @@ hostnames(rh_dash_ctx *c)
 		rh_query *q = NULL;
 		node_view v;
 
-		if ((error = node_row(&q, &v, s, &s->nodes[i])) < 0) {
+		if ((error = node_row(&q, &v, s, &s->nodes[i], c->at_ns)) < 0) {
 			rh_query_close(q);
 			rh_buf_clear(&c->resp->body);
 			return rh_dashboard__fail_code(c, error);
 		}
-		if (!strcmp(view_state(&v), "ALIVE"))
+		if (!NOT_YET(&v, c->at_ns) && !strcmp(view_state(&v), "ALIVE"))
 			rh__jw_str(&w, s->nodes[i].hostname ? s->nodes[i].hostname
 				  : s->nodes[i].ip ? s->nodes[i].ip
 				  : s->nodes[i].node_id);
@@ -370,7 +384,8 @@ hostnames(rh_dash_ctx *c)
 }
 
 static int
-workers_of(rh__jw *w, const rh_dash_snap *s, const rh_dash_node *n)
+workers_of(rh__jw *w, const rh_dash_snap *s, const rh_dash_node *n,
+	   int64_t at_ns)
 {
 	rh_query_options o = RH_QUERY_OPTIONS_INIT;
 	rh_filter f = { "node_id", "=", n->node_id };
@@ -382,6 +397,7 @@ workers_of(rh__jw *w, const rh_dash_snap *s, const rh_dash_node *n)
 	o.count = 0;
 	o.filters = &f;
 	o.nfilters = 1;
+	o.at_ns = at_ns;
 	if ((error = rh_query_open(&q, s->ix, RH_ENTITY_WORKER, &o)) < 0)
 		return error;
 	rh__jw_key(w, "workers");
@@ -462,10 +478,10 @@ detail(rh_dash_ctx *c, const char *id)
 	/* raylet.numWorkers as in the summary: the Raylet tab shows it */
 	if (!(workers = rh__calloc(s->nnodes + 1, sizeof(*workers))))
 		return RH_ENOMEM;
-	error = count_workers(workers, s);
+	error = count_workers(workers, s, c->at_ns);
 	nworkers = workers[n - s->nodes];
 	free(workers);
-	if (error < 0 || (error = node_row(&q, &v, s, n)) < 0)
+	if (error < 0 || (error = node_row(&q, &v, s, n, c->at_ns)) < 0)
 		goto fail;
 	rh__jw_init(&w, &c->resp->body);
 	rh_dashboard__envelope_begin(&w, "Node details fetched.");
@@ -474,10 +490,10 @@ detail(rh_dash_ctx *c, const char *id)
 	node_detail_open(&w, &v, c->now_ms, nworkers);
 	rh__jw_key(&w, "actors");
 	rh__jw_obj(&w);
-	if ((error = rh_dashboard__actor_map(&w, s, &f, 1)) < 0)
+	if ((error = rh_dashboard__actor_map(&w, s, &f, 1, c->at_ns)) < 0)
 		goto fail;
 	rh__jw_end(&w);
-	if ((error = workers_of(&w, s, n)) < 0)
+	if ((error = workers_of(&w, s, n, c->at_ns)) < 0)
 		goto fail;
 	rh__jw_end(&w);
 	rh__jw_end(&w);
@@ -530,7 +546,7 @@ add_resources(json_object *sum, const char *text)
  * end, dead ones as failures unless they ended on purpose, total resources.
  * Usage and pending demands are not known after the fact. */
 static int
-status_text(rh_buf *b, const rh_dash_snap *s)
+status_text(rh_buf *b, const rh_dash_snap *s, int64_t at_ns)
 {
 	json_object *sum = json_object_new_object(), *sum_all = json_object_new_object();
 	int64_t when = s->has_info ? (s->info.end_ms ? s->info.end_ms
@@ -543,6 +559,8 @@ status_text(rh_buf *b, const rh_dash_snap *s)
 		error = rh__error(RH_ENOMEM, "out of memory");
 		goto done;
 	}
+	if (at_ns != RH_TIME_NONE)
+		when = at_ns >= 0 ? at_ns / 1000000 : 0;
 	if (when > 0) {
 		time_t t = (time_t)(when / 1000);
 		struct tm tm;
@@ -564,9 +582,13 @@ status_text(rh_buf *b, const rh_dash_snap *s)
 		rh_query *q = NULL;
 		node_view v;
 
-		if ((error = node_row(&q, &v, s, &s->nodes[i])) < 0) {
+		if ((error = node_row(&q, &v, s, &s->nodes[i], at_ns)) < 0) {
 			rh_query_close(q);
 			goto done;
+		}
+		if (NOT_YET(&v, at_ns)) {
+			rh_query_close(q);
+			continue;
 		}
 		if (v.has_row)
 			add_resources(sum_all, v.row.resources_total);
@@ -624,7 +646,7 @@ rh_dashboard__cluster_status(rh_dash_ctx *c)
 		rh_dashboard__envelope_end(&w);
 		return rh_dashboard__reply_jw(c, &w);
 	}
-	if ((error = status_text(&text, c->snap)) < 0) {
+	if ((error = status_text(&text, c->snap, c->at_ns)) < 0) {
 		rh_buf_dispose(&text);
 		return rh_dashboard__fail_code(c, error);
 	}

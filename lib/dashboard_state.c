@@ -20,6 +20,7 @@ rh_dashboard__state_opts(rh_dash_ctx *c, state_opts *o, int64_t def_limit)
 
 	memset(o, 0, sizeof(*o));
 	o->q = init;
+	o->q.at_ns = c->at_ns;
 	if ((error = rh_dashboard__param_int(&o->limit, u, "limit", def_limit, 0,
 					     MAX_LIMIT)) < 0) {
 		const char *v = rh_dashboard_url_param(u, "limit");
@@ -241,6 +242,7 @@ jobs_query(rh_buf *out, rh_dash_ctx *c, const char *key, const char *value,
 	q.detail = 1;
 	q.exclude_driver = 0;
 	q.count = 0;
+	q.at_ns = c->at_ns;
 	return rh_index_list_json(out, NULL, c->snap->ix, RH_ENTITY_JOB, &q);
 }
 

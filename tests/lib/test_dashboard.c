@@ -267,6 +267,62 @@ Test(dashboard, session_prefix_without_slash_redirects)
 	cr_assert_str_eq(rh_dashboard_response_header(&resp, "Location"), BASE "?x=1");
 }
 
+/* The state a task had in a tasks list (NULL when it is not listed). */
+static const char *
+task_state(json_object *list, const char *id)
+{
+	json_object *rows = at(list, "data.result.result");
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(rows); i++) {
+		json_object *r = json_object_array_get_idx(rows, i);
+		if (!strcmp(str_at(r, "task_id"), id))
+			return str_at(r, "state");
+	}
+	return NULL;
+}
+
+#define AT(t) "/c/default/c1/" SESSION "@" t "/"
+
+Test(dashboard, playback_prefix_shows_the_instant)
+{
+	const char *loc;
+
+	/* before the session's start: an empty cluster */
+	jget(AT("2025-01-02T03:04:00Z") "api/v0/tasks", 200);
+	cr_assert_eq(json_object_get_int(at(doc, "data.result.total")), 0);
+	jget(AT("2025-01-02T03:04:00Z") "nodes?view=summary", 200);
+	cr_assert_eq(json_object_array_length(at(doc, "data.summary")), 0);
+	jget(AT("2025-01-02T03:04:00Z") "logical/actors", 200);
+	cr_assert_eq(json_object_object_length(at(doc, "data.actors")), 0);
+	/* the node is up, no task yet; ':' percent-encoded works too */
+	jget(AT("2025-01-02T03%3A04%3A07Z") "api/v0/tasks", 200);
+	cr_assert_eq(json_object_get_int(at(doc, "data.result.total")), 0);
+	jget(AT("2025-01-02T03%3a04%3a07Z") "nodes?view=summary", 200);
+	cr_assert_str_eq(str_at(doc, "data.summary.0.raylet.nodeId"), NODE);
+	cr_assert_str_eq(str_at(doc, "data.summary.0.raylet.state"), "ALIVE");
+	/* while TASK ran and TASK2 waited */
+	jget(AT("2025-01-02T03:04:08.7Z") "api/v0/tasks?detail=1", 200);
+	cr_assert_eq(json_object_get_int(at(doc, "data.result.total")), 2);
+	cr_assert_str_eq(task_state(doc, TASK), "RUNNING");
+	cr_assert_str_eq(task_state(doc, TASK2), "PENDING_ARGS_AVAIL");
+	/* after the end (relative to the session start): the final state */
+	jget(AT("+1000") "api/v0/tasks?detail=1", 200);
+	cr_assert_eq(json_object_get_int(at(doc, "data.result.total")), 2);
+	cr_assert_str_eq(task_state(doc, TASK), "FINISHED");
+	cr_assert_str_eq(task_state(doc, TASK2), "FAILED");
+	/* malformed: 400 naming the text */
+	jget(AT("yesterday") "api/v0/tasks", 400);
+	cr_assert(strstr(str_at(doc, "msg"), "yesterday"), "%s", str_at(doc, "msg"));
+	jget(AT("") "api/v0/tasks", 400);
+	/* links under the prefix keep the instant */
+	cr_assert_eq(get("/c/default/c1/" SESSION "@%2B5"), 301);
+	loc = rh_dashboard_response_header(&resp, "Location");
+	cr_assert(!strncmp(loc, "/c/default/c1/" SESSION "@", strlen(BASE)),
+		  "%s", loc);
+	cr_assert(strstr(loc, "5/"), "%s", loc);
+}
+
 Test(dashboard, landing_without_build_links_the_data)
 {
 	cr_assert_eq(get(BASE), 200);
