@@ -29,10 +29,11 @@
 
 #include "cli.h"
 
-enum { OPT_STORE = 256, OPT_LISTEN, OPT_DASHBOARD, OPT_THREADS };
+enum { OPT_STORE = 256, OPT_LISTEN, OPT_DASHBOARD, OPT_THREADS, OPT_STORE_CONFIG };
 
 static const rh_cli_opt options[] = {
 	{ OPT_STORE, "store", "URL", "store to read (file path, file://, s3://)" },
+	{ OPT_STORE_CONFIG, "store-config", "FILE", "settings file of an s3:// store (default $RAYHIST_STORE_CONFIG)" },
 	{ OPT_LISTEN, "listen", "ADDR:PORT", "address to listen on (default 127.0.0.1:8080; port 0 picks one)" },
 	{ OPT_DASHBOARD, "dashboard-dir", "DIR", "a Ray dashboard client build, or a folder of builds named by Ray version" },
 	{ OPT_THREADS, "threads", "N", "worker threads answering requests (default 4)" },
@@ -409,6 +410,7 @@ main(int argc, char **argv)
 {
 	rh_dashboard_options o = RH_DASHBOARD_OPTIONS_INIT;
 	const char *store_flag = NULL, *listen = "127.0.0.1:8080", *arg, *url;
+	rh_store_options sopts = RH_STORE_OPTIONS_INIT;
 	struct evhttp_bound_socket *bound;
 	struct event *sigint = NULL, *sigterm = NULL;
 	struct server srv;
@@ -432,6 +434,7 @@ main(int argc, char **argv)
 	while ((c = rh_cli_next(&cli, &arg)) != -1) {
 		switch (c) {
 		case OPT_STORE: store_flag = arg; break;
+		case OPT_STORE_CONFIG: sopts.config_file = arg; break;
 		case OPT_LISTEN: listen = arg; break;
 		case OPT_DASHBOARD: o.dashboard_dir = arg; break;
 		case OPT_THREADS:
@@ -449,7 +452,7 @@ main(int argc, char **argv)
 	if (evthread_use_pthreads() < 0)
 		rh_cli_die(0, "cannot set up libevent for threads");
 	url = rh_store_default_url(store_flag);
-	if ((error = rh_store_open(&st, url, NULL)) < 0)
+	if ((error = rh_store_open(&st, url, &sopts)) < 0)
 		rh_cli_die(error, "%s", url);
 	local_tz(&o.tz_offset_min, tz, sizeof(tz));
 	o.tz_name = tz;

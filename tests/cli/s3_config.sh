@@ -72,6 +72,9 @@ expect_msg "max_attempts \"lots\" (from max_attempts in $tmp/bad.conf:1) is not 
 	"$RH_LS" --store s3://rayhist/c --store-config "$tmp/bad.conf"
 printf 'this is no setting\n' > "$tmp/bad.conf"
 expect_msg "$tmp/bad.conf:1: expected \"key = value\"" "$RH_LS" --store s3://rayhist/c --store-config "$tmp/bad.conf"
+# rayhist-serve reads the same file (and fails before it listens)
+expect_msg "$tmp/bad.conf:1: expected \"key = value\"" "$RH_SERVE" --store s3://rayhist/c \
+	--store-config "$tmp/bad.conf" --listen 127.0.0.1:0
 AWS_ENDPOINT_URL=ftp://127.0.0.1 expect_msg 'endpoint "ftp://127.0.0.1" (from AWS_ENDPOINT_URL) is no http:// or https:// URL' \
 	"$RH_LS" --store s3://rayhist/c
 RAYHIST_S3_PATH_STYLE=maybe expect_msg 'path_style "maybe" (from RAYHIST_S3_PATH_STYLE) is not true, false or auto' \
