@@ -95,7 +95,12 @@ typedef struct rh_dash_snap {
 	size_t nnodes;
 	uint64_t ntasks, njobs, nactors;
 	int64_t built_ms;
+	/* The session page's timeline (dashboard_picker.c), computed on first
+	 * use; set once under the dashboard's lock. */
+	struct rh_dash_tl *timeline;
 } rh_dash_snap;
+
+void rh_dashboard__tl_free(struct rh_dash_tl *t);
 
 enum { DASH_NEW = 0, DASH_PREPARING, DASH_READY, DASH_FAILED };
 
@@ -251,7 +256,9 @@ int rh_dashboard__log_leading_1_default(const char *version);
 int rh_dashboard__picker(rh_dash_ctx *c, int json);
 int rh_dashboard__landing(rh_dash_ctx *c);
 int rh_dashboard__preparing_page(rh_dash_ctx *c, const char *msg);
-/* rayhist/jobs.txt, rayhist/tasks.txt: plain-text tables. */
+/* rayhist/jobs.txt, rayhist/tasks.txt: plain-text tables; rayhist/session:
+ * the session page with its timeline chart; rayhist/at?t=TIME: a redirect
+ * to the prefix SESSION@TIME/. */
 int rh_dashboard__text(rh_dash_ctx *c);
 
 /* Dashboard builds and static files (dashboard_static.c). */

@@ -627,6 +627,80 @@ Test(dashboard, text_tables)
 	cr_assert(strstr(resp.body.ptr, "raysubmit_abc"));
 }
 
+static size_t
+count_of(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	while ((hay = strstr(hay, needle)))
+		n++, hay += strlen(needle);
+	return n;
+}
+
+Test(dashboard, session_timeline_chart_and_time_form)
+{
+	const char *body, *p, *q;
+	char href[300], target[400];
+	const char *loc;
+
+	cr_assert_eq(get(BASE "rayhist/session"), 200, "%.400s", resp.body.ptr);
+	cr_assert_str_eq(resp.content_type, "text/html; charset=utf-8");
+	body = resp.body.ptr;
+	cr_assert(strstr(body, "<svg id=\"timeline\""), "%.600s", body);
+	cr_assert_null(strstr(body, "<script"), "no script needed");
+	cr_assert_null(strstr(body, "http://"), "no external assets");
+	/* 200 buckets, each a link to the session at its instant */
+	cr_assert_eq(count_of(body, "<a class=\"bucket\""), 200);
+	cr_assert_eq(count_of(body, "href=\"/c/default/c1/" SESSION "@2025-"), 200);
+	cr_assert_eq(count_of(body, "<rect class=\"hit\""), 200);
+	/* the job's start and end, the node and actor lines */
+	cr_assert_eq(count_of(body, "class=\"job-start\""), 1);
+	/* (the job is still running at the end: no end mark) */
+	cr_assert_eq(count_of(body, "class=\"job-end\""), 0);
+	cr_assert(strstr(body, "job " JOB " started"));
+	cr_assert(strstr(body, "<path class=\"nodes\""));
+	cr_assert(strstr(body, "<path class=\"actors\""));
+	cr_assert(strstr(body, "data-nodes=\"1\""));
+	cr_assert(strstr(body, "action=\"/c/default/c1/" SESSION "/rayhist/at\""));
+	/* a bucket where TASK ran: its link shows TASK RUNNING */
+	p = strstr(body, "data-running=\"1\"");
+	cr_assert_not_null(p, "no bucket with the running task");
+	while (p > body && strncmp(p, "href=\"", 6))
+		p--;
+	p += 6;
+	q = strchr(p, '"');
+	cr_assert(q && (size_t)(q - p) < sizeof(href));
+	memcpy(href, p, (size_t)(q - p));
+	href[q - p] = '\0';
+	cr_assert(strstr(href, "@2025-01-02T03:04:08."), "%s", href);
+	snprintf(target, sizeof(target), "%sapi/v0/tasks?detail=1", href);
+	jget(target, 200);
+	cr_assert_str_eq(task_state(doc, TASK), "RUNNING");
+	cr_assert_eq(json_object_get_int(at(doc, "data.result.total")), 2);
+	/* computed once: the same page again */
+	cr_assert_eq(get(BASE "rayhist/session"), 200);
+	cr_assert_eq(count_of(resp.body.ptr, "<a class=\"bucket\""), 200);
+	/* linked from the landing page and the picker */
+	cr_assert_eq(get(BASE), 200);
+	cr_assert(strstr(resp.body.ptr, "href=\"rayhist/session\""));
+	cr_assert_eq(get("/"), 200);
+	cr_assert(strstr(resp.body.ptr, "/c/default/c1/" SESSION "/rayhist/session"));
+	/* the form's endpoint: a redirect to SESSION@TIME/, 400 on a bad time */
+	cr_assert_eq(get(BASE "rayhist/at?t=2025-01-02T03:04:08.7Z"), 302);
+	loc = rh_dashboard_response_header(&resp, "Location");
+	cr_assert_str_eq(loc, "/c/default/c1/" SESSION "@2025-01-02T03%3A04%3A08.7Z/");
+	snprintf(target, sizeof(target), "%sapi/v0/tasks?detail=1", loc);
+	jget(target, 200);
+	cr_assert_str_eq(task_state(doc, TASK), "RUNNING");
+	cr_assert_eq(get(BASE "rayhist/at?t=%2B5"), 302);
+	cr_assert_str_eq(rh_dashboard_response_header(&resp, "Location"),
+			 "/c/default/c1/" SESSION "@%2B5/");
+	jget(BASE "rayhist/at?t=yesterday", 400);
+	cr_assert(strstr(str_at(doc, "msg"), "yesterday"), "%s", str_at(doc, "msg"));
+	jget(BASE "rayhist/at", 400);
+	jget(BASE "rayhist/at?t=", 400);
+}
+
 Test(dashboard_pure, log_format_default_by_client_version)
 {
 	/* before 2.33 the client sent no format and stripped a leading "1" */
