@@ -522,14 +522,20 @@ ship_all(rh_follow *f, uint64_t budget)
 static int
 finish_session(rh_follow *f, int end_mark)
 {
-	int error;
+	int error, tries;
 
 	if (f->phase != RH__FOLLOWING)
 		return 0;
+	/* The last look at this session: it must settle. A session that is
+	 * being replaced has stopped changing, or nearly. */
+	for (tries = 0; (error = rh__follow_scan(f, 1)) == RH__UNSETTLED &&
+		       tries < 50; tries++)
+		usleep(20000);
+	if (error < 0)
+		return error;
 	do {
 		f->more = 0;
-		if ((error = rh__follow_scan(f, 1)) < 0 ||
-		    (error = ship_all(f, UINT64_MAX)) < 0 ||
+		if ((error = ship_all(f, UINT64_MAX)) < 0 ||
 		    (error = rh__follow_commit(f)) < 0)
 			return error;
 	} while (f->more);
@@ -664,6 +670,7 @@ follow_step(rh_follow *f, int64_t now, uint64_t budget)
 		if ((error = rh__follow_scan(f, 0)) < 0)
 			return error;
 	}
+	error = 0; /* an unsettled scan is retried by a later step */
 	if (now >= f->next_flush) {
 		stat_files(f, 0);
 		if ((error = ship_all(f, budget)) < 0)

@@ -842,7 +842,9 @@ rh__follow_scan(rh_follow *f, int full)
 	}
 	free_scan(&sc);
 	/* The directory keeps changing under us: look again in a moment. */
-	if (error == 0)
+	if (error == 0) {
 		f->next_full = rh__mono_ms() + 200;
+		error = RH__UNSETTLED;
+	}
 	return error;
 }

@@ -208,7 +208,10 @@ void rh__follow_report(rh_follow *f, rh_follow_event ev, const char *path,
 int rh__follow_fail(rh_follow *f, int error);
 
 /* Walk the session (everything, or the dirty directories) and bring the
- * state in line: moves, new, replaced and gone files. */
+ * state in line: moves, new, replaced and gone files. RH__UNSETTLED (> 0)
+ * when the directory kept changing while it was walked and nothing was
+ * applied (a later scan will be). */
+#define RH__UNSETTLED 1
 int rh__follow_scan(rh_follow *f, int full);
 void rh__follow_clear_skips(rh_follow *f);
 /* Ship the pending bytes of `e` (at most *budget, which is decreased). */
