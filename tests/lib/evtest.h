@@ -4,6 +4,8 @@
 #define RH_TEST_EVTEST_H
 
 #include <criterion/criterion.h>
+#include <dirent.h>
+#include <sys/stat.h>
 #include <rayhist/rayhist.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,17 +17,14 @@
 #define RH_TOP_SRCDIR "."
 #endif
 
+/* A whole file, NUL-terminated; the test fails if it cannot be read. */
 static inline char *
-ev_read_file(const char *rel, size_t *len)
+ev_slurp(const char *path, size_t *len)
 {
-	char path[1024];
-	const char *top = getenv("top_srcdir");
-	FILE *f;
+	FILE *f = fopen(path, "rb");
 	char *buf;
 	long n;
 
-	snprintf(path, sizeof(path), "%s/tests/data/%s", top ? top : RH_TOP_SRCDIR, rel);
-	f = fopen(path, "rb");
 	cr_assert_not_null(f, "cannot open %s", path);
 	fseek(f, 0, SEEK_END);
 	n = ftell(f);
@@ -36,6 +35,77 @@ ev_read_file(const char *rel, size_t *len)
 	fclose(f);
 	*len = (size_t)n;
 	return buf;
+}
+
+static inline char *
+ev_read_file(const char *rel, size_t *len)
+{
+	char path[1024];
+	const char *top = getenv("top_srcdir");
+
+	snprintf(path, sizeof(path), "%s/tests/data/%s", top ? top : RH_TOP_SRCDIR, rel);
+	return ev_slurp(path, len);
+}
+
+/* Every file of `dir` stored as a RayEvent batch of the session under
+ * `prefix`, as rayhist-collect --events does. */
+static inline void
+ev_ingest_dir(rh_store *st, const char *prefix, const char *dir)
+{
+	struct dirent *e;
+	DIR *d;
+
+	cr_assert_not_null(d = opendir(dir), "%s", dir);
+	while ((e = readdir(d))) {
+		char file[1200];
+		size_t len;
+		char *data;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(file, sizeof(file), "%s/%s", dir, e->d_name);
+		data = ev_slurp(file, &len);
+		cr_assert_eq(rh_events_ingest(NULL, NULL, st, prefix, e->d_name, data, len), 0,
+			     "%s", rh_error_last());
+		free(data);
+	}
+	closedir(d);
+}
+
+/* Every regular file of SDIR/REL as one captured part (offset 0) of node
+ * `node` in the session under `prefix`, as a capture would store it. */
+static inline void
+ev_put_dir(rh_store *st, const char *prefix, const char *node,
+	   const char *sdir, const char *rel)
+{
+	char path[1024], key[1600];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/%s", sdir, rel);
+	if (!(d = opendir(path)))
+		return;
+	while ((e = readdir(d))) {
+		rh_buf blob = RH_BUF_INIT;
+		char file[1400];
+		size_t len;
+		char *data;
+		struct stat sb;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(file, sizeof(file), "%s/%s", path, e->d_name);
+		if (stat(file, &sb) || !S_ISREG(sb.st_mode))
+			continue;
+		data = ev_slurp(file, &len);
+		snprintf(key, sizeof(key), "%snodes/%s/files/%s/%s@%020d.zst", prefix, node,
+			 rel, e->d_name, 0);
+		cr_assert_eq(rh_seekable_compress(&blob, data, len, NULL), 0);
+		cr_assert_eq(rh_store_put(st, key, blob.ptr, blob.size), 0, "%s", rh_error_last());
+		rh_buf_dispose(&blob);
+		free(data);
+	}
+	closedir(d);
 }
 
 static inline void

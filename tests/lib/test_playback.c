@@ -20,57 +20,6 @@ static rh_index *ix;
 static json_object *truth, *actor_events;
 static char prefix[512];
 
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	cr_assert_not_null(f, "%s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
-static void
-put_dir(const char *node, const char *sdir, const char *rel)
-{
-	char path[1024], key[1600];
-	struct dirent *e;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "%s/%s", sdir, rel);
-	if (!(d = opendir(path)))
-		return;
-	while ((e = readdir(d))) {
-		rh_buf blob = RH_BUF_INIT;
-		char file[1400];
-		size_t len;
-		char *data;
-		struct stat sb;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(file, sizeof(file), "%s/%s", path, e->d_name);
-		if (stat(file, &sb) || !S_ISREG(sb.st_mode))
-			continue;
-		data = slurp(file, &len);
-		snprintf(key, sizeof(key), "%snodes/%s/files/%s/%s@%020d.zst", prefix, node,
-			 rel, e->d_name, 0);
-		cr_assert_eq(rh_seekable_compress(&blob, data, len, NULL), 0);
-		cr_assert_eq(rh_store_put(st, key, blob.ptr, blob.size), 0, "%s", rh_error_last());
-		rh_buf_dispose(&blob);
-		free(data);
-	}
-	closedir(d);
-}
 
 /* base64 to lower-case hex (export events' ids) */
 static void
@@ -133,9 +82,7 @@ setup(void)
 	char cmd[1024], url[512], path[600];
 	const char *top = getenv("top_srcdir");
 	json_object *sess, *nodes, *name;
-	struct dirent *e;
 	size_t i;
-	DIR *d;
 
 	snprintf(tmp, sizeof(tmp), "/tmp/rh-test-playback-XXXXXX");
 	cr_assert_not_null(mkdtemp(tmp));
@@ -152,21 +99,7 @@ setup(void)
 	json_object_object_get_ex(sess, "name", &name);
 	snprintf(prefix, sizeof(prefix), "default/gen/%s/", json_object_get_string(name));
 	snprintf(path, sizeof(path), "%s/gen/aggregator", tmp);
-	cr_assert_not_null(d = opendir(path));
-	while ((e = readdir(d))) {
-		char file[1200];
-		size_t len;
-		char *data;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(file, sizeof(file), "%s/%s", path, e->d_name);
-		data = slurp(file, &len);
-		cr_assert_eq(rh_events_ingest(NULL, NULL, st, prefix, e->d_name, data, len), 0,
-			     "%s", rh_error_last());
-		free(data);
-	}
-	closedir(d);
+	ev_ingest_dir(st, prefix, path);
 	json_object_object_get_ex(truth, "node_dirs", &nodes);
 	for (i = 0; i < json_object_array_length(nodes); i++) {
 		json_object *n = json_object_array_get_idx(nodes, i), *id, *sd;
@@ -175,8 +108,8 @@ setup(void)
 		json_object_object_get_ex(n, "node_id", &id);
 		json_object_object_get_ex(n, "session_dir", &sd);
 		snprintf(sdir, sizeof(sdir), "%s/gen/%s", tmp, json_object_get_string(sd));
-		put_dir(json_object_get_string(id), sdir, "logs/events");
-		put_dir(json_object_get_string(id), sdir, "logs/export_events");
+		ev_put_dir(st, prefix, json_object_get_string(id), sdir, "logs/events");
+		ev_put_dir(st, prefix, json_object_get_string(id), sdir, "logs/export_events");
 		load_actor_events(sdir);
 	}
 	cr_assert_eq(rh_index_open_session(&ix, st, prefix, NULL), 0, "%s", rh_error_last());

@@ -30,58 +30,6 @@ problem(const char *fmt, ...)
 	rh_buf_puts(&problems, "\n");
 }
 
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	cr_assert_not_null(f, "%s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
-/* Every file of `dir` as one captured part of node `node`. */
-static void
-put_dir(const char *node, const char *sdir, const char *rel)
-{
-	char path[1024], key[1600];
-	struct dirent *e;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "%s/%s", sdir, rel);
-	if (!(d = opendir(path)))
-		return;
-	while ((e = readdir(d))) {
-		rh_buf blob = RH_BUF_INIT;
-		char file[1400];
-		size_t len;
-		char *data;
-		struct stat sb;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(file, sizeof(file), "%s/%s", path, e->d_name);
-		if (stat(file, &sb) || !S_ISREG(sb.st_mode))
-			continue;
-		data = slurp(file, &len);
-		snprintf(key, sizeof(key), "%snodes/%s/files/%s/%s@%020d.zst", prefix, node,
-			 rel, e->d_name, 0);
-		cr_assert_eq(rh_seekable_compress(&blob, data, len, NULL), 0);
-		cr_assert_eq(rh_store_put(st, key, blob.ptr, blob.size), 0, "%s", rh_error_last());
-		rh_buf_dispose(&blob);
-		free(data);
-	}
-	closedir(d);
-}
 
 static const char *gen_args;
 static int gen_pg_events;
@@ -92,9 +40,7 @@ setup(void)
 	char cmd[1024], url[512], path[600];
 	const char *top = getenv("top_srcdir");
 	json_object *sess, *nodes, *name;
-	struct dirent *e;
 	size_t i;
-	DIR *d;
 
 	snprintf(tmp, sizeof(tmp), "/tmp/rh-test-truth-XXXXXX");
 	cr_assert_not_null(mkdtemp(tmp));
@@ -111,21 +57,7 @@ setup(void)
 
 	/* the aggregator's POST bodies */
 	snprintf(path, sizeof(path), "%s/gen/aggregator", tmp);
-	cr_assert_not_null(d = opendir(path));
-	while ((e = readdir(d))) {
-		char file[1200];
-		size_t len;
-		char *data;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(file, sizeof(file), "%s/%s", path, e->d_name);
-		data = slurp(file, &len);
-		cr_assert_eq(rh_events_ingest(NULL, NULL, st, prefix, e->d_name, data, len), 0,
-			     "%s", rh_error_last());
-		free(data);
-	}
-	closedir(d);
+	ev_ingest_dir(st, prefix, path);
 	/* each node's captured event files */
 	json_object_object_get_ex(truth, "node_dirs", &nodes);
 	for (i = 0; i < json_object_array_length(nodes); i++) {
@@ -135,8 +67,8 @@ setup(void)
 		json_object_object_get_ex(n, "node_id", &id);
 		json_object_object_get_ex(n, "session_dir", &sd);
 		snprintf(sdir, sizeof(sdir), "%s/gen/%s", tmp, json_object_get_string(sd));
-		put_dir(json_object_get_string(id), sdir, "logs/events");
-		put_dir(json_object_get_string(id), sdir, "logs/export_events");
+		ev_put_dir(st, prefix, json_object_get_string(id), sdir, "logs/events");
+		ev_put_dir(st, prefix, json_object_get_string(id), sdir, "logs/export_events");
 	}
 }
 
