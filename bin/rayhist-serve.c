@@ -1,16 +1,21 @@
 /* rayhist-serve - serve the Ray Dashboard's API for every stored session.
  *
- * libevent's HTTP server reads requests on one thread; a small pool of
- * worker threads answers them through rh_dashboard_handle() (store reads,
- * log tails, JSON); a separate pool runs the slow work the dashboard
- * schedules (indexing a session on its first visit), so that work never
- * holds up other requests. A finished answer goes back to the event loop
- * through an event made active from the worker (evthread locking). */
+ * libevent's HTTP server reads requests on one thread. An answer the
+ * dashboard kept from an identical earlier request is sent from that thread
+ * at once (rh_dashboard_handle_cached(): no store reads, no thread switch);
+ * any other request goes to a small pool of worker threads that answer it
+ * through rh_dashboard_handle() (store reads, log tails, JSON); a separate
+ * pool runs the slow work the dashboard schedules (indexing a session on
+ * its first visit), so that work never holds up other requests. A finished
+ * answer goes back to the event loop through an event made active from the
+ * worker (evthread locking). Bodies are handed to libevent by reference,
+ * not copied. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,7 +34,8 @@
 
 #include "cli.h"
 
-enum { OPT_STORE = 256, OPT_LISTEN, OPT_DASHBOARD, OPT_THREADS, OPT_STORE_CONFIG };
+enum { OPT_STORE = 256, OPT_LISTEN, OPT_DASHBOARD, OPT_THREADS, OPT_STORE_CONFIG,
+       OPT_CACHE };
 
 static const rh_cli_opt options[] = {
 	{ OPT_STORE, "store", "URL", "store to read (file path, file://, s3://)" },
@@ -37,6 +43,7 @@ static const rh_cli_opt options[] = {
 	{ OPT_LISTEN, "listen", "ADDR:PORT", "address to listen on (default 127.0.0.1:8080; port 0 picks one)" },
 	{ OPT_DASHBOARD, "dashboard-dir", "DIR", "a Ray dashboard client build, or a folder of builds named by Ray version" },
 	{ OPT_THREADS, "threads", "N", "worker threads answering requests (default 4)" },
+	{ OPT_CACHE, "cache-size", "MB", "memory for answers kept for repeated requests (default 64; 0: none)" },
 	{ 'q', "quiet", NULL, "do not log requests on stderr" },
 	{ 0, NULL, NULL, NULL }
 };
@@ -45,6 +52,7 @@ static const rh_cli_opt options[] = {
 #define PREP_THREADS 2
 
 struct server;
+static const char *method_name(enum evhttp_cmd_type t);
 
 struct job {
 	struct job *next;
@@ -65,7 +73,8 @@ struct work {
 
 struct queue {
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	pthread_cond_t cond;       /* a job is waiting (workers) */
+	pthread_cond_t wcond;      /* work is waiting (prep threads) */
 	struct job *head, *tail;
 	struct work *whead, *wtail;
 	size_t njobs, nwork;
@@ -133,41 +142,109 @@ reason(int status)
 	}
 }
 
+/* evbuffer_add_reference()'s cleanup: the body the response held. */
+static void
+body_free(const void *data, size_t len, void *extra)
+{
+	rh_buf b = RH_BUF_INIT;
+
+	(void)data, (void)len;
+	b.ptr = extra;
+	rh_buf_dispose(&b);
+}
+
+/* On the event loop: send resp, taking its body. */
+static void
+send_answer(struct evhttp_request *req, rh_dashboard_response *resp, int head)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	struct evbuffer *body = evbuffer_new();
+	char len[32];
+	size_t i;
+
+	evhttp_add_header(h, "Content-Type", resp->content_type);
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	for (i = 0; i < resp->nheaders; i++)
+		evhttp_add_header(h, resp->headers[i].name,
+				  resp->headers[i].value ? resp->headers[i].value : "");
+	if (head) {
+		/* HEAD: the headers of GET, no body. */
+		snprintf(len, sizeof(len), "%zu", resp->body.size);
+		evhttp_add_header(h, "Content-Length", len);
+	} else if (body && resp->body.size &&
+		   evbuffer_add_reference(body, resp->body.ptr, resp->body.size,
+					  body_free, resp->body.ptr) == 0) {
+		/* The evbuffer owns the bytes now. */
+		resp->body.ptr = NULL;
+		resp->body.asize = 0;
+	}
+	evhttp_send_reply(req, resp->status, reason(resp->status), body);
+	if (body)
+		evbuffer_free(body);
+}
+
+static void
+log_request(const char *peer, const char *method, const char *uri, int status,
+	    size_t size, const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	fprintf(stderr, "%s \"%s %s\" %d %zu %.1fms\n", peer ? peer : "-",
+		method, uri, status, size,
+		(double)(t1.tv_sec - t0->tv_sec) * 1e3 +
+		(double)(t1.tv_nsec - t0->tv_nsec) / 1e6);
+}
+
 /* On the event loop: send the answer a worker computed. */
 static void
 on_done(evutil_socket_t fd, short what, void *arg)
 {
 	struct job *j = arg;
-	struct evkeyvalq *h = evhttp_request_get_output_headers(j->req);
-	struct evbuffer *body = evbuffer_new();
-	struct timespec t1;
-	char len[32];
-	size_t i;
+	size_t size = j->resp.body.size;
 
 	(void)fd, (void)what;
-	evhttp_add_header(h, "Content-Type", j->resp.content_type);
-	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
-	for (i = 0; i < j->resp.nheaders; i++)
-		evhttp_add_header(h, j->resp.headers[i].name,
-				  j->resp.headers[i].value ? j->resp.headers[i].value : "");
-	if (j->head) {
-		/* HEAD: the headers of GET, no body. */
-		snprintf(len, sizeof(len), "%zu", j->resp.body.size);
-		evhttp_add_header(h, "Content-Length", len);
-	} else if (body && j->resp.body.size) {
-		evbuffer_add(body, j->resp.body.ptr, j->resp.body.size);
-	}
-	evhttp_send_reply(j->req, j->resp.status, reason(j->resp.status), body);
-	if (body)
-		evbuffer_free(body);
-	if (!j->srv->quiet) {
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		fprintf(stderr, "%s \"%s %s\" %d %zu %.1fms\n", j->peer ? j->peer : "-",
-			j->method, j->uri, j->resp.status, j->resp.body.size,
-			(double)(t1.tv_sec - j->t0.tv_sec) * 1e3 +
-			(double)(t1.tv_nsec - j->t0.tv_nsec) / 1e6);
-	}
+	send_answer(j->req, &j->resp, j->head);
+	if (!j->srv->quiet)
+		log_request(j->peer, j->method, j->uri, j->resp.status, size,
+			    &j->t0);
 	job_free(j);
+}
+
+/* On the event loop: answer from what the dashboard kept, if it kept it. */
+static int
+answer_cached(struct server *srv, struct evhttp_request *req)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	rh_dashboard_request rq = RH_DASHBOARD_REQUEST_INIT;
+	rh_dashboard_response resp = RH_DASHBOARD_RESPONSE_INIT;
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	struct timespec t0;
+	size_t size;
+
+	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rq.method = method_name(cmd);
+	rq.target = evhttp_request_get_uri(req);
+	rq.accept_encoding = evhttp_find_header(in, "Accept-Encoding");
+	rq.cookie = evhttp_find_header(in, "Cookie");
+	rq.if_none_match = evhttp_find_header(in, "If-None-Match");
+	if (rh_dashboard_handle_cached(&resp, srv->dash, &rq) != 1)
+		return 0;
+	size = resp.body.size;
+	send_answer(req, &resp, cmd == EVHTTP_REQ_HEAD);
+	if (!srv->quiet) {
+		struct evhttp_connection *conn = evhttp_request_get_connection(req);
+		char *peer = NULL;
+		ev_uint16_t port = 0;
+
+		if (conn)
+			evhttp_connection_get_peer(conn, &peer, &port);
+		log_request(peer, rq.method, rq.target, resp.status, size, &t0);
+	}
+	rh_dashboard_response_dispose(&resp);
+	return 1;
 }
 
 static const char *
@@ -198,6 +275,8 @@ on_request(struct evhttp_request *req, void *arg)
 	char *peer = NULL;
 	ev_uint16_t port = 0;
 
+	if (answer_cached(srv, req))
+		return;
 	if (!(j = calloc(1, sizeof(*j)))) {
 		evhttp_send_error(req, 503, "out of memory");
 		return;
@@ -232,7 +311,7 @@ on_request(struct evhttp_request *req, void *arg)
 		srv->q.head = j;
 	srv->q.tail = j;
 	srv->q.njobs++;
-	pthread_cond_broadcast(&srv->q.cond);
+	pthread_cond_signal(&srv->q.cond);
 	pthread_mutex_unlock(&srv->q.lock);
 }
 
@@ -282,7 +361,7 @@ prep_main(void *arg)
 	for (;;) {
 		pthread_mutex_lock(&srv->q.lock);
 		while (!srv->q.whead && !srv->q.quit)
-			pthread_cond_wait(&srv->q.cond, &srv->q.lock);
+			pthread_cond_wait(&srv->q.wcond, &srv->q.lock);
 		if (srv->q.quit && !srv->q.whead) {
 			pthread_mutex_unlock(&srv->q.lock);
 			return NULL;
@@ -321,7 +400,7 @@ schedule(rh_dashboard_work_fn fn, void *arg, void *payload)
 		srv->q.whead = w;
 	srv->q.wtail = w;
 	srv->q.nwork++;
-	pthread_cond_broadcast(&srv->q.cond);
+	pthread_cond_signal(&srv->q.wcond);
 	pthread_mutex_unlock(&srv->q.lock);
 	return 0;
 }
@@ -442,6 +521,13 @@ main(int argc, char **argv)
 			if (srv.nworkers < 1 || srv.nworkers > 256)
 				rh_cli_usage_die("--threads must be 1 to 256");
 			break;
+		case OPT_CACHE: {
+			unsigned long long mb = rh_cli_number("--cache-size", arg);
+			if (mb > (unsigned long long)(INT64_MAX >> 20))
+				rh_cli_usage_die("--cache-size %s is too large", arg);
+			o.cache_bytes = mb ? (int64_t)mb << 20 : -1;
+			break;
+		}
 		case 'q': srv.quiet = 1; break;
 		}
 	}
@@ -462,6 +548,7 @@ main(int argc, char **argv)
 		rh_cli_die(error, "%s", o.dashboard_dir ? o.dashboard_dir : "dashboard");
 	pthread_mutex_init(&srv.q.lock, NULL);
 	pthread_cond_init(&srv.q.cond, NULL);
+	pthread_cond_init(&srv.q.wcond, NULL);
 	if (!(srv.base = event_base_new()) || !(srv.http = evhttp_new(srv.base)))
 		rh_cli_die(0, "cannot start libevent");
 	evhttp_set_allowed_methods(srv.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
@@ -474,6 +561,15 @@ main(int argc, char **argv)
 	evhttp_set_gencb(srv.http, on_request, &srv);
 	if (!(bound = evhttp_bind_socket_with_handle(srv.http, host, (ev_uint16_t)port)))
 		rh_cli_die(0, "cannot listen on %s: %s", listen, strerror(errno));
+	/* Answers leave in more than one segment (headers, then a body by
+	 * reference); with Nagle's algorithm the last one waits for the
+	 * client's delayed ACK, 40 ms a request. Accepted sockets inherit
+	 * TCP_NODELAY from the listener (Linux, BSDs). */
+	{
+		int one = 1;
+		(void)setsockopt(evhttp_bound_socket_get_fd(bound), IPPROTO_TCP,
+				 TCP_NODELAY, &one, sizeof(one));
+	}
 	if (!(srv.workers = calloc((size_t)srv.nworkers, sizeof(*srv.workers))))
 		rh_cli_die(RH_ENOMEM, "threads");
 	for (i = 0; i < srv.nworkers; i++)
@@ -500,6 +596,7 @@ main(int argc, char **argv)
 	pthread_mutex_lock(&srv.q.lock);
 	srv.q.quit = 1;
 	pthread_cond_broadcast(&srv.q.cond);
+	pthread_cond_broadcast(&srv.q.wcond);
 	pthread_mutex_unlock(&srv.q.lock);
 	for (i = 0; i < srv.nworkers; i++)
 		pthread_join(srv.workers[i], NULL);
@@ -521,6 +618,7 @@ main(int argc, char **argv)
 	rh_store_close(st);
 	pthread_mutex_destroy(&srv.q.lock);
 	pthread_cond_destroy(&srv.q.cond);
+	pthread_cond_destroy(&srv.q.wcond);
 	free(srv.workers);
 	rh_cli_free(&cli);
 	return 0;

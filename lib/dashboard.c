@@ -10,6 +10,7 @@
 #define DEFAULT_MAX_SESSIONS 32
 #define DEFAULT_REFRESH_MS 30000
 #define DEFAULT_MAX_BODY (256u << 20)
+#define DEFAULT_CACHE_BYTES (64u << 20)
 #define GZIP_MIN 860
 
 /* Room for the last frames of a few dozen busy logs. */
@@ -59,6 +60,11 @@ rh_dashboard_new(rh_dashboard **out, rh_store *st,
 	d->opts.tz_name = d->tz_name;
 	if ((error = rh_frame_cache_new(&d->frames, FRAME_CACHE_BYTES)) < 0)
 		goto done;
+	if (opts->cache_bytes >= 0 &&
+	    (error = rh_dashboard__cache_new(&d->cache, opts->cache_bytes
+					     ? (size_t)opts->cache_bytes
+					     : DEFAULT_CACHE_BYTES)) < 0)
+		goto done;
 	if (d->dashboard_dir && (error = rh_dashboard__builds_scan(d)) < 0)
 		goto done;
 	*out = d, d = NULL;
@@ -93,6 +99,7 @@ rh_dashboard_free(rh_dashboard *d)
 	}
 	rh_dashboard__builds_free(d);
 	rh_frame_cache_free(d->frames);
+	rh_dashboard__cache_free(d->cache);
 	pthread_mutex_destroy(&d->lock);
 	free(d->dashboard_dir);
 	free(d->tz_name);
@@ -255,8 +262,8 @@ rh_dashboard__gzip(rh_buf *out, const void *data, size_t len, int level)
 
 /* Does Accept-Encoding allow gzip? A "gzip" (or "*") token whose q is not
  * zero. */
-static int
-accepts_gzip(const char *ae)
+int
+rh_dashboard__accepts_gzip(const char *ae)
 {
 	const char *p = ae;
 
@@ -300,7 +307,7 @@ maybe_gzip(rh_dashboard_response *r, const rh_dashboard_request *req)
 	int error;
 
 	if (r->body.size < GZIP_MIN || !compressible(r->content_type) ||
-	    !accepts_gzip(req->accept_encoding) ||
+	    !rh_dashboard__accepts_gzip(req->accept_encoding) ||
 	    rh_dashboard_response_header(r, "Content-Encoding"))
 		return 0;
 	if ((error = rh_dashboard__gzip(&z, r->body.ptr, r->body.size,
@@ -456,8 +463,10 @@ session_route(rh_dash_ctx *c)
 		return r < 0 ? r : 0;
 	if ((r = set_sub(c, c->segs, c->nsegs)) < 0)
 		return r;
-	if (c->nsegs > 0 && rh_dashboard__is_api_path(c->segs, c->nsegs))
+	if (c->nsegs > 0 && rh_dashboard__is_api_path(c->segs, c->nsegs)) {
+		c->cacheable = 1;
 		return rh_dashboard__api(c);
+	}
 	if (c->req->cookie)
 		rh_dashboard__cookie_get(want, sizeof(want), c->req->cookie, "rayhist_build");
 	if (c->nsegs == 0 || (c->nsegs == 1 && !strcmp(c->segs[0], "index.html")))
@@ -674,12 +683,14 @@ rh_dashboard_handle(rh_dashboard_response *out, rh_dashboard *d,
 		return rh__error(RH_EINVAL, "rh_dashboard_handle: NULL argument");
 	rh_dashboard_response_dispose(out);
 	memset(&c, 0, sizeof(c));
+	c.now_ms = req->now_ms ? req->now_ms : rh_dashboard__now_ms();
+	if ((error = rh_dashboard__cache_get(out, d, req, c.now_ms)) != 0)
+		return error > 0 ? 0 : error;
 	c.d = d;
 	c.req = req;
 	c.resp = out;
 	c.url = &url;
 	c.at_ns = RH_TIME_NONE;
-	c.now_ms = req->now_ms ? req->now_ms : rh_dashboard__now_ms();
 	if ((error = rh_dashboard_url_parse(&url, req->target)) < 0) {
 		if (error == RH_EINVAL)
 			error = rh_dashboard__fail(&c, 400, "%s", rh_error_last());
@@ -687,6 +698,15 @@ rh_dashboard_handle(rh_dashboard_response *out, rh_dashboard *d,
 	}
 	error = route(&c);
 done:
+	if (!error)
+		error = maybe_gzip(out, req);
+	if (!error) {
+		if (!out->status)
+			out->status = 200;
+		if (!out->content_type)
+			out->content_type = JSON_TYPE;
+		rh_dashboard__cache_put(d, req, &c, out);
+	}
 	if (c.snap)
 		rh_dashboard__snap_release(d, c.snap);
 	if (c.entry) {
@@ -698,8 +718,6 @@ done:
 	free(c.base);
 	rh_buf_dispose(&c.subbuf);
 	rh_dashboard_url_dispose(&url);
-	if (!error)
-		error = maybe_gzip(out, req);
 	if (error < 0) {
 		const char *msg = rh_error_last();
 		rh_buf_clear(&out->body);
@@ -709,9 +727,21 @@ done:
 			      *msg ? msg : rh_error_name(error));
 		return error == RH_ENOMEM ? error : 0;
 	}
-	if (!out->status)
-		out->status = 200;
-	if (!out->content_type)
-		out->content_type = JSON_TYPE;
 	return 0;
+}
+
+RH_EXTERN int
+rh_dashboard_handle_cached(rh_dashboard_response *out, rh_dashboard *d,
+			   const rh_dashboard_request *req)
+{
+	int error;
+
+	if (!out || !d || !req)
+		return rh__error(RH_EINVAL, "rh_dashboard_handle_cached: NULL "
+				 "argument");
+	error = rh_dashboard__cache_get(out, d, req, req->now_ms ? req->now_ms
+					: rh_dashboard__now_ms());
+	if (error == RH_ENOMEM)
+		rh_error_clear();	/* the full path will say it */
+	return error > 0;
 }

@@ -95,6 +95,7 @@ typedef struct rh_dash_snap {
 	size_t nnodes;
 	uint64_t ntasks, njobs, nactors;
 	int64_t built_ms;
+	uint64_t gen;              /* unique per snapshot: keys cached answers */
 	/* The session page's timeline (dashboard_picker.c), computed on first
 	 * use; set once under the dashboard's lock. */
 	struct rh_dash_tl *timeline;
@@ -129,6 +130,9 @@ struct rh_dashboard {
 	/* Decompressed log frames shared by all requests: the client polls
 	 * the same tails, which then cost a copy instead of a decompression. */
 	rh_frame_cache *frames;
+	/* Finished answers (dashboard_cache.c); NULL when turned off. */
+	struct rh_dash_cache *cache;
+	uint64_t snap_gen;         /* the last rh_dash_snap.gen given */
 };
 
 void rh_dashboard__snap_release(rh_dashboard *d, rh_dash_snap *s);
@@ -158,6 +162,10 @@ typedef struct rh_dash_ctx {
 	/* Playback: /c/NS/CLUSTER/SESSION@TIME/ shows the session at TIME. */
 	const char *at_text;       /* TIME as given, or NULL */
 	int64_t at_ns;             /* its instant; RH_TIME_NONE: final state */
+	/* The answer depends only on the request and the snapshot (not on the
+	 * clock): it may be kept in the cache. Set by the router for session
+	 * API paths; cleared by handlers that write the clock. */
+	int cacheable;
 } rh_dash_ctx;
 
 /* Look a session up (404 when it does not exist) and find or add its cache
@@ -167,6 +175,10 @@ int rh_dashboard__session_enter(rh_dash_ctx *c);
  * needed. Returns 0 with c->snap set, or 1 when a response (202 preparing,
  * 500 failed) was written. */
 int rh_dashboard__session_snap(rh_dash_ctx *c);
+/* Is snapshot `gen` what session s would answer from at now_ms, with no
+ * refresh due? (dashboard_session.c) */
+int rh_dashboard__session_serves(rh_dashboard *d, const rh_session_ref *s,
+				 uint64_t gen, int64_t now_ms);
 /* The state of the session's preparation for pages: DASH_* */
 int rh_dashboard__session_state(rh_dash_ctx *c, char *msg, size_t cap);
 
@@ -276,5 +288,21 @@ int rh_dashboard__static(rh_dash_ctx *c, const rh_dash_build *b, char **segs,
 
 /* gzip (dashboard.c) */
 int rh_dashboard__gzip(rh_buf *out, const void *data, size_t len, int level);
+/* Does an Accept-Encoding header value allow gzip? */
+int rh_dashboard__accepts_gzip(const char *accept_encoding);
+
+/* ---- the answer cache (dashboard_cache.c) --------------------------------- */
+
+typedef struct rh_dash_cache rh_dash_cache;
+int rh_dashboard__cache_new(rh_dash_cache **out, size_t max_bytes);
+void rh_dashboard__cache_free(rh_dash_cache *c);
+/* A kept answer for req into out: 1, or 0 when there is none (out is then
+ * untouched), or RH_ENOMEM. Never reads the store. */
+int rh_dashboard__cache_get(rh_dashboard_response *out, rh_dashboard *d,
+			    const rh_dashboard_request *req, int64_t now_ms);
+/* Keep r, the answer to req computed under ctx, when it may be kept. */
+void rh_dashboard__cache_put(rh_dashboard *d, const rh_dashboard_request *req,
+			     const rh_dash_ctx *ctx,
+			     const rh_dashboard_response *r);
 
 #endif

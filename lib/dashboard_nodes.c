@@ -302,6 +302,7 @@ summary(rh_dash_ctx *c)
 			rh_query_close(q);
 			continue;
 		}
+		c->cacheable = 0;	/* "now" is the clock */
 		node_detail_open(&w, &v, c->now_ms, workers[i]);
 		rh__jw_key(&w, "actors");
 		rh__jw_obj(&w);
@@ -487,6 +488,7 @@ detail(rh_dash_ctx *c, const char *id)
 	rh_dashboard__envelope_begin(&w, "Node details fetched.");
 	rh__jw_obj(&w);
 	rh__jw_key(&w, "detail");
+	c->cacheable = 0;	/* "now" is the clock */
 	node_detail_open(&w, &v, c->now_ms, nworkers);
 	rh__jw_key(&w, "actors");
 	rh__jw_obj(&w);

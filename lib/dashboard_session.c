@@ -251,6 +251,9 @@ build_snap(rh_dash_snap **out, rh_dashboard *d, const rh_dash_entry *e)
 	s->njobs = rh_index_count(s->ix, RH_ENTITY_JOB);
 	s->nactors = rh_index_count(s->ix, RH_ENTITY_ACTOR);
 	s->built_ms = rh_dashboard__now_ms();
+	pthread_mutex_lock(&d->lock);
+	s->gen = ++d->snap_gen;
+	pthread_mutex_unlock(&d->lock);
 	*out = s, s = NULL;
 done:
 	rh_buf_dispose(&prefix);
@@ -478,6 +481,32 @@ rh_dashboard__session_state(rh_dash_ctx *c, char *msg, size_t cap)
 	return state;
 }
 
+/* Would rh_dashboard__session_snap() hand out a snapshot now without
+ * starting a refresh? The same test as there. With d->lock held. */
+static int
+refresh_due(const rh_dashboard *d, const rh_dash_entry *e, int64_t now_ms)
+{
+	return e->state == DASH_READY && d->opts.refresh_ms > 0 &&
+	       now_ms - e->checked_ms >= d->opts.refresh_ms &&
+	       !(e->snap->has_info && e->snap->info.end_ms > 0);
+}
+
+int
+rh_dashboard__session_serves(rh_dashboard *d, const rh_session_ref *s,
+			     uint64_t gen, int64_t now_ms)
+{
+	rh_dash_entry *e;
+	int yes;
+
+	pthread_mutex_lock(&d->lock);
+	e = find(d, s);
+	yes = e && e->snap && e->snap->gen == gen && !refresh_due(d, e, now_ms);
+	if (yes)
+		e->used_ms = now_ms;
+	pthread_mutex_unlock(&d->lock);
+	return yes;
+}
+
 static int
 preparing(rh_dash_ctx *c, int64_t since_ms)
 {
@@ -509,9 +538,7 @@ rh_dashboard__session_snap(rh_dash_ctx *c)
 	if (e->snap) {
 		/* Serve what we have; look for new events now and then while
 		 * the session has not ended. */
-		if (e->state == DASH_READY && d->opts.refresh_ms > 0 &&
-		    c->now_ms - e->checked_ms >= d->opts.refresh_ms &&
-		    !(e->snap->has_info && e->snap->info.end_ms > 0)) {
+		if (refresh_due(d, e, c->now_ms)) {
 			e->state = DASH_PREPARING;
 			e->refreshing = 1;
 			kick = 1;

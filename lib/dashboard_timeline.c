@@ -246,6 +246,7 @@ rh_dashboard__timeline(rh_dash_ctx *c)
 		struct tm tm;
 		char ts[32];
 
+		c->cacheable = 0;	/* the file name holds the clock */
 		gmtime_r(&t, &tm);
 		strftime(ts, sizeof(ts), "%Y-%m-%d_%H-%M-%S", &tm);
 		if ((error = rh_dashboard__header(c->resp, "Content-Disposition",

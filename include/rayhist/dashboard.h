@@ -150,11 +150,14 @@ typedef struct rh_dashboard_options {
 	size_t max_body;            /**< largest body built; 0 = 256 MiB */
 	int tz_offset_min;          /**< east of UTC, for /timezone */
 	const char *tz_name;        /**< for /timezone; NULL = "UTC" */
+	/** Memory for finished answers kept for identical requests (see
+	 * rh_dashboard_handle_cached()); 0 = 64 MiB, negative = keep none. */
+	int64_t cache_bytes;
 } rh_dashboard_options;
 
 #define RH_DASHBOARD_OPTIONS_VERSION 1
 #define RH_DASHBOARD_OPTIONS_INIT \
-	{ RH_DASHBOARD_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0, 0, 0, NULL }
+	{ RH_DASHBOARD_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0, 0, 0, NULL, 0 }
 
 /**
  * Create a dashboard over a store. The dashboard folder is scanned here for
@@ -223,6 +226,31 @@ typedef struct rh_dashboard_response {
  */
 RH_EXTERN int rh_dashboard_handle(rh_dashboard_response *out, rh_dashboard *d,
 				  const rh_dashboard_request *req);
+
+/**
+ * Answer a request only if an identical earlier request's answer was kept,
+ * without reading the store or computing anything: cheap enough for an
+ * event loop's own thread, so a server can skip handing the request to a
+ * worker. rh_dashboard_handle() looks in the same place first, so a caller
+ * that gets 0 here simply calls it.
+ *
+ * Kept are 200 answers of the session API under /c/NS/CLUSTER/SESSION/
+ * (not the pages, static files, or answers holding the clock), up to
+ * options.cache_bytes, least recently used dropped first. An answer is
+ * reused for the same request target, the same gzip acceptance and the
+ * same rayhist_build cookie, while the session is answered from the index
+ * snapshot it was computed from; for a session that has not ended (its
+ * logs may grow) for at most one second. A reused answer carries the
+ * header "X-Rayhist-Cache: hit".
+ * @param[out] out  on 1, the answer (release with
+ *                  rh_dashboard_response_dispose()); on 0, untouched
+ * @return 1 (answered), 0 (not kept, or no memory to copy it), RH_EINVAL
+ *         for a NULL argument.
+ * Thread-safety: as rh_dashboard_handle().
+ */
+RH_EXTERN int rh_dashboard_handle_cached(rh_dashboard_response *out,
+					 rh_dashboard *d,
+					 const rh_dashboard_request *req);
 
 /** The value of response header `name` (case-insensitive), or NULL. */
 RH_EXTERN const char *rh_dashboard_response_header(

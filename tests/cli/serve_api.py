@@ -354,6 +354,26 @@ with Server(store) as srv:
     check(isinstance(jobs2, list) and len(jobs2) == len(T["jobs"]), "root api/jobs/ with cookies")
     srv.get_json("/api/jobs/", status=400)
 
+    # ---- repeated requests: kept answers, sent from the event loop -------------------------
+    nid = truth["node_dirs"][0]["node_id"]
+    for target in (BASE + "api/v0/tasks?detail=1&limit=5",
+                   BASE + "api/v0/logs/file?" + q(node_id=nid, filename="raylet.out", lines=20)):
+        st1, h1, b1 = srv.get(target)
+        st2, h2, b2 = srv.get(target)
+        check(st1 == 200 and "x-rayhist-cache" not in h1, "%s: first answer was a kept one" % target)
+        check(st2 == 200 and h2.get("x-rayhist-cache") == "hit", "%s: repeat not kept: %r" % (target, h2))
+        check(b2 == b1 and h2.get("content-length") == str(len(b1)), "%s: kept answer differs" % target)
+        check(h2.get("content-type") == h1.get("content-type"), "%s: kept content type" % target)
+        st, h, body = srv.request(target, method="HEAD")
+        check(st == 200 and body == b"" and h.get("x-rayhist-cache") == "hit"
+              and h.get("content-length") == str(len(b1)), "%s: HEAD of a kept answer: %r" % (target, h))
+        gz = {"Accept-Encoding": "gzip"}
+        st, h, body = srv.get(target, headers=gz)
+        check(st == 200 and "x-rayhist-cache" not in h, "%s: gzip answer is another one" % target)
+        st, h, body = srv.get(target, headers=gz)
+        check(st == 200 and h.get("x-rayhist-cache") == "hit" and body == b1,
+              "%s: kept gzip answer: %r" % (target, h))
+
     # ---- bad query values name the parameter ----------------------------------------------
     for path, param in (("api/v0/tasks?limit=abc", "limit"), ("api/v0/tasks?limit=100000", "limit"),
                         ("api/v0/tasks?detail=maybe", "detail"),
@@ -365,5 +385,12 @@ with Server(store) as srv:
         doc = srv.get_json(BASE + path, status=400)
         check(isinstance(doc, dict) and param in doc.get("msg", ""), "%s: message %r lacks %s"
               % (path, (doc or {}).get("msg"), param))
+
+# Without a cache every answer is computed.
+with Server(store, "--cache-size", "0") as srv:
+    srv.wait_ready(BASE)
+    for i in range(3):
+        st, h, body = srv.get(BASE + "api/v0/tasks?detail=1&limit=5")
+        check(st == 200 and "x-rayhist-cache" not in h, "--cache-size 0 kept an answer")
 
 finish("serve_api")

@@ -869,3 +869,211 @@ Test(dashboard_old_build, log_format_follows_the_client_build)
 	cr_assert_eq(req_full("GET", url, "rayhist_build=9.9.9", NULL), 200);
 	cr_assert_str_eq(resp.body.ptr, "line three\n");
 }
+
+/* ---- answers kept for repeated requests ------------------------------------- */
+
+#define T0 1735787100000
+
+static int
+get_at(const char *target, int64_t now_ms)
+{
+	rh_dashboard_request rq = RH_DASHBOARD_REQUEST_INIT;
+
+	rq.target = target;
+	rq.now_ms = now_ms;
+	cr_assert_eq(rh_dashboard_handle(&resp, d, &rq), 0, "%s", rh_error_last());
+	return resp.status;
+}
+
+static int
+hit(void)
+{
+	const char *h = rh_dashboard_response_header(&resp, "X-Rayhist-Cache");
+
+	return h && !strcmp(h, "hit");
+}
+
+Test(dashboard, repeated_api_requests_are_answered_from_the_cache)
+{
+	rh_dashboard_request rq = RH_DASHBOARD_REQUEST_INIT;
+	rh_dashboard_response r2 = RH_DASHBOARD_RESPONSE_INIT;
+	rh_buf first = RH_BUF_INIT;
+
+	cr_assert_eq(get(BASE "api/v0/tasks?detail=1"), 200);
+	cr_assert_not(hit());
+	rh_buf_put(&first, resp.body.ptr, resp.body.size);
+	cr_assert_eq(get(BASE "api/v0/tasks?detail=1"), 200);
+	cr_assert(hit());
+	cr_assert_eq(resp.body.size, first.size);
+	cr_assert_eq(memcmp(resp.body.ptr, first.ptr, first.size), 0);
+	cr_assert_str_eq(resp.content_type, "application/json");
+
+	/* the event loop's entry point: only what was kept, nothing else */
+	rq.target = BASE "api/v0/tasks?detail=1";
+	rq.now_ms = T0;
+	cr_assert_eq(rh_dashboard_handle_cached(&r2, d, &rq), 1);
+	cr_assert_eq(r2.body.size, first.size);
+	rh_dashboard_response_dispose(&r2);
+	rq.target = BASE "api/v0/tasks?detail=0";
+	cr_assert_eq(rh_dashboard_handle_cached(&r2, d, &rq), 0);
+	cr_assert_eq(r2.status, 0);
+
+	/* gzip is another answer */
+	cr_assert_eq(req_full("GET", BASE "api/v0/tasks?detail=1", NULL, "gzip"), 200);
+	cr_assert_not(hit());
+	cr_assert_str_eq(rh_dashboard_response_header(&resp, "Content-Encoding"), "gzip");
+	cr_assert_eq(req_full("GET", BASE "api/v0/tasks?detail=1", NULL, "gzip"), 200);
+	cr_assert(hit());
+	cr_assert_str_eq(rh_dashboard_response_header(&resp, "Content-Encoding"), "gzip");
+
+	/* logs too, byte for byte */
+	cr_assert_eq(get(BASE "api/v0/logs/file?node_id=" NODE "&filename=" WORKER_OUT "&lines=-1"), 200);
+	cr_assert_not(hit());
+	cr_assert_eq(get(BASE "api/v0/logs/file?node_id=" NODE "&filename=" WORKER_OUT "&lines=-1"), 200);
+	cr_assert(hit());
+	cr_assert_eq(resp.body.size, sizeof(WORKER_TEXT) - 1);
+	cr_assert_eq(memcmp(resp.body.ptr, WORKER_TEXT, resp.body.size), 0);
+	rh_buf_dispose(&first);
+}
+
+Test(dashboard, pages_errors_and_the_clock_are_not_kept)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		cr_assert_eq(get("/"), 200);
+		cr_assert_not(hit());
+		cr_assert_eq(get(BASE), 200);
+		cr_assert_not(hit());
+		cr_assert_eq(get(BASE "api/v0/tasks?limit=x"), 400);
+		cr_assert_not(hit());
+		cr_assert_eq(get(BASE "api/v0/logs/file?node_id=" NODE "&filename=nope.log"), 404);
+		cr_assert_not(hit());
+		/* NodeDetail carries "now" */
+		cr_assert_eq(get(BASE "nodes?view=summary"), 200);
+		cr_assert_not(hit());
+		/* the download's name carries the time */
+		cr_assert_eq(get(BASE "api/v0/tasks/timeline?download=1"), 200);
+		cr_assert_not(hit());
+		/* chosen by cookie: the same target is another session */
+		cr_assert_eq(req_full("GET", "/api/v0/tasks", "cluster_namespace=default; "
+				      "cluster_name=c1; session_name=" SESSION, NULL), 200);
+		cr_assert_not(hit());
+	}
+}
+
+Test(dashboard, a_live_session_keeps_answers_one_second)
+{
+	/* the generated session has no end_ms: its logs may still grow */
+	cr_assert_eq(get_at(BASE "api/jobs/", T0), 200);
+	cr_assert_not(hit());
+	cr_assert_eq(get_at(BASE "api/jobs/", T0 + 999), 200);
+	cr_assert(hit());
+	cr_assert_eq(get_at(BASE "api/jobs/", T0 + 1000), 200);
+	cr_assert_not(hit());
+	cr_assert_eq(get_at(BASE "api/jobs/", T0 + 1500), 200);
+	cr_assert(hit());
+}
+
+Test(dashboard, an_ended_session_keeps_answers_until_the_index_changes)
+{
+	rh_session_ref s = { "default", "c1", SESSION };
+	rh_session_info info;
+	rh_buf key = RH_BUF_INIT;
+	char json[512];
+
+	/* as a follower's last word marks it */
+	cr_assert_eq(rh_session_info_load(&info, st, &s), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_layout_session_prefix(&key, &s), 0);
+	rh_buf_puts(&key, "session.json");
+	snprintf(json, sizeof(json), "{\"format\":1,\"namespace\":\"default\","
+		 "\"cluster\":\"c1\",\"session\":\"%s\",\"start_ms\":%lld,"
+		 "\"end_ms\":%lld}", SESSION, (long long)info.start_ms,
+		 (long long)T0);
+	cr_assert_eq(rh_store_put(st, key.ptr, json, strlen(json)), 0);
+	rh_buf_dispose(&key);
+	cr_assert_eq(get_at(BASE "api/v0/actors", T0), 200);
+	cr_assert_not(hit());
+	cr_assert_eq(get_at(BASE "api/v0/actors", T0 + 3600000), 200);
+	cr_assert(hit());
+}
+
+Test(dashboard, kept_answers_stay_within_their_memory)
+{
+	rh_dashboard_options o = RH_DASHBOARD_OPTIONS_INIT;
+	char t[128];
+	int i;
+
+	rh_dashboard_free(d);
+	o.cache_bytes = 16 << 10;
+	cr_assert_eq(rh_dashboard_new(&d, st, &o), 0, "%s", rh_error_last());
+	/* a task list is larger than a sixteenth of 16 KiB: never kept */
+	for (i = 0; i < 2; i++) {
+		cr_assert_eq(get(BASE "api/v0/tasks?detail=1&limit=100"), 200);
+		cr_assert_gt(resp.body.size, 1024);
+		cr_assert_not(hit());
+	}
+	for (i = 0; i < 200; i++) {
+		snprintf(t, sizeof(t), BASE "api/v0/placement_groups?n=%d", i);
+		cr_assert_eq(get(t), 200);
+	}
+	cr_assert_eq(get(BASE "api/v0/placement_groups?n=199"), 200);
+	cr_assert(hit());
+	cr_assert_eq(get(BASE "api/v0/placement_groups?n=0"), 200);
+	cr_assert_not(hit(), "the least recently used answer was not dropped");
+}
+
+Test(dashboard, no_cache_when_turned_off)
+{
+	rh_dashboard_options o = RH_DASHBOARD_OPTIONS_INIT;
+
+	rh_dashboard_free(d);
+	o.cache_bytes = -1;
+	cr_assert_eq(rh_dashboard_new(&d, st, &o), 0, "%s", rh_error_last());
+	cr_assert_eq(get(BASE "api/jobs/"), 200);
+	cr_assert_eq(get(BASE "api/jobs/"), 200);
+	cr_assert_not(hit());
+}
+
+Test(dashboard_scheduled, a_new_index_is_a_new_answer)
+{
+	rh_session_ref s = { "default", "c1", SESSION };
+	rh_buf prefix = RH_BUF_INIT;
+	static const char MORE[] =
+		"[{\"eventId\":\"99\",\"sourceType\":\"CORE_WORKER\",\"eventType\":"
+		"\"TASK_DEFINITION_EVENT\",\"timestamp\":\"2025-01-02T03:04:20Z\","
+		"\"severity\":\"INFO\",\"taskDefinitionEvent\":{\"taskId\":"
+		"\"c8ef45ccd0112573ffffffffffffffffffffffff01000000\",\"taskType\":"
+		"\"NORMAL_TASK\",\"taskName\":\"late\",\"jobId\":\"" JOB "\","
+		"\"taskAttempt\":0,\"language\":\"PYTHON\"}}]";
+	/* the dashboard stamps its looks for news with the real clock */
+	int64_t t0 = rh_dashboard__now_ms();
+
+	cr_assert_eq(get_at(BASE "api/v0/tasks", t0), 202);
+	pending_fn(pending_arg);
+	pending_fn = NULL;
+	cr_assert_eq(get_at(BASE "api/v0/tasks", t0), 200);
+	cr_assert_not(strstr(resp.body.ptr, "late"));
+	cr_assert_eq(get_at(BASE "api/v0/tasks", t0 + 500), 200);
+	cr_assert(hit());
+
+	/* events arrive; the next look for news (30 s on) builds a new index */
+	cr_assert_eq(rh_layout_session_prefix(&prefix, &s), 0);
+	cr_assert_eq(rh_events_ingest(NULL, NULL, st, prefix.ptr, "more.json", MORE,
+				      sizeof(MORE) - 1), 0, "%s", rh_error_last());
+	rh_buf_dispose(&prefix);
+	cr_assert_eq(get_at(BASE "api/v0/tasks", t0 + 31000), 200);
+	cr_assert_not(hit(), "a refresh was due: the full path must start it");
+	cr_assert_not_null(pending_fn);
+	/* while it runs, the old snapshot's answers still serve */
+	cr_assert_eq(get_at(BASE "api/v0/tasks", t0 + 31100), 200);
+	cr_assert(hit());
+	cr_assert_not(strstr(resp.body.ptr, "late"));
+	pending_fn(pending_arg);
+	pending_fn = NULL;
+	cr_assert_eq(get_at(BASE "api/v0/tasks", t0 + 31200), 200);
+	cr_assert_not(hit());
+	cr_assert(strstr(resp.body.ptr, "late"));
+	cr_assert_eq(get_at(BASE "api/v0/tasks", t0 + 31300), 200);
+	cr_assert(hit());
+}

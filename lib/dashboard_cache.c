@@ -1,0 +1,326 @@
+/* dashboard_cache.c - finished answers of session API requests, kept for the
+ * next identical request.
+ *
+ * Ray's dashboard client polls the same URLs every few seconds from every
+ * open tab (tasks, actors, log tails); a stored session does not change
+ * between those polls, so the second answer can be a copy of the first
+ * instead of another index query or log decompression.
+ *
+ * What makes an answer reusable:
+ *  - the request: its target as sent, whether it accepts gzip, and the
+ *    dashboard build its cookie names (log reads depend on the client's
+ *    Ray version);
+ *  - the session snapshot it was computed from (rh_dash_snap.gen): a
+ *    refreshed index publishes a new snapshot with a new generation, and
+ *    every answer of the old one stops matching;
+ *  - for a session that has not ended, at most LIVE_TTL_MS of age, because
+ *    its logs can grow between snapshots; an ended session's answers live
+ *    until they are evicted.
+ * Only 200 answers of the /c/ prefix's API paths are kept (the handler
+ * decides: rh_dash_ctx.cacheable), none that embed the clock, none larger
+ * than max_entry. Memory is bounded by LRU eviction.
+ *
+ * Locking: the cache's own mutex guards the table and the LRU list; an
+ * entry's body is copied out after the lock is dropped, under a reference.
+ * The dashboard's lock is taken (by rh_dashboard__session_serves) only
+ * while the cache lock is not held. */
+#include "dashboard_internal.h"
+
+#include <stdint.h>
+
+#define LIVE_TTL_MS 1000
+#define NBUCKETS 1024
+
+typedef struct cached {
+	struct cached *hnext;        /* hash chain */
+	struct cached *prev, *next;  /* LRU list, most recent first */
+	uint64_t hash;
+	rh_buf key;
+	char *ns, *cluster, *session;
+	uint64_t gen;
+	int64_t expires_ms;          /* INT64_MAX: never (ended session) */
+	int refs;                    /* the table's and readers' */
+	int linked;                  /* still in the table */
+	int status;
+	const char *content_type;
+	rh_dashboard_header headers[RH_DASHBOARD_MAX_HEADERS];
+	size_t nheaders;
+	rh_buf body;
+	size_t cost;
+} cached;
+
+struct rh_dash_cache {
+	pthread_mutex_t lock;
+	cached *buckets[NBUCKETS];
+	cached *lru_head, *lru_tail;
+	size_t bytes, max_bytes, max_entry;
+};
+
+int
+rh_dashboard__cache_new(rh_dash_cache **out, size_t max_bytes)
+{
+	rh_dash_cache *c;
+
+	*out = NULL;
+	if (!(c = rh__calloc(1, sizeof(*c))))
+		return RH_ENOMEM;
+	if (pthread_mutex_init(&c->lock, NULL) != 0) {
+		free(c);
+		return rh__error(RH_ERROR, "dashboard cache: cannot create a mutex");
+	}
+	c->max_bytes = max_bytes;
+	/* One answer may take a sixteenth: a few huge downloads must not
+	 * push out every poll. */
+	c->max_entry = max_bytes / 16;
+	*out = c;
+	return 0;
+}
+
+static void
+entry_free(cached *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->nheaders; i++)
+		free(e->headers[i].value);
+	rh_buf_dispose(&e->key);
+	rh_buf_dispose(&e->body);
+	free(e->ns);
+	free(e->cluster);
+	free(e->session);
+	free(e);
+}
+
+/* Drop the table's reference; with the lock held. */
+static void
+unlink_entry(rh_dash_cache *c, cached *e)
+{
+	cached **pp = &c->buckets[e->hash % NBUCKETS];
+
+	while (*pp && *pp != e)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = e->hnext;
+	if (e->prev)
+		e->prev->next = e->next;
+	else
+		c->lru_head = e->next;
+	if (e->next)
+		e->next->prev = e->prev;
+	else
+		c->lru_tail = e->prev;
+	e->prev = e->next = e->hnext = NULL;
+	e->linked = 0;
+	c->bytes -= e->cost;
+	if (--e->refs == 0)
+		entry_free(e);
+}
+
+void
+rh_dashboard__cache_free(rh_dash_cache *c)
+{
+	if (!c)
+		return;
+	while (c->lru_head)
+		unlink_entry(c, c->lru_head);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+static void
+release(rh_dash_cache *c, cached *e)
+{
+	pthread_mutex_lock(&c->lock);
+	if (--e->refs == 0)
+		entry_free(e);
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* FNV-1a over the key's bytes. */
+static uint64_t
+hash_bytes(const char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	while (n--) {
+		h ^= (unsigned char)*p++;
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+/* The key of a request: "g" or "-" (gzip accepted), the build cookie, the
+ * target. Returns 0, or < 0 (RH_ENOMEM). */
+static int
+make_key(rh_buf *key, rh_dashboard *d, const rh_dashboard_request *req)
+{
+	char build[128] = "";
+
+	if (!d->single_build && req->cookie)
+		rh_dashboard__cookie_get(build, sizeof(build), req->cookie,
+					 "rayhist_build");
+	return rh_buf_printf(key, "%c%s\n%s",
+			     rh_dashboard__accepts_gzip(req->accept_encoding)
+			     ? 'g' : '-', build, req->target);
+}
+
+/* Could this request's answer be in the cache at all? Only session API
+ * reads under /c/ are kept; testing the prefix saves making a key for
+ * every static file and page. */
+static int
+worth_looking(const rh_dashboard_request *req)
+{
+	return req->target && !strncmp(req->target, "/c/", 3) && req->method &&
+	       (!strcmp(req->method, "GET") || !strcmp(req->method, "HEAD"));
+}
+
+static int
+copy_out(rh_dashboard_response *out, const cached *e)
+{
+	size_t i;
+	int error;
+
+	out->status = e->status;
+	out->content_type = e->content_type;
+	for (i = 0; i < e->nheaders; i++)
+		if ((error = rh_dashboard__header(out, e->headers[i].name, "%s",
+						  e->headers[i].value)) < 0)
+			return error;
+	/* Says where the answer came from, for people and tests. */
+	if ((error = rh_dashboard__header(out, "X-Rayhist-Cache", "hit")) < 0)
+		return error;
+	return rh_buf_put(&out->body, e->body.ptr ? e->body.ptr : "",
+			  e->body.size);
+}
+
+int
+rh_dashboard__cache_get(rh_dashboard_response *out, rh_dashboard *d,
+			const rh_dashboard_request *req, int64_t now_ms)
+{
+	rh_dash_cache *c = d->cache;
+	rh_buf key = RH_BUF_INIT;
+	rh_session_ref sref;
+	uint64_t h;
+	cached *e;
+	int error;
+
+	if (!c || !worth_looking(req))
+		return 0;
+	if ((error = make_key(&key, d, req)) < 0)
+		return error;
+	h = hash_bytes(key.ptr, key.size);
+	pthread_mutex_lock(&c->lock);
+	for (e = c->buckets[h % NBUCKETS]; e; e = e->hnext)
+		if (e->hash == h && e->key.size == key.size &&
+		    !memcmp(e->key.ptr, key.ptr, key.size))
+			break;
+	if (e && e->expires_ms <= now_ms) {
+		unlink_entry(c, e);
+		e = NULL;
+	}
+	if (e)
+		e->refs++;
+	pthread_mutex_unlock(&c->lock);
+	rh_buf_dispose(&key);
+	if (!e)
+		return 0;
+	sref.ns = e->ns;
+	sref.cluster = e->cluster;
+	sref.session = e->session;
+	if (!rh_dashboard__session_serves(d, &sref, e->gen, now_ms)) {
+		/* A newer snapshot, or one due for a refresh: the full path
+		 * answers (and starts the refresh). */
+		pthread_mutex_lock(&c->lock);
+		if (e->linked)
+			unlink_entry(c, e);
+		pthread_mutex_unlock(&c->lock);
+		release(c, e);
+		return 0;
+	}
+	rh_dashboard_response_dispose(out);
+	error = copy_out(out, e);
+	pthread_mutex_lock(&c->lock);
+	if (e->linked && e != c->lru_head) {
+		/* most recently used to the front */
+		e->prev->next = e->next;
+		if (e->next)
+			e->next->prev = e->prev;
+		else
+			c->lru_tail = e->prev;
+		e->prev = NULL;
+		e->next = c->lru_head;
+		c->lru_head->prev = e;
+		c->lru_head = e;
+	}
+	pthread_mutex_unlock(&c->lock);
+	release(c, e);
+	if (error < 0) {
+		rh_dashboard_response_dispose(out);
+		return error;
+	}
+	return 1;
+}
+
+void
+rh_dashboard__cache_put(rh_dashboard *d, const rh_dashboard_request *req,
+			const rh_dash_ctx *ctx, const rh_dashboard_response *r)
+{
+	rh_dash_cache *c = d->cache;
+	const rh_dash_snap *s = ctx->snap;
+	cached *e, *old;
+	size_t i;
+
+	if (!c || !s || !ctx->cacheable || r->status != 200 ||
+	    !worth_looking(req) || r->body.size > c->max_entry ||
+	    r->nheaders >= RH_DASHBOARD_MAX_HEADERS)	/* room for ours */
+		return;
+	if (!(e = rh__calloc(1, sizeof(*e))))
+		goto fail;
+	if (make_key(&e->key, d, req) < 0 ||
+	    !(e->ns = rh__strdup(s->ns)) || !(e->cluster = rh__strdup(s->cluster)) ||
+	    !(e->session = rh__strdup(s->session)) ||
+	    rh_buf_put(&e->body, r->body.ptr ? r->body.ptr : "", r->body.size) < 0)
+		goto fail;
+	for (i = 0; i < r->nheaders; i++, e->nheaders++) {
+		e->headers[i].name = r->headers[i].name;
+		if (!(e->headers[i].value = rh__strdup(r->headers[i].value ?
+						       r->headers[i].value : "")))
+			goto fail;
+	}
+	e->hash = hash_bytes(e->key.ptr, e->key.size);
+	e->gen = s->gen;
+	e->expires_ms = s->has_info && s->info.end_ms > 0
+		? INT64_MAX : ctx->now_ms + LIVE_TTL_MS;
+	e->status = r->status;
+	e->content_type = r->content_type;
+	e->cost = sizeof(*e) + e->key.asize + e->body.asize + 64 * e->nheaders;
+	e->refs = 1;
+	e->linked = 1;
+	pthread_mutex_lock(&c->lock);
+	/* A concurrent request may have put the same answer first: the
+	 * newer one replaces it. */
+	for (old = c->buckets[e->hash % NBUCKETS]; old; old = old->hnext)
+		if (old->hash == e->hash && old->key.size == e->key.size &&
+		    !memcmp(old->key.ptr, e->key.ptr, e->key.size))
+			break;
+	if (old)
+		unlink_entry(c, old);
+	while (c->lru_tail && c->bytes + e->cost > c->max_bytes)
+		unlink_entry(c, c->lru_tail);
+	e->hnext = c->buckets[e->hash % NBUCKETS];
+	c->buckets[e->hash % NBUCKETS] = e;
+	e->next = c->lru_head;
+	if (c->lru_head)
+		c->lru_head->prev = e;
+	c->lru_head = e;
+	if (!c->lru_tail)
+		c->lru_tail = e;
+	c->bytes += e->cost;
+	pthread_mutex_unlock(&c->lock);
+	return;
+fail:
+	/* Not kept: the answer itself was sent; only the next one costs. */
+	if (e)
+		entry_free(e);
+	rh_error_clear();
+}
