@@ -3,6 +3,7 @@
 
 #include <json-c/json.h>
 #include <stdio.h>
+#include <time.h>
 
 struct level_ctx {
 	size_t prefix_len;
@@ -154,6 +155,118 @@ done:
 	rh_buf_dispose(&key);
 	rh_buf_dispose(&data);
 	return error;
+}
+
+/* Ages of cached manifests: a clock that does not jump. */
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A manifest as a frame cache keeps it, with the object's size and time
+ * when it was read. */
+struct shared_manifest {
+	rh_node_manifest *m;
+	uint64_t size;
+	int64_t mtime_ms;
+};
+
+static void
+shared_manifest_free(void *obj)
+{
+	struct shared_manifest *sm = obj;
+
+	rh_node_manifest_free(sm->m);
+	free(sm);
+}
+
+/* The cached copy if it is fresh: put less than fresh_ms ago, or still the
+ * stored object's size and time. NULL (after a failed HEAD too: the caller
+ * then loads it and reports what that finds) or the copy. */
+static const rh_node_manifest *
+cached_manifest(rh__frame_ref **ref, uint64_t *size, int64_t *mtime_ms,
+		rh_frame_cache *cache, rh_store *st, const char *key,
+		int64_t fresh_ms)
+{
+	struct shared_manifest *sm;
+	int64_t born = 0;
+
+	*size = 0;
+	*mtime_ms = 0;
+	sm = rh__frame_cache_obj_acquire(ref, &born, cache,
+					 RH__CACHE_OBJ_MANIFEST, key, 0);
+	if (sm && mono_ms() - born < fresh_ms)
+		return sm->m;
+	if (rh_store_head(size, mtime_ms, st, key) < 0) {
+		*size = 0;
+		*mtime_ms = 0;
+	} else if (sm && *mtime_ms && sm->size == *size &&
+		   sm->mtime_ms == *mtime_ms) {
+		return sm->m;
+	}
+	rh__frame_cache_release(cache, *ref);
+	*ref = NULL;
+	return NULL;
+}
+
+int
+rh__manifest_load_shared(const rh_node_manifest **out, rh__frame_ref **ref,
+			 rh_frame_cache *cache, rh_store *st,
+			 const rh_session_ref *s, const char *node_id,
+			 int64_t fresh_ms)
+{
+	rh_buf key = RH_BUF_INIT, data = RH_BUF_INIT;
+	struct shared_manifest *sm = NULL;
+	rh_node_manifest *m = NULL;
+	uint64_t size;
+	int64_t mtime_ms;
+	int error;
+
+	*out = NULL;
+	*ref = NULL;
+	if (!cache) {
+		error = rh_node_manifest_load(&m, st, s, node_id);
+		*out = m;
+		return error;
+	}
+	if ((error = rh_layout_node_manifest(&key, s, node_id)) < 0)
+		goto done;
+	if ((*out = cached_manifest(ref, &size, &mtime_ms, cache, st, key.ptr,
+				    fresh_ms)))
+		goto done;
+	/* as rh_node_manifest_load() */
+	if ((error = rh_store_get(&data, st, key.ptr, 0, SIZE_MAX)) < 0 ||
+	    (error = rh__manifest_parse(&m, data.ptr ? data.ptr : "", data.size,
+					key.ptr)) < 0)
+		goto done;
+	*out = m;
+	if (!mtime_ms || !(sm = malloc(sizeof(*sm))))
+		goto done;	/* cannot tell versions apart: not kept */
+	sm->m = m;
+	sm->size = size;
+	sm->mtime_ms = mtime_ms;
+	if (rh__frame_cache_obj_put(ref, cache, RH__CACHE_OBJ_MANIFEST, key.ptr,
+				    0, sm, sizeof(*sm) + 2 * data.size,
+				    shared_manifest_free, mono_ms()) < 0)
+		free(sm);	/* best effort: m stays the caller's */
+done:
+	rh_buf_dispose(&key);
+	rh_buf_dispose(&data);
+	return error;
+}
+
+void
+rh__manifest_release(rh_frame_cache *cache, rh__frame_ref *ref,
+		     const rh_node_manifest *m)
+{
+	if (ref)
+		rh__frame_cache_release(cache, ref);
+	else
+		rh_node_manifest_free((rh_node_manifest *)m);
 }
 
 static void

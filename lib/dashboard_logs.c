@@ -5,12 +5,18 @@
  * parts through the seek tables: a tail decompresses only the frames that
  * hold it. */
 #include "dashboard_internal.h"
+#include "manifest.h"
 
 #include <fnmatch.h>
 #include <stdio.h>
 
 #define TAIL_CHUNK (64u << 10)
 #define MAX_LINES 100000000
+/* A node's manifest is read once and shared by the requests after it
+ * (parsing it cost more than the tail it names); a copy this old is checked
+ * against the stored object again, so a live session's growing logs show
+ * within this time. */
+#define MANIFEST_FRESH_MS 1000
 
 /* ---- which node ------------------------------------------------------------ */
 
@@ -46,10 +52,26 @@ find_node(const rh_dash_node **out, rh_dash_ctx *c, int required)
 		? -1 : 1;
 }
 
+/* The node's manifest, shared: give it back with unload_manifest(). */
 static int
-load_manifest(rh_node_manifest **m, rh_dash_ctx *c, const rh_dash_node *n)
+get_manifest(const rh_node_manifest **m, rh__frame_ref **ref, rh_dash_ctx *c,
+	     const char *node_id)
 {
-	int error = rh_node_manifest_load(m, c->d->st, &c->sref, n->node_id);
+	return rh__manifest_load_shared(m, ref, c->d->frames, c->d->st, &c->sref,
+					node_id, MANIFEST_FRESH_MS);
+}
+
+static void
+unload_manifest(rh_dash_ctx *c, rh__frame_ref *ref, const rh_node_manifest *m)
+{
+	rh__manifest_release(c->d->frames, ref, m);
+}
+
+static int
+load_manifest(const rh_node_manifest **m, rh__frame_ref **ref, rh_dash_ctx *c,
+	      const rh_dash_node *n)
+{
+	int error = get_manifest(m, ref, c, n->node_id);
 
 	if (error == RH_ENOTFOUND)
 		return rh_dashboard__fail(c, 404, "node %s: no files were "
@@ -168,7 +190,8 @@ rh_dashboard__logs_list(rh_dash_ctx *c)
 {
 	const char *glob = rh_dashboard_url_param(c->url, "glob");
 	const rh_dash_node *n;
-	rh_node_manifest *m = NULL;
+	const rh_node_manifest *m = NULL;
+	rh__frame_ref *mref = NULL;
 	listing l = { NULL, 0 };
 	rh__jw w;
 	size_t i, k;
@@ -181,7 +204,8 @@ rh_dashboard__logs_list(rh_dash_ctx *c)
 		return rh_dashboard__fail(c, 400, "glob: \"%.60s\" must be "
 					  "relative to the logs folder, without "
 					  "\"..\"", glob);
-	if ((r = find_node(&n, c, 1)) != 0 || (r = load_manifest(&m, c, n)) != 0)
+	if ((r = find_node(&n, c, 1)) != 0 ||
+	    (r = load_manifest(&m, &mref, c, n)) != 0)
 		return r < 0 ? r : 0;
 	if ((error = list_matching(&l, m, glob)) < 0)
 		goto done;
@@ -213,7 +237,7 @@ done:
 	for (i = 0; i < l.n; i++)
 		free(l.names[i]);
 	free(l.names);
-	rh_node_manifest_free(m);
+	unload_manifest(c, mref, m);
 	return error;
 }
 
@@ -681,7 +705,8 @@ strip_ansi(rh_buf *b, size_t from)
 static int
 serve_file(rh_dash_ctx *c, logreq *lr, int kind)
 {
-	rh_node_manifest *m = NULL;
+	const rh_node_manifest *m = NULL;
+	rh__frame_ref *mref = NULL;
 	rh_logfile *f = NULL;
 	rh_buf *b = &c->resp->body;
 	const char *dl = rh_dashboard_url_param(c->url, "download_filename");
@@ -689,8 +714,7 @@ serve_file(rh_dash_ctx *c, logreq *lr, int kind)
 	size_t at;
 	int r, error;
 
-	if ((error = rh_node_manifest_load(&m, c->d->st, &c->sref,
-					   lr->node->node_id)) < 0) {
+	if ((error = get_manifest(&m, &mref, c, lr->node->node_id)) < 0) {
 		r = error == RH_ENOTFOUND
 			? log_fail(c, lr, 404, "node %s: no files were captured "
 				   "from it", lr->node->node_id)
@@ -791,7 +815,7 @@ serve_file(rh_dash_ctx *c, logreq *lr, int kind)
 	r = rh_dashboard__reply(c, 200, "text/plain; charset=utf-8");
 done:
 	rh_logfile_close(f);
-	rh_node_manifest_free(m);
+	unload_manifest(c, mref, m);
 	return r;
 }
 
@@ -850,7 +874,8 @@ rh_dashboard__job_logs(rh_dash_ctx *c, const char *job)
 {
 	rh_filter f[1] = { { "submission_id", "=", job } };
 	rh_filter g[1] = { { "job_id", "=", job } };
-	rh_node_manifest *m = NULL;
+	const rh_node_manifest *m = NULL;
+	rh__frame_ref *mref = NULL;
 	rh_logfile *lf = NULL;
 	uint64_t size;
 	const rh_dash_node *n = NULL;
@@ -889,7 +914,7 @@ rh_dashboard__job_logs(rh_dash_ctx *c, const char *job)
 					  "files", job);
 	if ((error = rh_buf_printf(&path, "logs/job-driver-%s.log", sid.ptr)) < 0)
 		goto done;
-	if ((error = rh_node_manifest_load(&m, c->d->st, &c->sref, n->node_id)) < 0 ||
+	if ((error = get_manifest(&m, &mref, c, n->node_id)) < 0 ||
 	    (error = rh_logfile_open_manifest(&lf, c->d->st, &c->sref, m,
 					      path.ptr)) < 0) {
 		error = rh_dashboard__fail_code(c, error);
@@ -917,7 +942,7 @@ rh_dashboard__job_logs(rh_dash_ctx *c, const char *job)
 	error = rh_dashboard__reply_jw(c, &w);
 done:
 	rh_logfile_close(lf);
-	rh_node_manifest_free(m);
+	unload_manifest(c, mref, m);
 	rh_buf_dispose(&sid);
 	rh_buf_dispose(&path);
 	rh_buf_dispose(&text);

@@ -43,6 +43,11 @@ struct rh_index {
 	uint64_t reads; /* pages fetched from the store, for tests */
 };
 
+/* Hold the index's page cache lock across many reads (a whole row's):
+ * reads on this thread then skip it. Returns whether it was taken, for
+ * ix_unhold(); nested holds are free. */
+int ix_hold(rh_index *ix);
+void ix_unhold(rh_index *ix, int took);
 /* Copy [off, off+len) of section `id` to dst. @return 0, RH_ECORRUPT (out
  * of the section, damaged page), RH_EIO, RH_ENOMEM. */
 int ix_sec_read(rh_index *ix, int id, uint64_t off, size_t len, void *dst);

@@ -129,16 +129,38 @@ page_get(rh_index *ix, uint64_t no, ix_page **out)
 	return 0;
 }
 
+/* The index whose lock this thread holds through ix_hold(), if any. */
+static _Thread_local rh_index *held;
+
+int
+ix_hold(rh_index *ix)
+{
+	if (held == ix)
+		return 0;
+	pthread_mutex_lock(&ix->lock);
+	held = ix;
+	return 1;
+}
+
+void
+ix_unhold(rh_index *ix, int took)
+{
+	if (!took)
+		return;
+	held = NULL;
+	pthread_mutex_unlock(&ix->lock);
+}
+
 /* Copy paged bytes [off, off+len). */
 static int
 cached_read(rh_index *ix, uint64_t off, size_t len, void *dst)
 {
 	unsigned char *d = dst;
-	int error = 0;
+	int error = 0, took;
 
 	if (off > ix->crc_off || len > ix->crc_off - off)
 		return ix_corrupt(ix, "read past the data");
-	pthread_mutex_lock(&ix->lock);
+	took = ix_hold(ix);
 	while (len) {
 		ix_page *p;
 		uint64_t no = off / IX_PAGE_SIZE;
@@ -152,7 +174,7 @@ cached_read(rh_index *ix, uint64_t off, size_t len, void *dst)
 		off += n;
 		len -= n;
 	}
-	pthread_mutex_unlock(&ix->lock);
+	ix_unhold(ix, took);
 	return error;
 }
 

@@ -121,16 +121,14 @@ transitions(rh_index *ix, rh_arena *a, const unsigned char *x, uint32_t xlen,
 
 static const char hexd[] = "0123456789abcdef";
 
-int
-ix_task_id(rh_index *ix, rh_arena *a, uint64_t row, const char **id,
-	   int32_t *attempt)
+/* The id and attempt of task record r. */
+static int
+task_id(rh_index *ix, rh_arena *a, const unsigned char *r, const char **id,
+	int32_t *attempt)
 {
-	unsigned char r[IX_TASK_SIZE];
 	char *hex;
 	int error, i;
 
-	if ((error = ix_elem(ix, IX_TASK, row, r)) < 0)
-		return error;
 	*attempt = (int32_t)ix_get32(r + TK_ATTEMPT);
 	if (r[TK_FLAGS] & TK_F_IDSTR) {
 		if ((error = ix_string(ix, a, ix_get32(r + TK_ID), id)) < 0)
@@ -146,6 +144,18 @@ ix_task_id(rh_index *ix, rh_arena *a, uint64_t row, const char **id,
 	hex[48] = '\0';
 	*id = hex;
 	return 0;
+}
+
+int
+ix_task_id(rh_index *ix, rh_arena *a, uint64_t row, const char **id,
+	   int32_t *attempt)
+{
+	unsigned char r[IX_TASK_SIZE];
+	int error;
+
+	if ((error = ix_elem(ix, IX_TASK, row, r)) < 0)
+		return error;
+	return task_id(ix, a, r, id, attempt);
 }
 
 static int
@@ -216,7 +226,7 @@ decode_task(rh_index *ix, rh_arena *a, uint64_t row, int detail, rh_task_row *t)
 
 	memset(t, 0, sizeof(*t));
 	if ((error = ix_elem(ix, IX_TASK, row, r)) < 0 ||
-	    (error = ix_task_id(ix, a, row, &t->task_id, &t->attempt_number)) < 0 ||
+	    (error = task_id(ix, a, r, &t->task_id, &t->attempt_number)) < 0 ||
 	    (error = refs(ix, a, r + TK_JOB, s, RH_ARRAY_SIZE(s))) < 0)
 		return error;
 	t->worker_pid = (int32_t)ix_get32(r + TK_PID);
@@ -409,12 +419,10 @@ decode_cevent(rh_index *ix, rh_arena *a, uint64_t row, rh_cluster_event_row *o)
 	return 0;
 }
 
-int
-ix_decode(rh_index *ix, rh_arena *a, rh_entity what, uint64_t row, int detail,
-	  rh_row *out)
+static int
+decode(rh_index *ix, rh_arena *a, rh_entity what, uint64_t row, int detail,
+       rh_row *out)
 {
-	out->entity = what;
-	out->rownum = row;
 	switch (what) {
 	case RH_ENTITY_TASK:
 		return decode_task(ix, a, row, detail, &out->u.task);
@@ -435,32 +443,149 @@ ix_decode(rh_index *ix, rh_arena *a, rh_entity what, uint64_t row, int detail,
 	}
 }
 
+int
+ix_decode(rh_index *ix, rh_arena *a, rh_entity what, uint64_t row, int detail,
+	  rh_row *out)
+{
+	int took, error;
+
+	out->entity = what;
+	out->rownum = row;
+	/* A row is some 40 small reads (record, strings, extra): one lock
+	 * for all of them, not one each that the workers then fight over. */
+	took = ix_hold(ix);
+	error = decode(ix, a, what, row, detail, out);
+	ix_unhold(ix, took);
+	return error;
+}
+
 /* ---------------------------------------------------------------- JSON */
 
+/* A page of rows is some thousand small appends (keys, ids, numbers): they
+ * go straight into the buffer's spare room, which grows only when short;
+ * rh_buf_put()'s checks and printf's two passes were most of a row's cost. */
 typedef struct jw {
 	rh_buf *b;
 	int first;
 	int error;
 } jw;
 
+/* Room for n more bytes (and the NUL), or NULL after a failure (sticky). */
+static char *
+jroom(jw *w, size_t n)
+{
+	rh_buf *b = w->b;
+
+	if (w->error)
+		return NULL;
+	if (b->size + n >= b->asize && (w->error = rh_buf_grow(b, b->size + n)) < 0)
+		return NULL;
+	return b->ptr + b->size;
+}
+
+/* n bytes were written at jroom()'s pointer. */
+static void
+jdone(jw *w, size_t n)
+{
+	w->b->size += n;
+	w->b->ptr[w->b->size] = '\0';
+}
+
+static void
+jput(jw *w, const char *s, size_t n)
+{
+	char *p;
+
+	if ((p = jroom(w, n))) {
+		memcpy(p, s, n);
+		jdone(w, n);
+	}
+}
+
+#define JPUTS(w, lit) jput((w), (lit), sizeof(lit) - 1)
+
+/* Decimal digits of v, as "%lld" prints them; returns the length. */
+static size_t
+fmt_i64(char *dst, int64_t v)
+{
+	char tmp[24];
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	size_t n = 0, len;
+
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	len = n + (v < 0);
+	if (v < 0)
+		*dst++ = '-';
+	while (n)
+		*dst++ = tmp[--n];
+	return len;
+}
+
+/* Bytes a JSON string must escape (rh__json_str's set); 2 marks the NUL. */
+static const unsigned char jesc[256] = {
+	2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+};
+
+/* A JSON string of v (null for NULL): one copy when nothing needs
+ * escaping, else rh__json_str(). */
+static void
+jstring(jw *w, const char *v)
+{
+	const unsigned char *s = (const unsigned char *)v;
+	size_t n;
+	char *p;
+
+	if (!v) {
+		JPUTS(w, "null");
+		return;
+	}
+	for (n = 0; !jesc[s[n]]; n++)
+		;
+	if (s[n]) {	/* something to escape */
+		if (!w->error)
+			w->error = rh__json_str(w->b, v);
+		return;
+	}
+	if ((p = jroom(w, n + 2))) {
+		p[0] = '"';
+		memcpy(p + 1, v, n);
+		p[n + 1] = '"';
+		jdone(w, n + 2);
+	}
+}
+
+/* A key (plain ASCII: written as is), after a comma unless first. */
 static void
 jkey(jw *w, const char *k)
 {
-	if (w->error)
-		return;
-	if (!w->first && (w->error = rh_buf_put(w->b, ",", 1)) < 0)
-		return;
+	size_t n = strlen(k), c = !w->first;
+	char *p;
+
 	w->first = 0;
-	if (!(w->error = rh__json_str(w->b, k)))
-		w->error = rh_buf_put(w->b, ":", 1);
+	if ((p = jroom(w, n + 3 + c))) {
+		if (c)
+			*p++ = ',';
+		*p++ = '"';
+		memcpy(p, k, n);
+		p[n] = '"';
+		p[n + 1] = ':';
+		jdone(w, n + 3 + c);
+	}
 }
 
 static void
 jstr(jw *w, const char *k, const char *v)
 {
 	jkey(w, k);
-	if (!w->error)
-		w->error = rh__json_str(w->b, v);
+	jstring(w, v);
 }
 
 /* JSON text as stored (objects), null when absent. */
@@ -468,36 +593,53 @@ static void
 jraw(jw *w, const char *k, const char *v)
 {
 	jkey(w, k);
-	if (!w->error)
-		w->error = rh_buf_puts(w->b, v && *v ? v : "null");
+	if (v && *v)
+		jput(w, v, strlen(v));
+	else
+		JPUTS(w, "null");
+}
+
+/* v in decimal, then `suffix` (a literal: ".0" or ""). */
+static void
+jdec(jw *w, int64_t v, const char *suffix, size_t slen)
+{
+	char *p;
+	size_t n;
+
+	if ((p = jroom(w, 24 + slen))) {
+		n = fmt_i64(p, v);
+		memcpy(p + n, suffix, slen);
+		jdone(w, n + slen);
+	}
 }
 
 static void
 jint(jw *w, const char *k, int64_t v, int null_if_negative)
 {
 	jkey(w, k);
-	if (w->error)
-		return;
 	if (null_if_negative && v < 0)
-		w->error = rh_buf_puts(w->b, "null");
+		JPUTS(w, "null");
 	else
-		w->error = rh_buf_printf(w->b, "%lld", (long long)v);
+		jdec(w, v, "", 0);
 }
 
 static void
 jbool(jw *w, const char *k, int v)
 {
 	jkey(w, k);
-	if (!w->error)
-		w->error = rh_buf_puts(w->b, v < 0 ? "null" : v ? "true" : "false");
+	if (v < 0)
+		JPUTS(w, "null");
+	else if (v)
+		JPUTS(w, "true");
+	else
+		JPUTS(w, "false");
 }
 
 static void
 jnull(jw *w, const char *k)
 {
 	jkey(w, k);
-	if (!w->error)
-		w->error = rh_buf_puts(w->b, "null");
+	JPUTS(w, "null");
 }
 
 /* ns -> ms as Ray prints task times: ts_ns // 1e6, a float. */
@@ -505,10 +647,8 @@ static void
 jms_float(jw *w, const char *k, int64_t ns)
 {
 	jkey(w, k);
-	if (w->error)
-		return;
 	if (ns == RH_TIME_NONE) {
-		w->error = rh_buf_puts(w->b, "null");
+		JPUTS(w, "null");
 	} else {
 		/* Python's int // float: the int becomes a double first, then
 		 * the exact floor of the quotient. */
@@ -516,7 +656,9 @@ jms_float(jw *w, const char *k, int64_t ns)
 		int64_t v = d >= 9.2e18 ? INT64_MAX : d <= -9.2e18 ? INT64_MIN : (int64_t)d;
 		int64_t q = v / 1000000 - (v % 1000000 < 0);
 
-		w->error = rh__json_pyfloat(w->b, (double)q);
+		/* |q| < 2^53: a whole double, which rh__json_pyfloat() prints
+		 * as "Q.0" (never -0.0: q is an integer) */
+		jdec(w, q, ".0", 2);
 	}
 }
 
@@ -525,12 +667,18 @@ static void
 jms(jw *w, const char *k, int64_t ns)
 {
 	jkey(w, k);
-	if (w->error)
-		return;
 	if (ns == RH_TIME_NONE)
-		w->error = rh_buf_puts(w->b, "null");
+		JPUTS(w, "null");
 	else
-		w->error = rh_buf_printf(w->b, "%lld", (long long)(ns / 1000000));
+		jdec(w, ns / 1000000, "", 0);
+}
+
+/* A double through rh__json_pyfloat(). */
+static void
+jfloat(jw *w, double d)
+{
+	if (!w->error)
+		w->error = rh__json_pyfloat(w->b, d);
 }
 
 static void
@@ -538,18 +686,16 @@ jopen(jw *w, const char *k, const char *br)
 {
 	if (k)
 		jkey(w, k);
-	else if (!w->first && !w->error)
-		w->error = rh_buf_put(w->b, ",", 1);
-	if (!w->error)
-		w->error = rh_buf_puts(w->b, br);
+	else if (!w->first)
+		JPUTS(w, ",");
+	jput(w, br, 1);
 	w->first = 1;
 }
 
 static void
 jclose(jw *w, const char *br)
 {
-	if (!w->error)
-		w->error = rh_buf_puts(w->b, br);
+	jput(w, br, 1);
 	w->first = 0;
 }
 
@@ -609,11 +755,9 @@ task_json(jw *w, const rh_task_row *t, int detail)
 			jopen(w, NULL, "{");
 			jstr(w, "event_name", p->event_name);
 			jkey(w, "start_time");
-			if (!w->error)
-				w->error = rh__json_pyfloat(w->b, (double)p->start_ns / 1e6);
+			jfloat(w, (double)p->start_ns / 1e6);
 			jkey(w, "end_time");
-			if (!w->error)
-				w->error = rh__json_pyfloat(w->b, (double)p->end_ns / 1e6);
+			jfloat(w, (double)p->end_ns / 1e6);
 			/* extra_data is JSON text; Ray decodes it */
 			if (p->extra_data && rh_events__is_json(p->extra_data))
 				jraw(w, "extra_data", p->extra_data);

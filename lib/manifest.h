@@ -8,6 +8,7 @@
 #define RH_MANIFEST_H
 
 #include "internal.h"
+#include "seekable_cache.h"
 
 #define RH_MANIFEST_FORMAT 1
 
@@ -59,6 +60,19 @@ int rh__manifest_add_part(rh__mfile *f, const rh_file_part *part);
 int rh__manifest_add_skip(rh_node_manifest *m, const char *path,
 			  const char *why);
 int rh__manifest_set(char **field, const char *value);
+
+/* A node's manifest, shared through `cache` by every reader of it
+ * (catalog.c): a copy put less than fresh_ms ago is used as it is, an older
+ * one while the stored object keeps its size and time (one HEAD instead of
+ * a GET and a parse); else it is loaded and kept. Errors as
+ * rh_node_manifest_load(). NULL cache: rh_node_manifest_load(). Give *out
+ * back with rh__manifest_release(). */
+int rh__manifest_load_shared(const rh_node_manifest **out, rh__frame_ref **ref,
+			     rh_frame_cache *cache, rh_store *st,
+			     const rh_session_ref *s, const char *node_id,
+			     int64_t fresh_ms);
+void rh__manifest_release(rh_frame_cache *cache, rh__frame_ref *ref,
+			  const rh_node_manifest *m);
 
 uint64_t rh__fnv1a(const void *data, size_t len);
 int64_t rh__now_ms(void);

@@ -28,6 +28,9 @@ struct entry {
 	unsigned char *data;
 	unsigned refs;                /* readers holding it */
 	int dead;                     /* evicted; freed at the last release */
+	/* an object (RH__CACHE_OBJ_*), not frame bytes: */
+	void (*free_fn)(void *obj);   /* frees data */
+	int64_t born_ms;              /* when it was put */
 };
 
 struct rh_frame_cache {
@@ -95,7 +98,10 @@ static void
 entry_free(struct entry *e)
 {
 	free(e->key);
-	free(e->data);
+	if (e->free_fn)
+		e->free_fn(e->data);
+	else
+		free(e->data);
 	free(e);
 }
 
@@ -200,6 +206,68 @@ rh__frame_cache_put(rh_frame_cache *c, const char *key, uint64_t blob_size,
 	lru_push(c, e);
 	c->bytes += size;
 	pthread_mutex_unlock(&c->mu);
+}
+
+/* ---- objects ----------------------------------------------------------- */
+
+void *
+rh__frame_cache_obj_acquire(rh__frame_ref **ref, int64_t *born_ms,
+			    rh_frame_cache *c, unsigned kind, const char *key,
+			    uint64_t tag)
+{
+	uint64_t h = hash_of(key, tag, kind);
+	struct entry *e;
+
+	*ref = NULL;
+	pthread_mutex_lock(&c->mu);
+	if ((e = find(c, h, key, tag, kind)) && e->free_fn) {
+		e->refs++;
+		lru_unlink(c, e);
+		lru_push(c, e);
+		*ref = (rh__frame_ref *)e;
+		if (born_ms)
+			*born_ms = e->born_ms;
+	}
+	pthread_mutex_unlock(&c->mu);
+	return *ref ? e->data : NULL;
+}
+
+int
+rh__frame_cache_obj_put(rh__frame_ref **ref, rh_frame_cache *c, unsigned kind,
+			const char *key, uint64_t tag, void *obj, size_t cost,
+			void (*free_fn)(void *obj), int64_t now_ms)
+{
+	uint64_t h = hash_of(key, tag, kind);
+	struct entry *e, *old;
+
+	*ref = NULL;
+	if (cost > c->max_bytes / 2)
+		return RH_ERROR;
+	if (!(e = calloc(1, sizeof(*e))) || !(e->key = strdup(key))) {
+		free(e);
+		return RH_ENOMEM;
+	}
+	e->data = obj;
+	e->free_fn = free_fn;
+	e->born_ms = now_ms;
+	e->blob_size = tag;
+	e->frame = kind;
+	e->hash = h;
+	e->size = cost;
+	e->refs = 1;
+	pthread_mutex_lock(&c->mu);
+	/* A newer copy replaces the one there (readers keep theirs). */
+	if ((old = find(c, h, key, tag, kind)))
+		evict(c, old);
+	while (c->tail && c->bytes + cost > c->max_bytes)
+		evict(c, c->tail);
+	e->hnext = c->buckets[h % NBUCKETS];
+	c->buckets[h % NBUCKETS] = e;
+	lru_push(c, e);
+	c->bytes += cost;
+	pthread_mutex_unlock(&c->mu);
+	*ref = (rh__frame_ref *)e;
+	return 0;
 }
 
 RH_EXTERN void

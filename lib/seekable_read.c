@@ -46,6 +46,10 @@ struct rh_seekable {
 	uint64_t *coff;		/* nframes+1 compressed offsets */
 	uint64_t *roff;		/* nframes+1 raw offsets */
 	uint32_t *sums;		/* per-frame checksums, NULL without them */
+	/* With table_ref, the three arrays belong to a seek table shared
+	 * through table_cache (rh__seekable_open_shared()). */
+	rh__frame_ref *table_ref;
+	rh_frame_cache *table_cache;
 	ZSTD_DCtx *dctx;	/* created on first use */
 	rh_buf cbuf;		/* stored frames [cfirst, cend); store only */
 	unsigned cfirst, cend;
@@ -251,6 +255,90 @@ rh_seekable_open(rh_seekable **out, rh_store *st, const char *key)
 	sk->st = st;
 	if ((error = load_table(sk)) < 0)
 		goto done;
+	*out = sk, sk = NULL;
+done:
+	rh_seekable_close(sk);
+	return error;
+}
+
+/* A seek table as a frame cache keeps it for other readers of the blob. */
+struct shared_table {
+	unsigned nframes;
+	uint64_t raw_size;
+	uint64_t *coff, *roff;
+	uint32_t *sums;
+};
+
+static void
+shared_table_free(void *obj)
+{
+	struct shared_table *t = obj;
+
+	free(t->coff);
+	free(t->roff);
+	free(t->sums);
+	free(t);
+}
+
+/* Take the table from the cache, or load it and leave it there. */
+static int
+load_table_shared(rh_seekable *sk, rh_frame_cache *cache)
+{
+	struct shared_table *t;
+	int error;
+
+	if ((t = rh__frame_cache_obj_acquire(&sk->table_ref, NULL, cache,
+					     RH__CACHE_OBJ_SEEK_TABLE, sk->name,
+					     sk->stored_size))) {
+		sk->table_cache = cache;
+		sk->nframes = t->nframes;
+		sk->raw_size = t->raw_size;
+		sk->coff = t->coff;
+		sk->roff = t->roff;
+		sk->sums = t->sums;
+		return 0;
+	}
+	if ((error = load_table(sk)) < 0)
+		return error;
+	/* Sharing is best effort: without memory the reader keeps its own. */
+	if (!(t = malloc(sizeof(*t))))
+		return 0;
+	t->nframes = sk->nframes;
+	t->raw_size = sk->raw_size;
+	t->coff = sk->coff;
+	t->roff = sk->roff;
+	t->sums = sk->sums;
+	if (rh__frame_cache_obj_put(&sk->table_ref, cache,
+				    RH__CACHE_OBJ_SEEK_TABLE, sk->name,
+				    sk->stored_size, t, sizeof(*t) +
+				    ((size_t)sk->nframes + 1) * 20,
+				    shared_table_free, 0) < 0) {
+		free(t);
+		return 0;
+	}
+	sk->table_cache = cache;
+	return 0;
+}
+
+int
+rh__seekable_open_shared(rh_seekable **out, rh_store *st, const char *key,
+			 rh_frame_cache *cache)
+{
+	rh_seekable *sk = NULL;
+	int error;
+
+	if (!cache)
+		return rh_seekable_open(out, st, key);
+	if (!out || !st || !key)
+		return rh__error(RH_EINVAL, "rh_seekable_open: NULL argument");
+	*out = NULL;
+	if ((error = sk_new(&sk, key)) < 0 ||
+	    (error = rh_store_head(&sk->stored_size, NULL, st, key)) < 0)
+		goto done;
+	sk->st = st;
+	if ((error = load_table_shared(sk, cache)) < 0)
+		goto done;
+	sk->shared = cache;
 	*out = sk, sk = NULL;
 done:
 	rh_seekable_close(sk);
@@ -499,6 +587,30 @@ read_range(rh_buf *out, rh_seekable *sk, uint64_t off, uint64_t end)
 	return 0;
 }
 
+int
+rh__seekable_view(const char **p, uint64_t *start, size_t *len,
+		  rh_seekable *sk, uint64_t off, uint64_t from)
+{
+	unsigned i;
+	const rh_buf *f;
+	struct span want;
+	int error;
+
+	if (off >= sk->raw_size)
+		return sk_fail(sk, rh__error(RH_EINVAL, "%s: offset %" PRIu64
+					     " is past the end (%" PRIu64 ")",
+					     sk->name, off, sk->raw_size));
+	i = find_frame(sk, off);
+	want.lo = find_frame(sk, from < off ? from : off);
+	want.hi = i;
+	if ((error = frame_get(&f, sk, i, want)) < 0)
+		return sk_fail(sk, error);
+	*p = f->ptr;
+	*start = sk->roff[i];
+	*len = f->size;
+	return 0;
+}
+
 static int
 check_reader(const rh_seekable *sk, const rh_buf *out, const char *fn)
 {
@@ -648,9 +760,13 @@ rh_seekable_close(rh_seekable *sk)
 	if (!sk)
 		return;
 	free(sk->name);
-	free(sk->coff);
-	free(sk->roff);
-	free(sk->sums);
+	if (sk->table_ref) {
+		rh__frame_cache_release(sk->table_cache, sk->table_ref);
+	} else {
+		free(sk->coff);
+		free(sk->roff);
+		free(sk->sums);
+	}
 	ZSTD_freeDCtx(sk->dctx);
 	rh_buf_dispose(&sk->cbuf);
 	for (k = 0; k < RH_ARRAY_SIZE(sk->cache); k++) {

@@ -14,6 +14,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "manifest.h"
+
 #define NODE "0f690c018f332312c5b989cb5e700a26dbae9b206feb5f1f086485ee"
 #define SESSION "session_2025-11-12_22-10-31_123456_42"
 
@@ -221,6 +223,88 @@ Test(capture, tail_spans_parts)
 	cr_assert_str_eq(out.ptr, "no newline at end");
 	rh_logfile_close(f);
 	rh_buf_dispose(&out);
+}
+
+/* Tails read through a shared frame cache (seek tables shared, frames
+ * scanned in place) equal tails read without one, for every line count and
+ * end, across parts and 16-byte frames. */
+Test(capture, shared_cache_tail_matches_plain_tail)
+{
+	rh_capture_stats s;
+	rh_frame_cache *fc = NULL;
+	rh_logfile *plain = NULL, *shared[2] = { NULL, NULL };
+	rh_buf a = RH_BUF_INIT, b = RH_BUF_INIT;
+	uint64_t sa = 0, sb = 0, size, end;
+	size_t n;
+	int k;
+
+	cr_assert_eq(capture(&s), 0);
+	write_file("logs/raylet.out", "three\n\nfive, after an empty line\n", 34, "a");
+	cr_assert_eq(capture(&s), 0);
+	write_file("logs/raylet.out", "six\nseven without newline", 25, "a");
+	cr_assert_eq(capture(&s), 0);
+	cr_assert_eq(rh_frame_cache_new(&fc, 1 << 20), 0);
+	cr_assert_eq(rh_logfile_open(&plain, st, &S, NODE, "logs/raylet.out"), 0);
+	for (k = 0; k < 2; k++) {
+		cr_assert_eq(rh_logfile_open(&shared[k], st, &S, NODE,
+					     "logs/raylet.out"), 0);
+		rh_logfile_set_cache(shared[k], fc);
+	}
+	size = rh_logfile_size(plain);
+	for (end = 0; end <= size + 1; end++)
+		for (n = 0; n < 10; n++)
+			for (k = 0; k < 2; k++) {
+				rh_buf_clear(&a);
+				rh_buf_clear(&b);
+				cr_assert_eq(rh_logfile_tail(&a, &sa, plain, n, end), 0);
+				cr_assert_eq(rh_logfile_tail(&b, &sb, shared[k], n, end), 0,
+					     "%s", rh_logfile_errmsg(shared[k]));
+				cr_assert_eq(sa, sb, "n %zu end %llu", n,
+					     (unsigned long long)end);
+				cr_assert_eq(a.size, b.size);
+				cr_assert(!a.size || !memcmp(a.ptr, b.ptr, a.size));
+			}
+	rh_logfile_close(plain);
+	rh_logfile_close(shared[0]);
+	rh_logfile_close(shared[1]);
+	rh_frame_cache_free(fc);
+	rh_buf_dispose(&a);
+	rh_buf_dispose(&b);
+}
+
+/* A shared manifest is used again while fresh and reloaded once the stored
+ * one changed and the copy is older than fresh_ms. */
+Test(capture, shared_manifest_follows_the_store)
+{
+	rh_capture_stats s;
+	rh_frame_cache *fc = NULL;
+	const rh_node_manifest *m1 = NULL, *m2 = NULL, *m3 = NULL;
+	rh__frame_ref *r1 = NULL, *r2 = NULL, *r3 = NULL;
+
+	cr_assert_eq(capture(&s), 0);
+	cr_assert_eq(rh_frame_cache_new(&fc, 1 << 20), 0);
+	cr_assert_eq(rh__manifest_load_shared(&m1, &r1, fc, st, &S, NODE, 60000), 0);
+	cr_assert_eq(rh__manifest_load_shared(&m2, &r2, fc, st, &S, NODE, 60000), 0);
+	cr_assert_eq(m1, m2, "a fresh copy is shared");
+	cr_assert_null(rh_node_manifest_find(m2, "logs/later.log"));
+	usleep(5000);	/* another mtime */
+	write_file("logs/later.log", "later\n", 6, "w");
+	cr_assert_eq(capture(&s), 0);
+	cr_assert_eq(rh__manifest_load_shared(&m3, &r3, fc, st, &S, NODE, 0), 0);
+	cr_assert_neq(m3, m1);
+	cr_assert_not_null(rh_node_manifest_find(m3, "logs/later.log"));
+	cr_assert_null(rh_node_manifest_find(m1, "logs/later.log"),
+		       "a holder keeps its copy");
+	rh__manifest_release(fc, r1, m1);
+	rh__manifest_release(fc, r2, m2);
+	rh__manifest_release(fc, r3, m3);
+	cr_assert_eq(rh__manifest_load_shared(&m1, &r1, NULL, st, &S, NODE, 0), 0);
+	cr_assert_null(r1);
+	cr_assert_not_null(rh_node_manifest_find(m1, "logs/later.log"));
+	rh__manifest_release(NULL, r1, m1);
+	cr_assert_eq(rh__manifest_load_shared(&m1, &r1, fc, st, &S, "ffff", 0),
+		     RH_ENOTFOUND);
+	rh_frame_cache_free(fc);
 }
 
 Test(capture, catalog_lists_each_level)
