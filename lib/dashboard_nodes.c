@@ -163,13 +163,15 @@ raylet(rh__jw *w, const node_view *v, int nworkers)
 	rh__jw_kstr(w, "stateMessage", r ? r->state_message : NULL);
 	rh__jw_kstr(w, "nodeManagerAddress", ip);
 	rh__jw_kstr(w, "nodeManagerHostname", n->hostname ? n->hostname : "");
-	rh__jw_kint(w, "nodeManagerPort", 0);
+	/* port, pid and host name: what the raylet logged at its start
+	 * (logs/raylet.out, index_session.c), 0 / the IP when not captured */
+	rh__jw_kint(w, "nodeManagerPort", r ? r->node_manager_port : 0);
 	rh__jw_kstr(w, "nodeName", r && r->node_name ? r->node_name : ip);
 	rh__jw_kstr(w, "instanceId", r && r->instance_id ? r->instance_id : "");
 	rh__jw_kstr(w, "instanceTypeName",
 		   r && r->instance_type_name ? r->instance_type_name : "");
 	rh__jw_kint(w, "numWorkers", nworkers);
-	rh__jw_kint(w, "pid", 0);
+	rh__jw_kint(w, "pid", r ? r->raylet_pid : 0);
 	rh__jw_kint(w, "brpcPort", 0);
 	ms_field(w, "startTime", r ? r->start_time_ns : RH_TIME_NONE, 0);
 	ms_field(w, "startTimeMs", r ? r->start_time_ns : RH_TIME_NONE, 0);

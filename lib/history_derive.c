@@ -4,7 +4,9 @@
 #include "internal.h"
 #include "history_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define T_LAST(vec) ((vec)->n ? &(vec)->v[(vec)->n - 1] : NULL)
 
@@ -591,6 +593,203 @@ worker_get(rh_history *h, hb_worker **out, uint32_t id)
 	return 0;
 }
 
+/* ------------------------------------------------------- captured files */
+
+/* The node of id `node_id` if the events know it. */
+static hb_node *
+node_of(rh_history *h, const char *node_id)
+{
+	uint32_t sid, idx;
+
+	if (!node_id ||
+	    rh_strtab_intern(&h->strs, &sid, node_id, strlen(node_id)) < 0 ||
+	    !(idx = hb_map_get(&h->node_map, sid)))
+		return NULL;
+	return hb_pool_at(&h->nodes, idx - 1);
+}
+
+int
+rh_history__raylet(rh_history *h, const char *node_id, const char *hostname,
+		   int64_t pid, int port)
+{
+	hb_node *n = node_of(h, node_id);
+	int error;
+
+	if (!n)
+		return 0;
+	/* GcsNodeInfo.node_manager_hostname is what the raylet logs as its
+	 * host name (src/ray/raylet/raylet.cc, RegisterGcs) */
+	if (hostname && *hostname && !n->host &&
+	    (error = rh_strtab_intern(&h->strs, &n->host, hostname,
+				      strlen(hostname))) < 0)
+		return error;
+	if (pid > 0)
+		n->raylet_pid = pid;
+	if (port > 0)
+		n->nm_port = port;
+	return 0;
+}
+
+int
+rh_history__worker_file(rh_history *h, const char *node_id,
+			const char *worker_id, int64_t pid, int is_driver,
+			int gone)
+{
+	uint32_t wid, nid;
+	hb_worker *w;
+	int error;
+
+	if ((error = rh_strtab_intern(&h->strs, &wid, worker_id,
+				      strlen(worker_id))) < 0 ||
+	    (error = rh_strtab_intern(&h->strs, &nid, node_id, strlen(node_id))) < 0 ||
+	    (error = worker_get(h, &w, wid)) < 0)
+		return error;
+	/* the node whose logs/ holds the files ran the worker */
+	w->node = nid;
+	if (pid > 0)
+		w->pid = pid;
+	w->is_driver |= is_driver;
+	w->gone |= gone;
+	return 0;
+}
+
+static int
+is_hex(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+/* Digits up to `end` (a fixed suffix) as a pid; 0 when not that shape. */
+static int64_t
+pid_before(const char *s, const char *end)
+{
+	size_t n = strspn(s, "0123456789");
+	int64_t pid = 0;
+	size_t i;
+
+	if (!n || n > 9 || strcmp(s + n, end))
+		return 0;
+	for (i = 0; i < n; i++)
+		pid = pid * 10 + (s[i] - '0');
+	return pid;
+}
+
+#define WORKER_ID_HEX 56 /* WorkerID: 28 bytes */
+
+int
+rh_history__parse_worker_file(const char *path, char id[57], int64_t *pid,
+			      int *is_driver, int *gone)
+{
+	static const char wk[] = "worker-", cw[] = "python-core-worker-",
+			  cd[] = "python-core-driver-";
+	const char *b, *p;
+	size_t n;
+
+	*pid = 0;
+	*is_driver = *gone = 0;
+	if (!strncmp(path, "logs/old/", 9))
+		b = path + 9, *gone = 1;
+	else if (!strncmp(path, "logs/", 5) && !strchr(path + 5, '/'))
+		b = path + 5;
+	else
+		return 0;
+	if (!strncmp(b, cw, sizeof(cw) - 1) || !strncmp(b, cd, sizeof(cd) - 1)) {
+		*is_driver = b[12] == 'd';
+		p = b + sizeof(cw) - 1;
+		if (!is_hex(p, WORKER_ID_HEX) || p[WORKER_ID_HEX] != '_' ||
+		    !(*pid = pid_before(p + WORKER_ID_HEX + 1, ".log")))
+			return 0;
+		/* the core worker's own log is not what log_monitor moves */
+		*gone = 0;
+	} else if (!strncmp(b, wk, sizeof(wk) - 1)) {
+		p = b + sizeof(wk) - 1;
+		if (!is_hex(p, WORKER_ID_HEX) || p[WORKER_ID_HEX] != '-')
+			return 0;
+		b = p + WORKER_ID_HEX + 1;
+		if (!(n = strspn(b, "0123456789abcdef")) || b[n] != '-' ||
+		    (!(*pid = pid_before(b + n + 1, ".out")) &&
+		     !(*pid = pid_before(b + n + 1, ".err"))))
+			return 0;
+	} else {
+		return 0;
+	}
+	memcpy(id, p, WORKER_ID_HEX);
+	id[WORKER_ID_HEX] = '\0';
+	return 1;
+}
+
+/* Copy the token at s (up to whitespace) into out. */
+static void
+token(char *out, size_t outsz, const char *s, const char *end)
+{
+	size_t n = 0;
+
+	while (s + n < end && s[n] != ' ' && s[n] != '\n' && s[n] != '\r' &&
+	       s[n] != '\t')
+		n++;
+	if (n >= outsz)
+		n = 0;	/* too long to be a host name */
+	memcpy(out, s, n);
+	out[n] = '\0';
+}
+
+void
+rh_history__parse_raylet_head(const char *buf, size_t len, char *host,
+			      size_t hostsz, int64_t *pid, int *port)
+{
+	static const char started[] = "Raylet of id, ",
+			  nm[] = " node_manager address: ", hn[] = " hostname: ";
+	const char *s = buf, *end = buf + len;
+
+	*host = '\0';
+	*pid = 0;
+	*port = 0;
+	while (s < end && (!*pid || !*port)) {
+		const char *eol = memchr(s, '\n', (size_t)(end - s));
+		char line[512], addr[256];
+		size_t n;
+
+		if (!eol)
+			break;	/* a cut line: not trusted */
+		n = (size_t)(eol - s) < sizeof(line) - 1 ? (size_t)(eol - s)
+							 : sizeof(line) - 1;
+		memcpy(line, s, n);
+		line[n] = '\0';
+		s = eol + 1;
+		/* "[2025-11-12 22:10:31,123 I 1234 1234] (raylet) main.cc:..." */
+		if (!*pid && line[0] == '[' && strstr(line, "] (raylet) ")) {
+			long long v;
+
+			if (sscanf(line, "[%*s %*s %*s %lld", &v) == 1 && v > 0 &&
+			    v <= INT32_MAX)
+				*pid = v;
+		}
+		if (!*port && strstr(line, started)) {
+			const char *a = strstr(line, nm), *h = strstr(line, hn), *colon;
+
+			if (!a || !h)
+				continue;
+			token(addr, sizeof(addr), a + sizeof(nm) - 1, line + n);
+			token(host, hostsz, h + sizeof(hn) - 1, line + n);
+			if ((colon = strrchr(addr, ':'))) {
+				*port = atoi(colon + 1);
+				if (*port < 0 || *port > 65535)
+					*port = 0;
+				/* older raylets logged the address as the
+				 * host name: no host name then */
+				if (!strncmp(host, addr, (size_t)(colon - addr)) &&
+				    !host[colon - addr])
+					*host = '\0';
+			}
+		}
+	}
+}
+
 static void
 worker_merge(rh_history *h, hb_worker *w, uint32_t node, int64_t pid,
 	     int64_t start, int64_t end)
@@ -603,6 +802,34 @@ worker_merge(rh_history *h, hb_worker *w, uint32_t node, int64_t pid,
 		w->start = start;
 	if (end != HB_NONE && end > w->end)
 		w->end = end;
+}
+
+/* A driver (known from its python-core-driver log) ends with its job: the
+ * driver job of the same node and pid. Its exit type follows the job's
+ * end: a non-zero exit code or an error is USER_ERROR. */
+static int
+driver_end(rh_history *h, hb_worker *w)
+{
+	size_t i;
+
+	for (i = 0; i < h->jobs.n; i++) {
+		const hb_job *j = hb_pool_at(&h->jobs, i);
+
+		if (j->is_submission || j->dpid != w->pid || !j->dnode ||
+		    !w->node || rh_strtab_cmp(&h->strs, j->dnode, w->node))
+			continue;
+		if (j->start != HB_NONE &&
+		    (w->start == HB_NONE || j->start < w->start))
+			w->start = j->start;
+		if (j->status == RH_JOB_RUNNING)
+			return 0;
+		w->alive = 0;
+		if (j->end != HB_NONE)
+			w->end = j->end;
+		return intern_cat(h, &w->etype, j->etype || j->dexit > 0
+				  ? "USER_ERROR" : "INTENDED_USER_EXIT", "", "");
+	}
+	return 0;
 }
 
 static int
@@ -637,14 +864,28 @@ derive_workers(rh_history *h)
 		uint32_t idx;
 
 		w = hb_pool_at(&h->workers, i);
+		/* log_monitor moves a worker's .out/.err to logs/old/ once
+		 * the worker died (reference/ray-formats.md §1.4) */
+		if (w->gone)
+			w->alive = 0;
+		if (w->is_driver && (error = driver_end(h, w)) < 0)
+			return error;
 		if (w->node && (idx = hb_map_get(&h->node_map, w->node))) {
 			hb_node *n = hb_pool_at(&h->nodes, idx - 1);
 
 			w->ip = n->ip;
-			if (n->state == RH_NODE_DEAD) {
+			/* known from its files only: it started after its
+			 * node, the best bound there is (playback needs one) */
+			if (w->start == HB_NONE)
+				w->start = n->start;
+			if (n->state == RH_NODE_DEAD && w->alive) {
+				/* still running when its node died */
 				w->alive = 0;
-				if (w->end == HB_NONE)
+				if (w->end == HB_NONE || w->end > n->end)
 					w->end = n->end;
+				if ((error = intern_cat(h, &w->etype, "SYSTEM_ERROR",
+							"", "")) < 0)
+					return error;
 			}
 		}
 	}

@@ -117,6 +117,9 @@ typedef struct hb_node {
 	int8_t head;
 	int64_t start, end;
 	hb_trvec tr;
+	/* from logs/raylet.out (rh_history__raylet): 0 unknown */
+	int64_t raylet_pid;
+	int32_t nm_port;
 	/* derived */
 	int state;
 	uint32_t reason, reason_msg, state_msg;
@@ -142,8 +145,10 @@ typedef struct hb_pg {
 
 typedef struct hb_worker {
 	uint32_t id, node, ip;
+	uint32_t etype;         /* exit type, where known (derive_workers) */
 	int64_t pid, start, end;
 	int alive, is_driver;
+	int gone;               /* its log files were moved to logs/old/ */
 } hb_worker;
 
 typedef struct hb_cevent {
@@ -197,6 +202,33 @@ struct rh_history {
 };
 
 int rh_history__finish(rh_history *h);
+
+/* What a node's captured files tell, beside its events (index_session.c
+ * reads them; history_derive.c applies them). Both are for the history
+ * before rh_history__finish() and return 0 or RH_ENOMEM. */
+/* The raylet of a node the events know: its host name, pid and port as
+ * logs/raylet.out gives them (NULL/0: unknown). Events win where they
+ * name a host. A node the events do not know is left out. */
+int rh_history__raylet(rh_history *h, const char *node_id,
+		       const char *hostname, int64_t pid, int port);
+/* A worker known from its log files on node_id: pid, whether a driver
+ * (python-core-driver-*.log), whether its files were moved to logs/old/. */
+int rh_history__worker_file(rh_history *h, const char *node_id,
+			    const char *worker_id, int64_t pid, int is_driver,
+			    int gone);
+
+/* Parse a captured path as a worker's log file (reference/ray-formats.md
+ * §1.4), in logs/ or logs/old/: worker-<id>-<job>-<pid>.out|.err,
+ * python-core-worker-<id>_<pid>.log, python-core-driver-<id>_<pid>.log.
+ * @return 1 and the parts (id: 56 hex + NUL), or 0 for another file. */
+int rh_history__parse_worker_file(const char *path, char id[57], int64_t *pid,
+				  int *is_driver, int *gone);
+/* The raylet's pid (each line's "[date time L pid tid] (raylet)"), host
+ * name and node manager port ("Raylet of id, ... node_manager address:
+ * IP:PORT ... hostname: HOST", src/ray/raylet/raylet.cc) in the first
+ * bytes of logs/raylet.out; what is not there stays "" / 0. */
+void rh_history__parse_raylet_head(const char *buf, size_t len, char *host,
+				   size_t hostsz, int64_t *pid, int *port);
 int hb_x_cmp(const rh_history *h, uint32_t a, uint32_t b);
 int rh_history__fail(rh_history *h, int code);
 void rh_history__stats_add(rh_history *h, const rh_event_stats *s);

@@ -171,7 +171,10 @@ worker_at(rh_worker_row *r, int64_t t)
 {
 	if (r->start_time_ns == RH_TIME_NONE || r->start_time_ns > t)
 		return 0;
-	if (r->end_time_ns == RH_TIME_NONE || r->end_time_ns > t) {
+	/* A worker known dead with no time of death (its files in logs/old/,
+	 * nothing else): dead as far as anyone can tell, at every instant. */
+	if ((r->end_time_ns == RH_TIME_NONE && r->is_alive) ||
+	    (r->end_time_ns != RH_TIME_NONE && r->end_time_ns > t)) {
 		r->end_time_ns = RH_TIME_NONE;
 		r->is_alive = 1;
 		r->exit_type = NULL;

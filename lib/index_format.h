@@ -117,15 +117,21 @@ enum ix_column {
 /* IX_NODE record */
 #define IX_NODE_SIZE 80
 /* u32 refs at 0..44: id, ip, state_msg, name, host, res, labels, reason,
- * reason_msg, inst_id, inst_type; u8 state 44, u8 head 45; i64 start 48,
- * end 56; u64 xoff 64; u32 xlen 72 */
+ * reason_msg, inst_id, inst_type; u8 state 44, u8 head 45; u16 node manager
+ * port 46 (little-endian, 0 unknown); i64 start 48, end 56; u64 xoff 64;
+ * u32 xlen 72; u32 raylet pid 76 (0 unknown). Port and pid came later in
+ * bytes that were zero before: older indexes read as "unknown". */
 #define ND_NREFS 11
+#define ND_PORT 46
+#define ND_RAYLET_PID 76
 
 /* IX_WORKER record */
 #define IX_WORKER_SIZE 56
 /* u32 refs at 0..12: id, node, ip; u8 alive 12, u8 driver 13; i64 pid 16,
- * start 24, end 32; 16 reserved */
+ * start 24, end 32; u32 ref exit type 40 (was reserved: 0, no string, in
+ * older indexes); 12 reserved */
 #define WK_NREFS 3
+#define WK_EXIT_TYPE 40
 
 /* IX_PG record */
 #define IX_PG_SIZE 40

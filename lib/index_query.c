@@ -650,6 +650,43 @@ at_needs_row(const rh_query *q)
 	return q->at && (q->what != RH_ENTITY_TASK || q->src == SRC_BYID);
 }
 
+/* Fields of node and worker records that came after the row decoders of
+ * index_rows.c were written: the raylet's pid and port, a worker's exit
+ * type. They belong in decode_node()/decode_worker() there, and move once
+ * that file is free to change. */
+static int
+decode_late(rh_query *q, uint64_t row)
+{
+	unsigned char r[IX_NODE_SIZE > IX_WORKER_SIZE ? IX_NODE_SIZE : IX_WORKER_SIZE];
+	int error;
+
+	if (q->what == RH_ENTITY_NODE) {
+		rh_node_row *n = &q->row.u.node;
+
+		if ((error = ix_elem(q->ix, IX_NODE, row, r)) < 0)
+			return error;
+		n->raylet_pid = ix_get32(r + ND_RAYLET_PID);
+		n->node_manager_port = r[ND_PORT] | r[ND_PORT + 1] << 8;
+	} else if (q->what == RH_ENTITY_WORKER) {
+		if ((error = ix_elem(q->ix, IX_WORKER, row, r)) < 0 ||
+		    (error = ix_string(q->ix, &q->arena, ix_get32(r + WK_EXIT_TYPE),
+				       &q->row.u.worker.exit_type)) < 0)
+			return error;
+	}
+	return 0;
+}
+
+/* ix_decode() and the late fields. */
+static int
+decode(rh_query *q, uint64_t row, int detail)
+{
+	int error;
+
+	if ((error = ix_decode(q->ix, &q->arena, q->what, row, detail, &q->row)) < 0)
+		return error;
+	return decode_late(q, row);
+}
+
 /* Whether `row` matches; decodes into q->row when a check needs it. */
 static int
 matches(rh_query *q, uint64_t row, int *ok)
@@ -671,7 +708,7 @@ matches(rh_query *q, uint64_t row, int *ok)
 		return 0;
 	}
 	rh_arena_reset(&q->arena);
-	if ((error = ix_decode(q->ix, &q->arena, q->what, row, q->at, &q->row)) < 0)
+	if ((error = decode(q, row, q->at)) < 0)
 		return error;
 	if (q->at && !ix_row_at(&q->row, q->o.at_ns))
 		*ok = 0;
@@ -857,8 +894,7 @@ rh_query_next(const rh_row **row, rh_query *q)
 			continue;
 		}
 		rh_arena_reset(&q->arena);
-		if ((error = ix_decode(q->ix, &q->arena, q->what, r,
-				       q->o.detail || q->at, &q->row)) < 0)
+		if ((error = decode(q, r, q->o.detail || q->at)) < 0)
 			return qfail(q, error);
 		if (q->at)
 			(void)ix_row_at(&q->row, q->o.at_ns); /* it exists: matched */

@@ -5,6 +5,7 @@
 #include "internal.h"
 #include "index_internal.h"
 #include "sha256.h"
+#include "rayhist/catalog.h"
 #include "history_internal.h"
 
 #include <stdio.h>
@@ -123,11 +124,16 @@ check_prefix(const char *prefix)
 	return 0;
 }
 
-static void
-fingerprint(uint8_t fp[RH_FINGERPRINT_SIZE], const objs *o)
+static int scan_files(rh_store *st, const char *prefix, rh_sha256 *sha,
+		      rh_history *h);
+
+static int
+fingerprint(uint8_t fp[RH_FINGERPRINT_SIZE], const objs *o, rh_store *st,
+	    const char *prefix)
 {
 	rh_sha256 sha;
 	size_t i;
+	int error;
 
 	rh__sha256_init(&sha);
 	rh__sha256_update(&sha, "rayhist-events-1\n", 17);
@@ -139,7 +145,10 @@ fingerprint(uint8_t fp[RH_FINGERPRINT_SIZE], const objs *o)
 		snprintf(size, sizeof(size), "%llu\n", (unsigned long long)o->v[i].size);
 		rh__sha256_update(&sha, size, strlen(size));
 	}
+	if ((error = scan_files(st, prefix, &sha, NULL)) < 0)
+		return error;
 	rh__sha256_final(&sha, fp);
+	return 0;
 }
 
 RH_EXTERN int
@@ -154,14 +163,126 @@ rh_index_session_fingerprint(uint8_t fp[RH_FINGERPRINT_SIZE],
 		return rh__error(RH_EINVAL, "rh_index_session_fingerprint: NULL argument");
 	if ((error = check_prefix(session_prefix)) < 0)
 		return error;
-	if ((error = list_objects(&o, st, session_prefix)) < 0)
+	if ((error = list_objects(&o, st, session_prefix)) < 0 ||
+	    (error = fingerprint(fp, &o, st, session_prefix)) < 0)
 		goto done;
-	fingerprint(fp, &o);
 	if (nobjects_out)
 		*nobjects_out = o.n;
 done:
 	objs_dispose(&o);
 	return error;
+}
+
+/* -------------------------------------------------------- captured files */
+
+/* Beside their events, the index takes from a session's captured files
+ * each node's raylet (host name, pid, port: the first lines of
+ * logs/raylet.out) and its workers (the names of their log files, and
+ * whether log_monitor moved them to logs/old/). The fingerprint covers
+ * those names and how much of raylet.out's head there is, so a worker that
+ * appears or dies rebuilds the index as a new event does. */
+
+#define RAYLET_HEAD (64u << 10) /* the raylet logs its start lines first */
+
+typedef struct files_ctx {
+	rh_store *st;
+	const rh_session_ref *sref;
+	rh_sha256 *sha;         /* fingerprinting: what the index depends on */
+	rh_history *h;          /* rebuilding: where the facts go */
+	int error;
+} files_ctx;
+
+static int
+feed_raylet(files_ctx *c, const rh_node_manifest *m, const char *node_id)
+{
+	rh_logfile *f = NULL;
+	rh_buf b = RH_BUF_INIT;
+	char host[256];
+	int64_t pid;
+	int port, error;
+
+	if ((error = rh_logfile_open_manifest(&f, c->st, c->sref, m,
+					      "logs/raylet.out")) < 0 ||
+	    (error = rh_logfile_read(&b, f, 0, RAYLET_HEAD)) < 0)
+		goto done;
+	rh_history__parse_raylet_head(b.ptr ? b.ptr : "", b.size, host,
+				      sizeof(host), &pid, &port);
+	error = rh_history__raylet(c->h, node_id, host, pid, port);
+done:
+	if (error == RH_ENOTFOUND || error == RH_ECORRUPT) {
+		rh_error_clear();	/* a damaged file: the node stays */
+		error = 0;
+	}
+	rh_buf_dispose(&b);
+	rh_logfile_close(f);
+	return error;
+}
+
+static int
+node_files_cb(const char *node_id, void *payload)
+{
+	files_ctx *c = payload;
+	rh_node_manifest *m = NULL;
+	const rh_file_info *fi;
+	size_t i;
+	int error;
+
+	if ((error = rh_node_manifest_load(&m, c->st, c->sref, node_id)) < 0) {
+		if (error != RH_ENOTFOUND && error != RH_ECORRUPT)
+			return c->error = error;
+		rh_error_clear();	/* no or a damaged manifest: no facts */
+		return 0;
+	}
+	for (i = 0; (fi = rh_node_manifest_file(m, i)); i++) {
+		char id[57];
+		int64_t pid;
+		int driver, gone;
+
+		if (!strcmp(fi->path, "logs/raylet.out")) {
+			if (c->sha) {
+				char line[96];
+
+				snprintf(line, sizeof(line), "raylet %s %llu\n", node_id,
+					 (unsigned long long)(fi->size < RAYLET_HEAD
+							      ? fi->size : RAYLET_HEAD));
+				rh__sha256_update(c->sha, line, strlen(line));
+			}
+			if (c->h && (error = feed_raylet(c, m, node_id)) < 0)
+				break;
+		} else if (rh_history__parse_worker_file(fi->path, id, &pid,
+							 &driver, &gone)) {
+			if (c->sha) {
+				rh__sha256_update(c->sha, node_id, strlen(node_id));
+				rh__sha256_update(c->sha, fi->path, strlen(fi->path) + 1);
+			}
+			if (c->h && (error = rh_history__worker_file(
+					     c->h, node_id, id, pid, driver, gone)) < 0)
+				break;
+		}
+	}
+	rh_node_manifest_free(m);
+	return error < 0 ? (c->error = error) : 0;
+}
+
+static int session_ref(rh_session_ref *ref, char parts[3][256],
+		       const char *prefix);
+
+/* Hash (sha) or feed (h) what the session's node files tell. */
+static int
+scan_files(rh_store *st, const char *prefix, rh_sha256 *sha, rh_history *h)
+{
+	files_ctx c = { st, NULL, sha, h, 0 };
+	rh_session_ref ref;
+	char parts[3][256];
+	int error;
+
+	if (session_ref(&ref, parts, prefix) < 0)
+		return 0;	/* not NS/CLUSTER/SESSION/: no node files */
+	c.sref = &ref;
+	error = rh_catalog_list_nodes(st, &ref, node_files_cb, &c);
+	if (c.error < 0)
+		return c.error;
+	return error == RH_ENOTFOUND ? 0 : error;
 }
 
 /* ---------------------------------------------------------------- rebuild */
@@ -305,9 +426,9 @@ rh_index_refresh(int *rebuilt_out, rh_store *st, const char *session_prefix,
 				 opts->version);
 	if ((error = check_prefix(session_prefix)) < 0 ||
 	    (error = index_key(&key, session_prefix)) < 0 ||
-	    (error = list_objects(&o, st, session_prefix)) < 0)
+	    (error = list_objects(&o, st, session_prefix)) < 0 ||
+	    (error = fingerprint(fp, &o, st, session_prefix)) < 0)
 		goto done;
-	fingerprint(fp, &o);
 	error = rh_index_open(&ix, st, key.ptr, NULL);
 	if (error == 0 && !(opts && opts->force) &&
 	    memcmp(rh_index_fingerprint(ix), fp, sizeof(fp)) == 0)
@@ -321,7 +442,8 @@ rh_index_refresh(int *rebuilt_out, rh_store *st, const char *session_prefix,
 	    rh_session_info_load(&info, st, &ref) == 0 && info.ray_version[0])
 		ray_version = info.ray_version;
 	if ((error = rh_history_new(&h, &ho)) < 0 ||
-	    (error = replay(h, st, &o, ray_version)) < 0)
+	    (error = replay(h, st, &o, ray_version)) < 0 ||
+	    (error = scan_files(st, session_prefix, NULL, h)) < 0)
 		goto done;
 	rh_history_set_fingerprint(h, fp);
 	if ((error = rh_history_finish(h)) < 0 ||

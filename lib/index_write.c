@@ -746,6 +746,10 @@ emit_nodes(ixw *w)
 		put_refs(w, r, refs, ND_NREFS);
 		r[44] = (unsigned char)n->state;
 		r[45] = n->head > 0;
+		r[ND_PORT] = (unsigned char)(n->nm_port & 0xff);
+		r[ND_PORT + 1] = (unsigned char)((n->nm_port >> 8) & 0xff);
+		ix_put32(r + ND_RAYLET_PID, n->raylet_pid > 0 &&
+			 n->raylet_pid <= UINT32_MAX ? (uint32_t)n->raylet_pid : 0);
 		ix_put64(r + 48, (uint64_t)n->start);
 		ix_put64(r + 56, (uint64_t)n->end);
 		ix_put64(r + 64, w->xoff);
@@ -807,6 +811,7 @@ emit_workers(ixw *w)
 		ix_put64(r + 16, (uint64_t)k->pid);
 		ix_put64(r + 24, (uint64_t)k->start);
 		ix_put64(r + 32, (uint64_t)k->end);
+		ix_put32(r + WK_EXIT_TYPE, S(w, k->etype));
 		if ((error = w_put(w, r, sizeof(r))) < 0)
 			return error;
 	}

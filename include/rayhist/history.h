@@ -183,7 +183,9 @@ typedef struct rh_index_refresh_options {
 /**
  * The fingerprint of a session's event objects: SHA-256 over the sorted
  * names and sizes of "<prefix>events/" batch objects and of the captured
- * export and legacy event files' parts under "<prefix>nodes/".
+ * export and legacy event files' parts under "<prefix>nodes/", and of what
+ * the index takes from the node manifests: the workers' log file names and
+ * how much of the first 64 KiB of each logs/raylet.out was captured.
  * @param session_prefix  e.g. "default/c1/session_x/" (ends in '/')
  * @param[out] nobjects_out  how many objects were found; may be NULL
  * @return 0, RH_EINVAL, RH_EIO.
@@ -381,6 +383,8 @@ typedef struct rh_node_row {
 	int64_t end_time_ns;
 	const rh_transition *transitions;
 	size_t ntransitions;
+	int64_t raylet_pid;             /**< from logs/raylet.out; 0 unknown */
+	int node_manager_port;          /**< from logs/raylet.out; 0 unknown */
 } rh_node_row;
 
 typedef struct rh_worker_row {

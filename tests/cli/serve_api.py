@@ -386,6 +386,66 @@ with Server(store) as srv:
         check(isinstance(doc, dict) and param in doc.get("msg", ""), "%s: message %r lacks %s"
               % (path, (doc or {}).get("msg"), param))
 
+# ---- nodes' raylets and workers against truth.json ----------------------------
+# What the captured files tell beside the events (lib/index_session.c): the
+# raylet's host name, pid and port from logs/raylet.out ("Raylet of id, ...
+# hostname: H", src/ray/raylet/raylet.cc), and the workers from their log
+# files' names - python-core-driver-* for drivers, logs/old/ for the dead.
+# Workers' times and most exit types stay approximate (truth.json's
+# approximate_fields); the set, type, pid, node, ip and is_alive are exact.
+with Server(store) as srv:
+    srv.wait_ready(BASE)
+    data = envelope(srv.get_json(BASE + "nodes?view=summary"), "nodes (raylet)")
+    by_id = {dig(n, "raylet.nodeId"): n for n in data.get("summary") or []}
+    for nd in truth["node_dirs"]:
+        n = by_id.get(nd["node_id"]) or {}
+        for what, got in (("summary", n),
+                          ("detail", envelope(srv.get_json(BASE + "nodes/" + nd["node_id"]),
+                                              "node detail (raylet)").get("detail") or {})):
+            check(got.get("hostname") == nd["hostname"], "node %s %s hostname %r, truth %r"
+                  % (nd["node_id"], what, got.get("hostname"), nd["hostname"]))
+            check(dig(got, "raylet.nodeManagerHostname") == nd["hostname"],
+                  "node %s %s raylet.nodeManagerHostname %r" % (nd["node_id"], what,
+                                                               dig(got, "raylet.nodeManagerHostname")))
+            check(dig(got, "raylet.pid") == nd["raylet_pid"], "node %s %s raylet.pid %r, truth %r"
+                  % (nd["node_id"], what, dig(got, "raylet.pid"), nd["raylet_pid"]))
+            check((dig(got, "raylet.nodeManagerPort") or 0) > 0, "node %s %s nodeManagerPort %r"
+                  % (nd["node_id"], what, dig(got, "raylet.nodeManagerPort")))
+    res = state_list(srv, "api/v0/workers?limit=10000&detail=1", "workers (truth)")
+    ours = {w.get("worker_id"): w for w in res["result"]}
+    tw = {w["worker_id"]: w for w in T["workers"]}
+    check(res["total"] == len(tw), "api/v0/workers total %r, truth %d" % (res["total"], len(tw)))
+    check(set(ours) == set(tw), "workers: missing %s, extra %s"
+          % (sorted(set(tw) - set(ours))[:5], sorted(set(ours) - set(tw))[:5]))
+    for wid, w in tw.items():
+        o = ours.get(wid)
+        if not o:
+            continue
+        for f in ("worker_type", "pid", "node_id", "ip", "is_alive"):
+            check(o.get(f) == w[f], "worker %s %s %r, truth %r" % (wid, f, o.get(f), w[f]))
+        # exit types known from the data: drivers by their job's end, and
+        # workers still running when their node died
+        died_with_node = any(n["node_id"] == w["node_id"] and n["state"] == "DEAD" and
+                             n["end_time_ms"] == w["end_time_ms"] for n in T["nodes"])
+        if w["worker_type"] == "DRIVER" or died_with_node:
+            check(o.get("exit_type") == w["exit_type"], "worker %s exit_type %r, truth %r"
+                  % (wid, o.get("exit_type"), w["exit_type"]))
+    alive = state_list(srv, "api/v0/workers?limit=10000&" +
+                       q(filter_keys="is_alive", filter_predicates="=", filter_values="true"),
+                       "workers alive")
+    check(alive["num_filtered"] == sum(1 for w in tw.values() if w["is_alive"]),
+          "workers is_alive filter: %r" % alive["num_filtered"])
+    for nd in truth["node_dirs"]:
+        one = envelope(srv.get_json(BASE + "nodes/" + nd["node_id"]), "node workers").get("detail") or {}
+        listed = {dig(x, "coreWorkerStats")[0]["workerId"]: x for x in one.get("workers") or []
+                  if dig(x, "coreWorkerStats")}
+        mine = {k for k, w in tw.items() if w["node_id"] == nd["node_id"]}
+        check(set(listed) == mine, "node %s lists workers %d, truth %d"
+              % (nd["node_id"], len(listed), len(mine)))
+        for k in mine & set(listed):
+            check(listed[k].get("isAlive") == tw[k]["is_alive"] and listed[k].get("pid") == tw[k]["pid"],
+                  "node %s worker %s isAlive/pid" % (nd["node_id"], k))
+
 # Without a cache every answer is computed.
 with Server(store, "--cache-size", "0") as srv:
     srv.wait_ready(BASE)

@@ -311,3 +311,121 @@ Test(history, task_state_is_the_last_in_enum_order, .fini = close_session)
 	cr_assert_eq(rh_state_at(r->u.task.transitions, 3, 1735689602500000000LL), RH_TASK_RUNNING);
 	rh_query_close(q);
 }
+
+/* ---- what the captured files add (lib/index_session.c feeds these) ---- */
+
+#include "history_internal.h"
+
+#define WID "0123456789abcdef0123456789abcdef0123456789abcdef01234567"
+
+Test(history, worker_log_file_names)
+{
+	char id[57];
+	int64_t pid;
+	int drv, gone;
+
+	cr_assert_eq(rh_history__parse_worker_file("logs/worker-" WID "-01000000-42.out", id, &pid, &drv, &gone), 1);
+	cr_assert_str_eq(id, WID);
+	cr_assert(pid == 42 && !drv && !gone);
+	cr_assert_eq(rh_history__parse_worker_file("logs/old/worker-" WID "-ffffffff-7.err", id, &pid, &drv, &gone), 1);
+	cr_assert(pid == 7 && !drv && gone);
+	cr_assert_eq(rh_history__parse_worker_file("logs/python-core-driver-" WID "_300.log", id, &pid, &drv, &gone), 1);
+	cr_assert(pid == 300 && drv && !gone);
+	cr_assert_eq(rh_history__parse_worker_file("logs/python-core-worker-" WID "_9.log", id, &pid, &drv, &gone), 1);
+	cr_assert(pid == 9 && !drv);
+	cr_assert_eq(rh_history__parse_worker_file("logs/events/worker-" WID "-01000000-42.out", id, &pid, &drv, &gone), 0);
+	cr_assert_eq(rh_history__parse_worker_file("logs/worker-0123-01000000-42.out", id, &pid, &drv, &gone), 0);
+	cr_assert_eq(rh_history__parse_worker_file("logs/worker-" WID "-01000000-x.out", id, &pid, &drv, &gone), 0);
+	cr_assert_eq(rh_history__parse_worker_file("logs/worker-" WID "-01000000-42.log", id, &pid, &drv, &gone), 0);
+	cr_assert_eq(rh_history__parse_worker_file("logs/io-worker-" WID "-42.out", id, &pid, &drv, &gone), 0);
+	cr_assert_eq(rh_history__parse_worker_file("logs/raylet.out", id, &pid, &drv, &gone), 0);
+}
+
+Test(history, raylet_head_gives_pid_host_and_port)
+{
+	static const char head[] =
+		"[2025-11-12 23:10:31,356 I 138 138] (raylet) main.cc:266: Ray raylet version: 2.52.0\n"
+		"[2025-11-12 23:10:31,417 I 138 140] (raylet) raylet.cc:136: Raylet of id, 98 started. "
+		"Raylet consists of node_manager and object_manager. node_manager address: "
+		"10.244.0.5:10001 object_manager address: 10.244.0.5:10002 hostname: pod-head-x1\n";
+	static const char old[] =
+		"[2023-06-01 08:47:47,457 I 9 9] (raylet) raylet.cc:1: Raylet of id, 98 started. "
+		"Raylet consists of node_manager and object_manager. node_manager address: "
+		"10.0.0.1:6001 object_manager address: 10.0.0.1:6002 hostname: 10.0.0.1\n";
+	char host[64];
+	int64_t pid;
+	int port;
+
+	rh_history__parse_raylet_head(head, sizeof(head) - 1, host, sizeof(host), &pid, &port);
+	cr_assert_str_eq(host, "pod-head-x1");
+	cr_assert(pid == 138 && port == 10001, "%lld %d", (long long)pid, port);
+	/* older raylets logged the address for the host name: not one */
+	rh_history__parse_raylet_head(old, sizeof(old) - 1, host, sizeof(host), &pid, &port);
+	cr_assert_str_eq(host, "");
+	cr_assert(pid == 9 && port == 6001);
+	/* a line cut by the capture is not read */
+	rh_history__parse_raylet_head(head, sizeof(head) - 3, host, sizeof(host), &pid, &port);
+	cr_assert(pid == 138 && port == 0 && !*host);
+}
+
+Test(history, workers_and_raylet_from_files, .fini = close_session)
+{
+	rh_buf ev = RH_BUF_INIT;
+	ev_id n1, n2, drv, gone, live, w2;
+	rh_history *h;
+	rh_query *q = NULL;
+	rh_query_options o = RH_QUERY_OPTIONS_INIT;
+	rh_filter f = { "node_id", "=", NULL };
+	const rh_row *row;
+	char *out;
+
+	gen(&ev);
+	ev_node(&n1, 1);
+	ev_node(&n2, 2);
+	ev_worker(&drv, 9);
+	ev_worker(&gone, 8);
+	ev_worker(&live, 7);
+	ev_worker(&w2, 2);
+	cr_assert_eq(rh_history_new(&h, NULL), 0);
+	cr_assert_eq(rh_history_add_object(h, "batch.json", ev.ptr, ev.size, NULL), 0);
+	cr_assert_eq(rh_history__raylet(h, n1.h, "head-host", 1234, 40001), 0);
+	cr_assert_eq(rh_history__raylet(h, "0f63", "nobody", 1, 1), 0); /* no such node */
+	/* job 1's driver: pid 100 on n1, finished with exit code 0 */
+	cr_assert_eq(rh_history__worker_file(h, n1.h, drv.h, 100, 1, 0), 0);
+	cr_assert_eq(rh_history__worker_file(h, n1.h, gone.h, 555, 0, 1), 0);
+	cr_assert_eq(rh_history__worker_file(h, n1.h, live.h, 556, 0, 0), 0);
+	cr_assert_eq(rh_history_finish(h), 0, "%s", rh_error_last());
+	rh_buf_clear(&idx);
+	cr_assert_eq(rh_history_write(&idx, h), 0);
+	rh_history_free(h);
+	cr_assert_eq(rh_index_open_mem(&ix, idx.ptr, idx.size, NULL), 0, "%s", rh_error_last());
+
+	f.value = n1.h;
+	o.filters = &f;
+	o.nfilters = 1;
+	cr_assert_eq(rh_query_open(&q, ix, RH_ENTITY_NODE, &o), 0);
+	cr_assert_eq(rh_query_next(&row, q), 0);
+	cr_assert_str_eq(row->u.node.hostname, "head-host");
+	cr_assert(row->u.node.raylet_pid == 1234 && row->u.node.node_manager_port == 40001);
+	rh_query_close(q);
+	cr_assert_eq(rh_query_open(&q, ix, RH_ENTITY_NODE, NULL), 0);
+	while (rh_query_next(&row, q) == 0)
+		cr_assert(!strcmp(row->u.node.node_id, n1.h) || row->u.node.raylet_pid == 0);
+	rh_query_close(q);
+
+	out = rows(RH_ENTITY_WORKER, 0, "worker_id", drv.h, NULL);
+	cr_assert(has(out, "\"is_alive\":false,\"worker_type\":\"DRIVER\",\"exit_type\":\"INTENDED_USER_EXIT\""), "%s", out);
+	cr_assert(has(out, "\"pid\":100"), "%s", out);
+	free(out);
+	out = rows(RH_ENTITY_WORKER, 0, "worker_id", gone.h, NULL);
+	cr_assert(has(out, "\"is_alive\":false,\"worker_type\":\"WORKER\",\"exit_type\":null"), "%s", out);
+	free(out);
+	out = rows(RH_ENTITY_WORKER, 0, "worker_id", live.h, NULL);
+	cr_assert(has(out, "\"is_alive\":true") && has(out, "\"pid\":556"), "%s", out);
+	free(out);
+	/* tasks ran on w2 on n2 until n2 died */
+	out = rows(RH_ENTITY_WORKER, 0, "worker_id", w2.h, "exit_type", "SYSTEM_ERROR", NULL);
+	cr_assert(has(out, "\"is_alive\":false"), "%s", out);
+	free(out);
+	rh_buf_dispose(&ev);
+}
