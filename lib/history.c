@@ -33,6 +33,16 @@ merge_str(rh_history *h, uint32_t *cur, const char *s)
 
 	if (!s)
 		return 0;
+	/* The value it already holds (a task's job, node and component come
+	 * again in each of its lifecycle events): the maximum is unchanged,
+	 * and a look-up in a table of millions of strings is saved. */
+	if (*cur) {
+		size_t n = strlen(s);
+
+		if (rh_strtab_len(&h->strs, *cur) == n &&
+		    memcmp(rh_strtab_get(&h->strs, *cur), s, n) == 0)
+			return 0;
+	}
 	if ((error = intern(h, &id, s)) < 0)
 		return error;
 	lexmax(h, cur, id);

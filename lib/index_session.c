@@ -8,6 +8,7 @@
 #include "rayhist/catalog.h"
 #include "history_internal.h"
 
+#include <pthread.h>
 #include <stdio.h>
 
 #define READ_CHUNK (4u << 20)
@@ -287,6 +288,115 @@ scan_files(rh_store *st, const char *prefix, rh_sha256 *sha, rh_history *h)
 
 /* ---------------------------------------------------------------- rebuild */
 
+/* Decompressing an event file takes about as long per byte as parsing its
+ * events. For a large blob a reader thread decompresses the next chunk
+ * while this one parses the last, which takes the decompression off the
+ * first visit's wait when a second core is free. Two buffers pass between
+ * them: the reader fills one while the parser empties the other. */
+typedef struct ahead {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	rh_seekable *sk;
+	uint64_t off, size;
+	rh_buf buf[2];
+	int full[2];       /* filled by the reader, not yet parsed */
+	int done;          /* the reader will fill nothing more */
+	int stop;          /* the parser gave up: the reader ends */
+	int error;         /* the reader's failure, with its message */
+	char msg[512];
+} ahead;
+
+static void *
+ahead_main(void *arg)
+{
+	ahead *a = arg;
+	int k = 0, error = 0;
+	uint64_t off;
+
+	for (off = a->off; off < a->size && !error; off += READ_CHUNK, k ^= 1) {
+		pthread_mutex_lock(&a->lock);
+		while (a->full[k] && !a->stop)
+			pthread_cond_wait(&a->cond, &a->lock);
+		pthread_mutex_unlock(&a->lock);
+		if (a->stop)
+			break;
+		rh_buf_clear(&a->buf[k]);
+		if ((error = rh_seekable_read(&a->buf[k], a->sk, off, READ_CHUNK)) < 0)
+			break;
+		pthread_mutex_lock(&a->lock);
+		a->full[k] = a->buf[k].size > 0;
+		pthread_cond_broadcast(&a->cond);
+		pthread_mutex_unlock(&a->lock);
+		if (!a->buf[k].size)
+			break;
+	}
+	pthread_mutex_lock(&a->lock);
+	if (error < 0) {
+		a->error = error;
+		snprintf(a->msg, sizeof(a->msg), "%s", rh_error_last());
+	}
+	a->done = 1;
+	pthread_cond_broadcast(&a->cond);
+	pthread_mutex_unlock(&a->lock);
+	return NULL;
+}
+
+/* Parse what the reader thread decompresses; 0, the parser's stop code, or
+ * the reader's error (raised again on this thread). *ran is 0 when no
+ * thread could be started (nothing was fed then). */
+static int
+feed_ahead(int *ran, rh_event_parser *p, rh_seekable *sk, uint64_t skip,
+	   uint64_t size)
+{
+	ahead a;
+	pthread_t t;
+	int k = 0, error = 0;
+
+	*ran = 0;
+	memset(&a, 0, sizeof(a));
+	a.sk = sk;
+	a.off = skip;
+	a.size = size;
+	if (pthread_mutex_init(&a.lock, NULL) != 0)
+		return rh__error(RH_ERROR, "cannot create a mutex");
+	if (pthread_cond_init(&a.cond, NULL) != 0) {
+		pthread_mutex_destroy(&a.lock);
+		return rh__error(RH_ERROR, "cannot create a condition variable");
+	}
+	if (pthread_create(&t, NULL, ahead_main, &a) != 0)
+		goto done;
+	*ran = 1;
+	for (;;) {
+		pthread_mutex_lock(&a.lock);
+		while (!a.full[k] && !a.done)
+			pthread_cond_wait(&a.cond, &a.lock);
+		if (!a.full[k]) {
+			pthread_mutex_unlock(&a.lock);
+			break;
+		}
+		pthread_mutex_unlock(&a.lock);
+		error = rh_event_parser_feed(p, a.buf[k].ptr, a.buf[k].size);
+		pthread_mutex_lock(&a.lock);
+		a.full[k] = 0;
+		if (error)
+			a.stop = 1;
+		pthread_cond_broadcast(&a.cond);
+		pthread_mutex_unlock(&a.lock);
+		if (error)
+			break;
+		k ^= 1;
+	}
+	pthread_join(t, NULL);
+	if (!error && a.error)
+		error = rh__error(a.error, "%s", a.msg);
+done:
+	rh_buf_dispose(&a.buf[0]);
+	rh_buf_dispose(&a.buf[1]);
+	pthread_cond_destroy(&a.cond);
+	pthread_mutex_destroy(&a.lock);
+	return error;
+}
+
 /* Feed raw bytes [skip, end) of a stored seekable blob to the parser;
  * *size_out is its raw size. */
 static int
@@ -296,12 +406,17 @@ feed_blob(rh_event_parser *p, uint64_t *size_out, rh_store *st,
 	rh_seekable *sk = NULL;
 	rh_buf b = RH_BUF_INIT;
 	uint64_t off, size;
-	int error;
+	int error, ran = 0;
 
 	*size_out = 0;
 	if ((error = rh_seekable_open(&sk, st, key)) < 0)
 		goto done;
 	size = *size_out = rh_seekable_size(sk);
+	if (size > skip && size - skip > 2 * (uint64_t)READ_CHUNK) {
+		error = feed_ahead(&ran, p, sk, skip, size);
+		if (ran || error)
+			goto done;
+	}
 	for (off = skip; off < size; off += READ_CHUNK) {
 		rh_buf_clear(&b);
 		if ((error = rh_seekable_read(&b, sk, off, READ_CHUNK)) < 0)

@@ -423,6 +423,21 @@ put_parts(const char *prefix, const char *node, const char *path,
 	}
 }
 
+/* The JSON row of task `id` holds `text`. */
+static void
+task_has(rh_index *x, const char *id, const char *text)
+{
+	rh_query_options o = RH_QUERY_OPTIONS_INIT;
+	rh_filter f = { "task_id", "=", id };
+	rh_buf b = RH_BUF_INIT;
+
+	o.filters = &f;
+	o.nfilters = 1;
+	cr_assert_eq(rh_index_list_json(&b, NULL, x, RH_ENTITY_TASK, &o), 0);
+	cr_assert(has(b.ptr, text), "%s", b.ptr);
+	rh_buf_dispose(&b);
+}
+
 Test(index_session, refresh_rebuilds_only_when_events_change,
      .init = mkstore, .fini = rmstore)
 {
@@ -473,17 +488,8 @@ Test(index_session, refresh_rebuilds_only_when_events_change,
 	cr_assert_eq(rh_index_count(x, RH_ENTITY_CLUSTER_EVENT), 3);
 	cr_assert_eq(rh_index_count(x, RH_ENTITY_TASK), 20 + 3 + 2);
 	/* the export task split across parts was read */
-	{
-		rh_query_options o = RH_QUERY_OPTIONS_INIT;
-		rh_filter f = { "task_id", "=", "c8ef45ccd0112571ffffffffffffffffffffffff01000000" };
-		rh_buf b = RH_BUF_INIT;
-
-		o.filters = &f;
-		o.nfilters = 1;
-		cr_assert_eq(rh_index_list_json(&b, NULL, x, RH_ENTITY_TASK, &o), 0);
-		cr_assert(has(b.ptr, "\"attempt_number\":1,\"name\":null,\"state\":\"FAILED\""), "%s", b.ptr);
-		rh_buf_dispose(&b);
-	}
+	task_has(x, "c8ef45ccd0112571ffffffffffffffffffffffff01000000",
+		 "\"attempt_number\":1,\"name\":null,\"state\":\"FAILED\"");
 	rh_index_close(x);
 
 	/* a new batch: rebuilt */
@@ -520,4 +526,72 @@ Test(index_session, refresh_rebuilds_only_when_events_change,
 	rh_buf_dispose(&other);
 	rh_buf_dispose(&key);
 	rh_buf_dispose(&got);
+}
+
+/* Export task lines of `n` tasks (about 700 bytes each). */
+static void
+export_tasks(rh_buf *out, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		rh_buf_printf(out, "{\"event_data\":{\"attempt_number\":0,\"job_id\":"
+			      "\"AQAAAA==\",\"state_updates\":{\"node_id\":"
+			      "\"ZvxTI6x9dlMFqMlIHErJpg5UEGK1INsKhW2zyg==\",\"state_ts_ns\":"
+			      "{\"1\":\"1725389534467290000\",\"2\":\"1725389534467402000\","
+			      "\"5\":\"1725389534469074000\",\"8\":\"1725389534470000000\","
+			      "\"11\":\"1725389534480000000\"},\"worker_id\":"
+			      "\"hMybCNYIFi+/yInYYhdc+qH8yMF65j/8+uCTmw==\",\"worker_pid\":"
+			      "4242},\"task_id\":\"%08xffffffffffffffffffffffffffffffff01000000\","
+			      "\"task_info\":{\"func_or_class_name\":\"f%d\",\"language\":"
+			      "\"PYTHON\",\"type\":\"NORMAL_TASK\",\"required_resources\":"
+			      "{\"CPU\":1.0},\"parent_task_id\":\"//////////////////////////8BAAAA\","
+			      "\"placement_group_id\":\"\",\"actor_id\":\"\",\"runtime_env_info\":"
+			      "{\"serialized_runtime_env\":\"{}\"}}},\"event_id\":\"3f2a%08x\","
+			      "\"source_type\":\"EXPORT_TASK\",\"timestamp\":1725389534}\n",
+			      (unsigned)i, i % 7, (unsigned)i);
+}
+
+/* An event file of several read chunks is decompressed by a reader thread
+ * while the events are parsed: every event arrives once, in order, and a
+ * damaged frame far into the file fails the build naming the object. */
+Test(index_session, large_event_files_are_read_ahead, .init = mkstore, .fini = rmstore)
+{
+	const char *prefix = "default/c1/session_2026-01-01_00-00-00_000000_1/";
+	const char *file = "logs/export_events/event_EXPORT_TASK_1.log";
+	size_t cuts[1] = { 0 };
+	rh_buf ev = RH_BUF_INIT, key = RH_BUF_INIT, blob = RH_BUF_INIT;
+	rh_index_refresh_options ro = RH_INDEX_REFRESH_OPTIONS_INIT;
+	rh_event_stats stats;
+	rh_index *x;
+	int rebuilt;
+
+	export_tasks(&ev, 16000);
+	cr_assert_gt(ev.size, 10u << 20, "too small to be read ahead: %zu", ev.size);
+	put_parts(prefix, "0f01", file, ev.ptr, cuts, 0);
+	ro.stats = &stats;
+	cr_assert_eq(rh_index_refresh(&rebuilt, st, prefix, &ro), 0, "%s", rh_error_last());
+	cr_assert_eq(rebuilt, 1);
+	cr_assert_eq(stats.lines, 16000);
+	cr_assert_eq(stats.malformed, 0, "%s", stats.first_error);
+	cr_assert_eq(stats.bytes, ev.size);
+	cr_assert_eq(rh_index_open_session(&x, st, prefix, NULL), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_index_count(x, RH_ENTITY_TASK), 16000);
+	task_has(x, "00003e7fffffffffffffffffffffffffffffffff01000000",
+		 "\"name\":\"f4\"");	/* the last one: 15999 % 7 */
+	rh_index_close(x);
+
+	/* damage a byte three quarters in: a frame the reader thread reads */
+	rh_buf_printf(&key, "%snodes/0f01/files/%s@%020zu.zst", prefix, file, (size_t)0);
+	cr_assert_eq(rh_store_get(&blob, st, key.ptr, 0, SIZE_MAX), 0);
+	blob.ptr[blob.size * 3 / 4] ^= 0x5a;
+	cr_assert_eq(rh_store_put(st, key.ptr, blob.ptr, blob.size), 0);
+	rh_buf_clear(&blob);
+	rh_buf_printf(&blob, "%sindex/session.idx", prefix);
+	cr_assert_eq(rh_store_delete(st, blob.ptr), 0);
+	cr_assert_eq(rh_index_refresh(&rebuilt, st, prefix, NULL), RH_ECORRUPT);
+	cr_assert(has(rh_error_last(), "event_EXPORT_TASK_1.log"), "%s", rh_error_last());
+	rh_buf_dispose(&ev);
+	rh_buf_dispose(&key);
+	rh_buf_dispose(&blob);
 }
