@@ -240,8 +240,11 @@ done:
 	return error;
 }
 
-RH_EXTERN int
-rh_seekable_open(rh_seekable **out, rh_store *st, const char *key)
+static int load_table_shared(rh_seekable *sk, rh_frame_cache *cache);
+
+/* Open key; with a cache, its seek table is shared through it. */
+static int
+sk_open(rh_seekable **out, rh_store *st, const char *key, rh_frame_cache *cache)
 {
 	rh_seekable *sk = NULL;
 	int error;
@@ -253,12 +256,19 @@ rh_seekable_open(rh_seekable **out, rh_store *st, const char *key)
 	    (error = rh_store_head(&sk->stored_size, NULL, st, key)) < 0)
 		goto done;
 	sk->st = st;
-	if ((error = load_table(sk)) < 0)
+	if ((error = cache ? load_table_shared(sk, cache) : load_table(sk)) < 0)
 		goto done;
+	sk->shared = cache;
 	*out = sk, sk = NULL;
 done:
 	rh_seekable_close(sk);
 	return error;
+}
+
+RH_EXTERN int
+rh_seekable_open(rh_seekable **out, rh_store *st, const char *key)
+{
+	return sk_open(out, st, key, NULL);
 }
 
 /* A seek table as a frame cache keeps it for other readers of the blob. */
@@ -324,25 +334,7 @@ int
 rh__seekable_open_shared(rh_seekable **out, rh_store *st, const char *key,
 			 rh_frame_cache *cache)
 {
-	rh_seekable *sk = NULL;
-	int error;
-
-	if (!cache)
-		return rh_seekable_open(out, st, key);
-	if (!out || !st || !key)
-		return rh__error(RH_EINVAL, "rh_seekable_open: NULL argument");
-	*out = NULL;
-	if ((error = sk_new(&sk, key)) < 0 ||
-	    (error = rh_store_head(&sk->stored_size, NULL, st, key)) < 0)
-		goto done;
-	sk->st = st;
-	if ((error = load_table_shared(sk, cache)) < 0)
-		goto done;
-	sk->shared = cache;
-	*out = sk, sk = NULL;
-done:
-	rh_seekable_close(sk);
-	return error;
+	return sk_open(out, st, key, cache);
 }
 
 RH_EXTERN int
