@@ -11,7 +11,7 @@
 #include "collect_events.h"
 
 enum { OPT_STORE = 256, OPT_STORE_CONFIG, OPT_CLUSTER, OPT_NS, OPT_NODE_ID, OPT_FRAME, OPT_LEVEL,
-       OPT_THREADS };
+       OPT_THREADS, OPT_ENDED };
 /* --events mode (collect_events.c) */
 enum { OPT_SESSION = 300, OPT_EVENTS };
 /* --follow mode (collect_follow.c) */
@@ -27,6 +27,7 @@ static const rh_cli_opt options[] = {
 	{ OPT_FRAME, "frame-size", "BYTES", "raw bytes per compressed frame (default 4194304)" },
 	{ OPT_LEVEL, "level", "N", "zstd compression level (default 3)" },
 	{ OPT_THREADS, "threads", "N", "compression threads for large files (default: CPUs)" },
+	{ OPT_ENDED, "ended", NULL, "the session has ended (the cluster is gone): mark it so" },
 	{ OPT_FOLLOW, "follow", NULL, "run beside a live Ray node until SIGTERM (no SESSION_DIR)" },
 	{ OPT_ROLE, "role", "ROLE", "follow: head or worker (default: head if it runs the GCS)" },
 	{ OPT_RAY_ROOT, "ray-root", "DIR", "follow: Ray's temp root (default /tmp/ray)" },
@@ -192,6 +193,7 @@ main(int argc, char **argv)
 				rh_cli_usage_die("--threads must be 1 to 64");
 			break;
 		case OPT_FOLLOW: follow = 1; break;
+		case OPT_ENDED: o.ended = 1; break;
 		case OPT_ROLE:
 			if (!strcmp(arg, "head"))
 				fc.fo.role = RH_FOLLOW_ROLE_HEAD;
@@ -225,6 +227,9 @@ main(int argc, char **argv)
 	}
 	if (!o.cluster)
 		rh_cli_usage_die("--cluster NAME is required");
+	if (o.ended && (follow || events))
+		rh_cli_usage_die("--ended marks a captured SESSION_DIR; a follower "
+				 "marks its session ended itself on SIGTERM");
 	if (follow)
 		return run_follow(&fc, &o, &run, store_flag, &sopts, argc, &cli);
 	if (events) {

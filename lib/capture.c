@@ -419,6 +419,9 @@ write_session_manifest(struct capture *c)
 	json_object_object_add(root, "updated_ms", json_object_new_int64(rh__now_ms()));
 	if (!json_object_object_get_ex(root, "ray_version", &v))
 		json_object_object_add(root, "ray_version", json_object_new_string(""));
+	/* An earlier end mark stays: the session ended then, not now. */
+	if (c->opts->ended && !json_object_object_get_ex(root, "end_ms", &v))
+		json_object_object_add(root, "end_ms", json_object_new_int64(rh__now_ms()));
 	rh_buf_clear(&data);
 	if ((error = rh_buf_puts(&data, json_object_to_json_string_ext(
 					 root, JSON_C_TO_STRING_PLAIN))) < 0)

@@ -14,8 +14,9 @@
  *    refreshed index publishes a new snapshot with a new generation, and
  *    every answer of the old one stops matching;
  *  - for a session that has not ended, at most LIVE_TTL_MS of age, because
- *    its logs can grow between snapshots; an ended session's answers live
- *    until they are evicted.
+ *    its logs can grow between snapshots; the answers of an ended session
+ *    (or one whose collector stopped beating) live until they are
+ *    evicted.
  * Only 200 answers of the /c/ prefix's API paths are kept (the handler
  * decides: rh_dash_ctx.cacheable), none that embed the clock, none larger
  * than max_entry. Memory is bounded by LRU eviction.
@@ -289,7 +290,7 @@ rh_dashboard__cache_put(rh_dashboard *d, const rh_dashboard_request *req,
 	}
 	e->hash = hash_bytes(e->key.ptr, e->key.size);
 	e->gen = s->gen;
-	e->expires_ms = s->has_info && s->info.end_ms > 0
+	e->expires_ms = rh_dashboard__snap_final(s)
 		? INT64_MAX : ctx->now_ms + LIVE_TTL_MS;
 	e->status = r->status;
 	e->content_type = r->content_type;

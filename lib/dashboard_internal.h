@@ -103,6 +103,16 @@ typedef struct rh_dash_snap {
 
 void rh_dashboard__tl_free(struct rh_dash_tl *t);
 
+/* Will nothing more be stored for the snapshot's session? Marked ended,
+ * or its collector's heartbeat stopped (abandoned) when it was built.
+ * Then its events are not looked at again and its answers are kept. */
+static inline int
+rh_dashboard__snap_final(const rh_dash_snap *s)
+{
+	return s->has_info && (s->info.end_ms > 0 ||
+			       s->info.state == RH_SESSION_ABANDONED);
+}
+
 enum { DASH_NEW = 0, DASH_PREPARING, DASH_READY, DASH_FAILED };
 
 typedef struct rh_dash_entry {

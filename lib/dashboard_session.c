@@ -488,7 +488,7 @@ refresh_due(const rh_dashboard *d, const rh_dash_entry *e, int64_t now_ms)
 {
 	return e->state == DASH_READY && d->opts.refresh_ms > 0 &&
 	       now_ms - e->checked_ms >= d->opts.refresh_ms &&
-	       !(e->snap->has_info && e->snap->info.end_ms > 0);
+	       !rh_dashboard__snap_final(e->snap);
 }
 
 int

@@ -54,11 +54,16 @@ typedef struct rh_capture_options {
 				      0 = one per online CPU */
 	rh_capture_report_cb report;
 	void *payload;
+	/** The session has ended (its cluster is gone): mark it so in its
+	 * manifest (end_ms = now, unless it is marked already). Readers then
+	 * take what is stored as final: rh_session_info.state is
+	 * RH_SESSION_ENDED, and rayhist-serve stops looking for new events. */
+	int ended;
 } rh_capture_options;
 
 #define RH_CAPTURE_OPTIONS_VERSION 1
 #define RH_CAPTURE_OPTIONS_INIT { RH_CAPTURE_OPTIONS_VERSION, NULL, NULL, \
-	NULL, 0, 0, 0, NULL, NULL }
+	NULL, 0, 0, 0, NULL, NULL, 0 }
 
 /** What one capture did. */
 typedef struct rh_capture_stats {

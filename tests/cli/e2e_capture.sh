@@ -69,6 +69,16 @@ for root in "$tmp"/gen/*/; do
 	[ -e "$root/session_latest" ] && compare_node "$root"
 done
 
+# --ended: the cluster is gone; the session is marked, once
+root=$(ls -d "$tmp"/gen/*/session_latest | head -n 1)
+sname=$(basename "$(cd "$root" && pwd -P)")
+"$RH_LS" --store "$store" -l default/e2e | grep -q "unknown  *$sname" ||
+	fail "a one-shot capture is not in state unknown: $("$RH_LS" --store "$store" -l default/e2e)"
+"$RH_COLLECT" -q --store "$store" --cluster e2e --ended "$root" || fail "--ended capture failed"
+line=$("$RH_LS" --store "$store" -l default/e2e | grep "$sname")
+echo "$line" | grep -q " ended  *$sname" || fail "--ended did not mark the session: $line"
+expect_fail 2 "$RH_COLLECT" --store "$store" --cluster e2e --ended --follow
+
 # the parts of a grown file, concatenated, are one valid .zst of the file
 if [ -z "${RH_TEST_STORE:-}" ]; then
 	root=$(dirname "$(ls -d "$tmp"/gen/*/session_latest | head -n 1)")

@@ -176,6 +176,33 @@ Test(capture, second_run_ships_only_new_bytes)
 	assert_file_equals("logs/new.log");
 }
 
+Test(capture, ended_marks_the_session_once)
+{
+	rh_capture_options o = RH_CAPTURE_OPTIONS_INIT;
+	rh_session_info info;
+	rh_capture_stats stats;
+	int64_t first;
+
+	cr_assert_eq(capture(&stats), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_session_info_load(&info, st, &S), 0, "%s", rh_error_last());
+	cr_assert_eq(info.state, RH_SESSION_UNKNOWN);
+	cr_assert_eq(info.end_ms, 0);
+	o.cluster = "c1";
+	o.ended = 1;
+	cr_assert_eq(rh_capture_session(&stats, st, sdir, &o), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_session_info_load(&info, st, &S), 0);
+	cr_assert_eq(info.state, RH_SESSION_ENDED);
+	cr_assert_gt(info.end_ms, 0);
+	first = info.end_ms;
+	/* a later capture, ended or not, keeps the time it ended */
+	usleep(5000);
+	cr_assert_eq(rh_capture_session(&stats, st, sdir, &o), 0, "%s", rh_error_last());
+	cr_assert_eq(capture(&stats), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_session_info_load(&info, st, &S), 0);
+	cr_assert_eq(info.state, RH_SESSION_ENDED);
+	cr_assert_eq(info.end_ms, first);
+}
+
 Test(capture, replaced_file_is_stored_anew)
 {
 	rh_capture_stats s;

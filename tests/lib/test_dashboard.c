@@ -998,6 +998,32 @@ Test(dashboard, an_ended_session_keeps_answers_until_the_index_changes)
 	cr_assert(hit());
 }
 
+Test(dashboard, an_abandoned_session_keeps_answers)
+{
+	rh_session_ref s = { "default", "c1", SESSION };
+	rh_session_info info;
+	rh_buf key = RH_BUF_INIT;
+	char json[512];
+
+	/* the head's collector beat until an hour ago, then stopped */
+	cr_assert_eq(rh_session_info_load(&info, st, &s), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_layout_session_prefix(&key, &s), 0);
+	rh_buf_puts(&key, "session.json");
+	snprintf(json, sizeof(json), "{\"format\":1,\"namespace\":\"default\","
+		 "\"cluster\":\"c1\",\"session\":\"%s\",\"start_ms\":%lld,"
+		 "\"heartbeat_ms\":%lld,\"heartbeat_interval_ms\":5000}", SESSION,
+		 (long long)info.start_ms,
+		 (long long)(rh_dashboard__now_ms() - 3600000));
+	cr_assert_eq(rh_store_put(st, key.ptr, json, strlen(json)), 0);
+	rh_buf_dispose(&key);
+	cr_assert_eq(rh_session_info_load(&info, st, &s), 0);
+	cr_assert_eq(info.state, RH_SESSION_ABANDONED);
+	cr_assert_eq(get_at(BASE "api/v0/actors", T0), 200);
+	cr_assert_not(hit());
+	cr_assert_eq(get_at(BASE "api/v0/actors", T0 + 3600000), 200);
+	cr_assert(hit());
+}
+
 Test(dashboard, kept_answers_stay_within_their_memory)
 {
 	rh_dashboard_options o = RH_DASHBOARD_OPTIONS_INIT;
