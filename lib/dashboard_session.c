@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #define FAILED_RETRY_MS 10000
+#define FINAL_REFRESH_FACTOR 10
 
 /* ---- snapshots --------------------------------------------------------------- */
 
@@ -486,9 +487,14 @@ rh_dashboard__session_state(rh_dash_ctx *c, char *msg, size_t cap)
 static int
 refresh_due(const rh_dashboard *d, const rh_dash_entry *e, int64_t now_ms)
 {
+	/* A final session is still looked at now and then, ten times less
+	 * often: a follower restarted after a crash takes an abandoned (or
+	 * ended) session up again. */
+	int64_t every = d->opts.refresh_ms *
+		(rh_dashboard__snap_final(e->snap) ? FINAL_REFRESH_FACTOR : 1);
+
 	return e->state == DASH_READY && d->opts.refresh_ms > 0 &&
-	       now_ms - e->checked_ms >= d->opts.refresh_ms &&
-	       !rh_dashboard__snap_final(e->snap);
+	       now_ms - e->checked_ms >= every;
 }
 
 int

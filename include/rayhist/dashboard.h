@@ -145,7 +145,8 @@ typedef struct rh_dashboard_options {
 	void *schedule_payload;
 	size_t max_sessions;        /**< open sessions kept; 0 = 32 */
 	/** How often a session's events are checked for news (ms); 0 = 30 s,
-	 * negative = never after the first build. */
+	 * negative = never after the first build. A session marked ended, or
+	 * whose collector stopped beating, ten times less often. */
 	int64_t refresh_ms;
 	size_t max_body;            /**< largest body built; 0 = 256 MiB */
 	int tz_offset_min;          /**< east of UTC, for /timezone */

@@ -1103,3 +1103,33 @@ Test(dashboard_scheduled, a_new_index_is_a_new_answer)
 	cr_assert_eq(get_at(BASE "api/v0/tasks", t0 + 31300), 200);
 	cr_assert(hit());
 }
+
+Test(dashboard_scheduled, a_final_session_is_looked_at_ten_times_less_often)
+{
+	rh_session_ref s = { "default", "c1", SESSION };
+	rh_session_info info;
+	rh_buf key = RH_BUF_INIT;
+	int64_t t0 = rh_dashboard__now_ms();
+	char json[512];
+
+	cr_assert_eq(rh_session_info_load(&info, st, &s), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_layout_session_prefix(&key, &s), 0);
+	rh_buf_puts(&key, "session.json");
+	snprintf(json, sizeof(json), "{\"format\":1,\"namespace\":\"default\","
+		 "\"cluster\":\"c1\",\"session\":\"%s\",\"start_ms\":%lld,"
+		 "\"end_ms\":%lld}", SESSION, (long long)info.start_ms,
+		 (long long)t0);
+	cr_assert_eq(rh_store_put(st, key.ptr, json, strlen(json)), 0);
+	rh_buf_dispose(&key);
+	cr_assert_eq(get_at(BASE "api/v0/tasks", t0), 202);
+	pending_fn(pending_arg);
+	pending_fn = NULL;
+	cr_assert_eq(get_at(BASE "api/v0/tasks", t0 + 1000), 200);
+	/* 30 s on a live session would look again; an ended one waits */
+	cr_assert_eq(get_at(BASE "api/v0/tasks", t0 + 31000), 200);
+	cr_assert(hit());
+	cr_assert_null(pending_fn);
+	cr_assert_eq(get_at(BASE "api/v0/tasks", t0 + 301000), 200);
+	cr_assert_not(hit());
+	cr_assert_not_null(pending_fn, "an ended session is never looked at again");
+}
