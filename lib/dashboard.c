@@ -60,6 +60,8 @@ rh_dashboard_new(rh_dashboard **out, rh_store *st,
 	d->opts.tz_name = d->tz_name;
 	if ((error = rh_frame_cache_new(&d->frames, FRAME_CACHE_BYTES)) < 0)
 		goto done;
+	if ((error = rh_dashboard__facts_new(&d->facts)) < 0)
+		goto done;
 	if (opts->cache_bytes >= 0 &&
 	    (error = rh_dashboard__cache_new(&d->cache, opts->cache_bytes
 					     ? (size_t)opts->cache_bytes
@@ -100,6 +102,7 @@ rh_dashboard_free(rh_dashboard *d)
 	rh_dashboard__builds_free(d);
 	rh_frame_cache_free(d->frames);
 	rh_dashboard__cache_free(d->cache);
+	rh_dashboard__facts_free(d->facts);
 	pthread_mutex_destroy(&d->lock);
 	free(d->dashboard_dir);
 	free(d->tz_name);

@@ -142,6 +142,8 @@ struct rh_dashboard {
 	rh_frame_cache *frames;
 	/* Finished answers (dashboard_cache.c); NULL when turned off. */
 	struct rh_dash_cache *cache;
+	/* What the picker shows of each session (dashboard_facts.c). */
+	struct rh_dash_facts_cache *facts;
 	uint64_t snap_gen;         /* the last rh_dash_snap.gen given */
 };
 
@@ -300,6 +302,22 @@ int rh_dashboard__static(rh_dash_ctx *c, const rh_dash_build *b, char **segs,
 int rh_dashboard__gzip(rh_buf *out, const void *data, size_t len, int level);
 /* Does an Accept-Encoding header value allow gzip? */
 int rh_dashboard__accepts_gzip(const char *accept_encoding);
+
+/* ---- the picker's facts of each session (dashboard_facts.c) ----------------- */
+
+typedef struct rh_dash_facts {
+	rh_session_info info;
+	int has_info;
+	int64_t nodes, jobs, tasks, actors;   /* -1: not known (no index yet) */
+} rh_dash_facts;
+
+typedef struct rh_dash_facts_cache rh_dash_facts_cache;
+int rh_dashboard__facts_new(rh_dash_facts_cache **out);
+void rh_dashboard__facts_free(rh_dash_facts_cache *c);
+/* The facts of session s as of a recent look (30 s; 10 min for an ended
+ * session with an index): never fails, unknowns are -1 / has_info 0. */
+void rh_dashboard__facts_get(rh_dash_facts *out, rh_dashboard *d,
+			     const rh_session_ref *s, int64_t now_ms);
 
 /* ---- the answer cache (dashboard_cache.c) --------------------------------- */
 

@@ -59,31 +59,23 @@ ns_cb(const char *name, void *payload)
 	return rh_catalog_list_clusters(l->d->st, name, cluster_cb, l);
 }
 
-static int
-count_cb(const char *name, void *payload)
-{
-	(void)name;
-	(*(int64_t *)payload)++;
-	return 0;
-}
-
-/* Counts from the open snapshot, else from an index built earlier. */
+/* Counts from the open snapshot, else the stored facts. */
 static void
-row_counts(rh_dashboard *d, pick_row *r)
+row_counts(rh_dashboard *d, pick_row *r, int64_t now_ms)
 {
 	rh_session_ref s = { r->ns, r->cluster, r->session };
+	rh_dash_facts f;
 	rh_dash_entry *e;
-	rh_buf key = RH_BUF_INIT;
-	rh_index *ix = NULL;
-	int found = 0;
 
-	r->has_info = rh_session_info_load(&r->info, d->st, &s) == 0;
+	rh_dashboard__facts_get(&f, d, &s, now_ms);
+	r->info = f.info;
+	r->has_info = f.has_info;
 	if (r->has_info)
 		snprintf(r->version, sizeof(r->version), "%s", r->info.ray_version);
-	r->nodes = 0;
-	if (rh_catalog_list_nodes(d->st, &s, count_cb, &r->nodes) < 0)
-		r->nodes = -1;
-	r->jobs = r->tasks = r->actors = -1;
+	r->nodes = f.nodes;
+	r->jobs = f.jobs;
+	r->tasks = f.tasks;
+	r->actors = f.actors;
 	pthread_mutex_lock(&d->lock);
 	for (e = d->entries; e; e = e->next) {
 		if (e->snap && !strcmp(e->session, r->session) &&
@@ -95,20 +87,9 @@ row_counts(rh_dashboard *d, pick_row *r)
 				 e->snap->ray_version);
 			if ((int64_t)e->snap->nnodes > r->nodes)
 				r->nodes = (int64_t)e->snap->nnodes;
-			found = 1;
 		}
 	}
 	pthread_mutex_unlock(&d->lock);
-	if (!found && rh_layout_session_prefix(&key, &s) == 0 &&
-	    rh_buf_puts(&key, RH_SESSION_INDEX_NAME) == 0 &&
-	    rh_index_open(&ix, d->st, key.ptr, NULL) == 0) {
-		r->jobs = (int64_t)rh_index_count(ix, RH_ENTITY_JOB);
-		r->tasks = (int64_t)rh_index_count(ix, RH_ENTITY_TASK);
-		r->actors = (int64_t)rh_index_count(ix, RH_ENTITY_ACTOR);
-	}
-	rh_index_close(ix);
-	rh_buf_dispose(&key);
-	rh_error_clear();
 }
 
 static int64_t
@@ -134,7 +115,7 @@ row_cmp(const void *a, const void *b)
 }
 
 static int
-gather(pick_list *l, rh_dashboard *d)
+gather(pick_list *l, rh_dashboard *d, int64_t now_ms)
 {
 	size_t i;
 	int error;
@@ -144,7 +125,7 @@ gather(pick_list *l, rh_dashboard *d)
 	if ((error = rh_catalog_list_namespaces(d->st, ns_cb, l)) < 0)
 		return error;
 	for (i = 0; i < l->n; i++)
-		row_counts(d, &l->v[i]);
+		row_counts(d, &l->v[i], now_ms);
 	if (l->n)
 		qsort(l->v, l->n, sizeof(*l->v), row_cmp);
 	return 0;
@@ -378,7 +359,7 @@ rh_dashboard__picker(rh_dash_ctx *c, int json)
 	pick_list l;
 	int error;
 
-	if ((error = gather(&l, c->d)) < 0) {
+	if ((error = gather(&l, c->d, c->now_ms)) < 0) {
 		free(l.v);
 		return rh_dashboard__fail_code(c, error);
 	}

@@ -1133,3 +1133,27 @@ Test(dashboard_scheduled, a_final_session_is_looked_at_ten_times_less_often)
 	cr_assert_not(hit());
 	cr_assert_not_null(pending_fn, "an ended session is never looked at again");
 }
+
+Test(dashboard, the_picker_keeps_what_it_read_for_a_while)
+{
+	rh_session_ref s = { "default", "c1", SESSION };
+	rh_session_info info;
+	rh_buf key = RH_BUF_INIT;
+	char json[512];
+
+	cr_assert_eq(get_at("/clusters", T0), 200);
+	cr_assert(strstr(resp.body.ptr, "\"rayVersion\":\"\""), "%s", resp.body.ptr);
+	cr_assert_eq(rh_session_info_load(&info, st, &s), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_layout_session_prefix(&key, &s), 0);
+	rh_buf_puts(&key, "session.json");
+	snprintf(json, sizeof(json), "{\"format\":1,\"namespace\":\"default\","
+		 "\"cluster\":\"c1\",\"session\":\"%s\",\"start_ms\":%lld,"
+		 "\"ray_version\":\"2.52.0\"}", SESSION, (long long)info.start_ms);
+	cr_assert_eq(rh_store_put(st, key.ptr, json, strlen(json)), 0);
+	rh_buf_dispose(&key);
+	/* a live session's facts are looked at again after 30 s */
+	cr_assert_eq(get_at("/clusters", T0 + 29000), 200);
+	cr_assert(strstr(resp.body.ptr, "\"rayVersion\":\"\""), "%s", resp.body.ptr);
+	cr_assert_eq(get_at("/clusters", T0 + 30000), 200);
+	cr_assert(strstr(resp.body.ptr, "\"rayVersion\":\"2.52.0\""), "%s", resp.body.ptr);
+}
