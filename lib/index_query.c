@@ -650,41 +650,11 @@ at_needs_row(const rh_query *q)
 	return q->at && (q->what != RH_ENTITY_TASK || q->src == SRC_BYID);
 }
 
-/* Fields of node and worker records that came after the row decoders of
- * index_rows.c were written: the raylet's pid and port, a worker's exit
- * type. They belong in decode_node()/decode_worker() there, and move once
- * that file is free to change. */
-static int
-decode_late(rh_query *q, uint64_t row)
-{
-	unsigned char r[IX_NODE_SIZE > IX_WORKER_SIZE ? IX_NODE_SIZE : IX_WORKER_SIZE];
-	int error;
-
-	if (q->what == RH_ENTITY_NODE) {
-		rh_node_row *n = &q->row.u.node;
-
-		if ((error = ix_elem(q->ix, IX_NODE, row, r)) < 0)
-			return error;
-		n->raylet_pid = ix_get32(r + ND_RAYLET_PID);
-		n->node_manager_port = r[ND_PORT] | r[ND_PORT + 1] << 8;
-	} else if (q->what == RH_ENTITY_WORKER) {
-		if ((error = ix_elem(q->ix, IX_WORKER, row, r)) < 0 ||
-		    (error = ix_string(q->ix, &q->arena, ix_get32(r + WK_EXIT_TYPE),
-				       &q->row.u.worker.exit_type)) < 0)
-			return error;
-	}
-	return 0;
-}
-
-/* ix_decode() and the late fields. */
+/* Decode `row` into q->row. */
 static int
 decode(rh_query *q, uint64_t row, int detail)
 {
-	int error;
-
-	if ((error = ix_decode(q->ix, &q->arena, q->what, row, detail, &q->row)) < 0)
-		return error;
-	return decode_late(q, row);
+	return ix_decode(q->ix, &q->arena, q->what, row, detail, &q->row);
 }
 
 /* Whether `row` matches; decodes into q->row when a check needs it. */

@@ -339,6 +339,9 @@ decode_node(rh_index *ix, rh_arena *a, uint64_t row, int detail, rh_node_row *o)
 		return ix_corrupt(ix, "node enum out of range");
 	o->start_time_ns = i64(r + 48);
 	o->end_time_ns = i64(r + 56);
+	/* spare bytes an older index left zero: unknown */
+	o->raylet_pid = ix_get32(r + ND_RAYLET_PID);
+	o->node_manager_port = r[ND_PORT] | r[ND_PORT + 1] << 8;
 	if (detail) {
 		const unsigned char *x;
 		uint32_t xlen = ix_get32(r + 72), pos = 0;
@@ -367,7 +370,8 @@ decode_worker(rh_index *ix, rh_arena *a, uint64_t row, rh_worker_row *o)
 	o->pid = i64(r + 16);
 	o->start_time_ns = i64(r + 24);
 	o->end_time_ns = i64(r + 32);
-	return 0;
+	/* a spare ref an older index left zero: no exit type */
+	return ix_string(ix, a, ix_get32(r + WK_EXIT_TYPE), &o->exit_type);
 }
 
 static int
