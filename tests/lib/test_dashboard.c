@@ -1157,3 +1157,38 @@ Test(dashboard, the_picker_keeps_what_it_read_for_a_while)
 	cr_assert_eq(get_at("/clusters", T0 + 30000), 200);
 	cr_assert(strstr(resp.body.ptr, "\"rayVersion\":\"2.52.0\""), "%s", resp.body.ptr);
 }
+
+Test(dashboard, the_picker_reads_many_sessions_at_once)
+{
+	char key[256], json[512];
+	int i;
+
+	/* 40 more sessions of another cluster, one a day: the rows are read
+	 * by several threads and must still come out whole and in order */
+	for (i = 0; i < 40; i++) {
+		snprintf(key, sizeof(key), "default/c2/session_2024-12-%02d_00-00-00_000000_%d/"
+			 "session.json", 1 + i % 28, 100 + i);
+		snprintf(json, sizeof(json), "{\"format\":1,\"namespace\":\"default\","
+			 "\"cluster\":\"c2\",\"session\":\"session_2024-12-%02d_00-00-00_000000_%d\","
+			 "\"start_ms\":%lld,\"ray_version\":\"2.%d.0\"}", 1 + i % 28, 100 + i,
+			 (long long)(1733011200000LL + (int64_t)(i % 28) * 86400000LL), i);
+		cr_assert_eq(rh_store_put(st, key, json, strlen(json)), 0);
+	}
+	jget("/clusters", 200);
+	cr_assert_eq(json_object_array_length(doc), 41);
+	cr_assert_str_eq(str_at(doc, "0.sessionName"), SESSION);	/* newest */
+	for (i = 1; i < 41; i++) {
+		json_object *r = json_object_array_get_idx(doc, (size_t)i);
+		json_object *p = json_object_array_get_idx(doc, (size_t)i - 1);
+		const char *name = str_at(r, "sessionName");
+		int n = atoi(strrchr(name, '_') + 1) - 100;
+		char want[16];
+
+		cr_assert_str_eq(str_at(r, "name"), "c2");
+		snprintf(want, sizeof(want), "2.%d.0", n);
+		cr_assert_str_eq(str_at(r, "rayVersion"), want, "%s", name);
+		cr_assert_eq(json_object_get_int(at(r, "nodes")), 0);
+		cr_assert_leq(json_object_get_int64(at(r, "startTimeMs")),
+			      json_object_get_int64(at(p, "startTimeMs")));
+	}
+}
