@@ -1,6 +1,7 @@
 /* Tests of the dashboard layer (lib/dashboard*.c): requests in, responses
  * out, over a small session captured and ingested into a temp store. */
 #include <criterion/criterion.h>
+#include <stdarg.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -975,23 +976,38 @@ Test(dashboard, a_live_session_keeps_answers_one_second)
 	cr_assert(hit());
 }
 
-Test(dashboard, an_ended_session_keeps_answers_until_the_index_changes)
+/* Rewrite the session's manifest with its start and `more` fields (",..."),
+ * as a collector would. */
+static void put_session_json(const char *more_fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static void
+put_session_json(const char *more_fmt, ...)
 {
 	rh_session_ref s = { "default", "c1", SESSION };
 	rh_session_info info;
-	rh_buf key = RH_BUF_INIT;
-	char json[512];
+	rh_buf key = RH_BUF_INIT, json = RH_BUF_INIT;
+	va_list ap;
 
-	/* as a follower's last word marks it */
 	cr_assert_eq(rh_session_info_load(&info, st, &s), 0, "%s", rh_error_last());
 	cr_assert_eq(rh_layout_session_prefix(&key, &s), 0);
 	rh_buf_puts(&key, "session.json");
-	snprintf(json, sizeof(json), "{\"format\":1,\"namespace\":\"default\","
-		 "\"cluster\":\"c1\",\"session\":\"%s\",\"start_ms\":%lld,"
-		 "\"end_ms\":%lld}", SESSION, (long long)info.start_ms,
-		 (long long)T0);
-	cr_assert_eq(rh_store_put(st, key.ptr, json, strlen(json)), 0);
+	rh_buf_printf(&json, "{\"format\":1,\"namespace\":\"default\",\"cluster\":"
+		      "\"c1\",\"session\":\"%s\",\"start_ms\":%lld", SESSION,
+		      (long long)info.start_ms);
+	va_start(ap, more_fmt);
+	rh_buf_vprintf(&json, more_fmt, ap);
+	va_end(ap);
+	rh_buf_puts(&json, "}");
+	cr_assert_eq(rh_store_put(st, key.ptr, json.ptr, json.size), 0);
 	rh_buf_dispose(&key);
+	rh_buf_dispose(&json);
+}
+
+Test(dashboard, an_ended_session_keeps_answers_until_the_index_changes)
+{
+	/* as a follower's last word marks it */
+	put_session_json(",\"end_ms\":%lld", (long long)T0);
 	cr_assert_eq(get_at(BASE "api/v0/actors", T0), 200);
 	cr_assert_not(hit());
 	cr_assert_eq(get_at(BASE "api/v0/actors", T0 + 3600000), 200);
@@ -1002,20 +1018,10 @@ Test(dashboard, an_abandoned_session_keeps_answers)
 {
 	rh_session_ref s = { "default", "c1", SESSION };
 	rh_session_info info;
-	rh_buf key = RH_BUF_INIT;
-	char json[512];
 
 	/* the head's collector beat until an hour ago, then stopped */
-	cr_assert_eq(rh_session_info_load(&info, st, &s), 0, "%s", rh_error_last());
-	cr_assert_eq(rh_layout_session_prefix(&key, &s), 0);
-	rh_buf_puts(&key, "session.json");
-	snprintf(json, sizeof(json), "{\"format\":1,\"namespace\":\"default\","
-		 "\"cluster\":\"c1\",\"session\":\"%s\",\"start_ms\":%lld,"
-		 "\"heartbeat_ms\":%lld,\"heartbeat_interval_ms\":5000}", SESSION,
-		 (long long)info.start_ms,
-		 (long long)(rh_dashboard__now_ms() - 3600000));
-	cr_assert_eq(rh_store_put(st, key.ptr, json, strlen(json)), 0);
-	rh_buf_dispose(&key);
+	put_session_json(",\"heartbeat_ms\":%lld,\"heartbeat_interval_ms\":5000",
+			 (long long)(rh_dashboard__now_ms() - 3600000));
 	cr_assert_eq(rh_session_info_load(&info, st, &s), 0);
 	cr_assert_eq(info.state, RH_SESSION_ABANDONED);
 	cr_assert_eq(get_at(BASE "api/v0/actors", T0), 200);
@@ -1106,21 +1112,9 @@ Test(dashboard_scheduled, a_new_index_is_a_new_answer)
 
 Test(dashboard_scheduled, a_final_session_is_looked_at_ten_times_less_often)
 {
-	rh_session_ref s = { "default", "c1", SESSION };
-	rh_session_info info;
-	rh_buf key = RH_BUF_INIT;
 	int64_t t0 = rh_dashboard__now_ms();
-	char json[512];
 
-	cr_assert_eq(rh_session_info_load(&info, st, &s), 0, "%s", rh_error_last());
-	cr_assert_eq(rh_layout_session_prefix(&key, &s), 0);
-	rh_buf_puts(&key, "session.json");
-	snprintf(json, sizeof(json), "{\"format\":1,\"namespace\":\"default\","
-		 "\"cluster\":\"c1\",\"session\":\"%s\",\"start_ms\":%lld,"
-		 "\"end_ms\":%lld}", SESSION, (long long)info.start_ms,
-		 (long long)t0);
-	cr_assert_eq(rh_store_put(st, key.ptr, json, strlen(json)), 0);
-	rh_buf_dispose(&key);
+	put_session_json(",\"end_ms\":%lld", (long long)t0);
 	cr_assert_eq(get_at(BASE "api/v0/tasks", t0), 202);
 	pending_fn(pending_arg);
 	pending_fn = NULL;
@@ -1136,21 +1130,9 @@ Test(dashboard_scheduled, a_final_session_is_looked_at_ten_times_less_often)
 
 Test(dashboard, the_picker_keeps_what_it_read_for_a_while)
 {
-	rh_session_ref s = { "default", "c1", SESSION };
-	rh_session_info info;
-	rh_buf key = RH_BUF_INIT;
-	char json[512];
-
 	cr_assert_eq(get_at("/clusters", T0), 200);
 	cr_assert(strstr(resp.body.ptr, "\"rayVersion\":\"\""), "%s", resp.body.ptr);
-	cr_assert_eq(rh_session_info_load(&info, st, &s), 0, "%s", rh_error_last());
-	cr_assert_eq(rh_layout_session_prefix(&key, &s), 0);
-	rh_buf_puts(&key, "session.json");
-	snprintf(json, sizeof(json), "{\"format\":1,\"namespace\":\"default\","
-		 "\"cluster\":\"c1\",\"session\":\"%s\",\"start_ms\":%lld,"
-		 "\"ray_version\":\"2.52.0\"}", SESSION, (long long)info.start_ms);
-	cr_assert_eq(rh_store_put(st, key.ptr, json, strlen(json)), 0);
-	rh_buf_dispose(&key);
+	put_session_json(",\"ray_version\":\"2.52.0\"");
 	/* a live session's facts are looked at again after 30 s */
 	cr_assert_eq(get_at("/clusters", T0 + 29000), 200);
 	cr_assert(strstr(resp.body.ptr, "\"rayVersion\":\"\""), "%s", resp.body.ptr);
