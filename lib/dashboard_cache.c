@@ -290,8 +290,11 @@ rh_dashboard__cache_put(rh_dashboard *d, const rh_dashboard_request *req,
 	}
 	e->hash = hash_bytes(e->key.ptr, e->key.size);
 	e->gen = s->gen;
-	e->expires_ms = rh_dashboard__snap_final(s)
-		? INT64_MAX : ctx->now_ms + LIVE_TTL_MS;
+	/* A live answer's second counts from when it was done, not from when
+	 * the request came (a slow one would be born stale); a request that
+	 * names its own clock (tests) keeps to it. */
+	e->expires_ms = rh_dashboard__snap_final(s) ? INT64_MAX
+		: (req->now_ms ? ctx->now_ms : rh_dashboard__now_ms()) + LIVE_TTL_MS;
 	e->status = r->status;
 	e->content_type = r->content_type;
 	e->cost = sizeof(*e) + e->key.asize + e->body.asize + 64 * e->nheaders;
