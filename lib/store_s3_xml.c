@@ -384,77 +384,28 @@ rh_s3__xml_escape(rh_buf *out, const char *s)
 
 /* ---------------------------------------------------------------- times */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int64_t
-days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-static int
-digits(const char **s, int n, int *out)
-{
-	int v = 0, i;
-
-	for (i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)(*s)[i]))
-			return -1;
-		v = v * 10 + ((*s)[i] - '0');
-	}
-	*s += n;
-	*out = v;
-	return 0;
-}
-
 int64_t
 rh_s3__parse_iso8601_ms(const char *s)
 {
-	int y, mo, d, h, mi, sec, ms = 0, oh, om, sign;
+	char buf[64];
+	size_t n = strlen(s);
+	int64_t ns;
 
-	if (digits(&s, 4, &y) < 0 || *s++ != '-' || digits(&s, 2, &mo) < 0 ||
-	    *s++ != '-' || digits(&s, 2, &d) < 0)
+	/* rh_time_parse() reads RFC 3339; S3 also writes "+0100" offsets,
+	 * which get their colon here, and never a space for the 'T'. */
+	if (n < 11 || n >= sizeof(buf) - 1 || s[10] == ' ')
 		return -1;
-	if (*s != 'T' && *s != 't')
-		return -1;
-	s++;
-	if (digits(&s, 2, &h) < 0 || *s++ != ':' || digits(&s, 2, &mi) < 0 ||
-	    *s++ != ':' || digits(&s, 2, &sec) < 0)
-		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
-		return -1;
-	if (*s == '.') {
-		int scale = 100;
-
-		for (s++; isdigit((unsigned char)*s); s++, scale /= 10)
-			ms += (*s - '0') * scale;
+	memcpy(buf, s, n + 1);
+	if (n > 5 && (buf[n - 5] == '+' || buf[n - 5] == '-') &&
+	    isdigit((unsigned char)buf[n - 4]) && isdigit((unsigned char)buf[n - 1]) &&
+	    buf[n - 3] != ':') {
+		memmove(buf + n - 1, buf + n - 2, 3);
+		buf[n - 2] = ':';
+		n++;
 	}
-	if (*s == 'Z' || *s == 'z') {
-		s++;
-		oh = om = 0, sign = 1;
-	} else if (*s == '+' || *s == '-') {
-		sign = *s++ == '-' ? -1 : 1;
-		if (digits(&s, 2, &oh) < 0)
-			return -1;
-		if (*s == ':')
-			s++;
-		if (digits(&s, 2, &om) < 0 || oh > 23 || om > 59)
-			return -1;
-	} else {
+	if (rh_time_parse(&ns, buf, n) < 0)
 		return -1;
-	}
-	if (*s)
-		return -1;
-	return ((days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
-		 h * 3600 + mi * 60 + sec) -
-		sign * (oh * 3600 + om * 60)) * 1000 + ms;
+	return ns / 1000000;
 }
 
 /* ---------------------------------------------------------------- errors */
