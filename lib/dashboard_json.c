@@ -3,6 +3,7 @@
  * Python prints them and keys are camel-cased as its to_google_style()
  * does. */
 #include "dashboard_internal.h"
+#include "events_internal.h"
 
 #include <stdio.h>
 #include <time.h>
@@ -74,39 +75,8 @@ rh__jw_end(rh__jw *w)
 static void
 put_escaped(rh__jw *w, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t i, run = 0;
-	char esc[8];
-
-	put(w, "\"", 1);
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		const char *e = NULL;
-		size_t elen = 2;
-
-		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
-			continue;
-		put(w, s + run, i - run);
-		run = i + 1;
-		switch (c) {
-		case '"': e = "\\\""; break;
-		case '\\': e = "\\\\"; break;
-		case '\n': e = "\\n"; break;
-		case '\r': e = "\\r"; break;
-		case '\t': e = "\\t"; break;
-		case '\b': e = "\\b"; break;
-		case '\f': e = "\\f"; break;
-		default:
-			memcpy(esc, "\\u00", 4);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			e = esc;
-			elen = 6;
-		}
-		put(w, e, elen);
-	}
-	put(w, s + run, n - run);
-	put(w, "\"", 1);
+	if (!w->err)
+		w->err = rh__json_strn(w->b, s, n, 1);
 }
 
 void

@@ -323,8 +323,8 @@ rh_events__id(rh_event_parser *p, const char **out, rh_jv v,
 
 /* ---------------------------------------------------------------- JSON out */
 
-static int
-put_str(rh_buf *b, const char *s, size_t n)
+int
+rh__json_strn(rh_buf *b, const char *s, size_t n, int escape_del)
 {
 	static const char hex[] = "0123456789abcdef";
 	char esc[6] = { '\\', 'u', '0', '0', 0, 0 };
@@ -341,7 +341,7 @@ put_str(rh_buf *b, const char *s, size_t n)
 		const char *e = NULL;
 		size_t elen = 2;
 
-		if (c >= 0x20 && c != '"' && c != '\\')
+		if (c >= 0x20 && c != '"' && c != '\\' && (c != 0x7f || !escape_del))
 			continue;
 		if ((error = rh_buf_put(b, s + run, i - run)) < 0)
 			return error;
@@ -373,7 +373,7 @@ rh__json_str(rh_buf *b, const char *s)
 {
 	if (!s)
 		return rh_buf_put(b, "null", 4);
-	return put_str(b, s, strlen(s));
+	return rh__json_strn(b, s, strlen(s), 0);
 }
 
 /* A double as Python's repr() prints it: the shortest digits that read back
@@ -455,7 +455,7 @@ put_key(rh_buf *b, const char *k, int snake)
 	size_t i, o = 0;
 
 	if (!snake)
-		return put_str(b, k, strlen(k));
+		return rh__json_strn(b, k, strlen(k), 0);
 	for (i = 0; k[i] && o < sizeof(tmp) - 2; i++) {
 		char c = k[i];
 
@@ -468,8 +468,8 @@ put_key(rh_buf *b, const char *k, int snake)
 		}
 	}
 	if (k[i])
-		return put_str(b, k, strlen(k));
-	return put_str(b, tmp, o);
+		return rh__json_strn(b, k, strlen(k), 0);
+	return rh__json_strn(b, tmp, o, 0);
 }
 
 /* Members whose value is a map with keys of its own (resource names,
@@ -509,7 +509,7 @@ write_json(rh_event_parser *p, rh_buf *b, rh_jv v, int snake, int floats)
 			return rh__json_pyfloat(b, rh_events__num_double(p, v));
 		return rh_buf_put(b, JSTR(p, v), JLEN(p, v));
 	case RH_J_STRING:
-		return put_str(b, JSTR(p, v), JLEN(p, v));
+		return rh__json_strn(b, JSTR(p, v), JLEN(p, v), 0);
 	case RH_J_ARRAY:
 		if ((error = rh_buf_put(b, "[", 1)) < 0)
 			return error;

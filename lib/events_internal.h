@@ -143,6 +143,9 @@ int rh_events__is_json(const char *s);
 /* JSON output helpers shared with the history layer: a JSON string (null
  * for NULL) and a double as Python's repr() prints it. */
 int rh__json_str(rh_buf *b, const char *s);
+/* [s, s+n) as a JSON string; with escape_del, 0x7f as \u007f too (Python's
+ * json.dumps() does, so the dashboard's answers match Ray's bytes). */
+int rh__json_strn(rh_buf *b, const char *s, size_t n, int escape_del);
 int rh__json_pyfloat(rh_buf *b, double d);
 
 /* Enum lookups over the name tables; -1 when unknown. Accepts a JSON
