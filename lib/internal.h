@@ -19,4 +19,17 @@ int rh__verror(int code, const char *fmt, va_list ap);
 
 #define RH_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The value of a hex digit, or -1. */
+static inline int
+rh__hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 #endif

@@ -29,25 +29,13 @@ push(rh_json *j, rh_jtype type, uint32_t start)
 }
 
 static int
-hexv(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 hex4(const char *s, unsigned *out)
 {
 	int i, v;
 	unsigned u = 0;
 
 	for (i = 0; i < 4; i++) {
-		if ((v = hexv(s[i])) < 0)
+		if ((v = rh__hexval((unsigned char)s[i])) < 0)
 			return -1;
 		u = u << 4 | (unsigned)v;
 	}

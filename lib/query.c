@@ -9,18 +9,6 @@
 #define MAX_SEGS 64
 #define MAX_PARAMS 256
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode [s, s+n) into a new string. `what` names the part in messages;
  * `plus` turns '+' into ' ' (query strings). */
 static int
@@ -41,14 +29,15 @@ decode(char **out, const char *s, size_t n, int plus, const char *what)
 				return rh__error(RH_EINVAL, "%s: truncated "
 						 "percent escape", what);
 			}
-			if (hexval(s[i + 1]) < 0 || hexval(s[i + 2]) < 0) {
+			if (rh__hexval((unsigned char)s[i + 1]) < 0 ||
+			    rh__hexval((unsigned char)s[i + 2]) < 0) {
 				free(d);
 				return rh__error(RH_EINVAL, "%s: bad percent "
 						 "escape \"%%%c%c\"", what,
 						 s[i + 1], s[i + 2]);
 			}
-			c = (unsigned char)(hexval(s[i + 1]) * 16 +
-					    hexval(s[i + 2]));
+			c = (unsigned char)(rh__hexval((unsigned char)s[i + 1]) * 16 +
+					    rh__hexval((unsigned char)s[i + 2]));
 			i += 2;
 		} else if (c == '+' && plus) {
 			c = ' ';
@@ -335,7 +324,7 @@ rh_dashboard__check_id(const char *what, const char *id)
 		return rh__error(RH_EINVAL, "%s: \"%.40s\" is not a hex id", what,
 				 id);
 	for (i = 0; i < n; i++)
-		if (hexval(id[i]) < 0)
+		if (rh__hexval((unsigned char)id[i]) < 0)
 			return rh__error(RH_EINVAL, "%s: \"%.40s\" is not a hex "
 					 "id", what, id);
 	return 0;

@@ -177,17 +177,6 @@ scheme_len(const char *url)
 	return strncmp(url + i, "://", 3) == 0 ? i : 0;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* The path of a file:// URL, percent-decoded. `rest` follows "file://". */
 static int
 file_url_path(char **out, const char *url, const char *rest)
@@ -215,7 +204,8 @@ file_url_path(char **out, const char *url, const char *rest)
 			*o++ = *p;
 			continue;
 		}
-		if ((hi = hexval(p[1])) < 0 || (lo = hexval(p[2])) < 0 ||
+		if ((hi = rh__hexval((unsigned char)p[1])) < 0 ||
+		    (lo = rh__hexval((unsigned char)p[2])) < 0 ||
 		    (hi == 0 && lo == 0)) {
 			free(path);
 			return rh__error(RH_EINVAL, "%s: bad %%-escape \"%.3s\"",
