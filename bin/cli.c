@@ -1,10 +1,13 @@
 /* cli.c - option tables, --help and error exits for the programs. */
 #include "cli.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <rayhist/rayhist.h>
 
@@ -177,4 +180,47 @@ rh_cli_number(const char *opt, const char *arg)
 	if (errno || *end)
 		rh_cli_usage_die("%s takes a non-negative number, not \"%s\"", opt, arg);
 	return v;
+}
+
+void
+rh_cli_parse_listen(const char *opt, const char *forms, const char *arg,
+		    char *host, size_t cap, unsigned *port)
+{
+	const char *colon;
+	char what[64];
+	size_t n;
+
+	if (arg[0] == '[') {
+		const char *end = strchr(arg, ']');
+		if (!end || end[1] != ':')
+			rh_cli_usage_die("%s: \"%s\" is not [ADDRESS]:PORT", opt, arg);
+		n = (size_t)(end - arg - 1);
+		colon = end + 1;
+		arg++;
+	} else {
+		if (!(colon = strrchr(arg, ':')))
+			rh_cli_usage_die("%s: \"%s\" is not %s", opt, arg, forms);
+		n = (size_t)(colon - arg);
+	}
+	if (n == 0 || n >= cap)
+		rh_cli_usage_die("%s: bad address in \"%s\"", opt, arg);
+	memcpy(host, arg, n);
+	host[n] = '\0';
+	snprintf(what, sizeof(what), "%s port", opt);
+	*port = (unsigned)rh_cli_number(what, colon + 1);
+	if (*port > 65535)
+		rh_cli_usage_die("%s: port %u is out of range", opt, *port);
+}
+
+unsigned
+rh_cli_bound_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return 0;
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }

@@ -47,6 +47,12 @@ void rh_cli_usage_die(const char *fmt, ...)
 void rh_cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Parse a non-negative decimal integer or die naming the option. */
 unsigned long long rh_cli_number(const char *opt, const char *arg);
+/* "HOST:PORT" or "[V6]:PORT" of option `opt` into host (cap bytes) and
+ * port, or a usage error naming opt and the accepted `forms`. */
+void rh_cli_parse_listen(const char *opt, const char *forms, const char *arg,
+			 char *host, size_t cap, unsigned *port);
+/* The port a listening socket was given (for port 0); 0 if unknown. */
+unsigned rh_cli_bound_port(int fd);
 
 extern const char *rh_cli_prog;
 

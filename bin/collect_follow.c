@@ -380,49 +380,6 @@ on_request(struct evhttp_request *req, void *arg)
 		reply_text(req, 404, reason(404), "not found");
 }
 
-static void
-parse_listen(const char *arg, char *host, size_t cap, unsigned *port)
-{
-	const char *colon;
-	size_t n;
-
-	if (arg[0] == '[') {
-		const char *end = strchr(arg, ']');
-		if (!end || end[1] != ':')
-			rh_cli_usage_die("--events-listen: \"%s\" is not "
-					 "[ADDRESS]:PORT", arg);
-		n = (size_t)(end - arg - 1);
-		colon = end + 1;
-		arg++;
-	} else {
-		if (!(colon = strrchr(arg, ':')))
-			rh_cli_usage_die("--events-listen: \"%s\" is not "
-					 "ADDRESS:PORT or off", arg);
-		n = (size_t)(colon - arg);
-	}
-	if (n == 0 || n >= cap)
-		rh_cli_usage_die("--events-listen: bad address in \"%s\"", arg);
-	memcpy(host, arg, n);
-	host[n] = '\0';
-	*port = (unsigned)rh_cli_number("--events-listen port", colon + 1);
-	if (*port > 65535)
-		rh_cli_usage_die("--events-listen: port %u is out of range", *port);
-}
-
-static unsigned
-bound_port(struct evhttp_bound_socket *h)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-
-	if (getsockname(evhttp_bound_socket_get_fd(h), (struct sockaddr *)&ss,
-			&len) < 0)
-		return 0;
-	if (ss.ss_family == AF_INET6)
-		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-}
-
 static int
 start_http(struct app *a)
 {
@@ -432,7 +389,8 @@ start_http(struct app *a)
 
 	if (!strcmp(a->cfg->listen, "off"))
 		return 0;
-	parse_listen(a->cfg->listen, host, sizeof(host), &port);
+	rh_cli_parse_listen("--events-listen", "ADDRESS:PORT or off", a->cfg->listen,
+			    host, sizeof(host), &port);
 	if (!(a->http = evhttp_new(a->base)))
 		return -1;
 	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
@@ -452,7 +410,7 @@ start_http(struct app *a)
 	if (!a->cfg->quiet) {
 		printf("receiving events on http://%s%s%s:%u/v1/events\n",
 		       strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "",
-		       bound_port(h));
+		       rh_cli_bound_port(evhttp_bound_socket_get_fd(h)));
 		fflush(stdout);
 	}
 	return 0;

@@ -414,48 +414,6 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(srv->base, NULL);
 }
 
-/* "HOST:PORT" or "[V6]:PORT" into host and port. */
-static void
-parse_listen(const char *arg, char *host, size_t cap, unsigned *port)
-{
-	const char *colon;
-	size_t n;
-
-	if (arg[0] == '[') {
-		const char *end = strchr(arg, ']');
-		if (!end || end[1] != ':')
-			rh_cli_usage_die("--listen: \"%s\" is not [ADDRESS]:PORT", arg);
-		n = (size_t)(end - arg - 1);
-		colon = end + 1;
-		arg++;
-	} else {
-		if (!(colon = strrchr(arg, ':')))
-			rh_cli_usage_die("--listen: \"%s\" is not ADDRESS:PORT", arg);
-		n = (size_t)(colon - arg);
-	}
-	if (n == 0 || n >= cap)
-		rh_cli_usage_die("--listen: bad address in \"%s\"", arg);
-	memcpy(host, arg, n);
-	host[n] = '\0';
-	*port = (unsigned)rh_cli_number("--listen port", colon + 1);
-	if (*port > 65535)
-		rh_cli_usage_die("--listen: port %u is out of range", *port);
-}
-
-static unsigned
-bound_port(struct evhttp_bound_socket *h)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	evutil_socket_t fd = evhttp_bound_socket_get_fd(h);
-
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
-		return 0;
-	if (ss.ss_family == AF_INET6)
-		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-}
-
 /* The local time zone, for /timezone: offset east of UTC and a name. */
 static void
 local_tz(int *offset_min, char *name, size_t cap)
@@ -533,7 +491,8 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		rh_cli_usage_die("unexpected argument \"%s\"", argv[optind]);
-	parse_listen(listen, host, sizeof(host), &port);
+	rh_cli_parse_listen("--listen", "ADDRESS:PORT", listen, host, sizeof(host),
+			    &port);
 	signal(SIGPIPE, SIG_IGN);
 	if (evthread_use_pthreads() < 0)
 		rh_cli_die(0, "cannot set up libevent for threads");
@@ -585,7 +544,7 @@ main(int argc, char **argv)
 		rh_cli_die(0, "cannot catch signals");
 	printf("rayhist-serve: serving %s on http://%s%s%s:%u/\n", rh_store_url(st),
 	       strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "",
-	       bound_port(bound));
+	       rh_cli_bound_port(evhttp_bound_socket_get_fd(bound)));
 	for (b = 0; rh_dashboard_build_name(srv.dash, b); b++)
 		printf("rayhist-serve: dashboard build %s\n",
 		       rh_dashboard_build_name(srv.dash, b));
