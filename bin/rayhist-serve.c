@@ -59,7 +59,7 @@ struct job {
 	struct server *srv;
 	struct evhttp_request *req;
 	struct event *done;
-	char *method, *uri, *accept_encoding, *cookie, *inm, *peer;
+	char *method, *uri, *accept_encoding, *cookie, *inm, *accept, *peer;
 	int head;
 	rh_dashboard_response resp;
 	struct timespec t0;
@@ -118,6 +118,7 @@ job_free(struct job *j)
 	free(j->accept_encoding);
 	free(j->cookie);
 	free(j->inm);
+	free(j->accept);
 	free(j->peer);
 	free(j);
 }
@@ -230,6 +231,7 @@ answer_cached(struct server *srv, struct evhttp_request *req)
 	rq.accept_encoding = evhttp_find_header(in, "Accept-Encoding");
 	rq.cookie = evhttp_find_header(in, "Cookie");
 	rq.if_none_match = evhttp_find_header(in, "If-None-Match");
+	rq.accept = evhttp_find_header(in, "Accept");
 	if (rh_dashboard_handle_cached(&resp, srv->dash, &rq) != 1)
 		return 0;
 	size = resp.body.size;
@@ -290,6 +292,7 @@ on_request(struct evhttp_request *req, void *arg)
 	j->accept_encoding = xstrdup(evhttp_find_header(in, "Accept-Encoding"));
 	j->cookie = xstrdup(evhttp_find_header(in, "Cookie"));
 	j->inm = xstrdup(evhttp_find_header(in, "If-None-Match"));
+	j->accept = xstrdup(evhttp_find_header(in, "Accept"));
 	if (conn)
 		evhttp_connection_get_peer(conn, &peer, &port);
 	j->peer = xstrdup(peer);
@@ -343,6 +346,7 @@ worker_main(void *arg)
 		rq.accept_encoding = j->accept_encoding;
 		rq.cookie = j->cookie;
 		rq.if_none_match = j->inm;
+		rq.accept = j->accept;
 		if (rh_dashboard_handle(&j->resp, srv->dash, &rq) < 0 &&
 		    !j->resp.status) {
 			j->resp.status = 500;

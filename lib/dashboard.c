@@ -514,6 +514,39 @@ newest_cb(const char *name, void *payload)
 	return 0;
 }
 
+/* Does the client ask for an HTML page? A browser following a link or a
+ * form names text/html in Accept; KubeRay's clients (its e2e test, its
+ * Next.js dashboard's fetch) send none and read JSON. */
+static int
+wants_html(const rh_dashboard_request *req)
+{
+	const char *a = req->version >= 2 ? req->accept : NULL;
+
+	for (; a && *a; a++)
+		if (!strncasecmp(a, "text/html", 9))
+			return 1;
+	return 0;
+}
+
+/* KubeRay's answer to a client entering a session: 200 and
+ * {"result": "success", "name", "namespace", "session"} (the session the
+ * cookies now name: "latest" resolved). */
+static int
+entered_json(rh_dash_ctx *c)
+{
+	rh__jw w;
+
+	rh_buf_clear(&c->resp->body);
+	rh__jw_init(&w, &c->resp->body);
+	rh__jw_obj(&w);
+	rh__jw_kstr(&w, "result", "success");
+	rh__jw_kstr(&w, "name", c->sref.cluster);
+	rh__jw_kstr(&w, "namespace", c->sref.ns);
+	rh__jw_kstr(&w, "session", c->sref.session);
+	rh__jw_end(&w);
+	return rh_dashboard__reply_jw(c, &w);
+}
+
 /* /enter_cluster/NS/CLUSTER[/SESSION] or /enter_cluster/NS/KIND/CLUSTER/
  * SESSION (KubeRay's form); a missing SESSION or "latest" is the newest. */
 static int
@@ -575,6 +608,10 @@ enter(rh_dash_ctx *c, char **segs, size_t nsegs)
 					       "SameSite=Lax", b->name,
 					       c->base)) < 0)
 		return error;
+	if ((error = rh_dashboard__header(c->resp, "Vary", "Accept")) < 0)
+		return error;
+	if (!wants_html(c->req))
+		return entered_json(c);
 	return redirect(c, 302, c->base);
 }
 

@@ -188,11 +188,16 @@ typedef struct rh_dashboard_request {
 	const char *cookie;          /**< Cookie header value or NULL */
 	const char *if_none_match;   /**< If-None-Match header or NULL */
 	int64_t now_ms;              /**< the time of the request; 0 = clock */
+	/** Accept header value or NULL (version 2): /enter_cluster/... answers
+	 * a client that asks for text/html with a redirect to the session's
+	 * pages, any other with KubeRay's JSON ({"result": "success", "name",
+	 * "namespace", "session"}); both set the cookies. */
+	const char *accept;
 } rh_dashboard_request;
 
-#define RH_DASHBOARD_REQUEST_VERSION 1
+#define RH_DASHBOARD_REQUEST_VERSION 2
 #define RH_DASHBOARD_REQUEST_INIT \
-	{ RH_DASHBOARD_REQUEST_VERSION, "GET", "/", NULL, NULL, NULL, 0 }
+	{ RH_DASHBOARD_REQUEST_VERSION, "GET", "/", NULL, NULL, NULL, 0, NULL }
 
 #define RH_DASHBOARD_MAX_HEADERS 12
 

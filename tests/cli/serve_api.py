@@ -70,7 +70,7 @@ with Server(store) as srv:
         check(row["url"] == BASE, "/clusters url %r" % row["url"])
 
     # ---- entering: cookies and redirect ------------------------------------
-    st, h, _ = srv.get("/enter_cluster/default/rc1/" + S)
+    st, h, _ = srv.get("/enter_cluster/default/rc1/" + S, headers={"Accept": "text/html"})
     check(st == 302 and h.get("location") == BASE, "enter_cluster: %d %r" % (st, h.get("location")))
     cookies = h.get("set-cookie", "")
     for c in ("cluster_namespace=default", "cluster_name=rc1", "session_name=" + S):

@@ -246,20 +246,53 @@ Test(dashboard, picker_lists_the_session)
 	cr_assert_str_eq(str_at(doc, "0.url"), BASE);
 }
 
-Test(dashboard, enter_cluster_sets_cookies_and_redirects)
+/* GET as a browser navigating: Accept names text/html. */
+static int
+get_html(const char *target)
+{
+	rh_dashboard_request rq = RH_DASHBOARD_REQUEST_INIT;
+
+	rq.target = target;
+	rq.accept = "text/html,application/xhtml+xml,*/*;q=0.8";
+	rq.now_ms = 1735787100000;
+	cr_assert_eq(rh_dashboard_handle(&resp, d, &rq), 0, "%s", rh_error_last());
+	return resp.status;
+}
+
+static size_t
+count_cookies(void)
 {
 	size_t i, cookies = 0;
 
-	cr_assert_eq(get("/enter_cluster/default/c1/" SESSION), 302);
-	cr_assert_str_eq(rh_dashboard_response_header(&resp, "Location"), BASE);
 	for (i = 0; i < resp.nheaders; i++)
 		if (!strcmp(resp.headers[i].name, "Set-Cookie"))
 			cookies++;
-	cr_assert_eq(cookies, 3);
-	cr_assert_eq(get("/enter_cluster/default/raycluster/c1/latest"), 302);
+	return cookies;
+}
+
+Test(dashboard, enter_cluster_sets_cookies_and_redirects)
+{
+	cr_assert_eq(get_html("/enter_cluster/default/c1/" SESSION), 302);
+	cr_assert_str_eq(rh_dashboard_response_header(&resp, "Location"), BASE);
+	cr_assert_eq(count_cookies(), 3);
+	cr_assert_eq(get_html("/enter_cluster/default/raycluster/c1/latest"), 302);
 	cr_assert_str_eq(rh_dashboard_response_header(&resp, "Location"), BASE);
 	jget("/enter_cluster/default/c1/session_nope", 404);
 	jget("/enter_cluster/default/c1/..", 400);
+}
+
+/* KubeRay's clients ask for no HTML: 200 and its JSON, the same cookies. */
+Test(dashboard, enter_cluster_answers_json_to_api_clients)
+{
+	json_object *o = jget("/enter_cluster/default/raycluster/c1/latest", 200);
+
+	cr_assert_str_eq(str_at(o, "result"), "success");
+	cr_assert_str_eq(str_at(o, "name"), "c1");
+	cr_assert_str_eq(str_at(o, "namespace"), "default");
+	cr_assert_str_eq(str_at(o, "session"), SESSION);
+	cr_assert_eq(count_cookies(), 3);
+	cr_assert_null(rh_dashboard_response_header(&resp, "Location"));
+	cr_assert_str_eq(rh_dashboard_response_header(&resp, "Vary"), "Accept");
 }
 
 Test(dashboard, session_prefix_without_slash_redirects)
@@ -821,7 +854,7 @@ Test(dashboard_builds, serves_builds_with_caching)
 	cr_assert_eq(get(BASE "static/%2e%2e/%2e%2e/%2e%2e/secret.txt"), 400);
 	cr_assert_eq(get(BASE ".hidden"), 404);
 	cr_assert_eq(get("/enter_cluster/default/c1/" SESSION "?build=9.9"), 400);
-	cr_assert_eq(get("/enter_cluster/default/c1/" SESSION "?build=2.40.0"), 302);
+	cr_assert_eq(get_html("/enter_cluster/default/c1/" SESSION "?build=2.40.0"), 302);
 }
 
 /* A log read without `format` answers as the client asking expects: plain
