@@ -635,6 +635,21 @@ parse_logreq(rh_dash_ctx *c, logreq *lr)
 	return 0;
 }
 
+/* Is s an RFC 7230 token (then Content-Disposition carries the file name
+ * bare, "filename=custom.log", as Go's mime.FormatMediaType writes it and
+ * KubeRay's clients look for it; anything else is quoted)? */
+static int
+is_token(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f ||
+		    strchr("()<>@,;:\\\"/[]?={}", *s))
+			return 0;
+	return 1;
+}
+
 /* The last n lines of [start, end): read backwards in chunks from end, never
  * before start. */
 static int
@@ -808,7 +823,9 @@ serve_file(rh_dash_ctx *c, logreq *lr, int kind)
 	if (lr->ansi)
 		strip_ansi(b, at);
 	if (dl && (error = rh_dashboard__header(c->resp, "Content-Disposition",
-						"attachment; filename=\"%s\"", dl)) < 0) {
+						is_token(dl) ? "attachment; filename=%s"
+						: "attachment; filename=\"%s\"",
+						dl)) < 0) {
 		r = error;
 		goto done;
 	}
