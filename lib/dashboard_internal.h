@@ -71,6 +71,24 @@ typedef struct rh_dash_build {
 	char *dir;    /* realpath of the folder holding index.html */
 } rh_dash_build;
 
+/* What a node's captured files say of its raylet (dashboard_raylet.c);
+ * NULL / 0 / -1: not known. */
+typedef struct rh_dash_raylet {
+	char *raylet_socket;        /* GcsNodeInfo.raylet_socket_name */
+	char *store_socket;         /* GcsNodeInfo.object_store_socket_name */
+	int metrics_export_port;
+	int runtime_env_agent_port;
+	int object_manager_port;
+	int64_t num_local_objects;  /* the last debug_state.txt's */
+} rh_dash_raylet;
+
+/* Read the facts from node manifest m's files into *out (the caller's, for
+ * rh_dashboard__raylet_free()); only RH_ENOMEM fails. */
+int rh_dashboard__raylet_load(rh_dash_raylet **out, rh_store *st,
+			      const rh_session_ref *s,
+			      const rh_node_manifest *m);
+void rh_dashboard__raylet_free(rh_dash_raylet *r);
+
 /* A node of a session: from its node events, its captured files, or both. */
 typedef struct rh_dash_node {
 	char *node_id;
@@ -79,6 +97,7 @@ typedef struct rh_dash_node {
 	int is_head;
 	int has_events;
 	int has_files;
+	rh_dash_raylet *raylet;    /* from its files; NULL without them */
 } rh_dash_node;
 
 /* One opened index of a session with what every request needs. Immutable

@@ -144,6 +144,50 @@ ms_field(rh__jw *w, const char *k, int64_t ns, int64_t none)
 	rh__jw_kint(w, k, ms < 0 ? none : ms);
 }
 
+/* The node's group, the label KubeRay gives every Ray node it starts
+ * ("headgroup", a worker group's name): what it also sets as
+ * RAY_NODE_TYPE_NAME, the raylet's node_type_name. */
+static const char *
+node_type_name(json_object *labels)
+{
+	json_object *v;
+
+	if (labels && json_object_object_get_ex(labels, "ray.io/node-group", &v) &&
+	    json_object_is_type(v, json_type_string))
+		return json_object_get_string(v);
+	return "";
+}
+
+/* The raylet fields of Ray's node detail that no event carries: its
+ * sockets and ports (GcsNodeInfo) and its object store's numbers
+ * (GetNodeStatsReply.store_stats, whose objectStoreBytesAvail is the store's
+ * capacity, ObjectManager::FillObjectStoreStats), from the node's captured
+ * files (dashboard_raylet.c); "" and 0 where they were not captured, as
+ * protobuf prints an unset field. */
+static void
+raylet_files(rh__jw *w, const rh_dash_raylet *f, const rh_node_row *r,
+	     json_object *osm)
+{
+	json_object *labels = r && r->labels ? json_tokener_parse(r->labels) : NULL;
+
+	rh__jw_kstr(w, "rayletSocketName", f && f->raylet_socket ? f->raylet_socket : "");
+	rh__jw_kstr(w, "objectStoreSocketName",
+		    f && f->store_socket ? f->store_socket : "");
+	rh__jw_kint(w, "metricsExportPort", f ? f->metrics_export_port : 0);
+	rh__jw_kint(w, "runtimeEnvAgentPort", f ? f->runtime_env_agent_port : 0);
+	rh__jw_kint(w, "objectManagerPort", f ? f->object_manager_port : 0);
+	rh__jw_kstr(w, "nodeTypeName", node_type_name(labels));
+	rh__jw_key(w, "storeStats");
+	rh__jw_obj(w);
+	if (osm)
+		rh__jw_kint(w, "objectStoreBytesAvail",
+			    (int64_t)json_object_get_double(osm));
+	if (f && f->num_local_objects >= 0)
+		rh__jw_kint(w, "numLocalObjects", f->num_local_objects);
+	rh__jw_end(w);
+	json_object_put(labels);
+}
+
 /* The raylet object of a NodeDetail. */
 static void
 raylet(rh__jw *w, const node_view *v, int nworkers)
@@ -191,6 +235,7 @@ raylet(rh__jw *w, const node_view *v, int nworkers)
 		rh__jw_raw(w, "{}");
 	rh__jw_key(w, "labels");
 	rh__jw_json_text(w, r ? r->labels : NULL, 0, "{}");
+	raylet_files(w, n->raylet, r, osm);
 	if (r && r->state == RH_NODE_DEAD) {
 		rh__jw_key(w, "deathInfo");
 		rh__jw_obj(w);

@@ -28,6 +28,7 @@ snap_free(rh_dash_snap *s)
 		free(s->nodes[i].node_id);
 		free(s->nodes[i].ip);
 		free(s->nodes[i].hostname);
+		rh_dashboard__raylet_free(s->nodes[i].raylet);
 	}
 	free(s->nodes);
 	free(s->ns);
@@ -175,6 +176,8 @@ node_files_cb(const char *id, void *payload)
 	error = set_str(&n->ip, rh_node_manifest_ip(m));
 	if (rh_node_manifest_is_head(m))
 		n->is_head = 1;
+	if (!error && !n->raylet)
+		error = rh_dashboard__raylet_load(&n->raylet, f->d->st, &f->sref, m);
 	rh_node_manifest_free(m);
 	return error;
 }

@@ -12,6 +12,7 @@ by rg_events through the same NodeFS ledger.
 import json
 import os
 
+import rg_raylet
 import rg_util as U
 from rg_fs import NodeFS
 from rg_text import Pools, cpp_line, fill, py_line
@@ -447,7 +448,7 @@ class SessionWriter:
                 % (node.hex, node.ip, ", ".join("%s: %g" % kv for kv in res.items()), node.hex,
                    1 if node.is_head else 0, self.rng.randrange(-2 ** 62, 2 ** 62), fmt(res),
                    fmt(res), labels, idle))
-        fs.write(self.logs("debug_state.txt"), text)
+        fs.write(self.logs("debug_state.txt"), text + rg_raylet.object_manager_section(node))
         if node.is_head:
             fs.write(self.logs("debug_state_gcs.txt"),
                      "Gcs Debug state:\n\nGcsNodeManager: \n- RegisterNode request count: %d\n"
