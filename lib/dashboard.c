@@ -5,6 +5,7 @@
 #include "dashboard_internal.h"
 
 #include <stdio.h>
+#include <time.h>
 #include <zlib.h>
 
 #define DEFAULT_MAX_SESSIONS 32
@@ -547,6 +548,36 @@ entered_json(rh_dash_ctx *c)
 	return rh_dashboard__reply_jw(c, &w);
 }
 
+/* KubeRay's history server loads a session before it answers
+ * /enter_cluster, and its clients ask the API right after (no retry on the
+ * 202 a session being prepared answers): wait for the session, up to
+ * KubeRay's own budget for a load. 0 when ready, 1 when an error answer was
+ * written. */
+#define ENTER_WAIT_MS (120 * 1000)
+
+static int
+wait_ready(rh_dash_ctx *c)
+{
+	int64_t t0 = rh_dashboard__now_ms();
+	int r;
+
+	for (;;) {
+		if ((r = rh_dashboard__session_snap(c)) <= 0)
+			return r;
+		if (c->resp->status != 202)
+			return 1;	/* failed: its answer is written */
+		rh_dashboard_response_dispose(c->resp);
+		if (rh_dashboard__now_ms() - t0 > ENTER_WAIT_MS) {
+			r = rh_dashboard__fail(c, 503, "session %s/%s/%s is still "
+					       "being prepared after %d s; try "
+					       "again", c->sref.ns, c->sref.cluster,
+					       c->sref.session, ENTER_WAIT_MS / 1000);
+			return r < 0 ? r : 1;
+		}
+		nanosleep(&(struct timespec){ 0, 50 * 1000 * 1000 }, NULL);
+	}
+}
+
 /* /enter_cluster/NS/CLUSTER[/SESSION] or /enter_cluster/NS/KIND/CLUSTER/
  * SESSION (KubeRay's form); a missing SESSION or "latest" is the newest. */
 static int
@@ -592,6 +623,8 @@ enter(rh_dash_ctx *c, char **segs, size_t nsegs)
 		return rh_dashboard__fail(c, 400, "build: no dashboard build "
 					  "named \"%.60s\"", build);
 	if ((r = rh_dashboard__session_enter(c)) != 0)
+		return r < 0 ? r : 0;
+	if (!wants_html(c->req) && (r = wait_ready(c)) != 0)
 		return r < 0 ? r : 0;
 	if ((error = rh_dashboard__header(c->resp, "Set-Cookie",
 					  "cluster_namespace=%s; Path=/; SameSite=Lax",
