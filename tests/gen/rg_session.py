@@ -12,6 +12,7 @@ by rg_events through the same NodeFS ledger.
 import json
 import os
 
+import rg_driver
 import rg_raylet
 import rg_util as U
 from rg_fs import NodeFS
@@ -293,8 +294,9 @@ class SessionWriter:
                                        "cluster. View the dashboard at http://%s:8265 " % node.ip))]
             for at in self.c.attempts():
                 if at.task.job is job and at.run_start and at.worker and at.task.type == "NORMAL_TASK":
-                    L.append((at.run_start + 5 * MS, "(%s pid=%d, ip=%s) %s started attempt %d\n" % (
-                        at.task.name, at.worker.pid, at.node.ip, at.task.name, at.number)))
+                    L.append((at.run_start + 5 * MS, rg_driver.forwarded(
+                        at.task.name, at.worker.pid, at.node.ip,
+                        "%s started attempt %d" % (at.task.name, at.number))))
             if job.status == "FAILED":
                 L.append((end - 10 * MS, "Traceback (most recent call last):\n  File \"/home/ray/"
                           "train.py\", line 57, in <module>\n    raise RuntimeError(\"validation "
