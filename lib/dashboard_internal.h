@@ -80,7 +80,15 @@ typedef struct rh_dash_raylet {
 	int runtime_env_agent_port;
 	int object_manager_port;
 	int64_t num_local_objects;  /* the last debug_state.txt's */
+	uint64_t key;               /* rh_dashboard__raylet_key() it was read at */
 } rh_dash_raylet;
+
+/* A hash of what the facts are read from (those files' sizes, times and
+ * parts, the skipped sockets, the IP): a snapshot refresh whose node has the
+ * same key copies the facts instead of reading the files again. 0 when it
+ * could not be computed. */
+uint64_t rh_dashboard__raylet_key(const rh_node_manifest *m);
+int rh_dashboard__raylet_copy(rh_dash_raylet **out, const rh_dash_raylet *r);
 
 /* Read the facts from node manifest m's files into *out (the caller's, for
  * rh_dashboard__raylet_free()); only RH_ENOMEM fails. */

@@ -176,6 +176,60 @@ from_debug_state(rh_dash_raylet *r, const char *text)
 		r->num_local_objects = v;
 }
 
+static const char *const SOURCES[] = {
+	"ports_by_node.json", "logs/raylet.out", "logs/debug_state.txt"
+};
+
+uint64_t
+rh_dashboard__raylet_key(const rh_node_manifest *m)
+{
+	rh_buf b = RH_BUF_INIT;
+	uint64_t key = 0;
+	size_t i;
+	int error = 0;
+
+	for (i = 0; i < RH_ARRAY_SIZE(SOURCES) && !error; i++) {
+		const rh_file_info *fi = rh_node_manifest_find(m, SOURCES[i]);
+
+		if (fi)
+			error = rh_buf_printf(&b, "%s %llu %llu %lld %zu\n", fi->path,
+					      (unsigned long long)fi->size,
+					      (unsigned long long)fi->stored,
+					      (long long)fi->mtime_ms, fi->nparts);
+	}
+	for (i = 0; i < m->nskipped && !error; i++)
+		if (!strncmp(m->skipped[i].path, "sockets/", 8))
+			error = rh_buf_printf(&b, "%s\n", m->skipped[i].path);
+	if (!error)
+		error = rh_buf_printf(&b, "%s", rh_node_manifest_ip(m)
+				      ? rh_node_manifest_ip(m) : "");
+	if (!error)
+		key = rh__fnv1a(b.ptr, b.size);
+	else
+		rh_error_clear();	/* no key: the facts are read again */
+	rh_buf_dispose(&b);
+	return key;
+}
+
+int
+rh_dashboard__raylet_copy(rh_dash_raylet **out, const rh_dash_raylet *r)
+{
+	rh_dash_raylet *c;
+
+	*out = NULL;
+	if (!(c = rh__calloc(1, sizeof(*c))))
+		return RH_ENOMEM;
+	*c = *r;
+	c->raylet_socket = c->store_socket = NULL;
+	if ((r->raylet_socket && !(c->raylet_socket = rh__strdup(r->raylet_socket))) ||
+	    (r->store_socket && !(c->store_socket = rh__strdup(r->store_socket)))) {
+		rh_dashboard__raylet_free(c);
+		return RH_ENOMEM;
+	}
+	*out = c;
+	return 0;
+}
+
 /* Read a file into b: 1 when read, 0 when absent or unreadable (its
  * fields stay unknown), RH_ENOMEM. */
 static int
@@ -203,6 +257,7 @@ rh_dashboard__raylet_load(rh_dash_raylet **out, rh_store *st,
 	if (!(r = rh__calloc(1, sizeof(*r))))
 		return RH_ENOMEM;
 	r->num_local_objects = -1;
+	r->key = rh_dashboard__raylet_key(m);
 	if ((error = got(&b, st, s, m, "ports_by_node.json", SMALL_FILE)) < 0 ||
 	    (error > 0 && (error = from_ports(r, b.ptr, rh_node_manifest_ip(m))) < 0) ||
 	    (error = from_skipped(r, m)) < 0)

@@ -155,8 +155,23 @@ nodes_from_index(rh_dash_snap *s)
 struct files_ctx {
 	rh_dashboard *d;
 	rh_dash_snap *s;
+	rh_dash_snap *old;         /* the snapshot being refreshed, or NULL */
 	rh_session_ref sref;
 };
+
+/* A node's raylet facts: the refreshed snapshot's when its files did not
+ * change, else read again (dashboard_raylet.c). */
+static int
+node_raylet(struct files_ctx *f, rh_dash_node *n, const rh_node_manifest *m)
+{
+	const rh_dash_node *o = f->old ? rh_dashboard__node(f->old, n->node_id) : NULL;
+	uint64_t key;
+
+	if (o && o->raylet && o->raylet->key &&
+	    (key = rh_dashboard__raylet_key(m)) == o->raylet->key)
+		return rh_dashboard__raylet_copy(&n->raylet, o->raylet);
+	return rh_dashboard__raylet_load(&n->raylet, f->d->st, &f->sref, m);
+}
 
 static int
 node_files_cb(const char *id, void *payload)
@@ -177,7 +192,7 @@ node_files_cb(const char *id, void *payload)
 	if (rh_node_manifest_is_head(m))
 		n->is_head = 1;
 	if (!error && !n->raylet)
-		error = rh_dashboard__raylet_load(&n->raylet, f->d->st, &f->sref, m);
+		error = node_raylet(f, n, m);
 	rh_node_manifest_free(m);
 	return error;
 }
@@ -220,7 +235,7 @@ build_snap(rh_dash_snap **out, rh_dashboard *d, const rh_dash_entry *e)
 {
 	rh_dash_snap *s;
 	rh_buf prefix = RH_BUF_INIT;
-	struct files_ctx f;
+	struct files_ctx f = { 0 };
 	int error;
 
 	*out = NULL;
@@ -234,6 +249,10 @@ build_snap(rh_dash_snap **out, rh_dashboard *d, const rh_dash_entry *e)
 	}
 	f.d = d;
 	f.s = s;
+	pthread_mutex_lock(&d->lock);
+	if ((f.old = e->snap))
+		e->snap->refs++;
+	pthread_mutex_unlock(&d->lock);
 	f.sref.ns = s->ns;
 	f.sref.cluster = s->cluster;
 	f.sref.session = s->session;
@@ -260,6 +279,8 @@ build_snap(rh_dash_snap **out, rh_dashboard *d, const rh_dash_entry *e)
 	pthread_mutex_unlock(&d->lock);
 	*out = s, s = NULL;
 done:
+	if (f.old)
+		rh_dashboard__snap_release(d, f.old);
 	rh_buf_dispose(&prefix);
 	snap_free(s);
 	return error;
