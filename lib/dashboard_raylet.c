@@ -13,8 +13,9 @@
  *   logs/debug_state.txt the raylet's last state dump; its ObjectManager
  *                         section's "- num local objects: N"
  *
- * Read once per snapshot (dashboard_session.c); a missing or damaged file
- * leaves its fields unknown, never the node. */
+ * Read when a snapshot is built (dashboard_session.c), copied by a refresh
+ * while those files are unchanged (rh_dashboard__raylet_key); a missing or
+ * damaged file leaves its fields unknown, never the node. */
 #include "dashboard_internal.h"
 #include "manifest.h"
 
