@@ -386,7 +386,12 @@ struct any {
 static int
 any_cb(const rh_store_entry *e, void *payload)
 {
-	(void)e;
+	size_t n = strlen(e->key);
+
+	/* an index alone is no session (older versions wrote one for any
+	 * name asked for) */
+	if (n >= 7 && !strcmp(e->key + n - 7, "/index/"))
+		return 0;
 	((struct any *)payload)->found = 1;
 	return 1;
 }
