@@ -53,7 +53,10 @@ struct ls {
 	struct path p;
 	const char *at;       /* --at TIME, or NULL */
 	int64_t at_ns;        /* resolved by resolve_at() */
+	int status;           /* exit status: 1 once something could not be read */
 };
+
+static rh_index *open_index(struct ls *ls, int rebuild);
 
 /* ---- output -------------------------------------------------------------- */
 
@@ -92,14 +95,22 @@ print_name(const char *name, void *payload)
 							: "session";
 	rh_session_info info;
 	char t1[32], t2[32];
+	int error;
 
 	if (!ls->lng || ls->p.n != 2) {
 		emit_name(ls, name, kind);
 		return 0;
 	}
 	ls->p.sref.session = name;
-	if (rh_session_info_load(&info, ls->st, &ls->p.sref) < 0)
+	if ((error = rh_session_info_load(&info, ls->st, &ls->p.sref)) < 0) {
+		/* none: a session being captured, state unknown; one that
+		 * cannot be read is damage, said and reflected in the exit */
+		if (error != RH_ENOTFOUND) {
+			rh_cli_warn("%s: %s", name, rh_error_last());
+			ls->status = 1;
+		}
 		memset(&info, 0, sizeof(info));
+	}
 	if (ls->json) {
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "name", json_object_new_string(name));
@@ -140,7 +151,8 @@ print_node(const char *node, void *payload)
 		return 0;
 	}
 	if ((error = rh_node_manifest_load(&m, ls->st, &ls->p.sref, node)) < 0) {
-		rh_cli_warn("%s: %s", node, rh_error_last());
+		rh_cli_warn("node %s: %s", node, rh_error_last());
+		ls->status = 1;	/* listed what it could; not a success */
 		return 0;
 	}
 	n = rh_node_manifest_file_count(m);
@@ -357,7 +369,12 @@ list(struct ls *ls)
 	case 1: error = rh_catalog_list_clusters(ls->st, ls->p.parts[0], print_name, ls); break;
 	case 2: error = rh_catalog_list_sessions(ls->st, ls->p.parts[0], ls->p.parts[1],
 						print_name, ls); break;
-	case 3: error = rh_catalog_list_nodes(ls->st, &ls->p.sref, print_node, ls); break;
+	case 3:
+		/* -l of a session also says what its index had to skip */
+		if (ls->lng)
+			rh_index_close(open_index(ls, 0));
+		error = rh_catalog_list_nodes(ls->st, &ls->p.sref, print_node, ls);
+		break;
 	default: list_node(ls); break;
 	}
 	if (error < 0)
@@ -492,11 +509,59 @@ parse_filter(rh_filter *f, char *arg)
 	f->key = arg;
 }
 
+/* What the index could not take in (damaged objects it skipped), on
+ * stderr: the rows printed are the rest of the session. */
+static void
+print_index_warnings(rh_index *ix, const char *prefix)
+{
+	uint64_t n = rh_index_warning_count(ix), i;
+	const char *w;
+
+	for (i = 0; i < n && (w = rh_index_warning(ix, (size_t)i)); i++)
+		rh_cli_warn("warning: %s%s", prefix, w);
+	if (i < n)
+		rh_cli_warn("warning: %s%" PRIu64 " more damaged objects skipped",
+			    prefix, n - i);
+}
+
+/* Open (building or rebuilding when needed) the index of the session in
+ * ls->p; with `rebuild`, rebuild it first whatever it holds. Dies when it
+ * cannot. */
+static rh_index *
+open_index(struct ls *ls, int rebuild)
+{
+	rh_index_refresh_options ro = RH_INDEX_REFRESH_OPTIONS_INIT;
+	rh_buf prefix = RH_BUF_INIT;
+	rh_session_info info;
+	rh_index *ix = NULL;
+	int error;
+
+	if ((error = rh_layout_session_prefix(&prefix, &ls->p.sref)) < 0)
+		rh_cli_die(error, "bad session");
+	ro.force = 1;
+	if (rebuild && (error = rh_index_refresh(NULL, ls->st, prefix.ptr, &ro)) < 0)
+		rh_cli_die(error, "%s: cannot rebuild the session index", prefix.ptr);
+	/* Builds the index on first use, or when new events arrived. */
+	if ((error = rh_index_open_session(&ix, ls->st, prefix.ptr, NULL)) < 0)
+		rh_cli_die(error, "%s: cannot open the session index", prefix.ptr);
+	if (!rebuild)
+		print_index_warnings(ix, "");
+	rh_buf_dispose(&prefix);
+	/* a session.json that cannot be read is damage too (none is fine:
+	 * a session still being captured) */
+	if ((error = rh_session_info_load(&info, ls->st, &ls->p.sref)) < 0 &&
+	    error != RH_ENOTFOUND) {
+		rh_cli_warn("%s", rh_error_last());
+		ls->status = 1;
+	}
+	return ix;
+}
+
 static void
 query(struct ls *ls, rh_entity what, const rh_query_options *o)
 {
-	rh_index *ix = NULL;
-	rh_buf prefix = RH_BUF_INIT, out = RH_BUF_INIT;
+	rh_index *ix;
+	rh_buf out = RH_BUF_INIT;
 	rh_query_counts counts;
 	json_object *rows;
 	size_t i, k;
@@ -505,12 +570,18 @@ query(struct ls *ls, rh_entity what, const rh_query_options *o)
 	if (ls->p.n != 3)
 		rh_cli_usage_die("--%s takes a session: NS/CLUSTER/SESSION",
 				 rh_entity_name(what));
-	if ((error = rh_layout_session_prefix(&prefix, &ls->p.sref)) < 0)
-		rh_cli_die(error, "bad session");
-	/* Builds the index on first use, or when new events arrived. */
-	if ((error = rh_index_open_session(&ix, ls->st, prefix.ptr, NULL)) < 0)
-		rh_cli_die(error, "%s: cannot open the session index", prefix.ptr);
-	if ((error = rh_index_list_json(&out, &counts, ix, what, o)) < 0)
+	ix = open_index(ls, 0);
+	if ((error = rh_index_list_json(&out, &counts, ix, what, o)) == RH_ECORRUPT) {
+		/* opening checks the index's ends; a damaged page shows only
+		 * when read: rebuild it from the events, as the server does */
+		rh_cli_warn("%s: the session index is damaged (%s); rebuilding it",
+			    rh_entity_name(what), rh_error_last());
+		rh_index_close(ix);
+		ix = open_index(ls, 1);
+		rh_buf_clear(&out);
+		error = rh_index_list_json(&out, &counts, ix, what, o);
+	}
+	if (error < 0)
 		rh_cli_die(error, "%s", rh_entity_name(what));
 	if (ls->json) {
 		printf("%s\n", out.ptr);
@@ -529,7 +600,6 @@ query(struct ls *ls, rh_entity what, const rh_query_options *o)
 			i, counts.num_filtered, counts.total);
 	}
 	rh_buf_dispose(&out);
-	rh_buf_dispose(&prefix);
 	rh_index_close(ix);
 }
 
@@ -605,6 +675,7 @@ main(int argc, char **argv)
 	path = optind < argc ? argv[optind] : "";
 	parse_path(&ls.p, path);
 	url = rh_store_default_url(store_flag);
+	sopts.must_exist = 1;	/* a reader: a mistyped URL creates nothing */
 	if ((error = rh_store_open(&ls.st, url, &sopts)) < 0)
 		rh_cli_die(error, "%s", url);
 	check_levels(&ls);
@@ -621,5 +692,5 @@ main(int argc, char **argv)
 	rh_buf_dispose(&ls.p.node);
 	rh_store_close(ls.st);
 	rh_cli_free(&cli);
-	return 0;
+	return ls.status;
 }
