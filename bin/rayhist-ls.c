@@ -74,12 +74,27 @@ fmt_time(char *out, size_t cap, int64_t ms)
 	strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* A JSON string of bytes that need not be UTF-8 (file names): mapped
+ * reversibly (rh_buf_put_utf8), so --json output is always valid JSON. */
+static json_object *
+jstr(const char *s)
+{
+	rh_buf b = RH_BUF_INIT;
+	json_object *o;
+
+	if (rh_buf_put_utf8(&b, s, strlen(s)) < 0)
+		rh_cli_die(RH_ENOMEM, "out of memory");
+	o = json_object_new_string_len(b.ptr ? b.ptr : "", (int)b.size);
+	rh_buf_dispose(&b);
+	return o;
+}
+
 static void
 emit_name(struct ls *ls, const char *name, const char *kind)
 {
 	if (ls->json) {
 		json_object *o = json_object_new_object();
-		json_object_object_add(o, "name", json_object_new_string(name));
+		json_object_object_add(o, "name", jstr(name));
 		json_object_object_add(o, "type", json_object_new_string(kind));
 		json_object_array_add(ls->rows, o);
 	} else {
@@ -113,12 +128,12 @@ print_name(const char *name, void *payload)
 	}
 	if (ls->json) {
 		json_object *o = json_object_new_object();
-		json_object_object_add(o, "name", json_object_new_string(name));
+		json_object_object_add(o, "name", jstr(name));
 		json_object_object_add(o, "type", json_object_new_string(kind));
 		json_object_object_add(o, "start_ms", json_object_new_int64(info.start_ms));
 		json_object_object_add(o, "end_ms", json_object_new_int64(info.end_ms));
 		json_object_object_add(o, "updated_ms", json_object_new_int64(info.updated_ms));
-		json_object_object_add(o, "ray_version", json_object_new_string(info.ray_version));
+		json_object_object_add(o, "ray_version", jstr(info.ray_version));
 		json_object_object_add(o, "heartbeat_ms", json_object_new_int64(info.heartbeat_ms));
 		json_object_object_add(o, "state", json_object_new_string(
 					       rh_session_state_name(info.state)));
@@ -164,7 +179,7 @@ print_node(const char *node, void *payload)
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "name", json_object_new_string(node));
 		json_object_object_add(o, "type", json_object_new_string("node"));
-		json_object_object_add(o, "node_ip", json_object_new_string(rh_node_manifest_ip(m)));
+		json_object_object_add(o, "node_ip", jstr(rh_node_manifest_ip(m)));
 		json_object_object_add(o, "is_head", json_object_new_boolean(rh_node_manifest_is_head(m)));
 		json_object_object_add(o, "files", json_object_new_int64((int64_t)n));
 		json_object_object_add(o, "size", json_object_new_uint64(raw));
@@ -193,9 +208,9 @@ print_file(struct ls *ls, const rh_file_info *f, const char *name)
 	}
 	if (ls->json) {
 		json_object *o = json_object_new_object();
-		json_object_object_add(o, "name", json_object_new_string(name));
+		json_object_object_add(o, "name", jstr(name));
 		json_object_object_add(o, "type", json_object_new_string("file"));
-		json_object_object_add(o, "path", json_object_new_string(f->path));
+		json_object_object_add(o, "path", jstr(f->path));
 		json_object_object_add(o, "size", json_object_new_uint64(f->size));
 		json_object_object_add(o, "stored", json_object_new_uint64(f->stored));
 		json_object_object_add(o, "parts", json_object_new_int64((int64_t)f->nparts));
