@@ -103,6 +103,40 @@ emit_name(struct ls *ls, const char *name, const char *kind)
 }
 
 static int
+count_cb(const char *name, void *payload)
+{
+	(void)name;
+	(*(int *)payload)++;
+	return 0;
+}
+
+static int
+first_cb(const rh_store_entry *e, void *payload)
+{
+	(void)e;
+	*(int *)payload = 1;
+	return 1;
+}
+
+/* A session name under which only an index is stored (older versions
+ * wrote one for any name asked for): no session, not listed. */
+static int
+is_phantom(struct ls *ls)
+{
+	rh_buf key = RH_BUF_INIT;
+	int n = 0, events = 0;
+
+	if (rh_catalog_list_nodes(ls->st, &ls->p.sref, count_cb, &n) < 0 || n ||
+	    rh_layout_session_prefix(&key, &ls->p.sref) < 0 ||
+	    rh_buf_puts(&key, "events/") < 0 ||
+	    rh_store_list(ls->st, key.ptr, NULL, first_cb, &events) < 0)
+		events = 1;	/* cannot tell: list it */
+	rh_buf_dispose(&key);
+	rh_error_clear();
+	return !events;
+}
+
+static int
 print_name(const char *name, void *payload)
 {
 	struct ls *ls = payload;
@@ -123,6 +157,8 @@ print_name(const char *name, void *payload)
 		if (error != RH_ENOTFOUND) {
 			rh_cli_warn("%s: %s", name, rh_error_last());
 			ls->status = 1;
+		} else if (is_phantom(ls)) {
+			return 0;
 		}
 		memset(&info, 0, sizeof(info));
 	}

@@ -321,6 +321,8 @@ typedef struct rh_dash_facts {
 	rh_session_info info;
 	int has_info;
 	int64_t nodes, jobs, tasks, actors;   /* -1: not known (no index yet) */
+	int phantom;   /* only an index is stored: a name older versions
+			  indexed when asked for it, never a session */
 } rh_dash_facts;
 
 typedef struct rh_dash_facts_cache rh_dash_facts_cache;

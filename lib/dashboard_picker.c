@@ -14,6 +14,7 @@ typedef struct pick_row {
 	rh_session_info info;
 	int has_info;
 	int64_t nodes, jobs, tasks, actors;   /* -1: not known yet */
+	int phantom;                          /* nothing but an index */
 	char version[64];
 } pick_row;
 
@@ -73,6 +74,7 @@ row_counts(rh_dashboard *d, pick_row *r, int64_t now_ms)
 	if (r->has_info)
 		snprintf(r->version, sizeof(r->version), "%s", r->info.ray_version);
 	r->nodes = f.nodes;
+	r->phantom = f.phantom;
 	r->jobs = f.jobs;
 	r->tasks = f.tasks;
 	r->actors = f.actors;
@@ -173,6 +175,7 @@ all_row_counts(pick_list *l, int64_t now_ms)
 static int
 gather(pick_list *l, rh_dashboard *d, int64_t now_ms)
 {
+	size_t i, k;
 	int error;
 
 	memset(l, 0, sizeof(*l));
@@ -180,6 +183,10 @@ gather(pick_list *l, rh_dashboard *d, int64_t now_ms)
 	if ((error = rh_catalog_list_namespaces(d->st, ns_cb, l)) < 0)
 		return error;
 	all_row_counts(l, now_ms);
+	for (i = k = 0; i < l->n; i++)	/* names that hold no session */
+		if (!l->v[i].phantom)
+			l->v[k++] = l->v[i];
+	l->n = k;
 	if (l->n)
 		qsort(l->v, l->n, sizeof(*l->v), row_cmp);
 	return 0;

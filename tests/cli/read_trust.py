@@ -60,8 +60,23 @@ def counts_of(page):
     return tuple(int(x) for x in m.groups()) if m else None
 
 
+# An index alone, as older versions wrote for any session name asked for,
+# is no session: not listed, not served.
+PHANTOM = "session_2020-01-01_00-00-00_000000_1"
+os.makedirs(os.path.join(store, "default", "rc1", PHANTOM, "index"))
+open(os.path.join(store, "default", "rc1", PHANTOM, "index", "session.idx"), "wb").write(b"x")
+rc, out, err = ls("-l", "default/rc1")
+check(rc == 0 and S.encode() in out and PHANTOM.encode() not in out,
+      "rayhist-ls -l with an index-only name: rc %d: %r %s" % (rc, out, err))
+
 with Server(store) as srv:
     srv.wait_ready(BASE)
+    for target in ("/clusters", "/"):
+        st, _, body = srv.get(target)
+        check(st == 200 and S.encode() in body and PHANTOM.encode() not in body,
+              "%s lists the index-only name: %d" % (target, st))
+    st, _, body = srv.get("/c/default/rc1/%s/api/v0/tasks" % PHANTOM)
+    check(st == 404, "an index-only name is served: %d %.200r" % (st, body))
 
     # ---- valid JSON always, and the way back ----------------------------------
     logs = get_strict(srv, BASE + "api/v0/logs?node_id=" + HEAD)
