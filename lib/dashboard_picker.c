@@ -822,6 +822,7 @@ typedef struct tl_job {
 struct rh_dash_tl {
 	int64_t t0, t1;                /* t1 > t0, else nothing to draw */
 	int sampled;                   /* stopped after TL_MAX_TASKS tasks */
+	int jobs_cut;                  /* more jobs than TL_MAX_JOBS marks */
 	uint64_t ntasks;               /* tasks read */
 	int32_t task[TL_NSTATES][TL_BUCKETS];
 	int32_t nodes[TL_BUCKETS], actors[TL_BUCKETS];
@@ -1055,6 +1056,7 @@ tl_compute(struct rh_dash_tl **out, const rh_dash_snap *s)
 	}
 	if (error != RH_ITEROVER && error != 0)
 		goto done;
+	t->jobs_cut = error == 0;	/* stopped at the cap with a row left */
 	for (st = 0; st < TL_NSTATES; st++)
 		tl_prefix(t->task[st]);
 	tl_prefix(t->nodes);
@@ -1309,6 +1311,10 @@ tl_page(rh_dash_ctx *c)
 					      (unsigned long long)t->ntasks);
 		error = error ? error : tl_svg(b, t, base.ptr);
 	}
+	if (!error && t->jobs_cut)
+		error = rh_buf_printf(b, "<p class=\"note\" id=\"jobs-cut\">Only "
+				      "the first %d jobs are marked; the session "
+				      "has more (see Jobs).</p>\n", TL_MAX_JOBS);
 	error = error ? error : rh_buf_puts(b, "<form id=\"at\" method=\"get\" action=\"");
 	error = error ? error : rh_dashboard__html(b, base.ptr);
 	error = error ? error : rh_buf_puts(b, "/rayhist/at\"><label>Open the "
