@@ -358,6 +358,26 @@ parse_path(struct path *p, char *arg)
 	p->sref.session = p->parts[2];
 }
 
+/* A path not found as given may be a name --json printed with bytes that
+ * are not UTF-8 mapped (rh_buf_put_utf8): use its bytes instead. 1 if that
+ * changed the path. */
+static int
+unmap_file(struct ls *ls)
+{
+	rh_buf b = RH_BUF_INIT;
+	size_t n = strlen(ls->p.file);
+
+	if (rh_buf_put_from_utf8(&b, ls->p.file, n) < 0)
+		rh_cli_die(RH_ENOMEM, "out of memory");
+	if (b.size == n) {	/* nothing mapped */
+		rh_buf_dispose(&b);
+		return 0;
+	}
+	memcpy((char *)ls->p.file, b.ptr, b.size + 1);	/* shorter: fits */
+	rh_buf_dispose(&b);
+	return 1;
+}
+
 /* List the entries right below directory `dir` ("" for the node's root). */
 static int
 list_node_dir(struct ls *ls, rh_node_manifest *m, const char *dir)
@@ -397,6 +417,8 @@ list_node(struct ls *ls)
 
 	if ((error = rh_node_manifest_load(&m, ls->st, &ls->p.sref, ls->p.node.ptr)) < 0)
 		rh_cli_die(error, "node %s", ls->p.node.ptr);
+	if (ls->p.file && !rh_node_manifest_find(m, ls->p.file))
+		unmap_file(ls);
 	if (ls->p.file && (f = rh_node_manifest_find(m, ls->p.file))) {
 		print_file(ls, f, f->path);
 	} else if (!list_node_dir(ls, m, ls->p.file ? ls->p.file : "") && ls->p.file) {
@@ -479,6 +501,9 @@ read_file(struct ls *ls, enum mode mode, uint64_t a, uint64_t b, size_t nlines)
 	if (ls->p.n < 4 || !ls->p.file)
 		rh_cli_usage_die("give a file: NS/CLUSTER/SESSION/NODE/FILE");
 	error = rh_logfile_open(&f, ls->st, &ls->p.sref, ls->p.node.ptr, ls->p.file);
+	if (error == RH_ENOTFOUND && unmap_file(ls))
+		error = rh_logfile_open(&f, ls->st, &ls->p.sref, ls->p.node.ptr,
+					ls->p.file);
 	if (error == RH_ENOTFOUND) {
 		fprintf(stderr, "%s: file \"%s\" not found on node %s\n", rh_cli_prog,
 			ls->p.file, ls->p.node.ptr);

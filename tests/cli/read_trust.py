@@ -97,6 +97,9 @@ with Server(store) as srv:
     rows = strict(out, "rayhist-ls --json of the logs folder")
     check(rc == 0 and rows is not None and any(r["name"] == ODD for r in rows),
           "rayhist-ls --json: rc %d, odd name missing: %s" % (rc, err))
+    rc, out, err = ls("--cat", "%s/%s/logs/%s" % (SREF, HEAD[:8], ODD))
+    check(rc == 0 and out == b"a line with \xff in it\n",
+          "rayhist-ls --cat of the name --json gave: rc %d %r %s" % (rc, out, err))
     rc, out, err = ls("--tasks", "--detail", "--json", "--limit", "0", SREF)
     check(rc == 0 and strict(out, "rayhist-ls --tasks --json") is not None,
           "rayhist-ls --tasks --json rc %d: %s" % (rc, err))
