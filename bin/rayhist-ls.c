@@ -53,7 +53,10 @@ struct ls {
 	struct path p;
 	const char *at;       /* --at TIME, or NULL */
 	int64_t at_ns;        /* resolved by resolve_at() */
+	int status;           /* exit status: 1 once something could not be read */
 };
+
+static rh_index *open_index(struct ls *ls, int rebuild);
 
 /* ---- output -------------------------------------------------------------- */
 
@@ -71,17 +74,66 @@ fmt_time(char *out, size_t cap, int64_t ms)
 	strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* A JSON string of bytes that need not be UTF-8 (file names): mapped
+ * reversibly (rh_buf_put_utf8), so --json output is always valid JSON. */
+static json_object *
+jstr(const char *s)
+{
+	rh_buf b = RH_BUF_INIT;
+	json_object *o;
+
+	if (rh_buf_put_utf8(&b, s, strlen(s)) < 0)
+		rh_cli_die(RH_ENOMEM, "out of memory");
+	o = json_object_new_string_len(b.ptr ? b.ptr : "", (int)b.size);
+	rh_buf_dispose(&b);
+	return o;
+}
+
 static void
 emit_name(struct ls *ls, const char *name, const char *kind)
 {
 	if (ls->json) {
 		json_object *o = json_object_new_object();
-		json_object_object_add(o, "name", json_object_new_string(name));
+		json_object_object_add(o, "name", jstr(name));
 		json_object_object_add(o, "type", json_object_new_string(kind));
 		json_object_array_add(ls->rows, o);
 	} else {
 		printf("%s\n", name);
 	}
+}
+
+static int
+count_cb(const char *name, void *payload)
+{
+	(void)name;
+	(*(int *)payload)++;
+	return 0;
+}
+
+static int
+first_cb(const rh_store_entry *e, void *payload)
+{
+	(void)e;
+	*(int *)payload = 1;
+	return 1;
+}
+
+/* A session name under which only an index is stored (older versions
+ * wrote one for any name asked for): no session, not listed. */
+static int
+is_phantom(struct ls *ls)
+{
+	rh_buf key = RH_BUF_INIT;
+	int n = 0, events = 0;
+
+	if (rh_catalog_list_nodes(ls->st, &ls->p.sref, count_cb, &n) < 0 || n ||
+	    rh_layout_session_prefix(&key, &ls->p.sref) < 0 ||
+	    rh_buf_puts(&key, "events/") < 0 ||
+	    rh_store_list(ls->st, key.ptr, NULL, first_cb, &events) < 0)
+		events = 1;	/* cannot tell: list it */
+	rh_buf_dispose(&key);
+	rh_error_clear();
+	return !events;
 }
 
 static int
@@ -92,22 +144,32 @@ print_name(const char *name, void *payload)
 							: "session";
 	rh_session_info info;
 	char t1[32], t2[32];
+	int error;
 
 	if (!ls->lng || ls->p.n != 2) {
 		emit_name(ls, name, kind);
 		return 0;
 	}
 	ls->p.sref.session = name;
-	if (rh_session_info_load(&info, ls->st, &ls->p.sref) < 0)
+	if ((error = rh_session_info_load(&info, ls->st, &ls->p.sref)) < 0) {
+		/* none: a session being captured, state unknown; one that
+		 * cannot be read is damage, said and reflected in the exit */
+		if (error != RH_ENOTFOUND) {
+			rh_cli_warn("%s: %s", name, rh_error_last());
+			ls->status = 1;
+		} else if (is_phantom(ls)) {
+			return 0;
+		}
 		memset(&info, 0, sizeof(info));
+	}
 	if (ls->json) {
 		json_object *o = json_object_new_object();
-		json_object_object_add(o, "name", json_object_new_string(name));
+		json_object_object_add(o, "name", jstr(name));
 		json_object_object_add(o, "type", json_object_new_string(kind));
 		json_object_object_add(o, "start_ms", json_object_new_int64(info.start_ms));
 		json_object_object_add(o, "end_ms", json_object_new_int64(info.end_ms));
 		json_object_object_add(o, "updated_ms", json_object_new_int64(info.updated_ms));
-		json_object_object_add(o, "ray_version", json_object_new_string(info.ray_version));
+		json_object_object_add(o, "ray_version", jstr(info.ray_version));
 		json_object_object_add(o, "heartbeat_ms", json_object_new_int64(info.heartbeat_ms));
 		json_object_object_add(o, "state", json_object_new_string(
 					       rh_session_state_name(info.state)));
@@ -140,7 +202,8 @@ print_node(const char *node, void *payload)
 		return 0;
 	}
 	if ((error = rh_node_manifest_load(&m, ls->st, &ls->p.sref, node)) < 0) {
-		rh_cli_warn("%s: %s", node, rh_error_last());
+		rh_cli_warn("node %s: %s", node, rh_error_last());
+		ls->status = 1;	/* listed what it could; not a success */
 		return 0;
 	}
 	n = rh_node_manifest_file_count(m);
@@ -152,7 +215,7 @@ print_node(const char *node, void *payload)
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "name", json_object_new_string(node));
 		json_object_object_add(o, "type", json_object_new_string("node"));
-		json_object_object_add(o, "node_ip", json_object_new_string(rh_node_manifest_ip(m)));
+		json_object_object_add(o, "node_ip", jstr(rh_node_manifest_ip(m)));
 		json_object_object_add(o, "is_head", json_object_new_boolean(rh_node_manifest_is_head(m)));
 		json_object_object_add(o, "files", json_object_new_int64((int64_t)n));
 		json_object_object_add(o, "size", json_object_new_uint64(raw));
@@ -181,9 +244,9 @@ print_file(struct ls *ls, const rh_file_info *f, const char *name)
 	}
 	if (ls->json) {
 		json_object *o = json_object_new_object();
-		json_object_object_add(o, "name", json_object_new_string(name));
+		json_object_object_add(o, "name", jstr(name));
 		json_object_object_add(o, "type", json_object_new_string("file"));
-		json_object_object_add(o, "path", json_object_new_string(f->path));
+		json_object_object_add(o, "path", jstr(f->path));
 		json_object_object_add(o, "size", json_object_new_uint64(f->size));
 		json_object_object_add(o, "stored", json_object_new_uint64(f->stored));
 		json_object_object_add(o, "parts", json_object_new_int64((int64_t)f->nparts));
@@ -295,6 +358,26 @@ parse_path(struct path *p, char *arg)
 	p->sref.session = p->parts[2];
 }
 
+/* A path not found as given may be a name --json printed with bytes that
+ * are not UTF-8 mapped (rh_buf_put_utf8): use its bytes instead. 1 if that
+ * changed the path. */
+static int
+unmap_file(struct ls *ls)
+{
+	rh_buf b = RH_BUF_INIT;
+	size_t n = strlen(ls->p.file);
+
+	if (rh_buf_put_from_utf8(&b, ls->p.file, n) < 0)
+		rh_cli_die(RH_ENOMEM, "out of memory");
+	if (b.size == n) {	/* nothing mapped */
+		rh_buf_dispose(&b);
+		return 0;
+	}
+	memcpy((char *)ls->p.file, b.ptr, b.size + 1);	/* shorter: fits */
+	rh_buf_dispose(&b);
+	return 1;
+}
+
 /* List the entries right below directory `dir` ("" for the node's root). */
 static int
 list_node_dir(struct ls *ls, rh_node_manifest *m, const char *dir)
@@ -334,6 +417,8 @@ list_node(struct ls *ls)
 
 	if ((error = rh_node_manifest_load(&m, ls->st, &ls->p.sref, ls->p.node.ptr)) < 0)
 		rh_cli_die(error, "node %s", ls->p.node.ptr);
+	if (ls->p.file && !rh_node_manifest_find(m, ls->p.file))
+		unmap_file(ls);
 	if (ls->p.file && (f = rh_node_manifest_find(m, ls->p.file))) {
 		print_file(ls, f, f->path);
 	} else if (!list_node_dir(ls, m, ls->p.file ? ls->p.file : "") && ls->p.file) {
@@ -357,7 +442,12 @@ list(struct ls *ls)
 	case 1: error = rh_catalog_list_clusters(ls->st, ls->p.parts[0], print_name, ls); break;
 	case 2: error = rh_catalog_list_sessions(ls->st, ls->p.parts[0], ls->p.parts[1],
 						print_name, ls); break;
-	case 3: error = rh_catalog_list_nodes(ls->st, &ls->p.sref, print_node, ls); break;
+	case 3:
+		/* -l of a session also says what its index had to skip */
+		if (ls->lng)
+			rh_index_close(open_index(ls, 0));
+		error = rh_catalog_list_nodes(ls->st, &ls->p.sref, print_node, ls);
+		break;
 	default: list_node(ls); break;
 	}
 	if (error < 0)
@@ -411,6 +501,9 @@ read_file(struct ls *ls, enum mode mode, uint64_t a, uint64_t b, size_t nlines)
 	if (ls->p.n < 4 || !ls->p.file)
 		rh_cli_usage_die("give a file: NS/CLUSTER/SESSION/NODE/FILE");
 	error = rh_logfile_open(&f, ls->st, &ls->p.sref, ls->p.node.ptr, ls->p.file);
+	if (error == RH_ENOTFOUND && unmap_file(ls))
+		error = rh_logfile_open(&f, ls->st, &ls->p.sref, ls->p.node.ptr,
+					ls->p.file);
 	if (error == RH_ENOTFOUND) {
 		fprintf(stderr, "%s: file \"%s\" not found on node %s\n", rh_cli_prog,
 			ls->p.file, ls->p.node.ptr);
@@ -492,11 +585,59 @@ parse_filter(rh_filter *f, char *arg)
 	f->key = arg;
 }
 
+/* What the index could not take in (damaged objects it skipped), on
+ * stderr: the rows printed are the rest of the session. */
+static void
+print_index_warnings(rh_index *ix, const char *prefix)
+{
+	uint64_t n = rh_index_warning_count(ix), i;
+	const char *w;
+
+	for (i = 0; i < n && (w = rh_index_warning(ix, (size_t)i)); i++)
+		rh_cli_warn("warning: %s%s", prefix, w);
+	if (i < n)
+		rh_cli_warn("warning: %s%" PRIu64 " more damaged objects skipped",
+			    prefix, n - i);
+}
+
+/* Open (building or rebuilding when needed) the index of the session in
+ * ls->p; with `rebuild`, rebuild it first whatever it holds. Dies when it
+ * cannot. */
+static rh_index *
+open_index(struct ls *ls, int rebuild)
+{
+	rh_index_refresh_options ro = RH_INDEX_REFRESH_OPTIONS_INIT;
+	rh_buf prefix = RH_BUF_INIT;
+	rh_session_info info;
+	rh_index *ix = NULL;
+	int error;
+
+	if ((error = rh_layout_session_prefix(&prefix, &ls->p.sref)) < 0)
+		rh_cli_die(error, "bad session");
+	ro.force = 1;
+	if (rebuild && (error = rh_index_refresh(NULL, ls->st, prefix.ptr, &ro)) < 0)
+		rh_cli_die(error, "%s: cannot rebuild the session index", prefix.ptr);
+	/* Builds the index on first use, or when new events arrived. */
+	if ((error = rh_index_open_session(&ix, ls->st, prefix.ptr, NULL)) < 0)
+		rh_cli_die(error, "%s: cannot open the session index", prefix.ptr);
+	if (!rebuild)
+		print_index_warnings(ix, "");
+	rh_buf_dispose(&prefix);
+	/* a session.json that cannot be read is damage too (none is fine:
+	 * a session still being captured) */
+	if ((error = rh_session_info_load(&info, ls->st, &ls->p.sref)) < 0 &&
+	    error != RH_ENOTFOUND) {
+		rh_cli_warn("%s", rh_error_last());
+		ls->status = 1;
+	}
+	return ix;
+}
+
 static void
 query(struct ls *ls, rh_entity what, const rh_query_options *o)
 {
-	rh_index *ix = NULL;
-	rh_buf prefix = RH_BUF_INIT, out = RH_BUF_INIT;
+	rh_index *ix;
+	rh_buf out = RH_BUF_INIT;
 	rh_query_counts counts;
 	json_object *rows;
 	size_t i, k;
@@ -505,12 +646,18 @@ query(struct ls *ls, rh_entity what, const rh_query_options *o)
 	if (ls->p.n != 3)
 		rh_cli_usage_die("--%s takes a session: NS/CLUSTER/SESSION",
 				 rh_entity_name(what));
-	if ((error = rh_layout_session_prefix(&prefix, &ls->p.sref)) < 0)
-		rh_cli_die(error, "bad session");
-	/* Builds the index on first use, or when new events arrived. */
-	if ((error = rh_index_open_session(&ix, ls->st, prefix.ptr, NULL)) < 0)
-		rh_cli_die(error, "%s: cannot open the session index", prefix.ptr);
-	if ((error = rh_index_list_json(&out, &counts, ix, what, o)) < 0)
+	ix = open_index(ls, 0);
+	if ((error = rh_index_list_json(&out, &counts, ix, what, o)) == RH_ECORRUPT) {
+		/* opening checks the index's ends; a damaged page shows only
+		 * when read: rebuild it from the events, as the server does */
+		rh_cli_warn("%s: the session index is damaged (%s); rebuilding it",
+			    rh_entity_name(what), rh_error_last());
+		rh_index_close(ix);
+		ix = open_index(ls, 1);
+		rh_buf_clear(&out);
+		error = rh_index_list_json(&out, &counts, ix, what, o);
+	}
+	if (error < 0)
 		rh_cli_die(error, "%s", rh_entity_name(what));
 	if (ls->json) {
 		printf("%s\n", out.ptr);
@@ -529,7 +676,6 @@ query(struct ls *ls, rh_entity what, const rh_query_options *o)
 			i, counts.num_filtered, counts.total);
 	}
 	rh_buf_dispose(&out);
-	rh_buf_dispose(&prefix);
 	rh_index_close(ix);
 }
 
@@ -605,6 +751,7 @@ main(int argc, char **argv)
 	path = optind < argc ? argv[optind] : "";
 	parse_path(&ls.p, path);
 	url = rh_store_default_url(store_flag);
+	sopts.must_exist = 1;	/* a reader: a mistyped URL creates nothing */
 	if ((error = rh_store_open(&ls.st, url, &sopts)) < 0)
 		rh_cli_die(error, "%s", url);
 	check_levels(&ls);
@@ -621,5 +768,5 @@ main(int argc, char **argv)
 	rh_buf_dispose(&ls.p.node);
 	rh_store_close(ls.st);
 	rh_cli_free(&cli);
-	return 0;
+	return ls.status;
 }

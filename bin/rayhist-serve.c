@@ -501,6 +501,7 @@ main(int argc, char **argv)
 	if (evthread_use_pthreads() < 0)
 		rh_cli_die(0, "cannot set up libevent for threads");
 	url = rh_store_default_url(store_flag);
+	sopts.must_exist = 1;	/* a reader: a mistyped URL creates nothing */
 	if ((error = rh_store_open(&st, url, &sopts)) < 0)
 		rh_cli_die(error, "%s", url);
 	local_tz(&o.tz_offset_min, tz, sizeof(tz));

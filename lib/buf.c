@@ -97,3 +97,93 @@ rh_buf_printf(rh_buf *buf, const char *fmt, ...)
 	va_end(ap);
 	return error;
 }
+
+/* ---- bytes as text ------------------------------------------------------ */
+
+RH_EXTERN size_t
+rh_utf8_kept_len(const void *data, size_t n)
+{
+	const unsigned char *s = data;
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t len, i;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	/* RFC 3629's table: no overlong forms, surrogates or > U+10FFFF */
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	/* U+EF80..U+EFFF carry mapped bytes: a real one is mapped too, so
+	 * that the way back is exact */
+	if (c == 0xee && s[1] >= 0xbe)
+		return 0;
+	return len;
+}
+
+RH_EXTERN int
+rh_buf_put_utf8(rh_buf *buf, const void *data, size_t len)
+{
+	const unsigned char *s = data;
+	size_t i = 0, k, run = 0;
+	char m[3];
+	int error;
+
+	while (i < len) {
+		if ((k = rh_utf8_kept_len(s + i, len - i))) {
+			i += k;
+			continue;
+		}
+		if ((error = rh_buf_put(buf, s + run, i - run)) < 0)
+			return error;
+		/* U+EF00 + byte: EE BC|BD|BE|BF xx; for bytes >= 0x80, BE/BF */
+		m[0] = (char)0xee;
+		m[1] = (char)(0xbc | (s[i] >> 6));
+		m[2] = (char)(0x80 | (s[i] & 0x3f));
+		if ((error = rh_buf_put(buf, m, 3)) < 0)
+			return error;
+		run = ++i;
+	}
+	return rh_buf_put(buf, s + run, len - run);
+}
+
+RH_EXTERN int
+rh_buf_put_from_utf8(rh_buf *buf, const char *text, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t i = 0, run = 0;
+	unsigned char b;
+	int error;
+
+	while (i < len) {
+		if (s[i] != 0xee || len - i < 3 || (s[1 + i] != 0xbe && s[1 + i] != 0xbf) ||
+		    s[2 + i] < 0x80 || s[2 + i] > 0xbf) {
+			i++;
+			continue;
+		}
+		if ((error = rh_buf_put(buf, s + run, i - run)) < 0)
+			return error;
+		b = (unsigned char)(((s[1 + i] & 0x03) << 6) | (s[2 + i] & 0x3f));
+		if ((error = rh_buf_put(buf, &b, 1)) < 0)
+			return error;
+		run = i += 3;
+	}
+	return rh_buf_put(buf, s + run, len - run);
+}

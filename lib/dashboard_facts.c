@@ -83,17 +83,35 @@ count_cb(const char *name, void *payload)
 	return 0;
 }
 
+static int
+first_cb(const rh_store_entry *e, void *payload)
+{
+	(void)e;
+	*(int *)payload = 1;
+	return 1;
+}
+
 /* Read them from the store; what cannot be read stays unknown. */
 static void
 load(rh_dash_facts *f, rh_store *st, const rh_session_ref *s)
 {
 	rh_buf key = RH_BUF_INIT;
 	rh_index *ix = NULL;
+	int error, events = 0;
 
 	memset(f, 0, sizeof(*f));
-	f->has_info = rh_session_info_load(&f->info, st, s) == 0;
+	error = rh_session_info_load(&f->info, st, s);
+	f->has_info = error == 0;
 	if (rh_catalog_list_nodes(st, s, count_cb, &f->nodes) < 0)
 		f->nodes = -1;
+	/* no manifest and no node: events alone, or nothing but an index
+	 * (one more listing, only for such rare names) */
+	if (error == RH_ENOTFOUND && f->nodes == 0 &&
+	    rh_layout_session_prefix(&key, s) == 0 &&
+	    rh_buf_puts(&key, "events/") == 0 &&
+	    rh_store_list(st, key.ptr, NULL, first_cb, &events) >= 0)
+		f->phantom = !events;
+	rh_buf_clear(&key);
 	f->jobs = f->tasks = f->actors = -1;
 	if (rh_layout_session_prefix(&key, s) == 0 &&
 	    rh_buf_puts(&key, RH_SESSION_INDEX_NAME) == 0 &&

@@ -123,6 +123,11 @@ typedef struct rh_dash_snap {
 	uint64_t ntasks, njobs, nactors;
 	int64_t built_ms;
 	uint64_t gen;              /* unique per snapshot: keys cached answers */
+	/* What could not be read when it was built (a damaged session.json or
+	 * node manifest): NUL-terminated messages back to back. With the
+	 * index's own warnings they go to every answer that can carry them. */
+	rh_buf warn;
+	size_t nwarn;
 	/* The session page's timeline (dashboard_picker.c), computed on first
 	 * use; set once under the dashboard's lock. */
 	struct rh_dash_tl *timeline;
@@ -291,6 +296,13 @@ int rh_dashboard__jobs(rh_dash_ctx *c);             /* api/jobs/... */
 int rh_dashboard__state_list(rh_dash_ctx *c, rh_entity what);
 int rh_dashboard__state_summary(rh_dash_ctx *c, const char *what);
 int rh_dashboard__state_empty(rh_dash_ctx *c);
+/* The "warnings" member of Ray's state envelope: null, or what of the
+ * session could not be read (snapshot and index warnings). */
+void rh_dashboard__jw_warnings(rh__jw *w, const rh_dash_snap *s);
+/* How many such warnings; rh_dashboard__warning(s, i) gives each ("" past
+ * the ones kept; the index keeps RH_INDEX_MAX_WARNINGS). */
+uint64_t rh_dashboard__warning_count(const rh_dash_snap *s);
+const char *rh_dashboard__warning(const rh_dash_snap *s, uint64_t i);
 int rh_dashboard__timeline(rh_dash_ctx *c);
 int rh_dashboard__events(rh_dash_ctx *c);
 int rh_dashboard__logs_list(rh_dash_ctx *c);
@@ -336,6 +348,8 @@ typedef struct rh_dash_facts {
 	rh_session_info info;
 	int has_info;
 	int64_t nodes, jobs, tasks, actors;   /* -1: not known (no index yet) */
+	int phantom;   /* only an index is stored: a name older versions
+			  indexed when asked for it, never a session */
 } rh_dash_facts;
 
 typedef struct rh_dash_facts_cache rh_dash_facts_cache;

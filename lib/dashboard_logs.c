@@ -392,8 +392,10 @@ by_filename(rh_dash_ctx *c, logreq *lr, const char *filename)
 
 	if ((r = find_node(&lr->node, c, 1)) != 0)
 		return r;
-	if (filename[0] == '/' ||
-	    rh_buf_printf(&lr->path, "logs/%s", filename) < 0 ||
+	/* names that are not UTF-8 were listed as U+EF80.. (rh_buf_put_utf8)
+	 * and come back so: turn them into the stored bytes */
+	if (filename[0] == '/' || rh_buf_puts(&lr->path, "logs/") < 0 ||
+	    rh_buf_put_from_utf8(&lr->path, filename, strlen(filename)) < 0 ||
 	    rh_layout_check_path(lr->path.ptr) < 0)
 		return log_fail(c, lr, 400, "filename: \"%.80s\" must be a path "
 				"relative to the node's logs folder, without "

@@ -14,6 +14,7 @@ typedef struct pick_row {
 	rh_session_info info;
 	int has_info;
 	int64_t nodes, jobs, tasks, actors;   /* -1: not known yet */
+	int phantom;                          /* nothing but an index */
 	char version[64];
 } pick_row;
 
@@ -73,6 +74,7 @@ row_counts(rh_dashboard *d, pick_row *r, int64_t now_ms)
 	if (r->has_info)
 		snprintf(r->version, sizeof(r->version), "%s", r->info.ray_version);
 	r->nodes = f.nodes;
+	r->phantom = f.phantom;
 	r->jobs = f.jobs;
 	r->tasks = f.tasks;
 	r->actors = f.actors;
@@ -173,6 +175,7 @@ all_row_counts(pick_list *l, int64_t now_ms)
 static int
 gather(pick_list *l, rh_dashboard *d, int64_t now_ms)
 {
+	size_t i, k;
 	int error;
 
 	memset(l, 0, sizeof(*l));
@@ -180,6 +183,10 @@ gather(pick_list *l, rh_dashboard *d, int64_t now_ms)
 	if ((error = rh_catalog_list_namespaces(d->st, ns_cb, l)) < 0)
 		return error;
 	all_row_counts(l, now_ms);
+	for (i = k = 0; i < l->n; i++)	/* names that hold no session */
+		if (!l->v[i].phantom)
+			l->v[k++] = l->v[i];
+	l->n = k;
 	if (l->n)
 		qsort(l->v, l->n, sizeof(*l->v), row_cmp);
 	return 0;
@@ -472,6 +479,54 @@ link(rh_buf *b, const char *href, const char *text)
 	return rh_buf_puts(b, "</a>");
 }
 
+/* What of the session could not be read, if anything: a reader must not
+ * take a partial picture for the whole one. */
+static int
+warnings_html(rh_buf *b, const rh_dash_snap *s)
+{
+	uint64_t n = rh_dashboard__warning_count(s), i;
+	int error = 0;
+
+	if (!n)
+		return 0;
+	if ((error = rh_buf_printf(b, "<div class=\"note\" id=\"warnings\"><p>"
+				   "Part of this session could not be read and "
+				   "is left out (%llu damaged object%s):</p><ul>",
+				   (unsigned long long)n, n == 1 ? "" : "s")) < 0)
+		return error;
+	for (i = 0; i < n && !error && *rh_dashboard__warning(s, i); i++) {
+		error = rh_buf_puts(b, "<li>");
+		error = error ? error : rh_dashboard__html(b, rh_dashboard__warning(s, i));
+		error = error ? error : rh_buf_puts(b, "</li>");
+	}
+	if (!error && i < n)
+		error = rh_buf_printf(b, "<li>and %llu more</li>",
+				      (unsigned long long)(n - i));
+	return error ? error : rh_buf_puts(b, "</ul></div>\n");
+}
+
+/* Rows of an entity as the API counts them at the page's instant (its
+ * "total": tasks without drivers), so the page and the API under the same
+ * SESSION@TIME/ agree; 0 when the query fails (said in the log only). */
+static uint64_t
+count_at(rh_dash_ctx *c, rh_entity what)
+{
+	rh_query_options o = RH_QUERY_OPTIONS_INIT;
+	rh_query_counts k = { 0, 0, 0 };
+	rh_query *q = NULL;
+
+	o.limit = 1;
+	o.count = 0;
+	o.at_ns = c->at_ns;
+	if (rh_query_open(&q, c->snap->ix, what, &o) < 0) {
+		rh_error_clear();
+		return 0;
+	}
+	rh_query_counts_get(&k, q);
+	rh_query_close(q);
+	return k.total;
+}
+
 /* The built-in page of a session when there is no dashboard build. */
 static int
 builtin_landing(rh_dash_ctx *c)
@@ -484,21 +539,32 @@ builtin_landing(rh_dash_ctx *c)
 	size_t i, k;
 	int error;
 
+	uint64_t njobs = count_at(c, RH_ENTITY_JOB), ntasks = count_at(c, RH_ENTITY_TASK);
+	uint64_t nactors = count_at(c, RH_ENTITY_ACTOR);
+	size_t nnodes = c->at_ns == RH_TIME_NONE ? s->nnodes
+			: (size_t)count_at(c, RH_ENTITY_NODE);
+	char tat[40] = "";
+
 	rh_buf_printf(&title, "%s/%s/%s", s->ns, s->cluster, s->session);
 	fmt_time(t1, sizeof(t1), s->has_info ? s->info.start_ms : 0, 0);
 	fmt_time(t2, sizeof(t2), s->has_info ? s->info.end_ms : 0, 0);
+	if (c->at_ns != RH_TIME_NONE)
+		fmt_time(tat, sizeof(tat), rh_dashboard__ms(c->at_ns), 1);
 	if ((error = page_begin(b, title.ptr)) < 0 || (error = rh_buf_puts(b, CSS)) < 0 ||
 	    (error = rh_buf_puts(b, "</head><body><p><a href=\"/\">All sessions</a>"
 				 "</p><h1 id=\"session\">")) < 0 ||
 	    (error = rh_dashboard__html(b, title.ptr)) < 0 ||
 	    (error = rh_buf_printf(b, "</h1><p>Started %s, ended %s. Ray %s. "
-				   "<span id=\"counts\">%zu nodes, %llu jobs, "
+				   "%s%s%s<span id=\"counts\">%zu nodes, %llu jobs, "
 				   "%llu tasks, %llu actors</span>.</p>\n", t1, t2,
 				   s->ray_version[0] ? s->ray_version
 						     : "version unknown",
-				   s->nnodes, (unsigned long long)s->njobs,
-				   (unsigned long long)s->ntasks,
-				   (unsigned long long)s->nactors)) < 0 ||
+				   tat[0] ? "<span id=\"at\">As of " : "", tat,
+				   tat[0] ? ":</span> " : "", nnodes,
+				   (unsigned long long)njobs,
+				   (unsigned long long)ntasks,
+				   (unsigned long long)nactors)) < 0 ||
+	    (error = warnings_html(b, s)) < 0 ||
 	    (error = rh_buf_puts(b, "<p class=\"note\" id=\"no-build\">No Ray "
 				 "dashboard build is configured on this server. "
 				 "To see this session in Ray's own dashboard, "
@@ -672,6 +738,7 @@ text_jobs(rh_dash_ctx *c, rh_buf *b)
 	o.limit = 0;
 	o.count = 0;
 	o.detail = 1;
+	o.at_ns = c->at_ns;	/* SESSION@TIME/: the jobs as they were then */
 	if ((error = rh_query_open(&q, c->snap->ix, RH_ENTITY_JOB, &o)) < 0)
 		return error;
 	error = rh_buf_printf(b, "%-10s %-11s %-10s %-24s %-24s %s\n", "JOB_ID",
@@ -702,9 +769,11 @@ text_tasks(rh_dash_ctx *c, rh_buf *b)
 	const rh_row *row;
 	int error;
 
+	rh_query_counts k;
+
 	if ((error = rh_dashboard__state_opts(c, &o, 1000)) < 0)
 		return error;
-	o.q.count = 0;
+	o.q.count = 1;	/* to say how many the row limit left out */
 	if ((error = rh_query_open(&q, c->snap->ix, RH_ENTITY_TASK, &o.q)) < 0)
 		return error;
 	error = rh_buf_printf(b, "%-48s %-3s %-10s %-20s %-26s %s\n", "TASK_ID",
@@ -721,8 +790,17 @@ text_tasks(rh_dash_ctx *c, rh_buf *b)
 				      t->error_type ? "  " : "",
 				      t->error_type ? t->error_type : "");
 	}
+	rh_query_counts_get(&k, q);
 	rh_query_close(q);
-	return error == RH_ITEROVER ? 0 : error;
+	if (error != RH_ITEROVER)
+		return error;
+	if (k.num_filtered != UINT64_MAX && k.num_filtered > k.returned)
+		return rh_buf_printf(b, "... %llu of %llu tasks shown: the row limit "
+				     "is %lld (?limit=N, at most %d, shows more)\n",
+				     (unsigned long long)k.returned,
+				     (unsigned long long)k.num_filtered,
+				     (long long)o.limit, 10000);
+	return 0;
 }
 
 /* ---- the session page: a timeline chart ----------------------------------------
@@ -744,6 +822,7 @@ typedef struct tl_job {
 struct rh_dash_tl {
 	int64_t t0, t1;                /* t1 > t0, else nothing to draw */
 	int sampled;                   /* stopped after TL_MAX_TASKS tasks */
+	int jobs_cut;                  /* more jobs than TL_MAX_JOBS marks */
 	uint64_t ntasks;               /* tasks read */
 	int32_t task[TL_NSTATES][TL_BUCKETS];
 	int32_t nodes[TL_BUCKETS], actors[TL_BUCKETS];
@@ -977,6 +1056,7 @@ tl_compute(struct rh_dash_tl **out, const rh_dash_snap *s)
 	}
 	if (error != RH_ITEROVER && error != 0)
 		goto done;
+	t->jobs_cut = error == 0;	/* stopped at the cap with a row left */
 	for (st = 0; st < TL_NSTATES; st++)
 		tl_prefix(t->task[st]);
 	tl_prefix(t->nodes);
@@ -1231,6 +1311,10 @@ tl_page(rh_dash_ctx *c)
 					      (unsigned long long)t->ntasks);
 		error = error ? error : tl_svg(b, t, base.ptr);
 	}
+	if (!error && t->jobs_cut)
+		error = rh_buf_printf(b, "<p class=\"note\" id=\"jobs-cut\">Only "
+				      "the first %d jobs are marked; the session "
+				      "has more (see Jobs).</p>\n", TL_MAX_JOBS);
 	error = error ? error : rh_buf_puts(b, "<form id=\"at\" method=\"get\" action=\"");
 	error = error ? error : rh_dashboard__html(b, base.ptr);
 	error = error ? error : rh_buf_puts(b, "/rayhist/at\"><label>Open the "

@@ -35,7 +35,26 @@ snap_free(rh_dash_snap *s)
 	free(s->cluster);
 	free(s->session);
 	free(s->prefix);
+	rh_buf_dispose(&s->warn);
 	free(s);
+}
+
+/* Remember that part of the session could not be read. */
+static int
+snap_warn(rh_dash_snap *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int
+snap_warn(rh_dash_snap *s, const char *fmt, ...)
+{
+	va_list ap;
+	int error;
+
+	va_start(ap, fmt);
+	error = rh_buf_vprintf(&s->warn, fmt, ap);
+	va_end(ap);
+	if (!error && (error = rh_buf_put(&s->warn, "", 1)) == 0)
+		s->nwarn++;
+	return error;
 }
 
 void
@@ -184,8 +203,12 @@ node_files_cb(const char *id, void *payload)
 	if (!(n = node_add(f->s, id)))
 		return RH_ENOMEM;
 	n->has_files = 1;
-	if (rh_node_manifest_load(&m, f->d->st, &f->sref, id) < 0) {
-		rh_error_clear();	/* a damaged manifest: the node stays */
+	if ((error = rh_node_manifest_load(&m, f->d->st, &f->sref, id)) < 0) {
+		/* a damaged manifest: the node stays, and it is said */
+		if (error != RH_ENOTFOUND &&
+		    (error = snap_warn(f->s, "node %s: %s", id, rh_error_last())) < 0)
+			return error;
+		rh_error_clear();
 		return 0;
 	}
 	error = set_str(&n->ip, rh_node_manifest_ip(m));
@@ -261,9 +284,13 @@ build_snap(rh_dash_snap **out, rh_dashboard *d, const rh_dash_entry *e)
 	s->prefix = prefix.ptr, prefix.ptr = NULL;
 	if ((error = rh_index_open_session(&s->ix, d->st, s->prefix, NULL)) < 0)
 		goto done;
-	s->has_info = rh_session_info_load(&s->info, d->st, &f.sref) == 0;
-	if (!s->has_info)
-		rh_error_clear();
+	error = rh_session_info_load(&s->info, d->st, &f.sref);
+	s->has_info = error == 0;
+	/* none is a session still arriving; one that cannot be read is said */
+	if (error < 0 && error != RH_ENOTFOUND &&
+	    (error = snap_warn(s, "%s", rh_error_last())) < 0)
+		goto done;
+	rh_error_clear();
 	if ((error = nodes_from_index(s)) < 0 ||
 	    (error = rh_catalog_list_nodes(d->st, &f.sref, node_files_cb, &f)) < 0)
 		goto done;
@@ -410,7 +437,12 @@ struct any {
 static int
 any_cb(const rh_store_entry *e, void *payload)
 {
-	(void)e;
+	size_t n = strlen(e->key);
+
+	/* an index alone is no session (older versions wrote one for any
+	 * name asked for) */
+	if (n >= 7 && !strcmp(e->key + n - 7, "/index/"))
+		return 0;
 	((struct any *)payload)->found = 1;
 	return 1;
 }

@@ -76,11 +76,57 @@ rh_dashboard__state_opts(rh_dash_ctx *c, state_opts *o, int64_t def_limit)
 	return 0;
 }
 
+uint64_t
+rh_dashboard__warning_count(const rh_dash_snap *s)
+{
+	return s ? s->nwarn + rh_index_warning_count(s->ix) : 0;
+}
+
+const char *
+rh_dashboard__warning(const rh_dash_snap *s, uint64_t i)
+{
+	const char *p, *w;
+
+	if (!s)
+		return "";
+	if (i < s->nwarn) {
+		for (p = s->warn.ptr; i--; p += strlen(p) + 1)
+			;
+		return p;
+	}
+	w = rh_index_warning(s->ix, (size_t)(i - s->nwarn));
+	return w ? w : "";
+}
+
+/* Ray's ListApiResponse.warnings (Optional[List[str]]): null when the whole
+ * session was read; else one string per object skipped. */
+void
+rh_dashboard__jw_warnings(rh__jw *w, const rh_dash_snap *s)
+{
+	uint64_t n = rh_dashboard__warning_count(s), i;
+	char more[96];
+
+	rh__jw_key(w, "warnings");
+	if (!n) {
+		rh__jw_null(w);
+		return;
+	}
+	rh__jw_arr(w);
+	for (i = 0; i < n && *rh_dashboard__warning(s, i); i++)
+		rh__jw_str(w, rh_dashboard__warning(s, i));
+	if (i < n) {
+		snprintf(more, sizeof(more), "%llu more damaged objects skipped",
+			 (unsigned long long)(n - i));
+		rh__jw_str(w, more);
+	}
+	rh__jw_end(w);
+}
+
 /* Ray's list envelope around `rows` (JSON text); *rows_at is where they
  * went in w's buffer. */
 static void
 list_envelope(rh__jw *w, const rh_query_counts *k, const char *rows,
-	      const char *result_key, size_t *rows_at)
+	      const char *result_key, size_t *rows_at, const rh_dash_snap *s)
 {
 	rh_dashboard__envelope_begin(w, "");
 	rh__jw_obj(w);
@@ -95,7 +141,7 @@ list_envelope(rh__jw *w, const rh_query_counts *k, const char *rows,
 		*rows_at = w->b->size;
 	rh__jw_raw(w, rows);
 	rh__jw_kstr(w, "partial_failure_warning", "");
-	rh__jw_knull(w, "warnings");
+	rh_dashboard__jw_warnings(w, s);
 	rh__jw_end(w);
 	rh__jw_end(w);
 	rh_dashboard__envelope_end(w);
@@ -142,7 +188,7 @@ rh_dashboard__state_list(rh_dash_ctx *c, rh_entity what)
 		rh_buf_puts(body, "[]");
 	}
 	rh__jw_init(&w, &env);
-	list_envelope(&w, &k, "[]", "result", &at);
+	list_envelope(&w, &k, "[]", "result", &at, c->snap);
 	if (!w.err)
 		w.err = wrap_rows(body, &env, at);
 	w.b = body;
@@ -163,7 +209,7 @@ rh_dashboard__state_empty(rh_dash_ctx *c)
 	if ((error = rh_dashboard__state_opts(c, &o, 100)) < 0)
 		return rh_dashboard__fail_code(c, error);
 	rh__jw_init(&w, &c->resp->body);
-	list_envelope(&w, &k, "[]", "result", NULL);
+	list_envelope(&w, &k, "[]", "result", NULL, c->snap);
 	return rh_dashboard__reply_jw(c, &w);
 }
 
@@ -218,7 +264,7 @@ rh_dashboard__state_summary(rh_dash_ctx *c, const char *what)
 	rh__jw_end(&w);
 	rh__jw_end(&w);
 	rh__jw_kstr(&w, "partial_failure_warning", "");
-	rh__jw_knull(&w, "warnings");
+	rh_dashboard__jw_warnings(&w, c->snap);
 	rh__jw_end(&w);
 	rh__jw_end(&w);
 	rh_dashboard__envelope_end(&w);

@@ -341,11 +341,30 @@ rh__json_strn(rh_buf *b, const char *s, size_t n, int escape_del)
 		const char *e = NULL;
 		size_t elen = 2;
 
-		if (c >= 0x20 && c != '"' && c != '\\' && (c != 0x7f || !escape_del))
+		size_t k;
+
+		if (c >= 0x80 && (k = rh_utf8_kept_len(s + i, n - i))) {
+			i += k - 1;	/* valid UTF-8: as it is */
+			continue;
+		}
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\' &&
+		    (c != 0x7f || !escape_del))
 			continue;
 		if ((error = rh_buf_put(b, s + run, i - run)) < 0)
 			return error;
 		run = i + 1;
+		if (c >= 0x80) {
+			/* not UTF-8: the byte as U+EF00+byte, which
+			 * rh_buf_put_from_utf8() turns back into it */
+			esc[2] = 'e';
+			esc[3] = 'f';
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			if ((error = rh_buf_put(b, esc, 6)) < 0)
+				return error;
+			esc[2] = esc[3] = '0';
+			continue;
+		}
 		switch (c) {
 		case '"': e = "\\\""; break;
 		case '\\': e = "\\\\"; break;

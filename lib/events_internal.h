@@ -144,7 +144,9 @@ int rh_events__is_json(const char *s);
  * for NULL) and a double as Python's repr() prints it. */
 int rh__json_str(rh_buf *b, const char *s);
 /* [s, s+n) as a JSON string; with escape_del, 0x7f as \u007f too (Python's
- * json.dumps() does, so the dashboard's answers match Ray's bytes). */
+ * json.dumps() does, so the dashboard's answers match Ray's bytes). Bytes
+ * that are not UTF-8 are written as "\uefXX" (rh_buf_put_utf8()'s mapping),
+ * so the output is always valid JSON and the bytes can be asked for back. */
 int rh__json_strn(rh_buf *b, const char *s, size_t n, int escape_del);
 int rh__json_pyfloat(rh_buf *b, double d);
 

@@ -706,6 +706,21 @@ rh_history__stats_add(rh_history *h, const rh_event_stats *s)
 	stats_add(&h->stats, s);
 }
 
+int
+rh_history__warn(rh_history *h, const char *fmt, ...)
+{
+	va_list ap;
+	int error = 0;
+
+	if (h->nwarnings++ >= RH_HISTORY_MAX_WARNINGS)
+		return 0;	/* counted; the index says how many more */
+	va_start(ap, fmt);
+	if ((error = rh_buf_vprintf(&h->warnings, fmt, ap)) == 0)
+		error = rh_buf_put(&h->warnings, "", 1);	/* its NUL */
+	va_end(ap);
+	return error;
+}
+
 RH_EXTERN int
 rh_history_add_object(rh_history *h, const char *name, const void *data,
 		      size_t len, const rh_event_parse_options *opts)
@@ -799,6 +814,7 @@ rh_history_free(rh_history *h)
 		free(((hb_job *)hb_pool_at(&h->jobs, i))->tr.v);
 	for (i = 0; i < h->pgs.n; i++)
 		free(((hb_pg *)hb_pool_at(&h->pgs, i))->tr.v);
+	rh_buf_dispose(&h->warnings);
 	hb_pool_dispose(&h->tasks);
 	hb_pool_dispose(&h->actors);
 	hb_pool_dispose(&h->nodes);

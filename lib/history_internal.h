@@ -192,6 +192,8 @@ struct rh_history {
 	hb_map task_map, actor_map, node_map, driver_map, sub_map, pg_map;
 	hb_map worker_map, cevent_map;
 	rh_event_stats stats;
+	rh_buf warnings;          /* NUL-terminated messages, back to back */
+	size_t nwarnings;
 	uint8_t fp[RH_FINGERPRINT_SIZE];
 	int finished;
 	char errmsg[512];
@@ -229,6 +231,12 @@ int rh_history__parse_worker_file(const char *path, char id[57], int64_t *pid,
  * bytes of logs/raylet.out; what is not there stays "" / 0. */
 void rh_history__parse_raylet_head(const char *buf, size_t len, char *host,
 				   size_t hostsz, int64_t *pid, int *port);
+/* Record that part of the session could not be read (a damaged object
+ * skipped): the index keeps the message and readers show it. Past
+ * RH_HISTORY_MAX_WARNINGS only a count is kept. 0 or RH_ENOMEM. */
+#define RH_HISTORY_MAX_WARNINGS RH_INDEX_MAX_WARNINGS
+int rh_history__warn(rh_history *h, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 int hb_x_cmp(const rh_history *h, uint32_t a, uint32_t b);
 int rh_history__fail(rh_history *h, int code);
 void rh_history__stats_add(rh_history *h, const rh_event_stats *s);

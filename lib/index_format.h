@@ -44,7 +44,13 @@ enum ix_section {
 	IX_PG = 11,
 	IX_CEVENT = 12,
 	IX_DRIVERS = 13,  /* u32 rows of DRIVER_TASK tasks */
+	IX_WARN = 14,     /* optional: what could not be read; see below */
 };
+
+/* IX_WARN (elem size 1, count = messages): a u64 count of all warnings,
+ * then the first (at most 100) messages, each NUL-terminated. Indexes
+ * written before it have none, which reads as "no warnings". */
+#define IX_WARN_MAX_BYTES (1u << 20)
 
 /* Indexed task columns (IX_DICT col). String keys are the lower-cased value's
  * string offset, ordered by bytes; enum keys are numbers. */

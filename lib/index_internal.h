@@ -10,7 +10,7 @@
 #include "index_format.h"
 #include "events_internal.h" /* rh_arena */
 
-#define IX_NSEC_IDS 14 /* section ids are 1..13 */
+#define IX_NSEC_IDS 15 /* section ids are 1..14 */
 
 typedef struct ix_sec {
 	uint64_t off, size, count;
@@ -41,6 +41,10 @@ struct rh_index {
 	size_t nbuckets, npages_cached, max_pages;
 	ix_page *lru_head, *lru_tail;
 	uint64_t reads; /* pages fetched from the store, for tests */
+	char *warn;     /* IX_WARN's messages, loaded at open */
+	const char **warnv;
+	size_t nwarn;   /* messages kept */
+	uint64_t nwarn_all; /* warnings in all, kept or not */
 };
 
 /* Hold the index's page cache lock across many reads (a whole row's):

@@ -796,6 +796,60 @@ count_filtered(rh_query *q)
 	return 0;
 }
 
+/* Ray's GCS filters tasks itself by these columns (GetTaskEventsRequest
+ * Filters, both = and !=, and exclude_driver) before the dashboard sees
+ * them, so its list "total" counts the tasks that pass them, not all tasks
+ * (state_aggregator.py list_tasks: total = what GCS returned + dropped). */
+static int
+is_source_filter(const char *key)
+{
+	static const char *const keys[] = { "task_id", "job_id", "actor_id",
+					    "name", "state" };
+	size_t i;
+
+	for (i = 0; i < RH_ARRAY_SIZE(keys); i++)
+		if (!strcmp(key, keys[i]))
+			return 1;
+	return 0;
+}
+
+/* counts.total of a task query that has source-side filters: the rows that
+ * pass only those (at the same instant, drivers excluded the same way). */
+static int
+source_total(rh_query *q, const rh_query_options *opts)
+{
+	rh_filter src[64];
+	rh_query_options so;
+	rh_query *sub = NULL;
+	size_t i, n = 0;
+	int error;
+
+	if (q->what != RH_ENTITY_TASK || !opts)
+		return 0;
+	for (i = 0; i < opts->nfilters; i++)
+		if (is_source_filter(opts->filters[i].key) && n < RH_ARRAY_SIZE(src))
+			src[n++] = opts->filters[i];
+	if (!n)
+		return 0;
+	if (n == opts->nfilters && q->o.count &&
+	    q->o.time_from_ns == RH_TIME_NONE && q->o.time_to_ns == RH_TIME_NONE) {
+		q->counts.total = q->counts.num_filtered;	/* the same rows */
+		return 0;
+	}
+	so = q->o;
+	so.filters = src;
+	so.nfilters = n;
+	so.count = 1;
+	so.limit = 1;
+	so.offset = 0;
+	so.time_from_ns = so.time_to_ns = RH_TIME_NONE;
+	if ((error = rh_query_open(&sub, q->ix, q->what, &so)) < 0)
+		return error;
+	q->counts.total = sub->counts.num_filtered;
+	rh_query_close(sub);
+	return 0;
+}
+
 RH_EXTERN int
 rh_query_open(rh_query **out, rh_index *ix, rh_entity what,
 	      const rh_query_options *opts)
@@ -833,7 +887,8 @@ rh_query_open(rh_query **out, rh_index *ix, rh_entity what,
 	q->counts.num_filtered = UINT64_MAX;
 	if (q->at && (error = count_total_at(q)) < 0)
 		goto done;
-	if (q->o.count && (error = count_filtered(q)) < 0)
+	if ((q->o.count && (error = count_filtered(q)) < 0) ||
+	    (error = source_total(q, opts)) < 0)
 		goto done;
 	*out = q, q = NULL;
 done:

@@ -294,7 +294,7 @@ check_sections(rh_index *ix)
 	};
 	size_t i;
 
-	for (i = 1; i < IX_NSEC_IDS; i++)
+	for (i = 1; i < IX_WARN; i++)	/* IX_WARN is optional */
 		if (!ix->sec[i].present)
 			return ix_corrupt(ix, "a section is missing");
 	for (i = 0; i < RH_ARRAY_SIZE(fixed); i++) {
@@ -382,6 +382,43 @@ done:
 	return error;
 }
 
+/* IX_WARN's messages, checked: count NUL-terminated strings after the u64
+ * total. */
+static int
+load_warnings(rh_index *ix)
+{
+	const ix_sec *s = &ix->sec[IX_WARN];
+	unsigned char tot[8];
+	size_t len, i, k = 0;
+	char *p;
+	int error;
+
+	if (!s->present)
+		return 0;
+	if (s->size < 8 || s->size - 8 > IX_WARN_MAX_BYTES ||
+	    s->count > s->size - 8)
+		return ix_corrupt(ix, "a bad warnings section");
+	len = (size_t)(s->size - 8);
+	if ((error = ix_sec_read(ix, IX_WARN, 0, 8, tot)) < 0)
+		return error;
+	ix->nwarn_all = ix_get64(tot);
+	if (!(ix->warn = rh__malloc(len + 1)) ||
+	    !(ix->warnv = rh__calloc(s->count ? (size_t)s->count : 1,
+				     sizeof(*ix->warnv))))
+		return RH_ENOMEM;
+	if (len && (error = ix_sec_read(ix, IX_WARN, 8, len, ix->warn)) < 0)
+		return error;
+	ix->warn[len] = '\0';
+	for (p = ix->warn, i = 0; i < len && k < s->count; k++) {
+		ix->warnv[k] = p + i;
+		i += strlen(p + i) + 1;
+	}
+	if (k != s->count || i != len || ix->nwarn_all < k)
+		return ix_corrupt(ix, "a bad warnings section");
+	ix->nwarn = k;
+	return 0;
+}
+
 static int
 index_open(rh_index **out, rh_store *st, const char *key,
 	   const unsigned char *mem, size_t len, const rh_index_options *opts)
@@ -441,12 +478,24 @@ index_open(rh_index **out, rh_store *st, const char *key,
 	if (!error && memcmp(p->data, hdr, sizeof(hdr)) != 0)
 		error = ix_corrupt(ix, "header changed while reading");
 	pthread_mutex_unlock(&ix->lock);
-	if (error < 0)
+	if (error < 0 || (error = load_warnings(ix)) < 0)
 		goto done;
 	*out = ix, ix = NULL;
 done:
 	rh_index_close(ix);
 	return error;
+}
+
+RH_EXTERN uint64_t
+rh_index_warning_count(const rh_index *ix)
+{
+	return ix ? ix->nwarn_all : 0;
+}
+
+RH_EXTERN const char *
+rh_index_warning(const rh_index *ix, size_t i)
+{
+	return ix && i < ix->nwarn ? ix->warnv[i] : NULL;
 }
 
 RH_EXTERN int
@@ -498,6 +547,8 @@ rh_index_close(rh_index *ix)
 
 	if (!ix)
 		return;
+	free(ix->warn);
+	free(ix->warnv);
 	for (i = 0; ix->buckets && i < ix->nbuckets; i++) {
 		ix_page *p = ix->buckets[i], *n;
 

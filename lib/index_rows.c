@@ -528,7 +528,9 @@ fmt_i64(char *dst, int64_t v)
 	return len;
 }
 
-/* Bytes a JSON string must escape (rh__json_str's set); 2 marks the NUL. */
+/* Bytes a JSON string must escape (rh__json_str's set); 2 marks the NUL.
+ * Bytes >= 0x80 go to rh__json_str() too, which maps those that are not
+ * UTF-8 (rh_buf_put_utf8()). */
 static const unsigned char jesc[256] = {
 	2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
@@ -551,9 +553,9 @@ jstring(jw *w, const char *v)
 		JPUTS(w, "null");
 		return;
 	}
-	for (n = 0; !jesc[s[n]]; n++)
+	for (n = 0; !jesc[s[n]] && s[n] < 0x80; n++)
 		;
-	if (s[n]) {	/* something to escape */
+	if (s[n]) {	/* something to escape, or bytes to check as UTF-8 */
 		if (!w->error)
 			w->error = rh__json_str(w->b, v);
 		return;

@@ -231,7 +231,12 @@ node_files_cb(const char *node_id, void *payload)
 	if ((error = rh_node_manifest_load(&m, c->st, c->sref, node_id)) < 0) {
 		if (error != RH_ENOTFOUND && error != RH_ECORRUPT)
 			return c->error = error;
-		rh_error_clear();	/* no or a damaged manifest: no facts */
+		/* no or a damaged manifest: no facts; a damaged one is said */
+		if (error == RH_ECORRUPT && c->h &&
+		    (error = rh_history__warn(c->h, "skipped node %s: %s", node_id,
+					      rh_error_last())) < 0)
+			return c->error = error;
+		rh_error_clear();
 		return 0;
 	}
 	for (i = 0; (fi = rh_node_manifest_file(m, i)); i++) {
@@ -462,7 +467,20 @@ replay(rh_history *h, rh_store *st, const objs *o, const char *ray_version)
 			} else if (x->file && part->offset < expect) {
 				skip = expect - part->offset;
 			}
-			if ((error = feed_blob(p, &n, st, part->key, skip)) != 0)
+			error = feed_blob(p, &n, st, part->key, skip);
+			if (error == RH_ECORRUPT) {
+				/* one damaged object must not take the session
+				 * offline: skip it, and say so in the index */
+				if ((error = rh_history__warn(h, "skipped a damaged "
+							      "event object: %s",
+							      rh_error_last())) < 0)
+					goto next;
+				rh_error_clear();
+				if (x->file && (error = rh_event_parser_feed(p, "\n", 1)) != 0)
+					goto next;
+				continue;
+			}
+			if (error != 0)
 				goto next;
 			if (x->file && part->offset + n > expect)
 				expect = part->offset + n;
@@ -515,6 +533,39 @@ index_key(rh_buf *out, const char *prefix)
 	return rh_buf_printf(out, "%s%s", prefix, RH_SESSION_INDEX_NAME);
 }
 
+/* Whether anything but an index is stored under the session prefix. A
+ * session nobody captured (a mistyped name) has nothing there, and its index
+ * must not be written: that alone would make it appear in every listing. */
+struct exists_ctx {
+	size_t plen;
+	int found;
+};
+
+static int
+exists_cb(const rh_store_entry *e, void *payload)
+{
+	struct exists_ctx *c = payload;
+
+	if (!strcmp(e->key + c->plen, "index/"))
+		return 0;
+	c->found = 1;
+	return 1;	/* one is enough: stop the listing */
+}
+
+static int
+check_session_exists(rh_store *st, const char *prefix)
+{
+	struct exists_ctx c = { strlen(prefix), 0 };
+	int error = rh_store_list(st, prefix, "/", exists_cb, &c);
+
+	if (error < 0)
+		return error;
+	if (!c.found)
+		return rh__error(RH_ENOTFOUND, "%s: no such session (nothing "
+				 "captured there)", prefix);
+	return 0;
+}
+
 RH_EXTERN int
 rh_index_refresh(int *rebuilt_out, rh_store *st, const char *session_prefix,
 		 const rh_index_refresh_options *opts)
@@ -542,6 +593,7 @@ rh_index_refresh(int *rebuilt_out, rh_store *st, const char *session_prefix,
 	if ((error = check_prefix(session_prefix)) < 0 ||
 	    (error = index_key(&key, session_prefix)) < 0 ||
 	    (error = list_objects(&o, st, session_prefix)) < 0 ||
+	    (!o.n && (error = check_session_exists(st, session_prefix)) < 0) ||
 	    (error = fingerprint(fp, &o, st, session_prefix)) < 0)
 		goto done;
 	error = rh_index_open(&ix, st, key.ptr, NULL);

@@ -879,6 +879,24 @@ emit_cevents(ixw *w)
 	return 0;
 }
 
+/* What could not be read while building (IX_WARN). */
+static int
+emit_warnings(ixw *w)
+{
+	const rh_history *h = w->h;
+	size_t kept = h->nwarnings < RH_HISTORY_MAX_WARNINGS
+		      ? h->nwarnings : RH_HISTORY_MAX_WARNINGS;
+	int error;
+
+	if ((error = sec_begin(w, IX_WARN, 1)) < 0 ||
+	    (error = w_u64(w, (uint64_t)h->nwarnings)) < 0 ||
+	    (h->warnings.size &&
+	     (error = w_put(w, h->warnings.ptr, h->warnings.size)) < 0))
+		return error;
+	sec_end(w, kept);
+	return 0;
+}
+
 /* ---------------------------------------------------------------- file */
 
 static int
@@ -967,6 +985,7 @@ write_index(rh_history *h, ixw_sink sink, void *ctx)
 	    (error = emit_postings(&w)) < 0 ||
 	    (error = emit_workers(&w)) < 0 ||
 	    (error = emit_cevents(&w)) < 0 ||
+	    (error = emit_warnings(&w)) < 0 ||
 	    (error = emit_tail(&w)) < 0)
 		goto done;
 done:

@@ -404,16 +404,27 @@ frame_error(const rh_seekable *sk, unsigned i, const unsigned char *src,
 				 "corrupt: %s",
 				 sk->name, i, sk->coff[i],
 				 ZSTD_getErrorName(r));
+	/* More output than room: either the frame and the seek table disagree
+	 * on its size (the frame header says how much), or the frame's data
+	 * is damaged and decodes past what its own header declares. */
 	fcs = ZSTD_getFrameContentSize(src, csize);
-	if (fcs == ZSTD_CONTENTSIZE_UNKNOWN || fcs == ZSTD_CONTENTSIZE_ERROR)
+	if (fcs != ZSTD_CONTENTSIZE_UNKNOWN && fcs != ZSTD_CONTENTSIZE_ERROR &&
+	    fcs != (unsigned long long)dsize)
 		return rh__error(RH_ECORRUPT,
-				 "%s: frame %u decompresses to more than %zu "
-				 "bytes, table says %zu",
-				 sk->name, i, dsize, dsize);
+				 "%s: frame %u (at offset %" PRIu64 ") holds %llu "
+				 "bytes by its header, the seek table says %zu",
+				 sk->name, i, sk->coff[i], fcs, dsize);
+	if (fcs == (unsigned long long)dsize)
+		return rh__error(RH_ECORRUPT,
+				 "%s: frame %u (at offset %" PRIu64 ") is "
+				 "corrupt: its data decodes past the %zu bytes "
+				 "its header declares",
+				 sk->name, i, sk->coff[i], dsize);
 	return rh__error(RH_ECORRUPT,
-			 "%s: frame %u decompresses to %llu bytes, table says "
-			 "%zu",
-			 sk->name, i, fcs, dsize);
+			 "%s: frame %u (at offset %" PRIu64 ") is corrupt or "
+			 "not the one the seek table describes: it decodes to "
+			 "more than the %zu bytes the table gives",
+			 sk->name, i, sk->coff[i], dsize);
 }
 
 /* zstd has just verified the frame's content checksum against its bytes, so

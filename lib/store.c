@@ -3,6 +3,7 @@
 #include "internal.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <stdio.h>
 #include <strings.h>
@@ -315,6 +316,12 @@ rh_store_open(rh_store **out, const char *url, const rh_store_options *opts)
 	*out = NULL;
 	if (!url || !*url)
 		return rh__error(RH_EINVAL, "store URL is empty");
+	if (opts && opts->version == 1) {
+		/* a version-1 caller's struct ends before must_exist */
+		memcpy(&defaults, opts, offsetof(rh_store_options, must_exist));
+		defaults.version = RH_STORE_OPTIONS_VERSION;
+		opts = &defaults;
+	}
 	if (!opts)
 		opts = &defaults;
 	if (opts->version != RH_STORE_OPTIONS_VERSION)

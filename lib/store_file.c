@@ -91,6 +91,23 @@ not_found(const file_backend *fb, const char *key)
 			 fb->root);
 }
 
+/* Something other than a regular file sits where object `key` would be.
+ * A folder means the key is a prefix of others: no object, as on S3, but
+ * said so. A symbolic link or a device the store never writes: someone
+ * changed the folder behind its back, which is damage, not absence. */
+static int
+not_object(const file_backend *fb, const char *key, mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return rh__error(RH_ENOTFOUND, "%s: a folder (a prefix of other "
+				 "keys), not an object, in file://%s", key,
+				 fb->root);
+	return rh__error(RH_ECORRUPT, "%s: %s where an object should be, in "
+			 "file://%s", key, S_ISLNK(mode)
+			 ? "a symbolic link (not followed)" : "a special file",
+			 fb->root);
+}
+
 static int
 is_tmp_name(const char *name)
 {
@@ -326,7 +343,8 @@ done:
 	return error;
 }
 
-/* Open `key` for reading; RH_ENOTFOUND when it is not a regular file. */
+/* Open `key` for reading; RH_ENOTFOUND when no object is there, RH_ECORRUPT
+ * for a link or a special file. */
 static int
 open_object(int *fd_out, struct stat *sb, const file_backend *fb,
 	    const char *key)
@@ -339,6 +357,9 @@ open_object(int *fd_out, struct stat *sb, const file_backend *fb,
 	fd = openat(fb->rootfd, key,
 		    O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0) {
+		if (errno == ELOOP &&
+		    fstatat(fb->rootfd, key, sb, AT_SYMLINK_NOFOLLOW) == 0)
+			return not_object(fb, key, sb->st_mode);
 		if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP)
 			return not_found(fb, key);
 		return file_error(fb, errno, key, "open");
@@ -350,7 +371,7 @@ open_object(int *fd_out, struct stat *sb, const file_backend *fb,
 	}
 	if (!S_ISREG(sb->st_mode)) {
 		close(fd);
-		return not_found(fb, key);
+		return not_object(fb, key, sb->st_mode);
 	}
 	*fd_out = fd;
 	return 0;
@@ -428,7 +449,7 @@ file_head(uint64_t *size_out, int64_t *mtime_ms_out, rh_store_backend *be,
 		return file_error(fb, errno, key, "stat");
 	}
 	if (!S_ISREG(sb.st_mode))
-		return not_found(fb, key);
+		return not_object(fb, key, sb.st_mode);
 	*size_out = (uint64_t)sb.st_size;
 	if (mtime_ms_out)
 		*mtime_ms_out = mtime_ms(&sb);
@@ -930,7 +951,15 @@ rh_store__file_open(rh_store_backend **out, const char *path,
 		error = RH_ENOMEM;
 		goto done;
 	}
-	if ((err = make_root(path)) != 0) {
+	if (opts->must_exist) {
+		struct stat sb;
+
+		/* a reader: a missing folder is a mistyped URL, not a new store */
+		if (stat(path, &sb) < 0 && (errno == ENOENT || errno == ENOTDIR)) {
+			error = rh__error(RH_ENOTFOUND, "%s: no such store folder", path);
+			goto done;
+		}
+	} else if ((err = make_root(path)) != 0) {
 		error = rh__error(RH_EIO, "%s: cannot create the store folder: %s",
 				  path, errstr(err, ebuf, sizeof(ebuf)));
 		goto done;

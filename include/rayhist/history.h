@@ -201,9 +201,13 @@ RH_EXTERN int rh_index_session_fingerprint(uint8_t fp[RH_FINGERPRINT_SIZE],
  * done; otherwise all the session's event objects are read (RayEvent
  * batches, then each captured event file's parts in offset order), replayed
  * and the index is written. A corrupt or old index is replaced.
- * Malformed lines are skipped and counted (opts->stats).
+ * Malformed lines are skipped and counted (opts->stats). A damaged event
+ * object (one that cannot be decompressed) or node manifest is skipped, and
+ * the index records a warning naming it (rh_index_warning()): one bad object
+ * never takes the rest of the session offline. Nothing is written for a
+ * prefix under which nothing but an index is stored.
  * @param[out] rebuilt_out  1 if the index was (re)written; may be NULL
- * @return 0; RH_ECORRUPT if an event object cannot be decompressed;
+ * @return 0; RH_ENOTFOUND when no session is stored under the prefix;
  *         RH_EINVAL, RH_EIO, RH_ENOMEM.
  */
 RH_EXTERN int rh_index_refresh(int *rebuilt_out, rh_store *st,
@@ -251,6 +255,22 @@ RH_EXTERN unsigned rh_index_format_version(const rh_index *ix);
 
 /** Rows of an entity, before any filter. */
 RH_EXTERN uint64_t rh_index_count(const rh_index *ix, rh_entity what);
+
+/**
+ * What could not be read when the index was built: each event object or
+ * node manifest that was damaged and skipped (the rest of the session is
+ * in the index). Readers should show these beside what they serve.
+ * @return how many there were; rh_index_warning() gives the first
+ *         RH_INDEX_MAX_WARNINGS of them.
+ */
+RH_EXTERN uint64_t rh_index_warning_count(const rh_index *ix);
+
+/** Warning `i` ("KEY: what is wrong"), borrowed from ix; NULL past the
+ * last one kept (at most RH_INDEX_MAX_WARNINGS). */
+RH_EXTERN const char *rh_index_warning(const rh_index *ix, size_t i);
+
+/** Warnings kept with their messages in an index; the rest are counted. */
+#define RH_INDEX_MAX_WARNINGS 100
 
 /** Close an index. NULL is fine. All its queries must be closed first. */
 RH_EXTERN void rh_index_close(rh_index *ix);
@@ -486,7 +506,11 @@ RH_EXTERN int rh_playback_time_parse(int64_t *ns_out, const char *s,
 
 /** The numbers of Ray's list envelope (§3.2). */
 typedef struct rh_query_counts {
-	uint64_t total;           /**< rows of the entity */
+	uint64_t total;           /**< rows of the entity; for tasks, as
+				       Ray's GCS counts them: those passing
+				       the filters it applies at the source
+				       (task_id, job_id, actor_id, name, state,
+				       = and !=; exclude_driver) */
 	uint64_t num_filtered;    /**< rows matching the filters (with
 				       opts.count; else UINT64_MAX) */
 	uint64_t returned;        /**< rows produced */

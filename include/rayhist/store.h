@@ -85,12 +85,18 @@ typedef struct rh_store_options {
 					      parts */
 	uint64_t s3_part_size;     /**< bytes per part */
 	unsigned s3_parallel;      /**< parts uploaded at once per object */
+	/** file://: 1 opens only a folder that exists (RH_ENOTFOUND
+	 * otherwise) and creates nothing, as readers want: a mistyped
+	 * --store must not leave an empty store behind. 0 (the default)
+	 * creates the folder and its parents. Added in version 2. */
+	int must_exist;
 } rh_store_options;
 
-#define RH_STORE_OPTIONS_VERSION 1
+/* Version 1 lacked must_exist; rh_store_open() still takes it (as 0). */
+#define RH_STORE_OPTIONS_VERSION 2
 #define RH_STORE_OPTIONS_INIT \
 	{ RH_STORE_OPTIONS_VERSION, 1, NULL, NULL, NULL, NULL, NULL, NULL, \
-	  NULL, RH_STORE_S3_AUTO, 0, 0, 0, 0, 0 }
+	  NULL, RH_STORE_S3_AUTO, 0, 0, 0, 0, 0, 0 }
 
 /** The default store when none is given: "./rayhist-store". */
 #define RH_STORE_DEFAULT_URL "./rayhist-store"
@@ -125,16 +131,18 @@ RH_EXTERN const char *rh_store_default_url(const char *flag);
  *              prefix, taken literally, follows the key rules; objects are
  *              stored as "prefix/key")
  * @param opts  NULL for defaults; opts->version must be
- *              RH_STORE_OPTIONS_VERSION
+ *              RH_STORE_OPTIONS_VERSION (or 1, the version before
+ *              must_exist)
  * @return 0; RH_EINVAL for a malformed or unsupported URL or a bad
  *         setting (an unreadable or malformed config file, no credentials,
  *         a bad endpoint: the message says which and where it came from);
  *         RH_EIO when a file:// folder cannot be created or is not a
  *         writable folder, or when s3:// web-identity credentials cannot be
- *         obtained from STS. An s3:// open sends no request to the bucket:
- *         a wrong bucket or secret shows on the first operation.
- *         A file:// folder that does not exist yet is created, with its
- *         parents. A relative path is resolved against the working folder
+ *         obtained from STS; RH_ENOTFOUND when opts->must_exist is set
+ *         and the file:// folder does not exist. An s3:// open sends no
+ *         request to the bucket: a wrong bucket or secret shows on the
+ *         first operation. A file:// folder that does not exist yet is
+ *         created, with its parents, unless opts->must_exist is set. A relative path is resolved against the working folder
  *         once, here: a later chdir() does not move the store.
  */
 RH_EXTERN int rh_store_open(rh_store **out, const char *url,
@@ -166,7 +174,9 @@ RH_EXTERN int rh_store_put(rh_store *st, const char *key, const void *data,
  *                  nothing is appended on failure); release with
  *                  rh_buf_dispose()
  * @return 0, RH_ENOTFOUND if `key` is absent (a prefix is no object),
- *         RH_EINVAL for a bad key, RH_ENOMEM, RH_EIO once retries are spent.
+ *         RH_EINVAL for a bad key, RH_ENOMEM, RH_EIO once retries are spent,
+ *         RH_ECORRUPT when a file:// store has a symbolic link or a special
+ *         file at `key` (never followed or read).
  */
 RH_EXTERN int rh_store_get(rh_buf *out, rh_store *st, const char *key,
 			   uint64_t off, size_t len);
@@ -176,7 +186,7 @@ RH_EXTERN int rh_store_get(rh_buf *out, rh_store *st, const char *key,
  * @param[out] size_out   its size in bytes
  * @param[out] mtime_ms_out  its modification time in ms since the epoch, or 0
  *                        if unknown; may be NULL
- * @return 0, RH_ENOTFOUND, RH_EINVAL, RH_EIO.
+ * @return 0, RH_ENOTFOUND, RH_EINVAL, RH_EIO, RH_ECORRUPT as rh_store_get().
  */
 RH_EXTERN int rh_store_head(uint64_t *size_out, int64_t *mtime_ms_out,
 			    rh_store *st, const char *key);

@@ -1207,3 +1207,56 @@ Test(dashboard, the_picker_reads_many_sessions_at_once)
 			      json_object_get_int64(at(p, "startTimeMs")));
 	}
 }
+
+/* Base64 of 4 bytes (a job id as Ray's events carry it). */
+static void
+b64_4(char out[9], const unsigned char b[4])
+{
+	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+	out[0] = a[b[0] >> 2];
+	out[1] = a[(b[0] & 3) << 4 | b[1] >> 4];
+	out[2] = a[(b[1] & 15) << 2 | b[2] >> 6];
+	out[3] = a[b[2] & 63];
+	out[4] = a[b[3] >> 2];
+	out[5] = a[(b[3] & 3) << 4];
+	out[6] = out[7] = '=';
+	out[8] = '\0';
+}
+
+/* The session page marks at most 1,000 jobs on its chart; past that it says
+ * so instead of silently leaving jobs out. */
+Test(dashboard, session_page_says_when_it_stops_at_its_job_limit)
+{
+	rh_session_ref s = { "default", "c1", "session_2025-01-03_00-00-00_000000_1" };
+	rh_buf prefix = RH_BUF_INIT, ev = RH_BUF_INIT;
+	int i;
+
+	cr_assert_eq(get(BASE "rayhist/session"), 200);
+	cr_assert_null(strstr(resp.body.ptr, "id=\"jobs-cut\""));
+	for (i = 1; i <= 1001; i++) {
+		unsigned char b[4] = { (unsigned char)i, (unsigned char)(i >> 8), 0, 0 };
+		char id[9];
+
+		b64_4(id, b);
+		rh_buf_printf(&ev, "%s{\"eventType\":\"DRIVER_JOB_DEFINITION_EVENT\","
+			      "\"driverJobDefinitionEvent\":{\"jobId\":\"%s\",\"entrypoint\":"
+			      "\"python j.py\",\"driverPid\":\"%d\"}},{\"eventType\":"
+			      "\"DRIVER_JOB_LIFECYCLE_EVENT\",\"driverJobLifecycleEvent\":{"
+			      "\"jobId\":\"%s\",\"stateTransitions\":[{\"state\":\"CREATED\","
+			      "\"timestamp\":\"2025-01-03T00:%02d:%02dZ\"},{\"state\":"
+			      "\"FINISHED\",\"timestamp\":\"2025-01-03T01:%02d:%02dZ\"}]}}",
+			      i == 1 ? "[" : ",", id, i, id, i / 60 % 60, i % 60,
+			      i / 60 % 60, i % 60);
+	}
+	rh_buf_puts(&ev, "]");
+	cr_assert_eq(rh_layout_session_prefix(&prefix, &s), 0);
+	cr_assert_eq(rh_events_ingest(NULL, NULL, st, prefix.ptr, "jobs.json", ev.ptr,
+				      ev.size), 0, "%s", rh_error_last());
+	cr_assert_eq(get("/c/default/c1/session_2025-01-03_00-00-00_000000_1/"
+			 "rayhist/session"), 200, "%.300s", resp.body.ptr);
+	cr_assert(strstr(resp.body.ptr, "id=\"jobs-cut\">Only the first 1000 jobs"),
+		  "%.2000s", resp.body.ptr);
+	rh_buf_dispose(&prefix);
+	rh_buf_dispose(&ev);
+}

@@ -919,12 +919,40 @@ Test(seekable_corrupt, wrong_raw_size_names_both_sizes)
 
 	cr_assert_eq(rh_buf_put(&copy, corrupt_blob.ptr, n), 0);
 	put32(copy.ptr + entry_at(n, 5, 2, 4), 3999);
-	read_fails_with(&copy,
-			"frame 2 decompresses to 4000 bytes, table says 3999");
+	read_fails_with(&copy, "frame 2 (at offset");
+	read_fails_with(&copy, "holds 4000 bytes by its header, the seek table "
+			"says 3999");
 	put32(copy.ptr + entry_at(n, 5, 2, 4), 4001);
 	read_fails_with(&copy,
 			"frame 2 decompresses to 4000 bytes, table says 4001");
 	rh_buf_dispose(&copy);
+}
+
+/* Damaged frame data is called corrupt, never a size mismatch of two equal
+ * sizes ("decompresses to 4000 bytes, table says 4000"). */
+Test(seekable_corrupt, garbled_frame_data_is_called_corrupt)
+{
+	rh_buf copy = RH_BUF_INIT, got = RH_BUF_INIT;
+	size_t n = corrupt_blob.size, k;
+	rh_seekable *sk;
+
+	for (k = 0; k < 4; k++) {
+		rh_buf_clear(&copy);
+		cr_assert_eq(rh_buf_put(&copy, corrupt_blob.ptr, n), 0);
+		/* a run of bytes inside frame 0, past its header */
+		memset(copy.ptr + 16 + 24 * k, (int)(0x5a + k), 24);
+		sk = open_mem_ok(&copy);
+		cr_assert_eq(rh_seekable_read(&got, sk, 0, SIZE_MAX), RH_ECORRUPT);
+		cr_assert_not_null(strstr(rh_seekable_errmsg(sk), "frame 0"), "%s",
+				   rh_seekable_errmsg(sk));
+		cr_assert_not_null(strstr(rh_seekable_errmsg(sk), "corrupt"), "%s",
+				   rh_seekable_errmsg(sk));
+		cr_assert_null(strstr(rh_seekable_errmsg(sk), "table says 4000"), "%s",
+			       rh_seekable_errmsg(sk));
+		rh_seekable_close(sk);
+	}
+	rh_buf_dispose(&copy);
+	rh_buf_dispose(&got);
 }
 
 Test(seekable_corrupt, wrong_checksum_in_table)

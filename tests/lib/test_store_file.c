@@ -294,6 +294,64 @@ Test(store_file, get_and_head_of_a_missing_object_are_enotfound)
 	rh_buf_dispose(&b);
 }
 
+/* What is wrong is said: a folder is a prefix, not "no such object"; a
+ * link or FIFO someone put in the folder is damage, never followed. */
+Test(store_file, a_folder_link_or_fifo_at_a_key_is_named)
+{
+	char path[1200], target[1200];
+	rh_buf b = RH_BUF_INIT;
+	uint64_t size;
+
+	put_str("dir/obj", "x");
+	assert_fails(rh_store_get(&b, st, "dir", 0, 1), RH_ENOTFOUND, "a folder");
+	cr_assert(strstr(rh_error_last(), "a folder"), "%s", rh_error_last());
+	cr_assert_null(strstr(rh_error_last(), "no such object"), "%s",
+		       rh_error_last());
+	snprintf(target, sizeof(target), "%s/dir/obj", storedir);
+	snprintf(path, sizeof(path), "%s/link", storedir);
+	cr_assert_eq(symlink(target, path), 0);
+	assert_fails(rh_store_get(&b, st, "link", 0, SIZE_MAX), RH_ECORRUPT,
+		     "a symbolic link");
+	cr_assert(strstr(rh_error_last(), "symbolic link"), "%s", rh_error_last());
+	cr_assert_eq(b.size, 0);
+	assert_fails(rh_store_head(&size, NULL, st, "link"), RH_ECORRUPT,
+		     "head of a symbolic link");
+	snprintf(path, sizeof(path), "%s/fifo", storedir);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	assert_fails(rh_store_get(&b, st, "fifo", 0, SIZE_MAX), RH_ECORRUPT,
+		     "a FIFO");
+	cr_assert(strstr(rh_error_last(), "special file"), "%s", rh_error_last());
+	rh_buf_dispose(&b);
+}
+
+/* Readers open with must_exist: a mistyped folder is RH_ENOTFOUND and
+ * nothing is created; an existing one opens. */
+Test(store_file, must_exist_creates_nothing)
+{
+	rh_store_options opts = RH_STORE_OPTIONS_INIT;
+	char path[1200];
+	rh_store *s2 = (rh_store *)1;
+	struct stat sb;
+
+	opts.must_exist = 1;
+	snprintf(path, sizeof(path), "%s/typo/store", tmpdir);
+	assert_fails(rh_store_open(&s2, path, &opts), RH_ENOTFOUND, "missing");
+	cr_assert_null(s2);
+	cr_assert(strstr(rh_error_last(), "no such store folder"), "%s",
+		  rh_error_last());
+	snprintf(path, sizeof(path), "%s/typo", tmpdir);
+	cr_assert_neq(stat(path, &sb), 0, "the reader created %s", path);
+	cr_assert_eq(rh_store_open(&s2, storedir, &opts), 0, "%s", rh_error_last());
+	rh_store_close(s2);
+	/* a version-1 options struct (no must_exist) still opens, creating */
+	opts.version = 1;
+	opts.must_exist = 1;	/* past a v1 struct's end: not read */
+	snprintf(path, sizeof(path), "%s/v1/store", tmpdir);
+	cr_assert_eq(rh_store_open(&s2, path, &opts), 0, "%s", rh_error_last());
+	rh_store_close(s2);
+	cr_assert_eq(stat(path, &sb), 0);
+}
+
 Test(store_file, head_reports_size_and_mtime)
 {
 	struct timespec now;
