@@ -49,7 +49,8 @@ RH_EXTERN int rh_catalog_list_nodes(rh_store *st, const rh_session_ref *s,
 				    rh_catalog_name_cb cb, void *payload);
 
 /**
- * Find the node whose id starts with `prefix`.
+ * Find the node whose id is `prefix`, else the one node whose id starts
+ * with it: an exact id always wins over longer ids it is a prefix of.
  * @param[out] out  the full node id (replacing its contents)
  * @return 0; RH_ENOTFOUND if none matches; RH_EINVAL if several match (the
  *         message lists them) or the prefix is not hex.
