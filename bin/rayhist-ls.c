@@ -557,7 +557,7 @@ main(int argc, char **argv)
 		    "[--store URL] [--at TIME] --range A:B PATH\n"
 		    "[--store URL] --tasks|--jobs|--actors|--nodes|--workers|--placement-groups [--filter KEY=VALUE]... [--limit N] [--detail] [--at TIME] [--json] NS/CLUSTER/SESSION",
 		    "List the level below PATH in a rayhist store - namespaces, clusters,\n"
-		    "sessions, nodes (NODE may be a unique prefix of the id), files - or\n"
+		    "sessions, nodes (NODE: an id, or a unique prefix of one), files - or\n"
 		    "write a stored file's bytes, or list a session's jobs, tasks, actors,\n"
 		    "nodes, workers or placement groups from its index, with the field\n"
 		    "names and filter rules of Ray's state API.",
