@@ -53,7 +53,20 @@ struct ls {
 	struct path p;
 	const char *at;       /* --at TIME, or NULL */
 	int64_t at_ns;        /* resolved by resolve_at() */
+	rh_buf shown[2];      /* names as show() writes them */
 };
+
+/* A stored name as text: bytes outside UTF-8 (and, for a terminal, control
+ * bytes) as \xHH, which --cat and a listing take back. Valid JSON with
+ * --json. Lives until the next show() with the same `k`. */
+static const char *
+show(struct ls *ls, int k, const char *name)
+{
+	if (rh_catalog_display_path(&ls->shown[k], name,
+				    ls->json ? 0 : RH_DISPLAY_CONTROL) < 0)
+		rh_cli_die(RH_ENOMEM, "out of memory");
+	return ls->shown[k].ptr ? ls->shown[k].ptr : "";
+}
 
 /* ---- output -------------------------------------------------------------- */
 
@@ -76,11 +89,11 @@ emit_name(struct ls *ls, const char *name, const char *kind)
 {
 	if (ls->json) {
 		json_object *o = json_object_new_object();
-		json_object_object_add(o, "name", json_object_new_string(name));
+		json_object_object_add(o, "name", json_object_new_string(show(ls, 0, name)));
 		json_object_object_add(o, "type", json_object_new_string(kind));
 		json_object_array_add(ls->rows, o);
 	} else {
-		printf("%s\n", name);
+		printf("%s\n", show(ls, 0, name));
 	}
 }
 
@@ -181,9 +194,9 @@ print_file(struct ls *ls, const rh_file_info *f, const char *name)
 	}
 	if (ls->json) {
 		json_object *o = json_object_new_object();
-		json_object_object_add(o, "name", json_object_new_string(name));
+		json_object_object_add(o, "name", json_object_new_string(show(ls, 0, name)));
 		json_object_object_add(o, "type", json_object_new_string("file"));
-		json_object_object_add(o, "path", json_object_new_string(f->path));
+		json_object_object_add(o, "path", json_object_new_string(show(ls, 1, f->path)));
 		json_object_object_add(o, "size", json_object_new_uint64(f->size));
 		json_object_object_add(o, "stored", json_object_new_uint64(f->stored));
 		json_object_object_add(o, "parts", json_object_new_int64((int64_t)f->nparts));
@@ -192,7 +205,7 @@ print_file(struct ls *ls, const rh_file_info *f, const char *name)
 	} else {
 		fmt_time(t, sizeof(t), f->mtime_ms);
 		printf("%14" PRIu64 " %14" PRIu64 "  %-20s  %s\n", f->size,
-		       f->stored, t, name);
+		       f->stored, t, show(ls, 0, name));
 	}
 }
 
@@ -619,6 +632,8 @@ main(int argc, char **argv)
 	else
 		read_file(&ls, mode, a, b, nlines);
 	rh_buf_dispose(&ls.p.node);
+	rh_buf_dispose(&ls.shown[0]);
+	rh_buf_dispose(&ls.shown[1]);
 	rh_store_close(ls.st);
 	rh_cli_free(&cli);
 	return 0;
