@@ -268,6 +268,8 @@ put_component(rh_buf *out, const char *c, size_t n)
 	for (cut = start; cut < out->size; cut += k) {
 		k = out->ptr[cut] == '%' ? 3
 		    : rh__utf8_len((unsigned char *)out->ptr + cut, out->size - cut);
+		if (k == 0) /* cannot be: the escaped text is UTF-8 */
+			k = 1;
 		if (cut + k - start > ESC_KEEP)
 			break;
 	}

@@ -415,8 +415,11 @@ Test(capture, odd_names_are_stored_and_old_stores_still_read)
 	char from[1024], to[1024];
 	size_t i, k, nparts;
 
-	for (i = 0; i < 3; i++)
-		write_file(names[i], names[i], strlen(names[i]) * 3, "w");
+	for (i = 0; i < 3; i++) {
+		char body[256];
+		snprintf(body, sizeof(body), "%s%s%s", names[i], names[i], names[i]);
+		write_file(names[i], body, strlen(body), "w");
+	}
 	cr_assert_eq(capture(&s), 0, "%s", rh_error_last());
 	cr_assert_eq(s.files_skipped, 3, "only what the base case skips (socket, lock, outside link)");
 	for (i = 0; i < 3; i++)
