@@ -257,8 +257,11 @@ main(int argc, char **argv)
 		rh_cli_usage_die("give exactly one SESSION_DIR");
 	/* A node whose id cannot be told is a usage matter: say what was
 	 * read and found, store nothing, exit 2. */
-	if (!o.node_id && rh_capture_node_id(node_id, argv[optind], NULL) < 0)
-		rh_cli_usage_die("%s: %s", argv[optind], rh_error_last());
+	if (!o.node_id && rh_capture_node_id(node_id, argv[optind], NULL) < 0) {
+		fprintf(stderr, "%s: %s: %s\n", rh_cli_prog, argv[optind],
+			rh_error_last());
+		exit(2);
+	}
 	if (!o.node_id)
 		o.node_id = node_id;
 	o.report = on_report;
