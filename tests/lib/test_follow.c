@@ -735,3 +735,33 @@ Test(follow, node_id_disagreement_is_an_error)
 	/* and stays an error: the next try reads the files again */
 	cr_assert_eq(rh_follow_flush(f), RH_EINVAL);
 }
+
+/* The follower stores any name as one-shot capture does: over-long, with a
+ * newline or a tab, not UTF-8; and after a restart it resumes them. */
+Test(follow, odd_file_names_are_stored)
+{
+	char long_name[300];
+	const char *names[4];
+	size_t i;
+
+	memcpy(long_name, "logs/job-driver-", 16);
+	memset(long_name + 16, 'x', 250 - 16 - 4 + 5);
+	strcpy(long_name + 5 + 250 - 4, ".log");
+	names[0] = long_name;
+	names[1] = "logs/a\nb.out";
+	names[2] = "logs/t\tab.log";
+	names[3] = "logs/\xe9\xff.log";
+	make_session(S1, NODE);
+	for (i = 0; i < 4; i++)
+		put_file(S1, names[i], names[i], strlen(names[i]), "w");
+	open_follower(0);
+	flush();
+	for (i = 0; i < 4; i++)
+		check_stored(S1, NODE, names[i]);
+	for (i = 0; i < 4; i++)
+		put_file(S1, names[i], "more\n", 5, "a");
+	reopen();
+	flush();
+	for (i = 0; i < 4; i++)
+		check_stored(S1, NODE, names[i]);
+}
