@@ -470,7 +470,7 @@ enter_following(rh_follow *f, const char *node_id)
 static int
 try_node_id(rh_follow *f)
 {
-	char path[PATH_MAX + 32], id[130], msg[PATH_MAX + 128];
+	char path[PATH_MAX + 32], id[130], msg[PATH_MAX + 256];
 	struct stat sb;
 	int64_t now = rh__mono_ms();
 	int error;
@@ -497,8 +497,9 @@ try_node_id(rh_follow *f)
 	}
 	if (!f->warned && now - f->wait_since > NODE_WAIT_WARN_MS) {
 		f->warned = 1;
-		snprintf(msg, sizeof(msg), "no node id in %s yet (\"Setting node "
-			 "ID node_id=...\"); waiting, or pass --node-id HEX", path);
+		snprintf(msg, sizeof(msg), "no node id in %s, its rotations or "
+			 "debug_state.txt yet (\"Setting node ID node_id=...\"); "
+			 "waiting, or pass --node-id HEX", path);
 		rh__follow_report(f, RH_FOLLOW_WARNING, f->session, msg);
 	}
 	return 0;
