@@ -23,7 +23,7 @@ static const rh_cli_opt options[] = {
 	{ OPT_STORE_CONFIG, "store-config", "FILE", "settings file of an s3:// store (default $RAYHIST_STORE_CONFIG)" },
 	{ OPT_CLUSTER, "cluster", "NAME", "name of the Ray cluster (required)" },
 	{ OPT_NS, "namespace", "NS", "namespace of the cluster (default: default)" },
-	{ OPT_NODE_ID, "node-id", "HEX", "node id, instead of reading the raylet's log" },
+	{ OPT_NODE_ID, "node-id", "HEX", "the node's full id (56 hex digits), instead of the raylet's own lines" },
 	{ OPT_FRAME, "frame-size", "BYTES", "raw bytes per compressed frame (default 4194304)" },
 	{ OPT_LEVEL, "level", "N", "zstd compression level (default 3)" },
 	{ OPT_THREADS, "threads", "N", "compression threads for large files (default: CPUs)" },
@@ -147,6 +147,7 @@ main(int argc, char **argv)
 	struct run run = { 0, 0 };
 	rh_store_options sopts = RH_STORE_OPTIONS_INIT;
 	struct rh_follow_cfg fc;
+	char node_id[130];
 	int follow = 0, events = 0;
 	const char *session = NULL;
 	const char *store_flag = NULL, *arg, *url;
@@ -175,7 +176,11 @@ main(int argc, char **argv)
 		case OPT_SESSION: session = arg; break;
 		case OPT_CLUSTER: o.cluster = arg; break;
 		case OPT_NS: o.ns = arg; break;
-		case OPT_NODE_ID: o.node_id = arg; break;
+		case OPT_NODE_ID:
+			if (rh_capture_node_id(node_id, NULL, arg) < 0)
+				rh_cli_usage_die("--node-id: %s", rh_error_last());
+			o.node_id = node_id;
+			break;
 		case OPT_FRAME:
 			o.frame_size = (size_t)rh_cli_number("--frame-size", arg);
 			if (o.frame_size == 0 || o.frame_size > RH_SEEKABLE_MAX_FRAME_SIZE)
@@ -250,6 +255,15 @@ main(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		rh_cli_usage_die("give exactly one SESSION_DIR");
+	/* A node whose id cannot be told is a usage matter: say what was
+	 * read and found, store nothing, exit 2. */
+	if (!o.node_id && rh_capture_node_id(node_id, argv[optind], NULL) < 0) {
+		fprintf(stderr, "%s: %s: %s\n", rh_cli_prog, argv[optind],
+			rh_error_last());
+		exit(2);
+	}
+	if (!o.node_id)
+		o.node_id = node_id;
 	o.report = on_report;
 	o.payload = &run;
 	url = rh_store_default_url(store_flag);

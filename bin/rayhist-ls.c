@@ -54,9 +54,22 @@ struct ls {
 	const char *at;       /* --at TIME, or NULL */
 	int64_t at_ns;        /* resolved by resolve_at() */
 	int status;           /* exit status: 1 once something could not be read */
+	rh_buf shown[2];      /* names as show() writes them */
 };
 
 static rh_index *open_index(struct ls *ls, int rebuild);
+
+/* A stored name as text: bytes outside UTF-8 (and, for a terminal, control
+ * bytes) as \xHH, which --cat and a listing take back. Valid JSON with
+ * --json. Lives until the next show() with the same `k`. */
+static const char *
+show(struct ls *ls, int k, const char *name)
+{
+	if (rh_catalog_display_path(&ls->shown[k], name,
+				    ls->json ? 0 : RH_DISPLAY_CONTROL) < 0)
+		rh_cli_die(RH_ENOMEM, "out of memory");
+	return ls->shown[k].ptr ? ls->shown[k].ptr : "";
+}
 
 /* ---- output -------------------------------------------------------------- */
 
@@ -94,11 +107,11 @@ emit_name(struct ls *ls, const char *name, const char *kind)
 {
 	if (ls->json) {
 		json_object *o = json_object_new_object();
-		json_object_object_add(o, "name", jstr(name));
+		json_object_object_add(o, "name", json_object_new_string(show(ls, 0, name)));
 		json_object_object_add(o, "type", json_object_new_string(kind));
 		json_object_array_add(ls->rows, o);
 	} else {
-		printf("%s\n", name);
+		printf("%s\n", show(ls, 0, name));
 	}
 }
 
@@ -244,9 +257,9 @@ print_file(struct ls *ls, const rh_file_info *f, const char *name)
 	}
 	if (ls->json) {
 		json_object *o = json_object_new_object();
-		json_object_object_add(o, "name", jstr(name));
+		json_object_object_add(o, "name", json_object_new_string(show(ls, 0, name)));
 		json_object_object_add(o, "type", json_object_new_string("file"));
-		json_object_object_add(o, "path", jstr(f->path));
+		json_object_object_add(o, "path", json_object_new_string(show(ls, 1, f->path)));
 		json_object_object_add(o, "size", json_object_new_uint64(f->size));
 		json_object_object_add(o, "stored", json_object_new_uint64(f->stored));
 		json_object_object_add(o, "parts", json_object_new_int64((int64_t)f->nparts));
@@ -255,7 +268,7 @@ print_file(struct ls *ls, const rh_file_info *f, const char *name)
 	} else {
 		fmt_time(t, sizeof(t), f->mtime_ms);
 		printf("%14" PRIu64 " %14" PRIu64 "  %-20s  %s\n", f->size,
-		       f->stored, t, name);
+		       f->stored, t, show(ls, 0, name));
 	}
 }
 
@@ -703,7 +716,7 @@ main(int argc, char **argv)
 		    "[--store URL] [--at TIME] --range A:B PATH\n"
 		    "[--store URL] --tasks|--jobs|--actors|--nodes|--workers|--placement-groups [--filter KEY=VALUE]... [--limit N] [--detail] [--at TIME] [--json] NS/CLUSTER/SESSION",
 		    "List the level below PATH in a rayhist store - namespaces, clusters,\n"
-		    "sessions, nodes (NODE may be a unique prefix of the id), files - or\n"
+		    "sessions, nodes (NODE: an id, or a unique prefix of one), files - or\n"
 		    "write a stored file's bytes, or list a session's jobs, tasks, actors,\n"
 		    "nodes, workers or placement groups from its index, with the field\n"
 		    "names and filter rules of Ray's state API.",
@@ -766,6 +779,8 @@ main(int argc, char **argv)
 	else
 		read_file(&ls, mode, a, b, nlines);
 	rh_buf_dispose(&ls.p.node);
+	rh_buf_dispose(&ls.shown[0]);
+	rh_buf_dispose(&ls.shown[1]);
 	rh_store_close(ls.st);
 	rh_cli_free(&cli);
 	return ls.status;

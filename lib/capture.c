@@ -20,7 +20,6 @@
 
 #define HEAD_HASH_LEN 4096
 #define READ_CHUNK (1u << 20)
-#define NODE_ID_SCAN_LIMIT (16u << 20)
 
 struct capture {
 	rh_store *st;
@@ -49,58 +48,6 @@ skip(struct capture *c, const char *rel, const char *why)
 	c->stats->files_skipped++;
 	report(c, RH_CAPTURE_FILE_SKIPPED, rel, why);
 	return rh__manifest_add_skip(c->m, rel, why);
-}
-
-/* ---- node id ------------------------------------------------------------- */
-
-/* Copy the hex run at p into out (lower-cased); 0 if it is a plausible id. */
-static int
-take_hex(char *out, const char *p)
-{
-	size_t n = 0;
-
-	while (n < 128 && ((p[n] >= '0' && p[n] <= '9') ||
-			   (p[n] >= 'a' && p[n] <= 'f') ||
-			   (p[n] >= 'A' && p[n] <= 'F'))) {
-		out[n] = (char)((p[n] >= 'A' && p[n] <= 'F') ? p[n] + 32 : p[n]);
-		n++;
-	}
-	out[n] = '\0';
-	/* Ray node ids are 28 bytes: 56 hex digits. */
-	return n == 56 ? 0 : -1;
-}
-
-RH_EXTERN int
-rh_capture_find_node_id(char *out, const char *raylet_log)
-{
-	static const char *keys[] = { "node_id=", "\"node_id\":\"",
-				      "\"node_id\": \"" };
-	char line[8192];
-	size_t scanned = 0, k;
-	FILE *fp = fopen(raylet_log, "r");
-	int error = RH_ENOTFOUND;
-
-	if (!fp)
-		return rh__error(errno == ENOENT ? RH_ENOTFOUND : RH_EIO,
-				 "%s: %s", raylet_log, strerror(errno));
-	/* "Setting node ID" is among the raylet's first lines; the scan is
-	 * bounded so a huge log without it costs little. */
-	while (scanned < NODE_ID_SCAN_LIMIT && fgets(line, sizeof(line), fp)) {
-		scanned += strlen(line);
-		for (k = 0; k < RH_ARRAY_SIZE(keys); k++) {
-			const char *p = strstr(line, keys[k]);
-			if (p && take_hex(out, p + strlen(keys[k])) == 0) {
-				error = 0;
-				goto done;
-			}
-		}
-	}
-done:
-	fclose(fp);
-	if (error < 0)
-		rh__error(error, "%s: no \"Setting node ID node_id=...\" line",
-			  raylet_log);
-	return error;
 }
 
 static int
@@ -460,7 +407,7 @@ rh_capture_session(rh_capture_stats *stats, rh_store *st, const char *dir,
 {
 	rh_capture_stats local;
 	struct capture c;
-	char node_id[130], raylet[PATH_MAX + 32];
+	char node_id[130];
 	const char *base;
 	struct stat sb;
 	int error;
@@ -490,16 +437,8 @@ rh_capture_session(rh_capture_stats *stats, rh_store *st, const char *dir,
 	    (error = rh_layout_check_name("cluster", c.sref.cluster)) < 0 ||
 	    (error = rh_layout_check_name("session", c.sref.session)) < 0)
 		return error;
-	if (opts->node_id) {
-		if ((error = rh_layout_check_node_id(opts->node_id)) < 0)
-			return error;
-		snprintf(node_id, sizeof(node_id), "%s", opts->node_id);
-	} else {
-		snprintf(raylet, sizeof(raylet), "%s/logs/raylet.out", c.root);
-		if ((error = rh_capture_find_node_id(node_id, raylet)) < 0)
-			return rh__error(RH_EINVAL, "%s; pass the node id "
-					 "(--node-id HEX)", rh_error_last());
-	}
+	if ((error = rh_capture_node_id(node_id, c.root, opts->node_id)) < 0)
+		return error == RH_ENOTFOUND ? RH_EINVAL : error;
 	if (snprintf(stats->session, sizeof(stats->session), "%s", base) < 0 ||
 	    snprintf(stats->node_id, sizeof(stats->node_id), "%s", node_id) < 0)
 		return rh__error(RH_ERROR, "capture: bad session name");

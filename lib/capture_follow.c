@@ -105,7 +105,7 @@ RH_EXTERN int
 rh_follow_open(rh_follow **out, rh_store *st, const rh_follow_options *opts)
 {
 	rh_follow *f = NULL;
-	char lock[PATH_MAX + 8];
+	char lock[PATH_MAX + 8], f_id[130];
 	int error;
 
 	*out = NULL;
@@ -116,7 +116,7 @@ rh_follow_open(rh_follow **out, rh_store *st, const rh_follow_options *opts)
 	if ((error = rh_layout_check_name("cluster", opts->cluster)) < 0 ||
 	    (error = rh_layout_check_name("namespace", opts->ns ? opts->ns
 						       : RH_DEFAULT_NAMESPACE)) < 0 ||
-	    (opts->node_id && (error = rh_layout_check_node_id(opts->node_id)) < 0))
+	    (opts->node_id && (error = rh_capture_node_id(f_id, NULL, opts->node_id)) < 0))
 		return error;
 	if (opts->role > RH_FOLLOW_ROLE_WORKER)
 		return rh__error(RH_EINVAL, "follow: bad role");
@@ -470,9 +470,10 @@ enter_following(rh_follow *f, const char *node_id)
 static int
 try_node_id(rh_follow *f)
 {
-	char path[PATH_MAX + 32], id[130], msg[PATH_MAX + 128];
+	char path[PATH_MAX + 32], id[130], msg[PATH_MAX + 256];
 	struct stat sb;
 	int64_t now = rh__mono_ms();
+	int error;
 
 	if (f->node_id_opt)
 		return enter_following(f, f->node_id_opt);
@@ -484,16 +485,21 @@ try_node_id(rh_follow *f)
 	 * raylet's first. */
 	if (stat(path, &sb) == 0 && (uint64_t)sb.st_size != f->raylet_tried) {
 		f->raylet_tried = (uint64_t)sb.st_size;
-		if (rh_capture_find_node_id(id, path) == 0) {
+		if ((error = rh_capture_node_id(id, f->sdir, NULL)) == 0) {
 			snprintf(f->node_found, sizeof(f->node_found), "%s", id);
 			return enter_following(f, id);
+		}
+		if (error != RH_ENOTFOUND) { /* disagreement: never a guess */
+			f->raylet_tried = UINT64_MAX;
+			return error;
 		}
 		rh_error_clear();
 	}
 	if (!f->warned && now - f->wait_since > NODE_WAIT_WARN_MS) {
 		f->warned = 1;
-		snprintf(msg, sizeof(msg), "no node id in %s yet (\"Setting node "
-			 "ID node_id=...\"); waiting, or pass --node-id HEX", path);
+		snprintf(msg, sizeof(msg), "no node id in %s, its rotations or "
+			 "debug_state.txt yet (\"Setting node ID node_id=...\"); "
+			 "waiting, or pass --node-id HEX", path);
 		rh__follow_report(f, RH_FOLLOW_WARNING, f->session, msg);
 	}
 	return 0;

@@ -97,6 +97,7 @@ struct resolve_ctx {
 	rh_buf *out;
 	rh_buf all;
 	int matches;
+	int exact;
 };
 
 static int
@@ -107,7 +108,13 @@ resolve_entry(const char *name, void *payload)
 
 	if (strncmp(name, ctx->prefix, strlen(ctx->prefix)) != 0)
 		return 0;
-	if (ctx->matches++ == 0) {
+	/* An exact id wins over ids it is a prefix of. */
+	if (!strcmp(name, ctx->prefix)) {
+		ctx->exact = 1;
+		rh_buf_clear(ctx->out);
+		return rh_buf_puts(ctx->out, name);
+	}
+	if (ctx->matches++ == 0 && !ctx->exact) {
 		rh_buf_clear(ctx->out);
 		if ((error = rh_buf_puts(ctx->out, name)) < 0)
 			return error;
@@ -119,7 +126,7 @@ RH_EXTERN int
 rh_catalog_resolve_node(rh_buf *out, rh_store *st, const rh_session_ref *s,
 			const char *prefix)
 {
-	struct resolve_ctx ctx = { prefix, out, RH_BUF_INIT, 0 };
+	struct resolve_ctx ctx = { prefix, out, RH_BUF_INIT, 0, 0 };
 	int error;
 
 	if (rh_layout_check_node_id(prefix) < 0)
@@ -127,7 +134,9 @@ rh_catalog_resolve_node(rh_buf *out, rh_store *st, const rh_session_ref *s,
 				 "or prefix", prefix);
 	if ((error = rh_catalog_list_nodes(st, s, resolve_entry, &ctx)) < 0)
 		goto done;
-	if (ctx.matches == 0)
+	if (ctx.exact)
+		error = 0;
+	else if (ctx.matches == 0)
 		error = rh__error(RH_ENOTFOUND, "%s/%s/%s: no node %s", s->ns,
 				  s->cluster, s->session, prefix);
 	else if (ctx.matches > 1)

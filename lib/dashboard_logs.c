@@ -193,6 +193,7 @@ rh_dashboard__logs_list(rh_dash_ctx *c)
 	const rh_node_manifest *m = NULL;
 	rh__frame_ref *mref = NULL;
 	listing l = { NULL, 0 };
+	rh_buf shown = RH_BUF_INIT;
 	rh__jw w;
 	size_t i, k;
 	int r, error;
@@ -224,7 +225,13 @@ rh_dashboard__logs_list(rh_dash_ctx *c)
 				rh__jw_key(&w, categories[k]);
 				rh__jw_arr(&w);
 			}
-			rh__jw_str(&w, l.names[i]);
+			/* Valid JSON for any name: bytes outside UTF-8, and
+			 * control bytes (a request target may not carry them),
+			 * as \xHH, which a request for the file gives back. */
+			if ((error = rh_catalog_display_path(&shown, l.names[i],
+							     RH_DISPLAY_CONTROL)) < 0)
+				goto done;
+			rh__jw_str(&w, shown.ptr);
 		}
 		if (open)
 			rh__jw_end(&w);
@@ -237,6 +244,7 @@ done:
 	for (i = 0; i < l.n; i++)
 		free(l.names[i]);
 	free(l.names);
+	rh_buf_dispose(&shown);
 	unload_manifest(c, mref, m);
 	return error;
 }

@@ -32,4 +32,40 @@ rh__hexval(int c)
 	return -1;
 }
 
+/* The length of the valid UTF-8 sequence at p (at most n bytes), or 0 when
+ * p[0] does not start one (RFC 3629: no overlongs, surrogates or code
+ * points past U+10FFFF). */
+static inline size_t
+rh__utf8_len(const unsigned char *p, size_t n)
+{
+	size_t len, i;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (n == 0)
+		return 0;
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3, lo = p[0] == 0xe0 ? 0xa0 : 0x80, hi = p[0] == 0xed ? 0x9f : 0xbf;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4, lo = p[0] == 0xf0 ? 0x90 : 0x80, hi = p[0] == 0xf4 ? 0x8f : 0xbf;
+	else
+		return 0;
+	if (n < len || p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+/* layout.c: the key older versions gave a part of `path` when it differs
+ * from today's (a name that is not UTF-8 was stored under its raw bytes);
+ * RH_ENOTFOUND when there is none. For reading old stores. */
+int rh_layout__legacy_part(rh_buf *out, const rh_session_ref *s,
+			   const char *node_id, const char *path,
+			   uint64_t offset);
+
 #endif

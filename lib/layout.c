@@ -4,8 +4,23 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "sha256.h"
+
 #define PART_SUFFIX ".zst"
 #define OFFSET_DIGITS 20
+/* Parts of a file whose name is mapped (escaped or hashed) end in ".m.zst":
+ * a plain part name ends in a digit before ".zst", so the two never meet. */
+#define MAPPED_SUFFIX ".m.zst"
+#define KEY_MAX 1024          /* S3's key limit, and the store's */
+#define COMPONENT_MAX 255     /* NAME_MAX of a file:// store */
+/* A plain name's last component with "@OFFSET.zst" fits in NAME_MAX. */
+#define PLAIN_LAST_MAX (COMPONENT_MAX - 1 - OFFSET_DIGITS - 4)
+/* A mapped component longer than this is cut to its first ESC_KEEP bytes
+ * (so it stays recognizable) plus "%~" and the SHA-256 of the whole. */
+#define ESC_MAX 200
+#define ESC_KEEP 120
+#define EXT_KEEP 16           /* and its extension, this long at most */
+#define TMP_COMPONENT ".tmp-" /* refused by the file:// store */
 
 RH_EXTERN int
 rh_layout_check_name(const char *what, const char *name)
@@ -72,9 +87,6 @@ rh_layout_check_path(const char *path)
 			if (*p == '\0')
 				break;
 			comp = p + 1;
-		} else if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-			return rh__error(RH_EINVAL,
-					 "file path has a control character");
 		}
 	}
 	return 0;
@@ -180,6 +192,127 @@ rh_layout_files_prefix(rh_buf *out, const rh_session_ref *s, const char *node)
 	return node_key(out, s, node, "files/");
 }
 
+/* ---- file names to object names ---------------------------------------- */
+
+/* Whether `path` is stored under its own bytes: the names older versions
+ * stored (no control bytes, and short enough for a file:// store and S3),
+ * so their stores read the same; today also only UTF-8 names, which every
+ * S3 accepts. `prefix_len` is the key's length before the path. */
+static int
+is_plain(const char *path, size_t prefix_len)
+{
+	const unsigned char *p = (const unsigned char *)path;
+	size_t n = strlen(path), i = 0, comp = 0, k;
+
+	if (prefix_len + n + 1 + OFFSET_DIGITS + strlen(PART_SUFFIX) > KEY_MAX)
+		return 0;
+	while (i <= n) {
+		if (i == n || p[i] == '/') {
+			size_t len = i - comp;
+			if (len > (i == n ? PLAIN_LAST_MAX : COMPONENT_MAX) ||
+			    !strncmp(path + comp, TMP_COMPONENT, strlen(TMP_COMPONENT)))
+				return 0;
+			comp = ++i;
+			continue;
+		}
+		if (p[i] < 0x20 || p[i] == 0x7f || !(k = rh__utf8_len(p + i, n - i)))
+			return 0;
+		i += k;
+	}
+	return 1;
+}
+
+static int
+put_hash(rh_buf *out, const void *data, size_t len)
+{
+	rh_sha256 h;
+	unsigned char d[32];
+	char hex[65];
+
+	rh__sha256_init(&h);
+	rh__sha256_update(&h, data, len);
+	rh__sha256_final(&h, d);
+	rh__sha256_hex(hex, d);
+	return rh_buf_printf(out, "%%~%s", hex);
+}
+
+/* Append component c[0..n) escaped: control bytes, '%', a leading '.' and
+ * bytes outside valid UTF-8 as %XX; when that is longer than ESC_MAX, its
+ * first characters, the hash of the whole and its extension. */
+static int
+put_component(rh_buf *out, const char *c, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)c;
+	size_t start = out->size, i, k, cut;
+	char extbuf[EXT_KEEP + 1] = "";
+	const char *ext;
+	int error = 0;
+
+	for (i = 0; i < n && error == 0; i += k) {
+		k = rh__utf8_len(p + i, n - i);
+		if (k == 0 || p[i] < 0x20 || p[i] == 0x7f || p[i] == '%' ||
+		    (i == 0 && p[i] == '.')) {
+			error = rh_buf_printf(out, "%%%02X", p[i]);
+			k = 1;
+		} else {
+			error = rh_buf_put(out, c + i, k);
+		}
+	}
+	if (error < 0 || out->size - start <= ESC_MAX)
+		return error;
+	/* Keep the extension too (".log"), so the name still says its kind. */
+	ext = memrchr(out->ptr + start + 1, '.', out->size - start - 1);
+	if (ext && (size_t)(out->ptr + out->size - ext) <= EXT_KEEP)
+		snprintf(extbuf, sizeof(extbuf), "%s", ext);
+	/* Cut at a whole character: an escape is 3 bytes, the rest UTF-8. */
+	for (cut = start; cut < out->size; cut += k) {
+		k = out->ptr[cut] == '%' ? 3
+		    : rh__utf8_len((unsigned char *)out->ptr + cut, out->size - cut);
+		if (k == 0) /* cannot be: the escaped text is UTF-8 */
+			k = 1;
+		if (cut + k - start > ESC_KEEP)
+			break;
+	}
+	out->size = cut;
+	out->ptr[cut] = '\0';
+	if ((error = put_hash(out, c, n)) < 0)
+		return error;
+	return rh_buf_puts(out, extbuf);
+}
+
+/* The mapped form of `path`: every component escaped (put_component); if
+ * the key would still pass KEY_MAX, "%~HASH/" and the last component. */
+static int
+put_mapped(rh_buf *out, const char *path)
+{
+	size_t start = out->size, n = strlen(path), comp = 0, i;
+	const char *last = strrchr(path, '/');
+	int error = 0;
+
+	for (i = 0; i <= n && error == 0; i++) {
+		if (i < n && path[i] != '/')
+			continue;
+		if (comp && (error = rh_buf_put(out, "/", 1)) < 0)
+			break;
+		error = put_component(out, path + comp, i - comp);
+		comp = i + 1;
+	}
+	if (error < 0)
+		return error;
+	if (out->size + 1 + OFFSET_DIGITS + strlen(MAPPED_SUFFIX) <= KEY_MAX)
+		return 0;
+	out->size = start;
+	last = last ? last + 1 : path;
+	if ((error = put_hash(out, path, n)) < 0 ||
+	    (error = rh_buf_put(out, "/", 1)) < 0 ||
+	    (error = put_component(out, last, strlen(last))) < 0)
+		return error;
+	if (out->size + 1 + OFFSET_DIGITS + strlen(MAPPED_SUFFIX) > KEY_MAX)
+		return rh__error(RH_EINVAL, "no object name of %zu bytes or "
+				 "fewer fits this session's prefix", (size_t)KEY_MAX);
+	return 0;
+}
+
 RH_EXTERN int
 rh_layout_file_part(rh_buf *out, const rh_session_ref *s, const char *node,
 		    const char *path, uint64_t offset)
@@ -192,6 +325,31 @@ rh_layout_file_part(rh_buf *out, const rh_session_ref *s, const char *node,
 	if ((error = rh_layout_check_path(path)) < 0 ||
 	    (error = node_key(out, s, node, "files/")) < 0)
 		return error;
+	if (is_plain(path, out->size))
+		return rh_buf_printf(out, "%s@%0*" PRIu64 PART_SUFFIX, path,
+				     OFFSET_DIGITS, offset);
+	/* Any other name a node can hold gets an object name of its own. */
+	if ((error = put_mapped(out, path)) < 0)
+		return error;
+	return rh_buf_printf(out, "@%0*" PRIu64 MAPPED_SUFFIX, OFFSET_DIGITS,
+			     offset);
+}
+
+int
+rh_layout__legacy_part(rh_buf *out, const rh_session_ref *s, const char *node,
+		       const char *path, uint64_t offset)
+{
+	size_t i;
+	int error;
+
+	if ((error = rh_layout_check_path(path)) < 0 ||
+	    (error = node_key(out, s, node, "files/")) < 0)
+		return error;
+	if (is_plain(path, out->size))
+		return RH_ENOTFOUND; /* the same name as today */
+	for (i = 0; path[i]; i++)
+		if ((unsigned char)path[i] < 0x20 || path[i] == 0x7f)
+			return RH_ENOTFOUND; /* never stored before */
 	return rh_buf_printf(out, "%s@%0*" PRIu64 PART_SUFFIX, path,
 			     OFFSET_DIGITS, offset);
 }
@@ -204,8 +362,12 @@ rh_layout_parse_part(rh_buf *path_out, uint64_t *offset_out, const char *rel)
 	uint64_t off = 0;
 	int i, error;
 
+	if (n >= strlen(MAPPED_SUFFIX) &&
+	    !strcmp(rel + n - strlen(MAPPED_SUFFIX), MAPPED_SUFFIX))
+		slen = strlen(MAPPED_SUFFIX);
 	if (n < 1 + 1 + OFFSET_DIGITS + slen ||
-	    strcmp(rel + n - slen, PART_SUFFIX) != 0)
+	    strcmp(rel + n - slen, slen == strlen(PART_SUFFIX) ? PART_SUFFIX
+							   : MAPPED_SUFFIX) != 0)
 		return rh__error(RH_EINVAL, "\"%.200s\" is not a part name",
 				 rel ? rel : "");
 	digits = rel + n - slen - OFFSET_DIGITS;

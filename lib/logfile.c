@@ -143,11 +143,22 @@ part_reader(rh_seekable **out, rh_logfile *f, size_t i)
 
 	if (!f->readers[i]) {
 		/* info is the first member of its rh__mfile (manifest.h). */
+		const char *obj = rh__mfile_object((const rh__mfile *)f->info);
 		if ((error = rh_layout_file_part(&f->key, &f->sref, f->node_id,
-						 rh__mfile_object((const rh__mfile *)f->info),
-						 p->offset)) < 0 ||
-		    (error = rh__seekable_open_shared(&f->readers[i], f->st,
-						      f->key.ptr, f->cache)) < 0)
+						 obj, p->offset)) < 0)
+			return error;
+		error = rh__seekable_open_shared(&f->readers[i], f->st,
+						 f->key.ptr, f->cache);
+		/* A store written before names were mapped holds a non-UTF-8
+		 * name's parts under its raw bytes. */
+		if (error == RH_ENOTFOUND &&
+		    rh_layout__legacy_part(&f->key, &f->sref, f->node_id, obj,
+					   p->offset) == 0) {
+			rh_error_clear();
+			error = rh__seekable_open_shared(&f->readers[i], f->st,
+							 f->key.ptr, f->cache);
+		}
+		if (error < 0)
 			return error;
 		rh_seekable_set_cache(f->readers[i], f->cache);
 		/* A follower rewrites its newest small part with more bytes

@@ -445,10 +445,68 @@ rh_node_manifest_file(const rh_node_manifest *m, size_t i)
 	return i < m->nfiles ? &m->files[i].info : NULL;
 }
 
+RH_EXTERN int
+rh_catalog_display_path(rh_buf *out, const char *path, unsigned flags)
+{
+	const unsigned char *p = (const unsigned char *)path;
+	size_t n = strlen(path), i, k;
+	int error = 0;
+
+	rh_buf_clear(out);
+	if ((error = rh_buf_grow(out, n + 1)) < 0)
+		return error;
+	for (i = 0; i < n && error == 0; i += k) {
+		k = rh__utf8_len(p + i, n - i);
+		if (k == 0 || ((flags & RH_DISPLAY_CONTROL) &&
+			       (p[i] < 0x20 || p[i] == 0x7f))) {
+			error = rh_buf_printf(out, "\\x%02x", p[i]);
+			k = 1;
+		} else {
+			error = rh_buf_put(out, path + i, k);
+		}
+	}
+	return error;
+}
+
+/* Undo rh_catalog_display_path(): "\xHH" to its byte. 1 if anything was
+ * undone, 0 if not, <0 on error. */
+static int
+undisplay(char **out, const char *path)
+{
+	size_t n = strlen(path), i, o = 0;
+	char *s;
+
+	if (!strstr(path, "\\x"))
+		return 0;
+	if (!(s = rh__malloc(n + 1)))
+		return RH_ENOMEM;
+	for (i = 0; i < n; i++) {
+		int hi, lo;
+		if (path[i] == '\\' && path[i + 1] == 'x' &&
+		    (hi = rh__hexval((unsigned char)path[i + 2])) >= 0 &&
+		    (lo = rh__hexval((unsigned char)path[i + 3])) >= 0 &&
+		    (hi || lo)) {
+			s[o++] = (char)(hi << 4 | lo);
+			i += 3;
+		} else {
+			s[o++] = path[i];
+		}
+	}
+	s[o] = '\0';
+	*out = s;
+	return 1;
+}
+
 RH_EXTERN const rh_file_info *
 rh_node_manifest_find(const rh_node_manifest *m, const char *path)
 {
 	long at = find_file(m, path);
+	char *raw = NULL;
 
+	/* An exact name always wins over the escaped form of another. */
+	if (at < 0 && undisplay(&raw, path) > 0) {
+		at = find_file(m, raw);
+		free(raw);
+	}
 	return at >= 0 ? &m->files[at].info : NULL;
 }

@@ -18,8 +18,7 @@
  *
  * The session name is the directory's name (after resolving a
  * `session_latest` link). The node id is opts.node_id, else the one the
- * raylet logged in logs/raylet.out ("Setting node ID node_id=HEX" or, with
- * JSON logs, "node_id":"HEX").
+ * raylet states as its own (rh_capture_node_id()).
  *
  * Thread-safety: one capture at a time per node; the store may be shared.
  */
@@ -91,9 +90,33 @@ RH_EXTERN int rh_capture_session(rh_capture_stats *stats, rh_store *st,
 				 const rh_capture_options *opts);
 
 /**
- * Find the node id the raylet logged in `raylet_log` (a file path).
+ * The id of the node that wrote session directory `dir`, from lines in which
+ * the raylet names itself, each read from the head of its file:
+ *  - "Setting node ID node_id=HEX" (main.cc) in logs/raylet.out and every
+ *    rotation of it (raylet.out.1 ... .N, also under logs/old/);
+ *  - debug_state.txt's "Node ID: HEX" line after "NodeManager:";
+ *  - the raylet's other start-up lines: "Initializing NodeManager
+ *    node_id=HEX" (node_manager.cc), "Raylet of id, HEX started" (raylet.cc).
+ * Text and JSON (RAY_LOG_FORMAT=json, "message" and "node_id" fields) log
+ * lines are read. Lines about other nodes ("Received notification for
+ * node", heartbeats, deaths) carry a node_id= too and are never a source.
+ * @param[out] out  at least 130 bytes; receives the lower-case 56-hex id
+ * @param dir    the session directory; unused when `given` is set
+ * @param given  an id from the user (--node-id), or NULL: when set it is
+ *               only checked (56 hex digits) and copied, lower-cased
+ * @return 0; RH_ENOTFOUND (no source names the node: the message lists the
+ *         files searched); RH_EINVAL (`given` is not a full id, or the
+ *         sources name different ids: the message names each source, line
+ *         and id); RH_ENOMEM.
+ */
+RH_EXTERN int rh_capture_node_id(char *out, const char *dir, const char *given);
+
+/**
+ * The node id the raylet logged in the one file `raylet_log`, by the rules
+ * of rh_capture_node_id().
  * @param[out] out  at least 130 bytes; receives the lower-case hex id
- * @return 0, RH_ENOTFOUND (no such line), RH_EIO.
+ * @return 0, RH_ENOTFOUND (no such line, or no such file), RH_EINVAL (the
+ *         file names two ids as its own).
  */
 RH_EXTERN int rh_capture_find_node_id(char *out, const char *raylet_log);
 

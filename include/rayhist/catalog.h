@@ -49,7 +49,8 @@ RH_EXTERN int rh_catalog_list_nodes(rh_store *st, const rh_session_ref *s,
 				    rh_catalog_name_cb cb, void *payload);
 
 /**
- * Find the node whose id starts with `prefix`.
+ * Find the node whose id is `prefix`, else the one node whose id starts
+ * with it: an exact id always wins over longer ids it is a prefix of.
  * @param[out] out  the full node id (replacing its contents)
  * @return 0; RH_ENOTFOUND if none matches; RH_EINVAL if several match (the
  *         message lists them) or the prefix is not hex.
@@ -141,7 +142,22 @@ RH_EXTERN size_t rh_node_manifest_file_count(const rh_node_manifest *m);
 /** Files are in path byte order. NULL past the end. */
 RH_EXTERN const rh_file_info *rh_node_manifest_file(const rh_node_manifest *m,
 						    size_t i);
-/** The file at `path`, or NULL. */
+/**
+ * `path` as text, for JSON and terminals: each byte outside a valid UTF-8
+ * sequence - and, with RH_DISPLAY_CONTROL, each control byte - becomes the
+ * four characters "\xHH" (lower-case hex). Valid UTF-8 names without
+ * control bytes come out as they are. rh_node_manifest_find() (and so
+ * rh_logfile_open()) takes this form back.
+ * @param[out] out  receives the text (replacing its contents)
+ * @return 0 or RH_ENOMEM.
+ */
+RH_EXTERN int rh_catalog_display_path(rh_buf *out, const char *path,
+				      unsigned flags);
+#define RH_DISPLAY_CONTROL 1u
+
+/** The file at `path`, or NULL. A path with "\xHH" escapes that names no
+ * file is read as rh_catalog_display_path() wrote it: the file whose
+ * bytes those are. */
 RH_EXTERN const rh_file_info *rh_node_manifest_find(const rh_node_manifest *m,
 						    const char *path);
 RH_EXTERN void rh_node_manifest_free(rh_node_manifest *m);

@@ -11,6 +11,9 @@
  *                      one append part of file PATH (relative to the session
  *                      directory) holding its bytes from OFFSET (20 decimal
  *                      digits) on, as a seekable blob
+ *   NS/CLUSTER/SESSION/nodes/NODE/files/MAPPED@OFFSET.m.zst
+ *                      the same for a file whose name cannot be a key as it
+ *                      is (see "File names" below)
  *   NS/CLUSTER/SESSION/events/DIGEST.json.zst        a RayEvent batch
  *   NS/CLUSTER/SESSION/index/session.idx             the session index
  *
@@ -18,8 +21,22 @@
  * returns 0, RH_EINVAL for a name that breaks the rules below, or RH_ENOMEM.
  * Names (namespace, cluster, session): 1 to 253 bytes of [A-Za-z0-9._-],
  * not starting with '.'. Node ids: 1 to 128 lower-case hex digits.
- * File paths: relative, '/'-separated, no "." or ".." components, no
- * control bytes.
+ * File paths: relative, '/'-separated, no empty, "." or ".." components;
+ * any other bytes (control bytes, non-UTF-8) are allowed.
+ *
+ * File names: any name a node can hold is storable. A path of valid UTF-8
+ * without control bytes whose part key fits both a file:// store (last
+ * component at most 230 bytes, others 255) and S3 (key at most 1024 bytes),
+ * and has no ".tmp-" component, is used as it is - the names every earlier
+ * version stored, so their stores read the same. Any other path is mapped:
+ * each component escaped (control bytes, '%', a leading '.' and bytes
+ * outside valid UTF-8 as %XX), a component still longer than 200 bytes cut
+ * to its first 120 plus "%~", the SHA-256 of the whole component and its
+ * extension (".log", up to 16 bytes), and a
+ * key still too long becomes "%~<SHA-256 of the path>/<last component>"; its
+ * parts end in ".m.zst", which no plain part name does, so the two never
+ * collide. The node manifest keeps each file's real path byte for byte;
+ * readers find parts through rh_layout_file_part() on it.
  *
  * Thread-safety: all functions are pure and may be called from any thread.
  */
@@ -77,9 +94,10 @@ RH_EXTERN int rh_layout_file_part(rh_buf *out, const rh_session_ref *s,
 				  uint64_t offset);
 
 /**
- * Split a part key relative to its files prefix ("PATH@OFFSET.zst") into
- * the file path and the offset.
- * @param[out] path_out  receives PATH (replacing its contents)
+ * Split a part key relative to its files prefix ("PATH@OFFSET.zst" or
+ * "MAPPED@OFFSET.m.zst") into the object name and the offset.
+ * @param[out] path_out  receives PATH, or for a mapped name the mapped form
+ *                       (replacing its contents)
  * @param[out] offset_out receives OFFSET
  * @return 0, or RH_EINVAL if `rel` is not a part name.
  */

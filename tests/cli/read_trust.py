@@ -27,7 +27,10 @@ BASE = "/c/default/rc1/%s/" % S
 SDIR = os.path.join(store, "default", "rc1", S)
 RH_LS = os.environ["RH_LS"]
 HEAD = next(n["node_id"] for n in truth["node_dirs"] if n["is_head"])
-ODD = "odd-\uefff\ueffe-caf\u00e9.log"   # b"odd-\xff\xfe-caf\xc3\xa9.log", mapped
+# File names are listed with bytes outside UTF-8 as \xHH (catalog.h,
+# rh_catalog_display_path); values such as error messages carry them as
+# U+EF80..U+EFFF (buf.h, rh_buf_put_utf8).
+ODD = "odd-\\xff\\xfe-caf\u00e9.log"   # b"odd-\xff\xfe-caf\xc3\xa9.log", shown
 
 
 def ls(*args):

@@ -56,6 +56,7 @@ def generate_session(out, opts, log_bytes=200 * 1024, snake=False, jsonl=False, 
     cluster = build_cluster(opts)
     writer = SessionWriter(cluster, out, log_bytes)
     fs = writer.write_all()
+    extra = trust_shapes(cluster, fs, writer, args or {})
     S = cluster.session_name
     legacy = LegacyWriter(cluster, fs, S)
     legacy_files = legacy.write()
@@ -75,9 +76,22 @@ def generate_session(out, opts, log_bytes=200 * 1024, snake=False, jsonl=False, 
         "quirks": writer.quirks,
         "append_rounds": 0,
     }
+    sections.update(extra)
     truth = build_truth(cluster, fs, args or {}, sections)
     save_truth(out, truth)
     return truth
+
+
+def trust_shapes(cluster, fs, writer, args):
+    """--raylet-rotation and --odd-names (rg_rotation): truth sections."""
+    import rg_rotation
+    extra = {}
+    if args.get("raylet_rotation"):
+        extra["raylet_rotation"] = rg_rotation.rotate_raylet(cluster, fs, writer,
+                                                             args["raylet_rotation"])
+    if args.get("odd_names"):
+        extra["odd_names"] = rg_rotation.odd_names(cluster, fs)
+    return extra
 
 
 def save_truth(out, truth):
@@ -163,6 +177,10 @@ def parser():
                    help="omit PLACEMENT_GROUP_* RayEvents (newest Ray only)")
     s.add_argument("--temp-dir", default="/tmp/ray", help="Ray temp dir named inside events")
     s.add_argument("--force", action="store_true", help="replace a non-empty --out")
+    s.add_argument("--raylet-rotation", metavar="SPEC", help="NODE[:rotated|old|conflict],...: "
+                   "rotate those nodes' raylet.out (rg_rotation)")
+    s.add_argument("--odd-names", action="store_true", help="head gets files with 231-255-byte, "
+                   "newline, tab and non-UTF-8 names (rg_rotation)")
     s.set_defaults(func=cmd_session)
 
     s = sub.add_parser("append", help="grow an existing session's logs; print bytes per file")

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "manifest.h"
+#include "internal.h"
 
 #define NODE "0f690c018f332312c5b989cb5e700a26dbae9b206feb5f1f086485ee"
 #define SESSION "session_2025-11-12_22-10-31_123456_42"
@@ -398,4 +399,60 @@ Test(capture, not_a_directory_is_einval)
 	cr_assert_eq(rh_capture_session(NULL, st, sdir, &o), RH_EINVAL);
 	o.cluster = "bad/name";
 	cr_assert_eq(rh_capture_session(NULL, st, sdir, &o), RH_EINVAL);
+}
+
+/* Odd names are captured, found by their real bytes or their shown form,
+ * and a store written before names were mapped (a non-UTF-8 name's parts
+ * under its raw bytes) still reads. */
+Test(capture, odd_names_are_stored_and_old_stores_still_read)
+{
+	static const char *names[] = { "logs/a\nb.log", "logs/tab\tx.log",
+				       "logs/not-utf8-\xe9\xff.log" };
+	rh_capture_stats s;
+	rh_node_manifest *m = NULL;
+	rh_buf key = RH_BUF_INIT, shown = RH_BUF_INIT, data = RH_BUF_INIT;
+	rh_logfile *f = NULL;
+	char from[1024], to[1024];
+	size_t i, k, nparts;
+
+	for (i = 0; i < 3; i++) {
+		char body[256];
+		snprintf(body, sizeof(body), "%s%s%s", names[i], names[i], names[i]);
+		write_file(names[i], body, strlen(body), "w");
+	}
+	cr_assert_eq(capture(&s), 0, "%s", rh_error_last());
+	cr_assert_eq(s.files_skipped, 3, "only what the base case skips (socket, lock, outside link)");
+	for (i = 0; i < 3; i++)
+		assert_file_equals(names[i]);
+	write_file(names[2], "more\n", 5, "a"); /* a second part */
+	cr_assert_eq(capture(&s), 0, "%s", rh_error_last());
+	assert_file_equals(names[2]);
+	cr_assert_eq(rh_node_manifest_load(&m, st, &S, NODE), 0);
+	cr_assert_eq(rh_catalog_display_path(&shown, names[2], 0), 0);
+	cr_assert_str_eq(shown.ptr, "logs/not-utf8-\\xe9\\xff.log");
+	cr_assert_eq(rh_node_manifest_find(m, shown.ptr), rh_node_manifest_find(m, names[2]));
+	cr_assert_eq(rh_catalog_display_path(&shown, names[0], RH_DISPLAY_CONTROL), 0);
+	cr_assert_str_eq(shown.ptr, "logs/a\\x0ab.log");
+	cr_assert_not_null(rh_node_manifest_find(m, shown.ptr));
+	nparts = rh_node_manifest_find(m, names[2])->nparts;
+	cr_assert_gt(nparts, 1);
+	/* Move the non-UTF-8 file's parts to the names older versions gave them. */
+	for (k = 0; k < nparts; k++) {
+		uint64_t off = rh_node_manifest_find(m, names[2])->parts[k].offset;
+		cr_assert_eq(rh_layout_file_part(&key, &S, NODE, names[2], off), 0);
+		snprintf(from, sizeof(from), "%s/%s", storedir, key.ptr);
+		cr_assert_not_null(strstr(key.ptr, "%E9%FF.log@"), "%s", key.ptr);
+		cr_assert_eq(rh_layout__legacy_part(&key, &S, NODE, names[2], off), 0);
+		snprintf(to, sizeof(to), "%s/%s", storedir, key.ptr);
+		cr_assert_eq(rename(from, to), 0, "%s -> %s: %s", from, to, strerror(errno));
+	}
+	assert_file_equals(names[2]);
+	cr_assert_eq(rh_logfile_open(&f, st, &S, NODE, "logs/not-utf8-\\xe9\\xff.log"), 0);
+	cr_assert_eq(rh_logfile_read(&data, f, 0, SIZE_MAX), 0, "%s", rh_error_last());
+	cr_assert_eq(data.size, strlen(names[2]) * 3 + 5);
+	rh_logfile_close(f);
+	rh_node_manifest_free(m);
+	rh_buf_dispose(&key);
+	rh_buf_dispose(&shown);
+	rh_buf_dispose(&data);
 }

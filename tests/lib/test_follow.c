@@ -695,3 +695,73 @@ Test(follow, new_file_on_a_deleted_files_inode_is_no_move)
 	cr_assert_eq(stats().moves, 0);
 	cr_assert_eq(stats().gone, 20);
 }
+
+/* A rotated raylet.out names other nodes first: the follower waits, never
+ * takes one of them, and fails loudly when the node's own files disagree. */
+Test(follow, node_id_waits_past_other_nodes_and_fails_on_disagreement)
+{
+	static const char other[] =
+		"[2025-11-12 22:10:31,123 I 1 1] (raylet) accessor.cc:762: Received "
+		"notification for node, IsAlive = 1 node_id="
+		"a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c\n";
+	char line[256];
+
+	make_session(S1, NODE);
+	put_file(S1, "logs/raylet.out", other, strlen(other), "w");
+	open_follower(0);
+	cr_assert_eq(rh_follow_flush(f), 0, "%s", rh_follow_errmsg(f));
+	cr_assert_eq(stats().following, 0, "took another node's id %s", stats().node_id);
+	/* The start-up line is in the older generation, debug_state agrees. */
+	snprintf(line, sizeof(line), "[2025-11-12 22:10:31,123 I 1 1] (raylet) "
+		 "main.cc:595: Setting node ID node_id=%s\n", NODE);
+	put_file(S1, "logs/raylet.out.1", line, strlen(line), "w");
+	put_file(S1, "logs/raylet.out", other, strlen(other), "a");
+	flush();
+	cr_assert_eq(stats().following, 1);
+	cr_assert_str_eq(stats().node_id, NODE);
+}
+
+Test(follow, node_id_disagreement_is_an_error)
+{
+	static const char dbg[] = "NodeManager:\nNode ID: "
+		"a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c\n";
+
+	make_session(S1, NODE);
+	put_file(S1, "logs/debug_state.txt", dbg, strlen(dbg), "w");
+	open_follower(0);
+	cr_assert_eq(rh_follow_flush(f), RH_EINVAL);
+	cr_assert_not_null(strstr(rh_follow_errmsg(f), "disagree"), "%s", rh_follow_errmsg(f));
+	cr_assert_eq(stats().following, 0);
+	/* and stays an error: the next try reads the files again */
+	cr_assert_eq(rh_follow_flush(f), RH_EINVAL);
+}
+
+/* The follower stores any name as one-shot capture does: over-long, with a
+ * newline or a tab, not UTF-8; and after a restart it resumes them. */
+Test(follow, odd_file_names_are_stored)
+{
+	char long_name[300];
+	const char *names[4];
+	size_t i;
+
+	memcpy(long_name, "logs/job-driver-", 16);
+	memset(long_name + 16, 'x', 250 - 16 - 4 + 5);
+	strcpy(long_name + 5 + 250 - 4, ".log");
+	names[0] = long_name;
+	names[1] = "logs/a\nb.out";
+	names[2] = "logs/t\tab.log";
+	names[3] = "logs/\xe9\xff.log";
+	make_session(S1, NODE);
+	for (i = 0; i < 4; i++)
+		put_file(S1, names[i], names[i], strlen(names[i]), "w");
+	open_follower(0);
+	flush();
+	for (i = 0; i < 4; i++)
+		check_stored(S1, NODE, names[i]);
+	for (i = 0; i < 4; i++)
+		put_file(S1, names[i], "more\n", 5, "a");
+	reopen();
+	flush();
+	for (i = 0; i < 4; i++)
+		check_stored(S1, NODE, names[i]);
+}
