@@ -55,7 +55,8 @@ on_report(rh_capture_event ev, const char *path, const char *detail,
 	struct run *run = payload;
 
 	if (ev == RH_CAPTURE_FILE_SKIPPED) {
-		if (!run->quiet)
+		/* Data left behind is an error, shown even with -q. */
+		if (!run->quiet || strncmp(detail, "not stored", 10) == 0)
 			rh_cli_warn("skipped %s: %s", path, detail);
 	} else if (run->verbose) {
 		printf("%s %s (%s)\n", ev == RH_CAPTURE_FILE_REPLACED ? "replaced"
@@ -255,15 +256,21 @@ main(int argc, char **argv)
 	url = rh_store_default_url(store_flag);
 	if ((error = rh_store_open(&st, url, &sopts)) < 0)
 		rh_cli_die(error, "%s", url);
-	if ((error = rh_capture_session(&stats, st, argv[optind], &o)) < 0)
+	error = rh_capture_session(&stats, st, argv[optind], &o);
+	/* Some paths not stored: the rest is, and the summary says so. */
+	if (error < 0 && !stats.files_not_stored)
 		rh_cli_die(error, "%s", argv[optind]);
 	if (!run.quiet)
 		printf("%s/%s/%s node %s: %" PRIu64 " files, %" PRIu64
 		       " with new bytes; %" PRIu64 " new bytes stored as %" PRIu64
-		       "; %" PRIu64 " skipped\n",
+		       "; %" PRIu64 " skipped, %" PRIu64 " not stored\n",
 		       o.ns ? o.ns : RH_DEFAULT_NAMESPACE, o.cluster, stats.session,
 		       stats.node_id, stats.files_seen, stats.files_stored,
-		       stats.bytes_new, stats.bytes_stored, stats.files_skipped);
+		       stats.bytes_new, stats.bytes_stored, stats.files_skipped,
+		       stats.files_not_stored);
+	fflush(stdout);
+	if (error < 0)
+		rh_cli_die(error, "%s", argv[optind]);
 	rh_store_close(st);
 	rh_cli_free(&cli);
 	return 0;
