@@ -153,11 +153,21 @@ skip(struct scan *sc, const char *rel, const char *why, int not_stored)
 	return 0;
 }
 
-/* The skips of a full scan replace the follower's. */
+static int
+cmp_skip(const void *a, const void *b)
+{
+	return strcmp(((const rh__skip *)a)->path, ((const rh__skip *)b)->path);
+}
+
+/* The skips of a full scan replace the follower's; sorted, so the manifest
+ * does not change with the order of readdir(). */
 static void
 take_skips(struct scan *sc)
 {
 	rh_follow *f = sc->f;
+
+	if (sc->nskips > 1)
+		qsort(sc->skips, sc->nskips, sizeof(*sc->skips), cmp_skip);
 
 	rh__follow_clear_skips(f);
 	free(f->skipped);

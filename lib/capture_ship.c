@@ -318,10 +318,12 @@ write_manifest(rh_follow *f)
 						   f->skipped[i].why,
 						   f->skipped[i].not_stored)) < 0)
 			goto done;
-	for (i = 0; i < f->nunread; i++)
+	for (i = 0; i < f->nunread; i++) {
+		rh__manifest_drop_unstored(m, f->unread[i].path);
 		if ((error = rh__manifest_add_skip(m, f->unread[i].path,
 						   f->unread[i].why, 1)) < 0)
 			goto done;
+	}
 	if ((error = rh__manifest_serialize(&f->out, m)) < 0 ||
 	    (error = rh_layout_node_manifest(&f->key, &f->sref, f->s->node_id)) < 0)
 		goto done;
@@ -453,7 +455,10 @@ rh__follow_commit(rh_follow *f)
 	if (f->s->ndeletes)
 		f->changed = 1; /* the next checkpoint drops the list */
 	f->s->ndeletes = 0;
-	if (!f->gc_done) {
+	/* One pass rewrites the part names an interrupted pass used (they
+	 * follow from the manifest), so it leaves the listing to followers,
+	 * whose crashes are the usual source of strays. */
+	if (!f->gc_done && !f->once) {
 		if ((error = collect_garbage(f)) < 0)
 			return error;
 		f->gc_done = 1;

@@ -133,6 +133,22 @@ rh__manifest_file(rh__mfile **out, rh_node_manifest *m, const char *path)
 }
 
 void
+rh__manifest_drop_unstored(rh_node_manifest *m, const char *path)
+{
+	long at = find_file(m, path);
+	rh__mfile *f;
+
+	if (at < 0 || m->files[at].info.nparts)
+		return;
+	f = &m->files[at];
+	free((char *)f->info.path);
+	free((rh_file_part *)f->info.parts);
+	free(f->object);
+	memmove(f, f + 1, (m->nfiles - (size_t)at - 1) * sizeof(*f));
+	m->nfiles--;
+}
+
+void
 rh__manifest_file_reset(rh__mfile *f)
 {
 	f->info.nparts = 0;

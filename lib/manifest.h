@@ -58,6 +58,9 @@ int rh__manifest_parse(rh_node_manifest **out, const char *json, size_t len,
 int rh__manifest_serialize(rh_buf *out, const rh_node_manifest *m);
 /* Find or add (keeping order) the file at `path`. */
 int rh__manifest_file(rh__mfile **out, rh_node_manifest *m, const char *path);
+/* Remove the file at `path` if no byte of it is stored (it could not be
+ * read): it is listed as skipped instead, not as an empty file. */
+void rh__manifest_drop_unstored(rh_node_manifest *m, const char *path);
 /* Forget all parts of a file (it was replaced or truncated). */
 void rh__manifest_file_reset(rh__mfile *f);
 int rh__manifest_add_part(rh__mfile *f, const rh_file_part *part);
