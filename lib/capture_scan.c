@@ -627,7 +627,11 @@ keep_generation(struct scan *sc, size_t i)
 		rh_buf_dispose(&name);
 		return error;
 	}
-	rh__follow_report(f, RH_FOLLOW_FILE_REPLACED, x->path, name.ptr);
+	{
+		char detail[PATH_MAX + 40];
+		snprintf(detail, sizeof(detail), "earlier bytes kept as %s", name.ptr);
+		rh__follow_report(f, RH_FOLLOW_FILE_REPLACED, x->path, detail);
+	}
 	free(x->path);
 	x->path = name.ptr;
 	x->gone = 1;
