@@ -734,6 +734,7 @@ apply_moves(struct scan *sc)
 			break;
 		}
 		old = o->e->path;
+		rh__follow_unread_done(f, old); /* its next ship says again */
 		o->e->path = copy;
 		rh__follow_report(f, RH_FOLLOW_FILE_MOVED, o->path, old);
 		free(old);
@@ -794,6 +795,7 @@ apply(struct scan *sc)
 		if (e->matched || e->gone)
 			continue;
 		e->gone = 1;
+		rh__follow_unread_done(f, e->path);
 		f->stats.gone++;
 		f->changed = 1;
 		rh__follow_report(f, RH_FOLLOW_FILE_GONE, e->path, "deleted");
