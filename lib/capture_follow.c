@@ -585,26 +585,35 @@ ship_all(rh_follow *f, uint64_t budget)
 static int
 finish_session(rh_follow *f, int end_mark)
 {
-	int error, tries;
+	int error, tries, round;
 
 	if (f->phase != RH__FOLLOWING)
 		return 0;
-	/* The last look at this session: it must settle. A session that is
-	 * being replaced has stopped changing, or nearly. */
-	for (tries = 0; (error = rh__follow_scan(f, 1)) == RH__UNSETTLED &&
-		       tries < 50; tries++)
-		usleep(20000);
-	if (error < 0)
-		return error;
-	if (error == RH__UNSETTLED && f->once)
-		return rh__error(RH_EBUSY, "%s: files kept being swapped while "
-				 "they were looked at; try again", f->sdir);
-	do {
-		f->more = 0;
-		if ((error = ship_all(f, UINT64_MAX)) < 0 ||
-		    (error = rh__follow_commit(f)) < 0)
+	/* A file that shrank, moved or went between the scan and its ship
+	 * asks for another scan (full_due): a few rounds, so that the last
+	 * look misses nothing. */
+	for (round = 0; round < 3; round++) {
+		/* The last look at this session: it must settle. A session
+		 * that is being replaced has stopped changing, or nearly. */
+		f->full_due = 0;
+		for (tries = 0; (error = rh__follow_scan(f, 1)) == RH__UNSETTLED &&
+			       tries < 50; tries++)
+			usleep(20000);
+		if (error < 0)
 			return error;
-	} while (f->more);
+		if (error == RH__UNSETTLED && f->once)
+			return rh__error(RH_EBUSY, "%s: files kept being swapped "
+					 "while they were looked at; try again",
+					 f->sdir);
+		do {
+			f->more = 0;
+			if ((error = ship_all(f, UINT64_MAX)) < 0 ||
+			    (error = rh__follow_commit(f)) < 0)
+				return error;
+		} while (f->more);
+		if (!f->full_due)
+			break;
+	}
 	/* A follower marks only its head's session; one-shot capture marks
 	 * what the user says has ended. */
 	if (end_mark && (f->is_head || f->once) &&
