@@ -126,8 +126,12 @@ rh__follow_ship(rh_follow *f, rh__ffile *e, uint64_t *budget)
 	if (snprintf(full, sizeof(full), "%s/%s", f->sdir, e->path) >= (int)sizeof(full))
 		return 0;
 	if ((fd = open(full, O_RDONLY | O_CLOEXEC)) < 0) {
-		if (errno != ENOENT && errno != ENOTDIR)
+		/* Unreadable now, but all it held when last looked at is
+		 * stored: nothing is missing (yet). */
+		if (errno != ENOENT && errno != ENOTDIR && e->seen > e->size)
 			return unreadable(f, e, "open", errno);
+		if (errno != ENOENT && errno != ENOTDIR)
+			return 0;
 		f->full_due = 1; /* moved or deleted: the scan will tell */
 		return 0;
 	}
