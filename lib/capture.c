@@ -88,7 +88,6 @@ rh__session_start_ms(const char *name)
 
 struct once {
 	const rh_capture_options *opts;
-	rh_capture_stats *stats;
 };
 
 /* The follower's reports, as capture.h names them. */
@@ -167,7 +166,6 @@ rh_capture_session(rh_capture_stats *stats, rh_store *st, const char *dir,
 	if (!opts->cluster)
 		return rh__error(RH_EINVAL, "capture: no cluster name given");
 	o.opts = opts;
-	o.stats = stats;
 	fo.ns = opts->ns;
 	fo.cluster = opts->cluster;
 	fo.node_id = opts->node_id;

@@ -45,9 +45,14 @@ RH_BEGIN_DECL
 
 /** Kinds of things capture reports as it goes. */
 typedef enum rh_capture_event {
-	RH_CAPTURE_FILE_STORED,   /**< a file got new bytes (`detail`: count) */
-	RH_CAPTURE_FILE_SKIPPED,  /**< a path was skipped (`detail`: why) */
-	RH_CAPTURE_FILE_REPLACED, /**< a file was replaced and stored anew */
+	RH_CAPTURE_FILE_STORED,   /**< a file got new bytes (`detail`: "N
+				       bytes", its size stored now) */
+	RH_CAPTURE_FILE_SKIPPED,  /**< a path was skipped (`detail`: why;
+				       "not stored: ..." when data was left
+				       behind) */
+	RH_CAPTURE_FILE_REPLACED, /**< a file was truncated or replaced and is
+				       stored anew (`detail`: "earlier bytes
+				       kept as PATH~N") */
 } rh_capture_event;
 
 /** Called for every file stored or skipped. `path` is relative to the
