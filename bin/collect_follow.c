@@ -121,7 +121,10 @@ on_report(rh_follow_event ev, const char *path, const char *detail,
 			printf("session %s %s\n", path, detail);
 		break;
 	case RH_FOLLOW_FILE_SKIPPED:
-		if (verbose)
+		/* Data left behind is an error, shown even with -q. */
+		if (strncmp(detail, "not stored", 10) == 0)
+			rh_cli_warn("skipped %s: %s", path, detail);
+		else if (verbose)
 			printf("skipped %s: %s\n", path, detail);
 		break;
 	case RH_FOLLOW_FILE_MOVED:
@@ -202,6 +205,7 @@ on_work(evutil_socket_t fd, short what, void *arg)
 static void
 drain(struct app *a)
 {
+	rh_follow_stats fs;
 	int error = 0;
 
 	if (rh_follow_flush(a->f) < 0)
@@ -214,10 +218,16 @@ drain(struct app *a)
 	if (rh_follow_finish(a->f, 1) < 0)
 		error = -1;
 	publish(a);
-	a->status = error < 0 ? 1 : 0;
+	rh_follow_stats_get(&fs, a->f);
+	a->status = error < 0 || fs.files_not_stored ? 1 : 0;
 	if (error < 0)
 		rh_cli_warn("drained with failures (what was not shipped stays on "
 			    "disk for the next run): %s", rh_follow_errmsg(a->f));
+	if (fs.files_not_stored)
+		rh_cli_warn("%s: %" PRIu64 " path%s not stored (see the \"skipped "
+			    "... not stored\" warnings); the rest is stored",
+			    fs.session, fs.files_not_stored,
+			    fs.files_not_stored == 1 ? "" : "s");
 	event_base_loopbreak(a->wbase);
 }
 

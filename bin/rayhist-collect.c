@@ -27,7 +27,7 @@ static const rh_cli_opt options[] = {
 	{ OPT_FRAME, "frame-size", "BYTES", "raw bytes per compressed frame (default 4194304)" },
 	{ OPT_LEVEL, "level", "N", "zstd compression level (default 3)" },
 	{ OPT_THREADS, "threads", "N", "compression threads for large files (default: CPUs)" },
-	{ OPT_ENDED, "ended", NULL, "the session has ended (the cluster is gone): mark it so" },
+	{ OPT_ENDED, "ended", NULL, "the session has ended (the cluster is gone): mark it so, ending at its last file write" },
 	{ OPT_FOLLOW, "follow", NULL, "run beside a live Ray node until SIGTERM (no SESSION_DIR)" },
 	{ OPT_ROLE, "role", "ROLE", "follow: head or worker (default: head if it runs the GCS)" },
 	{ OPT_RAY_ROOT, "ray-root", "DIR", "follow: Ray's temp root (default /tmp/ray)" },
@@ -55,7 +55,8 @@ on_report(rh_capture_event ev, const char *path, const char *detail,
 	struct run *run = payload;
 
 	if (ev == RH_CAPTURE_FILE_SKIPPED) {
-		if (!run->quiet)
+		/* Data left behind is an error, shown even with -q. */
+		if (!run->quiet || strncmp(detail, "not stored", 10) == 0)
 			rh_cli_warn("skipped %s: %s", path, detail);
 	} else if (run->verbose) {
 		printf("%s %s (%s)\n", ev == RH_CAPTURE_FILE_REPLACED ? "replaced"
@@ -162,10 +163,13 @@ main(int argc, char **argv)
 		    "[--state-dir DIR] [--flush-interval S] [--events-listen ADDR:PORT|off]",
 		    "Capture a Ray session directory (or its session_latest link) into a\n"
 		    "rayhist store. Files that grew since the last capture ship only their\n"
-		    "new bytes; sockets, lock files and links leaving the session are skipped\n"
-		    "and reported. With --follow, run beside a live Ray node: follow its\n"
-		    "latest session as it grows, receive the events Ray's aggregator POSTs,\n"
-		    "and resume without loss or duplicates after a crash.",
+		    "new bytes; a file truncated in place keeps its earlier bytes as PATH~N.\n"
+		    "Sockets, lock files and links leaving the session are skipped and\n"
+		    "reported; files that cannot be read are reported as not stored, the rest\n"
+		    "is stored, and the exit status is 1 (0: all stored; 2: usage error).\n"
+		    "With --follow, run beside a live Ray node: follow its latest session as\n"
+		    "it grows, receive the events Ray's aggregator POSTs, and resume without\n"
+		    "loss or duplicates after a crash.",
 		    options, argc, argv);
 	follow_defaults(&fc);
 	while ((c = rh_cli_next(&cli, &arg)) != -1) {
@@ -269,15 +273,21 @@ main(int argc, char **argv)
 	url = rh_store_default_url(store_flag);
 	if ((error = rh_store_open(&st, url, &sopts)) < 0)
 		rh_cli_die(error, "%s", url);
-	if ((error = rh_capture_session(&stats, st, argv[optind], &o)) < 0)
+	error = rh_capture_session(&stats, st, argv[optind], &o);
+	/* Some paths not stored: the rest is, and the summary says so. */
+	if (error < 0 && !stats.files_not_stored)
 		rh_cli_die(error, "%s", argv[optind]);
 	if (!run.quiet)
 		printf("%s/%s/%s node %s: %" PRIu64 " files, %" PRIu64
 		       " with new bytes; %" PRIu64 " new bytes stored as %" PRIu64
-		       "; %" PRIu64 " skipped\n",
+		       "; %" PRIu64 " skipped, %" PRIu64 " not stored\n",
 		       o.ns ? o.ns : RH_DEFAULT_NAMESPACE, o.cluster, stats.session,
 		       stats.node_id, stats.files_seen, stats.files_stored,
-		       stats.bytes_new, stats.bytes_stored, stats.files_skipped);
+		       stats.bytes_new, stats.bytes_stored, stats.files_skipped,
+		       stats.files_not_stored);
+	fflush(stdout);
+	if (error < 0)
+		rh_cli_die(error, "%s", argv[optind]);
 	rh_store_close(st);
 	rh_cli_free(&cli);
 	return 0;

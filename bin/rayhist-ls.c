@@ -181,6 +181,8 @@ print_name(const char *name, void *payload)
 		json_object_object_add(o, "type", json_object_new_string(kind));
 		json_object_object_add(o, "start_ms", json_object_new_int64(info.start_ms));
 		json_object_object_add(o, "end_ms", json_object_new_int64(info.end_ms));
+		json_object_object_add(o, "end_marked_ms",
+				       json_object_new_int64(info.end_marked_ms));
 		json_object_object_add(o, "updated_ms", json_object_new_int64(info.updated_ms));
 		json_object_object_add(o, "ray_version", jstr(info.ray_version));
 		json_object_object_add(o, "heartbeat_ms", json_object_new_int64(info.heartbeat_ms));

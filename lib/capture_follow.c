@@ -26,6 +26,13 @@
 #define DIRTY_DELAY_MS 20          /* let a rotation's rename + create land */
 #define NODE_WAIT_WARN_MS 30000
 #define RETRY_MS 1000              /* after a store failure, at the soonest */
+/* The newest part of a file is rewritten with the new bytes while it is
+ * smaller than this, so a log that grows slowly becomes a few parts of this
+ * size, not one per flush: at most this much is re-read and re-compressed
+ * per flush. */
+#define SMALL_PART (256u << 10)
+/* The largest part one ship writes; the rest follows in the next. */
+#define MAX_PART (64ull << 20)
 
 int64_t
 rh__mono_ms(void)
@@ -101,11 +108,12 @@ set_paths(rh_follow *f, const rh_follow_options *opts)
 	return 0;
 }
 
-RH_EXTERN int
-rh_follow_open(rh_follow **out, rh_store *st, const rh_follow_options *opts)
+/* A follower with its options checked and copied; nothing opened. */
+static int
+follow_new(rh_follow **out, rh_store *st, const rh_follow_options *opts)
 {
 	rh_follow *f = NULL;
-	char lock[PATH_MAX + 8], f_id[130];
+	char f_id[130];
 	int error;
 
 	*out = NULL;
@@ -113,9 +121,9 @@ rh_follow_open(rh_follow **out, rh_store *st, const rh_follow_options *opts)
 		return rh__error(RH_EINVAL, "follow: missing store or options");
 	if (!opts->cluster)
 		return rh__error(RH_EINVAL, "follow: no cluster name given");
-	if ((error = rh_layout_check_name("cluster", opts->cluster)) < 0 ||
-	    (error = rh_layout_check_name("namespace", opts->ns ? opts->ns
+	if ((error = rh_layout_check_name("namespace", opts->ns ? opts->ns
 						       : RH_DEFAULT_NAMESPACE)) < 0 ||
+	    (error = rh_layout_check_name("cluster", opts->cluster)) < 0 ||
 	    (opts->node_id && (error = rh_capture_node_id(f_id, NULL, opts->node_id)) < 0))
 		return error;
 	if (opts->role > RH_FOLLOW_ROLE_WORKER)
@@ -144,13 +152,35 @@ rh_follow_open(rh_follow **out, rh_store *st, const rh_follow_options *opts)
 		f->sopts.frame_size = opts->frame_size;
 	if (opts->level)
 		f->sopts.level = opts->level;
+	f->workers = 1;
+	f->max_part = MAX_PART;
+	f->small_part = SMALL_PART;
+	f->raylet_tried = UINT64_MAX;
+	if (!(f->chunk = rh__malloc(RH__READ_CHUNK)))
+		error = RH_ENOMEM;
+done:
+	if (error < 0)
+		rh_follow_close(f);
+	else
+		*out = f;
+	return error;
+}
+
+RH_EXTERN int
+rh_follow_open(rh_follow **out, rh_store *st, const rh_follow_options *opts)
+{
+	rh_follow *f = NULL;
+	char lock[PATH_MAX + 8];
+	int error;
+
+	if ((error = follow_new(&f, st, opts)) < 0)
+		return error;
 	if (!opts->no_inotify && rh__watch_open(&f->w) < 0)
 		rh_error_clear(); /* no inotify: poll */
 	f->stats.inotify = f->w != NULL;
 	f->rescan_ms = opts->rescan_ms ? opts->rescan_ms
 				       : (f->w ? 30000 : f->flush_ms);
-	if (!(f->chunk = rh__malloc(256u << 10)) ||
-	    (error = mkdirs(f->state_dir)) < 0)
+	if ((error = mkdirs(f->state_dir)) < 0)
 		goto done;
 	snprintf(lock, sizeof(lock), "%s/lock", f->state_dir);
 	if ((f->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
@@ -168,6 +198,25 @@ rh_follow_open(rh_follow **out, rh_store *st, const rh_follow_options *opts)
 done:
 	rh_follow_close(f);
 	return error;
+}
+
+/* One pass needs no watcher, lock or state directory: what was shipped is
+ * read back from the node manifest in the store. The parts of a big file
+ * are compressed by `workers` threads, and a file ships whole in one part
+ * (only its new bytes when it grew), as one-shot capture always did. */
+int
+rh__follow_open_once(rh_follow **out, rh_store *st,
+		     const rh_follow_options *opts, unsigned workers)
+{
+	int error = follow_new(out, st, opts);
+
+	if (error < 0)
+		return error;
+	(*out)->once = 1;
+	(*out)->workers = workers ? workers : 1;
+	(*out)->max_part = UINT64_MAX;
+	(*out)->small_part = 0;
+	return 0;
 }
 
 static void
@@ -200,6 +249,7 @@ rh_follow_close(rh_follow *f)
 		return;
 	leave_session(f);
 	free(f->skipped);
+	free(f->unread);
 	free(f->dirty);
 	rh__watch_close(f->w);
 	if (f->lock_fd >= 0)
@@ -232,6 +282,7 @@ rh_follow_stats_get(rh_follow_stats *out, const rh_follow *f)
 
 	*out = f->stats;
 	out->files = f->s ? f->s->nfiles : 0;
+	out->files_not_stored = rh__follow_not_stored(f);
 	out->bytes_pending = 0;
 	for (i = 0; f->s && i < f->s->nfiles; i++)
 		if (!f->s->files[i]->gone && f->s->files[i]->seen > f->s->files[i]->size)
@@ -381,7 +432,8 @@ load_state(rh_follow *f, const char *node_id)
 	int error, adopted = 0;
 
 	rh__follow_ckpt_name(name, sizeof(name), f->session);
-	error = rh__checkpoint_read(&s, f->state_dir, name);
+	error = f->once ? RH_ENOTFOUND
+			: rh__checkpoint_read(&s, f->state_dir, name);
 	if (error == 0 && !ckpt_matches(f, s, node_id)) {
 		rh__fstate_free(s);
 		s = NULL;
@@ -434,7 +486,7 @@ load_state(rh_follow *f, const char *node_id)
 	 * commit restarts from this state (nothing shipped, or what the
 	 * store's manifest said), not by adopting the manifest it may have
 	 * written meanwhile, whose files it could only know by path. */
-	if (adopted) {
+	if (adopted && !f->once) {
 		rh__follow_ckpt_name(name, sizeof(name), f->session);
 		if ((error = rh__checkpoint_write(f->state_dir, name, s)) < 0)
 			return error;
@@ -467,6 +519,15 @@ enter_following(rh_follow *f, const char *node_id)
 	return 0;
 }
 
+/* The node id the session's files name: THE one place capture (one-shot
+ * and following) looks it up. RH_ENOTFOUND while there is none yet (a
+ * follower waits); the message says what was searched. */
+static int
+lookup_node_id(rh_follow *f, char *out)
+{
+	return rh_capture_node_id(out, f->sdir, NULL);
+}
+
 static int
 try_node_id(rh_follow *f)
 {
@@ -481,11 +542,11 @@ try_node_id(rh_follow *f)
 		return enter_following(f, f->node_found);
 	f->next_node = now + 1000;
 	snprintf(path, sizeof(path), "%s/logs/raylet.out", f->sdir);
-	/* Read it again only when it grew: the id line is among the
-	 * raylet's first. */
+	/* Look again only when the raylet's log changed: the id line is
+	 * among the raylet's first. */
 	if (stat(path, &sb) == 0 && (uint64_t)sb.st_size != f->raylet_tried) {
 		f->raylet_tried = (uint64_t)sb.st_size;
-		if ((error = rh_capture_node_id(id, f->sdir, NULL)) == 0) {
+		if ((error = lookup_node_id(f, id)) == 0) {
 			snprintf(f->node_found, sizeof(f->node_found), "%s", id);
 			return enter_following(f, id);
 		}
@@ -528,29 +589,44 @@ ship_all(rh_follow *f, uint64_t budget)
 static int
 finish_session(rh_follow *f, int end_mark)
 {
-	int error, tries;
+	int error, tries, round;
 
 	if (f->phase != RH__FOLLOWING)
 		return 0;
-	/* The last look at this session: it must settle. A session that is
-	 * being replaced has stopped changing, or nearly. */
-	for (tries = 0; (error = rh__follow_scan(f, 1)) == RH__UNSETTLED &&
-		       tries < 50; tries++)
-		usleep(20000);
-	if (error < 0)
-		return error;
-	do {
-		f->more = 0;
-		if ((error = ship_all(f, UINT64_MAX)) < 0 ||
-		    (error = rh__follow_commit(f)) < 0)
+	/* A file that shrank, moved or went between the scan and its ship
+	 * asks for another scan (full_due): a few rounds, so that the last
+	 * look misses nothing. */
+	for (round = 0; round < 3; round++) {
+		/* The last look at this session: it must settle. A session
+		 * that is being replaced has stopped changing, or nearly. */
+		f->full_due = 0;
+		for (tries = 0; (error = rh__follow_scan(f, 1)) == RH__UNSETTLED &&
+			       tries < 50; tries++)
+			usleep(20000);
+		if (error < 0)
 			return error;
-	} while (f->more);
-	if (end_mark && f->is_head &&
+		if (error == RH__UNSETTLED && f->once)
+			return rh__error(RH_EBUSY, "%s: files kept being swapped "
+					 "while they were looked at; try again",
+					 f->sdir);
+		do {
+			f->more = 0;
+			if ((error = ship_all(f, UINT64_MAX)) < 0 ||
+			    (error = rh__follow_commit(f)) < 0)
+				return error;
+		} while (f->more);
+		if (!f->full_due)
+			break;
+	}
+	/* A follower marks only its head's session; one-shot capture marks
+	 * what the user says has ended. */
+	if (end_mark && (f->is_head || f->once) &&
 	    (error = rh__follow_session_json(f, RH__SJ_END)) < 0)
 		return error;
 	f->stats.sessions_ended += end_mark;
 	rh__follow_report(f, RH_FOLLOW_SESSION_ENDED, f->session,
-			  end_mark && f->is_head ? "marked ended" : "flushed");
+			  end_mark && (f->is_head || f->once) ? "marked ended"
+							      : "flushed");
 	return 0;
 }
 
@@ -815,4 +891,36 @@ rh_follow_finish(rh_follow *f, int end_session)
 	if ((error = finish_session(f, end_session)) < 0)
 		return rh__follow_fail(f, error);
 	return 0;
+}
+
+/* ---- one pass (rh_capture_session) --------------------------------------- */
+
+int
+rh__follow_once(rh_follow *f, const char *dir, int ended)
+{
+	char real[PATH_MAX], id[130];
+	const char *base;
+	struct stat sb;
+	int error;
+
+	if (!realpath(dir, real) || stat(real, &sb) < 0)
+		return rh__error(RH_EINVAL, "%s: %s", dir, strerror(errno));
+	if (!S_ISDIR(sb.st_mode))
+		return rh__error(RH_EINVAL, "%s: not a directory", dir);
+	base = strrchr(real, '/');
+	base = base ? base + 1 : real;
+	if ((error = rh_layout_check_name("session", base)) < 0)
+		return error;
+	if (strlen(base) >= sizeof(f->session))
+		return rh__error(RH_EINVAL, "%s: session name too long", dir);
+	start_session(f, base, real);
+	if (f->node_id_opt) {
+		snprintf(id, sizeof(id), "%s", f->node_id_opt);
+	} else if ((error = lookup_node_id(f, id)) < 0) {
+		/* The resolver's message says what was searched and found. */
+		return error == RH_ENOTFOUND ? RH_EINVAL : error;
+	}
+	if ((error = enter_following(f, id)) < 0)
+		return error;
+	return finish_session(f, ended);
 }

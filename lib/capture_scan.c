@@ -115,8 +115,11 @@ in_scope(const struct scan *sc, const char *path)
 	return 0;
 }
 
+/* Leave `rel` out. `not_stored` when it holds data that should have been
+ * stored and could not be (unreadable, a name the store cannot take): the
+ * run then is a partial failure, never a silent success. */
 static int
-skip(struct scan *sc, const char *rel, const char *why)
+skip(struct scan *sc, const char *rel, const char *why, int not_stored)
 {
 	rh_follow *f = sc->f;
 	rh__skip *s;
@@ -136,6 +139,7 @@ skip(struct scan *sc, const char *rel, const char *why)
 	s = &sc->skips[sc->nskips];
 	s->path = rh__strdup(rel);
 	s->why = rh__strdup(why);
+	s->not_stored = not_stored;
 	if (!s->path || !s->why) {
 		free(s->path);
 		free(s->why);
@@ -149,11 +153,21 @@ skip(struct scan *sc, const char *rel, const char *why)
 	return 0;
 }
 
-/* The skips of a full scan replace the follower's. */
+static int
+cmp_skip(const void *a, const void *b)
+{
+	return strcmp(((const rh__skip *)a)->path, ((const rh__skip *)b)->path);
+}
+
+/* The skips of a full scan replace the follower's; sorted, so the manifest
+ * does not change with the order of readdir(). */
 static void
 take_skips(struct scan *sc)
 {
 	rh_follow *f = sc->f;
+
+	if (sc->nskips > 1)
+		qsort(sc->skips, sc->nskips, sizeof(*sc->skips), cmp_skip);
 
 	rh__follow_clear_skips(f);
 	free(f->skipped);
@@ -174,6 +188,68 @@ rh__follow_clear_skips(rh_follow *f)
 		free(f->skipped[i].why);
 	}
 	f->nskipped = 0;
+	for (i = 0; i < f->nunread; i++) {
+		free(f->unread[i].path);
+		free(f->unread[i].why);
+	}
+	f->nunread = 0;
+}
+
+int
+rh__follow_unread(rh_follow *f, const char *path, const char *why)
+{
+	rh__skip *s;
+	size_t i;
+
+	for (i = 0; i < f->nunread; i++)
+		if (strcmp(f->unread[i].path, path) == 0)
+			return 0; /* known and reported */
+	if (f->nunread == f->aunread) {
+		size_t n = f->aunread ? f->aunread * 2 : 8;
+		if (!(s = rh__realloc(f->unread, n * sizeof(*s))))
+			return RH_ENOMEM;
+		f->unread = s;
+		f->aunread = n;
+	}
+	s = &f->unread[f->nunread];
+	s->path = rh__strdup(path);
+	s->why = rh__strdup(why);
+	s->not_stored = 1;
+	if (!s->path || !s->why) {
+		free(s->path);
+		free(s->why);
+		return RH_ENOMEM;
+	}
+	f->nunread++;
+	f->changed = 1;
+	rh__follow_report(f, RH_FOLLOW_FILE_SKIPPED, path, why);
+	return 0;
+}
+
+void
+rh__follow_unread_done(rh_follow *f, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < f->nunread; i++)
+		if (strcmp(f->unread[i].path, path) == 0) {
+			free(f->unread[i].path);
+			free(f->unread[i].why);
+			f->unread[i] = f->unread[--f->nunread];
+			f->changed = 1;
+			return;
+		}
+}
+
+uint64_t
+rh__follow_not_stored(const rh_follow *f)
+{
+	uint64_t n = f->nunread;
+	size_t i;
+
+	for (i = 0; i < f->nskipped; i++)
+		n += f->skipped[i].not_stored != 0;
+	return n;
 }
 
 /* Directories under logs/ (and the session's own) are watched: that is
@@ -206,20 +282,25 @@ visit(struct scan *sc, const char *rel, int recursive)
 	int is_link = 0;
 
 	if (snprintf(full, sizeof(full), "%s/%s", f->sdir, rel) >= (int)sizeof(full))
-		return skip(sc, rel, "path too long");
-	if (rh__fid_get(&id, -1, full, 0) < 0)
-		return 0; /* gone meanwhile */
+		return skip(sc, rel, "not stored: path too long", 1);
+	if (rh__fid_get(&id, -1, full, 0) < 0) {
+		if (errno == ENOENT)
+			return 0; /* gone meanwhile */
+		return skip(sc, rel, errno == EACCES || errno == EPERM
+			    ? "not stored: cannot be looked at: permission denied"
+			    : "not stored: cannot be looked at", 1);
+	}
 	if (rh_layout_check_path(rel) < 0) {
 		rh_error_clear();
-		return skip(sc, rel, "name cannot be stored");
+		return skip(sc, rel, "not stored: name cannot be stored", 1);
 	}
 	if (S_ISLNK(id.mode)) {
 		if (!realpath(full, real))
-			return skip(sc, rel, "dangling link");
+			return skip(sc, rel, "dangling link", 0);
 		if (strncmp(real, f->sdir, rootlen) != 0 || real[rootlen] != '/')
-			return skip(sc, rel, "link points outside the session");
+			return skip(sc, rel, "link points outside the session", 0);
 		if (rh__fid_get(&id, -1, real, 1) < 0 || !S_ISREG(id.mode))
-			return skip(sc, rel, "link to something other than a file");
+			return skip(sc, rel, "link to something other than a file", 0);
 		is_link = 1;
 	}
 	if (S_ISDIR(id.mode)) {
@@ -233,11 +314,11 @@ visit(struct scan *sc, const char *rel, int recursive)
 		return recursive ? walk_dir(sc, rel, 1) : 0;
 	}
 	if (S_ISSOCK(id.mode))
-		return skip(sc, rel, "socket");
+		return skip(sc, rel, "socket", 0);
 	if (!S_ISREG(id.mode))
-		return skip(sc, rel, "not a regular file");
+		return skip(sc, rel, "not a regular file", 0);
 	if (n > 5 && strcmp(rel + n - 5, ".lock") == 0)
-		return skip(sc, rel, "lock file");
+		return skip(sc, rel, "lock file", 0);
 	return add_obs(sc, rel, &id, is_link);
 }
 
@@ -245,14 +326,14 @@ static int
 walk_dir(struct scan *sc, const char *rel, int recursive)
 {
 	rh_follow *f = sc->f;
-	char full[PATH_MAX], child[PATH_MAX];
+	char full[PATH_MAX], child[PATH_MAX], why[128];
 	struct dirent *de;
 	DIR *d;
 	int error = 0;
 
 	if (snprintf(full, sizeof(full), "%s%s%s", f->sdir, *rel ? "/" : "",
 		     rel) >= (int)sizeof(full))
-		return skip(sc, rel, "path too long");
+		return skip(sc, rel, "not stored: path too long", 1);
 	/* Watch before listing: an entry made in between is then both seen
 	 * and reported. */
 	maybe_watch(sc, full, rel);
@@ -263,14 +344,20 @@ walk_dir(struct scan *sc, const char *rel, int recursive)
 			sc->escalate = 1;
 			return 0;
 		}
-		return rh__error(RH_EIO, "%s: %s", full, strerror(errno));
+		/* The session itself unreadable is a failure; one folder
+		 * in it is skipped and reported, the rest goes on. */
+		if (!*rel)
+			return rh__error(RH_EIO, "%s: %s", full, strerror(errno));
+		snprintf(why, sizeof(why), "not stored: folder cannot be read: %s",
+			 strerror(errno));
+		return skip(sc, rel, why, 1);
 	}
 	while ((de = readdir(d)) && error == 0) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		if (snprintf(child, sizeof(child), "%s%s%s", rel, *rel ? "/" : "",
 			     de->d_name) >= (int)sizeof(child))
-			error = skip(sc, de->d_name, "path too long");
+			error = skip(sc, de->d_name, "not stored: path too long", 1);
 		else
 			error = visit(sc, child, recursive);
 	}
@@ -303,8 +390,16 @@ same_content(rh_follow *f, const rh__ffile *e, const struct obs *o)
 		return 1;
 	if (snprintf(full, sizeof(full), "%s/%s", f->sdir, o->path) >= (int)sizeof(full))
 		return 0;
-	if ((fd = open(full, O_RDONLY | O_CLOEXEC)) < 0)
-		return RACE;
+	if ((fd = open(full, O_RDONLY | O_CLOEXEC)) < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return RACE;
+		/* Unreadable (permissions): its content cannot be judged.
+		 * Where it was, or with its identity, it is taken for the
+		 * same file, so what was shipped stays; shipping then
+		 * reports it as not stored. */
+		return strcmp(e->path, o->path) == 0 ||
+		       (e->ino && rh__ffile_is(e, o->dev, o->ino, o->btime_ns));
+	}
 	if (rh__fid_get(&id, fd, NULL, 0) < 0 ||
 	    (!o->is_link && (id.dev != o->dev || id.ino != o->ino))) {
 		close(fd);
@@ -441,7 +536,9 @@ match(struct scan *sc)
 		if ((at = rh__fstate_find(s, o->path)) < 0)
 			continue;
 		e = s->files[at];
-		if (e->gone || e->is_link != o->is_link)
+		/* Adopted from a manifest (no identity), it may be a link:
+		 * manifests do not say. */
+		if (e->gone || (e->ino && e->is_link != o->is_link))
 			continue;
 		if (o->is_link || !e->ino || rh__ffile_is(e, o->dev, o->ino, o->btime_ns))
 			r = try_match(f, e, o);
@@ -483,6 +580,65 @@ drop(rh_follow *f, size_t i, rh_follow_event ev)
 	}
 	rh__ffile_free(x);
 	f->changed = 1;
+	return error;
+}
+
+static int
+observed_at(const struct scan *sc, const char *path)
+{
+	size_t lo = 0, hi = sc->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(sc->v[mid].path, path);
+		if (c == 0)
+			return 1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* Tracked file i was truncated or replaced in place (logrotate's
+ * copytruncate, a process that reopened its log with O_TRUNC): the bytes
+ * shipped of it are history, kept as an earlier generation at "PATH~N"
+ * (the first N free), as a rename rotation keeps "PATH.1". Its parts keep
+ * their object names; nothing more is shipped of it. */
+static int
+keep_generation(struct scan *sc, size_t i)
+{
+	rh_follow *f = sc->f;
+	rh__ffile *x = rh__fstate_take(f->s, i);
+	rh_buf name = RH_BUF_INIT;
+	unsigned n;
+	int error = 0;
+
+	for (n = 1; error == 0; n++) {
+		rh_buf_clear(&name);
+		if ((error = rh_buf_printf(&name, "%s~%u", x->path, n)) == 0 &&
+		    rh__fstate_find(f->s, name.ptr) < 0 &&
+		    !observed_at(sc, name.ptr))
+			break;
+	}
+	if (error < 0) {
+		rh__fstate_insert(f->s, x); /* its old place is free */
+		rh_buf_dispose(&name);
+		return error;
+	}
+	{
+		char detail[PATH_MAX + 40];
+		snprintf(detail, sizeof(detail), "earlier bytes kept as %s", name.ptr);
+		rh__follow_report(f, RH_FOLLOW_FILE_REPLACED, x->path, detail);
+	}
+	free(x->path);
+	x->path = name.ptr;
+	x->gone = 1;
+	f->stats.replaced++;
+	f->changed = 1;
+	if ((error = rh__fstate_insert(f->s, x)) < 0)
+		rh__ffile_free(x);
 	return error;
 }
 
@@ -536,6 +692,7 @@ observed(rh__ffile *e, const struct obs *o)
 		e->active_ms = rh__mono_ms();
 	e->seen = o->size;
 	e->mtime_ms = o->mtime_ms;
+	e->is_link = o->is_link;
 	e->dev = o->dev;
 	e->ino = o->ino;
 	e->btime_ns = o->btime_ns;
@@ -577,6 +734,7 @@ apply_moves(struct scan *sc)
 			break;
 		}
 		old = o->e->path;
+		rh__follow_unread_done(f, old); /* its next ship says again */
 		o->e->path = copy;
 		rh__follow_report(f, RH_FOLLOW_FILE_MOVED, o->path, old);
 		free(old);
@@ -611,10 +769,22 @@ apply(struct scan *sc)
 			observed(o->e, o);
 			continue;
 		}
-		if ((at = rh__fstate_find(s, o->path)) >= 0 &&
-		    (error = drop(f, (size_t)at, s->files[at]->gone
-				  ? RH_FOLLOW_FILE_GONE : RH_FOLLOW_FILE_REPLACED)) < 0)
-			break;
+		if ((at = rh__fstate_find(s, o->path)) >= 0) {
+			rh__ffile *e = s->files[at];
+			/* The same file (or one whose identity is unknown)
+			 * with other bytes was truncated in place: its
+			 * history stays. A deleted file whose path another
+			 * file took goes, as the node let it go. */
+			if (!e->gone && e->nparts &&
+			    (!e->ino || rh__ffile_is(e, o->dev, o->ino, o->btime_ns)))
+				error = keep_generation(sc, (size_t)at);
+			else
+				error = drop(f, (size_t)at, e->gone
+					     ? RH_FOLLOW_FILE_GONE
+					     : RH_FOLLOW_FILE_REPLACED);
+			if (error < 0)
+				break;
+		}
 		error = new_file(f, o);
 	}
 	if (error < 0 || !sc->full)
@@ -625,6 +795,7 @@ apply(struct scan *sc)
 		if (e->matched || e->gone)
 			continue;
 		e->gone = 1;
+		rh__follow_unread_done(f, e->path);
 		f->stats.gone++;
 		f->changed = 1;
 		rh__follow_report(f, RH_FOLLOW_FILE_GONE, e->path, "deleted");
@@ -818,7 +989,9 @@ rh__follow_scan(rh_follow *f, int full)
 				full = 1;
 				continue;
 			}
-			if (!confirm_missing(f, &sc, &error)) {
+			/* One pass tracks only what the store's manifest
+			 * names, by path: nothing to confirm. */
+			if (!f->once && !confirm_missing(f, &sc, &error)) {
 				if (error < 0)
 					break;
 				continue;
@@ -830,6 +1003,7 @@ rh__follow_scan(rh_follow *f, int full)
 			if (f->nskipped != sc.nskips)
 				f->changed = 1;
 			take_skips(&sc);
+			f->scan_files = sc.n;
 		}
 		free_scan(&sc);
 		f->stats.scans++;

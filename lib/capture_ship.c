@@ -16,42 +16,43 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define READ_CHUNK (256u << 10)
-/* The newest part of a file is rewritten with the new bytes while it is
- * smaller than this, so a log that grows slowly becomes a few parts of this
- * size, not one per flush: at most this much is re-read and re-compressed
- * per flush. */
-#define SMALL_PART (256u << 10)
-/* The largest part one call writes; the rest follows in the next. */
-#define MAX_PART (64ull << 20)
 
 /* ---- one part ------------------------------------------------------------ */
 
+/* Ship [from, to) of fd as one part. A read failure sets *unreadable to
+ * its errno (the file's fault, not the store's) and writes nothing. */
 static int
 stream(rh_follow *f, rh__ffile *e, int fd, uint64_t from, uint64_t to,
-       rh_file_part *part)
+       rh_file_part *part, int *unreadable)
 {
 	rh_seekable_writer *sw = NULL;
 	rh_store_writer *w = NULL;
+	rh_seekable_options sopts = f->sopts;
 	ssize_t n;
 	int error;
 
 	part->offset = from;
 	part->length = 0;
+	/* Threads pay off only for several frames; a session has thousands
+	 * of small files that one thread compresses faster than it starts
+	 * two. */
+	if (to - from > 2 * (uint64_t)sopts.frame_size)
+		sopts.workers = f->workers;
 	if ((error = rh_layout_file_part(&f->key, &f->sref, f->s->node_id,
 					 e->obj, from)) < 0 ||
-	    (error = rh_seekable_writer_new(&sw, &f->sopts)) < 0 ||
+	    (error = rh_seekable_writer_new(&sw, &sopts)) < 0 ||
 	    (error = rh_store_writer_open(&w, f->st, f->key.ptr)) < 0)
 		goto done;
 	while (from + part->length < to) {
 		uint64_t want = to - from - part->length;
-		if (want > READ_CHUNK)
-			want = READ_CHUNK;
+		if (want > RH__READ_CHUNK)
+			want = RH__READ_CHUNK;
 		n = pread(fd, f->chunk, (size_t)want, (off_t)(from + part->length));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			error = rh__error(RH_EIO, "%s: read: %s", e->path, strerror(errno));
+			*unreadable = errno ? errno : EIO;
+			error = rh__error(RH_EIO, "read: %s", strerror(errno));
 			goto done;
 		}
 		if (n == 0)
@@ -100,6 +101,17 @@ update_head(rh__ffile *e, int fd)
 	return 0;
 }
 
+/* A file the node has but we cannot read (permissions, an I/O error):
+ * what was shipped stays, the rest is reported and listed as not stored. */
+static int
+unreadable(rh_follow *f, const rh__ffile *e, const char *what, int err)
+{
+	char why[160];
+
+	snprintf(why, sizeof(why), "not stored: %s: %s", what, strerror(err));
+	return rh__follow_unread(f, e->path, why);
+}
+
 int
 rh__follow_ship(rh_follow *f, rh__ffile *e, uint64_t *budget)
 {
@@ -107,18 +119,24 @@ rh__follow_ship(rh_follow *f, rh__ffile *e, uint64_t *budget)
 	rh_file_part part, *last;
 	rh__fid id;
 	uint64_t from, to;
-	int fd, error = 0, rewrite = 0;
+	int fd, error = 0, rewrite = 0, bad_read = 0;
 
 	if (e->gone || *budget == 0)
 		return 0;
 	if (snprintf(full, sizeof(full), "%s/%s", f->sdir, e->path) >= (int)sizeof(full))
 		return 0;
 	if ((fd = open(full, O_RDONLY | O_CLOEXEC)) < 0) {
+		/* Unreadable now, but all it held when last looked at is
+		 * stored: nothing is missing (yet). */
+		if (errno != ENOENT && errno != ENOTDIR && e->seen > e->size)
+			return unreadable(f, e, "open", errno);
+		if (errno != ENOENT && errno != ENOTDIR)
+			return 0;
 		f->full_due = 1; /* moved or deleted: the scan will tell */
 		return 0;
 	}
 	if (rh__fid_get(&id, fd, NULL, 0) < 0) {
-		error = rh__error(RH_EIO, "%s: %s", e->path, strerror(errno));
+		error = unreadable(f, e, "stat", errno);
 		goto done;
 	}
 	/* Another file at this path, or this one shrank: let the scan sort
@@ -130,19 +148,26 @@ rh__follow_ship(rh_follow *f, rh__ffile *e, uint64_t *budget)
 	}
 	e->seen = id.size;
 	e->mtime_ms = id.mtime_ms;
-	if (e->seen == e->size)
+	if (e->seen == e->size) {
+		rh__follow_unread_done(f, e->path);
 		goto done;
+	}
 	from = e->size;
 	last = e->nparts ? &e->parts[e->nparts - 1] : NULL;
-	if (last && last->length < SMALL_PART) {
+	if (last && last->length < f->small_part) {
 		from = last->offset;
 		rewrite = 1;
 	}
 	to = e->seen;
-	if (to - from > MAX_PART)
-		to = from + MAX_PART;
-	if ((error = stream(f, e, fd, from, to, &part)) < 0)
+	if (to - from > f->max_part)
+		to = from + f->max_part;
+	if ((error = stream(f, e, fd, from, to, &part, &bad_read)) < 0) {
+		if (bad_read) {
+			rh_error_clear();
+			error = unreadable(f, e, "read", bad_read);
+		}
 		goto done;
+	}
 	if (part.length == 0 || part.offset + part.length <= e->size)
 		goto done; /* nothing new after all */
 	if (rewrite) {
@@ -152,15 +177,17 @@ rh__follow_ship(rh_follow *f, rh__ffile *e, uint64_t *budget)
 	if ((error = rh__ffile_add_part(e, &part)) < 0 ||
 	    (error = update_head(e, fd)) < 0)
 		goto done;
+	rh__follow_unread_done(f, e->path);
 	f->stats.parts_written++;
 	f->stats.bytes_shipped += part.length;
 	f->stats.bytes_stored += part.stored;
+	f->files_shipped++;
 	*budget = part.length >= *budget ? 0 : *budget - part.length;
 	f->changed = 1;
 	snprintf(detail, sizeof(detail), "%" PRIu64 " bytes", e->size);
 	rh__follow_report(f, RH_FOLLOW_FILE_SHIPPED, e->path, detail);
 	if (e->seen > e->size)
-		f->more = 1; /* capped at MAX_PART */
+		f->more = 1; /* capped at max_part */
 done:
 	close(fd);
 	return error;
@@ -182,6 +209,43 @@ rh__follow_drop_parts(rh_follow *f, const rh__ffile *e)
 
 /* ---- session.json -------------------------------------------------------- */
 
+int64_t
+rh__follow_last_write_ms(const rh_follow *f)
+{
+	int64_t last = 0;
+	size_t i;
+
+	for (i = 0; f->s && i < f->s->nfiles; i++)
+		if (f->s->files[i]->mtime_ms > last)
+			last = f->s->files[i]->mtime_ms;
+	return last;
+}
+
+/* The end mark: when the session last wrote a file (its logs and event
+ * files are written up to its end), not when it was captured - a session
+ * captured a year later did not last a year. Several nodes mark it: the
+ * latest of their last writes wins. The capture time is kept apart. */
+static void
+mark_end(rh_follow *f, json_object *root, int64_t now)
+{
+	int64_t end = rh__follow_last_write_ms(f), start, old = 0;
+	json_object *v;
+
+	if (json_object_object_get_ex(root, "end_ms", &v))
+		old = json_object_get_int64(v);
+	else
+		json_object_object_add(root, "end_marked_ms",
+				       json_object_new_int64(now));
+	if (end <= 0)
+		end = now; /* no file with a time: all we know */
+	start = rh__session_start_ms(f->sref.session);
+	if (end < start)
+		end = start;
+	if (old > end)
+		end = old;
+	json_object_object_add(root, "end_ms", json_object_new_int64(end));
+}
+
 int
 rh__follow_session_json(rh_follow *f, enum rh__sj_mode mode)
 {
@@ -193,8 +257,8 @@ rh__follow_session_json(rh_follow *f, enum rh__sj_mode mode)
 	if ((error = rh_layout_session_manifest(&f->key, &f->sref)) < 0)
 		return error;
 	/* Read-modify-write keeps what others wrote (the Ray version, an
-	 * import's fields). Only the head's follower writes it after it
-	 * exists, so workers cannot undo its end mark. */
+	 * import's fields). A worker's follower writes it only when there is
+	 * none, so workers cannot undo the head's end mark. */
 	error = rh_store_get(&data, f->st, f->key.ptr, 0, SIZE_MAX);
 	if (error == 0 && mode == RH__SJ_CREATE)
 		goto done;
@@ -216,7 +280,8 @@ rh__follow_session_json(rh_follow *f, enum rh__sj_mode mode)
 	json_object_object_add(root, "updated_ms", json_object_new_int64(now));
 	if (!json_object_object_get_ex(root, "ray_version", &v))
 		json_object_object_add(root, "ray_version", json_object_new_string(""));
-	if (mode != RH__SJ_CREATE) {
+	/* Only a follower beats: a one-shot capture is no sign of life. */
+	if (mode != RH__SJ_CREATE && mode != RH__SJ_ONCE && !f->once) {
 		json_object_object_add(root, "heartbeat_ms", json_object_new_int64(now));
 		json_object_object_add(root, "heartbeat_interval_ms",
 				       json_object_new_int64(f->heartbeat_ms));
@@ -224,10 +289,12 @@ rh__follow_session_json(rh_follow *f, enum rh__sj_mode mode)
 	/* A head follower that starts on a session someone marked ended
 	 * (its own earlier run, stopped by SIGTERM while Ray went on)
 	 * finds it live again. */
-	if (mode == RH__SJ_START)
+	if (mode == RH__SJ_START) {
 		json_object_object_del(root, "end_ms");
+		json_object_object_del(root, "end_marked_ms");
+	}
 	if (mode == RH__SJ_END)
-		json_object_object_add(root, "end_ms", json_object_new_int64(now));
+		mark_end(f, root, now);
 	rh_buf_clear(&data);
 	if ((error = rh_buf_puts(&data, json_object_to_json_string_ext(
 					 root, JSON_C_TO_STRING_PLAIN))) < 0)
@@ -252,8 +319,15 @@ write_manifest(rh_follow *f)
 		goto done;
 	for (i = 0; i < f->nskipped; i++)
 		if ((error = rh__manifest_add_skip(m, f->skipped[i].path,
-						   f->skipped[i].why)) < 0)
+						   f->skipped[i].why,
+						   f->skipped[i].not_stored)) < 0)
 			goto done;
+	for (i = 0; i < f->nunread; i++) {
+		rh__manifest_drop_unstored(m, f->unread[i].path);
+		if ((error = rh__manifest_add_skip(m, f->unread[i].path,
+						   f->unread[i].why, 1)) < 0)
+			goto done;
+	}
 	if ((error = rh__manifest_serialize(&f->out, m)) < 0 ||
 	    (error = rh_layout_node_manifest(&f->key, &f->sref, f->s->node_id)) < 0)
 		goto done;
@@ -355,8 +429,9 @@ rh__follow_commit(rh_follow *f)
 			return error;
 	}
 	if (!f->started) {
-		if ((error = rh__follow_session_json(f, f->is_head ? RH__SJ_START
-								   : RH__SJ_CREATE)) < 0)
+		enum rh__sj_mode mode = f->once ? RH__SJ_ONCE
+				      : f->is_head ? RH__SJ_START : RH__SJ_CREATE;
+		if ((error = rh__follow_session_json(f, mode)) < 0)
 			return error;
 		f->started = 1;
 		f->next_beat = rh__mono_ms() + f->heartbeat_ms;
@@ -364,7 +439,9 @@ rh__follow_commit(rh_follow *f)
 	if (f->changed || f->s->ndeletes) {
 		f->s->seq++;
 		rh__follow_ckpt_name(name, sizeof(name), f->session);
-		if ((error = rh__checkpoint_write(f->state_dir, name, f->s)) < 0) {
+		/* One pass keeps no checkpoint: the manifest is its state. */
+		if (!f->once &&
+		    (error = rh__checkpoint_write(f->state_dir, name, f->s)) < 0) {
 			f->s->seq--;
 			return error;
 		}
@@ -382,7 +459,10 @@ rh__follow_commit(rh_follow *f)
 	if (f->s->ndeletes)
 		f->changed = 1; /* the next checkpoint drops the list */
 	f->s->ndeletes = 0;
-	if (!f->gc_done) {
+	/* One pass rewrites the part names an interrupted pass used (they
+	 * follow from the manifest), so it leaves the listing to followers,
+	 * whose crashes are the usual source of strays. */
+	if (!f->gc_done && !f->once) {
 		if ((error = collect_garbage(f)) < 0)
 			return error;
 		f->gc_done = 1;

@@ -325,6 +325,7 @@ rh_session_info_load(rh_session_info *out, rh_store *st,
 	out->updated_ms = get_ms(root, "updated_ms");
 	out->heartbeat_ms = get_ms(root, "heartbeat_ms");
 	out->heartbeat_interval_ms = get_ms(root, "heartbeat_interval_ms");
+	out->end_marked_ms = get_ms(root, "end_marked_ms");
 	out->state = rh_session_state_at(out, rh__now_ms(), 0);
 done:
 	json_object_put(root);

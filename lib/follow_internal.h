@@ -13,8 +13,10 @@
 #include <limits.h>
 
 #define RH_CHECKPOINT_FORMAT 1
-/* How many of a file's first bytes identify it (as capture.c). */
+/* How many of a file's first bytes identify it. */
 #define RH_HEAD_LEN 4096
+/* Files are read in chunks of this size: memory never follows file size. */
+#define RH__READ_CHUNK (1u << 20)
 
 /* One file of the node, in one of its generations. */
 typedef struct rh__ffile {
@@ -152,7 +154,9 @@ enum rh__sj_mode {
 	RH__SJ_CREATE,       /* a worker: write only when there is none */
 	RH__SJ_START,        /* head starts (or resumes): beat, lift end mark */
 	RH__SJ_BEAT,         /* head: heartbeat */
-	RH__SJ_END,          /* head: end mark */
+	RH__SJ_END,          /* head (or --ended): end mark */
+	RH__SJ_ONCE,         /* one-shot capture: update, keep an end mark,
+				no heartbeat */
 };
 
 struct rh_follow {
@@ -167,6 +171,12 @@ struct rh_follow {
 	rh_follow_report_cb report;
 	void *payload;
 	int lock_fd;
+	int once;                  /* one pass (rh_capture_session): no state
+				      directory, lock, watcher or checkpoint */
+	unsigned workers;          /* compression threads for big parts */
+	uint64_t max_part;         /* raw bytes one ship writes at most */
+	uint64_t small_part;       /* a newest part smaller is rewritten
+				      with the new bytes; 0 = never */
 	rh__watch *w;              /* NULL: polling only */
 	int root_watched;
 	int finished;
@@ -187,6 +197,11 @@ struct rh_follow {
 	int warned;
 	rh__skip *skipped;         /* of the last full scan */
 	size_t nskipped, askipped;
+	rh__skip *unread;          /* tracked files whose bytes could not be
+				      read; until they are */
+	size_t nunread, aunread;
+	uint64_t scan_files;       /* files the last full scan found */
+	uint64_t files_shipped;    /* ships that stored new bytes */
 
 	/* schedule, monotonic ms */
 	int64_t next_flush, next_full, next_hot, next_beat, next_session,
@@ -214,6 +229,13 @@ int rh__follow_fail(rh_follow *f, int error);
 #define RH__UNSETTLED 1
 int rh__follow_scan(rh_follow *f, int full);
 void rh__follow_clear_skips(rh_follow *f);
+/* Bytes of tracked file `path` could not be read (`why`): listed in the
+ * manifest as not stored, and reported once, until they are shipped
+ * (rh__follow_unread_done). */
+int rh__follow_unread(rh_follow *f, const char *path, const char *why);
+void rh__follow_unread_done(rh_follow *f, const char *path);
+/* Skips of the last full scan plus unread files that are not stored. */
+uint64_t rh__follow_not_stored(const rh_follow *f);
 /* Ship the pending bytes of `e` (at most *budget, which is decreased). */
 int rh__follow_ship(rh_follow *f, rh__ffile *e, uint64_t *budget);
 /* Queue the deletion of a file's parts (after the next checkpoint). */
@@ -221,6 +243,17 @@ int rh__follow_drop_parts(rh_follow *f, const rh__ffile *e);
 /* Parts, then manifest, then checkpoint, then deletes. */
 int rh__follow_commit(rh_follow *f);
 int rh__follow_session_json(rh_follow *f, enum rh__sj_mode mode);
+/* When the session last wrote: the latest mtime of its files (0: none). */
+int64_t rh__follow_last_write_ms(const rh_follow *f);
+
+/* One-shot capture as one pass of the follower (capture.c): open a
+ * follower with no state directory, then capture session directory `dir`
+ * once - node id, the store's node manifest as the state, a full scan,
+ * everything shipped, node manifest and session.json (end mark when
+ * `ended`). */
+int rh__follow_open_once(rh_follow **out, rh_store *st,
+			 const rh_follow_options *opts, unsigned workers);
+int rh__follow_once(rh_follow *f, const char *dir, int ended);
 /* "checkpoint-SESSION.json" */
 void rh__follow_ckpt_name(char *out, size_t cap, const char *session);
 

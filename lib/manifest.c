@@ -133,6 +133,22 @@ rh__manifest_file(rh__mfile **out, rh_node_manifest *m, const char *path)
 }
 
 void
+rh__manifest_drop_unstored(rh_node_manifest *m, const char *path)
+{
+	long at = find_file(m, path);
+	rh__mfile *f;
+
+	if (at < 0 || m->files[at].info.nparts)
+		return;
+	f = &m->files[at];
+	free((char *)f->info.path);
+	free((rh_file_part *)f->info.parts);
+	free(f->object);
+	memmove(f, f + 1, (m->nfiles - (size_t)at - 1) * sizeof(*f));
+	m->nfiles--;
+}
+
+void
 rh__manifest_file_reset(rh__mfile *f)
 {
 	f->info.nparts = 0;
@@ -160,7 +176,8 @@ rh__manifest_add_part(rh__mfile *f, const rh_file_part *part)
 }
 
 int
-rh__manifest_add_skip(rh_node_manifest *m, const char *path, const char *why)
+rh__manifest_add_skip(rh_node_manifest *m, const char *path, const char *why,
+		      int not_stored)
 {
 	if (m->nskipped == m->askipped) {
 		size_t n = m->askipped ? m->askipped * 2 : 8;
@@ -172,6 +189,7 @@ rh__manifest_add_skip(rh_node_manifest *m, const char *path, const char *why)
 	}
 	m->skipped[m->nskipped].path = rh__strdup(path);
 	m->skipped[m->nskipped].why = rh__strdup(why);
+	m->skipped[m->nskipped].not_stored = not_stored;
 	if (!m->skipped[m->nskipped].path || !m->skipped[m->nskipped].why) {
 		free(m->skipped[m->nskipped].path);
 		free(m->skipped[m->nskipped].why);
@@ -244,6 +262,9 @@ rh__manifest_serialize(rh_buf *out, const rh_node_manifest *m)
 		json_object *js = json_object_new_object();
 		json_object_object_add(js, "path", json_object_new_string(m->skipped[i].path));
 		json_object_object_add(js, "why", json_object_new_string(m->skipped[i].why));
+		if (m->skipped[i].not_stored)
+			json_object_object_add(js, "not_stored",
+					       json_object_new_boolean(1));
 		json_object_array_add(skipped, js);
 	}
 	rh_buf_clear(out);
@@ -395,7 +416,11 @@ rh__manifest_parse(rh_node_manifest **out, const char *json, size_t len,
 		for (i = 0; i < n; i++) {
 			json_object *js = json_object_array_get_idx(skipped, i);
 			const char *p = get_str(js, "path"), *w = get_str(js, "why");
-			if (p && w && (error = rh__manifest_add_skip(m, p, w)) < 0)
+			json_object *ns;
+			int failed = json_object_object_get_ex(js, "not_stored", &ns) &&
+				     json_object_get_boolean(ns);
+			if (p && w &&
+			    (error = rh__manifest_add_skip(m, p, w, failed)) < 0)
 				goto done;
 		}
 	}

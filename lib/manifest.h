@@ -33,6 +33,10 @@ rh__mfile_object(const rh__mfile *f)
 typedef struct rh__skip {
 	char *path;
 	char *why;
+	int not_stored;         /* 1: data that should have been stored was
+				   not (unreadable, a name that cannot be
+				   stored); 0: left out on purpose (a socket,
+				   a lock file, a link leaving the session) */
 } rh__skip;
 
 struct rh_node_manifest {
@@ -54,11 +58,14 @@ int rh__manifest_parse(rh_node_manifest **out, const char *json, size_t len,
 int rh__manifest_serialize(rh_buf *out, const rh_node_manifest *m);
 /* Find or add (keeping order) the file at `path`. */
 int rh__manifest_file(rh__mfile **out, rh_node_manifest *m, const char *path);
+/* Remove the file at `path` if no byte of it is stored (it could not be
+ * read): it is listed as skipped instead, not as an empty file. */
+void rh__manifest_drop_unstored(rh_node_manifest *m, const char *path);
 /* Forget all parts of a file (it was replaced or truncated). */
 void rh__manifest_file_reset(rh__mfile *f);
 int rh__manifest_add_part(rh__mfile *f, const rh_file_part *part);
 int rh__manifest_add_skip(rh_node_manifest *m, const char *path,
-			  const char *why);
+			  const char *why, int not_stored);
 int rh__manifest_set(char **field, const char *value);
 
 /* A node's manifest, shared through `cache` by every reader of it

@@ -6,15 +6,27 @@
  *   o.cluster = "my-cluster";
  *   rh_capture_session(&stats, st, "/tmp/ray/session_latest", &o);
  *
+ * A one-shot capture is one pass of the follower (follow.h), with the node
+ * manifest in the store as its state: every rule below is the follower's.
  * Every regular file under the session directory is stored byte for byte
  * (empty, binary, non-UTF-8, huge lines, no final newline: all kept as
  * they are) as append parts (layout.h). A file that grew since the last
- * capture ships only its new bytes as a new part; a file that shrank or whose
- * first bytes changed (it was replaced, e.g. by log rotation) is stored anew.
+ * capture ships only its new bytes as a new part. A file renamed since
+ * (rotation: raylet.out -> raylet.out.1, or moved into logs/old/) keeps its
+ * stored bytes under its new path. A file that shrank or whose first bytes
+ * changed (truncated in place, e.g. by logrotate's copytruncate, or
+ * replaced) is stored anew, and the bytes stored before stay readable as an
+ * earlier generation at "PATH~N" (N = 1, 2, ...; the first free).
  * Sockets, FIFOs, devices, lock files (*.lock), links that point outside the
  * session and links to directories are skipped and reported through the
  * report callback and in the node manifest. A link to a file inside the
  * session is stored with the file's content.
+ *
+ * Partial failure is never silent: a file or folder that cannot be read
+ * (permissions, an I/O error) or whose name cannot be stored is skipped,
+ * reported (RH_CAPTURE_FILE_SKIPPED, detail "not stored: ..."), listed in
+ * the node manifest, and counted in stats.files_not_stored; everything else
+ * is stored and both manifests are written, then the call returns RH_EIO.
  *
  * The session name is the directory's name (after resolving a
  * `session_latest` link). The node id is opts.node_id, else the one the
@@ -32,9 +44,14 @@ RH_BEGIN_DECL
 
 /** Kinds of things capture reports as it goes. */
 typedef enum rh_capture_event {
-	RH_CAPTURE_FILE_STORED,   /**< a file got new bytes (`detail`: count) */
-	RH_CAPTURE_FILE_SKIPPED,  /**< a path was skipped (`detail`: why) */
-	RH_CAPTURE_FILE_REPLACED, /**< a file was replaced and stored anew */
+	RH_CAPTURE_FILE_STORED,   /**< a file got new bytes (`detail`: "N
+				       bytes", its size stored now) */
+	RH_CAPTURE_FILE_SKIPPED,  /**< a path was skipped (`detail`: why;
+				       "not stored: ..." when data was left
+				       behind) */
+	RH_CAPTURE_FILE_REPLACED, /**< a file was truncated or replaced and is
+				       stored anew (`detail`: "earlier bytes
+				       kept as PATH~N") */
 } rh_capture_event;
 
 /** Called for every file stored or skipped. `path` is relative to the
@@ -54,8 +71,10 @@ typedef struct rh_capture_options {
 	rh_capture_report_cb report;
 	void *payload;
 	/** The session has ended (its cluster is gone): mark it so in its
-	 * manifest (end_ms = now, unless it is marked already). Readers then
-	 * take what is stored as final: rh_session_info.state is
+	 * manifest. end_ms is when it ended: the latest modification time of
+	 * its files (never before its start; a later end mark already there
+	 * stays), not the capture time, which is kept as end_marked_ms.
+	 * Readers then take what is stored as final: rh_session_info.state is
 	 * RH_SESSION_ENDED, and rayhist-serve stops looking for new events. */
 	int ended;
 } rh_capture_options;
@@ -70,20 +89,30 @@ typedef struct rh_capture_stats {
 	char node_id[130];       /**< the node id used */
 	uint64_t files_seen;     /**< regular files found */
 	uint64_t files_stored;   /**< files that got new bytes */
-	uint64_t files_skipped;  /**< paths skipped (sockets, locks, links) */
+	uint64_t files_skipped;  /**< paths skipped (sockets, locks, links,
+				      and those not stored) */
 	uint64_t parts_written;  /**< part objects written */
 	uint64_t bytes_new;      /**< raw bytes shipped by this capture */
 	uint64_t bytes_stored;   /**< stored bytes written by this capture */
 	uint64_t bytes_total;    /**< raw bytes of all captured files */
+	/* Since issue 11: */
+	uint64_t files_not_stored; /**< of files_skipped, paths whose data
+				      should have been stored and was not
+				      (unreadable, a name that cannot be
+				      stored); non-zero means RH_EIO */
 } rh_capture_stats;
 
 /**
  * Capture the session directory `dir` into the store.
  * @param[out] stats  what was done; may be NULL
- * @return 0; RH_EINVAL (no cluster, bad names, `dir` not a directory, no
- *         node id found and none given - the message says to pass one);
- *         RH_EIO (a file could not be read or the store failed);
- *         RH_ECORRUPT (the stored node manifest is damaged).
+ * @return 0 when every file's data is stored; RH_EINVAL (no cluster, bad
+ *         names, `dir` not a directory, no node id found and none given -
+ *         the message says to pass one); RH_EIO when the store failed, or
+ *         when some paths were not stored (stats->files_not_stored > 0:
+ *         all else is stored and the manifests are written; the message
+ *         names the first); RH_EBUSY (files kept being swapped while they
+ *         were looked at). A damaged node manifest in the store is
+ *         replaced: its files are stored again.
  */
 RH_EXTERN int rh_capture_session(rh_capture_stats *stats, rh_store *st,
 				 const char *dir,

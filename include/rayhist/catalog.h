@@ -74,7 +74,8 @@ typedef enum rh_session_state {
 typedef struct rh_session_info {
 	char ns[256], cluster[256], session[256];
 	int64_t start_ms;        /**< from the session name; 0 if unknown */
-	int64_t end_ms;          /**< when it was marked ended; 0 if not */
+	int64_t end_ms;          /**< when it ended (its last file write),
+				      once marked ended; 0 if not */
 	int64_t updated_ms;      /**< last capture or heartbeat */
 	char ray_version[64];    /**< "" when unknown */
 	/* Since 0.1, with followers (follow.h): */
@@ -82,6 +83,9 @@ typedef struct rh_session_info {
 				      if none ever */
 	int64_t heartbeat_interval_ms; /**< how often it beats; 0 if unknown */
 	rh_session_state state;  /**< as rh_session_state_at() at load time */
+	/* Since issue 11: */
+	int64_t end_marked_ms;   /**< when the end mark was written (by a
+				      capture, maybe much later); 0 if unknown */
 } rh_session_info;
 
 /** Read a session's manifest. `state` is computed for the current time.

@@ -24,13 +24,20 @@
  *   - a file renamed by log rotation (raylet.out -> raylet.out.1) or moved
  *     into logs/old/ keeps the bytes already shipped under the names of its
  *     first path and ships only the rest; the new raylet.out is a new file;
- *   - a file truncated or replaced in place is stored anew (as one-shot
- *     capture does); its old parts are deleted once the manifest no longer
- *     names them;
+ *   - a file truncated or replaced in place (logrotate's copytruncate) is
+ *     stored anew, and the bytes shipped before stay readable as an earlier
+ *     generation at "PATH~N" (N = 1, 2, ...: the first free);
  *   - a deleted file stays in the store as it was last shipped, until
- *     another file takes its path.
+ *     another file takes its path (then its parts are deleted once the
+ *     manifest no longer names them);
+ *   - a file or folder that cannot be read (permissions, I/O errors) is
+ *     skipped and reported as "not stored", listed so in the node manifest
+ *     and counted in rh_follow_stats.files_not_stored; the rest goes on.
+ * A one-shot capture (capture.h) is one pass of this same engine.
  * When session_latest moves to a new session, the old one gets a last full
- * flush and, on the head, an end mark (end_ms in its session.json); the new
+ * flush and, on the head, an end mark (end_ms in its session.json: the
+ * latest modification time of the node's files, the time of marking kept
+ * as end_marked_ms); the new
  * session's node is a new node entry. The head's follower also keeps a
  * heartbeat in session.json (rh_session_info.heartbeat_ms), so readers can
  * tell a live session from one whose collector died (catalog.h).
@@ -149,6 +156,12 @@ typedef struct rh_follow_stats {
 	uint64_t scans, full_scans;
 	int64_t last_commit_ms;  /**< wall clock of the last commit; 0 none */
 	int inotify;             /**< 1 when inotify is in use */
+	/* Since issue 11: */
+	uint64_t files_not_stored; /**< paths of the current session whose
+				      data is not stored (unreadable, a name
+				      that cannot be stored); reported as
+				      RH_FOLLOW_FILE_SKIPPED "not stored: ..."
+				      and listed in the node manifest */
 } rh_follow_stats;
 
 /**

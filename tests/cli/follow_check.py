@@ -67,6 +67,18 @@ def unzstd_len(path):
     return len(r.stdout), r.stdout
 
 
+def truncated_contents(args, rel):
+    d = os.path.join(args.truncated, args.session, os.path.dirname(rel))
+    base = os.path.basename(rel) + "."
+    out = []
+    if os.path.isdir(d):
+        for name in os.listdir(d):
+            if name.startswith(base) and name[len(base):].isdigit():
+                with open(os.path.join(d, name), "rb") as f:
+                    out.append(f.read())
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ls", required=True)
@@ -76,6 +88,7 @@ def main():
     ap.add_argument("--session-dir", required=True)
     ap.add_argument("--graveyard")
     ap.add_argument("--events")
+    ap.add_argument("--truncated", help="follow_writer.py --truncated DIR")
     args = ap.parse_args()
     sdir = os.path.realpath(args.session_dir)
     args.session = os.path.basename(sdir)
@@ -92,8 +105,13 @@ def main():
     with open(os.path.join(nodedir, "node.json")) as f:
         manifest = json.load(f)
     listed = {e["path"]: e for e in manifest["files"]}
+    # earlier generations of files truncated in place: "PATH~N"
+    gens = {}
     for rel in listed:
-        if rel not in want:
+        m = re.match(r"(.*)~\d+$", rel)
+        if rel not in want and m and args.truncated:
+            gens[rel] = truncated_contents(args, m.group(1))
+        elif rel not in want:
             bad("%s: in the manifest but not on disk" % rel)
     # object level: every part named, each exactly its length
     filesdir = os.path.join(nodedir, "files")
@@ -137,6 +155,23 @@ def main():
             elif r.stdout != data:
                 bad("%s: rayhist-ls --cat gives %d bytes, not the %d on disk"
                     % (rel, len(r.stdout), len(data)))
+    for rel, olds in sorted(gens.items()):
+        e = listed[rel]
+        got = b""
+        for p in e["parts"]:
+            key = "%s@%020d.zst" % (e.get("object", rel), p["offset"])
+            named.add(key)
+            if key not in found:
+                bad("%s: missing part object %s" % (rel, key))
+                continue
+            got += unzstd_len(found[key])[1][:p["length"]]
+        # bytes written just before a truncation may never be shipped:
+        # a generation is a prefix of what the file held
+        if not got or not any(o.startswith(got) for o in olds):
+            bad("%s: %d stored bytes are no earlier content of the file" % (rel, len(got)))
+        r = cat(args, node, rel)
+        if r.returncode != 0 or r.stdout != got:
+            bad("%s: rayhist-ls --cat does not give the generation's bytes" % rel)
     for key in sorted(found):
         if key not in named:
             bad("stray part object %s" % key)

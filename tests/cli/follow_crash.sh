@@ -26,7 +26,7 @@ run() {
 
 # Ray's side: logs keep growing, batches keep coming.
 $RH_FOLLOW_WRITER "$root" --seed "$seed" --seconds 3600 --interval 0.01 \
-	--no-delete 2> "$tmp/writer.log" &
+	--no-delete --truncated "$tmp/trunc" 2> "$tmp/writer.log" &
 writer=$!
 (
 	for f in "$tmp"/gen/aggregator/*.json; do
@@ -66,6 +66,7 @@ kill -TERM "$cpid"
 wait_exit "$cpid" 30
 [ "$status" -eq 0 ] || fail "the last collector exited $status: $(tail -n 5 "$tmp/collector.final.log")"
 $RH_FOLLOW_CHECK --ls "$RH_LS" --store "$store" --cluster crash \
-	--session-dir "$root/$session" --events "$tmp/gen/aggregator"
+	--session-dir "$root/$session" --events "$tmp/gen/aggregator" \
+	--truncated "$tmp/trunc"
 echo "$i kills (seed $seed); $(cat "$tmp/writer.log")"
 pass

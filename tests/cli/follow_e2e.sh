@@ -36,10 +36,10 @@ until [ "$(session_state "$store" default/e2e "$old")" = live ]; do
 done
 
 $RH_FOLLOW_WRITER "$head" --seed 5 --steps 500 --interval 0.005 --idle 1.5 \
-	--graveyard "$tmp/grave-head" --new-session-at 350 2> "$tmp/writer-head.log" &
+	--graveyard "$tmp/grave-head" --truncated "$tmp/trunc-head" --new-session-at 350 2> "$tmp/writer-head.log" &
 w1=$!
 $RH_FOLLOW_WRITER "$worker" --seed 6 --steps 300 --interval 0.005 --idle 1.5 \
-	--graveyard "$tmp/grave-worker" 2> "$tmp/writer-worker.log" &
+	--graveyard "$tmp/grave-worker" --truncated "$tmp/trunc-worker" 2> "$tmp/writer-worker.log" &
 w2=$!
 ls "$tmp"/gen/aggregator/*.json | xargs -P 4 -I{} curl -sS -o /dev/null -w '%{http_code}\n' \
 	-H 'Content-Type: application/json' --data-binary @{} \
@@ -64,13 +64,13 @@ grep -q "session $old marked ended" "$tmp/head.log" || fail "the replaced sessio
 grave() { [ -d "$tmp/grave-$1/$2" ] && echo "--graveyard $tmp/grave-$1/$2" || true; }
 # shellcheck disable=SC2046
 $RH_FOLLOW_CHECK --ls "$RH_LS" --store "$store" --cluster e2e --session-dir "$head/$old" \
-	--events "$tmp/gen/aggregator" $(grave head "$old")
+	--events "$tmp/gen/aggregator" --truncated "$tmp/trunc-head" $(grave head "$old")
 # shellcheck disable=SC2046
 $RH_FOLLOW_CHECK --ls "$RH_LS" --store "$store" --cluster e2e --session-dir "$head/$new" \
-	$(grave head "$new")
+	--truncated "$tmp/trunc-head" $(grave head "$new")
 # shellcheck disable=SC2046
 $RH_FOLLOW_CHECK --ls "$RH_LS" --store "$store" --cluster e2e \
-	--session-dir "$worker/$old" $(grave worker "$old")
+	--session-dir "$worker/$old" --truncated "$tmp/trunc-worker" $(grave worker "$old")
 expect_eq "$(session_state "$store" default/e2e "$old")" ended
 expect_eq "$(session_state "$store" default/e2e "$new")" ended
 # a node restarted into a new session is a new node entry

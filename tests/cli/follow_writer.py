@@ -97,8 +97,17 @@ class Node:
         rel = self.rng.choice(["logs/raylet.err", "logs/dashboard_agent.log",
                                "logs/log_monitor.log"])
         if os.path.exists(self.p(rel)):
+            if self.args.truncated:
+                # what it held: its stored bytes must stay readable as an
+                # earlier generation (follow_check.py --truncated)
+                self.count("truncate")
+                dst = os.path.join(self.args.truncated, os.path.basename(self.sdir),
+                                   "%s.%d" % (rel, self.counts["truncate"]))
+                os.makedirs(os.path.dirname(dst), exist_ok=True)
+                shutil.copyfile(self.p(rel), dst)
+            else:
+                self.count("truncate")
             self.write(rel, text(self.rng, self.rng.randrange(0, 500)), "wb")
-            self.count("truncate")
 
     def new_worker(self):
         self.workers += 1
@@ -192,6 +201,7 @@ def main():
     ap.add_argument("--no-delete", action="store_true")
     ap.add_argument("--no-truncate", action="store_true")
     ap.add_argument("--graveyard")
+    ap.add_argument("--truncated", help="keep each truncated file's bytes here")
     ap.add_argument("--idle", type=float, default=2.0)
     ap.add_argument("--new-session-at", type=int, default=-1)
     args = ap.parse_args()

@@ -9,6 +9,7 @@ modules) and the specimens; see tests/gen/README.md.
                      [--log-bytes B] [--ray-version V] [--quirks|--no-quirks]
                      [--snake-case] [--jsonl] [--no-pg-events] [--force]
   raygen.py append   --out DIR [--bytes N]
+  raygen.py trouble  --out DIR
   raygen.py bigtasks --out FILE --tasks N [--format rayevents|export] [--arrays]
   raygen.py biglog   --out FILE --bytes N
   raygen.py selftest [--keep]
@@ -129,6 +130,11 @@ def cmd_append(a):
     print(json.dumps(rg_append.append(a.out, a.bytes), indent=1, sort_keys=True))
 
 
+def cmd_trouble(a):
+    import rg_trouble
+    print(json.dumps(rg_trouble.trouble(a.out), indent=1, sort_keys=True))
+
+
 def cmd_bigtasks(a):
     import rg_bench
     t = time.time()
@@ -187,6 +193,11 @@ def parser():
     s.add_argument("--out", required=True)
     s.add_argument("--bytes", type=size_arg, default=64 * 1024, help="approximate total (default 64K)")
     s.set_defaults(func=cmd_append)
+
+    s = sub.add_parser("trouble", help="copytruncate a log per node, make a file and a "
+                       "folder unreadable (rg_trouble.py); print what was done")
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=cmd_trouble)
 
     s = sub.add_parser("bigtasks", help="event stream for N task attempts (benchmarks)")
     s.add_argument("--out", required=True)

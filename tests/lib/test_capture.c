@@ -12,6 +12,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
+#include <grp.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "manifest.h"
@@ -455,4 +458,214 @@ Test(capture, odd_names_are_stored_and_old_stores_still_read)
 	rh_buf_dispose(&key);
 	rh_buf_dispose(&shown);
 	rh_buf_dispose(&data);
+}
+
+/* ---- issue 11: history, end time, partial failure ------------------------ */
+
+static void
+assert_stored_is(const char *rel, const char *want)
+{
+	rh_logfile *f = NULL;
+	rh_buf got = RH_BUF_INIT;
+
+	cr_assert_eq(rh_logfile_open(&f, st, &S, NODE, rel), 0, "%s: %s", rel,
+		     rh_error_last());
+	cr_assert_eq(rh_logfile_read(&got, f, 0, SIZE_MAX), 0, "%s", rh_error_last());
+	cr_assert_eq(got.size, strlen(want), "%s: %zu bytes", rel, got.size);
+	cr_assert(memcmp(got.ptr, want, got.size) == 0, "%s", rel);
+	rh_logfile_close(f);
+	rh_buf_dispose(&got);
+}
+
+/* logrotate's copytruncate: the same file, truncated and written again.
+ * The bytes stored before stay readable as an earlier generation. */
+Test(capture, truncated_file_keeps_its_earlier_generation)
+{
+	const char *first = "first generation, line one\nline two\n";
+	const char *second = "second\n";
+	const char *third = "third generation, longer than the first one was\n";
+	rh_capture_stats s;
+	char path[1024];
+
+	write_file("logs/app.log", first, strlen(first), "w");
+	cr_assert_eq(capture(&s), 0, "%s", rh_error_last());
+	snprintf(path, sizeof(path), "%s/logs/app.log", sdir);
+	cr_assert_eq(truncate(path, 0), 0);
+	write_file("logs/app.log", second, strlen(second), "a");
+	cr_assert_eq(capture(&s), 0, "%s", rh_error_last());
+	assert_stored_is("logs/app.log", second);
+	assert_stored_is("logs/app.log~1", first);
+	/* again, with other first bytes and more of them */
+	cr_assert_eq(truncate(path, 0), 0);
+	write_file("logs/app.log", third, strlen(third), "a");
+	cr_assert_eq(capture(&s), 0, "%s", rh_error_last());
+	assert_stored_is("logs/app.log", third);
+	assert_stored_is("logs/app.log~1", first);
+	assert_stored_is("logs/app.log~2", second);
+	/* a capture with nothing new changes nothing */
+	cr_assert_eq(capture(&s), 0, "%s", rh_error_last());
+	cr_assert_eq(s.bytes_new, 0);
+	assert_stored_is("logs/app.log~2", second);
+}
+
+/* Set every file's times (links' own too) to `t` seconds. */
+static void
+age_everything(time_t t)
+{
+	char cmd[1200];
+
+	snprintf(cmd, sizeof(cmd), "find '%s' -exec touch -h -d @%lld {} +", sdir,
+		 (long long)t);
+	cr_assert_eq(system(cmd), 0);
+}
+
+Test(capture, ended_is_the_last_write_not_the_capture_time)
+{
+	rh_capture_options o = RH_CAPTURE_OPTIONS_INIT;
+	rh_capture_stats stats;
+	rh_session_info info;
+	time_t year_ago = time(NULL) - 365 * 86400, last = year_ago + 240;
+	char path[1024];
+	struct timespec ts[2] = { { last, 0 }, { last, 0 } };
+	int64_t before = (int64_t)time(NULL) * 1000;
+
+	age_everything(year_ago);
+	snprintf(path, sizeof(path), "%s/logs/raylet.out", sdir);
+	cr_assert_eq(utimensat(AT_FDCWD, path, ts, 0), 0);
+	o.cluster = "c1";
+	o.ended = 1;
+	cr_assert_eq(rh_capture_session(&stats, st, sdir, &o), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_session_info_load(&info, st, &S), 0, "%s", rh_error_last());
+	cr_assert_eq(info.state, RH_SESSION_ENDED);
+	cr_assert_eq(info.end_ms, (int64_t)last * 1000, "end_ms %lld, last write %lld",
+		     (long long)info.end_ms, (long long)last * 1000);
+	cr_assert_geq(info.end_marked_ms, before);
+	cr_assert_geq(info.updated_ms, before);
+}
+
+Test(capture, end_is_never_before_the_start)
+{
+	rh_capture_options o = RH_CAPTURE_OPTIONS_INIT;
+	rh_session_info info;
+
+	age_everything(86400); /* 1970: before the session's name says */
+	o.cluster = "c1";
+	o.ended = 1;
+	cr_assert_eq(rh_capture_session(NULL, st, sdir, &o), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_session_info_load(&info, st, &S), 0);
+	cr_assert_eq(info.end_ms, info.start_ms);
+	cr_assert_gt(info.start_ms, 0);
+}
+
+/* Run `fn` as user nobody in a child (tests run as root; an unreadable
+ * file is only unreadable to someone else). The child's exit status is
+ * returned. No way to drop privileges fails the test. */
+static int
+as_nobody(int (*fn)(void *), void *arg)
+{
+	pid_t pid;
+	int status;
+
+	if (geteuid() != 0)
+		return fn(arg); /* not root: already unprivileged */
+	cr_assert_neq(pid = fork(), -1);
+	if (pid == 0) {
+		if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(100);
+		if (setuid(0) == 0)
+			_exit(101); /* still privileged */
+		_exit(fn(arg));
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status));
+	cr_assert_neq(WEXITSTATUS(status), 100, "cannot drop privileges");
+	cr_assert_neq(WEXITSTATUS(status), 101, "still privileged");
+	return WEXITSTATUS(status);
+}
+
+struct unreadable_run {
+	int rc;
+	rh_capture_stats stats;
+	char msg[512];
+};
+
+static int
+capture_unprivileged(void *arg)
+{
+	struct unreadable_run *r = arg;
+	rh_store *mine = NULL;
+	rh_capture_options o = RH_CAPTURE_OPTIONS_INIT;
+	int fd = open(storedir, O_RDONLY);
+	char path[1024];
+	FILE *fp;
+
+	close(fd);
+	if (rh_store_open(&mine, storedir, NULL) < 0)
+		return 10;
+	o.cluster = "c1";
+	r->rc = rh_capture_session(&r->stats, mine, sdir, &o);
+	snprintf(r->msg, sizeof(r->msg), "%s", rh_error_last());
+	rh_store_close(mine);
+	/* hand the result to the parent through a file */
+	snprintf(path, sizeof(path), "%s/result", tmp);
+	if (!(fp = fopen(path, "w")))
+		return 11;
+	fwrite(r, sizeof(*r), 1, fp);
+	fclose(fp);
+	return 0;
+}
+
+Test(capture, unreadable_paths_are_reported_and_the_rest_stored)
+{
+	struct unreadable_run r;
+	rh_node_manifest *m = NULL;
+	char path[1024], cmd[1200];
+	FILE *fp;
+	size_t i, n;
+	int found_file = 0, found_dir = 0;
+
+	write_file("logs/secret.log", "you cannot read me\n", 19, "w");
+	mkdirs("logs/private");
+	write_file("logs/private/inner.log", "nor me\n", 7, "w");
+	snprintf(path, sizeof(path), "%s/logs/secret.log", sdir);
+	cr_assert_eq(chmod(path, 0600), 0);
+	snprintf(path, sizeof(path), "%s/logs/private", sdir);
+	cr_assert_eq(chmod(path, 0700), 0);
+	/* everything else readable by all; the store and tmp writable by
+	 * nobody */
+	cr_assert_eq(chmod(tmp, 0777), 0);
+	rh_store_close(st);
+	st = NULL;
+	snprintf(cmd, sizeof(cmd), "chown -R 65534:65534 '%s'", storedir);
+	cr_assert_eq(system(cmd), 0);
+	memset(&r, 0, sizeof(r));
+	cr_assert_eq(as_nobody(capture_unprivileged, &r), 0);
+	snprintf(path, sizeof(path), "%s/result", tmp);
+	cr_assert_not_null(fp = fopen(path, "r"));
+	cr_assert_eq(fread(&r, sizeof(r), 1, fp), 1);
+	fclose(fp);
+	cr_assert_eq(rh_store_open(&st, storedir, NULL), 0, "%s", rh_error_last());
+
+	/* not silent: an error saying what, after storing the rest */
+	cr_assert_eq(r.rc, RH_EIO, "rc %d: %s", r.rc, r.msg);
+	cr_assert_eq(r.stats.files_not_stored, 2, "%s", r.msg);
+	cr_assert(strstr(r.msg, "2 paths not stored"), "%s", r.msg);
+	assert_file_equals("logs/raylet.out");
+	assert_file_equals("logs/old/worker-1.out");
+	assert_file_equals("node_ip_address.json");
+	cr_assert_eq(rh_node_manifest_load(&m, st, &S, NODE), 0, "%s", rh_error_last());
+	cr_assert_null(rh_node_manifest_find(m, "logs/secret.log"));
+	cr_assert_null(rh_node_manifest_find(m, "logs/private/inner.log"));
+	n = m->nskipped;
+	for (i = 0; i < n; i++) {
+		if (!strcmp(m->skipped[i].path, "logs/secret.log"))
+			found_file = m->skipped[i].not_stored;
+		if (!strcmp(m->skipped[i].path, "logs/private"))
+			found_dir = m->skipped[i].not_stored;
+		if (!strcmp(m->skipped[i].path, "sockets/raylet"))
+			cr_assert_eq(m->skipped[i].not_stored, 0);
+	}
+	cr_assert(found_file, "logs/secret.log not listed as not stored");
+	cr_assert(found_dir, "logs/private not listed as not stored");
+	rh_node_manifest_free(m);
 }

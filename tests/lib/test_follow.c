@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "follow_internal.h"
@@ -361,9 +363,18 @@ Test(follow, rotation_seen_only_by_the_periodic_rescan)
 	cr_assert_eq(stats().bytes_shipped - before, 100);
 }
 
-Test(follow, truncated_file_is_stored_anew)
+/* Issue 11: this test said "the old parts are gone from the store"; a
+ * file truncated in place (copytruncate) now keeps them as an earlier
+ * generation, PATH~1, byte for byte. */
+Test(follow, truncated_file_is_stored_anew_and_keeps_its_history)
 {
-	char p[1024];
+	char p[1024], gen[1024];
+	FILE *fp;
+	rh_session_ref sref = { "default", "c1", S1 };
+	rh_logfile *lf = NULL;
+	rh_buf before = RH_BUF_INIT, got = RH_BUF_INIT;
+	char chunk[65536];
+	size_t n;
 
 	make_session(S1, NODE);
 	grow(S1, "logs/raylet.err", 300000, 1);
@@ -372,13 +383,117 @@ Test(follow, truncated_file_is_stored_anew)
 	flush();
 	cr_assert_eq(count_parts(S1, NODE, NULL), manifest_parts(S1, NODE));
 	pathf(p, sizeof(p), S1, "logs/raylet.err");
+	cr_assert_not_null(fp = fopen(p, "rb"));
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		rh_buf_put(&before, chunk, n);
+	fclose(fp);
 	cr_assert_eq(truncate(p, 0), 0);
 	grow(S1, "logs/raylet.err", 50, 3);
 	flush();
 	check_stored(S1, NODE, "logs/raylet.err");
 	cr_assert_geq(stats().replaced, 1);
-	/* The old parts are gone from the store. */
+	/* Every part is named by the manifest, the earlier ones by PATH~1. */
 	cr_assert_eq(count_parts(S1, NODE, NULL), manifest_parts(S1, NODE));
+	snprintf(gen, sizeof(gen), "logs/raylet.err~1");
+	cr_assert_eq(rh_logfile_open(&lf, st, &sref, NODE, gen), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_logfile_read(&got, lf, 0, SIZE_MAX), 0);
+	cr_assert_eq(got.size, before.size);
+	cr_assert(memcmp(got.ptr, before.ptr, got.size) == 0);
+	rh_logfile_close(lf);
+	/* A restarted follower keeps both and ships nothing again. */
+	reopen();
+	flush();
+	cr_assert_eq(stats().bytes_shipped, 0);
+	check_stored(S1, NODE, "logs/raylet.err");
+	cr_assert_eq(rh_logfile_open(&lf, st, &sref, NODE, gen), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_logfile_size(lf), before.size);
+	rh_logfile_close(lf);
+	rh_buf_dispose(&before);
+	rh_buf_dispose(&got);
+}
+
+/* Issue 11: a file and a folder the follower cannot read are skipped,
+ * counted and listed as not stored; the rest ships. Root reads anything, so
+ * the follower runs in a child as user nobody. */
+static int
+follow_unprivileged(void)
+{
+	rh_follow_options o = RH_FOLLOW_OPTIONS_INIT;
+	rh_follow *g = NULL;
+	rh_store *mine = NULL;
+	rh_follow_stats fs;
+	char sdir[1024];
+
+	if (rh_store_open(&mine, storedir, NULL) < 0)
+		return 10;
+	snprintf(sdir, sizeof(sdir), "%s/state-nobody", tmp);
+	o.cluster = "c1";
+	o.ray_root = root;
+	o.state_dir = sdir;
+	o.role = RH_FOLLOW_ROLE_HEAD;
+	o.no_inotify = 1;
+	if (rh_follow_open(&g, mine, &o) < 0)
+		return 11;
+	if (rh_follow_flush(g) < 0)
+		return 12;
+	rh_follow_stats_get(&fs, g);
+	if (fs.files_not_stored != 2)
+		return 20 + (int)(fs.files_not_stored > 9 ? 9 : fs.files_not_stored);
+	if (rh_follow_finish(g, 1) < 0)
+		return 13;
+	rh_follow_close(g);
+	rh_store_close(mine);
+	return 0;
+}
+
+Test(follow, unreadable_paths_are_not_stored_and_said_so)
+{
+	char p[1024], cmd[1200];
+	rh_session_ref sref = { "default", "c1", S1 };
+	rh_node_manifest *m = NULL;
+	pid_t pid;
+	size_t i;
+	int status, listed = 0;
+
+	make_session(S1, NODE);
+	grow(S1, "logs/dashboard.log", 5000, 1);
+	grow(S1, "logs/secret.log", 100, 2);
+	pathf(p, sizeof(p), S1, "logs/secret.log");
+	cr_assert_eq(chmod(p, 0600), 0);
+	pathf(p, sizeof(p), S1, "logs/private");
+	cr_assert_eq(mkdir(p, 0700), 0);
+	grow(S1, "logs/private/inner.log", 100, 3);
+	cr_assert_eq(chmod(tmp, 0777), 0);
+	rh_store_close(st);
+	st = NULL;
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && chown -R 65534:65534 '%s'",
+		 storedir, storedir);
+	cr_assert_eq(system(cmd), 0);
+	if (geteuid() == 0) {
+		cr_assert_neq(pid = fork(), -1);
+		if (pid == 0) {
+			if (setgroups(0, NULL) < 0 || setgid(65534) < 0 ||
+			    setuid(65534) < 0 || setuid(0) == 0)
+				_exit(100);
+			_exit(follow_unprivileged());
+		}
+		cr_assert_eq(waitpid(pid, &status, 0), pid);
+		cr_assert(WIFEXITED(status));
+		cr_assert_eq(WEXITSTATUS(status), 0, "child: %d", WEXITSTATUS(status));
+	} else {
+		cr_assert_eq(follow_unprivileged(), 0);
+	}
+	cr_assert_eq(rh_store_open(&st, storedir, NULL), 0);
+	check_stored(S1, NODE, "logs/dashboard.log");
+	cr_assert(!stored_has(S1, NODE, "logs/secret.log"));
+	cr_assert_eq(rh_node_manifest_load(&m, st, &sref, NODE), 0, "%s", rh_error_last());
+	for (i = 0; i < m->nskipped; i++)
+		if ((!strcmp(m->skipped[i].path, "logs/secret.log") ||
+		     !strcmp(m->skipped[i].path, "logs/private")) &&
+		    m->skipped[i].not_stored)
+			listed++;
+	cr_assert_eq(listed, 2);
+	rh_node_manifest_free(m);
 }
 
 Test(follow, files_moved_to_logs_old_keep_their_bytes)
