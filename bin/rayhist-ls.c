@@ -1,8 +1,10 @@
 /* rayhist-ls - list what a store holds and read captured files back. */
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -13,7 +15,7 @@
 
 enum { OPT_STORE = 256, OPT_STORE_CONFIG, OPT_JSON, OPT_CAT, OPT_TAIL, OPT_RANGE,
        OPT_JOBS, OPT_TASKS, OPT_ACTORS, OPT_NODES, OPT_WORKERS, OPT_PGS,
-       OPT_FILTER, OPT_LIMIT, OPT_DETAIL, OPT_AT };
+       OPT_FILTER, OPT_LIMIT, OPT_DETAIL, OPT_AT, OPT_LOGS, OPT_ERR, OPT_ATTEMPT };
 
 static const rh_cli_opt options[] = {
 	{ OPT_STORE, "store", "URL", "store to read (file path, file://, s3://)" },
@@ -32,11 +34,14 @@ static const rh_cli_opt options[] = {
 	{ OPT_FILTER, "filter", "KEY=VALUE", "keep rows whose KEY is (=) or is not (!=) VALUE; repeatable" },
 	{ OPT_LIMIT, "limit", "N", "print at most N rows (default 100; 0: all)" },
 	{ OPT_DETAIL, "detail", NULL, "print every column, as Ray's detail=1" },
+	{ OPT_LOGS, "logs", "ID", "write the log of a task, an actor (hex ids) or a job submission, as ray logs task/actor/job does; a task's latest attempt" },
+	{ OPT_ERR, "err", NULL, "with --logs: the stderr (a traceback) instead of the stdout" },
+	{ OPT_ATTEMPT, "attempt", "N", "with --logs of a task: attempt N (default: the latest)" },
 	{ OPT_AT, "at", "TIME", "show the session as it was at TIME (RFC 3339, or +SECONDS since its start); cuts --cat/--tail/--range at the last part captured by then" },
 	{ 0, NULL, NULL, NULL }
 };
 
-enum mode { LIST, CAT, TAIL, RANGE, QUERY };
+enum mode { LIST, CAT, TAIL, RANGE, QUERY, LOGS };
 
 struct path {
 	char *parts[4];       /* ns, cluster, session, node (prefix) */
@@ -515,6 +520,15 @@ read_file(struct ls *ls, enum mode mode, uint64_t a, uint64_t b, size_t nlines)
 	if (ls->at_ns != RH_TIME_NONE) /* as captured by then (part granularity) */
 		size = rh_logfile_size_at(f, ls->at_ns / 1000000 -
 					  (ls->at_ns % 1000000 < 0));
+	if (ls->at_ns != RH_TIME_NONE && size == 0 && rh_logfile_size(f) > 0) {
+		/* one-shot captures date every part at the capture: say so
+		 * rather than print nothing */
+		fprintf(stderr, "%s: %s: nothing of it had been captured by %s "
+			"(its %" PRIu64 " bytes were captured later)\n", rh_cli_prog,
+			ls->p.file, ls->at, rh_logfile_size(f));
+		rh_logfile_close(f);
+		exit(1);
+	}
 	if (mode == TAIL) {
 		if ((error = rh_logfile_tail(&out, NULL, f, nlines, size)) < 0)
 			rh_cli_die(error, "%s", ls->p.file);
@@ -633,6 +647,25 @@ open_index(struct ls *ls, int rebuild)
 	return ix;
 }
 
+/* --at before anything happened shows nothing: say why, on stderr. */
+static void
+say_before_start(struct ls *ls)
+{
+	rh_session_info info;
+	char t[32];
+
+	if (rh_session_info_load(&info, ls->st, &ls->p.sref) == 0 &&
+	    info.start_ms > 0 && ls->at_ns < info.start_ms * 1000000) {
+		fmt_time(t, sizeof(t), info.start_ms);
+		rh_cli_warn("nothing to show at %s: the session started at %s",
+			    ls->at, t);
+	} else {
+		rh_cli_warn("nothing to show at %s: no event of the session is "
+			    "dated at or before it", ls->at);
+	}
+	rh_error_clear();
+}
+
 static void
 query(struct ls *ls, rh_entity what, const rh_query_options *o)
 {
@@ -657,8 +690,12 @@ query(struct ls *ls, rh_entity what, const rh_query_options *o)
 		rh_buf_clear(&out);
 		error = rh_index_list_json(&out, &counts, ix, what, o);
 	}
+	if (error == RH_EINVAL)	/* a filter it cannot take */
+		rh_cli_usage_die("--filter: %s", rh_error_last());
 	if (error < 0)
 		rh_cli_die(error, "%s", rh_entity_name(what));
+	if (ls->at_ns != RH_TIME_NONE && counts.total == 0)
+		say_before_start(ls);
 	if (ls->json) {
 		printf("%s\n", out.ptr);
 	} else if (!(rows = json_tokener_parse(out.ptr))) {
@@ -679,6 +716,259 @@ query(struct ls *ls, rh_entity what, const rh_query_options *o)
 	rh_index_close(ix);
 }
 
+/* ---- --logs: an entity's log (the library's rh_index_log_locate, as the
+ * server's api/v0/logs/file?task_id=) ------------------------------------- */
+
+struct head_ctx {
+	struct ls *ls;
+	rh_node_manifest *m;
+};
+
+static int
+head_cb(const char *node, void *payload)
+{
+	struct head_ctx *h = payload;
+	rh_node_manifest *m = NULL;
+
+	if (rh_node_manifest_load(&m, h->ls->st, &h->ls->p.sref, node) < 0)
+		return 0;	/* a damaged node is not the head we look for */
+	if (rh_node_manifest_is_head(m)) {
+		h->m = m;
+		return 1;
+	}
+	rh_node_manifest_free(m);
+	return 0;
+}
+
+/* A task id is 24 bytes, an actor id 16 (Ray's TaskID, ActorID); anything
+ * else names a submission (or the job id of a submitted job). */
+static rh_log_owner
+log_owner(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (rh_id_is_hex(id, n) && n == 48)
+		return RH_LOG_OF_TASK;
+	if (rh_id_is_hex(id, n) && n == 32)
+		return RH_LOG_OF_ACTOR;
+	return RH_LOG_OF_SUBMISSION;
+}
+
+static void
+entity_logs(struct ls *ls, const char *id, int64_t attempt, const char *suffix,
+	    int tail, size_t nlines)
+{
+	rh_log_location loc = RH_LOG_LOCATION_INIT;
+	rh_log_owner owner = log_owner(id);
+	rh_buf path = RH_BUF_INIT, out = RH_BUF_INIT;
+	rh_node_manifest *m = NULL;
+	rh_logfile *f = NULL;
+	uint64_t size, end, start, off, first;
+	rh_index *ix;
+	int error;
+
+	if (ls->p.n != 3)
+		rh_cli_usage_die("--logs takes a session: NS/CLUSTER/SESSION");
+	ix = open_index(ls, 0);
+	error = rh_index_log_locate(&loc, ix, owner, id, attempt, suffix, ls->at_ns);
+	rh_index_close(ix);
+	if (error == RH_EINVAL)
+		rh_cli_usage_die("--logs: %s", rh_error_last());
+	if (error == RH_ENOTFOUND) {
+		fprintf(stderr, "%s: %s\n", rh_cli_prog, rh_error_last());
+		exit(1);
+	}
+	if (error < 0)
+		rh_cli_die(error, "--logs %s", id);
+	if (!loc.node_id.size) {	/* a driver log: on the head node */
+		struct head_ctx h = { ls, NULL };
+		if ((error = rh_catalog_list_nodes(ls->st, &ls->p.sref, head_cb,
+						   &h)) < 0)
+			rh_cli_die(error, "listing the session's nodes");
+		if (!(m = h.m)) {
+			fprintf(stderr, "%s: submission %s: no head node was "
+				"captured\n", rh_cli_prog, id);
+			exit(1);
+		}
+	} else if ((error = rh_node_manifest_load(&m, ls->st, &ls->p.sref,
+						  loc.node_id.ptr)) == RH_ENOTFOUND) {
+		fprintf(stderr, "%s: %s %s ran on node %s, which has no captured "
+			"files\n", rh_cli_prog, owner == RH_LOG_OF_TASK ? "task"
+			: owner == RH_LOG_OF_ACTOR ? "actor" : "submission", id,
+			loc.node_id.ptr);
+		exit(1);
+	} else if (error < 0) {
+		rh_cli_die(error, "node %s", loc.node_id.ptr);
+	}
+	if ((error = rh_node_manifest_find_log(&path, m, loc.match, loc.key.ptr,
+					       suffix)) == RH_ENOTFOUND) {
+		if (owner == RH_LOG_OF_SUBMISSION)
+			fprintf(stderr, "%s: --logs %s: no job or submission of that "
+				"id has a driver log (a task id has 48 hex digits, "
+				"an actor id 32)\n", rh_cli_prog, id);
+		else
+			fprintf(stderr, "%s: %s\n", rh_cli_prog, rh_error_last());
+		exit(1);
+	}
+	if (error < 0 ||
+	    (error = rh_logfile_open_manifest(&f, ls->st, &ls->p.sref, m, path.ptr)) < 0)
+		rh_cli_die(error, "%s", path.ptr);
+	size = rh_logfile_size(f);
+	if (ls->at_ns != RH_TIME_NONE)
+		size = rh_logfile_size_at(f, ls->at_ns / 1000000 -
+					  (ls->at_ns % 1000000 < 0));
+	end = loc.end < size ? loc.end : size;
+	start = loc.start < end ? loc.start : end;
+	if (ls->at_ns != RH_TIME_NONE && end <= start && loc.start < rh_logfile_size(f)) {
+		fprintf(stderr, "%s: %s: nothing of it had been captured by %s\n",
+			rh_cli_prog, path.ptr, ls->at);
+		exit(1);
+	}
+	if (tail) {
+		if ((error = rh_logfile_tail(&out, &first, f, nlines, end)) < 0)
+			rh_cli_die(error, "%s", path.ptr);
+		/* the tail of the entity's bytes, never lines before them */
+		if (first < start) {
+			size_t cut = (size_t)(start - first) < out.size
+				? (size_t)(start - first) : out.size;
+			memmove(out.ptr, out.ptr + cut, out.size - cut);
+			out.size -= cut;
+		}
+		write_out(&out);
+	}
+	for (off = start; !tail && off < end; off += out.size) {
+		uint64_t want = end - off < (8u << 20) ? end - off : (8u << 20);
+		rh_buf_clear(&out);
+		if ((error = rh_logfile_read(&out, f, off, (size_t)want)) < 0)
+			rh_cli_die(error, "%s", path.ptr);
+		if (!out.size)
+			break;
+		write_out(&out);
+	}
+	if (fflush(stdout) != 0)
+		rh_cli_die(0, "writing to stdout failed");
+	rh_buf_dispose(&out);
+	rh_buf_dispose(&path);
+	rh_logfile_close(f);
+	rh_node_manifest_free(m);
+	rh_log_location_dispose(&loc);
+}
+
+/* ---- usage checks -------------------------------------------------------- */
+
+/* Columns whose values are one of Ray's enums: a filter value outside them
+ * matches nothing, which is never what was meant. */
+struct enum_col {
+	rh_entity what;
+	const char *col;
+	const char *(*name)(int);
+	int count;
+	const char *const *names;	/* instead of name() */
+};
+
+static const char *const job_types[] = { "SUBMISSION", "DRIVER", NULL };
+static const char *const worker_types[] = { "WORKER", "DRIVER", "SPILL_WORKER",
+					     "RESTORE_WORKER", NULL };
+
+static const struct enum_col enum_cols[] = {
+	{ RH_ENTITY_TASK, "state", rh_task_state_name, RH_TASK_STATE_COUNT, NULL },
+	{ RH_ENTITY_TASK, "type", rh_task_type_name, RH_TASK_TYPE_COUNT, NULL },
+	{ RH_ENTITY_ACTOR, "state", rh_actor_state_name, RH_ACTOR_STATE_COUNT, NULL },
+	{ RH_ENTITY_JOB, "status", rh_job_status_name, RH_JOB_STATUS_COUNT, NULL },
+	{ RH_ENTITY_JOB, "type", NULL, 0, job_types },
+	{ RH_ENTITY_NODE, "state", rh_node_state_name, RH_NODE_STATE_COUNT, NULL },
+	{ RH_ENTITY_WORKER, "worker_type", NULL, 0, worker_types },
+	{ RH_ENTITY_PLACEMENT_GROUP, "state", rh_pg_state_name, RH_PG_STATE_COUNT, NULL },
+};
+
+static const char *
+enum_value(const struct enum_col *e, int i)
+{
+	if (e->names)
+		return e->names[i];
+	return i < e->count ? e->name(i) : NULL;
+}
+
+/* Edit distance of a and b, case-insensitive; both are short. */
+static size_t
+distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, d[64];
+
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (j = 0; j <= lb; j++)
+		d[j] = j;
+	for (i = 1; i <= la; i++) {
+		size_t prev = d[0], cur;
+		d[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t sub = prev + (toupper((unsigned char)a[i - 1]) !=
+					     toupper((unsigned char)b[j - 1]));
+			cur = d[j];
+			d[j] = sub;
+			if (d[j - 1] + 1 < d[j])
+				d[j] = d[j - 1] + 1;
+			if (cur + 1 < d[j])
+				d[j] = cur + 1;
+			prev = cur;
+		}
+	}
+	return d[lb];
+}
+
+static void
+check_filter_values(rh_entity what, const rh_filter *fs, size_t n)
+{
+	/* "tasks" -> "task" */
+	int one = (int)strlen(rh_entity_name(what)) - 1;
+
+	size_t i, k, best_d, dd;
+	int v;
+
+	for (i = 0; i < n; i++)
+		for (k = 0; k < sizeof(enum_cols) / sizeof(enum_cols[0]); k++) {
+			const struct enum_col *e = &enum_cols[k];
+			const char *best = NULL, *name;
+			char list[512] = "";
+
+			if (e->what != what || strcasecmp(e->col, fs[i].key))
+				continue;
+			best_d = 99;
+			for (v = 0; (name = enum_value(e, v)); v++) {
+				if (!*name)
+					continue;
+				if (!strcasecmp(name, fs[i].value))
+					break;
+				if ((dd = distance(name, fs[i].value)) < best_d)
+					best_d = dd, best = name;
+				snprintf(list + strlen(list), sizeof(list) - strlen(list),
+					 "%s%s", *list ? ", " : "", name);
+			}
+			if (name)
+				continue;	/* known */
+			if (best && best_d <= 2)
+				rh_cli_usage_die("--filter %s=%s: no %.*s has %s %s; did "
+						 "you mean %s?", fs[i].key, fs[i].value,
+						 one, rh_entity_name(what), e->col,
+						 fs[i].value, best);
+			rh_cli_usage_die("--filter %s=%s: no %.*s has %s %s; Ray's "
+					 "values are %s", fs[i].key, fs[i].value,
+					 one, rh_entity_name(what), e->col, fs[i].value,
+					 list);
+		}
+}
+
+/* The one action of a run: a second one conflicts (the last used to win). */
+static void
+set_mode(enum mode *mode, const char **given, enum mode m, const char *opt)
+{
+	if (*given && strcmp(*given, opt))
+		rh_cli_usage_die("%s and %s: give one of them", *given, opt);
+	*mode = m;
+	*given = opt;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -688,25 +978,30 @@ main(int argc, char **argv)
 	rh_query_options qopts = RH_QUERY_OPTIONS_INIT;
 	rh_filter filters[MAX_FILTERS];
 	rh_entity what = RH_ENTITY_TASK;
-	const char *store_flag = NULL, *arg, *url;
+	const char *store_flag = NULL, *arg, *url, *given = NULL, *logs_id = NULL;
+	const char *entity_only = NULL;
 	uint64_t a = 0, b = 0;
 	size_t nlines = 0;
+	int err = 0, tail = 0;
+	int64_t attempt = -1;
 	rh_cli cli;
 	char *colon, *path;
 	int c, error;
 
 	memset(&ls, 0, sizeof(ls));
 	rh_cli_init(&cli, "rayhist-ls",
-		    "[--store URL] [-l] [--json] [NS/CLUSTER/SESSION/NODE/FILE...]\n"
+		    "[--store URL] [-l] [--json] [NS[/CLUSTER[/SESSION[/NODE[/FILE]]]]]\n"
 		    "[--store URL] [--at TIME] --cat PATH\n"
 		    "[--store URL] [--at TIME] --tail N PATH\n"
 		    "[--store URL] [--at TIME] --range A:B PATH\n"
+		    "[--store URL] [--at TIME] --logs TASK_ID|ACTOR_ID|SUBMISSION_ID [--err] [--attempt N] [--tail N] NS/CLUSTER/SESSION\n"
 		    "[--store URL] --tasks|--jobs|--actors|--nodes|--workers|--placement-groups [--filter KEY=VALUE]... [--limit N] [--detail] [--at TIME] [--json] NS/CLUSTER/SESSION",
 		    "List the level below PATH in a rayhist store - namespaces, clusters,\n"
 		    "sessions, nodes (NODE may be a unique prefix of the id), files - or\n"
-		    "write a stored file's bytes, or list a session's jobs, tasks, actors,\n"
-		    "nodes, workers or placement groups from its index, with the field\n"
-		    "names and filter rules of Ray's state API.",
+		    "write a stored file's bytes, or a task's, actor's or job's log, or\n"
+		    "list a session's jobs, tasks, actors, nodes, workers or placement\n"
+		    "groups from its index, with the field names and filter rules of\n"
+		    "Ray's state API.",
 		    options, argc, argv);
 	while ((c = rh_cli_next(&cli, &arg)) != -1) {
 		switch (c) {
@@ -714,28 +1009,37 @@ main(int argc, char **argv)
 		case OPT_STORE_CONFIG: sopts.config_file = arg; break;
 		case 'l': ls.lng = 1; break;
 		case OPT_JSON: ls.json = 1; break;
-		case OPT_JOBS: mode = QUERY; what = RH_ENTITY_JOB; break;
-		case OPT_TASKS: mode = QUERY; what = RH_ENTITY_TASK; break;
-		case OPT_ACTORS: mode = QUERY; what = RH_ENTITY_ACTOR; break;
-		case OPT_NODES: mode = QUERY; what = RH_ENTITY_NODE; break;
-		case OPT_WORKERS: mode = QUERY; what = RH_ENTITY_WORKER; break;
-		case OPT_PGS: mode = QUERY; what = RH_ENTITY_PLACEMENT_GROUP; break;
+		case OPT_JOBS: set_mode(&mode, &given, QUERY, "--jobs"); what = RH_ENTITY_JOB; break;
+		case OPT_TASKS: set_mode(&mode, &given, QUERY, "--tasks"); what = RH_ENTITY_TASK; break;
+		case OPT_ACTORS: set_mode(&mode, &given, QUERY, "--actors"); what = RH_ENTITY_ACTOR; break;
+		case OPT_NODES: set_mode(&mode, &given, QUERY, "--nodes"); what = RH_ENTITY_NODE; break;
+		case OPT_WORKERS: set_mode(&mode, &given, QUERY, "--workers"); what = RH_ENTITY_WORKER; break;
+		case OPT_PGS: set_mode(&mode, &given, QUERY, "--placement-groups");
+			what = RH_ENTITY_PLACEMENT_GROUP; break;
 		case OPT_FILTER:
 			if (qopts.nfilters == MAX_FILTERS)
 				rh_cli_usage_die("at most %d --filter options", MAX_FILTERS);
 			parse_filter(&filters[qopts.nfilters++], (char *)arg);
 			qopts.filters = filters;
+			entity_only = "--filter";
 			break;
-		case OPT_LIMIT: qopts.limit = rh_cli_number("--limit", arg); break;
-		case OPT_DETAIL: qopts.detail = 1; break;
+		case OPT_LIMIT: qopts.limit = rh_cli_number("--limit", arg);
+			entity_only = "--limit"; break;
+		case OPT_DETAIL: qopts.detail = 1; entity_only = "--detail"; break;
 		case OPT_AT: ls.at = arg; break;
-		case OPT_CAT: mode = CAT; break;
+		case OPT_LOGS: set_mode(&mode, &given, LOGS, "--logs"); logs_id = arg; break;
+		case OPT_ERR: err = 1; break;
+		case OPT_ATTEMPT: attempt = (int64_t)rh_cli_number("--attempt", arg);
+			if (attempt > 1000000)
+				rh_cli_usage_die("--attempt: %s is not an attempt number", arg);
+			break;
+		case OPT_CAT: set_mode(&mode, &given, CAT, "--cat"); break;
 		case OPT_TAIL:
-			mode = TAIL;
+			tail = 1;
 			nlines = (size_t)rh_cli_number("--tail", arg);
 			break;
 		case OPT_RANGE:
-			mode = RANGE;
+			set_mode(&mode, &given, RANGE, "--range");
 			if (!(colon = strchr(arg, ':')))
 				rh_cli_usage_die("--range takes A:B, not \"%s\"", arg);
 			*colon = '\0';
@@ -746,8 +1050,24 @@ main(int argc, char **argv)
 			break;
 		}
 	}
+	/* --tail is a mode of its own, or the length of --logs' output */
+	if (tail && mode != LOGS)
+		set_mode(&mode, &given, TAIL, "--tail");
+	if (entity_only && mode != QUERY)
+		rh_cli_usage_die("%s goes with --tasks, --jobs, --actors, --nodes, "
+				 "--workers or --placement-groups", entity_only);
+	if (err && mode != LOGS)
+		rh_cli_usage_die("--err goes with --logs");
+	if (attempt >= 0 && mode != LOGS)
+		rh_cli_usage_die("--attempt goes with --logs");
+	if (ls.json && mode != QUERY && mode != LIST)
+		rh_cli_usage_die("--json goes with a listing; %s writes the bytes "
+				 "as they are", given);
 	if (argc - optind > 1)
-		rh_cli_usage_die("give at most one PATH");
+		rh_cli_usage_die("give one PATH, not %d (NS/CLUSTER/SESSION/NODE/FILE "
+				 "is one path)", argc - optind);
+	if (mode == QUERY)
+		check_filter_values(what, qopts.filters, qopts.nfilters);
 	path = optind < argc ? argv[optind] : "";
 	parse_path(&ls.p, path);
 	url = rh_store_default_url(store_flag);
@@ -756,11 +1076,14 @@ main(int argc, char **argv)
 		rh_cli_die(error, "%s", url);
 	check_levels(&ls);
 	if (ls.at && mode == LIST)
-		rh_cli_usage_die("--at goes with an entity listing or --cat, --tail, --range");
+		rh_cli_usage_die("--at goes with an entity listing, --logs or --cat, "
+				 "--tail, --range");
 	resolve_at(&ls);
 	qopts.at_ns = ls.at_ns;
 	if (mode == QUERY)
 		query(&ls, what, &qopts);
+	else if (mode == LOGS)
+		entity_logs(&ls, logs_id, attempt, err ? "err" : "out", tail, nlines);
 	else if (mode == LIST)
 		list(&ls);
 	else

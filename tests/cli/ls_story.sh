@@ -1,0 +1,13 @@
+#!/bin/sh
+# The CLI story of issue 17: from a failed task to its traceback in one
+# command (rayhist-ls --logs ID --err), the same bytes the server answers for
+# api/v0/logs/file?task_id=, for every task, actor and submission with a log;
+# usage errors exit 2 with one line; --at before anything says so
+# (tests/cli/ls_story.py).
+set -eu
+. "$top_srcdir/tests/cli/lib.sh"
+. "$top_srcdir/tests/cli/serve_env.sh"
+tmp=$(mktemp -d)
+cleanup_add "$tmp"
+make_served_store "$tmp"
+$PY "$top_srcdir/tests/cli/ls_story.py" "$RH_LS" "$served_store" "$tmp/gen"
