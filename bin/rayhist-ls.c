@@ -12,16 +12,18 @@
 #include <rayhist/rayhist.h>
 
 #include "cli.h"
+#include "ls_format.h"
 
 enum { OPT_STORE = 256, OPT_STORE_CONFIG, OPT_JSON, OPT_CAT, OPT_TAIL, OPT_RANGE,
        OPT_JOBS, OPT_TASKS, OPT_ACTORS, OPT_NODES, OPT_WORKERS, OPT_PGS,
-       OPT_FILTER, OPT_LIMIT, OPT_DETAIL, OPT_AT, OPT_LOGS, OPT_ERR, OPT_ATTEMPT };
+       OPT_FILTER, OPT_LIMIT, OPT_DETAIL, OPT_AT, OPT_LOGS, OPT_ERR, OPT_ATTEMPT, OPT_FORMAT, OPT_SUMMARY, OPT_GET };
 
 static const rh_cli_opt options[] = {
 	{ OPT_STORE, "store", "URL", "store to read (file path, file://, s3://)" },
 	{ OPT_STORE_CONFIG, "store-config", "FILE", "settings file of an s3:// store (default $RAYHIST_STORE_CONFIG)" },
 	{ 'l', "long", NULL, "add sizes (raw and stored), times and node IPs" },
-	{ OPT_JSON, "json", NULL, "print machine-readable JSON" },
+	{ OPT_JSON, "json", NULL, "print machine-readable JSON (as --format json)" },
+	{ OPT_FORMAT, "format", "FMT", "entity output: table (default), json or yaml (default with --detail, as Ray)" },
 	{ OPT_CAT, "cat", NULL, "write the stored file's exact bytes to stdout" },
 	{ OPT_TAIL, "tail", "N", "write the file's last N lines to stdout" },
 	{ OPT_RANGE, "range", "A:B", "write bytes A to B-1 of the file to stdout" },
@@ -31,6 +33,8 @@ static const rh_cli_opt options[] = {
 	{ OPT_NODES, "nodes", NULL, "list the session's nodes as Ray saw them" },
 	{ OPT_WORKERS, "workers", NULL, "list the session's workers" },
 	{ OPT_PGS, "placement-groups", NULL, "list the session's placement groups" },
+	{ OPT_SUMMARY, "summary", "WHAT", "summarize tasks (by function), actors (by class) or objects, as ray summary" },
+	{ OPT_GET, "get", "KIND", "print one entity (task, actor, job, node, worker, placement-group) in full: --get KIND ID SESSION, as ray get" },
 	{ OPT_FILTER, "filter", "KEY=VALUE", "keep rows whose KEY is (=) or is not (!=) VALUE; repeatable" },
 	{ OPT_LIMIT, "limit", "N", "print at most N rows (default 100; 0: all)" },
 	{ OPT_DETAIL, "detail", NULL, "print every column, as Ray's detail=1" },
@@ -41,7 +45,7 @@ static const rh_cli_opt options[] = {
 	{ 0, NULL, NULL, NULL }
 };
 
-enum mode { LIST, CAT, TAIL, RANGE, QUERY, LOGS };
+enum mode { LIST, CAT, TAIL, RANGE, QUERY, LOGS, SUMMARY, GET };
 
 struct path {
 	char *parts[4];       /* ns, cluster, session, node (prefix) */
@@ -54,6 +58,7 @@ struct path {
 struct ls {
 	rh_store *st;
 	int lng, json;
+	int format;           /* enum ls_format of entity output */
 	json_object *rows;    /* --json output */
 	struct path p;
 	const char *at;       /* --at TIME, or NULL */
@@ -317,6 +322,8 @@ check_levels(struct ls *ls)
 			exit(1);
 		}
 	}
+	if (ls->p.n == 4 && !strcmp(ls->p.parts[3], "*"))
+		return;		/* every node: --tail across the cluster */
 	if (ls->p.n == 4) {
 		error = rh_catalog_resolve_node(&ls->p.node, ls->st, &ls->p.sref,
 						ls->p.parts[3]);
@@ -453,7 +460,11 @@ list(struct ls *ls)
 			rh_index_close(open_index(ls, 0));
 		error = rh_catalog_list_nodes(ls->st, &ls->p.sref, print_node, ls);
 		break;
-	default: list_node(ls); break;
+	default:
+		if (!strcmp(ls->p.parts[3], "*"))
+			rh_cli_usage_die("a node \"*\" (every node) goes with --tail");
+		list_node(ls);
+		break;
 	}
 	if (error < 0)
 		rh_cli_die(error, "listing the store");
@@ -495,6 +506,94 @@ write_out(const rh_buf *b)
 		rh_cli_die(0, "writing to stdout failed");
 }
 
+/* ---- --tail N NS/CLUSTER/SESSION/'*'/FILE: every node's tail ------------- */
+
+struct tail_all {
+	struct ls *ls;
+	size_t nlines;
+	int found;
+};
+
+/* Write buf's lines, each after `prefix`. */
+static void
+write_prefixed(const char *prefix, const rh_buf *b)
+{
+	size_t i = 0;
+
+	while (i < b->size) {
+		const char *nl = memchr(b->ptr + i, '\n', b->size - i);
+		size_t n = nl ? (size_t)(nl - (b->ptr + i)) + 1 : b->size - i;
+		if (fputs(prefix, stdout) == EOF ||
+		    fwrite(b->ptr + i, 1, n, stdout) != n ||
+		    (!nl && fputc('\n', stdout) == EOF))
+			rh_cli_die(0, "writing to stdout failed");
+		i += n;
+	}
+}
+
+static int
+tail_node_cb(const char *node, void *payload)
+{
+	struct tail_all *t = payload;
+	struct ls *ls = t->ls;
+	rh_node_manifest *m = NULL;
+	rh_logfile *f = NULL;
+	rh_buf out = RH_BUF_INIT;
+	char prefix[96];
+	uint64_t size;
+	int error;
+
+	if ((error = rh_node_manifest_load(&m, ls->st, &ls->p.sref, node)) < 0) {
+		rh_cli_warn("node %s: %s", node, rh_error_last());
+		ls->status = 1;
+		return 0;
+	}
+	if ((error = rh_logfile_open_manifest(&f, ls->st, &ls->p.sref, m,
+					      ls->p.file)) == RH_ENOTFOUND)
+		goto done;	/* this node has no such file */
+	if (error < 0) {
+		rh_cli_warn("node %s: %s: %s", node, ls->p.file, rh_error_last());
+		ls->status = 1;
+		goto done;
+	}
+	t->found++;
+	size = rh_logfile_size(f);
+	if (ls->at_ns != RH_TIME_NONE)
+		size = rh_logfile_size_at(f, ls->at_ns / 1000000 -
+					  (ls->at_ns % 1000000 < 0));
+	if ((error = rh_logfile_tail(&out, NULL, f, t->nlines, size)) < 0)
+		rh_cli_die(error, "node %s: %s", node, ls->p.file);
+	/* which node a line is from, as Ray's log monitor prefixes lines */
+	snprintf(prefix, sizeof(prefix), "(%s, ip=%s, node=%.8s) ",
+		 rh_node_manifest_is_head(m) ? "head" : "worker",
+		 *rh_node_manifest_ip(m) ? rh_node_manifest_ip(m) : "?", node);
+	write_prefixed(prefix, &out);
+done:
+	rh_buf_dispose(&out);
+	rh_logfile_close(f);
+	rh_node_manifest_free(m);
+	return 0;
+}
+
+static void
+tail_all_nodes(struct ls *ls, size_t nlines)
+{
+	struct tail_all t = { ls, nlines, 0 };
+	int error;
+
+	if (!ls->p.file)
+		rh_cli_usage_die("give a file: NS/CLUSTER/SESSION/'*'/FILE");
+	if ((error = rh_catalog_list_nodes(ls->st, &ls->p.sref, tail_node_cb, &t)) < 0)
+		rh_cli_die(error, "listing the session's nodes");
+	if (fflush(stdout) != 0)
+		rh_cli_die(0, "writing to stdout failed");
+	if (!t.found) {
+		fprintf(stderr, "%s: no node of %s has a file \"%s\"\n", rh_cli_prog,
+			ls->p.sref.session, ls->p.file);
+		exit(1);
+	}
+}
+
 static void
 read_file(struct ls *ls, enum mode mode, uint64_t a, uint64_t b, size_t nlines)
 {
@@ -505,6 +604,12 @@ read_file(struct ls *ls, enum mode mode, uint64_t a, uint64_t b, size_t nlines)
 
 	if (ls->p.n < 4 || !ls->p.file)
 		rh_cli_usage_die("give a file: NS/CLUSTER/SESSION/NODE/FILE");
+	if (!strcmp(ls->p.parts[3], "*")) {
+		if (mode != TAIL)
+			rh_cli_usage_die("a node \"*\" (every node) goes with --tail");
+		tail_all_nodes(ls, nlines);
+		return;
+	}
 	error = rh_logfile_open(&f, ls->st, &ls->p.sref, ls->p.node.ptr, ls->p.file);
 	if (error == RH_ENOTFOUND && unmap_file(ls))
 		error = rh_logfile_open(&f, ls->st, &ls->p.sref, ls->p.node.ptr,
@@ -560,26 +665,23 @@ read_file(struct ls *ls, enum mode mode, uint64_t a, uint64_t b, size_t nlines)
 
 #define MAX_FILTERS 32
 
-/* Columns of the text table per entity: the state API's own names. */
-static const char *const text_columns[][6] = {
-	[RH_ENTITY_TASK] = { "task_id", "attempt_number", "state", "name", "job_id", NULL },
-	[RH_ENTITY_ACTOR] = { "actor_id", "state", "class_name", "name", "job_id", NULL },
-	[RH_ENTITY_JOB] = { "job_id", "submission_id", "type", "status", "entrypoint", NULL },
-	[RH_ENTITY_NODE] = { "node_id", "state", "node_ip", "is_head_node", "node_name", NULL },
-	[RH_ENTITY_WORKER] = { "worker_id", "is_alive", "worker_type", "pid", "node_id", NULL },
-	[RH_ENTITY_PLACEMENT_GROUP] = { "placement_group_id", "state", "name", "creator_job_id", NULL },
+/* The table's columns per entity without --detail: the state API's own
+ * names, those "ray list" shows that fit a terminal, with what tells why
+ * something failed (error_type, a dead node's state_message). */
+static const char *const table_columns[][8] = {
+	[RH_ENTITY_TASK] = { "task_id", "attempt_number", "name", "state", "type",
+			     "job_id", "error_type", NULL },
+	[RH_ENTITY_ACTOR] = { "actor_id", "class_name", "name", "state", "job_id",
+			      "pid", NULL },
+	[RH_ENTITY_JOB] = { "job_id", "submission_id", "type", "status",
+			    "error_type", "entrypoint", NULL },
+	[RH_ENTITY_NODE] = { "node_id", "node_ip", "is_head_node", "state",
+			     "state_message", "node_name", NULL },
+	[RH_ENTITY_WORKER] = { "worker_id", "is_alive", "worker_type", "pid",
+			       "exit_type", "node_id", NULL },
+	[RH_ENTITY_PLACEMENT_GROUP] = { "placement_group_id", "name", "state",
+					"creator_job_id", NULL },
 };
-
-static void
-print_cell(json_object *row, const char *col, int last)
-{
-	json_object *v = NULL;
-	const char *s;
-
-	json_object_object_get_ex(row, col, &v);
-	s = v ? json_object_get_string(v) : "-";
-	printf(last ? "%s\n" : "%s\t", s && *s ? s : "-");
-}
 
 static void
 parse_filter(rh_filter *f, char *arg)
@@ -673,7 +775,7 @@ query(struct ls *ls, rh_entity what, const rh_query_options *o)
 	rh_buf out = RH_BUF_INIT;
 	rh_query_counts counts;
 	json_object *rows;
-	size_t i, k;
+	size_t n;
 	int error;
 
 	if (ls->p.n != 3)
@@ -696,24 +798,183 @@ query(struct ls *ls, rh_entity what, const rh_query_options *o)
 		rh_cli_die(error, "%s", rh_entity_name(what));
 	if (ls->at_ns != RH_TIME_NONE && counts.total == 0)
 		say_before_start(ls);
-	if (ls->json) {
+	if (ls->format == LS_JSON) {	/* the state API's rows as they are */
 		printf("%s\n", out.ptr);
 	} else if (!(rows = json_tokener_parse(out.ptr))) {
 		rh_cli_die(0, "cannot read back the rows");
 	} else {
-		const char *const *cols = text_columns[what];
-		for (k = 0; cols[k]; k++)
-			printf(cols[k + 1] ? "%s\t" : "%s\n", cols[k]);
-		for (i = 0; i < json_object_array_length(rows); i++)
-			for (k = 0; cols[k]; k++)
-				print_cell(json_object_array_get_idx(rows, i), cols[k],
-					   cols[k + 1] == NULL);
+		ls_print_rows(stdout, rows, o->detail ? NULL : table_columns[what],
+			      (enum ls_format)ls->format);
+		n = json_object_array_length(rows);
 		json_object_put(rows);
-		fprintf(stderr, "%zu shown, %" PRIu64 " match, %" PRIu64 " in all\n",
-			i, counts.num_filtered, counts.total);
+		/* a visible count instead of a silent limit */
+		fprintf(stderr, "%zu shown, %" PRIu64 " match, %" PRIu64 " in all%s\n",
+			n, counts.num_filtered, counts.total,
+			n < counts.num_filtered ? " (--limit 0 shows all)" : "");
 	}
 	rh_buf_dispose(&out);
 	rh_index_close(ix);
+}
+
+/* ---- --summary, --get ------------------------------------------------------ */
+
+/* "FAILED: 1, FINISHED: 4" of a state_counts object. */
+static json_object *
+counts_text(json_object *counts)
+{
+	char buf[1024] = "";
+
+	if (counts) {
+		json_object_object_foreach(counts, k, v)
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s: %s",
+				 *buf ? ", " : "", k, json_object_get_string(v));
+	}
+	return json_object_new_string(buf);
+}
+
+static void
+summary(struct ls *ls, const char *what_s)
+{
+	static const char *const task_cols[] = { "func_or_class_name", "type",
+						 "state_counts", NULL };
+	static const char *const actor_cols[] = { "class_name", "state_counts", NULL };
+	rh_query_options o = RH_QUERY_OPTIONS_INIT;
+	rh_buf out = RH_BUF_INIT;
+	rh_query_counts counts;
+	json_object *sum, *groups = NULL, *rows;
+	rh_index *ix;
+	int actors = !strcmp(what_s, "actors"), error;
+
+	if (strcmp(what_s, "tasks") && !actors && strcmp(what_s, "objects"))
+		rh_cli_usage_die("--summary takes tasks, actors or objects, not \"%s\"",
+				 what_s);
+	if (ls->p.n != 3)
+		rh_cli_usage_die("--summary takes a session: NS/CLUSTER/SESSION");
+	if (!strcmp(what_s, "objects")) {
+		/* Ray keeps object references in live workers only; no event
+		 * carries them, so a stored session has none to count. */
+		fprintf(stderr, "%s: objects: Ray records no event of its objects; "
+			"a session's object references died with its workers\n",
+			rh_cli_prog);
+		exit(1);
+	}
+	ix = open_index(ls, 0);
+	o.at_ns = ls->at_ns;
+	o.exclude_driver = 1;	/* as Ray's summary */
+	if ((error = rh_index_summary_json(&out, &counts, ix, actors
+					   ? RH_SUMMARY_ACTORS_BY_CLASS
+					   : RH_SUMMARY_TASKS_BY_FUNC, &o)) < 0)
+		rh_cli_die(error, "--summary %s", what_s);
+	rh_index_close(ix);
+	if (!(sum = json_tokener_parse(out.ptr)))
+		rh_cli_die(0, "cannot read back the summary");
+	if (ls->format != LS_TABLE) {
+		if (ls->format == LS_JSON)
+			printf("%s\n", json_object_to_json_string_ext(
+				       sum, JSON_C_TO_STRING_PRETTY |
+				       JSON_C_TO_STRING_NOSLASHESCAPE));
+		else
+			ls_print_yaml(stdout, sum);
+	} else {
+		/* as ray summary: the totals, then one row per group */
+		rows = json_object_new_array();
+		json_object_object_foreach(sum, k, v) {
+			if (!strcmp(k, "summary"))
+				groups = v;
+			else if (!json_object_is_type(v, json_type_object))
+				printf("%s: %s\n", k, json_object_get_string(v));
+		}
+		if (groups) {
+			json_object_object_foreach(groups, gk, g) {
+				json_object *row = json_object_new_object(), *c = NULL, *x;
+				(void)gk;
+				json_object_object_foreach(g, fk, fv)
+					if (strcmp(fk, "state_counts"))
+						json_object_object_add(row, fk, json_object_get(fv));
+				json_object_object_get_ex(g, "state_counts", &c);
+				json_object_object_add(row, "state_counts", counts_text(c));
+				if (!json_object_object_get_ex(row, "type", &x) && !actors)
+					json_object_object_add(row, "type", NULL);
+				json_object_array_add(rows, row);
+			}
+		}
+		printf("\n");
+		ls_print_rows(stdout, rows, actors ? actor_cols : task_cols, LS_TABLE);
+		json_object_put(rows);
+	}
+	json_object_put(sum);
+	rh_buf_dispose(&out);
+}
+
+static const struct {
+	const char *kind;
+	rh_entity what;
+	const char *col;
+} get_kinds[] = {
+	{ "task", RH_ENTITY_TASK, "task_id" },
+	{ "actor", RH_ENTITY_ACTOR, "actor_id" },
+	{ "job", RH_ENTITY_JOB, "job_id" },
+	{ "node", RH_ENTITY_NODE, "node_id" },
+	{ "worker", RH_ENTITY_WORKER, "worker_id" },
+	{ "placement-group", RH_ENTITY_PLACEMENT_GROUP, "placement_group_id" },
+	{ "placement_group", RH_ENTITY_PLACEMENT_GROUP, "placement_group_id" },
+};
+
+static void
+get_one(struct ls *ls, const char *kind, const char *id)
+{
+	rh_query_options o = RH_QUERY_OPTIONS_INIT;
+	rh_filter f = { NULL, "=", id };
+	rh_buf out = RH_BUF_INIT;
+	rh_query_counts counts;
+	json_object *rows;
+	rh_index *ix;
+	size_t i, n = sizeof(get_kinds) / sizeof(get_kinds[0]), kl = strlen(kind);
+	int error;
+
+	/* "task" or "tasks", as ray get takes either */
+	for (i = 0; i < n; i++)
+		if (!strncmp(kind, get_kinds[i].kind, strlen(get_kinds[i].kind)) &&
+		    (kl == strlen(get_kinds[i].kind) ||
+		     (kl == strlen(get_kinds[i].kind) + 1 && kind[kl - 1] == 's')))
+			break;
+	if (i == n)
+		rh_cli_usage_die("--get takes task, actor, job, node, worker or "
+				 "placement-group, not \"%s\"", kind);
+	f.key = get_kinds[i].col;
+	o.filters = &f;
+	o.nfilters = 1;
+	o.limit = 0;
+	o.detail = 1;
+	o.exclude_driver = 0;
+	o.at_ns = ls->at_ns;
+	ix = open_index(ls, 0);
+	error = rh_index_list_json(&out, &counts, ix, get_kinds[i].what, &o);
+	if (error == 0 && counts.returned == 0 && get_kinds[i].what == RH_ENTITY_JOB) {
+		f.key = "submission_id";	/* a job by its submission id */
+		rh_buf_clear(&out);
+		error = rh_index_list_json(&out, &counts, ix, RH_ENTITY_JOB, &o);
+	}
+	rh_index_close(ix);
+	if (error == RH_EINVAL)
+		rh_cli_usage_die("--get %s %s: %s", kind, id, rh_error_last());
+	if (error < 0)
+		rh_cli_die(error, "--get %s %s", kind, id);
+	if (counts.returned == 0) {
+		fprintf(stderr, "%s: no %s %s in %s%s%s\n", rh_cli_prog,
+			get_kinds[i].kind, id, ls->p.sref.session,
+			ls->at ? " at " : "", ls->at ? ls->at : "");
+		exit(1);
+	}
+	if (!(rows = json_tokener_parse(out.ptr)))
+		rh_cli_die(0, "cannot read back the rows");
+	/* one entity: its row (a task: every attempt) */
+	if (ls->format == LS_YAML && json_object_array_length(rows) == 1)
+		ls_print_yaml(stdout, json_object_array_get_idx(rows, 0));
+	else
+		ls_print_rows(stdout, rows, NULL, (enum ls_format)ls->format);
+	json_object_put(rows);
+	rh_buf_dispose(&out);
 }
 
 /* ---- --logs: an entity's log (the library's rh_index_log_locate, as the
@@ -979,7 +1240,8 @@ main(int argc, char **argv)
 	rh_filter filters[MAX_FILTERS];
 	rh_entity what = RH_ENTITY_TASK;
 	const char *store_flag = NULL, *arg, *url, *given = NULL, *logs_id = NULL;
-	const char *entity_only = NULL;
+	const char *entity_only = NULL, *format = NULL, *summary_of = NULL,
+		   *get_kind = NULL, *get_id = NULL;
 	uint64_t a = 0, b = 0;
 	size_t nlines = 0;
 	int err = 0, tail = 0;
@@ -995,7 +1257,9 @@ main(int argc, char **argv)
 		    "[--store URL] [--at TIME] --tail N PATH\n"
 		    "[--store URL] [--at TIME] --range A:B PATH\n"
 		    "[--store URL] [--at TIME] --logs TASK_ID|ACTOR_ID|SUBMISSION_ID [--err] [--attempt N] [--tail N] NS/CLUSTER/SESSION\n"
-		    "[--store URL] --tasks|--jobs|--actors|--nodes|--workers|--placement-groups [--filter KEY=VALUE]... [--limit N] [--detail] [--at TIME] [--json] NS/CLUSTER/SESSION",
+		    "[--store URL] --tasks|--jobs|--actors|--nodes|--workers|--placement-groups [--filter KEY=VALUE]... [--limit N] [--detail] [--at TIME] [--format table|json|yaml] NS/CLUSTER/SESSION\n"
+		    "[--store URL] --summary tasks|actors|objects [--at TIME] [--format FMT] NS/CLUSTER/SESSION\n"
+		    "[--store URL] --get task|actor|job|node|worker|placement-group ID [--at TIME] [--format FMT] NS/CLUSTER/SESSION",
 		    "List the level below PATH in a rayhist store - namespaces, clusters,\n"
 		    "sessions, nodes (NODE may be a unique prefix of the id), files - or\n"
 		    "write a stored file's bytes, or a task's, actor's or job's log, or\n"
@@ -1029,6 +1293,10 @@ main(int argc, char **argv)
 		case OPT_AT: ls.at = arg; break;
 		case OPT_LOGS: set_mode(&mode, &given, LOGS, "--logs"); logs_id = arg; break;
 		case OPT_ERR: err = 1; break;
+		case OPT_FORMAT: format = arg; break;
+		case OPT_SUMMARY: set_mode(&mode, &given, SUMMARY, "--summary");
+			summary_of = arg; break;
+		case OPT_GET: set_mode(&mode, &given, GET, "--get"); get_kind = arg; break;
 		case OPT_ATTEMPT: attempt = (int64_t)rh_cli_number("--attempt", arg);
 			if (attempt > 1000000)
 				rh_cli_usage_die("--attempt: %s is not an attempt number", arg);
@@ -1060,9 +1328,28 @@ main(int argc, char **argv)
 		rh_cli_usage_die("--err goes with --logs");
 	if (attempt >= 0 && mode != LOGS)
 		rh_cli_usage_die("--attempt goes with --logs");
-	if (ls.json && mode != QUERY && mode != LIST)
-		rh_cli_usage_die("--json goes with a listing; %s writes the bytes "
-				 "as they are", given);
+	if ((ls.json || format) && (mode == CAT || mode == TAIL || mode == RANGE ||
+				    mode == LOGS))
+		rh_cli_usage_die("%s goes with a listing; %s writes the bytes as "
+				 "they are", ls.json ? "--json" : "--format", given);
+	if (format && (ls.format = ls_format_parse(format)) < 0)
+		rh_cli_usage_die("--format takes table, json or yaml, not \"%s\"", format);
+	if (format && ls.json && ls.format != LS_JSON)
+		rh_cli_usage_die("--json and --format %s: give one of them", format);
+	if (!format)	/* as Ray: --detail and ray get print YAML */
+		ls.format = ls.json ? LS_JSON : qopts.detail || mode == GET
+			? LS_YAML : LS_TABLE;
+	if (mode == LIST && ls.format == LS_YAML)
+		rh_cli_usage_die("--format yaml goes with an entity listing, "
+				 "--summary or --get");
+	if (mode == LIST && ls.format == LS_JSON)
+		ls.json = 1;
+	if (mode == GET) {	/* --get KIND ID SESSION */
+		if (argc - optind != 2)
+			rh_cli_usage_die("--get %s takes an ID and a session: --get "
+					 "KIND ID NS/CLUSTER/SESSION", get_kind);
+		get_id = argv[optind++];
+	}
 	if (argc - optind > 1)
 		rh_cli_usage_die("give one PATH, not %d (NS/CLUSTER/SESSION/NODE/FILE "
 				 "is one path)", argc - optind);
@@ -1084,6 +1371,10 @@ main(int argc, char **argv)
 		query(&ls, what, &qopts);
 	else if (mode == LOGS)
 		entity_logs(&ls, logs_id, attempt, err ? "err" : "out", tail, nlines);
+	else if (mode == SUMMARY)
+		summary(&ls, summary_of);
+	else if (mode == GET)
+		get_one(&ls, get_kind, get_id);
 	else if (mode == LIST)
 		list(&ls);
 	else

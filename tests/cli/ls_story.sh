@@ -3,7 +3,8 @@
 # command (rayhist-ls --logs ID --err), the same bytes the server answers for
 # api/v0/logs/file?task_id=, for every task, actor and submission with a log;
 # usage errors exit 2 with one line; --at before anything says so
-# (tests/cli/ls_story.py).
+# (tests/cli/ls_story.py); tables, --detail, --format, --summary, --get and
+# --tail across nodes as Ray's CLI prints them (tests/cli/ls_tables.py).
 set -eu
 . "$top_srcdir/tests/cli/lib.sh"
 . "$top_srcdir/tests/cli/serve_env.sh"
@@ -11,3 +12,4 @@ tmp=$(mktemp -d)
 cleanup_add "$tmp"
 make_served_store "$tmp"
 $PY "$top_srcdir/tests/cli/ls_story.py" "$RH_LS" "$served_store" "$tmp/gen"
+$PY "$top_srcdir/tests/cli/ls_tables.py" "$RH_LS" "$served_store" "$tmp/gen"
