@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "ls_format.h"
+#include "progress.h"
 
 enum { OPT_STORE = 256, OPT_STORE_CONFIG, OPT_JSON, OPT_CAT, OPT_TAIL, OPT_RANGE,
        OPT_JOBS, OPT_TASKS, OPT_ACTORS, OPT_NODES, OPT_WORKERS, OPT_PGS,
@@ -22,6 +23,7 @@ static const rh_cli_opt options[] = {
 	{ OPT_STORE, "store", "URL", "store to read (file path, file://, s3://)" },
 	{ OPT_STORE_CONFIG, "store-config", "FILE", "settings file of an s3:// store (default $RAYHIST_STORE_CONFIG)" },
 	{ 'l', "long", NULL, "add sizes (raw and stored), times and node IPs" },
+	{ 'q', "quiet", NULL, "no progress meter while a session's index is built" },
 	{ OPT_JSON, "json", NULL, "print machine-readable JSON (as --format json)" },
 	{ OPT_FORMAT, "format", "FMT", "entity output: table (default), json or yaml (default with --detail, as Ray)" },
 	{ OPT_CAT, "cat", NULL, "write the stored file's exact bytes to stdout" },
@@ -57,7 +59,7 @@ struct path {
 
 struct ls {
 	rh_store *st;
-	int lng, json;
+	int lng, json, quiet;
 	int format;           /* enum ls_format of entity output */
 	json_object *rows;    /* --json output */
 	struct path p;
@@ -723,22 +725,32 @@ static rh_index *
 open_index(struct ls *ls, int rebuild)
 {
 	rh_index_refresh_options ro = RH_INDEX_REFRESH_OPTIONS_INIT;
-	rh_buf prefix = RH_BUF_INIT;
+	rh_buf prefix = RH_BUF_INIT, key = RH_BUF_INIT;
 	rh_session_info info;
 	rh_index *ix = NULL;
+	rh_meter meter;
 	int error;
 
-	if ((error = rh_layout_session_prefix(&prefix, &ls->p.sref)) < 0)
+	if ((error = rh_layout_session_prefix(&prefix, &ls->p.sref)) < 0 ||
+	    (error = rh_layout_index(&key, &ls->p.sref)) < 0)
 		rh_cli_die(error, "bad session");
-	ro.force = 1;
-	if (rebuild && (error = rh_index_refresh(NULL, ls->st, prefix.ptr, &ro)) < 0)
-		rh_cli_die(error, "%s: cannot rebuild the session index", prefix.ptr);
-	/* Builds the index on first use, or when new events arrived. */
-	if ((error = rh_index_open_session(&ix, ls->st, prefix.ptr, NULL)) < 0)
+	/* Builds the index on first use, or when new events arrived (or
+	 * whatever it holds with `rebuild`); a terminal sees how far it is. */
+	rh_meter_init(&meter, "indexing the session's events", ls->quiet);
+	ro.force = rebuild;
+	ro.progress = rh_meter_update;
+	ro.progress_payload = &meter;
+	error = rh_index_refresh(NULL, ls->st, prefix.ptr, &ro);
+	rh_meter_done(&meter);
+	if (error < 0)
+		rh_cli_die(error, "%s: cannot %s the session index", prefix.ptr,
+			   rebuild ? "rebuild" : "build");
+	if ((error = rh_index_open(&ix, ls->st, key.ptr, NULL)) < 0)
 		rh_cli_die(error, "%s: cannot open the session index", prefix.ptr);
 	if (!rebuild)
 		print_index_warnings(ix, "");
 	rh_buf_dispose(&prefix);
+	rh_buf_dispose(&key);
 	/* a session.json that cannot be read is damage too (none is fine:
 	 * a session still being captured) */
 	if ((error = rh_session_info_load(&info, ls->st, &ls->p.sref)) < 0 &&
@@ -1272,6 +1284,7 @@ main(int argc, char **argv)
 		case OPT_STORE: store_flag = arg; break;
 		case OPT_STORE_CONFIG: sopts.config_file = arg; break;
 		case 'l': ls.lng = 1; break;
+		case 'q': ls.quiet = 1; break;
 		case OPT_JSON: ls.json = 1; break;
 		case OPT_JOBS: set_mode(&mode, &given, QUERY, "--jobs"); what = RH_ENTITY_JOB; break;
 		case OPT_TASKS: set_mode(&mode, &given, QUERY, "--tasks"); what = RH_ENTITY_TASK; break;

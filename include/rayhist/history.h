@@ -175,11 +175,16 @@ typedef struct rh_index_refresh_options {
 	int force;               /**< rebuild even if the fingerprint matches */
 	const char *ray_version; /**< for export events' task state numbers */
 	rh_event_stats *stats;   /**< out: summed parse counters; may be NULL */
+	/* version 2: */
+	rh_progress_cb progress; /**< called after each event object read
+				      while (re)building; may be NULL */
+	void *progress_payload;
 } rh_index_refresh_options;
 
-#define RH_INDEX_REFRESH_OPTIONS_VERSION 1
+/* Version 1 callers (without the progress fields) are still accepted. */
+#define RH_INDEX_REFRESH_OPTIONS_VERSION 2
 #define RH_INDEX_REFRESH_OPTIONS_INIT \
-	{ RH_INDEX_REFRESH_OPTIONS_VERSION, 0, NULL, NULL }
+	{ RH_INDEX_REFRESH_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL }
 
 /**
  * The fingerprint of a session's event objects: SHA-256 over the sorted

@@ -4,12 +4,19 @@
 # api/v0/logs/file?task_id=, for every task, actor and submission with a log;
 # usage errors exit 2 with one line; --at before anything says so
 # (tests/cli/ls_story.py); tables, --detail, --format, --summary, --get and
-# --tail across nodes as Ray's CLI prints them (tests/cli/ls_tables.py).
+# --tail across nodes as Ray's CLI prints them (tests/cli/ls_tables.py); the
+# progress meter of the first index build, on a pty only (ls_progress.py).
 set -eu
 . "$top_srcdir/tests/cli/lib.sh"
 . "$top_srcdir/tests/cli/serve_env.sh"
 tmp=$(mktemp -d)
 cleanup_add "$tmp"
 make_served_store "$tmp"
+session=$(basename "$(readlink -f "$tmp"/gen/*head*/session_latest)")
+# the progress meter of the first index build (a folder store: the test
+# removes the index between runs)
+if [ -d "$served_store" ]; then
+	$PY "$top_srcdir/tests/cli/ls_progress.py" "$RH_LS" "$served_store" "default/rc1/$session"
+fi
 $PY "$top_srcdir/tests/cli/ls_story.py" "$RH_LS" "$served_store" "$tmp/gen"
 $PY "$top_srcdir/tests/cli/ls_tables.py" "$RH_LS" "$served_store" "$tmp/gen"
