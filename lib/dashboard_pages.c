@@ -9,6 +9,7 @@
  * script, no outside asset; tables with captions and header cells, a skip
  * link, labelled navigation, so keyboard and screen reader users get it. */
 #include "dashboard_internal.h"
+#include "dashboard_pages.h"
 
 #include <stdio.h>
 #include <time.h>
@@ -38,8 +39,8 @@ static const char CSS[] =
 /* ---- HTML helpers ---------------------------------------------------------- */
 
 /* Escape n bytes (a log: NUL and all). */
-static int
-esc_n(rh_buf *b, const char *s, size_t n)
+int
+rh_dashboard__pg_esc_n(rh_buf *b, const char *s, size_t n)
 {
 	size_t i, from = 0;
 	int error = 0;
@@ -57,14 +58,14 @@ esc_n(rh_buf *b, const char *s, size_t n)
 	return error ? error : rh_buf_put(b, s + from, n - from);
 }
 
-static int
-esc(rh_buf *b, const char *s)
+int
+rh_dashboard__pg_esc(rh_buf *b, const char *s)
 {
 	return rh_dashboard__html(b, s ? s : "");
 }
 
-static void
-fmt_ns(char *out, size_t cap, int64_t ns)
+void
+rh_dashboard__pg_time(char *out, size_t cap, int64_t ns)
 {
 	time_t t;
 	struct tm tm;
@@ -81,22 +82,22 @@ fmt_ns(char *out, size_t cap, int64_t ns)
 }
 
 /* <a href="HREF">TEXT</a>, both escaped. */
-static int
-link(rh_buf *b, const char *href, const char *text)
+int
+rh_dashboard__pg_link(rh_buf *b, const char *href, const char *text)
 {
 	int error;
 
 	if ((error = rh_buf_puts(b, "<a href=\"")) < 0 ||
-	    (error = esc(b, href)) < 0 || (error = rh_buf_puts(b, "\">")) < 0 ||
-	    (error = esc(b, text)) < 0)
+	    (error = rh_dashboard__pg_esc(b, href)) < 0 || (error = rh_buf_puts(b, "\">")) < 0 ||
+	    (error = rh_dashboard__pg_esc(b, text)) < 0)
 		return error;
 	return rh_buf_puts(b, "</a>");
 }
 
 /* The head of a page under rayhist/: title, breadcrumbs (all sessions, this
  * session), the instant it shows, a skip link. */
-static int
-page_start(rh_dash_ctx *c, rh_buf *b, const char *title)
+int
+rh_dashboard__pg_start(rh_dash_ctx *c, rh_buf *b, const char *title)
 {
 	const rh_dash_snap *s = c->snap;
 	char at[40];
@@ -106,28 +107,28 @@ page_start(rh_dash_ctx *c, rh_buf *b, const char *title)
 	if ((error = rh_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
 				 "<meta charset=\"utf-8\"><meta name=\"viewport\" "
 				 "content=\"width=device-width\"><title>")) < 0 ||
-	    (error = esc(b, title)) < 0 ||
-	    (error = rh_buf_puts(b, " - ")) < 0 || (error = esc(b, s->session)) < 0 ||
+	    (error = rh_dashboard__pg_esc(b, title)) < 0 ||
+	    (error = rh_buf_puts(b, " - ")) < 0 || (error = rh_dashboard__pg_esc(b, s->session)) < 0 ||
 	    (error = rh_buf_puts(b, "</title>")) < 0 || (error = rh_buf_puts(b, CSS)) < 0 ||
 	    (error = rh_buf_puts(b, "</head><body><a class=\"skip\" href=\"#main\">"
 				 "Skip to content</a><nav aria-label=\"Breadcrumb\">"
 				 "<a href=\"/\">All sessions</a> / "
 				 "<a id=\"session-link\" href=\"../\">")) < 0 ||
-	    (error = esc(b, s->cluster)) < 0 || (error = rh_buf_puts(b, "/")) < 0 ||
-	    (error = esc(b, s->session)) < 0 ||
+	    (error = rh_dashboard__pg_esc(b, s->cluster)) < 0 || (error = rh_buf_puts(b, "/")) < 0 ||
+	    (error = rh_dashboard__pg_esc(b, s->session)) < 0 ||
 	    (error = rh_buf_puts(b, "</a></nav><main id=\"main\"><h1>")) < 0 ||
-	    (error = esc(b, title)) < 0 || (error = rh_buf_puts(b, "</h1>\n")) < 0)
+	    (error = rh_dashboard__pg_esc(b, title)) < 0 || (error = rh_buf_puts(b, "</h1>\n")) < 0)
 		return error;
 	if (c->at_ns != RH_TIME_NONE) {
-		fmt_ns(at, sizeof(at), c->at_ns);
+		rh_dashboard__pg_time(at, sizeof(at), c->at_ns);
 		error = rh_buf_printf(b, "<p class=\"note\" id=\"at\">As of %s: "
 				      "what had happened by then.</p>\n", at);
 	}
 	return error;
 }
 
-static int
-page_end(rh_dash_ctx *c, rh_buf *b, int status)
+int
+rh_dashboard__pg_end(rh_dash_ctx *c, rh_buf *b, int status)
 {
 	int error;
 
@@ -138,21 +139,21 @@ page_end(rh_dash_ctx *c, rh_buf *b, int status)
 }
 
 /* A page saying what was not found (404) or was wrong (400). */
-static int
-page_fail(rh_dash_ctx *c, int status, const char *title, const char *msg)
+int
+rh_dashboard__pg_fail(rh_dash_ctx *c, int status, const char *title, const char *msg)
 {
 	rh_buf *b = &c->resp->body;
 	int error;
 
-	if ((error = page_start(c, b, title)) < 0 ||
+	if ((error = rh_dashboard__pg_start(c, b, title)) < 0 ||
 	    (error = rh_buf_puts(b, "<p id=\"error\" role=\"alert\">")) < 0 ||
-	    (error = esc(b, msg)) < 0 || (error = rh_buf_puts(b, "</p>")) < 0)
+	    (error = rh_dashboard__pg_esc(b, msg)) < 0 || (error = rh_buf_puts(b, "</p>")) < 0)
 		return error;
-	return page_end(c, b, status);
+	return rh_dashboard__pg_end(c, b, status);
 }
 
-static int
-page_fail_code(rh_dash_ctx *c, const char *title, int code)
+int
+rh_dashboard__pg_fail_code(rh_dash_ctx *c, const char *title, int code)
 {
 	int status = code == RH_EINVAL ? 400 : code == RH_ENOTFOUND ? 404 : 500;
 	char msg[600];
@@ -162,13 +163,13 @@ page_fail_code(rh_dash_ctx *c, const char *title, int code)
 	snprintf(msg, sizeof(msg), "%s", *rh_error_last() ? rh_error_last()
 							  : rh_error_name(code));
 	rh_error_clear();
-	return page_fail(c, status, title, msg);
+	return rh_dashboard__pg_fail(c, status, title, msg);
 }
 
 /* "Showing A-B of N" and previous / next links of a paged list; `href` is
  * the page's URL up to where "offset=K" is appended. */
-static int
-pager(rh_buf *b, const char *id, const char *what, const char *href,
+int
+rh_dashboard__pg_pager(rh_buf *b, const char *id, const char *what, const char *href,
       uint64_t offset, uint64_t shown, uint64_t total, uint64_t per)
 {
 	rh_buf h = RH_BUF_INIT;
@@ -189,15 +190,36 @@ pager(rh_buf *b, const char *id, const char *what, const char *href,
 	if (!error && offset > 0) {
 		rh_buf_printf(&h, "%s%llu", href, (unsigned long long)
 			      (offset > per ? offset - per : 0));
-		error = link(b, h.ptr, "Previous page");
+		error = rh_dashboard__pg_link(b, h.ptr, "Previous page");
 	}
 	if (!error && offset + shown < total) {
 		rh_buf_clear(&h);
 		rh_buf_printf(&h, "%s%llu", href, (unsigned long long)(offset + shown));
-		error = link(b, h.ptr, "Next page");
+		error = rh_dashboard__pg_link(b, h.ptr, "Next page");
 	}
 	rh_buf_dispose(&h);
 	return error ? error : rh_buf_puts(b, "</nav>\n");
+}
+
+int
+rh_dashboard__pg_transitions(rh_buf *b, const rh_transition *tr, size_t n,
+			     const char *(*name)(int))
+{
+	char when[40];
+	size_t i;
+	int error;
+
+	if ((error = rh_buf_puts(b, "<table id=\"transitions\"><caption>State "
+				 "transitions</caption><thead><tr><th scope=\"col\">"
+				 "State</th><th scope=\"col\">Time (UTC)</th></tr>"
+				 "</thead><tbody>")) < 0)
+		return error;
+	for (i = 0; i < n && !error; i++) {
+		rh_dashboard__pg_time(when, sizeof(when), tr[i].time_ns);
+		error = rh_buf_printf(b, "<tr><td>%s</td><td>%s</td></tr>",
+				      name(tr[i].state), when);
+	}
+	return error ? error : rh_buf_puts(b, "</tbody></table>\n");
 }
 
 /* ---- tables of tasks ------------------------------------------------------------ */
@@ -220,17 +242,22 @@ msg_cell(rh_buf *b, const char *m)
 		;
 	n = (size_t)(end - line);
 	if ((line > m && (error = rh_buf_puts(b, "&hellip; ")) < 0) ||
-	    (error = esc_n(b, line, n > MSG_CUT ? MSG_CUT : n)) < 0)
+	    (error = rh_dashboard__pg_esc_n(b, line, n > MSG_CUT ? MSG_CUT : n)) < 0)
 		return error;
 	return n > MSG_CUT ? rh_buf_puts(b, " &hellip;") : 0;
 }
 
+/* The task filters the pages take: one column and its value. */
+static const char *const task_keys[] = { "state", "job_id", "actor_id", NULL };
+
 int
-rh_dashboard__tasks_table(rh_dash_ctx *c, rh_buf *b, const char *state,
-			  uint64_t offset, uint64_t limit, const char *prefix)
+rh_dashboard__tasks_table(rh_dash_ctx *c, rh_buf *b, const char *key,
+			  const char *value, uint64_t offset, uint64_t limit,
+			  const char *prefix)
 {
 	rh_query_options o = RH_QUERY_OPTIONS_INIT;
-	rh_filter f = { "state", "=", state };
+	rh_filter f = { key, "=", value };
+	int failed = key && !strcmp(key, "state") && !strcmp(value, "FAILED");
 	rh_query_counts k;
 	rh_buf href = RH_BUF_INIT, cap = RH_BUF_INIT;
 	const rh_row *row;
@@ -238,23 +265,26 @@ rh_dashboard__tasks_table(rh_dash_ctx *c, rh_buf *b, const char *state,
 	uint64_t shown = 0;
 	int error;
 
-	o.filters = state ? &f : NULL;
-	o.nfilters = state ? 1 : 0;
+	o.filters = key ? &f : NULL;
+	o.nfilters = key ? 1 : 0;
 	o.offset = offset;
 	o.limit = limit;
 	o.detail = 1;
 	o.at_ns = c->at_ns;
 	if ((error = rh_query_open(&q, c->snap->ix, RH_ENTITY_TASK, &o)) < 0)
 		goto done;
-	if (!state)
+	if (!key)
 		rh_buf_puts(&cap, "All tasks");
-	else if (!strcmp(state, "FAILED"))
+	else if (failed)
 		rh_buf_puts(&cap, "Failed tasks");
+	else if (!strcmp(key, "state"))
+		rh_buf_printf(&cap, "Tasks in state %s", value);
 	else
-		rh_buf_printf(&cap, "Tasks in state %s", state);
-	if ((error = rh_buf_printf(b, "<table id=\"tasks-%s\"><caption>", state
-				   ? state : "all")) < 0 ||
-	    (error = esc(b, cap.ptr)) < 0 ||
+		rh_buf_printf(&cap, "Tasks of %s %s", !strcmp(key, "job_id") ? "job"
+			      : "actor", value);
+	if ((error = rh_buf_printf(b, "<table id=\"tasks-%s\"><caption>", failed
+				   ? "FAILED" : key ? key : "all")) < 0 ||
+	    (error = rh_dashboard__pg_esc(b, cap.ptr)) < 0 ||
 	    (error = rh_buf_puts(b, "</caption><thead><tr><th scope=\"col\">Task"
 				 "</th><th scope=\"col\">Attempt</th><th scope=\"col\">"
 				 "State</th><th scope=\"col\">Type</th><th scope=\"col\">"
@@ -268,14 +298,20 @@ rh_dashboard__tasks_table(rh_dash_ctx *c, rh_buf *b, const char *state,
 					   prefix, t->task_id,
 					   (int)t->attempt_number)) < 0 ||
 		    (error = rh_buf_puts(b, "<tr class=\"task\"><th scope=\"row\">")) < 0 ||
-		    (error = link(b, href.ptr, t->name ? t->name : t->task_id)) < 0 ||
+		    (error = rh_dashboard__pg_link(b, href.ptr, t->name ? t->name : t->task_id)) < 0 ||
 		    (error = rh_buf_printf(b, "<br><code>%s</code></th><td class=\"n\">"
-					   "%d</td><td>%s</td><td>%s</td><td>%s</td>"
-					   "<td>", t->task_id, (int)t->attempt_number,
+					   "%d</td><td>%s</td><td>%s</td><td>", t->task_id,
+					   (int)t->attempt_number,
 					   rh_task_state_name(t->state),
-					   rh_task_type_name(t->type),
-					   t->job_id ? t->job_id : "-")) < 0 ||
-		    (error = esc(b, t->error_type ? t->error_type : "-")) < 0 ||
+					   rh_task_type_name(t->type))) < 0)
+			goto done;
+		rh_buf_clear(&href);
+		if (t->job_id)
+			rh_buf_printf(&href, "%sjob?job_id=%s", prefix, t->job_id);
+		if ((error = t->job_id ? rh_dashboard__pg_link(b, href.ptr, t->job_id)
+				       : rh_buf_puts(b, "-")) < 0 ||
+		    (error = rh_buf_puts(b, "</td><td>")) < 0 ||
+		    (error = rh_dashboard__pg_esc(b, t->error_type ? t->error_type : "-")) < 0 ||
 		    (error = rh_buf_puts(b, "</td><td>")) < 0 ||
 		    (error = msg_cell(b, t->error_message)) < 0 ||
 		    (error = rh_buf_puts(b, "</td></tr>\n")) < 0)
@@ -286,13 +322,16 @@ rh_dashboard__tasks_table(rh_dash_ctx *c, rh_buf *b, const char *state,
 		goto done;
 	rh_query_counts_get(&k, q);
 	rh_buf_clear(&href);
-	rh_buf_printf(&href, "%stasks?%s%s%slimit=%llu&offset=", prefix,
-		      state ? "state=" : "", state ? state : "", state ? "&" : "",
-		      (unsigned long long)limit);
+	rh_buf_printf(&href, "%stasks?", prefix);
+	if (key) {
+		rh_buf_printf(&href, "%s=", key);
+		rh_dashboard__urlenc(&href, value);
+		rh_buf_puts(&href, "&");
+	}
+	rh_buf_printf(&href, "limit=%llu&offset=", (unsigned long long)limit);
 	if ((error = rh_buf_puts(b, "</tbody></table>\n")) == 0)
-		error = pager(b, state ? "failed" : "tasks", state && !strcmp(state, "FAILED")
-			      ? "failed tasks" : "tasks", href.ptr, offset, shown,
-			      k.num_filtered, limit);
+		error = rh_dashboard__pg_pager(b, failed ? "failed" : "tasks", failed ? "failed tasks"
+			      : "tasks", href.ptr, offset, shown, k.num_filtered, limit);
 done:
 	rh_query_close(q);
 	rh_buf_dispose(&href);
@@ -300,42 +339,51 @@ done:
 	return error;
 }
 
-/* rayhist/tasks?state=S&offset=K&limit=N */
+/* rayhist/tasks?[state=S|job_id=J|actor_id=A]&offset=K&limit=N */
 static int
 tasks_page(rh_dash_ctx *c)
 {
-	const char *state = rh_dashboard_url_param(c->url, "state");
+	const char *key = NULL, *value = NULL, *title = "Tasks";
 	rh_buf *b = &c->resp->body;
 	int64_t offset, limit;
-	int error;
+	int error, i;
 
-	if (state && !*state)
-		state = NULL;
-	if (state && rh_task_state_from_name(state) < 0)
-		return page_fail(c, 400, "Tasks", "state: not one of Ray's task "
+	for (i = 0; task_keys[i]; i++) {
+		const char *v = rh_dashboard_url_param(c->url, task_keys[i]);
+		if (v && *v) {
+			key = task_keys[i];
+			value = v;
+			break;
+		}
+	}
+	if (key && !strcmp(key, "state") && rh_task_state_from_name(value) < 0)
+		return rh_dashboard__pg_fail(c, 400, "Tasks", "state: not one of Ray's task "
 				 "states (FAILED, FINISHED, RUNNING, ...)");
+	if (key && strcmp(key, "state") && rh_dashboard__check_id(key, value) < 0)
+		return rh_dashboard__pg_fail_code(c, "Tasks", RH_EINVAL);
 	if ((error = rh_dashboard__param_int(&offset, c->url, "offset", 0, 0,
 					     INT64_MAX)) < 0 ||
 	    (error = rh_dashboard__param_int(&limit, c->url, "limit", PAGE_ROWS, 1,
 					     1000)) < 0)
-		return page_fail_code(c, "Tasks", error);
-	if ((error = page_start(c, b, state ? (!strcmp(state, "FAILED") ? "Failed tasks"
-					       : state) : "Tasks")) < 0 ||
-	    (error = rh_dashboard__tasks_table(c, b, state, (uint64_t)offset,
+		return rh_dashboard__pg_fail_code(c, "Tasks", error);
+	if (key && !strcmp(key, "state"))
+		title = !strcmp(value, "FAILED") ? "Failed tasks" : value;
+	if ((error = rh_dashboard__pg_start(c, b, title)) < 0 ||
+	    (error = rh_dashboard__tasks_table(c, b, key, value, (uint64_t)offset,
 					       (uint64_t)limit, "")) < 0)
-		return error == RH_EINVAL ? page_fail_code(c, "Tasks", error) : error;
-	return page_end(c, b, 200);
+		return error == RH_EINVAL ? rh_dashboard__pg_fail_code(c, "Tasks", error) : error;
+	return rh_dashboard__pg_end(c, b, 200);
 }
 
 /* ---- one task ------------------------------------------------------------------ */
 
-static int
-dd(rh_buf *b, const char *term, const char *id, const char *value)
+int
+rh_dashboard__pg_dd(rh_buf *b, const char *term, const char *id, const char *value)
 {
 	int error;
 
 	if ((error = rh_buf_printf(b, "<dt>%s</dt><dd id=\"%s\">", term, id)) < 0 ||
-	    (error = esc(b, value && *value ? value : "-")) < 0)
+	    (error = rh_dashboard__pg_esc(b, value && *value ? value : "-")) < 0)
 		return error;
 	return rh_buf_puts(b, "</dd>");
 }
@@ -358,13 +406,13 @@ task_logs(rh_dash_ctx *c, rh_buf *b, const rh_task_row *t)
 		rh_buf_clear(&href);
 		if (e == RH_ENOTFOUND || e == RH_EINVAL) {
 			error = rh_buf_printf(b, "<li id=\"std%s\">std%s: ", sfx[i], sfx[i]);
-			error = error ? error : esc(b, rh_error_last());
+			error = error ? error : rh_dashboard__pg_esc(b, rh_error_last());
 			rh_error_clear();
 			if (!error && t->actor_id) {
 				rh_buf_printf(&href, "log?actor_id=%s&suffix=%s",
 					      t->actor_id, sfx[i]);
 				error = rh_buf_puts(b, " ");
-				error = error ? error : link(b, href.ptr, i
+				error = error ? error : rh_dashboard__pg_link(b, href.ptr, i
 					? "The actor's stderr" : "The actor's stdout");
 			}
 			error = error ? error : rh_buf_puts(b, "</li>");
@@ -377,9 +425,9 @@ task_logs(rh_dash_ctx *c, rh_buf *b, const rh_task_row *t)
 		rh_buf_printf(&href, "log?task_id=%s&attempt_number=%d&suffix=%s",
 			      t->task_id, (int)t->attempt_number, sfx[i]);
 		error = rh_buf_printf(b, "<li>");
-		error = error ? error : link(b, href.ptr, i ? "stderr" : "stdout");
+		error = error ? error : rh_dashboard__pg_link(b, href.ptr, i ? "stderr" : "stdout");
 		error = error ? error : rh_buf_puts(b, " (");
-		error = error ? error : esc(b, loc.key.ptr);
+		error = error ? error : rh_dashboard__pg_esc(b, loc.key.ptr);
 		error = error ? error : rh_buf_puts(b, ")</li>");
 	}
 	if (!error)
@@ -394,9 +442,8 @@ static int
 task_body(rh_dash_ctx *c, rh_buf *b, const rh_task_row *t)
 {
 	const rh_dash_node *n = t->node_id ? rh_dashboard__node(c->snap, t->node_id) : NULL;
-	char when[40], pid[24];
+	char pid[24];
 	rh_buf node = RH_BUF_INIT;
-	size_t i;
 	int error;
 
 	rh_buf_printf(&node, "%s%s%s%s", t->node_id ? t->node_id : "-",
@@ -404,38 +451,45 @@ task_body(rh_dash_ctx *c, rh_buf *b, const rh_task_row *t)
 		      n && n->ip ? ")" : "");
 	snprintf(pid, sizeof(pid), "%lld", (long long)t->worker_pid);
 	if ((error = rh_buf_puts(b, "<dl>")) < 0 ||
-	    (error = dd(b, "Task id", "task-id", t->task_id)) < 0 ||
-	    (error = dd(b, "Name", "task-name", t->name)) < 0 ||
-	    (error = dd(b, "State", "task-state", rh_task_state_name(t->state))) < 0 ||
-	    (error = dd(b, "Type", "task-type", rh_task_type_name(t->type))) < 0 ||
-	    (error = dd(b, "Job", "task-job", t->job_id)) < 0 ||
-	    (error = dd(b, "Actor", "task-actor", t->actor_id)) < 0 ||
-	    (error = dd(b, "Node", "task-node", node.ptr)) < 0 ||
-	    (error = dd(b, "Worker", "task-worker", t->worker_id)) < 0 ||
-	    (error = dd(b, "Worker pid", "task-pid", t->worker_pid > 0 ? pid : NULL)) < 0 ||
-	    (error = dd(b, "Error type", "task-error-type", t->error_type)) < 0 ||
+	    (error = rh_dashboard__pg_dd(b, "Task id", "task-id", t->task_id)) < 0 ||
+	    (error = rh_dashboard__pg_dd(b, "Name", "task-name", t->name)) < 0 ||
+	    (error = rh_dashboard__pg_dd(b, "State", "task-state", rh_task_state_name(t->state))) < 0 ||
+	    (error = rh_dashboard__pg_dd(b, "Type", "task-type", rh_task_type_name(t->type))) < 0 ||
+	    (error = rh_dashboard__pg_dd(b, "Job", "task-job", t->job_id)) < 0 ||
+	    (error = rh_dashboard__pg_dd(b, "Actor", "task-actor", t->actor_id)) < 0 ||
+	    (error = rh_dashboard__pg_dd(b, "Node", "task-node", node.ptr)) < 0 ||
+	    (error = rh_dashboard__pg_dd(b, "Worker", "task-worker", t->worker_id)) < 0 ||
+	    (error = rh_dashboard__pg_dd(b, "Worker pid", "task-pid", t->worker_pid > 0 ? pid : NULL)) < 0 ||
+	    (error = rh_dashboard__pg_dd(b, "Error type", "task-error-type", t->error_type)) < 0 ||
 	    (error = rh_buf_puts(b, "</dl>\n")) < 0)
 		goto done;
+	if (t->job_id || t->actor_id) {	/* where it belongs */
+		rh_buf href = RH_BUF_INIT;
+		error = rh_buf_puts(b, "<p id=\"task-links\">");
+		if (!error && t->job_id) {
+			rh_buf_printf(&href, "job?job_id=%s", t->job_id);
+			error = rh_dashboard__pg_link(b, href.ptr, "Its job");
+		}
+		if (!error && t->actor_id) {
+			rh_buf_clear(&href);
+			rh_buf_printf(&href, "actor?actor_id=%s", t->actor_id);
+			error = rh_buf_puts(b, t->job_id ? ", " : "");
+			error = error ? error : rh_dashboard__pg_link(b, href.ptr, "its actor");
+		}
+		rh_buf_dispose(&href);
+		if (error || (error = rh_buf_puts(b, "</p>\n")) < 0)
+			goto done;
+	}
 	if (t->error_message &&
 	    ((error = rh_buf_puts(b, "<h2>Error</h2><pre id=\"task-error\" "
 				  "tabindex=\"0\">")) < 0 ||
-	     (error = esc(b, t->error_message)) < 0 ||
+	     (error = rh_dashboard__pg_esc(b, t->error_message)) < 0 ||
 	     (error = rh_buf_puts(b, "</pre>\n")) < 0))
 		goto done;
 	if ((error = task_logs(c, b, t)) < 0)
 		goto done;
-	if ((error = rh_buf_puts(b, "<table id=\"transitions\"><caption>State "
-				 "transitions</caption><thead><tr><th scope=\"col\">"
-				 "State</th><th scope=\"col\">Time (UTC)</th></tr>"
-				 "</thead><tbody>")) < 0)
-		goto done;
-	for (i = 0; i < t->ntransitions && !error; i++) {
-		fmt_ns(when, sizeof(when), t->transitions[i].time_ns);
-		error = rh_buf_printf(b, "<tr><td>%s</td><td>%s</td></tr>",
-				      rh_task_state_name(t->transitions[i].state), when);
-	}
-	if (!error)
-		error = rh_buf_puts(b, "</tbody></table>\n");
+	error = rh_dashboard__pg_transitions(b, t->transitions, t->ntransitions,
+					     rh_task_state_name);
 done:
 	rh_buf_dispose(&node);
 	return error;
@@ -458,10 +512,10 @@ task_page(rh_dash_ctx *c)
 	int error;
 
 	if (!id || rh_dashboard__check_id("task_id", id) < 0)
-		return page_fail(c, 400, "Task", "task_id: give the hex id of a task");
+		return rh_dashboard__pg_fail(c, 400, "Task", "task_id: give the hex id of a task");
 	if ((error = rh_dashboard__param_int(&want, c->url, "attempt_number", -1, 0,
 					     1000000)) < 0)
-		return page_fail_code(c, "Task", error);
+		return rh_dashboard__pg_fail_code(c, "Task", error);
 	o.filters = f;
 	o.nfilters = 1;
 	o.limit = 0;
@@ -469,16 +523,16 @@ task_page(rh_dash_ctx *c)
 	o.exclude_driver = 0;
 	o.at_ns = c->at_ns;
 	if ((error = rh_query_open(&q, c->snap->ix, RH_ENTITY_TASK, &o)) < 0)
-		return page_fail_code(c, "Task", error);
+		return rh_dashboard__pg_fail_code(c, "Task", error);
 	while ((error = rh_query_next(&row, q)) == 0)
 		if (na < (int)RH_ARRAY_SIZE(attempts))
 			attempts[na++] = row->u.task.attempt_number;
 	rh_query_close(q);
 	q = NULL;
 	if (error != RH_ITEROVER)
-		return page_fail_code(c, "Task", error);
+		return rh_dashboard__pg_fail_code(c, "Task", error);
 	if (!na)
-		return page_fail(c, 404, "Task", c->at_ns != RH_TIME_NONE
+		return rh_dashboard__pg_fail(c, 404, "Task", c->at_ns != RH_TIME_NONE
 				 ? "No such task in this session at this time."
 				 : "No such task in this session.");
 	if (want < 0)
@@ -493,10 +547,10 @@ task_page(rh_dash_ctx *c)
 	    (error = rh_query_next(&row, q)) < 0) {
 		rh_query_close(q);
 		if (error == RH_ITEROVER)
-			return page_fail(c, 404, "Task", "This task has no such attempt.");
-		return page_fail_code(c, "Task", error);
+			return rh_dashboard__pg_fail(c, 404, "Task", "This task has no such attempt.");
+		return rh_dashboard__pg_fail_code(c, "Task", error);
 	}
-	if ((error = page_start(c, b, row->u.task.name ? row->u.task.name : "Task")) < 0 ||
+	if ((error = rh_dashboard__pg_start(c, b, row->u.task.name ? row->u.task.name : "Task")) < 0 ||
 	    (error = rh_buf_printf(b, "<p id=\"attempts\">Attempt %lld of %d: ",
 				   (long long)want, na)) < 0)
 		goto done;
@@ -508,14 +562,14 @@ task_page(rh_dash_ctx *c)
 		error = i ? rh_buf_puts(b, ", ") : 0;
 		error = error ? error : attempts[i] == want
 			? rh_buf_printf(b, "<strong aria-current=\"page\">%s</strong>", label)
-			: link(b, href.ptr, label);
+			: rh_dashboard__pg_link(b, href.ptr, label);
 	}
 	if (!error && !(error = rh_buf_puts(b, "</p>\n")))
 		error = task_body(c, b, &row->u.task);
 done:
 	rh_query_close(q);
 	rh_buf_dispose(&href);
-	return error < 0 ? error : page_end(c, b, 200);
+	return error < 0 ? error : rh_dashboard__pg_end(c, b, 200);
 }
 
 /* ---- the log viewer ---------------------------------------------------------------- */
@@ -656,20 +710,20 @@ log_nav(rh_buf *b, const logpage *lp, uint64_t off, uint64_t to, uint64_t last)
 	if (!error && off > lp->start) {
 		rh_buf_printf(&h, "%s&offset=%llu", lp->self.ptr,
 			      (unsigned long long)lp->start);
-		error = link(b, h.ptr, "First page");
+		error = rh_dashboard__pg_link(b, h.ptr, "First page");
 		rh_buf_clear(&h);
 		rh_buf_printf(&h, "%s&offset=%llu", lp->self.ptr, (unsigned long long)
 			      (off - lp->start > lp->per ? off - lp->per : lp->start));
-		error = error ? error : link(b, h.ptr, "Previous page");
+		error = error ? error : rh_dashboard__pg_link(b, h.ptr, "Previous page");
 	}
 	if (!error && to < lp->end) {
 		rh_buf_clear(&h);
 		rh_buf_printf(&h, "%s&offset=%llu", lp->self.ptr,
 			      (unsigned long long)(off + lp->per));
-		error = link(b, h.ptr, "Next page");
+		error = rh_dashboard__pg_link(b, h.ptr, "Next page");
 		rh_buf_clear(&h);
 		rh_buf_printf(&h, "%s&offset=%llu", lp->self.ptr, (unsigned long long)last);
-		error = error ? error : link(b, h.ptr, "Last page");
+		error = error ? error : rh_dashboard__pg_link(b, h.ptr, "Last page");
 	}
 	rh_buf_dispose(&h);
 	return error ? error : rh_buf_puts(b, "</nav>\n");
@@ -690,11 +744,11 @@ log_page(rh_dash_ctx *c)
 
 	if ((error = rh_dashboard__param_int(&per, c->url, "bytes", LOG_PAGE, 256,
 					     LOG_LINE_MAX)) < 0)
-		return page_fail_code(c, "Log", error);
+		return rh_dashboard__pg_fail_code(c, "Log", error);
 	lp.per = (uint64_t)per;
 	if ((error = resolve_log(c, &lp, &m)) < 0 ||
 	    (error = rh_logfile_open_manifest(&f, c->d->st, &c->sref, m, lp.path.ptr)) < 0) {
-		error = page_fail_code(c, "Log", error);
+		error = rh_dashboard__pg_fail_code(c, "Log", error);
 		goto done;
 	}
 	rh_logfile_set_cache(f, c->d->frames);
@@ -709,24 +763,24 @@ log_page(rh_dash_ctx *c)
 		rh_buf_printf(&lp.self, "&bytes=%lld", (long long)per);
 	if ((error = rh_dashboard__param_int(&ioff, c->url, "offset", -1, 0,
 					     INT64_MAX)) < 0) {
-		error = page_fail_code(c, "Log", error);
+		error = rh_dashboard__pg_fail_code(c, "Log", error);
 		goto done;
 	}
 	off = ioff < 0 ? last : (uint64_t)ioff;
 	off = off < lp.start ? lp.start : off > lp.end ? lp.end : off;
 	if ((error = page_bounds(&from, &to, f, off, lp.start, lp.end, lp.per)) < 0 ||
 	    (error = rh_logfile_read(&text, f, from, (size_t)(to - from))) < 0) {
-		error = page_fail_code(c, "Log", error);
+		error = rh_dashboard__pg_fail_code(c, "Log", error);
 		goto done;
 	}
 	rh_buf_printf(&raw, "../api/v0/logs/file?node_id=%s&format=text&lines=-1"
 		      "&filename=", lp.node->node_id);
 	rh_dashboard__urlenc(&raw, lp.path.ptr + 5);
-	if ((error = page_start(c, b, "Log")) < 0 ||
+	if ((error = rh_dashboard__pg_start(c, b, "Log")) < 0 ||
 	    (error = rh_buf_puts(b, "<p id=\"log-what\">")) < 0 ||
-	    (error = esc(b, lp.what.ptr)) < 0 ||
+	    (error = rh_dashboard__pg_esc(b, lp.what.ptr)) < 0 ||
 	    (error = rh_buf_puts(b, ": <code id=\"log-path\">")) < 0 ||
-	    (error = esc(b, lp.path.ptr)) < 0 ||
+	    (error = rh_dashboard__pg_esc(b, lp.path.ptr)) < 0 ||
 	    (error = rh_buf_printf(b, "</code> on node %s%s%s%s.</p>\n<p id=\"log-count\">"
 				   "Bytes %llu&ndash;%llu of %llu&ndash;%llu "
 				   "(%llu bytes%s). ", lp.node->node_id,
@@ -737,16 +791,16 @@ log_page(rh_dash_ctx *c)
 				   (unsigned long long)(lp.end - lp.start),
 				   c->at_ns != RH_TIME_NONE ? ", as captured by then"
 				   : "")) < 0 ||
-	    (error = link(b, raw.ptr, "The whole file as text")) < 0 ||
+	    (error = rh_dashboard__pg_link(b, raw.ptr, "The whole file as text")) < 0 ||
 	    (error = rh_buf_puts(b, "</p>\n")) < 0 ||
 	    (error = log_nav(b, &lp, off, to, last)) < 0 ||
 	    (error = rh_buf_puts(b, "<pre id=\"log\" tabindex=\"0\" aria-label=\"Log "
 				 "text\">")) < 0 ||
-	    (error = esc_n(b, text.ptr ? text.ptr : "", text.size)) < 0 ||
+	    (error = rh_dashboard__pg_esc_n(b, text.ptr ? text.ptr : "", text.size)) < 0 ||
 	    (error = rh_buf_puts(b, "</pre>\n")) < 0 ||
 	    (error = log_nav(b, &lp, off, to, last)) < 0)
 		goto done;
-	error = page_end(c, b, 200);
+	error = rh_dashboard__pg_end(c, b, 200);
 done:
 	rh_logfile_close(f);
 	rh_node_manifest_free(m);
@@ -799,7 +853,7 @@ rh_dashboard__files_list(rh_dash_ctx *c, rh_buf *b, const rh_dash_node *n,
 				      n->node_id);
 		error = error ? error : rh_dashboard__urlenc(&href, f->path + 5);
 		error = error ? error : rh_buf_puts(b, "<li>");
-		error = error ? error : link(b, href.ptr, f->path + 5);
+		error = error ? error : rh_dashboard__pg_link(b, href.ptr, f->path + 5);
 		error = error ? error : rh_buf_printf(b, " (%llu bytes)</li>",
 						      (unsigned long long)size);
 	}
@@ -807,7 +861,7 @@ rh_dashboard__files_list(rh_dash_ctx *c, rh_buf *b, const rh_dash_node *n,
 		goto done;
 	rh_buf_clear(&href);
 	rh_buf_printf(&href, "%sfiles?node_id=%s&offset=", prefix, n->node_id);
-	error = pager(b, n->node_id, "log files", href.ptr, offset, shown, total,
+	error = rh_dashboard__pg_pager(b, n->node_id, "log files", href.ptr, offset, shown, total,
 		      FILES_PER_PAGE);
 done:
 	rh_buf_dispose(&href);
@@ -827,18 +881,18 @@ files_page(rh_dash_ctx *c)
 
 	if (!id || rh_dashboard__check_id("node_id", id) < 0 ||
 	    !(n = rh_dashboard__node(c->snap, id)))
-		return page_fail(c, 404, "Log files", "node_id: no such node in this "
+		return rh_dashboard__pg_fail(c, 404, "Log files", "node_id: no such node in this "
 				 "session");
 	if ((error = rh_dashboard__param_int(&offset, c->url, "offset", 0, 0,
 					     INT64_MAX)) < 0)
-		return page_fail_code(c, "Log files", error);
-	if ((error = page_start(c, b, "Log files")) < 0 ||
+		return rh_dashboard__pg_fail_code(c, "Log files", error);
+	if ((error = rh_dashboard__pg_start(c, b, "Log files")) < 0 ||
 	    (error = rh_buf_printf(b, "<p>Node %s%s%s%s.</p>", n->node_id,
 				   n->ip ? " (" : "", n->ip ? n->ip : "",
 				   n->ip ? ")" : "")) < 0 ||
 	    (error = rh_dashboard__files_list(c, b, n, (uint64_t)offset, "")) < 0)
 		return error;
-	return page_end(c, b, 200);
+	return rh_dashboard__pg_end(c, b, 200);
 }
 
 int
@@ -852,5 +906,11 @@ rh_dashboard__pages(rh_dash_ctx *c, const char *page)
 		return log_page(c);
 	if (!strcmp(page, "files"))
 		return files_page(c);
+	if (!strcmp(page, "job"))
+		return rh_dashboard__job_page(c);
+	if (!strcmp(page, "actor"))
+		return rh_dashboard__actor_page(c);
+	if (!strcmp(page, "actors"))
+		return rh_dashboard__actors_page(c);
 	return 1;
 }

@@ -605,9 +605,13 @@ builtin_landing(rh_dash_ctx *c)
 	}
 	if (error < 0 || (error = rh_buf_puts(b, "</ul><h2 id=\"failed\">Failed "
 					     "tasks</h2>\n")) < 0 ||
-	    (error = rh_dashboard__tasks_table(c, b, "FAILED", 0, 20, "rayhist/")) < 0 ||
-	    (error = rh_buf_puts(b, "<p><a href=\"rayhist/tasks\">All tasks</a></p>"
-				 "<h2>Logs</h2>\n")) < 0)
+	    (error = rh_dashboard__tasks_table(c, b, "state", "FAILED", 0, 20,
+					       "rayhist/")) < 0 ||
+	    (error = rh_buf_puts(b, "<p><a href=\"rayhist/tasks\">All tasks</a>, "
+				 "<a href=\"rayhist/actors\">all actors</a></p>"
+				 "<h2 id=\"jobs\">Jobs</h2>\n")) < 0 ||
+	    (error = rh_dashboard__jobs_table(c, b, "rayhist/")) < 0 ||
+	    (error = rh_buf_puts(b, "<h2>Logs</h2>\n")) < 0)
 		goto done;
 	for (i = 0; i < s->nnodes && !error; i++) {
 		const rh_dash_node *n = &s->nodes[i];

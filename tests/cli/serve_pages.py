@@ -219,6 +219,48 @@ st, page = http(prefix + "/rayhist/tasks?state=FAILD")
 if st != 400:
     fail("tasks?state=FAILD: %d" % st)
 
+# ---- 8. job and actor pages: the same way to their logs -----------------------
+sub = next(j for j in T["jobs"] if j.get("submission_id") and j["status"] == "FAILED")
+jobs = element(landing, "table", "jobs") or ""
+href = href_of(jobs, sub["job_id"])
+if not href:
+    fail("the session page's job table has no link to job %s" % sub["job_id"])
+else:
+    job_url = urllib.parse.urljoin(prefix + "/", href)
+    jpage = browse("6-job", job_url)
+    for k, v in (("job-id", sub["job_id"]), ("job-submission", sub["submission_id"]),
+                 ("job-status", "FAILED"), ("job-entrypoint", sub["entrypoint"])):
+        if text(element(jpage, "dd", k)).strip() != v:
+            fail("job page %s: %r, want %r" % (k, element(jpage, "dd", k), v))
+    dl = href_of(jpage, "Driver log")
+    node = sub.get("driver_node_id") or head["node_id"]
+    ndir = next(n for n in truth["node_dirs"] if n["node_id"] == node)["session_dir"]
+    driver = open(os.path.join(gendir, ndir, "logs", "job-driver-%s.log" % sub["submission_id"]), "rb").read()
+    st, page = http(urllib.parse.urljoin(job_url, dl or "none"))
+    if st != 200 or not driver.endswith(text(element(page, "pre", "log")).encode()) or \
+            not text(element(page, "pre", "log")):
+        fail("the job's driver log page: %d %r" % (st, element(page, "pre", "log")))
+    if sub["job_id"] not in (element(jpage, "table", "tasks-job_id") or ""):
+        fail("the job page lists no tasks of job %s" % sub["job_id"])
+creation = next(t for t in failed if t["type"] == "ACTOR_CREATION_TASK")
+st, tp = http(prefix + "/rayhist/task?task_id=" + creation["task_id"])
+actor_href = href_of(tp, "its actor")
+if st != 200 or not actor_href:
+    fail("the failed actor creation task's page has no actor link")
+else:
+    actor_url = urllib.parse.urljoin(prefix + "/rayhist/task", actor_href)
+    st, ap = http(actor_url)
+    if text(element(ap, "dd", "actor-state")).strip() != "DEAD" or \
+            creation["error_message"].splitlines()[-1] not in text(element(ap, "pre", "actor-death")):
+        fail("actor page: state %r, death %r" % (element(ap, "dd", "actor-state"),
+                                                  element(ap, "pre", "actor-death")))
+    st, lp = http(urllib.parse.urljoin(actor_url, href_of(ap, "stderr") or "none"))
+    if st != 200 or "Traceback (most recent call last)" not in text(element(lp, "pre", "log")):
+        fail("the actor's stderr page: %d %r" % (st, element(lp, "pre", "log")))
+st, page = http(prefix + "/rayhist/actors")
+if st != 200 or "Showing 1&ndash;%d of %d actors" % (len(T["actors"]), len(T["actors"])) not in page:
+    fail("actors page: %d %r" % (st, element(page, "p", "actors-count")))
+
 if failures:
     sys.exit(1)
 print("PASS: serve_pages (%d failed tasks, %d pages of raylet.out, %d logs/old files)"

@@ -5,7 +5,8 @@
 # links) -> its stderr in the built-in log viewer, the traceback byte for byte;
 # at SESSION@TIME the same pages show the session as it was; the viewer pages
 # through a log without losing or repeating a line; every log file (logs/old/
-# too) is listed with a count. Screenshots of each page are kept in
+# too) is listed with a count; job and actor pages lead to their logs the same
+# way. Screenshots of each page are kept in
 # tests/cli/serve_pages-shots/ of the build tree (tests/cli/serve_pages.py).
 set -eu
 . "$top_srcdir/tests/cli/lib.sh"
