@@ -804,8 +804,14 @@ query(struct ls *ls, rh_entity what, const rh_query_options *o)
 		rh_buf_clear(&out);
 		error = rh_index_list_json(&out, &counts, ix, what, o);
 	}
-	if (error == RH_EINVAL)	/* a filter it cannot take */
-		rh_cli_usage_die("--filter: %s", rh_error_last());
+	if (error == RH_EINVAL) {	/* a filter it cannot take */
+		char msg[1024];
+		snprintf(msg, sizeof(msg), "%s", rh_error_last());
+		rh_buf_dispose(&out);	/* exit 2, not a leak report's 1 */
+		rh_index_close(ix);
+		rh_store_close(ls->st);
+		rh_cli_usage_die("--filter: %s", msg);
+	}
 	if (error < 0)
 		rh_cli_die(error, "%s", rh_entity_name(what));
 	if (ls->at_ns != RH_TIME_NONE && counts.total == 0)
@@ -968,8 +974,13 @@ get_one(struct ls *ls, const char *kind, const char *id)
 		error = rh_index_list_json(&out, &counts, ix, RH_ENTITY_JOB, &o);
 	}
 	rh_index_close(ix);
-	if (error == RH_EINVAL)
-		rh_cli_usage_die("--get %s %s: %s", kind, id, rh_error_last());
+	if (error == RH_EINVAL) {
+		char msg[1024];
+		snprintf(msg, sizeof(msg), "%s", rh_error_last());
+		rh_buf_dispose(&out);
+		rh_store_close(ls->st);
+		rh_cli_usage_die("--get %s %s: %s", kind, id, msg);
+	}
 	if (error < 0)
 		rh_cli_die(error, "--get %s %s", kind, id);
 	if (counts.returned == 0) {
@@ -1045,8 +1056,13 @@ entity_logs(struct ls *ls, const char *id, int64_t attempt, const char *suffix,
 	ix = open_index(ls, 0);
 	error = rh_index_log_locate(&loc, ix, owner, id, attempt, suffix, ls->at_ns);
 	rh_index_close(ix);
-	if (error == RH_EINVAL)
-		rh_cli_usage_die("--logs: %s", rh_error_last());
+	if (error == RH_EINVAL) {
+		char msg[512];
+		snprintf(msg, sizeof(msg), "%s", rh_error_last());
+		rh_log_location_dispose(&loc);
+		rh_store_close(ls->st);
+		rh_cli_usage_die("--logs: %s", msg);
+	}
 	if (error == RH_ENOTFOUND) {
 		fprintf(stderr, "%s: %s\n", rh_cli_prog, rh_error_last());
 		exit(1);
