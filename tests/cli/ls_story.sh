@@ -18,5 +18,8 @@ session=$(basename "$(readlink -f "$tmp"/gen/*head*/session_latest)")
 if [ -d "$served_store" ]; then
 	$PY "$top_srcdir/tests/cli/ls_progress.py" "$RH_LS" "$served_store" "default/rc1/$session"
 fi
+# and rayhist-collect's, of a one-shot capture (collect_progress.py)
+$PY "$top_srcdir/tests/cli/collect_progress.py" "$RH_COLLECT" \
+	"$(readlink -f "$tmp"/gen/*head*/session_latest)" "$tmp"
 $PY "$top_srcdir/tests/cli/ls_story.py" "$RH_LS" "$served_store" "$tmp/gen"
 $PY "$top_srcdir/tests/cli/ls_tables.py" "$RH_LS" "$served_store" "$tmp/gen"
