@@ -7,6 +7,7 @@
 #include <rayhist/rayhist.h>
 
 #include "cli.h"
+#include "collect_progress.h"
 #include "collect_follow.h"
 #include "collect_events.h"
 
@@ -46,6 +47,7 @@ static const rh_cli_opt options[] = {
 
 struct run {
 	int verbose, quiet;
+	struct collect_progress *prog;	/* the meter of a one-shot capture */
 };
 
 static void
@@ -54,6 +56,8 @@ on_report(rh_capture_event ev, const char *path, const char *detail,
 {
 	struct run *run = payload;
 
+	if (run->prog && ev == RH_CAPTURE_FILE_SKIPPED && !run->quiet)
+		collect_progress_pause(run->prog);	/* the warning's line */
 	if (ev == RH_CAPTURE_FILE_SKIPPED) {
 		/* Data left behind is an error, shown even with -q. */
 		if (!run->quiet || strncmp(detail, "not stored", 10) == 0)
@@ -63,6 +67,8 @@ on_report(rh_capture_event ev, const char *path, const char *detail,
 								     : "stored",
 		       path, detail);
 	}
+	if (run->prog)	/* after any line of its own: the meter redraws */
+		collect_progress_file(run->prog, path);
 }
 
 /* "5", "0.5", "2.25" seconds -> milliseconds. */
@@ -145,7 +151,8 @@ main(int argc, char **argv)
 {
 	rh_capture_options o = RH_CAPTURE_OPTIONS_INIT;
 	rh_capture_stats stats;
-	struct run run = { 0, 0 };
+	struct run run = { 0, 0, NULL };
+	struct collect_progress prog;
 	rh_store_options sopts = RH_STORE_OPTIONS_INIT;
 	struct rh_follow_cfg fc;
 	char node_id[130];
@@ -273,7 +280,11 @@ main(int argc, char **argv)
 	url = rh_store_default_url(store_flag);
 	if ((error = rh_store_open(&st, url, &sopts)) < 0)
 		rh_cli_die(error, "%s", url);
+	/* a meter on a terminal, unless -q or -v (its lines would mix) */
+	collect_progress_start(&prog, argv[optind], run.quiet || run.verbose);
+	run.prog = &prog;
 	error = rh_capture_session(&stats, st, argv[optind], &o);
+	collect_progress_done(&prog);
 	/* Some paths not stored: the rest is, and the summary says so. */
 	if (error < 0 && !stats.files_not_stored)
 		rh_cli_die(error, "%s", argv[optind]);

@@ -1,8 +1,10 @@
 /* rayhist-ls - list what a store holds and read captured files back. */
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -10,16 +12,20 @@
 #include <rayhist/rayhist.h>
 
 #include "cli.h"
+#include "ls_format.h"
+#include "progress.h"
 
 enum { OPT_STORE = 256, OPT_STORE_CONFIG, OPT_JSON, OPT_CAT, OPT_TAIL, OPT_RANGE,
        OPT_JOBS, OPT_TASKS, OPT_ACTORS, OPT_NODES, OPT_WORKERS, OPT_PGS,
-       OPT_FILTER, OPT_LIMIT, OPT_DETAIL, OPT_AT };
+       OPT_FILTER, OPT_LIMIT, OPT_DETAIL, OPT_AT, OPT_LOGS, OPT_ERR, OPT_ATTEMPT, OPT_FORMAT, OPT_SUMMARY, OPT_GET };
 
 static const rh_cli_opt options[] = {
 	{ OPT_STORE, "store", "URL", "store to read (file path, file://, s3://)" },
 	{ OPT_STORE_CONFIG, "store-config", "FILE", "settings file of an s3:// store (default $RAYHIST_STORE_CONFIG)" },
 	{ 'l', "long", NULL, "add sizes (raw and stored), times and node IPs" },
-	{ OPT_JSON, "json", NULL, "print machine-readable JSON" },
+	{ 'q', "quiet", NULL, "no progress meter while a session's index is built" },
+	{ OPT_JSON, "json", NULL, "print machine-readable JSON (as --format json)" },
+	{ OPT_FORMAT, "format", "FMT", "entity output: table (default), json or yaml (default with --detail, as Ray)" },
 	{ OPT_CAT, "cat", NULL, "write the stored file's exact bytes to stdout" },
 	{ OPT_TAIL, "tail", "N", "write the file's last N lines to stdout" },
 	{ OPT_RANGE, "range", "A:B", "write bytes A to B-1 of the file to stdout" },
@@ -29,14 +35,19 @@ static const rh_cli_opt options[] = {
 	{ OPT_NODES, "nodes", NULL, "list the session's nodes as Ray saw them" },
 	{ OPT_WORKERS, "workers", NULL, "list the session's workers" },
 	{ OPT_PGS, "placement-groups", NULL, "list the session's placement groups" },
+	{ OPT_SUMMARY, "summary", "WHAT", "summarize tasks (by function), actors (by class) or objects, as ray summary" },
+	{ OPT_GET, "get", "KIND", "print one entity (task, actor, job, node, worker, placement-group) in full: --get KIND ID SESSION, as ray get" },
 	{ OPT_FILTER, "filter", "KEY=VALUE", "keep rows whose KEY is (=) or is not (!=) VALUE; repeatable" },
 	{ OPT_LIMIT, "limit", "N", "print at most N rows (default 100; 0: all)" },
 	{ OPT_DETAIL, "detail", NULL, "print every column, as Ray's detail=1" },
+	{ OPT_LOGS, "logs", "ID", "write the log of a task, an actor (hex ids) or a job submission, as ray logs task/actor/job does; a task's latest attempt" },
+	{ OPT_ERR, "err", NULL, "with --logs: the stderr (a traceback) instead of the stdout" },
+	{ OPT_ATTEMPT, "attempt", "N", "with --logs of a task: attempt N (default: the latest)" },
 	{ OPT_AT, "at", "TIME", "show the session as it was at TIME (RFC 3339, or +SECONDS since its start); cuts --cat/--tail/--range at the last part captured by then" },
 	{ 0, NULL, NULL, NULL }
 };
 
-enum mode { LIST, CAT, TAIL, RANGE, QUERY };
+enum mode { LIST, CAT, TAIL, RANGE, QUERY, LOGS, SUMMARY, GET };
 
 struct path {
 	char *parts[4];       /* ns, cluster, session, node (prefix) */
@@ -48,7 +59,8 @@ struct path {
 
 struct ls {
 	rh_store *st;
-	int lng, json;
+	int lng, json, quiet;
+	int format;           /* enum ls_format of entity output */
 	json_object *rows;    /* --json output */
 	struct path p;
 	const char *at;       /* --at TIME, or NULL */
@@ -327,6 +339,8 @@ check_levels(struct ls *ls)
 			exit(1);
 		}
 	}
+	if (ls->p.n == 4 && !strcmp(ls->p.parts[3], "*"))
+		return;		/* every node: --tail across the cluster */
 	if (ls->p.n == 4) {
 		error = rh_catalog_resolve_node(&ls->p.node, ls->st, &ls->p.sref,
 						ls->p.parts[3]);
@@ -463,7 +477,11 @@ list(struct ls *ls)
 			rh_index_close(open_index(ls, 0));
 		error = rh_catalog_list_nodes(ls->st, &ls->p.sref, print_node, ls);
 		break;
-	default: list_node(ls); break;
+	default:
+		if (!strcmp(ls->p.parts[3], "*"))
+			rh_cli_usage_die("a node \"*\" (every node) goes with --tail");
+		list_node(ls);
+		break;
 	}
 	if (error < 0)
 		rh_cli_die(error, "listing the store");
@@ -505,6 +523,94 @@ write_out(const rh_buf *b)
 		rh_cli_die(0, "writing to stdout failed");
 }
 
+/* ---- --tail N NS/CLUSTER/SESSION/'*'/FILE: every node's tail ------------- */
+
+struct tail_all {
+	struct ls *ls;
+	size_t nlines;
+	int found;
+};
+
+/* Write buf's lines, each after `prefix`. */
+static void
+write_prefixed(const char *prefix, const rh_buf *b)
+{
+	size_t i = 0;
+
+	while (i < b->size) {
+		const char *nl = memchr(b->ptr + i, '\n', b->size - i);
+		size_t n = nl ? (size_t)(nl - (b->ptr + i)) + 1 : b->size - i;
+		if (fputs(prefix, stdout) == EOF ||
+		    fwrite(b->ptr + i, 1, n, stdout) != n ||
+		    (!nl && fputc('\n', stdout) == EOF))
+			rh_cli_die(0, "writing to stdout failed");
+		i += n;
+	}
+}
+
+static int
+tail_node_cb(const char *node, void *payload)
+{
+	struct tail_all *t = payload;
+	struct ls *ls = t->ls;
+	rh_node_manifest *m = NULL;
+	rh_logfile *f = NULL;
+	rh_buf out = RH_BUF_INIT;
+	char prefix[96];
+	uint64_t size;
+	int error;
+
+	if ((error = rh_node_manifest_load(&m, ls->st, &ls->p.sref, node)) < 0) {
+		rh_cli_warn("node %s: %s", node, rh_error_last());
+		ls->status = 1;
+		return 0;
+	}
+	if ((error = rh_logfile_open_manifest(&f, ls->st, &ls->p.sref, m,
+					      ls->p.file)) == RH_ENOTFOUND)
+		goto done;	/* this node has no such file */
+	if (error < 0) {
+		rh_cli_warn("node %s: %s: %s", node, ls->p.file, rh_error_last());
+		ls->status = 1;
+		goto done;
+	}
+	t->found++;
+	size = rh_logfile_size(f);
+	if (ls->at_ns != RH_TIME_NONE)
+		size = rh_logfile_size_at(f, ls->at_ns / 1000000 -
+					  (ls->at_ns % 1000000 < 0));
+	if ((error = rh_logfile_tail(&out, NULL, f, t->nlines, size)) < 0)
+		rh_cli_die(error, "node %s: %s", node, ls->p.file);
+	/* which node a line is from, as Ray's log monitor prefixes lines */
+	snprintf(prefix, sizeof(prefix), "(%s, ip=%s, node=%.8s) ",
+		 rh_node_manifest_is_head(m) ? "head" : "worker",
+		 *rh_node_manifest_ip(m) ? rh_node_manifest_ip(m) : "?", node);
+	write_prefixed(prefix, &out);
+done:
+	rh_buf_dispose(&out);
+	rh_logfile_close(f);
+	rh_node_manifest_free(m);
+	return 0;
+}
+
+static void
+tail_all_nodes(struct ls *ls, size_t nlines)
+{
+	struct tail_all t = { ls, nlines, 0 };
+	int error;
+
+	if (!ls->p.file)
+		rh_cli_usage_die("give a file: NS/CLUSTER/SESSION/'*'/FILE");
+	if ((error = rh_catalog_list_nodes(ls->st, &ls->p.sref, tail_node_cb, &t)) < 0)
+		rh_cli_die(error, "listing the session's nodes");
+	if (fflush(stdout) != 0)
+		rh_cli_die(0, "writing to stdout failed");
+	if (!t.found) {
+		fprintf(stderr, "%s: no node of %s has a file \"%s\"\n", rh_cli_prog,
+			ls->p.sref.session, ls->p.file);
+		exit(1);
+	}
+}
+
 static void
 read_file(struct ls *ls, enum mode mode, uint64_t a, uint64_t b, size_t nlines)
 {
@@ -515,6 +621,12 @@ read_file(struct ls *ls, enum mode mode, uint64_t a, uint64_t b, size_t nlines)
 
 	if (ls->p.n < 4 || !ls->p.file)
 		rh_cli_usage_die("give a file: NS/CLUSTER/SESSION/NODE/FILE");
+	if (!strcmp(ls->p.parts[3], "*")) {
+		if (mode != TAIL)
+			rh_cli_usage_die("a node \"*\" (every node) goes with --tail");
+		tail_all_nodes(ls, nlines);
+		return;
+	}
 	error = rh_logfile_open(&f, ls->st, &ls->p.sref, ls->p.node.ptr, ls->p.file);
 	if (error == RH_ENOTFOUND && unmap_file(ls))
 		error = rh_logfile_open(&f, ls->st, &ls->p.sref, ls->p.node.ptr,
@@ -530,6 +642,15 @@ read_file(struct ls *ls, enum mode mode, uint64_t a, uint64_t b, size_t nlines)
 	if (ls->at_ns != RH_TIME_NONE) /* as captured by then (part granularity) */
 		size = rh_logfile_size_at(f, ls->at_ns / 1000000 -
 					  (ls->at_ns % 1000000 < 0));
+	if (ls->at_ns != RH_TIME_NONE && size == 0 && rh_logfile_size(f) > 0) {
+		/* one-shot captures date every part at the capture: say so
+		 * rather than print nothing */
+		fprintf(stderr, "%s: %s: nothing of it had been captured by %s "
+			"(its %" PRIu64 " bytes were captured later)\n", rh_cli_prog,
+			ls->p.file, ls->at, rh_logfile_size(f));
+		rh_logfile_close(f);
+		exit(1);
+	}
 	if (mode == TAIL) {
 		if ((error = rh_logfile_tail(&out, NULL, f, nlines, size)) < 0)
 			rh_cli_die(error, "%s", ls->p.file);
@@ -561,26 +682,23 @@ read_file(struct ls *ls, enum mode mode, uint64_t a, uint64_t b, size_t nlines)
 
 #define MAX_FILTERS 32
 
-/* Columns of the text table per entity: the state API's own names. */
-static const char *const text_columns[][6] = {
-	[RH_ENTITY_TASK] = { "task_id", "attempt_number", "state", "name", "job_id", NULL },
-	[RH_ENTITY_ACTOR] = { "actor_id", "state", "class_name", "name", "job_id", NULL },
-	[RH_ENTITY_JOB] = { "job_id", "submission_id", "type", "status", "entrypoint", NULL },
-	[RH_ENTITY_NODE] = { "node_id", "state", "node_ip", "is_head_node", "node_name", NULL },
-	[RH_ENTITY_WORKER] = { "worker_id", "is_alive", "worker_type", "pid", "node_id", NULL },
-	[RH_ENTITY_PLACEMENT_GROUP] = { "placement_group_id", "state", "name", "creator_job_id", NULL },
+/* The table's columns per entity without --detail: the state API's own
+ * names, those "ray list" shows that fit a terminal, with what tells why
+ * something failed (error_type, a dead node's state_message). */
+static const char *const table_columns[][8] = {
+	[RH_ENTITY_TASK] = { "task_id", "attempt_number", "name", "state", "type",
+			     "job_id", "error_type", NULL },
+	[RH_ENTITY_ACTOR] = { "actor_id", "class_name", "name", "state", "job_id",
+			      "pid", NULL },
+	[RH_ENTITY_JOB] = { "job_id", "submission_id", "type", "status",
+			    "error_type", "entrypoint", NULL },
+	[RH_ENTITY_NODE] = { "node_id", "node_ip", "is_head_node", "state",
+			     "state_message", "node_name", NULL },
+	[RH_ENTITY_WORKER] = { "worker_id", "is_alive", "worker_type", "pid",
+			       "exit_type", "node_id", NULL },
+	[RH_ENTITY_PLACEMENT_GROUP] = { "placement_group_id", "name", "state",
+					"creator_job_id", NULL },
 };
-
-static void
-print_cell(json_object *row, const char *col, int last)
-{
-	json_object *v = NULL;
-	const char *s;
-
-	json_object_object_get_ex(row, col, &v);
-	s = v ? json_object_get_string(v) : "-";
-	printf(last ? "%s\n" : "%s\t", s && *s ? s : "-");
-}
 
 static void
 parse_filter(rh_filter *f, char *arg)
@@ -622,22 +740,32 @@ static rh_index *
 open_index(struct ls *ls, int rebuild)
 {
 	rh_index_refresh_options ro = RH_INDEX_REFRESH_OPTIONS_INIT;
-	rh_buf prefix = RH_BUF_INIT;
+	rh_buf prefix = RH_BUF_INIT, key = RH_BUF_INIT;
 	rh_session_info info;
 	rh_index *ix = NULL;
+	rh_meter meter;
 	int error;
 
-	if ((error = rh_layout_session_prefix(&prefix, &ls->p.sref)) < 0)
+	if ((error = rh_layout_session_prefix(&prefix, &ls->p.sref)) < 0 ||
+	    (error = rh_layout_index(&key, &ls->p.sref)) < 0)
 		rh_cli_die(error, "bad session");
-	ro.force = 1;
-	if (rebuild && (error = rh_index_refresh(NULL, ls->st, prefix.ptr, &ro)) < 0)
-		rh_cli_die(error, "%s: cannot rebuild the session index", prefix.ptr);
-	/* Builds the index on first use, or when new events arrived. */
-	if ((error = rh_index_open_session(&ix, ls->st, prefix.ptr, NULL)) < 0)
+	/* Builds the index on first use, or when new events arrived (or
+	 * whatever it holds with `rebuild`); a terminal sees how far it is. */
+	rh_meter_init(&meter, "indexing the session's events", ls->quiet);
+	ro.force = rebuild;
+	ro.progress = rh_meter_update;
+	ro.progress_payload = &meter;
+	error = rh_index_refresh(NULL, ls->st, prefix.ptr, &ro);
+	rh_meter_done(&meter);
+	if (error < 0)
+		rh_cli_die(error, "%s: cannot %s the session index", prefix.ptr,
+			   rebuild ? "rebuild" : "build");
+	if ((error = rh_index_open(&ix, ls->st, key.ptr, NULL)) < 0)
 		rh_cli_die(error, "%s: cannot open the session index", prefix.ptr);
 	if (!rebuild)
 		print_index_warnings(ix, "");
 	rh_buf_dispose(&prefix);
+	rh_buf_dispose(&key);
 	/* a session.json that cannot be read is damage too (none is fine:
 	 * a session still being captured) */
 	if ((error = rh_session_info_load(&info, ls->st, &ls->p.sref)) < 0 &&
@@ -648,6 +776,25 @@ open_index(struct ls *ls, int rebuild)
 	return ix;
 }
 
+/* --at before anything happened shows nothing: say why, on stderr. */
+static void
+say_before_start(struct ls *ls)
+{
+	rh_session_info info;
+	char t[32];
+
+	if (rh_session_info_load(&info, ls->st, &ls->p.sref) == 0 &&
+	    info.start_ms > 0 && ls->at_ns < info.start_ms * 1000000) {
+		fmt_time(t, sizeof(t), info.start_ms);
+		rh_cli_warn("nothing to show at %s: the session started at %s",
+			    ls->at, t);
+	} else {
+		rh_cli_warn("nothing to show at %s: no event of the session is "
+			    "dated at or before it", ls->at);
+	}
+	rh_error_clear();
+}
+
 static void
 query(struct ls *ls, rh_entity what, const rh_query_options *o)
 {
@@ -655,7 +802,7 @@ query(struct ls *ls, rh_entity what, const rh_query_options *o)
 	rh_buf out = RH_BUF_INIT;
 	rh_query_counts counts;
 	json_object *rows;
-	size_t i, k;
+	size_t n;
 	int error;
 
 	if (ls->p.n != 3)
@@ -672,26 +819,458 @@ query(struct ls *ls, rh_entity what, const rh_query_options *o)
 		rh_buf_clear(&out);
 		error = rh_index_list_json(&out, &counts, ix, what, o);
 	}
+	if (error == RH_EINVAL) {	/* a filter it cannot take */
+		char msg[1024];
+		snprintf(msg, sizeof(msg), "%s", rh_error_last());
+		rh_buf_dispose(&out);	/* exit 2, not a leak report's 1 */
+		rh_index_close(ix);
+		rh_store_close(ls->st);
+		rh_cli_usage_die("--filter: %s", msg);
+	}
 	if (error < 0)
 		rh_cli_die(error, "%s", rh_entity_name(what));
-	if (ls->json) {
+	if (ls->at_ns != RH_TIME_NONE && counts.total == 0)
+		say_before_start(ls);
+	if (ls->format == LS_JSON) {	/* the state API's rows as they are */
 		printf("%s\n", out.ptr);
 	} else if (!(rows = json_tokener_parse(out.ptr))) {
 		rh_cli_die(0, "cannot read back the rows");
 	} else {
-		const char *const *cols = text_columns[what];
-		for (k = 0; cols[k]; k++)
-			printf(cols[k + 1] ? "%s\t" : "%s\n", cols[k]);
-		for (i = 0; i < json_object_array_length(rows); i++)
-			for (k = 0; cols[k]; k++)
-				print_cell(json_object_array_get_idx(rows, i), cols[k],
-					   cols[k + 1] == NULL);
+		ls_print_rows(stdout, rows, o->detail ? NULL : table_columns[what],
+			      (enum ls_format)ls->format);
+		n = json_object_array_length(rows);
 		json_object_put(rows);
-		fprintf(stderr, "%zu shown, %" PRIu64 " match, %" PRIu64 " in all\n",
-			i, counts.num_filtered, counts.total);
+		/* a visible count instead of a silent limit */
+		fprintf(stderr, "%zu shown, %" PRIu64 " match, %" PRIu64 " in all%s\n",
+			n, counts.num_filtered, counts.total,
+			n < counts.num_filtered ? " (--limit 0 shows all)" : "");
 	}
 	rh_buf_dispose(&out);
 	rh_index_close(ix);
+}
+
+/* ---- --summary, --get ------------------------------------------------------ */
+
+/* "FAILED: 1, FINISHED: 4" of a state_counts object. */
+static json_object *
+counts_text(json_object *counts)
+{
+	char buf[1024] = "";
+
+	if (counts) {
+		json_object_object_foreach(counts, k, v)
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s: %s",
+				 *buf ? ", " : "", k, json_object_get_string(v));
+	}
+	return json_object_new_string(buf);
+}
+
+static void
+summary(struct ls *ls, const char *what_s)
+{
+	static const char *const task_cols[] = { "func_or_class_name", "type",
+						 "state_counts", NULL };
+	static const char *const actor_cols[] = { "class_name", "state_counts", NULL };
+	rh_query_options o = RH_QUERY_OPTIONS_INIT;
+	rh_buf out = RH_BUF_INIT;
+	rh_query_counts counts;
+	json_object *sum, *groups = NULL, *rows;
+	rh_index *ix;
+	int actors = !strcmp(what_s, "actors"), error;
+
+	if (strcmp(what_s, "tasks") && !actors && strcmp(what_s, "objects"))
+		rh_cli_usage_die("--summary takes tasks, actors or objects, not \"%s\"",
+				 what_s);
+	if (ls->p.n != 3)
+		rh_cli_usage_die("--summary takes a session: NS/CLUSTER/SESSION");
+	if (!strcmp(what_s, "objects")) {
+		/* Ray keeps object references in live workers only; no event
+		 * carries them, so a stored session has none to count. */
+		fprintf(stderr, "%s: objects: Ray records no event of its objects; "
+			"a session's object references died with its workers\n",
+			rh_cli_prog);
+		exit(1);
+	}
+	ix = open_index(ls, 0);
+	o.at_ns = ls->at_ns;
+	o.exclude_driver = 1;	/* as Ray's summary */
+	if ((error = rh_index_summary_json(&out, &counts, ix, actors
+					   ? RH_SUMMARY_ACTORS_BY_CLASS
+					   : RH_SUMMARY_TASKS_BY_FUNC, &o)) < 0)
+		rh_cli_die(error, "--summary %s", what_s);
+	rh_index_close(ix);
+	if (!(sum = json_tokener_parse(out.ptr)))
+		rh_cli_die(0, "cannot read back the summary");
+	if (ls->format != LS_TABLE) {
+		if (ls->format == LS_JSON)
+			printf("%s\n", json_object_to_json_string_ext(
+				       sum, JSON_C_TO_STRING_PRETTY |
+				       JSON_C_TO_STRING_NOSLASHESCAPE));
+		else
+			ls_print_yaml(stdout, sum);
+	} else {
+		/* as ray summary: the totals, then one row per group */
+		rows = json_object_new_array();
+		json_object_object_foreach(sum, k, v) {
+			if (!strcmp(k, "summary"))
+				groups = v;
+			else if (!json_object_is_type(v, json_type_object))
+				printf("%s: %s\n", k, json_object_get_string(v));
+		}
+		if (groups) {
+			json_object_object_foreach(groups, gk, g) {
+				json_object *row = json_object_new_object(), *c = NULL, *x;
+				(void)gk;
+				json_object_object_foreach(g, fk, fv)
+					if (strcmp(fk, "state_counts"))
+						json_object_object_add(row, fk, json_object_get(fv));
+				json_object_object_get_ex(g, "state_counts", &c);
+				json_object_object_add(row, "state_counts", counts_text(c));
+				if (!json_object_object_get_ex(row, "type", &x) && !actors)
+					json_object_object_add(row, "type", NULL);
+				json_object_array_add(rows, row);
+			}
+		}
+		printf("\n");
+		ls_print_rows(stdout, rows, actors ? actor_cols : task_cols, LS_TABLE);
+		json_object_put(rows);
+	}
+	json_object_put(sum);
+	rh_buf_dispose(&out);
+}
+
+static const struct {
+	const char *kind;
+	rh_entity what;
+	const char *col;
+} get_kinds[] = {
+	{ "task", RH_ENTITY_TASK, "task_id" },
+	{ "actor", RH_ENTITY_ACTOR, "actor_id" },
+	{ "job", RH_ENTITY_JOB, "job_id" },
+	{ "node", RH_ENTITY_NODE, "node_id" },
+	{ "worker", RH_ENTITY_WORKER, "worker_id" },
+	{ "placement-group", RH_ENTITY_PLACEMENT_GROUP, "placement_group_id" },
+	{ "placement_group", RH_ENTITY_PLACEMENT_GROUP, "placement_group_id" },
+};
+
+static void
+get_one(struct ls *ls, const char *kind, const char *id)
+{
+	rh_query_options o = RH_QUERY_OPTIONS_INIT;
+	rh_filter f = { NULL, "=", id };
+	rh_buf out = RH_BUF_INIT;
+	rh_query_counts counts;
+	json_object *rows;
+	rh_index *ix;
+	size_t i, n = sizeof(get_kinds) / sizeof(get_kinds[0]), kl = strlen(kind);
+	int error;
+
+	/* "task" or "tasks", as ray get takes either */
+	for (i = 0; i < n; i++)
+		if (!strncmp(kind, get_kinds[i].kind, strlen(get_kinds[i].kind)) &&
+		    (kl == strlen(get_kinds[i].kind) ||
+		     (kl == strlen(get_kinds[i].kind) + 1 && kind[kl - 1] == 's')))
+			break;
+	if (i == n)
+		rh_cli_usage_die("--get takes task, actor, job, node, worker or "
+				 "placement-group, not \"%s\"", kind);
+	f.key = get_kinds[i].col;
+	o.filters = &f;
+	o.nfilters = 1;
+	o.limit = 0;
+	o.detail = 1;
+	o.exclude_driver = 0;
+	o.at_ns = ls->at_ns;
+	ix = open_index(ls, 0);
+	error = rh_index_list_json(&out, &counts, ix, get_kinds[i].what, &o);
+	if (error == 0 && counts.returned == 0 && get_kinds[i].what == RH_ENTITY_JOB) {
+		f.key = "submission_id";	/* a job by its submission id */
+		rh_buf_clear(&out);
+		error = rh_index_list_json(&out, &counts, ix, RH_ENTITY_JOB, &o);
+	}
+	rh_index_close(ix);
+	if (error == RH_EINVAL) {
+		char msg[1024];
+		snprintf(msg, sizeof(msg), "%s", rh_error_last());
+		rh_buf_dispose(&out);
+		rh_store_close(ls->st);
+		rh_cli_usage_die("--get %s %s: %s", kind, id, msg);
+	}
+	if (error < 0)
+		rh_cli_die(error, "--get %s %s", kind, id);
+	if (counts.returned == 0) {
+		fprintf(stderr, "%s: no %s %s in %s%s%s\n", rh_cli_prog,
+			get_kinds[i].kind, id, ls->p.sref.session,
+			ls->at ? " at " : "", ls->at ? ls->at : "");
+		exit(1);
+	}
+	if (!(rows = json_tokener_parse(out.ptr)))
+		rh_cli_die(0, "cannot read back the rows");
+	/* one entity: its row (a task: every attempt) */
+	if (ls->format == LS_YAML && json_object_array_length(rows) == 1)
+		ls_print_yaml(stdout, json_object_array_get_idx(rows, 0));
+	else
+		ls_print_rows(stdout, rows, NULL, (enum ls_format)ls->format);
+	json_object_put(rows);
+	rh_buf_dispose(&out);
+}
+
+/* ---- --logs: an entity's log (the library's rh_index_log_locate, as the
+ * server's api/v0/logs/file?task_id=) ------------------------------------- */
+
+struct head_ctx {
+	struct ls *ls;
+	rh_node_manifest *m;
+};
+
+static int
+head_cb(const char *node, void *payload)
+{
+	struct head_ctx *h = payload;
+	rh_node_manifest *m = NULL;
+
+	if (rh_node_manifest_load(&m, h->ls->st, &h->ls->p.sref, node) < 0)
+		return 0;	/* a damaged node is not the head we look for */
+	if (rh_node_manifest_is_head(m)) {
+		h->m = m;
+		return 1;
+	}
+	rh_node_manifest_free(m);
+	return 0;
+}
+
+/* A task id is 24 bytes, an actor id 16 (Ray's TaskID, ActorID); anything
+ * else names a submission (or the job id of a submitted job). */
+static rh_log_owner
+log_owner(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (rh_id_is_hex(id, n) && n == 48)
+		return RH_LOG_OF_TASK;
+	if (rh_id_is_hex(id, n) && n == 32)
+		return RH_LOG_OF_ACTOR;
+	return RH_LOG_OF_SUBMISSION;
+}
+
+static void
+entity_logs(struct ls *ls, const char *id, int64_t attempt, const char *suffix,
+	    int tail, size_t nlines)
+{
+	rh_log_location loc = RH_LOG_LOCATION_INIT;
+	rh_log_owner owner = log_owner(id);
+	rh_buf path = RH_BUF_INIT, out = RH_BUF_INIT;
+	rh_node_manifest *m = NULL;
+	rh_logfile *f = NULL;
+	uint64_t size, end, start, off, first;
+	rh_index *ix;
+	int error;
+
+	if (ls->p.n != 3)
+		rh_cli_usage_die("--logs takes a session: NS/CLUSTER/SESSION");
+	ix = open_index(ls, 0);
+	error = rh_index_log_locate(&loc, ix, owner, id, attempt, suffix, ls->at_ns);
+	rh_index_close(ix);
+	if (error == RH_EINVAL) {
+		char msg[512];
+		snprintf(msg, sizeof(msg), "%s", rh_error_last());
+		rh_log_location_dispose(&loc);
+		rh_store_close(ls->st);
+		rh_cli_usage_die("--logs: %s", msg);
+	}
+	if (error == RH_ENOTFOUND) {
+		fprintf(stderr, "%s: %s\n", rh_cli_prog, rh_error_last());
+		exit(1);
+	}
+	if (error < 0)
+		rh_cli_die(error, "--logs %s", id);
+	if (!loc.node_id.size) {	/* a driver log: on the head node */
+		struct head_ctx h = { ls, NULL };
+		if ((error = rh_catalog_list_nodes(ls->st, &ls->p.sref, head_cb,
+						   &h)) < 0)
+			rh_cli_die(error, "listing the session's nodes");
+		if (!(m = h.m)) {
+			fprintf(stderr, "%s: submission %s: no head node was "
+				"captured\n", rh_cli_prog, id);
+			exit(1);
+		}
+	} else if ((error = rh_node_manifest_load(&m, ls->st, &ls->p.sref,
+						  loc.node_id.ptr)) == RH_ENOTFOUND) {
+		fprintf(stderr, "%s: %s %s ran on node %s, which has no captured "
+			"files\n", rh_cli_prog, owner == RH_LOG_OF_TASK ? "task"
+			: owner == RH_LOG_OF_ACTOR ? "actor" : "submission", id,
+			loc.node_id.ptr);
+		exit(1);
+	} else if (error < 0) {
+		rh_cli_die(error, "node %s", loc.node_id.ptr);
+	}
+	if ((error = rh_node_manifest_find_log(&path, m, loc.match, loc.key.ptr,
+					       suffix)) == RH_ENOTFOUND) {
+		if (owner == RH_LOG_OF_SUBMISSION)
+			fprintf(stderr, "%s: --logs %s: no job or submission of that "
+				"id has a driver log (a task id has 48 hex digits, "
+				"an actor id 32)\n", rh_cli_prog, id);
+		else
+			fprintf(stderr, "%s: %s\n", rh_cli_prog, rh_error_last());
+		exit(1);
+	}
+	if (error < 0 ||
+	    (error = rh_logfile_open_manifest(&f, ls->st, &ls->p.sref, m, path.ptr)) < 0)
+		rh_cli_die(error, "%s", path.ptr);
+	size = rh_logfile_size(f);
+	if (ls->at_ns != RH_TIME_NONE)
+		size = rh_logfile_size_at(f, ls->at_ns / 1000000 -
+					  (ls->at_ns % 1000000 < 0));
+	end = loc.end < size ? loc.end : size;
+	start = loc.start < end ? loc.start : end;
+	if (ls->at_ns != RH_TIME_NONE && end <= start && loc.start < rh_logfile_size(f)) {
+		fprintf(stderr, "%s: %s: nothing of it had been captured by %s\n",
+			rh_cli_prog, path.ptr, ls->at);
+		exit(1);
+	}
+	if (tail) {
+		if ((error = rh_logfile_tail(&out, &first, f, nlines, end)) < 0)
+			rh_cli_die(error, "%s", path.ptr);
+		/* the tail of the entity's bytes, never lines before them */
+		if (first < start) {
+			size_t cut = (size_t)(start - first) < out.size
+				? (size_t)(start - first) : out.size;
+			memmove(out.ptr, out.ptr + cut, out.size - cut);
+			out.size -= cut;
+		}
+		write_out(&out);
+	}
+	for (off = start; !tail && off < end; off += out.size) {
+		uint64_t want = end - off < (8u << 20) ? end - off : (8u << 20);
+		rh_buf_clear(&out);
+		if ((error = rh_logfile_read(&out, f, off, (size_t)want)) < 0)
+			rh_cli_die(error, "%s", path.ptr);
+		if (!out.size)
+			break;
+		write_out(&out);
+	}
+	if (fflush(stdout) != 0)
+		rh_cli_die(0, "writing to stdout failed");
+	rh_buf_dispose(&out);
+	rh_buf_dispose(&path);
+	rh_logfile_close(f);
+	rh_node_manifest_free(m);
+	rh_log_location_dispose(&loc);
+}
+
+/* ---- usage checks -------------------------------------------------------- */
+
+/* Columns whose values are one of Ray's enums: a filter value outside them
+ * matches nothing, which is never what was meant. */
+struct enum_col {
+	rh_entity what;
+	const char *col;
+	const char *(*name)(int);
+	int count;
+	const char *const *names;	/* instead of name() */
+};
+
+static const char *const job_types[] = { "SUBMISSION", "DRIVER", NULL };
+static const char *const worker_types[] = { "WORKER", "DRIVER", "SPILL_WORKER",
+					     "RESTORE_WORKER", NULL };
+
+static const struct enum_col enum_cols[] = {
+	{ RH_ENTITY_TASK, "state", rh_task_state_name, RH_TASK_STATE_COUNT, NULL },
+	{ RH_ENTITY_TASK, "type", rh_task_type_name, RH_TASK_TYPE_COUNT, NULL },
+	{ RH_ENTITY_ACTOR, "state", rh_actor_state_name, RH_ACTOR_STATE_COUNT, NULL },
+	{ RH_ENTITY_JOB, "status", rh_job_status_name, RH_JOB_STATUS_COUNT, NULL },
+	{ RH_ENTITY_JOB, "type", NULL, 0, job_types },
+	{ RH_ENTITY_NODE, "state", rh_node_state_name, RH_NODE_STATE_COUNT, NULL },
+	{ RH_ENTITY_WORKER, "worker_type", NULL, 0, worker_types },
+	{ RH_ENTITY_PLACEMENT_GROUP, "state", rh_pg_state_name, RH_PG_STATE_COUNT, NULL },
+};
+
+static const char *
+enum_value(const struct enum_col *e, int i)
+{
+	if (e->names)
+		return e->names[i];
+	return i < e->count ? e->name(i) : NULL;
+}
+
+/* Edit distance of a and b, case-insensitive; both are short. */
+static size_t
+distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, d[64];
+
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (j = 0; j <= lb; j++)
+		d[j] = j;
+	for (i = 1; i <= la; i++) {
+		size_t prev = d[0], cur;
+		d[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t sub = prev + (toupper((unsigned char)a[i - 1]) !=
+					     toupper((unsigned char)b[j - 1]));
+			cur = d[j];
+			d[j] = sub;
+			if (d[j - 1] + 1 < d[j])
+				d[j] = d[j - 1] + 1;
+			if (cur + 1 < d[j])
+				d[j] = cur + 1;
+			prev = cur;
+		}
+	}
+	return d[lb];
+}
+
+static void
+check_filter_values(rh_entity what, const rh_filter *fs, size_t n)
+{
+	/* "tasks" -> "task" */
+	int one = (int)strlen(rh_entity_name(what)) - 1;
+
+	size_t i, k, best_d, dd;
+	int v;
+
+	for (i = 0; i < n; i++)
+		for (k = 0; k < sizeof(enum_cols) / sizeof(enum_cols[0]); k++) {
+			const struct enum_col *e = &enum_cols[k];
+			const char *best = NULL, *name;
+			char list[512] = "";
+
+			if (e->what != what || strcasecmp(e->col, fs[i].key))
+				continue;
+			best_d = 99;
+			for (v = 0; (name = enum_value(e, v)); v++) {
+				if (!*name)
+					continue;
+				if (!strcasecmp(name, fs[i].value))
+					break;
+				if ((dd = distance(name, fs[i].value)) < best_d)
+					best_d = dd, best = name;
+				snprintf(list + strlen(list), sizeof(list) - strlen(list),
+					 "%s%s", *list ? ", " : "", name);
+			}
+			if (name)
+				continue;	/* known */
+			if (best && best_d <= 2)
+				rh_cli_usage_die("--filter %s=%s: no %.*s has %s %s; did "
+						 "you mean %s?", fs[i].key, fs[i].value,
+						 one, rh_entity_name(what), e->col,
+						 fs[i].value, best);
+			rh_cli_usage_die("--filter %s=%s: no %.*s has %s %s; Ray's "
+					 "values are %s", fs[i].key, fs[i].value,
+					 one, rh_entity_name(what), e->col, fs[i].value,
+					 list);
+		}
+}
+
+/* The one action of a run: a second one conflicts (the last used to win). */
+static void
+set_mode(enum mode *mode, const char **given, enum mode m, const char *opt)
+{
+	if (*given && strcmp(*given, opt))
+		rh_cli_usage_die("%s and %s: give one of them", *given, opt);
+	*mode = m;
+	*given = opt;
 }
 
 int
@@ -703,54 +1282,76 @@ main(int argc, char **argv)
 	rh_query_options qopts = RH_QUERY_OPTIONS_INIT;
 	rh_filter filters[MAX_FILTERS];
 	rh_entity what = RH_ENTITY_TASK;
-	const char *store_flag = NULL, *arg, *url;
+	const char *store_flag = NULL, *arg, *url, *given = NULL, *logs_id = NULL;
+	const char *entity_only = NULL, *format = NULL, *summary_of = NULL,
+		   *get_kind = NULL, *get_id = NULL;
 	uint64_t a = 0, b = 0;
 	size_t nlines = 0;
+	int err = 0, tail = 0;
+	int64_t attempt = -1;
 	rh_cli cli;
 	char *colon, *path;
 	int c, error;
 
 	memset(&ls, 0, sizeof(ls));
 	rh_cli_init(&cli, "rayhist-ls",
-		    "[--store URL] [-l] [--json] [NS/CLUSTER/SESSION/NODE/FILE...]\n"
+		    "[--store URL] [-l] [--json] [NS[/CLUSTER[/SESSION[/NODE[/FILE]]]]]\n"
 		    "[--store URL] [--at TIME] --cat PATH\n"
 		    "[--store URL] [--at TIME] --tail N PATH\n"
 		    "[--store URL] [--at TIME] --range A:B PATH\n"
-		    "[--store URL] --tasks|--jobs|--actors|--nodes|--workers|--placement-groups [--filter KEY=VALUE]... [--limit N] [--detail] [--at TIME] [--json] NS/CLUSTER/SESSION",
+		    "[--store URL] [--at TIME] --logs TASK_ID|ACTOR_ID|SUBMISSION_ID [--err] [--attempt N] [--tail N] NS/CLUSTER/SESSION\n"
+		    "[--store URL] --tasks|--jobs|--actors|--nodes|--workers|--placement-groups [--filter KEY=VALUE]... [--limit N] [--detail] [--at TIME] [--format table|json|yaml] NS/CLUSTER/SESSION\n"
+		    "[--store URL] --summary tasks|actors|objects [--at TIME] [--format FMT] NS/CLUSTER/SESSION\n"
+		    "[--store URL] --get task|actor|job|node|worker|placement-group ID [--at TIME] [--format FMT] NS/CLUSTER/SESSION",
 		    "List the level below PATH in a rayhist store - namespaces, clusters,\n"
 		    "sessions, nodes (NODE: an id, or a unique prefix of one), files - or\n"
-		    "write a stored file's bytes, or list a session's jobs, tasks, actors,\n"
-		    "nodes, workers or placement groups from its index, with the field\n"
-		    "names and filter rules of Ray's state API.",
+		    "write a stored file's bytes, or a task's, actor's or job's log, or\n"
+		    "list a session's jobs, tasks, actors, nodes, workers or placement\n"
+		    "groups from its index, with the field names and filter rules of\n"
+		    "Ray's state API.",
 		    options, argc, argv);
 	while ((c = rh_cli_next(&cli, &arg)) != -1) {
 		switch (c) {
 		case OPT_STORE: store_flag = arg; break;
 		case OPT_STORE_CONFIG: sopts.config_file = arg; break;
 		case 'l': ls.lng = 1; break;
+		case 'q': ls.quiet = 1; break;
 		case OPT_JSON: ls.json = 1; break;
-		case OPT_JOBS: mode = QUERY; what = RH_ENTITY_JOB; break;
-		case OPT_TASKS: mode = QUERY; what = RH_ENTITY_TASK; break;
-		case OPT_ACTORS: mode = QUERY; what = RH_ENTITY_ACTOR; break;
-		case OPT_NODES: mode = QUERY; what = RH_ENTITY_NODE; break;
-		case OPT_WORKERS: mode = QUERY; what = RH_ENTITY_WORKER; break;
-		case OPT_PGS: mode = QUERY; what = RH_ENTITY_PLACEMENT_GROUP; break;
+		case OPT_JOBS: set_mode(&mode, &given, QUERY, "--jobs"); what = RH_ENTITY_JOB; break;
+		case OPT_TASKS: set_mode(&mode, &given, QUERY, "--tasks"); what = RH_ENTITY_TASK; break;
+		case OPT_ACTORS: set_mode(&mode, &given, QUERY, "--actors"); what = RH_ENTITY_ACTOR; break;
+		case OPT_NODES: set_mode(&mode, &given, QUERY, "--nodes"); what = RH_ENTITY_NODE; break;
+		case OPT_WORKERS: set_mode(&mode, &given, QUERY, "--workers"); what = RH_ENTITY_WORKER; break;
+		case OPT_PGS: set_mode(&mode, &given, QUERY, "--placement-groups");
+			what = RH_ENTITY_PLACEMENT_GROUP; break;
 		case OPT_FILTER:
 			if (qopts.nfilters == MAX_FILTERS)
 				rh_cli_usage_die("at most %d --filter options", MAX_FILTERS);
 			parse_filter(&filters[qopts.nfilters++], (char *)arg);
 			qopts.filters = filters;
+			entity_only = "--filter";
 			break;
-		case OPT_LIMIT: qopts.limit = rh_cli_number("--limit", arg); break;
-		case OPT_DETAIL: qopts.detail = 1; break;
+		case OPT_LIMIT: qopts.limit = rh_cli_number("--limit", arg);
+			entity_only = "--limit"; break;
+		case OPT_DETAIL: qopts.detail = 1; entity_only = "--detail"; break;
 		case OPT_AT: ls.at = arg; break;
-		case OPT_CAT: mode = CAT; break;
+		case OPT_LOGS: set_mode(&mode, &given, LOGS, "--logs"); logs_id = arg; break;
+		case OPT_ERR: err = 1; break;
+		case OPT_FORMAT: format = arg; break;
+		case OPT_SUMMARY: set_mode(&mode, &given, SUMMARY, "--summary");
+			summary_of = arg; break;
+		case OPT_GET: set_mode(&mode, &given, GET, "--get"); get_kind = arg; break;
+		case OPT_ATTEMPT: attempt = (int64_t)rh_cli_number("--attempt", arg);
+			if (attempt > 1000000)
+				rh_cli_usage_die("--attempt: %s is not an attempt number", arg);
+			break;
+		case OPT_CAT: set_mode(&mode, &given, CAT, "--cat"); break;
 		case OPT_TAIL:
-			mode = TAIL;
+			tail = 1;
 			nlines = (size_t)rh_cli_number("--tail", arg);
 			break;
 		case OPT_RANGE:
-			mode = RANGE;
+			set_mode(&mode, &given, RANGE, "--range");
 			if (!(colon = strchr(arg, ':')))
 				rh_cli_usage_die("--range takes A:B, not \"%s\"", arg);
 			*colon = '\0';
@@ -761,8 +1362,43 @@ main(int argc, char **argv)
 			break;
 		}
 	}
+	/* --tail is a mode of its own, or the length of --logs' output */
+	if (tail && mode != LOGS)
+		set_mode(&mode, &given, TAIL, "--tail");
+	if (entity_only && mode != QUERY)
+		rh_cli_usage_die("%s goes with --tasks, --jobs, --actors, --nodes, "
+				 "--workers or --placement-groups", entity_only);
+	if (err && mode != LOGS)
+		rh_cli_usage_die("--err goes with --logs");
+	if (attempt >= 0 && mode != LOGS)
+		rh_cli_usage_die("--attempt goes with --logs");
+	if ((ls.json || format) && (mode == CAT || mode == TAIL || mode == RANGE ||
+				    mode == LOGS))
+		rh_cli_usage_die("%s goes with a listing; %s writes the bytes as "
+				 "they are", ls.json ? "--json" : "--format", given);
+	if (format && (ls.format = ls_format_parse(format)) < 0)
+		rh_cli_usage_die("--format takes table, json or yaml, not \"%s\"", format);
+	if (format && ls.json && ls.format != LS_JSON)
+		rh_cli_usage_die("--json and --format %s: give one of them", format);
+	if (!format)	/* as Ray: --detail and ray get print YAML */
+		ls.format = ls.json ? LS_JSON : qopts.detail || mode == GET
+			? LS_YAML : LS_TABLE;
+	if (mode == LIST && ls.format == LS_YAML)
+		rh_cli_usage_die("--format yaml goes with an entity listing, "
+				 "--summary or --get");
+	if (mode == LIST && ls.format == LS_JSON)
+		ls.json = 1;
+	if (mode == GET) {	/* --get KIND ID SESSION */
+		if (argc - optind != 2)
+			rh_cli_usage_die("--get %s takes an ID and a session: --get "
+					 "KIND ID NS/CLUSTER/SESSION", get_kind);
+		get_id = argv[optind++];
+	}
 	if (argc - optind > 1)
-		rh_cli_usage_die("give at most one PATH");
+		rh_cli_usage_die("give one PATH, not %d (NS/CLUSTER/SESSION/NODE/FILE "
+				 "is one path)", argc - optind);
+	if (mode == QUERY)
+		check_filter_values(what, qopts.filters, qopts.nfilters);
 	path = optind < argc ? argv[optind] : "";
 	parse_path(&ls.p, path);
 	url = rh_store_default_url(store_flag);
@@ -771,11 +1407,18 @@ main(int argc, char **argv)
 		rh_cli_die(error, "%s", url);
 	check_levels(&ls);
 	if (ls.at && mode == LIST)
-		rh_cli_usage_die("--at goes with an entity listing or --cat, --tail, --range");
+		rh_cli_usage_die("--at goes with an entity listing, --logs or --cat, "
+				 "--tail, --range");
 	resolve_at(&ls);
 	qopts.at_ns = ls.at_ns;
 	if (mode == QUERY)
 		query(&ls, what, &qopts);
+	else if (mode == LOGS)
+		entity_logs(&ls, logs_id, attempt, err ? "err" : "out", tail, nlines);
+	else if (mode == SUMMARY)
+		summary(&ls, summary_of);
+	else if (mode == GET)
+		get_one(&ls, get_kind, get_id);
 	else if (mode == LIST)
 		list(&ls);
 	else

@@ -324,6 +324,24 @@ int rh_dashboard__preparing_page(rh_dash_ctx *c, const char *msg);
  * to the prefix SESSION@TIME/. */
 int rh_dashboard__text(rh_dash_ctx *c);
 
+/* Built-in pages to find a failed task and read its logs
+ * (dashboard_pages.c): rayhist/task, rayhist/tasks, rayhist/log,
+ * rayhist/files; 1 when `page` is none of them. */
+int rh_dashboard__pages(rh_dash_ctx *c, const char *page);
+/* A table of tasks (those whose column `key` - state, job_id or actor_id -
+ * is `value`, or all with key NULL) from `offset`, with a visible count and
+ * previous/next links; `prefix` leads the links ("rayhist/" from the
+ * session's page, "" from a page under rayhist/). */
+int rh_dashboard__tasks_table(rh_dash_ctx *c, rh_buf *b, const char *key,
+			      const char *value, uint64_t offset, uint64_t limit,
+			      const char *prefix);
+/* The session's jobs with links to their pages (dashboard_pages.c). */
+int rh_dashboard__jobs_table(rh_dash_ctx *c, rh_buf *b, const char *prefix);
+/* A node's log files (logs/ and every folder below, logs/old/ included),
+ * one page from `offset`, with a visible count and links to the viewer. */
+int rh_dashboard__files_list(rh_dash_ctx *c, rh_buf *b, const rh_dash_node *n,
+			     uint64_t offset, const char *prefix);
+
 /* Dashboard builds and static files (dashboard_static.c). */
 int rh_dashboard__builds_scan(rh_dashboard *d);
 void rh_dashboard__builds_free(rh_dashboard *d);

@@ -259,7 +259,9 @@ typedef struct logreq {
 	int64_t attempt;
 	/* resolved */
 	const rh_dash_node *node;
-	rh_buf path;           /* relative to the session directory */
+	rh_log_match match;    /* how path names the file */
+	rh_buf path;           /* relative to the session directory, or the
+				  key of rh_node_manifest_find_log() */
 	uint64_t start, end;   /* byte range; end UINT64_MAX = to the end */
 } logreq;
 
@@ -295,80 +297,32 @@ log_fail_code(rh_dash_ctx *c, const logreq *lr, int error)
 						  : rh_error_name(error));
 }
 
-static const char *
-base_name(const char *p)
-{
-	const char *s = strrchr(p, '/');
-	return s ? s + 1 : p;
-}
-
-/* A file of the node's logs/ or logs/old/ whose name satisfies `match`. */
-static int
-find_file(rh_buf *out, const rh_node_manifest *m,
-	  int (*match)(const char *name, const void *arg), const void *arg)
-{
-	size_t i, pass;
-
-	for (pass = 0; pass < 2; pass++) {
-		const char *dir = pass ? "logs/old/" : "logs/";
-		size_t dl = strlen(dir);
-
-		for (i = 0; i < rh_node_manifest_file_count(m); i++) {
-			const char *p = rh_node_manifest_file(m, i)->path;
-			if (strncmp(p, dir, dl) || strchr(p + dl, '/'))
-				continue;
-			if (match(p + dl, arg)) {
-				rh_buf_clear(out);
-				return rh_buf_puts(out, p);
-			}
-		}
-	}
-	return RH_ENOTFOUND;
-}
-
-static int
-match_exact(const char *name, const void *arg)
-{
-	return !strcmp(name, (const char *)arg);
-}
-
-struct worker_match {
-	const char *worker_id;
-	const char *suffix;
-};
-
-static int
-has_suffix(const char *name, const char *suffix)
-{
-	size_t n = strlen(name), s = strlen(suffix);
-
-	return n > s + 1 && name[n - s - 1] == '.' && !strcmp(name + n - s, suffix);
-}
-
-static int
-match_worker(const char *name, const void *arg)
-{
-	const struct worker_match *wm = arg;
-
-	return strstr(name, "worker") && strstr(name, wm->worker_id) &&
-	       has_suffix(name, wm->suffix);
-}
-
-static int
-match_pid(const char *name, const void *arg)
-{
-	const struct worker_match *wm = arg;	/* worker_id holds "-PID" */
-	size_t n = strlen(name), p = strlen(wm->worker_id), s = strlen(wm->suffix);
-
-	return strstr(name, "worker") && has_suffix(name, wm->suffix) &&
-	       n > p + s + 1 && !strncmp(name + n - s - 1 - p, wm->worker_id, p);
-}
-
 /* A response was written (1), or writing it failed (< 0). */
 static int
 written(int error)
 {
 	return error < 0 ? error : 1;
+}
+
+/* Each resolver sets lr->node and how to find the file (lr->match,
+ * lr->path) and a range; 0, or 1 when a response was written. */
+static int
+by_filename(rh_dash_ctx *c, logreq *lr, const char *filename)
+{
+	int r;
+
+	if ((r = find_node(&lr->node, c, 1)) != 0)
+		return r;
+	/* names that are not UTF-8 were listed as U+EF80.. (rh_buf_put_utf8)
+	 * and come back so: turn them into the stored bytes */
+	if (filename[0] == '/' || rh_buf_puts(&lr->path, "logs/") < 0 ||
+	    rh_buf_put_from_utf8(&lr->path, filename, strlen(filename)) < 0 ||
+	    rh_layout_check_path(lr->path.ptr) < 0)
+		return log_fail(c, lr, 400, "filename: \"%.80s\" must be a path "
+				"relative to the node's logs folder, without "
+				"\"..\"", filename) < 0 ? -1 : 1;
+	lr->match = RH_LOG_MATCH_PATH;
+	return 0;
 }
 
 static int
@@ -382,7 +336,7 @@ one_row(rh_query **q, const rh_row **row, rh_dash_ctx *c, rh_entity what,
 	o.nfilters = nf;
 	o.limit = 1;
 	o.count = 0;
-	o.detail = 1;		/* log info and friends are detail columns */
+	o.detail = 1;
 	o.exclude_driver = 0;
 	o.at_ns = c->at_ns;
 	if ((error = rh_query_open(q, c->snap->ix, what, &o)) < 0)
@@ -390,198 +344,39 @@ one_row(rh_query **q, const rh_row **row, rh_dash_ctx *c, rh_entity what,
 	return rh_query_next(row, *q);
 }
 
-/* Each resolver sets lr->node and lr->path (and a range); 0, or 1 when a
- * response was written. */
+/* task_id, actor_id, submission_id: resolved by the library
+ * (rh_index_log_locate), as rayhist-ls --logs does. */
 static int
-by_filename(rh_dash_ctx *c, logreq *lr, const char *filename)
+by_entity(rh_dash_ctx *c, logreq *lr, rh_log_owner owner, const char *id)
 {
-	rh_node_manifest *m = NULL;
-	int r;
-
-	if ((r = find_node(&lr->node, c, 1)) != 0)
-		return r;
-	/* names that are not UTF-8 were listed as U+EF80.. (rh_buf_put_utf8)
-	 * and come back so: turn them into the stored bytes */
-	if (filename[0] == '/' || rh_buf_puts(&lr->path, "logs/") < 0 ||
-	    rh_buf_put_from_utf8(&lr->path, filename, strlen(filename)) < 0 ||
-	    rh_layout_check_path(lr->path.ptr) < 0)
-		return log_fail(c, lr, 400, "filename: \"%.80s\" must be a path "
-				"relative to the node's logs folder, without "
-				"\"..\"", filename) < 0 ? -1 : 1;
-	(void)m;
-	return 0;
-}
-
-static int
-by_task(rh_dash_ctx *c, logreq *lr, const char *task_id)
-{
-	char attempt[24];
-	rh_filter f[2] = { { "task_id", "=", task_id },
-			   { "attempt_number", "=", attempt } };
-	const rh_task_row *t;
-	const rh_row *row;
-	rh_query *q = NULL;
-	const char *file;
-	int64_t s, e;
+	rh_log_location loc = RH_LOG_LOCATION_INIT;
 	int error, r = 0;
 
-	if ((error = rh_dashboard__check_id("task_id", task_id)) < 0)
-		return log_fail_code(c, lr, error) < 0 ? -1 : 1;
-	snprintf(attempt, sizeof(attempt), "%lld", (long long)lr->attempt);
-	if ((error = one_row(&q, &row, c, RH_ENTITY_TASK, f, 2)) < 0) {
-		r = written(error == RH_ITEROVER
-			? log_fail(c, lr, 404, "task %s (attempt %lld) not found",
-				   task_id, (long long)lr->attempt)
-			: log_fail_code(c, lr, error));
-		goto done;
-	}
-	t = &row->u.task;
-	file = !strcmp(lr->suffix, "err") ? t->log_info.stderr_file
-					  : t->log_info.stdout_file;
-	if (!t->has_log_info || !file || !*file) {
-		if (t->type == RH_TASK_TYPE_ACTOR_TASK)
-			r = written(log_fail(c, lr, 404, "For actor task, please query "
-				     "actor log for actor(%s): e.g. "
-				     "api/v0/logs/file?actor_id=%s&suffix=%s. "
-				     "Or set RAY_ENABLE_RECORD_ACTOR_TASK_LOGGING=1 "
-				     "in the cluster to query logs of actor tasks.",
-				     t->actor_id ? t->actor_id : "?",
-				     t->actor_id ? t->actor_id : "?", lr->suffix));
-		else
-			r = written(log_fail(c, lr, 404, "task %s has no %s log "
-				     "information", task_id, lr->suffix));
-		goto done;
-	}
-	if (!t->node_id || !(lr->node = rh_dashboard__node(c->snap, t->node_id))) {
-		r = written(log_fail(c, lr, 404, "task %s ran on node %s, which has no "
-			     "captured files", task_id,
-			     t->node_id ? t->node_id : "(unknown)"));
-		goto done;
-	}
-	s = !strcmp(lr->suffix, "err") ? t->log_info.stderr_start
-				       : t->log_info.stdout_start;
-	e = !strcmp(lr->suffix, "err") ? t->log_info.stderr_end
-				       : t->log_info.stdout_end;
-	lr->start = s > 0 ? (uint64_t)s : 0;
-	lr->end = e >= 0 ? (uint64_t)e : UINT64_MAX;
-	if ((error = rh_buf_puts(&lr->path, base_name(file))) < 0)
-		r = error;
-	else
-		r = 2;	/* a base name: looked up in logs/ and logs/old/ */
-done:
-	rh_query_close(q);
-	return r;
-}
-
-/* The worker and node of an actor's creation task: an actor that died
- * while being created never became ALIVE, yet its worker wrote the error. */
-static int
-creation_worker(rh_buf *worker, rh_buf *node, rh_dash_ctx *c,
-		const char *actor_id)
-{
-	rh_filter f[2] = { { "actor_id", "=", actor_id },
-			   { "type", "=", "ACTOR_CREATION_TASK" } };
-	rh_query_options o = RH_QUERY_OPTIONS_INIT;
-	const rh_row *row;
-	rh_query *q = NULL;
-	int error;
-
-	o.filters = f;
-	o.nfilters = 2;
-	o.limit = 0;
-	o.count = 0;
-	o.at_ns = c->at_ns;
-	if ((error = rh_query_open(&q, c->snap->ix, RH_ENTITY_TASK, &o)) < 0)
-		return error;
-	while ((error = rh_query_next(&row, q)) == 0) {
-		const rh_task_row *t = &row->u.task;	/* the last attempt wins */
-		if (!t->worker_id || !t->node_id)
-			continue;
-		rh_buf_clear(worker);
-		rh_buf_clear(node);
-		if ((error = rh_buf_puts(worker, t->worker_id)) < 0 ||
-		    (error = rh_buf_puts(node, t->node_id)) < 0)
-			break;
-	}
-	rh_query_close(q);
-	return error == RH_ITEROVER ? 0 : error;
-}
-
-static int
-by_actor(rh_dash_ctx *c, logreq *lr, const char *actor_id)
-{
-	rh_filter f = { "actor_id", "=", actor_id };
-	rh_buf worker = RH_BUF_INIT, node = RH_BUF_INIT;
-	const rh_row *row;
-	rh_query *q = NULL;
-	int error, r = 0;
-
-	if ((error = rh_dashboard__check_id("actor_id", actor_id)) < 0)
-		return log_fail_code(c, lr, error) < 0 ? -1 : 1;
-	if ((error = one_row(&q, &row, c, RH_ENTITY_ACTOR, &f, 1)) < 0) {
-		r = written(error == RH_ITEROVER
-			? log_fail(c, lr, 404, "actor %s not found", actor_id)
-			: log_fail_code(c, lr, error));
-		goto done;
-	}
-	if (row->u.actor.worker_id && row->u.actor.node_id) {
-		if ((error = rh_buf_puts(&worker, row->u.actor.worker_id)) < 0 ||
-		    (error = rh_buf_puts(&node, row->u.actor.node_id)) < 0) {
-			r = error;
-			goto done;
-		}
-	} else if ((error = creation_worker(&worker, &node, c, actor_id)) < 0) {
+	if ((error = rh_index_log_locate(&loc, c->snap->ix, owner, id, lr->attempt,
+					 lr->suffix, c->at_ns)) < 0) {
 		r = written(log_fail_code(c, lr, error));
 		goto done;
 	}
-	if (!worker.size) {
-		r = written(log_fail(c, lr, 404, "actor %s never ran on a worker, "
-				     "so it has no logs", actor_id));
+	lr->node = loc.node_id.size ? rh_dashboard__node(c->snap, loc.node_id.ptr)
+				    : rh_dashboard__head(c->snap);
+	if (!lr->node) {
+		r = written(loc.node_id.size
+			? log_fail(c, lr, 404, "%s %s ran on node %s, which has no "
+				   "captured files", owner == RH_LOG_OF_TASK ? "task"
+				   : owner == RH_LOG_OF_ACTOR ? "actor" : "submission",
+				   id, loc.node_id.ptr)
+			: log_fail(c, lr, 404, "submission %s: no node has captured "
+				   "files", id));
 		goto done;
 	}
-	if (!(lr->node = rh_dashboard__node(c->snap, node.ptr))) {
-		r = written(log_fail(c, lr, 404, "actor %s ran on node %s, which "
-				     "has no captured files", actor_id, node.ptr));
-		goto done;
-	}
-	error = rh_buf_puts(&lr->path, worker.ptr);
-	r = error < 0 ? error : 3;	/* a worker id: matched by pattern */
+	lr->match = loc.match;
+	lr->start = loc.start;
+	lr->end = loc.end;
+	if ((error = rh_buf_puts(&lr->path, loc.key.ptr)) < 0)
+		r = error;
 done:
-	rh_query_close(q);
-	rh_buf_dispose(&worker);
-	rh_buf_dispose(&node);
+	rh_log_location_dispose(&loc);
 	return r;
-}
-
-static int
-by_submission(rh_dash_ctx *c, logreq *lr, const char *sid)
-{
-	rh_filter f = { "submission_id", "=", sid };
-	const rh_row *row;
-	rh_query *q = NULL;
-	size_t i;
-	int error;
-
-	for (i = 0; sid[i]; i++)
-		if (!((sid[i] >= 'a' && sid[i] <= 'z') || (sid[i] >= 'A' && sid[i] <= 'Z') ||
-		      (sid[i] >= '0' && sid[i] <= '9') || sid[i] == '_' || sid[i] == '-') ||
-		    i > 200)
-			return log_fail(c, lr, 400, "submission_id: \"%.60s\" has "
-					"characters a submission id cannot have",
-					sid) < 0 ? -1 : 1;
-	error = one_row(&q, &row, c, RH_ENTITY_JOB, &f, 1);
-	if (error == 0 && row->u.job.driver_node_id)
-		lr->node = rh_dashboard__node(c->snap, row->u.job.driver_node_id);
-	rh_query_close(q);
-	if (error < 0 && error != RH_ITEROVER)
-		return log_fail_code(c, lr, error) < 0 ? -1 : 1;
-	if (!lr->node)
-		lr->node = rh_dashboard__head(c->snap);
-	if (!lr->node)
-		return log_fail(c, lr, 404, "submission %s: no node has captured "
-				"files", sid) < 0 ? -1 : 1;
-	error = rh_buf_printf(&lr->path, "logs/job-driver-%s.log", sid);
-	return error < 0 ? error : 0;
 }
 
 int
@@ -728,7 +523,7 @@ strip_ansi(rh_buf *b, size_t from)
 
 /* Read the resolved file into the body. */
 static int
-serve_file(rh_dash_ctx *c, logreq *lr, int kind)
+serve_file(rh_dash_ctx *c, logreq *lr)
 {
 	const rh_node_manifest *m = NULL;
 	rh__frame_ref *mref = NULL;
@@ -746,38 +541,15 @@ serve_file(rh_dash_ctx *c, logreq *lr, int kind)
 			: log_fail_code(c, lr, error);
 		goto done;
 	}
-	if (kind == 2 || kind == 3) {
-		struct worker_match wm = { lr->path.ptr, lr->suffix };
-		rh_buf name = RH_BUF_INIT;
+	if (lr->match != RH_LOG_MATCH_PATH) {
+		rh_buf key = RH_BUF_INIT;
 
-		if ((error = rh_buf_puts(&name, lr->path.ptr)) < 0 ||
-		    (error = kind == 2 ? find_file(&lr->path, m, match_exact, name.ptr)
-				       : (wm.worker_id = name.ptr,
-					  find_file(&lr->path, m, match_worker, &wm))) < 0) {
-			r = error == RH_ENOTFOUND
-				? log_fail(c, lr, 404, "node %s: no log file %s%s",
-					   lr->node->node_id,
-					   kind == 3 ? "of worker " : "",
-					   name.ptr)
-				: error;
-			rh_buf_dispose(&name);
-			goto done;
-		}
-		rh_buf_dispose(&name);
-	} else if (kind == 4) {
-		struct worker_match wm = { NULL, lr->suffix };
-		rh_buf pat = RH_BUF_INIT;
-
-		rh_buf_printf(&pat, "-%s", lr->path.ptr);
-		wm.worker_id = pat.ptr;
-		error = find_file(&lr->path, m, match_pid, &wm);
-		rh_buf_dispose(&pat);
+		if ((error = rh_buf_puts(&key, lr->path.ptr)) == 0)
+			error = rh_node_manifest_find_log(&lr->path, m, lr->match,
+							  key.ptr, lr->suffix);
+		rh_buf_dispose(&key);
 		if (error < 0) {
-			r = error == RH_ENOTFOUND
-				? log_fail(c, lr, 404, "node %s: no worker log "
-					   "file of pid %s", lr->node->node_id,
-					   rh_dashboard_url_param(c->url, "pid"))
-				: error;
+			r = error == RH_ENOTFOUND ? log_fail_code(c, lr, error) : error;
 			goto done;
 		}
 	}
@@ -866,11 +638,11 @@ rh_dashboard__logs_file(rh_dash_ctx *c)
 	if (filename && *filename)
 		r = by_filename(c, &lr, filename);
 	else if (task && *task)
-		r = by_task(c, &lr, task);
+		r = by_entity(c, &lr, RH_LOG_OF_TASK, task);
 	else if (actor && *actor)
-		r = by_actor(c, &lr, actor);
+		r = by_entity(c, &lr, RH_LOG_OF_ACTOR, actor);
 	else if (sub && *sub)
-		r = by_submission(c, &lr, sub);
+		r = by_entity(c, &lr, RH_LOG_OF_SUBMISSION, sub);
 	else if (pid && *pid) {
 		int64_t p;
 		if ((error = rh_dashboard__param_int(&p, c->url, "pid", 0, 1,
@@ -879,8 +651,9 @@ rh_dashboard__logs_file(rh_dash_ctx *c)
 			goto done;
 		}
 		if ((r = find_node(&lr.node, c, 1)) == 0) {
+			lr.match = RH_LOG_MATCH_PID;
 			error = rh_buf_printf(&lr.path, "%lld", (long long)p);
-			r = error < 0 ? error : 4;
+			r = error < 0 ? error : 0;
 		}
 	} else {
 		r = written(log_fail(c, &lr, 400, "give filename (with node_id or "
@@ -888,8 +661,8 @@ rh_dashboard__logs_file(rh_dash_ctx *c)
 			     "(with node_id or node_ip)"));
 		goto done;
 	}
-	if (r == 0 || r >= 2)
-		r = serve_file(c, &lr, r);
+	if (r == 0)
+		r = serve_file(c, &lr);
 done:
 	rh_buf_dispose(&lr.path);
 	return r < 0 ? r : 0;

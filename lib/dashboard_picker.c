@@ -287,7 +287,8 @@ static const char CSS[] =
 	"vertical-align:top}th{background:#f4f4f4}td.n{text-align:right}"
 	"code{background:#f4f4f4;padding:0 .2em}.note{background:#fff8e0;"
 	"border:1px solid #eed;padding:.6em 1em;margin:1em 0}"
-	"a{color:#0b5fb3}form{margin:0}</style>";
+	"a{color:#0b5fb3}form{margin:0}caption{text-align:left;font-weight:bold;"
+	"padding:.4em 0}td,th{overflow-wrap:anywhere}</style>";
 
 static int
 page_begin(rh_buf *b, const char *title)
@@ -534,9 +535,8 @@ builtin_landing(rh_dash_ctx *c)
 	const rh_dash_snap *s = c->snap;
 	rh_buf *b = &c->resp->body;
 	rh_buf href = RH_BUF_INIT, title = RH_BUF_INIT;
-	rh_node_manifest *m = NULL;
 	char t1[40], t2[40];
-	size_t i, k;
+	size_t i;
 	int error;
 
 	uint64_t njobs = count_at(c, RH_ENTITY_JOB), ntasks = count_at(c, RH_ENTITY_TASK);
@@ -603,11 +603,18 @@ builtin_landing(rh_dash_ctx *c)
 			error = error ? error : rh_buf_puts(b, "</li>\n");
 		}
 	}
-	if (error < 0 || (error = rh_buf_puts(b, "</ul><h2>Logs</h2>\n")) < 0)
+	if (error < 0 || (error = rh_buf_puts(b, "</ul><h2 id=\"failed\">Failed "
+					     "tasks</h2>\n")) < 0 ||
+	    (error = rh_dashboard__tasks_table(c, b, "state", "FAILED", 0, 20,
+					       "rayhist/")) < 0 ||
+	    (error = rh_buf_puts(b, "<p><a href=\"rayhist/tasks\">All tasks</a>, "
+				 "<a href=\"rayhist/actors\">all actors</a></p>"
+				 "<h2 id=\"jobs\">Jobs</h2>\n")) < 0 ||
+	    (error = rh_dashboard__jobs_table(c, b, "rayhist/")) < 0 ||
+	    (error = rh_buf_puts(b, "<h2>Logs</h2>\n")) < 0)
 		goto done;
 	for (i = 0; i < s->nnodes && !error; i++) {
 		const rh_dash_node *n = &s->nodes[i];
-		size_t shown = 0, nfiles;
 
 		error = rh_buf_printf(b, "<h3 class=\"node\">Node %s%s (%s) ",
 				      n->node_id, n->is_head ? ", head" : "",
@@ -615,35 +622,8 @@ builtin_landing(rh_dash_ctx *c)
 		rh_buf_clear(&href);
 		rh_buf_printf(&href, "api/v0/logs?node_id=%s", n->node_id);
 		error = error ? error : link(b, href.ptr, "JSON");
-		error = error ? error : rh_buf_puts(b, "</h3><ul class=\"logs\">");
-		if (error || rh_node_manifest_load(&m, c->d->st, &c->sref, n->node_id) < 0) {
-			rh_error_clear();
-			error = error ? error : rh_buf_puts(b, "<li>no files captured</li></ul>\n");
-			continue;
-		}
-		nfiles = rh_node_manifest_file_count(m);
-		for (k = 0; k < nfiles && !error; k++) {
-			const rh_file_info *f = rh_node_manifest_file(m, k);
-			if (strncmp(f->path, "logs/", 5) || strchr(f->path + 5, '/'))
-				continue;
-			if (shown++ >= 300)
-				continue;
-			rh_buf_clear(&href);
-			error = rh_buf_printf(&href, "api/v0/logs/file?node_id=%s&"
-					      "format=text&lines=-1&filename=",
-					      n->node_id);
-			error = error ? error : rh_dashboard__urlenc(&href, f->path + 5);
-			error = error ? error : rh_buf_puts(b, "<li>");
-			error = error ? error : link(b, href.ptr, f->path + 5);
-			error = error ? error : rh_buf_printf(b, " (%llu bytes)</li>",
-							      (unsigned long long)f->size);
-		}
-		if (!error && shown > 300)
-			error = rh_buf_printf(b, "<li>... and %zu more (see JSON)</li>",
-					      shown - 300);
-		error = error ? error : rh_buf_puts(b, "</ul>\n");
-		rh_node_manifest_free(m);
-		m = NULL;
+		error = error ? error : rh_buf_puts(b, "</h3>");
+		error = error ? error : rh_dashboard__files_list(c, b, n, 0, "rayhist/");
 	}
 	if (!error)
 		error = rh_buf_puts(b, "</body></html>\n");
@@ -652,7 +632,6 @@ builtin_landing(rh_dash_ctx *c)
 	if (!error)
 		error = rh_dashboard__reply(c, 200, "text/html; charset=utf-8");
 done:
-	rh_node_manifest_free(m);
 	rh_buf_dispose(&href);
 	rh_buf_dispose(&title);
 	return error;
@@ -771,8 +750,19 @@ text_tasks(rh_dash_ctx *c, rh_buf *b)
 
 	rh_query_counts k;
 
+	const char *state = rh_dashboard_url_param(c->url, "state");
+
 	if ((error = rh_dashboard__state_opts(c, &o, 1000)) < 0)
 		return error;
+	if (state && *state) {	/* ?state=FAILED, beside Ray's filter triples */
+		if (o.q.nfilters >= RH_DASH_MAX_FILTERS)
+			return rh__error(RH_EINVAL, "state: too many filters");
+		o.filters[o.q.nfilters].key = "state";
+		o.filters[o.q.nfilters].op = "=";
+		o.filters[o.q.nfilters].value = state;
+		o.q.filters = o.filters;
+		o.q.nfilters++;
+	}
 	o.q.count = 1;	/* to say how many the row limit left out */
 	if ((error = rh_query_open(&q, c->snap->ix, RH_ENTITY_TASK, &o.q)) < 0)
 		return error;
@@ -1382,6 +1372,8 @@ rh_dashboard__text(rh_dash_ctx *c)
 
 	if (c->nsegs != 2)
 		return rh_dashboard__fail(c, 404, "%s: no such page", c->sub);
+	if ((error = rh_dashboard__pages(c, c->segs[1])) != 1)
+		return error;
 	if (!strcmp(c->segs[1], "session"))
 		return tl_page(c);
 	if (!strcmp(c->segs[1], "at"))

@@ -245,10 +245,16 @@ parse_filters(rh_query *q, const rh_filter *fs, size_t n)
 			return RH_ENOMEM;
 		for (c = cols; c->name && strcmp(c->name, key); c++)
 			;
-		if (!c->name) {
-			int e = rh__error(RH_EINVAL,
-					  "The given filter column %s is not supported. "
-					  "Supported filter columns: %s...", key, cols[0].name);
+		if (!c->name) {	/* Ray's message, with every column */
+			char list[1024] = "";
+			const col_def *k;
+			int e;
+
+			for (k = cols; k->name; k++)
+				snprintf(list + strlen(list), sizeof(list) - strlen(list),
+					 "%s%s", k == cols ? "" : ", ", k->name);
+			e = rh__error(RH_EINVAL, "The given filter column %s is not "
+				      "supported. Supported filter columns: %s", key, list);
 			free(key);
 			return e;
 		}

@@ -438,14 +438,19 @@ done:
 }
 
 static int
-replay(rh_history *h, rh_store *st, const objs *o, const char *ray_version)
+replay(rh_history *h, rh_store *st, const objs *o, const char *ray_version,
+       rh_progress_cb progress, void *payload)
 {
 	rh_event_parse_options po = RH_EVENT_PARSE_OPTIONS_INIT;
 	rh_event_parser *p = NULL;
+	rh_progress pr = { 0, 0, 0, 0 };
 	size_t i, j;
 	int error = 0;
 
 	po.ray_version = ray_version;
+	pr.files_total = o->n;
+	for (i = 0; i < o->n; i++)
+		pr.bytes_total += o->v[i].size;
 	for (i = 0; i < o->n; i = j) {
 		const obj *x = &o->v[i];
 		const char *name = x->file ? x->file : x->key + o->plen;
@@ -468,6 +473,10 @@ replay(rh_history *h, rh_store *st, const objs *o, const char *ray_version)
 				skip = expect - part->offset;
 			}
 			error = feed_blob(p, &n, st, part->key, skip);
+			pr.files_done++;
+			pr.bytes_done += part->size;
+			if (progress)
+				progress(&pr, payload);
 			if (error == RH_ECORRUPT) {
 				/* one damaged object must not take the session
 				 * offline: skip it, and say so in the index */
@@ -579,6 +588,8 @@ rh_index_refresh(int *rebuilt_out, rh_store *st, const char *session_prefix,
 	rh_session_ref ref;
 	char parts[3][256];
 	const char *ray_version = opts ? opts->ray_version : NULL;
+	rh_progress_cb progress = NULL;
+	void *payload = NULL;
 	objs o;
 	int error;
 
@@ -587,9 +598,14 @@ rh_index_refresh(int *rebuilt_out, rh_store *st, const char *session_prefix,
 		*rebuilt_out = 0;
 	if (!st)
 		return rh__error(RH_EINVAL, "rh_index_refresh: NULL store");
-	if (opts && opts->version != RH_INDEX_REFRESH_OPTIONS_VERSION)
+	if (opts && opts->version != RH_INDEX_REFRESH_OPTIONS_VERSION &&
+	    opts->version != 1)
 		return rh__error(RH_EINVAL, "rh_index_refresh: options version %u",
 				 opts->version);
+	if (opts && opts->version >= 2) {	/* a version 1 struct ends before */
+		progress = opts->progress;
+		payload = opts->progress_payload;
+	}
 	if ((error = check_prefix(session_prefix)) < 0 ||
 	    (error = index_key(&key, session_prefix)) < 0 ||
 	    (error = list_objects(&o, st, session_prefix)) < 0 ||
@@ -609,7 +625,7 @@ rh_index_refresh(int *rebuilt_out, rh_store *st, const char *session_prefix,
 	    rh_session_info_load(&info, st, &ref) == 0 && info.ray_version[0])
 		ray_version = info.ray_version;
 	if ((error = rh_history_new(&h, &ho)) < 0 ||
-	    (error = replay(h, st, &o, ray_version)) < 0 ||
+	    (error = replay(h, st, &o, ray_version, progress, payload)) < 0 ||
 	    (error = scan_files(st, session_prefix, NULL, h)) < 0)
 		goto done;
 	rh_history_set_fingerprint(h, fp);

@@ -211,6 +211,33 @@ RH_EXTERN int rh_logfile_read(rh_buf *out, rh_logfile *f, uint64_t off,
 RH_EXTERN int rh_logfile_tail(rh_buf *out, uint64_t *start_out,
 			      rh_logfile *f, size_t nlines, uint64_t end);
 
+/** How rh_node_manifest_find_log() recognises a log file by its name. */
+typedef enum rh_log_match {
+	RH_LOG_MATCH_PATH = 0,  /**< `key` is the path itself (logs/...) */
+	RH_LOG_MATCH_NAME,      /**< `key` is a file name: logs/KEY, else
+				     logs/old/KEY (where Ray moves the files
+				     of dead workers) */
+	RH_LOG_MATCH_WORKER,    /**< a worker log naming worker id `key`
+				     and ending in ".SUFFIX" */
+	RH_LOG_MATCH_PID,       /**< a worker log ending in "-KEY.SUFFIX"
+				     (KEY a process id) */
+} rh_log_match;
+
+/**
+ * Find a log file of the node: in logs/, then in logs/old/ (the first in
+ * path order that matches; files in deeper folders are not logs of a
+ * worker). RH_LOG_MATCH_PATH checks only that the file is in the manifest.
+ * @param[out] path_out  the file's path relative to the session directory
+ *                       (for rh_logfile_open_manifest())
+ * @param suffix  "out" or "err" (RH_LOG_MATCH_WORKER, RH_LOG_MATCH_PID)
+ * @return 0, RH_ENOTFOUND (no such file; message names the node and what
+ *         was looked for), RH_EINVAL (NULL key), RH_ENOMEM.
+ */
+RH_EXTERN int rh_node_manifest_find_log(rh_buf *path_out,
+					const rh_node_manifest *m,
+					rh_log_match how, const char *key,
+					const char *suffix);
+
 /** The logfile's last failure message. Borrowed. */
 RH_EXTERN const char *rh_logfile_errmsg(const rh_logfile *f);
 RH_EXTERN void rh_logfile_close(rh_logfile *f);

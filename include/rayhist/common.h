@@ -43,6 +43,18 @@ RH_EXTERN const char *rh_version(void);
 /** A mask of enum rh_feature bits this library supports. */
 RH_EXTERN unsigned rh_features(void);
 
+/** How far long work (an index build) has come, for a progress meter.
+ * Counts only grow; a total is 0 when unknown. */
+typedef struct rh_progress {
+	uint64_t bytes_done;      /**< stored bytes read so far */
+	uint64_t bytes_total;     /**< stored bytes to read in all */
+	uint64_t files_done;      /**< objects or files done */
+	uint64_t files_total;     /**< objects or files in all */
+} rh_progress;
+
+/** Called as the work advances, on the thread doing it (borrowed `p`). */
+typedef void (*rh_progress_cb)(const rh_progress *p, void *payload);
+
 RH_END_DECL
 
 #endif

@@ -64,6 +64,7 @@
 #include "buf.h"
 #include "store.h"
 #include "events.h"
+#include "catalog.h"
 
 RH_BEGIN_DECL
 
@@ -174,11 +175,16 @@ typedef struct rh_index_refresh_options {
 	int force;               /**< rebuild even if the fingerprint matches */
 	const char *ray_version; /**< for export events' task state numbers */
 	rh_event_stats *stats;   /**< out: summed parse counters; may be NULL */
+	/* version 2: */
+	rh_progress_cb progress; /**< called after each event object read
+				      while (re)building; may be NULL */
+	void *progress_payload;
 } rh_index_refresh_options;
 
-#define RH_INDEX_REFRESH_OPTIONS_VERSION 1
+/* Version 1 callers (without the progress fields) are still accepted. */
+#define RH_INDEX_REFRESH_OPTIONS_VERSION 2
 #define RH_INDEX_REFRESH_OPTIONS_INIT \
-	{ RH_INDEX_REFRESH_OPTIONS_VERSION, 0, NULL, NULL }
+	{ RH_INDEX_REFRESH_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL }
 
 /**
  * The fingerprint of a session's event objects: SHA-256 over the sorted
@@ -613,6 +619,54 @@ typedef enum rh_summary_by {
 RH_EXTERN int rh_index_summary_json(rh_buf *out, rh_query_counts *counts,
 				    rh_index *ix, rh_summary_by by,
 				    const rh_query_options *opts);
+
+/* ------------------------------------------------------- logs of entities */
+
+/** Whose log rh_index_log_locate() looks for. */
+typedef enum rh_log_owner {
+	RH_LOG_OF_TASK = 0,       /**< a task attempt's worker output */
+	RH_LOG_OF_ACTOR,          /**< an actor's worker */
+	RH_LOG_OF_SUBMISSION,     /**< a job's driver (submission id, or the
+				       job id of a submitted job) */
+} rh_log_owner;
+
+/** Where an entity's log is: which node, how to find the file there
+ * (rh_node_manifest_find_log()) and which bytes of it are the entity's. */
+typedef struct rh_log_location {
+	rh_buf node_id;           /**< "" (empty): the head node */
+	rh_log_match match;
+	rh_buf key;               /**< what rh_node_manifest_find_log() matches */
+	uint64_t start;           /**< the entity's bytes: [start, end) */
+	uint64_t end;             /**< UINT64_MAX: to the end of the file */
+	int32_t attempt_number;   /**< tasks: the attempt found */
+} rh_log_location;
+
+#define RH_LOG_LOCATION_INIT \
+	{ RH_BUF_INIT, RH_LOG_MATCH_PATH, RH_BUF_INIT, 0, UINT64_MAX, -1 }
+
+/**
+ * Locate an entity's stdout or stderr, as Ray's "ray logs --task-id /
+ * --actor-id / --submission-id" and /api/v0/logs/file do: a task by the
+ * log offsets its events recorded (task_log_info), an actor by the worker
+ * it ran on (its creation task's worker when it died before it was
+ * ALIVE), a submission by its driver log (logs/job-driver-ID.log on the
+ * driver's node, else the head node; `suffix` is ignored).
+ * @param[out] out  filled; release with rh_log_location_dispose()
+ * @param id  hex task or actor id, or a submission id
+ * @param attempt  tasks: the attempt number, or -1 for the latest
+ * @param suffix  "out" or "err"
+ * @param at_ns  the instant (playback), or RH_TIME_NONE
+ * @return 0, RH_EINVAL (a malformed id or suffix), RH_ENOTFOUND (no such
+ *         entity, or it has no log: the message says why and, for an actor
+ *         task, where to look instead), RH_ECORRUPT, RH_EIO, RH_ENOMEM.
+ */
+RH_EXTERN int rh_index_log_locate(rh_log_location *out, rh_index *ix,
+				  rh_log_owner owner, const char *id,
+				  int64_t attempt, const char *suffix,
+				  int64_t at_ns);
+
+/** Release what an rh_log_location holds. NULL is fine. */
+RH_EXTERN void rh_log_location_dispose(rh_log_location *loc);
 
 RH_END_DECL
 

@@ -98,7 +98,8 @@ python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))[0]))'
 printf '{not json\n' >> "$tmp/bad.jsonl"
 expect_fail 1 "$RH_COLLECT" --store "$store" --cluster ev --session "$session" --events "$tmp/bad.jsonl"
 case "$err" in *bad.jsonl:2:*) ;; *) fail "message lacks the line: $err" ;; esac
-expect_fail 1 "$RH_LS" --store "$store" --tasks --filter nosuchcolumn=1 "$path"
+# a usage error (issue 17): exit 2, and the message lists every column
+expect_fail 2 "$RH_LS" --store "$store" --tasks --filter nosuchcolumn=1 "$path"
 case "$err" in *nosuchcolumn*) ;; *) fail "message lacks the column: $err" ;; esac
 expect_fail 2 "$RH_COLLECT" --store "$store" --cluster ev --events "$tmp/late.json"
 pass

@@ -738,3 +738,67 @@ Test(index_session, a_damaged_batch_is_skipped_with_a_warning,
 	rh_buf_dispose(&evp);
 	rh_buf_dispose(&fk.key);
 }
+
+struct progress_log {
+	rh_progress last;
+	int calls, monotonic;
+};
+
+static void
+progress_cb(const rh_progress *p, void *payload)
+{
+	struct progress_log *l = payload;
+
+	if (l->calls && (p->bytes_done < l->last.bytes_done ||
+			 p->files_done < l->last.files_done ||
+			 p->bytes_total != l->last.bytes_total ||
+			 p->files_total != l->last.files_total))
+		l->monotonic = 0;
+	l->last = *p;
+	l->calls++;
+}
+
+/* A build reports each event object read, up to the totals; a version 1
+ * options struct (without the progress fields) is still accepted. */
+Test(index_session, refresh_reports_progress, .init = mkstore, .fini = rmstore)
+{
+	const char *prefix = "default/c1/session_2026-01-01_00-00-00_000000_1/";
+	rh_index_refresh_options ro = RH_INDEX_REFRESH_OPTIONS_INIT;
+	struct progress_log log = { { 0, 0, 0, 0 }, 0, 1 };
+	rh_buf ev = RH_BUF_INIT, ray = RH_BUF_INIT, other = RH_BUF_INIT;
+	size_t half;
+	int rebuilt, added;
+
+	ev_session(&ev, 20);
+	split_lines(&ray, &other, ev.ptr);
+	half = strchr(ray.ptr + ray.size / 2, '\n') + 1 - ray.ptr;
+	cr_assert_eq(rh_events_ingest(NULL, &added, st, prefix, "b1", ray.ptr, half), 0);
+	cr_assert_eq(rh_events_ingest(NULL, &added, st, prefix, "b2", ray.ptr + half,
+				      ray.size - half), 0);
+	ro.progress = progress_cb;
+	ro.progress_payload = &log;
+	cr_assert_eq(rh_index_refresh(&rebuilt, st, prefix, &ro), 0, "%s", rh_error_last());
+	cr_assert_eq(rebuilt, 1);
+	cr_assert_eq(log.calls, 2);
+	cr_assert(log.monotonic);
+	cr_assert_eq(log.last.files_done, 2);
+	cr_assert_eq(log.last.files_total, 2);
+	cr_assert_gt(log.last.bytes_total, 0);
+	cr_assert_eq(log.last.bytes_done, log.last.bytes_total);
+	/* up to date: nothing read, nothing reported */
+	log.calls = 0;
+	cr_assert_eq(rh_index_refresh(&rebuilt, st, prefix, &ro), 0);
+	cr_assert_eq(rebuilt, 0);
+	cr_assert_eq(log.calls, 0);
+	/* version 1 callers: force works, no progress field is read */
+	ro.version = 1;
+	ro.force = 1;
+	ro.progress = NULL;
+	cr_assert_eq(rh_index_refresh(&rebuilt, st, prefix, &ro), 0, "%s", rh_error_last());
+	cr_assert_eq(rebuilt, 1);
+	ro.version = 3;
+	cr_assert_eq(rh_index_refresh(&rebuilt, st, prefix, &ro), RH_EINVAL);
+	rh_buf_dispose(&ev);
+	rh_buf_dispose(&ray);
+	rh_buf_dispose(&other);
+}
