@@ -49,10 +49,16 @@ static const rh_cli_opt options[] = {
 };
 
 #define MAX_QUEUE 4096
+/* A streamed answer is read and sent this much at a time, one piece per
+ * client in memory at once: what a client that stops reading costs (plus
+ * its open log file, a few KiB). */
+#define PIECE (256u << 10)
 #define PREP_THREADS 2
 
 struct server;
+struct job;
 static const char *method_name(enum evhttp_cmd_type t);
+static int enqueue(struct server *srv, struct job *j, size_t cap);
 
 struct job {
 	struct job *next;
@@ -63,6 +69,11 @@ struct job {
 	int head;
 	rh_dashboard_response resp;
 	struct timespec t0;
+	/* A streamed answer (resp.stream): the piece a worker read, sent once
+	 * the previous one has left; only the loop thread touches the flags. */
+	int streaming, busy, aborted, stream_done, stream_error;
+	rh_buf piece;
+	uint64_t sent;
 };
 
 struct work {
@@ -113,6 +124,7 @@ job_free(struct job *j)
 	if (j->done)
 		event_free(j->done);
 	rh_dashboard_response_dispose(&j->resp);
+	rh_buf_dispose(&j->piece);
 	free(j->method);
 	free(j->uri);
 	free(j->accept_encoding);
@@ -170,8 +182,12 @@ send_answer(struct evhttp_request *req, rh_dashboard_response *resp, int head)
 				  resp->headers[i].value ? resp->headers[i].value : "");
 	if (head) {
 		/* HEAD: the headers of GET, no body. */
-		snprintf(len, sizeof(len), "%zu", resp->body.size);
-		evhttp_add_header(h, "Content-Length", len);
+		uint64_t n = resp->stream ? rh_dashboard_stream_size(resp->stream)
+					  : resp->body.size;
+		if (n != UINT64_MAX) {
+			snprintf(len, sizeof(len), "%" PRIu64, n);
+			evhttp_add_header(h, "Content-Length", len);
+		}
 	} else if (body && resp->body.size &&
 		   evbuffer_add_reference(body, resp->body.ptr, resp->body.size,
 					  body_free, resp->body.ptr) == 0) {
@@ -197,6 +213,123 @@ log_request(const char *peer, const char *method, const char *uri, int status,
 		(double)(t1.tv_nsec - t0->tv_nsec) / 1e6);
 }
 
+static void stream_next(struct job *j);
+
+/* The client went away while its answer was streaming (libevent frees the
+ * request with the connection). */
+static void
+on_stream_close(struct evhttp_connection *conn, void *arg)
+{
+	struct job *j = arg;
+
+	(void)conn;
+	j->req = NULL;
+	if (j->busy)
+		j->aborted = 1;	/* on_done frees it when the worker is back */
+	else
+		job_free(j);
+}
+
+/* The end of a streamed answer, complete or cut short by a store error. */
+static void
+stream_end(struct job *j)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(j->req);
+
+	evhttp_connection_set_closecb(conn, NULL, NULL);
+	if (j->stream_error) {
+		/* Content-Length (or the chunked encoding's end) must not
+		 * claim a whole answer: drop the connection. */
+		evhttp_connection_free(conn);
+	} else {
+		evhttp_send_reply_end(j->req);
+	}
+	if (!j->srv->quiet)
+		log_request(j->peer, j->method, j->uri, j->resp.status,
+			    (size_t)j->sent, &j->t0);
+	job_free(j);
+}
+
+/* libevent wrote the last piece out: read the next one. */
+static void
+on_piece_sent(struct evhttp_connection *conn, void *arg)
+{
+	struct job *j = arg;
+
+	(void)conn;
+	if (j->stream_done || j->stream_error)
+		stream_end(j);
+	else
+		stream_next(j);
+}
+
+static void
+stream_next(struct job *j)
+{
+	j->busy = 1;
+	/* No cap: the client's request was admitted already. */
+	(void)enqueue(j->srv, j, (size_t)-1);
+}
+
+/* On the event loop: a worker read a piece of a streamed answer. */
+static void
+stream_piece(struct job *j)
+{
+	struct evbuffer *out;
+
+	j->busy = 0;
+	if (j->aborted) {
+		job_free(j);
+		return;
+	}
+	if (!j->piece.size) {
+		if (j->stream_done || j->stream_error)
+			stream_end(j);
+		else
+			stream_next(j);
+		return;
+	}
+	if (!(out = evbuffer_new()) ||
+	    evbuffer_add_reference(out, j->piece.ptr, j->piece.size, body_free,
+				   j->piece.ptr) < 0) {
+		if (out)
+			evbuffer_free(out);
+		j->stream_error = 1;
+		stream_end(j);
+		return;
+	}
+	j->sent += j->piece.size;
+	j->piece.ptr = NULL;	/* the evbuffer owns the bytes now */
+	j->piece.size = j->piece.asize = 0;
+	evhttp_send_reply_chunk_with_cb(j->req, out, on_piece_sent, j);
+	evbuffer_free(out);
+}
+
+/* On the event loop: start sending a streamed answer. */
+static void
+stream_start(struct job *j)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(j->req);
+	uint64_t n = rh_dashboard_stream_size(j->resp.stream);
+	char len[32];
+	size_t i;
+
+	evhttp_add_header(h, "Content-Type", j->resp.content_type);
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	for (i = 0; i < j->resp.nheaders; i++)
+		evhttp_add_header(h, j->resp.headers[i].name,
+				  j->resp.headers[i].value ? j->resp.headers[i].value : "");
+	if (n != UINT64_MAX) {	/* else chunked (HTTP/1.1) or until close */
+		snprintf(len, sizeof(len), "%" PRIu64, n);
+		evhttp_add_header(h, "Content-Length", len);
+	}
+	evhttp_send_reply_start(j->req, j->resp.status, reason(j->resp.status));
+	evhttp_connection_set_closecb(evhttp_request_get_connection(j->req),
+				      on_stream_close, j);
+	j->streaming = 1;
+	stream_next(j);
+}
+
 /* On the event loop: send the answer a worker computed. */
 static void
 on_done(evutil_socket_t fd, short what, void *arg)
@@ -205,6 +338,14 @@ on_done(evutil_socket_t fd, short what, void *arg)
 	size_t size = j->resp.body.size;
 
 	(void)fd, (void)what;
+	if (j->streaming) {
+		stream_piece(j);
+		return;
+	}
+	if (j->resp.stream && !j->head) {
+		stream_start(j);
+		return;
+	}
 	send_answer(j->req, &j->resp, j->head);
 	if (!j->srv->quiet)
 		log_request(j->peer, j->method, j->uri, j->resp.status, size,
@@ -266,6 +407,27 @@ method_name(enum evhttp_cmd_type t)
 	}
 }
 
+/* Hand j to the workers; -1 when `cap` jobs are waiting already. */
+static int
+enqueue(struct server *srv, struct job *j, size_t cap)
+{
+	pthread_mutex_lock(&srv->q.lock);
+	if (srv->q.njobs >= cap) {
+		pthread_mutex_unlock(&srv->q.lock);
+		return -1;
+	}
+	j->next = NULL;
+	if (srv->q.tail)
+		srv->q.tail->next = j;
+	else
+		srv->q.head = j;
+	srv->q.tail = j;
+	srv->q.njobs++;
+	pthread_cond_signal(&srv->q.cond);
+	pthread_mutex_unlock(&srv->q.lock);
+	return 0;
+}
+
 /* On the event loop: queue the request for a worker. */
 static void
 on_request(struct evhttp_request *req, void *arg)
@@ -301,21 +463,10 @@ on_request(struct evhttp_request *req, void *arg)
 		evhttp_send_error(req, 503, "out of memory");
 		return;
 	}
-	pthread_mutex_lock(&srv->q.lock);
-	if (srv->q.njobs >= MAX_QUEUE) {
-		pthread_mutex_unlock(&srv->q.lock);
+	if (enqueue(srv, j, MAX_QUEUE) < 0) {
 		job_free(j);
 		evhttp_send_error(req, 503, "too many requests waiting");
-		return;
 	}
-	if (srv->q.tail)
-		srv->q.tail->next = j;
-	else
-		srv->q.head = j;
-	srv->q.tail = j;
-	srv->q.njobs++;
-	pthread_cond_signal(&srv->q.cond);
-	pthread_mutex_unlock(&srv->q.lock);
 }
 
 static void *
@@ -341,8 +492,22 @@ worker_main(void *arg)
 		srv->q.njobs--;
 		pthread_mutex_unlock(&srv->q.lock);
 
+		if (j->streaming) {
+			int done = 0;
+
+			if (rh_dashboard_stream_read(&j->piece, &done,
+						     j->resp.stream, PIECE) < 0) {
+				fprintf(stderr, "%s: %s: %s\n", rh_cli_prog, j->uri,
+					rh_error_last());
+				j->stream_error = 1;
+			}
+			j->stream_done = done;
+			event_active(j->done, 0, 0);
+			continue;
+		}
 		rq.method = j->method;
 		rq.target = j->uri;
+		rq.stream_ok = 1;
 		rq.accept_encoding = j->accept_encoding;
 		rq.cookie = j->cookie;
 		rq.if_none_match = j->inm;
@@ -572,6 +737,9 @@ main(int argc, char **argv)
 	while (srv.q.head) {
 		struct job *j = srv.q.head;
 		srv.q.head = j->next;
+		if (j->streaming && j->req)	/* evhttp_free() would call it */
+			evhttp_connection_set_closecb(
+				evhttp_request_get_connection(j->req), NULL, NULL);
 		job_free(j);
 	}
 	event_free(sigint);

@@ -154,6 +154,7 @@ rh_dashboard_response_dispose(rh_dashboard_response *r)
 	for (i = 0; i < r->nheaders; i++)
 		free(r->headers[i].value);
 	rh_buf_dispose(&r->body);
+	rh_dashboard_stream_free(r->stream);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -310,7 +311,7 @@ maybe_gzip(rh_dashboard_response *r, const rh_dashboard_request *req)
 	rh_buf z = RH_BUF_INIT;
 	int error;
 
-	if (r->body.size < GZIP_MIN || !compressible(r->content_type) ||
+	if (r->stream || r->body.size < GZIP_MIN || !compressible(r->content_type) ||
 	    !rh_dashboard__accepts_gzip(req->accept_encoding) ||
 	    rh_dashboard_response_header(r, "Content-Encoding"))
 		return 0;
@@ -781,7 +782,8 @@ done:
 			out->status = 200;
 		if (!out->content_type)
 			out->content_type = JSON_TYPE;
-		rh_dashboard__cache_put(d, req, &c, out);
+		if (!out->stream)	/* nothing to keep: the bytes are not here */
+			rh_dashboard__cache_put(d, req, &c, out);
 	}
 	if (c.snap)
 		rh_dashboard__snap_release(d, c.snap);
@@ -796,6 +798,8 @@ done:
 	rh_dashboard_url_dispose(&url);
 	if (error < 0) {
 		const char *msg = rh_error_last();
+		rh_dashboard_stream_free(out->stream);
+		out->stream = NULL;
 		rh_buf_clear(&out->body);
 		out->status = 500;
 		out->content_type = "text/plain; charset=utf-8";

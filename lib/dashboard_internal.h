@@ -228,6 +228,15 @@ int rh_dashboard__session_state(rh_dash_ctx *c, char *msg, size_t cap);
 
 /* ---- responses ------------------------------------------------------------ */
 
+/* A stream of bytes [start, end) of a captured file, after `prefix`, with
+ * colour codes dropped when ansi (dashboard_stream.c). */
+int rh_dashboard__stream_log(rh_dashboard_stream **out, rh_dashboard *d,
+			     const rh_session_ref *s, const char *node_id,
+			     const char *path, uint64_t start, uint64_t end,
+			     const char *prefix, int ansi);
+/* Drop ANSI colour codes from b->ptr[from..] (dashboard_logs.c). */
+void rh_dashboard__strip_ansi(rh_buf *b, size_t from);
+
 int rh_dashboard__header(rh_dashboard_response *r, const char *name,
 			 const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
