@@ -33,9 +33,10 @@
 #include <rayhist/rayhist.h>
 
 #include "cli.h"
+#include "serve_conn.h"
 
 enum { OPT_STORE = 256, OPT_LISTEN, OPT_DASHBOARD, OPT_THREADS, OPT_STORE_CONFIG,
-       OPT_CACHE };
+       OPT_CACHE, OPT_MAX_CONN, OPT_REQ_TIMEOUT };
 
 static const rh_cli_opt options[] = {
 	{ OPT_STORE, "store", "URL", "store to read (file path, file://, s3://)" },
@@ -44,6 +45,8 @@ static const rh_cli_opt options[] = {
 	{ OPT_DASHBOARD, "dashboard-dir", "DIR", "a Ray dashboard client build, or a folder of builds named by Ray version" },
 	{ OPT_THREADS, "threads", "N", "worker threads answering requests (default 4)" },
 	{ OPT_CACHE, "cache-size", "MB", "memory for answers kept for repeated requests (default 64; 0: none)" },
+	{ OPT_MAX_CONN, "max-connections", "N", "connections open at once; more wait to be accepted (default 3/4 of the open-files limit)" },
+	{ OPT_REQ_TIMEOUT, "request-timeout", "SEC", "time a client has to send a whole request, headers and body (default 30)" },
 	{ 'q', "quiet", NULL, "do not log requests on stderr" },
 	{ 0, NULL, NULL, NULL }
 };
@@ -100,6 +103,7 @@ struct server {
 	pthread_t *workers, preps[PREP_THREADS];
 	int nworkers, npreps;
 	int quiet;
+	serve_conns *conns;
 };
 
 static char *
@@ -439,6 +443,7 @@ on_request(struct evhttp_request *req, void *arg)
 	char *peer = NULL;
 	ev_uint16_t port = 0;
 
+	serve_conns_request_read(srv->conns, req);
 	if (answer_cached(srv, req))
 		return;
 	if (!(j = calloc(1, sizeof(*j)))) {
@@ -623,6 +628,8 @@ main(int argc, char **argv)
 	rh_store *st = NULL;
 	char host[256], tz[128];
 	unsigned port;
+	size_t max_conns = 0;
+	int req_timeout = 30;
 	rh_cli cli;
 	int c, error, i;
 	size_t b;
@@ -655,6 +662,18 @@ main(int argc, char **argv)
 			o.cache_bytes = mb ? (int64_t)mb << 20 : -1;
 			break;
 		}
+		case OPT_MAX_CONN: {
+			unsigned long long n = rh_cli_number("--max-connections", arg);
+			if (n < 1 || n > 1000000)
+				rh_cli_usage_die("--max-connections must be 1 to 1000000");
+			max_conns = (size_t)n;
+			break;
+		}
+		case OPT_REQ_TIMEOUT:
+			req_timeout = (int)rh_cli_number("--request-timeout", arg);
+			if (req_timeout < 1 || req_timeout > 3600)
+				rh_cli_usage_die("--request-timeout must be 1 to 3600");
+			break;
 		case 'q': srv.quiet = 1; break;
 		}
 	}
@@ -699,6 +718,11 @@ main(int argc, char **argv)
 		(void)setsockopt(evhttp_bound_socket_get_fd(bound), IPPROTO_TCP,
 				 TCP_NODELAY, &one, sizeof(one));
 	}
+	if (!(srv.conns = serve_conns_new(srv.base, srv.http,
+					  evhttp_bound_socket_get_listener(bound),
+					  max_conns ? max_conns : serve_conns_default_max(),
+					  req_timeout, rh_cli_prog)))
+		rh_cli_die(RH_ENOMEM, "connections");
 	if (!(srv.workers = calloc((size_t)srv.nworkers, sizeof(*srv.workers))))
 		rh_cli_die(RH_ENOMEM, "threads");
 	for (i = 0; i < srv.nworkers; i++)
@@ -745,6 +769,7 @@ main(int argc, char **argv)
 	event_free(sigint);
 	event_free(sigterm);
 	evhttp_free(srv.http);
+	serve_conns_free(srv.conns);
 	event_base_free(srv.base);
 	rh_dashboard_free(srv.dash);
 	rh_store_close(st);
