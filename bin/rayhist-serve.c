@@ -34,9 +34,10 @@
 
 #include "cli.h"
 #include "serve_conn.h"
+#include "serve_metrics.h"
 
 enum { OPT_STORE = 256, OPT_LISTEN, OPT_DASHBOARD, OPT_THREADS, OPT_STORE_CONFIG,
-       OPT_CACHE, OPT_MAX_CONN, OPT_REQ_TIMEOUT };
+       OPT_CACHE, OPT_MAX_CONN, OPT_REQ_TIMEOUT, OPT_ACCESS_LOG };
 
 static const rh_cli_opt options[] = {
 	{ OPT_STORE, "store", "URL", "store to read (file path, file://, s3://)" },
@@ -47,6 +48,7 @@ static const rh_cli_opt options[] = {
 	{ OPT_CACHE, "cache-size", "MB", "memory for answers kept for repeated requests (default 64; 0: none)" },
 	{ OPT_MAX_CONN, "max-connections", "N", "connections open at once; more wait to be accepted (default 3/4 of the open-files limit)" },
 	{ OPT_REQ_TIMEOUT, "request-timeout", "SEC", "time a client has to send a whole request, headers and body (default 30)" },
+	{ OPT_ACCESS_LOG, "access-log", "FORMAT", "how requests are logged on stderr: text (default) or json (one object a line)" },
 	{ 'q', "quiet", NULL, "do not log requests on stderr" },
 	{ 0, NULL, NULL, NULL }
 };
@@ -70,6 +72,7 @@ struct job {
 	struct event *done;
 	char *method, *uri, *accept_encoding, *cookie, *inm, *accept, *peer;
 	int head;
+	int readyz;                /* a /readyz probe, not a dashboard request */
 	rh_dashboard_response resp;
 	struct timespec t0;
 	/* A streamed answer (resp.stream): the piece a worker read, sent once
@@ -102,8 +105,10 @@ struct server {
 	struct queue q;
 	pthread_t *workers, preps[PREP_THREADS];
 	int nworkers, npreps;
-	int quiet;
+	int quiet, log_json;
 	serve_conns *conns;
+	serve_metrics *metrics;
+	rh_store *st;
 };
 
 static char *
@@ -204,17 +209,41 @@ send_answer(struct evhttp_request *req, rh_dashboard_response *resp, int head)
 		evbuffer_free(body);
 }
 
+/* An answer went out: count it, and log it unless quiet. */
 static void
-log_request(const char *peer, const char *method, const char *uri, int status,
-	    size_t size, const struct timespec *t0)
+log_request(struct server *srv, const char *peer, const char *method,
+	    const char *uri, int status, size_t size, const struct timespec *t0,
+	    int cache_hit)
 {
 	struct timespec t1;
+	double ms;
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	fprintf(stderr, "%s \"%s %s\" %d %zu %.1fms\n", peer ? peer : "-",
-		method, uri, status, size,
-		(double)(t1.tv_sec - t0->tv_sec) * 1e3 +
-		(double)(t1.tv_nsec - t0->tv_nsec) / 1e6);
+	ms = (double)(t1.tv_sec - t0->tv_sec) * 1e3 +
+	     (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+	serve_metrics_request(srv->metrics, uri, status,
+			      strcmp(method, "HEAD") ? size : 0, ms / 1e3);
+	if (cache_hit >= 0)
+		serve_metrics_cache(srv->metrics, cache_hit);
+	if (srv->quiet)
+		return;
+	if (srv->log_json)
+		serve_access_json(stderr, peer, method, uri, status, size, ms,
+				  cache_hit > 0);
+	else
+		fprintf(stderr, "%s \"%s %s\" %d %zu %.1fms\n", peer ? peer : "-",
+			method, uri, status, size, ms);
+}
+
+/* Was this answer one the dashboard may keep (1 when it came from the kept
+ * ones, 0 computed), or not such an answer (-1)? */
+static int
+cache_result(const char *method, const char *uri, const rh_dashboard_response *r)
+{
+	if (rh_dashboard_response_header(r, "X-Rayhist-Cache"))
+		return 1;
+	return strcmp(method, "GET") || r->status != 200 || strncmp(uri, "/c/", 3)
+		? -1 : 0;
 }
 
 static void stream_next(struct job *j);
@@ -248,9 +277,8 @@ stream_end(struct job *j)
 	} else {
 		evhttp_send_reply_end(j->req);
 	}
-	if (!j->srv->quiet)
-		log_request(j->peer, j->method, j->uri, j->resp.status,
-			    (size_t)j->sent, &j->t0);
+	log_request(j->srv, j->peer, j->method, j->uri, j->resp.status,
+		    (size_t)j->sent, &j->t0, -1);
 	job_free(j);
 }
 
@@ -340,6 +368,7 @@ on_done(evutil_socket_t fd, short what, void *arg)
 {
 	struct job *j = arg;
 	size_t size = j->resp.body.size;
+	int hit;
 
 	(void)fd, (void)what;
 	if (j->streaming) {
@@ -350,10 +379,10 @@ on_done(evutil_socket_t fd, short what, void *arg)
 		stream_start(j);
 		return;
 	}
+	hit = cache_result(j->method, j->uri, &j->resp);
 	send_answer(j->req, &j->resp, j->head);
-	if (!j->srv->quiet)
-		log_request(j->peer, j->method, j->uri, j->resp.status, size,
-			    &j->t0);
+	log_request(j->srv, j->peer, j->method, j->uri, j->resp.status, size,
+		    &j->t0, hit);
 	job_free(j);
 }
 
@@ -381,14 +410,15 @@ answer_cached(struct server *srv, struct evhttp_request *req)
 		return 0;
 	size = resp.body.size;
 	send_answer(req, &resp, cmd == EVHTTP_REQ_HEAD);
-	if (!srv->quiet) {
+	{
 		struct evhttp_connection *conn = evhttp_request_get_connection(req);
 		char *peer = NULL;
 		ev_uint16_t port = 0;
 
 		if (conn)
 			evhttp_connection_get_peer(conn, &peer, &port);
-		log_request(peer, rq.method, rq.target, resp.status, size, &t0);
+		log_request(srv, peer, rq.method, rq.target, resp.status, size,
+			    &t0, 1);
 	}
 	rh_dashboard_response_dispose(&resp);
 	return 1;
@@ -432,6 +462,84 @@ enqueue(struct server *srv, struct job *j, size_t cap)
 	return 0;
 }
 
+/* Is the path of request target t exactly p (a query may follow)? */
+static int
+path_is(const char *t, const char *p)
+{
+	size_t n = strlen(p);
+
+	return !strncmp(t, p, n) && (!t[n] || t[n] == '?');
+}
+
+/* On the event loop: /livez (the loop is turning) and /metrics, answered
+ * here so that they work while every worker is busy. 1 when answered. */
+static int
+answer_here(struct server *srv, struct evhttp_request *req, const char *uri)
+{
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	struct evbuffer *body;
+	struct timespec t0;
+	serve_conn_stats cs;
+	char *peer = NULL;
+	ev_uint16_t port = 0;
+	size_t size;
+	int metrics = path_is(uri, "/metrics");
+
+	if ((cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) ||
+	    (!metrics && !path_is(uri, "/livez")))
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!(body = evbuffer_new())) {
+		evhttp_send_error(req, 503, "out of memory");
+		return 1;
+	}
+	if (metrics) {
+		serve_conns_stats(srv->conns, &cs);
+		serve_metrics_render(body, srv->metrics, srv->dash, &cs);
+		evhttp_add_header(h, "Content-Type",
+				  "text/plain; version=0.0.4; charset=utf-8");
+	} else {
+		evbuffer_add(body, "ok\n", 3);
+		evhttp_add_header(h, "Content-Type", "text/plain; charset=utf-8");
+	}
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	size = evbuffer_get_length(body);
+	if (cmd == EVHTTP_REQ_HEAD) {
+		char len[32];
+
+		snprintf(len, sizeof(len), "%zu", size);
+		evhttp_add_header(h, "Content-Length", len);
+		evbuffer_drain(body, size);
+	}
+	evhttp_send_reply(req, 200, "OK", body);
+	evbuffer_free(body);
+	if (conn)
+		evhttp_connection_get_peer(conn, &peer, &port);
+	log_request(srv, peer, method_name(cmd), uri, 200, size, &t0, -1);
+	return 1;
+}
+
+/* On a worker: /readyz. Ready when the store answers a HEAD of one key
+ * (found or not): one cheap request, never a listing. */
+static void
+readyz(struct server *srv, rh_dashboard_response *resp)
+{
+	uint64_t size;
+	int error = rh_store_head(&size, NULL, srv->st, "rayhist-readyz-probe");
+
+	resp->content_type = "text/plain; charset=utf-8";
+	if (error == 0 || error == RH_ENOTFOUND) {
+		resp->status = 200;
+		(void)rh_buf_puts(&resp->body, "ok\n");
+	} else {
+		resp->status = 503;
+		(void)rh_buf_printf(&resp->body, "store %s unreachable: %s\n",
+				    rh_store_url(srv->st), rh_error_last());
+	}
+}
+
 /* On the event loop: queue the request for a worker. */
 static void
 on_request(struct evhttp_request *req, void *arg)
@@ -439,12 +547,13 @@ on_request(struct evhttp_request *req, void *arg)
 	struct server *srv = arg;
 	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
 	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	const char *uri = evhttp_request_get_uri(req);
 	struct job *j;
 	char *peer = NULL;
 	ev_uint16_t port = 0;
 
 	serve_conns_request_read(srv->conns, req);
-	if (answer_cached(srv, req))
+	if (answer_here(srv, req, uri) || answer_cached(srv, req))
 		return;
 	if (!(j = calloc(1, sizeof(*j)))) {
 		evhttp_send_error(req, 503, "out of memory");
@@ -455,6 +564,8 @@ on_request(struct evhttp_request *req, void *arg)
 	j->req = req;
 	j->method = xstrdup(method_name(evhttp_request_get_command(req)));
 	j->head = evhttp_request_get_command(req) == EVHTTP_REQ_HEAD;
+	j->readyz = (path_is(uri, "/readyz") || path_is(uri, "/readz")) &&
+		    (j->head || evhttp_request_get_command(req) == EVHTTP_REQ_GET);
 	j->uri = xstrdup(evhttp_request_get_uri(req));
 	j->accept_encoding = xstrdup(evhttp_find_header(in, "Accept-Encoding"));
 	j->cookie = xstrdup(evhttp_find_header(in, "Cookie"));
@@ -507,6 +618,11 @@ worker_main(void *arg)
 				j->stream_error = 1;
 			}
 			j->stream_done = done;
+			event_active(j->done, 0, 0);
+			continue;
+		}
+		if (j->readyz) {
+			readyz(srv, &j->resp);
 			event_active(j->done, 0, 0);
 			continue;
 		}
@@ -674,6 +790,12 @@ main(int argc, char **argv)
 			if (req_timeout < 1 || req_timeout > 3600)
 				rh_cli_usage_die("--request-timeout must be 1 to 3600");
 			break;
+		case OPT_ACCESS_LOG:
+			if (!strcmp(arg, "json"))
+				srv.log_json = 1;
+			else if (strcmp(arg, "text"))
+				rh_cli_usage_die("--access-log must be text or json");
+			break;
 		case 'q': srv.quiet = 1; break;
 		}
 	}
@@ -688,6 +810,9 @@ main(int argc, char **argv)
 	sopts.must_exist = 1;	/* a reader: a mistyped URL creates nothing */
 	if ((error = rh_store_open(&st, url, &sopts)) < 0)
 		rh_cli_die(error, "%s", url);
+	srv.st = st;
+	if (!(srv.metrics = serve_metrics_new()))
+		rh_cli_die(RH_ENOMEM, "metrics");
 	local_tz(&o.tz_offset_min, tz, sizeof(tz));
 	o.tz_name = tz;
 	o.schedule = schedule;
@@ -770,6 +895,7 @@ main(int argc, char **argv)
 	event_free(sigterm);
 	evhttp_free(srv.http);
 	serve_conns_free(srv.conns);
+	serve_metrics_free(srv.metrics);
 	event_base_free(srv.base);
 	rh_dashboard_free(srv.dash);
 	rh_store_close(st);

@@ -76,6 +76,26 @@ done:
 	return error;
 }
 
+RH_EXTERN int
+rh_dashboard_stats_get(rh_dashboard_stats *out, rh_dashboard *d)
+{
+	size_t bytes;
+
+	if (!out || !d)
+		return rh__error(RH_EINVAL, "rh_dashboard_stats_get: NULL argument");
+	pthread_mutex_lock(&d->lock);
+	out->sessions_indexed = d->stats.indexed;
+	out->index_failures = d->stats.index_failures;
+	out->index_seconds = (double)d->stats.index_ms / 1000.0;
+	out->sessions_open = d->nentries;
+	pthread_mutex_unlock(&d->lock);
+	out->frame_hits = out->frame_misses = 0;
+	if (d->frames)
+		rh_frame_cache_stats(&out->frame_hits, &out->frame_misses, &bytes,
+				     d->frames);
+	return 0;
+}
+
 RH_EXTERN const char *
 rh_dashboard_build_name(const rh_dashboard *d, size_t i)
 {

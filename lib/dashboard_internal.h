@@ -177,6 +177,9 @@ struct rh_dashboard {
 	/* What the picker shows of each session (dashboard_facts.c). */
 	struct rh_dash_facts_cache *facts;
 	uint64_t snap_gen;         /* the last rh_dash_snap.gen given */
+	struct {                   /* for rh_dashboard_stats(); under lock */
+		uint64_t indexed, index_failures, index_ms;
+	} stats;
 };
 
 void rh_dashboard__snap_release(rh_dashboard *d, rh_dash_snap *s);

@@ -38,7 +38,8 @@
  *                            the client relative to it, without cookies
  *   /nodes, /api/..., ...    the API paths at the root, for the session the
  *                            cookies name
- *   /livez, /readz           "ok"
+ *   /livez, /readz           "ok" (rayhist-serve answers these itself, and
+ *                            /readyz and /metrics, before asking here)
  *
  * The session API (paths after the prefix): nodes, nodes/ID,
  * logical/actors, logical/actors/ID, events, timezone, usage_stats_enabled,
@@ -294,6 +295,26 @@ RH_EXTERN int rh_dashboard_handle(rh_dashboard_response *out, rh_dashboard *d,
 RH_EXTERN int rh_dashboard_handle_cached(rh_dashboard_response *out,
 					 rh_dashboard *d,
 					 const rh_dashboard_request *req);
+
+/** What a dashboard has done since it was created, for monitoring. */
+typedef struct rh_dashboard_stats {
+	unsigned version;           /**< RH_DASHBOARD_STATS_VERSION */
+	uint64_t sessions_indexed;  /**< index builds and refreshes that worked */
+	uint64_t index_failures;    /**< ... and that failed */
+	double index_seconds;       /**< time spent in both */
+	size_t sessions_open;       /**< sessions held in memory now */
+	uint64_t frame_hits;        /**< log frames found decompressed */
+	uint64_t frame_misses;      /**< ... and decompressed */
+} rh_dashboard_stats;
+
+#define RH_DASHBOARD_STATS_VERSION 1
+#define RH_DASHBOARD_STATS_INIT { RH_DASHBOARD_STATS_VERSION, 0, 0, 0, 0, 0, 0 }
+
+/** Fill `out` (initialised with RH_DASHBOARD_STATS_INIT). Cheap: counters
+ * under the dashboard's lock. @return 0; RH_EINVAL for a NULL argument.
+ * Thread-safety: as rh_dashboard_handle(). */
+RH_EXTERN int rh_dashboard_stats_get(rh_dashboard_stats *out,
+				     rh_dashboard *d);
 
 /** The value of response header `name` (case-insensitive), or NULL. */
 RH_EXTERN const char *rh_dashboard_response_header(
