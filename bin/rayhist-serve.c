@@ -35,9 +35,11 @@
 #include "cli.h"
 #include "serve_conn.h"
 #include "serve_metrics.h"
+#include "retention_opts.h"
 
 enum { OPT_STORE = 256, OPT_LISTEN, OPT_DASHBOARD, OPT_THREADS, OPT_STORE_CONFIG,
-       OPT_CACHE, OPT_MAX_CONN, OPT_REQ_TIMEOUT, OPT_ACCESS_LOG };
+       OPT_CACHE, OPT_MAX_CONN, OPT_REQ_TIMEOUT, OPT_ACCESS_LOG,
+       OPT_RET_INTERVAL };
 
 static const rh_cli_opt options[] = {
 	{ OPT_STORE, "store", "URL", "store to read (file path, file://, s3://)" },
@@ -48,6 +50,8 @@ static const rh_cli_opt options[] = {
 	{ OPT_CACHE, "cache-size", "MB", "memory for answers kept for repeated requests (default 64; 0: none)" },
 	{ OPT_MAX_CONN, "max-connections", "N", "connections open at once; more wait to be accepted (default 3/4 of the open-files limit)" },
 	{ OPT_REQ_TIMEOUT, "request-timeout", "SEC", "time a client has to send a whole request, headers and body (default 30)" },
+	RH_RETENTION_CLI_OPTS,
+	{ OPT_RET_INTERVAL, "retention-interval", "DURATION", "with a retention policy: run it at start and this often (default 1h)" },
 	{ OPT_ACCESS_LOG, "access-log", "FORMAT", "how requests are logged on stderr: text (default) or json (one object a line)" },
 	{ 'q', "quiet", NULL, "do not log requests on stderr" },
 	{ 0, NULL, NULL, NULL }
@@ -109,6 +113,10 @@ struct server {
 	serve_conns *conns;
 	serve_metrics *metrics;
 	rh_store *st;
+	/* Retention (retention.h): run on the prep pool, one run at a time. */
+	rh_retention_options retention;
+	struct event *retention_timer;
+	int retention_running;     /* under q.lock */
 };
 
 static char *
@@ -696,6 +704,62 @@ schedule(rh_dashboard_work_fn fn, void *arg, void *payload)
 }
 
 static void
+retention_report(const rh_retention_session *s, int error, void *payload)
+{
+	(void)payload;
+	if (error < 0)
+		fprintf(stderr, "%s: retention: %s/%s/%s: %s\n", rh_cli_prog,
+			s->ref.ns, s->ref.cluster, s->ref.session, rh_error_last());
+	else
+		rh_retention_cli_print(stderr, "rayhist-serve: retention: deleted", s);
+}
+
+/* On a prep thread: one retention run. */
+static void
+retention_run(void *arg)
+{
+	struct server *srv = arg;
+	rh_retention_result res;
+	int error;
+
+	error = rh_retention_run(&res, srv->st, &srv->retention, retention_report,
+				 srv);
+	serve_metrics_retention(srv->metrics, res.deleted + res.finished,
+				res.bytes, error < 0);
+	if (error < 0)
+		fprintf(stderr, "%s: retention: %s\n", rh_cli_prog, rh_error_last());
+	else if (res.deleted || res.finished)
+		fprintf(stderr, "%s: retention: %zu of %zu sessions deleted, %llu "
+			"bytes; %zu unfinished deletions finished\n", rh_cli_prog,
+			res.deleted, res.sessions, (unsigned long long)res.bytes,
+			res.finished);
+	pthread_mutex_lock(&srv->q.lock);
+	srv->retention_running = 0;
+	pthread_mutex_unlock(&srv->q.lock);
+}
+
+/* On the event loop: time for a retention run (unless one still runs). */
+static void
+on_retention_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+	int busy;
+
+	(void)fd, (void)what;
+	pthread_mutex_lock(&srv->q.lock);
+	busy = srv->retention_running;
+	srv->retention_running = 1;
+	pthread_mutex_unlock(&srv->q.lock);
+	if (busy)
+		return;
+	if (schedule(retention_run, srv, srv) < 0) {
+		pthread_mutex_lock(&srv->q.lock);
+		srv->retention_running = 0;
+		pthread_mutex_unlock(&srv->q.lock);
+	}
+}
+
+static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct server *srv = arg;
@@ -746,6 +810,8 @@ main(int argc, char **argv)
 	unsigned port;
 	size_t max_conns = 0;
 	int req_timeout = 30;
+	int64_t retention_every_ms = 3600000;
+	rh_retention_options ropts = RH_RETENTION_OPTIONS_INIT;
 	rh_cli cli;
 	int c, error, i;
 	size_t b;
@@ -758,13 +824,21 @@ main(int argc, char **argv)
 		    "holds: a cluster picker at /, each session's dashboard and API under\n"
 		    "/c/NAMESPACE/CLUSTER/SESSION/, and the same API at the root for the\n"
 		    "session chosen through /enter_cluster/NAMESPACE/CLUSTER/SESSION\n"
-		    "(cookies, as KubeRay's history server). Nothing is ever written.",
+		    "(cookies, as KubeRay's history server). Nothing is written to the\n"
+		    "store, unless a retention policy (--max-age, ...) deletes sessions.",
 		    options, argc, argv);
 	while ((c = rh_cli_next(&cli, &arg)) != -1) {
+		if (rh_retention_cli_opt(&ropts, c, arg))
+			continue;
 		switch (c) {
 		case OPT_STORE: store_flag = arg; break;
 		case OPT_STORE_CONFIG: sopts.config_file = arg; break;
 		case OPT_LISTEN: listen = arg; break;
+		case OPT_RET_INTERVAL:
+			if ((retention_every_ms = rh_cli_duration_ms("--retention-interval",
+								     arg)) < 1000)
+				rh_cli_usage_die("--retention-interval must be 1s or more");
+			break;
 		case OPT_DASHBOARD: o.dashboard_dir = arg; break;
 		case OPT_THREADS:
 			srv.nworkers = (int)rh_cli_number("--threads", arg);
@@ -856,6 +930,19 @@ main(int argc, char **argv)
 	for (i = 0; i < PREP_THREADS; i++, srv.npreps++)
 		if (pthread_create(&srv.preps[i], NULL, prep_main, &srv) != 0)
 			rh_cli_die(0, "cannot start a worker thread");
+	srv.retention = ropts;
+	if (rh_retention_cli_any(&ropts)) {
+		struct timeval every = { (time_t)(retention_every_ms / 1000),
+					 (suseconds_t)(retention_every_ms % 1000) * 1000 };
+		struct timeval now = { 0, 0 };
+
+		if (!(srv.retention_timer = event_new(srv.base, -1, EV_PERSIST,
+						      on_retention_timer, &srv)) ||
+		    event_add(srv.retention_timer, &every) < 0)
+			rh_cli_die(0, "cannot start the retention timer");
+		event_base_once(srv.base, -1, EV_TIMEOUT, on_retention_timer, &srv,
+				&now);
+	}
 	sigint = evsignal_new(srv.base, SIGINT, on_signal, &srv);
 	sigterm = evsignal_new(srv.base, SIGTERM, on_signal, &srv);
 	if (!sigint || !sigterm || event_add(sigint, NULL) < 0 ||
@@ -893,6 +980,8 @@ main(int argc, char **argv)
 	}
 	event_free(sigint);
 	event_free(sigterm);
+	if (srv.retention_timer)
+		event_free(srv.retention_timer);
 	evhttp_free(srv.http);
 	serve_conns_free(srv.conns);
 	serve_metrics_free(srv.metrics);

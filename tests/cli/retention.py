@@ -186,6 +186,42 @@ check(not os.path.exists(d) and not os.path.exists(d + "!deleting") and
       not os.path.exists(os.path.join(store, ns2, cl2, name2)),
       "an unfinished deletion was not finished")
 
+# ---- rayhist-serve's schedule -------------------------------------------------------
+store, s = fresh_store("serve")
+want = sorted([s["c1_4"], s["c1_5"], s["c1_6"], s["c2_8"], s["t_9"], s["orphan"]])
+errlog = os.path.join(TMP, "serve.err")
+with open(errlog, "wb") as errf:
+    srv = subprocess.Popen([os.path.join(BUILD, "bin", "rayhist-serve"), "--store", store,
+                            "--listen", "127.0.0.1:0", "-q", "--max-age", "80h",
+                            "--retention-interval", "1s"],
+                           stdout=subprocess.PIPE, stderr=errf)
+try:
+    import re
+    import urllib.request
+    port = int(re.search(r":(\d+)/", srv.stdout.readline().decode()).group(1))
+    deadline = time.time() + 30
+    while time.time() < deadline and sessions_on_disk(store) != sorted(set(sessions_on_disk(store)) - set(want)):
+        time.sleep(0.2)
+    while time.time() < deadline and any(w in sessions_on_disk(store) for w in want):
+        time.sleep(0.2)
+    check(not any(w in sessions_on_disk(store) for w in want),
+          "rayhist-serve's retention left %r" % [w for w in want if w in sessions_on_disk(store)])
+    check(s["live"] in sessions_on_disk(store), "rayhist-serve deleted a live session")
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10) as r:
+        m = r.read().decode()
+    check("rayhist_retention_deleted_sessions_total 6\n" in m,
+          "metrics after retention: %r" % [l for l in m.splitlines() if "retention" in l])
+    with urllib.request.urlopen("http://127.0.0.1:%d/clusters" % port, timeout=10) as r:
+        picker = r.read().decode()
+    check(not any(w.split("/")[2] in picker for w in want) and
+          s["c1_1"].split("/")[2] in picker,
+          "the picker after retention: %.300r" % picker)
+finally:
+    srv.terminate()
+    check(srv.wait(timeout=20) == 0, "rayhist-serve did not exit 0")
+log = open(errlog).read()
+check(log.count("retention: deleted") == 6, "serve's retention log: %r" % log)
+
 # ---- throughput ------------------------------------------------------------------
 store = os.path.join(TMP, "bulk")
 os.makedirs(store)
