@@ -36,10 +36,12 @@
 #include "serve_conn.h"
 #include "serve_metrics.h"
 #include "retention_opts.h"
+#include "serve_auth.h"
 
 enum { OPT_STORE = 256, OPT_LISTEN, OPT_DASHBOARD, OPT_THREADS, OPT_STORE_CONFIG,
        OPT_CACHE, OPT_MAX_CONN, OPT_REQ_TIMEOUT, OPT_ACCESS_LOG,
-       OPT_RET_INTERVAL };
+       OPT_RET_INTERVAL, OPT_AUTH_TOKENS, OPT_AUTH_HTPASSWD, OPT_AUTH_GRANTS,
+       OPT_TRUSTED_PROXY };
 
 static const rh_cli_opt options[] = {
 	{ OPT_STORE, "store", "URL", "store to read (file path, file://, s3://)" },
@@ -52,6 +54,10 @@ static const rh_cli_opt options[] = {
 	{ OPT_REQ_TIMEOUT, "request-timeout", "SEC", "time a client has to send a whole request, headers and body (default 30)" },
 	RH_RETENTION_CLI_OPTS,
 	{ OPT_RET_INTERVAL, "retention-interval", "DURATION", "with a retention policy: run it at start and this often (default 1h)" },
+	{ OPT_AUTH_TOKENS, "auth-tokens", "FILE", "bearer tokens: lines \"TOKEN NS[,NS...]\" or \"TOKEN *\" (re-read on change)" },
+	{ OPT_AUTH_HTPASSWD, "auth-htpasswd", "FILE", "HTTP basic users: htpasswd lines USER:HASH (bcrypt, SHA-crypt; re-read on change)" },
+	{ OPT_AUTH_GRANTS, "auth-grants", "FILE", "namespaces of users and groups: lines \"user:NAME NS,...\", \"group:NAME NS,...\"" },
+	{ OPT_TRUSTED_PROXY, "trusted-proxy", "ADDRS", "believe X-Forwarded-User/-Groups (X-Auth-Request-*) from these addresses" },
 	{ OPT_ACCESS_LOG, "access-log", "FORMAT", "how requests are logged on stderr: text (default) or json (one object a line)" },
 	{ 'q', "quiet", NULL, "do not log requests on stderr" },
 	{ 0, NULL, NULL, NULL }
@@ -77,6 +83,8 @@ struct job {
 	char *method, *uri, *accept_encoding, *cookie, *inm, *accept, *peer;
 	int head;
 	int readyz;                /* a /readyz probe, not a dashboard request */
+	serve_grant grant;         /* the caller's; used when limited */
+	int limited;               /* only grant.ns may be listed */
 	rh_dashboard_response resp;
 	struct timespec t0;
 	/* A streamed answer (resp.stream): the piece a worker read, sent once
@@ -117,6 +125,7 @@ struct server {
 	rh_retention_options retention;
 	struct event *retention_timer;
 	int retention_running;     /* under q.lock */
+	serve_auth *auth;          /* NULL: no authentication */
 };
 
 static char *
@@ -142,6 +151,7 @@ job_free(struct job *j)
 		event_free(j->done);
 	rh_dashboard_response_dispose(&j->resp);
 	rh_buf_dispose(&j->piece);
+	serve_grant_dispose(&j->grant);
 	free(j->method);
 	free(j->uri);
 	free(j->accept_encoding);
@@ -529,6 +539,64 @@ answer_here(struct server *srv, struct evhttp_request *req, const char *uri)
 	return 1;
 }
 
+/* Send a plain-text refusal. */
+static void
+refuse(struct server *srv, struct evhttp_request *req, const char *uri,
+       int status, const char *challenge, const char *msg)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	struct evbuffer *body = evbuffer_new();
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	struct timespec t0;
+	char *peer = NULL;
+	ev_uint16_t port = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	evhttp_add_header(h, "Content-Type", "text/plain; charset=utf-8");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	if (challenge)
+		evhttp_add_header(h, "WWW-Authenticate", challenge);
+	if (body)
+		evbuffer_add_printf(body, "%s\n", msg);
+	evhttp_send_reply(req, status, status == 401 ? "Unauthorized" : "Forbidden",
+			  body);
+	if (body)
+		evbuffer_free(body);
+	if (conn)
+		evhttp_connection_get_peer(conn, &peer, &port);
+	log_request(srv, peer, method_name(evhttp_request_get_command(req)), uri,
+		    status, strlen(msg) + 1, &t0, -1);
+}
+
+/* Who is asking, and may they read the namespace the target names? 0 with
+ * *g filled, or -1 when a 401 or 403 was sent. */
+static int
+authorize(struct server *srv, struct evhttp_request *req, const char *uri,
+	  serve_grant *g)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	const char *challenge;
+	char ns[256];
+
+	if (serve_auth_check(srv->auth, req, g, &challenge) != 0) {
+		refuse(srv, req, uri, 401, challenge,
+		       "authentication required: a bearer token, a user and "
+		       "password, or a trusted proxy's identity");
+		return -1;
+	}
+	if (serve_auth_target_ns(ns, sizeof(ns), uri,
+				 evhttp_find_header(in, "Cookie")) &&
+	    !serve_grant_allows(g, ns)) {
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "%.128s may not read namespace %.255s", g->who, ns);
+		serve_grant_dispose(g);
+		refuse(srv, req, uri, 403, NULL, msg);
+		return -1;
+	}
+	return 0;
+}
+
 /* On a worker: /readyz. Ready when the store answers a HEAD of one key
  * (found or not): one cheap request, never a listing. */
 static void
@@ -560,10 +628,32 @@ on_request(struct evhttp_request *req, void *arg)
 	char *peer = NULL;
 	ev_uint16_t port = 0;
 
+	serve_grant grant;
+	int limited = 0;
+
 	serve_conns_request_read(srv->conns, req);
-	if (answer_here(srv, req, uri) || answer_cached(srv, req))
+	memset(&grant, 0, sizeof(grant));
+	if (srv->auth && !path_is(uri, "/livez") && !path_is(uri, "/readyz") &&
+	    !path_is(uri, "/readz") && !path_is(uri, "/metrics")) {
+		if (authorize(srv, req, uri, &grant) < 0)
+			return;
+		limited = !grant.all;
+	}
+	if (answer_here(srv, req, uri) || (!limited && answer_cached(srv, req)) ||
+	    (limited && !path_is(uri, "/") && !path_is(uri, "/clusters") &&
+	     answer_cached(srv, req))) {
+		serve_grant_dispose(&grant);
 		return;
+	}
 	if (!(j = calloc(1, sizeof(*j)))) {
+		serve_grant_dispose(&grant);
+		evhttp_send_error(req, 503, "out of memory");
+		return;
+	}
+	j->grant = grant;	/* the job owns it now */
+	j->limited = limited;
+	if (limited && !j->grant.ns && !(j->grant.ns = calloc(1, sizeof(char *)))) {
+		job_free(j);
 		evhttp_send_error(req, 503, "out of memory");
 		return;
 	}
@@ -637,6 +727,8 @@ worker_main(void *arg)
 		rq.method = j->method;
 		rq.target = j->uri;
 		rq.stream_ok = 1;
+		if (j->limited)
+			rq.namespaces = (const char *const *)j->grant.ns;
 		rq.accept_encoding = j->accept_encoding;
 		rq.cookie = j->cookie;
 		rq.if_none_match = j->inm;
@@ -808,6 +900,8 @@ main(int argc, char **argv)
 	rh_store *st = NULL;
 	char host[256], tz[128];
 	unsigned port;
+	serve_auth_config acfg = { NULL, NULL, NULL, NULL };
+	const char *aerr = NULL;
 	size_t max_conns = 0;
 	int req_timeout = 30;
 	int64_t retention_every_ms = 3600000;
@@ -834,6 +928,10 @@ main(int argc, char **argv)
 		case OPT_STORE: store_flag = arg; break;
 		case OPT_STORE_CONFIG: sopts.config_file = arg; break;
 		case OPT_LISTEN: listen = arg; break;
+		case OPT_AUTH_TOKENS: acfg.tokens_file = arg; break;
+		case OPT_AUTH_HTPASSWD: acfg.htpasswd_file = arg; break;
+		case OPT_AUTH_GRANTS: acfg.grants_file = arg; break;
+		case OPT_TRUSTED_PROXY: acfg.trusted_proxies = arg; break;
 		case OPT_RET_INTERVAL:
 			if ((retention_every_ms = rh_cli_duration_ms("--retention-interval",
 								     arg)) < 1000)
@@ -885,6 +983,10 @@ main(int argc, char **argv)
 	if ((error = rh_store_open(&st, url, &sopts)) < 0)
 		rh_cli_die(error, "%s", url);
 	srv.st = st;
+	if (acfg.grants_file && !acfg.htpasswd_file && !acfg.trusted_proxies)
+		rh_cli_usage_die("--auth-grants needs --auth-htpasswd or --trusted-proxy");
+	if (!(srv.auth = serve_auth_new(&acfg, &aerr)) && aerr)
+		rh_cli_die(0, "%s: %s", aerr, strerror(errno));
 	if (!(srv.metrics = serve_metrics_new()))
 		rh_cli_die(RH_ENOMEM, "metrics");
 	local_tz(&o.tz_offset_min, tz, sizeof(tz));
@@ -985,6 +1087,7 @@ main(int argc, char **argv)
 	evhttp_free(srv.http);
 	serve_conns_free(srv.conns);
 	serve_metrics_free(srv.metrics);
+	serve_auth_free(srv.auth);
 	event_base_free(srv.base);
 	rh_dashboard_free(srv.dash);
 	rh_store_close(st);

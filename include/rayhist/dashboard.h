@@ -198,11 +198,16 @@ typedef struct rh_dashboard_request {
 	 * so a large answer (a whole log file or a range of it) may come back
 	 * as rh_dashboard_response.stream instead of a body held whole. */
 	int stream_ok;
+	/** The namespaces the caller may see (version 4), NULL-terminated;
+	 * NULL for all. The picker (/) and /clusters list only these. Other
+	 * paths are not checked here: a server that authenticates callers
+	 * refuses a session of another namespace before asking. */
+	const char *const *namespaces;
 } rh_dashboard_request;
 
-#define RH_DASHBOARD_REQUEST_VERSION 3
+#define RH_DASHBOARD_REQUEST_VERSION 4
 #define RH_DASHBOARD_REQUEST_INIT \
-	{ RH_DASHBOARD_REQUEST_VERSION, "GET", "/", NULL, NULL, NULL, 0, NULL, 0 }
+	{ RH_DASHBOARD_REQUEST_VERSION, "GET", "/", NULL, NULL, NULL, 0, NULL, 0, NULL }
 
 #define RH_DASHBOARD_MAX_HEADERS 12
 
