@@ -26,6 +26,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 
 #include <event2/buffer.h>
@@ -355,6 +356,48 @@ status_page(struct app *a, struct evhttp_request *req)
 	evbuffer_free(b);
 }
 
+/* Equal, in time that depends only on the lengths. */
+static int
+ct_equal(const char *a, size_t alen, const char *b, size_t blen)
+{
+	size_t i, n = alen > blen ? alen : blen;
+	unsigned char d = alen != blen;
+
+	for (i = 0; i < n; i++)
+		d |= (unsigned char)((i < alen ? a[i] : 0) ^ (i < blen ? b[i] : 0));
+	return d == 0;
+}
+
+/* With --events-token-file: does the request carry the token, as
+ * "Authorization: Bearer TOKEN" or as "token=TOKEN" in the query? Ray's
+ * aggregator posts to the exact URL it is given and sends no headers of
+ * its own, so the query is how it can carry one. */
+static int
+authorized(struct app *a, struct evhttp_request *req, const struct evhttp_uri *uri)
+{
+	const char *h = evhttp_find_header(evhttp_request_get_input_headers(req),
+					   "Authorization");
+	const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
+	const char *t = a->cfg->token;
+	int ok = 0;
+
+	if (!t)
+		return 1;
+	if (h && !strncasecmp(h, "Bearer ", 7))
+		ok |= ct_equal(h + 7, strlen(h + 7), t, strlen(t));
+	if (q) {
+		struct evkeyvalq params;
+		const char *v;
+
+		TAILQ_INIT(&params);
+		if (evhttp_parse_query_str(q, &params) == 0 &&
+		    (v = evhttp_find_header(&params, "token")))
+			ok |= ct_equal(v, strlen(v), t, strlen(t));
+		evhttp_clear_headers(&params);
+	}
+	return ok;
+}
+
 static void
 on_request(struct evhttp_request *req, void *arg)
 {
@@ -366,6 +409,13 @@ on_request(struct evhttp_request *req, void *arg)
 
 	if (!path)
 		path = "";
+	if (strcmp(path, "/healthz") && !authorized(a, req, uri)) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+				  "WWW-Authenticate", "Bearer realm=\"rayhist-collect\"");
+		reply_text(req, 401, "Unauthorized", "a token is required: "
+			   "Authorization: Bearer TOKEN, or ?token=TOKEN in the URL");
+		return;
+	}
 	if (cmd == EVHTTP_REQ_POST && events)
 		receive(a, req);
 	else if ((cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD) &&
