@@ -274,6 +274,10 @@ on_stream_close(struct evhttp_connection *conn, void *arg)
 	struct job *j = arg;
 
 	(void)conn;
+	/* On a write error or timeout libevent detaches a request whose
+	 * answer is unfinished from its connection and leaves it to us. */
+	if (j->req && !evhttp_request_get_connection(j->req))
+		evhttp_request_free(j->req);
 	j->req = NULL;
 	if (j->busy)
 		j->aborted = 1;	/* on_done frees it when the worker is back */
