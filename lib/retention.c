@@ -1,14 +1,18 @@
 /* retention.c - deleting old sessions (retention.h). A run lists the store
  * level by level, reads each session's session.json (one small GET), sorts
  * the sessions newest first, marks those a policy sends away (never a live
- * one) and deletes them oldest first, each behind a tombstone. */
+ * one) and deletes them oldest first, each behind a tombstone; reading and
+ * deleting run on a few threads. */
 #include "manifest.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #define BATCH 1000                       /* keys per DeleteObjects */
 #define LIVE_MS_DEFAULT (10 * 60 * 1000)
+#define THREADS_DEFAULT 8
+#define THREADS_MAX 64
 
 typedef struct cand {
 	char *ns, *cluster, *session;
@@ -420,6 +424,116 @@ drop_tombstoned(scan *sc)
 	sc->n = k;
 }
 
+/* The sessions are read, and the marked ones deleted, by a few threads at
+ * once: on S3 each costs a handful of requests whose latency, not
+ * bandwidth, sets the pace. */
+typedef struct pool {
+	scan *sc;
+	rh_retention_result *out;
+	rh_retention_cb cb;
+	void *payload;
+	size_t *order, n, next;     /* indices into sc->v, in order */
+	int deleting;               /* else examining */
+	pthread_mutex_t lock;
+	int error;
+	char msg[512];
+} pool;
+
+static void
+pool_fail(pool *p, int error)
+{
+	pthread_mutex_lock(&p->lock);
+	if (!p->error) {
+		p->error = error;
+		snprintf(p->msg, sizeof(p->msg), "%s", *rh_error_last()
+			 ? rh_error_last() : rh_error_name(error));
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Delete (or, dry, size) one marked session and report it. */
+static int
+drop(pool *p, cand *c)
+{
+	const rh_retention_options *o = p->sc->o;
+	rh_retention_session rs;
+	int error = 0;
+
+	memset(&rs, 0, sizeof(rs));
+	rs.ref.ns = c->ns;
+	rs.ref.cluster = c->cluster;
+	rs.ref.session = c->session;
+	rs.last_ms = c->last_ms;
+	rs.reason = c->reason;
+	rs.bytes = c->bytes;
+	if (!o->dry_run) {
+		error = rh_session_delete(p->sc->st, &rs.ref, &rs.objects, &rs.bytes);
+	} else if (!c->bytes_known) {	/* say how much would go */
+		keys k;
+
+		if ((error = session_keys(&k, p->sc->st, &rs.ref)) == 0)
+			rs.bytes = k.bytes;
+		keys_dispose(&k);
+		if (error < 0)
+			return error;
+	}
+	pthread_mutex_lock(&p->lock);
+	if (p->cb)
+		p->cb(&rs, error, p->payload);
+	if (error == 0) {
+		p->out->objects += rs.objects;
+		p->out->bytes += rs.bytes;
+		if (c->tomb)
+			p->out->finished++;
+		else
+			p->out->deleted++;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return error;
+}
+
+static void *
+pool_main(void *arg)
+{
+	pool *p = arg;
+
+	for (;;) {
+		size_t i;
+		int error;
+
+		pthread_mutex_lock(&p->lock);
+		if (p->error || p->next >= p->n) {
+			pthread_mutex_unlock(&p->lock);
+			return NULL;
+		}
+		i = p->order[p->next++];
+		pthread_mutex_unlock(&p->lock);
+		error = p->deleting ? drop(p, &p->sc->v[i]) : examine(p->sc, &p->sc->v[i]);
+		if (error < 0)
+			pool_fail(p, error);
+	}
+}
+
+/* Run the pool over p->order[0..n); the first failure, with its message. */
+static int
+pool_run(pool *p)
+{
+	unsigned want = p->sc->o->threads ? p->sc->o->threads : THREADS_DEFAULT;
+	pthread_t t[THREADS_MAX];
+	unsigned nt = 0, i;
+
+	if (want > THREADS_MAX)
+		want = THREADS_MAX;
+	p->next = 0;
+	for (i = 1; i < want && i < p->n; i++, nt++)
+		if (pthread_create(&t[nt], NULL, pool_main, p) != 0)
+			break;
+	pool_main(p);	/* this thread works too */
+	for (i = 0; i < nt; i++)
+		pthread_join(t[i], NULL);
+	return p->error ? rh__error(p->error, "%s", p->msg) : 0;
+}
+
 RH_EXTERN int
 rh_retention_run(rh_retention_result *out, rh_store *st,
 		 const rh_retention_options *opts, rh_retention_cb cb,
@@ -427,6 +541,7 @@ rh_retention_run(rh_retention_result *out, rh_store *st,
 {
 	rh_retention_options dflt = RH_RETENTION_OPTIONS_INIT;
 	scan sc;
+	pool p;
 	size_t i;
 	int error = 0;
 
@@ -434,64 +549,45 @@ rh_retention_run(rh_retention_result *out, rh_store *st,
 		return rh__error(RH_EINVAL, "rh_retention_run: NULL argument");
 	memset(out, 0, sizeof(*out));
 	memset(&sc, 0, sizeof(sc));
+	memset(&p, 0, sizeof(p));
+	pthread_mutex_init(&p.lock, NULL);
 	sc.st = st;
 	sc.o = opts ? opts : &dflt;
 	sc.now_ms = sc.o->now_ms ? sc.o->now_ms : rh__now_ms();
 	if ((error = rh_catalog_list_namespaces(st, ns_cb, &sc)) < 0)
 		goto done;
 	drop_tombstoned(&sc);
-	for (i = 0; i < sc.n; i++) {
-		if (sc.v[i].tomb)
-			continue;
-		if ((error = examine(&sc, &sc.v[i])) < 0)
-			goto done;
-		out->sessions++;
-		out->live += sc.v[i].live;
+	p.sc = &sc;
+	p.out = out;
+	p.cb = cb;
+	p.payload = payload;
+	if (!(p.order = rh__calloc(sc.n ? sc.n : 1, sizeof(*p.order)))) {
+		error = RH_ENOMEM;
+		goto done;
 	}
+	for (i = 0; i < sc.n; i++)
+		if (!sc.v[i].tomb)
+			p.order[p.n++] = i;
+	if ((error = pool_run(&p)) < 0)
+		goto done;
+	for (i = 0; i < sc.n; i++)
+		if (!sc.v[i].tomb) {
+			out->sessions++;
+			out->live += sc.v[i].live;
+		}
 	if ((error = mark(&sc)) < 0)
 		goto done;
-	for (i = sc.n; i-- > 0;) {	/* oldest first */
-		cand *c = &sc.v[i];
-		rh_retention_session rs;
-
-		if (!c->reason)
-			continue;
-		memset(&rs, 0, sizeof(rs));
-		rs.ref.ns = c->ns;
-		rs.ref.cluster = c->cluster;
-		rs.ref.session = c->session;
-		rs.last_ms = c->last_ms;
-		rs.reason = c->reason;
-		rs.bytes = c->bytes;
-		if (!sc.o->dry_run) {
-			error = rh_session_delete(st, &rs.ref, &rs.objects, &rs.bytes);
-			if (cb)
-				cb(&rs, error, payload);
-			if (error < 0)
-				goto done;
-			out->objects += rs.objects;
-		} else if (cb) {
-			if (!c->bytes_known) {	/* say how much would go */
-				keys k;
-
-				if ((error = session_keys(&k, st, &rs.ref)) < 0) {
-					keys_dispose(&k);
-					goto done;
-				}
-				rs.bytes = k.bytes;
-				keys_dispose(&k);
-			}
-			cb(&rs, 0, payload);
-		}
-		out->bytes += rs.bytes;
-		if (c->tomb)
-			out->finished++;
-		else
-			out->deleted++;
-	}
+	p.n = 0;
+	for (i = sc.n; i-- > 0;)	/* oldest first */
+		if (sc.v[i].reason)
+			p.order[p.n++] = i;
+	p.deleting = 1;
+	error = pool_run(&p);
 done:
 	for (i = 0; i < sc.n; i++)
 		cand_free(&sc.v[i]);
 	free(sc.v);
+	free(p.order);
+	pthread_mutex_destroy(&p.lock);
 	return error;
 }

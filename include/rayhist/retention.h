@@ -50,11 +50,14 @@ typedef struct rh_retention_options {
 	/** A session without session.json is live while an object of it is
 	 * younger than this; 0 = 10 minutes. */
 	int64_t live_ms;
+	/** Sessions read and deleted at once (store requests in flight);
+	 * 0 = 8. Order is then oldest first only roughly. */
+	unsigned threads;
 } rh_retention_options;
 
 #define RH_RETENTION_OPTIONS_VERSION 1
 #define RH_RETENTION_OPTIONS_INIT \
-	{ RH_RETENTION_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, 0 }
+	{ RH_RETENTION_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 /** A session a run deletes (or would). Strings borrowed for the callback. */
 typedef struct rh_retention_session {
@@ -67,8 +70,9 @@ typedef struct rh_retention_session {
 	const char *reason;
 } rh_retention_session;
 
-/** Called once per session deleted (or, dry, to be deleted), oldest first;
- * `error` is 0 or the deletion's failure (the run then stops). */
+/** Called once per session deleted (or, dry, to be deleted), roughly
+ * oldest first, one call at a time (from the run's threads); `error` is 0
+ * or the deletion's failure (the run then stops). */
 typedef void (*rh_retention_cb)(const rh_retention_session *s, int error,
 				void *payload);
 
