@@ -356,6 +356,62 @@ status_page(struct app *a, struct evhttp_request *req)
 	evbuffer_free(b);
 }
 
+/* /metrics: the follower's and the receiver's counters in the Prometheus
+ * text format. Ship lag is time() minus the last commit's timestamp. */
+static void
+metrics_page(struct app *a, struct evhttp_request *req)
+{
+	struct evbuffer *b = evbuffer_new();
+	rh_spool_stats ss;
+	rh_follow_stats fs;
+
+	if (!b) {
+		evhttp_send_error(req, 503, "out of memory");
+		return;
+	}
+	memset(&ss, 0, sizeof(ss));
+	if (a->sp)
+		rh_spool_stats_get(&ss, a->sp);
+	pthread_mutex_lock(&a->sh.mu);
+	fs = a->sh.fs;
+	pthread_mutex_unlock(&a->sh.mu);
+#define M(name, type, help) \
+	evbuffer_add_printf(b, "# HELP " name " " help "\n# TYPE " name " " type "\n")
+	M("rayhist_collect_following", "gauge", "1 while a session and its node are followed.");
+	evbuffer_add_printf(b, "rayhist_collect_following %d\n", fs.following ? 1 : 0);
+	M("rayhist_collect_files", "gauge", "Files tracked in the session.");
+	evbuffer_add_printf(b, "rayhist_collect_files %" PRIu64 "\n", fs.files);
+	M("rayhist_collect_bytes_pending", "gauge", "Bytes seen on disk, not yet shipped.");
+	evbuffer_add_printf(b, "rayhist_collect_bytes_pending %" PRIu64 "\n", fs.bytes_pending);
+	M("rayhist_collect_bytes_shipped_total", "counter", "Raw file bytes shipped to the store.");
+	evbuffer_add_printf(b, "rayhist_collect_bytes_shipped_total %" PRIu64 "\n", fs.bytes_shipped);
+	M("rayhist_collect_bytes_stored_total", "counter", "Compressed bytes written to the store.");
+	evbuffer_add_printf(b, "rayhist_collect_bytes_stored_total %" PRIu64 "\n", fs.bytes_stored);
+	M("rayhist_collect_commits_total", "counter", "Manifest and checkpoint writes.");
+	evbuffer_add_printf(b, "rayhist_collect_commits_total %" PRIu64 "\n", fs.commits);
+	M("rayhist_collect_last_commit_timestamp_seconds", "gauge",
+	  "When the last commit was written (ship lag: now minus this); 0 before the first.");
+	evbuffer_add_printf(b, "rayhist_collect_last_commit_timestamp_seconds %.3f\n",
+			    (double)fs.last_commit_ms / 1e3);
+	M("rayhist_collect_event_batches_total", "counter",
+	  "Event batches received: accepted, rejected (400, 413), refused (503, spool full).");
+	evbuffer_add_printf(b, "rayhist_collect_event_batches_total{result=\"accepted\"} %" PRIu64 "\n"
+			    "rayhist_collect_event_batches_total{result=\"rejected\"} %" PRIu64 "\n"
+			    "rayhist_collect_event_batches_total{result=\"refused\"} %" PRIu64 "\n",
+			    ss.accepted, ss.rejected, ss.refused);
+	M("rayhist_collect_event_batches_shipped_total", "counter", "Event batches shipped to the store.");
+	evbuffer_add_printf(b, "rayhist_collect_event_batches_shipped_total %" PRIu64 "\n", ss.shipped);
+	M("rayhist_collect_spool_bytes", "gauge", "Event bytes spooled on disk, not yet shipped.");
+	evbuffer_add_printf(b, "rayhist_collect_spool_bytes %" PRIu64 "\n", ss.bytes);
+	M("rayhist_collect_spool_batches", "gauge", "Event batches spooled on disk, not yet shipped.");
+	evbuffer_add_printf(b, "rayhist_collect_spool_batches %" PRIu64 "\n", ss.batches);
+#undef M
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+			  "text/plain; version=0.0.4; charset=utf-8");
+	evhttp_send_reply(req, 200, "OK", b);
+	evbuffer_free(b);
+}
+
 /* Equal, in time that depends only on the lengths. */
 static int
 ct_equal(const char *a, size_t alen, const char *b, size_t blen)
@@ -409,6 +465,11 @@ on_request(struct evhttp_request *req, void *arg)
 
 	if (!path)
 		path = "";
+	if ((cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD) &&
+	    !strcmp(path, "/metrics")) {	/* counters only: no token */
+		metrics_page(a, req);
+		return;
+	}
 	if (strcmp(path, "/healthz") && !authorized(a, req, uri)) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 				  "WWW-Authenticate", "Bearer realm=\"rayhist-collect\"");

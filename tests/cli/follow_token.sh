@@ -3,7 +3,7 @@
 # the token, as "Authorization: Bearer" or as "?token=" in the URL (Ray's
 # aggregator posts to the exact URL it is given, without headers of its
 # own); without it, or with a wrong one, 401 and nothing is stored;
-# /healthz stays open.
+# /healthz and /metrics (checked with promtool) stay open.
 set -eu
 . "$top_srcdir/tests/cli/lib.sh"
 . "$top_srcdir/tests/cli/follow_lib.sh"
@@ -39,6 +39,18 @@ expect_eq "$(curl -sS -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer t
 	--data-binary @"$1" "$base/v1/events")" 200
 expect_eq "$(curl -sS -o /dev/null -w '%{http_code}' --data-binary @"$2" "$base/v1/events?token=tok-0123456789abcdef")" 200
 expect_eq "$(curl -sS -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer tok-0123456789abcdef' "$base/status")" 200
+# /metrics needs no token and passes promtool; it counts what happened.
+curl -sS "$base/metrics" > "$tmp/metrics"
+command -v promtool >/dev/null 2>&1 || fail "promtool is needed (Debian package prometheus)"
+promtool check metrics < "$tmp/metrics" || fail "promtool: $(promtool check metrics < "$tmp/metrics" 2>&1)"
+grep -q '^rayhist_collect_event_batches_total{result="accepted"} 2$' "$tmp/metrics" ||
+	fail "accepted batches: $(grep batches_total "$tmp/metrics")"
+n=0
+until curl -sS "$base/metrics" | grep -q '^rayhist_collect_following 1$'; do
+	n=$((n + 1))
+	[ "$n" -lt 100 ] || fail "rayhist_collect_following never 1: $(curl -sS "$base/metrics")"
+	sleep 0.05
+done
 kill -TERM "$pid"
 wait_exit "$pid" 30
 expect_eq "$status" 0
