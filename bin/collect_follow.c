@@ -26,6 +26,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 
 #include <event2/buffer.h>
@@ -365,6 +366,104 @@ status_page(struct app *a, struct evhttp_request *req)
 	evbuffer_free(b);
 }
 
+/* /metrics: the follower's and the receiver's counters in the Prometheus
+ * text format. Ship lag is time() minus the last commit's timestamp. */
+static void
+metrics_page(struct app *a, struct evhttp_request *req)
+{
+	struct evbuffer *b = evbuffer_new();
+	rh_spool_stats ss;
+	rh_follow_stats fs;
+
+	if (!b) {
+		evhttp_send_error(req, 503, "out of memory");
+		return;
+	}
+	memset(&ss, 0, sizeof(ss));
+	if (a->sp)
+		rh_spool_stats_get(&ss, a->sp);
+	pthread_mutex_lock(&a->sh.mu);
+	fs = a->sh.fs;
+	pthread_mutex_unlock(&a->sh.mu);
+#define M(name, type, help) \
+	evbuffer_add_printf(b, "# HELP " name " " help "\n# TYPE " name " " type "\n")
+	M("rayhist_collect_following", "gauge", "1 while a session and its node are followed.");
+	evbuffer_add_printf(b, "rayhist_collect_following %d\n", fs.following ? 1 : 0);
+	M("rayhist_collect_files", "gauge", "Files tracked in the session.");
+	evbuffer_add_printf(b, "rayhist_collect_files %" PRIu64 "\n", fs.files);
+	M("rayhist_collect_bytes_pending", "gauge", "Bytes seen on disk, not yet shipped.");
+	evbuffer_add_printf(b, "rayhist_collect_bytes_pending %" PRIu64 "\n", fs.bytes_pending);
+	M("rayhist_collect_bytes_shipped_total", "counter", "Raw file bytes shipped to the store.");
+	evbuffer_add_printf(b, "rayhist_collect_bytes_shipped_total %" PRIu64 "\n", fs.bytes_shipped);
+	M("rayhist_collect_bytes_stored_total", "counter", "Compressed bytes written to the store.");
+	evbuffer_add_printf(b, "rayhist_collect_bytes_stored_total %" PRIu64 "\n", fs.bytes_stored);
+	M("rayhist_collect_commits_total", "counter", "Manifest and checkpoint writes.");
+	evbuffer_add_printf(b, "rayhist_collect_commits_total %" PRIu64 "\n", fs.commits);
+	M("rayhist_collect_last_commit_timestamp_seconds", "gauge",
+	  "When the last commit was written (ship lag: now minus this); 0 before the first.");
+	evbuffer_add_printf(b, "rayhist_collect_last_commit_timestamp_seconds %.3f\n",
+			    (double)fs.last_commit_ms / 1e3);
+	M("rayhist_collect_event_batches_total", "counter",
+	  "Event batches received: accepted, rejected (400, 413), refused (503, spool full).");
+	evbuffer_add_printf(b, "rayhist_collect_event_batches_total{result=\"accepted\"} %" PRIu64 "\n"
+			    "rayhist_collect_event_batches_total{result=\"rejected\"} %" PRIu64 "\n"
+			    "rayhist_collect_event_batches_total{result=\"refused\"} %" PRIu64 "\n",
+			    ss.accepted, ss.rejected, ss.refused);
+	M("rayhist_collect_event_batches_shipped_total", "counter", "Event batches shipped to the store.");
+	evbuffer_add_printf(b, "rayhist_collect_event_batches_shipped_total %" PRIu64 "\n", ss.shipped);
+	M("rayhist_collect_spool_bytes", "gauge", "Event bytes spooled on disk, not yet shipped.");
+	evbuffer_add_printf(b, "rayhist_collect_spool_bytes %" PRIu64 "\n", ss.bytes);
+	M("rayhist_collect_spool_batches", "gauge", "Event batches spooled on disk, not yet shipped.");
+	evbuffer_add_printf(b, "rayhist_collect_spool_batches %" PRIu64 "\n", ss.batches);
+#undef M
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+			  "text/plain; version=0.0.4; charset=utf-8");
+	evhttp_send_reply(req, 200, "OK", b);
+	evbuffer_free(b);
+}
+
+/* Equal, in time that depends only on the lengths. */
+static int
+ct_equal(const char *a, size_t alen, const char *b, size_t blen)
+{
+	size_t i, n = alen > blen ? alen : blen;
+	unsigned char d = alen != blen;
+
+	for (i = 0; i < n; i++)
+		d |= (unsigned char)((i < alen ? a[i] : 0) ^ (i < blen ? b[i] : 0));
+	return d == 0;
+}
+
+/* With --events-token-file: does the request carry the token, as
+ * "Authorization: Bearer TOKEN" or as "token=TOKEN" in the query? Ray's
+ * aggregator posts to the exact URL it is given and sends no headers of
+ * its own, so the query is how it can carry one. */
+static int
+authorized(struct app *a, struct evhttp_request *req, const struct evhttp_uri *uri)
+{
+	const char *h = evhttp_find_header(evhttp_request_get_input_headers(req),
+					   "Authorization");
+	const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
+	const char *t = a->cfg->token;
+	int ok = 0;
+
+	if (!t)
+		return 1;
+	if (h && !strncasecmp(h, "Bearer ", 7))
+		ok |= ct_equal(h + 7, strlen(h + 7), t, strlen(t));
+	if (q) {
+		struct evkeyvalq params;
+		const char *v;
+
+		TAILQ_INIT(&params);
+		if (evhttp_parse_query_str(q, &params) == 0 &&
+		    (v = evhttp_find_header(&params, "token")))
+			ok |= ct_equal(v, strlen(v), t, strlen(t));
+		evhttp_clear_headers(&params);
+	}
+	return ok;
+}
+
 static void
 on_request(struct evhttp_request *req, void *arg)
 {
@@ -376,6 +475,18 @@ on_request(struct evhttp_request *req, void *arg)
 
 	if (!path)
 		path = "";
+	if ((cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD) &&
+	    !strcmp(path, "/metrics")) {	/* counters only: no token */
+		metrics_page(a, req);
+		return;
+	}
+	if (strcmp(path, "/healthz") && !authorized(a, req, uri)) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+				  "WWW-Authenticate", "Bearer realm=\"rayhist-collect\"");
+		reply_text(req, 401, "Unauthorized", "a token is required: "
+			   "Authorization: Bearer TOKEN, or ?token=TOKEN in the URL");
+		return;
+	}
 	if (cmd == EVHTTP_REQ_POST && events)
 		receive(a, req);
 	else if ((cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD) &&

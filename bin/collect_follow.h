@@ -9,6 +9,7 @@ struct rh_follow_cfg {
 	rh_follow_options fo;     /* cluster, ns, node id, Ray root, ... */
 	rh_spool_options so;      /* body limit, spool cap */
 	const char *listen;       /* "ADDR:PORT", or "off" */
+	const char *token;        /* required of POSTs and the status page */
 	unsigned drain_ms;        /* SIGTERM: finish within this */
 	int quiet, verbose;
 };

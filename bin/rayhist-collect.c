@@ -17,7 +17,7 @@ enum { OPT_STORE = 256, OPT_STORE_CONFIG, OPT_CLUSTER, OPT_NS, OPT_NODE_ID, OPT_
 enum { OPT_SESSION = 300, OPT_EVENTS };
 /* --follow mode (collect_follow.c) */
 enum { OPT_FOLLOW = 320, OPT_ROLE, OPT_RAY_ROOT, OPT_STATE_DIR, OPT_FLUSH,
-       OPT_LISTEN, OPT_DRAIN, OPT_SPOOL_CAP, OPT_MAX_BODY };
+       OPT_LISTEN, OPT_DRAIN, OPT_SPOOL_CAP, OPT_MAX_BODY, OPT_EVENTS_TOKEN };
 
 static const rh_cli_opt options[] = {
 	{ OPT_STORE, "store", "URL", "store to write to (file path, file://, s3://)" },
@@ -35,6 +35,7 @@ static const rh_cli_opt options[] = {
 	{ OPT_STATE_DIR, "state-dir", "DIR", "follow: checkpoint and event spool (default RAY_ROOT/rayhist-state)" },
 	{ OPT_FLUSH, "flush-interval", "SECONDS", "follow: ship new bytes at least this often (default 5)" },
 	{ OPT_LISTEN, "events-listen", "ADDR:PORT", "follow: receive Ray's events here, or off (default 0.0.0.0:8084)" },
+	{ OPT_EVENTS_TOKEN, "events-token-file", "FILE", "follow: require the token in FILE of event POSTs (Bearer or ?token=)" },
 	{ OPT_DRAIN, "drain-timeout", "SECONDS", "follow: on SIGTERM, finish within this (default 25)" },
 	{ OPT_SPOOL_CAP, "spool-cap", "BYTES", "follow: event spool size before 503 (default 268435456)" },
 	{ OPT_MAX_BODY, "events-max-body", "BYTES", "follow: larger event POSTs get 413 (default 33554432)" },
@@ -143,7 +144,29 @@ run_follow(struct rh_follow_cfg *fc, const rh_capture_options *o,
 	status = rh_collect_follow(st, fc);
 	rh_store_close(st);
 	rh_cli_free(cli);
+	free((char *)fc->token);
 	return status;
+}
+
+/* The first line of `path`, a secret kept out of the command line (and so
+ * out of ps and the pod spec). Lives until exit. */
+static const char *
+read_token(const char *path)
+{
+	char line[1024];
+	FILE *fp = fopen(path, "re");
+	char *t;
+
+	if (!fp || !fgets(line, sizeof(line), fp))
+		rh_cli_usage_die("--events-token-file %s: cannot read a token", path);
+	fclose(fp);
+	line[strcspn(line, "\r\n")] = '\0';
+	if (strlen(line) < 16)
+		rh_cli_usage_die("--events-token-file %s: the token must have 16 "
+				 "characters or more", path);
+	if (!(t = strdup(line)))
+		rh_cli_die(RH_ENOMEM, "token");
+	return t;
 }
 
 int
@@ -226,6 +249,7 @@ main(int argc, char **argv)
 				rh_cli_usage_die("--flush-interval must be more than 0");
 			break;
 		case OPT_LISTEN: fc.listen = arg; break;
+		case OPT_EVENTS_TOKEN: fc.token = read_token(arg); break;
 		case OPT_DRAIN: fc.drain_ms = seconds_ms("--drain-timeout", arg); break;
 		case OPT_SPOOL_CAP:
 			fc.so.cap = rh_cli_number("--spool-cap", arg);

@@ -33,9 +33,15 @@
 #include <rayhist/rayhist.h>
 
 #include "cli.h"
+#include "serve_conn.h"
+#include "serve_metrics.h"
+#include "retention_opts.h"
+#include "serve_auth.h"
 
 enum { OPT_STORE = 256, OPT_LISTEN, OPT_DASHBOARD, OPT_THREADS, OPT_STORE_CONFIG,
-       OPT_CACHE };
+       OPT_CACHE, OPT_MAX_CONN, OPT_REQ_TIMEOUT, OPT_ACCESS_LOG,
+       OPT_RET_INTERVAL, OPT_AUTH_TOKENS, OPT_AUTH_HTPASSWD, OPT_AUTH_GRANTS,
+       OPT_TRUSTED_PROXY };
 
 static const rh_cli_opt options[] = {
 	{ OPT_STORE, "store", "URL", "store to read (file path, file://, s3://)" },
@@ -44,15 +50,30 @@ static const rh_cli_opt options[] = {
 	{ OPT_DASHBOARD, "dashboard-dir", "DIR", "a Ray dashboard client build, or a folder of builds named by Ray version" },
 	{ OPT_THREADS, "threads", "N", "worker threads answering requests (default 4)" },
 	{ OPT_CACHE, "cache-size", "MB", "memory for answers kept for repeated requests (default 64; 0: none)" },
+	{ OPT_MAX_CONN, "max-connections", "N", "connections open at once; more wait to be accepted (default 3/4 of the open-files limit)" },
+	{ OPT_REQ_TIMEOUT, "request-timeout", "SEC", "time a client has to send a whole request, headers and body (default 30)" },
+	RH_RETENTION_CLI_OPTS,
+	{ OPT_RET_INTERVAL, "retention-interval", "DURATION", "with a retention policy: run it at start and this often (default 1h)" },
+	{ OPT_AUTH_TOKENS, "auth-tokens", "FILE", "bearer tokens: lines \"TOKEN NS[,NS...]\" or \"TOKEN *\" (re-read on change)" },
+	{ OPT_AUTH_HTPASSWD, "auth-htpasswd", "FILE", "HTTP basic users: htpasswd lines USER:HASH (bcrypt, SHA-crypt; re-read on change)" },
+	{ OPT_AUTH_GRANTS, "auth-grants", "FILE", "namespaces of users and groups: lines \"user:NAME NS,...\", \"group:NAME NS,...\"" },
+	{ OPT_TRUSTED_PROXY, "trusted-proxy", "ADDRS", "believe X-Forwarded-User/-Groups (X-Auth-Request-*) from these addresses" },
+	{ OPT_ACCESS_LOG, "access-log", "FORMAT", "how requests are logged on stderr: text (default) or json (one object a line)" },
 	{ 'q', "quiet", NULL, "do not log requests on stderr" },
 	{ 0, NULL, NULL, NULL }
 };
 
 #define MAX_QUEUE 4096
+/* A streamed answer is read and sent this much at a time, one piece per
+ * client in memory at once: what a client that stops reading costs (plus
+ * its open log file, a few KiB). */
+#define PIECE (256u << 10)
 #define PREP_THREADS 2
 
 struct server;
+struct job;
 static const char *method_name(enum evhttp_cmd_type t);
+static int enqueue(struct server *srv, struct job *j, size_t cap);
 
 struct job {
 	struct job *next;
@@ -61,8 +82,16 @@ struct job {
 	struct event *done;
 	char *method, *uri, *accept_encoding, *cookie, *inm, *accept, *peer;
 	int head;
+	int readyz;                /* a /readyz probe, not a dashboard request */
+	serve_grant grant;         /* the caller's; used when limited */
+	int limited;               /* only grant.ns may be listed */
 	rh_dashboard_response resp;
 	struct timespec t0;
+	/* A streamed answer (resp.stream): the piece a worker read, sent once
+	 * the previous one has left; only the loop thread touches the flags. */
+	int streaming, busy, aborted, stream_done, stream_error;
+	rh_buf piece;
+	uint64_t sent;
 };
 
 struct work {
@@ -88,7 +117,15 @@ struct server {
 	struct queue q;
 	pthread_t *workers, preps[PREP_THREADS];
 	int nworkers, npreps;
-	int quiet;
+	int quiet, log_json;
+	serve_conns *conns;
+	serve_metrics *metrics;
+	rh_store *st;
+	/* Retention (retention.h): run on the prep pool, one run at a time. */
+	rh_retention_options retention;
+	struct event *retention_timer;
+	int retention_running;     /* under q.lock */
+	serve_auth *auth;          /* NULL: no authentication */
 };
 
 static char *
@@ -113,6 +150,8 @@ job_free(struct job *j)
 	if (j->done)
 		event_free(j->done);
 	rh_dashboard_response_dispose(&j->resp);
+	rh_buf_dispose(&j->piece);
+	serve_grant_dispose(&j->grant);
 	free(j->method);
 	free(j->uri);
 	free(j->accept_encoding);
@@ -170,8 +209,12 @@ send_answer(struct evhttp_request *req, rh_dashboard_response *resp, int head)
 				  resp->headers[i].value ? resp->headers[i].value : "");
 	if (head) {
 		/* HEAD: the headers of GET, no body. */
-		snprintf(len, sizeof(len), "%zu", resp->body.size);
-		evhttp_add_header(h, "Content-Length", len);
+		uint64_t n = resp->stream ? rh_dashboard_stream_size(resp->stream)
+					  : resp->body.size;
+		if (n != UINT64_MAX) {
+			snprintf(len, sizeof(len), "%" PRIu64, n);
+			evhttp_add_header(h, "Content-Length", len);
+		}
 	} else if (body && resp->body.size &&
 		   evbuffer_add_reference(body, resp->body.ptr, resp->body.size,
 					  body_free, resp->body.ptr) == 0) {
@@ -184,17 +227,161 @@ send_answer(struct evhttp_request *req, rh_dashboard_response *resp, int head)
 		evbuffer_free(body);
 }
 
+/* An answer went out: count it, and log it unless quiet. */
 static void
-log_request(const char *peer, const char *method, const char *uri, int status,
-	    size_t size, const struct timespec *t0)
+log_request(struct server *srv, const char *peer, const char *method,
+	    const char *uri, int status, size_t size, const struct timespec *t0,
+	    int cache_hit)
 {
 	struct timespec t1;
+	double ms;
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	fprintf(stderr, "%s \"%s %s\" %d %zu %.1fms\n", peer ? peer : "-",
-		method, uri, status, size,
-		(double)(t1.tv_sec - t0->tv_sec) * 1e3 +
-		(double)(t1.tv_nsec - t0->tv_nsec) / 1e6);
+	ms = (double)(t1.tv_sec - t0->tv_sec) * 1e3 +
+	     (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+	serve_metrics_request(srv->metrics, uri, status,
+			      strcmp(method, "HEAD") ? size : 0, ms / 1e3);
+	if (cache_hit >= 0)
+		serve_metrics_cache(srv->metrics, cache_hit);
+	if (srv->quiet)
+		return;
+	if (srv->log_json)
+		serve_access_json(stderr, peer, method, uri, status, size, ms,
+				  cache_hit > 0);
+	else
+		fprintf(stderr, "%s \"%s %s\" %d %zu %.1fms\n", peer ? peer : "-",
+			method, uri, status, size, ms);
+}
+
+/* Was this answer one the dashboard may keep (1 when it came from the kept
+ * ones, 0 computed), or not such an answer (-1)? */
+static int
+cache_result(const char *method, const char *uri, const rh_dashboard_response *r)
+{
+	if (rh_dashboard_response_header(r, "X-Rayhist-Cache"))
+		return 1;
+	return strcmp(method, "GET") || r->status != 200 || strncmp(uri, "/c/", 3)
+		? -1 : 0;
+}
+
+static void stream_next(struct job *j);
+
+/* The client went away while its answer was streaming (libevent frees the
+ * request with the connection). */
+static void
+on_stream_close(struct evhttp_connection *conn, void *arg)
+{
+	struct job *j = arg;
+
+	(void)conn;
+	/* On a write error or timeout libevent detaches a request whose
+	 * answer is unfinished from its connection and leaves it to us. */
+	if (j->req && !evhttp_request_get_connection(j->req))
+		evhttp_request_free(j->req);
+	j->req = NULL;
+	if (j->busy)
+		j->aborted = 1;	/* on_done frees it when the worker is back */
+	else
+		job_free(j);
+}
+
+/* The end of a streamed answer, complete or cut short by a store error. */
+static void
+stream_end(struct job *j)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(j->req);
+
+	evhttp_connection_set_closecb(conn, NULL, NULL);
+	if (j->stream_error) {
+		/* Content-Length (or the chunked encoding's end) must not
+		 * claim a whole answer: drop the connection. */
+		evhttp_connection_free(conn);
+	} else {
+		evhttp_send_reply_end(j->req);
+	}
+	log_request(j->srv, j->peer, j->method, j->uri, j->resp.status,
+		    (size_t)j->sent, &j->t0, -1);
+	job_free(j);
+}
+
+/* libevent wrote the last piece out: read the next one. */
+static void
+on_piece_sent(struct evhttp_connection *conn, void *arg)
+{
+	struct job *j = arg;
+
+	(void)conn;
+	if (j->stream_done || j->stream_error)
+		stream_end(j);
+	else
+		stream_next(j);
+}
+
+static void
+stream_next(struct job *j)
+{
+	j->busy = 1;
+	/* No cap: the client's request was admitted already. */
+	(void)enqueue(j->srv, j, (size_t)-1);
+}
+
+/* On the event loop: a worker read a piece of a streamed answer. */
+static void
+stream_piece(struct job *j)
+{
+	struct evbuffer *out;
+
+	j->busy = 0;
+	if (j->aborted) {
+		job_free(j);
+		return;
+	}
+	if (!j->piece.size) {
+		if (j->stream_done || j->stream_error)
+			stream_end(j);
+		else
+			stream_next(j);
+		return;
+	}
+	if (!(out = evbuffer_new()) ||
+	    evbuffer_add_reference(out, j->piece.ptr, j->piece.size, body_free,
+				   j->piece.ptr) < 0) {
+		if (out)
+			evbuffer_free(out);
+		j->stream_error = 1;
+		stream_end(j);
+		return;
+	}
+	j->sent += j->piece.size;
+	j->piece.ptr = NULL;	/* the evbuffer owns the bytes now */
+	j->piece.size = j->piece.asize = 0;
+	evhttp_send_reply_chunk_with_cb(j->req, out, on_piece_sent, j);
+	evbuffer_free(out);
+}
+
+/* On the event loop: start sending a streamed answer. */
+static void
+stream_start(struct job *j)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(j->req);
+	uint64_t n = rh_dashboard_stream_size(j->resp.stream);
+	char len[32];
+	size_t i;
+
+	evhttp_add_header(h, "Content-Type", j->resp.content_type);
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	for (i = 0; i < j->resp.nheaders; i++)
+		evhttp_add_header(h, j->resp.headers[i].name,
+				  j->resp.headers[i].value ? j->resp.headers[i].value : "");
+	if (n != UINT64_MAX) {	/* else chunked (HTTP/1.1) or until close */
+		snprintf(len, sizeof(len), "%" PRIu64, n);
+		evhttp_add_header(h, "Content-Length", len);
+	}
+	evhttp_send_reply_start(j->req, j->resp.status, reason(j->resp.status));
+	evhttp_connection_set_closecb(evhttp_request_get_connection(j->req),
+				      on_stream_close, j);
+	j->streaming = 1;
+	stream_next(j);
 }
 
 /* On the event loop: send the answer a worker computed. */
@@ -203,12 +390,21 @@ on_done(evutil_socket_t fd, short what, void *arg)
 {
 	struct job *j = arg;
 	size_t size = j->resp.body.size;
+	int hit;
 
 	(void)fd, (void)what;
+	if (j->streaming) {
+		stream_piece(j);
+		return;
+	}
+	if (j->resp.stream && !j->head) {
+		stream_start(j);
+		return;
+	}
+	hit = cache_result(j->method, j->uri, &j->resp);
 	send_answer(j->req, &j->resp, j->head);
-	if (!j->srv->quiet)
-		log_request(j->peer, j->method, j->uri, j->resp.status, size,
-			    &j->t0);
+	log_request(j->srv, j->peer, j->method, j->uri, j->resp.status, size,
+		    &j->t0, hit);
 	job_free(j);
 }
 
@@ -236,14 +432,15 @@ answer_cached(struct server *srv, struct evhttp_request *req)
 		return 0;
 	size = resp.body.size;
 	send_answer(req, &resp, cmd == EVHTTP_REQ_HEAD);
-	if (!srv->quiet) {
+	{
 		struct evhttp_connection *conn = evhttp_request_get_connection(req);
 		char *peer = NULL;
 		ev_uint16_t port = 0;
 
 		if (conn)
 			evhttp_connection_get_peer(conn, &peer, &port);
-		log_request(peer, rq.method, rq.target, resp.status, size, &t0);
+		log_request(srv, peer, rq.method, rq.target, resp.status, size,
+			    &t0, 1);
 	}
 	rh_dashboard_response_dispose(&resp);
 	return 1;
@@ -266,6 +463,163 @@ method_name(enum evhttp_cmd_type t)
 	}
 }
 
+/* Hand j to the workers; -1 when `cap` jobs are waiting already. */
+static int
+enqueue(struct server *srv, struct job *j, size_t cap)
+{
+	pthread_mutex_lock(&srv->q.lock);
+	if (srv->q.njobs >= cap) {
+		pthread_mutex_unlock(&srv->q.lock);
+		return -1;
+	}
+	j->next = NULL;
+	if (srv->q.tail)
+		srv->q.tail->next = j;
+	else
+		srv->q.head = j;
+	srv->q.tail = j;
+	srv->q.njobs++;
+	pthread_cond_signal(&srv->q.cond);
+	pthread_mutex_unlock(&srv->q.lock);
+	return 0;
+}
+
+/* Is the path of request target t exactly p (a query may follow)? */
+static int
+path_is(const char *t, const char *p)
+{
+	size_t n = strlen(p);
+
+	return !strncmp(t, p, n) && (!t[n] || t[n] == '?');
+}
+
+/* On the event loop: /livez (the loop is turning) and /metrics, answered
+ * here so that they work while every worker is busy. 1 when answered. */
+static int
+answer_here(struct server *srv, struct evhttp_request *req, const char *uri)
+{
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	struct evbuffer *body;
+	struct timespec t0;
+	serve_conn_stats cs;
+	char *peer = NULL;
+	ev_uint16_t port = 0;
+	size_t size;
+	int metrics = path_is(uri, "/metrics");
+
+	if ((cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) ||
+	    (!metrics && !path_is(uri, "/livez")))
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!(body = evbuffer_new())) {
+		evhttp_send_error(req, 503, "out of memory");
+		return 1;
+	}
+	if (metrics) {
+		serve_conns_stats(srv->conns, &cs);
+		serve_metrics_render(body, srv->metrics, srv->dash, &cs);
+		evhttp_add_header(h, "Content-Type",
+				  "text/plain; version=0.0.4; charset=utf-8");
+	} else {
+		evbuffer_add(body, "ok\n", 3);
+		evhttp_add_header(h, "Content-Type", "text/plain; charset=utf-8");
+	}
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	size = evbuffer_get_length(body);
+	if (cmd == EVHTTP_REQ_HEAD) {
+		char len[32];
+
+		snprintf(len, sizeof(len), "%zu", size);
+		evhttp_add_header(h, "Content-Length", len);
+		evbuffer_drain(body, size);
+	}
+	evhttp_send_reply(req, 200, "OK", body);
+	evbuffer_free(body);
+	if (conn)
+		evhttp_connection_get_peer(conn, &peer, &port);
+	log_request(srv, peer, method_name(cmd), uri, 200, size, &t0, -1);
+	return 1;
+}
+
+/* Send a plain-text refusal. */
+static void
+refuse(struct server *srv, struct evhttp_request *req, const char *uri,
+       int status, const char *challenge, const char *msg)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	struct evbuffer *body = evbuffer_new();
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	struct timespec t0;
+	char *peer = NULL;
+	ev_uint16_t port = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	evhttp_add_header(h, "Content-Type", "text/plain; charset=utf-8");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	if (challenge)
+		evhttp_add_header(h, "WWW-Authenticate", challenge);
+	if (body)
+		evbuffer_add_printf(body, "%s\n", msg);
+	evhttp_send_reply(req, status, status == 401 ? "Unauthorized" : "Forbidden",
+			  body);
+	if (body)
+		evbuffer_free(body);
+	if (conn)
+		evhttp_connection_get_peer(conn, &peer, &port);
+	log_request(srv, peer, method_name(evhttp_request_get_command(req)), uri,
+		    status, strlen(msg) + 1, &t0, -1);
+}
+
+/* Who is asking, and may they read the namespace the target names? 0 with
+ * *g filled, or -1 when a 401 or 403 was sent. */
+static int
+authorize(struct server *srv, struct evhttp_request *req, const char *uri,
+	  serve_grant *g)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	const char *challenge;
+	char ns[256];
+
+	if (serve_auth_check(srv->auth, req, g, &challenge) != 0) {
+		refuse(srv, req, uri, 401, challenge,
+		       "authentication required: a bearer token, a user and "
+		       "password, or a trusted proxy's identity");
+		return -1;
+	}
+	if (serve_auth_target_ns(ns, sizeof(ns), uri,
+				 evhttp_find_header(in, "Cookie")) &&
+	    !serve_grant_allows(g, ns)) {
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "%.128s may not read namespace %.255s", g->who, ns);
+		serve_grant_dispose(g);
+		refuse(srv, req, uri, 403, NULL, msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* On a worker: /readyz. Ready when the store answers a HEAD of one key
+ * (found or not): one cheap request, never a listing. */
+static void
+readyz(struct server *srv, rh_dashboard_response *resp)
+{
+	uint64_t size;
+	int error = rh_store_head(&size, NULL, srv->st, "rayhist-readyz-probe");
+
+	resp->content_type = "text/plain; charset=utf-8";
+	if (error == 0 || error == RH_ENOTFOUND) {
+		resp->status = 200;
+		(void)rh_buf_puts(&resp->body, "ok\n");
+	} else {
+		resp->status = 503;
+		(void)rh_buf_printf(&resp->body, "store %s unreachable: %s\n",
+				    rh_store_url(srv->st), rh_error_last());
+	}
+}
+
 /* On the event loop: queue the request for a worker. */
 static void
 on_request(struct evhttp_request *req, void *arg)
@@ -273,13 +627,37 @@ on_request(struct evhttp_request *req, void *arg)
 	struct server *srv = arg;
 	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
 	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	const char *uri = evhttp_request_get_uri(req);
 	struct job *j;
 	char *peer = NULL;
 	ev_uint16_t port = 0;
 
-	if (answer_cached(srv, req))
+	serve_grant grant;
+	int limited = 0;
+
+	serve_conns_request_read(srv->conns, req);
+	memset(&grant, 0, sizeof(grant));
+	if (srv->auth && !path_is(uri, "/livez") && !path_is(uri, "/readyz") &&
+	    !path_is(uri, "/readz") && !path_is(uri, "/metrics")) {
+		if (authorize(srv, req, uri, &grant) < 0)
+			return;
+		limited = !grant.all;
+	}
+	if (answer_here(srv, req, uri) || (!limited && answer_cached(srv, req)) ||
+	    (limited && !path_is(uri, "/") && !path_is(uri, "/clusters") &&
+	     answer_cached(srv, req))) {
+		serve_grant_dispose(&grant);
 		return;
+	}
 	if (!(j = calloc(1, sizeof(*j)))) {
+		serve_grant_dispose(&grant);
+		evhttp_send_error(req, 503, "out of memory");
+		return;
+	}
+	j->grant = grant;	/* the job owns it now */
+	j->limited = limited;
+	if (limited && !j->grant.ns && !(j->grant.ns = calloc(1, sizeof(char *)))) {
+		job_free(j);
 		evhttp_send_error(req, 503, "out of memory");
 		return;
 	}
@@ -288,6 +666,8 @@ on_request(struct evhttp_request *req, void *arg)
 	j->req = req;
 	j->method = xstrdup(method_name(evhttp_request_get_command(req)));
 	j->head = evhttp_request_get_command(req) == EVHTTP_REQ_HEAD;
+	j->readyz = (path_is(uri, "/readyz") || path_is(uri, "/readz")) &&
+		    (j->head || evhttp_request_get_command(req) == EVHTTP_REQ_GET);
 	j->uri = xstrdup(evhttp_request_get_uri(req));
 	j->accept_encoding = xstrdup(evhttp_find_header(in, "Accept-Encoding"));
 	j->cookie = xstrdup(evhttp_find_header(in, "Cookie"));
@@ -301,21 +681,10 @@ on_request(struct evhttp_request *req, void *arg)
 		evhttp_send_error(req, 503, "out of memory");
 		return;
 	}
-	pthread_mutex_lock(&srv->q.lock);
-	if (srv->q.njobs >= MAX_QUEUE) {
-		pthread_mutex_unlock(&srv->q.lock);
+	if (enqueue(srv, j, MAX_QUEUE) < 0) {
 		job_free(j);
 		evhttp_send_error(req, 503, "too many requests waiting");
-		return;
 	}
-	if (srv->q.tail)
-		srv->q.tail->next = j;
-	else
-		srv->q.head = j;
-	srv->q.tail = j;
-	srv->q.njobs++;
-	pthread_cond_signal(&srv->q.cond);
-	pthread_mutex_unlock(&srv->q.lock);
 }
 
 static void *
@@ -341,8 +710,29 @@ worker_main(void *arg)
 		srv->q.njobs--;
 		pthread_mutex_unlock(&srv->q.lock);
 
+		if (j->streaming) {
+			int done = 0;
+
+			if (rh_dashboard_stream_read(&j->piece, &done,
+						     j->resp.stream, PIECE) < 0) {
+				fprintf(stderr, "%s: %s: %s\n", rh_cli_prog, j->uri,
+					rh_error_last());
+				j->stream_error = 1;
+			}
+			j->stream_done = done;
+			event_active(j->done, 0, 0);
+			continue;
+		}
+		if (j->readyz) {
+			readyz(srv, &j->resp);
+			event_active(j->done, 0, 0);
+			continue;
+		}
 		rq.method = j->method;
 		rq.target = j->uri;
+		rq.stream_ok = 1;
+		if (j->limited)
+			rq.namespaces = (const char *const *)j->grant.ns;
 		rq.accept_encoding = j->accept_encoding;
 		rq.cookie = j->cookie;
 		rq.if_none_match = j->inm;
@@ -410,6 +800,62 @@ schedule(rh_dashboard_work_fn fn, void *arg, void *payload)
 }
 
 static void
+retention_report(const rh_retention_session *s, int error, void *payload)
+{
+	(void)payload;
+	if (error < 0)
+		fprintf(stderr, "%s: retention: %s/%s/%s: %s\n", rh_cli_prog,
+			s->ref.ns, s->ref.cluster, s->ref.session, rh_error_last());
+	else
+		rh_retention_cli_print(stderr, "rayhist-serve: retention: deleted", s);
+}
+
+/* On a prep thread: one retention run. */
+static void
+retention_run(void *arg)
+{
+	struct server *srv = arg;
+	rh_retention_result res;
+	int error;
+
+	error = rh_retention_run(&res, srv->st, &srv->retention, retention_report,
+				 srv);
+	serve_metrics_retention(srv->metrics, res.deleted + res.finished,
+				res.bytes, error < 0);
+	if (error < 0)
+		fprintf(stderr, "%s: retention: %s\n", rh_cli_prog, rh_error_last());
+	else if (res.deleted || res.finished)
+		fprintf(stderr, "%s: retention: %zu of %zu sessions deleted, %llu "
+			"bytes; %zu unfinished deletions finished\n", rh_cli_prog,
+			res.deleted, res.sessions, (unsigned long long)res.bytes,
+			res.finished);
+	pthread_mutex_lock(&srv->q.lock);
+	srv->retention_running = 0;
+	pthread_mutex_unlock(&srv->q.lock);
+}
+
+/* On the event loop: time for a retention run (unless one still runs). */
+static void
+on_retention_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+	int busy;
+
+	(void)fd, (void)what;
+	pthread_mutex_lock(&srv->q.lock);
+	busy = srv->retention_running;
+	srv->retention_running = 1;
+	pthread_mutex_unlock(&srv->q.lock);
+	if (busy)
+		return;
+	if (schedule(retention_run, srv, srv) < 0) {
+		pthread_mutex_lock(&srv->q.lock);
+		srv->retention_running = 0;
+		pthread_mutex_unlock(&srv->q.lock);
+	}
+}
+
+static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct server *srv = arg;
@@ -458,6 +904,12 @@ main(int argc, char **argv)
 	rh_store *st = NULL;
 	char host[256], tz[128];
 	unsigned port;
+	serve_auth_config acfg = { NULL, NULL, NULL, NULL };
+	const char *aerr = NULL;
+	size_t max_conns = 0;
+	int req_timeout = 30;
+	int64_t retention_every_ms = 3600000;
+	rh_retention_options ropts = RH_RETENTION_OPTIONS_INIT;
 	rh_cli cli;
 	int c, error, i;
 	size_t b;
@@ -470,13 +922,25 @@ main(int argc, char **argv)
 		    "holds: a cluster picker at /, each session's dashboard and API under\n"
 		    "/c/NAMESPACE/CLUSTER/SESSION/, and the same API at the root for the\n"
 		    "session chosen through /enter_cluster/NAMESPACE/CLUSTER/SESSION\n"
-		    "(cookies, as KubeRay's history server). Nothing is ever written.",
+		    "(cookies, as KubeRay's history server). Nothing is written to the\n"
+		    "store, unless a retention policy (--max-age, ...) deletes sessions.",
 		    options, argc, argv);
 	while ((c = rh_cli_next(&cli, &arg)) != -1) {
+		if (rh_retention_cli_opt(&ropts, c, arg))
+			continue;
 		switch (c) {
 		case OPT_STORE: store_flag = arg; break;
 		case OPT_STORE_CONFIG: sopts.config_file = arg; break;
 		case OPT_LISTEN: listen = arg; break;
+		case OPT_AUTH_TOKENS: acfg.tokens_file = arg; break;
+		case OPT_AUTH_HTPASSWD: acfg.htpasswd_file = arg; break;
+		case OPT_AUTH_GRANTS: acfg.grants_file = arg; break;
+		case OPT_TRUSTED_PROXY: acfg.trusted_proxies = arg; break;
+		case OPT_RET_INTERVAL:
+			if ((retention_every_ms = rh_cli_duration_ms("--retention-interval",
+								     arg)) < 1000)
+				rh_cli_usage_die("--retention-interval must be 1s or more");
+			break;
 		case OPT_DASHBOARD: o.dashboard_dir = arg; break;
 		case OPT_THREADS:
 			srv.nworkers = (int)rh_cli_number("--threads", arg);
@@ -490,6 +954,24 @@ main(int argc, char **argv)
 			o.cache_bytes = mb ? (int64_t)mb << 20 : -1;
 			break;
 		}
+		case OPT_MAX_CONN: {
+			unsigned long long n = rh_cli_number("--max-connections", arg);
+			if (n < 1 || n > 1000000)
+				rh_cli_usage_die("--max-connections must be 1 to 1000000");
+			max_conns = (size_t)n;
+			break;
+		}
+		case OPT_REQ_TIMEOUT:
+			req_timeout = (int)rh_cli_number("--request-timeout", arg);
+			if (req_timeout < 1 || req_timeout > 3600)
+				rh_cli_usage_die("--request-timeout must be 1 to 3600");
+			break;
+		case OPT_ACCESS_LOG:
+			if (!strcmp(arg, "json"))
+				srv.log_json = 1;
+			else if (strcmp(arg, "text"))
+				rh_cli_usage_die("--access-log must be text or json");
+			break;
 		case 'q': srv.quiet = 1; break;
 		}
 	}
@@ -504,6 +986,13 @@ main(int argc, char **argv)
 	sopts.must_exist = 1;	/* a reader: a mistyped URL creates nothing */
 	if ((error = rh_store_open(&st, url, &sopts)) < 0)
 		rh_cli_die(error, "%s", url);
+	srv.st = st;
+	if (acfg.grants_file && !acfg.htpasswd_file && !acfg.trusted_proxies)
+		rh_cli_usage_die("--auth-grants needs --auth-htpasswd or --trusted-proxy");
+	if (!(srv.auth = serve_auth_new(&acfg, &aerr)) && aerr)
+		rh_cli_die(0, "%s: %s", aerr, strerror(errno));
+	if (!(srv.metrics = serve_metrics_new()))
+		rh_cli_die(RH_ENOMEM, "metrics");
 	local_tz(&o.tz_offset_min, tz, sizeof(tz));
 	o.tz_name = tz;
 	o.schedule = schedule;
@@ -534,6 +1023,11 @@ main(int argc, char **argv)
 		(void)setsockopt(evhttp_bound_socket_get_fd(bound), IPPROTO_TCP,
 				 TCP_NODELAY, &one, sizeof(one));
 	}
+	if (!(srv.conns = serve_conns_new(srv.base, srv.http,
+					  evhttp_bound_socket_get_listener(bound),
+					  max_conns ? max_conns : serve_conns_default_max(),
+					  req_timeout, rh_cli_prog)))
+		rh_cli_die(RH_ENOMEM, "connections");
 	if (!(srv.workers = calloc((size_t)srv.nworkers, sizeof(*srv.workers))))
 		rh_cli_die(RH_ENOMEM, "threads");
 	for (i = 0; i < srv.nworkers; i++)
@@ -542,6 +1036,19 @@ main(int argc, char **argv)
 	for (i = 0; i < PREP_THREADS; i++, srv.npreps++)
 		if (pthread_create(&srv.preps[i], NULL, prep_main, &srv) != 0)
 			rh_cli_die(0, "cannot start a worker thread");
+	srv.retention = ropts;
+	if (rh_retention_cli_any(&ropts)) {
+		struct timeval every = { (time_t)(retention_every_ms / 1000),
+					 (suseconds_t)(retention_every_ms % 1000) * 1000 };
+		struct timeval now = { 0, 0 };
+
+		if (!(srv.retention_timer = event_new(srv.base, -1, EV_PERSIST,
+						      on_retention_timer, &srv)) ||
+		    event_add(srv.retention_timer, &every) < 0)
+			rh_cli_die(0, "cannot start the retention timer");
+		event_base_once(srv.base, -1, EV_TIMEOUT, on_retention_timer, &srv,
+				&now);
+	}
 	sigint = evsignal_new(srv.base, SIGINT, on_signal, &srv);
 	sigterm = evsignal_new(srv.base, SIGTERM, on_signal, &srv);
 	if (!sigint || !sigterm || event_add(sigint, NULL) < 0 ||
@@ -572,11 +1079,19 @@ main(int argc, char **argv)
 	while (srv.q.head) {
 		struct job *j = srv.q.head;
 		srv.q.head = j->next;
+		if (j->streaming && j->req)	/* evhttp_free() would call it */
+			evhttp_connection_set_closecb(
+				evhttp_request_get_connection(j->req), NULL, NULL);
 		job_free(j);
 	}
 	event_free(sigint);
 	event_free(sigterm);
+	if (srv.retention_timer)
+		event_free(srv.retention_timer);
 	evhttp_free(srv.http);
+	serve_conns_free(srv.conns);
+	serve_metrics_free(srv.metrics);
+	serve_auth_free(srv.auth);
 	event_base_free(srv.base);
 	rh_dashboard_free(srv.dash);
 	rh_store_close(st);

@@ -10,20 +10,49 @@ struct level_ctx {
 	rh_catalog_name_cb cb;
 	void *payload;
 	rh_buf name;
+	rh_buf dead;   /* names of tombstones met, '\n'-separated */
 };
+
+/* Is NAME (len bytes) among the tombstoned names met so far? */
+static int
+tombstoned(const rh_buf *dead, const char *name, size_t len)
+{
+	const char *p = dead->ptr, *end = dead->ptr + dead->size;
+
+	while (p && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if (nl && (size_t)(nl - p) == len && !memcmp(p, name, len))
+			return 1;
+		p = nl ? nl + 1 : NULL;
+	}
+	return 0;
+}
 
 /* Each listed common prefix "a/b/NAME/" yields NAME. Entries whose NAME is
  * not a valid name (a stray object, a temp file) are passed over, so a
- * damaged store still lists what it can. */
+ * damaged store still lists what it can. A session being deleted
+ * ("NAME!deleting", listed just before "NAME/") is passed over too. */
 static int
 level_entry(const rh_store_entry *e, void *payload)
 {
+	static const char tomb[] = RH_LAYOUT_TOMBSTONE_SUFFIX;
 	struct level_ctx *ctx = payload;
 	const char *name = e->key + ctx->prefix_len;
 	size_t len = strlen(name);
 	int error;
 
+	if (!e->is_prefix && len > sizeof(tomb) - 1 &&
+	    !strcmp(name + len - (sizeof(tomb) - 1), tomb)) {
+		if ((error = rh_buf_put(&ctx->dead, name,
+					len - (sizeof(tomb) - 1))) < 0 ||
+		    (error = rh_buf_puts(&ctx->dead, "\n")) < 0)
+			return error;
+		return 0;
+	}
 	if (!e->is_prefix || len < 2)
+		return 0;
+	if (ctx->dead.size && tombstoned(&ctx->dead, name, len - 1))
 		return 0;
 	rh_buf_clear(&ctx->name);
 	if ((error = rh_buf_put(&ctx->name, name, len - 1)) < 0)
@@ -40,10 +69,12 @@ static int
 list_level(rh_store *st, const char *prefix, rh_catalog_name_cb cb,
 	   void *payload)
 {
-	struct level_ctx ctx = { strlen(prefix), cb, payload, RH_BUF_INIT };
+	struct level_ctx ctx = { strlen(prefix), cb, payload, RH_BUF_INIT,
+				 RH_BUF_INIT };
 	int error = rh_store_list(st, prefix, "/", level_entry, &ctx);
 
 	rh_buf_dispose(&ctx.name);
+	rh_buf_dispose(&ctx.dead);
 	return error;
 }
 

@@ -76,6 +76,26 @@ done:
 	return error;
 }
 
+RH_EXTERN int
+rh_dashboard_stats_get(rh_dashboard_stats *out, rh_dashboard *d)
+{
+	size_t bytes;
+
+	if (!out || !d)
+		return rh__error(RH_EINVAL, "rh_dashboard_stats_get: NULL argument");
+	pthread_mutex_lock(&d->lock);
+	out->sessions_indexed = d->stats.indexed;
+	out->index_failures = d->stats.index_failures;
+	out->index_seconds = (double)d->stats.index_ms / 1000.0;
+	out->sessions_open = d->nentries;
+	pthread_mutex_unlock(&d->lock);
+	out->frame_hits = out->frame_misses = 0;
+	if (d->frames)
+		rh_frame_cache_stats(&out->frame_hits, &out->frame_misses, &bytes,
+				     d->frames);
+	return 0;
+}
+
 RH_EXTERN const char *
 rh_dashboard_build_name(const rh_dashboard *d, size_t i)
 {
@@ -154,6 +174,7 @@ rh_dashboard_response_dispose(rh_dashboard_response *r)
 	for (i = 0; i < r->nheaders; i++)
 		free(r->headers[i].value);
 	rh_buf_dispose(&r->body);
+	rh_dashboard_stream_free(r->stream);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -310,7 +331,7 @@ maybe_gzip(rh_dashboard_response *r, const rh_dashboard_request *req)
 	rh_buf z = RH_BUF_INIT;
 	int error;
 
-	if (r->body.size < GZIP_MIN || !compressible(r->content_type) ||
+	if (r->stream || r->body.size < GZIP_MIN || !compressible(r->content_type) ||
 	    !rh_dashboard__accepts_gzip(req->accept_encoding) ||
 	    rh_dashboard_response_header(r, "Content-Encoding"))
 		return 0;
@@ -781,7 +802,8 @@ done:
 			out->status = 200;
 		if (!out->content_type)
 			out->content_type = JSON_TYPE;
-		rh_dashboard__cache_put(d, req, &c, out);
+		if (!out->stream)	/* nothing to keep: the bytes are not here */
+			rh_dashboard__cache_put(d, req, &c, out);
 	}
 	if (c.snap)
 		rh_dashboard__snap_release(d, c.snap);
@@ -796,6 +818,8 @@ done:
 	rh_dashboard_url_dispose(&url);
 	if (error < 0) {
 		const char *msg = rh_error_last();
+		rh_dashboard_stream_free(out->stream);
+		out->stream = NULL;
 		rh_buf_clear(&out->body);
 		out->status = 500;
 		out->content_type = "text/plain; charset=utf-8";

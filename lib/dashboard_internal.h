@@ -177,6 +177,9 @@ struct rh_dashboard {
 	/* What the picker shows of each session (dashboard_facts.c). */
 	struct rh_dash_facts_cache *facts;
 	uint64_t snap_gen;         /* the last rh_dash_snap.gen given */
+	struct {                   /* for rh_dashboard_stats(); under lock */
+		uint64_t indexed, index_failures, index_ms;
+	} stats;
 };
 
 void rh_dashboard__snap_release(rh_dashboard *d, rh_dash_snap *s);
@@ -227,6 +230,15 @@ int rh_dashboard__session_serves(rh_dashboard *d, const rh_session_ref *s,
 int rh_dashboard__session_state(rh_dash_ctx *c, char *msg, size_t cap);
 
 /* ---- responses ------------------------------------------------------------ */
+
+/* A stream of bytes [start, end) of a captured file, after `prefix`, with
+ * colour codes dropped when ansi (dashboard_stream.c). */
+int rh_dashboard__stream_log(rh_dashboard_stream **out, rh_dashboard *d,
+			     const rh_session_ref *s, const char *node_id,
+			     const char *path, uint64_t start, uint64_t end,
+			     const char *prefix, int ansi);
+/* Drop ANSI colour codes from b->ptr[from..] (dashboard_logs.c). */
+void rh_dashboard__strip_ansi(rh_buf *b, size_t from);
 
 int rh_dashboard__header(rh_dashboard_response *r, const char *name,
 			 const char *fmt, ...)

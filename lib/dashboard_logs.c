@@ -498,8 +498,8 @@ done:
 }
 
 /* Drop ANSI colour codes, ESC [ digits-and-semicolons m, as Ray does. */
-static void
-strip_ansi(rh_buf *b, size_t from)
+void
+rh_dashboard__strip_ansi(rh_buf *b, size_t from)
 {
 	size_t i = from, o = from;
 
@@ -532,7 +532,7 @@ serve_file(rh_dash_ctx *c, logreq *lr)
 	const char *dl = rh_dashboard_url_param(c->url, "download_filename");
 	uint64_t size, end;
 	size_t at;
-	int r, error;
+	int r, error, stream;
 
 	if ((error = get_manifest(&m, &mref, c, lr->node->node_id)) < 0) {
 		r = error == RH_ENOTFOUND
@@ -569,7 +569,11 @@ serve_file(rh_dash_ctx *c, logreq *lr)
 	end = lr->end > size ? size : lr->end;
 	if (lr->start > end)
 		lr->start = end;
-	if (lr->lines < 0 && end - lr->start > c->d->opts.max_body) {
+	/* A large range, whole logs and downloads, when the caller can send
+	 * a body piece by piece: no size limit, nothing held. */
+	stream = lr->lines < 0 && c->req->version >= 3 && c->req->stream_ok &&
+		 end - lr->start >= RH_DASHBOARD_STREAM_MIN;
+	if (!stream && lr->lines < 0 && end - lr->start > c->d->opts.max_body) {
 		r = written(log_fail(c, lr, 413, "%s is %llu bytes, more than this "
 			     "server's limit of %zu per response; ask for a "
 			     "number of lines, or use rayhist-ls --cat",
@@ -578,6 +582,20 @@ serve_file(rh_dash_ctx *c, logreq *lr)
 		goto done;
 	}
 	rh_buf_clear(b);
+	if (stream) {
+		/* A large range, whole logs and downloads: read as the client
+		 * takes it, never held whole (dashboard_stream.c). */
+		if ((error = rh_dashboard__stream_log(&c->resp->stream, c->d,
+						      &c->sref, lr->node->node_id,
+						      lr->path.ptr, lr->start, end,
+						      lr->text ? "" : "1",
+						      lr->ansi)) < 0) {
+			r = log_fail_code(c, lr, error);
+			goto done;
+		}
+		c->cacheable = 0;
+		goto headers;
+	}
 	if (!lr->text && (error = rh_buf_puts(b, "1")) < 0) {
 		r = error;
 		goto done;
@@ -603,7 +621,8 @@ serve_file(rh_dash_ctx *c, logreq *lr)
 		goto done;
 	}
 	if (lr->ansi)
-		strip_ansi(b, at);
+		rh_dashboard__strip_ansi(b, at);
+headers:
 	if (dl && (error = rh_dashboard__header(c->resp, "Content-Disposition",
 						is_token(dl) ? "attachment; filename=%s"
 						: "attachment; filename=\"%s\"",

@@ -23,6 +23,7 @@ typedef struct pick_list {
 	size_t n;
 	rh_dashboard *d;
 	const char *ns, *cluster;
+	const char *const *allowed;   /* namespaces shown; NULL: all */
 } pick_list;
 
 static int
@@ -55,7 +56,14 @@ static int
 ns_cb(const char *name, void *payload)
 {
 	pick_list *l = payload;
+	size_t i;
 
+	if (l->allowed) {	/* the caller's grant (request version 4) */
+		for (i = 0; l->allowed[i] && strcmp(l->allowed[i], name); i++)
+			;
+		if (!l->allowed[i])
+			return 0;
+	}
 	l->ns = name;
 	return rh_catalog_list_clusters(l->d->st, name, cluster_cb, l);
 }
@@ -173,13 +181,15 @@ all_row_counts(pick_list *l, int64_t now_ms)
 }
 
 static int
-gather(pick_list *l, rh_dashboard *d, int64_t now_ms)
+gather(pick_list *l, rh_dashboard *d, int64_t now_ms,
+       const rh_dashboard_request *req)
 {
 	size_t i, k;
 	int error;
 
 	memset(l, 0, sizeof(*l));
 	l->d = d;
+	l->allowed = req->version >= 4 ? req->namespaces : NULL;
 	if ((error = rh_catalog_list_namespaces(d->st, ns_cb, l)) < 0)
 		return error;
 	all_row_counts(l, now_ms);
@@ -421,7 +431,7 @@ rh_dashboard__picker(rh_dash_ctx *c, int json)
 	pick_list l;
 	int error;
 
-	if ((error = gather(&l, c->d, c->now_ms)) < 0) {
+	if ((error = gather(&l, c->d, c->now_ms, c->req)) < 0) {
 		free(l.v);
 		return rh_dashboard__fail_code(c, error);
 	}

@@ -319,10 +319,16 @@ static void
 prepare(rh_dashboard *d, rh_dash_entry *e)
 {
 	rh_dash_snap *s = NULL, *old = NULL;
+	int64_t t0 = rh_dashboard__now_ms();
 	int error = build_snap(&s, d, e);
 	int64_t now = rh_dashboard__now_ms();
 
 	pthread_mutex_lock(&d->lock);
+	d->stats.index_ms += (uint64_t)(now - t0);
+	if (error == 0)
+		d->stats.indexed++;
+	else
+		d->stats.index_failures++;
 	if (error == 0) {
 		old = e->snap;
 		e->snap = s;

@@ -221,7 +221,9 @@ open_inside(int *fd, struct stat *st, const char *dir, char **segs, size_t nsegs
 		return 1;
 	if (strncmp(real, dir, strlen(dir)) || real[strlen(dir)] != '/')
 		goto done;
-	if ((*fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+	/* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+	 * writer, holding a worker thread for ever; it is refused just below. */
+	if ((*fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) < 0)
 		goto done;
 	if (fstat(*fd, st) < 0 || !S_ISREG(st->st_mode)) {
 		close(*fd);

@@ -157,6 +157,17 @@ rh_layout_session_manifest(rh_buf *out, const rh_session_ref *s)
 }
 
 RH_EXTERN int
+rh_layout_session_tombstone(rh_buf *out, const rh_session_ref *s)
+{
+	int error;
+
+	if ((error = rh_layout_session_prefix(out, s)) < 0)
+		return error;
+	out->ptr[--out->size] = '\0';	/* the '/' */
+	return rh_buf_puts(out, RH_LAYOUT_TOMBSTONE_SUFFIX);
+}
+
+RH_EXTERN int
 rh_layout_nodes_prefix(rh_buf *out, const rh_session_ref *s)
 {
 	return session_key(out, s, "nodes/");

@@ -38,7 +38,8 @@
  *                            the client relative to it, without cookies
  *   /nodes, /api/..., ...    the API paths at the root, for the session the
  *                            cookies name
- *   /livez, /readz           "ok"
+ *   /livez, /readz           "ok" (rayhist-serve answers these itself, and
+ *                            /readyz and /metrics, before asking here)
  *
  * The session API (paths after the prefix): nodes, nodes/ID,
  * logical/actors, logical/actors/ID, events, timezone, usage_stats_enabled,
@@ -193,11 +194,20 @@ typedef struct rh_dashboard_request {
 	 * pages, any other with KubeRay's JSON ({"result": "success", "name",
 	 * "namespace", "session"}); both set the cookies. */
 	const char *accept;
+	/** Non-zero (version 3): the caller can send a body piece by piece,
+	 * so a large answer (a whole log file or a range of it) may come back
+	 * as rh_dashboard_response.stream instead of a body held whole. */
+	int stream_ok;
+	/** The namespaces the caller may see (version 4), NULL-terminated;
+	 * NULL for all. The picker (/) and /clusters list only these. Other
+	 * paths are not checked here: a server that authenticates callers
+	 * refuses a session of another namespace before asking. */
+	const char *const *namespaces;
 } rh_dashboard_request;
 
-#define RH_DASHBOARD_REQUEST_VERSION 2
+#define RH_DASHBOARD_REQUEST_VERSION 4
 #define RH_DASHBOARD_REQUEST_INIT \
-	{ RH_DASHBOARD_REQUEST_VERSION, "GET", "/", NULL, NULL, NULL, 0, NULL }
+	{ RH_DASHBOARD_REQUEST_VERSION, "GET", "/", NULL, NULL, NULL, 0, NULL, 0, NULL }
 
 #define RH_DASHBOARD_MAX_HEADERS 12
 
@@ -207,17 +217,50 @@ typedef struct rh_dashboard_header {
 	char *value;
 } rh_dashboard_header;
 
+/** A body read piece by piece (see rh_dashboard_stream_read()). */
+typedef struct rh_dashboard_stream rh_dashboard_stream;
+
 /** A response. Content-Length is the body's size; Content-Type is
- * content_type (a static string). */
+ * content_type (a static string). When `stream` is set (only for a request
+ * with stream_ok), the body is empty and its bytes come from the stream:
+ * Content-Length is rh_dashboard_stream_size() unless that is UINT64_MAX
+ * (unknown: send it chunked). */
 typedef struct rh_dashboard_response {
 	int status;
 	const char *content_type;
 	rh_dashboard_header headers[RH_DASHBOARD_MAX_HEADERS];
 	size_t nheaders;
 	rh_buf body;
+	rh_dashboard_stream *stream; /**< owned; freed by _dispose() */
 } rh_dashboard_response;
 
-#define RH_DASHBOARD_RESPONSE_INIT { 0, NULL, { { NULL, NULL } }, 0, RH_BUF_INIT }
+#define RH_DASHBOARD_RESPONSE_INIT { 0, NULL, { { NULL, NULL } }, 0, RH_BUF_INIT, NULL }
+
+/** Answers of at least this many bytes are streamed (when allowed). */
+#define RH_DASHBOARD_STREAM_MIN (256u << 10)
+
+/**
+ * Append the stream's next bytes, at most `max` (> 0) and at least one
+ * unless it is done, to `out`. A stream holds one open log file and a
+ * little state (under 1 KiB plus the file's part list); what it reads is
+ * decompressed a frame at a time through the dashboard's frame cache, so
+ * the memory one stream costs is bounded by `max` plus one frame, whatever
+ * the file's size.
+ * @param[out] done  set to 1 once every byte has been appended
+ * @return 0; RH_EIO, RH_ECORRUPT (the store failed: stop sending, the
+ *         answer is cut short), RH_ENOMEM.
+ * Thread-safety: reads the store; call it from a worker thread, one call at
+ * a time per stream. The dashboard must outlive its streams.
+ */
+RH_EXTERN int rh_dashboard_stream_read(rh_buf *out, int *done,
+				       rh_dashboard_stream *s, size_t max);
+
+/** The number of bytes the stream will give in all, or UINT64_MAX when it
+ * is not known in advance. */
+RH_EXTERN uint64_t rh_dashboard_stream_size(const rh_dashboard_stream *s);
+
+/** Free a stream. NULL is fine. */
+RH_EXTERN void rh_dashboard_stream_free(rh_dashboard_stream *s);
 
 /**
  * Answer one request. Every outcome, errors included, is a response: 2xx,
@@ -257,6 +300,26 @@ RH_EXTERN int rh_dashboard_handle(rh_dashboard_response *out, rh_dashboard *d,
 RH_EXTERN int rh_dashboard_handle_cached(rh_dashboard_response *out,
 					 rh_dashboard *d,
 					 const rh_dashboard_request *req);
+
+/** What a dashboard has done since it was created, for monitoring. */
+typedef struct rh_dashboard_stats {
+	unsigned version;           /**< RH_DASHBOARD_STATS_VERSION */
+	uint64_t sessions_indexed;  /**< index builds and refreshes that worked */
+	uint64_t index_failures;    /**< ... and that failed */
+	double index_seconds;       /**< time spent in both */
+	size_t sessions_open;       /**< sessions held in memory now */
+	uint64_t frame_hits;        /**< log frames found decompressed */
+	uint64_t frame_misses;      /**< ... and decompressed */
+} rh_dashboard_stats;
+
+#define RH_DASHBOARD_STATS_VERSION 1
+#define RH_DASHBOARD_STATS_INIT { RH_DASHBOARD_STATS_VERSION, 0, 0, 0, 0, 0, 0 }
+
+/** Fill `out` (initialised with RH_DASHBOARD_STATS_INIT). Cheap: counters
+ * under the dashboard's lock. @return 0; RH_EINVAL for a NULL argument.
+ * Thread-safety: as rh_dashboard_handle(). */
+RH_EXTERN int rh_dashboard_stats_get(rh_dashboard_stats *out,
+				     rh_dashboard *d);
 
 /** The value of response header `name` (case-insensitive), or NULL. */
 RH_EXTERN const char *rh_dashboard_response_header(

@@ -16,6 +16,7 @@
  *                      is (see "File names" below)
  *   NS/CLUSTER/SESSION/events/DIGEST.json.zst        a RayEvent batch
  *   NS/CLUSTER/SESSION/index/session.idx             the session index
+ *   NS/CLUSTER/SESSION!deleting                      a deletion in progress
  *
  * Every function writes a key into `out`, replacing what it held, and
  * returns 0, RH_EINVAL for a name that breaks the rules below, or RH_ENOMEM.
@@ -77,6 +78,14 @@ RH_EXTERN int rh_layout_cluster_prefix(rh_buf *out, const char *ns,
 RH_EXTERN int rh_layout_session_prefix(rh_buf *out, const rh_session_ref *s);
 /** "NS/CLUSTER/SESSION/session.json" */
 RH_EXTERN int rh_layout_session_manifest(rh_buf *out, const rh_session_ref *s);
+/** The tombstone of a session being deleted (retention.h),
+ * "NS/CLUSTER/SESSION!deleting": next to the session's folder, so a
+ * listing of the cluster meets it just before the session (byte order:
+ * '!' < '/') and passes the session over; '!' is in no name, so it is never
+ * a session itself. */
+RH_EXTERN int rh_layout_session_tombstone(rh_buf *out, const rh_session_ref *s);
+#define RH_LAYOUT_TOMBSTONE_SUFFIX "!deleting"
+
 /** "NS/CLUSTER/SESSION/nodes/" */
 RH_EXTERN int rh_layout_nodes_prefix(rh_buf *out, const rh_session_ref *s);
 /** "NS/CLUSTER/SESSION/nodes/NODE/" */
