@@ -10,10 +10,13 @@
 #include <rayhist/rayhist.h>
 
 #include "cli.h"
+#include "ls_export.h"
 
 enum { OPT_STORE = 256, OPT_STORE_CONFIG, OPT_JSON, OPT_CAT, OPT_TAIL, OPT_RANGE,
        OPT_JOBS, OPT_TASKS, OPT_ACTORS, OPT_NODES, OPT_WORKERS, OPT_PGS,
        OPT_FILTER, OPT_LIMIT, OPT_DETAIL, OPT_AT };
+/* --export (ls_export.c) */
+enum { OPT_EXPORT = 360, OPT_FORMAT };
 
 static const rh_cli_opt options[] = {
 	{ OPT_STORE, "store", "URL", "store to read (file path, file://, s3://)" },
@@ -33,10 +36,12 @@ static const rh_cli_opt options[] = {
 	{ OPT_LIMIT, "limit", "N", "print at most N rows (default 100; 0: all)" },
 	{ OPT_DETAIL, "detail", NULL, "print every column, as Ray's detail=1" },
 	{ OPT_AT, "at", "TIME", "show the session as it was at TIME (RFC 3339, or +SECONDS since its start); cuts --cat/--tail/--range at the last part captured by then" },
+	{ OPT_EXPORT, "export", "OUT", "write the session, node or files under PATH to archive OUT (.tar.zst, .tar.gz, .zip; - for stdout)" },
+	{ OPT_FORMAT, "format", "FMT", "export: tar.zst, tar.gz or zip (default: from OUT's name; tar.zst for -)" },
 	{ 0, NULL, NULL, NULL }
 };
 
-enum mode { LIST, CAT, TAIL, RANGE, QUERY };
+enum mode { LIST, CAT, TAIL, RANGE, QUERY, EXPORT };
 
 struct path {
 	char *parts[4];       /* ns, cluster, session, node (prefix) */
@@ -703,7 +708,7 @@ main(int argc, char **argv)
 	rh_query_options qopts = RH_QUERY_OPTIONS_INIT;
 	rh_filter filters[MAX_FILTERS];
 	rh_entity what = RH_ENTITY_TASK;
-	const char *store_flag = NULL, *arg, *url;
+	const char *store_flag = NULL, *arg, *url, *export = NULL, *format = NULL;
 	uint64_t a = 0, b = 0;
 	size_t nlines = 0;
 	rh_cli cli;
@@ -716,6 +721,7 @@ main(int argc, char **argv)
 		    "[--store URL] [--at TIME] --cat PATH\n"
 		    "[--store URL] [--at TIME] --tail N PATH\n"
 		    "[--store URL] [--at TIME] --range A:B PATH\n"
+		    "[--store URL] [--at TIME] [--format FMT] --export OUT NS/CLUSTER/SESSION[/NODE[/PREFIX]]\n"
 		    "[--store URL] --tasks|--jobs|--actors|--nodes|--workers|--placement-groups [--filter KEY=VALUE]... [--limit N] [--detail] [--at TIME] [--json] NS/CLUSTER/SESSION",
 		    "List the level below PATH in a rayhist store - namespaces, clusters,\n"
 		    "sessions, nodes (NODE: an id, or a unique prefix of one), files - or\n"
@@ -745,6 +751,8 @@ main(int argc, char **argv)
 		case OPT_DETAIL: qopts.detail = 1; break;
 		case OPT_AT: ls.at = arg; break;
 		case OPT_CAT: mode = CAT; break;
+		case OPT_EXPORT: mode = EXPORT; export = arg; break;
+		case OPT_FORMAT: format = arg; break;
 		case OPT_TAIL:
 			mode = TAIL;
 			nlines = (size_t)rh_cli_number("--tail", arg);
@@ -770,11 +778,17 @@ main(int argc, char **argv)
 	if ((error = rh_store_open(&ls.st, url, &sopts)) < 0)
 		rh_cli_die(error, "%s", url);
 	check_levels(&ls);
+	if (mode == EXPORT && ls.p.n < 3)
+		rh_cli_usage_die("--export needs a session: NS/CLUSTER/SESSION[/NODE[/PREFIX]]");
 	if (ls.at && mode == LIST)
 		rh_cli_usage_die("--at goes with an entity listing or --cat, --tail, --range");
 	resolve_at(&ls);
 	qopts.at_ns = ls.at_ns;
-	if (mode == QUERY)
+	if (mode == EXPORT)
+		ls.status = rh_ls_export(ls.st, &ls.p.sref, ls.p.n > 3 ? ls.p.node.ptr : NULL,
+					 ls.p.file, ls.at_ns == RH_TIME_NONE ? 0
+					 : ls.at_ns / 1000000, export, format);
+	else if (mode == QUERY)
 		query(&ls, what, &qopts);
 	else if (mode == LIST)
 		list(&ls);

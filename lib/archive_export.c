@@ -330,7 +330,7 @@ open_writer(struct exp *x)
 	case RH_EXPORT_TAR_ZST:
 	case RH_EXPORT_TAR_GZ:
 		/* pax keeps mtimes to the ns and any name, byte for byte. */
-		r = archive_write_set_format_pax_restricted(x->a);
+		r = archive_write_set_format_pax(x->a);
 		if (r == ARCHIVE_OK)
 			r = x->o->format == RH_EXPORT_TAR_ZST
 			    ? archive_write_add_filter_zstd(x->a)
@@ -355,8 +355,9 @@ open_writer(struct exp *x)
 	}
 	if (r != ARCHIVE_OK)
 		return ar_fail(x, "format");
-	/* Whole 10 KiB tar blocks are libarchive's default; the last one is
-	 * padded, as tar(1) does. */
+	/* libarchive pads the compressed stream to whole 10 KiB blocks, as
+	 * tape drives wanted; zstd -d takes the padding for a bad frame. */
+	archive_write_set_bytes_in_last_block(x->a, 1);
 	if (archive_write_open2(x->a, x, NULL, on_write, NULL, NULL) != ARCHIVE_OK)
 		return ar_fail(x, "open");
 	return 0;

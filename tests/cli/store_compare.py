@@ -5,7 +5,8 @@ Every object key must be in both; blobs (.zst parts, event batches) must be
 byte-identical; JSON manifests equal after dropping the fields that date a
 capture rather than describe the data (IGNORED below). Skips that an archive
 cannot carry (sockets: tar and zip leave them out) are dropped from both
-sides. --mtime-precision MS compares files' mtime_ms truncated to what the
+sides; --no-skips drops the skip lists altogether (an export holds files
+only). --mtime-precision MS compares files' mtime_ms truncated to what the
 archive kept (GNU tar: 1000; zip: 2000 DOS time, 1000 with the UT field). Exit 0 when equal, else 1 with every difference on stderr."""
 import json
 import os
@@ -25,6 +26,7 @@ def walk(root):
 
 
 PREC = 1
+NO_SKIPS = False
 
 
 def scrub(v):
@@ -34,6 +36,8 @@ def scrub(v):
             r["mtime_ms"] //= PREC
         if isinstance(r.get("skipped"), list):
             r["skipped"] = [s for s in r["skipped"] if s.get("why") != "socket"]
+            if NO_SKIPS:
+                del r["skipped"]
         return r
     if isinstance(v, list):
         return [scrub(x) for x in v]
@@ -41,11 +45,17 @@ def scrub(v):
 
 
 def main():
-    global PREC
+    global PREC, NO_SKIPS
     args = sys.argv[1:]
-    if args and args[0] == "--mtime-precision":
-        PREC = int(args[1])
-        args = args[2:]
+    while args and args[0].startswith("--"):
+        if args[0] == "--mtime-precision":
+            PREC = int(args[1])
+            args = args[2:]
+        elif args[0] == "--no-skips":
+            NO_SKIPS = True
+            args = args[1:]
+        else:
+            sys.exit("unknown option " + args[0])
     a, b = walk(args[0]), walk(args[1])
     bad = 0
     for k in sorted(set(a) | set(b)):
