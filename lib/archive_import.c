@@ -28,6 +28,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <inttypes.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -250,9 +251,6 @@ check_ratio(struct imp *im)
 		return rh__error(RH_EINVAL, "archive unpacks to more than %" PRIu64
 				 " times its size (%" PRIu64 " bytes from %" PRIu64
 				 "): a zip bomb? refused", im->ratio, out, in);
-	if (out > im->max_total)
-		return rh__error(RH_EINVAL, "archive unpacks to more than %" PRIu64
-				 " bytes; refused", im->max_total);
 	if (im->o->progress) {
 		int64_t now = mono_ms();
 		if (now - im->last_progress >= 200) {
@@ -309,6 +307,13 @@ write_file(struct imp *im, struct archive_entry *ent, char *path)
 					  "runs past the %" PRIu64 " bytes it "
 					  "claims; refused", path,
 					  has_size ? claimed : im->max_entry);
+			goto fail;
+		}
+		/* Checked before a byte is written: the staging folder never
+		 * holds more than max_total. */
+		if (len > im->max_total - im->stats->bytes_unpacked) {
+			error = rh__error(RH_EINVAL, "archive unpacks to more than "
+					  "%" PRIu64 " bytes; refused", im->max_total);
 			goto fail;
 		}
 		if (len && pwrite(fd, data, len, (off_t)off) != (ssize_t)len) {
@@ -373,6 +378,8 @@ add_link(struct imp *im, const char *path, const char *target, int hard)
 static int
 one_entry(struct imp *im, struct archive_entry *ent)
 {
+	/* Names as the archive holds them; a zip name flagged UTF-8 that the
+	 * C locale cannot convert comes as its UTF-8 bytes. */
 	const char *raw = archive_entry_pathname(ent);
 	const char *hard = archive_entry_hardlink(ent);
 	mode_t type = archive_entry_filetype(ent);
@@ -380,6 +387,10 @@ one_entry(struct imp *im, struct archive_entry *ent)
 	const char *base;
 	int dir, error;
 
+	if (!raw)
+		raw = archive_entry_pathname_utf8(ent);
+	if (!hard)
+		hard = archive_entry_hardlink_utf8(ent);
 	if ((error = clean_path(&path, raw)) != 0)
 		return error > 0 ? 0 : error;
 	im->stats->entries++;
@@ -390,10 +401,9 @@ one_entry(struct imp *im, struct archive_entry *ent)
 		/* A hard link names another entry of the archive; it is
 		 * made once every file is there. */
 		if ((error = clean_path(&tpath, hard)) != 0) {
-			if (error > 0)
-				error = rh__error(RH_EINVAL, "archive entry \"%s\": "
-						  "hard link to nothing; refused",
-						  path);
+			error = rh__error(RH_EINVAL, "archive entry \"%s\": hard "
+					  "link to \"%s\", not a file of its "
+					  "session folder; refused", path, hard);
 			goto done;
 		}
 		error = add_link(im, path, tpath, 1);
@@ -411,6 +421,8 @@ one_entry(struct imp *im, struct archive_entry *ent)
 		error = write_file(im, ent, path);
 	} else if (type == AE_IFLNK) {
 		const char *t = archive_entry_symlink(ent);
+		if (!t)
+			t = archive_entry_symlink_utf8(ent);
 		if (!t || !*t)
 			error = rh__error(RH_EINVAL, "archive entry \"%s\": link "
 					  "with no target; refused", path);
@@ -656,6 +668,27 @@ add_stats(rh_capture_stats *t, const rh_capture_stats *s)
 	t->files_not_stored += s->files_not_stored;
 }
 
+/* The resolver's message, with the staging folder taken out of the paths
+ * it names (they are the archive's). */
+static int
+no_node_id(const struct imp *im, const char *dir)
+{
+	char msg[2048], out[2048];
+	size_t rl = strlen(im->rootpath), o = 0;
+	const char *p;
+
+	snprintf(msg, sizeof(msg), "%s", rh_error_last());
+	for (p = msg; *p && o + 1 < sizeof(out);) {
+		if (!strncmp(p, im->rootpath, rl) && p[rl] == '/') {
+			p += rl + 1;
+			continue;
+		}
+		out[o++] = *p++;
+	}
+	out[o] = '\0';
+	return rh__error(RH_EINVAL, "%s: %s", dir + rl + 1, out);
+}
+
 static int
 capture_all(struct imp *im, rh_store *st)
 {
@@ -678,8 +711,7 @@ capture_all(struct imp *im, rh_store *st)
 	/* Every node known before anything is stored. */
 	for (i = 0; i < f.n; i++)
 		if ((error = rh_capture_node_id(id, f.dirs[i], NULL)) < 0) {
-			error = rh__error(RH_EINVAL, "%s: %s", f.dirs[i] +
-					  strlen(im->rootpath) + 1, rh_error_last());
+			error = no_node_id(im, f.dirs[i]);
 			goto done;
 		}
 	co.ns = im->o->ns;
@@ -764,7 +796,20 @@ rh_archive_import(rh_import_stats *stats, rh_store *st, int fd,
 		error = rh__error(RH_EIO, "%s: %s", im.rootpath, strerror(errno));
 		goto done;
 	}
-	if ((error = read_all(&im, fd, name ? name : "archive")) == 0)
+	{
+		/* Zip names flagged UTF-8 are converted to the locale's
+		 * charset, and in the C locale they cannot be: read them in
+		 * a UTF-8 locale, on this thread only. Other names are bytes
+		 * and stay as they are. */
+		locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+		locale_t old = utf8 ? uselocale(utf8) : (locale_t)0;
+		error = read_all(&im, fd, name ? name : "archive");
+		if (utf8) {
+			uselocale(old);
+			freelocale(utf8);
+		}
+	}
+	if (error == 0)
 		error = capture_all(&im, st);
 done:
 	if (im.a)

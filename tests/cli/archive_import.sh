@@ -65,6 +65,18 @@ $cmp_stores "$tmp/odd-import" "$tmp/odd-direct" || fail "odd names differ"
 "$RH_LS" --store "$tmp/odd-import" --cat "default/arc/$(basename "$s")/0f69/logs/caf\\xe9.log" |
 	grep -q latin-1 || fail "non-UTF-8 name not readable back"
 
+# a zip whose names are flagged UTF-8 (Python's zipfile, Windows tools)
+${PYTHON:-python3} - "$tmp/utf8.zip" "$s" <<'PY'
+import os, sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    base = os.path.basename(sys.argv[2])
+    z.write(os.path.join(sys.argv[2], "logs/raylet.out"), base + "/logs/raylet.out")
+    z.writestr(base + "/logs/caf\u00e9-utf8.log", b"utf-8 name\n")
+PY
+import "$tmp/utf8-import" "$tmp/utf8.zip"
+"$RH_LS" --store "$tmp/utf8-import" --cat "default/arc/$(basename "$s")/0f69/logs/café-utf8.log" |
+	grep -q "utf-8 name" || fail "UTF-8 flagged zip name not stored as UTF-8"
+
 # progress: never in a pipe; on a terminal, yes
 import "$tmp/s-prog" "$tmp/a.tgz" 2> "$tmp/prog.err" || true
 ! grep -q "reading archive" "$tmp/prog.err" || fail "progress printed into a pipe"
