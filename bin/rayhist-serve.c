@@ -33,6 +33,7 @@
 #include <rayhist/rayhist.h>
 
 #include "cli.h"
+#include "serve_download.h"
 
 enum { OPT_STORE = 256, OPT_LISTEN, OPT_DASHBOARD, OPT_THREADS, OPT_STORE_CONFIG,
        OPT_CACHE };
@@ -85,6 +86,7 @@ struct server {
 	struct event_base *base;
 	struct evhttp *http;
 	rh_dashboard *dash;
+	rh_store *st;              /* for downloads (serve_download.c) */
 	struct queue q;
 	pthread_t *workers, preps[PREP_THREADS];
 	int nworkers, npreps;
@@ -277,7 +279,8 @@ on_request(struct evhttp_request *req, void *arg)
 	char *peer = NULL;
 	ev_uint16_t port = 0;
 
-	if (answer_cached(srv, req))
+	if (rh_serve_download(req, srv->base, srv->st, srv->quiet) ||
+	    answer_cached(srv, req))
 		return;
 	if (!(j = calloc(1, sizeof(*j)))) {
 		evhttp_send_error(req, 503, "out of memory");
@@ -508,6 +511,7 @@ main(int argc, char **argv)
 	o.tz_name = tz;
 	o.schedule = schedule;
 	o.schedule_payload = &srv;
+	srv.st = st;
 	if ((error = rh_dashboard_new(&srv.dash, st, &o)) < 0)
 		rh_cli_die(error, "%s", o.dashboard_dir ? o.dashboard_dir : "dashboard");
 	pthread_mutex_init(&srv.q.lock, NULL);
