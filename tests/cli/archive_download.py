@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""archive_download.py STORE GEN BIGSTORE - rayhist-serve's session download.
+"""archive_download.py STORE SESSION GEN BIGSTORE - rayhist-serve's session download.
 
 - GET /c/NS/CLUSTER/SESSION/rayhist/download?format=zip|tar.zst|tar.gz
   [&node=ID] answers the archive rayhist-ls --export writes: every stored
@@ -32,11 +32,6 @@ def rss_kb(pid):
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
-
-
-def session_of(store):
-    d = os.path.join(store, "default", "rc1")
-    return sorted(os.listdir(d))[0]
 
 
 def originals(gen):
@@ -72,8 +67,7 @@ def check_members(names_and_data, nodes, session, only=None):
 
 
 def main():
-    store, gen, big = sys.argv[1:4]
-    session = session_of(store)
+    store, session, gen, big = sys.argv[1:5]
     nodes = originals(gen)
     base = "/c/default/rc1/%s/rayhist/download" % session
     with Server(store) as srv:

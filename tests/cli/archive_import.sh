@@ -44,6 +44,11 @@ done
 # zip from a pipe (no central directory to seek to)
 import "$tmp/s-zippipe" - < "$tmp/a.zip" 2>/dev/null
 $cmp_stores --mtime-precision 2000 "$tmp/s-zippipe" "$tmp/direct" || fail "zip from stdin differs"
+# 7z (written by libarchive: whole-second mtimes)
+"$top_builddir/tests/cli/write_7z" "$tmp/a.7z" "$tmp/gen"
+import "$tmp/s-7z" "$tmp/a.7z" 2>/dev/null
+$cmp_stores --mtime-precision 1000 "$tmp/s-7z" "$tmp/direct" ||
+	fail "7z import differs from capture"
 # one node's session folder alone, as `kubectl cp` gives it
 head=$(ls -d "$tmp"/gen/*head*/)
 sdir=$(cd "$head/session_latest" && pwd -P)
