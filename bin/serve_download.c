@@ -108,9 +108,10 @@ run(void *arg)
 	if (error < 0)
 		snprintf(d->errmsg, sizeof(d->errmsg), "%s", rh_error_last());
 	d->finished = 1;
-	pthread_mutex_unlock(&d->lock);
 	rh_buf_dispose(&node);
+	/* Under the lock: once it is released the loop may free d. */
 	event_active(d->wake, 0, 0);
+	pthread_mutex_unlock(&d->lock);
 	return NULL;
 }
 
@@ -316,15 +317,19 @@ rh_serve_download(struct evhttp_request *req, struct event_base *base,
 	}
 	fmt = evhttp_find_header(&params, "format");
 	node = evhttp_find_header(&params, "node");
-	if ((fmt && rh_export_format_parse(&d->o.format, fmt) < 0) ||
-	    (node && (strlen(node) >= sizeof(d->node) || !*node ||
-		      strspn(node, "0123456789abcdef") != strlen(node)))) {
-		evhttp_clear_headers(&params);
-		free(d);
-		reply_error(req, 400, fmt && rh_export_format_parse(&d->o.format, fmt) < 0
-			    ? "download: format is tar.zst, tar.gz or zip"
-			    : "download: node is a node id (hex) or a prefix of one");
-		return 1;
+	{
+		const char *bad = NULL;
+		if (fmt && rh_export_format_parse(&d->o.format, fmt) < 0)
+			bad = "download: format is tar.zst, tar.gz or zip";
+		else if (node && (strlen(node) >= sizeof(d->node) || !*node ||
+				  strspn(node, "0123456789abcdef") != strlen(node)))
+			bad = "download: node is a node id (hex) or a prefix of one";
+		if (bad) {
+			evhttp_clear_headers(&params);
+			free(d);
+			reply_error(req, 400, bad);
+			return 1;
+		}
 	}
 	if (node)
 		snprintf(d->node, sizeof(d->node), "%s", node);

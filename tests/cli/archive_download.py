@@ -7,7 +7,8 @@
 - @TIME, HEAD, bad format / node / session answer as they should;
 - flat memory: on a session of BIGSTORE larger than the server's window, a
   client that stops reading leaves the server's RSS about where it was
-  (the export waits; about 16 MiB of buffers: the window, a decompressed
+  (the export waits; 11 MiB of buffers measured, 26 MiB under ASan: the
+  window, a decompressed
   frame, the compressor), and then gets the whole archive; without the
   window the server holds all of it (about 50 MB here)."""
 import io
@@ -125,7 +126,7 @@ def main():
               "the client waited (+%d KiB)" % (total, before, during, grew))
         if total < 40 << 20:
             fail("the big download is only %d bytes: not larger than the window" % total)
-        if grew > 30 << 10:
+        if grew > 36 << 10:
             fail("server memory grew by %d KiB while the client did not read" % grew)
     finish("archive_download")
 
