@@ -10,6 +10,7 @@
 #include "collect_progress.h"
 #include "collect_follow.h"
 #include "collect_events.h"
+#include "collect_archive.h"
 
 enum { OPT_STORE = 256, OPT_STORE_CONFIG, OPT_CLUSTER, OPT_NS, OPT_NODE_ID, OPT_FRAME, OPT_LEVEL,
        OPT_THREADS, OPT_ENDED };
@@ -18,6 +19,8 @@ enum { OPT_SESSION = 300, OPT_EVENTS };
 /* --follow mode (collect_follow.c) */
 enum { OPT_FOLLOW = 320, OPT_ROLE, OPT_RAY_ROOT, OPT_STATE_DIR, OPT_FLUSH,
        OPT_LISTEN, OPT_DRAIN, OPT_SPOOL_CAP, OPT_MAX_BODY, OPT_EVENTS_TOKEN };
+/* --archive mode (collect_archive.c) */
+enum { OPT_ARCHIVE = 340, OPT_STAGING, OPT_MAX_RATIO, OPT_MAX_ENTRY, OPT_MAX_TOTAL };
 
 static const rh_cli_opt options[] = {
 	{ OPT_STORE, "store", "URL", "store to write to (file path, file://, s3://)" },
@@ -41,6 +44,11 @@ static const rh_cli_opt options[] = {
 	{ OPT_MAX_BODY, "events-max-body", "BYTES", "follow: larger event POSTs get 413 (default 33554432)" },
 	{ OPT_EVENTS, "events", NULL, "store the FILEs (RayEvent batches: JSON array or lines, .gz, .zst, - for stdin) into --session" },
 	{ OPT_SESSION, "session", "NAME", "events: the session the batches belong to" },
+	{ OPT_ARCHIVE, "archive", "FILE", "import the Ray session folders in a tar (.gz .bz2 .xz .zst), zip or 7z archive (- for stdin)" },
+	{ OPT_STAGING, "staging-dir", "DIR", "archive: where entries are unpacked before capture (default $TMPDIR or /tmp)" },
+	{ OPT_MAX_RATIO, "max-ratio", "N", "archive: refuse archives unpacking to more than N times their size (default 1000)" },
+	{ OPT_MAX_ENTRY, "max-entry", "BYTES", "archive: refuse entries larger than this (default 68719476736)" },
+	{ OPT_MAX_TOTAL, "max-total", "BYTES", "archive: refuse archives unpacking to more than this (default 274877906944)" },
 	{ 'q', "quiet", NULL, "print only errors" },
 	{ 'v', "verbose", NULL, "print every file stored or skipped" },
 	{ 0, NULL, NULL, NULL }
@@ -178,6 +186,8 @@ main(int argc, char **argv)
 	struct collect_progress prog;
 	rh_store_options sopts = RH_STORE_OPTIONS_INIT;
 	struct rh_follow_cfg fc;
+	rh_import_options io = RH_IMPORT_OPTIONS_INIT;
+	const char *archive = NULL;
 	char node_id[130];
 	int follow = 0, events = 0;
 	const char *session = NULL;
@@ -190,7 +200,8 @@ main(int argc, char **argv)
 		    "[--store URL] --cluster NAME [--namespace NS] [--node-id HEX] SESSION_DIR\n"
 		    "[--store URL] --cluster NAME [--namespace NS] --session NAME --events FILE...\n"
 		    "--follow [--store URL] --cluster NAME [--role head|worker] [--ray-root DIR]\n"
-		    "[--state-dir DIR] [--flush-interval S] [--events-listen ADDR:PORT|off]",
+		    "[--state-dir DIR] [--flush-interval S] [--events-listen ADDR:PORT|off]\n"
+		    "[--store URL] --cluster NAME [--namespace NS] [--ended] --archive FILE|-",
 		    "Capture a Ray session directory (or its session_latest link) into a\n"
 		    "rayhist store. Files that grew since the last capture ship only their\n"
 		    "new bytes; a file truncated in place keeps its earlier bytes as PATH~N.\n"
@@ -261,6 +272,21 @@ main(int argc, char **argv)
 			if (!fc.so.max_body)
 				rh_cli_usage_die("--events-max-body must be more than 0");
 			break;
+		case OPT_ARCHIVE: archive = arg; break;
+		case OPT_STAGING: io.tmpdir = arg; break;
+		case OPT_MAX_RATIO:
+			io.max_ratio = (unsigned)rh_cli_number("--max-ratio", arg);
+			if (!io.max_ratio)
+				rh_cli_usage_die("--max-ratio must be more than 0");
+			break;
+		case OPT_MAX_ENTRY:
+			if (!(io.max_entry = rh_cli_number("--max-entry", arg)))
+				rh_cli_usage_die("--max-entry must be more than 0");
+			break;
+		case OPT_MAX_TOTAL:
+			if (!(io.max_total = rh_cli_number("--max-total", arg)))
+				rh_cli_usage_die("--max-total must be more than 0");
+			break;
 		case 'q': run.quiet = 1; break;
 		case 'v': run.verbose = 1; break;
 		}
@@ -270,6 +296,26 @@ main(int argc, char **argv)
 	if (o.ended && (follow || events))
 		rh_cli_usage_die("--ended marks a captured SESSION_DIR; a follower "
 				 "marks its session ended itself on SIGTERM");
+	if (archive) {
+		if (follow || events || o.node_id)
+			rh_cli_usage_die("--archive takes no --follow, --events or "
+					 "--node-id (each node's id is read from its files)");
+		if (optind != argc)
+			rh_cli_usage_die("--archive takes no SESSION_DIR");
+		io.ns = o.ns;
+		io.cluster = o.cluster;
+		io.frame_size = o.frame_size;
+		io.level = o.level;
+		io.workers = o.workers;
+		io.ended = o.ended;
+		url = rh_store_default_url(store_flag);
+		if ((error = rh_store_open(&st, url, &sopts)) < 0)
+			rh_cli_die(error, "%s", url);
+		error = rh_collect_archive(st, archive, &io, run.quiet, run.verbose);
+		rh_store_close(st);
+		rh_cli_free(&cli);
+		return error;
+	}
 	if (follow)
 		return run_follow(&fc, &o, &run, store_flag, &sopts, argc, &cli);
 	if (events) {

@@ -12,12 +12,14 @@
 #include <rayhist/rayhist.h>
 
 #include "cli.h"
+#include "ls_export.h"
 #include "ls_format.h"
 #include "progress.h"
 
 enum { OPT_STORE = 256, OPT_STORE_CONFIG, OPT_JSON, OPT_CAT, OPT_TAIL, OPT_RANGE,
        OPT_JOBS, OPT_TASKS, OPT_ACTORS, OPT_NODES, OPT_WORKERS, OPT_PGS,
-       OPT_FILTER, OPT_LIMIT, OPT_DETAIL, OPT_AT, OPT_LOGS, OPT_ERR, OPT_ATTEMPT, OPT_FORMAT, OPT_SUMMARY, OPT_GET };
+       OPT_FILTER, OPT_LIMIT, OPT_DETAIL, OPT_AT, OPT_LOGS, OPT_ERR, OPT_ATTEMPT, OPT_FORMAT, OPT_SUMMARY, OPT_GET,
+       OPT_EXPORT };
 
 static const rh_cli_opt options[] = {
 	{ OPT_STORE, "store", "URL", "store to read (file path, file://, s3://)" },
@@ -25,7 +27,7 @@ static const rh_cli_opt options[] = {
 	{ 'l', "long", NULL, "add sizes (raw and stored), times and node IPs" },
 	{ 'q', "quiet", NULL, "no progress meter while a session's index is built" },
 	{ OPT_JSON, "json", NULL, "print machine-readable JSON (as --format json)" },
-	{ OPT_FORMAT, "format", "FMT", "entity output: table (default), json or yaml (default with --detail, as Ray)" },
+	{ OPT_FORMAT, "format", "FMT", "entity output: table (default), json or yaml (default with --detail, as Ray); with --export: tar.zst, tar.gz or zip (default: from OUT's name; tar.zst for -)" },
 	{ OPT_CAT, "cat", NULL, "write the stored file's exact bytes to stdout" },
 	{ OPT_TAIL, "tail", "N", "write the file's last N lines to stdout" },
 	{ OPT_RANGE, "range", "A:B", "write bytes A to B-1 of the file to stdout" },
@@ -44,10 +46,11 @@ static const rh_cli_opt options[] = {
 	{ OPT_ERR, "err", NULL, "with --logs: the stderr (a traceback) instead of the stdout" },
 	{ OPT_ATTEMPT, "attempt", "N", "with --logs of a task: attempt N (default: the latest)" },
 	{ OPT_AT, "at", "TIME", "show the session as it was at TIME (RFC 3339, or +SECONDS since its start); cuts --cat/--tail/--range at the last part captured by then" },
+	{ OPT_EXPORT, "export", "OUT", "write the session, node or files under PATH to archive OUT (.tar.zst, .tar.gz, .zip; - for stdout)" },
 	{ 0, NULL, NULL, NULL }
 };
 
-enum mode { LIST, CAT, TAIL, RANGE, QUERY, LOGS, SUMMARY, GET };
+enum mode { LIST, CAT, TAIL, RANGE, QUERY, LOGS, SUMMARY, GET, EXPORT };
 
 struct path {
 	char *parts[4];       /* ns, cluster, session, node (prefix) */
@@ -1284,7 +1287,7 @@ main(int argc, char **argv)
 	rh_entity what = RH_ENTITY_TASK;
 	const char *store_flag = NULL, *arg, *url, *given = NULL, *logs_id = NULL;
 	const char *entity_only = NULL, *format = NULL, *summary_of = NULL,
-		   *get_kind = NULL, *get_id = NULL;
+		   *get_kind = NULL, *get_id = NULL, *export = NULL;
 	uint64_t a = 0, b = 0;
 	size_t nlines = 0;
 	int err = 0, tail = 0;
@@ -1300,6 +1303,7 @@ main(int argc, char **argv)
 		    "[--store URL] [--at TIME] --tail N PATH\n"
 		    "[--store URL] [--at TIME] --range A:B PATH\n"
 		    "[--store URL] [--at TIME] --logs TASK_ID|ACTOR_ID|SUBMISSION_ID [--err] [--attempt N] [--tail N] NS/CLUSTER/SESSION\n"
+		    "[--store URL] [--at TIME] [--format FMT] --export OUT NS/CLUSTER/SESSION[/NODE[/PREFIX]]\n"
 		    "[--store URL] --tasks|--jobs|--actors|--nodes|--workers|--placement-groups [--filter KEY=VALUE]... [--limit N] [--detail] [--at TIME] [--format table|json|yaml] NS/CLUSTER/SESSION\n"
 		    "[--store URL] --summary tasks|actors|objects [--at TIME] [--format FMT] NS/CLUSTER/SESSION\n"
 		    "[--store URL] --get task|actor|job|node|worker|placement-group ID [--at TIME] [--format FMT] NS/CLUSTER/SESSION",
@@ -1346,6 +1350,8 @@ main(int argc, char **argv)
 				rh_cli_usage_die("--attempt: %s is not an attempt number", arg);
 			break;
 		case OPT_CAT: set_mode(&mode, &given, CAT, "--cat"); break;
+		case OPT_EXPORT: set_mode(&mode, &given, EXPORT, "--export");
+			export = arg; break;
 		case OPT_TAIL:
 			tail = 1;
 			nlines = (size_t)rh_cli_number("--tail", arg);
@@ -1372,11 +1378,13 @@ main(int argc, char **argv)
 		rh_cli_usage_die("--err goes with --logs");
 	if (attempt >= 0 && mode != LOGS)
 		rh_cli_usage_die("--attempt goes with --logs");
-	if ((ls.json || format) && (mode == CAT || mode == TAIL || mode == RANGE ||
-				    mode == LOGS))
+	if ((ls.json || (format && mode != EXPORT)) &&
+	    (mode == CAT || mode == TAIL || mode == RANGE || mode == LOGS ||
+	     mode == EXPORT))
 		rh_cli_usage_die("%s goes with a listing; %s writes the bytes as "
 				 "they are", ls.json ? "--json" : "--format", given);
-	if (format && (ls.format = ls_format_parse(format)) < 0)
+	/* --format of an export is the archive's (ls_export.c checks it) */
+	if (format && mode != EXPORT && (ls.format = ls_format_parse(format)) < 0)
 		rh_cli_usage_die("--format takes table, json or yaml, not \"%s\"", format);
 	if (format && ls.json && ls.format != LS_JSON)
 		rh_cli_usage_die("--json and --format %s: give one of them", format);
@@ -1406,12 +1414,18 @@ main(int argc, char **argv)
 	if ((error = rh_store_open(&ls.st, url, &sopts)) < 0)
 		rh_cli_die(error, "%s", url);
 	check_levels(&ls);
+	if (mode == EXPORT && ls.p.n < 3)
+		rh_cli_usage_die("--export needs a session: NS/CLUSTER/SESSION[/NODE[/PREFIX]]");
 	if (ls.at && mode == LIST)
 		rh_cli_usage_die("--at goes with an entity listing, --logs or --cat, "
 				 "--tail, --range");
 	resolve_at(&ls);
 	qopts.at_ns = ls.at_ns;
-	if (mode == QUERY)
+	if (mode == EXPORT)
+		ls.status = rh_ls_export(ls.st, &ls.p.sref, ls.p.n > 3 ? ls.p.node.ptr : NULL,
+					 ls.p.file, ls.at_ns == RH_TIME_NONE ? 0
+					 : ls.at_ns / 1000000, export, format);
+	else if (mode == QUERY)
 		query(&ls, what, &qopts);
 	else if (mode == LOGS)
 		entity_logs(&ls, logs_id, attempt, err ? "err" : "out", tail, nlines);

@@ -37,6 +37,7 @@
 #include "serve_metrics.h"
 #include "retention_opts.h"
 #include "serve_auth.h"
+#include "serve_download.h"
 
 enum { OPT_STORE = 256, OPT_LISTEN, OPT_DASHBOARD, OPT_THREADS, OPT_STORE_CONFIG,
        OPT_CACHE, OPT_MAX_CONN, OPT_REQ_TIMEOUT, OPT_ACCESS_LOG,
@@ -120,7 +121,7 @@ struct server {
 	int quiet, log_json;
 	serve_conns *conns;
 	serve_metrics *metrics;
-	rh_store *st;
+	rh_store *st;              /* /readyz, retention, downloads */
 	/* Retention (retention.h): run on the prep pool, one run at a time. */
 	rh_retention_options retention;
 	struct event *retention_timer;
@@ -643,7 +644,10 @@ on_request(struct evhttp_request *req, void *arg)
 			return;
 		limited = !grant.all;
 	}
-	if (answer_here(srv, req, uri) || (!limited && answer_cached(srv, req)) ||
+	/* A download's namespace was authorized above, like any /c/ path. */
+	if (answer_here(srv, req, uri) ||
+	    rh_serve_download(req, srv->base, srv->st, srv->quiet) ||
+	    (!limited && answer_cached(srv, req)) ||
 	    (limited && !path_is(uri, "/") && !path_is(uri, "/clusters") &&
 	     answer_cached(srv, req))) {
 		serve_grant_dispose(&grant);

@@ -14,6 +14,7 @@
 #include "seekable.h"
 #include "layout.h"
 #include "capture.h"
+#include "archive.h"
 #include "follow.h"
 #include "catalog.h"
 #include "events.h"

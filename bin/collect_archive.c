@@ -1,0 +1,83 @@
+/* collect_archive.c - rayhist-collect --archive: import an archive of Ray
+ * session folders (archive.h) and say what was stored. */
+#include "collect_archive.h"
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+struct run {
+	int quiet, verbose, tty, shown;
+};
+
+static void
+on_report(rh_capture_event ev, const char *path, const char *detail,
+	  void *payload)
+{
+	struct run *run = payload;
+
+	if (ev == RH_CAPTURE_FILE_SKIPPED) {
+		if (!run->quiet || strncmp(detail, "not stored", 10) == 0)
+			rh_cli_warn("skipped %s: %s", path, detail);
+	} else if (run->verbose) {
+		printf("%s %s (%s)\n", ev == RH_CAPTURE_FILE_REPLACED ? "replaced"
+								     : "stored",
+		       path, detail);
+	}
+}
+
+/* One line, rewritten in place: only on a terminal. */
+static void
+on_progress(uint64_t read, uint64_t unpacked, void *payload)
+{
+	struct run *run = payload;
+
+	if (!run->tty)
+		return;
+	fprintf(stderr, "\rreading archive: %" PRIu64 " MiB read, %" PRIu64
+		" MiB unpacked ", read >> 20, unpacked >> 20);
+	run->shown = 1;
+}
+
+int
+rh_collect_archive(rh_store *st, const char *path, rh_import_options *o,
+		   int quiet, int verbose)
+{
+	struct run run = { quiet, verbose, !quiet && isatty(2), 0 };
+	rh_import_stats stats;
+	int fd, error;
+
+	if (!strcmp(path, "-"))
+		fd = 0;
+	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		fprintf(stderr, "%s: %s: %s\n", rh_cli_prog, path, strerror(errno));
+		return 1;
+	}
+	o->report = on_report;
+	o->progress = on_progress;
+	o->payload = &run;
+	error = rh_archive_import(&stats, st, fd, path, o);
+	if (run.shown)
+		fputc('\n', stderr);
+	if (fd)
+		close(fd);
+	if (!quiet && (error == 0 || stats.nodes))
+		printf("%s: %" PRIu64 " entries, %" PRIu64 " node session%s, %"
+		       PRIu64 " event batches; %" PRIu64 " files, %" PRIu64
+		       " new bytes stored as %" PRIu64 "; %" PRIu64 " skipped, %"
+		       PRIu64 " not stored\n", path, stats.entries, stats.nodes,
+		       stats.nodes == 1 ? "" : "s", stats.event_batches,
+		       stats.total.files_seen, stats.total.bytes_new,
+		       stats.total.bytes_stored, stats.total.files_skipped,
+		       stats.total.files_not_stored);
+	fflush(stdout);
+	if (error < 0) {
+		fprintf(stderr, "%s: %s: %s\n", rh_cli_prog, path, rh_error_last());
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,126 @@
+#!/bin/sh
+# rayhist-collect --archive: a 3-node session packed by tar (gzip, zstd, xz,
+# bzip2, plain pax, from a file and from stdin) and by zip stores, object for
+# object, what capturing the same folders directly stores; non-UTF-8 names
+# come through byte for byte; every hostile entry is refused with a message
+# naming it, nothing is stored, nothing outside is written, and the staging
+# folder is gone afterwards.
+set -eu
+. "$top_srcdir/tests/cli/lib.sh"
+tmp=$(mktemp -d)
+cleanup_add "$tmp"
+cmp_stores="${PYTHON:-python3} $top_srcdir/tests/cli/store_compare.py"
+stage=$tmp/stage
+mkdir -p "$stage"
+import() { # STORE ARCHIVE [OPTIONS...]
+	_st=$1; _ar=$2; shift 2
+	"$RH_COLLECT" --store "$_st" --cluster arc -q --staging-dir "$stage" "$@" --archive "$_ar"
+}
+staging_empty() {
+	[ -z "$(ls -A "$stage")" ] || fail "staging left behind: $(ls -A "$stage")"
+}
+
+$RH_GEN session --out "$tmp/gen" --seed 11 --nodes 3 >/dev/null 2>&1
+for root in "$tmp"/gen/*/; do
+	[ -e "$root/session_latest" ] || continue
+	"$RH_COLLECT" --store "$tmp/direct" --cluster arc -q "$root/session_latest" 2>/dev/null
+done
+
+# GNU tar keeps whole seconds, zip two (DOS time; Info-ZIP adds whole
+# seconds), pax the nanoseconds: mtimes compare to that precision.
+(cd "$tmp/gen" && tar -czf "$tmp/a.tgz" . 2>/dev/null) || true
+import "$tmp/s-tgz" "$tmp/a.tgz" 2>/dev/null
+$cmp_stores --mtime-precision 1000 "$tmp/s-tgz" "$tmp/direct" || fail "tar.gz import differs from capture"
+(cd "$tmp/gen" && zip -qry "$tmp/a.zip" . 2>/dev/null) || true
+import "$tmp/s-zip" "$tmp/a.zip" 2>/dev/null
+$cmp_stores --mtime-precision 2000 "$tmp/s-zip" "$tmp/direct" || fail "zip import differs from capture"
+(cd "$tmp/gen" && tar --format=pax -cf "$tmp/a.tar" . 2>/dev/null) || true
+import "$tmp/s-tar" "$tmp/a.tar" 2>/dev/null
+$cmp_stores "$tmp/s-tar" "$tmp/direct" || fail "pax tar import differs from capture"
+for z in zstd xz bzip2; do
+	$z -c < "$tmp/a.tar" | import "$tmp/s-$z" - 2>/dev/null
+	$cmp_stores "$tmp/s-$z" "$tmp/direct" || fail "tar.$z from stdin differs from capture"
+done
+# zip from a pipe (no central directory to seek to)
+import "$tmp/s-zippipe" - < "$tmp/a.zip" 2>/dev/null
+$cmp_stores --mtime-precision 2000 "$tmp/s-zippipe" "$tmp/direct" || fail "zip from stdin differs"
+# 7z (written by libarchive: whole-second mtimes)
+"$top_builddir/tests/cli/write_7z" "$tmp/a.7z" "$tmp/gen"
+import "$tmp/s-7z" "$tmp/a.7z" 2>/dev/null
+$cmp_stores --mtime-precision 1000 "$tmp/s-7z" "$tmp/direct" ||
+	fail "7z import differs from capture"
+# one node's session folder alone, as `kubectl cp` gives it
+head=$(ls -d "$tmp"/gen/*head*/)
+sdir=$(cd "$head/session_latest" && pwd -P)
+tar -C "$(dirname "$sdir")" -czf "$tmp/one.tgz" "$(basename "$sdir")" 2>/dev/null || true
+import "$tmp/s-one" "$tmp/one.tgz" 2>/dev/null
+[ "$("$RH_LS" --store "$tmp/s-one" default/arc/"$(basename "$sdir")" | wc -l)" -eq 1 ] ||
+	fail "one node's folder did not import as one node"
+staging_empty
+
+# non-UTF-8 and odd names, byte for byte
+odd=$tmp/odd
+s=$(make_session "$odd")
+printf 'latin-1\n' > "$s/logs/caf$(printf '\351').log"
+printf 'tab\n' > "$s/logs/a$(printf '\t')b.log"
+"$RH_COLLECT" --store "$tmp/odd-direct" --cluster arc -q "$s"
+tar -C "$odd" --format=pax -cf "$tmp/odd.tar" "$(basename "$s")"
+import "$tmp/odd-import" "$tmp/odd.tar"
+$cmp_stores "$tmp/odd-import" "$tmp/odd-direct" || fail "odd names differ"
+"$RH_LS" --store "$tmp/odd-import" --cat "default/arc/$(basename "$s")/0f69/logs/caf\\xe9.log" |
+	grep -q latin-1 || fail "non-UTF-8 name not readable back"
+
+# a zip whose names are flagged UTF-8 (Python's zipfile, Windows tools)
+${PYTHON:-python3} - "$tmp/utf8.zip" "$s" <<'PY'
+import os, sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    base = os.path.basename(sys.argv[2])
+    z.write(os.path.join(sys.argv[2], "logs/raylet.out"), base + "/logs/raylet.out")
+    z.writestr(base + "/logs/caf\u00e9-utf8.log", b"utf-8 name\n")
+PY
+import "$tmp/utf8-import" "$tmp/utf8.zip"
+"$RH_LS" --store "$tmp/utf8-import" --cat "default/arc/$(basename "$s")/0f69/logs/café-utf8.log" |
+	grep -q "utf-8 name" || fail "UTF-8 flagged zip name not stored as UTF-8"
+
+# progress: never in a pipe; on a terminal, yes
+import "$tmp/s-prog" "$tmp/a.tgz" 2> "$tmp/prog.err" || true
+! grep -q "reading archive" "$tmp/prog.err" || fail "progress printed into a pipe"
+script -qec "$RH_COLLECT --store $tmp/s-prog2 --cluster arc --archive $tmp/a.tgz" /dev/null > "$tmp/tty.out" 2>&1 || true
+grep -q "reading archive" "$tmp/tty.out" || fail "no progress on a terminal: $(head -c 300 "$tmp/tty.out")"
+
+# hostile entries
+outside=$tmp/outside
+mkdir -p "$outside"
+RH_OUTSIDE=$outside ${PYTHON:-python3} "$top_srcdir/tests/cli/archive_hostile.py" "$tmp/h" > "$tmp/cases"
+zstd -q "$tmp/h/bomb.tar" -o "$tmp/h/bomb.tar.zst"
+hostile() { # ARCHIVE EXPECTED-MESSAGE [OPTIONS...]
+	h=$1; msg=$2; shift 2
+	expect_fail 1 import "$tmp/h-store" "$tmp/h/$h" "$@"
+	case "$err" in *"$msg"*) ;; *) fail "$h: expected \"$msg\" in: $err" ;; esac
+	[ ! -e "$tmp/h-store/default" ] || fail "$h: something was stored"
+	[ -z "$(ls -A "$outside")" ] || fail "$h: wrote outside: $(ls -A "$outside")"
+	[ ! -e "$tmp/escaped.txt" ] && [ ! -e /tmp/rayhist-escaped.txt ] || fail "$h: escaped"
+	staging_empty
+}
+hostile dotdot.tar '".." refused'
+hostile dotdot.zip '".." refused'
+hostile absolute.tar 'absolute path refused'
+hostile device.tar 'a device refused'
+hostile fifo.tar 'a FIFO refused'
+hostile duplicate.tar 'given twice; refused'
+hostile link_through.tar 'is a link; refused'
+hostile hardlink_out.tar 'not a file of its session folder; refused'
+hostile huge.tar 'claims 107374182400 bytes'
+hostile bomb.tar.zst 'a zip bomb? refused'
+hostile bomb.zip 'a zip bomb? refused'
+hostile bomb.tar 'unpacks to more than 1048576 bytes' --max-total 1048576
+hostile bomb.tar 'claims 209715200 bytes, more than the 1048576' --max-entry 1048576
+# not an archive at all
+printf 'hello\n' > "$tmp/h/text.txt"
+hostile text.txt 'text.txt'
+# a link leaving the session is what capture says of it: skipped, reported,
+# and listed in the manifest (the generated session has one)
+"$RH_COLLECT" --store "$tmp/s-link" --cluster arc --archive "$tmp/a.tgz" > /dev/null 2> "$tmp/link.err"
+grep -q "skipped logs/host_hostname: link points outside the session" "$tmp/link.err" ||
+	fail "link leaving the session not reported"
+pass
