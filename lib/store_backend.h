@@ -102,6 +102,16 @@ int rh_store__file_open(rh_store_backend **out, const char *path,
 int rh_store__s3_open(rh_store_backend **out, char **url_out, const char *url,
 		      const rh_store_options *opts);
 
+/**
+ * Open the az:// store of URL `url` ("az://container[/prefix]" or
+ * "https://ACCOUNT.blob.core.windows.net/container[/prefix]"), resolving
+ * its settings from the store config file and the environment (Azure's
+ * names). *url_out receives the normalised URL. RH_EINVAL for a bad URL or
+ * setting.
+ */
+int rh_store__az_open(rh_store_backend **out, char **url_out, const char *url,
+		      const rh_store_options *opts);
+
 /** 0 when `key` follows the key rules of store.h, else RH_EINVAL with the
  * thread's message set (a listing skips foreign keys it could not read). */
 int rh_store__check_key(const char *key);
