@@ -563,6 +563,9 @@ describe(rh_s3__xfer *x, int curl_code)
 		return;
 	}
 	h = rh_s3__hint(hint, sizeof(hint), r->err.code, &r->err, b->cfg.cred_src);
+	/* Azure's messages go on with "\nRequestId:...\nTime:...": the
+	 * first line is the message. */
+	r->err.message[strcspn(r->err.message, "\r\n")] = '\0';
 	if (r->err.code[0])
 		snprintf(r->last, sizeof(r->last), "%ld %s: %.300s%s%s%s", r->status,
 			 r->err.code, r->err.message[0] ? r->err.message : "(no message)",
