@@ -29,7 +29,7 @@
  * local Azure Storage development"): what UseDevelopmentStorage=true
  * means. Not a secret. */
 static const char devstore_key[] =
-	"Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFTBTeQ==";
+	"Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
 static const char *const file_keys[] = {
 	"connection_string", "account", "account_key", "sas_token", "endpoint",
