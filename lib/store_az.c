@@ -381,7 +381,7 @@ static const rh_store_backend_ops az_ops = {
 	.writer_commit = rh_az__writer_commit,
 	.writer_abort = rh_az__writer_abort,
 	.close = az_close,
-	.del_many = NULL,
+	.del_many = rh_az__del_many,
 };
 
 /* The S3 engine's settings that an Azure request uses: timeouts, attempts,

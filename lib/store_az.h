@@ -7,7 +7,8 @@
  *                      connection string; credentials
  *   store_az_sign.c    Shared Key: the string to sign, HMAC-SHA256, base64
  *   store_az_url.c     store URLs and the request URL of a blob
- *   store_az_xml.c     List Blobs answers, the block list body
+ *   store_az_xml.c     List Blobs answers
+ *   store_az_batch.c   Blob Batch: many Delete Blobs in one request
  *
  * The HTTP engine (pooled curl handles, retries with backoff, the error
  * body parser) is the s3:// backend's (store_s3_http.c, store_s3_retry.c,
@@ -157,6 +158,10 @@ int rh_az__req_init(rh_az__req *q, rh_az__backend *b, const char *method,
 /* Run it with retries (rh_s3__perform). */
 int rh_az__perform(rh_az__req *q);
 void rh_az__req_dispose(rh_az__req *q);
+
+/* Delete keys[0..n): Blob Batch of up to 256 with an account key, one
+ * Delete Blob each with a SAS token (store_az_batch.c). */
+int rh_az__del_many(rh_store_backend *be, const char *const *keys, size_t n);
 
 int rh_az__writer_open(rh_store_backend_writer **out, rh_store_backend *be,
 		       const char *key);

@@ -13,6 +13,8 @@
 //   sdk.js list CONTAINER PREFIX            every blob name, paginated
 //   sdk.js sas CONTAINER PERMS              a container SAS (e.g. "racwdl"),
 //                                           valid for an hour, as a query
+//   sdk.js putdir CONTAINER PREFIX DIR      every file under DIR as
+//                                           PREFIX/<its path>, 64 at a time
 'use strict';
 
 const fs = require('fs');
@@ -81,6 +83,26 @@ async function main() {
         expiresOn: new Date(Date.now() + 60 * 60 * 1000),
       }, cred);
       console.log(q.toString());
+      break;
+    }
+    case 'putdir': {
+      const path = require('path');
+      const files = [];
+      const walk = (d) => {
+        for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+          const p = path.join(d, e.name);
+          if (e.isDirectory()) walk(p); else files.push(p);
+        }
+      };
+      walk(rest[0]);
+      for (let i = 0; i < files.length; i += 64) {
+        await Promise.all(files.slice(i, i + 64).map((f) => {
+          const data = fs.readFileSync(f);
+          const name = blob + path.relative(rest[0], f).split(path.sep).join('/');
+          return cc.getBlockBlobClient(name).upload(data, data.length);
+        }));
+      }
+      console.log(files.length);
       break;
     }
     default:

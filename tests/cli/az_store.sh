@@ -3,7 +3,8 @@
 # runs the same operations (awkward keys, ranged reads, listings with and
 # without a delimiter, early stops, deletes, streamed writes large enough
 # for staged blocks, aborts, eight threads on one handle) on a folder and
-# on an Azurite container, and the transcripts must be identical but for
+# on an Azurite container (delete_many as one Blob Batch), and the
+# transcripts must be identical but for
 # the one key holding '\', which Azure would store as '/' and az:// refuses.
 # Credentials: a connection string (small list pages, 1 MiB block threshold,
 # 256 KiB blocks, with a prefix), a SAS token with an explicit endpoint
@@ -39,6 +40,9 @@ grep -q '^threads: 0 failed' "$tmp/az.txt" || fail "threads sharing a store fail
 [ "$(az_requests 'GET /rayhist/rayhist\?restype=container&comp=list&maxresults=3')" -gt 10 ] ||
 	fail "listings were not paginated"
 grep -q '"[A-Z]* [^"]*%5[Cc]' "$AZ_DIR/azurite.out" && fail "a key with '\\' reached Azurite"
+# delete_many is one Blob Batch (three keys and an absent one) with a key
+[ "$(az_requests 'POST /rayhist/rayhist\?restype=container&comp=batch')" -eq 1 ] ||
+	fail "delete_many made no single Blob Batch request"
 
 # a container of its own with no prefix, a SAS token (read, add, create,
 # write, delete, list) and the endpoint setting: no account key anywhere
@@ -48,6 +52,10 @@ env -u AZURE_STORAGE_CONNECTION_STRING AZURE_STORAGE_ACCOUNT=rayhist \
 	AZURE_STORAGE_SAS_TOKEN="?$sas" RAYHIST_AZ_ENDPOINT="$AZ_BLOB_ENDPOINT" \
 	"$check" az://bare > "$tmp/sas.txt" 2> "$tmp/sas.err" || { cat "$tmp/sas.err"; fail "az:// with a SAS token"; }
 same "$tmp/sas.txt" "az://bare (no prefix) with a SAS token"
+# with a SAS token there is no key to sign sub-requests: one Delete Blob each
+[ "$(az_requests 'POST /rayhist/bare\?')" -eq 0 ] || fail "a Blob Batch was sent with a SAS token"
+[ "$(az_requests 'DELETE /rayhist/bare/')" -eq 6 ] ||
+	fail "not one Delete Blob per key with a SAS token: $(az_requests 'DELETE /rayhist/bare/')"
 
 # the settings file of --store-config (RAYHIST_STORE_CONFIG for store_check)
 cat > "$tmp/store.conf" <<CONF
