@@ -320,6 +320,8 @@ resolve_endpoint(ctx *c)
 	return 0;
 }
 
+static int account_from_endpoint(ctx *c);
+
 static int
 resolve_account(ctx *c)
 {
@@ -333,9 +335,39 @@ resolve_account(ctx *c)
 	if (!v && find(c->conn, c->n_conn, "UseDevelopmentStorage", 1))
 		v = RH_AZ__DEVSTORE_ACCOUNT;
 	if (!v)
+		return account_from_endpoint(c);
+	return set_str(&cfg->account, v);
+}
+
+/* A SAS connection string often has only BlobEndpoint and the token: the
+ * account is the endpoint's first host label (ACCOUNT.blob.core...) or,
+ * path-style (the emulator), its first path segment. */
+static int
+account_from_endpoint(ctx *c)
+{
+	rh_az__config *cfg = c->cfg;
+	char src[1200];
+	const char *v = lookup(c, "endpoint", "RAYHIST_AZ_ENDPOINT", "BlobEndpoint",
+			       src, sizeof(src));
+	const char *host = v ? strstr(v, "://") : NULL, *slash, *dot;
+	size_t n = 0;
+
+	if (host) {
+		host += 3;
+		slash = host + strcspn(host, "/");
+		dot = strchr(host, '.');
+		if (dot && dot < slash && strstr(host, ".blob.") &&
+		    strstr(host, ".blob.") < slash)
+			n = (size_t)(dot - host);
+		else if (*slash == '/' && slash[1])
+			host = slash + 1, n = strcspn(host, "/");
+	}
+	if (!n)
 		return rh__error(RH_EINVAL, "no storage account for %s: set AZURE_STORAGE_ACCOUNT or AZURE_STORAGE_CONNECTION_STRING, or account or connection_string in the store config (--store-config, RAYHIST_STORE_CONFIG)",
 				 cfg->url);
-	return set_str(&cfg->account, v);
+	if (!(cfg->account = rh__strndup(host, n)))
+		return RH_ENOMEM;
+	return 0;
 }
 
 /* One credential from the first place that has one: the file (key, SAS,

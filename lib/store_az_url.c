@@ -56,6 +56,9 @@ split_path(char **container, char **prefix, const char *url, const char *rest)
 		plen--;
 	if (!(*prefix = rh__strndup(rest, plen)))
 		return RH_ENOMEM;
+	if (strchr(*prefix, '\\'))
+		return rh__error(RH_EINVAL, "%s: Azure Blob Storage reads '\\' in a blob name as '/': the prefix cannot hold one",
+				 url);
 	if (**prefix && rh_store__check_key(*prefix) < 0) {
 		char why[512];
 

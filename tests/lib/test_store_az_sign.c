@@ -363,3 +363,24 @@ Test(store_az_xml, last_page_and_garbage)
 	cr_assert_eq(rh_az__xml_list_parse(&page, other, sizeof(other) - 1), RH_ECORRUPT);
 	cr_assert_eq(rh_az__xml_list_parse(&page, bad, sizeof(bad) - 1), RH_ECORRUPT);
 }
+
+/* A SAS connection string names no account: the endpoint does. */
+Test(store_az_config, sas_connection_string_account_from_endpoint)
+{
+	const char *cloud[] = { "AZURE_STORAGE_CONNECTION_STRING",
+		"BlobEndpoint=https://acct9.blob.core.windows.net/;SharedAccessSignature=sv=1&sig=x", NULL };
+	const char *emu[] = { "AZURE_STORAGE_CONNECTION_STRING",
+		"BlobEndpoint=http://127.0.0.1:10000/emu1;SharedAccessSignature=sv=1&sig=x", NULL };
+	rh_az__config cfg;
+
+	cr_assert_eq(load(&cfg, "az://box", cloud), 0, "%s", rh_error_last());
+	cr_assert_str_eq(cfg.account, "acct9");
+	cr_assert_str_eq(cfg.endpoint, "https://acct9.blob.core.windows.net");
+	cr_assert_str_eq(cfg.sas, "sv=1&sig=x");
+	rh_az__config_dispose(&cfg);
+	cr_assert_eq(load(&cfg, "az://box", emu), 0, "%s", rh_error_last());
+	cr_assert_str_eq(cfg.account, "emu1");
+	rh_az__config_dispose(&cfg);
+	cr_assert_eq(load(&cfg, "az://box/a\\b", emu), RH_EINVAL);
+	cr_assert(strstr(rh_error_last(), "reads '\\'"), "%s", rh_error_last());
+}
