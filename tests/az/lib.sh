@@ -2,7 +2,9 @@
 # Microsoft's Azure Storage emulator, started on loopback by the test itself
 # with an account of its own ("rayhist", a random key), and the Azure SDK.
 #
-#   az_setup              node and the npm packages, or FAIL (CI) / SKIP
+#   az_setup              node (>= 20, as @azure/storage-blob 12.29 and its
+#                         @azure/core-* need) and the npm packages, or FAIL
+#                         (CI) / SKIP
 #   az_start              start Azurite's blob service on a free loopback
 #                         port with container "rayhist"; sets AZ_PORT,
 #                         AZ_BLOB_ENDPOINT, AZ_ACCOUNT, AZ_KEY, AZ_DIR and
@@ -34,6 +36,8 @@ _az_missing() {
 # lock file's hash, shared by every build tree, as tests/s3/lib.sh does.
 az_setup() {
 	command -v node >/dev/null 2>&1 || _az_missing "node is not installed"
+	[ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ] ||
+		_az_missing "node $(node --version) is older than 20 (the Azure SDK needs 20)"
 	if [ -d "$AZ_SRC/node_modules/azurite" ] && [ -d "$AZ_SRC/node_modules/@azure/storage-blob" ]; then
 		AZ_MODULES="$AZ_SRC/node_modules"
 	else
