@@ -1,6 +1,6 @@
 /*
  * store_backend.h - the interface between store.c and one kind of store
- * (store_file.c, store_s3.c). Never installed.
+ * (store_file.c, store_s3.c, store_az.c). Never installed.
  *
  * store.c owns everything a caller can get wrong: URL parsing, argument and
  * key checks, writer state. A backend sees only validated keys and prefixes
@@ -27,7 +27,7 @@ typedef struct rh_store_backend_writer rh_store_backend_writer;
 typedef struct rh_store_backend_ops rh_store_backend_ops;
 
 struct rh_store_backend_ops {
-	/** URL scheme served, without "://": "file", "s3". */
+	/** URL scheme served, without "://": "file", "s3", "az". */
 	const char *scheme;
 
 	/** Write a whole object atomically, replacing any older one. */

@@ -384,3 +384,8 @@ Test(store_az_config, sas_connection_string_account_from_endpoint)
 	cr_assert_eq(load(&cfg, "az://box/a\\b", emu), RH_EINVAL);
 	cr_assert(strstr(rh_error_last(), "reads '\\'"), "%s", rh_error_last());
 }
+
+Test(store_az_config, feature_bit)
+{
+	cr_assert(rh_features() & RH_FEATURE_AZ);
+}
