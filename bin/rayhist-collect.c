@@ -23,7 +23,7 @@ enum { OPT_FOLLOW = 320, OPT_ROLE, OPT_RAY_ROOT, OPT_STATE_DIR, OPT_FLUSH,
 enum { OPT_ARCHIVE = 340, OPT_STAGING, OPT_MAX_RATIO, OPT_MAX_ENTRY, OPT_MAX_TOTAL };
 
 static const rh_cli_opt options[] = {
-	{ OPT_STORE, "store", "URL", "store to write to (file path, file://, s3://)" },
+	{ OPT_STORE, "store", "URL", "store to write to (file path, file://, s3://, az://)" },
 	{ OPT_STORE_CONFIG, "store-config", "FILE", "settings file of an s3:// store (default $RAYHIST_STORE_CONFIG)" },
 	{ OPT_CLUSTER, "cluster", "NAME", "name of the Ray cluster (required)" },
 	{ OPT_NS, "namespace", "NS", "namespace of the cluster (default: default)" },

@@ -22,7 +22,7 @@ enum { OPT_STORE = 256, OPT_STORE_CONFIG, OPT_JSON, OPT_CAT, OPT_TAIL, OPT_RANGE
        OPT_EXPORT };
 
 static const rh_cli_opt options[] = {
-	{ OPT_STORE, "store", "URL", "store to read (file path, file://, s3://)" },
+	{ OPT_STORE, "store", "URL", "store to read (file path, file://, s3://, az://)" },
 	{ OPT_STORE_CONFIG, "store-config", "FILE", "settings file of an s3:// store (default $RAYHIST_STORE_CONFIG)" },
 	{ 'l', "long", NULL, "add sizes (raw and stored), times and node IPs" },
 	{ 'q', "quiet", NULL, "no progress meter while a session's index is built" },

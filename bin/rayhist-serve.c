@@ -45,7 +45,7 @@ enum { OPT_STORE = 256, OPT_LISTEN, OPT_DASHBOARD, OPT_THREADS, OPT_STORE_CONFIG
        OPT_TRUSTED_PROXY };
 
 static const rh_cli_opt options[] = {
-	{ OPT_STORE, "store", "URL", "store to read (file path, file://, s3://)" },
+	{ OPT_STORE, "store", "URL", "store to read (file path, file://, s3://, az://)" },
 	{ OPT_STORE_CONFIG, "store-config", "FILE", "settings file of an s3:// store (default $RAYHIST_STORE_CONFIG)" },
 	{ OPT_LISTEN, "listen", "ADDR:PORT", "address to listen on (default 127.0.0.1:8080; port 0 picks one)" },
 	{ OPT_DASHBOARD, "dashboard-dir", "DIR", "a Ray dashboard client build, or a folder of builds named by Ray version" },

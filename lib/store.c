@@ -338,9 +338,14 @@ rh_store_open(rh_store **out, const char *url, const rh_store_options *opts)
 			error = open_file_store(st, url, path, opts);
 	} else if (slen == 2 && strncasecmp(url, "s3", 2) == 0) {
 		error = rh_store__s3_open(&st->be, &st->url, url, opts);
+	} else if ((slen == 2 && strncasecmp(url, "az", 2) == 0) ||
+		   (slen == 5 && strncasecmp(url, "https", 5) == 0)) {
+		/* https://ACCOUNT.blob.core.windows.net/CONTAINER: the
+		 * URL Azure's portal shows for a container */
+		error = rh_store__az_open(&st->be, &st->url, url, opts);
 	} else {
 		error = rh__error(RH_EINVAL,
-				  "%s: unsupported store URL scheme \"%.*s\" (use file://, s3:// or a path)",
+				  "%s: unsupported store URL scheme \"%.*s\" (use file://, s3://, az:// or a path)",
 				  quote(q, sizeof(q), url), (int)slen, url);
 	}
 	if (error < 0)

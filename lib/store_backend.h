@@ -1,6 +1,6 @@
 /*
  * store_backend.h - the interface between store.c and one kind of store
- * (store_file.c, store_s3.c). Never installed.
+ * (store_file.c, store_s3.c, store_az.c). Never installed.
  *
  * store.c owns everything a caller can get wrong: URL parsing, argument and
  * key checks, writer state. A backend sees only validated keys and prefixes
@@ -27,7 +27,7 @@ typedef struct rh_store_backend_writer rh_store_backend_writer;
 typedef struct rh_store_backend_ops rh_store_backend_ops;
 
 struct rh_store_backend_ops {
-	/** URL scheme served, without "://": "file", "s3". */
+	/** URL scheme served, without "://": "file", "s3", "az". */
 	const char *scheme;
 
 	/** Write a whole object atomically, replacing any older one. */
@@ -100,6 +100,16 @@ int rh_store__file_open(rh_store_backend **out, const char *path,
  * setting, RH_EIO when web-identity credentials cannot be had.
  */
 int rh_store__s3_open(rh_store_backend **out, char **url_out, const char *url,
+		      const rh_store_options *opts);
+
+/**
+ * Open the az:// store of URL `url` ("az://container[/prefix]" or
+ * "https://ACCOUNT.blob.core.windows.net/container[/prefix]"), resolving
+ * its settings from the store config file and the environment (Azure's
+ * names). *url_out receives the normalised URL. RH_EINVAL for a bad URL or
+ * setting.
+ */
+int rh_store__az_open(rh_store_backend **out, char **url_out, const char *url,
 		      const rh_store_options *opts);
 
 /** 0 when `key` follows the key rules of store.h, else RH_EINVAL with the

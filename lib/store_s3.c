@@ -327,21 +327,10 @@ s3_del_many(rh_store_backend *be, const char *const *keys, size_t n)
 
 /* ---------------------------------------------------------------- list */
 
-typedef struct list_ctx {
-	rh_s3__backend *b;
-	const char *delim;
-	rh_store_list_cb cb;
-	void *payload;
-	size_t strip;  /* bytes of store prefix and '/' before each key */
-	rh_buf last;   /* the full key reported last */
-	int any;
-	rh_buf scratch;
-} list_ctx;
-
 /* Would a store accept this entry? For a common prefix, its part up to
  * the last '/' must be a key (as a listing prefix's must, in store.c). */
 static int
-entry_ok(list_ctx *c, const char *key, int is_prefix)
+entry_ok(rh_s3__list_emit *c, const char *key, int is_prefix)
 {
 	const char *slash = strrchr(key, '/');
 	char keep[1024];
@@ -364,8 +353,32 @@ entry_ok(list_ctx *c, const char *key, int is_prefix)
 	return ok;
 }
 
+/* Roll key up at the first c->rollup after c->rollup_from bytes, as a
+ * server does with a delimiter; 1 when it falls under the prefix reported
+ * last (then nothing is reported). */
 static int
-list_page(list_ctx *c, const rh_s3__list_page *page)
+rollup(rh_s3__list_emit *c, rh_store_entry *e, const char *key)
+{
+	const char *d = strlen(key) > c->rollup_from ?
+		strstr(key + c->rollup_from, c->rollup) : NULL;
+	size_t n;
+	int error;
+
+	if (!d)
+		return 0;
+	n = (size_t)(d - key) + strlen(c->rollup);
+	if (c->rolled.size == n && memcmp(c->rolled.ptr, key, n) == 0)
+		return 1;
+	rh_buf_clear(&c->rolled);
+	if ((error = rh_buf_put(&c->rolled, key, n)) < 0)
+		return error;
+	e->key = c->rolled.ptr;
+	e->is_prefix = 1;
+	return 0;
+}
+
+int
+rh_s3__list_emit_page(rh_s3__list_emit *c, const rh_s3__list_page *page)
 {
 	size_t i;
 	int error;
@@ -383,19 +396,33 @@ list_page(list_ctx *c, const rh_s3__list_page *page)
 			return error;
 		c->any = 1;
 		if (c->strip && (strlen(key) <= c->strip || key[c->strip - 1] != '/' ||
-				 strncmp(key, c->b->cfg.prefix, c->strip - 1) != 0))
+				 strncmp(key, c->store_prefix, c->strip - 1) != 0))
 			continue;
 		key += c->strip;
 		if (!entry_ok(c, key, it->is_prefix))
 			continue;
 		e.key = key;
 		e.is_prefix = it->is_prefix;
-		e.size = it->is_prefix ? 0 : it->size;
-		e.mtime_ms = it->is_prefix ? 0 : it->mtime_ms;
+		if (c->rollup && !it->is_prefix &&
+		    (error = rollup(c, &e, key)) != 0) {
+			if (error > 0) /* rolled into the prefix just reported */
+				continue;
+			return error;
+		}
+		e.size = e.is_prefix ? 0 : it->size;
+		e.mtime_ms = e.is_prefix ? 0 : it->mtime_ms;
 		if ((error = c->cb(&e, c->payload)) != 0)
 			return error;
 	}
 	return 0;
+}
+
+void
+rh_s3__list_emit_dispose(rh_s3__list_emit *c)
+{
+	rh_buf_dispose(&c->last);
+	rh_buf_dispose(&c->scratch);
+	rh_buf_dispose(&c->rolled);
 }
 
 static int
@@ -407,12 +434,11 @@ s3_list(rh_store_backend *be, const char *prefix, const char *delim,
 	rh_buf what = RH_BUF_INIT;
 	rh_s3__list_page page = { 0 };
 	char *token = NULL, maxkeys[16];
-	list_ctx c;
+	rh_s3__list_emit c;
 	int error;
 
 	memset(&c, 0, sizeof(c));
-	c.b = b;
-	c.delim = delim;
+	c.store_prefix = b->cfg.prefix;
 	c.cb = cb;
 	c.payload = payload;
 	c.strip = *b->cfg.prefix ? strlen(b->cfg.prefix) + 1 : 0;
@@ -456,7 +482,7 @@ s3_list(rh_store_backend *be, const char *prefix, const char *delim,
 		rh_s3__req_dispose(&r);
 		if (error == RH_ENOTFOUND) /* no NoSuchKey here: the bucket */
 			error = RH_EIO;
-		if (error < 0 || (error = list_page(&c, &page)) != 0)
+		if (error < 0 || (error = rh_s3__list_emit_page(&c, &page)) != 0)
 			goto done;
 		if (!page.truncated)
 			break;
@@ -477,8 +503,7 @@ done:
 	rh_buf_dispose(&query);
 	rh_buf_dispose(&url);
 	rh_buf_dispose(&what);
-	rh_buf_dispose(&c.last);
-	rh_buf_dispose(&c.scratch);
+	rh_s3__list_emit_dispose(&c);
 	return error;
 }
 
@@ -488,15 +513,10 @@ static void
 s3_close(rh_store_backend *be)
 {
 	rh_s3__backend *b = (rh_s3__backend *)be;
-	size_t i;
 
-	for (i = 0; i < b->n_easy; i++)
-		curl_easy_cleanup(b->easy_pool[i]);
-	for (i = 0; i < b->n_multi; i++)
-		curl_multi_cleanup(b->multi_pool[i]);
+	rh_s3__http_release(b);
 	rh_s3__creds_free(b->creds);
 	rh_s3__config_dispose(&b->cfg);
-	pthread_mutex_destroy(&b->pool_lock);
 	free(b);
 }
 

@@ -303,6 +303,16 @@ typedef struct rh_s3__req {
 	rh_s3__xml_error err;     /* of the last failed attempt */
 	unsigned attempts;
 	char last[640];           /* what went wrong in the last attempt */
+	/* Azure (store_az_*.c) signs its own requests: `presign`, when set,
+	 * rewrites `extra` before every attempt (a fresh date), and the lines
+	 * of `extra` ("Name: value", '\n'-separated) are sent as they are.
+	 * `secret_url`: the URL holds a secret (a SAS token), so messages
+	 * name the endpoint instead. */
+	int (*presign)(struct rh_s3__req *r, void *arg);
+	void *presign_arg;
+	rh_buf extra;
+	int secret_url;
+	char ms_error_code[64];   /* x-ms-error-code of the answer */
 	/* private to store_s3_http.c */
 	char sha256[65];          /* of the body, once */
 	int force_refresh;
@@ -311,6 +321,14 @@ typedef struct rh_s3__req {
 
 /* Release what a request holds after rh_s3__perform(). */
 void rh_s3__req_dispose(rh_s3__req *r);
+
+/* The Range header's value for bytes [off, off+len) (len SIZE_MAX: to the
+ * end), as every request with has_range sends it. */
+void rh_s3__range_value(char *out, size_t n, uint64_t off, size_t len);
+
+/* Free the curl handle pools and the lock of `b` (its HTTP part); the
+ * Azure backend runs its requests on an rh_s3__backend of its own. */
+void rh_s3__http_release(rh_s3__backend *b);
 
 /**
  * Run `r` until it succeeds, fails permanently, or its attempts are spent.
@@ -371,6 +389,28 @@ struct rh_s3__backend {
 	atomic_int bucket_ok;
 	atomic_uint_fast64_t rnd; /* jitter */
 };
+
+/** A listing handed to rh_store_list's callback page by page, as file://
+ * lists: key order, each entry once (pages of some servers overlap), the
+ * store prefix stripped, entries a store could not read skipped. Shared
+ * with the Azure backend. Zero it, set store_prefix, strip, cb, payload. */
+typedef struct rh_s3__list_emit {
+	const char *store_prefix; /* "" or "a/b" */
+	size_t strip;             /* strlen(store_prefix) + 1, or 0 */
+	rh_store_list_cb cb;
+	void *payload;
+	rh_buf last;              /* the full key reported last */
+	int any;
+	rh_buf scratch;
+	/* Roll keys up here instead of on the server (NULL: the server did):
+	 * at the first `rollup` after `rollup_from` bytes of the key. */
+	const char *rollup;
+	size_t rollup_from;
+	rh_buf rolled;            /* the prefix reported last */
+} rh_s3__list_emit;
+
+int rh_s3__list_emit_page(rh_s3__list_emit *c, const rh_s3__list_page *page);
+void rh_s3__list_emit_dispose(rh_s3__list_emit *c);
 
 /** The object key of `key` under the store prefix. */
 int rh_s3__full_key(rh_buf *out, const rh_s3__backend *b, const char *key);

@@ -236,7 +236,7 @@ on_header(char *p, size_t size, size_t nmemb, void *ud)
 		r->have_length = 0;
 		r->length = 0;
 		r->mtime_ms = 0;
-		r->etag[0] = r->bucket_region[0] = '\0';
+		r->etag[0] = r->bucket_region[0] = r->ms_error_code[0] = '\0';
 	} else if (header_value(v, sizeof(v), p, n, "content-length:")) {
 		char *end;
 
@@ -248,6 +248,9 @@ on_header(char *p, size_t size, size_t nmemb, void *ud)
 		r->mtime_ms = t > 0 ? (int64_t)t * 1000 : 0;
 	} else if (header_value(r->etag, sizeof(r->etag), p, n, "etag:")) {
 		/* kept */
+	} else if (header_value(r->ms_error_code, sizeof(r->ms_error_code), p, n,
+				"x-ms-error-code:")) {
+		/* Azure's error code, also on a bodiless HEAD answer */
 	} else {
 		header_value(r->bucket_region, sizeof(r->bucket_region), p, n,
 			     "x-amz-bucket-region:");
@@ -340,6 +343,44 @@ curl_failed:
 	return rh__error(RH_ERROR, "curl: %s", curl_easy_strerror(cc));
 }
 
+void
+rh_s3__range_value(char *out, size_t n, uint64_t off, size_t len)
+{
+	if (len == SIZE_MAX || off + len < off || off + len - 1 >= UINT64_MAX / 2)
+		snprintf(out, n, "bytes=%llu-", (unsigned long long)off);
+	else
+		snprintf(out, n, "bytes=%llu-%llu", (unsigned long long)off,
+			 (unsigned long long)(off + len - 1));
+}
+
+/* The caller's own header lines (r->extra, '\n'-separated), as they are:
+ * Azure's Shared Key signs them itself (store_az_sign.c). */
+static int
+add_extra_headers(rh_s3__xfer *x)
+{
+	const char *p = x->r->extra.ptr, *nl;
+	char line[8192];
+	int error;
+
+	for (; p && *p; p = nl + 1) {
+		size_t n;
+
+		if (!(nl = strchr(p, '\n')))
+			nl = p + strlen(p);
+		n = (size_t)(nl - p);
+		if (n >= sizeof(line))
+			return rh__error(RH_EINVAL, "a header is longer than %zu bytes",
+					 sizeof(line));
+		memcpy(line, p, n);
+		line[n] = '\0';
+		if (n && (error = add_header(x, "%s", line)) < 0)
+			return error;
+		if (!*nl)
+			break;
+	}
+	return 0;
+}
+
 static int
 set_headers(rh_s3__xfer *x)
 {
@@ -353,14 +394,7 @@ set_headers(rh_s3__xfer *x)
 						    x->token.ptr)) < 0)))
 		return error;
 	if (r->has_range) {
-		if (r->range_len == SIZE_MAX || r->range_off + r->range_len < r->range_off ||
-		    r->range_off + r->range_len - 1 >= UINT64_MAX / 2)
-			snprintf(range, sizeof(range), "bytes=%llu-",
-				 (unsigned long long)r->range_off);
-		else
-			snprintf(range, sizeof(range), "bytes=%llu-%llu",
-				 (unsigned long long)r->range_off,
-				 (unsigned long long)(r->range_off + r->range_len - 1));
+		rh_s3__range_value(range, sizeof(range), r->range_off, r->range_len);
 		if ((error = add_header(x, "Range: %s", range)) < 0)
 			return error;
 	}
@@ -370,7 +404,7 @@ set_headers(rh_s3__xfer *x)
 	if (r->content_md5 &&
 	    (error = add_header(x, "Content-MD5: %s", r->content_md5)) < 0)
 		return error;
-	return 0;
+	return add_extra_headers(x);
 }
 
 static int
@@ -393,7 +427,7 @@ xfer_setup(rh_s3__xfer **out, rh_s3__backend *b, rh_s3__req *r)
 	r->have_length = 0;
 	r->length = 0;
 	r->mtime_ms = 0;
-	r->etag[0] = r->bucket_region[0] = '\0';
+	r->etag[0] = r->bucket_region[0] = r->ms_error_code[0] = '\0';
 	memset(&r->err, 0, sizeof(r->err));
 	rh_buf_clear(&r->resp);
 	if (r->sink)
@@ -406,6 +440,8 @@ xfer_setup(rh_s3__xfer **out, rh_s3__backend *b, rh_s3__req *r)
 		snprintf(r->used_akid, sizeof(r->used_akid), "%s", x->akid.ptr);
 		body_sha256(r);
 	}
+	if (r->presign && (error = r->presign(r, r->presign_arg)) < 0)
+		goto done;
 	if ((error = set_headers(x)) < 0)
 		goto done;
 	if (!(x->easy = e = easy_get(b))) {
@@ -515,7 +551,7 @@ describe(rh_s3__xfer *x, int curl_code)
 			curl_easy_strerror((CURLcode)curl_code);
 		size_t n;
 
-		if (r->sign)
+		if (r->sign || r->secret_url)
 			snprintf(r->last, sizeof(r->last), "%s [endpoint %s from %s]",
 				 msg, b->cfg.endpoint, b->cfg.endpoint_src);
 		else
@@ -527,6 +563,9 @@ describe(rh_s3__xfer *x, int curl_code)
 		return;
 	}
 	h = rh_s3__hint(hint, sizeof(hint), r->err.code, &r->err, b->cfg.cred_src);
+	/* Azure's messages go on with "\nRequestId:...\nTime:...": the
+	 * first line is the message. */
+	r->err.message[strcspn(r->err.message, "\r\n")] = '\0';
 	if (r->err.code[0])
 		snprintf(r->last, sizeof(r->last), "%ld %s: %.300s%s%s%s", r->status,
 			 r->err.code, r->err.message[0] ? r->err.message : "(no message)",
@@ -564,6 +603,9 @@ xfer_finish(int *code_out, rh_s3__xfer *x, int curl_code)
 	    (r->status >= 300 || root_is_error(r->resp.ptr, r->resp.size)))
 		rh_s3__xml_error_parse(&r->err, r->resp.ptr ? r->resp.ptr : "",
 				       r->resp.size);
+	if (curl_code == CURLE_OK && r->status >= 300 && !r->err.code[0] &&
+	    r->ms_error_code[0])
+		snprintf(r->err.code, sizeof(r->err.code), "%s", r->ms_error_code);
 	verdict = rh_s3__classify(curl_code, r->status, r->err.code);
 	if (curl_code == CURLE_OK && r->status >= 200 && r->status < 300 &&
 	    !r->err.code[0] && r->sign)
@@ -618,6 +660,20 @@ void
 rh_s3__req_dispose(rh_s3__req *r)
 {
 	rh_buf_dispose(&r->resp);
+	rh_buf_dispose(&r->extra);
+}
+
+void
+rh_s3__http_release(rh_s3__backend *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n_easy; i++)
+		curl_easy_cleanup(b->easy_pool[i]);
+	for (i = 0; i < b->n_multi; i++)
+		curl_multi_cleanup(b->multi_pool[i]);
+	b->n_easy = b->n_multi = 0;
+	pthread_mutex_destroy(&b->pool_lock);
 }
 
 int

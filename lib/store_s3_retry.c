@@ -89,7 +89,9 @@ rh_s3__fail_code(long status, const char *s3_code)
 {
 	if (!s3_code)
 		s3_code = "";
-	if (strcmp(s3_code, "NoSuchKey") == 0 || (status == 404 && !*s3_code))
+	/* BlobNotFound: Azure's answer for an absent blob (store_az.c). */
+	if (strcmp(s3_code, "NoSuchKey") == 0 || strcmp(s3_code, "BlobNotFound") == 0 ||
+	    (status == 404 && !*s3_code))
 		return RH_ENOTFOUND;
 	return RH_EIO;
 }

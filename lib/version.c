@@ -12,7 +12,7 @@ rh_features(void)
 {
 	unsigned f = RH_FEATURE_FILE;
 #ifdef RH_HAVE_S3
-	f |= RH_FEATURE_S3;
+	f |= RH_FEATURE_S3 | RH_FEATURE_AZ; /* az:// runs on the s3:// HTTP engine */
 #endif
 	return f;
 }

@@ -35,6 +35,7 @@ RH_BEGIN_DECL
 enum rh_feature {
 	RH_FEATURE_FILE = 1u << 0, /**< file:// stores (always) */
 	RH_FEATURE_S3 = 1u << 1,   /**< s3:// stores */
+	RH_FEATURE_AZ = 1u << 2,   /**< az:// stores (Azure Blob Storage) */
 };
 
 /** The library's version, "MAJOR.MINOR.PATCH"; a static string. */

@@ -4,7 +4,8 @@
  * How to use a store:
  *   1. rh_store_open(&st, url, NULL)     url: "file:///path", "/path", "path"
  *                                         (a plain path means file://), or
- *                                         "s3://bucket[/prefix]"
+ *                                         "s3://bucket[/prefix]", or
+ *                                         "az://container[/prefix]"
  *   2. write:  rh_store_put(st, key, data, len)         small objects, or
  *              rh_store_writer_open / _write / _commit   streamed ones
  *      read:   rh_store_get(&buf, st, key, off, len), rh_store_head(),
@@ -33,6 +34,15 @@
  * (endpoint, region, credentials, retries, multipart sizes) come from
  * rh_store_options, a config file, the environment (AWS_* as the AWS tools
  * read them, RAYHIST_S3_*) and the AWS shared files; see rh_store(3).
+ *
+ * az:// stores ("az://container[/prefix]", or the container's URL
+ * "https://ACCOUNT.blob.core.windows.net/container[/prefix]") keep one block
+ * blob per key under "prefix/" in an Azure Blob Storage container; requests
+ * are signed with the account key (Shared Key) or carry a SAS token, and
+ * are retried as s3:// ones are. Settings come from the config file and
+ * the environment (AZURE_STORAGE_* as Azure's tools read them, a connection
+ * string, RAYHIST_AZ_*); see rayhist-store(5). Azure reads '\' in a blob
+ * name as '/', so an az:// store refuses keys holding '\' (RH_EINVAL).
  *
  * Thread-safety: one rh_store may serve any number of threads at once; a
  * writer handle belongs to one thread. Store handles keep no error message of
@@ -127,9 +137,10 @@ RH_EXTERN const char *rh_store_default_url(const char *flag);
  * @param[out] out  the store; release with rh_store_close(). NULL on failure.
  * @param url   "file:///abs/path" (percent-escapes decoded; "localhost" is
  *              the only host allowed; no query or fragment), a plain
- *              absolute or relative path, or "s3://bucket[/prefix]" (the
+ *              absolute or relative path, "s3://bucket[/prefix]" (the
  *              prefix, taken literally, follows the key rules; objects are
- *              stored as "prefix/key")
+ *              stored as "prefix/key"), or "az://container[/prefix]" or
+ *              "https://ACCOUNT.blob.core.windows.net/container[/prefix]"
  * @param opts  NULL for defaults; opts->version must be
  *              RH_STORE_OPTIONS_VERSION (or 1, the version before
  *              must_exist)
@@ -218,7 +229,9 @@ RH_EXTERN int rh_store_delete(rh_store *st, const char *key);
 /**
  * Delete `n` objects, as rh_store_delete() of each: absent ones are no
  * error. An s3:// store sends them in batches of up to 1000 keys per
- * request (DeleteObjects), so retention can clear a session at once.
+ * request (DeleteObjects), an az:// store up to 256 per Blob Batch (with
+ * an account key; one request per key with a SAS token), so retention can
+ * clear a session at once.
  * Every key is checked before anything is deleted. Not atomic: on failure
  * some of the objects may be gone.
  * @param keys  `n` keys; may be NULL when n is 0

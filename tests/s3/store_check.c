@@ -212,8 +212,15 @@ main(int argc, char **argv)
 	}
 	CHECK(rh_store_open(&st, argv[1], NULL));
 	fill(data, sizeof(data), 42);
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		CHECK(rh_store_put(st, keys[i], data, 100 + i * 37));
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		/* A key a backend refuses (az:// refuses '\\') is reported,
+		 * not fatal: the caller compares transcripts. */
+		int rc = rh_store_put(st, keys[i], data, 100 + i * 37);
+
+		if (rc < 0)
+			printf("put %s -> %s: %s\n", keys[i], rh_error_name(rc),
+			       rh_error_last());
+	}
 	CHECK(rh_store_put(st, "empty", "", 0));
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		show_get(keys[i], 0, SIZE_MAX);
