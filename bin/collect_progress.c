@@ -68,5 +68,12 @@ collect_progress_pause(struct collect_progress *cp)
 void
 collect_progress_done(struct collect_progress *cp)
 {
+	/* The last state is drawn whatever the redraw interval (and after a
+	 * warning paused the meter), so a capture quicker than one interval
+	 * still ends on its real count. */
+	if (cp->meter.on && cp->p.files_done > 0) {
+		cp->meter.last_ms = cp->meter.start_ms - 1000000;
+		rh_meter_update(&cp->p, &cp->meter);
+	}
 	rh_meter_done(&cp->meter);
 }
