@@ -3,7 +3,7 @@
 # honours RH_TEST_STORE (directly, or through serve_env.sh's $served_store:
 # capture, ls, events, serve, follow) runs again with a bucket on a loopback
 # S3 server
-# (s3rver behind the signature-checking proxy) instead of a folder, under a
+# (Ceph RGW behind the fault-injecting proxy) instead of a folder, under a
 # prefix of its own. Every request must carry a valid SigV4 signature.
 set -eu
 . "$top_srcdir/tests/cli/lib.sh"
