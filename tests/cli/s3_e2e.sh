@@ -14,10 +14,15 @@ ran=0
 for t in "$top_srcdir"/tests/cli/*.sh; do
 	name=$(basename "$t" .sh)
 	case "$name" in s3_*) continue ;; esac
+	# RH_S3_E2E_ONLY="NAME..." runs only those (to look into one)
+	case " ${RH_S3_E2E_ONLY:-$name} " in *" $name "*) ;; *) continue ;; esac
 	[ "$(head -n 1 "$t")" = "#!/bin/sh" ] || continue # a sourced helper
 	grep -q 'RH_TEST_STORE\|\$served_store' "$t" || continue
 	echo "== $name on s3://rayhist/$name"
+	t0=$(date +%s)
+	r0=$(s3_stats requests)
 	RH_TEST_STORE="s3://rayhist/$name" sh "$t" || fail "$name failed against s3://"
+	echo "== $name: $(($(date +%s) - t0)) s, $(($(s3_stats requests) - r0)) requests"
 	ran=$((ran + 1))
 done
 [ "$ran" -ge 1 ] || fail "no end-to-end script honours RH_TEST_STORE"
