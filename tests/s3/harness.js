@@ -38,7 +38,6 @@ const crypto = require('crypto');
 const fs = require('fs');
 const http = require('http');
 const https = require('https');
-const path = require('path');
 
 // ------------------------------------------------------------------ args
 const args = { bucket: [] };
