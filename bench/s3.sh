@@ -2,15 +2,16 @@
 # s3:// against file://, side by side: rayhist-collect of a generated session
 # with ~1 GiB of logs into a bucket on a loopback S3 server versus into a
 # folder; then listing a store of 10,000 sessions (names only, and with -l,
-# which reads every session's manifest). The S3 server is s3rver behind
-# tests/s3/harness.js, which checks every signature and counts requests and
-# connections; the counts are printed with the times.
+# which reads every session's manifest); and reading every captured file
+# back (rayhist-ls --cat). The S3 server is Ceph's RADOS Gateway on loopback
+# (tests/s3/rgw.sh) behind tests/s3/harness.js, which counts requests and
+# connections; the counts are printed with the times, per operation.
 #
 # As a yardstick for the server's own speed, the same listing is also done
 # by the official AWS SDK for JavaScript against the same server.
 #
 #   SIZE=BYTES (1100000000)  SESSIONS=N (10000)  RUNS=N (3)
-#   ONLY=capture|list        one half only
+#   ONLY=capture|list        capture and read back, or the listing
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=${RH_BIN:-$top/_build/bin}
@@ -21,7 +22,9 @@ runs=${RUNS:-3}
 mkdir -p "$dir"
 
 # ---------------------------------------------------------------- the server
-if [ -d "$top/tests/s3/node_modules/s3rver" ]; then
+# Ceph's RADOS Gateway (tests/s3/rgw.sh: one monitor, one OSD, radosgw)
+# behind tests/s3/harness.js, which counts requests and connections.
+if [ -d "$top/tests/s3/node_modules/@aws-sdk/client-s3" ]; then
 	NODE_PATH="$top/tests/s3/node_modules"
 else
 	mkdir -p "$dir/node"
@@ -30,11 +33,16 @@ else
 	NODE_PATH="$dir/node/node_modules"
 fi
 export NODE_PATH
-rm -rf "$dir/bucket" "$dir/ports"
-node "$top/tests/s3/harness.js" --dir "$dir/bucket" --ports-file "$dir/ports" --bucket bench \
+rm -rf "$dir/ports"
+[ ! -d "$dir/rgw" ] || sh "$top/tests/s3/rgw.sh" stop "$dir/rgw"
+rm -rf "$dir/rgw"
+harness=""
+trap '[ -z "$harness" ] || kill $harness 2>/dev/null || true; sh "$top/tests/s3/rgw.sh" stop "$dir/rgw"; rm -rf "$dir/rgw"' EXIT INT TERM
+rgw=$(sh "$top/tests/s3/rgw.sh" start "$dir/rgw")
+sh "$top/tests/s3/rgw.sh" user "$dir/rgw" bench AKIDBENCH bench-secret
+node "$top/tests/s3/harness.js" --upstream "$rgw" --ports-file "$dir/ports" --bucket bench \
 	--access-key-id AKIDBENCH --secret-access-key bench-secret >"$dir/harness.out" 2>&1 &
 harness=$!
-trap 'kill $harness 2>/dev/null || true' EXIT INT TERM
 while [ ! -s "$dir/ports" ]; do
 	kill -0 $harness 2>/dev/null || { cat "$dir/harness.out"; exit 1; }
 	sleep 0.1
@@ -48,7 +56,7 @@ AWS_REGION=us-east-1
 NO_PROXY=127.0.0.1
 export AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION NO_PROXY
 stats() { curl -sf "$control/stats"; }
-stat() { echo "$1" | sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p"; }
+stat() { v=$(echo "$1" | sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p"); echo "${v:-0}"; }
 reset() { curl -sf -X POST "$control/reset"; }
 
 # ---------------------------------------------------------------- capture
@@ -88,6 +96,37 @@ print(f"  s3://    {t_s3:7.2f} s  {mb / t_s3:7.1f} MB/s")
 print(f"  s3:// / file:// time ratio: {t_s3 / t_file:.2f}")
 print(f"  s3:// requests: {req} ({puts} PUT, {parts} UploadPart, the rest list/get/head/multipart), "
       f"{conn} connections, {bytes_in} bytes sent")
+print(f"  s3:// requests per stored object: {req / objects:.2f}")
+PY
+
+# read back: every captured file, one rayhist-ls --cat each
+session=$(basename "$sdir")
+node=$($bin/rayhist-ls --store "$dir/store" "default/bench/$session" | head -n 1)
+(cd "$sdir" && find . -type f ! -name '*.lock' | sed 's|^\./||' | sort) > "$dir/files"
+nfiles=$(wc -l < "$dir/files")
+printf '%s\n' "while read -r f; do $bin/rayhist-ls --store \"\$1\" --cat \"default/bench/$session/$node/\$f\"; done < $dir/files | wc -c" > "$dir/read.sh"
+python3 "$top/bench/timeit.py" -n "$runs" -- "sh $dir/read.sh $dir/store >/dev/null" -- \
+	"sh $dir/read.sh s3://bench/counted >/dev/null" > "$dir/rtimes"
+r_file=$(sed -n 1p "$dir/rtimes" | sed 's/.*median_s=\([^ ]*\).*/\1/')
+r_s3=$(sed -n 2p "$dir/rtimes" | sed 's/.*median_s=\([^ ]*\).*/\1/')
+reset
+got=$(sh "$dir/read.sh" s3://bench/counted)
+rd=$(stats)
+[ "$got" -eq "$(sh "$dir/read.sh" "$dir/store")" ] || { echo "s3:// reads other bytes than file://" >&2; exit 1; }
+python3 - "$got" "$nfiles" "$r_file" "$r_s3" "$(stat "$rd" requests)" "$(stat "$rd" connections)" \
+	"$(stat "$rd" get)" "$(stat "$rd" bytes_out)" <<'PY'
+import sys
+a = sys.argv[1:]
+raw, nfiles = int(a[0]), int(a[1])
+t_file, t_s3 = float(a[2]), float(a[3])
+req, conn, gets, bytes_out = map(int, a[4:8])
+mb = raw / 1e6
+print(f"read back of {raw} bytes in {nfiles} files (one rayhist-ls --cat each):")
+print(f"  file://  {t_file:7.2f} s  {mb / t_file:7.1f} MB/s")
+print(f"  s3://    {t_s3:7.2f} s  {mb / t_s3:7.1f} MB/s")
+print(f"  s3:// / file:// time ratio: {t_s3 / t_file:.2f}")
+print(f"  s3:// requests: {req} ({gets} GET), {conn} connections, {bytes_out} bytes received; "
+      f"{req / nfiles:.2f} requests per file read ({t_s3 / req * 1000:.1f} ms per request)")
 PY
 fi
 [ "$only" = capture ] && exit 0

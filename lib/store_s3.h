@@ -208,6 +208,13 @@ void rh_s3__list_page_dispose(rh_s3__list_page *page);
 /* The UploadId of an InitiateMultipartUploadResult. */
 int rh_s3__xml_upload_id(char **out, const char *xml, size_t len);
 
+/* The <ETag> of a CompleteMultipartUploadResult into etag (n bytes), ""
+ * when the answer has an empty one, as Ceph RGW 16 sends (Ceph tracker
+ * 58879): the caller must not depend on it. RH_ECORRUPT when the answer is
+ * no CompleteMultipartUploadResult. */
+int rh_s3__xml_complete_etag(char *etag, size_t n, const char *xml,
+			     size_t len);
+
 /* A DeleteResult: the first <Error> entry other than NoSuchKey, if any,
  * into *err with its key; 0 when there is none, 1 when there is one. */
 int rh_s3__xml_delete_result(rh_s3__xml_error *err, char **key_out,
@@ -263,6 +270,12 @@ unsigned rh_s3__backoff_ms(unsigned attempt, unsigned base_ms, unsigned cap_ms,
  * names where the credentials came from. */
 const char *rh_s3__hint(char *buf, size_t n, const char *s3_code,
 			const rh_s3__xml_error *err, const char *cred_src);
+
+/* An S3 error answer for messages: "STATUS CODE: MESSAGE (HINT)". With no
+ * <Message> (Ceph RGW sends them empty) the status and code say what went
+ * wrong, and the text says the server gave no more. */
+void rh_s3__describe_error(char *buf, size_t n, long status,
+			   const rh_s3__xml_error *err, const char *cred_src);
 
 /* A hint for a curl failure (unresolvable host, TLS verification, ...). */
 const char *rh_s3__curl_hint(int curl_code);

@@ -543,7 +543,6 @@ describe(rh_s3__xfer *x, int curl_code)
 {
 	rh_s3__backend *b = x->b;
 	rh_s3__req *r = x->r;
-	char hint[400];
 	const char *h;
 
 	if (curl_code != CURLE_OK) {
@@ -562,14 +561,12 @@ describe(rh_s3__xfer *x, int curl_code)
 		}
 		return;
 	}
-	h = rh_s3__hint(hint, sizeof(hint), r->err.code, &r->err, b->cfg.cred_src);
 	/* Azure's messages go on with "\nRequestId:...\nTime:...": the
 	 * first line is the message. */
 	r->err.message[strcspn(r->err.message, "\r\n")] = '\0';
 	if (r->err.code[0])
-		snprintf(r->last, sizeof(r->last), "%ld %s: %.300s%s%s%s", r->status,
-			 r->err.code, r->err.message[0] ? r->err.message : "(no message)",
-			 h ? " (" : "", h ? h : "", h ? ")" : "");
+		rh_s3__describe_error(r->last, sizeof(r->last), r->status, &r->err,
+				      b->cfg.cred_src);
 	else
 		snprintf(r->last, sizeof(r->last), "HTTP %ld %s%s%s", r->status,
 			 reason(r->status), r->bucket_region[0] ? "; the bucket is in region " : "",

@@ -169,6 +169,18 @@ rh_s3__hint(char *buf, size_t n, const char *code,
 	return buf;
 }
 
+void
+rh_s3__describe_error(char *buf, size_t n, long status,
+		      const rh_s3__xml_error *err, const char *cred_src)
+{
+	char hint[400];
+	const char *h = rh_s3__hint(hint, sizeof(hint), err->code, err, cred_src);
+
+	snprintf(buf, n, "%ld %s: %.300s%s%s%s", status, err->code,
+		 err->message[0] ? err->message : "(the server gave no message)",
+		 h ? " (" : "", h ? h : "", h ? ")" : "");
+}
+
 const char *
 rh_s3__curl_hint(int code)
 {

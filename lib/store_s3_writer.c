@@ -16,6 +16,7 @@
 #include "internal.h"
 
 #include <curl/curl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -446,6 +447,7 @@ complete_upload(s3_writer *w)
 	rh_buf url = RH_BUF_INIT, body = RH_BUF_INIT;
 	rh_s3__req r;
 	uint64_t size;
+	char etag[130];
 	int error;
 
 	req_init(&r, w, "POST", NULL, "CompleteMultipartUpload");
@@ -464,6 +466,18 @@ complete_upload(s3_writer *w)
 	    size == w->total) {
 		rh_error_clear();
 		error = 0;
+	} else if (error == 0 &&
+		   (rh_s3__xml_complete_etag(etag, sizeof(etag), r.resp.ptr ? r.resp.ptr : "",
+					     r.resp.size) < 0 || !etag[0])) {
+		/* No ETag to show the upload became the object (Ceph RGW 16
+		 * answers <ETag></ETag>): the object's size must show it. */
+		rh_error_clear();
+		if ((error = w->b->parent.ops->head(&size, NULL, &w->b->parent, w->ukey)) == 0 &&
+		    size != w->total)
+			error = rh__error(RH_ECORRUPT,
+					  "%s: CompleteMultipartUpload: the object has %" PRIu64
+					  " bytes after the upload of %" PRIu64,
+					  r.what, size, w->total);
 	}
 	if (error == 0) {
 		free(w->upload_id); /* done: nothing to abort */

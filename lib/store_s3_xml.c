@@ -635,6 +635,7 @@ typedef struct one_ctx {
 	const char *path;
 	char *value;
 	int bad_root;
+	int root_seen;
 } one_ctx;
 
 static int
@@ -642,8 +643,12 @@ one_start(const char *path, void *payload)
 {
 	one_ctx *c = payload;
 
-	if (!strchr(path, '/') && strcmp(path, c->root) != 0)
-		c->bad_root = 1;
+	if (!strchr(path, '/')) {
+		if (strcmp(path, c->root) != 0)
+			c->bad_root = 1;
+		else
+			c->root_seen = 1;
+	}
 	return 0;
 }
 
@@ -662,7 +667,7 @@ int
 rh_s3__xml_upload_id(char **out, const char *xml, size_t len)
 {
 	one_ctx c = { "InitiateMultipartUploadResult",
-		      "InitiateMultipartUploadResult/UploadId", NULL, 0 };
+		      "InitiateMultipartUploadResult/UploadId", NULL, 0, 0 };
 	rh_s3__xml_cb cb = { one_start, one_end, &c };
 	int error;
 
@@ -675,6 +680,28 @@ rh_s3__xml_upload_id(char **out, const char *xml, size_t len)
 		goto done;
 	}
 	*out = c.value, c.value = NULL;
+done:
+	free(c.value);
+	return error;
+}
+
+int
+rh_s3__xml_complete_etag(char *etag, size_t n, const char *xml, size_t len)
+{
+	one_ctx c = { "CompleteMultipartUploadResult",
+		      "CompleteMultipartUploadResult/ETag", NULL, 0, 0 };
+	rh_s3__xml_cb cb = { one_start, one_end, &c };
+	int error;
+
+	etag[0] = '\0';
+	if ((error = rh_s3__xml_parse(xml, len, &cb)) < 0)
+		goto done;
+	if (c.bad_root || !c.root_seen) {
+		error = rh__error(RH_ECORRUPT,
+				  "CompleteMultipartUpload: the answer is no <CompleteMultipartUploadResult>");
+		goto done;
+	}
+	snprintf(etag, n, "%s", c.value ? c.value : "");
 done:
 	free(c.value);
 	return error;

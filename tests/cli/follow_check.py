@@ -6,8 +6,10 @@ named in the manifest and holds exactly the bytes the manifest says (nothing
 stored twice, nothing stray). With --events, every aggregator batch is stored
 once, as the object named by its SHA-256.
 
-usage: follow_check.py --ls RAYHIST_LS --store DIR --cluster C --session-dir D
-                       [--graveyard G] [--events BATCH_DIR] [--ns NS]
+usage: follow_check.py --ls RAYHIST_LS --store STORE --cluster C --session-dir D
+                       [--objects DIR] [--graveyard G] [--events BATCH_DIR] [--ns NS]
+STORE is what rayhist-ls reads (a folder or s3://); the objects are checked
+in DIR (default: STORE, a folder), for s3:// a copy of the bucket's prefix.
 Prints a one-line summary; exits 1 with the problems on stderr."""
 import argparse
 import hashlib
@@ -83,6 +85,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ls", required=True)
     ap.add_argument("--store", required=True)
+    ap.add_argument("--objects")
     ap.add_argument("--ns", default="default")
     ap.add_argument("--cluster", required=True)
     ap.add_argument("--session-dir", required=True)
@@ -101,7 +104,8 @@ def main():
                 rel = os.path.relpath(full, args.graveyard)
                 if rel not in want:
                     want[rel] = full
-    nodedir = os.path.join(args.store, args.ns, args.cluster, args.session, "nodes", node)
+    objects = args.objects or args.store
+    nodedir = os.path.join(objects, args.ns, args.cluster, args.session, "nodes", node)
     with open(os.path.join(nodedir, "node.json")) as f:
         manifest = json.load(f)
     listed = {e["path"]: e for e in manifest["files"]}
@@ -177,7 +181,7 @@ def main():
             bad("stray part object %s" % key)
     nbatches = 0
     if args.events:
-        evdir = os.path.join(args.store, args.ns, args.cluster, args.session, "events")
+        evdir = os.path.join(objects, args.ns, args.cluster, args.session, "events")
         digests = {}
         for name in sorted(os.listdir(args.events)):
             with open(os.path.join(args.events, name), "rb") as f:

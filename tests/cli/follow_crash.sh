@@ -11,7 +11,8 @@ set -eu
 . "$top_srcdir/tests/cli/follow_lib.sh"
 tmp=$(mktemp -d)
 cleanup_add "$tmp"
-store=$tmp/store
+# a folder, or the s3:// store of tests/cli/s3_e2e.sh
+store=${RH_TEST_STORE:-$tmp/store}
 seed=${RH_CRASH_SEED:-7}
 kills=${RH_CRASH_KILLS:-24}
 $RH_GEN session --out "$tmp/gen" --seed 31 --nodes 1 >/dev/null 2>&1
@@ -65,7 +66,8 @@ sleep 0.5
 kill -TERM "$cpid"
 wait_exit "$cpid" 30
 [ "$status" -eq 0 ] || fail "the last collector exited $status: $(tail -n 5 "$tmp/collector.final.log")"
-$RH_FOLLOW_CHECK --ls "$RH_LS" --store "$store" --cluster crash \
+objects=$(objects_of "$store" "$tmp/objects")
+$RH_FOLLOW_CHECK --ls "$RH_LS" --store "$store" --objects "$objects" --cluster crash \
 	--session-dir "$root/$session" --events "$tmp/gen/aggregator" \
 	--truncated "$tmp/trunc"
 echo "$i kills (seed $seed); $(cat "$tmp/writer.log")"

@@ -69,3 +69,22 @@ free_port() {
 session_state() {
 	"$RH_LS" --store "$1" -l "$2" | awk -v s="$3" '$4 == s { print $3 }'
 }
+
+# objects_of STORE DIR: a folder holding STORE's objects, printed: STORE
+# itself for a folder; for s3://BUCKET/PREFIX a copy made in DIR with the
+# AWS SDK (tests/s3/sdk.js), for follow_check.py --objects.
+objects_of() {
+	case "$1" in
+	s3://*)
+		_b=${1#s3://}
+		_p=${_b#*/}
+		_b=${_b%%/*}
+		[ "$_p" != "$_b" ] || _p=""
+		rm -rf "$2"
+		mkdir -p "$2"
+		node "$top_srcdir/tests/s3/sdk.js" getdir "$_b" "${_p:+$_p/}" "$2" >/dev/null ||
+			fail "cannot copy $1"
+		echo "$2" ;;
+	*) echo "$1" ;;
+	esac
+}

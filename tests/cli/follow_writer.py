@@ -10,6 +10,7 @@ Deterministic for a seed, apart from timing.
 usage: follow_writer.py ROOT --seed N (--steps K | --seconds T)
                         [--interval S] [--no-delete] [--no-truncate]
                         [--graveyard DIR] [--new-session-at STEP]
+                        [--restart-pause S]
 ROOT is a Ray temp root (it has session_latest). Deleted files are copied to
 GRAVEYARD/<session>/<path> first, so a checker knows what the store must
 still hold. Prints a summary line on stderr."""
@@ -204,6 +205,8 @@ def main():
     ap.add_argument("--truncated", help="keep each truncated file's bytes here")
     ap.add_argument("--idle", type=float, default=2.0)
     ap.add_argument("--new-session-at", type=int, default=-1)
+    # how long the node is quiet before the new session (Ray restarting)
+    ap.add_argument("--restart-pause", type=float, default=0)
     args = ap.parse_args()
     rng = random.Random(args.seed)
     node = Node(args.root, rng, args)
@@ -214,6 +217,7 @@ def main():
     while not stop and ((args.steps and i < args.steps) or
                         (args.seconds and time.monotonic() < end)):
         if i == args.new_session_at:
+            time.sleep(args.restart_pause)
             node.new_session()
         node.step()
         i += 1

@@ -3,7 +3,7 @@
 # honours RH_TEST_STORE (directly, or through serve_env.sh's $served_store:
 # capture, ls, events, serve, follow) runs again with a bucket on a loopback
 # S3 server
-# (s3rver behind the signature-checking proxy) instead of a folder, under a
+# (Ceph RGW behind the fault-injecting proxy) instead of a folder, under a
 # prefix of its own. Every request must carry a valid SigV4 signature.
 set -eu
 . "$top_srcdir/tests/cli/lib.sh"
@@ -14,10 +14,15 @@ ran=0
 for t in "$top_srcdir"/tests/cli/*.sh; do
 	name=$(basename "$t" .sh)
 	case "$name" in s3_*) continue ;; esac
+	# RH_S3_E2E_ONLY="NAME..." runs only those (to look into one)
+	case " ${RH_S3_E2E_ONLY:-$name} " in *" $name "*) ;; *) continue ;; esac
 	[ "$(head -n 1 "$t")" = "#!/bin/sh" ] || continue # a sourced helper
 	grep -q 'RH_TEST_STORE\|\$served_store' "$t" || continue
 	echo "== $name on s3://rayhist/$name"
+	t0=$(date +%s)
+	r0=$(s3_stats requests)
 	RH_TEST_STORE="s3://rayhist/$name" sh "$t" || fail "$name failed against s3://"
+	echo "== $name: $(($(date +%s) - t0)) s, $(($(s3_stats requests) - r0)) requests"
 	ran=$((ran + 1))
 done
 [ "$ran" -ge 1 ] || fail "no end-to-end script honours RH_TEST_STORE"

@@ -103,6 +103,27 @@ Test(store_s3_retry, random_values_differ)
 	cr_assert(a != b && b != c && a != c);
 }
 
+/* Ceph RGW's error answers have an empty <Message>: the status and the
+ * code, and the hint, must still say what went wrong. */
+Test(store_s3_retry, errors_without_a_message)
+{
+	rh_s3__xml_error err;
+	char buf[640];
+
+	memset(&err, 0, sizeof(err));
+	strcpy(err.code, "SignatureDoesNotMatch");
+	rh_s3__describe_error(buf, sizeof(buf), 403, &err, "AWS_SECRET_ACCESS_KEY");
+	cr_assert_str_eq(buf, "403 SignatureDoesNotMatch: (the server gave no message) "
+			      "(check the secret access key (credentials from AWS_SECRET_ACCESS_KEY))");
+	strcpy(err.code, "NoSuchUpload");
+	rh_s3__describe_error(buf, sizeof(buf), 404, &err, "x");
+	cr_assert_str_eq(buf, "404 NoSuchUpload: (the server gave no message)");
+	strcpy(err.code, "SlowDown");
+	strcpy(err.message, "Please reduce your request rate.");
+	rh_s3__describe_error(buf, sizeof(buf), 503, &err, "x");
+	cr_assert_str_eq(buf, "503 SlowDown: Please reduce your request rate.");
+}
+
 Test(store_s3_retry, hints_say_what_to_fix)
 {
 	rh_s3__xml_error err;

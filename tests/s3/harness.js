@@ -1,20 +1,21 @@
 #!/usr/bin/env node
-// harness.js - a loopback S3 for rayhist's s3:// tests: s3rver behind a
-// proxy that checks every request's SigV4 signature as AWS does, can inject
+// harness.js - the front of the loopback S3 for rayhist's s3:// tests: a
+// proxy before a Ceph RADOS Gateway (tests/s3/rgw.sh) that can inject
 // faults, counts requests, and stands in for STS (AssumeRoleWithWebIdentity).
 //
-//   node harness.js --dir DIR --ports-file FILE [--bucket NAME]...
-//        [--access-key-id ID --secret-access-key SECRET] [--region R]
-//        [--sts-token TOKEN [--sts-role ARN] [--sts-duration SECONDS]
-//         [--sts-valid SECONDS] [--sts-uses N]]
+//   node harness.js --upstream http://127.0.0.1:PORT --ports-file FILE
+//        --access-key-id ID --secret-access-key SECRET [--bucket NAME]...
+//        [--region R] [--sts-token TOKEN [--sts-role ARN]
+//         [--sts-duration SECONDS] [--sts-valid SECONDS] [--sts-uses N]]
 //        [--tls-cert PEM --tls-key PEM] [--faults SPEC] [--log FILE]
 //
-// FILE receives {"s3": port, "control": port, "sts": port} once all listen
-// on 127.0.0.1. The control port answers GET /stats (JSON counters),
-// POST /faults?SPEC (new fault settings) and POST /reset (counters to 0).
-// SPEC: "share=0.2;kinds=500,503,429,reset,reset_after,delay,truncate;
-// delay_ms=4000;seed=7;ops=get,put,..." - each S3 request fails with
-// probability `share`, in one of `kinds` picked at random:
+// ID/SECRET are an RGW user's keys; the buckets are created for that user.
+// FILE receives {"s3": port, "control": port, "sts": port, "upstream": port}
+// once all listen on 127.0.0.1. The control port answers GET /stats (JSON
+// counters), POST /faults?SPEC (new fault settings) and POST /reset
+// (counters to 0). SPEC: "share=0.2;kinds=500,503,429,reset,reset_after,
+// delay,truncate;delay_ms=4000;seed=7;ops=get,put,..." - each S3 request
+// fails with probability `share`, in one of `kinds` picked at random:
 //   500, 503, 429  an S3 error answer (InternalError, SlowDown, SlowDown)
 //   reset          the connection is closed before the request is served
 //   reset_after    the request is served, then the connection closed
@@ -22,21 +23,21 @@
 //   delay          nothing happens for delay_ms, then the connection closes
 //   truncate       the answer is cut in the middle of its body
 //
-// Why a proxy: s3rver 3.x accepts any signature. The proxy recomputes each
-// one (canonical request, string to sign, HMAC chain) with the known secret
-// and answers 403 SignatureDoesNotMatch, as S3 does, when they differ; it
-// also checks x-amz-content-sha256 against the body. It answers
-// AbortMultipartUpload itself (s3rver has none), and s3rver's ListObjectsV2
-// is replaced by one with S3's semantics (key order, common prefixes
-// counted against max-keys, continuation after the last entry), since
-// s3rver lists in directory-walk order.
+// Requests signed with the RGW user's keys go to RGW as they came (Host
+// header, signature and all): RGW checks the SigV4 signature and the
+// x-amz-content-sha256 payload hash itself. Only two things are checked
+// here first, because RGW does not do them as AWS does: the region of the
+// credential scope (RGW accepts any; AWS answers AuthorizationHeaderMalformed
+// naming the bucket's region), and requests signed with the temporary keys
+// our STS hands out, or addressed virtual-hosted style (RGW has no
+// rgw_dns_name here): those are verified here with the same rules and sent
+// on re-signed with the user's keys, path-style.
 'use strict';
 
 const crypto = require('crypto');
 const fs = require('fs');
 const http = require('http');
 const https = require('https');
-const path = require('path');
 
 // ------------------------------------------------------------------ args
 const args = { bucket: [] };
@@ -53,131 +54,11 @@ const creds = new Map(); // access key id -> { secret, token, expires }
 if (args.access_key_id)
   creds.set(args.access_key_id, { secret: args.secret_access_key, token: null, expires: 0 });
 
-// ------------------------------------------------------------------ s3rver
-const S3rver = require('s3rver');
-const bucketCtrl = require('s3rver/lib/controllers/bucket');
-const origGetBucket = bucketCtrl.getBucket;
-const S3Object = require('s3rver/lib/models/object');
-const cmpBytes = (a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-
-// ListObjectsV2 as S3 documents it. Keys are found by walking s3rver's
-// folders (a folder that is a whole common prefix is not walked, only
-// checked for an object), sorted in byte order, and kept until the bucket
-// changes, so that paging through 10,000 entries costs one walk, not one
-// per page.
-const OBJECT_SUFFIX = '._S3rver_object';
-let generation = 0; // bumped by every request that may change a bucket
-const listCache = new Map();
-
-function hasObject(dir) {
-  let ents;
-  try { ents = fs.readdirSync(dir, { withFileTypes: true }); } catch { return false; }
-  for (const e of ents)
-    if (e.isFile() ? e.name.endsWith(OBJECT_SUFFIX) : e.isDirectory() && hasObject(path.join(dir, e.name)))
-      return true;
-  return false;
-}
-
-// Sorted entries {key, prefix?} under `prefix`, rolled up at `delimiter`.
-function listEntries(root, prefix, delimiter) {
-  const out = [];
-  const cps = new Set();
-  const slash = prefix.lastIndexOf('/');
-  const base = slash >= 0 ? prefix.slice(0, slash + 1) : '';
-  const walk = (dir, rel) => {
-    let ents;
-    try { ents = fs.readdirSync(dir, { withFileTypes: true }); } catch { return; }
-    for (const e of ents) {
-      if (e.isDirectory()) {
-        const r = rel + e.name + '/';
-        if (!(r.startsWith(prefix) || prefix.startsWith(r))) continue;
-        if (delimiter === '/' && r.startsWith(prefix)) {
-          const idx = r.indexOf('/', prefix.length);
-          if (idx === r.length - 1 && !cps.has(r)) {
-            if (hasObject(path.join(dir, e.name))) { cps.add(r); out.push({ key: r, prefix: r }); }
-            continue;
-          }
-        }
-        walk(path.join(dir, e.name), r);
-      } else if (e.isFile() && e.name.endsWith(OBJECT_SUFFIX)) {
-        const k = rel + e.name.slice(0, -OBJECT_SUFFIX.length);
-        if (!k.startsWith(prefix)) continue;
-        const idx = delimiter ? k.indexOf(delimiter, prefix.length) : -1;
-        if (idx >= 0) {
-          const cp = k.slice(0, idx + delimiter.length);
-          if (!cps.has(cp)) { cps.add(cp); out.push({ key: cp, prefix: cp }); }
-        } else {
-          out.push({ key: k });
-        }
-      }
-    }
-  };
-  walk(base ? path.join(root, base) : root, base);
-  return out.sort((a, b) => cmpBytes(a.key, b.key));
-}
-
-bucketCtrl.getBucket = async function getBucket(ctx) {
-  if (ctx.query['list-type'] !== '2') return origGetBucket(ctx);
-  const S3Error = require('s3rver/lib/models/error');
-  const prefix = ctx.query.prefix || '';
-  const delimiter = ctx.query.delimiter || '';
-  let maxKeys = 1000;
-  if (ctx.query['max-keys'] !== undefined) {
-    if (!/^\d+$/.test(ctx.query['max-keys']))
-      throw new S3Error('InvalidArgument', 'Provided max-keys not an integer or within integer range');
-    maxKeys = Math.min(1000, Number(ctx.query['max-keys']));
-  }
-  let after = ctx.query['start-after'] || '';
-  const token = ctx.query['continuation-token'];
-  if (token !== undefined) {
-    const t = Buffer.from(token, 'base64').toString('utf8');
-    if (!t.startsWith('rh:')) throw new S3Error('InvalidArgument', 'The continuation token provided is incorrect');
-    after = t.slice(3);
-  }
-  const cacheKey = `${ctx.params.bucket}\0${prefix}\0${delimiter}`;
-  let cached = listCache.get(cacheKey);
-  if (!cached || cached.generation !== generation) {
-    cached = { generation, entries: listEntries(path.join(args.dir, ctx.params.bucket), prefix, delimiter) };
-    listCache.set(cacheKey, cached);
-  }
-  // binary search for the first entry after `after`
-  const all = cached.entries;
-  let lo = 0, hi = all.length;
-  while (lo < hi) { const mid = (lo + hi) >> 1; if (cmpBytes(all[mid].key, after) <= 0) lo = mid + 1; else hi = mid; }
-  const page = all.slice(lo, lo + maxKeys);
-  const truncated = lo + maxKeys < all.length;
-  const contents = [];
-  for (const e of page) {
-    if (e.prefix) continue;
-    const meta = await ctx.store.getMetadata(ctx.params.bucket, e.key).catch(() => null);
-    if (!meta) continue; // deleted since the walk
-    const o = new S3Object(ctx.params.bucket, e.key, null, meta);
-    contents.push({ Key: e.key, LastModified: o.lastModifiedDate.toISOString(), ETag: o.metadata.etag,
-      Size: o.size, StorageClass: 'STANDARD' });
-  }
-  const last = page.length ? page[page.length - 1].key : '';
-  ctx.body = {
-    ListBucketResult: {
-      '@': { xmlns: 'http://s3.amazonaws.com/doc/2006-03-01/' },
-      Name: ctx.params.bucket,
-      Prefix: prefix,
-      ContinuationToken: token,
-      NextContinuationToken: truncated ? Buffer.from('rh:' + last).toString('base64') : undefined,
-      KeyCount: page.length,
-      MaxKeys: maxKeys,
-      Delimiter: delimiter || undefined,
-      IsTruncated: truncated,
-      Contents: contents,
-      CommonPrefixes: page.filter(e => e.prefix).map(e => ({ Prefix: e.prefix })),
-    },
-  };
-};
-
 // ------------------------------------------------------------------ stats
 let stats;
 function resetStats() {
   stats = { requests: 0, connections: 0, faults: 0, signature_failures: 0, sts_calls: 0,
-    ops: {}, bytes_in: 0, bytes_out: 0 };
+    ops: {}, bytes_in: 0, bytes_out: 0, resigned: 0, upstream_errors: {} };
 }
 resetStats();
 
@@ -338,29 +219,68 @@ function opName(method, url) {
 }
 
 // ------------------------------------------------------------------ proxy
-let s3Port = 0;
-const finished = new Set(); // completed or aborted multipart uploads
-function forward(req, res, body, pathOverride, after, served) {
-  const headers = { ...req.headers };
+let up = null; // { host, port } of RGW
+
+// The key id and region of a request's credential scope, or null.
+function scopeOf(req) {
+  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/\d{8}\/([^/]+)\//.exec(req.headers.authorization || '');
+  return m ? { akid: m[1], region: m[2] } : null;
+}
+
+function amzNow() {
+  return new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+}
+
+// Sign headers (lower-case names) for RGW with the user's keys: host, and
+// every x-amz-* header but the session token (RGW knows none of ours).
+function signUpstream(method, rawPath, rawQuery, headers) {
   delete headers.authorization;
-  delete headers.expect;
-  headers.host = `127.0.0.1:${s3Port}`;
+  delete headers['x-amz-security-token'];
+  headers.host = `${up.host}:${up.port}`;
+  const amzDate = amzNow();
+  headers['x-amz-date'] = amzDate;
+  const payloadHash = headers['x-amz-content-sha256'];
+  const names = Object.keys(headers).filter(h => h === 'host' || h.startsWith('x-amz-')).sort();
+  const canonicalHeaders = names.map(n => `${n}:${String(headers[n]).trim().replace(/\s+/g, ' ')}\n`).join('');
+  const canonicalRequest = [method, uriEncode(pctDecode(rawPath, false), true), canonicalQuery(rawQuery),
+    canonicalHeaders, names.join(';'), payloadHash].join('\n');
+  const day = amzDate.slice(0, 8);
+  const scope = `${day}/${REGION}/s3/aws4_request`;
+  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256hex(canonicalRequest)].join('\n');
+  let k = hmac('AWS4' + args.secret_access_key, day);
+  k = hmac(k, REGION);
+  k = hmac(k, 's3');
+  k = hmac(k, 'aws4_request');
+  const sig = crypto.createHmac('sha256', k).update(stringToSign).digest('hex');
+  headers.authorization = `AWS4-HMAC-SHA256 Credential=${args.access_key_id}/${scope}, SignedHeaders=${names.join(';')}, Signature=${sig}`;
+}
+
+// Send a request to RGW; `after` is the fault to apply to its answer.
+function forward(req, res, body, headers, path, after) {
   headers['content-length'] = String(body.length);
-  const up = http.request({ host: '127.0.0.1', port: s3Port, method: req.method, path: pathOverride, headers }, (ur) => {
-    served(ur.statusCode);
+  delete headers['transfer-encoding'];
+  delete headers.connection;
+  const ureq = http.request({ host: up.host, port: up.port, method: req.method, path, headers }, (ur) => {
     if (after === 'reset_after') {
       ur.resume();
       ur.on('end', () => req.socket.destroy());
       return;
     }
-    const h = { ...ur.headers };
-    // s3rver answers a range of an empty object with 206 and a
-    // Content-Length of 1 but no byte; S3 says 416 InvalidRange.
-    if (ur.statusCode === 206 && /\/0$/.test(h['content-range'] || '')) {
-      ur.resume();
-      return sendError(res, 416, 'InvalidRange', 'The requested range is not satisfiable', { ActualObjectSize: 0 });
+    if (ur.statusCode >= 400 && req.method !== 'HEAD') {
+      // keep the error body: its code goes to the log and the counters
+      const chunks = [];
+      ur.on('data', c => chunks.push(c));
+      ur.on('end', () => {
+        const all = Buffer.concat(chunks);
+        const code = (/<Code>([^<]*)<\/Code>/.exec(all.toString('utf8')) || [])[1] || String(ur.statusCode);
+        noteError(ur.statusCode, code);
+        res.writeHead(ur.statusCode, ur.headers);
+        res.end(all);
+      });
+      return;
     }
-    res.writeHead(ur.statusCode, h);
+    if (ur.statusCode >= 400) noteError(ur.statusCode, String(ur.statusCode));
+    res.writeHead(ur.statusCode, ur.headers);
     if (after === 'truncate') {
       const chunks = [];
       ur.on('data', c => chunks.push(c));
@@ -374,20 +294,22 @@ function forward(req, res, body, pathOverride, after, served) {
     ur.on('data', c => { stats.bytes_out += c.length; });
     ur.pipe(res);
   });
-  up.on('error', e => sendError(res, 502, 'BadGateway', e.message));
-  up.end(body);
+  ureq.on('error', e => sendError(res, 502, 'BadGateway', e.message));
+  ureq.end(body);
+}
+
+function noteError(status, code) {
+  const k = `${status} ${code}`;
+  stats.upstream_errors[k] = (stats.upstream_errors[k] || 0) + 1;
+  if (code === 'SignatureDoesNotMatch' || code === 'XAmzContentSHA256Mismatch') stats.signature_failures++;
+  log(`  -> ${k} (RGW)`);
 }
 
 function handle(req, res, body) {
   stats.requests++;
-  if (req.method !== 'GET' && req.method !== 'HEAD') generation++;
   stats.bytes_in += body.length;
   const op = opName(req.method, req.url);
   stats.ops[op] = (stats.ops[op] || 0) + 1;
-  // virtual-hosted style: bucket.localhost:port
-  let url = req.url;
-  const vh = /^([^.:]+)\.localhost(:\d+)?$/.exec(req.headers.host || '');
-  if (vh) url = '/' + vh[1] + (url.startsWith('/') ? url : '/' + url);
   const fault = faults.share > 0 && (!faults.ops || faults.ops.includes(op)) && rng() < faults.share
     ? faults.kinds[Math.floor(rng() * faults.kinds.length)] : null;
   log(`${req.method} ${req.url} ${op}${fault ? ' FAULT ' + fault : ''}`);
@@ -397,25 +319,32 @@ function handle(req, res, body) {
   if (fault === '500') return sendError(res, 500, 'InternalError', 'We encountered an internal error. Please try again.');
   if (fault === '503') return sendError(res, 503, 'SlowDown', 'Please reduce your request rate.');
   if (fault === '429') return sendError(res, 429, 'SlowDown', 'Please reduce your request rate.');
+  const headers = { ...req.headers };
+  const q = req.url.indexOf('?');
+  const rawPath = q < 0 ? req.url : req.url.slice(0, q);
+  const rawQuery = q < 0 ? '' : req.url.slice(q + 1);
+  // virtual-hosted style: bucket.localhost:port
+  const vh = /^([^.:]+)\.localhost(:\d+)?$/.exec(req.headers.host || '');
+  const scope = scopeOf(req);
+  const temporary = scope && scope.akid !== args.access_key_id && creds.has(scope.akid);
   try {
-    verify(req, body);
+    if (scope && scope.region !== REGION)
+      throw new S3Fail(400, 'AuthorizationHeaderMalformed', `The authorization header is malformed; the region '${scope.region}' is wrong; expecting '${REGION}'`, { Region: REGION });
+    if (vh || temporary) {
+      verify(req, body);
+      stats.resigned++;
+      const path = vh ? `/${vh[1]}${rawPath.startsWith('/') ? rawPath : '/' + rawPath}` : rawPath;
+      signUpstream(req.method, path, rawQuery, headers);
+      return forward(req, res, body, headers, path + (q < 0 ? '' : '?' + rawQuery), fault);
+    }
   } catch (e) {
     if (!(e instanceof S3Fail)) throw e;
     log(`  -> ${e.status} ${e.code}`);
-    return sendError(res, e.status, e.code, e.message, e.extra, url);
+    return sendError(res, e.status, e.code, e.message, e.extra, req.url);
   }
-  const uploadId = new URLSearchParams(url.split('?')[1] || '').get('uploadId');
-  if (op === 'abort_mpu' || ((op === 'complete_mpu' || op === 'upload_part') && finished.has(uploadId))) {
-    // s3rver has no AbortMultipartUpload, and fails oddly on an upload
-    // that is gone; S3 answers NoSuchUpload.
-    if (op !== 'abort_mpu' || finished.has(uploadId))
-      return sendError(res, 404, 'NoSuchUpload', 'The specified upload does not exist.');
-    finished.add(uploadId);
-    res.writeHead(204); res.end(); return;
-  }
-  forward(req, res, body, url, fault, (status) => {
-    if (op === 'complete_mpu' && status === 200) finished.add(uploadId);
-  });
+  // as it came: RGW checks the signature; Expect is answered here already
+  if (!/SignedHeaders=[^,]*\bexpect\b/.test(req.headers.authorization || '')) delete headers.expect;
+  forward(req, res, body, headers, req.url, fault);
 }
 
 function collect(req, cb) {
@@ -488,14 +417,31 @@ async function listen(server) {
   return server.address().port;
 }
 
-async function main() {
-  fs.mkdirSync(args.dir, { recursive: true });
-  const s3rver = new S3rver({
-    address: '127.0.0.1', port: 0, silent: true, directory: args.dir,
-    configureBuckets: args.bucket.map(name => ({ name })),
+// Create the buckets (already there is fine: RGW answers 409
+// BucketAlreadyOwnedByYou).
+function createBucket(name) {
+  return new Promise((resolve, reject) => {
+    const headers = { 'x-amz-content-sha256': sha256hex('') };
+    signUpstream('PUT', `/${name}`, '', headers);
+    headers['content-length'] = '0';
+    const r = http.request({ host: up.host, port: up.port, method: 'PUT', path: `/${name}`, headers }, (ur) => {
+      const chunks = [];
+      ur.on('data', c => chunks.push(c));
+      ur.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        if (ur.statusCode === 200 || /BucketAlreadyOwnedByYou/.test(text)) resolve();
+        else reject(new Error(`creating bucket ${name}: ${ur.statusCode} ${text}`));
+      });
+    });
+    r.on('error', reject);
+    r.end();
   });
-  const addr = await s3rver.run();
-  s3Port = addr.port;
+}
+
+async function main() {
+  const u = new URL(args.upstream);
+  up = { host: u.hostname, port: Number(u.port) };
+  for (const b of args.bucket) await createBucket(b);
   const tls = args.tls_cert ? { cert: fs.readFileSync(args.tls_cert), key: fs.readFileSync(args.tls_key) } : null;
   const onReq = (req, res) => collect(req, body => handle(req, res, body));
   const proxy = tls ? https.createServer(tls, onReq) : http.createServer(onReq);
@@ -503,7 +449,7 @@ async function main() {
   proxy.on(tls ? 'secureConnection' : 'connection', () => { stats.connections++; });
   const control = http.createServer(handleControl);
   const sts = http.createServer((req, res) => collect(req, body => handleSts(req, res, body)));
-  const ports = { s3: await listen(proxy), control: await listen(control), sts: await listen(sts), upstream: s3Port };
+  const ports = { s3: await listen(proxy), control: await listen(control), sts: await listen(sts), upstream: up.port };
   const tmp = args.ports_file + '.tmp';
   fs.writeFileSync(tmp, JSON.stringify(ports) + '\n');
   fs.renameSync(tmp, args.ports_file);

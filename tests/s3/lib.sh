@@ -1,23 +1,30 @@
-# Helpers for tests/cli/s3_*.sh (sourced after tests/cli/lib.sh): a loopback
-# S3 server (s3rver behind tests/s3/harness.js, which checks signatures and
-# injects faults) started and stopped by the test itself.
+# Helpers for tests/cli/s3_*.sh (sourced after tests/cli/lib.sh): a real S3
+# server - Ceph's RADOS Gateway, one cluster shared by every s3 test of a
+# build tree (tests/s3/rgw.sh) - behind tests/s3/harness.js, a proxy of the
+# test's own that injects faults, counts requests and plays STS.
 #
-#   s3_setup              node and the npm packages, or FAIL (CI) / SKIP
-#   s3_start NAME [ARG]   start a harness NAME on free loopback ports, with
-#                         bucket "rayhist"; sets S3_PORT, S3_CONTROL,
-#                         S3_STS, S3_DIR and the AWS_* environment for it
+#   s3_setup              node, the npm packages and Ceph, or FAIL (CI) /
+#                         SKIP; starts the shared RGW if none runs
+#   s3_start NAME [ARG]   a harness NAME on free loopback ports for a new
+#                         RGW user (in a tenant of its own, so its buckets
+#                         are new and its own), with bucket "rayhist"; sets
+#                         S3_PORT, S3_CONTROL, S3_STS, S3_DIR, S3_KEY_ID,
+#                         S3_SECRET and the AWS_* environment for it
 #   s3_faults SPEC        change the faults of the last harness started
 #   s3_stats [FIELD]      its counters (JSON), or one of them
 #   s3_sdk ARGS           run tests/s3/sdk.js (the AWS SDK for JavaScript)
-# Harnesses are stopped on exit.
+# Harnesses are stopped on exit. The RGW cluster stops itself once no test
+# process has used it for RH_RGW_IDLE seconds (default 20); its state is in
+# $TMPDIR, named by the build tree, so that the plain and the sanitizer
+# builds, and `make distcheck`, each have their own and leave nothing behind.
 S3_SRC="$top_srcdir/tests/s3"
-S3_SECRET="rayhist-test-secret-$$"
-S3_KEY_ID="AKIDRAYHISTTEST"
 _s3_pids=""
+_s3_n=0
 _s3_stop() {
 	for p in $_s3_pids; do kill "$p" 2>/dev/null || true; done
 	for p in $_s3_pids; do wait "$p" 2>/dev/null || true; done
 	_s3_pids=""
+	[ -z "${RGW_DIR:-}" ] || rm -f "$RGW_DIR/users/$$"
 }
 trap '_s3_stop; _on_exit' EXIT
 trap '_s3_stop; _on_exit; exit 1' INT TERM
@@ -26,7 +33,7 @@ trap '_s3_stop; _on_exit; exit 1' INT TERM
 # (exit 77) on a developer's machine without them.
 _s3_missing() {
 	if [ -n "${CI:-}" ]; then
-		fail "$1 (CI must have it: scripts/deps installs nodejs and npm)"
+		fail "$1 (CI must have it: RH_DEPS_TEST=1 scripts/deps installs it)"
 	fi
 	echo "SKIP: $1" >&2
 	exit 77
@@ -38,7 +45,10 @@ _s3_missing() {
 # so that `make distcheck` leaves nothing behind in its build tree).
 s3_setup() {
 	command -v node >/dev/null 2>&1 || _s3_missing "node is not installed"
-	if [ -d "$S3_SRC/node_modules/s3rver" ] && [ -d "$S3_SRC/node_modules/@aws-sdk/client-s3" ]; then
+	for tool in ceph-mon ceph-osd radosgw radosgw-admin; do
+		command -v "$tool" >/dev/null 2>&1 || _s3_missing "$tool is not installed (Debian: radosgw ceph-mon ceph-osd ceph-common)"
+	done
+	if [ -d "$S3_SRC/node_modules/@aws-sdk/client-s3" ] && [ -d "$S3_SRC/node_modules/@aws-sdk/client-s3" ]; then
 		S3_MODULES="$S3_SRC/node_modules"
 	else
 		command -v npm >/dev/null 2>&1 || _s3_missing "npm is not installed"
@@ -86,6 +96,59 @@ s3_setup() {
 	NO_PROXY="127.0.0.1,localhost,.localhost"
 	no_proxy=$NO_PROXY
 	export AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE NO_PROXY no_proxy
+	_rgw_use
+}
+
+# _rgw_use: register this test as a user of the build tree's RGW, starting
+# it if none runs; RGW_ENDPOINT, RGW_DIR. A lock (a folder holding its
+# owner's PID) orders starts, registrations and the idle stop.
+_rgw_use() {
+	tree=$(cd "$top_builddir" && pwd -P)
+	RGW_DIR="${TMPDIR:-/tmp}/rayhist-rgw-$(id -u)-$(printf '%s' "$tree" | sha256sum | cut -c1-12)"
+	_rgw_lock
+	if [ -f "$RGW_DIR/endpoint" ] && kill -0 "$(cat "$RGW_DIR/serve.pid" 2>/dev/null)" 2>/dev/null; then
+		:
+	else
+		if [ -d "$RGW_DIR" ]; then # left by a watcher that was killed
+			sh "$S3_SRC/rgw.sh" stop "$RGW_DIR" || true
+			rm -rf "$RGW_DIR"
+		fi
+		t0=$(date +%s)
+		RH_RGW_IDLE=${RH_RGW_IDLE:-20}
+		# detached from our output, so that nobody waits for it
+		sh "$S3_SRC/rgw.sh" serve "$RGW_DIR" "$RH_RGW_IDLE" </dev/null >"$RGW_DIR.log" 2>&1 &
+		spid=$!
+		n=0
+		until [ -f "$RGW_DIR/endpoint" ]; do
+			n=$((n + 1))
+			if [ "$n" -gt 1800 ] || ! kill -0 "$spid" 2>/dev/null; then
+				cat "$RGW_DIR.log" >&2
+				rm -rf "$RGW_DIR.lock"
+				fail "RGW did not start"
+			fi
+			sleep 0.1
+		done
+		echo "RGW started in $(($(date +%s) - t0)) s at $(cat "$RGW_DIR/endpoint") ($RGW_DIR)" >&2
+	fi
+	touch "$RGW_DIR/users/$$"
+	rm -rf "$RGW_DIR.lock"
+	RGW_ENDPOINT=$(cat "$RGW_DIR/endpoint")
+}
+
+_rgw_lock() {
+	n=0
+	until mkdir "$RGW_DIR.lock" 2>/dev/null; do
+		# a lock whose owner died
+		owner=$(cat "$RGW_DIR.lock/pid" 2>/dev/null || true)
+		if [ -n "$owner" ] && ! kill -0 "$owner" 2>/dev/null; then
+			rm -rf "$RGW_DIR.lock"
+			continue
+		fi
+		n=$((n + 1))
+		[ "$n" -lt 3000 ] || fail "timed out waiting for $RGW_DIR.lock"
+		sleep 0.1
+	done
+	echo $$ > "$RGW_DIR.lock/pid"
 }
 
 s3_start() {
@@ -93,8 +156,15 @@ s3_start() {
 	shift
 	S3_DIR=$(mktemp -d)
 	cleanup_add "$S3_DIR"
+	# a new user in a tenant of its own: fresh buckets, unique keys
+	_s3_n=$((_s3_n + 1))
+	tenant="t$$_${_s3_n}_$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
+	S3_KEY_ID="AKID$(echo "$tenant" | tr 'a-z' 'A-Z' | tr -d _)"
+	S3_SECRET="rayhist-test-secret-$tenant"
+	sh "$S3_SRC/rgw.sh" user "$RGW_DIR" "$tenant" "$S3_KEY_ID" "$S3_SECRET" ||
+		fail "cannot create an RGW user"
 	RH_HARNESS_MAX_SECONDS=${RH_HARNESS_MAX_SECONDS:-1800} \
-		node "$S3_SRC/harness.js" --dir "$S3_DIR/data" --ports-file "$S3_DIR/ports" \
+		node "$S3_SRC/harness.js" --upstream "$RGW_ENDPOINT" --ports-file "$S3_DIR/ports" \
 		--bucket rayhist --access-key-id "$S3_KEY_ID" --secret-access-key "$S3_SECRET" \
 		--log "$S3_DIR/requests.log" "$@" >"$S3_DIR/harness.out" 2>&1 &
 	_s3_pids="$_s3_pids $!"

@@ -12,6 +12,8 @@
 //                                           paginated, one per line
 //   sdk.js putdir BUCKET PREFIX DIR         every file under DIR as
 //                                           PREFIX/<its path>, 64 at a time
+//   sdk.js getdir BUCKET PREFIX DIR         every object under PREFIX into
+//                                           DIR/<key without PREFIX>
 'use strict';
 
 const fs = require('fs');
@@ -95,6 +97,29 @@ async function main() {
       };
       await Promise.all(Array.from({ length: 64 }, worker));
       console.log(files.length);
+      break;
+    }
+    case 'getdir': {
+      const dir = rest[0];
+      const keys = [];
+      let token;
+      do {
+        const r = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, ContinuationToken: token }));
+        for (const c of r.Contents || []) keys.push(c.Key);
+        token = r.IsTruncated ? r.NextContinuationToken : undefined;
+      } while (token);
+      let next = 0;
+      const worker = async () => {
+        while (next < keys.length) {
+          const k = keys[next++];
+          const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: k }));
+          const out = `${dir}/${k.slice(key.length)}`;
+          fs.mkdirSync(out.slice(0, out.lastIndexOf('/')), { recursive: true });
+          fs.writeFileSync(out, Buffer.from(await r.Body.transformToByteArray()));
+        }
+      };
+      await Promise.all(Array.from({ length: 16 }, worker));
+      console.log(keys.length);
       break;
     }
     default:
