@@ -10,10 +10,12 @@
 #include <rayhist/rayhist.h>
 
 #include "cli.h"
+#include "ls_search.h"
 
 enum { OPT_STORE = 256, OPT_STORE_CONFIG, OPT_JSON, OPT_CAT, OPT_TAIL, OPT_RANGE,
        OPT_JOBS, OPT_TASKS, OPT_ACTORS, OPT_NODES, OPT_WORKERS, OPT_PGS,
-       OPT_FILTER, OPT_LIMIT, OPT_DETAIL, OPT_AT };
+       OPT_FILTER, OPT_LIMIT, OPT_DETAIL, OPT_AT,
+       OPT_GREP, OPT_NODE, OPT_FILE, OPT_MAX };
 
 static const rh_cli_opt options[] = {
 	{ OPT_STORE, "store", "URL", "store to read (file path, file://, s3://)" },
@@ -33,10 +35,18 @@ static const rh_cli_opt options[] = {
 	{ OPT_LIMIT, "limit", "N", "print at most N rows (default 100; 0: all)" },
 	{ OPT_DETAIL, "detail", NULL, "print every column, as Ray's detail=1" },
 	{ OPT_AT, "at", "TIME", "show the session as it was at TIME (RFC 3339, or +SECONDS since its start); cuts --cat/--tail/--range at the last part captured by then" },
+	{ OPT_GREP, "grep", "PATTERN", "print the lines of the session's stored files that match PATTERN, as NODE/FILE:LINE:TEXT" },
+	{ 'i', "ignore-case", NULL, "--grep: ignore ASCII case" },
+	{ 'E', "extended-regexp", NULL, "--grep: PATTERN is a POSIX extended regex (default: basic, as grep)" },
+	{ 'F', "fixed-strings", NULL, "--grep: PATTERN is a fixed string" },
+	{ OPT_NODE, "node", "ID", "--grep: only the node ID (or a unique prefix of it)" },
+	{ OPT_FILE, "file", "GLOB", "--grep: only files matching GLOB (with a '/': the path in the session, else the base name)" },
+	{ 'C', "context", "N", "--grep: print N lines of context around each match" },
+	{ OPT_MAX, "max", "N", "--grep: stop after N matching lines in all" },
 	{ 0, NULL, NULL, NULL }
 };
 
-enum mode { LIST, CAT, TAIL, RANGE, QUERY };
+enum mode { LIST, CAT, TAIL, RANGE, QUERY, GREP };
 
 struct path {
 	char *parts[4];       /* ns, cluster, session, node (prefix) */
@@ -694,6 +704,33 @@ query(struct ls *ls, rh_entity what, const rh_query_options *o)
 	rh_index_close(ix);
 }
 
+/* ---- --grep --------------------------------------------------------------- */
+
+static int
+grep(struct ls *ls, const char *pattern, const char *node,
+     rh_search_options *o)
+{
+	rh_buf id = RH_BUF_INIT;
+	int error, status;
+
+	if (ls->p.n < 3)
+		rh_cli_usage_die("--grep takes a session: NS/CLUSTER/SESSION[/NODE[/FILE]]");
+	if (node && ls->p.n > 3)
+		rh_cli_usage_die("--node and a NODE in PATH: give one");
+	if (ls->p.file && o->file_glob)
+		rh_cli_usage_die("--file and a FILE in PATH: give one");
+	if (node && (error = rh_catalog_resolve_node(&id, ls->st, &ls->p.sref, node)) < 0)
+		rh_cli_die(error, "--node %s", node);
+	o->node = node ? id.ptr : ls->p.n > 3 ? ls->p.node.ptr : NULL;
+	if (ls->p.file)
+		o->file_glob = ls->p.file;
+	if (ls->at_ns != RH_TIME_NONE)
+		o->at_ms = ls->at_ns / 1000000 - (ls->at_ns % 1000000 < 0);
+	status = rh_ls_grep(ls->st, &ls->p.sref, pattern, o, ls->json);
+	rh_buf_dispose(&id);
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -703,7 +740,8 @@ main(int argc, char **argv)
 	rh_query_options qopts = RH_QUERY_OPTIONS_INIT;
 	rh_filter filters[MAX_FILTERS];
 	rh_entity what = RH_ENTITY_TASK;
-	const char *store_flag = NULL, *arg, *url;
+	rh_search_options gopts = RH_SEARCH_OPTIONS_INIT;
+	const char *store_flag = NULL, *arg, *url, *pattern = NULL, *gnode = NULL;
 	uint64_t a = 0, b = 0;
 	size_t nlines = 0;
 	rh_cli cli;
@@ -716,6 +754,7 @@ main(int argc, char **argv)
 		    "[--store URL] [--at TIME] --cat PATH\n"
 		    "[--store URL] [--at TIME] --tail N PATH\n"
 		    "[--store URL] [--at TIME] --range A:B PATH\n"
+		    "[--store URL] --grep PATTERN [-i] [-E|-F] [--node ID] [--file GLOB] [--at TIME] [-C N] [--max N] [--json] NS/CLUSTER/SESSION[/NODE[/FILE]]\n"
 		    "[--store URL] --tasks|--jobs|--actors|--nodes|--workers|--placement-groups [--filter KEY=VALUE]... [--limit N] [--detail] [--at TIME] [--json] NS/CLUSTER/SESSION",
 		    "List the level below PATH in a rayhist store - namespaces, clusters,\n"
 		    "sessions, nodes (NODE: an id, or a unique prefix of one), files - or\n"
@@ -745,6 +784,14 @@ main(int argc, char **argv)
 		case OPT_DETAIL: qopts.detail = 1; break;
 		case OPT_AT: ls.at = arg; break;
 		case OPT_CAT: mode = CAT; break;
+		case OPT_GREP: mode = GREP; pattern = arg; rh_cli_die_status = 2; break;
+		case 'i': gopts.flags |= RH_SEARCH_ICASE; break;
+		case 'E': gopts.flags |= RH_SEARCH_EXTENDED; break;
+		case 'F': gopts.flags |= RH_SEARCH_FIXED; break;
+		case OPT_NODE: gnode = arg; break;
+		case OPT_FILE: gopts.file_glob = arg; break;
+		case 'C': gopts.context = (unsigned)rh_cli_number("-C", arg); break;
+		case OPT_MAX: gopts.max_matches = rh_cli_number("--max", arg); break;
 		case OPT_TAIL:
 			mode = TAIL;
 			nlines = (size_t)rh_cli_number("--tail", arg);
@@ -771,10 +818,12 @@ main(int argc, char **argv)
 		rh_cli_die(error, "%s", url);
 	check_levels(&ls);
 	if (ls.at && mode == LIST)
-		rh_cli_usage_die("--at goes with an entity listing or --cat, --tail, --range");
+		rh_cli_usage_die("--at goes with an entity listing or --cat, --tail, --range, --grep");
 	resolve_at(&ls);
 	qopts.at_ns = ls.at_ns;
-	if (mode == QUERY)
+	if (mode == GREP)
+		ls.status = grep(&ls, pattern, gnode, &gopts);
+	else if (mode == QUERY)
 		query(&ls, what, &qopts);
 	else if (mode == LIST)
 		list(&ls);

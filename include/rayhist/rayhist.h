@@ -19,5 +19,6 @@
 #include "events.h"
 #include "history.h"
 #include "dashboard.h"
+#include "search.h"
 
 #endif
