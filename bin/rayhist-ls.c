@@ -724,6 +724,10 @@ grep(struct ls *ls, const char *pattern, const char *node,
 	o->node = node ? id.ptr : ls->p.n > 3 ? ls->p.node.ptr : NULL;
 	if (ls->p.file)
 		o->file_glob = ls->p.file;
+	/* a testing knob: small units put lines across unit edges */
+	if (getenv("RAYHIST_SEARCH_CHUNK"))
+		o->chunk_size = (size_t)rh_cli_number("RAYHIST_SEARCH_CHUNK",
+						      getenv("RAYHIST_SEARCH_CHUNK"));
 	if (ls->at_ns != RH_TIME_NONE)
 		o->at_ms = ls->at_ns / 1000000 - (ls->at_ns % 1000000 < 0);
 	status = rh_ls_grep(ls->st, &ls->p.sref, pattern, o, ls->json);

@@ -192,6 +192,7 @@ add_file(struct plan *pl, const rh_node_manifest *m, const rh_file_info *info)
 	struct search *se = pl->se;
 	struct sfile *sf;
 	uint64_t end = info->size, o, pe;
+	uint64_t chunk = pl->o->chunk_size ? pl->o->chunk_size : CHUNK;
 	size_t i, k;
 	int error;
 
@@ -220,8 +221,8 @@ add_file(struct plan *pl, const rh_node_manifest *m, const rh_file_info *info)
 		const rh_file_part *p = &info->parts[i];
 
 		pe = p->offset + p->length < end ? p->offset + p->length : end;
-		for (o = p->offset; o < pe; o += CHUNK)
-			if ((error = add_unit(pl, k, o, pe - o > CHUNK ? o + CHUNK
+		for (o = p->offset; o < pe; o += chunk)
+			if ((error = add_unit(pl, k, o, pe - o > chunk ? o + chunk
 							 : pe)) < 0)
 				return error;
 	}

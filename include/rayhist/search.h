@@ -59,11 +59,15 @@ typedef struct rh_search_options {
 				     counts across files */
 	unsigned threads;       /**< worker threads; 0 (default): one per
 				     online CPU */
+	size_t chunk_size;      /**< raw bytes per unit of work; 0
+				     (default): 4 MiB, the default frame
+				     size. Smaller ones put more lines
+				     across unit edges (tests). */
 } rh_search_options;
 
 #define RH_SEARCH_OPTIONS_VERSION 1
 #define RH_SEARCH_OPTIONS_INIT { RH_SEARCH_OPTIONS_VERSION, 0, NULL, NULL, \
-				 INT64_MAX, 0, 0, 0 }
+				 INT64_MAX, 0, 0, 0, 0 }
 
 /** One line of output. Everything is borrowed for the callback's call. */
 typedef struct rh_search_line {
