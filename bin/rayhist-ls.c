@@ -334,7 +334,7 @@ check_levels(struct ls *ls)
 				fprintf(stderr, " in %s%s%s", ls->p.parts[0],
 					i > 1 ? "/" : "", i > 1 ? ls->p.parts[1] : "");
 			fputc('\n', stderr);
-			exit(1);
+			exit(rh_cli_die_status);
 		}
 	}
 	if (ls->p.n == 4) {
@@ -344,7 +344,7 @@ check_levels(struct ls *ls)
 			fprintf(stderr, "%s: node \"%s\" not found in %s/%s/%s\n",
 				rh_cli_prog, ls->p.parts[3], ls->p.parts[0],
 				ls->p.parts[1], ls->p.parts[2]);
-			exit(1);
+			exit(rh_cli_die_status);
 		}
 		if (error < 0)
 			rh_cli_die(error, "node");

@@ -169,7 +169,7 @@ if r.stdout != want:
     fail("NODE/FILE in PATH")
 # --max N: the first N matching lines in all, across files
 for m in (1, 5, 250):
-    full = run(["--grep", "needle", S], status=0).stdnlines(out)
+    full = nlines(run(["--grep", "needle", S], status=0).stdout)
     r = run(["--grep", "needle", "--max", str(m), S], status=0, chunk=7000)
     if r.stdout != b"".join(full[:m]):
         fail("--max %d: %r" % (m, r.stdout[-200:]))
@@ -178,6 +178,8 @@ run(["--grep", "no such string anywhere", S], status=1)
 run(["--grep", "a[", S], status=2)
 run(["--grep", "(", "-E", S], status=2)
 run(["--grep", "x", "default/rc1/session_nope"], status=2)
+run(["--grep", "x", S + "/ffff"], status=2)
+run(["--grep", "x", "--node", "ffff", S], status=2)
 # --json: valid JSON with the bytes outside UTF-8 mapped, one row a line
 r = run(["--grep", "needle", "--json", "--file", "search_binary.log", S], status=0)
 rows = json.loads(r.stdout)

@@ -65,8 +65,9 @@ with Server(store) as srv:
         tag = '<span id="L%d" class="hit">' % x["line"]
         check(tag in page, "%s: no %s" % (x["log"], tag))
         row = page[page.index(tag):].split("</span>")[0]
-        check(html.escape(x["text"], quote=False) in html.unescape(row) or
-              x["text"] in html.unescape(row), "line text not on the page: %r" % row[:200])
+        # the page shows a NUL as a space (it would end the text)
+        check(x["text"].replace("\0", " ") in html.unescape(row),
+              "line text not on the page: %r" % row[:200])
         check(x["log"].endswith("#L%d" % x["line"]), "anchor %r" % x["log"])
     # bad requests
     for t, code in (("rayhist/search", 400), ("rayhist/search?q=a%5B", 400),
