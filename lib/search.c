@@ -18,9 +18,12 @@
 /* A chunk is the default frame size: a worker decompresses each frame it
  * needs once, and no two workers share one. */
 #define CHUNK (4u << 20)
-/* Chunks a worker may run ahead of the one being reported, per worker:
- * bounds the memory held by reported lines waiting for their turn. */
-#define AHEAD 4
+/* Bytes of results (matching lines, ragged ends) that workers may hold
+ * for chunks not reported yet. A count of chunks would be a worse bound:
+ * chunks without matches hold next to nothing, and the workers must not
+ * wait for the caller's thread after each one - on a busy machine every
+ * wake-up of that thread costs a scheduling delay. */
+#define HELD_MAX (64u << 20)
 
 /* ---- workers -------------------------------------------------------------- */
 
@@ -123,7 +126,7 @@ work(void *arg)
 	for (;;) {
 		pthread_mutex_lock(&se->lock);
 		while (!se->stop && se->next < se->nunits &&
-		       se->next >= se->reported + se->ahead)
+		       se->held > HELD_MAX)
 			pthread_cond_wait(&se->cv_space, &se->lock);
 		if (se->stop || se->next >= se->nunits) {
 			pthread_mutex_unlock(&se->lock);
@@ -136,6 +139,9 @@ work(void *arg)
 			u->errmsg = rh__strdup(rh_error_last());
 		}
 		pthread_mutex_lock(&se->lock);
+		u->held = u->head.size + u->tail.size + u->text.size +
+			  u->nhits * sizeof(*u->hits);
+		se->held += u->held;
 		u->done = 1;
 		pthread_cond_broadcast(&se->cv_done);
 		pthread_mutex_unlock(&se->lock);
@@ -352,7 +358,6 @@ rh_search_session(rh_search_stats *stats, rh_store *st,
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	nw = o->threads ? o->threads : cpus > 0 ? (size_t)cpus : 1;
 	nw = nw > se.nunits ? se.nunits : nw;
-	se.ahead = nw * AHEAD;
 	if (nw && !(w = rh__calloc(nw, sizeof(*w)))) {
 		error = RH_ENOMEM;
 		goto done;

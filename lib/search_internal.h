@@ -67,6 +67,7 @@ struct unit {
 	struct hit *hits;
 	size_t nhits, cap;
 	char *errmsg;
+	size_t held;               /* result bytes it holds */
 };
 
 struct search {
@@ -82,7 +83,7 @@ struct search {
 	pthread_cond_t cv_done, cv_space;
 	size_t next;               /* the next unit to hand out */
 	size_t reported;           /* units reported so far */
-	size_t ahead;
+	size_t held;               /* result bytes of done, unreported units */
 	int stop;
 };
 

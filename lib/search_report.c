@@ -288,6 +288,7 @@ rh__search_report(struct search *se, const rh_search_options *o,
 		rh__search_unit_dispose(u);
 		pthread_mutex_lock(&se->lock);
 		se->reported = k + 1;
+		se->held -= u->held;
 		pthread_cond_broadcast(&se->cv_space);
 		pthread_mutex_unlock(&se->lock);
 	}
