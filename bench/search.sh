@@ -44,16 +44,35 @@ python3 "$top/bench/timeit.py" -n "$runs" -- \
 	"$bin/rayhist-ls --store $dir/store --grep $rare -F $S" -- \
 	"zstdcat $blobs | LC_ALL=C grep -F $rare" -- \
 	"$bin/rayhist-ls --store $dir/store --grep 'RAREWORD_[A-Z]+14' -E $S" > "$dir/times"
+# The machines are shared: CPU seconds (user + system, children included)
+# say what each costs whatever the load; wall time says what a user waits.
+python3 - "$runs" "$bin/rayhist-ls --store $dir/store --grep $rare -F $S" \
+	"zstdcat $blobs | LC_ALL=C grep -F $rare" > "$dir/cpu" <<'PY'
+import os, statistics, subprocess, sys
+runs, cmds = int(sys.argv[1]), sys.argv[2:]
+cpu = [[] for _ in cmds]
+for _ in range(runs):
+    for i, c in enumerate(cmds):
+        before = os.times()
+        subprocess.run(c, shell=True, stdout=subprocess.DEVNULL, check=True)
+        after = os.times()
+        cpu[i].append(after.children_user - before.children_user +
+                      after.children_system - before.children_system)
+print(" ".join("%.3f" % statistics.median(x) for x in cpu))
+PY
 t_rh=$(sed -n 1p "$dir/times" | sed 's/.*median_s=\([^ ]*\).*/\1/')
 t_z=$(sed -n 2p "$dir/times" | sed 's/.*median_s=\([^ ]*\).*/\1/')
 t_re=$(sed -n 3p "$dir/times" | sed 's/.*median_s=\([^ ]*\).*/\1/')
-python3 - "$t_rh" "$t_z" "$t_re" "$raw" "$stored" "$(nproc)" <<'PY'
-import sys
+python3 - "$t_rh" "$t_z" "$t_re" "$raw" "$stored" "$(nproc)" $(cat "$dir/cpu") <<'PY'
+import os, sys
 t_rh, t_z, t_re = map(float, sys.argv[1:4])
 raw, stored, cpus = int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+c_rh, c_z = float(sys.argv[7]), float(sys.argv[8])
 print(f"logs: {raw / 2**30:.2f} GiB raw, {stored / 2**20:.0f} MiB stored, {cpus} CPUs")
 print(f"rayhist-ls --grep RARE -F     : {t_rh:7.3f} s  ({raw / t_rh / 2**30:.2f} GiB/s; target < 1 s)")
 print(f"zstdcat | grep -F RARE        : {t_z:7.3f} s  ({raw / t_z / 2**30:.2f} GiB/s)")
 print(f"rayhist-ls --grep -E regex    : {t_re:7.3f} s")
 print(f"speed-up: {t_z / t_rh:.1f}x (target >= 10x)")
+print(f"CPU seconds: rayhist-ls {c_rh:.2f}, zstdcat | grep {c_z:.2f} ({c_z / c_rh:.1f}x less); "
+      f"load average {os.getloadavg()[0]:.1f}")
 PY
