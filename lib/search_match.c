@@ -70,6 +70,7 @@ haystack(rh__matcher *m, const char *buf, size_t len)
 		return NULL;
 	for (i = 0; i < len; i++)
 		m->low.ptr[i] = (char)tolower((unsigned char)buf[i]);
+	m->low.ptr[len] = '\0';	/* rh_buf's promise */
 	m->low.size = len;
 	return m->low.ptr;
 }
