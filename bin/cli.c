@@ -125,6 +125,9 @@ rh_cli_next(rh_cli *cli, const char **arg)
 	}
 }
 
+/* grep-like modes exit 2 on trouble, as 1 means "nothing found" there */
+int rh_cli_die_status = 1;
+
 void
 rh_cli_die(int error, const char *fmt, ...)
 {
@@ -138,7 +141,7 @@ rh_cli_die(int error, const char *fmt, ...)
 	if (error < 0 && *msg)
 		fprintf(stderr, ": %s", msg);
 	fputc('\n', stderr);
-	exit(1);
+	exit(rh_cli_die_status);
 }
 
 void

@@ -40,6 +40,8 @@ void rh_cli_free(rh_cli *cli);
 /* "PROG: <message>: <rh_error_last()>" on stderr, then exit(1). */
 void rh_cli_die(int error, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
+/* rh_cli_die()'s exit status: 1, or 2 where 1 means "not found" (grep). */
+extern int rh_cli_die_status;
 /* "PROG: <message>" on stderr, then exit(2): a usage error. */
 void rh_cli_usage_die(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));

@@ -14,12 +14,13 @@
 #include "cli.h"
 #include "ls_export.h"
 #include "ls_format.h"
+#include "ls_search.h"
 #include "progress.h"
 
 enum { OPT_STORE = 256, OPT_STORE_CONFIG, OPT_JSON, OPT_CAT, OPT_TAIL, OPT_RANGE,
        OPT_JOBS, OPT_TASKS, OPT_ACTORS, OPT_NODES, OPT_WORKERS, OPT_PGS,
        OPT_FILTER, OPT_LIMIT, OPT_DETAIL, OPT_AT, OPT_LOGS, OPT_ERR, OPT_ATTEMPT, OPT_FORMAT, OPT_SUMMARY, OPT_GET,
-       OPT_EXPORT };
+       OPT_EXPORT, OPT_GREP, OPT_NODE, OPT_FILE, OPT_MAX };
 
 static const rh_cli_opt options[] = {
 	{ OPT_STORE, "store", "URL", "store to read (file path, file://, s3://, az://)" },
@@ -47,10 +48,18 @@ static const rh_cli_opt options[] = {
 	{ OPT_ATTEMPT, "attempt", "N", "with --logs of a task: attempt N (default: the latest)" },
 	{ OPT_AT, "at", "TIME", "show the session as it was at TIME (RFC 3339, or +SECONDS since its start); cuts --cat/--tail/--range at the last part captured by then" },
 	{ OPT_EXPORT, "export", "OUT", "write the session, node or files under PATH to archive OUT (.tar.zst, .tar.gz, .zip; - for stdout)" },
+	{ OPT_GREP, "grep", "PATTERN", "print the lines of the session's stored files that match PATTERN, as NODE/FILE:LINE:TEXT" },
+	{ 'i', "ignore-case", NULL, "--grep: ignore ASCII case" },
+	{ 'E', "extended-regexp", NULL, "--grep: PATTERN is a POSIX extended regex (default: basic, as grep)" },
+	{ 'F', "fixed-strings", NULL, "--grep: PATTERN is a fixed string" },
+	{ OPT_NODE, "node", "ID", "--grep: only the node ID (or a unique prefix of it)" },
+	{ OPT_FILE, "file", "GLOB", "--grep: only files matching GLOB (with a '/': the path in the session, else the base name)" },
+	{ 'C', "context", "N", "--grep: print N lines of context around each match" },
+	{ OPT_MAX, "max", "N", "--grep: stop after N matching lines in all" },
 	{ 0, NULL, NULL, NULL }
 };
 
-enum mode { LIST, CAT, TAIL, RANGE, QUERY, LOGS, SUMMARY, GET, EXPORT };
+enum mode { LIST, CAT, TAIL, RANGE, QUERY, LOGS, SUMMARY, GET, EXPORT, GREP };
 
 struct path {
 	char *parts[4];       /* ns, cluster, session, node (prefix) */
@@ -339,7 +348,7 @@ check_levels(struct ls *ls)
 				fprintf(stderr, " in %s%s%s", ls->p.parts[0],
 					i > 1 ? "/" : "", i > 1 ? ls->p.parts[1] : "");
 			fputc('\n', stderr);
-			exit(1);
+			exit(rh_cli_die_status);
 		}
 	}
 	if (ls->p.n == 4 && !strcmp(ls->p.parts[3], "*"))
@@ -351,7 +360,7 @@ check_levels(struct ls *ls)
 			fprintf(stderr, "%s: node \"%s\" not found in %s/%s/%s\n",
 				rh_cli_prog, ls->p.parts[3], ls->p.parts[0],
 				ls->p.parts[1], ls->p.parts[2]);
-			exit(1);
+			exit(rh_cli_die_status);
 		}
 		if (error < 0)
 			rh_cli_die(error, "node");
@@ -1266,6 +1275,37 @@ check_filter_values(rh_entity what, const rh_filter *fs, size_t n)
 		}
 }
 
+/* ---- --grep --------------------------------------------------------------- */
+
+static int
+grep(struct ls *ls, const char *pattern, const char *node,
+     rh_search_options *o)
+{
+	rh_buf id = RH_BUF_INIT;
+	int error, status;
+
+	if (ls->p.n < 3)
+		rh_cli_usage_die("--grep takes a session: NS/CLUSTER/SESSION[/NODE[/FILE]]");
+	if (node && ls->p.n > 3)
+		rh_cli_usage_die("--node and a NODE in PATH: give one");
+	if (ls->p.file && o->file_glob)
+		rh_cli_usage_die("--file and a FILE in PATH: give one");
+	if (node && (error = rh_catalog_resolve_node(&id, ls->st, &ls->p.sref, node)) < 0)
+		rh_cli_die(error, "--node %s", node);
+	o->node = node ? id.ptr : ls->p.n > 3 ? ls->p.node.ptr : NULL;
+	if (ls->p.file)
+		o->file_glob = ls->p.file;
+	/* a testing knob: small units put lines across unit edges */
+	if (getenv("RAYHIST_SEARCH_CHUNK"))
+		o->chunk_size = (size_t)rh_cli_number("RAYHIST_SEARCH_CHUNK",
+						      getenv("RAYHIST_SEARCH_CHUNK"));
+	if (ls->at_ns != RH_TIME_NONE)
+		o->at_ms = ls->at_ns / 1000000 - (ls->at_ns % 1000000 < 0);
+	status = rh_ls_grep(ls->st, &ls->p.sref, pattern, o, ls->json);
+	rh_buf_dispose(&id);
+	return status;
+}
+
 /* The one action of a run: a second one conflicts (the last used to win). */
 static void
 set_mode(enum mode *mode, const char **given, enum mode m, const char *opt)
@@ -1287,7 +1327,10 @@ main(int argc, char **argv)
 	rh_entity what = RH_ENTITY_TASK;
 	const char *store_flag = NULL, *arg, *url, *given = NULL, *logs_id = NULL;
 	const char *entity_only = NULL, *format = NULL, *summary_of = NULL,
-		   *get_kind = NULL, *get_id = NULL, *export = NULL;
+		   *get_kind = NULL, *get_id = NULL, *export = NULL,
+		   *pattern = NULL, *gnode = NULL;
+	rh_search_options gopts = RH_SEARCH_OPTIONS_INIT;
+	int grep_only = 0;
 	uint64_t a = 0, b = 0;
 	size_t nlines = 0;
 	int err = 0, tail = 0;
@@ -1304,6 +1347,7 @@ main(int argc, char **argv)
 		    "[--store URL] [--at TIME] --range A:B PATH\n"
 		    "[--store URL] [--at TIME] --logs TASK_ID|ACTOR_ID|SUBMISSION_ID [--err] [--attempt N] [--tail N] NS/CLUSTER/SESSION\n"
 		    "[--store URL] [--at TIME] [--format FMT] --export OUT NS/CLUSTER/SESSION[/NODE[/PREFIX]]\n"
+		    "[--store URL] --grep PATTERN [-i] [-E|-F] [--node ID] [--file GLOB] [--at TIME] [-C N] [--max N] [--json] NS/CLUSTER/SESSION[/NODE[/FILE]]\n"
 		    "[--store URL] --tasks|--jobs|--actors|--nodes|--workers|--placement-groups [--filter KEY=VALUE]... [--limit N] [--detail] [--at TIME] [--format table|json|yaml] NS/CLUSTER/SESSION\n"
 		    "[--store URL] --summary tasks|actors|objects [--at TIME] [--format FMT] NS/CLUSTER/SESSION\n"
 		    "[--store URL] --get task|actor|job|node|worker|placement-group ID [--at TIME] [--format FMT] NS/CLUSTER/SESSION",
@@ -1352,6 +1396,15 @@ main(int argc, char **argv)
 		case OPT_CAT: set_mode(&mode, &given, CAT, "--cat"); break;
 		case OPT_EXPORT: set_mode(&mode, &given, EXPORT, "--export");
 			export = arg; break;
+		case OPT_GREP: set_mode(&mode, &given, GREP, "--grep");
+			pattern = arg; rh_cli_die_status = 2; break;
+		case 'i': gopts.flags |= RH_SEARCH_ICASE; grep_only = c; break;
+		case 'E': gopts.flags |= RH_SEARCH_EXTENDED; grep_only = c; break;
+		case 'F': gopts.flags |= RH_SEARCH_FIXED; grep_only = c; break;
+		case OPT_NODE: gnode = arg; grep_only = c; break;
+		case OPT_FILE: gopts.file_glob = arg; grep_only = c; break;
+		case 'C': gopts.context = (unsigned)rh_cli_number("-C", arg); grep_only = c; break;
+		case OPT_MAX: gopts.max_matches = rh_cli_number("--max", arg); grep_only = c; break;
 		case OPT_TAIL:
 			tail = 1;
 			nlines = (size_t)rh_cli_number("--tail", arg);
@@ -1374,6 +1427,8 @@ main(int argc, char **argv)
 	if (entity_only && mode != QUERY)
 		rh_cli_usage_die("%s goes with --tasks, --jobs, --actors, --nodes, "
 				 "--workers or --placement-groups", entity_only);
+	if (grep_only && mode != GREP)
+		rh_cli_usage_die("-i, -E, -F, --node, --file, -C and --max go with --grep");
 	if (err && mode != LOGS)
 		rh_cli_usage_die("--err goes with --logs");
 	if (attempt >= 0 && mode != LOGS)
@@ -1417,11 +1472,13 @@ main(int argc, char **argv)
 	if (mode == EXPORT && ls.p.n < 3)
 		rh_cli_usage_die("--export needs a session: NS/CLUSTER/SESSION[/NODE[/PREFIX]]");
 	if (ls.at && mode == LIST)
-		rh_cli_usage_die("--at goes with an entity listing, --logs or --cat, "
-				 "--tail, --range");
+		rh_cli_usage_die("--at goes with an entity listing, --logs, --grep, "
+				 "--export or --cat, --tail, --range");
 	resolve_at(&ls);
 	qopts.at_ns = ls.at_ns;
-	if (mode == EXPORT)
+	if (mode == GREP)
+		ls.status = grep(&ls, pattern, gnode, &gopts);
+	else if (mode == EXPORT)
 		ls.status = rh_ls_export(ls.st, &ls.p.sref, ls.p.n > 3 ? ls.p.node.ptr : NULL,
 					 ls.p.file, ls.at_ns == RH_TIME_NONE ? 0
 					 : ls.at_ns / 1000000, export, format);

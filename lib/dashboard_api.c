@@ -263,6 +263,8 @@ rh_dashboard__api(rh_dash_ctx *c)
 		return rh_dashboard__actors(c);
 	if (!strcmp(s[0], "events") && n == 1)
 		return rh_dashboard__events(c);
+	if (!strcmp(s[0], "rayhist") && (r = rh_dashboard__search_route(c)) != 1)
+		return r;
 	if (!strcmp(s[0], "rayhist"))
 		return rh_dashboard__text(c);
 	if (strcmp(s[0], "api") || n < 2)

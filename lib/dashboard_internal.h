@@ -327,6 +327,10 @@ int rh_dashboard__job_logs(rh_dash_ctx *c, const char *job);
  * newer version gets plain text. */
 int rh_dashboard__log_leading_1_default(const char *version);
 
+/* rayhist/search and rayhist/logline (dashboard_search.c); 1 when the
+ * path is neither. */
+int rh_dashboard__search_route(rh_dash_ctx *c);
+
 /* Pages (dashboard_picker.c). */
 int rh_dashboard__picker(rh_dash_ctx *c, int json);
 int rh_dashboard__landing(rh_dash_ctx *c);

@@ -21,5 +21,6 @@
 #include "history.h"
 #include "dashboard.h"
 #include "retention.h"
+#include "search.h"
 
 #endif
