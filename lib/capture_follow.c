@@ -224,8 +224,9 @@ leave_session(rh_follow *f)
 {
 	size_t i;
 
-	rh__fstate_free(f->s);
+	rh__fstate_free(f->s); /* closes what it held */
 	f->s = NULL;
+	f->nheld = 0;
 	if (f->w)
 		rh__watch_drop_tag(f->w, TAG_SESSION);
 	for (i = 0; i < f->ndirty; i++)

@@ -365,6 +365,77 @@ walk_dir(struct scan *sc, const char *rel, int recursive)
 	return error;
 }
 
+/* ---- held files ---------------------------------------------------------- */
+
+void
+rh__ffile_hold(rh__ffile *e, const char *full, size_t *nheld)
+{
+	rh__fid id;
+	int fd;
+
+	if (e->hold || e->gone || e->is_link || !e->ino || *nheld >= RH__MAX_HOLD)
+		return;
+	if ((fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return; /* the path is read as before */
+	if (rh__fid_get(&id, fd, NULL, 0) < 0 ||
+	    !rh__ffile_is(e, id.dev, id.ino, id.btime_ns)) {
+		close(fd);
+		return;
+	}
+	e->hold = fd + 1;
+	(*nheld)++;
+}
+
+void
+rh__ffile_release(rh__ffile *e, size_t *nheld)
+{
+	if (!e->hold)
+		return;
+	close(e->hold - 1);
+	e->hold = 0;
+	if (*nheld)
+		(*nheld)--;
+}
+
+/* Where a held file that no walk finds was last: the kernel keeps the
+ * name its dentry had when it was unlinked ("PATH (deleted)"), which is
+ * where it was moved to (a worker's log moved to logs/old/, then deleted)
+ * even when no walk saw it there. 1 with *rel set (a path inside the
+ * session, other than e's, valid, free); 0 otherwise. */
+static int
+last_path(rh_follow *f, const rh__ffile *e, char **rel)
+{
+	static const char mark[] = " (deleted)";
+	const size_t mlen = sizeof(mark) - 1;
+	char link[64], real[PATH_MAX + 1];
+	size_t rootlen = strlen(f->sdir), n;
+	struct stat sb;
+	ssize_t len;
+
+	*rel = NULL;
+	if (!e->hold || fstat(e->hold - 1, &sb) < 0 || sb.st_nlink != 0)
+		return 0;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", e->hold - 1);
+	if ((len = readlink(link, real, sizeof(real) - 1)) < 0 ||
+	    (size_t)len >= sizeof(real) - 1)
+		return 0;
+	real[len] = '\0';
+	n = (size_t)len;
+	if (n <= mlen || strcmp(real + n - mlen, mark) != 0)
+		return 0;
+	real[n - mlen] = '\0';
+	if (strncmp(real, f->sdir, rootlen) != 0 || real[rootlen] != '/' ||
+	    strcmp(real + rootlen + 1, e->path) == 0 ||
+	    rh__fstate_find(f->s, real + rootlen + 1) >= 0)
+		return 0;
+	if (rh_layout_check_path(real + rootlen + 1) < 0) {
+		rh_error_clear();
+		return 0;
+	}
+	*rel = rh__strdup(real + rootlen + 1);
+	return *rel != NULL;
+}
+
 /* ---- matching ------------------------------------------------------------ */
 
 /* Do the first head_len bytes of the file at o still hash as e's did?
@@ -574,6 +645,8 @@ drop(rh_follow *f, size_t i, rh_follow_event ev)
 	rh__ffile *x = rh__fstate_take(f->s, i);
 	int error = rh__follow_drop_parts(f, x);
 
+	rh__ffile_release(x, &f->nheld);
+
 	if (ev == RH_FOLLOW_FILE_REPLACED) {
 		f->stats.replaced++;
 		rh__follow_report(f, ev, x->path, "stored anew");
@@ -614,6 +687,9 @@ keep_generation(struct scan *sc, size_t i)
 	rh_buf name = RH_BUF_INIT;
 	unsigned n;
 	int error = 0;
+
+	/* The inode goes on as the new generation: not this one's bytes. */
+	rh__ffile_release(x, &f->nheld);
 
 	for (n = 1; error == 0; n++) {
 		rh_buf_clear(&name);
@@ -787,13 +863,42 @@ apply(struct scan *sc)
 		}
 		error = new_file(f, o);
 	}
+	/* Hold what was seen, while there is room. */
+	for (i = 0; error == 0 && i < sc->n; i++) {
+		char full[PATH_MAX];
+		rh__ffile *e = sc->v[i].e;
+		if (!e && (at = rh__fstate_find(s, sc->v[i].path)) >= 0)
+			e = s->files[at];
+		if (e && !e->hold &&
+		    snprintf(full, sizeof(full), "%s/%s", f->sdir, e->path) < (int)sizeof(full))
+			rh__ffile_hold(e, full, &f->nheld);
+	}
 	if (error < 0 || !sc->full)
 		return error;
-	/* What a full scan did not find is gone. */
+	/* What a full scan did not find is gone; a held file that was
+	 * deleted is where it was last (it moved before it went). */
 	for (i = 0; i < s->nfiles; i++) {
 		rh__ffile *e = s->files[i];
+		char *rel;
 		if (e->matched || e->gone)
 			continue;
+		if (last_path(f, e, &rel)) {
+			rh__ffile *x = rh__fstate_take(s, i);
+			char *old = x->path;
+			x->path = rel;
+			if ((error = rh__fstate_insert(s, x)) < 0) {
+				x->path = old;
+				free(rel);
+				rh__fstate_insert(s, x);
+				return error;
+			}
+			rh__follow_unread_done(f, old);
+			rh__follow_report(f, RH_FOLLOW_FILE_MOVED, rel, old);
+			free(old);
+			f->stats.moves++;
+			i = (size_t)-1; /* the order changed: look again */
+			continue;
+		}
 		e->gone = 1;
 		rh__follow_unread_done(f, e->path);
 		f->stats.gone++;

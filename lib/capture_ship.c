@@ -121,10 +121,28 @@ rh__follow_ship(rh_follow *f, rh__ffile *e, uint64_t *budget)
 	uint64_t from, to;
 	int fd, error = 0, rewrite = 0, bad_read = 0;
 
-	if (e->gone || *budget == 0)
+	if ((e->gone && !e->hold) || *budget == 0)
 		return 0;
 	if (snprintf(full, sizeof(full), "%s/%s", f->sdir, e->path) >= (int)sizeof(full))
 		return 0;
+	/* A held file is read through its descriptor: moved or deleted
+	 * since the last look, its bytes are still its own. */
+	if (e->hold) {
+		fd = e->hold - 1;
+		if (rh__fid_get(&id, fd, NULL, 0) < 0) {
+			error = unreadable(f, e, "stat", errno);
+			goto done;
+		}
+		if (id.size < e->size) {
+			f->full_due = 1; /* truncated: the scan sorts it out */
+			goto done;
+		}
+		if (!e->gone && id.mtime_ms != e->mtime_ms)
+			e->mtime_ms = id.mtime_ms;
+		if (id.size > e->seen)
+			e->seen = id.size;
+		goto read;
+	}
 	if ((fd = open(full, O_RDONLY | O_CLOEXEC)) < 0) {
 		/* Unreadable now, but all it held when last looked at is
 		 * stored: nothing is missing (yet). */
@@ -148,7 +166,8 @@ rh__follow_ship(rh_follow *f, rh__ffile *e, uint64_t *budget)
 	}
 	e->seen = id.size;
 	e->mtime_ms = id.mtime_ms;
-	if (e->seen == e->size) {
+read:
+	if (e->seen <= e->size) {
 		rh__follow_unread_done(f, e->path);
 		goto done;
 	}
@@ -189,7 +208,10 @@ rh__follow_ship(rh_follow *f, rh__ffile *e, uint64_t *budget)
 	if (e->seen > e->size)
 		f->more = 1; /* capped at max_part */
 done:
-	close(fd);
+	if (!e->hold)
+		close(fd);
+	else if (e->gone && e->seen <= e->size && error == 0)
+		rh__ffile_release(e, &f->nheld); /* all it held is shipped */
 	return error;
 }
 

@@ -31,6 +31,8 @@ rh__ffile_free(rh__ffile *f)
 {
 	if (!f)
 		return;
+	if (f->hold)
+		close(f->hold - 1);
 	free(f->path);
 	free(f->obj);
 	free(f->parts);

@@ -39,6 +39,10 @@ typedef struct rh__ffile {
 	int is_link;         /* a link to a file inside the session */
 	/* not in the checkpoint: */
 	int64_t active_ms;   /* monotonic time it last grew; 0 = never */
+	int hold;            /* an open descriptor of the file plus 1 (0:
+				none): its bytes stay readable, and its last
+				path known, after it is moved and deleted
+				between two looks */
 	int matched;         /* scratch of a scan */
 } rh__ffile;
 
@@ -104,6 +108,14 @@ rh__ffile_is(const rh__ffile *e, uint64_t dev, uint64_t ino, int64_t btime)
 	return e->ino == ino && e->dev == dev &&
 	       (!e->btime_ns || !btime || e->btime_ns == btime);
 }
+
+/* How many tracked files a follower holds open at most. */
+#define RH__MAX_HOLD 256
+/* Hold `e` (the file at `full`, checked to be e) open, if there is room
+ * in *nheld. */
+void rh__ffile_hold(rh__ffile *e, const char *full, size_t *nheld);
+/* Close what e holds. */
+void rh__ffile_release(rh__ffile *e, size_t *nheld);
 
 /* Write a file atomically (temp, fsync, rename, fsync of the dir). */
 int rh__write_file_atomic(const char *dir, const char *name, const void *data,
@@ -197,6 +209,7 @@ struct rh_follow {
 	int warned;
 	rh__skip *skipped;         /* of the last full scan */
 	size_t nskipped, askipped;
+	size_t nheld;              /* tracked files held open */
 	rh__skip *unread;          /* tracked files whose bytes could not be
 				      read; until they are */
 	size_t nunread, aunread;

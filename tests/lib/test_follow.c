@@ -880,3 +880,68 @@ Test(follow, odd_file_names_are_stored)
 	for (i = 0; i < 4; i++)
 		check_stored(S1, NODE, names[i]);
 }
+
+/* Ray restarts on the node right after a worker died: its .err moved to
+ * logs/old/ (with a last line) and session_latest names a new session
+ * before the follower's next step. The old session's manifest must have
+ * the file under its new path, every byte, and no stray part. */
+Test(follow, move_just_before_a_new_session_is_in_the_old_manifest)
+{
+	make_session(S1, NODE);
+	grow(S1, "logs/worker-bb-01000000-88.err", 3000, 1);
+	grow(S1, "logs/worker-bb-01000000-88.out", 400000, 2);
+	open_follower(1);
+	flush();
+	grow(S1, "logs/worker-bb-01000000-88.err", 200, 3);
+	grow(S1, "logs/worker-bb-01000000-88.out", 500, 4);
+	ren(S1, "logs/worker-bb-01000000-88.err", "logs/old/worker-bb-01000000-88.err");
+	ren(S1, "logs/worker-bb-01000000-88.out", "logs/old/worker-bb-01000000-88.out");
+	make_session(S2, NODE2);
+	for (int i = 0; i < 200 && strcmp(stats().session, S2) != 0; i++) {
+		cr_assert_eq(rh_follow_step(f), 0, "%s", rh_follow_errmsg(f));
+		if (strcmp(stats().session, S2) != 0)
+			usleep(10000);
+	}
+	cr_assert_str_eq(stats().session, S2);
+	cr_assert_eq(rh_follow_finish(f, 1), 0, "%s", rh_follow_errmsg(f));
+	check_stored(S1, NODE, "logs/old/worker-bb-01000000-88.err");
+	check_stored(S1, NODE, "logs/old/worker-bb-01000000-88.out");
+	cr_assert(!stored_has(S1, NODE, "logs/worker-bb-01000000-88.err"));
+	cr_assert(!stored_has(S1, NODE, "logs/worker-bb-01000000-88.out"));
+	cr_assert_eq(count_parts(S1, NODE, NULL), manifest_parts(S1, NODE));
+}
+
+/* Bytes appended just before a file is deleted, and a worker's .err that
+ * moved to logs/old/ and was deleted, all between two looks of a follower
+ * that is behind: what the file held last is stored, under the last path
+ * it had. */
+Test(follow, bytes_and_moves_before_a_delete_are_stored)
+{
+	rh_session_ref sref = { "default", "c1", S1 };
+	rh_logfile *lf = NULL;
+	char p[1024];
+
+	make_session(S1, NODE);
+	grow(S1, "logs/runtime_env_agent.log", 3000, 1);
+	grow(S1, "logs/worker-cc-01000000-99.err", 5000, 2);
+	open_follower(1);
+	flush();
+	grow(S1, "logs/runtime_env_agent.log", 700, 3);
+	grow(S1, "logs/worker-cc-01000000-99.err", 900, 4);
+	ren(S1, "logs/worker-cc-01000000-99.err", "logs/old/worker-cc-01000000-99.err");
+	pathf(p, sizeof(p), S1, "logs/runtime_env_agent.log");
+	cr_assert_eq(unlink(p), 0);
+	pathf(p, sizeof(p), S1, "logs/old/worker-cc-01000000-99.err");
+	cr_assert_eq(unlink(p), 0);
+	flush();
+	cr_assert_eq(rh_logfile_open(&lf, st, &sref, NODE, "logs/runtime_env_agent.log"), 0);
+	cr_assert_eq(rh_logfile_size(lf), 3700);
+	rh_logfile_close(lf);
+	cr_assert(!stored_has(S1, NODE, "logs/worker-cc-01000000-99.err"));
+	cr_assert_eq(rh_logfile_open(&lf, st, &sref, NODE,
+				     "logs/old/worker-cc-01000000-99.err"), 0, "%s",
+		     rh_error_last());
+	cr_assert_eq(rh_logfile_size(lf), 5900);
+	rh_logfile_close(lf);
+	cr_assert_eq(count_parts(S1, NODE, NULL), manifest_parts(S1, NODE));
+}
