@@ -567,10 +567,20 @@ try_node_id(rh_follow *f)
 	return 0;
 }
 
-/* Everything pending now, without a budget. */
+static void on_watch(rh__watch_kind kind, int tag, const char *dir,
+		     const char *name, void *payload);
+
+/* Shipping many files to a slow store takes seconds, in which Ray creates,
+ * moves and deletes files. A step that ships (`yield`) ends after LOOK_MS
+ * when something changed, so that the next step (due at once) looks at it
+ * and holds the new files (follow_internal.h) before they can go. */
+#define LOOK_MS 100
+
+/* Everything pending now (within budget). */
 static int
-ship_all(rh_follow *f, uint64_t budget)
+ship_all(rh_follow *f, uint64_t budget, int yield)
 {
+	int64_t look = rh__mono_ms() + LOOK_MS;
 	size_t i;
 	int error = 0;
 
@@ -581,6 +591,16 @@ ship_all(rh_follow *f, uint64_t budget)
 			break;
 		}
 		error = rh__follow_ship(f, e, &budget);
+		if (error == 0 && yield && f->w && i + 1 < f->s->nfiles &&
+		    rh__mono_ms() >= look) {
+			look = rh__mono_ms() + LOOK_MS;
+			if (rh__watch_read(f->w, on_watch, f) < 0)
+				rh_error_clear();
+			if (f->ndirty || f->full_due || f->session_due) {
+				f->more = 1;
+				break;
+			}
+		}
 	}
 	return error;
 }
@@ -612,7 +632,7 @@ finish_session(rh_follow *f, int end_mark)
 					 f->sdir);
 		do {
 			f->more = 0;
-			if ((error = ship_all(f, UINT64_MAX)) < 0 ||
+			if ((error = ship_all(f, UINT64_MAX, 0)) < 0 ||
 			    (error = rh__follow_commit(f)) < 0)
 				return error;
 		} while (f->more);
@@ -756,7 +776,7 @@ follow_step(rh_follow *f, int64_t now, uint64_t budget)
 	error = 0; /* an unsettled scan is retried by a later step */
 	if (now >= f->next_flush) {
 		stat_files(f, 0);
-		if ((error = ship_all(f, budget)) < 0)
+		if ((error = ship_all(f, budget, 1)) < 0)
 			return error;
 		if (!f->more)
 			f->next_flush = now + f->flush_ms;
@@ -870,7 +890,7 @@ rh_follow_flush(rh_follow *f)
 	stat_files(f, 0);
 	do {
 		f->more = 0;
-		if ((error = ship_all(f, UINT64_MAX)) < 0 ||
+		if ((error = ship_all(f, UINT64_MAX, 0)) < 0 ||
 		    (error = rh__follow_commit(f)) < 0)
 			return rh__follow_fail(f, error);
 	} while (f->more);
