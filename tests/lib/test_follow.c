@@ -887,7 +887,12 @@ Test(follow, odd_file_names_are_stored)
  * the file under its new path, every byte, and no stray part. */
 Test(follow, move_just_before_a_new_session_is_in_the_old_manifest)
 {
+	rh_session_ref sref = { "default", "c1", S1 };
+	rh_logfile *lf = NULL;
+	char p[1024];
+
 	make_session(S1, NODE);
+	grow(S1, "logs/worker-dd-01000000-90.err", 4000, 5);
 	grow(S1, "logs/worker-bb-01000000-88.err", 3000, 1);
 	grow(S1, "logs/worker-bb-01000000-88.out", 400000, 2);
 	open_follower(1);
@@ -896,6 +901,11 @@ Test(follow, move_just_before_a_new_session_is_in_the_old_manifest)
 	grow(S1, "logs/worker-bb-01000000-88.out", 500, 4);
 	ren(S1, "logs/worker-bb-01000000-88.err", "logs/old/worker-bb-01000000-88.err");
 	ren(S1, "logs/worker-bb-01000000-88.out", "logs/old/worker-bb-01000000-88.out");
+	/* and one that moved, then was deleted before anyone looked */
+	grow(S1, "logs/worker-dd-01000000-90.err", 250, 6);
+	ren(S1, "logs/worker-dd-01000000-90.err", "logs/old/worker-dd-01000000-90.err");
+	pathf(p, sizeof(p), S1, "logs/old/worker-dd-01000000-90.err");
+	cr_assert_eq(unlink(p), 0);
 	make_session(S2, NODE2);
 	for (int i = 0; i < 200 && strcmp(stats().session, S2) != 0; i++) {
 		cr_assert_eq(rh_follow_step(f), 0, "%s", rh_follow_errmsg(f));
@@ -908,6 +918,12 @@ Test(follow, move_just_before_a_new_session_is_in_the_old_manifest)
 	check_stored(S1, NODE, "logs/old/worker-bb-01000000-88.out");
 	cr_assert(!stored_has(S1, NODE, "logs/worker-bb-01000000-88.err"));
 	cr_assert(!stored_has(S1, NODE, "logs/worker-bb-01000000-88.out"));
+	cr_assert(!stored_has(S1, NODE, "logs/worker-dd-01000000-90.err"));
+	cr_assert_eq(rh_logfile_open(&lf, st, &sref, NODE,
+				     "logs/old/worker-dd-01000000-90.err"), 0, "%s",
+		     rh_error_last());
+	cr_assert_eq(rh_logfile_size(lf), 4250);
+	rh_logfile_close(lf);
 	cr_assert_eq(count_parts(S1, NODE, NULL), manifest_parts(S1, NODE));
 }
 
