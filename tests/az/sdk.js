@@ -15,6 +15,8 @@
 //                                           valid for an hour, as a query
 //   sdk.js putdir CONTAINER PREFIX DIR      every file under DIR as
 //                                           PREFIX/<its path>, 64 at a time
+//   sdk.js getdir CONTAINER PREFIX DIR      every blob under PREFIX as
+//                                           DIR/<its name less PREFIX>
 'use strict';
 
 const fs = require('fs');
@@ -73,6 +75,17 @@ async function main() {
       }
       names.sort((a, b) => (Buffer.compare(Buffer.from(a), Buffer.from(b))));
       for (const n of names) console.log(n);
+      break;
+    }
+    case 'getdir': {
+      const path = require('path');
+      for await (const page of cc.listBlobsFlat({ prefix: blob }).byPage({ maxPageSize: 1000 })) {
+        await Promise.all(page.segment.blobItems.map(async (b) => {
+          const out = path.join(rest[0], b.name.slice(blob.length));
+          fs.mkdirSync(path.dirname(out), { recursive: true });
+          fs.writeFileSync(out, await cc.getBlobClient(b.name).downloadToBuffer());
+        }));
+      }
       break;
     }
     case 'sas': {

@@ -21,7 +21,7 @@ store=${RH_TEST_STORE:-$tmp/store}
 # One part's PUT takes milliseconds on a folder but can take a second on a
 # loaded S3 server, so there Ray writes slower and files stay longer.
 case "$store" in
-s3://*) pace="--interval 0.02 --idle 6" ;;
+s3://* | az://*) pace="--interval 0.02 --idle 6" ;;
 *) pace="--interval 0.005 --idle 1.5" ;;
 esac
 $RH_GEN session --out "$tmp/gen" --seed 21 --nodes 2 >/dev/null 2>&1

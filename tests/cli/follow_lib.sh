@@ -72,7 +72,8 @@ session_state() {
 
 # objects_of STORE DIR: a folder holding STORE's objects, printed: STORE
 # itself for a folder; for s3://BUCKET/PREFIX a copy made in DIR with the
-# AWS SDK (tests/s3/sdk.js), for follow_check.py --objects.
+# AWS SDK (tests/s3/sdk.js), for az://CONTAINER/PREFIX one made with the
+# Azure SDK (tests/az/sdk.js), for follow_check.py --objects.
 objects_of() {
 	case "$1" in
 	s3://*)
@@ -83,6 +84,16 @@ objects_of() {
 		rm -rf "$2"
 		mkdir -p "$2"
 		node "$top_srcdir/tests/s3/sdk.js" getdir "$_b" "${_p:+$_p/}" "$2" >/dev/null ||
+			fail "cannot copy $1"
+		echo "$2" ;;
+	az://*)
+		_b=${1#az://}
+		_p=${_b#*/}
+		_b=${_b%%/*}
+		[ "$_p" != "$_b" ] || _p=""
+		rm -rf "$2"
+		mkdir -p "$2"
+		node "$top_srcdir/tests/az/sdk.js" getdir "$_b" "${_p:+$_p/}" "$2" >/dev/null ||
 			fail "cannot copy $1"
 		echo "$2" ;;
 	*) echo "$1" ;;
