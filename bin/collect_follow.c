@@ -331,6 +331,18 @@ receive(struct app *a, struct evhttp_request *req)
 	reply_text(req, r.status, reason(r.status), r.message);
 }
 
+/* The spool's counters and the follower's, as the worker last left them. */
+static void
+counters(struct app *a, rh_spool_stats *ss, rh_follow_stats *fs)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->sp)
+		rh_spool_stats_get(ss, a->sp);
+	pthread_mutex_lock(&a->sh.mu);
+	*fs = a->sh.fs;
+	pthread_mutex_unlock(&a->sh.mu);
+}
+
 static void
 status_page(struct app *a, struct evhttp_request *req)
 {
@@ -342,12 +354,7 @@ status_page(struct app *a, struct evhttp_request *req)
 		evhttp_send_error(req, 503, "out of memory");
 		return;
 	}
-	memset(&ss, 0, sizeof(ss));
-	if (a->sp)
-		rh_spool_stats_get(&ss, a->sp);
-	pthread_mutex_lock(&a->sh.mu);
-	fs = a->sh.fs;
-	pthread_mutex_unlock(&a->sh.mu);
+	counters(a, &ss, &fs);
 	/* Names are checked [A-Za-z0-9._-] and hex: nothing to escape. */
 	evbuffer_add_printf(b,
 		"{\"session\":\"%s\",\"node_id\":\"%s\",\"following\":%s,"
@@ -379,12 +386,7 @@ metrics_page(struct app *a, struct evhttp_request *req)
 		evhttp_send_error(req, 503, "out of memory");
 		return;
 	}
-	memset(&ss, 0, sizeof(ss));
-	if (a->sp)
-		rh_spool_stats_get(&ss, a->sp);
-	pthread_mutex_lock(&a->sh.mu);
-	fs = a->sh.fs;
-	pthread_mutex_unlock(&a->sh.mu);
+	counters(a, &ss, &fs);
 #define M(name, type, help) \
 	evbuffer_add_printf(b, "# HELP " name " " help "\n# TYPE " name " " type "\n")
 	M("rayhist_collect_following", "gauge", "1 while a session and its node are followed.");
