@@ -26,7 +26,7 @@ static const rh_cli_opt options[] = {
 	{ OPT_STORE, "store", "URL", "store to read (file path, file://, s3://, az://)" },
 	{ OPT_STORE_CONFIG, "store-config", "FILE", "settings file of an s3:// store (default $RAYHIST_STORE_CONFIG)" },
 	{ 'l', "long", NULL, "add sizes (raw and stored), times and node IPs" },
-	{ 'q', "quiet", NULL, "no progress meter (index build, --export)" },
+	{ 'q', "quiet", NULL, "no progress meter (index build, --export, --grep)" },
 	{ OPT_JSON, "json", NULL, "print machine-readable JSON (as --format json)" },
 	{ OPT_FORMAT, "format", "FMT", "entity output: table (default), json or yaml (default with --detail, as Ray); with --export: tar.zst, tar.gz or zip (default: from OUT's name; tar.zst for -)" },
 	{ OPT_CAT, "cat", NULL, "write the stored file's exact bytes to stdout" },
@@ -1301,7 +1301,7 @@ grep(struct ls *ls, const char *pattern, const char *node,
 						      getenv("RAYHIST_SEARCH_CHUNK"));
 	if (ls->at_ns != RH_TIME_NONE)
 		o->at_ms = ls->at_ns / 1000000 - (ls->at_ns % 1000000 < 0);
-	status = rh_ls_grep(ls->st, &ls->p.sref, pattern, o, ls->json);
+	status = rh_ls_grep(ls->st, &ls->p.sref, pattern, o, ls->json, ls->quiet);
 	rh_buf_dispose(&id);
 	return status;
 }

@@ -1,7 +1,8 @@
-"""Progress meters of rayhist-ls --export and rayhist-collect --archive: on
-a terminal (a pty) one line redrawn in place (bytes, rate; for an import
-from a file also its total, percent and ETA), its final state always drawn
-and erased at the end; never in a pipe or with -q.
+"""Progress meters of rayhist-ls --export, rayhist-collect --archive and
+rayhist-ls --grep: on a terminal (a pty) one line redrawn in place (bytes,
+rate; for an import from a file also its total, percent and ETA; for a
+search bytes and files of all), its final state always drawn and erased at
+the end (a search's before each match printed); never in a pipe or with -q.
 
 usage: archive_progress.py RAYHIST_LS RAYHIST_COLLECT STORE SESSION_PATH TMPDIR
 """
@@ -97,6 +98,21 @@ for args, tty, what in (([], False, "a pipe"), (["-q"], True, "-q")):
                    "--cluster", "imp"] + args + ["--archive", archive], tty)
     if rc or b"importing archive" in err or b"\x1b" in err:
         fail("import: a meter with %s: %d %r" % (what, rc, err[:300]))
+# search: bytes and files of the session searched, of all
+rc, err = run([ls, "--store", store, "--grep", "raylet", path], True)
+if rc:
+    fail("grep on a pty exited %d: %r" % (rc, err[:300]))
+lines = check_meter("grep", err, rb"\rsearching: " + SIZE + rb" of " + SIZE + rb" \((\d+)%\), "
+                    rb"(\d+) of (\d+) files(?:, " + SIZE + rb"/s(?:, ETA \d+:\d\d)?|, - B/s, ETA -)\x1b\[K",
+                    b"searching")
+if lines:
+    last = lines[-1]
+    if int(last.group(1)) != 100 or last.group(2) != last.group(3) or int(last.group(3)) < 2:
+        fail("grep: the final state (every file) is not drawn: %r" % last.group(0))
+for args, tty, what in (([], False, "a pipe"), (["-q"], True, "-q")):
+    rc, err = run([ls, "--store", store] + args + ["--grep", "raylet", path], tty)
+    if rc or b"searching" in err or b"\x1b" in err:
+        fail("grep: a meter with %s: %d %r" % (what, rc, err[:300]))
 if failures:
     sys.exit(1)
 print("PASS: archive_progress (export %d bytes)" % size)
