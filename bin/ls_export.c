@@ -2,6 +2,7 @@
  * one .tar.zst, .tar.gz or .zip (archive.h). */
 #include "ls_export.h"
 #include "cli.h"
+#include "progress.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,8 @@
 struct sink {
 	int fd;
 	int err;      /* errno of a failed write */
+	rh_meter meter;
+	rh_progress p; /* archive bytes written (no total: it is compressed) */
 };
 
 static int
@@ -32,17 +35,19 @@ write_fd(const void *data, size_t len, void *payload)
 		}
 		p += n;
 		len -= (size_t)n;
+		k->p.bytes_done += (uint64_t)n;
 	}
+	rh_meter_update(&k->p, &k->meter);
 	return 0;
 }
 
 int
 rh_ls_export(rh_store *st, const rh_session_ref *s, const char *node,
 	     const char *prefix, int64_t at_ms, const char *out,
-	     const char *format)
+	     const char *format, int quiet)
 {
 	rh_export_options o = RH_EXPORT_OPTIONS_INIT;
-	struct sink k = { 1, 0 };
+	struct sink k = { 1, 0, { 0 }, { 0, 0, 0, 0 } };
 	char *tmp = NULL;
 	int error;
 
@@ -65,7 +70,11 @@ rh_ls_export(rh_store *st, const rh_session_ref *s, const char *node,
 			return 1;
 		}
 	}
+	rh_meter_init(&k.meter, "exporting", quiet);
 	error = rh_archive_export(st, s, &o, write_fd, &k);
+	if (error == 0)
+		rh_meter_final(&k.meter, &k.p);	/* always the final state */
+	rh_meter_done(&k.meter);
 	if (tmp) {
 		if (error == 0 && (fsync(k.fd) < 0 || fchmod(k.fd, 0644) < 0 ||
 				   rename(tmp, out) < 0)) {

@@ -8,9 +8,10 @@
  * `prefix` when it is not NULL; as at `at_ms` when not 0) to `out` ("-":
  * stdout) in `format` (NULL: from out's extension). A file is written
  * beside OUT and renamed into place when complete, so a failed export
- * leaves no partial OUT. Returns the exit status (0 or 1). */
+ * leaves no partial OUT. A meter shows the bytes written on a terminal
+ * unless `quiet`. Returns the exit status (0 or 1). */
 int rh_ls_export(rh_store *st, const rh_session_ref *s, const char *node,
 		 const char *prefix, int64_t at_ms, const char *out,
-		 const char *format);
+		 const char *format, int quiet);
 
 #endif

@@ -7,8 +7,10 @@
 
 #include "cli.h"
 #include "ls_search.h"
+#include "progress.h"
 
 struct out {
+	rh_meter meter;        /* on stderr; erased before each line printed */
 	int json;
 	unsigned context;
 	uint64_t n;            /* lines printed */
@@ -39,6 +41,8 @@ print_line(const rh_search_line *l, void *payload)
 	struct out *o = payload;
 	char num[32];
 
+	rh_meter_done(&o->meter);	/* a match never shares the meter's line */
+
 	if (rh_catalog_display_path(&o->name, l->path,
 				    o->json ? 0 : RH_DISPLAY_CONTROL) < 0)
 		rh_cli_die(RH_ENOMEM, "out of memory");
@@ -66,13 +70,16 @@ print_line(const rh_search_line *l, void *payload)
 		put("\n", 1);
 	}
 	o->n++;
+	if (o->meter.on)
+		fflush(stdout);	/* out before the meter is drawn again */
 	return 0;
 }
 
 int
 rh_ls_grep(rh_store *st, const rh_session_ref *s, const char *pattern,
-	   const rh_search_options *opts, int json)
+	   const rh_search_options *opts, int json, int quiet)
 {
+	rh_search_options mo = *opts;
 	struct out o;
 	rh_search_stats stats;
 	int error;
@@ -80,7 +87,12 @@ rh_ls_grep(rh_store *st, const rh_session_ref *s, const char *pattern,
 	memset(&o, 0, sizeof(o));
 	o.json = json;
 	o.context = opts->context;
-	error = rh_search_session(&stats, st, s, pattern, opts, print_line, &o);
+	rh_meter_init(&o.meter, "searching", quiet);
+	mo.progress = rh_meter_update;
+	mo.progress_payload = &o.meter;
+	error = rh_search_session(&stats, st, s, pattern, &mo, print_line, &o);
+	fflush(stdout);
+	rh_meter_done(&o.meter);
 	if (json)
 		printf("%s]\n", o.n ? "\n" : "[");
 	if (fflush(stdout) != 0)

@@ -7,8 +7,9 @@
 /* Search session `s` and print NODE/FILE:LINE:TEXT lines (grep -n style,
  * "-" for context lines and "--" between groups), or a JSON array with
  * `json`. Returns the exit status as grep's: 0 a line matched, 1 none did,
- * 2 trouble (a file could not be read, or the search failed). */
+ * 2 trouble (a file could not be read, or the search failed). A meter
+ * shows the bytes and files searched on a terminal unless `quiet`. */
 int rh_ls_grep(rh_store *st, const rh_session_ref *s, const char *pattern,
-	       const rh_search_options *o, int json);
+	       const rh_search_options *o, int json, int quiet);
 
 #endif

@@ -44,12 +44,13 @@ rh_meter_format(char *buf, size_t cap, const char *label, const rh_progress *p,
 	if (p->bytes_total && n < cap)
 		n += (size_t)snprintf(buf + n, cap - n, " of %s (%d%%)", total,
 				      (int)(p->bytes_done * 100 / p->bytes_total));
-	if (n < cap)
+	/* work that counts no files (an archive read or written) says none */
+	if ((p->files_done || p->files_total) && n < cap)
 		n += (size_t)snprintf(buf + n, cap - n, ", %llu", (unsigned long long)p->files_done);
 	if (p->files_total && n < cap)
 		n += (size_t)snprintf(buf + n, cap - n, " of %llu",
 				      (unsigned long long)p->files_total);
-	if (n < cap)
+	if ((p->files_done || p->files_total) && n < cap)
 		n += (size_t)snprintf(buf + n, cap - n, " files");
 	if (elapsed_ms > 0 && p->bytes_done && n < cap) {
 		double bps = (double)p->bytes_done * 1000.0 / (double)elapsed_ms;
@@ -75,24 +76,48 @@ rh_meter_init(rh_meter *m, const char *label, int quiet)
 	m->last_ms = m->start_ms - REDRAW_MS;	/* draw the first update */
 }
 
-void
-rh_meter_update(const rh_progress *p, void *payload)
+static void
+draw(rh_meter *m, const rh_progress *p, int64_t t)
 {
-	rh_meter *m = payload;
 	char line[256];
-	int64_t t;
 
-	if (!m->on)
-		return;
-	t = now_ms();
-	if (t - m->last_ms < REDRAW_MS && p->files_done < p->files_total)
-		return;
 	m->last_ms = t;
 	rh_meter_format(line, sizeof(line), m->label, p, t - m->start_ms);
 	/* \r and erase-to-end: the line is redrawn in place */
 	fprintf(stderr, "\r%s\033[K", line);
 	fflush(stderr);
 	m->drawn = 1;
+}
+
+/* The last update of the work: files counted, all done; or, counting no
+ * files, all bytes of a known total. */
+static int
+complete(const rh_progress *p)
+{
+	if (p->files_total)
+		return p->files_done >= p->files_total;
+	return p->bytes_total && p->bytes_done >= p->bytes_total;
+}
+
+void
+rh_meter_update(const rh_progress *p, void *payload)
+{
+	rh_meter *m = payload;
+	int64_t t;
+
+	if (!m->on)
+		return;
+	t = now_ms();
+	if (t - m->last_ms < REDRAW_MS && !complete(p))
+		return;
+	draw(m, p, t);
+}
+
+void
+rh_meter_final(rh_meter *m, const rh_progress *p)
+{
+	if (m->on)
+		draw(m, p, now_ms());
 }
 
 void

@@ -21,6 +21,9 @@ typedef struct rh_meter {
 void rh_meter_init(rh_meter *m, const char *label, int quiet);
 /* An rh_progress_cb: `payload` is the rh_meter. */
 void rh_meter_update(const rh_progress *p, void *payload);
+/* Draw p whatever the redraw interval: the work's final state, for work
+ * whose last update cannot be told from the others (no total known). */
+void rh_meter_final(rh_meter *m, const rh_progress *p);
 /* Erase the line, if one was drawn. */
 void rh_meter_done(rh_meter *m);
 

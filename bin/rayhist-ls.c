@@ -26,7 +26,7 @@ static const rh_cli_opt options[] = {
 	{ OPT_STORE, "store", "URL", "store to read (file path, file://, s3://, az://)" },
 	{ OPT_STORE_CONFIG, "store-config", "FILE", "settings file of an s3:// store (default $RAYHIST_STORE_CONFIG)" },
 	{ 'l', "long", NULL, "add sizes (raw and stored), times and node IPs" },
-	{ 'q', "quiet", NULL, "no progress meter while a session's index is built" },
+	{ 'q', "quiet", NULL, "no progress meter (index build, --export, --grep)" },
 	{ OPT_JSON, "json", NULL, "print machine-readable JSON (as --format json)" },
 	{ OPT_FORMAT, "format", "FMT", "entity output: table (default), json or yaml (default with --detail, as Ray); with --export: tar.zst, tar.gz or zip (default: from OUT's name; tar.zst for -)" },
 	{ OPT_CAT, "cat", NULL, "write the stored file's exact bytes to stdout" },
@@ -1301,7 +1301,7 @@ grep(struct ls *ls, const char *pattern, const char *node,
 						      getenv("RAYHIST_SEARCH_CHUNK"));
 	if (ls->at_ns != RH_TIME_NONE)
 		o->at_ms = ls->at_ns / 1000000 - (ls->at_ns % 1000000 < 0);
-	status = rh_ls_grep(ls->st, &ls->p.sref, pattern, o, ls->json);
+	status = rh_ls_grep(ls->st, &ls->p.sref, pattern, o, ls->json, ls->quiet);
 	rh_buf_dispose(&id);
 	return status;
 }
@@ -1481,7 +1481,8 @@ main(int argc, char **argv)
 	else if (mode == EXPORT)
 		ls.status = rh_ls_export(ls.st, &ls.p.sref, ls.p.n > 3 ? ls.p.node.ptr : NULL,
 					 ls.p.file, ls.at_ns == RH_TIME_NONE ? 0
-					 : ls.at_ns / 1000000, export, format);
+					 : ls.at_ns / 1000000, export, format,
+					 ls.quiet);
 	else if (mode == QUERY)
 		query(&ls, what, &qopts);
 	else if (mode == LOGS)

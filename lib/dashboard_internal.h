@@ -156,6 +156,10 @@ typedef struct rh_dash_entry {
 	rh_dash_snap *snap;
 	char errmsg[512];
 	int64_t checked_ms, used_ms, failed_ms, started_ms;
+	/* How far the index build under way has come (the "preparing"
+	 * answer shows it); zero until its first object is read. */
+	rh_progress progress;
+	int64_t progress_t0_ms;    /* wall clock when the build began */
 } rh_dash_entry;
 
 struct rh_dashboard {

@@ -9,6 +9,9 @@
 #include "dashboard_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #define FAILED_RETRY_MS 10000
 #define FINAL_REFRESH_FACTOR 10
@@ -253,8 +256,53 @@ done:
 	rh_buf_dispose(&b);
 }
 
+struct build_progress {
+	rh_dashboard *d;
+	rh_dash_entry *e;
+	unsigned delay_ms;
+};
+
+/* Keep the index build's progress where the "preparing" answer reads it. */
+static void
+build_progress_cb(const rh_progress *p, void *payload)
+{
+	struct build_progress *bp = payload;
+
+	pthread_mutex_lock(&bp->d->lock);
+	bp->e->progress = *p;
+	pthread_mutex_unlock(&bp->d->lock);
+	/* Test hook: slow the build down so a test sees it under way. */
+	if (bp->delay_ms) {
+		struct timespec ts = { bp->delay_ms / 1000,
+				       (long)(bp->delay_ms % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* Bring the session's index up to date, reporting progress, and open it. */
 static int
-build_snap(rh_dash_snap **out, rh_dashboard *d, const rh_dash_entry *e)
+open_index(rh_index **out, rh_dashboard *d, rh_dash_entry *e,
+	   const rh_session_ref *sref, const char *prefix)
+{
+	rh_index_refresh_options ro = RH_INDEX_REFRESH_OPTIONS_INIT;
+	struct build_progress bp = { d, e, 0 };
+	const char *delay = getenv("RAYHIST_TEST_INDEX_DELAY_MS");
+	rh_buf key = RH_BUF_INIT;
+	int error;
+
+	if (delay)
+		bp.delay_ms = (unsigned)strtoul(delay, NULL, 10);
+	ro.progress = build_progress_cb;
+	ro.progress_payload = &bp;
+	if ((error = rh_index_refresh(NULL, d->st, prefix, &ro)) == 0 &&
+	    (error = rh_layout_index(&key, sref)) == 0)
+		error = rh_index_open(out, d->st, key.ptr, NULL);
+	rh_buf_dispose(&key);
+	return error;
+}
+
+static int
+build_snap(rh_dash_snap **out, rh_dashboard *d, rh_dash_entry *e)
 {
 	rh_dash_snap *s;
 	rh_buf prefix = RH_BUF_INIT;
@@ -282,7 +330,7 @@ build_snap(rh_dash_snap **out, rh_dashboard *d, const rh_dash_entry *e)
 	if ((error = rh_layout_session_prefix(&prefix, &f.sref)) < 0)
 		goto done;
 	s->prefix = prefix.ptr, prefix.ptr = NULL;
-	if ((error = rh_index_open_session(&s->ix, d->st, s->prefix, NULL)) < 0)
+	if ((error = open_index(&s->ix, d, e, &f.sref, s->prefix)) < 0)
 		goto done;
 	error = rh_session_info_load(&s->info, d->st, &f.sref);
 	s->has_info = error == 0;
@@ -319,9 +367,15 @@ static void
 prepare(rh_dashboard *d, rh_dash_entry *e)
 {
 	rh_dash_snap *s = NULL, *old = NULL;
-	int64_t t0 = rh_dashboard__now_ms();
-	int error = build_snap(&s, d, e);
-	int64_t now = rh_dashboard__now_ms();
+	int64_t t0 = rh_dashboard__now_ms(), now;
+	int error;
+
+	pthread_mutex_lock(&d->lock);
+	memset(&e->progress, 0, sizeof(e->progress));
+	e->progress_t0_ms = t0;
+	pthread_mutex_unlock(&d->lock);
+	error = build_snap(&s, d, e);
+	now = rh_dashboard__now_ms();
 
 	pthread_mutex_lock(&d->lock);
 	d->stats.index_ms += (uint64_t)(now - t0);
@@ -575,18 +629,55 @@ rh_dashboard__session_serves(rh_dashboard *d, const rh_session_ref *s,
 	return yes;
 }
 
+/* "; 3.1 of 12.0 MiB read, 4 of 9 files, 2.5 MiB/s, about 4 s left":
+ * the index build's progress as the "preparing" answer shows it ("" before
+ * its first object is read). The rate is over the wall clock since the
+ * build began. */
+static void
+progress_text(char *out, size_t size, const rh_progress *p, int64_t t0_ms)
+{
+	double mib = 1024.0 * 1024.0, secs, rate;
+	int n;
+
+	*out = 0;
+	if (!p->files_done && !p->bytes_done)
+		return;
+	n = snprintf(out, size, "; %.1f of %.1f MiB read, %llu of %llu files",
+		     (double)p->bytes_done / mib, (double)p->bytes_total / mib,
+		     (unsigned long long)p->files_done,
+		     (unsigned long long)p->files_total);
+	secs = (double)(rh_dashboard__now_ms() - t0_ms) / 1000.0;
+	if (n < 0 || (size_t)n >= size || secs <= 0 || !p->bytes_done)
+		return;
+	rate = (double)p->bytes_done / secs;
+	if (p->bytes_total > p->bytes_done)
+		snprintf(out + n, size - (size_t)n, ", %.1f MiB/s, about %.0f s left",
+			 rate / mib, (double)(p->bytes_total - p->bytes_done) / rate);
+	else
+		snprintf(out + n, size - (size_t)n, ", %.1f MiB/s", rate / mib);
+}
+
 static int
 preparing(rh_dash_ctx *c, int64_t since_ms)
 {
+	rh_progress p;
+	int64_t t0;
+	char done[200];
 	int error;
 
+	pthread_mutex_lock(&c->d->lock);
+	p = c->entry->progress;
+	t0 = c->entry->progress_t0_ms;
+	pthread_mutex_unlock(&c->d->lock);
+	progress_text(done, sizeof(done), &p, t0);
 	if ((error = rh_dashboard__header(c->resp, "Retry-After", "2")) < 0 ||
 	    (error = rh_dashboard__fail(c, 202, "preparing session %s/%s/%s: "
 					"its events are being indexed (first "
-					"visit, %lld s so far); retry in a few "
+					"visit, %lld s so far%s); retry in a few "
 					"seconds", c->sref.ns, c->sref.cluster,
 					c->sref.session,
-					(long long)((c->now_ms - since_ms) / 1000))) < 0)
+					(long long)((c->now_ms - since_ms) / 1000),
+					done)) < 0)
 		return error;
 	return 1;
 }

@@ -335,9 +335,9 @@ rh_search_session(rh_search_stats *stats, rh_store *st,
 		*stats = st0;
 	if (!st || !s || !pattern || !cb)
 		return rh__error(RH_EINVAL, "rh_search_session: NULL argument");
-	if (o->version != RH_SEARCH_OPTIONS_VERSION)
+	if (o->version < 1 || o->version > RH_SEARCH_OPTIONS_VERSION)
 		return rh__error(RH_EINVAL, "rh_search_options: version %u, "
-				 "want %u", o->version, RH_SEARCH_OPTIONS_VERSION);
+				 "want 1 to %u", o->version, RH_SEARCH_OPTIONS_VERSION);
 	/* A bad pattern is reported before anything is read. */
 	if ((error = rh__matcher_init(&probe, pattern, o->flags)) < 0)
 		return error;

@@ -253,14 +253,31 @@ take_unit(struct rep *r, const struct unit *u)
 	return rh_buf_put(&r->pending, u->tail.ptr, u->tail.size);
 }
 
+/* Tell the caller how far the search has come (options version 2). */
+static void
+progress(const rh_search_options *o,
+	 const rh_search_stats *stats, rh_progress *p)
+{
+	if (o->version < 2 || !o->progress)
+		return;
+	p->bytes_done = stats->bytes;
+	p->files_done = stats->files;
+	o->progress(p, o->progress_payload);
+}
+
 int
 rh__search_report(struct search *se, const rh_search_options *o,
 		  rh_search_stats *stats, rh_search_cb cb, void *payload)
 {
 	rh_search_stats local;
+	rh_progress p = { 0, 0, 0, 0 };
 	struct rep r;
 	size_t k;
 	int error;
+
+	for (k = 0; k < se->nfiles; k++)
+		p.bytes_total += se->files[k].end;
+	p.files_total = se->nfiles;
 
 	memset(&r, 0, sizeof(r));
 	memset(&local, 0, sizeof(local));
@@ -291,9 +308,17 @@ rh__search_report(struct search *se, const rh_search_options *o,
 		se->held -= u->held;
 		pthread_cond_broadcast(&se->cv_space);
 		pthread_mutex_unlock(&se->lock);
+		progress(o, r.stats, &p);
 	}
 	if (!error)
 		error = end_file(&r);
+	if (!error && !r.stopped) {
+		/* every file is done: the final state */
+		p.files_done = p.files_total;
+		p.bytes_done = p.bytes_total;
+		if (o->version >= 2 && o->progress)
+			o->progress(&p, o->progress_payload);
+	}
 	if (!error && r.err.size)
 		rh__error(0, "%s", r.err.ptr);
 	rh__matcher_dispose(&r.m);

@@ -63,11 +63,18 @@ typedef struct rh_search_options {
 				     (default): 4 MiB, the default frame
 				     size. Smaller ones put more lines
 				     across unit edges (tests). */
+	/* version 2: */
+	rh_progress_cb progress; /**< called on the calling thread as the
+				      search advances (raw bytes and files
+				      searched of all; the last call has
+				      every file done); may be NULL */
+	void *progress_payload;
 } rh_search_options;
 
-#define RH_SEARCH_OPTIONS_VERSION 1
+/* Version 1 callers (without the progress fields) are still accepted. */
+#define RH_SEARCH_OPTIONS_VERSION 2
 #define RH_SEARCH_OPTIONS_INIT { RH_SEARCH_OPTIONS_VERSION, 0, NULL, NULL, \
-				 INT64_MAX, 0, 0, 0, 0 }
+				 INT64_MAX, 0, 0, 0, 0, NULL, NULL }
 
 /** One line of output. Everything is borrowed for the callback's call. */
 typedef struct rh_search_line {

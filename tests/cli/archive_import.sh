@@ -84,9 +84,9 @@ import "$tmp/utf8-import" "$tmp/utf8.zip"
 
 # progress: never in a pipe; on a terminal, yes
 import "$tmp/s-prog" "$tmp/a.tgz" 2> "$tmp/prog.err" || true
-! grep -q "reading archive" "$tmp/prog.err" || fail "progress printed into a pipe"
+! grep -q "importing archive" "$tmp/prog.err" || fail "progress printed into a pipe"
 script -qec "$RH_COLLECT --store $tmp/s-prog2 --cluster arc --archive $tmp/a.tgz" /dev/null > "$tmp/tty.out" 2>&1 || true
-grep -q "reading archive" "$tmp/tty.out" || fail "no progress on a terminal: $(head -c 300 "$tmp/tty.out")"
+grep -q "importing archive" "$tmp/tty.out" || fail "no progress on a terminal: $(head -c 300 "$tmp/tty.out")"
 
 # hostile entries
 outside=$tmp/outside

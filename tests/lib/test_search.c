@@ -222,3 +222,58 @@ Test(search, bad_patterns_are_einval)
 		     RH_EINVAL);
 	cr_assert_eq(got.size, 0);
 }
+
+struct prog {
+	rh_progress last;
+	int calls;
+};
+
+static void
+on_progress(const rh_progress *p, void *payload)
+{
+	struct prog *pr = payload;
+
+	cr_assert_geq(p->bytes_done, pr->last.bytes_done, "bytes went back");
+	cr_assert_geq(p->files_done, pr->last.files_done, "files went back");
+	cr_assert_leq(p->bytes_done, p->bytes_total);
+	cr_assert_leq(p->files_done, p->files_total);
+	pr->last = *p;
+	pr->calls++;
+}
+
+static int
+ignore(const rh_search_line *l, void *payload)
+{
+	(void)l;
+	(void)payload;
+	return 0;
+}
+
+Test(search, progress_counts_up_to_every_file)
+{
+	rh_search_options o = RH_SEARCH_OPTIONS_INIT;
+	struct prog pr;
+
+	memset(&pr, 0, sizeof(pr));
+	o.file_glob = "?.log";
+	o.chunk_size = 7;
+	o.threads = 2;
+	o.progress = on_progress;
+	o.progress_payload = &pr;
+	cr_assert_eq(rh_search_session(NULL, st, &S, "a", &o, ignore, NULL), 0,
+		     "%s", rh_error_last());
+	cr_assert_gt(pr.calls, 2, "%d progress calls", pr.calls);
+	cr_assert_eq(pr.last.files_total, 2);
+	cr_assert_eq(pr.last.files_done, 2);
+	cr_assert_eq(pr.last.bytes_total, dlen[0] + dlen[1]);
+	cr_assert_eq(pr.last.bytes_done, dlen[0] + dlen[1]);
+	/* version 1 options have no progress fields: never read */
+	memset(&pr, 0, sizeof(pr));
+	o.version = 1;
+	cr_assert_eq(rh_search_session(NULL, st, &S, "a", &o, ignore, NULL), 0,
+		     "%s", rh_error_last());
+	cr_assert_eq(pr.calls, 0);
+	o.version = RH_SEARCH_OPTIONS_VERSION + 1;
+	cr_assert_eq(rh_search_session(NULL, st, &S, "a", &o, ignore, NULL),
+		     RH_EINVAL);
+}
