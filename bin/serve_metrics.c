@@ -175,6 +175,41 @@ one(struct evbuffer *o, const char *name, const char *type, const char *text,
 	evbuffer_add_printf(o, "%s %.17g\n", name, v);
 }
 
+/* Store calls by backend, verb and outcome, and their retries; only
+ * backends used, so a file:// server shows no s3 lines. */
+static void
+store_render(struct evbuffer *o)
+{
+	rh_store_stats st = RH_STORE_STATS_INIT;
+	int b, v, k, used[RH_STORE_STATS_BACKENDS] = { 0 };
+
+	(void)rh_store_stats_get(&st);
+	for (b = 0; b < RH_STORE_STATS_BACKENDS; b++)
+		for (v = 0; v < RH_STORE_STATS_VERBS; v++)
+			for (k = 0; k < RH_STORE_STATS_OUTCOMES; k++)
+				used[b] |= st.requests[b][v][k] != 0;
+	help(o, "rayhist_store_requests_total", "counter",
+	     "Store calls, by backend, verb and outcome (ok, not_found, error).");
+	for (b = 0; b < RH_STORE_STATS_BACKENDS; b++)
+		for (v = 0; used[b] && v < RH_STORE_STATS_VERBS; v++)
+			for (k = 0; k < RH_STORE_STATS_OUTCOMES; k++)
+				evbuffer_add_printf(o, "rayhist_store_requests_total"
+						    "{backend=\"%s\",verb=\"%s\",outcome=\"%s\"} %llu\n",
+						    rh_store_stats_name(0, b),
+						    rh_store_stats_name(1, v),
+						    rh_store_stats_name(2, k),
+						    (unsigned long long)st.requests[b][v][k]);
+	help(o, "rayhist_store_retries_total", "counter",
+	     "Extra HTTP attempts of s3:// and az:// store calls, by backend and verb.");
+	for (b = 1; b < RH_STORE_STATS_BACKENDS; b++) /* 0, file, never retries */
+		for (v = 0; used[b] && v < RH_STORE_STATS_VERBS; v++)
+			evbuffer_add_printf(o, "rayhist_store_retries_total"
+					    "{backend=\"%s\",verb=\"%s\"} %llu\n",
+					    rh_store_stats_name(0, b),
+					    rh_store_stats_name(1, v),
+					    (unsigned long long)st.retries[b][v]);
+}
+
 int
 serve_metrics_render(struct evbuffer *o, serve_metrics *m, rh_dashboard *d,
 		     const serve_conn_stats *cs)
@@ -258,6 +293,7 @@ serve_metrics_render(struct evbuffer *o, serve_metrics *m, rh_dashboard *d,
 			    "rayhist_log_frame_cache_requests_total{result=\"miss\"} %llu\n",
 			    (unsigned long long)ds.frame_hits,
 			    (unsigned long long)ds.frame_misses);
+	store_render(o);
 	one(o, "rayhist_http_connections_open", "gauge",
 	    "Client connections open.", (double)cs->open);
 	one(o, "rayhist_http_connections_accepted_total", "counter",

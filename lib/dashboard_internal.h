@@ -241,6 +241,8 @@ int rh_dashboard__stream_log(rh_dashboard_stream **out, rh_dashboard *d,
 			     const rh_session_ref *s, const char *node_id,
 			     const char *path, uint64_t start, uint64_t end,
 			     const char *prefix, int ansi);
+/* Send the stream's bytes as the JSON {"logs":"..."} (/api/jobs/ID/logs). */
+void rh_dashboard__stream_json(rh_dashboard_stream *st);
 /* Drop ANSI colour codes from b->ptr[from..] (dashboard_logs.c). */
 void rh_dashboard__strip_ansi(rh_buf *b, size_t from);
 

@@ -742,6 +742,21 @@ rh_dashboard__job_logs(rh_dash_ctx *c, const char *job)
 	rh_logfile_set_cache(lf, c->d->frames);
 	size = c->at_ns != RH_TIME_NONE	/* playback: as captured by then */
 		? rh_logfile_size_at(lf, c->at_ns / 1000000) : rh_logfile_size(lf);
+	if (c->req->version >= 3 && c->req->stream_ok &&
+	    size >= RH_DASHBOARD_STREAM_MIN) {
+		/* escaped piece by piece as the client reads: no size limit,
+		 * nothing held whole (dashboard_stream.c) */
+		if ((error = rh_dashboard__stream_log(&c->resp->stream, c->d,
+						      &c->sref, n->node_id,
+						      path.ptr, 0, size, "", 0)) < 0) {
+			error = rh_dashboard__fail_code(c, error);
+			goto done;
+		}
+		rh_dashboard__stream_json(c->resp->stream);
+		c->cacheable = 0;
+		error = rh_dashboard__reply(c, 200, "application/json");
+		goto done;
+	}
 	if (size > c->d->opts.max_body) {
 		error = rh_dashboard__fail(c, 413, "%s is larger than this "
 					   "server's limit of %zu bytes per "

@@ -3,6 +3,7 @@
  * through its seek tables one piece at a time as the client takes it, so a
  * 100 MB log costs a server the piece in flight, not 100 MB per client. */
 #include "dashboard_internal.h"
+#include "events_internal.h"
 
 #include <stdio.h>
 
@@ -18,7 +19,83 @@ struct rh_dashboard_stream {
 	char prefix[4];             /* sent first (Ray's leading "1") */
 	int ansi;                   /* drop colour codes (size then unknown) */
 	rh_buf carry;               /* a code cut by the end of a piece */
+	int json;                   /* as {"logs":"..."} (size then unknown) */
+	int json_open;              /* its head is sent */
+	rh_buf raw;                 /* json: a UTF-8 sequence cut by a piece */
 };
+
+void
+rh_dashboard__stream_json(rh_dashboard_stream *st)
+{
+	st->json = 1;
+}
+
+/* How many bytes at the end of b start a UTF-8 sequence that the end cuts
+ * (a lead byte without all its continuation bytes), so that each piece is
+ * escaped as the whole text would be. */
+static size_t
+utf8_cut(const rh_buf *b)
+{
+	size_t i = b->size, lo = b->size > 3 ? b->size - 3 : 0;
+
+	while (i > lo) {
+		unsigned char c = (unsigned char)b->ptr[--i];
+		size_t need;
+
+		if ((c & 0xc0) == 0x80)
+			continue;	/* a continuation byte */
+		if (c < 0xc0)
+			return 0;
+		need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+		return b->size - i < need ? b->size - i : 0;
+	}
+	return 0;
+}
+
+/* The json mode's piece: up to `max` bytes of the log, escaped. */
+static int
+read_json(rh_buf *out, int *done, rh_dashboard_stream *s, size_t max)
+{
+	size_t before, keep, at;
+	int error;
+
+	if (!s->json_open) {
+		if ((error = rh_buf_puts(out, "{\"logs\":\"")) < 0)
+			return error;
+		s->json_open = 1;
+	}
+	if (s->off < s->end) {
+		uint64_t n = s->end - s->off;
+
+		if (n > max)
+			n = max;
+		before = s->raw.size;
+		if ((error = rh_logfile_read(&s->raw, s->f, s->off, (size_t)n)) < 0)
+			return error;
+		if (s->raw.size == before)
+			return rh__error(RH_ECORRUPT, "%s/%s/%s: a log file ended "
+					 "%llu bytes early", s->ns, s->cluster,
+					 s->session,
+					 (unsigned long long)(s->end - s->off));
+		s->off += s->raw.size - before;
+	}
+	keep = s->off < s->end ? utf8_cut(&s->raw) : 0;
+	if (s->raw.size > keep) {
+		at = out->size;
+		if ((error = rh__json_strn(out, s->raw.ptr, s->raw.size - keep, 1)) < 0)
+			return error;
+		/* without the quotes rh__json_strn puts around the piece */
+		memmove(out->ptr + at, out->ptr + at + 1, out->size - at - 2);
+		out->size -= 2;
+		out->ptr[out->size] = '\0';
+		memmove(s->raw.ptr, s->raw.ptr + s->raw.size - keep, keep);
+		s->raw.size = keep;
+	}
+	if (s->off >= s->end && (error = rh_buf_puts(out, "\"}")) < 0)
+		return error;
+	*done = s->off >= s->end;
+	return 0;
+}
 
 int
 rh_dashboard__stream_log(rh_dashboard_stream **out, rh_dashboard *d,
@@ -88,6 +165,8 @@ rh_dashboard_stream_read(rh_buf *out, int *done, rh_dashboard_stream *s,
 	*done = 0;
 	if (!max)
 		return rh__error(RH_EINVAL, "rh_dashboard_stream_read: max is 0");
+	if (s->json)
+		return read_json(out, done, s, max);
 	if (s->prefix[0]) {
 		if ((error = rh_buf_puts(out, s->prefix)) < 0)
 			return error;
@@ -132,7 +211,7 @@ rh_dashboard_stream_read(rh_buf *out, int *done, rh_dashboard_stream *s,
 RH_EXTERN uint64_t
 rh_dashboard_stream_size(const rh_dashboard_stream *s)
 {
-	if (!s || s->ansi)
+	if (!s || s->ansi || s->json)
 		return UINT64_MAX;
 	return strlen(s->prefix) + (s->end - s->off) + s->carry.size;
 }
@@ -144,6 +223,7 @@ rh_dashboard_stream_free(rh_dashboard_stream *s)
 		return;
 	rh_logfile_close(s->f);
 	rh_buf_dispose(&s->carry);
+	rh_buf_dispose(&s->raw);
 	free(s->ns);
 	free(s->cluster);
 	free(s->session);

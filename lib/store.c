@@ -17,6 +17,7 @@
 struct rh_store {
 	rh_store_backend *be;
 	char *url; /* normalised, as rh_store_url() returns it */
+	int sb;    /* backend index in rh_store_stats, -1 if uncounted */
 };
 
 struct rh_store_writer {
@@ -25,6 +26,7 @@ struct rh_store_writer {
 	/* A failed write may have stored part of its bytes: the object can
 	 * only be thrown away, never committed. */
 	int failed;
+	int sb; /* as rh_store's */
 	char key[]; /* for messages */
 };
 
@@ -350,6 +352,7 @@ rh_store_open(rh_store **out, const char *url, const rh_store_options *opts)
 	}
 	if (error < 0)
 		goto done;
+	st->sb = rh_store__stats_backend(st->be->ops->scheme);
 	*out = st, st = NULL;
 done:
 	free(path);
@@ -384,7 +387,9 @@ rh_store_put(rh_store *st, const char *key, const void *data, size_t len)
 		return error;
 	if (!data && len)
 		return rh__error(RH_EINVAL, "rh_store_put: data is NULL");
-	return st->be->ops->put(st->be, key, data, len);
+	rh_store__stats_begin(st->sb, RH_STORE__PUT);
+	return rh_store__stats_end(st->sb, RH_STORE__PUT,
+				   st->be->ops->put(st->be, key, data, len));
 }
 
 RH_EXTERN int
@@ -398,7 +403,9 @@ rh_store_get(rh_buf *out, rh_store *st, const char *key, uint64_t off,
 	if ((error = check_store(st, "rh_store_get")) < 0 ||
 	    (error = rh_store__check_key(key)) < 0)
 		return error;
-	return st->be->ops->get(out, st->be, key, off, len);
+	rh_store__stats_begin(st->sb, RH_STORE__GET);
+	return rh_store__stats_end(st->sb, RH_STORE__GET,
+				   st->be->ops->get(out, st->be, key, off, len));
 }
 
 RH_EXTERN int
@@ -412,7 +419,10 @@ rh_store_head(uint64_t *size_out, int64_t *mtime_ms_out, rh_store *st,
 	if ((error = check_store(st, "rh_store_head")) < 0 ||
 	    (error = rh_store__check_key(key)) < 0)
 		return error;
-	return st->be->ops->head(size_out, mtime_ms_out, st->be, key);
+	rh_store__stats_begin(st->sb, RH_STORE__HEAD);
+	return rh_store__stats_end(st->sb, RH_STORE__HEAD,
+				   st->be->ops->head(size_out, mtime_ms_out,
+						     st->be, key));
 }
 
 RH_EXTERN int
@@ -431,7 +441,10 @@ rh_store_list(rh_store *st, const char *prefix, const char *delim,
 		return error;
 	if (delim && !*delim)
 		delim = NULL;
-	return st->be->ops->list(st->be, prefix, delim, cb, payload);
+	rh_store__stats_begin(st->sb, RH_STORE__LIST);
+	return rh_store__stats_end(st->sb, RH_STORE__LIST,
+				   st->be->ops->list(st->be, prefix, delim, cb,
+						     payload));
 }
 
 RH_EXTERN int
@@ -442,7 +455,9 @@ rh_store_delete(rh_store *st, const char *key)
 	if ((error = check_store(st, "rh_store_delete")) < 0 ||
 	    (error = rh_store__check_key(key)) < 0)
 		return error;
-	return st->be->ops->del(st->be, key);
+	rh_store__stats_begin(st->sb, RH_STORE__DELETE);
+	return rh_store__stats_end(st->sb, RH_STORE__DELETE,
+				   st->be->ops->del(st->be, key));
 }
 
 RH_EXTERN int
@@ -460,12 +475,14 @@ rh_store_delete_many(rh_store *st, const char *const *keys, size_t n)
 			return error;
 	if (n == 0)
 		return 0;
+	rh_store__stats_begin(st->sb, RH_STORE__DELETE);
 	if (st->be->ops->del_many)
-		return st->be->ops->del_many(st->be, keys, n);
-	for (i = 0; i < n; i++)
-		if ((error = st->be->ops->del(st->be, keys[i])) < 0)
-			return error;
-	return 0;
+		error = st->be->ops->del_many(st->be, keys, n);
+	else
+		for (i = 0; i < n; i++)
+			if ((error = st->be->ops->del(st->be, keys[i])) < 0)
+				break;
+	return rh_store__stats_end(st->sb, RH_STORE__DELETE, error);
 }
 
 RH_EXTERN int
@@ -483,8 +500,14 @@ rh_store_writer_open(rh_store_writer **out, rh_store *st, const char *key)
 	if (!(w = rh__calloc(1, sizeof(*w) + strlen(key) + 1)))
 		return RH_ENOMEM;
 	strcpy(w->key, key);
-	if ((error = st->be->ops->writer_open(&w->bw, st->be, key)) < 0)
+	w->sb = st->sb;
+	rh_store__stats_begin(st->sb, RH_STORE__WRITER);
+	error = st->be->ops->writer_open(&w->bw, st->be, key);
+	rh_store__stats_begin(-1, 0);
+	if (error < 0) {
+		rh_store__stats_end(st->sb, RH_STORE__WRITER, error);
 		goto done;
+	}
 	*out = w, w = NULL;
 done:
 	free(w);
@@ -505,7 +528,11 @@ rh_store_writer_write(rh_store_writer *w, const void *data, size_t len)
 		return rh__error(RH_EINVAL, "rh_store_writer_write: data is NULL");
 	if (len == 0)
 		return 0;
-	if ((error = w->bw->be->ops->writer_write(w->bw, data, len)) < 0) {
+	/* noted so that retries of part uploads count as the writer's */
+	rh_store__stats_begin(w->sb, RH_STORE__WRITER);
+	error = w->bw->be->ops->writer_write(w->bw, data, len);
+	rh_store__stats_begin(-1, 0);
+	if (error < 0) {
 		w->failed = 1;
 		return error;
 	}
@@ -523,11 +550,13 @@ RH_EXTERN int
 rh_store_writer_commit(rh_store_writer *w)
 {
 	const rh_store_backend_ops *ops;
-	int error;
+	int error, sb;
 
 	if (!w)
 		return rh__error(RH_EINVAL, "rh_store_writer_commit: writer is NULL");
 	ops = w->bw->be->ops;
+	sb = w->sb;
+	rh_store__stats_begin(sb, RH_STORE__WRITER);
 	if (w->failed) {
 		error = rh__error(RH_EIO, "%s: not committed: an earlier write failed",
 				  w->key);
@@ -536,7 +565,7 @@ rh_store_writer_commit(rh_store_writer *w)
 		error = ops->writer_commit(w->bw);
 	}
 	free(w);
-	return error;
+	return rh_store__stats_end(sb, RH_STORE__WRITER, error);
 }
 
 RH_EXTERN void
@@ -544,6 +573,10 @@ rh_store_writer_abort(rh_store_writer *w)
 {
 	if (!w)
 		return;
+	rh_store__stats_begin(w->sb, RH_STORE__WRITER);
 	w->bw->be->ops->writer_abort(w->bw);
+	/* an abort is the caller's choice, not a store outcome: its retries
+	 * count, the call does not */
+	rh_store__stats_begin(-1, 0);
 	free(w);
 }

@@ -116,4 +116,16 @@ int rh_store__az_open(rh_store_backend **out, char **url_out, const char *url,
  * thread's message set (a listing skips foreign keys it could not read). */
 int rh_store__check_key(const char *key);
 
+/* store_stats.c. Verb indexes, as rh_store_stats_name() names them. */
+enum { RH_STORE__GET, RH_STORE__PUT, RH_STORE__HEAD, RH_STORE__LIST,
+       RH_STORE__DELETE, RH_STORE__WRITER };
+/** Index of backend `scheme` in rh_store_stats, -1 if not counted. */
+int rh_store__stats_backend(const char *scheme);
+/** Note that this thread starts a call of `verb` to `backend`. */
+void rh_store__stats_begin(int backend, int verb);
+/** Count the call's outcome, clear the note; returns `error`. */
+int rh_store__stats_end(int backend, int verb, int error);
+/** Count one more HTTP attempt for the call this thread is in. */
+void rh_store__stats_retry(void);
+
 #endif

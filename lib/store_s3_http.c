@@ -680,7 +680,8 @@ rh_s3__perform(rh_s3__backend *b, rh_s3__req *r)
 	int error, verdict, code;
 
 	for (;;) {
-		r->attempts++;
+		if (++r->attempts > 1)
+			rh_store__stats_retry();
 		if ((error = xfer_setup(&x, b, r)) < 0)
 			return error;
 		verdict = xfer_finish(&code, x, curl_easy_perform(x->easy));
@@ -712,7 +713,8 @@ rh_s3__xfer_start(rh_s3__xfer **out, rh_s3__backend *b, rh_s3__req *r,
 	int error;
 
 	*out = NULL;
-	r->attempts++;
+	if (++r->attempts > 1)
+		rh_store__stats_retry();
 	if ((error = xfer_setup(&x, b, r)) < 0)
 		return error;
 	if ((mc = curl_multi_add_handle(multi, x->easy)) != CURLM_OK) {

@@ -272,6 +272,40 @@ RH_EXTERN int rh_store_writer_commit(rh_store_writer *w);
 /** Throw the object away and free the writer. NULL is fine. */
 RH_EXTERN void rh_store_writer_abort(rh_store_writer *w);
 
+/** Backends counted by rh_store_stats_get(), in array order. */
+#define RH_STORE_STATS_BACKENDS 3 /* file, s3, az */
+/** Verbs: get, put, head, list, delete (also one per delete_many call),
+ * writer (a commit, or an open that failed; an abort is not counted). */
+#define RH_STORE_STATS_VERBS 6
+/** Outcomes: ok, not_found (RH_ENOTFOUND), error (any other failure). */
+#define RH_STORE_STATS_OUTCOMES 3
+#define RH_STORE_STATS_VERSION 1
+
+/**
+ * Store calls made by this process since it started, over every store it
+ * opened, for metrics. requests[b][v][o] counts rh_store_* calls by
+ * backend, verb and outcome (calls refused for a bad argument before
+ * reaching a backend are not counted); retries[b][v] counts the extra
+ * HTTP attempts an s3:// or az:// call needed (throttling, server errors,
+ * expired credentials, stalls). Names come from rh_store_stats_name().
+ */
+typedef struct rh_store_stats {
+	unsigned version; /* RH_STORE_STATS_VERSION */
+	uint64_t requests[RH_STORE_STATS_BACKENDS][RH_STORE_STATS_VERBS]
+			 [RH_STORE_STATS_OUTCOMES];
+	uint64_t retries[RH_STORE_STATS_BACKENDS][RH_STORE_STATS_VERBS];
+} rh_store_stats;
+
+#define RH_STORE_STATS_INIT { RH_STORE_STATS_VERSION, {{{0}}}, {{0}} }
+
+/** Fill `out` (its version set by the caller); safe from any thread.
+ * @return 0, RH_EINVAL (NULL or another version). */
+RH_EXTERN int rh_store_stats_get(rh_store_stats *out);
+
+/** The name of index `i` of dimension `dim` (0 backend, 1 verb,
+ * 2 outcome): "file", "get", "not_found"...; NULL when out of range. */
+RH_EXTERN const char *rh_store_stats_name(int dim, int i);
+
 /** Close the store. NULL is fine. */
 RH_EXTERN void rh_store_close(rh_store *st);
 

@@ -112,6 +112,28 @@ try:
     check(value(s, "rayhist_http_response_bytes_total", route="picker") > 0,
           "picker bytes")
 
+    # Store calls by backend: the picker listed the store, the index read
+    # its objects; only the backend in use shows, retries only for s3/az.
+    backend = ("s3" if STORE.startswith("s3://") else
+               "az" if STORE.startswith(("az://", "https://")) else "file")
+    for verb in ("list", "get"):
+        n = value(s, "rayhist_store_requests_total", backend=backend,
+                  verb=verb, outcome="ok")
+        check((n or 0) >= 1, "store %s %s ok: %r" % (backend, verb, n))
+    check(all(dict(k[1]).get("backend") == backend for k in s
+              if k[0].startswith("rayhist_store_")),
+          "store lines of a backend not in use")
+    check(any(k[0] == "rayhist_store_retries_total" for k in s) ==
+          (backend != "file"), "retries lines for %s" % backend)
+    lists = value(s, "rayhist_store_requests_total", backend=backend,
+                  verb="list", outcome="ok")
+    get(port, "/clusters?fresh=%d" % time.time())
+    get(port, "/?fresh=%d" % time.time())
+    s2 = samples(get(port, "/metrics")[2].decode())
+    check((value(s2, "rayhist_store_requests_total", backend=backend,
+                 verb="list", outcome="ok") or 0) > (lists or 0),
+          "store list counter did not move")
+
     # What a scrape costs.
     t0 = time.time()
     for _ in range(200):
