@@ -422,6 +422,27 @@ cwriter_write(rh_store_backend_writer *bw, const void *data, size_t len)
 	return 0;
 }
 
+/* Remove the folders of `key` left empty in the cache by a copy thrown
+ * away, so that a writable store served with a cache folder does not fill
+ * it with empty ones. The store's subfolder itself stays. */
+static void
+prune_dirs(cache_backend *cb, const char *key)
+{
+	rh_buf path = RH_BUF_INIT;
+	char *slash;
+	size_t root = strlen(cb->dir);
+
+	if (rh_buf_printf(&path, "%s/%s", cb->dir, key) < 0)
+		goto done;
+	while ((slash = strrchr(path.ptr, '/')) && (size_t)(slash - path.ptr) > root) {
+		*slash = '\0';
+		if (rmdir(path.ptr) < 0)
+			break;
+	}
+done:
+	rh_buf_dispose(&path);
+}
+
 static void
 cwriter_abort(rh_store_backend_writer *bw)
 {
@@ -430,8 +451,10 @@ cwriter_abort(rh_store_backend_writer *bw)
 
 	if (w->base)
 		cb->base->ops->writer_abort(w->base);
-	if (w->tee)
+	if (w->tee) {
 		cb->cache->ops->writer_abort(w->tee);
+		prune_dirs(cb, w->key);
+	}
 	free(w);
 }
 
