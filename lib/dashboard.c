@@ -51,6 +51,12 @@ rh_dashboard_new(rh_dashboard **out, rh_store *st,
 		return rh__error(RH_ERROR, "rh_dashboard_new: cannot create a "
 				 "mutex");
 	}
+	if (pthread_cond_init(&d->loaded, NULL) != 0) {
+		pthread_mutex_destroy(&d->lock);
+		free(d);
+		return rh__error(RH_ERROR, "rh_dashboard_new: cannot create a "
+				 "mutex");
+	}
 	if (!(d->tz_name = rh__strdup(opts->tz_name ? opts->tz_name : "UTC")) ||
 	    (opts->dashboard_dir &&
 	     !(d->dashboard_dir = rh__strdup(opts->dashboard_dir)))) {
@@ -124,6 +130,7 @@ rh_dashboard_free(rh_dashboard *d)
 	rh_frame_cache_free(d->frames);
 	rh_dashboard__cache_free(d->cache);
 	rh_dashboard__facts_free(d->facts);
+	pthread_cond_destroy(&d->loaded);
 	pthread_mutex_destroy(&d->lock);
 	free(d->dashboard_dir);
 	free(d->tz_name);
