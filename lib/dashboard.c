@@ -94,6 +94,8 @@ rh_dashboard_stats_get(rh_dashboard_stats *out, rh_dashboard *d)
 	out->index_failures = d->stats.index_failures;
 	out->index_seconds = (double)d->stats.index_ms / 1000.0;
 	out->sessions_open = d->nentries;
+	if (out->version >= 2)	/* a version 1 struct ends before */
+		out->index_builds = d->stats.builds;
 	pthread_mutex_unlock(&d->lock);
 	out->frame_hits = out->frame_misses = 0;
 	if (d->frames)

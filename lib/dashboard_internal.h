@@ -185,7 +185,7 @@ struct rh_dashboard {
 	struct rh_dash_facts_cache *facts;
 	uint64_t snap_gen;         /* the last rh_dash_snap.gen given */
 	struct {                   /* for rh_dashboard_stats(); under lock */
-		uint64_t indexed, index_failures, index_ms;
+		uint64_t indexed, index_failures, index_ms, builds;
 	} stats;
 };
 

@@ -290,14 +290,20 @@ open_index(rh_index **out, rh_dashboard *d, rh_dash_entry *e,
 	struct build_progress bp = { d, e, 0 };
 	const char *delay = getenv("RAYHIST_TEST_INDEX_DELAY_MS");
 	rh_buf key = RH_BUF_INIT;
-	int error;
+	int error = 0, rebuilt = 0;
 
 	if (delay)
 		bp.delay_ms = (unsigned)strtoul(delay, NULL, 10);
 	ro.progress = build_progress_cb;
 	ro.progress_payload = &bp;
-	if ((stored || (error = rh_index_refresh(NULL, d->st, prefix, &ro)) == 0) &&
-	    (error = rh_layout_index(&key, sref)) == 0)
+	if (!stored)
+		error = rh_index_refresh(&rebuilt, d->st, prefix, &ro);
+	if (error == 0 && rebuilt) {
+		pthread_mutex_lock(&d->lock);
+		d->stats.builds++;
+		pthread_mutex_unlock(&d->lock);
+	}
+	if (error == 0 && (error = rh_layout_index(&key, sref)) == 0)
 		error = rh_index_open(out, d->st, key.ptr, NULL);
 	rh_buf_dispose(&key);
 	return error;

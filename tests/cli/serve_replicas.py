@@ -7,11 +7,13 @@
   down by RAYHIST_TEST_INDEX_DELAY_MS so that the builds overlap) leave one
   whole index: both serve the same answers, and a third server opens it
   without building again.
-Builds are counted by the index object: every build writes a new file (a
-new inode) on a file:// store, and by its ETag-free size/mtime on s3://.
+Builds are counted by each server's rayhist_session_index_builds_total and,
+on a file:// store, by the index object: every build writes a new file (a
+new inode).
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -45,6 +47,14 @@ def fresh_store():
         os.unlink(INDEX)
 
 
+def builds(srv):
+    """rayhist_session_index_builds_total of a server's /metrics."""
+    st, _, body = srv.get("/metrics")
+    m = re.search(rb"^rayhist_session_index_builds_total (\d+)", body, re.M)
+    check(st == 200 and m is not None, "/metrics has no index build count")
+    return int(m.group(1)) if m else -1
+
+
 def body_of(srv, page):
     st, _, body = srv.get(BASE + page)
     return st, body
@@ -75,11 +85,16 @@ with Server(store) as a, Server(store) as b:
     for page in PAGES:
         body_of(b, page)
     check(index_id() == built, "replica B built the index again")
+    check(builds(a) == 1 and builds(b) == 0,
+          "index builds: A %d, B %d (expected 1 and 0)" % (builds(a), builds(b)))
 
 # ---- a restarted replica: no "preparing" either ----------------------------
 with Server(store) as c:
     st, body = body_of(c, "api/jobs/")
     check(st == 200, "a new replica over an indexed session answered %d %.200r" % (st, body))
+    time.sleep(1.5)    # its background check for new events
+    body_of(c, "api/jobs/")
+    check(builds(c) == 0, "the new replica built %d indexes" % builds(c))
 check(index_id() == built, "the new replica built the index again")
 
 # ---- two replicas building at once -----------------------------------------
