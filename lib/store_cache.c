@@ -358,10 +358,13 @@ cdel(rh_store_backend *be, const char *key)
 	}
 	pthread_mutex_unlock(&cb->lock);
 	if (error < 0 || atomic_load(&cb->mode) == MODE_CACHE) {
-		if (error < 0 || had || !cb->read_only)
+		/* a delete is a write: once the store refused one, or with
+		 * read_only, it is not asked (nor is success pretended) */
+		if (error < 0 || had)
 			return error;
-		return rh__error(RH_EACCES, "%s: not deleted: the store is "
-				 "read-only", key);
+		return rh__error(RH_EACCES, "%s: not deleted: the store %s",
+				 key, cb->read_only ? "is read-only"
+						    : "refuses writes");
 	}
 	return cb->base->ops->del(cb->base, key);
 }

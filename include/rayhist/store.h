@@ -107,8 +107,9 @@ typedef struct rh_store_options {
 	 * subfolder per store, named by a hash of the store's URL. Once a
 	 * write is refused (RH_EACCES: a read-only folder or mount, S3
 	 * AccessDenied, Azure AuthorizationPermissionMismatch), it and every
-	 * later write go to the cache, never to the store; reads of an object
-	 * the cache holds are answered from it. Added in version 3. */
+	 * later write go to the cache, never to the store (a delete of an
+	 * object the cache does not hold then returns RH_EACCES); reads of an
+	 * object the cache holds are answered from it. Added in version 3. */
 	const char *cache_dir;
 	/** Bytes the cache may hold (0: no bound); beyond it the least
 	 * recently used objects are removed, never the one just written. */

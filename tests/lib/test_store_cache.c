@@ -226,3 +226,15 @@ Test(store_cache, one_subfolder_per_store)
 	rh_store_close(a);
 	rh_store_close(b);
 }
+
+Test(store_cache, deletes_never_reach_a_read_only_store)
+{
+	rh_store *st = open_cached(1, 0);
+	const char *keys[] = { "ns/c/s/events/a", "ns/c/s/index/session.idx" };
+
+	cr_assert_eq(rh_store_delete_many(st, keys, 2), RH_EACCES);
+	cr_assert(strstr(rh_error_last(), "read-only"), "%s", rh_error_last());
+	rh_store_close(st);
+	assert_store_has("ns/c/s/events/a", "event");
+	assert_store_has("ns/c/s/index/session.idx", "old");
+}
