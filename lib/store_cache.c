@@ -56,7 +56,10 @@ typedef struct cache_backend {
 	atomic_int mode;
 	pthread_mutex_t lock;		/* everything below, and `cache` */
 	centry **buckets;
-	size_t nbuckets, n;
+	size_t nbuckets;
+	/* entries; atomic so that reads of a store whose cache is empty (a
+	 * writable store, the usual case) skip the lock */
+	atomic_size_t n;
 	uint64_t bytes;
 } cache_backend;
 
@@ -105,7 +108,7 @@ forget(cache_backend *cb, centry **pp)
 
 	*pp = e->hnext;
 	cb->bytes -= e->size;
-	cb->n--;
+	atomic_fetch_sub(&cb->n, 1);
 	free(e);
 }
 
@@ -129,7 +132,7 @@ remember(cache_backend *cb, const char *key, uint64_t size, int64_t used)
 	e->used = used;
 	e->hnext = NULL;
 	*pp = e;
-	cb->n++;
+	atomic_fetch_add(&cb->n, 1);
 	cb->bytes += size;
 	return 0;
 }
@@ -198,10 +201,13 @@ cached(cache_backend *cb, const char *key)
 {
 	centry **pp;
 	int yes = 0, touch = 0;
-	int64_t now = now_ms();
+	int64_t now;
 
+	if (!atomic_load(&cb->n))
+		return 0;
+	now = now_ms();
 	pthread_mutex_lock(&cb->lock);
-	if (cb->n && *(pp = slot(cb, key))) {
+	if (*(pp = slot(cb, key))) {
 		touch = now - (*pp)->used >= TOUCH_MS;
 		(*pp)->used = now;
 		yes = 1;
@@ -238,7 +244,7 @@ stored(cache_backend *cb, const char *key)
 
 	atomic_store(&cb->mode, MODE_STORE);
 	pthread_mutex_lock(&cb->lock);
-	if (cb->n && *(pp = slot(cb, key))) {
+	if (atomic_load(&cb->n) && *(pp = slot(cb, key))) {
 		(void)cb->cache->ops->del(cb->cache, key);
 		forget(cb, pp);
 	}
@@ -351,7 +357,7 @@ cdel(rh_store_backend *be, const char *key)
 	int error = 0, had = 0;
 
 	pthread_mutex_lock(&cb->lock);
-	if (cb->n && *(pp = slot(cb, key))) {
+	if (atomic_load(&cb->n) && *(pp = slot(cb, key))) {
 		error = cb->cache->ops->del(cb->cache, key);
 		forget(cb, pp);
 		had = 1;
@@ -525,7 +531,7 @@ cdel_many(rh_store_backend *be, const char *const *keys, size_t n)
 		centry **pp;
 
 		pthread_mutex_lock(&cb->lock);
-		if (cb->n && *(pp = slot(cb, keys[i]))) {
+		if (atomic_load(&cb->n) && *(pp = slot(cb, keys[i]))) {
 			(void)cb->cache->ops->del(cb->cache, keys[i]);
 			forget(cb, pp);
 		}
@@ -582,6 +588,7 @@ rh_store__cache_wrap(rh_store_backend **be, const char *url,
 	cb->read_only = opts->read_only;
 	cb->base_is_file = !strcmp((*be)->ops->scheme, "file");
 	atomic_init(&cb->mode, opts->read_only ? MODE_CACHE : MODE_UNKNOWN);
+	atomic_init(&cb->n, 0);
 	rh__sha256_init(&h);
 	rh__sha256_update(&h, url, strlen(url));
 	rh__sha256_final(&h, digest);
