@@ -241,8 +241,11 @@ static void
 stored(cache_backend *cb, const char *key)
 {
 	centry **pp;
+	int unknown = MODE_UNKNOWN;
 
-	atomic_store(&cb->mode, MODE_STORE);
+	/* only from "not known yet": a refusal seen meanwhile by another
+	 * thread stands */
+	atomic_compare_exchange_strong(&cb->mode, &unknown, MODE_STORE);
 	pthread_mutex_lock(&cb->lock);
 	if (atomic_load(&cb->n) && *(pp = slot(cb, key))) {
 		(void)cb->cache->ops->del(cb->cache, key);
