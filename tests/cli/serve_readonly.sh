@@ -8,6 +8,8 @@ set -eu
 . "$top_srcdir/tests/cli/serve_env.sh"
 tmp=$(mktemp -d)
 cleanup_add "$tmp"
+# a user other than root could not remove the read-only folders
+trap 'chmod -R u+w "$tmp" 2>/dev/null; _on_exit' EXIT
 chmod 755 "$tmp"
 # three small sessions, one per cluster
 for i in 1 2 3; do
