@@ -51,6 +51,12 @@ rh_dashboard_new(rh_dashboard **out, rh_store *st,
 		return rh__error(RH_ERROR, "rh_dashboard_new: cannot create a "
 				 "mutex");
 	}
+	if (pthread_cond_init(&d->loaded, NULL) != 0) {
+		pthread_mutex_destroy(&d->lock);
+		free(d);
+		return rh__error(RH_ERROR, "rh_dashboard_new: cannot create a "
+				 "mutex");
+	}
 	if (!(d->tz_name = rh__strdup(opts->tz_name ? opts->tz_name : "UTC")) ||
 	    (opts->dashboard_dir &&
 	     !(d->dashboard_dir = rh__strdup(opts->dashboard_dir)))) {
@@ -88,6 +94,8 @@ rh_dashboard_stats_get(rh_dashboard_stats *out, rh_dashboard *d)
 	out->index_failures = d->stats.index_failures;
 	out->index_seconds = (double)d->stats.index_ms / 1000.0;
 	out->sessions_open = d->nentries;
+	if (out->version >= 2)	/* a version 1 struct ends before */
+		out->index_builds = d->stats.builds;
 	pthread_mutex_unlock(&d->lock);
 	out->frame_hits = out->frame_misses = 0;
 	if (d->frames)
@@ -124,6 +132,7 @@ rh_dashboard_free(rh_dashboard *d)
 	rh_frame_cache_free(d->frames);
 	rh_dashboard__cache_free(d->cache);
 	rh_dashboard__facts_free(d->facts);
+	pthread_cond_destroy(&d->loaded);
 	pthread_mutex_destroy(&d->lock);
 	free(d->dashboard_dir);
 	free(d->tz_name);

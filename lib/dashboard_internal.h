@@ -152,6 +152,8 @@ typedef struct rh_dash_entry {
 	char *ns, *cluster, *session;
 	int state;
 	int refreshing;            /* PREPARING with an old snap still served */
+	int loading;               /* PREPARING: opening a stored index inline */
+	int stored_tried;          /* ... done once; then build as usual */
 	int users;                 /* requests holding a pointer to it */
 	rh_dash_snap *snap;
 	char errmsg[512];
@@ -171,6 +173,7 @@ struct rh_dashboard {
 	size_t nbuilds;
 	int single_build;          /* dashboard_dir itself holds index.html */
 	pthread_mutex_t lock;
+	pthread_cond_t loaded;     /* an entry's `loading` went to 0 */
 	rh_dash_entry *entries;
 	size_t nentries;
 	/* Decompressed log frames shared by all requests: the client polls
@@ -182,7 +185,7 @@ struct rh_dashboard {
 	struct rh_dash_facts_cache *facts;
 	uint64_t snap_gen;         /* the last rh_dash_snap.gen given */
 	struct {                   /* for rh_dashboard_stats(); under lock */
-		uint64_t indexed, index_failures, index_ms;
+		uint64_t indexed, index_failures, index_ms, builds;
 	} stats;
 };
 

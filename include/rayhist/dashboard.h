@@ -310,10 +310,14 @@ typedef struct rh_dashboard_stats {
 	size_t sessions_open;       /**< sessions held in memory now */
 	uint64_t frame_hits;        /**< log frames found decompressed */
 	uint64_t frame_misses;      /**< ... and decompressed */
+	/** Indexes this dashboard wrote (built or rebuilt); opening an index
+	 * another server built, still current, is no build. Version 2. */
+	uint64_t index_builds;
 } rh_dashboard_stats;
 
-#define RH_DASHBOARD_STATS_VERSION 1
-#define RH_DASHBOARD_STATS_INIT { RH_DASHBOARD_STATS_VERSION, 0, 0, 0, 0, 0, 0 }
+/* Version 1 lacked index_builds; rh_dashboard_stats_get() still fills it. */
+#define RH_DASHBOARD_STATS_VERSION 2
+#define RH_DASHBOARD_STATS_INIT { RH_DASHBOARD_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0 }
 
 /** Fill `out` (initialised with RH_DASHBOARD_STATS_INIT). Cheap: counters
  * under the dashboard's lock. @return 0; RH_EINVAL for a NULL argument.
