@@ -154,7 +154,11 @@ def slow_readers(srv, size):
         s.close()
     print("20 non-reading clients of a %d MB timeline: RSS %d KiB before, peak "
           "%d KiB (+%d KiB)" % (size >> 20, before, peak, peak - before))
-    check(peak - before < 16 * 1024,
+    # A piece is 256 KiB: 20 of them are 5 MB. Under the sanitizers freed
+    # pieces wait in ASan's quarantine and every block has red zones. Whole
+    # answers would be 20 times the timeline.
+    limit = (48 if os.environ.get("RH_SAN_FLAGS") else 16) * 1024
+    check(peak - before < limit,
           "20 stalled readers of a %d MB timeline grew the server by %d KiB"
           % (size >> 20, peak - before))
     # Closed, they are gone: the server answers, and its memory does not
