@@ -366,7 +366,8 @@ gen_read(rh_buf *out, int *done, void *arg, size_t max)
 			out->ptr[out->size] = '\0';
 		}
 	}
-	/* the first piece was written here whole: give its memory back */
+	/* what the handler wrote, or one task of many events, grew it past a
+	 * step's size: give that memory back */
 	if (!g->out.size && g->out.asize > GEN_KEEP)
 		rh_buf_dispose(&g->out);
 	*done = g->phase == TL_DONE && !g->out.size;
