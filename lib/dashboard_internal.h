@@ -190,6 +190,8 @@ struct rh_dashboard {
 };
 
 void rh_dashboard__snap_release(rh_dashboard *d, rh_dash_snap *s);
+/* Take one more reference to s (a stream that outlives its request). */
+void rh_dashboard__snap_hold(rh_dashboard *d, rh_dash_snap *s);
 const rh_dash_node *rh_dashboard__node(const rh_dash_snap *s, const char *id);
 const rh_dash_node *rh_dashboard__node_by_ip(const rh_dash_snap *s,
 					     const char *ip);
@@ -246,6 +248,14 @@ int rh_dashboard__stream_log(rh_dashboard_stream **out, rh_dashboard *d,
 			     const char *prefix, int ansi);
 /* Send the stream's bytes as the JSON {"logs":"..."} (/api/jobs/ID/logs). */
 void rh_dashboard__stream_json(rh_dashboard_stream *st);
+/* A stream whose bytes come from a producer: read() as
+ * rh_dashboard_stream_read() (at most max bytes appended, done at the end);
+ * free_fn(arg) when the stream is freed. On failure arg stays the caller's. */
+typedef int (*rh_dash_gen_read)(rh_buf *out, int *done, void *arg, size_t max);
+typedef void (*rh_dash_gen_free)(void *arg);
+int rh_dashboard__stream_gen(rh_dashboard_stream **out, rh_dashboard *d,
+			     rh_dash_gen_read read, rh_dash_gen_free free_fn,
+			     void *arg);
 /* Drop ANSI colour codes from b->ptr[from..] (dashboard_logs.c). */
 void rh_dashboard__strip_ansi(rh_buf *b, size_t from);
 

@@ -74,6 +74,14 @@ rh_dashboard__snap_release(rh_dashboard *d, rh_dash_snap *s)
 		snap_free(s);
 }
 
+void
+rh_dashboard__snap_hold(rh_dashboard *d, rh_dash_snap *s)
+{
+	pthread_mutex_lock(&d->lock);
+	s->refs++;
+	pthread_mutex_unlock(&d->lock);
+}
+
 static int
 node_cmp(const void *a, const void *b)
 {

@@ -195,7 +195,8 @@ typedef struct rh_dashboard_request {
 	 * "namespace", "session"}); both set the cookies. */
 	const char *accept;
 	/** Non-zero (version 3): the caller can send a body piece by piece,
-	 * so a large answer (a whole log file or a range of it) may come back
+	 * so a large answer (a whole log file or a range of it, the tasks'
+	 * timeline) may come back
 	 * as rh_dashboard_response.stream instead of a body held whole. */
 	int stream_ok;
 	/** The namespaces the caller may see (version 4), NULL-terminated;
@@ -245,7 +246,10 @@ typedef struct rh_dashboard_response {
  * little state (under 1 KiB plus the file's part list); what it reads is
  * decompressed a frame at a time through the dashboard's frame cache, so
  * the memory one stream costs is bounded by `max` plus one frame, whatever
- * the file's size.
+ * the file's size. A timeline stream holds an index query, the names of the
+ * session's nodes and workers, and a reference to the session's index,
+ * which stays open until the stream is freed; it costs `max` plus one
+ * task's profile events.
  * @param[out] done  set to 1 once every byte has been appended
  * @return 0; RH_EIO, RH_ECORRUPT (the store failed: stop sending, the
  *         answer is cut short), RH_ENOMEM.
