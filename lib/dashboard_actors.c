@@ -1,7 +1,7 @@
 /* dashboard_actors.c - /logical/actors and /logical/actors/ID: Ray's
  * ActorDetail objects (camelCase keys, resources not camel-cased) built from
  * the index's actor rows (reference/ray-formats.md §2.4, §3.9). */
-#include "dashboard_internal.h"
+#include "dashboard_routes.h"
 
 #include <stdio.h>
 

@@ -2,7 +2,7 @@
  * responses. Ray's dashboard is written in Python, so numbers are printed as
  * Python prints them and keys are camel-cased as its to_google_style()
  * does. */
-#include "dashboard_internal.h"
+#include "dashboard_json.h"
 #include "events_internal.h"
 
 #include <stdio.h>
@@ -325,4 +325,28 @@ rh_dashboard__now_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Drop ANSI colour codes, ESC [ digits-and-semicolons m, as Ray does. */
+void
+rh_dashboard__strip_ansi(rh_buf *b, size_t from)
+{
+	size_t i = from, o = from;
+
+	while (i < b->size) {
+		if (b->ptr[i] == '\x1b' && i + 2 < b->size && b->ptr[i + 1] == '[') {
+			size_t j = i + 2;
+			while (j < b->size && ((b->ptr[j] >= '0' && b->ptr[j] <= '9') ||
+					       b->ptr[j] == ';'))
+				j++;
+			if (j > i + 2 && j < b->size && b->ptr[j] == 'm') {
+				i = j + 1;
+				continue;
+			}
+		}
+		b->ptr[o++] = b->ptr[i++];
+	}
+	b->size = o;
+	if (b->ptr)
+		b->ptr[o] = '\0';
 }

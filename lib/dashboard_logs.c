@@ -4,7 +4,7 @@
  * (reference/ray-formats.md §3.6-3.7). Files are read from their stored
  * parts through the seek tables: a tail decompresses only the frames that
  * hold it. */
-#include "dashboard_internal.h"
+#include "dashboard_routes.h"
 #include "manifest.h"
 
 #include <fnmatch.h>
@@ -495,30 +495,6 @@ found:
 done:
 	rh_buf_dispose(&chunk);
 	return error;
-}
-
-/* Drop ANSI colour codes, ESC [ digits-and-semicolons m, as Ray does. */
-void
-rh_dashboard__strip_ansi(rh_buf *b, size_t from)
-{
-	size_t i = from, o = from;
-
-	while (i < b->size) {
-		if (b->ptr[i] == '\x1b' && i + 2 < b->size && b->ptr[i + 1] == '[') {
-			size_t j = i + 2;
-			while (j < b->size && ((b->ptr[j] >= '0' && b->ptr[j] <= '9') ||
-					       b->ptr[j] == ';'))
-				j++;
-			if (j > i + 2 && j < b->size && b->ptr[j] == 'm') {
-				i = j + 1;
-				continue;
-			}
-		}
-		b->ptr[o++] = b->ptr[i++];
-	}
-	b->size = o;
-	if (b->ptr)
-		b->ptr[o] = '\0';
 }
 
 /* Read the resolved file into the body. */
