@@ -170,22 +170,17 @@ tl_find_range(struct rh_dash_tl *t, const rh_dash_snap *s)
 	return error;
 }
 
+/* Tasks: the state at T is the greatest of those reached by T. */
 static int
-tl_compute(struct rh_dash_tl **out, const rh_dash_snap *s)
+tl_tasks(struct rh_dash_tl *t, const rh_dash_snap *s)
 {
-	struct rh_dash_tl *t = rh__calloc(1, sizeof(*t));
 	rh_query *q = NULL;
 	const rh_row *row;
 	size_t i;
-	int st, error;
+	int error;
 
-	if (!t)
-		return RH_ENOMEM;
-	if ((error = tl_find_range(t, s)) < 0 || t->t1 <= t->t0)
-		goto done;
-	/* tasks: the state at T is the greatest of those reached by T */
 	if ((error = tl_open(&q, s, RH_ENTITY_TASK)) < 0)
-		goto done;
+		return error;
 	while ((error = rh_query_next(&row, q)) == 0) {
 		const rh_task_row *r = &row->u.task;
 		int cur = RH_TASK_NIL;
@@ -207,36 +202,48 @@ tl_compute(struct rh_dash_tl **out, const rh_dash_snap *s)
 		}
 	}
 	rh_query_close(q);
-	q = NULL;
-	if (error != RH_ITEROVER && error != 0)
-		goto done;
-	/* actors and nodes: the state of the last transition by T */
-	for (st = 0; st < 2; st++) {
-		rh_entity what = st ? RH_ENTITY_NODE : RH_ENTITY_ACTOR;
-		int alive = st ? RH_NODE_ALIVE : RH_ACTOR_ALIVE;
-		int32_t *diff = st ? t->nodes : t->actors;
+	return error == RH_ITEROVER ? 0 : error;
+}
 
-		if ((error = tl_open(&q, s, what)) < 0)
-			goto done;
-		while ((error = rh_query_next(&row, q)) == 0) {
-			const rh_transition *tr = st ? row->u.node.transitions
-						     : row->u.actor.transitions;
-			size_t n = st ? row->u.node.ntransitions
-				      : row->u.actor.ntransitions;
+/* Actors and nodes: the state of the last transition by T. */
+static int
+tl_alive(struct rh_dash_tl *t, const rh_dash_snap *s, int nodes)
+{
+	rh_entity what = nodes ? RH_ENTITY_NODE : RH_ENTITY_ACTOR;
+	int alive = nodes ? RH_NODE_ALIVE : RH_ACTOR_ALIVE;
+	int32_t *diff = nodes ? t->nodes : t->actors;
+	rh_query *q = NULL;
+	const rh_row *row;
+	size_t i;
+	int error;
 
-			for (i = 0; i < n; i++)
-				if (tr[i].state == alive && tr[i].time_ns != RH_TIME_NONE)
-					tl_span(t, diff, tr[i].time_ns,
-						i + 1 < n ? tr[i + 1].time_ns : INT64_MAX);
-		}
-		rh_query_close(q);
-		q = NULL;
-		if (error != RH_ITEROVER)
-			goto done;
+	if ((error = tl_open(&q, s, what)) < 0)
+		return error;
+	while ((error = rh_query_next(&row, q)) == 0) {
+		const rh_transition *tr = nodes ? row->u.node.transitions
+						: row->u.actor.transitions;
+		size_t n = nodes ? row->u.node.ntransitions
+				 : row->u.actor.ntransitions;
+
+		for (i = 0; i < n; i++)
+			if (tr[i].state == alive && tr[i].time_ns != RH_TIME_NONE)
+				tl_span(t, diff, tr[i].time_ns,
+					i + 1 < n ? tr[i + 1].time_ns : INT64_MAX);
 	}
-	/* jobs: their start and end */
+	rh_query_close(q);
+	return error == RH_ITEROVER ? 0 : error;
+}
+
+/* Jobs: their start and end, the first TL_MAX_JOBS of them. */
+static int
+tl_jobs(struct rh_dash_tl *t, const rh_dash_snap *s)
+{
+	rh_query *q = NULL;
+	const rh_row *row;
+	int error;
+
 	if ((error = tl_open(&q, s, RH_ENTITY_JOB)) < 0)
-		goto done;
+		return error;
 	while ((error = rh_query_next(&row, q)) == 0 && t->njobs < TL_MAX_JOBS) {
 		const rh_job_row *j = &row->u.job;
 		tl_job *v;
@@ -260,13 +267,30 @@ tl_compute(struct rh_dash_tl **out, const rh_dash_snap *s)
 	if (error != RH_ITEROVER && error != 0)
 		goto done;
 	t->jobs_cut = error == 0;	/* stopped at the cap with a row left */
+	error = 0;
+done:
+	rh_query_close(q);
+	return error;
+}
+
+static int
+tl_compute(struct rh_dash_tl **out, const rh_dash_snap *s)
+{
+	struct rh_dash_tl *t = rh__calloc(1, sizeof(*t));
+	int st, error;
+
+	if (!t)
+		return RH_ENOMEM;
+	if ((error = tl_find_range(t, s)) < 0 || t->t1 <= t->t0)
+		goto done;
+	if ((error = tl_tasks(t, s)) < 0 || (error = tl_alive(t, s, 0)) < 0 ||
+	    (error = tl_alive(t, s, 1)) < 0 || (error = tl_jobs(t, s)) < 0)
+		goto done;
 	for (st = 0; st < TL_NSTATES; st++)
 		tl_prefix(t->task[st]);
 	tl_prefix(t->nodes);
 	tl_prefix(t->actors);
-	error = 0;
 done:
-	rh_query_close(q);
 	if (error < 0) {
 		tl_free(t);
 		return error;
@@ -366,13 +390,88 @@ tl_step_path(rh_buf *b, const char *cls, const int32_t *v, int32_t max)
 	return error ? error : rh_buf_puts(b, "\"/>\n");
 }
 
+/* Bucket k: a link to the session at its instant, with its counts in data-
+ * attributes and a title, over its stacked task bars. */
+static int
+tl_bucket(rh_buf *b, const struct rh_dash_tl *t, int k, int32_t tmax,
+	  const char *base, rh_buf *iso)
+{
+	static const char *const cls[3] = { "running", "waiting", "pending" };
+	static const char *const fill[3] = { "#2e7d32", "#81c784", "#ffb74d" };
+	const double bw = (double)TL_W / TL_BUCKETS;
+	int32_t run = t->task[RH_TASK_RUNNING][k];
+	int32_t wait = tl_sum(t, k, RH_TASK_RUNNING_IN_RAY_GET,
+			      RH_TASK_RUNNING_IN_RAY_WAIT);
+	int32_t pend = tl_pending(t, k);
+	const int32_t v[3] = { run, wait, pend };
+	double x = k * bw, y = TL_TASK_H, h;
+	int j, error;
+
+	rh_buf_clear(iso);
+	if ((error = rh_time_format(iso, tl_instant(t, k))) < 0)
+		return error;
+	error = rh_buf_printf(b, "<a class=\"bucket\" href=\"%s@%s/\" "
+			      "data-t=\"%s\" data-running=\"%d\" "
+			      "data-running-in-ray-get-or-wait=\"%d\" "
+			      "data-pending=\"%d\" data-finished=\"%d\" "
+			      "data-failed=\"%d\" data-nodes=\"%d\" "
+			      "data-actors=\"%d\"><title>%s: %d running, "
+			      "%d in ray.get/wait, %d pending; %d nodes, "
+			      "%d actors alive</title>"
+			      "<rect class=\"hit\" x=\"%.2f\" y=\"0\" "
+			      "width=\"%.2f\" height=\"%d\" fill=\"#fff\" "
+			      "fill-opacity=\"0\"/>",
+			      base, iso->ptr, iso->ptr, run, wait, pend,
+			      t->task[RH_TASK_FINISHED][k],
+			      t->task[RH_TASK_FAILED][k], t->nodes[k],
+			      t->actors[k], iso->ptr, run, wait, pend,
+			      t->nodes[k], t->actors[k], x, bw, TL_H);
+	for (j = 0; j < 3 && !error; j++) {
+		if (!v[j] || !tmax)
+			continue;
+		h = (double)v[j] * (TL_TASK_H - 4) / tmax;
+		y -= h;
+		error = rh_buf_printf(b, "<rect class=\"%s\" x=\"%.2f\" "
+				      "y=\"%.2f\" width=\"%.2f\" "
+				      "height=\"%.2f\" fill=\"%s\"/>",
+				      cls[j], x, y, bw, h, fill[j]);
+	}
+	return error ? error : rh_buf_puts(b, "</a>\n");
+}
+
+/* Dashed lines where jobs started and ended. */
+static int
+tl_job_marks(rh_buf *b, const struct rh_dash_tl *t)
+{
+	size_t i;
+	int error = 0;
+
+	for (i = 0; i < t->njobs && !error; i++) {
+		const tl_job *j = &t->jobs[i];
+
+		error = rh_buf_printf(b, "<line class=\"job-start\" x1=\"%.2f\" y1=\"0\" "
+				      "x2=\"%.2f\" y2=\"%d\" stroke=\"#00897b\" "
+				      "stroke-dasharray=\"4 2\"><title>job ",
+				      tl_x(t, j->start_ns), tl_x(t, j->start_ns), TL_H);
+		error = error ? error : rh_dashboard__html(b, j->id);
+		error = error ? error : rh_buf_puts(b, " started</title></line>\n");
+		if (error || j->end_ns == RH_TIME_NONE)
+			continue;
+		error = rh_buf_printf(b, "<line class=\"job-end\" x1=\"%.2f\" y1=\"0\" "
+				      "x2=\"%.2f\" y2=\"%d\" stroke=\"#c62828\" "
+				      "stroke-dasharray=\"4 2\"><title>job ",
+				      tl_x(t, j->end_ns), tl_x(t, j->end_ns), TL_H);
+		error = error ? error : rh_dashboard__html(b, j->id);
+		error = error ? error : rh_buf_puts(b, " ended</title></line>\n");
+	}
+	return error;
+}
+
 static int
 tl_svg(rh_buf *b, const struct rh_dash_tl *t, const char *base)
 {
-	const double bw = (double)TL_W / TL_BUCKETS;
 	rh_buf iso = RH_BUF_INIT;
 	int32_t tmax = 0, amax = 0;
-	size_t i;
 	int k, error;
 
 	for (k = 0; k < TL_BUCKETS; k++) {
@@ -393,73 +492,13 @@ tl_svg(rh_buf *b, const struct rh_dash_tl *t, const char *base)
 			      "height=\"%d\" fill=\"#f8f8f8\"/>\n",
 			      TL_W, TL_H, TL_W * 3 / 2, TL_H * 3 / 2, TL_TASK_H + TL_GAP,
 			      TL_W, TL_ALIVE_H);
-	for (k = 0; k < TL_BUCKETS && !error; k++) {
-		int32_t run = t->task[RH_TASK_RUNNING][k];
-		int32_t wait = tl_sum(t, k, RH_TASK_RUNNING_IN_RAY_GET,
-				      RH_TASK_RUNNING_IN_RAY_WAIT);
-		int32_t pend = tl_pending(t, k);
-		double x = k * bw, y = TL_TASK_H, h;
-
-		rh_buf_clear(&iso);
-		if ((error = rh_time_format(&iso, tl_instant(t, k))) < 0)
-			break;
-		error = rh_buf_printf(b, "<a class=\"bucket\" href=\"%s@%s/\" "
-				      "data-t=\"%s\" data-running=\"%d\" "
-				      "data-running-in-ray-get-or-wait=\"%d\" "
-				      "data-pending=\"%d\" data-finished=\"%d\" "
-				      "data-failed=\"%d\" data-nodes=\"%d\" "
-				      "data-actors=\"%d\"><title>%s: %d running, "
-				      "%d in ray.get/wait, %d pending; %d nodes, "
-				      "%d actors alive</title>"
-				      "<rect class=\"hit\" x=\"%.2f\" y=\"0\" "
-				      "width=\"%.2f\" height=\"%d\" fill=\"#fff\" "
-				      "fill-opacity=\"0\"/>",
-				      base, iso.ptr, iso.ptr, run, wait, pend,
-				      t->task[RH_TASK_FINISHED][k],
-				      t->task[RH_TASK_FAILED][k], t->nodes[k],
-				      t->actors[k], iso.ptr, run, wait, pend,
-				      t->nodes[k], t->actors[k], x, bw, TL_H);
-		{
-			const int32_t v[3] = { run, wait, pend };
-			static const char *const cls[3] = { "running", "waiting", "pending" };
-			static const char *const fill[3] = { "#2e7d32", "#81c784", "#ffb74d" };
-			int j;
-
-			for (j = 0; j < 3 && !error; j++) {
-				if (!v[j] || !tmax)
-					continue;
-				h = (double)v[j] * (TL_TASK_H - 4) / tmax;
-				y -= h;
-				error = rh_buf_printf(b, "<rect class=\"%s\" x=\"%.2f\" "
-						      "y=\"%.2f\" width=\"%.2f\" "
-						      "height=\"%.2f\" fill=\"%s\"/>",
-						      cls[j], x, y, bw, h, fill[j]);
-			}
-		}
-		error = error ? error : rh_buf_puts(b, "</a>\n");
-	}
+	for (k = 0; k < TL_BUCKETS && !error; k++)
+		error = tl_bucket(b, t, k, tmax, base, &iso);
 	error = error ? error : tl_step_path(b, "nodes\" stroke=\"#1565c0\" stroke-width=\"2",
 					     t->nodes, amax);
 	error = error ? error : tl_step_path(b, "actors\" stroke=\"#8e24aa\" stroke-width=\"1.5",
 					     t->actors, amax);
-	for (i = 0; i < t->njobs && !error; i++) {
-		const tl_job *j = &t->jobs[i];
-
-		error = rh_buf_printf(b, "<line class=\"job-start\" x1=\"%.2f\" y1=\"0\" "
-				      "x2=\"%.2f\" y2=\"%d\" stroke=\"#00897b\" "
-				      "stroke-dasharray=\"4 2\"><title>job ",
-				      tl_x(t, j->start_ns), tl_x(t, j->start_ns), TL_H);
-		error = error ? error : rh_dashboard__html(b, j->id);
-		error = error ? error : rh_buf_puts(b, " started</title></line>\n");
-		if (error || j->end_ns == RH_TIME_NONE)
-			continue;
-		error = rh_buf_printf(b, "<line class=\"job-end\" x1=\"%.2f\" y1=\"0\" "
-				      "x2=\"%.2f\" y2=\"%d\" stroke=\"#c62828\" "
-				      "stroke-dasharray=\"4 2\"><title>job ",
-				      tl_x(t, j->end_ns), tl_x(t, j->end_ns), TL_H);
-		error = error ? error : rh_dashboard__html(b, j->id);
-		error = error ? error : rh_buf_puts(b, " ended</title></line>\n");
-	}
+	error = error ? error : tl_job_marks(b, t);
 	error = error ? error : rh_buf_puts(b, "</svg>\n");
 	rh_buf_dispose(&iso);
 	return error;

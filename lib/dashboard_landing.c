@@ -102,14 +102,14 @@ count_at(rh_dash_ctx *c, rh_entity what)
 }
 
 /* The built-in page of a session when there is no dashboard build. */
+/* The landing page's head: the session, its times, counts at the instant
+ * shown, what could not be read, and why Ray's dashboard is not here. */
 static int
-builtin_landing(rh_dash_ctx *c)
+landing_head(rh_dash_ctx *c, rh_buf *b)
 {
 	const rh_dash_snap *s = c->snap;
-	rh_buf *b = &c->resp->body;
-	rh_buf href = RH_BUF_INIT, title = RH_BUF_INIT;
+	rh_buf title = RH_BUF_INIT;
 	char t1[40], t2[40];
-	size_t i;
 	int error;
 
 	uint64_t njobs = count_at(c, RH_ENTITY_JOB), ntasks = count_at(c, RH_ENTITY_TASK);
@@ -123,7 +123,8 @@ builtin_landing(rh_dash_ctx *c)
 	rh_dashboard__fmt_ms(t2, sizeof(t2), s->has_info ? s->info.end_ms : 0, 0);
 	if (c->at_ns != RH_TIME_NONE)
 		rh_dashboard__fmt_ms(tat, sizeof(tat), rh_dashboard__ms(c->at_ns), 1);
-	if ((error = rh_dashboard__page_begin(b, title.ptr)) < 0 || (error = rh_buf_puts(b, rh_dashboard__plain_css)) < 0 ||
+	if ((error = rh_dashboard__page_begin(b, title.ptr)) < 0 ||
+	    (error = rh_buf_puts(b, rh_dashboard__plain_css)) < 0 ||
 	    (error = rh_buf_puts(b, "</head><body><p><a href=\"/\">All sessions</a>"
 				 "</p><h1 id=\"session\">")) < 0 ||
 	    (error = rh_dashboard__html(b, title.ptr)) < 0 ||
@@ -154,38 +155,50 @@ builtin_landing(rh_dash_ctx *c)
 				 "as it was then.</p>\n<h2>Data</h2>"
 				 "<ul id=\"links\">")) < 0)
 		goto done;
-	{
-		static const char *const links[][3] = {
-			{ "api/jobs/", "Jobs", "rayhist/jobs.txt" },
-			{ "api/v0/tasks?detail=1&limit=1000", "Tasks", "rayhist/tasks.txt" },
-			{ "logical/actors", "Actors", NULL },
-			{ "nodes?view=summary", "Nodes", NULL },
-			{ "api/v0/placement_groups?detail=1&limit=1000",
-			  "Placement groups", NULL },
-			{ "api/cluster_status?format=1", "Cluster status", NULL },
-			{ "events", "Events", NULL },
-			{ "api/v0/tasks/timeline?download=1", "Timeline (Chrome tracing)", NULL },
-		};
-		for (i = 0; i < RH_ARRAY_SIZE(links) && !error; i++) {
-			error = rh_buf_printf(b, "<li>%s: ", links[i][1]);
-			error = error ? error : link(b, links[i][0], "JSON");
-			if (!error && links[i][2]) {
-				error = rh_buf_puts(b, ", ");
-				error = error ? error : link(b, links[i][2], "text");
-			}
-			error = error ? error : rh_buf_puts(b, "</li>\n");
+done:
+	rh_buf_dispose(&title);
+	return error;
+}
+
+/* The session's data as JSON and text, one link each. */
+static int
+landing_links(rh_buf *b)
+{
+	static const char *const links[][3] = {
+		{ "api/jobs/", "Jobs", "rayhist/jobs.txt" },
+		{ "api/v0/tasks?detail=1&limit=1000", "Tasks", "rayhist/tasks.txt" },
+		{ "logical/actors", "Actors", NULL },
+		{ "nodes?view=summary", "Nodes", NULL },
+		{ "api/v0/placement_groups?detail=1&limit=1000",
+		  "Placement groups", NULL },
+		{ "api/cluster_status?format=1", "Cluster status", NULL },
+		{ "events", "Events", NULL },
+		{ "api/v0/tasks/timeline?download=1", "Timeline (Chrome tracing)", NULL },
+	};
+	size_t i;
+	int error = 0;
+
+	for (i = 0; i < RH_ARRAY_SIZE(links) && !error; i++) {
+		error = rh_buf_printf(b, "<li>%s: ", links[i][1]);
+		error = error ? error : link(b, links[i][0], "JSON");
+		if (!error && links[i][2]) {
+			error = rh_buf_puts(b, ", ");
+			error = error ? error : link(b, links[i][2], "text");
 		}
+		error = error ? error : rh_buf_puts(b, "</li>\n");
 	}
-	if (error < 0 || (error = rh_buf_puts(b, "</ul><h2 id=\"failed\">Failed "
-					     "tasks</h2>\n")) < 0 ||
-	    (error = rh_dashboard__tasks_table(c, b, "state", "FAILED", 0, 20,
-					       "rayhist/")) < 0 ||
-	    (error = rh_buf_puts(b, "<p><a href=\"rayhist/tasks\">All tasks</a>, "
-				 "<a href=\"rayhist/actors\">all actors</a></p>"
-				 "<h2 id=\"jobs\">Jobs</h2>\n")) < 0 ||
-	    (error = rh_dashboard__jobs_table(c, b, "rayhist/")) < 0 ||
-	    (error = rh_buf_puts(b, "<h2>Logs</h2>\n")) < 0)
-		goto done;
+	return error;
+}
+
+/* Each node's log files, with links to the viewer. */
+static int
+landing_nodes(rh_dash_ctx *c, rh_buf *b)
+{
+	const rh_dash_snap *s = c->snap;
+	rh_buf href = RH_BUF_INIT;
+	size_t i;
+	int error = 0;
+
 	for (i = 0; i < s->nnodes && !error; i++) {
 		const rh_dash_node *n = &s->nodes[i];
 
@@ -198,16 +211,32 @@ builtin_landing(rh_dash_ctx *c)
 		error = error ? error : rh_buf_puts(b, "</h3>");
 		error = error ? error : rh_dashboard__files_list(c, b, n, 0, "rayhist/");
 	}
-	if (!error)
-		error = rh_buf_puts(b, "</body></html>\n");
-	if (!error)
-		error = rh_dashboard__header(c->resp, "Cache-Control", "no-cache");
-	if (!error)
-		error = rh_dashboard__reply(c, 200, "text/html; charset=utf-8");
-done:
 	rh_buf_dispose(&href);
-	rh_buf_dispose(&title);
 	return error;
+}
+
+static int
+builtin_landing(rh_dash_ctx *c)
+{
+	rh_buf *b = &c->resp->body;
+	int error;
+
+	if ((error = landing_head(c, b)) < 0 ||
+	    (error = landing_links(b)) < 0 ||
+	    (error = rh_buf_puts(b, "</ul><h2 id=\"failed\">Failed "
+				 "tasks</h2>\n")) < 0 ||
+	    (error = rh_dashboard__tasks_table(c, b, "state", "FAILED", 0, 20,
+					       "rayhist/")) < 0 ||
+	    (error = rh_buf_puts(b, "<p><a href=\"rayhist/tasks\">All tasks</a>, "
+				 "<a href=\"rayhist/actors\">all actors</a></p>"
+				 "<h2 id=\"jobs\">Jobs</h2>\n")) < 0 ||
+	    (error = rh_dashboard__jobs_table(c, b, "rayhist/")) < 0 ||
+	    (error = rh_buf_puts(b, "<h2>Logs</h2>\n")) < 0 ||
+	    (error = landing_nodes(c, b)) < 0 ||
+	    (error = rh_buf_puts(b, "</body></html>\n")) < 0 ||
+	    (error = rh_dashboard__header(c->resp, "Cache-Control", "no-cache")) < 0)
+		return error;
+	return rh_dashboard__reply(c, 200, "text/html; charset=utf-8");
 }
 
 static int

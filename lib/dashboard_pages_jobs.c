@@ -105,6 +105,37 @@ msg_cell(rh_buf *b, const char *m)
 	return n > MSG_CUT ? rh_buf_puts(b, " &hellip;") : 0;
 }
 
+/* One row of a task table; href is scratch space. */
+static int
+task_tr(rh_buf *b, rh_buf *href, const rh_task_row *t, const char *prefix)
+{
+	int error;
+
+	rh_buf_clear(href);
+	if ((error = rh_buf_printf(href, "%stask?task_id=%s&attempt_number=%d",
+				   prefix, t->task_id,
+				   (int)t->attempt_number)) < 0 ||
+	    (error = rh_buf_puts(b, "<tr class=\"task\"><th scope=\"row\">")) < 0 ||
+	    (error = rh_dashboard__pg_link(b, href->ptr, t->name ? t->name : t->task_id)) < 0 ||
+	    (error = rh_buf_printf(b, "<br><code>%s</code></th><td class=\"n\">"
+				   "%d</td><td>%s</td><td>%s</td><td>", t->task_id,
+				   (int)t->attempt_number,
+				   rh_task_state_name(t->state),
+				   rh_task_type_name(t->type))) < 0)
+		return error;
+	rh_buf_clear(href);
+	if (t->job_id)
+		rh_buf_printf(href, "%sjob?job_id=%s", prefix, t->job_id);
+	if ((error = t->job_id ? rh_dashboard__pg_link(b, href->ptr, t->job_id)
+			       : rh_buf_puts(b, "-")) < 0 ||
+	    (error = rh_buf_puts(b, "</td><td>")) < 0 ||
+	    (error = rh_dashboard__pg_esc(b, t->error_type ? t->error_type : "-")) < 0 ||
+	    (error = rh_buf_puts(b, "</td><td>")) < 0 ||
+	    (error = msg_cell(b, t->error_message)) < 0)
+		return error;
+	return rh_buf_puts(b, "</td></tr>\n");
+}
+
 int
 rh_dashboard__tasks_table(rh_dash_ctx *c, rh_buf *b, const char *key,
 			  const char *value, uint64_t offset, uint64_t limit,
@@ -147,29 +178,7 @@ rh_dashboard__tasks_table(rh_dash_ctx *c, rh_buf *b, const char *key,
 				 "\"col\">Error message</th></tr></thead><tbody>\n")) < 0)
 		goto done;
 	while ((error = rh_query_next(&row, q)) == 0) {
-		const rh_task_row *t = &row->u.task;
-		rh_buf_clear(&href);
-		if ((error = rh_buf_printf(&href, "%stask?task_id=%s&attempt_number=%d",
-					   prefix, t->task_id,
-					   (int)t->attempt_number)) < 0 ||
-		    (error = rh_buf_puts(b, "<tr class=\"task\"><th scope=\"row\">")) < 0 ||
-		    (error = rh_dashboard__pg_link(b, href.ptr, t->name ? t->name : t->task_id)) < 0 ||
-		    (error = rh_buf_printf(b, "<br><code>%s</code></th><td class=\"n\">"
-					   "%d</td><td>%s</td><td>%s</td><td>", t->task_id,
-					   (int)t->attempt_number,
-					   rh_task_state_name(t->state),
-					   rh_task_type_name(t->type))) < 0)
-			goto done;
-		rh_buf_clear(&href);
-		if (t->job_id)
-			rh_buf_printf(&href, "%sjob?job_id=%s", prefix, t->job_id);
-		if ((error = t->job_id ? rh_dashboard__pg_link(b, href.ptr, t->job_id)
-				       : rh_buf_puts(b, "-")) < 0 ||
-		    (error = rh_buf_puts(b, "</td><td>")) < 0 ||
-		    (error = rh_dashboard__pg_esc(b, t->error_type ? t->error_type : "-")) < 0 ||
-		    (error = rh_buf_puts(b, "</td><td>")) < 0 ||
-		    (error = msg_cell(b, t->error_message)) < 0 ||
-		    (error = rh_buf_puts(b, "</td></tr>\n")) < 0)
+		if ((error = task_tr(b, &href, &row->u.task, prefix)) < 0)
 			goto done;
 		shown++;
 	}
