@@ -561,31 +561,13 @@ jclose(jw *w)
 	rh__jw_end(w);
 }
 
+/* TaskState.events: state transitions. */
 static void
-task_json(jw *w, const rh_task_row *t, int detail)
+task_events(jw *w, const rh_task_row *t)
 {
 	size_t i;
 	int s;
 
-	jstr(w, "task_id", t->task_id);
-	jint(w, "attempt_number", t->attempt_number, 0);
-	jstr(w, "name", t->name);
-	jstr(w, "state", rh_task_state_name(t->state));
-	jstr(w, "job_id", t->job_id);
-	jstr(w, "actor_id", t->actor_id);
-	jstr(w, "type", t->type ? rh_task_type_name(t->type) : NULL);
-	jstr(w, "func_or_class_name", t->func_or_class_name);
-	jstr(w, "parent_task_id", t->parent_task_id);
-	jstr(w, "node_id", t->node_id);
-	jstr(w, "worker_id", t->worker_id);
-	jint(w, "worker_pid", t->worker_pid, 1);
-	jstr(w, "error_type", t->error_type);
-	if (!detail)
-		return;
-	jstr(w, "language", t->language);
-	jraw(w, "required_resources", t->required_resources);
-	jraw(w, "runtime_env_info", t->runtime_env_info);
-	jstr(w, "placement_group_id", t->placement_group_id);
 	/* Ray lists each state once, in enum order, with its latest time */
 	jopen(w, "events", "[");
 	for (s = 0; s < RH_TASK_STATE_COUNT; s++) {
@@ -605,6 +587,14 @@ task_json(jw *w, const rh_task_row *t, int detail)
 		jclose(w);
 	}
 	jclose(w);
+}
+
+/* TaskState.profiling_data: the worker's profile events, or null. */
+static void
+task_profile(jw *w, const rh_task_row *t)
+{
+	size_t i;
+
 	if (t->component_type || t->nprofile) {
 		jopen(w, "profiling_data", "{");
 		jstr(w, "component_type", t->component_type);
@@ -632,9 +622,12 @@ task_json(jw *w, const rh_task_row *t, int detail)
 	} else {
 		jnull(w, "profiling_data");
 	}
-	jms_float(w, "creation_time_ms", t->creation_time_ns);
-	jms_float(w, "start_time_ms", t->start_time_ns);
-	jms_float(w, "end_time_ms", t->end_time_ns);
+}
+
+/* TaskState.task_log_info: where its stdout and stderr are, or null. */
+static void
+task_log_info(jw *w, const rh_task_row *t)
+{
 	if (t->has_log_info) {
 		const rh_event_log_info *l = &t->log_info;
 
@@ -655,6 +648,36 @@ task_json(jw *w, const rh_task_row *t, int detail)
 	} else {
 		jnull(w, "task_log_info");
 	}
+}
+
+static void
+task_json(jw *w, const rh_task_row *t, int detail)
+{
+	jstr(w, "task_id", t->task_id);
+	jint(w, "attempt_number", t->attempt_number, 0);
+	jstr(w, "name", t->name);
+	jstr(w, "state", rh_task_state_name(t->state));
+	jstr(w, "job_id", t->job_id);
+	jstr(w, "actor_id", t->actor_id);
+	jstr(w, "type", t->type ? rh_task_type_name(t->type) : NULL);
+	jstr(w, "func_or_class_name", t->func_or_class_name);
+	jstr(w, "parent_task_id", t->parent_task_id);
+	jstr(w, "node_id", t->node_id);
+	jstr(w, "worker_id", t->worker_id);
+	jint(w, "worker_pid", t->worker_pid, 1);
+	jstr(w, "error_type", t->error_type);
+	if (!detail)
+		return;
+	jstr(w, "language", t->language);
+	jraw(w, "required_resources", t->required_resources);
+	jraw(w, "runtime_env_info", t->runtime_env_info);
+	jstr(w, "placement_group_id", t->placement_group_id);
+	task_events(w, t);
+	task_profile(w, t);
+	jms_float(w, "creation_time_ms", t->creation_time_ns);
+	jms_float(w, "start_time_ms", t->start_time_ns);
+	jms_float(w, "end_time_ms", t->end_time_ns);
+	task_log_info(w, t);
 	jstr(w, "error_message", t->error_message);
 	jbool(w, "is_debugger_paused", t->is_debugger_paused);
 	jstr(w, "call_site", t->call_site);
