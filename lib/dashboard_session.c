@@ -25,7 +25,8 @@ snap_free(rh_dash_snap *s)
 
 	if (!s)
 		return;
-	rh_dashboard__tl_free(s->timeline);
+	if (s->timeline)
+		s->timeline_free(s->timeline);
 	rh_index_close(s->ix);
 	for (i = 0; i < s->nnodes; i++) {
 		free(s->nodes[i].node_id);

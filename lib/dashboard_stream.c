@@ -256,3 +256,19 @@ rh_dashboard_stream_free(rh_dashboard_stream *s)
 	free(s->session);
 	free(s);
 }
+
+/* A response's destructor lives with its stream, the one thing it owns
+ * besides headers and bytes (the reply layer below never frees one). */
+RH_EXTERN void
+rh_dashboard_response_dispose(rh_dashboard_response *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->nheaders; i++)
+		free(r->headers[i].value);
+	rh_buf_dispose(&r->body);
+	rh_dashboard_stream_free(r->stream);
+	memset(r, 0, sizeof(*r));
+}

@@ -2,7 +2,7 @@
  * as a Chrome tracing array (chrome_tracing_dump, reference/ray-formats.md
  * §3.8, §5.5): one process per node IP, one thread per worker, complete
  * ("X") events in microseconds, then the process and thread names. */
-#include "dashboard_internal.h"
+#include "dashboard_routes.h"
 
 #include <stdio.h>
 #include <time.h>

@@ -3,7 +3,10 @@
  *
  * The dashboard layer answers the requests Ray's dashboard web client makes
  * (reference/ray-formats.md §2-3), for any session a store holds, as pure
- * functions from a request to a response: no sockets, no threads of its own.
+ * functions from a request to a response: no sockets, and no thread that
+ * outlives a call. The cluster picker (/, /clusters) reads sessions not seen
+ * lately on up to 7 threads besides the caller's, which it starts and joins
+ * before it returns, so that an S3 store's latency is paid in parallel.
  * A program (rayhist-serve) reads the HTTP request, fills an
  * rh_dashboard_request, calls rh_dashboard_handle() and writes the response
  * out.
