@@ -1,9 +1,9 @@
 #!/bin/sh
 # Parallel paths give the sequential answers: `rayhist-collect --events` on
 # one thread and on several stores the same objects and reports the files in
-# the same order (a bad file among them included); the index built from the
-# batches answers the same, byte for byte, whatever order the batches came
-# in. The session is production-shaped (raygen prodevents: aggregator
+# the same order (a bad file among them included); the index built with the
+# batches parsed on 1, 2 or 4 threads is the same, byte for byte, and
+# answers the same whatever order the batches came in. The session is production-shaped (raygen prodevents: aggregator
 # batches split by node, profile events, retries up to attempt 2).
 set -eu
 . "$top_srcdir/tests/cli/lib.sh"
@@ -39,6 +39,15 @@ cmp "$tmp/objs1" "$tmp/objs4" || fail "stored objects differ between 1 and 4 thr
 "$RH_COLLECT" --store "$tmp/s3" --cluster c --session $sess -q \
 	--events $(ls "$tmp"/b/*.json | shuf --random-source="$tmp/bad.json")
 path=default/c/$sess
+ix=$path/index/session.idx
+"$top_builddir/tests/cli/index_threads" "$tmp/s1" $path/ 1 > "$tmp/stats1"
+cp "$tmp/s1/$ix" "$tmp/idx1"
+for t in 2 4 0; do
+	"$top_builddir/tests/cli/index_threads" "$tmp/s1" $path/ $t > "$tmp/stats$t"
+	cmp "$tmp/stats1" "$tmp/stats$t" || fail "parse counters differ on $t threads"
+	cmp "$tmp/idx1" "$tmp/s1/$ix" || fail "the index built on $t threads differs from 1 thread's"
+done
+grep -q "records=3000 " "$tmp/stats1" || fail "counters: $(cat "$tmp/stats1")"
 for s in s1 s2 s3; do
 	"$RH_LS" -q --store "$tmp/$s" --tasks --detail --json --limit 0 $path > "$tmp/$s.tasks"
 	"$RH_LS" -q --store "$tmp/$s" --tasks --json --limit 0 --filter state=FAILED $path > "$tmp/$s.failed"
