@@ -335,8 +335,15 @@ emit_strings(ixw *w)
 		goto done;
 	for (i = 0; i + 1 < t->n; i++) {
 		unsigned char leb[5];
-		uint32_t n = rh_strtab_len(t, order[i]), v = n;
+		uint32_t n, v;
 		size_t k = 0;
+
+		/* sorted order visits the text at random: ask for it early */
+		if (i + 16 + 1 < t->n)
+			__builtin_prefetch(t->data + t->off[order[i + 16]]);
+		if (i + 32 + 1 < t->n)
+			__builtin_prefetch(&t->off[order[i + 32]]);
+		n = v = rh_strtab_len(t, order[i]);
 
 		if (off > UINT32_MAX - 16 - (uint64_t)n) {
 			error = rh__error(RH_ENOMEM, "index strings exceed 4 GiB");
