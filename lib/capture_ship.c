@@ -2,11 +2,14 @@
  * append parts, the node manifest, the session manifest with the head's
  * heartbeat and end mark, the checkpoint, and deletes.
  *
- * The order is what makes a crash harmless: parts, then the manifest naming
- * them, then the checkpoint saying they are done, then deletes of parts no
- * longer named. A follower killed anywhere in between restarts from the
- * previous checkpoint and rewrites the same part names. */
+ * The order is what makes a crash harmless: parts, then one barrier that
+ * makes them all durable (store_defer.h: parts are written without one
+ * each), then the manifest naming them, then the checkpoint saying they
+ * are done, then deletes of parts no longer named. A follower killed (or a
+ * machine losing power) anywhere in between restarts from the previous
+ * checkpoint and rewrites the same part names. */
 #include "follow_internal.h"
+#include "store_defer.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,7 +44,7 @@ stream(rh_follow *f, rh__ffile *e, int fd, uint64_t from, uint64_t to,
 	if ((error = rh_layout_file_part(&f->key, &f->sref, f->s->node_id,
 					 e->obj, from)) < 0 ||
 	    (error = rh_seekable_writer_new(&sw, &sopts)) < 0 ||
-	    (error = rh_store_writer_open(&w, f->st, f->key.ptr)) < 0)
+	    (error = rh_store__writer_open_nosync(&w, f->st, f->key.ptr)) < 0)
 		goto done;
 	while (from + part->length < to) {
 		uint64_t want = to - from - part->length;
@@ -71,6 +74,7 @@ stream(rh_follow *f, rh__ffile *e, int fd, uint64_t from, uint64_t to,
 	    (error = rh_store_writer_write(w, f->out.ptr, f->out.size)) < 0)
 		goto done;
 	part->stored = rh_store_writer_size(w);
+	f->unsynced = 1; /* also on failure: it may be half in */
 	error = rh_store_writer_commit(w);
 	w = NULL;
 	part->captured_ms = rh__now_ms();
@@ -439,6 +443,19 @@ done:
 	return error;
 }
 
+static int
+sync_parts(rh_follow *f)
+{
+	int error;
+
+	if (!f->unsynced)
+		return 0;
+	if ((error = rh_store__sync(f->st)) < 0)
+		return error;
+	f->unsynced = 0;
+	return 0;
+}
+
 int
 rh__follow_commit(rh_follow *f)
 {
@@ -446,8 +463,12 @@ rh__follow_commit(rh_follow *f)
 	size_t i;
 	int error;
 
+	/* The parts shipped since the last commit were written without a
+	 * barrier each: one for all of them, before the manifest names
+	 * them. */
 	if (f->changed) {
-		if ((error = write_manifest(f)) < 0)
+		if ((error = sync_parts(f)) < 0 ||
+		    (error = write_manifest(f)) < 0)
 			return error;
 	}
 	if (!f->started) {

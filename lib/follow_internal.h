@@ -203,6 +203,8 @@ struct rh_follow {
 	int changed;               /* state newer than the checkpoint */
 	int started;               /* session.json written this run */
 	int gc_done;               /* stray parts removed this run */
+	int unsynced;              /* parts committed without a barrier
+				      since the last rh_store__sync() */
 	uint64_t raylet_tried;     /* raylet.out size at the last id search */
 	char node_found[130];      /* the id read from it, once found */
 	int64_t wait_since;
