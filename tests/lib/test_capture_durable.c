@@ -1,7 +1,9 @@
-/* Tests of capture's durability (lib/capture_ship.c, lib/store_file.c,
- * store_defer.h): parts are made durable together, with a few barriers
- * for a whole node, and a power cut at any write leaves a store whose
- * manifest names only whole, readable parts. */
+/* Tests of capture's durability and threads (lib/capture_ship.c,
+ * lib/capture_pool.c, lib/store_file.c, store_defer.h): parts are made
+ * durable together, with a few barriers for a whole node; a power cut at
+ * any write leaves a store whose manifest names only whole, readable
+ * parts; files shipped on several threads are stored as one thread
+ * stores them. */
 #include <criterion/criterion.h>
 #include <rayhist/rayhist.h>
 
@@ -81,18 +83,26 @@ teardown(void)
 }
 
 static int
-capture_into(const char *storedir, rh_capture_stats *stats)
+capture_with(const char *storedir, rh_capture_stats *stats, unsigned workers)
 {
 	rh_capture_options o = RH_CAPTURE_OPTIONS_INIT;
 	rh_store *st = NULL;
 	int error;
 
 	o.cluster = "c1";
+	o.workers = workers;
+	o.frame_size = 4096; /* big files of several frames, here too */
 	if ((error = rh_store_open(&st, storedir, NULL)) < 0)
 		return error;
 	error = rh_capture_session(stats, st, sdir, &o);
 	rh_store_close(st);
 	return error;
+}
+
+static int
+capture_into(const char *storedir, rh_capture_stats *stats)
+{
+	return capture_with(storedir, stats, 0);
 }
 
 /* Every file the store's node manifest names reads back as the first
@@ -243,4 +253,37 @@ Test(capture_durable, power_cut_at_any_write_leaves_whole_files)
 		write_file("logs/worker-010.out", "a", 3000, 1010);
 		write_file("logs/raylet.out", "a", 400, 1);
 	}
+}
+
+/* Several files at once (capture_pool.c), big ones with frame threads of
+ * their own: the same objects, byte for byte, as one thread writes. */
+Test(capture_durable, threads_store_what_one_thread_stores)
+{
+	char one[600], many[600], cmd[2048];
+	rh_capture_stats s1, s4;
+	int found;
+
+	setup_session(60);
+	write_file("logs/big-a.out", "w", 200000, 9001);
+	write_file("logs/big-b.out", "w", 90000, 9002);
+	snprintf(one, sizeof(one), "%s/one", tmp);
+	snprintf(many, sizeof(many), "%s/many", tmp);
+	cr_assert_eq(capture_with(one, &s1, 1), 0, "%s", rh_error_last());
+	cr_assert_eq(capture_with(many, &s4, 4), 0, "%s", rh_error_last());
+	cr_assert_eq(s4.files_stored, 63);
+	cr_assert_eq(s4.parts_written, s1.parts_written);
+	cr_assert_eq(s4.bytes_stored, s1.bytes_stored);
+	cr_assert_eq(check_store(many, &found), 63);
+	/* every part object the same; manifests differ only in times */
+	snprintf(cmd, sizeof(cmd), "cd '%s' && diff -r -x node.json -x session.json "
+		 "'%s' '%s'", tmp, one, many);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	/* grown files, on threads again */
+	write_file("logs/big-a.out", "a", 50000, 9003);
+	write_file("logs/worker-005.out", "a", 700, 9004);
+	cr_assert_eq(capture_with(one, &s1, 1), 0, "%s", rh_error_last());
+	cr_assert_eq(capture_with(many, &s4, 4), 0, "%s", rh_error_last());
+	cr_assert_eq(s4.parts_written, 2);
+	cr_assert_eq(check_store(many, &found), 63);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
 }
