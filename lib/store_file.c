@@ -240,6 +240,7 @@ powercut_point(file_backend *fb)
 	_exit(137);
 }
 
+#if defined(HAVE_SYNCFS) && defined(HAVE_RENAMEAT2)
 /* Object `key` was committed without a barrier. */
 static void
 powercut_note(file_backend *fb, const char *key)
@@ -271,6 +272,7 @@ powercut_synced(file_backend *fb)
 		free(c->keys[--c->n]);
 	pthread_mutex_unlock(&c->mu);
 }
+#endif
 
 /* ------------------------------------------------------------------------ */
 
