@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "store_backend.h"
+#include "store_defer.h"
 
 /* How much of a bad key or URL a message quotes. */
 #define QUOTE_MAX 160
@@ -494,9 +495,10 @@ rh_store_delete_many(rh_store *st, const char *const *keys, size_t n)
 	return rh_store__stats_end(st->sb, RH_STORE__DELETE, error);
 }
 
-RH_EXTERN int
-rh_store_writer_open(rh_store_writer **out, rh_store *st, const char *key)
+static int
+writer_open(rh_store_writer **out, rh_store *st, const char *key, int nosync)
 {
+	const rh_store_backend_ops *ops;
 	rh_store_writer *w = NULL;
 	int error;
 
@@ -510,8 +512,12 @@ rh_store_writer_open(rh_store_writer **out, rh_store *st, const char *key)
 		return RH_ENOMEM;
 	strcpy(w->key, key);
 	w->sb = st->sb;
+	ops = st->be->ops;
 	rh_store__stats_begin(st->sb, RH_STORE__WRITER);
-	error = st->be->ops->writer_open(&w->bw, st->be, key);
+	if (nosync && ops->writer_open_nosync)
+		error = ops->writer_open_nosync(&w->bw, st->be, key);
+	else
+		error = ops->writer_open(&w->bw, st->be, key);
 	rh_store__stats_begin(-1, 0);
 	if (error < 0) {
 		rh_store__stats_end(st->sb, RH_STORE__WRITER, error);
@@ -521,6 +527,29 @@ rh_store_writer_open(rh_store_writer **out, rh_store *st, const char *key)
 done:
 	free(w);
 	return error;
+}
+
+RH_EXTERN int
+rh_store_writer_open(rh_store_writer **out, rh_store *st, const char *key)
+{
+	return writer_open(out, st, key, 0);
+}
+
+int
+rh_store__writer_open_nosync(rh_store_writer **out, rh_store *st,
+			     const char *key)
+{
+	return writer_open(out, st, key, 1);
+}
+
+int
+rh_store__sync(rh_store *st)
+{
+	int error;
+
+	if ((error = check_store(st, "rh_store__sync")) < 0)
+		return error;
+	return st->be->ops->sync ? st->be->ops->sync(st->be) : 0;
 }
 
 RH_EXTERN int

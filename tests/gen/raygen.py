@@ -13,6 +13,7 @@ modules) and the specimens; see tests/gen/README.md.
   raygen.py bigtasks --out FILE --tasks N [--format rayevents|export] [--arrays]
   raygen.py prodevents --out DIR --tasks N [--batch-events E]
   raygen.py biglog   --out FILE --bytes N
+  raygen.py prodnode --out DIR --bytes N [--seed S]
   raygen.py selftest [--keep]
 
 Python 3 standard library only (Debian 12's python3 is enough).
@@ -159,6 +160,16 @@ def cmd_biglog(a):
     print("raygen: %d bytes in %.1fs" % (n, time.time() - t), file=sys.stderr)
 
 
+def cmd_prodnode(a):
+    import rg_node
+    prepare_out(a.out, a.force)
+    t = time.time()
+    r = rg_node.prodnode(a.out, a.bytes, a.seed)
+    print(r["session_dir"])
+    print("raygen: %d files, %d bytes in %.1fs" % (r["files"], r["bytes"], time.time() - t),
+          file=sys.stderr)
+
+
 def cmd_selftest(a):
     import rg_selftest
     sys.exit(rg_selftest.run(keep=a.keep))
@@ -231,6 +242,15 @@ def parser():
     s.add_argument("--bytes", type=size_arg, required=True)
     s.add_argument("--seed", type=int, default=1)
     s.set_defaults(func=cmd_biglog)
+
+    s = sub.add_parser("prodnode", help="one node shaped like production (rotated raylet logs, "
+                       "hundreds of small workers, a few big ones, odd names; rg_node); "
+                       "prints its session directory")
+    s.add_argument("--out", required=True)
+    s.add_argument("--bytes", type=size_arg, required=True, help="about this many bytes in all")
+    s.add_argument("--seed", type=int, default=1)
+    s.add_argument("--force", action="store_true", help="replace a non-empty --out")
+    s.set_defaults(func=cmd_prodnode)
 
     s = sub.add_parser("selftest", help="generate into a temp dir and check invariants")
     s.add_argument("--keep", action="store_true", help="keep the temp dir")
