@@ -571,6 +571,9 @@ rh_store__cache_wrap(rh_store_backend **be, const char *url,
 	static const rh_store_backend_ops ops_template = {
 		NULL, cput, cget, chead, clist, cdel, cwriter_open,
 		cwriter_write, cwriter_commit, cwriter_abort, cclose, cdel_many,
+		/* Readers (serve, ls) wrap a store; they write an index now and
+		 * then, durable at each commit: no deferred sync. */
+		NULL, NULL,
 	};
 	unsigned char digest[32];
 	char hex[65];
