@@ -508,29 +508,46 @@ jput(jw *w, const char *s, size_t n)
 
 #define JPUTS(w, lit) jput((w), (lit), sizeof(lit) - 1)
 
+/* "00" to "99": fmt_i64() writes two digits a step (a task row holds a
+ * dozen 13-digit times). */
+static const char digits2[201] =
+	"0001020304050607080910111213141516171819"
+	"2021222324252627282930313233343536373839"
+	"4041424344454647484950515253545556575859"
+	"6061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
 /* Decimal digits of v, as "%lld" prints them; returns the length. */
 static size_t
 fmt_i64(char *dst, int64_t v)
 {
 	char tmp[24];
 	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-	size_t n = 0, len;
+	size_t n = sizeof(tmp), len;
 
-	do {
-		tmp[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	len = n + (v < 0);
+	while (u >= 100) {
+		unsigned r = (unsigned)(u % 100);
+
+		u /= 100;
+		tmp[--n] = digits2[2 * r + 1];
+		tmp[--n] = digits2[2 * r];
+	}
+	if (u >= 10) {
+		tmp[--n] = digits2[2 * u + 1];
+		tmp[--n] = digits2[2 * u];
+	} else {
+		tmp[--n] = (char)('0' + u);
+	}
+	len = sizeof(tmp) - n + (v < 0);
 	if (v < 0)
 		*dst++ = '-';
-	while (n)
-		*dst++ = tmp[--n];
+	memcpy(dst, tmp + n, sizeof(tmp) - n);
 	return len;
 }
 
 /* Bytes a JSON string must escape (rh__json_str's set); 2 marks the NUL.
- * Bytes >= 0x80 go to rh__json_str() too, which maps those that are not
- * UTF-8 (rh_buf_put_utf8()). */
+ * Bytes >= 0x80 are marked too, for rh__json_str(), which maps those that
+ * are not UTF-8 (rh_buf_put_utf8()): one look-up a byte. */
 static const unsigned char jesc[256] = {
 	2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
@@ -538,6 +555,16 @@ static const unsigned char jesc[256] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 };
 
 /* A JSON string of v (null for NULL): one copy when nothing needs
@@ -553,7 +580,7 @@ jstring(jw *w, const char *v)
 		JPUTS(w, "null");
 		return;
 	}
-	for (n = 0; !jesc[s[n]] && s[n] < 0x80; n++)
+	for (n = 0; !jesc[s[n]]; n++)
 		;
 	if (s[n]) {	/* something to escape, or bytes to check as UTF-8 */
 		if (!w->error)
@@ -568,11 +595,13 @@ jstring(jw *w, const char *v)
 	}
 }
 
-/* A key (plain ASCII: written as is), after a comma unless first. */
-static void
-jkey(jw *w, const char *k)
+/* A key (plain ASCII: written as is), after a comma unless first. Keys
+ * are literals: jkey() and the j*() macros below take their length at
+ * compile time ("" k refuses anything else). */
+static inline void
+jkey_n(jw *w, const char *k, size_t n)
 {
-	size_t n = strlen(k), c = !w->first;
+	size_t c = !w->first;
 	char *p;
 
 	w->first = 0;
@@ -587,23 +616,20 @@ jkey(jw *w, const char *k)
 	}
 }
 
-static void
-jstr(jw *w, const char *k, const char *v)
-{
-	jkey(w, k);
-	jstring(w, v);
-}
+#define jkey(w, k) jkey_n((w), "" k, sizeof(k) - 1)
+
+#define jstr(w, k, v) (jkey(w, k), jstring((w), (v)))
 
 /* JSON text as stored (objects), null when absent. */
 static void
-jraw(jw *w, const char *k, const char *v)
+jraw_v(jw *w, const char *v)
 {
-	jkey(w, k);
 	if (v && *v)
 		jput(w, v, strlen(v));
 	else
 		JPUTS(w, "null");
 }
+#define jraw(w, k, v) (jkey(w, k), jraw_v((w), (v)))
 
 /* v in decimal, then `suffix` (a literal: ".0" or ""). */
 static void
@@ -620,19 +646,18 @@ jdec(jw *w, int64_t v, const char *suffix, size_t slen)
 }
 
 static void
-jint(jw *w, const char *k, int64_t v, int null_if_negative)
+jint_v(jw *w, int64_t v, int null_if_negative)
 {
-	jkey(w, k);
 	if (null_if_negative && v < 0)
 		JPUTS(w, "null");
 	else
 		jdec(w, v, "", 0);
 }
+#define jint(w, k, v, nn) (jkey(w, k), jint_v((w), (v), (nn)))
 
 static void
-jbool(jw *w, const char *k, int v)
+jbool_v(jw *w, int v)
 {
-	jkey(w, k);
 	if (v < 0)
 		JPUTS(w, "null");
 	else if (v)
@@ -640,19 +665,14 @@ jbool(jw *w, const char *k, int v)
 	else
 		JPUTS(w, "false");
 }
+#define jbool(w, k, v) (jkey(w, k), jbool_v((w), (v)))
 
-static void
-jnull(jw *w, const char *k)
-{
-	jkey(w, k);
-	JPUTS(w, "null");
-}
+#define jnull(w, k) (jkey(w, k), JPUTS((w), "null"))
 
 /* ns -> ms as Ray prints task times: ts_ns // 1e6, a float. */
 static void
-jms_float(jw *w, const char *k, int64_t ns)
+jms_float_v(jw *w, int64_t ns)
 {
-	jkey(w, k);
 	if (ns == RH_TIME_NONE) {
 		JPUTS(w, "null");
 	} else {
@@ -667,17 +687,18 @@ jms_float(jw *w, const char *k, int64_t ns)
 		jdec(w, q, ".0", 2);
 	}
 }
+#define jms_float(w, k, ns) (jkey(w, k), jms_float_v((w), (ns)))
 
 /* ns -> integer ms (jobs, nodes, workers) */
 static void
-jms(jw *w, const char *k, int64_t ns)
+jms_v(jw *w, int64_t ns)
 {
-	jkey(w, k);
 	if (ns == RH_TIME_NONE)
 		JPUTS(w, "null");
 	else
 		jdec(w, ns / 1000000, "", 0);
 }
+#define jms(w, k, ns) (jkey(w, k), jms_v((w), (ns)))
 
 /* A double through rh__json_pyfloat(). */
 static void
@@ -687,16 +708,18 @@ jfloat(jw *w, double d)
 		w->error = rh__json_pyfloat(w->b, d);
 }
 
+/* An array's next object or array (after a comma unless first). */
 static void
-jopen(jw *w, const char *k, const char *br)
+jopen_item(jw *w, const char *br)
 {
-	if (k)
-		jkey(w, k);
-	else if (!w->first)
+	if (!w->first)
 		JPUTS(w, ",");
 	jput(w, br, 1);
 	w->first = 1;
 }
+
+/* A key's object or array. */
+#define jopen(w, k, br) (jkey(w, k), jput((w), (br), 1), (w)->first = 1)
 
 static void
 jclose(jw *w, const char *br)
@@ -743,7 +766,7 @@ task_json(jw *w, const rh_task_row *t, int detail)
 			}
 		if (!seen)
 			continue;
-		jopen(w, NULL, "{");
+		jopen_item(w, "{");
 		jstr(w, "state", rh_task_state_name(s));
 		jms_float(w, "created_ms", at);
 		jclose(w, "}");
@@ -758,7 +781,7 @@ task_json(jw *w, const rh_task_row *t, int detail)
 		for (i = 0; i < t->nprofile; i++) {
 			const rh_event_profile *p = &t->profile[i];
 
-			jopen(w, NULL, "{");
+			jopen_item(w, "{");
 			jstr(w, "event_name", p->event_name);
 			jkey(w, "start_time");
 			jfloat(w, (double)p->start_ns / 1e6);
