@@ -43,9 +43,10 @@ lq="api/v0/logs/file?node_id=$node&filename=big.log&lines=1000&format=text"
 # a fresh server with the index deleted; the median is reported.
 first_answer() {	# -> seconds
 	rm -rf "$dir/store/default/bench/$session/index"
+	rm -f "$dir/cold.out"	# else the wait below may read the last run's port
 	"$bin/rayhist-serve" --store "$dir/store" --listen 127.0.0.1:0 -q >"$dir/cold.out" 2>&1 &
 	cpid=$!
-	while ! grep -q http:// "$dir/cold.out"; do sleep 0.05; done
+	while ! grep -qs http:// "$dir/cold.out"; do sleep 0.05; done
 	cport=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$dir/cold.out")
 	python3 - "http://127.0.0.1:$cport/c/default/bench/$session/$tq" <<'PY'
 import sys, time, urllib.request, urllib.error
@@ -66,13 +67,14 @@ PY
 colds=""
 for i in $(seq "${COLD_RUNS:-3}"); do colds="$colds $(first_answer)"; done
 cold=$(echo $colds | tr ' ' '\n' | sort -n | awk '{v[NR]=$1} END {print NR ? v[int((NR+1)/2)] : "nan"}')
+rm -f "$dir/serve.out" "$dir/serve-nc.out"
 "$bin/rayhist-serve" --store "$dir/store" --listen 127.0.0.1:0 -q >"$dir/serve.out" 2>&1 &
 spid=$!
 "$bin/rayhist-serve" --store "$dir/store" --listen 127.0.0.1:0 -q --cache-size 0 \
 	>"$dir/serve-nc.out" 2>&1 &
 spid2=$!
 trap 'kill $spid $spid2 2>/dev/null; [ -n "${npid:-}" ] && kill $npid 2>/dev/null; true' EXIT
-while ! grep -q http:// "$dir/serve.out" || ! grep -q http:// "$dir/serve-nc.out"; do sleep 0.05; done
+while ! grep -qs http:// "$dir/serve.out" || ! grep -qs http:// "$dir/serve-nc.out"; do sleep 0.05; done
 port=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$dir/serve.out")
 port2=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$dir/serve-nc.out")
 base="http://127.0.0.1:$port/c/default/bench/$session"
