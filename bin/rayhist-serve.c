@@ -2,7 +2,9 @@
  *
  * libevent's HTTP server reads requests on one thread. An answer the
  * dashboard kept from an identical earlier request is sent from that thread
- * at once (rh_dashboard_handle_cached(): no store reads, no thread switch);
+ * at once (rh_dashboard_kept_get(): no store reads, no thread switch, no
+ * copy: the kept bytes by reference, a large body with sendfile() from the
+ * memfd it is kept in, its reference dropped once libevent is done);
  * any other request goes to a small pool of worker threads that answer it
  * through rh_dashboard_handle() (store reads, log tails, JSON); a separate
  * pool runs the slow work the dashboard schedules (indexing a session on
