@@ -21,20 +21,43 @@
  * decides: rh_dash_ctx.cacheable), none that embed the clock, none larger
  * than max_entry. Memory is bounded by LRU eviction.
  *
- * Locking: the cache's own mutex guards the table and the LRU list; an
- * entry's body is copied out after the lock is dropped, under a reference.
- * The dashboard's lock is taken (by rh_dashboard__session_serves) only
- * while the cache lock is not held. */
+ * An entry is the answer as it is sent, "X-Rayhist-Cache: hit" included,
+ * and never changes once kept: a server sends it by reference
+ * (rh_dashboard_kept_get()) without copying it or building its headers
+ * again. A large body is kept in a sealed memfd, mapped read-only, so that
+ * the server can also hand it to the kernel with sendfile() the way a
+ * static file server sends a file (no copy into the socket's buffers);
+ * the mapping is the bytes every other reader sees, so memory is not
+ * doubled.
+ *
+ * Locking: the cache's own mutex guards the table, the LRU list and the
+ * reference counts; an entry's bytes are read after the lock is dropped,
+ * under a reference, and freed with the last reference. The dashboard's
+ * lock is taken (by rh_dashboard__session_serves) only while the cache
+ * lock is not held. */
 #include "dashboard_internal.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #define LIVE_TTL_MS 1000
 #define NBUCKETS 1024
+/* Bodies from this size up go to a memfd (sendfile pays above a few pages;
+ * below, a copy costs less than the file). */
+#define FD_MIN_BODY (32u << 10)
+/* At most this many memfds open at once: each is a file descriptor, taken
+ * from what the server's connection cap leaves. */
+#define FD_MAX 64
 
-typedef struct cached {
-	struct cached *hnext;        /* hash chain */
-	struct cached *prev, *next;  /* LRU list, most recent first */
+typedef struct rh_dashboard_kept cached;
+
+struct rh_dashboard_kept {
+	cached *hnext;               /* hash chain */
+	cached *prev, *next;         /* LRU list, most recent first */
+	rh_dash_cache *cache;        /* for the last release */
 	uint64_t hash;
 	rh_buf key;
 	char *ns, *cluster, *session;
@@ -42,19 +65,19 @@ typedef struct cached {
 	int64_t expires_ms;          /* INT64_MAX: never (ended session) */
 	int refs;                    /* the table's and readers' */
 	int linked;                  /* still in the table */
-	int status;
-	const char *content_type;
-	rh_dashboard_header headers[RH_DASHBOARD_MAX_HEADERS];
-	size_t nheaders;
-	rh_buf body;
+	/* As sent. Its body is either owned (heap) or, when fd >= 0, the
+	 * read-only mapping of the memfd fd (body.asize is then 0). */
+	rh_dashboard_response resp;
+	int fd;
 	size_t cost;
-} cached;
+};
 
 struct rh_dash_cache {
 	pthread_mutex_t lock;
 	cached *buckets[NBUCKETS];
 	cached *lru_head, *lru_tail;
 	size_t bytes, max_bytes, max_entry;
+	int nfds;                    /* entries holding a memfd */
 };
 
 int
@@ -77,15 +100,19 @@ rh_dashboard__cache_new(rh_dash_cache **out, size_t max_bytes)
 	return 0;
 }
 
+/* With the lock held, or before the entry is shared. */
 static void
 entry_free(cached *e)
 {
-	size_t i;
-
-	for (i = 0; i < e->nheaders; i++)
-		free(e->headers[i].value);
+	if (e->fd >= 0) {
+		if (e->resp.body.ptr)
+			munmap(e->resp.body.ptr, e->resp.body.size + 1);
+		e->resp.body.ptr = NULL;
+		close(e->fd);
+		e->cache->nfds--;
+	}
+	rh_dashboard_response_dispose(&e->resp);
 	rh_buf_dispose(&e->key);
-	rh_buf_dispose(&e->body);
 	free(e->ns);
 	free(e->cluster);
 	free(e->session);
@@ -178,25 +205,25 @@ worth_looking(const rh_dashboard_request *req)
 static int
 copy_out(rh_dashboard_response *out, const cached *e)
 {
+	const rh_dashboard_response *r = &e->resp;
 	size_t i;
 	int error;
 
-	out->status = e->status;
-	out->content_type = e->content_type;
-	for (i = 0; i < e->nheaders; i++)
-		if ((error = rh_dashboard__header(out, e->headers[i].name, "%s",
-						  e->headers[i].value)) < 0)
+	out->status = r->status;
+	out->content_type = r->content_type;
+	for (i = 0; i < r->nheaders; i++)
+		if ((error = rh_dashboard__header(out, r->headers[i].name, "%s",
+						  r->headers[i].value)) < 0)
 			return error;
-	/* Says where the answer came from, for people and tests. */
-	if ((error = rh_dashboard__header(out, "X-Rayhist-Cache", "hit")) < 0)
-		return error;
-	return rh_buf_put(&out->body, e->body.ptr ? e->body.ptr : "",
-			  e->body.size);
+	return rh_buf_put(&out->body, r->body.ptr ? r->body.ptr : "",
+			  r->body.size);
 }
 
-int
-rh_dashboard__cache_get(rh_dashboard_response *out, rh_dashboard *d,
-			const rh_dashboard_request *req, int64_t now_ms)
+/* The entry kept for req, with a reference for the caller (release()),
+ * or NULL (none, or none that may be used now). Returns 0 or RH_ENOMEM. */
+static int
+lookup(cached **out, rh_dashboard *d, const rh_dashboard_request *req,
+       int64_t now_ms)
 {
 	rh_dash_cache *c = d->cache;
 	rh_buf key = RH_BUF_INIT;
@@ -205,6 +232,7 @@ rh_dashboard__cache_get(rh_dashboard_response *out, rh_dashboard *d,
 	cached *e;
 	int error;
 
+	*out = NULL;
 	if (!c || !worth_looking(req))
 		return 0;
 	if ((error = make_key(&key, d, req)) < 0)
@@ -238,8 +266,6 @@ rh_dashboard__cache_get(rh_dashboard_response *out, rh_dashboard *d,
 		release(c, e);
 		return 0;
 	}
-	rh_dashboard_response_dispose(out);
-	error = copy_out(out, e);
 	pthread_mutex_lock(&c->lock);
 	if (e->linked && e != c->lru_head) {
 		/* most recently used to the front */
@@ -254,7 +280,22 @@ rh_dashboard__cache_get(rh_dashboard_response *out, rh_dashboard *d,
 		c->lru_head = e;
 	}
 	pthread_mutex_unlock(&c->lock);
-	release(c, e);
+	*out = e;
+	return 0;
+}
+
+int
+rh_dashboard__cache_get(rh_dashboard_response *out, rh_dashboard *d,
+			const rh_dashboard_request *req, int64_t now_ms)
+{
+	cached *e;
+	int error;
+
+	if ((error = lookup(&e, d, req, now_ms)) < 0 || !e)
+		return error;
+	rh_dashboard_response_dispose(out);
+	error = copy_out(out, e);
+	release(d->cache, e);
 	if (error < 0) {
 		rh_dashboard_response_dispose(out);
 		return error;
@@ -262,14 +303,100 @@ rh_dashboard__cache_get(rh_dashboard_response *out, rh_dashboard *d,
 	return 1;
 }
 
+RH_EXTERN int
+rh_dashboard_kept_get(rh_dashboard_kept **out, rh_dashboard *d,
+		      const rh_dashboard_request *req)
+{
+	int error;
+
+	if (out)
+		*out = NULL;
+	if (!out || !d || !req)
+		return rh__error(RH_EINVAL, "rh_dashboard_kept_get: NULL argument");
+	error = lookup(out, d, req, req->now_ms ? req->now_ms
+		       : rh_dashboard__now_ms());
+	if (error < 0) {
+		rh_error_clear();	/* the full path will say it */
+		return 0;
+	}
+	return *out != NULL;
+}
+
+RH_EXTERN const rh_dashboard_response *
+rh_dashboard_kept_response(const rh_dashboard_kept *k)
+{
+	return &k->resp;
+}
+
+RH_EXTERN int
+rh_dashboard_kept_fd(const rh_dashboard_kept *k)
+{
+	return k->fd;
+}
+
+RH_EXTERN void
+rh_dashboard_kept_release(rh_dashboard_kept *k)
+{
+	if (k)
+		release(k->cache, k);
+}
+
+#if defined(MFD_CLOEXEC) && defined(F_ADD_SEALS)
+/* The body in a sealed memfd, mapped read-only as e->resp.body; 0, or < 0
+ * when the memfd cannot be made (the caller keeps the body on the heap). */
+static int
+body_to_fd(cached *e, const char *p, size_t n)
+{
+	size_t off = 0;
+	void *m;
+	int fd;
+
+	if ((fd = memfd_create("rayhist-kept", MFD_CLOEXEC | MFD_ALLOW_SEALING)) < 0)
+		return -1;
+	/* with a NUL after the bytes, as an rh_buf's */
+	while (off <= n) {
+		ssize_t w = off < n ? write(fd, p + off, n - off) : write(fd, "", 1);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			goto fail;
+		off += (size_t)w;
+	}
+	/* Sealed: the bytes a sendfile() reads can never change under it. */
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE |
+		  F_SEAL_SEAL) < 0)
+		goto fail;
+	if ((m = mmap(NULL, n + 1, PROT_READ, MAP_SHARED, fd, 0)) == MAP_FAILED)
+		goto fail;
+	e->resp.body.ptr = m;
+	e->resp.body.size = n;
+	e->resp.body.asize = 0;
+	e->fd = fd;
+	return 0;
+fail:
+	close(fd);
+	return -1;
+}
+#else
+static int
+body_to_fd(cached *e, const char *p, size_t n)
+{
+	(void)e, (void)p, (void)n;
+	return -1;
+}
+#endif
+
 void
 rh_dashboard__cache_put(rh_dashboard *d, const rh_dashboard_request *req,
 			const rh_dash_ctx *ctx, const rh_dashboard_response *r)
 {
 	rh_dash_cache *c = d->cache;
 	const rh_dash_snap *s = ctx->snap;
+	const char *body = r->body.ptr ? r->body.ptr : "";
 	cached *e, *old;
 	size_t i;
+	int fd_ok;
 
 	if (!c || !s || !ctx->cacheable || r->status != 200 ||
 	    !worth_looking(req) || r->body.size > c->max_entry ||
@@ -277,17 +404,33 @@ rh_dashboard__cache_put(rh_dashboard *d, const rh_dashboard_request *req,
 		return;
 	if (!(e = rh__calloc(1, sizeof(*e))))
 		goto fail;
+	e->cache = c;
+	e->fd = -1;
 	if (make_key(&e->key, d, req) < 0 ||
 	    !(e->ns = rh__strdup(s->ns)) || !(e->cluster = rh__strdup(s->cluster)) ||
-	    !(e->session = rh__strdup(s->session)) ||
-	    rh_buf_put(&e->body, r->body.ptr ? r->body.ptr : "", r->body.size) < 0)
+	    !(e->session = rh__strdup(s->session)))
 		goto fail;
-	for (i = 0; i < r->nheaders; i++, e->nheaders++) {
-		e->headers[i].name = r->headers[i].name;
-		if (!(e->headers[i].value = rh__strdup(r->headers[i].value ?
-						       r->headers[i].value : "")))
+	e->resp.status = r->status;
+	e->resp.content_type = r->content_type;
+	for (i = 0; i < r->nheaders; i++)
+		if (rh_dashboard__header(&e->resp, r->headers[i].name, "%s",
+					 r->headers[i].value ? r->headers[i].value
+					 : "") < 0)
 			goto fail;
+	/* Says where the answer came from, for people and tests. */
+	if (rh_dashboard__header(&e->resp, "X-Rayhist-Cache", "hit") < 0)
+		goto fail;
+	pthread_mutex_lock(&c->lock);
+	if ((fd_ok = r->body.size >= FD_MIN_BODY && c->nfds < FD_MAX))
+		c->nfds++;	/* reserved */
+	pthread_mutex_unlock(&c->lock);
+	if (fd_ok && body_to_fd(e, body, r->body.size) < 0) {
+		pthread_mutex_lock(&c->lock);
+		c->nfds--;
+		pthread_mutex_unlock(&c->lock);
 	}
+	if (e->fd < 0 && rh_buf_put(&e->resp.body, body, r->body.size) < 0)
+		goto fail;
 	e->hash = hash_bytes(e->key.ptr, e->key.size);
 	e->gen = s->gen;
 	/* A live answer's second counts from when it was done, not from when
@@ -295,9 +438,8 @@ rh_dashboard__cache_put(rh_dashboard *d, const rh_dashboard_request *req,
 	 * names its own clock (tests) keeps to it. */
 	e->expires_ms = rh_dashboard__snap_final(s) ? INT64_MAX
 		: (req->now_ms ? ctx->now_ms : rh_dashboard__now_ms()) + LIVE_TTL_MS;
-	e->status = r->status;
-	e->content_type = r->content_type;
-	e->cost = sizeof(*e) + e->key.asize + e->body.asize + 64 * e->nheaders;
+	e->cost = sizeof(*e) + e->key.asize + e->resp.body.size +
+		  64 * e->resp.nheaders;
 	e->refs = 1;
 	e->linked = 1;
 	pthread_mutex_lock(&c->lock);
@@ -324,7 +466,10 @@ rh_dashboard__cache_put(rh_dashboard *d, const rh_dashboard_request *req,
 	return;
 fail:
 	/* Not kept: the answer itself was sent; only the next one costs. */
-	if (e)
+	if (e) {
+		pthread_mutex_lock(&c->lock);
 		entry_free(e);
+		pthread_mutex_unlock(&c->lock);
+	}
 	rh_error_clear();
 }

@@ -308,6 +308,40 @@ RH_EXTERN int rh_dashboard_handle_cached(rh_dashboard_response *out,
 					 rh_dashboard *d,
 					 const rh_dashboard_request *req);
 
+/** An answer the dashboard kept, shared by reference: the same bytes for
+ * every request that reuses it, never changed while a reference is held. */
+typedef struct rh_dashboard_kept rh_dashboard_kept;
+
+/**
+ * As rh_dashboard_handle_cached(), without copying: a reference to the kept
+ * answer itself, whose body and headers a server sends as they are (from
+ * its event loop thread, by reference or with sendfile()).
+ * @param[out] out  on 1, the answer; release it with
+ *                  rh_dashboard_kept_release() once its bytes are sent (or
+ *                  the client is gone); on 0, NULL
+ * @return 1 (kept), 0 (not kept), RH_EINVAL for a NULL argument.
+ * Thread-safety: as rh_dashboard_handle(). Every reference must be released
+ * before rh_dashboard_free().
+ */
+RH_EXTERN int rh_dashboard_kept_get(rh_dashboard_kept **out, rh_dashboard *d,
+				    const rh_dashboard_request *req);
+
+/** The kept answer: status, content type, headers ("X-Rayhist-Cache: hit"
+ * among them) and body, exactly what rh_dashboard_handle() would give for
+ * the same request. Borrowed from k; read only. */
+RH_EXTERN const rh_dashboard_response *
+rh_dashboard_kept_response(const rh_dashboard_kept *k);
+
+/** A read-only file descriptor (sealed against writes) whose bytes from
+ * offset 0 are the body, for sendfile(); or -1 when the body is held in
+ * memory only (small bodies, or no memfd on this system). Borrowed: valid
+ * until k is released; never write, seek or close it. */
+RH_EXTERN int rh_dashboard_kept_fd(const rh_dashboard_kept *k);
+
+/** Drop a reference from rh_dashboard_kept_get(). NULL is fine. Any
+ * thread. */
+RH_EXTERN void rh_dashboard_kept_release(rh_dashboard_kept *k);
+
 /** What a dashboard has done since it was created, for monitoring. */
 typedef struct rh_dashboard_stats {
 	unsigned version;           /**< RH_DASHBOARD_STATS_VERSION */
