@@ -271,3 +271,18 @@ rh__mark_verified_ended(rh_store *st, const char *prefix, const char *gen)
 	if (advance(st, prefix, RH__MARK_VERIFIED, gen, last, 0) < 0)
 		rh_error_clear();
 }
+
+RH_EXTERN int
+rh_events_announce(rh_store *st, const char *session_prefix)
+{
+	char last[RH__MARK_KEY_MAX] = "", writer[32], id[17], gen[25];
+
+	if (!st)
+		return rh__error(RH_EINVAL, "rh_events_announce: NULL store");
+	/* A writer of its own per call: two imports into one session at
+	 * once never write the same mark. */
+	rh__mark_random_hex(id);
+	snprintf(writer, sizeof(writer), "import-%s", id);
+	rh__mark_new_gen(gen);
+	return rh__mark_advance(st, session_prefix, writer, gen, last);
+}
