@@ -25,6 +25,23 @@ cc -O2 -I"$top/include" "$top/bench/firstpage_gen.c" "$build/.libs/librayhist_co
 	$(pkg-config --libs libzstd json-c libcurl libarchive) -lpthread -o "$dir/firstpage_gen"
 session=session_2025-11-12_22-10-31_123456_42
 out=$dir/results
+# median user+sys ms of 5 runs of a command
+cpu_ms() {
+	for i in 1 2 3 4 5; do
+		/usr/bin/time -f '%U %S' -o "$dir/cpu" $1 >/dev/null 2>&1
+		awk '{print ($1 + $2) * 1000}' "$dir/cpu"
+	done | sort -n | sed -n 3p
+}
+# stat, open and directory-read system calls of one run (strace)
+fs_calls() {
+	if command -v strace >/dev/null 2>&1; then
+		strace -f -qq -c -o "$dir/strace" -e trace=stat,lstat,fstat,newfstatat,statx,getdents64,openat \
+			$1 >/dev/null 2>&1
+		awk '$NF == "total" {print $3}' "$dir/strace"
+	else
+		echo -
+	fi
+}
 : > "$out"
 for n in $counts; do
 	store=$dir/store-$tasks-$n
@@ -45,17 +62,23 @@ for n in $counts; do
 	objs=$(ls "$store/$path/events" | wc -l)
 	set -- $(python3 "$top/bench/timeit.py" -n "$runs" -- "$ls" -- "$lsold" -- "$find" |
 		awk '{sub("median_s=","",$1); print $1}')
-	echo "$n $objs $1 $2 $3" >> "$out"
+	# CPU time (the machine is shared: wall time carries other load) and
+	# file system calls of one query, with and without marks
+	cpu=$(cpu_ms "$ls") cpuold=$(cpu_ms "$lsold")
+	sys=$(fs_calls "$ls") sysold=$(fs_calls "$lsold")
+	echo "$n $objs $1 $2 $3 $cpu $cpuold $sys $sysold" >> "$out"
 done
 python3 - "$out" "$tasks" <<'PY'
 import sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 base = float(rows[0][2])
 print(f"first 100-row page of rayhist-ls --tasks, {sys.argv[2]} task attempts, index built")
-print(f"{'objects':>8} {'marks ms':>9} {'vs first':>8} {'no marks ms':>12} {'find+stat ms':>13}")
-for n, objs, t, old, find in rows:
+print(f"{'objects':>8} {'marks ms':>9} {'vs first':>8} {'cpu ms':>7} {'fs calls':>8} | "
+      f"{'no marks ms':>11} {'cpu ms':>7} {'fs calls':>8} | {'find+stat ms':>12}")
+for n, objs, t, old, find, cpu, cpuold, sc, scold in rows:
     t, old, find = float(t), float(old), float(find)
-    print(f"{int(objs):8d} {t * 1000:9.1f} {t / base:7.2f}x {old * 1000:12.1f} {find * 1000:13.1f}")
+    print(f"{int(objs):8d} {t * 1000:9.1f} {t / base:7.2f}x {float(cpu):7.0f} {sc:>8} | "
+          f"{old * 1000:11.1f} {float(cpuold):7.0f} {scold:>8} | {find * 1000:12.1f}")
 worst = max(float(r[2]) for r in rows)
 print(f"target: < 50 ms and flat; worst {worst * 1000:.1f} ms, "
       f"{worst / base:.2f}x the {rows[0][1]}-object session")
