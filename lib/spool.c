@@ -364,21 +364,20 @@ remember(rh_spool *sp, uint64_t h, uint64_t len)
 }
 
 /* The events of a spooled batch (a JSON array): the bytes between its
- * brackets, trimmed; empty for "[]". */
-static void
-inner(const char **p, size_t *n, const rh_buf *b)
+ * brackets, trimmed; empty for "[]". RH_EINVAL when it is no array (it
+ * did not come through rh_spool_accept()). */
+static int
+inner(const char **p, size_t *n, const rh_buf *b, const char *name)
 {
 	const char *s = b->ptr ? b->ptr : "", *e = s + b->size;
 
-	while (s < e && *s != '[')
+	while (s < e && (*s == ' ' || *s == '\n' || *s == '\r' || *s == '\t'))
 		s++;
-	while (e > s && e[-1] != ']')
+	while (e > s && (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\r' ||
+			 e[-1] == '\t'))
 		e--;
-	if (e - s < 2) {
-		*p = s;
-		*n = 0;
-		return;
-	}
+	if (e - s < 2 || *s != '[' || e[-1] != ']')
+		return rh__error(RH_EINVAL, "%s: not a JSON array", name);
 	s++, e--;
 	while (s < e && (*s == ' ' || *s == '\n' || *s == '\r' || *s == '\t'))
 		s++;
@@ -387,6 +386,7 @@ inner(const char **p, size_t *n, const rh_buf *b)
 		e--;
 	*p = s;
 	*n = (size_t)(e - s);
+	return 0;
 }
 
 typedef struct pack {
@@ -498,8 +498,8 @@ pack_finish(rh_spool *sp, rh_store *st, const char *ns, const char *cluster,
 	char path[PATH_MAX + 400], *last;
 	rh_buf data = RH_BUF_INIT, one = RH_BUF_INIT, prefix = RH_BUF_INIT;
 	rh_session_ref ref = { ns, cluster, pk->session };
-	const char *p;
-	size_t i, n, nev = 0;
+	const char *p = NULL;
+	size_t i, n = 0, nev = 0;
 	int error, added = 0;
 	char gen[25];
 
@@ -515,7 +515,8 @@ pack_finish(rh_spool *sp, rh_store *st, const char *ns, const char *cluster,
 			snprintf(path, sizeof(path), "%s/%s", sp->dir, pk->names[i]);
 			if ((error = read_all(&one, path)) < 0)
 				goto done;
-			inner(&p, &n, &one);
+			if ((error = inner(&p, &n, &one, pk->names[i])) < 0)
+				goto done;
 			if (!n)
 				continue;
 			if ((nev++ && (error = rh_buf_put(&data, ",", 1)) < 0) ||
@@ -662,10 +663,17 @@ done:
 		/* one bad batch must not hold the others back: ship them one
 		 * by one next time, and move this one aside */
 		journal_remove(sp);
-		if (e - k == 1)
+		if (e - k == 1) {
 			reject(sp, names[k]);
-		else
+			pthread_mutex_lock(&sp->mu);
+			sp->stats.bytes -= sp->stats.bytes >= sizes[k] ? sizes[k]
+								      : sp->stats.bytes;
+			if (sp->stats.batches)
+				sp->stats.batches--;
+			pthread_mutex_unlock(&sp->mu);
+		} else {
 			sp->single = 1;
+		}
 	}
 	rh_buf_dispose(&b);
 	free(h);

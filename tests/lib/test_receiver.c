@@ -574,3 +574,29 @@ Test(receiver, a_pack_half_deleted_is_not_stored_again)
 	cr_assert_eq(count_objects(SESSION), 1);
 	cr_assert_eq(count_events(SESSION), 2);
 }
+
+/* A batch the store refuses (it came into the spool some other way) goes
+ * to rejected/; the batches packed with it are still stored, once. */
+Test(receiver, a_refused_batch_is_moved_aside_and_the_rest_shipped)
+{
+	char path[8192];
+	FILE *fp;
+	int more = 0, i;
+
+	post_jobs(0, 2);
+	snprintf(path, sizeof(path), "%s/%s@0000000000000001-00000000.json",
+		 spooldir, SESSION);
+	cr_assert_not_null(fp = fopen(path, "w"));
+	fputs("[{\"eventType\": 12", fp);
+	fclose(fp);
+	post_jobs(2, 2);
+	cr_assert_eq(rh_spool_ship(&more, sp, st, "default", "c1", SESSION, 0),
+		     RH_EINVAL);
+	cr_assert_str_neq(rh_error_last(), "");
+	for (i = 0; i < 5 && count_files(spooldir); i++)
+		rh_spool_ship(&more, sp, st, "default", "c1", SESSION, 0);
+	cr_assert_eq(count_files(spooldir), 0);
+	snprintf(path, sizeof(path), "%s/rejected", spooldir);
+	cr_assert_eq(count_files(path), 1);
+	cr_assert_eq(count_events(SESSION), 4);
+}
