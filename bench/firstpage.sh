@@ -37,7 +37,7 @@ fs_calls() {
 	if command -v strace >/dev/null 2>&1; then
 		strace -f -qq -c -o "$dir/strace" -e trace=stat,lstat,fstat,newfstatat,statx,getdents64,openat \
 			$1 >/dev/null 2>&1
-		awk '$NF == "total" {print $3}' "$dir/strace"
+		awk '$NF == "total" {print $4}' "$dir/strace"
 	else
 		echo -
 	fi
