@@ -228,10 +228,8 @@ advance(rh_store *st, const char *prefix, const char *writer,
 		 * already there (restarted with nothing new) writes nothing. */
 		if ((error = delete_own(&found, st, prefix, writer, key.ptr)) < 0)
 			goto done;
-		if (found) {
-			snprintf(last, RH__MARK_KEY_MAX, "%s", key.ptr);
-			goto done;
-		}
+		if (found)
+			goto put;	/* (and look for an end mark again) */
 	}
 	/* The body is for people; readers go by the name. */
 	if ((error = rh_buf_printf(&body, "{\"writer\":\"%s\",\"gen\":\"%s\","
@@ -244,10 +242,14 @@ advance(rh_store *st, const char *prefix, const char *writer,
 	 * advance looks for strays again. */
 	if (last[0])
 		error = rh_store_delete(st, last);
+put:
 	snprintf(last, RH__MARK_KEY_MAX, "%s", error < 0 ? "" : key.ptr);
 	if (error < 0 || !unseal)
 		goto done;
-	error = unseal_if_ended(st, prefix);
+	/* Should this fail, the next advance, even to the same mark, looks
+	 * again: a sealed index must not outlive a writer's new objects. */
+	if ((error = unseal_if_ended(st, prefix)) < 0)
+		last[0] = '\0';
 done:
 	rh_buf_dispose(&key);
 	rh_buf_dispose(&body);
