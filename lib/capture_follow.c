@@ -585,6 +585,9 @@ ship_all(rh_follow *f, uint64_t budget, int yield)
 	size_t i;
 	int error = 0;
 
+	/* One pass has no budget and nothing to look at meanwhile. */
+	if (f->once && f->workers > 1 && budget == UINT64_MAX)
+		return rh__follow_ship_parallel(f);
 	for (i = 0; f->s && i < f->s->nfiles && error == 0; i++) {
 		rh__ffile *e = f->s->files[i];
 		if (budget == 0) {

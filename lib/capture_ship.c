@@ -2,11 +2,14 @@
  * append parts, the node manifest, the session manifest with the head's
  * heartbeat and end mark, the checkpoint, and deletes.
  *
- * The order is what makes a crash harmless: parts, then the manifest naming
- * them, then the checkpoint saying they are done, then deletes of parts no
- * longer named. A follower killed anywhere in between restarts from the
- * previous checkpoint and rewrites the same part names. */
+ * The order is what makes a crash harmless: parts, then one barrier that
+ * makes them all durable (store_defer.h: parts are written without one
+ * each), then the manifest naming them, then the checkpoint saying they
+ * are done, then deletes of parts no longer named. A follower killed (or a
+ * machine losing power) anywhere in between restarts from the previous
+ * checkpoint and rewrites the same part names. */
 #include "follow_internal.h"
+#include "store_defer.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,11 +22,13 @@
 
 /* ---- one part ------------------------------------------------------------ */
 
-/* Ship [from, to) of fd as one part. A read failure sets *unreadable to
- * its errno (the file's fault, not the store's) and writes nothing. */
+/* Ship [from, to) of fd as one part, with buffers `b`. A read failure
+ * sets *unreadable to its errno (the file's fault, not the store's) and
+ * writes nothing. Reads f's settings only: threads of capture_pool.c run
+ * it on several files at once. */
 static int
 stream(rh_follow *f, rh__ffile *e, int fd, uint64_t from, uint64_t to,
-       rh_file_part *part, int *unreadable)
+       rh_file_part *part, int *unreadable, const rh__ship_buf *b)
 {
 	rh_seekable_writer *sw = NULL;
 	rh_store_writer *w = NULL;
@@ -35,19 +40,22 @@ stream(rh_follow *f, rh__ffile *e, int fd, uint64_t from, uint64_t to,
 	part->length = 0;
 	/* Threads pay off only for several frames; a session has thousands
 	 * of small files that one thread compresses faster than it starts
-	 * two. */
-	if (to - from > 2 * (uint64_t)sopts.frame_size)
+	 * two. When files ship on several threads (capture_pool.c), a file
+	 * gets its own only if it is more than a thread's share of the
+	 * work: it would be the last to finish otherwise. */
+	if (to - from > 2 * (uint64_t)sopts.frame_size &&
+	    to - from > f->share)
 		sopts.workers = f->workers;
-	if ((error = rh_layout_file_part(&f->key, &f->sref, f->s->node_id,
+	if ((error = rh_layout_file_part(b->key, &f->sref, f->s->node_id,
 					 e->obj, from)) < 0 ||
 	    (error = rh_seekable_writer_new(&sw, &sopts)) < 0 ||
-	    (error = rh_store_writer_open(&w, f->st, f->key.ptr)) < 0)
+	    (error = rh_store__writer_open_nosync(&w, f->st, b->key->ptr)) < 0)
 		goto done;
 	while (from + part->length < to) {
 		uint64_t want = to - from - part->length;
 		if (want > RH__READ_CHUNK)
 			want = RH__READ_CHUNK;
-		n = pread(fd, f->chunk, (size_t)want, (off_t)(from + part->length));
+		n = pread(fd, b->chunk, (size_t)want, (off_t)(from + part->length));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -58,17 +66,17 @@ stream(rh_follow *f, rh__ffile *e, int fd, uint64_t from, uint64_t to,
 		if (n == 0)
 			break; /* truncated meanwhile: ship what was read */
 		part->length += (uint64_t)n;
-		rh_buf_clear(&f->out);
-		if ((error = rh_seekable_writer_write(sw, f->chunk, (size_t)n,
-						      &f->out)) < 0 ||
-		    (error = rh_store_writer_write(w, f->out.ptr, f->out.size)) < 0)
+		rh_buf_clear(b->out);
+		if ((error = rh_seekable_writer_write(sw, b->chunk, (size_t)n,
+						      b->out)) < 0 ||
+		    (error = rh_store_writer_write(w, b->out->ptr, b->out->size)) < 0)
 			goto done;
 	}
 	if (part->length == 0)
 		goto done;
-	rh_buf_clear(&f->out);
-	if ((error = rh_seekable_writer_finish(sw, &f->out)) < 0 ||
-	    (error = rh_store_writer_write(w, f->out.ptr, f->out.size)) < 0)
+	rh_buf_clear(b->out);
+	if ((error = rh_seekable_writer_finish(sw, b->out)) < 0 ||
+	    (error = rh_store_writer_write(w, b->out->ptr, b->out->size)) < 0)
 		goto done;
 	part->stored = rh_store_writer_size(w);
 	error = rh_store_writer_commit(w);
@@ -112,8 +120,48 @@ unreadable(rh_follow *f, const rh__ffile *e, const char *what, int err)
 	return rh__follow_unread(f, e->path, why);
 }
 
+static int ship(rh_follow *f, rh__ffile *e, uint64_t *budget,
+		const rh__ship_buf *b, pthread_mutex_t *mu);
+
+static void
+lock(pthread_mutex_t *mu)
+{
+	if (mu)
+		pthread_mutex_lock(mu);
+}
+
+static void
+unlock(pthread_mutex_t *mu)
+{
+	if (mu)
+		pthread_mutex_unlock(mu);
+}
+
 int
 rh__follow_ship(rh_follow *f, rh__ffile *e, uint64_t *budget)
+{
+	rh__ship_buf b = { f->chunk, &f->out, &f->key };
+
+	return rh__follow_ship_with(f, e, budget, &b, NULL);
+}
+
+int
+rh__follow_ship_with(rh_follow *f, rh__ffile *e, uint64_t *budget,
+		     const rh__ship_buf *b, pthread_mutex_t *mu)
+{
+	int error;
+
+	lock(mu);
+	error = ship(f, e, budget, b, mu);
+	unlock(mu);
+	return error;
+}
+
+/* Ship what `e` has new. With `mu` (held on entry and return), only the
+ * compression and the store writes run without it. */
+static int
+ship(rh_follow *f, rh__ffile *e, uint64_t *budget, const rh__ship_buf *b,
+     pthread_mutex_t *mu)
 {
 	char full[PATH_MAX], detail[64];
 	rh_file_part part, *last;
@@ -180,7 +228,13 @@ read:
 	to = e->seen;
 	if (to - from > f->max_part)
 		to = from + f->max_part;
-	if ((error = stream(f, e, fd, from, to, &part, &bad_read)) < 0) {
+	/* The part may be half in even when this fails: sync it before the
+	 * next manifest all the same. */
+	f->unsynced = 1;
+	unlock(mu);
+	error = stream(f, e, fd, from, to, &part, &bad_read, b);
+	lock(mu);
+	if (error < 0) {
 		if (bad_read) {
 			rh_error_clear();
 			error = unreadable(f, e, "read", bad_read);
@@ -440,6 +494,19 @@ done:
 	return error;
 }
 
+static int
+sync_parts(rh_follow *f)
+{
+	int error;
+
+	if (!f->unsynced)
+		return 0;
+	if ((error = rh_store__sync(f->st)) < 0)
+		return error;
+	f->unsynced = 0;
+	return 0;
+}
+
 int
 rh__follow_commit(rh_follow *f)
 {
@@ -447,8 +514,12 @@ rh__follow_commit(rh_follow *f)
 	size_t i;
 	int error;
 
+	/* The parts shipped since the last commit were written without a
+	 * barrier each: one for all of them, before the manifest names
+	 * them. */
 	if (f->changed) {
-		if ((error = write_manifest(f)) < 0)
+		if ((error = sync_parts(f)) < 0 ||
+		    (error = write_manifest(f)) < 0)
 			return error;
 	}
 	if (!f->started) {

@@ -11,6 +11,7 @@
 #include "manifest.h"
 
 #include <limits.h>
+#include <pthread.h>
 
 #define RH_CHECKPOINT_FORMAT 1
 /* How many of a file's first bytes identify it. */
@@ -203,6 +204,10 @@ struct rh_follow {
 	int changed;               /* state newer than the checkpoint */
 	int started;               /* session.json written this run */
 	int gc_done;               /* stray parts removed this run */
+	uint64_t share;            /* bytes a shipping thread has to do
+				      (capture_pool.c); 0: one thread */
+	int unsynced;              /* parts committed without a barrier
+				      since the last rh_store__sync() */
 	uint64_t raylet_tried;     /* raylet.out size at the last id search */
 	char node_found[130];      /* the id read from it, once found */
 	int64_t wait_since;
@@ -255,6 +260,19 @@ void rh__follow_unread_done(rh_follow *f, const char *path);
 uint64_t rh__follow_not_stored(const rh_follow *f);
 /* Ship the pending bytes of `e` (at most *budget, which is decreased). */
 int rh__follow_ship(rh_follow *f, rh__ffile *e, uint64_t *budget);
+/* The buffers one shipping thread works with. */
+typedef struct rh__ship_buf {
+	unsigned char *chunk;        /* RH__READ_CHUNK bytes */
+	rh_buf *out, *key;
+} rh__ship_buf;
+/* rh__follow_ship() from any thread, with its own buffers: `mu` (NULL:
+ * one thread) guards f and every file's state; it is released while the
+ * part is compressed and written. */
+int rh__follow_ship_with(rh_follow *f, rh__ffile *e, uint64_t *budget,
+			 const rh__ship_buf *b, pthread_mutex_t *mu);
+/* One pass (f->once) ships every file's pending bytes, several files at
+ * once on f->workers threads (capture_pool.c). */
+int rh__follow_ship_parallel(rh_follow *f);
 /* Queue the deletion of a file's parts (after the next checkpoint). */
 int rh__follow_drop_parts(rh_follow *f, const rh__ffile *e);
 /* Parts, then manifest, then checkpoint, then deletes. */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "store_backend.h"
+#include "store_defer.h"
 
 /* How much of a bad key or URL a message quotes. */
 #define QUOTE_MAX 160
@@ -318,9 +319,12 @@ rh_store_open(rh_store **out, const char *url, const rh_store_options *opts)
 	*out = NULL;
 	if (!url || !*url)
 		return rh__error(RH_EINVAL, "store URL is empty");
-	if (opts && opts->version == 1) {
-		/* a version-1 caller's struct ends before must_exist */
-		memcpy(&defaults, opts, offsetof(rh_store_options, must_exist));
+	if (opts && (opts->version == 1 || opts->version == 2)) {
+		/* an older caller's struct ends before must_exist (1) or
+		 * before the cache fields (2) */
+		memcpy(&defaults, opts, opts->version == 1
+		       ? offsetof(rh_store_options, must_exist)
+		       : offsetof(rh_store_options, cache_dir));
 		defaults.version = RH_STORE_OPTIONS_VERSION;
 		opts = &defaults;
 	}
@@ -329,6 +333,9 @@ rh_store_open(rh_store **out, const char *url, const rh_store_options *opts)
 	if (opts->version != RH_STORE_OPTIONS_VERSION)
 		return rh__error(RH_EINVAL, "rh_store_options version %u is not %d",
 				 opts->version, RH_STORE_OPTIONS_VERSION);
+	if (opts->read_only && (!opts->cache_dir || !*opts->cache_dir))
+		return rh__error(RH_EINVAL, "a read-only store needs a cache "
+				 "folder for the objects it derives (cache_dir)");
 	if (!(st = rh__calloc(1, sizeof(*st))))
 		return RH_ENOMEM;
 
@@ -353,6 +360,9 @@ rh_store_open(rh_store **out, const char *url, const rh_store_options *opts)
 	if (error < 0)
 		goto done;
 	st->sb = rh_store__stats_backend(st->be->ops->scheme);
+	if (opts->cache_dir && *opts->cache_dir &&
+	    (error = rh_store__cache_wrap(&st->be, st->url, opts)) < 0)
+		goto done;
 	*out = st, st = NULL;
 done:
 	free(path);
@@ -485,9 +495,10 @@ rh_store_delete_many(rh_store *st, const char *const *keys, size_t n)
 	return rh_store__stats_end(st->sb, RH_STORE__DELETE, error);
 }
 
-RH_EXTERN int
-rh_store_writer_open(rh_store_writer **out, rh_store *st, const char *key)
+static int
+writer_open(rh_store_writer **out, rh_store *st, const char *key, int nosync)
 {
+	const rh_store_backend_ops *ops;
 	rh_store_writer *w = NULL;
 	int error;
 
@@ -501,8 +512,12 @@ rh_store_writer_open(rh_store_writer **out, rh_store *st, const char *key)
 		return RH_ENOMEM;
 	strcpy(w->key, key);
 	w->sb = st->sb;
+	ops = st->be->ops;
 	rh_store__stats_begin(st->sb, RH_STORE__WRITER);
-	error = st->be->ops->writer_open(&w->bw, st->be, key);
+	if (nosync && ops->writer_open_nosync)
+		error = ops->writer_open_nosync(&w->bw, st->be, key);
+	else
+		error = ops->writer_open(&w->bw, st->be, key);
 	rh_store__stats_begin(-1, 0);
 	if (error < 0) {
 		rh_store__stats_end(st->sb, RH_STORE__WRITER, error);
@@ -512,6 +527,29 @@ rh_store_writer_open(rh_store_writer **out, rh_store *st, const char *key)
 done:
 	free(w);
 	return error;
+}
+
+RH_EXTERN int
+rh_store_writer_open(rh_store_writer **out, rh_store *st, const char *key)
+{
+	return writer_open(out, st, key, 0);
+}
+
+int
+rh_store__writer_open_nosync(rh_store_writer **out, rh_store *st,
+			     const char *key)
+{
+	return writer_open(out, st, key, 1);
+}
+
+int
+rh_store__sync(rh_store *st)
+{
+	int error;
+
+	if ((error = check_store(st, "rh_store__sync")) < 0)
+		return error;
+	return st->be->ops->sync ? st->be->ops->sync(st->be) : 0;
 }
 
 RH_EXTERN int

@@ -75,6 +75,16 @@ struct rh_store_backend_ops {
 	 * store.c calls del() for each. */
 	int (*del_many)(rh_store_backend *be, const char *const *keys,
 			size_t n);
+
+	/** As writer_open, for an object that need not be durable when its
+	 * commit returns, only after the next sync() (store_defer.h). NULL:
+	 * every commit is durable, and store.c uses writer_open. */
+	int (*writer_open_nosync)(rh_store_backend_writer **out,
+				  rh_store_backend *be, const char *key);
+
+	/** Make durable every object committed through writer_open_nosync
+	 * writers before this call. NULL when writer_open_nosync is. */
+	int (*sync)(rh_store_backend *be);
 };
 
 struct rh_store_backend {
@@ -112,6 +122,16 @@ int rh_store__s3_open(rh_store_backend **out, char **url_out, const char *url,
 int rh_store__az_open(rh_store_backend **out, char **url_out, const char *url,
 		      const rh_store_options *opts);
 
+/**
+ * Put the cache of store_cache.c in front of backend *be (of the store
+ * whose normalised URL is `url`), as opts->cache_dir, cache_max_bytes and
+ * read_only ask; on success *be is the wrapper, which owns the old one.
+ * On failure *be is unchanged. RH_EIO when the cache folder cannot be
+ * created or read.
+ */
+int rh_store__cache_wrap(rh_store_backend **be, const char *url,
+			 const rh_store_options *opts);
+
 /** 0 when `key` follows the key rules of store.h, else RH_EINVAL with the
  * thread's message set (a listing skips foreign keys it could not read). */
 int rh_store__check_key(const char *key);
@@ -127,5 +147,7 @@ void rh_store__stats_begin(int backend, int verb);
 int rh_store__stats_end(int backend, int verb, int error);
 /** Count one more HTTP attempt for the call this thread is in. */
 void rh_store__stats_retry(void);
+/** Count one durability barrier (fsync, fdatasync or syncfs call). */
+void rh_store__stats_barrier(void);
 
 #endif

@@ -6,16 +6,31 @@
  * old file or the new one. Temporary files are named ".tmp-<pid>-<n>-<name>"
  * and never listed; keys whose components start with ".tmp-" are refused.
  *
+ * Durability: with the fsync option (the default) a put or a commit syncs
+ * the object, then renames it in and syncs its folder, so that it survives
+ * a crash once the call returns. A writer opened "nosync" (store_defer.h)
+ * skips those barriers: its commit renames the file in without syncing,
+ * and the caller's next sync - one syncfs(2) of the store's file system -
+ * makes every such object durable at once, before the caller writes the
+ * manifest that names them. A nosync commit never replaces an object (it
+ * renames with RENAME_NOREPLACE) and never leaves the store's file system:
+ * either case, rare, takes the durable path instead, so that a crash can
+ * only lose objects no manifest names yet.
+ *
  * Every path is resolved relative to a descriptor of the store's folder, so
  * that a later chdir() of the application changes nothing. The handle holds
  * no mutable state; the one shared counter, for temporary names, is atomic.
+ * (The test hook RAYHIST_TEST_POWERCUT_AT, below, keeps a list under a
+ * mutex.)
  */
 #include "internal.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -32,17 +47,32 @@
  * concurrent delete may undo by removing a folder it just emptied. */
 #define CREATE_TRIES 100
 
+/* RAYHIST_TEST_POWERCUT_AT=K (tests only): as the K-th write (a commit, a
+ * put or a sync) of the handle begins, act as a power cut would - every
+ * object committed without a barrier since the last sync loses its bytes
+ * (it is truncated to nothing, the worst a file system may leave) - and
+ * _exit(137). Tests then check that the store still reads whole. */
+typedef struct powercut {
+	atomic_long left;    /* writes to go; <= 0: disarmed */
+	pthread_mutex_t mu;  /* guards keys */
+	char **keys;         /* committed without a barrier since the sync */
+	size_t n, cap;
+} powercut;
+
 typedef struct file_backend {
 	rh_store_backend parent;
 	char *root; /* absolute path, for messages */
 	int rootfd;
 	int fsync;
+	dev_t dev;  /* of the root: what one syncfs() covers */
+	powercut cut;
 } file_backend;
 
 typedef struct file_writer {
 	rh_store_backend_writer parent;
 	int fd;
-	char *tmp; /* relative to the root */
+	int nosync; /* the caller syncs later (store_defer.h) */
+	char *tmp;  /* relative to the root */
 	char key[];
 } file_writer;
 
@@ -75,6 +105,11 @@ file_error(const file_backend *fb, int err, const char *key, const char *what)
 		break;
 	case ENAMETOOLONG:
 		code = RH_EINVAL;
+		break;
+	case EACCES:
+	case EPERM:
+	case EROFS:	/* the folder or mount may not be written */
+		code = RH_EACCES;
 		break;
 	default:
 		code = RH_EIO;
@@ -158,6 +193,94 @@ write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+/* fsync(2), counted (store_defer.h). */
+static int
+barrier(int fd)
+{
+	rh_store__stats_barrier();
+	return fsync(fd);
+}
+
+/* ---- the power cut of tests (RAYHIST_TEST_POWERCUT_AT) ------------------ */
+
+static void
+powercut_init(powercut *c)
+{
+	const char *at = getenv("RAYHIST_TEST_POWERCUT_AT");
+
+	pthread_mutex_init(&c->mu, NULL);
+	atomic_init(&c->left, at && *at ? atol(at) : 0);
+}
+
+static void
+powercut_free(powercut *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		free(c->keys[i]);
+	free(c->keys);
+	pthread_mutex_destroy(&c->mu);
+}
+
+/* A write begins: the armed handle's K-th one cuts the power. */
+static void
+powercut_point(file_backend *fb)
+{
+	powercut *c = &fb->cut;
+	size_t i;
+
+	if (atomic_load(&c->left) <= 0 || atomic_fetch_sub(&c->left, 1) != 1)
+		return;
+	pthread_mutex_lock(&c->mu);
+	for (i = 0; i < c->n; i++) {
+		int fd = openat(fb->rootfd, c->keys[i],
+				O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+
+		if (fd >= 0 && ftruncate(fd, 0) == 0)
+			fsync(fd);
+		if (fd >= 0)
+			close(fd);
+	}
+	_exit(137);
+}
+
+#if defined(HAVE_SYNCFS) && defined(HAVE_RENAMEAT2)
+/* Object `key` was committed without a barrier. */
+static void
+powercut_note(file_backend *fb, const char *key)
+{
+	powercut *c = &fb->cut;
+	char **keys;
+
+	if (atomic_load(&c->left) <= 0)
+		return;
+	pthread_mutex_lock(&c->mu);
+	if (c->n == c->cap &&
+	    (keys = realloc(c->keys, (c->cap = c->cap * 2 + 16) * sizeof(*keys))))
+		c->keys = keys;
+	if (c->n < c->cap && (c->keys[c->n] = strdup(key)))
+		c->n++;
+	pthread_mutex_unlock(&c->mu);
+}
+
+/* A sync made everything committed so far durable. */
+static void
+powercut_synced(file_backend *fb)
+{
+	powercut *c = &fb->cut;
+
+	if (atomic_load(&c->left) <= 0)
+		return;
+	pthread_mutex_lock(&c->mu);
+	while (c->n)
+		free(c->keys[--c->n]);
+	pthread_mutex_unlock(&c->mu);
+}
+#endif
+
+/* ------------------------------------------------------------------------ */
+
 /* fsync folder `dir` ("" is the root). Returns 0 or an errno. Filesystems
  * that cannot sync a folder say EINVAL; that is not a failure. */
 static int
@@ -168,7 +291,7 @@ sync_dir(const file_backend *fb, const char *dir)
 	if (*dir &&
 	    (fd = openat(fb->rootfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return errno;
-	if (fsync(fd) < 0 && errno != EINVAL)
+	if (barrier(fd) < 0 && errno != EINVAL)
 		err = errno;
 	if (fd != fb->rootfd)
 		close(fd);
@@ -176,9 +299,10 @@ sync_dir(const file_backend *fb, const char *dir)
 }
 
 /* Create folder `dir` (relative, modified in place then restored) and its
- * parents. Returns 0 or an errno. */
+ * parents, syncing each new one's parent when `sync`. Returns 0 or an
+ * errno. */
 static int
-make_dirs(const file_backend *fb, char *dir)
+make_dirs(const file_backend *fb, char *dir, int sync)
 {
 	char *p = dir;
 	int err = 0;
@@ -190,7 +314,7 @@ make_dirs(const file_backend *fb, char *dir)
 			*slash = '\0';
 		if (mkdirat(fb->rootfd, dir, 0777) == 0) {
 			/* A new folder is durable once its parent is. */
-			if (fb->fsync) {
+			if (sync) {
 				char *up = strrchr(dir, '/');
 
 				if (up)
@@ -218,11 +342,12 @@ parent_is_object(const char *key)
 			 key);
 }
 
-/* Create a temporary file beside `key`, creating its folders. On success
- * *fd_out is open for writing and *tmp_out the file's relative path. */
+/* Create a temporary file beside `key`, creating its folders (synced when
+ * `sync`). On success *fd_out is open for writing and *tmp_out the file's
+ * relative path. */
 static int
 create_tmp(int *fd_out, char **tmp_out, const file_backend *fb,
-	   const char *key)
+	   const char *key, int sync)
 {
 	const char *slash = strrchr(key, '/');
 	const char *base = slash ? slash + 1 : key;
@@ -253,7 +378,7 @@ create_tmp(int *fd_out, char **tmp_out, const file_backend *fb,
 			break;
 		/* ENOENT here or in make_dirs(): a folder is missing, or a
 		 * delete removed one we had just made. Make them again. */
-		if ((err = make_dirs(fb, dir)) != 0 && err != ENOENT)
+		if ((err = make_dirs(fb, dir, sync)) != 0 && err != ENOENT)
 			break;
 	}
 	if (fd < 0) {
@@ -310,7 +435,7 @@ finish_fd(const file_backend *fb, int fd)
 {
 	int err = 0;
 
-	if (fb->fsync && fsync(fd) < 0)
+	if (fb->fsync && barrier(fd) < 0)
 		err = errno;
 	if (close(fd) < 0 && !err && errno != EINTR)
 		err = errno;
@@ -324,8 +449,9 @@ file_put(rh_store_backend *be, const char *key, const void *data, size_t len)
 	char *tmp = NULL;
 	int fd = -1, err, error;
 
+	powercut_point(fb);
 	if ((error = check_reserved(key)) < 0 ||
-	    (error = create_tmp(&fd, &tmp, fb, key)) < 0)
+	    (error = create_tmp(&fd, &tmp, fb, key, fb->fsync)) < 0)
 		return error;
 	err = write_all(fd, data, len);
 	if (!err)
@@ -817,8 +943,8 @@ done:
 /* ---------------------------------------------------------------- writer */
 
 static int
-file_writer_open(rh_store_backend_writer **out, rh_store_backend *be,
-		 const char *key)
+writer_open(rh_store_backend_writer **out, rh_store_backend *be,
+	    const char *key, int nosync)
 {
 	file_backend *fb = (file_backend *)be;
 	file_writer *w;
@@ -829,13 +955,22 @@ file_writer_open(rh_store_backend_writer **out, rh_store_backend *be,
 	if (!(w = rh__calloc(1, sizeof(*w) + strlen(key) + 1)))
 		return RH_ENOMEM;
 	w->parent.be = be;
+	w->nosync = nosync && fb->fsync;
 	strcpy(w->key, key);
-	if ((error = create_tmp(&w->fd, &w->tmp, fb, key)) < 0) {
+	if ((error = create_tmp(&w->fd, &w->tmp, fb, key,
+				fb->fsync && !w->nosync)) < 0) {
 		free(w);
 		return error;
 	}
 	*out = &w->parent;
 	return 0;
+}
+
+static int
+file_writer_open(rh_store_backend_writer **out, rh_store_backend *be,
+		 const char *key)
+{
+	return writer_open(out, be, key, 0);
 }
 
 static int
@@ -856,6 +991,70 @@ writer_free(file_writer *w)
 	free(w);
 }
 
+#if defined(HAVE_SYNCFS) && defined(HAVE_RENAMEAT2)
+/* Rename the object in with no barrier; the caller's next sync makes it
+ * durable. An object already at the key may be named by a manifest, and
+ * an object on another file system is not covered by the root's syncfs():
+ * those take the durable path (fsync, rename, fsync of the folder). */
+static int
+commit_nosync(file_backend *fb, file_writer *w)
+{
+	struct stat sb;
+	int err = 0, fd;
+
+	if (fstat(w->fd, &sb) < 0)
+		err = errno;
+	if (close(w->fd) < 0 && !err && errno != EINTR)
+		err = errno;
+	if (err) {
+		unlinkat(fb->rootfd, w->tmp, 0);
+		return file_error(fb, err, w->key, "write");
+	}
+	if (sb.st_dev == fb->dev &&
+	    renameat2(fb->rootfd, w->tmp, fb->rootfd, w->key, RENAME_NOREPLACE) == 0) {
+		powercut_note(fb, w->key);
+		return 0;
+	}
+	/* EEXIST, another file system, or a file system without
+	 * RENAME_NOREPLACE (EINVAL): the durable way, as a plain commit. */
+	if ((fd = openat(fb->rootfd, w->tmp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0 ||
+	    barrier(fd) < 0)
+		err = errno;
+	if (fd >= 0)
+		close(fd);
+	if (err) {
+		unlinkat(fb->rootfd, w->tmp, 0);
+		return file_error(fb, err, w->key, "fsync");
+	}
+	return publish(fb, w->tmp, w->key);
+}
+
+static int
+file_writer_open_nosync(rh_store_backend_writer **out, rh_store_backend *be,
+			const char *key)
+{
+	return writer_open(out, be, key, 1);
+}
+
+/* One barrier for every object committed without one: syncfs() writes out
+ * the file system's dirty data and metadata, the new folders and renames
+ * included, and (Linux 5.8 on) reports a write-back error it met. */
+static int
+file_sync(rh_store_backend *be)
+{
+	file_backend *fb = (file_backend *)be;
+
+	powercut_point(fb);
+	if (!fb->fsync)
+		return 0;
+	rh_store__stats_barrier();
+	if (syncfs(fb->rootfd) < 0)
+		return file_error(fb, errno, "", "syncfs");
+	powercut_synced(fb);
+	return 0;
+}
+#endif
+
 static int
 file_writer_commit(rh_store_backend_writer *bw)
 {
@@ -863,6 +1062,14 @@ file_writer_commit(rh_store_backend_writer *bw)
 	file_backend *fb = (file_backend *)bw->be;
 	int err, error;
 
+	powercut_point(fb);
+#if defined(HAVE_SYNCFS) && defined(HAVE_RENAMEAT2)
+	if (w->nosync) {
+		error = commit_nosync(fb, w);
+		writer_free(w);
+		return error;
+	}
+#endif
 	if ((err = finish_fd(fb, w->fd)) != 0) {
 		error = file_error(fb, err, w->key, "write");
 		unlinkat(fb->rootfd, w->tmp, 0);
@@ -893,6 +1100,7 @@ file_close(rh_store_backend *be)
 
 	if (fb->rootfd >= 0)
 		close(fb->rootfd);
+	powercut_free(&fb->cut);
 	free(fb->root);
 	free(fb);
 }
@@ -909,6 +1117,10 @@ static const rh_store_backend_ops file_ops = {
 	.writer_commit = file_writer_commit,
 	.writer_abort = file_writer_abort,
 	.close = file_close,
+#if defined(HAVE_SYNCFS) && defined(HAVE_RENAMEAT2)
+	.writer_open_nosync = file_writer_open_nosync,
+	.sync = file_sync,
+#endif
 };
 
 /* mkdir -p of absolute, normalised `path`; 0 or an errno. */
@@ -947,6 +1159,7 @@ rh_store__file_open(rh_store_backend **out, const char *path,
 	fb->parent.ops = &file_ops;
 	fb->rootfd = -1;
 	fb->fsync = opts->fsync;
+	powercut_init(&fb->cut);
 	if (!(fb->root = rh__strdup(path))) {
 		error = RH_ENOMEM;
 		goto done;
@@ -971,7 +1184,16 @@ rh_store__file_open(rh_store_backend **out, const char *path,
 				  errstr(err, ebuf, sizeof(ebuf)));
 		goto done;
 	}
-	if (faccessat(AT_FDCWD, path, W_OK | X_OK, AT_EACCESS) < 0) {
+	{
+		struct stat sb;
+
+		if (fstat(fb->rootfd, &sb) == 0)
+			fb->dev = sb.st_dev;
+	}
+	/* A reader (must_exist) may open a folder it cannot write: a server
+	 * over a read-only mount. Its writes fail with RH_EACCES. */
+	if (!opts->must_exist &&
+	    faccessat(AT_FDCWD, path, W_OK | X_OK, AT_EACCESS) < 0) {
 		error = rh__error(RH_EIO, "%s: the store folder is not writable: %s",
 				  path, errstr(errno, ebuf, sizeof(ebuf)));
 		goto done;

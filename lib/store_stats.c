@@ -5,12 +5,14 @@
  * around each backend call (its parallel part uploads run in the
  * caller's thread through curl's multi interface). */
 #include "store_backend.h"
+#include "store_defer.h"
 
 #include <stdatomic.h>
 
 static _Atomic uint64_t requests[RH_STORE_STATS_BACKENDS][RH_STORE_STATS_VERBS]
 				[RH_STORE_STATS_OUTCOMES];
 static _Atomic uint64_t retries[RH_STORE_STATS_BACKENDS][RH_STORE_STATS_VERBS];
+static _Atomic uint64_t barriers;
 
 /* backend * RH_STORE_STATS_VERBS + verb + 1 of the call this thread is in
  * the middle of; 0 when none. */
@@ -60,6 +62,18 @@ rh_store__stats_retry(void)
 		atomic_fetch_add_explicit(&retries[c / RH_STORE_STATS_VERBS]
 					  [c % RH_STORE_STATS_VERBS], 1,
 					  memory_order_relaxed);
+}
+
+void
+rh_store__stats_barrier(void)
+{
+	atomic_fetch_add_explicit(&barriers, 1, memory_order_relaxed);
+}
+
+uint64_t
+rh_store__barriers(void)
+{
+	return atomic_load_explicit(&barriers, memory_order_relaxed);
 }
 
 RH_EXTERN int

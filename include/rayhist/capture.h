@@ -55,7 +55,10 @@ typedef enum rh_capture_event {
 } rh_capture_event;
 
 /** Called for every file stored or skipped. `path` is relative to the
- * session directory; `detail` a short text. Both borrowed. */
+ * session directory; `detail` a short text. Both borrowed. Files are
+ * stored on several threads (rh_capture_options.workers): the callback
+ * may run on any of them, never two calls at once, and all calls are
+ * over when rh_capture_session() returns. */
 typedef void (*rh_capture_report_cb)(rh_capture_event ev, const char *path,
 				     const char *detail, void *payload);
 
@@ -66,8 +69,13 @@ typedef struct rh_capture_options {
 	const char *node_id;     /**< NULL = read from the raylet's log */
 	size_t frame_size;       /**< seekable frame size; 0 = 4 MiB */
 	int level;               /**< zstd level; 0 = 3 */
-	unsigned workers;        /**< compression threads for large files;
-				      0 = one per online CPU */
+	unsigned workers;        /**< threads: this many files are stored
+				      at once, and a file bigger than one
+				      thread's share of the work compresses
+				      its frames on this many threads too;
+				      0 = one per online CPU. The stored
+				      bytes are the same whatever the
+				      number. */
 	rh_capture_report_cb report;
 	void *payload;
 	/** The session has ended (its cluster is gone): mark it so in its

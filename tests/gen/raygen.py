@@ -11,7 +11,9 @@ modules) and the specimens; see tests/gen/README.md.
   raygen.py append   --out DIR [--bytes N]
   raygen.py trouble  --out DIR
   raygen.py bigtasks --out FILE --tasks N [--format rayevents|export] [--arrays]
+  raygen.py prodevents --out DIR --tasks N [--batch-events E]
   raygen.py biglog   --out FILE --bytes N
+  raygen.py prodnode --out DIR --bytes N [--seed S]
   raygen.py selftest [--keep]
 
 Python 3 standard library only (Debian 12's python3 is enough).
@@ -143,11 +145,29 @@ def cmd_bigtasks(a):
           file=sys.stderr)
 
 
+def cmd_prodevents(a):
+    import rg_prod
+    t = time.time()
+    nb, ne, nbytes = rg_prod.prod(a.out, a.tasks, a.seed, batch_events=a.batch_events)
+    print("raygen: %d events in %d batches (%d bytes) for %d task attempts in %.1fs"
+          % (ne, nb, nbytes, a.tasks, time.time() - t), file=sys.stderr)
+
+
 def cmd_biglog(a):
     import rg_bench
     t = time.time()
     n = rg_bench.biglog(a.out, a.bytes, a.seed)
     print("raygen: %d bytes in %.1fs" % (n, time.time() - t), file=sys.stderr)
+
+
+def cmd_prodnode(a):
+    import rg_node
+    prepare_out(a.out, a.force)
+    t = time.time()
+    r = rg_node.prodnode(a.out, a.bytes, a.seed)
+    print(r["session_dir"])
+    print("raygen: %d files, %d bytes in %.1fs" % (r["files"], r["bytes"], time.time() - t),
+          file=sys.stderr)
 
 
 def cmd_selftest(a):
@@ -209,11 +229,28 @@ def parser():
     s.add_argument("--ray-version", default="2.52.0")
     s.set_defaults(func=cmd_bigtasks)
 
+    s = sub.add_parser("prodevents", help="production-shaped aggregator batches for N task "
+                       "attempts, with profiling events and retries (benchmarks)")
+    s.add_argument("--out", required=True, help="folder for batch-NNNNNN.json")
+    s.add_argument("--tasks", type=int, required=True)
+    s.add_argument("--batch-events", type=int, default=1000)
+    s.add_argument("--seed", type=int, default=1)
+    s.set_defaults(func=cmd_prodevents)
+
     s = sub.add_parser("biglog", help="one realistic raylet-style log of exactly N bytes")
     s.add_argument("--out", required=True)
     s.add_argument("--bytes", type=size_arg, required=True)
     s.add_argument("--seed", type=int, default=1)
     s.set_defaults(func=cmd_biglog)
+
+    s = sub.add_parser("prodnode", help="one node shaped like production (rotated raylet logs, "
+                       "hundreds of small workers, a few big ones, odd names; rg_node); "
+                       "prints its session directory")
+    s.add_argument("--out", required=True)
+    s.add_argument("--bytes", type=size_arg, required=True, help="about this many bytes in all")
+    s.add_argument("--seed", type=int, default=1)
+    s.add_argument("--force", action="store_true", help="replace a non-empty --out")
+    s.set_defaults(func=cmd_prodnode)
 
     s = sub.add_parser("selftest", help="generate into a temp dir and check invariants")
     s.add_argument("--keep", action="store_true", help="keep the temp dir")
