@@ -1,7 +1,6 @@
 /* marks.c - a session's generation marks (marks.h): written by every writer
  * of event objects, read by the index's currency check. */
 #include "marks.h"
-#include "manifest.h"
 #include "sha256.h"
 
 #include <json-c/json.h>
@@ -231,10 +230,11 @@ advance(rh_store *st, const char *prefix, const char *writer,
 		if (found)
 			goto put;	/* (and look for an end mark again) */
 	}
-	/* The body is for people; readers go by the name. */
-	if ((error = rh_buf_printf(&body, "{\"writer\":\"%s\",\"gen\":\"%s\","
-				   "\"written_ms\":%lld}\n", writer, gen,
-				   (long long)rh__now_ms())) < 0 ||
+	/* The body is for people; readers go by the name. It holds no time:
+	 * the same state makes the same object (an archive import and a
+	 * capture of the same folders store the same bytes). */
+	if ((error = rh_buf_printf(&body, "{\"writer\":\"%s\",\"gen\":\"%s\"}\n",
+				   writer, gen)) < 0 ||
 	    (error = rh_store_put(st, key.ptr, body.ptr, body.size)) < 0)
 		goto done;
 	/* The new mark is in: the old one may go. Should a delete fail, the
