@@ -170,6 +170,13 @@ rh_collect_events(rh_store *st, const rh_session_ref *s, char **files,
 	}
 	for (i = 0; i < started; i++)
 		pthread_join(tid[i], NULL);
+	/* Announce the objects to readers (marks.h): one generation mark per
+	 * import run, after all its objects. Objects found already stored
+	 * count too: an import killed before its mark left them unannounced. */
+	if (failed < nfiles && (error = rh_events_announce(st, prefix.ptr)) < 0) {
+		rh_cli_warn("%s: %s", prefix.ptr, rh_error_last());
+		failed++;
+	}
 	if (!quiet)
 		printf("%s/%s/%s: %d of %d event files new, %d failed\n", s->ns,
 		       s->cluster, s->session, nadded, nfiles, failed);

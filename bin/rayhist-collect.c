@@ -18,7 +18,8 @@ enum { OPT_STORE = 256, OPT_STORE_CONFIG, OPT_CLUSTER, OPT_NS, OPT_NODE_ID, OPT_
 enum { OPT_SESSION = 300, OPT_EVENTS };
 /* --follow mode (collect_follow.c) */
 enum { OPT_FOLLOW = 320, OPT_ROLE, OPT_RAY_ROOT, OPT_STATE_DIR, OPT_FLUSH,
-       OPT_LISTEN, OPT_DRAIN, OPT_SPOOL_CAP, OPT_MAX_BODY, OPT_EVENTS_TOKEN };
+       OPT_LISTEN, OPT_DRAIN, OPT_SPOOL_CAP, OPT_MAX_BODY, OPT_EVENTS_TOKEN,
+       OPT_PACK };
 /* --archive mode (collect_archive.c) */
 enum { OPT_ARCHIVE = 340, OPT_STAGING, OPT_MAX_RATIO, OPT_MAX_ENTRY, OPT_MAX_TOTAL };
 
@@ -42,6 +43,7 @@ static const rh_cli_opt options[] = {
 	{ OPT_DRAIN, "drain-timeout", "SECONDS", "follow: on SIGTERM, finish within this (default 25)" },
 	{ OPT_SPOOL_CAP, "spool-cap", "BYTES", "follow: event spool size before 503 (default 268435456)" },
 	{ OPT_MAX_BODY, "events-max-body", "BYTES", "follow: larger event POSTs get 413 (default 33554432)" },
+	{ OPT_PACK, "events-pack-interval", "SECONDS", "follow: store received batches together once the oldest is this old (default 30; 0: every flush)" },
 	{ OPT_EVENTS, "events", NULL, "store the FILEs (RayEvent batches: JSON array or lines, .gz, .zst, - for stdin) into --session" },
 	{ OPT_SESSION, "session", "NAME", "events: the session the batches belong to" },
 	{ OPT_ARCHIVE, "archive", "FILE", "import the Ray session folders in a tar (.gz .bz2 .xz .zst), zip or 7z archive (- for stdin)" },
@@ -115,6 +117,8 @@ follow_defaults(struct rh_follow_cfg *fc)
 	memset(fc, 0, sizeof(*fc));
 	fc->fo = (rh_follow_options)RH_FOLLOW_OPTIONS_INIT;
 	fc->so = (rh_spool_options)RH_SPOOL_OPTIONS_INIT;
+	/* few large event objects: a pack every 30 s at most */
+	fc->so.pack_ms = 30000;
 	fc->fo.ray_root = "/tmp/ray";
 	fc->fo.flush_interval_ms = 5000;
 	fc->listen = "0.0.0.0:8084";
@@ -271,6 +275,9 @@ main(int argc, char **argv)
 			fc.so.max_body = (size_t)rh_cli_number("--events-max-body", arg);
 			if (!fc.so.max_body)
 				rh_cli_usage_die("--events-max-body must be more than 0");
+			break;
+		case OPT_PACK:
+			fc.so.pack_ms = (unsigned)seconds_ms("--events-pack-interval", arg);
 			break;
 		case OPT_ARCHIVE: archive = arg; break;
 		case OPT_STAGING: io.tmpdir = arg; break;

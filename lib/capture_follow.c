@@ -237,6 +237,7 @@ leave_session(rh_follow *f)
 	f->session[0] = f->sdir[0] = '\0';
 	f->changed = f->started = f->gc_done = f->warned = 0;
 	f->node_found[0] = '\0';
+	f->mark_last[0] = '\0';
 	f->raylet_tried = UINT64_MAX;
 	memset(f->stats.session, 0, sizeof(f->stats.session));
 	memset(f->stats.node_id, 0, sizeof(f->stats.node_id));

@@ -445,6 +445,7 @@ gc_entry(const rh_store_entry *ent, void *payload)
 	if (rh_store_delete(g->f->st, key) < 0)
 		return 0; /* the next run tries again */
 	g->deleted++;
+	g->f->mark_deleted++;
 	return 0;
 }
 
@@ -547,6 +548,7 @@ rh__follow_commit(rh_follow *f)
 	for (i = 0; i < f->s->ndeletes; i++)
 		if ((error = rh_store_delete(f->st, f->s->deletes[i])) < 0)
 			return error;
+	f->mark_deleted += f->s->ndeletes;
 	for (i = 0; i < f->s->ndeletes; i++)
 		free(f->s->deletes[i]);
 	if (f->s->ndeletes)
@@ -560,7 +562,8 @@ rh__follow_commit(rh_follow *f)
 			return error;
 		f->gc_done = 1;
 	}
-	return 0;
+	/* Last: the mark announces everything above to readers. */
+	return rh__follow_mark(f);
 }
 
 void

@@ -228,6 +228,10 @@ struct rh_follow {
 	char **dirty;              /* directories with changed entries */
 	size_t ndirty, adirty;
 
+	/* the node's generation mark (capture_mark.c) */
+	char mark_last[1200];      /* its key as last written; "" at first */
+	uint64_t mark_deleted;     /* objects this run deleted */
+
 	unsigned char *chunk;
 	rh_buf out, key;
 	rh_follow_stats stats;
@@ -273,6 +277,9 @@ int rh__follow_ship_parallel(rh_follow *f);
 int rh__follow_drop_parts(rh_follow *f, const rh__ffile *e);
 /* Parts, then manifest, then checkpoint, then deletes. */
 int rh__follow_commit(rh_follow *f);
+/* Advance the node's generation mark if what the index reads of the node
+ * changed (capture_mark.c); the last step of a commit. */
+int rh__follow_mark(rh_follow *f);
 int rh__follow_session_json(rh_follow *f, enum rh__sj_mode mode);
 /* When the session last wrote: the latest mtime of its files (0: none). */
 int64_t rh__follow_last_write_ms(const rh_follow *f);

@@ -7,6 +7,7 @@
 #include "sha256.h"
 #include "rayhist/catalog.h"
 #include "history_internal.h"
+#include "marks.h"
 
 #include <stdio.h>
 
@@ -351,26 +352,163 @@ check_session_exists(rh_store *st, const char *prefix)
 	return 0;
 }
 
+/* ------------------------------------------------------------ currency */
+
+/* Whether the stored index is current is decided without listing the event
+ * objects whenever the session's writers keep generation marks (marks.h):
+ *
+ *  - an index built after the session's end mark is never checked again
+ *    (writers that add to an ended session delete it: rh__mark_advance);
+ *  - else one listing of "<prefix>marks/" (one entry per writer) is hashed
+ *    and compared with what the index recorded;
+ *  - a session some of whose writers keep no mark (written by an older
+ *    version) is checked by listing and hashing its event objects, as
+ *    before marks; once its index is found current after the end mark, a
+ *    "verified-ended" mark lets later readers skip the listing.
+ *
+ * What the index recorded is its 32-byte fingerprint: a SHA-256 of the
+ * listing (sessions without marks), or "RHMARK", 'o' (open) or 'e' (built
+ * after the end mark), a NUL and the first 24 bytes of the marks' digest.
+ * A listing digest starting with those 8 bytes has odds of 2^-64. */
+#define FP_MAGIC "RHMARK"
+
+static int
+fp_kind(const uint8_t *fp)
+{
+	if (memcmp(fp, FP_MAGIC, 6) != 0 || fp[7] != 0 ||
+	    (fp[6] != 'o' && fp[6] != 'e'))
+		return 0;	/* a listing fingerprint */
+	return fp[6];
+}
+
+static void
+mark_fp(uint8_t fp[RH_FINGERPRINT_SIZE], const rh__marks *m, int ended)
+{
+	memcpy(fp, FP_MAGIC, 6);
+	fp[6] = ended ? 'e' : 'o';
+	fp[7] = 0;
+	memcpy(fp + 8, m->digest, RH_FINGERPRINT_SIZE - 8);
+}
+
+/* The verified-ended generation of a listing fingerprint. */
+static void
+verified_gen(char gen[17], const uint8_t *fp)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		snprintf(gen + 2 * i, 3, "%02x", fp[i]);
+}
+
+static int
+only_verified(const rh__marks *m, const uint8_t *fp)
+{
+	char want[64], gen[17];
+
+	verified_gen(gen, fp);
+	snprintf(want, sizeof(want), RH__MARK_VERIFIED "@%s", gen);
+	return m->n == 1 && !strcmp(m->names[0], want);
+}
+
+struct cover_ctx {
+	const rh__marks *m;
+	int covered;
+};
+
+static int
+cover_node_cb(const char *node_id, void *payload)
+{
+	struct cover_ctx *c = payload;
+	char writer[160];
+
+	snprintf(writer, sizeof(writer), "node-%s", node_id);
+	if (!rh__marks_has_writer(c->m, writer)) {
+		c->covered = 0;
+		return 1;	/* one is enough */
+	}
+	return 0;
+}
+
+/* Whether every writer of what the index reads keeps a mark: every node
+ * (its event files and its manifest's facts) and, for batches under
+ * events/, a receiver or an import. */
+static int
+marks_cover(int *covered, const rh__marks *m, const objs *o, rh_store *st,
+	    const char *prefix)
+{
+	struct cover_ctx c = { m, 1 };
+	rh_session_ref ref;
+	char parts[3][256];
+	size_t i;
+	int error, batches = 0, batch_writer = 0;
+
+	*covered = 0;
+	for (i = 0; i < m->n; i++)
+		if (strncmp(m->names[i], "node-", 5) &&
+		    strncmp(m->names[i], RH__MARK_VERIFIED "@",
+			    strlen(RH__MARK_VERIFIED) + 1))
+			batch_writer = 1;
+	for (i = 0; i < o->n; i++)
+		if (!strncmp(o->v[i].key + o->plen, "events/", 7))
+			batches = 1;
+	if (batches && !batch_writer)
+		return 0;
+	if (session_ref(&ref, parts, prefix) < 0) {
+		*covered = 1;	/* no node files under a bare prefix */
+		return 0;
+	}
+	error = rh_catalog_list_nodes(st, &ref, cover_node_cb, &c);
+	if (error == RH_ENOTFOUND) {
+		rh_error_clear();
+		error = 0;
+	}
+	if (error < 0)
+		return error;
+	*covered = c.covered;
+	return 0;
+}
+
+/* An index just written after the end mark is never checked again: if a
+ * writer advanced its mark while it was being built, that writer may have
+ * looked for the end mark before this index existed, so take the index
+ * back (the next reader rebuilds it). */
+static int
+check_sealed(rh_store *st, const char *prefix, const char *key,
+	     const rh__marks *before)
+{
+	rh__marks now;
+	int error;
+
+	if ((error = rh__marks_list(&now, st, prefix)) < 0)
+		return error;
+	if (memcmp(now.digest, before->digest, sizeof(now.digest)) != 0)
+		error = rh_store_delete(st, key);
+	rh__marks_dispose(&now);
+	return error;
+}
+
 RH_EXTERN int
 rh_index_refresh(int *rebuilt_out, rh_store *st, const char *session_prefix,
 		 const rh_index_refresh_options *opts)
 {
 	rh_history_options ho = RH_HISTORY_OPTIONS_INIT;
-	uint8_t fp[RH_FINGERPRINT_SIZE];
+	uint8_t fp[RH_FINGERPRINT_SIZE], old[RH_FINGERPRINT_SIZE];
 	rh_buf key = RH_BUF_INIT;
 	rh_index *ix = NULL;
 	rh_history *h = NULL;
 	rh_session_info info;
 	rh_session_ref ref;
-	char parts[3][256];
+	rh__marks m;
+	char parts[3][256], gen[17];
 	const char *ray_version = opts ? opts->ray_version : NULL;
 	rh_progress_cb progress = NULL;
 	void *payload = NULL;
 	unsigned threads = 0;
 	objs o;
-	int error;
+	int error, have = 0, check, covered = 0, ended = 0;
 
 	memset(&o, 0, sizeof(o));
+	memset(&m, 0, sizeof(m));
 	if (rebuilt_out)
 		*rebuilt_out = 0;
 	if (!st)
@@ -385,24 +523,63 @@ rh_index_refresh(int *rebuilt_out, rh_store *st, const char *session_prefix,
 	}
 	if (opts && opts->version >= 3)
 		threads = opts->threads;
+	check = !(opts && opts->force);
 	if ((error = check_prefix(session_prefix)) < 0 ||
-	    (error = index_key(&key, session_prefix)) < 0 ||
-	    (error = list_objects(&o, st, session_prefix)) < 0 ||
-	    (!o.n && (error = check_session_exists(st, session_prefix)) < 0) ||
-	    (error = fingerprint(fp, &o, st, session_prefix)) < 0)
+	    (error = index_key(&key, session_prefix)) < 0)
 		goto done;
 	error = rh_index_open(&ix, st, key.ptr, NULL);
-	if (error == 0 && !(opts && opts->force) &&
-	    memcmp(rh_index_fingerprint(ix), fp, sizeof(fp)) == 0)
-		goto done; /* up to date */
 	if (error < 0 && error != RH_ENOTFOUND && error != RH_ECORRUPT)
 		goto done;
+	if (error == 0) {
+		have = 1;
+		memcpy(old, rh_index_fingerprint(ix), sizeof(old));
+	}
 	rh_index_close(ix);
 	ix = NULL;
+	rh_error_clear();
+	if (have && check && fp_kind(old) == 'e')
+		goto ok;	/* built after the end mark: final */
+	/* The marks are read before the objects are listed: an object a
+	 * writer adds after this listing comes with a mark this one lacks. */
+	if ((error = rh__marks_list(&m, st, session_prefix)) < 0)
+		goto done;
+	if (have && check && m.n) {
+		if (fp_kind(old) == 'o') {
+			mark_fp(fp, &m, 0);
+			if (memcmp(fp, old, sizeof(fp)) == 0)
+				goto ok;
+		} else if (only_verified(&m, old)) {
+			goto ok;
+		}
+	}
+	if ((error = list_objects(&o, st, session_prefix)) < 0 ||
+	    (!o.n && (error = check_session_exists(st, session_prefix)) < 0) ||
+	    (m.n && (error = marks_cover(&covered, &m, &o, st, session_prefix)) < 0))
+		goto done;
+	if (session_ref(&ref, parts, session_prefix) == 0 &&
+	    rh_session_info_load(&info, st, &ref) == 0) {
+		ended = info.end_ms > 0 || info.end_marked_ms > 0;
+		if (!ray_version && info.ray_version[0])
+			ray_version = info.ray_version;
+	}
+	rh_error_clear();
+	if (covered) {
+		/* a listing-fingerprinted index is rebuilt once, to the marks */
+		mark_fp(fp, &m, ended);
+	} else {
+		if ((error = fingerprint(fp, &o, st, session_prefix)) < 0)
+			goto done;
+		if (have && check && memcmp(fp, old, sizeof(fp)) == 0) {
+			if (ended && (m.n == 0 ||
+				      (m.n == 1 && !strncmp(m.names[0], RH__MARK_VERIFIED "@",
+							    strlen(RH__MARK_VERIFIED) + 1)))) {
+				verified_gen(gen, fp);
+				rh__mark_verified_ended(st, session_prefix, gen);
+			}
+			goto ok; /* up to date */
+		}
+	}
 
-	if (!ray_version && session_ref(&ref, parts, session_prefix) == 0 &&
-	    rh_session_info_load(&info, st, &ref) == 0 && info.ray_version[0])
-		ray_version = info.ray_version;
 	if ((error = rh_history_new(&h, &ho)) < 0 ||
 	    (error = rh_index__replay(h, st, o.v, o.n, o.plen, ray_version,
 				      progress, payload, threads)) < 0 ||
@@ -412,13 +589,19 @@ rh_index_refresh(int *rebuilt_out, rh_store *st, const char *session_prefix,
 	if ((error = rh_history_finish(h)) < 0 ||
 	    (error = rh_index_write(st, key.ptr, h)) < 0)
 		goto done;
+	if (covered && ended &&
+	    (error = check_sealed(st, session_prefix, key.ptr, &m)) < 0)
+		goto done;
 	if (rebuilt_out)
 		*rebuilt_out = 1;
+ok:
+	error = 0;
 done:
 	if (opts && opts->stats && h)
 		*opts->stats = *rh_history_stats(h);
 	rh_history_free(h);
 	rh_index_close(ix);
+	rh__marks_dispose(&m);
 	objs_dispose(&o);
 	rh_buf_dispose(&key);
 	return error;

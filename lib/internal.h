@@ -68,4 +68,13 @@ int rh_layout__legacy_part(rh_buf *out, const rh_session_ref *s,
 			   const char *node_id, const char *path,
 			   uint64_t offset);
 
+/* layout.c: a session's generation marks (layout.h), internal until the
+ * name is promised: "<session_prefix>marks/" and
+ * "<session_prefix>marks/WRITER@GEN". WRITER is 1 to 160 bytes of
+ * [a-z0-9-], GEN 1 to 64 lower-case hex digits; RH_EINVAL otherwise. */
+#define RH_LAYOUT__MARKS "marks/"
+int rh_layout__marks_prefix(rh_buf *out, const char *session_prefix);
+int rh_layout__mark(rh_buf *out, const char *session_prefix,
+		    const char *writer, const char *gen);
+
 #endif

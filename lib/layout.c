@@ -433,3 +433,47 @@ rh_layout_index(rh_buf *out, const rh_session_ref *s)
 {
 	return session_key(out, s, "index/session.idx");
 }
+
+/* ---- generation marks ---------------------------------------------------- */
+
+int
+rh_layout__marks_prefix(rh_buf *out, const char *prefix)
+{
+	size_t n = prefix ? strlen(prefix) : 0;
+
+	if (!n || prefix[n - 1] != '/')
+		return rh__error(RH_EINVAL, "session prefix \"%s\" does not end "
+				 "in '/'", prefix ? prefix : "(null)");
+	rh_buf_clear(out);
+	return rh_buf_printf(out, "%s" RH_LAYOUT__MARKS, prefix);
+}
+
+static int
+check_mark_part(const char *what, const char *s, size_t max, int hex_only)
+{
+	size_t i, n = s ? strlen(s) : 0;
+
+	if (!n || n > max)
+		return rh__error(RH_EINVAL, "mark %s is empty or longer than %zu "
+				 "bytes", what, max);
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
+		      (!hex_only && ((s[i] >= 'g' && s[i] <= 'z') || s[i] == '-'))))
+			return rh__error(RH_EINVAL, "mark %s \"%.64s\" has a character "
+					 "other than %s", what, s,
+					 hex_only ? "lower-case hex" : "[a-z0-9-]");
+	return 0;
+}
+
+int
+rh_layout__mark(rh_buf *out, const char *prefix, const char *writer,
+		const char *gen)
+{
+	int error;
+
+	if ((error = check_mark_part("writer", writer, 160, 0)) < 0 ||
+	    (error = check_mark_part("generation", gen, 64, 1)) < 0 ||
+	    (error = rh_layout__marks_prefix(out, prefix)) < 0)
+		return error;
+	return rh_buf_printf(out, "%s@%s", writer, gen);
+}

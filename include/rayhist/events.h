@@ -480,6 +480,18 @@ RH_EXTERN int rh_events_ingest(rh_buf *key_out, int *added_out, rh_store *st,
 			       const char *session_prefix, const char *name,
 			       const void *data, size_t len);
 
+/**
+ * Announce the event objects this process stored in a session with
+ * rh_events_ingest() to readers: puts a new generation mark of the
+ * session, "<session_prefix>marks/import-ID@GEN" (layout.h), ID new for
+ * each call. A stored index is judged current from the session's marks
+ * alone, so objects stored without a later announce are not seen by an
+ * index already built (until some writer of the session moves its mark).
+ * Call it once, after the last rh_events_ingest() of a run.
+ * @return 0, RH_EINVAL (a bad prefix), RH_EIO, RH_ENOMEM.
+ */
+RH_EXTERN int rh_events_announce(rh_store *st, const char *session_prefix);
+
 RH_END_DECL
 
 #endif

@@ -64,9 +64,14 @@
  *   rh_spool_close(sp);
  * A batch (a JSON array of RayEvents, reference/ray-formats.md §4c) is
  * checked, then written durably (fsync) to the spool before the 200 reply;
- * shipping stores each spooled batch with rh_events_ingest() (one object
- * named by its content digest, so a batch shipped twice is stored once) and
- * deletes it from the spool only once it is in the store.
+ * shipping packs the batches of a session, in arrival order, into event
+ * objects bounded by size and age (rh_spool_options.pack_bytes, pack_ms),
+ * each stored with rh_events_ingest() (named by its content digest), moves
+ * the receiver's generation mark of the session (so readers see the new
+ * events without listing every object), and deletes the batches from the
+ * spool only then. A journal in the spool makes a pack cut short by a crash
+ * finish as the same object: nothing lost, nothing stored twice; a batch
+ * Ray posts twice (its reply was late) is stored once.
  *
  * Thread-safety: a follower belongs to one thread at a time. A spool may
  * take rh_spool_accept() on one thread while rh_spool_ship() runs on
@@ -229,10 +234,19 @@ typedef struct rh_spool_options {
 	uint64_t min_free;       /**< also 503 when the file system has less
 				      free; 0 = 64 MiB */
 	unsigned retry_after_s;  /**< Retry-After of a 503; 0 = 5 */
+	/* version 2: */
+	uint64_t pack_bytes;     /**< batches of a session are stored
+				      together, as one event object of about
+				      this many bytes at most; 0 = 16 MiB */
+	unsigned pack_ms;        /**< a pack not full waits until its oldest
+				      batch is this old (0: shipped at every
+				      rh_spool_ship()); never once intake is
+				      closed */
 } rh_spool_options;
 
-#define RH_SPOOL_OPTIONS_VERSION 1
-#define RH_SPOOL_OPTIONS_INIT { RH_SPOOL_OPTIONS_VERSION, 0, 0, 0, 0 }
+/* Version 1 callers (without the pack fields) are still accepted. */
+#define RH_SPOOL_OPTIONS_VERSION 2
+#define RH_SPOOL_OPTIONS_INIT { RH_SPOOL_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0 }
 
 /** The answer to one POST. */
 typedef struct rh_receiver_reply {
@@ -299,8 +313,10 @@ RH_EXTERN void rh_spool_stats_get(rh_spool_stats *out, rh_spool *sp);
 /**
  * Ship spooled batches into `ns`/`cluster`, each under its events'
  * session (batches without one under `session`; they wait while it is
- * NULL), and delete each from the spool once stored. At most `budget`
- * bytes are shipped per call (0 = no limit). A batch the store refuses as
+ * NULL), packed into event objects of at most opts.pack_bytes (a larger
+ * batch alone) once the oldest has waited opts.pack_ms, and delete them
+ * from the spool once stored and announced by the receiver's generation
+ * mark. At most `budget` bytes are shipped per call (0 = no limit). A batch the store refuses as
  * invalid is moved to DIR/rejected/ and reported through the return code
  * only if nothing else failed.
  * @param[out] more_out  1 when batches are left (budget or failures);

@@ -209,8 +209,12 @@ RH_EXTERN int rh_index_session_fingerprint(uint8_t fp[RH_FINGERPRINT_SIZE],
 
 /**
  * Bring "<prefix>index/session.idx" up to date: if it exists, is readable,
- * of this format version and carries the current fingerprint, nothing is
- * done; otherwise all the session's event objects are read (RayEvent
+ * of this format version and is current, nothing is done. Current is
+ * decided from the session's generation marks ("<prefix>marks/", one per
+ * writer; rayhist-store(5)) in one listing, whatever the number of event
+ * objects, and not at all for an index built after the session's end
+ * mark; a session some of whose writers keep no mark (older versions) is
+ * checked by its fingerprint (rh_index_session_fingerprint()). Otherwise all the session's event objects are read (RayEvent
  * batches, then each captured event file's parts in offset order), replayed
  * and the index is written. A corrupt or old index is replaced.
  * Malformed lines are skipped and counted (opts->stats). A damaged event

@@ -16,6 +16,17 @@
  *                      is (see "File names" below)
  *   NS/CLUSTER/SESSION/events/DIGEST.json.zst        a RayEvent batch
  *   NS/CLUSTER/SESSION/index/session.idx             the session index
+ *   NS/CLUSTER/SESSION/marks/WRITER@GEN              a writer's generation
+ *                      mark: one small object per writer of event objects
+ *                      (WRITER "node-NODE" for a node's capture,
+ *                      "recv-ID" for an event receiver, "import-ID" for
+ *                      one --events import), put after the objects it
+ *                      covers; GEN (lower-case hex) changes whenever the
+ *                      writer adds or replaces event objects. A reader
+ *                      decides whether an index is current from one
+ *                      listing of marks/ (as many entries as writers),
+ *                      never by listing the event objects (see
+ *                      rayhist-store(5), "Generation marks")
  *   NS/CLUSTER/SESSION!deleting                      a deletion in progress
  *
  * Every function writes a key into `out`, replacing what it held, and

@@ -3,8 +3,9 @@
 directory (and of a graveyard of deleted files) reads back byte for byte with
 rayhist-ls --cat, the manifest lists nothing else, and every part object is
 named in the manifest and holds exactly the bytes the manifest says (nothing
-stored twice, nothing stray). With --events, every aggregator batch is stored
-once, as the object named by its SHA-256.
+stored twice, nothing stray). With --events, every event of every aggregator
+batch is stored exactly once (batches are packed into few objects, each
+named by its SHA-256).
 
 usage: follow_check.py --ls RAYHIST_LS --store STORE --cluster C --session-dir D
                        [--objects DIR] [--graveyard G] [--events BATCH_DIR] [--ns NS]
@@ -12,6 +13,7 @@ STORE is what rayhist-ls reads (a folder or s3://); the objects are checked
 in DIR (default: STORE, a folder), for s3:// a copy of the bucket's prefix.
 Prints a one-line summary; exits 1 with the problems on stderr."""
 import argparse
+import collections
 import hashlib
 import json
 import os
@@ -181,27 +183,45 @@ def main():
             bad("stray part object %s" % key)
     nbatches = 0
     if args.events:
+        # Batches are packed into few objects (each a JSON array of the
+        # events of consecutive batches): every event of every distinct
+        # batch must be stored exactly once, and nothing else.
         evdir = os.path.join(objects, args.ns, args.cluster, args.session, "events")
         digests = {}
         for name in sorted(os.listdir(args.events)):
             with open(os.path.join(args.events, name), "rb") as f:
                 data = f.read()
             digests[hashlib.sha256(data).hexdigest()] = data
+        want = collections.Counter()
+        for data in digests.values():
+            for ev in json.loads(data):
+                want[json.dumps(ev, sort_keys=True)] += 1
         # (.tmp-* are a killed writer's leftovers, which a store never lists)
         stored = sorted(n for n in os.listdir(evdir) if not n.startswith(".tmp-")) \
             if os.path.isdir(evdir) else []
         nbatches = len(stored)
-        if sorted("%s.json.zst" % d for d in digests) != stored:
-            bad("events: %d objects stored for %d distinct batches" % (len(stored), len(digests)))
-        for d, data in digests.items():
-            p = os.path.join(evdir, "%s.json.zst" % d)
-            if os.path.exists(p) and unzstd_len(p)[1] != data:
-                bad("events: %s differs from its batch" % d)
+        got = collections.Counter()
+        for n in stored:
+            p = os.path.join(evdir, n)
+            data = unzstd_len(p)[1]
+            if "%s.json.zst" % hashlib.sha256(data).hexdigest() != n:
+                bad("events: %s is not named by its content" % n)
+            try:
+                for ev in json.loads(data):
+                    got[json.dumps(ev, sort_keys=True)] += 1
+            except ValueError as e:
+                bad("events: %s is not a JSON array: %s" % (n, e))
+        if got != want:
+            twice = sum(1 for k, c in got.items() if c > want.get(k, 0))
+            lost = sum(1 for k, c in want.items() if got.get(k, 0) < c)
+            bad("events: %d objects hold %d events for %d (%d stored too often, "
+                "%d missing)" % (len(stored), sum(got.values()), sum(want.values()),
+                                 twice, lost))
     if problems:
         for p in problems[:30]:
             print("  " + p, file=sys.stderr)
         sys.exit("follow_check: %d problems in %s" % (len(problems), args.session))
-    print("%s node %s: %d files (%d bytes), %d part objects, %d event batches: exact"
+    print("%s node %s: %d files (%d bytes), %d part objects, %d event objects: exact"
           % (args.session, node[:8], len(want), total, nparts, nbatches))
 
 

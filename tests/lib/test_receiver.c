@@ -5,6 +5,7 @@
  * into the store exactly once, also while batches keep arriving. */
 #include <criterion/criterion.h>
 #include <rayhist/rayhist.h>
+#include "marks.h"
 
 #include <dirent.h>
 #include <pthread.h>
@@ -86,12 +87,49 @@ count_files(const char *dir)
 }
 
 static size_t
-count_events(const char *session)
+count_objects(const char *session)
 {
 	char dir[800];
 
 	snprintf(dir, sizeof(dir), "%s/default/c1/%s/events", storedir, session);
 	return count_files(dir);
+}
+
+struct objs_ctx {
+	size_t events;
+};
+
+static int
+read_object(const rh_store_entry *e, void *payload)
+{
+	struct objs_ctx *c = payload;
+	rh_seekable *sk = NULL;
+	rh_buf b = RH_BUF_INIT;
+
+	cr_assert_eq(rh_seekable_open(&sk, st, e->key), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_seekable_read(&b, sk, 0, SIZE_MAX), 0);
+	{	/* the elements of the stored JSON array */
+		rh_receiver_reply r;
+
+		cr_assert_eq(rh_receiver_check(&r, b.ptr, b.size, 1u << 30), 0,
+			     "%s: %s", e->key, r.message);
+		c->events += r.events;
+	}
+	rh_buf_dispose(&b);
+	rh_seekable_close(sk);
+	return 0;
+}
+
+/* Events stored for a session, over all its event objects. */
+static size_t
+count_events(const char *session)
+{
+	struct objs_ctx c = { 0 };
+	char prefix[400];
+
+	snprintf(prefix, sizeof(prefix), "default/c1/%s/events/", session);
+	cr_assert_eq(rh_store_list(st, prefix, NULL, read_object, &c), 0);
+	return c.events;
 }
 
 static void
@@ -108,7 +146,7 @@ expect_status(const char *body, size_t len, int status, int code)
 Test(receiver, valid_batch_is_on_disk_before_200)
 {
 	rh_receiver_reply r;
-	char path[1200];
+	char path[8192];
 	struct dirent *de;
 	DIR *d;
 	FILE *fp;
@@ -139,7 +177,8 @@ Test(receiver, the_same_batch_twice_is_stored_once)
 	expect_status(batch, strlen(batch), 200, 0);
 	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", NULL, 0), 0);
 	cr_assert_eq(count_files(spooldir), 0);
-	cr_assert_eq(count_events(SESSION), 1);
+	cr_assert_eq(count_events(SESSION), 2);	/* its two events, once */
+	cr_assert_eq(count_objects(SESSION), 1);
 }
 
 Test(receiver, malformed_bodies_get_400_and_nothing_is_spooled)
@@ -266,7 +305,7 @@ Test(receiver, mixed_sessions_are_split)
 	expect_status(b, strlen(b), 200, 0);
 	cr_assert_eq(count_files(spooldir), 2);
 	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", NULL, 0), 0);
-	cr_assert_eq(count_events(SESSION), 1);
+	cr_assert_eq(count_events(SESSION), 2);
 	cr_assert_eq(count_events(OTHER), 1);
 }
 
@@ -279,15 +318,16 @@ Test(receiver, shipping_stores_each_batch_once)
 	expect_status(b2, strlen(b2), 200, 0);
 	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0), 0);
 	cr_assert_eq(count_files(spooldir), 0);
-	cr_assert_eq(count_events(SESSION), 2);
+	cr_assert_eq(count_events(SESSION), 3);
 	/* Ray sends a batch again (its reply was lost): stored once */
 	expect_status(batch, strlen(batch), 200, 0);
 	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0), 0);
-	cr_assert_eq(count_events(SESSION), 2);
+	cr_assert_eq(count_events(SESSION), 3);
 	rh_spool_stats_get(&ss, sp);
 	cr_assert_eq(ss.accepted, 3);
 	cr_assert_eq(ss.shipped, 3);
-	cr_assert_eq(ss.stored, 2);
+	cr_assert_eq(ss.stored, 1);	/* one object: both batches, packed */
+	cr_assert_eq(count_objects(SESSION), 1);
 	cr_assert_eq(ss.bytes, 0);
 }
 
@@ -342,4 +382,221 @@ Test(receiver, shipping_while_batches_arrive_loses_nothing)
 	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0), 0);
 	cr_assert_eq(count_files(spooldir), 0);
 	cr_assert_eq(count_events(SESSION), 200);
+}
+
+/* A spool reopened with packing options. */
+static void
+reopen(uint64_t pack_bytes, unsigned pack_ms)
+{
+	rh_spool_options o = RH_SPOOL_OPTIONS_INIT;
+
+	rh_spool_close(sp);
+	o.pack_bytes = pack_bytes;
+	o.pack_ms = pack_ms;
+	cr_assert_eq(rh_spool_open(&sp, spooldir, &o), 0, "%s", rh_error_last());
+}
+
+static void
+post_jobs(int first, int n)
+{
+	char body[2048];
+	int i;
+
+	for (i = first; i < first + n; i++) {
+		snprintf(body, sizeof(body), "[" EV_JOB(SESSION, "%08x") "]", (unsigned)i);
+		expect_status(body, strlen(body), 200, 0);
+	}
+}
+
+Test(receiver, batches_are_packed_into_objects_bounded_by_size)
+{
+	rh_spool_stats ss;
+	rh_buf marks = RH_BUF_INIT;
+
+	post_jobs(0, 100);
+	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0), 0);
+	cr_assert_eq(count_objects(SESSION), 1);	/* 100 batches, one object */
+	cr_assert_eq(count_events(SESSION), 100);
+	rh_spool_stats_get(&ss, sp);
+	cr_assert_eq(ss.shipped, 100);
+	cr_assert_eq(ss.stored, 1);
+	/* the receiver's mark announced them */
+	rh_buf_printf(&marks, "default/c1/%s/", SESSION);
+	{
+		rh__marks m;
+		cr_assert_eq(rh__marks_list(&m, st, marks.ptr), 0);
+		cr_assert_eq(m.n, 1);
+		cr_assert(!strncmp(m.names[0], "recv-", 5), "%s", m.names[0]);
+		rh__marks_dispose(&m);
+	}
+	rh_buf_dispose(&marks);
+	/* objects of at most two batches' bytes (all batches are as long) */
+	{
+		char body[2048];
+
+		snprintf(body, sizeof(body), "[" EV_JOB(SESSION, "%08x") "]", 0u);
+		reopen(2 * strlen(body), 0);
+	}
+	post_jobs(100, 20);
+	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0), 0);
+	cr_assert_eq(count_objects(SESSION), 1 + 10);
+	cr_assert_eq(count_events(SESSION), 120);
+	cr_assert_eq(count_files(spooldir), 0);
+}
+
+Test(receiver, a_pack_waits_for_its_age_unless_intake_is_closed)
+{
+	int more = 1;
+
+	reopen(0, 3600 * 1000);
+	post_jobs(0, 5);
+	cr_assert_eq(rh_spool_ship(&more, sp, st, "default", "c1", SESSION, 0), 0);
+	cr_assert_eq(more, 0);	/* waiting is not "more now" */
+	cr_assert_eq(count_files(spooldir), 5);
+	cr_assert_eq(count_objects(SESSION), 0);
+	rh_spool_close_intake(sp);
+	cr_assert_eq(rh_spool_ship(&more, sp, st, "default", "c1", SESSION, 0), 0);
+	cr_assert_eq(count_files(spooldir), 0);
+	cr_assert_eq(count_objects(SESSION), 1);
+	cr_assert_eq(count_events(SESSION), 5);
+}
+
+/* The names of the spooled batches, sorted, as the journal holds them. */
+static size_t
+spooled(char names[][256], size_t cap)
+{
+	struct dirent *de;
+	size_t n = 0, i, j;
+	DIR *d = opendir(spooldir);
+	char t[256];
+
+	cr_assert_not_null(d);
+	while ((de = readdir(d)) && n < cap)
+		if (de->d_name[0] != '.' && strstr(de->d_name, ".json"))
+			snprintf(names[n++], 256, "%s", de->d_name);
+	closedir(d);
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			if (strcmp(names[j], names[i]) < 0) {
+				memcpy(t, names[i], 256);
+				memcpy(names[i], names[j], 256);
+				memcpy(names[j], t, 256);
+			}
+	return n;
+}
+
+static void
+write_journal(char names[][256], size_t n, const char *skip)
+{
+	char path[8192];
+	FILE *fp;
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s/.pack-journal", spooldir);
+	cr_assert_not_null(fp = fopen(path, "w"));
+	fprintf(fp, "%s\n", SESSION);
+	for (i = 0; i < n; i++)
+		fprintf(fp, "%c %s\n", skip && !strcmp(names[i], skip) ? '-' : '+',
+			names[i]);
+	fclose(fp);
+}
+
+/* A run killed after storing a pack, before deleting its batches: the
+ * next run finishes that very pack (same bytes, same object) and does not
+ * store its batches again with the ones that came since. */
+Test(receiver, a_pack_cut_short_by_a_crash_is_finished_as_the_same_object)
+{
+	char names[16][256];
+	size_t n;
+
+	post_jobs(0, 3);
+	n = spooled(names, 16);
+	cr_assert_eq(n, 3);
+	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0), 0);
+	cr_assert_eq(count_objects(SESSION), 1);
+	/* put the three back as if never deleted, with the journal */
+	rh_spool_close(sp);
+	sp = NULL;
+	{
+		char path[8192];
+		size_t i;
+		int k;
+
+		for (i = 0; i < n; i++) {
+			FILE *fp;
+			char body[2048];
+
+			snprintf(path, sizeof(path), "%s/%s", spooldir, names[i]);
+			snprintf(body, sizeof(body), "[" EV_JOB(SESSION, "%08x") "]",
+				 (unsigned)i);
+			cr_assert_not_null(fp = fopen(path, "w"));
+			k = fputs(body, fp);
+			cr_assert_geq(k, 0);
+			fclose(fp);
+		}
+	}
+	write_journal(names, n, NULL);
+	cr_assert_eq(rh_spool_open(&sp, spooldir, NULL), 0);
+	post_jobs(3, 2);	/* new ones, after the restart */
+	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0), 0);
+	cr_assert_eq(count_files(spooldir), 0);
+	cr_assert_eq(count_events(SESSION), 5);	/* each once */
+	cr_assert_eq(count_objects(SESSION), 2);
+}
+
+/* Killed while deleting the batches of a stored pack: what is left of it
+ * is not stored again. */
+Test(receiver, a_pack_half_deleted_is_not_stored_again)
+{
+	char names[16][256], path[8192];
+	size_t n;
+
+	post_jobs(0, 3);
+	n = spooled(names, 16);
+	write_journal(names, n, names[2]);	/* the third: a repeat, dropped */
+	/* the object of the first two exists; the first batch is gone */
+	{
+		rh_buf b = RH_BUF_INIT, one = RH_BUF_INIT, prefix = RH_BUF_INIT;
+		int added;
+
+		rh_buf_printf(&b, "[" EV_JOB(SESSION, "%08x") "," EV_JOB(SESSION, "%08x") "]", 0u, 1u);
+		rh_buf_printf(&prefix, "default/c1/%s/", SESSION);
+		cr_assert_eq(rh_events_ingest(NULL, &added, st, prefix.ptr, "x", b.ptr,
+					      b.size), 0, "%s", rh_error_last());
+		rh_buf_dispose(&b);
+		rh_buf_dispose(&one);
+		rh_buf_dispose(&prefix);
+	}
+	snprintf(path, sizeof(path), "%s/%s", spooldir, names[0]);
+	cr_assert_eq(unlink(path), 0);
+	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0), 0);
+	cr_assert_eq(count_files(spooldir), 0);
+	cr_assert_eq(count_objects(SESSION), 1);
+	cr_assert_eq(count_events(SESSION), 2);
+}
+
+/* A batch the store refuses (it came into the spool some other way) goes
+ * to rejected/; the batches packed with it are still stored, once. */
+Test(receiver, a_refused_batch_is_moved_aside_and_the_rest_shipped)
+{
+	char path[8192];
+	FILE *fp;
+	int more = 0, i;
+
+	post_jobs(0, 2);
+	snprintf(path, sizeof(path), "%s/%s@0000000000000001-00000000.json",
+		 spooldir, SESSION);
+	cr_assert_not_null(fp = fopen(path, "w"));
+	fputs("[{\"eventType\": 12", fp);
+	fclose(fp);
+	post_jobs(2, 2);
+	cr_assert_eq(rh_spool_ship(&more, sp, st, "default", "c1", SESSION, 0),
+		     RH_EINVAL);
+	cr_assert_str_neq(rh_error_last(), "");
+	for (i = 0; i < 5 && count_files(spooldir); i++)
+		rh_spool_ship(&more, sp, st, "default", "c1", SESSION, 0);
+	cr_assert_eq(count_files(spooldir), 0);
+	snprintf(path, sizeof(path), "%s/rejected", spooldir);
+	cr_assert_eq(count_files(path), 1);
+	cr_assert_eq(count_events(SESSION), 4);
 }
