@@ -158,7 +158,7 @@ publish(struct app *a)
 static int
 ship_spool(struct app *a, uint64_t budget)
 {
-	rh_follow_stats fs;
+	rh_follow_stats fs = RH_FOLLOW_STATS_INIT;
 	int error;
 
 	if (!a->sp)
@@ -206,7 +206,7 @@ on_work(evutil_socket_t fd, short what, void *arg)
 static void
 drain(struct app *a)
 {
-	rh_follow_stats fs;
+	rh_follow_stats fs = RH_FOLLOW_STATS_INIT;
 	int error = 0;
 
 	if (rh_follow_flush(a->f) < 0)
@@ -335,7 +335,7 @@ receive(struct app *a, struct evhttp_request *req)
 static void
 counters(struct app *a, rh_spool_stats *ss, rh_follow_stats *fs)
 {
-	memset(ss, 0, sizeof(*ss));
+	*ss = (rh_spool_stats)RH_SPOOL_STATS_INIT;
 	if (a->sp)
 		rh_spool_stats_get(ss, a->sp);
 	pthread_mutex_lock(&a->sh.mu);
@@ -347,8 +347,8 @@ static void
 status_page(struct app *a, struct evhttp_request *req)
 {
 	struct evbuffer *b = evbuffer_new();
-	rh_spool_stats ss;
-	rh_follow_stats fs;
+	rh_spool_stats ss = RH_SPOOL_STATS_INIT;
+	rh_follow_stats fs = RH_FOLLOW_STATS_INIT;
 
 	if (!b) {
 		evhttp_send_error(req, 503, "out of memory");
@@ -379,8 +379,8 @@ static void
 metrics_page(struct app *a, struct evhttp_request *req)
 {
 	struct evbuffer *b = evbuffer_new();
-	rh_spool_stats ss;
-	rh_follow_stats fs;
+	rh_spool_stats ss = RH_SPOOL_STATS_INIT;
+	rh_follow_stats fs = RH_FOLLOW_STATS_INIT;
 
 	if (!b) {
 		evhttp_send_error(req, 503, "out of memory");
@@ -554,7 +554,7 @@ static void
 on_drain_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	struct app *a = arg;
-	rh_follow_stats fs;
+	rh_follow_stats fs = RH_FOLLOW_STATS_INIT;
 
 	(void)fd, (void)what;
 	pthread_mutex_lock(&a->sh.mu);
@@ -608,6 +608,7 @@ rh_collect_follow(rh_store *st, struct rh_follow_cfg *cfg)
 	a->st = st;
 	a->done_pipe[0] = a->done_pipe[1] = a->ctl_pipe[0] = a->ctl_pipe[1] = -1;
 	pthread_mutex_init(&a->sh.mu, NULL);
+	a->sh.fs = (rh_follow_stats)RH_FOLLOW_STATS_INIT;
 	signal(SIGPIPE, SIG_IGN);
 	cfg->fo.report = on_report;
 	cfg->fo.payload = a;
@@ -637,9 +638,8 @@ rh_collect_follow(rh_store *st, struct rh_follow_cfg *cfg)
 	event_base_dispatch(a->base);
 	pthread_join(a->thread, NULL);
 	if (!cfg->quiet) {
-		rh_follow_stats fs;
-		rh_spool_stats ss;
-		memset(&ss, 0, sizeof(ss));
+		rh_follow_stats fs = RH_FOLLOW_STATS_INIT;
+		rh_spool_stats ss = RH_SPOOL_STATS_INIT;
 		rh_follow_stats_get(&fs, a->f);
 		if (a->sp)
 			rh_spool_stats_get(&ss, a->sp);

@@ -694,7 +694,7 @@ capture_all(struct imp *im, rh_store *st)
 {
 	rh_capture_options co = RH_CAPTURE_OPTIONS_INIT;
 	struct found f = { NULL, 0, 0 };
-	rh_capture_stats cs;
+	rh_capture_stats cs = RH_CAPTURE_STATS_INIT;
 	char id[130];
 	size_t i;
 	int error, first_error = 0;
@@ -766,9 +766,14 @@ rh_archive_import(rh_import_stats *stats, rh_store *st, int fd,
 	size_t i;
 	int error;
 
+	if (stats && (error = rh__version_check(stats->version,
+			RH_IMPORT_STATS_VERSION, "rh_import_stats")) < 0)
+		return error;
 	if (!stats)
 		stats = &local;
 	memset(stats, 0, sizeof(*stats));
+	stats->version = RH_IMPORT_STATS_VERSION;
+	stats->total.version = RH_CAPTURE_STATS_VERSION;
 	if (!st || !opts || opts->version != RH_IMPORT_OPTIONS_VERSION)
 		return rh__error(RH_EINVAL, "import: missing store or options");
 	if (!opts->cluster)

@@ -105,9 +105,13 @@ rh_capture_session(rh_capture_stats *stats, rh_store *st, const char *dir,
 	unsigned workers;
 	int error;
 
+	if (stats && (error = rh__version_check(stats->version,
+			RH_CAPTURE_STATS_VERSION, "rh_capture_stats")) < 0)
+		return error;
 	if (!stats)
 		stats = &local;
 	memset(stats, 0, sizeof(*stats));
+	stats->version = RH_CAPTURE_STATS_VERSION;
 	if (!st || !dir || !opts || opts->version != RH_CAPTURE_OPTIONS_VERSION)
 		return rh__error(RH_EINVAL, "capture: missing store, directory "
 				 "or options");

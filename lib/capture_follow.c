@@ -276,18 +276,26 @@ rh_follow_errmsg(const rh_follow *f)
 	return f ? f->errmsg : "";
 }
 
-RH_EXTERN void
+RH_EXTERN int
 rh_follow_stats_get(rh_follow_stats *out, const rh_follow *f)
 {
 	size_t i;
+	int error;
 
+	if (!out || !f)
+		return rh__error(RH_EINVAL, "rh_follow_stats_get: NULL argument");
+	if ((error = rh__version_check(out->version, RH_FOLLOW_STATS_VERSION,
+				       "rh_follow_stats")) < 0)
+		return error;
 	*out = f->stats;
+	out->version = RH_FOLLOW_STATS_VERSION;
 	out->files = f->s ? f->s->nfiles : 0;
 	out->files_not_stored = rh__follow_not_stored(f);
 	out->bytes_pending = 0;
 	for (i = 0; f->s && i < f->s->nfiles; i++)
 		if (!f->s->files[i]->gone && f->s->files[i]->seen > f->s->files[i]->size)
 			out->bytes_pending += f->s->files[i]->seen - f->s->files[i]->size;
+	return 0;
 }
 
 /* ---- watch events -------------------------------------------------------- */

@@ -56,3 +56,12 @@ rh__error(int code, const char *fmt, ...)
 	va_end(ap);
 	return code;
 }
+
+int
+rh__version_check(unsigned version, unsigned want, const char *type)
+{
+	if (version == want)
+		return 0;
+	return rh__error(RH_EINVAL, "%s: version %u, this library knows %u "
+			 "(initialise it with its _INIT macro)", type, version, want);
+}

@@ -106,12 +106,21 @@ rh_spool_close_intake(rh_spool *sp)
 	pthread_mutex_unlock(&sp->mu);
 }
 
-RH_EXTERN void
+RH_EXTERN int
 rh_spool_stats_get(rh_spool_stats *out, rh_spool *sp)
 {
+	int error;
+
+	if (!out || !sp)
+		return rh__error(RH_EINVAL, "rh_spool_stats_get: NULL argument");
+	if ((error = rh__version_check(out->version, RH_SPOOL_STATS_VERSION,
+				       "rh_spool_stats")) < 0)
+		return error;
 	pthread_mutex_lock(&sp->mu);
 	*out = sp->stats;
 	pthread_mutex_unlock(&sp->mu);
+	out->version = RH_SPOOL_STATS_VERSION;
+	return 0;
 }
 
 /* Unique, and in arrival order: the wall clock in ns and a counter

@@ -139,7 +139,7 @@ flush(void)
 static rh_follow_stats
 stats(void)
 {
-	rh_follow_stats s;
+	rh_follow_stats s = RH_FOLLOW_STATS_INIT;
 
 	rh_follow_stats_get(&s, f);
 	return s;
@@ -421,7 +421,7 @@ follow_unprivileged(void)
 	rh_follow_options o = RH_FOLLOW_OPTIONS_INIT;
 	rh_follow *g = NULL;
 	rh_store *mine = NULL;
-	rh_follow_stats fs;
+	rh_follow_stats fs = RH_FOLLOW_STATS_INIT;
 	char sdir[1024];
 
 	if (rh_store_open(&mine, storedir, NULL) < 0)
