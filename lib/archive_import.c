@@ -17,7 +17,7 @@
  * written: no entry can be written through a link, or outside the root. */
 #define _GNU_SOURCE
 #include "internal.h"
-#include "manifest.h"
+#include "catalog_manifest.h"
 
 #include <rayhist/archive.h>
 

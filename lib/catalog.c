@@ -1,5 +1,5 @@
 /* catalog.c - listing what a store holds, level by level (catalog.h). */
-#include "manifest.h"
+#include "catalog_manifest.h"
 
 #include <json-c/json.h>
 #include <stdio.h>

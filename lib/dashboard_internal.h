@@ -265,7 +265,7 @@ void rh_dashboard__envelope_end(rh__jw *w);
 /* The body as JSON with status 200, or a 500 when the writer failed. */
 int rh_dashboard__reply_jw(rh_dash_ctx *c, rh__jw *w);
 
-/* ---- query values (query.c) ----------------------------------------------- */
+/* ---- query values (dashboard_query.c) ----------------------------------------------- */
 
 int rh_dashboard__param_int(int64_t *out, const rh_dashboard_url *u,
 			    const char *key, int64_t def, int64_t min,

@@ -3,7 +3,7 @@
  * the sessions newest first, marks those a policy sends away (never a live
  * one) and deletes them oldest first, each behind a tombstone; reading and
  * deleting run on a few threads. */
-#include "manifest.h"
+#include "catalog_manifest.h"
 
 #include <pthread.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* Fuzz target for the event receiver's body check (lib/receiver.c): the
+/* Fuzz target for the event receiver's body check (lib/follow_receiver.c): the
  * bytes an aggregator agent POSTs, straight from the network.
  *
  * Every input is checked as a POST body. The answer must be a status the
@@ -10,7 +10,7 @@
  */
 #include <rayhist/rayhist.h>
 
-#include "receiver.h"
+#include "follow_receiver.h"
 
 #include <stdint.h>
 #include <stdio.h>

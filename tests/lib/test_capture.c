@@ -1,4 +1,4 @@
-/* Tests of lib/capture.c, lib/catalog.c, lib/logfile.c and lib/manifest.c:
+/* Tests of lib/capture.c, lib/catalog.c, lib/catalog_logfile.c and lib/catalog_manifest.c:
  * a hand-made session directory is captured, read back, grown and
  * captured again. */
 #include <criterion/criterion.h>
@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "manifest.h"
+#include "catalog_manifest.h"
 #include "internal.h"
 
 #define NODE "0f690c018f332312c5b989cb5e700a26dbae9b206feb5f1f086485ee"

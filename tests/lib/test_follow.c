@@ -1,5 +1,5 @@
-/* Tests of lib/capture_follow.c, lib/capture_scan.c, lib/capture_ship.c and
- * lib/watch_inotify.c: a hand-made Ray root whose files grow, rotate, shrink,
+/* Tests of lib/follow.c, lib/follow_scan.c, lib/follow_ship.c and
+ * lib/follow_watch.c: a hand-made Ray root whose files grow, rotate, shrink,
  * move to logs/old/ and vanish while a follower runs; after each change the
  * store must hold exactly the files on disk, each byte shipped once. */
 #include <criterion/criterion.h>

@@ -1,4 +1,4 @@
-/* Tests of lib/receiver.c and lib/spool.c: what the collector answers to
+/* Tests of lib/follow_receiver.c and lib/follow_spool.c: what the collector answers to
  * the batches Ray's aggregator agent POSTs (200 only once the batch is on
  * disk; 400 and 413 with a message and nothing spooled; 503 with
  * Retry-After when the spool is full or closing), and shipping the spool

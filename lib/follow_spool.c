@@ -1,4 +1,4 @@
-/* spool.c - the receiver's durable queue between Ray's POSTs and the store
+/* follow_spool.c - the receiver's durable queue between Ray's POSTs and the store
  * (follow.h).
  *
  * One file per batch (per session of a batch), named SESSION@TIME-SEQ.json
@@ -11,7 +11,7 @@
  * directory fsync'ed) and leaves it only after the store has it. */
 #include "internal.h"
 #include "follow_internal.h"
-#include "receiver.h"
+#include "follow_receiver.h"
 
 #include <dirent.h>
 #include <errno.h>

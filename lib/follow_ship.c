@@ -1,4 +1,4 @@
-/* capture_ship.c - a follower's writes to the store (follow_internal.h):
+/* follow_ship.c - a follower's writes to the store (follow_internal.h):
  * append parts, the node manifest, the session manifest with the head's
  * heartbeat and end mark, the checkpoint, and deletes.
  *

@@ -1,7 +1,7 @@
-/* logfile.c - reading a captured file back across its append parts
+/* catalog_logfile.c - reading a captured file back across its append parts
  * (catalog.h). Each part is a seekable blob; a reader opens a part only when
  * a read touches it, so a tail of a long log opens one or two parts. */
-#include "manifest.h"
+#include "catalog_manifest.h"
 #include "seekable_cache.h"
 
 #include <stdio.h>
@@ -142,7 +142,7 @@ part_reader(rh_seekable **out, rh_logfile *f, size_t i)
 	int error;
 
 	if (!f->readers[i]) {
-		/* info is the first member of its rh__mfile (manifest.h). */
+		/* info is the first member of its rh__mfile (catalog_manifest.h). */
 		const char *obj = rh__mfile_object((const rh__mfile *)f->info);
 		if ((error = rh_layout_file_part(&f->key, &f->sref, f->node_id,
 						 obj, p->offset)) < 0)

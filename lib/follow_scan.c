@@ -1,4 +1,4 @@
-/* capture_scan.c - a follower's view of the session directory: walk it (or
+/* follow_scan.c - a follower's view of the session directory: walk it (or
  * the directories inotify says changed), then match what is on disk to the
  * files already tracked (follow_internal.h).
  *

@@ -1,4 +1,4 @@
-/* receiver.h - a checked POST body, split by session (receiver.c, spool.c). */
+/* follow_receiver.h - a checked POST body, split by session (follow_receiver.c, follow_spool.c). */
 #ifndef RH_RECEIVER_H
 #define RH_RECEIVER_H
 

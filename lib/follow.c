@@ -1,4 +1,4 @@
-/* capture_follow.c - following a live Ray node (follow.h): sessions, node
+/* follow.c - following a live Ray node (follow.h): sessions, node
  * identity, the schedule of scans, flushes and heartbeats.
  *
  * One step at a time, driven by the caller's event loop: a step does what

@@ -1,4 +1,4 @@
-/* manifest.h - node manifests in memory, and their JSON form in the store.
+/* catalog_manifest.h - node manifests in memory, and their JSON form in the store.
  *
  * A node manifest (NS/CLUSTER/SESSION/nodes/NODE/node.json) lists every file
  * captured from a node with its append parts. Capture reads it to know what

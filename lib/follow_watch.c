@@ -1,4 +1,4 @@
-/* watch_inotify.c - directory watches for the follower (follow_internal.h).
+/* follow_watch.c - directory watches for the follower (follow_internal.h).
  *
  * Only changes of directory entries are watched (created, deleted, moved in
  * or out): they are what rotation, logs/old/ moves and new workers do, and

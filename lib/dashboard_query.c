@@ -1,4 +1,4 @@
-/* query.c - request targets and query values, checked strictly
+/* dashboard_query.c - request targets and query values, checked strictly
  * (dashboard.h). Everything a browser sends arrives here first, so nothing
  * that decodes to a path trick (an encoded '/', "..", NUL) gets past. */
 #include "dashboard_internal.h"

@@ -1,5 +1,5 @@
-/* manifest.c - node manifests: in-memory form and JSON (manifest.h). */
-#include "manifest.h"
+/* catalog_manifest.c - node manifests: in-memory form and JSON (catalog_manifest.h). */
+#include "catalog_manifest.h"
 
 #include <json-c/json.h>
 #include <inttypes.h>

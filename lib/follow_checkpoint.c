@@ -1,4 +1,4 @@
-/* checkpoint.c - a follower's state and its checkpoint file
+/* follow_checkpoint.c - a follower's state and its checkpoint file
  * (follow_internal.h).
  *
  * The checkpoint is JSON, small next to the logs it describes (one entry per

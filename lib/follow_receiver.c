@@ -1,4 +1,4 @@
-/* receiver.c - checking what Ray's aggregator agent POSTs (follow.h), as pure
+/* follow_receiver.c - checking what Ray's aggregator agent POSTs (follow.h), as pure
  * functions: no sockets, no files.
  *
  * A body is a JSON array of RayEvents (reference/ray-formats.md §4c). It is
@@ -10,7 +10,7 @@
  * spooled that the store would refuse. */
 #include "internal.h"
 #include "json.h"
-#include "receiver.h"
+#include "follow_receiver.h"
 
 #include <stdarg.h>
 #include <stdio.h>

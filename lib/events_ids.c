@@ -1,4 +1,4 @@
-/* ids.c - Ray ids: base64 (as protobuf JSON prints bytes) to lower-case hex. */
+/* events_ids.c - Ray ids: base64 (as protobuf JSON prints bytes) to lower-case hex. */
 #include "internal.h"
 #include "events_internal.h"
 
