@@ -65,15 +65,6 @@ struct imp {
 	int64_t last_progress;
 };
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- names ---------------------------------------------------------------- */
 
 /* The entry's path made relative and clean: empty and "." components
@@ -252,7 +243,7 @@ check_ratio(struct imp *im)
 				 " times its size (%" PRIu64 " bytes from %" PRIu64
 				 "): a zip bomb? refused", im->ratio, out, in);
 	if (im->o->progress) {
-		int64_t now = mono_ms();
+		int64_t now = rh__mono_ms();
 		if (now - im->last_progress >= 200) {
 			im->last_progress = now;
 			im->o->progress(in, out, im->o->payload);

@@ -17,23 +17,6 @@
 
 /* The node id: capture_nodeid.c (rh_capture_node_id). */
 
-/* session_YYYY-MM-DD_HH-MM-SS_UUUUUU_PID -> ms since the epoch (UTC). */
-int64_t
-rh__session_start_ms(const char *name)
-{
-	struct tm tm;
-	int us = 0;
-
-	memset(&tm, 0, sizeof(tm));
-	if (sscanf(name, "session_%4d-%2d-%2d_%2d-%2d-%2d_%6d", &tm.tm_year,
-		   &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec,
-		   &us) != 7)
-		return 0;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	return (int64_t)timegm(&tm) * 1000 + us / 1000;
-}
-
 struct once {
 	const rh_capture_options *opts;
 };

@@ -81,10 +81,5 @@ int rh__manifest_load_shared(const rh_node_manifest **out, rh__frame_ref **ref,
 void rh__manifest_release(rh_frame_cache *cache, rh__frame_ref *ref,
 			  const rh_node_manifest *m);
 
-uint64_t rh__fnv1a(const void *data, size_t len);
-int64_t rh__now_ms(void);
-/* session_YYYY-MM-DD_HH-MM-SS_UUUUUU_PID -> ms since the epoch; 0 if the
- * name has another shape (capture.c). */
-int64_t rh__session_start_ms(const char *name);
 
 #endif

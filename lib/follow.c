@@ -34,15 +34,6 @@
 /* The largest part one ship writes; the rest follows in the next. */
 #define MAX_PART (64ull << 20)
 
-int64_t
-rh__mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void
 rh__follow_report(rh_follow *f, rh_follow_event ev, const char *path,
 		  const char *detail)

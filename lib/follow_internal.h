@@ -229,7 +229,6 @@ struct rh_follow {
 	char errmsg[512];
 };
 
-int64_t rh__mono_ms(void);
 void rh__follow_report(rh_follow *f, rh_follow_event ev, const char *path,
 		       const char *detail);
 /* Keep the thread's message as the follower's and report it. */

@@ -7,6 +7,7 @@
  * longer named. A follower killed anywhere in between restarts from the
  * previous checkpoint and rewrites the same part names. */
 #include "follow_internal.h"
+#include "layout_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -260,7 +261,7 @@ mark_end(rh_follow *f, json_object *root, int64_t now)
 				       json_object_new_int64(now));
 	if (end <= 0)
 		end = now; /* no file with a time: all we know */
-	start = rh__session_start_ms(f->sref.session);
+	start = rh_layout__session_start_ms(f->sref.session);
 	if (end < start)
 		end = start;
 	if (old > end)
@@ -298,7 +299,7 @@ rh__follow_session_json(rh_follow *f, enum rh__sj_mode mode)
 	json_object_object_add(root, "cluster", json_object_new_string(f->sref.cluster));
 	json_object_object_add(root, "session", json_object_new_string(f->sref.session));
 	json_object_object_add(root, "start_ms",
-			       json_object_new_int64(rh__session_start_ms(f->sref.session)));
+			       json_object_new_int64(rh_layout__session_start_ms(f->sref.session)));
 	json_object_object_add(root, "updated_ms", json_object_new_int64(now));
 	if (!json_object_object_get_ex(root, "ray_version", &v))
 		json_object_object_add(root, "ray_version", json_object_new_string(""));

@@ -11,6 +11,8 @@
 
 #include "rayhist/rayhist.h"
 #include "alloc.h"
+#include "clock.h"
+#include "hash.h"
 
 /** Set the thread's message and return `code` (for `return rh__error(...)`). */
 int rh__error(int code, const char *fmt, ...)

@@ -3,7 +3,10 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
 
+#include "layout_internal.h"
 #include "sha256.h"
 
 #define PART_SUFFIX ".zst"
@@ -432,4 +435,20 @@ RH_EXTERN int
 rh_layout_index(rh_buf *out, const rh_session_ref *s)
 {
 	return session_key(out, s, "index/session.idx");
+}
+
+int64_t
+rh_layout__session_start_ms(const char *name)
+{
+	struct tm tm;
+	int us = 0;
+
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(name, "session_%4d-%2d-%2d_%2d-%2d-%2d_%6d", &tm.tm_year,
+		   &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec,
+		   &us) != 7)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (int64_t)timegm(&tm) * 1000 + us / 1000;
 }
