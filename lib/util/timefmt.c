@@ -1,4 +1,5 @@
-/* timefmt.c - RFC 3339 times with nanoseconds <-> int64 ns since the epoch. */
+/* timefmt.c - RFC 3339 times with nanoseconds <-> int64 ns since the epoch
+ * (rayhist/timefmt.h). */
 #include "internal.h"
 
 #include <stdio.h>
