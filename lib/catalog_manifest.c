@@ -59,23 +59,17 @@ rh_node_manifest_free(rh_node_manifest *m)
 	free(m);
 }
 
-/* Binary search: index of `path`, or where it would go (negative - 1). */
+static const char *
+mfile_path(const void *files, size_t i)
+{
+	return ((const rh__mfile *)files)[i].info.path;
+}
+
+/* Index of `path`, or where it would go (negative - 1). */
 static long
 find_file(const rh_node_manifest *m, const char *path)
 {
-	size_t lo = 0, hi = m->nfiles;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(m->files[mid].info.path, path);
-		if (c == 0)
-			return (long)mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -(long)lo - 1;
+	return rh__sorted_find(m->files, m->nfiles, path, mfile_path);
 }
 
 int

@@ -61,22 +61,16 @@ rh__fstate_free(rh__fstate *s)
 	free(s);
 }
 
+static const char *
+ffile_path(const void *files, size_t i)
+{
+	return ((rh__ffile *const *)files)[i]->path;
+}
+
 long
 rh__fstate_find(const rh__fstate *s, const char *path)
 {
-	size_t lo = 0, hi = s->nfiles;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(s->files[mid]->path, path);
-		if (c == 0)
-			return (long)mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -(long)lo - 1;
+	return rh__sorted_find(s->files, s->nfiles, path, ffile_path);
 }
 
 int

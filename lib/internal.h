@@ -13,6 +13,7 @@
 #include "alloc.h"
 #include "clock.h"
 #include "hash.h"
+#include "sorted.h"
 
 /** Set the thread's message and return `code` (for `return rh__error(...)`). */
 int rh__error(int code, const char *fmt, ...)
