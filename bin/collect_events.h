@@ -4,10 +4,11 @@
 
 #include <rayhist/rayhist.h>
 
-/* Ingest each file as an event batch of session `s`; a file that cannot be
- * read or parsed is reported and skipped. Returns the exit status: 0, or 1
- * if any file failed. */
+/* Ingest each file as an event batch of session `s`, `threads` files at
+ * once (0: one per CPU); a file that cannot be read or parsed is reported
+ * and skipped; reports come in the order of `files`. Returns the exit
+ * status: 0, or 1 if any file failed. */
 int rh_collect_events(rh_store *st, const rh_session_ref *s, char **files,
-		      int nfiles, int quiet);
+		      int nfiles, unsigned threads, int quiet);
 
 #endif

@@ -30,7 +30,7 @@ static const rh_cli_opt options[] = {
 	{ OPT_NODE_ID, "node-id", "HEX", "the node's full id (56 hex digits), instead of the raylet's own lines" },
 	{ OPT_FRAME, "frame-size", "BYTES", "raw bytes per compressed frame (default 4194304)" },
 	{ OPT_LEVEL, "level", "N", "zstd compression level (default 3)" },
-	{ OPT_THREADS, "threads", "N", "compression threads for large files (default: CPUs)" },
+	{ OPT_THREADS, "threads", "N", "compression threads for large files; with --events, files ingested at once (default: CPUs)" },
 	{ OPT_ENDED, "ended", NULL, "the session has ended (the cluster is gone): mark it so, ending at its last file write" },
 	{ OPT_FOLLOW, "follow", NULL, "run beside a live Ray node until SIGTERM (no SESSION_DIR)" },
 	{ OPT_ROLE, "role", "ROLE", "follow: head or worker (default: head if it runs the GCS)" },
@@ -329,7 +329,7 @@ main(int argc, char **argv)
 		if ((error = rh_store_open(&st, url, &sopts)) < 0)
 			rh_cli_die(error, "%s", url);
 		error = rh_collect_events(st, &sref, argv + optind, argc - optind,
-					  run.quiet);
+					  o.workers, run.quiet);
 		rh_store_close(st);
 		rh_cli_free(&cli);
 		return error;

@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 #include <rayhist/rayhist.h>
 
+#include "cache_opts.h"
 #include "cli.h"
 #include "ls_export.h"
 #include "ls_format.h"
@@ -56,6 +57,7 @@ static const rh_cli_opt options[] = {
 	{ OPT_FILE, "file", "GLOB", "--grep: only files matching GLOB (with a '/': the path in the session, else the base name)" },
 	{ 'C', "context", "N", "--grep: print N lines of context around each match" },
 	{ OPT_MAX, "max", "N", "--grep: stop after N matching lines in all" },
+	RH_CACHE_CLI_OPTS,
 	{ 0, NULL, NULL, NULL }
 };
 
@@ -770,8 +772,10 @@ open_index(struct ls *ls, int rebuild)
 	error = rh_index_refresh(NULL, ls->st, prefix.ptr, &ro);
 	rh_meter_done(&meter);
 	if (error < 0)
-		rh_cli_die(error, "%s: cannot %s the session index", prefix.ptr,
-			   rebuild ? "rebuild" : "build");
+		rh_cli_die(error, "%s: cannot %s the session index%s", prefix.ptr,
+			   rebuild ? "rebuild" : "build", error == RH_EACCES ?
+			   " (the store refuses writes and there is no "
+			   "--cache-dir to keep it in)" : "");
 	if ((error = rh_index_open(&ix, ls->st, key.ptr, NULL)) < 0)
 		rh_cli_die(error, "%s: cannot open the session index", prefix.ptr);
 	if (!rebuild)
@@ -1336,6 +1340,7 @@ main(int argc, char **argv)
 	int err = 0, tail = 0;
 	int64_t attempt = -1;
 	rh_cli cli;
+	rh_cache_cli cache = { 0 };
 	char *colon, *path;
 	int c, error;
 
@@ -1359,6 +1364,8 @@ main(int argc, char **argv)
 		    "Ray's state API.",
 		    options, argc, argv);
 	while ((c = rh_cli_next(&cli, &arg)) != -1) {
+		if (rh_cache_cli_opt(&cache, c, arg))
+			continue;
 		switch (c) {
 		case OPT_STORE: store_flag = arg; break;
 		case OPT_STORE_CONFIG: sopts.config_file = arg; break;
@@ -1466,6 +1473,7 @@ main(int argc, char **argv)
 	parse_path(&ls.p, path);
 	url = rh_store_default_url(store_flag);
 	sopts.must_exist = 1;	/* a reader: a mistyped URL creates nothing */
+	rh_cache_cli_apply(&cache, &sopts);
 	if ((error = rh_store_open(&ls.st, url, &sopts)) < 0)
 		rh_cli_die(error, "%s", url);
 	check_levels(&ls);

@@ -36,6 +36,7 @@
 #include "serve_conn.h"
 #include "serve_metrics.h"
 #include "retention_opts.h"
+#include "cache_opts.h"
 #include "serve_auth.h"
 #include "serve_download.h"
 
@@ -61,6 +62,7 @@ static const rh_cli_opt options[] = {
 	{ OPT_TRUSTED_PROXY, "trusted-proxy", "ADDRS", "believe X-Forwarded-User/-Groups (X-Auth-Request-*) from these addresses" },
 	{ OPT_ACCESS_LOG, "access-log", "FORMAT", "how requests are logged on stderr: text (default) or json (one object a line)" },
 	{ 'q', "quiet", NULL, "do not log requests on stderr" },
+	RH_CACHE_CLI_OPTS,
 	{ 0, NULL, NULL, NULL }
 };
 
@@ -895,6 +897,7 @@ main(int argc, char **argv)
 	int64_t retention_every_ms = 3600000;
 	rh_retention_options ropts = RH_RETENTION_OPTIONS_INIT;
 	rh_cli cli;
+	rh_cache_cli cache = { 0 };
 	int c, error, i;
 	size_t b;
 
@@ -906,11 +909,13 @@ main(int argc, char **argv)
 		    "holds: a cluster picker at /, each session's dashboard and API under\n"
 		    "/c/NAMESPACE/CLUSTER/SESSION/, and the same API at the root for the\n"
 		    "session chosen through /enter_cluster/NAMESPACE/CLUSTER/SESSION\n"
-		    "(cookies, as KubeRay's history server). Nothing is written to the\n"
-		    "store, unless a retention policy (--max-age, ...) deletes sessions.",
+		    "(cookies, as KubeRay's history server). The store gets only the\n"
+		    "sessions' indexes (in --cache-dir instead when it refuses them, or\n"
+		    "with --read-only) and, with a retention policy, deletions.",
 		    options, argc, argv);
 	while ((c = rh_cli_next(&cli, &arg)) != -1) {
-		if (rh_retention_cli_opt(&ropts, c, arg))
+		if (rh_retention_cli_opt(&ropts, c, arg) ||
+		    rh_cache_cli_opt(&cache, c, arg))
 			continue;
 		switch (c) {
 		case OPT_STORE: store_flag = arg; break;
@@ -968,6 +973,10 @@ main(int argc, char **argv)
 		rh_cli_die(0, "cannot set up libevent for threads");
 	url = rh_store_default_url(store_flag);
 	sopts.must_exist = 1;	/* a reader: a mistyped URL creates nothing */
+	rh_cache_cli_apply(&cache, &sopts);
+	if (cache.read_only && rh_retention_cli_any(&ropts))
+		rh_cli_usage_die("--read-only and a retention policy (--max-age, "
+				 "...) exclude each other: retention deletes");
 	if ((error = rh_store_open(&st, url, &sopts)) < 0)
 		rh_cli_die(error, "%s", url);
 	srv.st = st;

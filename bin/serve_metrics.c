@@ -279,6 +279,9 @@ serve_metrics_render(struct evbuffer *o, serve_metrics *m, rh_dashboard *d,
 	one(o, "rayhist_sessions_indexed_total", "counter",
 	    "Session index builds and refreshes that worked.",
 	    (double)ds.sessions_indexed);
+	one(o, "rayhist_session_index_builds_total", "counter",
+	    "Session indexes this server built and wrote (not those it found current).",
+	    (double)ds.index_builds);
 	one(o, "rayhist_session_index_failures_total", "counter",
 	    "Session index builds and refreshes that failed.",
 	    (double)ds.index_failures);

@@ -1,18 +1,18 @@
 /* dashboard.c - the dashboard handle and the top-level routes: the picker,
  * /clusters, /enter_cluster, the shareable /c/NS/CLUSTER/SESSION/ prefix and
  * the cookie-selected root API (dashboard.h). Areas live in
- * dashboard_<area>.c; this file only decides who answers, and compresses. */
-#include "dashboard_internal.h"
+ * dashboard_<area>.c (dashboard_routes.h); replies, errors and compression
+ * are the reply layer's (dashboard_reply.c), which routes call down into:
+ * this file only decides who answers. */
+#include "dashboard_routes.h"
 
 #include <stdio.h>
 #include <time.h>
-#include <zlib.h>
 
 #define DEFAULT_MAX_SESSIONS 32
 #define DEFAULT_REFRESH_MS 30000
 #define DEFAULT_MAX_BODY (256u << 20)
 #define DEFAULT_CACHE_BYTES (64u << 20)
-#define GZIP_MIN 860
 
 /* Room for the last frames of a few dozen busy logs. */
 #define FRAME_CACHE_BYTES (256u << 20)
@@ -47,6 +47,12 @@ rh_dashboard_new(rh_dashboard **out, rh_store *st,
 	if (!d->opts.max_body)
 		d->opts.max_body = DEFAULT_MAX_BODY;
 	if (pthread_mutex_init(&d->lock, NULL) != 0) {
+		free(d);
+		return rh__error(RH_ERROR, "rh_dashboard_new: cannot create a "
+				 "mutex");
+	}
+	if (pthread_cond_init(&d->loaded, NULL) != 0) {
+		pthread_mutex_destroy(&d->lock);
 		free(d);
 		return rh__error(RH_ERROR, "rh_dashboard_new: cannot create a "
 				 "mutex");
@@ -88,6 +94,8 @@ rh_dashboard_stats_get(rh_dashboard_stats *out, rh_dashboard *d)
 	out->index_failures = d->stats.index_failures;
 	out->index_seconds = (double)d->stats.index_ms / 1000.0;
 	out->sessions_open = d->nentries;
+	if (out->version >= 2)	/* a version 1 struct ends before */
+		out->index_builds = d->stats.builds;
 	pthread_mutex_unlock(&d->lock);
 	out->frame_hits = out->frame_misses = 0;
 	if (d->frames)
@@ -124,232 +132,11 @@ rh_dashboard_free(rh_dashboard *d)
 	rh_frame_cache_free(d->frames);
 	rh_dashboard__cache_free(d->cache);
 	rh_dashboard__facts_free(d->facts);
+	pthread_cond_destroy(&d->loaded);
 	pthread_mutex_destroy(&d->lock);
 	free(d->dashboard_dir);
 	free(d->tz_name);
 	free(d);
-}
-
-/* ---- responses --------------------------------------------------------------- */
-
-int
-rh_dashboard__header(rh_dashboard_response *r, const char *name,
-		     const char *fmt, ...)
-{
-	rh_buf v = RH_BUF_INIT;
-	va_list ap;
-	int error;
-
-	if (r->nheaders >= RH_DASHBOARD_MAX_HEADERS)
-		return rh__error(RH_ERROR, "too many response headers");
-	va_start(ap, fmt);
-	error = rh_buf_vprintf(&v, fmt, ap);
-	va_end(ap);
-	if (error < 0)
-		return error;
-	r->headers[r->nheaders].name = name;
-	r->headers[r->nheaders].value = v.ptr;
-	r->nheaders++;
-	return 0;
-}
-
-RH_EXTERN const char *
-rh_dashboard_response_header(const rh_dashboard_response *r, const char *name)
-{
-	size_t i;
-
-	for (i = 0; r && i < r->nheaders; i++)
-		if (!strcasecmp(r->headers[i].name, name))
-			return r->headers[i].value;
-	return NULL;
-}
-
-RH_EXTERN void
-rh_dashboard_response_dispose(rh_dashboard_response *r)
-{
-	size_t i;
-
-	if (!r)
-		return;
-	for (i = 0; i < r->nheaders; i++)
-		free(r->headers[i].value);
-	rh_buf_dispose(&r->body);
-	rh_dashboard_stream_free(r->stream);
-	memset(r, 0, sizeof(*r));
-}
-
-int
-rh_dashboard__reply(rh_dash_ctx *c, int status, const char *type)
-{
-	c->resp->status = status;
-	c->resp->content_type = type;
-	return 0;
-}
-
-static const char JSON_TYPE[] = "application/json";
-
-int
-rh_dashboard__fail(rh_dash_ctx *c, int status, const char *fmt, ...)
-{
-	rh_buf msg = RH_BUF_INIT;
-	rh__jw w;
-	va_list ap;
-	int error;
-
-	va_start(ap, fmt);
-	error = rh_buf_vprintf(&msg, fmt, ap);
-	va_end(ap);
-	if (error < 0)
-		return error;
-	rh_buf_clear(&c->resp->body);
-	rh__jw_init(&w, &c->resp->body);
-	rh__jw_obj(&w);
-	rh__jw_kbool(&w, "result", 0);
-	rh__jw_kstr(&w, "msg", msg.ptr);
-	rh__jw_key(&w, "data");
-	rh__jw_obj(&w);
-	rh__jw_end(&w);
-	rh__jw_end(&w);
-	rh_buf_dispose(&msg);
-	if (w.err)
-		return w.err;
-	return rh_dashboard__reply(c, status, JSON_TYPE);
-}
-
-int
-rh_dashboard__fail_code(rh_dash_ctx *c, int error)
-{
-	int status = error == RH_EINVAL ? 400 : error == RH_ENOTFOUND ? 404
-		   : error == RH_EBUSY ? 503 : 500;
-	const char *msg = rh_error_last();
-
-	return rh_dashboard__fail(c, status, "%s", *msg ? msg : rh_error_name(error));
-}
-
-void
-rh_dashboard__envelope_begin(rh__jw *w, const char *msg)
-{
-	rh__jw_obj(w);
-	rh__jw_kbool(w, "result", 1);
-	rh__jw_kstr(w, "msg", msg);
-	rh__jw_key(w, "data");
-}
-
-void
-rh_dashboard__envelope_end(rh__jw *w)
-{
-	rh__jw_end(w);
-}
-
-int
-rh_dashboard__reply_jw(rh_dash_ctx *c, rh__jw *w)
-{
-	if (w->err)
-		return w->err;
-	if (c->resp->body.size > c->d->opts.max_body)
-		return rh_dashboard__fail(c, 413, "the response would be %zu "
-					  "bytes, more than this server's "
-					  "limit of %zu; ask for less (limit, "
-					  "lines, filters)",
-					  c->resp->body.size, c->d->opts.max_body);
-	return rh_dashboard__reply(c, 200, JSON_TYPE);
-}
-
-/* ---- gzip ------------------------------------------------------------------ */
-
-int
-rh_dashboard__gzip(rh_buf *out, const void *data, size_t len, int level)
-{
-	z_stream z;
-	int zr, error;
-
-	memset(&z, 0, sizeof(z));
-	if (deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8,
-			 Z_DEFAULT_STRATEGY) != Z_OK)
-		return rh__error(RH_ENOMEM, "gzip: cannot start a compressor");
-	if ((error = rh_buf_grow(out, out->size + deflateBound(&z, (uLong)len) + 32)) < 0) {
-		deflateEnd(&z);
-		return error;
-	}
-	z.next_in = (Bytef *)(uintptr_t)data;
-	z.avail_in = (uInt)len;
-	z.next_out = (Bytef *)out->ptr + out->size;
-	z.avail_out = (uInt)(out->asize - out->size - 1);
-	zr = deflate(&z, Z_FINISH);
-	if (zr == Z_STREAM_END)
-		out->size += z.total_out;
-	deflateEnd(&z);
-	if (zr != Z_STREAM_END)
-		return rh__error(RH_ERROR, "gzip: compression failed (%d)", zr);
-	out->ptr[out->size] = '\0';
-	return 0;
-}
-
-/* Does Accept-Encoding allow gzip? A "gzip" (or "*") token whose q is not
- * zero. */
-int
-rh_dashboard__accepts_gzip(const char *ae)
-{
-	const char *p = ae;
-
-	while (p && *p) {
-		const char *end = p + strcspn(p, ",");
-		const char *semi = memchr(p, ';', (size_t)(end - p));
-		const char *tok_end = semi ? semi : end;
-		size_t n;
-
-		while (p < tok_end && (*p == ' ' || *p == '\t'))
-			p++;
-		n = (size_t)(tok_end - p);
-		while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-			n--;
-		if ((n == 4 && !strncasecmp(p, "gzip", 4)) ||
-		    (n == 6 && !strncasecmp(p, "x-gzip", 6)) ||
-		    (n == 1 && *p == '*')) {
-			const char *q = semi ? strstr(semi, "q=") : NULL;
-			if (!q || q > end || strtod(q + 2, NULL) > 0)
-				return 1;
-		}
-		p = *end ? end + 1 : end;
-	}
-	return 0;
-}
-
-static int
-compressible(const char *type)
-{
-	return type && (!strncmp(type, "text/", 5) ||
-			!strncmp(type, "application/json", 16) ||
-			!strncmp(type, "application/javascript", 22) ||
-			!strncmp(type, "application/manifest+json", 25) ||
-			!strncmp(type, "image/svg+xml", 13));
-}
-
-static int
-maybe_gzip(rh_dashboard_response *r, const rh_dashboard_request *req)
-{
-	rh_buf z = RH_BUF_INIT;
-	int error;
-
-	if (r->stream || r->body.size < GZIP_MIN || !compressible(r->content_type) ||
-	    !rh_dashboard__accepts_gzip(req->accept_encoding) ||
-	    rh_dashboard_response_header(r, "Content-Encoding"))
-		return 0;
-	/* Level 6 costs milliseconds on a page of 100 detailed tasks, several
-	 * times the query itself; past 64 KiB level 1 (a little larger, three
-	 * times faster) is the better trade on any network a browser is on. */
-	if ((error = rh_dashboard__gzip(&z, r->body.ptr, r->body.size,
-					r->body.size < (64u << 10) ? 6 : 1)) < 0)
-		return error;
-	if (r->nheaders + 2 > RH_DASHBOARD_MAX_HEADERS) {
-		rh_buf_dispose(&z);
-		return 0;
-	}
-	rh_buf_dispose(&r->body);
-	r->body = z;
-	if ((error = rh_dashboard__header(r, "Content-Encoding", "gzip")) < 0)
-		return error;
-	return rh_dashboard__header(r, "Vary", "Accept-Encoding");
 }
 
 /* ---- routes ---------------------------------------------------------------- */
@@ -363,38 +150,6 @@ text_reply(rh_dash_ctx *c, int status, const char *text)
 	if ((error = rh_buf_puts(&c->resp->body, text)) < 0)
 		return error;
 	return rh_dashboard__reply(c, status, "text/plain; charset=utf-8");
-}
-
-/* The value of cookie `name` in a Cookie header, copied into out. */
-int
-rh_dashboard__cookie_get(char *out, size_t cap, const char *hdr,
-			 const char *name)
-{
-	size_t nlen = strlen(name);
-	const char *p = hdr;
-
-	while (p && *p) {
-		const char *end;
-		size_t vlen;
-
-		while (*p == ' ' || *p == ';')
-			p++;
-		end = p + strcspn(p, ";");
-		if ((size_t)(end - p) > nlen && !strncmp(p, name, nlen) &&
-		    p[nlen] == '=') {
-			const char *v = p + nlen + 1;
-			vlen = (size_t)(end - v);
-			if (vlen >= 2 && v[0] == '"' && v[vlen - 1] == '"')
-				v++, vlen -= 2;
-			if (vlen == 0 || vlen >= cap)
-				return 0;
-			memcpy(out, v, vlen);
-			out[vlen] = '\0';
-			return 1;
-		}
-		p = end;
-	}
-	return 0;
 }
 
 static int
@@ -780,6 +535,7 @@ rh_dashboard_handle(rh_dashboard_response *out, rh_dashboard *d,
 		return rh__error(RH_EINVAL, "rh_dashboard_handle: NULL argument");
 	rh_dashboard_response_dispose(out);
 	memset(&c, 0, sizeof(c));
+	c.max_body = d->opts.max_body;
 	c.now_ms = req->now_ms ? req->now_ms : rh_dashboard__now_ms();
 	if ((error = rh_dashboard__cache_get(out, d, req, c.now_ms)) != 0)
 		return error > 0 ? 0 : error;
@@ -796,12 +552,12 @@ rh_dashboard_handle(rh_dashboard_response *out, rh_dashboard *d,
 	error = route(&c);
 done:
 	if (!error)
-		error = maybe_gzip(out, req);
+		error = rh_dashboard__maybe_gzip(out, req);
 	if (!error) {
 		if (!out->status)
 			out->status = 200;
 		if (!out->content_type)
-			out->content_type = JSON_TYPE;
+			out->content_type = RH_DASH_JSON_TYPE;
 		if (!out->stream)	/* nothing to keep: the bytes are not here */
 			rh_dashboard__cache_put(d, req, &c, out);
 	}

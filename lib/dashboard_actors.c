@@ -1,7 +1,7 @@
 /* dashboard_actors.c - /logical/actors and /logical/actors/ID: Ray's
  * ActorDetail objects (camelCase keys, resources not camel-cased) built from
  * the index's actor rows (reference/ray-formats.md §2.4, §3.9). */
-#include "dashboard_internal.h"
+#include "dashboard_routes.h"
 
 #include <stdio.h>
 
@@ -15,6 +15,52 @@ ms_or_null(rh__jw *w, const char *k, int64_t ns)
 		rh__jw_null(w);
 	else
 		rh__jw_int(w, ms);
+}
+
+/* ActorDetail.address: where the actor's worker ran. */
+static void
+actor_address(rh__jw *w, const rh_actor_row *a, const char *ip)
+{
+	rh__jw_key(w, "address");
+	rh__jw_obj(w);
+	rh__jw_kstr(w, "rayletId", a->node_id ? a->node_id : "");
+	rh__jw_kstr(w, "nodeId", a->node_id ? a->node_id : "");
+	rh__jw_kstr(w, "ipAddress", ip ? ip : "");
+	rh__jw_kint(w, "port", 0);
+	rh__jw_kstr(w, "workerId", a->worker_id ? a->worker_id : "");
+	rh__jw_end(w);
+}
+
+/* ActorDetail.processStats: what a live worker would report, empty. */
+static void
+actor_process_stats(rh__jw *w, const rh_actor_row *a)
+{
+	/* No "mem" (optional in ActorDetail): with no node statistics the
+	 * client then leaves the Memory cell empty; [] drew "/(NaN%)". */
+	rh__jw_key(w, "processStats");
+	rh__jw_obj(w);
+	rh__jw_key(w, "cmdline");
+	rh__jw_arr(w);
+	rh__jw_end(w);
+	rh__jw_key(w, "cpuPercent");
+	rh__jw_num(w, 0);
+	rh__jw_key(w, "cpuTimes");
+	rh__jw_obj(w);
+	rh__jw_end(w);
+	rh__jw_key(w, "createTime");
+	if (a->start_time_ns != RH_TIME_NONE && a->start_time_ns > 0)
+		rh__jw_num(w, (double)a->start_time_ns / 1e9);
+	else
+		rh__jw_num(w, 0);
+	rh__jw_key(w, "memoryInfo");
+	rh__jw_obj(w);
+	rh__jw_end(w);
+	rh__jw_key(w, "pid");
+	if (a->pid > 0)
+		rh__jw_int(w, a->pid);
+	else
+		rh__jw_null(w);
+	rh__jw_end(w);
 }
 
 /* Ray's ActorDetail; `ip` fills address.ipAddress when the row lacks it. */
@@ -41,14 +87,7 @@ rh_dashboard__actor_json(rh__jw *w, const rh_dash_snap *s, const rh_actor_row *a
 		rh__jw_int(w, a->pid);
 	else
 		rh__jw_null(w);
-	rh__jw_key(w, "address");
-	rh__jw_obj(w);
-	rh__jw_kstr(w, "rayletId", a->node_id ? a->node_id : "");
-	rh__jw_kstr(w, "nodeId", a->node_id ? a->node_id : "");
-	rh__jw_kstr(w, "ipAddress", ip ? ip : "");
-	rh__jw_kint(w, "port", 0);
-	rh__jw_kstr(w, "workerId", a->worker_id ? a->worker_id : "");
-	rh__jw_end(w);
+	actor_address(w, a, ip);
 	rh__jw_kstr(w, "name", a->name ? a->name : "");
 	rh__jw_kstr(w, "numRestarts", restarts);
 	rh__jw_kstr(w, "actorClass", a->class_name ? a->class_name : "");
@@ -80,32 +119,7 @@ rh_dashboard__actor_json(rh__jw *w, const rh_dash_snap *s, const rh_actor_row *a
 	rh__jw_key(w, "gpus");
 	rh__jw_arr(w);
 	rh__jw_end(w);
-	/* No "mem" (optional in ActorDetail): with no node statistics the
-	 * client then leaves the Memory cell empty; [] drew "/(NaN%)". */
-	rh__jw_key(w, "processStats");
-	rh__jw_obj(w);
-	rh__jw_key(w, "cmdline");
-	rh__jw_arr(w);
-	rh__jw_end(w);
-	rh__jw_key(w, "cpuPercent");
-	rh__jw_num(w, 0);
-	rh__jw_key(w, "cpuTimes");
-	rh__jw_obj(w);
-	rh__jw_end(w);
-	rh__jw_key(w, "createTime");
-	if (a->start_time_ns != RH_TIME_NONE && a->start_time_ns > 0)
-		rh__jw_num(w, (double)a->start_time_ns / 1e9);
-	else
-		rh__jw_num(w, 0);
-	rh__jw_key(w, "memoryInfo");
-	rh__jw_obj(w);
-	rh__jw_end(w);
-	rh__jw_key(w, "pid");
-	if (a->pid > 0)
-		rh__jw_int(w, a->pid);
-	else
-		rh__jw_null(w);
-	rh__jw_end(w);
+	actor_process_stats(w, a);
 	rh__jw_end(w);
 }
 

@@ -3,7 +3,7 @@
  * events: timezone, usage stats, Grafana and Prometheus health, Serve, Ray
  * Data, authentication, and the live-only paths that only say the cluster
  * is gone. */
-#include "dashboard_internal.h"
+#include "dashboard_routes.h"
 
 #include <stdio.h>
 

@@ -2,7 +2,7 @@
  * (logs/events/event_*.log) as Ray's event head serves them: grouped by
  * custom_fields.job_id ("global" without one), camelCase keys, the latest
  * 10000 per job (reference/ray-formats.md §4a). */
-#include "dashboard_internal.h"
+#include "dashboard_routes.h"
 
 #include <stdio.h>
 

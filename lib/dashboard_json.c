@@ -2,171 +2,11 @@
  * responses. Ray's dashboard is written in Python, so numbers are printed as
  * Python prints them and keys are camel-cased as its to_google_style()
  * does. */
-#include "dashboard_internal.h"
+#include "dashboard_json.h"
 #include "events_internal.h"
 
 #include <stdio.h>
 #include <time.h>
-
-void
-rh__jw_init(rh__jw *w, rh_buf *b)
-{
-	memset(w, 0, sizeof(*w));
-	w->b = b;
-}
-
-static void
-put(rh__jw *w, const char *s, size_t n)
-{
-	if (!w->err)
-		w->err = rh_buf_put(w->b, s, n);
-}
-
-/* Before a value or a key: the comma, unless first or right after a key. */
-static void
-sep(rh__jw *w)
-{
-	if (w->after_key) {
-		w->after_key = 0;
-		return;
-	}
-	if (w->depth > 0) {
-		if (!(w->first[w->depth - 1] & 1))
-			put(w, ",", 1);
-		w->first[w->depth - 1] &= (unsigned char)~1u;
-	}
-}
-
-/* first[] per open container: bit 0 "nothing written yet", bit 1 "array" */
-static void
-open_(rh__jw *w, const char *c)
-{
-	sep(w);
-	put(w, c, 1);
-	if (w->depth >= RH_JW_MAX_DEPTH) {
-		if (!w->err)
-			w->err = rh__error(RH_ERROR, "JSON nested too deep");
-		return;
-	}
-	w->first[w->depth++] = (unsigned char)(1 | (*c == '[' ? 2 : 0));
-}
-
-void
-rh__jw_obj(rh__jw *w)
-{
-	open_(w, "{");
-}
-
-void
-rh__jw_arr(rh__jw *w)
-{
-	open_(w, "[");
-}
-
-void
-rh__jw_end(rh__jw *w)
-{
-	if (w->depth == 0)
-		return;
-	w->depth--;
-	put(w, (w->first[w->depth] & 2) ? "]" : "}", 1);
-}
-
-static void
-put_escaped(rh__jw *w, const char *s, size_t n)
-{
-	if (!w->err)
-		w->err = rh__json_strn(w->b, s, n, 1);
-}
-
-void
-rh__jw_key(rh__jw *w, const char *k)
-{
-	sep(w);
-	put_escaped(w, k, strlen(k));
-	put(w, ":", 1);
-	w->after_key = 1;
-}
-
-void
-rh__jw_strn(rh__jw *w, const char *s, size_t n)
-{
-	sep(w);
-	put_escaped(w, s, n);
-}
-
-void
-rh__jw_str(rh__jw *w, const char *s)
-{
-	if (!s) {
-		rh__jw_null(w);
-		return;
-	}
-	rh__jw_strn(w, s, strlen(s));
-}
-
-void
-rh__jw_int(rh__jw *w, int64_t v)
-{
-	char tmp[32];
-	int n = snprintf(tmp, sizeof(tmp), "%lld", (long long)v);
-
-	sep(w);
-	put(w, tmp, (size_t)n);
-}
-
-/* The shortest digits that read back the same, as Python's repr(); whole
- * numbers get ".0" and the exponent form is used outside 1e-4..1e16. */
-void
-rh__jw_num(rh__jw *w, double d)
-{
-	char tmp[48];
-	int prec;
-
-	sep(w);
-	if (d != d || d > 1.7976931348623157e308 || d < -1.7976931348623157e308) {
-		put(w, "null", 4);
-		return;
-	}
-	for (prec = 1; prec <= 17; prec++) {
-		snprintf(tmp, sizeof(tmp), "%.*g", prec, d);
-		if (strtod(tmp, NULL) == d)
-			break;
-	}
-	if (!strpbrk(tmp, ".eninf")) {
-		double a = d < 0 ? -d : d;
-		if (a >= 1e16)
-			snprintf(tmp, sizeof(tmp), "%.1e", d);
-		else
-			strcat(tmp, ".0");
-	}
-	put(w, tmp, strlen(tmp));
-}
-
-void
-rh__jw_bool(rh__jw *w, int v)
-{
-	sep(w);
-	put(w, v ? "true" : "false", v ? 4 : 5);
-}
-
-void
-rh__jw_null(rh__jw *w)
-{
-	sep(w);
-	put(w, "null", 4);
-}
-
-void
-rh__jw_raw(rh__jw *w, const char *json)
-{
-	if (!json || !*json) {
-		rh__jw_null(w);
-		return;
-	}
-	sep(w);
-	put(w, json, strlen(json));
-}
 
 void
 rh__jw_json(rh__jw *w, json_object *o, int camel)
@@ -325,4 +165,28 @@ rh_dashboard__now_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Drop ANSI colour codes, ESC [ digits-and-semicolons m, as Ray does. */
+void
+rh_dashboard__strip_ansi(rh_buf *b, size_t from)
+{
+	size_t i = from, o = from;
+
+	while (i < b->size) {
+		if (b->ptr[i] == '\x1b' && i + 2 < b->size && b->ptr[i + 1] == '[') {
+			size_t j = i + 2;
+			while (j < b->size && ((b->ptr[j] >= '0' && b->ptr[j] <= '9') ||
+					       b->ptr[j] == ';'))
+				j++;
+			if (j > i + 2 && j < b->size && b->ptr[j] == 'm') {
+				i = j + 1;
+				continue;
+			}
+		}
+		b->ptr[o++] = b->ptr[i++];
+	}
+	b->size = o;
+	if (b->ptr)
+		b->ptr[o] = '\0';
 }

@@ -4,7 +4,7 @@
  * (reference/ray-formats.md §3.6-3.7). Files are read from their stored
  * parts through the seek tables: a tail decompresses only the frames that
  * hold it. */
-#include "dashboard_internal.h"
+#include "dashboard_routes.h"
 #include "catalog_manifest.h"
 
 #include <fnmatch.h>
@@ -18,9 +18,22 @@
  * within this time. */
 #define MANIFEST_FRESH_MS 1000
 
+/* What a step of a log request (find_node, load_manifest, open_log, the
+ * by_* resolvers, read_log) did: found what the next step needs, or wrote
+ * the answer (an error) itself. A failure is a negative RH_E* instead. */
+enum log_step { LOG_FOUND = 0, LOG_ANSWERED = 1 };
+
+/* The step wrote the answer: LOG_ANSWERED, or the failure writing it. */
+static int
+answered(int error)
+{
+	return error < 0 ? error : LOG_ANSWERED;
+}
+
 /* ---- which node ------------------------------------------------------------ */
 
-/* node_id or node_ip; 1 (response written) when neither resolves. */
+/* node_id or node_ip: LOG_FOUND (with *out NULL when neither was given and
+ * !required), LOG_ANSWERED when it does not resolve, or < 0. */
 static int
 find_node(const rh_dash_node **out, rh_dash_ctx *c, int required)
 {
@@ -31,25 +44,26 @@ find_node(const rh_dash_node **out, rh_dash_ctx *c, int required)
 	*out = NULL;
 	if (id && *id) {
 		if ((error = rh_dashboard__check_id("node_id", id)) < 0)
-			return rh_dashboard__fail_code(c, error) < 0 ? -1 : 1;
+			return answered(rh_dashboard__fail_code(c, error));
 		if (!(*out = rh_dashboard__node(c->snap, id)))
-			return rh_dashboard__fail(c, 404, "node_id: no node %s in "
-						  "session %s", id,
-						  c->snap->session) < 0 ? -1 : 1;
-		return 0;
+			return answered(rh_dashboard__fail(c, 404, "node_id: no "
+							   "node %s in session %s",
+							   id, c->snap->session));
+		return LOG_FOUND;
 	}
 	if (ip && *ip) {
 		if (!(*out = rh_dashboard__node_by_ip(c->snap, ip)))
-			return rh_dashboard__fail(c, 404, "node_ip: no node with "
-						  "IP %.60s in session %s", ip,
-						  c->snap->session) < 0 ? -1 : 1;
-		return 0;
+			return answered(rh_dashboard__fail(c, 404, "node_ip: no "
+							   "node with IP %.60s in "
+							   "session %s", ip,
+							   c->snap->session));
+		return LOG_FOUND;
 	}
 	if (!required)
-		return 0;
-	return rh_dashboard__fail(c, 400, "node_id or node_ip: neither was "
-				  "given; name the node whose logs to read") < 0
-		? -1 : 1;
+		return LOG_FOUND;
+	return answered(rh_dashboard__fail(c, 400, "node_id or node_ip: neither "
+					   "was given; name the node whose logs "
+					   "to read"));
 }
 
 /* The node's manifest, shared: give it back with unload_manifest(). */
@@ -74,11 +88,12 @@ load_manifest(const rh_node_manifest **m, rh__frame_ref **ref, rh_dash_ctx *c,
 	int error = get_manifest(m, ref, c, n->node_id);
 
 	if (error == RH_ENOTFOUND)
-		return rh_dashboard__fail(c, 404, "node %s: no files were "
-					  "captured from it", n->node_id) < 0 ? -1 : 1;
+		return answered(rh_dashboard__fail(c, 404, "node %s: no files "
+						   "were captured from it",
+						   n->node_id));
 	if (error < 0)
-		return rh_dashboard__fail_code(c, error) < 0 ? -1 : 1;
-	return 0;
+		return answered(rh_dashboard__fail_code(c, error));
+	return LOG_FOUND;
 }
 
 /* ---- /api/v0/logs ------------------------------------------------------------- */
@@ -205,8 +220,8 @@ rh_dashboard__logs_list(rh_dash_ctx *c)
 		return rh_dashboard__fail(c, 400, "glob: \"%.60s\" must be "
 					  "relative to the logs folder, without "
 					  "\"..\"", glob);
-	if ((r = find_node(&n, c, 1)) != 0 ||
-	    (r = load_manifest(&m, &mref, c, n)) != 0)
+	if ((r = find_node(&n, c, 1)) != LOG_FOUND ||
+	    (r = load_manifest(&m, &mref, c, n)) != LOG_FOUND)
 		return r < 0 ? r : 0;
 	if ((error = list_matching(&l, m, glob)) < 0)
 		goto done;
@@ -297,32 +312,26 @@ log_fail_code(rh_dash_ctx *c, const logreq *lr, int error)
 						  : rh_error_name(error));
 }
 
-/* A response was written (1), or writing it failed (< 0). */
-static int
-written(int error)
-{
-	return error < 0 ? error : 1;
-}
 
 /* Each resolver sets lr->node and how to find the file (lr->match,
- * lr->path) and a range; 0, or 1 when a response was written. */
+ * lr->path) and a range: LOG_FOUND, LOG_ANSWERED, or < 0. */
 static int
 by_filename(rh_dash_ctx *c, logreq *lr, const char *filename)
 {
 	int r;
 
-	if ((r = find_node(&lr->node, c, 1)) != 0)
+	if ((r = find_node(&lr->node, c, 1)) != LOG_FOUND)
 		return r;
 	/* names that are not UTF-8 were listed as U+EF80.. (rh_buf_put_utf8)
 	 * and come back so: turn them into the stored bytes */
 	if (filename[0] == '/' || rh_buf_puts(&lr->path, "logs/") < 0 ||
 	    rh_buf_put_from_utf8(&lr->path, filename, strlen(filename)) < 0 ||
 	    rh_layout_check_path(lr->path.ptr) < 0)
-		return log_fail(c, lr, 400, "filename: \"%.80s\" must be a path "
-				"relative to the node's logs folder, without "
-				"\"..\"", filename) < 0 ? -1 : 1;
+		return answered(log_fail(c, lr, 400, "filename: \"%.80s\" must "
+					 "be a path relative to the node's logs "
+					 "folder, without \"..\"", filename));
 	lr->match = RH_LOG_MATCH_PATH;
-	return 0;
+	return LOG_FOUND;
 }
 
 static int
@@ -350,17 +359,17 @@ static int
 by_entity(rh_dash_ctx *c, logreq *lr, rh_log_owner owner, const char *id)
 {
 	rh_log_location loc = RH_LOG_LOCATION_INIT;
-	int error, r = 0;
+	int error, r = LOG_FOUND;
 
 	if ((error = rh_index_log_locate(&loc, c->snap->ix, owner, id, lr->attempt,
 					 lr->suffix, c->at_ns)) < 0) {
-		r = written(log_fail_code(c, lr, error));
+		r = answered(log_fail_code(c, lr, error));
 		goto done;
 	}
 	lr->node = loc.node_id.size ? rh_dashboard__node(c->snap, loc.node_id.ptr)
 				    : rh_dashboard__head(c->snap);
 	if (!lr->node) {
-		r = written(loc.node_id.size
+		r = answered(loc.node_id.size
 			? log_fail(c, lr, 404, "%s %s ran on node %s, which has no "
 				   "captured files", owner == RH_LOG_OF_TASK ? "task"
 				   : owner == RH_LOG_OF_ACTOR ? "actor" : "submission",
@@ -497,72 +506,90 @@ done:
 	return error;
 }
 
-/* Drop ANSI colour codes, ESC [ digits-and-semicolons m, as Ray does. */
-void
-rh_dashboard__strip_ansi(rh_buf *b, size_t from)
+/* Open the file lr names on its node: LOG_FOUND with *f and *m (give the
+ * manifest back with unload_manifest(), also on LOG_ANSWERED), LOG_ANSWERED
+ * when the node or the file is not there, or < 0. */
+static int
+open_log(rh_logfile **f, const rh_node_manifest **m, rh__frame_ref **mref,
+	 rh_dash_ctx *c, logreq *lr)
 {
-	size_t i = from, o = from;
+	int error;
 
-	while (i < b->size) {
-		if (b->ptr[i] == '\x1b' && i + 2 < b->size && b->ptr[i + 1] == '[') {
-			size_t j = i + 2;
-			while (j < b->size && ((b->ptr[j] >= '0' && b->ptr[j] <= '9') ||
-					       b->ptr[j] == ';'))
-				j++;
-			if (j > i + 2 && j < b->size && b->ptr[j] == 'm') {
-				i = j + 1;
-				continue;
-			}
-		}
-		b->ptr[o++] = b->ptr[i++];
+	if ((error = get_manifest(m, mref, c, lr->node->node_id)) < 0)
+		return answered(error == RH_ENOTFOUND
+			? log_fail(c, lr, 404, "node %s: no files were captured "
+				   "from it", lr->node->node_id)
+			: log_fail_code(c, lr, error));
+	if (lr->match != RH_LOG_MATCH_PATH) {
+		rh_buf key = RH_BUF_INIT;
+
+		if ((error = rh_buf_puts(&key, lr->path.ptr)) == 0)
+			error = rh_node_manifest_find_log(&lr->path, *m, lr->match,
+							  key.ptr, lr->suffix);
+		rh_buf_dispose(&key);
+		if (error < 0)
+			return error == RH_ENOTFOUND
+				? answered(log_fail_code(c, lr, error)) : error;
 	}
-	b->size = o;
-	if (b->ptr)
-		b->ptr[o] = '\0';
+	if ((error = rh_logfile_open_manifest(f, c->d->st, &c->sref, *m,
+					      lr->path.ptr)) == 0)
+		rh_logfile_set_cache(*f, c->d->frames);
+	if (error < 0)
+		return answered(error == RH_ENOTFOUND
+			? log_fail(c, lr, 404, "node %s: no log file %s",
+				   lr->node->node_id, lr->path.ptr + 5)
+			: log_fail_code(c, lr, error));
+	return LOG_FOUND;
 }
 
-/* Read the resolved file into the body. */
+/* Read [lr->start, end), or its last lr->lines lines, into the body after
+ * the "1" of the leading_1 format: LOG_FOUND, LOG_ANSWERED when it could
+ * not be read or is over the size limit, or < 0. */
+static int
+read_log(rh_dash_ctx *c, logreq *lr, rh_logfile *f, uint64_t end)
+{
+	rh_buf *b = &c->resp->body;
+	size_t at;
+	int error;
+
+	if (!lr->text && (error = rh_buf_puts(b, "1")) < 0)
+		return error;
+	at = b->size;
+	if (lr->lines < 0)
+		error = rh_logfile_read(b, f, lr->start, (size_t)(end - lr->start));
+	else if (lr->start == 0)
+		error = rh_logfile_tail(b, NULL, f, (size_t)lr->lines, end);
+	else
+		error = tail_range(b, f, lr->start, end, lr->lines);
+	if (error < 0)
+		return answered(log_fail(c, lr, 500, "%s: %s", lr->path.ptr,
+			     rh_logfile_errmsg(f)[0] ? rh_logfile_errmsg(f)
+						     : rh_error_last()));
+	if (b->size - at > c->d->opts.max_body)
+		return answered(log_fail(c, lr, 413, "the last %lld lines of %s "
+			     "are more than this server's limit of %zu bytes "
+			     "per response; ask for fewer lines",
+			     (long long)lr->lines, lr->path.ptr,
+			     c->d->opts.max_body));
+	if (lr->ansi)
+		rh_dashboard__strip_ansi(b, at);
+	return LOG_FOUND;
+}
+
+/* Answer with the resolved file: 0 once the answer (the bytes, a stream of
+ * them, or an error) is written, or < 0. */
 static int
 serve_file(rh_dash_ctx *c, logreq *lr)
 {
 	const rh_node_manifest *m = NULL;
 	rh__frame_ref *mref = NULL;
 	rh_logfile *f = NULL;
-	rh_buf *b = &c->resp->body;
 	const char *dl = rh_dashboard_url_param(c->url, "download_filename");
 	uint64_t size, end;
-	size_t at;
-	int r, error, stream;
+	int r, stream;
 
-	if ((error = get_manifest(&m, &mref, c, lr->node->node_id)) < 0) {
-		r = error == RH_ENOTFOUND
-			? log_fail(c, lr, 404, "node %s: no files were captured "
-				   "from it", lr->node->node_id)
-			: log_fail_code(c, lr, error);
+	if ((r = open_log(&f, &m, &mref, c, lr)) != LOG_FOUND)
 		goto done;
-	}
-	if (lr->match != RH_LOG_MATCH_PATH) {
-		rh_buf key = RH_BUF_INIT;
-
-		if ((error = rh_buf_puts(&key, lr->path.ptr)) == 0)
-			error = rh_node_manifest_find_log(&lr->path, m, lr->match,
-							  key.ptr, lr->suffix);
-		rh_buf_dispose(&key);
-		if (error < 0) {
-			r = error == RH_ENOTFOUND ? log_fail_code(c, lr, error) : error;
-			goto done;
-		}
-	}
-	if ((error = rh_logfile_open_manifest(&f, c->d->st, &c->sref, m,
-					      lr->path.ptr)) == 0)
-		rh_logfile_set_cache(f, c->d->frames);
-	if (error < 0) {
-		r = error == RH_ENOTFOUND
-			? log_fail(c, lr, 404, "node %s: no log file %s",
-				   lr->node->node_id, lr->path.ptr + 5)
-			: log_fail_code(c, lr, error);
-		goto done;
-	}
 	size = rh_logfile_size(f);
 	if (c->at_ns != RH_TIME_NONE)	/* playback: as captured by then */
 		size = rh_logfile_size_at(f, c->at_ns / 1000000);
@@ -574,67 +601,39 @@ serve_file(rh_dash_ctx *c, logreq *lr)
 	stream = lr->lines < 0 && c->req->version >= 3 && c->req->stream_ok &&
 		 end - lr->start >= RH_DASHBOARD_STREAM_MIN;
 	if (!stream && lr->lines < 0 && end - lr->start > c->d->opts.max_body) {
-		r = written(log_fail(c, lr, 413, "%s is %llu bytes, more than this "
+		r = log_fail(c, lr, 413, "%s is %llu bytes, more than this "
 			     "server's limit of %zu per response; ask for a "
 			     "number of lines, or use rayhist-ls --cat",
 			     lr->path.ptr, (unsigned long long)(end - lr->start),
-			     c->d->opts.max_body));
+			     c->d->opts.max_body);
 		goto done;
 	}
-	rh_buf_clear(b);
+	rh_buf_clear(&c->resp->body);
 	if (stream) {
 		/* A large range, whole logs and downloads: read as the client
 		 * takes it, never held whole (dashboard_stream.c). */
-		if ((error = rh_dashboard__stream_log(&c->resp->stream, c->d,
-						      &c->sref, lr->node->node_id,
-						      lr->path.ptr, lr->start, end,
-						      lr->text ? "" : "1",
-						      lr->ansi)) < 0) {
-			r = log_fail_code(c, lr, error);
+		if ((r = rh_dashboard__stream_log(&c->resp->stream, c->d,
+						  &c->sref, lr->node->node_id,
+						  lr->path.ptr, lr->start, end,
+						  lr->text ? "" : "1",
+						  lr->ansi)) < 0) {
+			r = log_fail_code(c, lr, r);
 			goto done;
 		}
 		c->cacheable = 0;
-		goto headers;
-	}
-	if (!lr->text && (error = rh_buf_puts(b, "1")) < 0) {
-		r = error;
+	} else if ((r = read_log(c, lr, f, end)) != LOG_FOUND) {
 		goto done;
 	}
-	at = b->size;
-	if (lr->lines < 0)
-		error = rh_logfile_read(b, f, lr->start, (size_t)(end - lr->start));
-	else if (lr->start == 0)
-		error = rh_logfile_tail(b, NULL, f, (size_t)lr->lines, end);
-	else
-		error = tail_range(b, f, lr->start, end, lr->lines);
-	if (error < 0) {
-		r = written(log_fail(c, lr, 500, "%s: %s", lr->path.ptr,
-			     rh_logfile_errmsg(f)[0] ? rh_logfile_errmsg(f)
-						     : rh_error_last()));
+	if (dl && (r = rh_dashboard__header(c->resp, "Content-Disposition",
+					    is_token(dl) ? "attachment; filename=%s"
+					    : "attachment; filename=\"%s\"",
+					    dl)) < 0)
 		goto done;
-	}
-	if (b->size - at > c->d->opts.max_body) {
-		r = written(log_fail(c, lr, 413, "the last %lld lines of %s are more "
-			     "than this server's limit of %zu bytes per "
-			     "response; ask for fewer lines",
-			     (long long)lr->lines, lr->path.ptr, c->d->opts.max_body));
-		goto done;
-	}
-	if (lr->ansi)
-		rh_dashboard__strip_ansi(b, at);
-headers:
-	if (dl && (error = rh_dashboard__header(c->resp, "Content-Disposition",
-						is_token(dl) ? "attachment; filename=%s"
-						: "attachment; filename=\"%s\"",
-						dl)) < 0) {
-		r = error;
-		goto done;
-	}
 	r = rh_dashboard__reply(c, 200, "text/plain; charset=utf-8");
 done:
 	rh_logfile_close(f);
 	unload_manifest(c, mref, m);
-	return r;
+	return r < 0 ? r : 0;
 }
 
 int
@@ -669,41 +668,38 @@ rh_dashboard__logs_file(rh_dash_ctx *c)
 			r = log_fail_code(c, &lr, error);
 			goto done;
 		}
-		if ((r = find_node(&lr.node, c, 1)) == 0) {
+		if ((r = find_node(&lr.node, c, 1)) == LOG_FOUND) {
 			lr.match = RH_LOG_MATCH_PID;
 			error = rh_buf_printf(&lr.path, "%lld", (long long)p);
-			r = error < 0 ? error : 0;
+			r = error < 0 ? error : LOG_FOUND;
 		}
 	} else {
-		r = written(log_fail(c, &lr, 400, "give filename (with node_id or "
+		r = answered(log_fail(c, &lr, 400, "give filename (with node_id or "
 			     "node_ip), task_id, actor_id, submission_id or pid "
 			     "(with node_id or node_ip)"));
 		goto done;
 	}
-	if (r == 0)
+	if (r == LOG_FOUND)
 		r = serve_file(c, &lr);
 done:
 	rh_buf_dispose(&lr.path);
 	return r < 0 ? r : 0;
 }
 
-/* /api/jobs/ID/logs: {"logs": "..."} of a submission's driver log. */
-int
-rh_dashboard__job_logs(rh_dash_ctx *c, const char *job)
+/* The submission id of job `job` (a submission id or a job id) and the
+ * node its driver ran on (else the head node): LOG_FOUND, LOG_ANSWERED
+ * (404: no such job, not submitted, no node), or < 0. */
+static int
+job_driver(rh_buf *sid, const rh_dash_node **n, rh_dash_ctx *c,
+	   const char *job)
 {
 	rh_filter f[1] = { { "submission_id", "=", job } };
 	rh_filter g[1] = { { "job_id", "=", job } };
-	const rh_node_manifest *m = NULL;
-	rh__frame_ref *mref = NULL;
-	rh_logfile *lf = NULL;
-	uint64_t size;
-	const rh_dash_node *n = NULL;
-	rh_buf sid = RH_BUF_INIT, path = RH_BUF_INIT, text = RH_BUF_INIT;
 	const rh_row *row;
 	rh_query *q = NULL;
-	rh__jw w;
 	int error;
 
+	*n = NULL;
 	if ((error = one_row(&q, &row, c, RH_ENTITY_JOB, f, 1)) == RH_ITEROVER) {
 		rh_query_close(q);
 		q = NULL;
@@ -712,25 +708,86 @@ rh_dashboard__job_logs(rh_dash_ctx *c, const char *job)
 	if (error == 0) {
 		if (!row->u.job.submission_id) {
 			rh_query_close(q);
-			return rh_dashboard__fail(c, 404, "job %s was not submitted "
-						  "through the job API, so it has "
-						  "no job logs; see its driver's "
-						  "worker logs", job);
+			return answered(rh_dashboard__fail(c, 404, "job %s was not "
+							   "submitted through the "
+							   "job API, so it has no "
+							   "job logs; see its "
+							   "driver's worker logs",
+							   job));
 		}
-		error = rh_buf_puts(&sid, row->u.job.submission_id);
+		error = rh_buf_puts(sid, row->u.job.submission_id);
 		if (row->u.job.driver_node_id)
-			n = rh_dashboard__node(c->snap, row->u.job.driver_node_id);
+			*n = rh_dashboard__node(c->snap, row->u.job.driver_node_id);
 	}
 	rh_query_close(q);
 	if (error == RH_ITEROVER)
-		return rh_dashboard__fail(c, 404, "Job %s does not exist", job);
+		return answered(rh_dashboard__fail(c, 404, "Job %s does not exist",
+						   job));
 	if (error < 0)
+		return answered(rh_dashboard__fail_code(c, error));
+	if (!*n)
+		*n = rh_dashboard__head(c->snap);
+	if (!*n)
+		return answered(rh_dashboard__fail(c, 404, "job %s: no node has "
+						   "captured files", job));
+	return LOG_FOUND;
+}
+
+/* Send the `size` bytes of lf as {"logs": "..."}. */
+static int
+send_job_log(rh_dash_ctx *c, const rh_dash_node *n, const char *path,
+	     rh_logfile *lf, uint64_t size)
+{
+	rh_buf text = RH_BUF_INIT;
+	rh__jw w;
+	int error;
+
+	if (c->req->version >= 3 && c->req->stream_ok &&
+	    size >= RH_DASHBOARD_STREAM_MIN) {
+		/* escaped piece by piece as the client reads: no size limit,
+		 * nothing held whole (dashboard_stream.c) */
+		if ((error = rh_dashboard__stream_log(&c->resp->stream, c->d,
+						      &c->sref, n->node_id,
+						      path, 0, size, "", 0)) < 0)
+			return rh_dashboard__fail_code(c, error);
+		rh_dashboard__stream_json(c->resp->stream);
+		c->cacheable = 0;
+		return rh_dashboard__reply(c, 200, "application/json");
+	}
+	if (size > c->d->opts.max_body)
+		return rh_dashboard__fail(c, 413, "%s is larger than this "
+					  "server's limit of %zu bytes per "
+					  "response; use api/v0/logs/file with "
+					  "lines", path, c->d->opts.max_body);
+	if ((error = rh_logfile_read(&text, lf, 0, (size_t)size)) < 0) {
+		rh_buf_dispose(&text);
 		return rh_dashboard__fail_code(c, error);
-	if (!n)
-		n = rh_dashboard__head(c->snap);
-	if (!n)
-		return rh_dashboard__fail(c, 404, "job %s: no node has captured "
-					  "files", job);
+	}
+	rh__jw_init(&w, &c->resp->body);
+	rh__jw_obj(&w);
+	rh__jw_key(&w, "logs");
+	rh__jw_strn(&w, text.ptr ? text.ptr : "", text.size);
+	rh__jw_end(&w);
+	rh_buf_dispose(&text);
+	return rh_dashboard__reply_jw(c, &w);
+}
+
+/* /api/jobs/ID/logs: {"logs": "..."} of a submission's driver log. */
+int
+rh_dashboard__job_logs(rh_dash_ctx *c, const char *job)
+{
+	const rh_node_manifest *m = NULL;
+	rh__frame_ref *mref = NULL;
+	rh_logfile *lf = NULL;
+	uint64_t size;
+	const rh_dash_node *n = NULL;
+	rh_buf sid = RH_BUF_INIT, path = RH_BUF_INIT;
+	int error;
+
+	if ((error = job_driver(&sid, &n, c, job)) != LOG_FOUND) {
+		rh_buf_dispose(&sid);
+		return error < 0 ? error : 0;
+	}
 	if ((error = rh_buf_printf(&path, "logs/job-driver-%s.log", sid.ptr)) < 0)
 		goto done;
 	if ((error = get_manifest(&m, &mref, c, n->node_id)) < 0 ||
@@ -742,43 +799,11 @@ rh_dashboard__job_logs(rh_dash_ctx *c, const char *job)
 	rh_logfile_set_cache(lf, c->d->frames);
 	size = c->at_ns != RH_TIME_NONE	/* playback: as captured by then */
 		? rh_logfile_size_at(lf, c->at_ns / 1000000) : rh_logfile_size(lf);
-	if (c->req->version >= 3 && c->req->stream_ok &&
-	    size >= RH_DASHBOARD_STREAM_MIN) {
-		/* escaped piece by piece as the client reads: no size limit,
-		 * nothing held whole (dashboard_stream.c) */
-		if ((error = rh_dashboard__stream_log(&c->resp->stream, c->d,
-						      &c->sref, n->node_id,
-						      path.ptr, 0, size, "", 0)) < 0) {
-			error = rh_dashboard__fail_code(c, error);
-			goto done;
-		}
-		rh_dashboard__stream_json(c->resp->stream);
-		c->cacheable = 0;
-		error = rh_dashboard__reply(c, 200, "application/json");
-		goto done;
-	}
-	if (size > c->d->opts.max_body) {
-		error = rh_dashboard__fail(c, 413, "%s is larger than this "
-					   "server's limit of %zu bytes per "
-					   "response; use api/v0/logs/file with "
-					   "lines", path.ptr, c->d->opts.max_body);
-		goto done;
-	}
-	if ((error = rh_logfile_read(&text, lf, 0, (size_t)size)) < 0) {
-		error = rh_dashboard__fail_code(c, error);
-		goto done;
-	}
-	rh__jw_init(&w, &c->resp->body);
-	rh__jw_obj(&w);
-	rh__jw_key(&w, "logs");
-	rh__jw_strn(&w, text.ptr ? text.ptr : "", text.size);
-	rh__jw_end(&w);
-	error = rh_dashboard__reply_jw(c, &w);
+	error = send_job_log(c, n, path.ptr, lf, size);
 done:
 	rh_logfile_close(lf);
 	unload_manifest(c, mref, m);
 	rh_buf_dispose(&sid);
 	rh_buf_dispose(&path);
-	rh_buf_dispose(&text);
 	return error;
 }

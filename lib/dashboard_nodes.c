@@ -3,7 +3,7 @@
  * `ray status`, rebuilt from node events and captured node manifests
  * (reference/ray-formats.md §2.4, §3.9). A history server has no live
  * process statistics, so those fields are zeros. */
-#include "dashboard_internal.h"
+#include "dashboard_routes.h"
 
 #include <stdio.h>
 #include <time.h>

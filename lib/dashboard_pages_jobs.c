@@ -1,8 +1,9 @@
-/* dashboard_pages_jobs.c - the built-in pages of jobs and actors: the
- * session page's job table, rayhist/job (a job: status, entrypoint, error,
- * driver, its driver log, its failed and other tasks), rayhist/actor (an
- * actor: state, node, worker, death cause, its worker's logs, its tasks)
- * and rayhist/actors (all actors, paged). As the task pages: plain HTML,
+/* dashboard_pages_jobs.c - the built-in tables of tasks and jobs and the
+ * pages of jobs and actors: the task table of rayhist/tasks and of the
+ * session page, the session page's job table, rayhist/job (a job: status,
+ * entrypoint, error, driver, its driver log, its failed and other tasks),
+ * rayhist/actor (an actor: state, node, worker, death cause, its worker's
+ * logs, its tasks) and rayhist/actors (all actors, paged). As the task pages: plain HTML,
  * at the prefix's instant (dashboard_pages.c). */
 #include "dashboard_pages.h"
 
@@ -10,6 +11,7 @@
 
 #define ACTORS_PER_PAGE 50
 #define JOBS_SHOWN 200
+#define MSG_CUT 300             /* error message characters in a table */
 #define TASKS_SHOWN 50
 
 static const char *
@@ -75,6 +77,129 @@ rh_dashboard__jobs_table(rh_dash_ctx *c, rh_buf *b, const char *prefix)
 done:
 	rh_query_close(q);
 	rh_buf_dispose(&href);
+	return error;
+}
+
+/* ---- tables of tasks ------------------------------------------------------------ */
+
+/* An error message in a table cell: its last line, where Python puts the
+ * exception ("ValueError: ..."), cut to MSG_CUT bytes. */
+static int
+msg_cell(rh_buf *b, const char *m)
+{
+	const char *line, *end;
+	size_t n;
+	int error;
+
+	if (!m)
+		return rh_buf_puts(b, "-");
+	end = m + strlen(m);
+	while (end > m && (end[-1] == '\n' || end[-1] == ' '))
+		end--;
+	for (line = end; line > m && line[-1] != '\n'; line--)
+		;
+	n = (size_t)(end - line);
+	if ((line > m && (error = rh_buf_puts(b, "&hellip; ")) < 0) ||
+	    (error = rh_dashboard__pg_esc_n(b, line, n > MSG_CUT ? MSG_CUT : n)) < 0)
+		return error;
+	return n > MSG_CUT ? rh_buf_puts(b, " &hellip;") : 0;
+}
+
+/* One row of a task table; href is scratch space. */
+static int
+task_tr(rh_buf *b, rh_buf *href, const rh_task_row *t, const char *prefix)
+{
+	int error;
+
+	rh_buf_clear(href);
+	if ((error = rh_buf_printf(href, "%stask?task_id=%s&attempt_number=%d",
+				   prefix, t->task_id,
+				   (int)t->attempt_number)) < 0 ||
+	    (error = rh_buf_puts(b, "<tr class=\"task\"><th scope=\"row\">")) < 0 ||
+	    (error = rh_dashboard__pg_link(b, href->ptr, t->name ? t->name : t->task_id)) < 0 ||
+	    (error = rh_buf_printf(b, "<br><code>%s</code></th><td class=\"n\">"
+				   "%d</td><td>%s</td><td>%s</td><td>", t->task_id,
+				   (int)t->attempt_number,
+				   rh_task_state_name(t->state),
+				   rh_task_type_name(t->type))) < 0)
+		return error;
+	rh_buf_clear(href);
+	if (t->job_id)
+		rh_buf_printf(href, "%sjob?job_id=%s", prefix, t->job_id);
+	if ((error = t->job_id ? rh_dashboard__pg_link(b, href->ptr, t->job_id)
+			       : rh_buf_puts(b, "-")) < 0 ||
+	    (error = rh_buf_puts(b, "</td><td>")) < 0 ||
+	    (error = rh_dashboard__pg_esc(b, t->error_type ? t->error_type : "-")) < 0 ||
+	    (error = rh_buf_puts(b, "</td><td>")) < 0 ||
+	    (error = msg_cell(b, t->error_message)) < 0)
+		return error;
+	return rh_buf_puts(b, "</td></tr>\n");
+}
+
+int
+rh_dashboard__tasks_table(rh_dash_ctx *c, rh_buf *b, const char *key,
+			  const char *value, uint64_t offset, uint64_t limit,
+			  const char *prefix)
+{
+	rh_query_options o = RH_QUERY_OPTIONS_INIT;
+	rh_filter f = { key, "=", value };
+	int failed = key && !strcmp(key, "state") && !strcmp(value, "FAILED");
+	rh_query_counts k;
+	rh_buf href = RH_BUF_INIT, cap = RH_BUF_INIT;
+	const rh_row *row;
+	rh_query *q = NULL;
+	uint64_t shown = 0;
+	int error;
+
+	o.filters = key ? &f : NULL;
+	o.nfilters = key ? 1 : 0;
+	o.offset = offset;
+	o.limit = limit;
+	o.detail = 1;
+	o.at_ns = c->at_ns;
+	if ((error = rh_query_open(&q, c->snap->ix, RH_ENTITY_TASK, &o)) < 0)
+		goto done;
+	if (!key)
+		rh_buf_puts(&cap, "All tasks");
+	else if (failed)
+		rh_buf_puts(&cap, "Failed tasks");
+	else if (!strcmp(key, "state"))
+		rh_buf_printf(&cap, "Tasks in state %s", value);
+	else
+		rh_buf_printf(&cap, "Tasks of %s %s", !strcmp(key, "job_id") ? "job"
+			      : "actor", value);
+	if ((error = rh_buf_printf(b, "<table id=\"tasks-%s\"><caption>", failed
+				   ? "FAILED" : key ? key : "all")) < 0 ||
+	    (error = rh_dashboard__pg_esc(b, cap.ptr)) < 0 ||
+	    (error = rh_buf_puts(b, "</caption><thead><tr><th scope=\"col\">Task"
+				 "</th><th scope=\"col\">Attempt</th><th scope=\"col\">"
+				 "State</th><th scope=\"col\">Type</th><th scope=\"col\">"
+				 "Job</th><th scope=\"col\">Error type</th><th scope="
+				 "\"col\">Error message</th></tr></thead><tbody>\n")) < 0)
+		goto done;
+	while ((error = rh_query_next(&row, q)) == 0) {
+		if ((error = task_tr(b, &href, &row->u.task, prefix)) < 0)
+			goto done;
+		shown++;
+	}
+	if (error != RH_ITEROVER)
+		goto done;
+	rh_query_counts_get(&k, q);
+	rh_buf_clear(&href);
+	rh_buf_printf(&href, "%stasks?", prefix);
+	if (key) {
+		rh_buf_printf(&href, "%s=", key);
+		rh_dashboard__urlenc(&href, value);
+		rh_buf_puts(&href, "&");
+	}
+	rh_buf_printf(&href, "limit=%llu&offset=", (unsigned long long)limit);
+	if ((error = rh_buf_puts(b, "</tbody></table>\n")) == 0)
+		error = rh_dashboard__pg_pager(b, failed ? "failed" : "tasks", failed ? "failed tasks"
+			      : "tasks", href.ptr, offset, shown, k.num_filtered, limit);
+done:
+	rh_query_close(q);
+	rh_buf_dispose(&href);
+	rh_buf_dispose(&cap);
 	return error;
 }
 

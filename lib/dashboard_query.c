@@ -1,7 +1,7 @@
 /* dashboard_query.c - request targets and query values, checked strictly
  * (dashboard.h). Everything a browser sends arrives here first, so nothing
  * that decodes to a path trick (an encoded '/', "..", NUL) gets past. */
-#include "dashboard_internal.h"
+#include "dashboard_reply.h"
 
 #include <errno.h>
 #include <stdio.h>

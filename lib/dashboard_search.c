@@ -7,7 +7,7 @@
  * id or unique prefix), file (a glob, as rayhist-ls --file), context (0 to
  * 100 lines), max (matching lines, 1 to 100000, default 1000). A
  * SESSION@TIME prefix searches the files as captured by TIME. */
-#include "dashboard_internal.h"
+#include "dashboard_routes.h"
 #include "search_internal.h"
 
 #include <string.h>

@@ -25,7 +25,8 @@ snap_free(rh_dash_snap *s)
 
 	if (!s)
 		return;
-	rh_dashboard__tl_free(s->timeline);
+	if (s->timeline)
+		s->timeline_free(s->timeline);
 	rh_index_close(s->ix);
 	for (i = 0; i < s->nnodes; i++) {
 		free(s->nodes[i].node_id);
@@ -72,6 +73,14 @@ rh_dashboard__snap_release(rh_dashboard *d, rh_dash_snap *s)
 	pthread_mutex_unlock(&d->lock);
 	if (last)
 		snap_free(s);
+}
+
+void
+rh_dashboard__snap_hold(rh_dashboard *d, rh_dash_snap *s)
+{
+	pthread_mutex_lock(&d->lock);
+	s->refs++;
+	pthread_mutex_unlock(&d->lock);
 }
 
 static int
@@ -279,30 +288,38 @@ build_progress_cb(const rh_progress *p, void *payload)
 	}
 }
 
-/* Bring the session's index up to date, reporting progress, and open it. */
+/* Bring the session's index up to date, reporting progress, and open it;
+ * with `stored`, open the index the store holds as it is (RH_ENOTFOUND
+ * when none). */
 static int
 open_index(rh_index **out, rh_dashboard *d, rh_dash_entry *e,
-	   const rh_session_ref *sref, const char *prefix)
+	   const rh_session_ref *sref, const char *prefix, int stored)
 {
 	rh_index_refresh_options ro = RH_INDEX_REFRESH_OPTIONS_INIT;
 	struct build_progress bp = { d, e, 0 };
 	const char *delay = getenv("RAYHIST_TEST_INDEX_DELAY_MS");
 	rh_buf key = RH_BUF_INIT;
-	int error;
+	int error = 0, rebuilt = 0;
 
 	if (delay)
 		bp.delay_ms = (unsigned)strtoul(delay, NULL, 10);
 	ro.progress = build_progress_cb;
 	ro.progress_payload = &bp;
-	if ((error = rh_index_refresh(NULL, d->st, prefix, &ro)) == 0 &&
-	    (error = rh_layout_index(&key, sref)) == 0)
+	if (!stored)
+		error = rh_index_refresh(&rebuilt, d->st, prefix, &ro);
+	if (error == 0 && rebuilt) {
+		pthread_mutex_lock(&d->lock);
+		d->stats.builds++;
+		pthread_mutex_unlock(&d->lock);
+	}
+	if (error == 0 && (error = rh_layout_index(&key, sref)) == 0)
 		error = rh_index_open(out, d->st, key.ptr, NULL);
 	rh_buf_dispose(&key);
 	return error;
 }
 
 static int
-build_snap(rh_dash_snap **out, rh_dashboard *d, rh_dash_entry *e)
+build_snap(rh_dash_snap **out, rh_dashboard *d, rh_dash_entry *e, int stored)
 {
 	rh_dash_snap *s;
 	rh_buf prefix = RH_BUF_INIT;
@@ -330,7 +347,7 @@ build_snap(rh_dash_snap **out, rh_dashboard *d, rh_dash_entry *e)
 	if ((error = rh_layout_session_prefix(&prefix, &f.sref)) < 0)
 		goto done;
 	s->prefix = prefix.ptr, prefix.ptr = NULL;
-	if ((error = open_index(&s->ix, d, e, &f.sref, s->prefix)) < 0)
+	if ((error = open_index(&s->ix, d, e, &f.sref, s->prefix, stored)) < 0)
 		goto done;
 	error = rh_session_info_load(&s->info, d->st, &f.sref);
 	s->has_info = error == 0;
@@ -374,7 +391,7 @@ prepare(rh_dashboard *d, rh_dash_entry *e)
 	memset(&e->progress, 0, sizeof(e->progress));
 	e->progress_t0_ms = t0;
 	pthread_mutex_unlock(&d->lock);
-	error = build_snap(&s, d, e);
+	error = build_snap(&s, d, e, 0);
 	now = rh_dashboard__now_ms();
 
 	pthread_mutex_lock(&d->lock);
@@ -401,6 +418,36 @@ prepare(rh_dashboard *d, rh_dash_entry *e)
 	pthread_mutex_unlock(&d->lock);
 	if (old)
 		rh_dashboard__snap_release(d, old);
+}
+
+/* First visit to e here, with e->loading set: serve the index the store
+ * holds, if any, at once. Another server over the same store (or this one
+ * before a restart) built it; this one checks it for new events in the
+ * background, as for any ready session (checked_ms 0 makes that due), so a
+ * user bouncing between replicas sees "preparing" once per session, not
+ * once per replica. Without a stored index e goes back to DASH_NEW. */
+static void
+load_stored(rh_dashboard *d, rh_dash_entry *e)
+{
+	rh_dash_snap *s = NULL;
+	int64_t t0 = rh_dashboard__now_ms();
+	int error = build_snap(&s, d, e, 1);
+
+	pthread_mutex_lock(&d->lock);
+	e->loading = 0;
+	e->stored_tried = 1;
+	if (error == 0) {
+		d->stats.indexed++;
+		d->stats.index_ms += (uint64_t)(rh_dashboard__now_ms() - t0);
+		e->snap = s;
+		e->state = DASH_READY;
+		e->checked_ms = 0;
+	} else {
+		e->state = DASH_NEW;
+	}
+	pthread_cond_broadcast(&d->loaded);
+	pthread_mutex_unlock(&d->lock);
+	rh_error_clear();	/* none stored, or damaged: built as usual */
 }
 
 struct job {
@@ -694,6 +741,18 @@ rh_dashboard__session_snap(rh_dash_ctx *c)
 	if (c->snap)
 		return 0;
 	pthread_mutex_lock(&d->lock);
+	/* another request is opening the stored index: it takes a moment */
+	while (e->loading)
+		pthread_cond_wait(&d->loaded, &d->lock);
+	if (e->state == DASH_NEW && !e->stored_tried && d->opts.schedule &&
+	    d->opts.refresh_ms > 0) {
+		e->state = DASH_PREPARING;
+		e->started_ms = c->now_ms;
+		e->loading = 1;
+		pthread_mutex_unlock(&d->lock);
+		load_stored(d, e);
+		pthread_mutex_lock(&d->lock);
+	}
 	if (e->snap) {
 		/* Serve what we have; look for new events now and then while
 		 * the session has not ended. */

@@ -1,7 +1,7 @@
 /* dashboard_state.c - the state API (/api/v0/<resource>[/summarize]) and the
  * job API (/api/jobs/...): Ray's query options (§3.3), its list and summary
  * envelopes (§3.2), rows from the session index. */
-#include "dashboard_internal.h"
+#include "dashboard_routes.h"
 
 #include <stdio.h>
 

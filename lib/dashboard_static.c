@@ -4,7 +4,7 @@
  * it in python/ray/dashboard/client/build) or a folder of builds named by
  * Ray version. A file is served only when its real path (links resolved)
  * lies inside its build, so no URL reaches anything else. */
-#include "dashboard_internal.h"
+#include "dashboard_routes.h"
 
 #include <dirent.h>
 #include <errno.h>

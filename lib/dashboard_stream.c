@@ -1,7 +1,9 @@
 /* dashboard_stream.c - answers sent piece by piece (dashboard.h,
  * rh_dashboard_stream): a whole log file, or a byte range of it, is read
  * through its seek tables one piece at a time as the client takes it, so a
- * 100 MB log costs a server the piece in flight, not 100 MB per client. */
+ * 100 MB log costs a server the piece in flight, not 100 MB per client.
+ * An answer made from the index (the tasks' timeline) comes from a
+ * producer the same way (rh_dashboard__stream_gen()). */
 #include "dashboard_internal.h"
 #include "events_internal.h"
 
@@ -22,7 +24,28 @@ struct rh_dashboard_stream {
 	int json;                   /* as {"logs":"..."} (size then unknown) */
 	int json_open;              /* its head is sent */
 	rh_buf raw;                 /* json: a UTF-8 sequence cut by a piece */
+	rh_dash_gen_read gen_read;  /* a producer instead of a log file */
+	rh_dash_gen_free gen_free;
+	void *gen;
 };
+
+int
+rh_dashboard__stream_gen(rh_dashboard_stream **out, rh_dashboard *d,
+			 rh_dash_gen_read read, rh_dash_gen_free free_fn,
+			 void *arg)
+{
+	rh_dashboard_stream *st;
+
+	*out = NULL;
+	if (!(st = rh__calloc(1, sizeof(*st))))
+		return RH_ENOMEM;	/* arg stays the caller's */
+	st->d = d;
+	st->gen_read = read;
+	st->gen_free = free_fn;
+	st->gen = arg;
+	*out = st;
+	return 0;
+}
 
 void
 rh_dashboard__stream_json(rh_dashboard_stream *st)
@@ -165,6 +188,8 @@ rh_dashboard_stream_read(rh_buf *out, int *done, rh_dashboard_stream *s,
 	*done = 0;
 	if (!max)
 		return rh__error(RH_EINVAL, "rh_dashboard_stream_read: max is 0");
+	if (s->gen_read)
+		return s->gen_read(out, done, s->gen, max);
 	if (s->json)
 		return read_json(out, done, s, max);
 	if (s->prefix[0]) {
@@ -211,7 +236,7 @@ rh_dashboard_stream_read(rh_buf *out, int *done, rh_dashboard_stream *s,
 RH_EXTERN uint64_t
 rh_dashboard_stream_size(const rh_dashboard_stream *s)
 {
-	if (!s || s->ansi || s->json)
+	if (!s || s->ansi || s->json || s->gen_read)
 		return UINT64_MAX;
 	return strlen(s->prefix) + (s->end - s->off) + s->carry.size;
 }
@@ -221,6 +246,8 @@ rh_dashboard_stream_free(rh_dashboard_stream *s)
 {
 	if (!s)
 		return;
+	if (s->gen_free)
+		s->gen_free(s->gen);
 	rh_logfile_close(s->f);
 	rh_buf_dispose(&s->carry);
 	rh_buf_dispose(&s->raw);
@@ -228,4 +255,20 @@ rh_dashboard_stream_free(rh_dashboard_stream *s)
 	free(s->cluster);
 	free(s->session);
 	free(s);
+}
+
+/* A response's destructor lives with its stream, the one thing it owns
+ * besides headers and bytes (the reply layer below never frees one). */
+RH_EXTERN void
+rh_dashboard_response_dispose(rh_dashboard_response *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->nheaders; i++)
+		free(r->headers[i].value);
+	rh_buf_dispose(&r->body);
+	rh_dashboard_stream_free(r->stream);
+	memset(r, 0, sizeof(*r));
 }

@@ -285,27 +285,72 @@ acc_drop(rh_event_parser *p)
 	p->acc_active = 0;
 }
 
+/* Bytes the element scanner stops at outside strings. */
+static const unsigned char structural[256] = {
+	['"'] = 1, ['{'] = 1, ['['] = 1, ['}'] = 1, [']'] = 1, [','] = 1,
+	['\n'] = 1,
+};
+
+/* Index of the first '"', '\\' or '\n' in data[i, len), or len. Strings
+ * are most of an event's bytes, so they are skipped eight bytes at a time
+ * (the test of json.c's string()). */
+static size_t
+string_stop(const char *data, size_t i, size_t len)
+{
+	while (i + 8 <= len) {
+		uint64_t w, q, b, n;
+
+		memcpy(&w, data + i, 8);
+		q = w ^ 0x2222222222222222ULL;
+		b = w ^ 0x5c5c5c5c5c5c5c5cULL;
+		n = w ^ 0x0a0a0a0a0a0a0a0aULL;
+		if ((((q - 0x0101010101010101ULL) & ~q) |
+		     ((b - 0x0101010101010101ULL) & ~b) |
+		     ((n - 0x0101010101010101ULL) & ~n)) & 0x8080808080808080ULL)
+			break;
+		i += 8;
+	}
+	while (i < len && data[i] != '"' && data[i] != '\\' && data[i] != '\n')
+		i++;
+	return i;
+}
+
 /* Scan array element bytes from data[i]; returns the index where the element
  * ended (at a ',' or ']' outside strings at depth 0), or len. */
 static size_t
 scan_elem(rh_event_parser *p, const char *data, size_t i, size_t len, int *ended)
 {
 	*ended = 0;
-	for (; i < len; i++) {
-		char c = data[i];
+	while (i < len) {
+		char c;
 
-		if (c == '\n')
-			p->lineno++;
 		if (p->in_string) {
-			if (p->escape)
+			if (p->escape) {
 				p->escape = 0;
+				if (data[i] == '\n')
+					p->lineno++;
+				i++;
+				continue;
+			}
+			if ((i = string_stop(data, i, len)) >= len)
+				break;
+			c = data[i++];
+			if (c == '\n')
+				p->lineno++;
 			else if (c == '\\')
 				p->escape = 1;
-			else if (c == '"')
+			else
 				p->in_string = 0;
 			continue;
 		}
-		switch (c) {
+		while (i < len && !structural[(unsigned char)data[i]])
+			i++;
+		if (i >= len)
+			break;
+		switch ((c = data[i])) {
+		case '\n':
+			p->lineno++;
+			break;
 		case '"':
 			p->in_string = 1;
 			break;
@@ -322,17 +367,16 @@ scan_elem(rh_event_parser *p, const char *data, size_t i, size_t len, int *ended
 			if (p->depth > 0)
 				p->depth--;
 			break;
-		case ',':
+		default:	/* ',' */
 			if (p->depth == 0) {
 				*ended = 1;
 				return i;
 			}
 			break;
-		default:
-			break;
 		}
+		i++;
 	}
-	return i;
+	return len;
 }
 
 static int

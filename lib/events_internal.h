@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 #include "json.h"
+#include "json_write.h"
 
 #include "rayhist/events.h"
 
@@ -153,16 +154,6 @@ const char *rh_events__restore_newlines(rh_event_parser *p, const char *s);
 
 /* 1 if `s` is one whole JSON value (checked with a scratch copy). */
 int rh_events__is_json(const char *s);
-
-/* JSON output helpers shared with the history layer: a JSON string (null
- * for NULL) and a double as Python's repr() prints it. */
-int rh__json_str(rh_buf *b, const char *s);
-/* [s, s+n) as a JSON string; with escape_del, 0x7f as \u007f too (Python's
- * json.dumps() does, so the dashboard's answers match Ray's bytes). Bytes
- * that are not UTF-8 are written as "\uefXX" (rh_buf_put_utf8()'s mapping),
- * so the output is always valid JSON and the bytes can be asked for back. */
-int rh__json_strn(rh_buf *b, const char *s, size_t n, int escape_del);
-int rh__json_pyfloat(rh_buf *b, double d);
 
 /* Enum lookups over the name tables; -1 when unknown. Accepts a JSON
  * string (name) or integer. */

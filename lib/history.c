@@ -288,20 +288,27 @@ static int
 x_cmp(const void *ctx, uint32_t a, uint32_t b)
 {
 	const rh_history *h = ctx;
+	const rh_strtab *st = &h->strs;
 	const hb_x *x, *y;
-	const uint32_t *sx, *sy;
-	size_t i;
 	int c;
 
 	if (!a || !b)
 		return a ? 1 : (b ? -1 : 0);
 	x = hb_pool_at(&h->xs, a - 1);
 	y = hb_pool_at(&h->xs, b - 1);
-	sx = &x->node;
-	sy = &y->node;
-	for (i = 0; i < 8; i++)
-		if ((c = rh_strtab_cmp(&h->strs, sx[i], sy[i])))
-			return c;
+	/* Twin transitions keep the larger extra, so that the result does not
+	 * depend on arrival order: any fixed order will do, and this one
+	 * (member by member as hb_x declares them) is the one indexes built
+	 * so far were made with. */
+	if ((c = rh_strtab_cmp(st, x->node, y->node)) ||
+	    (c = rh_strtab_cmp(st, x->worker, y->worker)) ||
+	    (c = rh_strtab_cmp(st, x->repr, y->repr)) ||
+	    (c = rh_strtab_cmp(st, x->death, y->death)) ||
+	    (c = rh_strtab_cmp(st, x->ip, y->ip)) ||
+	    (c = rh_strtab_cmp(st, x->reason, y->reason)) ||
+	    (c = rh_strtab_cmp(st, x->message, y->message)) ||
+	    (c = rh_strtab_cmp(st, x->resources, y->resources)))
+		return c;
 	if (x->pid != y->pid)
 		return x->pid > y->pid ? 1 : -1;
 	if (x->exit_code != y->exit_code)

@@ -10,6 +10,22 @@
 #include "index_format.h"
 #include "events_internal.h" /* rh_arena */
 
+/* One event object of a session, as the index's rebuild lists them. */
+typedef struct rh_index__obj {
+	char *key;      /* full key */
+	char *file;     /* captured file: key up to '@'; batch: NULL */
+	uint64_t size;  /* stored size */
+	uint64_t offset;
+} rh_index__obj;
+
+/* Replay objects v[0, n) into h in their order (index_replay.c): a batch
+ * is one object, a captured file its consecutive parts; plen is the session
+ * prefix's length. `threads` parse objects ahead (0: one per CPU, 1: none);
+ * h gets the same events in the same order whatever their number. */
+int rh_index__replay(rh_history *h, rh_store *st, const rh_index__obj *v,
+		     size_t n, size_t plen, const char *ray_version,
+		     rh_progress_cb progress, void *payload, unsigned threads);
+
 #define IX_NSEC_IDS 15 /* section ids are 1..14 */
 
 typedef struct ix_sec {

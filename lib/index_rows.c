@@ -465,196 +465,60 @@ ix_decode(rh_index *ix, rh_arena *a, rh_entity what, uint64_t row, int detail,
 
 /* ---------------------------------------------------------------- JSON */
 
-/* A page of rows is some thousand small appends (keys, ids, numbers): they
- * go straight into the buffer's spare room, which grows only when short;
- * rh_buf_put()'s checks and printf's two passes were most of a row's cost. */
-typedef struct jw {
-	rh_buf *b;
-	int first;
-	int error;
-} jw;
-
-/* Room for n more bytes (and the NUL), or NULL after a failure (sticky). */
-static char *
-jroom(jw *w, size_t n)
-{
-	rh_buf *b = w->b;
-
-	if (w->error)
-		return NULL;
-	if (b->size + n >= b->asize && (w->error = rh_buf_grow(b, b->size + n)) < 0)
-		return NULL;
-	return b->ptr + b->size;
-}
-
-/* n bytes were written at jroom()'s pointer. */
-static void
-jdone(jw *w, size_t n)
-{
-	w->b->size += n;
-	w->b->ptr[w->b->size] = '\0';
-}
-
-static void
-jput(jw *w, const char *s, size_t n)
-{
-	char *p;
-
-	if ((p = jroom(w, n))) {
-		memcpy(p, s, n);
-		jdone(w, n);
-	}
-}
-
-#define JPUTS(w, lit) jput((w), (lit), sizeof(lit) - 1)
-
-/* Decimal digits of v, as "%lld" prints them; returns the length. */
-static size_t
-fmt_i64(char *dst, int64_t v)
-{
-	char tmp[24];
-	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-	size_t n = 0, len;
-
-	do {
-		tmp[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	len = n + (v < 0);
-	if (v < 0)
-		*dst++ = '-';
-	while (n)
-		*dst++ = tmp[--n];
-	return len;
-}
-
-/* Bytes a JSON string must escape (rh__json_str's set); 2 marks the NUL.
- * Bytes >= 0x80 go to rh__json_str() too, which maps those that are not
- * UTF-8 (rh_buf_put_utf8()). */
-static const unsigned char jesc[256] = {
-	2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
-};
-
-/* A JSON string of v (null for NULL): one copy when nothing needs
- * escaping, else rh__json_str(). */
-static void
-jstring(jw *w, const char *v)
-{
-	const unsigned char *s = (const unsigned char *)v;
-	size_t n;
-	char *p;
-
-	if (!v) {
-		JPUTS(w, "null");
-		return;
-	}
-	for (n = 0; !jesc[s[n]] && s[n] < 0x80; n++)
-		;
-	if (s[n]) {	/* something to escape, or bytes to check as UTF-8 */
-		if (!w->error)
-			w->error = rh__json_str(w->b, v);
-		return;
-	}
-	if ((p = jroom(w, n + 2))) {
-		p[0] = '"';
-		memcpy(p + 1, v, n);
-		p[n + 1] = '"';
-		jdone(w, n + 2);
-	}
-}
-
-/* A key (plain ASCII: written as is), after a comma unless first. */
-static void
-jkey(jw *w, const char *k)
-{
-	size_t n = strlen(k), c = !w->first;
-	char *p;
-
-	w->first = 0;
-	if ((p = jroom(w, n + 3 + c))) {
-		if (c)
-			*p++ = ',';
-		*p++ = '"';
-		memcpy(p, k, n);
-		p[n] = '"';
-		p[n + 1] = ':';
-		jdone(w, n + 3 + c);
-	}
-}
+/* Ray's row shapes, written with the shared writer (json_write.h). These
+ * helpers add what the rows need on top of it: a key before each value,
+ * null for negative counts and tri-state booleans, times in ms. */
+typedef rh__jw jw;
 
 static void
 jstr(jw *w, const char *k, const char *v)
 {
-	jkey(w, k);
-	jstring(w, v);
+	rh__jw_name(w, k);
+	rh__jw_str(w, v);
 }
 
 /* JSON text as stored (objects), null when absent. */
 static void
 jraw(jw *w, const char *k, const char *v)
 {
-	jkey(w, k);
-	if (v && *v)
-		jput(w, v, strlen(v));
-	else
-		JPUTS(w, "null");
-}
-
-/* v in decimal, then `suffix` (a literal: ".0" or ""). */
-static void
-jdec(jw *w, int64_t v, const char *suffix, size_t slen)
-{
-	char *p;
-	size_t n;
-
-	if ((p = jroom(w, 24 + slen))) {
-		n = fmt_i64(p, v);
-		memcpy(p + n, suffix, slen);
-		jdone(w, n + slen);
-	}
+	rh__jw_name(w, k);
+	rh__jw_raw(w, v);
 }
 
 static void
 jint(jw *w, const char *k, int64_t v, int null_if_negative)
 {
-	jkey(w, k);
+	rh__jw_name(w, k);
 	if (null_if_negative && v < 0)
-		JPUTS(w, "null");
+		rh__jw_null(w);
 	else
-		jdec(w, v, "", 0);
+		rh__jw_int(w, v);
 }
 
 static void
 jbool(jw *w, const char *k, int v)
 {
-	jkey(w, k);
+	rh__jw_name(w, k);
 	if (v < 0)
-		JPUTS(w, "null");
-	else if (v)
-		JPUTS(w, "true");
+		rh__jw_null(w);
 	else
-		JPUTS(w, "false");
+		rh__jw_bool(w, v);
 }
 
 static void
 jnull(jw *w, const char *k)
 {
-	jkey(w, k);
-	JPUTS(w, "null");
+	rh__jw_name(w, k);
+	rh__jw_null(w);
 }
 
 /* ns -> ms as Ray prints task times: ts_ns // 1e6, a float. */
 static void
 jms_float(jw *w, const char *k, int64_t ns)
 {
-	jkey(w, k);
+	rh__jw_name(w, k);
 	if (ns == RH_TIME_NONE) {
-		JPUTS(w, "null");
+		rh__jw_null(w);
 	} else {
 		/* Python's int // float: the int becomes a double first, then
 		 * the exact floor of the quotient. */
@@ -664,7 +528,7 @@ jms_float(jw *w, const char *k, int64_t ns)
 
 		/* |q| < 2^53: a whole double, which rh__json_pyfloat() prints
 		 * as "Q.0" (never -0.0: q is an integer) */
-		jdec(w, q, ".0", 2);
+		rh__jw_int_suffix(w, q, ".0");
 	}
 }
 
@@ -672,45 +536,123 @@ jms_float(jw *w, const char *k, int64_t ns)
 static void
 jms(jw *w, const char *k, int64_t ns)
 {
-	jkey(w, k);
+	rh__jw_name(w, k);
 	if (ns == RH_TIME_NONE)
-		JPUTS(w, "null");
+		rh__jw_null(w);
 	else
-		jdec(w, ns / 1000000, "", 0);
+		rh__jw_int(w, ns / 1000000);
 }
 
-/* A double through rh__json_pyfloat(). */
-static void
-jfloat(jw *w, double d)
-{
-	if (!w->error)
-		w->error = rh__json_pyfloat(w->b, d);
-}
-
+/* A container, under key k when inside an object. */
 static void
 jopen(jw *w, const char *k, const char *br)
 {
 	if (k)
-		jkey(w, k);
-	else if (!w->first)
-		JPUTS(w, ",");
-	jput(w, br, 1);
-	w->first = 1;
+		rh__jw_name(w, k);
+	if (*br == '[')
+		rh__jw_arr(w);
+	else
+		rh__jw_obj(w);
 }
 
 static void
-jclose(jw *w, const char *br)
+jclose(jw *w)
 {
-	jput(w, br, 1);
-	w->first = 0;
+	rh__jw_end(w);
+}
+
+/* TaskState.events: state transitions. */
+static void
+task_events(jw *w, const rh_task_row *t)
+{
+	size_t i;
+	int s;
+
+	/* Ray lists each state once, in enum order, with its latest time */
+	jopen(w, "events", "[");
+	for (s = 0; s < RH_TASK_STATE_COUNT; s++) {
+		int64_t at = RH_TIME_NONE;
+		int seen = 0;
+
+		for (i = 0; i < t->ntransitions; i++)
+			if (t->transitions[i].state == s) {
+				at = t->transitions[i].time_ns;
+				seen = 1;
+			}
+		if (!seen)
+			continue;
+		jopen(w, NULL, "{");
+		jstr(w, "state", rh_task_state_name(s));
+		jms_float(w, "created_ms", at);
+		jclose(w);
+	}
+	jclose(w);
+}
+
+/* TaskState.profiling_data: the worker's profile events, or null. */
+static void
+task_profile(jw *w, const rh_task_row *t)
+{
+	size_t i;
+
+	if (t->component_type || t->nprofile) {
+		jopen(w, "profiling_data", "{");
+		jstr(w, "component_type", t->component_type);
+		jstr(w, "component_id", t->component_id);
+		jstr(w, "node_ip_address", t->node_ip_address);
+		jopen(w, "events", "[");
+		for (i = 0; i < t->nprofile; i++) {
+			const rh_event_profile *p = &t->profile[i];
+
+			jopen(w, NULL, "{");
+			jstr(w, "event_name", p->event_name);
+			rh__jw_name(w, "start_time");
+			rh__jw_pyfloat(w, (double)p->start_ns / 1e6);
+			rh__jw_name(w, "end_time");
+			rh__jw_pyfloat(w, (double)p->end_ns / 1e6);
+			/* extra_data is JSON text; Ray decodes it */
+			if (p->extra_data && rh_events__is_json(p->extra_data))
+				jraw(w, "extra_data", p->extra_data);
+			else
+				jstr(w, "extra_data", p->extra_data);
+			jclose(w);
+		}
+		jclose(w);
+		jclose(w);
+	} else {
+		jnull(w, "profiling_data");
+	}
+}
+
+/* TaskState.task_log_info: where its stdout and stderr are, or null. */
+static void
+task_log_info(jw *w, const rh_task_row *t)
+{
+	if (t->has_log_info) {
+		const rh_event_log_info *l = &t->log_info;
+
+		jopen(w, "task_log_info", "{");
+		if (l->stdout_file)
+			jstr(w, "stdout_file", l->stdout_file);
+		if (l->stderr_file)
+			jstr(w, "stderr_file", l->stderr_file);
+		if (l->stdout_start >= 0)
+			jint(w, "stdout_start", l->stdout_start, 0);
+		if (l->stdout_end >= 0)
+			jint(w, "stdout_end", l->stdout_end, 0);
+		if (l->stderr_start >= 0)
+			jint(w, "stderr_start", l->stderr_start, 0);
+		if (l->stderr_end >= 0)
+			jint(w, "stderr_end", l->stderr_end, 0);
+		jclose(w);
+	} else {
+		jnull(w, "task_log_info");
+	}
 }
 
 static void
 task_json(jw *w, const rh_task_row *t, int detail)
 {
-	size_t i;
-	int s;
-
 	jstr(w, "task_id", t->task_id);
 	jint(w, "attempt_number", t->attempt_number, 0);
 	jstr(w, "name", t->name);
@@ -730,75 +672,12 @@ task_json(jw *w, const rh_task_row *t, int detail)
 	jraw(w, "required_resources", t->required_resources);
 	jraw(w, "runtime_env_info", t->runtime_env_info);
 	jstr(w, "placement_group_id", t->placement_group_id);
-	/* Ray lists each state once, in enum order, with its latest time */
-	jopen(w, "events", "[");
-	for (s = 0; s < RH_TASK_STATE_COUNT; s++) {
-		int64_t at = RH_TIME_NONE;
-		int seen = 0;
-
-		for (i = 0; i < t->ntransitions; i++)
-			if (t->transitions[i].state == s) {
-				at = t->transitions[i].time_ns;
-				seen = 1;
-			}
-		if (!seen)
-			continue;
-		jopen(w, NULL, "{");
-		jstr(w, "state", rh_task_state_name(s));
-		jms_float(w, "created_ms", at);
-		jclose(w, "}");
-	}
-	jclose(w, "]");
-	if (t->component_type || t->nprofile) {
-		jopen(w, "profiling_data", "{");
-		jstr(w, "component_type", t->component_type);
-		jstr(w, "component_id", t->component_id);
-		jstr(w, "node_ip_address", t->node_ip_address);
-		jopen(w, "events", "[");
-		for (i = 0; i < t->nprofile; i++) {
-			const rh_event_profile *p = &t->profile[i];
-
-			jopen(w, NULL, "{");
-			jstr(w, "event_name", p->event_name);
-			jkey(w, "start_time");
-			jfloat(w, (double)p->start_ns / 1e6);
-			jkey(w, "end_time");
-			jfloat(w, (double)p->end_ns / 1e6);
-			/* extra_data is JSON text; Ray decodes it */
-			if (p->extra_data && rh_events__is_json(p->extra_data))
-				jraw(w, "extra_data", p->extra_data);
-			else
-				jstr(w, "extra_data", p->extra_data);
-			jclose(w, "}");
-		}
-		jclose(w, "]");
-		jclose(w, "}");
-	} else {
-		jnull(w, "profiling_data");
-	}
+	task_events(w, t);
+	task_profile(w, t);
 	jms_float(w, "creation_time_ms", t->creation_time_ns);
 	jms_float(w, "start_time_ms", t->start_time_ns);
 	jms_float(w, "end_time_ms", t->end_time_ns);
-	if (t->has_log_info) {
-		const rh_event_log_info *l = &t->log_info;
-
-		jopen(w, "task_log_info", "{");
-		if (l->stdout_file)
-			jstr(w, "stdout_file", l->stdout_file);
-		if (l->stderr_file)
-			jstr(w, "stderr_file", l->stderr_file);
-		if (l->stdout_start >= 0)
-			jint(w, "stdout_start", l->stdout_start, 0);
-		if (l->stdout_end >= 0)
-			jint(w, "stdout_end", l->stdout_end, 0);
-		if (l->stderr_start >= 0)
-			jint(w, "stderr_start", l->stderr_start, 0);
-		if (l->stderr_end >= 0)
-			jint(w, "stderr_end", l->stderr_end, 0);
-		jclose(w, "}");
-	} else {
-		jnull(w, "task_log_info");
-	}
+	task_log_info(w, t);
 	jstr(w, "error_message", t->error_message);
 	jbool(w, "is_debugger_paused", t->is_debugger_paused);
 	jstr(w, "call_site", t->call_site);
@@ -850,7 +729,7 @@ job_json(jw *w, const rh_job_row *j, int detail)
 		jstr(w, "node_ip_address", j->driver_ip);
 		snprintf(pid, sizeof(pid), "%lld", (long long)j->driver_pid);
 		jstr(w, "pid", j->driver_pid >= 0 ? pid : NULL);
-		jclose(w, "}");
+		jclose(w);
 	} else {
 		jnull(w, "driver_info");
 	}
@@ -945,12 +824,13 @@ cevent_json(jw *w, const rh_cluster_event_row *e, int detail)
 RH_EXTERN int
 rh_row_json(rh_buf *out, const rh_row *row, int detail)
 {
-	jw w = { out, 1, 0 };
+	jw w;
 
 	if (!out || !row)
 		return rh__error(RH_EINVAL, "rh_row_json: NULL argument");
-	if ((w.error = rh_buf_put(out, "{", 1)) < 0)
-		return w.error;
+	rh__jw_init(&w, out);
+	w.escape_del = 0;
+	rh__jw_obj(&w);
 	switch (row->entity) {
 	case RH_ENTITY_TASK: task_json(&w, &row->u.task, detail); break;
 	case RH_ENTITY_ACTOR: actor_json(&w, &row->u.actor, detail); break;
@@ -962,7 +842,6 @@ rh_row_json(rh_buf *out, const rh_row *row, int detail)
 	default:
 		return rh__error(RH_EINVAL, "rh_row_json: unknown entity");
 	}
-	if (w.error < 0)
-		return w.error;
-	return rh_buf_put(out, "}", 1);
+	rh__jw_end(&w);
+	return w.err;
 }

@@ -8,17 +8,9 @@
 #include "rayhist/catalog.h"
 #include "history_internal.h"
 
-#include <pthread.h>
 #include <stdio.h>
 
-#define READ_CHUNK (4u << 20)
-
-typedef struct obj {
-	char *key;      /* full key */
-	char *file;     /* captured file: key up to '@'; batch: NULL */
-	uint64_t size;  /* stored size */
-	uint64_t offset;
-} obj;
+typedef rh_index__obj obj;
 
 typedef struct objs {
 	obj *v;
@@ -291,222 +283,6 @@ scan_files(rh_store *st, const char *prefix, rh_sha256 *sha, rh_history *h)
 	return error == RH_ENOTFOUND ? 0 : error;
 }
 
-/* ---------------------------------------------------------------- rebuild */
-
-/* Decompressing an event file takes about as long per byte as parsing its
- * events. For a large blob a reader thread decompresses the next chunk
- * while this one parses the last, which takes the decompression off the
- * first visit's wait when a second core is free. Two buffers pass between
- * them: the reader fills one while the parser empties the other. */
-typedef struct ahead {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	rh_seekable *sk;
-	uint64_t off, size;
-	rh_buf buf[2];
-	int full[2];       /* filled by the reader, not yet parsed */
-	int done;          /* the reader will fill nothing more */
-	int stop;          /* the parser gave up: the reader ends */
-	int error;         /* the reader's failure, with its message */
-	char msg[512];
-} ahead;
-
-static void *
-ahead_main(void *arg)
-{
-	ahead *a = arg;
-	int k = 0, error = 0;
-	uint64_t off;
-
-	for (off = a->off; off < a->size && !error; off += READ_CHUNK, k ^= 1) {
-		pthread_mutex_lock(&a->lock);
-		while (a->full[k] && !a->stop)
-			pthread_cond_wait(&a->cond, &a->lock);
-		pthread_mutex_unlock(&a->lock);
-		if (a->stop)
-			break;
-		rh_buf_clear(&a->buf[k]);
-		if ((error = rh_seekable_read(&a->buf[k], a->sk, off, READ_CHUNK)) < 0)
-			break;
-		pthread_mutex_lock(&a->lock);
-		a->full[k] = a->buf[k].size > 0;
-		pthread_cond_broadcast(&a->cond);
-		pthread_mutex_unlock(&a->lock);
-		if (!a->buf[k].size)
-			break;
-	}
-	pthread_mutex_lock(&a->lock);
-	if (error < 0) {
-		a->error = error;
-		snprintf(a->msg, sizeof(a->msg), "%s", rh_error_last());
-	}
-	a->done = 1;
-	pthread_cond_broadcast(&a->cond);
-	pthread_mutex_unlock(&a->lock);
-	return NULL;
-}
-
-/* Parse what the reader thread decompresses; 0, the parser's stop code, or
- * the reader's error (raised again on this thread). *ran is 0 when no
- * thread could be started (nothing was fed then). */
-static int
-feed_ahead(int *ran, rh_event_parser *p, rh_seekable *sk, uint64_t skip,
-	   uint64_t size)
-{
-	ahead a;
-	pthread_t t;
-	int k = 0, error = 0;
-
-	*ran = 0;
-	memset(&a, 0, sizeof(a));
-	a.sk = sk;
-	a.off = skip;
-	a.size = size;
-	if (pthread_mutex_init(&a.lock, NULL) != 0)
-		return rh__error(RH_ERROR, "cannot create a mutex");
-	if (pthread_cond_init(&a.cond, NULL) != 0) {
-		pthread_mutex_destroy(&a.lock);
-		return rh__error(RH_ERROR, "cannot create a condition variable");
-	}
-	if (pthread_create(&t, NULL, ahead_main, &a) != 0)
-		goto done;
-	*ran = 1;
-	for (;;) {
-		pthread_mutex_lock(&a.lock);
-		while (!a.full[k] && !a.done)
-			pthread_cond_wait(&a.cond, &a.lock);
-		if (!a.full[k]) {
-			pthread_mutex_unlock(&a.lock);
-			break;
-		}
-		pthread_mutex_unlock(&a.lock);
-		error = rh_event_parser_feed(p, a.buf[k].ptr, a.buf[k].size);
-		pthread_mutex_lock(&a.lock);
-		a.full[k] = 0;
-		if (error)
-			a.stop = 1;
-		pthread_cond_broadcast(&a.cond);
-		pthread_mutex_unlock(&a.lock);
-		if (error)
-			break;
-		k ^= 1;
-	}
-	pthread_join(t, NULL);
-	if (!error && a.error)
-		error = rh__error(a.error, "%s", a.msg);
-done:
-	rh_buf_dispose(&a.buf[0]);
-	rh_buf_dispose(&a.buf[1]);
-	pthread_cond_destroy(&a.cond);
-	pthread_mutex_destroy(&a.lock);
-	return error;
-}
-
-/* Feed raw bytes [skip, end) of a stored seekable blob to the parser;
- * *size_out is its raw size. */
-static int
-feed_blob(rh_event_parser *p, uint64_t *size_out, rh_store *st,
-	  const char *key, uint64_t skip)
-{
-	rh_seekable *sk = NULL;
-	rh_buf b = RH_BUF_INIT;
-	uint64_t off, size;
-	int error, ran = 0;
-
-	*size_out = 0;
-	if ((error = rh_seekable_open(&sk, st, key)) < 0)
-		goto done;
-	size = *size_out = rh_seekable_size(sk);
-	if (size > skip && size - skip > 2 * (uint64_t)READ_CHUNK) {
-		error = feed_ahead(&ran, p, sk, skip, size);
-		if (ran || error)
-			goto done;
-	}
-	for (off = skip; off < size; off += READ_CHUNK) {
-		rh_buf_clear(&b);
-		if ((error = rh_seekable_read(&b, sk, off, READ_CHUNK)) < 0)
-			goto done;
-		if (!b.size)
-			break;
-		if ((error = rh_event_parser_feed(p, b.ptr, b.size)) != 0)
-			goto done;
-	}
-done:
-	rh_buf_dispose(&b);
-	rh_seekable_close(sk);
-	return error;
-}
-
-static int
-replay(rh_history *h, rh_store *st, const objs *o, const char *ray_version,
-       rh_progress_cb progress, void *payload)
-{
-	rh_event_parse_options po = RH_EVENT_PARSE_OPTIONS_INIT;
-	rh_event_parser *p = NULL;
-	rh_progress pr = { 0, 0, 0, 0 };
-	size_t i, j;
-	int error = 0;
-
-	po.ray_version = ray_version;
-	pr.files_total = o->n;
-	for (i = 0; i < o->n; i++)
-		pr.bytes_total += o->v[i].size;
-	for (i = 0; i < o->n; i = j) {
-		const obj *x = &o->v[i];
-		const char *name = x->file ? x->file : x->key + o->plen;
-		uint64_t expect = 0;
-
-		if ((error = rh_event_parser_new(&p, name, &po, rh_history_event_cb, h)) < 0)
-			return error;
-		/* a batch is one object; a captured file is its parts in
-		 * offset order (the listing's key order) */
-		for (j = i; j < o->n && (j == i || (x->file && o->v[j].file &&
-						    !strcmp(o->v[j].file, x->file))); j++) {
-			const obj *part = &o->v[j];
-			uint64_t skip = 0, n;
-
-			if (x->file && part->offset > expect) {
-				/* a gap: do not join the lines around it */
-				if ((error = rh_event_parser_feed(p, "\n", 1)) != 0)
-					goto next;
-			} else if (x->file && part->offset < expect) {
-				skip = expect - part->offset;
-			}
-			error = feed_blob(p, &n, st, part->key, skip);
-			pr.files_done++;
-			pr.bytes_done += part->size;
-			if (progress)
-				progress(&pr, payload);
-			if (error == RH_ECORRUPT) {
-				/* one damaged object must not take the session
-				 * offline: skip it, and say so in the index */
-				if ((error = rh_history__warn(h, "skipped a damaged "
-							      "event object: %s",
-							      rh_error_last())) < 0)
-					goto next;
-				rh_error_clear();
-				if (x->file && (error = rh_event_parser_feed(p, "\n", 1)) != 0)
-					goto next;
-				continue;
-			}
-			if (error != 0)
-				goto next;
-			if (x->file && part->offset + n > expect)
-				expect = part->offset + n;
-		}
-		error = rh_event_parser_finish(p);
-next:
-		rh_history__stats_add(h, rh_event_parser_stats(p));
-		rh_event_parser_free(p);
-		p = NULL;
-		if (error < 0)
-			return error;
-		if (error > 0)
-			return rh__error(RH_ERROR, "event replay stopped");
-	}
-	return 0;
-}
-
 /* "NS/CLUSTER/SESSION/" as a session reference, if it is one. */
 static int
 session_ref(rh_session_ref *ref, char parts[3][256], const char *prefix)
@@ -590,6 +366,7 @@ rh_index_refresh(int *rebuilt_out, rh_store *st, const char *session_prefix,
 	const char *ray_version = opts ? opts->ray_version : NULL;
 	rh_progress_cb progress = NULL;
 	void *payload = NULL;
+	unsigned threads = 0;
 	objs o;
 	int error;
 
@@ -598,14 +375,16 @@ rh_index_refresh(int *rebuilt_out, rh_store *st, const char *session_prefix,
 		*rebuilt_out = 0;
 	if (!st)
 		return rh__error(RH_EINVAL, "rh_index_refresh: NULL store");
-	if (opts && opts->version != RH_INDEX_REFRESH_OPTIONS_VERSION &&
-	    opts->version != 1)
+	if (opts && (opts->version < 1 ||
+		     opts->version > RH_INDEX_REFRESH_OPTIONS_VERSION))
 		return rh__error(RH_EINVAL, "rh_index_refresh: options version %u",
 				 opts->version);
 	if (opts && opts->version >= 2) {	/* a version 1 struct ends before */
 		progress = opts->progress;
 		payload = opts->progress_payload;
 	}
+	if (opts && opts->version >= 3)
+		threads = opts->threads;
 	if ((error = check_prefix(session_prefix)) < 0 ||
 	    (error = index_key(&key, session_prefix)) < 0 ||
 	    (error = list_objects(&o, st, session_prefix)) < 0 ||
@@ -625,7 +404,8 @@ rh_index_refresh(int *rebuilt_out, rh_store *st, const char *session_prefix,
 	    rh_session_info_load(&info, st, &ref) == 0 && info.ray_version[0])
 		ray_version = info.ray_version;
 	if ((error = rh_history_new(&h, &ho)) < 0 ||
-	    (error = replay(h, st, &o, ray_version, progress, payload)) < 0 ||
+	    (error = rh_index__replay(h, st, o.v, o.n, o.plen, ray_version,
+				      progress, payload, threads)) < 0 ||
 	    (error = scan_files(st, session_prefix, NULL, h)) < 0)
 		goto done;
 	rh_history_set_fingerprint(h, fp);

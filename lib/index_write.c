@@ -211,6 +211,7 @@ task_keys_lower(ixw *w)
 
 typedef struct skey {
 	uint64_t prefix;
+	uint64_t prefix2;       /* bytes 8 to 15, big-endian, zero-padded */
 	uint32_t id, aux;
 } skey;
 
@@ -222,9 +223,84 @@ skey_cmp(const void *a, const void *b, void *ctx)
 
 	if (x->prefix != y->prefix)
 		return x->prefix < y->prefix ? -1 : 1;
+	if (x->prefix2 != y->prefix2)
+		return x->prefix2 < y->prefix2 ? -1 : 1;
 	if ((c = rh_strtab_cmp(ctx, x->id, y->id)))
 		return c;
 	return (x->aux > y->aux) - (x->aux < y->aux);
+}
+
+/* The 16 bytes of string `id` from `depth` on, big-endian, zero-padded. */
+static void
+chunk_key(skey *k, const rh_strtab *t, size_t depth)
+{
+	const unsigned char *s = (const unsigned char *)rh_strtab_get(t, k->id);
+	size_t n = rh_strtab_len(t, k->id), i;
+	unsigned char b[16] = { 0 };
+
+	if (n > depth)
+		memcpy(b, s + depth, n - depth < 16 ? n - depth : 16);
+	k->prefix = k->prefix2 = 0;
+	for (i = 0; i < 8; i++) {
+		k->prefix = k->prefix << 8 | b[i];
+		k->prefix2 = k->prefix2 << 8 | b[8 + i];
+	}
+	k->aux = n > depth + 16;        /* more bytes follow the chunk */
+}
+
+static int
+chunk_cmp(const void *a, const void *b)
+{
+	const skey *x = a, *y = b;
+
+	if (x->prefix != y->prefix)
+		return x->prefix < y->prefix ? -1 : 1;
+	if (x->prefix2 != y->prefix2)
+		return x->prefix2 < y->prefix2 ? -1 : 1;
+	return 0;
+}
+
+static int
+full_cmp(const void *a, const void *b, void *ctx)
+{
+	return rh_strtab_cmp(ctx, ((const skey *)a)->id, ((const skey *)b)->id);
+}
+
+/* Sort distinct strings k[0, n) whose first `depth` bytes are equal, 16
+ * bytes at a time: the chunks are compared as two integers, and only runs
+ * that share a chunk go on to the next one. Many strings share long
+ * prefixes (JSON texts such as '{"name": "f", "task_id": "...'), which
+ * made comparing whole strings most of writing an index. */
+static void
+sort_strings(const rh_strtab *t, skey *k, size_t n, size_t depth)
+{
+	size_t i, j, m;
+
+	if (n < 2)
+		return;
+	if (n < 16 || depth > 4096) {
+		/* few, or very long shared prefixes: compare whole strings */
+		qsort_r(k, n, sizeof(*k), full_cmp, (void *)t);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		chunk_key(&k[i], t, depth);
+	qsort(k, n, sizeof(*k), chunk_cmp);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && !chunk_cmp(&k[i], &k[j]); j++)
+			;
+		if (j - i < 2)
+			continue;
+		for (m = i; m < j && !k[m].aux; m++)
+			;
+		if (m == j) {
+			/* all end within the chunk: equal but for trailing
+			 * NULs, so the shorter comes first */
+			qsort_r(k + i, j - i, sizeof(*k), full_cmp, (void *)t);
+			continue;
+		}
+		sort_strings(t, k + i, j - i, depth + 16);
+	}
 }
 
 static int
@@ -247,11 +323,10 @@ emit_strings(ixw *w)
 		return RH_ENOMEM;
 	}
 	for (i = 1; i < t->n; i++) {
-		keys[i - 1].prefix = rh_strtab_prefix(t, i);
 		keys[i - 1].id = i;
 		keys[i - 1].aux = 0;
 	}
-	qsort_r(keys, t->n - 1, sizeof(*keys), skey_cmp, t);
+	sort_strings(t, keys, t->n - 1, 0);
 	for (i = 0; i + 1 < t->n; i++)
 		order[i] = keys[i].id;
 	free(keys);
@@ -260,8 +335,15 @@ emit_strings(ixw *w)
 		goto done;
 	for (i = 0; i + 1 < t->n; i++) {
 		unsigned char leb[5];
-		uint32_t n = rh_strtab_len(t, order[i]), v = n;
+		uint32_t n, v;
 		size_t k = 0;
+
+		/* sorted order visits the text at random: ask for it early */
+		if (i + 16 + 1 < t->n)
+			__builtin_prefetch(t->data + t->off[order[i + 16]]);
+		if (i + 32 + 1 < t->n)
+			__builtin_prefetch(&t->off[order[i + 32]]);
+		n = v = rh_strtab_len(t, order[i]);
 
 		if (off > UINT32_MAX - 16 - (uint64_t)n) {
 			error = rh__error(RH_ENOMEM, "index strings exceed 4 GiB");
@@ -459,7 +541,10 @@ emit_byid(ixw *w)
 	for (i = 0; i < n; i++) {
 		const hb_task *t = hb_pool_at(&h->tasks, i);
 
-		idx[i].prefix = rh_strtab_prefix(&h->strs, t->id);
+		/* the strings are ranked already (emit_strings()): a
+		 * rank orders as its string does */
+		idx[i].prefix = w->rank[t->id];
+		idx[i].prefix2 = 0;
 		idx[i].id = t->id;
 		idx[i].aux = (uint32_t)t->attempt ^ 0x80000000u;
 	}

@@ -318,9 +318,12 @@ rh_store_open(rh_store **out, const char *url, const rh_store_options *opts)
 	*out = NULL;
 	if (!url || !*url)
 		return rh__error(RH_EINVAL, "store URL is empty");
-	if (opts && opts->version == 1) {
-		/* a version-1 caller's struct ends before must_exist */
-		memcpy(&defaults, opts, offsetof(rh_store_options, must_exist));
+	if (opts && (opts->version == 1 || opts->version == 2)) {
+		/* an older caller's struct ends before must_exist (1) or
+		 * before the cache fields (2) */
+		memcpy(&defaults, opts, opts->version == 1
+		       ? offsetof(rh_store_options, must_exist)
+		       : offsetof(rh_store_options, cache_dir));
 		defaults.version = RH_STORE_OPTIONS_VERSION;
 		opts = &defaults;
 	}
@@ -329,6 +332,9 @@ rh_store_open(rh_store **out, const char *url, const rh_store_options *opts)
 	if (opts->version != RH_STORE_OPTIONS_VERSION)
 		return rh__error(RH_EINVAL, "rh_store_options version %u is not %d",
 				 opts->version, RH_STORE_OPTIONS_VERSION);
+	if (opts->read_only && (!opts->cache_dir || !*opts->cache_dir))
+		return rh__error(RH_EINVAL, "a read-only store needs a cache "
+				 "folder for the objects it derives (cache_dir)");
 	if (!(st = rh__calloc(1, sizeof(*st))))
 		return RH_ENOMEM;
 
@@ -353,6 +359,9 @@ rh_store_open(rh_store **out, const char *url, const rh_store_options *opts)
 	if (error < 0)
 		goto done;
 	st->sb = rh_store__stats_backend(st->be->ops->scheme);
+	if (opts->cache_dir && *opts->cache_dir &&
+	    (error = rh_store__cache_wrap(&st->be, st->url, opts)) < 0)
+		goto done;
 	*out = st, st = NULL;
 done:
 	free(path);

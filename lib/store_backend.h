@@ -112,6 +112,16 @@ int rh_store__s3_open(rh_store_backend **out, char **url_out, const char *url,
 int rh_store__az_open(rh_store_backend **out, char **url_out, const char *url,
 		      const rh_store_options *opts);
 
+/**
+ * Put the cache of store_cache.c in front of backend *be (of the store
+ * whose normalised URL is `url`), as opts->cache_dir, cache_max_bytes and
+ * read_only ask; on success *be is the wrapper, which owns the old one.
+ * On failure *be is unchanged. RH_EIO when the cache folder cannot be
+ * created or read.
+ */
+int rh_store__cache_wrap(rh_store_backend **be, const char *url,
+			 const rh_store_options *opts);
+
 /** 0 when `key` follows the key rules of store.h, else RH_EINVAL with the
  * thread's message set (a listing skips foreign keys it could not read). */
 int rh_store__check_key(const char *key);

@@ -76,6 +76,11 @@ file_error(const file_backend *fb, int err, const char *key, const char *what)
 	case ENAMETOOLONG:
 		code = RH_EINVAL;
 		break;
+	case EACCES:
+	case EPERM:
+	case EROFS:	/* the folder or mount may not be written */
+		code = RH_EACCES;
+		break;
 	default:
 		code = RH_EIO;
 	}
@@ -971,7 +976,10 @@ rh_store__file_open(rh_store_backend **out, const char *path,
 				  errstr(err, ebuf, sizeof(ebuf)));
 		goto done;
 	}
-	if (faccessat(AT_FDCWD, path, W_OK | X_OK, AT_EACCESS) < 0) {
+	/* A reader (must_exist) may open a folder it cannot write: a server
+	 * over a read-only mount. Its writes fail with RH_EACCES. */
+	if (!opts->must_exist &&
+	    faccessat(AT_FDCWD, path, W_OK | X_OK, AT_EACCESS) < 0) {
 		error = rh__error(RH_EIO, "%s: the store folder is not writable: %s",
 				  path, errstr(errno, ebuf, sizeof(ebuf)));
 		goto done;

@@ -93,6 +93,13 @@ rh_s3__fail_code(long status, const char *s3_code)
 	if (strcmp(s3_code, "NoSuchKey") == 0 || strcmp(s3_code, "BlobNotFound") == 0 ||
 	    (status == 404 && !*s3_code))
 		return RH_ENOTFOUND;
+	/* Credentials that may read but not write: a caller with a local
+	 * cache puts what it derives there instead. A bad signature or key
+	 * is also a 403, but no permission problem. */
+	if (status == 403 && (strcmp(s3_code, "AccessDenied") == 0 ||
+			      strcmp(s3_code, "AllAccessDisabled") == 0 ||
+			      strcmp(s3_code, "AuthorizationPermissionMismatch") == 0))
+		return RH_EACCES;
 	return RH_EIO;
 }
 

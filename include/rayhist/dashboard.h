@@ -3,7 +3,10 @@
  *
  * The dashboard layer answers the requests Ray's dashboard web client makes
  * (reference/ray-formats.md §2-3), for any session a store holds, as pure
- * functions from a request to a response: no sockets, no threads of its own.
+ * functions from a request to a response: no sockets, and no thread that
+ * outlives a call. The cluster picker (/, /clusters) reads sessions not seen
+ * lately on up to 7 threads besides the caller's, which it starts and joins
+ * before it returns, so that an S3 store's latency is paid in parallel.
  * A program (rayhist-serve) reads the HTTP request, fills an
  * rh_dashboard_request, calls rh_dashboard_handle() and writes the response
  * out.
@@ -195,7 +198,8 @@ typedef struct rh_dashboard_request {
 	 * "namespace", "session"}); both set the cookies. */
 	const char *accept;
 	/** Non-zero (version 3): the caller can send a body piece by piece,
-	 * so a large answer (a whole log file or a range of it) may come back
+	 * so a large answer (a whole log file or a range of it, the tasks'
+	 * timeline) may come back
 	 * as rh_dashboard_response.stream instead of a body held whole. */
 	int stream_ok;
 	/** The namespaces the caller may see (version 4), NULL-terminated;
@@ -245,7 +249,10 @@ typedef struct rh_dashboard_response {
  * little state (under 1 KiB plus the file's part list); what it reads is
  * decompressed a frame at a time through the dashboard's frame cache, so
  * the memory one stream costs is bounded by `max` plus one frame, whatever
- * the file's size.
+ * the file's size. A timeline stream holds an index query, the names of the
+ * session's nodes and workers, and a reference to the session's index,
+ * which stays open until the stream is freed; it costs `max` plus one
+ * task's profile events.
  * @param[out] done  set to 1 once every byte has been appended
  * @return 0; RH_EIO, RH_ECORRUPT (the store failed: stop sending, the
  *         answer is cut short), RH_ENOMEM.
@@ -310,10 +317,14 @@ typedef struct rh_dashboard_stats {
 	size_t sessions_open;       /**< sessions held in memory now */
 	uint64_t frame_hits;        /**< log frames found decompressed */
 	uint64_t frame_misses;      /**< ... and decompressed */
+	/** Indexes this dashboard wrote (built or rebuilt); opening an index
+	 * another server built, still current, is no build. Version 2. */
+	uint64_t index_builds;
 } rh_dashboard_stats;
 
-#define RH_DASHBOARD_STATS_VERSION 1
-#define RH_DASHBOARD_STATS_INIT { RH_DASHBOARD_STATS_VERSION, 0, 0, 0, 0, 0, 0 }
+/* Version 1 lacked index_builds; rh_dashboard_stats_get() still fills it. */
+#define RH_DASHBOARD_STATS_VERSION 2
+#define RH_DASHBOARD_STATS_INIT { RH_DASHBOARD_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0 }
 
 /** Fill `out` (initialised with RH_DASHBOARD_STATS_INIT). Cheap: counters
  * under the dashboard's lock. @return 0; RH_EINVAL for a NULL argument.

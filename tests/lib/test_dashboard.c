@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "dashboard_internal.h"
+#include "dashboard_routes.h"
 
 #define NODE "0f690c018f332312c5b989cb5e700a26dbae9b206feb5f1f086485ee"
 #define WORKER "fd7c41d4d8aaf0d601d219c165d07d042d66f04e1e3cff07b2e6afb1"

@@ -796,7 +796,9 @@ Test(index_session, refresh_reports_progress, .init = mkstore, .fini = rmstore)
 	ro.progress = NULL;
 	cr_assert_eq(rh_index_refresh(&rebuilt, st, prefix, &ro), 0, "%s", rh_error_last());
 	cr_assert_eq(rebuilt, 1);
-	ro.version = 3;
+	ro.version = 2;
+	cr_assert_eq(rh_index_refresh(&rebuilt, st, prefix, &ro), 0, "%s", rh_error_last());
+	ro.version = RH_INDEX_REFRESH_OPTIONS_VERSION + 1;
 	cr_assert_eq(rh_index_refresh(&rebuilt, st, prefix, &ro), RH_EINVAL);
 	rh_buf_dispose(&ev);
 	rh_buf_dispose(&ray);

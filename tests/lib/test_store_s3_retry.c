@@ -62,7 +62,15 @@ Test(store_s3_retry, permanent_codes)
 	cr_assert_eq(rh_s3__fail_code(404, ""), RH_ENOTFOUND); /* HEAD */
 	cr_assert_eq(rh_s3__fail_code(404, NULL), RH_ENOTFOUND);
 	cr_assert_eq(rh_s3__fail_code(404, "NoSuchBucket"), RH_EIO);
-	cr_assert_eq(rh_s3__fail_code(403, "AccessDenied"), RH_EIO);
+	/* no right to do this (a cache folder may take the write) ... */
+	cr_assert_eq(rh_s3__fail_code(403, "AccessDenied"), RH_EACCES);
+	cr_assert_eq(rh_s3__fail_code(403, "AllAccessDisabled"), RH_EACCES);
+	cr_assert_eq(rh_s3__fail_code(403, "AuthorizationPermissionMismatch"),
+		     RH_EACCES);
+	/* ... unlike a wrong key or signature */
+	cr_assert_eq(rh_s3__fail_code(403, "SignatureDoesNotMatch"), RH_EIO);
+	cr_assert_eq(rh_s3__fail_code(403, "InvalidAccessKeyId"), RH_EIO);
+	cr_assert_eq(rh_s3__fail_code(403, "AuthenticationFailed"), RH_EIO);
 	cr_assert_eq(rh_s3__fail_code(400, ""), RH_EIO);
 }
 
