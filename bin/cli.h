@@ -5,6 +5,7 @@
 #define RH_CLI_H
 
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 
 typedef struct rh_cli_opt {
@@ -38,6 +39,8 @@ void rh_cli_usage(const rh_cli *cli, FILE *fp);
 void rh_cli_free(rh_cli *cli);
 
 /* "PROG: <message>: <rh_error_last()>" on stderr, then exit(1). */
+/* A clock that never jumps (CLOCK_MONOTONIC), in ms: for intervals. */
+int64_t rh_cli_mono_ms(void);
 void rh_cli_die(int error, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
 /* rh_cli_die()'s exit status: 1, or 2 where 1 means "not found" (grep). */

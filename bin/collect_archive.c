@@ -51,7 +51,7 @@ rh_collect_archive(rh_store *st, const char *path, rh_import_options *o,
 		   int quiet, int verbose)
 {
 	struct run run = { quiet, verbose, { 0 }, { 0, 0, 0, 0 } };
-	rh_import_stats stats;
+	rh_import_stats stats = RH_IMPORT_STATS_INIT;
 	struct stat sb;
 	int fd, error;
 

@@ -73,15 +73,6 @@ struct app {
 	time_t last_warn_t;
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- reports ------------------------------------------------------------- */
 
 static void
@@ -158,7 +149,7 @@ publish(struct app *a)
 static int
 ship_spool(struct app *a, uint64_t budget)
 {
-	rh_follow_stats fs;
+	rh_follow_stats fs = RH_FOLLOW_STATS_INIT;
 	int error;
 
 	if (!a->sp)
@@ -179,7 +170,7 @@ rearm(struct app *a)
 	int64_t ms = rh_follow_timeout_ms(a->f), until_ship;
 	struct timeval tv;
 
-	until_ship = a->ship_more ? 0 : a->next_ship - now_ms();
+	until_ship = a->ship_more ? 0 : a->next_ship - rh_cli_mono_ms();
 	if (until_ship < ms)
 		ms = until_ship < 0 ? 0 : until_ship;
 	tv.tv_sec = (time_t)(ms / 1000);
@@ -194,8 +185,8 @@ on_work(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd, (void)what;
 	rh_follow_step(a->f); /* failures are reported and retried */
-	if (a->ship_more || now_ms() >= a->next_ship) {
-		a->next_ship = now_ms() + a->cfg->fo.flush_interval_ms;
+	if (a->ship_more || rh_cli_mono_ms() >= a->next_ship) {
+		a->next_ship = rh_cli_mono_ms() + a->cfg->fo.flush_interval_ms;
 		ship_spool(a, SHIP_BUDGET);
 	}
 	publish(a);
@@ -206,7 +197,7 @@ on_work(evutil_socket_t fd, short what, void *arg)
 static void
 drain(struct app *a)
 {
-	rh_follow_stats fs;
+	rh_follow_stats fs = RH_FOLLOW_STATS_INIT;
 	int error = 0;
 
 	if (rh_follow_flush(a->f) < 0)
@@ -270,16 +261,16 @@ start_worker(struct app *a)
 						  on_work, a)) ||
 			event_add(a->winotify, NULL) < 0))
 		return -1;
-	a->next_ship = now_ms();
+	a->next_ship = rh_cli_mono_ms();
 	event_active(a->wtimer, EV_TIMEOUT, 0);
 	return pthread_create(&a->thread, NULL, worker, a) == 0 ? 0 : -1;
 }
 
 /* ---- HTTP ---------------------------------------------------------------- */
 
+/* The reason phrase is libevent's for the status (NULL asks for it). */
 static void
-reply_text(struct evhttp_request *req, int status, const char *reason,
-	   const char *text)
+reply_text(struct evhttp_request *req, int status, const char *text)
 {
 	struct evbuffer *b = evbuffer_new();
 
@@ -287,23 +278,9 @@ reply_text(struct evhttp_request *req, int status, const char *reason,
 			  "text/plain; charset=utf-8");
 	if (b && text && *text)
 		evbuffer_add_printf(b, "%s\n", text);
-	evhttp_send_reply(req, status, reason, b);
+	evhttp_send_reply(req, status, NULL, b);
 	if (b)
 		evbuffer_free(b);
-}
-
-static const char *
-reason(int status)
-{
-	switch (status) {
-	case 200: return "OK";
-	case 400: return "Bad Request";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 413: return "Payload Too Large";
-	case 503: return "Service Unavailable";
-	default: return "Internal Server Error";
-	}
 }
 
 static void
@@ -316,7 +293,7 @@ receive(struct app *a, struct evhttp_request *req)
 	char ra[32];
 
 	if (!a->sp) {
-		reply_text(req, 503, reason(503), "the event receiver is off");
+		reply_text(req, 503, "the event receiver is off");
 		return;
 	}
 	rh_spool_accept(&r, a->sp, body, len);
@@ -328,14 +305,14 @@ receive(struct app *a, struct evhttp_request *req)
 	if (r.status != 200 && a->cfg->verbose)
 		rh_cli_warn("POST %s: %d %s", evhttp_request_get_uri(req),
 			    r.status, r.message);
-	reply_text(req, r.status, reason(r.status), r.message);
+	reply_text(req, r.status, r.message);
 }
 
 /* The spool's counters and the follower's, as the worker last left them. */
 static void
 counters(struct app *a, rh_spool_stats *ss, rh_follow_stats *fs)
 {
-	memset(ss, 0, sizeof(*ss));
+	*ss = (rh_spool_stats)RH_SPOOL_STATS_INIT;
 	if (a->sp)
 		rh_spool_stats_get(ss, a->sp);
 	pthread_mutex_lock(&a->sh.mu);
@@ -347,8 +324,8 @@ static void
 status_page(struct app *a, struct evhttp_request *req)
 {
 	struct evbuffer *b = evbuffer_new();
-	rh_spool_stats ss;
-	rh_follow_stats fs;
+	rh_spool_stats ss = RH_SPOOL_STATS_INIT;
+	rh_follow_stats fs = RH_FOLLOW_STATS_INIT;
 
 	if (!b) {
 		evhttp_send_error(req, 503, "out of memory");
@@ -379,8 +356,8 @@ static void
 metrics_page(struct app *a, struct evhttp_request *req)
 {
 	struct evbuffer *b = evbuffer_new();
-	rh_spool_stats ss;
-	rh_follow_stats fs;
+	rh_spool_stats ss = RH_SPOOL_STATS_INIT;
+	rh_follow_stats fs = RH_FOLLOW_STATS_INIT;
 
 	if (!b) {
 		evhttp_send_error(req, 503, "out of memory");
@@ -485,7 +462,7 @@ on_request(struct evhttp_request *req, void *arg)
 	if (strcmp(path, "/healthz") && !authorized(a, req, uri)) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 				  "WWW-Authenticate", "Bearer realm=\"rayhist-collect\"");
-		reply_text(req, 401, "Unauthorized", "a token is required: "
+		reply_text(req, 401, "a token is required: "
 			   "Authorization: Bearer TOKEN, or ?token=TOKEN in the URL");
 		return;
 	}
@@ -496,11 +473,11 @@ on_request(struct evhttp_request *req, void *arg)
 		status_page(a, req);
 	else if ((cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD) &&
 		 !strcmp(path, "/healthz"))
-		reply_text(req, 200, "OK", "ok");
+		reply_text(req, 200, "ok");
 	else if (events)
-		reply_text(req, 405, reason(405), "POST a JSON array of RayEvents");
+		reply_text(req, 405, "POST a JSON array of RayEvents");
 	else
-		reply_text(req, 404, reason(404), "not found");
+		reply_text(req, 404, "not found");
 }
 
 static int
@@ -554,7 +531,7 @@ static void
 on_drain_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	struct app *a = arg;
-	rh_follow_stats fs;
+	rh_follow_stats fs = RH_FOLLOW_STATS_INIT;
 
 	(void)fd, (void)what;
 	pthread_mutex_lock(&a->sh.mu);
@@ -608,6 +585,7 @@ rh_collect_follow(rh_store *st, struct rh_follow_cfg *cfg)
 	a->st = st;
 	a->done_pipe[0] = a->done_pipe[1] = a->ctl_pipe[0] = a->ctl_pipe[1] = -1;
 	pthread_mutex_init(&a->sh.mu, NULL);
+	a->sh.fs = (rh_follow_stats)RH_FOLLOW_STATS_INIT;
 	signal(SIGPIPE, SIG_IGN);
 	cfg->fo.report = on_report;
 	cfg->fo.payload = a;
@@ -637,9 +615,8 @@ rh_collect_follow(rh_store *st, struct rh_follow_cfg *cfg)
 	event_base_dispatch(a->base);
 	pthread_join(a->thread, NULL);
 	if (!cfg->quiet) {
-		rh_follow_stats fs;
-		rh_spool_stats ss;
-		memset(&ss, 0, sizeof(ss));
+		rh_follow_stats fs = RH_FOLLOW_STATS_INIT;
+		rh_spool_stats ss = RH_SPOOL_STATS_INIT;
 		rh_follow_stats_get(&fs, a->f);
 		if (a->sp)
 			rh_spool_stats_get(&ss, a->sp);

@@ -81,7 +81,7 @@ rh_ls_grep(rh_store *st, const rh_session_ref *s, const char *pattern,
 {
 	rh_search_options mo = *opts;
 	struct out o;
-	rh_search_stats stats;
+	rh_search_stats stats = RH_SEARCH_STATS_INIT;
 	int error;
 
 	memset(&o, 0, sizeof(o));

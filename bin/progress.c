@@ -5,17 +5,9 @@
 #include <unistd.h>
 
 #include "progress.h"
+#include "cli.h"
 
 #define REDRAW_MS 100
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* "1.2 MiB", "512 B" */
 static void
@@ -72,7 +64,7 @@ rh_meter_init(rh_meter *m, const char *label, int quiet)
 	memset(m, 0, sizeof(*m));
 	m->label = label;
 	m->on = !quiet && isatty(STDERR_FILENO);
-	m->start_ms = now_ms();
+	m->start_ms = rh_cli_mono_ms();
 	m->last_ms = m->start_ms - REDRAW_MS;	/* draw the first update */
 }
 
@@ -107,7 +99,7 @@ rh_meter_update(const rh_progress *p, void *payload)
 
 	if (!m->on)
 		return;
-	t = now_ms();
+	t = rh_cli_mono_ms();
 	if (t - m->last_ms < REDRAW_MS && !complete(p))
 		return;
 	draw(m, p, t);
@@ -117,7 +109,7 @@ void
 rh_meter_final(rh_meter *m, const rh_progress *p)
 {
 	if (m->on)
-		draw(m, p, now_ms());
+		draw(m, p, rh_cli_mono_ms());
 }
 
 void

@@ -185,7 +185,7 @@ int
 main(int argc, char **argv)
 {
 	rh_capture_options o = RH_CAPTURE_OPTIONS_INIT;
-	rh_capture_stats stats;
+	rh_capture_stats stats = RH_CAPTURE_STATS_INIT;
 	struct run run = { 0, 0, NULL };
 	struct collect_progress prog;
 	rh_store_options sopts = RH_STORE_OPTIONS_INIT;

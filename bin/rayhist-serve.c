@@ -170,26 +170,6 @@ job_free(struct job *j)
 	free(j);
 }
 
-static const char *
-reason(int status)
-{
-	switch (status) {
-	case 200: return "OK";
-	case 202: return "Accepted";
-	case 301: return "Moved Permanently";
-	case 302: return "Found";
-	case 304: return "Not Modified";
-	case 400: return "Bad Request";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 413: return "Payload Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 503: return "Service Unavailable";
-	default: return "";
-	}
-}
-
 /* evbuffer_add_reference()'s cleanup: the body the response held. */
 static void
 body_free(const void *data, size_t len, void *extra)
@@ -230,7 +210,8 @@ send_answer(struct evhttp_request *req, rh_dashboard_response *resp, int head)
 		resp->body.ptr = NULL;
 		resp->body.asize = 0;
 	}
-	evhttp_send_reply(req, resp->status, reason(resp->status), body);
+	/* NULL: libevent writes the reason phrase for the status */
+	evhttp_send_reply(req, resp->status, NULL, body);
 	if (body)
 		evbuffer_free(body);
 }
@@ -385,7 +366,7 @@ stream_start(struct job *j)
 		snprintf(len, sizeof(len), "%" PRIu64, n);
 		evhttp_add_header(h, "Content-Length", len);
 	}
-	evhttp_send_reply_start(j->req, j->resp.status, reason(j->resp.status));
+	evhttp_send_reply_start(j->req, j->resp.status, NULL);
 	evhttp_connection_set_closecb(evhttp_request_get_connection(j->req),
 				      on_stream_close, j);
 	j->streaming = 1;
@@ -525,7 +506,7 @@ answer_cached(struct server *srv, struct evhttp_request *req)
 		evhttp_connection_get_peer(conn, &peer, &port);
 	log_request(srv, peer, rq.method, rq.target, status, size, &t0, 1);
 	/* k (when the body holds it) may be released from here on */
-	evhttp_send_reply(req, status, reason(status), body);
+	evhttp_send_reply(req, status, NULL, body);
 	if (body)
 		evbuffer_free(body);
 	return 1;
@@ -647,8 +628,7 @@ refuse(struct server *srv, struct evhttp_request *req, const char *uri,
 		evhttp_add_header(h, "WWW-Authenticate", challenge);
 	if (body)
 		evbuffer_add_printf(body, "%s\n", msg);
-	evhttp_send_reply(req, status, status == 401 ? "Unauthorized" : "Forbidden",
-			  body);
+	evhttp_send_reply(req, status, NULL, body);
 	if (body)
 		evbuffer_free(body);
 	if (conn)

@@ -10,6 +10,7 @@
  * shuts down connections whose request is late (evhttp then sees the end
  * of the stream and closes them itself) and resumes accepting. */
 #include "serve_conn.h"
+#include "cli.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -52,15 +53,6 @@ struct serve_conns {
 /* The listener's callback argument is evhttp's; its error callback finds
  * the tracker here (one server per process). */
 static serve_conns *listener_owner;
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static size_t
 bucket(const struct bufferevent *bev)
@@ -114,7 +106,7 @@ make_bev(struct event_base *base, void *arg)
 		return bev;	/* served, just not tracked */
 	bufferevent_incref(bev);
 	c->bev = bev;
-	c->deadline_ms = now_ms() + cs->timeout_ms;
+	c->deadline_ms = rh_cli_mono_ms() + cs->timeout_ms;
 	b = bucket(bev);
 	c->hnext = cs->buckets[b];
 	cs->buckets[b] = c;
@@ -131,7 +123,7 @@ static void
 sweep(evutil_socket_t fd, short what, void *arg)
 {
 	serve_conns *cs = arg;
-	int64_t now = now_ms();
+	int64_t now = rh_cli_mono_ms();
 	size_t i;
 
 	(void)fd, (void)what;
@@ -171,7 +163,7 @@ accept_error(struct evconnlistener *lev, void *arg)
 {
 	serve_conns *cs = listener_owner;
 	int err = EVUTIL_SOCKET_ERROR();
-	int64_t now = now_ms();
+	int64_t now = rh_cli_mono_ms();
 
 	(void)lev, (void)arg;
 	cs->st.accept_errors++;
@@ -224,7 +216,7 @@ on_complete(struct evhttp_request *req, void *arg)
 
 	/* The answer is out: the next request must arrive in time. */
 	if (evcon && (c = find(cs, evhttp_connection_get_bufferevent(evcon))))
-		c->deadline_ms = now_ms() + cs->timeout_ms;
+		c->deadline_ms = rh_cli_mono_ms() + cs->timeout_ms;
 }
 
 void

@@ -213,8 +213,7 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 		evhttp_add_header(h, "Content-Type", "text/plain; charset=utf-8");
 		if (b)
 			evbuffer_add_printf(b, "%s\n", msg);
-		evhttp_send_reply(d->req, status, status == 404 ? "Not Found" :
-				  status == 400 ? "Bad Request" : "Internal Server Error", b);
+		evhttp_send_reply(d->req, status, NULL, b);
 		if (b)
 			evbuffer_free(b);
 	} else if (d->started == 1) {
@@ -254,8 +253,7 @@ reply_error(struct evhttp_request *req, int status, const char *msg)
 			  "text/plain; charset=utf-8");
 	if (b)
 		evbuffer_add_printf(b, "%s\n", msg);
-	evhttp_send_reply(req, status, status == 400 ? "Bad Request" :
-			  "Service Unavailable", b);
+	evhttp_send_reply(req, status, NULL, b);
 	if (b)
 		evbuffer_free(b);
 }

@@ -5,7 +5,7 @@
  * one chunk and libarchive's block, whatever the session's size: the same
  * function serves a file on disk, stdout and an HTTP download. */
 #include "internal.h"
-#include "manifest.h"
+#include "catalog_manifest.h"
 
 #include <rayhist/archive.h>
 #include <rayhist/catalog.h>

@@ -17,7 +17,7 @@
  * written: no entry can be written through a link, or outside the root. */
 #define _GNU_SOURCE
 #include "internal.h"
-#include "manifest.h"
+#include "catalog_manifest.h"
 
 #include <rayhist/archive.h>
 
@@ -64,15 +64,6 @@ struct imp {
 	unsigned char *buf;
 	int64_t last_progress;
 };
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- names ---------------------------------------------------------------- */
 
@@ -252,7 +243,7 @@ check_ratio(struct imp *im)
 				 " times its size (%" PRIu64 " bytes from %" PRIu64
 				 "): a zip bomb? refused", im->ratio, out, in);
 	if (im->o->progress) {
-		int64_t now = mono_ms();
+		int64_t now = rh__mono_ms();
 		if (now - im->last_progress >= 200) {
 			im->last_progress = now;
 			im->o->progress(in, out, im->o->payload);
@@ -694,7 +685,7 @@ capture_all(struct imp *im, rh_store *st)
 {
 	rh_capture_options co = RH_CAPTURE_OPTIONS_INIT;
 	struct found f = { NULL, 0, 0 };
-	rh_capture_stats cs;
+	rh_capture_stats cs = RH_CAPTURE_STATS_INIT;
 	char id[130];
 	size_t i;
 	int error, first_error = 0;
@@ -766,9 +757,14 @@ rh_archive_import(rh_import_stats *stats, rh_store *st, int fd,
 	size_t i;
 	int error;
 
+	if (stats && (error = rh__version_check(stats->version,
+			RH_IMPORT_STATS_VERSION, "rh_import_stats")) < 0)
+		return error;
 	if (!stats)
 		stats = &local;
 	memset(stats, 0, sizeof(*stats));
+	stats->version = RH_IMPORT_STATS_VERSION;
+	stats->total.version = RH_CAPTURE_STATS_VERSION;
 	if (!st || !opts || opts->version != RH_IMPORT_OPTIONS_VERSION)
 		return rh__error(RH_EINVAL, "import: missing store or options");
 	if (!opts->cluster)

@@ -17,23 +17,6 @@
 
 /* The node id: capture_nodeid.c (rh_capture_node_id). */
 
-/* session_YYYY-MM-DD_HH-MM-SS_UUUUUU_PID -> ms since the epoch (UTC). */
-int64_t
-rh__session_start_ms(const char *name)
-{
-	struct tm tm;
-	int us = 0;
-
-	memset(&tm, 0, sizeof(tm));
-	if (sscanf(name, "session_%4d-%2d-%2d_%2d-%2d-%2d_%6d", &tm.tm_year,
-		   &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec,
-		   &us) != 7)
-		return 0;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	return (int64_t)timegm(&tm) * 1000 + us / 1000;
-}
-
 struct once {
 	const rh_capture_options *opts;
 };
@@ -105,9 +88,13 @@ rh_capture_session(rh_capture_stats *stats, rh_store *st, const char *dir,
 	unsigned workers;
 	int error;
 
+	if (stats && (error = rh__version_check(stats->version,
+			RH_CAPTURE_STATS_VERSION, "rh_capture_stats")) < 0)
+		return error;
 	if (!stats)
 		stats = &local;
 	memset(stats, 0, sizeof(*stats));
+	stats->version = RH_CAPTURE_STATS_VERSION;
 	if (!st || !dir || !opts || opts->version != RH_CAPTURE_OPTIONS_VERSION)
 		return rh__error(RH_EINVAL, "capture: missing store, directory "
 				 "or options");

@@ -1,5 +1,5 @@
 /* catalog.c - listing what a store holds, level by level (catalog.h). */
-#include "manifest.h"
+#include "catalog_manifest.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -197,16 +197,6 @@ done:
 	return error;
 }
 
-/* Ages of cached manifests: a clock that does not jump. */
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* A manifest as a frame cache keeps it, with the object's size and time
  * when it was read. */
 struct shared_manifest {
@@ -239,7 +229,7 @@ cached_manifest(rh__frame_ref **ref, uint64_t *size, int64_t *mtime_ms,
 	*mtime_ms = 0;
 	sm = rh__frame_cache_obj_acquire(ref, &born, cache,
 					 RH__CACHE_OBJ_MANIFEST, key, 0);
-	if (sm && mono_ms() - born < fresh_ms)
+	if (sm && rh__mono_ms() - born < fresh_ms)
 		return sm->m;
 	if (rh_store_head(size, mtime_ms, st, key) < 0) {
 		*size = 0;
@@ -291,7 +281,7 @@ rh__manifest_load_shared(const rh_node_manifest **out, rh__frame_ref **ref,
 	sm->mtime_ms = mtime_ms;
 	if (rh__frame_cache_obj_put(ref, cache, RH__CACHE_OBJ_MANIFEST, key.ptr,
 				    0, sm, sizeof(*sm) + 2 * data.size,
-				    shared_manifest_free, mono_ms()) < 0)
+				    shared_manifest_free, rh__mono_ms()) < 0)
 		free(sm);	/* best effort: m stays the caller's */
 done:
 	rh_buf_dispose(&key);

@@ -5,7 +5,7 @@
  * parts through the seek tables: a tail decompresses only the frames that
  * hold it. */
 #include "dashboard_routes.h"
-#include "manifest.h"
+#include "catalog_manifest.h"
 
 #include <fnmatch.h>
 #include <stdio.h>

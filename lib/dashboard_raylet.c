@@ -17,7 +17,7 @@
  * while those files are unchanged (rh_dashboard__raylet_key); a missing or
  * damaged file leaves its fields unknown, never the node. */
 #include "dashboard_internal.h"
-#include "manifest.h"
+#include "catalog_manifest.h"
 
 #include <stdio.h>
 

@@ -1,7 +1,7 @@
 /* dashboard_reply.h - the reply layer every dashboard route calls down into
  * (dashboard_reply.c): the per-request context, response headers, status,
  * Ray's envelope and its failures, the size limit, gzip, cookies, query
- * values (query.c). Nothing
+ * values (dashboard_query.c). Nothing
  * here calls a route, the session cache or the router. */
 #ifndef RH_DASHBOARD_REPLY_H
 #define RH_DASHBOARD_REPLY_H
@@ -72,7 +72,7 @@ int rh_dashboard__accepts_gzip(const char *accept_encoding);
 int rh_dashboard__cookie_get(char *out, size_t cap, const char *hdr,
 			     const char *name);
 
-/* ---- query values (query.c) ----------------------------------------------- */
+/* ---- query values (dashboard_query.c) ----------------------------------------------- */
 
 int rh_dashboard__param_int(int64_t *out, const rh_dashboard_url *u,
 			    const char *key, int64_t def, int64_t min,

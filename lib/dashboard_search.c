@@ -113,7 +113,7 @@ static int
 search(rh_dash_ctx *c)
 {
 	rh_search_options o = RH_SEARCH_OPTIONS_INIT;
-	rh_search_stats stats;
+	rh_search_stats stats = RH_SEARCH_STATS_INIT;
 	const char *q = rh_dashboard_url_param(c->url, "q");
 	struct sreply r;
 	rh_buf node = RH_BUF_INIT;

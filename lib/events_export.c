@@ -9,35 +9,9 @@
 #include <strings.h>
 
 #define GET(o, name) JGET(p, (o), (name), (name))
-#define TRY(x)                                  \
-	do {                                    \
-		if ((error = (x)) < 0)          \
-			return error;           \
-	} while (0)
 
 #define MS_TO_NS(ms) ((ms) > 0 && (ms) < INT64_MAX / 1000000 ? (ms) * 1000000 : RH_TIME_NONE)
 
-static void
-task_init(rh_event_task *t)
-{
-	memset(t, 0, sizeof(*t));
-	t->worker_pid = -1;
-	t->is_debugger_paused = -1;
-	t->log_info.stdout_start = t->log_info.stdout_end = -1;
-	t->log_info.stderr_start = t->log_info.stderr_end = -1;
-}
-
-static int
-require_id(rh_event_parser *p, const char **out, rh_jv o,
-	   const char *name)
-{
-	int error;
-
-	TRY(rh_events__id(p, out, GET(o, name), name, 0));
-	if (!*out)
-		return rh_events__bad(p, "\"%s\" is missing", name);
-	return 0;
-}
 
 /* Which numbering a state_ts_ns map uses when the Ray version is unknown:
  * only the new numbering has keys 11..13; a terminal 9/10 without 8 is the
@@ -179,11 +153,11 @@ task(rh_event_parser *p, rh_event *ev, rh_jv d)
 	int64_t attempt = 0;
 	int error, type;
 
-	TRY(require_id(p, &task_id, d, "task_id"));
+	TRY(rh_events__require_id(p, &task_id, d, "task_id", "task_id"));
 	TRY(rh_events__int(p, &attempt, GET(d, "attempt_number"), "attempt_number"));
 	TRY(rh_events__id(p, &job_id, GET(d, "job_id"), "job_id", 0));
 	if ((ti = GET(d, "task_info")) != JNONE) {
-		task_init(t);
+		rh_events__task_init(t);
 		t->task_id = task_id;
 		t->attempt = (int32_t)attempt;
 		t->job_id = job_id;
@@ -211,7 +185,7 @@ task(rh_event_parser *p, rh_event *ev, rh_jv d)
 		TRY(rh_events__emit(p, ev));
 	}
 	if ((su = GET(d, "state_updates")) != JNONE) {
-		task_init(t);
+		rh_events__task_init(t);
 		t->task_id = task_id;
 		t->attempt = (int32_t)attempt;
 		t->job_id = job_id;
@@ -242,7 +216,7 @@ task(rh_event_parser *p, rh_event *ev, rh_jv d)
 		TRY(rh_events__emit(p, ev));
 	}
 	if ((pe = GET(d, "profile_events")) != JNONE) {
-		task_init(t);
+		rh_events__task_init(t);
 		t->task_id = task_id;
 		t->attempt = (int32_t)attempt;
 		t->job_id = job_id;
@@ -264,7 +238,7 @@ actor(rh_event_parser *p, rh_event *ev, rh_jv d)
 
 	memset(a, 0, sizeof(*a));
 	a->is_detached = -1;
-	TRY(require_id(p, &a->actor_id, d, "actor_id"));
+	TRY(rh_events__require_id(p, &a->actor_id, d, "actor_id", "actor_id"));
 	TRY(rh_events__id(p, &a->job_id, GET(d, "job_id"), "job_id", 0));
 	TRY(rh_events__bool(p, &a->is_detached, GET(d, "is_detached"), "is_detached"));
 	TRY(rh_events__str(p, &a->name, GET(d, "name"), "name"));
@@ -331,7 +305,7 @@ node(rh_event_parser *p, rh_event *ev, rh_jv d)
 	memset(n, 0, sizeof(*n));
 	n->is_head_node = -1;
 	n->start_ns = n->end_ns = RH_TIME_NONE;
-	TRY(require_id(p, &n->node_id, d, "node_id"));
+	TRY(rh_events__require_id(p, &n->node_id, d, "node_id", "node_id"));
 	TRY(rh_events__str(p, &n->node_ip, GET(d, "node_manager_address"),
 			   "node_manager_address"));
 	TRY(rh_events__str(p, &n->node_name, GET(d, "node_name"), "node_name"));
@@ -388,7 +362,7 @@ driver_job(rh_event_parser *p, rh_event *ev, rh_jv d)
 	memset(j, 0, sizeof(*j));
 	j->driver_pid = j->driver_exit_code = -1;
 	j->is_dead = -1;
-	TRY(require_id(p, &j->job_id, d, "job_id"));
+	TRY(rh_events__require_id(p, &j->job_id, d, "job_id", "job_id"));
 	TRY(rh_events__bool(p, &j->is_dead, GET(d, "is_dead"), "is_dead"));
 	TRY(rh_events__int(p, &j->driver_pid, GET(d, "driver_pid"), "driver_pid"));
 	TRY(rh_events__str(p, &j->entrypoint, GET(d, "entrypoint"), "entrypoint"));

@@ -568,3 +568,25 @@ rh_events__emit(rh_event_parser *p, rh_event *ev)
 	return p->cb ? p->cb(ev, p->payload) : 0;
 }
 
+
+void
+rh_events__task_init(rh_event_task *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->worker_pid = -1;
+	t->is_debugger_paused = -1;
+	t->log_info.stdout_start = t->log_info.stdout_end = -1;
+	t->log_info.stderr_start = t->log_info.stderr_end = -1;
+}
+
+int
+rh_events__require_id(rh_event_parser *p, const char **out, rh_jv o,
+		      const char *camel, const char *snake)
+{
+	int error;
+
+	TRY(rh_events__id(p, out, JGET(p, o, camel, snake), camel, 0));
+	if (!*out)
+		return rh_events__bad(p, "\"%s\" is missing", camel);
+	return 0;
+}

@@ -113,6 +113,20 @@ rh_jv rh_events__get(rh_event_parser *p, rh_jv o,
 			    const char *camel, const char *snake);
 #define JGET(p, o, camel, snake) rh_events__get((p), (o), (camel), (snake))
 
+/* Return from the calling function (which has an `int error`) on failure. */
+#define TRY(x)                                  \
+	do {                                    \
+		if ((error = (x)) < 0)          \
+			return error;           \
+	} while (0)
+
+/* A task record with every optional number at its "unknown" value. */
+void rh_events__task_init(rh_event_task *t);
+/* The id member `camel` (or `snake`) of object `o`, as hex into *out;
+ * RH_EINVAL via rh_events__bad() when it is missing or not an id. */
+int rh_events__require_id(rh_event_parser *p, const char **out, rh_jv o,
+			  const char *camel, const char *snake);
+
 /* Typed getters. Each returns 0 (value set, or left at its default when
  * the member is absent) or RH_EINVAL via rh_events__bad() naming `what`
  * when the member has the wrong type. */

@@ -7,11 +7,6 @@
 #include "events_internal.h"
 
 #define GET(o, name) JGET(p, (o), (name), (name))
-#define TRY(x)                                  \
-	do {                                    \
-		if ((error = (x)) < 0)          \
-			return error;           \
-	} while (0)
 
 /* Seconds as a number (possibly fractional, from time.time()) or a string. */
 static int

@@ -7,11 +7,6 @@
 #include <strings.h>
 
 #define GET(o, c, s) JGET(p, (o), (c), (s))
-#define TRY(x)                                  \
-	do {                                    \
-		if ((error = (x)) < 0)          \
-			return error;           \
-	} while (0)
 
 typedef int (*payload_fn)(rh_event_parser *p, rh_event *ev, rh_jv pl,
 			  int variant);
@@ -111,27 +106,6 @@ count_unknown(rh_event_parser *p, rh_jv pl, const char *const *known)
 	}
 }
 
-static void
-task_init(rh_event_task *t)
-{
-	memset(t, 0, sizeof(*t));
-	t->worker_pid = -1;
-	t->is_debugger_paused = -1;
-	t->log_info.stdout_start = t->log_info.stdout_end = -1;
-	t->log_info.stderr_start = t->log_info.stderr_end = -1;
-}
-
-static int
-require_id(rh_event_parser *p, const char **out, rh_jv o,
-	   const char *camel, const char *snake)
-{
-	int error;
-
-	TRY(rh_events__id(p, out, GET(o, camel, snake), camel, 0));
-	if (!*out)
-		return rh_events__bad(p, "\"%s\" is missing", camel);
-	return 0;
-}
 
 /* A serialized runtime env string as the JSON Ray's state API shows for
  * runtime_env_info: {"serialized_runtime_env": "..."}. */
@@ -164,8 +138,8 @@ task_def(rh_event_parser *p, rh_event *ev, rh_jv pl, int actor)
 	int64_t attempt = 0;
 	int error;
 
-	task_init(t);
-	TRY(require_id(p, &t->task_id, pl, "taskId", "task_id"));
+	rh_events__task_init(t);
+	TRY(rh_events__require_id(p, &t->task_id, pl, "taskId", "task_id"));
 	TRY(rh_events__int(p, &attempt, GET(pl, "taskAttempt", "task_attempt"),
 			   "taskAttempt"));
 	t->attempt = (int32_t)attempt;
@@ -366,8 +340,8 @@ task_life(rh_event_parser *p, rh_event *ev, rh_jv pl, int variant)
 	int error;
 
 	(void)variant;
-	task_init(t);
-	TRY(require_id(p, &t->task_id, pl, "taskId", "task_id"));
+	rh_events__task_init(t);
+	TRY(rh_events__require_id(p, &t->task_id, pl, "taskId", "task_id"));
 	TRY(rh_events__int(p, &attempt, GET(pl, "taskAttempt", "task_attempt"),
 			   "taskAttempt"));
 	t->attempt = (int32_t)attempt;
@@ -410,8 +384,8 @@ task_profile(rh_event_parser *p, rh_event *ev, rh_jv pl, int variant)
 	int error;
 
 	(void)variant;
-	task_init(t);
-	TRY(require_id(p, &t->task_id, pl, "taskId", "task_id"));
+	rh_events__task_init(t);
+	TRY(rh_events__require_id(p, &t->task_id, pl, "taskId", "task_id"));
 	if ((v = GET(pl, "attemptNumber", "attempt_number")) == JNONE)
 		v = GET(pl, "taskAttempt", "task_attempt");
 	TRY(rh_events__int(p, &attempt, v, "attemptNumber"));
@@ -496,7 +470,7 @@ job_def(rh_event_parser *p, rh_event *ev, rh_jv pl, int variant)
 
 	(void)variant;
 	job_init(j);
-	TRY(require_id(p, &j->job_id, pl, "jobId", "job_id"));
+	TRY(rh_events__require_id(p, &j->job_id, pl, "jobId", "job_id"));
 	TRY(rh_events__str(p, &j->submission_id,
 			   GET(pl, "submissionId", "submission_id"), "submissionId"));
 	TRY(rh_events__str(p, &j->entrypoint, GET(pl, "entrypoint", "entrypoint"),
@@ -560,7 +534,7 @@ job_life(rh_event_parser *p, rh_event *ev, rh_jv pl, int variant)
 
 	(void)variant;
 	job_init(j);
-	TRY(require_id(p, &j->job_id, pl, "jobId", "job_id"));
+	TRY(rh_events__require_id(p, &j->job_id, pl, "jobId", "job_id"));
 	TRY(transitions(p, &j->transitions, &j->ntransitions,
 			GET(pl, "stateTransitions", "state_transitions"),
 			driver_state_of, job_tr_extra));
@@ -585,7 +559,7 @@ node_def(rh_event_parser *p, rh_event *ev, rh_jv pl, int variant)
 
 	(void)variant;
 	node_init(n);
-	TRY(require_id(p, &n->node_id, pl, "nodeId", "node_id"));
+	TRY(rh_events__require_id(p, &n->node_id, pl, "nodeId", "node_id"));
 	TRY(rh_events__str(p, &n->node_ip, GET(pl, "nodeIpAddress", "node_ip_address"),
 			   "nodeIpAddress"));
 	TRY(rh_events__json(p, &n->labels, GET(pl, "labels", "labels"), 0));
@@ -655,7 +629,7 @@ node_life(rh_event_parser *p, rh_event *ev, rh_jv pl, int variant)
 
 	(void)variant;
 	node_init(n);
-	TRY(require_id(p, &n->node_id, pl, "nodeId", "node_id"));
+	TRY(rh_events__require_id(p, &n->node_id, pl, "nodeId", "node_id"));
 	TRY(transitions(p, &n->transitions, &n->ntransitions,
 			GET(pl, "stateTransitions", "state_transitions"),
 			node_state_of, node_tr_extra));
@@ -680,7 +654,7 @@ actor_def(rh_event_parser *p, rh_event *ev, rh_jv pl, int variant)
 
 	(void)variant;
 	actor_init(a);
-	TRY(require_id(p, &a->actor_id, pl, "actorId", "actor_id"));
+	TRY(rh_events__require_id(p, &a->actor_id, pl, "actorId", "actor_id"));
 	TRY(rh_events__id(p, &a->job_id, GET(pl, "jobId", "job_id"), "jobId", 0));
 	TRY(rh_events__bool(p, &a->is_detached, GET(pl, "isDetached", "is_detached"),
 			    "isDetached"));
@@ -798,7 +772,7 @@ actor_life(rh_event_parser *p, rh_event *ev, rh_jv pl, int variant)
 
 	(void)variant;
 	actor_init(a);
-	TRY(require_id(p, &a->actor_id, pl, "actorId", "actor_id"));
+	TRY(rh_events__require_id(p, &a->actor_id, pl, "actorId", "actor_id"));
 	TRY(transitions(p, &a->transitions, &a->ntransitions,
 			GET(pl, "stateTransitions", "state_transitions"),
 			actor_state_of, actor_tr_extra));
@@ -823,7 +797,7 @@ pg_def(rh_event_parser *p, rh_event *ev, rh_jv pl, int variant)
 	(void)variant;
 	memset(g, 0, sizeof(*g));
 	g->is_detached = -1;
-	TRY(require_id(p, &g->placement_group_id, pl, "placementGroupId",
+	TRY(rh_events__require_id(p, &g->placement_group_id, pl, "placementGroupId",
 		       "placement_group_id"));
 	TRY(rh_events__str(p, &g->name, GET(pl, "name", "name"), "name"));
 	TRY(rh_events__id(p, &g->creator_job_id,
@@ -851,7 +825,7 @@ pg_life(rh_event_parser *p, rh_event *ev, rh_jv pl, int variant)
 	(void)variant;
 	memset(g, 0, sizeof(*g));
 	g->is_detached = -1;
-	TRY(require_id(p, &g->placement_group_id, pl, "placementGroupId",
+	TRY(rh_events__require_id(p, &g->placement_group_id, pl, "placementGroupId",
 		       "placement_group_id"));
 	TRY(transitions(p, &g->transitions, &g->ntransitions,
 			GET(pl, "stateTransitions", "state_transitions"),

@@ -8,7 +8,7 @@
 #ifndef RH_FOLLOW_INTERNAL_H
 #define RH_FOLLOW_INTERNAL_H
 
-#include "manifest.h"
+#include "catalog_manifest.h"
 
 #include <limits.h>
 #include <pthread.h>
@@ -122,7 +122,7 @@ void rh__ffile_release(rh__ffile *e, size_t *nheld);
 int rh__write_file_atomic(const char *dir, const char *name, const void *data,
 			  size_t len);
 
-/* ---- directory watcher (watch_inotify.c) ---------------------------------
+/* ---- directory watcher (follow_watch.c) ---------------------------------
  * Watches directories for entries created, deleted or moved; growth is
  * polled. Events name the directory (relative to the root it was added
  * with) and the entry. */
@@ -153,7 +153,7 @@ int rh__watch_read(rh__watch *w, rh__watch_cb cb, void *payload);
 size_t rh__watch_count(const rh__watch *w);
 void rh__watch_close(rh__watch *w);
 
-/* ---- the follower (capture_follow.c, capture_scan.c, capture_ship.c) ---- */
+/* ---- the follower (follow.c, follow_scan.c, follow_ship.c) ---- */
 
 /* Where a follower is with its current session. */
 enum rh__phase {
@@ -238,7 +238,6 @@ struct rh_follow {
 	char errmsg[512];
 };
 
-int64_t rh__mono_ms(void);
 void rh__follow_report(rh_follow *f, rh_follow_event ev, const char *path,
 		       const char *detail);
 /* Keep the thread's message as the follower's and report it. */

@@ -180,6 +180,5 @@ ix_get64(const unsigned char *p)
 	return (uint64_t)ix_get32(p) | (uint64_t)ix_get32(p + 4) << 32;
 }
 
-uint32_t rh__crc32c(uint32_t crc, const void *data, size_t len);
 
 #endif

@@ -11,11 +11,17 @@
 
 #include "rayhist/rayhist.h"
 #include "alloc.h"
+#include "clock.h"
+#include "hash.h"
+#include "sorted.h"
 
 /** Set the thread's message and return `code` (for `return rh__error(...)`). */
 int rh__error(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int rh__verror(int code, const char *fmt, va_list ap);
+/** 0 when a caller's struct of type `type` ("rh_capture_stats") says
+ * `version` == `want`; else RH_EINVAL naming the struct and its _INIT. */
+int rh__version_check(unsigned version, unsigned want, const char *type);
 
 #define RH_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -3,7 +3,10 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
 
+#include "layout_internal.h"
 #include "sha256.h"
 
 #define PART_SUFFIX ".zst"
@@ -476,4 +479,20 @@ rh_layout__mark(rh_buf *out, const char *prefix, const char *writer,
 	    (error = rh_layout__marks_prefix(out, prefix)) < 0)
 		return error;
 	return rh_buf_printf(out, "%s@%s", writer, gen);
+}
+
+int64_t
+rh_layout__session_start_ms(const char *name)
+{
+	struct tm tm;
+	int us = 0;
+
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(name, "session_%4d-%2d-%2d_%2d-%2d-%2d_%6d", &tm.tm_year,
+		   &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec,
+		   &us) != 7)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (int64_t)timegm(&tm) * 1000 + us / 1000;
 }

@@ -3,7 +3,8 @@
  * the sessions newest first, marks those a policy sends away (never a live
  * one) and deletes them oldest first, each behind a tombstone; reading and
  * deleting run on a few threads. */
-#include "manifest.h"
+#include "catalog_manifest.h"
+#include "layout_internal.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -280,7 +281,7 @@ examine(scan *sc, cand *c)
 	c->bytes = k.bytes;
 	c->bytes_known = 1;
 	if (!have_info) {
-		c->last_ms = max64(k.newest_ms, rh__session_start_ms(c->session));
+		c->last_ms = max64(k.newest_ms, rh_layout__session_start_ms(c->session));
 		c->live = k.newest_ms && sc->now_ms - k.newest_ms < live_ms;
 	}
 	keys_dispose(&k);

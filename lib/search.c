@@ -330,7 +330,11 @@ rh_search_session(rh_search_stats *stats, rh_store *st,
 	long cpus;
 	int error;
 
+	if (stats && (error = rh__version_check(stats->version,
+			RH_SEARCH_STATS_VERSION, "rh_search_stats")) < 0)
+		return error;
 	memset(&st0, 0, sizeof(st0));
+	st0.version = RH_SEARCH_STATS_VERSION;
 	if (stats)
 		*stats = st0;
 	if (!st || !s || !pattern || !cb)

@@ -75,6 +75,25 @@ done:
 
 /* ---------------------------------------------------------------- objects */
 
+/* A signed request for object `key`: `method` is also its name in
+ * messages; `url` and `what` receive the names and must outlive `r`. */
+static int
+object_req(rh_s3__req *r, rh_buf *url, rh_buf *what, const rh_s3__backend *b,
+	   const char *key, const char *method)
+{
+	int error;
+
+	memset(r, 0, sizeof(*r));
+	if ((error = names(url, what, b, key, NULL)) < 0)
+		return error;
+	r->method = method;
+	r->op = method;
+	r->url = url->ptr;
+	r->what = what->ptr;
+	r->sign = 1;
+	return 0;
+}
+
 static int
 s3_put(rh_store_backend *be, const char *key, const void *data, size_t len)
 {
@@ -83,14 +102,8 @@ s3_put(rh_store_backend *be, const char *key, const void *data, size_t len)
 	rh_s3__req r;
 	int error;
 
-	memset(&r, 0, sizeof(r));
-	if ((error = names(&url, &what, b, key, NULL)) < 0)
+	if ((error = object_req(&r, &url, &what, b, key, "PUT")) < 0)
 		goto done;
-	r.method = "PUT";
-	r.url = url.ptr;
-	r.what = what.ptr;
-	r.op = "PUT";
-	r.sign = 1;
 	r.body = data;
 	r.body_len = len;
 	error = rh_s3__perform(b, &r);
@@ -111,14 +124,8 @@ get_range(rh_s3__backend *b, rh_buf *sink, const char *key, uint64_t off,
 	rh_s3__req r;
 	int error;
 
-	memset(&r, 0, sizeof(r));
-	if ((error = names(&url, &what, b, key, NULL)) < 0)
+	if ((error = object_req(&r, &url, &what, b, key, "GET")) < 0)
 		goto done;
-	r.method = "GET";
-	r.url = url.ptr;
-	r.what = what.ptr;
-	r.op = "GET";
-	r.sign = 1;
 	r.sink = sink ? sink : &scratch;
 	r.has_range = off > 0 || len != SIZE_MAX;
 	r.range_off = off;
@@ -225,14 +232,8 @@ s3_del(rh_store_backend *be, const char *key)
 	rh_s3__req r;
 	int error;
 
-	memset(&r, 0, sizeof(r));
-	if ((error = names(&url, &what, b, key, NULL)) < 0)
+	if ((error = object_req(&r, &url, &what, b, key, "DELETE")) < 0)
 		goto done;
-	r.method = "DELETE";
-	r.url = url.ptr;
-	r.what = what.ptr;
-	r.op = "DELETE";
-	r.sign = 1;
 	if ((error = rh_s3__perform(b, &r)) == RH_ENOTFOUND &&
 	    strcmp(r.err.code, "NoSuchKey") == 0) {
 		rh_error_clear();

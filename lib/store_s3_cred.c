@@ -33,14 +33,6 @@ struct rh_s3__creds {
 	int64_t expires_ms; /* 0: never */
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 read_token(rh_buf *out, const char *path)
@@ -202,7 +194,7 @@ rh_s3__creds_get(rh_s3__creds *c, rh_buf *akid, rh_buf *secret, rh_buf *token,
 	pthread_mutex_lock(&c->lock);
 	if (c->b->cfg.cred_kind == RH_S3__CRED_WEB_IDENTITY &&
 	    ((expired_akid && strcmp(expired_akid, c->akid) == 0) ||
-	     (c->expires_ms && now_ms() > c->expires_ms - RENEW_EARLY_MS)))
+	     (c->expires_ms && rh__now_ms() > c->expires_ms - RENEW_EARLY_MS)))
 		error = renew(c);
 	if (error == 0) {
 		rh_buf_clear(akid);

@@ -57,15 +57,6 @@ typedef struct s3_writer {
 	CURLM *multi;
 } s3_writer;
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 part_free(part *p)
 {
@@ -255,7 +246,7 @@ reap(s3_writer *w)
 		default:
 			if (p->req.attempts >= w->b->cfg.max_attempts)
 				return rh_s3__gave_up(w->b, &p->req);
-			p->retry_at = now_ms() + rh_s3__retry_delay(w->b, p->req.attempts);
+			p->retry_at = rh__mono_ms() + rh_s3__retry_delay(w->b, p->req.attempts);
 		}
 	}
 	return 0;
@@ -267,7 +258,7 @@ reap(s3_writer *w)
 static int
 drive(s3_writer *w, int block)
 {
-	int64_t now = now_ms(), next = -1;
+	int64_t now = rh__mono_ms(), next = -1;
 	CURLMcode mc;
 	size_t i;
 	int running, error;

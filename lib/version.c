@@ -10,9 +10,7 @@ rh_version(void)
 RH_EXTERN unsigned
 rh_features(void)
 {
-	unsigned f = RH_FEATURE_FILE;
-#ifdef RH_HAVE_S3
-	f |= RH_FEATURE_S3 | RH_FEATURE_AZ; /* az:// runs on the s3:// HTTP engine */
-#endif
-	return f;
+	/* s3:// is always built (libcurl is required); az:// runs on its HTTP
+	 * engine. The bits stay so that a caller asks at run time. */
+	return RH_FEATURE_FILE | RH_FEATURE_S3 | RH_FEATURE_AZ;
 }

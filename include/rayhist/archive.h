@@ -91,8 +91,9 @@ typedef struct rh_import_options {
 #define RH_IMPORT_OPTIONS_INIT { RH_IMPORT_OPTIONS_VERSION, NULL, NULL, 0, 0, \
 	0, 0, 0, 0, NULL, 0, NULL, NULL, NULL }
 
-/** What one import did. */
+/** What one import did. Initialise with RH_IMPORT_STATS_INIT. */
 typedef struct rh_import_stats {
+	unsigned version;        /**< RH_IMPORT_STATS_VERSION */
 	uint64_t entries;        /**< archive entries read */
 	uint64_t bytes_read;     /**< bytes of the archive read */
 	uint64_t bytes_unpacked; /**< bytes of its entries */
@@ -102,10 +103,16 @@ typedef struct rh_import_stats {
 				      and node_id: the last one's) */
 } rh_import_stats;
 
+#define RH_IMPORT_STATS_VERSION 1
+#define RH_IMPORT_STATS_INIT { RH_IMPORT_STATS_VERSION, 0, 0, 0, 0, 0, \
+	RH_CAPTURE_STATS_INIT }
+
 /**
  * Import the archive read from `fd` (a file or a pipe; read to its end,
  * not closed). `name` names it in messages.
- * @return 0; RH_EINVAL (no cluster, a hostile entry, a damaged or unknown
+ * @param[out] stats  initialised with RH_IMPORT_STATS_INIT; may be NULL
+ * @return 0; RH_EINVAL (no cluster, a stats version this library does not
+ *         know, a hostile entry, a damaged or unknown
  *         archive, no session folder in it, no node id for one: the
  *         message says which); RH_EIO (the store failed, or files were not
  *         stored as capture.h says); RH_ENOMEM.

@@ -91,8 +91,10 @@ typedef struct rh_capture_options {
 #define RH_CAPTURE_OPTIONS_INIT { RH_CAPTURE_OPTIONS_VERSION, NULL, NULL, \
 	NULL, 0, 0, 0, NULL, NULL, 0 }
 
-/** What one capture did. */
+/** What one capture did. Initialise with RH_CAPTURE_STATS_INIT: the
+ * version says which fields the caller knows of. */
 typedef struct rh_capture_stats {
+	unsigned version;        /**< RH_CAPTURE_STATS_VERSION */
 	char session[256];       /**< the session name */
 	char node_id[130];       /**< the node id used */
 	uint64_t files_seen;     /**< regular files found */
@@ -110,11 +112,17 @@ typedef struct rh_capture_stats {
 				      stored); non-zero means RH_EIO */
 } rh_capture_stats;
 
+#define RH_CAPTURE_STATS_VERSION 1
+#define RH_CAPTURE_STATS_INIT { RH_CAPTURE_STATS_VERSION, "", "", 0, 0, 0, \
+	0, 0, 0, 0, 0 }
+
 /**
  * Capture the session directory `dir` into the store.
- * @param[out] stats  what was done; may be NULL
+ * @param[out] stats  what was done (initialised with RH_CAPTURE_STATS_INIT);
+ *                    may be NULL
  * @return 0 when every file's data is stored; RH_EINVAL (no cluster, bad
- *         names, `dir` not a directory, no node id found and none given -
+ *         names, a stats version this library does not know, `dir` not a
+ *         directory, no node id found and none given -
  *         the message says to pass one); RH_EIO when the store failed, or
  *         when some paths were not stored (stats->files_not_stored > 0:
  *         all else is stored and the manifests are written; the message

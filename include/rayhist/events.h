@@ -37,6 +37,7 @@
 #include "common.h"
 #include "buf.h"
 #include "store.h"
+#include "timefmt.h"
 
 RH_BEGIN_DECL
 
@@ -447,18 +448,6 @@ RH_EXTERN int rh_id_to_hex(rh_buf *out, const char *id, size_t len);
 
 /** 1 if `s` is `len` hex digits (len > 0), else 0. */
 RH_EXTERN int rh_id_is_hex(const char *s, size_t len);
-
-/**
- * Parse an RFC 3339 time ("2026-08-08T01:45:57.009825296Z", any number of
- * fraction digits up to 9, 'Z' or +hh:mm) into ns since the epoch.
- * @return 0 or RH_EINVAL.
- */
-RH_EXTERN int rh_time_parse(int64_t *ns_out, const char *s, size_t len);
-
-/** Format ns since the epoch as RFC 3339 UTC with 9 fraction digits
- * ("1970-01-01T00:00:00.000000001Z"); `out` gets the text appended.
- * @return 0 or RH_ENOMEM. */
-RH_EXTERN int rh_time_format(rh_buf *out, int64_t ns);
 
 /* ------------------------------------------------------------ ingest */
 

@@ -143,8 +143,10 @@ typedef struct rh_follow_options {
 #define RH_FOLLOW_OPTIONS_INIT { RH_FOLLOW_OPTIONS_VERSION, NULL, NULL, NULL, \
 	NULL, NULL, RH_FOLLOW_ROLE_AUTO, 0, 0, 0, 0, 0, 0, 0, NULL, NULL }
 
-/** Counters of a follower since it was opened. */
+/** Counters of a follower since it was opened. Initialise with
+ * RH_FOLLOW_STATS_INIT: the version says which fields the caller knows of. */
 typedef struct rh_follow_stats {
+	unsigned version;        /**< RH_FOLLOW_STATS_VERSION */
 	char session[256];       /**< the session followed; "" while none */
 	char node_id[130];       /**< "" while unknown */
 	int following;           /**< 1 once session and node id are known */
@@ -168,6 +170,10 @@ typedef struct rh_follow_stats {
 				      RH_FOLLOW_FILE_SKIPPED "not stored: ..."
 				      and listed in the node manifest */
 } rh_follow_stats;
+
+#define RH_FOLLOW_STATS_VERSION 1
+#define RH_FOLLOW_STATS_INIT { RH_FOLLOW_STATS_VERSION, "", "", 0, 0, 0, 0, \
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 /**
  * Create a follower. Nothing is read from the Ray root yet; the first
@@ -214,8 +220,9 @@ RH_EXTERN int rh_follow_flush(rh_follow *f);
  */
 RH_EXTERN int rh_follow_finish(rh_follow *f, int end_session);
 
-/** Counters so far. */
-RH_EXTERN void rh_follow_stats_get(rh_follow_stats *out, const rh_follow *f);
+/** Counters so far, into `out` initialised with RH_FOLLOW_STATS_INIT.
+ * @return 0, or RH_EINVAL for a version this library does not know. */
+RH_EXTERN int rh_follow_stats_get(rh_follow_stats *out, const rh_follow *f);
 
 /** The follower's last failure ("" if none). Borrowed. */
 RH_EXTERN const char *rh_follow_errmsg(const rh_follow *f);
@@ -297,8 +304,9 @@ RH_EXTERN int rh_spool_accept(rh_receiver_reply *reply, rh_spool *sp,
  * accepted before are all visible to the next rh_spool_ship(). */
 RH_EXTERN void rh_spool_close_intake(rh_spool *sp);
 
-/** Counters of a spool. */
+/** Counters of a spool. Initialise with RH_SPOOL_STATS_INIT. */
 typedef struct rh_spool_stats {
+	unsigned version;        /**< RH_SPOOL_STATS_VERSION */
 	uint64_t bytes;          /**< spooled bytes on disk now */
 	uint64_t batches;        /**< spooled batches on disk now */
 	uint64_t accepted;       /**< batches accepted since open */
@@ -308,7 +316,12 @@ typedef struct rh_spool_stats {
 	uint64_t stored;         /**< of them, new objects in the store */
 } rh_spool_stats;
 
-RH_EXTERN void rh_spool_stats_get(rh_spool_stats *out, rh_spool *sp);
+#define RH_SPOOL_STATS_VERSION 1
+#define RH_SPOOL_STATS_INIT { RH_SPOOL_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0 }
+
+/** Counters so far, into `out` initialised with RH_SPOOL_STATS_INIT.
+ * @return 0, or RH_EINVAL for a version this library does not know. */
+RH_EXTERN int rh_spool_stats_get(rh_spool_stats *out, rh_spool *sp);
 
 /**
  * Ship spooled batches into `ns`/`cluster`, each under its events'

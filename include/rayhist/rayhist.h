@@ -10,6 +10,7 @@
 #include "common.h"
 #include "errors.h"
 #include "buf.h"
+#include "timefmt.h"
 #include "store.h"
 #include "seekable.h"
 #include "layout.h"

@@ -97,8 +97,9 @@ typedef struct rh_search_line {
  * search then returns that value). */
 typedef int (*rh_search_cb)(const rh_search_line *line, void *payload);
 
-/** What a search did. */
+/** What a search did. Initialise with RH_SEARCH_STATS_INIT. */
 typedef struct rh_search_stats {
+	unsigned version;       /**< RH_SEARCH_STATS_VERSION */
 	uint64_t matches;       /**< matching lines reported */
 	uint64_t files;         /**< files searched (whole or in part) */
 	uint64_t bytes;         /**< raw bytes searched */
@@ -106,15 +107,19 @@ typedef struct rh_search_stats {
 				     one's message is in rh_error_last() */
 } rh_search_stats;
 
+#define RH_SEARCH_STATS_VERSION 1
+#define RH_SEARCH_STATS_INIT { RH_SEARCH_STATS_VERSION, 0, 0, 0, 0 }
+
 /**
  * Search the stored files of session `s` for lines matching `pattern`.
  * A file that cannot be read (a damaged part) is skipped and counted in
  * stats->errors; the other files are still searched.
- * @param[out] stats  may be NULL
+ * @param[out] stats  initialised with RH_SEARCH_STATS_INIT; may be NULL
  * @param pattern  must not hold a '\n' (grep would take it as several
  *                 patterns)
  * @return 0 (whether or not any line matched; see stats->matches);
- *         RH_EINVAL (bad options or pattern: the message is regerror()'s);
+ *         RH_EINVAL (bad options, stats version or pattern: the message is
+ *         regerror()'s for a pattern);
  *         RH_ENOTFOUND (no such session or node); RH_ENOMEM; RH_EIO or
  *         RH_ECORRUPT when a node manifest cannot be read; or the
  *         callback's non-zero value.

@@ -3,7 +3,7 @@
 Reads the symbols of the built dashboard objects with nm: a file that calls
 a function another dashboard file defines points at it. The test fails on
 any circle of such arrows (the router and the route files used to call each
-other), and on a reply-layer file (dashboard_json, dashboard_reply, query)
+other), and on a reply-layer file (dashboard_json, dashboard_reply, dashboard_query)
 calling anything above it. It also checks that each internal dashboard
 header includes only headers below it, in the order
   dashboard_json.h < dashboard_reply.h < dashboard_internal.h
@@ -18,8 +18,7 @@ import sys
 
 srcdir, builddir = sys.argv[1:3]
 fails = []
-objs = sorted(glob.glob(os.path.join(builddir, "lib", "librayhist_core_la-dashboard*.o")) +
-              glob.glob(os.path.join(builddir, "lib", "librayhist_core_la-query.o")))
+objs = sorted(glob.glob(os.path.join(builddir, "lib", "librayhist_core_la-dashboard*.o")))
 if len(objs) < 10:
     print("FAIL: found %d dashboard objects under %s/lib" % (len(objs), builddir))
     sys.exit(1)
@@ -61,7 +60,7 @@ for v in sorted(edges):
     if v not in state:
         visit(v)
 
-bottom = {"dashboard_json": 0, "query": 1, "dashboard_reply": 1}
+bottom = {"dashboard_json": 0, "dashboard_query": 1, "dashboard_reply": 1}
 for a, lvl in bottom.items():
     for b in sorted(edges.get(a, ())):
         if bottom.get(b, 99) > lvl:
@@ -78,7 +77,7 @@ for h, lvl in order.items():
     for inc in re.findall(r'#include "(dashboard\w*\.h)"', text):
         if order.get(inc, 99) >= lvl:
             fails.append("%s includes %s, which is not below it" % (h, inc))
-for f in ("dashboard_json.c", "dashboard_reply.c", "query.c"):
+for f in ("dashboard_json.c", "dashboard_reply.c", "dashboard_query.c"):
     p = os.path.join(srcdir, "lib", f)
     if os.path.exists(p):
         for inc in re.findall(r'#include "(dashboard\w*\.h)"', open(p).read()):

@@ -29,6 +29,9 @@ fi
 out=$(mandoc -Tlint -Wwarning "$top_srcdir"/man/* 2>&1) ||
 	fail "mandoc -Tlint: ${out:-exit status $?}"
 [ -z "$out" ] || fail "mandoc -Tlint: $out"
+# every public function is named in a page, every page installed
+${PYTHON:-python3} "$top_srcdir/tests/cli/man_names.py" "$top_srcdir" ||
+	fail "public functions without a man page"
 # every field of the structs a caller fills or reads is documented
 ${PYTHON:-python3} "$top_srcdir/tests/cli/man_fields.py" "$top_srcdir" ||
 	fail "undocumented struct fields"

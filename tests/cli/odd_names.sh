@@ -119,7 +119,7 @@ with Server(store) as srv:
         check(name in listed, "serve does not list %r" % name)
         # the client sends back the listed string, URL-encoded as UTF-8;
         # raw bytes work too, except control bytes, which no request
-        # target may carry (query.c)
+        # target may carry (dashboard_query.c)
         ctl = any(c < 0x20 or c == 0x7f for c in raw)
         for fn, ok in ((name, True), (raw, not ctl)):
             q = urllib.parse.urlencode(dict(node_id=nid, filename=fn, lines=-1, format="text"))

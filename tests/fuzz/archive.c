@@ -51,7 +51,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char root[] = "/tmp/rh-fuzz-archive.XXXXXX", stage[64], store[64];
 	rh_import_options o = RH_IMPORT_OPTIONS_INIT;
-	rh_import_stats stats;
+	rh_import_stats stats = RH_IMPORT_STATS_INIT;
 	rh_store *st = NULL;
 	int fd, error;
 

@@ -10,6 +10,7 @@
  */
 #include <rayhist/rayhist.h>
 #include "index_format.h" /* to repair checksums: lib/ is on the path */
+#include "hash.h"          /* rh__crc32c */
 
 #include <stdint.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* Fuzz target for lib/query.c and the dashboard's routing (lib/dashboard.c).
+/* Fuzz target for lib/dashboard_query.c and the dashboard's routing (lib/dashboard.c).
  *
  * Every input is a request: its first byte picks the method ('G' GET, 'H'
  * HEAD, 'P' POST, others by value) and, by its bits, gzip and cookies; the

@@ -1,4 +1,4 @@
-/* Tests of lib/capture.c, lib/catalog.c, lib/logfile.c and lib/manifest.c:
+/* Tests of lib/capture.c, lib/catalog.c, lib/catalog_logfile.c and lib/catalog_manifest.c:
  * a hand-made session directory is captured, read back, grown and
  * captured again. */
 #include <criterion/criterion.h>
@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "manifest.h"
+#include "catalog_manifest.h"
 #include "internal.h"
 
 #define NODE "0f690c018f332312c5b989cb5e700a26dbae9b206feb5f1f086485ee"
@@ -138,9 +138,29 @@ assert_file_equals(const char *rel)
 	rh_buf_dispose(&want);
 }
 
+/* The stats struct carries the version its caller was compiled with: a
+ * library that does not know it refuses before touching anything. */
+Test(capture, stats_of_an_unknown_version_are_refused)
+{
+	rh_capture_stats stats = RH_CAPTURE_STATS_INIT;
+	rh_node_manifest *m = NULL;
+
+	stats.version = 0;
+	cr_assert_eq(capture(&stats), RH_EINVAL);
+	cr_assert(strstr(rh_error_last(), "rh_capture_stats"), "%s", rh_error_last());
+	cr_assert_eq(rh_node_manifest_load(&m, st, &S, NODE), RH_ENOTFOUND);
+	stats.version = RH_CAPTURE_STATS_VERSION + 1;
+	cr_assert_eq(capture(&stats), RH_EINVAL);
+	/* NULL still means "no stats wanted"; the version survives a call */
+	cr_assert_eq(capture(NULL), 0, "%s", rh_error_last());
+	stats.version = RH_CAPTURE_STATS_VERSION;
+	cr_assert_eq(capture(&stats), 0, "%s", rh_error_last());
+	cr_assert_eq(stats.version, RH_CAPTURE_STATS_VERSION);
+}
+
 Test(capture, stores_every_file_byte_for_byte)
 {
-	rh_capture_stats stats;
+	rh_capture_stats stats = RH_CAPTURE_STATS_INIT;
 	rh_node_manifest *m = NULL;
 
 	cr_assert_eq(capture(&stats), 0, "%s", rh_error_last());
@@ -165,7 +185,8 @@ Test(capture, stores_every_file_byte_for_byte)
 
 Test(capture, second_run_ships_only_new_bytes)
 {
-	rh_capture_stats s1, s2, s3;
+	rh_capture_stats s1 = RH_CAPTURE_STATS_INIT, s2 = RH_CAPTURE_STATS_INIT,
+			 s3 = RH_CAPTURE_STATS_INIT;
 
 	cr_assert_eq(capture(&s1), 0, "%s", rh_error_last());
 	cr_assert_eq(capture(&s2), 0, "%s", rh_error_last());
@@ -184,7 +205,7 @@ Test(capture, ended_marks_the_session_once)
 {
 	rh_capture_options o = RH_CAPTURE_OPTIONS_INIT;
 	rh_session_info info;
-	rh_capture_stats stats;
+	rh_capture_stats stats = RH_CAPTURE_STATS_INIT;
 	int64_t first;
 
 	cr_assert_eq(capture(&stats), 0, "%s", rh_error_last());
@@ -209,7 +230,7 @@ Test(capture, ended_marks_the_session_once)
 
 Test(capture, replaced_file_is_stored_anew)
 {
-	rh_capture_stats s;
+	rh_capture_stats s = RH_CAPTURE_STATS_INIT;
 	rh_node_manifest *m = NULL;
 
 	cr_assert_eq(capture(&s), 0);
@@ -226,7 +247,7 @@ Test(capture, replaced_file_is_stored_anew)
 
 Test(capture, tail_spans_parts)
 {
-	rh_capture_stats s;
+	rh_capture_stats s = RH_CAPTURE_STATS_INIT;
 	rh_logfile *f = NULL;
 	rh_buf out = RH_BUF_INIT;
 	uint64_t start = 0;
@@ -261,7 +282,7 @@ Test(capture, tail_spans_parts)
  * end, across parts and 16-byte frames. */
 Test(capture, shared_cache_tail_matches_plain_tail)
 {
-	rh_capture_stats s;
+	rh_capture_stats s = RH_CAPTURE_STATS_INIT;
 	rh_frame_cache *fc = NULL;
 	rh_logfile *plain = NULL, *shared[2] = { NULL, NULL };
 	rh_buf a = RH_BUF_INIT, b = RH_BUF_INIT;
@@ -307,7 +328,7 @@ Test(capture, shared_cache_tail_matches_plain_tail)
  * one changed and the copy is older than fresh_ms. */
 Test(capture, shared_manifest_follows_the_store)
 {
-	rh_capture_stats s;
+	rh_capture_stats s = RH_CAPTURE_STATS_INIT;
 	rh_frame_cache *fc = NULL;
 	const rh_node_manifest *m1 = NULL, *m2 = NULL, *m3 = NULL;
 	rh__frame_ref *r1 = NULL, *r2 = NULL, *r3 = NULL;
@@ -340,7 +361,7 @@ Test(capture, shared_manifest_follows_the_store)
 
 Test(capture, catalog_lists_each_level)
 {
-	rh_capture_stats s;
+	rh_capture_stats s = RH_CAPTURE_STATS_INIT;
 	rh_buf id = RH_BUF_INIT;
 	rh_session_info info;
 
@@ -366,7 +387,7 @@ Test(capture, missing_node_id_is_a_clear_error)
 
 Test(capture, missing_file_reads_as_not_found)
 {
-	rh_capture_stats s;
+	rh_capture_stats s = RH_CAPTURE_STATS_INIT;
 	rh_logfile *f = NULL;
 
 	cr_assert_eq(capture(&s), 0);
@@ -377,7 +398,7 @@ Test(capture, missing_file_reads_as_not_found)
 
 Test(capture, damaged_part_is_reported_not_trusted)
 {
-	rh_capture_stats s;
+	rh_capture_stats s = RH_CAPTURE_STATS_INIT;
 	rh_logfile *f = NULL;
 	rh_buf key = RH_BUF_INIT, out = RH_BUF_INIT;
 
@@ -411,7 +432,7 @@ Test(capture, odd_names_are_stored_and_old_stores_still_read)
 {
 	static const char *names[] = { "logs/a\nb.log", "logs/tab\tx.log",
 				       "logs/not-utf8-\xe9\xff.log" };
-	rh_capture_stats s;
+	rh_capture_stats s = RH_CAPTURE_STATS_INIT;
 	rh_node_manifest *m = NULL;
 	rh_buf key = RH_BUF_INIT, shown = RH_BUF_INIT, data = RH_BUF_INIT;
 	rh_logfile *f = NULL;
@@ -484,7 +505,7 @@ Test(capture, truncated_file_keeps_its_earlier_generation)
 	const char *first = "first generation, line one\nline two\n";
 	const char *second = "second\n";
 	const char *third = "third generation, longer than the first one was\n";
-	rh_capture_stats s;
+	rh_capture_stats s = RH_CAPTURE_STATS_INIT;
 	char path[1024];
 
 	write_file("logs/app.log", first, strlen(first), "w");
@@ -522,7 +543,7 @@ age_everything(time_t t)
 Test(capture, ended_is_the_last_write_not_the_capture_time)
 {
 	rh_capture_options o = RH_CAPTURE_OPTIONS_INIT;
-	rh_capture_stats stats;
+	rh_capture_stats stats = RH_CAPTURE_STATS_INIT;
 	rh_session_info info;
 	time_t year_ago = time(NULL) - 365 * 86400, last = year_ago + 240;
 	char path[1024];
@@ -639,6 +660,7 @@ Test(capture, unreadable_paths_are_reported_and_the_rest_stored)
 	snprintf(cmd, sizeof(cmd), "chown -R 65534:65534 '%s'", storedir);
 	cr_assert_eq(system(cmd), 0);
 	memset(&r, 0, sizeof(r));
+	r.stats.version = RH_CAPTURE_STATS_VERSION;
 	cr_assert_eq(as_nobody(capture_unprivileged, &r), 0);
 	snprintf(path, sizeof(path), "%s/result", tmp);
 	cr_assert_not_null(fp = fopen(path, "r"));

@@ -1,4 +1,4 @@
-/* Tests of lib/checkpoint.c: a follower's state round trips through its
+/* Tests of lib/follow_checkpoint.c: a follower's state round trips through its
  * checkpoint text and file; torn, damaged and hostile checkpoints are
  * refused with RH_ECORRUPT and a message. */
 #include <criterion/criterion.h>

@@ -1,4 +1,4 @@
-/* Tests of lib/events*.c, lib/ids.c and lib/timefmt.c: every event source
+/* Tests of lib/events*.c, lib/events_ids.c and lib/timefmt.c: every event source
  * parses to the expected normalized records. */
 #include "evtest.h"
 

@@ -1,5 +1,5 @@
-/* Tests of lib/capture_follow.c, lib/capture_scan.c, lib/capture_ship.c and
- * lib/watch_inotify.c: a hand-made Ray root whose files grow, rotate, shrink,
+/* Tests of lib/follow.c, lib/follow_scan.c, lib/follow_ship.c and
+ * lib/follow_watch.c: a hand-made Ray root whose files grow, rotate, shrink,
  * move to logs/old/ and vanish while a follower runs; after each change the
  * store must hold exactly the files on disk, each byte shipped once. */
 #include <criterion/criterion.h>
@@ -139,7 +139,7 @@ flush(void)
 static rh_follow_stats
 stats(void)
 {
-	rh_follow_stats s;
+	rh_follow_stats s = RH_FOLLOW_STATS_INIT;
 
 	rh_follow_stats_get(&s, f);
 	return s;
@@ -421,7 +421,7 @@ follow_unprivileged(void)
 	rh_follow_options o = RH_FOLLOW_OPTIONS_INIT;
 	rh_follow *g = NULL;
 	rh_store *mine = NULL;
-	rh_follow_stats fs;
+	rh_follow_stats fs = RH_FOLLOW_STATS_INIT;
 	char sdir[1024];
 
 	if (rh_store_open(&mine, storedir, NULL) < 0)

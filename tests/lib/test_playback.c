@@ -6,7 +6,7 @@
  * nodes and jobs from their start and end times and final states, actors
  * from the export actor events the generator wrote (second precision: an
  * actor with an event in the second before an instant is not compared). */
-#define _DEFAULT_SOURCE /* strptime, timegm */
+/* strptime, timegm: _DEFAULT_SOURCE (Makefile.am) */
 #include "evtest.h"
 
 #include <dirent.h>

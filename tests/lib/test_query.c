@@ -1,4 +1,4 @@
-/* Tests of lib/query.c: request targets split, decoded and checked. */
+/* Tests of lib/dashboard_query.c: request targets split, decoded and checked. */
 #include <criterion/criterion.h>
 #include <string.h>
 

@@ -1,4 +1,4 @@
-/* Tests of lib/receiver.c and lib/spool.c: what the collector answers to
+/* Tests of lib/follow_receiver.c and lib/follow_spool.c: what the collector answers to
  * the batches Ray's aggregator agent POSTs (200 only once the batch is on
  * disk; 400 and 413 with a message and nothing spooled; 503 with
  * Retry-After when the spool is full or closing), and shipping the spool
@@ -253,12 +253,32 @@ Test(receiver, oversized_body_gets_413)
 	rh_spool_close(small);
 }
 
+Test(receiver, spool_stats_of_an_unknown_version_are_refused)
+{
+	rh_spool *vs = NULL;
+	rh_spool_stats ss = RH_SPOOL_STATS_INIT;
+	char dir[500];
+
+	snprintf(dir, sizeof(dir), "%s/versioned", tmp);
+	cr_assert_eq(rh_spool_open(&vs, dir, NULL), 0, "%s", rh_error_last());
+	ss.version = 0;
+	ss.accepted = 12345;
+	cr_assert_eq(rh_spool_stats_get(&ss, vs), RH_EINVAL);
+	cr_assert(strstr(rh_error_last(), "rh_spool_stats"), "%s", rh_error_last());
+	cr_assert_eq(ss.accepted, 12345, "nothing written into an unknown struct");
+	ss.version = RH_SPOOL_STATS_VERSION;
+	cr_assert_eq(rh_spool_stats_get(&ss, vs), 0, "%s", rh_error_last());
+	cr_assert_eq(ss.accepted, 0);
+	cr_assert_eq(ss.version, RH_SPOOL_STATS_VERSION);
+	rh_spool_close(vs);
+}
+
 Test(receiver, full_spool_gets_503_with_retry_after)
 {
 	rh_spool_options o = RH_SPOOL_OPTIONS_INIT;
 	rh_receiver_reply r;
 	rh_spool *small = NULL;
-	rh_spool_stats ss;
+	rh_spool_stats ss = RH_SPOOL_STATS_INIT;
 	char dir[500];
 	const char *b2 = "[" EV_JOB(SESSION, "another") "]";
 
@@ -312,7 +332,7 @@ Test(receiver, mixed_sessions_are_split)
 Test(receiver, shipping_stores_each_batch_once)
 {
 	const char *b2 = "[" EV_JOB(SESSION, "another") "]";
-	rh_spool_stats ss;
+	rh_spool_stats ss = RH_SPOOL_STATS_INIT;
 
 	expect_status(batch, strlen(batch), 200, 0);
 	expect_status(b2, strlen(b2), 200, 0);

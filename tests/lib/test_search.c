@@ -156,7 +156,7 @@ check(const char *pat, unsigned flags, uint64_t max)
 	static const size_t chunks[] = { 1, 2, 3, 7, 16, 17, 64, 301, 0 };
 	rh_search_options o = RH_SEARCH_OPTIONS_INIT;
 	rh_buf want = RH_BUF_INIT, got = RH_BUF_INIT;
-	rh_search_stats stats;
+	rh_search_stats stats = RH_SEARCH_STATS_INIT;
 	size_t i;
 	unsigned t;
 

@@ -1,0 +1,574 @@
+/* follow_ship.c - a follower's writes to the store (follow_internal.h):
+ * append parts, the node manifest, the session manifest with the head's
+ * heartbeat and end mark, the checkpoint, and deletes.
+ *
+ * The order is what makes a crash harmless: parts, then one barrier that
+ * makes them all durable (store_defer.h: parts are written without one
+ * each), then the manifest naming them, then the checkpoint saying they
+ * are done, then deletes of parts no longer named. A follower killed (or a
+ * machine losing power) anywhere in between restarts from the previous
+ * checkpoint and rewrites the same part names. */
+#include "follow_internal.h"
+#include "store_defer.h"
+#include "layout_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+
+/* ---- one part ------------------------------------------------------------ */
+
+/* Ship [from, to) of fd as one part, with buffers `b`. A read failure
+ * sets *unreadable to its errno (the file's fault, not the store's) and
+ * writes nothing. Reads f's settings only: threads of capture_pool.c run
+ * it on several files at once. */
+static int
+stream(rh_follow *f, rh__ffile *e, int fd, uint64_t from, uint64_t to,
+       rh_file_part *part, int *unreadable, const rh__ship_buf *b)
+{
+	rh_seekable_writer *sw = NULL;
+	rh_store_writer *w = NULL;
+	rh_seekable_options sopts = f->sopts;
+	ssize_t n;
+	int error;
+
+	part->offset = from;
+	part->length = 0;
+	/* Threads pay off only for several frames; a session has thousands
+	 * of small files that one thread compresses faster than it starts
+	 * two. When files ship on several threads (capture_pool.c), a file
+	 * gets its own only if it is more than a thread's share of the
+	 * work: it would be the last to finish otherwise. */
+	if (to - from > 2 * (uint64_t)sopts.frame_size &&
+	    to - from > f->share)
+		sopts.workers = f->workers;
+	if ((error = rh_layout_file_part(b->key, &f->sref, f->s->node_id,
+					 e->obj, from)) < 0 ||
+	    (error = rh_seekable_writer_new(&sw, &sopts)) < 0 ||
+	    (error = rh_store__writer_open_nosync(&w, f->st, b->key->ptr)) < 0)
+		goto done;
+	while (from + part->length < to) {
+		uint64_t want = to - from - part->length;
+		if (want > RH__READ_CHUNK)
+			want = RH__READ_CHUNK;
+		n = pread(fd, b->chunk, (size_t)want, (off_t)(from + part->length));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			*unreadable = errno ? errno : EIO;
+			error = rh__error(RH_EIO, "read: %s", strerror(errno));
+			goto done;
+		}
+		if (n == 0)
+			break; /* truncated meanwhile: ship what was read */
+		part->length += (uint64_t)n;
+		rh_buf_clear(b->out);
+		if ((error = rh_seekable_writer_write(sw, b->chunk, (size_t)n,
+						      b->out)) < 0 ||
+		    (error = rh_store_writer_write(w, b->out->ptr, b->out->size)) < 0)
+			goto done;
+	}
+	if (part->length == 0)
+		goto done;
+	rh_buf_clear(b->out);
+	if ((error = rh_seekable_writer_finish(sw, b->out)) < 0 ||
+	    (error = rh_store_writer_write(w, b->out->ptr, b->out->size)) < 0)
+		goto done;
+	part->stored = rh_store_writer_size(w);
+	error = rh_store_writer_commit(w);
+	w = NULL;
+	part->captured_ms = rh__now_ms();
+done:
+	rh_store_writer_abort(w);
+	rh_seekable_writer_free(sw);
+	/* Large reads are not worth keeping in the page cache for us. */
+	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	return error;
+}
+
+static int
+update_head(rh__ffile *e, int fd)
+{
+	unsigned char head[RH_HEAD_LEN];
+	uint32_t want = e->size < RH_HEAD_LEN ? (uint32_t)e->size : RH_HEAD_LEN;
+	ssize_t n;
+
+	if (e->head_len >= want)
+		return 0;
+	do
+		n = pread(fd, head, want, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return rh__error(RH_EIO, "%s: read: %s", e->path, strerror(errno));
+	e->head_len = (uint32_t)n;
+	e->head_hash = rh__fnv1a(head, (size_t)n);
+	return 0;
+}
+
+/* A file the node has but we cannot read (permissions, an I/O error):
+ * what was shipped stays, the rest is reported and listed as not stored. */
+static int
+unreadable(rh_follow *f, const rh__ffile *e, const char *what, int err)
+{
+	char why[160];
+
+	snprintf(why, sizeof(why), "not stored: %s: %s", what, strerror(err));
+	return rh__follow_unread(f, e->path, why);
+}
+
+static int ship(rh_follow *f, rh__ffile *e, uint64_t *budget,
+		const rh__ship_buf *b, pthread_mutex_t *mu);
+
+static void
+lock(pthread_mutex_t *mu)
+{
+	if (mu)
+		pthread_mutex_lock(mu);
+}
+
+static void
+unlock(pthread_mutex_t *mu)
+{
+	if (mu)
+		pthread_mutex_unlock(mu);
+}
+
+int
+rh__follow_ship(rh_follow *f, rh__ffile *e, uint64_t *budget)
+{
+	rh__ship_buf b = { f->chunk, &f->out, &f->key };
+
+	return rh__follow_ship_with(f, e, budget, &b, NULL);
+}
+
+int
+rh__follow_ship_with(rh_follow *f, rh__ffile *e, uint64_t *budget,
+		     const rh__ship_buf *b, pthread_mutex_t *mu)
+{
+	int error;
+
+	lock(mu);
+	error = ship(f, e, budget, b, mu);
+	unlock(mu);
+	return error;
+}
+
+/* Ship what `e` has new. With `mu` (held on entry and return), only the
+ * compression and the store writes run without it. */
+static int
+ship(rh_follow *f, rh__ffile *e, uint64_t *budget, const rh__ship_buf *b,
+     pthread_mutex_t *mu)
+{
+	char full[PATH_MAX], detail[64];
+	rh_file_part part, *last;
+	rh__fid id;
+	uint64_t from, to;
+	int fd, error = 0, rewrite = 0, bad_read = 0;
+
+	if ((e->gone && !e->hold) || *budget == 0)
+		return 0;
+	if (snprintf(full, sizeof(full), "%s/%s", f->sdir, e->path) >= (int)sizeof(full))
+		return 0;
+	/* A held file is read through its descriptor: moved or deleted
+	 * since the last look, its bytes are still its own. */
+	if (e->hold) {
+		fd = e->hold - 1;
+		if (rh__fid_get(&id, fd, NULL, 0) < 0) {
+			error = unreadable(f, e, "stat", errno);
+			goto done;
+		}
+		if (id.size < e->size) {
+			f->full_due = 1; /* truncated: the scan sorts it out */
+			goto done;
+		}
+		if (!e->gone && id.mtime_ms != e->mtime_ms)
+			e->mtime_ms = id.mtime_ms;
+		if (id.size > e->seen)
+			e->seen = id.size;
+		goto read;
+	}
+	if ((fd = open(full, O_RDONLY | O_CLOEXEC)) < 0) {
+		/* Unreadable now, but all it held when last looked at is
+		 * stored: nothing is missing (yet). */
+		if (errno != ENOENT && errno != ENOTDIR && e->seen > e->size)
+			return unreadable(f, e, "open", errno);
+		if (errno != ENOENT && errno != ENOTDIR)
+			return 0;
+		f->full_due = 1; /* moved or deleted: the scan will tell */
+		return 0;
+	}
+	if (rh__fid_get(&id, fd, NULL, 0) < 0) {
+		error = unreadable(f, e, "stat", errno);
+		goto done;
+	}
+	/* Another file at this path, or this one shrank: let the scan sort
+	 * it out before a byte of it is shipped as e's. */
+	if ((!e->is_link && !rh__ffile_is(e, id.dev, id.ino, id.btime_ns)) ||
+	    id.size < e->size) {
+		f->full_due = 1;
+		goto done;
+	}
+	e->seen = id.size;
+	e->mtime_ms = id.mtime_ms;
+read:
+	if (e->seen <= e->size) {
+		rh__follow_unread_done(f, e->path);
+		goto done;
+	}
+	from = e->size;
+	last = e->nparts ? &e->parts[e->nparts - 1] : NULL;
+	if (last && last->length < f->small_part) {
+		from = last->offset;
+		rewrite = 1;
+	}
+	to = e->seen;
+	if (to - from > f->max_part)
+		to = from + f->max_part;
+	/* The part may be half in even when this fails: sync it before the
+	 * next manifest all the same. */
+	f->unsynced = 1;
+	unlock(mu);
+	error = stream(f, e, fd, from, to, &part, &bad_read, b);
+	lock(mu);
+	if (error < 0) {
+		if (bad_read) {
+			rh_error_clear();
+			error = unreadable(f, e, "read", bad_read);
+		}
+		goto done;
+	}
+	if (part.length == 0 || part.offset + part.length <= e->size)
+		goto done; /* nothing new after all */
+	if (rewrite) {
+		e->stored -= last->stored;
+		e->nparts--;
+	}
+	if ((error = rh__ffile_add_part(e, &part)) < 0 ||
+	    (error = update_head(e, fd)) < 0)
+		goto done;
+	rh__follow_unread_done(f, e->path);
+	f->stats.parts_written++;
+	f->stats.bytes_shipped += part.length;
+	f->stats.bytes_stored += part.stored;
+	f->files_shipped++;
+	*budget = part.length >= *budget ? 0 : *budget - part.length;
+	f->changed = 1;
+	snprintf(detail, sizeof(detail), "%" PRIu64 " bytes", e->size);
+	rh__follow_report(f, RH_FOLLOW_FILE_SHIPPED, e->path, detail);
+	if (e->seen > e->size)
+		f->more = 1; /* capped at max_part */
+done:
+	if (!e->hold)
+		close(fd);
+	else if (e->gone && e->seen <= e->size && error == 0)
+		rh__ffile_release(e, &f->nheld); /* all it held is shipped */
+	return error;
+}
+
+int
+rh__follow_drop_parts(rh_follow *f, const rh__ffile *e)
+{
+	size_t i;
+	int error;
+
+	for (i = 0; i < e->nparts; i++)
+		if ((error = rh_layout_file_part(&f->key, &f->sref, f->s->node_id,
+						 e->obj, e->parts[i].offset)) < 0 ||
+		    (error = rh__fstate_add_delete(f->s, f->key.ptr)) < 0)
+			return error;
+	return 0;
+}
+
+/* ---- session.json -------------------------------------------------------- */
+
+int64_t
+rh__follow_last_write_ms(const rh_follow *f)
+{
+	int64_t last = 0;
+	size_t i;
+
+	for (i = 0; f->s && i < f->s->nfiles; i++)
+		if (f->s->files[i]->mtime_ms > last)
+			last = f->s->files[i]->mtime_ms;
+	return last;
+}
+
+/* The end mark: when the session last wrote a file (its logs and event
+ * files are written up to its end), not when it was captured - a session
+ * captured a year later did not last a year. Several nodes mark it: the
+ * latest of their last writes wins. The capture time is kept apart. */
+static void
+mark_end(rh_follow *f, json_object *root, int64_t now)
+{
+	int64_t end = rh__follow_last_write_ms(f), start, old = 0;
+	json_object *v;
+
+	if (json_object_object_get_ex(root, "end_ms", &v))
+		old = json_object_get_int64(v);
+	else
+		json_object_object_add(root, "end_marked_ms",
+				       json_object_new_int64(now));
+	if (end <= 0)
+		end = now; /* no file with a time: all we know */
+	start = rh_layout__session_start_ms(f->sref.session);
+	if (end < start)
+		end = start;
+	if (old > end)
+		end = old;
+	json_object_object_add(root, "end_ms", json_object_new_int64(end));
+}
+
+int
+rh__follow_session_json(rh_follow *f, enum rh__sj_mode mode)
+{
+	json_object *root = NULL, *v;
+	rh_buf data = RH_BUF_INIT;
+	int64_t now = rh__now_ms();
+	int error;
+
+	if ((error = rh_layout_session_manifest(&f->key, &f->sref)) < 0)
+		return error;
+	/* Read-modify-write keeps what others wrote (the Ray version, an
+	 * import's fields). A worker's follower writes it only when there is
+	 * none, so workers cannot undo the head's end mark. */
+	error = rh_store_get(&data, f->st, f->key.ptr, 0, SIZE_MAX);
+	if (error == 0 && mode == RH__SJ_CREATE)
+		goto done;
+	if (error == 0 && data.ptr)
+		root = json_tokener_parse(data.ptr);
+	else if (error != RH_ENOTFOUND && error < 0)
+		goto done;
+	rh_error_clear();
+	if (!root || !json_object_is_type(root, json_type_object)) {
+		json_object_put(root);
+		root = json_object_new_object();
+	}
+	json_object_object_add(root, "format", json_object_new_int(1));
+	json_object_object_add(root, "namespace", json_object_new_string(f->sref.ns));
+	json_object_object_add(root, "cluster", json_object_new_string(f->sref.cluster));
+	json_object_object_add(root, "session", json_object_new_string(f->sref.session));
+	json_object_object_add(root, "start_ms",
+			       json_object_new_int64(rh_layout__session_start_ms(f->sref.session)));
+	json_object_object_add(root, "updated_ms", json_object_new_int64(now));
+	if (!json_object_object_get_ex(root, "ray_version", &v))
+		json_object_object_add(root, "ray_version", json_object_new_string(""));
+	/* Only a follower beats: a one-shot capture is no sign of life. */
+	if (mode != RH__SJ_CREATE && mode != RH__SJ_ONCE && !f->once) {
+		json_object_object_add(root, "heartbeat_ms", json_object_new_int64(now));
+		json_object_object_add(root, "heartbeat_interval_ms",
+				       json_object_new_int64(f->heartbeat_ms));
+	}
+	/* A head follower that starts on a session someone marked ended
+	 * (its own earlier run, stopped by SIGTERM while Ray went on)
+	 * finds it live again. */
+	if (mode == RH__SJ_START) {
+		json_object_object_del(root, "end_ms");
+		json_object_object_del(root, "end_marked_ms");
+	}
+	if (mode == RH__SJ_END)
+		mark_end(f, root, now);
+	rh_buf_clear(&data);
+	if ((error = rh_buf_puts(&data, json_object_to_json_string_ext(
+					 root, JSON_C_TO_STRING_PLAIN))) < 0)
+		goto done;
+	error = rh_store_put(f->st, f->key.ptr, data.ptr, data.size);
+done:
+	json_object_put(root);
+	rh_buf_dispose(&data);
+	return error;
+}
+
+/* ---- commit -------------------------------------------------------------- */
+
+static int
+write_manifest(rh_follow *f)
+{
+	rh_node_manifest *m = NULL;
+	size_t i;
+	int error;
+
+	if ((error = rh__fstate_to_manifest(&m, f->s)) < 0)
+		goto done;
+	for (i = 0; i < f->nskipped; i++)
+		if ((error = rh__manifest_add_skip(m, f->skipped[i].path,
+						   f->skipped[i].why,
+						   f->skipped[i].not_stored)) < 0)
+			goto done;
+	for (i = 0; i < f->nunread; i++) {
+		rh__manifest_drop_unstored(m, f->unread[i].path);
+		if ((error = rh__manifest_add_skip(m, f->unread[i].path,
+						   f->unread[i].why, 1)) < 0)
+			goto done;
+	}
+	if ((error = rh__manifest_serialize(&f->out, m)) < 0 ||
+	    (error = rh_layout_node_manifest(&f->key, &f->sref, f->s->node_id)) < 0)
+		goto done;
+	error = rh_store_put(f->st, f->key.ptr, f->out.ptr, f->out.size);
+done:
+	rh_node_manifest_free(m);
+	return error;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+struct gc {
+	rh_follow *f;
+	char **keep;         /* part keys the state names, sorted */
+	size_t nkeep;
+	rh_buf path;
+	size_t prefix_len;
+	uint64_t deleted;
+};
+
+static int
+gc_entry(const rh_store_entry *ent, void *payload)
+{
+	struct gc *g = payload;
+	const char *key = ent->key;
+	uint64_t off;
+
+	if (ent->is_prefix ||
+	    rh_layout_parse_part(&g->path, &off, key + g->prefix_len) < 0) {
+		rh_error_clear();
+		return 0; /* not a part: not ours to judge */
+	}
+	if (bsearch(&key, g->keep, g->nkeep, sizeof(*g->keep), cmp_str))
+		return 0;
+	if (rh_store_delete(g->f->st, key) < 0)
+		return 0; /* the next run tries again */
+	g->deleted++;
+	g->f->mark_deleted++;
+	return 0;
+}
+
+/* Parts a crashed run wrote but never named in a checkpoint (it died
+ * between the part and the commit, and the restarted run shipped those
+ * bytes under other names) take space but no reader sees them: remove
+ * them once this run's first commit names everything it keeps. */
+static int
+collect_garbage(rh_follow *f)
+{
+	struct gc g;
+	rh_buf prefix = RH_BUF_INIT;
+	size_t i, j, n = 0;
+	int error;
+
+	memset(&g, 0, sizeof(g));
+	g.f = f;
+	for (i = 0; i < f->s->nfiles; i++)
+		n += f->s->files[i]->nparts;
+	if (!(g.keep = rh__calloc(n ? n : 1, sizeof(*g.keep))))
+		return RH_ENOMEM;
+	for (i = 0; i < f->s->nfiles; i++) {
+		const rh__ffile *e = f->s->files[i];
+		for (j = 0; j < e->nparts; j++) {
+			if ((error = rh_layout_file_part(&f->key, &f->sref,
+							 f->s->node_id, e->obj,
+							 e->parts[j].offset)) < 0 ||
+			    !(g.keep[g.nkeep] = rh__strdup(f->key.ptr))) {
+				error = error < 0 ? error : RH_ENOMEM;
+				goto done;
+			}
+			g.nkeep++;
+		}
+	}
+	qsort(g.keep, g.nkeep, sizeof(*g.keep), cmp_str);
+	if ((error = rh_layout_files_prefix(&prefix, &f->sref, f->s->node_id)) < 0)
+		goto done;
+	g.prefix_len = prefix.size;
+	error = rh_store_list(f->st, prefix.ptr, NULL, gc_entry, &g);
+done:
+	for (i = 0; i < g.nkeep; i++)
+		free(g.keep[i]);
+	free(g.keep);
+	rh_buf_dispose(&g.path);
+	rh_buf_dispose(&prefix);
+	return error;
+}
+
+static int
+sync_parts(rh_follow *f)
+{
+	int error;
+
+	if (!f->unsynced)
+		return 0;
+	if ((error = rh_store__sync(f->st)) < 0)
+		return error;
+	f->unsynced = 0;
+	return 0;
+}
+
+int
+rh__follow_commit(rh_follow *f)
+{
+	char name[300];
+	size_t i;
+	int error;
+
+	/* The parts shipped since the last commit were written without a
+	 * barrier each: one for all of them, before the manifest names
+	 * them. */
+	if (f->changed) {
+		if ((error = sync_parts(f)) < 0 ||
+		    (error = write_manifest(f)) < 0)
+			return error;
+	}
+	if (!f->started) {
+		enum rh__sj_mode mode = f->once ? RH__SJ_ONCE
+				      : f->is_head ? RH__SJ_START : RH__SJ_CREATE;
+		if ((error = rh__follow_session_json(f, mode)) < 0)
+			return error;
+		f->started = 1;
+		f->next_beat = rh__mono_ms() + f->heartbeat_ms;
+	}
+	if (f->changed || f->s->ndeletes) {
+		f->s->seq++;
+		rh__follow_ckpt_name(name, sizeof(name), f->session);
+		/* One pass keeps no checkpoint: the manifest is its state. */
+		if (!f->once &&
+		    (error = rh__checkpoint_write(f->state_dir, name, f->s)) < 0) {
+			f->s->seq--;
+			return error;
+		}
+		f->changed = 0;
+		f->stats.commits++;
+		f->stats.last_commit_ms = rh__now_ms();
+	}
+	/* The checkpoint no longer names these parts; if a crash comes
+	 * first, the next run deletes them from the checkpoint's list. */
+	for (i = 0; i < f->s->ndeletes; i++)
+		if ((error = rh_store_delete(f->st, f->s->deletes[i])) < 0)
+			return error;
+	f->mark_deleted += f->s->ndeletes;
+	for (i = 0; i < f->s->ndeletes; i++)
+		free(f->s->deletes[i]);
+	if (f->s->ndeletes)
+		f->changed = 1; /* the next checkpoint drops the list */
+	f->s->ndeletes = 0;
+	/* One pass rewrites the part names an interrupted pass used (they
+	 * follow from the manifest), so it leaves the listing to followers,
+	 * whose crashes are the usual source of strays. */
+	if (!f->gc_done && !f->once) {
+		if ((error = collect_garbage(f)) < 0)
+			return error;
+		f->gc_done = 1;
+	}
+	/* Last: the mark announces everything above to readers. */
+	return rh__follow_mark(f);
+}
+
+void
+rh__follow_ckpt_name(char *out, size_t cap, const char *session)
+{
+	snprintf(out, cap, "checkpoint-%s.json", session);
+}
