@@ -140,9 +140,16 @@ with Server(STORE, "--auth-tokens", tokens) as srv:
         time.sleep(0.1)
     for tok in ("all-0123456789", "default-abcdef"):
         auth = {"Authorization": "Bearer " + tok}
-        for _ in range(2):
+        # The server's first visit may start a background refresh that
+        # gives the session a new snapshot (and so new kept answers) between
+        # two requests: ask until the answer comes from the cache; each
+        # answer must be the right one.
+        for _ in range(5):
             st, h, body = raw(srv, BIG_TASKS, headers=auth)
-        check(st == 200 and hit(h) and body == want[BIG_TASKS], "%s: kept answer %d %r" % (tok, st, h))
+            check(st == 200 and body == want[BIG_TASKS], "%s: answer %d %r" % (tok, st, h))
+            if hit(h):
+                break
+        check(hit(h), "%s: never a kept answer %d %r" % (tok, st, h))
     for hd, status in (({}, 401), ({"Authorization": "Bearer nope"}, 401),
                        ({"Authorization": "Bearer team-abcdef"}, 403)):
         for method in ("GET", "HEAD"):

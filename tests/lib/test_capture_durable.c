@@ -162,7 +162,7 @@ TestSuite(capture_durable, .fini = teardown);
 Test(capture_durable, many_files_cost_a_few_barriers)
 {
 	char storedir[600];
-	rh_capture_stats stats;
+	rh_capture_stats stats = RH_CAPTURE_STATS_INIT;
 	uint64_t before, used;
 	int found;
 
@@ -260,7 +260,7 @@ Test(capture_durable, power_cut_at_any_write_leaves_whole_files)
 Test(capture_durable, threads_store_what_one_thread_stores)
 {
 	char one[600], many[600], cmd[2048];
-	rh_capture_stats s1, s4;
+	rh_capture_stats s1 = RH_CAPTURE_STATS_INIT, s4 = RH_CAPTURE_STATS_INIT;
 	int found;
 
 	setup_session(60);

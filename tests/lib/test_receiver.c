@@ -430,7 +430,7 @@ post_jobs(int first, int n)
 
 Test(receiver, batches_are_packed_into_objects_bounded_by_size)
 {
-	rh_spool_stats ss;
+	rh_spool_stats ss = RH_SPOOL_STATS_INIT;
 	rh_buf marks = RH_BUF_INIT;
 
 	post_jobs(0, 100);
