@@ -567,6 +567,10 @@ done:
 		pthread_mutex_lock(&d->lock);
 		c.entry->used_ms = c.now_ms;
 		c.entry->users--;
+		if (c.damaged) {	/* rebuild it (dashboard_session.c) */
+			c.entry->damaged = 1;
+			c.entry->checked_ms = 0;
+		}
 		pthread_mutex_unlock(&d->lock);
 	}
 	free(c.base);

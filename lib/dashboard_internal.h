@@ -106,6 +106,9 @@ typedef struct rh_dash_entry {
 	int loading;               /* PREPARING: opening a stored index inline */
 	int stored_tried;          /* ... done once; then build as usual */
 	int users;                 /* requests holding a pointer to it */
+	/* Its stored index failed a checksum when read: the next build
+	 * rebuilds it from the events whatever its fingerprint says. */
+	int damaged;
 	rh_dash_snap *snap;
 	char errmsg[512];
 	int64_t checked_ms, used_ms, failed_ms, started_ms;

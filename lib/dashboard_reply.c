@@ -90,6 +90,8 @@ rh_dashboard__fail_code(rh_dash_ctx *c, int error)
 		   : error == RH_EBUSY ? 503 : 500;
 	const char *msg = rh_error_last();
 
+	if (error == RH_ECORRUPT)
+		c->damaged = 1;
 	return rh_dashboard__fail(c, status, "%s", *msg ? msg : rh_error_name(error));
 }
 

@@ -38,6 +38,9 @@ typedef struct rh_dash_ctx {
 	 * API paths; cleared by handlers that write the clock. */
 	int cacheable;
 	size_t max_body;           /* the dashboard's opts.max_body */
+	/* A handler met RH_ECORRUPT (rh_dashboard__fail_code()): the router
+	 * marks the session's index for a rebuild. */
+	int damaged;
 } rh_dash_ctx;
 
 /* ---- responses ------------------------------------------------------------ */

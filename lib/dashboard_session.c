@@ -290,10 +290,11 @@ build_progress_cb(const rh_progress *p, void *payload)
 
 /* Bring the session's index up to date, reporting progress, and open it;
  * with `stored`, open the index the store holds as it is (RH_ENOTFOUND
- * when none). */
+ * when none); with `force`, rebuild it from the events first. */
 static int
 open_index(rh_index **out, rh_dashboard *d, rh_dash_entry *e,
-	   const rh_session_ref *sref, const char *prefix, int stored)
+	   const rh_session_ref *sref, const char *prefix, int stored,
+	   int force)
 {
 	rh_index_refresh_options ro = RH_INDEX_REFRESH_OPTIONS_INIT;
 	struct build_progress bp = { d, e, 0 };
@@ -303,6 +304,7 @@ open_index(rh_index **out, rh_dashboard *d, rh_dash_entry *e,
 
 	if (delay)
 		bp.delay_ms = (unsigned)strtoul(delay, NULL, 10);
+	ro.force = force;
 	ro.progress = build_progress_cb;
 	ro.progress_payload = &bp;
 	if (!stored)
@@ -319,7 +321,8 @@ open_index(rh_index **out, rh_dashboard *d, rh_dash_entry *e,
 }
 
 static int
-build_snap(rh_dash_snap **out, rh_dashboard *d, rh_dash_entry *e, int stored)
+build_snap_once(rh_dash_snap **out, rh_dashboard *d, rh_dash_entry *e,
+		int stored, int force)
 {
 	rh_dash_snap *s;
 	rh_buf prefix = RH_BUF_INIT;
@@ -347,7 +350,8 @@ build_snap(rh_dash_snap **out, rh_dashboard *d, rh_dash_entry *e, int stored)
 	if ((error = rh_layout_session_prefix(&prefix, &f.sref)) < 0)
 		goto done;
 	s->prefix = prefix.ptr, prefix.ptr = NULL;
-	if ((error = open_index(&s->ix, d, e, &f.sref, s->prefix, stored)) < 0)
+	if ((error = open_index(&s->ix, d, e, &f.sref, s->prefix, stored,
+			       force)) < 0)
 		goto done;
 	error = rh_session_info_load(&s->info, d->st, &f.sref);
 	s->has_info = error == 0;
@@ -375,6 +379,29 @@ done:
 		rh_dashboard__snap_release(d, f.old);
 	rh_buf_dispose(&prefix);
 	snap_free(s);
+	return error;
+}
+
+/* A snapshot of e's session. Opening an index checks its ends; a damaged
+ * page shows only when read (here, or by a later request, which sets
+ * e->damaged): then the index is rebuilt from the events, as rayhist-ls
+ * does, never served as an error for good. */
+static int
+build_snap(rh_dash_snap **out, rh_dashboard *d, rh_dash_entry *e, int stored)
+{
+	int force, error;
+
+	pthread_mutex_lock(&d->lock);
+	force = !stored && e->damaged;
+	pthread_mutex_unlock(&d->lock);
+	error = build_snap_once(out, d, e, stored, force);
+	if (error == RH_ECORRUPT && !stored && !force)
+		error = build_snap_once(out, d, e, 0, force = 1);
+	if (error == 0 && force) {
+		pthread_mutex_lock(&d->lock);
+		e->damaged = 0;
+		pthread_mutex_unlock(&d->lock);
+	}
 	return error;
 }
 
