@@ -33,7 +33,7 @@ _az_missing() {
 
 # The npm packages of tests/az: in the source tree when someone ran `npm ci`
 # there, else installed once (under a lock) into a cache folder named by the
-# lock file's hash, shared by every build tree, as tests/s3/lib.sh does.
+# lock file's hash, shared by every build tree (npm_modules, tests/cli/lib.sh).
 az_setup() {
 	command -v node >/dev/null 2>&1 || _az_missing "node is not installed"
 	[ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ] ||
@@ -41,34 +41,8 @@ az_setup() {
 	if [ -d "$AZ_SRC/node_modules/azurite" ] && [ -d "$AZ_SRC/node_modules/@azure/storage-blob" ]; then
 		AZ_MODULES="$AZ_SRC/node_modules"
 	else
-		command -v npm >/dev/null 2>&1 || _az_missing "npm is not installed"
-		hash=$(sha256sum "$AZ_SRC/package-lock.json" | cut -c1-16)
-		cache=${RH_TEST_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/rayhist-tests}
-		dir="$cache/az-$hash"
-		mkdir -p "$cache" || fail "cannot create $cache (set RH_TEST_CACHE)"
-		lock="$dir.lock"
-		n=0
-		until mkdir "$lock" 2>/dev/null; do
-			find "$lock" -maxdepth 0 -mmin +15 -exec rmdir {} \; 2>/dev/null || true
-			n=$((n + 1))
-			[ "$n" -lt 600 ] || fail "timed out waiting for $lock"
-			sleep 1
-		done
-		if [ ! -f "$dir/.installed" ]; then
-			rm -rf "$dir"
-			mkdir -p "$dir"
-			cp "$AZ_SRC/package.json" "$AZ_SRC/package-lock.json" "$dir/"
-			chmod u+w "$dir/package.json" "$dir/package-lock.json"
-			if (cd "$dir" && npm ci --no-audit --no-fund --prefer-offline --loglevel=error) >"$dir/npm.log" 2>&1; then
-				touch "$dir/.installed"
-			else
-				rmdir "$lock"
-				cat "$dir/npm.log" >&2
-				fail "npm ci in $dir failed"
-			fi
-		fi
-		rmdir "$lock"
-		AZ_MODULES="$dir/node_modules"
+		npm_modules "$AZ_SRC" az || _az_missing "npm is not installed"
+		AZ_MODULES=$NPM_MODULES
 	fi
 	NODE_PATH="$AZ_MODULES"
 	export NODE_PATH

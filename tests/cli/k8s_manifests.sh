@@ -17,38 +17,12 @@ missing() {
 command -v node >/dev/null 2>&1 || missing "node is not installed"
 # The npm packages: in the source tree when someone ran `npm ci` there,
 # else in a cache folder named by the lock file's hash, installed once
-# under a lock (as tests/s3/lib.sh does).
+# under a lock (npm_modules, tests/cli/lib.sh).
 if [ -d "$K8S_SRC/node_modules/kubernetes-models" ]; then
 	modules="$K8S_SRC/node_modules"
 else
-	command -v npm >/dev/null 2>&1 || missing "npm is not installed"
-	hash=$(sha256sum "$K8S_SRC/package-lock.json" | cut -c1-16)
-	cache=${RH_TEST_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/rayhist-tests}
-	dir="$cache/k8s-$hash"
-	mkdir -p "$cache" || fail "cannot create $cache (set RH_TEST_CACHE)"
-	lock="$dir.lock"
-	n=0
-	until mkdir "$lock" 2>/dev/null; do
-		find "$lock" -maxdepth 0 -mmin +15 -exec rmdir {} \; 2>/dev/null || true
-		n=$((n + 1))
-		[ "$n" -lt 600 ] || fail "timed out waiting for $lock"
-		sleep 1
-	done
-	if [ ! -f "$dir/.installed" ]; then
-		rm -rf "$dir"
-		mkdir -p "$dir"
-		cp "$K8S_SRC/package.json" "$K8S_SRC/package-lock.json" "$dir/"
-		chmod u+w "$dir/package.json" "$dir/package-lock.json"
-		if (cd "$dir" && npm ci --no-audit --no-fund --prefer-offline --loglevel=error) >"$dir/npm.log" 2>&1; then
-			touch "$dir/.installed"
-		else
-			rmdir "$lock"
-			cat "$dir/npm.log" >&2
-			fail "npm ci in $dir failed"
-		fi
-	fi
-	rmdir "$lock"
-	modules="$dir/node_modules"
+	npm_modules "$K8S_SRC" k8s || missing "npm is not installed"
+	modules=$NPM_MODULES
 fi
 validate() { node "$K8S_SRC/validate.mjs" "$modules" "$@"; }
 

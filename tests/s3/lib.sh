@@ -48,38 +48,11 @@ s3_setup() {
 	for tool in ceph-mon ceph-osd radosgw radosgw-admin; do
 		command -v "$tool" >/dev/null 2>&1 || _s3_missing "$tool is not installed (Debian: radosgw ceph-mon ceph-osd ceph-common)"
 	done
-	if [ -d "$S3_SRC/node_modules/@aws-sdk/client-s3" ] && [ -d "$S3_SRC/node_modules/@aws-sdk/client-s3" ]; then
+	if [ -d "$S3_SRC/node_modules/@aws-sdk/client-s3" ]; then
 		S3_MODULES="$S3_SRC/node_modules"
 	else
-		command -v npm >/dev/null 2>&1 || _s3_missing "npm is not installed"
-		hash=$(sha256sum "$S3_SRC/package-lock.json" | cut -c1-16)
-		cache=${RH_TEST_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/rayhist-tests}
-		dir="$cache/s3-$hash"
-		mkdir -p "$cache" || fail "cannot create $cache (set RH_TEST_CACHE)"
-		lock="$dir.lock"
-		n=0
-		until mkdir "$lock" 2>/dev/null; do
-			# a lock left by an install that was killed
-			find "$lock" -maxdepth 0 -mmin +15 -exec rmdir {} \; 2>/dev/null || true
-			n=$((n + 1))
-			[ "$n" -lt 600 ] || fail "timed out waiting for $lock"
-			sleep 1
-		done
-		if [ ! -f "$dir/.installed" ]; then
-			rm -rf "$dir"
-			mkdir -p "$dir"
-			cp "$S3_SRC/package.json" "$S3_SRC/package-lock.json" "$dir/"
-			chmod u+w "$dir/package.json" "$dir/package-lock.json"
-			if (cd "$dir" && npm ci --no-audit --no-fund --prefer-offline --loglevel=error) >"$dir/npm.log" 2>&1; then
-				touch "$dir/.installed"
-			else
-				rmdir "$lock"
-				cat "$dir/npm.log" >&2
-				fail "npm ci in $dir failed"
-			fi
-		fi
-		rmdir "$lock"
-		S3_MODULES="$dir/node_modules"
+		npm_modules "$S3_SRC" s3 || _s3_missing "npm is not installed"
+		S3_MODULES=$NPM_MODULES
 	fi
 	NODE_PATH="$S3_MODULES"
 	export NODE_PATH
