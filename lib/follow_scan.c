@@ -656,22 +656,19 @@ drop(rh_follow *f, size_t i, rh_follow_event ev)
 	return error;
 }
 
-static int
-observed_at(const struct scan *sc, const char *path)
+static const char *
+obs_path(const void *v, size_t i)
 {
-	size_t lo = 0, hi = sc->n;
+	return ((const struct obs *)v)[i].path;
+}
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(sc->v[mid].path, path);
-		if (c == 0)
-			return 1;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
+/* The observation at `path` in sorted-by-path walk `sc`, or NULL. */
+static const struct obs *
+obs_at(const struct scan *sc, const char *path)
+{
+	long i = rh__sorted_find(sc->v, sc->n, path, obs_path);
+
+	return i < 0 ? NULL : &sc->v[i];
 }
 
 /* Tracked file i was truncated or replaced in place (logrotate's
@@ -695,7 +692,7 @@ keep_generation(struct scan *sc, size_t i)
 		rh_buf_clear(&name);
 		if ((error = rh_buf_printf(&name, "%s~%u", x->path, n)) == 0 &&
 		    rh__fstate_find(f->s, name.ptr) < 0 &&
-		    !observed_at(sc, name.ptr))
+		    !obs_at(sc, name.ptr))
 			break;
 	}
 	if (error < 0) {
@@ -1001,19 +998,9 @@ has_missing(const struct scan *sc)
 static int
 seen_at(const struct scan *sc, const char *path, uint64_t dev, uint64_t ino)
 {
-	size_t lo = 0, hi = sc->n;
+	const struct obs *o = obs_at(sc, path);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(sc->v[mid].path, path);
-		if (c == 0)
-			return sc->v[mid].dev == dev && sc->v[mid].ino == ino;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
+	return o && o->dev == dev && o->ino == ino;
 }
 
 /* A walk is no snapshot: a file renamed while it runs can be seen at both
