@@ -8,10 +8,10 @@ usage: archive_progress.py RAYHIST_LS RAYHIST_COLLECT STORE SESSION_PATH TMPDIR
 """
 
 import os
-import pty
 import re
-import subprocess
 import sys
+
+from ptyrun import stderr_of
 
 ls, collect, store, path, tmp = sys.argv[1:6]
 failures = 0
@@ -24,24 +24,7 @@ def fail(msg):
 
 
 def run(args, tty):
-    """(exit status, stderr) of a command, on a pty or a pipe."""
-    if not tty:
-        p = subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        return p.returncode, p.stderr
-    m, s = pty.openpty()
-    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=s)
-    os.close(s)
-    out = b""
-    while True:
-        try:
-            d = os.read(m, 65536)
-        except OSError:
-            break
-        if not d:
-            break
-        out += d
-    os.close(m)
-    return p.wait(), out
+    return stderr_of(args, tty)
 
 
 SIZE = rb"[0-9.]+ (?:B|KiB|MiB|GiB)"

@@ -7,10 +7,10 @@ usage: collect_progress.py RAYHIST_COLLECT SESSION_DIR TMPDIR
 """
 
 import os
-import pty
 import re
-import subprocess
 import sys
+
+from ptyrun import stderr_of
 
 collect, session, tmp = sys.argv[1], sys.argv[2], sys.argv[3]
 failures = 0
@@ -24,23 +24,7 @@ def fail(msg):
 
 def run(store, extra, tty):
     args = [collect, "--store", os.path.join(tmp, store), "--cluster", "prog"] + extra + [session]
-    if not tty:
-        p = subprocess.run(args, capture_output=True)
-        return p.returncode, p.stderr
-    m, s = pty.openpty()
-    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=s)
-    os.close(s)
-    out = b""
-    while True:
-        try:
-            d = os.read(m, 65536)
-        except OSError:
-            break
-        if not d:
-            break
-        out += d
-    os.close(m)
-    return p.wait(), out
+    return stderr_of(args, tty)
 
 
 real = os.path.realpath(session)

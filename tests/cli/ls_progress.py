@@ -7,11 +7,11 @@ usage: ls_progress.py RAYHIST_LS STORE_DIR SESSION_PATH
 """
 
 import os
-import pty
 import re
 import shutil
-import subprocess
 import sys
+
+from ptyrun import stderr_of
 
 ls, store, path = sys.argv[1], sys.argv[2], sys.argv[3]
 index_dir = os.path.join(store, path, "index")
@@ -26,23 +26,7 @@ def fail(msg):
 
 def run(args, tty):
     """stderr of rayhist-ls, on a pty or a pipe."""
-    if not tty:
-        p = subprocess.run([ls, "--store", store] + args, capture_output=True)
-        return p.returncode, p.stderr
-    m, s = pty.openpty()
-    p = subprocess.Popen([ls, "--store", store] + args, stdout=subprocess.DEVNULL, stderr=s)
-    os.close(s)
-    out = b""
-    while True:
-        try:
-            d = os.read(m, 65536)
-        except OSError:  # EIO once the child closed its end
-            break
-        if not d:
-            break
-        out += d
-    os.close(m)
-    return p.wait(), out
+    return stderr_of([ls, "--store", store] + args, tty)
 
 
 def fresh():
