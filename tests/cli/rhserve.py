@@ -10,6 +10,7 @@ import http.client
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -147,3 +148,40 @@ def dig(obj, path):
 
 def session_base(truth, ns="default", cluster="rc1"):
     return "/c/%s/%s/%s/" % (ns, cluster, truth["session"]["name"])
+
+
+def rss_kib(pid):
+    """Resident memory of process `pid` in KiB (/proc/PID/status VmRSS)."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise SystemExit("no VmRSS for %d" % pid)
+
+
+def raw_get(port, target, rcvbuf=None):
+    """A connection that sends a GET and never reads the answer."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if rcvbuf:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    s.connect(("127.0.0.1", port))
+    s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % target).encode())
+    return s
+
+
+def stalled_readers(srv, target, base, n=20, polls=30, rcvbuf=4096):
+    """`n` clients GET `target` and never read; the server's RSS is sampled
+    every 0.1 s `polls` times, and another request must still be answered
+    meanwhile. Returns (RSS before, peak RSS) in KiB; the clients are gone."""
+    pid = srv.proc.pid
+    before = rss_kib(pid)
+    socks = [raw_get(srv.port, target, rcvbuf=rcvbuf) for _ in range(n)]
+    peak = before
+    for _ in range(polls):
+        time.sleep(0.1)
+        peak = max(peak, rss_kib(pid))
+    st, h, body = srv.request(base + "api/jobs/")
+    check(st == 200, "other requests wait behind %d stalled readers: %d" % (n, st))
+    for s in socks:
+        s.close()
+    return before, peak

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 
-from rhserve import Server, check, fail, finish
+from rhserve import Server, check, fail, finish, stalled_readers
 
 STORE, SESSION_DIR, DASH = sys.argv[1:4]
 NODE = "0f690c018f332312c5b989cb5e700a26dbae9b206feb5f1f086485ee"
@@ -25,14 +25,6 @@ with open(os.path.join(SESSION_DIR, "logs", "big.log"), "rb") as f:
     BIG = f.read()
 
 
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise SystemExit("no VmRSS for %d" % pid)
-
-
 def cpu_seconds(pid):
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -41,16 +33,6 @@ def cpu_seconds(pid):
 
 def open_fds(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
-
-
-def raw_get(port, target, rcvbuf=None):
-    """A connection that sends a GET and never reads the answer."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    if rcvbuf:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-    s.connect(("127.0.0.1", port))
-    s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % target).encode())
-    return s
 
 
 def streamed_bytes(srv):
@@ -88,17 +70,7 @@ def streamed_bytes(srv):
 def slow_readers(srv):
     """20 clients ask for the 100 MB log and never read: the server keeps a
     piece per client, not the log."""
-    pid = srv.proc.pid
-    before = rss_kib(pid)
-    socks = [raw_get(srv.port, LOG, rcvbuf=4096) for _ in range(20)]
-    peak = before
-    for _ in range(30):
-        time.sleep(0.1)
-        peak = max(peak, rss_kib(pid))
-    st, h, body = srv.request(BASE + "api/jobs/")
-    check(st == 200, "other requests wait behind 20 stalled readers: %d" % st)
-    for s in socks:
-        s.close()
+    before, peak = stalled_readers(srv, LOG, BASE)
     print("20 non-reading clients of a %d MB log: RSS %d KiB before, peak %d KiB "
           "(+%d KiB)" % (len(BIG) >> 20, before, peak, peak - before))
     check(peak - before < 32 * 1024,

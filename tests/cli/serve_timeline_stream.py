@@ -10,12 +10,11 @@ import base64
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import time
 
-from rhserve import Server, check, fail, finish
+from rhserve import Server, check, fail, finish, raw_get, rss_kib, stalled_readers
 
 STORE, SESSION_DIR, TMP = sys.argv[1:4]
 SESSION = os.path.basename(SESSION_DIR)
@@ -76,23 +75,6 @@ def make_batches():
     return tasks
 
 
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise SystemExit("no VmRSS for %d" % pid)
-
-
-def raw_get(port, target):
-    """A connection that sends a GET and never reads the answer."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    s.connect(("127.0.0.1", port))
-    s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % target).encode())
-    return s
-
-
 def whole_answer(srv, tasks):
     """The streamed answer is Ray's chrome tracing dump of every event."""
     st, h, body = srv.request(TIMELINE, timeout=300)
@@ -141,17 +123,7 @@ def whole_answer(srv, tasks):
 def slow_readers(srv, size):
     """20 clients ask for the timeline and never read: the server holds a
     piece of it per client, not the answer."""
-    pid = srv.proc.pid
-    before = rss_kib(pid)
-    socks = [raw_get(srv.port, TIMELINE) for _ in range(20)]
-    peak = before
-    for _ in range(40):
-        time.sleep(0.1)
-        peak = max(peak, rss_kib(pid))
-    st, h, body = srv.request(BASE + "api/jobs/")
-    check(st == 200, "other requests wait behind 20 stalled readers: %d" % st)
-    for s in socks:
-        s.close()
+    before, peak = stalled_readers(srv, TIMELINE, BASE, polls=40)
     print("20 non-reading clients of a %d MB timeline: RSS %d KiB before, peak "
           "%d KiB (+%d KiB)" % (size >> 20, before, peak, peak - before))
     # A piece is 256 KiB: 20 of them are 5 MB. Under the sanitizers freed
@@ -164,13 +136,13 @@ def slow_readers(srv, size):
     # Closed, they are gone: the server answers, and its memory does not
     # keep growing with more such clients.
     time.sleep(1)
-    again = rss_kib(pid)
-    socks = [raw_get(srv.port, TIMELINE) for _ in range(20)]
+    again = rss_kib(srv.proc.pid)
+    socks = [raw_get(srv.port, TIMELINE, rcvbuf=4096) for _ in range(20)]
     time.sleep(2)
     for s in socks:
         s.close()
     time.sleep(1)
-    after = rss_kib(pid)
+    after = rss_kib(srv.proc.pid)
     check(after - again < 8 * 1024, "a second round of 20 stalled readers: RSS "
           "%d KiB, then %d KiB" % (again, after))
     st, h, body = srv.request(TIMELINE + "?job_id=03000000", timeout=300)
