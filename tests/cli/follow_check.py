@@ -176,8 +176,11 @@ def main():
         if not got or not any(o.startswith(got) for o in olds):
             bad("%s: %d stored bytes are no earlier content of the file" % (rel, len(got)))
         r = cat(args, node, rel)
-        if r.returncode != 0 or r.stdout != got:
-            bad("%s: rayhist-ls --cat does not give the generation's bytes" % rel)
+        if r.returncode != 0:
+            bad("%s: cannot read back: %s" % (rel, r.stderr.decode().strip()))
+        elif r.stdout != got:
+            bad("%s: rayhist-ls --cat gives %d bytes, not the generation's %d (parts %s)"
+                % (rel, len(r.stdout), len(got), e["parts"]))
     for key in sorted(found):
         if key not in named:
             bad("stray part object %s" % key)
