@@ -1,6 +1,7 @@
 /* rayhist-ls - list what a store holds and read captured files back. */
 #include <ctype.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -321,6 +322,17 @@ exists_cb(const char *name, void *payload)
 	return 0;
 }
 
+/* Whether each part of the path is a valid name. */
+static void
+check_names(struct ls *ls)
+{
+	int i, error;
+
+	for (i = 0; i < ls->p.n && i < 3; i++)
+		if ((error = rh_layout_check_name(level_names[i], ls->p.parts[i])) < 0)
+			rh_cli_die(error, "bad path");
+}
+
 /* Say which part of the path does not exist. */
 static void
 check_levels(struct ls *ls)
@@ -328,9 +340,8 @@ check_levels(struct ls *ls)
 	struct exists_ctx ctx;
 	int i, error = 0;
 
+	check_names(ls);
 	for (i = 0; i < ls->p.n && i < 3; i++) {
-		if ((error = rh_layout_check_name(level_names[i], ls->p.parts[i])) < 0)
-			rh_cli_die(error, "bad path");
 		ctx.want = ls->p.parts[i];
 		ctx.found = 0;
 		if (i == 0)
@@ -750,15 +761,35 @@ print_index_warnings(rh_index *ix, const char *prefix)
 /* Open (building or rebuilding when needed) the index of the session in
  * ls->p; with `rebuild`, rebuild it first whatever it holds. Dies when it
  * cannot. */
+struct info_job {
+	struct ls *ls;
+	int error;
+	char msg[512];
+};
+
+/* Load session.json only to tell whether it is damaged. */
+static void *
+info_worker(void *arg)
+{
+	struct info_job *j = arg;
+	rh_session_info info;
+
+	if ((j->error = rh_session_info_load(&info, j->ls->st, &j->ls->p.sref)) < 0)
+		snprintf(j->msg, sizeof(j->msg), "%s", rh_error_last());
+	return NULL;
+}
+
 static rh_index *
 open_index(struct ls *ls, int rebuild)
 {
 	rh_index_refresh_options ro = RH_INDEX_REFRESH_OPTIONS_INIT;
 	rh_buf prefix = RH_BUF_INIT, key = RH_BUF_INIT;
-	rh_session_info info;
+	struct info_job info_job = { NULL, 0, "" };
+	pthread_t info_tid;
 	rh_index *ix = NULL;
 	rh_meter meter;
-	int error;
+	char msg[512];
+	int error, info_started;
 
 	if ((error = rh_layout_session_prefix(&prefix, &ls->p.sref)) < 0 ||
 	    (error = rh_layout_index(&key, &ls->p.sref)) < 0)
@@ -769,24 +800,35 @@ open_index(struct ls *ls, int rebuild)
 	ro.force = rebuild;
 	ro.progress = rh_meter_update;
 	ro.progress_payload = &meter;
-	error = rh_index_refresh(NULL, ls->st, prefix.ptr, &ro);
+	/* session.json is read meanwhile: over an object store, in the same
+	 * round trips as the index */
+	info_job.ls = ls;
+	info_started = pthread_create(&info_tid, NULL, info_worker, &info_job) == 0;
+	if (!info_started)
+		info_worker(&info_job);
+	error = rh_index_refresh_open(&ix, NULL, ls->st, prefix.ptr, &ro, NULL);
+	if (info_started)
+		pthread_join(info_tid, NULL);
 	rh_meter_done(&meter);
+	if (error == RH_ENOTFOUND) {
+		snprintf(msg, sizeof(msg), "%s", rh_error_last());
+		check_levels(ls);	/* which part of the path is missing */
+	}
+	if (error != RH_ENOTFOUND)
+		snprintf(msg, sizeof(msg), "%s", rh_error_last());
 	if (error < 0)
-		rh_cli_die(error, "%s: cannot %s the session index%s", prefix.ptr,
+		rh_cli_die(0, "%s: cannot %s the session index%s%s%s", prefix.ptr,
 			   rebuild ? "rebuild" : "build", error == RH_EACCES ?
 			   " (the store refuses writes and there is no "
-			   "--cache-dir to keep it in)" : "");
-	if ((error = rh_index_open(&ix, ls->st, key.ptr, NULL)) < 0)
-		rh_cli_die(error, "%s: cannot open the session index", prefix.ptr);
+			   "--cache-dir to keep it in)" : "", *msg ? ": " : "", msg);
 	if (!rebuild)
 		print_index_warnings(ix, "");
 	rh_buf_dispose(&prefix);
 	rh_buf_dispose(&key);
 	/* a session.json that cannot be read is damage too (none is fine:
 	 * a session still being captured) */
-	if ((error = rh_session_info_load(&info, ls->st, &ls->p.sref)) < 0 &&
-	    error != RH_ENOTFOUND) {
-		rh_cli_warn("%s", rh_error_last());
+	if (info_job.error < 0 && info_job.error != RH_ENOTFOUND) {
+		rh_cli_warn("%s", info_job.msg);
 		ls->status = 1;
 	}
 	return ix;
@@ -1476,7 +1518,13 @@ main(int argc, char **argv)
 	rh_cache_cli_apply(&cache, &sopts);
 	if ((error = rh_store_open(&ls.st, url, &sopts)) < 0)
 		rh_cli_die(error, "%s", url);
-	check_levels(&ls);
+	/* An entity listing of a session opens its index first, which says
+	 * when nothing is there (open_index() then names the missing part):
+	 * no listing of the store's top levels before the first page. */
+	if ((mode == QUERY || mode == SUMMARY || mode == GET) && ls.p.n == 3)
+		check_names(&ls);
+	else
+		check_levels(&ls);
 	if (mode == EXPORT && ls.p.n < 3)
 		rh_cli_usage_die("--export needs a session: NS/CLUSTER/SESSION[/NODE[/PREFIX]]");
 	if (ls.at && mode == LIST)
