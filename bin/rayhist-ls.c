@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "ls_export.h"
 #include "ls_format.h"
+#include "ls_parallel.h"
 #include "ls_search.h"
 #include "progress.h"
 
@@ -161,19 +162,137 @@ first_cb(const rh_store_entry *e, void *payload)
 /* A session name under which only an index is stored (older versions
  * wrote one for any name asked for): no session, not listed. */
 static int
-is_phantom(struct ls *ls)
+is_phantom(rh_store *st, const rh_session_ref *sref)
 {
 	rh_buf key = RH_BUF_INIT;
 	int n = 0, events = 0;
 
-	if (rh_catalog_list_nodes(ls->st, &ls->p.sref, count_cb, &n) < 0 || n ||
-	    rh_layout_session_prefix(&key, &ls->p.sref) < 0 ||
+	if (rh_catalog_list_nodes(st, sref, count_cb, &n) < 0 || n ||
+	    rh_layout_session_prefix(&key, sref) < 0 ||
 	    rh_buf_puts(&key, "events/") < 0 ||
-	    rh_store_list(ls->st, key.ptr, NULL, first_cb, &events) < 0)
+	    rh_store_list(st, key.ptr, NULL, first_cb, &events) < 0)
 		events = 1;	/* cannot tell: list it */
 	rh_buf_dispose(&key);
 	rh_error_clear();
 	return !events;
+}
+
+/* What -l shows of a session, read by load_session() on any thread. */
+struct session_row {
+	char *name;
+	rh_session_info info;
+	int error;            /* of rh_session_info_load() */
+	int phantom;          /* nothing but an index: not listed */
+	char msg[512];
+};
+
+struct session_rows {
+	struct ls *ls;
+	struct session_row *v;
+	size_t n, cap;
+};
+
+static void
+load_session(size_t i, void *payload)
+{
+	struct session_rows *rs = payload;
+	struct session_row *r = &rs->v[i];
+	rh_session_ref sref = rs->ls->p.sref;
+
+	sref.session = r->name;
+	if ((r->error = rh_session_info_load(&r->info, rs->ls->st, &sref)) < 0) {
+		snprintf(r->msg, sizeof(r->msg), "%s", rh_error_last());
+		if (r->error == RH_ENOTFOUND)
+			r->phantom = is_phantom(rs->ls->st, &sref);
+		memset(&r->info, 0, sizeof(r->info));
+	}
+}
+
+static int
+collect_session(const char *name, void *payload)
+{
+	struct session_rows *rs = payload;
+	struct session_row *v;
+
+	if (rs->n == rs->cap) {
+		rs->cap = rs->cap ? 2 * rs->cap : 64;
+		if (!(v = realloc(rs->v, rs->cap * sizeof(*v))))
+			return RH_ENOMEM;
+		rs->v = v;
+	}
+	memset(&rs->v[rs->n], 0, sizeof(*v));
+	if (!(rs->v[rs->n].name = strdup(name)))
+		return RH_ENOMEM;
+	rs->n++;
+	return 0;
+}
+
+static void
+print_session(struct ls *ls, const struct session_row *r)
+{
+	const char *name = r->name, *kind = "session";
+	const rh_session_info *ip = &r->info;
+	char t1[32], t2[32];
+
+	/* none: a session being captured, state unknown; one that cannot be
+	 * read is damage, said and reflected in the exit */
+	if (r->error < 0 && r->error != RH_ENOTFOUND) {
+		rh_cli_warn("%s: %s", name, r->msg);
+		ls->status = 1;
+	} else if (r->error == RH_ENOTFOUND && r->phantom) {
+		return;
+	}
+	if (ls->json) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "name", jstr(name));
+		json_object_object_add(o, "type", json_object_new_string(kind));
+		json_object_object_add(o, "start_ms", json_object_new_int64(ip->start_ms));
+		json_object_object_add(o, "end_ms", json_object_new_int64(ip->end_ms));
+		json_object_object_add(o, "end_marked_ms",
+				       json_object_new_int64(ip->end_marked_ms));
+		json_object_object_add(o, "updated_ms", json_object_new_int64(ip->updated_ms));
+		json_object_object_add(o, "ray_version", jstr(ip->ray_version));
+		json_object_object_add(o, "heartbeat_ms", json_object_new_int64(ip->heartbeat_ms));
+		json_object_object_add(o, "state", json_object_new_string(
+					       rh_session_state_name(ip->state)));
+		json_object_array_add(ls->rows, o);
+	} else {
+		/* The second time is when it ended: the end mark, or for a
+		 * session whose collector died, its last heartbeat. */
+		fmt_time(t1, sizeof(t1), ip->start_ms);
+		fmt_time(t2, sizeof(t2), ip->state == RH_SESSION_ENDED ? ip->end_ms
+				 : ip->state == RH_SESSION_LIVE ||
+				   ip->state == RH_SESSION_ABANDONED ? ip->heartbeat_ms
+				 : ip->updated_ms);
+		printf("%-20s  %-20s  %-9s  %s\n", t1, t2,
+		       rh_session_state_name(ip->state), name);
+	}
+}
+
+/* Requests in flight at once for -l: each session or node is a manifest
+ * read (a round trip over an object store). */
+#define LS_LOAD_THREADS 16
+
+/* -l of a cluster: every session's manifest read at once, then printed in
+ * the listing's order. */
+static int
+list_sessions_long(struct ls *ls)
+{
+	struct session_rows rs = { ls, NULL, 0, 0 };
+	size_t i;
+	int error;
+
+	error = rh_catalog_list_sessions(ls->st, ls->p.parts[0], ls->p.parts[1],
+					 collect_session, &rs);
+	if (error == 0) {
+		ls_parallel(rs.n, load_session, &rs, LS_LOAD_THREADS);
+		for (i = 0; i < rs.n; i++)
+			print_session(ls, &rs.v[i]);
+	}
+	for (i = 0; i < rs.n; i++)
+		free(rs.v[i].name);
+	free(rs.v);
+	return error;
 }
 
 static int
@@ -182,72 +301,97 @@ print_name(const char *name, void *payload)
 	struct ls *ls = payload;
 	const char *kind = ls->p.n == 0 ? "namespace" : ls->p.n == 1 ? "cluster"
 							: "session";
-	rh_session_info info;
-	char t1[32], t2[32];
+
+	emit_name(ls, name, kind);
+	return 0;
+}
+
+/* What -l shows of a node, read by load_node() on any thread. */
+struct node_row {
+	char *name;
+	rh_node_manifest *m;
+	char msg[512];        /* when m could not be read */
+};
+
+struct node_rows {
+	struct ls *ls;
+	struct node_row *v;
+	size_t n, cap;
+};
+
+static void
+load_node(size_t i, void *payload)
+{
+	struct node_rows *rs = payload;
+	struct node_row *r = &rs->v[i];
+
+	if (rh_node_manifest_load(&r->m, rs->ls->st, &rs->ls->p.sref, r->name) < 0)
+		snprintf(r->msg, sizeof(r->msg), "%s", rh_error_last());
+}
+
+static int
+collect_node(const char *name, void *payload)
+{
+	struct node_rows *rs = payload;
+	struct node_row *v;
+
+	if (rs->n == rs->cap) {
+		rs->cap = rs->cap ? 2 * rs->cap : 64;
+		if (!(v = realloc(rs->v, rs->cap * sizeof(*v))))
+			return RH_ENOMEM;
+		rs->v = v;
+	}
+	memset(&rs->v[rs->n], 0, sizeof(*v));
+	if (!(rs->v[rs->n].name = strdup(name)))
+		return RH_ENOMEM;
+	rs->n++;
+	return 0;
+}
+
+static void print_node_m(struct ls *ls, const char *node, rh_node_manifest *m);
+
+/* -l of a session: every node's manifest read at once, then printed in the
+ * listing's order. */
+static int
+list_nodes_long(struct ls *ls)
+{
+	struct node_rows rs = { ls, NULL, 0, 0 };
+	size_t i;
 	int error;
 
-	if (!ls->lng || ls->p.n != 2) {
-		emit_name(ls, name, kind);
-		return 0;
-	}
-	ls->p.sref.session = name;
-	if ((error = rh_session_info_load(&info, ls->st, &ls->p.sref)) < 0) {
-		/* none: a session being captured, state unknown; one that
-		 * cannot be read is damage, said and reflected in the exit */
-		if (error != RH_ENOTFOUND) {
-			rh_cli_warn("%s: %s", name, rh_error_last());
-			ls->status = 1;
-		} else if (is_phantom(ls)) {
-			return 0;
+	error = rh_catalog_list_nodes(ls->st, &ls->p.sref, collect_node, &rs);
+	if (error == 0) {
+		ls_parallel(rs.n, load_node, &rs, LS_LOAD_THREADS);
+		for (i = 0; i < rs.n; i++) {
+			if (rs.v[i].m) {
+				print_node_m(ls, rs.v[i].name, rs.v[i].m);
+			} else {
+				rh_cli_warn("node %s: %s", rs.v[i].name, rs.v[i].msg);
+				ls->status = 1;	/* listed what it could */
+			}
 		}
-		memset(&info, 0, sizeof(info));
 	}
-	if (ls->json) {
-		json_object *o = json_object_new_object();
-		json_object_object_add(o, "name", jstr(name));
-		json_object_object_add(o, "type", json_object_new_string(kind));
-		json_object_object_add(o, "start_ms", json_object_new_int64(info.start_ms));
-		json_object_object_add(o, "end_ms", json_object_new_int64(info.end_ms));
-		json_object_object_add(o, "end_marked_ms",
-				       json_object_new_int64(info.end_marked_ms));
-		json_object_object_add(o, "updated_ms", json_object_new_int64(info.updated_ms));
-		json_object_object_add(o, "ray_version", jstr(info.ray_version));
-		json_object_object_add(o, "heartbeat_ms", json_object_new_int64(info.heartbeat_ms));
-		json_object_object_add(o, "state", json_object_new_string(
-					       rh_session_state_name(info.state)));
-		json_object_array_add(ls->rows, o);
-	} else {
-		/* The second time is when it ended: the end mark, or for a
-		 * session whose collector died, its last heartbeat. */
-		fmt_time(t1, sizeof(t1), info.start_ms);
-		fmt_time(t2, sizeof(t2), info.state == RH_SESSION_ENDED ? info.end_ms
-				 : info.state == RH_SESSION_LIVE ||
-				   info.state == RH_SESSION_ABANDONED ? info.heartbeat_ms
-				 : info.updated_ms);
-		printf("%-20s  %-20s  %-9s  %s\n", t1, t2,
-		       rh_session_state_name(info.state), name);
+	for (i = 0; i < rs.n; i++) {
+		free(rs.v[i].name);
+		rh_node_manifest_free(rs.v[i].m);
 	}
-	return 0;
+	free(rs.v);
+	return error;
 }
 
 static int
 print_node(const char *node, void *payload)
 {
-	struct ls *ls = payload;
-	rh_node_manifest *m = NULL;
+	emit_name(payload, node, "node");
+	return 0;
+}
+
+static void
+print_node_m(struct ls *ls, const char *node, rh_node_manifest *m)
+{
 	uint64_t raw = 0, stored = 0;
 	size_t i, n;
-	int error;
 
-	if (!ls->lng) {
-		emit_name(ls, node, "node");
-		return 0;
-	}
-	if ((error = rh_node_manifest_load(&m, ls->st, &ls->p.sref, node)) < 0) {
-		rh_cli_warn("node %s: %s", node, rh_error_last());
-		ls->status = 1;	/* listed what it could; not a success */
-		return 0;
-	}
 	n = rh_node_manifest_file_count(m);
 	for (i = 0; i < n; i++) {
 		raw += rh_node_manifest_file(m, i)->size;
@@ -271,8 +415,6 @@ print_node(const char *node, void *payload)
 		       rh_node_manifest_is_head(m) ? "head" : "worker", n, raw,
 		       stored, node);
 	}
-	rh_node_manifest_free(m);
-	return 0;
 }
 
 static void
@@ -494,13 +636,17 @@ list(struct ls *ls)
 	switch (ls->p.n) {
 	case 0: error = rh_catalog_list_namespaces(ls->st, print_name, ls); break;
 	case 1: error = rh_catalog_list_clusters(ls->st, ls->p.parts[0], print_name, ls); break;
-	case 2: error = rh_catalog_list_sessions(ls->st, ls->p.parts[0], ls->p.parts[1],
-						print_name, ls); break;
+	case 2:
+		error = ls->lng ? list_sessions_long(ls)
+			: rh_catalog_list_sessions(ls->st, ls->p.parts[0],
+						   ls->p.parts[1], print_name, ls);
+		break;
 	case 3:
 		/* -l of a session also says what its index had to skip */
 		if (ls->lng)
 			rh_index_close(open_index(ls, 0));
-		error = rh_catalog_list_nodes(ls->st, &ls->p.sref, print_node, ls);
+		error = ls->lng ? list_nodes_long(ls)
+			: rh_catalog_list_nodes(ls->st, &ls->p.sref, print_node, ls);
 		break;
 	default:
 		if (!strcmp(ls->p.parts[3], "*"))
