@@ -475,28 +475,61 @@ check_names(struct ls *ls)
 			rh_cli_die(error, "bad path");
 }
 
-/* Say which part of the path does not exist. */
+struct levels {
+	struct ls *ls;
+	struct exists_ctx ctx[3];
+	int error[4];
+	char msg[4][512];
+};
+
+/* Whether level i of the path exists (3: resolve the node), on any
+ * thread. */
+static void
+check_level(size_t i, void *payload)
+{
+	struct levels *lv = payload;
+	struct ls *ls = lv->ls;
+	int error;
+
+	if (i < 3) {
+		lv->ctx[i].want = ls->p.parts[i];
+		lv->ctx[i].found = 0;
+	}
+	if (i == 0)
+		error = rh_catalog_list_namespaces(ls->st, exists_cb, &lv->ctx[i]);
+	else if (i == 1)
+		error = rh_catalog_list_clusters(ls->st, ls->p.parts[0], exists_cb,
+						 &lv->ctx[i]);
+	else if (i == 2)
+		error = rh_catalog_list_sessions(ls->st, ls->p.parts[0],
+						 ls->p.parts[1], exists_cb, &lv->ctx[i]);
+	else
+		error = rh_catalog_resolve_node(&ls->p.node, ls->st, &ls->p.sref,
+						ls->p.parts[3]);
+	if ((lv->error[i] = error) < 0)
+		snprintf(lv->msg[i], sizeof(lv->msg[i]), "%s", rh_error_last());
+}
+
+/* Say which part of the path does not exist. The levels are listed at
+ * once (over an object store, one round trip instead of one per level),
+ * then judged in order. */
 static void
 check_levels(struct ls *ls)
 {
-	struct exists_ctx ctx;
-	int i, error = 0;
+	struct levels lv;
+	int i, n = ls->p.n < 3 ? ls->p.n : 3;
 
 	check_names(ls);
-	for (i = 0; i < ls->p.n && i < 3; i++) {
-		ctx.want = ls->p.parts[i];
-		ctx.found = 0;
-		if (i == 0)
-			error = rh_catalog_list_namespaces(ls->st, exists_cb, &ctx);
-		else if (i == 1)
-			error = rh_catalog_list_clusters(ls->st, ls->p.parts[0],
-							 exists_cb, &ctx);
-		else
-			error = rh_catalog_list_sessions(ls->st, ls->p.parts[0],
-							 ls->p.parts[1], exists_cb, &ctx);
-		if (error < 0)
-			rh_cli_die(error, "listing the store");
-		if (!ctx.found) {
+	memset(&lv, 0, sizeof(lv));
+	lv.ls = ls;
+	/* a node "*" is every node: --tail across the cluster */
+	if (ls->p.n == 4 && strcmp(ls->p.parts[3], "*"))
+		n = 4;
+	ls_parallel((size_t)n, check_level, &lv, 4);
+	for (i = 0; i < n && i < 3; i++) {
+		if (lv.error[i] < 0)
+			rh_cli_die(0, "listing the store: %s", lv.msg[i]);
+		if (!lv.ctx[i].found) {
 			fprintf(stderr, "%s: %s \"%s\" not found", rh_cli_prog,
 				level_names[i], ls->p.parts[i]);
 			if (i > 0)
@@ -506,20 +539,14 @@ check_levels(struct ls *ls)
 			exit(rh_cli_die_status);
 		}
 	}
-	if (ls->p.n == 4 && !strcmp(ls->p.parts[3], "*"))
-		return;		/* every node: --tail across the cluster */
-	if (ls->p.n == 4) {
-		error = rh_catalog_resolve_node(&ls->p.node, ls->st, &ls->p.sref,
-						ls->p.parts[3]);
-		if (error == RH_ENOTFOUND) {
-			fprintf(stderr, "%s: node \"%s\" not found in %s/%s/%s\n",
-				rh_cli_prog, ls->p.parts[3], ls->p.parts[0],
-				ls->p.parts[1], ls->p.parts[2]);
-			exit(rh_cli_die_status);
-		}
-		if (error < 0)
-			rh_cli_die(error, "node");
+	if (n == 4 && lv.error[3] == RH_ENOTFOUND) {
+		fprintf(stderr, "%s: node \"%s\" not found in %s/%s/%s\n",
+			rh_cli_prog, ls->p.parts[3], ls->p.parts[0],
+			ls->p.parts[1], ls->p.parts[2]);
+		exit(rh_cli_die_status);
 	}
+	if (n == 4 && lv.error[3] < 0)
+		rh_cli_die(0, "node: %s", lv.msg[3]);
 }
 
 static void

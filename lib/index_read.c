@@ -391,7 +391,7 @@ load_tail(rh_index *ix)
 	uint64_t dir_off, tail_len, i, start;
 	uint32_t nsec, crc;
 	size_t have;
-	int error;
+	int error, own_tail = 0;
 
 	/* from a page boundary, so that the pages it holds can be kept */
 	start = ix->size > TAIL_READ ? ix->size - TAIL_READ : 0;
@@ -436,6 +436,7 @@ load_tail(rh_index *ix)
 			error = RH_ENOMEM;
 			goto done;
 		}
+		own_tail = 1;
 		memcpy(tail + (start - ix->crc_off), buf, have);
 		if ((error = raw_read(ix, ix->crc_off, (size_t)(start - ix->crc_off),
 				      tail)) < 0)
@@ -478,7 +479,7 @@ load_tail(rh_index *ix)
 	if ((error = check_sections(ix)) == 0 && !ix->mem)
 		keep_pages(ix, buf, start, have);
 done:
-	if (tail && (tail < buf || tail >= buf + have))
+	if (own_tail)
 		free(tail);
 	free(buf);
 	return error;
