@@ -1694,7 +1694,8 @@ main(int argc, char **argv)
 	/* An entity listing of a session opens its index first, which says
 	 * when nothing is there (open_index() then names the missing part):
 	 * no listing of the store's top levels before the first page. */
-	if ((mode == QUERY || mode == SUMMARY || mode == GET) && ls.p.n == 3)
+	if ((mode == QUERY || mode == SUMMARY || mode == GET || mode == LOGS) &&
+	    ls.p.n == 3)
 		check_names(&ls);
 	else
 		check_levels(&ls);
