@@ -7,14 +7,18 @@ requests sent at once below all arrive while the first is computed. Then:
 N identical requests compute once (/metrics: one miss, N-1 coalesced) and
 all get the same bytes; an error answer goes to all of them; requests that
 differ in what the answer depends on (Accept-Encoding, HEAD) get their own;
-a streamed answer (a whole log) is streamed to each client in full."""
+a streamed answer (a whole log) is streamed to each client in full; clients
+that leave while they wait harm neither the others nor the server (which
+the ASan build checks)."""
 
 import gzip
 import http.client
 import json
 import os
+import socket
 import sys
 import threading
+import time
 import urllib.parse
 
 from rhserve import Server, check, finish, session_base
@@ -131,6 +135,29 @@ with Server(STORE, "--cache-size", "0", "--threads", "1") as srv:
                   "plain %d among gzip: %d, %r, %d bytes" % (i, st, h.get("content-encoding"), len(body)))
     miss3, co3 = metrics(srv)
     check(co3 - co2 == 9, "3 kinds of 4 requests: %d coalesced, want 9" % (co3 - co2))
+
+    # ---- clients that leave while they wait -----------------------------------------
+    leavers = []
+    for i in range(6):
+        s = socket.create_connection(("127.0.0.1", srv.port))
+        s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % TASKS).encode())
+        leavers.append(s)
+    stayed = []
+    waiting = threading.Thread(target=lambda: stayed.extend(at_once(srv, [(TASKS, "GET", None)] * 4)))
+    waiting.start()
+    time.sleep(DELAY_MS / 4000)     # all in flight, the answer not done
+    for s in leavers[:3]:
+        s.close()
+    for s in leavers[3:]:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        s.close()                   # a reset
+    waiting.join()
+    answers = stayed
+    check(len(answers) == 4, "%d answers for the 4 that stayed" % len(answers))
+    for i, (st, h, body) in enumerate(answers):
+        check(st == 200 and body == want, "stayed %d while others left: %d, %d bytes" % (i, st, len(body)))
+    st, h, body = raw(srv, TASKS)
+    check(st == 200 and body == want, "after clients left: %d, %d bytes" % (st, len(body)))
 
     # ---- a streamed answer is streamed to each ---------------------------------------
     rel, path = biggest_log()
