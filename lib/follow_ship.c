@@ -25,14 +25,35 @@
 
 void (*rh__follow_test_before_read)(int fd, const char *path);
 
-/* Ship [from, to) of fd as one part, with buffers `b`, unless it ends at
- * or before `past` (the end of what is stored): then nothing is written
- * and part->length is 0. A read failure sets *unreadable to its errno (the
- * file's fault, not the store's) and writes nothing. Reads f's settings
- * only: threads of capture_pool.c run it on several files at once. */
+/* Does fd still begin with the head shipped of its file (`len` bytes
+ * hashing to `hash`)? */
+static int
+head_still(int fd, uint32_t len, uint64_t hash)
+{
+	unsigned char head[RH_HEAD_LEN];
+	ssize_t n;
+
+	do
+		n = pread(fd, head, len, 0);
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)len && rh__fnv1a(head, len) == hash;
+}
+
+/* What stream() must check before it commits a part. */
+struct expect {
+	uint64_t past;       /* the end of what is stored */
+	uint32_t head_len;   /* the file's first bytes as shipped */
+	uint64_t head_hash;
+};
+
+/* Ship [from, to) of fd as one part, with buffers `b`, unless the file
+ * was truncated meanwhile: then nothing is written and part->length is 0.
+ * A read failure sets *unreadable to its errno (the file's fault, not the
+ * store's) and writes nothing. Reads f's settings only: threads of
+ * capture_pool.c run it on several files at once. */
 static int
 stream(rh_follow *f, rh__ffile *e, int fd, uint64_t from, uint64_t to,
-       uint64_t past, rh_file_part *part, int *unreadable,
+       const struct expect *x, rh_file_part *part, int *unreadable,
        const rh__ship_buf *b)
 {
 	rh_seekable_writer *sw = NULL;
@@ -79,12 +100,16 @@ stream(rh_follow *f, rh__ffile *e, int fd, uint64_t from, uint64_t to,
 		    (error = rh_store_writer_write(w, b->out->ptr, b->out->size)) < 0)
 			goto done;
 	}
-	/* Short of what is stored: the file was truncated since it was
-	 * looked at, and these bytes are not its. Committing them would put
-	 * another file's bytes - fewer than the manifest says - where the
-	 * newest small part of this one was (a rewrite starts before
-	 * `past`); the scan sorts the truncation out instead. */
-	if (from + part->length <= past) {
+	/* The file was truncated since it was looked at - what was read
+	 * ends short of what is stored, or the file no longer begins as it
+	 * did (cut and written again past that end) - and these bytes are
+	 * not its. Committed, they would replace the newest small part of
+	 * it (a rewrite starts before `past`) with another file's bytes, or
+	 * follow its bytes as if they were its own. Checked after the
+	 * reads: a head that is still the file's means every read was of
+	 * the file. The scan sorts the truncation out instead. */
+	if (from + part->length <= x->past ||
+	    (x->head_len && !head_still(fd, x->head_len, x->head_hash))) {
 		part->length = 0;
 		goto done;
 	}
@@ -178,6 +203,7 @@ ship(rh_follow *f, rh__ffile *e, uint64_t *budget, const rh__ship_buf *b,
      pthread_mutex_t *mu)
 {
 	char full[PATH_MAX], detail[64];
+	struct expect x;
 	rh_file_part part, *last;
 	rh__fid id;
 	uint64_t from, to;
@@ -245,8 +271,9 @@ read:
 	/* The part may be half in even when this fails: sync it before the
 	 * next manifest all the same. */
 	f->unsynced = 1;
+	x.past = e->size, x.head_len = e->head_len, x.head_hash = e->head_hash;
 	unlock(mu);
-	error = stream(f, e, fd, from, to, e->size, &part, &bad_read, b);
+	error = stream(f, e, fd, from, to, &x, &part, &bad_read, b);
 	lock(mu);
 	if (error < 0) {
 		if (bad_read) {

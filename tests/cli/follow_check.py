@@ -178,7 +178,16 @@ def main():
         # bytes written just before a truncation may never be shipped:
         # a generation is a prefix of what the file held
         if not got or not any(o.startswith(got) for o in olds):
-            bad("%s: %d stored bytes are no earlier content of the file" % (rel, len(got)))
+            def common(a, b):
+                n = 0
+                while n < min(len(a), len(b)) and a[n] == b[n]:
+                    n += 1
+                return n
+            best = max([(common(o, got), len(o)) for o in olds] or [(0, 0)])
+            bad("%s: %d stored bytes (parts %s) are no earlier content of the file "
+                "(%d earlier contents; the closest shares %d bytes of its %d)"
+                % (rel, len(got), [(p["offset"], p["length"]) for p in e["parts"]],
+                   len(olds), best[0], best[1]))
         r = cat(args, node, rel)
         if r.returncode != 0:
             bad("%s: cannot read back: %s" % (rel, r.stderr.decode().strip()))

@@ -417,11 +417,12 @@ Test(follow, truncated_file_is_stored_anew_and_keeps_its_history)
  * part (the manifest would name fewer bytes than the part then holds, of
  * another file); the earlier generation keeps its own bytes. */
 static int truncations;
+static size_t truncated_to; /* what the node writes after the cut */
 
 static void
 truncate_before_read(int fd, const char *path)
 {
-	char other[700], full[1024];
+	char other[1200], full[1024];
 	int w;
 
 	(void)fd; /* read-only: the node writes through its own */
@@ -430,11 +431,14 @@ truncate_before_read(int fd, const char *path)
 	memset(other, 'Z', sizeof(other));
 	pathf(full, sizeof(full), S1, path);
 	cr_assert_geq(w = open(full, O_WRONLY | O_TRUNC), 0);
-	cr_assert_eq(write(w, other, sizeof(other)), (ssize_t)sizeof(other));
+	cr_assert_eq(write(w, other, truncated_to), (ssize_t)truncated_to);
 	close(w);
 }
 
-Test(follow, truncated_while_its_small_part_is_rewritten)
+/* Cut to 700 other bytes (fewer than stored), or to 1,200 (more: only the
+ * file's first bytes tell). */
+static void
+truncated_while_rewritten(size_t to)
 {
 	char p[1024];
 	FILE *fp;
@@ -458,6 +462,7 @@ Test(follow, truncated_while_its_small_part_is_rewritten)
 	 * as [0, 1500) - but the file is cut to 700 other bytes first. */
 	grow(S1, "logs/raylet.err", 500, 2);
 	truncations = 0;
+	truncated_to = to;
 	rh__follow_test_before_read = truncate_before_read;
 	flush();
 	rh__follow_test_before_read = NULL;
@@ -473,6 +478,16 @@ Test(follow, truncated_while_its_small_part_is_rewritten)
 	cr_assert_eq(count_parts(S1, NODE, NULL), manifest_parts(S1, NODE));
 	rh_buf_dispose(&before);
 	rh_buf_dispose(&got);
+}
+
+Test(follow, truncated_while_its_small_part_is_rewritten)
+{
+	truncated_while_rewritten(700);
+}
+
+Test(follow, truncated_and_regrown_while_its_small_part_is_rewritten)
+{
+	truncated_while_rewritten(1200);
 }
 
 /* Issue 11: a file and a folder the follower cannot read are skipped,
