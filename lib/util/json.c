@@ -209,8 +209,10 @@ skip_ws(const char *b, size_t i, size_t len)
 	return i;
 }
 
-int
-rh_json_parse(rh_json *j, char *buf, size_t len, const char **err)
+/* Parse one value from buf[0]; with `end`, stop right after it (*end is
+ * where it ended), else require only whitespace after it. */
+static int
+parse(rh_json *j, char *buf, size_t len, size_t *end, const char **err)
 {
 	uint32_t stack[MAX_DEPTH];
 	int depth = 0, error, is_int;
@@ -221,12 +223,15 @@ rh_json_parse(rh_json *j, char *buf, size_t len, const char **err)
 
 	j->buf = buf;
 	j->ntok = 0;
-	buf[len] = '\0';
 	if (len >= UINT32_MAX) {
 		*err = "JSON text too large";
 		return RH_EINVAL;
 	}
 	for (;;) {
+		if (end && depth == 0 && expect == 2) {
+			*end = i;
+			return 0;
+		}
 		i = skip_ws(buf, i, len);
 		if (i >= len) {
 			if (depth == 0 && expect == 2)
@@ -347,6 +352,21 @@ rh_json_parse(rh_json *j, char *buf, size_t len, const char **err)
 bad:
 	*err = i >= len ? "truncated JSON" : "not JSON: unexpected character";
 	return RH_EINVAL;
+}
+
+int
+rh_json_parse(rh_json *j, char *buf, size_t len, const char **err)
+{
+	buf[len] = '\0';
+	return parse(j, buf, len, NULL, err);
+}
+
+int
+rh_json_parse_prefix(rh_json *j, char *buf, size_t len, size_t *end,
+		     const char **err)
+{
+	*end = 0;
+	return parse(j, buf, len, end, err);
 }
 
 void
