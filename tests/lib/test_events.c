@@ -2,6 +2,7 @@
  * parses to the expected normalized records. */
 #include "evtest.h"
 
+#include <errno.h>
 #include <json-c/json.h>
 
 static char *
@@ -757,4 +758,53 @@ Test(events, callback_can_stop_the_parse_of_an_array)
 
 	cr_assert_eq(rh_event_parse(NULL, "batch", arr, strlen(arr), NULL, stop_cb, &n), 42);
 	cr_assert_eq(n, 2);
+}
+
+static int
+profile_start_cb(const rh_event *ev, void *payload)
+{
+	if (ev->kind == RH_EVENT_TASK_PROFILE && ev->u.task.nprofile == 1)
+		*(int64_t *)payload = ev->u.task.profile[0].start_ns;
+	return 0;
+}
+
+/* Integers written as strings (every profile event's times) are summed
+ * without strtoll() when they are plain digits that fit; the values and
+ * the refusals must be strtoll()'s, here the oracle. */
+Test(events, integer_strings_read_as_strtoll_reads_them)
+{
+	static const char *const texts[] = {
+		"1762985431015824128", "0", "-0", "7", "-5", "000000000000000000001",
+		"9223372036854775807", "9223372036854775808", "-9223372036854775808",
+		"-9223372036854775809", "99999999999999999999", "9999999999999999999",
+		" 7", "+7", "12a", "-", "1.5", "123456789012345678",
+	};
+	rh_event_parse_options o = RH_EVENT_PARSE_OPTIONS_INIT;
+	size_t k;
+
+	o.strict = 1;
+	for (k = 0; k < sizeof(texts) / sizeof(texts[0]); k++) {
+		char line[512], *end;
+		int64_t got = 42;
+		long long want;
+		int rc, ok;
+
+		snprintf(line, sizeof(line),
+			 "{\"eventType\":\"TASK_PROFILE_EVENT\",\"taskProfileEvents\":"
+			 "{\"taskId\":\"AAAA\",\"attemptNumber\":0,\"profileEvents\":"
+			 "{\"events\":[{\"eventName\":\"x\",\"startTime\":\"%s\"}]}}}\n",
+			 texts[k]);
+		errno = 0;
+		want = strtoll(texts[k], &end, 10);
+		ok = !errno && !*end && end != texts[k];
+		rc = rh_event_parse(NULL, "ints", line, strlen(line), &o,
+				    profile_start_cb, &got);
+		if (ok) {
+			cr_assert_eq(rc, 0, "\"%s\": %s", texts[k], rh_error_last());
+			cr_assert_eq(got, (int64_t)want, "\"%s\"", texts[k]);
+		} else {
+			cr_assert_eq(rc, RH_EINVAL, "\"%s\" read as %lld", texts[k],
+				     (long long)got);
+		}
+	}
 }
