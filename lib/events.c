@@ -1,7 +1,7 @@
 /* events.c - the event parser: splits input into JSON values (lines, or the
- * elements of top-level arrays), parses each with json-c and dispatches it to
- * the parser of its format (events_rayevent.c, events_export.c,
- * events_legacy.c). */
+ * elements of top-level arrays), parses each with the in-place JSON reader
+ * (util/json.h) and dispatches it to the parser of its format
+ * (events_rayevent.c, events_export.c, events_legacy.c). */
 #include "internal.h"
 #include "events_internal.h"
 
