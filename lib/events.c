@@ -436,12 +436,18 @@ fast_elem(rh_event_parser *p, int *done, const char *data, size_t *ip,
 					  p->win_hi - i, &end, &err);
 		if (rc == 0)
 			break;
-		/* the window spoiled by the parse's unescaping */
-		p->win_valid = 0;
-		if (rc != RH_EINVAL)
+		if (rc != RH_EINVAL) {
+			p->win_valid = 0;
 			return p->error = rc;
-		/* again from a window that starts here, if it was cut short */
-		if (tries || p->win_hi == len || p->win_lo == i)
+		}
+		/* Undo the parse's unescaping, which wrote only before where
+		 * it stopped: restoring the whole window instead would make
+		 * many small bad elements cost a window each. */
+		memcpy(p->win.ptr + (i - p->win_lo), data + i, end);
+		/* again from a window that starts here, if it was cut short
+		 * (the parse read to its end) */
+		if (tries || p->win_hi == len || p->win_lo == i ||
+		    i + end < p->win_hi)
 			return 0;
 	}
 	for (j = i + end; j < len && is_ws((unsigned char)data[j]); j++)

@@ -157,12 +157,15 @@ string(char *buf, size_t i, size_t len, uint32_t *slen, const char **err)
 	}
 trunc:
 	*err = "truncated JSON";
-	return 0;
+	goto fail;
 ctrl:
 	*err = "control character in a JSON string";
-	return 0;
+	goto fail;
 badesc:
 	*err = "bad escape in a JSON string";
+fail:
+	/* how far it read; unescaping wrote only before that */
+	*slen = (uint32_t)(i - start);
 	return 0;
 }
 
@@ -210,7 +213,15 @@ skip_ws(const char *b, size_t i, size_t len)
 }
 
 /* Parse one value from buf[0]; with `end`, stop right after it (*end is
- * where it ended), else require only whitespace after it. */
+ * where it ended), else require only whitespace after it. On an error,
+ * *end is how far it read: the bytes it changed are all before that. */
+#define FAIL \
+	do { \
+		if (end) \
+			*end = i; \
+		return RH_EINVAL; \
+	} while (0)
+
 static int
 parse(rh_json *j, char *buf, size_t len, size_t *end, const char **err)
 {
@@ -225,7 +236,7 @@ parse(rh_json *j, char *buf, size_t len, size_t *end, const char **err)
 	j->ntok = 0;
 	if (len >= UINT32_MAX) {
 		*err = "JSON text too large";
-		return RH_EINVAL;
+		FAIL;
 	}
 	for (;;) {
 		if (end && depth == 0 && expect == 2) {
@@ -237,11 +248,11 @@ parse(rh_json *j, char *buf, size_t len, size_t *end, const char **err)
 			if (depth == 0 && expect == 2)
 				return 0;
 			*err = j->ntok ? "truncated JSON" : "empty line";
-			return RH_EINVAL;
+			FAIL;
 		}
 		if (depth == 0 && expect == 2) {
 			*err = "unexpected data after the JSON value";
-			return RH_EINVAL;
+			FAIL;
 		}
 		if (expect == 2) {
 			rh_jtok *c = &j->tok[stack[depth - 1]];
@@ -275,8 +286,10 @@ parse(rh_json *j, char *buf, size_t len, size_t *end, const char **err)
 				goto bad;
 			if ((error = push(j, RH_J_STRING, (uint32_t)i + 1)) < 0)
 				return error;
-			if (!(e = string(buf, i + 1, len, &j->tok[j->ntok - 1].len, err)))
-				return RH_EINVAL;
+			if (!(e = string(buf, i + 1, len, &j->tok[j->ntok - 1].len, err))) {
+				i += 1 + j->tok[j->ntok - 1].len;
+				FAIL;
+			}
 			j->tok[j->ntok - 1].next = j->ntok;
 			j->tok[stack[depth - 1]].count++;
 			i = skip_ws(buf, e, len);
@@ -304,7 +317,7 @@ parse(rh_json *j, char *buf, size_t len, size_t *end, const char **err)
 		case '[':
 			if (depth == MAX_DEPTH) {
 				*err = "JSON nested too deeply";
-				return RH_EINVAL;
+				FAIL;
 			}
 			if ((error = push(j, buf[i] == '{' ? RH_J_OBJECT : RH_J_ARRAY,
 					  (uint32_t)i)) < 0)
@@ -317,8 +330,10 @@ parse(rh_json *j, char *buf, size_t len, size_t *end, const char **err)
 		case '"':
 			if ((error = push(j, RH_J_STRING, (uint32_t)i + 1)) < 0)
 				return error;
-			if (!(e = string(buf, i + 1, len, &j->tok[j->ntok - 1].len, err)))
-				return RH_EINVAL;
+			if (!(e = string(buf, i + 1, len, &j->tok[j->ntok - 1].len, err))) {
+				i += 1 + j->tok[j->ntok - 1].len;
+				FAIL;
+			}
 			i = e;
 			break;
 		case 't':
@@ -351,8 +366,9 @@ parse(rh_json *j, char *buf, size_t len, size_t *end, const char **err)
 	}
 bad:
 	*err = i >= len ? "truncated JSON" : "not JSON: unexpected character";
-	return RH_EINVAL;
+	FAIL;
 }
+#undef FAIL
 
 int
 rh_json_parse(rh_json *j, char *buf, size_t len, const char **err)

@@ -53,7 +53,9 @@ int rh_json_parse(rh_json *j, char *buf, size_t len, const char **err);
  * Strings are unescaped and NUL-terminated in place within [0, *end);
  * nothing at or after *end is written, so a buffer holding many values is
  * parsed one value at a time. Returns as
- * rh_json_parse() (RH_EINVAL also when buf[0, len) ends inside the value). */
+ * rh_json_parse() (RH_EINVAL also when buf[0, len) ends inside the value);
+ * on RH_EINVAL, *end is how far the parse read, and every byte it changed
+ * lies before that. */
 int rh_json_parse_prefix(rh_json *j, char *buf, size_t len, size_t *end,
 			 const char **err);
 void rh_json_dispose(rh_json *j);

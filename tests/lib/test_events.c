@@ -654,6 +654,17 @@ Test(json, prefix_parse_stops_after_the_value_and_writes_nothing_past_it)
 	cr_assert_eq(rh_json_parse_prefix(&j, buf, strlen(buf), &end, &err), RH_EINVAL);
 	strcpy(buf, "   ");
 	cr_assert_eq(rh_json_parse_prefix(&j, buf, strlen(buf), &end, &err), RH_EINVAL);
+
+	/* a failure says how far the parse read; it changed nothing there
+	 * or after (here it unescaped x\"y before the control byte) */
+	strcpy(buf, "{\"a\":\"x\\\"y\001z\"} ,{}");
+	cr_assert_eq(rh_json_parse_prefix(&j, buf, strlen(buf), &end, &err), RH_EINVAL);
+	cr_assert_str_eq(err, "control character in a JSON string");
+	cr_assert_eq(end, 10);
+	cr_assert_str_eq(buf + end, "\001z\"} ,{}");
+	strcpy(buf, "{\"a\":[1,2]x} ,{}");
+	cr_assert_eq(rh_json_parse_prefix(&j, buf, strlen(buf), &end, &err), RH_EINVAL);
+	cr_assert_eq(end, 10);
 	rh_json_dispose(&j);
 }
 
@@ -708,6 +719,7 @@ Test(events, array_elements_parsed_in_place_as_when_scanned)
 		"0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
 		"\",\"nodeDefinitionEvent\":{\"nodeId\":\"YWJjag==\"}},"
 		"{\"eventType\":\"NODE_DEFINITION_EVENT\",\"nodeDefinitionEvent\":{\"nodeId\":\"not*base64\"}},"
+		"{\"x\":\"q\\\"q\\u0041\x01\"},"
 		"{\"a\":[1,{\"b\":\"]}\\\"\"}]},"
 		"{}\n\n ]\n"
 		"[" NODE("YWJjaw==") "," NODE("YWJjbA==") "]\n"
@@ -724,7 +736,7 @@ Test(events, array_elements_parsed_in_place_as_when_scanned)
 			cr_assert_eq(rcw, 0, "%s", whole);
 			cr_assert_eq(sw.records, 7, "%s", whole);
 			cr_assert_eq(sw.too_long, 1);
-			cr_assert_eq(sw.malformed, 7, "%s", whole);
+			cr_assert_eq(sw.malformed, 8, "%s", whole);
 			cr_assert_str_eq(sw.first_error, "arr.json:4: element 3: unexpected data after the JSON value");
 			cr_assert(has(whole, "1 NODE_DEFINITION node=61626364\n2 NODE_DEFINITION node=61626365\n"), "%s", whole);
 			cr_assert(has(whole, "4 NODE_DEFINITION node=61626368\n4 NODE_DEFINITION node=61626369\n"), "%s", whole);
@@ -807,4 +819,30 @@ Test(events, integer_strings_read_as_strtoll_reads_them)
 				     (long long)got);
 		}
 	}
+}
+
+/* A bad element parsed in place spoils the bytes the parse read (here it
+ * unescapes before it fails), and only those are restored for the next
+ * ones: every element of a long run of them is still counted and the one
+ * good element after them still parses. */
+Test(events, long_runs_of_bad_array_elements_parsed_in_place)
+{
+	rh_event_parse_options o = RH_EVENT_PARSE_OPTIONS_INIT;
+	rh_buf in = RH_BUF_INIT;
+	rh_event_stats stats;
+	size_t n = 0;
+	int rc;
+
+	rh_buf_puts(&in, "[");
+	while (in.size < ((size_t)256 << 10)) {
+		rh_buf_puts(&in, "{\"a\\\"\":\"\\u0041\001\"},");
+		n++;
+	}
+	rh_buf_puts(&in, "{\"eventType\":\"NODE_DEFINITION_EVENT\",\"nodeDefinitionEvent\":{\"nodeId\":\"YWJjZA==\"}}]");
+	rc = rh_event_parse(&stats, "bad.json", in.ptr, in.size, &o, NULL, NULL);
+	cr_assert_eq(rc, 0);
+	cr_assert_eq(stats.malformed, n);
+	cr_assert_str_eq(stats.first_error, "bad.json:1: element 1: control character in a JSON string");
+	cr_assert_eq(stats.records, 1);
+	rh_buf_dispose(&in);
 }
