@@ -1,7 +1,7 @@
 /* events.c - the event parser: splits input into JSON values (lines, or the
- * elements of top-level arrays), parses each with json-c and dispatches it to
- * the parser of its format (events_rayevent.c, events_export.c,
- * events_legacy.c). */
+ * elements of top-level arrays), parses each with the in-place JSON reader
+ * (util/json.h) and dispatches it to the parser of its format
+ * (events_rayevent.c, events_export.c, events_legacy.c). */
 #include "internal.h"
 #include "events_internal.h"
 
@@ -219,28 +219,23 @@ is_ws(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-static int
-handle_value(rh_event_parser *p, const char *data, size_t len, int in_array)
+static void
+value_begin(rh_event_parser *p)
 {
-	const char *err = NULL;
-	rh_event_format fmt;
-	int rc;
-
 	p->stats.lines++;
 	rh_arena_reset(&p->arena);
 	p->line_bad = 0;
 	p->hits = 0;
 	p->pl = JNONE;
-	/* The tokens point into a private copy, unescaped in place. */
-	rh_buf_clear(&p->work);
-	if ((rc = rh_buf_put(&p->work, data, len)) < 0)
-		return p->error = rc;
-	if ((rc = rh_json_parse(&p->json, p->work.ptr, len, &err)) < 0) {
-		if (rc != RH_EINVAL)
-			return p->error = rc;
-		rh_events__bad(p, "%s", err);
-		return malformed(p, in_array);
-	}
+}
+
+/* Dispatch the value p->json holds to the parser of its format. */
+static int
+handle_parsed(rh_event_parser *p, int in_array)
+{
+	rh_event_format fmt;
+	int rc;
+
 	if (!JIS(p, 0, RH_J_OBJECT)) {
 		rh_events__bad(p, "not a JSON object");
 		return malformed(p, in_array);
@@ -267,6 +262,26 @@ handle_value(rh_event_parser *p, const char *data, size_t len, int in_array)
 			snprintf(p->errmsg, sizeof(p->errmsg), "%s", rh_error_last());
 	}
 	return rc;
+}
+
+static int
+handle_value(rh_event_parser *p, const char *data, size_t len, int in_array)
+{
+	const char *err = NULL;
+	int rc;
+
+	value_begin(p);
+	/* The tokens point into a private copy, unescaped in place. */
+	rh_buf_clear(&p->work);
+	if ((rc = rh_buf_put(&p->work, data, len)) < 0)
+		return p->error = rc;
+	if ((rc = rh_json_parse(&p->json, p->work.ptr, len, &err)) < 0) {
+		if (rc != RH_EINVAL)
+			return p->error = rc;
+		rh_events__bad(p, "%s", err);
+		return malformed(p, in_array);
+	}
+	return handle_parsed(p, in_array);
 }
 
 /* ---------------------------------------------------------------- scanner */
@@ -379,13 +394,86 @@ scan_elem(rh_event_parser *p, const char *data, size_t i, size_t len, int *ended
 	return len;
 }
 
+/* An array element is usually whole in the bytes fed, and then scanning
+ * it for its end (scan_elem) before parsing it went over every byte twice.
+ * So an element starting with '{' is first parsed straight from a private
+ * copy of the bytes that follow (the window, up to WINDOW bytes, copied
+ * once for many elements), the parse finding its end. Whenever anything
+ * is unusual - a parse error, the element or the ',' or ']' after it not
+ * within the bytes fed, an over-long element, other bytes after it - this
+ * gives up (*done 0) before changing any state, and the element goes the
+ * scanning way, which decides everything about it exactly as before: both
+ * ways end a well-formed element at the same byte. */
+#define WINDOW ((size_t)1 << 20)
+
+static int
+window_at(rh_event_parser *p, const char *data, size_t i, size_t len)
+{
+	size_t n = len - i < WINDOW ? len - i : WINDOW;
+
+	rh_buf_clear(&p->win);
+	p->win_lo = i;
+	p->win_hi = i + n;
+	p->win_valid = 1;
+	return rh_buf_put(&p->win, data + i, n);
+}
+
+static int
+fast_elem(rh_event_parser *p, int *done, const char *data, size_t *ip,
+	  size_t len)
+{
+	size_t i = *ip, end = 0, j, nl = 0;
+	const char *err = NULL, *q;
+	int rc, tries;
+
+	*done = 0;
+
+	for (tries = 0;; tries++) {
+		if (!p->win_valid || i < p->win_lo || i >= p->win_hi || tries)
+			if ((rc = window_at(p, data, i, len)) < 0)
+				return p->error = rc;
+		rc = rh_json_parse_prefix(&p->json, p->win.ptr + (i - p->win_lo),
+					  p->win_hi - i, &end, &err);
+		if (rc == 0)
+			break;
+		if (rc != RH_EINVAL) {
+			p->win_valid = 0;
+			return p->error = rc;
+		}
+		/* Undo the parse's unescaping, which wrote only before where
+		 * it stopped: restoring the whole window instead would make
+		 * many small bad elements cost a window each. */
+		memcpy(p->win.ptr + (i - p->win_lo), data + i, end);
+		/* again from a window that starts here, if it was cut short
+		 * (the parse read to its end) */
+		if (tries || p->win_hi == len || p->win_lo == i ||
+		    i + end < p->win_hi)
+			return 0;
+	}
+	for (j = i + end; j < len && is_ws((unsigned char)data[j]); j++)
+		;
+	if (j >= len || (data[j] != ',' && data[j] != ']') ||
+	    j - i > p->opts.max_line)
+		return 0;
+	for (q = data + i; (q = memchr(q, '\n', (size_t)(data + j - q))); q++)
+		nl++;
+	p->lineno += nl;
+	p->value_len = j - i;
+	p->state = SCAN_ARRAY;
+	*ip = j;
+	*done = 1;
+	value_begin(p);
+	return handle_parsed(p, 1);
+}
+
 static int
 feed(rh_event_parser *p, const char *data, size_t len)
 {
 	size_t i = 0, start, end, max = p->opts.max_line;
 	const char *nl;
-	int rc = 0, ended;
+	int rc = 0, ended, fast;
 
+	p->win_valid = 0;	/* the window is a copy of earlier bytes */
 	while (i < len && !rc) {
 		switch (p->state) {
 		case SCAN_TOP:
@@ -459,6 +547,9 @@ feed(rh_event_parser *p, const char *data, size_t len)
 				p->elem_too_long = 0;
 				p->elem_index++;
 				acc_drop(p);
+				/* else the scanning way, SCAN_ELEM */
+				if (data[i] == '{')
+					rc = fast_elem(p, &fast, data, &i, len);
 			}
 			break;
 		case SCAN_ELEM:
@@ -613,6 +704,7 @@ rh_event_parser_free(rh_event_parser *p)
 		return;
 	rh_json_dispose(&p->json);
 	rh_buf_dispose(&p->work);
+	rh_buf_dispose(&p->win);
 	rh_arena_dispose(&p->arena);
 	rh_buf_dispose(&p->acc);
 	free(p->name);

@@ -64,6 +64,9 @@ struct rh_event_parser {
 	int acc_active;         /* acc holds the start of the value */
 	size_t value_len;       /* bytes of the current value so far */
 	int depth, in_string, escape, elem_too_long;
+	rh_buf win;             /* copy of fed bytes [win_lo, win_hi) */
+	size_t win_lo, win_hi;
+	int win_valid;          /* win is of the bytes of this feed */
 
 	/* per value */
 	rh_json json;           /* tokens of the current value */

@@ -23,7 +23,8 @@ typedef struct ixw {
 	rh_buf buf;
 	uint64_t pos;
 	uint32_t page_crc;
-	size_t page_fill;
+	size_t page_fill;       /* bytes of the page summed in page_crc */
+	size_t crc_from;        /* buf's bytes from here on are not summed */
 	rh_buf crcs;
 	int paging;
 	ixw_dirent dir[IX_MAX_SECTIONS];
@@ -44,6 +45,7 @@ w_flush(ixw *w)
 	if (w->buf.size)
 		error = w->sink(w->ctx, w->buf.ptr, w->buf.size);
 	rh_buf_clear(&w->buf);
+	w->crc_from = 0;
 	return error;
 }
 
@@ -58,14 +60,19 @@ page_done(ixw *w)
 	return rh_buf_put(&w->crcs, b, 4);
 }
 
+/* Sum the buffered bytes not summed yet into their pages' CRCs. Pages are
+ * summed when they fill or before the buffer is flushed, not on every put:
+ * most puts are 4 or 8 bytes, and a CRC call each was 5% of writing an
+ * index. */
 static int
-w_put(ixw *w, const void *data, size_t len)
+crc_catch_up(ixw *w)
 {
-	const unsigned char *p = data;
-	size_t left = len;
+	const unsigned char *p = (const unsigned char *)w->buf.ptr + w->crc_from;
+	size_t left = w->buf.size - w->crc_from;
 	int error;
 
-	while (w->paging && left) {
+	w->crc_from = w->buf.size;
+	while (left) {
 		size_t n = IX_PAGE_SIZE - w->page_fill;
 
 		if (n > left)
@@ -77,10 +84,27 @@ w_put(ixw *w, const void *data, size_t len)
 		if (w->page_fill == IX_PAGE_SIZE && (error = page_done(w)) < 0)
 			return error;
 	}
+	return 0;
+}
+
+static int
+w_put(ixw *w, const void *data, size_t len)
+{
+	int error;
+
 	if ((error = rh_buf_put(&w->buf, data, len)) < 0)
 		return error;
 	w->pos += len;
-	return w->buf.size >= FLUSH_AT ? w_flush(w) : 0;
+	if (!w->paging)
+		w->crc_from = w->buf.size;
+	else if (w->page_fill + (w->buf.size - w->crc_from) >= IX_PAGE_SIZE &&
+		 (error = crc_catch_up(w)) < 0)
+		return error;
+	if (w->buf.size < FLUSH_AT)
+		return 0;
+	if (w->paging && (error = crc_catch_up(w)) < 0)
+		return error;
+	return w_flush(w);
 }
 
 static int
@@ -994,7 +1018,8 @@ emit_tail(ixw *w)
 
 	if ((error = w_align(w)) < 0)
 		return error;
-	if (w->page_fill && (error = page_done(w)) < 0)
+	if ((error = crc_catch_up(w)) < 0 ||
+	    (w->page_fill && (error = page_done(w)) < 0))
 		return error;
 	w->paging = 0;
 	crc_off = w->pos;

@@ -1,9 +1,16 @@
-/* crc32c.c - CRC-32C (Castagnoli), slicing by 8 (hash.h); the index checks
- * its pages with it. */
+/* crc32c.c - CRC-32C (Castagnoli) (hash.h); the index checks its pages
+ * with it, so writing an index sums every byte of it: slicing by 8 (about
+ * 1.5 GB/s) was 4% of an index build, and x86-64 CPUs with SSE 4.2 have an
+ * instruction for this very polynomial (8 bytes a cycle or so). */
 #include "internal.h"
 #include "hash.h"
 
 #include <pthread.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#define HAVE_CRC32_INSN 1
+#endif
 
 static uint32_t table[8][256];
 
@@ -34,7 +41,7 @@ init(void)
 }
 
 uint32_t
-rh__crc32c(uint32_t crc, const void *data, size_t len)
+rh__crc32c_portable(uint32_t crc, const void *data, size_t len)
 {
 	const unsigned char *p = data;
 
@@ -53,4 +60,44 @@ rh__crc32c(uint32_t crc, const void *data, size_t len)
 	while (len--)
 		crc = (crc >> 8) ^ table[0][(crc ^ *p++) & 0xff];
 	return ~crc;
+}
+
+#ifdef HAVE_CRC32_INSN
+static pthread_once_t insn_once = PTHREAD_ONCE_INIT;
+static int has_insn;
+
+static void
+insn_detect(void)
+{
+	unsigned a, b, c, d;
+
+	has_insn = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSE4_2);
+}
+
+__attribute__((target("sse4.2"))) static uint32_t
+crc_insn(uint32_t crc, const unsigned char *p, size_t len)
+{
+	uint64_t c = ~crc, w;
+
+	while (len >= 8) {
+		memcpy(&w, p, 8);
+		c = __builtin_ia32_crc32di(c, w);
+		p += 8;
+		len -= 8;
+	}
+	while (len--)
+		c = __builtin_ia32_crc32qi((uint32_t)c, *p++);
+	return ~(uint32_t)c;
+}
+#endif
+
+uint32_t
+rh__crc32c(uint32_t crc, const void *data, size_t len)
+{
+#ifdef HAVE_CRC32_INSN
+	pthread_once(&insn_once, insn_detect);
+	if (has_insn)
+		return crc_insn(crc, data, len);
+#endif
+	return rh__crc32c_portable(crc, data, len);
 }

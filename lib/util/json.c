@@ -157,12 +157,15 @@ string(char *buf, size_t i, size_t len, uint32_t *slen, const char **err)
 	}
 trunc:
 	*err = "truncated JSON";
-	return 0;
+	goto fail;
 ctrl:
 	*err = "control character in a JSON string";
-	return 0;
+	goto fail;
 badesc:
 	*err = "bad escape in a JSON string";
+fail:
+	/* how far it read; unescaping wrote only before that */
+	*slen = (uint32_t)(i - start);
 	return 0;
 }
 
@@ -209,8 +212,18 @@ skip_ws(const char *b, size_t i, size_t len)
 	return i;
 }
 
-int
-rh_json_parse(rh_json *j, char *buf, size_t len, const char **err)
+/* Parse one value from buf[0]; with `end`, stop right after it (*end is
+ * where it ended), else require only whitespace after it. On an error,
+ * *end is how far it read: the bytes it changed are all before that. */
+#define FAIL \
+	do { \
+		if (end) \
+			*end = i; \
+		return RH_EINVAL; \
+	} while (0)
+
+static int
+parse(rh_json *j, char *buf, size_t len, size_t *end, const char **err)
 {
 	uint32_t stack[MAX_DEPTH];
 	int depth = 0, error, is_int;
@@ -221,22 +234,25 @@ rh_json_parse(rh_json *j, char *buf, size_t len, const char **err)
 
 	j->buf = buf;
 	j->ntok = 0;
-	buf[len] = '\0';
 	if (len >= UINT32_MAX) {
 		*err = "JSON text too large";
-		return RH_EINVAL;
+		FAIL;
 	}
 	for (;;) {
+		if (end && depth == 0 && expect == 2) {
+			*end = i;
+			return 0;
+		}
 		i = skip_ws(buf, i, len);
 		if (i >= len) {
 			if (depth == 0 && expect == 2)
 				return 0;
 			*err = j->ntok ? "truncated JSON" : "empty line";
-			return RH_EINVAL;
+			FAIL;
 		}
 		if (depth == 0 && expect == 2) {
 			*err = "unexpected data after the JSON value";
-			return RH_EINVAL;
+			FAIL;
 		}
 		if (expect == 2) {
 			rh_jtok *c = &j->tok[stack[depth - 1]];
@@ -270,8 +286,10 @@ rh_json_parse(rh_json *j, char *buf, size_t len, const char **err)
 				goto bad;
 			if ((error = push(j, RH_J_STRING, (uint32_t)i + 1)) < 0)
 				return error;
-			if (!(e = string(buf, i + 1, len, &j->tok[j->ntok - 1].len, err)))
-				return RH_EINVAL;
+			if (!(e = string(buf, i + 1, len, &j->tok[j->ntok - 1].len, err))) {
+				i += 1 + j->tok[j->ntok - 1].len;
+				FAIL;
+			}
 			j->tok[j->ntok - 1].next = j->ntok;
 			j->tok[stack[depth - 1]].count++;
 			i = skip_ws(buf, e, len);
@@ -299,7 +317,7 @@ rh_json_parse(rh_json *j, char *buf, size_t len, const char **err)
 		case '[':
 			if (depth == MAX_DEPTH) {
 				*err = "JSON nested too deeply";
-				return RH_EINVAL;
+				FAIL;
 			}
 			if ((error = push(j, buf[i] == '{' ? RH_J_OBJECT : RH_J_ARRAY,
 					  (uint32_t)i)) < 0)
@@ -312,8 +330,10 @@ rh_json_parse(rh_json *j, char *buf, size_t len, const char **err)
 		case '"':
 			if ((error = push(j, RH_J_STRING, (uint32_t)i + 1)) < 0)
 				return error;
-			if (!(e = string(buf, i + 1, len, &j->tok[j->ntok - 1].len, err)))
-				return RH_EINVAL;
+			if (!(e = string(buf, i + 1, len, &j->tok[j->ntok - 1].len, err))) {
+				i += 1 + j->tok[j->ntok - 1].len;
+				FAIL;
+			}
 			i = e;
 			break;
 		case 't':
@@ -346,7 +366,23 @@ rh_json_parse(rh_json *j, char *buf, size_t len, const char **err)
 	}
 bad:
 	*err = i >= len ? "truncated JSON" : "not JSON: unexpected character";
-	return RH_EINVAL;
+	FAIL;
+}
+#undef FAIL
+
+int
+rh_json_parse(rh_json *j, char *buf, size_t len, const char **err)
+{
+	buf[len] = '\0';
+	return parse(j, buf, len, NULL, err);
+}
+
+int
+rh_json_parse_prefix(rh_json *j, char *buf, size_t len, size_t *end,
+		     const char **err)
+{
+	*end = 0;
+	return parse(j, buf, len, end, err);
 }
 
 void

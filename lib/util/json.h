@@ -48,6 +48,16 @@ typedef uint32_t rh_jv;
  * @return 0; RH_EINVAL with *err set to a static description;
  *         RH_ENOMEM. */
 int rh_json_parse(rh_json *j, char *buf, size_t len, const char **err);
+/* Parse the JSON value at buf[0] (leading whitespace allowed) and stop
+ * right after it, whatever follows: *end is the index after its last byte.
+ * Strings are unescaped and NUL-terminated in place within [0, *end);
+ * nothing at or after *end is written, so a buffer holding many values is
+ * parsed one value at a time. Returns as
+ * rh_json_parse() (RH_EINVAL also when buf[0, len) ends inside the value);
+ * on RH_EINVAL, *end is how far the parse read, and every byte it changed
+ * lies before that. */
+int rh_json_parse_prefix(rh_json *j, char *buf, size_t len, size_t *end,
+			 const char **err);
 void rh_json_dispose(rh_json *j);
 
 static inline int

@@ -1,8 +1,10 @@
 /* Fuzz target for the event parsers (lib/events*.c, lib/json.c) and the
  * history and index built from what they return.
  *
- * Every input is parsed in each format, whole and in chunks whose size comes
- * from the first byte: the records must not depend on the chunking, a
+ * Every input is parsed in each format, whole, in chunks whose size comes
+ * from the first byte, and a byte at a time (so that no array element is
+ * parsed in place, events.c's fast_elem): the records, their lines and the
+ * counters must not depend on the chunking, a
  * non-strict parse never fails, a strict one fails only with RH_EINVAL and a
  * message. The records are replayed into a history whose index must open and
  * answer every query.
@@ -110,6 +112,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rh_event_parse_options o = RH_EVENT_PARSE_OPTIONS_INIT;
 		rh_event_parser *p;
 		tally whole = { 0, 0, NULL }, chunked = { 0, 0, NULL };
+		tally again = { 0, 0, NULL }, bytewise = { 0, 0, NULL };
+		rh_event_stats sw, sb;
 		size_t off;
 		int rc;
 
@@ -127,6 +131,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(rh_event_parser_finish(p) == 0);
 		rh_event_parser_free(p);
 		CHECK(whole.n == chunked.n && whole.h == chunked.h);
+
+		CHECK(rh_event_parse(&sw, "fuzz", data, size, &o, cb, &again) == 0);
+		CHECK(rh_event_parser_new(&p, "fuzz", &o, cb, &bytewise) == 0);
+		for (off = 0; off < size; off++)
+			CHECK(rh_event_parser_feed(p, data + off, 1) == 0);
+		CHECK(rh_event_parser_finish(p) == 0);
+		sb = *rh_event_parser_stats(p);
+		rh_event_parser_free(p);
+		CHECK(again.n == bytewise.n && again.h == bytewise.h);
+		CHECK(sw.lines == sb.lines && sw.records == sb.records &&
+		      sw.malformed == sb.malformed && sw.too_long == sb.too_long &&
+		      !strcmp(sw.first_error, sb.first_error));
 
 		o.strict = 1;
 		rc = rh_event_parse(NULL, "fuzz", data, size, &o, NULL, NULL);

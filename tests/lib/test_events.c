@@ -2,6 +2,7 @@
  * parses to the expected normalized records. */
 #include "evtest.h"
 
+#include <errno.h>
 #include <json-c/json.h>
 
 static char *
@@ -620,4 +621,228 @@ Test(events_ingest, malformed_batch_is_refused_with_its_line,
 				      "x", "[]", 2), RH_EINVAL);
 	rh_store_list(st, "", NULL, count_keys, &n);
 	cr_assert_eq(n, 0);
+}
+
+/* ------------------------------------------------ elements parsed in place */
+
+#include "json.h"
+
+Test(json, prefix_parse_stops_after_the_value_and_writes_nothing_past_it)
+{
+	char buf[64];
+	const char *err = NULL;
+	size_t end = 99;
+	rh_json j = { 0 };
+
+	strcpy(buf, " {\"a\":\"x\\ty\",\"b\":[1,2]} ,{\"c\":1}]");
+	cr_assert_eq(rh_json_parse_prefix(&j, buf, strlen(buf), &end, &err), 0);
+	cr_assert_eq(end, 23);
+	cr_assert_str_eq(buf + end, " ,{\"c\":1}]");
+	cr_assert_eq(rh_json_type(&j, 0), RH_J_OBJECT);
+	cr_assert_eq(rh_json_parse_prefix(&j, buf + end + 2, strlen(buf + end + 2),
+					  &end, &err), 0);
+	cr_assert_eq(end, 7);
+
+	/* a value cut short, a bad escape, a bare word: errors, not values */
+	strcpy(buf, "{\"a\":[1,2");
+	cr_assert_eq(rh_json_parse_prefix(&j, buf, strlen(buf), &end, &err), RH_EINVAL);
+	cr_assert_str_eq(err, "truncated JSON");
+	strcpy(buf, "{\"a\":\"\\q\"},");
+	cr_assert_eq(rh_json_parse_prefix(&j, buf, strlen(buf), &end, &err), RH_EINVAL);
+	cr_assert_str_eq(err, "bad escape in a JSON string");
+	strcpy(buf, "{\"a\":tru},");
+	cr_assert_eq(rh_json_parse_prefix(&j, buf, strlen(buf), &end, &err), RH_EINVAL);
+	strcpy(buf, "   ");
+	cr_assert_eq(rh_json_parse_prefix(&j, buf, strlen(buf), &end, &err), RH_EINVAL);
+
+	/* a failure says how far the parse read; it changed nothing there
+	 * or after (here it unescaped x\"y before the control byte) */
+	strcpy(buf, "{\"a\":\"x\\\"y\001z\"} ,{}");
+	cr_assert_eq(rh_json_parse_prefix(&j, buf, strlen(buf), &end, &err), RH_EINVAL);
+	cr_assert_str_eq(err, "control character in a JSON string");
+	cr_assert_eq(end, 10);
+	cr_assert_str_eq(buf + end, "\001z\"} ,{}");
+	strcpy(buf, "{\"a\":[1,2]x} ,{}");
+	cr_assert_eq(rh_json_parse_prefix(&j, buf, strlen(buf), &end, &err), RH_EINVAL);
+	cr_assert_eq(end, 10);
+	rh_json_dispose(&j);
+}
+
+static int
+line_dump_cb(const rh_event *ev, void *payload)
+{
+	rh_buf_printf(payload, "%llu ", (unsigned long long)ev->line);
+	ev_dump(payload, ev);
+	return 0;
+}
+
+static char *
+parse_by(const char *data, size_t len, size_t chunk, int strict,
+	 rh_event_stats *stats, int *rc)
+{
+	rh_event_parse_options o = RH_EVENT_PARSE_OPTIONS_INIT;
+	rh_event_parser *p;
+	rh_buf b = RH_BUF_INIT;
+	size_t off;
+
+	o.max_line = 300;
+	o.strict = strict;
+	cr_assert_eq(rh_event_parser_new(&p, "arr.json", &o, line_dump_cb, &b), 0);
+	*rc = 0;
+	for (off = 0; off < len && !*rc; off += chunk)
+		*rc = rh_event_parser_feed(p, data + off, len - off < chunk ? len - off : chunk);
+	if (!*rc)
+		*rc = rh_event_parser_finish(p);
+	*stats = *rh_event_parser_stats(p);
+	if (*rc)
+		rh_buf_printf(&b, "error %d: %s", *rc, rh_error_last());
+	rh_event_parser_free(p);
+	if (!b.ptr)
+		rh_buf_puts(&b, "");
+	return b.ptr;
+}
+
+/* Whole, an array's elements are parsed where they lie; a byte at a time,
+ * each is scanned for its end first. Every element below is unusual in
+ * some way, and both must give the same records, lines, counts and errors. */
+Test(events, array_elements_parsed_in_place_as_when_scanned)
+{
+#define NODE(id) "{\"eventType\":\"NODE_DEFINITION_EVENT\",\"nodeDefinitionEvent\":{\"nodeId\":\"" id "\"}}"
+	const char *arr =
+		"[" NODE("YWJjZA==") ",\n"
+		"  {\"eventType\":\n\"NODE_DEFINITION_EVENT\",\"nodeDefinitionEvent\":{\"nodeId\":\"YWJjZQ==\"}}\n,"
+		NODE("YWJjZg==") " garbage ," NODE("YWJjZw==") "}," NODE("YWJjaA==") ","
+		"{\"eventType\":\"NODE_DEFINITION_EVENT\",\"nodeDefinitionEvent\":{\"nodeId\":\"YWJ\\u006aaQ==\"}},"
+		"{\"eventType\":\"NODE_DEFINITION_EVENT\",\"x\":\"a\nb\",\"nodeDefinitionEvent\":{\"nodeId\":\"YWJjaQ==\"}},"
+		"{\"eventType\":\"NODE_DEFINITION_EVENT\",\"pad\":\"" "0123456789012345678901234567890123456789"
+		"0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
+		"0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
+		"\",\"nodeDefinitionEvent\":{\"nodeId\":\"YWJjag==\"}},"
+		"{\"eventType\":\"NODE_DEFINITION_EVENT\",\"nodeDefinitionEvent\":{\"nodeId\":\"not*base64\"}},"
+		"{\"x\":\"q\\\"q\\u0041\x01\"},"
+		"{\"a\":[1,{\"b\":\"]}\\\"\"}]},"
+		"{}\n\n ]\n"
+		"[" NODE("YWJjaw==") "," NODE("YWJjbA==") "]\n"
+		"[" NODE("YWJjbQ==") ", {\"eventType\":";
+	size_t len = strlen(arr), chunk;
+	rh_event_stats sw, sc;
+	char *whole, *bytes;
+	int rcw, rcc, strict;
+
+	for (strict = 0; strict < 2; strict++) {
+		whole = parse_by(arr, len, len, strict, &sw, &rcw);
+		if (!strict) {
+			/* what the elements are, not only that both ways agree */
+			cr_assert_eq(rcw, 0, "%s", whole);
+			cr_assert_eq(sw.records, 7, "%s", whole);
+			cr_assert_eq(sw.too_long, 1);
+			cr_assert_eq(sw.malformed, 8, "%s", whole);
+			cr_assert_str_eq(sw.first_error, "arr.json:4: element 3: unexpected data after the JSON value");
+			cr_assert(has(whole, "1 NODE_DEFINITION node=61626364\n2 NODE_DEFINITION node=61626365\n"), "%s", whole);
+			cr_assert(has(whole, "4 NODE_DEFINITION node=61626368\n4 NODE_DEFINITION node=61626369\n"), "%s", whole);
+			cr_assert(has(whole, "8 NODE_DEFINITION node=6162636b\n8 NODE_DEFINITION node=6162636c\n9 NODE_DEFINITION node=6162636d\n"), "%s", whole);
+		} else {
+			cr_assert_eq(rcw, RH_EINVAL);
+			cr_assert(has(whole, "arr.json:4: element 3: unexpected data after the JSON value"), "%s", whole);
+		}
+		for (chunk = 1; chunk < 40; chunk += 7) {
+			bytes = parse_by(arr, len, chunk, strict, &sc, &rcc);
+			cr_assert_str_eq(bytes, whole, "chunk %zu", chunk);
+			cr_assert_eq(rcc, rcw);
+			cr_assert_eq(sc.records, sw.records);
+			cr_assert_eq(sc.lines, sw.lines);
+			cr_assert_eq(sc.malformed, sw.malformed);
+			cr_assert_eq(sc.too_long, sw.too_long);
+			cr_assert_str_eq(sc.first_error, sw.first_error);
+			free(bytes);
+		}
+		free(whole);
+	}
+#undef NODE
+}
+
+Test(events, callback_can_stop_the_parse_of_an_array)
+{
+	const char *arr = "[{\"eventType\":\"NODE_DEFINITION_EVENT\",\"nodeDefinitionEvent\":{\"nodeId\":\"YWJjZA==\"}},"
+			  "{\"eventType\":\"NODE_DEFINITION_EVENT\",\"nodeDefinitionEvent\":{\"nodeId\":\"YWJjZQ==\"}},"
+			  "{\"eventType\":\"NODE_DEFINITION_EVENT\",\"nodeDefinitionEvent\":{\"nodeId\":\"YWJjZg==\"}}]";
+	int n = 0;
+
+	cr_assert_eq(rh_event_parse(NULL, "batch", arr, strlen(arr), NULL, stop_cb, &n), 42);
+	cr_assert_eq(n, 2);
+}
+
+static int
+profile_start_cb(const rh_event *ev, void *payload)
+{
+	if (ev->kind == RH_EVENT_TASK_PROFILE && ev->u.task.nprofile == 1)
+		*(int64_t *)payload = ev->u.task.profile[0].start_ns;
+	return 0;
+}
+
+/* Integers written as strings (every profile event's times) are summed
+ * without strtoll() when they are plain digits that fit; the values and
+ * the refusals must be strtoll()'s, here the oracle. */
+Test(events, integer_strings_read_as_strtoll_reads_them)
+{
+	static const char *const texts[] = {
+		"1762985431015824128", "0", "-0", "7", "-5", "000000000000000000001",
+		"9223372036854775807", "9223372036854775808", "-9223372036854775808",
+		"-9223372036854775809", "99999999999999999999", "9999999999999999999",
+		" 7", "+7", "12a", "-", "1.5", "123456789012345678",
+	};
+	rh_event_parse_options o = RH_EVENT_PARSE_OPTIONS_INIT;
+	size_t k;
+
+	o.strict = 1;
+	for (k = 0; k < sizeof(texts) / sizeof(texts[0]); k++) {
+		char line[512], *end;
+		int64_t got = 42;
+		long long want;
+		int rc, ok;
+
+		snprintf(line, sizeof(line),
+			 "{\"eventType\":\"TASK_PROFILE_EVENT\",\"taskProfileEvents\":"
+			 "{\"taskId\":\"AAAA\",\"attemptNumber\":0,\"profileEvents\":"
+			 "{\"events\":[{\"eventName\":\"x\",\"startTime\":\"%s\"}]}}}\n",
+			 texts[k]);
+		errno = 0;
+		want = strtoll(texts[k], &end, 10);
+		ok = !errno && !*end && end != texts[k];
+		rc = rh_event_parse(NULL, "ints", line, strlen(line), &o,
+				    profile_start_cb, &got);
+		if (ok) {
+			cr_assert_eq(rc, 0, "\"%s\": %s", texts[k], rh_error_last());
+			cr_assert_eq(got, (int64_t)want, "\"%s\"", texts[k]);
+		} else {
+			cr_assert_eq(rc, RH_EINVAL, "\"%s\" read as %lld", texts[k],
+				     (long long)got);
+		}
+	}
+}
+
+/* A bad element parsed in place spoils the bytes the parse read (here it
+ * unescapes before it fails), and only those are restored for the next
+ * ones: every element of a long run of them is still counted and the one
+ * good element after them still parses. */
+Test(events, long_runs_of_bad_array_elements_parsed_in_place)
+{
+	rh_event_parse_options o = RH_EVENT_PARSE_OPTIONS_INIT;
+	rh_buf in = RH_BUF_INIT;
+	rh_event_stats stats;
+	size_t n = 0;
+	int rc;
+
+	rh_buf_puts(&in, "[");
+	while (in.size < ((size_t)256 << 10)) {
+		rh_buf_puts(&in, "{\"a\\\"\":\"\\u0041\001\"},");
+		n++;
+	}
+	rh_buf_puts(&in, "{\"eventType\":\"NODE_DEFINITION_EVENT\",\"nodeDefinitionEvent\":{\"nodeId\":\"YWJjZA==\"}}]");
+	rc = rh_event_parse(&stats, "bad.json", in.ptr, in.size, &o, NULL, NULL);
+	cr_assert_eq(rc, 0);
+	cr_assert_eq(stats.malformed, n);
+	cr_assert_str_eq(stats.first_error, "bad.json:1: element 1: control character in a JSON string");
+	cr_assert_eq(stats.records, 1);
+	rh_buf_dispose(&in);
 }
