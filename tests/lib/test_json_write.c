@@ -1,4 +1,4 @@
-/* Tests of lib/json_write.c: the one JSON writer of the index's rows and the
+/* Tests of lib/util/json_write.c: the one JSON writer of the index's rows and the
  * dashboard's answers. */
 #include <criterion/criterion.h>
 #include <stdio.h>
