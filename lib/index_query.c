@@ -962,33 +962,3 @@ rh_query_close(rh_query *q)
 	rh_arena_dispose(&q->arena);
 	free(q);
 }
-
-RH_EXTERN int
-rh_index_list_json(rh_buf *out, rh_query_counts *counts, rh_index *ix,
-		   rh_entity what, const rh_query_options *opts)
-{
-	rh_query *q = NULL;
-	const rh_row *row;
-	int error, first = 1;
-
-	if (!out)
-		return rh__error(RH_EINVAL, "rh_index_list_json: NULL out");
-	if ((error = rh_query_open(&q, ix, what, opts)) < 0)
-		return error;
-	if ((error = rh_buf_put(out, "[", 1)) < 0)
-		goto done;
-	while ((error = rh_query_next(&row, q)) == 0) {
-		if ((!first && (error = rh_buf_put(out, ",", 1)) < 0) ||
-		    (error = rh_row_json(out, row, q->o.detail)) < 0)
-			goto done;
-		first = 0;
-	}
-	if (error != RH_ITEROVER)
-		goto done;
-	error = rh_buf_put(out, "]", 1);
-	if (counts)
-		rh_query_counts_get(counts, q);
-done:
-	rh_query_close(q);
-	return error;
-}
