@@ -825,7 +825,7 @@ query(struct ls *ls, rh_entity what, const rh_query_options *o)
 		rh_cli_usage_die("--%s takes a session: NS/CLUSTER/SESSION",
 				 rh_entity_name(what));
 	ix = open_index(ls, 0);
-	if ((error = rh_index_list_json(&out, &counts, ix, what, o)) == RH_ECORRUPT) {
+	if ((error = rh_dashboard_list_json(&out, &counts, ix, what, o)) == RH_ECORRUPT) {
 		/* opening checks the index's ends; a damaged page shows only
 		 * when read: rebuild it from the events, as the server does */
 		rh_cli_warn("%s: the session index is damaged (%s); rebuilding it",
@@ -833,7 +833,7 @@ query(struct ls *ls, rh_entity what, const rh_query_options *o)
 		rh_index_close(ix);
 		ix = open_index(ls, 1);
 		rh_buf_clear(&out);
-		error = rh_index_list_json(&out, &counts, ix, what, o);
+		error = rh_dashboard_list_json(&out, &counts, ix, what, o);
 	}
 	if (error == RH_EINVAL) {	/* a filter it cannot take */
 		char msg[1024];
@@ -998,11 +998,11 @@ get_one(struct ls *ls, const char *kind, const char *id)
 	o.exclude_driver = 0;
 	o.at_ns = ls->at_ns;
 	ix = open_index(ls, 0);
-	error = rh_index_list_json(&out, &counts, ix, get_kinds[i].what, &o);
+	error = rh_dashboard_list_json(&out, &counts, ix, get_kinds[i].what, &o);
 	if (error == 0 && counts.returned == 0 && get_kinds[i].what == RH_ENTITY_JOB) {
 		f.key = "submission_id";	/* a job by its submission id */
 		rh_buf_clear(&out);
-		error = rh_index_list_json(&out, &counts, ix, RH_ENTITY_JOB, &o);
+		error = rh_dashboard_list_json(&out, &counts, ix, RH_ENTITY_JOB, &o);
 	}
 	rh_index_close(ix);
 	if (error == RH_EINVAL) {

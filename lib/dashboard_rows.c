@@ -366,12 +366,12 @@ cevent_json(jw *w, const rh_cluster_event_row *e, int detail)
 }
 
 RH_EXTERN int
-rh_row_json(rh_buf *out, const rh_row *row, int detail)
+rh_dashboard_row_json(rh_buf *out, const rh_row *row, int detail)
 {
 	jw w;
 
 	if (!out || !row)
-		return rh__error(RH_EINVAL, "rh_row_json: NULL argument");
+		return rh__error(RH_EINVAL, "rh_dashboard_row_json: NULL argument");
 	rh__jw_init(&w, out);
 	w.escape_del = 0;
 	rh__jw_obj(&w);
@@ -384,14 +384,14 @@ rh_row_json(rh_buf *out, const rh_row *row, int detail)
 	case RH_ENTITY_PLACEMENT_GROUP: pg_json(&w, &row->u.pg, detail); break;
 	case RH_ENTITY_CLUSTER_EVENT: cevent_json(&w, &row->u.event, detail); break;
 	default:
-		return rh__error(RH_EINVAL, "rh_row_json: unknown entity");
+		return rh__error(RH_EINVAL, "rh_dashboard_row_json: unknown entity");
 	}
 	rh__jw_end(&w);
 	return w.err;
 }
 
 RH_EXTERN int
-rh_index_list_json(rh_buf *out, rh_query_counts *counts, rh_index *ix,
+rh_dashboard_list_json(rh_buf *out, rh_query_counts *counts, rh_index *ix,
 		   rh_entity what, const rh_query_options *opts)
 {
 	rh_query *q = NULL;
@@ -399,14 +399,14 @@ rh_index_list_json(rh_buf *out, rh_query_counts *counts, rh_index *ix,
 	int error, first = 1, detail = opts ? opts->detail : 0;
 
 	if (!out)
-		return rh__error(RH_EINVAL, "rh_index_list_json: NULL out");
+		return rh__error(RH_EINVAL, "rh_dashboard_list_json: NULL out");
 	if ((error = rh_query_open(&q, ix, what, opts)) < 0)
 		return error;
 	if ((error = rh_buf_put(out, "[", 1)) < 0)
 		goto done;
 	while ((error = rh_query_next(&row, q)) == 0) {
 		if ((!first && (error = rh_buf_put(out, ",", 1)) < 0) ||
-		    (error = rh_row_json(out, row, detail)) < 0)
+		    (error = rh_dashboard_row_json(out, row, detail)) < 0)
 			goto done;
 		first = 0;
 	}

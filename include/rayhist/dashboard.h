@@ -79,6 +79,7 @@
 #include "common.h"
 #include "buf.h"
 #include "store.h"
+#include "history.h"
 
 RH_BEGIN_DECL
 
@@ -372,6 +373,26 @@ RH_EXTERN const char *rh_dashboard_response_header(
 
 /** Release a response's memory; reset it to _INIT. NULL is fine. */
 RH_EXTERN void rh_dashboard_response_dispose(rh_dashboard_response *r);
+
+/* ---------------------------------------------------------- Ray's rows */
+
+/**
+ * Append one row as a Ray state-API JSON object (§3.4): snake_case names,
+ * ids hex, times in ms, missing columns null, detail columns only with
+ * `detail`. Jobs follow JobDetails, cluster events ClusterEventState.
+ * @return 0, RH_ENOMEM.
+ */
+RH_EXTERN int rh_dashboard_row_json(rh_buf *out, const rh_row *row, int detail);
+
+/**
+ * Run a query and append its rows as a JSON array of rh_dashboard_row_json()
+ * objects.
+ * @param[out] counts  envelope numbers; may be NULL
+ * @return as rh_query_open() / rh_query_next() (never RH_ITEROVER).
+ */
+RH_EXTERN int rh_dashboard_list_json(rh_buf *out, rh_query_counts *counts,
+				     rh_index *ix, rh_entity what,
+				     const rh_query_options *opts);
 
 RH_END_DECL
 

@@ -23,11 +23,11 @@
  *
  * Querying - HowTo:
  *   rh_index_open(&ix, st, key)
- *   rh_index_list_json(&buf, &counts, ix, RH_ENTITY_TASK, &opts)
- *       (a JSON array of Ray state-API rows), or typed rows:
  *   rh_query_open(&q, ix, RH_ENTITY_TASK, &opts)
  *   while (rh_query_next(&row, q) == 0) use row->u.task
  *   rh_query_close(q); rh_index_close(ix)
+ * Ray's JSON of the rows (the state API's) is the dashboard's
+ * (rayhist/dashboard.h: rh_dashboard_list_json()).
  *
  * Filters follow Ray's state API (reference/ray-formats.md §3.3): AND of all
  * filters; only "=" and "!="; string values compare case-insensitively;
@@ -594,23 +594,6 @@ RH_EXTERN const char *rh_query_errmsg(const rh_query *q);
 
 /** Close a query. NULL is fine. */
 RH_EXTERN void rh_query_close(rh_query *q);
-
-/**
- * Append one row as a Ray state-API JSON object (§3.4): snake_case names,
- * ids hex, times in ms, missing columns null, detail columns only with
- * `detail`. Jobs follow JobDetails, cluster events ClusterEventState.
- * @return 0, RH_ENOMEM.
- */
-RH_EXTERN int rh_row_json(rh_buf *out, const rh_row *row, int detail);
-
-/**
- * Run a query and append its rows as a JSON array of rh_row_json() objects.
- * @param[out] counts  envelope numbers; may be NULL
- * @return as rh_query_open() / rh_query_next() (never RH_ITEROVER).
- */
-RH_EXTERN int rh_index_list_json(rh_buf *out, rh_query_counts *counts,
-				 rh_index *ix, rh_entity what,
-				 const rh_query_options *opts);
 
 /** Summaries for /api/v0/{tasks,actors}/summarize. */
 typedef enum rh_summary_by {
