@@ -476,6 +476,43 @@ typedef struct rh_row {
 	} u;
 } rh_row;
 
+/** The type of an rh_value. */
+typedef enum rh_value_type {
+	RH_VALUE_NULL = 0,        /**< unknown (Ray's null) */
+	RH_VALUE_STRING,          /**< in `s` */
+	RH_VALUE_INT,             /**< in `i` */
+	RH_VALUE_BOOL,            /**< in `i`: 0 or 1 */
+	RH_VALUE_FLOAT,           /**< in `d`; `s` holds it as Ray prints it */
+	RH_VALUE_JSON,            /**< in `s`: JSON text as Ray stored it */
+} rh_value_type;
+
+/** One column of a row, typed. Strings are borrowed from the row. */
+typedef struct rh_value {
+	rh_value_type type;
+	const char *s;
+	int64_t i;
+	double d;
+} rh_value;
+
+/**
+ * The name of column `i` (from 0) of an entity's rows, or NULL past the
+ * last: the columns rh_row_value() reads, Ray's state-API names. The
+ * filterable ones (rh_query_options.filters) come first.
+ */
+RH_EXTERN const char *rh_entity_column(rh_entity what, size_t i);
+
+/**
+ * Column `column` of `row` ("state", "job_id", ...; rh_entity_column()),
+ * typed: a string (states and types by their Ray names), an integer or a
+ * boolean, or RH_VALUE_NULL when unknown (a negative pid, a tri-state
+ * boolean never set), as the state API shows them.
+ * @param[out] out  the value; its strings live as long as the row
+ * @return 0, RH_ENOTFOUND for a column the entity does not have,
+ *         RH_EINVAL for a NULL argument.
+ */
+RH_EXTERN int rh_row_value(rh_value *out, const rh_row *row,
+			   const char *column);
+
 /* ---------------------------------------------------------------- queries */
 
 /** One filter: `key` `op` `value`, op "=" or "!=". */
