@@ -9,70 +9,140 @@
 #include <time.h>
 
 
-/* Ray's row shapes, written with the shared writer (json_write.h). These
- * helpers add what the rows need on top of it: a key before each value,
- * null for negative counts and tri-state booleans, times in ms. */
-typedef rh__jw jw;
+/* Ray's row shapes, written once for two readers: Ray's JSON text, with
+ * the shared writer (json_write.h), or typed values handed to a caller's
+ * visitor (rh_dashboard_row_walk(): rayhist-ls prints its tables from
+ * them). These helpers add what the rows need on top of either: a key
+ * before each value, null for negative counts and tri-state booleans,
+ * times in ms. */
+typedef struct jw {
+	rh__jw *json;                      /* JSON text, or else */
+	const rh_dashboard_row_visitor *v; /* the visitor */
+	void *payload;
+	int err;                           /* the visitor's first non-zero */
+	rh_buf num;                        /* a float's text, for v */
+} jw;
+
+static void
+emit(jw *w, const char *k, rh_value_type type, const char *s, int64_t i,
+     double d)
+{
+	rh_value v;
+
+	if (w->err)
+		return;
+	v.type = type;
+	v.s = s;
+	v.i = i;
+	v.d = d;
+	w->err = w->v->value(k, &v, w->payload);
+}
 
 static void
 jstr(jw *w, const char *k, const char *v)
 {
-	rh__jw_name(w, k);
-	rh__jw_str(w, v);
+	if (!w->json) {
+		emit(w, k, v ? RH_VALUE_STRING : RH_VALUE_NULL, v, 0, 0);
+		return;
+	}
+	rh__jw_name(w->json, k);
+	rh__jw_str(w->json, v);
 }
 
 /* JSON text as stored (objects), null when absent. */
 static void
 jraw(jw *w, const char *k, const char *v)
 {
-	rh__jw_name(w, k);
-	rh__jw_raw(w, v);
+	if (!w->json) {
+		emit(w, k, v && *v ? RH_VALUE_JSON : RH_VALUE_NULL,
+		     v && *v ? v : NULL, 0, 0);
+		return;
+	}
+	rh__jw_name(w->json, k);
+	rh__jw_raw(w->json, v);
 }
 
 static void
 jint(jw *w, const char *k, int64_t v, int null_if_negative)
 {
-	rh__jw_name(w, k);
-	if (null_if_negative && v < 0)
-		rh__jw_null(w);
+	int null = null_if_negative && v < 0;
+
+	if (!w->json) {
+		emit(w, k, null ? RH_VALUE_NULL : RH_VALUE_INT, NULL,
+		     null ? 0 : v, 0);
+		return;
+	}
+	rh__jw_name(w->json, k);
+	if (null)
+		rh__jw_null(w->json);
 	else
-		rh__jw_int(w, v);
+		rh__jw_int(w->json, v);
 }
 
 static void
 jbool(jw *w, const char *k, int v)
 {
-	rh__jw_name(w, k);
+	if (!w->json) {
+		emit(w, k, v < 0 ? RH_VALUE_NULL : RH_VALUE_BOOL, NULL,
+		     v < 0 ? 0 : v != 0, 0);
+		return;
+	}
+	rh__jw_name(w->json, k);
 	if (v < 0)
-		rh__jw_null(w);
+		rh__jw_null(w->json);
 	else
-		rh__jw_bool(w, v);
+		rh__jw_bool(w->json, v);
 }
 
 static void
 jnull(jw *w, const char *k)
 {
-	rh__jw_name(w, k);
-	rh__jw_null(w);
+	if (!w->json) {
+		emit(w, k, RH_VALUE_NULL, NULL, 0, 0);
+		return;
+	}
+	rh__jw_name(w->json, k);
+	rh__jw_null(w->json);
+}
+
+/* A float as Python's repr() prints it (profile times). */
+static void
+jpyfloat(jw *w, const char *k, double d)
+{
+	int error;
+
+	if (!w->json) {
+		rh_buf_clear(&w->num);
+		if ((error = rh__json_pyfloat(&w->num, d)) < 0 && !w->err)
+			w->err = error;
+		emit(w, k, RH_VALUE_FLOAT, w->num.ptr, 0, d);
+		return;
+	}
+	rh__jw_name(w->json, k);
+	rh__jw_pyfloat(w->json, d);
 }
 
 /* ns -> ms as Ray prints task times: ts_ns // 1e6, a float. */
 static void
 jms_float(jw *w, const char *k, int64_t ns)
 {
-	rh__jw_name(w, k);
-	if (ns == RH_TIME_NONE) {
-		rh__jw_null(w);
-	} else {
-		/* Python's int // float: the int becomes a double first, then
-		 * the exact floor of the quotient. */
-		double d = (double)ns;
-		int64_t v = d >= 9.2e18 ? INT64_MAX : d <= -9.2e18 ? INT64_MIN : (int64_t)d;
-		int64_t q = v / 1000000 - (v % 1000000 < 0);
+	/* Python's int // float: the int becomes a double first, then the
+	 * exact floor of the quotient. */
+	double d = (double)ns;
+	int64_t v = d >= 9.2e18 ? INT64_MAX : d <= -9.2e18 ? INT64_MIN : (int64_t)d;
+	int64_t q = v / 1000000 - (v % 1000000 < 0);
+	char text[32];
 
+	if (ns == RH_TIME_NONE) {
+		jnull(w, k);
+	} else if (!w->json) {
+		snprintf(text, sizeof(text), "%lld.0", (long long)q);
+		emit(w, k, RH_VALUE_FLOAT, text, 0, (double)q);
+	} else {
 		/* |q| < 2^53: a whole double, which rh__json_pyfloat() prints
 		 * as "Q.0" (never -0.0: q is an integer) */
-		rh__jw_int_suffix(w, q, ".0");
+		rh__jw_name(w->json, k);
+		rh__jw_int_suffix(w->json, q, ".0");
 	}
 }
 
@@ -80,29 +150,38 @@ jms_float(jw *w, const char *k, int64_t ns)
 static void
 jms(jw *w, const char *k, int64_t ns)
 {
-	rh__jw_name(w, k);
 	if (ns == RH_TIME_NONE)
-		rh__jw_null(w);
+		jnull(w, k);
 	else
-		rh__jw_int(w, ns / 1000000);
+		jint(w, k, ns / 1000000, 0);
 }
 
 /* A container, under key k when inside an object. */
 static void
 jopen(jw *w, const char *k, const char *br)
 {
+	if (!w->json) {
+		if (!w->err)
+			w->err = w->v->open(k, *br == '[', w->payload);
+		return;
+	}
 	if (k)
-		rh__jw_name(w, k);
+		rh__jw_name(w->json, k);
 	if (*br == '[')
-		rh__jw_arr(w);
+		rh__jw_arr(w->json);
 	else
-		rh__jw_obj(w);
+		rh__jw_obj(w->json);
 }
 
 static void
 jclose(jw *w)
 {
-	rh__jw_end(w);
+	if (!w->json) {
+		if (!w->err)
+			w->err = w->v->close(w->payload);
+		return;
+	}
+	rh__jw_end(w->json);
 }
 
 /* TaskState.events: state transitions. */
@@ -150,10 +229,8 @@ task_profile(jw *w, const rh_task_row *t)
 
 			jopen(w, NULL, "{");
 			jstr(w, "event_name", p->event_name);
-			rh__jw_name(w, "start_time");
-			rh__jw_pyfloat(w, (double)p->start_ns / 1e6);
-			rh__jw_name(w, "end_time");
-			rh__jw_pyfloat(w, (double)p->end_ns / 1e6);
+			jpyfloat(w, "start_time", (double)p->start_ns / 1e6);
+			jpyfloat(w, "end_time", (double)p->end_ns / 1e6);
 			/* extra_data is JSON text; Ray decodes it */
 			if (p->extra_data && rh_events__is_json(p->extra_data))
 				jraw(w, "extra_data", p->extra_data);
@@ -365,29 +442,57 @@ cevent_json(jw *w, const rh_cluster_event_row *e, int detail)
 		jraw(w, "custom_fields", e->custom_fields);
 }
 
+/* The fields of one row, in Ray's order. */
+static int
+fields(jw *w, const rh_row *row, int detail)
+{
+	switch (row->entity) {
+	case RH_ENTITY_TASK: task_json(w, &row->u.task, detail); break;
+	case RH_ENTITY_ACTOR: actor_json(w, &row->u.actor, detail); break;
+	case RH_ENTITY_JOB: job_json(w, &row->u.job, detail); break;
+	case RH_ENTITY_NODE: node_json(w, &row->u.node, detail); break;
+	case RH_ENTITY_WORKER: worker_json(w, &row->u.worker, detail); break;
+	case RH_ENTITY_PLACEMENT_GROUP: pg_json(w, &row->u.pg, detail); break;
+	case RH_ENTITY_CLUSTER_EVENT: cevent_json(w, &row->u.event, detail); break;
+	default:
+		return rh__error(RH_EINVAL, "unknown entity %d", (int)row->entity);
+	}
+	return 0;
+}
+
 RH_EXTERN int
 rh_dashboard_row_json(rh_buf *out, const rh_row *row, int detail)
 {
-	jw w;
+	rh__jw json;
+	jw w = { &json, NULL, NULL, 0, RH_BUF_INIT };
+	int error;
 
 	if (!out || !row)
 		return rh__error(RH_EINVAL, "rh_dashboard_row_json: NULL argument");
-	rh__jw_init(&w, out);
-	w.escape_del = 0;
-	rh__jw_obj(&w);
-	switch (row->entity) {
-	case RH_ENTITY_TASK: task_json(&w, &row->u.task, detail); break;
-	case RH_ENTITY_ACTOR: actor_json(&w, &row->u.actor, detail); break;
-	case RH_ENTITY_JOB: job_json(&w, &row->u.job, detail); break;
-	case RH_ENTITY_NODE: node_json(&w, &row->u.node, detail); break;
-	case RH_ENTITY_WORKER: worker_json(&w, &row->u.worker, detail); break;
-	case RH_ENTITY_PLACEMENT_GROUP: pg_json(&w, &row->u.pg, detail); break;
-	case RH_ENTITY_CLUSTER_EVENT: cevent_json(&w, &row->u.event, detail); break;
-	default:
-		return rh__error(RH_EINVAL, "rh_dashboard_row_json: unknown entity");
-	}
-	rh__jw_end(&w);
-	return w.err;
+	rh__jw_init(&json, out);
+	json.escape_del = 0;
+	rh__jw_obj(&json);
+	if ((error = fields(&w, row, detail)) < 0)
+		return error;
+	rh__jw_end(&json);
+	return json.err;
+}
+
+RH_EXTERN int
+rh_dashboard_row_walk(const rh_row *row, int detail,
+		      const rh_dashboard_row_visitor *v, void *payload)
+{
+	jw w = { NULL, v, payload, 0, RH_BUF_INIT };
+	int error;
+
+	if (!row || !v || !v->value || !v->open || !v->close)
+		return rh__error(RH_EINVAL, "rh_dashboard_row_walk: NULL argument");
+	if ((error = rh__version_check(v->version, RH_DASHBOARD_ROW_VISITOR_VERSION,
+				       "rh_dashboard_row_visitor")) < 0)
+		return error;
+	error = fields(&w, row, detail);
+	rh_buf_dispose(&w.num);
+	return error < 0 ? error : w.err;
 }
 
 RH_EXTERN int
