@@ -129,18 +129,12 @@ int
 rh_dashboard__actor_map(rh__jw *w, const rh_dash_snap *s, const rh_filter *f,
 			size_t nf, int64_t at_ns)
 {
-	rh_query_options o = RH_QUERY_OPTIONS_INIT;
 	rh_query *q = NULL;
 	const rh_row *row;
 	int error;
 
-	o.limit = 0;
-	o.count = 0;
-	o.detail = 1;		/* transitions give "timestamp" */
-	o.filters = f;
-	o.nfilters = nf;
-	o.at_ns = at_ns;
-	if ((error = rh_query_open(&q, s->ix, RH_ENTITY_ACTOR, &o)) < 0)
+	/* detail: transitions give "timestamp" */
+	if ((error = rh_dashboard__scan(&q, s, RH_ENTITY_ACTOR, f, nf, 1, at_ns)) < 0)
 		return error;
 	while ((error = rh_query_next(&row, q)) == 0 && !w->err) {
 		rh__jw_key(w, row->u.actor.actor_id);
