@@ -105,6 +105,28 @@ rh_dashboard__scan(rh_query **q, const rh_dash_snap *s, rh_entity what,
 	return rh_query_open(q, s->ix, what, &o);
 }
 
+int
+rh_dashboard__find(rh_query **q, const rh_row **row, const rh_dash_snap *s,
+		   rh_entity what, const rh_filter *f, int64_t at_ns)
+{
+	rh_query_options o = RH_QUERY_OPTIONS_INIT;
+	int error;
+
+	*q = NULL;
+	o.filters = f;
+	o.nfilters = 1;
+	o.limit = 1;
+	o.count = 0;
+	o.detail = 1;
+	o.at_ns = at_ns;
+	if ((error = rh_query_open(q, s->ix, what, &o)) < 0 ||
+	    (error = rh_query_next(row, *q)) < 0) {
+		rh_query_close(*q);
+		*q = NULL;
+	}
+	return error;
+}
+
 const rh_dash_node *
 rh_dashboard__node(const rh_dash_snap *s, const char *id)
 {
