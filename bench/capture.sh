@@ -62,20 +62,27 @@ fi
 rm -rf "$dir/store" "$dir/trash"
 mkdir -p "$dir/trash"
 capcmd="mv $dir/store $dir/trash/\$(date +%s%N) 2>/dev/null; ${drop}$collect -q --store $dir/store --cluster bench $sdir"
-python3 "$top/bench/timeit.py" -n "$runs" -- "$tarcmd" -- "$capcmd" > "$dir/times"
+python3 "$top/bench/timeit.py" -n "$runs" --cpu -- "$tarcmd" -- "$capcmd" > "$dir/times"
 rm -rf "$dir/trash"
 t_tar=$(sed -n 1p "$dir/times" | sed 's/.*median_s=\([^ ]*\).*/\1/')
 t_rh=$(sed -n 2p "$dir/times" | sed 's/.*median_s=\([^ ]*\).*/\1/')
+# CPU time (user + system, children included): steadier than the wall
+# time on a shared machine, where the scheduler's share decides the rest.
+c_tar=$(sed -n 1p "$dir/times" | sed 's/.*cpu_s=\([^ ]*\).*/\1/')
+c_rh=$(sed -n 2p "$dir/times" | sed 's/.*cpu_s=\([^ ]*\).*/\1/')
 sz_tar=$(stat -c %s "$dir/s.tar.zst")
 sz_rh=$(find "$dir/store" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
-python3 - "$raw" "$t_tar" "$t_rh" "$sz_tar" "$sz_rh" "$files" "$shape" "$cold" "$runs" <<'PY'
+python3 - "$raw" "$t_tar" "$t_rh" "$sz_tar" "$sz_rh" "$files" "$shape" "$cold" "$runs" "$c_tar" "$c_rh" <<'PY'
 import sys
 raw, t_tar, t_rh, sz_tar, sz_rh = int(sys.argv[1]), *map(float, sys.argv[2:4]), int(sys.argv[4]), int(sys.argv[5])
 files, shape, cold, runs = sys.argv[6:10]
+c_tar, c_rh = map(float, sys.argv[10:12])
 mb = raw / 1e6
 print(f"{shape}: {raw} bytes in {files} files; page cache {'cold' if cold == '1' else 'warm'}; median of {runs} runs")
 print(f"tar+zstd -3 -T0: {t_tar:6.2f} s {mb / t_tar:8.1f} MB/s  {sz_tar} bytes stored ({raw / sz_tar:.2f}x)")
 print(f"rayhist-collect: {t_rh:6.2f} s {mb / t_rh:8.1f} MB/s  {sz_rh} bytes stored ({raw / sz_rh:.2f}x)")
 print(f"throughput ratio rayhist/tar+zstd: {t_tar / t_rh:.2f} (target >= 1.0)")
 print(f"size ratio rayhist/tar+zstd:       {sz_rh / sz_tar:.3f} (target <= 1.15)")
+print(f"CPU (user+sys): tar+zstd {c_tar:.2f} s ({c_tar * 1000 / mb:.2f} ms/MB), "
+      f"rayhist {c_rh:.2f} s ({c_rh * 1000 / mb:.2f} ms/MB); ratio {c_tar / c_rh:.2f}")
 PY

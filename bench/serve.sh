@@ -4,9 +4,13 @@
 # /c/.../api/v0/tasks?limit=100&detail=1 and a 1,000-line log tail, next to
 # nginx serving the same response bytes as static files. rayhist is run
 # twice: as it is started by default (answers of repeated requests kept)
-# and with --cache-size 0 (every request computed: index query, log
-# decompression), so both the polling client's cost and a first visit's
-# per-request cost are on record.
+# and with --cache-size 0 (nothing kept: index query, log decompression
+# for every answer, except that identical requests in flight at once share
+# one computation, as 64 clients opening one page do), so both the polling
+# client's cost and a first visit's are on record. A third run sends every
+# request with a query parameter of its own (ignored by the API, so the
+# bytes are the same), which nothing can share: the cost of computing each
+# answer.
 #   TASKS=N (default 10000)  LOG=BYTES (default 100M)  DURATION=s (default 10)
 #   COLD_RUNS=N (default 3; 0 skips the cold measure)
 #   CONNS=N (default 64)  THREADS=N (wrk threads, default 2)
@@ -104,7 +108,8 @@ cputicks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # shared machine changes much less than the rate.
 bench() {
 	c0=$(cputicks "$2")
-	wrk -t"${THREADS:-2}" -c"${CONNS:-64}" -d"${dur}s" --latency "$1" > "$dir/wrk.out"
+	wrk -t"${THREADS:-2}" -c"${CONNS:-64}" -d"${dur}s" --latency \
+		${WRK_SCRIPT:+-s "$WRK_SCRIPT"} "$1" > "$dir/wrk.out"
 	c1=$(cputicks "$2")
 	awk -v ticks=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" '
 		/requests in/ {n=$1}
@@ -115,17 +120,32 @@ bench() {
 set -- $(bench "$base/$tq" $spid); rt=$1; rp=$2; rtc=$3
 set -- $(bench "http://127.0.0.1:$nport/tasks.json" $npid); nt=$1; np=$2; ntc=$3
 set -- $(bench "$base2/$tq" $spid2); ut=$1; up=$2; utc=$3
+# Every request a different target (wrk -s): nothing kept, nothing shared.
+cat > "$dir/distinct.lua" <<'LUA'
+n = 0
+request = function()
+  n = n + 1
+  return wrk.format(nil, wrk.path .. "&_=" .. n .. "-" .. math.random(1, 1000000000))
+end
+LUA
+curl -s "$base2/$tq&_=x" | cmp -s - "$dir/www/tasks.json" || { echo "an extra query parameter changes the answer" >&2; exit 1; }
+WRK_SCRIPT="$dir/distinct.lua"
+set -- $(bench "$base2/$tq" $spid2); dt=$1; dp=$2; dtc=$3
+set -- $(bench "$base2/$lq" $spid2); dl=$1; dlp=$2; dlc=$3
+WRK_SCRIPT=
 set -- $(bench "$base/$lq" $spid); rl=$1; rlp=$2; rlc=$3
 set -- $(bench "http://127.0.0.1:$nport/tail.txt" $npid); nl=$1; nlp=$2; nlc=$3
 set -- $(bench "$base2/$lq" $spid2); ul=$1; ulp=$2; ulc=$3
 python3 - "$tasks" "$cold" "${COLD_RUNS:-3}" "$colds" "${THREADS:-2}" "${CONNS:-64}" \
 	"$rt" "$rp" "$rtc" "$nt" "$np" "$ntc" "$ut" "$up" "$utc" \
-	"$rl" "$rlp" "$rlc" "$nl" "$nlp" "$nlc" "$ul" "$ulp" "$ulc" <<'PY'
+	"$rl" "$rlp" "$rlc" "$nl" "$nlp" "$nlc" "$ul" "$ulp" "$ulc" \
+	"$dt" "$dp" "$dtc" "$dl" "$dlp" "$dlc" <<'PY'
 import sys
 a = sys.argv[1:]
 n, cold, cruns, colds, wt, wc = a[:6]
 (rt, rp, rtc, nt, np_, ntc, ut, up, utc,
- rl, rlp, rlc, nl, nlp, nlc, ul, ulp, ulc) = map(float, a[6:])
+ rl, rlp, rlc, nl, nlp, nlc, ul, ulp, ulc,
+ dt, dp, dtc, dl, dlp, dlc) = map(float, a[6:])
 if cruns != "0":
     print(f"first request, cold (index built): {float(cold):8.3f} s (median of {cruns}: {colds})")
 print(f"session: {n} tasks; wrk -t{wt} -c{wc}; nginx: 1 worker, sendfile on")
@@ -137,6 +157,8 @@ def row(name, r, p, c, n, q, nc):
           f"ratio {r / n:.2f}x, cpu {nc / c if c else 0:.2f}x")
 row("tasks?limit=100&detail=1 (kept)", rt, rp, rtc, nt, np_, ntc)
 row("  the same, --cache-size 0", ut, up, utc, nt, np_, ntc)
+row("  --cache-size 0, all distinct", dt, dp, dtc, nt, np_, ntc)
 row("1000-line log tail (kept)", rl, rlp, rlc, nl, nlp, nlc)
 row("  the same, --cache-size 0", ul, ulp, ulc, nl, nlp, nlc)
+row("  --cache-size 0, all distinct", dl, dlp, dlc, nl, nlp, nlc)
 PY

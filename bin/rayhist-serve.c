@@ -43,6 +43,7 @@
 #include "retention_opts.h"
 #include "cache_opts.h"
 #include "serve_auth.h"
+#include "serve_coalesce.h"
 #include "serve_download.h"
 
 enum { OPT_STORE = 256, OPT_LISTEN, OPT_DASHBOARD, OPT_THREADS, OPT_STORE_CONFIG,
@@ -100,6 +101,10 @@ struct job {
 	int streaming, busy, aborted, stream_done, stream_error;
 	rh_buf piece;
 	uint64_t sent;
+	/* Leading the computation of identical requests (serve_coalesce.h):
+	 * they get its answer when it is done. */
+	serve_flight *flight;
+	int answered;              /* sent by land() */
 };
 
 struct work {
@@ -134,6 +139,8 @@ struct server {
 	struct event *retention_timer;
 	int retention_running;     /* under q.lock */
 	serve_auth *auth;          /* NULL: no authentication */
+	serve_flights *flights;    /* requests in flight; loop thread only */
+	unsigned test_delay_ms;    /* RAYHIST_TEST_ANSWER_DELAY_MS (tests) */
 };
 
 static char *
@@ -155,6 +162,17 @@ job_free(struct job *j)
 {
 	if (!j)
 		return;
+	if (j->flight) {
+		/* Only at shutdown: the followers were never answered
+		 * (evhttp_free() frees their requests). */
+		void **items;
+		size_t i, n = serve_flight_land(&items, j->srv->flights, j->flight);
+
+		j->flight = NULL;
+		for (i = 0; i < n; i++)
+			job_free(items[i]);
+		free(items);
+	}
 	if (j->done)
 		event_free(j->done);
 	rh_dashboard_response_dispose(&j->resp);
@@ -181,12 +199,12 @@ body_free(const void *data, size_t len, void *extra)
 	rh_buf_dispose(&b);
 }
 
-/* On the event loop: send resp, taking its body. */
+/* The headers of resp on req (and, for HEAD, the length GET would send). */
 static void
-send_answer(struct evhttp_request *req, rh_dashboard_response *resp, int head)
+answer_headers(struct evhttp_request *req, const rh_dashboard_response *resp,
+	       int head)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-	struct evbuffer *body = evbuffer_new();
 	char len[32];
 	size_t i;
 
@@ -203,9 +221,19 @@ send_answer(struct evhttp_request *req, rh_dashboard_response *resp, int head)
 			snprintf(len, sizeof(len), "%" PRIu64, n);
 			evhttp_add_header(h, "Content-Length", len);
 		}
-	} else if (body && resp->body.size &&
-		   evbuffer_add_reference(body, resp->body.ptr, resp->body.size,
-					  body_free, resp->body.ptr) == 0) {
+	}
+}
+
+/* On the event loop: send resp, taking its body. */
+static void
+send_answer(struct evhttp_request *req, rh_dashboard_response *resp, int head)
+{
+	struct evbuffer *body = evbuffer_new();
+
+	answer_headers(req, resp, head);
+	if (!head && body && resp->body.size &&
+	    evbuffer_add_reference(body, resp->body.ptr, resp->body.size,
+				   body_free, resp->body.ptr) == 0) {
 		/* The evbuffer owns the bytes now. */
 		resp->body.ptr = NULL;
 		resp->body.asize = 0;
@@ -373,6 +401,89 @@ stream_start(struct job *j)
 	stream_next(j);
 }
 
+/* One answer's body sent to every request of a flight: freed when the
+ * last of them has left (all on the loop thread). */
+struct shared_body {
+	size_t refs;
+	char *ptr;
+};
+
+static void
+shared_body_free(const void *data, size_t len, void *extra)
+{
+	struct shared_body *sb = extra;
+
+	(void)data, (void)len;
+	if (--sb->refs == 0) {
+		body_free(NULL, 0, sb->ptr);
+		free(sb);
+	}
+}
+
+/* On the event loop: send resp to follower f of a flight, the body by
+ * reference to sb. */
+static void
+send_shared(struct job *f, const rh_dashboard_response *resp,
+	    struct shared_body *sb)
+{
+	struct evbuffer *body = evbuffer_new();
+
+	answer_headers(f->req, resp, f->head);
+	if (!f->head && body && resp->body.size &&
+	    evbuffer_add_reference(body, sb->ptr, resp->body.size,
+				   shared_body_free, sb) == 0)
+		sb->refs++;
+	evhttp_send_reply(f->req, resp->status, NULL, body);
+	if (body)
+		evbuffer_free(body);
+}
+
+/* On the event loop: leader j's answer is done; answer the identical
+ * requests that waited for it, with the same bytes. A streamed answer is
+ * read piece by piece for one client: each of them is queued for its own. */
+static void
+land(struct job *j)
+{
+	struct shared_body *sb = NULL;
+	void **items;
+	size_t i, n = serve_flight_land(&items, j->srv->flights, j->flight);
+
+	j->flight = NULL;
+	if (n && !j->resp.stream && j->resp.body.size &&
+	    (sb = calloc(1, sizeof(*sb)))) {
+		/* The flight's own reference, dropped below. */
+		sb->refs = 1;
+		sb->ptr = j->resp.body.ptr;
+		j->resp.body.ptr = NULL;
+		j->resp.body.asize = 0;
+	}
+	for (i = 0; i < n; i++) {
+		struct job *f = items[i];
+
+		if (j->resp.stream || (j->resp.body.size && !sb)) {
+			/* Computed again, on its own. */
+			if (enqueue(f->srv, f, MAX_QUEUE) < 0) {
+				evhttp_send_error(f->req, 503, "too many "
+						  "requests waiting");
+				job_free(f);
+			}
+			continue;
+		}
+		send_shared(f, &j->resp, sb);
+		serve_metrics_coalesced(j->srv->metrics);
+		log_request(f->srv, f->peer, f->method, f->uri, j->resp.status,
+			    j->resp.body.size, &f->t0, -1);
+		job_free(f);
+	}
+	free(items);
+	if (sb) {
+		/* The leader's too; then the flight's reference goes. */
+		send_shared(j, &j->resp, sb);
+		j->answered = 1;
+		shared_body_free(NULL, 0, sb);
+	}
+}
+
 /* On the event loop: send the answer a worker computed. */
 static void
 on_done(evutil_socket_t fd, short what, void *arg)
@@ -386,12 +497,15 @@ on_done(evutil_socket_t fd, short what, void *arg)
 		stream_piece(j);
 		return;
 	}
+	if (j->flight)
+		land(j);
 	if (j->resp.stream && !j->head) {
 		stream_start(j);
 		return;
 	}
 	hit = cache_result(j->method, j->uri, &j->resp);
-	send_answer(j->req, &j->resp, j->head);
+	if (!j->answered)
+		send_answer(j->req, &j->resp, j->head);
 	log_request(j->srv, j->peer, j->method, j->uri, j->resp.status, size,
 		    &j->t0, hit);
 	job_free(j);
@@ -685,6 +799,39 @@ readyz(struct server *srv, rh_dashboard_response *resp)
 	}
 }
 
+/* Put s (NULL too, told apart from "") and a NUL into key. */
+static int
+key_part(rh_buf *key, const char *s)
+{
+	return s ? rh_buf_put(key, s, strlen(s) + 1) : rh_buf_put(key, "\1", 2);
+}
+
+/* On the event loop: does j join a flight of identical requests already
+ * in the air (1: it waits there), or lead one (0: it is computed, and
+ * j->flight is set when other requests may join)? The key is everything
+ * of the request rh_dashboard_handle() reads, so two requests with the
+ * same key get the same answer from the same snapshot. */
+static int
+coalesce(struct server *srv, struct job *j)
+{
+	rh_buf key = RH_BUF_INIT;
+	serve_flight *fl = NULL;
+	int r = -1;
+
+	if (strcmp(j->method, "GET") && strcmp(j->method, "HEAD"))
+		return 0;
+	if (key_part(&key, j->method) == 0 && key_part(&key, j->uri) == 0 &&
+	    key_part(&key, j->accept_encoding) == 0 &&
+	    key_part(&key, j->cookie) == 0 && key_part(&key, j->inm) == 0 &&
+	    key_part(&key, j->accept) == 0)
+		r = serve_flights_join(&fl, srv->flights, key.ptr, key.size, j);
+	rh_buf_dispose(&key);
+	rh_error_clear();
+	if (r == 0)
+		j->flight = fl;
+	return r == 1;
+}
+
 /* On the event loop: queue the request for a worker. */
 static void
 on_request(struct evhttp_request *req, void *arg)
@@ -749,6 +896,8 @@ on_request(struct evhttp_request *req, void *arg)
 		evhttp_send_error(req, 503, "out of memory");
 		return;
 	}
+	if (!limited && !j->readyz && coalesce(srv, j))
+		return;	/* answered with the flight it joined */
 	if (enqueue(srv, j, MAX_QUEUE) < 0) {
 		job_free(j);
 		evhttp_send_error(req, 503, "too many requests waiting");
@@ -796,6 +945,10 @@ worker_main(void *arg)
 			event_active(j->done, 0, 0);
 			continue;
 		}
+		if (srv->test_delay_ms)
+			nanosleep(&(struct timespec){ srv->test_delay_ms / 1000,
+				  (long)(srv->test_delay_ms % 1000) * 1000000 },
+				  NULL);
 		rq.method = j->method;
 		rq.target = j->uri;
 		rq.stream_ok = 1;
@@ -1076,8 +1229,14 @@ main(int argc, char **argv)
 		rh_cli_usage_die("--auth-grants needs --auth-htpasswd or --trusted-proxy");
 	if (!(srv.auth = serve_auth_new(&acfg, &aerr)) && aerr)
 		rh_cli_die(0, "%s: %s", aerr, strerror(errno));
-	if (!(srv.metrics = serve_metrics_new()))
+	if (!(srv.metrics = serve_metrics_new()) ||
+	    !(srv.flights = serve_flights_new()))
 		rh_cli_die(RH_ENOMEM, "metrics");
+	/* Tests hold every answer this long on its worker, so that requests
+	 * meet in flight deterministically. */
+	if (getenv("RAYHIST_TEST_ANSWER_DELAY_MS"))
+		srv.test_delay_ms = (unsigned)strtoul(
+			getenv("RAYHIST_TEST_ANSWER_DELAY_MS"), NULL, 10);
 	local_tz(&o.tz_offset_min, tz, sizeof(tz));
 	o.tz_name = tz;
 	o.schedule = schedule;
@@ -1176,6 +1335,7 @@ main(int argc, char **argv)
 	evhttp_free(srv.http);
 	serve_conns_free(srv.conns);
 	serve_metrics_free(srv.metrics);
+	serve_flights_free(srv.flights);
 	serve_auth_free(srv.auth);
 	event_base_free(srv.base);
 	rh_dashboard_free(srv.dash);

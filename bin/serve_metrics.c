@@ -35,6 +35,7 @@ struct serve_metrics {
 	uint64_t count[NROUTES];
 	uint64_t bytes[NROUTES];
 	uint64_t cache_hit, cache_miss;
+	uint64_t coalesced;
 	uint64_t retention_deleted, retention_bytes, retention_failed_runs;
 	double start_s;
 };
@@ -131,6 +132,16 @@ serve_metrics_request(serve_metrics *m, const char *target, int status,
 	m->sum[r] += seconds;
 	m->count[r]++;
 	m->bytes[r] += bytes;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void
+serve_metrics_coalesced(serve_metrics *m)
+{
+	if (!m)
+		return;
+	pthread_mutex_lock(&m->lock);
+	m->coalesced++;
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -264,6 +275,9 @@ serve_metrics_render(struct evbuffer *o, serve_metrics *m, rh_dashboard *d,
 			    "rayhist_answer_cache_requests_total{result=\"miss\"} %llu\n",
 			    (unsigned long long)m->cache_hit,
 			    (unsigned long long)m->cache_miss);
+	one(o, "rayhist_answer_coalesced_total", "counter",
+	    "Requests answered with the answer of an identical request computed "
+	    "at the same time.", (double)m->coalesced);
 	one(o, "rayhist_retention_deleted_sessions_total", "counter",
 	    "Sessions deleted by the retention cleaner.",
 	    (double)m->retention_deleted);

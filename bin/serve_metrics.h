@@ -24,6 +24,9 @@ void serve_metrics_request(serve_metrics *m, const char *target, int status,
 /* A GET of the session API was answered from the kept answers (hit) or
  * computed (miss). */
 void serve_metrics_cache(serve_metrics *m, int hit);
+/* A request was answered with the answer of an identical one computed at
+ * the same time (serve_coalesce.h), not computed itself. */
+void serve_metrics_coalesced(serve_metrics *m);
 /* Sessions the retention cleaner deleted (dry runs not counted), and its
  * failed runs. */
 void serve_metrics_retention(serve_metrics *m, uint64_t deleted, uint64_t bytes,

@@ -13,9 +13,18 @@
  * manifest is written after all threads are joined (capture_ship.c). */
 #include "follow_internal.h"
 
+#include <fcntl.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #define MAX_THREADS 16
+/* A file this many places ahead in the list is asked of the disk when a
+ * thread takes one (prefetch()), and only when it is smaller than
+ * PREFETCH_MAX: a big file's reads are sequential and the kernel reads
+ * ahead of them already, but each small file is a read of its own that a
+ * thread would otherwise wait for. */
+#define PREFETCH_AHEAD 8
+#define PREFETCH_MAX (1u << 20)
 
 struct pool {
 	rh_follow *f;
@@ -44,6 +53,41 @@ cmp_pending(const void *a, const void *b)
 	return strcmp(x->path, y->path);
 }
 
+/* Ask the kernel to start reading e (posix_fadvise WILLNEED) and return at
+ * once, so that its bytes are in memory when a thread takes it: the
+ * hundreds of small logs of a node, read one by one from a cold cache,
+ * left the threads waiting on the disk in turn. Best effort: a file that
+ * cannot be opened here is dealt with when it is shipped. */
+struct ahead {
+	char full[PATH_MAX];
+	uint64_t off, len;   /* len 0: nothing to read */
+};
+
+/* What to prefetch of e; with the lock held (e->size moves under it). */
+static void
+ahead_of(struct ahead *a, const rh_follow *f, const rh__ffile *e)
+{
+	a->len = pending(e);
+	a->off = e->size;
+	if (a->len > PREFETCH_MAX || e->hold || e->gone ||
+	    snprintf(a->full, sizeof(a->full), "%s/%s", f->sdir, e->path) >=
+	    (int)sizeof(a->full))
+		a->len = 0;
+}
+
+/* Without the lock. */
+static void
+prefetch(const struct ahead *a)
+{
+	int fd;
+
+	if (!a->len ||
+	    (fd = open(a->full, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)) < 0)
+		return;
+	(void)posix_fadvise(fd, (off_t)a->off, (off_t)a->len, POSIX_FADV_WILLNEED);
+	close(fd);
+}
+
 /* Keep the first failure; its message lives in this thread's slot. */
 static void
 fail(struct pool *p, int error)
@@ -66,6 +110,7 @@ worker(void *arg)
 		error = RH_ENOMEM;
 	for (;;) {
 		uint64_t budget = UINT64_MAX;
+		struct ahead a = { "", 0, 0 };
 		rh__ffile *e;
 
 		pthread_mutex_lock(&p->mu);
@@ -76,7 +121,10 @@ worker(void *arg)
 			break;
 		}
 		e = p->order[p->next++];
+		if (p->next + PREFETCH_AHEAD - 1 < p->n)
+			ahead_of(&a, p->f, p->order[p->next + PREFETCH_AHEAD - 1]);
 		pthread_mutex_unlock(&p->mu);
+		prefetch(&a);
 		error = rh__follow_ship_with(p->f, e, &budget, &b, &p->mu);
 	}
 	free(b.chunk);

@@ -342,14 +342,17 @@ open_index(rh_index **out, rh_dashboard *d, rh_dash_entry *e,
 	ro.force = force;
 	ro.progress = build_progress_cb;
 	ro.progress_payload = &bp;
+	/* the index the check found current is the one served: its ends
+	 * are not read twice */
 	if (!stored)
-		error = rh_index_refresh(&rebuilt, d->st, prefix, &ro);
+		error = rh_index_refresh_open(out, &rebuilt, d->st, prefix, &ro,
+					      NULL);
 	if (error == 0 && rebuilt) {
 		pthread_mutex_lock(&d->lock);
 		d->stats.builds++;
 		pthread_mutex_unlock(&d->lock);
 	}
-	if (error == 0 && (error = rh_layout_index(&key, sref)) == 0)
+	if (error == 0 && stored && (error = rh_layout_index(&key, sref)) == 0)
 		error = rh_index_open(out, d->st, key.ptr, NULL);
 	rh_buf_dispose(&key);
 	return error;
