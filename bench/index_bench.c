@@ -99,7 +99,7 @@ query(const char *storedir, const char *key, const char *job, const char *state)
 	o.filters = f;
 	o.nfilters = 2;
 	o.limit = 100;
-	if (rh_index_list_json(&out, &c, ix, RH_ENTITY_TASK, &o) < 0)
+	if (rh_dashboard_list_json(&out, &c, ix, RH_ENTITY_TASK, &o) < 0)
 		return die("query");
 	t1 = now();
 	printf("open_and_page_ms=%.2f rows=%llu num_filtered=%llu total=%llu json_bytes=%zu "

@@ -32,28 +32,31 @@ width(const char *s)
 	return n;
 }
 
-/* A cell's text, malloc'd: "-" for none, JSON for nested values, control
- * characters (a traceback's newlines) as spaces so a row stays one line. */
-static char *
-cell(json_object *row, const char *col)
+char *
+ls_cell(const char *s)
 {
-	json_object *v = NULL;
-	const char *s;
 	char *out, *p;
 
-	if (!json_object_object_get_ex(row, col, &v) || !v)
-		return strdup("-");
-	if (json_object_is_type(v, json_type_object) ||
-	    json_object_is_type(v, json_type_array))
-		s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
-						   JSON_C_TO_STRING_NOSLASHESCAPE);
-	else
-		s = json_object_get_string(v);
 	out = strdup(s && *s ? s : "-");
 	for (p = out; p && *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = ' ';
 	return out;
+}
+
+/* A JSON value's cell: nested values as compact JSON. */
+static char *
+cell(json_object *row, const char *col)
+{
+	json_object *v = NULL;
+
+	if (!json_object_object_get_ex(row, col, &v) || !v)
+		return ls_cell(NULL);
+	if (json_object_is_type(v, json_type_object) ||
+	    json_object_is_type(v, json_type_array))
+		return ls_cell(json_object_to_json_string_ext(
+			v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	return ls_cell(json_object_get_string(v));
 }
 
 static size_t
@@ -75,36 +78,28 @@ collect_cols(const char **cols, json_object *rows)
 }
 
 static void
-print_table(FILE *fp, json_object *rows, const char *const *want)
+oom(void)
 {
-	const char *cols[MAX_COLS];
-	size_t ncols = 0, nrows = json_object_array_length(rows), i, k, w[MAX_COLS];
-	char **cells;
+	fputs("out of memory\n", stderr);
+	exit(1);
+}
 
-	if (want)
-		for (; want[ncols] && ncols < MAX_COLS; ncols++)
-			cols[ncols] = want[ncols];
-	else
-		ncols = collect_cols(cols, rows);
+void
+ls_print_cells(FILE *fp, const char *const *cols, size_t ncols,
+	       char *const *cells, size_t nrows)
+{
+	size_t i, k, w[MAX_COLS];
+
 	if (!ncols)
 		return;
-	if (!(cells = calloc(nrows * ncols + 1, sizeof(*cells)))) {
-		fputs("out of memory\n", stderr);
-		exit(1);
-	}
+	if (ncols > MAX_COLS)
+		ncols = MAX_COLS;
 	for (k = 0; k < ncols; k++)
 		w[k] = width(cols[k]);
 	for (i = 0; i < nrows; i++)
-		for (k = 0; k < ncols; k++) {
-			char *c = cell(json_object_array_get_idx(rows, i), cols[k]);
-			if (!c) {
-				fputs("out of memory\n", stderr);
-				exit(1);
-			}
-			cells[i * ncols + k] = c;
-			if (width(c) > w[k])
-				w[k] = width(c);
-		}
+		for (k = 0; k < ncols; k++)
+			if (width(cells[i * ncols + k]) > w[k])
+				w[k] = width(cells[i * ncols + k]);
 	for (k = 0; k < ncols; k++) {
 		const char *c;
 		for (c = cols[k]; *c; c++)
@@ -122,6 +117,30 @@ print_table(FILE *fp, json_object *rows, const char *const *want)
 		}
 		fputc('\n', fp);
 	}
+}
+
+static void
+print_table(FILE *fp, json_object *rows, const char *const *want)
+{
+	const char *cols[MAX_COLS];
+	size_t ncols = 0, nrows = json_object_array_length(rows), i, k;
+	char **cells;
+
+	if (want)
+		for (; want[ncols] && ncols < MAX_COLS; ncols++)
+			cols[ncols] = want[ncols];
+	else
+		ncols = collect_cols(cols, rows);
+	if (!ncols)
+		return;
+	if (!(cells = calloc(nrows * ncols + 1, sizeof(*cells))))
+		oom();
+	for (i = 0; i < nrows; i++)
+		for (k = 0; k < ncols; k++)
+			if (!(cells[i * ncols + k] =
+				      cell(json_object_array_get_idx(rows, i), cols[k])))
+				oom();
+	ls_print_cells(fp, cols, ncols, cells, nrows);
 	for (i = 0; i < nrows * ncols; i++)
 		free(cells[i]);
 	free(cells);

@@ -14,7 +14,7 @@ typedef struct rh_meter {
 	int on;
 	const char *label;
 	int64_t start_ms, last_ms;
-	int drawn;              /* a line is on the screen */
+	int drawn; /* a line is on the screen */
 } rh_meter;
 
 /* Start a meter; `quiet` (or stderr not a terminal) keeps it silent. */

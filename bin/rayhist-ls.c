@@ -17,6 +17,7 @@
 #include "ls_export.h"
 #include "ls_format.h"
 #include "ls_parallel.h"
+#include "ls_rows.h"
 #include "ls_search.h"
 #include "progress.h"
 
@@ -1026,21 +1027,35 @@ say_before_start(struct ls *ls)
 	rh_error_clear();
 }
 
+/* The state API's rows as they are (--json), or the rows to print. */
+static int
+fetch(struct ls *ls, rh_buf *json, struct ls_rows *rows,
+      rh_query_counts *counts, rh_index *ix, rh_entity what,
+      const rh_query_options *o)
+{
+	if (ls->format == LS_JSON)
+		return rh_dashboard_list_json(json, counts, ix, what, o);
+	ls_rows_dispose(rows);
+	/* a table of the usual columns, or every column of whole rows */
+	return ls_rows_fetch(rows, counts, ix, what, o,
+			     ls->format == LS_TABLE && !o->detail
+			     ? table_columns[what] : NULL);
+}
+
 static void
 query(struct ls *ls, rh_entity what, const rh_query_options *o)
 {
 	rh_index *ix;
 	rh_buf out = RH_BUF_INIT;
+	struct ls_rows rows = { 0 };
 	rh_query_counts counts;
-	json_object *rows;
-	size_t n;
 	int error;
 
 	if (ls->p.n != 3)
 		rh_cli_usage_die("--%s takes a session: NS/CLUSTER/SESSION",
 				 rh_entity_name(what));
 	ix = open_index(ls, 0);
-	if ((error = rh_index_list_json(&out, &counts, ix, what, o)) == RH_ECORRUPT) {
+	if ((error = fetch(ls, &out, &rows, &counts, ix, what, o)) == RH_ECORRUPT) {
 		/* opening checks the index's ends; a damaged page shows only
 		 * when read: rebuild it from the events, as the server does */
 		rh_cli_warn("%s: the session index is damaged (%s); rebuilding it",
@@ -1048,12 +1063,13 @@ query(struct ls *ls, rh_entity what, const rh_query_options *o)
 		rh_index_close(ix);
 		ix = open_index(ls, 1);
 		rh_buf_clear(&out);
-		error = rh_index_list_json(&out, &counts, ix, what, o);
+		error = fetch(ls, &out, &rows, &counts, ix, what, o);
 	}
 	if (error == RH_EINVAL) {	/* a filter it cannot take */
 		char msg[1024];
 		snprintf(msg, sizeof(msg), "%s", rh_error_last());
 		rh_buf_dispose(&out);	/* exit 2, not a leak report's 1 */
+		ls_rows_dispose(&rows);
 		rh_index_close(ix);
 		rh_store_close(ls->st);
 		rh_cli_usage_die("--filter: %s", msg);
@@ -1064,18 +1080,14 @@ query(struct ls *ls, rh_entity what, const rh_query_options *o)
 		say_before_start(ls);
 	if (ls->format == LS_JSON) {	/* the state API's rows as they are */
 		printf("%s\n", out.ptr);
-	} else if (!(rows = json_tokener_parse(out.ptr))) {
-		rh_cli_die(0, "cannot read back the rows");
 	} else {
-		ls_print_rows(stdout, rows, o->detail ? NULL : table_columns[what],
-			      (enum ls_format)ls->format);
-		n = json_object_array_length(rows);
-		json_object_put(rows);
+		ls_rows_print(stdout, &rows, (enum ls_format)ls->format);
 		/* a visible count instead of a silent limit */
 		fprintf(stderr, "%zu shown, %" PRIu64 " match, %" PRIu64 " in all%s\n",
-			n, counts.num_filtered, counts.total,
-			n < counts.num_filtered ? " (--limit 0 shows all)" : "");
+			rows.nrows, counts.num_filtered, counts.total,
+			rows.nrows < counts.num_filtered ? " (--limit 0 shows all)" : "");
 	}
+	ls_rows_dispose(&rows);
 	rh_buf_dispose(&out);
 	rh_index_close(ix);
 }
@@ -1189,9 +1201,8 @@ get_one(struct ls *ls, const char *kind, const char *id)
 {
 	rh_query_options o = RH_QUERY_OPTIONS_INIT;
 	rh_filter f = { NULL, "=", id };
-	rh_buf out = RH_BUF_INIT;
 	rh_query_counts counts;
-	json_object *rows;
+	struct ls_rows rows = { 0 };
 	rh_index *ix;
 	size_t i, n = sizeof(get_kinds) / sizeof(get_kinds[0]), kl = strlen(kind);
 	int error;
@@ -1213,17 +1224,18 @@ get_one(struct ls *ls, const char *kind, const char *id)
 	o.exclude_driver = 0;
 	o.at_ns = ls->at_ns;
 	ix = open_index(ls, 0);
-	error = rh_index_list_json(&out, &counts, ix, get_kinds[i].what, &o);
+	/* whole rows, whatever the format: --format json prints them indented */
+	error = ls_rows_fetch(&rows, &counts, ix, get_kinds[i].what, &o, NULL);
 	if (error == 0 && counts.returned == 0 && get_kinds[i].what == RH_ENTITY_JOB) {
 		f.key = "submission_id";	/* a job by its submission id */
-		rh_buf_clear(&out);
-		error = rh_index_list_json(&out, &counts, ix, RH_ENTITY_JOB, &o);
+		ls_rows_dispose(&rows);
+		error = ls_rows_fetch(&rows, &counts, ix, RH_ENTITY_JOB, &o, NULL);
 	}
 	rh_index_close(ix);
 	if (error == RH_EINVAL) {
 		char msg[1024];
 		snprintf(msg, sizeof(msg), "%s", rh_error_last());
-		rh_buf_dispose(&out);
+		ls_rows_dispose(&rows);
 		rh_store_close(ls->st);
 		rh_cli_usage_die("--get %s %s: %s", kind, id, msg);
 	}
@@ -1235,15 +1247,12 @@ get_one(struct ls *ls, const char *kind, const char *id)
 			ls->at ? " at " : "", ls->at ? ls->at : "");
 		exit(1);
 	}
-	if (!(rows = json_tokener_parse(out.ptr)))
-		rh_cli_die(0, "cannot read back the rows");
 	/* one entity: its row (a task: every attempt) */
-	if (ls->format == LS_YAML && json_object_array_length(rows) == 1)
-		ls_print_yaml(stdout, json_object_array_get_idx(rows, 0));
+	if (ls->format == LS_YAML && rows.nrows == 1)
+		ls_print_yaml(stdout, json_object_array_get_idx(rows.rows, 0));
 	else
-		ls_print_rows(stdout, rows, NULL, (enum ls_format)ls->format);
-	json_object_put(rows);
-	rh_buf_dispose(&out);
+		ls_rows_print(stdout, &rows, (enum ls_format)ls->format);
+	ls_rows_dispose(&rows);
 }
 
 /* ---- --logs: an entity's log (the library's rh_index_log_locate, as the

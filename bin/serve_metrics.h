@@ -29,8 +29,8 @@ void serve_metrics_cache(serve_metrics *m, int hit);
 void serve_metrics_coalesced(serve_metrics *m);
 /* Sessions the retention cleaner deleted (dry runs not counted), and its
  * failed runs. */
-void serve_metrics_retention(serve_metrics *m, uint64_t deleted,
-			     uint64_t bytes, int failed);
+void serve_metrics_retention(serve_metrics *m, uint64_t deleted, uint64_t bytes,
+			     int failed);
 /* Append the exposition to `out`. */
 int serve_metrics_render(struct evbuffer *out, serve_metrics *m,
 			 rh_dashboard *d, const serve_conn_stats *conns);

@@ -129,18 +129,12 @@ int
 rh_dashboard__actor_map(rh__jw *w, const rh_dash_snap *s, const rh_filter *f,
 			size_t nf, int64_t at_ns)
 {
-	rh_query_options o = RH_QUERY_OPTIONS_INIT;
 	rh_query *q = NULL;
 	const rh_row *row;
 	int error;
 
-	o.limit = 0;
-	o.count = 0;
-	o.detail = 1;		/* transitions give "timestamp" */
-	o.filters = f;
-	o.nfilters = nf;
-	o.at_ns = at_ns;
-	if ((error = rh_query_open(&q, s->ix, RH_ENTITY_ACTOR, &o)) < 0)
+	/* detail: transitions give "timestamp" */
+	if ((error = rh_dashboard__scan(&q, s, RH_ENTITY_ACTOR, f, nf, 1, at_ns)) < 0)
 		return error;
 	while ((error = rh_query_next(&row, q)) == 0 && !w->err) {
 		rh__jw_key(w, row->u.actor.actor_id);
@@ -199,7 +193,6 @@ actor_list(rh_dash_ctx *c)
 static int
 actor_detail(rh_dash_ctx *c, const char *id)
 {
-	rh_query_options o = RH_QUERY_OPTIONS_INIT;
 	rh_filter f = { "actor_id", "=", id };
 	rh_query *q = NULL;
 	const rh_row *row;
@@ -208,16 +201,8 @@ actor_detail(rh_dash_ctx *c, const char *id)
 
 	if ((error = rh_dashboard__check_id("actor id", id)) < 0)
 		return rh_dashboard__fail_code(c, error);
-	o.filters = &f;
-	o.nfilters = 1;
-	o.limit = 1;
-	o.count = 0;
-	o.detail = 1;
-	o.at_ns = c->at_ns;
-	if ((error = rh_query_open(&q, c->snap->ix, RH_ENTITY_ACTOR, &o)) < 0)
-		return rh_dashboard__fail_code(c, error);
-	if ((error = rh_query_next(&row, q)) < 0) {
-		rh_query_close(q);
+	if ((error = rh_dashboard__find(&q, &row, c->snap, RH_ENTITY_ACTOR, &f,
+					c->at_ns)) < 0) {
 		if (error == RH_ITEROVER)
 			return rh_dashboard__fail(c, 404, "Actor %s not found", id);
 		return rh_dashboard__fail_code(c, error);

@@ -104,12 +104,8 @@ tl_range(int64_t *lo, int64_t *hi, const rh_transition *tr, size_t n)
 static int
 tl_open(rh_query **q, const rh_dash_snap *s, rh_entity what)
 {
-	rh_query_options o = RH_QUERY_OPTIONS_INIT;
-
-	o.limit = 0;
-	o.count = 0;
-	o.detail = 1;   /* rows come with their transitions only in detail */
-	return rh_query_open(q, s->ix, what, &o);
+	/* rows come with their transitions only in detail */
+	return rh_dashboard__scan(q, s, what, NULL, 0, 1, RH_TIME_NONE);
 }
 
 /* Time range of the entities (info's start and end when it has both). */

@@ -119,17 +119,14 @@ event_json(rh__jw *w, const rh_cluster_event_row *e)
 static int
 collect(buckets *bs, const rh_dash_snap *s, const char *only, int64_t at_ns)
 {
-	rh_query_options o = RH_QUERY_OPTIONS_INIT;
 	rh_query *q = NULL;
 	const rh_row *row;
 	bucket *b;
 	int pass, error = 0;
 
-	o.limit = 0;
-	o.count = 0;
-	o.at_ns = at_ns;
 	for (pass = 0; pass < 2 && !error; pass++) {
-		if ((error = rh_query_open(&q, s->ix, RH_ENTITY_CLUSTER_EVENT, &o)) < 0)
+		if ((error = rh_dashboard__scan(&q, s, RH_ENTITY_CLUSTER_EVENT,
+						NULL, 0, 0, at_ns)) < 0)
 			break;
 		while ((error = rh_query_next(&row, q)) == 0) {
 			const rh_cluster_event_row *e = &row->u.event;

@@ -17,7 +17,7 @@ int rh_dashboard__page_begin(rh_buf *b, const char *title);
 void rh_dashboard__fmt_ms(char *out, size_t cap, int64_t ms, int iso);
 
 int rh_dashboard__pg_esc_n(rh_buf *b, const char *s, size_t n);
-int rh_dashboard__pg_esc(rh_buf *b, const char *s);	/* NULL is "" */
+int rh_dashboard__pg_esc(rh_buf *b, const char *s); /* NULL is "" */
 /* "2025-11-12T23:20:25.615Z", "-" for none */
 void rh_dashboard__pg_time(char *out, size_t cap, int64_t ns);
 int rh_dashboard__pg_link(rh_buf *b, const char *href, const char *text);

@@ -147,6 +147,16 @@ void rh_dashboard__snap_release(rh_dashboard *d, rh_dash_snap *s);
 /* Take one more reference to s (a stream that outlives its request). */
 void rh_dashboard__snap_hold(rh_dashboard *d, rh_dash_snap *s);
 const rh_dash_node *rh_dashboard__node(const rh_dash_snap *s, const char *id);
+/* Open a query over every row of `what` in s's index matching the filters
+ * f[0..nf) (NULL, 0: all), as of at_ns (RH_TIME_NONE: the end): no paging,
+ * no counting; detail for the rows' transitions. */
+int rh_dashboard__scan(rh_query **q, const rh_dash_snap *s, rh_entity what,
+		       const rh_filter *f, size_t nf, int detail, int64_t at_ns);
+/* The first row of `what` matching f, with detail, as of at_ns: 0 and *row,
+ * which lives until the caller closes *q; else *q is closed and the result
+ * is RH_ITEROVER (no such row) or the query's error. */
+int rh_dashboard__find(rh_query **q, const rh_row **row, const rh_dash_snap *s,
+		       rh_entity what, const rh_filter *f, int64_t at_ns);
 const rh_dash_node *rh_dashboard__node_by_ip(const rh_dash_snap *s,
 					     const char *ip);
 /* The head node, or the first node, or NULL. */

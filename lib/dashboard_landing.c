@@ -311,16 +311,13 @@ rh_dashboard__landing(rh_dash_ctx *c)
 static int
 text_jobs(rh_dash_ctx *c, rh_buf *b)
 {
-	rh_query_options o = RH_QUERY_OPTIONS_INIT;
 	rh_query *q = NULL;
 	const rh_row *row;
 	int error;
 
-	o.limit = 0;
-	o.count = 0;
-	o.detail = 1;
-	o.at_ns = c->at_ns;	/* SESSION@TIME/: the jobs as they were then */
-	if ((error = rh_query_open(&q, c->snap->ix, RH_ENTITY_JOB, &o)) < 0)
+	/* SESSION@TIME/: the jobs as they were then */
+	if ((error = rh_dashboard__scan(&q, c->snap, RH_ENTITY_JOB, NULL, 0, 1,
+					c->at_ns)) < 0)
 		return error;
 	error = rh_buf_printf(b, "%-10s %-11s %-10s %-24s %-24s %s\n", "JOB_ID",
 			      "TYPE", "STATUS", "START", "END", "SUBMISSION_ID / ENTRYPOINT");

@@ -301,16 +301,13 @@ node_detail_open(rh__jw *w, const node_view *v, int64_t now_ms, int nworkers)
 static int
 count_workers(int *counts, const rh_dash_snap *s, int64_t at_ns)
 {
-	rh_query_options o = RH_QUERY_OPTIONS_INIT;
 	rh_query *q = NULL;
 	const rh_row *row;
 	const rh_dash_node *n;
 	int error;
 
-	o.limit = 0;
-	o.count = 0;
-	o.at_ns = at_ns;
-	if ((error = rh_query_open(&q, s->ix, RH_ENTITY_WORKER, &o)) < 0)
+	if ((error = rh_dashboard__scan(&q, s, RH_ENTITY_WORKER, NULL, 0, 0,
+					at_ns)) < 0)
 		return error;
 	while ((error = rh_query_next(&row, q)) == 0)
 		if ((n = rh_dashboard__node(s, row->u.worker.node_id)))
@@ -435,18 +432,13 @@ static int
 workers_of(rh__jw *w, const rh_dash_snap *s, const rh_dash_node *n,
 	   int64_t at_ns)
 {
-	rh_query_options o = RH_QUERY_OPTIONS_INIT;
 	rh_filter f = { "node_id", "=", n->node_id };
 	rh_query *q = NULL;
 	const rh_row *row;
 	int error;
 
-	o.limit = 0;
-	o.count = 0;
-	o.filters = &f;
-	o.nfilters = 1;
-	o.at_ns = at_ns;
-	if ((error = rh_query_open(&q, s->ix, RH_ENTITY_WORKER, &o)) < 0)
+	if ((error = rh_dashboard__scan(&q, s, RH_ENTITY_WORKER, &f, 1, 0,
+					at_ns)) < 0)
 		return error;
 	rh__jw_key(w, "workers");
 	rh__jw_arr(w);

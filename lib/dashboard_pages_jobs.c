@@ -265,7 +265,6 @@ rh_dashboard__job_page(rh_dash_ctx *c)
 {
 	const char *jid = rh_dashboard_url_param(c->url, "job_id");
 	const char *sid = rh_dashboard_url_param(c->url, "submission_id");
-	rh_query_options o = RH_QUERY_OPTIONS_INIT;
 	rh_filter f = { jid && *jid ? "job_id" : "submission_id", "=",
 			jid && *jid ? jid : sid };
 	rh_buf *b = &c->resp->body, id = RH_BUF_INIT;
@@ -277,15 +276,8 @@ rh_dashboard__job_page(rh_dash_ctx *c)
 	    strpbrk(f.value, "<>&\"'/ "))
 		return rh_dashboard__pg_fail(c, 400, "Job", "give job_id or "
 					     "submission_id");
-	o.filters = &f;
-	o.nfilters = 1;
-	o.limit = 1;
-	o.count = 0;
-	o.detail = 1;
-	o.at_ns = c->at_ns;
-	if ((error = rh_query_open(&q, c->snap->ix, RH_ENTITY_JOB, &o)) < 0 ||
-	    (error = rh_query_next(&row, q)) < 0) {
-		rh_query_close(q);
+	if ((error = rh_dashboard__find(&q, &row, c->snap, RH_ENTITY_JOB, &f,
+					c->at_ns)) < 0) {
 		if (error == RH_ITEROVER)
 			return rh_dashboard__pg_fail(c, 404, "Job", "No such job in "
 						     "this session.");
@@ -381,7 +373,6 @@ int
 rh_dashboard__actor_page(rh_dash_ctx *c)
 {
 	const char *aid = rh_dashboard_url_param(c->url, "actor_id");
-	rh_query_options o = RH_QUERY_OPTIONS_INIT;
 	rh_filter f = { "actor_id", "=", aid };
 	rh_buf *b = &c->resp->body;
 	const rh_row *row;
@@ -391,15 +382,8 @@ rh_dashboard__actor_page(rh_dash_ctx *c)
 	if (!aid || rh_dashboard__check_id("actor_id", aid) < 0)
 		return rh_dashboard__pg_fail(c, 400, "Actor", "actor_id: give the "
 					     "hex id of an actor");
-	o.filters = &f;
-	o.nfilters = 1;
-	o.limit = 1;
-	o.count = 0;
-	o.detail = 1;
-	o.at_ns = c->at_ns;
-	if ((error = rh_query_open(&q, c->snap->ix, RH_ENTITY_ACTOR, &o)) < 0 ||
-	    (error = rh_query_next(&row, q)) < 0) {
-		rh_query_close(q);
+	if ((error = rh_dashboard__find(&q, &row, c->snap, RH_ENTITY_ACTOR, &f,
+					c->at_ns)) < 0) {
 		if (error == RH_ITEROVER)
 			return rh_dashboard__pg_fail(c, 404, "Actor", "No such actor "
 						     "in this session.");

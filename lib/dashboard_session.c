@@ -90,6 +90,43 @@ node_cmp(const void *a, const void *b)
 		      ((const rh_dash_node *)b)->node_id);
 }
 
+int
+rh_dashboard__scan(rh_query **q, const rh_dash_snap *s, rh_entity what,
+		   const rh_filter *f, size_t nf, int detail, int64_t at_ns)
+{
+	rh_query_options o = RH_QUERY_OPTIONS_INIT;
+
+	o.limit = 0;
+	o.count = 0;
+	o.filters = f;
+	o.nfilters = nf;
+	o.detail = detail;
+	o.at_ns = at_ns;
+	return rh_query_open(q, s->ix, what, &o);
+}
+
+int
+rh_dashboard__find(rh_query **q, const rh_row **row, const rh_dash_snap *s,
+		   rh_entity what, const rh_filter *f, int64_t at_ns)
+{
+	rh_query_options o = RH_QUERY_OPTIONS_INIT;
+	int error;
+
+	*q = NULL;
+	o.filters = f;
+	o.nfilters = 1;
+	o.limit = 1;
+	o.count = 0;
+	o.detail = 1;
+	o.at_ns = at_ns;
+	if ((error = rh_query_open(q, s->ix, what, &o)) < 0 ||
+	    (error = rh_query_next(row, *q)) < 0) {
+		rh_query_close(*q);
+		*q = NULL;
+	}
+	return error;
+}
+
 const rh_dash_node *
 rh_dashboard__node(const rh_dash_snap *s, const char *id)
 {
@@ -154,14 +191,12 @@ set_str(char **field, const char *v)
 static int
 nodes_from_index(rh_dash_snap *s)
 {
-	rh_query_options o = RH_QUERY_OPTIONS_INIT;
 	rh_query *q = NULL;
 	const rh_row *row;
 	int error;
 
-	o.limit = 0;
-	o.count = 0;
-	if ((error = rh_query_open(&q, s->ix, RH_ENTITY_NODE, &o)) < 0)
+	if ((error = rh_dashboard__scan(&q, s, RH_ENTITY_NODE, NULL, 0, 0,
+					RH_TIME_NONE)) < 0)
 		return error;
 	while ((error = rh_query_next(&row, q)) == 0) {
 		const rh_node_row *r = &row->u.node;

@@ -179,7 +179,7 @@ rh_dashboard__state_list(rh_dash_ctx *c, rh_entity what)
 	if ((error = rh_dashboard__state_opts(c, &o, 100)) < 0)
 		return rh_dashboard__fail_code(c, error);
 	rh_buf_clear(body);
-	if ((error = rh_index_list_json(body, &k, c->snap->ix, what, &o.q)) < 0) {
+	if ((error = rh_dashboard_list_json(body, &k, c->snap->ix, what, &o.q)) < 0) {
 		error = rh_dashboard__fail_code(c, error);
 		goto done;
 	}
@@ -316,7 +316,7 @@ jobs_query(rh_buf *out, rh_dash_ctx *c, const char *key, const char *value,
 	q.exclude_driver = 0;
 	q.count = 0;
 	q.at_ns = c->at_ns;
-	return rh_index_list_json(out, NULL, c->snap->ix, RH_ENTITY_JOB, &q);
+	return rh_dashboard_list_json(out, NULL, c->snap->ix, RH_ENTITY_JOB, &q);
 }
 
 static int

@@ -5,13 +5,13 @@
 #include "internal.h"
 
 typedef struct rh__rgroup {
-	char session[256];   /* "" for events without a sessionName */
-	rh_buf body;         /* its events as a JSON array; empty when the
+	char session[256]; /* "" for events without a sessionName */
+	rh_buf body;	   /* its events as a JSON array; empty when the
 				whole body is this one group */
 } rh__rgroup;
 
 typedef struct rh__relem {
-	size_t start, end;   /* bytes of one array element in the body */
+	size_t start, end; /* bytes of one array element in the body */
 	int group;
 } rh__relem;
 

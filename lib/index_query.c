@@ -26,8 +26,12 @@ typedef struct col_def {
 	const char *name;
 	int type;       /* V_STR, V_INT, V_BOOL */
 	col_get get;
-	int ixcol;      /* tasks: IX_COL_* or 0 */
+	int ixcol;      /* tasks: IX_COL_* or 0; SHOWN: not a filter */
 } col_def;
+
+/* A column rh_row_value() reads that Ray does not filter on; these come
+ * last in their table. */
+#define SHOWN (-1)
 
 #define GS(fn, expr) \
 	static int fn(const rh_row *r, const char **s, int64_t *i) \
@@ -100,10 +104,14 @@ GS(j_id, r->u.job.job_id)
 GS(j_type, r->u.job.type == RH_JOB_TYPE_DRIVER ? "DRIVER" : "SUBMISSION")
 GS(j_status, rh_job_status_name(r->u.job.status))
 GS(j_sub, r->u.job.submission_id)
+GS(j_etype, r->u.job.error_type)
+GS(j_entry, r->u.job.entrypoint)
 
 static const col_def job_cols[] = {
 	{ "job_id", V_STR, j_id, 0 }, { "type", V_STR, j_type, 0 },
 	{ "status", V_STR, j_status, 0 }, { "submission_id", V_STR, j_sub, 0 },
+	{ "error_type", V_STR, j_etype, SHOWN },
+	{ "entrypoint", V_STR, j_entry, SHOWN },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -112,11 +120,13 @@ GS(n_ip, r->u.node.node_ip)
 GB(n_head, r->u.node.is_head_node)
 GS(n_state, rh_node_state_name(r->u.node.state))
 GS(n_name, r->u.node.node_name)
+GS(n_msg, r->u.node.state_message)
 
 static const col_def node_cols[] = {
 	{ "node_id", V_STR, n_id, 0 }, { "node_ip", V_STR, n_ip, 0 },
 	{ "is_head_node", V_BOOL, n_head, 0 }, { "state", V_STR, n_state, 0 },
 	{ "node_name", V_STR, n_name, 0 },
+	{ "state_message", V_STR, n_msg, SHOWN },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -172,6 +182,43 @@ static const col_def *const entity_cols[RH_ENTITY_COUNT] = {
 static const int entity_sec[RH_ENTITY_COUNT] = {
 	IX_TASK, IX_ACTOR, IX_JOB, IX_NODE, IX_WORKER, IX_PG, IX_CEVENT,
 };
+
+RH_EXTERN const char *
+rh_entity_column(rh_entity what, size_t i)
+{
+	const col_def *c;
+
+	if ((unsigned)what >= RH_ENTITY_COUNT)
+		return NULL;
+	for (c = entity_cols[what]; c->name && i; c++, i--)
+		;
+	return c->name;
+}
+
+RH_EXTERN int
+rh_row_value(rh_value *out, const rh_row *row, const char *column)
+{
+	const col_def *c;
+
+	if (!out || !row || !column)
+		return rh__error(RH_EINVAL, "rh_row_value: NULL argument");
+	memset(out, 0, sizeof(*out));
+	if ((unsigned)row->entity >= RH_ENTITY_COUNT)
+		return rh__error(RH_EINVAL, "rh_row_value: unknown entity %d",
+				 (int)row->entity);
+	for (c = entity_cols[row->entity]; c->name && strcmp(c->name, column); c++)
+		;
+	if (!c->name)
+		return rh__error(RH_ENOTFOUND, "%s have no column %s",
+				 rh_entity_name(row->entity), column);
+	switch (c->get(row, &out->s, &out->i)) {
+	case V_STR: out->type = RH_VALUE_STRING; break;
+	case V_INT: out->type = RH_VALUE_INT; break;
+	case V_BOOL: out->type = RH_VALUE_BOOL; break;
+	default: out->type = RH_VALUE_NULL; out->s = NULL; out->i = 0;
+	}
+	return 0;
+}
 
 /* ---------------------------------------------------------------- query */
 
@@ -244,14 +291,14 @@ parse_filters(rh_query *q, const rh_filter *fs, size_t n)
 			return rh__error(RH_EINVAL, "filter %zu: NULL key, predicate or value", i);
 		if (!(key = lower_dup(fs[i].key)))
 			return RH_ENOMEM;
-		for (c = cols; c->name && strcmp(c->name, key); c++)
+		for (c = cols; c->name && (c->ixcol == SHOWN || strcmp(c->name, key)); c++)
 			;
 		if (!c->name) {	/* Ray's message, with every column */
 			char list[1024] = "";
 			const col_def *k;
 			int e;
 
-			for (k = cols; k->name; k++)
+			for (k = cols; k->name && k->ixcol != SHOWN; k++)
 				snprintf(list + strlen(list), sizeof(list) - strlen(list),
 					 "%s%s", k == cols ? "" : ", ", k->name);
 			e = rh__error(RH_EINVAL, "The given filter column %s is not "
@@ -999,34 +1046,4 @@ rh_query_close(rh_query *q)
 	free(q->f);
 	rh_arena_dispose(&q->arena);
 	free(q);
-}
-
-RH_EXTERN int
-rh_index_list_json(rh_buf *out, rh_query_counts *counts, rh_index *ix,
-		   rh_entity what, const rh_query_options *opts)
-{
-	rh_query *q = NULL;
-	const rh_row *row;
-	int error, first = 1;
-
-	if (!out)
-		return rh__error(RH_EINVAL, "rh_index_list_json: NULL out");
-	if ((error = rh_query_open(&q, ix, what, opts)) < 0)
-		return error;
-	if ((error = rh_buf_put(out, "[", 1)) < 0)
-		goto done;
-	while ((error = rh_query_next(&row, q)) == 0) {
-		if ((!first && (error = rh_buf_put(out, ",", 1)) < 0) ||
-		    (error = rh_row_json(out, row, q->o.detail)) < 0)
-			goto done;
-		first = 0;
-	}
-	if (error != RH_ITEROVER)
-		goto done;
-	error = rh_buf_put(out, "]", 1);
-	if (counts)
-		rh_query_counts_get(counts, q);
-done:
-	rh_query_close(q);
-	return error;
 }

@@ -105,13 +105,41 @@ json_counts(rh_buf *out, const uint64_t *counts, int n,
 	return rh_buf_puts(out, "}");
 }
 
+/* {"summary":{KEY:{"<name>":KEY[,"type":TYPE],"state_counts":{...}},...
+ * without the closing brace (the totals follow); a type where groups have
+ * one (tasks). */
+static int
+json_groups(rh_buf *out, const groups *gs, const char *name, int nstates,
+	    const char *(*state_name)(int))
+{
+	size_t i;
+	int error;
+
+	if ((error = rh_buf_puts(out, "{\"summary\":{")) < 0)
+		return error;
+	for (i = 0; i < gs->n; i++) {
+		if ((i && (error = rh_buf_puts(out, ",")) < 0) ||
+		    (error = rh__json_str(out, gs->g[i].key)) < 0 ||
+		    (error = rh_buf_printf(out, ":{\"%s\":", name)) < 0 ||
+		    (error = rh__json_str(out, gs->g[i].key)) < 0 ||
+		    (gs->g[i].type &&
+		     ((error = rh_buf_puts(out, ",\"type\":")) < 0 ||
+		      (error = rh__json_str(out, gs->g[i].type)) < 0)) ||
+		    (error = rh_buf_puts(out, ",\"state_counts\":")) < 0 ||
+		    (error = json_counts(out, gs->g[i].counts, nstates,
+					 state_name)) < 0 ||
+		    (error = rh_buf_puts(out, "}")) < 0)
+			return error;
+	}
+	return 0;
+}
+
 static int
 tasks_by_func(rh_buf *out, rh_query *q)
 {
 	groups gs = { 0 };
 	const rh_row *row;
 	uint64_t total_tasks = 0, total_actor_tasks = 0, total_actor_scheduled = 0;
-	size_t i;
 	int error;
 
 	while ((error = rh_query_next(&row, q)) == 0) {
@@ -131,21 +159,9 @@ tasks_by_func(rh_buf *out, rh_query *q)
 	}
 	if (error != RH_ITEROVER)
 		goto done;
-	if ((error = rh_buf_puts(out, "{\"summary\":{")) < 0)
+	if ((error = json_groups(out, &gs, "func_or_class_name", RH_TASK_STATE_COUNT,
+				 rh_task_state_name)) < 0)
 		goto done;
-	for (i = 0; i < gs.n; i++) {
-		if ((i && (error = rh_buf_puts(out, ",")) < 0) ||
-		    (error = rh__json_str(out, gs.g[i].key)) < 0 ||
-		    (error = rh_buf_puts(out, ":{\"func_or_class_name\":")) < 0 ||
-		    (error = rh__json_str(out, gs.g[i].key)) < 0 ||
-		    (error = rh_buf_puts(out, ",\"type\":")) < 0 ||
-		    (error = rh__json_str(out, gs.g[i].type)) < 0 ||
-		    (error = rh_buf_puts(out, ",\"state_counts\":")) < 0 ||
-		    (error = json_counts(out, gs.g[i].counts, RH_TASK_STATE_COUNT,
-					 rh_task_state_name)) < 0 ||
-		    (error = rh_buf_puts(out, "}")) < 0)
-			goto done;
-	}
 	error = rh_buf_printf(out, "},\"total_tasks\":%llu,\"total_actor_tasks\":%llu,"
 			      "\"total_actor_scheduled\":%llu,\"summary_by\":\"func_name\"}",
 			      (unsigned long long)total_tasks,
@@ -162,7 +178,6 @@ actors_by_class(rh_buf *out, rh_query *q)
 	groups gs = { 0 };
 	const rh_row *row;
 	uint64_t total = 0;
-	size_t i;
 	int error;
 
 	while ((error = rh_query_next(&row, q)) == 0) {
@@ -176,19 +191,9 @@ actors_by_class(rh_buf *out, rh_query *q)
 	}
 	if (error != RH_ITEROVER)
 		goto done;
-	if ((error = rh_buf_puts(out, "{\"summary\":{")) < 0)
+	if ((error = json_groups(out, &gs, "class_name", RH_ACTOR_STATE_COUNT,
+				 rh_actor_state_name)) < 0)
 		goto done;
-	for (i = 0; i < gs.n; i++) {
-		if ((i && (error = rh_buf_puts(out, ",")) < 0) ||
-		    (error = rh__json_str(out, gs.g[i].key)) < 0 ||
-		    (error = rh_buf_puts(out, ":{\"class_name\":")) < 0 ||
-		    (error = rh__json_str(out, gs.g[i].key)) < 0 ||
-		    (error = rh_buf_puts(out, ",\"state_counts\":")) < 0 ||
-		    (error = json_counts(out, gs.g[i].counts, RH_ACTOR_STATE_COUNT,
-					 rh_actor_state_name)) < 0 ||
-		    (error = rh_buf_puts(out, "}")) < 0)
-			goto done;
-	}
 	error = rh_buf_printf(out, "},\"total_actors\":%llu,\"summary_by\":\"class\"}",
 			      (unsigned long long)total);
 done:

@@ -79,6 +79,7 @@
 #include "common.h"
 #include "buf.h"
 #include "store.h"
+#include "history.h"
 
 RH_BEGIN_DECL
 
@@ -372,6 +373,64 @@ RH_EXTERN const char *rh_dashboard_response_header(
 
 /** Release a response's memory; reset it to _INIT. NULL is fine. */
 RH_EXTERN void rh_dashboard_response_dispose(rh_dashboard_response *r);
+
+/* ---------------------------------------------------------- Ray's rows */
+
+/**
+ * Append one row as a Ray state-API JSON object (§3.4): snake_case names,
+ * ids hex, times in ms, missing columns null, detail columns only with
+ * `detail`. Jobs follow JobDetails, cluster events ClusterEventState.
+ * @return 0, RH_ENOMEM.
+ */
+RH_EXTERN int rh_dashboard_row_json(rh_buf *out, const rh_row *row, int detail);
+
+/** A value: a string, number, boolean, null, or JSON text Ray stored
+ * (RH_VALUE_JSON: required_resources, labels, ...). */
+typedef int (*rh_dashboard_value_cb)(const char *key, const rh_value *v,
+				     void *payload);
+/** An object (is_array 0) or an array begins. */
+typedef int (*rh_dashboard_open_cb)(const char *key, int is_array,
+				    void *payload);
+/** The innermost object or array ends. */
+typedef int (*rh_dashboard_close_cb)(void *payload);
+
+/**
+ * What rh_dashboard_row_walk() calls for each field of a row, in the order
+ * of rh_dashboard_row_json()'s keys. `key` is the field's name, NULL for an
+ * element of an array. A callback returns 0 to go on; anything else stops
+ * the walk, which returns it.
+ */
+typedef struct rh_dashboard_row_visitor {
+	unsigned version;           /**< RH_DASHBOARD_ROW_VISITOR_VERSION */
+	rh_dashboard_value_cb value; /**< a value */
+	rh_dashboard_open_cb open;   /**< an object or array begins */
+	rh_dashboard_close_cb close; /**< the innermost one ends */
+} rh_dashboard_row_visitor;
+
+#define RH_DASHBOARD_ROW_VISITOR_VERSION 1
+
+/**
+ * The fields of a row as rh_dashboard_row_json() writes them, handed to
+ * `v` typed instead of as JSON text: the same names, order, nesting and
+ * nulls, floats with the text Ray prints for them (RH_VALUE_FLOAT's `s`).
+ * The row's own braces are not reported. Values live until the callback
+ * returns.
+ * @return 0, RH_EINVAL (NULL argument or callback, a version this library
+ *         does not know), RH_ENOMEM, or a callback's non-zero return.
+ */
+RH_EXTERN int rh_dashboard_row_walk(const rh_row *row, int detail,
+				    const rh_dashboard_row_visitor *v,
+				    void *payload);
+
+/**
+ * Run a query and append its rows as a JSON array of rh_dashboard_row_json()
+ * objects.
+ * @param[out] counts  envelope numbers; may be NULL
+ * @return as rh_query_open() / rh_query_next() (never RH_ITEROVER).
+ */
+RH_EXTERN int rh_dashboard_list_json(rh_buf *out, rh_query_counts *counts,
+				     rh_index *ix, rh_entity what,
+				     const rh_query_options *opts);
 
 RH_END_DECL
 

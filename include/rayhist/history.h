@@ -23,11 +23,11 @@
  *
  * Querying - HowTo:
  *   rh_index_open(&ix, st, key)
- *   rh_index_list_json(&buf, &counts, ix, RH_ENTITY_TASK, &opts)
- *       (a JSON array of Ray state-API rows), or typed rows:
  *   rh_query_open(&q, ix, RH_ENTITY_TASK, &opts)
  *   while (rh_query_next(&row, q) == 0) use row->u.task
  *   rh_query_close(q); rh_index_close(ix)
+ * Ray's JSON of the rows (the state API's) is the dashboard's
+ * (rayhist/dashboard.h: rh_dashboard_list_json()).
  *
  * Filters follow Ray's state API (reference/ray-formats.md §3.3): AND of all
  * filters; only "=" and "!="; string values compare case-insensitively;
@@ -490,6 +490,43 @@ typedef struct rh_row {
 	} u;
 } rh_row;
 
+/** The type of an rh_value. */
+typedef enum rh_value_type {
+	RH_VALUE_NULL = 0,        /**< unknown (Ray's null) */
+	RH_VALUE_STRING,          /**< in `s` */
+	RH_VALUE_INT,             /**< in `i` */
+	RH_VALUE_BOOL,            /**< in `i`: 0 or 1 */
+	RH_VALUE_FLOAT,           /**< in `d`; `s` holds it as Ray prints it */
+	RH_VALUE_JSON,            /**< in `s`: JSON text as Ray stored it */
+} rh_value_type;
+
+/** One column of a row, typed. Strings are borrowed from the row. */
+typedef struct rh_value {
+	rh_value_type type;
+	const char *s;
+	int64_t i;
+	double d;
+} rh_value;
+
+/**
+ * The name of column `i` (from 0) of an entity's rows, or NULL past the
+ * last: the columns rh_row_value() reads, Ray's state-API names. The
+ * filterable ones (rh_query_options.filters) come first.
+ */
+RH_EXTERN const char *rh_entity_column(rh_entity what, size_t i);
+
+/**
+ * Column `column` of `row` ("state", "job_id", ...; rh_entity_column()),
+ * typed: a string (states and types by their Ray names), an integer or a
+ * boolean, or RH_VALUE_NULL when unknown (a negative pid, a tri-state
+ * boolean never set), as the state API shows them.
+ * @param[out] out  the value; its strings live as long as the row
+ * @return 0, RH_ENOTFOUND for a column the entity does not have,
+ *         RH_EINVAL for a NULL argument.
+ */
+RH_EXTERN int rh_row_value(rh_value *out, const rh_row *row,
+			   const char *column);
+
 /* ---------------------------------------------------------------- queries */
 
 /** One filter: `key` `op` `value`, op "=" or "!=". */
@@ -608,23 +645,6 @@ RH_EXTERN const char *rh_query_errmsg(const rh_query *q);
 
 /** Close a query. NULL is fine. */
 RH_EXTERN void rh_query_close(rh_query *q);
-
-/**
- * Append one row as a Ray state-API JSON object (§3.4): snake_case names,
- * ids hex, times in ms, missing columns null, detail columns only with
- * `detail`. Jobs follow JobDetails, cluster events ClusterEventState.
- * @return 0, RH_ENOMEM.
- */
-RH_EXTERN int rh_row_json(rh_buf *out, const rh_row *row, int detail);
-
-/**
- * Run a query and append its rows as a JSON array of rh_row_json() objects.
- * @param[out] counts  envelope numbers; may be NULL
- * @return as rh_query_open() / rh_query_next() (never RH_ITEROVER).
- */
-RH_EXTERN int rh_index_list_json(rh_buf *out, rh_query_counts *counts,
-				 rh_index *ix, rh_entity what,
-				 const rh_query_options *opts);
 
 /** Summaries for /api/v0/{tasks,actors}/summarize. */
 typedef enum rh_summary_by {

@@ -10,7 +10,7 @@ typedef struct rh_sha256 {
 	uint64_t len;
 	unsigned char buf[64];
 	size_t fill;
-	int portable;   /* never the SHA instructions (tests compare both) */
+	int portable; /* never the SHA instructions (tests compare both) */
 } rh_sha256;
 
 void rh__sha256_init(rh_sha256 *s);

@@ -87,7 +87,7 @@ check_index(rh_history *h)
 	o.detail = 1;
 	o.limit = 0;
 	for (e = 0; e < RH_ENTITY_COUNT; e++) {
-		CHECK(rh_index_list_json(&out, NULL, ix, (rh_entity)e, &o) == 0);
+		CHECK(rh_dashboard_list_json(&out, NULL, ix, (rh_entity)e, &o) == 0);
 		CHECK(rh_index_count(ix, (rh_entity)e) == rh_history_count(h, (rh_entity)e));
 		rh_buf_clear(&out);
 	}

@@ -102,7 +102,7 @@ run(const uint8_t *data, size_t size)
 	o.detail = 1;
 	o.limit = 0;
 	for (e = 0; e < RH_ENTITY_COUNT; e++) {
-		ok_or_corrupt(rh_index_list_json(&out, NULL, ix, (rh_entity)e, &o));
+		ok_or_corrupt(rh_dashboard_list_json(&out, NULL, ix, (rh_entity)e, &o));
 		rh_buf_clear(&out);
 	}
 	for (f = 0; f < sizeof(filters) / sizeof(filters[0]); f++) {
@@ -110,7 +110,7 @@ run(const uint8_t *data, size_t size)
 		o.nfilters = 2;
 		o.limit = 5;
 		o.offset = 1;
-		ok_or_corrupt(rh_index_list_json(&out, NULL, ix, RH_ENTITY_TASK, &o));
+		ok_or_corrupt(rh_dashboard_list_json(&out, NULL, ix, RH_ENTITY_TASK, &o));
 		rh_buf_clear(&out);
 	}
 	o.filters = NULL;

@@ -45,7 +45,7 @@ rows(rh_entity what, int detail, ...)
 	o.nfilters = n;
 	o.limit = 0;
 	o.detail = detail;
-	cr_assert_eq(rh_index_list_json(&b, NULL, ix, what, &o), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_dashboard_list_json(&b, NULL, ix, what, &o), 0, "%s", rh_error_last());
 	return b.ptr;
 }
 

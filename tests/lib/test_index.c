@@ -70,7 +70,7 @@ q(char **out, rh_query_counts *c, rh_entity what, uint64_t limit, uint64_t offse
 	o.nfilters = n;
 	o.limit = limit;
 	o.offset = offset;
-	rc = rh_index_list_json(&b, c, ix, what, &o);
+	rc = rh_dashboard_list_json(&b, c, ix, what, &o);
 	*out = b.ptr ? b.ptr : strdup("");
 	return rc;
 }
@@ -205,13 +205,13 @@ Test(index, rows_have_ray_columns_and_nulls)
 
 	build(3);
 	o.limit = 1;
-	cr_assert_eq(rh_index_list_json(&b, NULL, ix, RH_ENTITY_TASK, &o), 0);
+	cr_assert_eq(rh_dashboard_list_json(&b, NULL, ix, RH_ENTITY_TASK, &o), 0);
 	cr_assert(has(b.ptr, "\"actor_id\":null"), "%s", b.ptr);
 	cr_assert(!has(b.ptr, "\"events\""), "%s", b.ptr);
 	cr_assert(!has(b.ptr, "\"language\""), "%s", b.ptr);
 	rh_buf_clear(&b);
 	o.detail = 1;
-	cr_assert_eq(rh_index_list_json(&b, NULL, ix, RH_ENTITY_TASK, &o), 0);
+	cr_assert_eq(rh_dashboard_list_json(&b, NULL, ix, RH_ENTITY_TASK, &o), 0);
 	cr_assert(has(b.ptr, "\"language\":\"PYTHON\""), "%s", b.ptr);
 	cr_assert(has(b.ptr, "\"is_debugger_paused\":null"), "%s", b.ptr);
 	rh_buf_dispose(&b);
@@ -280,7 +280,7 @@ query_all(rh_index *x)
 	o.detail = 1;
 	o.limit = 0;
 	for (e = 0; e < RH_ENTITY_COUNT && !rc; e++) {
-		rc = rh_index_list_json(&b, NULL, x, (rh_entity)e, &o);
+		rc = rh_dashboard_list_json(&b, NULL, x, (rh_entity)e, &o);
 		rh_buf_clear(&b);
 	}
 	if (!rc)
@@ -346,7 +346,7 @@ reader(void *arg)
 		o.filters = &f;
 		o.nfilters = 1;
 		o.offset = (uint64_t)i * 3;
-		if (rh_index_list_json(&b, &c, ix, RH_ENTITY_TASK, &o) != 0 ||
+		if (rh_dashboard_list_json(&b, &c, ix, RH_ENTITY_TASK, &o) != 0 ||
 		    c.num_filtered != 200) {
 			rh_buf_dispose(&b);
 			return (void *)1;
@@ -386,7 +386,7 @@ Test(index, a_page_reads_pages_in_proportion_to_the_page)
 	o.filters = f;
 	o.nfilters = 2;
 	o.limit = 20;
-	cr_assert_eq(rh_index_list_json(&b, &c, ix, RH_ENTITY_TASK, &o), 0);
+	cr_assert_eq(rh_dashboard_list_json(&b, &c, ix, RH_ENTITY_TASK, &o), 0);
 	cr_assert_eq(c.returned, 20);
 	cr_assert_eq(c.num_filtered, 2000);
 	/* header, strings, a dictionary probe or two, the postings and the 20
@@ -491,7 +491,7 @@ task_has(rh_index *x, const char *id, const char *text)
 
 	o.filters = &f;
 	o.nfilters = 1;
-	cr_assert_eq(rh_index_list_json(&b, NULL, x, RH_ENTITY_TASK, &o), 0);
+	cr_assert_eq(rh_dashboard_list_json(&b, NULL, x, RH_ENTITY_TASK, &o), 0);
 	cr_assert(has(b.ptr, text), "%s", b.ptr);
 	rh_buf_dispose(&b);
 }

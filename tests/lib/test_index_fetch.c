@@ -120,7 +120,7 @@ first_page(uint64_t out[NVERBS])
 	cr_assert_eq(rh_index_refresh_open(&ix, &rebuilt, st, PREFIX, NULL, NULL),
 		     0, "%s", rh_error_last());
 	cr_assert_eq(rebuilt, 0);
-	cr_assert_eq(rh_index_list_json(&json, &counts, ix, RH_ENTITY_TASK, &qo),
+	cr_assert_eq(rh_dashboard_list_json(&json, &counts, ix, RH_ENTITY_TASK, &qo),
 		     0, "%s", rh_error_last());
 	calls_since(&before, out);
 	cr_assert_eq(counts.returned, 100);
@@ -208,7 +208,7 @@ Test(index_fetch, rows_fetched_ahead_decode_without_reading)
 	cr_assert_gt(ix->reads, reads + 1, "records and strings fetched");
 	stats_now(&before);
 	qo.limit = 100;
-	cr_assert_eq(rh_index_list_json(&json, NULL, ix, RH_ENTITY_TASK, &qo), 0,
+	cr_assert_eq(rh_dashboard_list_json(&json, NULL, ix, RH_ENTITY_TASK, &qo), 0,
 		     "%s", rh_error_last());
 	calls_since(&before, c);
 	cr_assert_not_null(strstr(json.ptr, "a_task_with_a_longer_name_"));

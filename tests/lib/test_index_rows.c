@@ -1,4 +1,4 @@
-/* Tests of a row's JSON (lib/index_rows.c, rh_row_json): numbers written
+/* Tests of a row's JSON (lib/index_rows.c, rh_dashboard_row_json): numbers written
  * two digits a step print as "%lld" does at every length and sign, and
  * strings take the escaping path exactly when they need it. */
 #include <criterion/criterion.h>
@@ -46,7 +46,7 @@ Test(index_rows, numbers_print_as_printf_does)
 		rh_row row;
 
 		task_with_offsets(&row, vals[i]);
-		cr_assert_eq(rh_row_json(&out, &row, 1), 0, "%s", rh_error_last());
+		cr_assert_eq(rh_dashboard_row_json(&out, &row, 1), 0, "%s", rh_error_last());
 		snprintf(want, sizeof(want), "\"stdout_start\":%" PRId64
 			 ",\"stdout_end\":%" PRId64 "}", vals[i], vals[i]);
 		cr_assert_not_null(strstr(out.ptr, want), "%" PRId64 ": %s",
@@ -60,7 +60,7 @@ Test(index_rows, numbers_print_as_printf_does)
 
 		task_with_offsets(&row, 0);
 		row.u.task.attempt_number = attempts[i];
-		cr_assert_eq(rh_row_json(&out, &row, 0), 0, "%s", rh_error_last());
+		cr_assert_eq(rh_dashboard_row_json(&out, &row, 0), 0, "%s", rh_error_last());
 		snprintf(want, sizeof(want), "\"attempt_number\":%" PRId32 ",",
 			 attempts[i]);
 		cr_assert_not_null(strstr(out.ptr, want), "%" PRId32 ": %s",
@@ -87,7 +87,7 @@ Test(index_rows, times_print_as_python_floats)
 
 		task_with_offsets(&row, 0);
 		row.u.task.start_time_ns = t[i].ns;
-		cr_assert_eq(rh_row_json(&out, &row, 1), 0);
+		cr_assert_eq(rh_dashboard_row_json(&out, &row, 1), 0);
 		snprintf(want, sizeof(want), "\"start_time_ms\":%s,", t[i].ms);
 		cr_assert_not_null(strstr(out.ptr, want), "%" PRId64 ": %s",
 				   t[i].ns, out.ptr);
@@ -114,7 +114,7 @@ Test(index_rows, strings_are_escaped_when_they_need_it)
 
 		task_with_offsets(&row, 0);
 		row.u.task.name = t[i].in;
-		cr_assert_eq(rh_row_json(&out, &row, 0), 0);
+		cr_assert_eq(rh_dashboard_row_json(&out, &row, 0), 0);
 		snprintf(want, sizeof(want), "\"name\":%s,", t[i].out);
 		cr_assert_not_null(strstr(out.ptr, want), "%s", out.ptr);
 		cr_assert_not_null(doc = json_tokener_parse(out.ptr), "%s", out.ptr);

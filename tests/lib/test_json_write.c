@@ -1,4 +1,4 @@
-/* Tests of lib/json_write.c: the one JSON writer of the index's rows and the
+/* Tests of lib/util/json_write.c: the one JSON writer of the index's rows and the
  * dashboard's answers. */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -97,7 +97,7 @@ Test(json_write, rows_keep_del_and_escape_the_rest)
 	row.u.pg.placement_group_id = "ab";
 	row.u.pg.name = "n\x7f\"\n\xff";
 	row.u.pg.creator_job_id = NULL;
-	cr_assert_eq(rh_row_json(&out, &row, 0), 0);
+	cr_assert_eq(rh_dashboard_row_json(&out, &row, 0), 0);
 	cr_assert_str_eq(out.ptr, "{\"placement_group_id\":\"ab\","
 			 "\"name\":\"n\x7f\\\"\\n\\uefff\",\"creator_job_id\":null,"
 			 "\"state\":\"PENDING\"}");

@@ -598,7 +598,7 @@ Test(playback, before_start_empty_after_end_final)
 	for (what = 0; what < RH_ENTITY_COUNT; what++) {
 		o.at_ns = ns(start - 60000);
 		o.detail = 1;
-		cr_assert_eq(rh_index_list_json(&a, &c, ix, (rh_entity)what, &o), 0);
+		cr_assert_eq(rh_dashboard_list_json(&a, &c, ix, (rh_entity)what, &o), 0);
 		cr_expect_str_eq(a.ptr, "[]", "%s before start", rh_entity_name((rh_entity)what));
 		cr_expect_eq(c.total, 0);
 		cr_expect_eq(c.num_filtered, 0);
@@ -606,9 +606,9 @@ Test(playback, before_start_empty_after_end_final)
 
 		/* far after the end: byte-identical to the final rows */
 		o.at_ns = ns(end + 3600000);
-		cr_assert_eq(rh_index_list_json(&a, &c, ix, (rh_entity)what, &o), 0);
+		cr_assert_eq(rh_dashboard_list_json(&a, &c, ix, (rh_entity)what, &o), 0);
 		o.at_ns = RH_TIME_NONE;
-		cr_assert_eq(rh_index_list_json(&b, &fc, ix, (rh_entity)what, &o), 0);
+		cr_assert_eq(rh_dashboard_list_json(&b, &fc, ix, (rh_entity)what, &o), 0);
 		cr_expect_str_eq(a.ptr, b.ptr, "%s after end", rh_entity_name((rh_entity)what));
 		cr_expect_eq(c.num_filtered, fc.num_filtered);
 		cr_expect_eq(c.total, fc.total);
@@ -636,10 +636,10 @@ Test(playback, page_at_instant_matches_filtered_full_list)
 
 	o.at_ns = ns(mid);
 	o.limit = 0;
-	cr_assert_eq(rh_index_list_json(&all, &c, ix, RH_ENTITY_TASK, &o), 0);
+	cr_assert_eq(rh_dashboard_list_json(&all, &c, ix, RH_ENTITY_TASK, &o), 0);
 	o.limit = 5;
 	o.offset = 3;
-	cr_assert_eq(rh_index_list_json(&page, NULL, ix, RH_ENTITY_TASK, &o), 0);
+	cr_assert_eq(rh_dashboard_list_json(&page, NULL, ix, RH_ENTITY_TASK, &o), 0);
 	ja = json_tokener_parse(all.ptr);
 	jp = json_tokener_parse(page.ptr);
 	cr_assert_geq(json_object_array_length(ja), 8);

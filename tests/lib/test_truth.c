@@ -214,7 +214,7 @@ compare_rows(rh_index *ix, const char *what, rh_entity ent, keyfn key,
 	o.limit = 0;
 	o.detail = 1;
 	o.exclude_driver = 0;
-	cr_assert_eq(rh_index_list_json(&b, NULL, ix, ent, &o), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_dashboard_list_json(&b, NULL, ix, ent, &o), 0, "%s", rh_error_last());
 	cr_assert_not_null(ours = json_tokener_parse(b.ptr), "%s", b.ptr);
 	n = json_object_array_length(rows);
 	m = json_object_array_length(ours);
