@@ -5,6 +5,7 @@
  * are the reply layer's (dashboard_reply.c), which routes call down into:
  * this file only decides who answers. */
 #include "dashboard_routes.h"
+#include "index_live.h"
 
 #include <stdio.h>
 #include <time.h>
@@ -123,6 +124,7 @@ rh_dashboard_free(rh_dashboard *d)
 			e->snap->refs = 1;
 			rh_dashboard__snap_release(d, e->snap);
 		}
+		rh_index__live_free(e->live);
 		free(e->ns);
 		free(e->cluster);
 		free(e->session);

@@ -116,6 +116,10 @@ typedef struct rh_dash_entry {
 	 * answer shows it); zero until its first object is read. */
 	rh_progress progress;
 	int64_t progress_t0_ms;    /* wall clock when the build began */
+	/* The live session's history between refreshes (index_live.h): each
+	 * refresh reads only the event objects that are new. Used by the one
+	 * prepare under way; NULL until the first refresh. */
+	struct rh_index__live *live;
 } rh_dash_entry;
 
 struct rh_dashboard {

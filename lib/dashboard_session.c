@@ -7,6 +7,7 @@
  * serving, then swaps. Snapshots are reference counted, so a request that
  * started on the old one finishes on it. */
 #include "dashboard_internal.h"
+#include "index_live.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -307,8 +308,12 @@ open_index(rh_index **out, rh_dashboard *d, rh_dash_entry *e,
 	ro.force = force;
 	ro.progress = build_progress_cb;
 	ro.progress_payload = &bp;
-	if (!stored)
-		error = rh_index_refresh(&rebuilt, d->st, prefix, &ro);
+	/* A session seen again keeps its history: only new events are read
+	 * (index_live.c). One prepare at a time uses e->live. */
+	if (!stored && !e->live)
+		error = rh_index__live_new(&e->live, prefix);
+	if (!stored && error == 0)
+		error = rh_index__live_refresh(&rebuilt, e->live, d->st, &ro);
 	if (error == 0 && rebuilt) {
 		pthread_mutex_lock(&d->lock);
 		d->stats.builds++;
@@ -556,6 +561,7 @@ evict(rh_dashboard *d, rh_dash_snap **drop, size_t *ndrop, size_t cap)
 			*victim = e->next;
 			d->nentries--;
 			drop[(*ndrop)++] = e->snap;
+			rh_index__live_free(e->live);
 			free(e->ns);
 			free(e->cluster);
 			free(e->session);
