@@ -312,8 +312,16 @@ open_index(rh_index **out, rh_dashboard *d, rh_dash_entry *e,
 	 * (index_live.c). One prepare at a time uses e->live. */
 	if (!stored && !e->live)
 		error = rh_index__live_new(&e->live, prefix);
-	if (!stored && error == 0)
+	if (!stored && error == 0) {
+		rh_index__live_stats before, after;
+
+		rh_index__live_stats_get(&before, e->live);
 		error = rh_index__live_refresh(&rebuilt, e->live, d->st, &ro);
+		rh_index__live_stats_get(&after, e->live);
+		pthread_mutex_lock(&d->lock);
+		d->stats.objects_read += after.objects_read - before.objects_read;
+		pthread_mutex_unlock(&d->lock);
+	}
 	if (error == 0 && rebuilt) {
 		pthread_mutex_lock(&d->lock);
 		d->stats.builds++;

@@ -409,6 +409,54 @@ write_final(rh_index__live *lv, rh_store *st, const char *key,
 	return 0;
 }
 
+/* rh_index_refresh(), counting the objects a rebuild reads (its progress
+ * reports each one) in the builder's stats. */
+struct count_ctx {
+	rh_progress_cb cb;
+	void *payload;
+	uint64_t files;
+};
+
+static void
+count_cb(const rh_progress *p, void *payload)
+{
+	struct count_ctx *c = payload;
+
+	c->files = p->files_done;
+	if (c->cb)
+		c->cb(p, c->payload);
+}
+
+static int
+defer(int *rebuilt_out, rh_index__live *lv, rh_store *st,
+      const rh_index_refresh_options *opts)
+{
+	rh_index_refresh_options ro = RH_INDEX_REFRESH_OPTIONS_INIT;
+	struct count_ctx c = { NULL, NULL, 0 };
+	int rebuilt = 0, error;
+
+	if (opts) {
+		ro.force = opts->force;
+		ro.ray_version = opts->ray_version;
+		ro.stats = opts->stats;
+		if (opts->version >= 2) {
+			c.cb = opts->progress;
+			c.payload = opts->progress_payload;
+		}
+		if (opts->version >= 3)
+			ro.threads = opts->threads;
+	}
+	ro.progress = count_cb;
+	ro.progress_payload = &c;
+	error = rh_index_refresh(&rebuilt, st, lv->prefix, &ro);
+	lv->stats.objects_read += c.files;
+	if (rebuilt)
+		lv->stats.full_builds++;
+	if (rebuilt_out)
+		*rebuilt_out = rebuilt;
+	return error;
+}
+
 /* Whether the stored index is current as of marks m (or final). */
 static int
 stored_current(rh_store *st, const char *key, const rh__marks *m)
@@ -450,7 +498,7 @@ rh_index__live_refresh(int *rebuilt_out, rh_index__live *lv, rh_store *st,
 	if (opts && opts->force)
 		lv_reset(lv);
 	if (lv->done || (opts && opts->force))
-		return rh_index_refresh(rebuilt_out, st, lv->prefix, opts);
+		return defer(rebuilt_out, lv, st, opts);
 	if ((error = rh_index__session_key(&key, lv->prefix)) < 0 ||
 	    (error = rh__marks_list(&m, st, lv->prefix)) < 0)
 		goto done;
@@ -459,7 +507,7 @@ rh_index__live_refresh(int *rebuilt_out, rh_index__live *lv, rh_store *st,
 	if (!lv->h && (!m.n || stored_current(st, key.ptr, &m))) {
 		/* nothing to carry on from: the stored index decides, and a
 		 * history is built when something new arrives */
-		error = rh_index_refresh(rebuilt_out, st, lv->prefix, opts);
+		error = defer(rebuilt_out, lv, st, opts);
 		goto done;
 	}
 	if ((error = rh_index__list_objects(&o, st, lv->prefix)) < 0 ||
@@ -470,7 +518,7 @@ rh_index__live_refresh(int *rebuilt_out, rh_index__live *lv, rh_store *st,
 		/* a writer keeps no mark: only a listing tells what changed */
 		lv_reset(lv);
 		lv->done = 1;
-		error = rh_index_refresh(rebuilt_out, st, lv->prefix, opts);
+		error = defer(rebuilt_out, lv, st, opts);
 		goto done;
 	}
 	if (rh_index__session_ref(&ref, parts, lv->prefix) == 0 &&
