@@ -98,7 +98,7 @@ rh_dashboard_stats_get(rh_dashboard_stats *out, rh_dashboard *d)
 	if (out->version >= 2)	/* a version 1 struct ends before */
 		out->index_builds = d->stats.builds;
 	if (out->version >= 3)
-		out->index_objects_read = d->stats.objects_read;
+		out->index_event_bytes = d->stats.bytes_read;
 	pthread_mutex_unlock(&d->lock);
 	out->frame_hits = out->frame_misses = 0;
 	if (d->frames)

@@ -144,7 +144,7 @@ struct rh_dashboard {
 	uint64_t snap_gen;         /* the last rh_dash_snap.gen given */
 	struct {                   /* for rh_dashboard_stats(); under lock */
 		uint64_t indexed, index_failures, index_ms, builds;
-		uint64_t objects_read;	/* event objects read to index */
+		uint64_t bytes_read;	/* event bytes parsed to index */
 	} stats;
 };
 

@@ -319,7 +319,7 @@ open_index(rh_index **out, rh_dashboard *d, rh_dash_entry *e,
 		error = rh_index__live_refresh(&rebuilt, e->live, d->st, &ro);
 		rh_index__live_stats_get(&after, e->live);
 		pthread_mutex_lock(&d->lock);
-		d->stats.objects_read += after.objects_read - before.objects_read;
+		d->stats.bytes_read += after.bytes_read - before.bytes_read;
 		pthread_mutex_unlock(&d->lock);
 	}
 	if (error == 0 && rebuilt) {

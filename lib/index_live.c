@@ -336,13 +336,15 @@ feed_new(rh_index__live *lv, rh_store *st, const lv_new *nw, size_t plen,
 	if (opts && opts->version >= 3)
 		threads = opts->threads;
 	if (nw->nbatches) {
+		uint64_t before = rh_history_stats(lv->h)->bytes;
+
 		if ((error = rh_index__replay(lv->h, st, nw->batches, nw->nbatches,
 					      plen, ray_version, progress, payload,
 					      threads)) < 0)
 			return error;
 		lv->stats.objects_read += nw->nbatches;
+		lv->stats.bytes_read += rh_history_stats(lv->h)->bytes - before;
 		for (i = 0; i < nw->nbatches; i++) {
-			lv->stats.bytes_read += nw->batches[i].size;
 			if ((error = mark_seen(lv, &nw->batches[i], plen)) < 0)
 				return error;
 		}
@@ -409,6 +411,27 @@ write_final(rh_index__live *lv, rh_store *st, const char *key,
 	return 0;
 }
 
+/* 1 if the session's manifest says it ended, 0 if not, -1 when there is
+ * none (a session still arriving) or it cannot be read; `info` (may be
+ * NULL) gets the manifest. */
+static int
+session_ended(rh_store *st, const char *prefix, rh_session_info *info)
+{
+	rh_session_info tmp;
+	rh_session_ref ref;
+	char parts[3][256];
+	int ended = -1;
+
+	if (!info)
+		info = &tmp;
+	memset(info, 0, sizeof(*info));
+	if (rh_index__session_ref(&ref, parts, prefix) == 0 &&
+	    rh_session_info_load(info, st, &ref) == 0)
+		ended = info->end_ms > 0 || info->end_marked_ms > 0;
+	rh_error_clear();
+	return ended;
+}
+
 /* rh_index_refresh(), counting the objects a rebuild reads (its progress
  * reports each one) in the builder's stats. */
 struct count_ctx {
@@ -433,12 +456,14 @@ defer(int *rebuilt_out, rh_index__live *lv, rh_store *st,
 {
 	rh_index_refresh_options ro = RH_INDEX_REFRESH_OPTIONS_INIT;
 	struct count_ctx c = { NULL, NULL, 0 };
+	rh_event_stats es;
 	int rebuilt = 0, error;
 
+	memset(&es, 0, sizeof(es));
+	ro.stats = &es;
 	if (opts) {
 		ro.force = opts->force;
 		ro.ray_version = opts->ray_version;
-		ro.stats = opts->stats;
 		if (opts->version >= 2) {
 			c.cb = opts->progress;
 			c.payload = opts->progress_payload;
@@ -450,6 +475,9 @@ defer(int *rebuilt_out, rh_index__live *lv, rh_store *st,
 	ro.progress_payload = &c;
 	error = rh_index_refresh(&rebuilt, st, lv->prefix, &ro);
 	lv->stats.objects_read += c.files;
+	lv->stats.bytes_read += es.bytes;
+	if (opts && opts->stats)
+		*opts->stats = es;
 	if (rebuilt)
 		lv->stats.full_builds++;
 	if (rebuilt_out)
@@ -484,9 +512,7 @@ rh_index__live_refresh(int *rebuilt_out, rh_index__live *lv, rh_store *st,
 	rh_index__objs o;
 	rh__marks m;
 	rh_session_info info;
-	rh_session_ref ref;
 	lv_new nw;
-	char parts[3][256];
 	const char *ray_version = opts ? opts->ray_version : NULL;
 	int error, covered = 0, ended = 0, restart = 0;
 
@@ -502,8 +528,19 @@ rh_index__live_refresh(int *rebuilt_out, rh_index__live *lv, rh_store *st,
 	if ((error = rh_index__session_key(&key, lv->prefix)) < 0 ||
 	    (error = rh__marks_list(&m, st, lv->prefix)) < 0)
 		goto done;
-	if (lv->h && !memcmp(m.digest, lv->digest, sizeof(m.digest)))
-		goto done;	/* nothing moved since the last step */
+	if (lv->h && !memcmp(m.digest, lv->digest, sizeof(m.digest))) {
+		/* Nothing moved since the last step. The end mark moves no
+		 * mark (a writer with nothing more to ship writes none), so
+		 * the session's manifest is asked too: one small GET. */
+		if (session_ended(st, lv->prefix, NULL) <= 0)
+			goto done;
+		error = write_final(lv, st, key.ptr, &m);
+		lv_reset(lv);
+		lv->done = 1;
+		if (error == 0 && rebuilt_out)
+			*rebuilt_out = 1;
+		goto done;
+	}
 	if (!lv->h && (!m.n || stored_current(st, key.ptr, &m))) {
 		/* nothing to carry on from: the stored index decides, and a
 		 * history is built when something new arrives */
@@ -521,13 +558,9 @@ rh_index__live_refresh(int *rebuilt_out, rh_index__live *lv, rh_store *st,
 		error = defer(rebuilt_out, lv, st, opts);
 		goto done;
 	}
-	if (rh_index__session_ref(&ref, parts, lv->prefix) == 0 &&
-	    rh_session_info_load(&info, st, &ref) == 0) {
-		ended = info.end_ms > 0 || info.end_marked_ms > 0;
-		if (!ray_version && info.ray_version[0])
-			ray_version = info.ray_version;
-	}
-	rh_error_clear();
+	ended = session_ended(st, lv->prefix, &info);
+	if (!ray_version && ended >= 0 && info.ray_version[0])
+		ray_version = info.ray_version;
 	if (lv->h && (error = classify(&nw, &restart, lv, &o)) < 0)
 		goto done;
 	if (!lv->h || restart) {
@@ -543,7 +576,7 @@ rh_index__live_refresh(int *rebuilt_out, rh_index__live *lv, rh_store *st,
 	}
 	if ((error = feed_new(lv, st, &nw, o.plen, ray_version, opts)) < 0)
 		goto done;
-	if (ended) {
+	if (ended > 0) {
 		error = write_final(lv, st, key.ptr, &m);
 		lv_reset(lv);
 		lv->done = 1;

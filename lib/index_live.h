@@ -65,7 +65,7 @@ void rh_index__live_free(rh_index__live *lv);
 typedef struct rh_index__live_stats {
 	uint64_t steps;          /* index steps written from the live history */
 	uint64_t objects_read;   /* event objects opened, also by full builds */
-	uint64_t bytes_read;     /* raw event bytes parsed */
+	uint64_t bytes_read;     /* raw event bytes parsed, also by full builds */
 	uint64_t restarts;       /* times the builder started over */
 	uint64_t full_builds;    /* indexes rh_index_refresh() rebuilt for it */
 	int live;                /* holds a history now */

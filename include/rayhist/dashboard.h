@@ -354,10 +354,11 @@ typedef struct rh_dashboard_stats {
 	/** Indexes this dashboard wrote (built or rebuilt); opening an index
 	 * another server built, still current, is no build. Version 2. */
 	uint64_t index_builds;
-	/** Event objects read to build or update indexes. A live session's
-	 * index is updated from its new objects only, so while the server
-	 * runs this grows with what arrives, not with each update. Version 3. */
-	uint64_t index_objects_read;
+	/** Event bytes parsed (decompressed) to build or update indexes. A
+	 * live session's index is updated from what is new only, so while the
+	 * server runs this grows with what arrives, not with each update.
+	 * Version 3. */
+	uint64_t index_event_bytes;
 } rh_dashboard_stats;
 
 /* Versions 1 and 2 lack the later fields; rh_dashboard_stats_get() fills
