@@ -218,6 +218,9 @@ event_keys(keys *k, rh_store *st)
 /* Step s's objects into both stores: batches [s*n/STEPS, (s+1)*n/STEPS),
  * part s of every event file; then every writer's mark moves to "gen-s"
  * (the same names in both stores, so both indexes get one fingerprint). */
+static int grow_in_place;	/* parts rewritten whole from offset 0 */
+static int no_marks;		/* writers of older versions: no marks */
+
 static void
 arrive(int s)
 {
@@ -239,9 +242,9 @@ arrive(int s)
 			efile *f = &files[i];
 			rh_buf blob = RH_BUF_INIT;
 			char key[1600];
-			size_t from = f->cut[s], to = f->cut[s + 1];
+			size_t from = grow_in_place ? 0 : f->cut[s], to = f->cut[s + 1];
 
-			if (to <= from)
+			if (to <= from || (grow_in_place && to == f->cut[s]))
 				continue;
 			snprintf(key, sizeof(key), "%.500snodes/%.63s/files/%.255s@%020zu.zst",
 				 prefix, f->node, f->rel, from);
@@ -252,7 +255,7 @@ arrive(int s)
 		}
 	}
 	snprintf(gen, sizeof(gen), "%024d", s + 1);
-	for (k = 0; k < 2; k++) {
+	for (k = 0; k < 2 && !no_marks; k++) {
 		char writer[128], last[RH__MARK_KEY_MAX] = "";
 
 		cr_assert_eq(rh__mark_advance(sts[k], prefix, "receiver-test", gen, last), 0);
@@ -402,5 +405,130 @@ Test(live, each_step_equals_a_one_shot_build_and_nothing_is_read_twice)
 	/* every task of the session is there, and no damaged-object warning */
 	cr_assert_eq(count(live_st, RH_ENTITY_TASK), count(ref_st, RH_ENTITY_TASK));
 	keys_free(&done);
+	rh_index__live_free(lv);
+}
+
+/* What a follower does: the last part of a file is rewritten longer under
+ * the same name until it is big enough. Only the new bytes are parsed. */
+Test(live, parts_rewritten_longer_are_read_from_where_they_stopped)
+{
+	rh_index__live *lv = NULL;
+	rh_index__live_stats ls;
+	uint64_t raw = 0;
+	size_t i;
+	int s;
+
+	grow_in_place = 1;
+	for (i = 0; i < nbatches; i++) {
+		struct stat sb;
+
+		cr_assert_eq(stat(batches[i], &sb), 0);
+		raw += (uint64_t)sb.st_size;
+	}
+	for (i = 0; i < nfiles; i++)
+		raw += files[i].len;
+	cr_assert_eq(rh_index__live_new(&lv, prefix), 0);
+	for (s = 0; s < STEPS; s++) {
+		arrive(s);
+		cr_assert_eq(rh_index__live_refresh(NULL, lv, live_st, NULL), 0,
+			     "step %d: %s", s, rh_error_last());
+		one_shot();
+		same_index(s);
+	}
+	rh_index__live_stats_get(&ls, lv);
+	cr_assert_eq(ls.restarts, 0);
+	/* every byte once: the batches' and the files' */
+	cr_assert_leq(ls.bytes_read, raw, "%llu bytes parsed of %llu",
+		      (unsigned long long)ls.bytes_read, (unsigned long long)raw);
+	cr_assert_geq(ls.bytes_read * 10, raw * 9, "%llu bytes parsed of %llu",
+		      (unsigned long long)ls.bytes_read, (unsigned long long)raw);
+	rh_index__live_free(lv);
+}
+
+/* An indexed object that goes away (retention, a rewrite) cannot be taken
+ * out of the history: the builder starts over, and is right again. */
+Test(live, an_indexed_object_gone_starts_over)
+{
+	rh_index__live *lv = NULL;
+	rh_index__live_stats ls;
+	keys k = { 0 };
+	char gen[32], last[RH__MARK_KEY_MAX];
+	int i;
+
+	cr_assert_eq(rh_index__live_new(&lv, prefix), 0);
+	arrive(0);
+	cr_assert_eq(rh_index__live_refresh(NULL, lv, live_st, NULL), 0, "%s",
+		     rh_error_last());
+	event_keys(&k, live_st);
+	cr_assert_gt(k.n, 0);
+	for (i = 0; i < 2; i++) {
+		rh_store *st = i ? ref_st : live_st;
+
+		cr_assert_eq(rh_store_delete(st, k.v[0]), 0);
+		snprintf(gen, sizeof(gen), "%024d", 99);
+		last[0] = '\0';
+		cr_assert_eq(rh__mark_advance(st, prefix, "receiver-test", gen, last), 0);
+	}
+	cr_assert_eq(rh_index__live_refresh(NULL, lv, live_st, NULL), 0, "%s",
+		     rh_error_last());
+	rh_index__live_stats_get(&ls, lv);
+	cr_assert_eq(ls.restarts, 1);
+	one_shot();
+	same_index(1);
+	keys_free(&k);
+	rh_index__live_free(lv);
+}
+
+/* Sessions written before marks (no writer keeps one): only a listing
+ * tells what changed, so the builder leaves them to rh_index_refresh(),
+ * which still gives the same index. */
+Test(live, sessions_without_marks_are_built_as_before)
+{
+	rh_index__live *lv = NULL;
+	rh_index__live_stats ls;
+	int rebuilt = 0;
+
+	no_marks = 1;
+	cr_assert_eq(rh_index__live_new(&lv, prefix), 0);
+	arrive(0);
+	arrive(1);
+	cr_assert_eq(rh_index__live_refresh(&rebuilt, lv, live_st, NULL), 0, "%s",
+		     rh_error_last());
+	cr_assert_eq(rebuilt, 1);
+	rh_index__live_stats_get(&ls, lv);
+	cr_assert_eq(ls.full_builds, 1);
+	cr_assert_eq(ls.live, 0);
+	one_shot();
+	same_index(1);
+	/* and nothing changed: nothing is built */
+	cr_assert_eq(rh_index__live_refresh(&rebuilt, lv, live_st, NULL), 0);
+	cr_assert_eq(rebuilt, 0);
+	rh_index__live_free(lv);
+}
+
+/* A builder that holds nothing yet (a restarted server) opens the index
+ * the store holds when it is current: nothing is read. */
+Test(live, a_current_stored_index_is_used_as_it_is)
+{
+	rh_index__live *lv = NULL;
+	rh_index__live_stats ls;
+	int rebuilt = 1;
+
+	arrive(0);
+	cr_assert_eq(rh_index_refresh(NULL, live_st, prefix, NULL), 0);
+	cr_assert_eq(rh_index__live_new(&lv, prefix), 0);
+	cr_assert_eq(rh_index__live_refresh(&rebuilt, lv, live_st, NULL), 0);
+	cr_assert_eq(rebuilt, 0);
+	rh_index__live_stats_get(&ls, lv);
+	cr_assert_eq(ls.bytes_read, 0);
+	cr_assert_eq(ls.live, 0);
+	/* new events: the history is built once, then grows */
+	arrive(1);
+	cr_assert_eq(rh_index__live_refresh(&rebuilt, lv, live_st, NULL), 0);
+	cr_assert_eq(rebuilt, 1);
+	rh_index__live_stats_get(&ls, lv);
+	cr_assert_eq(ls.live, 1);
+	one_shot();
+	same_index(1);
 	rh_index__live_free(lv);
 }
