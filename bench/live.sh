@@ -11,7 +11,9 @@
 #    < 25% of a core), and the event bytes it parsed vs those posted;
 #  - index objects in the store at the end;
 #  - cold open of the resulting session by a fresh server (first answer)
-#    vs a one-shot build of its index (rayhist-ls after deleting it).
+#    vs a one-shot build of its index (rayhist-ls after deleting it);
+#  - what one update costs whatever arrived, at the session's size: copying
+#    the history, finishing the copy, serializing the index (live_step.c).
 # Baseline in the same run: the one-shot build, which is what each update
 # of the server cost before the live index.
 #
@@ -37,10 +39,16 @@ ln -s "$session" "$dir/ray/session_latest"
 python3 "$top/tests/gen/raygen.py" bigtasks --out "$dir/base.jsonl" --tasks "$base" --arrays --seed 1 2>/dev/null
 "$build/bin/rayhist-collect" --store "$dir/store" --cluster bench --session "$session" \
 	--events "$dir/base.jsonl" > "$dir/import.log" 2>&1
-rm -f "$dir/base.jsonl"
 # what arrives live: other attempts (another seed: other ids)
 ntasks=$((rate * seconds / 4 + 100))
 python3 "$top/tests/gen/raygen.py" bigtasks --out "$dir/live.jsonl" --tasks "$ntasks" --seed 2 2>/dev/null
 PYTHONPATH="$top/tests/cli" top_builddir="$build" python3 "$top/bench/live_load.py" \
 	--dir "$dir" --session "$session" --events-file "$dir/live.jsonl" --rate "$rate" \
 	--seconds "$seconds" --flush "$flush" --base "$base"
+# one update's fixed cost at this size (the part that grows with the session)
+cc -O2 -I"$top/include" -I"$top/lib" -I"$top/lib/util" -I"$build" "$top/bench/live_step.c" \
+	"$build/.libs/librayhist_core.a" $(pkg-config --libs libzstd json-c libcurl libarchive) \
+	-lpthread -o "$dir/live_step"
+printf 'one update, whatever arrived: '
+"$dir/live_step" "$dir/base.jsonl" "$dir/live.jsonl"
+rm -f "$dir/base.jsonl" "$dir/live.jsonl"

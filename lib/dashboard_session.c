@@ -15,7 +15,6 @@
 #include <time.h>
 
 #define FAILED_RETRY_MS 10000
-#define FINAL_REFRESH_FACTOR 10
 
 /* ---- snapshots --------------------------------------------------------------- */
 
@@ -455,6 +454,7 @@ prepare(rh_dashboard *d, rh_dash_entry *e)
 	}
 	e->refreshing = 0;
 	e->checked_ms = now;
+	e->prep_ms = now - t0;
 	pthread_mutex_unlock(&d->lock);
 	if (old)
 		rh_dashboard__snap_release(d, old);
@@ -694,8 +694,8 @@ refresh_due(const rh_dashboard *d, const rh_dash_entry *e, int64_t now_ms)
 	/* A final session is still looked at now and then, ten times less
 	 * often: a follower restarted after a crash takes an abandoned (or
 	 * ended) session up again. */
-	int64_t every = d->opts.refresh_ms *
-		(rh_dashboard__snap_final(e->snap) ? FINAL_REFRESH_FACTOR : 1);
+	int64_t every = rh_dashboard__refresh_every(
+		d->opts.refresh_ms, rh_dashboard__snap_final(e->snap), e->prep_ms);
 
 	return e->state == DASH_READY && d->opts.refresh_ms > 0 &&
 	       now_ms - e->checked_ms >= every;
