@@ -100,11 +100,12 @@ enum { DASH_NEW = 0, DASH_PREPARING, DASH_READY, DASH_FAILED };
 
 /* How long after its last check a session is checked again: every
  * refresh_ms (ten times less often once final), and never sooner than
- * RH_DASH_UPDATE_SPACING times what the last check and update took. An
- * update of a live session rewrites its whole index (index_live.c), which
- * takes seconds for a million tasks; spacing updates by their cost keeps
- * them under 1/(1 + spacing) of a core, whatever the session's size, at
- * the price of staleness growing with it. */
+ * RH_DASH_UPDATE_SPACING times what the last update spent on work that
+ * grows with the session. An update of a live session rewrites its whole
+ * index (index_live.c), which takes seconds for a million tasks; spacing
+ * updates by that cost keeps it under 1/(1 + spacing) of a core, whatever
+ * the session's size, at the price of staleness growing with it. Parsing
+ * what arrived is not counted: it is proportional to the events. */
 #define RH_DASH_UPDATE_SPACING 4
 static inline int64_t
 rh_dashboard__refresh_every(int64_t refresh_ms, int final, int64_t last_ms)
@@ -138,7 +139,8 @@ typedef struct rh_dash_entry {
 	 * refresh reads only the event objects that are new. Used by the one
 	 * prepare under way; NULL until the first refresh. */
 	struct rh_index__live *live;
-	int64_t prep_ms;           /* what its last check and update took */
+	int64_t prep_ms;           /* what its last update spent on work that
+				      grows with the session (index_live.h) */
 } rh_dash_entry;
 
 struct rh_dashboard {

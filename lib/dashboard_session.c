@@ -319,6 +319,9 @@ open_index(rh_index **out, rh_dashboard *d, rh_dash_entry *e,
 		rh_index__live_stats_get(&after, e->live);
 		pthread_mutex_lock(&d->lock);
 		d->stats.bytes_read += after.bytes_read - before.bytes_read;
+		/* updates are spaced by what grows with the session, not by
+		 * parsing what arrived (a first build parses everything) */
+		e->prep_ms = after.last_fixed_ms;
 		pthread_mutex_unlock(&d->lock);
 	}
 	if (error == 0 && rebuilt) {
@@ -454,7 +457,6 @@ prepare(rh_dashboard *d, rh_dash_entry *e)
 	}
 	e->refreshing = 0;
 	e->checked_ms = now;
-	e->prep_ms = now - t0;
 	pthread_mutex_unlock(&d->lock);
 	if (old)
 		rh_dashboard__snap_release(d, old);

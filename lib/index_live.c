@@ -23,8 +23,18 @@
 #include "history_internal.h"
 
 #include <stdio.h>
+#include <time.h>
 
 #define READ_CHUNK (4u << 20)
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 typedef struct lv_seen {
 	uint64_t size;      /* stored size when fed */
@@ -364,6 +374,7 @@ write_step(rh_index__live *lv, rh_store *st, const char *key,
 {
 	uint8_t fp[RH_FINGERPRINT_SIZE];
 	rh_history *c = NULL;
+	int64_t t0 = mono_ms();
 	size_t i;
 	int error;
 
@@ -381,6 +392,7 @@ write_step(rh_index__live *lv, rh_store *st, const char *key,
 	lv->stats.steps++;
 done:
 	rh_history_free(c);
+	lv->stats.last_fixed_ms = mono_ms() - t0;
 	return error;
 }
 
@@ -458,6 +470,7 @@ defer(int *rebuilt_out, rh_index__live *lv, rh_store *st,
 	struct count_ctx c = { NULL, NULL, 0 };
 	rh_event_stats es;
 	int rebuilt = 0, error;
+	int64_t t0 = mono_ms();
 
 	memset(&es, 0, sizeof(es));
 	ro.stats = &es;
@@ -478,8 +491,10 @@ defer(int *rebuilt_out, rh_index__live *lv, rh_store *st,
 	lv->stats.bytes_read += es.bytes;
 	if (opts && opts->stats)
 		*opts->stats = es;
-	if (rebuilt)
+	if (rebuilt) {
 		lv->stats.full_builds++;
+		lv->stats.last_fixed_ms = mono_ms() - t0;
+	}
 	if (rebuilt_out)
 		*rebuilt_out = rebuilt;
 	return error;
@@ -521,6 +536,7 @@ rh_index__live_refresh(int *rebuilt_out, rh_index__live *lv, rh_store *st,
 	memset(&nw, 0, sizeof(nw));
 	if (rebuilt_out)
 		*rebuilt_out = 0;
+	lv->stats.last_fixed_ms = 0;
 	if (opts && opts->force)
 		lv_reset(lv);
 	if (lv->done || (opts && opts->force))

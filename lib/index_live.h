@@ -68,6 +68,10 @@ typedef struct rh_index__live_stats {
 	uint64_t bytes_read;     /* raw event bytes parsed, also by full builds */
 	uint64_t restarts;       /* times the builder started over */
 	uint64_t full_builds;    /* indexes rh_index_refresh() rebuilt for it */
+	/* What the last refresh spent on work that grows with the session
+	 * rather than with what arrived (copying, finishing and writing the
+	 * index; a whole rebuild when deferring), in ms; 0 if it did none. */
+	int64_t last_fixed_ms;
 	int live;                /* holds a history now */
 } rh_index__live_stats;
 
