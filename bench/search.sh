@@ -47,7 +47,8 @@ python3 "$top/bench/timeit.py" -n "$runs" -- \
 # The machines are shared: CPU seconds (user + system, children included)
 # say what each costs whatever the load; wall time says what a user waits.
 python3 - "$runs" "$bin/rayhist-ls --store $dir/store --grep $rare -F $S" \
-	"zstdcat $blobs | LC_ALL=C grep -F $rare" > "$dir/cpu" <<'PY'
+	"zstdcat $blobs | LC_ALL=C grep -F $rare" \
+	"$bin/rayhist-ls --store $dir/store --grep 'RAREWORD_[A-Z]+14' -E $S" > "$dir/cpu" <<'PY'
 import os, statistics, subprocess, sys
 runs, cmds = int(sys.argv[1]), sys.argv[2:]
 cpu = [[] for _ in cmds]
@@ -67,7 +68,7 @@ python3 - "$t_rh" "$t_z" "$t_re" "$raw" "$stored" "$(nproc)" $(cat "$dir/cpu") <
 import os, sys
 t_rh, t_z, t_re = map(float, sys.argv[1:4])
 raw, stored, cpus = int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
-c_rh, c_z = float(sys.argv[7]), float(sys.argv[8])
+c_rh, c_z, c_re = float(sys.argv[7]), float(sys.argv[8]), float(sys.argv[9])
 print(f"logs: {raw / 2**30:.2f} GiB raw, {stored / 2**20:.0f} MiB stored, {cpus} CPUs")
 print(f"rayhist-ls --grep RARE -F     : {t_rh:7.3f} s  ({raw / t_rh / 2**30:.2f} GiB/s; target < 1 s)")
 print(f"zstdcat | grep -F RARE        : {t_z:7.3f} s  ({raw / t_z / 2**30:.2f} GiB/s)")
@@ -75,4 +76,5 @@ print(f"rayhist-ls --grep -E regex    : {t_re:7.3f} s")
 print(f"speed-up: {t_z / t_rh:.1f}x (target >= 10x)")
 print(f"CPU seconds: rayhist-ls {c_rh:.2f}, zstdcat | grep {c_z:.2f} ({c_z / c_rh:.1f}x less); "
       f"load average {os.getloadavg()[0]:.1f}")
+print(f"CPU seconds of the -E regex: {c_re:.2f} ({c_re / c_rh:.2f} of -F: its literal is searched first)")
 PY

@@ -1,6 +1,7 @@
 /* rayhist-ls - list what a store holds and read captured files back. */
 #include <ctype.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "cli.h"
 #include "ls_export.h"
 #include "ls_format.h"
+#include "ls_parallel.h"
 #include "ls_search.h"
 #include "progress.h"
 
@@ -160,19 +162,137 @@ first_cb(const rh_store_entry *e, void *payload)
 /* A session name under which only an index is stored (older versions
  * wrote one for any name asked for): no session, not listed. */
 static int
-is_phantom(struct ls *ls)
+is_phantom(rh_store *st, const rh_session_ref *sref)
 {
 	rh_buf key = RH_BUF_INIT;
 	int n = 0, events = 0;
 
-	if (rh_catalog_list_nodes(ls->st, &ls->p.sref, count_cb, &n) < 0 || n ||
-	    rh_layout_session_prefix(&key, &ls->p.sref) < 0 ||
+	if (rh_catalog_list_nodes(st, sref, count_cb, &n) < 0 || n ||
+	    rh_layout_session_prefix(&key, sref) < 0 ||
 	    rh_buf_puts(&key, "events/") < 0 ||
-	    rh_store_list(ls->st, key.ptr, NULL, first_cb, &events) < 0)
+	    rh_store_list(st, key.ptr, NULL, first_cb, &events) < 0)
 		events = 1;	/* cannot tell: list it */
 	rh_buf_dispose(&key);
 	rh_error_clear();
 	return !events;
+}
+
+/* What -l shows of a session, read by load_session() on any thread. */
+struct session_row {
+	char *name;
+	rh_session_info info;
+	int error;            /* of rh_session_info_load() */
+	int phantom;          /* nothing but an index: not listed */
+	char msg[512];
+};
+
+struct session_rows {
+	struct ls *ls;
+	struct session_row *v;
+	size_t n, cap;
+};
+
+static void
+load_session(size_t i, void *payload)
+{
+	struct session_rows *rs = payload;
+	struct session_row *r = &rs->v[i];
+	rh_session_ref sref = rs->ls->p.sref;
+
+	sref.session = r->name;
+	if ((r->error = rh_session_info_load(&r->info, rs->ls->st, &sref)) < 0) {
+		snprintf(r->msg, sizeof(r->msg), "%s", rh_error_last());
+		if (r->error == RH_ENOTFOUND)
+			r->phantom = is_phantom(rs->ls->st, &sref);
+		memset(&r->info, 0, sizeof(r->info));
+	}
+}
+
+static int
+collect_session(const char *name, void *payload)
+{
+	struct session_rows *rs = payload;
+	struct session_row *v;
+
+	if (rs->n == rs->cap) {
+		rs->cap = rs->cap ? 2 * rs->cap : 64;
+		if (!(v = realloc(rs->v, rs->cap * sizeof(*v))))
+			return RH_ENOMEM;
+		rs->v = v;
+	}
+	memset(&rs->v[rs->n], 0, sizeof(*v));
+	if (!(rs->v[rs->n].name = strdup(name)))
+		return RH_ENOMEM;
+	rs->n++;
+	return 0;
+}
+
+static void
+print_session(struct ls *ls, const struct session_row *r)
+{
+	const char *name = r->name, *kind = "session";
+	const rh_session_info *ip = &r->info;
+	char t1[32], t2[32];
+
+	/* none: a session being captured, state unknown; one that cannot be
+	 * read is damage, said and reflected in the exit */
+	if (r->error < 0 && r->error != RH_ENOTFOUND) {
+		rh_cli_warn("%s: %s", name, r->msg);
+		ls->status = 1;
+	} else if (r->error == RH_ENOTFOUND && r->phantom) {
+		return;
+	}
+	if (ls->json) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "name", jstr(name));
+		json_object_object_add(o, "type", json_object_new_string(kind));
+		json_object_object_add(o, "start_ms", json_object_new_int64(ip->start_ms));
+		json_object_object_add(o, "end_ms", json_object_new_int64(ip->end_ms));
+		json_object_object_add(o, "end_marked_ms",
+				       json_object_new_int64(ip->end_marked_ms));
+		json_object_object_add(o, "updated_ms", json_object_new_int64(ip->updated_ms));
+		json_object_object_add(o, "ray_version", jstr(ip->ray_version));
+		json_object_object_add(o, "heartbeat_ms", json_object_new_int64(ip->heartbeat_ms));
+		json_object_object_add(o, "state", json_object_new_string(
+					       rh_session_state_name(ip->state)));
+		json_object_array_add(ls->rows, o);
+	} else {
+		/* The second time is when it ended: the end mark, or for a
+		 * session whose collector died, its last heartbeat. */
+		fmt_time(t1, sizeof(t1), ip->start_ms);
+		fmt_time(t2, sizeof(t2), ip->state == RH_SESSION_ENDED ? ip->end_ms
+				 : ip->state == RH_SESSION_LIVE ||
+				   ip->state == RH_SESSION_ABANDONED ? ip->heartbeat_ms
+				 : ip->updated_ms);
+		printf("%-20s  %-20s  %-9s  %s\n", t1, t2,
+		       rh_session_state_name(ip->state), name);
+	}
+}
+
+/* Requests in flight at once for -l: each session or node is a manifest
+ * read (a round trip over an object store). */
+#define LS_LOAD_THREADS 16
+
+/* -l of a cluster: every session's manifest read at once, then printed in
+ * the listing's order. */
+static int
+list_sessions_long(struct ls *ls)
+{
+	struct session_rows rs = { ls, NULL, 0, 0 };
+	size_t i;
+	int error;
+
+	error = rh_catalog_list_sessions(ls->st, ls->p.parts[0], ls->p.parts[1],
+					 collect_session, &rs);
+	if (error == 0) {
+		ls_parallel(rs.n, load_session, &rs, LS_LOAD_THREADS);
+		for (i = 0; i < rs.n; i++)
+			print_session(ls, &rs.v[i]);
+	}
+	for (i = 0; i < rs.n; i++)
+		free(rs.v[i].name);
+	free(rs.v);
+	return error;
 }
 
 static int
@@ -181,72 +301,97 @@ print_name(const char *name, void *payload)
 	struct ls *ls = payload;
 	const char *kind = ls->p.n == 0 ? "namespace" : ls->p.n == 1 ? "cluster"
 							: "session";
-	rh_session_info info;
-	char t1[32], t2[32];
+
+	emit_name(ls, name, kind);
+	return 0;
+}
+
+/* What -l shows of a node, read by load_node() on any thread. */
+struct node_row {
+	char *name;
+	rh_node_manifest *m;
+	char msg[512];        /* when m could not be read */
+};
+
+struct node_rows {
+	struct ls *ls;
+	struct node_row *v;
+	size_t n, cap;
+};
+
+static void
+load_node(size_t i, void *payload)
+{
+	struct node_rows *rs = payload;
+	struct node_row *r = &rs->v[i];
+
+	if (rh_node_manifest_load(&r->m, rs->ls->st, &rs->ls->p.sref, r->name) < 0)
+		snprintf(r->msg, sizeof(r->msg), "%s", rh_error_last());
+}
+
+static int
+collect_node(const char *name, void *payload)
+{
+	struct node_rows *rs = payload;
+	struct node_row *v;
+
+	if (rs->n == rs->cap) {
+		rs->cap = rs->cap ? 2 * rs->cap : 64;
+		if (!(v = realloc(rs->v, rs->cap * sizeof(*v))))
+			return RH_ENOMEM;
+		rs->v = v;
+	}
+	memset(&rs->v[rs->n], 0, sizeof(*v));
+	if (!(rs->v[rs->n].name = strdup(name)))
+		return RH_ENOMEM;
+	rs->n++;
+	return 0;
+}
+
+static void print_node_m(struct ls *ls, const char *node, rh_node_manifest *m);
+
+/* -l of a session: every node's manifest read at once, then printed in the
+ * listing's order. */
+static int
+list_nodes_long(struct ls *ls)
+{
+	struct node_rows rs = { ls, NULL, 0, 0 };
+	size_t i;
 	int error;
 
-	if (!ls->lng || ls->p.n != 2) {
-		emit_name(ls, name, kind);
-		return 0;
-	}
-	ls->p.sref.session = name;
-	if ((error = rh_session_info_load(&info, ls->st, &ls->p.sref)) < 0) {
-		/* none: a session being captured, state unknown; one that
-		 * cannot be read is damage, said and reflected in the exit */
-		if (error != RH_ENOTFOUND) {
-			rh_cli_warn("%s: %s", name, rh_error_last());
-			ls->status = 1;
-		} else if (is_phantom(ls)) {
-			return 0;
+	error = rh_catalog_list_nodes(ls->st, &ls->p.sref, collect_node, &rs);
+	if (error == 0) {
+		ls_parallel(rs.n, load_node, &rs, LS_LOAD_THREADS);
+		for (i = 0; i < rs.n; i++) {
+			if (rs.v[i].m) {
+				print_node_m(ls, rs.v[i].name, rs.v[i].m);
+			} else {
+				rh_cli_warn("node %s: %s", rs.v[i].name, rs.v[i].msg);
+				ls->status = 1;	/* listed what it could */
+			}
 		}
-		memset(&info, 0, sizeof(info));
 	}
-	if (ls->json) {
-		json_object *o = json_object_new_object();
-		json_object_object_add(o, "name", jstr(name));
-		json_object_object_add(o, "type", json_object_new_string(kind));
-		json_object_object_add(o, "start_ms", json_object_new_int64(info.start_ms));
-		json_object_object_add(o, "end_ms", json_object_new_int64(info.end_ms));
-		json_object_object_add(o, "end_marked_ms",
-				       json_object_new_int64(info.end_marked_ms));
-		json_object_object_add(o, "updated_ms", json_object_new_int64(info.updated_ms));
-		json_object_object_add(o, "ray_version", jstr(info.ray_version));
-		json_object_object_add(o, "heartbeat_ms", json_object_new_int64(info.heartbeat_ms));
-		json_object_object_add(o, "state", json_object_new_string(
-					       rh_session_state_name(info.state)));
-		json_object_array_add(ls->rows, o);
-	} else {
-		/* The second time is when it ended: the end mark, or for a
-		 * session whose collector died, its last heartbeat. */
-		fmt_time(t1, sizeof(t1), info.start_ms);
-		fmt_time(t2, sizeof(t2), info.state == RH_SESSION_ENDED ? info.end_ms
-				 : info.state == RH_SESSION_LIVE ||
-				   info.state == RH_SESSION_ABANDONED ? info.heartbeat_ms
-				 : info.updated_ms);
-		printf("%-20s  %-20s  %-9s  %s\n", t1, t2,
-		       rh_session_state_name(info.state), name);
+	for (i = 0; i < rs.n; i++) {
+		free(rs.v[i].name);
+		rh_node_manifest_free(rs.v[i].m);
 	}
-	return 0;
+	free(rs.v);
+	return error;
 }
 
 static int
 print_node(const char *node, void *payload)
 {
-	struct ls *ls = payload;
-	rh_node_manifest *m = NULL;
+	emit_name(payload, node, "node");
+	return 0;
+}
+
+static void
+print_node_m(struct ls *ls, const char *node, rh_node_manifest *m)
+{
 	uint64_t raw = 0, stored = 0;
 	size_t i, n;
-	int error;
 
-	if (!ls->lng) {
-		emit_name(ls, node, "node");
-		return 0;
-	}
-	if ((error = rh_node_manifest_load(&m, ls->st, &ls->p.sref, node)) < 0) {
-		rh_cli_warn("node %s: %s", node, rh_error_last());
-		ls->status = 1;	/* listed what it could; not a success */
-		return 0;
-	}
 	n = rh_node_manifest_file_count(m);
 	for (i = 0; i < n; i++) {
 		raw += rh_node_manifest_file(m, i)->size;
@@ -270,8 +415,6 @@ print_node(const char *node, void *payload)
 		       rh_node_manifest_is_head(m) ? "head" : "worker", n, raw,
 		       stored, node);
 	}
-	rh_node_manifest_free(m);
-	return 0;
 }
 
 static void
@@ -321,29 +464,72 @@ exists_cb(const char *name, void *payload)
 	return 0;
 }
 
-/* Say which part of the path does not exist. */
+/* Whether each part of the path is a valid name. */
+static void
+check_names(struct ls *ls)
+{
+	int i, error;
+
+	for (i = 0; i < ls->p.n && i < 3; i++)
+		if ((error = rh_layout_check_name(level_names[i], ls->p.parts[i])) < 0)
+			rh_cli_die(error, "bad path");
+}
+
+struct levels {
+	struct ls *ls;
+	struct exists_ctx ctx[3];
+	int error[4];
+	char msg[4][512];
+};
+
+/* Whether level i of the path exists (3: resolve the node), on any
+ * thread. */
+static void
+check_level(size_t i, void *payload)
+{
+	struct levels *lv = payload;
+	struct ls *ls = lv->ls;
+	int error;
+
+	if (i < 3) {
+		lv->ctx[i].want = ls->p.parts[i];
+		lv->ctx[i].found = 0;
+	}
+	if (i == 0)
+		error = rh_catalog_list_namespaces(ls->st, exists_cb, &lv->ctx[i]);
+	else if (i == 1)
+		error = rh_catalog_list_clusters(ls->st, ls->p.parts[0], exists_cb,
+						 &lv->ctx[i]);
+	else if (i == 2)
+		error = rh_catalog_list_sessions(ls->st, ls->p.parts[0],
+						 ls->p.parts[1], exists_cb, &lv->ctx[i]);
+	else
+		error = rh_catalog_resolve_node(&ls->p.node, ls->st, &ls->p.sref,
+						ls->p.parts[3]);
+	if ((lv->error[i] = error) < 0)
+		snprintf(lv->msg[i], sizeof(lv->msg[i]), "%s", rh_error_last());
+}
+
+/* Say which part of the path does not exist. The levels are listed at
+ * once (over an object store, one round trip instead of one per level),
+ * then judged in order. */
 static void
 check_levels(struct ls *ls)
 {
-	struct exists_ctx ctx;
-	int i, error = 0;
+	struct levels lv;
+	int i, n = ls->p.n < 3 ? ls->p.n : 3;
 
-	for (i = 0; i < ls->p.n && i < 3; i++) {
-		if ((error = rh_layout_check_name(level_names[i], ls->p.parts[i])) < 0)
-			rh_cli_die(error, "bad path");
-		ctx.want = ls->p.parts[i];
-		ctx.found = 0;
-		if (i == 0)
-			error = rh_catalog_list_namespaces(ls->st, exists_cb, &ctx);
-		else if (i == 1)
-			error = rh_catalog_list_clusters(ls->st, ls->p.parts[0],
-							 exists_cb, &ctx);
-		else
-			error = rh_catalog_list_sessions(ls->st, ls->p.parts[0],
-							 ls->p.parts[1], exists_cb, &ctx);
-		if (error < 0)
-			rh_cli_die(error, "listing the store");
-		if (!ctx.found) {
+	check_names(ls);
+	memset(&lv, 0, sizeof(lv));
+	lv.ls = ls;
+	/* a node "*" is every node: --tail across the cluster */
+	if (ls->p.n == 4 && strcmp(ls->p.parts[3], "*"))
+		n = 4;
+	ls_parallel((size_t)n, check_level, &lv, 4);
+	for (i = 0; i < n && i < 3; i++) {
+		if (lv.error[i] < 0)
+			rh_cli_die(0, "listing the store: %s", lv.msg[i]);
+		if (!lv.ctx[i].found) {
 			fprintf(stderr, "%s: %s \"%s\" not found", rh_cli_prog,
 				level_names[i], ls->p.parts[i]);
 			if (i > 0)
@@ -353,20 +539,14 @@ check_levels(struct ls *ls)
 			exit(rh_cli_die_status);
 		}
 	}
-	if (ls->p.n == 4 && !strcmp(ls->p.parts[3], "*"))
-		return;		/* every node: --tail across the cluster */
-	if (ls->p.n == 4) {
-		error = rh_catalog_resolve_node(&ls->p.node, ls->st, &ls->p.sref,
-						ls->p.parts[3]);
-		if (error == RH_ENOTFOUND) {
-			fprintf(stderr, "%s: node \"%s\" not found in %s/%s/%s\n",
-				rh_cli_prog, ls->p.parts[3], ls->p.parts[0],
-				ls->p.parts[1], ls->p.parts[2]);
-			exit(rh_cli_die_status);
-		}
-		if (error < 0)
-			rh_cli_die(error, "node");
+	if (n == 4 && lv.error[3] == RH_ENOTFOUND) {
+		fprintf(stderr, "%s: node \"%s\" not found in %s/%s/%s\n",
+			rh_cli_prog, ls->p.parts[3], ls->p.parts[0],
+			ls->p.parts[1], ls->p.parts[2]);
+		exit(rh_cli_die_status);
 	}
+	if (n == 4 && lv.error[3] < 0)
+		rh_cli_die(0, "node: %s", lv.msg[3]);
 }
 
 static void
@@ -483,13 +663,17 @@ list(struct ls *ls)
 	switch (ls->p.n) {
 	case 0: error = rh_catalog_list_namespaces(ls->st, print_name, ls); break;
 	case 1: error = rh_catalog_list_clusters(ls->st, ls->p.parts[0], print_name, ls); break;
-	case 2: error = rh_catalog_list_sessions(ls->st, ls->p.parts[0], ls->p.parts[1],
-						print_name, ls); break;
+	case 2:
+		error = ls->lng ? list_sessions_long(ls)
+			: rh_catalog_list_sessions(ls->st, ls->p.parts[0],
+						   ls->p.parts[1], print_name, ls);
+		break;
 	case 3:
 		/* -l of a session also says what its index had to skip */
 		if (ls->lng)
 			rh_index_close(open_index(ls, 0));
-		error = rh_catalog_list_nodes(ls->st, &ls->p.sref, print_node, ls);
+		error = ls->lng ? list_nodes_long(ls)
+			: rh_catalog_list_nodes(ls->st, &ls->p.sref, print_node, ls);
 		break;
 	default:
 		if (!strcmp(ls->p.parts[3], "*"))
@@ -750,15 +934,35 @@ print_index_warnings(rh_index *ix, const char *prefix)
 /* Open (building or rebuilding when needed) the index of the session in
  * ls->p; with `rebuild`, rebuild it first whatever it holds. Dies when it
  * cannot. */
+struct info_job {
+	struct ls *ls;
+	int error;
+	char msg[512];
+};
+
+/* Load session.json only to tell whether it is damaged. */
+static void *
+info_worker(void *arg)
+{
+	struct info_job *j = arg;
+	rh_session_info info;
+
+	if ((j->error = rh_session_info_load(&info, j->ls->st, &j->ls->p.sref)) < 0)
+		snprintf(j->msg, sizeof(j->msg), "%s", rh_error_last());
+	return NULL;
+}
+
 static rh_index *
 open_index(struct ls *ls, int rebuild)
 {
 	rh_index_refresh_options ro = RH_INDEX_REFRESH_OPTIONS_INIT;
 	rh_buf prefix = RH_BUF_INIT, key = RH_BUF_INIT;
-	rh_session_info info;
+	struct info_job info_job = { NULL, 0, "" };
+	pthread_t info_tid;
 	rh_index *ix = NULL;
 	rh_meter meter;
-	int error;
+	char msg[512];
+	int error, info_started;
 
 	if ((error = rh_layout_session_prefix(&prefix, &ls->p.sref)) < 0 ||
 	    (error = rh_layout_index(&key, &ls->p.sref)) < 0)
@@ -769,24 +973,35 @@ open_index(struct ls *ls, int rebuild)
 	ro.force = rebuild;
 	ro.progress = rh_meter_update;
 	ro.progress_payload = &meter;
-	error = rh_index_refresh(NULL, ls->st, prefix.ptr, &ro);
+	/* session.json is read meanwhile: over an object store, in the same
+	 * round trips as the index */
+	info_job.ls = ls;
+	info_started = pthread_create(&info_tid, NULL, info_worker, &info_job) == 0;
+	if (!info_started)
+		info_worker(&info_job);
+	error = rh_index_refresh_open(&ix, NULL, ls->st, prefix.ptr, &ro, NULL);
+	if (info_started)
+		pthread_join(info_tid, NULL);
 	rh_meter_done(&meter);
+	if (error == RH_ENOTFOUND) {
+		snprintf(msg, sizeof(msg), "%s", rh_error_last());
+		check_levels(ls);	/* which part of the path is missing */
+	}
+	if (error != RH_ENOTFOUND)
+		snprintf(msg, sizeof(msg), "%s", rh_error_last());
 	if (error < 0)
-		rh_cli_die(error, "%s: cannot %s the session index%s", prefix.ptr,
+		rh_cli_die(0, "%s: cannot %s the session index%s%s%s", prefix.ptr,
 			   rebuild ? "rebuild" : "build", error == RH_EACCES ?
 			   " (the store refuses writes and there is no "
-			   "--cache-dir to keep it in)" : "");
-	if ((error = rh_index_open(&ix, ls->st, key.ptr, NULL)) < 0)
-		rh_cli_die(error, "%s: cannot open the session index", prefix.ptr);
+			   "--cache-dir to keep it in)" : "", *msg ? ": " : "", msg);
 	if (!rebuild)
 		print_index_warnings(ix, "");
 	rh_buf_dispose(&prefix);
 	rh_buf_dispose(&key);
 	/* a session.json that cannot be read is damage too (none is fine:
 	 * a session still being captured) */
-	if ((error = rh_session_info_load(&info, ls->st, &ls->p.sref)) < 0 &&
-	    error != RH_ENOTFOUND) {
-		rh_cli_warn("%s", rh_error_last());
+	if (info_job.error < 0 && info_job.error != RH_ENOTFOUND) {
+		rh_cli_warn("%s", info_job.msg);
 		ls->status = 1;
 	}
 	return ix;
@@ -1476,7 +1691,14 @@ main(int argc, char **argv)
 	rh_cache_cli_apply(&cache, &sopts);
 	if ((error = rh_store_open(&ls.st, url, &sopts)) < 0)
 		rh_cli_die(error, "%s", url);
-	check_levels(&ls);
+	/* An entity listing of a session opens its index first, which says
+	 * when nothing is there (open_index() then names the missing part):
+	 * no listing of the store's top levels before the first page. */
+	if ((mode == QUERY || mode == SUMMARY || mode == GET || mode == LOGS) &&
+	    ls.p.n == 3)
+		check_names(&ls);
+	else
+		check_levels(&ls);
 	if (mode == EXPORT && ls.p.n < 3)
 		rh_cli_usage_die("--export needs a session: NS/CLUSTER/SESSION[/NODE[/PREFIX]]");
 	if (ls.at && mode == LIST)

@@ -315,7 +315,9 @@ open_index(rh_index **out, rh_dashboard *d, rh_dash_entry *e,
 		rh_index__live_stats before, after;
 
 		rh_index__live_stats_get(&before, e->live);
-		error = rh_index__live_refresh(&rebuilt, e->live, d->st, &ro);
+		/* the index the check found current (or just wrote) is the
+		 * one served */
+		error = rh_index__live_refresh(out, &rebuilt, e->live, d->st, &ro);
 		rh_index__live_stats_get(&after, e->live);
 		pthread_mutex_lock(&d->lock);
 		d->stats.bytes_read += after.bytes_read - before.bytes_read;
@@ -329,7 +331,7 @@ open_index(rh_index **out, rh_dashboard *d, rh_dash_entry *e,
 		d->stats.builds++;
 		pthread_mutex_unlock(&d->lock);
 	}
-	if (error == 0 && (error = rh_layout_index(&key, sref)) == 0)
+	if (error == 0 && stored && (error = rh_layout_index(&key, sref)) == 0)
 		error = rh_index_open(out, d->st, key.ptr, NULL);
 	rh_buf_dispose(&key);
 	return error;

@@ -269,6 +269,10 @@ typedef struct rh__ship_buf {
  * part is compressed and written. */
 int rh__follow_ship_with(rh_follow *f, rh__ffile *e, uint64_t *budget,
 			 const rh__ship_buf *b, pthread_mutex_t *mu);
+/* Tests only: when set, called with the descriptor and path of a file
+ * just before its bytes are read for a part - the window in which a node
+ * can truncate it after it was looked at. */
+extern void (*rh__follow_test_before_read)(int fd, const char *path);
 /* One pass (f->once) ships every file's pending bytes, several files at
  * once on f->workers threads (capture_pool.c). */
 int rh__follow_ship_parallel(rh_follow *f);

@@ -23,13 +23,17 @@
 
 /* ---- one part ------------------------------------------------------------ */
 
-/* Ship [from, to) of fd as one part, with buffers `b`. A read failure
- * sets *unreadable to its errno (the file's fault, not the store's) and
- * writes nothing. Reads f's settings only: threads of capture_pool.c run
- * it on several files at once. */
+void (*rh__follow_test_before_read)(int fd, const char *path);
+
+/* Ship [from, to) of fd as one part, with buffers `b`, unless it ends at
+ * or before `past` (the end of what is stored): then nothing is written
+ * and part->length is 0. A read failure sets *unreadable to its errno (the
+ * file's fault, not the store's) and writes nothing. Reads f's settings
+ * only: threads of capture_pool.c run it on several files at once. */
 static int
 stream(rh_follow *f, rh__ffile *e, int fd, uint64_t from, uint64_t to,
-       rh_file_part *part, int *unreadable, const rh__ship_buf *b)
+       uint64_t past, rh_file_part *part, int *unreadable,
+       const rh__ship_buf *b)
 {
 	rh_seekable_writer *sw = NULL;
 	rh_store_writer *w = NULL;
@@ -52,6 +56,8 @@ stream(rh_follow *f, rh__ffile *e, int fd, uint64_t from, uint64_t to,
 	    (error = rh_seekable_writer_new(&sw, &sopts)) < 0 ||
 	    (error = rh_store__writer_open_nosync(&w, f->st, b->key->ptr)) < 0)
 		goto done;
+	if (rh__follow_test_before_read)
+		rh__follow_test_before_read(fd, e->path);
 	while (from + part->length < to) {
 		uint64_t want = to - from - part->length;
 		if (want > RH__READ_CHUNK)
@@ -73,8 +79,15 @@ stream(rh_follow *f, rh__ffile *e, int fd, uint64_t from, uint64_t to,
 		    (error = rh_store_writer_write(w, b->out->ptr, b->out->size)) < 0)
 			goto done;
 	}
-	if (part->length == 0)
+	/* Short of what is stored: the file was truncated since it was
+	 * looked at, and these bytes are not its. Committing them would put
+	 * another file's bytes - fewer than the manifest says - where the
+	 * newest small part of this one was (a rewrite starts before
+	 * `past`); the scan sorts the truncation out instead. */
+	if (from + part->length <= past) {
+		part->length = 0;
 		goto done;
+	}
 	rh_buf_clear(b->out);
 	if ((error = rh_seekable_writer_finish(sw, b->out)) < 0 ||
 	    (error = rh_store_writer_write(w, b->out->ptr, b->out->size)) < 0)
@@ -233,7 +246,7 @@ read:
 	 * next manifest all the same. */
 	f->unsynced = 1;
 	unlock(mu);
-	error = stream(f, e, fd, from, to, &part, &bad_read, b);
+	error = stream(f, e, fd, from, to, e->size, &part, &bad_read, b);
 	lock(mu);
 	if (error < 0) {
 		if (bad_read) {
@@ -242,8 +255,10 @@ read:
 		}
 		goto done;
 	}
-	if (part.length == 0 || part.offset + part.length <= e->size)
-		goto done; /* nothing new after all */
+	if (part.length == 0) {
+		f->full_due = 1; /* truncated meanwhile: the scan sorts it out */
+		goto done;
+	}
 	if (rewrite) {
 		e->stored -= last->stored;
 		e->nparts--;

@@ -5,7 +5,9 @@
  * ("_" when the events name no session), so the spool ships in arrival
  * order. Shipping packs a session's batches into few large event objects
  * (see "shipping: packs" below): a batch Ray sends twice (it retries when a
- * reply is late) may be spooled twice, but it is stored once. A file
+ * reply is late) may be spooled twice, but it is stored once - also when
+ * the repeat comes after a restart (the batches shipped lately are kept in
+ * DIR/.recent-batches). A file
  * appears in the spool only whole (written under a dot name, fsync'ed,
  * renamed, directory fsync'ed) and leaves it only after the store has it
  * and the receiver's generation mark (marks.h) announced it. */
@@ -76,6 +78,43 @@ writer_id(rh_spool *sp)
 	return 0;
 }
 
+/* DIR/.recent-batches: the batches shipped lately, so that a batch Ray
+ * sends again after a restart is not stored twice. Only a hint for that:
+ * a file that is not exactly what recent_save() writes is ignored. */
+#define RECENT_FILE ".recent-batches"
+static const char recent_magic[8] = { 'R', 'H', 'R', 'E', 'C', 'N', 'T', '1' };
+
+static void
+recent_load(rh_spool *sp)
+{
+	unsigned char buf[8 + 8 + sizeof(sp->recent)];
+	char path[PATH_MAX + 32];
+	FILE *fp;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/" RECENT_FILE, sp->dir);
+	if (!(fp = fopen(path, "rb")))
+		return;
+	n = fread(buf, 1, sizeof(buf), fp);
+	if (n == sizeof(buf) && fgetc(fp) == EOF &&
+	    memcmp(buf, recent_magic, sizeof(recent_magic)) == 0) {
+		memcpy(&sp->nrecent, buf + 8, 8);
+		memcpy(sp->recent, buf + 16, sizeof(sp->recent));
+	}
+	fclose(fp);
+}
+
+static int
+recent_save(rh_spool *sp)
+{
+	unsigned char buf[8 + 8 + sizeof(sp->recent)];
+
+	memcpy(buf, recent_magic, sizeof(recent_magic));
+	memcpy(buf + 8, &sp->nrecent, 8);
+	memcpy(buf + 16, sp->recent, sizeof(sp->recent));
+	return rh__write_file_atomic(sp->dir, RECENT_FILE, buf, sizeof(buf));
+}
+
 RH_EXTERN int
 rh_spool_open(rh_spool **out, const char *dir, const rh_spool_options *opts)
 {
@@ -137,6 +176,7 @@ rh_spool_open(rh_spool **out, const char *dir, const rh_spool_options *opts)
 		rh_spool_close(sp);
 		return error;
 	}
+	recent_load(sp);
 	*out = sp;
 	return 0;
 }
@@ -507,6 +547,7 @@ pack_finish(rh_spool *sp, rh_store *st, const char *ns, const char *cluster,
 	char path[PATH_MAX + 400], *last;
 	rh_buf data = RH_BUF_INIT, one = RH_BUF_INIT, prefix = RH_BUF_INIT;
 	rh_session_ref ref = { ns, cluster, pk->session };
+	uint64_t *hs = NULL, *lens = NULL; /* the kept batches, to remember */
 	const char *p = NULL;
 	size_t i, n = 0, nev = 0;
 	int error, added = 0;
@@ -514,6 +555,11 @@ pack_finish(rh_spool *sp, rh_store *st, const char *ns, const char *cluster,
 
 	if ((error = rh_layout_session_prefix(&prefix, &ref)) < 0)
 		goto done;
+	if (whole && (!(hs = rh__calloc(pk->n ? pk->n : 1, sizeof(*hs))) ||
+		      !(lens = rh__calloc(pk->n ? pk->n : 1, sizeof(*lens))))) {
+		error = RH_ENOMEM;
+		goto done;
+	}
 	if (whole) {
 		if ((error = rh_buf_put(&data, "[", 1)) < 0)
 			goto done;
@@ -526,6 +572,7 @@ pack_finish(rh_spool *sp, rh_store *st, const char *ns, const char *cluster,
 				goto done;
 			if ((error = inner(&p, &n, &one, pk->names[i])) < 0)
 				goto done;
+			hs[i] = fnv1a(one.ptr, one.size), lens[i] = one.size;
 			if (!n)
 				continue;
 			if ((nev++ && (error = rh_buf_put(&data, ",", 1)) < 0) ||
@@ -549,6 +596,15 @@ pack_finish(rh_spool *sp, rh_store *st, const char *ns, const char *cluster,
 	rh__mark_new_gen(gen);
 	if ((error = rh__mark_advance(st, prefix.ptr, sp->writer, gen, last)) < 0)
 		goto done;
+	/* Before the batches leave the spool: a repeat that comes after a
+	 * restart is then still known. */
+	if (whole) {
+		for (i = 0; i < pk->n; i++)
+			if (pk->keep[i] && lens[i])
+				remember(sp, hs[i], lens[i]);
+		if ((error = recent_save(sp)) < 0)
+			goto done;
+	}
 	for (i = 0; i < pk->n; i++) {
 		snprintf(path, sizeof(path), "%s/%s", sp->dir, pk->names[i]);
 		unlink(path);
@@ -561,6 +617,8 @@ pack_finish(rh_spool *sp, rh_store *st, const char *ns, const char *cluster,
 	sp->stats.stored += (uint64_t)added;
 	pthread_mutex_unlock(&sp->mu);
 done:
+	free(hs);
+	free(lens);
 	rh_buf_dispose(&data);
 	rh_buf_dispose(&one);
 	rh_buf_dispose(&prefix);
@@ -664,9 +722,6 @@ ship_pack(rh_spool *sp, rh_store *st, const char *ns, const char *cluster,
 	if (error < 0 || (error = journal_write(sp, &pk)) < 0 ||
 	    (error = pack_finish(sp, st, ns, cluster, &pk, 1)) < 0)
 		goto done;
-	for (i = k; i < e; i++)
-		if (pk.keep[i - k])
-			remember(sp, h[i - k], sizes[i]);
 done:
 	if (error == RH_EINVAL) {
 		/* one bad batch must not hold the others back: ship them one

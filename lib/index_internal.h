@@ -79,6 +79,35 @@ int ix_string(rh_index *ix, rh_arena *a, uint32_t ref, const char **out);
 int ix_strcmp(rh_index *ix, uint32_t ref, const char *s, size_t n, int *cmp);
 int ix_corrupt(rh_index *ix, const char *what);
 
+/* Whether page `no` is in the cache; call with the lock (ix_hold). */
+int ix_page_cached(rh_index *ix, uint64_t no);
+/* Check `len` bytes fetched for page `no` against its CRC and keep them;
+ * call with the lock. @return 0, RH_ECORRUPT, RH_ENOMEM. */
+int ix_page_put(rh_index *ix, uint64_t no, const void *data, size_t len);
+
+/* index_fetch.c: reads of one object issued together - in parallel over a
+ * remote store, in turn in a local folder. Each request gets its own
+ * outcome; the thread's error message is left clear. */
+typedef struct ix_fetch_req {
+	uint64_t off;
+	size_t len;
+	int head;       /* 1: the object's size into `size`, no bytes */
+	uint64_t size;
+	rh_buf buf;     /* the bytes; the caller disposes of it */
+	int error;
+} ix_fetch_req;
+void ix_fetch_all(rh_store *st, const char *key, ix_fetch_req *r, size_t n);
+/* Whether ix_fetch_all() runs requests at once on this store. */
+int ix_fetch_parallel(rh_store *st);
+/* Fetch pages nos[0, n) not yet cached, at once (nos is sorted in place).
+ * Best effort: a page that fails is read, and its failure reported, when a
+ * decoder needs it. */
+void ix_prefetch_pages(rh_index *ix, uint64_t *nos, size_t n);
+/* Fetch ahead what decoding rows[0, n) of `what` reads: their records,
+ * then the strings they name (and with `detail`, their variable parts). */
+void ix_prefetch_rows(rh_index *ix, rh_entity what, const uint64_t *rows,
+		      size_t n, int detail);
+
 /* Decode row `row` of an entity into `out` (strings in `a`). With
  * `detail`, also the variable parts (transitions, log info, profile). */
 int ix_decode(rh_index *ix, rh_arena *a, rh_entity what, uint64_t row,

@@ -463,7 +463,7 @@ count_cb(const rh_progress *p, void *payload)
 }
 
 static int
-defer(int *rebuilt_out, rh_index__live *lv, rh_store *st,
+defer(rh_index **ix_out, int *rebuilt_out, rh_index__live *lv, rh_store *st,
       const rh_index_refresh_options *opts)
 {
 	rh_index_refresh_options ro = RH_INDEX_REFRESH_OPTIONS_INIT;
@@ -486,7 +486,10 @@ defer(int *rebuilt_out, rh_index__live *lv, rh_store *st,
 	}
 	ro.progress = count_cb;
 	ro.progress_payload = &c;
-	error = rh_index_refresh(&rebuilt, st, lv->prefix, &ro);
+	if (ix_out)
+		error = rh_index_refresh_open(ix_out, &rebuilt, st, lv->prefix, &ro, NULL);
+	else
+		error = rh_index_refresh(&rebuilt, st, lv->prefix, &ro);
 	lv->stats.objects_read += c.files;
 	lv->stats.bytes_read += es.bytes;
 	if (opts && opts->stats)
@@ -519,9 +522,9 @@ stored_current(rh_store *st, const char *key, const rh__marks *m)
 	return cur;
 }
 
-int
-rh_index__live_refresh(int *rebuilt_out, rh_index__live *lv, rh_store *st,
-		       const rh_index_refresh_options *opts)
+static int
+live_refresh(rh_index **ix_out, int *rebuilt_out, rh_index__live *lv,
+	     rh_store *st, const rh_index_refresh_options *opts)
 {
 	rh_buf key = RH_BUF_INIT;
 	rh_index__objs o;
@@ -529,7 +532,7 @@ rh_index__live_refresh(int *rebuilt_out, rh_index__live *lv, rh_store *st,
 	rh_session_info info;
 	lv_new nw;
 	const char *ray_version = opts ? opts->ray_version : NULL;
-	int error, covered = 0, ended = 0, restart = 0;
+	int error, covered = 0, ended = 0, restart = 0, deferred = 0;
 
 	memset(&o, 0, sizeof(o));
 	memset(&m, 0, sizeof(m));
@@ -540,7 +543,7 @@ rh_index__live_refresh(int *rebuilt_out, rh_index__live *lv, rh_store *st,
 	if (opts && opts->force)
 		lv_reset(lv);
 	if (lv->done || (opts && opts->force))
-		return defer(rebuilt_out, lv, st, opts);
+		return defer(ix_out, rebuilt_out, lv, st, opts);
 	if ((error = rh_index__session_key(&key, lv->prefix)) < 0 ||
 	    (error = rh__marks_list(&m, st, lv->prefix)) < 0)
 		goto done;
@@ -560,7 +563,8 @@ rh_index__live_refresh(int *rebuilt_out, rh_index__live *lv, rh_store *st,
 	if (!lv->h && (!m.n || stored_current(st, key.ptr, &m))) {
 		/* nothing to carry on from: the stored index decides, and a
 		 * history is built when something new arrives */
-		error = defer(rebuilt_out, lv, st, opts);
+		error = defer(ix_out, rebuilt_out, lv, st, opts);
+		deferred = 1;
 		goto done;
 	}
 	if ((error = rh_index__list_objects(&o, st, lv->prefix)) < 0 ||
@@ -571,7 +575,8 @@ rh_index__live_refresh(int *rebuilt_out, rh_index__live *lv, rh_store *st,
 		/* a writer keeps no mark: only a listing tells what changed */
 		lv_reset(lv);
 		lv->done = 1;
-		error = defer(rebuilt_out, lv, st, opts);
+		error = defer(ix_out, rebuilt_out, lv, st, opts);
+		deferred = 1;
 		goto done;
 	}
 	ended = session_ended(st, lv->prefix, &info);
@@ -607,9 +612,22 @@ done:
 		/* a half-fed history cannot be trusted: start over next time */
 		lv_reset(lv);
 	}
+	/* the index as it is now, unless rh_index_refresh_open() gave it */
+	if (error == 0 && ix_out && !deferred)
+		error = rh_index_open(ix_out, st, key.ptr, NULL);
 	new_dispose(&nw);
 	rh__marks_dispose(&m);
 	rh_index__objs_dispose(&o);
 	rh_buf_dispose(&key);
 	return error;
+}
+
+int
+rh_index__live_refresh(rh_index **ix_out, int *rebuilt_out,
+		       rh_index__live *lv, rh_store *st,
+		       const rh_index_refresh_options *opts)
+{
+	if (ix_out)
+		*ix_out = NULL;
+	return live_refresh(ix_out, rebuilt_out, lv, st, opts);
 }

@@ -58,7 +58,10 @@ int rh_index__check_sealed(rh_store *st, const char *prefix, const char *key,
 typedef struct rh_index__live rh_index__live;
 
 int rh_index__live_new(rh_index__live **out, const char *session_prefix);
-int rh_index__live_refresh(int *rebuilt_out, rh_index__live *lv, rh_store *st,
+/* ix_out (may be NULL) gets the index as it is afterwards, opened with
+ * default options: rh_index_refresh_open() for a live builder. */
+int rh_index__live_refresh(rh_index **ix_out, int *rebuilt_out,
+			   rh_index__live *lv, rh_store *st,
 			   const rh_index_refresh_options *opts);
 void rh_index__live_free(rh_index__live *lv);
 

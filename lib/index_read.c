@@ -83,40 +83,56 @@ evict(rh_index *ix)
 	ix->npages_cached--;
 }
 
-/* The page, from the cache or fetched and checked. Called with the lock. */
-static int
-page_get(rh_index *ix, uint64_t no, ix_page **out)
+static ix_page *
+page_find(rh_index *ix, uint64_t no)
 {
 	ix_page *p;
-	uint64_t off = no * IX_PAGE_SIZE;
-	uint32_t len;
-	int error;
-	char what[96];
 
 	for (p = ix->buckets[no % ix->nbuckets]; p; p = p->hnext)
-		if (p->no == no) {
-			if (p != ix->lru_head) {
-				lru_unlink(ix, p);
-				lru_push(ix, p);
-			}
-			*out = p;
-			return 0;
-		}
+		if (p->no == no)
+			return p;
+	return NULL;
+}
+
+int
+ix_page_cached(rh_index *ix, uint64_t no)
+{
+	return page_find(ix, no) != NULL;
+}
+
+/* Bytes of page `no`: its length, or 0 when out of range. */
+static uint32_t
+page_len(const rh_index *ix, uint64_t no)
+{
+	uint64_t off = no * IX_PAGE_SIZE;
+
 	if (no >= ix->npages)
+		return 0;
+	return (uint32_t)(ix->crc_off - off < IX_PAGE_SIZE ? ix->crc_off - off
+							   : IX_PAGE_SIZE);
+}
+
+/* Check and cache page `no` from `data` (at least its length). */
+static int
+page_add(rh_index *ix, uint64_t no, const void *data, size_t have,
+	 ix_page **out)
+{
+	uint32_t len = page_len(ix, no);
+	ix_page *p;
+	char what[96];
+
+	if (!len)
 		return ix_corrupt(ix, "page out of range");
-	len = (uint32_t)(ix->crc_off - off < IX_PAGE_SIZE ? ix->crc_off - off : IX_PAGE_SIZE);
-	if (!(p = rh__malloc(sizeof(*p) + len)))
-		return RH_ENOMEM;
-	if ((error = raw_read(ix, off, len, p->data)) < 0) {
-		free(p);
-		return error;
-	}
-	if (rh__crc32c(0, p->data, len) != ix->page_crcs[no]) {
-		free(p);
+	if (have < len)
+		return ix_corrupt(ix, "truncated (the object shrank)");
+	if (rh__crc32c(0, data, len) != ix->page_crcs[no]) {
 		snprintf(what, sizeof(what), "page %llu fails its checksum",
 			 (unsigned long long)no);
 		return ix_corrupt(ix, what);
 	}
+	if (!(p = rh__malloc(sizeof(*p) + len)))
+		return RH_ENOMEM;
+	memcpy(p->data, data, len);
 	ix->reads++;
 	p->no = no;
 	p->len = len;
@@ -127,6 +143,43 @@ page_get(rh_index *ix, uint64_t no, ix_page **out)
 		evict(ix);
 	*out = p;
 	return 0;
+}
+
+int
+ix_page_put(rh_index *ix, uint64_t no, const void *data, size_t len)
+{
+	ix_page *p;
+
+	if (page_find(ix, no))
+		return 0;
+	return page_add(ix, no, data, len, &p);
+}
+
+/* The page, from the cache or fetched and checked. Called with the lock. */
+static int
+page_get(rh_index *ix, uint64_t no, ix_page **out)
+{
+	rh_buf b = RH_BUF_INIT;
+	ix_page *p;
+	uint32_t len;
+	int error;
+
+	if ((p = page_find(ix, no))) {
+		if (p != ix->lru_head) {
+			lru_unlink(ix, p);
+			lru_push(ix, p);
+		}
+		*out = p;
+		return 0;
+	}
+	if (!(len = page_len(ix, no)))
+		return ix_corrupt(ix, "page out of range");
+	if (ix->mem)
+		return page_add(ix, no, ix->mem + no * IX_PAGE_SIZE, len, out);
+	if ((error = rh_store_get(&b, ix->st, ix->key, no * IX_PAGE_SIZE, len)) == 0)
+		error = page_add(ix, no, b.ptr, b.size, out);
+	rh_buf_dispose(&b);
+	return error;
 }
 
 /* The index whose lock this thread holds through ix_hold(), if any. */
@@ -310,38 +363,85 @@ check_sections(rh_index *ix)
 	return 0;
 }
 
+/* How much of an index's end its open reads at once: the trailer, the
+ * directory, the page CRCs and the last pages before them (the warnings,
+ * small sections) in one request, which over an object store is one round
+ * trip instead of one per part. */
+#define TAIL_READ (64u << 10)
+
+/* Cache the whole pages that [start, start+len) of the object holds, once
+ * the page CRCs are known. Best effort: a page that fails is read again,
+ * and reported, when needed. */
+static void
+keep_pages(rh_index *ix, const unsigned char *b, uint64_t start, size_t len)
+{
+	uint64_t no = (start + IX_PAGE_SIZE - 1) / IX_PAGE_SIZE;
+
+	for (; no < ix->npages && page_len(ix, no) &&
+	       no * IX_PAGE_SIZE + page_len(ix, no) <= start + len; no++)
+		if (ix_page_put(ix, no, b + (no * IX_PAGE_SIZE - start),
+				page_len(ix, no)) < 0)
+			rh_error_clear();
+}
+
 static int
 load_tail(rh_index *ix)
 {
-	unsigned char tr[IX_TRAILER_SIZE], *tail = NULL;
-	uint64_t dir_off, tail_len, i;
+	unsigned char *tr, *tail = NULL, *buf = NULL;
+	uint64_t dir_off, tail_len, i, start;
 	uint32_t nsec, crc;
-	int error;
+	size_t have;
+	int error, own_tail = 0;
 
-	if ((error = raw_read(ix, ix->size - IX_TRAILER_SIZE, IX_TRAILER_SIZE, tr)) < 0)
-		return error;
-	if (memcmp(tr + 80, IX_END_MAGIC, 8) != 0 || ix_get32(tr + 76) != 0)
-		return ix_corrupt(ix, "no trailer (truncated?)");
+	/* from a page boundary, so that the pages it holds can be kept */
+	start = ix->size > TAIL_READ ? ix->size - TAIL_READ : 0;
+	start -= start % IX_PAGE_SIZE;
+	have = (size_t)(ix->size - start);
+	if (!(buf = rh__malloc(have)))
+		return RH_ENOMEM;
+	if ((error = raw_read(ix, start, have, buf)) < 0)
+		goto done;
+	tr = buf + have - IX_TRAILER_SIZE;
+	if (memcmp(tr + 80, IX_END_MAGIC, 8) != 0 || ix_get32(tr + 76) != 0) {
+		error = ix_corrupt(ix, "no trailer (truncated?)");
+		goto done;
+	}
 	memcpy(ix->fp, tr, RH_FINGERPRINT_SIZE);
 	dir_off = ix_get64(tr + 40);
 	nsec = ix_get32(tr + 48);
 	ix->crc_off = ix_get64(tr + 56);
 	ix->npages = ix_get64(tr + 64);
-	if (ix_get64(tr + 32) != ix->size)
-		return ix_corrupt(ix, "size does not match the trailer (truncated?)");
-	if (ix_get32(tr + 52) != ix->version)
-		return ix_corrupt(ix, "header and trailer versions differ");
+	error = RH_ECORRUPT;
+	if (ix_get64(tr + 32) != ix->size) {
+		ix_corrupt(ix, "size does not match the trailer (truncated?)");
+		goto done;
+	}
+	if (ix_get32(tr + 52) != ix->version) {
+		ix_corrupt(ix, "header and trailer versions differ");
+		goto done;
+	}
 	if (nsec > IX_MAX_SECTIONS ||
 	    dir_off != ix->size - IX_TRAILER_SIZE - (uint64_t)nsec * IX_DIRENT_SIZE ||
 	    ix->crc_off < IX_HEADER_SIZE || ix->crc_off > dir_off ||
 	    ix->npages != (ix->crc_off + IX_PAGE_SIZE - 1) / IX_PAGE_SIZE ||
-	    ix->npages * 4 != dir_off - ix->crc_off)
-		return ix_corrupt(ix, "inconsistent directory");
-	tail_len = ix->size - ix->crc_off;
-	if (!(tail = rh__malloc((size_t)tail_len)))
-		return RH_ENOMEM;
-	if ((error = raw_read(ix, ix->crc_off, (size_t)tail_len, tail)) < 0)
+	    ix->npages * 4 != dir_off - ix->crc_off) {
+		ix_corrupt(ix, "inconsistent directory");
 		goto done;
+	}
+	tail_len = ix->size - ix->crc_off;
+	if (ix->crc_off >= start) {	/* all in hand */
+		tail = buf + (ix->crc_off - start);
+	} else {	/* a huge index: the CRCs start before what was read */
+		if (!(tail = rh__malloc((size_t)tail_len))) {
+			error = RH_ENOMEM;
+			goto done;
+		}
+		own_tail = 1;
+		memcpy(tail + (start - ix->crc_off), buf, have);
+		if ((error = raw_read(ix, ix->crc_off, (size_t)(start - ix->crc_off),
+				      tail)) < 0)
+			goto done;
+	}
 	crc = rh__crc32c(0, tail, (size_t)(tail_len - IX_TRAILER_SIZE + 72));
 	if (crc != ix_get32(tail + tail_len - IX_TRAILER_SIZE + 72)) {
 		error = ix_corrupt(ix, "directory fails its checksum");
@@ -376,9 +476,12 @@ load_tail(rh_index *ix)
 			goto done;
 		}
 	}
-	error = check_sections(ix);
+	if ((error = check_sections(ix)) == 0 && !ix->mem)
+		keep_pages(ix, buf, start, have);
 done:
-	free(tail);
+	if (own_tail)
+		free(tail);
+	free(buf);
 	return error;
 }
 
@@ -425,9 +528,12 @@ index_open(rh_index **out, rh_store *st, const char *key,
 {
 	unsigned char hdr[IX_HEADER_SIZE];
 	size_t cache = opts && opts->cache_bytes ? opts->cache_bytes : (16u << 20);
+	ix_fetch_req first[2];
 	rh_index *ix;
 	ix_page *p;
 	int error;
+
+	memset(first, 0, sizeof(first));
 
 	if (!out)
 		return rh__error(RH_EINVAL, "rh_index_open: NULL out");
@@ -448,14 +554,36 @@ index_open(rh_index **out, rh_store *st, const char *key,
 		error = RH_ENOMEM;
 		goto done;
 	}
-	if (st && (error = rh_store_head(&ix->size, NULL, st, key)) < 0)
-		goto done;
+	if (st) {
+		/* the size and the first page (the header's) in one go: one
+		 * round trip over an object store */
+		first[0].head = 1;
+		first[1].len = IX_PAGE_SIZE;
+		ix_fetch_all(st, key, first, 2);
+		ix->size = first[0].size;
+		/* a failure is asked again here, for this thread's message */
+		if (first[0].error < 0 &&
+		    (error = rh_store_head(&ix->size, NULL, st, key)) < 0)
+			goto done;
+		if (first[1].error < 0) {
+			rh_buf_clear(&first[1].buf);
+			if ((error = rh_store_get(&first[1].buf, st, key, 0,
+						  IX_PAGE_SIZE)) < 0)
+				goto done;
+		}
+	}
 	if (ix->size < IX_HEADER_SIZE + IX_TRAILER_SIZE) {
 		error = ix_corrupt(ix, "too short to be an index");
 		goto done;
 	}
-	if ((error = raw_read(ix, 0, sizeof(hdr), hdr)) < 0)
+	if (!st)
+		memcpy(hdr, mem, sizeof(hdr));
+	else if (first[1].buf.size >= sizeof(hdr))
+		memcpy(hdr, first[1].buf.ptr, sizeof(hdr));
+	else {
+		error = ix_corrupt(ix, "truncated (the object shrank)");
 		goto done;
+	}
 	if (memcmp(hdr, IX_MAGIC, 8) != 0) {
 		error = ix_corrupt(ix, "not a rayhist index");
 		goto done;
@@ -474,7 +602,10 @@ index_open(rh_index **out, rh_store *st, const char *key,
 		goto done;
 	/* The header page is checked like any other. */
 	pthread_mutex_lock(&ix->lock);
-	error = page_get(ix, 0, &p);
+	if (st && !(p = page_find(ix, 0)))
+		error = page_add(ix, 0, first[1].buf.ptr, first[1].buf.size, &p);
+	else
+		error = page_get(ix, 0, &p);
 	if (!error && memcmp(p->data, hdr, sizeof(hdr)) != 0)
 		error = ix_corrupt(ix, "header changed while reading");
 	pthread_mutex_unlock(&ix->lock);
@@ -482,6 +613,7 @@ index_open(rh_index **out, rh_store *st, const char *key,
 		goto done;
 	*out = ix, ix = NULL;
 done:
+	rh_buf_dispose(&first[1].buf);
 	rh_index_close(ix);
 	return error;
 }

@@ -496,9 +496,46 @@ rh_index__check_sealed(rh_store *st, const char *prefix, const char *key,
 	return error;
 }
 
-RH_EXTERN int
-rh_index_refresh(int *rebuilt_out, rh_store *st, const char *session_prefix,
-		 const rh_index_refresh_options *opts)
+/* The marks listed on a thread of their own while the index opens: over
+ * a remote store the two then cost one round trip, not two. */
+struct marks_job {
+	pthread_t tid;
+	rh_store *st;
+	const char *prefix;
+	rh__marks m;
+	int error, started;
+};
+
+static void *
+marks_worker(void *arg)
+{
+	struct marks_job *j = arg;
+
+	if ((j->error = rh__marks_list(&j->m, j->st, j->prefix)) < 0)
+		rh_error_clear();	/* listed again, for the message */
+	return NULL;
+}
+
+/* Wait for the listing; 1 when it filled *out. */
+static int
+marks_join(struct marks_job *j, rh__marks *out)
+{
+	if (!j->started)
+		return 0;
+	pthread_join(j->tid, NULL);
+	j->started = 0;
+	if (out && j->error == 0) {
+		*out = j->m;
+		return 1;
+	}
+	rh__marks_dispose(&j->m);
+	return 0;
+}
+
+static int
+refresh(rh_index **ix_out, int *rebuilt_out, rh_store *st,
+	const char *session_prefix, const rh_index_refresh_options *opts,
+	const rh_index_options *iopts)
 {
 	rh_history_options ho = RH_HISTORY_OPTIONS_INIT;
 	uint8_t fp[RH_FINGERPRINT_SIZE], old[RH_FINGERPRINT_SIZE];
@@ -513,11 +550,13 @@ rh_index_refresh(int *rebuilt_out, rh_store *st, const char *session_prefix,
 	rh_progress_cb progress = NULL;
 	void *payload = NULL;
 	unsigned threads = 0;
+	struct marks_job mj;
 	objs o;
 	int error, have = 0, check, covered = 0, ended = 0;
 
 	memset(&o, 0, sizeof(o));
 	memset(&m, 0, sizeof(m));
+	memset(&mj, 0, sizeof(mj));
 	if (rebuilt_out)
 		*rebuilt_out = 0;
 	if (!st)
@@ -536,21 +575,29 @@ rh_index_refresh(int *rebuilt_out, rh_store *st, const char *session_prefix,
 	if ((error = check_prefix(session_prefix)) < 0 ||
 	    (error = rh_index__session_key(&key, session_prefix)) < 0)
 		goto done;
-	error = rh_index_open(&ix, st, key.ptr, NULL);
+	mj.st = st;
+	mj.prefix = session_prefix;
+	if (check && ix_fetch_parallel(st))
+		mj.started = pthread_create(&mj.tid, NULL, marks_worker, &mj) == 0;
+	error = rh_index_open(&ix, st, key.ptr, iopts);
 	if (error < 0 && error != RH_ENOTFOUND && error != RH_ECORRUPT)
 		goto done;
 	if (error == 0) {
 		have = 1;
 		memcpy(old, rh_index_fingerprint(ix), sizeof(old));
 	}
-	rh_index_close(ix);
-	ix = NULL;
+	if (!ix_out || !have) {	/* else handed out if current */
+		rh_index_close(ix);
+		ix = NULL;
+	}
 	rh_error_clear();
 	if (have && check && rh_index__fp_kind(old) == 'e')
 		goto ok;	/* built after the end mark: final */
 	/* The marks are read before the objects are listed: an object a
-	 * writer adds after this listing comes with a mark this one lacks. */
-	if ((error = rh__marks_list(&m, st, session_prefix)) < 0)
+	 * writer adds after this listing comes with a mark this one lacks
+	 * (the index opened above was read before either: no matter). */
+	if (!marks_join(&mj, &m) &&
+	    (error = rh__marks_list(&m, st, session_prefix)) < 0)
 		goto done;
 	if (have && check && m.n) {
 		if (rh_index__fp_kind(old) == 'o') {
@@ -603,9 +650,17 @@ rh_index_refresh(int *rebuilt_out, rh_store *st, const char *session_prefix,
 		goto done;
 	if (rebuilt_out)
 		*rebuilt_out = 1;
+	rh_index_close(ix);	/* what it was before */
+	ix = NULL;
 ok:
 	error = 0;
+	/* the index as it is now: the one opened above if it was current */
+	if (ix_out && !ix)
+		error = rh_index_open(&ix, st, key.ptr, iopts);
+	if (ix_out && error == 0)
+		*ix_out = ix, ix = NULL;
 done:
+	marks_join(&mj, NULL);
 	if (opts && opts->stats && h)
 		*opts->stats = *rh_history_stats(h);
 	rh_history_free(h);
@@ -617,20 +672,30 @@ done:
 }
 
 RH_EXTERN int
+rh_index_refresh(int *rebuilt_out, rh_store *st, const char *session_prefix,
+		 const rh_index_refresh_options *opts)
+{
+	return refresh(NULL, rebuilt_out, st, session_prefix, opts, NULL);
+}
+
+RH_EXTERN int
+rh_index_refresh_open(rh_index **out, int *rebuilt_out, rh_store *st,
+		      const char *session_prefix,
+		      const rh_index_refresh_options *opts,
+		      const rh_index_options *iopts)
+{
+	if (!out)
+		return rh__error(RH_EINVAL, "rh_index_refresh_open: NULL out");
+	*out = NULL;
+	return refresh(out, rebuilt_out, st, session_prefix, opts, iopts);
+}
+
+RH_EXTERN int
 rh_index_open_session(rh_index **out, rh_store *st, const char *session_prefix,
 		      const rh_index_options *opts)
 {
-	rh_buf key = RH_BUF_INIT;
-	int error;
-
 	if (!out)
 		return rh__error(RH_EINVAL, "rh_index_open_session: NULL out");
 	*out = NULL;
-	if ((error = rh_index_refresh(NULL, st, session_prefix, NULL)) < 0 ||
-	    (error = rh_index__session_key(&key, session_prefix)) < 0)
-		goto done;
-	error = rh_index_open(out, st, key.ptr, opts);
-done:
-	rh_buf_dispose(&key);
-	return error;
+	return refresh(out, NULL, st, session_prefix, NULL, opts);
 }

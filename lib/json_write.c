@@ -415,27 +415,14 @@ rh__jw_int(rh__jw *w, int64_t v)
 void
 rh__jw_num(rh__jw *w, double d)
 {
-	char tmp[48];
-	int prec;
-
 	sep(w);
+	/* JSON has no NaN or infinities: Ray's dashboard sends null. */
 	if (d != d || d > 1.7976931348623157e308 || d < -1.7976931348623157e308) {
 		put(w, "null", 4);
 		return;
 	}
-	for (prec = 1; prec <= 17; prec++) {
-		snprintf(tmp, sizeof(tmp), "%.*g", prec, d);
-		if (strtod(tmp, NULL) == d)
-			break;
-	}
-	if (!strpbrk(tmp, ".eninf")) {
-		double a = d < 0 ? -d : d;
-		if (a >= 1e16)
-			snprintf(tmp, sizeof(tmp), "%.1e", d);
-		else
-			strcat(tmp, ".0");
-	}
-	put(w, tmp, strlen(tmp));
+	if (w->err == 0)
+		w->err = rh__json_pyfloat(w->b, d);
 }
 
 void

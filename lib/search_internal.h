@@ -13,6 +13,9 @@ typedef struct rh__matcher {
 	char *pat;           /* the fixed string, lower-cased with icase */
 	size_t plen;
 	regex_t re;
+	char *lit;           /* regex: bytes every match holds (lower-cased
+				with icase), NULL if none is known */
+	size_t llen;
 	rh_buf low;          /* scratch: a lower-cased copy of the text */
 } rh__matcher;
 
@@ -21,6 +24,14 @@ typedef struct rh__matcher {
  * Returns 0, RH_EINVAL (the message is regerror()'s), RH_ENOMEM. */
 int rh__matcher_init(rh__matcher *m, const char *pattern, unsigned flags);
 void rh__matcher_dispose(rh__matcher *m);
+
+/* The longest run of bytes every match of `pattern` (a BRE, or an ERE
+ * with `ere`) must hold, lower-cased with `icase`; *out NULL and *len 0
+ * when none is certain (alternation, back-references, GNU escapes, ...).
+ * A regex search looks for it with memmem() and runs regexec() only on
+ * the lines that hold it. Returns 0 or RH_ENOMEM. */
+int rh__regex_literal(char **out, size_t *len, const char *pattern, int ere,
+		      int icase);
 
 /* Called with each matching line [ls, le) of a region (le: its '\n' or the
  * region's end); non-zero stops the scan and is returned. */

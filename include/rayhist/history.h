@@ -263,6 +263,20 @@ RH_EXTERN int rh_index_open_session(rh_index **out, rh_store *st,
 				    const char *session_prefix,
 				    const rh_index_options *opts);
 
+/**
+ * rh_index_refresh() with `ropts`, then the session's index opened with
+ * `iopts`: the same as the two calls, but an index found current is the
+ * one handed back, not read a second time (over an object store, each
+ * read of an index's ends is a round trip).
+ * @param[out] out  the index; release with rh_index_close(). NULL on
+ *                  failure.
+ * @return as rh_index_refresh(), and as rh_index_open() for the opening.
+ */
+RH_EXTERN int rh_index_refresh_open(rh_index **out, int *rebuilt_out,
+				    rh_store *st, const char *session_prefix,
+				    const rh_index_refresh_options *ropts,
+				    const rh_index_options *iopts);
+
 /** The fingerprint the index was built for. Borrowed from ix. */
 RH_EXTERN const uint8_t *rh_index_fingerprint(const rh_index *ix);
 

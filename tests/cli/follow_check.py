@@ -170,7 +170,11 @@ def main():
             if key not in found:
                 bad("%s: missing part object %s" % (rel, key))
                 continue
-            got += unzstd_len(found[key])[1][:p["length"]]
+            n, raw = unzstd_len(found[key])
+            # a killed run may have rewritten it longer, never shorter
+            if n < p["length"]:
+                bad("part %s holds %d bytes, the manifest says %d" % (key, n, p["length"]))
+            got += raw[:p["length"]]
         # bytes written just before a truncation may never be shipped:
         # a generation is a prefix of what the file held
         if not got or not any(o.startswith(got) for o in olds):

@@ -412,6 +412,69 @@ Test(follow, truncated_file_is_stored_anew_and_keeps_its_history)
 	rh_buf_dispose(&got);
 }
 
+/* Truncated between being looked at and being read: what the read finds
+ * belongs to the next generation. It must not replace the newest small
+ * part (the manifest would name fewer bytes than the part then holds, of
+ * another file); the earlier generation keeps its own bytes. */
+static int truncations;
+
+static void
+truncate_before_read(int fd, const char *path)
+{
+	char other[700], full[1024];
+	int w;
+
+	(void)fd; /* read-only: the node writes through its own */
+	if (strcmp(path, "logs/raylet.err") != 0 || truncations++)
+		return;
+	memset(other, 'Z', sizeof(other));
+	pathf(full, sizeof(full), S1, path);
+	cr_assert_geq(w = open(full, O_WRONLY | O_TRUNC), 0);
+	cr_assert_eq(write(w, other, sizeof(other)), (ssize_t)sizeof(other));
+	close(w);
+}
+
+Test(follow, truncated_while_its_small_part_is_rewritten)
+{
+	char p[1024];
+	FILE *fp;
+	rh_session_ref sref = { "default", "c1", S1 };
+	rh_logfile *lf = NULL;
+	rh_buf before = RH_BUF_INIT, got = RH_BUF_INIT;
+	char chunk[4096];
+	size_t n;
+
+	make_session(S1, NODE);
+	grow(S1, "logs/raylet.err", 1000, 1);
+	open_follower(0);
+	flush();
+	pathf(p, sizeof(p), S1, "logs/raylet.err");
+	cr_assert_not_null(fp = fopen(p, "rb"));
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		rh_buf_put(&before, chunk, n);
+	fclose(fp);
+	cr_assert_eq(before.size, 1000);
+	/* 500 bytes more: the next ship rewrites the small part [0, 1000)
+	 * as [0, 1500) - but the file is cut to 700 other bytes first. */
+	grow(S1, "logs/raylet.err", 500, 2);
+	truncations = 0;
+	rh__follow_test_before_read = truncate_before_read;
+	flush();
+	rh__follow_test_before_read = NULL;
+	cr_assert_eq(truncations, 1);
+	flush();
+	check_stored(S1, NODE, "logs/raylet.err");
+	cr_assert_eq(rh_logfile_open(&lf, st, &sref, NODE, "logs/raylet.err~1"), 0,
+		     "%s", rh_error_last());
+	cr_assert_eq(rh_logfile_read(&got, lf, 0, SIZE_MAX), 0, "%s", rh_error_last());
+	cr_assert_eq(got.size, before.size);
+	cr_assert(memcmp(got.ptr, before.ptr, got.size) == 0);
+	rh_logfile_close(lf);
+	cr_assert_eq(count_parts(S1, NODE, NULL), manifest_parts(S1, NODE));
+	rh_buf_dispose(&before);
+	rh_buf_dispose(&got);
+}
+
 /* Issue 11: a file and a folder the follower cannot read are skipped,
  * counted and listed as not stored; the rest ships. Root reads anything, so
  * the follower runs in a child as user nobody. */

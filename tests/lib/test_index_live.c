@@ -373,7 +373,7 @@ Test(live, each_step_equals_a_one_shot_build_and_nothing_is_read_twice)
 		if (s == STEPS - 1)
 			end_session();
 		rebuilt = 0;
-		cr_assert_eq(rh_index__live_refresh(&rebuilt, lv, live_st, NULL), 0,
+		cr_assert_eq(rh_index__live_refresh(NULL, &rebuilt, lv, live_st, NULL), 0,
 			     "step %d: %s", s, rh_error_last());
 		cr_assert_eq(rebuilt, 1, "step %d", s);
 		rh_index__live_stats_get(&ls, lv);
@@ -396,7 +396,7 @@ Test(live, each_step_equals_a_one_shot_build_and_nothing_is_read_twice)
 		memset(&now, 0, sizeof(now));
 		/* nothing moved: no step, nothing read */
 		rebuilt = 1;
-		cr_assert_eq(rh_index__live_refresh(&rebuilt, lv, live_st, NULL), 0);
+		cr_assert_eq(rh_index__live_refresh(NULL, &rebuilt, lv, live_st, NULL), 0);
 		cr_assert_eq(rebuilt, 0);
 	}
 	rh_index__live_stats_get(&ls, lv);
@@ -430,7 +430,7 @@ Test(live, parts_rewritten_longer_are_read_from_where_they_stopped)
 	cr_assert_eq(rh_index__live_new(&lv, prefix), 0);
 	for (s = 0; s < STEPS; s++) {
 		arrive(s);
-		cr_assert_eq(rh_index__live_refresh(NULL, lv, live_st, NULL), 0,
+		cr_assert_eq(rh_index__live_refresh(NULL, NULL, lv, live_st, NULL), 0,
 			     "step %d: %s", s, rh_error_last());
 		one_shot();
 		same_index(s);
@@ -457,7 +457,7 @@ Test(live, an_indexed_object_gone_starts_over)
 
 	cr_assert_eq(rh_index__live_new(&lv, prefix), 0);
 	arrive(0);
-	cr_assert_eq(rh_index__live_refresh(NULL, lv, live_st, NULL), 0, "%s",
+	cr_assert_eq(rh_index__live_refresh(NULL, NULL, lv, live_st, NULL), 0, "%s",
 		     rh_error_last());
 	event_keys(&k, live_st);
 	cr_assert_gt(k.n, 0);
@@ -469,7 +469,7 @@ Test(live, an_indexed_object_gone_starts_over)
 		last[0] = '\0';
 		cr_assert_eq(rh__mark_advance(st, prefix, "receiver-test", gen, last), 0);
 	}
-	cr_assert_eq(rh_index__live_refresh(NULL, lv, live_st, NULL), 0, "%s",
+	cr_assert_eq(rh_index__live_refresh(NULL, NULL, lv, live_st, NULL), 0, "%s",
 		     rh_error_last());
 	rh_index__live_stats_get(&ls, lv);
 	cr_assert_eq(ls.restarts, 1);
@@ -492,7 +492,7 @@ Test(live, sessions_without_marks_are_built_as_before)
 	cr_assert_eq(rh_index__live_new(&lv, prefix), 0);
 	arrive(0);
 	arrive(1);
-	cr_assert_eq(rh_index__live_refresh(&rebuilt, lv, live_st, NULL), 0, "%s",
+	cr_assert_eq(rh_index__live_refresh(NULL, &rebuilt, lv, live_st, NULL), 0, "%s",
 		     rh_error_last());
 	cr_assert_eq(rebuilt, 1);
 	rh_index__live_stats_get(&ls, lv);
@@ -501,7 +501,7 @@ Test(live, sessions_without_marks_are_built_as_before)
 	one_shot();
 	same_index(1);
 	/* and nothing changed: nothing is built */
-	cr_assert_eq(rh_index__live_refresh(&rebuilt, lv, live_st, NULL), 0);
+	cr_assert_eq(rh_index__live_refresh(NULL, &rebuilt, lv, live_st, NULL), 0);
 	cr_assert_eq(rebuilt, 0);
 	rh_index__live_free(lv);
 }
@@ -517,14 +517,14 @@ Test(live, a_current_stored_index_is_used_as_it_is)
 	arrive(0);
 	cr_assert_eq(rh_index_refresh(NULL, live_st, prefix, NULL), 0);
 	cr_assert_eq(rh_index__live_new(&lv, prefix), 0);
-	cr_assert_eq(rh_index__live_refresh(&rebuilt, lv, live_st, NULL), 0);
+	cr_assert_eq(rh_index__live_refresh(NULL, &rebuilt, lv, live_st, NULL), 0);
 	cr_assert_eq(rebuilt, 0);
 	rh_index__live_stats_get(&ls, lv);
 	cr_assert_eq(ls.bytes_read, 0);
 	cr_assert_eq(ls.live, 0);
 	/* new events: the history is built once, then grows */
 	arrive(1);
-	cr_assert_eq(rh_index__live_refresh(&rebuilt, lv, live_st, NULL), 0);
+	cr_assert_eq(rh_index__live_refresh(NULL, &rebuilt, lv, live_st, NULL), 0);
 	cr_assert_eq(rebuilt, 1);
 	rh_index__live_stats_get(&ls, lv);
 	cr_assert_eq(ls.live, 1);

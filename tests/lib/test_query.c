@@ -1,4 +1,5 @@
 /* Tests of lib/dashboard_query.c: request targets split, decoded and checked. */
+#include <math.h>
 #include <criterion/criterion.h>
 #include <string.h>
 
@@ -183,6 +184,12 @@ Test(query, json_writer_prints_like_python)
 	rh__jw_num(&w, 2.0);
 	rh__jw_num(&w, 0.1);
 	rh__jw_num(&w, 1762989077136.2407);
+	/* timeline "ts" in microseconds: Python prints these positionally */
+	rh__jw_num(&w, 1786153558000000.0);
+	rh__jw_num(&w, 1786153558000000.5);
+	rh__jw_num(&w, 1e16);
+	rh__jw_num(&w, 1.5e-7);
+	rh__jw_num(&w, NAN);
 	rh__jw_str(&w, "a\"b\n\x01");
 	rh__jw_obj(&w);
 	rh__jw_kint(&w, "k", -3);
@@ -190,6 +197,7 @@ Test(query, json_writer_prints_like_python)
 	rh__jw_end(&w);
 	rh__jw_end(&w);
 	cr_assert_eq(w.err, 0);
-	cr_assert_str_eq(b.ptr, "[2.0,0.1,1762989077136.2407,\"a\\\"b\\n\\u0001\",{\"k\":-3,\"n\":null}]");
+	cr_assert_str_eq(b.ptr, "[2.0,0.1,1762989077136.2407,1786153558000000.0,"
+			 "1786153558000000.5,1e+16,1.5e-07,null,\"a\\\"b\\n\\u0001\",{\"k\":-3,\"n\":null}]");
 	rh_buf_dispose(&b);
 }

@@ -351,6 +351,43 @@ Test(receiver, shipping_stores_each_batch_once)
 	cr_assert_eq(ss.bytes, 0);
 }
 
+/* Ray sends a batch again after the collector restarted (the reply of
+ * the first copy was lost in the crash): still stored once. A damaged
+ * list of recent batches is only a lost hint. */
+Test(receiver, a_batch_sent_again_after_a_restart_is_stored_once)
+{
+	const char *b3 = "[" EV_JOB(SESSION, "another2") "]";
+	char path[600];
+	FILE *fp;
+
+	expect_status(batch, strlen(batch), 200, 0);
+	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0), 0);
+	cr_assert_eq(count_events(SESSION), 2);
+	rh_spool_close(sp);
+	cr_assert_eq(rh_spool_open(&sp, spooldir, NULL), 0, "%s", rh_error_last());
+	/* packed with a new batch: another object, the repeat left out */
+	expect_status(batch, strlen(batch), 200, 0);
+	expect_status(b3, strlen(b3), 200, 0);
+	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0), 0);
+	cr_assert_eq(count_files(spooldir), 0);
+	cr_assert_eq(count_events(SESSION), 3);
+	cr_assert_eq(count_objects(SESSION), 2);
+
+	rh_spool_close(sp);
+	snprintf(path, sizeof(path), "%s/.recent-batches", spooldir);
+	cr_assert_not_null(fp = fopen(path, "r+b"));
+	cr_assert_eq(fputs("garbage", fp) >= 0, 1);
+	fclose(fp);
+	cr_assert_eq(truncate(path, 100), 0);
+	cr_assert_eq(rh_spool_open(&sp, spooldir, NULL), 0, "%s", rh_error_last());
+	{
+		const char *b2 = "[" EV_JOB(SESSION, "another") "]";
+		expect_status(b2, strlen(b2), 200, 0);
+		cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0), 0);
+		cr_assert_eq(count_events(SESSION), 4);
+	}
+}
+
 Test(receiver, ship_budget_leaves_the_rest)
 {
 	const char *b2 = "[" EV_JOB(SESSION, "another") "]";

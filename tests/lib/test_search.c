@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "search_internal.h"
 
 #define NODE "0f690c018f332312c5b989cb5e700a26dbae9b206feb5f1f086485ee"
 #define SESSION "session_2025-11-12_22-10-31_123456_42"
@@ -105,11 +106,12 @@ collect(const rh_search_line *l, void *payload)
 static int
 line_matches(const char *p, size_t n, const char *pat, unsigned flags)
 {
-	if (flags & (RH_SEARCH_EXTENDED)) {
+	if (!(flags & RH_SEARCH_FIXED)) {
 		regex_t re;
 		regmatch_t pm = { 0, (regoff_t)n };
 		int r;
-		cr_assert_eq(regcomp(&re, pat, REG_EXTENDED |
+		cr_assert_eq(regcomp(&re, pat,
+				     ((flags & RH_SEARCH_EXTENDED) ? REG_EXTENDED : 0) |
 				     ((flags & RH_SEARCH_ICASE) ? REG_ICASE : 0)), 0);
 		r = regexec(&re, p, 1, &pm, REG_STARTEND) == 0;
 		regfree(&re);
@@ -202,6 +204,159 @@ Test(search, regexes_stay_inside_their_line)
 	check("^$", RH_SEARCH_EXTENDED, 0);
 	check("(ab|ba) ", RH_SEARCH_EXTENDED | RH_SEARCH_ICASE, 0);
 	check("b$", RH_SEARCH_EXTENDED, 0);
+}
+
+/* Regexes searched through their literal (search_match.c): lines that hold
+ * it without matching, literals made optional by a quantifier or a group,
+ * BRE against ERE, case folding. */
+Test(search, regexes_with_a_literal_match_as_without)
+{
+	check("ab+a", RH_SEARCH_EXTENDED, 0);
+	check("a?bA", RH_SEARCH_EXTENDED, 0);
+	check("[ab]b A", RH_SEARCH_EXTENDED, 0);
+	check("b(a|b)*A", RH_SEARCH_EXTENDED, 0);
+	check("aB*b a", RH_SEARCH_EXTENDED, 0);
+	check("(ab)+ ", RH_SEARCH_EXTENDED, 0);
+	check("B a{2}", RH_SEARCH_EXTENDED | RH_SEARCH_ICASE, 0);
+	check("^b.*a \xff", RH_SEARCH_EXTENDED, 0);
+	check("ab*a", 0, 0);
+	check("a+b", 0, 0);		/* '+' is a byte in a BRE */
+	check("b\\.*A", 0, 0);
+	check("\\(ab\\)*A", 0, 0);
+	check("bA$", RH_SEARCH_ICASE, 3);
+}
+
+struct lit_case {
+	const char *pattern;
+	int ere, icase;
+	const char *want;	/* NULL: none */
+};
+
+Test(search, the_literal_of_a_regex_is_in_every_match)
+{
+	static const struct lit_case cases[] = {
+		{ "RAREWORD_[A-Z]+14", 1, 0, "RAREWORD_" },
+		{ "ab+cd", 1, 0, "ab" },
+		{ "abc?def", 1, 0, "def" },
+		{ "abcd*e", 0, 0, "abc" },
+		{ "x{2,3}yz", 1, 0, "yz" },
+		{ "a|bcd", 1, 0, NULL },
+		{ "(abc)*de", 1, 0, "de" },
+		{ "(abcdef)?", 1, 0, NULL },
+		{ "a\\|bcd", 0, 0, NULL },
+		{ "\\(abc\\)*", 0, 0, NULL },
+		{ "ab\\wcd", 0, 0, NULL },
+		{ "a+bc", 0, 0, "a+bc" },
+		{ "a\\.b[x]cd", 1, 0, "a.b" },
+		{ "[]ab]cd", 0, 0, "cd" },
+		{ "[[:alpha:]]xyz", 1, 0, "xyz" },
+		{ "^Error: .*$", 1, 1, "error: " },
+		{ "\xc3\x89t\xc3\xa9", 1, 1, "t" },
+		{ "\xc3\x89t\xc3\xa9", 1, 0, "\xc3\x89t\xc3\xa9" },
+		{ ".*", 1, 0, NULL },
+	};
+	size_t i, len;
+	char *lit;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct lit_case *c = &cases[i];
+		cr_assert_eq(rh__regex_literal(&lit, &len, c->pattern, c->ere,
+					       c->icase), 0);
+		if (!c->want) {
+			cr_assert_null(lit, "%s: \"%s\"", c->pattern, lit);
+			cr_assert_eq(len, 0);
+			continue;
+		}
+		cr_assert_not_null(lit, "%s: none, want \"%s\"", c->pattern, c->want);
+		cr_assert_str_eq(lit, c->want, "%s", c->pattern);
+		cr_assert_eq(len, strlen(c->want));
+		free(lit);
+	}
+}
+
+static int
+note_line(size_t ls, size_t le, void *payload)
+{
+	rh_buf *b = payload;
+
+	rh_buf_printf(b, "%zu-%zu ", ls, le);
+	return 0;
+}
+
+/* A buffer past the point where a literal found on most lines is given up,
+ * and one where it is rare: the same lines as regexec() alone. */
+Test(search, a_literal_on_most_lines_or_few_finds_the_same)
+{
+	static const char *const pats[] = { "ab+A", "b A+", "A[ab]a", "\xff[[:space:]]*a" };
+	const char alphabet[] = "aabbAB \n\xff";
+	size_t n = 300000, i, k, d;
+	char *buf = malloc(n + 1);
+	rh_buf with = RH_BUF_INIT, without = RH_BUF_INIT;
+	rh__matcher m;
+
+	for (d = 0; d < 2; d++) {
+		srand(7);
+		for (i = 0; i < n; i++)	/* d = 1: few lines hold "A" */
+			buf[i] = d && (rand() % 1000) ? "ab \n"[rand() % 4]
+			       : alphabet[rand() % (sizeof(alphabet) - 1)];
+		buf[n] = '\0';
+		for (k = 0; k < sizeof(pats) / sizeof(pats[0]); k++) {
+			rh_buf_clear(&with);
+			rh_buf_clear(&without);
+			cr_assert_eq(rh__matcher_init(&m, pats[k], RH_SEARCH_EXTENDED), 0);
+			cr_assert_not_null(m.lit, "%s", pats[k]);
+			cr_assert_eq(rh__matcher_scan(&m, buf, n, note_line, &with), 0);
+			free(m.lit);
+			m.lit = NULL;	/* regexec() over everything */
+			cr_assert_eq(rh__matcher_scan(&m, buf, n, note_line, &without), 0);
+			rh__matcher_dispose(&m);
+			cr_assert(with.size > 0 || d, "%s: no line matched", pats[k]);
+			cr_assert_eq(with.size, without.size, "%s (%zu)", pats[k], d);
+			cr_assert(!memcmp(with.ptr, without.ptr, with.size), "%s", pats[k]);
+		}
+	}
+	rh_buf_dispose(&with);
+	rh_buf_dispose(&without);
+	free(buf);
+}
+
+static int
+count_line(size_t ls, size_t le, void *payload)
+{
+	(void)ls;
+	(void)le;
+	++*(size_t *)payload;
+	return 0;
+}
+
+/* -i folds ASCII letters only, whatever byte is next to them in the
+ * vector of sixteen that lower-cases the text. */
+Test(search, icase_folds_ascii_letters_only)
+{
+	static const char pats[] = "@[`{AZaz\xc0\xe0";
+	char buf[256 * 18];
+	size_t n = 0, i, found;
+	unsigned b;
+	rh__matcher m;
+	char pat[2] = { 0, 0 };
+
+	for (b = 1; b < 256; b++) {
+		if (b == '\n')
+			continue;
+		memset(buf + n, '-', (size_t)b % 17);
+		n += (size_t)b % 17;
+		buf[n++] = (char)b;
+		buf[n++] = '\n';
+	}
+	for (i = 0; pats[i]; i++) {
+		pat[0] = pats[i];
+		found = 0;
+		cr_assert_eq(rh__matcher_init(&m, pat, RH_SEARCH_FIXED | RH_SEARCH_ICASE), 0);
+		cr_assert_eq(rh__matcher_scan(&m, buf, n, count_line, &found), 0);
+		rh__matcher_dispose(&m);
+		cr_assert_eq(found, ((pat[0] | 0x20) >= 'a' && (pat[0] | 0x20) <= 'z')
+				    ? 2u : 1u, "'%c': %zu lines", pat[0], found);
+	}
 }
 
 Test(search, max_stops_after_n_lines_in_all)

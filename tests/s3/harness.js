@@ -14,7 +14,8 @@
 // once all listen on 127.0.0.1. The control port answers GET /stats (JSON
 // counters), POST /faults?SPEC (new fault settings) and POST /reset
 // (counters to 0). SPEC: "share=0.2;kinds=500,503,429,reset,reset_after,
-// delay,truncate;delay_ms=4000;seed=7;ops=get,put,..." - each S3 request
+// delay,truncate;delay_ms=4000;seed=7;ops=get,put,...;latency_ms=35" - each
+// request waits latency_ms before it is served (a distant server), and each S3 request
 // fails with probability `share`, in one of `kinds` picked at random:
 //   500, 503, 429  an S3 error answer (InternalError, SlowDown, SlowDown)
 //   reset          the connection is closed before the request is served
@@ -58,11 +59,11 @@ if (args.access_key_id)
 let stats;
 function resetStats() {
   stats = { requests: 0, connections: 0, faults: 0, signature_failures: 0, sts_calls: 0,
-    ops: {}, bytes_in: 0, bytes_out: 0, resigned: 0, upstream_errors: {} };
+    ops: {}, bytes_in: 0, bytes_out: 0, resigned: 0, upstream_errors: {}, depth: 0 };
 }
 resetStats();
 
-let faults = { share: 0, kinds: [], delay_ms: 4000, ops: null };
+let faults = { share: 0, kinds: [], delay_ms: 4000, ops: null, latency_ms: 0 };
 let rngState = 1;
 function rng() { // mulberry32: reproducible with seed=
   rngState = (rngState + 0x6d2b79f5) >>> 0;
@@ -72,7 +73,7 @@ function rng() { // mulberry32: reproducible with seed=
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
 function parseFaults(spec) {
-  const f = { share: 0, kinds: ['500', '503', '429', 'reset', 'delay'], delay_ms: 4000, ops: null };
+  const f = { share: 0, kinds: ['500', '503', '429', 'reset', 'delay'], delay_ms: 4000, ops: null, latency_ms: 0 };
   for (const part of (spec || '').split(/[;&]/)) {
     if (!part) continue;
     const [k, v] = part.split('=');
@@ -81,6 +82,7 @@ function parseFaults(spec) {
     else if (k === 'delay_ms') f.delay_ms = Number(v);
     else if (k === 'seed') rngState = Number(v) >>> 0;
     else if (k === 'ops') f.ops = v.split(',');
+    else if (k === 'latency_ms') f.latency_ms = Number(v);
     else throw new Error(`unknown fault setting ${k}`);
   }
   return f;
@@ -305,7 +307,18 @@ function noteError(status, code) {
   log(`  -> ${k} (RGW)`);
 }
 
+// Sequential depth: the longest chain of requests each sent after the one
+// before it was answered - the round trips a client waited for in turn,
+// whatever it sent in parallel. A request arriving once requests of depth d
+// have been answered is at depth d + 1.
 function handle(req, res, body) {
+  const depth = stats.depth + 1, st = stats;
+  res.on('close', () => { if (depth > st.depth) st.depth = depth; });
+  if (faults.latency_ms > 0) setTimeout(() => handle1(req, res, body), faults.latency_ms);
+  else handle1(req, res, body);
+}
+
+function handle1(req, res, body) {
   stats.requests++;
   stats.bytes_in += body.length;
   const op = opName(req.method, req.url);
