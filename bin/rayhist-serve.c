@@ -49,7 +49,7 @@
 enum { OPT_STORE = 256, OPT_LISTEN, OPT_DASHBOARD, OPT_THREADS, OPT_STORE_CONFIG,
        OPT_CACHE, OPT_MAX_CONN, OPT_REQ_TIMEOUT, OPT_ACCESS_LOG,
        OPT_RET_INTERVAL, OPT_AUTH_TOKENS, OPT_AUTH_HTPASSWD, OPT_AUTH_GRANTS,
-       OPT_TRUSTED_PROXY };
+       OPT_TRUSTED_PROXY, OPT_REFRESH };
 
 static const rh_cli_opt options[] = {
 	{ OPT_STORE, "store", "URL", "store to read (file path, file://, s3://, az://)" },
@@ -61,6 +61,7 @@ static const rh_cli_opt options[] = {
 	{ OPT_MAX_CONN, "max-connections", "N", "connections open at once; more wait to be accepted (default 3/4 of the open-files limit)" },
 	{ OPT_REQ_TIMEOUT, "request-timeout", "SEC", "time a client has to send a whole request, headers and body (default 30)" },
 	RH_RETENTION_CLI_OPTS,
+	{ OPT_REFRESH, "refresh", "DURATION", "how often a session still running is checked for new events (default 30s; a check lists only its marks)" },
 	{ OPT_RET_INTERVAL, "retention-interval", "DURATION", "with a retention policy: run it at start and this often (default 1h)" },
 	{ OPT_AUTH_TOKENS, "auth-tokens", "FILE", "bearer tokens: lines \"TOKEN NS[,NS...]\" or \"TOKEN *\" (re-read on change)" },
 	{ OPT_AUTH_HTPASSWD, "auth-htpasswd", "FILE", "HTTP basic users: htpasswd lines USER:HASH (bcrypt, SHA-crypt; re-read on change)" },
@@ -1174,6 +1175,10 @@ main(int argc, char **argv)
 			if ((retention_every_ms = rh_cli_duration_ms("--retention-interval",
 								     arg)) < 1000)
 				rh_cli_usage_die("--retention-interval must be 1s or more");
+			break;
+		case OPT_REFRESH:
+			if ((o.refresh_ms = rh_cli_duration_ms("--refresh", arg)) < 1000)
+				rh_cli_usage_die("--refresh must be 1s or more");
 			break;
 		case OPT_DASHBOARD: o.dashboard_dir = arg; break;
 		case OPT_THREADS:

@@ -296,6 +296,10 @@ serve_metrics_render(struct evbuffer *o, serve_metrics *m, rh_dashboard *d,
 	one(o, "rayhist_session_index_builds_total", "counter",
 	    "Session indexes this server built and wrote (not those it found current).",
 	    (double)ds.index_builds);
+	one(o, "rayhist_index_event_bytes_total", "counter",
+	    "Event bytes parsed to build or update session indexes (a live "
+	    "session's update parses only what is new).",
+	    (double)ds.index_event_bytes);
 	one(o, "rayhist_session_index_failures_total", "counter",
 	    "Session index builds and refreshes that failed.",
 	    (double)ds.index_failures);

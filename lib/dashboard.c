@@ -5,6 +5,7 @@
  * are the reply layer's (dashboard_reply.c), which routes call down into:
  * this file only decides who answers. */
 #include "dashboard_routes.h"
+#include "index_live.h"
 
 #include <stdio.h>
 #include <time.h>
@@ -96,6 +97,8 @@ rh_dashboard_stats_get(rh_dashboard_stats *out, rh_dashboard *d)
 	out->sessions_open = d->nentries;
 	if (out->version >= 2)	/* a version 1 struct ends before */
 		out->index_builds = d->stats.builds;
+	if (out->version >= 3)
+		out->index_event_bytes = d->stats.bytes_read;
 	pthread_mutex_unlock(&d->lock);
 	out->frame_hits = out->frame_misses = 0;
 	if (d->frames)
@@ -123,6 +126,7 @@ rh_dashboard_free(rh_dashboard *d)
 			e->snap->refs = 1;
 			rh_dashboard__snap_release(d, e->snap);
 		}
+		rh_index__live_free(e->live);
 		free(e->ns);
 		free(e->cluster);
 		free(e->session);

@@ -98,6 +98,25 @@ rh_dashboard__snap_final(const rh_dash_snap *s)
 
 enum { DASH_NEW = 0, DASH_PREPARING, DASH_READY, DASH_FAILED };
 
+/* How long after its last check a session is checked again: every
+ * refresh_ms (ten times less often once final), and never sooner than
+ * RH_DASH_UPDATE_SPACING times what the last update spent on work that
+ * grows with the session. An update of a live session rewrites its whole
+ * index (index_live.c), which takes seconds for a million tasks; spacing
+ * updates by that cost keeps it under 1/(1 + spacing) of a core, whatever
+ * the session's size, at the price of staleness growing with it. Parsing
+ * what arrived is not counted: it is proportional to the events. */
+#define RH_DASH_UPDATE_SPACING 4
+static inline int64_t
+rh_dashboard__refresh_every(int64_t refresh_ms, int final, int64_t last_ms)
+{
+	int64_t every = refresh_ms * (final ? 10 : 1);
+
+	if (last_ms > 0 && last_ms * RH_DASH_UPDATE_SPACING > every)
+		every = last_ms * RH_DASH_UPDATE_SPACING;
+	return every;
+}
+
 typedef struct rh_dash_entry {
 	struct rh_dash_entry *next;
 	char *ns, *cluster, *session;
@@ -116,6 +135,12 @@ typedef struct rh_dash_entry {
 	 * answer shows it); zero until its first object is read. */
 	rh_progress progress;
 	int64_t progress_t0_ms;    /* wall clock when the build began */
+	/* The live session's history between refreshes (index_live.h): each
+	 * refresh reads only the event objects that are new. Used by the one
+	 * prepare under way; NULL until the first refresh. */
+	struct rh_index__live *live;
+	int64_t prep_ms;           /* what its last update spent on work that
+				      grows with the session (index_live.h) */
 } rh_dash_entry;
 
 struct rh_dashboard {
@@ -140,6 +165,7 @@ struct rh_dashboard {
 	uint64_t snap_gen;         /* the last rh_dash_snap.gen given */
 	struct {                   /* for rh_dashboard_stats(); under lock */
 		uint64_t indexed, index_failures, index_ms, builds;
+		uint64_t bytes_read;	/* event bytes parsed to index */
 	} stats;
 };
 

@@ -7,6 +7,7 @@
  * serving, then swaps. Snapshots are reference counted, so a request that
  * started on the old one finishes on it. */
 #include "dashboard_internal.h"
+#include "index_live.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,6 @@
 #include <time.h>
 
 #define FAILED_RETRY_MS 10000
-#define FINAL_REFRESH_FACTOR 10
 
 /* ---- snapshots --------------------------------------------------------------- */
 
@@ -342,11 +342,25 @@ open_index(rh_index **out, rh_dashboard *d, rh_dash_entry *e,
 	ro.force = force;
 	ro.progress = build_progress_cb;
 	ro.progress_payload = &bp;
-	/* the index the check found current is the one served: its ends
-	 * are not read twice */
-	if (!stored)
-		error = rh_index_refresh_open(out, &rebuilt, d->st, prefix, &ro,
-					      NULL);
+	/* A session seen again keeps its history: only new events are read
+	 * (index_live.c). One prepare at a time uses e->live. */
+	if (!stored && !e->live)
+		error = rh_index__live_new(&e->live, prefix);
+	if (!stored && error == 0) {
+		rh_index__live_stats before, after;
+
+		rh_index__live_stats_get(&before, e->live);
+		/* the index the check found current (or just wrote) is the
+		 * one served */
+		error = rh_index__live_refresh(out, &rebuilt, e->live, d->st, &ro);
+		rh_index__live_stats_get(&after, e->live);
+		pthread_mutex_lock(&d->lock);
+		d->stats.bytes_read += after.bytes_read - before.bytes_read;
+		/* updates are spaced by what grows with the session, not by
+		 * parsing what arrived (a first build parses everything) */
+		e->prep_ms = after.last_fixed_ms;
+		pthread_mutex_unlock(&d->lock);
+	}
 	if (error == 0 && rebuilt) {
 		pthread_mutex_lock(&d->lock);
 		d->stats.builds++;
@@ -594,6 +608,7 @@ evict(rh_dashboard *d, rh_dash_snap **drop, size_t *ndrop, size_t cap)
 			*victim = e->next;
 			d->nentries--;
 			drop[(*ndrop)++] = e->snap;
+			rh_index__live_free(e->live);
 			free(e->ns);
 			free(e->cluster);
 			free(e->session);
@@ -718,8 +733,8 @@ refresh_due(const rh_dashboard *d, const rh_dash_entry *e, int64_t now_ms)
 	/* A final session is still looked at now and then, ten times less
 	 * often: a follower restarted after a crash takes an abandoned (or
 	 * ended) session up again. */
-	int64_t every = d->opts.refresh_ms *
-		(rh_dashboard__snap_final(e->snap) ? FINAL_REFRESH_FACTOR : 1);
+	int64_t every = rh_dashboard__refresh_every(
+		d->opts.refresh_ms, rh_dashboard__snap_final(e->snap), e->prep_ms);
 
 	return e->state == DASH_READY && d->opts.refresh_ms > 0 &&
 	       now_ms - e->checked_ms >= every;

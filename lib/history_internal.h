@@ -204,6 +204,9 @@ struct rh_history {
 };
 
 int rh_history__finish(rh_history *h);
+/* A deep copy of an unfinished history (history_clone.c), to finish while
+ * the original keeps taking events. @return 0, RH_EINVAL, RH_ENOMEM. */
+int rh_history__clone(rh_history **out, const rh_history *h);
 
 /* What a node's captured files tell, beside its events (index_session.c
  * reads them; history_derive.c applies them). Both are for the history

@@ -8,19 +8,15 @@
 #include "rayhist/catalog.h"
 #include "history_internal.h"
 #include "marks.h"
+#include "index_live.h"
 
 #include <stdio.h>
 
 typedef rh_index__obj obj;
+typedef rh_index__objs objs;
 
-typedef struct objs {
-	obj *v;
-	size_t n, a;
-	size_t plen;    /* session prefix length */
-} objs;
-
-static void
-objs_dispose(objs *o)
+void
+rh_index__objs_dispose(objs *o)
 {
 	size_t i;
 
@@ -85,8 +81,8 @@ list_cb(const rh_store_entry *e, void *payload)
 	return 0;
 }
 
-static int
-list_objects(objs *o, rh_store *st, const char *prefix)
+int
+rh_index__list_objects(objs *o, rh_store *st, const char *prefix)
 {
 	rh_buf p = RH_BUF_INIT;
 	int error;
@@ -120,6 +116,12 @@ check_prefix(const char *prefix)
 
 static int scan_files(rh_store *st, const char *prefix, rh_sha256 *sha,
 		      rh_history *h);
+
+int
+rh_index__feed_files(rh_history *h, rh_store *st, const char *prefix)
+{
+	return scan_files(st, prefix, NULL, h);
+}
 
 static int
 fingerprint(uint8_t fp[RH_FINGERPRINT_SIZE], const objs *o, rh_store *st,
@@ -157,13 +159,13 @@ rh_index_session_fingerprint(uint8_t fp[RH_FINGERPRINT_SIZE],
 		return rh__error(RH_EINVAL, "rh_index_session_fingerprint: NULL argument");
 	if ((error = check_prefix(session_prefix)) < 0)
 		return error;
-	if ((error = list_objects(&o, st, session_prefix)) < 0 ||
+	if ((error = rh_index__list_objects(&o, st, session_prefix)) < 0 ||
 	    (error = fingerprint(fp, &o, st, session_prefix)) < 0)
 		goto done;
 	if (nobjects_out)
 		*nobjects_out = o.n;
 done:
-	objs_dispose(&o);
+	rh_index__objs_dispose(&o);
 	return error;
 }
 
@@ -307,8 +309,15 @@ session_ref(rh_session_ref *ref, char parts[3][256], const char *prefix)
 	return 0;
 }
 
-static int
-index_key(rh_buf *out, const char *prefix)
+int
+rh_index__session_ref(rh_session_ref *ref, char parts[3][256],
+		      const char *prefix)
+{
+	return session_ref(ref, parts, prefix);
+}
+
+int
+rh_index__session_key(rh_buf *out, const char *prefix)
 {
 	rh_session_ref ref;
 	char parts[3][256];
@@ -338,8 +347,8 @@ exists_cb(const rh_store_entry *e, void *payload)
 	return 1;	/* one is enough: stop the listing */
 }
 
-static int
-check_session_exists(rh_store *st, const char *prefix)
+int
+rh_index__check_session_exists(rh_store *st, const char *prefix)
 {
 	struct exists_ctx c = { strlen(prefix), 0 };
 	int error = rh_store_list(st, prefix, "/", exists_cb, &c);
@@ -372,8 +381,8 @@ check_session_exists(rh_store *st, const char *prefix)
  * A listing digest starting with those 8 bytes has odds of 2^-64. */
 #define FP_MAGIC "RHMARK"
 
-static int
-fp_kind(const uint8_t *fp)
+int
+rh_index__fp_kind(const uint8_t *fp)
 {
 	if (memcmp(fp, FP_MAGIC, 6) != 0 || fp[7] != 0 ||
 	    (fp[6] != 'o' && fp[6] != 'e'))
@@ -381,8 +390,8 @@ fp_kind(const uint8_t *fp)
 	return fp[6];
 }
 
-static void
-mark_fp(uint8_t fp[RH_FINGERPRINT_SIZE], const rh__marks *m, int ended)
+void
+rh_index__mark_fp(uint8_t fp[RH_FINGERPRINT_SIZE], const rh__marks *m, int ended)
 {
 	memcpy(fp, FP_MAGIC, 6);
 	fp[6] = ended ? 'e' : 'o';
@@ -432,9 +441,9 @@ cover_node_cb(const char *node_id, void *payload)
 /* Whether every writer of what the index reads keeps a mark: every node
  * (its event files and its manifest's facts) and, for batches under
  * events/, a receiver or an import. */
-static int
-marks_cover(int *covered, const rh__marks *m, const objs *o, rh_store *st,
-	    const char *prefix)
+int
+rh_index__marks_cover(int *covered, const rh__marks *m, const objs *o,
+		      rh_store *st, const char *prefix)
 {
 	struct cover_ctx c = { m, 1 };
 	rh_session_ref ref;
@@ -472,9 +481,9 @@ marks_cover(int *covered, const rh__marks *m, const objs *o, rh_store *st,
  * writer advanced its mark while it was being built, that writer may have
  * looked for the end mark before this index existed, so take the index
  * back (the next reader rebuilds it). */
-static int
-check_sealed(rh_store *st, const char *prefix, const char *key,
-	     const rh__marks *before)
+int
+rh_index__check_sealed(rh_store *st, const char *prefix, const char *key,
+		       const rh__marks *before)
 {
 	rh__marks now;
 	int error;
@@ -564,7 +573,7 @@ refresh(rh_index **ix_out, int *rebuilt_out, rh_store *st,
 		threads = opts->threads;
 	check = !(opts && opts->force);
 	if ((error = check_prefix(session_prefix)) < 0 ||
-	    (error = index_key(&key, session_prefix)) < 0)
+	    (error = rh_index__session_key(&key, session_prefix)) < 0)
 		goto done;
 	mj.st = st;
 	mj.prefix = session_prefix;
@@ -582,7 +591,7 @@ refresh(rh_index **ix_out, int *rebuilt_out, rh_store *st,
 		ix = NULL;
 	}
 	rh_error_clear();
-	if (have && check && fp_kind(old) == 'e')
+	if (have && check && rh_index__fp_kind(old) == 'e')
 		goto ok;	/* built after the end mark: final */
 	/* The marks are read before the objects are listed: an object a
 	 * writer adds after this listing comes with a mark this one lacks
@@ -591,17 +600,17 @@ refresh(rh_index **ix_out, int *rebuilt_out, rh_store *st,
 	    (error = rh__marks_list(&m, st, session_prefix)) < 0)
 		goto done;
 	if (have && check && m.n) {
-		if (fp_kind(old) == 'o') {
-			mark_fp(fp, &m, 0);
+		if (rh_index__fp_kind(old) == 'o') {
+			rh_index__mark_fp(fp, &m, 0);
 			if (memcmp(fp, old, sizeof(fp)) == 0)
 				goto ok;
 		} else if (only_verified(&m, old)) {
 			goto ok;
 		}
 	}
-	if ((error = list_objects(&o, st, session_prefix)) < 0 ||
-	    (!o.n && (error = check_session_exists(st, session_prefix)) < 0) ||
-	    (m.n && (error = marks_cover(&covered, &m, &o, st, session_prefix)) < 0))
+	if ((error = rh_index__list_objects(&o, st, session_prefix)) < 0 ||
+	    (!o.n && (error = rh_index__check_session_exists(st, session_prefix)) < 0) ||
+	    (m.n && (error = rh_index__marks_cover(&covered, &m, &o, st, session_prefix)) < 0))
 		goto done;
 	if (session_ref(&ref, parts, session_prefix) == 0 &&
 	    rh_session_info_load(&info, st, &ref) == 0) {
@@ -612,7 +621,7 @@ refresh(rh_index **ix_out, int *rebuilt_out, rh_store *st,
 	rh_error_clear();
 	if (covered) {
 		/* a listing-fingerprinted index is rebuilt once, to the marks */
-		mark_fp(fp, &m, ended);
+		rh_index__mark_fp(fp, &m, ended);
 	} else {
 		if ((error = fingerprint(fp, &o, st, session_prefix)) < 0)
 			goto done;
@@ -637,7 +646,7 @@ refresh(rh_index **ix_out, int *rebuilt_out, rh_store *st,
 	    (error = rh_index_write(st, key.ptr, h)) < 0)
 		goto done;
 	if (covered && ended &&
-	    (error = check_sealed(st, session_prefix, key.ptr, &m)) < 0)
+	    (error = rh_index__check_sealed(st, session_prefix, key.ptr, &m)) < 0)
 		goto done;
 	if (rebuilt_out)
 		*rebuilt_out = 1;
@@ -657,7 +666,7 @@ done:
 	rh_history_free(h);
 	rh_index_close(ix);
 	rh__marks_dispose(&m);
-	objs_dispose(&o);
+	rh_index__objs_dispose(&o);
 	rh_buf_dispose(&key);
 	return error;
 }

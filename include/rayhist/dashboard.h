@@ -355,11 +355,17 @@ typedef struct rh_dashboard_stats {
 	/** Indexes this dashboard wrote (built or rebuilt); opening an index
 	 * another server built, still current, is no build. Version 2. */
 	uint64_t index_builds;
+	/** Event bytes parsed (decompressed) to build or update indexes. A
+	 * live session's index is updated from what is new only, so while the
+	 * server runs this grows with what arrives, not with each update.
+	 * Version 3. */
+	uint64_t index_event_bytes;
 } rh_dashboard_stats;
 
-/* Version 1 lacked index_builds; rh_dashboard_stats_get() still fills it. */
-#define RH_DASHBOARD_STATS_VERSION 2
-#define RH_DASHBOARD_STATS_INIT { RH_DASHBOARD_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0 }
+/* Versions 1 and 2 lack the later fields; rh_dashboard_stats_get() fills
+ * only what the caller's version has. */
+#define RH_DASHBOARD_STATS_VERSION 3
+#define RH_DASHBOARD_STATS_INIT { RH_DASHBOARD_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 /** Fill `out` (initialised with RH_DASHBOARD_STATS_INIT). Cheap: counters
  * under the dashboard's lock. @return 0; RH_EINVAL for a NULL argument.

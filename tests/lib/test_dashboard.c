@@ -1260,3 +1260,16 @@ Test(dashboard, session_page_says_when_it_stops_at_its_job_limit)
 	rh_buf_dispose(&prefix);
 	rh_buf_dispose(&ev);
 }
+
+/* A live session's update rewrites its whole index: updates are spaced by
+ * four times what the last one took, so they stay under a fifth of a core
+ * whatever the session's size; otherwise every refresh interval (ten
+ * times that once the session is final). */
+Test(dashboard_refresh, updates_are_spaced_by_their_cost)
+{
+	cr_assert_eq(rh_dashboard__refresh_every(1000, 0, 0), 1000);
+	cr_assert_eq(rh_dashboard__refresh_every(1000, 0, 100), 1000);
+	cr_assert_eq(rh_dashboard__refresh_every(1000, 0, 3000), 12000);
+	cr_assert_eq(rh_dashboard__refresh_every(1000, 1, 100), 10000);
+	cr_assert_eq(rh_dashboard__refresh_every(1000, 1, 5000), 20000);
+}
