@@ -45,6 +45,9 @@ typedef struct rh__ffile {
 				path known, after it is moved and deleted
 				between two looks */
 	int matched;         /* scratch of a scan */
+	int recheck;         /* its bytes looked like another file's when
+				read: the next scan reads its head, even if
+				size and mtime are as last seen */
 } rh__ffile;
 
 /* The state of one session of one node. */

@@ -442,7 +442,7 @@ last_path(rh_follow *f, const rh__ffile *e, char **rel)
  * 1 yes, 0 no, RACE when the path now holds another file than o saw,
  * negative on failure. */
 static int
-same_content(rh_follow *f, const rh__ffile *e, const struct obs *o)
+same_content(rh_follow *f, rh__ffile *e, const struct obs *o)
 {
 	unsigned char head[RH_HEAD_LEN];
 	char full[PATH_MAX];
@@ -455,7 +455,7 @@ same_content(rh_follow *f, const rh__ffile *e, const struct obs *o)
 	if (e->head_len == 0)
 		return 1;
 	/* Unchanged since last looked at: no need to read. */
-	if (strcmp(e->path, o->path) == 0 && o->size == e->seen &&
+	if (!e->recheck && strcmp(e->path, o->path) == 0 && o->size == e->seen &&
 	    o->mtime_ms == e->mtime_ms && e->ino &&
 	    rh__ffile_is(e, o->dev, o->ino, o->btime_ns))
 		return 1;
@@ -483,6 +483,8 @@ same_content(rh_follow *f, const rh__ffile *e, const struct obs *o)
 	if (n < 0)
 		return rh__error(RH_EIO, "%s: read: %s", o->path, strerror(errno));
 	r = (size_t)n == e->head_len && rh__fnv1a(head, e->head_len) == e->head_hash;
+	if (strcmp(e->path, o->path) == 0)
+		e->recheck = 0; /* this look was the head's */
 	return r;
 }
 

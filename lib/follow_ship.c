@@ -283,7 +283,10 @@ read:
 		goto done;
 	}
 	if (part.length == 0) {
-		f->full_due = 1; /* truncated meanwhile: the scan sorts it out */
+		/* Truncated meanwhile: the scan sorts it out, and must look
+		 * at its head although size and mtime may be as seen now. */
+		e->recheck = 1;
+		f->full_due = 1;
 		goto done;
 	}
 	if (rewrite) {
