@@ -26,7 +26,8 @@ RAYHIST_AZ_ENDPOINT="http://127.0.0.1:$pport/$AZ_ACCOUNT" RAYHIST_AZ_BLOCK_THRES
 	RAYHIST_AZ_BLOCK_SIZE=256KiB RAYHIST_AZ_LIST_MAX_RESULTS=4 RAYHIST_AZ_TIMEOUT=5s \
 	"$check" az://rayhist/faults > "$tmp/az.txt" 2> "$tmp/az.err" || { cat "$tmp/az.err"; fail "store_check through faults"; }
 grep -v ' h/\|^put h/' "$tmp/az.txt" > "$tmp/got"
-diff -u "$tmp/want" "$tmp/got" || fail "az:// through faults behaves unlike file://"
+diff -u "$tmp/want" "$tmp/got" ||
+	{ cat "$tmp/az.err"; fail "az:// through faults behaves unlike file://"; }
 read -r reqs faults <<STATS
 $(curl -sf "http://127.0.0.1:$pport/__stats")
 STATS
