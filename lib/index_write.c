@@ -30,8 +30,8 @@ typedef struct ixw {
 	ixw_dirent dir[IX_MAX_SECTIONS];
 	int nsec;
 	rh_history *h;
-	uint32_t *soff, *lc, *row_of, *rank;
-	size_t nlc;
+	uint32_t *soff, *row_of, *rank;
+	hb_map lc;         /* string id -> id of its lower case; see lower_of() */
 	uint64_t xoff;     /* next offset in IX_EXTRA while sizing */
 } ixw;
 
@@ -177,8 +177,8 @@ lower_of(ixw *w, uint32_t *out, uint32_t id)
 	*out = 0;
 	if (!id)
 		return 0;
-	if (id < w->nlc && w->lc[id]) {
-		*out = w->lc[id];
+	if ((lid = hb_map_get(&w->lc, id))) {
+		*out = lid;
 		return 0;
 	}
 	s = rh_strtab_get(t, id);
@@ -196,18 +196,11 @@ lower_of(ixw *w, uint32_t *out, uint32_t id)
 		if (error < 0)
 			return error;
 	}
-	if (t->n > w->nlc) {
-		size_t na = t->n * 2;
-		uint32_t *lc = rh__realloc(w->lc, na * sizeof(*lc));
-
-		if (!lc)
-			return RH_ENOMEM;
-		memset(lc + w->nlc, 0, (na - w->nlc) * sizeof(*lc));
-		w->lc = lc;
-		w->nlc = na;
-	}
-	w->lc[id] = lid;
-	w->lc[lid] = lid;
+	/* a map, not an array by id: few strings are keys, and the array
+	 * cost 8 B for every string at the build's peak (issue 18) */
+	if ((error = hb_map_put(&w->lc, id, lid)) < 0 ||
+	    (lid != id && (error = hb_map_put(&w->lc, lid, lid)) < 0))
+		return error;
 	*out = lid;
 	return 0;
 }
@@ -1124,7 +1117,7 @@ done:
 	rh_buf_dispose(&w.crcs);
 	free(w.soff);
 	free(w.rank);
-	free(w.lc);
+	hb_map_dispose(&w.lc);
 	free(w.row_of);
 	return error;
 }
