@@ -265,13 +265,19 @@ add_task_profile(rh_history *h, const rh_event_task *e)
 		if (k < t->nprof)
 			continue;
 		if (t->nprof == t->aprof) {
-			uint32_t na = t->aprof ? t->aprof * 2 : 2;
-			hb_prof *np = rh__realloc(t->prof, (size_t)na * sizeof(*np));
+			/* room for the rest of this event's entries (most
+			 * tasks have one profile event): doubling left a
+			 * quarter of ~6M entries unused at 1M tasks */
+			size_t na = t->aprof ? (size_t)t->aprof * 2 : 2;
+			hb_prof *np;
 
-			if (!np)
+			if (na < t->nprof + (e->nprofile - i))
+				na = t->nprof + (e->nprofile - i);
+			if (na > UINT32_MAX / sizeof(*np) ||
+			    !(np = rh__realloc(t->prof, na * sizeof(*np))))
 				return RH_ENOMEM;
 			t->prof = np;
-			t->aprof = na;
+			t->aprof = (uint32_t)na;
 		}
 		t->prof[t->nprof].name = name;
 		t->prof[t->nprof].extra = extra;

@@ -16,7 +16,8 @@ typedef struct rh_strtab {
 	uint32_t *off;        /* id -> offset of its length word */
 	uint32_t n, a;        /* ids in use (incl. 0), allocated */
 	uint32_t *slots;      /* hash -> id, 0 empty */
-	uint64_t *hashes;     /* per id */
+	uint32_t *hashes;     /* per id: its hash's low 32 bits (4 B a string
+	                       * less than all 64; slots never exceed 2^32) */
 	size_t mask;
 } rh_strtab;
 

@@ -91,8 +91,8 @@ rh_strtab_intern(rh_strtab *t, uint32_t *id_out, const char *s, size_t len)
 	if (len > UINT32_MAX / 2)
 		return rh__error(RH_EINVAL, "string of %zu bytes is too long", len);
 	h = hb_hash(s, len);
-	for (slot = h & t->mask; (id = t->slots[slot]); slot = (slot + 1) & t->mask) {
-		if (t->hashes[id] == h && rh_strtab_len(t, id) == len &&
+	for (slot = (uint32_t)h & t->mask; (id = t->slots[slot]); slot = (slot + 1) & t->mask) {
+		if (t->hashes[id] == (uint32_t)h && rh_strtab_len(t, id) == len &&
 		    memcmp(t->data + t->off[id] + 4, s, len) == 0) {
 			*id_out = id;
 			return 0;
@@ -119,7 +119,7 @@ rh_strtab_intern(rh_strtab *t, uint32_t *id_out, const char *s, size_t len)
 	if (t->n == t->a) {
 		uint32_t na = t->a * 2;
 		uint32_t *off = rh__realloc(t->off, (size_t)na * sizeof(*off));
-		uint64_t *hs;
+		uint32_t *hs;
 
 		if (!off)
 			return RH_ENOMEM;
@@ -131,7 +131,7 @@ rh_strtab_intern(rh_strtab *t, uint32_t *id_out, const char *s, size_t len)
 	}
 	id = t->n++;
 	t->off[id] = (uint32_t)t->size;
-	t->hashes[id] = h;
+	t->hashes[id] = (uint32_t)h;
 	n32 = (uint32_t)len;
 	memcpy(t->data + t->size, &n32, 4);
 	memcpy(t->data + t->size + 4, s, len);

@@ -30,8 +30,8 @@ typedef struct ixw {
 	ixw_dirent dir[IX_MAX_SECTIONS];
 	int nsec;
 	rh_history *h;
-	uint32_t *soff, *lc, *row_of, *rank;
-	size_t nlc;
+	uint32_t *soff, *row_of, *rank;
+	hb_map lc;         /* string id -> id of its lower case; see lower_of() */
 	uint64_t xoff;     /* next offset in IX_EXTRA while sizing */
 } ixw;
 
@@ -177,8 +177,8 @@ lower_of(ixw *w, uint32_t *out, uint32_t id)
 	*out = 0;
 	if (!id)
 		return 0;
-	if (id < w->nlc && w->lc[id]) {
-		*out = w->lc[id];
+	if ((lid = hb_map_get(&w->lc, id))) {
+		*out = lid;
 		return 0;
 	}
 	s = rh_strtab_get(t, id);
@@ -196,18 +196,11 @@ lower_of(ixw *w, uint32_t *out, uint32_t id)
 		if (error < 0)
 			return error;
 	}
-	if (t->n > w->nlc) {
-		size_t na = t->n * 2;
-		uint32_t *lc = rh__realloc(w->lc, na * sizeof(*lc));
-
-		if (!lc)
-			return RH_ENOMEM;
-		memset(lc + w->nlc, 0, (na - w->nlc) * sizeof(*lc));
-		w->lc = lc;
-		w->nlc = na;
-	}
-	w->lc[id] = lid;
-	w->lc[lid] = lid;
+	/* a map, not an array by id: few strings are keys, and the array
+	 * cost 8 B for every string at the build's peak (issue 18) */
+	if ((error = hb_map_put(&w->lc, id, lid)) < 0 ||
+	    (lid != id && (error = hb_map_put(&w->lc, lid, lid)) < 0))
+		return error;
 	*out = lid;
 	return 0;
 }
@@ -254,49 +247,69 @@ skey_cmp(const void *a, const void *b, void *ctx)
 	return (x->aux > y->aux) - (x->aux < y->aux);
 }
 
+/* Sorting the string table: per string id, the 16 bytes from the depth
+ * being sorted as two big-endian integers, and whether more bytes follow.
+ * The sort moves 4-byte ids and reads these beside them: moving whole keys
+ * (and qsort's merge buffer of as many) cost 48 bytes a string at the
+ * index build's peak, ~6M strings at 1M tasks (issue 18). */
+typedef struct ckey {
+	uint64_t a, b;
+} ckey;
+
+typedef struct csort {
+	const rh_strtab *t;
+	ckey *k;                /* by string id */
+	uint8_t *more;          /* by string id: bytes follow the chunk */
+} csort;
+
 /* The 16 bytes of string `id` from `depth` on, big-endian, zero-padded. */
 static void
-chunk_key(skey *k, const rh_strtab *t, size_t depth)
+chunk_key(csort *c, uint32_t id, size_t depth)
 {
-	const unsigned char *s = (const unsigned char *)rh_strtab_get(t, k->id);
-	size_t n = rh_strtab_len(t, k->id), i;
+	const unsigned char *s = (const unsigned char *)rh_strtab_get(c->t, id);
+	size_t n = rh_strtab_len(c->t, id), i;
 	unsigned char b[16] = { 0 };
+	uint64_t x = 0, y = 0;
 
 	if (n > depth)
 		memcpy(b, s + depth, n - depth < 16 ? n - depth : 16);
-	k->prefix = k->prefix2 = 0;
 	for (i = 0; i < 8; i++) {
-		k->prefix = k->prefix << 8 | b[i];
-		k->prefix2 = k->prefix2 << 8 | b[8 + i];
+		x = x << 8 | b[i];
+		y = y << 8 | b[8 + i];
 	}
-	k->aux = n > depth + 16;        /* more bytes follow the chunk */
+	c->k[id].a = x;
+	c->k[id].b = y;
+	c->more[id] = n > depth + 16;
 }
 
 static int
-chunk_cmp(const void *a, const void *b)
+chunk_cmp(const void *a, const void *b, void *ctx)
 {
-	const skey *x = a, *y = b;
+	const ckey *k = ((const csort *)ctx)->k;
+	const ckey *x = &k[*(const uint32_t *)a], *y = &k[*(const uint32_t *)b];
 
-	if (x->prefix != y->prefix)
-		return x->prefix < y->prefix ? -1 : 1;
-	if (x->prefix2 != y->prefix2)
-		return x->prefix2 < y->prefix2 ? -1 : 1;
+	if (x->a != y->a)
+		return x->a < y->a ? -1 : 1;
+	if (x->b != y->b)
+		return x->b < y->b ? -1 : 1;
 	return 0;
 }
 
 static int
 full_cmp(const void *a, const void *b, void *ctx)
 {
-	return rh_strtab_cmp(ctx, ((const skey *)a)->id, ((const skey *)b)->id);
+	return rh_strtab_cmp(((const csort *)ctx)->t, *(const uint32_t *)a,
+			     *(const uint32_t *)b);
 }
 
-/* Sort distinct strings k[0, n) whose first `depth` bytes are equal, 16
+/* Sort distinct string ids v[0, n) whose first `depth` bytes are equal, 16
  * bytes at a time: the chunks are compared as two integers, and only runs
  * that share a chunk go on to the next one. Many strings share long
  * prefixes (JSON texts such as '{"name": "f", "task_id": "...'), which
- * made comparing whole strings most of writing an index. */
+ * made comparing whole strings most of writing an index. The strings are
+ * distinct, so the order does not depend on the sort algorithm. */
 static void
-sort_strings(const rh_strtab *t, skey *k, size_t n, size_t depth)
+sort_strings(csort *c, uint32_t *v, size_t n, size_t depth)
 {
 	size_t i, j, m;
 
@@ -304,26 +317,26 @@ sort_strings(const rh_strtab *t, skey *k, size_t n, size_t depth)
 		return;
 	if (n < 16 || depth > 4096) {
 		/* few, or very long shared prefixes: compare whole strings */
-		qsort_r(k, n, sizeof(*k), full_cmp, (void *)t);
+		qsort_r(v, n, sizeof(*v), full_cmp, c);
 		return;
 	}
 	for (i = 0; i < n; i++)
-		chunk_key(&k[i], t, depth);
-	qsort(k, n, sizeof(*k), chunk_cmp);
+		chunk_key(c, v[i], depth);
+	qsort_r(v, n, sizeof(*v), chunk_cmp, c);
 	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && !chunk_cmp(&k[i], &k[j]); j++)
+		for (j = i + 1; j < n && !chunk_cmp(&v[i], &v[j], c); j++)
 			;
 		if (j - i < 2)
 			continue;
-		for (m = i; m < j && !k[m].aux; m++)
+		for (m = i; m < j && !c->more[v[m]]; m++)
 			;
 		if (m == j) {
 			/* all end within the chunk: equal but for trailing
 			 * NULs, so the shorter comes first */
-			qsort_r(k + i, j - i, sizeof(*k), full_cmp, (void *)t);
+			qsort_r(v + i, j - i, sizeof(*v), full_cmp, c);
 			continue;
 		}
-		sort_strings(t, k + i, j - i, depth + 16);
+		sort_strings(c, v + i, j - i, depth + 16);
 	}
 }
 
@@ -331,29 +344,30 @@ static int
 emit_strings(ixw *w)
 {
 	rh_strtab *t = &w->h->strs;
-	skey *keys;
+	csort c = { t, NULL, NULL };
 	uint32_t *order, i;
 	uint64_t off = 1;
 	int error = 0;
 
-	if (!(order = rh__malloc(t->n * sizeof(*order))) ||
-	    !(w->soff = rh__calloc(t->n, sizeof(*w->soff))) ||
+	if (!(order = rh__malloc(t->n * sizeof(*order))))
+		return RH_ENOMEM;
+	if (!(c.k = rh__malloc(t->n * sizeof(*c.k))) ||
+	    !(c.more = rh__malloc(t->n))) {
+		free(c.k);
+		free(order);
+		return RH_ENOMEM;
+	}
+	for (i = 1; i < t->n; i++)
+		order[i - 1] = i;
+	sort_strings(&c, order, t->n - 1, 0);
+	free(c.k);
+	free(c.more);
+	/* allocated after the sort's keys are gone, to keep the peak low */
+	if (!(w->soff = rh__calloc(t->n, sizeof(*w->soff))) ||
 	    !(w->rank = rh__calloc(t->n, sizeof(*w->rank)))) {
 		free(order);
 		return RH_ENOMEM;
 	}
-	if (!(keys = rh__malloc(t->n * sizeof(*keys)))) {
-		free(order);
-		return RH_ENOMEM;
-	}
-	for (i = 1; i < t->n; i++) {
-		keys[i - 1].id = i;
-		keys[i - 1].aux = 0;
-	}
-	sort_strings(t, keys, t->n - 1, 0);
-	for (i = 0; i + 1 < t->n; i++)
-		order[i] = keys[i].id;
-	free(keys);
 	if ((error = sec_begin(w, IX_STRS, 1)) < 0 ||
 	    (error = w_put(w, "", 1)) < 0)
 		goto done;
@@ -1103,7 +1117,7 @@ done:
 	rh_buf_dispose(&w.crcs);
 	free(w.soff);
 	free(w.rank);
-	free(w.lc);
+	hb_map_dispose(&w.lc);
 	free(w.row_of);
 	return error;
 }
