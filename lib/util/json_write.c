@@ -97,11 +97,17 @@ static int
 pyfloat_fast(char *out, double d)
 {
 	typedef unsigned __int128 u128;
+	static const uint64_t p10[] = {
+		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
+		10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
+		100000000000ull, 1000000000000ull, 10000000000000ull,
+		100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+	};
 	double a = d < 0 ? -d : d;
 	uint64_t bits, m, ip;
 	int s, intdigits = 0, sig, f, o = 0, n, i;
 	char digs[40];
-	u128 pow10 = 1, nn, q, r, half, dist, c;
+	u128 pow10, nn, q = 0, r, half, dist, c;
 
 	if (!(a >= 1.0 && a < 9007199254740992.0))
 		return 0;
@@ -116,8 +122,7 @@ pyfloat_fast(char *out, double d)
 		return 0;
 	for (sig = 15; sig <= 17; sig++) {
 		f = sig - intdigits;
-		for (pow10 = 1, i = 0; i < f; i++)
-			pow10 *= 10;
+		pow10 = p10[f];
 		nn = (u128)m * pow10;	/* a * 10^f * 2^s, < 2^107 */
 		q = nn >> s;
 		r = nn & (((u128)1 << s) - 1);
@@ -131,8 +136,9 @@ pyfloat_fast(char *out, double d)
 	}
 	if (sig > 17)	/* 17 digits always read back; not reached */
 		return 0;
-	for (n = 0; q; q /= 10)
-		digs[n++] = (char)('0' + (int)(q % 10));
+	/* q < 10^17: its digits in 64 bits (a 128-bit division is a call) */
+	for (n = 0, ip = (uint64_t)q; ip; ip /= 10)
+		digs[n++] = (char)('0' + (int)(ip % 10));
 	/* digs: n digits, least significant first; f of them after the point */
 	i = 0;
 	while (i < f - 1 && digs[i] == '0')
