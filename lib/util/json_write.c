@@ -466,23 +466,36 @@ rh__jw_str(rh__jw *w, const char *s)
 	put_string(w, comma(w), s, strlen(s));
 }
 
-/* Decimal digits of v, as "%lld" prints them; returns the length. */
+/* Decimal digits of v, as "%lld" prints them; returns the length. Two
+ * digits a division: times in ms have 13. */
 static size_t
 fmt_i64(char *dst, int64_t v)
 {
-	char tmp[24];
+	static const char pairs[] =
+		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
+	char tmp[24], *p = tmp + sizeof(tmp);
 	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-	size_t n = 0, len;
+	size_t len;
 
-	do {
-		tmp[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	len = n + (v < 0);
+	while (u >= 100) {
+		unsigned r = (unsigned)(u % 100);
+
+		u /= 100;
+		p -= 2;
+		memcpy(p, pairs + 2 * r, 2);
+	}
+	if (u >= 10) {
+		p -= 2;
+		memcpy(p, pairs + 2 * u, 2);
+	} else {
+		*--p = (char)('0' + u);
+	}
 	if (v < 0)
-		*dst++ = '-';
-	while (n)
-		*dst++ = tmp[--n];
+		*--p = '-';
+	len = (size_t)(tmp + sizeof(tmp) - p);
+	memcpy(dst, p, len);
 	return len;
 }
 

@@ -287,3 +287,37 @@ Test(json_write, pyfloat_shortcut_matches_the_search)
 	pyfloat_check(4503599627370495.5);
 	pyfloat_check(0.1 + 1);
 }
+
+/* Integers two digits at a time: the same text as "%lld" on both sides of
+ * every power of ten, and for random values of every length. */
+Test(json_write, integers_match_printf)
+{
+	uint64_t x = 0x243f6a8885a308d3ull, p = 1;
+	char want[32];
+	int i, k;
+
+	for (k = 0; k < 60; k++) {
+		int64_t v;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		for (i = -2; i <= 2; i++) {
+			v = (int64_t)(k < 19 ? p : x >> (k % 64)) + i;
+			for (int neg = 0; neg <= 1; neg++) {
+				rh__jw w;
+				int64_t val = neg ? -v : v;
+
+				rh_buf_clear(&out);
+				rh__jw_init(&w, &out);
+				rh__jw_int_suffix(&w, val, neg ? ".0" : "");
+				snprintf(want, sizeof(want), "%lld%s", (long long)val,
+					 neg ? ".0" : "");
+				cr_assert_eq(w.err, 0);
+				cr_assert_str_eq(out.ptr, want);
+			}
+		}
+		if (k < 19)
+			p *= 10;
+	}
+}
