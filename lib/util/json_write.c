@@ -393,6 +393,12 @@ plain_run(const rh__jw *w, const char *s, size_t n)
 		if (swar_special(x))
 			break;
 	}
+	/* the last 1-7 bytes: the 8 that end the string, when it has 8 */
+	if (i < n && n >= 8 && i + 8 > n) {
+		memcpy(&x, u + n - 8, 8);
+		if (!swar_special(x))
+			return n;
+	}
 	while (i < n && plain[u[i]])
 		i++;
 	return i;
@@ -432,9 +438,8 @@ rh__jw_key(rh__jw *w, const char *k)
 }
 
 void
-rh__jw_name(rh__jw *w, const char *k)
+rh__jw_name_n(rh__jw *w, const char *k, size_t n)
 {
-	size_t n = strlen(k);
 	int c = comma(w);
 	char *p;
 
