@@ -93,6 +93,7 @@ rh__json_str(rh_buf *b, const char *s)
  * trimmed. Returns the length written to out, 0 when d is outside the
  * range (or at the bottom of a binade, where the gap below is half the gap
  * above): the search then decides. */
+#ifdef __SIZEOF_INT128__
 static int
 pyfloat_fast(char *out, double d)
 {
@@ -154,6 +155,16 @@ pyfloat_fast(char *out, double d)
 		out[o++] = digs[--n];
 	return o;
 }
+#else
+/* no 128-bit integers (32-bit targets): the search decides every value */
+static int
+pyfloat_fast(char *out, double d)
+{
+	(void)out;
+	(void)d;
+	return 0;
+}
+#endif
 
 /* A double as Python's repr() prints it: the shortest digits that read back
  * the same, in fixed notation for exponents -4..15 and with ".0" on whole
