@@ -84,6 +84,88 @@ rh__json_str(rh_buf *b, const char *s)
 	return rh__json_strn(b, s, strlen(s), 0);
 }
 
+/* The digits below, for d not whole, 1 <= |d| < 2^53 (all of a profile's
+ * times in ms, the bulk of a detailed task page), worked out in integers:
+ * printf's "%.*e" and strtod() cost some microseconds a value. The same
+ * answer as the search below: the value rounded (half to even, as printf)
+ * to 15, then 16, then 17 significant digits, the first that reads back as
+ * d (nearest, ties to even, as strtod), printed with its trailing zeros
+ * trimmed. Returns the length written to out, 0 when d is outside the
+ * range (or at the bottom of a binade, where the gap below is half the gap
+ * above): the search then decides. */
+#ifdef __SIZEOF_INT128__
+static int
+pyfloat_fast(char *out, double d)
+{
+	typedef unsigned __int128 u128;
+	static const uint64_t p10[] = {
+		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
+		10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
+		100000000000ull, 1000000000000ull, 10000000000000ull,
+		100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+	};
+	double a = d < 0 ? -d : d;
+	uint64_t bits, m, ip;
+	int s, intdigits = 0, sig, f, o = 0, n, i;
+	char digs[40];
+	u128 pow10, nn, q = 0, r, half, dist, c;
+
+	if (!(a >= 1.0 && a < 9007199254740992.0))
+		return 0;
+	memcpy(&bits, &a, 8);
+	m = (bits & ((1ull << 52) - 1)) | (1ull << 52);
+	s = 1075 - (int)(bits >> 52);	/* a = m / 2^s, 0 <= s <= 52 */
+	if (m == 1ull << 52 || s <= 0)
+		return 0;
+	for (ip = m >> s; ip; ip /= 10)
+		intdigits++;
+	if (intdigits > 15)	/* 15 digits would round to tens */
+		return 0;
+	for (sig = 15; sig <= 17; sig++) {
+		f = sig - intdigits;
+		pow10 = p10[f];
+		nn = (u128)m * pow10;	/* a * 10^f * 2^s, < 2^107 */
+		q = nn >> s;
+		r = nn & (((u128)1 << s) - 1);
+		half = (u128)1 << (s - 1);
+		if (r > half || (r == half && (q & 1)))
+			q++;
+		c = q << s;
+		dist = c > nn ? c - nn : nn - c;
+		if (2 * dist < pow10 || (2 * dist == pow10 && !(m & 1)))
+			break;
+	}
+	if (sig > 17)	/* 17 digits always read back; not reached */
+		return 0;
+	/* q < 10^17: its digits in 64 bits (a 128-bit division is a call) */
+	for (n = 0, ip = (uint64_t)q; ip; ip /= 10)
+		digs[n++] = (char)('0' + (int)(ip % 10));
+	/* digs: n digits, least significant first; f of them after the point */
+	i = 0;
+	while (i < f - 1 && digs[i] == '0')
+		i++;	/* trailing zeros, keeping one fractional digit */
+	if (d < 0)
+		out[o++] = '-';
+	while (n > f)
+		out[o++] = digs[--n];
+	out[o++] = '.';
+	if (f == 0)
+		out[o++] = '0';
+	while (n > i)
+		out[o++] = digs[--n];
+	return o;
+}
+#else
+/* no 128-bit integers (32-bit targets): the search decides every value */
+static int
+pyfloat_fast(char *out, double d)
+{
+	(void)out;
+	(void)d;
+	return 0;
+}
+#endif
+
 /* A double as Python's repr() prints it: the shortest digits that read back
  * the same, in fixed notation for exponents -4..15 and with ".0" on whole
  * numbers; Ray's state API prints resources through Python. */
@@ -108,6 +190,8 @@ rh__json_pyfloat(rh_buf *b, double d)
 			return rh_buf_puts(b, "-0.0");
 		return rh_buf_put(b, out, (size_t)n);
 	}
+	if ((o = pyfloat_fast(out, d)) > 0)
+		return rh_buf_put(b, out, (size_t)o);
 	/* The shortest digits that read back as d (Python's repr): 15
 	 * significant digits round-trip unless d needs 16 or 17, and a
 	 * shorter form, if any, shows as trailing zeros trimmed below. */
@@ -261,53 +345,84 @@ rh__jw_end(rh__jw *w)
 	put(w, (w->first[w->depth] & 2) ? "]" : "}", 1);
 }
 
-/* Bytes a JSON string must escape (rh__json_strn()'s set); 2 marks the NUL.
- * Bytes >= 0x80, and 0x7f with escape_del, go to rh__json_strn() too, which
- * maps those that are not UTF-8 (rh_buf_put_utf8()). */
-static const unsigned char jesc[256] = {
-	2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+/* A plain byte goes out as it is: printable ASCII but '"' and '\\', and
+ * 0x7f unless escape_del (index 1 of the table). Everything else goes to
+ * rh__json_strn(): control bytes are escaped, bytes >= 0x80 are checked
+ * for UTF-8 (rh_buf_put_utf8()'s mapping for those that are not). */
+static const unsigned char plain_byte[2][256] = {
+	{	/* 0x7f plain (the index's rows) */
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	},
+	{	/* 0x7f escaped (Python's json.dumps()) */
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
+	},
 };
 
-/* The length of the plain run at the start of [s, s+n) (n SIZE_MAX: up to
- * the NUL): the bytes that go out as they are. */
+/* Does any of the 8 bytes of x (SWAR) possibly need more than a copy: a
+ * control byte, '"', '\\', 0x7f or a byte >= 0x80? Never a false "no"
+ * (the borrow of a byte below 0x20 can only flag bytes above it): a "yes"
+ * is settled byte by byte with plain_byte[]. */
+static inline uint64_t
+swar_special(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\'),
+		 d = x ^ (ones * 0x7f);
+
+	return (x | ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) |
+		((b - ones) & ~b) | ((d - ones) & ~d)) & high;
+}
+
+/* The length of the plain run at the start of [s, s+n): the bytes that go
+ * out as they are. Task rows are ids, names and paths, all plain: 8 bytes
+ * are checked at once, and only a block holding a special byte is walked
+ * byte by byte. */
 static inline size_t
 plain_run(const rh__jw *w, const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
+	const unsigned char *plain = plain_byte[w->escape_del != 0];
 	size_t i = 0;
+	uint64_t x;
 
-	for (;;) {
-		if (n == SIZE_MAX) {	/* the NUL stops it: jesc[0] */
-			while (!jesc[u[i]] && u[i] < 0x7f)
-				i++;
-		} else {
-			while (i < n && !jesc[u[i]] && u[i] < 0x7f)
-				i++;
-		}
-		if (i < n && u[i] == 0x7f && !w->escape_del) {
-			i++;
-			continue;
-		}
-		return i;
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&x, u + i, 8);
+		if (swar_special(x))
+			break;
 	}
+	/* the last 1-7 bytes: the 8 that end the string, when it has 8 */
+	if (i < n && n >= 8 && i + 8 > n) {
+		memcpy(&x, u + n - 8, 8);
+		if (!swar_special(x))
+			return n;
+	}
+	while (i < n && plain[u[i]])
+		i++;
+	return i;
 }
 
-/* [s, s+n), or the NUL-terminated s when n is SIZE_MAX, as a JSON string
- * after a comma when `c`: one copy when nothing needs escaping, else
- * rh__json_strn(). */
+/* [s, s+n) as a JSON string after a comma when `c`: one copy when nothing
+ * needs escaping, else rh__json_strn(). */
 static void
 put_string(rh__jw *w, int c, const char *s, size_t n)
 {
 	size_t k = plain_run(w, s, n);
 	char *p;
 
-	if (n == SIZE_MAX)
-		n = s[k] ? k + strlen(s + k) : k;
 	if (k < n) {
 		if (c)
 			put(w, ",", 1);
@@ -328,15 +443,14 @@ put_string(rh__jw *w, int c, const char *s, size_t n)
 void
 rh__jw_key(rh__jw *w, const char *k)
 {
-	put_string(w, comma(w), k, SIZE_MAX);
+	put_string(w, comma(w), k, strlen(k));
 	put(w, ":", 1);
 	w->after_key = 1;
 }
 
 void
-rh__jw_name(rh__jw *w, const char *k)
+rh__jw_name_n(rh__jw *w, const char *k, size_t n)
 {
-	size_t n = strlen(k);
 	int c = comma(w);
 	char *p;
 
@@ -365,26 +479,39 @@ rh__jw_str(rh__jw *w, const char *s)
 		rh__jw_null(w);
 		return;
 	}
-	put_string(w, comma(w), s, SIZE_MAX);
+	put_string(w, comma(w), s, strlen(s));
 }
 
-/* Decimal digits of v, as "%lld" prints them; returns the length. */
+/* Decimal digits of v, as "%lld" prints them; returns the length. Two
+ * digits a division: times in ms have 13. */
 static size_t
 fmt_i64(char *dst, int64_t v)
 {
-	char tmp[24];
+	static const char pairs[] =
+		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
+	char tmp[24], *p = tmp + sizeof(tmp);
 	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-	size_t n = 0, len;
+	size_t len;
 
-	do {
-		tmp[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	len = n + (v < 0);
+	while (u >= 100) {
+		unsigned r = (unsigned)(u % 100);
+
+		u /= 100;
+		p -= 2;
+		memcpy(p, pairs + 2 * r, 2);
+	}
+	if (u >= 10) {
+		p -= 2;
+		memcpy(p, pairs + 2 * u, 2);
+	} else {
+		*--p = (char)('0' + u);
+	}
 	if (v < 0)
-		*dst++ = '-';
-	while (n)
-		*dst++ = tmp[--n];
+		*--p = '-';
+	len = (size_t)(tmp + sizeof(tmp) - p);
+	memcpy(dst, p, len);
 	return len;
 }
 

@@ -5,6 +5,8 @@
 
 #include "internal.h"
 
+#include <string.h>
+
 /* A JSON string (null for NULL) and [s, s+n) as one; with escape_del, 0x7f
  * as \u007f too (Python's json.dumps() does, so the dashboard's answers
  * match Ray's bytes). Bytes that are not UTF-8 are written as "\uefXX"
@@ -41,7 +43,10 @@ void rh__jw_end(rh__jw *w);              /* closes the innermost container */
 void rh__jw_key(rh__jw *w, const char *k);
 /* A key known to need no escaping (a literal of plain ASCII), copied as it
  * is: the index's rows write some thirty per row. */
-void rh__jw_name(rh__jw *w, const char *k);
+void rh__jw_name_n(rh__jw *w, const char *k, size_t n);
+/* Inline, so a literal's length is known where it is written. */
+static inline void rh__jw_name(rh__jw *w, const char *k)
+{ rh__jw_name_n(w, k, strlen(k)); }
 void rh__jw_str(rh__jw *w, const char *s);   /* NULL -> null */
 void rh__jw_strn(rh__jw *w, const char *s, size_t n);
 void rh__jw_int(rh__jw *w, int64_t v);

@@ -1,7 +1,9 @@
 /* Tests of lib/util/json_write.c: the one JSON writer of the index's rows and the
  * dashboard's answers. */
 #include <criterion/criterion.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json_write.h"
@@ -101,4 +103,221 @@ Test(json_write, rows_keep_del_and_escape_the_rest)
 	cr_assert_str_eq(out.ptr, "{\"placement_group_id\":\"ab\","
 			 "\"name\":\"n\x7f\\\"\\n\\uefff\",\"creator_job_id\":null,"
 			 "\"state\":\"PENDING\"}");
+}
+
+/* The 8-bytes-at-once scan of plain text must stop for every byte that is
+ * not copied as it is, wherever it sits against the 8-byte blocks: each
+ * byte value at each position of strings of 1 to 24 bytes, NUL-terminated
+ * and counted, against rh__json_strn(), 0x7f escaped and not. */
+Test(json_write, strings_escape_every_byte_at_every_position)
+{
+	char s[32];
+	size_t len, at;
+	int c, del, counted;
+
+	for (del = 0; del <= 1; del++)
+		for (len = 1; len <= 24; len++)
+			for (at = 0; at < len; at++)
+				for (c = 1; c < 256; c++)
+					for (counted = 0; counted <= 1; counted++) {
+						rh__jw w;
+
+						memset(s, 'a', len);
+						s[len] = '\0';
+						s[at] = (char)c;
+						rh_buf_clear(&out);
+						rh_buf_clear(&ref);
+						rh__jw_init(&w, &out);
+						w.escape_del = del;
+						if (counted)
+							rh__jw_strn(&w, s, len);
+						else
+							rh__jw_str(&w, s);
+						cr_assert_eq(w.err, 0);
+						cr_assert_eq(rh__json_strn(&ref, s, len, del), 0);
+						cr_assert_eq(out.size, ref.size);
+						cr_assert(!memcmp(out.ptr, ref.ptr, out.size),
+							  "byte 0x%02x at %zu of %zu, escape_del %d",
+							  c, at, len, del);
+					}
+}
+
+/* UTF-8 sequences across block edges stay as they are; broken ones (cut
+ * at the end, bad continuation) are mapped, as rh__json_strn() does. */
+Test(json_write, utf8_across_block_edges)
+{
+	static const char *seq[] = { "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+				     "\xc3", "\xe2\x82", "\xed\xa0\x80", "\xc0\xaf" };
+	char s[40];
+	size_t at, i, n;
+
+	for (i = 0; i < sizeof(seq) / sizeof(*seq); i++)
+		for (at = 0; at < 20; at++) {
+			rh__jw w;
+
+			memset(s, 'z', sizeof(s));
+			memcpy(s + at, seq[i], strlen(seq[i]));
+			n = at + strlen(seq[i]) + (at & 1) * 3; /* ending with it, or not */
+			rh_buf_clear(&out);
+			rh_buf_clear(&ref);
+			rh__jw_init(&w, &out);
+			rh__jw_strn(&w, s, n);
+			cr_assert_eq(w.err, 0);
+			cr_assert_eq(rh__json_strn(&ref, s, n, 1), 0);
+			cr_assert_str_eq(out.ptr, ref.ptr, "sequence %zu at %zu", i, at);
+		}
+}
+
+/* The search rh__json_pyfloat() does without its shortcut: 15, 16, then 17
+ * significant digits, the first that reads back, trailing zeros trimmed,
+ * fixed notation for exponents -4..15. */
+static void
+pyfloat_reference(char *text, size_t size, double d)
+{
+	char tmp[40], digs[24];
+	int prec, exp10, nd = 0, i, o = 0;
+	char *e;
+
+	for (prec = 14; prec < 17; prec++) {
+		snprintf(tmp, sizeof(tmp), "%.*e", prec, d);
+		if (strtod(tmp, NULL) == d)
+			break;
+	}
+	e = strchr(tmp, 'e');
+	exp10 = atoi(e + 1);
+	for (i = 0; tmp + i < e; i++)
+		if (tmp[i] >= '0' && tmp[i] <= '9')
+			digs[nd++] = tmp[i];
+	while (nd > 1 && digs[nd - 1] == '0')
+		nd--;
+	cr_assert(exp10 >= -4 && exp10 < 16, "%.17g outside the values tested", d);
+	if (d < 0)
+		text[o++] = '-';
+	if (exp10 < 0) {
+		text[o++] = '0';
+		text[o++] = '.';
+		for (i = -1; i > exp10; i--)
+			text[o++] = '0';
+		for (i = 0; i < nd; i++)
+			text[o++] = digs[i];
+		text[o] = '\0';
+		return;
+	}
+	for (i = 0; i <= exp10; i++)
+		text[o++] = i < nd ? digs[i] : '0';
+	text[o++] = '.';
+	if (nd > exp10 + 1)
+		for (i = exp10 + 1; i < nd; i++)
+			text[o++] = digs[i];
+	else
+		text[o++] = '0';
+	cr_assert((size_t)o < size);
+	text[o] = '\0';
+}
+
+static void
+pyfloat_check(double d)
+{
+	char want[64];
+
+	pyfloat_reference(want, sizeof(want), d);
+	rh_buf_clear(&out);
+	cr_assert_eq(rh__json_pyfloat(&out, d), 0);
+	cr_assert_str_eq(out.ptr, want, "%.17g", d);
+}
+
+/* The double next to d > 0, up (dir 1) or down (-1): no libm here. */
+static double
+step(double d, int dir)
+{
+	uint64_t bits;
+
+	memcpy(&bits, &d, 8);
+	bits = dir > 0 ? bits + 1 : bits - 1;
+	memcpy(&d, &bits, 8);
+	return d;
+}
+
+/* Non-whole values from 1 to 2^53 are worked out in integers: the same
+ * text as printf's and strtod's search for profile times (ns / 1e6), for
+ * random mantissas in every binade, exact halves and quarters (ties of the
+ * rounding), values next to powers of ten and two, and negatives. */
+Test(json_write, pyfloat_shortcut_matches_the_search)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	double p10 = 1;
+	int i, k;
+
+	for (i = 0; i < 200000; i++) {
+		double d;
+		uint64_t bits;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		pyfloat_check((double)(int64_t)(1762985431000000000ull + x % 86400000000000ull) / 1e6);
+		pyfloat_check((double)(int64_t)(x % 4000000000000ull) / 1e6 + 1);
+		/* any mantissa, exponents 2^0 .. 2^52 */
+		bits = ((uint64_t)(1023 + (x >> 58) % 53) << 52) | (x & ((1ull << 52) - 1));
+		memcpy(&d, &bits, 8);
+		pyfloat_check(d);
+		pyfloat_check(-d);
+	}
+	for (k = 0; k < 15; k++, p10 *= 10) {
+		for (i = 1; i < 64; i++) {
+			pyfloat_check(p10 + 0.5);
+			pyfloat_check(p10 * i + 0.25);
+			pyfloat_check(p10 * i + 0.75);
+			pyfloat_check(step(p10, -1));
+			pyfloat_check(step(p10, 1));
+			pyfloat_check(step(p10 * i, -1));
+		}
+		pyfloat_check(step(p10 * 10, -1) - 0.5 * (k < 15));
+	}
+	for (k = 1; k < 53; k++) {
+		double p2 = (double)(1ull << k);
+
+		pyfloat_check(step(p2, -1));
+		pyfloat_check(step(p2, 1));
+		pyfloat_check(-step(p2, 1));
+	}
+	pyfloat_check(1.5);
+	pyfloat_check(9.9999999999999995);
+	pyfloat_check(999999999999999.9);
+	pyfloat_check(4503599627370495.5);
+	pyfloat_check(0.1 + 1);
+}
+
+/* Integers two digits at a time: the same text as "%lld" on both sides of
+ * every power of ten, and for random values of every length. */
+Test(json_write, integers_match_printf)
+{
+	uint64_t x = 0x243f6a8885a308d3ull, p = 1;
+	char want[32];
+	int i, k;
+
+	for (k = 0; k < 60; k++) {
+		int64_t v;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		for (i = -2; i <= 2; i++) {
+			v = (int64_t)(k < 19 ? p : x >> (k % 64)) + i;
+			for (int neg = 0; neg <= 1; neg++) {
+				rh__jw w;
+				int64_t val = neg ? -v : v;
+
+				rh_buf_clear(&out);
+				rh__jw_init(&w, &out);
+				rh__jw_int_suffix(&w, val, neg ? ".0" : "");
+				snprintf(want, sizeof(want), "%lld%s", (long long)val,
+					 neg ? ".0" : "");
+				cr_assert_eq(w.err, 0);
+				cr_assert_str_eq(out.ptr, want);
+			}
+		}
+		if (k < 19)
+			p *= 10;
+	}
 }
