@@ -46,8 +46,9 @@ typedef struct rh__ffile {
 				between two looks */
 	int matched;         /* scratch of a scan */
 	int recheck;         /* its bytes looked like another file's when
-				read: the next scan reads its head, even if
-				size and mtime are as last seen */
+				read: until a part of it is shipped, scans
+				read its head, even if size and mtime are as
+				last seen */
 } rh__ffile;
 
 /* The state of one session of one node. */
@@ -272,10 +273,11 @@ typedef struct rh__ship_buf {
  * part is compressed and written. */
 int rh__follow_ship_with(rh_follow *f, rh__ffile *e, uint64_t *budget,
 			 const rh__ship_buf *b, pthread_mutex_t *mu);
-/* Tests only: when set, called with the descriptor and path of a file
- * just before its bytes are read for a part - the window in which a node
- * can truncate it after it was looked at. */
-extern void (*rh__follow_test_before_read)(int fd, const char *path);
+/* Tests only: when set, called with the path of a file about to be
+ * shipped - stage 0 before it is opened and stat'ed, stage 1 just before
+ * its bytes are read for a part: the windows in which a node can truncate
+ * it after the scan looked at it. */
+extern void (*rh__follow_test_before_read)(const char *path, int stage);
 /* One pass (f->once) ships every file's pending bytes, several files at
  * once on f->workers threads (capture_pool.c). */
 int rh__follow_ship_parallel(rh_follow *f);

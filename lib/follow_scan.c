@@ -442,7 +442,7 @@ last_path(rh_follow *f, const rh__ffile *e, char **rel)
  * 1 yes, 0 no, RACE when the path now holds another file than o saw,
  * negative on failure. */
 static int
-same_content(rh_follow *f, rh__ffile *e, const struct obs *o)
+same_content(rh_follow *f, const rh__ffile *e, const struct obs *o)
 {
 	unsigned char head[RH_HEAD_LEN];
 	char full[PATH_MAX];
@@ -483,8 +483,6 @@ same_content(rh_follow *f, rh__ffile *e, const struct obs *o)
 	if (n < 0)
 		return rh__error(RH_EIO, "%s: read: %s", o->path, strerror(errno));
 	r = (size_t)n == e->head_len && rh__fnv1a(head, e->head_len) == e->head_hash;
-	if (strcmp(e->path, o->path) == 0)
-		e->recheck = 0; /* this look was the head's */
 	return r;
 }
 

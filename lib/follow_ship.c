@@ -23,7 +23,7 @@
 
 /* ---- one part ------------------------------------------------------------ */
 
-void (*rh__follow_test_before_read)(int fd, const char *path);
+void (*rh__follow_test_before_read)(const char *path, int stage);
 
 /* Does fd still begin with the head shipped of its file (`len` bytes
  * hashing to `hash`)? */
@@ -78,7 +78,7 @@ stream(rh_follow *f, rh__ffile *e, int fd, uint64_t from, uint64_t to,
 	    (error = rh_store__writer_open_nosync(&w, f->st, b->key->ptr)) < 0)
 		goto done;
 	if (rh__follow_test_before_read)
-		rh__follow_test_before_read(fd, e->path);
+		rh__follow_test_before_read(e->path, 1);
 	while (from + part->length < to) {
 		uint64_t want = to - from - part->length;
 		if (want > RH__READ_CHUNK)
@@ -213,6 +213,8 @@ ship(rh_follow *f, rh__ffile *e, uint64_t *budget, const rh__ship_buf *b,
 		return 0;
 	if (snprintf(full, sizeof(full), "%s/%s", f->sdir, e->path) >= (int)sizeof(full))
 		return 0;
+	if (rh__follow_test_before_read)
+		rh__follow_test_before_read(e->path, 0);
 	/* A held file is read through its descriptor: moved or deleted
 	 * since the last look, its bytes are still its own. */
 	if (e->hold) {
@@ -296,6 +298,7 @@ read:
 	if ((error = rh__ffile_add_part(e, &part)) < 0 ||
 	    (error = update_head(e, fd)) < 0)
 		goto done;
+	e->recheck = 0; /* its head was as shipped */
 	rh__follow_unread_done(f, e->path);
 	f->stats.parts_written++;
 	f->stats.bytes_shipped += part.length;

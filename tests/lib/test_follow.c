@@ -418,15 +418,16 @@ Test(follow, truncated_file_is_stored_anew_and_keeps_its_history)
  * another file); the earlier generation keeps its own bytes. */
 static int truncations;
 static size_t truncated_to; /* what the node writes after the cut */
+static int truncate_stage;  /* before the stat (0) or before the read (1) */
 
 static void
-truncate_before_read(int fd, const char *path)
+truncate_before_read(const char *path, int stage)
 {
 	char other[1200], full[1024];
 	int w;
 
-	(void)fd; /* read-only: the node writes through its own */
-	if (strcmp(path, "logs/raylet.err") != 0 || truncations++)
+	if (stage != truncate_stage || strcmp(path, "logs/raylet.err") != 0 ||
+	    truncations++)
 		return;
 	memset(other, 'Z', sizeof(other));
 	pathf(full, sizeof(full), S1, path);
@@ -438,7 +439,7 @@ truncate_before_read(int fd, const char *path)
 /* Cut to 700 other bytes (fewer than stored), or to 1,200 (more: only the
  * file's first bytes tell). */
 static void
-truncated_while_rewritten(size_t to)
+truncated_while_rewritten(size_t to, int stage)
 {
 	char p[1024];
 	FILE *fp;
@@ -463,6 +464,7 @@ truncated_while_rewritten(size_t to)
 	grow(S1, "logs/raylet.err", 500, 2);
 	truncations = 0;
 	truncated_to = to;
+	truncate_stage = stage;
 	rh__follow_test_before_read = truncate_before_read;
 	flush();
 	rh__follow_test_before_read = NULL;
@@ -482,12 +484,22 @@ truncated_while_rewritten(size_t to)
 
 Test(follow, truncated_while_its_small_part_is_rewritten)
 {
-	truncated_while_rewritten(700);
+	truncated_while_rewritten(700, 1);
 }
 
 Test(follow, truncated_and_regrown_while_its_small_part_is_rewritten)
 {
-	truncated_while_rewritten(1200);
+	truncated_while_rewritten(1200, 1);
+}
+
+/* Cut and regrown after the scan but before the ship's stat: the ship
+ * sees the new size and mtime and refuses the part by its head; the
+ * generation is kept and the new bytes stored after it. (That the next
+ * scan reads the head although size and mtime are as the ship saw is what
+ * follow_e2e.sh over s3:// caught; this order alone does not reach it.) */
+Test(follow, truncated_and_regrown_between_scan_and_ship)
+{
+	truncated_while_rewritten(1200, 0);
 }
 
 /* Issue 11: a file and a folder the follower cannot read are skipped,
