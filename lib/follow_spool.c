@@ -84,24 +84,22 @@ writer_id(rh_spool *sp)
 #define RECENT_FILE ".recent-batches"
 static const char recent_magic[8] = { 'R', 'H', 'R', 'E', 'C', 'N', 'T', '1' };
 
+static int read_all(rh_buf *out, const char *path);
+
 static void
 recent_load(rh_spool *sp)
 {
-	unsigned char buf[8 + 8 + sizeof(sp->recent)];
 	char path[PATH_MAX + 32];
-	FILE *fp;
-	size_t n;
+	rh_buf b = RH_BUF_INIT;
 
 	snprintf(path, sizeof(path), "%s/" RECENT_FILE, sp->dir);
-	if (!(fp = fopen(path, "rb")))
-		return;
-	n = fread(buf, 1, sizeof(buf), fp);
-	if (n == sizeof(buf) && fgetc(fp) == EOF &&
-	    memcmp(buf, recent_magic, sizeof(recent_magic)) == 0) {
-		memcpy(&sp->nrecent, buf + 8, 8);
-		memcpy(sp->recent, buf + 16, sizeof(sp->recent));
+	if (read_all(&b, path) == 0 && b.size == 16 + sizeof(sp->recent) &&
+	    memcmp(b.ptr, recent_magic, sizeof(recent_magic)) == 0) {
+		memcpy(&sp->nrecent, b.ptr + 8, 8);
+		memcpy(sp->recent, b.ptr + 16, sizeof(sp->recent));
 	}
-	fclose(fp);
+	rh_buf_dispose(&b);
+	rh_error_clear(); /* none yet, or damaged: only a hint lost */
 }
 
 static int
@@ -381,18 +379,6 @@ reject(rh_spool *sp, const char *name)
 
 #define JOURNAL ".pack-journal"
 
-static uint64_t
-fnv1a(const void *data, size_t n)
-{
-	const unsigned char *p = data;
-	uint64_t h = 0xcbf29ce484222325ull;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ull;
-	return h;
-}
-
 static int
 seen_recently(const rh_spool *sp, uint64_t h, uint64_t len)
 {
@@ -572,7 +558,7 @@ pack_finish(rh_spool *sp, rh_store *st, const char *ns, const char *cluster,
 				goto done;
 			if ((error = inner(&p, &n, &one, pk->names[i])) < 0)
 				goto done;
-			hs[i] = fnv1a(one.ptr, one.size), lens[i] = one.size;
+			hs[i] = rh__fnv1a(one.ptr, one.size), lens[i] = one.size;
 			if (!n)
 				continue;
 			if ((nev++ && (error = rh_buf_put(&data, ",", 1)) < 0) ||
@@ -711,7 +697,7 @@ ship_pack(rh_spool *sp, rh_store *st, const char *ns, const char *cluster,
 		snprintf(path, sizeof(path), "%s/%s", sp->dir, names[i]);
 		if ((error = read_all(&b, path)) < 0)
 			break;
-		h[i - k] = fnv1a(b.ptr, b.size);
+		h[i - k] = rh__fnv1a(b.ptr, b.size);
 		keep = !seen_recently(sp, h[i - k], b.size);
 		for (j = k; j < i && keep; j++)
 			if (pk.keep[j - k] && sizes[j] == b.size && h[j - k] == h[i - k])
