@@ -209,20 +209,32 @@ load_session(size_t i, void *payload)
 	}
 }
 
+/* Room for row n of rows of `size` bytes at v (*cap allocated): v itself,
+ * or grown, or NULL when out of memory (v is then still valid). The row is
+ * zeroed. */
+static void *
+rows_room(void *v, size_t n, size_t *cap, size_t size)
+{
+	if (n == *cap) {
+		size_t c = *cap ? 2 * *cap : 64;
+		if (!(v = realloc(v, c * size)))
+			return NULL;
+		*cap = c;
+	}
+	memset((char *)v + n * size, 0, size);
+	return v;
+}
+
 static int
 collect_session(const char *name, void *payload)
 {
 	struct session_rows *rs = payload;
-	struct session_row *v;
+	struct session_row *v = rows_room(rs->v, rs->n, &rs->cap, sizeof(*v));
 
-	if (rs->n == rs->cap) {
-		rs->cap = rs->cap ? 2 * rs->cap : 64;
-		if (!(v = realloc(rs->v, rs->cap * sizeof(*v))))
-			return RH_ENOMEM;
-		rs->v = v;
-	}
-	memset(&rs->v[rs->n], 0, sizeof(*v));
-	if (!(rs->v[rs->n].name = strdup(name)))
+	if (!v)
+		return RH_ENOMEM;
+	rs->v = v;
+	if (!(v[rs->n].name = strdup(name)))
 		return RH_ENOMEM;
 	rs->n++;
 	return 0;
@@ -334,16 +346,12 @@ static int
 collect_node(const char *name, void *payload)
 {
 	struct node_rows *rs = payload;
-	struct node_row *v;
+	struct node_row *v = rows_room(rs->v, rs->n, &rs->cap, sizeof(*v));
 
-	if (rs->n == rs->cap) {
-		rs->cap = rs->cap ? 2 * rs->cap : 64;
-		if (!(v = realloc(rs->v, rs->cap * sizeof(*v))))
-			return RH_ENOMEM;
-		rs->v = v;
-	}
-	memset(&rs->v[rs->n], 0, sizeof(*v));
-	if (!(rs->v[rs->n].name = strdup(name)))
+	if (!v)
+		return RH_ENOMEM;
+	rs->v = v;
+	if (!(v[rs->n].name = strdup(name)))
 		return RH_ENOMEM;
 	rs->n++;
 	return 0;
