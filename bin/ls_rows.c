@@ -105,15 +105,35 @@ value_json(const rh_value *v)
 	}
 }
 
+/* Whether s has bytes outside ASCII, which may not be UTF-8. */
+static int
+has_high(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 1;
+	return 0;
+}
+
 static int
 put(struct build *b, const char *key, json_object *o)
 {
 	json_object *top = b->stack[b->depth - 1];
+	rh_buf k = RH_BUF_INIT;
 
-	if (key)
-		json_object_object_add(top, key, o);
-	else
+	if (!key) {
 		json_object_array_add(top, o);
+	} else if (!has_high(key)) {
+		json_object_object_add(top, key, o);
+	} else {
+		/* a summary's keys are names: mapped as the library's JSON
+		 * writes them, as values are (jstring) */
+		if (rh_buf_put_utf8(&k, key, strlen(key)) < 0 ||
+		    rh_buf_put(&k, "", 1) < 0)
+			rh_cli_die(RH_ENOMEM, "out of memory");
+		json_object_object_add(top, k.ptr, o);
+		rh_buf_dispose(&k);
+	}
 	return 0;
 }
 
@@ -169,6 +189,25 @@ add_row(struct ls_rows *r, const rh_row *row, int detail)
 	json_object_array_add(r->rows, b.stack[0]);
 	r->nrows++;
 	return 0;
+}
+
+json_object *
+ls_summary_json(const rh_summary *sum)
+{
+	static const rh_dashboard_row_visitor visit = {
+		RH_DASHBOARD_ROW_VISITOR_VERSION,
+		on_value,
+		on_open,
+		on_close,
+	};
+	struct build b;
+	int error;
+
+	b.stack[0] = must(json_object_new_object());
+	b.depth = 1;
+	if ((error = rh_dashboard_summary_walk(sum, &visit, &b)) != 0)
+		rh_cli_die(error < 0 ? error : RH_ERROR, "--summary");
+	return b.stack[0];
 }
 
 /* ------------------------------------------------------------------------- */

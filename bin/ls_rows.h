@@ -34,4 +34,8 @@ void ls_rows_print(FILE *fp, const struct ls_rows *r, enum ls_format fmt);
 /* Release them. */
 void ls_rows_dispose(struct ls_rows *r);
 
+/* A summary in Ray's shape as a json-c object, from the typed summary
+ * (rh_dashboard_summary_walk); the caller puts it. Dies on failure. */
+json_object *ls_summary_json(const rh_summary *sum);
+
 #endif

@@ -1123,8 +1123,8 @@ summary(struct ls *ls, const char *what_s)
 						 "state_counts", NULL };
 	static const char *const actor_cols[] = { "class_name", "state_counts", NULL };
 	rh_query_options o = RH_QUERY_OPTIONS_INIT;
-	rh_buf out = RH_BUF_INIT;
 	rh_query_counts counts;
+	rh_summary *typed;
 	json_object *sum, *groups = NULL, *rows;
 	rh_index *ix;
 	int actors = !strcmp(what_s, "actors"), error;
@@ -1145,13 +1145,13 @@ summary(struct ls *ls, const char *what_s)
 	ix = open_index(ls, 0);
 	o.at_ns = ls->at_ns;
 	o.exclude_driver = 1;	/* as Ray's summary */
-	if ((error = rh_index_summary_json(&out, &counts, ix, actors
-					   ? RH_SUMMARY_ACTORS_BY_CLASS
-					   : RH_SUMMARY_TASKS_BY_FUNC, &o)) < 0)
+	if ((error = rh_summary_new(&typed, &counts, ix, actors
+				    ? RH_SUMMARY_ACTORS_BY_CLASS
+				    : RH_SUMMARY_TASKS_BY_FUNC, &o)) < 0)
 		rh_cli_die(error, "--summary %s", what_s);
 	rh_index_close(ix);
-	if (!(sum = json_tokener_parse(out.ptr)))
-		rh_cli_die(0, "cannot read back the summary");
+	sum = ls_summary_json(typed);
+	rh_summary_free(typed);
 	if (ls->format != LS_TABLE) {
 		if (ls->format == LS_JSON)
 			printf("%s\n", json_object_to_json_string_ext(
@@ -1187,7 +1187,6 @@ summary(struct ls *ls, const char *what_s)
 		json_object_put(rows);
 	}
 	json_object_put(sum);
-	rh_buf_dispose(&out);
 }
 
 static const struct {

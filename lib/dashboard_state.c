@@ -230,13 +230,13 @@ rh_dashboard__state_summary(rh_dash_ctx *c, const char *what)
 						      task_by, 0)) < 0)
 			return rh_dashboard__fail_code(c, error);
 		o.q.exclude_driver = 1;
-		error = rh_index_summary_json(&sum, &k, c->snap->ix,
-					      by ? RH_SUMMARY_TASKS_BY_LINEAGE
-						 : RH_SUMMARY_TASKS_BY_FUNC,
-					      &o.q);
+		error = rh_dashboard_summary_json(&sum, &k, c->snap->ix,
+						  by ? RH_SUMMARY_TASKS_BY_LINEAGE
+						     : RH_SUMMARY_TASKS_BY_FUNC,
+						  &o.q);
 	} else if (!strcmp(what, "actors")) {
-		error = rh_index_summary_json(&sum, &k, c->snap->ix,
-					      RH_SUMMARY_ACTORS_BY_CLASS, &o.q);
+		error = rh_dashboard_summary_json(&sum, &k, c->snap->ix,
+						  RH_SUMMARY_ACTORS_BY_CLASS, &o.q);
 	} else {
 		error = rh_buf_puts(&sum, "{\"summary\":{},\"total_objects\":0,"
 				    "\"total_size_mb\":0.0,\"callsite_enabled\":"

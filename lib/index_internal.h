@@ -124,4 +124,19 @@ int ix_row_at(rh_row *r, int64_t t);
  * transition's; RH_TIME_NONE (sorted last) if neither. */
 int64_t ix_task_sort_time(const rh_task_row *r);
 
+/* A summary (index_summary.c): typed nodes over the storage of whichever
+ * grouping built them (`impl`, released with impl_free). */
+struct rh_summary {
+	rh_summary_by by;
+	rh_summary_totals totals;
+	rh_summary_node *nodes;
+	size_t nnodes;
+	size_t *top;
+	size_t ntop;
+	void *impl;
+	void (*impl_free)(void *impl);
+};
+/* Fill `s` with the tasks of `q` by lineage (index_lineage.c). */
+int rh_index__lineage(rh_summary *s, rh_index *ix, rh_query *q);
+
 #endif

@@ -1,4 +1,4 @@
-/* index_lineage.c - the task summary by lineage, as Ray's
+/* index_lineage.c - the task summary by lineage (rh_summary), as Ray's
  * TaskSummaries.to_summary_by_lineage() builds it: tasks under the task (or,
  * for actor tasks, the actor) that created them, siblings of one name merged
  * into a GROUP, counts summed upwards, and each level sorted by running,
@@ -10,7 +10,7 @@
 
 #include <stdio.h>
 
-#define MAX_DEPTH 256
+#define MAX_DEPTH RH_SUMMARY_MAX_DEPTH
 #define DRIVER_PREFIX "ffffffffffffffffffffffffffffffffffffffff"
 
 typedef struct ltask {
@@ -23,7 +23,7 @@ typedef struct lgroup {
 	char *name, *key;
 	const char *type;  /* task type name, "ACTOR" or "GROUP" */
 	int64_t ts;        /* ns, RH_TIME_NONE */
-	int link;          /* 0 none, 1 task, 2 actor */
+	rh_summary_link link;
 	char *link_id;
 	int task;          /* ltask index for task groups, -1 */
 	uint64_t counts[RH_TASK_STATE_COUNT];
@@ -38,7 +38,6 @@ typedef struct smap {
 
 typedef struct lin {
 	rh_index *ix;
-	rh_arena arena;
 	ltask *t;
 	size_t nt, at;
 	lgroup *g;
@@ -153,7 +152,8 @@ add_task(lin *l, const rh_task_row *r)
 
 static int
 new_group(lin *l, size_t *out, const char *name, const char *key,
-	  const char *type, int64_t ts, int link, const char *link_id, int task)
+	  const char *type, int64_t ts, rh_summary_link link, const char *link_id,
+	  int task)
 {
 	lgroup *g;
 
@@ -261,7 +261,8 @@ actor_group(lin *l, size_t *out, const char *actor_id, int depth)
 		if (!(cls = rh__strndup(f, dot ? (size_t)(dot - f) : strlen(f))))
 			return RH_ENOMEM;
 	}
-	error = new_group(l, &gi, cls, key, "ACTOR", c->created, 2, actor_id, -1);
+	error = new_group(l, &gi, cls, key, "ACTOR", c->created,
+			  RH_SUMMARY_LINK_ACTOR, actor_id, -1);
 	free(cls);
 	if (error < 0)
 		return error;
@@ -305,7 +306,8 @@ task_group(lin *l, size_t *out, const char *task_id, int depth)
 		return 0;
 	t = &l->t[ti - 1];
 	if ((error = new_group(l, &gi, t->name, t->id, rh_task_type_name(t->type),
-			       t->created, 1, t->id, (int)(ti - 1))) < 0 ||
+			       t->created, RH_SUMMARY_LINK_TASK, t->id,
+			       (int)(ti - 1))) < 0 ||
 	    (error = smap_put(&l->groups, l->g[gi].key, gi + 1)) < 0)
 		return error;
 	*out = gi + 1;
@@ -337,42 +339,64 @@ min_ts(int64_t a, int64_t b)
 	return a < b ? a : b;
 }
 
-/* Merge siblings of one name into GROUP nodes; returns the smallest time. */
-static int
-merge(lin *l, size_t **kids, size_t *nkids, size_t *akids, int64_t *min_out,
-      int depth)
+#define TOP SIZE_MAX /* merge()'s parent for the top level */
+
+/* The list of children of group `parent` (TOP: the top level). Taken anew
+ * after new_group(), which may move l->g and the lists' fields with it (the
+ * lists themselves stay where they are). */
+static void
+kids_of(lin *l, size_t parent, size_t ***v, size_t **n, size_t **a)
 {
-	size_t i, k, *out = NULL, nout = 0, aout = 0;
+	if (parent == TOP) {
+		*v = &l->roots, *n = &l->nroots, *a = &l->aroots;
+		return;
+	}
+	*v = &l->g[parent].kids;
+	*n = &l->g[parent].nkids;
+	*a = &l->g[parent].akids;
+}
+
+/* Merge the children of `parent` of one name into GROUP nodes; returns
+ * the smallest time. */
+static int
+merge(lin *l, size_t parent, int64_t *min_out, int depth)
+{
+	size_t i, k, *in, nin, *out = NULL, nout = 0, aout = 0;
+	size_t **kids, *nkids, *akids;
 	int64_t mn = RH_TIME_NONE;
 	smap names = { 0 };
 	int error = 0;
 
 	*min_out = RH_TIME_NONE;
-	if (!*nkids || depth > MAX_DEPTH)
+	kids_of(l, parent, &kids, &nkids, &akids);
+	in = *kids;
+	nin = *nkids;
+	if (!nin || depth > MAX_DEPTH)
 		return 0;
-	for (i = 0; i < *nkids; i++) {
-		lgroup *c = &l->g[(*kids)[i]];
+	for (i = 0; i < nin; i++) {
+		lgroup *c;
 		int64_t cm;
 		size_t gi;
 
-		if ((error = merge(l, &c->kids, &c->nkids, &c->akids, &cm, depth + 1)) < 0)
+		if ((error = merge(l, in[i], &cm, depth + 1)) < 0)
 			goto done;
-		c = &l->g[(*kids)[i]];
+		c = &l->g[in[i]];
 		if (cm != RH_TIME_NONE && (c->ts == RH_TIME_NONE || cm < c->ts))
 			c->ts = cm;
 		if (!(gi = smap_get(&names, c->name))) {
 			size_t ng;
 
 			if ((error = new_group(l, &ng, c->name, c->name, "GROUP",
-					       RH_TIME_NONE, 0, NULL, -1)) < 0 ||
+					       RH_TIME_NONE, RH_SUMMARY_LINK_NONE,
+					       NULL, -1)) < 0 ||
 			    (error = smap_put(&names, l->g[ng].name, ng + 1)) < 0 ||
 			    (error = push(&out, &nout, &aout, ng)) < 0)
 				goto done;
 			gi = ng + 1;
-			c = &l->g[(*kids)[i]];
+			c = &l->g[in[i]];
 		}
 		if ((error = push(&l->g[gi - 1].kids, &l->g[gi - 1].nkids,
-				  &l->g[gi - 1].akids, (*kids)[i])) < 0)
+				  &l->g[gi - 1].akids, in[i])) < 0)
 			goto done;
 		if (c->ts != RH_TIME_NONE &&
 		    (l->g[gi - 1].ts == RH_TIME_NONE || c->ts < l->g[gi - 1].ts)) {
@@ -387,6 +411,7 @@ merge(lin *l, size_t **kids, size_t *nkids, size_t *akids, int64_t *min_out,
 		if (g->nkids == 1)
 			out[k] = g->kids[0];
 	}
+	kids_of(l, parent, &kids, &nkids, &akids);
 	free(*kids);
 	*kids = out, out = NULL;
 	*nkids = nout;
@@ -413,7 +438,7 @@ totals(lin *l, size_t gi, int depth)
 		for (s = 0; s < RH_TASK_STATE_COUNT; s++)
 			g->counts[s] += l->g[g->kids[i]].counts[s];
 	}
-	if (g->link == 1 && g->task >= 0)
+	if (g->link == RH_SUMMARY_LINK_TASK && g->task >= 0)
 		g->counts[l->t[g->task].state]++;
 }
 
@@ -471,119 +496,137 @@ sort_groups(lin *l, size_t *v, size_t n, int depth)
 
 /* ---------------------------------------------------------------- output */
 
-static int
-emit(lin *l, rh_buf *out, size_t gi, int depth)
+static void
+lin_free(void *impl)
 {
-	const lgroup *g = &l->g[gi];
+	lin *l = impl;
 	size_t i;
-	int s, first = 1, error;
 
-	if ((error = rh_buf_puts(out, "{\"name\":")) < 0 ||
-	    (error = rh__json_str(out, g->name)) < 0 ||
-	    (error = rh_buf_puts(out, ",\"key\":")) < 0 ||
-	    (error = rh__json_str(out, g->key)) < 0 ||
-	    (error = rh_buf_puts(out, ",\"type\":")) < 0 ||
-	    (error = rh__json_str(out, g->type)) < 0 ||
-	    (error = rh_buf_puts(out, ",\"timestamp\":")) < 0)
-		return error;
-	if (g->ts == RH_TIME_NONE)
-		error = rh_buf_puts(out, "null");
-	else
-		error = rh__json_pyfloat(out, (double)(g->ts / 1000000));
-	if (error < 0 || (error = rh_buf_puts(out, ",\"state_counts\":{")) < 0)
-		return error;
-	for (s = 0; s < RH_TASK_STATE_COUNT; s++) {
-		if (!g->counts[s])
-			continue;
-		if ((error = rh_buf_printf(out, "%s\"%s\":%llu", first ? "" : ",",
-					   rh_task_state_name(s),
-					   (unsigned long long)g->counts[s])) < 0)
-			return error;
-		first = 0;
+	if (!l)
+		return;
+	for (i = 0; i < l->nt; i++) {
+		free(l->t[i].id);
+		free(l->t[i].name);
+		free(l->t[i].parent);
+		free(l->t[i].actor);
+		free(l->t[i].func);
 	}
-	if ((error = rh_buf_puts(out, "},\"children\":[")) < 0)
-		return error;
-	for (i = 0; depth < MAX_DEPTH && i < g->nkids; i++)
-		if ((i && (error = rh_buf_puts(out, ",")) < 0) ||
-		    (error = emit(l, out, g->kids[i], depth + 1)) < 0)
-			return error;
-	if ((error = rh_buf_puts(out, "],\"link\":")) < 0)
-		return error;
-	if (!g->link)
-		return rh_buf_puts(out, "null}");
-	if ((error = rh_buf_printf(out, "{\"type\":\"%s\",\"id\":",
-				   g->link == 1 ? "task" : "actor")) < 0 ||
-	    (error = rh__json_str(out, g->link_id)) < 0)
-		return error;
-	return rh_buf_puts(out, "}}");
+	for (i = 0; i < l->ng; i++) {
+		free(l->g[i].name);
+		free(l->g[i].key);
+		free(l->g[i].link_id);
+		free(l->g[i].kids);
+	}
+	free(l->t);
+	free(l->g);
+	free(l->roots);
+	smap_dispose(&l->tasks);
+	smap_dispose(&l->groups);
+	smap_dispose(&l->creators);
+	free(l);
 }
 
-int rh_index__lineage_json(rh_buf *out, rh_index *ix, rh_query *q);
-
-int
-rh_index__lineage_json(rh_buf *out, rh_index *ix, rh_query *q)
+/* Nodes below depth MAX_DEPTH show no children: each node has one parent,
+ * so its depth is the one it is reached at from the top. */
+static void
+cut(rh_summary *s, const size_t *v, size_t n, int depth)
 {
-	lin l;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		rh_summary_node *node = &s->nodes[v[i]];
+
+		if (depth >= MAX_DEPTH)
+			node->nchildren = 0;
+		else
+			cut(s, node->children, node->nchildren, depth + 1);
+	}
+}
+
+/* The groups as the summary's nodes, one for one; `s` owns `l` from here
+ * on, whatever the outcome. */
+static int
+groups_to_nodes(rh_summary *s, lin *l)
+{
+	size_t i;
+
+	s->impl = l;
+	s->impl_free = lin_free;
+	s->top = l->roots, l->roots = NULL;
+	s->ntop = l->nroots;
+	if (!l->ng)
+		return 0;
+	if (!(s->nodes = rh__calloc(l->ng, sizeof(*s->nodes))))
+		return RH_ENOMEM;
+	for (i = 0; i < l->ng; i++) {
+		const lgroup *g = &l->g[i];
+		rh_summary_node *n = &s->nodes[i];
+
+		n->name = g->name;
+		n->key = g->key;
+		n->type = g->type;
+		n->time_ns = g->ts;
+		n->link = g->link;
+		n->link_id = g->link_id;
+		n->state_counts = g->counts;
+		n->nstates = RH_TASK_STATE_COUNT;
+		n->children = g->kids;
+		n->nchildren = g->nkids;
+	}
+	s->nnodes = l->ng;
+	cut(s, s->top, s->ntop, 0);
+	return 0;
+}
+
+/* Read the tasks, build the tree of their groups, merge same-named
+ * siblings, sum the counts upwards and sort each level. */
+static int
+build(lin *l, rh_summary *s, rh_query *q)
+{
 	const rh_row *row;
-	uint64_t tt = 0, ta = 0, ts = 0;
 	int64_t mn;
 	size_t i, gi;
 	int error;
 
-	memset(&l, 0, sizeof(l));
-	l.ix = ix;
 	while ((error = rh_query_next(&row, q)) == 0) {
 		const rh_task_row *t = &row->u.task;
 
-		if ((error = add_task(&l, t)) < 0)
-			goto done;
+		if ((error = add_task(l, t)) < 0)
+			return error;
 		if (t->type == RH_TASK_TYPE_NORMAL_TASK)
-			tt++;
+			s->totals.tasks++;
 		else if (t->type == RH_TASK_TYPE_ACTOR_CREATION_TASK)
-			ts++;
+			s->totals.actor_scheduled++;
 		else if (t->type == RH_TASK_TYPE_ACTOR_TASK)
-			ta++;
+			s->totals.actor_tasks++;
 	}
 	if (error != RH_ITEROVER)
-		goto done;
-	for (i = 0; i < l.nt; i++)
-		if ((error = task_group(&l, &gi, l.t[i].id, 0)) < 0)
-			goto done;
-	if ((error = merge(&l, &l.roots, &l.nroots, &l.aroots, &mn, 0)) < 0)
-		goto done;
-	for (i = 0; i < l.nroots; i++)
-		totals(&l, l.roots[i], 0);
-	sort_groups(&l, l.roots, l.nroots, 0);
-	if ((error = rh_buf_puts(out, "{\"summary\":[")) < 0)
-		goto done;
-	for (i = 0; i < l.nroots; i++)
-		if ((i && (error = rh_buf_puts(out, ",")) < 0) ||
-		    (error = emit(&l, out, l.roots[i], 0)) < 0)
-			goto done;
-	error = rh_buf_printf(out, "],\"total_tasks\":%llu,\"total_actor_tasks\":%llu,"
-			      "\"total_actor_scheduled\":%llu,\"summary_by\":\"lineage\"}",
-			      (unsigned long long)tt, (unsigned long long)ta,
-			      (unsigned long long)ts);
-done:
-	for (i = 0; i < l.nt; i++) {
-		free(l.t[i].id);
-		free(l.t[i].name);
-		free(l.t[i].parent);
-		free(l.t[i].actor);
-		free(l.t[i].func);
+		return error;
+	for (i = 0; i < l->nt; i++)
+		if ((error = task_group(l, &gi, l->t[i].id, 0)) < 0)
+			return error;
+	if ((error = merge(l, TOP, &mn, 0)) < 0)
+		return error;
+	for (i = 0; i < l->nroots; i++)
+		totals(l, l->roots[i], 0);
+	sort_groups(l, l->roots, l->nroots, 0);
+	return 0;
+}
+
+int
+rh_index__lineage(rh_summary *s, rh_index *ix, rh_query *q)
+{
+	lin *l = rh__calloc(1, sizeof(*l));
+	int error;
+
+	if (!l)
+		return RH_ENOMEM;
+	l->ix = ix;
+	if ((error = build(l, s, q)) < 0) {
+		lin_free(l);
+		return error;
 	}
-	for (i = 0; i < l.ng; i++) {
-		free(l.g[i].name);
-		free(l.g[i].key);
-		free(l.g[i].link_id);
-		free(l.g[i].kids);
-	}
-	free(l.t);
-	free(l.g);
-	free(l.roots);
-	smap_dispose(&l.tasks);
-	smap_dispose(&l.groups);
-	smap_dispose(&l.creators);
-	rh_arena_dispose(&l.arena);
-	return error;
+	/* the tree keeps nothing of the index */
+	l->ix = NULL;
+	return groups_to_nodes(s, l);
 }

@@ -1,6 +1,7 @@
-/* index_summary.c - /api/v0/{tasks,actors}/summarize: counts of the rows a
- * query matches, grouped as Ray's TaskSummaries / ActorSummaries group them
- * (reference/ray-formats.md §3.2). Groups keep first-seen (row) order. */
+/* index_summary.c - rh_summary: counts of the rows a query matches, grouped
+ * as Ray's TaskSummaries / ActorSummaries group them (reference/
+ * ray-formats.md §3.2), typed; the dashboard writes them as Ray's JSON
+ * (dashboard_summary.c). Groups keep first-seen (row) order. */
 #include "internal.h"
 #include "index_internal.h"
 #include "history_internal.h" /* hb_hash */
@@ -19,16 +20,20 @@ typedef struct groups {
 } groups;
 
 static void
-groups_dispose(groups *gs)
+groups_free(void *impl)
 {
+	groups *gs = impl;
 	size_t i;
 
+	if (!gs)
+		return;
 	for (i = 0; i < gs->n; i++) {
 		free(gs->g[i].key);
 		free(gs->g[i].type);
 	}
 	free(gs->g);
 	free(gs->slots);
+	free(gs);
 }
 
 static int
@@ -86,134 +91,107 @@ group_get(groups *gs, group **out, const char *key, const char *type)
 	return 0;
 }
 
+/* The groups as the summary's nodes, all at the top, in first-seen order;
+ * `s` owns `gs` from here on, whatever the outcome. */
 static int
-json_counts(rh_buf *out, const uint64_t *counts, int n,
-	    const char *(*name)(int))
-{
-	int i, first = 1, error;
-
-	if ((error = rh_buf_puts(out, "{")) < 0)
-		return error;
-	for (i = 0; i < n; i++) {
-		if (!counts[i])
-			continue;
-		if ((error = rh_buf_printf(out, "%s\"%s\":%llu", first ? "" : ",",
-					   name(i), (unsigned long long)counts[i])) < 0)
-			return error;
-		first = 0;
-	}
-	return rh_buf_puts(out, "}");
-}
-
-/* {"summary":{KEY:{"<name>":KEY[,"type":TYPE],"state_counts":{...}},...
- * without the closing brace (the totals follow); a type where groups have
- * one (tasks). */
-static int
-json_groups(rh_buf *out, const groups *gs, const char *name, int nstates,
-	    const char *(*state_name)(int))
+groups_to_nodes(rh_summary *s, groups *gs, size_t nstates)
 {
 	size_t i;
-	int error;
 
-	if ((error = rh_buf_puts(out, "{\"summary\":{")) < 0)
-		return error;
+	s->impl = gs;
+	s->impl_free = groups_free;
+	if (!gs->n)
+		return 0;
+	if (!(s->nodes = rh__calloc(gs->n, sizeof(*s->nodes))) ||
+	    !(s->top = rh__calloc(gs->n, sizeof(*s->top))))
+		return RH_ENOMEM;
 	for (i = 0; i < gs->n; i++) {
-		if ((i && (error = rh_buf_puts(out, ",")) < 0) ||
-		    (error = rh__json_str(out, gs->g[i].key)) < 0 ||
-		    (error = rh_buf_printf(out, ":{\"%s\":", name)) < 0 ||
-		    (error = rh__json_str(out, gs->g[i].key)) < 0 ||
-		    (gs->g[i].type &&
-		     ((error = rh_buf_puts(out, ",\"type\":")) < 0 ||
-		      (error = rh__json_str(out, gs->g[i].type)) < 0)) ||
-		    (error = rh_buf_puts(out, ",\"state_counts\":")) < 0 ||
-		    (error = json_counts(out, gs->g[i].counts, nstates,
-					 state_name)) < 0 ||
-		    (error = rh_buf_puts(out, "}")) < 0)
-			return error;
+		rh_summary_node *n = &s->nodes[i];
+
+		n->name = n->key = gs->g[i].key;
+		n->type = gs->g[i].type;
+		n->time_ns = RH_TIME_NONE;
+		n->state_counts = gs->g[i].counts;
+		n->nstates = nstates;
+		s->top[i] = i;
 	}
+	s->nnodes = s->ntop = gs->n;
 	return 0;
 }
 
 static int
-tasks_by_func(rh_buf *out, rh_query *q)
+tasks_by_func(rh_summary *s, rh_query *q)
 {
-	groups gs = { 0 };
+	groups *gs = rh__calloc(1, sizeof(*gs));
 	const rh_row *row;
-	uint64_t total_tasks = 0, total_actor_tasks = 0, total_actor_scheduled = 0;
 	int error;
 
+	if (!gs)
+		return RH_ENOMEM;
 	while ((error = rh_query_next(&row, q)) == 0) {
 		const rh_task_row *t = &row->u.task;
 		group *g;
 
-		if ((error = group_get(&gs, &g, t->func_or_class_name ? t->func_or_class_name : "",
+		if ((error = group_get(gs, &g, t->func_or_class_name ? t->func_or_class_name : "",
 				       t->type ? rh_task_type_name(t->type) : "")) < 0)
-			goto done;
+			break;
 		g->counts[t->state]++;
 		if (t->type == RH_TASK_TYPE_NORMAL_TASK)
-			total_tasks++;
+			s->totals.tasks++;
 		else if (t->type == RH_TASK_TYPE_ACTOR_CREATION_TASK)
-			total_actor_scheduled++;
+			s->totals.actor_scheduled++;
 		else if (t->type == RH_TASK_TYPE_ACTOR_TASK)
-			total_actor_tasks++;
+			s->totals.actor_tasks++;
 	}
-	if (error != RH_ITEROVER)
-		goto done;
-	if ((error = json_groups(out, &gs, "func_or_class_name", RH_TASK_STATE_COUNT,
-				 rh_task_state_name)) < 0)
-		goto done;
-	error = rh_buf_printf(out, "},\"total_tasks\":%llu,\"total_actor_tasks\":%llu,"
-			      "\"total_actor_scheduled\":%llu,\"summary_by\":\"func_name\"}",
-			      (unsigned long long)total_tasks,
-			      (unsigned long long)total_actor_tasks,
-			      (unsigned long long)total_actor_scheduled);
-done:
-	groups_dispose(&gs);
-	return error;
+	if (error != RH_ITEROVER) {
+		groups_free(gs);
+		return error;
+	}
+	return groups_to_nodes(s, gs, RH_TASK_STATE_COUNT);
 }
 
 static int
-actors_by_class(rh_buf *out, rh_query *q)
+actors_by_class(rh_summary *s, rh_query *q)
 {
-	groups gs = { 0 };
+	groups *gs = rh__calloc(1, sizeof(*gs));
 	const rh_row *row;
-	uint64_t total = 0;
 	int error;
 
+	if (!gs)
+		return RH_ENOMEM;
 	while ((error = rh_query_next(&row, q)) == 0) {
 		const rh_actor_row *a = &row->u.actor;
 		group *g;
 
-		if ((error = group_get(&gs, &g, a->class_name ? a->class_name : "", NULL)) < 0)
-			goto done;
+		if ((error = group_get(gs, &g, a->class_name ? a->class_name : "", NULL)) < 0)
+			break;
 		g->counts[a->state]++;
-		total++;
+		s->totals.actors++;
 	}
-	if (error != RH_ITEROVER)
-		goto done;
-	if ((error = json_groups(out, &gs, "class_name", RH_ACTOR_STATE_COUNT,
-				 rh_actor_state_name)) < 0)
-		goto done;
-	error = rh_buf_printf(out, "},\"total_actors\":%llu,\"summary_by\":\"class\"}",
-			      (unsigned long long)total);
-done:
-	groups_dispose(&gs);
-	return error;
+	if (error != RH_ITEROVER) {
+		groups_free(gs);
+		return error;
+	}
+	return groups_to_nodes(s, gs, RH_ACTOR_STATE_COUNT);
 }
 
-int rh_index__lineage_json(rh_buf *out, rh_index *ix, rh_query *q);
-
 RH_EXTERN int
-rh_index_summary_json(rh_buf *out, rh_query_counts *counts, rh_index *ix,
-		      rh_summary_by by, const rh_query_options *opts)
+rh_summary_new(rh_summary **out, rh_query_counts *counts, rh_index *ix,
+	       rh_summary_by by, const rh_query_options *opts)
 {
 	rh_query_options o = RH_QUERY_OPTIONS_INIT;
 	rh_query *q = NULL;
+	rh_summary *s = NULL;
 	rh_entity what = by == RH_SUMMARY_ACTORS_BY_CLASS ? RH_ENTITY_ACTOR : RH_ENTITY_TASK;
 	int error;
 
+	if (out)
+		*out = NULL;
 	if (!out || !ix)
-		return rh__error(RH_EINVAL, "rh_index_summary_json: NULL argument");
+		return rh__error(RH_EINVAL, "rh_summary_new: NULL argument");
+	if (by != RH_SUMMARY_TASKS_BY_FUNC && by != RH_SUMMARY_ACTORS_BY_CLASS &&
+	    by != RH_SUMMARY_TASKS_BY_LINEAGE)
+		return rh__error(RH_EINVAL, "unknown summary %d", (int)by);
 	if (opts)
 		o = *opts;
 	o.limit = 0;
@@ -221,21 +199,61 @@ rh_index_summary_json(rh_buf *out, rh_query_counts *counts, rh_index *ix,
 	o.detail = 0;
 	if ((error = rh_query_open(&q, ix, what, &o)) < 0)
 		return error;
-	switch (by) {
-	case RH_SUMMARY_TASKS_BY_FUNC:
-		error = tasks_by_func(out, q);
-		break;
-	case RH_SUMMARY_ACTORS_BY_CLASS:
-		error = actors_by_class(out, q);
-		break;
-	case RH_SUMMARY_TASKS_BY_LINEAGE:
-		error = rh_index__lineage_json(out, ix, q);
-		break;
-	default:
-		error = rh__error(RH_EINVAL, "unknown summary %d", (int)by);
+	if (!(s = rh__calloc(1, sizeof(*s)))) {
+		error = RH_ENOMEM;
+		goto done;
 	}
-	if (!error && counts)
+	s->by = by;
+	if (by == RH_SUMMARY_TASKS_BY_FUNC)
+		error = tasks_by_func(s, q);
+	else if (by == RH_SUMMARY_ACTORS_BY_CLASS)
+		error = actors_by_class(s, q);
+	else
+		error = rh_index__lineage(s, ix, q);
+	if (error < 0)
+		goto done;
+	if (counts)
 		rh_query_counts_get(counts, q);
+	*out = s, s = NULL;
+done:
+	rh_summary_free(s);
 	rh_query_close(q);
 	return error;
+}
+
+RH_EXTERN rh_summary_by
+rh_summary_kind(const rh_summary *s)
+{
+	return s->by;
+}
+
+RH_EXTERN void
+rh_summary_totals_get(rh_summary_totals *out, const rh_summary *s)
+{
+	*out = s->totals;
+}
+
+RH_EXTERN const size_t *
+rh_summary_top(const rh_summary *s, size_t *n)
+{
+	*n = s->ntop;
+	return s->top;
+}
+
+RH_EXTERN const rh_summary_node *
+rh_summary_node_get(const rh_summary *s, size_t i)
+{
+	return i < s->nnodes ? &s->nodes[i] : NULL;
+}
+
+RH_EXTERN void
+rh_summary_free(rh_summary *s)
+{
+	if (!s)
+		return;
+	if (s->impl_free)
+		s->impl_free(s->impl);
+	free(s->nodes);
+	free(s->top);
+	free(s);
 }

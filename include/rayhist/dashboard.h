@@ -438,6 +438,30 @@ RH_EXTERN int rh_dashboard_list_json(rh_buf *out, rh_query_counts *counts,
 				     rh_index *ix, rh_entity what,
 				     const rh_query_options *opts);
 
+/**
+ * Run a summary (rh_summary_new()) and append the object Ray puts at
+ * data.result.result.node_id_to_summary.cluster of
+ * /api/v0/{tasks,actors}/summarize (§3.2).
+ * @param[out] counts  total and num_filtered; may be NULL
+ * @return as rh_summary_new().
+ */
+RH_EXTERN int rh_dashboard_summary_json(rh_buf *out, rh_query_counts *counts,
+					rh_index *ix, rh_summary_by by,
+					const rh_query_options *opts);
+
+/**
+ * The members of a summary as rh_dashboard_summary_json() writes them,
+ * handed to `v` typed instead of as JSON text (as rh_dashboard_row_walk()
+ * hands a row's): the same names, order, nesting and nulls; a lineage
+ * node's timestamp as RH_VALUE_FLOAT with Ray's text. The summary's own
+ * braces are not reported. Values live until the callback returns.
+ * @return 0, RH_EINVAL (NULL argument or callback, a version this library
+ *         does not know), RH_ENOMEM, or a callback's non-zero return.
+ */
+RH_EXTERN int rh_dashboard_summary_walk(const rh_summary *sum,
+					const rh_dashboard_row_visitor *v,
+					void *payload);
+
 RH_END_DECL
 
 #endif

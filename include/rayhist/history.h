@@ -654,15 +654,97 @@ typedef enum rh_summary_by {
 } rh_summary_by;
 
 /**
- * Append the summary object Ray puts at
- * data.result.result.node_id_to_summary.cluster (§3.2), over the rows that
- * match opts' filters (limit and offset are ignored).
- * @param[out] counts  total and num_filtered; may be NULL
- * @return as rh_query_open().
+ * A summary, typed: the groups Ray's TaskSummaries / ActorSummaries build
+ * over the rows a query matches (reference/ray-formats.md §3.2), which the
+ * dashboard writes as Ray's JSON (rh_dashboard_summary_json()) and
+ * rayhist-ls prints as a table.
+ *
+ * How-to: rh_summary_new(), then rh_summary_totals_get() and, from the top
+ * level (rh_summary_top()), each node (rh_summary_node()) and its children;
+ * rh_summary_free().
+ *
+ * Thread-safety: one thread at a time; the summary keeps nothing of the
+ * index, which may be closed once rh_summary_new() returned.
  */
-RH_EXTERN int rh_index_summary_json(rh_buf *out, rh_query_counts *counts,
-				    rh_index *ix, rh_summary_by by,
-				    const rh_query_options *opts);
+typedef struct rh_summary rh_summary;
+
+/** What a node of a summary by lineage stands for. */
+typedef enum rh_summary_link {
+	RH_SUMMARY_LINK_NONE = 0, /**< a group of same-named siblings, or a
+				       group by function or class */
+	RH_SUMMARY_LINK_TASK,     /**< the task `link_id` */
+	RH_SUMMARY_LINK_ACTOR,    /**< the actor `link_id` */
+} rh_summary_link;
+
+/** One node of a summary. Strings live as long as the summary. */
+typedef struct rh_summary_node {
+	/** By function: func_or_class_name; by class: class_name; by
+	 * lineage: the task's, the actor's or the group's name. */
+	const char *name;
+	/** By function or class: the same as name; by lineage: the task id,
+	 * "actor:<actor id>", or a group's name. */
+	const char *key;
+	/** The task type's name ("NORMAL_TASK"; "" unknown); by lineage also
+	 * "ACTOR" or "GROUP"; NULL in a summary of actors. */
+	const char *type;
+	/** By lineage: the earliest creation time under the node, in ns;
+	 * otherwise RH_TIME_NONE. */
+	int64_t time_ns;
+	rh_summary_link link;
+	const char *link_id;      /**< the linked task or actor id, or NULL */
+	/** Rows per state: rh_task_state (tasks) or rh_actor_state (actors)
+	 * indexes [0, nstates). */
+	const uint64_t *state_counts;
+	size_t nstates;
+	/** By lineage: the nodes below, in Ray's order, as indexes for
+	 * rh_summary_node(); none past depth RH_SUMMARY_MAX_DEPTH. */
+	const size_t *children;
+	size_t nchildren;
+} rh_summary_node;
+
+/** How deep a summary by lineage goes: a crafted index with long or
+ * circular parent chains stops there. */
+#define RH_SUMMARY_MAX_DEPTH 256
+
+/** The totals Ray prints beside the groups. */
+typedef struct rh_summary_totals {
+	uint64_t tasks;           /**< normal tasks (task summaries) */
+	uint64_t actor_tasks;     /**< actor tasks (task summaries) */
+	uint64_t actor_scheduled; /**< actor creation tasks (task summaries) */
+	uint64_t actors;          /**< actors (the summary of actors) */
+} rh_summary_totals;
+
+/**
+ * Summarize the rows that match opts' filters (limit, offset and detail
+ * are ignored), as Ray's summary `by` groups them: by function and by class
+ * in the order groups were first seen, by lineage as a tree sorted as Ray
+ * sorts it (running, pending and failed counts, then time).
+ * @param[out] out     the summary; release with rh_summary_free()
+ * @param[out] counts  total and num_filtered of the query; may be NULL
+ * @return as rh_query_open() / rh_query_next() (never RH_ITEROVER);
+ *         RH_EINVAL for a NULL argument or an unknown `by`.
+ */
+RH_EXTERN int rh_summary_new(rh_summary **out, rh_query_counts *counts,
+			     rh_index *ix, rh_summary_by by,
+			     const rh_query_options *opts);
+
+/** What the summary groups by. */
+RH_EXTERN rh_summary_by rh_summary_kind(const rh_summary *s);
+
+/** Its totals. */
+RH_EXTERN void rh_summary_totals_get(rh_summary_totals *out,
+				     const rh_summary *s);
+
+/** The top level: `*n` indexes for rh_summary_node(), in order. Borrowed. */
+RH_EXTERN const size_t *rh_summary_top(const rh_summary *s, size_t *n);
+
+/** Node `i` (an index from rh_summary_top() or a node's children), or NULL
+ * past the last. Borrowed. */
+RH_EXTERN const rh_summary_node *rh_summary_node_get(const rh_summary *s,
+						     size_t i);
+
+/** Release a summary. NULL is fine. */
+RH_EXTERN void rh_summary_free(rh_summary *s);
 
 /* ------------------------------------------------------- logs of entities */
 

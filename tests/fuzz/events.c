@@ -91,9 +91,9 @@ check_index(rh_history *h)
 		CHECK(rh_index_count(ix, (rh_entity)e) == rh_history_count(h, (rh_entity)e));
 		rh_buf_clear(&out);
 	}
-	CHECK(rh_index_summary_json(&out, NULL, ix, RH_SUMMARY_TASKS_BY_FUNC, NULL) == 0);
-	CHECK(rh_index_summary_json(&out, NULL, ix, RH_SUMMARY_TASKS_BY_LINEAGE, NULL) == 0);
-	CHECK(rh_index_summary_json(&out, NULL, ix, RH_SUMMARY_ACTORS_BY_CLASS, NULL) == 0);
+	CHECK(rh_dashboard_summary_json(&out, NULL, ix, RH_SUMMARY_TASKS_BY_FUNC, NULL) == 0);
+	CHECK(rh_dashboard_summary_json(&out, NULL, ix, RH_SUMMARY_TASKS_BY_LINEAGE, NULL) == 0);
+	CHECK(rh_dashboard_summary_json(&out, NULL, ix, RH_SUMMARY_ACTORS_BY_CLASS, NULL) == 0);
 	rh_index_close(ix);
 	rh_buf_dispose(&idx);
 	rh_buf_dispose(&out);

@@ -115,11 +115,11 @@ run(const uint8_t *data, size_t size)
 	}
 	o.filters = NULL;
 	o.nfilters = 0;
-	ok_or_corrupt(rh_index_summary_json(&out, NULL, ix, RH_SUMMARY_TASKS_BY_FUNC, &o));
+	ok_or_corrupt(rh_dashboard_summary_json(&out, NULL, ix, RH_SUMMARY_TASKS_BY_FUNC, &o));
 	rh_buf_clear(&out);
-	ok_or_corrupt(rh_index_summary_json(&out, NULL, ix, RH_SUMMARY_TASKS_BY_LINEAGE, &o));
+	ok_or_corrupt(rh_dashboard_summary_json(&out, NULL, ix, RH_SUMMARY_TASKS_BY_LINEAGE, &o));
 	rh_buf_clear(&out);
-	ok_or_corrupt(rh_index_summary_json(&out, NULL, ix, RH_SUMMARY_ACTORS_BY_CLASS, &o));
+	ok_or_corrupt(rh_dashboard_summary_json(&out, NULL, ix, RH_SUMMARY_ACTORS_BY_CLASS, &o));
 	rh_buf_dispose(&out);
 	rh_index_close(ix);
 }

@@ -249,21 +249,21 @@ Test(index, summaries_by_func_lineage_and_class)
 	rh_buf b = RH_BUF_INIT;
 
 	build(12);
-	cr_assert_eq(rh_index_summary_json(&b, NULL, ix, RH_SUMMARY_TASKS_BY_FUNC, NULL), 0);
+	cr_assert_eq(rh_dashboard_summary_json(&b, NULL, ix, RH_SUMMARY_TASKS_BY_FUNC, NULL), 0);
 	cr_assert(has(b.ptr, "\"prep\":{\"func_or_class_name\":\"prep\",\"type\":\"NORMAL_TASK\",\"state_counts\":{\"FINISHED\":6,\"FAILED\":1}}"), "%s", b.ptr);
 	cr_assert(has(b.ptr, "\"Work\":{\"func_or_class_name\":\"Work\",\"type\":\"NORMAL_TASK\",\"state_counts\":{\"FINISHED\":6,\"FAILED\":1}}"), "%s", b.ptr);
 	cr_assert(has(b.ptr, "\"total_tasks\":14,\"total_actor_tasks\":0,\"total_actor_scheduled\":0,\"summary_by\":\"func_name\"}"), "%s", b.ptr);
 	rh_buf_clear(&b);
 	o.filters = &f;
 	o.nfilters = 1;
-	cr_assert_eq(rh_index_summary_json(&b, NULL, ix, RH_SUMMARY_TASKS_BY_LINEAGE, &o), 0);
+	cr_assert_eq(rh_dashboard_summary_json(&b, NULL, ix, RH_SUMMARY_TASKS_BY_LINEAGE, &o), 0);
 	/* by time: prep (00:05) before Work (00:09); a retried task counts
 	 * its last attempt, as Ray keys tasks by id */
 	cr_assert(has(b.ptr, "{\"summary\":[{\"name\":\"prep\",\"key\":\"prep\",\"type\":\"GROUP\",\"timestamp\":1767225605000.0,\"state_counts\":{\"FINISHED\":2}"), "%s", b.ptr);
 	cr_assert(has(b.ptr, "{\"name\":\"Work\",\"key\":\"Work\",\"type\":\"GROUP\",\"timestamp\":1767225609000.0,\"state_counts\":{\"FINISHED\":2}"), "%s", b.ptr);
 	cr_assert(has(b.ptr, "\"summary_by\":\"lineage\""), "%s", b.ptr);
 	rh_buf_clear(&b);
-	cr_assert_eq(rh_index_summary_json(&b, NULL, ix, RH_SUMMARY_ACTORS_BY_CLASS, NULL), 0);
+	cr_assert_eq(rh_dashboard_summary_json(&b, NULL, ix, RH_SUMMARY_ACTORS_BY_CLASS, NULL), 0);
 	cr_assert_str_eq(b.ptr, "{\"summary\":{\"Counter\":{\"class_name\":\"Counter\",\"state_counts\":{\"DEAD\":1}}},\"total_actors\":1,\"summary_by\":\"class\"}");
 	rh_buf_dispose(&b);
 }
@@ -284,7 +284,7 @@ query_all(rh_index *x)
 		rh_buf_clear(&b);
 	}
 	if (!rc)
-		rc = rh_index_summary_json(&b, NULL, x, RH_SUMMARY_TASKS_BY_LINEAGE, NULL);
+		rc = rh_dashboard_summary_json(&b, NULL, x, RH_SUMMARY_TASKS_BY_LINEAGE, NULL);
 	rh_buf_dispose(&b);
 	return rc;
 }

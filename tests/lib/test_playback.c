@@ -403,7 +403,7 @@ check_at(double t_ms)
 
 	/* the task summary: its totals as of t */
 	o.at_ns = ns(t_ms);
-	cr_assert_eq(rh_index_summary_json(&js, NULL, ix, RH_SUMMARY_TASKS_BY_FUNC, &o), 0);
+	cr_assert_eq(rh_dashboard_summary_json(&js, NULL, ix, RH_SUMMARY_TASKS_BY_FUNC, &o), 0);
 	cr_assert_not_null(sum = json_tokener_parse(js.ptr));
 	cr_expect_eq((uint64_t)(dbl(sum, "total_tasks") + dbl(sum, "total_actor_tasks") +
 				dbl(sum, "total_actor_scheduled")), ntasks,
@@ -617,9 +617,9 @@ Test(playback, before_start_empty_after_end_final)
 	}
 	check_at(start - 60000);
 	check_at(end + 3600000);
-	cr_assert_eq(rh_index_summary_json(&a, NULL, ix, RH_SUMMARY_ACTORS_BY_CLASS, &o), 0);
+	cr_assert_eq(rh_dashboard_summary_json(&a, NULL, ix, RH_SUMMARY_ACTORS_BY_CLASS, &o), 0);
 	o.at_ns = ns(end + 3600000);
-	cr_assert_eq(rh_index_summary_json(&b, NULL, ix, RH_SUMMARY_ACTORS_BY_CLASS, &o), 0);
+	cr_assert_eq(rh_dashboard_summary_json(&b, NULL, ix, RH_SUMMARY_ACTORS_BY_CLASS, &o), 0);
 	cr_expect_str_eq(a.ptr, b.ptr);
 	rh_buf_dispose(&a);
 	rh_buf_dispose(&b);
