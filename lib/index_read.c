@@ -384,73 +384,47 @@ keep_pages(rh_index *ix, const unsigned char *b, uint64_t start, size_t len)
 			rh_error_clear();
 }
 
+/* The trailer, the last IX_TRAILER_SIZE bytes at `tr`: the fingerprint,
+ * where the directory is and how many sections it lists, checked against
+ * the object's size and the header. */
 static int
-load_tail(rh_index *ix)
+read_trailer(rh_index *ix, const unsigned char *tr, uint64_t *dir_off,
+	     uint32_t *nsec)
 {
-	unsigned char *tr, *tail = NULL, *buf = NULL;
-	uint64_t dir_off, tail_len, i, start;
-	uint32_t nsec, crc;
-	size_t have;
-	int error, own_tail = 0;
-
-	/* from a page boundary, so that the pages it holds can be kept */
-	start = ix->size > TAIL_READ ? ix->size - TAIL_READ : 0;
-	start -= start % IX_PAGE_SIZE;
-	have = (size_t)(ix->size - start);
-	if (!(buf = rh__malloc(have)))
-		return RH_ENOMEM;
-	if ((error = raw_read(ix, start, have, buf)) < 0)
-		goto done;
-	tr = buf + have - IX_TRAILER_SIZE;
-	if (memcmp(tr + 80, IX_END_MAGIC, 8) != 0 || ix_get32(tr + 76) != 0) {
-		error = ix_corrupt(ix, "no trailer (truncated?)");
-		goto done;
-	}
+	if (memcmp(tr + 80, IX_END_MAGIC, 8) != 0 || ix_get32(tr + 76) != 0)
+		return ix_corrupt(ix, "no trailer (truncated?)");
 	memcpy(ix->fp, tr, RH_FINGERPRINT_SIZE);
-	dir_off = ix_get64(tr + 40);
-	nsec = ix_get32(tr + 48);
+	*dir_off = ix_get64(tr + 40);
+	*nsec = ix_get32(tr + 48);
 	ix->crc_off = ix_get64(tr + 56);
 	ix->npages = ix_get64(tr + 64);
-	error = RH_ECORRUPT;
-	if (ix_get64(tr + 32) != ix->size) {
-		ix_corrupt(ix, "size does not match the trailer (truncated?)");
-		goto done;
-	}
-	if (ix_get32(tr + 52) != ix->version) {
-		ix_corrupt(ix, "header and trailer versions differ");
-		goto done;
-	}
-	if (nsec > IX_MAX_SECTIONS ||
-	    dir_off != ix->size - IX_TRAILER_SIZE - (uint64_t)nsec * IX_DIRENT_SIZE ||
-	    ix->crc_off < IX_HEADER_SIZE || ix->crc_off > dir_off ||
+	if (ix_get64(tr + 32) != ix->size)
+		return ix_corrupt(ix, "size does not match the trailer (truncated?)");
+	if (ix_get32(tr + 52) != ix->version)
+		return ix_corrupt(ix, "header and trailer versions differ");
+	if (*nsec > IX_MAX_SECTIONS ||
+	    *dir_off != ix->size - IX_TRAILER_SIZE - (uint64_t)*nsec * IX_DIRENT_SIZE ||
+	    ix->crc_off < IX_HEADER_SIZE || ix->crc_off > *dir_off ||
 	    ix->npages != (ix->crc_off + IX_PAGE_SIZE - 1) / IX_PAGE_SIZE ||
-	    ix->npages * 4 != dir_off - ix->crc_off) {
-		ix_corrupt(ix, "inconsistent directory");
-		goto done;
-	}
-	tail_len = ix->size - ix->crc_off;
-	if (ix->crc_off >= start) {	/* all in hand */
-		tail = buf + (ix->crc_off - start);
-	} else {	/* a huge index: the CRCs start before what was read */
-		if (!(tail = rh__malloc((size_t)tail_len))) {
-			error = RH_ENOMEM;
-			goto done;
-		}
-		own_tail = 1;
-		memcpy(tail + (start - ix->crc_off), buf, have);
-		if ((error = raw_read(ix, ix->crc_off, (size_t)(start - ix->crc_off),
-				      tail)) < 0)
-			goto done;
-	}
+	    ix->npages * 4 != *dir_off - ix->crc_off)
+		return ix_corrupt(ix, "inconsistent directory");
+	return 0;
+}
+
+/* The page CRCs and the directory, checked, from `tail` (from crc_off to
+ * the end of the object). */
+static int
+read_directory(rh_index *ix, const unsigned char *tail, uint64_t dir_off,
+	       uint32_t nsec)
+{
+	uint64_t tail_len = ix->size - ix->crc_off, i;
+	uint32_t crc;
+
 	crc = rh__crc32c(0, tail, (size_t)(tail_len - IX_TRAILER_SIZE + 72));
-	if (crc != ix_get32(tail + tail_len - IX_TRAILER_SIZE + 72)) {
-		error = ix_corrupt(ix, "directory fails its checksum");
-		goto done;
-	}
-	if (!(ix->page_crcs = rh__malloc((size_t)(ix->npages ? ix->npages : 1) * 4))) {
-		error = RH_ENOMEM;
-		goto done;
-	}
+	if (crc != ix_get32(tail + tail_len - IX_TRAILER_SIZE + 72))
+		return ix_corrupt(ix, "directory fails its checksum");
+	if (!(ix->page_crcs = rh__malloc((size_t)(ix->npages ? ix->npages : 1) * 4)))
+		return RH_ENOMEM;
 	for (i = 0; i < ix->npages; i++)
 		ix->page_crcs[i] = ix_get32(tail + 4 * i);
 	for (i = 0; i < nsec; i++) {
@@ -461,22 +435,54 @@ load_tail(rh_index *ix)
 		if (id == 0 || id >= IX_NSEC_IDS)
 			continue; /* a later writer's extra section */
 		s = &ix->sec[id];
-		if (s->present) {
-			error = ix_corrupt(ix, "a section appears twice");
-			goto done;
-		}
+		if (s->present)
+			return ix_corrupt(ix, "a section appears twice");
 		s->present = 1;
 		s->elem = ix_get32(d + 4);
 		s->off = ix_get64(d + 8);
 		s->size = ix_get64(d + 16);
 		s->count = ix_get64(d + 24);
 		if (s->off < IX_HEADER_SIZE || s->off > ix->crc_off ||
-		    s->size > ix->crc_off - s->off) {
-			error = ix_corrupt(ix, "a section lies outside the data");
+		    s->size > ix->crc_off - s->off)
+			return ix_corrupt(ix, "a section lies outside the data");
+	}
+	return 0;
+}
+
+static int
+load_tail(rh_index *ix)
+{
+	unsigned char *tail = NULL, *buf = NULL;
+	uint64_t dir_off = 0, start;
+	uint32_t nsec = 0;
+	size_t have;
+	int error, own_tail = 0;
+
+	/* from a page boundary, so that the pages it holds can be kept */
+	start = ix->size > TAIL_READ ? ix->size - TAIL_READ : 0;
+	start -= start % IX_PAGE_SIZE;
+	have = (size_t)(ix->size - start);
+	if (!(buf = rh__malloc(have)))
+		return RH_ENOMEM;
+	if ((error = raw_read(ix, start, have, buf)) < 0 ||
+	    (error = read_trailer(ix, buf + have - IX_TRAILER_SIZE, &dir_off,
+				  &nsec)) < 0)
+		goto done;
+	if (ix->crc_off >= start) {	/* all in hand */
+		tail = buf + (ix->crc_off - start);
+	} else {	/* a huge index: the CRCs start before what was read */
+		if (!(tail = rh__malloc((size_t)(ix->size - ix->crc_off)))) {
+			error = RH_ENOMEM;
 			goto done;
 		}
+		own_tail = 1;
+		memcpy(tail + (start - ix->crc_off), buf, have);
+		if ((error = raw_read(ix, ix->crc_off, (size_t)(start - ix->crc_off),
+				      tail)) < 0)
+			goto done;
 	}
-	if ((error = check_sections(ix)) == 0 && !ix->mem)
+	if ((error = read_directory(ix, tail, dir_off, nsec)) == 0 &&
+	    (error = check_sections(ix)) == 0 && !ix->mem)
 		keep_pages(ix, buf, start, have);
 done:
 	if (own_tail)
@@ -522,26 +528,15 @@ load_warnings(rh_index *ix)
 	return 0;
 }
 
+/* A handle with its page cache, nothing read yet. */
 static int
-index_open(rh_index **out, rh_store *st, const char *key,
-	   const unsigned char *mem, size_t len, const rh_index_options *opts)
+index_new(rh_index **out, rh_store *st, const char *key,
+	  const unsigned char *mem, size_t len, const rh_index_options *opts)
 {
-	unsigned char hdr[IX_HEADER_SIZE];
 	size_t cache = opts && opts->cache_bytes ? opts->cache_bytes : (16u << 20);
-	ix_fetch_req first[2];
 	rh_index *ix;
-	ix_page *p;
-	int error;
 
-	memset(first, 0, sizeof(first));
-
-	if (!out)
-		return rh__error(RH_EINVAL, "rh_index_open: NULL out");
-	*out = NULL;
-	if (opts && opts->version != RH_INDEX_OPTIONS_VERSION)
-		return rh__error(RH_EINVAL, "rh_index_open: options version %u",
-				 opts->version);
-	if (!(ix = rh__calloc(1, sizeof(*ix))))
+	if (!(*out = ix = rh__calloc(1, sizeof(*ix))))
 		return RH_ENOMEM;
 	pthread_mutex_init(&ix->lock, NULL);
 	ix->st = st;
@@ -550,28 +545,88 @@ index_open(rh_index **out, rh_store *st, const char *key,
 	ix->max_pages = cache / IX_PAGE_SIZE < 16 ? 16 : cache / IX_PAGE_SIZE;
 	ix->nbuckets = ix->max_pages * 2 + 1;
 	if ((key && !(ix->key = rh__strdup(key))) ||
-	    !(ix->buckets = rh__calloc(ix->nbuckets, sizeof(*ix->buckets)))) {
-		error = RH_ENOMEM;
+	    !(ix->buckets = rh__calloc(ix->nbuckets, sizeof(*ix->buckets))))
+		return RH_ENOMEM;
+	return 0;
+}
+
+/* The object's size and its first page (the header's) in one go: one
+ * round trip over an object store. first[0] asks the size, first[1] gets
+ * the page. */
+static int
+fetch_first(rh_index *ix, ix_fetch_req first[2], rh_store *st,
+	    const char *key)
+{
+	int error;
+
+	first[0].head = 1;
+	first[1].len = IX_PAGE_SIZE;
+	ix_fetch_all(st, key, first, 2);
+	ix->size = first[0].size;
+	/* a failure is asked again here, for this thread's message */
+	if (first[0].error < 0 &&
+	    (error = rh_store_head(&ix->size, NULL, st, key)) < 0)
+		return error;
+	if (first[1].error < 0) {
+		rh_buf_clear(&first[1].buf);
+		return rh_store_get(&first[1].buf, st, key, 0, IX_PAGE_SIZE);
+	}
+	return 0;
+}
+
+/* The header: magic, format version, page size. */
+static int
+check_header(rh_index *ix, const unsigned char *hdr, const char *key)
+{
+	if (memcmp(hdr, IX_MAGIC, 8) != 0)
+		return ix_corrupt(ix, "not a rayhist index");
+	ix->version = ix_get32(hdr + 8);
+	if (ix->version != RH_INDEX_FORMAT_VERSION)
+		return rh__error(RH_ECORRUPT, "%s: index format version %u, this library reads %u",
+				 key ? key : "(memory)", ix->version, RH_INDEX_FORMAT_VERSION);
+	if (ix_get32(hdr + 12) != IX_PAGE_SIZE)
+		return ix_corrupt(ix, "unsupported page size");
+	return 0;
+}
+
+/* The header page is checked like any other, once the page CRCs are
+ * known; over a store, the page fetched first is the one kept. */
+static int
+check_header_page(rh_index *ix, const rh_buf *page, const unsigned char *hdr)
+{
+	ix_page *p;
+	int error;
+
+	pthread_mutex_lock(&ix->lock);
+	if (ix->st && !(p = page_find(ix, 0)))
+		error = page_add(ix, 0, page->ptr, page->size, &p);
+	else
+		error = page_get(ix, 0, &p);
+	if (!error && memcmp(p->data, hdr, IX_HEADER_SIZE) != 0)
+		error = ix_corrupt(ix, "header changed while reading");
+	pthread_mutex_unlock(&ix->lock);
+	return error;
+}
+
+static int
+index_open(rh_index **out, rh_store *st, const char *key,
+	   const unsigned char *mem, size_t len, const rh_index_options *opts)
+{
+	unsigned char hdr[IX_HEADER_SIZE];
+	ix_fetch_req first[2];
+	rh_index *ix = NULL;
+	int error;
+
+	memset(first, 0, sizeof(first));
+	if (!out)
+		return rh__error(RH_EINVAL, "rh_index_open: NULL out");
+	*out = NULL;
+	if (opts && opts->version != RH_INDEX_OPTIONS_VERSION)
+		return rh__error(RH_EINVAL, "rh_index_open: options version %u",
+				 opts->version);
+	if ((error = index_new(&ix, st, key, mem, len, opts)) < 0 ||
+	    (st && (error = fetch_first(ix, first, st, key)) < 0))
 		goto done;
-	}
-	if (st) {
-		/* the size and the first page (the header's) in one go: one
-		 * round trip over an object store */
-		first[0].head = 1;
-		first[1].len = IX_PAGE_SIZE;
-		ix_fetch_all(st, key, first, 2);
-		ix->size = first[0].size;
-		/* a failure is asked again here, for this thread's message */
-		if (first[0].error < 0 &&
-		    (error = rh_store_head(&ix->size, NULL, st, key)) < 0)
-			goto done;
-		if (first[1].error < 0) {
-			rh_buf_clear(&first[1].buf);
-			if ((error = rh_store_get(&first[1].buf, st, key, 0,
-						  IX_PAGE_SIZE)) < 0)
-				goto done;
-		}
-	}
 	if (ix->size < IX_HEADER_SIZE + IX_TRAILER_SIZE) {
 		error = ix_corrupt(ix, "too short to be an index");
 		goto done;
@@ -584,32 +639,10 @@ index_open(rh_index **out, rh_store *st, const char *key,
 		error = ix_corrupt(ix, "truncated (the object shrank)");
 		goto done;
 	}
-	if (memcmp(hdr, IX_MAGIC, 8) != 0) {
-		error = ix_corrupt(ix, "not a rayhist index");
-		goto done;
-	}
-	ix->version = ix_get32(hdr + 8);
-	if (ix->version != RH_INDEX_FORMAT_VERSION) {
-		error = rh__error(RH_ECORRUPT, "%s: index format version %u, this library reads %u",
-				  key ? key : "(memory)", ix->version, RH_INDEX_FORMAT_VERSION);
-		goto done;
-	}
-	if (ix_get32(hdr + 12) != IX_PAGE_SIZE) {
-		error = ix_corrupt(ix, "unsupported page size");
-		goto done;
-	}
-	if ((error = load_tail(ix)) < 0)
-		goto done;
-	/* The header page is checked like any other. */
-	pthread_mutex_lock(&ix->lock);
-	if (st && !(p = page_find(ix, 0)))
-		error = page_add(ix, 0, first[1].buf.ptr, first[1].buf.size, &p);
-	else
-		error = page_get(ix, 0, &p);
-	if (!error && memcmp(p->data, hdr, sizeof(hdr)) != 0)
-		error = ix_corrupt(ix, "header changed while reading");
-	pthread_mutex_unlock(&ix->lock);
-	if (error < 0 || (error = load_warnings(ix)) < 0)
+	if ((error = check_header(ix, hdr, key)) < 0 ||
+	    (error = load_tail(ix)) < 0 ||
+	    (error = check_header_page(ix, &first[1].buf, hdr)) < 0 ||
+	    (error = load_warnings(ix)) < 0)
 		goto done;
 	*out = ix, ix = NULL;
 done:

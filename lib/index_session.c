@@ -532,142 +532,216 @@ marks_join(struct marks_job *j, rh__marks *out)
 	return 0;
 }
 
+/* Whether the stored index is the session's as it is now. */
+enum freshness { INDEX_STALE = 0, INDEX_CURRENT };
+
+/* What one refresh works with, step by step. */
+struct refresh {
+	rh_store *st;
+	const char *prefix;
+	rh_buf key;                     /* the index's key */
+	int check;                      /* 0: rebuild whatever (opts->force) */
+	const char *ray_version;
+	rh_progress_cb progress;
+	void *payload;
+	unsigned threads;
+	rh_index *ix;                   /* the stored index, while wanted */
+	int have;                       /* one was stored: its fingerprint in old */
+	uint8_t old[RH_FINGERPRINT_SIZE], fp[RH_FINGERPRINT_SIZE];
+	struct marks_job mj;
+	rh__marks m;
+	objs o;
+	int covered, ended;
+	rh_history *h;
+};
+
+/* The options, checked; what a version of the struct lacks stays unset. */
+static int
+refresh_opts(struct refresh *r, const rh_index_refresh_options *opts)
+{
+	r->check = 1;
+	if (!opts)
+		return 0;
+	if (opts->version < 1 || opts->version > RH_INDEX_REFRESH_OPTIONS_VERSION)
+		return rh__error(RH_EINVAL, "rh_index_refresh: options version %u",
+				 opts->version);
+	r->ray_version = opts->ray_version;
+	if (opts->version >= 2) {	/* a version 1 struct ends before */
+		r->progress = opts->progress;
+		r->payload = opts->progress_payload;
+	}
+	if (opts->version >= 3)
+		r->threads = opts->threads;
+	r->check = !opts->force;
+	return 0;
+}
+
+/* Open the stored index, the marks listed meanwhile on a thread of their
+ * own; keep the index only if the caller wants it. */
+static int
+open_stored(struct refresh *r, const rh_index_options *iopts, int want)
+{
+	int error;
+
+	r->mj.st = r->st;
+	r->mj.prefix = r->prefix;
+	if (r->check && ix_fetch_parallel(r->st))
+		r->mj.started = pthread_create(&r->mj.tid, NULL, marks_worker, &r->mj) == 0;
+	error = rh_index_open(&r->ix, r->st, r->key.ptr, iopts);
+	if (error < 0 && error != RH_ENOTFOUND && error != RH_ECORRUPT)
+		return error;
+	if (error == 0) {
+		r->have = 1;
+		memcpy(r->old, rh_index_fingerprint(r->ix), sizeof(r->old));
+	}
+	if (!want || !r->have) {	/* else handed out if current */
+		rh_index_close(r->ix);
+		r->ix = NULL;
+	}
+	rh_error_clear();
+	return 0;
+}
+
+/* Whether the marks alone show the stored index current: built after the
+ * end mark, or from the marks as they are. */
+static int
+current_by_marks(enum freshness *out, struct refresh *r)
+{
+	uint8_t fp[RH_FINGERPRINT_SIZE];
+	int error;
+
+	*out = INDEX_STALE;
+	if (r->have && r->check && rh_index__fp_kind(r->old) == 'e') {
+		*out = INDEX_CURRENT;	/* built after the end mark: final */
+		return 0;
+	}
+	/* The marks are read before the objects are listed: an object a
+	 * writer adds after this listing comes with a mark this one lacks
+	 * (the index opened above was read before either: no matter). */
+	if (!marks_join(&r->mj, &r->m) &&
+	    (error = rh__marks_list(&r->m, r->st, r->prefix)) < 0)
+		return error;
+	if (!r->have || !r->check || !r->m.n)
+		return 0;
+	if (rh_index__fp_kind(r->old) == 'o') {
+		rh_index__mark_fp(fp, &r->m, 0);
+		if (memcmp(fp, r->old, sizeof(fp)) == 0)
+			*out = INDEX_CURRENT;
+	} else if (only_verified(&r->m, r->old)) {
+		*out = INDEX_CURRENT;
+	}
+	return 0;
+}
+
+/* List the session's objects and fingerprint them (or its marks, when
+ * marks cover every writer); current if the stored index has that print. */
+static int
+current_by_listing(enum freshness *out, struct refresh *r)
+{
+	rh_session_info info;
+	rh_session_ref ref;
+	char parts[3][256], gen[17];
+	int error;
+
+	*out = INDEX_STALE;
+	if ((error = rh_index__list_objects(&r->o, r->st, r->prefix)) < 0 ||
+	    (!r->o.n && (error = rh_index__check_session_exists(r->st, r->prefix)) < 0) ||
+	    (r->m.n && (error = rh_index__marks_cover(&r->covered, &r->m, &r->o,
+						      r->st, r->prefix)) < 0))
+		return error;
+	if (session_ref(&ref, parts, r->prefix) == 0 &&
+	    rh_session_info_load(&info, r->st, &ref) == 0) {
+		r->ended = info.end_ms > 0 || info.end_marked_ms > 0;
+		if (!r->ray_version && info.ray_version[0])
+			r->ray_version = info.ray_version;
+	}
+	rh_error_clear();
+	if (r->covered) {
+		/* a listing-fingerprinted index is rebuilt once, to the marks */
+		rh_index__mark_fp(r->fp, &r->m, r->ended);
+		return 0;
+	}
+	if ((error = fingerprint(r->fp, &r->o, r->st, r->prefix)) < 0)
+		return error;
+	if (r->have && r->check && memcmp(r->fp, r->old, sizeof(r->fp)) == 0) {
+		if (r->ended && (r->m.n == 0 ||
+				 (r->m.n == 1 && !strncmp(r->m.names[0], RH__MARK_VERIFIED "@",
+							  strlen(RH__MARK_VERIFIED) + 1)))) {
+			verified_gen(gen, r->fp);
+			rh__mark_verified_ended(r->st, r->prefix, gen);
+		}
+		*out = INDEX_CURRENT;
+	}
+	return 0;
+}
+
+/* Build the index from the listed objects and store it. */
+static int
+rebuild(struct refresh *r)
+{
+	rh_history_options ho = RH_HISTORY_OPTIONS_INIT;
+	int error;
+
+	if ((error = rh_history_new(&r->h, &ho)) < 0 ||
+	    (error = rh_index__replay(r->h, r->st, r->o.v, r->o.n, r->o.plen,
+				      r->ray_version, r->progress, r->payload,
+				      r->threads)) < 0 ||
+	    (error = scan_files(r->st, r->prefix, NULL, r->h)) < 0)
+		return error;
+	rh_history_set_fingerprint(r->h, r->fp);
+	if ((error = rh_history_finish(r->h)) < 0 ||
+	    (error = rh_index_write(r->st, r->key.ptr, r->h)) < 0)
+		return error;
+	if (r->covered && r->ended)
+		return rh_index__check_sealed(r->st, r->prefix, r->key.ptr, &r->m);
+	return 0;
+}
+
 static int
 refresh(rh_index **ix_out, int *rebuilt_out, rh_store *st,
 	const char *session_prefix, const rh_index_refresh_options *opts,
 	const rh_index_options *iopts)
 {
-	rh_history_options ho = RH_HISTORY_OPTIONS_INIT;
-	uint8_t fp[RH_FINGERPRINT_SIZE], old[RH_FINGERPRINT_SIZE];
-	rh_buf key = RH_BUF_INIT;
-	rh_index *ix = NULL;
-	rh_history *h = NULL;
-	rh_session_info info;
-	rh_session_ref ref;
-	rh__marks m;
-	char parts[3][256], gen[17];
-	const char *ray_version = opts ? opts->ray_version : NULL;
-	rh_progress_cb progress = NULL;
-	void *payload = NULL;
-	unsigned threads = 0;
-	struct marks_job mj;
-	objs o;
-	int error, have = 0, check, covered = 0, ended = 0;
+	struct refresh r;
+	enum freshness fresh = INDEX_STALE;
+	int error;
 
-	memset(&o, 0, sizeof(o));
-	memset(&m, 0, sizeof(m));
-	memset(&mj, 0, sizeof(mj));
+	memset(&r, 0, sizeof(r));
+	r.st = st;
+	r.prefix = session_prefix;
 	if (rebuilt_out)
 		*rebuilt_out = 0;
 	if (!st)
 		return rh__error(RH_EINVAL, "rh_index_refresh: NULL store");
-	if (opts && (opts->version < 1 ||
-		     opts->version > RH_INDEX_REFRESH_OPTIONS_VERSION))
-		return rh__error(RH_EINVAL, "rh_index_refresh: options version %u",
-				 opts->version);
-	if (opts && opts->version >= 2) {	/* a version 1 struct ends before */
-		progress = opts->progress;
-		payload = opts->progress_payload;
-	}
-	if (opts && opts->version >= 3)
-		threads = opts->threads;
-	check = !(opts && opts->force);
-	if ((error = check_prefix(session_prefix)) < 0 ||
-	    (error = rh_index__session_key(&key, session_prefix)) < 0)
+	if ((error = refresh_opts(&r, opts)) < 0 ||
+	    (error = check_prefix(session_prefix)) < 0 ||
+	    (error = rh_index__session_key(&r.key, session_prefix)) < 0 ||
+	    (error = open_stored(&r, iopts, ix_out != NULL)) < 0 ||
+	    (error = current_by_marks(&fresh, &r)) < 0 ||
+	    (fresh == INDEX_STALE && (error = current_by_listing(&fresh, &r)) < 0))
 		goto done;
-	mj.st = st;
-	mj.prefix = session_prefix;
-	if (check && ix_fetch_parallel(st))
-		mj.started = pthread_create(&mj.tid, NULL, marks_worker, &mj) == 0;
-	error = rh_index_open(&ix, st, key.ptr, iopts);
-	if (error < 0 && error != RH_ENOTFOUND && error != RH_ECORRUPT)
-		goto done;
-	if (error == 0) {
-		have = 1;
-		memcpy(old, rh_index_fingerprint(ix), sizeof(old));
-	}
-	if (!ix_out || !have) {	/* else handed out if current */
-		rh_index_close(ix);
-		ix = NULL;
-	}
-	rh_error_clear();
-	if (have && check && rh_index__fp_kind(old) == 'e')
-		goto ok;	/* built after the end mark: final */
-	/* The marks are read before the objects are listed: an object a
-	 * writer adds after this listing comes with a mark this one lacks
-	 * (the index opened above was read before either: no matter). */
-	if (!marks_join(&mj, &m) &&
-	    (error = rh__marks_list(&m, st, session_prefix)) < 0)
-		goto done;
-	if (have && check && m.n) {
-		if (rh_index__fp_kind(old) == 'o') {
-			rh_index__mark_fp(fp, &m, 0);
-			if (memcmp(fp, old, sizeof(fp)) == 0)
-				goto ok;
-		} else if (only_verified(&m, old)) {
-			goto ok;
-		}
-	}
-	if ((error = rh_index__list_objects(&o, st, session_prefix)) < 0 ||
-	    (!o.n && (error = rh_index__check_session_exists(st, session_prefix)) < 0) ||
-	    (m.n && (error = rh_index__marks_cover(&covered, &m, &o, st, session_prefix)) < 0))
-		goto done;
-	if (session_ref(&ref, parts, session_prefix) == 0 &&
-	    rh_session_info_load(&info, st, &ref) == 0) {
-		ended = info.end_ms > 0 || info.end_marked_ms > 0;
-		if (!ray_version && info.ray_version[0])
-			ray_version = info.ray_version;
-	}
-	rh_error_clear();
-	if (covered) {
-		/* a listing-fingerprinted index is rebuilt once, to the marks */
-		rh_index__mark_fp(fp, &m, ended);
-	} else {
-		if ((error = fingerprint(fp, &o, st, session_prefix)) < 0)
+	if (fresh == INDEX_STALE) {
+		if ((error = rebuild(&r)) < 0)
 			goto done;
-		if (have && check && memcmp(fp, old, sizeof(fp)) == 0) {
-			if (ended && (m.n == 0 ||
-				      (m.n == 1 && !strncmp(m.names[0], RH__MARK_VERIFIED "@",
-							    strlen(RH__MARK_VERIFIED) + 1)))) {
-				verified_gen(gen, fp);
-				rh__mark_verified_ended(st, session_prefix, gen);
-			}
-			goto ok; /* up to date */
-		}
+		if (rebuilt_out)
+			*rebuilt_out = 1;
+		rh_index_close(r.ix);	/* what it was before */
+		r.ix = NULL;
 	}
-
-	if ((error = rh_history_new(&h, &ho)) < 0 ||
-	    (error = rh_index__replay(h, st, o.v, o.n, o.plen, ray_version,
-				      progress, payload, threads)) < 0 ||
-	    (error = scan_files(st, session_prefix, NULL, h)) < 0)
-		goto done;
-	rh_history_set_fingerprint(h, fp);
-	if ((error = rh_history_finish(h)) < 0 ||
-	    (error = rh_index_write(st, key.ptr, h)) < 0)
-		goto done;
-	if (covered && ended &&
-	    (error = rh_index__check_sealed(st, session_prefix, key.ptr, &m)) < 0)
-		goto done;
-	if (rebuilt_out)
-		*rebuilt_out = 1;
-	rh_index_close(ix);	/* what it was before */
-	ix = NULL;
-ok:
-	error = 0;
 	/* the index as it is now: the one opened above if it was current */
-	if (ix_out && !ix)
-		error = rh_index_open(&ix, st, key.ptr, iopts);
+	if (ix_out && !r.ix)
+		error = rh_index_open(&r.ix, st, r.key.ptr, iopts);
 	if (ix_out && error == 0)
-		*ix_out = ix, ix = NULL;
+		*ix_out = r.ix, r.ix = NULL;
 done:
-	marks_join(&mj, NULL);
-	if (opts && opts->stats && h)
-		*opts->stats = *rh_history_stats(h);
-	rh_history_free(h);
-	rh_index_close(ix);
-	rh__marks_dispose(&m);
-	rh_index__objs_dispose(&o);
-	rh_buf_dispose(&key);
+	marks_join(&r.mj, NULL);
+	if (opts && opts->stats && r.h)
+		*opts->stats = *rh_history_stats(r.h);
+	rh_history_free(r.h);
+	rh_index_close(r.ix);
+	rh__marks_dispose(&r.m);
+	rh_index__objs_dispose(&r.o);
+	rh_buf_dispose(&r.key);
 	return error;
 }
 
