@@ -522,6 +522,72 @@ stored_current(rh_store *st, const char *key, const rh__marks *m)
 	return cur;
 }
 
+/* Nothing moved since the last step. The end mark moves no mark (a writer
+ * with nothing more to ship writes none), so the session's manifest is
+ * asked too: one small GET. */
+static int
+quiet_step(rh_index__live *lv, int *rebuilt_out, rh_store *st,
+	   const char *key, const rh__marks *m)
+{
+	int error;
+
+	if (session_ended(st, lv->prefix, NULL) <= 0)
+		return 0;
+	error = write_final(lv, st, key, m);
+	lv_reset(lv);
+	lv->done = 1;
+	if (error == 0 && rebuilt_out)
+		*rebuilt_out = 1;
+	return error;
+}
+
+/* Feed what is new among the listed objects `o` to the history (a new one
+ * if the objects do not carry on from the last step), then write the step,
+ * or the final index once the session ended. */
+static int
+feed_step(rh_index__live *lv, int *rebuilt_out, rh_store *st,
+	  const char *key, const rh__marks *m, const rh_index__objs *o,
+	  const rh_index_refresh_options *opts)
+{
+	rh_session_info info;
+	const char *ray_version = opts ? opts->ray_version : NULL;
+	lv_new nw;
+	int error, ended, restart = 0;
+
+	memset(&nw, 0, sizeof(nw));
+	ended = session_ended(st, lv->prefix, &info);
+	if (!ray_version && ended >= 0 && info.ray_version[0])
+		ray_version = info.ray_version;
+	if (lv->h && (error = classify(&nw, &restart, lv, o)) < 0)
+		goto done;
+	if (!lv->h || restart) {
+		rh_history_options ho = RH_HISTORY_OPTIONS_INIT;
+
+		if (restart)
+			lv->stats.restarts++;
+		lv_reset(lv);
+		new_dispose(&nw);
+		if ((error = rh_history_new(&lv->h, &ho)) < 0 ||
+		    (error = classify(&nw, &restart, lv, o)) < 0)
+			goto done;
+	}
+	if ((error = feed_new(lv, st, &nw, o->plen, ray_version, opts)) < 0)
+		goto done;
+	if (ended > 0) {
+		error = write_final(lv, st, key, m);
+		lv_reset(lv);
+		lv->done = 1;
+	} else {
+		error = write_step(lv, st, key, m);
+		memcpy(lv->digest, m->digest, sizeof(lv->digest));
+	}
+	if (error == 0 && rebuilt_out)
+		*rebuilt_out = 1;
+done:
+	new_dispose(&nw);
+	return error;
+}
+
 static int
 live_refresh(rh_index **ix_out, int *rebuilt_out, rh_index__live *lv,
 	     rh_store *st, const rh_index_refresh_options *opts)
@@ -529,14 +595,10 @@ live_refresh(rh_index **ix_out, int *rebuilt_out, rh_index__live *lv,
 	rh_buf key = RH_BUF_INIT;
 	rh_index__objs o;
 	rh__marks m;
-	rh_session_info info;
-	lv_new nw;
-	const char *ray_version = opts ? opts->ray_version : NULL;
-	int error, covered = 0, ended = 0, restart = 0, deferred = 0;
+	int error, covered = 0, deferred = 0;
 
 	memset(&o, 0, sizeof(o));
 	memset(&m, 0, sizeof(m));
-	memset(&nw, 0, sizeof(nw));
 	if (rebuilt_out)
 		*rebuilt_out = 0;
 	lv->stats.last_fixed_ms = 0;
@@ -548,16 +610,7 @@ live_refresh(rh_index **ix_out, int *rebuilt_out, rh_index__live *lv,
 	    (error = rh__marks_list(&m, st, lv->prefix)) < 0)
 		goto done;
 	if (lv->h && !memcmp(m.digest, lv->digest, sizeof(m.digest))) {
-		/* Nothing moved since the last step. The end mark moves no
-		 * mark (a writer with nothing more to ship writes none), so
-		 * the session's manifest is asked too: one small GET. */
-		if (session_ended(st, lv->prefix, NULL) <= 0)
-			goto done;
-		error = write_final(lv, st, key.ptr, &m);
-		lv_reset(lv);
-		lv->done = 1;
-		if (error == 0 && rebuilt_out)
-			*rebuilt_out = 1;
+		error = quiet_step(lv, rebuilt_out, st, key.ptr, &m);
 		goto done;
 	}
 	if (!lv->h && (!m.n || stored_current(st, key.ptr, &m))) {
@@ -579,34 +632,7 @@ live_refresh(rh_index **ix_out, int *rebuilt_out, rh_index__live *lv,
 		deferred = 1;
 		goto done;
 	}
-	ended = session_ended(st, lv->prefix, &info);
-	if (!ray_version && ended >= 0 && info.ray_version[0])
-		ray_version = info.ray_version;
-	if (lv->h && (error = classify(&nw, &restart, lv, &o)) < 0)
-		goto done;
-	if (!lv->h || restart) {
-		rh_history_options ho = RH_HISTORY_OPTIONS_INIT;
-
-		if (restart)
-			lv->stats.restarts++;
-		lv_reset(lv);
-		new_dispose(&nw);
-		if ((error = rh_history_new(&lv->h, &ho)) < 0 ||
-		    (error = classify(&nw, &restart, lv, &o)) < 0)
-			goto done;
-	}
-	if ((error = feed_new(lv, st, &nw, o.plen, ray_version, opts)) < 0)
-		goto done;
-	if (ended > 0) {
-		error = write_final(lv, st, key.ptr, &m);
-		lv_reset(lv);
-		lv->done = 1;
-	} else {
-		error = write_step(lv, st, key.ptr, &m);
-		memcpy(lv->digest, m.digest, sizeof(lv->digest));
-	}
-	if (error == 0 && rebuilt_out)
-		*rebuilt_out = 1;
+	error = feed_step(lv, rebuilt_out, st, key.ptr, &m, &o, opts);
 done:
 	if (error < 0 && lv->h) {
 		/* a half-fed history cannot be trusted: start over next time */
@@ -615,7 +641,6 @@ done:
 	/* the index as it is now, unless rh_index_refresh_open() gave it */
 	if (error == 0 && ix_out && !deferred)
 		error = rh_index_open(ix_out, st, key.ptr, NULL);
-	new_dispose(&nw);
 	rh__marks_dispose(&m);
 	rh_index__objs_dispose(&o);
 	rh_buf_dispose(&key);

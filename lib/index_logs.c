@@ -45,6 +45,68 @@ set(rh_buf *b, const char *s)
 	return rh_buf_puts(b, s);
 }
 
+/* The highest attempt number of task `task_id`. */
+static int
+latest_attempt(int64_t *out, rh_index *ix, const char *task_id, int64_t at_ns)
+{
+	rh_filter f = { "task_id", "=", task_id };
+	const rh_row *row;
+	rh_query *q = NULL;
+	int error;
+
+	*out = -1;
+	if ((error = open_query(&q, ix, RH_ENTITY_TASK, &f, 1, 0, at_ns)) < 0)
+		return error;
+	while ((error = rh_query_next(&row, q)) == 0)
+		if (row->u.task.attempt_number > *out)
+			*out = row->u.task.attempt_number;
+	rh_query_close(q);
+	if (error != RH_ITEROVER)
+		return error;
+	if (*out < 0)
+		return rh__error(RH_ENOTFOUND, "task %s not found", task_id);
+	return 0;
+}
+
+/* Where task row t's stdout or stderr (err) is; RH_ENOTFOUND, in Ray's
+ * words, when the attempt recorded none. */
+static int
+task_log(rh_log_location *out, const rh_task_row *t, const char *task_id,
+	 const char *suffix, int err)
+{
+	const char *file = err ? t->log_info.stderr_file : t->log_info.stdout_file;
+	const char *base;
+	int64_t s, e;
+	int error;
+
+	out->attempt_number = t->attempt_number;
+	if (!t->has_log_info || !file || !*file) {
+		if (t->type == RH_TASK_TYPE_ACTOR_TASK)
+			return rh__error(RH_ENOTFOUND, "For actor task, please query "
+					 "actor log for actor(%s): e.g. "
+					 "api/v0/logs/file?actor_id=%s&suffix=%s. "
+					 "Or set RAY_ENABLE_RECORD_ACTOR_TASK_LOGGING=1 "
+					 "in the cluster to query logs of actor tasks.",
+					 t->actor_id ? t->actor_id : "?",
+					 t->actor_id ? t->actor_id : "?", suffix);
+		return rh__error(RH_ENOTFOUND, "task %s has no %s log "
+				 "information", task_id, suffix);
+	}
+	if (!t->node_id)
+		return rh__error(RH_ENOTFOUND, "task %s: the node it ran on is "
+				 "unknown", task_id);
+	s = err ? t->log_info.stderr_start : t->log_info.stdout_start;
+	e = err ? t->log_info.stderr_end : t->log_info.stdout_end;
+	out->start = s > 0 ? (uint64_t)s : 0;
+	out->end = e >= 0 ? (uint64_t)e : UINT64_MAX;
+	out->match = RH_LOG_MATCH_NAME;	/* Ray records a base name */
+	base = strrchr(file, '/');
+	if ((error = set(&out->node_id, t->node_id)) < 0 ||
+	    (error = set(&out->key, base ? base + 1 : file)) < 0)
+		return error;
+	return 0;
+}
+
 static int
 locate_task(rh_log_location *out, rh_index *ix, const char *task_id,
 	    int64_t attempt, const char *suffix, int64_t at_ns)
@@ -52,77 +114,22 @@ locate_task(rh_log_location *out, rh_index *ix, const char *task_id,
 	char num[24];
 	rh_filter f[2] = { { "task_id", "=", task_id },
 			   { "attempt_number", "=", num } };
-	const rh_task_row *t = NULL;
 	const rh_row *row;
 	rh_query *q = NULL;
-	const char *file;
-	int err = !strcmp(suffix, "err"), error;
-	int64_t s, e;
+	int error;
 
-	if ((error = check_hex("task_id", task_id)) < 0)
+	if ((error = check_hex("task_id", task_id)) < 0 ||
+	    (attempt < 0 && (error = latest_attempt(&attempt, ix, task_id, at_ns)) < 0))
 		return error;
-	if (attempt < 0) {	/* the latest: the highest attempt number */
-		if ((error = open_query(&q, ix, RH_ENTITY_TASK, f, 1, 0, at_ns)) < 0)
-			goto done;
-		while ((error = rh_query_next(&row, q)) == 0)
-			if (row->u.task.attempt_number > attempt)
-				attempt = row->u.task.attempt_number;
-		rh_query_close(q);
-		q = NULL;
-		if (error != RH_ITEROVER)
-			goto done;
-		if (attempt < 0) {
-			error = rh__error(RH_ENOTFOUND, "task %s not found", task_id);
-			goto done;
-		}
-	}
 	snprintf(num, sizeof(num), "%lld", (long long)attempt);
 	if ((error = open_query(&q, ix, RH_ENTITY_TASK, f, 2, 1, at_ns)) < 0)
-		goto done;
+		return error;
 	if ((error = rh_query_next(&row, q)) == 0)
-		t = &row->u.task;
-	else if (error != RH_ITEROVER)
-		goto done;
-	if (!t) {
+		error = task_log(out, &row->u.task, task_id, suffix,
+				 !strcmp(suffix, "err"));
+	else if (error == RH_ITEROVER)
 		error = rh__error(RH_ENOTFOUND, "task %s (attempt %lld) not found",
 				  task_id, (long long)attempt);
-		goto done;
-	}
-	out->attempt_number = t->attempt_number;
-	file = err ? t->log_info.stderr_file : t->log_info.stdout_file;
-	if (!t->has_log_info || !file || !*file) {
-		if (t->type == RH_TASK_TYPE_ACTOR_TASK)
-			error = rh__error(RH_ENOTFOUND, "For actor task, please query "
-					  "actor log for actor(%s): e.g. "
-					  "api/v0/logs/file?actor_id=%s&suffix=%s. "
-					  "Or set RAY_ENABLE_RECORD_ACTOR_TASK_LOGGING=1 "
-					  "in the cluster to query logs of actor tasks.",
-					  t->actor_id ? t->actor_id : "?",
-					  t->actor_id ? t->actor_id : "?", suffix);
-		else
-			error = rh__error(RH_ENOTFOUND, "task %s has no %s log "
-					  "information", task_id, suffix);
-		goto done;
-	}
-	if (!t->node_id) {
-		error = rh__error(RH_ENOTFOUND, "task %s: the node it ran on is "
-				  "unknown", task_id);
-		goto done;
-	}
-	s = err ? t->log_info.stderr_start : t->log_info.stdout_start;
-	e = err ? t->log_info.stderr_end : t->log_info.stdout_end;
-	out->start = s > 0 ? (uint64_t)s : 0;
-	out->end = e >= 0 ? (uint64_t)e : UINT64_MAX;
-	out->match = RH_LOG_MATCH_NAME;	/* Ray records a base name */
-	if ((file = strrchr(file, '/')))
-		file++;
-	else
-		file = err ? t->log_info.stderr_file : t->log_info.stdout_file;
-	if ((error = set(&out->node_id, t->node_id)) < 0 ||
-	    (error = set(&out->key, file)) < 0)
-		goto done;
-	error = 0;
-done:
 	rh_query_close(q);
 	return error;
 }

@@ -387,6 +387,7 @@ typedef struct job {
 	size_t merged;          /* units merged so far */
 	size_t window;          /* units parsed ahead at most */
 	int stop;
+	int sync;               /* lock and cond were set up */
 } job;
 
 /* Parse unit u: its events to the history (direct) or into u's copies;
@@ -533,6 +534,82 @@ make_units(job *J, size_t n)
 	return 0;
 }
 
+#define MAX_THREADS 16
+
+/* How many parsing threads: `threads`, 0 for one per processor, at most
+ * MAX_THREADS. */
+static unsigned
+thread_count(unsigned threads)
+{
+	if (threads == 0) {
+		long c = sysconf(_SC_NPROCESSORS_ONLN);
+
+		threads = c < 1 ? 1 : (unsigned)c;
+	}
+	return threads > MAX_THREADS ? MAX_THREADS : threads;
+}
+
+/* Start the parsing threads, when more than one is asked and there is
+ * more than one unit; returns how many started (0: all parsed here). The
+ * lock and condition are set up (J->sync) whenever any could start. */
+static unsigned
+start_workers(job *J, pthread_t *tid, unsigned threads)
+{
+	unsigned started = 0, t;
+
+	if (threads <= 1 || J->nunits <= 1 ||
+	    pthread_mutex_init(&J->lock, NULL) != 0)
+		return 0;
+	if (pthread_cond_init(&J->cond, NULL) != 0) {
+		pthread_mutex_destroy(&J->lock);
+		return 0;
+	}
+	J->sync = 1;
+	J->window = 2 * (size_t)threads + 2;
+	for (t = 0; t < threads; t++)
+		if (pthread_create(&tid[started], NULL, worker_main, J) == 0)
+			started++;
+	return started;
+}
+
+/* Merge the units into the history in order, each once its worker parsed
+ * it (or parsing it here); the workers stop at the first failure. */
+static int
+merge_all(job *J, unsigned started, rh_progress *pr, rh_progress_cb progress,
+	  void *payload)
+{
+	size_t i;
+	int error = 0;
+
+	for (i = 0; i < J->nunits; i++) {
+		unit *u = &J->units[i];
+
+		if (started) {
+			pthread_mutex_lock(&J->lock);
+			while (!u->done)
+				pthread_cond_wait(&J->cond, &J->lock);
+			pthread_mutex_unlock(&J->lock);
+		} else {
+			u->direct = 1;	/* no worker: parse here, as a stream */
+		}
+		if (u->direct)
+			parse_unit(J, u);
+		error = merge_unit(J, u, pr, progress, payload);
+		unit_dispose(u);
+		if (started) {
+			pthread_mutex_lock(&J->lock);
+			J->merged = i + 1;
+			if (error)
+				J->stop = 1;
+			pthread_cond_broadcast(&J->cond);
+			pthread_mutex_unlock(&J->lock);
+		}
+		if (error)
+			break;
+	}
+	return error;
+}
+
 int
 rh_index__replay(rh_history *h, rh_store *st, const rh_index__obj *v,
 		 size_t n, size_t plen, const char *ray_version,
@@ -540,11 +617,11 @@ rh_index__replay(rh_history *h, rh_store *st, const rh_index__obj *v,
 {
 	rh_event_parse_options po = RH_EVENT_PARSE_OPTIONS_INIT;
 	rh_progress pr = { 0, 0, 0, 0 };
-	pthread_t tid[16];
-	unsigned started = 0, t;
+	pthread_t tid[MAX_THREADS];
+	unsigned started, t;
 	size_t i;
 	job J;
-	int error = 0, sync = 0;
+	int error;
 
 	memset(&J, 0, sizeof(J));
 	po.ray_version = ray_version;
@@ -558,58 +635,13 @@ rh_index__replay(rh_history *h, rh_store *st, const rh_index__obj *v,
 		pr.bytes_total += v[i].size;
 	if ((error = make_units(&J, n)) < 0)
 		return error;
-	if (threads == 0) {
-		long c = sysconf(_SC_NPROCESSORS_ONLN);
-
-		threads = c < 1 ? 1 : (unsigned)c;
-	}
-	if (threads > 16)
-		threads = 16;
-	if (threads > 1 && J.nunits > 1) {
-		if (pthread_mutex_init(&J.lock, NULL) == 0) {
-			if (pthread_cond_init(&J.cond, NULL) == 0) {
-				sync = 1;
-				J.window = 2 * (size_t)threads + 2;
-				for (t = 0; t < threads; t++)
-					if (pthread_create(&tid[started], NULL,
-							   worker_main, &J) == 0)
-						started++;
-			} else {
-				pthread_mutex_destroy(&J.lock);
-			}
-		}
-	}
-	for (i = 0; i < J.nunits; i++) {
-		unit *u = &J.units[i];
-
-		if (started) {
-			pthread_mutex_lock(&J.lock);
-			while (!u->done)
-				pthread_cond_wait(&J.cond, &J.lock);
-			pthread_mutex_unlock(&J.lock);
-		} else {
-			u->direct = 1;	/* no worker: parse here, as a stream */
-		}
-		if (u->direct)
-			parse_unit(&J, u);
-		error = merge_unit(&J, u, &pr, progress, payload);
-		unit_dispose(u);
-		if (started) {
-			pthread_mutex_lock(&J.lock);
-			J.merged = i + 1;
-			if (error)
-				J.stop = 1;
-			pthread_cond_broadcast(&J.cond);
-			pthread_mutex_unlock(&J.lock);
-		}
-		if (error)
-			break;
-	}
+	started = start_workers(&J, tid, thread_count(threads));
+	error = merge_all(&J, started, &pr, progress, payload);
 	for (t = 0; t < started; t++)
 		pthread_join(tid[t], NULL);
 	for (i = 0; i < J.nunits; i++)
 		unit_dispose(&J.units[i]);
-	if (sync) {
+	if (J.sync) {
 		pthread_cond_destroy(&J.cond);
 		pthread_mutex_destroy(&J.lock);
 	}
