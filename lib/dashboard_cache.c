@@ -164,19 +164,6 @@ release(rh_dash_cache *c, cached *e)
 	pthread_mutex_unlock(&c->lock);
 }
 
-/* FNV-1a over the key's bytes. */
-static uint64_t
-hash_bytes(const char *p, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	while (n--) {
-		h ^= (unsigned char)*p++;
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
 /* The key of a request: "g" or "-" (gzip accepted), the build cookie, the
  * target. Returns 0, or < 0 (RH_ENOMEM). */
 static int
@@ -200,6 +187,32 @@ worth_looking(const rh_dashboard_request *req)
 {
 	return req->target && !strncmp(req->target, "/c/", 3) && req->method &&
 	       (!strcmp(req->method, "GET") || !strcmp(req->method, "HEAD"));
+}
+
+/* The entry under `key` (its hash h), or NULL; call with the lock. */
+static cached *
+find_locked(rh_dash_cache *c, const rh_buf *key, uint64_t h)
+{
+	cached *e;
+
+	for (e = c->buckets[h % NBUCKETS]; e; e = e->hnext)
+		if (e->hash == h && e->key.size == key->size &&
+		    !memcmp(e->key.ptr, key->ptr, key->size))
+			return e;
+	return NULL;
+}
+
+/* Put e, in no list, at the front of the LRU list; call with the lock. */
+static void
+lru_front_locked(rh_dash_cache *c, cached *e)
+{
+	e->prev = NULL;
+	e->next = c->lru_head;
+	if (c->lru_head)
+		c->lru_head->prev = e;
+	c->lru_head = e;
+	if (!c->lru_tail)
+		c->lru_tail = e;
 }
 
 static int
@@ -237,12 +250,9 @@ lookup(cached **out, rh_dashboard *d, const rh_dashboard_request *req,
 		return 0;
 	if ((error = make_key(&key, d, req)) < 0)
 		return error;
-	h = hash_bytes(key.ptr, key.size);
+	h = rh__fnv1a(key.ptr, key.size);
 	pthread_mutex_lock(&c->lock);
-	for (e = c->buckets[h % NBUCKETS]; e; e = e->hnext)
-		if (e->hash == h && e->key.size == key.size &&
-		    !memcmp(e->key.ptr, key.ptr, key.size))
-			break;
+	e = find_locked(c, &key, h);
 	if (e && e->expires_ms <= now_ms) {
 		unlink_entry(c, e);
 		e = NULL;
@@ -274,10 +284,7 @@ lookup(cached **out, rh_dashboard *d, const rh_dashboard_request *req,
 			e->next->prev = e->prev;
 		else
 			c->lru_tail = e->prev;
-		e->prev = NULL;
-		e->next = c->lru_head;
-		c->lru_head->prev = e;
-		c->lru_head = e;
+		lru_front_locked(c, e);
 	}
 	pthread_mutex_unlock(&c->lock);
 	*out = e;
@@ -387,57 +394,64 @@ body_to_fd(cached *e, const char *p, size_t n)
 }
 #endif
 
-void
-rh_dashboard__cache_put(rh_dashboard *d, const rh_dashboard_request *req,
-			const rh_dash_ctx *ctx, const rh_dashboard_response *r)
+/* A new entry for req's answer r: its key, session and headers; the body
+ * is added by entry_body(). */
+static int
+entry_new(cached **out, rh_dashboard *d, const rh_dashboard_request *req,
+	  const rh_dash_snap *s, const rh_dashboard_response *r)
 {
-	rh_dash_cache *c = d->cache;
-	const rh_dash_snap *s = ctx->snap;
-	const char *body = r->body.ptr ? r->body.ptr : "";
-	cached *e, *old;
+	cached *e;
 	size_t i;
-	int fd_ok;
 
-	if (!c || !s || !ctx->cacheable || r->status != 200 ||
-	    !worth_looking(req) || r->body.size > c->max_entry ||
-	    r->nheaders >= RH_DASHBOARD_MAX_HEADERS)	/* room for ours */
-		return;
-	if (!(e = rh__calloc(1, sizeof(*e))))
-		goto fail;
-	e->cache = c;
+	if (!(*out = e = rh__calloc(1, sizeof(*e))))
+		return RH_ENOMEM;
+	e->cache = d->cache;
 	e->fd = -1;
 	if (make_key(&e->key, d, req) < 0 ||
 	    !(e->ns = rh__strdup(s->ns)) || !(e->cluster = rh__strdup(s->cluster)) ||
 	    !(e->session = rh__strdup(s->session)))
-		goto fail;
+		return RH_ENOMEM;
 	e->resp.status = r->status;
 	e->resp.content_type = r->content_type;
 	for (i = 0; i < r->nheaders; i++)
 		if (rh_dashboard__header(&e->resp, r->headers[i].name, "%s",
 					 r->headers[i].value ? r->headers[i].value
 					 : "") < 0)
-			goto fail;
+			return RH_ENOMEM;
 	/* Says where the answer came from, for people and tests. */
 	if (rh_dashboard__header(&e->resp, "X-Rayhist-Cache", "hit") < 0)
-		goto fail;
+		return RH_ENOMEM;
+	e->hash = rh__fnv1a(e->key.ptr, e->key.size);
+	return 0;
+}
+
+/* The body: in a sealed memfd when large and one of the FD_MAX is free,
+ * else on the heap. */
+static int
+entry_body(rh_dash_cache *c, cached *e, const char *body, size_t n)
+{
+	int fd_ok;
+
 	pthread_mutex_lock(&c->lock);
-	if ((fd_ok = r->body.size >= FD_MIN_BODY && c->nfds < FD_MAX))
+	if ((fd_ok = n >= FD_MIN_BODY && c->nfds < FD_MAX))
 		c->nfds++;	/* reserved */
 	pthread_mutex_unlock(&c->lock);
-	if (fd_ok && body_to_fd(e, body, r->body.size) < 0) {
+	if (fd_ok && body_to_fd(e, body, n) < 0) {
 		pthread_mutex_lock(&c->lock);
 		c->nfds--;
 		pthread_mutex_unlock(&c->lock);
 	}
-	if (e->fd < 0 && rh_buf_put(&e->resp.body, body, r->body.size) < 0)
-		goto fail;
-	e->hash = hash_bytes(e->key.ptr, e->key.size);
-	e->gen = s->gen;
-	/* A live answer's second counts from when it was done, not from when
-	 * the request came (a slow one would be born stale); a request that
-	 * names its own clock (tests) keeps to it. */
-	e->expires_ms = rh_dashboard__snap_final(s) ? INT64_MAX
-		: (req->now_ms ? ctx->now_ms : rh_dashboard__now_ms()) + LIVE_TTL_MS;
+	if (e->fd < 0 && rh_buf_put(&e->resp.body, body, n) < 0)
+		return RH_ENOMEM;
+	return 0;
+}
+
+/* Keep e, making room by dropping the least recently used. */
+static void
+entry_link(rh_dash_cache *c, cached *e)
+{
+	cached *old;
+
 	e->cost = sizeof(*e) + e->key.asize + e->resp.body.size +
 		  64 * e->resp.nheaders;
 	e->refs = 1;
@@ -445,31 +459,46 @@ rh_dashboard__cache_put(rh_dashboard *d, const rh_dashboard_request *req,
 	pthread_mutex_lock(&c->lock);
 	/* A concurrent request may have put the same answer first: the
 	 * newer one replaces it. */
-	for (old = c->buckets[e->hash % NBUCKETS]; old; old = old->hnext)
-		if (old->hash == e->hash && old->key.size == e->key.size &&
-		    !memcmp(old->key.ptr, e->key.ptr, e->key.size))
-			break;
-	if (old)
+	if ((old = find_locked(c, &e->key, e->hash)))
 		unlink_entry(c, old);
 	while (c->lru_tail && c->bytes + e->cost > c->max_bytes)
 		unlink_entry(c, c->lru_tail);
 	e->hnext = c->buckets[e->hash % NBUCKETS];
 	c->buckets[e->hash % NBUCKETS] = e;
-	e->next = c->lru_head;
-	if (c->lru_head)
-		c->lru_head->prev = e;
-	c->lru_head = e;
-	if (!c->lru_tail)
-		c->lru_tail = e;
+	lru_front_locked(c, e);
 	c->bytes += e->cost;
 	pthread_mutex_unlock(&c->lock);
-	return;
-fail:
-	/* Not kept: the answer itself was sent; only the next one costs. */
-	if (e) {
-		pthread_mutex_lock(&c->lock);
-		entry_free(e);
-		pthread_mutex_unlock(&c->lock);
+}
+
+void
+rh_dashboard__cache_put(rh_dashboard *d, const rh_dashboard_request *req,
+			const rh_dash_ctx *ctx, const rh_dashboard_response *r)
+{
+	rh_dash_cache *c = d->cache;
+	const rh_dash_snap *s = ctx->snap;
+	cached *e = NULL;
+
+	if (!c || !s || !ctx->cacheable || r->status != 200 ||
+	    !worth_looking(req) || r->body.size > c->max_entry ||
+	    r->nheaders >= RH_DASHBOARD_MAX_HEADERS)	/* room for ours */
+		return;
+	if (entry_new(&e, d, req, s, r) < 0 ||
+	    entry_body(c, e, r->body.ptr ? r->body.ptr : "", r->body.size) < 0) {
+		/* Not kept: the answer itself was sent; only the next one
+		 * costs. */
+		if (e) {
+			pthread_mutex_lock(&c->lock);
+			entry_free(e);
+			pthread_mutex_unlock(&c->lock);
+		}
+		rh_error_clear();
+		return;
 	}
-	rh_error_clear();
+	e->gen = s->gen;
+	/* A live answer's second counts from when it was done, not from when
+	 * the request came (a slow one would be born stale); a request that
+	 * names its own clock (tests) keeps to it. */
+	e->expires_ms = rh_dashboard__snap_final(s) ? INT64_MAX
+		: (req->now_ms ? ctx->now_ms : rh_dashboard__now_ms()) + LIVE_TTL_MS;
+	entry_link(c, e);
 }

@@ -400,6 +400,48 @@ log_nav(rh_buf *b, const logpage *lp, uint64_t off, uint64_t to, uint64_t last)
 	return error ? error : rh_buf_puts(b, "</nav>\n");
 }
 
+/* The log page's text around page [from, to) of the log: what and where
+ * it is, the navigation above and below. */
+static int
+log_body(rh_dash_ctx *c, rh_buf *b, const logpage *lp, const rh_buf *text,
+	 uint64_t from, uint64_t to, uint64_t off, uint64_t last)
+{
+	rh_buf raw = RH_BUF_INIT;
+	int error;
+
+	rh_buf_printf(&raw, "../api/v0/logs/file?node_id=%s&format=text&lines=-1"
+		      "&filename=", lp->node->node_id);
+	rh_dashboard__urlenc(&raw, lp->path.ptr + 5);
+	if ((error = rh_dashboard__pg_start(c, b, "Log")) < 0 ||
+	    (error = rh_buf_puts(b, "<p id=\"log-what\">")) < 0 ||
+	    (error = rh_dashboard__pg_esc(b, lp->what.ptr)) < 0 ||
+	    (error = rh_buf_puts(b, ": <code id=\"log-path\">")) < 0 ||
+	    (error = rh_dashboard__pg_esc(b, lp->path.ptr)) < 0 ||
+	    (error = rh_buf_printf(b, "</code> on node %s%s%s%s.</p>\n<p id=\"log-count\">"
+				   "Bytes %llu&ndash;%llu of %llu&ndash;%llu "
+				   "(%llu bytes%s). ", lp->node->node_id,
+				   lp->node->ip ? " (" : "", lp->node->ip ? lp->node->ip : "",
+				   lp->node->ip ? ")" : "",
+				   (unsigned long long)from, (unsigned long long)to,
+				   (unsigned long long)lp->start, (unsigned long long)lp->end,
+				   (unsigned long long)(lp->end - lp->start),
+				   c->at_ns != RH_TIME_NONE ? ", as captured by then"
+				   : "")) < 0 ||
+	    (error = rh_dashboard__pg_link(b, raw.ptr, "The whole file as text")) < 0 ||
+	    (error = rh_buf_puts(b, "</p>\n")) < 0 ||
+	    (error = log_nav(b, lp, off, to, last)) < 0 ||
+	    (error = rh_buf_puts(b, "<pre id=\"log\" tabindex=\"0\" aria-label=\"Log "
+				 "text\">")) < 0 ||
+	    (error = rh_dashboard__pg_esc_n(b, text->ptr ? text->ptr : "", text->size)) < 0 ||
+	    (error = rh_buf_puts(b, "</pre>\n")) < 0 ||
+	    (error = log_nav(b, lp, off, to, last)) < 0)
+		goto done;
+	error = 0;
+done:
+	rh_buf_dispose(&raw);
+	return error;
+}
+
 /* rayhist/log?...&offset=K: one page of the log; without offset the last
  * page, where a traceback is. */
 static int
@@ -408,7 +450,7 @@ log_page(rh_dash_ctx *c)
 	logpage lp = { NULL, RH_BUF_INIT, 0, 0, RH_BUF_INIT, RH_BUF_INIT, LOG_PAGE };
 	rh_node_manifest *m = NULL;
 	rh_logfile *f = NULL;
-	rh_buf *b = &c->resp->body, text = RH_BUF_INIT, raw = RH_BUF_INIT;
+	rh_buf *b = &c->resp->body, text = RH_BUF_INIT;
 	uint64_t size, off, from, to, last;
 	int64_t ioff, per;
 	int error;
@@ -444,32 +486,7 @@ log_page(rh_dash_ctx *c)
 		error = rh_dashboard__pg_fail_code(c, "Log", error);
 		goto done;
 	}
-	rh_buf_printf(&raw, "../api/v0/logs/file?node_id=%s&format=text&lines=-1"
-		      "&filename=", lp.node->node_id);
-	rh_dashboard__urlenc(&raw, lp.path.ptr + 5);
-	if ((error = rh_dashboard__pg_start(c, b, "Log")) < 0 ||
-	    (error = rh_buf_puts(b, "<p id=\"log-what\">")) < 0 ||
-	    (error = rh_dashboard__pg_esc(b, lp.what.ptr)) < 0 ||
-	    (error = rh_buf_puts(b, ": <code id=\"log-path\">")) < 0 ||
-	    (error = rh_dashboard__pg_esc(b, lp.path.ptr)) < 0 ||
-	    (error = rh_buf_printf(b, "</code> on node %s%s%s%s.</p>\n<p id=\"log-count\">"
-				   "Bytes %llu&ndash;%llu of %llu&ndash;%llu "
-				   "(%llu bytes%s). ", lp.node->node_id,
-				   lp.node->ip ? " (" : "", lp.node->ip ? lp.node->ip : "",
-				   lp.node->ip ? ")" : "",
-				   (unsigned long long)from, (unsigned long long)to,
-				   (unsigned long long)lp.start, (unsigned long long)lp.end,
-				   (unsigned long long)(lp.end - lp.start),
-				   c->at_ns != RH_TIME_NONE ? ", as captured by then"
-				   : "")) < 0 ||
-	    (error = rh_dashboard__pg_link(b, raw.ptr, "The whole file as text")) < 0 ||
-	    (error = rh_buf_puts(b, "</p>\n")) < 0 ||
-	    (error = log_nav(b, &lp, off, to, last)) < 0 ||
-	    (error = rh_buf_puts(b, "<pre id=\"log\" tabindex=\"0\" aria-label=\"Log "
-				 "text\">")) < 0 ||
-	    (error = rh_dashboard__pg_esc_n(b, text.ptr ? text.ptr : "", text.size)) < 0 ||
-	    (error = rh_buf_puts(b, "</pre>\n")) < 0 ||
-	    (error = log_nav(b, &lp, off, to, last)) < 0)
+	if ((error = log_body(c, b, &lp, &text, from, to, off, last)) < 0)
 		goto done;
 	error = rh_dashboard__pg_end(c, b, 200);
 done:
@@ -479,7 +496,6 @@ done:
 	rh_buf_dispose(&lp.what);
 	rh_buf_dispose(&lp.self);
 	rh_buf_dispose(&text);
-	rh_buf_dispose(&raw);
 	return error;
 }
 

@@ -809,18 +809,12 @@ preparing(rh_dash_ctx *c, int64_t since_ms)
 	return 1;
 }
 
-int
-rh_dashboard__session_snap(rh_dash_ctx *c)
+/* Wait while another request opens the stored index; open it here if no
+ * one tried yet (a scheduled dashboard). Called and returns with the
+ * lock held. */
+static void
+load_stored_locked(rh_dash_ctx *c, rh_dashboard *d, rh_dash_entry *e)
 {
-	rh_dashboard *d = c->d;
-	rh_dash_entry *e = c->entry;
-	int kick = 0, error;
-	int64_t started;
-	char msg[600];
-
-	if (c->snap)
-		return 0;
-	pthread_mutex_lock(&d->lock);
 	/* another request is opening the stored index: it takes a moment */
 	while (e->loading)
 		pthread_cond_wait(&d->loaded, &d->lock);
@@ -833,44 +827,45 @@ rh_dashboard__session_snap(rh_dash_ctx *c)
 		load_stored(d, e);
 		pthread_mutex_lock(&d->lock);
 	}
-	if (e->snap) {
-		/* Serve what we have; look for new events now and then while
-		 * the session has not ended. */
-		if (refresh_due(d, e, c->now_ms)) {
-			e->state = DASH_PREPARING;
-			e->refreshing = 1;
-			kick = 1;
-		}
-		c->snap = e->snap;
-		c->snap->refs++;
-		pthread_mutex_unlock(&d->lock);
-		if (kick && d->opts.schedule)
-			(void)start(d, e);
-		else if (kick) {
-			/* Inline refresh would block this request: skip it. */
-			pthread_mutex_lock(&d->lock);
-			e->state = DASH_READY;
-			e->refreshing = 0;
-			e->checked_ms = c->now_ms;
-			pthread_mutex_unlock(&d->lock);
-		}
-		rh_error_clear();
-		return 0;
+}
+
+/* Serve the snapshot e has; look for new events now and then while the
+ * session has not ended. Called with the lock held; releases it. */
+static void
+take_snap_unlock(rh_dash_ctx *c, rh_dashboard *d, rh_dash_entry *e)
+{
+	int kick = 0;
+
+	if (refresh_due(d, e, c->now_ms)) {
+		e->state = DASH_PREPARING;
+		e->refreshing = 1;
+		kick = 1;
 	}
-	if (e->state == DASH_PREPARING) {
-		started = e->started_ms;
-		pthread_mutex_unlock(&d->lock);
-		return preparing(c, started);
-	}
-	if (e->state == DASH_FAILED && c->now_ms - e->failed_ms < FAILED_RETRY_MS) {
-		snprintf(msg, sizeof(msg), "%s", e->errmsg);
-		pthread_mutex_unlock(&d->lock);
-		error = rh_dashboard__fail(c, 500, "cannot open session: %s", msg);
-		return error < 0 ? error : 1;
-	}
-	e->state = DASH_PREPARING;
-	e->started_ms = c->now_ms;
+	c->snap = e->snap;
+	c->snap->refs++;
 	pthread_mutex_unlock(&d->lock);
+	if (kick && d->opts.schedule)
+		(void)start(d, e);
+	else if (kick) {
+		/* Inline refresh would block this request: skip it. */
+		pthread_mutex_lock(&d->lock);
+		e->state = DASH_READY;
+		e->refreshing = 0;
+		e->checked_ms = c->now_ms;
+		pthread_mutex_unlock(&d->lock);
+	}
+	rh_error_clear();
+}
+
+/* Start preparing the session (e in no other state); answer 202, or with
+ * an inline dashboard take what it prepared. Returns as
+ * rh_dashboard__session_snap(). */
+static int
+prepare_now(rh_dash_ctx *c, rh_dashboard *d, rh_dash_entry *e)
+{
+	char msg[600];
+	int error;
+
 	if ((error = start(d, e)) < 0) {
 		error = rh_dashboard__fail(c, 503, "cannot prepare session "
 					   "%s/%s/%s now: %s", c->sref.ns,
@@ -892,4 +887,38 @@ rh_dashboard__session_snap(rh_dash_ctx *c)
 		return 0;
 	error = rh_dashboard__fail(c, 500, "cannot open session: %s", msg);
 	return error < 0 ? error : 1;
+}
+
+int
+rh_dashboard__session_snap(rh_dash_ctx *c)
+{
+	rh_dashboard *d = c->d;
+	rh_dash_entry *e = c->entry;
+	int64_t started;
+	char msg[600];
+	int error;
+
+	if (c->snap)
+		return 0;
+	pthread_mutex_lock(&d->lock);
+	load_stored_locked(c, d, e);
+	if (e->snap) {
+		take_snap_unlock(c, d, e);
+		return 0;
+	}
+	if (e->state == DASH_PREPARING) {
+		started = e->started_ms;
+		pthread_mutex_unlock(&d->lock);
+		return preparing(c, started);
+	}
+	if (e->state == DASH_FAILED && c->now_ms - e->failed_ms < FAILED_RETRY_MS) {
+		snprintf(msg, sizeof(msg), "%s", e->errmsg);
+		pthread_mutex_unlock(&d->lock);
+		error = rh_dashboard__fail(c, 500, "cannot open session: %s", msg);
+		return error < 0 ? error : 1;
+	}
+	e->state = DASH_PREPARING;
+	e->started_ms = c->now_ms;
+	pthread_mutex_unlock(&d->lock);
+	return prepare_now(c, d, e);
 }
