@@ -264,3 +264,18 @@ rh_dashboard__pg_dd(rh_buf *b, const char *term, const char *id, const char *val
 		return error;
 	return rh_buf_puts(b, "</dd>");
 }
+
+int
+rh_dashboard__pg_pre(rh_buf *b, const char *title, const char *id,
+		     const char *text)
+{
+	int error;
+
+	if (!text)
+		return 0;
+	if ((error = rh_buf_printf(b, "<h2>%s</h2><pre id=\"%s\" tabindex=\"0\">",
+				   title, id)) < 0 ||
+	    (error = rh_dashboard__pg_esc(b, text)) < 0)
+		return error;
+	return rh_buf_puts(b, "</pre>\n");
+}

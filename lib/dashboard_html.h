@@ -37,6 +37,10 @@ int rh_dashboard__pg_pager(rh_buf *b, const char *id, const char *what,
 /* <dt>TERM</dt><dd id=ID>VALUE or -</dd> */
 int rh_dashboard__pg_dd(rh_buf *b, const char *term, const char *id,
 			const char *value);
+/* <h2>TITLE</h2><pre id=ID>TEXT</pre>, focusable so that a keyboard can
+ * scroll it; nothing when text is NULL. */
+int rh_dashboard__pg_pre(rh_buf *b, const char *title, const char *id,
+			 const char *text);
 /* A table of transitions, states named by `name`. */
 int rh_dashboard__pg_transitions(rh_buf *b, const rh_transition *tr, size_t n,
 				 const char *(*name)(int));

@@ -316,17 +316,86 @@ count_workers(int *counts, const rh_dash_snap *s, int64_t at_ns)
 	return error == RH_ITEROVER ? 0 : error;
 }
 
+/* What each_node() calls for node i, as it was at the instant asked. */
+typedef void (*node_fn)(rh__jw *w, const rh_dash_snap *s, size_t i,
+			const node_view *v, void *payload);
+
+/* Call fn for each node that existed at at_ns (any node without one). */
+static int
+each_node(rh__jw *w, const rh_dash_snap *s, int64_t at_ns, node_fn fn,
+	  void *payload)
+{
+	size_t i;
+	int error;
+
+	for (i = 0; i < s->nnodes; i++) {
+		rh_query *q = NULL;
+		node_view v;
+
+		if ((error = node_row(&q, &v, s, &s->nodes[i], at_ns)) == 0 &&
+		    !NOT_YET(&v, at_ns))
+			fn(w, s, i, &v, payload);
+		rh_query_close(q);	/* v's strings live until here */
+		if (error < 0)
+			return error;
+	}
+	return 0;
+}
+
+struct summary_ctx {
+	rh_dash_ctx *c;
+	const int *workers;
+};
+
+/* A node of the summary: its detail, no actors or workers. */
+static void
+summary_node(rh__jw *w, const rh_dash_snap *s, size_t i, const node_view *v,
+	     void *payload)
+{
+	struct summary_ctx *sc = payload;
+
+	(void)s;
+	sc->c->cacheable = 0;	/* "now" is the clock */
+	node_detail_open(w, v, sc->c->now_ms, sc->workers[i]);
+	rh__jw_key(w, "actors");
+	rh__jw_obj(w);
+	rh__jw_end(w);
+	rh__jw_key(w, "workers");
+	rh__jw_arr(w);
+	rh__jw_end(w);
+	rh__jw_end(w);
+}
+
+/* nodeLogicalResources' entry of a node: its resources as lines. */
+static void
+node_resources(rh__jw *w, const rh_dash_snap *s, size_t i, const node_view *v,
+	       void *payload)
+{
+	json_object *res;
+	rh_buf lr = RH_BUF_INIT;
+
+	(void)payload;
+	res = v->has_row && v->row.resources_total
+		? json_tokener_parse(v->row.resources_total) : NULL;
+	if (resource_lines(&lr, res, "\n  ") < 0 && !w->err)
+		w->err = RH_ENOMEM;
+	rh__jw_kstr(w, s->nodes[i].node_id, lr.ptr ? lr.ptr : "");
+	rh_buf_dispose(&lr);
+	json_object_put(res);
+}
+
 static int
 summary(rh_dash_ctx *c)
 {
 	const rh_dash_snap *s = c->snap;
+	struct summary_ctx sc = { c, NULL };
 	int *workers = NULL;
 	rh__jw w;
-	size_t i;
 	int error;
 
 	if (!(workers = rh__calloc(s->nnodes + 1, sizeof(*workers))))
 		return RH_ENOMEM;
+	sc.workers = workers;
 	if ((error = count_workers(workers, s, c->at_ns)) < 0)
 		goto fail;
 	rh__jw_init(&w, &c->resp->body);
@@ -334,55 +403,13 @@ summary(rh_dash_ctx *c)
 	rh__jw_obj(&w);
 	rh__jw_key(&w, "summary");
 	rh__jw_arr(&w);
-	for (i = 0; i < s->nnodes; i++) {
-		rh_query *q = NULL;
-		node_view v;
-
-		if ((error = node_row(&q, &v, s, &s->nodes[i], c->at_ns)) < 0) {
-			rh_query_close(q);
-			goto fail;
-		}
-		if (NOT_YET(&v, c->at_ns)) {
-			rh_query_close(q);
-			continue;
-		}
-		c->cacheable = 0;	/* "now" is the clock */
-		node_detail_open(&w, &v, c->now_ms, workers[i]);
-		rh__jw_key(&w, "actors");
-		rh__jw_obj(&w);
-		rh__jw_end(&w);
-		rh__jw_key(&w, "workers");
-		rh__jw_arr(&w);
-		rh__jw_end(&w);
-		rh__jw_end(&w);
-		rh_query_close(q);
-	}
+	if ((error = each_node(&w, s, c->at_ns, summary_node, &sc)) < 0)
+		goto fail;
 	rh__jw_end(&w);
 	rh__jw_key(&w, "nodeLogicalResources");
 	rh__jw_obj(&w);
-	for (i = 0; i < s->nnodes; i++) {
-		rh_query *q = NULL;
-		node_view v;
-		json_object *res;
-		rh_buf lr = RH_BUF_INIT;
-
-		if ((error = node_row(&q, &v, s, &s->nodes[i], c->at_ns)) < 0) {
-			rh_query_close(q);
-			goto fail;
-		}
-		if (NOT_YET(&v, c->at_ns)) {
-			rh_query_close(q);
-			continue;
-		}
-		res = v.has_row && v.row.resources_total
-			? json_tokener_parse(v.row.resources_total) : NULL;
-		if (resource_lines(&lr, res, "\n  ") < 0 && !w.err)
-			w.err = RH_ENOMEM;
-		rh__jw_kstr(&w, s->nodes[i].node_id, lr.ptr ? lr.ptr : "");
-		rh_buf_dispose(&lr);
-		json_object_put(res);
-		rh_query_close(q);
-	}
+	if ((error = each_node(&w, s, c->at_ns, node_resources, NULL)) < 0)
+		goto fail;
 	rh__jw_end(&w);
 	rh__jw_end(&w);
 	rh_dashboard__envelope_end(&w);
@@ -394,12 +421,22 @@ fail:
 	return rh_dashboard__fail_code(c, error);
 }
 
+/* hostNameList's entry of a node: alive ones only. */
+static void
+hostname(rh__jw *w, const rh_dash_snap *s, size_t i, const node_view *v,
+	 void *payload)
+{
+	(void)payload;
+	if (!strcmp(view_state(v), "ALIVE"))
+		rh__jw_str(w, s->nodes[i].hostname ? s->nodes[i].hostname
+			   : s->nodes[i].ip ? s->nodes[i].ip
+			   : s->nodes[i].node_id);
+}
+
 static int
 hostnames(rh_dash_ctx *c)
 {
-	const rh_dash_snap *s = c->snap;
 	rh__jw w;
-	size_t i;
 	int error;
 
 	rh__jw_init(&w, &c->resp->body);
@@ -407,20 +444,9 @@ hostnames(rh_dash_ctx *c)
 	rh__jw_obj(&w);
 	rh__jw_key(&w, "hostNameList");
 	rh__jw_arr(&w);
-	for (i = 0; i < s->nnodes; i++) {
-		rh_query *q = NULL;
-		node_view v;
-
-		if ((error = node_row(&q, &v, s, &s->nodes[i], c->at_ns)) < 0) {
-			rh_query_close(q);
-			rh_buf_clear(&c->resp->body);
-			return rh_dashboard__fail_code(c, error);
-		}
-		if (!NOT_YET(&v, c->at_ns) && !strcmp(view_state(&v), "ALIVE"))
-			rh__jw_str(&w, s->nodes[i].hostname ? s->nodes[i].hostname
-				  : s->nodes[i].ip ? s->nodes[i].ip
-				  : s->nodes[i].node_id);
-		rh_query_close(q);
+	if ((error = each_node(&w, c->snap, c->at_ns, hostname, NULL)) < 0) {
+		rh_buf_clear(&c->resp->body);
+		return rh_dashboard__fail_code(c, error);
 	}
 	rh__jw_end(&w);
 	rh__jw_end(&w);

@@ -151,11 +151,7 @@ task_body(rh_dash_ctx *c, rh_buf *b, const rh_task_row *t)
 		if (error || (error = rh_buf_puts(b, "</p>\n")) < 0)
 			goto done;
 	}
-	if (t->error_message &&
-	    ((error = rh_buf_puts(b, "<h2>Error</h2><pre id=\"task-error\" "
-				  "tabindex=\"0\">")) < 0 ||
-	     (error = rh_dashboard__pg_esc(b, t->error_message)) < 0 ||
-	     (error = rh_buf_puts(b, "</pre>\n")) < 0))
+	if ((error = rh_dashboard__pg_pre(b, "Error", "task-error", t->error_message)) < 0)
 		goto done;
 	if ((error = task_logs(c, b, t)) < 0)
 		goto done;

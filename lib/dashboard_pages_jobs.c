@@ -237,11 +237,7 @@ job_body(rh_dash_ctx *c, rh_buf *b, const rh_job_row *j)
 					 j->driver_exit_code >= 0 ? code : NULL)) < 0 ||
 	    (error = rh_buf_puts(b, "</dl>\n")) < 0)
 		goto done;
-	if (j->message &&
-	    ((error = rh_buf_puts(b, "<h2>Message</h2><pre id=\"job-message\" "
-				  "tabindex=\"0\">")) < 0 ||
-	     (error = rh_dashboard__pg_esc(b, j->message)) < 0 ||
-	     (error = rh_buf_puts(b, "</pre>\n")) < 0))
+	if ((error = rh_dashboard__pg_pre(b, "Message", "job-message", j->message)) < 0)
 		goto done;
 	if (j->submission_id) {	/* a submitted job has a driver log */
 		rh_buf_printf(&href, "log?submission_id=%s", j->submission_id);
@@ -356,11 +352,7 @@ actor_body(rh_dash_ctx *c, rh_buf *b, const rh_actor_row *a)
 					 a->num_restarts >= 0 ? restarts : NULL)) < 0 ||
 	    (error = rh_buf_puts(b, "</dl>\n")) < 0)
 		return error;
-	if (a->exit_detail &&
-	    ((error = rh_buf_puts(b, "<h2>Death cause</h2><pre id=\"actor-death\" "
-				  "tabindex=\"0\">")) < 0 ||
-	     (error = rh_dashboard__pg_esc(b, a->exit_detail)) < 0 ||
-	     (error = rh_buf_puts(b, "</pre>\n")) < 0))
+	if ((error = rh_dashboard__pg_pre(b, "Death cause", "actor-death", a->exit_detail)) < 0)
 		return error;
 	if ((error = actor_logs(c, b, a->actor_id)) < 0)
 		return error;

@@ -612,6 +612,19 @@ rh_history__fail(rh_history *h, int code)
 	return code;
 }
 
+void
+rh_history__pools_init(rh_history *h)
+{
+	h->tasks.item = sizeof(hb_task);
+	h->actors.item = sizeof(hb_actor);
+	h->nodes.item = sizeof(hb_node);
+	h->jobs.item = sizeof(hb_job);
+	h->pgs.item = sizeof(hb_pg);
+	h->workers.item = sizeof(hb_worker);
+	h->cevents.item = sizeof(hb_cevent);
+	h->xs.item = sizeof(hb_x);
+}
+
 RH_EXTERN int
 rh_history_new(rh_history **out, const rh_history_options *opts)
 {
@@ -632,14 +645,7 @@ rh_history_new(rh_history **out, const rh_history_options *opts)
 		return RH_ENOMEM;
 	}
 	h->opts.ray_version = h->ray_version;
-	h->tasks.item = sizeof(hb_task);
-	h->actors.item = sizeof(hb_actor);
-	h->nodes.item = sizeof(hb_node);
-	h->jobs.item = sizeof(hb_job);
-	h->pgs.item = sizeof(hb_pg);
-	h->workers.item = sizeof(hb_worker);
-	h->cevents.item = sizeof(hb_cevent);
-	h->xs.item = sizeof(hb_x);
+	rh_history__pools_init(h);
 	if (rh_strtab_init(&h->strs) < 0) {
 		free(h);
 		return RH_ENOMEM;

@@ -149,14 +149,7 @@ rh_history__clone(rh_history **out, const rh_history *h)
 	if (!(c = rh__calloc(1, sizeof(*c))))
 		return RH_ENOMEM;
 	c->opts = h->opts;
-	c->tasks.item = sizeof(hb_task);
-	c->actors.item = sizeof(hb_actor);
-	c->nodes.item = sizeof(hb_node);
-	c->jobs.item = sizeof(hb_job);
-	c->pgs.item = sizeof(hb_pg);
-	c->workers.item = sizeof(hb_worker);
-	c->cevents.item = sizeof(hb_cevent);
-	c->xs.item = sizeof(hb_x);
+	rh_history__pools_init(c);
 	c->stats = h->stats;
 	c->nwarnings = h->nwarnings;
 	memcpy(c->fp, h->fp, sizeof(c->fp));

@@ -185,6 +185,19 @@ uint32_t hb_map_get(const hb_map *m, uint64_t key);
 int hb_map_put(hb_map *m, uint64_t key, uint32_t val);
 void hb_map_dispose(hb_map *m);
 
+/* Hash map from a string to a non-zero value (index + 1); the keys are
+ * borrowed and must outlive the map. Zeroed is empty. */
+typedef struct hb_smap {
+	char **keys;
+	size_t *vals, mask, n;
+} hb_smap;
+
+/* The value of `k` (NULL: none), 0 if absent. */
+size_t hb_smap_get(const hb_smap *m, const char *k);
+/* Set `k` to v (non-zero). @return 0, RH_ENOMEM. */
+int hb_smap_put(hb_smap *m, char *k, size_t v);
+void hb_smap_dispose(hb_smap *m);
+
 struct rh_history {
 	rh_history_options opts;
 	char *ray_version;        /* owned copy of opts.ray_version */
@@ -208,6 +221,8 @@ int rh_history__finish(rh_history *h);
 /* A deep copy of an unfinished history (history_clone.c), to finish while
  * the original keeps taking events. @return 0, RH_EINVAL, RH_ENOMEM. */
 int rh_history__clone(rh_history **out, const rh_history *h);
+/* Set the item sizes of h's pools (a new or cloned history). */
+void rh_history__pools_init(rh_history *h);
 
 /* What a node's captured files tell, beside its events (index_session.c
  * reads them; history_derive.c applies them). Both are for the history

@@ -296,6 +296,77 @@ hb_map_dispose(hb_map *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* ---------------------------------------------------------------- string maps */
+
+size_t
+hb_smap_get(const hb_smap *m, const char *k)
+{
+	size_t s;
+
+	if (!m->keys || !k)
+		return 0;
+	for (s = hb_hash(k, strlen(k)) & m->mask; m->keys[s]; s = (s + 1) & m->mask)
+		if (!strcmp(m->keys[s], k))
+			return m->vals[s];
+	return 0;
+}
+
+static int
+smap_grow(hb_smap *m)
+{
+	size_t nmask = m->keys ? m->mask * 2 + 1 : 255, i, s;
+	char **keys = rh__calloc(nmask + 1, sizeof(*keys));
+	size_t *vals = rh__calloc(nmask + 1, sizeof(*vals));
+
+	if (!keys || !vals) {
+		free(keys);
+		free(vals);
+		return RH_ENOMEM;
+	}
+	for (i = 0; m->keys && i <= m->mask; i++) {
+		if (!m->keys[i])
+			continue;
+		for (s = hb_hash(m->keys[i], strlen(m->keys[i])) & nmask; keys[s];
+		     s = (s + 1) & nmask)
+			;
+		keys[s] = m->keys[i];
+		vals[s] = m->vals[i];
+	}
+	free(m->keys);
+	free(m->vals);
+	m->keys = keys;
+	m->vals = vals;
+	m->mask = nmask;
+	return 0;
+}
+
+int
+hb_smap_put(hb_smap *m, char *k, size_t v)
+{
+	size_t s;
+	int error;
+
+	if ((!m->keys || (m->n + 1) * 2 > m->mask) && (error = smap_grow(m)) < 0)
+		return error;
+	for (s = hb_hash(k, strlen(k)) & m->mask; m->keys[s]; s = (s + 1) & m->mask)
+		if (!strcmp(m->keys[s], k)) {
+			m->vals[s] = v;
+			return 0;
+		}
+	m->keys[s] = k;
+	m->vals[s] = v;
+	m->n++;
+	return 0;
+}
+
+void
+hb_smap_dispose(hb_smap *m)
+{
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof(*m));
+}
+
 /* ---------------------------------------------------------------- transitions */
 
 int

@@ -136,6 +136,8 @@ struct rh_summary {
 	void *impl;
 	void (*impl_free)(void *impl);
 };
+/* Count a task of `type` in Ray's totals (index_summary.c). */
+void rh_index__count_task(rh_summary_totals *t, int type);
 /* Fill `s` with the tasks of `q` by lineage (index_lineage.c). */
 int rh_index__lineage(rh_summary *s, rh_index *ix, rh_query *q);
 

@@ -31,83 +31,15 @@ typedef struct lgroup {
 	size_t order;      /* creation order, the stable tie-break */
 } lgroup;
 
-typedef struct smap {
-	char **keys;
-	size_t *vals, mask, n;
-} smap;
-
 typedef struct lin {
 	rh_index *ix;
 	ltask *t;
 	size_t nt, at;
 	lgroup *g;
 	size_t ng, ag;
-	smap tasks, groups, creators;
+	hb_smap tasks, groups, creators;
 	size_t *roots, nroots, aroots;
 } lin;
-
-/* ---------------------------------------------------------------- maps */
-
-static size_t
-smap_get(const smap *m, const char *k)
-{
-	size_t s;
-
-	if (!m->keys || !k)
-		return 0;
-	for (s = hb_hash(k, strlen(k)) & m->mask; m->keys[s]; s = (s + 1) & m->mask)
-		if (!strcmp(m->keys[s], k))
-			return m->vals[s];
-	return 0;
-}
-
-static int
-smap_put(smap *m, char *k, size_t v)
-{
-	size_t s, i;
-
-	if (!m->keys || (m->n + 1) * 2 > m->mask) {
-		size_t nmask = m->keys ? m->mask * 2 + 1 : 255;
-		char **keys = rh__calloc(nmask + 1, sizeof(*keys));
-		size_t *vals = rh__calloc(nmask + 1, sizeof(*vals));
-
-		if (!keys || !vals) {
-			free(keys);
-			free(vals);
-			return RH_ENOMEM;
-		}
-		for (i = 0; m->keys && i <= m->mask; i++) {
-			if (!m->keys[i])
-				continue;
-			for (s = hb_hash(m->keys[i], strlen(m->keys[i])) & nmask; keys[s];
-			     s = (s + 1) & nmask)
-				;
-			keys[s] = m->keys[i];
-			vals[s] = m->vals[i];
-		}
-		free(m->keys);
-		free(m->vals);
-		m->keys = keys;
-		m->vals = vals;
-		m->mask = nmask;
-	}
-	for (s = hb_hash(k, strlen(k)) & m->mask; m->keys[s]; s = (s + 1) & m->mask)
-		if (!strcmp(m->keys[s], k)) {
-			m->vals[s] = v;
-			return 0;
-		}
-	m->keys[s] = k;
-	m->vals[s] = v;
-	m->n++;
-	return 0;
-}
-
-static void
-smap_dispose(smap *m)
-{
-	free(m->keys);
-	free(m->vals);
-}
 
 /* ---------------------------------------------------------------- build */
 
@@ -143,10 +75,10 @@ add_task(lin *l, const rh_task_row *r)
 		return RH_ENOMEM;
 	}
 	l->nt++;
-	if ((error = smap_put(&l->tasks, t->id, l->nt)) < 0)
+	if ((error = hb_smap_put(&l->tasks, t->id, l->nt)) < 0)
 		return error;
 	if (t->type == RH_TASK_TYPE_ACTOR_CREATION_TASK && t->actor)
-		return smap_put(&l->creators, t->actor, l->nt);
+		return hb_smap_put(&l->creators, t->actor, l->nt);
 	return 0;
 }
 
@@ -222,11 +154,11 @@ actor_group(lin *l, size_t *out, const char *actor_id, int depth)
 
 	*out = 0;
 	snprintf(key, sizeof(key), "actor:%s", actor_id);
-	if ((gi = smap_get(&l->groups, key))) {
+	if ((gi = hb_smap_get(&l->groups, key))) {
 		*out = gi;
 		return 0;
 	}
-	if (!(ct = smap_get(&l->creators, actor_id)))
+	if (!(ct = hb_smap_get(&l->creators, actor_id)))
 		return 0; /* no data about its creation: the subtree is dropped */
 	c = &l->t[ct - 1];
 	/* repr name, else class name, of the actor; without the actor, the
@@ -266,7 +198,7 @@ actor_group(lin *l, size_t *out, const char *actor_id, int depth)
 	free(cls);
 	if (error < 0)
 		return error;
-	if ((error = smap_put(&l->groups, l->g[gi].key, gi + 1)) < 0 ||
+	if ((error = hb_smap_put(&l->groups, l->g[gi].key, gi + 1)) < 0 ||
 	    (error = attach(l, gi, c->parent, depth)) < 0)
 		return error;
 	*out = gi + 1;
@@ -298,17 +230,17 @@ task_group(lin *l, size_t *out, const char *task_id, int depth)
 	int error;
 
 	*out = 0;
-	if ((gi = smap_get(&l->groups, task_id))) {
+	if ((gi = hb_smap_get(&l->groups, task_id))) {
 		*out = gi;
 		return 0;
 	}
-	if (depth > MAX_DEPTH || !(ti = smap_get(&l->tasks, task_id)))
+	if (depth > MAX_DEPTH || !(ti = hb_smap_get(&l->tasks, task_id)))
 		return 0;
 	t = &l->t[ti - 1];
 	if ((error = new_group(l, &gi, t->name, t->id, rh_task_type_name(t->type),
 			       t->created, RH_SUMMARY_LINK_TASK, t->id,
 			       (int)(ti - 1))) < 0 ||
-	    (error = smap_put(&l->groups, l->g[gi].key, gi + 1)) < 0)
+	    (error = hb_smap_put(&l->groups, l->g[gi].key, gi + 1)) < 0)
 		return error;
 	*out = gi + 1;
 	if (t->type == RH_TASK_TYPE_ACTOR_TASK ||
@@ -364,7 +296,7 @@ merge(lin *l, size_t parent, int64_t *min_out, int depth)
 	size_t i, k, *in, nin, *out = NULL, nout = 0, aout = 0;
 	size_t **kids, *nkids, *akids;
 	int64_t mn = RH_TIME_NONE;
-	smap names = { 0 };
+	hb_smap names = { 0 };
 	int error = 0;
 
 	*min_out = RH_TIME_NONE;
@@ -383,13 +315,13 @@ merge(lin *l, size_t parent, int64_t *min_out, int depth)
 		c = &l->g[in[i]];
 		if (cm != RH_TIME_NONE && (c->ts == RH_TIME_NONE || cm < c->ts))
 			c->ts = cm;
-		if (!(gi = smap_get(&names, c->name))) {
+		if (!(gi = hb_smap_get(&names, c->name))) {
 			size_t ng;
 
 			if ((error = new_group(l, &ng, c->name, c->name, "GROUP",
 					       RH_TIME_NONE, RH_SUMMARY_LINK_NONE,
 					       NULL, -1)) < 0 ||
-			    (error = smap_put(&names, l->g[ng].name, ng + 1)) < 0 ||
+			    (error = hb_smap_put(&names, l->g[ng].name, ng + 1)) < 0 ||
 			    (error = push(&out, &nout, &aout, ng)) < 0)
 				goto done;
 			gi = ng + 1;
@@ -419,7 +351,7 @@ merge(lin *l, size_t parent, int64_t *min_out, int depth)
 	*min_out = mn;
 done:
 	free(out);
-	smap_dispose(&names);
+	hb_smap_dispose(&names);
 	return error;
 }
 
@@ -520,9 +452,9 @@ lin_free(void *impl)
 	free(l->t);
 	free(l->g);
 	free(l->roots);
-	smap_dispose(&l->tasks);
-	smap_dispose(&l->groups);
-	smap_dispose(&l->creators);
+	hb_smap_dispose(&l->tasks);
+	hb_smap_dispose(&l->groups);
+	hb_smap_dispose(&l->creators);
 	free(l);
 }
 
@@ -593,12 +525,7 @@ build(lin *l, rh_summary *s, rh_query *q)
 
 		if ((error = add_task(l, t)) < 0)
 			return error;
-		if (t->type == RH_TASK_TYPE_NORMAL_TASK)
-			s->totals.tasks++;
-		else if (t->type == RH_TASK_TYPE_ACTOR_CREATION_TASK)
-			s->totals.actor_scheduled++;
-		else if (t->type == RH_TASK_TYPE_ACTOR_TASK)
-			s->totals.actor_tasks++;
+		rh_index__count_task(&s->totals, t->type);
 	}
 	if (error != RH_ITEROVER)
 		return error;

@@ -15,8 +15,7 @@ typedef struct group {
 typedef struct groups {
 	group *g;
 	size_t n, a;
-	size_t *slots;          /* hash -> index + 1 */
-	size_t mask;
+	hb_smap keys;           /* key -> index + 1 */
 } groups;
 
 static void
@@ -32,46 +31,20 @@ groups_free(void *impl)
 		free(gs->g[i].type);
 	}
 	free(gs->g);
-	free(gs->slots);
+	hb_smap_dispose(&gs->keys);
 	free(gs);
-}
-
-static int
-rehash(groups *gs)
-{
-	size_t nmask = gs->mask ? gs->mask * 2 + 1 : 63, i;
-	size_t *slots = rh__calloc(nmask + 1, sizeof(*slots));
-
-	if (!slots)
-		return RH_ENOMEM;
-	for (i = 0; i < gs->n; i++) {
-		size_t s = hb_hash(gs->g[i].key, strlen(gs->g[i].key)) & nmask;
-
-		while (slots[s])
-			s = (s + 1) & nmask;
-		slots[s] = i + 1;
-	}
-	free(gs->slots);
-	gs->slots = slots;
-	gs->mask = nmask;
-	return 0;
 }
 
 static int
 group_get(groups *gs, group **out, const char *key, const char *type)
 {
-	size_t s;
+	size_t i;
 	group *g;
-	int error;
 
-	if ((gs->n + 1) * 2 > gs->mask && (error = rehash(gs)) < 0)
-		return error;
-	for (s = hb_hash(key, strlen(key)) & gs->mask; gs->slots[s];
-	     s = (s + 1) & gs->mask)
-		if (!strcmp(gs->g[gs->slots[s] - 1].key, key)) {
-			*out = &gs->g[gs->slots[s] - 1];
-			return 0;
-		}
+	if ((i = hb_smap_get(&gs->keys, key))) {
+		*out = &gs->g[i - 1];
+		return 0;
+	}
 	if (gs->n == gs->a) {
 		size_t na = gs->a ? gs->a * 2 : 16;
 
@@ -86,7 +59,9 @@ group_get(groups *gs, group **out, const char *key, const char *type)
 		free(g->key);
 		return RH_ENOMEM;
 	}
-	gs->slots[s] = ++gs->n;
+	gs->n++;
+	if (hb_smap_put(&gs->keys, g->key, gs->n) < 0)
+		return RH_ENOMEM;	/* freed with the others */
 	*out = g;
 	return 0;
 }
@@ -119,8 +94,20 @@ groups_to_nodes(rh_summary *s, groups *gs, size_t nstates)
 	return 0;
 }
 
+void
+rh_index__count_task(rh_summary_totals *t, int type)
+{
+	if (type == RH_TASK_TYPE_NORMAL_TASK)
+		t->tasks++;
+	else if (type == RH_TASK_TYPE_ACTOR_CREATION_TASK)
+		t->actor_scheduled++;
+	else if (type == RH_TASK_TYPE_ACTOR_TASK)
+		t->actor_tasks++;
+}
+
+/* Tasks by func_or_class_name (with their type), or actors by class_name. */
 static int
-tasks_by_func(rh_summary *s, rh_query *q)
+by_name(rh_summary *s, rh_query *q, int actors)
 {
 	groups *gs = rh__calloc(1, sizeof(*gs));
 	const rh_row *row;
@@ -130,49 +117,27 @@ tasks_by_func(rh_summary *s, rh_query *q)
 		return RH_ENOMEM;
 	while ((error = rh_query_next(&row, q)) == 0) {
 		const rh_task_row *t = &row->u.task;
-		group *g;
-
-		if ((error = group_get(gs, &g, t->func_or_class_name ? t->func_or_class_name : "",
-				       t->type ? rh_task_type_name(t->type) : "")) < 0)
-			break;
-		g->counts[t->state]++;
-		if (t->type == RH_TASK_TYPE_NORMAL_TASK)
-			s->totals.tasks++;
-		else if (t->type == RH_TASK_TYPE_ACTOR_CREATION_TASK)
-			s->totals.actor_scheduled++;
-		else if (t->type == RH_TASK_TYPE_ACTOR_TASK)
-			s->totals.actor_tasks++;
-	}
-	if (error != RH_ITEROVER) {
-		groups_free(gs);
-		return error;
-	}
-	return groups_to_nodes(s, gs, RH_TASK_STATE_COUNT);
-}
-
-static int
-actors_by_class(rh_summary *s, rh_query *q)
-{
-	groups *gs = rh__calloc(1, sizeof(*gs));
-	const rh_row *row;
-	int error;
-
-	if (!gs)
-		return RH_ENOMEM;
-	while ((error = rh_query_next(&row, q)) == 0) {
 		const rh_actor_row *a = &row->u.actor;
 		group *g;
 
-		if ((error = group_get(gs, &g, a->class_name ? a->class_name : "", NULL)) < 0)
+		if (actors)
+			error = group_get(gs, &g, a->class_name ? a->class_name : "", NULL);
+		else
+			error = group_get(gs, &g, t->func_or_class_name ? t->func_or_class_name : "",
+					  t->type ? rh_task_type_name(t->type) : "");
+		if (error < 0)
 			break;
-		g->counts[a->state]++;
-		s->totals.actors++;
+		g->counts[actors ? (int)a->state : (int)t->state]++;
+		if (actors)
+			s->totals.actors++;
+		else
+			rh_index__count_task(&s->totals, t->type);
 	}
 	if (error != RH_ITEROVER) {
 		groups_free(gs);
 		return error;
 	}
-	return groups_to_nodes(s, gs, RH_ACTOR_STATE_COUNT);
+	return groups_to_nodes(s, gs, actors ? RH_ACTOR_STATE_COUNT : RH_TASK_STATE_COUNT);
 }
 
 RH_EXTERN int
@@ -204,12 +169,10 @@ rh_summary_new(rh_summary **out, rh_query_counts *counts, rh_index *ix,
 		goto done;
 	}
 	s->by = by;
-	if (by == RH_SUMMARY_TASKS_BY_FUNC)
-		error = tasks_by_func(s, q);
-	else if (by == RH_SUMMARY_ACTORS_BY_CLASS)
-		error = actors_by_class(s, q);
-	else
+	if (by == RH_SUMMARY_TASKS_BY_LINEAGE)
 		error = rh_index__lineage(s, ix, q);
+	else
+		error = by_name(s, q, by == RH_SUMMARY_ACTORS_BY_CLASS);
 	if (error < 0)
 		goto done;
 	if (counts)
