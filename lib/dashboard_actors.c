@@ -155,7 +155,6 @@ actor_list(rh_dash_ctx *c)
 
 	rh__jw_init(&w, &c->resp->body);
 	rh_dashboard__envelope_begin(&w, "All actors fetched.");
-	rh__jw_obj(&w);
 	rh__jw_key(&w, "actors");
 	rh__jw_obj(&w);
 	if (ids && *ids) {
@@ -184,8 +183,6 @@ actor_list(rh_dash_ctx *c)
 		rh_buf_clear(&c->resp->body);
 		return rh_dashboard__fail_code(c, error);
 	}
-	rh__jw_end(&w);
-	rh__jw_end(&w);
 	rh_dashboard__envelope_end(&w);
 	return rh_dashboard__reply_jw(c, &w);
 }
@@ -209,10 +206,8 @@ actor_detail(rh_dash_ctx *c, const char *id)
 	}
 	rh__jw_init(&w, &c->resp->body);
 	rh_dashboard__envelope_begin(&w, "Actor details fetched.");
-	rh__jw_obj(&w);
 	rh__jw_key(&w, "detail");
 	rh_dashboard__actor_json(&w, c->snap, &row->u.actor);
-	rh__jw_end(&w);
 	rh_dashboard__envelope_end(&w);
 	rh_query_close(q);
 	return rh_dashboard__reply_jw(c, &w);

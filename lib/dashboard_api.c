@@ -66,10 +66,8 @@ usage_stats(rh_dash_ctx *c)
 
 	rh__jw_init(&w, &c->resp->body);
 	rh_dashboard__envelope_begin(&w, "Fetched usage stats enabled");
-	rh__jw_obj(&w);
 	rh__jw_kbool(&w, "usageStatsEnabled", 0);
 	rh__jw_kbool(&w, "usageStatsPromptEnabled", 0);
-	rh__jw_end(&w);
 	rh_dashboard__envelope_end(&w);
 	return rh_dashboard__reply_jw(c, &w);
 }
@@ -154,7 +152,6 @@ cluster_metadata(rh_dash_ctx *c)
 
 	rh__jw_init(&w, &c->resp->body);
 	rh_dashboard__envelope_begin(&w, "");
-	rh__jw_obj(&w);
 	rh__jw_kstr(&w, "rayVersion", ray_version(c->snap));
 	rh__jw_kstr(&w, "pythonVersion", "");
 	rh__jw_kstr(&w, "sessionId", c->snap->session);
@@ -163,7 +160,6 @@ cluster_metadata(rh_dash_ctx *c)
 	rh__jw_kint(&w, "sessionStartTimestampMs",
 		   c->snap->has_info ? c->snap->info.start_ms : 0);
 	rh__jw_kstr(&w, "clusterName", c->snap->cluster);
-	rh__jw_end(&w);
 	rh_dashboard__envelope_end(&w);
 	return rh_dashboard__reply_jw(c, &w);
 }

@@ -192,14 +192,12 @@ rh_dashboard__events(rh_dash_ctx *c)
 	rh__jw_init(&w, &c->resp->body);
 	if (job) {
 		rh_dashboard__envelope_begin(&w, "Job events fetched.");
-		rh__jw_obj(&w);
 		rh__jw_kstr(&w, "jobId", job);
 		rh__jw_key(&w, "events");
 		rh__jw_raw(&w, bs.n ? bs.b[0].json.ptr : "[]");
 		rh__jw_end(&w);
 	} else {
 		rh_dashboard__envelope_begin(&w, "All events fetched.");
-		rh__jw_obj(&w);
 		rh__jw_key(&w, "events");
 		rh__jw_obj(&w);
 		for (i = 0; i < bs.n; i++) {

@@ -227,7 +227,6 @@ rh_dashboard__logs_list(rh_dash_ctx *c)
 		goto done;
 	rh__jw_init(&w, &c->resp->body);
 	rh_dashboard__envelope_begin(&w, "");
-	rh__jw_obj(&w);
 	rh__jw_key(&w, "result");
 	rh__jw_obj(&w);
 	for (k = 0; categories[k]; k++) {
@@ -251,8 +250,6 @@ rh_dashboard__logs_list(rh_dash_ctx *c)
 		if (open)
 			rh__jw_end(&w);
 	}
-	rh__jw_end(&w);
-	rh__jw_end(&w);
 	rh_dashboard__envelope_end(&w);
 	error = rh_dashboard__reply_jw(c, &w);
 done:

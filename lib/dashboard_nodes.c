@@ -400,7 +400,6 @@ summary(rh_dash_ctx *c)
 		goto fail;
 	rh__jw_init(&w, &c->resp->body);
 	rh_dashboard__envelope_begin(&w, "Node summary fetched.");
-	rh__jw_obj(&w);
 	rh__jw_key(&w, "summary");
 	rh__jw_arr(&w);
 	if ((error = each_node(&w, s, c->at_ns, summary_node, &sc)) < 0)
@@ -410,8 +409,6 @@ summary(rh_dash_ctx *c)
 	rh__jw_obj(&w);
 	if ((error = each_node(&w, s, c->at_ns, node_resources, NULL)) < 0)
 		goto fail;
-	rh__jw_end(&w);
-	rh__jw_end(&w);
 	rh_dashboard__envelope_end(&w);
 	free(workers);
 	return rh_dashboard__reply_jw(c, &w);
@@ -441,15 +438,12 @@ hostnames(rh_dash_ctx *c)
 
 	rh__jw_init(&w, &c->resp->body);
 	rh_dashboard__envelope_begin(&w, "Node hostname list fetched.");
-	rh__jw_obj(&w);
 	rh__jw_key(&w, "hostNameList");
 	rh__jw_arr(&w);
 	if ((error = each_node(&w, c->snap, c->at_ns, hostname, NULL)) < 0) {
 		rh_buf_clear(&c->resp->body);
 		return rh_dashboard__fail_code(c, error);
 	}
-	rh__jw_end(&w);
-	rh__jw_end(&w);
 	rh_dashboard__envelope_end(&w);
 	return rh_dashboard__reply_jw(c, &w);
 }
@@ -551,7 +545,6 @@ detail(rh_dash_ctx *c, const char *id)
 		goto fail;
 	rh__jw_init(&w, &c->resp->body);
 	rh_dashboard__envelope_begin(&w, "Node details fetched.");
-	rh__jw_obj(&w);
 	rh__jw_key(&w, "detail");
 	c->cacheable = 0;	/* "now" is the clock */
 	node_detail_open(&w, &v, c->now_ms, nworkers);
@@ -562,8 +555,6 @@ detail(rh_dash_ctx *c, const char *id)
 	rh__jw_end(&w);
 	if ((error = workers_of(&w, s, n, c->at_ns)) < 0)
 		goto fail;
-	rh__jw_end(&w);
-	rh__jw_end(&w);
 	rh_dashboard__envelope_end(&w);
 	rh_query_close(q);
 	return rh_dashboard__reply_jw(c, &w);
@@ -705,11 +696,9 @@ rh_dashboard__cluster_status(rh_dash_ctx *c)
 	rh__jw_init(&w, &c->resp->body);
 	if (!formatted) {
 		rh_dashboard__envelope_begin(&w, "Got cluster status.");
-		rh__jw_obj(&w);
 		rh__jw_knull(&w, "autoscalingStatus");
 		rh__jw_knull(&w, "autoscalingError");
 		rh__jw_knull(&w, "clusterStatus");
-		rh__jw_end(&w);
 		rh_dashboard__envelope_end(&w);
 		return rh_dashboard__reply_jw(c, &w);
 	}
@@ -718,9 +707,7 @@ rh_dashboard__cluster_status(rh_dash_ctx *c)
 		return rh_dashboard__fail_code(c, error);
 	}
 	rh_dashboard__envelope_begin(&w, "Got formatted cluster status.");
-	rh__jw_obj(&w);
 	rh__jw_kstr(&w, "clusterStatus", text.ptr);
-	rh__jw_end(&w);
 	rh_dashboard__envelope_end(&w);
 	rh_buf_dispose(&text);
 	return rh_dashboard__reply_jw(c, &w);

@@ -255,6 +255,37 @@ done:
 	return error;
 }
 
+/* The one row of `what` that f names, for page `title`. When there is
+ * none (404 "No such NOUN in this session.") or the search fails, that
+ * answer is written and *row is NULL: return what this returns. */
+static int
+page_find(rh_query **q, const rh_row **row, rh_dash_ctx *c, rh_entity what,
+	  const rh_filter *f, const char *title, const char *noun)
+{
+	char msg[80];
+	int error;
+
+	*row = NULL;
+	if ((error = rh_dashboard__find(q, row, c->snap, what, f, c->at_ns)) == 0)
+		return 0;
+	*row = NULL;
+	if (error != RH_ITEROVER)
+		return rh_dashboard__pg_fail_code(c, title, error);
+	snprintf(msg, sizeof(msg), "No such %s in this session.", noun);
+	return rh_dashboard__pg_fail(c, 404, title, msg);
+}
+
+/* The tasks whose `col` is `id`, under their heading. */
+static int
+tasks_section(rh_dash_ctx *c, rh_buf *b, const char *col, const char *id)
+{
+	int error;
+
+	if ((error = rh_buf_puts(b, "<h2>Tasks</h2>\n")) < 0)
+		return error;
+	return rh_dashboard__tasks_table(c, b, col, id, 0, TASKS_SHOWN, "");
+}
+
 /* rayhist/job?job_id=J or ?submission_id=S */
 int
 rh_dashboard__job_page(rh_dash_ctx *c)
@@ -272,13 +303,9 @@ rh_dashboard__job_page(rh_dash_ctx *c)
 	    strpbrk(f.value, "<>&\"'/ "))
 		return rh_dashboard__pg_fail(c, 400, "Job", "give job_id or "
 					     "submission_id");
-	if ((error = rh_dashboard__find(&q, &row, c->snap, RH_ENTITY_JOB, &f,
-					c->at_ns)) < 0) {
-		if (error == RH_ITEROVER)
-			return rh_dashboard__pg_fail(c, 404, "Job", "No such job in "
-						     "this session.");
-		return rh_dashboard__pg_fail_code(c, "Job", error);
-	}
+	if ((error = page_find(&q, &row, c, RH_ENTITY_JOB, &f, "Job", "job")) < 0 ||
+	    !row)
+		return error;
 	if (row->u.job.job_id)
 		rh_buf_puts(&id, row->u.job.job_id);
 	if ((error = rh_dashboard__pg_start(c, b, "Job")) < 0 ||
@@ -287,10 +314,7 @@ rh_dashboard__job_page(rh_dash_ctx *c)
 	rh_query_close(q);
 	q = NULL;
 	/* its tasks */
-	if (id.size &&
-	    ((error = rh_buf_puts(b, "<h2>Tasks</h2>\n")) < 0 ||
-	     (error = rh_dashboard__tasks_table(c, b, "job_id", id.ptr, 0,
-						TASKS_SHOWN, "")) < 0))
+	if (id.size && (error = tasks_section(c, b, "job_id", id.ptr)) < 0)
 		goto done;
 	error = rh_dashboard__pg_end(c, b, 200);
 done:
@@ -374,22 +398,16 @@ rh_dashboard__actor_page(rh_dash_ctx *c)
 	if (!aid || rh_dashboard__check_id("actor_id", aid) < 0)
 		return rh_dashboard__pg_fail(c, 400, "Actor", "actor_id: give the "
 					     "hex id of an actor");
-	if ((error = rh_dashboard__find(&q, &row, c->snap, RH_ENTITY_ACTOR, &f,
-					c->at_ns)) < 0) {
-		if (error == RH_ITEROVER)
-			return rh_dashboard__pg_fail(c, 404, "Actor", "No such actor "
-						     "in this session.");
-		return rh_dashboard__pg_fail_code(c, "Actor", error);
-	}
+	if ((error = page_find(&q, &row, c, RH_ENTITY_ACTOR, &f, "Actor",
+			       "actor")) < 0 || !row)
+		return error;
 	if ((error = rh_dashboard__pg_start(c, b, row->u.actor.class_name
 					    ? row->u.actor.class_name : "Actor")) < 0 ||
 	    (error = actor_body(c, b, &row->u.actor)) < 0)
 		goto done;
 	rh_query_close(q);
 	q = NULL;
-	if ((error = rh_buf_puts(b, "<h2>Tasks</h2>\n")) < 0 ||
-	    (error = rh_dashboard__tasks_table(c, b, "actor_id", aid, 0, TASKS_SHOWN,
-					       "")) < 0)
+	if ((error = tasks_section(c, b, "actor_id", aid)) < 0)
 		goto done;
 	error = rh_dashboard__pg_end(c, b, 200);
 done:

@@ -102,12 +102,15 @@ rh_dashboard__envelope_begin(rh__jw *w, const char *msg)
 	rh__jw_kbool(w, "result", 1);
 	rh__jw_kstr(w, "msg", msg);
 	rh__jw_key(w, "data");
+	rh__jw_obj(w);
 }
 
 void
 rh_dashboard__envelope_end(rh__jw *w)
 {
-	rh__jw_end(w);
+	/* the envelope is the document: what the answer left open ends too */
+	while (w->depth > 0)
+		rh__jw_end(w);
 }
 
 int

@@ -56,10 +56,11 @@ int rh_dashboard__fail(rh_dash_ctx *c, int status, const char *fmt, ...)
 /* A failed library call: RH_EINVAL -> 400, RH_ENOTFOUND -> 404, else 500;
  * the message is rh_error_last(). */
 int rh_dashboard__fail_code(rh_dash_ctx *c, int error);
-/* Start Ray's envelope: {"result": true, "msg": MSG, "data": ... and leave
- * the writer inside "data"'s value position. rh__jw_end() twice... see
- * rh_dashboard__envelope_end(). */
+/* Start Ray's envelope: {"result": true, "msg": MSG, "data": {... and
+ * leave the writer inside the data object (Ray's is always one); w holds
+ * nothing else. */
 void rh_dashboard__envelope_begin(rh__jw *w, const char *msg);
+/* End the envelope, and first whatever the answer still has open in it. */
 void rh_dashboard__envelope_end(rh__jw *w);
 /* The body as JSON with status 200, or a 500 when the writer failed. */
 int rh_dashboard__reply_jw(rh_dash_ctx *c, rh__jw *w);

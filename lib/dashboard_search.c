@@ -132,7 +132,6 @@ search(rh_dash_ctx *c)
 	r.w = &w;
 	rh__jw_init(&w, &c->resp->body);
 	rh_dashboard__envelope_begin(&w, "");
-	rh__jw_obj(&w);
 	rh__jw_key(&w, "pattern");
 	rh__jw_strn(&w, q, strlen(q));
 	rh__jw_key(&w, "lines");
@@ -156,7 +155,6 @@ search(rh_dash_ctx *c)
 		rh__jw_str(&w, rh_error_last());
 	else
 		rh__jw_null(&w);
-	rh__jw_end(&w);
 	rh_dashboard__envelope_end(&w);
 	return rh_dashboard__reply_jw(c, &w);
 }

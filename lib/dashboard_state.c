@@ -129,7 +129,6 @@ list_envelope(rh__jw *w, const rh_query_counts *k, const char *rows,
 	      const char *result_key, size_t *rows_at, const rh_dash_snap *s)
 {
 	rh_dashboard__envelope_begin(w, "");
-	rh__jw_obj(w);
 	rh__jw_key(w, result_key);
 	rh__jw_obj(w);
 	rh__jw_kint(w, "total", (int64_t)k->total);
@@ -248,7 +247,6 @@ rh_dashboard__state_summary(rh_dash_ctx *c, const char *what)
 	}
 	rh__jw_init(&w, &c->resp->body);
 	rh_dashboard__envelope_begin(&w, "");
-	rh__jw_obj(&w);
 	rh__jw_key(&w, "result");
 	rh__jw_obj(&w);
 	rh__jw_kint(&w, "total", (int64_t)k.total);
@@ -265,8 +263,6 @@ rh_dashboard__state_summary(rh_dash_ctx *c, const char *what)
 	rh__jw_end(&w);
 	rh__jw_kstr(&w, "partial_failure_warning", "");
 	rh_dashboard__jw_warnings(&w, c->snap);
-	rh__jw_end(&w);
-	rh__jw_end(&w);
 	rh_dashboard__envelope_end(&w);
 	error = rh_dashboard__reply_jw(c, &w);
 done:

@@ -22,6 +22,11 @@ typedef struct rh_index__obj {
  * is one object, a captured file its consecutive parts; plen is the session
  * prefix's length. `threads` parse objects ahead (0: one per CPU, 1: none);
  * h gets the same events in the same order whatever their number. */
+/* Feed bytes [skip, size) of an open seekable blob to a parser, a chunk
+ * at a time, adding what was read to *bytes_read (may be NULL). Returns 0,
+ * the read's RH_E*, or the parser's non-zero (a callback stopped it). */
+int rh_index__feed_chunks(rh_event_parser *p, rh_seekable *sk, uint64_t skip,
+			  uint64_t size, uint64_t *bytes_read);
 int rh_index__replay(rh_history *h, rh_store *st, const rh_index__obj *v,
 		     size_t n, size_t plen, const char *ray_version,
 		     rh_progress_cb progress, void *payload, unsigned threads);

@@ -25,8 +25,6 @@
 #include <stdio.h>
 #include <time.h>
 
-#define READ_CHUNK (4u << 20)
-
 static int64_t
 mono_ms(void)
 {
@@ -181,27 +179,15 @@ feed_blob(rh_index__live *lv, rh_event_parser *p, uint64_t *size_out,
 	  rh_store *st, const char *key, uint64_t skip)
 {
 	rh_seekable *sk = NULL;
-	rh_buf b = RH_BUF_INIT;
-	uint64_t off, size;
+	uint64_t size;
 	int error;
 
 	*size_out = 0;
 	if ((error = rh_seekable_open(&sk, st, key)) < 0)
-		goto done;
+		return error;
 	lv->stats.objects_read++;
 	size = *size_out = rh_seekable_size(sk);
-	for (off = skip; off < size; off += READ_CHUNK) {
-		rh_buf_clear(&b);
-		if ((error = rh_seekable_read(&b, sk, off, READ_CHUNK)) < 0)
-			goto done;
-		if (!b.size)
-			break;
-		lv->stats.bytes_read += b.size;
-		if ((error = rh_event_parser_feed(p, b.ptr, b.size)) != 0)
-			goto done;
-	}
-done:
-	rh_buf_dispose(&b);
+	error = rh_index__feed_chunks(p, sk, skip, size, &lv->stats.bytes_read);
 	rh_seekable_close(sk);
 	if (error > 0)
 		error = rh__error(RH_ERROR, "event replay stopped");

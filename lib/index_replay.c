@@ -127,6 +127,29 @@ done:
 	return error;
 }
 
+int
+rh_index__feed_chunks(rh_event_parser *p, rh_seekable *sk, uint64_t skip,
+		      uint64_t size, uint64_t *bytes_read)
+{
+	rh_buf b = RH_BUF_INIT;
+	uint64_t off;
+	int error = 0;
+
+	for (off = skip; off < size; off += READ_CHUNK) {
+		rh_buf_clear(&b);
+		if ((error = rh_seekable_read(&b, sk, off, READ_CHUNK)) < 0)
+			break;
+		if (!b.size)
+			break;
+		if (bytes_read)
+			*bytes_read += b.size;
+		if ((error = rh_event_parser_feed(p, b.ptr, b.size)) != 0)
+			break;
+	}
+	rh_buf_dispose(&b);
+	return error;
+}
+
 /* Feed raw bytes [skip, end) of a stored seekable blob to the parser;
  * *size_out is its raw size. */
 static int
@@ -134,8 +157,7 @@ feed_blob(rh_event_parser *p, uint64_t *size_out, rh_store *st,
 	  const char *key, uint64_t skip)
 {
 	rh_seekable *sk = NULL;
-	rh_buf b = RH_BUF_INIT;
-	uint64_t off, size;
+	uint64_t size;
 	int error, ran = 0;
 
 	*size_out = 0;
@@ -147,17 +169,8 @@ feed_blob(rh_event_parser *p, uint64_t *size_out, rh_store *st,
 		if (ran || error)
 			goto done;
 	}
-	for (off = skip; off < size; off += READ_CHUNK) {
-		rh_buf_clear(&b);
-		if ((error = rh_seekable_read(&b, sk, off, READ_CHUNK)) < 0)
-			goto done;
-		if (!b.size)
-			break;
-		if ((error = rh_event_parser_feed(p, b.ptr, b.size)) != 0)
-			goto done;
-	}
+	error = rh_index__feed_chunks(p, sk, skip, size, NULL);
 done:
-	rh_buf_dispose(&b);
 	rh_seekable_close(sk);
 	return error;
 }
