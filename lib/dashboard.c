@@ -244,7 +244,7 @@ session_route(rh_dash_ctx *c)
 
 	if ((r = check_names(c)) != 0 || (r = make_base(c)) < 0)
 		return r < 0 ? r : 0;
-	if ((r = rh_dashboard__session_enter(c)) != 0)
+	if ((r = rh_dashboard__session_enter(c)) != RH_DASH_GO_ON)
 		return r < 0 ? r : 0;
 	if ((r = playback_time(c)) != 0)
 		return r < 0 ? r : 0;
@@ -331,8 +331,8 @@ entered_json(rh_dash_ctx *c)
 /* KubeRay's history server loads a session before it answers
  * /enter_cluster, and its clients ask the API right after (no retry on the
  * 202 a session being prepared answers): wait for the session, up to
- * KubeRay's own budget for a load. 0 when ready, 1 when an error answer was
- * written. */
+ * KubeRay's own budget for a load. RH_DASH_GO_ON when ready,
+ * RH_DASH_ANSWERED when an error answer was written. */
 #define ENTER_WAIT_MS (120 * 1000)
 
 static int
@@ -342,17 +342,17 @@ wait_ready(rh_dash_ctx *c)
 	int r;
 
 	for (;;) {
-		if ((r = rh_dashboard__session_snap(c)) <= 0)
+		if ((r = rh_dashboard__session_snap(c)) < 0 || r == RH_DASH_GO_ON)
 			return r;
 		if (c->resp->status != 202)
-			return 1;	/* failed: its answer is written */
+			return RH_DASH_ANSWERED;	/* failed: its answer is written */
 		rh_dashboard_response_dispose(c->resp);
 		if (rh_dashboard__now_ms() - t0 > ENTER_WAIT_MS) {
 			r = rh_dashboard__fail(c, 503, "session %s/%s/%s is still "
 					       "being prepared after %d s; try "
 					       "again", c->sref.ns, c->sref.cluster,
 					       c->sref.session, ENTER_WAIT_MS / 1000);
-			return r < 0 ? r : 1;
+			return r < 0 ? r : RH_DASH_ANSWERED;
 		}
 		nanosleep(&(struct timespec){ 0, 50 * 1000 * 1000 }, NULL);
 	}
@@ -402,9 +402,9 @@ enter(rh_dash_ctx *c, char **segs, size_t nsegs)
 	if (build && *build && !(b = rh_dashboard__build_for(c->d, build, NULL)))
 		return rh_dashboard__fail(c, 400, "build: no dashboard build "
 					  "named \"%.60s\"", build);
-	if ((r = rh_dashboard__session_enter(c)) != 0)
+	if ((r = rh_dashboard__session_enter(c)) != RH_DASH_GO_ON)
 		return r < 0 ? r : 0;
-	if (!wants_html(c->req) && (r = wait_ready(c)) != 0)
+	if (!wants_html(c->req) && (r = wait_ready(c)) != RH_DASH_GO_ON)
 		return r < 0 ? r : 0;
 	if ((error = rh_dashboard__header(c->resp, "Set-Cookie",
 					  "cluster_namespace=%s; Path=/; SameSite=Lax",
@@ -451,7 +451,7 @@ cookie_route(rh_dash_ctx *c, char **segs, size_t nsegs)
 	c->sref.session = cse;
 	if ((r = check_names(c)) != 0 || (r = make_base(c)) < 0)
 		return r < 0 ? r : 0;
-	if ((r = rh_dashboard__session_enter(c)) != 0)
+	if ((r = rh_dashboard__session_enter(c)) != RH_DASH_GO_ON)
 		return r < 0 ? r : 0;
 	if ((r = set_sub(c, segs, nsegs)) < 0)
 		return r;

@@ -250,7 +250,7 @@ rh_dashboard__api(rh_dash_ctx *c)
 
 	if ((r = constant(c, s, n)) <= 0)
 		return r;
-	if ((r = rh_dashboard__session_snap(c)) != 0)
+	if ((r = rh_dashboard__session_snap(c)) != RH_DASH_GO_ON)
 		return r < 0 ? r : 0;
 	if (!strcmp(s[0], "nodes") && n <= 2)
 		return rh_dashboard__nodes(c);

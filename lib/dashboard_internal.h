@@ -188,12 +188,20 @@ const rh_dash_node *rh_dashboard__node_by_ip(const rh_dash_snap *s,
 /* The head node, or the first node, or NULL. */
 const rh_dash_node *rh_dashboard__head(const rh_dash_snap *s);
 
+/* What a step of a request's handling returns when it may answer the
+ * request itself; a negative RH_E* is a failure with nothing answered. */
+enum rh_dash_step {
+	RH_DASH_GO_ON = 0,      /* nothing answered: the caller goes on */
+	RH_DASH_ANSWERED = 1,   /* c->resp holds the answer (an error page...) */
+};
+
 /* Look a session up (404 when it does not exist) and find or add its cache
- * entry. Returns 0, or 1 when a response was written. */
+ * entry. Returns RH_DASH_GO_ON, or RH_DASH_ANSWERED when a response was
+ * written. */
 int rh_dashboard__session_enter(rh_dash_ctx *c);
 /* Get the session's snapshot into c->snap, starting preparation when
- * needed. Returns 0 with c->snap set, or 1 when a response (202 preparing,
- * 500 failed) was written. */
+ * needed. Returns RH_DASH_GO_ON with c->snap set, or RH_DASH_ANSWERED when
+ * a response (202 preparing, 500 failed) was written. */
 int rh_dashboard__session_snap(rh_dash_ctx *c);
 /* Is snapshot `gen` what session s would answer from at now_ms, with no
  * refresh due? (dashboard_session.c) */

@@ -264,7 +264,7 @@ rh_dashboard__landing(rh_dash_ctx *c)
 	char want[128] = "", msg[600];
 	int r, error;
 
-	if ((r = rh_dashboard__session_snap(c)) != 0) {
+	if ((r = rh_dashboard__session_snap(c)) != RH_DASH_GO_ON) {
 		if (r < 0)
 			return r;
 		if (c->resp->status == 202) {

@@ -18,22 +18,22 @@
  * within this time. */
 #define MANIFEST_FRESH_MS 1000
 
-/* What a step of a log request (find_node, load_manifest, open_log, the
- * by_* resolvers, read_log) did: found what the next step needs, or wrote
- * the answer (an error) itself. A failure is a negative RH_E* instead. */
-enum log_step { LOG_FOUND = 0, LOG_ANSWERED = 1 };
+/* A step of a log request (find_node, load_manifest, open_log, the by_*
+ * resolvers, read_log) returns an rh_dash_step: RH_DASH_GO_ON when it found
+ * what the next step needs, RH_DASH_ANSWERED when it wrote the answer (an
+ * error) itself, or a negative RH_E*. */
 
-/* The step wrote the answer: LOG_ANSWERED, or the failure writing it. */
+/* The step wrote the answer: RH_DASH_ANSWERED, or the failure writing it. */
 static int
 answered(int error)
 {
-	return error < 0 ? error : LOG_ANSWERED;
+	return error < 0 ? error : RH_DASH_ANSWERED;
 }
 
 /* ---- which node ------------------------------------------------------------ */
 
-/* node_id or node_ip: LOG_FOUND (with *out NULL when neither was given and
- * !required), LOG_ANSWERED when it does not resolve, or < 0. */
+/* node_id or node_ip: RH_DASH_GO_ON (with *out NULL when neither was given and
+ * !required), RH_DASH_ANSWERED when it does not resolve, or < 0. */
 static int
 find_node(const rh_dash_node **out, rh_dash_ctx *c, int required)
 {
@@ -49,7 +49,7 @@ find_node(const rh_dash_node **out, rh_dash_ctx *c, int required)
 			return answered(rh_dashboard__fail(c, 404, "node_id: no "
 							   "node %s in session %s",
 							   id, c->snap->session));
-		return LOG_FOUND;
+		return RH_DASH_GO_ON;
 	}
 	if (ip && *ip) {
 		if (!(*out = rh_dashboard__node_by_ip(c->snap, ip)))
@@ -57,10 +57,10 @@ find_node(const rh_dash_node **out, rh_dash_ctx *c, int required)
 							   "node with IP %.60s in "
 							   "session %s", ip,
 							   c->snap->session));
-		return LOG_FOUND;
+		return RH_DASH_GO_ON;
 	}
 	if (!required)
-		return LOG_FOUND;
+		return RH_DASH_GO_ON;
 	return answered(rh_dashboard__fail(c, 400, "node_id or node_ip: neither "
 					   "was given; name the node whose logs "
 					   "to read"));
@@ -93,7 +93,7 @@ load_manifest(const rh_node_manifest **m, rh__frame_ref **ref, rh_dash_ctx *c,
 						   n->node_id));
 	if (error < 0)
 		return answered(rh_dashboard__fail_code(c, error));
-	return LOG_FOUND;
+	return RH_DASH_GO_ON;
 }
 
 /* ---- /api/v0/logs ------------------------------------------------------------- */
@@ -220,8 +220,8 @@ rh_dashboard__logs_list(rh_dash_ctx *c)
 		return rh_dashboard__fail(c, 400, "glob: \"%.60s\" must be "
 					  "relative to the logs folder, without "
 					  "\"..\"", glob);
-	if ((r = find_node(&n, c, 1)) != LOG_FOUND ||
-	    (r = load_manifest(&m, &mref, c, n)) != LOG_FOUND)
+	if ((r = find_node(&n, c, 1)) != RH_DASH_GO_ON ||
+	    (r = load_manifest(&m, &mref, c, n)) != RH_DASH_GO_ON)
 		return r < 0 ? r : 0;
 	if ((error = list_matching(&l, m, glob)) < 0)
 		goto done;
@@ -311,13 +311,13 @@ log_fail_code(rh_dash_ctx *c, const logreq *lr, int error)
 
 
 /* Each resolver sets lr->node and how to find the file (lr->match,
- * lr->path) and a range: LOG_FOUND, LOG_ANSWERED, or < 0. */
+ * lr->path) and a range: RH_DASH_GO_ON, RH_DASH_ANSWERED, or < 0. */
 static int
 by_filename(rh_dash_ctx *c, logreq *lr, const char *filename)
 {
 	int r;
 
-	if ((r = find_node(&lr->node, c, 1)) != LOG_FOUND)
+	if ((r = find_node(&lr->node, c, 1)) != RH_DASH_GO_ON)
 		return r;
 	/* names that are not UTF-8 were listed as U+EF80.. (rh_buf_put_utf8)
 	 * and come back so: turn them into the stored bytes */
@@ -328,7 +328,7 @@ by_filename(rh_dash_ctx *c, logreq *lr, const char *filename)
 					 "be a path relative to the node's logs "
 					 "folder, without \"..\"", filename));
 	lr->match = RH_LOG_MATCH_PATH;
-	return LOG_FOUND;
+	return RH_DASH_GO_ON;
 }
 
 static int
@@ -356,7 +356,7 @@ static int
 by_entity(rh_dash_ctx *c, logreq *lr, rh_log_owner owner, const char *id)
 {
 	rh_log_location loc = RH_LOG_LOCATION_INIT;
-	int error, r = LOG_FOUND;
+	int error, r = RH_DASH_GO_ON;
 
 	if ((error = rh_index_log_locate(&loc, c->snap->ix, owner, id, lr->attempt,
 					 lr->suffix, c->at_ns)) < 0) {
@@ -503,8 +503,8 @@ done:
 	return error;
 }
 
-/* Open the file lr names on its node: LOG_FOUND with *f and *m (give the
- * manifest back with unload_manifest(), also on LOG_ANSWERED), LOG_ANSWERED
+/* Open the file lr names on its node: RH_DASH_GO_ON with *f and *m (give the
+ * manifest back with unload_manifest(), also on RH_DASH_ANSWERED), RH_DASH_ANSWERED
  * when the node or the file is not there, or < 0. */
 static int
 open_log(rh_logfile **f, const rh_node_manifest **m, rh__frame_ref **mref,
@@ -536,11 +536,11 @@ open_log(rh_logfile **f, const rh_node_manifest **m, rh__frame_ref **mref,
 			? log_fail(c, lr, 404, "node %s: no log file %s",
 				   lr->node->node_id, lr->path.ptr + 5)
 			: log_fail_code(c, lr, error));
-	return LOG_FOUND;
+	return RH_DASH_GO_ON;
 }
 
 /* Read [lr->start, end), or its last lr->lines lines, into the body after
- * the "1" of the leading_1 format: LOG_FOUND, LOG_ANSWERED when it could
+ * the "1" of the leading_1 format: RH_DASH_GO_ON, RH_DASH_ANSWERED when it could
  * not be read or is over the size limit, or < 0. */
 static int
 read_log(rh_dash_ctx *c, logreq *lr, rh_logfile *f, uint64_t end)
@@ -570,7 +570,7 @@ read_log(rh_dash_ctx *c, logreq *lr, rh_logfile *f, uint64_t end)
 			     c->d->opts.max_body));
 	if (lr->ansi)
 		rh_dashboard__strip_ansi(b, at);
-	return LOG_FOUND;
+	return RH_DASH_GO_ON;
 }
 
 /* Answer with the resolved file: 0 once the answer (the bytes, a stream of
@@ -585,7 +585,7 @@ serve_file(rh_dash_ctx *c, logreq *lr)
 	uint64_t size, end;
 	int r, stream;
 
-	if ((r = open_log(&f, &m, &mref, c, lr)) != LOG_FOUND)
+	if ((r = open_log(&f, &m, &mref, c, lr)) != RH_DASH_GO_ON)
 		goto done;
 	size = rh_logfile_size(f);
 	if (c->at_ns != RH_TIME_NONE)	/* playback: as captured by then */
@@ -618,7 +618,7 @@ serve_file(rh_dash_ctx *c, logreq *lr)
 			goto done;
 		}
 		c->cacheable = 0;
-	} else if ((r = read_log(c, lr, f, end)) != LOG_FOUND) {
+	} else if ((r = read_log(c, lr, f, end)) != RH_DASH_GO_ON) {
 		goto done;
 	}
 	if (dl && (r = rh_dashboard__header(c->resp, "Content-Disposition",
@@ -665,10 +665,10 @@ rh_dashboard__logs_file(rh_dash_ctx *c)
 			r = log_fail_code(c, &lr, error);
 			goto done;
 		}
-		if ((r = find_node(&lr.node, c, 1)) == LOG_FOUND) {
+		if ((r = find_node(&lr.node, c, 1)) == RH_DASH_GO_ON) {
 			lr.match = RH_LOG_MATCH_PID;
 			error = rh_buf_printf(&lr.path, "%lld", (long long)p);
-			r = error < 0 ? error : LOG_FOUND;
+			r = error < 0 ? error : RH_DASH_GO_ON;
 		}
 	} else {
 		r = answered(log_fail(c, &lr, 400, "give filename (with node_id or "
@@ -676,7 +676,7 @@ rh_dashboard__logs_file(rh_dash_ctx *c)
 			     "(with node_id or node_ip)"));
 		goto done;
 	}
-	if (r == LOG_FOUND)
+	if (r == RH_DASH_GO_ON)
 		r = serve_file(c, &lr);
 done:
 	rh_buf_dispose(&lr.path);
@@ -684,7 +684,7 @@ done:
 }
 
 /* The submission id of job `job` (a submission id or a job id) and the
- * node its driver ran on (else the head node): LOG_FOUND, LOG_ANSWERED
+ * node its driver ran on (else the head node): RH_DASH_GO_ON, RH_DASH_ANSWERED
  * (404: no such job, not submitted, no node), or < 0. */
 static int
 job_driver(rh_buf *sid, const rh_dash_node **n, rh_dash_ctx *c,
@@ -727,7 +727,7 @@ job_driver(rh_buf *sid, const rh_dash_node **n, rh_dash_ctx *c,
 	if (!*n)
 		return answered(rh_dashboard__fail(c, 404, "job %s: no node has "
 						   "captured files", job));
-	return LOG_FOUND;
+	return RH_DASH_GO_ON;
 }
 
 /* Send the `size` bytes of lf as {"logs": "..."}. */
@@ -781,7 +781,7 @@ rh_dashboard__job_logs(rh_dash_ctx *c, const char *job)
 	rh_buf sid = RH_BUF_INIT, path = RH_BUF_INIT;
 	int error;
 
-	if ((error = job_driver(&sid, &n, c, job)) != LOG_FOUND) {
+	if ((error = job_driver(&sid, &n, c, job)) != RH_DASH_GO_ON) {
 		rh_buf_dispose(&sid);
 		return error < 0 ? error : 0;
 	}

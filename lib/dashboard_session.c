@@ -672,14 +672,14 @@ rh_dashboard__session_enter(rh_dash_ctx *c)
 	pthread_mutex_unlock(&d->lock);
 	if (e) {
 		c->entry = e;
-		return 0;
+		return RH_DASH_GO_ON;
 	}
 	if ((r = session_exists(d, &c->sref)) < 0)
-		return rh_dashboard__fail_code(c, r) < 0 ? -1 : 1;
+		return rh_dashboard__fail_code(c, r) < 0 ? -1 : RH_DASH_ANSWERED;
 	if (r == 0)
 		return rh_dashboard__fail(c, 404, "no session %s/%s/%s in the "
 					  "store", c->sref.ns, c->sref.cluster,
-					  c->sref.session) < 0 ? -1 : 1;
+					  c->sref.session) < 0 ? -1 : RH_DASH_ANSWERED;
 	pthread_mutex_lock(&d->lock);
 	if (!(e = find(d, &c->sref))) {
 		evict(d, drop, &ndrop, RH_ARRAY_SIZE(drop));
@@ -709,7 +709,7 @@ rh_dashboard__session_enter(rh_dash_ctx *c)
 	if (!e)
 		return RH_ENOMEM;
 	c->entry = e;
-	return 0;
+	return RH_DASH_GO_ON;
 }
 
 int
@@ -806,7 +806,7 @@ preparing(rh_dash_ctx *c, int64_t since_ms)
 					(long long)((c->now_ms - since_ms) / 1000),
 					done)) < 0)
 		return error;
-	return 1;
+	return RH_DASH_ANSWERED;
 }
 
 /* Wait while another request opens the stored index; open it here if no
@@ -871,7 +871,7 @@ prepare_now(rh_dash_ctx *c, rh_dashboard *d, rh_dash_entry *e)
 					   "%s/%s/%s now: %s", c->sref.ns,
 					   c->sref.cluster, c->sref.session,
 					   rh_error_last());
-		return error < 0 ? error : 1;
+		return error < 0 ? error : RH_DASH_ANSWERED;
 	}
 	if (d->opts.schedule)
 		return preparing(c, c->now_ms);
@@ -884,9 +884,9 @@ prepare_now(rh_dash_ctx *c, rh_dashboard *d, rh_dash_entry *e)
 	snprintf(msg, sizeof(msg), "%s", e->errmsg);
 	pthread_mutex_unlock(&d->lock);
 	if (c->snap)
-		return 0;
+		return RH_DASH_GO_ON;
 	error = rh_dashboard__fail(c, 500, "cannot open session: %s", msg);
-	return error < 0 ? error : 1;
+	return error < 0 ? error : RH_DASH_ANSWERED;
 }
 
 int
@@ -899,12 +899,12 @@ rh_dashboard__session_snap(rh_dash_ctx *c)
 	int error;
 
 	if (c->snap)
-		return 0;
+		return RH_DASH_GO_ON;
 	pthread_mutex_lock(&d->lock);
 	load_stored_locked(c, d, e);
 	if (e->snap) {
 		take_snap_unlock(c, d, e);
-		return 0;
+		return RH_DASH_GO_ON;
 	}
 	if (e->state == DASH_PREPARING) {
 		started = e->started_ms;
@@ -915,7 +915,7 @@ rh_dashboard__session_snap(rh_dash_ctx *c)
 		snprintf(msg, sizeof(msg), "%s", e->errmsg);
 		pthread_mutex_unlock(&d->lock);
 		error = rh_dashboard__fail(c, 500, "cannot open session: %s", msg);
-		return error < 0 ? error : 1;
+		return error < 0 ? error : RH_DASH_ANSWERED;
 	}
 	e->state = DASH_PREPARING;
 	e->started_ms = c->now_ms;
