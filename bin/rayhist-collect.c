@@ -11,9 +11,10 @@
 #include "collect_follow.h"
 #include "collect_events.h"
 #include "collect_archive.h"
+#include "collect_index.h"
 
 enum { OPT_STORE = 256, OPT_STORE_CONFIG, OPT_CLUSTER, OPT_NS, OPT_NODE_ID, OPT_FRAME, OPT_LEVEL,
-       OPT_THREADS, OPT_ENDED };
+       OPT_THREADS, OPT_ENDED, OPT_NO_INDEX };
 /* --events mode (collect_events.c) */
 enum { OPT_SESSION = 300, OPT_EVENTS };
 /* --follow mode (collect_follow.c) */
@@ -32,7 +33,8 @@ static const rh_cli_opt options[] = {
 	{ OPT_FRAME, "frame-size", "BYTES", "raw bytes per compressed frame (default 4194304)" },
 	{ OPT_LEVEL, "level", "N", "zstd compression level (default 3)" },
 	{ OPT_THREADS, "threads", "N", "files stored at once, and frame threads of a big file; with --events, files ingested at once (default: CPUs)" },
-	{ OPT_ENDED, "ended", NULL, "the session has ended (the cluster is gone): mark it so, ending at its last file write" },
+	{ OPT_ENDED, "ended", NULL, "the session has ended (the cluster is gone): mark it so, ending at its last file write, and build its index" },
+	{ OPT_NO_INDEX, "no-index", NULL, "with --ended or --follow on the head: leave the index to the first reader" },
 	{ OPT_FOLLOW, "follow", NULL, "run beside a live Ray node until SIGTERM (no SESSION_DIR)" },
 	{ OPT_ROLE, "role", "ROLE", "follow: head or worker (default: head if it runs the GCS)" },
 	{ OPT_RAY_ROOT, "ray-root", "DIR", "follow: Ray's temp root (default /tmp/ray)" },
@@ -192,8 +194,8 @@ main(int argc, char **argv)
 	struct rh_follow_cfg fc;
 	rh_import_options io = RH_IMPORT_OPTIONS_INIT;
 	const char *archive = NULL;
-	char node_id[130];
-	int follow = 0, events = 0;
+	char node_id[130], msg[1024];
+	int follow = 0, events = 0, no_index = 0;
 	const char *session = NULL;
 	const char *store_flag = NULL, *arg, *url;
 	rh_store *st = NULL;
@@ -248,6 +250,7 @@ main(int argc, char **argv)
 			break;
 		case OPT_FOLLOW: follow = 1; break;
 		case OPT_ENDED: o.ended = 1; break;
+		case OPT_NO_INDEX: no_index = 1; break;
 		case OPT_ROLE:
 			if (!strcmp(arg, "head"))
 				fc.fo.role = RH_FOLLOW_ROLE_HEAD;
@@ -375,7 +378,18 @@ main(int argc, char **argv)
 		       stats.files_not_stored);
 	fflush(stdout);
 	if (error < 0)
-		rh_cli_die(error, "%s", argv[optind]);
+		snprintf(msg, sizeof(msg), "%s", rh_error_last());
+	/* The session is final: its index is built now, once, rather than
+	 * by the first reader (collect_index.c). Its failure loses nothing
+	 * and is only a warning. */
+	if (o.ended && !no_index) {
+		rh_session_ref sref = { o.ns ? o.ns : RH_DEFAULT_NAMESPACE,
+					o.cluster, stats.session };
+
+		rh_collect_index(st, &sref, o.workers, run.quiet);
+	}
+	if (error < 0)
+		rh_cli_die(0, "%s%s%s", argv[optind], *msg ? ": " : "", msg);
 	rh_store_close(st);
 	rh_cli_free(&cli);
 	return 0;
