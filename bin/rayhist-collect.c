@@ -60,6 +60,7 @@ static const rh_cli_opt options[] = {
 
 struct run {
 	int verbose, quiet;
+	int no_index;                   /* --no-index */
 	struct collect_progress *prog;	/* the meter of a one-shot capture */
 };
 
@@ -147,6 +148,7 @@ run_follow(struct rh_follow_cfg *fc, const rh_capture_options *o,
 	fc->fo.frame_size = o->frame_size;
 	fc->fo.level = o->level;
 	fc->quiet = run->quiet;
+	fc->no_index = run->no_index;
 	fc->verbose = run->verbose;
 	if (!fc->fo.state_dir) {
 		snprintf(state, sizeof(state), "%s/rayhist-state", fc->fo.ray_root);
@@ -188,14 +190,14 @@ main(int argc, char **argv)
 {
 	rh_capture_options o = RH_CAPTURE_OPTIONS_INIT;
 	rh_capture_stats stats = RH_CAPTURE_STATS_INIT;
-	struct run run = { 0, 0, NULL };
+	struct run run = { 0, 0, 0, NULL };
 	struct collect_progress prog;
 	rh_store_options sopts = RH_STORE_OPTIONS_INIT;
 	struct rh_follow_cfg fc;
 	rh_import_options io = RH_IMPORT_OPTIONS_INIT;
 	const char *archive = NULL;
 	char node_id[130], msg[1024];
-	int follow = 0, events = 0, no_index = 0;
+	int follow = 0, events = 0;
 	const char *session = NULL;
 	const char *store_flag = NULL, *arg, *url;
 	rh_store *st = NULL;
@@ -250,7 +252,7 @@ main(int argc, char **argv)
 			break;
 		case OPT_FOLLOW: follow = 1; break;
 		case OPT_ENDED: o.ended = 1; break;
-		case OPT_NO_INDEX: no_index = 1; break;
+		case OPT_NO_INDEX: run.no_index = 1; break;
 		case OPT_ROLE:
 			if (!strcmp(arg, "head"))
 				fc.fo.role = RH_FOLLOW_ROLE_HEAD;
@@ -382,7 +384,7 @@ main(int argc, char **argv)
 	/* The session is final: its index is built now, once, rather than
 	 * by the first reader (collect_index.c). Its failure loses nothing
 	 * and is only a warning. */
-	if (o.ended && !no_index) {
+	if (o.ended && !run.no_index) {
 		rh_session_ref sref = { o.ns ? o.ns : RH_DEFAULT_NAMESPACE,
 					o.cluster, stats.session };
 
