@@ -17,7 +17,9 @@
 # with the server's index-build counter read after the first 200, and the
 # head capture timed with and without the build (the collector's extra
 # time, against the --events import that stored the events).
-# RUNS (default 1) runs of each; BENCH_DIR keeps the generated batches.
+# RUNS (default 1) runs of each; BENCH_DIR keeps the generated batches;
+# QUICK=1 skips jq and the rayhist-ls build (minutes at 1M tasks): only the
+# import, the head captures and the two cold opens are measured.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${RH_BUILD:-$top/_build}
@@ -35,12 +37,19 @@ fi
 collect="$build/bin/rayhist-collect"
 ls="$build/bin/rayhist-ls"
 serve="$build/bin/rayhist-serve"
+quick=${QUICK:-0}
+jq="jq -c '.[]' $batches/*.json > /dev/null"
+[ "$quick" = 0 ] || jq=true
 python3 "$top/bench/timeit.py" -n "$runs" --peak-rss -- \
 	"rm -rf $dir/store && $collect --store $dir/store --cluster prod --session $sess --events $batches/*.json > /dev/null" \
-	-- "jq -c '.[]' $batches/*.json > /dev/null" > "$dir/import.times"
-python3 "$top/bench/timeit.py" -n "$runs" --peak-rss -- \
-	"rm -rf $dir/store/default/prod/$sess/index && $ls -q --store $dir/store --tasks --limit 100 default/prod/$sess > /dev/null" \
-	> "$dir/build.times"
+	-- "$jq" > "$dir/import.times"
+if [ "$quick" = 0 ]; then
+	python3 "$top/bench/timeit.py" -n "$runs" --peak-rss -- \
+		"rm -rf $dir/store/default/prod/$sess/index && $ls -q --store $dir/store --tasks --limit 100 default/prod/$sess > /dev/null" \
+		> "$dir/build.times"
+else
+	rm -f "$dir/build.times"
+fi
 # The head's last capture: a session folder of the same name whose raylet
 # names the node (its other files do not matter here).
 head="$dir/head/$sess"
@@ -101,22 +110,27 @@ d, b = sys.argv[1], sys.argv[2]
 def kv(line):
     return dict(re.findall(r"(\w+)=([^ ]+)", line))
 imp = [kv(l) for l in open(d + "/import.times") if l.strip()]
-bld = kv(open(d + "/build.times").read())
+quick = not os.path.exists(d + "/build.times")
+bld = {} if quick else kv(open(d + "/build.times").read())
 hd = [kv(l) for l in open(d + "/head.times") if l.strip()]
 srv = kv(open(d + "/open_srv.out").read())
 col = kv(open(d + "/open_col.out").read())
 files = [f for f in os.listdir(b) if f.endswith(".json")]
 size = sum(os.path.getsize(os.path.join(b, f)) for f in files)
-t_imp, t_jq, t_bld = float(imp[0]["median_s"]), float(imp[1]["median_s"]), float(bld["median_s"])
+t_imp = float(imp[0]["median_s"])
 t_hn, t_hi = float(hd[0]["median_s"]), float(hd[1]["median_s"])
 o_srv, o_col = float(srv["open_s"]), float(col["open_s"])
 print(f"session: {open(d + '/gen.ok').read().strip()} task attempts, {len(files)} batches, "
       f"{size / 1e6:.0f} MB")
-print(f"jq -c '.[]'      : {t_jq:8.2f} s  {size / t_jq / 1e6:6.1f} MB/s")
-print(f"import --events  : {t_imp:8.2f} s  {size / t_imp / 1e6:6.1f} MB/s  {t_jq / t_imp:5.2f}x jq "
-      f"(target >= 10x)  peak RSS {int(imp[0]['peak_rss_kib']) / 1024:.0f} MiB")
-print(f"index build      : {t_bld:8.2f} s  {size / t_bld / 1e6:6.1f} MB/s  {t_jq / t_bld:5.2f}x jq "
-      f"(target >= 20x)  peak RSS {int(bld['peak_rss_kib']) / 1024:.0f} MiB (target < 1024)")
+if quick:
+    print(f"import --events  : {t_imp:8.2f} s  {size / t_imp / 1e6:6.1f} MB/s  (QUICK: no jq, no build)")
+else:
+    t_jq, t_bld = float(imp[1]["median_s"]), float(bld["median_s"])
+    print(f"jq -c '.[]'      : {t_jq:8.2f} s  {size / t_jq / 1e6:6.1f} MB/s")
+    print(f"import --events  : {t_imp:8.2f} s  {size / t_imp / 1e6:6.1f} MB/s  {t_jq / t_imp:5.2f}x jq "
+          f"(target >= 10x)  peak RSS {int(imp[0]['peak_rss_kib']) / 1024:.0f} MiB")
+    print(f"index build      : {t_bld:8.2f} s  {size / t_bld / 1e6:6.1f} MB/s  {t_jq / t_bld:5.2f}x jq "
+          f"(target >= 20x)  peak RSS {int(bld['peak_rss_kib']) / 1024:.0f} MiB (target < 1024)")
 print(f"head --ended     : {t_hn:8.2f} s --no-index, {t_hi:.2f} s with the index: the build adds "
       f"{t_hi - t_hn:.2f} s to a capture of {t_imp + t_hn:.2f} s (import + head), "
       f"{(t_hi - t_hn) / (t_imp + t_hn) * 100:.0f}%; peak RSS "
