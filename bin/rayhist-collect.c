@@ -32,7 +32,7 @@ static const rh_cli_opt options[] = {
 	{ OPT_NODE_ID, "node-id", "HEX", "the node's full id (56 hex digits), instead of the raylet's own lines" },
 	{ OPT_FRAME, "frame-size", "BYTES", "raw bytes per compressed frame (default 4194304)" },
 	{ OPT_LEVEL, "level", "N", "zstd compression level (default 3)" },
-	{ OPT_THREADS, "threads", "N", "files stored at once, and frame threads of a big file; with --events, files ingested at once (default: CPUs)" },
+	{ OPT_THREADS, "threads", "N", "files stored at once, and frame threads of a big file; with --events, files ingested at once; with --ended, event parsers of the index build (default: CPUs)" },
 	{ OPT_ENDED, "ended", NULL, "the session has ended (the cluster is gone): mark it so, ending at its last file write, and build its index" },
 	{ OPT_NO_INDEX, "no-index", NULL, "with --ended or --follow on the head: leave the index to the first reader" },
 	{ OPT_FOLLOW, "follow", NULL, "run beside a live Ray node until SIGTERM (no SESSION_DIR)" },

@@ -83,4 +83,21 @@ printf 'not zstd' > "$part"
 grep -q "index built: .*; with warnings$" "$tmp/out" || fail "$(cat "$tmp/out")"
 grep -q "index: .*$(basename "$part")" "$tmp/err" || fail "no warning: $(cat "$tmp/err")"
 [ -f "$tmp/bad/$path/index/session.idx" ] || fail "no index stored"
+
+# On a terminal the build shows a meter (progress.h), erased when done;
+# not with -q.
+cp -a "$tmp/base" "$tmp/tty"
+$PY - "$RH_COLLECT" "$tmp/tty" "$head" <<'PY' || fail "index meter"
+import re, sys
+from ptyrun import stderr_of
+collect, store, head = sys.argv[1:4]
+args = [collect, "--store", store, "--cluster", "c", "--ended"]
+rc, err = stderr_of(args + [head], True)
+m = re.findall(rb"\rindexing the session's events: [^\x1b]*\x1b\[K", err)
+if rc or not m or not err.rstrip(b"\n").endswith(b"\r\x1b[K"):
+    sys.exit("no index meter, or not erased: %d %r" % (rc, err[-400:]))
+rc, err = stderr_of(args + ["-q", head], True)
+if rc or b"indexing" in err:
+    sys.exit("a meter with -q: %r" % err[-300:])
+PY
 pass
