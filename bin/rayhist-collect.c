@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <rayhist/rayhist.h>
 
@@ -33,7 +34,7 @@ static const rh_cli_opt options[] = {
 	{ OPT_FRAME, "frame-size", "BYTES", "raw bytes per compressed frame (default 4194304)" },
 	{ OPT_LEVEL, "level", "N", "zstd compression level (default 3)" },
 	{ OPT_THREADS, "threads", "N", "files stored at once, and frame threads of a big file; with --events, files ingested at once; with --ended, event parsers of the index build (default: CPUs)" },
-	{ OPT_ENDED, "ended", NULL, "the session has ended (the cluster is gone): mark it so, ending at its last file write, and build its index" },
+	{ OPT_ENDED, "ended", NULL, "the session has ended (the cluster is gone): mark it so, ending at its last file write, and build its index; also with --events" },
 	{ OPT_NO_INDEX, "no-index", NULL, "with --ended or --follow on the head: leave the index to the first reader" },
 	{ OPT_FOLLOW, "follow", NULL, "run beside a live Ray node until SIGTERM (no SESSION_DIR)" },
 	{ OPT_ROLE, "role", "ROLE", "follow: head or worker (default: head if it runs the GCS)" },
@@ -185,6 +186,37 @@ read_token(const char *path)
 	return t;
 }
 
+/* --events --ended: the batches are all the session will have. Its end is
+ * when they were last written (the files' latest modification time; now
+ * for standard input), as a capture takes its files'; then the index is
+ * built as after a captured SESSION_DIR. Returns the exit status. */
+static int
+events_ended(rh_store *st, const rh_session_ref *sref, char **files,
+	     int nfiles, const rh_capture_options *o, const struct run *run)
+{
+	int64_t end_ms = 0, ms;
+	struct stat sb;
+	int i, error;
+
+	for (i = 0; i < nfiles; i++) {
+		if (!strcmp(files[i], "-") || stat(files[i], &sb) < 0) {
+			end_ms = -1;	/* unknown: the library takes now */
+			break;
+		}
+		ms = (int64_t)sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000;
+		if (ms > end_ms)
+			end_ms = ms;
+	}
+	if ((error = rh_capture_mark_ended(st, sref, end_ms)) < 0) {
+		rh_cli_warn("%s/%s/%s: cannot mark the session ended: %s",
+			    sref->ns, sref->cluster, sref->session, rh_error_last());
+		return 1;
+	}
+	if (!run->no_index)
+		rh_collect_index(st, sref, o->workers, run->quiet);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -206,7 +238,7 @@ main(int argc, char **argv)
 
 	rh_cli_init(&cli, "rayhist-collect",
 		    "[--store URL] --cluster NAME [--namespace NS] [--node-id HEX] SESSION_DIR\n"
-		    "[--store URL] --cluster NAME [--namespace NS] --session NAME --events FILE...\n"
+		    "[--store URL] --cluster NAME [--namespace NS] --session NAME [--ended] --events FILE...\n"
 		    "--follow [--store URL] --cluster NAME [--role head|worker] [--ray-root DIR]\n"
 		    "[--state-dir DIR] [--flush-interval S] [--events-listen ADDR:PORT|off]\n"
 		    "[--store URL] --cluster NAME [--namespace NS] [--ended] --archive FILE|-",
@@ -305,9 +337,10 @@ main(int argc, char **argv)
 	}
 	if (!o.cluster)
 		rh_cli_usage_die("--cluster NAME is required");
-	if (o.ended && (follow || events))
-		rh_cli_usage_die("--ended marks a captured SESSION_DIR; a follower "
-				 "marks its session ended itself on SIGTERM");
+	if (o.ended && follow)
+		rh_cli_usage_die("--ended marks a captured SESSION_DIR or imported "
+				 "events; a follower marks its session ended itself "
+				 "on SIGTERM");
 	if (archive) {
 		if (follow || events || o.node_id)
 			rh_cli_usage_die("--archive takes no --follow, --events or "
@@ -342,6 +375,9 @@ main(int argc, char **argv)
 			rh_cli_die(error, "%s", url);
 		error = rh_collect_events(st, &sref, argv + optind, argc - optind,
 					  o.workers, run.quiet);
+		if (o.ended)
+			error |= events_ended(st, &sref, argv + optind,
+					      argc - optind, &o, &run);
 		rh_store_close(st);
 		rh_cli_free(&cli);
 		return error;

@@ -1,6 +1,7 @@
 #!/bin/sh
-# rayhist-collect --ended builds the session's index (collect_index.c), so
-# that rayhist-serve's first open of the session reads it and builds nothing
+# rayhist-collect --ended (after a capture, or an --events import) builds
+# the session's index (collect_index.c), so that rayhist-serve's first open
+# of the session reads it and builds nothing
 # (tests/cli/collect_index.py, by the server's counters), answering byte for
 # byte what a server-built index answers; --no-index leaves the build to
 # the server as before. A build that fails (the index cannot be written)
@@ -54,6 +55,18 @@ $PY "$top_srcdir/tests/cli/collect_index.py" "$tmp/pre" "$tmp/lazy" "$path" ||
 	fail "collect_index.py"
 cmp "$tmp/pre/$path/index/session.idx" "$tmp/lazy/$path/index/session.idx" ||
 	fail "the collector's index differs from the server's"
+
+# Events imported as batches alone, marked ended by the import: the same.
+"$RH_COLLECT" --store "$tmp/ev" --cluster c --session "$session" --ended \
+	--events "$tmp"/gen/aggregator/*.json >"$tmp/out" || fail "--events --ended"
+grep -q "^$path/: index built: [1-9][0-9]* task attempts" "$tmp/out" ||
+	fail "no index line: $(cat "$tmp/out")"
+grep -q '"end_ms":[1-9]' "$tmp/ev/$path/session.json" || fail "not marked ended"
+"$RH_COLLECT" --store "$tmp/ev-lazy" --cluster c --session "$session" --ended \
+	--no-index -q --events "$tmp"/gen/aggregator/*.json || fail "--events --no-index"
+[ ! -e "$tmp/ev-lazy/$path/index" ] || fail "--no-index stored an index"
+$PY "$top_srcdir/tests/cli/collect_index.py" "$tmp/ev" "$tmp/ev-lazy" "$path" ||
+	fail "collect_index.py (--events)"
 
 # The index cannot be written (a file where its folder goes): the capture
 # is stored and ended, the warning says so, the exit status stays 0.
