@@ -36,6 +36,7 @@
 
 #include "cli.h"
 #include "collect_follow.h"
+#include "collect_index.h"
 
 #define SHIP_BUDGET (64ull << 20)
 
@@ -43,6 +44,8 @@ struct shared {                 /* what the main thread may read */
 	pthread_mutex_t mu;
 	rh_follow_stats fs;
 	char errmsg[512];
+	int indexing;               /* everything is shipped: the index builds */
+	int status;                 /* the drain's exit status, once indexing */
 };
 
 struct app {
@@ -193,6 +196,26 @@ on_work(evutil_socket_t fd, short what, void *arg)
 	rearm(a);
 }
 
+/* The head has shipped everything and marked the session ended: its index
+ * is built now (collect_index.c), within what is left of the drain time.
+ * Should the drain timer fire first, nothing is lost: the first reader
+ * builds the index, as it does for a session captured with --no-index. */
+static void
+build_index(struct app *a, const char *session)
+{
+	rh_session_ref sref = { a->cfg->fo.ns ? a->cfg->fo.ns : RH_DEFAULT_NAMESPACE,
+				a->cfg->fo.cluster, session };
+
+	pthread_mutex_lock(&a->sh.mu);
+	a->sh.indexing = 1;
+	a->sh.status = a->status;
+	pthread_mutex_unlock(&a->sh.mu);
+	rh_collect_index(a->st, &sref, 0, a->cfg->quiet);
+	pthread_mutex_lock(&a->sh.mu);
+	a->sh.indexing = 0;
+	pthread_mutex_unlock(&a->sh.mu);
+}
+
 /* Drain: files, then the events accepted so far, then the end mark. */
 static void
 drain(struct app *a)
@@ -220,6 +243,8 @@ drain(struct app *a)
 			    "... not stored\" warnings); the rest is stored",
 			    fs.session, fs.files_not_stored,
 			    fs.files_not_stored == 1 ? "" : "s");
+	if (error == 0 && fs.is_head && fs.session[0] && !a->cfg->no_index)
+		build_index(a, fs.session);
 	event_base_loopbreak(a->wbase);
 }
 
@@ -532,11 +557,22 @@ on_drain_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	struct app *a = arg;
 	rh_follow_stats fs = RH_FOLLOW_STATS_INIT;
+	int indexing, status;
 
 	(void)fd, (void)what;
 	pthread_mutex_lock(&a->sh.mu);
 	fs = a->sh.fs;
+	indexing = a->sh.indexing;
+	status = a->sh.status;
 	pthread_mutex_unlock(&a->sh.mu);
+	if (indexing) {
+		/* all is shipped: only the index is left, to the first reader */
+		rh_cli_warn("drain timeout after %u s while building the index: "
+			    "everything is stored; the index is built on first "
+			    "open", a->cfg->drain_ms / 1000);
+		fflush(stdout);
+		_exit(status);
+	}
 	rh_cli_warn("drain timeout after %u s: %" PRIu64 " bytes not shipped "
 		    "stay on disk; the next run resumes from %s",
 		    a->cfg->drain_ms / 1000, fs.bytes_pending,

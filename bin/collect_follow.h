@@ -12,6 +12,7 @@ struct rh_follow_cfg {
 	const char *token;        /* required of POSTs and the status page */
 	unsigned drain_ms;        /* SIGTERM: finish within this */
 	int quiet, verbose;
+	int no_index;             /* no index build after the end mark */
 };
 
 /* Run until SIGTERM or SIGINT; returns the exit status. */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <rayhist/rayhist.h>
 
@@ -11,9 +12,10 @@
 #include "collect_follow.h"
 #include "collect_events.h"
 #include "collect_archive.h"
+#include "collect_index.h"
 
 enum { OPT_STORE = 256, OPT_STORE_CONFIG, OPT_CLUSTER, OPT_NS, OPT_NODE_ID, OPT_FRAME, OPT_LEVEL,
-       OPT_THREADS, OPT_ENDED };
+       OPT_THREADS, OPT_ENDED, OPT_NO_INDEX };
 /* --events mode (collect_events.c) */
 enum { OPT_SESSION = 300, OPT_EVENTS };
 /* --follow mode (collect_follow.c) */
@@ -31,8 +33,9 @@ static const rh_cli_opt options[] = {
 	{ OPT_NODE_ID, "node-id", "HEX", "the node's full id (56 hex digits), instead of the raylet's own lines" },
 	{ OPT_FRAME, "frame-size", "BYTES", "raw bytes per compressed frame (default 4194304)" },
 	{ OPT_LEVEL, "level", "N", "zstd compression level (default 3)" },
-	{ OPT_THREADS, "threads", "N", "files stored at once, and frame threads of a big file; with --events, files ingested at once (default: CPUs)" },
-	{ OPT_ENDED, "ended", NULL, "the session has ended (the cluster is gone): mark it so, ending at its last file write" },
+	{ OPT_THREADS, "threads", "N", "files stored at once, and frame threads of a big file; with --events, files ingested at once; with --ended, event parsers of the index build (default: CPUs)" },
+	{ OPT_ENDED, "ended", NULL, "the session has ended (the cluster is gone): mark it so, ending at its last file write, and build its index; also with --events" },
+	{ OPT_NO_INDEX, "no-index", NULL, "with --ended or --follow on the head: leave the index to the first reader" },
 	{ OPT_FOLLOW, "follow", NULL, "run beside a live Ray node until SIGTERM (no SESSION_DIR)" },
 	{ OPT_ROLE, "role", "ROLE", "follow: head or worker (default: head if it runs the GCS)" },
 	{ OPT_RAY_ROOT, "ray-root", "DIR", "follow: Ray's temp root (default /tmp/ray)" },
@@ -58,6 +61,7 @@ static const rh_cli_opt options[] = {
 
 struct run {
 	int verbose, quiet;
+	int no_index;                   /* --no-index */
 	struct collect_progress *prog;	/* the meter of a one-shot capture */
 };
 
@@ -145,6 +149,7 @@ run_follow(struct rh_follow_cfg *fc, const rh_capture_options *o,
 	fc->fo.frame_size = o->frame_size;
 	fc->fo.level = o->level;
 	fc->quiet = run->quiet;
+	fc->no_index = run->no_index;
 	fc->verbose = run->verbose;
 	if (!fc->fo.state_dir) {
 		snprintf(state, sizeof(state), "%s/rayhist-state", fc->fo.ray_root);
@@ -181,18 +186,49 @@ read_token(const char *path)
 	return t;
 }
 
+/* --events --ended: the batches are all the session will have. Its end is
+ * when they were last written (the files' latest modification time; now
+ * for standard input), as a capture takes its files'; then the index is
+ * built as after a captured SESSION_DIR. Returns the exit status. */
+static int
+events_ended(rh_store *st, const rh_session_ref *sref, char **files,
+	     int nfiles, const rh_capture_options *o, const struct run *run)
+{
+	int64_t end_ms = 0, ms;
+	struct stat sb;
+	int i, error;
+
+	for (i = 0; i < nfiles; i++) {
+		if (!strcmp(files[i], "-") || stat(files[i], &sb) < 0) {
+			end_ms = -1;	/* unknown: the library takes now */
+			break;
+		}
+		ms = (int64_t)sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000;
+		if (ms > end_ms)
+			end_ms = ms;
+	}
+	if ((error = rh_capture_mark_ended(st, sref, end_ms)) < 0) {
+		rh_cli_warn("%s/%s/%s: cannot mark the session ended: %s",
+			    sref->ns, sref->cluster, sref->session, rh_error_last());
+		return 1;
+	}
+	if (!run->no_index)
+		rh_collect_index(st, sref, o->workers, run->quiet);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	rh_capture_options o = RH_CAPTURE_OPTIONS_INIT;
 	rh_capture_stats stats = RH_CAPTURE_STATS_INIT;
-	struct run run = { 0, 0, NULL };
+	struct run run = { 0, 0, 0, NULL };
 	struct collect_progress prog;
 	rh_store_options sopts = RH_STORE_OPTIONS_INIT;
 	struct rh_follow_cfg fc;
 	rh_import_options io = RH_IMPORT_OPTIONS_INIT;
 	const char *archive = NULL;
-	char node_id[130];
+	char node_id[130], msg[1024];
 	int follow = 0, events = 0;
 	const char *session = NULL;
 	const char *store_flag = NULL, *arg, *url;
@@ -202,7 +238,7 @@ main(int argc, char **argv)
 
 	rh_cli_init(&cli, "rayhist-collect",
 		    "[--store URL] --cluster NAME [--namespace NS] [--node-id HEX] SESSION_DIR\n"
-		    "[--store URL] --cluster NAME [--namespace NS] --session NAME --events FILE...\n"
+		    "[--store URL] --cluster NAME [--namespace NS] --session NAME [--ended] --events FILE...\n"
 		    "--follow [--store URL] --cluster NAME [--role head|worker] [--ray-root DIR]\n"
 		    "[--state-dir DIR] [--flush-interval S] [--events-listen ADDR:PORT|off]\n"
 		    "[--store URL] --cluster NAME [--namespace NS] [--ended] --archive FILE|-",
@@ -248,6 +284,7 @@ main(int argc, char **argv)
 			break;
 		case OPT_FOLLOW: follow = 1; break;
 		case OPT_ENDED: o.ended = 1; break;
+		case OPT_NO_INDEX: run.no_index = 1; break;
 		case OPT_ROLE:
 			if (!strcmp(arg, "head"))
 				fc.fo.role = RH_FOLLOW_ROLE_HEAD;
@@ -300,9 +337,10 @@ main(int argc, char **argv)
 	}
 	if (!o.cluster)
 		rh_cli_usage_die("--cluster NAME is required");
-	if (o.ended && (follow || events))
-		rh_cli_usage_die("--ended marks a captured SESSION_DIR; a follower "
-				 "marks its session ended itself on SIGTERM");
+	if (o.ended && follow)
+		rh_cli_usage_die("--ended marks a captured SESSION_DIR or imported "
+				 "events; a follower marks its session ended itself "
+				 "on SIGTERM");
 	if (archive) {
 		if (follow || events || o.node_id)
 			rh_cli_usage_die("--archive takes no --follow, --events or "
@@ -337,6 +375,9 @@ main(int argc, char **argv)
 			rh_cli_die(error, "%s", url);
 		error = rh_collect_events(st, &sref, argv + optind, argc - optind,
 					  o.workers, run.quiet);
+		if (o.ended)
+			error |= events_ended(st, &sref, argv + optind,
+					      argc - optind, &o, &run);
 		rh_store_close(st);
 		rh_cli_free(&cli);
 		return error;
@@ -375,7 +416,18 @@ main(int argc, char **argv)
 		       stats.files_not_stored);
 	fflush(stdout);
 	if (error < 0)
-		rh_cli_die(error, "%s", argv[optind]);
+		snprintf(msg, sizeof(msg), "%s", rh_error_last());
+	/* The session is final: its index is built now, once, rather than
+	 * by the first reader (collect_index.c). Its failure loses nothing
+	 * and is only a warning. */
+	if (o.ended && !run.no_index) {
+		rh_session_ref sref = { o.ns ? o.ns : RH_DEFAULT_NAMESPACE,
+					o.cluster, stats.session };
+
+		rh_collect_index(st, &sref, o.workers, run.quiet);
+	}
+	if (error < 0)
+		rh_cli_die(0, "%s%s%s", argv[optind], *msg ? ": " : "", msg);
 	rh_store_close(st);
 	rh_cli_free(&cli);
 	return 0;

@@ -39,6 +39,7 @@
 
 #include "common.h"
 #include "store.h"
+#include "layout.h"
 
 RH_BEGIN_DECL
 
@@ -133,6 +134,18 @@ typedef struct rh_capture_stats {
 RH_EXTERN int rh_capture_session(rh_capture_stats *stats, rh_store *st,
 				 const char *dir,
 				 const rh_capture_options *opts);
+
+/**
+ * Mark session `s` ended in its manifest, as a capture with `ended` does,
+ * without capturing a node: for a session whose events were stored as
+ * batches (rh_events_ingest()) and that no node's capture will mark.
+ * `end_ms` is when the session last wrote (<= 0: unknown, now is taken);
+ * the end is never before the session's start, and a later end already
+ * marked stays. Other fields of the manifest are kept.
+ * @return 0, RH_EINVAL (bad names), RH_EIO, RH_ENOMEM.
+ */
+RH_EXTERN int rh_capture_mark_ended(rh_store *st, const rh_session_ref *s,
+				    int64_t end_ms);
 
 /**
  * The id of the node that wrote session directory `dir`, from lines in which
