@@ -7,8 +7,16 @@
  * count of '\n', and copies of its two ragged ends. The caller's thread
  * adds the chunks' counts up for exact line numbers and joins the ragged
  * end of one chunk to the start of the next - the lines that straddle a
- * frame boundary, or many frames (a 3 MB line) - and tests those itself. */
+ * frame boundary, or many frames (a 3 MB line) - and tests those itself.
+ *
+ * A chunk that is exactly one frame of a blob with a search filter
+ * (seekable_filter.h) is not read at all when the filter says the frame
+ * cannot hold the fixed string, or the literal every match of the regex
+ * holds: the filter gives its '\n' count and ragged ends, which is all the
+ * caller's thread needs of a chunk without matches - a line that straddles
+ * into or out of it is still joined and tested there. */
 #include "search_internal.h"
+#include "catalog_manifest.h"
 
 #include <fnmatch.h>
 #include <pthread.h>
@@ -38,6 +46,11 @@ struct worker {
 	size_t counted;            /* bytes of base whose '\n's are counted */
 	uint64_t rel;
 	int error;                 /* from rh__matcher_init() */
+	/* the search filter of part `fpart` of file `file`, when has_filt */
+	size_t fpart;
+	int fvalid, has_filt;
+	rh__filter filt;
+	rh_buf fhold;
 	pthread_t thread;
 };
 
@@ -69,6 +82,62 @@ add_hit(size_t ls, size_t le, void *payload)
 	return 0;
 }
 
+/* Load the search filter of the unit's part, once per part. */
+static int
+part_filter(struct worker *w, const struct unit *u)
+{
+	rh_seekable *sk;
+	int error;
+
+	if (w->fvalid && w->fpart == u->part)
+		return 0;
+	rh__filter_dispose(&w->filt);
+	w->fvalid = w->has_filt = 0;
+	if ((error = rh__logfile_part(&sk, w->f, u->part)) < 0)
+		return error;
+	error = rh_seekable__filter(&w->filt, &w->fhold, sk);
+	/* A damaged filter only costs speed: the frames are read instead. */
+	if (error == RH_ECORRUPT) {
+		rh_error_clear();
+		error = 0;
+	}
+	if (error < 0)
+		return error;
+	w->has_filt = error;
+	w->fvalid = 1;
+	w->fpart = u->part;
+	return 0;
+}
+
+/* 1 when the unit's frame cannot match: then its head, tail and '\n'
+ * count are filled in from the filter. */
+static int
+try_skip(struct worker *w, struct unit *u)
+{
+	struct search *se = w->se;
+	const rh_file_part *p = &se->files[u->file].info->parts[u->part];
+	rh__filter_frame fr;
+	rh_seekable *sk;
+	int i, error;
+
+	if ((error = part_filter(w, u)) < 0 || !w->has_filt)
+		return error;
+	if ((error = rh__logfile_part(&sk, w->f, u->part)) < 0)
+		return error;
+	i = rh_seekable__frame_exactly(sk, u->off - p->offset, u->end - u->off);
+	if (i < 0 || (uint32_t)i >= w->filt.nframes)
+		return 0;
+	rh__filter_frame_get(&fr, &w->filt, (uint32_t)i);
+	if (rh__filter_may_hold(&fr, &se->q))
+		return 0;
+	if (rh_buf_put(&u->head, fr.head, fr.head_len) < 0 ||
+	    rh_buf_put(&u->tail, fr.tail, fr.tail_len) < 0)
+		return RH_ENOMEM;
+	u->nl = fr.nl;
+	u->skipped = 1;
+	return 1;
+}
+
 static int
 scan_unit(struct worker *w, struct unit *u)
 {
@@ -81,11 +150,15 @@ scan_unit(struct worker *w, struct unit *u)
 	if (!w->f || w->file != u->file) {
 		rh_logfile_close(w->f);
 		w->f = NULL;
+		rh__filter_dispose(&w->filt);
+		w->fvalid = w->has_filt = 0;
 		if ((error = rh_logfile_open_manifest(&w->f, se->st, se->s, sf->m,
 						      sf->info->path)) < 0)
 			return error;
 		w->file = u->file;
 	}
+	if (se->q.count && (error = try_skip(w, u)) != 0)
+		return error < 0 ? error : 0;
 	rh_buf_clear(&w->buf);
 	if ((error = rh_logfile_read(&w->buf, w->f, u->off,
 				     (size_t)(u->end - u->off))) < 0)
@@ -148,6 +221,8 @@ work(void *arg)
 	}
 	rh_logfile_close(w->f);
 	w->f = NULL;
+	rh__filter_dispose(&w->filt);
+	rh_buf_dispose(&w->fhold);
 	return NULL;
 }
 
@@ -171,7 +246,8 @@ glob_ok(const char *glob, const char *path)
 }
 
 static int
-add_unit(struct plan *pl, size_t file, uint64_t off, uint64_t end)
+add_unit(struct plan *pl, size_t file, size_t part, uint64_t off,
+	 uint64_t end)
 {
 	struct search *se = pl->se;
 
@@ -185,6 +261,7 @@ add_unit(struct plan *pl, size_t file, uint64_t off, uint64_t end)
 	}
 	memset(&se->units[se->nunits], 0, sizeof(se->units[0]));
 	se->units[se->nunits].file = file;
+	se->units[se->nunits].part = part;
 	se->units[se->nunits].off = off;
 	se->units[se->nunits].end = end;
 	se->nunits++;
@@ -228,8 +305,8 @@ add_file(struct plan *pl, const rh_node_manifest *m, const rh_file_info *info)
 
 		pe = p->offset + p->length < end ? p->offset + p->length : end;
 		for (o = p->offset; o < pe; o += chunk)
-			if ((error = add_unit(pl, k, o, pe - o > chunk ? o + chunk
-							 : pe)) < 0)
+			if ((error = add_unit(pl, k, i, o, pe - o > chunk
+							 ? o + chunk : pe)) < 0)
 				return error;
 	}
 	return 0;
@@ -330,13 +407,18 @@ rh_search_session(rh_search_stats *stats, rh_store *st,
 	long cpus;
 	int error;
 
-	if (stats && (error = rh__version_check(stats->version,
-			RH_SEARCH_STATS_VERSION, "rh_search_stats")) < 0)
-		return error;
+	if (stats && (stats->version < 1 ||
+		      stats->version > RH_SEARCH_STATS_VERSION))
+		return rh__error(RH_EINVAL, "rh_search_stats: version %u, want "
+				 "1 to %u (initialise it with its _INIT "
+				 "macro)", stats->version,
+				 RH_SEARCH_STATS_VERSION);
 	memset(&st0, 0, sizeof(st0));
-	st0.version = RH_SEARCH_STATS_VERSION;
-	if (stats)
-		*stats = st0;
+	if (stats) {
+		st0.version = stats->version;
+		memcpy(stats, &st0, stats->version >= 2 ? sizeof(st0) :
+		       offsetof(rh_search_stats, skipped));
+	}
 	if (!st || !s || !pattern || !cb)
 		return rh__error(RH_EINVAL, "rh_search_session: NULL argument");
 	if (o->version < 1 || o->version > RH_SEARCH_OPTIONS_VERSION)
@@ -345,8 +427,13 @@ rh_search_session(rh_search_stats *stats, rh_store *st,
 	/* A bad pattern is reported before anything is read. */
 	if ((error = rh__matcher_init(&probe, pattern, o->flags)) < 0)
 		return error;
-	rh__matcher_dispose(&probe);
 	memset(&se, 0, sizeof(se));
+	/* What a frame must hold: the fixed string, or the regex's literal. */
+	error = probe.regex ? rh__filter_query_init(&se.q, probe.lit, probe.llen)
+			    : rh__filter_query_init(&se.q, probe.pat, probe.plen);
+	rh__matcher_dispose(&probe);
+	if (error < 0)
+		return error;
 	memset(&pl, 0, sizeof(pl));
 	se.st = st;
 	se.s = s;
@@ -397,6 +484,7 @@ done:
 		rh_node_manifest_free(pl.nodes[i]);
 	free(pl.nodes);
 	free(w);
+	rh__filter_query_dispose(&se.q);
 	pthread_cond_destroy(&se.cv_space);
 	pthread_cond_destroy(&se.cv_done);
 	pthread_mutex_destroy(&se.lock);

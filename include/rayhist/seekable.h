@@ -80,10 +80,18 @@ typedef struct rh_seekable_options {
 	unsigned workers;   /**< threads compressing frames in parallel;
 				 0 or 1 (default): the caller's thread. The
 				 blob is byte for byte the same either way. */
+	int filter;         /**< (version 2) 1: store a search filter of
+				 each frame of 64 KiB or more - its folded
+				 byte trigrams, '\n' count and ragged line
+				 ends, in one more skippable frame before the
+				 seek table (rayhist-store(5)) - that lets
+				 rh_search_session() skip frames that cannot
+				 hold what it looks for. 0 (default): none. */
 } rh_seekable_options;
 
-#define RH_SEEKABLE_OPTIONS_VERSION 1
-#define RH_SEEKABLE_OPTIONS_INIT { RH_SEEKABLE_OPTIONS_VERSION, 4u << 20, 3, 1, 1 }
+/** 2 adds `filter`; version 1 structs are still accepted. */
+#define RH_SEEKABLE_OPTIONS_VERSION 2
+#define RH_SEEKABLE_OPTIONS_INIT { RH_SEEKABLE_OPTIONS_VERSION, 4u << 20, 3, 1, 1, 0 }
 
 /**
  * Create a writer.
