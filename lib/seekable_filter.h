@@ -27,7 +27,8 @@
  * The bitset: for every even position i of the frame (counted from its
  * first byte) with i+3 <= its size, the trigram of bytes i..i+2, each
  * OR-ed with 0x20 (two bytes equal but for ASCII case stay equal), as
- * t = b0 | b1 << 8 | b2 << 16, sets bit ((t * 0x9E3779B1) >> 15) mod 2^lg.
+ * t = b0 | b1 << 8 | b2 << 16, sets bit
+ * (((t << 8) * 0x9E3779B1 mod 2^32) >> 15) mod 2^lg.
  * Only every second position is inserted: half the capture CPU, and a
  * string of 4 bytes or more still has all of its trigrams at one parity
  * inserted wherever it sits. */
@@ -39,7 +40,8 @@
 #define RH_FILTER_SKIPPABLE_MAGIC 0x184D2A5Bu
 #define RH_FILTER_TAG 0x46544852u
 #define RH_FILTER_VERSION 1u
-#define RH_FILTER_STRIDE 2u
+#define RH_FILTER_STRIDE 4u	/* what the writer uses */
+#define RH_FILTER_STRIDE_MAX 8u	/* what a reader accepts */
 #define RH_FILTER_HEADER_SIZE 20u	/* magic, size, tag, version.. nframes */
 #define RH_FILTER_ENTRY_SIZE 12u
 #define RH_FILTER_LG_MIN 9u
@@ -70,6 +72,7 @@ int rh__filter_write(rh_buf *out, const rh_buf *idx, const rh_buf *data,
 /* A parsed filter frame; points into the bytes it was parsed from. */
 typedef struct rh__filter {
 	uint32_t nframes;
+	unsigned stride;
 	const unsigned char *entries;
 	const unsigned char **data;	/* per frame: its head, or NULL */
 } rh__filter;
@@ -80,7 +83,7 @@ typedef struct rh__filter_frame {
 	const char *head, *tail;
 	size_t head_len, tail_len;
 	const unsigned char *bits;	/* NULL: no filter */
-	unsigned lg;
+	unsigned lg, stride;
 } rh__filter_frame;
 
 /* Parse a filter frame p[0..n) (skippable header included) that must
