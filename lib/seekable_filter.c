@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "seekable_format.h"
+#include "hash.h"
 
 #define HASH_K 0x9E3779B1u
 #define FOLD 0x2020202020202020ull
@@ -175,6 +176,8 @@ rh__filter_write(rh_buf *out, const rh_buf *idx, const rh_buf *data,
 	h[13] = RH_FILTER_STRIDE;
 	h[14] = h[15] = 0;
 	rh_seekable__put32(h + 16, nframes);
+	rh_seekable__put32(h + 20, rh__crc32c(rh__crc32c(0, idx->ptr, idx->size),
+					      data->ptr, data->size));
 	if ((error = rh_buf_put(out, h, sizeof(h))) < 0 ||
 	    (error = rh_buf_put(out, idx->ptr, idx->size)) < 0)
 		return error;
@@ -204,7 +207,7 @@ rh__filter_parse(rh__filter *f, const unsigned char *p, size_t n,
 		return rh__error(RH_ECORRUPT, "%s: not a search filter frame",
 				 name);
 	if (p[12] != RH_FILTER_VERSION || p[13] < 1 ||
-	    p[13] > RH_FILTER_STRIDE_MAX)
+	    p[13] > RH_FILTER_STRIDE_MAX || p[14] || p[15])
 		return rh__error(RH_ECORRUPT, "%s: search filter version %u "
 				 "stride %u, want %u and 1 to %u", name, p[12],
 				 p[13], RH_FILTER_VERSION, RH_FILTER_STRIDE_MAX);
@@ -213,6 +216,10 @@ rh__filter_parse(rh__filter *f, const unsigned char *p, size_t n,
 		return rh__error(RH_ECORRUPT, "%s: search filter describes "
 				 "%" PRIu32 " frames, the blob has %" PRIu32,
 				 name, rh_seekable__get32(p + 16), nframes);
+	if (rh_seekable__get32(p + 20) !=
+	    rh__crc32c(0, p + RH_FILTER_HEADER_SIZE, n - RH_FILTER_HEADER_SIZE))
+		return rh__error(RH_ECORRUPT, "%s: search filter fails its "
+				 "checksum", name);
 	if (nframes && !(f->data = rh__calloc(nframes, sizeof(*f->data))))
 		return RH_ENOMEM;
 	f->nframes = nframes;

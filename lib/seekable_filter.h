@@ -14,6 +14,9 @@
  *   u8  version (1), u8 stride (2), u16 reserved (0)
  *   u32 nframes                        data frames described: every frame
  *                                      of the blob before this one
+ *   u32 CRC-32C of every byte after this field (a flipped bit in a
+ *                                      bitset would hide a match; a
+ *                                      filter that fails it is ignored)
  *   nframes entries of 12 bytes:
  *     u32 '\n' count of the frame
  *     u16 head length                  bytes before the frame's first '\n'
@@ -42,7 +45,7 @@
 #define RH_FILTER_VERSION 1u
 #define RH_FILTER_STRIDE 4u	/* what the writer uses */
 #define RH_FILTER_STRIDE_MAX 8u	/* what a reader accepts */
-#define RH_FILTER_HEADER_SIZE 20u	/* magic, size, tag, version.. nframes */
+#define RH_FILTER_HEADER_SIZE 24u	/* magic, size, tag, version.. crc */
 #define RH_FILTER_ENTRY_SIZE 12u
 #define RH_FILTER_LG_MIN 9u
 #define RH_FILTER_LG_MAX 17u
