@@ -351,3 +351,27 @@ Test(search_filter, a_damaged_filter_is_not_believed)
 	rewrite_blobs(spath, 1);
 	check_all(0);
 }
+
+Test(search_filter, version_1_stats_are_filled_without_skipped)
+{
+	rh_search_options o = RH_SEARCH_OPTIONS_INIT;
+	rh_search_stats stats;
+	rh_buf got = RH_BUF_INIT;
+
+	memset(&stats, 0xab, sizeof(stats));
+	stats.version = 1;
+	o.flags = RH_SEARCH_FIXED;
+	o.chunk_size = FRAME;
+	cr_assert_eq(rh_search_session(&stats, st, &S, needles[1], &o, collect,
+				       &got), 0, "%s", rh_error_last());
+	cr_assert_eq(stats.version, 1);
+	cr_assert_eq(stats.matches, 1);
+	cr_assert_eq(stats.errors, 0);
+	/* a version 1 caller's struct ends before it */
+	cr_assert_eq(stats.skipped, 0xababababababababULL);
+	stats.version = RH_SEARCH_STATS_VERSION + 1;
+	cr_assert_eq(rh_search_session(&stats, st, &S, needles[1], &o, collect,
+				       &got), RH_EINVAL);
+	cr_assert_neq(rh_error_last()[0], '\0');
+	rh_buf_dispose(&got);
+}

@@ -214,6 +214,18 @@ Test(seekable_filter, blobs_with_it_read_as_before)
 		cr_assert(!memcmp(out.ptr, p, n));
 	}
 	unlink(path);
+	/* version 1 options know no filter */
+	{
+		rh_seekable_options o1 = RH_SEEKABLE_OPTIONS_INIT;
+
+		o1.version = 1;
+		o1.frame_size = RH_FILTER_MIN_FRAME;
+		o1.filter = 1;	/* not read: a version 1 struct ends before */
+		rh_buf_clear(&out);
+		cr_assert_eq(rh_seekable_compress(&out, p, n, &o1), 0);
+		cr_assert_eq(out.size, c.size);
+		cr_assert(!memcmp(out.ptr, c.ptr, c.size));
+	}
 	/* an old blob has none */
 	cr_assert_eq(rh_seekable_open_mem(&sk, c.ptr, c.size), 0);
 	cr_assert_eq(rh_seekable__filter(&f, &hold, sk), 0);
