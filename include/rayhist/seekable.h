@@ -42,7 +42,9 @@
  * not verified (libzstd exports no XXH64 to recompute it).
  *
  * Compatibility: blobs written by zstd's contrib/seekable_format writer are
- * read too, including skippable frames listed with a raw size of 0. A blob
+ * read too, including skippable frames listed with a raw size of 0 (the
+ * search filter of options.filter is one; readers before it pass over
+ * it as over any skippable frame). A blob
  * of empty input is a lone seek table (17 bytes), which `zstd -d` reads as
  * an empty file.
  *
@@ -170,7 +172,8 @@ RH_EXTERN uint64_t rh_seekable_size(const rh_seekable *sk);
 /** Stored (compressed) size of the blob, seek table included. */
 RH_EXTERN uint64_t rh_seekable_stored_size(const rh_seekable *sk);
 
-/** Number of frames. */
+/** Number of frames the seek table lists, skippable ones included (such
+ * as the search filter of options.filter). */
 RH_EXTERN unsigned rh_seekable_frame_count(const rh_seekable *sk);
 
 /**
