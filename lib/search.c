@@ -109,31 +109,58 @@ part_filter(struct worker *w, const struct unit *u)
 	return 0;
 }
 
-/* 1 when the unit's frame cannot match: then its head, tail and '\n'
- * count are filled in from the filter. */
+/* Does the line joining frame `prev`'s tail to the next one's head
+ * match? That line lies wholly inside a unit of several frames, so the
+ * caller's thread never sees it. 1, 0 or RH_ENOMEM. */
+static int
+joined_matches(struct worker *w, const rh__filter_frame *prev,
+	       const rh__filter_frame *next)
+{
+	rh_buf_clear(&w->buf);
+	if (rh_buf_put(&w->buf, prev->tail, prev->tail_len) < 0 ||
+	    rh_buf_put(&w->buf, next->head, next->head_len) < 0)
+		return RH_ENOMEM;
+	return rh__matcher_line(&w->m, w->buf.ptr, w->buf.size);
+}
+
+/* 1 when no line of the unit can match: it is whole frames (one or more)
+ * whose filters rule the pattern out, and the lines joining them do not
+ * match. Its head, tail and '\n' count are then filled in from the
+ * filters. 0 when it must be read. */
 static int
 try_skip(struct worker *w, struct unit *u)
 {
 	struct search *se = w->se;
 	const rh_file_part *p = &se->files[u->file].info->parts[u->part];
-	rh__filter_frame fr;
+	rh__filter_frame fr, prev;
 	rh_seekable *sk;
-	int i, error;
+	uint64_t nl = 0;
+	unsigned i, first, last;
+	int error;
 
 	if ((error = part_filter(w, u)) < 0 || !w->has_filt)
 		return error;
 	if ((error = rh__logfile_part(&sk, w->f, u->part)) < 0)
 		return error;
-	i = rh_seekable__frame_exactly(sk, u->off - p->offset, u->end - u->off);
-	if (i < 0 || (uint32_t)i >= w->filt.nframes)
+	memset(&prev, 0, sizeof(prev));
+	if (rh_seekable__frames_exactly(&first, &last, sk, u->off - p->offset,
+					u->end - u->off) < 0 ||
+	    last >= w->filt.nframes)
 		return 0;
-	rh__filter_frame_get(&fr, &w->filt, (uint32_t)i);
-	if (rh__filter_may_hold(&fr, &se->q))
-		return 0;
-	if (rh_buf_put(&u->head, fr.head, fr.head_len) < 0 ||
-	    rh_buf_put(&u->tail, fr.tail, fr.tail_len) < 0)
+	for (i = first; i <= last; i++) {
+		rh__filter_frame_get(&fr, &w->filt, i);
+		if (rh__filter_may_hold(&fr, &se->q))
+			return 0;
+		if (i > first && (error = joined_matches(w, &prev, &fr)) != 0)
+			return error < 0 ? error : 0;
+		nl += fr.nl;
+		prev = fr;
+		if (i == first && rh_buf_put(&u->head, fr.head, fr.head_len) < 0)
+			return RH_ENOMEM;
+	}
+	if (rh_buf_put(&u->tail, fr.tail, fr.tail_len) < 0)
 		return RH_ENOMEM;
-	u->nl = fr.nl;
+	u->nl = nl;
 	u->skipped = 1;
 	return 1;
 }
@@ -157,8 +184,13 @@ scan_unit(struct worker *w, struct unit *u)
 			return error;
 		w->file = u->file;
 	}
-	if (se->q.count && (error = try_skip(w, u)) != 0)
-		return error < 0 ? error : 0;
+	if (se->q.count && (error = try_skip(w, u)) != 0) {
+		if (error > 0)
+			return 0;
+		return error;
+	}
+	/* a unit given up on may hold some head bytes already */
+	rh_buf_clear(&u->head);
 	rh_buf_clear(&w->buf);
 	if ((error = rh_logfile_read(&w->buf, w->f, u->off,
 				     (size_t)(u->end - u->off))) < 0)

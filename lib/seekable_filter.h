@@ -124,8 +124,11 @@ int rh__filter_may_hold(const rh__filter_frame *fr,
  * RH_ENOMEM. */
 int rh_seekable__filter(rh__filter *f, rh_buf *hold, rh_seekable *sk);
 
-/* The frame whose raw bytes are exactly [off, off+len), or -1. */
-int rh_seekable__frame_exactly(const rh_seekable *sk, uint64_t off,
-			       uint64_t len);
+/* The frames first..last whose raw bytes are exactly [off, off+len):
+ * 0, or -1 when the range starts or ends inside a frame. Empty frames
+ * between them are counted in. */
+int rh_seekable__frames_exactly(unsigned *first, unsigned *last,
+				const rh_seekable *sk, uint64_t off,
+				uint64_t len);
 
 #endif

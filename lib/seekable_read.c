@@ -817,15 +817,19 @@ rh_seekable__filter(rh__filter *f, rh_buf *hold, rh_seekable *sk)
 }
 
 int
-rh_seekable__frame_exactly(const rh_seekable *sk, uint64_t off, uint64_t len)
+rh_seekable__frames_exactly(unsigned *first, unsigned *last,
+			    const rh_seekable *sk, uint64_t off, uint64_t len)
 {
-	unsigned i;
+	unsigned i, j;
 
-	if (!len || off >= sk->raw_size)
+	if (!len || off >= sk->raw_size || len > sk->raw_size - off)
 		return -1;
 	i = find_frame(sk, off);
-	if (i >= sk->nframes || sk->roff[i] != off ||
-	    sk->roff[i + 1] - off != len)
+	j = find_frame(sk, off + len - 1);
+	if (i >= sk->nframes || j >= sk->nframes || sk->roff[i] != off ||
+	    sk->roff[j + 1] != off + len)
 		return -1;
-	return (int)i;
+	*first = i;
+	*last = j;
+	return 0;
 }

@@ -257,8 +257,14 @@ check_all(int expect_skips)
 		low[i] = '\0';
 		sk = check(low, RH_SEARCH_FIXED | RH_SEARCH_ICASE, FRAME);
 		cr_assert(expect_skips ? sk > 0 : sk == 0);
-		/* not a frame: nothing can be skipped */
+		/* not whole frames: nothing can be skipped */
 		cr_assert_eq(check(needles[k], RH_SEARCH_FIXED, 1000), 0);
+		cr_assert_eq(check(needles[k], RH_SEARCH_FIXED, FRAME + 1), 0);
+		/* units of two frames: the first two hold the line across
+		 * their edge, which must be tested, not skipped */
+		sk = check(needles[k], RH_SEARCH_FIXED, 2 * FRAME);
+		cr_assert(expect_skips ? sk >= 2 * FRAME : sk == 0);
+		check(needles[k], RH_SEARCH_FIXED, 3 * FRAME);
 	}
 	sk = check("ZQXJ_BOUNDARY_[A-Z]+", RH_SEARCH_EXTENDED, FRAME);
 	cr_assert(expect_skips ? sk > 0 : sk == 0);

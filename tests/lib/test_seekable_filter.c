@@ -162,6 +162,7 @@ Test(seekable_filter, blobs_with_it_read_as_before)
 	rh__filter f;
 	rh__filter_frame fr;
 	uint64_t start;
+	unsigned first, last;
 	char path[] = "/tmp/rh-test-filter-XXXXXX", cmd[256];
 	int fd;
 	FILE *fp;
@@ -192,9 +193,20 @@ Test(seekable_filter, blobs_with_it_read_as_before)
 	cr_assert(!memcmp(fr.head, p, fr.head_len));
 	rh__filter_frame_get(&fr, &f, 5);
 	cr_assert_null(fr.bits);
-	cr_assert_eq(rh_seekable__frame_exactly(sk, RH_FILTER_MIN_FRAME,
-						RH_FILTER_MIN_FRAME), 1);
-	cr_assert_eq(rh_seekable__frame_exactly(sk, 1, RH_FILTER_MIN_FRAME), -1);
+	cr_assert_eq(rh_seekable__frames_exactly(&first, &last, sk,
+						 RH_FILTER_MIN_FRAME,
+						 RH_FILTER_MIN_FRAME), 0);
+	cr_assert_eq(first, 1);
+	cr_assert_eq(last, 1);
+	cr_assert_eq(rh_seekable__frames_exactly(&first, &last, sk,
+						 RH_FILTER_MIN_FRAME,
+						 n - RH_FILTER_MIN_FRAME), 0);
+	cr_assert_eq(first, 1);
+	cr_assert_eq(last, 5);
+	cr_assert_eq(rh_seekable__frames_exactly(&first, &last, sk, 1,
+						 RH_FILTER_MIN_FRAME), -1);
+	cr_assert_eq(rh_seekable__frames_exactly(&first, &last, sk, 0,
+						 RH_FILTER_MIN_FRAME + 1), -1);
 	rh__filter_dispose(&f);
 	rh_seekable_close(sk);
 	/* zstd -d passes over it */
