@@ -9,12 +9,13 @@
  * end of one chunk to the start of the next - the lines that straddle a
  * frame boundary, or many frames (a 3 MB line) - and tests those itself.
  *
- * A chunk that is exactly one frame of a blob with a search filter
- * (seekable_filter.h) is not read at all when the filter says the frame
- * cannot hold the fixed string, or the literal every match of the regex
- * holds: the filter gives its '\n' count and ragged ends, which is all the
+ * A chunk of whole frames of a blob with search filters
+ * (seekable_filter.h) is not read at all when their filters say no frame
+ * can hold the fixed string, or the literal every match of the regex
+ * holds: the filters give the '\n' count and ragged ends, which is all the
  * caller's thread needs of a chunk without matches - a line that straddles
- * into or out of it is still joined and tested there. */
+ * into or out of it is still joined and tested there, and one joining two
+ * of its frames by the worker. */
 #include "search_internal.h"
 #include "catalog_manifest.h"
 
