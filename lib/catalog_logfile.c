@@ -177,6 +177,20 @@ part_reader(rh_seekable **out, rh_logfile *f, size_t i)
 	return 0;
 }
 
+int
+rh__logfile_part(rh_seekable **out, rh_logfile *f, size_t i)
+{
+	int error;
+
+	*out = NULL;
+	if (i >= f->info->nparts)
+		return fail(f, rh__error(RH_EINVAL, "%s: no part %zu",
+					 f->info->path, i));
+	if ((error = part_reader(out, f, i)) < 0)
+		return fail(f, error);
+	return 0;
+}
+
 /* Index of the part holding byte `off` (off < size). */
 static size_t
 part_at(const rh_file_info *info, uint64_t off)

@@ -81,5 +81,9 @@ int rh__manifest_load_shared(const rh_node_manifest **out, rh__frame_ref **ref,
 void rh__manifest_release(rh_frame_cache *cache, rh__frame_ref *ref,
 			  const rh_node_manifest *m);
 
+/* The reader of part i of f (borrowed from f), for a search that asks its
+ * search filter (search.c). Errors as rh_logfile_read(). */
+int rh__logfile_part(rh_seekable **out, rh_logfile *f, size_t i);
+
 
 #endif

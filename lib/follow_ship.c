@@ -64,6 +64,8 @@ stream(rh_follow *f, rh__ffile *e, int fd, uint64_t from, uint64_t to,
 
 	part->offset = from;
 	part->length = 0;
+	/* Search reads a frame only when its filter allows (search.c). */
+	sopts.filter = 1;
 	/* Threads pay off only for several frames; a session has thousands
 	 * of small files that one thread compresses faster than it starts
 	 * two. When files ship on several threads (capture_pool.c), a file

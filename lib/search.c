@@ -7,8 +7,17 @@
  * count of '\n', and copies of its two ragged ends. The caller's thread
  * adds the chunks' counts up for exact line numbers and joins the ragged
  * end of one chunk to the start of the next - the lines that straddle a
- * frame boundary, or many frames (a 3 MB line) - and tests those itself. */
+ * frame boundary, or many frames (a 3 MB line) - and tests those itself.
+ *
+ * A chunk of whole frames of a blob with search filters
+ * (seekable_filter.h) is not read at all when their filters say no frame
+ * can hold the fixed string, or the literal every match of the regex
+ * holds: the filters give the '\n' count and ragged ends, which is all the
+ * caller's thread needs of a chunk without matches - a line that straddles
+ * into or out of it is still joined and tested there, and one joining two
+ * of its frames by the worker. */
 #include "search_internal.h"
+#include "catalog_manifest.h"
 
 #include <fnmatch.h>
 #include <pthread.h>
@@ -38,6 +47,11 @@ struct worker {
 	size_t counted;            /* bytes of base whose '\n's are counted */
 	uint64_t rel;
 	int error;                 /* from rh__matcher_init() */
+	/* the search filter of part `fpart` of file `file`, when has_filt */
+	size_t fpart;
+	int fvalid, has_filt;
+	rh__filter filt;
+	rh_buf fhold;
 	pthread_t thread;
 };
 
@@ -69,6 +83,89 @@ add_hit(size_t ls, size_t le, void *payload)
 	return 0;
 }
 
+/* Load the search filter of the unit's part, once per part. */
+static int
+part_filter(struct worker *w, const struct unit *u)
+{
+	rh_seekable *sk;
+	int error;
+
+	if (w->fvalid && w->fpart == u->part)
+		return 0;
+	rh__filter_dispose(&w->filt);
+	w->fvalid = w->has_filt = 0;
+	if ((error = rh__logfile_part(&sk, w->f, u->part)) < 0)
+		return error;
+	error = rh_seekable__filter(&w->filt, &w->fhold, sk);
+	/* A damaged filter only costs speed: the frames are read instead. */
+	if (error == RH_ECORRUPT) {
+		rh_error_clear();
+		error = 0;
+	}
+	if (error < 0)
+		return error;
+	w->has_filt = error;
+	w->fvalid = 1;
+	w->fpart = u->part;
+	return 0;
+}
+
+/* Does the line joining frame `prev`'s tail to the next one's head
+ * match? That line lies wholly inside a unit of several frames, so the
+ * caller's thread never sees it. 1, 0 or RH_ENOMEM. */
+static int
+joined_matches(struct worker *w, const rh__filter_frame *prev,
+	       const rh__filter_frame *next)
+{
+	rh_buf_clear(&w->buf);
+	if (rh_buf_put(&w->buf, prev->tail, prev->tail_len) < 0 ||
+	    rh_buf_put(&w->buf, next->head, next->head_len) < 0)
+		return RH_ENOMEM;
+	return rh__matcher_line(&w->m, w->buf.ptr, w->buf.size);
+}
+
+/* 1 when no line of the unit can match: it is whole frames (one or more)
+ * whose filters rule the pattern out, and the lines joining them do not
+ * match. Its head, tail and '\n' count are then filled in from the
+ * filters. 0 when it must be read. */
+static int
+try_skip(struct worker *w, struct unit *u)
+{
+	struct search *se = w->se;
+	const rh_file_part *p = &se->files[u->file].info->parts[u->part];
+	rh__filter_frame fr, prev;
+	rh_seekable *sk;
+	uint64_t nl = 0;
+	unsigned i, first, last;
+	int error;
+
+	if ((error = part_filter(w, u)) < 0 || !w->has_filt)
+		return error;
+	if ((error = rh__logfile_part(&sk, w->f, u->part)) < 0)
+		return error;
+	memset(&prev, 0, sizeof(prev));
+	if (rh_seekable__frames_exactly(&first, &last, sk, u->off - p->offset,
+					u->end - u->off) < 0 ||
+	    last >= w->filt.nframes)
+		return 0;
+	for (i = first; i <= last; i++) {
+		rh__filter_frame_get(&fr, &w->filt, i);
+		if (rh__filter_may_hold(&fr, &se->q))
+			return 0;
+		if (i > first && (error = joined_matches(w, &prev, &fr)) != 0)
+			return error < 0 ? error : 0;
+		nl += fr.nl;
+		prev = fr;
+		if (i == first && rh_buf_put(&u->head, fr.head, fr.head_len) < 0)
+			return RH_ENOMEM;
+	}
+	if (rh_buf_put(&u->tail, fr.tail, fr.tail_len) < 0)
+		return RH_ENOMEM;
+	u->nl = nl;
+	u->skipped = 1;
+	return 1;
+}
+
 static int
 scan_unit(struct worker *w, struct unit *u)
 {
@@ -81,11 +178,20 @@ scan_unit(struct worker *w, struct unit *u)
 	if (!w->f || w->file != u->file) {
 		rh_logfile_close(w->f);
 		w->f = NULL;
+		rh__filter_dispose(&w->filt);
+		w->fvalid = w->has_filt = 0;
 		if ((error = rh_logfile_open_manifest(&w->f, se->st, se->s, sf->m,
 						      sf->info->path)) < 0)
 			return error;
 		w->file = u->file;
 	}
+	if (se->q.count && (error = try_skip(w, u)) != 0) {
+		if (error > 0)
+			return 0;
+		return error;
+	}
+	/* a unit given up on may hold some head bytes already */
+	rh_buf_clear(&u->head);
 	rh_buf_clear(&w->buf);
 	if ((error = rh_logfile_read(&w->buf, w->f, u->off,
 				     (size_t)(u->end - u->off))) < 0)
@@ -148,6 +254,8 @@ work(void *arg)
 	}
 	rh_logfile_close(w->f);
 	w->f = NULL;
+	rh__filter_dispose(&w->filt);
+	rh_buf_dispose(&w->fhold);
 	return NULL;
 }
 
@@ -171,7 +279,8 @@ glob_ok(const char *glob, const char *path)
 }
 
 static int
-add_unit(struct plan *pl, size_t file, uint64_t off, uint64_t end)
+add_unit(struct plan *pl, size_t file, size_t part, uint64_t off,
+	 uint64_t end)
 {
 	struct search *se = pl->se;
 
@@ -185,6 +294,7 @@ add_unit(struct plan *pl, size_t file, uint64_t off, uint64_t end)
 	}
 	memset(&se->units[se->nunits], 0, sizeof(se->units[0]));
 	se->units[se->nunits].file = file;
+	se->units[se->nunits].part = part;
 	se->units[se->nunits].off = off;
 	se->units[se->nunits].end = end;
 	se->nunits++;
@@ -228,8 +338,8 @@ add_file(struct plan *pl, const rh_node_manifest *m, const rh_file_info *info)
 
 		pe = p->offset + p->length < end ? p->offset + p->length : end;
 		for (o = p->offset; o < pe; o += chunk)
-			if ((error = add_unit(pl, k, o, pe - o > chunk ? o + chunk
-							 : pe)) < 0)
+			if ((error = add_unit(pl, k, i, o, pe - o > chunk
+							 ? o + chunk : pe)) < 0)
 				return error;
 	}
 	return 0;
@@ -330,13 +440,18 @@ rh_search_session(rh_search_stats *stats, rh_store *st,
 	long cpus;
 	int error;
 
-	if (stats && (error = rh__version_check(stats->version,
-			RH_SEARCH_STATS_VERSION, "rh_search_stats")) < 0)
-		return error;
+	if (stats && (stats->version < 1 ||
+		      stats->version > RH_SEARCH_STATS_VERSION))
+		return rh__error(RH_EINVAL, "rh_search_stats: version %u, want "
+				 "1 to %u (initialise it with its _INIT "
+				 "macro)", stats->version,
+				 RH_SEARCH_STATS_VERSION);
 	memset(&st0, 0, sizeof(st0));
-	st0.version = RH_SEARCH_STATS_VERSION;
-	if (stats)
-		*stats = st0;
+	if (stats) {
+		st0.version = stats->version;
+		memcpy(stats, &st0, stats->version >= 2 ? sizeof(st0) :
+		       offsetof(rh_search_stats, skipped));
+	}
 	if (!st || !s || !pattern || !cb)
 		return rh__error(RH_EINVAL, "rh_search_session: NULL argument");
 	if (o->version < 1 || o->version > RH_SEARCH_OPTIONS_VERSION)
@@ -345,8 +460,13 @@ rh_search_session(rh_search_stats *stats, rh_store *st,
 	/* A bad pattern is reported before anything is read. */
 	if ((error = rh__matcher_init(&probe, pattern, o->flags)) < 0)
 		return error;
-	rh__matcher_dispose(&probe);
 	memset(&se, 0, sizeof(se));
+	/* What a frame must hold: the fixed string, or the regex's literal. */
+	error = probe.regex ? rh__filter_query_init(&se.q, probe.lit, probe.llen)
+			    : rh__filter_query_init(&se.q, probe.pat, probe.plen);
+	rh__matcher_dispose(&probe);
+	if (error < 0)
+		return error;
 	memset(&pl, 0, sizeof(pl));
 	se.st = st;
 	se.s = s;
@@ -397,6 +517,7 @@ done:
 		rh_node_manifest_free(pl.nodes[i]);
 	free(pl.nodes);
 	free(w);
+	rh__filter_query_dispose(&se.q);
 	pthread_cond_destroy(&se.cv_space);
 	pthread_cond_destroy(&se.cv_done);
 	pthread_mutex_destroy(&se.lock);

@@ -4,6 +4,7 @@
 #define RH_SEARCH_INTERNAL_H
 
 #include "internal.h"
+#include "seekable_filter.h"
 
 #include <regex.h>
 
@@ -68,6 +69,10 @@ struct hit {
 
 struct unit {
 	size_t file;
+	size_t part;               /* of the file, holding the whole unit */
+	int skipped;               /* its frame's search filter ruled the
+				      pattern out: head, tail and nl come
+				      from the filter, nothing was read */
 	uint64_t off, end;
 	int done, error;
 	uint64_t nl;               /* '\n's in the chunk */
@@ -86,6 +91,7 @@ struct search {
 	const rh_session_ref *s;
 	const char *pattern;
 	unsigned flags;
+	rh__filter_query q;        /* what a frame must hold to match */
 	struct sfile *files;
 	size_t nfiles;
 	struct unit *units;
@@ -112,7 +118,8 @@ rh__search_unit_dispose(struct unit *u)
 
 /* Report the units in order as workers finish them, on the caller's
  * thread; returns 0, a negative code, or the callback's value. Sets
- * se->stop (under se->lock) when done early. */
+ * se->stop (under se->lock) when done early. Fills *stats as its version
+ * allows (NULL: not at all). */
 int rh__search_report(struct search *se, const rh_search_options *o,
 		      rh_search_stats *stats, rh_search_cb cb, void *payload);
 

@@ -227,6 +227,8 @@ take_unit(struct rep *r, const struct unit *u)
 	int error;
 
 	r->stats->bytes += u->end - u->off;
+	if (u->skipped)
+		r->stats->skipped += u->end - u->off;
 	if (u->error) {
 		/* the rest of the file is skipped: its line numbers are lost */
 		if (!r->stats->errors++ &&
@@ -269,7 +271,7 @@ int
 rh__search_report(struct search *se, const rh_search_options *o,
 		  rh_search_stats *stats, rh_search_cb cb, void *payload)
 {
-	rh_search_stats local;
+	rh_search_stats local;	/* the newest version; copied out at the end */
 	rh_progress p = { 0, 0, 0, 0 };
 	struct rep r;
 	size_t k;
@@ -283,7 +285,8 @@ rh__search_report(struct search *se, const rh_search_options *o,
 	memset(&local, 0, sizeof(local));
 	r.se = se;
 	r.o = o;
-	r.stats = stats ? stats : &local;
+	local.version = RH_SEARCH_STATS_VERSION;
+	r.stats = &local;
 	r.cb = cb;
 	r.payload = payload;
 	r.file = NO_FILE;
@@ -326,5 +329,10 @@ rh__search_report(struct search *se, const rh_search_options *o,
 	rh_buf_dispose(&r.pending);
 	rh_buf_dispose(&r.tmp);
 	rh_buf_dispose(&r.err);
+	if (stats) {
+		local.version = stats->version;
+		memcpy(stats, &local, stats->version >= 2 ? sizeof(local) :
+		       offsetof(rh_search_stats, skipped));
+	}
 	return error;
 }

@@ -10,6 +10,7 @@
 
 #include "seekable_format.h"
 #include "seekable_cache.h"
+#include "seekable_filter.h"
 
 /* Content_Checksum_flag of a zstd frame header descriptor (the byte after
  * the magic), from zstd's format specification. */
@@ -777,4 +778,58 @@ rh_seekable_close(rh_seekable *sk)
 		rh_buf_dispose(&sk->cache[k].buf);
 	}
 	free(sk);
+}
+
+/* ---- the search filter (seekable_filter.h) ------------------------------- */
+
+int
+rh_seekable__filter(rh__filter *f, rh_buf *hold, rh_seekable *sk)
+{
+	const unsigned char *p;
+	unsigned last;
+	uint64_t len;
+	int error;
+
+	memset(f, 0, sizeof(*f));
+	if (!sk->nframes)
+		return 0;
+	last = sk->nframes - 1;
+	len = sk->coff[last + 1] - sk->coff[last];
+	/* Old blobs have none: their last frame holds raw bytes. */
+	if (sk->roff[last + 1] != sk->roff[last] ||
+	    len < RH_FILTER_HEADER_SIZE || len > SIZE_MAX - 1)
+		return 0;
+	rh_buf_clear(hold);
+	if ((error = sk_fetch(&p, sk, hold, sk->coff[last], 4)) < 0)
+		return sk_fail(sk, error);
+	/* Another tool's skippable frame is not ours: no filter. */
+	if (rh_seekable__get32(p) != RH_FILTER_SKIPPABLE_MAGIC)
+		return 0;
+	rh_buf_clear(hold);
+	if ((error = sk_fetch(&p, sk, hold, sk->coff[last], (size_t)len)) < 0)
+		return sk_fail(sk, error);
+	if (!sk->st && (error = rh_buf_put(hold, p, (size_t)len)) < 0)
+		return error;
+	if ((error = rh__filter_parse(f, (const unsigned char *)hold->ptr,
+				      (size_t)len, last, sk->name)) < 0)
+		return sk_fail(sk, error);
+	return 1;
+}
+
+int
+rh_seekable__frames_exactly(unsigned *first, unsigned *last,
+			    const rh_seekable *sk, uint64_t off, uint64_t len)
+{
+	unsigned i, j;
+
+	if (!len || off >= sk->raw_size || len > sk->raw_size - off)
+		return -1;
+	i = find_frame(sk, off);
+	j = find_frame(sk, off + len - 1);
+	if (i >= sk->nframes || j >= sk->nframes || sk->roff[i] != off ||
+	    sk->roff[j + 1] != off + len)
+		return -1;
+	*first = i;
+	*last = j;
+	return 0;
 }

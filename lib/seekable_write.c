@@ -7,6 +7,7 @@
 #include <zstd.h>
 
 #include "seekable_format.h"
+#include "seekable_filter.h"
 
 #define DEFAULT_FRAME_SIZE (4u << 20)
 #define MAX_WORKERS 64
@@ -29,6 +30,11 @@ struct rh_seekable_writer {
 	enum writer_state state;
 	rh_buf pending;		/* raw bytes of the frame being filled */
 	rh_buf table;		/* entries of the frames written so far */
+	/* With options.filter: the frames' search filter entries and data
+	 * (seekable_filter.h), written before the table by finish. */
+	int filter;
+	rh__filter_scratch *fs;
+	rh_buf fidx, fdata;
 	uint32_t nframes;
 	uint64_t raw_size;
 };
@@ -36,9 +42,9 @@ struct rh_seekable_writer {
 static int
 check_options(const rh_seekable_options *opts)
 {
-	if (opts->version != RH_SEEKABLE_OPTIONS_VERSION)
+	if (opts->version < 1 || opts->version > RH_SEEKABLE_OPTIONS_VERSION)
 		return rh__error(RH_EINVAL,
-				 "seekable options: version %u, expected %u",
+				 "seekable options: version %u, expected 1 to %u",
 				 opts->version, RH_SEEKABLE_OPTIONS_VERSION);
 	if (opts->frame_size > RH_SEEKABLE_MAX_FRAME_SIZE)
 		return rh__error(RH_EINVAL,
@@ -88,6 +94,7 @@ struct job {
 	size_t n;
 	unsigned char *dst;	/* ZSTD_compressBound(frame_size) bytes */
 	size_t csize;
+	rh_buf fidx, fdata;	/* its search filter, with options.filter */
 	enum job_state state;
 	char err[160];
 };
@@ -103,6 +110,7 @@ struct pool {
 	unsigned nthreads;
 	int stop;
 	int level;
+	int filter;
 	size_t frame_size;
 };
 
@@ -111,8 +119,10 @@ pool_worker(void *arg)
 {
 	struct pool *p = arg;
 	ZSTD_CCtx *cctx = ZSTD_createCCtx();
+	rh__filter_scratch *fs = p->filter ? malloc(sizeof(*fs)) : NULL;
 	struct job *j;
 	size_t r;
+	int failed;
 
 	if (cctx && set_cparams(cctx, p->level) < 0) {
 		ZSTD_freeCCtx(cctx);
@@ -127,26 +137,36 @@ pool_worker(void *arg)
 		j = &p->jobs[p->taken++ % p->njobs];
 		j->state = JOB_BUSY;
 		pthread_mutex_unlock(&p->mu);
-		if (!cctx) {
+		rh_buf_clear(&j->fidx);
+		rh_buf_clear(&j->fdata);
+		r = 0;
+		failed = 1;
+		if (!cctx || (p->filter && !fs)) {
 			snprintf(j->err, sizeof(j->err),
 				 "zstd: cannot create a context");
-			r = 0;
+		} else if (p->filter &&
+			   rh__filter_build(&j->fidx, &j->fdata, fs, j->raw,
+					    j->n) < 0) {
+			snprintf(j->err, sizeof(j->err),
+				 "out of memory (search filter)");
 		} else {
 			r = ZSTD_compress2(cctx, j->dst,
 					   ZSTD_compressBound(p->frame_size),
 					   j->raw, j->n);
-			if (ZSTD_isError(r))
+			failed = ZSTD_isError(r) != 0;
+			if (failed)
 				snprintf(j->err, sizeof(j->err),
 					 "zstd: cannot compress a frame: %s",
 					 ZSTD_getErrorName(r));
 		}
 		pthread_mutex_lock(&p->mu);
 		j->csize = r;
-		j->state = (!cctx || ZSTD_isError(r)) ? JOB_FAILED : JOB_DONE;
+		j->state = failed ? JOB_FAILED : JOB_DONE;
 		pthread_cond_broadcast(&p->done);
 	}
 	pthread_mutex_unlock(&p->mu);
 	ZSTD_freeCCtx(cctx);
+	free(fs);
 	return NULL;
 }
 
@@ -166,6 +186,8 @@ pool_free(struct pool *p)
 	for (i = 0; p->jobs && i < p->njobs; i++) {
 		free(p->jobs[i].raw);
 		free(p->jobs[i].dst);
+		rh_buf_dispose(&p->jobs[i].fidx);
+		rh_buf_dispose(&p->jobs[i].fdata);
 	}
 	free(p->jobs);
 	free(p->threads);
@@ -176,7 +198,8 @@ pool_free(struct pool *p)
 }
 
 static int
-pool_new(struct pool **out, unsigned workers, int level, size_t frame_size)
+pool_new(struct pool **out, unsigned workers, int level, int filter,
+	 size_t frame_size)
 {
 	struct pool *p;
 	unsigned i;
@@ -188,6 +211,7 @@ pool_new(struct pool **out, unsigned workers, int level, size_t frame_size)
 	pthread_cond_init(&p->work, NULL);
 	pthread_cond_init(&p->done, NULL);
 	p->level = level;
+	p->filter = filter;
 	p->frame_size = frame_size;
 	p->njobs = workers * 2;
 	if (!(p->jobs = rh__calloc(p->njobs, sizeof(*p->jobs))) ||
@@ -242,8 +266,10 @@ pool_collect(rh_seekable_writer *w, rh_buf *out, int wait)
 	/* The job is ours until it is marked free: no worker touches it. */
 	if (j->state == JOB_FAILED)
 		error = rh__error(RH_ERROR, "%s", j->err);
-	else
-		error = append_frame(w, j->dst, j->csize, j->n, out);
+	else if ((error = append_frame(w, j->dst, j->csize, j->n, out)) == 0 &&
+		 w->filter &&
+		 (error = rh_buf_put(&w->fidx, j->fidx.ptr, j->fidx.size)) == 0)
+		error = rh_buf_put(&w->fdata, j->fdata.ptr, j->fdata.size);
 	pthread_mutex_lock(&p->mu);
 	j->state = JOB_FREE;
 	p->collected++;
@@ -314,10 +340,16 @@ rh_seekable_writer_new(rh_seekable_writer **out,
 	w->level = opts->level ? opts->level : DEFAULT_LEVEL;
 	if ((error = set_cparams(w->cctx, w->level)) < 0)
 		goto done;
+	w->filter = opts->version >= 2 && opts->filter;
+	if (w->filter && opts->workers <= 1 &&
+	    !(w->fs = rh__malloc(sizeof(*w->fs)))) {
+		error = RH_ENOMEM;
+		goto done;
+	}
 	if (opts->workers > 1 &&
 	    (error = pool_new(&w->pool, opts->workers > MAX_WORKERS ? MAX_WORKERS
 						       : opts->workers,
-			      w->level, w->frame_size)) < 0)
+			      w->level, w->filter, w->frame_size)) < 0)
 		goto done;
 	*out = w, w = NULL;
 done:
@@ -373,6 +405,9 @@ compress_frame(rh_seekable_writer *w, const void *src, size_t n, rh_buf *out)
 
 	if (w->pool)
 		return pool_submit(w, src, n, out);
+	if (w->filter && (error = rh__filter_build(&w->fidx, &w->fdata, w->fs,
+						   src, n)) < 0)
+		return error;
 	if (bound > SIZE_MAX - 1 - out->size)
 		return rh__error(RH_ENOMEM, "seekable blob: output too large");
 	if ((error = rh_buf_grow(out, out->size + bound)) < 0)
@@ -479,6 +514,39 @@ write_table(rh_seekable_writer *w, rh_buf *out)
 	return 0;
 }
 
+/* The search filter frame, listed in the table with a raw size of 0, when
+ * at least one frame has a filter; a blob of small frames gets none. */
+static int
+write_filter(rh_seekable_writer *w, rh_buf *out)
+{
+	unsigned char entry[RH_SEEK_ENTRY_SIZE_CHECKSUM] = { 0 };
+	size_t size0 = out->size, i;
+	int any = 0, error;
+
+	for (i = 0; i < w->nframes; i++)
+		any |= w->fidx.ptr[i * RH_FILTER_ENTRY_SIZE + 8] != 0;
+	if (!any || w->nframes >= RH_SEEK_MAX_FRAMES)
+		return 0;
+	if ((error = rh__filter_write(out, &w->fidx, &w->fdata,
+				      w->nframes)) < 0) {
+		if (out->ptr) {
+			out->size = size0;
+			out->ptr[size0] = '\0';
+		}
+		if (error == RH_ENOMEM)
+			return error;
+		rh_error_clear();	/* too large to list: none */
+		return 0;
+	}
+	rh_seekable__put32(entry, (uint32_t)(out->size - size0));
+	if ((error = rh_buf_put(&w->table, entry,
+				w->checksum ? RH_SEEK_ENTRY_SIZE_CHECKSUM
+					    : RH_SEEK_ENTRY_SIZE)) < 0)
+		return error;
+	w->nframes++;
+	return 0;
+}
+
 RH_EXTERN int
 rh_seekable_writer_finish(rh_seekable_writer *w, rh_buf *out)
 {
@@ -497,6 +565,8 @@ rh_seekable_writer_finish(rh_seekable_writer *w, rh_buf *out)
 		goto done;
 	rh_buf_clear(&w->pending);
 	if (w->pool && (error = pool_drain(w, out)) < 0)
+		goto done;
+	if (w->filter && (error = write_filter(w, out)) < 0)
 		goto done;
 	error = write_table(w, out);
 done:
@@ -519,6 +589,9 @@ rh_seekable_writer_free(rh_seekable_writer *w)
 	ZSTD_freeCCtx(w->cctx);
 	rh_buf_dispose(&w->pending);
 	rh_buf_dispose(&w->table);
+	rh_buf_dispose(&w->fidx);
+	rh_buf_dispose(&w->fdata);
+	free(w->fs);
 	free(w);
 }
 

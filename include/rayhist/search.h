@@ -105,10 +105,16 @@ typedef struct rh_search_stats {
 	uint64_t bytes;         /**< raw bytes searched */
 	uint64_t errors;        /**< files that could not be read; the first
 				     one's message is in rh_error_last() */
+	/* version 2: */
+	uint64_t skipped;       /**< raw bytes of `bytes` never decompressed:
+				     frames whose search filter (written at
+				     capture) says they cannot hold the
+				     pattern, or the literal a regex needs */
 } rh_search_stats;
 
-#define RH_SEARCH_STATS_VERSION 1
-#define RH_SEARCH_STATS_INIT { RH_SEARCH_STATS_VERSION, 0, 0, 0, 0 }
+/* Version 1 structs (without `skipped`) are still accepted. */
+#define RH_SEARCH_STATS_VERSION 2
+#define RH_SEARCH_STATS_INIT { RH_SEARCH_STATS_VERSION, 0, 0, 0, 0, 0 }
 
 /**
  * Search the stored files of session `s` for lines matching `pattern`.

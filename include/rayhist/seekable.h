@@ -42,7 +42,9 @@
  * not verified (libzstd exports no XXH64 to recompute it).
  *
  * Compatibility: blobs written by zstd's contrib/seekable_format writer are
- * read too, including skippable frames listed with a raw size of 0. A blob
+ * read too, including skippable frames listed with a raw size of 0 (the
+ * search filter of options.filter is one; readers before it pass over
+ * it as over any skippable frame). A blob
  * of empty input is a lone seek table (17 bytes), which `zstd -d` reads as
  * an empty file.
  *
@@ -80,10 +82,18 @@ typedef struct rh_seekable_options {
 	unsigned workers;   /**< threads compressing frames in parallel;
 				 0 or 1 (default): the caller's thread. The
 				 blob is byte for byte the same either way. */
+	int filter;         /**< (version 2) 1: store a search filter of
+				 each frame of 64 KiB or more - its folded
+				 byte trigrams, '\n' count and ragged line
+				 ends, in one more skippable frame before the
+				 seek table (rayhist-store(5)) - that lets
+				 rh_search_session() skip frames that cannot
+				 hold what it looks for. 0 (default): none. */
 } rh_seekable_options;
 
-#define RH_SEEKABLE_OPTIONS_VERSION 1
-#define RH_SEEKABLE_OPTIONS_INIT { RH_SEEKABLE_OPTIONS_VERSION, 4u << 20, 3, 1, 1 }
+/** 2 adds `filter`; version 1 structs are still accepted. */
+#define RH_SEEKABLE_OPTIONS_VERSION 2
+#define RH_SEEKABLE_OPTIONS_INIT { RH_SEEKABLE_OPTIONS_VERSION, 4u << 20, 3, 1, 1, 0 }
 
 /**
  * Create a writer.
@@ -162,7 +172,8 @@ RH_EXTERN uint64_t rh_seekable_size(const rh_seekable *sk);
 /** Stored (compressed) size of the blob, seek table included. */
 RH_EXTERN uint64_t rh_seekable_stored_size(const rh_seekable *sk);
 
-/** Number of frames. */
+/** Number of frames the seek table lists, skippable ones included (such
+ * as the search filter of options.filter). */
 RH_EXTERN unsigned rh_seekable_frame_count(const rh_seekable *sk);
 
 /**

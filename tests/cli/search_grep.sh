@@ -4,7 +4,10 @@
 # -i, basic and extended regexes, -C context, --max, --node, --file, lines
 # across frame and work-unit edges (small --frame-size and
 # RAYHIST_SEARCH_CHUNK), bytes outside UTF-8, a NUL, a 3 MB line, a last
-# line without '\n'; exit statuses 0/1/2; --json is valid JSON.
+# line without '\n'; exit statuses 0/1/2; --json is valid JSON. Then the
+# same searches over a store captured in 64 KiB frames, which carry search
+# filters, with work units of one frame: the frames a filter rules out are
+# not read, and the lines are still grep's.
 set -eu
 . "$top_srcdir/tests/cli/lib.sh"
 tmp=$(mktemp -d)
@@ -19,10 +22,13 @@ for n in "$tmp"/gen/*/session_latest; do
 		>>"$tmp/collect.out" 2>&1 || fail "rayhist-collect $n failed: $(cat "$tmp/collect.out")"
 done
 
-${PYTHON:-python3} - "$store" "$tmp/gen" "$RH_LS" <<'PYEOF'
+check() {
+${PYTHON:-python3} - "$1" "$tmp/gen" "$RH_LS" ${2:-} <<'PYEOF' || fail "search over $1 differs from grep"
 import json, os, subprocess, sys, time
 
 store, gen, ls = sys.argv[1:4]
+# with a chunk size: only the cases below, with that chunk (filters)
+only = int(sys.argv[4]) if len(sys.argv) > 4 else None
 truth = json.load(open(os.path.join(gen, "truth.json")))
 S = "default/rc1/" + truth["session"]["name"]
 nodes = sorted((nd["node_id"], os.path.join(gen, nd["session_dir"]))
@@ -129,8 +135,10 @@ cases = [
     ([], "tab.here"),
     ([], ""),
 ]
-for chunk in (None, 5000, 61):
-    for flags, pat in cases:
+for chunk in (only,) if only else (None, 5000, 61):
+    for flags, pat in cases + [(["-F"], "LONGNEEDLE_AFTER"),
+                               (["-F", "-i"], "longneedle_mid"),
+                               (["-E"], "LONGNEEDLE_E[N]D")]:
         patb = pat.encode("latin-1")
         want = expected(flags + ["-e", patb])
         r = run(["--grep", patb] + flags + [S], chunk=chunk,
@@ -144,6 +152,9 @@ for chunk in (None, 5000, 61):
                     fail("--grep %r %s chunk %s: line %d:\n got  %r\n want %r"
                          % (pat, flags, chunk, i, (x or b"")[:200], (y or b"")[:200]))
             fail("differs")
+if only:
+    print("ok")
+    sys.exit(0)
 # -C context: grep's "-" lines and "--" separators
 for chunk in (None, 333):
     for n in (1, 3):
@@ -199,4 +210,12 @@ for row, w in zip(rows, want):
         fail("--json text %r vs %r" % (back, text))
 print("ok")
 PYEOF
+}
+check "$store"
+# Search filters are written for frames of 64 KiB or more.
+for n in "$tmp"/gen/*/session_latest; do
+	"$RH_COLLECT" --store "$tmp/store64k" --cluster rc1 --frame-size 65536 "$n" \
+		>>"$tmp/collect.out" 2>&1 || fail "rayhist-collect $n failed: $(cat "$tmp/collect.out")"
+done
+check "$tmp/store64k" 65536
 pass
