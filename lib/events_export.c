@@ -13,66 +13,6 @@
 #define MS_TO_NS(ms) ((ms) > 0 && (ms) < INT64_MAX / 1000000 ? (ms) * 1000000 : RH_TIME_NONE)
 
 
-/* Which numbering a state_ts_ns map uses when the Ray version is unknown:
- * only the new numbering has keys 11..13; a terminal 9/10 without 8 is the
- * old FINISHED/FAILED (in the new numbering 9/10 are sub-states of RUNNING
- * = 8). Otherwise new. */
-static int
-guess_old(rh_event_parser *p, rh_jv map)
-{
-	int has[16] = { 0 };
-
-	rh_jv k;
-
-	for (k = JFIRST(p, map); k != JNONE; k = JNEXTKEY(p, map, k)) {
-		long n = strtol(JSTR(p, k), NULL, 10);
-
-		if (n >= 0 && n < 16)
-			has[n] = 1;
-	}
-	if (has[11] || has[12] || has[13])
-		return 0;
-	if ((has[9] || has[10]) && !has[8])
-		return 1;
-	return 0;
-}
-
-static int
-state_ts(rh_event_parser *p, rh_event_task *t, rh_jv map)
-{
-	rh_event_transition *tr;
-	size_t n, k = 0;
-	int error, old;
-
-	if (!JIS(p, map, RH_J_OBJECT))
-		return rh_events__bad(p, "\"state_ts_ns\" is not an object");
-	old = p->old_numbering >= 0 ? p->old_numbering : guess_old(p, map);
-	n = (size_t)JCOUNT(p, map);
-	if (!(tr = rh_events__transitions(p, n)))
-		return RH_ENOMEM;
-	rh_jv kv;
-
-	for (kv = JFIRST(p, map); kv != JNONE; kv = JNEXTKEY(p, map, kv)) {
-		const char *key = JSTR(p, kv);
-		rh_jv val = kv + 1;
-		char *end;
-		int64_t num = strtoll(key, &end, 10), ns = 0;
-
-		if (*end || end == key)
-			return rh_events__bad(p, "\"state_ts_ns\" key \"%.20s\" is not a number", key);
-		TRY(rh_events__int(p, &ns, val, "state_ts_ns"));
-		if ((tr[k].state = rh_events__task_state_from_number(num, old)) < 0) {
-			p->stats.unknown_fields++;
-			continue;
-		}
-		tr[k].time_ns = ns;
-		k++;
-	}
-	t->transitions = tr;
-	t->ntransitions = k;
-	return 0;
-}
-
 static int
 log_info(rh_event_parser *p, rh_event_task *t, rh_jv li)
 {
@@ -169,7 +109,7 @@ task_updates(rh_event_parser *p, rh_event *ev, rh_jv su)
 	}
 	TRY(log_info(p, t, GET(su, "task_log_info")));
 	if (GET(su, "state_ts_ns"))
-		TRY(state_ts(p, t, GET(su, "state_ts_ns")));
+		TRY(rh_events__state_map(p, t, GET(su, "state_ts_ns"), 1));
 	ev->kind = RH_EVENT_TASK_LIFECYCLE;
 	return rh_events__emit(p, ev);
 }

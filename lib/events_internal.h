@@ -138,6 +138,10 @@ int rh_events__log_info(rh_event_parser *p, rh_event_task *t, rh_jv li,
 			int proto);
 int rh_events__profile(rh_event_parser *p, rh_event_task *t, rh_jv pe,
 		       int proto);
+/* A task's {"<TaskStatus number>": time} map (export state_ts_ns, proto;
+ * the Ray 2.49-era RayEvent taskState) as its transitions. */
+int rh_events__state_map(rh_event_parser *p, rh_event_task *t, rh_jv map,
+			 int proto);
 /* The id member `camel` (or `snake`) of object `o`, as hex into *out;
  * RH_EINVAL via rh_events__bad() when it is missing or not an id. */
 int rh_events__require_id(rh_event_parser *p, const char **out, rh_jv o,

@@ -1,24 +1,97 @@
 /* events_parts.c - what the RayEvent and the export parsers read the same
- * way: the records' "unknown" defaults, a task's log offsets and its
- * profile events. Only the spelling differs: RayEvents take lowerCamelCase
+ * way: the records' "unknown" defaults, a task's state-number map, its log
+ * offsets and its profile events. Only the spelling differs: RayEvents take lowerCamelCase
  * or snake_case and name members in camelCase in messages; export events
  * take and name proto (snake_case) names only. */
 #include "internal.h"
 #include "events_internal.h"
 
 /* A member as { camel, snake }. */
-typedef const char *const key[2];
+typedef const char *const spelling[2];
 
 static rh_jv
-get(rh_event_parser *p, rh_jv o, key k, int proto)
+get(rh_event_parser *p, rh_jv o, spelling k, int proto)
 {
 	return proto ? JGET(p, o, k[1], k[1]) : JGET(p, o, k[0], k[1]);
 }
 
 static const char *
-name(key k, int proto)
+name(spelling k, int proto)
 {
 	return k[proto ? 1 : 0];
+}
+
+/* Which numbering a state_ts_ns map uses when the Ray version is unknown:
+ * only the new numbering has keys 11..13; a terminal 9/10 without 8 is the
+ * old FINISHED/FAILED (in the new numbering 9/10 are sub-states of RUNNING
+ * = 8). Otherwise new. */
+static int
+guess_old(rh_event_parser *p, rh_jv map)
+{
+	int has[16] = { 0 };
+
+	rh_jv k;
+
+	for (k = JFIRST(p, map); k != JNONE; k = JNEXTKEY(p, map, k)) {
+		long n = strtol(JSTR(p, k), NULL, 10);
+
+		if (n >= 0 && n < 16)
+			has[n] = 1;
+	}
+	if (has[11] || has[12] || has[13])
+		return 0;
+	if ((has[9] || has[10]) && !has[8])
+		return 1;
+	return 0;
+}
+
+int
+rh_events__state_map(rh_event_parser *p, rh_event_task *t, rh_jv map,
+		     int proto)
+{
+	const char *what = proto ? "state_ts_ns" : "taskState";
+	rh_event_transition *tr;
+	size_t n, k = 0;
+	int error, old;
+	rh_jv kv;
+
+	if (!JIS(p, map, RH_J_OBJECT))
+		return rh_events__bad(p, "\"%s\" is not an object", what);
+	if (proto)
+		old = p->old_numbering >= 0 ? p->old_numbering : guess_old(p, map);
+	else
+		old = p->old_numbering == 1;
+	n = (size_t)JCOUNT(p, map);
+	if (!(tr = rh_events__transitions(p, n)))
+		return RH_ENOMEM;
+	for (kv = JFIRST(p, map); kv != JNONE; kv = JNEXTKEY(p, map, kv)) {
+		const char *key = JSTR(p, kv);
+		rh_jv val = kv + 1;
+		char *end;
+		int64_t num = strtoll(key, &end, 10);
+		int64_t ns = proto ? 0 : RH_TIME_NONE;
+		int st;
+
+		if (*end || end == key)
+			return rh_events__bad(p, "\"%s\" key \"%.20s\" is not a number",
+					      what, key);
+		/* export times are integers, read whatever the state;
+		 * RayEvent times only for the states kept */
+		if (proto)
+			TRY(rh_events__int(p, &ns, val, what));
+		if ((st = rh_events__task_state_from_number(num, old)) < 0) {
+			p->stats.unknown_fields++;
+			continue;
+		}
+		if (!proto)
+			TRY(rh_events__time(p, &ns, val, what));
+		tr[k].state = st;
+		tr[k].time_ns = ns;
+		k++;
+	}
+	t->transitions = tr;
+	t->ntransitions = k;
+	return 0;
 }
 
 void
@@ -55,11 +128,11 @@ rh_events__pg_init(rh_event_pg *g)
 int
 rh_events__log_info(rh_event_parser *p, rh_event_task *t, rh_jv li, int proto)
 {
-	static key info = { "taskLogInfo", "task_log_info" };
-	static key file[2] = {
+	static spelling info = { "taskLogInfo", "task_log_info" };
+	static spelling file[2] = {
 		{ "stdoutFile", "stdout_file" }, { "stderrFile", "stderr_file" },
 	};
-	static key off[4] = {
+	static spelling off[4] = {
 		{ "stdoutStart", "stdout_start" }, { "stdoutEnd", "stdout_end" },
 		{ "stderrStart", "stderr_start" }, { "stderrEnd", "stderr_end" },
 	};
@@ -92,10 +165,10 @@ rh_events__log_info(rh_event_parser *p, rh_event_task *t, rh_jv li, int proto)
 static int
 profile_event(rh_event_parser *p, rh_event_profile *pr, rh_jv o, int proto)
 {
-	static key ev_name = { "eventName", "event_name" };
-	static key start = { "startTime", "start_time" };
-	static key end = { "endTime", "end_time" };
-	static key extra = { "extraData", "extra_data" };
+	static spelling ev_name = { "eventName", "event_name" };
+	static spelling start = { "startTime", "start_time" };
+	static spelling end = { "endTime", "end_time" };
+	static spelling extra = { "extraData", "extra_data" };
 	int error;
 
 	memset(pr, 0, sizeof(*pr));
@@ -116,9 +189,9 @@ profile_event(rh_event_parser *p, rh_event_profile *pr, rh_jv o, int proto)
 int
 rh_events__profile(rh_event_parser *p, rh_event_task *t, rh_jv pe, int proto)
 {
-	static key comp_id = { "componentId", "component_id" };
-	static key comp_type = { "componentType", "component_type" };
-	static key ip = { "nodeIpAddress", "node_ip_address" };
+	static spelling comp_id = { "componentId", "component_id" };
+	static spelling comp_type = { "componentType", "component_type" };
+	static spelling ip = { "nodeIpAddress", "node_ip_address" };
 	rh_jv arr, o;
 	rh_event_profile *pr;
 	size_t i, n;

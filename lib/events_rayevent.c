@@ -118,6 +118,32 @@ finish(rh_event_parser *p, rh_event *ev, rh_jv pl, rh_event_kind kind,
 	return rh_events__emit(p, ev);
 }
 
+/* *out = b's text in the arena, unless error; b is disposed of. */
+static int
+keep(rh_event_parser *p, const char **out, rh_buf *b, int error)
+{
+	if (!error && !(*out = rh_arena_strndup(&p->arena, b->ptr, b->size)))
+		error = RH_ENOMEM;
+	rh_buf_dispose(b);
+	return error;
+}
+
+/* The members every task record starts with: its id, attempt (in member
+ * `attempt`, named `attempt_name`) and job. */
+static int
+task_start(rh_event_parser *p, rh_event_task *t, rh_jv pl, rh_jv attempt,
+	   const char *attempt_name)
+{
+	int64_t n = 0;
+	int error;
+
+	rh_events__task_init(t);
+	TRY(rh_events__require_id(p, &t->task_id, pl, "taskId", "task_id"));
+	TRY(rh_events__int(p, &n, attempt, attempt_name));
+	t->attempt = (int32_t)n;
+	return rh_events__id(p, &t->job_id, GET(pl, "jobId", "job_id"), "jobId", 0);
+}
+
 /* A serialized runtime env string as the JSON Ray's state API shows for
  * runtime_env_info: {"serialized_runtime_env": "..."}. */
 static int
@@ -135,26 +161,19 @@ runtime_env_info(rh_event_parser *p, const char **out, rh_jv info,
 	if (!s)
 		return 0;
 	if (!(error = rh_buf_puts(&b, "{\"serialized_runtime_env\":")) &&
-	    !(error = rh__json_str(&b, s)) && !(error = rh_buf_puts(&b, "}")) &&
-	    !(*out = rh_arena_strndup(&p->arena, b.ptr, b.size)))
-		error = RH_ENOMEM;
-	rh_buf_dispose(&b);
-	return error;
+	    !(error = rh__json_str(&b, s)))
+		error = rh_buf_puts(&b, "}");
+	return keep(p, out, &b, error);
 }
 
 static int
 task_def(rh_event_parser *p, rh_event *ev, rh_jv pl, int actor)
 {
 	rh_event_task *t = &ev->u.task;
-	int64_t attempt = 0;
 	int error;
 
-	rh_events__task_init(t);
-	TRY(rh_events__require_id(p, &t->task_id, pl, "taskId", "task_id"));
-	TRY(rh_events__int(p, &attempt, GET(pl, "taskAttempt", "task_attempt"),
-			   "taskAttempt"));
-	t->attempt = (int32_t)attempt;
-	TRY(rh_events__id(p, &t->job_id, GET(pl, "jobId", "job_id"), "jobId", 0));
+	TRY(task_start(p, t, pl, GET(pl, "taskAttempt", "task_attempt"),
+		       "taskAttempt"));
 	TRY(rh_events__str(p, &t->language, GET(pl, "language", "language"),
 			   "language"));
 	if (actor) {
@@ -273,43 +292,6 @@ task_state_of(rh_event_parser *p, rh_jv v)
 			       RH_TASK_STATE_COUNT);
 }
 
-/* The Ray 2.49-era TaskExecutionEvent kept a map task_state {"<TaskStatus
- * number>": time} instead of stateTransitions. */
-static int
-task_state_map(rh_event_parser *p, rh_event_task *t, rh_jv map)
-{
-	rh_event_transition *tr;
-	size_t n, k = 0;
-	int error, old = p->old_numbering == 1;
-
-	if (!JIS(p, map, RH_J_OBJECT))
-		return rh_events__bad(p, "\"taskState\" is not an object");
-	n = (size_t)JCOUNT(p, map);
-	if (!(tr = rh_events__transitions(p, n)))
-		return RH_ENOMEM;
-	rh_jv kv;
-
-	for (kv = JFIRST(p, map); kv != JNONE; kv = JNEXTKEY(p, map, kv)) {
-		const char *key = JSTR(p, kv);
-		rh_jv val = kv + 1;
-		int64_t num;
-		char *end;
-
-		num = strtoll(key, &end, 10);
-		if (*end || end == key)
-			return rh_events__bad(p, "\"taskState\" key \"%.20s\" is not a number", key);
-		if ((tr[k].state = rh_events__task_state_from_number(num, old)) < 0) {
-			p->stats.unknown_fields++;
-			continue;
-		}
-		TRY(rh_events__time(p, &tr[k].time_ns, val, "taskState"));
-		k++;
-	}
-	t->transitions = tr;
-	t->ntransitions = k;
-	return 0;
-}
-
 static int
 error_info(rh_event_parser *p, rh_event_task *t, rh_jv ei)
 {
@@ -333,21 +315,16 @@ task_life(rh_event_parser *p, rh_event *ev, rh_jv pl, int variant)
 {
 	rh_event_task *t = &ev->u.task;
 	rh_jv v;
-	int64_t attempt = 0;
 	int error;
 
 	(void)variant;
-	rh_events__task_init(t);
-	TRY(rh_events__require_id(p, &t->task_id, pl, "taskId", "task_id"));
-	TRY(rh_events__int(p, &attempt, GET(pl, "taskAttempt", "task_attempt"),
-			   "taskAttempt"));
-	t->attempt = (int32_t)attempt;
-	TRY(rh_events__id(p, &t->job_id, GET(pl, "jobId", "job_id"), "jobId", 0));
+	TRY(task_start(p, t, pl, GET(pl, "taskAttempt", "task_attempt"),
+		       "taskAttempt"));
 	if ((v = GET(pl, "stateTransitions", "state_transitions")) != JNONE)
 		TRY(transitions(p, &t->transitions, &t->ntransitions, v,
 				task_state_of, NULL));
 	else if ((v = GET(pl, "taskState", "task_state")) != JNONE)
-		TRY(task_state_map(p, t, v));
+		TRY(rh_events__state_map(p, t, v, 0));
 	TRY(error_info(p, t, GET(pl, "rayErrorInfo", "ray_error_info")));
 	TRY(rh_events__id(p, &t->node_id, GET(pl, "nodeId", "node_id"), "nodeId", 1));
 	TRY(rh_events__id(p, &t->worker_id, GET(pl, "workerId", "worker_id"),
@@ -373,17 +350,12 @@ task_profile(rh_event_parser *p, rh_event *ev, rh_jv pl, int variant)
 {
 	rh_event_task *t = &ev->u.task;
 	rh_jv v;
-	int64_t attempt = 0;
 	int error;
 
 	(void)variant;
-	rh_events__task_init(t);
-	TRY(rh_events__require_id(p, &t->task_id, pl, "taskId", "task_id"));
 	if ((v = GET(pl, "attemptNumber", "attempt_number")) == JNONE)
 		v = GET(pl, "taskAttempt", "task_attempt");
-	TRY(rh_events__int(p, &attempt, v, "attemptNumber"));
-	t->attempt = (int32_t)attempt;
-	TRY(rh_events__id(p, &t->job_id, GET(pl, "jobId", "job_id"), "jobId", 0));
+	TRY(task_start(p, t, pl, v, "attemptNumber"));
 	TRY(rh_events__profile(p, t, GET(pl, "profileEvents", "profile_events"), 0));
 	return finish(p, ev, pl, RH_EVENT_TASK_PROFILE, task_prof_fields);
 }
@@ -394,7 +366,6 @@ static int
 json_text_of_string(rh_event_parser *p, const char **out, const char *s)
 {
 	rh_buf b = RH_BUF_INIT;
-	int error = 0;
 
 	if (!s)
 		return 0;
@@ -402,11 +373,7 @@ json_text_of_string(rh_event_parser *p, const char **out, const char *s)
 		*out = s;
 		return 0;
 	}
-	if (!(error = rh__json_str(&b, s)) &&
-	    !(*out = rh_arena_strndup(&p->arena, b.ptr, b.size)))
-		error = RH_ENOMEM;
-	rh_buf_dispose(&b);
-	return error;
+	return keep(p, out, &b, rh__json_str(&b, s));
 }
 
 static int

@@ -18,7 +18,6 @@
 #include <curl/curl.h>
 #include <stdio.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "store_az.h"
 
@@ -229,16 +228,11 @@ az_get(rh_buf *out, rh_store_backend *be, const char *key, uint64_t off,
 	rh_az__backend *b = (rh_az__backend *)be;
 	uint64_t size;
 	size_t base = out->size;
-	int error;
 
 	if (len == 0)
 		return az_head(&size, NULL, be, key);
-	if ((error = az_get_range(b, out, key, off, len)) < 0) {
-		out->size = base;
-		if (out->ptr)
-			out->ptr[base] = '\0';
-	}
-	return error;
+	return rh_store__get_rollback(out, base,
+				      az_get_range(b, out, key, off, len));
 }
 
 /* "Delete Blob"; BlobNotFound is no error, ContainerNotFound is. */
@@ -336,7 +330,7 @@ done:
 	return error;
 }
 
-/* ---------------------------------------------------------------- open */
+/* ---------------------------------------------------------------- open, close */
 
 static void
 az_close(rh_store_backend *be)
@@ -402,12 +396,9 @@ rh_store__az_open(rh_store_backend **out, char **url_out, const char *url,
 		return RH_ENOMEM;
 	b->parent.ops = &az_ops;
 	if ((error = rh_az__config_load(&b->cfg, url, opts, NULL, NULL)) < 0 ||
-	    (error = http_new(b)) < 0)
+	    (error = http_new(b)) < 0 ||
+	    (error = (*url_out = rh__strdup(b->cfg.url)) ? 0 : RH_ENOMEM) < 0)
 		goto fail;
-	if (!(*url_out = rh__strdup(b->cfg.url))) {
-		error = RH_ENOMEM;
-		goto fail;
-	}
 	*out = &b->parent;
 	return 0;
 fail:

@@ -442,6 +442,7 @@ resolve_number(const ctx *c, uint64_t *out, const char *key, const char *envvar,
 	return 0;
 }
 
+/* Attempts, timeout, block sizes, page size and CA bundle. */
 static int
 resolve_tuning(ctx *c)
 {
@@ -479,14 +480,10 @@ rh_az__config_load(rh_az__config *cfg, const char *url,
 		   const rh_store_options *opts, rh_az__getenv_fn env,
 		   void *env_payload)
 {
-	ctx c;
+	ctx c = { .cfg = cfg, .env = env, .env_payload = env_payload };
 	int error;
 
 	memset(cfg, 0, sizeof(*cfg));
-	memset(&c, 0, sizeof(c));
-	c.cfg = cfg;
-	c.env = env;
-	c.env_payload = env_payload;
 	if ((error = rh_az__parse_url(&cfg->account, &cfg->container, &cfg->prefix,
 				      &cfg->endpoint, url)) < 0)
 		goto done;

@@ -242,16 +242,11 @@ s3_get(rh_buf *out, rh_store_backend *be, const char *key, uint64_t off,
 	rh_s3__backend *b = (rh_s3__backend *)be;
 	uint64_t size;
 	size_t base = out->size;
-	int error;
 
 	if (len == 0) /* no range says "nothing": ask whether it exists */
 		return s3_head(&size, NULL, be, key);
-	if ((error = get_range(b, out, key, off, len, NULL)) < 0) {
-		out->size = base;
-		if (out->ptr)
-			out->ptr[base] = '\0';
-	}
-	return error;
+	return rh_store__get_rollback(out, base,
+				      get_range(b, out, key, off, len, NULL));
 }
 
 static int
