@@ -13,6 +13,21 @@
 #define MS_TO_NS(ms) ((ms) > 0 && (ms) < INT64_MAX / 1000000 ? (ms) * 1000000 : RH_TIME_NONE)
 
 
+/* A snapshot's start and end times (ms, 0: not yet) in ns. */
+static int
+ms_times(rh_event_parser *p, int64_t *start_ns, int64_t *end_ns, rh_jv d,
+	 const char *start_key, const char *end_key)
+{
+	int64_t start_ms = 0, end_ms = 0;
+	int error;
+
+	TRY(rh_events__int(p, &start_ms, GET(d, start_key), start_key));
+	TRY(rh_events__int(p, &end_ms, GET(d, end_key), end_key));
+	*start_ns = MS_TO_NS(start_ms);
+	*end_ns = MS_TO_NS(end_ms);
+	return 0;
+}
+
 static int
 log_info(rh_event_parser *p, rh_event_task *t, rh_jv li)
 {
@@ -213,7 +228,6 @@ node(rh_event_parser *p, rh_event *ev, rh_jv d)
 	rh_event_node *n = &ev->u.node;
 	rh_event_transition *tr;
 	rh_jv di;
-	int64_t start_ms = 0, end_ms = 0;
 	size_t k = 0;
 	int error, st;
 
@@ -227,10 +241,8 @@ node(rh_event_parser *p, rh_event *ev, rh_jv d)
 	TRY(rh_events__json(p, &n->labels, GET(d, "labels"), 0));
 	TRY(rh_events__bool(p, &n->is_head_node, GET(d, "is_head_node"),
 			    "is_head_node"));
-	TRY(rh_events__int(p, &start_ms, GET(d, "start_time_ms"), "start_time_ms"));
-	TRY(rh_events__int(p, &end_ms, GET(d, "end_time_ms"), "end_time_ms"));
-	n->start_ns = MS_TO_NS(start_ms);
-	n->end_ns = MS_TO_NS(end_ms);
+	TRY(ms_times(p, &n->start_ns, &n->end_ns, d, "start_time_ms",
+		     "end_time_ms"));
 	ev->kind = RH_EVENT_NODE_DEFINITION;
 	TRY(rh_events__emit(p, ev));
 
@@ -268,7 +280,6 @@ driver_job(rh_event_parser *p, rh_event *ev, rh_jv d)
 	rh_event_job *j = &ev->u.job;
 	rh_event_transition *tr;
 	rh_jv cfg, md;
-	int64_t start_ms = 0, end_ms = 0;
 	size_t k = 0;
 	int error;
 
@@ -279,10 +290,7 @@ driver_job(rh_event_parser *p, rh_event *ev, rh_jv d)
 	TRY(rh_events__str(p, &j->entrypoint, GET(d, "entrypoint"), "entrypoint"));
 	TRY(rh_events__str(p, &j->driver_ip, GET(d, "driver_ip_address"),
 			   "driver_ip_address"));
-	TRY(rh_events__int(p, &start_ms, GET(d, "start_time"), "start_time"));
-	TRY(rh_events__int(p, &end_ms, GET(d, "end_time"), "end_time"));
-	j->start_ns = MS_TO_NS(start_ms);
-	j->end_ns = MS_TO_NS(end_ms);
+	TRY(ms_times(p, &j->start_ns, &j->end_ns, d, "start_time", "end_time"));
 	cfg = GET(d, "config");
 	md = GET(cfg, "metadata");
 	TRY(rh_events__json(p, &j->metadata, md, 0));
@@ -315,7 +323,6 @@ submission_job(rh_event_parser *p, rh_event *ev, rh_jv d)
 {
 	rh_event_job *j = &ev->u.job;
 	rh_event_transition *tr;
-	int64_t start_ms = 0, end_ms = 0;
 	const char *renv = NULL;
 	int error, st;
 
@@ -329,10 +336,7 @@ submission_job(rh_event_parser *p, rh_event *ev, rh_jv d)
 	TRY(rh_events__str(p, &j->error_type, GET(d, "error_type"), "error_type"));
 	if (j->error_type && !*j->error_type)
 		j->error_type = NULL;
-	TRY(rh_events__int(p, &start_ms, GET(d, "start_time"), "start_time"));
-	TRY(rh_events__int(p, &end_ms, GET(d, "end_time"), "end_time"));
-	j->start_ns = MS_TO_NS(start_ms);
-	j->end_ns = MS_TO_NS(end_ms);
+	TRY(ms_times(p, &j->start_ns, &j->end_ns, d, "start_time", "end_time"));
 	TRY(rh_events__json(p, &j->metadata, GET(d, "metadata"), 0));
 	TRY(rh_events__str(p, &renv, GET(d, "runtime_env_json"), "runtime_env_json"));
 	if (renv && *renv && rh_events__is_json(renv))
