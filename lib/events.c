@@ -4,6 +4,7 @@
  * (events_rayevent.c, events_export.c, events_legacy.c). */
 #include "internal.h"
 #include "events_internal.h"
+#include "swar.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -282,15 +283,11 @@ static size_t
 string_stop(const char *data, size_t i, size_t len)
 {
 	while (i + 8 <= len) {
-		uint64_t w, q, b, n;
+		uint64_t w;
 
 		memcpy(&w, data + i, 8);
-		q = w ^ 0x2222222222222222ULL;
-		b = w ^ 0x5c5c5c5c5c5c5c5cULL;
-		n = w ^ 0x0a0a0a0a0a0a0a0aULL;
-		if ((((q - 0x0101010101010101ULL) & ~q) |
-		     ((b - 0x0101010101010101ULL) & ~b) |
-		     ((n - 0x0101010101010101ULL) & ~n)) & 0x8080808080808080ULL)
+		if ((rh__swar_eq(w, '"') | rh__swar_eq(w, '\\') |
+		     rh__swar_eq(w, '\n')) & RH__SWAR_HIGH)
 			break;
 		i += 8;
 	}

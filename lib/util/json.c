@@ -1,6 +1,7 @@
 /* json.c - the in-place JSON reader (json.h). */
 #include "internal.h"
 #include "json.h"
+#include "swar.h"
 
 #define MAX_DEPTH 64
 
@@ -77,15 +78,11 @@ static size_t
 plain_run(const char *buf, size_t i, size_t len)
 {
 	while (i + 8 <= len) {
-		uint64_t w, q, b, c;
+		uint64_t w;
 
 		memcpy(&w, buf + i, 8);
-		q = w ^ 0x2222222222222222ULL;
-		b = w ^ 0x5c5c5c5c5c5c5c5cULL;
-		c = ((q - 0x0101010101010101ULL) & ~q) |
-		    ((b - 0x0101010101010101ULL) & ~b) |
-		    ((w - 0x2020202020202020ULL) & ~w);
-		if (c & 0x8080808080808080ULL)
+		if ((rh__swar_eq(w, '"') | rh__swar_eq(w, '\\') |
+		     rh__swar_below(w, 0x20)) & RH__SWAR_HIGH)
 			break;
 		i += 8;
 	}

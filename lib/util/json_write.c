@@ -4,6 +4,7 @@
  * for Ray's clients, the index's rows and the dashboard's answers, goes
  * through here. Nothing Ray-specific: the shapes are the callers'. */
 #include "json_write.h"
+#include "swar.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -364,12 +365,8 @@ plain_byte(unsigned char c, int escape_del)
 static inline uint64_t
 swar_special(uint64_t x)
 {
-	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
-	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\'),
-		 d = x ^ (ones * 0x7f);
-
-	return (x | ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) |
-		((b - ones) & ~b) | ((d - ones) & ~d)) & high;
+	return (x | rh__swar_below(x, 0x20) | rh__swar_eq(x, '"') |
+		rh__swar_eq(x, '\\') | rh__swar_eq(x, 0x7f)) & RH__SWAR_HIGH;
 }
 
 /* The length of the plain run at the start of [s, s+n): the bytes that go
