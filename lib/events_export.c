@@ -373,9 +373,7 @@ rh_events__export(rh_event_parser *p, rh_jv obj)
 	rh_event ev;
 	int error;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.format = RH_EVENT_FORMAT_EXPORT;
-	ev.time_ns = RH_TIME_NONE;
+	rh_events__record_init(&ev, RH_EVENT_FORMAT_EXPORT);
 	p->snake = 1;
 	TRY(rh_events__str(p, &src, GET(obj, "source_type"), "source_type"));
 	if (!src)

@@ -125,8 +125,9 @@ rh_jv rh_events__get(rh_event_parser *p, rh_jv o,
 
 /* A task record with every optional number at its "unknown" value. */
 void rh_events__task_init(rh_event_task *t);
-/* The other records with every optional member at its "unknown" value
- * (events_parts.c). */
+/* An event and the other records with every optional member at its
+ * "unknown" value (events_parts.c). */
+void rh_events__record_init(rh_event *ev, rh_event_format format);
 void rh_events__job_init(rh_event_job *j);
 void rh_events__node_init(rh_event_node *n);
 void rh_events__actor_init(rh_event_actor *a);

@@ -95,6 +95,14 @@ rh_events__state_map(rh_event_parser *p, rh_event_task *t, rh_jv map,
 }
 
 void
+rh_events__record_init(rh_event *ev, rh_event_format format)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->format = format;
+	ev->time_ns = RH_TIME_NONE;
+}
+
+void
 rh_events__job_init(rh_event_job *j)
 {
 	memset(j, 0, sizeof(*j));

@@ -770,9 +770,7 @@ rh_events__rayevent(rh_event_parser *p, rh_jv obj)
 	rh_event ev;
 	int error;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.format = RH_EVENT_FORMAT_RAYEVENT;
-	ev.time_ns = RH_TIME_NONE;
+	rh_events__record_init(&ev, RH_EVENT_FORMAT_RAYEVENT);
 	p->snake = 0;
 	if ((tv = rh_json_member(&p->json, obj, "eventType", 9)) == JNONE) {
 		if ((tv = rh_json_member(&p->json, obj, "event_type", 10)) == JNONE)
