@@ -1301,28 +1301,21 @@ log_owner(const char *id)
 	return RH_LOG_OF_SUBMISSION;
 }
 
+/* Where the index says the entity's log bytes are; dies when it cannot. */
 static void
-entity_logs(struct ls *ls, const char *id, int64_t attempt, const char *suffix,
-	    int tail, size_t nlines)
+locate_log(rh_log_location *loc, struct ls *ls, rh_log_owner owner,
+	   const char *id, int64_t attempt, const char *suffix)
 {
-	rh_log_location loc = RH_LOG_LOCATION_INIT;
-	rh_log_owner owner = log_owner(id);
-	rh_buf path = RH_BUF_INIT, out = RH_BUF_INIT;
-	rh_node_manifest *m = NULL;
-	rh_logfile *f = NULL;
-	uint64_t size, end, start, off, first;
 	rh_index *ix;
 	int error;
 
-	if (ls->p.n != 3)
-		rh_cli_usage_die("--logs takes a session: NS/CLUSTER/SESSION");
 	ix = open_index(ls, 0);
-	error = rh_index_log_locate(&loc, ix, owner, id, attempt, suffix, ls->at_ns);
+	error = rh_index_log_locate(loc, ix, owner, id, attempt, suffix, ls->at_ns);
 	rh_index_close(ix);
 	if (error == RH_EINVAL) {
 		char msg[512];
 		snprintf(msg, sizeof(msg), "%s", rh_error_last());
-		rh_log_location_dispose(&loc);
+		rh_log_location_dispose(loc);
 		rh_store_close(ls->st);
 		rh_cli_usage_die("--logs: %s", msg);
 	}
@@ -1332,7 +1325,17 @@ entity_logs(struct ls *ls, const char *id, int64_t attempt, const char *suffix,
 	}
 	if (error < 0)
 		rh_cli_die(error, "--logs %s", id);
-	if (!loc.node_id.size) {	/* a driver log: on the head node */
+}
+
+/* The manifest of the node the entity ran on (a driver: the head node). */
+static rh_node_manifest *
+log_node(struct ls *ls, const rh_log_location *loc, rh_log_owner owner,
+	 const char *id)
+{
+	rh_node_manifest *m = NULL;
+	int error;
+
+	if (!loc->node_id.size) {	/* a driver log: on the head node */
 		struct head_ctx h = { ls, NULL };
 		if ((error = rh_catalog_list_nodes(ls->st, &ls->p.sref, head_cb,
 						   &h)) < 0)
@@ -1343,15 +1346,70 @@ entity_logs(struct ls *ls, const char *id, int64_t attempt, const char *suffix,
 			exit(1);
 		}
 	} else if ((error = rh_node_manifest_load(&m, ls->st, &ls->p.sref,
-						  loc.node_id.ptr)) == RH_ENOTFOUND) {
+						  loc->node_id.ptr)) == RH_ENOTFOUND) {
 		fprintf(stderr, "%s: %s %s ran on node %s, which has no captured "
 			"files\n", rh_cli_prog, owner == RH_LOG_OF_TASK ? "task"
 			: owner == RH_LOG_OF_ACTOR ? "actor" : "submission", id,
-			loc.node_id.ptr);
+			loc->node_id.ptr);
 		exit(1);
 	} else if (error < 0) {
-		rh_cli_die(error, "node %s", loc.node_id.ptr);
+		rh_cli_die(error, "node %s", loc->node_id.ptr);
 	}
+	return m;
+}
+
+/* Bytes [start, end) of f to stdout, or with `tail` its last nlines
+ * before end, never lines before start. */
+static void
+print_log_range(rh_logfile *f, const char *path, uint64_t start,
+		uint64_t end, int tail, size_t nlines)
+{
+	rh_buf out = RH_BUF_INIT;
+	uint64_t off, first;
+	int error;
+
+	if (tail) {
+		if ((error = rh_logfile_tail(&out, &first, f, nlines, end)) < 0)
+			rh_cli_die(error, "%s", path);
+		/* the tail of the entity's bytes, never lines before them */
+		if (first < start) {
+			size_t cut = (size_t)(start - first) < out.size
+				? (size_t)(start - first) : out.size;
+			memmove(out.ptr, out.ptr + cut, out.size - cut);
+			out.size -= cut;
+		}
+		write_out(&out);
+	}
+	for (off = start; !tail && off < end; off += out.size) {
+		uint64_t want = end - off < (8u << 20) ? end - off : (8u << 20);
+		rh_buf_clear(&out);
+		if ((error = rh_logfile_read(&out, f, off, (size_t)want)) < 0)
+			rh_cli_die(error, "%s", path);
+		if (!out.size)
+			break;
+		write_out(&out);
+	}
+	if (fflush(stdout) != 0)
+		rh_cli_die(0, "writing to stdout failed");
+	rh_buf_dispose(&out);
+}
+
+static void
+entity_logs(struct ls *ls, const char *id, int64_t attempt, const char *suffix,
+	    int tail, size_t nlines)
+{
+	rh_log_location loc = RH_LOG_LOCATION_INIT;
+	rh_log_owner owner = log_owner(id);
+	rh_buf path = RH_BUF_INIT;
+	rh_node_manifest *m;
+	rh_logfile *f = NULL;
+	uint64_t size, end, start;
+	int error;
+
+	if (ls->p.n != 3)
+		rh_cli_usage_die("--logs takes a session: NS/CLUSTER/SESSION");
+	locate_log(&loc, ls, owner, id, attempt, suffix);
+	m = log_node(ls, &loc, owner, id);
 	if ((error = rh_node_manifest_find_log(&path, m, loc.match, loc.key.ptr,
 					       suffix)) == RH_ENOTFOUND) {
 		if (owner == RH_LOG_OF_SUBMISSION)
@@ -1376,30 +1434,7 @@ entity_logs(struct ls *ls, const char *id, int64_t attempt, const char *suffix,
 			rh_cli_prog, path.ptr, ls->at);
 		exit(1);
 	}
-	if (tail) {
-		if ((error = rh_logfile_tail(&out, &first, f, nlines, end)) < 0)
-			rh_cli_die(error, "%s", path.ptr);
-		/* the tail of the entity's bytes, never lines before them */
-		if (first < start) {
-			size_t cut = (size_t)(start - first) < out.size
-				? (size_t)(start - first) : out.size;
-			memmove(out.ptr, out.ptr + cut, out.size - cut);
-			out.size -= cut;
-		}
-		write_out(&out);
-	}
-	for (off = start; !tail && off < end; off += out.size) {
-		uint64_t want = end - off < (8u << 20) ? end - off : (8u << 20);
-		rh_buf_clear(&out);
-		if ((error = rh_logfile_read(&out, f, off, (size_t)want)) < 0)
-			rh_cli_die(error, "%s", path.ptr);
-		if (!out.size)
-			break;
-		write_out(&out);
-	}
-	if (fflush(stdout) != 0)
-		rh_cli_die(0, "writing to stdout failed");
-	rh_buf_dispose(&out);
+	print_log_range(f, path.ptr, start, end, tail, nlines);
 	rh_buf_dispose(&path);
 	rh_logfile_close(f);
 	rh_node_manifest_free(m);
