@@ -282,15 +282,13 @@ static const unsigned char structural[256] = {
 static size_t
 string_stop(const char *data, size_t i, size_t len)
 {
-	while (i + 8 <= len) {
-		uint64_t w;
+	uint64_t w;
 
-		memcpy(&w, data + i, 8);
-		if ((rh__swar_eq(w, '"') | rh__swar_eq(w, '\\') |
-		     rh__swar_eq(w, '\n')) & RH__SWAR_HIGH)
+	for (; i + 8 <= len; i += 8)
+		if (w = rh__swar_load(data + i),
+		    (rh__swar_eq(w, '"') | rh__swar_eq(w, '\\') | rh__swar_eq(w, '\n')) &
+		    RH__SWAR_HIGH)
 			break;
-		i += 8;
-	}
 	while (i < len && data[i] != '"' && data[i] != '\\' && data[i] != '\n')
 		i++;
 	return i;

@@ -77,15 +77,13 @@ static const unsigned char special[256] = {
 static size_t
 plain_run(const char *buf, size_t i, size_t len)
 {
-	while (i + 8 <= len) {
-		uint64_t w;
+	uint64_t w;
 
-		memcpy(&w, buf + i, 8);
-		if ((rh__swar_eq(w, '"') | rh__swar_eq(w, '\\') |
-		     rh__swar_below(w, 0x20)) & RH__SWAR_HIGH)
+	for (; i + 8 <= len; i += 8)
+		if (w = rh__swar_load(buf + i),
+		    (rh__swar_eq(w, '"') | rh__swar_eq(w, '\\') | rh__swar_below(w, 0x20)) &
+		    RH__SWAR_HIGH)
 			break;
-		i += 8;
-	}
 	while (i < len && !special[(unsigned char)buf[i]])
 		i++;
 	return i;

@@ -7,9 +7,20 @@
 #define RH_UTIL_SWAR_H
 
 #include <stdint.h>
+#include <string.h>
 
 #define RH__SWAR_ONES 0x0101010101010101ULL
 #define RH__SWAR_HIGH 0x8080808080808080ULL
+
+/* Eight bytes from p, in memory order whatever the alignment. */
+static inline uint64_t
+rh__swar_load(const void *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+	return w;
+}
 
 /* The bytes of w equal to c. */
 static inline uint64_t
