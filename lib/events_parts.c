@@ -46,8 +46,7 @@ guess_old(rh_event_parser *p, rh_jv map)
 }
 
 int
-rh_events__state_map(rh_event_parser *p, rh_event_task *t, rh_jv map,
-		     int proto)
+rh_events__state_map(rh_event_parser *p, rh_event_task *t, rh_jv map, int proto)
 {
 	const char *what = proto ? "state_ts_ns" : "taskState";
 	rh_event_transition *tr;
@@ -58,7 +57,8 @@ rh_events__state_map(rh_event_parser *p, rh_event_task *t, rh_jv map,
 	if (!JIS(p, map, RH_J_OBJECT))
 		return rh_events__bad(p, "\"%s\" is not an object", what);
 	if (proto)
-		old = p->old_numbering >= 0 ? p->old_numbering : guess_old(p, map);
+		old = p->old_numbering >= 0 ? p->old_numbering :
+					      guess_old(p, map);
 	else
 		old = p->old_numbering == 1;
 	n = (size_t)JCOUNT(p, map);
@@ -73,8 +73,9 @@ rh_events__state_map(rh_event_parser *p, rh_event_task *t, rh_jv map,
 		int st;
 
 		if (*end || end == key)
-			return rh_events__bad(p, "\"%s\" key \"%.20s\" is not a number",
-					      what, key);
+			return rh_events__bad(
+				p, "\"%s\" key \"%.20s\" is not a number", what,
+				key);
 		/* export times are integers, read whatever the state;
 		 * RayEvent times only for the states kept */
 		if (proto)
@@ -138,16 +139,19 @@ rh_events__log_info(rh_event_parser *p, rh_event_task *t, rh_jv li, int proto)
 {
 	static spelling info = { "taskLogInfo", "task_log_info" };
 	static spelling file[2] = {
-		{ "stdoutFile", "stdout_file" }, { "stderrFile", "stderr_file" },
+		{ "stdoutFile", "stdout_file" },
+		{ "stderrFile", "stderr_file" },
 	};
 	static spelling off[4] = {
-		{ "stdoutStart", "stdout_start" }, { "stdoutEnd", "stdout_end" },
-		{ "stderrStart", "stderr_start" }, { "stderrEnd", "stderr_end" },
+		{ "stdoutStart", "stdout_start" },
+		{ "stdoutEnd", "stdout_end" },
+		{ "stderrStart", "stderr_start" },
+		{ "stderrEnd", "stderr_end" },
 	};
 	rh_event_log_info *l = &t->log_info;
 	const char **files[2] = { &l->stdout_file, &l->stderr_file };
-	int64_t *offs[4] = { &l->stdout_start, &l->stdout_end,
-			     &l->stderr_start, &l->stderr_end };
+	int64_t *offs[4] = { &l->stdout_start, &l->stdout_end, &l->stderr_start,
+			     &l->stderr_end };
 	size_t i;
 	int error;
 
@@ -207,7 +211,8 @@ rh_events__profile(rh_event_parser *p, rh_event_task *t, rh_jv pe, int proto)
 
 	if (!JIS(p, pe, RH_J_OBJECT))
 		return rh_events__bad(p, "\"%s\" is not an object",
-				      proto ? "profile_events" : "profileEvents");
+				      proto ? "profile_events" :
+					      "profileEvents");
 	TRY(rh_events__id(p, &t->component_id, get(p, pe, comp_id, proto),
 			  name(comp_id, proto), 0));
 	TRY(rh_events__str(p, &t->component_type, get(p, pe, comp_type, proto),
@@ -217,7 +222,8 @@ rh_events__profile(rh_event_parser *p, rh_event_task *t, rh_jv pe, int proto)
 	arr = JGET(p, pe, "events", "events");
 	if (arr != JNONE && !JIS(p, arr, RH_J_ARRAY))
 		return rh_events__bad(p, "\"%s.events\" is not an array",
-				      proto ? "profile_events" : "profileEvents");
+				      proto ? "profile_events" :
+					      "profileEvents");
 	n = JCOUNT(p, arr);
 	if (n > SIZE_MAX / sizeof(*pr) / 2 ||
 	    !(pr = rh_arena_alloc(&p->arena, (n ? n : 1) * sizeof(*pr))))

@@ -26,8 +26,9 @@ mkstore(void)
 	rh_store_options o = RH_STORE_OPTIONS_INIT;
 	char url[300];
 
-	o.fsync = 0;	/* thousands of objects; durability is not tested */
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/rh-test-" STORETEST_TAG "-XXXXXX");
+	o.fsync = 0; /* thousands of objects; durability is not tested */
+	snprintf(tmpdir, sizeof(tmpdir),
+		 "/tmp/rh-test-" STORETEST_TAG "-XXXXXX");
 	cr_assert_not_null(mkdtemp(tmpdir));
 	snprintf(url, sizeof(url), "file://%s/store", tmpdir);
 	cr_assert_eq(rh_store_open(&st, url, &o), 0, "%s", rh_error_last());
@@ -60,20 +61,25 @@ put_task_batch(int i, int n, int long_names)
 	ev_job(&job, 1);
 	for (k = i; k < i + n; k++) {
 		ev_task(&t, 1, k);
-		rh_buf_printf(&b, "{\"eventType\":\"TASK_DEFINITION_EVENT\","
+		rh_buf_printf(&b,
+			      "{\"eventType\":\"TASK_DEFINITION_EVENT\","
 			      "\"taskDefinitionEvent\":{\"taskId\":\"%s\","
 			      "\"taskAttempt\":0,\"jobId\":\"%s\",\"taskType\":"
-			      "\"NORMAL_TASK\",\"language\":\"PYTHON\",", t.b, job.b);
+			      "\"NORMAL_TASK\",\"language\":\"PYTHON\",",
+			      t.b, job.b);
 		if (long_names)
-			rh_buf_printf(&b, "\"taskName\":\"a_task_with_a_longer_name_%d\","
-				      "\"taskFunc\":{\"pythonFunctionDescriptor\":{"
-				      "\"functionName\":\"module.function_number_%d\"}}}}\n",
-				      k, k);
+			rh_buf_printf(
+				&b,
+				"\"taskName\":\"a_task_with_a_longer_name_%d\","
+				"\"taskFunc\":{\"pythonFunctionDescriptor\":{"
+				"\"functionName\":\"module.function_number_%d\"}}}}\n",
+				k, k);
 		else
 			rh_buf_printf(&b, "\"taskName\":\"t%d\"}}\n", k);
 	}
-	cr_assert_eq(rh_events_ingest(NULL, &added, st, PREFIX, "b", b.ptr,
-				      b.size), 0, "%s", rh_error_last());
+	cr_assert_eq(
+		rh_events_ingest(NULL, &added, st, PREFIX, "b", b.ptr, b.size),
+		0, "%s", rh_error_last());
 	rh_buf_dispose(&b);
 	return added;
 }
@@ -109,7 +115,8 @@ calls_since(const rh_store_stats *before, uint64_t out[NVERBS])
 	for (v = 0; v < NVERBS; v++) {
 		out[v] = 0;
 		for (o = 0; o < RH_STORE_STATS_OUTCOMES; o++)
-			out[v] += now.requests[0][v][o] - before->requests[0][v][o];
+			out[v] += now.requests[0][v][o] -
+				  before->requests[0][v][o];
 	}
 }
 
