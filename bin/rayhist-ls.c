@@ -1300,28 +1300,21 @@ log_owner(const char *id)
 	return RH_LOG_OF_SUBMISSION;
 }
 
+/* Where the index says the entity's log bytes are; dies when it cannot. */
 static void
-entity_logs(struct ls *ls, const char *id, int64_t attempt, const char *suffix,
-	    int tail, size_t nlines)
+locate_log(rh_log_location *loc, struct ls *ls, rh_log_owner owner,
+	   const char *id, int64_t attempt, const char *suffix)
 {
-	rh_log_location loc = RH_LOG_LOCATION_INIT;
-	rh_log_owner owner = log_owner(id);
-	rh_buf path = RH_BUF_INIT, out = RH_BUF_INIT;
-	rh_node_manifest *m = NULL;
-	rh_logfile *f = NULL;
-	uint64_t size, end, start, off, first;
 	rh_index *ix;
 	int error;
 
-	if (ls->p.n != 3)
-		rh_cli_usage_die("--logs takes a session: NS/CLUSTER/SESSION");
 	ix = open_index(ls, 0);
-	error = rh_index_log_locate(&loc, ix, owner, id, attempt, suffix, ls->at_ns);
+	error = rh_index_log_locate(loc, ix, owner, id, attempt, suffix, ls->at_ns);
 	rh_index_close(ix);
 	if (error == RH_EINVAL) {
 		char msg[512];
 		snprintf(msg, sizeof(msg), "%s", rh_error_last());
-		rh_log_location_dispose(&loc);
+		rh_log_location_dispose(loc);
 		rh_store_close(ls->st);
 		rh_cli_usage_die("--logs: %s", msg);
 	}
@@ -1331,7 +1324,17 @@ entity_logs(struct ls *ls, const char *id, int64_t attempt, const char *suffix,
 	}
 	if (error < 0)
 		rh_cli_die(error, "--logs %s", id);
-	if (!loc.node_id.size) {	/* a driver log: on the head node */
+}
+
+/* The manifest of the node the entity ran on (a driver: the head node). */
+static rh_node_manifest *
+log_node(struct ls *ls, const rh_log_location *loc, rh_log_owner owner,
+	 const char *id)
+{
+	rh_node_manifest *m = NULL;
+	int error;
+
+	if (!loc->node_id.size) {	/* a driver log: on the head node */
 		struct head_ctx h = { ls, NULL };
 		if ((error = rh_catalog_list_nodes(ls->st, &ls->p.sref, head_cb,
 						   &h)) < 0)
@@ -1342,15 +1345,70 @@ entity_logs(struct ls *ls, const char *id, int64_t attempt, const char *suffix,
 			exit(1);
 		}
 	} else if ((error = rh_node_manifest_load(&m, ls->st, &ls->p.sref,
-						  loc.node_id.ptr)) == RH_ENOTFOUND) {
+						  loc->node_id.ptr)) == RH_ENOTFOUND) {
 		fprintf(stderr, "%s: %s %s ran on node %s, which has no captured "
 			"files\n", rh_cli_prog, owner == RH_LOG_OF_TASK ? "task"
 			: owner == RH_LOG_OF_ACTOR ? "actor" : "submission", id,
-			loc.node_id.ptr);
+			loc->node_id.ptr);
 		exit(1);
 	} else if (error < 0) {
-		rh_cli_die(error, "node %s", loc.node_id.ptr);
+		rh_cli_die(error, "node %s", loc->node_id.ptr);
 	}
+	return m;
+}
+
+/* Bytes [start, end) of f to stdout, or with `tail` its last nlines
+ * before end, never lines before start. */
+static void
+print_log_range(rh_logfile *f, const char *path, uint64_t start,
+		uint64_t end, int tail, size_t nlines)
+{
+	rh_buf out = RH_BUF_INIT;
+	uint64_t off, first;
+	int error;
+
+	if (tail) {
+		if ((error = rh_logfile_tail(&out, &first, f, nlines, end)) < 0)
+			rh_cli_die(error, "%s", path);
+		/* the tail of the entity's bytes, never lines before them */
+		if (first < start) {
+			size_t cut = (size_t)(start - first) < out.size
+				? (size_t)(start - first) : out.size;
+			memmove(out.ptr, out.ptr + cut, out.size - cut);
+			out.size -= cut;
+		}
+		write_out(&out);
+	}
+	for (off = start; !tail && off < end; off += out.size) {
+		uint64_t want = end - off < (8u << 20) ? end - off : (8u << 20);
+		rh_buf_clear(&out);
+		if ((error = rh_logfile_read(&out, f, off, (size_t)want)) < 0)
+			rh_cli_die(error, "%s", path);
+		if (!out.size)
+			break;
+		write_out(&out);
+	}
+	if (fflush(stdout) != 0)
+		rh_cli_die(0, "writing to stdout failed");
+	rh_buf_dispose(&out);
+}
+
+static void
+entity_logs(struct ls *ls, const char *id, int64_t attempt, const char *suffix,
+	    int tail, size_t nlines)
+{
+	rh_log_location loc = RH_LOG_LOCATION_INIT;
+	rh_log_owner owner = log_owner(id);
+	rh_buf path = RH_BUF_INIT;
+	rh_node_manifest *m;
+	rh_logfile *f = NULL;
+	uint64_t size, end, start;
+	int error;
+
+	if (ls->p.n != 3)
+		rh_cli_usage_die("--logs takes a session: NS/CLUSTER/SESSION");
+	locate_log(&loc, ls, owner, id, attempt, suffix);
+	m = log_node(ls, &loc, owner, id);
 	if ((error = rh_node_manifest_find_log(&path, m, loc.match, loc.key.ptr,
 					       suffix)) == RH_ENOTFOUND) {
 		if (owner == RH_LOG_OF_SUBMISSION)
@@ -1375,30 +1433,7 @@ entity_logs(struct ls *ls, const char *id, int64_t attempt, const char *suffix,
 			rh_cli_prog, path.ptr, ls->at);
 		exit(1);
 	}
-	if (tail) {
-		if ((error = rh_logfile_tail(&out, &first, f, nlines, end)) < 0)
-			rh_cli_die(error, "%s", path.ptr);
-		/* the tail of the entity's bytes, never lines before them */
-		if (first < start) {
-			size_t cut = (size_t)(start - first) < out.size
-				? (size_t)(start - first) : out.size;
-			memmove(out.ptr, out.ptr + cut, out.size - cut);
-			out.size -= cut;
-		}
-		write_out(&out);
-	}
-	for (off = start; !tail && off < end; off += out.size) {
-		uint64_t want = end - off < (8u << 20) ? end - off : (8u << 20);
-		rh_buf_clear(&out);
-		if ((error = rh_logfile_read(&out, f, off, (size_t)want)) < 0)
-			rh_cli_die(error, "%s", path.ptr);
-		if (!out.size)
-			break;
-		write_out(&out);
-	}
-	if (fflush(stdout) != 0)
-		rh_cli_die(0, "writing to stdout failed");
-	rh_buf_dispose(&out);
+	print_log_range(f, path.ptr, start, end, tail, nlines);
 	rh_buf_dispose(&path);
 	rh_logfile_close(f);
 	rh_node_manifest_free(m);
@@ -1551,32 +1586,33 @@ set_mode(enum mode *mode, const char **given, enum mode m, const char *opt)
 	*given = opt;
 }
 
-int
-main(int argc, char **argv)
-{
-	struct ls ls;
-	enum mode mode = LIST;
-	rh_store_options sopts = RH_STORE_OPTIONS_INIT;
-	rh_query_options qopts = RH_QUERY_OPTIONS_INIT;
+/* What the command line asks for. */
+struct ls_args {
+	enum mode mode;
+	const char *given;        /* the option that chose the mode */
+	rh_store_options sopts;
+	rh_query_options qopts;
 	rh_filter filters[MAX_FILTERS];
-	rh_entity what = RH_ENTITY_TASK;
-	const char *store_flag = NULL, *arg, *url, *given = NULL, *logs_id = NULL;
-	const char *entity_only = NULL, *format = NULL, *summary_of = NULL,
-		   *get_kind = NULL, *get_id = NULL, *export = NULL,
-		   *pattern = NULL, *gnode = NULL;
-	rh_search_options gopts = RH_SEARCH_OPTIONS_INIT;
-	int grep_only = 0;
-	uint64_t a = 0, b = 0;
-	size_t nlines = 0;
-	int err = 0, tail = 0;
-	int64_t attempt = -1;
-	rh_cli cli;
-	rh_cache_cli cache = { 0 };
-	char *colon, *path;
-	int c, error;
+	rh_entity what;
+	const char *store_flag, *logs_id, *entity_only, *format, *summary_of,
+		   *get_kind, *get_id, *export, *pattern, *gnode;
+	rh_search_options gopts;
+	int grep_only;
+	uint64_t a, b;            /* --range */
+	size_t nlines;
+	int err, tail;
+	int64_t attempt;
+	rh_cache_cli cache;
+};
 
-	memset(&ls, 0, sizeof(ls));
-	rh_cli_init(&cli, "rayhist-ls",
+static void
+parse_args(struct ls_args *x, struct ls *ls, rh_cli *cli, int argc, char **argv)
+{
+	const char *arg;
+	char *colon;
+	int c;
+
+	rh_cli_init(cli, "rayhist-ls",
 		    "[--store URL] [-l] [--json] [NS[/CLUSTER[/SESSION[/NODE[/FILE]]]]]\n"
 		    "[--store URL] [--at TIME] --cat PATH\n"
 		    "[--store URL] [--at TIME] --tail N PATH\n"
@@ -1594,153 +1630,184 @@ main(int argc, char **argv)
 		    "groups from its index, with the field names and filter rules of\n"
 		    "Ray's state API.",
 		    options, argc, argv);
-	while ((c = rh_cli_next(&cli, &arg)) != -1) {
-		if (rh_cache_cli_opt(&cache, c, arg))
+	while ((c = rh_cli_next(cli, &arg)) != -1) {
+		if (rh_cache_cli_opt(&x->cache, c, arg))
 			continue;
 		switch (c) {
-		case OPT_STORE: store_flag = arg; break;
-		case OPT_STORE_CONFIG: sopts.config_file = arg; break;
-		case 'l': ls.lng = 1; break;
-		case 'q': ls.quiet = 1; break;
-		case OPT_JSON: ls.json = 1; break;
-		case OPT_JOBS: set_mode(&mode, &given, QUERY, "--jobs"); what = RH_ENTITY_JOB; break;
-		case OPT_TASKS: set_mode(&mode, &given, QUERY, "--tasks"); what = RH_ENTITY_TASK; break;
-		case OPT_ACTORS: set_mode(&mode, &given, QUERY, "--actors"); what = RH_ENTITY_ACTOR; break;
-		case OPT_NODES: set_mode(&mode, &given, QUERY, "--nodes"); what = RH_ENTITY_NODE; break;
-		case OPT_WORKERS: set_mode(&mode, &given, QUERY, "--workers"); what = RH_ENTITY_WORKER; break;
-		case OPT_PGS: set_mode(&mode, &given, QUERY, "--placement-groups");
-			what = RH_ENTITY_PLACEMENT_GROUP; break;
+		case OPT_STORE: x->store_flag = arg; break;
+		case OPT_STORE_CONFIG: x->sopts.config_file = arg; break;
+		case 'l': ls->lng = 1; break;
+		case 'q': ls->quiet = 1; break;
+		case OPT_JSON: ls->json = 1; break;
+		case OPT_JOBS: set_mode(&x->mode, &x->given, QUERY, "--jobs"); x->what = RH_ENTITY_JOB; break;
+		case OPT_TASKS: set_mode(&x->mode, &x->given, QUERY, "--tasks"); x->what = RH_ENTITY_TASK; break;
+		case OPT_ACTORS: set_mode(&x->mode, &x->given, QUERY, "--actors"); x->what = RH_ENTITY_ACTOR; break;
+		case OPT_NODES: set_mode(&x->mode, &x->given, QUERY, "--nodes"); x->what = RH_ENTITY_NODE; break;
+		case OPT_WORKERS: set_mode(&x->mode, &x->given, QUERY, "--workers"); x->what = RH_ENTITY_WORKER; break;
+		case OPT_PGS: set_mode(&x->mode, &x->given, QUERY, "--placement-groups");
+			x->what = RH_ENTITY_PLACEMENT_GROUP; break;
 		case OPT_FILTER:
-			if (qopts.nfilters == MAX_FILTERS)
+			if (x->qopts.nfilters == MAX_FILTERS)
 				rh_cli_usage_die("at most %d --filter options", MAX_FILTERS);
-			parse_filter(&filters[qopts.nfilters++], (char *)arg);
-			qopts.filters = filters;
-			entity_only = "--filter";
+			parse_filter(&x->filters[x->qopts.nfilters++], (char *)arg);
+			x->qopts.filters = x->filters;
+			x->entity_only = "--filter";
 			break;
-		case OPT_LIMIT: qopts.limit = rh_cli_number("--limit", arg);
-			entity_only = "--limit"; break;
-		case OPT_DETAIL: qopts.detail = 1; entity_only = "--detail"; break;
-		case OPT_AT: ls.at = arg; break;
-		case OPT_LOGS: set_mode(&mode, &given, LOGS, "--logs"); logs_id = arg; break;
-		case OPT_ERR: err = 1; break;
-		case OPT_FORMAT: format = arg; break;
-		case OPT_SUMMARY: set_mode(&mode, &given, SUMMARY, "--summary");
-			summary_of = arg; break;
-		case OPT_GET: set_mode(&mode, &given, GET, "--get"); get_kind = arg; break;
-		case OPT_ATTEMPT: attempt = (int64_t)rh_cli_number("--attempt", arg);
-			if (attempt > 1000000)
+		case OPT_LIMIT: x->qopts.limit = rh_cli_number("--limit", arg);
+			x->entity_only = "--limit"; break;
+		case OPT_DETAIL: x->qopts.detail = 1; x->entity_only = "--detail"; break;
+		case OPT_AT: ls->at = arg; break;
+		case OPT_LOGS: set_mode(&x->mode, &x->given, LOGS, "--logs"); x->logs_id = arg; break;
+		case OPT_ERR: x->err = 1; break;
+		case OPT_FORMAT: x->format = arg; break;
+		case OPT_SUMMARY: set_mode(&x->mode, &x->given, SUMMARY, "--summary");
+			x->summary_of = arg; break;
+		case OPT_GET: set_mode(&x->mode, &x->given, GET, "--get"); x->get_kind = arg; break;
+		case OPT_ATTEMPT: x->attempt = (int64_t)rh_cli_number("--attempt", arg);
+			if (x->attempt > 1000000)
 				rh_cli_usage_die("--attempt: %s is not an attempt number", arg);
 			break;
-		case OPT_CAT: set_mode(&mode, &given, CAT, "--cat"); break;
-		case OPT_EXPORT: set_mode(&mode, &given, EXPORT, "--export");
-			export = arg; break;
-		case OPT_GREP: set_mode(&mode, &given, GREP, "--grep");
-			pattern = arg; rh_cli_die_status = 2; break;
-		case 'i': gopts.flags |= RH_SEARCH_ICASE; grep_only = c; break;
-		case 'E': gopts.flags |= RH_SEARCH_EXTENDED; grep_only = c; break;
-		case 'F': gopts.flags |= RH_SEARCH_FIXED; grep_only = c; break;
-		case OPT_NODE: gnode = arg; grep_only = c; break;
-		case OPT_FILE: gopts.file_glob = arg; grep_only = c; break;
-		case 'C': gopts.context = (unsigned)rh_cli_number("-C", arg); grep_only = c; break;
-		case OPT_MAX: gopts.max_matches = rh_cli_number("--max", arg); grep_only = c; break;
+		case OPT_CAT: set_mode(&x->mode, &x->given, CAT, "--cat"); break;
+		case OPT_EXPORT: set_mode(&x->mode, &x->given, EXPORT, "--export");
+			x->export = arg; break;
+		case OPT_GREP: set_mode(&x->mode, &x->given, GREP, "--grep");
+			x->pattern = arg; rh_cli_die_status = 2; break;
+		case 'i': x->gopts.flags |= RH_SEARCH_ICASE; x->grep_only = c; break;
+		case 'E': x->gopts.flags |= RH_SEARCH_EXTENDED; x->grep_only = c; break;
+		case 'F': x->gopts.flags |= RH_SEARCH_FIXED; x->grep_only = c; break;
+		case OPT_NODE: x->gnode = arg; x->grep_only = c; break;
+		case OPT_FILE: x->gopts.file_glob = arg; x->grep_only = c; break;
+		case 'C': x->gopts.context = (unsigned)rh_cli_number("-C", arg); x->grep_only = c; break;
+		case OPT_MAX: x->gopts.max_matches = rh_cli_number("--max", arg); x->grep_only = c; break;
 		case OPT_TAIL:
-			tail = 1;
-			nlines = (size_t)rh_cli_number("--tail", arg);
+			x->tail = 1;
+			x->nlines = (size_t)rh_cli_number("--tail", arg);
 			break;
 		case OPT_RANGE:
-			set_mode(&mode, &given, RANGE, "--range");
+			set_mode(&x->mode, &x->given, RANGE, "--range");
 			if (!(colon = strchr(arg, ':')))
 				rh_cli_usage_die("--range takes A:B, not \"%s\"", arg);
 			*colon = '\0';
-			a = rh_cli_number("--range", arg);
-			b = *(colon + 1) ? rh_cli_number("--range", colon + 1) : UINT64_MAX;
-			if (b < a)
+			x->a = rh_cli_number("--range", arg);
+			x->b = *(colon + 1) ? rh_cli_number("--range", colon + 1) : UINT64_MAX;
+			if (x->b < x->a)
 				rh_cli_usage_die("--range A:B needs A <= B");
 			break;
 		}
 	}
+}
+
+/* The options that go only with some modes; the output format. */
+static void
+check_args(struct ls_args *x, struct ls *ls)
+{
 	/* --tail is a mode of its own, or the length of --logs' output */
-	if (tail && mode != LOGS)
-		set_mode(&mode, &given, TAIL, "--tail");
-	if (entity_only && mode != QUERY)
+	if (x->tail && x->mode != LOGS)
+		set_mode(&x->mode, &x->given, TAIL, "--tail");
+	if (x->entity_only && x->mode != QUERY)
 		rh_cli_usage_die("%s goes with --tasks, --jobs, --actors, --nodes, "
-				 "--workers or --placement-groups", entity_only);
-	if (grep_only && mode != GREP)
+				 "--workers or --placement-groups", x->entity_only);
+	if (x->grep_only && x->mode != GREP)
 		rh_cli_usage_die("-i, -E, -F, --node, --file, -C and --max go with --grep");
-	if (err && mode != LOGS)
+	if (x->err && x->mode != LOGS)
 		rh_cli_usage_die("--err goes with --logs");
-	if (attempt >= 0 && mode != LOGS)
+	if (x->attempt >= 0 && x->mode != LOGS)
 		rh_cli_usage_die("--attempt goes with --logs");
-	if ((ls.json || (format && mode != EXPORT)) &&
-	    (mode == CAT || mode == TAIL || mode == RANGE || mode == LOGS ||
-	     mode == EXPORT))
+	if ((ls->json || (x->format && x->mode != EXPORT)) &&
+	    (x->mode == CAT || x->mode == TAIL || x->mode == RANGE || x->mode == LOGS ||
+	     x->mode == EXPORT))
 		rh_cli_usage_die("%s goes with a listing; %s writes the bytes as "
-				 "they are", ls.json ? "--json" : "--format", given);
+				 "they are", ls->json ? "--json" : "--format", x->given);
 	/* --format of an export is the archive's (ls_export.c checks it) */
-	if (format && mode != EXPORT && (ls.format = ls_format_parse(format)) < 0)
-		rh_cli_usage_die("--format takes table, json or yaml, not \"%s\"", format);
-	if (format && ls.json && ls.format != LS_JSON)
-		rh_cli_usage_die("--json and --format %s: give one of them", format);
-	if (!format)	/* as Ray: --detail and ray get print YAML */
-		ls.format = ls.json ? LS_JSON : qopts.detail || mode == GET
+	if (x->format && x->mode != EXPORT && (ls->format = ls_format_parse(x->format)) < 0)
+		rh_cli_usage_die("--format takes table, json or yaml, not \"%s\"", x->format);
+	if (x->format && ls->json && ls->format != LS_JSON)
+		rh_cli_usage_die("--json and --format %s: give one of them", x->format);
+	if (!x->format)	/* as Ray: --detail and ray get print YAML */
+		ls->format = ls->json ? LS_JSON : x->qopts.detail || x->mode == GET
 			? LS_YAML : LS_TABLE;
-	if (mode == LIST && ls.format == LS_YAML)
+	if (x->mode == LIST && ls->format == LS_YAML)
 		rh_cli_usage_die("--format yaml goes with an entity listing, "
 				 "--summary or --get");
-	if (mode == LIST && ls.format == LS_JSON)
-		ls.json = 1;
-	if (mode == GET) {	/* --get KIND ID SESSION */
+	if (x->mode == LIST && ls->format == LS_JSON)
+		ls->json = 1;
+}
+
+/* The mode's work, once the store is open. */
+static void
+run(struct ls_args *x, struct ls *ls)
+{
+	if (x->mode == GREP)
+		ls->status = grep(ls, x->pattern, x->gnode, &x->gopts);
+	else if (x->mode == EXPORT)
+		ls->status = rh_ls_export(ls->st, &ls->p.sref, ls->p.n > 3 ? ls->p.node.ptr : NULL,
+					 ls->p.file, ls->at_ns == RH_TIME_NONE ? 0
+					 : ls->at_ns / 1000000, x->export, x->format,
+					 ls->quiet);
+	else if (x->mode == QUERY)
+		query(ls, x->what, &x->qopts);
+	else if (x->mode == LOGS)
+		entity_logs(ls, x->logs_id, x->attempt, x->err ? "err" : "out", x->tail, x->nlines);
+	else if (x->mode == SUMMARY)
+		summary(ls, x->summary_of);
+	else if (x->mode == GET)
+		get_one(ls, x->get_kind, x->get_id);
+	else if (x->mode == LIST)
+		list(ls);
+	else
+		read_file(ls, x->mode, x->a, x->b, x->nlines);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ls_args x = { .mode = LIST, .sopts = RH_STORE_OPTIONS_INIT,
+			     .qopts = RH_QUERY_OPTIONS_INIT,
+			     .what = RH_ENTITY_TASK,
+			     .gopts = RH_SEARCH_OPTIONS_INIT, .attempt = -1 };
+	struct ls ls;
+	const char *url;
+	rh_cli cli;
+	char *path;
+	int error;
+
+	memset(&ls, 0, sizeof(ls));
+	parse_args(&x, &ls, &cli, argc, argv);
+	check_args(&x, &ls);
+	if (x.mode == GET) {	/* --get KIND ID SESSION */
 		if (argc - optind != 2)
 			rh_cli_usage_die("--get %s takes an ID and a session: --get "
-					 "KIND ID NS/CLUSTER/SESSION", get_kind);
-		get_id = argv[optind++];
+					 "KIND ID NS/CLUSTER/SESSION", x.get_kind);
+		x.get_id = argv[optind++];
 	}
 	if (argc - optind > 1)
 		rh_cli_usage_die("give one PATH, not %d (NS/CLUSTER/SESSION/NODE/FILE "
 				 "is one path)", argc - optind);
-	if (mode == QUERY)
-		check_filter_values(what, qopts.filters, qopts.nfilters);
+	if (x.mode == QUERY)
+		check_filter_values(x.what, x.qopts.filters, x.qopts.nfilters);
 	path = optind < argc ? argv[optind] : "";
 	parse_path(&ls.p, path);
-	url = rh_store_default_url(store_flag);
-	sopts.must_exist = 1;	/* a reader: a mistyped URL creates nothing */
-	rh_cache_cli_apply(&cache, &sopts);
-	if ((error = rh_store_open(&ls.st, url, &sopts)) < 0)
+	url = rh_store_default_url(x.store_flag);
+	x.sopts.must_exist = 1;	/* a reader: a mistyped URL creates nothing */
+	rh_cache_cli_apply(&x.cache, &x.sopts);
+	if ((error = rh_store_open(&ls.st, url, &x.sopts)) < 0)
 		rh_cli_die(error, "%s", url);
 	/* An entity listing of a session opens its index first, which says
 	 * when nothing is there (open_index() then names the missing part):
 	 * no listing of the store's top levels before the first page. */
-	if ((mode == QUERY || mode == SUMMARY || mode == GET || mode == LOGS) &&
+	if ((x.mode == QUERY || x.mode == SUMMARY || x.mode == GET || x.mode == LOGS) &&
 	    ls.p.n == 3)
 		check_names(&ls);
 	else
 		check_levels(&ls);
-	if (mode == EXPORT && ls.p.n < 3)
+	if (x.mode == EXPORT && ls.p.n < 3)
 		rh_cli_usage_die("--export needs a session: NS/CLUSTER/SESSION[/NODE[/PREFIX]]");
-	if (ls.at && mode == LIST)
+	if (ls.at && x.mode == LIST)
 		rh_cli_usage_die("--at goes with an entity listing, --logs, --grep, "
 				 "--export or --cat, --tail, --range");
 	resolve_at(&ls);
-	qopts.at_ns = ls.at_ns;
-	if (mode == GREP)
-		ls.status = grep(&ls, pattern, gnode, &gopts);
-	else if (mode == EXPORT)
-		ls.status = rh_ls_export(ls.st, &ls.p.sref, ls.p.n > 3 ? ls.p.node.ptr : NULL,
-					 ls.p.file, ls.at_ns == RH_TIME_NONE ? 0
-					 : ls.at_ns / 1000000, export, format,
-					 ls.quiet);
-	else if (mode == QUERY)
-		query(&ls, what, &qopts);
-	else if (mode == LOGS)
-		entity_logs(&ls, logs_id, attempt, err ? "err" : "out", tail, nlines);
-	else if (mode == SUMMARY)
-		summary(&ls, summary_of);
-	else if (mode == GET)
-		get_one(&ls, get_kind, get_id);
-	else if (mode == LIST)
-		list(&ls);
-	else
-		read_file(&ls, mode, a, b, nlines);
+	x.qopts.at_ns = ls.at_ns;
+	run(&x, &ls);
 	rh_buf_dispose(&ls.p.node);
 	rh_buf_dispose(&ls.shown[0]);
 	rh_buf_dispose(&ls.shown[1]);

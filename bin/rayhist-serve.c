@@ -1114,27 +1114,262 @@ local_tz(int *offset_min, char *name, size_t cap)
 	snprintf(name, cap, "%s", tm.tm_zone && *tm.tm_zone ? tm.tm_zone : "UTC");
 }
 
+/* What the command line asks for. */
+struct serve_args {
+	rh_dashboard_options o;
+	const char *store_flag, *listen;
+	rh_store_options sopts;
+	serve_auth_config acfg;
+	size_t max_conns;
+	int req_timeout;
+	int64_t retention_every_ms;
+	rh_retention_options ropts;
+	rh_cache_cli cache;
+	char tz[128];              /* o.tz_name */
+};
+
+static void
+parse_args(struct serve_args *a, struct server *srv, rh_cli *cli, int argc,
+	   char **argv)
+{
+	const char *arg;
+	int c;
+
+	rh_cli_init(cli, "rayhist-serve",
+		    "[--store URL] [--listen ADDR:PORT] [--dashboard-dir DIR]",
+		    "Serve the Ray Dashboard's HTTP API for every session a rayhist store\n"
+		    "holds: a cluster picker at /, each session's dashboard and API under\n"
+		    "/c/NAMESPACE/CLUSTER/SESSION/, and the same API at the root for the\n"
+		    "session chosen through /enter_cluster/NAMESPACE/CLUSTER/SESSION\n"
+		    "(cookies, as KubeRay's history server). The store gets only the\n"
+		    "sessions' indexes (in --cache-dir instead when it refuses them, or\n"
+		    "with --read-only) and, with a retention policy, deletions.",
+		    options, argc, argv);
+	while ((c = rh_cli_next(cli, &arg)) != -1) {
+		if (rh_retention_cli_opt(&a->ropts, c, arg) ||
+		    rh_cache_cli_opt(&a->cache, c, arg))
+			continue;
+		switch (c) {
+		case OPT_STORE: a->store_flag = arg; break;
+		case OPT_STORE_CONFIG: a->sopts.config_file = arg; break;
+		case OPT_LISTEN: a->listen = arg; break;
+		case OPT_AUTH_TOKENS: a->acfg.tokens_file = arg; break;
+		case OPT_AUTH_HTPASSWD: a->acfg.htpasswd_file = arg; break;
+		case OPT_AUTH_GRANTS: a->acfg.grants_file = arg; break;
+		case OPT_TRUSTED_PROXY: a->acfg.trusted_proxies = arg; break;
+		case OPT_RET_INTERVAL:
+			if ((a->retention_every_ms = rh_cli_duration_ms("--retention-interval",
+								     arg)) < 1000)
+				rh_cli_usage_die("--retention-interval must be 1s or more");
+			break;
+		case OPT_REFRESH:
+			if ((a->o.refresh_ms = rh_cli_duration_ms("--refresh", arg)) < 1000)
+				rh_cli_usage_die("--refresh must be 1s or more");
+			break;
+		case OPT_DASHBOARD: a->o.dashboard_dir = arg; break;
+		case OPT_THREADS:
+			srv->nworkers = (int)rh_cli_number("--threads", arg);
+			if (srv->nworkers < 1 || srv->nworkers > 256)
+				rh_cli_usage_die("--threads must be 1 to 256");
+			break;
+		case OPT_CACHE: {
+			unsigned long long mb = rh_cli_number("--cache-size", arg);
+			if (mb > (unsigned long long)(INT64_MAX >> 20))
+				rh_cli_usage_die("--cache-size %s is too large", arg);
+			a->o.cache_bytes = mb ? (int64_t)mb << 20 : -1;
+			break;
+		}
+		case OPT_MAX_CONN: {
+			unsigned long long n = rh_cli_number("--max-connections", arg);
+			if (n < 1 || n > 1000000)
+				rh_cli_usage_die("--max-connections must be 1 to 1000000");
+			a->max_conns = (size_t)n;
+			break;
+		}
+		case OPT_REQ_TIMEOUT:
+			a->req_timeout = (int)rh_cli_number("--request-timeout", arg);
+			if (a->req_timeout < 1 || a->req_timeout > 3600)
+				rh_cli_usage_die("--request-timeout must be 1 to 3600");
+			break;
+		case OPT_ACCESS_LOG:
+			if (!strcmp(arg, "json"))
+				srv->log_json = 1;
+			else if (strcmp(arg, "text"))
+				rh_cli_usage_die("--access-log must be text or json");
+			break;
+		case 'q': srv->quiet = 1; break;
+		}
+	}
+	if (optind != argc)
+		rh_cli_usage_die("unexpected argument \"%s\"", argv[optind]);
+}
+
+/* The HTTP server on host:port, with its connection cap and timeouts. */
+static struct evhttp_bound_socket *
+listen_http(struct server *srv, const struct serve_args *a, const char *host,
+	    unsigned port)
+{
+	struct evhttp_bound_socket *bound;
+
+	if (!(srv->base = event_base_new()) || !(srv->http = evhttp_new(srv->base)))
+		rh_cli_die(0, "cannot start libevent");
+	evhttp_set_allowed_methods(srv->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+				   EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
+				   EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+				   EVHTTP_REQ_PATCH);
+	evhttp_set_max_headers_size(srv->http, 64 << 10);
+	evhttp_set_max_body_size(srv->http, 1 << 20);
+	evhttp_set_timeout(srv->http, 60);
+	evhttp_set_gencb(srv->http, on_request, srv);
+	if (!(bound = evhttp_bind_socket_with_handle(srv->http, host, (ev_uint16_t)port)))
+		rh_cli_die(0, "cannot listen on %s: %s", a->listen, strerror(errno));
+	/* Answers leave in more than one segment (headers, then a body by
+	 * reference); with Nagle's algorithm the last one waits for the
+	 * client's delayed ACK, 40 ms a request. Accepted sockets inherit
+	 * TCP_NODELAY from the listener (Linux, BSDs). */
+	{
+		int one = 1;
+		(void)setsockopt(evhttp_bound_socket_get_fd(bound), IPPROTO_TCP,
+				 TCP_NODELAY, &one, sizeof(one));
+	}
+	if (!(srv->conns = serve_conns_new(srv->base, srv->http,
+					   evhttp_bound_socket_get_listener(bound),
+					   a->max_conns ? a->max_conns : serve_conns_default_max(),
+					   a->req_timeout, rh_cli_prog)))
+		rh_cli_die(RH_ENOMEM, "connections");
+	return bound;
+}
+
+/* The answer workers, the preparation pool and the retention timer. */
+static void
+start_threads(struct server *srv, const struct serve_args *a)
+{
+	int i;
+
+	if (!(srv->workers = calloc((size_t)srv->nworkers, sizeof(*srv->workers))))
+		rh_cli_die(RH_ENOMEM, "threads");
+	for (i = 0; i < srv->nworkers; i++)
+		if (pthread_create(&srv->workers[i], NULL, worker_main, srv) != 0)
+			rh_cli_die(0, "cannot start a worker thread");
+	for (i = 0; i < PREP_THREADS; i++, srv->npreps++)
+		if (pthread_create(&srv->preps[i], NULL, prep_main, srv) != 0)
+			rh_cli_die(0, "cannot start a worker thread");
+	srv->retention = a->ropts;
+	if (rh_retention_cli_any(&a->ropts)) {
+		struct timeval every = { (time_t)(a->retention_every_ms / 1000),
+					 (suseconds_t)(a->retention_every_ms % 1000) * 1000 };
+		struct timeval now = { 0, 0 };
+
+		if (!(srv->retention_timer = event_new(srv->base, -1, EV_PERSIST,
+						       on_retention_timer, srv)) ||
+		    event_add(srv->retention_timer, &every) < 0)
+			rh_cli_die(0, "cannot start the retention timer");
+		event_base_once(srv->base, -1, EV_TIMEOUT, on_retention_timer, srv,
+				&now);
+	}
+}
+
+/* After the loop: stop and join the threads, deliver what they finished
+ * and drop the jobs never answered. */
+static void
+stop_threads(struct server *srv)
+{
+	int i;
+
+	pthread_mutex_lock(&srv->q.lock);
+	srv->q.quit = 1;
+	pthread_cond_broadcast(&srv->q.cond);
+	pthread_cond_broadcast(&srv->q.wcond);
+	pthread_mutex_unlock(&srv->q.lock);
+	for (i = 0; i < srv->nworkers; i++)
+		pthread_join(srv->workers[i], NULL);
+	for (i = 0; i < srv->npreps; i++)
+		pthread_join(srv->preps[i], NULL);
+	/* Answers the workers finished after the loop stopped are still
+	 * active events: deliver them, so nothing is left behind. */
+	event_base_loop(srv->base, EVLOOP_NONBLOCK);
+	while (srv->q.head) {
+		struct job *j = srv->q.head;
+		srv->q.head = j->next;
+		if (j->streaming && j->req)	/* evhttp_free() would call it */
+			evhttp_connection_set_closecb(
+				evhttp_request_get_connection(j->req), NULL, NULL);
+		job_free(j);
+	}
+}
+
+static void
+server_free(struct server *srv)
+{
+	if (srv->retention_timer)
+		event_free(srv->retention_timer);
+	evhttp_free(srv->http);
+	serve_conns_free(srv->conns);
+	serve_metrics_free(srv->metrics);
+	serve_flights_free(srv->flights);
+	serve_auth_free(srv->auth);
+	event_base_free(srv->base);
+	rh_dashboard_free(srv->dash);
+	rh_store_close(srv->st);
+	pthread_mutex_destroy(&srv->q.lock);
+	pthread_cond_destroy(&srv->q.cond);
+	pthread_cond_destroy(&srv->q.wcond);
+	free(srv->workers);
+}
+
+/* The store, authentication, metrics and dashboard of the server. */
+static void
+server_open(struct server *srv, struct serve_args *a)
+{
+	const char *aerr = NULL, *url;
+	int error;
+
+	url = rh_store_default_url(a->store_flag);
+	a->sopts.must_exist = 1;	/* a reader: a mistyped URL creates nothing */
+	rh_cache_cli_apply(&a->cache, &a->sopts);
+	if (a->cache.read_only && rh_retention_cli_any(&a->ropts))
+		rh_cli_usage_die("--read-only and a retention policy (--max-age, "
+				 "...) exclude each other: retention deletes");
+	if ((error = rh_store_open(&srv->st, url, &a->sopts)) < 0)
+		rh_cli_die(error, "%s", url);
+	if (a->acfg.grants_file && !a->acfg.htpasswd_file && !a->acfg.trusted_proxies)
+		rh_cli_usage_die("--auth-grants needs --auth-htpasswd or --trusted-proxy");
+	if (!(srv->auth = serve_auth_new(&a->acfg, &aerr)) && aerr)
+		rh_cli_die(0, "%s: %s", aerr, strerror(errno));
+	if (!(srv->metrics = serve_metrics_new()) ||
+	    !(srv->flights = serve_flights_new()))
+		rh_cli_die(RH_ENOMEM, "metrics");
+	/* Tests hold every answer this long on its worker, so that requests
+	 * meet in flight deterministically. */
+	if (getenv("RAYHIST_TEST_ANSWER_DELAY_MS"))
+		srv->test_delay_ms = (unsigned)strtoul(
+			getenv("RAYHIST_TEST_ANSWER_DELAY_MS"), NULL, 10);
+	local_tz(&a->o.tz_offset_min, a->tz, sizeof(a->tz));
+	a->o.tz_name = a->tz;
+	a->o.schedule = schedule;
+	a->o.schedule_payload = srv;
+	if ((error = rh_dashboard_new(&srv->dash, srv->st, &a->o)) < 0)
+		rh_cli_die(error, "%s", a->o.dashboard_dir ? a->o.dashboard_dir : "dashboard");
+	pthread_mutex_init(&srv->q.lock, NULL);
+	pthread_cond_init(&srv->q.cond, NULL);
+	pthread_cond_init(&srv->q.wcond, NULL);
+}
+
 int
 main(int argc, char **argv)
 {
-	rh_dashboard_options o = RH_DASHBOARD_OPTIONS_INIT;
-	const char *store_flag = NULL, *listen = "127.0.0.1:8080", *arg, *url;
-	rh_store_options sopts = RH_STORE_OPTIONS_INIT;
+	struct serve_args a = { .o = RH_DASHBOARD_OPTIONS_INIT,
+				.listen = "127.0.0.1:8080",
+				.sopts = RH_STORE_OPTIONS_INIT,
+				.req_timeout = 30,
+				.retention_every_ms = 3600000,
+				.ropts = RH_RETENTION_OPTIONS_INIT };
 	struct evhttp_bound_socket *bound;
 	struct event *sigint = NULL, *sigterm = NULL;
 	struct server srv;
-	rh_store *st = NULL;
-	char host[256], tz[128];
+	char host[256];
 	unsigned port;
-	serve_auth_config acfg = { NULL, NULL, NULL, NULL };
-	const char *aerr = NULL;
-	size_t max_conns = 0;
-	int req_timeout = 30;
-	int64_t retention_every_ms = 3600000;
-	rh_retention_options ropts = RH_RETENTION_OPTIONS_INIT;
 	rh_cli cli;
-	rh_cache_cli cache = { 0 };
-	int c, error, i;
 	size_t b;
 
 	memset(&srv, 0, sizeof(srv));
@@ -1149,161 +1384,21 @@ main(int argc, char **argv)
 	(void)mallopt(M_MMAP_THRESHOLD, 32 << 20);
 	(void)mallopt(M_TRIM_THRESHOLD, 256 << 20);
 #endif
-	rh_cli_init(&cli, "rayhist-serve",
-		    "[--store URL] [--listen ADDR:PORT] [--dashboard-dir DIR]",
-		    "Serve the Ray Dashboard's HTTP API for every session a rayhist store\n"
-		    "holds: a cluster picker at /, each session's dashboard and API under\n"
-		    "/c/NAMESPACE/CLUSTER/SESSION/, and the same API at the root for the\n"
-		    "session chosen through /enter_cluster/NAMESPACE/CLUSTER/SESSION\n"
-		    "(cookies, as KubeRay's history server). The store gets only the\n"
-		    "sessions' indexes (in --cache-dir instead when it refuses them, or\n"
-		    "with --read-only) and, with a retention policy, deletions.",
-		    options, argc, argv);
-	while ((c = rh_cli_next(&cli, &arg)) != -1) {
-		if (rh_retention_cli_opt(&ropts, c, arg) ||
-		    rh_cache_cli_opt(&cache, c, arg))
-			continue;
-		switch (c) {
-		case OPT_STORE: store_flag = arg; break;
-		case OPT_STORE_CONFIG: sopts.config_file = arg; break;
-		case OPT_LISTEN: listen = arg; break;
-		case OPT_AUTH_TOKENS: acfg.tokens_file = arg; break;
-		case OPT_AUTH_HTPASSWD: acfg.htpasswd_file = arg; break;
-		case OPT_AUTH_GRANTS: acfg.grants_file = arg; break;
-		case OPT_TRUSTED_PROXY: acfg.trusted_proxies = arg; break;
-		case OPT_RET_INTERVAL:
-			if ((retention_every_ms = rh_cli_duration_ms("--retention-interval",
-								     arg)) < 1000)
-				rh_cli_usage_die("--retention-interval must be 1s or more");
-			break;
-		case OPT_REFRESH:
-			if ((o.refresh_ms = rh_cli_duration_ms("--refresh", arg)) < 1000)
-				rh_cli_usage_die("--refresh must be 1s or more");
-			break;
-		case OPT_DASHBOARD: o.dashboard_dir = arg; break;
-		case OPT_THREADS:
-			srv.nworkers = (int)rh_cli_number("--threads", arg);
-			if (srv.nworkers < 1 || srv.nworkers > 256)
-				rh_cli_usage_die("--threads must be 1 to 256");
-			break;
-		case OPT_CACHE: {
-			unsigned long long mb = rh_cli_number("--cache-size", arg);
-			if (mb > (unsigned long long)(INT64_MAX >> 20))
-				rh_cli_usage_die("--cache-size %s is too large", arg);
-			o.cache_bytes = mb ? (int64_t)mb << 20 : -1;
-			break;
-		}
-		case OPT_MAX_CONN: {
-			unsigned long long n = rh_cli_number("--max-connections", arg);
-			if (n < 1 || n > 1000000)
-				rh_cli_usage_die("--max-connections must be 1 to 1000000");
-			max_conns = (size_t)n;
-			break;
-		}
-		case OPT_REQ_TIMEOUT:
-			req_timeout = (int)rh_cli_number("--request-timeout", arg);
-			if (req_timeout < 1 || req_timeout > 3600)
-				rh_cli_usage_die("--request-timeout must be 1 to 3600");
-			break;
-		case OPT_ACCESS_LOG:
-			if (!strcmp(arg, "json"))
-				srv.log_json = 1;
-			else if (strcmp(arg, "text"))
-				rh_cli_usage_die("--access-log must be text or json");
-			break;
-		case 'q': srv.quiet = 1; break;
-		}
-	}
-	if (optind != argc)
-		rh_cli_usage_die("unexpected argument \"%s\"", argv[optind]);
-	rh_cli_parse_listen("--listen", "ADDRESS:PORT", listen, host, sizeof(host),
+	parse_args(&a, &srv, &cli, argc, argv);
+	rh_cli_parse_listen("--listen", "ADDRESS:PORT", a.listen, host, sizeof(host),
 			    &port);
 	signal(SIGPIPE, SIG_IGN);
 	if (evthread_use_pthreads() < 0)
 		rh_cli_die(0, "cannot set up libevent for threads");
-	url = rh_store_default_url(store_flag);
-	sopts.must_exist = 1;	/* a reader: a mistyped URL creates nothing */
-	rh_cache_cli_apply(&cache, &sopts);
-	if (cache.read_only && rh_retention_cli_any(&ropts))
-		rh_cli_usage_die("--read-only and a retention policy (--max-age, "
-				 "...) exclude each other: retention deletes");
-	if ((error = rh_store_open(&st, url, &sopts)) < 0)
-		rh_cli_die(error, "%s", url);
-	srv.st = st;
-	if (acfg.grants_file && !acfg.htpasswd_file && !acfg.trusted_proxies)
-		rh_cli_usage_die("--auth-grants needs --auth-htpasswd or --trusted-proxy");
-	if (!(srv.auth = serve_auth_new(&acfg, &aerr)) && aerr)
-		rh_cli_die(0, "%s: %s", aerr, strerror(errno));
-	if (!(srv.metrics = serve_metrics_new()) ||
-	    !(srv.flights = serve_flights_new()))
-		rh_cli_die(RH_ENOMEM, "metrics");
-	/* Tests hold every answer this long on its worker, so that requests
-	 * meet in flight deterministically. */
-	if (getenv("RAYHIST_TEST_ANSWER_DELAY_MS"))
-		srv.test_delay_ms = (unsigned)strtoul(
-			getenv("RAYHIST_TEST_ANSWER_DELAY_MS"), NULL, 10);
-	local_tz(&o.tz_offset_min, tz, sizeof(tz));
-	o.tz_name = tz;
-	o.schedule = schedule;
-	o.schedule_payload = &srv;
-	if ((error = rh_dashboard_new(&srv.dash, st, &o)) < 0)
-		rh_cli_die(error, "%s", o.dashboard_dir ? o.dashboard_dir : "dashboard");
-	pthread_mutex_init(&srv.q.lock, NULL);
-	pthread_cond_init(&srv.q.cond, NULL);
-	pthread_cond_init(&srv.q.wcond, NULL);
-	if (!(srv.base = event_base_new()) || !(srv.http = evhttp_new(srv.base)))
-		rh_cli_die(0, "cannot start libevent");
-	evhttp_set_allowed_methods(srv.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-				   EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
-				   EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
-				   EVHTTP_REQ_PATCH);
-	evhttp_set_max_headers_size(srv.http, 64 << 10);
-	evhttp_set_max_body_size(srv.http, 1 << 20);
-	evhttp_set_timeout(srv.http, 60);
-	evhttp_set_gencb(srv.http, on_request, &srv);
-	if (!(bound = evhttp_bind_socket_with_handle(srv.http, host, (ev_uint16_t)port)))
-		rh_cli_die(0, "cannot listen on %s: %s", listen, strerror(errno));
-	/* Answers leave in more than one segment (headers, then a body by
-	 * reference); with Nagle's algorithm the last one waits for the
-	 * client's delayed ACK, 40 ms a request. Accepted sockets inherit
-	 * TCP_NODELAY from the listener (Linux, BSDs). */
-	{
-		int one = 1;
-		(void)setsockopt(evhttp_bound_socket_get_fd(bound), IPPROTO_TCP,
-				 TCP_NODELAY, &one, sizeof(one));
-	}
-	if (!(srv.conns = serve_conns_new(srv.base, srv.http,
-					  evhttp_bound_socket_get_listener(bound),
-					  max_conns ? max_conns : serve_conns_default_max(),
-					  req_timeout, rh_cli_prog)))
-		rh_cli_die(RH_ENOMEM, "connections");
-	if (!(srv.workers = calloc((size_t)srv.nworkers, sizeof(*srv.workers))))
-		rh_cli_die(RH_ENOMEM, "threads");
-	for (i = 0; i < srv.nworkers; i++)
-		if (pthread_create(&srv.workers[i], NULL, worker_main, &srv) != 0)
-			rh_cli_die(0, "cannot start a worker thread");
-	for (i = 0; i < PREP_THREADS; i++, srv.npreps++)
-		if (pthread_create(&srv.preps[i], NULL, prep_main, &srv) != 0)
-			rh_cli_die(0, "cannot start a worker thread");
-	srv.retention = ropts;
-	if (rh_retention_cli_any(&ropts)) {
-		struct timeval every = { (time_t)(retention_every_ms / 1000),
-					 (suseconds_t)(retention_every_ms % 1000) * 1000 };
-		struct timeval now = { 0, 0 };
-
-		if (!(srv.retention_timer = event_new(srv.base, -1, EV_PERSIST,
-						      on_retention_timer, &srv)) ||
-		    event_add(srv.retention_timer, &every) < 0)
-			rh_cli_die(0, "cannot start the retention timer");
-		event_base_once(srv.base, -1, EV_TIMEOUT, on_retention_timer, &srv,
-				&now);
-	}
+	server_open(&srv, &a);
+	bound = listen_http(&srv, &a, host, port);
+	start_threads(&srv, &a);
 	sigint = evsignal_new(srv.base, SIGINT, on_signal, &srv);
 	sigterm = evsignal_new(srv.base, SIGTERM, on_signal, &srv);
 	if (!sigint || !sigterm || event_add(sigint, NULL) < 0 ||
 	    event_add(sigterm, NULL) < 0)
 		rh_cli_die(0, "cannot catch signals");
-	printf("rayhist-serve: serving %s on http://%s%s%s:%u/\n", rh_store_url(st),
+	printf("rayhist-serve: serving %s on http://%s%s%s:%u/\n", rh_store_url(srv.st),
 	       strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "",
 	       rh_cli_bound_port(evhttp_bound_socket_get_fd(bound)));
 	for (b = 0; rh_dashboard_build_name(srv.dash, b); b++)
@@ -1313,42 +1408,10 @@ main(int argc, char **argv)
 
 	event_base_dispatch(srv.base);
 
-	pthread_mutex_lock(&srv.q.lock);
-	srv.q.quit = 1;
-	pthread_cond_broadcast(&srv.q.cond);
-	pthread_cond_broadcast(&srv.q.wcond);
-	pthread_mutex_unlock(&srv.q.lock);
-	for (i = 0; i < srv.nworkers; i++)
-		pthread_join(srv.workers[i], NULL);
-	for (i = 0; i < srv.npreps; i++)
-		pthread_join(srv.preps[i], NULL);
-	/* Answers the workers finished after the loop stopped are still
-	 * active events: deliver them, so nothing is left behind. */
-	event_base_loop(srv.base, EVLOOP_NONBLOCK);
-	while (srv.q.head) {
-		struct job *j = srv.q.head;
-		srv.q.head = j->next;
-		if (j->streaming && j->req)	/* evhttp_free() would call it */
-			evhttp_connection_set_closecb(
-				evhttp_request_get_connection(j->req), NULL, NULL);
-		job_free(j);
-	}
+	stop_threads(&srv);
 	event_free(sigint);
 	event_free(sigterm);
-	if (srv.retention_timer)
-		event_free(srv.retention_timer);
-	evhttp_free(srv.http);
-	serve_conns_free(srv.conns);
-	serve_metrics_free(srv.metrics);
-	serve_flights_free(srv.flights);
-	serve_auth_free(srv.auth);
-	event_base_free(srv.base);
-	rh_dashboard_free(srv.dash);
-	rh_store_close(st);
-	pthread_mutex_destroy(&srv.q.lock);
-	pthread_cond_destroy(&srv.q.cond);
-	pthread_cond_destroy(&srv.q.wcond);
-	free(srv.workers);
+	server_free(&srv);
 	rh_cli_free(&cli);
 	return 0;
 }

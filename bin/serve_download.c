@@ -258,86 +258,103 @@ reply_error(struct evhttp_request *req, int status, const char *msg)
 		evbuffer_free(b);
 }
 
-int
-rh_serve_download(struct evhttp_request *req, struct event_base *base,
-		  rh_store *st, int quiet)
+/* Whether `path` is a download: /c/NS/CLUSTER/SESSION/rayhist/download. */
+static int
+is_download(const char *path, enum evhttp_cmd_type cmd)
 {
-	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
-	const char *path = uri ? evhttp_uri_get_path(uri) : NULL, *p, *q;
-	struct evkeyvalq params;
-	const char *fmt, *node;
-	char *at;
-	struct dl *d;
-	pthread_t th;
-	static const char *const ext[] = { "tar.zst", "tar.gz", "zip" };
+	static const char tail[] = "/rayhist/download";
+	size_t n;
 
 	if (!path || strncmp(path, "/c/", 3) || (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD))
 		return 0;
-	{
-		size_t n = strlen(path);
-		static const char tail[] = "/rayhist/download";
-		if (n < sizeof(tail) || strcmp(path + n - (sizeof(tail) - 1), tail))
-			return 0;
-	}
-	if (!(d = calloc(1, sizeof(*d)))) {
-		reply_error(req, 503, "out of memory");
-		return 1;
-	}
+	n = strlen(path);
+	return !(n < sizeof(tail) || strcmp(path + n - (sizeof(tail) - 1), tail));
+}
+
+/* The format and node of the query string; NULL or the 400 message. */
+static const char *
+dl_query(struct dl *d, const struct evhttp_uri *uri)
+{
+	struct evkeyvalq params;
+	const char *q = evhttp_uri_get_query(uri), *fmt, *node, *bad = NULL;
+
+	TAILQ_INIT(&params);
+	if (q && evhttp_parse_query_str(q, &params) < 0)
+		return "download: bad query string";
+	fmt = evhttp_find_header(&params, "format");
+	node = evhttp_find_header(&params, "node");
+	if (fmt && rh_export_format_parse(&d->o.format, fmt) < 0)
+		bad = "download: format is tar.zst, tar.gz or zip";
+	else if (node && (strlen(node) >= sizeof(d->node) || !*node ||
+			  strspn(node, "0123456789abcdef") != strlen(node)))
+		bad = "download: node is a node id (hex) or a prefix of one";
+	else if (node)
+		snprintf(d->node, sizeof(d->node), "%s", node);
+	evhttp_clear_headers(&params);
+	return bad;
+}
+
+/* What the download URL asks for, into d; NULL or the 400 message. */
+static const char *
+dl_parse(struct dl *d, const struct evhttp_uri *uri, const char *path)
+{
+	const char *p = path + 3;
+	char *at;
+
 	d->o = (rh_export_options)RH_EXPORT_OPTIONS_INIT;
 	d->o.format = RH_EXPORT_ZIP;
-	p = path + 3;
 	if (segment(d->ns, sizeof(d->ns), &p) < 0 ||
 	    segment(d->cluster, sizeof(d->cluster), &p) < 0 ||
 	    segment(d->session, sizeof(d->session), &p) < 0 ||
-	    strcmp(p, "rayhist/download")) {
-		free(d);
-		reply_error(req, 400, "download: expected /c/NS/CLUSTER/SESSION/rayhist/download");
-		return 1;
-	}
+	    strcmp(p, "rayhist/download"))
+		return "download: expected /c/NS/CLUSTER/SESSION/rayhist/download";
 	if ((at = strchr(d->session, '@'))) {
 		*at++ = '\0';
 		snprintf(d->at, sizeof(d->at), "%s", at);
 	}
 	if (rh_layout_check_name("namespace", d->ns) < 0 ||
 	    rh_layout_check_name("cluster", d->cluster) < 0 ||
-	    rh_layout_check_name("session", d->session) < 0) {
-		free(d);
-		reply_error(req, 400, rh_error_last());
-		return 1;
-	}
-	TAILQ_INIT(&params);
-	q = evhttp_uri_get_query(uri);
-	if (q && evhttp_parse_query_str(q, &params) < 0) {
-		free(d);
-		reply_error(req, 400, "download: bad query string");
-		return 1;
-	}
-	fmt = evhttp_find_header(&params, "format");
-	node = evhttp_find_header(&params, "node");
-	{
-		const char *bad = NULL;
-		if (fmt && rh_export_format_parse(&d->o.format, fmt) < 0)
-			bad = "download: format is tar.zst, tar.gz or zip";
-		else if (node && (strlen(node) >= sizeof(d->node) || !*node ||
-				  strspn(node, "0123456789abcdef") != strlen(node)))
-			bad = "download: node is a node id (hex) or a prefix of one";
-		if (bad) {
-			evhttp_clear_headers(&params);
-			free(d);
-			reply_error(req, 400, bad);
-			return 1;
-		}
-	}
-	if (node)
-		snprintf(d->node, sizeof(d->node), "%s", node);
-	evhttp_clear_headers(&params);
+	    rh_layout_check_name("session", d->session) < 0)
+		return rh_error_last();
+	return dl_query(d, uri);
+}
+
+/* The attachment's name: SESSION[-NODE][-at-INSTANT].EXT, quote-safe. */
+static void
+dl_filename(struct dl *d)
+{
+	static const char *const ext[] = { "tar.zst", "tar.gz", "zip" };
+
 	snprintf(d->filename, sizeof(d->filename), "%s%s%.8s%s%s.%s", d->session,
 		 d->node[0] ? "-" : "", d->node, d->at[0] ? "-at-" : "",
 		 d->at[0] ? d->at : "", ext[d->o.format]);
 	for (char *c = d->filename; *c; c++)
 		if (*c == '"' || *c == '\\' || *c == ':' || *c == '/')
 			*c = '_';
+}
+
+int
+rh_serve_download(struct evhttp_request *req, struct event_base *base,
+		  rh_store *st, int quiet)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL, *bad;
+	struct dl *d;
+	pthread_t th;
+
+	if (!is_download(path, cmd))
+		return 0;
+	if (!(d = calloc(1, sizeof(*d)))) {
+		reply_error(req, 503, "out of memory");
+		return 1;
+	}
+	if ((bad = dl_parse(d, uri, path))) {
+		free(d);
+		reply_error(req, 400, bad);
+		return 1;
+	}
+	dl_filename(d);
 	pthread_mutex_lock(&g_lock);
 	if (g_running >= RH_DOWNLOAD_MAX) {
 		pthread_mutex_unlock(&g_lock);

@@ -221,15 +221,12 @@ store_render(struct evbuffer *o)
 					    (unsigned long long)st.retries[b][v]);
 }
 
-int
-serve_metrics_render(struct evbuffer *o, serve_metrics *m, rh_dashboard *d,
-		     const serve_conn_stats *cs)
+/* The request, answer-cache and retention metrics; under m->lock. */
+static void
+requests_render(struct evbuffer *o, const serve_metrics *m)
 {
-	rh_dashboard_stats ds = RH_DASHBOARD_STATS_INIT;
 	size_t r, i, b;
 
-	(void)rh_dashboard_stats_get(&ds, d);
-	pthread_mutex_lock(&m->lock);
 	help(o, "rayhist_http_requests_total", "counter",
 	     "HTTP answers sent, by route class and status code.");
 	for (i = 0; i < m->ncodes; i++)
@@ -289,32 +286,42 @@ serve_metrics_render(struct evbuffer *o, serve_metrics *m, rh_dashboard *d,
 	    (double)m->retention_failed_runs);
 	one(o, "process_start_time_seconds", "gauge",
 	    "Start time of the process since the epoch, in seconds.", m->start_s);
-	pthread_mutex_unlock(&m->lock);
+}
+
+/* The dashboard's session index and log frame cache metrics. */
+static void
+index_render(struct evbuffer *o, const rh_dashboard_stats *ds)
+{
 	one(o, "rayhist_sessions_indexed_total", "counter",
 	    "Session index builds and refreshes that worked.",
-	    (double)ds.sessions_indexed);
+	    (double)ds->sessions_indexed);
 	one(o, "rayhist_session_index_builds_total", "counter",
 	    "Session indexes this server built and wrote (not those it found current).",
-	    (double)ds.index_builds);
+	    (double)ds->index_builds);
 	one(o, "rayhist_index_event_bytes_total", "counter",
 	    "Event bytes parsed to build or update session indexes (a live "
 	    "session's update parses only what is new).",
-	    (double)ds.index_event_bytes);
+	    (double)ds->index_event_bytes);
 	one(o, "rayhist_session_index_failures_total", "counter",
 	    "Session index builds and refreshes that failed.",
-	    (double)ds.index_failures);
+	    (double)ds->index_failures);
 	one(o, "rayhist_session_index_seconds_total", "counter",
 	    "Time spent building and refreshing session indexes.",
-	    ds.index_seconds);
+	    ds->index_seconds);
 	one(o, "rayhist_sessions_open", "gauge",
-	    "Sessions held in memory.", (double)ds.sessions_open);
+	    "Sessions held in memory.", (double)ds->sessions_open);
 	help(o, "rayhist_log_frame_cache_requests_total", "counter",
 	     "Log frames found decompressed (hit) or decompressed (miss).");
 	evbuffer_add_printf(o, "rayhist_log_frame_cache_requests_total{result=\"hit\"} %llu\n"
 			    "rayhist_log_frame_cache_requests_total{result=\"miss\"} %llu\n",
-			    (unsigned long long)ds.frame_hits,
-			    (unsigned long long)ds.frame_misses);
-	store_render(o);
+			    (unsigned long long)ds->frame_hits,
+			    (unsigned long long)ds->frame_misses);
+}
+
+/* The connection metrics. */
+static void
+conns_render(struct evbuffer *o, const serve_conn_stats *cs)
+{
 	one(o, "rayhist_http_connections_open", "gauge",
 	    "Client connections open.", (double)cs->open);
 	one(o, "rayhist_http_connections_accepted_total", "counter",
@@ -328,6 +335,21 @@ serve_metrics_render(struct evbuffer *o, serve_metrics *m, rh_dashboard *d,
 	one(o, "rayhist_http_connection_cap_pauses_total", "counter",
 	    "Times the connection cap stopped accepting.",
 	    (double)cs->full_pauses);
+}
+
+int
+serve_metrics_render(struct evbuffer *o, serve_metrics *m, rh_dashboard *d,
+		     const serve_conn_stats *cs)
+{
+	rh_dashboard_stats ds = RH_DASHBOARD_STATS_INIT;
+
+	(void)rh_dashboard_stats_get(&ds, d);
+	pthread_mutex_lock(&m->lock);
+	requests_render(o, m);
+	pthread_mutex_unlock(&m->lock);
+	index_render(o, &ds);
+	store_render(o);
+	conns_render(o, cs);
 	return 0;
 }
 

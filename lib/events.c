@@ -4,6 +4,7 @@
  * (events_rayevent.c, events_export.c, events_legacy.c). */
 #include "internal.h"
 #include "events_internal.h"
+#include "swar.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -49,53 +50,22 @@ static const char *const kind_names[RH_EVENT_KIND_COUNT] = {
 #define NAME_OF(table, v, dflt) \
 	((v) >= 0 && (size_t)(v) < RH_ARRAY_SIZE(table) ? (table)[v] : (dflt))
 
-RH_EXTERN const char *
-rh_task_state_name(int state)
-{
-	return NAME_OF(rh_events__task_state_names, state, "NIL");
-}
+/* Each public name lookup is one table with its default. */
+#define NAME_FN(fn, table, dflt)                         \
+	RH_EXTERN const char *                          \
+	fn(int v)                                       \
+	{                                               \
+		return NAME_OF(table, v, dflt);         \
+	}
 
-RH_EXTERN const char *
-rh_task_type_name(int type)
-{
-	return NAME_OF(rh_events__task_type_names, type, "");
-}
-
-RH_EXTERN const char *
-rh_actor_state_name(int state)
-{
-	return NAME_OF(rh_events__actor_state_names, state, "");
-}
-
-RH_EXTERN const char *
-rh_node_state_name(int state)
-{
-	return NAME_OF(rh_events__node_state_names, state, "");
-}
-
-RH_EXTERN const char *
-rh_driver_state_name(int state)
-{
-	return NAME_OF(rh_events__driver_state_names, state, "");
-}
-
-RH_EXTERN const char *
-rh_job_status_name(int status)
-{
-	return NAME_OF(rh_events__job_status_names, status, "");
-}
-
-RH_EXTERN const char *
-rh_pg_state_name(int state)
-{
-	return NAME_OF(rh_events__pg_state_names, state, "");
-}
-
-RH_EXTERN const char *
-rh_event_kind_name(int kind)
-{
-	return NAME_OF(kind_names, kind, "");
-}
+NAME_FN(rh_task_state_name, rh_events__task_state_names, "NIL")
+NAME_FN(rh_task_type_name, rh_events__task_type_names, "")
+NAME_FN(rh_actor_state_name, rh_events__actor_state_names, "")
+NAME_FN(rh_node_state_name, rh_events__node_state_names, "")
+NAME_FN(rh_driver_state_name, rh_events__driver_state_names, "")
+NAME_FN(rh_job_status_name, rh_events__job_status_names, "")
+NAME_FN(rh_pg_state_name, rh_events__pg_state_names, "")
+NAME_FN(rh_event_kind_name, kind_names, "")
 
 static int
 lookup(const char *name, const char *const *names, int n)
@@ -312,19 +282,13 @@ static const unsigned char structural[256] = {
 static size_t
 string_stop(const char *data, size_t i, size_t len)
 {
-	while (i + 8 <= len) {
-		uint64_t w, q, b, n;
+	uint64_t w;
 
-		memcpy(&w, data + i, 8);
-		q = w ^ 0x2222222222222222ULL;
-		b = w ^ 0x5c5c5c5c5c5c5c5cULL;
-		n = w ^ 0x0a0a0a0a0a0a0a0aULL;
-		if ((((q - 0x0101010101010101ULL) & ~q) |
-		     ((b - 0x0101010101010101ULL) & ~b) |
-		     ((n - 0x0101010101010101ULL) & ~n)) & 0x8080808080808080ULL)
+	for (; i + 8 <= len; i += 8)
+		if (w = rh__swar_load(data + i),
+		    (rh__swar_eq(w, '"') | rh__swar_eq(w, '\\') | rh__swar_eq(w, '\n')) &
+		    RH__SWAR_HIGH)
 			break;
-		i += 8;
-	}
 	while (i < len && data[i] != '"' && data[i] != '\\' && data[i] != '\n')
 		i++;
 	return i;
@@ -466,118 +430,167 @@ fast_elem(rh_event_parser *p, int *done, const char *data, size_t *ip,
 	return handle_parsed(p, 1);
 }
 
+/* A whole value, from the accumulator if earlier input began it. */
+static int
+value_end(rh_event_parser *p, const char *data, size_t n, int in_array)
+{
+	int rc;
+
+	if (!p->acc_active)
+		return handle_value(p, data, n, in_array);
+	if ((rc = acc_add(p, data, n)) < 0)
+		return rc;
+	rc = handle_value(p, p->acc.ptr, p->acc.size, in_array);
+	acc_drop(p);
+	return rc;
+}
+
+/* Between values: a line starts a value, '[' an array of them. */
+static int
+scan_top(rh_event_parser *p, const char *data, size_t *ip)
+{
+	size_t i = *ip;
+
+	if (data[i] == '\n') {
+		p->lineno++;
+		i++;
+	} else if (is_ws((unsigned char)data[i])) {
+		i++;
+	} else if (data[i] == '[') {
+		p->state = SCAN_ARRAY;
+		p->elem_index = 0;
+		i++;
+	} else {
+		p->state = SCAN_LINE;
+		p->value_line = p->lineno;
+		p->value_len = 0;
+		acc_drop(p);
+	}
+	*ip = i;
+	return 0;
+}
+
+/* In a line: up to its end, or to the end of the input. */
+static int
+scan_line(rh_event_parser *p, const char *data, size_t *ip, size_t len)
+{
+	size_t i = *ip, end;
+	const char *nl;
+	int rc;
+
+	nl = memchr(data + i, '\n', len - i);
+	end = nl ? (size_t)(nl - data) : len;
+	if (p->value_len + (end - i) > p->opts.max_line) {
+		p->stats.too_long++;
+		acc_drop(p);
+		p->state = SCAN_SKIP_LINE;
+		return 0;
+	}
+	p->value_len += end - i;
+	if (!nl) {
+		*ip = len;
+		return acc_add(p, data + i, end - i);
+	}
+	rc = value_end(p, data + i, end - i, 0);
+	p->lineno++;
+	p->state = SCAN_TOP;
+	*ip = end + 1;
+	return rc;
+}
+
+/* In a line too long to parse: to its end. */
+static int
+scan_skip_line(rh_event_parser *p, const char *data, size_t *ip, size_t len)
+{
+	const char *nl = memchr(data + *ip, '\n', len - *ip);
+
+	if (!nl) {
+		*ip = len;
+		return 0;
+	}
+	*ip = (size_t)(nl - data) + 1;
+	p->lineno++;
+	p->state = SCAN_TOP;
+	return 0;
+}
+
+/* In a top-level array, between elements. */
+static int
+scan_array(rh_event_parser *p, const char *data, size_t *ip, size_t len)
+{
+	size_t i = *ip;
+	int fast, rc = 0;
+
+	if (data[i] == '\n') {
+		p->lineno++;
+		i++;
+	} else if (is_ws((unsigned char)data[i]) || data[i] == ',') {
+		i++;
+	} else if (data[i] == ']') {
+		p->state = SCAN_TOP;
+		i++;
+	} else {
+		p->state = SCAN_ELEM;
+		p->value_line = p->lineno;
+		p->value_len = 0;
+		p->depth = p->in_string = p->escape = 0;
+		p->elem_too_long = 0;
+		p->elem_index++;
+		acc_drop(p);
+		/* else the scanning way, SCAN_ELEM */
+		if (data[i] == '{')
+			rc = fast_elem(p, &fast, data, &i, len);
+	}
+	*ip = i;
+	return rc;
+}
+
+/* In an array element: up to its end, or to the end of the input. */
+static int
+scan_elem_step(rh_event_parser *p, const char *data, size_t *ip, size_t len)
+{
+	size_t start = *ip, end;
+	int ended;
+
+	end = scan_elem(p, data, start, len, &ended);
+	if (!p->elem_too_long && p->value_len + (end - start) > p->opts.max_line) {
+		p->elem_too_long = 1;
+		p->stats.too_long++;
+		acc_drop(p);
+	}
+	p->value_len += end - start;
+	*ip = end;
+	if (!ended)
+		return p->elem_too_long ? 0 : acc_add(p, data + start, end - start);
+	p->state = SCAN_ARRAY;
+	if (p->elem_too_long)
+		return 0;
+	return value_end(p, data + start, end - start, 1);
+}
+
 static int
 feed(rh_event_parser *p, const char *data, size_t len)
 {
-	size_t i = 0, start, end, max = p->opts.max_line;
-	const char *nl;
-	int rc = 0, ended, fast;
+	size_t i = 0;
+	int rc = 0;
 
 	p->win_valid = 0;	/* the window is a copy of earlier bytes */
 	while (i < len && !rc) {
 		switch (p->state) {
 		case SCAN_TOP:
-			if (data[i] == '\n') {
-				p->lineno++;
-				i++;
-			} else if (is_ws((unsigned char)data[i])) {
-				i++;
-			} else if (data[i] == '[') {
-				p->state = SCAN_ARRAY;
-				p->elem_index = 0;
-				i++;
-			} else {
-				p->state = SCAN_LINE;
-				p->value_line = p->lineno;
-				p->value_len = 0;
-				acc_drop(p);
-			}
+			rc = scan_top(p, data, &i);
 			break;
 		case SCAN_LINE:
-			nl = memchr(data + i, '\n', len - i);
-			end = nl ? (size_t)(nl - data) : len;
-			if (p->value_len + (end - i) > max) {
-				p->stats.too_long++;
-				acc_drop(p);
-				p->state = SCAN_SKIP_LINE;
-				break;
-			}
-			p->value_len += end - i;
-			if (!nl) {
-				rc = acc_add(p, data + i, end - i);
-				i = len;
-				break;
-			}
-			if (p->acc_active) {
-				if ((rc = acc_add(p, data + i, end - i)) < 0)
-					break;
-				rc = handle_value(p, p->acc.ptr, p->acc.size, 0);
-				acc_drop(p);
-			} else {
-				rc = handle_value(p, data + i, end - i, 0);
-			}
-			p->lineno++;
-			p->state = SCAN_TOP;
-			i = end + 1;
+			rc = scan_line(p, data, &i, len);
 			break;
 		case SCAN_SKIP_LINE:
-			nl = memchr(data + i, '\n', len - i);
-			if (!nl) {
-				i = len;
-				break;
-			}
-			i = (size_t)(nl - data) + 1;
-			p->lineno++;
-			p->state = SCAN_TOP;
+			rc = scan_skip_line(p, data, &i, len);
 			break;
 		case SCAN_ARRAY:
-			if (data[i] == '\n') {
-				p->lineno++;
-				i++;
-			} else if (is_ws((unsigned char)data[i]) || data[i] == ',') {
-				i++;
-			} else if (data[i] == ']') {
-				p->state = SCAN_TOP;
-				i++;
-			} else {
-				p->state = SCAN_ELEM;
-				p->value_line = p->lineno;
-				p->value_len = 0;
-				p->depth = p->in_string = p->escape = 0;
-				p->elem_too_long = 0;
-				p->elem_index++;
-				acc_drop(p);
-				/* else the scanning way, SCAN_ELEM */
-				if (data[i] == '{')
-					rc = fast_elem(p, &fast, data, &i, len);
-			}
+			rc = scan_array(p, data, &i, len);
 			break;
 		case SCAN_ELEM:
-			start = i;
-			end = scan_elem(p, data, i, len, &ended);
-			if (!p->elem_too_long && p->value_len + (end - start) > max) {
-				p->elem_too_long = 1;
-				p->stats.too_long++;
-				acc_drop(p);
-			}
-			p->value_len += end - start;
-			i = end;
-			if (!ended) {
-				if (!p->elem_too_long)
-					rc = acc_add(p, data + start, end - start);
-				break;
-			}
-			p->state = SCAN_ARRAY;
-			if (p->elem_too_long)
-				break;
-			if (p->acc_active) {
-				if ((rc = acc_add(p, data + start, end - start)) < 0)
-					break;
-				rc = handle_value(p, p->acc.ptr, p->acc.size, 1);
-				acc_drop(p);
-			} else {
-				rc = handle_value(p, data + start, end - start, 1);
-			}
+			rc = scan_elem_step(p, data, &i, len);
 			break;
 		}
 	}

@@ -13,63 +13,18 @@
 #define MS_TO_NS(ms) ((ms) > 0 && (ms) < INT64_MAX / 1000000 ? (ms) * 1000000 : RH_TIME_NONE)
 
 
-/* Which numbering a state_ts_ns map uses when the Ray version is unknown:
- * only the new numbering has keys 11..13; a terminal 9/10 without 8 is the
- * old FINISHED/FAILED (in the new numbering 9/10 are sub-states of RUNNING
- * = 8). Otherwise new. */
+/* A snapshot's start and end times (ms, 0: not yet) in ns. */
 static int
-guess_old(rh_event_parser *p, rh_jv map)
+ms_times(rh_event_parser *p, int64_t *start_ns, int64_t *end_ns, rh_jv d,
+	 const char *start_key, const char *end_key)
 {
-	int has[16] = { 0 };
+	int64_t start_ms = 0, end_ms = 0;
+	int error;
 
-	rh_jv k;
-
-	for (k = JFIRST(p, map); k != JNONE; k = JNEXTKEY(p, map, k)) {
-		long n = strtol(JSTR(p, k), NULL, 10);
-
-		if (n >= 0 && n < 16)
-			has[n] = 1;
-	}
-	if (has[11] || has[12] || has[13])
-		return 0;
-	if ((has[9] || has[10]) && !has[8])
-		return 1;
-	return 0;
-}
-
-static int
-state_ts(rh_event_parser *p, rh_event_task *t, rh_jv map)
-{
-	rh_event_transition *tr;
-	size_t n, k = 0;
-	int error, old;
-
-	if (!JIS(p, map, RH_J_OBJECT))
-		return rh_events__bad(p, "\"state_ts_ns\" is not an object");
-	old = p->old_numbering >= 0 ? p->old_numbering : guess_old(p, map);
-	n = (size_t)JCOUNT(p, map);
-	if (!(tr = rh_events__transitions(p, n)))
-		return RH_ENOMEM;
-	rh_jv kv;
-
-	for (kv = JFIRST(p, map); kv != JNONE; kv = JNEXTKEY(p, map, kv)) {
-		const char *key = JSTR(p, kv);
-		rh_jv val = kv + 1;
-		char *end;
-		int64_t num = strtoll(key, &end, 10), ns = 0;
-
-		if (*end || end == key)
-			return rh_events__bad(p, "\"state_ts_ns\" key \"%.20s\" is not a number", key);
-		TRY(rh_events__int(p, &ns, val, "state_ts_ns"));
-		if ((tr[k].state = rh_events__task_state_from_number(num, old)) < 0) {
-			p->stats.unknown_fields++;
-			continue;
-		}
-		tr[k].time_ns = ns;
-		k++;
-	}
-	t->transitions = tr;
-	t->ntransitions = k;
+	TRY(rh_events__int(p, &start_ms, GET(d, start_key), start_key));
+	TRY(rh_events__int(p, &end_ms, GET(d, end_key), end_key));
+	*start_ns = MS_TO_NS(start_ms);
+	*end_ns = MS_TO_NS(end_ms);
 	return 0;
 }
 
@@ -79,21 +34,9 @@ log_info(rh_event_parser *p, rh_event_task *t, rh_jv li)
 	rh_event_log_info *l = &t->log_info;
 	int error;
 
-	if (li == JNONE)
+	TRY(rh_events__log_info(p, t, li, 1));
+	if (!t->has_log_info)
 		return 0;
-	if (!JIS(p, li, RH_J_OBJECT))
-		return rh_events__bad(p, "\"task_log_info\" is not an object");
-	t->has_log_info = 1;
-	TRY(rh_events__str(p, &l->stdout_file, GET(li, "stdout_file"), "stdout_file"));
-	TRY(rh_events__str(p, &l->stderr_file, GET(li, "stderr_file"), "stderr_file"));
-	TRY(rh_events__int(p, &l->stdout_start, GET(li, "stdout_start"), "stdout_start"));
-	TRY(rh_events__int(p, &l->stdout_end, GET(li, "stdout_end"), "stdout_end"));
-	TRY(rh_events__int(p, &l->stderr_start, GET(li, "stderr_start"), "stderr_start"));
-	TRY(rh_events__int(p, &l->stderr_end, GET(li, "stderr_end"), "stderr_end"));
-	if (l->stdout_file && !*l->stdout_file)
-		l->stdout_file = NULL;
-	if (l->stderr_file && !*l->stderr_file)
-		l->stderr_file = NULL;
 	/* always_print_primitive_fields prints absent offsets as 0; an end of
 	 * 0 is "not known yet". */
 	if (l->stdout_end == 0)
@@ -103,124 +46,112 @@ log_info(rh_event_parser *p, rh_event_task *t, rh_jv li)
 	return 0;
 }
 
-static int
-profile(rh_event_parser *p, rh_event_task *t, rh_jv pe)
+/* Each part of an export task snapshot is a record of its own about the
+ * same task attempt. */
+struct task_key {
+	const char *task_id, *job_id;
+	int64_t attempt;
+};
+
+static void
+task_start(rh_event_task *t, const struct task_key *k)
 {
-	rh_jv arr, o;
-	rh_event_profile *pr;
-	size_t i, n;
+	rh_events__task_init(t);
+	t->task_id = k->task_id;
+	t->attempt = (int32_t)k->attempt;
+	t->job_id = k->job_id;
+}
+
+/* task_info: the definition. */
+static int
+task_info(rh_event_parser *p, rh_event *ev, rh_jv ti)
+{
+	rh_event_task *t = &ev->u.task;
+	int error, type;
+
+	type = rh_events__enum(p, GET(ti, "type"), rh_events__task_type_names,
+			       RH_TASK_TYPE_COUNT);
+	t->type = type > 0 ? type : RH_TASK_TYPE_NORMAL_TASK;
+	TRY(rh_events__str(p, &t->language, GET(ti, "language"), "language"));
+	TRY(rh_events__str(p, &t->func_or_class_name,
+			   GET(ti, "func_or_class_name"), "func_or_class_name"));
+	TRY(rh_events__str(p, &t->name, GET(ti, "name"), "name"));
+	if (!t->name || !*t->name)
+		t->name = t->func_or_class_name;
+	TRY(rh_events__id(p, &t->parent_task_id, GET(ti, "parent_task_id"),
+			  "parent_task_id", 0));
+	TRY(rh_events__id(p, &t->actor_id, GET(ti, "actor_id"), "actor_id", 1));
+	TRY(rh_events__id(p, &t->placement_group_id,
+			  GET(ti, "placement_group_id"), "placement_group_id", 1));
+	TRY(rh_events__resources(p, &t->required_resources,
+				 GET(ti, "required_resources"),
+				 "required_resources"));
+	TRY(rh_events__json(p, &t->runtime_env, GET(ti, "runtime_env_info"), 1));
+	TRY(rh_events__str(p, &t->call_site, GET(ti, "call_site"), "call_site"));
+	TRY(rh_events__json(p, &t->label_selector, GET(ti, "label_selector"), 0));
+	ev->kind = RH_EVENT_TASK_DEFINITION;
+	return rh_events__emit(p, ev);
+}
+
+/* state_updates: the lifecycle. */
+static int
+task_updates(rh_event_parser *p, rh_event *ev, rh_jv su)
+{
+	rh_event_task *t = &ev->u.task;
+	const char *msg = NULL;
+	rh_jv ei;
 	int error;
 
-	if (!JIS(p, pe, RH_J_OBJECT))
-		return rh_events__bad(p, "\"profile_events\" is not an object");
-	TRY(rh_events__id(p, &t->component_id, GET(pe, "component_id"),
-			  "component_id", 0));
-	TRY(rh_events__str(p, &t->component_type, GET(pe, "component_type"),
-			   "component_type"));
-	TRY(rh_events__str(p, &t->node_ip_address, GET(pe, "node_ip_address"),
-			   "node_ip_address"));
-	arr = GET(pe, "events");
-	if (arr != JNONE && !JIS(p, arr, RH_J_ARRAY))
-		return rh_events__bad(p, "\"profile_events.events\" is not an array");
-	n = JCOUNT(p, arr);
-	if (n > SIZE_MAX / sizeof(*pr) / 2 ||
-	    !(pr = rh_arena_alloc(&p->arena, (n ? n : 1) * sizeof(*pr))))
-		return RH_ENOMEM;
-	for (i = 0, o = JFIRST(p, arr); o != JNONE; o = JNEXT(p, arr, o), i++) {
-		memset(&pr[i], 0, sizeof(pr[i]));
-		pr[i].start_ns = pr[i].end_ns = RH_TIME_NONE;
-		if (!JIS(p, o, RH_J_OBJECT))
-			return rh_events__bad(p, "a profile event is not an object");
-		TRY(rh_events__str(p, &pr[i].event_name, GET(o, "event_name"),
-				   "event_name"));
-		TRY(rh_events__int(p, &pr[i].start_ns, GET(o, "start_time"),
-				   "start_time"));
-		TRY(rh_events__int(p, &pr[i].end_ns, GET(o, "end_time"), "end_time"));
-		TRY(rh_events__str(p, &pr[i].extra_data, GET(o, "extra_data"),
-				   "extra_data"));
+	if (!JIS(p, su, RH_J_OBJECT))
+		return rh_events__bad(p, "\"state_updates\" is not an object");
+	TRY(rh_events__id(p, &t->node_id, GET(su, "node_id"), "node_id", 1));
+	TRY(rh_events__id(p, &t->worker_id, GET(su, "worker_id"), "worker_id", 1));
+	TRY(rh_events__int(p, &t->worker_pid, GET(su, "worker_pid"), "worker_pid"));
+	if (t->worker_pid == 0)
+		t->worker_pid = -1;
+	TRY(rh_events__bool(p, &t->is_debugger_paused,
+			    GET(su, "is_debugger_paused"), "is_debugger_paused"));
+	TRY(rh_events__str(p, &t->actor_repr_name, GET(su, "actor_repr_name"),
+			   "actor_repr_name"));
+	if (t->actor_repr_name && !*t->actor_repr_name)
+		t->actor_repr_name = NULL;
+	if ((ei = GET(su, "error_info")) != JNONE) {
+		TRY(rh_events__str(p, &t->error_type, GET(ei, "error_type"),
+				   "error_type"));
+		TRY(rh_events__str(p, &msg, GET(ei, "error_message"),
+				   "error_message"));
+		t->error_message = rh_events__strip_ansi(p, msg);
 	}
-	t->profile = pr;
-	t->nprofile = n;
-	return 0;
+	TRY(log_info(p, t, GET(su, "task_log_info")));
+	if (GET(su, "state_ts_ns"))
+		TRY(rh_events__state_map(p, t, GET(su, "state_ts_ns"), 1));
+	ev->kind = RH_EVENT_TASK_LIFECYCLE;
+	return rh_events__emit(p, ev);
 }
 
 static int
 task(rh_event_parser *p, rh_event *ev, rh_jv d)
 {
 	rh_event_task *t = &ev->u.task;
-	rh_jv ti, su, pe, ei;
-	const char *task_id = NULL, *job_id = NULL, *msg = NULL;
-	int64_t attempt = 0;
-	int error, type;
+	struct task_key k = { NULL, NULL, 0 };
+	rh_jv v;
+	int error;
 
-	TRY(rh_events__require_id(p, &task_id, d, "task_id", "task_id"));
-	TRY(rh_events__int(p, &attempt, GET(d, "attempt_number"), "attempt_number"));
-	TRY(rh_events__id(p, &job_id, GET(d, "job_id"), "job_id", 0));
-	if ((ti = GET(d, "task_info")) != JNONE) {
-		rh_events__task_init(t);
-		t->task_id = task_id;
-		t->attempt = (int32_t)attempt;
-		t->job_id = job_id;
-		type = rh_events__enum(p, GET(ti, "type"), rh_events__task_type_names,
-				       RH_TASK_TYPE_COUNT);
-		t->type = type > 0 ? type : RH_TASK_TYPE_NORMAL_TASK;
-		TRY(rh_events__str(p, &t->language, GET(ti, "language"), "language"));
-		TRY(rh_events__str(p, &t->func_or_class_name,
-				   GET(ti, "func_or_class_name"), "func_or_class_name"));
-		TRY(rh_events__str(p, &t->name, GET(ti, "name"), "name"));
-		if (!t->name || !*t->name)
-			t->name = t->func_or_class_name;
-		TRY(rh_events__id(p, &t->parent_task_id, GET(ti, "parent_task_id"),
-				  "parent_task_id", 0));
-		TRY(rh_events__id(p, &t->actor_id, GET(ti, "actor_id"), "actor_id", 1));
-		TRY(rh_events__id(p, &t->placement_group_id,
-				  GET(ti, "placement_group_id"), "placement_group_id", 1));
-		TRY(rh_events__resources(p, &t->required_resources,
-					 GET(ti, "required_resources"),
-					 "required_resources"));
-		TRY(rh_events__json(p, &t->runtime_env, GET(ti, "runtime_env_info"), 1));
-		TRY(rh_events__str(p, &t->call_site, GET(ti, "call_site"), "call_site"));
-		TRY(rh_events__json(p, &t->label_selector, GET(ti, "label_selector"), 0));
-		ev->kind = RH_EVENT_TASK_DEFINITION;
-		TRY(rh_events__emit(p, ev));
+	TRY(rh_events__require_id(p, &k.task_id, d, "task_id", "task_id"));
+	TRY(rh_events__int(p, &k.attempt, GET(d, "attempt_number"),
+			   "attempt_number"));
+	TRY(rh_events__id(p, &k.job_id, GET(d, "job_id"), "job_id", 0));
+	if ((v = GET(d, "task_info")) != JNONE) {
+		task_start(t, &k);
+		TRY(task_info(p, ev, v));
 	}
-	if ((su = GET(d, "state_updates")) != JNONE) {
-		rh_events__task_init(t);
-		t->task_id = task_id;
-		t->attempt = (int32_t)attempt;
-		t->job_id = job_id;
-		if (!JIS(p, su, RH_J_OBJECT))
-			return rh_events__bad(p, "\"state_updates\" is not an object");
-		TRY(rh_events__id(p, &t->node_id, GET(su, "node_id"), "node_id", 1));
-		TRY(rh_events__id(p, &t->worker_id, GET(su, "worker_id"), "worker_id", 1));
-		TRY(rh_events__int(p, &t->worker_pid, GET(su, "worker_pid"), "worker_pid"));
-		if (t->worker_pid == 0)
-			t->worker_pid = -1;
-		TRY(rh_events__bool(p, &t->is_debugger_paused,
-				    GET(su, "is_debugger_paused"), "is_debugger_paused"));
-		TRY(rh_events__str(p, &t->actor_repr_name, GET(su, "actor_repr_name"),
-				   "actor_repr_name"));
-		if (t->actor_repr_name && !*t->actor_repr_name)
-			t->actor_repr_name = NULL;
-		if ((ei = GET(su, "error_info")) != JNONE) {
-			TRY(rh_events__str(p, &t->error_type, GET(ei, "error_type"),
-					   "error_type"));
-			TRY(rh_events__str(p, &msg, GET(ei, "error_message"),
-					   "error_message"));
-			t->error_message = rh_events__strip_ansi(p, msg);
-		}
-		TRY(log_info(p, t, GET(su, "task_log_info")));
-		if (GET(su, "state_ts_ns"))
-			TRY(state_ts(p, t, GET(su, "state_ts_ns")));
-		ev->kind = RH_EVENT_TASK_LIFECYCLE;
-		TRY(rh_events__emit(p, ev));
+	if ((v = GET(d, "state_updates")) != JNONE) {
+		task_start(t, &k);
+		TRY(task_updates(p, ev, v));
 	}
-	if ((pe = GET(d, "profile_events")) != JNONE) {
-		rh_events__task_init(t);
-		t->task_id = task_id;
-		t->attempt = (int32_t)attempt;
-		t->job_id = job_id;
-		TRY(profile(p, t, pe));
+	if ((v = GET(d, "profile_events")) != JNONE) {
+		task_start(t, &k);
+		TRY(rh_events__profile(p, t, v, 1));
 		ev->kind = RH_EVENT_TASK_PROFILE;
 		TRY(rh_events__emit(p, ev));
 	}
@@ -236,8 +167,7 @@ actor(rh_event_parser *p, rh_event *ev, rh_jv d)
 	const char *renv = NULL;
 	int error, st;
 
-	memset(a, 0, sizeof(*a));
-	a->is_detached = -1;
+	rh_events__actor_init(a);
 	TRY(rh_events__require_id(p, &a->actor_id, d, "actor_id", "actor_id"));
 	TRY(rh_events__id(p, &a->job_id, GET(d, "job_id"), "job_id", 0));
 	TRY(rh_events__bool(p, &a->is_detached, GET(d, "is_detached"), "is_detached"));
@@ -298,13 +228,10 @@ node(rh_event_parser *p, rh_event *ev, rh_jv d)
 	rh_event_node *n = &ev->u.node;
 	rh_event_transition *tr;
 	rh_jv di;
-	int64_t start_ms = 0, end_ms = 0;
 	size_t k = 0;
 	int error, st;
 
-	memset(n, 0, sizeof(*n));
-	n->is_head_node = -1;
-	n->start_ns = n->end_ns = RH_TIME_NONE;
+	rh_events__node_init(n);
 	TRY(rh_events__require_id(p, &n->node_id, d, "node_id", "node_id"));
 	TRY(rh_events__str(p, &n->node_ip, GET(d, "node_manager_address"),
 			   "node_manager_address"));
@@ -314,10 +241,8 @@ node(rh_event_parser *p, rh_event *ev, rh_jv d)
 	TRY(rh_events__json(p, &n->labels, GET(d, "labels"), 0));
 	TRY(rh_events__bool(p, &n->is_head_node, GET(d, "is_head_node"),
 			    "is_head_node"));
-	TRY(rh_events__int(p, &start_ms, GET(d, "start_time_ms"), "start_time_ms"));
-	TRY(rh_events__int(p, &end_ms, GET(d, "end_time_ms"), "end_time_ms"));
-	n->start_ns = MS_TO_NS(start_ms);
-	n->end_ns = MS_TO_NS(end_ms);
+	TRY(ms_times(p, &n->start_ns, &n->end_ns, d, "start_time_ms",
+		     "end_time_ms"));
 	ev->kind = RH_EVENT_NODE_DEFINITION;
 	TRY(rh_events__emit(p, ev));
 
@@ -355,23 +280,17 @@ driver_job(rh_event_parser *p, rh_event *ev, rh_jv d)
 	rh_event_job *j = &ev->u.job;
 	rh_event_transition *tr;
 	rh_jv cfg, md;
-	int64_t start_ms = 0, end_ms = 0;
 	size_t k = 0;
 	int error;
 
-	memset(j, 0, sizeof(*j));
-	j->driver_pid = j->driver_exit_code = -1;
-	j->is_dead = -1;
+	rh_events__job_init(j);
 	TRY(rh_events__require_id(p, &j->job_id, d, "job_id", "job_id"));
 	TRY(rh_events__bool(p, &j->is_dead, GET(d, "is_dead"), "is_dead"));
 	TRY(rh_events__int(p, &j->driver_pid, GET(d, "driver_pid"), "driver_pid"));
 	TRY(rh_events__str(p, &j->entrypoint, GET(d, "entrypoint"), "entrypoint"));
 	TRY(rh_events__str(p, &j->driver_ip, GET(d, "driver_ip_address"),
 			   "driver_ip_address"));
-	TRY(rh_events__int(p, &start_ms, GET(d, "start_time"), "start_time"));
-	TRY(rh_events__int(p, &end_ms, GET(d, "end_time"), "end_time"));
-	j->start_ns = MS_TO_NS(start_ms);
-	j->end_ns = MS_TO_NS(end_ms);
+	TRY(ms_times(p, &j->start_ns, &j->end_ns, d, "start_time", "end_time"));
 	cfg = GET(d, "config");
 	md = GET(cfg, "metadata");
 	TRY(rh_events__json(p, &j->metadata, md, 0));
@@ -404,13 +323,10 @@ submission_job(rh_event_parser *p, rh_event *ev, rh_jv d)
 {
 	rh_event_job *j = &ev->u.job;
 	rh_event_transition *tr;
-	int64_t start_ms = 0, end_ms = 0;
 	const char *renv = NULL;
 	int error, st;
 
-	memset(j, 0, sizeof(*j));
-	j->driver_pid = j->driver_exit_code = -1;
-	j->is_dead = -1;
+	rh_events__job_init(j);
 	TRY(rh_events__str(p, &j->submission_id, GET(d, "submission_job_id"),
 			   "submission_job_id"));
 	if (!j->submission_id || !*j->submission_id)
@@ -420,10 +336,7 @@ submission_job(rh_event_parser *p, rh_event *ev, rh_jv d)
 	TRY(rh_events__str(p, &j->error_type, GET(d, "error_type"), "error_type"));
 	if (j->error_type && !*j->error_type)
 		j->error_type = NULL;
-	TRY(rh_events__int(p, &start_ms, GET(d, "start_time"), "start_time"));
-	TRY(rh_events__int(p, &end_ms, GET(d, "end_time"), "end_time"));
-	j->start_ns = MS_TO_NS(start_ms);
-	j->end_ns = MS_TO_NS(end_ms);
+	TRY(ms_times(p, &j->start_ns, &j->end_ns, d, "start_time", "end_time"));
 	TRY(rh_events__json(p, &j->metadata, GET(d, "metadata"), 0));
 	TRY(rh_events__str(p, &renv, GET(d, "runtime_env_json"), "runtime_env_json"));
 	if (renv && *renv && rh_events__is_json(renv))
@@ -460,9 +373,7 @@ rh_events__export(rh_event_parser *p, rh_jv obj)
 	rh_event ev;
 	int error;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.format = RH_EVENT_FORMAT_EXPORT;
-	ev.time_ns = RH_TIME_NONE;
+	rh_events__record_init(&ev, RH_EVENT_FORMAT_EXPORT);
 	p->snake = 1;
 	TRY(rh_events__str(p, &src, GET(obj, "source_type"), "source_type"));
 	if (!src)

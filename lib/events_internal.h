@@ -125,6 +125,24 @@ rh_jv rh_events__get(rh_event_parser *p, rh_jv o,
 
 /* A task record with every optional number at its "unknown" value. */
 void rh_events__task_init(rh_event_task *t);
+/* An event and the other records with every optional member at its
+ * "unknown" value (events_parts.c). */
+void rh_events__record_init(rh_event *ev, rh_event_format format);
+void rh_events__job_init(rh_event_job *j);
+void rh_events__node_init(rh_event_node *n);
+void rh_events__actor_init(rh_event_actor *a);
+void rh_events__pg_init(rh_event_pg *g);
+/* A task's taskLogInfo / profileEvents object into t. With `proto`, the
+ * export format: members only by their proto (snake_case) names, and so
+ * named in messages; else either casing, named in camelCase. */
+int rh_events__log_info(rh_event_parser *p, rh_event_task *t, rh_jv li,
+			int proto);
+int rh_events__profile(rh_event_parser *p, rh_event_task *t, rh_jv pe,
+		       int proto);
+/* A task's {"<TaskStatus number>": time} map (export state_ts_ns, proto;
+ * the Ray 2.49-era RayEvent taskState) as its transitions. */
+int rh_events__state_map(rh_event_parser *p, rh_event_task *t, rh_jv map,
+			 int proto);
 /* The id member `camel` (or `snake`) of object `o`, as hex into *out;
  * RH_EINVAL via rh_events__bad() when it is missing or not an id. */
 int rh_events__require_id(rh_event_parser *p, const char **out, rh_jv o,

@@ -49,9 +49,7 @@ rh_events__legacy(rh_event_parser *p, rh_jv obj)
 	const char *msg = NULL;
 	int error;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.format = RH_EVENT_FORMAT_LEGACY;
-	ev.time_ns = RH_TIME_NONE;
+	rh_events__record_init(&ev, RH_EVENT_FORMAT_LEGACY);
 	c->pid = -1;
 	c->time_ns = RH_TIME_NONE;
 	p->snake = 1;

@@ -107,6 +107,43 @@ count_unknown(rh_event_parser *p, rh_jv pl, const char *const *known)
 }
 
 
+/* The record is read: name its kind, count the members no reader asked
+ * for, and hand it on. */
+static int
+finish(rh_event_parser *p, rh_event *ev, rh_jv pl, rh_event_kind kind,
+       const char *const *known)
+{
+	ev->kind = kind;
+	count_unknown(p, pl, known);
+	return rh_events__emit(p, ev);
+}
+
+/* *out = b's text in the arena, unless error; b is disposed of. */
+static int
+keep(rh_event_parser *p, const char **out, rh_buf *b, int error)
+{
+	if (!error && !(*out = rh_arena_strndup(&p->arena, b->ptr, b->size)))
+		error = RH_ENOMEM;
+	rh_buf_dispose(b);
+	return error;
+}
+
+/* The members every task record starts with: its id, attempt (in member
+ * `attempt`, named `attempt_name`) and job. */
+static int
+task_start(rh_event_parser *p, rh_event_task *t, rh_jv pl, rh_jv attempt,
+	   const char *attempt_name)
+{
+	int64_t n = 0;
+	int error;
+
+	rh_events__task_init(t);
+	TRY(rh_events__require_id(p, &t->task_id, pl, "taskId", "task_id"));
+	TRY(rh_events__int(p, &n, attempt, attempt_name));
+	t->attempt = (int32_t)n;
+	return rh_events__id(p, &t->job_id, GET(pl, "jobId", "job_id"), "jobId", 0);
+}
+
 /* A serialized runtime env string as the JSON Ray's state API shows for
  * runtime_env_info: {"serialized_runtime_env": "..."}. */
 static int
@@ -124,26 +161,19 @@ runtime_env_info(rh_event_parser *p, const char **out, rh_jv info,
 	if (!s)
 		return 0;
 	if (!(error = rh_buf_puts(&b, "{\"serialized_runtime_env\":")) &&
-	    !(error = rh__json_str(&b, s)) && !(error = rh_buf_puts(&b, "}")) &&
-	    !(*out = rh_arena_strndup(&p->arena, b.ptr, b.size)))
-		error = RH_ENOMEM;
-	rh_buf_dispose(&b);
-	return error;
+	    !(error = rh__json_str(&b, s)))
+		error = rh_buf_puts(&b, "}");
+	return keep(p, out, &b, error);
 }
 
 static int
 task_def(rh_event_parser *p, rh_event *ev, rh_jv pl, int actor)
 {
 	rh_event_task *t = &ev->u.task;
-	int64_t attempt = 0;
 	int error;
 
-	rh_events__task_init(t);
-	TRY(rh_events__require_id(p, &t->task_id, pl, "taskId", "task_id"));
-	TRY(rh_events__int(p, &attempt, GET(pl, "taskAttempt", "task_attempt"),
-			   "taskAttempt"));
-	t->attempt = (int32_t)attempt;
-	TRY(rh_events__id(p, &t->job_id, GET(pl, "jobId", "job_id"), "jobId", 0));
+	TRY(task_start(p, t, pl, GET(pl, "taskAttempt", "task_attempt"),
+		       "taskAttempt"));
 	TRY(rh_events__str(p, &t->language, GET(pl, "language", "language"),
 			   "language"));
 	if (actor) {
@@ -185,9 +215,7 @@ task_def(rh_event_parser *p, rh_event *ev, rh_jv pl, int actor)
 			   "callSite"));
 	TRY(rh_events__json(p, &t->label_selector,
 			    GET(pl, "labelSelector", "label_selector"), 0));
-	ev->kind = RH_EVENT_TASK_DEFINITION;
-	count_unknown(p, pl, task_def_fields);
-	return rh_events__emit(p, ev);
+	return finish(p, ev, pl, RH_EVENT_TASK_DEFINITION, task_def_fields);
 }
 
 /* stateTransitions[] of any entity; `state_of` maps a state member to the
@@ -236,81 +264,32 @@ transitions(rh_event_parser *p, const rh_event_transition **out, size_t *nout,
 	return 0;
 }
 
+/* A *LifecycleEvent: the entity's id and its stateTransitions[]. */
+struct life {
+	const char *id_camel, *id_snake;
+	state_fn state_of;
+	extra_fn extra;
+	rh_event_kind kind;
+	const char *const *known;
+};
+
+static int
+lifecycle(rh_event_parser *p, rh_event *ev, rh_jv pl, const char **id,
+	  const rh_event_transition **tr, size_t *ntr, const struct life *how)
+{
+	int error;
+
+	TRY(rh_events__require_id(p, id, pl, how->id_camel, how->id_snake));
+	TRY(transitions(p, tr, ntr, GET(pl, "stateTransitions", "state_transitions"),
+			how->state_of, how->extra));
+	return finish(p, ev, pl, how->kind, how->known);
+}
+
 static int
 task_state_of(rh_event_parser *p, rh_jv v)
 {
 	return rh_events__enum(p, v, rh_events__task_state_names,
 			       RH_TASK_STATE_COUNT);
-}
-
-/* The Ray 2.49-era TaskExecutionEvent kept a map task_state {"<TaskStatus
- * number>": time} instead of stateTransitions. */
-static int
-task_state_map(rh_event_parser *p, rh_event_task *t, rh_jv map)
-{
-	rh_event_transition *tr;
-	size_t n, k = 0;
-	int error, old = p->old_numbering == 1;
-
-	if (!JIS(p, map, RH_J_OBJECT))
-		return rh_events__bad(p, "\"taskState\" is not an object");
-	n = (size_t)JCOUNT(p, map);
-	if (!(tr = rh_events__transitions(p, n)))
-		return RH_ENOMEM;
-	rh_jv kv;
-
-	for (kv = JFIRST(p, map); kv != JNONE; kv = JNEXTKEY(p, map, kv)) {
-		const char *key = JSTR(p, kv);
-		rh_jv val = kv + 1;
-		int64_t num;
-		char *end;
-
-		num = strtoll(key, &end, 10);
-		if (*end || end == key)
-			return rh_events__bad(p, "\"taskState\" key \"%.20s\" is not a number", key);
-		if ((tr[k].state = rh_events__task_state_from_number(num, old)) < 0) {
-			p->stats.unknown_fields++;
-			continue;
-		}
-		TRY(rh_events__time(p, &tr[k].time_ns, val, "taskState"));
-		k++;
-	}
-	t->transitions = tr;
-	t->ntransitions = k;
-	return 0;
-}
-
-static int
-log_offset(rh_event_parser *p, int64_t *out, rh_jv o, const char *camel,
-	   const char *snake)
-{
-	return rh_events__int(p, out, GET(o, camel, snake), camel);
-}
-
-static int
-task_log_info(rh_event_parser *p, rh_event_task *t, rh_jv li)
-{
-	rh_event_log_info *l = &t->log_info;
-	int error;
-
-	if (li == JNONE)
-		return 0;
-	if (!JIS(p, li, RH_J_OBJECT))
-		return rh_events__bad(p, "\"taskLogInfo\" is not an object");
-	t->has_log_info = 1;
-	TRY(rh_events__str(p, &l->stdout_file, GET(li, "stdoutFile", "stdout_file"),
-			   "stdoutFile"));
-	TRY(rh_events__str(p, &l->stderr_file, GET(li, "stderrFile", "stderr_file"),
-			   "stderrFile"));
-	TRY(log_offset(p, &l->stdout_start, li, "stdoutStart", "stdout_start"));
-	TRY(log_offset(p, &l->stdout_end, li, "stdoutEnd", "stdout_end"));
-	TRY(log_offset(p, &l->stderr_start, li, "stderrStart", "stderr_start"));
-	TRY(log_offset(p, &l->stderr_end, li, "stderrEnd", "stderr_end"));
-	if (l->stdout_file && !*l->stdout_file)
-		l->stdout_file = NULL;
-	if (l->stderr_file && !*l->stderr_file)
-		l->stderr_file = NULL;
-	return 0;
 }
 
 static int
@@ -336,21 +315,16 @@ task_life(rh_event_parser *p, rh_event *ev, rh_jv pl, int variant)
 {
 	rh_event_task *t = &ev->u.task;
 	rh_jv v;
-	int64_t attempt = 0;
 	int error;
 
 	(void)variant;
-	rh_events__task_init(t);
-	TRY(rh_events__require_id(p, &t->task_id, pl, "taskId", "task_id"));
-	TRY(rh_events__int(p, &attempt, GET(pl, "taskAttempt", "task_attempt"),
-			   "taskAttempt"));
-	t->attempt = (int32_t)attempt;
-	TRY(rh_events__id(p, &t->job_id, GET(pl, "jobId", "job_id"), "jobId", 0));
+	TRY(task_start(p, t, pl, GET(pl, "taskAttempt", "task_attempt"),
+		       "taskAttempt"));
 	if ((v = GET(pl, "stateTransitions", "state_transitions")) != JNONE)
 		TRY(transitions(p, &t->transitions, &t->ntransitions, v,
 				task_state_of, NULL));
 	else if ((v = GET(pl, "taskState", "task_state")) != JNONE)
-		TRY(task_state_map(p, t, v));
+		TRY(rh_events__state_map(p, t, v, 0));
 	TRY(error_info(p, t, GET(pl, "rayErrorInfo", "ray_error_info")));
 	TRY(rh_events__id(p, &t->node_id, GET(pl, "nodeId", "node_id"), "nodeId", 1));
 	TRY(rh_events__id(p, &t->worker_id, GET(pl, "workerId", "worker_id"),
@@ -367,67 +341,23 @@ task_life(rh_event_parser *p, rh_event *ev, rh_jv pl, int variant)
 			   "actorReprName"));
 	if (t->actor_repr_name && !*t->actor_repr_name)
 		t->actor_repr_name = NULL;
-	TRY(task_log_info(p, t, GET(pl, "taskLogInfo", "task_log_info")));
-	ev->kind = RH_EVENT_TASK_LIFECYCLE;
-	count_unknown(p, pl, task_life_fields);
-	return rh_events__emit(p, ev);
+	TRY(rh_events__log_info(p, t, GET(pl, "taskLogInfo", "task_log_info"), 0));
+	return finish(p, ev, pl, RH_EVENT_TASK_LIFECYCLE, task_life_fields);
 }
 
 static int
 task_profile(rh_event_parser *p, rh_event *ev, rh_jv pl, int variant)
 {
 	rh_event_task *t = &ev->u.task;
-	rh_jv pe, arr, v, o;
-	rh_event_profile *pr;
-	int64_t attempt = 0;
-	size_t i, n;
+	rh_jv v;
 	int error;
 
 	(void)variant;
-	rh_events__task_init(t);
-	TRY(rh_events__require_id(p, &t->task_id, pl, "taskId", "task_id"));
 	if ((v = GET(pl, "attemptNumber", "attempt_number")) == JNONE)
 		v = GET(pl, "taskAttempt", "task_attempt");
-	TRY(rh_events__int(p, &attempt, v, "attemptNumber"));
-	t->attempt = (int32_t)attempt;
-	TRY(rh_events__id(p, &t->job_id, GET(pl, "jobId", "job_id"), "jobId", 0));
-	pe = GET(pl, "profileEvents", "profile_events");
-	if (pe && !JIS(p, pe, RH_J_OBJECT))
-		return rh_events__bad(p, "\"profileEvents\" is not an object");
-	TRY(rh_events__id(p, &t->component_id,
-			  GET(pe, "componentId", "component_id"), "componentId", 0));
-	TRY(rh_events__str(p, &t->component_type,
-			   GET(pe, "componentType", "component_type"),
-			   "componentType"));
-	TRY(rh_events__str(p, &t->node_ip_address,
-			   GET(pe, "nodeIpAddress", "node_ip_address"),
-			   "nodeIpAddress"));
-	arr = GET(pe, "events", "events");
-	if (arr != JNONE && !JIS(p, arr, RH_J_ARRAY))
-		return rh_events__bad(p, "\"profileEvents.events\" is not an array");
-	n = JCOUNT(p, arr);
-	if (n > SIZE_MAX / sizeof(*pr) / 2 ||
-	    !(pr = rh_arena_alloc(&p->arena, (n ? n : 1) * sizeof(*pr))))
-		return RH_ENOMEM;
-	for (i = 0, o = JFIRST(p, arr); o != JNONE; o = JNEXT(p, arr, o), i++) {
-		memset(&pr[i], 0, sizeof(pr[i]));
-		pr[i].start_ns = pr[i].end_ns = RH_TIME_NONE;
-		if (!JIS(p, o, RH_J_OBJECT))
-			return rh_events__bad(p, "a profile event is not an object");
-		TRY(rh_events__str(p, &pr[i].event_name,
-				   GET(o, "eventName", "event_name"), "eventName"));
-		TRY(rh_events__int(p, &pr[i].start_ns,
-				   GET(o, "startTime", "start_time"), "startTime"));
-		TRY(rh_events__int(p, &pr[i].end_ns, GET(o, "endTime", "end_time"),
-				   "endTime"));
-		TRY(rh_events__str(p, &pr[i].extra_data,
-				   GET(o, "extraData", "extra_data"), "extraData"));
-	}
-	t->profile = pr;
-	t->nprofile = n;
-	ev->kind = RH_EVENT_TASK_PROFILE;
-	count_unknown(p, pl, task_prof_fields);
-	return rh_events__emit(p, ev);
+	TRY(task_start(p, t, pl, v, "attemptNumber"));
+	TRY(rh_events__profile(p, t, GET(pl, "profileEvents", "profile_events"), 0));
+	return finish(p, ev, pl, RH_EVENT_TASK_PROFILE, task_prof_fields);
 }
 
 /* A JSON-holding string (serialized runtime env): its text if it is JSON,
@@ -436,7 +366,6 @@ static int
 json_text_of_string(rh_event_parser *p, const char **out, const char *s)
 {
 	rh_buf b = RH_BUF_INIT;
-	int error = 0;
 
 	if (!s)
 		return 0;
@@ -444,20 +373,7 @@ json_text_of_string(rh_event_parser *p, const char **out, const char *s)
 		*out = s;
 		return 0;
 	}
-	if (!(error = rh__json_str(&b, s)) &&
-	    !(*out = rh_arena_strndup(&p->arena, b.ptr, b.size)))
-		error = RH_ENOMEM;
-	rh_buf_dispose(&b);
-	return error;
-}
-
-static void
-job_init(rh_event_job *j)
-{
-	memset(j, 0, sizeof(*j));
-	j->driver_pid = j->driver_exit_code = -1;
-	j->start_ns = j->end_ns = RH_TIME_NONE;
-	j->is_dead = -1;
+	return keep(p, out, &b, rh__json_str(&b, s));
 }
 
 static int
@@ -469,7 +385,7 @@ job_def(rh_event_parser *p, rh_event *ev, rh_jv pl, int variant)
 	int error;
 
 	(void)variant;
-	job_init(j);
+	rh_events__job_init(j);
 	TRY(rh_events__require_id(p, &j->job_id, pl, "jobId", "job_id"));
 	TRY(rh_events__str(p, &j->submission_id,
 			   GET(pl, "submissionId", "submission_id"), "submissionId"));
@@ -497,9 +413,7 @@ job_def(rh_event_parser *p, rh_event *ev, rh_jv pl, int variant)
 	}
 	if (j->submission_id && !*j->submission_id)
 		j->submission_id = NULL;
-	ev->kind = RH_EVENT_DRIVER_JOB_DEFINITION;
-	count_unknown(p, pl, job_def_fields);
-	return rh_events__emit(p, ev);
+	return finish(p, ev, pl, RH_EVENT_DRIVER_JOB_DEFINITION, job_def_fields);
 }
 
 static int
@@ -529,26 +443,16 @@ job_tr_extra(rh_event_parser *p, rh_event_transition *t, rh_jv o)
 static int
 job_life(rh_event_parser *p, rh_event *ev, rh_jv pl, int variant)
 {
+	static const struct life how = {
+		"jobId", "job_id", driver_state_of, job_tr_extra,
+		RH_EVENT_DRIVER_JOB_LIFECYCLE, job_life_fields,
+	};
 	rh_event_job *j = &ev->u.job;
-	int error;
 
 	(void)variant;
-	job_init(j);
-	TRY(rh_events__require_id(p, &j->job_id, pl, "jobId", "job_id"));
-	TRY(transitions(p, &j->transitions, &j->ntransitions,
-			GET(pl, "stateTransitions", "state_transitions"),
-			driver_state_of, job_tr_extra));
-	ev->kind = RH_EVENT_DRIVER_JOB_LIFECYCLE;
-	count_unknown(p, pl, job_life_fields);
-	return rh_events__emit(p, ev);
-}
-
-static void
-node_init(rh_event_node *n)
-{
-	memset(n, 0, sizeof(*n));
-	n->is_head_node = -1;
-	n->start_ns = n->end_ns = RH_TIME_NONE;
+	rh_events__job_init(j);
+	return lifecycle(p, ev, pl, &j->job_id, &j->transitions,
+			 &j->ntransitions, &how);
 }
 
 static int
@@ -558,7 +462,7 @@ node_def(rh_event_parser *p, rh_event *ev, rh_jv pl, int variant)
 	int error;
 
 	(void)variant;
-	node_init(n);
+	rh_events__node_init(n);
 	TRY(rh_events__require_id(p, &n->node_id, pl, "nodeId", "node_id"));
 	TRY(rh_events__str(p, &n->node_ip, GET(pl, "nodeIpAddress", "node_ip_address"),
 			   "nodeIpAddress"));
@@ -577,9 +481,7 @@ node_def(rh_event_parser *p, rh_event *ev, rh_jv pl, int variant)
 			   "nodeName"));
 	TRY(rh_events__bool(p, &n->is_head_node,
 			    GET(pl, "isHeadNode", "is_head_node"), "isHeadNode"));
-	ev->kind = RH_EVENT_NODE_DEFINITION;
-	count_unknown(p, pl, node_def_fields);
-	return rh_events__emit(p, ev);
+	return finish(p, ev, pl, RH_EVENT_NODE_DEFINITION, node_def_fields);
 }
 
 static int
@@ -624,25 +526,16 @@ node_tr_extra(rh_event_parser *p, rh_event_transition *t, rh_jv o)
 static int
 node_life(rh_event_parser *p, rh_event *ev, rh_jv pl, int variant)
 {
+	static const struct life how = {
+		"nodeId", "node_id", node_state_of, node_tr_extra,
+		RH_EVENT_NODE_LIFECYCLE, node_life_fields,
+	};
 	rh_event_node *n = &ev->u.node;
-	int error;
 
 	(void)variant;
-	node_init(n);
-	TRY(rh_events__require_id(p, &n->node_id, pl, "nodeId", "node_id"));
-	TRY(transitions(p, &n->transitions, &n->ntransitions,
-			GET(pl, "stateTransitions", "state_transitions"),
-			node_state_of, node_tr_extra));
-	ev->kind = RH_EVENT_NODE_LIFECYCLE;
-	count_unknown(p, pl, node_life_fields);
-	return rh_events__emit(p, ev);
-}
-
-static void
-actor_init(rh_event_actor *a)
-{
-	memset(a, 0, sizeof(*a));
-	a->is_detached = -1;
+	rh_events__node_init(n);
+	return lifecycle(p, ev, pl, &n->node_id, &n->transitions,
+			 &n->ntransitions, &how);
 }
 
 static int
@@ -653,7 +546,7 @@ actor_def(rh_event_parser *p, rh_event *ev, rh_jv pl, int variant)
 	int error;
 
 	(void)variant;
-	actor_init(a);
+	rh_events__actor_init(a);
 	TRY(rh_events__require_id(p, &a->actor_id, pl, "actorId", "actor_id"));
 	TRY(rh_events__id(p, &a->job_id, GET(pl, "jobId", "job_id"), "jobId", 0));
 	TRY(rh_events__bool(p, &a->is_detached, GET(pl, "isDetached", "is_detached"),
@@ -681,9 +574,7 @@ actor_def(rh_event_parser *p, rh_event *ev, rh_jv pl, int variant)
 			   "reprName"));
 	if (a->repr_name && !*a->repr_name)
 		a->repr_name = NULL;
-	ev->kind = RH_EVENT_ACTOR_DEFINITION;
-	count_unknown(p, pl, actor_def_fields);
-	return rh_events__emit(p, ev);
+	return finish(p, ev, pl, RH_EVENT_ACTOR_DEFINITION, actor_def_fields);
 }
 
 static int
@@ -767,18 +658,16 @@ actor_tr_extra(rh_event_parser *p, rh_event_transition *t, rh_jv o)
 static int
 actor_life(rh_event_parser *p, rh_event *ev, rh_jv pl, int variant)
 {
+	static const struct life how = {
+		"actorId", "actor_id", actor_state_of, actor_tr_extra,
+		RH_EVENT_ACTOR_LIFECYCLE, actor_life_fields,
+	};
 	rh_event_actor *a = &ev->u.actor;
-	int error;
 
 	(void)variant;
-	actor_init(a);
-	TRY(rh_events__require_id(p, &a->actor_id, pl, "actorId", "actor_id"));
-	TRY(transitions(p, &a->transitions, &a->ntransitions,
-			GET(pl, "stateTransitions", "state_transitions"),
-			actor_state_of, actor_tr_extra));
-	ev->kind = RH_EVENT_ACTOR_LIFECYCLE;
-	count_unknown(p, pl, actor_life_fields);
-	return rh_events__emit(p, ev);
+	rh_events__actor_init(a);
+	return lifecycle(p, ev, pl, &a->actor_id, &a->transitions,
+			 &a->ntransitions, &how);
 }
 
 static int
@@ -795,8 +684,7 @@ pg_def(rh_event_parser *p, rh_event *ev, rh_jv pl, int variant)
 	int error;
 
 	(void)variant;
-	memset(g, 0, sizeof(*g));
-	g->is_detached = -1;
+	rh_events__pg_init(g);
 	TRY(rh_events__require_id(p, &g->placement_group_id, pl, "placementGroupId",
 		       "placement_group_id"));
 	TRY(rh_events__str(p, &g->name, GET(pl, "name", "name"), "name"));
@@ -811,28 +699,22 @@ pg_def(rh_event_parser *p, rh_event *ev, rh_jv pl, int variant)
 	}
 	TRY(rh_events__bool(p, &g->is_detached, GET(pl, "isDetached", "is_detached"),
 			    "isDetached"));
-	ev->kind = RH_EVENT_PLACEMENT_GROUP_DEFINITION;
-	count_unknown(p, pl, pg_def_fields);
-	return rh_events__emit(p, ev);
+	return finish(p, ev, pl, RH_EVENT_PLACEMENT_GROUP_DEFINITION, pg_def_fields);
 }
 
 static int
 pg_life(rh_event_parser *p, rh_event *ev, rh_jv pl, int variant)
 {
+	static const struct life how = {
+		"placementGroupId", "placement_group_id", pg_state_of, NULL,
+		RH_EVENT_PLACEMENT_GROUP_LIFECYCLE, pg_life_fields,
+	};
 	rh_event_pg *g = &ev->u.pg;
-	int error;
 
 	(void)variant;
-	memset(g, 0, sizeof(*g));
-	g->is_detached = -1;
-	TRY(rh_events__require_id(p, &g->placement_group_id, pl, "placementGroupId",
-		       "placement_group_id"));
-	TRY(transitions(p, &g->transitions, &g->ntransitions,
-			GET(pl, "stateTransitions", "state_transitions"),
-			pg_state_of, NULL));
-	ev->kind = RH_EVENT_PLACEMENT_GROUP_LIFECYCLE;
-	count_unknown(p, pl, pg_life_fields);
-	return rh_events__emit(p, ev);
+	rh_events__pg_init(g);
+	return lifecycle(p, ev, pl, &g->placement_group_id, &g->transitions,
+			 &g->ntransitions, &how);
 }
 
 static const struct rayevent_type {
@@ -888,9 +770,7 @@ rh_events__rayevent(rh_event_parser *p, rh_jv obj)
 	rh_event ev;
 	int error;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.format = RH_EVENT_FORMAT_RAYEVENT;
-	ev.time_ns = RH_TIME_NONE;
+	rh_events__record_init(&ev, RH_EVENT_FORMAT_RAYEVENT);
 	p->snake = 0;
 	if ((tv = rh_json_member(&p->json, obj, "eventType", 9)) == JNONE) {
 		if ((tv = rh_json_member(&p->json, obj, "event_type", 10)) == JNONE)

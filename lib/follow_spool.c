@@ -524,18 +524,75 @@ journal_remove(rh_spool *sp)
 	unlink(path);
 }
 
+/* Step 2's input: the kept batches' events as one JSON array in `data`
+ * (*nev: how many batches gave events), each batch's hash and length in
+ * hs[i] and lens[i]. */
+static int
+pack_join(rh_buf *data, size_t *nev, uint64_t *hs, uint64_t *lens,
+	  const rh_spool *sp, const pack *pk)
+{
+	char path[PATH_MAX + 400];
+	rh_buf one = RH_BUF_INIT;
+	const char *p = NULL;
+	size_t i, n = 0;
+	int error;
+
+	*nev = 0;
+	if ((error = rh_buf_put(data, "[", 1)) < 0)
+		goto done;
+	for (i = 0; i < pk->n; i++) {
+		if (!pk->keep[i])
+			continue;
+		rh_buf_clear(&one);
+		snprintf(path, sizeof(path), "%s/%s", sp->dir, pk->names[i]);
+		if ((error = read_all(&one, path)) < 0)
+			goto done;
+		if ((error = inner(&p, &n, &one, pk->names[i])) < 0)
+			goto done;
+		hs[i] = rh__fnv1a(one.ptr, one.size), lens[i] = one.size;
+		if (!n)
+			continue;
+		if (((*nev)++ && (error = rh_buf_put(data, ",", 1)) < 0) ||
+		    (error = rh_buf_put(data, p, n)) < 0)
+			goto done;
+	}
+	error = rh_buf_put(data, "]", 1);
+done:
+	rh_buf_dispose(&one);
+	return error;
+}
+
+/* Step 4: the pack's batches and the journal leave the spool. */
+static void
+pack_drop(rh_spool *sp, const pack *pk, int added)
+{
+	char path[PATH_MAX + 400];
+	size_t i;
+
+	for (i = 0; i < pk->n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", sp->dir, pk->names[i]);
+		unlink(path);
+	}
+	journal_remove(sp);
+	pthread_mutex_lock(&sp->mu);
+	sp->stats.bytes -= sp->stats.bytes >= pk->bytes ? pk->bytes : sp->stats.bytes;
+	sp->stats.batches -= sp->stats.batches >= pk->n ? pk->n : sp->stats.batches;
+	sp->stats.shipped += pk->n;
+	sp->stats.stored += (uint64_t)added;
+	pthread_mutex_unlock(&sp->mu);
+}
+
 /* Steps 2 to 4 for a journaled pack. `whole`: every kept member is there
  * (else the object was stored before the first was deleted). */
 static int
 pack_finish(rh_spool *sp, rh_store *st, const char *ns, const char *cluster,
 	    const pack *pk, int whole)
 {
-	char path[PATH_MAX + 400], *last;
-	rh_buf data = RH_BUF_INIT, one = RH_BUF_INIT, prefix = RH_BUF_INIT;
+	char *last;
+	rh_buf data = RH_BUF_INIT, prefix = RH_BUF_INIT;
 	rh_session_ref ref = { ns, cluster, pk->session };
 	uint64_t *hs = NULL, *lens = NULL; /* the kept batches, to remember */
-	const char *p = NULL;
-	size_t i, n = 0, nev = 0;
+	size_t i, nev = 0;
 	int error, added = 0;
 	char gen[25];
 
@@ -546,32 +603,12 @@ pack_finish(rh_spool *sp, rh_store *st, const char *ns, const char *cluster,
 		error = RH_ENOMEM;
 		goto done;
 	}
-	if (whole) {
-		if ((error = rh_buf_put(&data, "[", 1)) < 0)
-			goto done;
-		for (i = 0; i < pk->n; i++) {
-			if (!pk->keep[i])
-				continue;
-			rh_buf_clear(&one);
-			snprintf(path, sizeof(path), "%s/%s", sp->dir, pk->names[i]);
-			if ((error = read_all(&one, path)) < 0)
-				goto done;
-			if ((error = inner(&p, &n, &one, pk->names[i])) < 0)
-				goto done;
-			hs[i] = rh__fnv1a(one.ptr, one.size), lens[i] = one.size;
-			if (!n)
-				continue;
-			if ((nev++ && (error = rh_buf_put(&data, ",", 1)) < 0) ||
-			    (error = rh_buf_put(&data, p, n)) < 0)
-				goto done;
-		}
-		if ((error = rh_buf_put(&data, "]", 1)) < 0)
-			goto done;
-		if (nev && (error = rh_events_ingest(NULL, &added, st, prefix.ptr,
-						     pk->names[0], data.ptr,
-						     data.size)) < 0)
-			goto done;
-	}
+	if (whole &&
+	    ((error = pack_join(&data, &nev, hs, lens, sp, pk)) < 0 ||
+	     (nev && (error = rh_events_ingest(NULL, &added, st, prefix.ptr,
+					       pk->names[0], data.ptr,
+					       data.size)) < 0)))
+		goto done;
 	/* One mark per session this receiver ships to; the last one's key
 	 * is remembered (the others are looked up). */
 	last = sp->mark_last;
@@ -591,22 +628,11 @@ pack_finish(rh_spool *sp, rh_store *st, const char *ns, const char *cluster,
 		if ((error = recent_save(sp)) < 0)
 			goto done;
 	}
-	for (i = 0; i < pk->n; i++) {
-		snprintf(path, sizeof(path), "%s/%s", sp->dir, pk->names[i]);
-		unlink(path);
-	}
-	journal_remove(sp);
-	pthread_mutex_lock(&sp->mu);
-	sp->stats.bytes -= sp->stats.bytes >= pk->bytes ? pk->bytes : sp->stats.bytes;
-	sp->stats.batches -= sp->stats.batches >= pk->n ? pk->n : sp->stats.batches;
-	sp->stats.shipped += pk->n;
-	sp->stats.stored += (uint64_t)added;
-	pthread_mutex_unlock(&sp->mu);
+	pack_drop(sp, pk, added);
 done:
 	free(hs);
 	free(lens);
 	rh_buf_dispose(&data);
-	rh_buf_dispose(&one);
 	rh_buf_dispose(&prefix);
 	return error;
 }
@@ -731,17 +757,192 @@ done:
 	return error;
 }
 
+/* The spooled batches, sorted by name (arrival time within a session). */
+struct batches {
+	char **names;
+	uint64_t *sizes;
+	size_t n, cap;
+};
+
+static void
+batches_dispose(struct batches *bt)
+{
+	size_t i;
+
+	for (i = 0; i < bt->n; i++)
+		free(bt->names[i]);
+	free(bt->names);
+	free(bt->sizes);
+}
+
+static int
+batches_add(struct batches *bt, const char *name, uint64_t size)
+{
+	if (bt->n == bt->cap) {
+		char **v;
+		uint64_t *z;
+		bt->cap = bt->cap ? bt->cap * 2 : 64;
+		if (!(v = rh__realloc(bt->names, bt->cap * sizeof(*v))) ||
+		    !(bt->names = v, z = rh__realloc(bt->sizes, bt->cap * sizeof(*z))))
+			return RH_ENOMEM;
+		bt->sizes = z;
+	}
+	if (!(bt->names[bt->n] = rh__strdup(name)))
+		return RH_ENOMEM;
+	bt->sizes[bt->n++] = size;
+	return 0;
+}
+
+/* sort names, and their sizes with them */
+static int
+batches_sort(struct batches *bt)
+{
+	struct ent *v;
+	size_t i, n = bt->n;
+
+	if (n <= 1)
+		return 0;
+	if (!(v = rh__malloc(n * sizeof(*v))))
+		return RH_ENOMEM;
+	for (i = 0; i < n; i++)
+		v[i].name = bt->names[i], v[i].size = bt->sizes[i];
+	qsort(v, n, sizeof(*v), cmp_ent);
+	for (i = 0; i < n; i++)
+		bt->names[i] = v[i].name, bt->sizes[i] = v[i].size;
+	free(v);
+	return 0;
+}
+
+/* The *.json regular files of the spool folder, open as `d`. */
+static int
+batches_list(struct batches *bt, rh_spool *sp, DIR *d)
+{
+	char path[PATH_MAX + 400];
+	struct dirent *de;
+	struct stat sb;
+	int error;
+
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		if (de->d_name[0] == '.' || len <= 5 ||
+		    strcmp(de->d_name + len - 5, ".json") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", sp->dir, de->d_name);
+		if (stat(path, &sb) < 0 || !S_ISREG(sb.st_mode))
+			continue;
+		if ((error = batches_add(bt, de->d_name, (uint64_t)sb.st_size)) < 0)
+			return error;
+	}
+	return batches_sort(bt);
+}
+
+/* One rh_spool_ship() call: where it stands. */
+struct ship_run {
+	rh_spool *sp;
+	rh_store *st;
+	const char *ns, *cluster;
+	uint64_t budget, spent, now;
+	int closed, more, first_invalid;
+};
+
+/* Ship session `sess`'s batches [i, *gp) in packs; *gp becomes where to
+ * go on (i or less: stop). */
+static int
+ship_session(struct ship_run *r, const struct batches *bt, const char *sess,
+	     size_t i, size_t *gp)
+{
+	rh_spool *sp = r->sp;
+	char sess2[256];
+	uint64_t t0;
+	size_t g = *gp, k, e;
+	int error = 0;
+
+	for (k = i; k < g; k = e) {
+		uint64_t bytes = 0;
+		uint64_t most = sp->o.pack_bytes;
+		if (r->budget && r->budget - r->spent < most)
+			most = r->budget - r->spent;
+		for (e = k; e < g && (e == k || (!sp->single &&
+			bytes + bt->sizes[e] <= most)); e++)
+			bytes += bt->sizes[e];
+		name_parts(sess2, sizeof(sess2), &t0, bt->names[k]);
+		/* wait for more, unless full, old enough or the last */
+		if (!r->closed && e == g && bytes < sp->o.pack_bytes &&
+		    r->now < t0 + (uint64_t)sp->o.pack_ms * 1000000ull)
+			break;
+		if (r->budget && r->spent >= r->budget) {
+			r->more = 1;
+			break;
+		}
+		error = ship_pack(sp, r->st, r->ns, r->cluster, sess, bt->names,
+				  k, e, bt->sizes);
+		r->spent += bytes;
+		if (error == RH_EINVAL) {
+			/* moved aside or split; report it, ship the rest */
+			r->first_invalid = 1;
+			r->more = 1;
+			rh_error_clear();
+			error = 0;
+			g = k;	/* look at this session again next call */
+			break;
+		}
+		if (error == RH_ENOTFOUND) { /* gone meanwhile */
+			rh_error_clear();
+			error = 0;
+			r->more = 1;
+			break;
+		}
+		if (error < 0) {
+			r->more = 1;
+			break;
+		}
+		if (e - k == 1)
+			sp->single = 0;
+	}
+	*gp = g;
+	return error;
+}
+
+/* Ship the sorted batches session by session. */
+static int
+ship_all(struct ship_run *r, const struct batches *bt, const char *session)
+{
+	char sess[256], sess2[256];
+	uint64_t t0, t;
+	size_t i, g, n = bt->n;
+	int error = 0;
+
+	for (i = 0; i < n && error == 0; i = g) {
+		if (name_parts(sess, sizeof(sess), &t0, bt->names[i]) < 0) {
+			g = i + 1;
+			continue;
+		}
+		for (g = i + 1; g < n; g++)
+			if (name_parts(sess2, sizeof(sess2), &t, bt->names[g]) < 0 ||
+			    strcmp(sess, sess2) != 0)
+				break;
+		if (!strcmp(sess, NO_SESSION)) {
+			if (!session) {
+				r->more = 1; /* waits for a session to be followed */
+				continue;
+			}
+			snprintf(sess, sizeof(sess), "%s", session);
+		}
+		error = ship_session(r, bt, sess, i, &g);
+		if (g <= i)
+			g = n; /* stop */
+	}
+	return error;
+}
+
 RH_EXTERN int
 rh_spool_ship(int *more_out, rh_spool *sp, rh_store *st, const char *ns,
 	      const char *cluster, const char *session, uint64_t budget)
 {
-	char **names = NULL, path[PATH_MAX + 400], sess[256], sess2[256];
-	uint64_t *sizes = NULL, spent = 0, t0, t, now;
-	size_t n = 0, cap = 0, i, g, k, e;
-	struct dirent *de;
-	struct stat sb;
+	struct ship_run r = { sp, st, ns, cluster, budget, 0, 0, 0, 0, 0 };
+	struct batches bt = { NULL, NULL, 0, 0 };
 	struct timespec ts;
-	int error = 0, first_invalid = 0, more = 0, closed;
+	int error = 0;
 	DIR *d;
 
 	if (more_out)
@@ -751,127 +952,28 @@ rh_spool_ship(int *more_out, rh_spool *sp, rh_store *st, const char *ns,
 	if ((error = recover(sp, st, ns, cluster)) < 0) {
 		if (error != RH_EINVAL)
 			goto out;
-		first_invalid = 1;
+		r.first_invalid = 1;
 		rh_error_clear();
 		error = 0;
 	}
 	if (!(d = opendir(sp->dir)))
 		return rh__error(RH_EIO, "%s: %s", sp->dir, strerror(errno));
-	while ((de = readdir(d))) {
-		size_t len = strlen(de->d_name);
-		if (de->d_name[0] == '.' || len <= 5 ||
-		    strcmp(de->d_name + len - 5, ".json") != 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", sp->dir, de->d_name);
-		if (stat(path, &sb) < 0 || !S_ISREG(sb.st_mode))
-			continue;
-		if (n == cap) {
-			char **v;
-			uint64_t *z;
-			cap = cap ? cap * 2 : 64;
-			if (!(v = rh__realloc(names, cap * sizeof(*v))) ||
-			    !(names = v, z = rh__realloc(sizes, cap * sizeof(*z)))) {
-				error = RH_ENOMEM;
-				goto done;
-			}
-			sizes = z;
-		}
-		if (!(names[n] = rh__strdup(de->d_name))) {
-			error = RH_ENOMEM;
-			goto done;
-		}
-		sizes[n++] = (uint64_t)sb.st_size;
-	}
-	if (n > 1) {
-		/* sort names, and their sizes with them */
-		struct ent *v;
-		if (!(v = rh__malloc(n * sizeof(*v)))) {
-			error = RH_ENOMEM;
-			goto done;
-		}
-		for (i = 0; i < n; i++)
-			v[i].name = names[i], v[i].size = sizes[i];
-		qsort(v, n, sizeof(*v), cmp_ent);
-		for (i = 0; i < n; i++)
-			names[i] = v[i].name, sizes[i] = v[i].size;
-		free(v);
-	}
+	if ((error = batches_list(&bt, sp, d)) < 0)
+		goto done;
 	pthread_mutex_lock(&sp->mu);
-	closed = sp->closed;
+	r.closed = sp->closed;
 	pthread_mutex_unlock(&sp->mu);
 	clock_gettime(CLOCK_REALTIME, &ts);
-	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-	for (i = 0; i < n && error == 0; i = g) {
-		if (name_parts(sess, sizeof(sess), &t0, names[i]) < 0) {
-			g = i + 1;
-			continue;
-		}
-		for (g = i + 1; g < n; g++)
-			if (name_parts(sess2, sizeof(sess2), &t, names[g]) < 0 ||
-			    strcmp(sess, sess2) != 0)
-				break;
-		if (!strcmp(sess, NO_SESSION)) {
-			if (!session) {
-				more = 1; /* waits for a session to be followed */
-				continue;
-			}
-			snprintf(sess, sizeof(sess), "%s", session);
-		}
-		for (k = i; k < g; k = e) {
-			uint64_t bytes = 0;
-			uint64_t most = sp->o.pack_bytes;
-			if (budget && budget - spent < most)
-				most = budget - spent;
-			for (e = k; e < g && (e == k || (!sp->single &&
-				bytes + sizes[e] <= most)); e++)
-				bytes += sizes[e];
-			name_parts(sess2, sizeof(sess2), &t0, names[k]);
-			/* wait for more, unless full, old enough or the last */
-			if (!closed && e == g && bytes < sp->o.pack_bytes &&
-			    now < t0 + (uint64_t)sp->o.pack_ms * 1000000ull)
-				break;
-			if (budget && spent >= budget) {
-				more = 1;
-				break;
-			}
-			error = ship_pack(sp, st, ns, cluster, sess, names, k, e, sizes);
-			spent += bytes;
-			if (error == RH_EINVAL) {
-				/* moved aside or split; report it, ship the rest */
-				first_invalid = 1;
-				more = 1;
-				rh_error_clear();
-				error = 0;
-				g = k;	/* look at this session again next call */
-				break;
-			}
-			if (error == RH_ENOTFOUND) { /* gone meanwhile */
-				rh_error_clear();
-				error = 0;
-				more = 1;
-				break;
-			}
-			if (error < 0) {
-				more = 1;
-				break;
-			}
-			if (e - k == 1)
-				sp->single = 0;
-		}
-		if (g <= i)
-			g = n; /* stop */
-	}
-	if (error == 0 && first_invalid)
+	r.now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	error = ship_all(&r, &bt, session);
+	if (error == 0 && r.first_invalid)
 		error = rh__error(RH_EINVAL, "%s: a batch the store refused was "
 				  "moved to rejected/", sp->dir);
 done:
 	closedir(d);
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	free(sizes);
+	batches_dispose(&bt);
 out:
 	if (more_out)
-		*more_out = more;
+		*more_out = r.more;
 	return error;
 }

@@ -18,20 +18,10 @@
 #include <curl/curl.h>
 #include <stdio.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "store_az.h"
 
 #define LIST_RESP_MAX (64u << 20)
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_result;
-
-static void
-curl_init(void)
-{
-	curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 /* ---------------------------------------------------------------- requests */
 
@@ -238,16 +228,11 @@ az_get(rh_buf *out, rh_store_backend *be, const char *key, uint64_t off,
 	rh_az__backend *b = (rh_az__backend *)be;
 	uint64_t size;
 	size_t base = out->size;
-	int error;
 
 	if (len == 0)
 		return az_head(&size, NULL, be, key);
-	if ((error = az_get_range(b, out, key, off, len)) < 0) {
-		out->size = base;
-		if (out->ptr)
-			out->ptr[base] = '\0';
-	}
-	return error;
+	return rh_store__get_rollback(out, base,
+				      az_get_range(b, out, key, off, len));
 }
 
 /* "Delete Blob"; BlobNotFound is no error, ContainerNotFound is. */
@@ -284,7 +269,7 @@ az_list(rh_store_backend *be, const char *prefix, const char *delim,
 	rh_s3__list_page page = { 0 };
 	rh_s3__list_emit c;
 	char *marker = NULL;
-	int error;
+	int error, more;
 
 	memset(&c, 0, sizeof(c));
 	if ((error = rh_az__check_name(cfg, prefix, "prefix")) < 0)
@@ -330,19 +315,11 @@ az_list(rh_store_backend *be, const char *prefix, const char *delim,
 		rh_az__req_dispose(&q);
 		if (error == RH_ENOTFOUND) /* the container */
 			error = RH_EIO;
-		if (error < 0 || (error = rh_s3__list_emit_page(&c, &page)) != 0)
+		if (error < 0 ||
+		    (error = rh_s3__list_turn(&more, &marker, &c, &page, cfg->url,
+					      "List Blobs", "marker")) != 0 ||
+		    !more)
 			goto done;
-		if (!page.truncated)
-			break;
-		if (marker && strcmp(marker, page.next_token) == 0) {
-			error = rh__error(RH_EIO, "%s: List Blobs gave the same marker twice",
-					  cfg->url);
-			goto done;
-		}
-		free(marker);
-		marker = page.next_token;
-		page.next_token = NULL;
-		rh_s3__list_page_dispose(&page);
 	}
 done:
 	rh_s3__list_page_dispose(&page);
@@ -353,7 +330,7 @@ done:
 	return error;
 }
 
-/* ---------------------------------------------------------------- open */
+/* ---------------------------------------------------------------- open, close */
 
 static void
 az_close(rh_store_backend *be)
@@ -390,15 +367,10 @@ static int
 http_new(rh_az__backend *b)
 {
 	rh_s3__backend *h;
-	struct timespec ts;
 
 	if (!(b->http = h = rh__calloc(1, sizeof(*h))))
 		return RH_ENOMEM;
-	pthread_mutex_init(&h->pool_lock, NULL);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	atomic_init(&h->rnd, (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^
-				     ((uint64_t)getpid() << 40) ^ (uintptr_t)h);
-	atomic_init(&h->bucket_ok, 0);
+	rh_s3__engine_init(h);
 	h->cfg.max_attempts = b->cfg.max_attempts;
 	h->cfg.timeout_ms = b->cfg.timeout_ms;
 	h->cfg.cred_kind = RH_S3__CRED_STATIC;
@@ -418,20 +390,15 @@ rh_store__az_open(rh_store_backend **out, char **url_out, const char *url,
 	int error;
 
 	*out = NULL;
-	pthread_once(&curl_once, curl_init);
-	if (curl_init_result != CURLE_OK)
-		return rh__error(RH_ERROR, "curl_global_init: %s",
-				 curl_easy_strerror(curl_init_result));
+	if ((error = rh_s3__curl_ready()) < 0)
+		return error;
 	if (!(b = rh__calloc(1, sizeof(*b))))
 		return RH_ENOMEM;
 	b->parent.ops = &az_ops;
 	if ((error = rh_az__config_load(&b->cfg, url, opts, NULL, NULL)) < 0 ||
-	    (error = http_new(b)) < 0)
+	    (error = http_new(b)) < 0 ||
+	    (error = (*url_out = rh__strdup(b->cfg.url)) ? 0 : RH_ENOMEM) < 0)
 		goto fail;
-	if (!(*url_out = rh__strdup(b->cfg.url))) {
-		error = RH_ENOMEM;
-		goto fail;
-	}
 	*out = &b->parent;
 	return 0;
 fail:

@@ -56,9 +56,7 @@ typedef struct ctx {
 static const char *
 env_get(const ctx *c, const char *name)
 {
-	const char *v = c->env ? c->env(name, c->env_payload) : getenv(name);
-
-	return v && *v ? v : NULL;
+	return rh_s3__env(c->env, c->env_payload, name);
 }
 
 static int
@@ -269,14 +267,6 @@ lookup(const ctx *c, const char *key, const char *envvar, const char *conn_key,
 }
 
 static int
-set_str(char **dst, const char *v)
-{
-	free(*dst);
-	*dst = NULL;
-	return v && !(*dst = rh__strdup(v)) ? RH_ENOMEM : 0;
-}
-
-static int
 resolve_endpoint(ctx *c)
 {
 	rh_az__config *cfg = c->cfg;
@@ -294,11 +284,11 @@ resolve_endpoint(ctx *c)
 		if (strpbrk(v, "?#"))
 			return rh__error(RH_EINVAL, "endpoint \"%s\" (from %s) may have no query or fragment",
 					 v, src);
-		if (set_str(&cfg->endpoint, v) < 0 || set_str(&cfg->endpoint_src, src) < 0)
+		if (rh_s3__set_str(&cfg->endpoint, v) < 0 || rh_s3__set_str(&cfg->endpoint_src, src) < 0)
 			return RH_ENOMEM;
 	} else if (dev && !cfg->endpoint) {
-		if (set_str(&cfg->endpoint, "http://127.0.0.1:10000/" RH_AZ__DEVSTORE_ACCOUNT) < 0 ||
-		    set_str(&cfg->endpoint_src, "UseDevelopmentStorage in the connection string") < 0)
+		if (rh_s3__set_str(&cfg->endpoint, "http://127.0.0.1:10000/" RH_AZ__DEVSTORE_ACCOUNT) < 0 ||
+		    rh_s3__set_str(&cfg->endpoint_src, "UseDevelopmentStorage in the connection string") < 0)
 			return RH_ENOMEM;
 	} else if (!cfg->endpoint) {
 		const setting *proto = find(c->conn, c->n_conn, "DefaultEndpointsProtocol", 1);
@@ -309,9 +299,9 @@ resolve_endpoint(ctx *c)
 				  cfg->account, suffix ? suffix->value : "core.windows.net") < 0)
 			return RH_ENOMEM;
 		cfg->endpoint = b.ptr;
-		if (set_str(&cfg->endpoint_src, "the account name") < 0)
+		if (rh_s3__set_str(&cfg->endpoint_src, "the account name") < 0)
 			return RH_ENOMEM;
-	} else if (set_str(&cfg->endpoint_src, "the store URL") < 0) {
+	} else if (rh_s3__set_str(&cfg->endpoint_src, "the store URL") < 0) {
 		return RH_ENOMEM;
 	}
 	n = strlen(cfg->endpoint);
@@ -336,7 +326,7 @@ resolve_account(ctx *c)
 		v = RH_AZ__DEVSTORE_ACCOUNT;
 	if (!v)
 		return account_from_endpoint(c);
-	return set_str(&cfg->account, v);
+	return rh_s3__set_str(&cfg->account, v);
 }
 
 /* A SAS connection string often has only BlobEndpoint and the token: the
@@ -405,14 +395,14 @@ resolve_creds(ctx *c)
 		else if ((s = find(c->conn, c->n_conn, "UseDevelopmentStorage", 1)))
 			key = devstore_key, snprintf(src, sizeof(src), "UseDevelopmentStorage in %s", s->src);
 	}
-	if (set_str(&cfg->cred_src, src) < 0)
+	if (rh_s3__set_str(&cfg->cred_src, src) < 0)
 		return RH_ENOMEM;
 	if (sas) {
 		if (*sas == '?')
 			sas++;
 		if (!*sas || strpbrk(sas, "#& ") == sas)
 			return rh__error(RH_EINVAL, "the SAS token (from %s) is empty", src);
-		return set_str(&cfg->sas, sas);
+		return rh_s3__set_str(&cfg->sas, sas);
 	}
 	if (!key)
 		return rh__error(RH_EINVAL, "no credentials for %s: set AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN, or connection_string, account_key or sas_token in the store config (--store-config, RAYHIST_STORE_CONFIG)",
@@ -452,6 +442,7 @@ resolve_number(const ctx *c, uint64_t *out, const char *key, const char *envvar,
 	return 0;
 }
 
+/* Attempts, timeout, block sizes, page size and CA bundle. */
 static int
 resolve_tuning(ctx *c)
 {
@@ -479,7 +470,7 @@ resolve_tuning(ctx *c)
 		return error;
 	cfg->list_max = (unsigned)n;
 	if ((v = lookup(c, "ca_bundle", "RAYHIST_AZ_CA_BUNDLE", NULL, src, sizeof(src))) &&
-	    set_str(&cfg->ca_bundle, v) < 0)
+	    rh_s3__set_str(&cfg->ca_bundle, v) < 0)
 		return RH_ENOMEM;
 	return 0;
 }
@@ -489,14 +480,10 @@ rh_az__config_load(rh_az__config *cfg, const char *url,
 		   const rh_store_options *opts, rh_az__getenv_fn env,
 		   void *env_payload)
 {
-	ctx c;
+	ctx c = { .cfg = cfg, .env = env, .env_payload = env_payload };
 	int error;
 
 	memset(cfg, 0, sizeof(*cfg));
-	memset(&c, 0, sizeof(c));
-	c.cfg = cfg;
-	c.env = env;
-	c.env_payload = env_payload;
 	if ((error = rh_az__parse_url(&cfg->account, &cfg->container, &cfg->prefix,
 				      &cfg->endpoint, url)) < 0)
 		goto done;

@@ -150,4 +150,17 @@ void rh_store__stats_retry(void);
 /** Count one durability barrier (fsync, fdatasync or syncfs call). */
 void rh_store__stats_barrier(void);
 
+/* A get that fails leaves `out` as it found it, `base` bytes long, and
+ * passes `error` on. */
+static inline int
+rh_store__get_rollback(rh_buf *out, size_t base, int error)
+{
+	if (error < 0) {
+		out->size = base;
+		if (out->ptr)
+			out->ptr[base] = '\0';
+	}
+	return error;
+}
+
 #endif

@@ -38,6 +38,28 @@ curl_init(void)
 	curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
+int
+rh_s3__curl_ready(void)
+{
+	pthread_once(&curl_once, curl_init);
+	if (curl_init_result != CURLE_OK)
+		return rh__error(RH_ERROR, "curl_global_init: %s",
+				 curl_easy_strerror(curl_init_result));
+	return 0;
+}
+
+void
+rh_s3__engine_init(rh_s3__backend *b)
+{
+	struct timespec ts;
+
+	pthread_mutex_init(&b->pool_lock, NULL);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	atomic_init(&b->rnd, (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^
+				     ((uint64_t)getpid() << 40) ^ (uintptr_t)b);
+	atomic_init(&b->bucket_ok, 0);
+}
+
 /* ---------------------------------------------------------------- names */
 
 int
@@ -75,42 +97,52 @@ done:
 
 /* ---------------------------------------------------------------- objects */
 
-/* A signed request for object `key`: `method` is also its name in
- * messages; `url` and `what` receive the names and must outlive `r`. */
+/* A signed request for one object and the names it points into. */
+struct object_call {
+	rh_s3__req r;
+	rh_buf url, what;
+};
+
+/* The request for object `key`: `method` is also its name in messages.
+ * Dispose of c with object_call_dispose() whatever this returns. */
 static int
-object_req(rh_s3__req *r, rh_buf *url, rh_buf *what, const rh_s3__backend *b,
-	   const char *key, const char *method)
+object_req(struct object_call *c, const rh_s3__backend *b, const char *key,
+	   const char *method)
 {
 	int error;
 
-	memset(r, 0, sizeof(*r));
-	if ((error = names(url, what, b, key, NULL)) < 0)
+	memset(c, 0, sizeof(*c));
+	if ((error = names(&c->url, &c->what, b, key, NULL)) < 0)
 		return error;
-	r->method = method;
-	r->op = method;
-	r->url = url->ptr;
-	r->what = what->ptr;
-	r->sign = 1;
+	c->r.method = method;
+	c->r.op = method;
+	c->r.url = c->url.ptr;
+	c->r.what = c->what.ptr;
+	c->r.sign = 1;
 	return 0;
+}
+
+static void
+object_call_dispose(struct object_call *c)
+{
+	rh_s3__req_dispose(&c->r);
+	rh_buf_dispose(&c->url);
+	rh_buf_dispose(&c->what);
 }
 
 static int
 s3_put(rh_store_backend *be, const char *key, const void *data, size_t len)
 {
 	rh_s3__backend *b = (rh_s3__backend *)be;
-	rh_buf url = RH_BUF_INIT, what = RH_BUF_INIT;
-	rh_s3__req r;
+	struct object_call c;
 	int error;
 
-	if ((error = object_req(&r, &url, &what, b, key, "PUT")) < 0)
-		goto done;
-	r.body = data;
-	r.body_len = len;
-	error = rh_s3__perform(b, &r);
-done:
-	rh_s3__req_dispose(&r);
-	rh_buf_dispose(&url);
-	rh_buf_dispose(&what);
+	if ((error = object_req(&c, b, key, "PUT")) == 0) {
+		c.r.body = data;
+		c.r.body_len = len;
+		error = rh_s3__perform(b, &c.r);
+	}
+	object_call_dispose(&c);
 	return error;
 }
 
@@ -120,29 +152,27 @@ static int
 get_range(rh_s3__backend *b, rh_buf *sink, const char *key, uint64_t off,
 	  size_t len, long *status_out)
 {
-	rh_buf url = RH_BUF_INIT, what = RH_BUF_INIT, scratch = RH_BUF_INIT;
-	rh_s3__req r;
+	rh_buf scratch = RH_BUF_INIT;
+	struct object_call c;
 	int error;
 
-	if ((error = object_req(&r, &url, &what, b, key, "GET")) < 0)
+	if ((error = object_req(&c, b, key, "GET")) < 0)
 		goto done;
-	r.sink = sink ? sink : &scratch;
-	r.has_range = off > 0 || len != SIZE_MAX;
-	r.range_off = off;
-	r.range_len = len;
-	error = rh_s3__perform(b, &r);
+	c.r.sink = sink ? sink : &scratch;
+	c.r.has_range = off > 0 || len != SIZE_MAX;
+	c.r.range_off = off;
+	c.r.range_len = len;
+	error = rh_s3__perform(b, &c.r);
 	if (status_out)
-		*status_out = r.status;
+		*status_out = c.r.status;
 	/* Past the end: S3 says 416 InvalidRange; a store answers nothing
 	 * (the object exists, or S3 would have said NoSuchKey). */
-	if (error < 0 && r.status == 416) {
+	if (error < 0 && c.r.status == 416) {
 		rh_error_clear();
 		error = 0;
 	}
 done:
-	rh_s3__req_dispose(&r);
-	rh_buf_dispose(&url);
-	rh_buf_dispose(&what);
+	object_call_dispose(&c);
 	rh_buf_dispose(&scratch);
 	return error;
 }
@@ -212,39 +242,31 @@ s3_get(rh_buf *out, rh_store_backend *be, const char *key, uint64_t off,
 	rh_s3__backend *b = (rh_s3__backend *)be;
 	uint64_t size;
 	size_t base = out->size;
-	int error;
 
 	if (len == 0) /* no range says "nothing": ask whether it exists */
 		return s3_head(&size, NULL, be, key);
-	if ((error = get_range(b, out, key, off, len, NULL)) < 0) {
-		out->size = base;
-		if (out->ptr)
-			out->ptr[base] = '\0';
-	}
-	return error;
+	return rh_store__get_rollback(out, base,
+				      get_range(b, out, key, off, len, NULL));
 }
 
 static int
 s3_del(rh_store_backend *be, const char *key)
 {
 	rh_s3__backend *b = (rh_s3__backend *)be;
-	rh_buf url = RH_BUF_INIT, what = RH_BUF_INIT;
-	rh_s3__req r;
+	struct object_call c;
 	int error;
 
-	if ((error = object_req(&r, &url, &what, b, key, "DELETE")) < 0)
+	if ((error = object_req(&c, b, key, "DELETE")) < 0)
 		goto done;
-	if ((error = rh_s3__perform(b, &r)) == RH_ENOTFOUND &&
-	    strcmp(r.err.code, "NoSuchKey") == 0) {
+	if ((error = rh_s3__perform(b, &c.r)) == RH_ENOTFOUND &&
+	    strcmp(c.r.err.code, "NoSuchKey") == 0) {
 		rh_error_clear();
 		error = 0;
 	}
 	if (error == RH_ENOTFOUND) /* a bodiless 404 is no "absent key" here */
 		error = RH_EIO;
 done:
-	rh_s3__req_dispose(&r);
-	rh_buf_dispose(&url);
-	rh_buf_dispose(&what);
+	object_call_dispose(&c);
 	return error;
 }
 
@@ -418,12 +440,53 @@ rh_s3__list_emit_page(rh_s3__list_emit *c, const rh_s3__list_page *page)
 	return 0;
 }
 
+int
+rh_s3__list_turn(int *more, char **token, rh_s3__list_emit *c,
+		 rh_s3__list_page *page, const char *what, const char *op,
+		 const char *token_name)
+{
+	int error;
+
+	*more = 0;
+	if ((error = rh_s3__list_emit_page(c, page)) != 0 || !page->truncated)
+		return error;
+	if (*token && strcmp(*token, page->next_token) == 0)
+		return rh__error(RH_EIO, "%s: %s gave the same %s twice", what, op,
+				 token_name);
+	free(*token);
+	*token = page->next_token;
+	page->next_token = NULL;
+	rh_s3__list_page_dispose(page);
+	*more = 1;
+	return 0;
+}
+
 void
 rh_s3__list_emit_dispose(rh_s3__list_emit *c)
 {
 	rh_buf_dispose(&c->last);
 	rh_buf_dispose(&c->scratch);
 	rh_buf_dispose(&c->rolled);
+}
+
+/* The ListObjectsV2 query for one page (token: NULL for the first). */
+static int
+list_query(rh_buf *query, const char *full, const char *maxkeys,
+	   const char *delim, const char *token)
+{
+	rh_s3__query q = { .n = 0 };
+	int error;
+
+	rh_buf_clear(query);
+	if ((error = rh_s3__query_add(&q, "list-type", "2")) == 0 &&
+	    (error = rh_s3__query_add(&q, "prefix", full)) == 0 &&
+	    (error = rh_s3__query_add(&q, "max-keys", maxkeys)) == 0 &&
+	    (!delim || (error = rh_s3__query_add(&q, "delimiter", delim)) == 0) &&
+	    (!token || (error = rh_s3__query_add(&q, "continuation-token", token)) == 0) &&
+	    (error = rh_buf_puts(query, "")) == 0)
+		error = rh_s3__query_build(query, &q);
+	rh_s3__query_dispose(&q);
+	return error;
 }
 
 static int
@@ -436,7 +499,7 @@ s3_list(rh_store_backend *be, const char *prefix, const char *delim,
 	rh_s3__list_page page = { 0 };
 	char *token = NULL, maxkeys[16];
 	rh_s3__list_emit c;
-	int error;
+	int error, more;
 
 	memset(&c, 0, sizeof(c));
 	c.store_prefix = b->cfg.prefix;
@@ -448,21 +511,11 @@ s3_list(rh_store_backend *be, const char *prefix, const char *delim,
 	    (error = rh_s3__what(&what, b, prefix)) < 0)
 		goto done;
 	for (;;) {
-		rh_s3__query q = { .n = 0 };
 		rh_s3__req r;
 
 		memset(&r, 0, sizeof(r));
-		rh_buf_clear(&query);
 		rh_buf_clear(&url);
-		if ((error = rh_s3__query_add(&q, "list-type", "2")) == 0 &&
-		    (error = rh_s3__query_add(&q, "prefix", full.ptr)) == 0 &&
-		    (error = rh_s3__query_add(&q, "max-keys", maxkeys)) == 0 &&
-		    (!delim || (error = rh_s3__query_add(&q, "delimiter", delim)) == 0) &&
-		    (!token || (error = rh_s3__query_add(&q, "continuation-token", token)) == 0) &&
-		    (error = rh_buf_puts(&query, "")) == 0)
-			error = rh_s3__query_build(&query, &q);
-		rh_s3__query_dispose(&q);
-		if (error < 0 ||
+		if ((error = list_query(&query, full.ptr, maxkeys, delim, token)) < 0 ||
 		    (error = rh_s3__object_url(&url, &b->cfg, NULL, query.ptr)) < 0)
 			goto done;
 		r.method = "GET";
@@ -483,19 +536,12 @@ s3_list(rh_store_backend *be, const char *prefix, const char *delim,
 		rh_s3__req_dispose(&r);
 		if (error == RH_ENOTFOUND) /* no NoSuchKey here: the bucket */
 			error = RH_EIO;
-		if (error < 0 || (error = rh_s3__list_emit_page(&c, &page)) != 0)
+		if (error < 0 ||
+		    (error = rh_s3__list_turn(&more, &token, &c, &page, what.ptr,
+					      "ListObjectsV2",
+					      "continuation token")) != 0 ||
+		    !more)
 			goto done;
-		if (!page.truncated)
-			break;
-		if (token && strcmp(token, page.next_token) == 0) {
-			error = rh__error(RH_EIO, "%s: ListObjectsV2 gave the same continuation token twice",
-					  what.ptr);
-			goto done;
-		}
-		free(token);
-		token = page.next_token;
-		page.next_token = NULL;
-		rh_s3__list_page_dispose(&page);
 	}
 done:
 	rh_s3__list_page_dispose(&page);
@@ -542,14 +588,11 @@ rh_store__s3_open(rh_store_backend **out, char **url_out, const char *url,
 {
 	const curl_version_info_data *v;
 	rh_s3__backend *b;
-	struct timespec ts;
 	int error;
 
 	*out = NULL;
-	pthread_once(&curl_once, curl_init);
-	if (curl_init_result != CURLE_OK)
-		return rh__error(RH_ERROR, "curl_global_init: %s",
-				 curl_easy_strerror(curl_init_result));
+	if ((error = rh_s3__curl_ready()) < 0)
+		return error;
 	v = curl_version_info(CURLVERSION_NOW);
 	if (v->version_num < 0x074b00)
 		return rh__error(RH_EINVAL, "%s: libcurl %s has no SigV4 signing: s3:// stores need libcurl 7.75 or later",
@@ -557,11 +600,7 @@ rh_store__s3_open(rh_store_backend **out, char **url_out, const char *url,
 	if (!(b = rh__calloc(1, sizeof(*b))))
 		return RH_ENOMEM;
 	b->parent.ops = &s3_ops;
-	pthread_mutex_init(&b->pool_lock, NULL);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	atomic_init(&b->rnd, (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^
-				     ((uint64_t)getpid() << 40) ^ (uintptr_t)b);
-	atomic_init(&b->bucket_ok, 0);
+	rh_s3__engine_init(b);
 	if ((error = rh_s3__config_load(&b->cfg, url, opts, NULL, NULL)) < 0)
 		goto fail;
 	if ((error = rh_s3__creds_new(&b->creds, b)) < 0)

@@ -75,6 +75,11 @@ typedef struct rh_s3__config {
 
 /* The environment as the config sees it: tests pass their own. */
 typedef const char *(*rh_s3__getenv_fn)(const char *name, void *payload);
+/* The environment variable `name` through `env` (NULL: getenv()); NULL
+ * when it is unset or empty. Shared by the S3 and Azure settings. */
+const char *rh_s3__env(rh_s3__getenv_fn env, void *payload, const char *name);
+/* Replace *dst by a copy of `v` (NULL: by nothing); 0 or RH_ENOMEM. */
+int rh_s3__set_str(char **dst, const char *v);
 
 /**
  * Resolve every setting of the store at `url` ("s3://bucket[/prefix]").
@@ -342,6 +347,12 @@ void rh_s3__range_value(char *out, size_t n, uint64_t off, size_t len);
 /* Free the curl handle pools and the lock of `b` (its HTTP part); the
  * Azure backend runs its requests on an rh_s3__backend of its own. */
 void rh_s3__http_release(rh_s3__backend *b);
+/* curl_global_init() once per process (never cleaned up: the application
+ * may use libcurl too); 0 or RH_ERROR naming libcurl's failure. */
+int rh_s3__curl_ready(void);
+/* The connection pool lock, the retry jitter seed and the bucket check of a
+ * zeroed backend. */
+void rh_s3__engine_init(rh_s3__backend *b);
 
 /**
  * Run `r` until it succeeds, fails permanently, or its attempts are spent.
@@ -424,6 +435,14 @@ typedef struct rh_s3__list_emit {
 
 int rh_s3__list_emit_page(rh_s3__list_emit *c, const rh_s3__list_page *page);
 void rh_s3__list_emit_dispose(rh_s3__list_emit *c);
+/* Emit `page`, then take its continuation token into *token (the one
+ * before is freed): *more is 1 when there is a next page to ask for.
+ * Returns 0, the callback's non-zero value, or RH_EIO when the server
+ * gives the same token twice (named "<what>: <op> gave the same <token_name>
+ * twice"). */
+int rh_s3__list_turn(int *more, char **token, rh_s3__list_emit *c,
+		     rh_s3__list_page *page, const char *what, const char *op,
+		     const char *token_name);
 
 /** The object key of `key` under the store prefix. */
 int rh_s3__full_key(rh_buf *out, const rh_s3__backend *b, const char *key);

@@ -382,12 +382,28 @@ typedef struct ctx {
 	int aws_config_missing, aws_creds_missing;
 } ctx;
 
+const char *
+rh_s3__env(rh_s3__getenv_fn env, void *payload, const char *name)
+{
+	const char *v = env ? env(name, payload) : getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
+int
+rh_s3__set_str(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = NULL;
+	if (v && !(*dst = rh__strdup(v)))
+		return RH_ENOMEM;
+	return 0;
+}
+
 static const char *
 env_get(const ctx *c, const char *name)
 {
-	const char *v = c->env ? c->env(name, c->env_payload) : getenv(name);
-
-	return v && *v ? v : NULL;
+	return rh_s3__env(c->env, c->env_payload, name);
 }
 
 /* A resolved value and where it came from. */
@@ -424,16 +440,6 @@ lookup(found *f, const ctx *c, const char *key, const char *alias,
 			 c->profile_name, v->src);
 		return 1;
 	}
-	return 0;
-}
-
-static int
-set_str(char **dst, const char *value)
-{
-	free(*dst);
-	*dst = NULL;
-	if (value && !(*dst = rh__strdup(value)))
-		return RH_ENOMEM;
 	return 0;
 }
 
@@ -598,7 +604,7 @@ resolve_region(ctx *c)
 	if (!*r || strlen(r) > 60)
 		return rh__error(RH_EINVAL, "region \"%s\" (from %s) is no region name",
 				 r, f.src);
-	if (set_str(&cfg->region, r) < 0 || set_str(&cfg->region_src, f.src) < 0)
+	if (rh_s3__set_str(&cfg->region, r) < 0 || rh_s3__set_str(&cfg->region_src, f.src) < 0)
 		return RH_ENOMEM;
 	return 0;
 }
@@ -629,7 +635,7 @@ resolve_endpoint(ctx *c)
 	if ((error = rh_s3__parse_endpoint(&cfg->scheme, &cfg->host, &cfg->port, e,
 					   f.src)) < 0)
 		return error;
-	if (set_str(&cfg->endpoint_src, f.src) < 0 ||
+	if (rh_s3__set_str(&cfg->endpoint_src, f.src) < 0 ||
 	    !(cfg->endpoint = rh__malloc(strlen(cfg->scheme) + strlen(cfg->host) + 16)))
 		return RH_ENOMEM;
 	sprintf(cfg->endpoint, "%s://%s", cfg->scheme, cfg->host);
@@ -691,9 +697,9 @@ resolve_tuning(ctx *c)
 	int error;
 
 	if (o->s3_ca_bundle)
-		error = set_str(&cfg->ca_bundle, o->s3_ca_bundle);
+		error = rh_s3__set_str(&cfg->ca_bundle, o->s3_ca_bundle);
 	else
-		error = set_str(&cfg->ca_bundle, lookup(&f, c, "ca_bundle", NULL, ca_envs,
+		error = rh_s3__set_str(&cfg->ca_bundle, lookup(&f, c, "ca_bundle", NULL, ca_envs,
 							 "ca_bundle", NULL) ? f.value : NULL);
 	if (error < 0)
 		return error;
@@ -730,10 +736,10 @@ set_static(rh_s3__config *cfg, const char *akid, const char *secret,
 	   const char *token, const char *src)
 {
 	cfg->cred_kind = RH_S3__CRED_STATIC;
-	if (set_str(&cfg->access_key_id, akid) < 0 ||
-	    set_str(&cfg->secret_access_key, secret) < 0 ||
-	    set_str(&cfg->session_token, token && *token ? token : NULL) < 0 ||
-	    set_str(&cfg->cred_src, src) < 0)
+	if (rh_s3__set_str(&cfg->access_key_id, akid) < 0 ||
+	    rh_s3__set_str(&cfg->secret_access_key, secret) < 0 ||
+	    rh_s3__set_str(&cfg->session_token, token && *token ? token : NULL) < 0 ||
+	    rh_s3__set_str(&cfg->cred_src, src) < 0)
 		return RH_ENOMEM;
 	if (strchr(akid, ':') || strpbrk(akid, " \t") || strpbrk(secret, "\r\n") ||
 	    (token && strpbrk(token, "\r\n")))
@@ -777,10 +783,10 @@ set_web_identity(ctx *c, const char *role, const char *token_file,
 		return error;
 	free(scheme);
 	free(host);
-	if (set_str(&cfg->role_arn, role) < 0 ||
-	    set_str(&cfg->web_identity_token_file, token_file) < 0 ||
-	    set_str(&cfg->role_session_name, session ? session : "rayhist") < 0 ||
-	    set_str(&cfg->sts_endpoint, e) < 0 || set_str(&cfg->cred_src, src) < 0)
+	if (rh_s3__set_str(&cfg->role_arn, role) < 0 ||
+	    rh_s3__set_str(&cfg->web_identity_token_file, token_file) < 0 ||
+	    rh_s3__set_str(&cfg->role_session_name, session ? session : "rayhist") < 0 ||
+	    rh_s3__set_str(&cfg->sts_endpoint, e) < 0 || rh_s3__set_str(&cfg->cred_src, src) < 0)
 		return RH_ENOMEM;
 	while (cfg->sts_endpoint[0] && cfg->sts_endpoint[strlen(cfg->sts_endpoint) - 1] == '/')
 		cfg->sts_endpoint[strlen(cfg->sts_endpoint) - 1] = '\0';

@@ -1,6 +1,7 @@
 /* json.c - the in-place JSON reader (json.h). */
 #include "internal.h"
 #include "json.h"
+#include "swar.h"
 
 #define MAX_DEPTH 64
 
@@ -71,6 +72,67 @@ static const unsigned char special[256] = {
 	0, 0, 1, ['\\'] = 1,
 };
 
+/* The end of the run of plain bytes from i: eight bytes at a time while
+ * none of them is '"', '\\' or a control byte, then byte by byte. */
+static size_t
+plain_run(const char *buf, size_t i, size_t len)
+{
+	uint64_t w;
+
+	for (; i + 8 <= len; i += 8)
+		if (w = rh__swar_load(buf + i),
+		    (rh__swar_eq(w, '"') | rh__swar_eq(w, '\\') | rh__swar_below(w, 0x20)) &
+		    RH__SWAR_HIGH)
+			break;
+	while (i < len && !special[(unsigned char)buf[i]])
+		i++;
+	return i;
+}
+
+enum { ESC_OK, ESC_TRUNC, ESC_BAD };
+
+/* The escape at buf[*ip] ('\\'), written at *dp; both move past it. */
+static int
+unescape(char **dp, const char *buf, size_t *ip, size_t len)
+{
+	size_t i = *ip;
+	char *d = *dp;
+	unsigned cp, lo;
+
+	if (i + 1 >= len)
+		return ESC_TRUNC;
+	switch (buf[i + 1]) {
+	case '"': *d++ = '"'; break;
+	case '\\': *d++ = '\\'; break;
+	case '/': *d++ = '/'; break;
+	case 'b': *d++ = '\b'; break;
+	case 'f': *d++ = '\f'; break;
+	case 'n': *d++ = '\n'; break;
+	case 'r': *d++ = '\r'; break;
+	case 't': *d++ = '\t'; break;
+	case 'u':
+		if (i + 6 > len || hex4(buf + i + 2, &cp) < 0)
+			return ESC_BAD;
+		i += 6;
+		if (cp >= 0xd800 && cp < 0xdc00 && i + 6 <= len &&
+		    buf[i] == '\\' && buf[i + 1] == 'u' &&
+		    hex4(buf + i + 2, &lo) == 0 && lo >= 0xdc00 && lo < 0xe000) {
+			cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+			i += 6;
+		} else if (cp >= 0xd800 && cp < 0xe000) {
+			cp = 0xfffd; /* a lone surrogate */
+		}
+		*dp = put_utf8(d, cp);
+		*ip = i;
+		return ESC_OK;
+	default:
+		return ESC_BAD;
+	}
+	*dp = d;
+	*ip = i + 2;
+	return ESC_OK;
+}
+
 /* s points after the opening quote. Unescape in place; returns the index
  * after the closing quote, or 0 on error. The text is NUL-terminated where
  * it lies (the closing quote or an earlier byte is overwritten). */
@@ -79,24 +141,10 @@ string(char *buf, size_t i, size_t len, uint32_t *slen, const char **err)
 {
 	size_t start = i;
 	char *d;
+	int esc;
 
-	/* Fast path: no escapes, the common case; eight bytes at a time
-	 * while none of them is '"', '\\' or a control byte. */
-	while (i + 8 <= len) {
-		uint64_t w, q, b, c;
-
-		memcpy(&w, buf + i, 8);
-		q = w ^ 0x2222222222222222ULL;
-		b = w ^ 0x5c5c5c5c5c5c5c5cULL;
-		c = ((q - 0x0101010101010101ULL) & ~q) |
-		    ((b - 0x0101010101010101ULL) & ~b) |
-		    ((w - 0x2020202020202020ULL) & ~w);
-		if (c & 0x8080808080808080ULL)
-			break;
-		i += 8;
-	}
-	while (i < len && !special[(unsigned char)buf[i]])
-		i++;
+	/* Fast path: no escapes, the common case. */
+	i = plain_run(buf, i, len);
 	if (i >= len)
 		goto trunc;
 	if (buf[i] == '"') {
@@ -122,38 +170,10 @@ string(char *buf, size_t i, size_t len, uint32_t *slen, const char **err)
 			i++;
 			continue;
 		}
-		if (i + 1 >= len)
+		if ((esc = unescape(&d, buf, &i, len)) == ESC_TRUNC)
 			goto trunc;
-		switch (buf[i + 1]) {
-		case '"': *d++ = '"'; break;
-		case '\\': *d++ = '\\'; break;
-		case '/': *d++ = '/'; break;
-		case 'b': *d++ = '\b'; break;
-		case 'f': *d++ = '\f'; break;
-		case 'n': *d++ = '\n'; break;
-		case 'r': *d++ = '\r'; break;
-		case 't': *d++ = '\t'; break;
-		case 'u': {
-			unsigned cp, lo;
-
-			if (i + 6 > len || hex4(buf + i + 2, &cp) < 0)
-				goto badesc;
-			i += 6;
-			if (cp >= 0xd800 && cp < 0xdc00 && i + 6 <= len &&
-			    buf[i] == '\\' && buf[i + 1] == 'u' &&
-			    hex4(buf + i + 2, &lo) == 0 && lo >= 0xdc00 && lo < 0xe000) {
-				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-				i += 6;
-			} else if (cp >= 0xd800 && cp < 0xe000) {
-				cp = 0xfffd; /* a lone surrogate */
-			}
-			d = put_utf8(d, cp);
-			continue;
-		}
-		default:
+		if (esc == ESC_BAD)
 			goto badesc;
-		}
-		i += 2;
 	}
 trunc:
 	*err = "truncated JSON";
@@ -212,163 +232,222 @@ skip_ws(const char *b, size_t i, size_t len)
 	return i;
 }
 
+/* Where parse() stands. */
+typedef struct pstate {
+	rh_json *j;
+	char *buf;
+	size_t len, i;
+	const char **err;
+	int depth;
+	/* expect: 0 a value, 1 a key (or '}' right after '{'), 2 ',' or
+	 * closing bracket */
+	int expect, first;
+	uint32_t *stack;         /* MAX_DEPTH open containers */
+} pstate;
+
+/* What a step returns besides 0 (go on) and a negative RH_E* code. */
+enum { STEP_BAD = 1, STEP_FAIL = 2 };
+
+static rh_jtok *
+open_container(pstate *s)
+{
+	return &s->j->tok[s->stack[s->depth - 1]];
+}
+
+/* The closing bracket at i ends the innermost container. */
+static int
+close_container(pstate *s)
+{
+	open_container(s)->next = s->j->ntok;
+	s->depth--;
+	s->i++;
+	s->expect = 2;
+	return 0;
+}
+
+/* A string token from the quote at i; i moves past it. Inline: as a call
+ * it cost a tenth of the parse of an event line. */
+static inline int
+push_string(pstate *s)
+{
+	rh_json *j = s->j;
+	size_t e;
+	int error;
+
+	if ((error = push(j, RH_J_STRING, (uint32_t)s->i + 1)) < 0)
+		return error;
+	if (!(e = string(s->buf, s->i + 1, s->len, &j->tok[j->ntok - 1].len,
+			 s->err))) {
+		s->i += 1 + j->tok[j->ntok - 1].len;
+		return STEP_FAIL;
+	}
+	s->i = e;
+	return 0;
+}
+
+/* expect 2: after a value inside a container, ',' or its closing bracket. */
+static int
+after_value(pstate *s)
+{
+	rh_jtok *c = open_container(s);
+	char want = c->type == RH_J_OBJECT ? '}' : ']';
+
+	if (s->buf[s->i] == ',') {
+		s->i++;
+		s->expect = c->type == RH_J_OBJECT ? 1 : 0;
+		s->first = 0;
+		return 0;
+	}
+	if (s->buf[s->i] != want)
+		return STEP_BAD;
+	return close_container(s);
+}
+
+/* expect 1: a member's key and ':' (or '}' of an empty object). */
+static int
+member_key(pstate *s)
+{
+	rh_json *j = s->j;
+	int error;
+
+	if (s->buf[s->i] == '}' && s->first)
+		return close_container(s);
+	if (s->buf[s->i] != '"')
+		return STEP_BAD;
+	if ((error = push_string(s)) != 0)
+		return error;
+	j->tok[j->ntok - 1].next = j->ntok;
+	open_container(s)->count++;
+	s->i = skip_ws(s->buf, s->i, s->len);
+	if (s->i >= s->len || s->buf[s->i] != ':')
+		return STEP_BAD;
+	s->i++;
+	s->expect = 0;
+	s->first = 0;
+	return 0;
+}
+
+/* A literal or a number at i. */
+static int
+push_scalar(pstate *s)
+{
+	const char *buf = s->buf;
+	size_t i = s->i, e;
+	int error, is_int;
+
+	if (buf[i] == 't' || buf[i] == 'f' || buf[i] == 'n') {
+		const char *lit = buf[i] == 't' ? "true" : buf[i] == 'f' ? "false" : "null";
+		size_t n = strlen(lit);
+
+		if (i + n > s->len || memcmp(buf + i, lit, n) != 0)
+			return STEP_BAD;
+		if ((error = push(s->j, buf[i] == 't' ? RH_J_TRUE :
+				        buf[i] == 'f' ? RH_J_FALSE : RH_J_NULL,
+				  (uint32_t)i)) < 0)
+			return error;
+		s->i = i + n;
+		return 0;
+	}
+	if (!(e = number(buf, i, s->len, &is_int)))
+		return STEP_BAD;
+	if ((error = push(s->j, RH_J_NUMBER, (uint32_t)i)) < 0)
+		return error;
+	s->j->tok[s->j->ntok - 1].len = (uint32_t)(e - i);
+	s->j->tok[s->j->ntok - 1].is_int = (uint8_t)is_int;
+	s->i = e;
+	return 0;
+}
+
+/* expect 0: a value (or ']' of an empty array). */
+static int
+value(pstate *s)
+{
+	rh_json *j = s->j;
+	char c = s->buf[s->i];
+	int error;
+
+	if (s->depth > 0 && open_container(s)->type == RH_J_ARRAY) {
+		if (c == ']' && s->first)
+			return close_container(s);
+		open_container(s)->count++;
+	}
+	s->first = 0;
+	if (c == '{' || c == '[') {
+		if (s->depth == MAX_DEPTH) {
+			*s->err = "JSON nested too deeply";
+			return STEP_FAIL;
+		}
+		if ((error = push(j, c == '{' ? RH_J_OBJECT : RH_J_ARRAY,
+				  (uint32_t)s->i)) < 0)
+			return error;
+		s->stack[s->depth++] = j->ntok - 1;
+		s->expect = c == '{' ? 1 : 0;
+		s->first = 1;
+		s->i++;
+		return 0;
+	}
+	if ((error = c == '"' ? push_string(s) : push_scalar(s)) != 0)
+		return error;
+	j->tok[j->ntok - 1].next = j->ntok;
+	s->expect = 2;
+	return 0;
+}
+
 /* Parse one value from buf[0]; with `end`, stop right after it (*end is
  * where it ended), else require only whitespace after it. On an error,
- * *end is how far it read: the bytes it changed are all before that. */
-#define FAIL \
-	do { \
-		if (end) \
-			*end = i; \
-		return RH_EINVAL; \
-	} while (0)
-
+ * *end is how far it read: the bytes it changed are all before that. A
+ * loop over the three things it can expect next. */
 static int
 parse(rh_json *j, char *buf, size_t len, size_t *end, const char **err)
 {
 	uint32_t stack[MAX_DEPTH];
-	int depth = 0, error, is_int;
-	size_t i = 0, e;
-	/* expect: 0 a value, 1 a key (or '}' right after '{'), 2 ',' or
-	 * closing bracket */
-	int expect = 0, first = 0;
+	pstate s;
+	int rc;
 
+	s.j = j;
+	s.buf = buf;
+	s.len = len;
+	s.i = 0;
+	s.err = err;
+	s.stack = stack;
+	s.depth = s.expect = s.first = 0;
 	j->buf = buf;
 	j->ntok = 0;
 	if (len >= UINT32_MAX) {
 		*err = "JSON text too large";
-		FAIL;
+		goto fail;
 	}
 	for (;;) {
-		if (end && depth == 0 && expect == 2) {
-			*end = i;
+		if (end && s.depth == 0 && s.expect == 2) {
+			*end = s.i;
 			return 0;
 		}
-		i = skip_ws(buf, i, len);
-		if (i >= len) {
-			if (depth == 0 && expect == 2)
+		s.i = skip_ws(buf, s.i, len);
+		if (s.i >= len) {
+			if (s.depth == 0 && s.expect == 2)
 				return 0;
 			*err = j->ntok ? "truncated JSON" : "empty line";
-			FAIL;
+			goto fail;
 		}
-		if (depth == 0 && expect == 2) {
+		if (s.depth == 0 && s.expect == 2) {
 			*err = "unexpected data after the JSON value";
-			FAIL;
+			goto fail;
 		}
-		if (expect == 2) {
-			rh_jtok *c = &j->tok[stack[depth - 1]];
-			char want = c->type == RH_J_OBJECT ? '}' : ']';
-
-			if (buf[i] == ',') {
-				i++;
-				expect = c->type == RH_J_OBJECT ? 1 : 0;
-				first = 0;
-				continue;
-			}
-			if (buf[i] != want)
-				goto bad;
-			c->next = j->ntok;
-			depth--;
-			i++;
-			expect = 2;
-			continue;
-		}
-		if (expect == 1) {
-			if (buf[i] == '}' && first) {
-				rh_jtok *c = &j->tok[stack[depth - 1]];
-
-				c->next = j->ntok;
-				depth--;
-				i++;
-				expect = 2;
-				continue;
-			}
-			if (buf[i] != '"')
-				goto bad;
-			if ((error = push(j, RH_J_STRING, (uint32_t)i + 1)) < 0)
-				return error;
-			if (!(e = string(buf, i + 1, len, &j->tok[j->ntok - 1].len, err))) {
-				i += 1 + j->tok[j->ntok - 1].len;
-				FAIL;
-			}
-			j->tok[j->ntok - 1].next = j->ntok;
-			j->tok[stack[depth - 1]].count++;
-			i = skip_ws(buf, e, len);
-			if (i >= len || buf[i] != ':')
-				goto bad;
-			i++;
-			expect = 0;
-			first = 0;
-			continue;
-		}
-		/* a value */
-		if (depth > 0 && j->tok[stack[depth - 1]].type == RH_J_ARRAY) {
-			if (buf[i] == ']' && first) {
-				j->tok[stack[depth - 1]].next = j->ntok;
-				depth--;
-				i++;
-				expect = 2;
-				continue;
-			}
-			j->tok[stack[depth - 1]].count++;
-		}
-		first = 0;
-		switch (buf[i]) {
-		case '{':
-		case '[':
-			if (depth == MAX_DEPTH) {
-				*err = "JSON nested too deeply";
-				FAIL;
-			}
-			if ((error = push(j, buf[i] == '{' ? RH_J_OBJECT : RH_J_ARRAY,
-					  (uint32_t)i)) < 0)
-				return error;
-			stack[depth++] = j->ntok - 1;
-			expect = buf[i] == '{' ? 1 : 0;
-			first = 1;
-			i++;
-			continue;
-		case '"':
-			if ((error = push(j, RH_J_STRING, (uint32_t)i + 1)) < 0)
-				return error;
-			if (!(e = string(buf, i + 1, len, &j->tok[j->ntok - 1].len, err))) {
-				i += 1 + j->tok[j->ntok - 1].len;
-				FAIL;
-			}
-			i = e;
+		rc = s.expect == 2 ? after_value(&s) :
+		     s.expect == 1 ? member_key(&s) : value(&s);
+		if (rc == STEP_BAD)
 			break;
-		case 't':
-		case 'f':
-		case 'n': {
-			const char *lit = buf[i] == 't' ? "true" : buf[i] == 'f' ? "false" : "null";
-			size_t n = strlen(lit);
-
-			if (i + n > len || memcmp(buf + i, lit, n) != 0)
-				goto bad;
-			if ((error = push(j, buf[i] == 't' ? RH_J_TRUE :
-					     buf[i] == 'f' ? RH_J_FALSE : RH_J_NULL,
-					  (uint32_t)i)) < 0)
-				return error;
-			i += n;
-			break;
-		}
-		default:
-			if (!(e = number(buf, i, len, &is_int)))
-				goto bad;
-			if ((error = push(j, RH_J_NUMBER, (uint32_t)i)) < 0)
-				return error;
-			j->tok[j->ntok - 1].len = (uint32_t)(e - i);
-			j->tok[j->ntok - 1].is_int = (uint8_t)is_int;
-			i = e;
-			break;
-		}
-		j->tok[j->ntok - 1].next = j->ntok;
-		expect = 2;
+		if (rc == STEP_FAIL)
+			goto fail;
+		if (rc < 0)
+			return rc;
 	}
-bad:
-	*err = i >= len ? "truncated JSON" : "not JSON: unexpected character";
-	FAIL;
+	*err = s.i >= len ? "truncated JSON" : "not JSON: unexpected character";
+fail:
+	if (end)
+		*end = s.i;
+	return RH_EINVAL;
 }
-#undef FAIL
 
 int
 rh_json_parse(rh_json *j, char *buf, size_t len, const char **err)

@@ -4,6 +4,7 @@
  * for Ray's clients, the index's rows and the dashboard's answers, goes
  * through here. Nothing Ray-specific: the shapes are the callers'. */
 #include "json_write.h"
+#include "swar.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -346,45 +347,26 @@ rh__jw_end(rh__jw *w)
 }
 
 /* A plain byte goes out as it is: printable ASCII but '"' and '\\', and
- * 0x7f unless escape_del (index 1 of the table). Everything else goes to
- * rh__json_strn(): control bytes are escaped, bytes >= 0x80 are checked
- * for UTF-8 (rh_buf_put_utf8()'s mapping for those that are not). */
-static const unsigned char plain_byte[2][256] = {
-	{	/* 0x7f plain (the index's rows) */
-		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-		1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
-		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	},
-	{	/* 0x7f escaped (Python's json.dumps()) */
-		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-		1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
-		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
-	},
-};
+ * 0x7f unless escape_del (Python's json.dumps() escapes it; the index's
+ * rows do not). Everything else goes to rh__json_strn(): control bytes are
+ * escaped, bytes >= 0x80 are checked for UTF-8 (rh_buf_put_utf8()'s
+ * mapping for those that are not). */
+static inline int
+plain_byte(unsigned char c, int escape_del)
+{
+	return c >= 0x20 && c < (escape_del ? 0x7f : 0x80) && c != '"' &&
+	       c != '\\';
+}
 
 /* Does any of the 8 bytes of x (SWAR) possibly need more than a copy: a
  * control byte, '"', '\\', 0x7f or a byte >= 0x80? Never a false "no"
  * (the borrow of a byte below 0x20 can only flag bytes above it): a "yes"
- * is settled byte by byte with plain_byte[]. */
+ * is settled byte by byte with plain_byte(). */
 static inline uint64_t
 swar_special(uint64_t x)
 {
-	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
-	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\'),
-		 d = x ^ (ones * 0x7f);
-
-	return (x | ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) |
-		((b - ones) & ~b) | ((d - ones) & ~d)) & high;
+	return (x | rh__swar_below(x, 0x20) | rh__swar_eq(x, '"') |
+		rh__swar_eq(x, '\\') | rh__swar_eq(x, 0x7f)) & RH__SWAR_HIGH;
 }
 
 /* The length of the plain run at the start of [s, s+n): the bytes that go
@@ -395,7 +377,7 @@ static inline size_t
 plain_run(const rh__jw *w, const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	const unsigned char *plain = plain_byte[w->escape_del != 0];
+	int del = w->escape_del != 0;
 	size_t i = 0;
 	uint64_t x;
 
@@ -410,7 +392,7 @@ plain_run(const rh__jw *w, const char *s, size_t n)
 		if (!swar_special(x))
 			return n;
 	}
-	while (i < n && plain[u[i]])
+	while (i < n && plain_byte(u[i], del))
 		i++;
 	return i;
 }

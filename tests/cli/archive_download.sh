@@ -4,9 +4,7 @@
 set -eu
 . "$top_srcdir/tests/cli/lib.sh"
 . "$top_srcdir/tests/cli/serve_env.sh"
-tmp=$(mktemp -d)
-cleanup_add "$tmp"
-make_served_store "$tmp"
+served_tmp_store
 # a session larger than the server's download window many times over
 $RH_GEN session --out "$tmp/big" --seed 3 --nodes 1 --log-bytes 300M >/dev/null 2>&1
 "$RH_COLLECT" --store "$tmp/bigstore" --cluster rc1 -q --frame-size 262144 "$tmp"/big/*/session_latest 2>/dev/null

@@ -10,9 +10,7 @@
 set -eu
 . "$top_srcdir/tests/cli/lib.sh"
 . "$top_srcdir/tests/cli/serve_env.sh"
-tmp=$(mktemp -d)
-cleanup_add "$tmp"
-make_served_store "$tmp"
+served_tmp_store
 session=$(basename "$(readlink -f "$tmp"/gen/*head*/session_latest)")
 # the progress meter of the first index build (a folder store: the test
 # removes the index between runs)

@@ -6,9 +6,7 @@
 set -eu
 . "$top_srcdir/tests/cli/lib.sh"
 . "$top_srcdir/tests/cli/serve_env.sh"
-tmp=$(mktemp -d)
-cleanup_add "$tmp"
-make_served_store "$tmp"
+served_tmp_store
 # A second namespace, "team", with one session.
 s=$(make_session "$tmp/team")
 "$RH_COLLECT" --store "$served_store" --namespace team --cluster t1 -q "$s" ||

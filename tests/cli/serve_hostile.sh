@@ -5,9 +5,7 @@
 set -eu
 . "$top_srcdir/tests/cli/lib.sh"
 . "$top_srcdir/tests/cli/serve_env.sh"
-tmp=$(mktemp -d)
-cleanup_add "$tmp"
-make_served_store "$tmp"
+served_tmp_store
 # A stand-in dashboard build with a link that points outside it.
 mkdir -p "$tmp/dash/static/js"
 echo '<!DOCTYPE html><title>dash</title>' > "$tmp/dash/index.html"

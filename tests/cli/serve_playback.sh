@@ -7,9 +7,7 @@
 set -eu
 . "$top_srcdir/tests/cli/lib.sh"
 . "$top_srcdir/tests/cli/serve_env.sh"
-tmp=$(mktemp -d)
-cleanup_add "$tmp"
-make_served_store "$tmp"
+served_tmp_store
 # A second capture of the head's raylet.out with one more line: two parts,
 # the second captured after $mid.
 head_dir=$(readlink -f "$tmp"/gen/*head*/session_latest)

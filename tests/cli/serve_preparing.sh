@@ -5,7 +5,5 @@
 set -eu
 . "$top_srcdir/tests/cli/lib.sh"
 . "$top_srcdir/tests/cli/serve_env.sh"
-tmp=$(mktemp -d)
-cleanup_add "$tmp"
-make_served_store "$tmp"
+served_tmp_store
 $PY "$top_srcdir/tests/cli/serve_preparing.py" "$served_store" "$tmp/gen"

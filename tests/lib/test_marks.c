@@ -4,43 +4,10 @@
  * of event objects; a writer's new objects are seen once its mark moves;
  * writers never undo each other's marks; sessions without marks are still
  * checked by listing their objects. Counts, not times: rh_store_stats. */
-#include "evtest.h"
-#include "marks.h"
+#define STORETEST_TAG "marks"
+#include "storetest.h"
 
 #include <json-c/json.h>
-
-#define PREFIX1 "default/c1/session_2026-01-01_00-00-00_000000_1/"
-#define PREFIX2 "default/c1/session_2026-01-01_00-00-00_000000_2/"
-static const char *PREFIX = PREFIX1;
-
-static char tmpdir[256];
-static rh_store *st;
-
-static void
-mkstore(void)
-{
-	rh_store_options o = RH_STORE_OPTIONS_INIT;
-	char url[300];
-
-	o.fsync = 0;	/* thousands of objects; durability is not tested */
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/rh-test-marks-XXXXXX");
-	cr_assert_not_null(mkdtemp(tmpdir));
-	snprintf(url, sizeof(url), "file://%s/store", tmpdir);
-	cr_assert_eq(rh_store_open(&st, url, &o), 0, "%s", rh_error_last());
-}
-
-static void
-rmstore(void)
-{
-	char cmd[300];
-
-	rh_store_close(st);
-	st = NULL;
-	if (!getenv("RH_TEST_KEEP")) {
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-		cr_assert_eq(system(cmd), 0);
-	}
-}
 
 TestSuite(marks, .init = mkstore, .fini = rmstore);
 
@@ -48,39 +15,13 @@ TestSuite(marks, .init = mkstore, .fini = rmstore);
 static void
 put_batches(int i, int n)
 {
-	rh_buf b = RH_BUF_INIT;
-	ev_id t, job;
-	int added = 0, k;
-
-	ev_job(&job, 1);
-	for (k = i; k < i + n; k++) {
-		ev_task(&t, 1, k);
-		rh_buf_printf(&b, "{\"eventType\":\"TASK_DEFINITION_EVENT\","
-			      "\"taskDefinitionEvent\":{\"taskId\":\"%s\","
-			      "\"taskAttempt\":0,\"jobId\":\"%s\",\"taskType\":"
-			      "\"NORMAL_TASK\",\"language\":\"PYTHON\","
-			      "\"taskName\":\"t%d\"}}\n", t.b, job.b, k);
-	}
-	cr_assert_eq(rh_events_ingest(NULL, &added, st, PREFIX, "b", b.ptr,
-				      b.size), 0, "%s", rh_error_last());
-	cr_assert_eq(added, 1);
-	rh_buf_dispose(&b);
+	cr_assert_eq(put_task_batch(i, n, 0), 1);
 }
 
 static void
 put_batch(int i)
 {
 	put_batches(i, 1);
-}
-
-static void
-advance(const char *writer, char *last)
-{
-	char gen[25];
-
-	rh__mark_new_gen(gen);
-	cr_assert_eq(rh__mark_advance(st, PREFIX, writer, gen, last), 0, "%s",
-		     rh_error_last());
 }
 
 static int
@@ -110,17 +51,11 @@ tasks(void)
 static uint64_t
 calls(const rh_store_stats *before, int v)
 {
-	rh_store_stats now = RH_STORE_STATS_INIT;
-	uint64_t n = 0;
-	int o;
+	uint64_t n[NVERBS];
 
-	cr_assert_eq(rh_store_stats_get(&now), 0);
-	for (o = 0; o < RH_STORE_STATS_OUTCOMES; o++)
-		n += now.requests[0][v][o] - before->requests[0][v][o];
-	return n;
+	calls_since(before, n);
+	return n[v];
 }
-
-enum { GET, PUT, HEAD, LIST, DEL };
 
 /* The calls of one currency check of an indexed session. */
 static void
