@@ -48,8 +48,7 @@ int rh__matcher_scan(rh__matcher *m, const char *buf, size_t len,
  * RH_ENOMEM. */
 int rh__matcher_line(rh__matcher *m, const char *line, size_t len);
 
-/* The number of '\n' bytes in p[0..n). */
-uint64_t rh__count_nl(const char *p, size_t n);
+#include "lines.h" /* rh__count_nl */
 
 /* ---- the search (search.c) and its reporting (search_report.c) ---------- */
 

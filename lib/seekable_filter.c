@@ -7,6 +7,7 @@
 
 #include "seekable_format.h"
 #include "hash.h"
+#include "lines.h"
 
 #define HASH_K 0x9E3779B1u
 #define FOLD 0x2020202020202020ull
@@ -89,35 +90,6 @@ shrink(unsigned char *bits)
 	return lg;
 }
 
-/* '\n' bytes in p[0..n), sixteen at a time (as rh__count_nl() of the
- * search layer, which this layer sits below): a memchr() per line took a
- * fifth of the filter's time. */
-typedef signed char v16 __attribute__((vector_size(16)));
-
-static uint64_t
-count_nl(const unsigned char *p, size_t n)
-{
-	v16 nl, acc, x;
-	unsigned char b[16];
-	uint64_t count = 0;
-	size_t i = 0, k, j;
-
-	memset(&nl, '\n', sizeof(nl));
-	while (i + 16 <= n) {
-		memset(&acc, 0, sizeof(acc));
-		for (k = 0; k < 255 && i + 16 <= n; k++, i += 16) {
-			memcpy(&x, p + i, 16);
-			acc -= (v16)(x == nl);
-		}
-		memcpy(b, &acc, 16);
-		for (j = 0; j < 16; j++)
-			count += b[j];
-	}
-	for (; i < n; i++)
-		count += p[i] == '\n';
-	return count;
-}
-
 int
 rh__filter_build(rh_buf *idx, rh_buf *data, rh__filter_scratch *s,
 		 const unsigned char *p, size_t n)
@@ -138,7 +110,7 @@ rh__filter_build(rh_buf *idx, rh_buf *data, rh__filter_scratch *s,
 	tail = n - (size_t)(last - p) - 1;
 	if (head > RH_FILTER_EDGE_MAX || tail > RH_FILTER_EDGE_MAX)
 		return rh_buf_put(idx, e, sizeof(e));
-	nl = count_nl(first, (size_t)(last - first) + 1);
+	nl = rh__count_nl((const char *)first, (size_t)(last - first) + 1);
 	if (nl > UINT32_MAX)
 		return rh_buf_put(idx, e, sizeof(e));
 	memset(s->bits, 0, sizeof(s->bits));
