@@ -14,6 +14,17 @@
 #define MSG_CUT 300             /* error message characters in a table */
 #define TASKS_SHOWN 50
 
+/* The end of a listing table once rh_query_next() stopped with error: the
+ * query's counts in k and the table closed, or the error that stopped it. */
+static int
+table_end(rh_buf *b, rh_query *q, int error, rh_query_counts *k)
+{
+	if (error != RH_ITEROVER)
+		return error;
+	rh_query_counts_get(k, q);
+	return rh_buf_puts(b, "</tbody></table>\n");
+}
+
 static const char *
 job_type(int t)
 {
@@ -65,10 +76,7 @@ rh_dashboard__jobs_table(rh_dash_ctx *c, rh_buf *b, const char *prefix)
 			goto done;
 		shown++;
 	}
-	if (error != RH_ITEROVER)
-		goto done;
-	rh_query_counts_get(&k, q);
-	if ((error = rh_buf_puts(b, "</tbody></table>\n")) == 0)
+	if ((error = table_end(b, q, error, &k)) == 0)
 		error = rh_buf_printf(b, "<p id=\"jobs-count\">Showing %llu of %llu "
 				      "jobs%s.</p>\n", (unsigned long long)shown,
 				      (unsigned long long)k.num_filtered,
@@ -460,10 +468,7 @@ rh_dashboard__actors_page(rh_dash_ctx *c)
 			goto done;
 		shown++;
 	}
-	if (error != RH_ITEROVER)
-		goto done;
-	rh_query_counts_get(&k, q);
-	if ((error = rh_buf_puts(b, "</tbody></table>\n")) < 0 ||
+	if ((error = table_end(b, q, error, &k)) < 0 ||
 	    (error = rh_dashboard__pg_pager(b, "actors", "actors", "actors?offset=",
 					    (uint64_t)offset, shown, k.num_filtered,
 					    ACTORS_PER_PAGE)) < 0)
