@@ -1,23 +1,23 @@
 /* archive_import.c - Ray session directories from an archive into a store
  * (archive.h).
  *
- * The capture engine reads a session folder from a file system (its scan
- * walks folders, its resolver reads the raylet's log by path, its ship
- * reads files by offset), and an archive is one sequential stream in which
- * a node's raylet.out - the only thing that names the node - may come
- * after every other file of the node. So the archive is unpacked, entry by
- * entry and each one checked, into a private staging folder, and every
- * session folder in it is then captured by rh_capture_session(): one
- * engine, one resolver, and the result is by construction what capturing
- * the same folders directly gives. The staging folder is bounded
- * (max_total) and always removed.
+ * The capture engine reads a session folder through a file source
+ * (follow_source.h), and an archive is one sequential stream in which a
+ * node's raylet.out - the only thing that names the node - may come after
+ * every other file of the node. So every entry is checked and held as it
+ * is read (its bytes in memory, past a bound in unnamed temporary files),
+ * and once the archive is read to its end every session folder in it is
+ * captured by the engine from what is held (archive_source.c): one engine,
+ * one resolver, and the result is by construction what capturing the same
+ * folders directly gives. No folder is unpacked on disk.
  *
- * Files are created through openat() from the staging root, one component
- * at a time with O_NOFOLLOW, and links are made only after every file is
- * written: no entry can be written through a link, or outside the root. */
+ * Names are checked as they come: a name given twice, or a path going
+ * through a link or a file, is refused; hard links are resolved once every
+ * file is held. */
 #define _GNU_SOURCE
 #include "internal.h"
 #include "catalog_manifest.h"
+#include "archive_source.h"
 
 #include <rayhist/archive.h>
 
@@ -26,11 +26,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,28 +41,32 @@
 #define DEF_RATIO 1000u
 /* Small archives may compress well past any ratio (a file of zeros). */
 #define RATIO_FREE (16ull << 20)
+#define DEF_MAX_MEMORY (256ull << 20)
 #define EXPORT_DIR "rayhist-export"
 
-enum { K_FILE = 0, K_DIR = 1, K_LINK = 2 };
+enum { K_FILE = RH__AK_FILE, K_DIR = RH__AK_DIR, K_LINK = RH__AK_LINK };
 
+/* A hard link, made once every file is held. */
 struct link {
 	char *path, *target;
-	int hard;
 };
 
 struct imp {
 	struct archive *a;
 	const rh_import_options *o;
 	rh_import_stats *stats;
-	int root;                 /* staging folder */
-	char rootpath[PATH_MAX];
-	uint64_t max_entry, max_total, ratio;
-	char **names;             /* entries seen (open addressing) */
+	const char *tmpdir;       /* where bytes past max_memory go */
+	uint64_t max_entry, max_total, ratio, max_memory;
+	uint64_t in_memory;       /* bytes held in memfds */
+	char **names;             /* every name, folders implied by a path
+				     included (open addressing) */
 	unsigned char *isdir;     /* kind of each name: K_FILE, K_DIR, K_LINK */
+	int *fds;                 /* a file's bytes, or -1 */
+	char **targets;           /* a symbolic link's target, or NULL */
 	size_t nnames, cap;
 	struct link *links;
 	size_t nlinks, alinks;
-	unsigned char *buf;
+	rh__atree tree;           /* the names, sorted, once all are read */
 	int64_t last_progress;
 };
 
@@ -119,115 +124,159 @@ hash_str(const char *s)
 	return rh__fnv1a(s, strlen(s));
 }
 
+/* The slot of `path`, or the empty slot where it would go. */
+static size_t
+slot_of(const struct imp *im, const char *path)
+{
+	size_t i, mask = im->cap - 1;
+
+	for (i = hash_str(path) & mask; im->names[i]; i = (i + 1) & mask)
+		if (!strcmp(im->names[i], path))
+			break;
+	return i;
+}
+
 /* The kind `path` was given as, or -1. */
 static int
 name_kind(const struct imp *im, const char *path)
 {
-	size_t i, mask = im->cap - 1;
+	size_t i;
 
 	if (!im->cap)
 		return -1;
-	for (i = hash_str(path) & mask; im->names[i]; i = (i + 1) & mask)
-		if (!strcmp(im->names[i], path))
-			return im->isdir[i];
-	return -1;
+	i = slot_of(im, path);
+	return im->names[i] ? im->isdir[i] : -1;
+}
+
+static int
+grow_names(struct imp *im)
+{
+	size_t ncap = im->cap ? im->cap * 2 : 1024, j, i;
+	char **nn = calloc(ncap, sizeof(*nn)), **nt = calloc(ncap, sizeof(*nt));
+	unsigned char *nd = calloc(ncap, 1);
+	int *nf = malloc(ncap * sizeof(*nf));
+
+	if (!nn || !nd || !nt || !nf) {
+		free(nn);
+		free(nd);
+		free(nt);
+		free(nf);
+		return RH_ENOMEM;
+	}
+	for (j = 0; j < ncap; j++)
+		nf[j] = -1;
+	for (j = 0; j < im->cap; j++) {
+		if (!im->names[j])
+			continue;
+		for (i = hash_str(im->names[j]) & (ncap - 1); nn[i];
+		     i = (i + 1) & (ncap - 1))
+			;
+		nn[i] = im->names[j];
+		nd[i] = im->isdir[j];
+		nf[i] = im->fds[j];
+		nt[i] = im->targets[j];
+	}
+	free(im->names);
+	free(im->isdir);
+	free(im->fds);
+	free(im->targets);
+	im->names = nn;
+	im->isdir = nd;
+	im->fds = nf;
+	im->targets = nt;
+	im->cap = ncap;
+	return 0;
+}
+
+/* Add `path` (not there yet) as `kind`; *slot is where. */
+static int
+add_name(struct imp *im, const char *path, int kind, size_t *slot)
+{
+	size_t i;
+	int error;
+
+	if ((im->nnames + 1) * 2 > im->cap && (error = grow_names(im)) < 0)
+		return error;
+	i = slot_of(im, path);
+	if (!(im->names[i] = strdup(path)))
+		return RH_ENOMEM;
+	im->isdir[i] = (unsigned char)kind;
+	im->nnames++;
+	*slot = i;
+	return 0;
 }
 
 /* Remember `path`; a name given twice is refused, except a folder named
  * again as a folder (tar lists them so), and so is a path that goes
- * through a link named before (links are made last, but an entry below
- * one would land beside it, not where the link points). */
+ * through a link or a file named before (an entry below a link would land
+ * beside it, not where the link points). The folders a path implies are
+ * names too: a file named as one of them is a name given twice. */
 static int
-note_name(struct imp *im, char *path, int kind)
+note_name(struct imp *im, char *path, int kind, size_t *slot)
 {
-	size_t i, mask;
+	size_t i;
+	int error;
 
-	if ((im->nnames + 1) * 2 > im->cap) {
-		size_t ncap = im->cap ? im->cap * 2 : 1024, j;
-		char **nn = calloc(ncap, sizeof(*nn));
-		unsigned char *nd = calloc(ncap, 1);
-		if (!nn || !nd) {
-			free(nn);
-			free(nd);
-			return RH_ENOMEM;
-		}
-		for (j = 0; j < im->cap; j++) {
-			if (!im->names[j])
-				continue;
-			for (i = hash_str(im->names[j]) & (ncap - 1); nn[i];
-			     i = (i + 1) & (ncap - 1))
-				;
-			nn[i] = im->names[j];
-			nd[i] = im->isdir[j];
-		}
-		free(im->names);
-		free(im->isdir);
-		im->names = nn;
-		im->isdir = nd;
-		im->cap = ncap;
-	}
 	for (char *sl = strchr(path, '/'); sl; sl = strchr(sl + 1, '/')) {
 		int k;
 		*sl = '\0';
 		k = name_kind(im, path);
 		if (k == K_LINK || k == K_FILE) {
-			int error = rh__error(RH_EINVAL, "archive entry \"%s/%s\": "
-					      "its folder \"%s\" is %s; refused",
-					      path, sl + 1, path, k == K_LINK
-					      ? "a link" : "a file");
+			error = rh__error(RH_EINVAL, "archive entry \"%s/%s\": "
+					  "its folder \"%s\" is %s; refused",
+					  path, sl + 1, path, k == K_LINK
+					  ? "a link" : "a file");
 			*sl = '/';
 			return error;
 		}
+		error = k < 0 ? add_name(im, path, K_DIR, &i) : 0;
 		*sl = '/';
+		if (error < 0)
+			return error;
 	}
-	mask = im->cap - 1;
-	for (i = hash_str(path) & mask; im->names[i]; i = (i + 1) & mask) {
-		if (strcmp(im->names[i], path))
-			continue;
-		if (kind == K_DIR && im->isdir[i] == K_DIR)
+	if (im->cap && im->names[i = slot_of(im, path)]) {
+		if (kind == K_DIR && im->isdir[i] == K_DIR) {
+			*slot = i;
 			return 0;
+		}
 		return rh__error(RH_EINVAL, "archive entry \"%s\": the name is "
 				 "given twice; refused", path);
 	}
-	if (!(im->names[i] = strdup(path)))
-		return RH_ENOMEM;
-	im->isdir[i] = (unsigned char)kind;
-	im->nnames++;
-	return 0;
+	return add_name(im, path, kind, slot);
 }
 
-/* ---- staging -------------------------------------------------------------- */
+/* ---- holding entries ------------------------------------------------------ */
 
-/* The folder holding `path` (made as needed, never through a link), as an
- * fd; *base points at the last component. */
+/* Where an entry's bytes go: memory while the entries held there stay
+ * within max_memory, else an unnamed file under tmpdir that the kernel
+ * removes when it is closed - nothing is left behind, even by a crash. */
 static int
-open_parent(struct imp *im, char *path, const char **base, int *out)
+new_body(struct imp *im, const char *path, uint64_t claimed, int *out)
 {
-	char *p = path, *slash;
-	int fd = dup(im->root), next;
+	int fd = -1;
 
-	if (fd < 0)
-		return rh__error(RH_EIO, "staging: %s", strerror(errno));
-	while ((slash = strchr(p, '/'))) {
-		*slash = '\0';
-		if (mkdirat(fd, p, 0700) < 0 && errno != EEXIST) {
-			*slash = '/';
-			close(fd);
-			return rh__error(RH_EIO, "staging %s: %s", path,
-					 strerror(errno));
-		}
-		next = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		*slash = '/';
-		close(fd);
-		if (next < 0)
-			return rh__error(RH_EINVAL, "archive entry \"%s\": a folder "
-					 "of its path is a file or a link; "
-					 "refused", path);
-		fd = next;
-		p = slash + 1;
+	if (im->in_memory + claimed <= im->max_memory &&
+	    (fd = memfd_create("rayhist-import", MFD_CLOEXEC)) >= 0) {
+		*out = fd;
+		return 0;
 	}
-	*base = p;
-	*out = fd;
+#ifdef O_TMPFILE
+	fd = open(im->tmpdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+#endif
+	if (fd < 0) {
+		/* No O_TMPFILE here: a named file, unlinked at once. */
+		char tmpl[PATH_MAX];
+		if (snprintf(tmpl, sizeof(tmpl), "%s/rayhist-import.XXXXXX",
+			     im->tmpdir) >= (int)sizeof(tmpl))
+			return rh__error(RH_EINVAL, "import: %s: path too long",
+					 im->tmpdir);
+		if ((fd = mkostemp(tmpl, O_CLOEXEC)) >= 0)
+			unlink(tmpl);
+	}
+	if (fd < 0)
+		return rh__error(RH_EIO, "archive entry \"%s\": a temporary file "
+				 "in %s: %s", path, im->tmpdir, strerror(errno));
+	*out = -2 - fd; /* marks it spilled */
 	return 0;
 }
 
@@ -253,15 +302,14 @@ check_ratio(struct imp *im)
 }
 
 static int
-write_file(struct imp *im, struct archive_entry *ent, char *path)
+write_file(struct imp *im, struct archive_entry *ent, char *path, size_t slot)
 {
 	const void *data;
 	size_t len;
 	la_int64_t off;
 	uint64_t written = 0, claimed = 0, end;
 	int has_size = archive_entry_size_is_set(ent);
-	const char *base;
-	int dir, fd, r, error;
+	int fd = -1, r, spilled, error;
 	struct timespec ts[2];
 
 	if (has_size) {
@@ -273,75 +321,60 @@ write_file(struct imp *im, struct archive_entry *ent, char *path)
 					 (int64_t)archive_entry_size(ent),
 					 im->max_entry);
 	}
-	if ((error = open_parent(im, path, &base, &dir)) < 0)
+	if ((error = new_body(im, path, claimed, &fd)) < 0)
 		return error;
-	fd = openat(dir, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		    0600);
-	close(dir);
-	if (fd < 0)
-		return errno == EEXIST
-		       ? rh__error(RH_EINVAL, "archive entry \"%s\": the name is "
-				   "given twice; refused", path)
-		       : rh__error(RH_EIO, "staging %s: %s", path, strerror(errno));
+	spilled = fd < -1;
+	if (spilled)
+		fd = -2 - fd;
+	im->fds[slot] = fd; /* closed with the names */
 	for (;;) {
 		r = archive_read_data_block(im->a, &data, &len, &off);
 		if (r == ARCHIVE_EOF)
 			break;
-		if (r < ARCHIVE_WARN) {
-			error = rh__error(RH_EINVAL, "archive entry \"%s\": %s", path,
-					  archive_error_string(im->a));
-			goto fail;
-		}
+		if (r < ARCHIVE_WARN)
+			return rh__error(RH_EINVAL, "archive entry \"%s\": %s", path,
+					 archive_error_string(im->a));
 		end = (uint64_t)off + len;
-		if (off < 0 || end > im->max_entry || (has_size && end > claimed)) {
-			error = rh__error(RH_EINVAL, "archive entry \"%s\": data "
-					  "runs past the %" PRIu64 " bytes it "
-					  "claims; refused", path,
-					  has_size ? claimed : im->max_entry);
-			goto fail;
-		}
-		/* Checked before a byte is written: the staging folder never
-		 * holds more than max_total. */
-		if (len > im->max_total - im->stats->bytes_unpacked) {
-			error = rh__error(RH_EINVAL, "archive unpacks to more than "
-					  "%" PRIu64 " bytes; refused", im->max_total);
-			goto fail;
-		}
-		if (len && pwrite(fd, data, len, (off_t)off) != (ssize_t)len) {
-			error = rh__error(RH_EIO, "staging %s: %s (is %s full?)",
-					  path, strerror(errno), im->rootpath);
-			goto fail;
-		}
+		if (off < 0 || end > im->max_entry || (has_size && end > claimed))
+			return rh__error(RH_EINVAL, "archive entry \"%s\": data "
+					 "runs past the %" PRIu64 " bytes it "
+					 "claims; refused", path,
+					 has_size ? claimed : im->max_entry);
+		/* Checked before a byte is held: never more than max_total. */
+		if (len > im->max_total - im->stats->bytes_unpacked)
+			return rh__error(RH_EINVAL, "archive unpacks to more than "
+					 "%" PRIu64 " bytes; refused", im->max_total);
+		if (len && pwrite(fd, data, len, (off_t)off) != (ssize_t)len)
+			return rh__error(RH_EIO, "archive entry \"%s\": %s (is %s "
+					 "full?)", path, strerror(errno),
+					 spilled ? im->tmpdir : "memory");
 		written += len;
 		im->stats->bytes_unpacked += len;
+		if (spilled)
+			im->stats->bytes_spilled += len;
+		else
+			im->in_memory += len;
 		if ((error = check_ratio(im)) < 0)
-			goto fail;
-		if (end > written && end - written > im->max_total) {
-			error = rh__error(RH_EINVAL, "archive entry \"%s\": holes "
-					  "too large; refused", path);
-			goto fail;
-		}
+			return error;
+		if (end > written && end - written > im->max_total)
+			return rh__error(RH_EINVAL, "archive entry \"%s\": holes "
+					 "too large; refused", path);
 	}
 	/* A sparse file's last hole. */
-	if (has_size && ftruncate(fd, (off_t)claimed) < 0) {
-		error = rh__error(RH_EIO, "staging %s: %s", path, strerror(errno));
-		goto fail;
-	}
+	if (has_size && ftruncate(fd, (off_t)claimed) < 0)
+		return rh__error(RH_EIO, "archive entry \"%s\": %s", path,
+				 strerror(errno));
 	ts[0].tv_sec = 0;
 	ts[0].tv_nsec = UTIME_OMIT;
 	ts[1].tv_sec = archive_entry_mtime(ent);
 	ts[1].tv_nsec = archive_entry_mtime_nsec(ent);
 	if (archive_entry_mtime_is_set(ent))
 		futimens(fd, ts);
-	close(fd);
 	return 0;
-fail:
-	close(fd);
-	return error;
 }
 
 static int
-add_link(struct imp *im, const char *path, const char *target, int hard)
+add_link(struct imp *im, const char *path, const char *target)
 {
 	struct link *l;
 
@@ -356,7 +389,6 @@ add_link(struct imp *im, const char *path, const char *target, int hard)
 	l = &im->links[im->nlinks];
 	l->path = strdup(path);
 	l->target = strdup(target);
-	l->hard = hard;
 	if (!l->path || !l->target) {
 		free(l->path);
 		free(l->target);
@@ -375,8 +407,8 @@ one_entry(struct imp *im, struct archive_entry *ent)
 	const char *hard = archive_entry_hardlink(ent);
 	mode_t type = archive_entry_filetype(ent);
 	char *path = NULL, *tpath = NULL;
-	const char *base;
-	int dir, error;
+	size_t slot;
+	int error;
 
 	if (!raw)
 		raw = archive_entry_pathname_utf8(ent);
@@ -385,31 +417,30 @@ one_entry(struct imp *im, struct archive_entry *ent)
 	if ((error = clean_path(&path, raw)) != 0)
 		return error > 0 ? 0 : error;
 	im->stats->entries++;
+	if (!hard && type != AE_IFDIR && type != AE_IFREG && type != AE_IFLNK) {
+		error = rh__error(RH_EINVAL, "archive entry \"%s\": %s refused",
+				  path, type == AE_IFCHR || type == AE_IFBLK
+					? "a device" : type == AE_IFIFO ? "a FIFO"
+					: type == AE_IFSOCK ? "a socket"
+					: "an entry of unknown type");
+		goto done;
+	}
 	if ((error = note_name(im, path, hard || type == AE_IFLNK ? K_LINK
-					  : type == AE_IFDIR ? K_DIR : K_FILE)) < 0)
+					  : type == AE_IFDIR ? K_DIR : K_FILE,
+			       &slot)) < 0)
 		goto done;
 	if (hard) {
 		/* A hard link names another entry of the archive; it is
-		 * made once every file is there. */
+		 * resolved once every file is there. */
 		if ((error = clean_path(&tpath, hard)) != 0) {
 			error = rh__error(RH_EINVAL, "archive entry \"%s\": hard "
 					  "link to \"%s\", not a file of its "
 					  "session folder; refused", path, hard);
 			goto done;
 		}
-		error = add_link(im, path, tpath, 1);
-	} else if (type == AE_IFDIR) {
-		char *slashed = malloc(strlen(path) + 2);
-		if (!slashed) {
-			error = RH_ENOMEM;
-			goto done;
-		}
-		sprintf(slashed, "%s/", path);
-		if ((error = open_parent(im, slashed, &base, &dir)) == 0)
-			close(dir);
-		free(slashed);
+		error = add_link(im, path, tpath);
 	} else if (type == AE_IFREG) {
-		error = write_file(im, ent, path);
+		error = write_file(im, ent, path, slot);
 	} else if (type == AE_IFLNK) {
 		const char *t = archive_entry_symlink(ent);
 		if (!t)
@@ -417,14 +448,8 @@ one_entry(struct imp *im, struct archive_entry *ent)
 		if (!t || !*t)
 			error = rh__error(RH_EINVAL, "archive entry \"%s\": link "
 					  "with no target; refused", path);
-		else
-			error = add_link(im, path, t, 0);
-	} else {
-		error = rh__error(RH_EINVAL, "archive entry \"%s\": %s refused",
-				  path, type == AE_IFCHR || type == AE_IFBLK
-					? "a device" : type == AE_IFIFO ? "a FIFO"
-					: type == AE_IFSOCK ? "a socket"
-					: "an entry of unknown type");
+		else if (!(im->targets[slot] = strdup(t)))
+			error = RH_ENOMEM;
 	}
 done:
 	free(path);
@@ -451,42 +476,28 @@ session_prefix(const char *path)
 	return best;
 }
 
-/* Links after every file: symbolic ones as they are (capture skips those
- * that leave their session, as it does on a node); hard ones only to a
- * file of the same session folder. */
+/* Hard links after every file, only to a file of the same session folder:
+ * then they are that file under a second name. */
 static int
 make_links(struct imp *im)
 {
-	size_t i;
-	const char *base;
-	int dir, error;
+	size_t i, at, to;
 
 	for (i = 0; i < im->nlinks; i++) {
 		struct link *l = &im->links[i];
-		if (l->hard) {
-			size_t sp = session_prefix(l->path);
-			struct stat sb;
-			if (!sp || strncmp(l->target, l->path, sp + 1) ||
-			    fstatat(im->root, l->target, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
-			    !S_ISREG(sb.st_mode))
-				return rh__error(RH_EINVAL, "archive entry \"%s\": hard "
-						 "link to \"%s\", not a file of "
-						 "its session folder; refused",
-						 l->path, l->target);
-		}
-		if ((error = open_parent(im, l->path, &base, &dir)) < 0)
-			return error;
-		if (l->hard)
-			error = linkat(im->root, l->target, dir, base, 0);
-		else
-			error = symlinkat(l->target, dir, base);
-		close(dir);
-		if (error < 0)
-			return errno == EEXIST
-			       ? rh__error(RH_EINVAL, "archive entry \"%s\": the "
-					   "name is given twice; refused", l->path)
-			       : rh__error(RH_EIO, "staging %s: %s", l->path,
-					   strerror(errno));
+		size_t sp = session_prefix(l->path);
+		if (!sp || strncmp(l->target, l->path, sp + 1) ||
+		    name_kind(im, l->target) != K_FILE ||
+		    im->fds[to = slot_of(im, l->target)] < 0)
+			return rh__error(RH_EINVAL, "archive entry \"%s\": hard "
+					 "link to \"%s\", not a file of its "
+					 "session folder; refused", l->path,
+					 l->target);
+		at = slot_of(im, l->path);
+		if ((im->fds[at] = fcntl(im->fds[to], F_DUPFD_CLOEXEC, 0)) < 0)
+			return rh__error(RH_EIO, "archive entry \"%s\": %s",
+					 l->path, strerror(errno));
+		im->isdir[at] = K_FILE;
 	}
 	return 0;
 }
@@ -525,64 +536,76 @@ read_all(struct imp *im, int fd, const char *name)
 	return make_links(im);
 }
 
-/* ---- what was unpacked ------------------------------------------------- */
-
-struct found {
-	char **dirs;
-	size_t n, a;
-};
+/* ---- what was read --------------------------------------------------------- */
 
 static int
-found_add(struct found *fd, const char *path)
+cmp_ent(const void *a, const void *b)
 {
-	if (fd->n == fd->a) {
-		size_t n = fd->a ? fd->a * 2 : 8;
-		char **nd = realloc(fd->dirs, n * sizeof(*nd));
-		if (!nd)
-			return RH_ENOMEM;
-		fd->dirs = nd;
-		fd->a = n;
-	}
-	if (!(fd->dirs[fd->n] = strdup(path)))
+	return strcmp(((const rh__aent *)a)->path, ((const rh__aent *)b)->path);
+}
+
+/* Every name, sorted (archive_source.h); the names move into the tree. */
+static int
+make_tree(struct imp *im)
+{
+	size_t i, n = 0;
+
+	if (!(im->tree.v = calloc(im->nnames ? im->nnames : 1, sizeof(*im->tree.v))))
 		return RH_ENOMEM;
-	fd->n++;
+	for (i = 0; i < im->cap; i++) {
+		rh__aent *e;
+		if (!im->names[i])
+			continue;
+		e = &im->tree.v[n++];
+		e->path = im->names[i];
+		e->kind = im->isdir[i];
+		e->fd = im->fds[i];
+		e->target = im->targets[i];
+		im->names[i] = NULL;
+		im->targets[i] = NULL;
+		im->fds[i] = -1;
+	}
+	im->tree.n = n;
+	qsort(im->tree.v, n, sizeof(*im->tree.v), cmp_ent);
 	return 0;
 }
 
-/* Every real folder named session_* below `dir` (not below another). */
 static int
-find_sessions(struct found *out, const char *dir, int depth)
+valid_session(const char *name, size_t n)
 {
-	char sub[PATH_MAX];
-	struct dirent *de;
-	struct stat sb;
-	DIR *d;
-	int error = 0;
+	char tmp[256];
+	int ok;
 
-	if (depth > 64 || !(d = opendir(dir)))
+	if (n < 9 || n >= sizeof(tmp) || strncmp(name, "session_", 8))
 		return 0;
-	while (error == 0 && (de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (depth == 0 && !strcmp(de->d_name, EXPORT_DIR))
-			continue;
-		if (snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name) >= (int)sizeof(sub) ||
-		    lstat(sub, &sb) < 0 || !S_ISDIR(sb.st_mode))
-			continue;
-		if (!strncmp(de->d_name, "session_", 8) &&
-		    rh_layout_check_name("session", de->d_name) == 0)
-			error = found_add(out, sub);
-		else
-			error = find_sessions(out, sub, depth + 1);
-	}
-	closedir(d);
-	return error;
+	memcpy(tmp, name, n);
+	tmp[n] = '\0';
+	ok = rh_layout_check_name("session", tmp) == 0;
+	rh_error_clear();
+	return ok;
 }
 
+/* Is folder `path` a session folder to capture: named session_*, not
+ * below another one, and not an export's own folder? (A link named
+ * session_latest is a link, not a folder.) */
 static int
-cmp_str(const void *a, const void *b)
+is_session_dir(const char *path)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	const char *p = path, *end;
+	int depth = 0;
+
+	if (!strncmp(path, EXPORT_DIR "/", sizeof(EXPORT_DIR)))
+		return 0;
+	for (;;) {
+		end = strchr(p, '/');
+		if (++depth > 65)
+			return 0;
+		if (!end)
+			return valid_session(p, strlen(p));
+		if (valid_session(p, (size_t)(end - p)))
+			return 0; /* below another session folder */
+		p = end + 1;
+	}
 }
 
 /* Event batches of an export: rayhist-export/SESSION/events/HEX.json.zst,
@@ -590,55 +613,52 @@ cmp_str(const void *a, const void *b)
 static int
 store_events(struct imp *im, rh_store *st)
 {
-	char sdir[PATH_MAX + 64], edir[PATH_MAX * 2], file[PATH_MAX * 3];
+	static const char pre[] = EXPORT_DIR "/";
 	rh_buf key = RH_BUF_INIT, data = RH_BUF_INIT;
-	struct dirent *se, *ee;
-	DIR *sd, *ed;
+	char sess[256], hex[256];
+	size_t i;
 	int error = 0;
 
-	snprintf(sdir, sizeof(sdir), "%s/" EXPORT_DIR, im->rootpath);
-	if (!(sd = opendir(sdir)))
-		return 0;
-	while (error == 0 && (se = readdir(sd))) {
+	for (i = 0; error == 0 && i < im->tree.n; i++) {
+		const rh__aent *e = &im->tree.v[i];
+		const char *p = e->path + sizeof(pre) - 1, *sl, *name;
+		size_t n, k;
+		struct stat sb;
 		rh_session_ref ref = { im->o->ns ? im->o->ns : RH_DEFAULT_NAMESPACE,
-				       im->o->cluster, se->d_name };
-		if (se->d_name[0] == '.' || rh_layout_check_name("session", se->d_name) < 0)
+				       im->o->cluster, sess };
+		if (e->kind != K_FILE || strncmp(e->path, pre, sizeof(pre) - 1) ||
+		    !(sl = strchr(p, '/')) || (size_t)(sl - p) >= sizeof(sess) ||
+		    strncmp(sl, "/events/", 8))
 			continue;
-		snprintf(edir, sizeof(edir), "%s/%s/events", sdir, se->d_name);
-		if (!(ed = opendir(edir)))
+		memcpy(sess, p, (size_t)(sl - p));
+		sess[sl - p] = '\0';
+		name = sl + 8;
+		n = strlen(name);
+		if (rh_layout_check_name("session", sess) < 0) {
+			rh_error_clear();
 			continue;
-		while (error == 0 && (ee = readdir(ed))) {
-			size_t n = strlen(ee->d_name), i;
-			struct stat sb;
-			int fd;
-			if (n <= 9 || strcmp(ee->d_name + n - 9, ".json.zst"))
-				continue;
-			for (i = 0; i < n - 9; i++)
-				if (!strchr("0123456789abcdef", ee->d_name[i]))
-					break;
-			if (i < n - 9)
-				continue;
-			snprintf(file, sizeof(file), "%s/%s", edir, ee->d_name);
-			((char *)ee->d_name)[n - 9] = '\0';
-			rh_buf_clear(&data);
-			if ((fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-				continue;
-			if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) ||
-			    (error = rh_buf_grow(&data, (size_t)sb.st_size)) < 0) {
-				close(fd);
-				continue;
-			}
-			if (read(fd, data.ptr, (size_t)sb.st_size) == sb.st_size) {
-				data.size = (size_t)sb.st_size;
-				if ((error = rh_layout_event_batch(&key, &ref, ee->d_name)) == 0 &&
-				    (error = rh_store_put(st, key.ptr, data.ptr, data.size)) == 0)
-					im->stats->event_batches++;
-			}
-			close(fd);
 		}
-		closedir(ed);
+		if (n <= 9 || n - 9 >= sizeof(hex) || strchr(name, '/') ||
+		    strcmp(name + n - 9, ".json.zst"))
+			continue;
+		for (k = 0; k < n - 9; k++)
+			if (!strchr("0123456789abcdef", name[k]))
+				break;
+		if (k < n - 9)
+			continue;
+		memcpy(hex, name, n - 9);
+		hex[n - 9] = '\0';
+		rh_buf_clear(&data);
+		if (fstat(e->fd, &sb) < 0 ||
+		    (error = rh_buf_grow(&data, (size_t)sb.st_size)) < 0)
+			continue;
+		if (pread(e->fd, data.ptr, (size_t)sb.st_size, 0) != sb.st_size)
+			continue;
+		data.size = (size_t)sb.st_size;
+		if ((error = rh_layout_event_batch(&key, &ref, hex)) == 0 &&
+		    (error = rh_store_put(st, key.ptr, data.ptr, data.size)) == 0)
+			im->stats->event_batches++;
 	}
-	closedir(sd);
 	rh_buf_dispose(&key);
 	rh_buf_dispose(&data);
 	return error;
@@ -659,52 +679,54 @@ add_stats(rh_capture_stats *t, const rh_capture_stats *s)
 	t->files_not_stored += s->files_not_stored;
 }
 
-/* The resolver's message, with the staging folder taken out of the paths
- * it names (they are the archive's). */
-static int
-no_node_id(const struct imp *im, const char *dir)
+/* The bytes of the entries below folder `dir` are not needed any more:
+ * let them go (memory, or temporary files) before the next node. */
+static void
+release_below(struct imp *im, const char *dir)
 {
-	char msg[2048], out[2048];
-	size_t rl = strlen(im->rootpath), o = 0;
-	const char *p;
+	size_t i, n = strlen(dir);
 
-	snprintf(msg, sizeof(msg), "%s", rh_error_last());
-	for (p = msg; *p && o + 1 < sizeof(out);) {
-		if (!strncmp(p, im->rootpath, rl) && p[rl] == '/') {
-			p += rl + 1;
-			continue;
+	for (i = 0; i < im->tree.n; i++) {
+		rh__aent *e = &im->tree.v[i];
+		if (e->fd >= 0 && !strncmp(e->path, dir, n) && e->path[n] == '/') {
+			close(e->fd);
+			e->fd = -1;
 		}
-		out[o++] = *p++;
 	}
-	out[o] = '\0';
-	return rh__error(RH_EINVAL, "%s: %s", dir + rl + 1, out);
 }
 
 static int
 capture_all(struct imp *im, rh_store *st)
 {
 	rh_capture_options co = RH_CAPTURE_OPTIONS_INIT;
-	struct found f = { NULL, 0, 0 };
 	rh_capture_stats cs = RH_CAPTURE_STATS_INIT;
-	char id[130];
-	size_t i;
+	const char **dirs = NULL;
+	char (*ids)[130] = NULL;
+	size_t i, n = 0;
 	int error, first_error = 0;
 
-	if ((error = find_sessions(&f, im->rootpath, 0)) < 0)
-		goto done;
-	if (f.n == 0) {
-		error = rh__error(RH_EINVAL, "no session_* folder in the archive "
-				  "(it must hold Ray session folders, e.g. "
-				  "session_latest/ or /tmp/ray)");
+	for (i = 0; i < im->tree.n; i++)
+		n += im->tree.v[i].kind == K_DIR && is_session_dir(im->tree.v[i].path);
+	if (n == 0)
+		return rh__error(RH_EINVAL, "no session_* folder in the archive "
+				 "(it must hold Ray session folders, e.g. "
+				 "session_latest/ or /tmp/ray)");
+	if (!(dirs = calloc(n, sizeof(*dirs))) || !(ids = calloc(n, sizeof(*ids)))) {
+		error = RH_ENOMEM;
 		goto done;
 	}
-	qsort(f.dirs, f.n, sizeof(*f.dirs), cmp_str);
+	for (i = n = 0; i < im->tree.n; i++)
+		if (im->tree.v[i].kind == K_DIR && is_session_dir(im->tree.v[i].path))
+			dirs[n++] = im->tree.v[i].path; /* sorted, as the tree */
 	/* Every node known before anything is stored. */
-	for (i = 0; i < f.n; i++)
-		if ((error = rh_capture_node_id(id, f.dirs[i], NULL)) < 0) {
-			error = no_node_id(im, f.dirs[i]);
+	for (i = 0; i < n; i++) {
+		rh__asrc src;
+		rh__asrc_init(&src, &im->tree, dirs[i]);
+		if ((error = rh__capture_node_id_src(ids[i], &src.base)) < 0) {
+			error = rh__error(RH_EINVAL, "%s: %s", dirs[i], rh_error_last());
 			goto done;
 		}
+	}
 	co.ns = im->o->ns;
 	co.cluster = im->o->cluster;
 	co.frame_size = im->o->frame_size;
@@ -713,8 +735,14 @@ capture_all(struct imp *im, rh_store *st)
 	co.ended = im->o->ended;
 	co.report = im->o->report;
 	co.payload = im->o->payload;
-	for (i = 0; i < f.n; i++) {
-		error = rh_capture_session(&cs, st, f.dirs[i], &co);
+	for (i = 0; i < n; i++) {
+		const char *base = strrchr(dirs[i], '/');
+		rh__asrc src;
+		rh__asrc_init(&src, &im->tree, dirs[i]);
+		co.node_id = ids[i];
+		error = rh__capture_session_src(&cs, st, &src.base,
+						base ? base + 1 : dirs[i], &co);
+		release_below(im, dirs[i]);
 		add_stats(&im->stats->total, &cs);
 		if (error == RH_EIO && cs.files_not_stored && !first_error) {
 			first_error = error; /* the rest still goes in */
@@ -729,22 +757,54 @@ capture_all(struct imp *im, rh_store *st)
 		error = rh__error(first_error, "%" PRIu64 " path(s) not stored",
 				  im->stats->total.files_not_stored);
 done:
-	for (i = 0; i < f.n; i++)
-		free(f.dirs[i]);
-	free(f.dirs);
+	free(dirs);
+	free(ids);
 	return error;
 }
 
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+/* A node's files are held open at once while it is captured (twice: the
+ * entry and the engine's descriptor): allow as many as the system lets
+ * this process have. */
+static void
+raise_fd_limit(void)
 {
-	(void)sb;
-	(void)ftw;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static void
+imp_free(struct imp *im)
+{
+	size_t i;
+
+	if (im->a)
+		archive_read_free(im->a);
+	for (i = 0; i < im->cap; i++) {
+		free(im->names[i]);
+		free(im->targets[i]);
+		if (im->fds[i] >= 0)
+			close(im->fds[i]);
+	}
+	free(im->names);
+	free(im->isdir);
+	free(im->fds);
+	free(im->targets);
+	for (i = 0; i < im->tree.n; i++) {
+		free(im->tree.v[i].path);
+		free(im->tree.v[i].target);
+		if (im->tree.v[i].fd >= 0)
+			close(im->tree.v[i].fd);
+	}
+	free(im->tree.v);
+	for (i = 0; i < im->nlinks; i++) {
+		free(im->links[i].path);
+		free(im->links[i].target);
+	}
+	free(im->links);
 }
 
 RH_EXTERN int
@@ -753,8 +813,6 @@ rh_archive_import(rh_import_stats *stats, rh_store *st, int fd,
 {
 	rh_import_stats local;
 	struct imp im;
-	const char *tmp;
-	size_t i;
 	int error;
 
 	if (stats && (error = rh__version_check(stats->version,
@@ -775,23 +833,14 @@ rh_archive_import(rh_import_stats *stats, rh_store *st, int fd,
 	memset(&im, 0, sizeof(im));
 	im.o = opts;
 	im.stats = stats;
-	im.root = -1;
 	im.max_entry = opts->max_entry ? opts->max_entry : DEF_MAX_ENTRY;
 	im.max_total = opts->max_total ? opts->max_total : DEF_MAX_TOTAL;
 	im.ratio = opts->max_ratio ? opts->max_ratio : DEF_RATIO;
-	tmp = opts->tmpdir ? opts->tmpdir : getenv("TMPDIR");
-	if (!tmp || !*tmp)
-		tmp = "/tmp";
-	if (snprintf(im.rootpath, sizeof(im.rootpath), "%s/rayhist-import.XXXXXX",
-		     tmp) >= (int)sizeof(im.rootpath))
-		return rh__error(RH_EINVAL, "import: staging path too long");
-	if (!mkdtemp(im.rootpath))
-		return rh__error(RH_EIO, "import: staging folder in %s: %s", tmp,
-				 strerror(errno));
-	if ((im.root = open(im.rootpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		error = rh__error(RH_EIO, "%s: %s", im.rootpath, strerror(errno));
-		goto done;
-	}
+	im.max_memory = opts->max_memory ? opts->max_memory : DEF_MAX_MEMORY;
+	im.tmpdir = opts->tmpdir ? opts->tmpdir : getenv("TMPDIR");
+	if (!im.tmpdir || !*im.tmpdir)
+		im.tmpdir = "/tmp";
+	raise_fd_limit();
 	{
 		/* Zip names flagged UTF-8 are converted to the locale's
 		 * charset, and in the C locale they cannot be: read them in
@@ -805,22 +854,13 @@ rh_archive_import(rh_import_stats *stats, rh_store *st, int fd,
 			freelocale(utf8);
 		}
 	}
-	if (error == 0)
-		error = capture_all(&im, st);
-done:
-	if (im.a)
+	if (im.a) {
+		/* Read to its end: the decompressor's buffers can go. */
 		archive_read_free(im.a);
-	if (im.root >= 0)
-		close(im.root);
-	nftw(im.rootpath, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	for (i = 0; i < im.cap; i++)
-		free(im.names[i]);
-	free(im.names);
-	free(im.isdir);
-	for (i = 0; i < im.nlinks; i++) {
-		free(im.links[i].path);
-		free(im.links[i].target);
+		im.a = NULL;
 	}
-	free(im.links);
+	if (error == 0 && (error = make_tree(&im)) == 0)
+		error = capture_all(&im, st);
+	imp_free(&im);
 	return error;
 }

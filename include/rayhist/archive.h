@@ -25,11 +25,13 @@
  *
  * How the stream is read: an archive is sequential and a node's raylet.out
  * (which names the node) may come after its other files, so entries are
- * first written, checked, into a private staging folder (mode 0700, under
- * opts.tmpdir) capped at opts.max_total bytes, and each session folder is
- * captured from there once the archive is read to its end; the staging
- * folder is removed in every case. Nothing is stored unless the whole
- * archive was read and every entry accepted.
+ * held, checked, until the archive is read to its end: in memory (Linux
+ * memfd) up to opts.max_memory bytes, and beyond that in unnamed temporary
+ * files under opts.tmpdir (O_TMPFILE: nothing is left there, even after a
+ * crash), all of it capped at opts.max_total bytes. Each session folder is
+ * then captured from them by the capture engine itself, through a file
+ * source (no folder is unpacked on disk), and its entries let go. Nothing
+ * is stored unless the whole archive was read and every entry accepted.
  *
  * Hostile entries are refused and the import fails (RH_EINVAL, the
  * message names the entry and the rule) before anything is stored:
@@ -80,16 +82,18 @@ typedef struct rh_import_options {
 	uint64_t max_entry;      /**< largest entry; 0 = 64 GiB */
 	uint64_t max_total;      /**< all entries together; 0 = 256 GiB */
 	unsigned max_ratio;      /**< unpacked / read; 0 = 1000 */
-	const char *tmpdir;      /**< staging; NULL = $TMPDIR, else /tmp */
+	const char *tmpdir;      /**< where entries beyond max_memory go;
+				      NULL = $TMPDIR, else /tmp */
 	int ended;               /**< mark the sessions ended (capture.h) */
 	rh_capture_report_cb report; /**< files stored or skipped */
 	rh_import_progress_cb progress;
 	void *payload;
+	uint64_t max_memory;     /**< entries held in memory; 0 = 256 MiB */
 } rh_import_options;
 
-#define RH_IMPORT_OPTIONS_VERSION 1
+#define RH_IMPORT_OPTIONS_VERSION 2
 #define RH_IMPORT_OPTIONS_INIT { RH_IMPORT_OPTIONS_VERSION, NULL, NULL, 0, 0, \
-	0, 0, 0, 0, NULL, 0, NULL, NULL, NULL }
+	0, 0, 0, 0, NULL, 0, NULL, NULL, NULL, 0 }
 
 /** What one import did. Initialise with RH_IMPORT_STATS_INIT. */
 typedef struct rh_import_stats {
@@ -101,11 +105,13 @@ typedef struct rh_import_stats {
 	uint64_t event_batches;  /**< event batches stored (exports) */
 	rh_capture_stats total;  /**< the captures' stats added up (session
 				      and node_id: the last one's) */
+	uint64_t bytes_spilled;  /**< bytes held in temporary files (past
+				      max_memory) rather than in memory */
 } rh_import_stats;
 
-#define RH_IMPORT_STATS_VERSION 1
+#define RH_IMPORT_STATS_VERSION 2
 #define RH_IMPORT_STATS_INIT { RH_IMPORT_STATS_VERSION, 0, 0, 0, 0, 0, \
-	RH_CAPTURE_STATS_INIT }
+	RH_CAPTURE_STATS_INIT, 0 }
 
 /**
  * Import the archive read from `fd` (a file or a pipe; read to its end,
