@@ -4,7 +4,8 @@
 # object, what capturing the same folders directly stores; non-UTF-8 names
 # come through byte for byte; every hostile entry is refused with a message
 # naming it, nothing is stored, nothing outside is written, and the staging
-# folder is gone afterwards.
+# folder is gone afterwards. No folder is unpacked: entries are held in
+# memory, past --max-memory in unnamed temporary files, with the same result.
 set -eu
 . "$top_srcdir/tests/cli/lib.sh"
 tmp=$(mktemp -d)
@@ -49,6 +50,30 @@ $cmp_stores --mtime-precision 2000 "$tmp/s-zippipe" "$tmp/direct" || fail "zip f
 import "$tmp/s-7z" "$tmp/a.7z" 2>/dev/null
 $cmp_stores --mtime-precision 1000 "$tmp/s-7z" "$tmp/direct" ||
 	fail "7z import differs from capture"
+# Nothing is unpacked on disk: the staging folder stays empty while the
+# archive is imported (it held the unpacked session before), and below
+# --max-memory not a byte goes to a temporary file.
+"$RH_COLLECT" --store "$tmp/s-mem" --cluster arc --staging-dir "$stage" \
+	--archive "$tmp/a.tar" > "$tmp/mem.out" 2>/dev/null &
+pid=$!
+seen=
+while kill -0 $pid 2>/dev/null; do
+	[ -z "$(ls -A "$stage")" ] || seen=$(ls -A "$stage")
+done
+wait $pid || fail "import into s-mem failed"
+[ -z "$seen" ] || fail "written under the staging folder while importing: $seen"
+grep -q "node session" "$tmp/mem.out" || fail "no summary: $(cat "$tmp/mem.out")"
+! grep -q "temporary files" "$tmp/mem.out" ||
+	fail "held on disk below --max-memory: $(cat "$tmp/mem.out")"
+$cmp_stores "$tmp/s-mem" "$tmp/direct" || fail "import held in memory differs from capture"
+# Past --max-memory the rest is held in unnamed temporary files: the same
+# result, and nothing left under the staging folder.
+"$RH_COLLECT" --store "$tmp/s-spill" --cluster arc --staging-dir "$stage" \
+	--max-memory 65536 --archive "$tmp/a.tar" > "$tmp/spill.out" 2>/dev/null
+grep -q "bytes held in temporary files" "$tmp/spill.out" ||
+	fail "nothing held on disk past --max-memory: $(cat "$tmp/spill.out")"
+$cmp_stores "$tmp/s-spill" "$tmp/direct" || fail "import past --max-memory differs from capture"
+staging_empty
 # one node's session folder alone, as `kubectl cp` gives it
 head=$(ls -d "$tmp"/gen/*head*/)
 sdir=$(cd "$head/session_latest" && pwd -P)

@@ -70,6 +70,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.max_entry = 1 << 20;
 	o.max_total = 4 << 20;
 	o.max_ratio = 200;
+	o.max_memory = 1 << 16; /* the temporary files too */
 	o.workers = 1;
 	error = rh_archive_import(&stats, st, fd, "fuzz", &o);
 	close(fd);
