@@ -3,9 +3,10 @@
  *
  * It answers what a folder on disk would after the archive was unpacked
  * there: the same entries, modes, sizes and mtimes, links resolved as
- * realpath() would. A link whose target is absolute names the machine's
- * file system, as it would on disk: it is outside the session (or dangling
- * when nothing is there); it is never read. */
+ * realpath() would, had the archive been unpacked into a fresh folder. A
+ * link whose target is absolute names the machine's file system, as it
+ * would on disk: it is outside the session (or dangling when nothing is
+ * there); it is never read. */
 #define _GNU_SOURCE
 #include "follow_internal.h"
 #include "archive_source.h"
@@ -85,8 +86,12 @@ resolve_full(const rh__atree *t, const char *path, char *out, size_t cap)
 		if (n == 0 || (n == 1 && comp[0] == '.'))
 			continue;
 		if (n == 2 && comp[0] == '.' && comp[1] == '.') {
-			if (clen == 0)
-				return 1; /* above the archive's root */
+			if (clen == 0) {
+				/* Above the archive's root: unpacked into a
+				 * fresh folder, nothing would be there. */
+				errno = ENOENT;
+				return -1;
+			}
 			up(cur, &clen);
 			continue;
 		}
@@ -154,6 +159,21 @@ src_stat(rh__fsrc *base, const char *rel, int follow, rh__fid *out)
 			return -1;
 		}
 		name = real;
+	} else if (strchr(rel, '/')) {
+		/* lstat() follows every link but the last component. */
+		char *last = strrchr(full, '/');
+		*last = '\0';
+		r = resolve_full(s->t, full, real, sizeof(real) - 1);
+		*last = '/';
+		if (r != 0) {
+			if (r > 0)
+				errno = ENOENT;
+			return -1;
+		}
+		if (strlen(real) + strlen(last) >= sizeof(real))
+			return too_long();
+		strcat(real, last);
+		name = real;
 	}
 	if ((i = rh__atree_find(s->t, name)) < 0) {
 		errno = ENOENT;
@@ -170,13 +190,18 @@ static int
 src_list(rh__fsrc *base, const char *rel, rh__fsrc_entry_cb cb, void *payload)
 {
 	rh__asrc *s = (rh__asrc *)base;
-	char full[PATH_MAX];
+	char name[PATH_MAX], full[PATH_MAX];
 	size_t i, n;
-	long at;
+	long at = -1;
 	int error = 0;
 
-	if (full_name(full, sizeof(full) - 1, s, rel) < 0)
+	/* opendir() follows links. */
+	if (full_name(name, sizeof(name), s, rel) < 0 ||
+	    (error = resolve_full(s->t, name, full, sizeof(full) - 1)) != 0) {
+		if (error > 0)
+			errno = ENOENT;
 		return 1;
+	}
 	if ((at = rh__atree_find(s->t, full)) < 0 ||
 	    s->t->v[at].kind != RH__AK_DIR) {
 		errno = at < 0 ? ENOENT : ENOTDIR;
