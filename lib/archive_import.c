@@ -4,16 +4,23 @@
  * The capture engine reads a session folder through a file source
  * (follow_source.h), and an archive is one sequential stream in which a
  * node's raylet.out - the only thing that names the node - may come after
- * every other file of the node. So every entry is checked and held as it
- * is read (its bytes in memory, past a bound in unnamed temporary files),
- * and once the archive is read to its end every session folder in it is
- * captured by the engine from what is held (archive_source.c): one engine,
- * one resolver, and the result is by construction what capturing the same
- * folders directly gives. No folder is unpacked on disk.
+ * every other file of the node. So entries are checked and held as they
+ * are read (their bytes in memory, past a bound in unnamed temporary
+ * files), and the engine captures a session folder from what is held
+ * (archive_source.c): one engine, one resolver, and the result is by
+ * construction what capturing the same folders directly gives. No folder
+ * is unpacked on disk.
+ *
+ * A file is read twice: the survey checks every entry (so that a bad one
+ * at the end still stores nothing), lists the session folders, reads their
+ * node ids from the heads of the raylet's logs (all it keeps) and notes
+ * each folder's last entry; the second read captures each folder when its
+ * last entry has gone by and lets it go, so that a node at a time is held,
+ * not the archive. A pipe is read once and held whole.
  *
  * Names are checked as they come: a name given twice, or a path going
- * through a link or a file, is refused; hard links are resolved once every
- * file is held. */
+ * through a link or a file, is refused; hard links are resolved once the
+ * files of their folder are held. */
 #define _GNU_SOURCE
 #include "internal.h"
 #include "catalog_manifest.h"
@@ -46,6 +53,31 @@
 
 enum { K_FILE = RH__AK_FILE, K_DIR = RH__AK_DIR, K_LINK = RH__AK_LINK };
 
+/* One name of the archive. */
+struct slot {
+	char *path;               /* NULL: a free slot */
+	char *target;             /* a symbolic link's */
+	uint64_t seq;             /* the entry that last gave it */
+	int fd;                   /* a file's bytes, or -1 */
+	unsigned char kind;       /* K_FILE, K_DIR, K_LINK */
+	unsigned char in_memory;  /* fd is a memfd */
+};
+
+/* How an archive is read: a file is read twice, first to check every
+ * entry and find its session folders, their node ids and where each one
+ * ends, then to capture each folder as soon as its last entry is read and
+ * let its entries go; a pipe once, every entry held to the end. Either
+ * way nothing is stored unless every entry is accepted. */
+enum { ONE = 0, SURVEY, HOLD };
+
+/* A session folder: its last entry, its node id (found by the survey). */
+struct node {
+	char *dir;
+	uint64_t last;
+	char id[130];
+	int done;
+};
+
 /* A hard link, made once every file is held. */
 struct link {
 	char *path, *target;
@@ -58,15 +90,20 @@ struct imp {
 	const char *tmpdir;       /* where bytes past max_memory go */
 	uint64_t max_entry, max_total, ratio, max_memory;
 	uint64_t in_memory;       /* bytes held in memfds */
-	char **names;             /* every name, folders implied by a path
+	struct slot *slots;       /* every name, folders implied by a path
 				     included (open addressing) */
-	unsigned char *isdir;     /* kind of each name: K_FILE, K_DIR, K_LINK */
-	int *fds;                 /* a file's bytes, or -1 */
-	char **targets;           /* a symbolic link's target, or NULL */
 	size_t nnames, cap;
+	int pass;                 /* SURVEY, HOLD (then capture node by node)
+				     or ONE (hold everything) */
+	uint64_t seq;             /* entries read so far */
+	uint64_t size;            /* of the archive, read twice */
+	rh_store *st;
+	struct node *nodes;       /* session folders, as the survey found */
+	size_t nnodes;
 	struct link *links;
 	size_t nlinks, alinks;
 	rh__atree tree;           /* the names, sorted, once all are read */
+	int first_error;          /* a node with paths not stored */
 	int64_t last_progress;
 };
 
@@ -130,8 +167,8 @@ slot_of(const struct imp *im, const char *path)
 {
 	size_t i, mask = im->cap - 1;
 
-	for (i = hash_str(path) & mask; im->names[i]; i = (i + 1) & mask)
-		if (!strcmp(im->names[i], path))
+	for (i = hash_str(path) & mask; im->slots[i].path; i = (i + 1) & mask)
+		if (!strcmp(im->slots[i].path, path))
 			break;
 	return i;
 }
@@ -145,45 +182,27 @@ name_kind(const struct imp *im, const char *path)
 	if (!im->cap)
 		return -1;
 	i = slot_of(im, path);
-	return im->names[i] ? im->isdir[i] : -1;
+	return im->slots[i].path ? im->slots[i].kind : -1;
 }
 
 static int
 grow_names(struct imp *im)
 {
 	size_t ncap = im->cap ? im->cap * 2 : 1024, j, i;
-	char **nn = calloc(ncap, sizeof(*nn)), **nt = calloc(ncap, sizeof(*nt));
-	unsigned char *nd = calloc(ncap, 1);
-	int *nf = malloc(ncap * sizeof(*nf));
+	struct slot *ns = calloc(ncap, sizeof(*ns));
 
-	if (!nn || !nd || !nt || !nf) {
-		free(nn);
-		free(nd);
-		free(nt);
-		free(nf);
+	if (!ns)
 		return RH_ENOMEM;
-	}
-	for (j = 0; j < ncap; j++)
-		nf[j] = -1;
 	for (j = 0; j < im->cap; j++) {
-		if (!im->names[j])
+		if (!im->slots[j].path)
 			continue;
-		for (i = hash_str(im->names[j]) & (ncap - 1); nn[i];
+		for (i = hash_str(im->slots[j].path) & (ncap - 1); ns[i].path;
 		     i = (i + 1) & (ncap - 1))
 			;
-		nn[i] = im->names[j];
-		nd[i] = im->isdir[j];
-		nf[i] = im->fds[j];
-		nt[i] = im->targets[j];
+		ns[i] = im->slots[j];
 	}
-	free(im->names);
-	free(im->isdir);
-	free(im->fds);
-	free(im->targets);
-	im->names = nn;
-	im->isdir = nd;
-	im->fds = nf;
-	im->targets = nt;
+	free(im->slots);
+	im->slots = ns;
 	im->cap = ncap;
 	return 0;
 }
@@ -198,9 +217,11 @@ add_name(struct imp *im, const char *path, int kind, size_t *slot)
 	if ((im->nnames + 1) * 2 > im->cap && (error = grow_names(im)) < 0)
 		return error;
 	i = slot_of(im, path);
-	if (!(im->names[i] = strdup(path)))
+	if (!(im->slots[i].path = strdup(path)))
 		return RH_ENOMEM;
-	im->isdir[i] = (unsigned char)kind;
+	im->slots[i].kind = (unsigned char)kind;
+	im->slots[i].fd = -1;
+	im->slots[i].seq = im->seq;
 	im->nnames++;
 	*slot = i;
 	return 0;
@@ -234,8 +255,9 @@ note_name(struct imp *im, char *path, int kind, size_t *slot)
 		if (error < 0)
 			return error;
 	}
-	if (im->cap && im->names[i = slot_of(im, path)]) {
-		if (kind == K_DIR && im->isdir[i] == K_DIR) {
+	if (im->cap && im->slots[i = slot_of(im, path)].path) {
+		if (kind == K_DIR && im->slots[i].kind == K_DIR) {
+			im->slots[i].seq = im->seq;
 			*slot = i;
 			return 0;
 		}
@@ -280,6 +302,48 @@ new_body(struct imp *im, const char *path, uint64_t claimed, int *out)
 	return 0;
 }
 
+/* Bytes read, for the progress callback: a file read twice counts each
+ * read as half of its size. */
+static uint64_t
+progress_of(const struct imp *im, uint64_t in)
+{
+	if (im->pass == SURVEY)
+		return in / 2;
+	if (im->pass == HOLD)
+		return im->size / 2 + in / 2;
+	return in;
+}
+
+/* The node id is read from the head of these files (capture_nodeid.c
+ * reads at most 1 MiB of each, plus a line): all the survey keeps. */
+#define ID_HEAD (2u << 20)
+
+static int
+names_node(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	return !strncmp(base, "raylet.out", 10) || !strcmp(base, "debug_state.txt");
+}
+
+/* Is `path` in a session folder the survey found, or an export's event
+ * batch? Nothing else is ever read. */
+static int
+wanted(const struct imp *im, const char *path)
+{
+	size_t k, n;
+
+	if (!strncmp(path, EXPORT_DIR "/", sizeof(EXPORT_DIR)))
+		return 1;
+	for (k = 0; k < im->nnodes; k++) {
+		n = strlen(im->nodes[k].dir);
+		if (!strncmp(path, im->nodes[k].dir, n) && path[n] == '/')
+			return 1;
+	}
+	return 0;
+}
+
 static int
 check_ratio(struct imp *im)
 {
@@ -295,7 +359,7 @@ check_ratio(struct imp *im)
 		int64_t now = rh__mono_ms();
 		if (now - im->last_progress >= 200) {
 			im->last_progress = now;
-			im->o->progress(in, out, im->o->payload);
+			im->o->progress(progress_of(im, in), out, im->o->payload);
 		}
 	}
 	return 0;
@@ -309,7 +373,8 @@ write_file(struct imp *im, struct archive_entry *ent, char *path, size_t slot)
 	la_int64_t off;
 	uint64_t written = 0, claimed = 0, end;
 	int has_size = archive_entry_size_is_set(ent);
-	int fd = -1, r, spilled, error;
+	int fd = -1, r, spilled, error, keep = 1;
+	uint64_t limit = UINT64_MAX;
 	struct timespec ts[2];
 
 	if (has_size) {
@@ -321,12 +386,23 @@ write_file(struct imp *im, struct archive_entry *ent, char *path, size_t slot)
 					 (int64_t)archive_entry_size(ent),
 					 im->max_entry);
 	}
-	if ((error = new_body(im, path, claimed, &fd)) < 0)
+	if (im->pass == SURVEY) {
+		/* Only what names the node is kept, and only its head. */
+		keep = names_node(path);
+		limit = ID_HEAD;
+		if (keep && (fd = memfd_create("rayhist-import", MFD_CLOEXEC)) < 0)
+			return rh__error(RH_EIO, "archive entry \"%s\": %s", path,
+					 strerror(errno));
+	} else if (im->pass == HOLD && !wanted(im, path)) {
+		keep = 0; /* in no session folder: never read */
+	} else if ((error = new_body(im, path, claimed, &fd)) < 0) {
 		return error;
+	}
 	spilled = fd < -1;
 	if (spilled)
 		fd = -2 - fd;
-	im->fds[slot] = fd; /* closed with the names */
+	im->slots[slot].fd = fd; /* closed with the names */
+	im->slots[slot].in_memory = im->pass != SURVEY && !spilled;
 	for (;;) {
 		r = archive_read_data_block(im->a, &data, &len, &off);
 		if (r == ARCHIVE_EOF)
@@ -344,13 +420,19 @@ write_file(struct imp *im, struct archive_entry *ent, char *path, size_t slot)
 		if (len > im->max_total - im->stats->bytes_unpacked)
 			return rh__error(RH_EINVAL, "archive unpacks to more than "
 					 "%" PRIu64 " bytes; refused", im->max_total);
-		if (len && pwrite(fd, data, len, (off_t)off) != (ssize_t)len)
-			return rh__error(RH_EIO, "archive entry \"%s\": %s (is %s "
-					 "full?)", path, strerror(errno),
-					 spilled ? im->tmpdir : "memory");
+		if (keep && len && (uint64_t)off < limit) {
+			size_t w = len < limit - (uint64_t)off
+				   ? len : (size_t)(limit - (uint64_t)off);
+			if (pwrite(fd, data, w, (off_t)off) != (ssize_t)w)
+				return rh__error(RH_EIO, "archive entry \"%s\": %s "
+						 "(is %s full?)", path, strerror(errno),
+						 spilled ? im->tmpdir : "memory");
+		}
 		written += len;
 		im->stats->bytes_unpacked += len;
-		if (spilled)
+		if (im->pass == SURVEY)
+			;
+		else if (spilled)
 			im->stats->bytes_spilled += len;
 		else
 			im->in_memory += len;
@@ -360,8 +442,10 @@ write_file(struct imp *im, struct archive_entry *ent, char *path, size_t slot)
 			return rh__error(RH_EINVAL, "archive entry \"%s\": holes "
 					 "too large; refused", path);
 	}
+	if (!keep)
+		return 0;
 	/* A sparse file's last hole. */
-	if (has_size && ftruncate(fd, (off_t)claimed) < 0)
+	if (has_size && ftruncate(fd, (off_t)(claimed < limit ? claimed : limit)) < 0)
 		return rh__error(RH_EIO, "archive entry \"%s\": %s", path,
 				 strerror(errno));
 	ts[0].tv_sec = 0;
@@ -448,7 +532,7 @@ one_entry(struct imp *im, struct archive_entry *ent)
 		if (!t || !*t)
 			error = rh__error(RH_EINVAL, "archive entry \"%s\": link "
 					  "with no target; refused", path);
-		else if (!(im->targets[slot] = strdup(t)))
+		else if (!(im->slots[slot].target = strdup(t)))
 			error = RH_ENOMEM;
 	}
 done:
@@ -477,30 +561,41 @@ session_prefix(const char *path)
 }
 
 /* Hard links after every file, only to a file of the same session folder:
- * then they are that file under a second name. */
+ * then they are that file under a second name. Those below `dir` (NULL:
+ * all), each once. */
 static int
-make_links(struct imp *im)
+make_links(struct imp *im, const char *dir)
 {
-	size_t i, at, to;
+	size_t i, at, to, n = dir ? strlen(dir) : 0;
 
 	for (i = 0; i < im->nlinks; i++) {
 		struct link *l = &im->links[i];
-		size_t sp = session_prefix(l->path);
+		size_t sp;
+		if (!l->path || (dir && (strncmp(l->path, dir, n) || l->path[n] != '/')))
+			continue;
+		sp = session_prefix(l->path);
 		if (!sp || strncmp(l->target, l->path, sp + 1) ||
 		    name_kind(im, l->target) != K_FILE ||
-		    im->fds[to = slot_of(im, l->target)] < 0)
+		    (im->pass != SURVEY && im->slots[slot_of(im, l->target)].fd < 0))
 			return rh__error(RH_EINVAL, "archive entry \"%s\": hard "
 					 "link to \"%s\", not a file of its "
 					 "session folder; refused", l->path,
 					 l->target);
 		at = slot_of(im, l->path);
-		if ((im->fds[at] = fcntl(im->fds[to], F_DUPFD_CLOEXEC, 0)) < 0)
+		to = slot_of(im, l->target);
+		if (im->slots[to].fd >= 0 &&
+		    (im->slots[at].fd = fcntl(im->slots[to].fd, F_DUPFD_CLOEXEC, 0)) < 0)
 			return rh__error(RH_EIO, "archive entry \"%s\": %s",
 					 l->path, strerror(errno));
-		im->isdir[at] = K_FILE;
+		im->slots[at].kind = K_FILE;
+		free(l->path);
+		free(l->target);
+		l->path = l->target = NULL;
 	}
 	return 0;
 }
+
+static int capture_ended(struct imp *im);
 
 static int
 read_all(struct imp *im, int fd, const char *name)
@@ -526,14 +621,16 @@ read_all(struct imp *im, int fd, const char *name)
 		if (r < ARCHIVE_WARN)
 			return rh__error(RH_EINVAL, "%s: %s", name,
 					 archive_error_string(im->a));
-		if ((error = one_entry(im, ent)) < 0)
+		im->seq++;
+		if ((error = one_entry(im, ent)) < 0 ||
+		    (im->pass == HOLD && (error = capture_ended(im)) < 0))
 			return error;
 	}
 	im->stats->bytes_read = (uint64_t)archive_filter_bytes(im->a, -1);
-	if (im->o->progress)
-		im->o->progress(im->stats->bytes_read, im->stats->bytes_unpacked,
-				im->o->payload);
-	return make_links(im);
+	if (im->o->progress && im->pass != SURVEY)
+		im->o->progress(progress_of(im, im->stats->bytes_read),
+				im->stats->bytes_unpacked, im->o->payload);
+	return make_links(im, NULL);
 }
 
 /* ---- what was read --------------------------------------------------------- */
@@ -544,29 +641,33 @@ cmp_ent(const void *a, const void *b)
 	return strcmp(((const rh__aent *)a)->path, ((const rh__aent *)b)->path);
 }
 
-/* Every name, sorted (archive_source.h); the names move into the tree. */
+/* Every name, sorted (archive_source.h). With `move` the names move into
+ * the tree; else it borrows them (free only t->v). */
 static int
-make_tree(struct imp *im)
+make_tree(rh__atree *t, struct imp *im, int move)
 {
 	size_t i, n = 0;
 
-	if (!(im->tree.v = calloc(im->nnames ? im->nnames : 1, sizeof(*im->tree.v))))
+	if (!(t->v = calloc(im->nnames ? im->nnames : 1, sizeof(*t->v))))
 		return RH_ENOMEM;
 	for (i = 0; i < im->cap; i++) {
+		struct slot *sl = &im->slots[i];
 		rh__aent *e;
-		if (!im->names[i])
+		if (!sl->path)
 			continue;
-		e = &im->tree.v[n++];
-		e->path = im->names[i];
-		e->kind = im->isdir[i];
-		e->fd = im->fds[i];
-		e->target = im->targets[i];
-		im->names[i] = NULL;
-		im->targets[i] = NULL;
-		im->fds[i] = -1;
+		e = &t->v[n++];
+		e->path = sl->path;
+		e->kind = sl->kind;
+		e->fd = sl->fd;
+		e->target = sl->target;
+		e->seq = sl->seq;
+		if (move) {
+			sl->path = sl->target = NULL;
+			sl->fd = -1;
+		}
 	}
-	im->tree.n = n;
-	qsort(im->tree.v, n, sizeof(*im->tree.v), cmp_ent);
+	t->n = n;
+	qsort(t->v, n, sizeof(*t->v), cmp_ent);
 	return 0;
 }
 
@@ -682,51 +783,80 @@ add_stats(rh_capture_stats *t, const rh_capture_stats *s)
 /* The bytes of the entries below folder `dir` are not needed any more:
  * let them go (memory, or temporary files) before the next node. */
 static void
-release_below(struct imp *im, const char *dir)
+release_below(struct imp *im, rh__atree *t, const char *dir)
 {
 	size_t i, n = strlen(dir);
+	struct stat sb;
 
-	for (i = 0; i < im->tree.n; i++) {
-		rh__aent *e = &im->tree.v[i];
+	for (i = 0; t && i < t->n; i++) {
+		rh__aent *e = &t->v[i];
 		if (e->fd >= 0 && !strncmp(e->path, dir, n) && e->path[n] == '/') {
 			close(e->fd);
 			e->fd = -1;
 		}
 	}
+	for (i = 0; !t && i < im->cap; i++) {
+		struct slot *sl = &im->slots[i];
+		if (!sl->path || sl->fd < 0 || strncmp(sl->path, dir, n) ||
+		    sl->path[n] != '/')
+			continue;
+		if (sl->in_memory && fstat(sl->fd, &sb) == 0 &&
+		    (uint64_t)sb.st_size <= im->in_memory)
+			im->in_memory -= (uint64_t)sb.st_size;
+		close(sl->fd);
+		sl->fd = -1;
+	}
 }
 
+/* The session folders of tree `t`, their node ids and their last entries:
+ * every node known before anything is stored. */
 static int
-capture_all(struct imp *im, rh_store *st)
+plan_nodes(struct imp *im, const rh__atree *t)
 {
-	rh_capture_options co = RH_CAPTURE_OPTIONS_INIT;
-	rh_capture_stats cs = RH_CAPTURE_STATS_INIT;
-	const char **dirs = NULL;
-	char (*ids)[130] = NULL;
-	size_t i, n = 0;
-	int error, first_error = 0;
+	size_t i, j, n = 0, len;
+	int error;
 
-	for (i = 0; i < im->tree.n; i++)
-		n += im->tree.v[i].kind == K_DIR && is_session_dir(im->tree.v[i].path);
+	for (i = 0; i < t->n; i++)
+		n += t->v[i].kind == K_DIR && is_session_dir(t->v[i].path);
 	if (n == 0)
 		return rh__error(RH_EINVAL, "no session_* folder in the archive "
 				 "(it must hold Ray session folders, e.g. "
 				 "session_latest/ or /tmp/ray)");
-	if (!(dirs = calloc(n, sizeof(*dirs))) || !(ids = calloc(n, sizeof(*ids)))) {
-		error = RH_ENOMEM;
-		goto done;
-	}
-	for (i = n = 0; i < im->tree.n; i++)
-		if (im->tree.v[i].kind == K_DIR && is_session_dir(im->tree.v[i].path))
-			dirs[n++] = im->tree.v[i].path; /* sorted, as the tree */
-	/* Every node known before anything is stored. */
-	for (i = 0; i < n; i++) {
+	if (!(im->nodes = calloc(n, sizeof(*im->nodes))))
+		return RH_ENOMEM;
+	for (i = 0; i < t->n; i++) {
+		struct node *nd;
 		rh__asrc src;
-		rh__asrc_init(&src, &im->tree, dirs[i]);
-		if ((error = rh__capture_node_id_src(ids[i], &src.base)) < 0) {
-			error = rh__error(RH_EINVAL, "%s: %s", dirs[i], rh_error_last());
-			goto done;
-		}
+		if (t->v[i].kind != K_DIR || !is_session_dir(t->v[i].path))
+			continue;
+		nd = &im->nodes[im->nnodes++];
+		if (!(nd->dir = strdup(t->v[i].path)))
+			return RH_ENOMEM;
+		/* Its entries sort right after it. */
+		nd->last = t->v[i].seq;
+		len = strlen(nd->dir);
+		for (j = i + 1; j < t->n && !strncmp(t->v[j].path, nd->dir, len) &&
+		     t->v[j].path[len] <= '/'; j++)
+			if (t->v[j].path[len] == '/' && t->v[j].seq > nd->last)
+				nd->last = t->v[j].seq;
+		rh__asrc_init(&src, t, nd->dir);
+		if ((error = rh__capture_node_id_src(nd->id, &src.base)) < 0)
+			return rh__error(RH_EINVAL, "%s: %s", nd->dir, rh_error_last());
 	}
+	return 0;
+}
+
+/* Capture node k from tree t. */
+static int
+capture_node(struct imp *im, size_t k, const rh__atree *t)
+{
+	rh_capture_options co = RH_CAPTURE_OPTIONS_INIT;
+	rh_capture_stats cs = RH_CAPTURE_STATS_INIT;
+	struct node *nd = &im->nodes[k];
+	const char *base = strrchr(nd->dir, '/');
+	rh__asrc src;
+	int error;
+
 	co.ns = im->o->ns;
 	co.cluster = im->o->cluster;
 	co.frame_size = im->o->frame_size;
@@ -735,31 +865,63 @@ capture_all(struct imp *im, rh_store *st)
 	co.ended = im->o->ended;
 	co.report = im->o->report;
 	co.payload = im->o->payload;
-	for (i = 0; i < n; i++) {
-		const char *base = strrchr(dirs[i], '/');
-		rh__asrc src;
-		rh__asrc_init(&src, &im->tree, dirs[i]);
-		co.node_id = ids[i];
-		error = rh__capture_session_src(&cs, st, &src.base,
-						base ? base + 1 : dirs[i], &co);
-		release_below(im, dirs[i]);
-		add_stats(&im->stats->total, &cs);
-		if (error == RH_EIO && cs.files_not_stored && !first_error) {
-			first_error = error; /* the rest still goes in */
-			continue;
-		}
-		if (error < 0)
-			goto done;
-		im->stats->nodes++;
+	co.node_id = nd->id;
+	rh__asrc_init(&src, t, nd->dir);
+	error = rh__capture_session_src(&cs, im->st, &src.base,
+					base ? base + 1 : nd->dir, &co);
+	nd->done = 1;
+	add_stats(&im->stats->total, &cs);
+	if (error == RH_EIO && cs.files_not_stored) {
+		/* The rest still goes in. */
+		if (!im->first_error)
+			im->first_error = error;
+		return 0;
 	}
-	error = store_events(im, st);
-	if (error == 0 && first_error)
-		error = rh__error(first_error, "%" PRIu64 " path(s) not stored",
-				  im->stats->total.files_not_stored);
-done:
-	free(dirs);
-	free(ids);
+	if (error < 0)
+		return error;
+	im->stats->nodes++;
+	return 0;
+}
+
+/* Second read of a file: the nodes whose last entry was just read. */
+static int
+capture_ended(struct imp *im)
+{
+	rh__atree t = { NULL, 0 };
+	size_t k;
+	int error = 0;
+
+	for (k = 0; k < im->nnodes && error == 0; k++) {
+		struct node *nd = &im->nodes[k];
+		if (nd->done || nd->last > im->seq)
+			continue;
+		if ((error = make_links(im, nd->dir)) < 0 ||
+		    (error = make_tree(&t, im, 0)) < 0)
+			break;
+		error = capture_node(im, k, &t);
+		free(t.v);
+		t.v = NULL;
+		release_below(im, NULL, nd->dir);
+	}
 	return error;
+}
+
+/* A pipe, read once: every node from what is held. */
+static int
+capture_all(struct imp *im)
+{
+	size_t k;
+	int error;
+
+	if ((error = plan_nodes(im, &im->tree)) < 0)
+		return error;
+	for (k = 0; k < im->nnodes; k++) {
+		error = capture_node(im, k, &im->tree);
+		release_below(im, &im->tree, im->nodes[k].dir);
+		if (error < 0)
+			return error;
+	}
+	return 0;
 }
 
 /* A node's files are held open at once while it is captured (twice: the
@@ -776,23 +938,26 @@ raise_fd_limit(void)
 	}
 }
 
+/* Forget every entry read (names, links, tree); the plan stays. */
 static void
-imp_free(struct imp *im)
+forget_entries(struct imp *im)
 {
 	size_t i;
 
 	if (im->a)
 		archive_read_free(im->a);
+	im->a = NULL;
 	for (i = 0; i < im->cap; i++) {
-		free(im->names[i]);
-		free(im->targets[i]);
-		if (im->fds[i] >= 0)
-			close(im->fds[i]);
+		if (!im->slots[i].path)
+			continue; /* free, or moved to the tree */
+		free(im->slots[i].path);
+		free(im->slots[i].target);
+		if (im->slots[i].fd >= 0)
+			close(im->slots[i].fd);
 	}
-	free(im->names);
-	free(im->isdir);
-	free(im->fds);
-	free(im->targets);
+	free(im->slots);
+	im->slots = NULL;
+	im->nnames = im->cap = 0;
 	for (i = 0; i < im->tree.n; i++) {
 		free(im->tree.v[i].path);
 		free(im->tree.v[i].target);
@@ -800,11 +965,78 @@ imp_free(struct imp *im)
 			close(im->tree.v[i].fd);
 	}
 	free(im->tree.v);
+	im->tree.v = NULL;
+	im->tree.n = 0;
 	for (i = 0; i < im->nlinks; i++) {
 		free(im->links[i].path);
 		free(im->links[i].target);
 	}
 	free(im->links);
+	im->links = NULL;
+	im->nlinks = im->alinks = 0;
+	im->in_memory = 0;
+	im->seq = 0;
+}
+
+static void
+imp_free(struct imp *im)
+{
+	size_t i;
+
+	forget_entries(im);
+	for (i = 0; i < im->nnodes; i++)
+		free(im->nodes[i].dir);
+	free(im->nodes);
+}
+
+static int
+read_in_utf8(struct imp *im, int fd, const char *name)
+{
+	/* Zip names flagged UTF-8 are converted to the locale's charset,
+	 * and in the C locale they cannot be: read them in a UTF-8 locale,
+	 * on this thread only. Other names are bytes and stay as they are. */
+	locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	locale_t old = utf8 ? uselocale(utf8) : (locale_t)0;
+	int error = read_all(im, fd, name);
+
+	if (utf8) {
+		uselocale(old);
+		freelocale(utf8);
+	}
+	if (im->a) {
+		/* Read to its end: the decompressor's buffers can go. */
+		archive_read_free(im->a);
+		im->a = NULL;
+	}
+	return error;
+}
+
+/* A file: survey it, then read it again capturing each node as its last
+ * entry goes by. */
+static int
+import_file(struct imp *im, int fd, const char *name, off_t start)
+{
+	size_t k;
+	int error;
+
+	im->pass = SURVEY;
+	if ((error = read_in_utf8(im, fd, name)) < 0 ||
+	    (error = make_tree(&im->tree, im, 1)) < 0 ||
+	    (error = plan_nodes(im, &im->tree)) < 0)
+		return error;
+	forget_entries(im);
+	im->stats->entries = im->stats->bytes_unpacked = 0;
+	if (lseek(fd, start, SEEK_SET) != start)
+		return rh__error(RH_EIO, "%s: seek: %s", name, strerror(errno));
+	im->pass = HOLD;
+	if ((error = read_in_utf8(im, fd, name)) < 0)
+		return error;
+	/* The same entries as the survey read: every node went by. */
+	for (k = 0; k < im->nnodes; k++)
+		if (!im->nodes[k].done)
+			return rh__error(RH_EIO, "%s: %s changed while it was "
+					 "read", name, im->nodes[k].dir);
+	return make_tree(&im->tree, im, 1);
 }
 
 RH_EXTERN int
@@ -813,6 +1045,8 @@ rh_archive_import(rh_import_stats *stats, rh_store *st, int fd,
 {
 	rh_import_stats local;
 	struct imp im;
+	struct stat sb;
+	off_t start;
 	int error;
 
 	if (stats && (error = rh__version_check(stats->version,
@@ -832,6 +1066,7 @@ rh_archive_import(rh_import_stats *stats, rh_store *st, int fd,
 		return error;
 	memset(&im, 0, sizeof(im));
 	im.o = opts;
+	im.st = st;
 	im.stats = stats;
 	im.max_entry = opts->max_entry ? opts->max_entry : DEF_MAX_ENTRY;
 	im.max_total = opts->max_total ? opts->max_total : DEF_MAX_TOTAL;
@@ -840,27 +1075,24 @@ rh_archive_import(rh_import_stats *stats, rh_store *st, int fd,
 	im.tmpdir = opts->tmpdir ? opts->tmpdir : getenv("TMPDIR");
 	if (!im.tmpdir || !*im.tmpdir)
 		im.tmpdir = "/tmp";
+	if (!name)
+		name = "archive";
 	raise_fd_limit();
-	{
-		/* Zip names flagged UTF-8 are converted to the locale's
-		 * charset, and in the C locale they cannot be: read them in
-		 * a UTF-8 locale, on this thread only. Other names are bytes
-		 * and stay as they are. */
-		locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-		locale_t old = utf8 ? uselocale(utf8) : (locale_t)0;
-		error = read_all(&im, fd, name ? name : "archive");
-		if (utf8) {
-			uselocale(old);
-			freelocale(utf8);
-		}
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    (start = lseek(fd, 0, SEEK_CUR)) >= 0) {
+		im.size = (uint64_t)sb.st_size;
+		error = import_file(&im, fd, name, start);
+	} else {
+		im.pass = ONE;
+		if ((error = read_in_utf8(&im, fd, name)) == 0 &&
+		    (error = make_tree(&im.tree, &im, 1)) == 0)
+			error = capture_all(&im);
 	}
-	if (im.a) {
-		/* Read to its end: the decompressor's buffers can go. */
-		archive_read_free(im.a);
-		im.a = NULL;
-	}
-	if (error == 0 && (error = make_tree(&im)) == 0)
-		error = capture_all(&im, st);
+	if (error == 0)
+		error = store_events(&im, st);
+	if (error == 0 && im.first_error)
+		error = rh__error(im.first_error, "%" PRIu64 " path(s) not stored",
+				  stats->total.files_not_stored);
 	imp_free(&im);
 	return error;
 }

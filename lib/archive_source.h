@@ -11,6 +11,8 @@
 
 #include "follow_source.h"
 
+#include <stdint.h>
+
 enum { RH__AK_FILE = 0, RH__AK_DIR = 1, RH__AK_LINK = 2 };
 
 typedef struct rh__aent {
@@ -18,6 +20,7 @@ typedef struct rh__aent {
 	int kind;            /* RH__AK_* */
 	int fd;              /* a file's bytes; -1 for the rest */
 	char *target;        /* a symbolic link's */
+	uint64_t seq;        /* the archive entry that last gave it */
 } rh__aent;
 
 typedef struct rh__atree {

@@ -24,14 +24,19 @@
  * pax archives; zip: 2 s, or 1 s with the extended-time field).
  *
  * How the stream is read: an archive is sequential and a node's raylet.out
- * (which names the node) may come after its other files, so entries are
- * held, checked, until the archive is read to its end: in memory (Linux
- * memfd) up to opts.max_memory bytes, and beyond that in unnamed temporary
- * files under opts.tmpdir (O_TMPFILE: nothing is left there, even after a
- * crash), all of it capped at opts.max_total bytes. Each session folder is
- * then captured from them by the capture engine itself, through a file
- * source (no folder is unpacked on disk), and its entries let go. Nothing
- * is stored unless the whole archive was read and every entry accepted.
+ * (which names the node) may come after its other files. An archive in a
+ * regular file is read twice: first every entry is checked, the session
+ * folders listed, their node ids read and where each folder's last entry
+ * is noted (only the heads of the raylet's logs are kept); then it is read
+ * again and each folder is captured as soon as its last entry has been
+ * read, and its entries let go. From a pipe it is read once and every
+ * entry held to the end. Entries are held in memory (Linux memfd) up to
+ * opts.max_memory bytes at a time, beyond that in unnamed temporary files
+ * under opts.tmpdir (O_TMPFILE: nothing is left there, even after a crash),
+ * all of it capped at opts.max_total bytes; the capture engine reads them
+ * through a file source: no folder is unpacked on disk. Nothing is stored
+ * unless the whole archive was read and every entry accepted, and every
+ * node has an id.
  *
  * Hostile entries are refused and the import fails (RH_EINVAL, the
  * message names the entry and the rule) before anything is stored:
