@@ -49,7 +49,7 @@ static const rh_cli_opt options[] = {
 	{ OPT_SESSION, "session", "NAME", "events: the session the batches belong to" },
 	{ OPT_ARCHIVE, "archive", "FILE", "import the Ray session folders in a tar (.gz .bz2 .xz .zst), zip or 7z archive (- for stdin)" },
 	{ OPT_STAGING, "staging-dir", "DIR", "archive: where entries past --max-memory are held, in unnamed files (default $TMPDIR or /tmp)" },
-	{ OPT_MAX_MEMORY, "max-memory", "BYTES", "archive: entries held in memory until the archive is read (default 268435456)" },
+	{ OPT_MAX_MEMORY, "max-memory", "BYTES", "archive: bytes of entries held in memory at a time, the rest in unnamed files (default 268435456)" },
 	{ OPT_MAX_RATIO, "max-ratio", "N", "archive: refuse archives unpacking to more than N times their size (default 1000)" },
 	{ OPT_MAX_ENTRY, "max-entry", "BYTES", "archive: refuse entries larger than this (default 68719476736)" },
 	{ OPT_MAX_TOTAL, "max-total", "BYTES", "archive: refuse archives unpacking to more than this (default 274877906944)" },
