@@ -6,6 +6,9 @@
 #           unpacking followed by a capture of the folder;
 #   export: the stored session as .tar.zst, vs tar -I 'zstd -3' -c of the
 #           original folder.
+# Then one import more, for its CPU time, peak RSS and the bytes it held in
+# temporary files past --max-memory (MAX_MEMORY; entries up to it are held in
+# memfds, which RSS does not count).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=${RH_BIN:-$top/_build/bin}
@@ -46,3 +49,12 @@ print(f"import  rayhist --archive: {mb / t_imp:8.1f} MB/s   ratio {t_untar / t_i
 print(f"export  tar + zstd -3    : {mb / t_tar:8.1f} MB/s   {sz_tar} bytes")
 print(f"export  rayhist --export : {mb / t_exp:8.1f} MB/s   {sz_exp} bytes   ratio {t_tar / t_exp:.2f}, size {sz_exp / sz_tar:.3f}")
 PY
+rm -rf "$dir/store"
+/usr/bin/time -f "%e %U %S %M" -o "$dir/import.time" "$bin/rayhist-collect" \
+	--store "$dir/store" --cluster bench --staging-dir "$dir" \
+	${MAX_MEMORY:+--max-memory "$MAX_MEMORY"} --archive "$dir/in.tar.zst" \
+	> "$dir/import.out" 2>/dev/null
+read -r w u s m < "$dir/import.time"
+spill=$(sed -n 's/.*: \([0-9]*\) bytes held in temporary files.*/\1/p' "$dir/import.out")
+stored=$(du -sb --apparent-size "$dir/store" | cut -f1)
+echo "import once: wall ${w} s, cpu $(awk "BEGIN { print $u + $s }") s, peak RSS ${m} KiB, held in temporary files ${spill:-0} bytes, store ${stored} bytes"

@@ -86,6 +86,9 @@ rh_collect_archive(rh_store *st, const char *path, rh_import_options *o,
 		       stats.total.files_seen, stats.total.bytes_new,
 		       stats.total.bytes_stored, stats.total.files_skipped,
 		       stats.total.files_not_stored);
+	if (!quiet && stats.bytes_spilled)
+		printf("%s: %" PRIu64 " bytes held in temporary files (past "
+		       "--max-memory)\n", path, stats.bytes_spilled);
 	fflush(stdout);
 	if (error < 0) {
 		fprintf(stderr, "%s: %s: %s\n", rh_cli_prog, path, rh_error_last());

@@ -23,7 +23,8 @@ enum { OPT_FOLLOW = 320, OPT_ROLE, OPT_RAY_ROOT, OPT_STATE_DIR, OPT_FLUSH,
        OPT_LISTEN, OPT_DRAIN, OPT_SPOOL_CAP, OPT_MAX_BODY, OPT_EVENTS_TOKEN,
        OPT_PACK };
 /* --archive mode (collect_archive.c) */
-enum { OPT_ARCHIVE = 340, OPT_STAGING, OPT_MAX_RATIO, OPT_MAX_ENTRY, OPT_MAX_TOTAL };
+enum { OPT_ARCHIVE = 340, OPT_STAGING, OPT_MAX_RATIO, OPT_MAX_ENTRY, OPT_MAX_TOTAL,
+       OPT_MAX_MEMORY };
 
 static const rh_cli_opt options[] = {
 	{ OPT_STORE, "store", "URL", "store to write to (file path, file://, s3://, az://)" },
@@ -50,7 +51,8 @@ static const rh_cli_opt options[] = {
 	{ OPT_EVENTS, "events", NULL, "store the FILEs (RayEvent batches: JSON array or lines, .gz, .zst, - for stdin) into --session" },
 	{ OPT_SESSION, "session", "NAME", "events: the session the batches belong to" },
 	{ OPT_ARCHIVE, "archive", "FILE", "import the Ray session folders in a tar (.gz .bz2 .xz .zst), zip or 7z archive (- for stdin)" },
-	{ OPT_STAGING, "staging-dir", "DIR", "archive: where entries are unpacked before capture (default $TMPDIR or /tmp)" },
+	{ OPT_STAGING, "staging-dir", "DIR", "archive: where entries past --max-memory are held, in unnamed files (default $TMPDIR or /tmp)" },
+	{ OPT_MAX_MEMORY, "max-memory", "BYTES", "archive: bytes of entries held in memory at a time, the rest in unnamed files (default 268435456)" },
 	{ OPT_MAX_RATIO, "max-ratio", "N", "archive: refuse archives unpacking to more than N times their size (default 1000)" },
 	{ OPT_MAX_ENTRY, "max-entry", "BYTES", "archive: refuse entries larger than this (default 68719476736)" },
 	{ OPT_MAX_TOTAL, "max-total", "BYTES", "archive: refuse archives unpacking to more than this (default 274877906944)" },
@@ -318,6 +320,11 @@ main(int argc, char **argv)
 			break;
 		case OPT_ARCHIVE: archive = arg; break;
 		case OPT_STAGING: io.tmpdir = arg; break;
+		case OPT_MAX_MEMORY:
+			io.max_memory = rh_cli_number("--max-memory", arg);
+			if (!io.max_memory)
+				rh_cli_usage_die("--max-memory must be more than 0");
+			break;
 		case OPT_MAX_RATIO:
 			io.max_ratio = (unsigned)rh_cli_number("--max-ratio", arg);
 			if (!io.max_ratio)

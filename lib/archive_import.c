@@ -1,23 +1,31 @@
 /* archive_import.c - Ray session directories from an archive into a store
  * (archive.h).
  *
- * The capture engine reads a session folder from a file system (its scan
- * walks folders, its resolver reads the raylet's log by path, its ship
- * reads files by offset), and an archive is one sequential stream in which
- * a node's raylet.out - the only thing that names the node - may come
- * after every other file of the node. So the archive is unpacked, entry by
- * entry and each one checked, into a private staging folder, and every
- * session folder in it is then captured by rh_capture_session(): one
- * engine, one resolver, and the result is by construction what capturing
- * the same folders directly gives. The staging folder is bounded
- * (max_total) and always removed.
+ * The capture engine reads a session folder through a file source
+ * (follow_source.h), and an archive is one sequential stream in which a
+ * node's raylet.out - the only thing that names the node - may come after
+ * every other file of the node. So entries are checked and held as they
+ * are read (their bytes in memory, past a bound in unnamed temporary
+ * files), and the engine captures a session folder from what is held
+ * (archive_source.c): one engine, one resolver, and the result is by
+ * construction what capturing the same folders directly gives. No folder
+ * is unpacked on disk.
  *
- * Files are created through openat() from the staging root, one component
- * at a time with O_NOFOLLOW, and links are made only after every file is
- * written: no entry can be written through a link, or outside the root. */
+ * A file is read twice: the survey checks every entry (so that a bad one
+ * at the end still stores nothing), lists the session folders, reads their
+ * node ids from the heads of the raylet's logs (all it keeps) and notes
+ * each folder's last entry; the second read captures each folder when its
+ * last entry has gone by and lets it go, so that a node at a time is held,
+ * not the archive. A pipe is read once and held whole.
+ *
+ * Names are checked as they come: a name given twice, or a path going
+ * through a link or a file, is refused; hard links are resolved once the
+ * files of their folder are held. The session folders are captured in
+ * archive_nodes.c. */
 #define _GNU_SOURCE
 #include "internal.h"
 #include "catalog_manifest.h"
+#include "archive_import.h"
 
 #include <rayhist/archive.h>
 
@@ -26,11 +34,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,31 +49,7 @@
 #define DEF_RATIO 1000u
 /* Small archives may compress well past any ratio (a file of zeros). */
 #define RATIO_FREE (16ull << 20)
-#define EXPORT_DIR "rayhist-export"
-
-enum { K_FILE = 0, K_DIR = 1, K_LINK = 2 };
-
-struct link {
-	char *path, *target;
-	int hard;
-};
-
-struct imp {
-	struct archive *a;
-	const rh_import_options *o;
-	rh_import_stats *stats;
-	int root;                 /* staging folder */
-	char rootpath[PATH_MAX];
-	uint64_t max_entry, max_total, ratio;
-	char **names;             /* entries seen (open addressing) */
-	unsigned char *isdir;     /* kind of each name: K_FILE, K_DIR, K_LINK */
-	size_t nnames, cap;
-	struct link *links;
-	size_t nlinks, alinks;
-	unsigned char *buf;
-	int64_t last_progress;
-};
-
+#define DEF_MAX_MEMORY (256ull << 20)
 /* ---- names ---------------------------------------------------------------- */
 
 /* The entry's path made relative and clean: empty and "." components
@@ -119,115 +104,186 @@ hash_str(const char *s)
 	return rh__fnv1a(s, strlen(s));
 }
 
+/* The slot of `path`, or the empty slot where it would go. */
+static size_t
+slot_of(const struct imp *im, const char *path)
+{
+	size_t i, mask = im->cap - 1;
+
+	for (i = hash_str(path) & mask; im->slots[i].path; i = (i + 1) & mask)
+		if (!strcmp(im->slots[i].path, path))
+			break;
+	return i;
+}
+
 /* The kind `path` was given as, or -1. */
 static int
 name_kind(const struct imp *im, const char *path)
 {
-	size_t i, mask = im->cap - 1;
+	size_t i;
 
 	if (!im->cap)
 		return -1;
-	for (i = hash_str(path) & mask; im->names[i]; i = (i + 1) & mask)
-		if (!strcmp(im->names[i], path))
-			return im->isdir[i];
-	return -1;
+	i = slot_of(im, path);
+	return im->slots[i].path ? im->slots[i].kind : -1;
+}
+
+static int
+grow_names(struct imp *im)
+{
+	size_t ncap = im->cap ? im->cap * 2 : 1024, j, i;
+	struct slot *ns = calloc(ncap, sizeof(*ns));
+
+	if (!ns)
+		return RH_ENOMEM;
+	for (j = 0; j < im->cap; j++) {
+		if (!im->slots[j].path)
+			continue;
+		for (i = hash_str(im->slots[j].path) & (ncap - 1); ns[i].path;
+		     i = (i + 1) & (ncap - 1))
+			;
+		ns[i] = im->slots[j];
+	}
+	free(im->slots);
+	im->slots = ns;
+	im->cap = ncap;
+	return 0;
+}
+
+/* Add `path` (not there yet) as `kind`; *slot is where. */
+static int
+add_name(struct imp *im, const char *path, int kind, size_t *slot)
+{
+	size_t i;
+	int error;
+
+	if ((im->nnames + 1) * 2 > im->cap && (error = grow_names(im)) < 0)
+		return error;
+	i = slot_of(im, path);
+	if (!(im->slots[i].path = strdup(path)))
+		return RH_ENOMEM;
+	im->slots[i].kind = (unsigned char)kind;
+	im->slots[i].fd = -1;
+	im->slots[i].seq = im->seq;
+	im->nnames++;
+	*slot = i;
+	return 0;
 }
 
 /* Remember `path`; a name given twice is refused, except a folder named
  * again as a folder (tar lists them so), and so is a path that goes
- * through a link named before (links are made last, but an entry below
- * one would land beside it, not where the link points). */
+ * through a link or a file named before (an entry below a link would land
+ * beside it, not where the link points). The folders a path implies are
+ * names too: a file named as one of them is a name given twice. */
 static int
-note_name(struct imp *im, char *path, int kind)
+note_name(struct imp *im, char *path, int kind, size_t *slot)
 {
-	size_t i, mask;
+	size_t i;
+	int error;
 
-	if ((im->nnames + 1) * 2 > im->cap) {
-		size_t ncap = im->cap ? im->cap * 2 : 1024, j;
-		char **nn = calloc(ncap, sizeof(*nn));
-		unsigned char *nd = calloc(ncap, 1);
-		if (!nn || !nd) {
-			free(nn);
-			free(nd);
-			return RH_ENOMEM;
-		}
-		for (j = 0; j < im->cap; j++) {
-			if (!im->names[j])
-				continue;
-			for (i = hash_str(im->names[j]) & (ncap - 1); nn[i];
-			     i = (i + 1) & (ncap - 1))
-				;
-			nn[i] = im->names[j];
-			nd[i] = im->isdir[j];
-		}
-		free(im->names);
-		free(im->isdir);
-		im->names = nn;
-		im->isdir = nd;
-		im->cap = ncap;
-	}
 	for (char *sl = strchr(path, '/'); sl; sl = strchr(sl + 1, '/')) {
 		int k;
 		*sl = '\0';
 		k = name_kind(im, path);
 		if (k == K_LINK || k == K_FILE) {
-			int error = rh__error(RH_EINVAL, "archive entry \"%s/%s\": "
-					      "its folder \"%s\" is %s; refused",
-					      path, sl + 1, path, k == K_LINK
-					      ? "a link" : "a file");
+			error = rh__error(RH_EINVAL, "archive entry \"%s/%s\": "
+					  "its folder \"%s\" is %s; refused",
+					  path, sl + 1, path, k == K_LINK
+					  ? "a link" : "a file");
 			*sl = '/';
 			return error;
 		}
+		error = k < 0 ? add_name(im, path, K_DIR, &i) : 0;
 		*sl = '/';
+		if (error < 0)
+			return error;
 	}
-	mask = im->cap - 1;
-	for (i = hash_str(path) & mask; im->names[i]; i = (i + 1) & mask) {
-		if (strcmp(im->names[i], path))
-			continue;
-		if (kind == K_DIR && im->isdir[i] == K_DIR)
+	if (im->cap && im->slots[i = slot_of(im, path)].path) {
+		if (kind == K_DIR && im->slots[i].kind == K_DIR) {
+			im->slots[i].seq = im->seq;
+			*slot = i;
 			return 0;
+		}
 		return rh__error(RH_EINVAL, "archive entry \"%s\": the name is "
 				 "given twice; refused", path);
 	}
-	if (!(im->names[i] = strdup(path)))
-		return RH_ENOMEM;
-	im->isdir[i] = (unsigned char)kind;
-	im->nnames++;
+	return add_name(im, path, kind, slot);
+}
+
+/* ---- holding entries ------------------------------------------------------ */
+
+/* Where an entry's bytes go: memory while the entries held there stay
+ * within max_memory, else an unnamed file under tmpdir that the kernel
+ * removes when it is closed - nothing is left behind, even by a crash. */
+static int
+new_body(struct imp *im, const char *path, uint64_t claimed, int *out)
+{
+	int fd = -1;
+
+	if (im->in_memory + claimed <= im->max_memory &&
+	    (fd = memfd_create("rayhist-import", MFD_CLOEXEC)) >= 0) {
+		*out = fd;
+		return 0;
+	}
+#ifdef O_TMPFILE
+	fd = open(im->tmpdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+#endif
+	if (fd < 0) {
+		/* No O_TMPFILE here: a named file, unlinked at once. */
+		char tmpl[PATH_MAX];
+		if (snprintf(tmpl, sizeof(tmpl), "%s/rayhist-import.XXXXXX",
+			     im->tmpdir) >= (int)sizeof(tmpl))
+			return rh__error(RH_EINVAL, "import: %s: path too long",
+					 im->tmpdir);
+		if ((fd = mkostemp(tmpl, O_CLOEXEC)) >= 0)
+			unlink(tmpl);
+	}
+	if (fd < 0)
+		return rh__error(RH_EIO, "archive entry \"%s\": a temporary file "
+				 "in %s: %s", path, im->tmpdir, strerror(errno));
+	*out = -2 - fd; /* marks it spilled */
 	return 0;
 }
 
-/* ---- staging -------------------------------------------------------------- */
-
-/* The folder holding `path` (made as needed, never through a link), as an
- * fd; *base points at the last component. */
-static int
-open_parent(struct imp *im, char *path, const char **base, int *out)
+/* Bytes read, for the progress callback: a file read twice counts each
+ * read as half of its size. */
+static uint64_t
+progress_of(const struct imp *im, uint64_t in)
 {
-	char *p = path, *slash;
-	int fd = dup(im->root), next;
+	if (im->pass == SURVEY)
+		return in / 2;
+	if (im->pass == HOLD)
+		return im->size / 2 + in / 2;
+	return in;
+}
 
-	if (fd < 0)
-		return rh__error(RH_EIO, "staging: %s", strerror(errno));
-	while ((slash = strchr(p, '/'))) {
-		*slash = '\0';
-		if (mkdirat(fd, p, 0700) < 0 && errno != EEXIST) {
-			*slash = '/';
-			close(fd);
-			return rh__error(RH_EIO, "staging %s: %s", path,
-					 strerror(errno));
-		}
-		next = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		*slash = '/';
-		close(fd);
-		if (next < 0)
-			return rh__error(RH_EINVAL, "archive entry \"%s\": a folder "
-					 "of its path is a file or a link; "
-					 "refused", path);
-		fd = next;
-		p = slash + 1;
+/* The node id is read from the head of these files (capture_nodeid.c
+ * reads at most 1 MiB of each, plus a line): all the survey keeps. */
+#define ID_HEAD (2u << 20)
+
+static int
+names_node(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	return !strncmp(base, "raylet.out", 10) || !strcmp(base, "debug_state.txt");
+}
+
+/* Is `path` in a session folder the survey found, or an export's event
+ * batch? Nothing else is ever read. */
+static int
+wanted(const struct imp *im, const char *path)
+{
+	size_t k, n;
+
+	if (!strncmp(path, EXPORT_DIR "/", sizeof(EXPORT_DIR)))
+		return 1;
+	for (k = 0; k < im->nnodes; k++) {
+		n = strlen(im->nodes[k].dir);
+		if (!strncmp(path, im->nodes[k].dir, n) && path[n] == '/')
+			return 1;
 	}
-	*base = p;
-	*out = fd;
 	return 0;
 }
 
@@ -246,22 +302,22 @@ check_ratio(struct imp *im)
 		int64_t now = rh__mono_ms();
 		if (now - im->last_progress >= 200) {
 			im->last_progress = now;
-			im->o->progress(in, out, im->o->payload);
+			im->o->progress(progress_of(im, in), out, im->o->payload);
 		}
 	}
 	return 0;
 }
 
 static int
-write_file(struct imp *im, struct archive_entry *ent, char *path)
+write_file(struct imp *im, struct archive_entry *ent, char *path, size_t slot)
 {
 	const void *data;
 	size_t len;
 	la_int64_t off;
 	uint64_t written = 0, claimed = 0, end;
 	int has_size = archive_entry_size_is_set(ent);
-	const char *base;
-	int dir, fd, r, error;
+	int fd = -1, r, spilled, error, keep = 1;
+	uint64_t limit = UINT64_MAX;
 	struct timespec ts[2];
 
 	if (has_size) {
@@ -273,75 +329,79 @@ write_file(struct imp *im, struct archive_entry *ent, char *path)
 					 (int64_t)archive_entry_size(ent),
 					 im->max_entry);
 	}
-	if ((error = open_parent(im, path, &base, &dir)) < 0)
+	if (im->pass == SURVEY) {
+		/* Only what names the node is kept, and only its head. */
+		keep = names_node(path);
+		limit = ID_HEAD;
+		if (keep && (fd = memfd_create("rayhist-import", MFD_CLOEXEC)) < 0)
+			return rh__error(RH_EIO, "archive entry \"%s\": %s", path,
+					 strerror(errno));
+	} else if (im->pass == HOLD && !wanted(im, path)) {
+		keep = 0; /* in no session folder: never read */
+	} else if ((error = new_body(im, path, claimed, &fd)) < 0) {
 		return error;
-	fd = openat(dir, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		    0600);
-	close(dir);
-	if (fd < 0)
-		return errno == EEXIST
-		       ? rh__error(RH_EINVAL, "archive entry \"%s\": the name is "
-				   "given twice; refused", path)
-		       : rh__error(RH_EIO, "staging %s: %s", path, strerror(errno));
+	}
+	spilled = fd < -1;
+	if (spilled)
+		fd = -2 - fd;
+	im->slots[slot].fd = fd; /* closed with the names */
+	im->slots[slot].in_memory = im->pass != SURVEY && !spilled;
 	for (;;) {
 		r = archive_read_data_block(im->a, &data, &len, &off);
 		if (r == ARCHIVE_EOF)
 			break;
-		if (r < ARCHIVE_WARN) {
-			error = rh__error(RH_EINVAL, "archive entry \"%s\": %s", path,
-					  archive_error_string(im->a));
-			goto fail;
-		}
+		if (r < ARCHIVE_WARN)
+			return rh__error(RH_EINVAL, "archive entry \"%s\": %s", path,
+					 archive_error_string(im->a));
 		end = (uint64_t)off + len;
-		if (off < 0 || end > im->max_entry || (has_size && end > claimed)) {
-			error = rh__error(RH_EINVAL, "archive entry \"%s\": data "
-					  "runs past the %" PRIu64 " bytes it "
-					  "claims; refused", path,
-					  has_size ? claimed : im->max_entry);
-			goto fail;
-		}
-		/* Checked before a byte is written: the staging folder never
-		 * holds more than max_total. */
-		if (len > im->max_total - im->stats->bytes_unpacked) {
-			error = rh__error(RH_EINVAL, "archive unpacks to more than "
-					  "%" PRIu64 " bytes; refused", im->max_total);
-			goto fail;
-		}
-		if (len && pwrite(fd, data, len, (off_t)off) != (ssize_t)len) {
-			error = rh__error(RH_EIO, "staging %s: %s (is %s full?)",
-					  path, strerror(errno), im->rootpath);
-			goto fail;
+		if (off < 0 || end > im->max_entry || (has_size && end > claimed))
+			return rh__error(RH_EINVAL, "archive entry \"%s\": data "
+					 "runs past the %" PRIu64 " bytes it "
+					 "claims; refused", path,
+					 has_size ? claimed : im->max_entry);
+		/* Checked before a byte is held: never more than max_total. */
+		if (len > im->max_total - im->stats->bytes_unpacked)
+			return rh__error(RH_EINVAL, "archive unpacks to more than "
+					 "%" PRIu64 " bytes; refused", im->max_total);
+		if (keep && len && (uint64_t)off < limit) {
+			size_t w = len < limit - (uint64_t)off
+				   ? len : (size_t)(limit - (uint64_t)off);
+			if (pwrite(fd, data, w, (off_t)off) != (ssize_t)w)
+				return rh__error(RH_EIO, "archive entry \"%s\": %s "
+						 "(is %s full?)", path, strerror(errno),
+						 spilled ? im->tmpdir : "memory");
 		}
 		written += len;
 		im->stats->bytes_unpacked += len;
+		if (im->pass == SURVEY)
+			;
+		else if (spilled)
+			im->stats->bytes_spilled += len;
+		else
+			im->in_memory += len;
 		if ((error = check_ratio(im)) < 0)
-			goto fail;
-		if (end > written && end - written > im->max_total) {
-			error = rh__error(RH_EINVAL, "archive entry \"%s\": holes "
-					  "too large; refused", path);
-			goto fail;
-		}
+			return error;
+		if (end > written && end - written > im->max_total)
+			return rh__error(RH_EINVAL, "archive entry \"%s\": holes "
+					 "too large; refused", path);
 	}
+	if (!keep)
+		return 0;
 	/* A sparse file's last hole. */
-	if (has_size && ftruncate(fd, (off_t)claimed) < 0) {
-		error = rh__error(RH_EIO, "staging %s: %s", path, strerror(errno));
-		goto fail;
-	}
+	if (has_size && ftruncate(fd, (off_t)(claimed < limit ? claimed : limit)) < 0)
+		return rh__error(RH_EIO, "archive entry \"%s\": %s", path,
+				 strerror(errno));
 	ts[0].tv_sec = 0;
 	ts[0].tv_nsec = UTIME_OMIT;
 	ts[1].tv_sec = archive_entry_mtime(ent);
 	ts[1].tv_nsec = archive_entry_mtime_nsec(ent);
 	if (archive_entry_mtime_is_set(ent))
 		futimens(fd, ts);
-	close(fd);
 	return 0;
-fail:
-	close(fd);
-	return error;
 }
 
 static int
-add_link(struct imp *im, const char *path, const char *target, int hard)
+add_link(struct imp *im, const char *path, const char *target)
 {
 	struct link *l;
 
@@ -356,7 +416,6 @@ add_link(struct imp *im, const char *path, const char *target, int hard)
 	l = &im->links[im->nlinks];
 	l->path = strdup(path);
 	l->target = strdup(target);
-	l->hard = hard;
 	if (!l->path || !l->target) {
 		free(l->path);
 		free(l->target);
@@ -375,8 +434,8 @@ one_entry(struct imp *im, struct archive_entry *ent)
 	const char *hard = archive_entry_hardlink(ent);
 	mode_t type = archive_entry_filetype(ent);
 	char *path = NULL, *tpath = NULL;
-	const char *base;
-	int dir, error;
+	size_t slot;
+	int error;
 
 	if (!raw)
 		raw = archive_entry_pathname_utf8(ent);
@@ -385,31 +444,30 @@ one_entry(struct imp *im, struct archive_entry *ent)
 	if ((error = clean_path(&path, raw)) != 0)
 		return error > 0 ? 0 : error;
 	im->stats->entries++;
+	if (!hard && type != AE_IFDIR && type != AE_IFREG && type != AE_IFLNK) {
+		error = rh__error(RH_EINVAL, "archive entry \"%s\": %s refused",
+				  path, type == AE_IFCHR || type == AE_IFBLK
+					? "a device" : type == AE_IFIFO ? "a FIFO"
+					: type == AE_IFSOCK ? "a socket"
+					: "an entry of unknown type");
+		goto done;
+	}
 	if ((error = note_name(im, path, hard || type == AE_IFLNK ? K_LINK
-					  : type == AE_IFDIR ? K_DIR : K_FILE)) < 0)
+					  : type == AE_IFDIR ? K_DIR : K_FILE,
+			       &slot)) < 0)
 		goto done;
 	if (hard) {
 		/* A hard link names another entry of the archive; it is
-		 * made once every file is there. */
+		 * resolved once every file is there. */
 		if ((error = clean_path(&tpath, hard)) != 0) {
 			error = rh__error(RH_EINVAL, "archive entry \"%s\": hard "
 					  "link to \"%s\", not a file of its "
 					  "session folder; refused", path, hard);
 			goto done;
 		}
-		error = add_link(im, path, tpath, 1);
-	} else if (type == AE_IFDIR) {
-		char *slashed = malloc(strlen(path) + 2);
-		if (!slashed) {
-			error = RH_ENOMEM;
-			goto done;
-		}
-		sprintf(slashed, "%s/", path);
-		if ((error = open_parent(im, slashed, &base, &dir)) == 0)
-			close(dir);
-		free(slashed);
+		error = add_link(im, path, tpath);
 	} else if (type == AE_IFREG) {
-		error = write_file(im, ent, path);
+		error = write_file(im, ent, path, slot);
 	} else if (type == AE_IFLNK) {
 		const char *t = archive_entry_symlink(ent);
 		if (!t)
@@ -417,14 +475,8 @@ one_entry(struct imp *im, struct archive_entry *ent)
 		if (!t || !*t)
 			error = rh__error(RH_EINVAL, "archive entry \"%s\": link "
 					  "with no target; refused", path);
-		else
-			error = add_link(im, path, t, 0);
-	} else {
-		error = rh__error(RH_EINVAL, "archive entry \"%s\": %s refused",
-				  path, type == AE_IFCHR || type == AE_IFBLK
-					? "a device" : type == AE_IFIFO ? "a FIFO"
-					: type == AE_IFSOCK ? "a socket"
-					: "an entry of unknown type");
+		else if (!(im->slots[slot].target = strdup(t)))
+			error = RH_ENOMEM;
 	}
 done:
 	free(path);
@@ -451,42 +503,37 @@ session_prefix(const char *path)
 	return best;
 }
 
-/* Links after every file: symbolic ones as they are (capture skips those
- * that leave their session, as it does on a node); hard ones only to a
- * file of the same session folder. */
-static int
-make_links(struct imp *im)
+/* Hard links after every file, only to a file of the same session folder:
+ * then they are that file under a second name. Those below `dir` (NULL:
+ * all), each once. */
+int
+rh_archive__make_links(struct imp *im, const char *dir)
 {
-	size_t i;
-	const char *base;
-	int dir, error;
+	size_t i, at, to, n = dir ? strlen(dir) : 0;
 
 	for (i = 0; i < im->nlinks; i++) {
 		struct link *l = &im->links[i];
-		if (l->hard) {
-			size_t sp = session_prefix(l->path);
-			struct stat sb;
-			if (!sp || strncmp(l->target, l->path, sp + 1) ||
-			    fstatat(im->root, l->target, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
-			    !S_ISREG(sb.st_mode))
-				return rh__error(RH_EINVAL, "archive entry \"%s\": hard "
-						 "link to \"%s\", not a file of "
-						 "its session folder; refused",
-						 l->path, l->target);
-		}
-		if ((error = open_parent(im, l->path, &base, &dir)) < 0)
-			return error;
-		if (l->hard)
-			error = linkat(im->root, l->target, dir, base, 0);
-		else
-			error = symlinkat(l->target, dir, base);
-		close(dir);
-		if (error < 0)
-			return errno == EEXIST
-			       ? rh__error(RH_EINVAL, "archive entry \"%s\": the "
-					   "name is given twice; refused", l->path)
-			       : rh__error(RH_EIO, "staging %s: %s", l->path,
-					   strerror(errno));
+		size_t sp;
+		if (!l->path || (dir && (strncmp(l->path, dir, n) || l->path[n] != '/')))
+			continue;
+		sp = session_prefix(l->path);
+		if (!sp || strncmp(l->target, l->path, sp + 1) ||
+		    name_kind(im, l->target) != K_FILE ||
+		    (im->pass != SURVEY && im->slots[slot_of(im, l->target)].fd < 0))
+			return rh__error(RH_EINVAL, "archive entry \"%s\": hard "
+					 "link to \"%s\", not a file of its "
+					 "session folder; refused", l->path,
+					 l->target);
+		at = slot_of(im, l->path);
+		to = slot_of(im, l->target);
+		if (im->slots[to].fd >= 0 &&
+		    (im->slots[at].fd = fcntl(im->slots[to].fd, F_DUPFD_CLOEXEC, 0)) < 0)
+			return rh__error(RH_EIO, "archive entry \"%s\": %s",
+					 l->path, strerror(errno));
+		im->slots[at].kind = K_FILE;
+		free(l->path);
+		free(l->target);
+		l->path = l->target = NULL;
 	}
 	return 0;
 }
@@ -515,236 +562,131 @@ read_all(struct imp *im, int fd, const char *name)
 		if (r < ARCHIVE_WARN)
 			return rh__error(RH_EINVAL, "%s: %s", name,
 					 archive_error_string(im->a));
-		if ((error = one_entry(im, ent)) < 0)
+		im->seq++;
+		if ((error = one_entry(im, ent)) < 0 ||
+		    (im->pass == HOLD && (error = rh_archive__capture_ended(im)) < 0))
 			return error;
 	}
 	im->stats->bytes_read = (uint64_t)archive_filter_bytes(im->a, -1);
-	if (im->o->progress)
-		im->o->progress(im->stats->bytes_read, im->stats->bytes_unpacked,
-				im->o->payload);
-	return make_links(im);
+	if (im->o->progress && im->pass != SURVEY)
+		im->o->progress(progress_of(im, im->stats->bytes_read),
+				im->stats->bytes_unpacked, im->o->payload);
+	return rh_archive__make_links(im, NULL);
 }
 
-/* ---- what was unpacked ------------------------------------------------- */
-
-struct found {
-	char **dirs;
-	size_t n, a;
-};
-
-static int
-found_add(struct found *fd, const char *path)
+/* A node's files are held open at once while it is captured (twice: the
+ * entry and the engine's descriptor): allow as many as the system lets
+ * this process have. */
+static void
+raise_fd_limit(void)
 {
-	if (fd->n == fd->a) {
-		size_t n = fd->a ? fd->a * 2 : 8;
-		char **nd = realloc(fd->dirs, n * sizeof(*nd));
-		if (!nd)
-			return RH_ENOMEM;
-		fd->dirs = nd;
-		fd->a = n;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	if (!(fd->dirs[fd->n] = strdup(path)))
-		return RH_ENOMEM;
-	fd->n++;
-	return 0;
 }
 
-/* Every real folder named session_* below `dir` (not below another). */
-static int
-find_sessions(struct found *out, const char *dir, int depth)
+/* Forget every entry read (names, links, tree); the plan stays. */
+static void
+forget_entries(struct imp *im)
 {
-	char sub[PATH_MAX];
-	struct dirent *de;
-	struct stat sb;
-	DIR *d;
-	int error = 0;
+	size_t i;
 
-	if (depth > 64 || !(d = opendir(dir)))
-		return 0;
-	while (error == 0 && (de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (depth == 0 && !strcmp(de->d_name, EXPORT_DIR))
-			continue;
-		if (snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name) >= (int)sizeof(sub) ||
-		    lstat(sub, &sb) < 0 || !S_ISDIR(sb.st_mode))
-			continue;
-		if (!strncmp(de->d_name, "session_", 8) &&
-		    rh_layout_check_name("session", de->d_name) == 0)
-			error = found_add(out, sub);
-		else
-			error = find_sessions(out, sub, depth + 1);
+	if (im->a)
+		archive_read_free(im->a);
+	im->a = NULL;
+	for (i = 0; i < im->cap; i++) {
+		if (!im->slots[i].path)
+			continue; /* free, or moved to the tree */
+		free(im->slots[i].path);
+		free(im->slots[i].target);
+		if (im->slots[i].fd >= 0)
+			close(im->slots[i].fd);
 	}
-	closedir(d);
-	return error;
-}
-
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Event batches of an export: rayhist-export/SESSION/events/HEX.json.zst,
- * stored back under their names. */
-static int
-store_events(struct imp *im, rh_store *st)
-{
-	char sdir[PATH_MAX + 64], edir[PATH_MAX * 2], file[PATH_MAX * 3];
-	rh_buf key = RH_BUF_INIT, data = RH_BUF_INIT;
-	struct dirent *se, *ee;
-	DIR *sd, *ed;
-	int error = 0;
-
-	snprintf(sdir, sizeof(sdir), "%s/" EXPORT_DIR, im->rootpath);
-	if (!(sd = opendir(sdir)))
-		return 0;
-	while (error == 0 && (se = readdir(sd))) {
-		rh_session_ref ref = { im->o->ns ? im->o->ns : RH_DEFAULT_NAMESPACE,
-				       im->o->cluster, se->d_name };
-		if (se->d_name[0] == '.' || rh_layout_check_name("session", se->d_name) < 0)
-			continue;
-		snprintf(edir, sizeof(edir), "%s/%s/events", sdir, se->d_name);
-		if (!(ed = opendir(edir)))
-			continue;
-		while (error == 0 && (ee = readdir(ed))) {
-			size_t n = strlen(ee->d_name), i;
-			struct stat sb;
-			int fd;
-			if (n <= 9 || strcmp(ee->d_name + n - 9, ".json.zst"))
-				continue;
-			for (i = 0; i < n - 9; i++)
-				if (!strchr("0123456789abcdef", ee->d_name[i]))
-					break;
-			if (i < n - 9)
-				continue;
-			snprintf(file, sizeof(file), "%s/%s", edir, ee->d_name);
-			((char *)ee->d_name)[n - 9] = '\0';
-			rh_buf_clear(&data);
-			if ((fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-				continue;
-			if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) ||
-			    (error = rh_buf_grow(&data, (size_t)sb.st_size)) < 0) {
-				close(fd);
-				continue;
-			}
-			if (read(fd, data.ptr, (size_t)sb.st_size) == sb.st_size) {
-				data.size = (size_t)sb.st_size;
-				if ((error = rh_layout_event_batch(&key, &ref, ee->d_name)) == 0 &&
-				    (error = rh_store_put(st, key.ptr, data.ptr, data.size)) == 0)
-					im->stats->event_batches++;
-			}
-			close(fd);
-		}
-		closedir(ed);
+	free(im->slots);
+	im->slots = NULL;
+	im->nnames = im->cap = 0;
+	for (i = 0; i < im->tree.n; i++) {
+		free(im->tree.v[i].path);
+		free(im->tree.v[i].target);
+		if (im->tree.v[i].fd >= 0)
+			close(im->tree.v[i].fd);
 	}
-	closedir(sd);
-	rh_buf_dispose(&key);
-	rh_buf_dispose(&data);
-	return error;
+	free(im->tree.v);
+	im->tree.v = NULL;
+	im->tree.n = 0;
+	for (i = 0; i < im->nlinks; i++) {
+		free(im->links[i].path);
+		free(im->links[i].target);
+	}
+	free(im->links);
+	im->links = NULL;
+	im->nlinks = im->alinks = 0;
+	im->in_memory = 0;
+	im->seq = 0;
 }
 
 static void
-add_stats(rh_capture_stats *t, const rh_capture_stats *s)
+imp_free(struct imp *im)
 {
-	memcpy(t->session, s->session, sizeof(t->session));
-	memcpy(t->node_id, s->node_id, sizeof(t->node_id));
-	t->files_seen += s->files_seen;
-	t->files_stored += s->files_stored;
-	t->files_skipped += s->files_skipped;
-	t->parts_written += s->parts_written;
-	t->bytes_new += s->bytes_new;
-	t->bytes_stored += s->bytes_stored;
-	t->bytes_total += s->bytes_total;
-	t->files_not_stored += s->files_not_stored;
-}
-
-/* The resolver's message, with the staging folder taken out of the paths
- * it names (they are the archive's). */
-static int
-no_node_id(const struct imp *im, const char *dir)
-{
-	char msg[2048], out[2048];
-	size_t rl = strlen(im->rootpath), o = 0;
-	const char *p;
-
-	snprintf(msg, sizeof(msg), "%s", rh_error_last());
-	for (p = msg; *p && o + 1 < sizeof(out);) {
-		if (!strncmp(p, im->rootpath, rl) && p[rl] == '/') {
-			p += rl + 1;
-			continue;
-		}
-		out[o++] = *p++;
-	}
-	out[o] = '\0';
-	return rh__error(RH_EINVAL, "%s: %s", dir + rl + 1, out);
-}
-
-static int
-capture_all(struct imp *im, rh_store *st)
-{
-	rh_capture_options co = RH_CAPTURE_OPTIONS_INIT;
-	struct found f = { NULL, 0, 0 };
-	rh_capture_stats cs = RH_CAPTURE_STATS_INIT;
-	char id[130];
 	size_t i;
-	int error, first_error = 0;
 
-	if ((error = find_sessions(&f, im->rootpath, 0)) < 0)
-		goto done;
-	if (f.n == 0) {
-		error = rh__error(RH_EINVAL, "no session_* folder in the archive "
-				  "(it must hold Ray session folders, e.g. "
-				  "session_latest/ or /tmp/ray)");
-		goto done;
+	forget_entries(im);
+	for (i = 0; i < im->nnodes; i++)
+		free(im->nodes[i].dir);
+	free(im->nodes);
+}
+
+static int
+read_in_utf8(struct imp *im, int fd, const char *name)
+{
+	/* Zip names flagged UTF-8 are converted to the locale's charset,
+	 * and in the C locale they cannot be: read them in a UTF-8 locale,
+	 * on this thread only. Other names are bytes and stay as they are. */
+	locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	locale_t old = utf8 ? uselocale(utf8) : (locale_t)0;
+	int error = read_all(im, fd, name);
+
+	if (utf8) {
+		uselocale(old);
+		freelocale(utf8);
 	}
-	qsort(f.dirs, f.n, sizeof(*f.dirs), cmp_str);
-	/* Every node known before anything is stored. */
-	for (i = 0; i < f.n; i++)
-		if ((error = rh_capture_node_id(id, f.dirs[i], NULL)) < 0) {
-			error = no_node_id(im, f.dirs[i]);
-			goto done;
-		}
-	co.ns = im->o->ns;
-	co.cluster = im->o->cluster;
-	co.frame_size = im->o->frame_size;
-	co.level = im->o->level;
-	co.workers = im->o->workers;
-	co.ended = im->o->ended;
-	co.report = im->o->report;
-	co.payload = im->o->payload;
-	for (i = 0; i < f.n; i++) {
-		error = rh_capture_session(&cs, st, f.dirs[i], &co);
-		add_stats(&im->stats->total, &cs);
-		if (error == RH_EIO && cs.files_not_stored && !first_error) {
-			first_error = error; /* the rest still goes in */
-			continue;
-		}
-		if (error < 0)
-			goto done;
-		im->stats->nodes++;
+	if (im->a) {
+		/* Read to its end: the decompressor's buffers can go. */
+		archive_read_free(im->a);
+		im->a = NULL;
 	}
-	error = store_events(im, st);
-	if (error == 0 && first_error)
-		error = rh__error(first_error, "%" PRIu64 " path(s) not stored",
-				  im->stats->total.files_not_stored);
-done:
-	for (i = 0; i < f.n; i++)
-		free(f.dirs[i]);
-	free(f.dirs);
 	return error;
 }
 
+/* A file: survey it, then read it again capturing each node as its last
+ * entry goes by. */
 static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+import_file(struct imp *im, int fd, const char *name, off_t start)
 {
-	(void)sb;
-	(void)ftw;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
+	size_t k;
+	int error;
+
+	im->pass = SURVEY;
+	if ((error = read_in_utf8(im, fd, name)) < 0 ||
+	    (error = rh_archive__make_tree(&im->tree, im, 1)) < 0 ||
+	    (error = rh_archive__plan_nodes(im, &im->tree)) < 0)
+		return error;
+	forget_entries(im);
+	im->stats->entries = im->stats->bytes_unpacked = 0;
+	if (lseek(fd, start, SEEK_SET) != start)
+		return rh__error(RH_EIO, "%s: seek: %s", name, strerror(errno));
+	im->pass = HOLD;
+	if ((error = read_in_utf8(im, fd, name)) < 0)
+		return error;
+	/* The same entries as the survey read: every node went by. */
+	for (k = 0; k < im->nnodes; k++)
+		if (!im->nodes[k].done)
+			return rh__error(RH_EIO, "%s: %s changed while it was "
+					 "read", name, im->nodes[k].dir);
+	return rh_archive__make_tree(&im->tree, im, 1);
 }
 
 RH_EXTERN int
@@ -753,8 +695,8 @@ rh_archive_import(rh_import_stats *stats, rh_store *st, int fd,
 {
 	rh_import_stats local;
 	struct imp im;
-	const char *tmp;
-	size_t i;
+	struct stat sb;
+	off_t start;
 	int error;
 
 	if (stats && (error = rh__version_check(stats->version,
@@ -774,53 +716,33 @@ rh_archive_import(rh_import_stats *stats, rh_store *st, int fd,
 		return error;
 	memset(&im, 0, sizeof(im));
 	im.o = opts;
+	im.st = st;
 	im.stats = stats;
-	im.root = -1;
 	im.max_entry = opts->max_entry ? opts->max_entry : DEF_MAX_ENTRY;
 	im.max_total = opts->max_total ? opts->max_total : DEF_MAX_TOTAL;
 	im.ratio = opts->max_ratio ? opts->max_ratio : DEF_RATIO;
-	tmp = opts->tmpdir ? opts->tmpdir : getenv("TMPDIR");
-	if (!tmp || !*tmp)
-		tmp = "/tmp";
-	if (snprintf(im.rootpath, sizeof(im.rootpath), "%s/rayhist-import.XXXXXX",
-		     tmp) >= (int)sizeof(im.rootpath))
-		return rh__error(RH_EINVAL, "import: staging path too long");
-	if (!mkdtemp(im.rootpath))
-		return rh__error(RH_EIO, "import: staging folder in %s: %s", tmp,
-				 strerror(errno));
-	if ((im.root = open(im.rootpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		error = rh__error(RH_EIO, "%s: %s", im.rootpath, strerror(errno));
-		goto done;
-	}
-	{
-		/* Zip names flagged UTF-8 are converted to the locale's
-		 * charset, and in the C locale they cannot be: read them in
-		 * a UTF-8 locale, on this thread only. Other names are bytes
-		 * and stay as they are. */
-		locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-		locale_t old = utf8 ? uselocale(utf8) : (locale_t)0;
-		error = read_all(&im, fd, name ? name : "archive");
-		if (utf8) {
-			uselocale(old);
-			freelocale(utf8);
-		}
+	im.max_memory = opts->max_memory ? opts->max_memory : DEF_MAX_MEMORY;
+	im.tmpdir = opts->tmpdir ? opts->tmpdir : getenv("TMPDIR");
+	if (!im.tmpdir || !*im.tmpdir)
+		im.tmpdir = "/tmp";
+	if (!name)
+		name = "archive";
+	raise_fd_limit();
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    (start = lseek(fd, 0, SEEK_CUR)) >= 0) {
+		im.size = (uint64_t)sb.st_size;
+		error = import_file(&im, fd, name, start);
+	} else {
+		im.pass = ONE;
+		if ((error = read_in_utf8(&im, fd, name)) == 0 &&
+		    (error = rh_archive__make_tree(&im.tree, &im, 1)) == 0)
+			error = rh_archive__capture_all(&im);
 	}
 	if (error == 0)
-		error = capture_all(&im, st);
-done:
-	if (im.a)
-		archive_read_free(im.a);
-	if (im.root >= 0)
-		close(im.root);
-	nftw(im.rootpath, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	for (i = 0; i < im.cap; i++)
-		free(im.names[i]);
-	free(im.names);
-	free(im.isdir);
-	for (i = 0; i < im.nlinks; i++) {
-		free(im.links[i].path);
-		free(im.links[i].target);
-	}
-	free(im.links);
+		error = rh_archive__store_events(&im, st);
+	if (error == 0 && im.first_error)
+		error = rh__error(im.first_error, "%" PRIu64 " path(s) not stored",
+				  stats->total.files_not_stored);
+	imp_free(&im);
 	return error;
 }

@@ -77,9 +77,11 @@ partial(const rh_follow *f, const rh_capture_stats *stats)
 			 stats->files_not_stored > 1 ? ", ..." : "");
 }
 
-RH_EXTERN int
-rh_capture_session(rh_capture_stats *stats, rh_store *st, const char *dir,
-		   const rh_capture_options *opts)
+/* One pass over folder `dir`, or over session `name` of file source `src`
+ * (follow_source.h). */
+static int
+capture(rh_capture_stats *stats, rh_store *st, const char *dir,
+	rh__fsrc *src, const char *name, const rh_capture_options *opts)
 {
 	rh_follow_options fo = RH_FOLLOW_OPTIONS_INIT;
 	rh_capture_stats local;
@@ -95,7 +97,8 @@ rh_capture_session(rh_capture_stats *stats, rh_store *st, const char *dir,
 		stats = &local;
 	memset(stats, 0, sizeof(*stats));
 	stats->version = RH_CAPTURE_STATS_VERSION;
-	if (!st || !dir || !opts || opts->version != RH_CAPTURE_OPTIONS_VERSION)
+	if (!st || (!dir && !src) || !opts ||
+	    opts->version != RH_CAPTURE_OPTIONS_VERSION)
 		return rh__error(RH_EINVAL, "capture: missing store, directory "
 				 "or options");
 	if (!opts->cluster)
@@ -115,10 +118,25 @@ rh_capture_session(rh_capture_stats *stats, rh_store *st, const char *dir,
 	}
 	if ((error = rh__follow_open_once(&f, st, &fo, workers)) < 0)
 		return error;
-	error = rh__follow_once(f, dir, opts->ended);
+	error = src ? rh__follow_once_src(f, src, name, opts->ended)
+		    : rh__follow_once(f, dir, opts->ended);
 	fill_stats(stats, f);
 	if (error == 0 && stats->files_not_stored)
 		error = partial(f, stats);
 	rh_follow_close(f);
 	return error;
+}
+
+RH_EXTERN int
+rh_capture_session(rh_capture_stats *stats, rh_store *st, const char *dir,
+		   const rh_capture_options *opts)
+{
+	return capture(stats, st, dir, NULL, NULL, opts);
+}
+
+int
+rh__capture_session_src(rh_capture_stats *stats, rh_store *st, rh__fsrc *src,
+			const char *name, const rh_capture_options *opts)
+{
+	return capture(stats, st, NULL, src, name, opts);
 }

@@ -10,9 +10,9 @@
  * "Received notification for node"), and after a rotation those are what the
  * current raylet.out starts with. Every source is read; when they name more
  * than one id the node is not guessed. */
-#include "internal.h"
+#include "follow_internal.h"
 
-#include <dirent.h>
+#include <unistd.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -150,16 +150,17 @@ note(struct resolve *r, const char *id, const char *rel, unsigned long line,
 
 /* Read the head of dir/rel line by line; `debug_state` picks the rules. */
 static int
-scan_file(struct resolve *r, const char *dir, const char *rel, int debug_state)
+scan_file(struct resolve *r, rh__fsrc *src, const char *rel, int debug_state)
 {
-	char path[PATH_MAX + 64], line[8192], id[NODE_ID_HEX + 1];
+	char line[8192], id[NODE_ID_HEX + 1];
 	size_t scanned = 0, len;
 	unsigned long lineno = 0;
-	int whole = 1, prev_nm = 0, kind, error = 0;
-	FILE *fp;
+	int whole = 1, prev_nm = 0, kind, fd, error = 0;
+	FILE *fp = NULL;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	if (!(fp = fopen(path, "r")))
+	if ((fd = src->ops->open(src, rel)) >= 0 && !(fp = fdopen(fd, "r")))
+		close(fd);
+	if (!fp)
 		return rh_buf_printf(&r->searched, "%s%s (%s)", r->searched.size
 				     ? ", " : "", rel, strerror(errno));
 	if ((error = rh_buf_printf(&r->searched, "%s%s", r->searched.size
@@ -223,32 +224,41 @@ cmp_gen(const void *a, const void *b)
 	return nx < ny ? -1 : nx > ny;
 }
 
-static int
-scan_raylet_logs(struct resolve *r, const char *dir, const char *sub)
-{
-	char path[PATH_MAX + 16], rel[PATH_MAX];
+struct gens {
 	char *names[MAX_FILES];
-	size_t n = 0, i;
-	struct dirent *de;
-	DIR *d;
-	int error = 0;
+	size_t n;
+};
 
-	snprintf(path, sizeof(path), "%s/%s", dir, sub);
-	if (!(d = opendir(path)))
+static int
+add_gen(const char *name, void *payload)
+{
+	struct gens *g = payload;
+
+	if (g->n == MAX_FILES || !is_raylet_log(name))
 		return 0;
-	while ((de = readdir(d)) && n < MAX_FILES)
-		if (is_raylet_log(de->d_name) && !(names[n++] = rh__strdup(de->d_name))) {
-			n--;
-			error = RH_ENOMEM;
-			break;
-		}
-	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_gen);
-	for (i = 0; i < n; i++) {
-		snprintf(rel, sizeof(rel), "%s/%s", sub, names[i]);
+	if (!(g->names[g->n] = rh__strdup(name)))
+		return RH_ENOMEM;
+	g->n++;
+	return 0;
+}
+
+static int
+scan_raylet_logs(struct resolve *r, rh__fsrc *src, const char *sub)
+{
+	char rel[PATH_MAX];
+	struct gens g;
+	size_t i;
+	int error;
+
+	g.n = 0;
+	if ((error = src->ops->list(src, sub, add_gen, &g)) > 0)
+		error = 0; /* no such folder */
+	qsort(g.names, g.n, sizeof(*g.names), cmp_gen);
+	for (i = 0; i < g.n; i++) {
+		snprintf(rel, sizeof(rel), "%s/%s", sub, g.names[i]);
 		if (error == 0)
-			error = scan_file(r, dir, rel, 0);
-		free(names[i]);
+			error = scan_file(r, src, rel, 0);
+		free(g.names[i]);
 	}
 	return error;
 }
@@ -256,10 +266,7 @@ scan_raylet_logs(struct resolve *r, const char *dir, const char *sub)
 RH_EXTERN int
 rh_capture_node_id(char *out, const char *dir, const char *given)
 {
-	struct resolve r;
-	rh_buf msg = RH_BUF_INIT;
-	size_t i;
-	int error;
+	rh__fsrc_dir d;
 
 	if (given) {
 		if (strlen(given) != NODE_ID_HEX || take_id(out, given) < 0)
@@ -269,10 +276,22 @@ rh_capture_node_id(char *out, const char *dir, const char *given)
 	}
 	if (!dir)
 		return rh__error(RH_EINVAL, "node id: no session directory given");
+	rh__fsrc_dir_init(&d, dir);
+	return rh__capture_node_id_src(out, &d.base);
+}
+
+int
+rh__capture_node_id_src(char *out, rh__fsrc *src)
+{
+	struct resolve r;
+	rh_buf msg = RH_BUF_INIT;
+	size_t i;
+	int error;
+
 	memset(&r, 0, sizeof(r));
-	if ((error = scan_raylet_logs(&r, dir, "logs")) < 0 ||
-	    (error = scan_raylet_logs(&r, dir, "logs/old")) < 0 ||
-	    (error = scan_file(&r, dir, "logs/debug_state.txt", 1)) < 0)
+	if ((error = scan_raylet_logs(&r, src, "logs")) < 0 ||
+	    (error = scan_raylet_logs(&r, src, "logs/old")) < 0 ||
+	    (error = scan_file(&r, src, "logs/debug_state.txt", 1)) < 0)
 		goto done;
 	if (r.nids == 1) {
 		memcpy(out, r.ids[0].id, NODE_ID_HEX + 1);
@@ -310,10 +329,13 @@ rh_capture_find_node_id(char *out, const char *raylet_log)
 	int error;
 
 	/* One file, by the same rules. */
+	rh__fsrc_dir d;
+
 	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - raylet_log) : 1,
 		 slash ? raylet_log : ".");
+	rh__fsrc_dir_init(&d, dir);
 	memset(&r, 0, sizeof(r));
-	error = scan_file(&r, dir, slash ? slash + 1 : raylet_log, 0);
+	error = scan_file(&r, &d.base, slash ? slash + 1 : raylet_log, 0);
 	if (error == 0 && r.nids == 1)
 		memcpy(out, r.ids[0].id, NODE_ID_HEX + 1);
 	else if (error == 0 && r.nids == 0)

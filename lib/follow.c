@@ -126,6 +126,8 @@ follow_new(rh_follow **out, rh_store *st, const rh_follow_options *opts)
 		return RH_ENOMEM;
 	f->lock_fd = -1;
 	f->st = st;
+	rh__fsrc_dir_init(&f->dirsrc, "");
+	f->src = &f->dirsrc.base;
 	if ((error = copy_opt(&f->ns, opts->ns ? opts->ns : RH_DEFAULT_NAMESPACE)) < 0 ||
 	    (error = copy_opt(&f->cluster, opts->cluster)) < 0 ||
 	    (error = copy_opt(&f->node_id_opt, opts->node_id)) < 0)
@@ -226,6 +228,8 @@ leave_session(rh_follow *f)
 	rh__follow_clear_skips(f);
 	f->phase = RH__NO_SESSION;
 	f->session[0] = f->sdir[0] = '\0';
+	rh__fsrc_dir_init(&f->dirsrc, "");
+	f->src = &f->dirsrc.base;
 	f->changed = f->started = f->gc_done = f->warned = 0;
 	f->node_found[0] = '\0';
 	f->mark_last[0] = '\0';
@@ -374,6 +378,8 @@ start_session(rh_follow *f, const char *name, const char *dir)
 	leave_session(f);
 	snprintf(f->session, sizeof(f->session), "%s", name);
 	snprintf(f->sdir, sizeof(f->sdir), "%s", dir);
+	rh__fsrc_dir_init(&f->dirsrc, dir);
+	f->src = &f->dirsrc.base;
 	snprintf(f->stats.session, sizeof(f->stats.session), "%s", name);
 	f->sref.ns = f->ns;
 	f->sref.cluster = f->cluster;
@@ -385,25 +391,35 @@ start_session(rh_follow *f, const char *name, const char *dir)
 }
 
 static int
-file_exists(const char *dir, const char *rel)
+file_exists(rh_follow *f, const char *rel)
 {
-	char path[PATH_MAX + 64];
-	struct stat sb;
+	rh__fid id;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	return stat(path, &sb) == 0;
+	return f->src->ops->stat(f->src, rel, 1, &id) == 0;
 }
+
+/* node_ip_address.json: a few dozen bytes; more is not Ray's. */
+#define NODE_IP_MAX 4096
 
 static int
 read_node_ip(rh_follow *f)
 {
-	char path[PATH_MAX + 32];
+	char text[NODE_IP_MAX + 1];
 	json_object *root, *v;
-	int error = 0;
+	ssize_t n;
+	int fd, error = 0;
 
-	snprintf(path, sizeof(path), "%s/node_ip_address.json", f->sdir);
-	if (!(root = json_object_from_file(path)))
+	if ((fd = f->src->ops->open(f->src, "node_ip_address.json")) < 0)
 		return 0; /* optional */
+	do
+		n = pread(fd, text, NODE_IP_MAX, 0);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	text[n] = '\0';
+	if (!(root = json_tokener_parse(text)))
+		return 0;
 	if (json_object_object_get_ex(root, "node_ip_address", &v) &&
 	    json_object_is_type(v, json_type_string))
 		error = rh__manifest_set(&f->s->node_ip, json_object_get_string(v));
@@ -505,8 +521,8 @@ enter_following(rh_follow *f, const char *node_id)
 		return error;
 	f->is_head = f->role == RH_FOLLOW_ROLE_HEAD ||
 		     (f->role == RH_FOLLOW_ROLE_AUTO &&
-		      (file_exists(f->sdir, "logs/gcs_server.out") ||
-		       file_exists(f->sdir, "logs/gcs_server.err")));
+		      (file_exists(f, "logs/gcs_server.out") ||
+		       file_exists(f, "logs/gcs_server.err")));
 	f->s->is_head = f->is_head;
 	f->stats.is_head = f->is_head;
 	f->phase = RH__FOLLOWING;
@@ -526,7 +542,7 @@ enter_following(rh_follow *f, const char *node_id)
 static int
 lookup_node_id(rh_follow *f, char *out)
 {
-	return rh_capture_node_id(out, f->sdir, NULL);
+	return rh__capture_node_id_src(out, f->src);
 }
 
 static int
@@ -919,10 +935,28 @@ rh_follow_finish(rh_follow *f, int end_session)
 
 /* ---- one pass (rh_capture_session) --------------------------------------- */
 
+/* The one pass itself, on the session just started. */
+static int
+once(rh_follow *f, int ended)
+{
+	char id[130];
+	int error;
+
+	if (f->node_id_opt) {
+		snprintf(id, sizeof(id), "%s", f->node_id_opt);
+	} else if ((error = lookup_node_id(f, id)) < 0) {
+		/* The resolver's message says what was searched and found. */
+		return error == RH_ENOTFOUND ? RH_EINVAL : error;
+	}
+	if ((error = enter_following(f, id)) < 0)
+		return error;
+	return finish_session(f, ended);
+}
+
 int
 rh__follow_once(rh_follow *f, const char *dir, int ended)
 {
-	char real[PATH_MAX], id[130];
+	char real[PATH_MAX];
 	const char *base;
 	struct stat sb;
 	int error;
@@ -938,13 +972,19 @@ rh__follow_once(rh_follow *f, const char *dir, int ended)
 	if (strlen(base) >= sizeof(f->session))
 		return rh__error(RH_EINVAL, "%s: session name too long", dir);
 	start_session(f, base, real);
-	if (f->node_id_opt) {
-		snprintf(id, sizeof(id), "%s", f->node_id_opt);
-	} else if ((error = lookup_node_id(f, id)) < 0) {
-		/* The resolver's message says what was searched and found. */
-		return error == RH_ENOTFOUND ? RH_EINVAL : error;
-	}
-	if ((error = enter_following(f, id)) < 0)
+	return once(f, ended);
+}
+
+int
+rh__follow_once_src(rh_follow *f, rh__fsrc *src, const char *name, int ended)
+{
+	int error;
+
+	if ((error = rh_layout_check_name("session", name)) < 0)
 		return error;
-	return finish_session(f, ended);
+	if (strlen(name) >= sizeof(f->session))
+		return rh__error(RH_EINVAL, "%s: session name too long", src->shown);
+	start_session(f, name, src->shown);
+	f->src = src;
+	return once(f, ended);
 }

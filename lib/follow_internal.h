@@ -9,6 +9,7 @@
 #define RH_FOLLOW_INTERNAL_H
 
 #include "catalog_manifest.h"
+#include "follow_source.h"
 
 #include <limits.h>
 #include <pthread.h>
@@ -201,7 +202,11 @@ struct rh_follow {
 	/* the current session */
 	enum rh__phase phase;
 	char session[256];
-	char sdir[PATH_MAX];       /* its directory, links resolved */
+	char sdir[PATH_MAX];       /* its directory, links resolved (or
+				      its path in an archive) */
+	rh__fsrc *src;             /* where its files are read from: &dirsrc,
+				      or an archive's entries (one pass) */
+	rh__fsrc_dir dirsrc;
 	rh_session_ref sref;       /* points into ns, cluster, session */
 	rh__fstate *s;             /* RH__FOLLOWING only */
 	int is_head;
@@ -300,6 +305,10 @@ int64_t rh__follow_last_write_ms(const rh_follow *f);
 int rh__follow_open_once(rh_follow **out, rh_store *st,
 			 const rh_follow_options *opts, unsigned workers);
 int rh__follow_once(rh_follow *f, const char *dir, int ended);
+/* The same from a file source (follow_source.h): session `name`, shown in
+ * messages as src->shown. The source must outlive the follower. */
+int rh__follow_once_src(rh_follow *f, rh__fsrc *src, const char *name,
+			int ended);
 /* "checkpoint-SESSION.json" */
 void rh__follow_ckpt_name(char *out, size_t cap, const char *session);
 

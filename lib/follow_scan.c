@@ -276,14 +276,14 @@ static int
 visit(struct scan *sc, const char *rel, int recursive)
 {
 	rh_follow *f = sc->f;
-	char full[PATH_MAX], real[PATH_MAX];
-	size_t rootlen = strlen(f->sdir), n = strlen(rel);
+	char real[PATH_MAX];
+	size_t n = strlen(rel);
 	rh__fid id;
-	int is_link = 0;
+	int is_link = 0, r;
 
-	if (snprintf(full, sizeof(full), "%s/%s", f->sdir, rel) >= (int)sizeof(full))
+	if (strlen(f->sdir) + 1 + n >= PATH_MAX)
 		return skip(sc, rel, "not stored: path too long", 1);
-	if (rh__fid_get(&id, -1, full, 0) < 0) {
+	if (f->src->ops->stat(f->src, rel, 0, &id) < 0) {
 		if (errno == ENOENT)
 			return 0; /* gone meanwhile */
 		return skip(sc, rel, errno == EACCES || errno == EPERM
@@ -295,11 +295,11 @@ visit(struct scan *sc, const char *rel, int recursive)
 		return skip(sc, rel, "not stored: name cannot be stored", 1);
 	}
 	if (S_ISLNK(id.mode)) {
-		if (!realpath(full, real))
+		if ((r = f->src->ops->resolve(f->src, rel, real, sizeof(real))) < 0)
 			return skip(sc, rel, "dangling link", 0);
-		if (strncmp(real, f->sdir, rootlen) != 0 || real[rootlen] != '/')
+		if (r > 0)
 			return skip(sc, rel, "link points outside the session", 0);
-		if (rh__fid_get(&id, -1, real, 1) < 0 || !S_ISREG(id.mode))
+		if (f->src->ops->stat(f->src, real, 1, &id) < 0 || !S_ISREG(id.mode))
 			return skip(sc, rel, "link to something other than a file", 0);
 		is_link = 1;
 	}
@@ -322,14 +322,31 @@ visit(struct scan *sc, const char *rel, int recursive)
 	return add_obs(sc, rel, &id, is_link);
 }
 
+struct walk {
+	struct scan *sc;
+	const char *rel;
+	int recursive;
+};
+
+static int
+walk_entry(const char *name, void *payload)
+{
+	struct walk *w = payload;
+	char child[PATH_MAX];
+
+	if (snprintf(child, sizeof(child), "%s%s%s", w->rel, *w->rel ? "/" : "",
+		     name) >= (int)sizeof(child))
+		return skip(w->sc, name, "not stored: path too long", 1);
+	return visit(w->sc, child, w->recursive);
+}
+
 static int
 walk_dir(struct scan *sc, const char *rel, int recursive)
 {
 	rh_follow *f = sc->f;
-	char full[PATH_MAX], child[PATH_MAX], why[128];
-	struct dirent *de;
-	DIR *d;
-	int error = 0;
+	char full[PATH_MAX], why[128];
+	struct walk w = { sc, rel, recursive };
+	int error;
 
 	if (snprintf(full, sizeof(full), "%s%s%s", f->sdir, *rel ? "/" : "",
 		     rel) >= (int)sizeof(full))
@@ -337,32 +354,21 @@ walk_dir(struct scan *sc, const char *rel, int recursive)
 	/* Watch before listing: an entry made in between is then both seen
 	 * and reported. */
 	maybe_watch(sc, full, rel);
-	if (!(d = opendir(full))) {
-		if (errno == ENOENT || errno == ENOTDIR) {
-			/* It went away: whatever was in it is judged by a
-			 * full scan. */
-			sc->escalate = 1;
-			return 0;
-		}
-		/* The session itself unreadable is a failure; one folder
-		 * in it is skipped and reported, the rest goes on. */
-		if (!*rel)
-			return rh__error(RH_EIO, "%s: %s", full, strerror(errno));
-		snprintf(why, sizeof(why), "not stored: folder cannot be read: %s",
-			 strerror(errno));
-		return skip(sc, rel, why, 1);
+	if ((error = f->src->ops->list(f->src, rel, walk_entry, &w)) != 1)
+		return error;
+	if (errno == ENOENT || errno == ENOTDIR) {
+		/* It went away: whatever was in it is judged by a full
+		 * scan. */
+		sc->escalate = 1;
+		return 0;
 	}
-	while ((de = readdir(d)) && error == 0) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (snprintf(child, sizeof(child), "%s%s%s", rel, *rel ? "/" : "",
-			     de->d_name) >= (int)sizeof(child))
-			error = skip(sc, de->d_name, "not stored: path too long", 1);
-		else
-			error = visit(sc, child, recursive);
-	}
-	closedir(d);
-	return error;
+	/* The session itself unreadable is a failure; one folder in it is
+	 * skipped and reported, the rest goes on. */
+	if (!*rel)
+		return rh__error(RH_EIO, "%s: %s", full, strerror(errno));
+	snprintf(why, sizeof(why), "not stored: folder cannot be read: %s",
+		 strerror(errno));
+	return skip(sc, rel, why, 1);
 }
 
 /* ---- held files ---------------------------------------------------------- */
@@ -397,6 +403,24 @@ rh__ffile_release(rh__ffile *e, size_t *nheld)
 		(*nheld)--;
 }
 
+/* A file of another source than a folder (an archive's entry) is read
+ * through a descriptor the source gives, every one of them held: the
+ * shipping code opens by path only what is not held. */
+static int
+hold_from_source(rh_follow *f, rh__ffile *e)
+{
+	int fd;
+
+	if (e->gone)
+		return 0;
+	if ((fd = f->src->ops->open(f->src, e->path)) < 0)
+		return rh__error(RH_EIO, "%s/%s: %s", f->sdir, e->path,
+				 strerror(errno));
+	e->hold = fd + 1;
+	f->nheld++;
+	return 0;
+}
+
 /* Where a held file that no walk finds was last: the kernel keeps the
  * name its dentry had when it was unlinked ("PATH (deleted)"), which is
  * where it was moved to (a worker's log moved to logs/old/, then deleted)
@@ -413,7 +437,8 @@ last_path(rh_follow *f, const rh__ffile *e, char **rel)
 	ssize_t len;
 
 	*rel = NULL;
-	if (!e->hold || fstat(e->hold - 1, &sb) < 0 || sb.st_nlink != 0)
+	if (f->src != &f->dirsrc.base || !e->hold || fstat(e->hold - 1, &sb) < 0 ||
+	    sb.st_nlink != 0)
 		return 0;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", e->hold - 1);
 	if ((len = readlink(link, real, sizeof(real) - 1)) < 0 ||
@@ -445,7 +470,6 @@ static int
 same_content(rh_follow *f, const rh__ffile *e, const struct obs *o)
 {
 	unsigned char head[RH_HEAD_LEN];
-	char full[PATH_MAX];
 	rh__fid id;
 	ssize_t n;
 	int fd, r;
@@ -459,9 +483,9 @@ same_content(rh_follow *f, const rh__ffile *e, const struct obs *o)
 	    o->mtime_ms == e->mtime_ms && e->ino &&
 	    rh__ffile_is(e, o->dev, o->ino, o->btime_ns))
 		return 1;
-	if (snprintf(full, sizeof(full), "%s/%s", f->sdir, o->path) >= (int)sizeof(full))
+	if (strlen(f->sdir) + 1 + strlen(o->path) >= PATH_MAX)
 		return 0;
-	if ((fd = open(full, O_RDONLY | O_CLOEXEC)) < 0) {
+	if ((fd = f->src->ops->open(f->src, o->path)) < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return RACE;
 		/* Unreadable (permissions): its content cannot be judged.
@@ -866,8 +890,12 @@ apply(struct scan *sc)
 		rh__ffile *e = sc->v[i].e;
 		if (!e && (at = rh__fstate_find(s, sc->v[i].path)) >= 0)
 			e = s->files[at];
-		if (e && !e->hold &&
-		    snprintf(full, sizeof(full), "%s/%s", f->sdir, e->path) < (int)sizeof(full))
+		if (!e || e->hold)
+			continue;
+		if (f->src != &f->dirsrc.base)
+			error = hold_from_source(f, e);
+		else if (snprintf(full, sizeof(full), "%s/%s", f->sdir, e->path) <
+			 (int)sizeof(full))
 			rh__ffile_hold(e, full, &f->nheld);
 	}
 	if (error < 0 || !sc->full)

@@ -24,12 +24,19 @@
  * pax archives; zip: 2 s, or 1 s with the extended-time field).
  *
  * How the stream is read: an archive is sequential and a node's raylet.out
- * (which names the node) may come after its other files, so entries are
- * first written, checked, into a private staging folder (mode 0700, under
- * opts.tmpdir) capped at opts.max_total bytes, and each session folder is
- * captured from there once the archive is read to its end; the staging
- * folder is removed in every case. Nothing is stored unless the whole
- * archive was read and every entry accepted.
+ * (which names the node) may come after its other files. An archive in a
+ * regular file is read twice: first every entry is checked, the session
+ * folders listed, their node ids read and where each folder's last entry
+ * is noted (only the heads of the raylet's logs are kept); then it is read
+ * again and each folder is captured as soon as its last entry has been
+ * read, and its entries let go. From a pipe it is read once and every
+ * entry held to the end. Entries are held in memory (Linux memfd) up to
+ * opts.max_memory bytes at a time, beyond that in unnamed temporary files
+ * under opts.tmpdir (O_TMPFILE: nothing is left there, even after a crash),
+ * all of it capped at opts.max_total bytes; the capture engine reads them
+ * through a file source: no folder is unpacked on disk. Nothing is stored
+ * unless the whole archive was read and every entry accepted, and every
+ * node has an id.
  *
  * Hostile entries are refused and the import fails (RH_EINVAL, the
  * message names the entry and the rule) before anything is stored:
@@ -80,16 +87,18 @@ typedef struct rh_import_options {
 	uint64_t max_entry;      /**< largest entry; 0 = 64 GiB */
 	uint64_t max_total;      /**< all entries together; 0 = 256 GiB */
 	unsigned max_ratio;      /**< unpacked / read; 0 = 1000 */
-	const char *tmpdir;      /**< staging; NULL = $TMPDIR, else /tmp */
+	const char *tmpdir;      /**< where entries beyond max_memory go;
+				      NULL = $TMPDIR, else /tmp */
 	int ended;               /**< mark the sessions ended (capture.h) */
 	rh_capture_report_cb report; /**< files stored or skipped */
 	rh_import_progress_cb progress;
 	void *payload;
+	uint64_t max_memory;     /**< entries held in memory; 0 = 256 MiB */
 } rh_import_options;
 
-#define RH_IMPORT_OPTIONS_VERSION 1
+#define RH_IMPORT_OPTIONS_VERSION 2
 #define RH_IMPORT_OPTIONS_INIT { RH_IMPORT_OPTIONS_VERSION, NULL, NULL, 0, 0, \
-	0, 0, 0, 0, NULL, 0, NULL, NULL, NULL }
+	0, 0, 0, 0, NULL, 0, NULL, NULL, NULL, 0 }
 
 /** What one import did. Initialise with RH_IMPORT_STATS_INIT. */
 typedef struct rh_import_stats {
@@ -101,11 +110,13 @@ typedef struct rh_import_stats {
 	uint64_t event_batches;  /**< event batches stored (exports) */
 	rh_capture_stats total;  /**< the captures' stats added up (session
 				      and node_id: the last one's) */
+	uint64_t bytes_spilled;  /**< bytes held in temporary files (past
+				      max_memory) rather than in memory */
 } rh_import_stats;
 
-#define RH_IMPORT_STATS_VERSION 1
+#define RH_IMPORT_STATS_VERSION 2
 #define RH_IMPORT_STATS_INIT { RH_IMPORT_STATS_VERSION, 0, 0, 0, 0, 0, \
-	RH_CAPTURE_STATS_INIT }
+	RH_CAPTURE_STATS_INIT, 0 }
 
 /**
  * Import the archive read from `fd` (a file or a pipe; read to its end,

@@ -4,7 +4,8 @@
 # object, what capturing the same folders directly stores; non-UTF-8 names
 # come through byte for byte; every hostile entry is refused with a message
 # naming it, nothing is stored, nothing outside is written, and the staging
-# folder is gone afterwards.
+# folder is gone afterwards. No folder is unpacked: entries are held in
+# memory, past --max-memory in unnamed temporary files, with the same result.
 set -eu
 . "$top_srcdir/tests/cli/lib.sh"
 tmp=$(mktemp -d)
@@ -49,6 +50,55 @@ $cmp_stores --mtime-precision 2000 "$tmp/s-zippipe" "$tmp/direct" || fail "zip f
 import "$tmp/s-7z" "$tmp/a.7z" 2>/dev/null
 $cmp_stores --mtime-precision 1000 "$tmp/s-7z" "$tmp/direct" ||
 	fail "7z import differs from capture"
+# Nothing is unpacked on disk: the staging folder stays empty while the
+# archive is imported (it held the unpacked session before), and below
+# --max-memory not a byte goes to a temporary file.
+"$RH_COLLECT" --store "$tmp/s-mem" --cluster arc --staging-dir "$stage" \
+	--archive "$tmp/a.tar" > "$tmp/mem.out" 2>/dev/null &
+pid=$!
+seen=
+while kill -0 $pid 2>/dev/null; do
+	[ -z "$(ls -A "$stage")" ] || seen=$(ls -A "$stage")
+done
+wait $pid || fail "import into s-mem failed"
+[ -z "$seen" ] || fail "written under the staging folder while importing: $seen"
+grep -q "node session" "$tmp/mem.out" || fail "no summary: $(cat "$tmp/mem.out")"
+! grep -q "temporary files" "$tmp/mem.out" ||
+	fail "held on disk below --max-memory: $(cat "$tmp/mem.out")"
+$cmp_stores "$tmp/s-mem" "$tmp/direct" || fail "import held in memory differs from capture"
+# Past --max-memory the rest is held in unnamed temporary files: the same
+# result, and nothing left under the staging folder.
+"$RH_COLLECT" --store "$tmp/s-spill" --cluster arc --staging-dir "$stage" \
+	--max-memory 65536 --archive "$tmp/a.tar" > "$tmp/spill.out" 2>/dev/null
+grep -q "bytes held in temporary files" "$tmp/spill.out" ||
+	fail "nothing held on disk past --max-memory: $(cat "$tmp/spill.out")"
+$cmp_stores "$tmp/s-spill" "$tmp/direct" || fail "import past --max-memory differs from capture"
+staging_empty
+# A file is read twice: each node is captured as soon as its last entry is
+# read, and let go, so what is held at once is a node, not the archive - a
+# bound between the largest node's files and all of them sends nothing to
+# a temporary file; from a pipe, read once and held whole, it does.
+bytes_of() { find "$@" -type f -printf '%s\n' | awk '{ n += $1 } END { print n + 0 }'; }
+largest=0
+for root in "$tmp"/gen/*/; do
+	[ -e "$root/session_latest" ] || continue
+	n=$(bytes_of "$root/session_latest/")
+	[ "$n" -le "$largest" ] || largest=$n
+done
+all=$(bytes_of "$tmp/gen")
+bound=$(( (largest + all) / 2 ))
+[ "$largest" -lt "$bound" ] && [ "$bound" -lt "$all" ] || fail "nodes too alike: $largest of $all"
+"$RH_COLLECT" --store "$tmp/s-node" --cluster arc --staging-dir "$stage" \
+	--max-memory "$bound" --archive "$tmp/a.tar" > "$tmp/node.out" 2>/dev/null
+! grep -q "temporary files" "$tmp/node.out" ||
+	fail "a file held more than one node at once: $(cat "$tmp/node.out")"
+$cmp_stores "$tmp/s-node" "$tmp/direct" || fail "import node by node differs from capture"
+cat "$tmp/a.tar" | "$RH_COLLECT" --store "$tmp/s-pipe" --cluster arc \
+	--staging-dir "$stage" --max-memory "$bound" --archive - > "$tmp/pipe.out" 2>/dev/null
+grep -q "bytes held in temporary files" "$tmp/pipe.out" ||
+	fail "a pipe past --max-memory held nothing on disk: $(cat "$tmp/pipe.out")"
+$cmp_stores "$tmp/s-pipe" "$tmp/direct" || fail "import from a pipe differs from capture"
+staging_empty
 # one node's session folder alone, as `kubectl cp` gives it
 head=$(ls -d "$tmp"/gen/*head*/)
 sdir=$(cd "$head/session_latest" && pwd -P)
@@ -115,6 +165,12 @@ hostile bomb.tar.zst 'a zip bomb? refused'
 hostile bomb.zip 'a zip bomb? refused'
 hostile bomb.tar 'unpacks to more than 1048576 bytes' --max-total 1048576
 hostile bomb.tar 'claims 209715200 bytes, more than the 1048576' --max-entry 1048576
+# a bad entry after whole nodes: refused before any node is stored (a file
+# is checked to its end before the nodes are captured as it is read again)
+mkfifo "$tmp/fifo"
+cp "$tmp/a.tar" "$tmp/h/last_fifo.tar"
+tar --append -f "$tmp/h/last_fifo.tar" -C "$tmp" fifo
+hostile last_fifo.tar 'a FIFO refused'
 # not an archive at all
 printf 'hello\n' > "$tmp/h/text.txt"
 hostile text.txt 'text.txt'

@@ -1,9 +1,11 @@
 /* Fuzz target: the archive reader of rayhist-collect --archive (any tar,
  * zip, 7z, compressed or not, hostile or damaged). The input is imported
- * into a private file:// store with small limits. Whatever the input:
- * the call returns 0 or a negative RH_E* code with a message, the staging
- * folder it made is gone afterwards, nothing appears outside the store and
- * the staging parent, and a successful import stored at least one node. */
+ * into a private file:// store with small limits, from a file (read
+ * twice) or, for an input of odd size that fits a pipe's buffer, from a
+ * pipe (read once). Whatever the input: the call returns 0 or a negative
+ * RH_E* code with a message, nothing is left in the folder for temporary
+ * files, nothing appears outside the store and that folder, and a
+ * successful import stored at least one node. */
 #define _GNU_SOURCE
 #include <assert.h>
 #include <dirent.h>
@@ -61,15 +63,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	snprintf(store, sizeof(store), "%s/store", root);
 	if (mkdir(stage, 0700) < 0 || rh_store_open(&st, store, NULL) < 0)
 		goto done;
-	fd = memfd_create("fuzz", 0);
-	assert(fd >= 0);
-	assert(write(fd, data, size) == (ssize_t)size);
-	lseek(fd, 0, SEEK_SET);
+	if (size % 2 && size <= 4096) {
+		int p[2];
+		assert(pipe(p) == 0);
+		assert(write(p[1], data, size) == (ssize_t)size);
+		close(p[1]);
+		fd = p[0];
+	} else {
+		fd = memfd_create("fuzz", 0);
+		assert(fd >= 0);
+		assert(write(fd, data, size) == (ssize_t)size);
+		lseek(fd, 0, SEEK_SET);
+	}
 	o.cluster = "fuzz";
 	o.tmpdir = stage;
 	o.max_entry = 1 << 20;
 	o.max_total = 4 << 20;
 	o.max_ratio = 200;
+	o.max_memory = 1 << 16; /* the temporary files too */
 	o.workers = 1;
 	error = rh_archive_import(&stats, st, fd, "fuzz", &o);
 	close(fd);
