@@ -47,7 +47,7 @@ main(int argc, char **argv)
 	for (i = 0; i < len; i++)
 		lines += data[i] == '\n';
 	per = (lines + (size_t)n - 1) / (size_t)n;
-	so.fsync = 0;	/* the bench times reads; durability is not measured */
+	so.fsync = 0; /* the bench times reads; durability is not measured */
 	if (rh_store_open(&st, argv[2], &so) < 0) {
 		fprintf(stderr, "%s: %s\n", argv[2], rh_error_last());
 		return 1;
@@ -55,11 +55,14 @@ main(int argc, char **argv)
 	for (p = data, k = 0; p < data + len; k++) {
 		start = 0;
 		for (i = 0; p + start < data + len && i < per; i++) {
-			char *nl = memchr(p + start, '\n', (size_t)(data + len - p - start));
-			start = nl ? (size_t)(nl - p) + 1 : (size_t)(data + len - p);
+			char *nl = memchr(p + start, '\n',
+			                  (size_t)(data + len - p - start));
+			start = nl ? (size_t)(nl - p) + 1 :
+			             (size_t)(data + len - p);
 		}
 		snprintf(name, sizeof(name), "batch-%zu", k);
-		if (rh_events_ingest(NULL, &added, st, argv[3], name, p, start) < 0) {
+		if (rh_events_ingest(NULL, &added, st, argv[3], name, p,
+		                     start) < 0) {
 			fprintf(stderr, "%s: %s\n", name, rh_error_last());
 			return 1;
 		}

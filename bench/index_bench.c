@@ -55,7 +55,8 @@ build(const char *events, const char *storedir, const char *key)
 		return die(events);
 	if (rh_store_open(&st, storedir, NULL) < 0 ||
 	    rh_history_new(&h, NULL) < 0 ||
-	    rh_event_parser_new(&p, "bench.jsonl", NULL, rh_history_event_cb, h) < 0)
+	    rh_event_parser_new(&p, "bench.jsonl", NULL, rh_history_event_cb,
+	                        h) < 0)
 		return die("setup");
 	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
 		if (rh_event_parser_feed(p, buf, n) != 0)
@@ -71,9 +72,10 @@ build(const char *events, const char *storedir, const char *key)
 	printf("events=%llu bytes=%llu tasks=%llu parse_s=%.3f write_s=%.3f total_s=%.3f "
 	       "events_per_s=%.0f mb_per_s=%.1f malformed=%llu peak_rss_kib=%ld\n",
 	       (unsigned long long)s->records, (unsigned long long)s->bytes,
-	       (unsigned long long)rh_history_count(h, RH_ENTITY_TASK), t1 - t0, t2 - t1,
-	       t2 - t0, s->records / (t2 - t0), s->bytes / (t2 - t0) / 1e6,
-	       (unsigned long long)s->malformed, peak_rss_kib());
+	       (unsigned long long)rh_history_count(h, RH_ENTITY_TASK), t1 - t0,
+	       t2 - t1, t2 - t0, s->records / (t2 - t0),
+	       s->bytes / (t2 - t0) / 1e6, (unsigned long long)s->malformed,
+	       peak_rss_kib());
 	rh_event_parser_free(p);
 	rh_history_free(h);
 	rh_store_close(st);
@@ -103,9 +105,10 @@ query(const char *storedir, const char *key, const char *job, const char *state)
 		return die("query");
 	t1 = now();
 	printf("open_and_page_ms=%.2f rows=%llu num_filtered=%llu total=%llu json_bytes=%zu "
-	       "peak_rss_kib=%ld\n", (t1 - t0) * 1e3, (unsigned long long)c.returned,
-	       (unsigned long long)c.num_filtered, (unsigned long long)c.total, out.size,
-	       peak_rss_kib());
+	       "peak_rss_kib=%ld\n",
+	       (t1 - t0) * 1e3, (unsigned long long)c.returned,
+	       (unsigned long long)c.num_filtered, (unsigned long long)c.total,
+	       out.size, peak_rss_kib());
 	rh_buf_dispose(&out);
 	rh_index_close(ix);
 	rh_store_close(st);
@@ -120,6 +123,6 @@ main(int argc, char **argv)
 	if (argc == 6 && !strcmp(argv[1], "query"))
 		return query(argv[2], argv[3], argv[4], argv[5]);
 	fprintf(stderr, "usage: index_bench build EVENTS STOREDIR KEY\n"
-			"       index_bench query STOREDIR KEY JOB STATE\n");
+	                "       index_bench query STOREDIR KEY JOB STATE\n");
 	return 2;
 }

@@ -44,7 +44,8 @@ main(int argc, char **argv)
 		FILE *f = fopen(argv[i], "rb");
 		size_t n;
 
-		if (!f || rh_event_parser_new(&p, argv[i], &po, rh_history_event_cb, h) < 0)
+		if (!f || rh_event_parser_new(&p, argv[i], &po,
+		                              rh_history_event_cb, h) < 0)
 			return 1;
 		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
 			if (rh_event_parser_feed(p, buf, n) != 0)

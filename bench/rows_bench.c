@@ -89,7 +89,8 @@ main(int argc, char **argv)
 		t0 = cpu_us();
 		for (p = from; p < to; p++) {
 			rh_buf_clear(&out);
-			if (rh_dashboard_list_json(&out, &c, ix, RH_ENTITY_TASK, &o) < 0)
+			if (rh_dashboard_list_json(&out, &c, ix, RH_ENTITY_TASK,
+			                           &o) < 0)
 				return die("json");
 			bytes += (double)out.size;
 		}

@@ -66,7 +66,8 @@ main(int argc, char **argv)
 
 	if (argc < 4 || !(fp = fopen(argv[1], "rb")))
 		return fprintf(stderr, "usage: search_filter FILE RUNS "
-			       "PATTERN...\n"), 2;
+		                       "PATTERN...\n"),
+		       2;
 	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
 		if (rh_buf_put(&in, chunk, n) < 0)
 			return 1;
@@ -81,13 +82,15 @@ main(int argc, char **argv)
 	qsort(t0, (size_t)runs, sizeof(double), cmp_double);
 	qsort(t1, (size_t)runs, sizeof(double), cmp_double);
 	printf("%.1f MiB raw; zstd -3 alone %.3f s CPU, with the filter %.3f s "
-	       "(+%.1f%%)\n", in.size / 1048576.0, t0[runs / 2], t1[runs / 2],
+	       "(+%.1f%%)\n",
+	       in.size / 1048576.0, t0[runs / 2], t1[runs / 2],
 	       100 * (t1[runs / 2] / t0[runs / 2] - 1));
 	printf("stored %zu bytes, with the filter %zu (+%.2f%%)\n", plain.size,
 	       filt.size, 100.0 * ((double)filt.size / plain.size - 1));
 	if (rh_seekable_open_mem(&sk, filt.ptr, filt.size) < 0 ||
 	    (found = rh_seekable__filter(&f, &hold, sk)) < 0)
-		return fprintf(stderr, "search_filter: %s\n", rh_error_last()), 1;
+		return fprintf(stderr, "search_filter: %s\n", rh_error_last()),
+		       1;
 	for (k = 3; k < argc; k++) {
 		rh__filter_query q;
 		rh__filter_frame fr;
@@ -101,8 +104,8 @@ main(int argc, char **argv)
 			may += rh__filter_may_hold(&fr, &q);
 		}
 		printf("\"%s\": %u of %u frames to read (%u without a "
-		       "filter)\n", argv[k], found ? may : 0,
-		       found ? f.nframes : 0, none);
+		       "filter)\n",
+		       argv[k], found ? may : 0, found ? f.nframes : 0, none);
 		rh__filter_query_dispose(&q);
 	}
 	rh__filter_dispose(&f);

@@ -36,16 +36,15 @@ size_arg(const char *opt, const char *arg)
 	return (uint64_t)v << shift;
 bad:
 	rh_cli_usage_die("%s: \"%s\" is not a size (bytes, or a number with K, "
-			 "M, G or T)", opt, arg);
+	                 "M, G or T)",
+	                 opt, arg);
 }
 
 int
 rh_cache_cli_opt(rh_cache_cli *c, int id, const char *arg)
 {
 	switch (id) {
-	case RH_CACHE_OPT_RO:
-		c->read_only = 1;
-		return 1;
+	case RH_CACHE_OPT_RO: c->read_only = 1; return 1;
 	case RH_CACHE_OPT_DIR:
 		if (!*arg)
 			rh_cli_usage_die("--cache-dir is empty");
@@ -71,14 +70,14 @@ rh_cache_cli_apply(rh_cache_cli *c, rh_store_options *o)
 		if (xdg && *xdg == '/')
 			n = snprintf(c->buf, sizeof(c->buf), "%s/rayhist", xdg);
 		else if (home && *home == '/')
-			n = snprintf(c->buf, sizeof(c->buf), "%s/.cache/rayhist",
-				     home);
+			n = snprintf(c->buf, sizeof(c->buf),
+			             "%s/.cache/rayhist", home);
 		if (n > 0 && (size_t)n < sizeof(c->buf))
 			c->dir = c->buf;
 	}
 	if (c->read_only && !c->dir)
 		rh_cli_usage_die("--read-only needs --cache-dir (no $HOME to "
-				 "default to)");
+		                 "default to)");
 	o->cache_dir = c->dir;
 	o->cache_max_bytes = c->max_set ? c->max : DEFAULT_MAX;
 	o->read_only = c->read_only;

@@ -10,17 +10,22 @@
 
 enum { RH_CACHE_OPT_DIR = 700, RH_CACHE_OPT_MAX, RH_CACHE_OPT_RO };
 
-#define RH_CACHE_CLI_OPTS \
-	{ RH_CACHE_OPT_RO, "read-only", NULL, "never write to the store: keep indexes in the cache folder" }, \
-	{ RH_CACHE_OPT_DIR, "cache-dir", "DIR", "where indexes go when the store refuses writes (default $XDG_CACHE_HOME/rayhist or ~/.cache/rayhist)" }, \
-	{ RH_CACHE_OPT_MAX, "cache-dir-max", "SIZE", "bound of the cache folder; least recently used first out (default 1G; 0: none)" }
+#define RH_CACHE_CLI_OPTS                                                                                                   \
+	{ RH_CACHE_OPT_RO, "read-only", NULL,                                                                               \
+	  "never write to the store: keep indexes in the cache folder" },                                                   \
+		{ RH_CACHE_OPT_DIR, "cache-dir", "DIR",                                                                     \
+		  "where indexes go when the store refuses writes (default $XDG_CACHE_HOME/rayhist or ~/.cache/rayhist)" }, \
+	{                                                                                                                   \
+		RH_CACHE_OPT_MAX, "cache-dir-max", "SIZE",                                                                  \
+			"bound of the cache folder; least recently used first out (default 1G; 0: none)"                    \
+	}
 
 typedef struct rh_cache_cli {
 	const char *dir;
 	uint64_t max;
 	int read_only;
 	int max_set;
-	char buf[4096];	/* the default folder */
+	char buf[4096]; /* the default folder */
 } rh_cache_cli;
 
 /* 1 when `id` was a cache option (then applied to c), else 0. */

@@ -16,7 +16,7 @@ const char *rh_cli_prog = "rayhist";
 
 void
 rh_cli_init(rh_cli *cli, const char *prog, const char *synopsis,
-	    const char *about, const rh_cli_opt *opts, int argc, char **argv)
+            const char *about, const rh_cli_opt *opts, int argc, char **argv)
 {
 	size_t n = 0, i, s = 0;
 
@@ -37,7 +37,8 @@ rh_cli_init(rh_cli *cli, const char *prog, const char *synopsis,
 	cli->shorts[s++] = ':'; /* report a missing argument as ':' */
 	for (i = 0; i < n; i++) {
 		cli->lopts[i].name = opts[i].name;
-		cli->lopts[i].has_arg = opts[i].arg ? required_argument : no_argument;
+		cli->lopts[i].has_arg =
+			opts[i].arg ? required_argument : no_argument;
 		cli->lopts[i].val = opts[i].id;
 		if (opts[i].id < 256 && s + 3 < sizeof(cli->shorts)) {
 			cli->shorts[s++] = (char)opts[i].id;
@@ -67,8 +68,9 @@ rh_cli_usage(const rh_cli *cli, FILE *fp)
 
 	while (*line) {
 		nl = strchr(line, '\n');
-		fprintf(fp, "%s %s %.*s\n", line == cli->synopsis ? "usage:" : "      ",
-			cli->prog, (int)(nl ? nl - line : (long)strlen(line)), line);
+		fprintf(fp, "%s %s %.*s\n",
+		        line == cli->synopsis ? "usage:" : "      ", cli->prog,
+		        (int)(nl ? nl - line : (long)strlen(line)), line);
 		if (!nl)
 			break;
 		line = nl + 1;
@@ -85,11 +87,12 @@ print_help(const rh_cli *cli)
 	printf("\n%s\n\noptions:\n", cli->about);
 	for (o = cli->opts; o->name; o++) {
 		if (o->id < 256)
-			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->id, o->name,
-				 o->arg ? " " : "", o->arg ? o->arg : "");
+			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->id,
+			         o->name, o->arg ? " " : "",
+			         o->arg ? o->arg : "");
 		else
 			snprintf(left, sizeof(left), "    --%s%s%s", o->name,
-				 o->arg ? " " : "", o->arg ? o->arg : "");
+			         o->arg ? " " : "", o->arg ? o->arg : "");
 		printf("  %-28s %s\n", left, o->help);
 	}
 	printf("  %-28s %s\n", "-h, --help", "show this help and exit");
@@ -107,22 +110,17 @@ rh_cli_next(rh_cli *cli, const char **arg)
 	c = getopt_long(cli->argc, cli->argv, cli->shorts, cli->lopts, NULL);
 	*arg = optarg;
 	switch (c) {
-	case -1:
-		return -1;
+	case -1: return -1;
 	case 'h':
-	case RH_CLI_HELP:
-		print_help(cli);
-		exit(0);
+	case RH_CLI_HELP: print_help(cli); exit(0);
 	case RH_CLI_VERSION:
 		printf("%s (rayhist) %s\n", cli->prog, rh_version());
 		exit(0);
 	case ':':
 		rh_cli_usage_die("option %s needs an argument",
-				 cli->argv[optind - 1]);
-	case '?':
-		rh_cli_usage_die("unknown option %s", cli->argv[optind - 1]);
-	default:
-		return c;
+		                 cli->argv[optind - 1]);
+	case '?': rh_cli_usage_die("unknown option %s", cli->argv[optind - 1]);
+	default: return c;
 	}
 }
 
@@ -154,7 +152,8 @@ rh_cli_usage_die(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '%s --help' for more information.\n", rh_cli_prog);
+	fprintf(stderr, "\nTry '%s --help' for more information.\n",
+	        rh_cli_prog);
 	exit(2);
 }
 
@@ -178,17 +177,18 @@ rh_cli_number(const char *opt, const char *arg)
 
 	errno = 0;
 	if (!arg || *arg < '0' || *arg > '9')
-		rh_cli_usage_die("%s takes a non-negative number, not \"%s\"", opt,
-				 arg ? arg : "");
+		rh_cli_usage_die("%s takes a non-negative number, not \"%s\"",
+		                 opt, arg ? arg : "");
 	v = strtoull(arg, &end, 10);
 	if (errno || *end)
-		rh_cli_usage_die("%s takes a non-negative number, not \"%s\"", opt, arg);
+		rh_cli_usage_die("%s takes a non-negative number, not \"%s\"",
+		                 opt, arg);
 	return v;
 }
 
 void
 rh_cli_parse_listen(const char *opt, const char *forms, const char *arg,
-		    char *host, size_t cap, unsigned *port)
+                    char *host, size_t cap, unsigned *port)
 {
 	const char *colon;
 	char what[64];
@@ -197,13 +197,15 @@ rh_cli_parse_listen(const char *opt, const char *forms, const char *arg,
 	if (arg[0] == '[') {
 		const char *end = strchr(arg, ']');
 		if (!end || end[1] != ':')
-			rh_cli_usage_die("%s: \"%s\" is not [ADDRESS]:PORT", opt, arg);
+			rh_cli_usage_die("%s: \"%s\" is not [ADDRESS]:PORT",
+			                 opt, arg);
 		n = (size_t)(end - arg - 1);
 		colon = end + 1;
 		arg++;
 	} else {
 		if (!(colon = strrchr(arg, ':')))
-			rh_cli_usage_die("%s: \"%s\" is not %s", opt, arg, forms);
+			rh_cli_usage_die("%s: \"%s\" is not %s", opt, arg,
+			                 forms);
 		n = (size_t)(colon - arg);
 	}
 	if (n == 0 || n >= cap)

@@ -9,10 +9,10 @@
 #include <stdio.h>
 
 typedef struct rh_cli_opt {
-	int id;            /* returned by rh_cli_next(); a short letter or >= 256 */
-	const char *name;  /* long name without "--" */
-	const char *arg;   /* argument placeholder, or NULL for a flag */
-	const char *help;  /* one line */
+	int id; /* returned by rh_cli_next(); a short letter or >= 256 */
+	const char *name; /* long name without "--" */
+	const char *arg;  /* argument placeholder, or NULL for a flag */
+	const char *help; /* one line */
 } rh_cli_opt;
 
 typedef struct rh_cli {
@@ -29,8 +29,8 @@ typedef struct rh_cli {
 enum { RH_CLI_HELP = 1000, RH_CLI_VERSION };
 
 void rh_cli_init(rh_cli *cli, const char *prog, const char *synopsis,
-		 const char *about, const rh_cli_opt *opts, int argc,
-		 char **argv);
+                 const char *about, const rh_cli_opt *opts, int argc,
+                 char **argv);
 /* The next option's id and its argument; -1 at the end (then optind points
  * at the operands). Handles --help and --version itself (exit 0) and bad
  * options (usage on stderr, exit 2). */
@@ -55,7 +55,7 @@ unsigned long long rh_cli_number(const char *opt, const char *arg);
 /* "HOST:PORT" or "[V6]:PORT" of option `opt` into host (cap bytes) and
  * port, or a usage error naming opt and the accepted `forms`. */
 void rh_cli_parse_listen(const char *opt, const char *forms, const char *arg,
-			 char *host, size_t cap, unsigned *port);
+                         char *host, size_t cap, unsigned *port);
 /* The port a listening socket was given (for port 0); 0 if unknown. */
 unsigned rh_cli_bound_port(int fd);
 

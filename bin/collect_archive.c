@@ -15,22 +15,22 @@
 struct run {
 	int quiet, verbose;
 	rh_meter meter;
-	rh_progress p;   /* bytes of the archive read, of its size if known */
+	rh_progress p; /* bytes of the archive read, of its size if known */
 };
 
 static void
 on_report(rh_capture_event ev, const char *path, const char *detail,
-	  void *payload)
+          void *payload)
 {
 	struct run *run = payload;
 
 	if (ev == RH_CAPTURE_FILE_SKIPPED) {
-		rh_meter_done(&run->meter);	/* the warning's line */
+		rh_meter_done(&run->meter); /* the warning's line */
 		if (!run->quiet || strncmp(detail, "not stored", 10) == 0)
 			rh_cli_warn("skipped %s: %s", path, detail);
 	} else if (run->verbose) {
-		printf("%s %s (%s)\n", ev == RH_CAPTURE_FILE_REPLACED ? "replaced"
-								     : "stored",
+		printf("%s %s (%s)\n",
+		       ev == RH_CAPTURE_FILE_REPLACED ? "replaced" : "stored",
 		       path, detail);
 	}
 }
@@ -48,7 +48,7 @@ on_progress(uint64_t read, uint64_t unpacked, void *payload)
 
 int
 rh_collect_archive(rh_store *st, const char *path, rh_import_options *o,
-		   int quiet, int verbose)
+                   int quiet, int verbose)
 {
 	struct run run = { quiet, verbose, { 0 }, { 0, 0, 0, 0 } };
 	rh_import_stats stats = RH_IMPORT_STATS_INIT;
@@ -58,7 +58,8 @@ rh_collect_archive(rh_store *st, const char *path, rh_import_options *o,
 	if (!strcmp(path, "-"))
 		fd = 0;
 	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		fprintf(stderr, "%s: %s: %s\n", rh_cli_prog, path, strerror(errno));
+		fprintf(stderr, "%s: %s: %s\n", rh_cli_prog, path,
+		        strerror(errno));
 		return 1;
 	}
 	/* a file's size is the total; a pipe's is unknown (no ETA) */
@@ -78,20 +79,23 @@ rh_collect_archive(rh_store *st, const char *path, rh_import_options *o,
 	if (fd)
 		close(fd);
 	if (!quiet && (error == 0 || stats.nodes))
-		printf("%s: %" PRIu64 " entries, %" PRIu64 " node session%s, %"
-		       PRIu64 " event batches; %" PRIu64 " files, %" PRIu64
-		       " new bytes stored as %" PRIu64 "; %" PRIu64 " skipped, %"
-		       PRIu64 " not stored\n", path, stats.entries, stats.nodes,
+		printf("%s: %" PRIu64 " entries, %" PRIu64
+		       " node session%s, %" PRIu64 " event batches; %" PRIu64
+		       " files, %" PRIu64 " new bytes stored as %" PRIu64
+		       "; %" PRIu64 " skipped, %" PRIu64 " not stored\n",
+		       path, stats.entries, stats.nodes,
 		       stats.nodes == 1 ? "" : "s", stats.event_batches,
 		       stats.total.files_seen, stats.total.bytes_new,
 		       stats.total.bytes_stored, stats.total.files_skipped,
 		       stats.total.files_not_stored);
 	if (!quiet && stats.bytes_spilled)
 		printf("%s: %" PRIu64 " bytes held in temporary files (past "
-		       "--max-memory)\n", path, stats.bytes_spilled);
+		       "--max-memory)\n",
+		       path, stats.bytes_spilled);
 	fflush(stdout);
 	if (error < 0) {
-		fprintf(stderr, "%s: %s: %s\n", rh_cli_prog, path, rh_error_last());
+		fprintf(stderr, "%s: %s: %s\n", rh_cli_prog, path,
+		        rh_error_last());
 		return 1;
 	}
 	return 0;

@@ -9,6 +9,6 @@
  * terminal and not `quiet`. Returns the exit status: 0; 1 when the
  * archive was refused or the store failed (the message says why). */
 int rh_collect_archive(rh_store *st, const char *path, rh_import_options *o,
-		       int quiet, int verbose);
+                       int quiet, int verbose);
 
 #endif

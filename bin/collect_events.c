@@ -49,7 +49,7 @@ typedef struct result {
 	int done;
 	int failed;
 	int added;
-	char *text;             /* key, or the warning of a failure */
+	char *text; /* key, or the warning of a failure */
 } result;
 
 typedef struct pool {
@@ -57,7 +57,7 @@ typedef struct pool {
 	const char *prefix;
 	char **files;
 	int nfiles;
-	int next;               /* the next file to take */
+	int next; /* the next file to take */
 	result *res;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -75,10 +75,12 @@ ingest_one(pool *pl, int i, rh_buf *data, rh_buf *key)
 	msg[0] = '\0';
 	if (slurp(data, pl->files[i], msg, sizeof(msg)) < 0) {
 		r->failed = 1;
-	} else if (rh_events_ingest(key, &added, pl->st, pl->prefix, pl->files[i],
-				    data->ptr ? data->ptr : "", data->size) < 0) {
+	} else if (rh_events_ingest(key, &added, pl->st, pl->prefix,
+	                            pl->files[i], data->ptr ? data->ptr : "",
+	                            data->size) < 0) {
 		/* A bad file is reported and skipped; the others still go in. */
-		snprintf(msg, sizeof(msg), "%s: %s", pl->files[i], rh_error_last());
+		snprintf(msg, sizeof(msg), "%s: %s", pl->files[i],
+		         rh_error_last());
 		r->failed = 1;
 	}
 	r->added = added;
@@ -111,7 +113,7 @@ worker(void *arg)
 
 int
 rh_collect_events(rh_store *st, const rh_session_ref *s, char **files,
-		  int nfiles, unsigned threads, int quiet)
+                  int nfiles, unsigned threads, int quiet)
 {
 	rh_buf prefix = RH_BUF_INIT;
 	pthread_t tid[64];
@@ -162,7 +164,8 @@ rh_collect_events(rh_store *st, const rh_session_ref *s, char **files,
 			nadded += r->added;
 			if (!quiet)
 				printf("%s: %s %s\n", files[i],
-				       r->added ? "stored as" : "already stored as",
+				       r->added ? "stored as" :
+				                  "already stored as",
 				       r->text ? r->text : "?");
 		}
 		free(r->text);
@@ -173,7 +176,8 @@ rh_collect_events(rh_store *st, const rh_session_ref *s, char **files,
 	/* Announce the objects to readers (marks.h): one generation mark per
 	 * import run, after all its objects. Objects found already stored
 	 * count too: an import killed before its mark left them unannounced. */
-	if (failed < nfiles && (error = rh_events_announce(st, prefix.ptr)) < 0) {
+	if (failed < nfiles &&
+	    (error = rh_events_announce(st, prefix.ptr)) < 0) {
 		rh_cli_warn("%s: %s", prefix.ptr, rh_error_last());
 		failed++;
 	}

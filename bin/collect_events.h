@@ -9,6 +9,6 @@
  * and skipped; reports come in the order of `files`. Returns the exit
  * status: 0, or 1 if any file failed. */
 int rh_collect_events(rh_store *st, const rh_session_ref *s, char **files,
-		      int nfiles, unsigned threads, int quiet);
+                      int nfiles, unsigned threads, int quiet);
 
 #endif

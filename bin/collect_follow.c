@@ -40,12 +40,12 @@
 
 #define SHIP_BUDGET (64ull << 20)
 
-struct shared {                 /* what the main thread may read */
+struct shared { /* what the main thread may read */
 	pthread_mutex_t mu;
 	rh_follow_stats fs;
 	char errmsg[512];
-	int indexing;               /* everything is shipped: the index builds */
-	int status;                 /* the drain's exit status, once indexing */
+	int indexing; /* everything is shipped: the index builds */
+	int status;   /* the drain's exit status, once indexing */
 };
 
 struct app {
@@ -60,16 +60,16 @@ struct app {
 	struct evhttp *http;
 	struct event *sigint, *sigterm, *done_ev, *drain_timer;
 	int draining;
-	int done_pipe[2];           /* worker -> main: drained */
+	int done_pipe[2]; /* worker -> main: drained */
 
 	/* worker thread */
 	pthread_t thread;
 	struct event_base *wbase;
 	struct event *wtimer, *winotify, *wctl;
-	int ctl_pipe[2];            /* main -> worker: 'd' drain */
+	int ctl_pipe[2]; /* main -> worker: 'd' drain */
 	int64_t next_ship;
 	int ship_more;
-	int status;                 /* exit status the worker decided */
+	int status; /* exit status the worker decided */
 
 	struct shared sh;
 	char last_warn[512];
@@ -94,15 +94,13 @@ warn_once(struct app *a, const char *what, const char *msg)
 
 static void
 on_report(rh_follow_event ev, const char *path, const char *detail,
-	  void *payload)
+          void *payload)
 {
 	struct app *a = payload;
 	int quiet = a->cfg->quiet, verbose = a->cfg->verbose;
 
 	switch (ev) {
-	case RH_FOLLOW_WARNING:
-		warn_once(a, path, detail);
-		break;
+	case RH_FOLLOW_WARNING: warn_once(a, path, detail); break;
 	case RH_FOLLOW_SESSION_FOUND:
 		if (!quiet)
 			printf("session %s\n", path);
@@ -130,8 +128,10 @@ on_report(rh_follow_event ev, const char *path, const char *detail,
 	case RH_FOLLOW_FILE_GONE:
 	case RH_FOLLOW_FILE_SHIPPED:
 		if (verbose)
-			printf("%s %s (%s)\n", ev == RH_FOLLOW_FILE_SHIPPED ? "shipped"
-				: ev == RH_FOLLOW_FILE_GONE ? "gone" : "replaced",
+			printf("%s %s (%s)\n",
+			       ev == RH_FOLLOW_FILE_SHIPPED ? "shipped" :
+			       ev == RH_FOLLOW_FILE_GONE    ? "gone" :
+			                                      "replaced",
 			       path, detail);
 		break;
 	}
@@ -145,7 +145,8 @@ publish(struct app *a)
 {
 	pthread_mutex_lock(&a->sh.mu);
 	rh_follow_stats_get(&a->sh.fs, a->f);
-	snprintf(a->sh.errmsg, sizeof(a->sh.errmsg), "%s", rh_follow_errmsg(a->f));
+	snprintf(a->sh.errmsg, sizeof(a->sh.errmsg), "%s",
+	         rh_follow_errmsg(a->f));
 	pthread_mutex_unlock(&a->sh.mu);
 }
 
@@ -158,10 +159,10 @@ ship_spool(struct app *a, uint64_t budget)
 	if (!a->sp)
 		return 0;
 	rh_follow_stats_get(&fs, a->f);
-	error = rh_spool_ship(&a->ship_more, a->sp, a->st,
-			      a->cfg->fo.ns ? a->cfg->fo.ns : RH_DEFAULT_NAMESPACE,
-			      a->cfg->fo.cluster, fs.session[0] ? fs.session : NULL,
-			      budget);
+	error = rh_spool_ship(
+		&a->ship_more, a->sp, a->st,
+		a->cfg->fo.ns ? a->cfg->fo.ns : RH_DEFAULT_NAMESPACE,
+		a->cfg->fo.cluster, fs.session[0] ? fs.session : NULL, budget);
 	if (error < 0)
 		warn_once(a, "events", rh_error_last());
 	return error;
@@ -203,8 +204,9 @@ on_work(evutil_socket_t fd, short what, void *arg)
 static void
 build_index(struct app *a, const char *session)
 {
-	rh_session_ref sref = { a->cfg->fo.ns ? a->cfg->fo.ns : RH_DEFAULT_NAMESPACE,
-				a->cfg->fo.cluster, session };
+	rh_session_ref sref = { a->cfg->fo.ns ? a->cfg->fo.ns :
+		                                RH_DEFAULT_NAMESPACE,
+		                a->cfg->fo.cluster, session };
 
 	pthread_mutex_lock(&a->sh.mu);
 	a->sh.indexing = 1;
@@ -236,13 +238,16 @@ drain(struct app *a)
 	rh_follow_stats_get(&fs, a->f);
 	a->status = error < 0 || fs.files_not_stored ? 1 : 0;
 	if (error < 0)
-		rh_cli_warn("drained with failures (what was not shipped stays on "
-			    "disk for the next run): %s", rh_follow_errmsg(a->f));
+		rh_cli_warn(
+			"drained with failures (what was not shipped stays on "
+			"disk for the next run): %s",
+			rh_follow_errmsg(a->f));
 	if (fs.files_not_stored)
-		rh_cli_warn("%s: %" PRIu64 " path%s not stored (see the \"skipped "
-			    "... not stored\" warnings); the rest is stored",
-			    fs.session, fs.files_not_stored,
-			    fs.files_not_stored == 1 ? "" : "s");
+		rh_cli_warn("%s: %" PRIu64
+		            " path%s not stored (see the \"skipped "
+		            "... not stored\" warnings); the rest is stored",
+		            fs.session, fs.files_not_stored,
+		            fs.files_not_stored == 1 ? "" : "s");
 	if (error == 0 && fs.is_head && fs.session[0] && !a->cfg->no_index)
 		build_index(a, fs.session);
 	event_base_loopbreak(a->wbase);
@@ -278,13 +283,14 @@ start_worker(struct app *a)
 
 	if (pipe(a->ctl_pipe) < 0 || !(a->wbase = event_base_new()) ||
 	    !(a->wtimer = evtimer_new(a->wbase, on_work, a)) ||
-	    !(a->wctl = event_new(a->wbase, a->ctl_pipe[0], EV_READ | EV_PERSIST,
-				  on_ctl, a)) ||
+	    !(a->wctl = event_new(a->wbase, a->ctl_pipe[0],
+	                          EV_READ | EV_PERSIST, on_ctl, a)) ||
 	    event_add(a->wctl, NULL) < 0)
 		return -1;
-	if (fd >= 0 && (!(a->winotify = event_new(a->wbase, fd, EV_READ | EV_PERSIST,
-						  on_work, a)) ||
-			event_add(a->winotify, NULL) < 0))
+	if (fd >= 0 &&
+	    (!(a->winotify = event_new(a->wbase, fd, EV_READ | EV_PERSIST,
+	                               on_work, a)) ||
+	     event_add(a->winotify, NULL) < 0))
 		return -1;
 	a->next_ship = rh_cli_mono_ms();
 	event_active(a->wtimer, EV_TIMEOUT, 0);
@@ -299,8 +305,8 @@ reply_text(struct evhttp_request *req, int status, const char *text)
 {
 	struct evbuffer *b = evbuffer_new();
 
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-			  "text/plain; charset=utf-8");
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	                  "Content-Type", "text/plain; charset=utf-8");
 	if (b && text && *text)
 		evbuffer_add_printf(b, "%s\n", text);
 	evhttp_send_reply(req, status, NULL, b);
@@ -325,11 +331,11 @@ receive(struct app *a, struct evhttp_request *req)
 	if (r.status == 503) {
 		snprintf(ra, sizeof(ra), "%u", r.retry_after);
 		evhttp_add_header(evhttp_request_get_output_headers(req),
-				  "Retry-After", ra);
+		                  "Retry-After", ra);
 	}
 	if (r.status != 200 && a->cfg->verbose)
 		rh_cli_warn("POST %s: %d %s", evhttp_request_get_uri(req),
-			    r.status, r.message);
+		            r.status, r.message);
 	reply_text(req, r.status, r.message);
 }
 
@@ -358,7 +364,8 @@ status_page(struct app *a, struct evhttp_request *req)
 	}
 	counters(a, &ss, &fs);
 	/* Names are checked [A-Za-z0-9._-] and hex: nothing to escape. */
-	evbuffer_add_printf(b,
+	evbuffer_add_printf(
+		b,
 		"{\"session\":\"%s\",\"node_id\":\"%s\",\"following\":%s,"
 		"\"head\":%s,\"draining\":%s,\"files\":%" PRIu64 ","
 		"\"bytes_pending\":%" PRIu64 ",\"bytes_shipped\":%" PRIu64 ","
@@ -369,8 +376,8 @@ status_page(struct app *a, struct evhttp_request *req)
 		fs.is_head ? "true" : "false", a->draining ? "true" : "false",
 		fs.files, fs.bytes_pending, fs.bytes_shipped, fs.commits,
 		ss.batches, ss.bytes, ss.accepted, ss.shipped);
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-			  "application/json");
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	                  "Content-Type", "application/json");
 	evhttp_send_reply(req, 200, "OK", b);
 	evbuffer_free(b);
 }
@@ -389,39 +396,66 @@ metrics_page(struct app *a, struct evhttp_request *req)
 		return;
 	}
 	counters(a, &ss, &fs);
-#define M(name, type, help) \
-	evbuffer_add_printf(b, "# HELP " name " " help "\n# TYPE " name " " type "\n")
-	M("rayhist_collect_following", "gauge", "1 while a session and its node are followed.");
-	evbuffer_add_printf(b, "rayhist_collect_following %d\n", fs.following ? 1 : 0);
+#define M(name, type, help)                                             \
+	evbuffer_add_printf(b, "# HELP " name " " help "\n# TYPE " name \
+	                       " " type "\n")
+	M("rayhist_collect_following", "gauge",
+	  "1 while a session and its node are followed.");
+	evbuffer_add_printf(b, "rayhist_collect_following %d\n",
+	                    fs.following ? 1 : 0);
 	M("rayhist_collect_files", "gauge", "Files tracked in the session.");
 	evbuffer_add_printf(b, "rayhist_collect_files %" PRIu64 "\n", fs.files);
-	M("rayhist_collect_bytes_pending", "gauge", "Bytes seen on disk, not yet shipped.");
-	evbuffer_add_printf(b, "rayhist_collect_bytes_pending %" PRIu64 "\n", fs.bytes_pending);
-	M("rayhist_collect_bytes_shipped_total", "counter", "Raw file bytes shipped to the store.");
-	evbuffer_add_printf(b, "rayhist_collect_bytes_shipped_total %" PRIu64 "\n", fs.bytes_shipped);
-	M("rayhist_collect_bytes_stored_total", "counter", "Compressed bytes written to the store.");
-	evbuffer_add_printf(b, "rayhist_collect_bytes_stored_total %" PRIu64 "\n", fs.bytes_stored);
-	M("rayhist_collect_commits_total", "counter", "Manifest and checkpoint writes.");
-	evbuffer_add_printf(b, "rayhist_collect_commits_total %" PRIu64 "\n", fs.commits);
+	M("rayhist_collect_bytes_pending", "gauge",
+	  "Bytes seen on disk, not yet shipped.");
+	evbuffer_add_printf(b, "rayhist_collect_bytes_pending %" PRIu64 "\n",
+	                    fs.bytes_pending);
+	M("rayhist_collect_bytes_shipped_total", "counter",
+	  "Raw file bytes shipped to the store.");
+	evbuffer_add_printf(b,
+	                    "rayhist_collect_bytes_shipped_total %" PRIu64 "\n",
+	                    fs.bytes_shipped);
+	M("rayhist_collect_bytes_stored_total", "counter",
+	  "Compressed bytes written to the store.");
+	evbuffer_add_printf(b,
+	                    "rayhist_collect_bytes_stored_total %" PRIu64 "\n",
+	                    fs.bytes_stored);
+	M("rayhist_collect_commits_total", "counter",
+	  "Manifest and checkpoint writes.");
+	evbuffer_add_printf(b, "rayhist_collect_commits_total %" PRIu64 "\n",
+	                    fs.commits);
 	M("rayhist_collect_last_commit_timestamp_seconds", "gauge",
 	  "When the last commit was written (ship lag: now minus this); 0 before the first.");
-	evbuffer_add_printf(b, "rayhist_collect_last_commit_timestamp_seconds %.3f\n",
-			    (double)fs.last_commit_ms / 1e3);
+	evbuffer_add_printf(
+		b, "rayhist_collect_last_commit_timestamp_seconds %.3f\n",
+		(double)fs.last_commit_ms / 1e3);
 	M("rayhist_collect_event_batches_total", "counter",
 	  "Event batches received: accepted, rejected (400, 413), refused (503, spool full).");
-	evbuffer_add_printf(b, "rayhist_collect_event_batches_total{result=\"accepted\"} %" PRIu64 "\n"
-			    "rayhist_collect_event_batches_total{result=\"rejected\"} %" PRIu64 "\n"
-			    "rayhist_collect_event_batches_total{result=\"refused\"} %" PRIu64 "\n",
-			    ss.accepted, ss.rejected, ss.refused);
-	M("rayhist_collect_event_batches_shipped_total", "counter", "Event batches shipped to the store.");
-	evbuffer_add_printf(b, "rayhist_collect_event_batches_shipped_total %" PRIu64 "\n", ss.shipped);
-	M("rayhist_collect_spool_bytes", "gauge", "Event bytes spooled on disk, not yet shipped.");
-	evbuffer_add_printf(b, "rayhist_collect_spool_bytes %" PRIu64 "\n", ss.bytes);
-	M("rayhist_collect_spool_batches", "gauge", "Event batches spooled on disk, not yet shipped.");
-	evbuffer_add_printf(b, "rayhist_collect_spool_batches %" PRIu64 "\n", ss.batches);
+	evbuffer_add_printf(
+		b,
+		"rayhist_collect_event_batches_total{result=\"accepted\"} %" PRIu64
+		"\n"
+		"rayhist_collect_event_batches_total{result=\"rejected\"} %" PRIu64
+		"\n"
+		"rayhist_collect_event_batches_total{result=\"refused\"} %" PRIu64
+		"\n",
+		ss.accepted, ss.rejected, ss.refused);
+	M("rayhist_collect_event_batches_shipped_total", "counter",
+	  "Event batches shipped to the store.");
+	evbuffer_add_printf(
+		b, "rayhist_collect_event_batches_shipped_total %" PRIu64 "\n",
+		ss.shipped);
+	M("rayhist_collect_spool_bytes", "gauge",
+	  "Event bytes spooled on disk, not yet shipped.");
+	evbuffer_add_printf(b, "rayhist_collect_spool_bytes %" PRIu64 "\n",
+	                    ss.bytes);
+	M("rayhist_collect_spool_batches", "gauge",
+	  "Event batches spooled on disk, not yet shipped.");
+	evbuffer_add_printf(b, "rayhist_collect_spool_batches %" PRIu64 "\n",
+	                    ss.batches);
 #undef M
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-			  "text/plain; version=0.0.4; charset=utf-8");
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	                  "Content-Type",
+	                  "text/plain; version=0.0.4; charset=utf-8");
 	evhttp_send_reply(req, 200, "OK", b);
 	evbuffer_free(b);
 }
@@ -434,7 +468,8 @@ ct_equal(const char *a, size_t alen, const char *b, size_t blen)
 	unsigned char d = alen != blen;
 
 	for (i = 0; i < n; i++)
-		d |= (unsigned char)((i < alen ? a[i] : 0) ^ (i < blen ? b[i] : 0));
+		d |= (unsigned char)((i < alen ? a[i] : 0) ^
+		                     (i < blen ? b[i] : 0));
 	return d == 0;
 }
 
@@ -443,10 +478,11 @@ ct_equal(const char *a, size_t alen, const char *b, size_t blen)
  * aggregator posts to the exact URL it is given and sends no headers of
  * its own, so the query is how it can carry one. */
 static int
-authorized(struct app *a, struct evhttp_request *req, const struct evhttp_uri *uri)
+authorized(struct app *a, struct evhttp_request *req,
+           const struct evhttp_uri *uri)
 {
-	const char *h = evhttp_find_header(evhttp_request_get_input_headers(req),
-					   "Authorization");
+	const char *h = evhttp_find_header(
+		evhttp_request_get_input_headers(req), "Authorization");
 	const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
 	const char *t = a->cfg->token;
 	int ok = 0;
@@ -475,29 +511,33 @@ on_request(struct evhttp_request *req, void *arg)
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
-	int events = path && (!strcmp(path, "/v1/events") || !strcmp(path, "/"));
+	int events =
+		path && (!strcmp(path, "/v1/events") || !strcmp(path, "/"));
 
 	if (!path)
 		path = "";
 	if ((cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD) &&
-	    !strcmp(path, "/metrics")) {	/* counters only: no token */
+	    !strcmp(path, "/metrics")) { /* counters only: no token */
 		metrics_page(a, req);
 		return;
 	}
 	if (strcmp(path, "/healthz") && !authorized(a, req, uri)) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
-				  "WWW-Authenticate", "Bearer realm=\"rayhist-collect\"");
-		reply_text(req, 401, "a token is required: "
-			   "Authorization: Bearer TOKEN, or ?token=TOKEN in the URL");
+		                  "WWW-Authenticate",
+		                  "Bearer realm=\"rayhist-collect\"");
+		reply_text(
+			req, 401,
+			"a token is required: "
+			"Authorization: Bearer TOKEN, or ?token=TOKEN in the URL");
 		return;
 	}
 	if (cmd == EVHTTP_REQ_POST && events)
 		receive(a, req);
 	else if ((cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD) &&
-		 (!strcmp(path, "/") || !strcmp(path, "/status")))
+	         (!strcmp(path, "/") || !strcmp(path, "/status")))
 		status_page(a, req);
 	else if ((cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD) &&
-		 !strcmp(path, "/healthz"))
+	         !strcmp(path, "/healthz"))
 		reply_text(req, 200, "ok");
 	else if (events)
 		reply_text(req, 405, "POST a JSON array of RayEvents");
@@ -514,12 +554,12 @@ start_http(struct app *a)
 
 	if (!strcmp(a->cfg->listen, "off"))
 		return 0;
-	rh_cli_parse_listen("--events-listen", "ADDRESS:PORT or off", a->cfg->listen,
-			    host, sizeof(host), &port);
+	rh_cli_parse_listen("--events-listen", "ADDRESS:PORT or off",
+	                    a->cfg->listen, host, sizeof(host), &port);
 	if (!(a->http = evhttp_new(a->base)))
 		return -1;
 	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-				   EVHTTP_REQ_HEAD);
+	                                            EVHTTP_REQ_HEAD);
 	evhttp_set_max_headers_size(a->http, 64 << 10);
 	/* Larger bodies are refused (413) while their headers are read,
 	 * before their bytes take memory. */
@@ -527,14 +567,16 @@ start_http(struct app *a)
 	evhttp_set_flags(a->http, EVHTTP_SERVER_LINGERING_CLOSE);
 	evhttp_set_timeout(a->http, 60);
 	evhttp_set_gencb(a->http, on_request, a);
-	if (!(h = evhttp_bind_socket_with_handle(a->http, host, (ev_uint16_t)port))) {
-		rh_cli_warn("--events-listen %s: cannot listen: %s", a->cfg->listen,
-			    strerror(errno));
+	if (!(h = evhttp_bind_socket_with_handle(a->http, host,
+	                                         (ev_uint16_t)port))) {
+		rh_cli_warn("--events-listen %s: cannot listen: %s",
+		            a->cfg->listen, strerror(errno));
 		return -1;
 	}
 	if (!a->cfg->quiet) {
 		printf("receiving events on http://%s%s%s:%u/v1/events\n",
-		       strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "",
+		       strchr(host, ':') ? "[" : "", host,
+		       strchr(host, ':') ? "]" : "",
 		       rh_cli_bound_port(evhttp_bound_socket_get_fd(h)));
 		fflush(stdout);
 	}
@@ -567,16 +609,18 @@ on_drain_timeout(evutil_socket_t fd, short what, void *arg)
 	pthread_mutex_unlock(&a->sh.mu);
 	if (indexing) {
 		/* all is shipped: only the index is left, to the first reader */
-		rh_cli_warn("drain timeout after %u s while building the index: "
-			    "everything is stored; the index is built on first "
-			    "open", a->cfg->drain_ms / 1000);
+		rh_cli_warn(
+			"drain timeout after %u s while building the index: "
+			"everything is stored; the index is built on first "
+			"open",
+			a->cfg->drain_ms / 1000);
 		fflush(stdout);
 		_exit(status);
 	}
 	rh_cli_warn("drain timeout after %u s: %" PRIu64 " bytes not shipped "
-		    "stay on disk; the next run resumes from %s",
-		    a->cfg->drain_ms / 1000, fs.bytes_pending,
-		    a->cfg->fo.state_dir);
+	            "stay on disk; the next run resumes from %s",
+	            a->cfg->drain_ms / 1000, fs.bytes_pending,
+	            a->cfg->fo.state_dir);
 	fflush(stdout);
 	/* The worker may be inside a store call: leaving now is what kill -9
 	 * would do, which the checkpoint is made for. */
@@ -597,8 +641,8 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	}
 	a->draining = 1;
 	if (!a->cfg->quiet) {
-		printf("%s: draining (at most %u ms)\n", sig == SIGTERM ? "SIGTERM"
-			: "SIGINT", a->cfg->drain_ms);
+		printf("%s: draining (at most %u ms)\n",
+		       sig == SIGTERM ? "SIGTERM" : "SIGINT", a->cfg->drain_ms);
 		fflush(stdout);
 	}
 	tv.tv_sec = a->cfg->drain_ms / 1000;
@@ -619,7 +663,8 @@ rh_collect_follow(rh_store *st, struct rh_follow_cfg *cfg)
 	memset(a, 0, sizeof(*a));
 	a->cfg = cfg;
 	a->st = st;
-	a->done_pipe[0] = a->done_pipe[1] = a->ctl_pipe[0] = a->ctl_pipe[1] = -1;
+	a->done_pipe[0] = a->done_pipe[1] = a->ctl_pipe[0] = a->ctl_pipe[1] =
+		-1;
 	pthread_mutex_init(&a->sh.mu, NULL);
 	a->sh.fs = (rh_follow_stats)RH_FOLLOW_STATS_INIT;
 	signal(SIGPIPE, SIG_IGN);
@@ -627,7 +672,8 @@ rh_collect_follow(rh_store *st, struct rh_follow_cfg *cfg)
 	cfg->fo.payload = a;
 	if ((error = rh_follow_open(&a->f, st, &cfg->fo)) < 0)
 		rh_cli_die(error, "cannot follow %s", cfg->fo.ray_root);
-	snprintf(a->spool_dir, sizeof(a->spool_dir), "%s/spool", cfg->fo.state_dir);
+	snprintf(a->spool_dir, sizeof(a->spool_dir), "%s/spool",
+	         cfg->fo.state_dir);
 	if ((error = rh_spool_open(&a->sp, a->spool_dir, &cfg->so)) < 0)
 		rh_cli_die(error, "event spool");
 	if (!(a->base = event_base_new()) || pipe(a->done_pipe) < 0)
@@ -641,7 +687,8 @@ rh_collect_follow(rh_store *st, struct rh_follow_cfg *cfg)
 	}
 	a->sigint = evsignal_new(a->base, SIGINT, on_signal, a);
 	a->sigterm = evsignal_new(a->base, SIGTERM, on_signal, a);
-	a->done_ev = event_new(a->base, a->done_pipe[0], EV_READ, on_drained, a);
+	a->done_ev =
+		event_new(a->base, a->done_pipe[0], EV_READ, on_drained, a);
 	if (!a->sigint || !a->sigterm || !a->done_ev ||
 	    event_add(a->sigint, NULL) < 0 || event_add(a->sigterm, NULL) < 0 ||
 	    event_add(a->done_ev, NULL) < 0)
@@ -656,8 +703,10 @@ rh_collect_follow(rh_store *st, struct rh_follow_cfg *cfg)
 		rh_follow_stats_get(&fs, a->f);
 		if (a->sp)
 			rh_spool_stats_get(&ss, a->sp);
-		printf("stopped: %" PRIu64 " bytes shipped in %" PRIu64 " parts, "
-		       "%" PRIu64 " event batches stored, %" PRIu64 " bytes left\n",
+		printf("stopped: %" PRIu64 " bytes shipped in %" PRIu64
+		       " parts, "
+		       "%" PRIu64 " event batches stored, %" PRIu64
+		       " bytes left\n",
 		       fs.bytes_shipped, fs.parts_written, ss.shipped,
 		       fs.bytes_pending);
 	}

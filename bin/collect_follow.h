@@ -6,13 +6,13 @@
 #include <rayhist/rayhist.h>
 
 struct rh_follow_cfg {
-	rh_follow_options fo;     /* cluster, ns, node id, Ray root, ... */
-	rh_spool_options so;      /* body limit, spool cap */
-	const char *listen;       /* "ADDR:PORT", or "off" */
-	const char *token;        /* required of POSTs and the status page */
-	unsigned drain_ms;        /* SIGTERM: finish within this */
+	rh_follow_options fo; /* cluster, ns, node id, Ray root, ... */
+	rh_spool_options so;  /* body limit, spool cap */
+	const char *listen;   /* "ADDR:PORT", or "off" */
+	const char *token;    /* required of POSTs and the status page */
+	unsigned drain_ms;    /* SIGTERM: finish within this */
 	int quiet, verbose;
-	int no_index;             /* no index build after the end mark */
+	int no_index; /* no index build after the end mark */
 };
 
 /* Run until SIGTERM or SIGINT; returns the exit status. */

@@ -15,7 +15,7 @@
 
 int
 rh_collect_index(rh_store *st, const rh_session_ref *s, unsigned threads,
-		 int quiet)
+                 int quiet)
 {
 	rh_index_refresh_options ro = RH_INDEX_REFRESH_OPTIONS_INIT;
 	rh_event_stats es;
@@ -42,8 +42,9 @@ rh_collect_index(rh_store *st, const rh_session_ref *s, unsigned threads,
 		/* Nothing captured is touched by a failed build: say so, and
 		 * who builds it instead. */
 		rh_cli_warn("%s: index not built (the capture is stored; "
-			    "rayhist-serve and rayhist-ls build the index on "
-			    "first open): %s", prefix.ptr, rh_error_last());
+		            "rayhist-serve and rayhist-ls build the index on "
+		            "first open): %s",
+		            prefix.ptr, rh_error_last());
 		rh_buf_dispose(&prefix);
 		return 1;
 	}
@@ -51,8 +52,8 @@ rh_collect_index(rh_store *st, const rh_session_ref *s, unsigned threads,
 	if (!quiet)
 		printf("%s: index %s: %" PRIu64 " task attempts, %" PRIu64
 		       " actors, %" PRIu64 " jobs; %" PRIu64 " event bytes read"
-		       " in %.2f s%s\n", prefix.ptr,
-		       rebuilt ? "built" : "already current",
+		       " in %.2f s%s\n",
+		       prefix.ptr, rebuilt ? "built" : "already current",
 		       rh_index_count(ix, RH_ENTITY_TASK),
 		       rh_index_count(ix, RH_ENTITY_ACTOR),
 		       rh_index_count(ix, RH_ENTITY_JOB), (uint64_t)es.bytes,
@@ -64,7 +65,7 @@ rh_collect_index(rh_store *st, const rh_session_ref *s, unsigned threads,
 		rh_cli_warn("index: %s", rh_index_warning(ix, (size_t)i));
 	if (nwarn > RH_INDEX_MAX_WARNINGS)
 		rh_cli_warn("index: %" PRIu64 " more warnings",
-			    nwarn - RH_INDEX_MAX_WARNINGS);
+		            nwarn - RH_INDEX_MAX_WARNINGS);
 	rh_index_close(ix);
 	rh_buf_dispose(&prefix);
 	return 0;

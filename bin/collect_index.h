@@ -17,6 +17,6 @@
  * @return 0 when the index is built and current, 1 when it is not.
  */
 int rh_collect_index(rh_store *st, const rh_session_ref *s, unsigned threads,
-		     int quiet);
+                     int quiet);
 
 #endif

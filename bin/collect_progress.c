@@ -32,9 +32,10 @@ collect_progress_start(struct collect_progress *cp, const char *dir, int quiet)
 	memset(cp, 0, sizeof(*cp));
 	rh_meter_init(&cp->meter, "capturing", quiet);
 	if (!cp->meter.on)
-		return;	/* no terminal: no walk either */
+		return; /* no terminal: no walk either */
 	/* session_latest is a link: walk where it points, not into links */
-	snprintf(cp->dir, sizeof(cp->dir), "%s", realpath(dir, real) ? real : dir);
+	snprintf(cp->dir, sizeof(cp->dir), "%s",
+	         realpath(dir, real) ? real : dir);
 	walk_totals = &cp->p;
 	nftw(cp->dir, walk_cb, 16, FTW_PHYS);
 	walk_totals = NULL;
@@ -52,7 +53,7 @@ collect_progress_file(struct collect_progress *cp, const char *path)
 	cp->p.files_done++;
 	if (lstat(full, &sb) == 0 && S_ISREG(sb.st_mode))
 		cp->p.bytes_done += (uint64_t)sb.st_size;
-	if (cp->p.bytes_done > cp->p.bytes_total)	/* files grew meanwhile */
+	if (cp->p.bytes_done > cp->p.bytes_total) /* files grew meanwhile */
 		cp->p.bytes_total = cp->p.bytes_done;
 	if (cp->p.files_done > cp->p.files_total)
 		cp->p.files_total = cp->p.files_done;

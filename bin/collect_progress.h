@@ -14,7 +14,7 @@ struct collect_progress {
 };
 
 void collect_progress_start(struct collect_progress *cp, const char *dir,
-			    int quiet);
+                            int quiet);
 /* A file (relative to the session directory) was stored or skipped. */
 void collect_progress_file(struct collect_progress *cp, const char *path);
 /* Erase the line before other output (a warning); the next file redraws. */

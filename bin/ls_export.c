@@ -14,7 +14,7 @@
 
 struct sink {
 	int fd;
-	int err;      /* errno of a failed write */
+	int err; /* errno of a failed write */
 	rh_meter meter;
 	rh_progress p; /* archive bytes written (no total: it is compressed) */
 };
@@ -43,18 +43,18 @@ write_fd(const void *data, size_t len, void *payload)
 
 int
 rh_ls_export(rh_store *st, const rh_session_ref *s, const char *node,
-	     const char *prefix, int64_t at_ms, const char *out,
-	     const char *format, int quiet)
+             const char *prefix, int64_t at_ms, const char *out,
+             const char *format, int quiet)
 {
 	rh_export_options o = RH_EXPORT_OPTIONS_INIT;
 	struct sink k = { 1, 0, { 0 }, { 0, 0, 0, 0 } };
 	char *tmp = NULL;
 	int error;
 
-	if (format ? rh_export_format_parse(&o.format, format) < 0
-		   : strcmp(out, "-") == 0
-		     ? (o.format = RH_EXPORT_TAR_ZST, 0)
-		     : rh_export_format_from_name(&o.format, out) < 0)
+	if (format ? rh_export_format_parse(&o.format, format) < 0 :
+	    strcmp(out, "-") == 0 ?
+	             (o.format = RH_EXPORT_TAR_ZST, 0) :
+	             rh_export_format_from_name(&o.format, out) < 0)
 		rh_cli_usage_die("--export: %s", rh_error_last());
 	o.node_id = node;
 	o.prefix = prefix;
@@ -65,7 +65,8 @@ rh_ls_export(rh_store *st, const rh_session_ref *s, const char *node,
 			rh_cli_die(RH_ENOMEM, "out of memory");
 		snprintf(tmp, n, "%s.partXXXXXX", out);
 		if ((k.fd = mkstemp(tmp)) < 0) {
-			fprintf(stderr, "%s: %s: %s\n", rh_cli_prog, out, strerror(errno));
+			fprintf(stderr, "%s: %s: %s\n", rh_cli_prog, out,
+			        strerror(errno));
 			free(tmp);
 			return 1;
 		}
@@ -73,11 +74,11 @@ rh_ls_export(rh_store *st, const rh_session_ref *s, const char *node,
 	rh_meter_init(&k.meter, "exporting", quiet);
 	error = rh_archive_export(st, s, &o, write_fd, &k);
 	if (error == 0)
-		rh_meter_final(&k.meter, &k.p);	/* always the final state */
+		rh_meter_final(&k.meter, &k.p); /* always the final state */
 	rh_meter_done(&k.meter);
 	if (tmp) {
 		if (error == 0 && (fsync(k.fd) < 0 || fchmod(k.fd, 0644) < 0 ||
-				   rename(tmp, out) < 0)) {
+		                   rename(tmp, out) < 0)) {
 			k.err = errno;
 			error = RH_EIO;
 		}
@@ -88,7 +89,7 @@ rh_ls_export(rh_store *st, const rh_session_ref *s, const char *node,
 	}
 	if (error < 0) {
 		fprintf(stderr, "%s: --export %s: %s\n", rh_cli_prog, out,
-			k.err ? strerror(k.err) : rh_error_last());
+		        k.err ? strerror(k.err) : rh_error_last());
 		return 1;
 	}
 	return 0;

@@ -11,7 +11,7 @@
  * leaves no partial OUT. A meter shows the bytes written on a terminal
  * unless `quiet`. Returns the exit status (0 or 1). */
 int rh_ls_export(rh_store *st, const rh_session_ref *s, const char *node,
-		 const char *prefix, int64_t at_ms, const char *out,
-		 const char *format, int quiet);
+                 const char *prefix, int64_t at_ms, const char *out,
+                 const char *format, int quiet);
 
 #endif

@@ -55,7 +55,8 @@ cell(json_object *row, const char *col)
 	if (json_object_is_type(v, json_type_object) ||
 	    json_object_is_type(v, json_type_array))
 		return ls_cell(json_object_to_json_string_ext(
-			v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+			v, JSON_C_TO_STRING_PLAIN |
+				   JSON_C_TO_STRING_NOSLASHESCAPE));
 	return ls_cell(json_object_get_string(v));
 }
 
@@ -66,7 +67,8 @@ collect_cols(const char **cols, json_object *rows)
 
 	for (i = 0; i < json_object_array_length(rows); i++) {
 		json_object *row = json_object_array_get_idx(rows, i);
-		json_object_object_foreach(row, key, val) {
+		json_object_object_foreach(row, key, val)
+		{
 			(void)val;
 			for (k = 0; k < n && strcmp(cols[k], key); k++)
 				;
@@ -86,7 +88,7 @@ oom(void)
 
 void
 ls_print_cells(FILE *fp, const char *const *cols, size_t ncols,
-	       char *const *cells, size_t nrows)
+               char *const *cells, size_t nrows)
 {
 	size_t i, k, w[MAX_COLS];
 
@@ -105,7 +107,8 @@ ls_print_cells(FILE *fp, const char *const *cols, size_t ncols,
 		for (c = cols[k]; *c; c++)
 			fputc(toupper((unsigned char)*c), fp);
 		if (k + 1 < ncols)
-			fprintf(fp, "%*s", (int)(w[k] - width(cols[k]) + 2), "");
+			fprintf(fp, "%*s", (int)(w[k] - width(cols[k]) + 2),
+			        "");
 	}
 	fputc('\n', fp);
 	for (i = 0; i < nrows; i++) {
@@ -113,7 +116,8 @@ ls_print_cells(FILE *fp, const char *const *cols, size_t ncols,
 			const char *c = cells[i * ncols + k];
 			fputs(c, fp);
 			if (k + 1 < ncols)
-				fprintf(fp, "%*s", (int)(w[k] - width(c) + 2), "");
+				fprintf(fp, "%*s", (int)(w[k] - width(c) + 2),
+				        "");
 		}
 		fputc('\n', fp);
 	}
@@ -138,7 +142,8 @@ print_table(FILE *fp, json_object *rows, const char *const *want)
 	for (i = 0; i < nrows; i++)
 		for (k = 0; k < ncols; k++)
 			if (!(cells[i * ncols + k] =
-				      cell(json_object_array_get_idx(rows, i), cols[k])))
+			              cell(json_object_array_get_idx(rows, i),
+			                   cols[k])))
 				oom();
 	ls_print_cells(fp, cols, ncols, cells, nrows);
 	for (i = 0; i < nrows * ncols; i++)
@@ -150,23 +155,26 @@ print_table(FILE *fp, json_object *rows, const char *const *want)
 static int
 plain_ok(const char *s)
 {
-	static const char *const special[] = { "true", "false", "yes", "no", "on",
-					       "off", "null", "~", "y", "n", NULL };
+	static const char *const special[] = { "true", "false", "yes",  "no",
+		                               "on",   "off",   "null", "~",
+		                               "y",    "n",     NULL };
 	const char *p;
 	char *end;
 	size_t i;
 
-	if (!*s || strchr("-?:,[]{}#&*!|>'\"%@` ", *s) || s[strlen(s) - 1] == ' ')
+	if (!*s || strchr("-?:,[]{}#&*!|>'\"%@` ", *s) ||
+	    s[strlen(s) - 1] == ' ')
 		return 0;
 	for (i = 0; special[i]; i++)
 		if (!strcasecmp(s, special[i]))
 			return 0;
 	(void)strtod(s, &end);
 	if (*end == '\0')
-		return 0;	/* reads as a number */
+		return 0; /* reads as a number */
 	for (p = s; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '#' ||
-		    (*p == ':' && (p[1] == ' ' || !p[1])) || (unsigned char)*p >= 0x80)
+		    (*p == ':' && (p[1] == ' ' || !p[1])) ||
+		    (unsigned char)*p >= 0x80)
 			return 0;
 	return 1;
 }
@@ -185,13 +193,16 @@ yaml_scalar(FILE *fp, json_object *v)
 		s = json_object_get_string(v);
 		if (plain_ok(s))
 			fputs(s, fp);
-		else	/* a JSON string is a YAML double-quoted scalar */
-			fputs(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
-							     JSON_C_TO_STRING_NOSLASHESCAPE),
+		else /* a JSON string is a YAML double-quoted scalar */
+			fputs(json_object_to_json_string_ext(
+				      v,
+				      JSON_C_TO_STRING_PLAIN |
+					      JSON_C_TO_STRING_NOSLASHESCAPE),
 			      fp);
 		break;
 	default:
-		fputs(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), fp);
+		fputs(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN),
+		      fp);
 	}
 }
 
@@ -199,9 +210,9 @@ static int
 is_nonempty_container(json_object *v)
 {
 	return v && ((json_object_is_type(v, json_type_object) &&
-		      json_object_object_length(v) > 0) ||
-		     (json_object_is_type(v, json_type_array) &&
-		      json_object_array_length(v) > 0));
+	              json_object_object_length(v) > 0) ||
+	             (json_object_is_type(v, json_type_array) &&
+	              json_object_array_length(v) > 0));
 }
 
 static void yaml_value(FILE *fp, json_object *v, int indent, int inline_first);
@@ -211,7 +222,8 @@ yaml_object(FILE *fp, json_object *v, int indent, int inline_first)
 {
 	int first = 1;
 
-	json_object_object_foreach(v, key, val) {
+	json_object_object_foreach(v, key, val)
+	{
 		json_object *k = json_object_new_string(key);
 		if (!(first && inline_first))
 			fprintf(fp, "%*s", indent, "");
@@ -221,8 +233,11 @@ yaml_object(FILE *fp, json_object *v, int indent, int inline_first)
 		fputc(':', fp);
 		if (is_nonempty_container(val)) {
 			fputc('\n', fp);
-			yaml_value(fp, val, json_object_is_type(val, json_type_array)
-						? indent : indent + 2, 0);
+			yaml_value(fp, val,
+			           json_object_is_type(val, json_type_array) ?
+			                   indent :
+			                   indent + 2,
+			           0);
 		} else {
 			fputc(' ', fp);
 			yaml_value(fp, val, indent + 2, 1);
@@ -235,7 +250,8 @@ yaml_value(FILE *fp, json_object *v, int indent, int inline_first)
 {
 	size_t i;
 
-	if (is_nonempty_container(v) && json_object_is_type(v, json_type_object)) {
+	if (is_nonempty_container(v) &&
+	    json_object_is_type(v, json_type_object)) {
 		yaml_object(fp, v, indent, inline_first);
 	} else if (is_nonempty_container(v)) {
 		for (i = 0; i < json_object_array_length(v); i++) {
@@ -267,13 +283,14 @@ ls_print_yaml(FILE *fp, json_object *v)
 
 void
 ls_print_rows(FILE *fp, json_object *rows, const char *const *cols,
-	      enum ls_format fmt)
+              enum ls_format fmt)
 {
 	switch (fmt) {
 	case LS_JSON:
-		fprintf(fp, "%s\n", json_object_to_json_string_ext(
+		fprintf(fp, "%s\n",
+		        json_object_to_json_string_ext(
 				rows, JSON_C_TO_STRING_PRETTY |
-				JSON_C_TO_STRING_NOSLASHESCAPE));
+					      JSON_C_TO_STRING_NOSLASHESCAPE));
 		break;
 	case LS_YAML:
 		if (json_object_array_length(rows))
@@ -281,7 +298,6 @@ ls_print_rows(FILE *fp, json_object *rows, const char *const *cols,
 		else
 			fputs("[]\n", fp);
 		break;
-	default:
-		print_table(fp, rows, cols);
+	default: print_table(fp, rows, cols);
 	}
 }

@@ -18,7 +18,7 @@ int ls_format_parse(const char *s);
  * headers, cells padded to the widest, missing or null cells "-", nested
  * values as compact JSON, control characters as spaces. */
 void ls_print_rows(FILE *fp, json_object *rows, const char *const *cols,
-		   enum ls_format fmt);
+                   enum ls_format fmt);
 
 /* A table's cell, malloc'd (NULL when out of memory): "-" for NULL or "",
  * control characters (a traceback's newlines) as spaces so a row stays one
@@ -28,7 +28,7 @@ char *ls_cell(const char *s);
 /* Print a table of `nrows` x `ncols` cells (row by row) under the columns
  * `cols`, as ls_print_rows() does. */
 void ls_print_cells(FILE *fp, const char *const *cols, size_t ncols,
-		    char *const *cells, size_t nrows);
+                    char *const *cells, size_t nrows);
 
 /* Print any JSON value as YAML (block style; strings quoted when plain
  * YAML would read them as something else). */

@@ -26,7 +26,7 @@ worker(void *arg)
 
 void
 ls_parallel(size_t n, void (*job)(size_t i, void *payload), void *payload,
-	    unsigned threads)
+            unsigned threads)
 {
 	struct par p = { job, payload, n, 0 };
 	pthread_t tid[MAX_THREADS];

@@ -10,7 +10,7 @@
 /* Call job(i, payload) for every i in [0, n), on up to `threads` threads
  * (this one included; 1: all on this thread), and return when all are done.
  * Jobs must only touch item i's own data. */
-void ls_parallel(size_t n, void (*job)(size_t i, void *payload),
-		 void *payload, unsigned threads);
+void ls_parallel(size_t n, void (*job)(size_t i, void *payload), void *payload,
+                 unsigned threads);
 
 #endif

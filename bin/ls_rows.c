@@ -64,7 +64,7 @@ add_cells(struct ls_rows *r, const rh_row *row)
 	if (r->nrows == r->cap) {
 		r->cap = r->cap ? 2 * r->cap : 64;
 		r->cells = must(realloc(r->cells,
-					r->cap * r->ncols * sizeof(*r->cells)));
+		                        r->cap * r->ncols * sizeof(*r->cells)));
 	}
 	for (k = 0; k < r->ncols; k++) {
 		rh_value v;
@@ -148,7 +148,7 @@ on_open(const char *key, int is_array, void *payload)
 {
 	struct build *b = payload;
 	json_object *o = must(is_array ? json_object_new_array() :
-					 json_object_new_object());
+	                                 json_object_new_object());
 
 	if (b->depth == MAX_DEPTH) {
 		json_object_put(o);
@@ -214,8 +214,8 @@ ls_summary_json(const rh_summary *sum)
 
 int
 ls_rows_fetch(struct ls_rows *out, rh_query_counts *counts, rh_index *ix,
-	      rh_entity what, const rh_query_options *o,
-	      const char *const *cols)
+              rh_entity what, const rh_query_options *o,
+              const char *const *cols)
 {
 	rh_query *q = NULL;
 	const rh_row *row;
@@ -231,7 +231,7 @@ ls_rows_fetch(struct ls_rows *out, rh_query_counts *counts, rh_index *ix,
 		return error;
 	while ((error = rh_query_next(&row, q)) == 0)
 		if ((error = cols ? add_cells(out, row) :
-				    add_row(out, row, o->detail)) < 0)
+		                    add_row(out, row, o->detail)) < 0)
 			break;
 	if (error == RH_ITEROVER) {
 		error = 0;

@@ -15,7 +15,7 @@
 struct ls_rows {
 	const char *const *cols; /* the table's columns; NULL: whole rows */
 	size_t ncols;
-	char **cells;	   /* nrows x ncols, with cols */
+	char **cells;      /* nrows x ncols, with cols */
 	json_object *rows; /* an array of whole rows, without */
 	size_t nrows, cap;
 };
@@ -25,8 +25,8 @@ struct ls_rows {
  * the library's RH_E* code (RH_ECORRUPT: a damaged page); dies when out of
  * memory. */
 int ls_rows_fetch(struct ls_rows *out, rh_query_counts *counts, rh_index *ix,
-		  rh_entity what, const rh_query_options *o,
-		  const char *const *cols);
+                  rh_entity what, const rh_query_options *o,
+                  const char *const *cols);
 
 /* Print them: a table of the cells, or whole rows as ls_print_rows() does. */
 void ls_rows_print(FILE *fp, const struct ls_rows *r, enum ls_format fmt);

@@ -10,10 +10,10 @@
 #include "progress.h"
 
 struct out {
-	rh_meter meter;        /* on stderr; erased before each line printed */
+	rh_meter meter; /* on stderr; erased before each line printed */
 	int json;
 	unsigned context;
-	uint64_t n;            /* lines printed */
+	uint64_t n; /* lines printed */
 	rh_buf name, text;
 };
 
@@ -41,22 +41,29 @@ print_line(const rh_search_line *l, void *payload)
 	struct out *o = payload;
 	char num[32];
 
-	rh_meter_done(&o->meter);	/* a match never shares the meter's line */
+	rh_meter_done(&o->meter); /* a match never shares the meter's line */
 
 	if (rh_catalog_display_path(&o->name, l->path,
-				    o->json ? 0 : RH_DISPLAY_CONTROL) < 0)
+	                            o->json ? 0 : RH_DISPLAY_CONTROL) < 0)
 		rh_cli_die(RH_ENOMEM, "out of memory");
 	if (o->json) {
 		json_object *j = json_object_new_object();
-		json_object_object_add(j, "node", json_object_new_string(l->node_id));
-		json_object_object_add(j, "file", json_object_new_string(
-					       o->name.ptr ? o->name.ptr : ""));
-		json_object_object_add(j, "line", json_object_new_int64((int64_t)l->line));
-		json_object_object_add(j, "offset", json_object_new_int64((int64_t)l->offset));
-		json_object_object_add(j, "match", json_object_new_boolean(!l->context));
-		json_object_object_add(j, "text", jbytes(&o->text, l->text, l->len));
+		json_object_object_add(j, "node",
+		                       json_object_new_string(l->node_id));
+		json_object_object_add(
+			j, "file",
+			json_object_new_string(o->name.ptr ? o->name.ptr : ""));
+		json_object_object_add(j, "line",
+		                       json_object_new_int64((int64_t)l->line));
+		json_object_object_add(
+			j, "offset", json_object_new_int64((int64_t)l->offset));
+		json_object_object_add(j, "match",
+		                       json_object_new_boolean(!l->context));
+		json_object_object_add(j, "text",
+		                       jbytes(&o->text, l->text, l->len));
 		printf("%s%s", o->n ? ",\n" : "[\n",
-		       json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
+		       json_object_to_json_string_ext(j,
+		                                      JSON_C_TO_STRING_PLAIN));
 		json_object_put(j);
 	} else {
 		if (l->group_start && o->context)
@@ -64,20 +71,20 @@ print_line(const rh_search_line *l, void *payload)
 		printf("%s/%s%c", l->node_id, o->name.ptr ? o->name.ptr : "",
 		       l->context ? '-' : ':');
 		snprintf(num, sizeof(num), "%" PRIu64 "%c", l->line,
-			 l->context ? '-' : ':');
+		         l->context ? '-' : ':');
 		put(num, strlen(num));
 		put(l->text, l->len);
 		put("\n", 1);
 	}
 	o->n++;
 	if (o->meter.on)
-		fflush(stdout);	/* out before the meter is drawn again */
+		fflush(stdout); /* out before the meter is drawn again */
 	return 0;
 }
 
 int
 rh_ls_grep(rh_store *st, const rh_session_ref *s, const char *pattern,
-	   const rh_search_options *opts, int json, int quiet)
+           const rh_search_options *opts, int json, int quiet)
 {
 	rh_search_options mo = *opts;
 	struct out o;
@@ -105,10 +112,11 @@ rh_ls_grep(rh_store *st, const rh_session_ref *s, const char *pattern,
 	}
 	if (error < 0)
 		rh_cli_die(error, "searching %s/%s/%s", s->ns, s->cluster,
-			   s->session);
+		           s->session);
 	if (stats.errors) {
-		rh_cli_warn("%" PRIu64 " file(s) could not be read; the first: %s",
-			    stats.errors, rh_error_last());
+		rh_cli_warn("%" PRIu64
+		            " file(s) could not be read; the first: %s",
+		            stats.errors, rh_error_last());
 		return 2;
 	}
 	return stats.matches ? 0 : 1;

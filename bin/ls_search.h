@@ -10,6 +10,6 @@
  * 2 trouble (a file could not be read, or the search failed). A meter
  * shows the bytes and files searched on a terminal unless `quiet`. */
 int rh_ls_grep(rh_store *st, const rh_session_ref *s, const char *pattern,
-	       const rh_search_options *o, int json, int quiet);
+               const rh_search_options *o, int json, int quiet);
 
 #endif

@@ -25,7 +25,7 @@ size_text(char *out, size_t cap, double n)
 
 void
 rh_meter_format(char *buf, size_t cap, const char *label, const rh_progress *p,
-		int64_t elapsed_ms)
+                int64_t elapsed_ms)
 {
 	char done[32], total[32], rate[32];
 	size_t n;
@@ -34,24 +34,31 @@ rh_meter_format(char *buf, size_t cap, const char *label, const rh_progress *p,
 	size_text(total, sizeof(total), (double)p->bytes_total);
 	n = (size_t)snprintf(buf, cap, "%s: %s", label, done);
 	if (p->bytes_total && n < cap)
-		n += (size_t)snprintf(buf + n, cap - n, " of %s (%d%%)", total,
-				      (int)(p->bytes_done * 100 / p->bytes_total));
+		n += (size_t)snprintf(
+			buf + n, cap - n, " of %s (%d%%)", total,
+			(int)(p->bytes_done * 100 / p->bytes_total));
 	/* work that counts no files (an archive read or written) says none */
 	if ((p->files_done || p->files_total) && n < cap)
-		n += (size_t)snprintf(buf + n, cap - n, ", %llu", (unsigned long long)p->files_done);
+		n += (size_t)snprintf(buf + n, cap - n, ", %llu",
+		                      (unsigned long long)p->files_done);
 	if (p->files_total && n < cap)
 		n += (size_t)snprintf(buf + n, cap - n, " of %llu",
-				      (unsigned long long)p->files_total);
+		                      (unsigned long long)p->files_total);
 	if ((p->files_done || p->files_total) && n < cap)
 		n += (size_t)snprintf(buf + n, cap - n, " files");
 	if (elapsed_ms > 0 && p->bytes_done && n < cap) {
-		double bps = (double)p->bytes_done * 1000.0 / (double)elapsed_ms;
+		double bps =
+			(double)p->bytes_done * 1000.0 / (double)elapsed_ms;
 		size_text(rate, sizeof(rate), bps);
 		n += (size_t)snprintf(buf + n, cap - n, ", %s/s", rate);
 		if (p->bytes_total > p->bytes_done && n < cap) {
-			uint64_t eta = (uint64_t)((double)(p->bytes_total - p->bytes_done) / bps + 0.5);
+			uint64_t eta = (uint64_t)((double)(p->bytes_total -
+			                                   p->bytes_done) /
+			                                  bps +
+			                          0.5);
 			snprintf(buf + n, cap - n, ", ETA %llu:%02llu",
-				 (unsigned long long)(eta / 60), (unsigned long long)(eta % 60));
+			         (unsigned long long)(eta / 60),
+			         (unsigned long long)(eta % 60));
 		}
 	} else if (n < cap) {
 		snprintf(buf + n, cap - n, ", - B/s, ETA -");
@@ -65,7 +72,7 @@ rh_meter_init(rh_meter *m, const char *label, int quiet)
 	m->label = label;
 	m->on = !quiet && isatty(STDERR_FILENO);
 	m->start_ms = rh_cli_mono_ms();
-	m->last_ms = m->start_ms - REDRAW_MS;	/* draw the first update */
+	m->last_ms = m->start_ms - REDRAW_MS; /* draw the first update */
 }
 
 static void

@@ -31,6 +31,6 @@ void rh_meter_done(rh_meter *m);
  * "LABEL: 1.2 MiB of 4.0 MiB (30%), 12 of 40 files, 2.0 MiB/s, ETA 0:02";
  * unknown parts (no total, no time yet) are left out or "-". */
 void rh_meter_format(char *buf, size_t cap, const char *label,
-		     const rh_progress *p, int64_t elapsed_ms);
+                     const rh_progress *p, int64_t elapsed_ms);
 
 #endif

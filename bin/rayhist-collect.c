@@ -14,48 +14,102 @@
 #include "collect_archive.h"
 #include "collect_index.h"
 
-enum { OPT_STORE = 256, OPT_STORE_CONFIG, OPT_CLUSTER, OPT_NS, OPT_NODE_ID, OPT_FRAME, OPT_LEVEL,
-       OPT_THREADS, OPT_ENDED, OPT_NO_INDEX };
+enum {
+	OPT_STORE = 256,
+	OPT_STORE_CONFIG,
+	OPT_CLUSTER,
+	OPT_NS,
+	OPT_NODE_ID,
+	OPT_FRAME,
+	OPT_LEVEL,
+	OPT_THREADS,
+	OPT_ENDED,
+	OPT_NO_INDEX
+};
 /* --events mode (collect_events.c) */
 enum { OPT_SESSION = 300, OPT_EVENTS };
 /* --follow mode (collect_follow.c) */
-enum { OPT_FOLLOW = 320, OPT_ROLE, OPT_RAY_ROOT, OPT_STATE_DIR, OPT_FLUSH,
-       OPT_LISTEN, OPT_DRAIN, OPT_SPOOL_CAP, OPT_MAX_BODY, OPT_EVENTS_TOKEN,
-       OPT_PACK };
+enum {
+	OPT_FOLLOW = 320,
+	OPT_ROLE,
+	OPT_RAY_ROOT,
+	OPT_STATE_DIR,
+	OPT_FLUSH,
+	OPT_LISTEN,
+	OPT_DRAIN,
+	OPT_SPOOL_CAP,
+	OPT_MAX_BODY,
+	OPT_EVENTS_TOKEN,
+	OPT_PACK
+};
 /* --archive mode (collect_archive.c) */
-enum { OPT_ARCHIVE = 340, OPT_STAGING, OPT_MAX_RATIO, OPT_MAX_ENTRY, OPT_MAX_TOTAL,
-       OPT_MAX_MEMORY };
+enum {
+	OPT_ARCHIVE = 340,
+	OPT_STAGING,
+	OPT_MAX_RATIO,
+	OPT_MAX_ENTRY,
+	OPT_MAX_TOTAL,
+	OPT_MAX_MEMORY
+};
 
 static const rh_cli_opt options[] = {
-	{ OPT_STORE, "store", "URL", "store to write to (file path, file://, s3://, az://)" },
-	{ OPT_STORE_CONFIG, "store-config", "FILE", "settings file of an s3:// store (default $RAYHIST_STORE_CONFIG)" },
-	{ OPT_CLUSTER, "cluster", "NAME", "name of the Ray cluster (required)" },
-	{ OPT_NS, "namespace", "NS", "namespace of the cluster (default: default)" },
-	{ OPT_NODE_ID, "node-id", "HEX", "the node's full id (56 hex digits), instead of the raylet's own lines" },
-	{ OPT_FRAME, "frame-size", "BYTES", "raw bytes per compressed frame (default 4194304)" },
+	{ OPT_STORE, "store", "URL",
+	  "store to write to (file path, file://, s3://, az://)" },
+	{ OPT_STORE_CONFIG, "store-config", "FILE",
+	  "settings file of an s3:// store (default $RAYHIST_STORE_CONFIG)" },
+	{ OPT_CLUSTER, "cluster", "NAME",
+	  "name of the Ray cluster (required)" },
+	{ OPT_NS, "namespace", "NS",
+	  "namespace of the cluster (default: default)" },
+	{ OPT_NODE_ID, "node-id", "HEX",
+	  "the node's full id (56 hex digits), instead of the raylet's own lines" },
+	{ OPT_FRAME, "frame-size", "BYTES",
+	  "raw bytes per compressed frame (default 4194304)" },
 	{ OPT_LEVEL, "level", "N", "zstd compression level (default 3)" },
-	{ OPT_THREADS, "threads", "N", "files stored at once, and frame threads of a big file; with --events, files ingested at once; with --ended, event parsers of the index build (default: CPUs)" },
-	{ OPT_ENDED, "ended", NULL, "the session has ended (the cluster is gone): mark it so, ending at its last file write, and build its index; also with --events" },
-	{ OPT_NO_INDEX, "no-index", NULL, "with --ended or --follow on the head: leave the index to the first reader" },
-	{ OPT_FOLLOW, "follow", NULL, "run beside a live Ray node until SIGTERM (no SESSION_DIR)" },
-	{ OPT_ROLE, "role", "ROLE", "follow: head or worker (default: head if it runs the GCS)" },
-	{ OPT_RAY_ROOT, "ray-root", "DIR", "follow: Ray's temp root (default /tmp/ray)" },
-	{ OPT_STATE_DIR, "state-dir", "DIR", "follow: checkpoint and event spool (default RAY_ROOT/rayhist-state)" },
-	{ OPT_FLUSH, "flush-interval", "SECONDS", "follow: ship new bytes at least this often (default 5)" },
-	{ OPT_LISTEN, "events-listen", "ADDR:PORT", "follow: receive Ray's events here, or off (default 0.0.0.0:8084)" },
-	{ OPT_EVENTS_TOKEN, "events-token-file", "FILE", "follow: require the token in FILE of event POSTs (Bearer or ?token=)" },
-	{ OPT_DRAIN, "drain-timeout", "SECONDS", "follow: on SIGTERM, finish within this (default 25)" },
-	{ OPT_SPOOL_CAP, "spool-cap", "BYTES", "follow: event spool size before 503 (default 268435456)" },
-	{ OPT_MAX_BODY, "events-max-body", "BYTES", "follow: larger event POSTs get 413 (default 33554432)" },
-	{ OPT_PACK, "events-pack-interval", "SECONDS", "follow: store received batches together once the oldest is this old (default 30; 0: every flush)" },
-	{ OPT_EVENTS, "events", NULL, "store the FILEs (RayEvent batches: JSON array or lines, .gz, .zst, - for stdin) into --session" },
-	{ OPT_SESSION, "session", "NAME", "events: the session the batches belong to" },
-	{ OPT_ARCHIVE, "archive", "FILE", "import the Ray session folders in a tar (.gz .bz2 .xz .zst), zip or 7z archive (- for stdin)" },
-	{ OPT_STAGING, "staging-dir", "DIR", "archive: where entries past --max-memory are held, in unnamed files (default $TMPDIR or /tmp)" },
-	{ OPT_MAX_MEMORY, "max-memory", "BYTES", "archive: bytes of entries held in memory at a time, the rest in unnamed files (default 268435456)" },
-	{ OPT_MAX_RATIO, "max-ratio", "N", "archive: refuse archives unpacking to more than N times their size (default 1000)" },
-	{ OPT_MAX_ENTRY, "max-entry", "BYTES", "archive: refuse entries larger than this (default 68719476736)" },
-	{ OPT_MAX_TOTAL, "max-total", "BYTES", "archive: refuse archives unpacking to more than this (default 274877906944)" },
+	{ OPT_THREADS, "threads", "N",
+	  "files stored at once, and frame threads of a big file; with --events, files ingested at once; with --ended, event parsers of the index build (default: CPUs)" },
+	{ OPT_ENDED, "ended", NULL,
+	  "the session has ended (the cluster is gone): mark it so, ending at its last file write, and build its index; also with --events" },
+	{ OPT_NO_INDEX, "no-index", NULL,
+	  "with --ended or --follow on the head: leave the index to the first reader" },
+	{ OPT_FOLLOW, "follow", NULL,
+	  "run beside a live Ray node until SIGTERM (no SESSION_DIR)" },
+	{ OPT_ROLE, "role", "ROLE",
+	  "follow: head or worker (default: head if it runs the GCS)" },
+	{ OPT_RAY_ROOT, "ray-root", "DIR",
+	  "follow: Ray's temp root (default /tmp/ray)" },
+	{ OPT_STATE_DIR, "state-dir", "DIR",
+	  "follow: checkpoint and event spool (default RAY_ROOT/rayhist-state)" },
+	{ OPT_FLUSH, "flush-interval", "SECONDS",
+	  "follow: ship new bytes at least this often (default 5)" },
+	{ OPT_LISTEN, "events-listen", "ADDR:PORT",
+	  "follow: receive Ray's events here, or off (default 0.0.0.0:8084)" },
+	{ OPT_EVENTS_TOKEN, "events-token-file", "FILE",
+	  "follow: require the token in FILE of event POSTs (Bearer or ?token=)" },
+	{ OPT_DRAIN, "drain-timeout", "SECONDS",
+	  "follow: on SIGTERM, finish within this (default 25)" },
+	{ OPT_SPOOL_CAP, "spool-cap", "BYTES",
+	  "follow: event spool size before 503 (default 268435456)" },
+	{ OPT_MAX_BODY, "events-max-body", "BYTES",
+	  "follow: larger event POSTs get 413 (default 33554432)" },
+	{ OPT_PACK, "events-pack-interval", "SECONDS",
+	  "follow: store received batches together once the oldest is this old (default 30; 0: every flush)" },
+	{ OPT_EVENTS, "events", NULL,
+	  "store the FILEs (RayEvent batches: JSON array or lines, .gz, .zst, - for stdin) into --session" },
+	{ OPT_SESSION, "session", "NAME",
+	  "events: the session the batches belong to" },
+	{ OPT_ARCHIVE, "archive", "FILE",
+	  "import the Ray session folders in a tar (.gz .bz2 .xz .zst), zip or 7z archive (- for stdin)" },
+	{ OPT_STAGING, "staging-dir", "DIR",
+	  "archive: where entries past --max-memory are held, in unnamed files (default $TMPDIR or /tmp)" },
+	{ OPT_MAX_MEMORY, "max-memory", "BYTES",
+	  "archive: bytes of entries held in memory at a time, the rest in unnamed files (default 268435456)" },
+	{ OPT_MAX_RATIO, "max-ratio", "N",
+	  "archive: refuse archives unpacking to more than N times their size (default 1000)" },
+	{ OPT_MAX_ENTRY, "max-entry", "BYTES",
+	  "archive: refuse entries larger than this (default 68719476736)" },
+	{ OPT_MAX_TOTAL, "max-total", "BYTES",
+	  "archive: refuse archives unpacking to more than this (default 274877906944)" },
 	{ 'q', "quiet", NULL, "print only errors" },
 	{ 'v', "verbose", NULL, "print every file stored or skipped" },
 	{ 0, NULL, NULL, NULL }
@@ -63,28 +117,28 @@ static const rh_cli_opt options[] = {
 
 struct run {
 	int verbose, quiet;
-	int no_index;                   /* --no-index */
-	struct collect_progress *prog;	/* the meter of a one-shot capture */
+	int no_index;                  /* --no-index */
+	struct collect_progress *prog; /* the meter of a one-shot capture */
 };
 
 static void
 on_report(rh_capture_event ev, const char *path, const char *detail,
-	  void *payload)
+          void *payload)
 {
 	struct run *run = payload;
 
 	if (run->prog && ev == RH_CAPTURE_FILE_SKIPPED && !run->quiet)
-		collect_progress_pause(run->prog);	/* the warning's line */
+		collect_progress_pause(run->prog); /* the warning's line */
 	if (ev == RH_CAPTURE_FILE_SKIPPED) {
 		/* Data left behind is an error, shown even with -q. */
 		if (!run->quiet || strncmp(detail, "not stored", 10) == 0)
 			rh_cli_warn("skipped %s: %s", path, detail);
 	} else if (run->verbose) {
-		printf("%s %s (%s)\n", ev == RH_CAPTURE_FILE_REPLACED ? "replaced"
-								     : "stored",
+		printf("%s %s (%s)\n",
+		       ev == RH_CAPTURE_FILE_REPLACED ? "replaced" : "stored",
 		       path, detail);
 	}
-	if (run->prog)	/* after any line of its own: the meter redraws */
+	if (run->prog) /* after any line of its own: the meter redraws */
 		collect_progress_file(run->prog, path);
 }
 
@@ -104,13 +158,18 @@ seconds_ms(const char *opt, const char *arg)
 		whole = rh_cli_number(opt, *buf ? buf : "0");
 		for (i = 1; i <= 3 && dot[i]; i++) {
 			if (dot[i] < '0' || dot[i] > '9')
-				rh_cli_usage_die("%s takes seconds, not \"%s\"", opt, arg);
+				rh_cli_usage_die("%s takes seconds, not \"%s\"",
+				                 opt, arg);
 			ms += (unsigned long long)(dot[i] - '0') *
-			      (i == 1 ? 100 : i == 2 ? 10 : 1);
+			      (i == 1 ? 100 :
+			       i == 2 ? 10 :
+			                1);
 		}
 		if (dot[i])
-			rh_cli_usage_die("%s takes seconds with at most 3 decimals, "
-					 "not \"%s\"", opt, arg);
+			rh_cli_usage_die(
+				"%s takes seconds with at most 3 decimals, "
+				"not \"%s\"",
+				opt, arg);
 	}
 	if (whole > 86400 * 7)
 		rh_cli_usage_die("%s: %s seconds is too long", opt, arg);
@@ -135,8 +194,8 @@ follow_defaults(struct rh_follow_cfg *fc)
 
 static int
 run_follow(struct rh_follow_cfg *fc, const rh_capture_options *o,
-	   const struct run *run, const char *store_flag,
-	   const rh_store_options *sopts, int argc, rh_cli *cli)
+           const struct run *run, const char *store_flag,
+           const rh_store_options *sopts, int argc, rh_cli *cli)
 {
 	static char state[4200];
 	rh_store *st = NULL;
@@ -144,7 +203,8 @@ run_follow(struct rh_follow_cfg *fc, const rh_capture_options *o,
 	int error, status;
 
 	if (optind != argc)
-		rh_cli_usage_die("--follow takes no SESSION_DIR (see --ray-root)");
+		rh_cli_usage_die(
+			"--follow takes no SESSION_DIR (see --ray-root)");
 	fc->fo.cluster = o->cluster;
 	fc->fo.ns = o->ns;
 	fc->fo.node_id = o->node_id;
@@ -154,7 +214,8 @@ run_follow(struct rh_follow_cfg *fc, const rh_capture_options *o,
 	fc->no_index = run->no_index;
 	fc->verbose = run->verbose;
 	if (!fc->fo.state_dir) {
-		snprintf(state, sizeof(state), "%s/rayhist-state", fc->fo.ray_root);
+		snprintf(state, sizeof(state), "%s/rayhist-state",
+		         fc->fo.ray_root);
 		fc->fo.state_dir = state;
 	}
 	url = rh_store_default_url(store_flag);
@@ -177,12 +238,15 @@ read_token(const char *path)
 	char *t;
 
 	if (!fp || !fgets(line, sizeof(line), fp))
-		rh_cli_usage_die("--events-token-file %s: cannot read a token", path);
+		rh_cli_usage_die("--events-token-file %s: cannot read a token",
+		                 path);
 	fclose(fp);
 	line[strcspn(line, "\r\n")] = '\0';
 	if (strlen(line) < 16)
-		rh_cli_usage_die("--events-token-file %s: the token must have 16 "
-				 "characters or more", path);
+		rh_cli_usage_die(
+			"--events-token-file %s: the token must have 16 "
+			"characters or more",
+			path);
 	if (!(t = strdup(line)))
 		rh_cli_die(RH_ENOMEM, "token");
 	return t;
@@ -193,8 +257,8 @@ read_token(const char *path)
  * for standard input), as a capture takes its files'; then the index is
  * built as after a captured SESSION_DIR. Returns the exit status. */
 static int
-events_ended(rh_store *st, const rh_session_ref *sref, char **files,
-	     int nfiles, const rh_capture_options *o, const struct run *run)
+events_ended(rh_store *st, const rh_session_ref *sref, char **files, int nfiles,
+             const rh_capture_options *o, const struct run *run)
 {
 	int64_t end_ms = 0, ms;
 	struct stat sb;
@@ -202,16 +266,18 @@ events_ended(rh_store *st, const rh_session_ref *sref, char **files,
 
 	for (i = 0; i < nfiles; i++) {
 		if (!strcmp(files[i], "-") || stat(files[i], &sb) < 0) {
-			end_ms = -1;	/* unknown: the library takes now */
+			end_ms = -1; /* unknown: the library takes now */
 			break;
 		}
-		ms = (int64_t)sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000;
+		ms = (int64_t)sb.st_mtim.tv_sec * 1000 +
+		     sb.st_mtim.tv_nsec / 1000000;
 		if (ms > end_ms)
 			end_ms = ms;
 	}
 	if ((error = rh_capture_mark_ended(st, sref, end_ms)) < 0) {
 		rh_cli_warn("%s/%s/%s: cannot mark the session ended: %s",
-			    sref->ns, sref->cluster, sref->session, rh_error_last());
+		            sref->ns, sref->cluster, sref->session,
+		            rh_error_last());
 		return 1;
 	}
 	if (!run->no_index)
@@ -238,22 +304,23 @@ main(int argc, char **argv)
 	rh_cli cli;
 	int c, error;
 
-	rh_cli_init(&cli, "rayhist-collect",
-		    "[--store URL] --cluster NAME [--namespace NS] [--node-id HEX] SESSION_DIR\n"
-		    "[--store URL] --cluster NAME [--namespace NS] --session NAME [--ended] --events FILE...\n"
-		    "--follow [--store URL] --cluster NAME [--role head|worker] [--ray-root DIR]\n"
-		    "[--state-dir DIR] [--flush-interval S] [--events-listen ADDR:PORT|off]\n"
-		    "[--store URL] --cluster NAME [--namespace NS] [--ended] --archive FILE|-",
-		    "Capture a Ray session directory (or its session_latest link) into a\n"
-		    "rayhist store. Files that grew since the last capture ship only their\n"
-		    "new bytes; a file truncated in place keeps its earlier bytes as PATH~N.\n"
-		    "Sockets, lock files and links leaving the session are skipped and\n"
-		    "reported; files that cannot be read are reported as not stored, the rest\n"
-		    "is stored, and the exit status is 1 (0: all stored; 2: usage error).\n"
-		    "With --follow, run beside a live Ray node: follow its latest session as\n"
-		    "it grows, receive the events Ray's aggregator POSTs, and resume without\n"
-		    "loss or duplicates after a crash.",
-		    options, argc, argv);
+	rh_cli_init(
+		&cli, "rayhist-collect",
+		"[--store URL] --cluster NAME [--namespace NS] [--node-id HEX] SESSION_DIR\n"
+		"[--store URL] --cluster NAME [--namespace NS] --session NAME [--ended] --events FILE...\n"
+		"--follow [--store URL] --cluster NAME [--role head|worker] [--ray-root DIR]\n"
+		"[--state-dir DIR] [--flush-interval S] [--events-listen ADDR:PORT|off]\n"
+		"[--store URL] --cluster NAME [--namespace NS] [--ended] --archive FILE|-",
+		"Capture a Ray session directory (or its session_latest link) into a\n"
+		"rayhist store. Files that grew since the last capture ship only their\n"
+		"new bytes; a file truncated in place keeps its earlier bytes as PATH~N.\n"
+		"Sockets, lock files and links leaving the session are skipped and\n"
+		"reported; files that cannot be read are reported as not stored, the rest\n"
+		"is stored, and the exit status is 1 (0: all stored; 2: usage error).\n"
+		"With --follow, run beside a live Ray node: follow its latest session as\n"
+		"it grows, receive the events Ray's aggregator POSTs, and resume without\n"
+		"loss or duplicates after a crash.",
+		options, argc, argv);
 	follow_defaults(&fc);
 	while ((c = rh_cli_next(&cli, &arg)) != -1) {
 		switch (c) {
@@ -265,14 +332,18 @@ main(int argc, char **argv)
 		case OPT_NS: o.ns = arg; break;
 		case OPT_NODE_ID:
 			if (rh_capture_node_id(node_id, NULL, arg) < 0)
-				rh_cli_usage_die("--node-id: %s", rh_error_last());
+				rh_cli_usage_die("--node-id: %s",
+				                 rh_error_last());
 			o.node_id = node_id;
 			break;
 		case OPT_FRAME:
-			o.frame_size = (size_t)rh_cli_number("--frame-size", arg);
-			if (o.frame_size == 0 || o.frame_size > RH_SEEKABLE_MAX_FRAME_SIZE)
-				rh_cli_usage_die("--frame-size must be 1 to %u bytes",
-						 RH_SEEKABLE_MAX_FRAME_SIZE);
+			o.frame_size =
+				(size_t)rh_cli_number("--frame-size", arg);
+			if (o.frame_size == 0 ||
+			    o.frame_size > RH_SEEKABLE_MAX_FRAME_SIZE)
+				rh_cli_usage_die(
+					"--frame-size must be 1 to %u bytes",
+					RH_SEEKABLE_MAX_FRAME_SIZE);
 			break;
 		case OPT_LEVEL:
 			o.level = (int)rh_cli_number("--level", arg);
@@ -293,50 +364,65 @@ main(int argc, char **argv)
 			else if (!strcmp(arg, "worker"))
 				fc.fo.role = RH_FOLLOW_ROLE_WORKER;
 			else
-				rh_cli_usage_die("--role takes head or worker, not \"%s\"", arg);
+				rh_cli_usage_die(
+					"--role takes head or worker, not \"%s\"",
+					arg);
 			break;
 		case OPT_RAY_ROOT: fc.fo.ray_root = arg; break;
 		case OPT_STATE_DIR: fc.fo.state_dir = arg; break;
 		case OPT_FLUSH:
-			fc.fo.flush_interval_ms = seconds_ms("--flush-interval", arg);
+			fc.fo.flush_interval_ms =
+				seconds_ms("--flush-interval", arg);
 			if (!fc.fo.flush_interval_ms)
-				rh_cli_usage_die("--flush-interval must be more than 0");
+				rh_cli_usage_die(
+					"--flush-interval must be more than 0");
 			break;
 		case OPT_LISTEN: fc.listen = arg; break;
 		case OPT_EVENTS_TOKEN: fc.token = read_token(arg); break;
-		case OPT_DRAIN: fc.drain_ms = seconds_ms("--drain-timeout", arg); break;
+		case OPT_DRAIN:
+			fc.drain_ms = seconds_ms("--drain-timeout", arg);
+			break;
 		case OPT_SPOOL_CAP:
 			fc.so.cap = rh_cli_number("--spool-cap", arg);
 			if (!fc.so.cap)
-				rh_cli_usage_die("--spool-cap must be more than 0");
+				rh_cli_usage_die(
+					"--spool-cap must be more than 0");
 			break;
 		case OPT_MAX_BODY:
-			fc.so.max_body = (size_t)rh_cli_number("--events-max-body", arg);
+			fc.so.max_body =
+				(size_t)rh_cli_number("--events-max-body", arg);
 			if (!fc.so.max_body)
-				rh_cli_usage_die("--events-max-body must be more than 0");
+				rh_cli_usage_die(
+					"--events-max-body must be more than 0");
 			break;
 		case OPT_PACK:
-			fc.so.pack_ms = (unsigned)seconds_ms("--events-pack-interval", arg);
+			fc.so.pack_ms = (unsigned)seconds_ms(
+				"--events-pack-interval", arg);
 			break;
 		case OPT_ARCHIVE: archive = arg; break;
 		case OPT_STAGING: io.tmpdir = arg; break;
 		case OPT_MAX_MEMORY:
 			io.max_memory = rh_cli_number("--max-memory", arg);
 			if (!io.max_memory)
-				rh_cli_usage_die("--max-memory must be more than 0");
+				rh_cli_usage_die(
+					"--max-memory must be more than 0");
 			break;
 		case OPT_MAX_RATIO:
-			io.max_ratio = (unsigned)rh_cli_number("--max-ratio", arg);
+			io.max_ratio =
+				(unsigned)rh_cli_number("--max-ratio", arg);
 			if (!io.max_ratio)
-				rh_cli_usage_die("--max-ratio must be more than 0");
+				rh_cli_usage_die(
+					"--max-ratio must be more than 0");
 			break;
 		case OPT_MAX_ENTRY:
 			if (!(io.max_entry = rh_cli_number("--max-entry", arg)))
-				rh_cli_usage_die("--max-entry must be more than 0");
+				rh_cli_usage_die(
+					"--max-entry must be more than 0");
 			break;
 		case OPT_MAX_TOTAL:
 			if (!(io.max_total = rh_cli_number("--max-total", arg)))
-				rh_cli_usage_die("--max-total must be more than 0");
+				rh_cli_usage_die(
+					"--max-total must be more than 0");
 			break;
 		case 'q': run.quiet = 1; break;
 		case 'v': run.verbose = 1; break;
@@ -345,13 +431,15 @@ main(int argc, char **argv)
 	if (!o.cluster)
 		rh_cli_usage_die("--cluster NAME is required");
 	if (o.ended && follow)
-		rh_cli_usage_die("--ended marks a captured SESSION_DIR or imported "
-				 "events; a follower marks its session ended itself "
-				 "on SIGTERM");
+		rh_cli_usage_die(
+			"--ended marks a captured SESSION_DIR or imported "
+			"events; a follower marks its session ended itself "
+			"on SIGTERM");
 	if (archive) {
 		if (follow || events || o.node_id)
-			rh_cli_usage_die("--archive takes no --follow, --events or "
-					 "--node-id (each node's id is read from its files)");
+			rh_cli_usage_die(
+				"--archive takes no --follow, --events or "
+				"--node-id (each node's id is read from its files)");
 		if (optind != argc)
 			rh_cli_usage_die("--archive takes no SESSION_DIR");
 		io.ns = o.ns;
@@ -363,16 +451,18 @@ main(int argc, char **argv)
 		url = rh_store_default_url(store_flag);
 		if ((error = rh_store_open(&st, url, &sopts)) < 0)
 			rh_cli_die(error, "%s", url);
-		error = rh_collect_archive(st, archive, &io, run.quiet, run.verbose);
+		error = rh_collect_archive(st, archive, &io, run.quiet,
+		                           run.verbose);
 		rh_store_close(st);
 		rh_cli_free(&cli);
 		return error;
 	}
 	if (follow)
-		return run_follow(&fc, &o, &run, store_flag, &sopts, argc, &cli);
+		return run_follow(&fc, &o, &run, store_flag, &sopts, argc,
+		                  &cli);
 	if (events) {
 		rh_session_ref sref = { o.ns ? o.ns : RH_DEFAULT_NAMESPACE,
-					o.cluster, session };
+			                o.cluster, session };
 		if (!session)
 			rh_cli_usage_die("--events needs --session NAME");
 		if (optind >= argc)
@@ -380,11 +470,11 @@ main(int argc, char **argv)
 		url = rh_store_default_url(store_flag);
 		if ((error = rh_store_open(&st, url, &sopts)) < 0)
 			rh_cli_die(error, "%s", url);
-		error = rh_collect_events(st, &sref, argv + optind, argc - optind,
-					  o.workers, run.quiet);
+		error = rh_collect_events(st, &sref, argv + optind,
+		                          argc - optind, o.workers, run.quiet);
 		if (o.ended)
 			error |= events_ended(st, &sref, argv + optind,
-					      argc - optind, &o, &run);
+			                      argc - optind, &o, &run);
 		rh_store_close(st);
 		rh_cli_free(&cli);
 		return error;
@@ -395,7 +485,7 @@ main(int argc, char **argv)
 	 * read and found, store nothing, exit 2. */
 	if (!o.node_id && rh_capture_node_id(node_id, argv[optind], NULL) < 0) {
 		fprintf(stderr, "%s: %s: %s\n", rh_cli_prog, argv[optind],
-			rh_error_last());
+		        rh_error_last());
 		exit(2);
 	}
 	if (!o.node_id)
@@ -415,12 +505,13 @@ main(int argc, char **argv)
 		rh_cli_die(error, "%s", argv[optind]);
 	if (!run.quiet)
 		printf("%s/%s/%s node %s: %" PRIu64 " files, %" PRIu64
-		       " with new bytes; %" PRIu64 " new bytes stored as %" PRIu64
-		       "; %" PRIu64 " skipped, %" PRIu64 " not stored\n",
-		       o.ns ? o.ns : RH_DEFAULT_NAMESPACE, o.cluster, stats.session,
-		       stats.node_id, stats.files_seen, stats.files_stored,
-		       stats.bytes_new, stats.bytes_stored, stats.files_skipped,
-		       stats.files_not_stored);
+		       " with new bytes; %" PRIu64
+		       " new bytes stored as %" PRIu64 "; %" PRIu64
+		       " skipped, %" PRIu64 " not stored\n",
+		       o.ns ? o.ns : RH_DEFAULT_NAMESPACE, o.cluster,
+		       stats.session, stats.node_id, stats.files_seen,
+		       stats.files_stored, stats.bytes_new, stats.bytes_stored,
+		       stats.files_skipped, stats.files_not_stored);
 	fflush(stdout);
 	if (error < 0)
 		snprintf(msg, sizeof(msg), "%s", rh_error_last());
@@ -429,7 +520,7 @@ main(int argc, char **argv)
 	 * and is only a warning. */
 	if (o.ended && !run.no_index) {
 		rh_session_ref sref = { o.ns ? o.ns : RH_DEFAULT_NAMESPACE,
-					o.cluster, stats.session };
+			                o.cluster, stats.session };
 
 		rh_collect_index(st, &sref, o.workers, run.quiet);
 	}

@@ -21,44 +21,93 @@
 #include "ls_search.h"
 #include "progress.h"
 
-enum { OPT_STORE = 256, OPT_STORE_CONFIG, OPT_JSON, OPT_CAT, OPT_TAIL, OPT_RANGE,
-       OPT_JOBS, OPT_TASKS, OPT_ACTORS, OPT_NODES, OPT_WORKERS, OPT_PGS,
-       OPT_FILTER, OPT_LIMIT, OPT_DETAIL, OPT_AT, OPT_LOGS, OPT_ERR, OPT_ATTEMPT, OPT_FORMAT, OPT_SUMMARY, OPT_GET,
-       OPT_EXPORT, OPT_GREP, OPT_NODE, OPT_FILE, OPT_MAX };
+enum {
+	OPT_STORE = 256,
+	OPT_STORE_CONFIG,
+	OPT_JSON,
+	OPT_CAT,
+	OPT_TAIL,
+	OPT_RANGE,
+	OPT_JOBS,
+	OPT_TASKS,
+	OPT_ACTORS,
+	OPT_NODES,
+	OPT_WORKERS,
+	OPT_PGS,
+	OPT_FILTER,
+	OPT_LIMIT,
+	OPT_DETAIL,
+	OPT_AT,
+	OPT_LOGS,
+	OPT_ERR,
+	OPT_ATTEMPT,
+	OPT_FORMAT,
+	OPT_SUMMARY,
+	OPT_GET,
+	OPT_EXPORT,
+	OPT_GREP,
+	OPT_NODE,
+	OPT_FILE,
+	OPT_MAX
+};
 
 static const rh_cli_opt options[] = {
-	{ OPT_STORE, "store", "URL", "store to read (file path, file://, s3://, az://)" },
-	{ OPT_STORE_CONFIG, "store-config", "FILE", "settings file of an s3:// store (default $RAYHIST_STORE_CONFIG)" },
+	{ OPT_STORE, "store", "URL",
+	  "store to read (file path, file://, s3://, az://)" },
+	{ OPT_STORE_CONFIG, "store-config", "FILE",
+	  "settings file of an s3:// store (default $RAYHIST_STORE_CONFIG)" },
 	{ 'l', "long", NULL, "add sizes (raw and stored), times and node IPs" },
-	{ 'q', "quiet", NULL, "no progress meter (index build, --export, --grep)" },
-	{ OPT_JSON, "json", NULL, "print machine-readable JSON (as --format json)" },
-	{ OPT_FORMAT, "format", "FMT", "entity output: table (default), json or yaml (default with --detail, as Ray); with --export: tar.zst, tar.gz or zip (default: from OUT's name; tar.zst for -)" },
-	{ OPT_CAT, "cat", NULL, "write the stored file's exact bytes to stdout" },
+	{ 'q', "quiet", NULL,
+	  "no progress meter (index build, --export, --grep)" },
+	{ OPT_JSON, "json", NULL,
+	  "print machine-readable JSON (as --format json)" },
+	{ OPT_FORMAT, "format", "FMT",
+	  "entity output: table (default), json or yaml (default with --detail, as Ray); with --export: tar.zst, tar.gz or zip (default: from OUT's name; tar.zst for -)" },
+	{ OPT_CAT, "cat", NULL,
+	  "write the stored file's exact bytes to stdout" },
 	{ OPT_TAIL, "tail", "N", "write the file's last N lines to stdout" },
-	{ OPT_RANGE, "range", "A:B", "write bytes A to B-1 of the file to stdout" },
-	{ OPT_JOBS, "jobs", NULL, "list the session's jobs (Ray state API rows)" },
+	{ OPT_RANGE, "range", "A:B",
+	  "write bytes A to B-1 of the file to stdout" },
+	{ OPT_JOBS, "jobs", NULL,
+	  "list the session's jobs (Ray state API rows)" },
 	{ OPT_TASKS, "tasks", NULL, "list the session's task attempts" },
 	{ OPT_ACTORS, "actors", NULL, "list the session's actors" },
-	{ OPT_NODES, "nodes", NULL, "list the session's nodes as Ray saw them" },
+	{ OPT_NODES, "nodes", NULL,
+	  "list the session's nodes as Ray saw them" },
 	{ OPT_WORKERS, "workers", NULL, "list the session's workers" },
-	{ OPT_PGS, "placement-groups", NULL, "list the session's placement groups" },
-	{ OPT_SUMMARY, "summary", "WHAT", "summarize tasks (by function), actors (by class) or objects, as ray summary" },
-	{ OPT_GET, "get", "KIND", "print one entity (task, actor, job, node, worker, placement-group) in full: --get KIND ID SESSION, as ray get" },
-	{ OPT_FILTER, "filter", "KEY=VALUE", "keep rows whose KEY is (=) or is not (!=) VALUE; repeatable" },
-	{ OPT_LIMIT, "limit", "N", "print at most N rows (default 100; 0: all)" },
+	{ OPT_PGS, "placement-groups", NULL,
+	  "list the session's placement groups" },
+	{ OPT_SUMMARY, "summary", "WHAT",
+	  "summarize tasks (by function), actors (by class) or objects, as ray summary" },
+	{ OPT_GET, "get", "KIND",
+	  "print one entity (task, actor, job, node, worker, placement-group) in full: --get KIND ID SESSION, as ray get" },
+	{ OPT_FILTER, "filter", "KEY=VALUE",
+	  "keep rows whose KEY is (=) or is not (!=) VALUE; repeatable" },
+	{ OPT_LIMIT, "limit", "N",
+	  "print at most N rows (default 100; 0: all)" },
 	{ OPT_DETAIL, "detail", NULL, "print every column, as Ray's detail=1" },
-	{ OPT_LOGS, "logs", "ID", "write the log of a task, an actor (hex ids) or a job submission, as ray logs task/actor/job does; a task's latest attempt" },
-	{ OPT_ERR, "err", NULL, "with --logs: the stderr (a traceback) instead of the stdout" },
-	{ OPT_ATTEMPT, "attempt", "N", "with --logs of a task: attempt N (default: the latest)" },
-	{ OPT_AT, "at", "TIME", "show the session as it was at TIME (RFC 3339, or +SECONDS since its start); cuts --cat/--tail/--range at the last part captured by then" },
-	{ OPT_EXPORT, "export", "OUT", "write the session, node or files under PATH to archive OUT (.tar.zst, .tar.gz, .zip; - for stdout)" },
-	{ OPT_GREP, "grep", "PATTERN", "print the lines of the session's stored files that match PATTERN, as NODE/FILE:LINE:TEXT" },
+	{ OPT_LOGS, "logs", "ID",
+	  "write the log of a task, an actor (hex ids) or a job submission, as ray logs task/actor/job does; a task's latest attempt" },
+	{ OPT_ERR, "err", NULL,
+	  "with --logs: the stderr (a traceback) instead of the stdout" },
+	{ OPT_ATTEMPT, "attempt", "N",
+	  "with --logs of a task: attempt N (default: the latest)" },
+	{ OPT_AT, "at", "TIME",
+	  "show the session as it was at TIME (RFC 3339, or +SECONDS since its start); cuts --cat/--tail/--range at the last part captured by then" },
+	{ OPT_EXPORT, "export", "OUT",
+	  "write the session, node or files under PATH to archive OUT (.tar.zst, .tar.gz, .zip; - for stdout)" },
+	{ OPT_GREP, "grep", "PATTERN",
+	  "print the lines of the session's stored files that match PATTERN, as NODE/FILE:LINE:TEXT" },
 	{ 'i', "ignore-case", NULL, "--grep: ignore ASCII case" },
-	{ 'E', "extended-regexp", NULL, "--grep: PATTERN is a POSIX extended regex (default: basic, as grep)" },
+	{ 'E', "extended-regexp", NULL,
+	  "--grep: PATTERN is a POSIX extended regex (default: basic, as grep)" },
 	{ 'F', "fixed-strings", NULL, "--grep: PATTERN is a fixed string" },
-	{ OPT_NODE, "node", "ID", "--grep: only the node ID (or a unique prefix of it)" },
-	{ OPT_FILE, "file", "GLOB", "--grep: only files matching GLOB (with a '/': the path in the session, else the base name)" },
-	{ 'C', "context", "N", "--grep: print N lines of context around each match" },
+	{ OPT_NODE, "node", "ID",
+	  "--grep: only the node ID (or a unique prefix of it)" },
+	{ OPT_FILE, "file", "GLOB",
+	  "--grep: only files matching GLOB (with a '/': the path in the session, else the base name)" },
+	{ 'C', "context", "N",
+	  "--grep: print N lines of context around each match" },
 	{ OPT_MAX, "max", "N", "--grep: stop after N matching lines in all" },
 	RH_CACHE_CLI_OPTS,
 	{ 0, NULL, NULL, NULL }
@@ -67,23 +116,23 @@ static const rh_cli_opt options[] = {
 enum mode { LIST, CAT, TAIL, RANGE, QUERY, LOGS, SUMMARY, GET, EXPORT, GREP };
 
 struct path {
-	char *parts[4];       /* ns, cluster, session, node (prefix) */
-	int n;                /* how many of them were given */
-	const char *file;     /* the rest: a path inside the node, or NULL */
+	char *parts[4];   /* ns, cluster, session, node (prefix) */
+	int n;            /* how many of them were given */
+	const char *file; /* the rest: a path inside the node, or NULL */
 	rh_session_ref sref;
-	rh_buf node;          /* resolved node id */
+	rh_buf node; /* resolved node id */
 };
 
 struct ls {
 	rh_store *st;
 	int lng, json, quiet;
-	int format;           /* enum ls_format of entity output */
-	json_object *rows;    /* --json output */
+	int format;        /* enum ls_format of entity output */
+	json_object *rows; /* --json output */
 	struct path p;
-	const char *at;       /* --at TIME, or NULL */
-	int64_t at_ns;        /* resolved by resolve_at() */
-	int status;           /* exit status: 1 once something could not be read */
-	rh_buf shown[2];      /* names as show() writes them */
+	const char *at;  /* --at TIME, or NULL */
+	int64_t at_ns;   /* resolved by resolve_at() */
+	int status;      /* exit status: 1 once something could not be read */
+	rh_buf shown[2]; /* names as show() writes them */
 };
 
 static rh_index *open_index(struct ls *ls, int rebuild);
@@ -95,7 +144,7 @@ static const char *
 show(struct ls *ls, int k, const char *name)
 {
 	if (rh_catalog_display_path(&ls->shown[k], name,
-				    ls->json ? 0 : RH_DISPLAY_CONTROL) < 0)
+	                            ls->json ? 0 : RH_DISPLAY_CONTROL) < 0)
 		rh_cli_die(RH_ENOMEM, "out of memory");
 	return ls->shown[k].ptr ? ls->shown[k].ptr : "";
 }
@@ -136,7 +185,8 @@ emit_name(struct ls *ls, const char *name, const char *kind)
 {
 	if (ls->json) {
 		json_object *o = json_object_new_object();
-		json_object_object_add(o, "name", json_object_new_string(show(ls, 0, name)));
+		json_object_object_add(
+			o, "name", json_object_new_string(show(ls, 0, name)));
 		json_object_object_add(o, "type", json_object_new_string(kind));
 		json_object_array_add(ls->rows, o);
 	} else {
@@ -172,7 +222,7 @@ is_phantom(rh_store *st, const rh_session_ref *sref)
 	    rh_layout_session_prefix(&key, sref) < 0 ||
 	    rh_buf_puts(&key, "events/") < 0 ||
 	    rh_store_list(st, key.ptr, NULL, first_cb, &events) < 0)
-		events = 1;	/* cannot tell: list it */
+		events = 1; /* cannot tell: list it */
 	rh_buf_dispose(&key);
 	rh_error_clear();
 	return !events;
@@ -182,8 +232,8 @@ is_phantom(rh_store *st, const rh_session_ref *sref)
 struct session_row {
 	char *name;
 	rh_session_info info;
-	int error;            /* of rh_session_info_load() */
-	int phantom;          /* nothing but an index: not listed */
+	int error;   /* of rh_session_info_load() */
+	int phantom; /* nothing but an index: not listed */
 	char msg[512];
 };
 
@@ -201,7 +251,8 @@ load_session(size_t i, void *payload)
 	rh_session_ref sref = rs->ls->p.sref;
 
 	sref.session = r->name;
-	if ((r->error = rh_session_info_load(&r->info, rs->ls->st, &sref)) < 0) {
+	if ((r->error = rh_session_info_load(&r->info, rs->ls->st, &sref)) <
+	    0) {
 		snprintf(r->msg, sizeof(r->msg), "%s", rh_error_last());
 		if (r->error == RH_ENOTFOUND)
 			r->phantom = is_phantom(rs->ls->st, &sref);
@@ -259,24 +310,33 @@ print_session(struct ls *ls, const struct session_row *r)
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "name", jstr(name));
 		json_object_object_add(o, "type", json_object_new_string(kind));
-		json_object_object_add(o, "start_ms", json_object_new_int64(ip->start_ms));
-		json_object_object_add(o, "end_ms", json_object_new_int64(ip->end_ms));
-		json_object_object_add(o, "end_marked_ms",
-				       json_object_new_int64(ip->end_marked_ms));
-		json_object_object_add(o, "updated_ms", json_object_new_int64(ip->updated_ms));
+		json_object_object_add(o, "start_ms",
+		                       json_object_new_int64(ip->start_ms));
+		json_object_object_add(o, "end_ms",
+		                       json_object_new_int64(ip->end_ms));
+		json_object_object_add(
+			o, "end_marked_ms",
+			json_object_new_int64(ip->end_marked_ms));
+		json_object_object_add(o, "updated_ms",
+		                       json_object_new_int64(ip->updated_ms));
 		json_object_object_add(o, "ray_version", jstr(ip->ray_version));
-		json_object_object_add(o, "heartbeat_ms", json_object_new_int64(ip->heartbeat_ms));
-		json_object_object_add(o, "state", json_object_new_string(
-					       rh_session_state_name(ip->state)));
+		json_object_object_add(o, "heartbeat_ms",
+		                       json_object_new_int64(ip->heartbeat_ms));
+		json_object_object_add(
+			o, "state",
+			json_object_new_string(
+				rh_session_state_name(ip->state)));
 		json_object_array_add(ls->rows, o);
 	} else {
 		/* The second time is when it ended: the end mark, or for a
 		 * session whose collector died, its last heartbeat. */
 		fmt_time(t1, sizeof(t1), ip->start_ms);
-		fmt_time(t2, sizeof(t2), ip->state == RH_SESSION_ENDED ? ip->end_ms
-				 : ip->state == RH_SESSION_LIVE ||
-				   ip->state == RH_SESSION_ABANDONED ? ip->heartbeat_ms
-				 : ip->updated_ms);
+		fmt_time(t2, sizeof(t2),
+		         ip->state == RH_SESSION_ENDED ? ip->end_ms :
+		         ip->state == RH_SESSION_LIVE ||
+		                         ip->state == RH_SESSION_ABANDONED ?
+		                                         ip->heartbeat_ms :
+		                                         ip->updated_ms);
 		printf("%-20s  %-20s  %-9s  %s\n", t1, t2,
 		       rh_session_state_name(ip->state), name);
 	}
@@ -296,7 +356,7 @@ list_sessions_long(struct ls *ls)
 	int error;
 
 	error = rh_catalog_list_sessions(ls->st, ls->p.parts[0], ls->p.parts[1],
-					 collect_session, &rs);
+	                                 collect_session, &rs);
 	if (error == 0) {
 		ls_parallel(rs.n, load_session, &rs, LS_LOAD_THREADS);
 		for (i = 0; i < rs.n; i++)
@@ -312,8 +372,9 @@ static int
 print_name(const char *name, void *payload)
 {
 	struct ls *ls = payload;
-	const char *kind = ls->p.n == 0 ? "namespace" : ls->p.n == 1 ? "cluster"
-							: "session";
+	const char *kind = ls->p.n == 0 ? "namespace" :
+	                   ls->p.n == 1 ? "cluster" :
+	                                  "session";
 
 	emit_name(ls, name, kind);
 	return 0;
@@ -323,7 +384,7 @@ print_name(const char *name, void *payload)
 struct node_row {
 	char *name;
 	rh_node_manifest *m;
-	char msg[512];        /* when m could not be read */
+	char msg[512]; /* when m could not be read */
 };
 
 struct node_rows {
@@ -338,7 +399,8 @@ load_node(size_t i, void *payload)
 	struct node_rows *rs = payload;
 	struct node_row *r = &rs->v[i];
 
-	if (rh_node_manifest_load(&r->m, rs->ls->st, &rs->ls->p.sref, r->name) < 0)
+	if (rh_node_manifest_load(&r->m, rs->ls->st, &rs->ls->p.sref, r->name) <
+	    0)
 		snprintf(r->msg, sizeof(r->msg), "%s", rh_error_last());
 }
 
@@ -375,8 +437,9 @@ list_nodes_long(struct ls *ls)
 			if (rs.v[i].m) {
 				print_node_m(ls, rs.v[i].name, rs.v[i].m);
 			} else {
-				rh_cli_warn("node %s: %s", rs.v[i].name, rs.v[i].msg);
-				ls->status = 1;	/* listed what it could */
+				rh_cli_warn("node %s: %s", rs.v[i].name,
+				            rs.v[i].msg);
+				ls->status = 1; /* listed what it could */
 			}
 		}
 	}
@@ -409,17 +472,25 @@ print_node_m(struct ls *ls, const char *node, rh_node_manifest *m)
 	if (ls->json) {
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "name", json_object_new_string(node));
-		json_object_object_add(o, "type", json_object_new_string("node"));
-		json_object_object_add(o, "node_ip", jstr(rh_node_manifest_ip(m)));
-		json_object_object_add(o, "is_head", json_object_new_boolean(rh_node_manifest_is_head(m)));
-		json_object_object_add(o, "files", json_object_new_int64((int64_t)n));
+		json_object_object_add(o, "type",
+		                       json_object_new_string("node"));
+		json_object_object_add(o, "node_ip",
+		                       jstr(rh_node_manifest_ip(m)));
+		json_object_object_add(
+			o, "is_head",
+			json_object_new_boolean(rh_node_manifest_is_head(m)));
+		json_object_object_add(o, "files",
+		                       json_object_new_int64((int64_t)n));
 		json_object_object_add(o, "size", json_object_new_uint64(raw));
-		json_object_object_add(o, "stored", json_object_new_uint64(stored));
-		json_object_object_add(o, "captured_ms",
-				       json_object_new_int64(rh_node_manifest_captured_ms(m)));
+		json_object_object_add(o, "stored",
+		                       json_object_new_uint64(stored));
+		json_object_object_add(
+			o, "captured_ms",
+			json_object_new_int64(rh_node_manifest_captured_ms(m)));
 		json_object_array_add(ls->rows, o);
 	} else {
-		printf("%-15s %-6s %6zu files %14" PRIu64 " %14" PRIu64 "  %s\n",
+		printf("%-15s %-6s %6zu files %14" PRIu64 " %14" PRIu64
+		       "  %s\n",
 		       *rh_node_manifest_ip(m) ? rh_node_manifest_ip(m) : "-",
 		       rh_node_manifest_is_head(m) ? "head" : "worker", n, raw,
 		       stored, node);
@@ -437,13 +508,21 @@ print_file(struct ls *ls, const rh_file_info *f, const char *name)
 	}
 	if (ls->json) {
 		json_object *o = json_object_new_object();
-		json_object_object_add(o, "name", json_object_new_string(show(ls, 0, name)));
-		json_object_object_add(o, "type", json_object_new_string("file"));
-		json_object_object_add(o, "path", json_object_new_string(show(ls, 1, f->path)));
-		json_object_object_add(o, "size", json_object_new_uint64(f->size));
-		json_object_object_add(o, "stored", json_object_new_uint64(f->stored));
-		json_object_object_add(o, "parts", json_object_new_int64((int64_t)f->nparts));
-		json_object_object_add(o, "mtime_ms", json_object_new_int64(f->mtime_ms));
+		json_object_object_add(
+			o, "name", json_object_new_string(show(ls, 0, name)));
+		json_object_object_add(o, "type",
+		                       json_object_new_string("file"));
+		json_object_object_add(
+			o, "path",
+			json_object_new_string(show(ls, 1, f->path)));
+		json_object_object_add(o, "size",
+		                       json_object_new_uint64(f->size));
+		json_object_object_add(o, "stored",
+		                       json_object_new_uint64(f->stored));
+		json_object_object_add(
+			o, "parts", json_object_new_int64((int64_t)f->nparts));
+		json_object_object_add(o, "mtime_ms",
+		                       json_object_new_int64(f->mtime_ms));
 		json_object_array_add(ls->rows, o);
 	} else {
 		fmt_time(t, sizeof(t), f->mtime_ms);
@@ -454,7 +533,8 @@ print_file(struct ls *ls, const rh_file_info *f, const char *name)
 
 /* ---- path handling ------------------------------------------------------- */
 
-static const char *level_names[] = { "namespace", "cluster", "session", "node" };
+static const char *level_names[] = { "namespace", "cluster", "session",
+	                             "node" };
 
 struct exists_ctx {
 	const char *want;
@@ -480,7 +560,8 @@ check_names(struct ls *ls)
 	int i, error;
 
 	for (i = 0; i < ls->p.n && i < 3; i++)
-		if ((error = rh_layout_check_name(level_names[i], ls->p.parts[i])) < 0)
+		if ((error = rh_layout_check_name(level_names[i],
+		                                  ls->p.parts[i])) < 0)
 			rh_cli_die(error, "bad path");
 }
 
@@ -505,16 +586,18 @@ check_level(size_t i, void *payload)
 		lv->ctx[i].found = 0;
 	}
 	if (i == 0)
-		error = rh_catalog_list_namespaces(ls->st, exists_cb, &lv->ctx[i]);
+		error = rh_catalog_list_namespaces(ls->st, exists_cb,
+		                                   &lv->ctx[i]);
 	else if (i == 1)
-		error = rh_catalog_list_clusters(ls->st, ls->p.parts[0], exists_cb,
-						 &lv->ctx[i]);
+		error = rh_catalog_list_clusters(ls->st, ls->p.parts[0],
+		                                 exists_cb, &lv->ctx[i]);
 	else if (i == 2)
 		error = rh_catalog_list_sessions(ls->st, ls->p.parts[0],
-						 ls->p.parts[1], exists_cb, &lv->ctx[i]);
+		                                 ls->p.parts[1], exists_cb,
+		                                 &lv->ctx[i]);
 	else
-		error = rh_catalog_resolve_node(&ls->p.node, ls->st, &ls->p.sref,
-						ls->p.parts[3]);
+		error = rh_catalog_resolve_node(&ls->p.node, ls->st,
+		                                &ls->p.sref, ls->p.parts[3]);
 	if ((lv->error[i] = error) < 0)
 		snprintf(lv->msg[i], sizeof(lv->msg[i]), "%s", rh_error_last());
 }
@@ -540,18 +623,19 @@ check_levels(struct ls *ls)
 			rh_cli_die(0, "listing the store: %s", lv.msg[i]);
 		if (!lv.ctx[i].found) {
 			fprintf(stderr, "%s: %s \"%s\" not found", rh_cli_prog,
-				level_names[i], ls->p.parts[i]);
+			        level_names[i], ls->p.parts[i]);
 			if (i > 0)
 				fprintf(stderr, " in %s%s%s", ls->p.parts[0],
-					i > 1 ? "/" : "", i > 1 ? ls->p.parts[1] : "");
+				        i > 1 ? "/" : "",
+				        i > 1 ? ls->p.parts[1] : "");
 			fputc('\n', stderr);
 			exit(rh_cli_die_status);
 		}
 	}
 	if (n == 4 && lv.error[3] == RH_ENOTFOUND) {
 		fprintf(stderr, "%s: node \"%s\" not found in %s/%s/%s\n",
-			rh_cli_prog, ls->p.parts[3], ls->p.parts[0],
-			ls->p.parts[1], ls->p.parts[2]);
+		        rh_cli_prog, ls->p.parts[3], ls->p.parts[0],
+		        ls->p.parts[1], ls->p.parts[2]);
 		exit(rh_cli_die_status);
 	}
 	if (n == 4 && lv.error[3] < 0)
@@ -601,11 +685,11 @@ unmap_file(struct ls *ls)
 
 	if (rh_buf_put_from_utf8(&b, ls->p.file, n) < 0)
 		rh_cli_die(RH_ENOMEM, "out of memory");
-	if (b.size == n) {	/* nothing mapped */
+	if (b.size == n) { /* nothing mapped */
 		rh_buf_dispose(&b);
 		return 0;
 	}
-	memcpy((char *)ls->p.file, b.ptr, b.size + 1);	/* shorter: fits */
+	memcpy((char *)ls->p.file, b.ptr, b.size + 1); /* shorter: fits */
 	rh_buf_dispose(&b);
 	return 1;
 }
@@ -622,7 +706,8 @@ list_node_dir(struct ls *ls, rh_node_manifest *m, const char *dir)
 		const rh_file_info *f = rh_node_manifest_file(m, i);
 		const char *rest, *slash;
 
-		if (strncmp(f->path, dir, dlen) != 0 || (dlen && f->path[dlen] != '/'))
+		if (strncmp(f->path, dir, dlen) != 0 ||
+		    (dlen && f->path[dlen] != '/'))
 			continue;
 		rest = f->path + dlen + (dlen ? 1 : 0);
 		found = 1;
@@ -647,15 +732,17 @@ list_node(struct ls *ls)
 	const rh_file_info *f;
 	int error;
 
-	if ((error = rh_node_manifest_load(&m, ls->st, &ls->p.sref, ls->p.node.ptr)) < 0)
+	if ((error = rh_node_manifest_load(&m, ls->st, &ls->p.sref,
+	                                   ls->p.node.ptr)) < 0)
 		rh_cli_die(error, "node %s", ls->p.node.ptr);
 	if (ls->p.file && !rh_node_manifest_find(m, ls->p.file))
 		unmap_file(ls);
 	if (ls->p.file && (f = rh_node_manifest_find(m, ls->p.file))) {
 		print_file(ls, f, f->path);
-	} else if (!list_node_dir(ls, m, ls->p.file ? ls->p.file : "") && ls->p.file) {
-		fprintf(stderr, "%s: file \"%s\" not found on node %s\n", rh_cli_prog,
-			ls->p.file, ls->p.node.ptr);
+	} else if (!list_node_dir(ls, m, ls->p.file ? ls->p.file : "") &&
+	           ls->p.file) {
+		fprintf(stderr, "%s: file \"%s\" not found on node %s\n",
+		        rh_cli_prog, ls->p.file, ls->p.node.ptr);
 		rh_node_manifest_free(m);
 		exit(1);
 	}
@@ -670,31 +757,41 @@ list(struct ls *ls)
 	if (ls->json)
 		ls->rows = json_object_new_array();
 	switch (ls->p.n) {
-	case 0: error = rh_catalog_list_namespaces(ls->st, print_name, ls); break;
-	case 1: error = rh_catalog_list_clusters(ls->st, ls->p.parts[0], print_name, ls); break;
+	case 0:
+		error = rh_catalog_list_namespaces(ls->st, print_name, ls);
+		break;
+	case 1:
+		error = rh_catalog_list_clusters(ls->st, ls->p.parts[0],
+		                                 print_name, ls);
+		break;
 	case 2:
-		error = ls->lng ? list_sessions_long(ls)
-			: rh_catalog_list_sessions(ls->st, ls->p.parts[0],
-						   ls->p.parts[1], print_name, ls);
+		error = ls->lng ?
+		                list_sessions_long(ls) :
+		                rh_catalog_list_sessions(ls->st, ls->p.parts[0],
+		                                         ls->p.parts[1],
+		                                         print_name, ls);
 		break;
 	case 3:
 		/* -l of a session also says what its index had to skip */
 		if (ls->lng)
 			rh_index_close(open_index(ls, 0));
-		error = ls->lng ? list_nodes_long(ls)
-			: rh_catalog_list_nodes(ls->st, &ls->p.sref, print_node, ls);
+		error = ls->lng ? list_nodes_long(ls) :
+		                  rh_catalog_list_nodes(ls->st, &ls->p.sref,
+		                                        print_node, ls);
 		break;
 	default:
 		if (!strcmp(ls->p.parts[3], "*"))
-			rh_cli_usage_die("a node \"*\" (every node) goes with --tail");
+			rh_cli_usage_die(
+				"a node \"*\" (every node) goes with --tail");
 		list_node(ls);
 		break;
 	}
 	if (error < 0)
 		rh_cli_die(error, "listing the store");
 	if (ls->json) {
-		puts(json_object_to_json_string_ext(ls->rows, JSON_C_TO_STRING_PRETTY |
-						    JSON_C_TO_STRING_NOSLASHESCAPE));
+		puts(json_object_to_json_string_ext(
+			ls->rows, JSON_C_TO_STRING_PRETTY |
+					  JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(ls->rows);
 	}
 }
@@ -715,7 +812,8 @@ resolve_at(struct ls *ls)
 	if (ls->p.n < 3)
 		rh_cli_usage_die("--at needs a session: NS/CLUSTER/SESSION");
 	if (ls->at[0] == '+' &&
-	    rh_session_info_load(&info, ls->st, &ls->p.sref) == 0 && info.start_ms > 0)
+	    rh_session_info_load(&info, ls->st, &ls->p.sref) == 0 &&
+	    info.start_ms > 0)
 		start = info.start_ms * 1000000;
 	if ((error = rh_playback_time_parse(&ls->at_ns, ls->at, start)) < 0)
 		rh_cli_usage_die("--at: %s", rh_error_last());
@@ -767,16 +865,18 @@ tail_node_cb(const char *node, void *payload)
 	uint64_t size;
 	int error;
 
-	if ((error = rh_node_manifest_load(&m, ls->st, &ls->p.sref, node)) < 0) {
+	if ((error = rh_node_manifest_load(&m, ls->st, &ls->p.sref, node)) <
+	    0) {
 		rh_cli_warn("node %s: %s", node, rh_error_last());
 		ls->status = 1;
 		return 0;
 	}
 	if ((error = rh_logfile_open_manifest(&f, ls->st, &ls->p.sref, m,
-					      ls->p.file)) == RH_ENOTFOUND)
-		goto done;	/* this node has no such file */
+	                                      ls->p.file)) == RH_ENOTFOUND)
+		goto done; /* this node has no such file */
 	if (error < 0) {
-		rh_cli_warn("node %s: %s: %s", node, ls->p.file, rh_error_last());
+		rh_cli_warn("node %s: %s: %s", node, ls->p.file,
+		            rh_error_last());
 		ls->status = 1;
 		goto done;
 	}
@@ -784,13 +884,13 @@ tail_node_cb(const char *node, void *payload)
 	size = rh_logfile_size(f);
 	if (ls->at_ns != RH_TIME_NONE)
 		size = rh_logfile_size_at(f, ls->at_ns / 1000000 -
-					  (ls->at_ns % 1000000 < 0));
+		                                     (ls->at_ns % 1000000 < 0));
 	if ((error = rh_logfile_tail(&out, NULL, f, t->nlines, size)) < 0)
 		rh_cli_die(error, "node %s: %s", node, ls->p.file);
 	/* which node a line is from, as Ray's log monitor prefixes lines */
 	snprintf(prefix, sizeof(prefix), "(%s, ip=%s, node=%.8s) ",
-		 rh_node_manifest_is_head(m) ? "head" : "worker",
-		 *rh_node_manifest_ip(m) ? rh_node_manifest_ip(m) : "?", node);
+	         rh_node_manifest_is_head(m) ? "head" : "worker",
+	         *rh_node_manifest_ip(m) ? rh_node_manifest_ip(m) : "?", node);
 	write_prefixed(prefix, &out);
 done:
 	rh_buf_dispose(&out);
@@ -807,13 +907,14 @@ tail_all_nodes(struct ls *ls, size_t nlines)
 
 	if (!ls->p.file)
 		rh_cli_usage_die("give a file: NS/CLUSTER/SESSION/'*'/FILE");
-	if ((error = rh_catalog_list_nodes(ls->st, &ls->p.sref, tail_node_cb, &t)) < 0)
+	if ((error = rh_catalog_list_nodes(ls->st, &ls->p.sref, tail_node_cb,
+	                                   &t)) < 0)
 		rh_cli_die(error, "listing the session's nodes");
 	if (fflush(stdout) != 0)
 		rh_cli_die(0, "writing to stdout failed");
 	if (!t.found) {
-		fprintf(stderr, "%s: no node of %s has a file \"%s\"\n", rh_cli_prog,
-			ls->p.sref.session, ls->p.file);
+		fprintf(stderr, "%s: no node of %s has a file \"%s\"\n",
+		        rh_cli_prog, ls->p.sref.session, ls->p.file);
 		exit(1);
 	}
 }
@@ -830,31 +931,35 @@ read_file(struct ls *ls, enum mode mode, uint64_t a, uint64_t b, size_t nlines)
 		rh_cli_usage_die("give a file: NS/CLUSTER/SESSION/NODE/FILE");
 	if (!strcmp(ls->p.parts[3], "*")) {
 		if (mode != TAIL)
-			rh_cli_usage_die("a node \"*\" (every node) goes with --tail");
+			rh_cli_usage_die(
+				"a node \"*\" (every node) goes with --tail");
 		tail_all_nodes(ls, nlines);
 		return;
 	}
-	error = rh_logfile_open(&f, ls->st, &ls->p.sref, ls->p.node.ptr, ls->p.file);
+	error = rh_logfile_open(&f, ls->st, &ls->p.sref, ls->p.node.ptr,
+	                        ls->p.file);
 	if (error == RH_ENOTFOUND && unmap_file(ls))
 		error = rh_logfile_open(&f, ls->st, &ls->p.sref, ls->p.node.ptr,
-					ls->p.file);
+		                        ls->p.file);
 	if (error == RH_ENOTFOUND) {
-		fprintf(stderr, "%s: file \"%s\" not found on node %s\n", rh_cli_prog,
-			ls->p.file, ls->p.node.ptr);
+		fprintf(stderr, "%s: file \"%s\" not found on node %s\n",
+		        rh_cli_prog, ls->p.file, ls->p.node.ptr);
 		exit(1);
 	}
 	if (error < 0)
 		rh_cli_die(error, "%s", ls->p.file);
 	size = rh_logfile_size(f);
-	if (ls->at_ns != RH_TIME_NONE) /* as captured by then (part granularity) */
+	if (ls->at_ns !=
+	    RH_TIME_NONE) /* as captured by then (part granularity) */
 		size = rh_logfile_size_at(f, ls->at_ns / 1000000 -
-					  (ls->at_ns % 1000000 < 0));
+		                                     (ls->at_ns % 1000000 < 0));
 	if (ls->at_ns != RH_TIME_NONE && size == 0 && rh_logfile_size(f) > 0) {
 		/* one-shot captures date every part at the capture: say so
 		 * rather than print nothing */
-		fprintf(stderr, "%s: %s: nothing of it had been captured by %s "
-			"(its %" PRIu64 " bytes were captured later)\n", rh_cli_prog,
-			ls->p.file, ls->at, rh_logfile_size(f));
+		fprintf(stderr,
+		        "%s: %s: nothing of it had been captured by %s "
+		        "(its %" PRIu64 " bytes were captured later)\n",
+		        rh_cli_prog, ls->p.file, ls->at, rh_logfile_size(f));
 		rh_logfile_close(f);
 		exit(1);
 	}
@@ -869,9 +974,11 @@ read_file(struct ls *ls, enum mode mode, uint64_t a, uint64_t b, size_t nlines)
 		}
 		/* Bounded chunks keep memory flat for a file of any size. */
 		for (off = a; off < b && off < size; off += out.size) {
-			uint64_t want = b - off < (8u << 20) ? b - off : (8u << 20);
+			uint64_t want =
+				b - off < (8u << 20) ? b - off : (8u << 20);
 			rh_buf_clear(&out);
-			if ((error = rh_logfile_read(&out, f, off, (size_t)want)) < 0)
+			if ((error = rh_logfile_read(&out, f, off,
+			                             (size_t)want)) < 0)
 				rh_cli_die(error, "%s", ls->p.file);
 			if (!out.size)
 				break;
@@ -884,7 +991,6 @@ read_file(struct ls *ls, enum mode mode, uint64_t a, uint64_t b, size_t nlines)
 	rh_logfile_close(f);
 }
 
-
 /* ---- entity queries (the session index) ---------------------------------- */
 
 #define MAX_FILTERS 32
@@ -893,18 +999,18 @@ read_file(struct ls *ls, enum mode mode, uint64_t a, uint64_t b, size_t nlines)
  * names, those "ray list" shows that fit a terminal, with what tells why
  * something failed (error_type, a dead node's state_message). */
 static const char *const table_columns[][8] = {
-	[RH_ENTITY_TASK] = { "task_id", "attempt_number", "name", "state", "type",
-			     "job_id", "error_type", NULL },
-	[RH_ENTITY_ACTOR] = { "actor_id", "class_name", "name", "state", "job_id",
-			      "pid", NULL },
+	[RH_ENTITY_TASK] = { "task_id", "attempt_number", "name", "state",
+	                     "type", "job_id", "error_type", NULL },
+	[RH_ENTITY_ACTOR] = { "actor_id", "class_name", "name", "state",
+	                      "job_id", "pid", NULL },
 	[RH_ENTITY_JOB] = { "job_id", "submission_id", "type", "status",
-			    "error_type", "entrypoint", NULL },
+	                    "error_type", "entrypoint", NULL },
 	[RH_ENTITY_NODE] = { "node_id", "node_ip", "is_head_node", "state",
-			     "state_message", "node_name", NULL },
+	                     "state_message", "node_name", NULL },
 	[RH_ENTITY_WORKER] = { "worker_id", "is_alive", "worker_type", "pid",
-			       "exit_type", "node_id", NULL },
+	                       "exit_type", "node_id", NULL },
 	[RH_ENTITY_PLACEMENT_GROUP] = { "placement_group_id", "name", "state",
-					"creator_job_id", NULL },
+	                                "creator_job_id", NULL },
 };
 
 static void
@@ -913,7 +1019,9 @@ parse_filter(rh_filter *f, char *arg)
 	char *eq = strchr(arg, '=');
 
 	if (!eq || eq == arg || (eq == arg + 1 && arg[0] == '!'))
-		rh_cli_usage_die("--filter takes KEY=VALUE or KEY!=VALUE, not \"%s\"", arg);
+		rh_cli_usage_die(
+			"--filter takes KEY=VALUE or KEY!=VALUE, not \"%s\"",
+			arg);
 	f->value = eq + 1;
 	if (eq > arg && eq[-1] == '!') {
 		f->op = "!=";
@@ -936,8 +1044,9 @@ print_index_warnings(rh_index *ix, const char *prefix)
 	for (i = 0; i < n && (w = rh_index_warning(ix, (size_t)i)); i++)
 		rh_cli_warn("warning: %s%s", prefix, w);
 	if (i < n)
-		rh_cli_warn("warning: %s%" PRIu64 " more damaged objects skipped",
-			    prefix, n - i);
+		rh_cli_warn("warning: %s%" PRIu64
+		            " more damaged objects skipped",
+		            prefix, n - i);
 }
 
 /* Open (building or rebuilding when needed) the index of the session in
@@ -956,7 +1065,8 @@ info_worker(void *arg)
 	struct info_job *j = arg;
 	rh_session_info info;
 
-	if ((j->error = rh_session_info_load(&info, j->ls->st, &j->ls->p.sref)) < 0)
+	if ((j->error = rh_session_info_load(&info, j->ls->st,
+	                                     &j->ls->p.sref)) < 0)
 		snprintf(j->msg, sizeof(j->msg), "%s", rh_error_last());
 	return NULL;
 }
@@ -985,7 +1095,8 @@ open_index(struct ls *ls, int rebuild)
 	/* session.json is read meanwhile: over an object store, in the same
 	 * round trips as the index */
 	info_job.ls = ls;
-	info_started = pthread_create(&info_tid, NULL, info_worker, &info_job) == 0;
+	info_started =
+		pthread_create(&info_tid, NULL, info_worker, &info_job) == 0;
 	if (!info_started)
 		info_worker(&info_job);
 	error = rh_index_refresh_open(&ix, NULL, ls->st, prefix.ptr, &ro, NULL);
@@ -994,15 +1105,18 @@ open_index(struct ls *ls, int rebuild)
 	rh_meter_done(&meter);
 	if (error == RH_ENOTFOUND) {
 		snprintf(msg, sizeof(msg), "%s", rh_error_last());
-		check_levels(ls);	/* which part of the path is missing */
+		check_levels(ls); /* which part of the path is missing */
 	}
 	if (error != RH_ENOTFOUND)
 		snprintf(msg, sizeof(msg), "%s", rh_error_last());
 	if (error < 0)
-		rh_cli_die(0, "%s: cannot %s the session index%s%s%s", prefix.ptr,
-			   rebuild ? "rebuild" : "build", error == RH_EACCES ?
-			   " (the store refuses writes and there is no "
-			   "--cache-dir to keep it in)" : "", *msg ? ": " : "", msg);
+		rh_cli_die(0, "%s: cannot %s the session index%s%s%s",
+		           prefix.ptr, rebuild ? "rebuild" : "build",
+		           error == RH_EACCES ?
+		                   " (the store refuses writes and there is no "
+		                   "--cache-dir to keep it in)" :
+		                   "",
+		           *msg ? ": " : "", msg);
 	if (!rebuild)
 		print_index_warnings(ix, "");
 	rh_buf_dispose(&prefix);
@@ -1027,10 +1141,11 @@ say_before_start(struct ls *ls)
 	    info.start_ms > 0 && ls->at_ns < info.start_ms * 1000000) {
 		fmt_time(t, sizeof(t), info.start_ms);
 		rh_cli_warn("nothing to show at %s: the session started at %s",
-			    ls->at, t);
+		            ls->at, t);
 	} else {
 		rh_cli_warn("nothing to show at %s: no event of the session is "
-			    "dated at or before it", ls->at);
+		            "dated at or before it",
+		            ls->at);
 	}
 	rh_error_clear();
 }
@@ -1046,8 +1161,9 @@ fetch(struct ls *ls, rh_buf *json, struct ls_rows *rows,
 	ls_rows_dispose(rows);
 	/* a table of the usual columns, or every column of whole rows */
 	return ls_rows_fetch(rows, counts, ix, what, o,
-			     ls->format == LS_TABLE && !o->detail
-			     ? table_columns[what] : NULL);
+	                     ls->format == LS_TABLE && !o->detail ?
+	                             table_columns[what] :
+	                             NULL);
 }
 
 static void
@@ -1061,22 +1177,24 @@ query(struct ls *ls, rh_entity what, const rh_query_options *o)
 
 	if (ls->p.n != 3)
 		rh_cli_usage_die("--%s takes a session: NS/CLUSTER/SESSION",
-				 rh_entity_name(what));
+		                 rh_entity_name(what));
 	ix = open_index(ls, 0);
-	if ((error = fetch(ls, &out, &rows, &counts, ix, what, o)) == RH_ECORRUPT) {
+	if ((error = fetch(ls, &out, &rows, &counts, ix, what, o)) ==
+	    RH_ECORRUPT) {
 		/* opening checks the index's ends; a damaged page shows only
 		 * when read: rebuild it from the events, as the server does */
-		rh_cli_warn("%s: the session index is damaged (%s); rebuilding it",
-			    rh_entity_name(what), rh_error_last());
+		rh_cli_warn(
+			"%s: the session index is damaged (%s); rebuilding it",
+			rh_entity_name(what), rh_error_last());
 		rh_index_close(ix);
 		ix = open_index(ls, 1);
 		rh_buf_clear(&out);
 		error = fetch(ls, &out, &rows, &counts, ix, what, o);
 	}
-	if (error == RH_EINVAL) {	/* a filter it cannot take */
+	if (error == RH_EINVAL) { /* a filter it cannot take */
 		char msg[1024];
 		snprintf(msg, sizeof(msg), "%s", rh_error_last());
-		rh_buf_dispose(&out);	/* exit 2, not a leak report's 1 */
+		rh_buf_dispose(&out); /* exit 2, not a leak report's 1 */
 		ls_rows_dispose(&rows);
 		rh_index_close(ix);
 		rh_store_close(ls->st);
@@ -1086,14 +1204,17 @@ query(struct ls *ls, rh_entity what, const rh_query_options *o)
 		rh_cli_die(error, "%s", rh_entity_name(what));
 	if (ls->at_ns != RH_TIME_NONE && counts.total == 0)
 		say_before_start(ls);
-	if (ls->format == LS_JSON) {	/* the state API's rows as they are */
+	if (ls->format == LS_JSON) { /* the state API's rows as they are */
 		printf("%s\n", out.ptr);
 	} else {
 		ls_rows_print(stdout, &rows, (enum ls_format)ls->format);
 		/* a visible count instead of a silent limit */
-		fprintf(stderr, "%zu shown, %" PRIu64 " match, %" PRIu64 " in all%s\n",
-			rows.nrows, counts.num_filtered, counts.total,
-			rows.nrows < counts.num_filtered ? " (--limit 0 shows all)" : "");
+		fprintf(stderr,
+		        "%zu shown, %" PRIu64 " match, %" PRIu64 " in all%s\n",
+		        rows.nrows, counts.num_filtered, counts.total,
+		        rows.nrows < counts.num_filtered ?
+		                " (--limit 0 shows all)" :
+		                "");
 	}
 	ls_rows_dispose(&rows);
 	rh_buf_dispose(&out);
@@ -1110,8 +1231,9 @@ counts_text(json_object *counts)
 
 	if (counts) {
 		json_object_object_foreach(counts, k, v)
-			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s: %s",
-				 *buf ? ", " : "", k, json_object_get_string(v));
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
+		                 "%s%s: %s", *buf ? ", " : "", k,
+		                 json_object_get_string(v));
 	}
 	return json_object_new_string(buf);
 }
@@ -1120,8 +1242,9 @@ static void
 summary(struct ls *ls, const char *what_s)
 {
 	static const char *const task_cols[] = { "func_or_class_name", "type",
-						 "state_counts", NULL };
-	static const char *const actor_cols[] = { "class_name", "state_counts", NULL };
+		                                 "state_counts", NULL };
+	static const char *const actor_cols[] = { "class_name", "state_counts",
+		                                  NULL };
 	rh_query_options o = RH_QUERY_OPTIONS_INIT;
 	rh_query_counts counts;
 	rh_summary *typed;
@@ -1130,60 +1253,78 @@ summary(struct ls *ls, const char *what_s)
 	int actors = !strcmp(what_s, "actors"), error;
 
 	if (strcmp(what_s, "tasks") && !actors && strcmp(what_s, "objects"))
-		rh_cli_usage_die("--summary takes tasks, actors or objects, not \"%s\"",
-				 what_s);
+		rh_cli_usage_die(
+			"--summary takes tasks, actors or objects, not \"%s\"",
+			what_s);
 	if (ls->p.n != 3)
-		rh_cli_usage_die("--summary takes a session: NS/CLUSTER/SESSION");
+		rh_cli_usage_die(
+			"--summary takes a session: NS/CLUSTER/SESSION");
 	if (!strcmp(what_s, "objects")) {
 		/* Ray keeps object references in live workers only; no event
 		 * carries them, so a stored session has none to count. */
-		fprintf(stderr, "%s: objects: Ray records no event of its objects; "
-			"a session's object references died with its workers\n",
-			rh_cli_prog);
+		fprintf(stderr,
+		        "%s: objects: Ray records no event of its objects; "
+		        "a session's object references died with its workers\n",
+		        rh_cli_prog);
 		exit(1);
 	}
 	ix = open_index(ls, 0);
 	o.at_ns = ls->at_ns;
-	o.exclude_driver = 1;	/* as Ray's summary */
-	if ((error = rh_summary_new(&typed, &counts, ix, actors
-				    ? RH_SUMMARY_ACTORS_BY_CLASS
-				    : RH_SUMMARY_TASKS_BY_FUNC, &o)) < 0)
+	o.exclude_driver = 1; /* as Ray's summary */
+	if ((error = rh_summary_new(&typed, &counts, ix,
+	                            actors ? RH_SUMMARY_ACTORS_BY_CLASS :
+	                                     RH_SUMMARY_TASKS_BY_FUNC,
+	                            &o)) < 0)
 		rh_cli_die(error, "--summary %s", what_s);
 	rh_index_close(ix);
 	sum = ls_summary_json(typed);
 	rh_summary_free(typed);
 	if (ls->format != LS_TABLE) {
 		if (ls->format == LS_JSON)
-			printf("%s\n", json_object_to_json_string_ext(
-				       sum, JSON_C_TO_STRING_PRETTY |
-				       JSON_C_TO_STRING_NOSLASHESCAPE));
+			printf("%s\n",
+			       json_object_to_json_string_ext(
+				       sum,
+				       JSON_C_TO_STRING_PRETTY |
+					       JSON_C_TO_STRING_NOSLASHESCAPE));
 		else
 			ls_print_yaml(stdout, sum);
 	} else {
 		/* as ray summary: the totals, then one row per group */
 		rows = json_object_new_array();
-		json_object_object_foreach(sum, k, v) {
+		json_object_object_foreach(sum, k, v)
+		{
 			if (!strcmp(k, "summary"))
 				groups = v;
 			else if (!json_object_is_type(v, json_type_object))
-				printf("%s: %s\n", k, json_object_get_string(v));
+				printf("%s: %s\n", k,
+				       json_object_get_string(v));
 		}
 		if (groups) {
-			json_object_object_foreach(groups, gk, g) {
-				json_object *row = json_object_new_object(), *c = NULL, *x;
+			json_object_object_foreach(groups, gk, g)
+			{
+				json_object *row = json_object_new_object(),
+					    *c = NULL, *x;
 				(void)gk;
-				json_object_object_foreach(g, fk, fv)
-					if (strcmp(fk, "state_counts"))
-						json_object_object_add(row, fk, json_object_get(fv));
-				json_object_object_get_ex(g, "state_counts", &c);
-				json_object_object_add(row, "state_counts", counts_text(c));
-				if (!json_object_object_get_ex(row, "type", &x) && !actors)
-					json_object_object_add(row, "type", NULL);
+				json_object_object_foreach(
+					g, fk,
+					fv) if (strcmp(fk, "state_counts"))
+					json_object_object_add(
+						row, fk, json_object_get(fv));
+				json_object_object_get_ex(g, "state_counts",
+				                          &c);
+				json_object_object_add(row, "state_counts",
+				                       counts_text(c));
+				if (!json_object_object_get_ex(row, "type",
+				                               &x) &&
+				    !actors)
+					json_object_object_add(row, "type",
+					                       NULL);
 				json_object_array_add(rows, row);
 			}
 		}
 		printf("\n");
-		ls_print_rows(stdout, rows, actors ? actor_cols : task_cols, LS_TABLE);
+		ls_print_rows(stdout, rows, actors ? actor_cols : task_cols,
+		              LS_TABLE);
 		json_object_put(rows);
 	}
 	json_object_put(sum);
@@ -1211,18 +1352,23 @@ get_one(struct ls *ls, const char *kind, const char *id)
 	rh_query_counts counts;
 	struct ls_rows rows = { 0 };
 	rh_index *ix;
-	size_t i, n = sizeof(get_kinds) / sizeof(get_kinds[0]), kl = strlen(kind);
+	size_t i, n = sizeof(get_kinds) / sizeof(get_kinds[0]),
+		  kl = strlen(kind);
 	int error;
 
 	/* "task" or "tasks", as ray get takes either */
 	for (i = 0; i < n; i++)
-		if (!strncmp(kind, get_kinds[i].kind, strlen(get_kinds[i].kind)) &&
+		if (!strncmp(kind, get_kinds[i].kind,
+		             strlen(get_kinds[i].kind)) &&
 		    (kl == strlen(get_kinds[i].kind) ||
-		     (kl == strlen(get_kinds[i].kind) + 1 && kind[kl - 1] == 's')))
+		     (kl == strlen(get_kinds[i].kind) + 1 &&
+		      kind[kl - 1] == 's')))
 			break;
 	if (i == n)
-		rh_cli_usage_die("--get takes task, actor, job, node, worker or "
-				 "placement-group, not \"%s\"", kind);
+		rh_cli_usage_die(
+			"--get takes task, actor, job, node, worker or "
+			"placement-group, not \"%s\"",
+			kind);
 	f.key = get_kinds[i].col;
 	o.filters = &f;
 	o.nfilters = 1;
@@ -1233,10 +1379,12 @@ get_one(struct ls *ls, const char *kind, const char *id)
 	ix = open_index(ls, 0);
 	/* whole rows, whatever the format: --format json prints them indented */
 	error = ls_rows_fetch(&rows, &counts, ix, get_kinds[i].what, &o, NULL);
-	if (error == 0 && counts.returned == 0 && get_kinds[i].what == RH_ENTITY_JOB) {
-		f.key = "submission_id";	/* a job by its submission id */
+	if (error == 0 && counts.returned == 0 &&
+	    get_kinds[i].what == RH_ENTITY_JOB) {
+		f.key = "submission_id"; /* a job by its submission id */
 		ls_rows_dispose(&rows);
-		error = ls_rows_fetch(&rows, &counts, ix, RH_ENTITY_JOB, &o, NULL);
+		error = ls_rows_fetch(&rows, &counts, ix, RH_ENTITY_JOB, &o,
+		                      NULL);
 	}
 	rh_index_close(ix);
 	if (error == RH_EINVAL) {
@@ -1250,8 +1398,8 @@ get_one(struct ls *ls, const char *kind, const char *id)
 		rh_cli_die(error, "--get %s %s", kind, id);
 	if (counts.returned == 0) {
 		fprintf(stderr, "%s: no %s %s in %s%s%s\n", rh_cli_prog,
-			get_kinds[i].kind, id, ls->p.sref.session,
-			ls->at ? " at " : "", ls->at ? ls->at : "");
+		        get_kinds[i].kind, id, ls->p.sref.session,
+		        ls->at ? " at " : "", ls->at ? ls->at : "");
 		exit(1);
 	}
 	/* one entity: its row (a task: every attempt) */
@@ -1277,7 +1425,7 @@ head_cb(const char *node, void *payload)
 	rh_node_manifest *m = NULL;
 
 	if (rh_node_manifest_load(&m, h->ls->st, &h->ls->p.sref, node) < 0)
-		return 0;	/* a damaged node is not the head we look for */
+		return 0; /* a damaged node is not the head we look for */
 	if (rh_node_manifest_is_head(m)) {
 		h->m = m;
 		return 1;
@@ -1303,13 +1451,14 @@ log_owner(const char *id)
 /* Where the index says the entity's log bytes are; dies when it cannot. */
 static void
 locate_log(rh_log_location *loc, struct ls *ls, rh_log_owner owner,
-	   const char *id, int64_t attempt, const char *suffix)
+           const char *id, int64_t attempt, const char *suffix)
 {
 	rh_index *ix;
 	int error;
 
 	ix = open_index(ls, 0);
-	error = rh_index_log_locate(loc, ix, owner, id, attempt, suffix, ls->at_ns);
+	error = rh_index_log_locate(loc, ix, owner, id, attempt, suffix,
+	                            ls->at_ns);
 	rh_index_close(ix);
 	if (error == RH_EINVAL) {
 		char msg[512];
@@ -1329,27 +1478,34 @@ locate_log(rh_log_location *loc, struct ls *ls, rh_log_owner owner,
 /* The manifest of the node the entity ran on (a driver: the head node). */
 static rh_node_manifest *
 log_node(struct ls *ls, const rh_log_location *loc, rh_log_owner owner,
-	 const char *id)
+         const char *id)
 {
 	rh_node_manifest *m = NULL;
 	int error;
 
-	if (!loc->node_id.size) {	/* a driver log: on the head node */
+	if (!loc->node_id.size) { /* a driver log: on the head node */
 		struct head_ctx h = { ls, NULL };
 		if ((error = rh_catalog_list_nodes(ls->st, &ls->p.sref, head_cb,
-						   &h)) < 0)
+		                                   &h)) < 0)
 			rh_cli_die(error, "listing the session's nodes");
 		if (!(m = h.m)) {
-			fprintf(stderr, "%s: submission %s: no head node was "
-				"captured\n", rh_cli_prog, id);
+			fprintf(stderr,
+			        "%s: submission %s: no head node was "
+			        "captured\n",
+			        rh_cli_prog, id);
 			exit(1);
 		}
 	} else if ((error = rh_node_manifest_load(&m, ls->st, &ls->p.sref,
-						  loc->node_id.ptr)) == RH_ENOTFOUND) {
-		fprintf(stderr, "%s: %s %s ran on node %s, which has no captured "
-			"files\n", rh_cli_prog, owner == RH_LOG_OF_TASK ? "task"
-			: owner == RH_LOG_OF_ACTOR ? "actor" : "submission", id,
-			loc->node_id.ptr);
+	                                          loc->node_id.ptr)) ==
+	           RH_ENOTFOUND) {
+		fprintf(stderr,
+		        "%s: %s %s ran on node %s, which has no captured "
+		        "files\n",
+		        rh_cli_prog,
+		        owner == RH_LOG_OF_TASK  ? "task" :
+		        owner == RH_LOG_OF_ACTOR ? "actor" :
+		                                   "submission",
+		        id, loc->node_id.ptr);
 		exit(1);
 	} else if (error < 0) {
 		rh_cli_die(error, "node %s", loc->node_id.ptr);
@@ -1360,8 +1516,8 @@ log_node(struct ls *ls, const rh_log_location *loc, rh_log_owner owner,
 /* Bytes [start, end) of f to stdout, or with `tail` its last nlines
  * before end, never lines before start. */
 static void
-print_log_range(rh_logfile *f, const char *path, uint64_t start,
-		uint64_t end, int tail, size_t nlines)
+print_log_range(rh_logfile *f, const char *path, uint64_t start, uint64_t end,
+                int tail, size_t nlines)
 {
 	rh_buf out = RH_BUF_INIT;
 	uint64_t off, first;
@@ -1372,8 +1528,9 @@ print_log_range(rh_logfile *f, const char *path, uint64_t start,
 			rh_cli_die(error, "%s", path);
 		/* the tail of the entity's bytes, never lines before them */
 		if (first < start) {
-			size_t cut = (size_t)(start - first) < out.size
-				? (size_t)(start - first) : out.size;
+			size_t cut = (size_t)(start - first) < out.size ?
+			                     (size_t)(start - first) :
+			                     out.size;
 			memmove(out.ptr, out.ptr + cut, out.size - cut);
 			out.size -= cut;
 		}
@@ -1395,7 +1552,7 @@ print_log_range(rh_logfile *f, const char *path, uint64_t start,
 
 static void
 entity_logs(struct ls *ls, const char *id, int64_t attempt, const char *suffix,
-	    int tail, size_t nlines)
+            int tail, size_t nlines)
 {
 	rh_log_location loc = RH_LOG_LOCATION_INIT;
 	rh_log_owner owner = log_owner(id);
@@ -1410,27 +1567,32 @@ entity_logs(struct ls *ls, const char *id, int64_t attempt, const char *suffix,
 	locate_log(&loc, ls, owner, id, attempt, suffix);
 	m = log_node(ls, &loc, owner, id);
 	if ((error = rh_node_manifest_find_log(&path, m, loc.match, loc.key.ptr,
-					       suffix)) == RH_ENOTFOUND) {
+	                                       suffix)) == RH_ENOTFOUND) {
 		if (owner == RH_LOG_OF_SUBMISSION)
-			fprintf(stderr, "%s: --logs %s: no job or submission of that "
-				"id has a driver log (a task id has 48 hex digits, "
-				"an actor id 32)\n", rh_cli_prog, id);
+			fprintf(stderr,
+			        "%s: --logs %s: no job or submission of that "
+			        "id has a driver log (a task id has 48 hex digits, "
+			        "an actor id 32)\n",
+			        rh_cli_prog, id);
 		else
-			fprintf(stderr, "%s: %s\n", rh_cli_prog, rh_error_last());
+			fprintf(stderr, "%s: %s\n", rh_cli_prog,
+			        rh_error_last());
 		exit(1);
 	}
-	if (error < 0 ||
-	    (error = rh_logfile_open_manifest(&f, ls->st, &ls->p.sref, m, path.ptr)) < 0)
+	if (error < 0 || (error = rh_logfile_open_manifest(
+				  &f, ls->st, &ls->p.sref, m, path.ptr)) < 0)
 		rh_cli_die(error, "%s", path.ptr);
 	size = rh_logfile_size(f);
 	if (ls->at_ns != RH_TIME_NONE)
 		size = rh_logfile_size_at(f, ls->at_ns / 1000000 -
-					  (ls->at_ns % 1000000 < 0));
+		                                     (ls->at_ns % 1000000 < 0));
 	end = loc.end < size ? loc.end : size;
 	start = loc.start < end ? loc.start : end;
-	if (ls->at_ns != RH_TIME_NONE && end <= start && loc.start < rh_logfile_size(f)) {
-		fprintf(stderr, "%s: %s: nothing of it had been captured by %s\n",
-			rh_cli_prog, path.ptr, ls->at);
+	if (ls->at_ns != RH_TIME_NONE && end <= start &&
+	    loc.start < rh_logfile_size(f)) {
+		fprintf(stderr,
+		        "%s: %s: nothing of it had been captured by %s\n",
+		        rh_cli_prog, path.ptr, ls->at);
 		exit(1);
 	}
 	print_log_range(f, path.ptr, start, end, tail, nlines);
@@ -1449,22 +1611,27 @@ struct enum_col {
 	const char *col;
 	const char *(*name)(int);
 	int count;
-	const char *const *names;	/* instead of name() */
+	const char *const *names; /* instead of name() */
 };
 
 static const char *const job_types[] = { "SUBMISSION", "DRIVER", NULL };
 static const char *const worker_types[] = { "WORKER", "DRIVER", "SPILL_WORKER",
-					     "RESTORE_WORKER", NULL };
+	                                    "RESTORE_WORKER", NULL };
 
 static const struct enum_col enum_cols[] = {
-	{ RH_ENTITY_TASK, "state", rh_task_state_name, RH_TASK_STATE_COUNT, NULL },
+	{ RH_ENTITY_TASK, "state", rh_task_state_name, RH_TASK_STATE_COUNT,
+	  NULL },
 	{ RH_ENTITY_TASK, "type", rh_task_type_name, RH_TASK_TYPE_COUNT, NULL },
-	{ RH_ENTITY_ACTOR, "state", rh_actor_state_name, RH_ACTOR_STATE_COUNT, NULL },
-	{ RH_ENTITY_JOB, "status", rh_job_status_name, RH_JOB_STATUS_COUNT, NULL },
+	{ RH_ENTITY_ACTOR, "state", rh_actor_state_name, RH_ACTOR_STATE_COUNT,
+	  NULL },
+	{ RH_ENTITY_JOB, "status", rh_job_status_name, RH_JOB_STATUS_COUNT,
+	  NULL },
 	{ RH_ENTITY_JOB, "type", NULL, 0, job_types },
-	{ RH_ENTITY_NODE, "state", rh_node_state_name, RH_NODE_STATE_COUNT, NULL },
+	{ RH_ENTITY_NODE, "state", rh_node_state_name, RH_NODE_STATE_COUNT,
+	  NULL },
 	{ RH_ENTITY_WORKER, "worker_type", NULL, 0, worker_types },
-	{ RH_ENTITY_PLACEMENT_GROUP, "state", rh_pg_state_name, RH_PG_STATE_COUNT, NULL },
+	{ RH_ENTITY_PLACEMENT_GROUP, "state", rh_pg_state_name,
+	  RH_PG_STATE_COUNT, NULL },
 };
 
 static const char *
@@ -1490,7 +1657,7 @@ distance(const char *a, const char *b)
 		d[0] = i;
 		for (j = 1; j <= lb; j++) {
 			size_t sub = prev + (toupper((unsigned char)a[i - 1]) !=
-					     toupper((unsigned char)b[j - 1]));
+			                     toupper((unsigned char)b[j - 1]));
 			cur = d[j];
 			d[j] = sub;
 			if (d[j - 1] + 1 < d[j])
@@ -1528,50 +1695,57 @@ check_filter_values(rh_entity what, const rh_filter *fs, size_t n)
 					break;
 				if ((dd = distance(name, fs[i].value)) < best_d)
 					best_d = dd, best = name;
-				snprintf(list + strlen(list), sizeof(list) - strlen(list),
-					 "%s%s", *list ? ", " : "", name);
+				snprintf(list + strlen(list),
+				         sizeof(list) - strlen(list), "%s%s",
+				         *list ? ", " : "", name);
 			}
 			if (name)
-				continue;	/* known */
+				continue; /* known */
 			if (best && best_d <= 2)
-				rh_cli_usage_die("--filter %s=%s: no %.*s has %s %s; did "
-						 "you mean %s?", fs[i].key, fs[i].value,
-						 one, rh_entity_name(what), e->col,
-						 fs[i].value, best);
-			rh_cli_usage_die("--filter %s=%s: no %.*s has %s %s; Ray's "
-					 "values are %s", fs[i].key, fs[i].value,
-					 one, rh_entity_name(what), e->col, fs[i].value,
-					 list);
+				rh_cli_usage_die(
+					"--filter %s=%s: no %.*s has %s %s; did "
+					"you mean %s?",
+					fs[i].key, fs[i].value, one,
+					rh_entity_name(what), e->col,
+					fs[i].value, best);
+			rh_cli_usage_die(
+				"--filter %s=%s: no %.*s has %s %s; Ray's "
+				"values are %s",
+				fs[i].key, fs[i].value, one,
+				rh_entity_name(what), e->col, fs[i].value,
+				list);
 		}
 }
 
 /* ---- --grep --------------------------------------------------------------- */
 
 static int
-grep(struct ls *ls, const char *pattern, const char *node,
-     rh_search_options *o)
+grep(struct ls *ls, const char *pattern, const char *node, rh_search_options *o)
 {
 	rh_buf id = RH_BUF_INIT;
 	int error, status;
 
 	if (ls->p.n < 3)
-		rh_cli_usage_die("--grep takes a session: NS/CLUSTER/SESSION[/NODE[/FILE]]");
+		rh_cli_usage_die(
+			"--grep takes a session: NS/CLUSTER/SESSION[/NODE[/FILE]]");
 	if (node && ls->p.n > 3)
 		rh_cli_usage_die("--node and a NODE in PATH: give one");
 	if (ls->p.file && o->file_glob)
 		rh_cli_usage_die("--file and a FILE in PATH: give one");
-	if (node && (error = rh_catalog_resolve_node(&id, ls->st, &ls->p.sref, node)) < 0)
+	if (node && (error = rh_catalog_resolve_node(&id, ls->st, &ls->p.sref,
+	                                             node)) < 0)
 		rh_cli_die(error, "--node %s", node);
 	o->node = node ? id.ptr : ls->p.n > 3 ? ls->p.node.ptr : NULL;
 	if (ls->p.file)
 		o->file_glob = ls->p.file;
 	/* a testing knob: small units put lines across unit edges */
 	if (getenv("RAYHIST_SEARCH_CHUNK"))
-		o->chunk_size = (size_t)rh_cli_number("RAYHIST_SEARCH_CHUNK",
-						      getenv("RAYHIST_SEARCH_CHUNK"));
+		o->chunk_size = (size_t)rh_cli_number(
+			"RAYHIST_SEARCH_CHUNK", getenv("RAYHIST_SEARCH_CHUNK"));
 	if (ls->at_ns != RH_TIME_NONE)
 		o->at_ms = ls->at_ns / 1000000 - (ls->at_ns % 1000000 < 0);
-	status = rh_ls_grep(ls->st, &ls->p.sref, pattern, o, ls->json, ls->quiet);
+	status = rh_ls_grep(ls->st, &ls->p.sref, pattern, o, ls->json,
+	                    ls->quiet);
 	rh_buf_dispose(&id);
 	return status;
 }
@@ -1589,16 +1763,16 @@ set_mode(enum mode *mode, const char **given, enum mode m, const char *opt)
 /* What the command line asks for. */
 struct ls_args {
 	enum mode mode;
-	const char *given;        /* the option that chose the mode */
+	const char *given; /* the option that chose the mode */
 	rh_store_options sopts;
 	rh_query_options qopts;
 	rh_filter filters[MAX_FILTERS];
 	rh_entity what;
 	const char *store_flag, *logs_id, *entity_only, *format, *summary_of,
-		   *get_kind, *get_id, *export, *pattern, *gnode;
+		*get_kind, *get_id, *export, *pattern, *gnode;
 	rh_search_options gopts;
 	int grep_only;
-	uint64_t a, b;            /* --range */
+	uint64_t a, b; /* --range */
 	size_t nlines;
 	int err, tail;
 	int64_t attempt;
@@ -1612,24 +1786,25 @@ parse_args(struct ls_args *x, struct ls *ls, rh_cli *cli, int argc, char **argv)
 	char *colon;
 	int c;
 
-	rh_cli_init(cli, "rayhist-ls",
-		    "[--store URL] [-l] [--json] [NS[/CLUSTER[/SESSION[/NODE[/FILE]]]]]\n"
-		    "[--store URL] [--at TIME] --cat PATH\n"
-		    "[--store URL] [--at TIME] --tail N PATH\n"
-		    "[--store URL] [--at TIME] --range A:B PATH\n"
-		    "[--store URL] [--at TIME] --logs TASK_ID|ACTOR_ID|SUBMISSION_ID [--err] [--attempt N] [--tail N] NS/CLUSTER/SESSION\n"
-		    "[--store URL] [--at TIME] [--format FMT] --export OUT NS/CLUSTER/SESSION[/NODE[/PREFIX]]\n"
-		    "[--store URL] --grep PATTERN [-i] [-E|-F] [--node ID] [--file GLOB] [--at TIME] [-C N] [--max N] [--json] NS/CLUSTER/SESSION[/NODE[/FILE]]\n"
-		    "[--store URL] --tasks|--jobs|--actors|--nodes|--workers|--placement-groups [--filter KEY=VALUE]... [--limit N] [--detail] [--at TIME] [--format table|json|yaml] NS/CLUSTER/SESSION\n"
-		    "[--store URL] --summary tasks|actors|objects [--at TIME] [--format FMT] NS/CLUSTER/SESSION\n"
-		    "[--store URL] --get task|actor|job|node|worker|placement-group ID [--at TIME] [--format FMT] NS/CLUSTER/SESSION",
-		    "List the level below PATH in a rayhist store - namespaces, clusters,\n"
-		    "sessions, nodes (NODE: an id, or a unique prefix of one), files - or\n"
-		    "write a stored file's bytes, or a task's, actor's or job's log, or\n"
-		    "list a session's jobs, tasks, actors, nodes, workers or placement\n"
-		    "groups from its index, with the field names and filter rules of\n"
-		    "Ray's state API.",
-		    options, argc, argv);
+	rh_cli_init(
+		cli, "rayhist-ls",
+		"[--store URL] [-l] [--json] [NS[/CLUSTER[/SESSION[/NODE[/FILE]]]]]\n"
+		"[--store URL] [--at TIME] --cat PATH\n"
+		"[--store URL] [--at TIME] --tail N PATH\n"
+		"[--store URL] [--at TIME] --range A:B PATH\n"
+		"[--store URL] [--at TIME] --logs TASK_ID|ACTOR_ID|SUBMISSION_ID [--err] [--attempt N] [--tail N] NS/CLUSTER/SESSION\n"
+		"[--store URL] [--at TIME] [--format FMT] --export OUT NS/CLUSTER/SESSION[/NODE[/PREFIX]]\n"
+		"[--store URL] --grep PATTERN [-i] [-E|-F] [--node ID] [--file GLOB] [--at TIME] [-C N] [--max N] [--json] NS/CLUSTER/SESSION[/NODE[/FILE]]\n"
+		"[--store URL] --tasks|--jobs|--actors|--nodes|--workers|--placement-groups [--filter KEY=VALUE]... [--limit N] [--detail] [--at TIME] [--format table|json|yaml] NS/CLUSTER/SESSION\n"
+		"[--store URL] --summary tasks|actors|objects [--at TIME] [--format FMT] NS/CLUSTER/SESSION\n"
+		"[--store URL] --get task|actor|job|node|worker|placement-group ID [--at TIME] [--format FMT] NS/CLUSTER/SESSION",
+		"List the level below PATH in a rayhist store - namespaces, clusters,\n"
+		"sessions, nodes (NODE: an id, or a unique prefix of one), files - or\n"
+		"write a stored file's bytes, or a task's, actor's or job's log, or\n"
+		"list a session's jobs, tasks, actors, nodes, workers or placement\n"
+		"groups from its index, with the field names and filter rules of\n"
+		"Ray's state API.",
+		options, argc, argv);
 	while ((c = rh_cli_next(cli, &arg)) != -1) {
 		if (rh_cache_cli_opt(&x->cache, c, arg))
 			continue;
@@ -1639,46 +1814,110 @@ parse_args(struct ls_args *x, struct ls *ls, rh_cli *cli, int argc, char **argv)
 		case 'l': ls->lng = 1; break;
 		case 'q': ls->quiet = 1; break;
 		case OPT_JSON: ls->json = 1; break;
-		case OPT_JOBS: set_mode(&x->mode, &x->given, QUERY, "--jobs"); x->what = RH_ENTITY_JOB; break;
-		case OPT_TASKS: set_mode(&x->mode, &x->given, QUERY, "--tasks"); x->what = RH_ENTITY_TASK; break;
-		case OPT_ACTORS: set_mode(&x->mode, &x->given, QUERY, "--actors"); x->what = RH_ENTITY_ACTOR; break;
-		case OPT_NODES: set_mode(&x->mode, &x->given, QUERY, "--nodes"); x->what = RH_ENTITY_NODE; break;
-		case OPT_WORKERS: set_mode(&x->mode, &x->given, QUERY, "--workers"); x->what = RH_ENTITY_WORKER; break;
-		case OPT_PGS: set_mode(&x->mode, &x->given, QUERY, "--placement-groups");
-			x->what = RH_ENTITY_PLACEMENT_GROUP; break;
+		case OPT_JOBS:
+			set_mode(&x->mode, &x->given, QUERY, "--jobs");
+			x->what = RH_ENTITY_JOB;
+			break;
+		case OPT_TASKS:
+			set_mode(&x->mode, &x->given, QUERY, "--tasks");
+			x->what = RH_ENTITY_TASK;
+			break;
+		case OPT_ACTORS:
+			set_mode(&x->mode, &x->given, QUERY, "--actors");
+			x->what = RH_ENTITY_ACTOR;
+			break;
+		case OPT_NODES:
+			set_mode(&x->mode, &x->given, QUERY, "--nodes");
+			x->what = RH_ENTITY_NODE;
+			break;
+		case OPT_WORKERS:
+			set_mode(&x->mode, &x->given, QUERY, "--workers");
+			x->what = RH_ENTITY_WORKER;
+			break;
+		case OPT_PGS:
+			set_mode(&x->mode, &x->given, QUERY,
+			         "--placement-groups");
+			x->what = RH_ENTITY_PLACEMENT_GROUP;
+			break;
 		case OPT_FILTER:
 			if (x->qopts.nfilters == MAX_FILTERS)
-				rh_cli_usage_die("at most %d --filter options", MAX_FILTERS);
-			parse_filter(&x->filters[x->qopts.nfilters++], (char *)arg);
+				rh_cli_usage_die("at most %d --filter options",
+				                 MAX_FILTERS);
+			parse_filter(&x->filters[x->qopts.nfilters++],
+			             (char *)arg);
 			x->qopts.filters = x->filters;
 			x->entity_only = "--filter";
 			break;
-		case OPT_LIMIT: x->qopts.limit = rh_cli_number("--limit", arg);
-			x->entity_only = "--limit"; break;
-		case OPT_DETAIL: x->qopts.detail = 1; x->entity_only = "--detail"; break;
+		case OPT_LIMIT:
+			x->qopts.limit = rh_cli_number("--limit", arg);
+			x->entity_only = "--limit";
+			break;
+		case OPT_DETAIL:
+			x->qopts.detail = 1;
+			x->entity_only = "--detail";
+			break;
 		case OPT_AT: ls->at = arg; break;
-		case OPT_LOGS: set_mode(&x->mode, &x->given, LOGS, "--logs"); x->logs_id = arg; break;
+		case OPT_LOGS:
+			set_mode(&x->mode, &x->given, LOGS, "--logs");
+			x->logs_id = arg;
+			break;
 		case OPT_ERR: x->err = 1; break;
 		case OPT_FORMAT: x->format = arg; break;
-		case OPT_SUMMARY: set_mode(&x->mode, &x->given, SUMMARY, "--summary");
-			x->summary_of = arg; break;
-		case OPT_GET: set_mode(&x->mode, &x->given, GET, "--get"); x->get_kind = arg; break;
-		case OPT_ATTEMPT: x->attempt = (int64_t)rh_cli_number("--attempt", arg);
-			if (x->attempt > 1000000)
-				rh_cli_usage_die("--attempt: %s is not an attempt number", arg);
+		case OPT_SUMMARY:
+			set_mode(&x->mode, &x->given, SUMMARY, "--summary");
+			x->summary_of = arg;
 			break;
-		case OPT_CAT: set_mode(&x->mode, &x->given, CAT, "--cat"); break;
-		case OPT_EXPORT: set_mode(&x->mode, &x->given, EXPORT, "--export");
-			x->export = arg; break;
-		case OPT_GREP: set_mode(&x->mode, &x->given, GREP, "--grep");
-			x->pattern = arg; rh_cli_die_status = 2; break;
-		case 'i': x->gopts.flags |= RH_SEARCH_ICASE; x->grep_only = c; break;
-		case 'E': x->gopts.flags |= RH_SEARCH_EXTENDED; x->grep_only = c; break;
-		case 'F': x->gopts.flags |= RH_SEARCH_FIXED; x->grep_only = c; break;
-		case OPT_NODE: x->gnode = arg; x->grep_only = c; break;
-		case OPT_FILE: x->gopts.file_glob = arg; x->grep_only = c; break;
-		case 'C': x->gopts.context = (unsigned)rh_cli_number("-C", arg); x->grep_only = c; break;
-		case OPT_MAX: x->gopts.max_matches = rh_cli_number("--max", arg); x->grep_only = c; break;
+		case OPT_GET:
+			set_mode(&x->mode, &x->given, GET, "--get");
+			x->get_kind = arg;
+			break;
+		case OPT_ATTEMPT:
+			x->attempt = (int64_t)rh_cli_number("--attempt", arg);
+			if (x->attempt > 1000000)
+				rh_cli_usage_die(
+					"--attempt: %s is not an attempt number",
+					arg);
+			break;
+		case OPT_CAT:
+			set_mode(&x->mode, &x->given, CAT, "--cat");
+			break;
+		case OPT_EXPORT:
+			set_mode(&x->mode, &x->given, EXPORT, "--export");
+			x->export = arg;
+			break;
+		case OPT_GREP:
+			set_mode(&x->mode, &x->given, GREP, "--grep");
+			x->pattern = arg;
+			rh_cli_die_status = 2;
+			break;
+		case 'i':
+			x->gopts.flags |= RH_SEARCH_ICASE;
+			x->grep_only = c;
+			break;
+		case 'E':
+			x->gopts.flags |= RH_SEARCH_EXTENDED;
+			x->grep_only = c;
+			break;
+		case 'F':
+			x->gopts.flags |= RH_SEARCH_FIXED;
+			x->grep_only = c;
+			break;
+		case OPT_NODE:
+			x->gnode = arg;
+			x->grep_only = c;
+			break;
+		case OPT_FILE:
+			x->gopts.file_glob = arg;
+			x->grep_only = c;
+			break;
+		case 'C':
+			x->gopts.context = (unsigned)rh_cli_number("-C", arg);
+			x->grep_only = c;
+			break;
+		case OPT_MAX:
+			x->gopts.max_matches = rh_cli_number("--max", arg);
+			x->grep_only = c;
+			break;
 		case OPT_TAIL:
 			x->tail = 1;
 			x->nlines = (size_t)rh_cli_number("--tail", arg);
@@ -1686,10 +1925,13 @@ parse_args(struct ls_args *x, struct ls *ls, rh_cli *cli, int argc, char **argv)
 		case OPT_RANGE:
 			set_mode(&x->mode, &x->given, RANGE, "--range");
 			if (!(colon = strchr(arg, ':')))
-				rh_cli_usage_die("--range takes A:B, not \"%s\"", arg);
+				rh_cli_usage_die(
+					"--range takes A:B, not \"%s\"", arg);
 			*colon = '\0';
 			x->a = rh_cli_number("--range", arg);
-			x->b = *(colon + 1) ? rh_cli_number("--range", colon + 1) : UINT64_MAX;
+			x->b = *(colon + 1) ?
+			               rh_cli_number("--range", colon + 1) :
+			               UINT64_MAX;
 			if (x->b < x->a)
 				rh_cli_usage_die("--range A:B needs A <= B");
 			break;
@@ -1705,30 +1947,40 @@ check_args(struct ls_args *x, struct ls *ls)
 	if (x->tail && x->mode != LOGS)
 		set_mode(&x->mode, &x->given, TAIL, "--tail");
 	if (x->entity_only && x->mode != QUERY)
-		rh_cli_usage_die("%s goes with --tasks, --jobs, --actors, --nodes, "
-				 "--workers or --placement-groups", x->entity_only);
+		rh_cli_usage_die(
+			"%s goes with --tasks, --jobs, --actors, --nodes, "
+			"--workers or --placement-groups",
+			x->entity_only);
 	if (x->grep_only && x->mode != GREP)
-		rh_cli_usage_die("-i, -E, -F, --node, --file, -C and --max go with --grep");
+		rh_cli_usage_die(
+			"-i, -E, -F, --node, --file, -C and --max go with --grep");
 	if (x->err && x->mode != LOGS)
 		rh_cli_usage_die("--err goes with --logs");
 	if (x->attempt >= 0 && x->mode != LOGS)
 		rh_cli_usage_die("--attempt goes with --logs");
 	if ((ls->json || (x->format && x->mode != EXPORT)) &&
-	    (x->mode == CAT || x->mode == TAIL || x->mode == RANGE || x->mode == LOGS ||
-	     x->mode == EXPORT))
-		rh_cli_usage_die("%s goes with a listing; %s writes the bytes as "
-				 "they are", ls->json ? "--json" : "--format", x->given);
+	    (x->mode == CAT || x->mode == TAIL || x->mode == RANGE ||
+	     x->mode == LOGS || x->mode == EXPORT))
+		rh_cli_usage_die(
+			"%s goes with a listing; %s writes the bytes as "
+			"they are",
+			ls->json ? "--json" : "--format", x->given);
 	/* --format of an export is the archive's (ls_export.c checks it) */
-	if (x->format && x->mode != EXPORT && (ls->format = ls_format_parse(x->format)) < 0)
-		rh_cli_usage_die("--format takes table, json or yaml, not \"%s\"", x->format);
+	if (x->format && x->mode != EXPORT &&
+	    (ls->format = ls_format_parse(x->format)) < 0)
+		rh_cli_usage_die(
+			"--format takes table, json or yaml, not \"%s\"",
+			x->format);
 	if (x->format && ls->json && ls->format != LS_JSON)
-		rh_cli_usage_die("--json and --format %s: give one of them", x->format);
-	if (!x->format)	/* as Ray: --detail and ray get print YAML */
-		ls->format = ls->json ? LS_JSON : x->qopts.detail || x->mode == GET
-			? LS_YAML : LS_TABLE;
+		rh_cli_usage_die("--json and --format %s: give one of them",
+		                 x->format);
+	if (!x->format) /* as Ray: --detail and ray get print YAML */
+		ls->format = ls->json                          ? LS_JSON :
+		             x->qopts.detail || x->mode == GET ? LS_YAML :
+		                                                 LS_TABLE;
 	if (x->mode == LIST && ls->format == LS_YAML)
 		rh_cli_usage_die("--format yaml goes with an entity listing, "
-				 "--summary or --get");
+		                 "--summary or --get");
 	if (x->mode == LIST && ls->format == LS_JSON)
 		ls->json = 1;
 }
@@ -1740,14 +1992,16 @@ run(struct ls_args *x, struct ls *ls)
 	if (x->mode == GREP)
 		ls->status = grep(ls, x->pattern, x->gnode, &x->gopts);
 	else if (x->mode == EXPORT)
-		ls->status = rh_ls_export(ls->st, &ls->p.sref, ls->p.n > 3 ? ls->p.node.ptr : NULL,
-					 ls->p.file, ls->at_ns == RH_TIME_NONE ? 0
-					 : ls->at_ns / 1000000, x->export, x->format,
-					 ls->quiet);
+		ls->status = rh_ls_export(
+			ls->st, &ls->p.sref,
+			ls->p.n > 3 ? ls->p.node.ptr : NULL, ls->p.file,
+			ls->at_ns == RH_TIME_NONE ? 0 : ls->at_ns / 1000000,
+			x->export, x->format, ls->quiet);
 	else if (x->mode == QUERY)
 		query(ls, x->what, &x->qopts);
 	else if (x->mode == LOGS)
-		entity_logs(ls, x->logs_id, x->attempt, x->err ? "err" : "out", x->tail, x->nlines);
+		entity_logs(ls, x->logs_id, x->attempt, x->err ? "err" : "out",
+		            x->tail, x->nlines);
 	else if (x->mode == SUMMARY)
 		summary(ls, x->summary_of);
 	else if (x->mode == GET)
@@ -1761,10 +2015,12 @@ run(struct ls_args *x, struct ls *ls)
 int
 main(int argc, char **argv)
 {
-	struct ls_args x = { .mode = LIST, .sopts = RH_STORE_OPTIONS_INIT,
-			     .qopts = RH_QUERY_OPTIONS_INIT,
-			     .what = RH_ENTITY_TASK,
-			     .gopts = RH_SEARCH_OPTIONS_INIT, .attempt = -1 };
+	struct ls_args x = { .mode = LIST,
+		             .sopts = RH_STORE_OPTIONS_INIT,
+		             .qopts = RH_QUERY_OPTIONS_INIT,
+		             .what = RH_ENTITY_TASK,
+		             .gopts = RH_SEARCH_OPTIONS_INIT,
+		             .attempt = -1 };
 	struct ls ls;
 	const char *url;
 	rh_cli cli;
@@ -1774,37 +2030,44 @@ main(int argc, char **argv)
 	memset(&ls, 0, sizeof(ls));
 	parse_args(&x, &ls, &cli, argc, argv);
 	check_args(&x, &ls);
-	if (x.mode == GET) {	/* --get KIND ID SESSION */
+	if (x.mode == GET) { /* --get KIND ID SESSION */
 		if (argc - optind != 2)
-			rh_cli_usage_die("--get %s takes an ID and a session: --get "
-					 "KIND ID NS/CLUSTER/SESSION", x.get_kind);
+			rh_cli_usage_die(
+				"--get %s takes an ID and a session: --get "
+				"KIND ID NS/CLUSTER/SESSION",
+				x.get_kind);
 		x.get_id = argv[optind++];
 	}
 	if (argc - optind > 1)
-		rh_cli_usage_die("give one PATH, not %d (NS/CLUSTER/SESSION/NODE/FILE "
-				 "is one path)", argc - optind);
+		rh_cli_usage_die(
+			"give one PATH, not %d (NS/CLUSTER/SESSION/NODE/FILE "
+			"is one path)",
+			argc - optind);
 	if (x.mode == QUERY)
 		check_filter_values(x.what, x.qopts.filters, x.qopts.nfilters);
 	path = optind < argc ? argv[optind] : "";
 	parse_path(&ls.p, path);
 	url = rh_store_default_url(x.store_flag);
-	x.sopts.must_exist = 1;	/* a reader: a mistyped URL creates nothing */
+	x.sopts.must_exist = 1; /* a reader: a mistyped URL creates nothing */
 	rh_cache_cli_apply(&x.cache, &x.sopts);
 	if ((error = rh_store_open(&ls.st, url, &x.sopts)) < 0)
 		rh_cli_die(error, "%s", url);
 	/* An entity listing of a session opens its index first, which says
 	 * when nothing is there (open_index() then names the missing part):
 	 * no listing of the store's top levels before the first page. */
-	if ((x.mode == QUERY || x.mode == SUMMARY || x.mode == GET || x.mode == LOGS) &&
+	if ((x.mode == QUERY || x.mode == SUMMARY || x.mode == GET ||
+	     x.mode == LOGS) &&
 	    ls.p.n == 3)
 		check_names(&ls);
 	else
 		check_levels(&ls);
 	if (x.mode == EXPORT && ls.p.n < 3)
-		rh_cli_usage_die("--export needs a session: NS/CLUSTER/SESSION[/NODE[/PREFIX]]");
+		rh_cli_usage_die(
+			"--export needs a session: NS/CLUSTER/SESSION[/NODE[/PREFIX]]");
 	if (ls.at && x.mode == LIST)
-		rh_cli_usage_die("--at goes with an entity listing, --logs, --grep, "
-				 "--export or --cat, --tail, --range");
+		rh_cli_usage_die(
+			"--at goes with an entity listing, --logs, --grep, "
+			"--export or --cat, --tail, --range");
 	resolve_at(&ls);
 	x.qopts.at_ns = ls.at_ns;
 	run(&x, &ls);

@@ -12,10 +12,13 @@
 enum { OPT_STORE = 256, OPT_STORE_CONFIG, OPT_DRY_RUN };
 
 static const rh_cli_opt options[] = {
-	{ OPT_STORE, "store", "URL", "store to prune (file path, file://, s3://)" },
-	{ OPT_STORE_CONFIG, "store-config", "FILE", "settings file of an s3:// store (default $RAYHIST_STORE_CONFIG)" },
+	{ OPT_STORE, "store", "URL",
+	  "store to prune (file path, file://, s3://)" },
+	{ OPT_STORE_CONFIG, "store-config", "FILE",
+	  "settings file of an s3:// store (default $RAYHIST_STORE_CONFIG)" },
 	RH_RETENTION_CLI_OPTS,
-	{ OPT_DRY_RUN, "dry-run", NULL, "list the sessions that would be deleted; delete nothing" },
+	{ OPT_DRY_RUN, "dry-run", NULL,
+	  "list the sessions that would be deleted; delete nothing" },
 	{ 0, NULL, NULL, NULL }
 };
 
@@ -26,9 +29,10 @@ report(const rh_retention_session *s, int error, void *payload)
 
 	if (error < 0)
 		fprintf(stderr, "rayhist-prune: %s/%s/%s: %s\n", s->ref.ns,
-			s->ref.cluster, s->ref.session, rh_error_last());
+		        s->ref.cluster, s->ref.session, rh_error_last());
 	else
-		rh_retention_cli_print(stdout, dry ? "would delete" : "deleted", s);
+		rh_retention_cli_print(stdout, dry ? "would delete" : "deleted",
+		                       s);
 }
 
 int
@@ -42,15 +46,16 @@ main(int argc, char **argv)
 	rh_cli cli;
 	int c, error;
 
-	rh_cli_init(&cli, "rayhist-prune",
-		    "[--store URL] [--max-age DURATION] [--keep-per-cluster N]\n"
-		    "[--keep-per-namespace N] [--max-bytes SIZE] [--dry-run]",
-		    "Delete the sessions of a rayhist store that a retention policy sends\n"
-		    "away, oldest first, never one whose collector is still beating. Each\n"
-		    "session disappears from listings before its objects are deleted; a\n"
-		    "run cut short is finished by the next. rayhist-serve runs the same\n"
-		    "policies on a schedule.",
-		    options, argc, argv);
+	rh_cli_init(
+		&cli, "rayhist-prune",
+		"[--store URL] [--max-age DURATION] [--keep-per-cluster N]\n"
+		"[--keep-per-namespace N] [--max-bytes SIZE] [--dry-run]",
+		"Delete the sessions of a rayhist store that a retention policy sends\n"
+		"away, oldest first, never one whose collector is still beating. Each\n"
+		"session disappears from listings before its objects are deleted; a\n"
+		"run cut short is finished by the next. rayhist-serve runs the same\n"
+		"policies on a schedule.",
+		options, argc, argv);
 	while ((c = rh_cli_next(&cli, &arg)) != -1) {
 		if (rh_retention_cli_opt(&o, c, arg))
 			continue;
@@ -63,19 +68,21 @@ main(int argc, char **argv)
 	if (optind != argc)
 		rh_cli_usage_die("unexpected argument \"%s\"", argv[optind]);
 	if (!rh_retention_cli_any(&o))
-		rh_cli_usage_die("give a policy: --max-age, --keep-per-cluster, "
-				 "--keep-per-namespace or --max-bytes");
+		rh_cli_usage_die(
+			"give a policy: --max-age, --keep-per-cluster, "
+			"--keep-per-namespace or --max-bytes");
 	url = rh_store_default_url(store_flag);
 	sopts.must_exist = 1;
 	if ((error = rh_store_open(&st, url, &sopts)) < 0)
 		rh_cli_die(error, "%s", url);
 	error = rh_retention_run(&res, st, &o, report, &o.dry_run);
-	fprintf(stderr, "rayhist-prune: %zu of %zu sessions %s (%zu live, kept), "
-		"%llu bytes, %llu objects; %zu unfinished deletions %s\n",
-		res.deleted, res.sessions, o.dry_run ? "would go" : "deleted",
-		res.live, (unsigned long long)res.bytes,
-		(unsigned long long)res.objects, res.finished,
-		o.dry_run ? "to finish" : "finished");
+	fprintf(stderr,
+	        "rayhist-prune: %zu of %zu sessions %s (%zu live, kept), "
+	        "%llu bytes, %llu objects; %zu unfinished deletions %s\n",
+	        res.deleted, res.sessions, o.dry_run ? "would go" : "deleted",
+	        res.live, (unsigned long long)res.bytes,
+	        (unsigned long long)res.objects, res.finished,
+	        o.dry_run ? "to finish" : "finished");
 	if (error < 0)
 		rh_cli_die(error, "%s", url);
 	rh_store_close(st);

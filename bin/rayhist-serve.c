@@ -46,28 +46,56 @@
 #include "serve_coalesce.h"
 #include "serve_download.h"
 
-enum { OPT_STORE = 256, OPT_LISTEN, OPT_DASHBOARD, OPT_THREADS, OPT_STORE_CONFIG,
-       OPT_CACHE, OPT_MAX_CONN, OPT_REQ_TIMEOUT, OPT_ACCESS_LOG,
-       OPT_RET_INTERVAL, OPT_AUTH_TOKENS, OPT_AUTH_HTPASSWD, OPT_AUTH_GRANTS,
-       OPT_TRUSTED_PROXY, OPT_REFRESH };
+enum {
+	OPT_STORE = 256,
+	OPT_LISTEN,
+	OPT_DASHBOARD,
+	OPT_THREADS,
+	OPT_STORE_CONFIG,
+	OPT_CACHE,
+	OPT_MAX_CONN,
+	OPT_REQ_TIMEOUT,
+	OPT_ACCESS_LOG,
+	OPT_RET_INTERVAL,
+	OPT_AUTH_TOKENS,
+	OPT_AUTH_HTPASSWD,
+	OPT_AUTH_GRANTS,
+	OPT_TRUSTED_PROXY,
+	OPT_REFRESH
+};
 
 static const rh_cli_opt options[] = {
-	{ OPT_STORE, "store", "URL", "store to read (file path, file://, s3://, az://)" },
-	{ OPT_STORE_CONFIG, "store-config", "FILE", "settings file of an s3:// store (default $RAYHIST_STORE_CONFIG)" },
-	{ OPT_LISTEN, "listen", "ADDR:PORT", "address to listen on (default 127.0.0.1:8080; port 0 picks one)" },
-	{ OPT_DASHBOARD, "dashboard-dir", "DIR", "a Ray dashboard client build, or a folder of builds named by Ray version" },
-	{ OPT_THREADS, "threads", "N", "worker threads answering requests (default 4)" },
-	{ OPT_CACHE, "cache-size", "MB", "memory for answers kept for repeated requests (default 64; 0: none)" },
-	{ OPT_MAX_CONN, "max-connections", "N", "connections open at once; more wait to be accepted (default 3/4 of the open-files limit)" },
-	{ OPT_REQ_TIMEOUT, "request-timeout", "SEC", "time a client has to send a whole request, headers and body (default 30)" },
+	{ OPT_STORE, "store", "URL",
+	  "store to read (file path, file://, s3://, az://)" },
+	{ OPT_STORE_CONFIG, "store-config", "FILE",
+	  "settings file of an s3:// store (default $RAYHIST_STORE_CONFIG)" },
+	{ OPT_LISTEN, "listen", "ADDR:PORT",
+	  "address to listen on (default 127.0.0.1:8080; port 0 picks one)" },
+	{ OPT_DASHBOARD, "dashboard-dir", "DIR",
+	  "a Ray dashboard client build, or a folder of builds named by Ray version" },
+	{ OPT_THREADS, "threads", "N",
+	  "worker threads answering requests (default 4)" },
+	{ OPT_CACHE, "cache-size", "MB",
+	  "memory for answers kept for repeated requests (default 64; 0: none)" },
+	{ OPT_MAX_CONN, "max-connections", "N",
+	  "connections open at once; more wait to be accepted (default 3/4 of the open-files limit)" },
+	{ OPT_REQ_TIMEOUT, "request-timeout", "SEC",
+	  "time a client has to send a whole request, headers and body (default 30)" },
 	RH_RETENTION_CLI_OPTS,
-	{ OPT_REFRESH, "refresh", "DURATION", "how often a session still running is checked for new events (default 30s; a check lists only its marks)" },
-	{ OPT_RET_INTERVAL, "retention-interval", "DURATION", "with a retention policy: run it at start and this often (default 1h)" },
-	{ OPT_AUTH_TOKENS, "auth-tokens", "FILE", "bearer tokens: lines \"TOKEN NS[,NS...]\" or \"TOKEN *\" (re-read on change)" },
-	{ OPT_AUTH_HTPASSWD, "auth-htpasswd", "FILE", "HTTP basic users: htpasswd lines USER:HASH (bcrypt, SHA-crypt; re-read on change)" },
-	{ OPT_AUTH_GRANTS, "auth-grants", "FILE", "namespaces of users and groups: lines \"user:NAME NS,...\", \"group:NAME NS,...\"" },
-	{ OPT_TRUSTED_PROXY, "trusted-proxy", "ADDRS", "believe X-Forwarded-User/-Groups (X-Auth-Request-*) from these addresses" },
-	{ OPT_ACCESS_LOG, "access-log", "FORMAT", "how requests are logged on stderr: text (default) or json (one object a line)" },
+	{ OPT_REFRESH, "refresh", "DURATION",
+	  "how often a session still running is checked for new events (default 30s; a check lists only its marks)" },
+	{ OPT_RET_INTERVAL, "retention-interval", "DURATION",
+	  "with a retention policy: run it at start and this often (default 1h)" },
+	{ OPT_AUTH_TOKENS, "auth-tokens", "FILE",
+	  "bearer tokens: lines \"TOKEN NS[,NS...]\" or \"TOKEN *\" (re-read on change)" },
+	{ OPT_AUTH_HTPASSWD, "auth-htpasswd", "FILE",
+	  "HTTP basic users: htpasswd lines USER:HASH (bcrypt, SHA-crypt; re-read on change)" },
+	{ OPT_AUTH_GRANTS, "auth-grants", "FILE",
+	  "namespaces of users and groups: lines \"user:NAME NS,...\", \"group:NAME NS,...\"" },
+	{ OPT_TRUSTED_PROXY, "trusted-proxy", "ADDRS",
+	  "believe X-Forwarded-User/-Groups (X-Auth-Request-*) from these addresses" },
+	{ OPT_ACCESS_LOG, "access-log", "FORMAT",
+	  "how requests are logged on stderr: text (default) or json (one object a line)" },
 	{ 'q', "quiet", NULL, "do not log requests on stderr" },
 	RH_CACHE_CLI_OPTS,
 	{ 0, NULL, NULL, NULL }
@@ -92,9 +120,9 @@ struct job {
 	struct event *done;
 	char *method, *uri, *accept_encoding, *cookie, *inm, *accept, *peer;
 	int head;
-	int readyz;                /* a /readyz probe, not a dashboard request */
-	serve_grant grant;         /* the caller's; used when limited */
-	int limited;               /* only grant.ns may be listed */
+	int readyz;        /* a /readyz probe, not a dashboard request */
+	serve_grant grant; /* the caller's; used when limited */
+	int limited;       /* only grant.ns may be listed */
 	rh_dashboard_response resp;
 	struct timespec t0;
 	/* A streamed answer (resp.stream): the piece a worker read, sent once
@@ -105,7 +133,7 @@ struct job {
 	/* Leading the computation of identical requests (serve_coalesce.h):
 	 * they get its answer when it is done. */
 	serve_flight *flight;
-	int answered;              /* sent by land() */
+	int answered; /* sent by land() */
 };
 
 struct work {
@@ -116,8 +144,8 @@ struct work {
 
 struct queue {
 	pthread_mutex_t lock;
-	pthread_cond_t cond;       /* a job is waiting (workers) */
-	pthread_cond_t wcond;      /* work is waiting (prep threads) */
+	pthread_cond_t cond;  /* a job is waiting (workers) */
+	pthread_cond_t wcond; /* work is waiting (prep threads) */
 	struct job *head, *tail;
 	struct work *whead, *wtail;
 	size_t njobs, nwork;
@@ -134,14 +162,14 @@ struct server {
 	int quiet, log_json;
 	serve_conns *conns;
 	serve_metrics *metrics;
-	rh_store *st;              /* /readyz, retention, downloads */
+	rh_store *st; /* /readyz, retention, downloads */
 	/* Retention (retention.h): run on the prep pool, one run at a time. */
 	rh_retention_options retention;
 	struct event *retention_timer;
-	int retention_running;     /* under q.lock */
-	serve_auth *auth;          /* NULL: no authentication */
-	serve_flights *flights;    /* requests in flight; loop thread only */
-	unsigned test_delay_ms;    /* RAYHIST_TEST_ANSWER_DELAY_MS (tests) */
+	int retention_running;  /* under q.lock */
+	serve_auth *auth;       /* NULL: no authentication */
+	serve_flights *flights; /* requests in flight; loop thread only */
+	unsigned test_delay_ms; /* RAYHIST_TEST_ANSWER_DELAY_MS (tests) */
 };
 
 static char *
@@ -167,7 +195,8 @@ job_free(struct job *j)
 		/* Only at shutdown: the followers were never answered
 		 * (evhttp_free() frees their requests). */
 		void **items;
-		size_t i, n = serve_flight_land(&items, j->srv->flights, j->flight);
+		size_t i, n = serve_flight_land(&items, j->srv->flights,
+		                                j->flight);
 
 		j->flight = NULL;
 		for (i = 0; i < n; i++)
@@ -203,7 +232,7 @@ body_free(const void *data, size_t len, void *extra)
 /* The headers of resp on req (and, for HEAD, the length GET would send). */
 static void
 answer_headers(struct evhttp_request *req, const rh_dashboard_response *resp,
-	       int head)
+               int head)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	char len[32];
@@ -212,12 +241,14 @@ answer_headers(struct evhttp_request *req, const rh_dashboard_response *resp,
 	evhttp_add_header(h, "Content-Type", resp->content_type);
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	for (i = 0; i < resp->nheaders; i++)
-		evhttp_add_header(h, resp->headers[i].name,
-				  resp->headers[i].value ? resp->headers[i].value : "");
+		evhttp_add_header(
+			h, resp->headers[i].name,
+			resp->headers[i].value ? resp->headers[i].value : "");
 	if (head) {
 		/* HEAD: the headers of GET, no body. */
-		uint64_t n = resp->stream ? rh_dashboard_stream_size(resp->stream)
-					  : resp->body.size;
+		uint64_t n = resp->stream ?
+		                     rh_dashboard_stream_size(resp->stream) :
+		                     resp->body.size;
 		if (n != UINT64_MAX) {
 			snprintf(len, sizeof(len), "%" PRIu64, n);
 			evhttp_add_header(h, "Content-Length", len);
@@ -234,7 +265,7 @@ send_answer(struct evhttp_request *req, rh_dashboard_response *resp, int head)
 	answer_headers(req, resp, head);
 	if (!head && body && resp->body.size &&
 	    evbuffer_add_reference(body, resp->body.ptr, resp->body.size,
-				   body_free, resp->body.ptr) == 0) {
+	                           body_free, resp->body.ptr) == 0) {
 		/* The evbuffer owns the bytes now. */
 		resp->body.ptr = NULL;
 		resp->body.asize = 0;
@@ -248,8 +279,8 @@ send_answer(struct evhttp_request *req, rh_dashboard_response *resp, int head)
 /* An answer went out: count it, and log it unless quiet. */
 static void
 log_request(struct server *srv, const char *peer, const char *method,
-	    const char *uri, int status, size_t size, const struct timespec *t0,
-	    int cache_hit)
+            const char *uri, int status, size_t size, const struct timespec *t0,
+            int cache_hit)
 {
 	struct timespec t1;
 	double ms;
@@ -258,28 +289,31 @@ log_request(struct server *srv, const char *peer, const char *method,
 	ms = (double)(t1.tv_sec - t0->tv_sec) * 1e3 +
 	     (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 	serve_metrics_request(srv->metrics, uri, status,
-			      strcmp(method, "HEAD") ? size : 0, ms / 1e3);
+	                      strcmp(method, "HEAD") ? size : 0, ms / 1e3);
 	if (cache_hit >= 0)
 		serve_metrics_cache(srv->metrics, cache_hit);
 	if (srv->quiet)
 		return;
 	if (srv->log_json)
 		serve_access_json(stderr, peer, method, uri, status, size, ms,
-				  cache_hit > 0);
+		                  cache_hit > 0);
 	else
-		fprintf(stderr, "%s \"%s %s\" %d %zu %.1fms\n", peer ? peer : "-",
-			method, uri, status, size, ms);
+		fprintf(stderr, "%s \"%s %s\" %d %zu %.1fms\n",
+		        peer ? peer : "-", method, uri, status, size, ms);
 }
 
 /* Was this answer one the dashboard may keep (1 when it came from the kept
  * ones, 0 computed), or not such an answer (-1)? */
 static int
-cache_result(const char *method, const char *uri, const rh_dashboard_response *r)
+cache_result(const char *method, const char *uri,
+             const rh_dashboard_response *r)
 {
 	if (rh_dashboard_response_header(r, "X-Rayhist-Cache"))
 		return 1;
-	return strcmp(method, "GET") || r->status != 200 || strncmp(uri, "/c/", 3)
-		? -1 : 0;
+	return strcmp(method, "GET") || r->status != 200 ||
+	                       strncmp(uri, "/c/", 3) ?
+	               -1 :
+	               0;
 }
 
 static void stream_next(struct job *j);
@@ -298,7 +332,7 @@ on_stream_close(struct evhttp_connection *conn, void *arg)
 		evhttp_request_free(j->req);
 	j->req = NULL;
 	if (j->busy)
-		j->aborted = 1;	/* on_done frees it when the worker is back */
+		j->aborted = 1; /* on_done frees it when the worker is back */
 	else
 		job_free(j);
 }
@@ -318,7 +352,7 @@ stream_end(struct job *j)
 		evhttp_send_reply_end(j->req);
 	}
 	log_request(j->srv, j->peer, j->method, j->uri, j->resp.status,
-		    (size_t)j->sent, &j->t0, -1);
+	            (size_t)j->sent, &j->t0, -1);
 	job_free(j);
 }
 
@@ -363,7 +397,7 @@ stream_piece(struct job *j)
 	}
 	if (!(out = evbuffer_new()) ||
 	    evbuffer_add_reference(out, j->piece.ptr, j->piece.size, body_free,
-				   j->piece.ptr) < 0) {
+	                           j->piece.ptr) < 0) {
 		if (out)
 			evbuffer_free(out);
 		j->stream_error = 1;
@@ -371,7 +405,7 @@ stream_piece(struct job *j)
 		return;
 	}
 	j->sent += j->piece.size;
-	j->piece.ptr = NULL;	/* the evbuffer owns the bytes now */
+	j->piece.ptr = NULL; /* the evbuffer owns the bytes now */
 	j->piece.size = j->piece.asize = 0;
 	evhttp_send_reply_chunk_with_cb(j->req, out, on_piece_sent, j);
 	evbuffer_free(out);
@@ -390,14 +424,16 @@ stream_start(struct job *j)
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	for (i = 0; i < j->resp.nheaders; i++)
 		evhttp_add_header(h, j->resp.headers[i].name,
-				  j->resp.headers[i].value ? j->resp.headers[i].value : "");
-	if (n != UINT64_MAX) {	/* else chunked (HTTP/1.1) or until close */
+		                  j->resp.headers[i].value ?
+		                          j->resp.headers[i].value :
+		                          "");
+	if (n != UINT64_MAX) { /* else chunked (HTTP/1.1) or until close */
 		snprintf(len, sizeof(len), "%" PRIu64, n);
 		evhttp_add_header(h, "Content-Length", len);
 	}
 	evhttp_send_reply_start(j->req, j->resp.status, NULL);
 	evhttp_connection_set_closecb(evhttp_request_get_connection(j->req),
-				      on_stream_close, j);
+	                              on_stream_close, j);
 	j->streaming = 1;
 	stream_next(j);
 }
@@ -425,14 +461,14 @@ shared_body_free(const void *data, size_t len, void *extra)
  * reference to sb. */
 static void
 send_shared(struct job *f, const rh_dashboard_response *resp,
-	    struct shared_body *sb)
+            struct shared_body *sb)
 {
 	struct evbuffer *body = evbuffer_new();
 
 	answer_headers(f->req, resp, f->head);
 	if (!f->head && body && resp->body.size &&
 	    evbuffer_add_reference(body, sb->ptr, resp->body.size,
-				   shared_body_free, sb) == 0)
+	                           shared_body_free, sb) == 0)
 		sb->refs++;
 	evhttp_send_reply(f->req, resp->status, NULL, body);
 	if (body)
@@ -464,8 +500,9 @@ land(struct job *j)
 		if (j->resp.stream || (j->resp.body.size && !sb)) {
 			/* Computed again, on its own. */
 			if (enqueue(f->srv, f, MAX_QUEUE) < 0) {
-				evhttp_send_error(f->req, 503, "too many "
-						  "requests waiting");
+				evhttp_send_error(f->req, 503,
+				                  "too many "
+				                  "requests waiting");
 				job_free(f);
 			}
 			continue;
@@ -473,7 +510,7 @@ land(struct job *j)
 		send_shared(f, &j->resp, sb);
 		serve_metrics_coalesced(j->srv->metrics);
 		log_request(f->srv, f->peer, f->method, f->uri, j->resp.status,
-			    j->resp.body.size, &f->t0, -1);
+		            j->resp.body.size, &f->t0, -1);
 		job_free(f);
 	}
 	free(items);
@@ -508,7 +545,7 @@ on_done(evutil_socket_t fd, short what, void *arg)
 	if (!j->answered)
 		send_answer(j->req, &j->resp, j->head);
 	log_request(j->srv, j->peer, j->method, j->uri, j->resp.status, size,
-		    &j->t0, hit);
+	            &j->t0, hit);
 	job_free(j);
 }
 
@@ -543,12 +580,12 @@ kept_body(struct evbuffer *body, rh_dashboard_kept *k)
 	if (fd >= 0 &&
 	    evbuffer_set_flags(body, EVBUFFER_FLAG_DRAINS_TO_FD) == 0 &&
 	    (seg = evbuffer_file_segment_new(fd, 0, (ev_off_t)r->body.size,
-					     EVBUF_FS_DISABLE_LOCKING))) {
+	                                     EVBUF_FS_DISABLE_LOCKING))) {
 		/* Only the loop thread touches the segment: no lock. */
 		evbuffer_file_segment_add_cleanup_cb(seg, kept_segment_free, k);
 		if (evbuffer_add_file_segment(body, seg, 0,
-					      (ev_off_t)r->body.size) == 0) {
-			evbuffer_file_segment_free(seg);	/* the chain's now */
+		                              (ev_off_t)r->body.size) == 0) {
+			evbuffer_file_segment_free(seg); /* the chain's now */
 			return 0;
 		}
 		/* never added: freeing it must not release k */
@@ -556,7 +593,7 @@ kept_body(struct evbuffer *body, rh_dashboard_kept *k)
 		evbuffer_file_segment_free(seg);
 	}
 	return evbuffer_add_reference(body, r->body.ptr, r->body.size,
-				      kept_body_free, k);
+	                              kept_body_free, k);
 }
 
 /* On the event loop: answer from what the dashboard kept, if it kept it,
@@ -592,8 +629,8 @@ answer_cached(struct server *srv, struct evhttp_request *req)
 	r = rh_dashboard_kept_response(k);
 	status = r->status;
 	size = r->body.size;
-	if (cmd == EVHTTP_REQ_GET && (!(body = evbuffer_new()) ||
-				      (size && kept_body(body, k) < 0))) {
+	if (cmd == EVHTTP_REQ_GET &&
+	    (!(body = evbuffer_new()) || (size && kept_body(body, k) < 0))) {
 		/* no memory: a worker answers (and says so if it must) */
 		if (body)
 			evbuffer_free(body);
@@ -604,7 +641,8 @@ answer_cached(struct server *srv, struct evhttp_request *req)
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	for (i = 0; i < r->nheaders; i++)
 		evhttp_add_header(h, r->headers[i].name,
-				  r->headers[i].value ? r->headers[i].value : "");
+		                  r->headers[i].value ? r->headers[i].value :
+		                                        "");
 	if (!body) {
 		/* HEAD: the headers of GET, no body. */
 		char len[32];
@@ -613,7 +651,7 @@ answer_cached(struct server *srv, struct evhttp_request *req)
 		evhttp_add_header(h, "Content-Length", len);
 		rh_dashboard_kept_release(k);
 	} else if (!size) {
-		rh_dashboard_kept_release(k);	/* nothing was added */
+		rh_dashboard_kept_release(k); /* nothing was added */
 	}
 	/* Logged first: the target and the peer belong to req, which
 	 * sending may free. */
@@ -702,10 +740,11 @@ answer_here(struct server *srv, struct evhttp_request *req, const char *uri)
 		serve_conns_stats(srv->conns, &cs);
 		serve_metrics_render(body, srv->metrics, srv->dash, &cs);
 		evhttp_add_header(h, "Content-Type",
-				  "text/plain; version=0.0.4; charset=utf-8");
+		                  "text/plain; version=0.0.4; charset=utf-8");
 	} else {
 		evbuffer_add(body, "ok\n", 3);
-		evhttp_add_header(h, "Content-Type", "text/plain; charset=utf-8");
+		evhttp_add_header(h, "Content-Type",
+		                  "text/plain; charset=utf-8");
 	}
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	size = evbuffer_get_length(body);
@@ -748,15 +787,15 @@ refuse(struct server *srv, struct evhttp_request *req, const char *uri,
 		evbuffer_free(body);
 	if (conn)
 		evhttp_connection_get_peer(conn, &peer, &port);
-	log_request(srv, peer, method_name(evhttp_request_get_command(req)), uri,
-		    status, strlen(msg) + 1, &t0, -1);
+	log_request(srv, peer, method_name(evhttp_request_get_command(req)),
+	            uri, status, strlen(msg) + 1, &t0, -1);
 }
 
 /* Who is asking, and may they read the namespace the target names? 0 with
  * *g filled, or -1 when a 401 or 403 was sent. */
 static int
 authorize(struct server *srv, struct evhttp_request *req, const char *uri,
-	  serve_grant *g)
+          serve_grant *g)
 {
 	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
 	const char *challenge;
@@ -769,11 +808,12 @@ authorize(struct server *srv, struct evhttp_request *req, const char *uri,
 		return -1;
 	}
 	if (serve_auth_target_ns(ns, sizeof(ns), uri,
-				 evhttp_find_header(in, "Cookie")) &&
+	                         evhttp_find_header(in, "Cookie")) &&
 	    !serve_grant_allows(g, ns)) {
 		char msg[512];
 
-		snprintf(msg, sizeof(msg), "%.128s may not read namespace %.255s", g->who, ns);
+		snprintf(msg, sizeof(msg),
+		         "%.128s may not read namespace %.255s", g->who, ns);
 		serve_grant_dispose(g);
 		refuse(srv, req, uri, 403, NULL, msg);
 		return -1;
@@ -796,7 +836,7 @@ readyz(struct server *srv, rh_dashboard_response *resp)
 	} else {
 		resp->status = 503;
 		(void)rh_buf_printf(&resp->body, "store %s unreachable: %s\n",
-				    rh_store_url(srv->st), rh_error_last());
+		                    rh_store_url(srv->st), rh_error_last());
 	}
 }
 
@@ -870,9 +910,10 @@ on_request(struct evhttp_request *req, void *arg)
 		evhttp_send_error(req, 503, "out of memory");
 		return;
 	}
-	j->grant = grant;	/* the job owns it now */
+	j->grant = grant; /* the job owns it now */
 	j->limited = limited;
-	if (limited && !j->grant.ns && !(j->grant.ns = calloc(1, sizeof(char *)))) {
+	if (limited && !j->grant.ns &&
+	    !(j->grant.ns = calloc(1, sizeof(char *)))) {
 		job_free(j);
 		evhttp_send_error(req, 503, "out of memory");
 		return;
@@ -882,8 +923,9 @@ on_request(struct evhttp_request *req, void *arg)
 	j->req = req;
 	j->method = xstrdup(method_name(evhttp_request_get_command(req)));
 	j->head = evhttp_request_get_command(req) == EVHTTP_REQ_HEAD;
-	j->readyz = (path_is(uri, "/readyz") || path_is(uri, "/readz")) &&
-		    (j->head || evhttp_request_get_command(req) == EVHTTP_REQ_GET);
+	j->readyz =
+		(path_is(uri, "/readyz") || path_is(uri, "/readz")) &&
+		(j->head || evhttp_request_get_command(req) == EVHTTP_REQ_GET);
 	j->uri = xstrdup(evhttp_request_get_uri(req));
 	j->accept_encoding = xstrdup(evhttp_find_header(in, "Accept-Encoding"));
 	j->cookie = xstrdup(evhttp_find_header(in, "Cookie"));
@@ -898,7 +940,7 @@ on_request(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if (!limited && !j->readyz && coalesce(srv, j))
-		return;	/* answered with the flight it joined */
+		return; /* answered with the flight it joined */
 	if (enqueue(srv, j, MAX_QUEUE) < 0) {
 		job_free(j);
 		evhttp_send_error(req, 503, "too many requests waiting");
@@ -932,9 +974,10 @@ worker_main(void *arg)
 			int done = 0;
 
 			if (rh_dashboard_stream_read(&j->piece, &done,
-						     j->resp.stream, PIECE) < 0) {
-				fprintf(stderr, "%s: %s: %s\n", rh_cli_prog, j->uri,
-					rh_error_last());
+			                             j->resp.stream,
+			                             PIECE) < 0) {
+				fprintf(stderr, "%s: %s: %s\n", rh_cli_prog,
+				        j->uri, rh_error_last());
 				j->stream_error = 1;
 			}
 			j->stream_done = done;
@@ -947,9 +990,12 @@ worker_main(void *arg)
 			continue;
 		}
 		if (srv->test_delay_ms)
-			nanosleep(&(struct timespec){ srv->test_delay_ms / 1000,
-				  (long)(srv->test_delay_ms % 1000) * 1000000 },
-				  NULL);
+			nanosleep(
+				&(struct timespec){
+					srv->test_delay_ms / 1000,
+					(long)(srv->test_delay_ms % 1000) *
+						1000000 },
+				NULL);
 		rq.method = j->method;
 		rq.target = j->uri;
 		rq.stream_ok = 1;
@@ -1027,9 +1073,11 @@ retention_report(const rh_retention_session *s, int error, void *payload)
 	(void)payload;
 	if (error < 0)
 		fprintf(stderr, "%s: retention: %s/%s/%s: %s\n", rh_cli_prog,
-			s->ref.ns, s->ref.cluster, s->ref.session, rh_error_last());
+		        s->ref.ns, s->ref.cluster, s->ref.session,
+		        rh_error_last());
 	else
-		rh_retention_cli_print(stderr, "rayhist-serve: retention: deleted", s);
+		rh_retention_cli_print(stderr,
+		                       "rayhist-serve: retention: deleted", s);
 }
 
 /* On a prep thread: one retention run. */
@@ -1040,17 +1088,19 @@ retention_run(void *arg)
 	rh_retention_result res;
 	int error;
 
-	error = rh_retention_run(&res, srv->st, &srv->retention, retention_report,
-				 srv);
+	error = rh_retention_run(&res, srv->st, &srv->retention,
+	                         retention_report, srv);
 	serve_metrics_retention(srv->metrics, res.deleted + res.finished,
-				res.bytes, error < 0);
+	                        res.bytes, error < 0);
 	if (error < 0)
-		fprintf(stderr, "%s: retention: %s\n", rh_cli_prog, rh_error_last());
+		fprintf(stderr, "%s: retention: %s\n", rh_cli_prog,
+		        rh_error_last());
 	else if (res.deleted || res.finished)
-		fprintf(stderr, "%s: retention: %zu of %zu sessions deleted, %llu "
-			"bytes; %zu unfinished deletions finished\n", rh_cli_prog,
-			res.deleted, res.sessions, (unsigned long long)res.bytes,
-			res.finished);
+		fprintf(stderr,
+		        "%s: retention: %zu of %zu sessions deleted, %llu "
+		        "bytes; %zu unfinished deletions finished\n",
+		        rh_cli_prog, res.deleted, res.sessions,
+		        (unsigned long long)res.bytes, res.finished);
 	pthread_mutex_lock(&srv->q.lock);
 	srv->retention_running = 0;
 	pthread_mutex_unlock(&srv->q.lock);
@@ -1111,7 +1161,8 @@ local_tz(int *offset_min, char *name, size_t cap)
 			return;
 		}
 	}
-	snprintf(name, cap, "%s", tm.tm_zone && *tm.tm_zone ? tm.tm_zone : "UTC");
+	snprintf(name, cap, "%s",
+	         tm.tm_zone && *tm.tm_zone ? tm.tm_zone : "UTC");
 }
 
 /* What the command line asks for. */
@@ -1125,26 +1176,27 @@ struct serve_args {
 	int64_t retention_every_ms;
 	rh_retention_options ropts;
 	rh_cache_cli cache;
-	char tz[128];              /* o.tz_name */
+	char tz[128]; /* o.tz_name */
 };
 
 static void
 parse_args(struct serve_args *a, struct server *srv, rh_cli *cli, int argc,
-	   char **argv)
+           char **argv)
 {
 	const char *arg;
 	int c;
 
-	rh_cli_init(cli, "rayhist-serve",
-		    "[--store URL] [--listen ADDR:PORT] [--dashboard-dir DIR]",
-		    "Serve the Ray Dashboard's HTTP API for every session a rayhist store\n"
-		    "holds: a cluster picker at /, each session's dashboard and API under\n"
-		    "/c/NAMESPACE/CLUSTER/SESSION/, and the same API at the root for the\n"
-		    "session chosen through /enter_cluster/NAMESPACE/CLUSTER/SESSION\n"
-		    "(cookies, as KubeRay's history server). The store gets only the\n"
-		    "sessions' indexes (in --cache-dir instead when it refuses them, or\n"
-		    "with --read-only) and, with a retention policy, deletions.",
-		    options, argc, argv);
+	rh_cli_init(
+		cli, "rayhist-serve",
+		"[--store URL] [--listen ADDR:PORT] [--dashboard-dir DIR]",
+		"Serve the Ray Dashboard's HTTP API for every session a rayhist store\n"
+		"holds: a cluster picker at /, each session's dashboard and API under\n"
+		"/c/NAMESPACE/CLUSTER/SESSION/, and the same API at the root for the\n"
+		"session chosen through /enter_cluster/NAMESPACE/CLUSTER/SESSION\n"
+		"(cookies, as KubeRay's history server). The store gets only the\n"
+		"sessions' indexes (in --cache-dir instead when it refuses them, or\n"
+		"with --read-only) and, with a retention policy, deletions.",
+		options, argc, argv);
 	while ((c = rh_cli_next(cli, &arg)) != -1) {
 		if (rh_retention_cli_opt(&a->ropts, c, arg) ||
 		    rh_cache_cli_opt(&a->cache, c, arg))
@@ -1158,13 +1210,16 @@ parse_args(struct serve_args *a, struct server *srv, rh_cli *cli, int argc,
 		case OPT_AUTH_GRANTS: a->acfg.grants_file = arg; break;
 		case OPT_TRUSTED_PROXY: a->acfg.trusted_proxies = arg; break;
 		case OPT_RET_INTERVAL:
-			if ((a->retention_every_ms = rh_cli_duration_ms("--retention-interval",
-								     arg)) < 1000)
-				rh_cli_usage_die("--retention-interval must be 1s or more");
+			if ((a->retention_every_ms = rh_cli_duration_ms(
+				     "--retention-interval", arg)) < 1000)
+				rh_cli_usage_die(
+					"--retention-interval must be 1s or more");
 			break;
 		case OPT_REFRESH:
-			if ((a->o.refresh_ms = rh_cli_duration_ms("--refresh", arg)) < 1000)
-				rh_cli_usage_die("--refresh must be 1s or more");
+			if ((a->o.refresh_ms = rh_cli_duration_ms("--refresh",
+			                                          arg)) < 1000)
+				rh_cli_usage_die(
+					"--refresh must be 1s or more");
 			break;
 		case OPT_DASHBOARD: a->o.dashboard_dir = arg; break;
 		case OPT_THREADS:
@@ -1173,29 +1228,36 @@ parse_args(struct serve_args *a, struct server *srv, rh_cli *cli, int argc,
 				rh_cli_usage_die("--threads must be 1 to 256");
 			break;
 		case OPT_CACHE: {
-			unsigned long long mb = rh_cli_number("--cache-size", arg);
+			unsigned long long mb =
+				rh_cli_number("--cache-size", arg);
 			if (mb > (unsigned long long)(INT64_MAX >> 20))
-				rh_cli_usage_die("--cache-size %s is too large", arg);
+				rh_cli_usage_die("--cache-size %s is too large",
+				                 arg);
 			a->o.cache_bytes = mb ? (int64_t)mb << 20 : -1;
 			break;
 		}
 		case OPT_MAX_CONN: {
-			unsigned long long n = rh_cli_number("--max-connections", arg);
+			unsigned long long n =
+				rh_cli_number("--max-connections", arg);
 			if (n < 1 || n > 1000000)
-				rh_cli_usage_die("--max-connections must be 1 to 1000000");
+				rh_cli_usage_die(
+					"--max-connections must be 1 to 1000000");
 			a->max_conns = (size_t)n;
 			break;
 		}
 		case OPT_REQ_TIMEOUT:
-			a->req_timeout = (int)rh_cli_number("--request-timeout", arg);
+			a->req_timeout =
+				(int)rh_cli_number("--request-timeout", arg);
 			if (a->req_timeout < 1 || a->req_timeout > 3600)
-				rh_cli_usage_die("--request-timeout must be 1 to 3600");
+				rh_cli_usage_die(
+					"--request-timeout must be 1 to 3600");
 			break;
 		case OPT_ACCESS_LOG:
 			if (!strcmp(arg, "json"))
 				srv->log_json = 1;
 			else if (strcmp(arg, "text"))
-				rh_cli_usage_die("--access-log must be text or json");
+				rh_cli_usage_die(
+					"--access-log must be text or json");
 			break;
 		case 'q': srv->quiet = 1; break;
 		}
@@ -1207,22 +1269,25 @@ parse_args(struct serve_args *a, struct server *srv, rh_cli *cli, int argc,
 /* The HTTP server on host:port, with its connection cap and timeouts. */
 static struct evhttp_bound_socket *
 listen_http(struct server *srv, const struct serve_args *a, const char *host,
-	    unsigned port)
+            unsigned port)
 {
 	struct evhttp_bound_socket *bound;
 
-	if (!(srv->base = event_base_new()) || !(srv->http = evhttp_new(srv->base)))
+	if (!(srv->base = event_base_new()) ||
+	    !(srv->http = evhttp_new(srv->base)))
 		rh_cli_die(0, "cannot start libevent");
-	evhttp_set_allowed_methods(srv->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-				   EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
-				   EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
-				   EVHTTP_REQ_PATCH);
+	evhttp_set_allowed_methods(
+		srv->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+				   EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+				   EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
 	evhttp_set_max_headers_size(srv->http, 64 << 10);
 	evhttp_set_max_body_size(srv->http, 1 << 20);
 	evhttp_set_timeout(srv->http, 60);
 	evhttp_set_gencb(srv->http, on_request, srv);
-	if (!(bound = evhttp_bind_socket_with_handle(srv->http, host, (ev_uint16_t)port)))
-		rh_cli_die(0, "cannot listen on %s: %s", a->listen, strerror(errno));
+	if (!(bound = evhttp_bind_socket_with_handle(srv->http, host,
+	                                             (ev_uint16_t)port)))
+		rh_cli_die(0, "cannot listen on %s: %s", a->listen,
+		           strerror(errno));
 	/* Answers leave in more than one segment (headers, then a body by
 	 * reference); with Nagle's algorithm the last one waits for the
 	 * client's delayed ACK, 40 ms a request. Accepted sockets inherit
@@ -1230,12 +1295,13 @@ listen_http(struct server *srv, const struct serve_args *a, const char *host,
 	{
 		int one = 1;
 		(void)setsockopt(evhttp_bound_socket_get_fd(bound), IPPROTO_TCP,
-				 TCP_NODELAY, &one, sizeof(one));
+		                 TCP_NODELAY, &one, sizeof(one));
 	}
-	if (!(srv->conns = serve_conns_new(srv->base, srv->http,
-					   evhttp_bound_socket_get_listener(bound),
-					   a->max_conns ? a->max_conns : serve_conns_default_max(),
-					   a->req_timeout, rh_cli_prog)))
+	if (!(srv->conns = serve_conns_new(
+		      srv->base, srv->http,
+		      evhttp_bound_socket_get_listener(bound),
+		      a->max_conns ? a->max_conns : serve_conns_default_max(),
+		      a->req_timeout, rh_cli_prog)))
 		rh_cli_die(RH_ENOMEM, "connections");
 	return bound;
 }
@@ -1246,26 +1312,31 @@ start_threads(struct server *srv, const struct serve_args *a)
 {
 	int i;
 
-	if (!(srv->workers = calloc((size_t)srv->nworkers, sizeof(*srv->workers))))
+	if (!(srv->workers =
+	              calloc((size_t)srv->nworkers, sizeof(*srv->workers))))
 		rh_cli_die(RH_ENOMEM, "threads");
 	for (i = 0; i < srv->nworkers; i++)
-		if (pthread_create(&srv->workers[i], NULL, worker_main, srv) != 0)
+		if (pthread_create(&srv->workers[i], NULL, worker_main, srv) !=
+		    0)
 			rh_cli_die(0, "cannot start a worker thread");
 	for (i = 0; i < PREP_THREADS; i++, srv->npreps++)
 		if (pthread_create(&srv->preps[i], NULL, prep_main, srv) != 0)
 			rh_cli_die(0, "cannot start a worker thread");
 	srv->retention = a->ropts;
 	if (rh_retention_cli_any(&a->ropts)) {
-		struct timeval every = { (time_t)(a->retention_every_ms / 1000),
-					 (suseconds_t)(a->retention_every_ms % 1000) * 1000 };
+		struct timeval every = {
+			(time_t)(a->retention_every_ms / 1000),
+			(suseconds_t)(a->retention_every_ms % 1000) * 1000
+		};
 		struct timeval now = { 0, 0 };
 
-		if (!(srv->retention_timer = event_new(srv->base, -1, EV_PERSIST,
-						       on_retention_timer, srv)) ||
+		if (!(srv->retention_timer =
+		              event_new(srv->base, -1, EV_PERSIST,
+		                        on_retention_timer, srv)) ||
 		    event_add(srv->retention_timer, &every) < 0)
 			rh_cli_die(0, "cannot start the retention timer");
-		event_base_once(srv->base, -1, EV_TIMEOUT, on_retention_timer, srv,
-				&now);
+		event_base_once(srv->base, -1, EV_TIMEOUT, on_retention_timer,
+		                srv, &now);
 	}
 }
 
@@ -1291,9 +1362,10 @@ stop_threads(struct server *srv)
 	while (srv->q.head) {
 		struct job *j = srv->q.head;
 		srv->q.head = j->next;
-		if (j->streaming && j->req)	/* evhttp_free() would call it */
+		if (j->streaming && j->req) /* evhttp_free() would call it */
 			evhttp_connection_set_closecb(
-				evhttp_request_get_connection(j->req), NULL, NULL);
+				evhttp_request_get_connection(j->req), NULL,
+				NULL);
 		job_free(j);
 	}
 }
@@ -1325,15 +1397,18 @@ server_open(struct server *srv, struct serve_args *a)
 	int error;
 
 	url = rh_store_default_url(a->store_flag);
-	a->sopts.must_exist = 1;	/* a reader: a mistyped URL creates nothing */
+	a->sopts.must_exist = 1; /* a reader: a mistyped URL creates nothing */
 	rh_cache_cli_apply(&a->cache, &a->sopts);
 	if (a->cache.read_only && rh_retention_cli_any(&a->ropts))
-		rh_cli_usage_die("--read-only and a retention policy (--max-age, "
-				 "...) exclude each other: retention deletes");
+		rh_cli_usage_die(
+			"--read-only and a retention policy (--max-age, "
+			"...) exclude each other: retention deletes");
 	if ((error = rh_store_open(&srv->st, url, &a->sopts)) < 0)
 		rh_cli_die(error, "%s", url);
-	if (a->acfg.grants_file && !a->acfg.htpasswd_file && !a->acfg.trusted_proxies)
-		rh_cli_usage_die("--auth-grants needs --auth-htpasswd or --trusted-proxy");
+	if (a->acfg.grants_file && !a->acfg.htpasswd_file &&
+	    !a->acfg.trusted_proxies)
+		rh_cli_usage_die(
+			"--auth-grants needs --auth-htpasswd or --trusted-proxy");
 	if (!(srv->auth = serve_auth_new(&a->acfg, &aerr)) && aerr)
 		rh_cli_die(0, "%s: %s", aerr, strerror(errno));
 	if (!(srv->metrics = serve_metrics_new()) ||
@@ -1349,7 +1424,9 @@ server_open(struct server *srv, struct serve_args *a)
 	a->o.schedule = schedule;
 	a->o.schedule_payload = srv;
 	if ((error = rh_dashboard_new(&srv->dash, srv->st, &a->o)) < 0)
-		rh_cli_die(error, "%s", a->o.dashboard_dir ? a->o.dashboard_dir : "dashboard");
+		rh_cli_die(error, "%s",
+		           a->o.dashboard_dir ? a->o.dashboard_dir :
+		                                "dashboard");
 	pthread_mutex_init(&srv->q.lock, NULL);
 	pthread_cond_init(&srv->q.cond, NULL);
 	pthread_cond_init(&srv->q.wcond, NULL);
@@ -1359,11 +1436,11 @@ int
 main(int argc, char **argv)
 {
 	struct serve_args a = { .o = RH_DASHBOARD_OPTIONS_INIT,
-				.listen = "127.0.0.1:8080",
-				.sopts = RH_STORE_OPTIONS_INIT,
-				.req_timeout = 30,
-				.retention_every_ms = 3600000,
-				.ropts = RH_RETENTION_OPTIONS_INIT };
+		                .listen = "127.0.0.1:8080",
+		                .sopts = RH_STORE_OPTIONS_INIT,
+		                .req_timeout = 30,
+		                .retention_every_ms = 3600000,
+		                .ropts = RH_RETENTION_OPTIONS_INIT };
 	struct evhttp_bound_socket *bound;
 	struct event *sigint = NULL, *sigterm = NULL;
 	struct server srv;
@@ -1385,8 +1462,8 @@ main(int argc, char **argv)
 	(void)mallopt(M_TRIM_THRESHOLD, 256 << 20);
 #endif
 	parse_args(&a, &srv, &cli, argc, argv);
-	rh_cli_parse_listen("--listen", "ADDRESS:PORT", a.listen, host, sizeof(host),
-			    &port);
+	rh_cli_parse_listen("--listen", "ADDRESS:PORT", a.listen, host,
+	                    sizeof(host), &port);
 	signal(SIGPIPE, SIG_IGN);
 	if (evthread_use_pthreads() < 0)
 		rh_cli_die(0, "cannot set up libevent for threads");
@@ -1398,8 +1475,9 @@ main(int argc, char **argv)
 	if (!sigint || !sigterm || event_add(sigint, NULL) < 0 ||
 	    event_add(sigterm, NULL) < 0)
 		rh_cli_die(0, "cannot catch signals");
-	printf("rayhist-serve: serving %s on http://%s%s%s:%u/\n", rh_store_url(srv.st),
-	       strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "",
+	printf("rayhist-serve: serving %s on http://%s%s%s:%u/\n",
+	       rh_store_url(srv.st), strchr(host, ':') ? "[" : "", host,
+	       strchr(host, ':') ? "]" : "",
 	       rh_cli_bound_port(evhttp_bound_socket_get_fd(bound)));
 	for (b = 0; rh_dashboard_build_name(srv.dash, b); b++)
 		printf("rayhist-serve: dashboard build %s\n",

@@ -35,14 +35,15 @@ scaled(const char *opt, const char *arg, const char *const *names,
 		}
 bad:
 	rh_cli_usage_die("%s: \"%s\" is not a number with a unit", opt,
-			 arg ? arg : "");
+	                 arg ? arg : "");
 }
 
 int64_t
 rh_cli_duration_ms(const char *opt, const char *arg)
 {
 	static const char *const names[] = { "s", "m", "h", "d", "w" };
-	static const uint64_t f[] = { 1000, 60000, 3600000, 86400000, 604800000 };
+	static const uint64_t f[] = { 1000, 60000, 3600000, 86400000,
+		                      604800000 };
 	uint64_t ms = scaled(opt, arg, names, f, 5, 1000);
 
 	if (ms > (uint64_t)INT64_MAX / 2)
@@ -53,12 +54,13 @@ rh_cli_duration_ms(const char *opt, const char *arg)
 int
 rh_retention_cli_opt(rh_retention_options *o, int id, const char *arg)
 {
-	static const char *const names[] = { "K", "M", "G", "T", "P",
-					     "KiB", "MiB", "GiB", "TiB", "PiB" };
+	static const char *const names[] = {
+		"K", "M", "G", "T", "P", "KiB", "MiB", "GiB", "TiB", "PiB"
+	};
 	static const uint64_t f[] = { 1ull << 10, 1ull << 20, 1ull << 30,
-				      1ull << 40, 1ull << 50, 1ull << 10,
-				      1ull << 20, 1ull << 30, 1ull << 40,
-				      1ull << 50 };
+		                      1ull << 40, 1ull << 50, 1ull << 10,
+		                      1ull << 20, 1ull << 30, 1ull << 40,
+		                      1ull << 50 };
 
 	switch (id) {
 	case RH_RET_OPT_MAX_AGE:
@@ -66,15 +68,20 @@ rh_retention_cli_opt(rh_retention_options *o, int id, const char *arg)
 			rh_cli_usage_die("--max-age must be more than 0");
 		return 1;
 	case RH_RET_OPT_KEEP_CLUSTER:
-		if (!(o->keep_per_cluster = (size_t)rh_cli_number("--keep-per-cluster", arg)))
-			rh_cli_usage_die("--keep-per-cluster must be 1 or more");
+		if (!(o->keep_per_cluster =
+		              (size_t)rh_cli_number("--keep-per-cluster", arg)))
+			rh_cli_usage_die(
+				"--keep-per-cluster must be 1 or more");
 		return 1;
 	case RH_RET_OPT_KEEP_NS:
-		if (!(o->keep_per_namespace = (size_t)rh_cli_number("--keep-per-namespace", arg)))
-			rh_cli_usage_die("--keep-per-namespace must be 1 or more");
+		if (!(o->keep_per_namespace = (size_t)rh_cli_number(
+			      "--keep-per-namespace", arg)))
+			rh_cli_usage_die(
+				"--keep-per-namespace must be 1 or more");
 		return 1;
 	case RH_RET_OPT_MAX_BYTES:
-		if (!(o->max_bytes = scaled("--max-bytes", arg, names, f, 10, 1)))
+		if (!(o->max_bytes =
+		              scaled("--max-bytes", arg, names, f, 10, 1)))
 			rh_cli_usage_die("--max-bytes must be more than 0");
 		return 1;
 	}
@@ -90,7 +97,7 @@ rh_retention_cli_any(const rh_retention_options *o)
 
 void
 rh_retention_cli_print(FILE *fp, const char *prefix,
-		       const rh_retention_session *s)
+                       const rh_retention_session *s)
 {
 	char when[32] = "-";
 
@@ -102,6 +109,6 @@ rh_retention_cli_print(FILE *fp, const char *prefix,
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	}
 	fprintf(fp, "%s %s/%s/%s\t%s\t%llu bytes\tlast active %s\n", prefix,
-		s->ref.ns, s->ref.cluster, s->ref.session, s->reason,
-		(unsigned long long)s->bytes, when);
+	        s->ref.ns, s->ref.cluster, s->ref.session, s->reason,
+	        (unsigned long long)s->bytes, when);
 }

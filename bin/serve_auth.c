@@ -20,8 +20,8 @@
 #define MAX_LINE 4096
 
 struct entry {
-	char *key;       /* token, "user:NAME" / "group:NAME", or user */
-	char *value;     /* namespaces "a,b" or "*", or a password hash */
+	char *key;   /* token, "user:NAME" / "group:NAME", or user */
+	char *value; /* namespaces "a,b" or "*", or a password hash */
 };
 
 struct file {
@@ -83,12 +83,12 @@ file_load(struct file *f, char sep, const char **err)
 		if (!*k || *k == '#')
 			continue;
 		if (!(val = sep == ' ' ? strpbrk(k, " \t") : strchr(k, sep)))
-			continue;	/* not KEY<sep>VALUE: ignored */
+			continue; /* not KEY<sep>VALUE: ignored */
 		*val++ = '\0';
 		while (*val == ' ' || *val == '\t')
 			val++;
-		for (end = val + strlen(val); end > val && (end[-1] == ' ' ||
-							   end[-1] == '\t'); end--)
+		for (end = val + strlen(val);
+		     end > val && (end[-1] == ' ' || end[-1] == '\t'); end--)
 			*(end - 1) = '\0';
 		if (!(nv = realloc(v, (n + 1) * sizeof(*v))))
 			break;
@@ -138,7 +138,8 @@ ct_equal(const char *a, size_t alen, const char *b, size_t blen)
 	unsigned char d = alen != blen;
 
 	for (i = 0; i < n; i++)
-		d |= (unsigned char)((i < alen ? a[i] : 0) ^ (i < blen ? b[i] : 0));
+		d |= (unsigned char)((i < alen ? a[i] : 0) ^
+		                     (i < blen ? b[i] : 0));
 	return d == 0;
 }
 
@@ -168,7 +169,8 @@ serve_auth_new(const serve_auth_config *cfg, const char **err)
 	if (cfg->trusted_proxies && (list = strdup(cfg->trusted_proxies))) {
 		for (tok = strtok_r(list, ", ", &save); tok;
 		     tok = strtok_r(NULL, ", ", &save)) {
-			char **p = realloc(a->proxies, (a->nproxies + 1) * sizeof(*p));
+			char **p = realloc(a->proxies,
+			                   (a->nproxies + 1) * sizeof(*p));
 
 			if (!p)
 				break;
@@ -178,13 +180,16 @@ serve_auth_new(const serve_auth_config *cfg, const char **err)
 		free(list);
 	}
 	if (a->tokens.path)
-		n += snprintf(a->challenge + n, sizeof(a->challenge) - (size_t)n,
-			      "Bearer realm=\"rayhist\"");
+		n += snprintf(a->challenge + n,
+		              sizeof(a->challenge) - (size_t)n,
+		              "Bearer realm=\"rayhist\"");
 	if (a->htpasswd.path)
 		snprintf(a->challenge + n, sizeof(a->challenge) - (size_t)n,
-			 "%sBasic realm=\"rayhist\", charset=\"UTF-8\"", n ? ", " : "");
-	if (!a->challenge[0])	/* proxy only: the proxy does the asking */
-		snprintf(a->challenge, sizeof(a->challenge), "Bearer realm=\"rayhist\"");
+		         "%sBasic realm=\"rayhist\", charset=\"UTF-8\"",
+		         n ? ", " : "");
+	if (!a->challenge[0]) /* proxy only: the proxy does the asking */
+		snprintf(a->challenge, sizeof(a->challenge),
+		         "Bearer realm=\"rayhist\"");
 	a->checked = time(NULL);
 	return a;
 }
@@ -216,7 +221,8 @@ grant_add(serve_grant *g, const char *list)
 		return;
 	while (g->ns && g->ns[n])
 		n++;
-	for (tok = strtok_r(copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+	for (tok = strtok_r(copy, ", ", &save); tok;
+	     tok = strtok_r(NULL, ", ", &save)) {
 		char **p;
 
 		if (!strcmp(tok, "*")) {
@@ -235,7 +241,7 @@ grant_add(serve_grant *g, const char *list)
 /* The grants of "user:NAME" or "group:NAME". */
 static void
 grant_of(serve_auth *a, serve_grant *g, const char *kind, const char *name,
-	 size_t len)
+         size_t len)
 {
 	size_t i, kl = strlen(kind);
 
@@ -243,7 +249,8 @@ grant_of(serve_auth *a, serve_grant *g, const char *kind, const char *name,
 		const char *k = a->grants.v[i].key;
 
 		if (!strncmp(k, kind, kl) && k[kl] == ':' &&
-		    strlen(k + kl + 1) == len && !strncmp(k + kl + 1, name, len))
+		    strlen(k + kl + 1) == len &&
+		    !strncmp(k + kl + 1, name, len))
 			grant_add(g, a->grants.v[i].value);
 	}
 }
@@ -251,11 +258,16 @@ grant_of(serve_auth *a, serve_grant *g, const char *kind, const char *name,
 static int
 b64val(int c)
 {
-	if (c >= 'A' && c <= 'Z') return c - 'A';
-	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-	if (c >= '0' && c <= '9') return c - '0' + 52;
-	if (c == '+') return 62;
-	if (c == '/') return 63;
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
 	return -1;
 }
 
@@ -290,7 +302,7 @@ by_token(serve_auth *a, const char *tok, serve_grant *g)
 	size_t i, tl = strlen(tok);
 	const char *found = NULL;
 
-	for (i = 0; i < a->tokens.n; i++) {	/* all of them: no early exit */
+	for (i = 0; i < a->tokens.n; i++) { /* all of them: no early exit */
 		const char *k = a->tokens.v[i].key;
 		int eq = ct_equal(k, strlen(k), tok, tl);
 
@@ -313,13 +325,15 @@ by_password(serve_auth *a, const char *cred, serve_grant *g)
 	size_t i, ul;
 	int known;
 
-	if (b64decode(plain, sizeof(plain), cred) < 0 || !(pw = strchr(plain, ':')))
+	if (b64decode(plain, sizeof(plain), cred) < 0 ||
+	    !(pw = strchr(plain, ':')))
 		return -1;
 	*pw++ = '\0';
 	ul = strlen(plain);
 	for (i = 0; i < a->htpasswd.n; i++)
 		if (ct_equal(a->htpasswd.v[i].key, strlen(a->htpasswd.v[i].key),
-			     plain, ul) && !hash)
+		             plain, ul) &&
+		    !hash)
 			hash = a->htpasswd.v[i].value;
 	/* Only crypt(3) hashes: "$2b$", "$5$", "$6$", "$y$"...; a plain-text
 	 * or DES entry is never accepted. An unknown user costs a hash too. */
@@ -367,7 +381,7 @@ by_proxy(serve_auth *a, struct evhttp_request *req, serve_grant *g)
 	if (!groups)
 		groups = evhttp_find_header(in, "X-Auth-Request-Groups");
 	if (!user || !*user || !from_proxy(a, req))
-		return -1;	/* from anyone else, the headers mean nothing */
+		return -1; /* from anyone else, the headers mean nothing */
 	grant_of(a, g, "user", user, strlen(user));
 	if (groups && (copy = strdup(groups))) {
 		for (tok = strtok_r(copy, ", ", &save); tok;
@@ -381,7 +395,7 @@ by_proxy(serve_auth *a, struct evhttp_request *req, serve_grant *g)
 
 int
 serve_auth_check(serve_auth *a, struct evhttp_request *req, serve_grant *g,
-		 const char **challenge)
+                 const char **challenge)
 {
 	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
 	const char *h = evhttp_find_header(in, "Authorization");

@@ -10,10 +10,10 @@
 typedef struct serve_auth serve_auth;
 
 typedef struct serve_auth_config {
-	const char *tokens_file;    /* "TOKEN NS[,NS...]" or "TOKEN *" lines */
-	const char *htpasswd_file;  /* "USER:HASH" lines */
-	const char *grants_file;    /* "user:NAME NS,..." / "group:NAME NS,..." */
-	const char *trusted_proxies;/* "ADDR[,ADDR...]" */
+	const char *tokens_file;   /* "TOKEN NS[,NS...]" or "TOKEN *" lines */
+	const char *htpasswd_file; /* "USER:HASH" lines */
+	const char *grants_file; /* "user:NAME NS,..." / "group:NAME NS,..." */
+	const char *trusted_proxies; /* "ADDR[,ADDR...]" */
 } serve_auth_config;
 
 /* NULL with *err set when a file cannot be read; NULL with *err NULL when
@@ -23,16 +23,16 @@ void serve_auth_free(serve_auth *a);
 
 /* The caller's grant for one request. */
 typedef struct serve_grant {
-	int all;                    /* every namespace */
-	char **ns;                  /* else these, NULL-terminated */
-	char who[128];              /* "token", "user NAME", "proxy NAME" */
+	int all;       /* every namespace */
+	char **ns;     /* else these, NULL-terminated */
+	char who[128]; /* "token", "user NAME", "proxy NAME" */
 } serve_grant;
 
 /* 0 with *g filled; 401 (no or bad credentials: send `challenge` as
  * WWW-Authenticate). Files changed on disk are re-read first (at most once
  * a second). On the event loop thread only. */
 int serve_auth_check(serve_auth *a, struct evhttp_request *req, serve_grant *g,
-		     const char **challenge);
+                     const char **challenge);
 /* May g read namespace ns? */
 int serve_grant_allows(const serve_grant *g, const char *ns);
 void serve_grant_dispose(serve_grant *g);
@@ -41,6 +41,6 @@ void serve_grant_dispose(serve_grant *g);
  * or the cluster_namespace cookie for the API at the root), written to out;
  * 0 when it names none. */
 int serve_auth_target_ns(char *out, size_t cap, const char *target,
-			 const char *cookie);
+                         const char *cookie);
 
 #endif

@@ -12,11 +12,11 @@
 #define NBUCKETS 256
 
 struct serve_flight {
-	serve_flight *next;          /* hash chain */
+	serve_flight *next; /* hash chain */
 	uint64_t hash;
 	char *key;
 	size_t keylen;
-	void **items;                /* followers, in arrival order */
+	void **items; /* followers, in arrival order */
 	size_t nitems, aitems;
 };
 
@@ -70,14 +70,15 @@ hash_bytes(const char *p, size_t n)
 
 int
 serve_flights_join(serve_flight **out, serve_flights *t, const char *key,
-		   size_t n, void *item)
+                   size_t n, void *item)
 {
 	uint64_t h = hash_bytes(key, n);
 	serve_flight *fl;
 
 	*out = NULL;
 	for (fl = t->buckets[h % NBUCKETS]; fl; fl = fl->next)
-		if (fl->hash == h && fl->keylen == n && !memcmp(fl->key, key, n))
+		if (fl->hash == h && fl->keylen == n &&
+		    !memcmp(fl->key, key, n))
 			break;
 	if (fl) {
 		if (fl->nitems == fl->aitems) {

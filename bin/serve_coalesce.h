@@ -32,7 +32,7 @@ void serve_flights_free(serve_flights *t);
  * caller is registered, *out is it (0 is returned: the caller computes).
  * -1 when out of memory (*out NULL: compute alone). */
 int serve_flights_join(serve_flight **out, serve_flights *t, const char *key,
-		       size_t n, void *item);
+                       size_t n, void *item);
 
 /* The leader's answer is done: `fl` is removed from the table (a request
  * arriving from now on leads a new flight) and freed. Its followers, in

@@ -30,9 +30,9 @@
 
 struct conn {
 	struct bufferevent *bev;
-	int64_t deadline_ms;         /* 0: answering, not on the clock */
+	int64_t deadline_ms; /* 0: answering, not on the clock */
 	int shut;
-	struct conn *hnext;          /* bucket chain */
+	struct conn *hnext; /* bucket chain */
 };
 
 struct serve_conns {
@@ -43,9 +43,9 @@ struct serve_conns {
 	size_t max;
 	int64_t timeout_ms;
 	const char *prog;
-	int listening;               /* the listener is enabled */
-	int64_t paused_until_ms;     /* after an accept() error */
-	int64_t logged_ms;           /* last accept error logged */
+	int listening;           /* the listener is enabled */
+	int64_t paused_until_ms; /* after an accept() error */
+	int64_t logged_ms;       /* last accept error logged */
 	uint64_t errors_unlogged;
 	serve_conn_stats st;
 };
@@ -103,7 +103,7 @@ make_bev(struct event_base *base, void *arg)
 	 * take what its socket buffer holds. */
 	bufferevent_set_max_single_write(bev, MAX_SINGLE_WRITE);
 	if (!(c = calloc(1, sizeof(*c))))
-		return bev;	/* served, just not tracked */
+		return bev; /* served, just not tracked */
 	bufferevent_incref(bev);
 	c->bev = bev;
 	c->deadline_ms = rh_cli_mono_ms() + cs->timeout_ms;
@@ -134,14 +134,15 @@ sweep(evutil_socket_t fd, short what, void *arg)
 			bufferevent_event_cb eventcb = NULL;
 
 			bufferevent_getcb(c->bev, NULL, NULL, &eventcb, NULL);
-			if (!eventcb) {	/* evhttp freed the connection */
+			if (!eventcb) { /* evhttp freed the connection */
 				*pp = c->hnext;
 				bufferevent_decref(c->bev);
 				free(c);
 				cs->st.open--;
 				continue;
 			}
-			if (c->deadline_ms && now >= c->deadline_ms && !c->shut) {
+			if (c->deadline_ms && now >= c->deadline_ms &&
+			    !c->shut) {
 				evutil_socket_t s = bufferevent_getfd(c->bev);
 
 				if (s >= 0)
@@ -152,7 +153,8 @@ sweep(evutil_socket_t fd, short what, void *arg)
 			pp = &c->hnext;
 		}
 	}
-	if (!cs->listening && cs->st.open < cs->max && now >= cs->paused_until_ms)
+	if (!cs->listening && cs->st.open < cs->max &&
+	    now >= cs->paused_until_ms)
 		listen_on(cs, 1);
 }
 
@@ -173,17 +175,19 @@ accept_error(struct evconnlistener *lev, void *arg)
 		cs->errors_unlogged++;
 		return;
 	}
-	fprintf(stderr, "%s: accept: %s; not accepting for %d ms (%llu more "
-		"since the last message)\n", cs->prog, strerror(err),
-		ACCEPT_PAUSE_MS, (unsigned long long)cs->errors_unlogged);
+	fprintf(stderr,
+	        "%s: accept: %s; not accepting for %d ms (%llu more "
+	        "since the last message)\n",
+	        cs->prog, strerror(err), ACCEPT_PAUSE_MS,
+	        (unsigned long long)cs->errors_unlogged);
 	cs->errors_unlogged = 0;
 	cs->logged_ms = now;
 }
 
 serve_conns *
 serve_conns_new(struct event_base *base, struct evhttp *http,
-		struct evconnlistener *lev, size_t max, int request_timeout_s,
-		const char *prog)
+                struct evconnlistener *lev, size_t max, int request_timeout_s,
+                const char *prog)
 {
 	struct timeval tv = { 0, SWEEP_MS * 1000 };
 	serve_conns *cs;

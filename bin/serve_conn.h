@@ -13,11 +13,11 @@
 typedef struct serve_conns serve_conns;
 
 typedef struct serve_conn_stats {
-	size_t open;              /* connections open now */
-	uint64_t accepted;        /* since start */
-	uint64_t timed_out;       /* closed for a request not sent in time */
-	uint64_t accept_errors;   /* accept() failures (fd limit) */
-	uint64_t full_pauses;     /* times the cap stopped accepting */
+	size_t open;            /* connections open now */
+	uint64_t accepted;      /* since start */
+	uint64_t timed_out;     /* closed for a request not sent in time */
+	uint64_t accept_errors; /* accept() failures (fd limit) */
+	uint64_t full_pauses;   /* times the cap stopped accepting */
 } serve_conn_stats;
 
 /* Track the connections of `http` (evhttp_set_bevcb) accepted on `lev`:
@@ -28,8 +28,8 @@ typedef struct serve_conn_stats {
  * fd limit) stop accepting for a second, logging once a minute at most,
  * instead of retrying at once. Returns NULL when out of memory. */
 serve_conns *serve_conns_new(struct event_base *base, struct evhttp *http,
-			     struct evconnlistener *lev, size_t max,
-			     int request_timeout_s, const char *prog);
+                             struct evconnlistener *lev, size_t max,
+                             int request_timeout_s, const char *prog);
 /* A request was read whole (from the request callback): its connection is
  * answering, no longer on the clock until the answer has been sent. */
 void serve_conns_request_read(serve_conns *cs, struct evhttp_request *req);

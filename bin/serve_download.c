@@ -25,8 +25,8 @@ struct dl {
 	rh_store *st;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	struct evbuffer *pending;  /* produced, not yet handed to evhttp */
-	size_t inflight;           /* handed to evhttp, not yet written */
+	struct evbuffer *pending; /* produced, not yet handed to evhttp */
+	size_t inflight;          /* handed to evhttp, not yet written */
 	int started, finished, closed, error, head, quiet;
 	char errmsg[512];
 	/* what to export */
@@ -63,7 +63,7 @@ produce(const void *data, size_t len, void *payload)
 
 	pthread_mutex_lock(&d->lock);
 	while (!d->closed && d->inflight + evbuffer_get_length(d->pending) >
-				     RH_DOWNLOAD_WINDOW)
+	                             RH_DOWNLOAD_WINDOW)
 		pthread_cond_wait(&d->cond, &d->lock);
 	closed = d->closed;
 	if (!closed)
@@ -84,13 +84,15 @@ run(void *arg)
 	int error = 0;
 
 	if (d->node[0]) {
-		if ((error = rh_catalog_resolve_node(&node, d->st, &s, d->node)) == 0)
+		if ((error = rh_catalog_resolve_node(&node, d->st, &s,
+		                                     d->node)) == 0)
 			d->o.node_id = node.ptr;
 	}
 	if (error == 0 && d->at[0]) {
 		rh_session_info info;
 		int64_t start = RH_TIME_NONE, ns;
-		if (d->at[0] == '+' && rh_session_info_load(&info, d->st, &s) == 0 &&
+		if (d->at[0] == '+' &&
+		    rh_session_info_load(&info, d->st, &s) == 0 &&
 		    info.start_ms > 0)
 			start = info.start_ms * 1000000;
 		if ((error = rh_playback_time_parse(&ns, d->at, start)) == 0)
@@ -148,8 +150,9 @@ headers(struct dl *d)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(d->req);
 	char cd[700];
-	static const char *const types[] = { "application/zstd", "application/gzip",
-					     "application/zip" };
+	static const char *const types[] = { "application/zstd",
+		                             "application/gzip",
+		                             "application/zip" };
 
 	evhttp_add_header(h, "Content-Type", types[d->o.format]);
 	snprintf(cd, sizeof(cd), "attachment; filename=\"%s\"", d->filename);
@@ -201,7 +204,8 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 	}
 	if (out) {
 		if (d->started == 1)
-			evhttp_send_reply_chunk_with_cb(d->req, out, on_sent, d);
+			evhttp_send_reply_chunk_with_cb(d->req, out, on_sent,
+			                                d);
 		evbuffer_free(out);
 	}
 	if (!finished)
@@ -209,8 +213,11 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 	if (!d->started) {
 		struct evkeyvalq *h = evhttp_request_get_output_headers(d->req);
 		struct evbuffer *b = evbuffer_new();
-		int status = error == RH_ENOTFOUND ? 404 : error == RH_EINVAL ? 400 : 500;
-		evhttp_add_header(h, "Content-Type", "text/plain; charset=utf-8");
+		int status = error == RH_ENOTFOUND ? 404 :
+		             error == RH_EINVAL    ? 400 :
+		                                     500;
+		evhttp_add_header(h, "Content-Type",
+		                  "text/plain; charset=utf-8");
 		if (b)
 			evbuffer_add_printf(b, "%s\n", msg);
 		evhttp_send_reply(d->req, status, NULL, b);
@@ -221,7 +228,7 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 		 * reader of tar.zst, tar.gz and zip rejects. */
 		if (error < 0 && !d->quiet)
 			fprintf(stderr, "%s: download %s: %s\n", rh_cli_prog,
-				d->filename, msg);
+			        d->filename, msg);
 		evhttp_send_reply_end(d->req);
 	}
 	evhttp_connection_set_closecb(d->conn, NULL, NULL);
@@ -249,8 +256,8 @@ reply_error(struct evhttp_request *req, int status, const char *msg)
 {
 	struct evbuffer *b = evbuffer_new();
 
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-			  "text/plain; charset=utf-8");
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	                  "Content-Type", "text/plain; charset=utf-8");
 	if (b)
 		evbuffer_add_printf(b, "%s\n", msg);
 	evhttp_send_reply(req, status, NULL, b);
@@ -265,10 +272,12 @@ is_download(const char *path, enum evhttp_cmd_type cmd)
 	static const char tail[] = "/rayhist/download";
 	size_t n;
 
-	if (!path || strncmp(path, "/c/", 3) || (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD))
+	if (!path || strncmp(path, "/c/", 3) ||
+	    (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD))
 		return 0;
 	n = strlen(path);
-	return !(n < sizeof(tail) || strcmp(path + n - (sizeof(tail) - 1), tail));
+	return !(n < sizeof(tail) ||
+	         strcmp(path + n - (sizeof(tail) - 1), tail));
 }
 
 /* The format and node of the query string; NULL or the 400 message. */
@@ -286,7 +295,7 @@ dl_query(struct dl *d, const struct evhttp_uri *uri)
 	if (fmt && rh_export_format_parse(&d->o.format, fmt) < 0)
 		bad = "download: format is tar.zst, tar.gz or zip";
 	else if (node && (strlen(node) >= sizeof(d->node) || !*node ||
-			  strspn(node, "0123456789abcdef") != strlen(node)))
+	                  strspn(node, "0123456789abcdef") != strlen(node)))
 		bad = "download: node is a node id (hex) or a prefix of one";
 	else if (node)
 		snprintf(d->node, sizeof(d->node), "%s", node);
@@ -325,9 +334,10 @@ dl_filename(struct dl *d)
 {
 	static const char *const ext[] = { "tar.zst", "tar.gz", "zip" };
 
-	snprintf(d->filename, sizeof(d->filename), "%s%s%.8s%s%s.%s", d->session,
-		 d->node[0] ? "-" : "", d->node, d->at[0] ? "-at-" : "",
-		 d->at[0] ? d->at : "", ext[d->o.format]);
+	snprintf(d->filename, sizeof(d->filename), "%s%s%.8s%s%s.%s",
+	         d->session, d->node[0] ? "-" : "", d->node,
+	         d->at[0] ? "-at-" : "", d->at[0] ? d->at : "",
+	         ext[d->o.format]);
 	for (char *c = d->filename; *c; c++)
 		if (*c == '"' || *c == '\\' || *c == ':' || *c == '/')
 			*c = '_';
@@ -335,7 +345,7 @@ dl_filename(struct dl *d)
 
 int
 rh_serve_download(struct evhttp_request *req, struct event_base *base,
-		  rh_store *st, int quiet)
+                  rh_store *st, int quiet)
 {
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
@@ -359,7 +369,8 @@ rh_serve_download(struct evhttp_request *req, struct event_base *base,
 	if (g_running >= RH_DOWNLOAD_MAX) {
 		pthread_mutex_unlock(&g_lock);
 		free(d);
-		reply_error(req, 503, "download: too many downloads running; try again");
+		reply_error(req, 503,
+		            "download: too many downloads running; try again");
 		return 1;
 	}
 	g_running++;

@@ -17,6 +17,6 @@
  * writes the archive through rh_archive_export(), the loop sends it as a
  * chunked reply as the client takes it) and return 1; else return 0. */
 int rh_serve_download(struct evhttp_request *req, struct event_base *base,
-		      rh_store *st, int quiet);
+                      rh_store *st, int quiet);
 
 #endif

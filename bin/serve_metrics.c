@@ -8,16 +8,15 @@
 #include <string.h>
 #include <time.h>
 
-static const char *const routes[] = {
-	"picker", "clusters", "enter", "page", "static", "api", "logs",
-	"timeline", "health", "metrics", "other"
-};
+static const char *const routes[] = { "picker", "clusters", "enter", "page",
+	                              "static", "api",      "logs",  "timeline",
+	                              "health", "metrics",  "other" };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
 /* Latency buckets, seconds: a kept answer takes microseconds, an index
  * build on first visit seconds. */
-static const double bounds[] = { 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-				 0.5, 1, 2.5, 5, 10 };
+static const double bounds[] = { 0.001, 0.005, 0.01, 0.025, 0.05, 0.1,
+	                         0.25,  0.5,   1,    2.5,   5,    10 };
 #define NBOUNDS (sizeof(bounds) / sizeof(bounds[0]))
 #define MAX_CODES 48
 
@@ -30,7 +29,7 @@ struct serve_metrics {
 	pthread_mutex_t lock;
 	struct code_count codes[MAX_CODES];
 	size_t ncodes;
-	uint64_t hist[NROUTES][NBOUNDS + 1];  /* per bucket, not cumulative */
+	uint64_t hist[NROUTES][NBOUNDS + 1]; /* per bucket, not cumulative */
 	double sum[NROUTES];
 	uint64_t count[NROUTES];
 	uint64_t bytes[NROUTES];
@@ -83,7 +82,7 @@ route_index(const char *t)
 	if (seg_is(t, "metrics"))
 		return 9;
 	p = t;
-	if (seg_is(t, "c")) {	/* c/NS/CLUSTER/SESSION/rest */
+	if (seg_is(t, "c")) { /* c/NS/CLUSTER/SESSION/rest */
 		for (i = 0; i < 4 && p; i++)
 			if ((p = strchr(p, '/')))
 				p++;
@@ -95,8 +94,8 @@ route_index(const char *t)
 		return 4;
 	if (!strncmp(p, "api/v0/tasks/timeline", 21))
 		return 7;
-	if (!strncmp(p, "api/v0/logs", 11) || (!strncmp(p, "api/jobs/", 9) &&
-						 strstr(p, "/logs")))
+	if (!strncmp(p, "api/v0/logs", 11) ||
+	    (!strncmp(p, "api/jobs/", 9) && strstr(p, "/logs")))
 		return 6;
 	if (seg_is(p, "api") || seg_is(p, "nodes") || seg_is(p, "logical") ||
 	    seg_is(p, "events") || seg_is(p, "timezone") ||
@@ -113,7 +112,7 @@ serve_metrics_route(const char *target)
 
 void
 serve_metrics_request(serve_metrics *m, const char *target, int status,
-		      uint64_t bytes, double seconds)
+                      uint64_t bytes, double seconds)
 {
 	size_t r = route_index(target), i, b;
 
@@ -126,7 +125,7 @@ serve_metrics_request(serve_metrics *m, const char *target, int status,
 		;
 	if (i == m->ncodes && m->ncodes < MAX_CODES)
 		m->codes[m->ncodes++].status = status;
-	if (i < m->ncodes)	/* past MAX_CODES distinct codes: uncounted */
+	if (i < m->ncodes) /* past MAX_CODES distinct codes: uncounted */
 		m->codes[i].n[r]++;
 	m->hist[r][b]++;
 	m->sum[r] += seconds;
@@ -160,7 +159,7 @@ serve_metrics_cache(serve_metrics *m, int hit)
 
 void
 serve_metrics_retention(serve_metrics *m, uint64_t deleted, uint64_t bytes,
-			int failed)
+                        int failed)
 {
 	if (!m)
 		return;
@@ -175,7 +174,7 @@ static void
 help(struct evbuffer *o, const char *name, const char *type, const char *text)
 {
 	evbuffer_add_printf(o, "# HELP %s %s\n# TYPE %s %s\n", name, text, name,
-			    type);
+	                    type);
 }
 
 static void
@@ -204,21 +203,27 @@ store_render(struct evbuffer *o)
 	for (b = 0; b < RH_STORE_STATS_BACKENDS; b++)
 		for (v = 0; used[b] && v < RH_STORE_STATS_VERBS; v++)
 			for (k = 0; k < RH_STORE_STATS_OUTCOMES; k++)
-				evbuffer_add_printf(o, "rayhist_store_requests_total"
-						    "{backend=\"%s\",verb=\"%s\",outcome=\"%s\"} %llu\n",
-						    rh_store_stats_name(0, b),
-						    rh_store_stats_name(1, v),
-						    rh_store_stats_name(2, k),
-						    (unsigned long long)st.requests[b][v][k]);
+				evbuffer_add_printf(
+					o,
+					"rayhist_store_requests_total"
+					"{backend=\"%s\",verb=\"%s\",outcome=\"%s\"} %llu\n",
+					rh_store_stats_name(0, b),
+					rh_store_stats_name(1, v),
+					rh_store_stats_name(2, k),
+					(unsigned long long)
+						st.requests[b][v][k]);
 	help(o, "rayhist_store_retries_total", "counter",
 	     "Extra HTTP attempts of s3:// and az:// store calls, by backend and verb.");
-	for (b = 1; b < RH_STORE_STATS_BACKENDS; b++) /* 0, file, never retries */
+	for (b = 1; b < RH_STORE_STATS_BACKENDS;
+	     b++) /* 0, file, never retries */
 		for (v = 0; used[b] && v < RH_STORE_STATS_VERBS; v++)
-			evbuffer_add_printf(o, "rayhist_store_retries_total"
-					    "{backend=\"%s\",verb=\"%s\"} %llu\n",
-					    rh_store_stats_name(0, b),
-					    rh_store_stats_name(1, v),
-					    (unsigned long long)st.retries[b][v]);
+			evbuffer_add_printf(
+				o,
+				"rayhist_store_retries_total"
+				"{backend=\"%s\",verb=\"%s\"} %llu\n",
+				rh_store_stats_name(0, b),
+				rh_store_stats_name(1, v),
+				(unsigned long long)st.retries[b][v]);
 }
 
 /* The request, answer-cache and retention metrics; under m->lock. */
@@ -232,10 +237,12 @@ requests_render(struct evbuffer *o, const serve_metrics *m)
 	for (i = 0; i < m->ncodes; i++)
 		for (r = 0; r < NROUTES; r++)
 			if (m->codes[i].n[r])
-				evbuffer_add_printf(o, "rayhist_http_requests_total"
-						    "{route=\"%s\",code=\"%d\"} %llu\n",
-						    routes[r], m->codes[i].status,
-						    (unsigned long long)m->codes[i].n[r]);
+				evbuffer_add_printf(
+					o,
+					"rayhist_http_requests_total"
+					"{route=\"%s\",code=\"%d\"} %llu\n",
+					routes[r], m->codes[i].status,
+					(unsigned long long)m->codes[i].n[r]);
 	help(o, "rayhist_http_request_duration_seconds", "histogram",
 	     "Time from a request read to its answer sent (streamed answers: "
 	     "to the last byte), by route class.");
@@ -246,35 +253,48 @@ requests_render(struct evbuffer *o, const serve_metrics *m)
 			continue;
 		for (b = 0; b < NBOUNDS; b++) {
 			cum += m->hist[r][b];
-			evbuffer_add_printf(o, "rayhist_http_request_duration_seconds_bucket"
-					    "{route=\"%s\",le=\"%g\"} %llu\n", routes[r],
-					    bounds[b], (unsigned long long)cum);
+			evbuffer_add_printf(
+				o,
+				"rayhist_http_request_duration_seconds_bucket"
+				"{route=\"%s\",le=\"%g\"} %llu\n",
+				routes[r], bounds[b], (unsigned long long)cum);
 		}
-		evbuffer_add_printf(o, "rayhist_http_request_duration_seconds_bucket"
-				    "{route=\"%s\",le=\"+Inf\"} %llu\n", routes[r],
-				    (unsigned long long)m->count[r]);
-		evbuffer_add_printf(o, "rayhist_http_request_duration_seconds_sum"
-				    "{route=\"%s\"} %.9g\n", routes[r], m->sum[r]);
-		evbuffer_add_printf(o, "rayhist_http_request_duration_seconds_count"
-				    "{route=\"%s\"} %llu\n", routes[r],
-				    (unsigned long long)m->count[r]);
+		evbuffer_add_printf(
+			o,
+			"rayhist_http_request_duration_seconds_bucket"
+			"{route=\"%s\",le=\"+Inf\"} %llu\n",
+			routes[r], (unsigned long long)m->count[r]);
+		evbuffer_add_printf(o,
+		                    "rayhist_http_request_duration_seconds_sum"
+		                    "{route=\"%s\"} %.9g\n",
+		                    routes[r], m->sum[r]);
+		evbuffer_add_printf(
+			o,
+			"rayhist_http_request_duration_seconds_count"
+			"{route=\"%s\"} %llu\n",
+			routes[r], (unsigned long long)m->count[r]);
 	}
 	help(o, "rayhist_http_response_bytes_total", "counter",
 	     "Body bytes sent, by route class.");
 	for (r = 0; r < NROUTES; r++)
 		if (m->count[r])
-			evbuffer_add_printf(o, "rayhist_http_response_bytes_total"
-					    "{route=\"%s\"} %llu\n", routes[r],
-					    (unsigned long long)m->bytes[r]);
+			evbuffer_add_printf(o,
+			                    "rayhist_http_response_bytes_total"
+			                    "{route=\"%s\"} %llu\n",
+			                    routes[r],
+			                    (unsigned long long)m->bytes[r]);
 	help(o, "rayhist_answer_cache_requests_total", "counter",
 	     "GET requests answered from kept answers (hit) or computed (miss).");
-	evbuffer_add_printf(o, "rayhist_answer_cache_requests_total{result=\"hit\"} %llu\n"
-			    "rayhist_answer_cache_requests_total{result=\"miss\"} %llu\n",
-			    (unsigned long long)m->cache_hit,
-			    (unsigned long long)m->cache_miss);
+	evbuffer_add_printf(
+		o,
+		"rayhist_answer_cache_requests_total{result=\"hit\"} %llu\n"
+		"rayhist_answer_cache_requests_total{result=\"miss\"} %llu\n",
+		(unsigned long long)m->cache_hit,
+		(unsigned long long)m->cache_miss);
 	one(o, "rayhist_answer_coalesced_total", "counter",
 	    "Requests answered with the answer of an identical request computed "
-	    "at the same time.", (double)m->coalesced);
+	    "at the same time.",
+	    (double)m->coalesced);
 	one(o, "rayhist_retention_deleted_sessions_total", "counter",
 	    "Sessions deleted by the retention cleaner.",
 	    (double)m->retention_deleted);
@@ -285,7 +305,8 @@ requests_render(struct evbuffer *o, const serve_metrics *m)
 	    "Retention runs that stopped on an error.",
 	    (double)m->retention_failed_runs);
 	one(o, "process_start_time_seconds", "gauge",
-	    "Start time of the process since the epoch, in seconds.", m->start_s);
+	    "Start time of the process since the epoch, in seconds.",
+	    m->start_s);
 }
 
 /* The dashboard's session index and log frame cache metrics. */
@@ -308,14 +329,16 @@ index_render(struct evbuffer *o, const rh_dashboard_stats *ds)
 	one(o, "rayhist_session_index_seconds_total", "counter",
 	    "Time spent building and refreshing session indexes.",
 	    ds->index_seconds);
-	one(o, "rayhist_sessions_open", "gauge",
-	    "Sessions held in memory.", (double)ds->sessions_open);
+	one(o, "rayhist_sessions_open", "gauge", "Sessions held in memory.",
+	    (double)ds->sessions_open);
 	help(o, "rayhist_log_frame_cache_requests_total", "counter",
 	     "Log frames found decompressed (hit) or decompressed (miss).");
-	evbuffer_add_printf(o, "rayhist_log_frame_cache_requests_total{result=\"hit\"} %llu\n"
-			    "rayhist_log_frame_cache_requests_total{result=\"miss\"} %llu\n",
-			    (unsigned long long)ds->frame_hits,
-			    (unsigned long long)ds->frame_misses);
+	evbuffer_add_printf(
+		o,
+		"rayhist_log_frame_cache_requests_total{result=\"hit\"} %llu\n"
+		"rayhist_log_frame_cache_requests_total{result=\"miss\"} %llu\n",
+		(unsigned long long)ds->frame_hits,
+		(unsigned long long)ds->frame_misses);
 }
 
 /* The connection metrics. */
@@ -339,7 +362,7 @@ conns_render(struct evbuffer *o, const serve_conn_stats *cs)
 
 int
 serve_metrics_render(struct evbuffer *o, serve_metrics *m, rh_dashboard *d,
-		     const serve_conn_stats *cs)
+                     const serve_conn_stats *cs)
 {
 	rh_dashboard_stats ds = RH_DASHBOARD_STATS_INIT;
 
@@ -372,7 +395,7 @@ json_str(FILE *fp, const char *s)
 		if (ch == '"' || ch == '\\')
 			fprintf(fp, "\\%c", ch);
 		else if (ch < 0x20 || ch >= 0x7f)
-			fprintf(fp, "\\u%04x", ch);	/* bytes, as Latin-1 */
+			fprintf(fp, "\\u%04x", ch); /* bytes, as Latin-1 */
 		else
 			fputc(ch, fp);
 	}
@@ -381,8 +404,8 @@ json_str(FILE *fp, const char *s)
 
 void
 serve_access_json(FILE *fp, const char *peer, const char *method,
-		  const char *target, int status, uint64_t bytes, double ms,
-		  int cache_hit)
+                  const char *target, int status, uint64_t bytes, double ms,
+                  int cache_hit)
 {
 	struct timespec ts;
 	struct tm tm;
@@ -392,14 +415,17 @@ serve_access_json(FILE *fp, const char *peer, const char *method,
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
 	flockfile(fp);
-	fprintf(fp, "{\"time\":\"%s.%03ldZ\",\"peer\":", when, ts.tv_nsec / 1000000);
+	fprintf(fp, "{\"time\":\"%s.%03ldZ\",\"peer\":", when,
+	        ts.tv_nsec / 1000000);
 	json_str(fp, peer ? peer : "");
 	fputs(",\"method\":", fp);
 	json_str(fp, method);
 	fputs(",\"target\":", fp);
 	json_str(fp, target);
-	fprintf(fp, ",\"route\":\"%s\",\"status\":%d,\"bytes\":%llu,\"ms\":%.3f,"
-		"\"cache\":%s}\n", serve_metrics_route(target), status,
-		(unsigned long long)bytes, ms, cache_hit ? "true" : "false");
+	fprintf(fp,
+	        ",\"route\":\"%s\",\"status\":%d,\"bytes\":%llu,\"ms\":%.3f,"
+	        "\"cache\":%s}\n",
+	        serve_metrics_route(target), status, (unsigned long long)bytes,
+	        ms, cache_hit ? "true" : "false");
 	funlockfile(fp);
 }

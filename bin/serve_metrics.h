@@ -20,7 +20,7 @@ serve_metrics *serve_metrics_new(void);
 const char *serve_metrics_route(const char *target);
 /* An answer was sent (or, streamed, finished): count it. Any thread. */
 void serve_metrics_request(serve_metrics *m, const char *target, int status,
-			   uint64_t bytes, double seconds);
+                           uint64_t bytes, double seconds);
 /* A GET of the session API was answered from the kept answers (hit) or
  * computed (miss). */
 void serve_metrics_cache(serve_metrics *m, int hit);
@@ -30,16 +30,16 @@ void serve_metrics_coalesced(serve_metrics *m);
 /* Sessions the retention cleaner deleted (dry runs not counted), and its
  * failed runs. */
 void serve_metrics_retention(serve_metrics *m, uint64_t deleted, uint64_t bytes,
-			     int failed);
+                             int failed);
 /* Append the exposition to `out`. */
 int serve_metrics_render(struct evbuffer *out, serve_metrics *m,
-			 rh_dashboard *d, const serve_conn_stats *conns);
+                         rh_dashboard *d, const serve_conn_stats *conns);
 void serve_metrics_free(serve_metrics *m);
 
 /* One access log line as JSON on `fp`: time, peer, method, target, route,
  * status, bytes, ms, cache. */
 void serve_access_json(FILE *fp, const char *peer, const char *method,
-		       const char *target, int status, uint64_t bytes,
-		       double ms, int cache_hit);
+                       const char *target, int status, uint64_t bytes,
+                       double ms, int cache_hit);
 
 #endif

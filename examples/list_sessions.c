@@ -54,7 +54,8 @@ main(int argc, char **argv)
 	int error;
 
 	if ((error = rh_store_open(&w.st, url, NULL)) < 0) {
-		fprintf(stderr, "list_sessions: %s: %s\n", url, rh_error_last());
+		fprintf(stderr, "list_sessions: %s: %s\n", url,
+		        rh_error_last());
 		return 1;
 	}
 	error = rh_catalog_list_namespaces(w.st, on_namespace, &w);

@@ -27,10 +27,10 @@ struct exp {
 	rh_export_write_cb write;
 	void *payload;
 	struct archive *a;
-	int cb_error;          /* what the writer callback returned */
+	int cb_error; /* what the writer callback returned */
 	char **nodes;
 	size_t nnodes, anodes;
-	json_object *mnodes;   /* the manifest's "nodes" */
+	json_object *mnodes; /* the manifest's "nodes" */
 	uint64_t files, bytes, events;
 	rh_buf buf, name;
 };
@@ -63,8 +63,9 @@ ar_fail(struct exp *x, const char *what)
 	if (x->cb_error)
 		return x->cb_error;
 	return rh__error(RH_EIO, "export: %s: %s", what,
-			 archive_error_string(x->a) ? archive_error_string(x->a)
-						    : "failed");
+	                 archive_error_string(x->a) ?
+	                         archive_error_string(x->a) :
+	                         "failed");
 }
 
 static int
@@ -102,7 +103,7 @@ header(struct exp *x, const char *path, uint64_t size, int64_t mtime_ms)
 	archive_entry_set_size(e, (la_int64_t)size);
 	if (mtime_ms > 0)
 		archive_entry_set_mtime(e, mtime_ms / 1000,
-					(long)(mtime_ms % 1000) * 1000000);
+		                        (long)(mtime_ms % 1000) * 1000000);
 	r = archive_write_header(x->a, e);
 	archive_entry_free(e);
 	return r < ARCHIVE_WARN ? ar_fail(x, path) : 0;
@@ -118,26 +119,29 @@ data(struct exp *x, const void *p, size_t len)
 
 static int
 one_file(struct exp *x, const rh_node_manifest *m, const rh_file_info *fi,
-	 const char *node)
+         const char *node)
 {
 	rh_logfile *lf = NULL;
 	uint64_t size, off;
 	int error;
 
-	if (x->o->prefix && strncmp(fi->path, x->o->prefix, strlen(x->o->prefix)))
+	if (x->o->prefix &&
+	    strncmp(fi->path, x->o->prefix, strlen(x->o->prefix)))
 		return 0;
-	if ((error = rh_logfile_open_manifest(&lf, x->st, x->s, m, fi->path)) < 0)
+	if ((error = rh_logfile_open_manifest(&lf, x->st, x->s, m, fi->path)) <
+	    0)
 		return error;
 	size = rh_logfile_size(lf);
 	if (x->o->at_ms) {
 		size = rh_logfile_size_at(lf, x->o->at_ms);
 		/* Not captured yet at that instant. */
-		if (size == 0 && fi->nparts && fi->parts[0].captured_ms > x->o->at_ms)
+		if (size == 0 && fi->nparts &&
+		    fi->parts[0].captured_ms > x->o->at_ms)
 			goto done;
 	}
 	rh_buf_clear(&x->name);
 	if ((error = rh_buf_printf(&x->name, "%s/%s/%s", node, x->s->session,
-				   fi->path)) < 0 ||
+	                           fi->path)) < 0 ||
 	    (error = header(x, x->name.ptr, size, fi->mtime_ms)) < 0)
 		goto done;
 	for (off = 0; off < size;) {
@@ -146,9 +150,10 @@ one_file(struct exp *x, const rh_node_manifest *m, const rh_file_info *fi,
 		if ((error = rh_logfile_read(&x->buf, lf, off, want)) < 0)
 			goto done;
 		if (x->buf.size == 0) {
-			error = rh__error(RH_ECORRUPT, "export: %s: ends at %" PRIu64
-					  " of %" PRIu64 " bytes", fi->path, off,
-					  size);
+			error = rh__error(RH_ECORRUPT,
+			                  "export: %s: ends at %" PRIu64
+			                  " of %" PRIu64 " bytes",
+			                  fi->path, off, size);
 			goto done;
 		}
 		if ((error = data(x, x->buf.ptr, x->buf.size)) < 0)
@@ -177,13 +182,17 @@ one_node(struct exp *x, const char *node)
 	for (i = 0; i < n && error == 0; i++)
 		error = one_file(x, m, rh_node_manifest_file(m, i), node);
 	if (error == 0 && (jn = json_object_new_object())) {
-		json_object_object_add(jn, "node_id", json_object_new_string(node));
-		json_object_object_add(jn, "node_ip",
-				       json_object_new_string(rh_node_manifest_ip(m)));
-		json_object_object_add(jn, "is_head",
-				       json_object_new_boolean(rh_node_manifest_is_head(m)));
-		json_object_object_add(jn, "files",
-				       json_object_new_int64((int64_t)(x->files - files)));
+		json_object_object_add(jn, "node_id",
+		                       json_object_new_string(node));
+		json_object_object_add(
+			jn, "node_ip",
+			json_object_new_string(rh_node_manifest_ip(m)));
+		json_object_object_add(
+			jn, "is_head",
+			json_object_new_boolean(rh_node_manifest_is_head(m)));
+		json_object_object_add(
+			jn, "files",
+			json_object_new_int64((int64_t)(x->files - files)));
 		json_object_array_add(x->mnodes, jn);
 	}
 	rh_node_manifest_free(m);
@@ -235,10 +244,12 @@ events(struct exp *x)
 		uint64_t size;
 		rh_buf_clear(&x->buf);
 		rh_buf_clear(&x->name);
-		if ((error = rh_store_head(&size, &mtime, x->st, l.keys[i])) < 0 ||
-		    (error = rh_store_get(&x->buf, x->st, l.keys[i], 0, SIZE_MAX)) < 0 ||
+		if ((error = rh_store_head(&size, &mtime, x->st, l.keys[i])) <
+		            0 ||
+		    (error = rh_store_get(&x->buf, x->st, l.keys[i], 0,
+		                          SIZE_MAX)) < 0 ||
 		    (error = rh_buf_printf(&x->name, EXPORT_DIR "/%s/events/%s",
-					   x->s->session, base)) < 0 ||
+		                           x->s->session, base)) < 0 ||
 		    (error = header(x, x->name.ptr, x->buf.size, mtime)) < 0 ||
 		    (error = data(x, x->buf.ptr, x->buf.size)) < 0)
 			break;
@@ -262,23 +273,29 @@ manifest(struct exp *x)
 	if (!root)
 		return RH_ENOMEM;
 	json_object_object_add(root, "format", json_object_new_int(1));
-	json_object_object_add(root, "namespace", json_object_new_string(x->s->ns));
-	json_object_object_add(root, "cluster", json_object_new_string(x->s->cluster));
-	json_object_object_add(root, "session", json_object_new_string(x->s->session));
+	json_object_object_add(root, "namespace",
+	                       json_object_new_string(x->s->ns));
+	json_object_object_add(root, "cluster",
+	                       json_object_new_string(x->s->cluster));
+	json_object_object_add(root, "session",
+	                       json_object_new_string(x->s->session));
 	if (x->o->prefix)
 		json_object_object_add(root, "prefix",
-				       json_object_new_string(x->o->prefix));
+		                       json_object_new_string(x->o->prefix));
 	if (x->o->at_ms)
-		json_object_object_add(root, "at_ms", json_object_new_int64(x->o->at_ms));
-	json_object_object_add(root, "files", json_object_new_int64((int64_t)x->files));
-	json_object_object_add(root, "bytes", json_object_new_int64((int64_t)x->bytes));
+		json_object_object_add(root, "at_ms",
+		                       json_object_new_int64(x->o->at_ms));
+	json_object_object_add(root, "files",
+	                       json_object_new_int64((int64_t)x->files));
+	json_object_object_add(root, "bytes",
+	                       json_object_new_int64((int64_t)x->bytes));
 	json_object_object_add(root, "event_batches",
-			       json_object_new_int64((int64_t)x->events));
+	                       json_object_new_int64((int64_t)x->events));
 	json_object_object_add(root, "nodes", json_object_get(x->mnodes));
-	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-						    JSON_C_TO_STRING_NOSLASHESCAPE);
+	text = json_object_to_json_string_ext(
+		root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
 	if ((error = header(x, EXPORT_DIR "/manifest.json", strlen(text),
-			    rh__now_ms())) == 0)
+	                    rh__now_ms())) == 0)
 		error = data(x, text, strlen(text));
 	json_object_put(root);
 	return error;
@@ -296,8 +313,10 @@ rh_export_format_parse(rh_export_format *out, const char *s)
 	else if (!strcmp(s, "zip"))
 		*out = RH_EXPORT_ZIP;
 	else
-		return rh__error(RH_EINVAL, "export: unknown format \"%s\" (tar.zst, "
-				 "tar.gz or zip)", s);
+		return rh__error(RH_EINVAL,
+		                 "export: unknown format \"%s\" (tar.zst, "
+		                 "tar.gz or zip)",
+		                 s);
 	return 0;
 }
 
@@ -305,7 +324,7 @@ RH_EXTERN int
 rh_export_format_from_name(rh_export_format *out, const char *name)
 {
 	static const char *const ext[] = { ".tar.zst", ".tzst", ".tar.gz",
-					   ".tgz", ".zip" };
+		                           ".tgz", ".zip" };
 	size_t i, n = name ? strlen(name) : 0;
 
 	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
@@ -313,9 +332,10 @@ rh_export_format_from_name(rh_export_format *out, const char *name)
 		if (n > e && !strcmp(name + n - e, ext[i]))
 			return rh_export_format_parse(out, ext[i] + 1);
 	}
-	return rh__error(RH_EINVAL, "export: \"%.*s\" does not end in .tar.zst, "
-			 ".tar.gz or .zip (or give the format)", ns_len(name, n),
-			 name ? name : "");
+	return rh__error(RH_EINVAL,
+	                 "export: \"%.*s\" does not end in .tar.zst, "
+	                 ".tar.gz or .zip (or give the format)",
+	                 ns_len(name, n), name ? name : "");
 }
 
 static int
@@ -332,49 +352,52 @@ open_writer(struct exp *x)
 		/* pax keeps mtimes to the ns and any name, byte for byte. */
 		r = archive_write_set_format_pax(x->a);
 		if (r == ARCHIVE_OK)
-			r = x->o->format == RH_EXPORT_TAR_ZST
-			    ? archive_write_add_filter_zstd(x->a)
-			    : archive_write_add_filter_gzip(x->a);
+			r = x->o->format == RH_EXPORT_TAR_ZST ?
+			            archive_write_add_filter_zstd(x->a) :
+			            archive_write_add_filter_gzip(x->a);
 		if (r == ARCHIVE_OK && x->o->level) {
 			snprintf(lvl, sizeof(lvl), "%d", x->o->level);
-			r = archive_write_set_filter_option(x->a, NULL,
-							    "compression-level", lvl);
+			r = archive_write_set_filter_option(
+				x->a, NULL, "compression-level", lvl);
 		}
 		break;
 	case RH_EXPORT_ZIP:
 		r = archive_write_set_format_zip(x->a);
 		if (r == ARCHIVE_OK && x->o->level) {
-			snprintf(lvl, sizeof(lvl), "%d", x->o->level > 9 ? 9 : x->o->level);
-			r = archive_write_set_format_option(x->a, "zip",
-							    "compression-level", lvl);
+			snprintf(lvl, sizeof(lvl), "%d",
+			         x->o->level > 9 ? 9 : x->o->level);
+			r = archive_write_set_format_option(
+				x->a, "zip", "compression-level", lvl);
 		}
 		break;
 	default:
 		return rh__error(RH_EINVAL, "export: unknown format %d",
-				 (int)x->o->format);
+		                 (int)x->o->format);
 	}
 	if (r != ARCHIVE_OK)
 		return ar_fail(x, "format");
 	/* libarchive pads the compressed stream to whole 10 KiB blocks, as
 	 * tape drives wanted; zstd -d takes the padding for a bad frame. */
 	archive_write_set_bytes_in_last_block(x->a, 1);
-	if (archive_write_open2(x->a, x, NULL, on_write, NULL, NULL) != ARCHIVE_OK)
+	if (archive_write_open2(x->a, x, NULL, on_write, NULL, NULL) !=
+	    ARCHIVE_OK)
 		return ar_fail(x, "open");
 	return 0;
 }
 
 RH_EXTERN int
 rh_archive_export(rh_store *st, const rh_session_ref *s,
-		  const rh_export_options *opts, rh_export_write_cb write,
-		  void *payload)
+                  const rh_export_options *opts, rh_export_write_cb write,
+                  void *payload)
 {
 	struct exp x;
 	size_t i;
 	int error;
 
-	if (!st || !s || !opts || !write || opts->version != RH_EXPORT_OPTIONS_VERSION)
+	if (!st || !s || !opts || !write ||
+	    opts->version != RH_EXPORT_OPTIONS_VERSION)
 		return rh__error(RH_EINVAL, "export: missing store, session, "
-				 "options or writer");
+		                            "options or writer");
 	memset(&x, 0, sizeof(x));
 	x.st = st;
 	x.s = s;
@@ -384,11 +407,14 @@ rh_archive_export(rh_store *st, const rh_session_ref *s,
 	if ((error = rh_catalog_list_nodes(st, s, add_node, &x)) < 0)
 		goto done;
 	if (x.nnodes == 0) {
-		error = opts->node_id
-			? rh__error(RH_ENOTFOUND, "export: no node %s in %s/%s/%s",
-				    opts->node_id, s->ns, s->cluster, s->session)
-			: rh__error(RH_ENOTFOUND, "export: no session %s/%s/%s",
-				    s->ns, s->cluster, s->session);
+		error = opts->node_id ?
+		                rh__error(RH_ENOTFOUND,
+		                          "export: no node %s in %s/%s/%s",
+		                          opts->node_id, s->ns, s->cluster,
+		                          s->session) :
+		                rh__error(RH_ENOTFOUND,
+		                          "export: no session %s/%s/%s", s->ns,
+		                          s->cluster, s->session);
 		goto done;
 	}
 	if (!(x.mnodes = json_object_new_array())) {

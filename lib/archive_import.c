@@ -65,8 +65,10 @@ clean_path(char **out, const char *raw)
 	if (!raw || !*raw)
 		return rh__error(RH_EINVAL, "archive entry with an empty name");
 	if (raw[0] == '/')
-		return rh__error(RH_EINVAL, "archive entry \"%s\": absolute path "
-				 "refused", raw);
+		return rh__error(RH_EINVAL,
+		                 "archive entry \"%s\": absolute path "
+		                 "refused",
+		                 raw);
 	if (!(p = malloc(strlen(raw) + 1)))
 		return RH_ENOMEM;
 	q = p;
@@ -81,8 +83,10 @@ clean_path(char **out, const char *raw)
 			continue;
 		if (n == 2 && start[0] == '.' && start[1] == '.') {
 			free(p);
-			return rh__error(RH_EINVAL, "archive entry \"%s\": \"..\" "
-					 "refused", whole);
+			return rh__error(RH_EINVAL,
+			                 "archive entry \"%s\": \"..\" "
+			                 "refused",
+			                 whole);
 		}
 		if (q != p)
 			*q++ = '/';
@@ -186,10 +190,11 @@ note_name(struct imp *im, char *path, int kind, size_t *slot)
 		*sl = '\0';
 		k = name_kind(im, path);
 		if (k == K_LINK || k == K_FILE) {
-			error = rh__error(RH_EINVAL, "archive entry \"%s/%s\": "
-					  "its folder \"%s\" is %s; refused",
-					  path, sl + 1, path, k == K_LINK
-					  ? "a link" : "a file");
+			error = rh__error(RH_EINVAL,
+			                  "archive entry \"%s/%s\": "
+			                  "its folder \"%s\" is %s; refused",
+			                  path, sl + 1, path,
+			                  k == K_LINK ? "a link" : "a file");
 			*sl = '/';
 			return error;
 		}
@@ -204,8 +209,10 @@ note_name(struct imp *im, char *path, int kind, size_t *slot)
 			*slot = i;
 			return 0;
 		}
-		return rh__error(RH_EINVAL, "archive entry \"%s\": the name is "
-				 "given twice; refused", path);
+		return rh__error(RH_EINVAL,
+		                 "archive entry \"%s\": the name is "
+		                 "given twice; refused",
+		                 path);
 	}
 	return add_name(im, path, kind, slot);
 }
@@ -232,15 +239,17 @@ new_body(struct imp *im, const char *path, uint64_t claimed, int *out)
 		/* No O_TMPFILE here: a named file, unlinked at once. */
 		char tmpl[PATH_MAX];
 		if (snprintf(tmpl, sizeof(tmpl), "%s/rayhist-import.XXXXXX",
-			     im->tmpdir) >= (int)sizeof(tmpl))
+		             im->tmpdir) >= (int)sizeof(tmpl))
 			return rh__error(RH_EINVAL, "import: %s: path too long",
-					 im->tmpdir);
+			                 im->tmpdir);
 		if ((fd = mkostemp(tmpl, O_CLOEXEC)) >= 0)
 			unlink(tmpl);
 	}
 	if (fd < 0)
-		return rh__error(RH_EIO, "archive entry \"%s\": a temporary file "
-				 "in %s: %s", path, im->tmpdir, strerror(errno));
+		return rh__error(RH_EIO,
+		                 "archive entry \"%s\": a temporary file "
+		                 "in %s: %s",
+		                 path, im->tmpdir, strerror(errno));
 	*out = -2 - fd; /* marks it spilled */
 	return 0;
 }
@@ -267,7 +276,8 @@ names_node(const char *path)
 	const char *base = strrchr(path, '/');
 
 	base = base ? base + 1 : path;
-	return !strncmp(base, "raylet.out", 10) || !strcmp(base, "debug_state.txt");
+	return !strncmp(base, "raylet.out", 10) ||
+	       !strcmp(base, "debug_state.txt");
 }
 
 /* Is `path` in a session folder the survey found, or an export's event
@@ -295,14 +305,18 @@ check_ratio(struct imp *im)
 
 	im->stats->bytes_read = in;
 	if (out > RATIO_FREE && out / (in ? in : 1) > im->ratio)
-		return rh__error(RH_EINVAL, "archive unpacks to more than %" PRIu64
-				 " times its size (%" PRIu64 " bytes from %" PRIu64
-				 "): a zip bomb? refused", im->ratio, out, in);
+		return rh__error(RH_EINVAL,
+		                 "archive unpacks to more than %" PRIu64
+		                 " times its size (%" PRIu64
+		                 " bytes from %" PRIu64
+		                 "): a zip bomb? refused",
+		                 im->ratio, out, in);
 	if (im->o->progress) {
 		int64_t now = rh__mono_ms();
 		if (now - im->last_progress >= 200) {
 			im->last_progress = now;
-			im->o->progress(progress_of(im, in), out, im->o->payload);
+			im->o->progress(progress_of(im, in), out,
+			                im->o->payload);
 		}
 	}
 	return 0;
@@ -323,19 +337,22 @@ write_file(struct imp *im, struct archive_entry *ent, char *path, size_t slot)
 	if (has_size) {
 		claimed = (uint64_t)archive_entry_size(ent);
 		if (archive_entry_size(ent) < 0 || claimed > im->max_entry)
-			return rh__error(RH_EINVAL, "archive entry \"%s\" claims "
-					 "%" PRId64 " bytes, more than the %" PRIu64
-					 " allowed; refused", path,
-					 (int64_t)archive_entry_size(ent),
-					 im->max_entry);
+			return rh__error(RH_EINVAL,
+			                 "archive entry \"%s\" claims "
+			                 "%" PRId64
+			                 " bytes, more than the %" PRIu64
+			                 " allowed; refused",
+			                 path, (int64_t)archive_entry_size(ent),
+			                 im->max_entry);
 	}
 	if (im->pass == SURVEY) {
 		/* Only what names the node is kept, and only its head. */
 		keep = names_node(path);
 		limit = ID_HEAD;
-		if (keep && (fd = memfd_create("rayhist-import", MFD_CLOEXEC)) < 0)
-			return rh__error(RH_EIO, "archive entry \"%s\": %s", path,
-					 strerror(errno));
+		if (keep &&
+		    (fd = memfd_create("rayhist-import", MFD_CLOEXEC)) < 0)
+			return rh__error(RH_EIO, "archive entry \"%s\": %s",
+			                 path, strerror(errno));
 	} else if (im->pass == HOLD && !wanted(im, path)) {
 		keep = 0; /* in no session folder: never read */
 	} else if ((error = new_body(im, path, claimed, &fd)) < 0) {
@@ -351,25 +368,34 @@ write_file(struct imp *im, struct archive_entry *ent, char *path, size_t slot)
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r < ARCHIVE_WARN)
-			return rh__error(RH_EINVAL, "archive entry \"%s\": %s", path,
-					 archive_error_string(im->a));
+			return rh__error(RH_EINVAL, "archive entry \"%s\": %s",
+			                 path, archive_error_string(im->a));
 		end = (uint64_t)off + len;
-		if (off < 0 || end > im->max_entry || (has_size && end > claimed))
-			return rh__error(RH_EINVAL, "archive entry \"%s\": data "
-					 "runs past the %" PRIu64 " bytes it "
-					 "claims; refused", path,
-					 has_size ? claimed : im->max_entry);
+		if (off < 0 || end > im->max_entry ||
+		    (has_size && end > claimed))
+			return rh__error(RH_EINVAL,
+			                 "archive entry \"%s\": data "
+			                 "runs past the %" PRIu64 " bytes it "
+			                 "claims; refused",
+			                 path,
+			                 has_size ? claimed : im->max_entry);
 		/* Checked before a byte is held: never more than max_total. */
 		if (len > im->max_total - im->stats->bytes_unpacked)
-			return rh__error(RH_EINVAL, "archive unpacks to more than "
-					 "%" PRIu64 " bytes; refused", im->max_total);
+			return rh__error(RH_EINVAL,
+			                 "archive unpacks to more than "
+			                 "%" PRIu64 " bytes; refused",
+			                 im->max_total);
 		if (keep && len && (uint64_t)off < limit) {
-			size_t w = len < limit - (uint64_t)off
-				   ? len : (size_t)(limit - (uint64_t)off);
+			size_t w = len < limit - (uint64_t)off ?
+			                   len :
+			                   (size_t)(limit - (uint64_t)off);
 			if (pwrite(fd, data, w, (off_t)off) != (ssize_t)w)
-				return rh__error(RH_EIO, "archive entry \"%s\": %s "
-						 "(is %s full?)", path, strerror(errno),
-						 spilled ? im->tmpdir : "memory");
+				return rh__error(RH_EIO,
+				                 "archive entry \"%s\": %s "
+				                 "(is %s full?)",
+				                 path, strerror(errno),
+				                 spilled ? im->tmpdir :
+				                           "memory");
 		}
 		written += len;
 		im->stats->bytes_unpacked += len;
@@ -382,15 +408,18 @@ write_file(struct imp *im, struct archive_entry *ent, char *path, size_t slot)
 		if ((error = check_ratio(im)) < 0)
 			return error;
 		if (end > written && end - written > im->max_total)
-			return rh__error(RH_EINVAL, "archive entry \"%s\": holes "
-					 "too large; refused", path);
+			return rh__error(RH_EINVAL,
+			                 "archive entry \"%s\": holes "
+			                 "too large; refused",
+			                 path);
 	}
 	if (!keep)
 		return 0;
 	/* A sparse file's last hole. */
-	if (has_size && ftruncate(fd, (off_t)(claimed < limit ? claimed : limit)) < 0)
+	if (has_size &&
+	    ftruncate(fd, (off_t)(claimed < limit ? claimed : limit)) < 0)
 		return rh__error(RH_EIO, "archive entry \"%s\": %s", path,
-				 strerror(errno));
+		                 strerror(errno));
 	ts[0].tv_sec = 0;
 	ts[0].tv_nsec = UTIME_OMIT;
 	ts[1].tv_sec = archive_entry_mtime(ent);
@@ -445,24 +474,29 @@ one_entry(struct imp *im, struct archive_entry *ent)
 		return error > 0 ? 0 : error;
 	im->stats->entries++;
 	if (!hard && type != AE_IFDIR && type != AE_IFREG && type != AE_IFLNK) {
-		error = rh__error(RH_EINVAL, "archive entry \"%s\": %s refused",
-				  path, type == AE_IFCHR || type == AE_IFBLK
-					? "a device" : type == AE_IFIFO ? "a FIFO"
-					: type == AE_IFSOCK ? "a socket"
-					: "an entry of unknown type");
+		error = rh__error(
+			RH_EINVAL, "archive entry \"%s\": %s refused", path,
+			type == AE_IFCHR || type == AE_IFBLK ? "a device" :
+			type == AE_IFIFO                     ? "a FIFO" :
+			type == AE_IFSOCK                    ? "a socket" :
+					    "an entry of unknown type");
 		goto done;
 	}
-	if ((error = note_name(im, path, hard || type == AE_IFLNK ? K_LINK
-					  : type == AE_IFDIR ? K_DIR : K_FILE,
-			       &slot)) < 0)
+	if ((error = note_name(im, path,
+	                       hard || type == AE_IFLNK ? K_LINK :
+	                       type == AE_IFDIR         ? K_DIR :
+	                                                  K_FILE,
+	                       &slot)) < 0)
 		goto done;
 	if (hard) {
 		/* A hard link names another entry of the archive; it is
 		 * resolved once every file is there. */
 		if ((error = clean_path(&tpath, hard)) != 0) {
-			error = rh__error(RH_EINVAL, "archive entry \"%s\": hard "
-					  "link to \"%s\", not a file of its "
-					  "session folder; refused", path, hard);
+			error = rh__error(RH_EINVAL,
+			                  "archive entry \"%s\": hard "
+			                  "link to \"%s\", not a file of its "
+			                  "session folder; refused",
+			                  path, hard);
 			goto done;
 		}
 		error = add_link(im, path, tpath);
@@ -473,8 +507,10 @@ one_entry(struct imp *im, struct archive_entry *ent)
 		if (!t)
 			t = archive_entry_symlink_utf8(ent);
 		if (!t || !*t)
-			error = rh__error(RH_EINVAL, "archive entry \"%s\": link "
-					  "with no target; refused", path);
+			error = rh__error(RH_EINVAL,
+			                  "archive entry \"%s\": link "
+			                  "with no target; refused",
+			                  path);
 		else if (!(im->slots[slot].target = strdup(t)))
 			error = RH_ENOMEM;
 	}
@@ -514,22 +550,26 @@ rh_archive__make_links(struct imp *im, const char *dir)
 	for (i = 0; i < im->nlinks; i++) {
 		struct link *l = &im->links[i];
 		size_t sp;
-		if (!l->path || (dir && (strncmp(l->path, dir, n) || l->path[n] != '/')))
+		if (!l->path ||
+		    (dir && (strncmp(l->path, dir, n) || l->path[n] != '/')))
 			continue;
 		sp = session_prefix(l->path);
 		if (!sp || strncmp(l->target, l->path, sp + 1) ||
 		    name_kind(im, l->target) != K_FILE ||
-		    (im->pass != SURVEY && im->slots[slot_of(im, l->target)].fd < 0))
-			return rh__error(RH_EINVAL, "archive entry \"%s\": hard "
-					 "link to \"%s\", not a file of its "
-					 "session folder; refused", l->path,
-					 l->target);
+		    (im->pass != SURVEY &&
+		     im->slots[slot_of(im, l->target)].fd < 0))
+			return rh__error(RH_EINVAL,
+			                 "archive entry \"%s\": hard "
+			                 "link to \"%s\", not a file of its "
+			                 "session folder; refused",
+			                 l->path, l->target);
 		at = slot_of(im, l->path);
 		to = slot_of(im, l->target);
 		if (im->slots[to].fd >= 0 &&
-		    (im->slots[at].fd = fcntl(im->slots[to].fd, F_DUPFD_CLOEXEC, 0)) < 0)
+		    (im->slots[at].fd =
+		             fcntl(im->slots[to].fd, F_DUPFD_CLOEXEC, 0)) < 0)
 			return rh__error(RH_EIO, "archive entry \"%s\": %s",
-					 l->path, strerror(errno));
+			                 l->path, strerror(errno));
 		im->slots[at].kind = K_FILE;
 		free(l->path);
 		free(l->target);
@@ -554,23 +594,24 @@ read_all(struct imp *im, int fd, const char *name)
 	archive_read_support_format_cpio(im->a);
 	if (archive_read_open_fd(im->a, fd, 1 << 16) != ARCHIVE_OK)
 		return rh__error(RH_EINVAL, "%s: %s", name,
-				 archive_error_string(im->a));
+		                 archive_error_string(im->a));
 	for (;;) {
 		r = archive_read_next_header(im->a, &ent);
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r < ARCHIVE_WARN)
 			return rh__error(RH_EINVAL, "%s: %s", name,
-					 archive_error_string(im->a));
+			                 archive_error_string(im->a));
 		im->seq++;
 		if ((error = one_entry(im, ent)) < 0 ||
-		    (im->pass == HOLD && (error = rh_archive__capture_ended(im)) < 0))
+		    (im->pass == HOLD &&
+		     (error = rh_archive__capture_ended(im)) < 0))
 			return error;
 	}
 	im->stats->bytes_read = (uint64_t)archive_filter_bytes(im->a, -1);
 	if (im->o->progress && im->pass != SURVEY)
 		im->o->progress(progress_of(im, im->stats->bytes_read),
-				im->stats->bytes_unpacked, im->o->payload);
+		                im->stats->bytes_unpacked, im->o->payload);
 	return rh_archive__make_links(im, NULL);
 }
 
@@ -684,14 +725,16 @@ import_file(struct imp *im, int fd, const char *name, off_t start)
 	/* The same entries as the survey read: every node went by. */
 	for (k = 0; k < im->nnodes; k++)
 		if (!im->nodes[k].done)
-			return rh__error(RH_EIO, "%s: %s changed while it was "
-					 "read", name, im->nodes[k].dir);
+			return rh__error(RH_EIO,
+			                 "%s: %s changed while it was "
+			                 "read",
+			                 name, im->nodes[k].dir);
 	return rh_archive__make_tree(&im->tree, im, 1);
 }
 
 RH_EXTERN int
 rh_archive_import(rh_import_stats *stats, rh_store *st, int fd,
-		  const char *name, const rh_import_options *opts)
+                  const char *name, const rh_import_options *opts)
 {
 	rh_import_stats local;
 	struct imp im;
@@ -699,8 +742,9 @@ rh_archive_import(rh_import_stats *stats, rh_store *st, int fd,
 	off_t start;
 	int error;
 
-	if (stats && (error = rh__version_check(stats->version,
-			RH_IMPORT_STATS_VERSION, "rh_import_stats")) < 0)
+	if (stats &&
+	    (error = rh__version_check(stats->version, RH_IMPORT_STATS_VERSION,
+	                               "rh_import_stats")) < 0)
 		return error;
 	if (!stats)
 		stats = &local;
@@ -712,7 +756,8 @@ rh_archive_import(rh_import_stats *stats, rh_store *st, int fd,
 	if (!opts->cluster)
 		return rh__error(RH_EINVAL, "import: no cluster name given");
 	if ((error = rh_layout_check_name("cluster", opts->cluster)) < 0 ||
-	    (opts->ns && (error = rh_layout_check_name("namespace", opts->ns)) < 0))
+	    (opts->ns &&
+	     (error = rh_layout_check_name("namespace", opts->ns)) < 0))
 		return error;
 	memset(&im, 0, sizeof(im));
 	im.o = opts;
@@ -741,8 +786,9 @@ rh_archive_import(rh_import_stats *stats, rh_store *st, int fd,
 	if (error == 0)
 		error = rh_archive__store_events(&im, st);
 	if (error == 0 && im.first_error)
-		error = rh__error(im.first_error, "%" PRIu64 " path(s) not stored",
-				  stats->total.files_not_stored);
+		error = rh__error(im.first_error,
+		                  "%" PRIu64 " path(s) not stored",
+		                  stats->total.files_not_stored);
 	imp_free(&im);
 	return error;
 }

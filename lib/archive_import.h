@@ -17,12 +17,12 @@ enum { K_FILE = RH__AK_FILE, K_DIR = RH__AK_DIR, K_LINK = RH__AK_LINK };
 
 /* One name of the archive. */
 struct slot {
-	char *path;               /* NULL: a free slot */
-	char *target;             /* a symbolic link's */
-	uint64_t seq;             /* the entry that last gave it */
-	int fd;                   /* a file's bytes, or -1 */
-	unsigned char kind;       /* K_FILE, K_DIR, K_LINK */
-	unsigned char in_memory;  /* fd is a memfd */
+	char *path;              /* NULL: a free slot */
+	char *target;            /* a symbolic link's */
+	uint64_t seq;            /* the entry that last gave it */
+	int fd;                  /* a file's bytes, or -1 */
+	unsigned char kind;      /* K_FILE, K_DIR, K_LINK */
+	unsigned char in_memory; /* fd is a memfd */
 };
 
 /* How an archive is read: a file is read twice, first to check every
@@ -49,23 +49,23 @@ struct imp {
 	struct archive *a;
 	const rh_import_options *o;
 	rh_import_stats *stats;
-	const char *tmpdir;       /* where bytes past max_memory go */
+	const char *tmpdir; /* where bytes past max_memory go */
 	uint64_t max_entry, max_total, ratio, max_memory;
-	uint64_t in_memory;       /* bytes held in memfds */
-	struct slot *slots;       /* every name, folders implied by a path
+	uint64_t in_memory; /* bytes held in memfds */
+	struct slot *slots; /* every name, folders implied by a path
 				     included (open addressing) */
 	size_t nnames, cap;
-	int pass;                 /* SURVEY, HOLD (then capture node by node)
+	int pass;      /* SURVEY, HOLD (then capture node by node)
 				     or ONE (hold everything) */
-	uint64_t seq;             /* entries read so far */
-	uint64_t size;            /* of the archive, read twice */
+	uint64_t seq;  /* entries read so far */
+	uint64_t size; /* of the archive, read twice */
 	rh_store *st;
-	struct node *nodes;       /* session folders, as the survey found */
+	struct node *nodes; /* session folders, as the survey found */
 	size_t nnodes;
 	struct link *links;
 	size_t nlinks, alinks;
-	rh__atree tree;           /* the names, sorted, once all are read */
-	int first_error;          /* a node with paths not stored */
+	rh__atree tree;  /* the names, sorted, once all are read */
+	int first_error; /* a node with paths not stored */
 	int64_t last_progress;
 };
 

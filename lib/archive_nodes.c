@@ -103,10 +103,13 @@ rh_archive__store_events(struct imp *im, rh_store *st)
 		const char *p = e->path + sizeof(pre) - 1, *sl, *name;
 		size_t n, k;
 		struct stat sb;
-		rh_session_ref ref = { im->o->ns ? im->o->ns : RH_DEFAULT_NAMESPACE,
-				       im->o->cluster, sess };
-		if (e->kind != K_FILE || strncmp(e->path, pre, sizeof(pre) - 1) ||
-		    !(sl = strchr(p, '/')) || (size_t)(sl - p) >= sizeof(sess) ||
+		rh_session_ref ref = { im->o->ns ? im->o->ns :
+			                           RH_DEFAULT_NAMESPACE,
+			               im->o->cluster, sess };
+		if (e->kind != K_FILE ||
+		    strncmp(e->path, pre, sizeof(pre) - 1) ||
+		    !(sl = strchr(p, '/')) ||
+		    (size_t)(sl - p) >= sizeof(sess) ||
 		    strncmp(sl, "/events/", 8))
 			continue;
 		memcpy(sess, p, (size_t)(sl - p));
@@ -135,7 +138,8 @@ rh_archive__store_events(struct imp *im, rh_store *st)
 			continue;
 		data.size = (size_t)sb.st_size;
 		if ((error = rh_layout_event_batch(&key, &ref, hex)) == 0 &&
-		    (error = rh_store_put(st, key.ptr, data.ptr, data.size)) == 0)
+		    (error = rh_store_put(st, key.ptr, data.ptr, data.size)) ==
+		            0)
 			im->stats->event_batches++;
 	}
 	rh_buf_dispose(&key);
@@ -168,7 +172,8 @@ release_below(struct imp *im, rh__atree *t, const char *dir)
 
 	for (i = 0; t && i < t->n; i++) {
 		rh__aent *e = &t->v[i];
-		if (e->fd >= 0 && !strncmp(e->path, dir, n) && e->path[n] == '/') {
+		if (e->fd >= 0 && !strncmp(e->path, dir, n) &&
+		    e->path[n] == '/') {
 			close(e->fd);
 			e->fd = -1;
 		}
@@ -197,9 +202,10 @@ rh_archive__plan_nodes(struct imp *im, const rh__atree *t)
 	for (i = 0; i < t->n; i++)
 		n += t->v[i].kind == K_DIR && is_session_dir(t->v[i].path);
 	if (n == 0)
-		return rh__error(RH_EINVAL, "no session_* folder in the archive "
-				 "(it must hold Ray session folders, e.g. "
-				 "session_latest/ or /tmp/ray)");
+		return rh__error(RH_EINVAL,
+		                 "no session_* folder in the archive "
+		                 "(it must hold Ray session folders, e.g. "
+		                 "session_latest/ or /tmp/ray)");
 	if (!(im->nodes = calloc(n, sizeof(*im->nodes))))
 		return RH_ENOMEM;
 	for (i = 0; i < t->n; i++) {
@@ -213,13 +219,16 @@ rh_archive__plan_nodes(struct imp *im, const rh__atree *t)
 		/* Its entries sort right after it. */
 		nd->last = t->v[i].seq;
 		len = strlen(nd->dir);
-		for (j = i + 1; j < t->n && !strncmp(t->v[j].path, nd->dir, len) &&
-		     t->v[j].path[len] <= '/'; j++)
+		for (j = i + 1;
+		     j < t->n && !strncmp(t->v[j].path, nd->dir, len) &&
+		     t->v[j].path[len] <= '/';
+		     j++)
 			if (t->v[j].path[len] == '/' && t->v[j].seq > nd->last)
 				nd->last = t->v[j].seq;
 		rh__asrc_init(&src, t, nd->dir);
 		if ((error = rh__capture_node_id_src(nd->id, &src.base)) < 0)
-			return rh__error(RH_EINVAL, "%s: %s", nd->dir, rh_error_last());
+			return rh__error(RH_EINVAL, "%s: %s", nd->dir,
+			                 rh_error_last());
 	}
 	return 0;
 }
@@ -246,7 +255,7 @@ capture_node(struct imp *im, size_t k, const rh__atree *t)
 	co.node_id = nd->id;
 	rh__asrc_init(&src, t, nd->dir);
 	error = rh__capture_session_src(&cs, im->st, &src.base,
-					base ? base + 1 : nd->dir, &co);
+	                                base ? base + 1 : nd->dir, &co);
 	nd->done = 1;
 	add_stats(&im->stats->total, &cs);
 	if (error == RH_EIO && cs.files_not_stored) {
@@ -301,4 +310,3 @@ rh_archive__capture_all(struct imp *im)
 	}
 	return 0;
 }
-

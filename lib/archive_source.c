@@ -117,8 +117,8 @@ resolve_full(const rh__atree *t, const char *path, char *out, size_t cap)
 			errno = ELOOP;
 			return -1;
 		}
-		if (snprintf(next, sizeof(next), "%s%s%s", e->target, *p ? "/" : "",
-			     p) >= (int)sizeof(next))
+		if (snprintf(next, sizeof(next), "%s%s%s", e->target,
+		             *p ? "/" : "", p) >= (int)sizeof(next))
 			return too_long();
 		if (next[0] == '/')
 			return realpath(next, host) ? 1 : -1;
@@ -134,7 +134,8 @@ resolve_full(const rh__atree *t, const char *path, char *out, size_t cap)
 static int
 full_name(char *out, size_t cap, const rh__asrc *s, const char *rel)
 {
-	if (snprintf(out, cap, "%s%s%s", s->prefix, *rel ? "/" : "", rel) >= (int)cap)
+	if (snprintf(out, cap, "%s%s%s", s->prefix, *rel ? "/" : "", rel) >=
+	    (int)cap)
 		return too_long();
 	return 0;
 }
@@ -212,8 +213,10 @@ src_list(rh__fsrc *base, const char *rel, rh__fsrc_entry_cb cb, void *payload)
 	full[n] = '\0';
 	/* The folder's entries, and everything below them, sort together
 	 * right after "FOLDER/". */
-	for (i = lower_bound(s->t, full); error == 0 && i < s->t->n &&
-	     strncmp(s->t->v[i].path, full, n) == 0; i++)
+	for (i = lower_bound(s->t, full);
+	     error == 0 && i < s->t->n &&
+	     strncmp(s->t->v[i].path, full, n) == 0;
+	     i++)
 		if (!strchr(s->t->v[i].path + n, '/'))
 			error = cb(s->t->v[i].path + n, payload);
 	return error;
@@ -268,7 +271,10 @@ src_open(rh__fsrc *base, const char *rel)
 }
 
 static const rh__fsrc_ops archive_ops = {
-	src_stat, src_list, src_resolve, src_open,
+	src_stat,
+	src_list,
+	src_resolve,
+	src_open,
 };
 
 void

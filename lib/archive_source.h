@@ -16,15 +16,15 @@
 enum { RH__AK_FILE = 0, RH__AK_DIR = 1, RH__AK_LINK = 2 };
 
 typedef struct rh__aent {
-	char *path;          /* clean, relative to the archive's root */
-	int kind;            /* RH__AK_* */
-	int fd;              /* a file's bytes; -1 for the rest */
-	char *target;        /* a symbolic link's */
-	uint64_t seq;        /* the archive entry that last gave it */
+	char *path;   /* clean, relative to the archive's root */
+	int kind;     /* RH__AK_* */
+	int fd;       /* a file's bytes; -1 for the rest */
+	char *target; /* a symbolic link's */
+	uint64_t seq; /* the archive entry that last gave it */
 } rh__aent;
 
 typedef struct rh__atree {
-	rh__aent *v;         /* sorted by path */
+	rh__aent *v; /* sorted by path */
 	size_t n;
 } rh__atree;
 

@@ -24,18 +24,21 @@ struct once {
 /* The follower's reports, as capture.h names them. */
 static void
 on_report(rh_follow_event ev, const char *path, const char *detail,
-	  void *payload)
+          void *payload)
 {
 	struct once *o = payload;
 
 	if (!o->opts->report)
 		return;
 	if (ev == RH_FOLLOW_FILE_SHIPPED)
-		o->opts->report(RH_CAPTURE_FILE_STORED, path, detail, o->opts->payload);
+		o->opts->report(RH_CAPTURE_FILE_STORED, path, detail,
+		                o->opts->payload);
 	else if (ev == RH_FOLLOW_FILE_SKIPPED)
-		o->opts->report(RH_CAPTURE_FILE_SKIPPED, path, detail, o->opts->payload);
+		o->opts->report(RH_CAPTURE_FILE_SKIPPED, path, detail,
+		                o->opts->payload);
 	else if (ev == RH_FOLLOW_FILE_REPLACED)
-		o->opts->report(RH_CAPTURE_FILE_REPLACED, path, detail, o->opts->payload);
+		o->opts->report(RH_CAPTURE_FILE_REPLACED, path, detail,
+		                o->opts->payload);
 }
 
 static void
@@ -70,18 +73,20 @@ partial(const rh_follow *f, const rh_capture_stats *stats)
 			first = &f->skipped[i];
 	if (!first && f->nunread)
 		first = &f->unread[0];
-	return rh__error(RH_EIO, "%" PRIu64 " path%s not stored (%s: %s%s); "
-			 "the rest is stored", stats->files_not_stored,
-			 stats->files_not_stored == 1 ? "" : "s",
-			 first ? first->path : "?", first ? first->why : "?",
-			 stats->files_not_stored > 1 ? ", ..." : "");
+	return rh__error(RH_EIO,
+	                 "%" PRIu64 " path%s not stored (%s: %s%s); "
+	                 "the rest is stored",
+	                 stats->files_not_stored,
+	                 stats->files_not_stored == 1 ? "" : "s",
+	                 first ? first->path : "?", first ? first->why : "?",
+	                 stats->files_not_stored > 1 ? ", ..." : "");
 }
 
 /* One pass over folder `dir`, or over session `name` of file source `src`
  * (follow_source.h). */
 static int
-capture(rh_capture_stats *stats, rh_store *st, const char *dir,
-	rh__fsrc *src, const char *name, const rh_capture_options *opts)
+capture(rh_capture_stats *stats, rh_store *st, const char *dir, rh__fsrc *src,
+        const char *name, const rh_capture_options *opts)
 {
 	rh_follow_options fo = RH_FOLLOW_OPTIONS_INIT;
 	rh_capture_stats local;
@@ -90,8 +95,9 @@ capture(rh_capture_stats *stats, rh_store *st, const char *dir,
 	unsigned workers;
 	int error;
 
-	if (stats && (error = rh__version_check(stats->version,
-			RH_CAPTURE_STATS_VERSION, "rh_capture_stats")) < 0)
+	if (stats &&
+	    (error = rh__version_check(stats->version, RH_CAPTURE_STATS_VERSION,
+	                               "rh_capture_stats")) < 0)
 		return error;
 	if (!stats)
 		stats = &local;
@@ -100,7 +106,7 @@ capture(rh_capture_stats *stats, rh_store *st, const char *dir,
 	if (!st || (!dir && !src) || !opts ||
 	    opts->version != RH_CAPTURE_OPTIONS_VERSION)
 		return rh__error(RH_EINVAL, "capture: missing store, directory "
-				 "or options");
+		                            "or options");
 	if (!opts->cluster)
 		return rh__error(RH_EINVAL, "capture: no cluster name given");
 	o.opts = opts;
@@ -118,8 +124,8 @@ capture(rh_capture_stats *stats, rh_store *st, const char *dir,
 	}
 	if ((error = rh__follow_open_once(&f, st, &fo, workers)) < 0)
 		return error;
-	error = src ? rh__follow_once_src(f, src, name, opts->ended)
-		    : rh__follow_once(f, dir, opts->ended);
+	error = src ? rh__follow_once_src(f, src, name, opts->ended) :
+	              rh__follow_once(f, dir, opts->ended);
 	fill_stats(stats, f);
 	if (error == 0 && stats->files_not_stored)
 		error = partial(f, stats);
@@ -129,14 +135,14 @@ capture(rh_capture_stats *stats, rh_store *st, const char *dir,
 
 RH_EXTERN int
 rh_capture_session(rh_capture_stats *stats, rh_store *st, const char *dir,
-		   const rh_capture_options *opts)
+                   const rh_capture_options *opts)
 {
 	return capture(stats, st, dir, NULL, NULL, opts);
 }
 
 int
 rh__capture_session_src(rh_capture_stats *stats, rh_store *st, rh__fsrc *src,
-			const char *name, const rh_capture_options *opts)
+                        const char *name, const rh_capture_options *opts)
 {
 	return capture(stats, st, NULL, src, name, opts);
 }

@@ -31,7 +31,8 @@ rh_capture_mark_ended(rh_store *st, const rh_session_ref *s, int64_t end_ms)
 	int error;
 
 	if (!st || !s || !s->cluster || !s->session)
-		return rh__error(RH_EINVAL, "rh_capture_mark_ended: NULL argument");
+		return rh__error(RH_EINVAL,
+		                 "rh_capture_mark_ended: NULL argument");
 	if ((error = rh_layout_session_manifest(&key, s)) < 0)
 		goto done;
 	/* read-modify-write keeps what the collectors wrote (the Ray
@@ -43,7 +44,7 @@ rh_capture_mark_ended(rh_store *st, const rh_session_ref *s, int64_t end_ms)
 		root = json_tokener_parse(data.ptr);
 	rh_error_clear();
 	if (!root || !json_object_is_type(root, json_type_object)) {
-		json_object_put(root);	/* none, or damaged: written anew */
+		json_object_put(root); /* none, or damaged: written anew */
 		if (!(root = json_object_new_object())) {
 			error = rh__error(RH_ENOMEM, "out of memory");
 			goto done;
@@ -63,14 +64,15 @@ rh_capture_mark_ended(rh_store *st, const rh_session_ref *s, int64_t end_ms)
 	else
 		set_int(root, "end_marked_ms", now);
 	if (end_ms <= 0)
-		end_ms = now;	/* no time known: all we know */
+		end_ms = now; /* no time known: all we know */
 	if (end_ms < start)
 		end_ms = start;
 	if (old > end_ms)
 		end_ms = old;
 	set_int(root, "end_ms", end_ms);
 	rh_buf_clear(&data);
-	if ((error = rh_buf_puts(&data, json_object_to_json_string_ext(
+	if ((error = rh_buf_puts(&data,
+	                         json_object_to_json_string_ext(
 					 root, JSON_C_TO_STRING_PLAIN))) < 0)
 		goto done;
 	error = rh_store_put(st, key.ptr, data.ptr, data.size);

@@ -40,19 +40,22 @@ state_gen(char gen[33], const rh_follow *f)
 		if (is_event_path(e->path)) {
 			rh__sha256_update(&sha, e->obj, strlen(e->obj) + 1);
 			for (j = 0; j < e->nparts; j++) {
-				snprintf(line, sizeof(line), "%llu+%llu\n",
-					 (unsigned long long)e->parts[j].offset,
-					 (unsigned long long)e->parts[j].length);
+				snprintf(
+					line, sizeof(line), "%llu+%llu\n",
+					(unsigned long long)e->parts[j].offset,
+					(unsigned long long)e->parts[j].length);
 				rh__sha256_update(&sha, line, strlen(line));
 			}
 		} else if (!strcmp(e->path, "logs/raylet.out")) {
-			snprintf(line, sizeof(line), "%llu\n", (unsigned long long)
-				 (e->size < RAYLET_HEAD ? e->size : RAYLET_HEAD));
+			snprintf(line, sizeof(line), "%llu\n",
+			         (unsigned long long)(e->size < RAYLET_HEAD ?
+			                                      e->size :
+			                                      RAYLET_HEAD));
 			rh__sha256_update(&sha, line, strlen(line));
 		}
 	}
 	snprintf(line, sizeof(line), "deleted %llu\n",
-		 (unsigned long long)f->mark_deleted);
+	         (unsigned long long)f->mark_deleted);
 	rh__sha256_update(&sha, line, strlen(line));
 	rh__sha256_final(&sha, d);
 	for (i = 0; i < 16; i++)
@@ -72,7 +75,7 @@ rh__follow_mark(rh_follow *f)
 	snprintf(writer, sizeof(writer), "node-%s", f->s->node_id);
 	if ((error = rh_layout_session_prefix(&prefix, &f->sref)) == 0)
 		error = rh__mark_advance(f->st, prefix.ptr, writer, gen,
-					 f->mark_last);
+		                         f->mark_last);
 	rh_buf_dispose(&prefix);
 	return error;
 }

@@ -30,13 +30,13 @@
 
 struct found {
 	char id[NODE_ID_HEX + 1];
-	char where[PATH_MAX + 96];   /* the first line that gave it */
+	char where[PATH_MAX + 96]; /* the first line that gave it */
 };
 
 struct resolve {
 	struct found ids[MAX_IDS];
 	size_t nids;
-	rh_buf searched;             /* "logs/raylet.out, ..." for messages */
+	rh_buf searched; /* "logs/raylet.out, ..." for messages */
 };
 
 /* The 56 hex digits at p, lower-cased into out, when exactly 56 follow. */
@@ -47,7 +47,8 @@ take_id(char *out, const char *p)
 
 	while (n <= NODE_ID_HEX && rh__hexval((unsigned char)p[n]) >= 0) {
 		if (n < NODE_ID_HEX)
-			out[n] = (char)(p[n] >= 'A' && p[n] <= 'F' ? p[n] + 32 : p[n]);
+			out[n] = (char)(p[n] >= 'A' && p[n] <= 'F' ? p[n] + 32 :
+			                                             p[n]);
 		n++;
 	}
 	out[NODE_ID_HEX] = '\0';
@@ -101,9 +102,13 @@ enum { LINE_NONE, LINE_SETTING, LINE_OTHER };
 static int
 classify(char *id, const char *line)
 {
-	static const struct { const char *msg; int kind; } field_lines[] = {
-		{ "Setting node ID", LINE_SETTING },          /* main.cc */
-		{ "Initializing NodeManager", LINE_OTHER },   /* node_manager.cc */
+	static const struct {
+		const char *msg;
+		int kind;
+	} field_lines[] = {
+		{ "Setting node ID", LINE_SETTING }, /* main.cc */
+		{ "Initializing NodeManager",
+		  LINE_OTHER }, /* node_manager.cc */
 	};
 	const char *m = text_message(line), *v;
 	size_t i, n;
@@ -112,11 +117,13 @@ classify(char *id, const char *line)
 		n = strlen(field_lines[i].msg);
 		/* WithField(node_id) text form: "MSG node_id=HEX" */
 		if (m && !strncmp(m, field_lines[i].msg, n) &&
-		    !strncmp(m + n, " node_id=", 9) && take_id(id, m + n + 9) == 0)
+		    !strncmp(m + n, " node_id=", 9) &&
+		    take_id(id, m + n + 9) == 0)
 			return field_lines[i].kind;
 		if (!m && json_message_is(line, field_lines[i].msg)) {
 			const char *q = json_value(line, "\"message\":");
-			if (q[n] == '"' && (v = json_value(line, "\"node_id\":")) &&
+			if (q[n] == '"' &&
+			    (v = json_value(line, "\"node_id\":")) &&
 			    take_id(id, v) == 0 && v[NODE_ID_HEX] == '"')
 				return field_lines[i].kind;
 		}
@@ -124,7 +131,8 @@ classify(char *id, const char *line)
 	/* raylet.cc: "Raylet of id, HEX started. ..." */
 	if (!m && (v = json_value(line, "\"message\":")))
 		m = v;
-	if (m && !strncmp(m, "Raylet of id, ", 14) && take_id(id, m + 14) == 0 &&
+	if (m && !strncmp(m, "Raylet of id, ", 14) &&
+	    take_id(id, m + 14) == 0 &&
 	    !strncmp(m + 14 + NODE_ID_HEX, " started", 8))
 		return LINE_OTHER;
 	return LINE_NONE;
@@ -143,7 +151,7 @@ note(struct resolve *r, const char *id, const char *rel, unsigned long line,
 		return 0; /* enough to say they disagree */
 	memcpy(r->ids[r->nids].id, id, NODE_ID_HEX + 1);
 	snprintf(r->ids[r->nids].where, sizeof(r->ids[0].where),
-		 "%s line %lu (%s)", rel, line, what);
+	         "%s line %lu (%s)", rel, line, what);
 	r->nids++;
 	return 0;
 }
@@ -161,10 +169,11 @@ scan_file(struct resolve *r, rh__fsrc *src, const char *rel, int debug_state)
 	if ((fd = src->ops->open(src, rel)) >= 0 && !(fp = fdopen(fd, "r")))
 		close(fd);
 	if (!fp)
-		return rh_buf_printf(&r->searched, "%s%s (%s)", r->searched.size
-				     ? ", " : "", rel, strerror(errno));
-	if ((error = rh_buf_printf(&r->searched, "%s%s", r->searched.size
-				   ? ", " : "", rel)) < 0)
+		return rh_buf_printf(&r->searched, "%s%s (%s)",
+		                     r->searched.size ? ", " : "", rel,
+		                     strerror(errno));
+	if ((error = rh_buf_printf(&r->searched, "%s%s",
+	                           r->searched.size ? ", " : "", rel)) < 0)
 		goto done;
 	while (scanned < SCAN_LIMIT && fgets(line, sizeof(line), fp)) {
 		int started = whole;
@@ -180,12 +189,15 @@ scan_file(struct resolve *r, rh__fsrc *src, const char *rel, int debug_state)
 			/* NodeManager::DebugString(): "NodeManager:" then
 			 * "Node ID: HEX" */
 			if (prev_nm && !strncmp(line, "Node ID: ", 9) &&
-			    take_id(id, line + 9) == 0 && line[9 + NODE_ID_HEX] == '\0')
+			    take_id(id, line + 9) == 0 &&
+			    line[9 + NODE_ID_HEX] == '\0')
 				error = note(r, id, rel, lineno, "Node ID");
 			prev_nm = !strcmp(line, "NodeManager:");
 		} else if ((kind = classify(id, line)) != LINE_NONE) {
-			error = note(r, id, rel, lineno, kind == LINE_SETTING
-				     ? "Setting node ID" : "raylet start-up line");
+			error = note(r, id, rel, lineno,
+			             kind == LINE_SETTING ?
+			                     "Setting node ID" :
+			                     "raylet start-up line");
 		}
 		if (error < 0)
 			break;
@@ -270,12 +282,15 @@ rh_capture_node_id(char *out, const char *dir, const char *given)
 
 	if (given) {
 		if (strlen(given) != NODE_ID_HEX || take_id(out, given) < 0)
-			return rh__error(RH_EINVAL, "node id \"%.80s\" is not a "
-					 "full node id (56 hex digits)", given);
+			return rh__error(RH_EINVAL,
+			                 "node id \"%.80s\" is not a "
+			                 "full node id (56 hex digits)",
+			                 given);
 		return 0;
 	}
 	if (!dir)
-		return rh__error(RH_EINVAL, "node id: no session directory given");
+		return rh__error(RH_EINVAL,
+		                 "node id: no session directory given");
 	rh__fsrc_dir_init(&d, dir);
 	return rh__capture_node_id_src(out, &d.base);
 }
@@ -298,22 +313,26 @@ rh__capture_node_id_src(char *out, rh__fsrc *src)
 		goto done;
 	}
 	if (r.nids == 0) {
-		error = rh__error(RH_ENOTFOUND, "no node id: none of %s has a line "
-				  "in which the raylet names itself (\"Setting "
-				  "node ID node_id=...\", \"Initializing "
-				  "NodeManager node_id=...\", \"Raylet of id, ... "
-				  "started\", debug_state.txt \"Node ID: ...\"); "
-				  "pass the node id (--node-id HEX)",
-				  r.searched.size ? r.searched.ptr : "logs/raylet.out");
+		error = rh__error(
+			RH_ENOTFOUND,
+			"no node id: none of %s has a line "
+			"in which the raylet names itself (\"Setting "
+			"node ID node_id=...\", \"Initializing "
+			"NodeManager node_id=...\", \"Raylet of id, ... "
+			"started\", debug_state.txt \"Node ID: ...\"); "
+			"pass the node id (--node-id HEX)",
+			r.searched.size ? r.searched.ptr : "logs/raylet.out");
 		goto done;
 	}
 	for (i = 0; i < r.nids && error == 0; i++)
 		error = rh_buf_printf(&msg, "%s%s says %s", i ? "; " : "",
-				      r.ids[i].where, r.ids[i].id);
+		                      r.ids[i].where, r.ids[i].id);
 	if (error == 0)
-		error = rh__error(RH_EINVAL, "the node's own files disagree on "
-				  "its id: %s; pass the right one (--node-id HEX)",
-				  msg.ptr);
+		error = rh__error(
+			RH_EINVAL,
+			"the node's own files disagree on "
+			"its id: %s; pass the right one (--node-id HEX)",
+			msg.ptr);
 done:
 	rh_buf_dispose(&msg);
 	rh_buf_dispose(&r.searched);
@@ -331,21 +350,25 @@ rh_capture_find_node_id(char *out, const char *raylet_log)
 	/* One file, by the same rules. */
 	rh__fsrc_dir d;
 
-	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - raylet_log) : 1,
-		 slash ? raylet_log : ".");
+	snprintf(dir, sizeof(dir), "%.*s",
+	         slash ? (int)(slash - raylet_log) : 1,
+	         slash ? raylet_log : ".");
 	rh__fsrc_dir_init(&d, dir);
 	memset(&r, 0, sizeof(r));
 	error = scan_file(&r, &d.base, slash ? slash + 1 : raylet_log, 0);
 	if (error == 0 && r.nids == 1)
 		memcpy(out, r.ids[0].id, NODE_ID_HEX + 1);
 	else if (error == 0 && r.nids == 0)
-		error = rh__error(RH_ENOTFOUND, "%s: no line in which the raylet "
-				  "names itself (\"Setting node ID node_id=...\")",
-				  r.searched.size ? r.searched.ptr : raylet_log);
+		error = rh__error(
+			RH_ENOTFOUND,
+			"%s: no line in which the raylet "
+			"names itself (\"Setting node ID node_id=...\")",
+			r.searched.size ? r.searched.ptr : raylet_log);
 	else if (error == 0)
-		error = rh__error(RH_EINVAL, "%s names more than one node as "
-				  "its own: %s, %s", raylet_log, r.ids[0].id,
-				  r.ids[1].id);
+		error = rh__error(RH_EINVAL,
+		                  "%s names more than one node as "
+		                  "its own: %s, %s",
+		                  raylet_log, r.ids[0].id, r.ids[1].id);
 	rh_buf_dispose(&r.searched);
 	return error;
 }

@@ -28,11 +28,11 @@
 
 struct pool {
 	rh_follow *f;
-	rh__ffile **order;   /* the files, biggest pending first */
-	size_t n, next;      /* next to take; guarded by mu */
+	rh__ffile **order; /* the files, biggest pending first */
+	size_t n, next;    /* next to take; guarded by mu */
 	pthread_mutex_t mu;
-	int error;           /* the first failure, guarded by mu */
-	char msg[512];       /* its message, from the thread that met it */
+	int error;     /* the first failure, guarded by mu */
+	char msg[512]; /* its message, from the thread that met it */
 };
 
 static uint64_t
@@ -60,7 +60,7 @@ cmp_pending(const void *a, const void *b)
  * cannot be opened here is dealt with when it is shipped. */
 struct ahead {
 	char full[PATH_MAX];
-	uint64_t off, len;   /* len 0: nothing to read */
+	uint64_t off, len; /* len 0: nothing to read */
 };
 
 /* What to prefetch of e; with the lock held (e->size moves under it). */
@@ -71,7 +71,7 @@ ahead_of(struct ahead *a, const rh_follow *f, const rh__ffile *e)
 	a->off = e->size;
 	if (a->len > PREFETCH_MAX || e->hold || e->gone ||
 	    snprintf(a->full, sizeof(a->full), "%s/%s", f->sdir, e->path) >=
-	    (int)sizeof(a->full))
+	            (int)sizeof(a->full))
 		a->len = 0;
 }
 
@@ -81,10 +81,11 @@ prefetch(const struct ahead *a)
 {
 	int fd;
 
-	if (!a->len ||
-	    (fd = open(a->full, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)) < 0)
+	if (!a->len || (fd = open(a->full, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
+	                                           O_NOCTTY)) < 0)
 		return;
-	(void)posix_fadvise(fd, (off_t)a->off, (off_t)a->len, POSIX_FADV_WILLNEED);
+	(void)posix_fadvise(fd, (off_t)a->off, (off_t)a->len,
+	                    POSIX_FADV_WILLNEED);
 	close(fd);
 }
 
@@ -122,7 +123,8 @@ worker(void *arg)
 		}
 		e = p->order[p->next++];
 		if (p->next + PREFETCH_AHEAD - 1 < p->n)
-			ahead_of(&a, p->f, p->order[p->next + PREFETCH_AHEAD - 1]);
+			ahead_of(&a, p->f,
+			         p->order[p->next + PREFETCH_AHEAD - 1]);
 		pthread_mutex_unlock(&p->mu);
 		prefetch(&a);
 		error = rh__follow_ship_with(p->f, e, &budget, &b, &p->mu);

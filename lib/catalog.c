@@ -10,7 +10,7 @@ struct level_ctx {
 	rh_catalog_name_cb cb;
 	void *payload;
 	rh_buf name;
-	rh_buf dead;   /* names of tombstones met, '\n'-separated */
+	rh_buf dead; /* names of tombstones met, '\n'-separated */
 };
 
 /* Is NAME (len bytes) among the tombstoned names met so far? */
@@ -45,7 +45,7 @@ level_entry(const rh_store_entry *e, void *payload)
 	if (!e->is_prefix && len > sizeof(tomb) - 1 &&
 	    !strcmp(name + len - (sizeof(tomb) - 1), tomb)) {
 		if ((error = rh_buf_put(&ctx->dead, name,
-					len - (sizeof(tomb) - 1))) < 0 ||
+		                        len - (sizeof(tomb) - 1))) < 0 ||
 		    (error = rh_buf_puts(&ctx->dead, "\n")) < 0)
 			return error;
 		return 0;
@@ -67,10 +67,10 @@ level_entry(const rh_store_entry *e, void *payload)
 
 static int
 list_level(rh_store *st, const char *prefix, rh_catalog_name_cb cb,
-	   void *payload)
+           void *payload)
 {
 	struct level_ctx ctx = { strlen(prefix), cb, payload, RH_BUF_INIT,
-				 RH_BUF_INIT };
+		                 RH_BUF_INIT };
 	int error = rh_store_list(st, prefix, "/", level_entry, &ctx);
 
 	rh_buf_dispose(&ctx.name);
@@ -86,7 +86,7 @@ rh_catalog_list_namespaces(rh_store *st, rh_catalog_name_cb cb, void *payload)
 
 RH_EXTERN int
 rh_catalog_list_clusters(rh_store *st, const char *ns, rh_catalog_name_cb cb,
-			 void *payload)
+                         void *payload)
 {
 	rh_buf key = RH_BUF_INIT;
 	int error;
@@ -99,7 +99,7 @@ rh_catalog_list_clusters(rh_store *st, const char *ns, rh_catalog_name_cb cb,
 
 RH_EXTERN int
 rh_catalog_list_sessions(rh_store *st, const char *ns, const char *cluster,
-			 rh_catalog_name_cb cb, void *payload)
+                         rh_catalog_name_cb cb, void *payload)
 {
 	rh_buf key = RH_BUF_INIT;
 	int error;
@@ -112,7 +112,7 @@ rh_catalog_list_sessions(rh_store *st, const char *ns, const char *cluster,
 
 RH_EXTERN int
 rh_catalog_list_nodes(rh_store *st, const rh_session_ref *s,
-		      rh_catalog_name_cb cb, void *payload)
+                      rh_catalog_name_cb cb, void *payload)
 {
 	rh_buf key = RH_BUF_INIT;
 	int error;
@@ -150,29 +150,33 @@ resolve_entry(const char *name, void *payload)
 		if ((error = rh_buf_puts(ctx->out, name)) < 0)
 			return error;
 	}
-	return rh_buf_printf(&ctx->all, "%s%s", ctx->all.size ? ", " : "", name);
+	return rh_buf_printf(&ctx->all, "%s%s", ctx->all.size ? ", " : "",
+	                     name);
 }
 
 RH_EXTERN int
 rh_catalog_resolve_node(rh_buf *out, rh_store *st, const rh_session_ref *s,
-			const char *prefix)
+                        const char *prefix)
 {
 	struct resolve_ctx ctx = { prefix, out, RH_BUF_INIT, 0, 0 };
 	int error;
 
 	if (rh_layout_check_node_id(prefix) < 0)
-		return rh__error(RH_EINVAL, "node \"%.64s\" is not a hex node id "
-				 "or prefix", prefix);
+		return rh__error(RH_EINVAL,
+		                 "node \"%.64s\" is not a hex node id "
+		                 "or prefix",
+		                 prefix);
 	if ((error = rh_catalog_list_nodes(st, s, resolve_entry, &ctx)) < 0)
 		goto done;
 	if (ctx.exact)
 		error = 0;
 	else if (ctx.matches == 0)
 		error = rh__error(RH_ENOTFOUND, "%s/%s/%s: no node %s", s->ns,
-				  s->cluster, s->session, prefix);
+		                  s->cluster, s->session, prefix);
 	else if (ctx.matches > 1)
-		error = rh__error(RH_EINVAL, "node prefix %s is ambiguous: %.800s",
-				  prefix, ctx.all.ptr);
+		error = rh__error(RH_EINVAL,
+		                  "node prefix %s is ambiguous: %.800s", prefix,
+		                  ctx.all.ptr);
 done:
 	rh_buf_dispose(&ctx.all);
 	return error;
@@ -180,7 +184,7 @@ done:
 
 RH_EXTERN int
 rh_node_manifest_load(rh_node_manifest **out, rh_store *st,
-		      const rh_session_ref *s, const char *node_id)
+                      const rh_session_ref *s, const char *node_id)
 {
 	rh_buf key = RH_BUF_INIT, data = RH_BUF_INIT;
 	int error;
@@ -190,7 +194,7 @@ rh_node_manifest_load(rh_node_manifest **out, rh_store *st,
 	    (error = rh_store_get(&data, st, key.ptr, 0, SIZE_MAX)) < 0)
 		goto done;
 	error = rh__manifest_parse(out, data.ptr ? data.ptr : "", data.size,
-				   key.ptr);
+	                           key.ptr);
 done:
 	rh_buf_dispose(&key);
 	rh_buf_dispose(&data);
@@ -219,8 +223,8 @@ shared_manifest_free(void *obj)
  * then loads it and reports what that finds) or the copy. */
 static const rh_node_manifest *
 cached_manifest(rh__frame_ref **ref, uint64_t *size, int64_t *mtime_ms,
-		rh_frame_cache *cache, rh_store *st, const char *key,
-		int64_t fresh_ms)
+                rh_frame_cache *cache, rh_store *st, const char *key,
+                int64_t fresh_ms)
 {
 	struct shared_manifest *sm;
 	int64_t born = 0;
@@ -228,14 +232,14 @@ cached_manifest(rh__frame_ref **ref, uint64_t *size, int64_t *mtime_ms,
 	*size = 0;
 	*mtime_ms = 0;
 	sm = rh__frame_cache_obj_acquire(ref, &born, cache,
-					 RH__CACHE_OBJ_MANIFEST, key, 0);
+	                                 RH__CACHE_OBJ_MANIFEST, key, 0);
 	if (sm && rh__mono_ms() - born < fresh_ms)
 		return sm->m;
 	if (rh_store_head(size, mtime_ms, st, key) < 0) {
 		*size = 0;
 		*mtime_ms = 0;
 	} else if (sm && *mtime_ms && sm->size == *size &&
-		   sm->mtime_ms == *mtime_ms) {
+	           sm->mtime_ms == *mtime_ms) {
 		return sm->m;
 	}
 	rh__frame_cache_release(cache, *ref);
@@ -245,9 +249,9 @@ cached_manifest(rh__frame_ref **ref, uint64_t *size, int64_t *mtime_ms,
 
 int
 rh__manifest_load_shared(const rh_node_manifest **out, rh__frame_ref **ref,
-			 rh_frame_cache *cache, rh_store *st,
-			 const rh_session_ref *s, const char *node_id,
-			 int64_t fresh_ms)
+                         rh_frame_cache *cache, rh_store *st,
+                         const rh_session_ref *s, const char *node_id,
+                         int64_t fresh_ms)
 {
 	rh_buf key = RH_BUF_INIT, data = RH_BUF_INIT;
 	struct shared_manifest *sm = NULL;
@@ -266,23 +270,23 @@ rh__manifest_load_shared(const rh_node_manifest **out, rh__frame_ref **ref,
 	if ((error = rh_layout_node_manifest(&key, s, node_id)) < 0)
 		goto done;
 	if ((*out = cached_manifest(ref, &size, &mtime_ms, cache, st, key.ptr,
-				    fresh_ms)))
+	                            fresh_ms)))
 		goto done;
 	/* as rh_node_manifest_load() */
 	if ((error = rh_store_get(&data, st, key.ptr, 0, SIZE_MAX)) < 0 ||
 	    (error = rh__manifest_parse(&m, data.ptr ? data.ptr : "", data.size,
-					key.ptr)) < 0)
+	                                key.ptr)) < 0)
 		goto done;
 	*out = m;
 	if (!mtime_ms || !(sm = malloc(sizeof(*sm))))
-		goto done;	/* cannot tell versions apart: not kept */
+		goto done; /* cannot tell versions apart: not kept */
 	sm->m = m;
 	sm->size = size;
 	sm->mtime_ms = mtime_ms;
 	if (rh__frame_cache_obj_put(ref, cache, RH__CACHE_OBJ_MANIFEST, key.ptr,
-				    0, sm, sizeof(*sm) + 2 * data.size,
-				    shared_manifest_free, rh__mono_ms()) < 0)
-		free(sm);	/* best effort: m stays the caller's */
+	                            0, sm, sizeof(*sm) + 2 * data.size,
+	                            shared_manifest_free, rh__mono_ms()) < 0)
+		free(sm); /* best effort: m stays the caller's */
 done:
 	rh_buf_dispose(&key);
 	rh_buf_dispose(&data);
@@ -291,7 +295,7 @@ done:
 
 void
 rh__manifest_release(rh_frame_cache *cache, rh__frame_ref *ref,
-		     const rh_node_manifest *m)
+                     const rh_node_manifest *m)
 {
 	if (ref)
 		rh__frame_cache_release(cache, ref);
@@ -322,7 +326,7 @@ get_ms(json_object *o, const char *k)
 
 RH_EXTERN int
 rh_session_info_load(rh_session_info *out, rh_store *st,
-		     const rh_session_ref *s)
+                     const rh_session_ref *s)
 {
 	rh_buf key = RH_BUF_INIT, data = RH_BUF_INIT;
 	json_object *root = NULL;
@@ -334,13 +338,15 @@ rh_session_info_load(rh_session_info *out, rh_store *st,
 		goto done;
 	if (!data.ptr || !(root = json_tokener_parse(data.ptr)) ||
 	    !json_object_is_type(root, json_type_object)) {
-		error = rh__error(RH_ECORRUPT, "%s: not a JSON object", key.ptr);
+		error = rh__error(RH_ECORRUPT, "%s: not a JSON object",
+		                  key.ptr);
 		goto done;
 	}
 	snprintf(out->ns, sizeof(out->ns), "%s", s->ns);
 	snprintf(out->cluster, sizeof(out->cluster), "%s", s->cluster);
 	snprintf(out->session, sizeof(out->session), "%s", s->session);
-	copy_str(out->ray_version, sizeof(out->ray_version), root, "ray_version");
+	copy_str(out->ray_version, sizeof(out->ray_version), root,
+	         "ray_version");
 	out->start_ms = get_ms(root, "start_ms");
 	out->end_ms = get_ms(root, "end_ms");
 	out->updated_ms = get_ms(root, "updated_ms");
@@ -357,7 +363,7 @@ done:
 
 RH_EXTERN rh_session_state
 rh_session_state_at(const rh_session_info *info, int64_t now_ms,
-		    int64_t stale_ms)
+                    int64_t stale_ms)
 {
 	int64_t every;
 
@@ -370,13 +376,14 @@ rh_session_state_at(const rh_session_info *info, int64_t now_ms,
 	if (stale_ms <= 0) {
 		/* A few missed beats, plus slack for a slow store, before a
 		 * head is declared dead. */
-		every = info->heartbeat_interval_ms > 0
-				? info->heartbeat_interval_ms : 5000;
+		every = info->heartbeat_interval_ms > 0 ?
+		                info->heartbeat_interval_ms :
+		                5000;
 		stale_ms = RH_SESSION_STALE_FACTOR * every +
-			   RH_SESSION_STALE_SLACK_MS;
+		           RH_SESSION_STALE_SLACK_MS;
 	}
-	return now_ms - info->heartbeat_ms > stale_ms ? RH_SESSION_ABANDONED
-						      : RH_SESSION_LIVE;
+	return now_ms - info->heartbeat_ms > stale_ms ? RH_SESSION_ABANDONED :
+	                                                RH_SESSION_LIVE;
 }
 
 RH_EXTERN const char *

@@ -10,12 +10,12 @@
 
 struct rh_logfile {
 	rh_store *st;
-	rh_node_manifest *owned;      /* when opened by rh_logfile_open() */
+	rh_node_manifest *owned; /* when opened by rh_logfile_open() */
 	const rh_file_info *info;
-	rh_seekable **readers;        /* one per part, opened lazily */
+	rh_seekable **readers; /* one per part, opened lazily */
 	rh_buf key;
 	rh_session_ref sref;
-	rh_frame_cache *cache;        /* borrowed, may be NULL */
+	rh_frame_cache *cache; /* borrowed, may be NULL */
 	char *node_id;
 	char errmsg[512];
 };
@@ -29,8 +29,8 @@ fail(rh_logfile *f, int error)
 
 RH_EXTERN int
 rh_logfile_open_manifest(rh_logfile **out, rh_store *st,
-			 const rh_session_ref *s, const rh_node_manifest *m,
-			 const char *path)
+                         const rh_session_ref *s, const rh_node_manifest *m,
+                         const char *path)
 {
 	const rh_file_info *info;
 	rh_logfile *f;
@@ -38,7 +38,7 @@ rh_logfile_open_manifest(rh_logfile **out, rh_store *st,
 	*out = NULL;
 	if (!(info = rh_node_manifest_find(m, path)))
 		return rh__error(RH_ENOTFOUND, "%s/%s/%s/%s: no file %s", s->ns,
-				 s->cluster, s->session, m->node_id, path);
+		                 s->cluster, s->session, m->node_id, path);
 	if (!(f = rh__calloc(1, sizeof(*f))))
 		return RH_ENOMEM;
 	f->st = st;
@@ -46,7 +46,7 @@ rh_logfile_open_manifest(rh_logfile **out, rh_store *st,
 	f->sref = *s;
 	if (!(f->node_id = rh__strdup(m->node_id)) ||
 	    !(f->readers = rh__calloc(info->nparts ? info->nparts : 1,
-				      sizeof(*f->readers)))) {
+	                              sizeof(*f->readers)))) {
 		rh_logfile_close(f);
 		return RH_ENOMEM;
 	}
@@ -56,7 +56,7 @@ rh_logfile_open_manifest(rh_logfile **out, rh_store *st,
 
 RH_EXTERN int
 rh_logfile_open(rh_logfile **out, rh_store *st, const rh_session_ref *s,
-		const char *node_id, const char *path)
+                const char *node_id, const char *path)
 {
 	rh_node_manifest *m = NULL;
 	int error;
@@ -145,18 +145,18 @@ part_reader(rh_seekable **out, rh_logfile *f, size_t i)
 		/* info is the first member of its rh__mfile (catalog_manifest.h). */
 		const char *obj = rh__mfile_object((const rh__mfile *)f->info);
 		if ((error = rh_layout_file_part(&f->key, &f->sref, f->node_id,
-						 obj, p->offset)) < 0)
+		                                 obj, p->offset)) < 0)
 			return error;
 		error = rh__seekable_open_shared(&f->readers[i], f->st,
-						 f->key.ptr, f->cache);
+		                                 f->key.ptr, f->cache);
 		/* A store written before names were mapped holds a non-UTF-8
 		 * name's parts under its raw bytes. */
 		if (error == RH_ENOTFOUND &&
 		    rh_layout__legacy_part(&f->key, &f->sref, f->node_id, obj,
-					   p->offset) == 0) {
+		                           p->offset) == 0) {
 			rh_error_clear();
 			error = rh__seekable_open_shared(&f->readers[i], f->st,
-							 f->key.ptr, f->cache);
+			                                 f->key.ptr, f->cache);
 		}
 		if (error < 0)
 			return error;
@@ -169,8 +169,9 @@ part_reader(rh_seekable **out, rh_logfile *f, size_t i)
 			rh_seekable_close(f->readers[i]);
 			f->readers[i] = NULL;
 			return rh__error(RH_ECORRUPT,
-					 "%s: holds fewer bytes than its "
-					 "manifest says", f->key.ptr);
+			                 "%s: holds fewer bytes than its "
+			                 "manifest says",
+			                 f->key.ptr);
 		}
 	}
 	*out = f->readers[i];
@@ -185,7 +186,7 @@ rh__logfile_part(rh_seekable **out, rh_logfile *f, size_t i)
 	*out = NULL;
 	if (i >= f->info->nparts)
 		return fail(f, rh__error(RH_EINVAL, "%s: no part %zu",
-					 f->info->path, i));
+		                         f->info->path, i));
 	if ((error = part_reader(out, f, i)) < 0)
 		return fail(f, error);
 	return 0;
@@ -226,7 +227,8 @@ rh_logfile_read(rh_buf *out, rh_logfile *f, uint64_t off, size_t len)
 		if (want > p->length - in_part)
 			want = p->length - in_part;
 		if ((error = part_reader(&sk, f, i)) < 0 ||
-		    (error = rh_seekable_read(out, sk, in_part, (size_t)want)) < 0)
+		    (error = rh_seekable_read(out, sk, in_part, (size_t)want)) <
+		            0)
 			return fail(f, error);
 		off += want;
 	}
@@ -250,11 +252,11 @@ find_line_start_copy(uint64_t *at, rh_logfile *f, uint64_t pos, size_t nth)
 
 		rh_buf_clear(&chunk);
 		if ((error = rh_logfile_read(&chunk, f, from,
-					     (size_t)(pos - from))) < 0)
+		                             (size_t)(pos - from))) < 0)
 			break;
 		if (chunk.size != pos - from) {
-			error = fail(f, rh__error(RH_ECORRUPT,
-						  "%s: short read", f->info->path));
+			error = fail(f, rh__error(RH_ECORRUPT, "%s: short read",
+			                          f->info->path));
 			break;
 		}
 		for (k = chunk.size; k > 0;) {
@@ -284,8 +286,8 @@ find_line_start(uint64_t *at, rh_logfile *f, uint64_t pos, size_t nth)
 	size_t seen = 0, i;
 
 	for (i = 1; i < f->info->nparts; i++)
-		if (f->info->parts[i].offset != f->info->parts[i - 1].offset +
-						f->info->parts[i - 1].length)
+		if (f->info->parts[i].offset !=
+		    f->info->parts[i - 1].offset + f->info->parts[i - 1].length)
 			return 1;
 	if (f->info->nparts && f->info->parts[0].offset != 0)
 		return 1;
@@ -305,7 +307,8 @@ find_line_start(uint64_t *at, rh_logfile *f, uint64_t pos, size_t nth)
 		/* fetch as a read of the TAIL_CHUNK bytes before pos would */
 		from = in >= TAIL_CHUNK ? in + 1 - TAIL_CHUNK : 0;
 		if ((error = part_reader(&sk, f, i)) < 0 ||
-		    (error = rh__seekable_view(&b, &fs, &len, sk, in, from)) < 0)
+		    (error = rh__seekable_view(&b, &fs, &len, sk, in, from)) <
+		            0)
 			return fail(f, error);
 		/* the frame's bytes [fs, in] are the file's before pos */
 		for (k = (size_t)(in - fs) + 1; k > 0;) {
@@ -324,8 +327,8 @@ find_line_start(uint64_t *at, rh_logfile *f, uint64_t pos, size_t nth)
 }
 
 RH_EXTERN int
-rh_logfile_tail(rh_buf *out, uint64_t *start_out, rh_logfile *f,
-		size_t nlines, uint64_t end)
+rh_logfile_tail(rh_buf *out, uint64_t *start_out, rh_logfile *f, size_t nlines,
+                uint64_t end)
 {
 	rh_buf last = RH_BUF_INIT;
 	uint64_t start, pos;

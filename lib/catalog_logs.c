@@ -12,7 +12,8 @@ has_suffix(const char *name, const char *suffix)
 {
 	size_t n = strlen(name), s = strlen(suffix);
 
-	return n > s + 1 && name[n - s - 1] == '.' && !strcmp(name + n - s, suffix);
+	return n > s + 1 && name[n - s - 1] == '.' &&
+	       !strcmp(name + n - s, suffix);
 }
 
 /* Does `name` (a file name in logs/ or logs/old/) match? */
@@ -22,29 +23,28 @@ matches(const char *name, rh_log_match how, const char *key, const char *suffix)
 	size_t n = strlen(name), k = strlen(key), s = strlen(suffix);
 
 	switch (how) {
-	case RH_LOG_MATCH_NAME:
-		return !strcmp(name, key);
+	case RH_LOG_MATCH_NAME: return !strcmp(name, key);
 	case RH_LOG_MATCH_WORKER:
 		return strstr(name, "worker") && strstr(name, key) &&
 		       has_suffix(name, suffix);
-	case RH_LOG_MATCH_PID:	/* worker-<id>-<job>-<PID>.<suffix> */
+	case RH_LOG_MATCH_PID: /* worker-<id>-<job>-<PID>.<suffix> */
 		return strstr(name, "worker") && has_suffix(name, suffix) &&
 		       n > k + s + 2 && name[n - s - 2 - k] == '-' &&
 		       !strncmp(name + n - s - 1 - k, key, k);
-	default:
-		return 0;
+	default: return 0;
 	}
 }
 
 RH_EXTERN int
 rh_node_manifest_find_log(rh_buf *path_out, const rh_node_manifest *m,
-			  rh_log_match how, const char *key, const char *suffix)
+                          rh_log_match how, const char *key, const char *suffix)
 {
 	static const char *const dirs[] = { "logs/", "logs/old/" };
 	size_t i, pass, count;
 
 	if (!path_out || !m || !key)
-		return rh__error(RH_EINVAL, "rh_node_manifest_find_log: NULL argument");
+		return rh__error(RH_EINVAL,
+		                 "rh_node_manifest_find_log: NULL argument");
 	if (!suffix)
 		suffix = "";
 	rh_buf_clear(path_out);
@@ -52,7 +52,7 @@ rh_node_manifest_find_log(rh_buf *path_out, const rh_node_manifest *m,
 		if (rh_node_manifest_find(m, key))
 			return rh_buf_puts(path_out, key);
 		return rh__error(RH_ENOTFOUND, "node %s: no log file %s",
-				 rh_node_manifest_node_id(m), key);
+		                 rh_node_manifest_node_id(m), key);
 	}
 	count = rh_node_manifest_file_count(m);
 	for (pass = 0; pass < 2; pass++) {
@@ -68,9 +68,13 @@ rh_node_manifest_find_log(rh_buf *path_out, const rh_node_manifest *m,
 		}
 	}
 	if (how == RH_LOG_MATCH_NAME)
-		return rh__error(RH_ENOTFOUND, "node %s: no log file %s in logs/ "
-				 "or logs/old/", rh_node_manifest_node_id(m), key);
-	return rh__error(RH_ENOTFOUND, "node %s: no %s log file of %s %s in logs/ "
-			 "or logs/old/", rh_node_manifest_node_id(m), suffix,
-			 how == RH_LOG_MATCH_PID ? "pid" : "worker", key);
+		return rh__error(RH_ENOTFOUND,
+		                 "node %s: no log file %s in logs/ "
+		                 "or logs/old/",
+		                 rh_node_manifest_node_id(m), key);
+	return rh__error(RH_ENOTFOUND,
+	                 "node %s: no %s log file of %s %s in logs/ "
+	                 "or logs/old/",
+	                 rh_node_manifest_node_id(m), suffix,
+	                 how == RH_LOG_MATCH_PID ? "pid" : "worker", key);
 }

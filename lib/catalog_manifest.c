@@ -95,7 +95,7 @@ rh__manifest_file(rh__mfile **out, rh_node_manifest *m, const char *path)
 	if (!(copy = rh__strdup(path)))
 		return RH_ENOMEM;
 	memmove(&m->files[pos + 1], &m->files[pos],
-		(m->nfiles - pos) * sizeof(*m->files));
+	        (m->nfiles - pos) * sizeof(*m->files));
 	memset(&m->files[pos], 0, sizeof(*m->files));
 	m->files[pos].info.path = copy;
 	m->nfiles++;
@@ -148,7 +148,7 @@ rh__manifest_add_part(rh__mfile *f, const rh_file_part *part)
 
 int
 rh__manifest_add_skip(rh_node_manifest *m, const char *path, const char *why,
-		      int not_stored)
+                      int not_stored)
 {
 	if (m->nskipped == m->askipped) {
 		size_t n = m->askipped ? m->askipped * 2 : 8;
@@ -194,22 +194,29 @@ rh__manifest_serialize(rh_buf *out, const rh_node_manifest *m)
 	if (!root)
 		return rh__error(RH_ENOMEM, "out of memory building manifest");
 	add_i64(root, "format", RH_MANIFEST_FORMAT);
-	json_object_object_add(root, "node_id", json_object_new_string(m->node_id));
-	json_object_object_add(root, "node_ip", json_object_new_string(m->node_ip));
-	json_object_object_add(root, "hostname", json_object_new_string(m->hostname));
-	json_object_object_add(root, "is_head", json_object_new_boolean(m->is_head));
+	json_object_object_add(root, "node_id",
+	                       json_object_new_string(m->node_id));
+	json_object_object_add(root, "node_ip",
+	                       json_object_new_string(m->node_ip));
+	json_object_object_add(root, "hostname",
+	                       json_object_new_string(m->hostname));
+	json_object_object_add(root, "is_head",
+	                       json_object_new_boolean(m->is_head));
 	add_i64(root, "captured_ms", m->captured_ms);
 	files = json_object_new_array_ext((int)m->nfiles);
 	json_object_object_add(root, "files", files);
 	for (i = 0; i < m->nfiles; i++) {
 		const rh__mfile *f = &m->files[i];
 		json_object *jf = json_object_new_object();
-		json_object *parts = json_object_new_array_ext((int)f->info.nparts);
+		json_object *parts =
+			json_object_new_array_ext((int)f->info.nparts);
 
-		json_object_object_add(jf, "path", json_object_new_string(f->info.path));
+		json_object_object_add(jf, "path",
+		                       json_object_new_string(f->info.path));
 		if (f->object)
-			json_object_object_add(jf, "object",
-					       json_object_new_string(f->object));
+			json_object_object_add(
+				jf, "object",
+				json_object_new_string(f->object));
 		add_u64(jf, "size", f->info.size);
 		add_u64(jf, "stored", f->info.stored);
 		add_i64(jf, "mtime_ms", f->info.mtime_ms);
@@ -231,16 +238,20 @@ rh__manifest_serialize(rh_buf *out, const rh_node_manifest *m)
 	json_object_object_add(root, "skipped", skipped);
 	for (i = 0; i < m->nskipped; i++) {
 		json_object *js = json_object_new_object();
-		json_object_object_add(js, "path", json_object_new_string(m->skipped[i].path));
-		json_object_object_add(js, "why", json_object_new_string(m->skipped[i].why));
+		json_object_object_add(
+			js, "path", json_object_new_string(m->skipped[i].path));
+		json_object_object_add(
+			js, "why", json_object_new_string(m->skipped[i].why));
 		if (m->skipped[i].not_stored)
 			json_object_object_add(js, "not_stored",
-					       json_object_new_boolean(1));
+			                       json_object_new_boolean(1));
 		json_object_array_add(skipped, js);
 	}
 	rh_buf_clear(out);
-	error = rh_buf_puts(out, json_object_to_json_string_ext(
-		root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	error = rh_buf_puts(
+		out, json_object_to_json_string_ext(
+			     root, JSON_C_TO_STRING_PLAIN |
+					   JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
 	return error;
 }
@@ -250,7 +261,8 @@ get_str(json_object *o, const char *k)
 {
 	json_object *v;
 
-	if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
+	if (!json_object_object_get_ex(o, k, &v) ||
+	    !json_object_is_type(v, json_type_string))
 		return NULL;
 	return json_object_get_string(v);
 }
@@ -260,7 +272,8 @@ get_u64(uint64_t *out, json_object *o, const char *k)
 {
 	json_object *v;
 
-	if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_int))
+	if (!json_object_object_get_ex(o, k, &v) ||
+	    !json_object_is_type(v, json_type_int))
 		return -1;
 	*out = json_object_get_uint64(v);
 	return 0;
@@ -271,7 +284,8 @@ get_i64(int64_t *out, json_object *o, const char *k)
 {
 	json_object *v;
 
-	if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_int))
+	if (!json_object_object_get_ex(o, k, &v) ||
+	    !json_object_is_type(v, json_type_int))
 		return -1;
 	*out = json_object_get_int64(v);
 	return 0;
@@ -288,22 +302,27 @@ parse_file(rh_node_manifest *m, json_object *jf, const char *name)
 	int error;
 
 	if (!path || rh_layout_check_path(path) < 0)
-		return rh__error(RH_ECORRUPT, "%s: a file entry has a bad path", name);
+		return rh__error(RH_ECORRUPT, "%s: a file entry has a bad path",
+		                 name);
 	if ((error = rh__manifest_file(&f, m, path)) < 0)
 		return error;
 	if (f->info.nparts)
-		return rh__error(RH_ECORRUPT, "%s: file %s is listed twice", name, path);
+		return rh__error(RH_ECORRUPT, "%s: file %s is listed twice",
+		                 name, path);
 	if (get_i64(&f->info.mtime_ms, jf, "mtime_ms") < 0 ||
 	    get_u64(&f->head_hash, jf, "head_hash") < 0 ||
 	    get_u64(&head_len, jf, "head_len") < 0 ||
 	    !json_object_object_get_ex(jf, "parts", &parts) ||
 	    !json_object_is_type(parts, json_type_array))
-		return rh__error(RH_ECORRUPT, "%s: file %s lacks a field", name, path);
+		return rh__error(RH_ECORRUPT, "%s: file %s lacks a field", name,
+		                 path);
 	f->head_len = (uint32_t)head_len;
 	if ((obj = get_str(jf, "object")) && strcmp(obj, path) != 0) {
 		if (rh_layout_check_path(obj) < 0)
-			return rh__error(RH_ECORRUPT, "%s: file %s has a bad "
-					 "object name", name, path);
+			return rh__error(RH_ECORRUPT,
+			                 "%s: file %s has a bad "
+			                 "object name",
+			                 name, path);
 		if (!(f->object = rh__strdup(obj)))
 			return RH_ENOMEM;
 	}
@@ -315,14 +334,15 @@ parse_file(rh_node_manifest *m, json_object *jf, const char *name)
 		    get_u64(&p.length, jp, "length") < 0 ||
 		    get_u64(&p.stored, jp, "stored") < 0 ||
 		    get_i64(&p.captured_ms, jp, "captured_ms") < 0)
-			return rh__error(RH_ECORRUPT, "%s: file %s has a bad part",
-					 name, path);
+			return rh__error(RH_ECORRUPT,
+			                 "%s: file %s has a bad part", name,
+			                 path);
 		/* Parts must tile the file from 0 without gaps or overlaps. */
 		if (p.offset != expect || p.length > UINT64_MAX - p.offset)
 			return rh__error(RH_ECORRUPT,
-					 "%s: file %s part at %" PRIu64
-					 " does not follow the previous one",
-					 name, path, p.offset);
+			                 "%s: file %s part at %" PRIu64
+			                 " does not follow the previous one",
+			                 name, path, p.offset);
 		expect = p.offset + p.length;
 		if ((error = rh__manifest_add_part(f, &p)) < 0)
 			return error;
@@ -332,7 +352,7 @@ parse_file(rh_node_manifest *m, json_object *jf, const char *name)
 
 int
 rh__manifest_parse(rh_node_manifest **out, const char *json, size_t len,
-		   const char *name)
+                   const char *name)
 {
 	json_tokener *tok = json_tokener_new();
 	json_object *root = NULL, *files, *skipped;
@@ -348,12 +368,14 @@ rh__manifest_parse(rh_node_manifest **out, const char *json, size_t len,
 	if (len > INT32_MAX)
 		error = rh__error(RH_ECORRUPT, "%s: manifest too large", name);
 	else if (!(root = json_tokener_parse_ex(tok, json, (int)len)) ||
-		 !json_object_is_type(root, json_type_object))
+	         !json_object_is_type(root, json_type_object))
 		error = rh__error(RH_ECORRUPT, "%s: not a JSON object", name);
 	if (error < 0)
 		goto done;
-	if (get_i64(&format, root, "format") < 0 || format != RH_MANIFEST_FORMAT) {
-		error = rh__error(RH_ECORRUPT, "%s: unknown manifest format", name);
+	if (get_i64(&format, root, "format") < 0 ||
+	    format != RH_MANIFEST_FORMAT) {
+		error = rh__error(RH_ECORRUPT, "%s: unknown manifest format",
+		                  name);
 		goto done;
 	}
 	if (!(s = get_str(root, "node_id")) || rh_layout_check_node_id(s) < 0) {
@@ -362,9 +384,11 @@ rh__manifest_parse(rh_node_manifest **out, const char *json, size_t len,
 	}
 	if ((error = rh__manifest_new(&m, s)) < 0)
 		goto done;
-	if ((s = get_str(root, "node_ip")) && (error = rh__manifest_set(&m->node_ip, s)) < 0)
+	if ((s = get_str(root, "node_ip")) &&
+	    (error = rh__manifest_set(&m->node_ip, s)) < 0)
 		goto done;
-	if ((s = get_str(root, "hostname")) && (error = rh__manifest_set(&m->hostname, s)) < 0)
+	if ((s = get_str(root, "hostname")) &&
+	    (error = rh__manifest_set(&m->hostname, s)) < 0)
 		goto done;
 	{
 		json_object *v;
@@ -379,19 +403,23 @@ rh__manifest_parse(rh_node_manifest **out, const char *json, size_t len,
 	}
 	n = json_object_array_length(files);
 	for (i = 0; i < n; i++)
-		if ((error = parse_file(m, json_object_array_get_idx(files, i), name)) < 0)
+		if ((error = parse_file(m, json_object_array_get_idx(files, i),
+		                        name)) < 0)
 			goto done;
 	if (json_object_object_get_ex(root, "skipped", &skipped) &&
 	    json_object_is_type(skipped, json_type_array)) {
 		n = json_object_array_length(skipped);
 		for (i = 0; i < n; i++) {
 			json_object *js = json_object_array_get_idx(skipped, i);
-			const char *p = get_str(js, "path"), *w = get_str(js, "why");
+			const char *p = get_str(js, "path"),
+				   *w = get_str(js, "why");
 			json_object *ns;
-			int failed = json_object_object_get_ex(js, "not_stored", &ns) &&
-				     json_object_get_boolean(ns);
+			int failed = json_object_object_get_ex(js, "not_stored",
+			                                       &ns) &&
+			             json_object_get_boolean(ns);
 			if (p && w &&
-			    (error = rh__manifest_add_skip(m, p, w, failed)) < 0)
+			    (error = rh__manifest_add_skip(m, p, w, failed)) <
+			            0)
 				goto done;
 		}
 	}
@@ -454,7 +482,7 @@ rh_catalog_display_path(rh_buf *out, const char *path, unsigned flags)
 	for (i = 0; i < n && error == 0; i += k) {
 		k = rh__utf8_len(p + i, n - i);
 		if (k == 0 || ((flags & RH_DISPLAY_CONTROL) &&
-			       (p[i] < 0x20 || p[i] == 0x7f))) {
+		               (p[i] < 0x20 || p[i] == 0x7f))) {
 			error = rh_buf_printf(out, "\\x%02x", p[i]);
 			k = 1;
 		} else {

@@ -22,7 +22,7 @@
 
 RH_EXTERN int
 rh_dashboard_new(rh_dashboard **out, rh_store *st,
-		 const rh_dashboard_options *opts)
+                 const rh_dashboard_options *opts)
 {
 	rh_dashboard_options defaults = RH_DASHBOARD_OPTIONS_INIT;
 	rh_dashboard *d = NULL;
@@ -34,9 +34,10 @@ rh_dashboard_new(rh_dashboard **out, rh_store *st,
 	if (!opts)
 		opts = &defaults;
 	if (opts->version != RH_DASHBOARD_OPTIONS_VERSION)
-		return rh__error(RH_EINVAL, "rh_dashboard_new: options version "
-				 "%u, expected %u", opts->version,
-				 RH_DASHBOARD_OPTIONS_VERSION);
+		return rh__error(RH_EINVAL,
+		                 "rh_dashboard_new: options version "
+		                 "%u, expected %u",
+		                 opts->version, RH_DASHBOARD_OPTIONS_VERSION);
 	if (!(d = rh__calloc(1, sizeof(*d))))
 		return RH_ENOMEM;
 	d->st = st;
@@ -50,13 +51,13 @@ rh_dashboard_new(rh_dashboard **out, rh_store *st,
 	if (pthread_mutex_init(&d->lock, NULL) != 0) {
 		free(d);
 		return rh__error(RH_ERROR, "rh_dashboard_new: cannot create a "
-				 "mutex");
+		                           "mutex");
 	}
 	if (pthread_cond_init(&d->loaded, NULL) != 0) {
 		pthread_mutex_destroy(&d->lock);
 		free(d);
 		return rh__error(RH_ERROR, "rh_dashboard_new: cannot create a "
-				 "mutex");
+		                           "mutex");
 	}
 	if (!(d->tz_name = rh__strdup(opts->tz_name ? opts->tz_name : "UTC")) ||
 	    (opts->dashboard_dir &&
@@ -71,9 +72,9 @@ rh_dashboard_new(rh_dashboard **out, rh_store *st,
 	if ((error = rh_dashboard__facts_new(&d->facts)) < 0)
 		goto done;
 	if (opts->cache_bytes >= 0 &&
-	    (error = rh_dashboard__cache_new(&d->cache, opts->cache_bytes
-					     ? (size_t)opts->cache_bytes
-					     : DEFAULT_CACHE_BYTES)) < 0)
+	    (error = rh_dashboard__cache_new(
+		     &d->cache, opts->cache_bytes ? (size_t)opts->cache_bytes :
+						    DEFAULT_CACHE_BYTES)) < 0)
 		goto done;
 	if (d->dashboard_dir && (error = rh_dashboard__builds_scan(d)) < 0)
 		goto done;
@@ -89,21 +90,22 @@ rh_dashboard_stats_get(rh_dashboard_stats *out, rh_dashboard *d)
 	size_t bytes;
 
 	if (!out || !d)
-		return rh__error(RH_EINVAL, "rh_dashboard_stats_get: NULL argument");
+		return rh__error(RH_EINVAL,
+		                 "rh_dashboard_stats_get: NULL argument");
 	pthread_mutex_lock(&d->lock);
 	out->sessions_indexed = d->stats.indexed;
 	out->index_failures = d->stats.index_failures;
 	out->index_seconds = (double)d->stats.index_ms / 1000.0;
 	out->sessions_open = d->nentries;
-	if (out->version >= 2)	/* a version 1 struct ends before */
+	if (out->version >= 2) /* a version 1 struct ends before */
 		out->index_builds = d->stats.builds;
 	if (out->version >= 3)
 		out->index_event_bytes = d->stats.bytes_read;
 	pthread_mutex_unlock(&d->lock);
 	out->frame_hits = out->frame_misses = 0;
 	if (d->frames)
-		rh_frame_cache_stats(&out->frame_hits, &out->frame_misses, &bytes,
-				     d->frames);
+		rh_frame_cache_stats(&out->frame_hits, &out->frame_misses,
+		                     &bytes, d->frames);
 	return 0;
 }
 
@@ -162,7 +164,9 @@ check_names(rh_dash_ctx *c)
 	if (rh_layout_check_name("namespace", c->sref.ns) < 0 ||
 	    rh_layout_check_name("cluster", c->sref.cluster) < 0 ||
 	    rh_layout_check_name("session", c->sref.session) < 0)
-		return rh_dashboard__fail(c, 400, "%s", rh_error_last()) == 0 ? 1 : -1;
+		return rh_dashboard__fail(c, 400, "%s", rh_error_last()) == 0 ?
+		               1 :
+		               -1;
 	return 0;
 }
 
@@ -178,8 +182,9 @@ make_base(rh_dash_ctx *c)
 	    (error = rh_dashboard__urlenc(&b, c->sref.cluster)) < 0 ||
 	    (error = rh_buf_puts(&b, "/")) < 0 ||
 	    (error = rh_dashboard__urlenc(&b, c->sref.session)) < 0 ||
-	    (c->at_text && ((error = rh_buf_puts(&b, "@")) < 0 ||
-			    (error = rh_dashboard__urlenc(&b, c->at_text)) < 0)) ||
+	    (c->at_text &&
+	     ((error = rh_buf_puts(&b, "@")) < 0 ||
+	      (error = rh_dashboard__urlenc(&b, c->at_text)) < 0)) ||
 	    (error = rh_buf_puts(&b, "/")) < 0) {
 		rh_buf_dispose(&b);
 		return error;
@@ -199,7 +204,8 @@ set_sub(rh_dash_ctx *c, char **segs, size_t nsegs)
 	c->nsegs = nsegs;
 	rh_buf_clear(&c->subbuf);
 	for (i = 0; i < nsegs && !error; i++)
-		error = rh_buf_printf(&c->subbuf, "%s%s", i ? "/" : "", segs[i]);
+		error = rh_buf_printf(&c->subbuf, "%s%s", i ? "/" : "",
+		                      segs[i]);
 	if (!error && !c->subbuf.ptr)
 		error = rh_buf_puts(&c->subbuf, "");
 	c->sub = c->subbuf.ptr;
@@ -222,12 +228,13 @@ playback_time(rh_dash_ctx *c)
 	    info.start_ms > 0)
 		start_ns = info.start_ms * 1000000;
 	if (rh_playback_time_parse(&c->at_ns, c->at_text, start_ns) < 0) {
-		error = rh_dashboard__fail(c, 400, "%s@TIME: bad time \"%.80s\" "
-					   "(want RFC 3339, e.g. "
-					   "2025-11-12T22:15:00Z, or +SECONDS "
-					   "since the session start): %s",
-					   c->sref.session, c->at_text,
-					   rh_error_last());
+		error = rh_dashboard__fail(c, 400,
+		                           "%s@TIME: bad time \"%.80s\" "
+		                           "(want RFC 3339, e.g. "
+		                           "2025-11-12T22:15:00Z, or +SECONDS "
+		                           "since the session start): %s",
+		                           c->sref.session, c->at_text,
+		                           rh_error_last());
 		return error < 0 ? error : 1;
 	}
 	rh_error_clear();
@@ -255,14 +262,18 @@ session_route(rh_dash_ctx *c)
 		return rh_dashboard__api(c);
 	}
 	if (c->req->cookie)
-		rh_dashboard__cookie_get(want, sizeof(want), c->req->cookie, "rayhist_build");
-	if (c->nsegs == 0 || (c->nsegs == 1 && !strcmp(c->segs[0], "index.html")))
+		rh_dashboard__cookie_get(want, sizeof(want), c->req->cookie,
+		                         "rayhist_build");
+	if (c->nsegs == 0 ||
+	    (c->nsegs == 1 && !strcmp(c->segs[0], "index.html")))
 		return rh_dashboard__landing(c);
 	b = rh_dashboard__build_for(c->d, want, NULL);
 	if (b && (r = rh_dashboard__static(c, b, c->segs, c->nsegs)) <= 0)
 		return r;
-	return rh_dashboard__fail(c, 404, "%s: no such page or API path in "
-				  "this session", c->url->path);
+	return rh_dashboard__fail(c, 404,
+	                          "%s: no such page or API path in "
+	                          "this session",
+	                          c->url->path);
 }
 
 static int
@@ -272,9 +283,10 @@ redirect(rh_dash_ctx *c, int status, const char *location)
 	int error;
 
 	rh_buf_clear(b);
-	if ((error = rh_dashboard__header(c->resp, "Location", "%s", location)) < 0 ||
+	if ((error = rh_dashboard__header(c->resp, "Location", "%s",
+	                                  location)) < 0 ||
 	    (error = rh_buf_puts(b, "<!DOCTYPE html><title>Redirect</title>"
-				 "<p>Moved to <a href=\"")) < 0 ||
+	                            "<p>Moved to <a href=\"")) < 0 ||
 	    (error = rh_dashboard__html(b, location)) < 0 ||
 	    (error = rh_buf_puts(b, "\">here</a>.</p>\n")) < 0)
 		return error;
@@ -342,16 +354,20 @@ wait_ready(rh_dash_ctx *c)
 	int r;
 
 	for (;;) {
-		if ((r = rh_dashboard__session_snap(c)) < 0 || r == RH_DASH_GO_ON)
+		if ((r = rh_dashboard__session_snap(c)) < 0 ||
+		    r == RH_DASH_GO_ON)
 			return r;
 		if (c->resp->status != 202)
-			return RH_DASH_ANSWERED;	/* failed: its answer is written */
+			return RH_DASH_ANSWERED; /* failed: its answer is written */
 		rh_dashboard_response_dispose(c->resp);
 		if (rh_dashboard__now_ms() - t0 > ENTER_WAIT_MS) {
-			r = rh_dashboard__fail(c, 503, "session %s/%s/%s is still "
-					       "being prepared after %d s; try "
-					       "again", c->sref.ns, c->sref.cluster,
-					       c->sref.session, ENTER_WAIT_MS / 1000);
+			r = rh_dashboard__fail(c, 503,
+			                       "session %s/%s/%s is still "
+			                       "being prepared after %d s; try "
+			                       "again",
+			                       c->sref.ns, c->sref.cluster,
+			                       c->sref.session,
+			                       ENTER_WAIT_MS / 1000);
 			return r < 0 ? r : RH_DASH_ANSWERED;
 		}
 		nanosleep(&(struct timespec){ 0, 50 * 1000 * 1000 }, NULL);
@@ -370,56 +386,66 @@ enter(rh_dash_ctx *c, char **segs, size_t nsegs)
 	int error, r;
 
 	if (nsegs == 4 && (!strcasecmp(segs[1], "raycluster") ||
-			   !strcasecmp(segs[1], "rayjob") ||
-			   !strcasecmp(segs[1], "rayservice"))) {
+	                   !strcasecmp(segs[1], "rayjob") ||
+	                   !strcasecmp(segs[1], "rayservice"))) {
 		names[0] = segs[0], names[1] = segs[2], names[2] = segs[3];
 	} else if (nsegs == 2 || nsegs == 3) {
 		names[0] = segs[0], names[1] = segs[1];
 		names[2] = nsegs == 3 ? segs[2] : NULL;
 	} else {
-		return rh_dashboard__fail(c, 404, "use /enter_cluster/NAMESPACE/"
-					  "CLUSTER/SESSION");
+		return rh_dashboard__fail(c, 404,
+		                          "use /enter_cluster/NAMESPACE/"
+		                          "CLUSTER/SESSION");
 	}
 	c->sref.ns = names[0];
 	c->sref.cluster = names[1];
-	c->sref.session = names[2] && strcmp(names[2], "latest") ? names[2] : NULL;
+	c->sref.session =
+		names[2] && strcmp(names[2], "latest") ? names[2] : NULL;
 	if (!c->sref.session) {
 		if (rh_layout_check_name("namespace", c->sref.ns) < 0 ||
 		    rh_layout_check_name("cluster", c->sref.cluster) < 0)
-			return rh_dashboard__fail(c, 400, "%s", rh_error_last());
+			return rh_dashboard__fail(c, 400, "%s",
+			                          rh_error_last());
 		if ((error = rh_catalog_list_sessions(c->d->st, c->sref.ns,
-						      c->sref.cluster, newest_cb,
-						      &latest)) < 0)
+		                                      c->sref.cluster,
+		                                      newest_cb, &latest)) < 0)
 			return rh_dashboard__fail_code(c, error);
 		if (!latest.name[0])
-			return rh_dashboard__fail(c, 404, "no sessions of cluster "
-						  "%s/%s in the store",
-						  c->sref.ns, c->sref.cluster);
+			return rh_dashboard__fail(c, 404,
+			                          "no sessions of cluster "
+			                          "%s/%s in the store",
+			                          c->sref.ns, c->sref.cluster);
 		c->sref.session = latest.name;
 	}
 	if ((r = check_names(c)) != 0 || (r = make_base(c)) < 0)
 		return r < 0 ? r : 0;
-	if (build && *build && !(b = rh_dashboard__build_for(c->d, build, NULL)))
-		return rh_dashboard__fail(c, 400, "build: no dashboard build "
-					  "named \"%.60s\"", build);
+	if (build && *build &&
+	    !(b = rh_dashboard__build_for(c->d, build, NULL)))
+		return rh_dashboard__fail(c, 400,
+		                          "build: no dashboard build "
+		                          "named \"%.60s\"",
+		                          build);
 	if ((r = rh_dashboard__session_enter(c)) != RH_DASH_GO_ON)
 		return r < 0 ? r : 0;
 	if (!wants_html(c->req) && (r = wait_ready(c)) != RH_DASH_GO_ON)
 		return r < 0 ? r : 0;
-	if ((error = rh_dashboard__header(c->resp, "Set-Cookie",
-					  "cluster_namespace=%s; Path=/; SameSite=Lax",
-					  c->sref.ns)) < 0 ||
-	    (error = rh_dashboard__header(c->resp, "Set-Cookie",
-					  "cluster_name=%s; Path=/; SameSite=Lax",
-					  c->sref.cluster)) < 0 ||
-	    (error = rh_dashboard__header(c->resp, "Set-Cookie",
-					  "session_name=%s; Path=/; SameSite=Lax",
-					  c->sref.session)) < 0)
+	if ((error = rh_dashboard__header(
+		     c->resp, "Set-Cookie",
+		     "cluster_namespace=%s; Path=/; SameSite=Lax",
+		     c->sref.ns)) < 0 ||
+	    (error = rh_dashboard__header(
+		     c->resp, "Set-Cookie",
+		     "cluster_name=%s; Path=/; SameSite=Lax",
+		     c->sref.cluster)) < 0 ||
+	    (error = rh_dashboard__header(
+		     c->resp, "Set-Cookie",
+		     "session_name=%s; Path=/; SameSite=Lax",
+		     c->sref.session)) < 0)
 		return error;
 	if (b && (error = rh_dashboard__header(c->resp, "Set-Cookie",
-					       "rayhist_build=%s; Path=%s; "
-					       "SameSite=Lax", b->name,
-					       c->base)) < 0)
+	                                       "rayhist_build=%s; Path=%s; "
+	                                       "SameSite=Lax",
+	                                       b->name, c->base)) < 0)
 		return error;
 	if ((error = rh_dashboard__header(c->resp, "Vary", "Accept")) < 0)
 		return error;
@@ -437,15 +463,19 @@ cookie_route(rh_dash_ctx *c, char **segs, size_t nsegs)
 	const char *h = c->req->cookie;
 	int r;
 
-	if (!h || !rh_dashboard__cookie_get(cns, sizeof(cns), h, "cluster_namespace") ||
+	if (!h ||
+	    !rh_dashboard__cookie_get(cns, sizeof(cns), h,
+	                              "cluster_namespace") ||
 	    !rh_dashboard__cookie_get(ccl, sizeof(ccl), h, "cluster_name") ||
 	    !rh_dashboard__cookie_get(cse, sizeof(cse), h, "session_name"))
-		return rh_dashboard__fail(c, 400, "no session selected: the "
-					  "cookies cluster_namespace, "
-					  "cluster_name and session_name are "
-					  "not set; open / to pick a session, "
-					  "or use /c/NAMESPACE/CLUSTER/SESSION%s",
-					  c->url->path);
+		return rh_dashboard__fail(
+			c, 400,
+			"no session selected: the "
+			"cookies cluster_namespace, "
+			"cluster_name and session_name are "
+			"not set; open / to pick a session, "
+			"or use /c/NAMESPACE/CLUSTER/SESSION%s",
+			c->url->path);
 	c->sref.ns = cns;
 	c->sref.cluster = ccl;
 	c->sref.session = cse;
@@ -475,10 +505,12 @@ route(rh_dash_ctx *c)
 		int error = rh_dashboard__header(c->resp, "Allow", "GET, HEAD");
 		if (error < 0)
 			return error;
-		return rh_dashboard__fail(c, 405, "%s %s: the cluster is gone; "
-					  "rayhist serves a stored session "
-					  "read-only, so only GET and HEAD are "
-					  "answered", c->req->method, u->path);
+		return rh_dashboard__fail(c, 405,
+		                          "%s %s: the cluster is gone; "
+		                          "rayhist serves a stored session "
+		                          "read-only, so only GET and HEAD are "
+		                          "answered",
+		                          c->req->method, u->path);
 	}
 	if (n == 0)
 		return rh_dashboard__picker(c, 0);
@@ -492,8 +524,9 @@ route(rh_dash_ctx *c)
 		char *at;
 
 		if (n < 4)
-			return rh_dashboard__fail(c, 404, "use /c/NAMESPACE/"
-						  "CLUSTER/SESSION/");
+			return rh_dashboard__fail(c, 404,
+			                          "use /c/NAMESPACE/"
+			                          "CLUSTER/SESSION/");
 		c->sref.ns = s[1];
 		c->sref.cluster = s[2];
 		c->sref.session = s[3];
@@ -510,7 +543,7 @@ route(rh_dash_ctx *c)
 			if ((r = check_names(c)) != 0 || (r = make_base(c)) < 0)
 				return r < 0 ? r : 0;
 			if ((r = rh_buf_printf(&loc, "%s%s", c->base,
-					       q ? q : "")) == 0)
+			                       q ? q : "")) == 0)
 				r = redirect(c, 301, loc.ptr);
 			rh_buf_dispose(&loc);
 			return r;
@@ -523,20 +556,23 @@ route(rh_dash_ctx *c)
 		return cookie_route(c, s, n);
 	if (n == 1 && !strcmp(s[0], "favicon.ico"))
 		return text_reply(c, 404, "no favicon\n");
-	return rh_dashboard__fail(c, 404, "%s: no such page; open / to pick a "
-				  "session", u->path);
+	return rh_dashboard__fail(c, 404,
+	                          "%s: no such page; open / to pick a "
+	                          "session",
+	                          u->path);
 }
 
 RH_EXTERN int
 rh_dashboard_handle(rh_dashboard_response *out, rh_dashboard *d,
-		    const rh_dashboard_request *req)
+                    const rh_dashboard_request *req)
 {
 	rh_dashboard_url url = RH_DASHBOARD_URL_INIT;
 	rh_dash_ctx c;
 	int error;
 
 	if (!out || !d || !req)
-		return rh__error(RH_EINVAL, "rh_dashboard_handle: NULL argument");
+		return rh__error(RH_EINVAL,
+		                 "rh_dashboard_handle: NULL argument");
 	rh_dashboard_response_dispose(out);
 	memset(&c, 0, sizeof(c));
 	c.max_body = d->opts.max_body;
@@ -550,7 +586,8 @@ rh_dashboard_handle(rh_dashboard_response *out, rh_dashboard *d,
 	c.at_ns = RH_TIME_NONE;
 	if ((error = rh_dashboard_url_parse(&url, req->target)) < 0) {
 		if (error == RH_EINVAL)
-			error = rh_dashboard__fail(&c, 400, "%s", rh_error_last());
+			error = rh_dashboard__fail(&c, 400, "%s",
+			                           rh_error_last());
 		goto done;
 	}
 	error = route(&c);
@@ -562,7 +599,7 @@ done:
 			out->status = 200;
 		if (!out->content_type)
 			out->content_type = RH_DASH_JSON_TYPE;
-		if (!out->stream)	/* nothing to keep: the bytes are not here */
+		if (!out->stream) /* nothing to keep: the bytes are not here */
 			rh_dashboard__cache_put(d, req, &c, out);
 	}
 	if (c.snap)
@@ -571,7 +608,7 @@ done:
 		pthread_mutex_lock(&d->lock);
 		c.entry->used_ms = c.now_ms;
 		c.entry->users--;
-		if (c.damaged) {	/* rebuild it (dashboard_session.c) */
+		if (c.damaged) { /* rebuild it (dashboard_session.c) */
 			c.entry->damaged = 1;
 			c.entry->checked_ms = 0;
 		}
@@ -588,7 +625,7 @@ done:
 		out->status = 500;
 		out->content_type = "text/plain; charset=utf-8";
 		rh_buf_printf(&out->body, "internal error: %s\n",
-			      *msg ? msg : rh_error_name(error));
+		              *msg ? msg : rh_error_name(error));
 		return error == RH_ENOMEM ? error : 0;
 	}
 	return 0;
@@ -596,16 +633,17 @@ done:
 
 RH_EXTERN int
 rh_dashboard_handle_cached(rh_dashboard_response *out, rh_dashboard *d,
-			   const rh_dashboard_request *req)
+                           const rh_dashboard_request *req)
 {
 	int error;
 
 	if (!out || !d || !req)
 		return rh__error(RH_EINVAL, "rh_dashboard_handle_cached: NULL "
-				 "argument");
-	error = rh_dashboard__cache_get(out, d, req, req->now_ms ? req->now_ms
-					: rh_dashboard__now_ms());
+		                            "argument");
+	error = rh_dashboard__cache_get(out, d, req,
+	                                req->now_ms ? req->now_ms :
+	                                              rh_dashboard__now_ms());
 	if (error == RH_ENOMEM)
-		rh_error_clear();	/* the full path will say it */
+		rh_error_clear(); /* the full path will say it */
 	return error > 0;
 }

@@ -65,7 +65,8 @@ actor_process_stats(rh__jw *w, const rh_actor_row *a)
 
 /* Ray's ActorDetail; `ip` fills address.ipAddress when the row lacks it. */
 void
-rh_dashboard__actor_json(rh__jw *w, const rh_dash_snap *s, const rh_actor_row *a)
+rh_dashboard__actor_json(rh__jw *w, const rh_dash_snap *s,
+                         const rh_actor_row *a)
 {
 	const rh_dash_node *n = rh_dashboard__node(s, a->node_id);
 	const char *ip = a->ip_address ? a->ip_address : n ? n->ip : NULL;
@@ -75,13 +76,14 @@ rh_dashboard__actor_json(rh__jw *w, const rh_dash_snap *s, const rh_actor_row *a
 	if (a->ntransitions)
 		last = a->transitions[a->ntransitions - 1].time_ns;
 	snprintf(restarts, sizeof(restarts), "%lld",
-		 (long long)(a->num_restarts > 0 ? a->num_restarts : 0));
+	         (long long)(a->num_restarts > 0 ? a->num_restarts : 0));
 	rh__jw_obj(w);
 	rh__jw_kstr(w, "actorId", a->actor_id);
 	rh__jw_kstr(w, "jobId", a->job_id);
 	rh__jw_kstr(w, "placementGroupId", a->placement_group_id);
-	rh__jw_kstr(w, "state", a->state >= 0 ? rh_actor_state_name(a->state)
-					      : "DEPENDENCIES_UNREADY");
+	rh__jw_kstr(w, "state",
+	            a->state >= 0 ? rh_actor_state_name(a->state) :
+	                            "DEPENDENCIES_UNREADY");
 	rh__jw_key(w, "pid");
 	if (a->pid > 0)
 		rh__jw_int(w, a->pid);
@@ -93,12 +95,12 @@ rh_dashboard__actor_json(rh__jw *w, const rh_dash_snap *s, const rh_actor_row *a
 	rh__jw_kstr(w, "actorClass", a->class_name ? a->class_name : "");
 	rh__jw_kstr(w, "className", a->class_name ? a->class_name : "");
 	ms_or_null(w, "startTime", a->start_time_ns);
-	ms_or_null(w, "endTime", a->state == RH_ACTOR_DEAD ? a->end_time_ns
-							   : RH_TIME_NONE);
+	ms_or_null(w, "endTime",
+	           a->state == RH_ACTOR_DEAD ? a->end_time_ns : RH_TIME_NONE);
 	rh__jw_key(w, "requiredResources");
 	rh__jw_json_text(w, a->required_resources, 0, "{}");
-	rh__jw_kstr(w, "exitDetail", a->exit_detail && *a->exit_detail
-				    ? a->exit_detail : "-");
+	rh__jw_kstr(w, "exitDetail",
+	            a->exit_detail && *a->exit_detail ? a->exit_detail : "-");
 	rh__jw_kstr(w, "reprName", a->repr_name ? a->repr_name : "");
 	rh__jw_kstr(w, "callSite", a->call_site ? a->call_site : "");
 	rh__jw_key(w, "labelSelector");
@@ -127,14 +129,15 @@ rh_dashboard__actor_json(rh__jw *w, const rh_dash_snap *s, const rh_actor_row *a
  * into an object already open. */
 int
 rh_dashboard__actor_map(rh__jw *w, const rh_dash_snap *s, const rh_filter *f,
-			size_t nf, int64_t at_ns)
+                        size_t nf, int64_t at_ns)
 {
 	rh_query *q = NULL;
 	const rh_row *row;
 	int error;
 
 	/* detail: transitions give "timestamp" */
-	if ((error = rh_dashboard__scan(&q, s, RH_ENTITY_ACTOR, f, nf, 1, at_ns)) < 0)
+	if ((error = rh_dashboard__scan(&q, s, RH_ENTITY_ACTOR, f, nf, 1,
+	                                at_ns)) < 0)
 		return error;
 	while ((error = rh_query_next(&row, q)) == 0 && !w->err) {
 		rh__jw_key(w, row->u.actor.actor_id);
@@ -168,11 +171,13 @@ actor_list(rh_dash_ctx *c)
 			rh_buf_clear(&one);
 			if ((error = rh_buf_put(&one, p, n)) < 0)
 				break;
-			if (n && (error = rh_dashboard__check_id("ids", one.ptr)) < 0)
+			if (n && (error = rh_dashboard__check_id("ids",
+			                                         one.ptr)) < 0)
 				break;
 			f.value = one.ptr;
 			if (n)
-				error = rh_dashboard__actor_map(&w, c->snap, &f, 1, c->at_ns);
+				error = rh_dashboard__actor_map(&w, c->snap, &f,
+				                                1, c->at_ns);
 			p += n + (p[n] == ',');
 		}
 		rh_buf_dispose(&one);
@@ -199,9 +204,10 @@ actor_detail(rh_dash_ctx *c, const char *id)
 	if ((error = rh_dashboard__check_id("actor id", id)) < 0)
 		return rh_dashboard__fail_code(c, error);
 	if ((error = rh_dashboard__find(&q, &row, c->snap, RH_ENTITY_ACTOR, &f,
-					c->at_ns)) < 0) {
+	                                c->at_ns)) < 0) {
 		if (error == RH_ITEROVER)
-			return rh_dashboard__fail(c, 404, "Actor %s not found", id);
+			return rh_dashboard__fail(c, 404, "Actor %s not found",
+			                          id);
 		return rh_dashboard__fail_code(c, error);
 	}
 	rh__jw_init(&w, &c->resp->body);

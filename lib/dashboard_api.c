@@ -7,10 +7,12 @@
 
 #include <stdio.h>
 
-static const char *const api_roots[] = {
-	"nodes", "logical", "events", "timezone", "api", "usage_stats_enabled",
-	"worker", "task", "utils", "namespaces", "rayhist", NULL
-};
+static const char *const api_roots[] = { "nodes",   "logical",
+	                                 "events",  "timezone",
+	                                 "api",     "usage_stats_enabled",
+	                                 "worker",  "task",
+	                                 "utils",   "namespaces",
+	                                 "rayhist", NULL };
 
 int
 rh_dashboard__is_api_path(char **segs, size_t nsegs)
@@ -28,12 +30,14 @@ rh_dashboard__is_api_path(char **segs, size_t nsegs)
 static int
 gone(rh_dash_ctx *c)
 {
-	return rh_dashboard__fail(c, 501, "the cluster is gone: %s needs a "
-				  "live Ray cluster (profiling, tracebacks, "
-				  "job submission and log streaming do); "
-				  "rayhist serves the stored session %s/%s/%s "
-				  "read-only", c->sub, c->sref.ns,
-				  c->sref.cluster, c->sref.session);
+	return rh_dashboard__fail(c, 501,
+	                          "the cluster is gone: %s needs a "
+	                          "live Ray cluster (profiling, tracebacks, "
+	                          "job submission and log streaming do); "
+	                          "rayhist serves the stored session %s/%s/%s "
+	                          "read-only",
+	                          c->sub, c->sref.ns, c->sref.cluster,
+	                          c->sref.session);
 }
 
 static int
@@ -50,7 +54,7 @@ timezone_(rh_dash_ctx *c)
 	rh__jw w;
 
 	snprintf(offset, sizeof(offset), "%c%02d:%02d", off < 0 ? '-' : '+',
-		 a / 60 % 100, a % 60);
+	         a / 60 % 100, a % 60);
 	rh__jw_init(&w, &c->resp->body);
 	rh__jw_obj(&w);
 	rh__jw_kstr(&w, "offset", offset);
@@ -84,8 +88,9 @@ health(rh_dash_ctx *c, const char *msg)
 	rh__jw_kstr(&w, "msg", msg);
 	rh__jw_key(&w, "data");
 	rh__jw_obj(&w);
-	rh__jw_kstr(&w, "exception", "the cluster is gone: rayhist serves a "
-		   "stored session and keeps no metrics");
+	rh__jw_kstr(&w, "exception",
+	            "the cluster is gone: rayhist serves a "
+	            "stored session and keeps no metrics");
 	rh__jw_end(&w);
 	rh__jw_end(&w);
 	return rh_dashboard__reply_jw(c, &w);
@@ -99,12 +104,14 @@ health(rh_dash_ctx *c, const char *msg)
 static int
 serve(rh_dash_ctx *c)
 {
-	int error = rh_buf_puts(&c->resp->body,
-				"{\"deploy_mode\":\"MULTI_APP\","
-				"\"controller_info\":{},\"proxies\":{},"
-				"\"applications\":{},\"target_capacity\":null}");
+	int error =
+		rh_buf_puts(&c->resp->body,
+	                    "{\"deploy_mode\":\"MULTI_APP\","
+	                    "\"controller_info\":{},\"proxies\":{},"
+	                    "\"applications\":{},\"target_capacity\":null}");
 
-	return error < 0 ? error : rh_dashboard__reply(c, 200, "application/json");
+	return error < 0 ? error :
+	                   rh_dashboard__reply(c, 200, "application/json");
 }
 
 static int
@@ -112,16 +119,18 @@ datasets(rh_dash_ctx *c)
 {
 	int error = rh_buf_puts(&c->resp->body, "{\"datasets\":[]}");
 
-	return error < 0 ? error : rh_dashboard__reply(c, 200, "application/json");
+	return error < 0 ? error :
+	                   rh_dashboard__reply(c, 200, "application/json");
 }
 
 static int
 auth_mode(rh_dash_ctx *c)
 {
 	int error = rh_buf_puts(&c->resp->body,
-				"{\"authentication_mode\":\"disabled\"}");
+	                        "{\"authentication_mode\":\"disabled\"}");
 
-	return error < 0 ? error : rh_dashboard__reply(c, 200, "application/json");
+	return error < 0 ? error :
+	                   rh_dashboard__reply(c, 200, "application/json");
 }
 
 static const char *
@@ -158,7 +167,7 @@ cluster_metadata(rh_dash_ctx *c)
 	rh__jw_kstr(&w, "gitCommit", "");
 	rh__jw_kstr(&w, "os", "linux");
 	rh__jw_kint(&w, "sessionStartTimestampMs",
-		   c->snap->has_info ? c->snap->info.start_ms : 0);
+	            c->snap->has_info ? c->snap->info.start_ms : 0);
 	rh__jw_kstr(&w, "clusterName", c->snap->cluster);
 	rh_dashboard__envelope_end(&w);
 	return rh_dashboard__reply_jw(c, &w);
@@ -182,7 +191,8 @@ state_api(rh_dash_ctx *c, char **s, size_t n)
 	};
 	size_t i;
 
-	if (n == 1 && (!strcmp(s[0], "objects") || !strcmp(s[0], "runtime_envs")))
+	if (n == 1 &&
+	    (!strcmp(s[0], "objects") || !strcmp(s[0], "runtime_envs")))
 		return rh_dashboard__state_empty(c);
 	if (n == 1 && !strcmp(s[0], "cluster_metadata"))
 		return cluster_metadata(c);
@@ -195,7 +205,8 @@ state_api(rh_dash_ctx *c, char **s, size_t n)
 	if (!strcmp(s[0], "logs")) {
 		if (n == 1)
 			return rh_dashboard__logs_list(c);
-		if (n == 2 && (!strcmp(s[1], "file") || !strcmp(s[1], "stream")))
+		if (n == 2 &&
+		    (!strcmp(s[1], "file") || !strcmp(s[1], "stream")))
 			return rh_dashboard__logs_file(c);
 		return not_found(c);
 	}
@@ -230,10 +241,10 @@ constant(rh_dash_ctx *c, char **s, size_t n)
 	if (n == 1 && !strcmp(s[0], "authentication_mode"))
 		return auth_mode(c);
 	if ((n == 1 && (!strcmp(s[0], "gcs_healthz") ||
-			!strcmp(s[0], "local_raylet_healthz") ||
-			!strcmp(s[0], "component_activities") ||
-			!strcmp(s[0], "launch_profiling") ||
-			!strcmp(s[0], "ray_config"))) ||
+	                !strcmp(s[0], "local_raylet_healthz") ||
+	                !strcmp(s[0], "component_activities") ||
+	                !strcmp(s[0], "launch_profiling") ||
+	                !strcmp(s[0], "ray_config"))) ||
 	    (n == 4 && !strcmp(s[0], "jobs") && !strcmp(s[2], "logs") &&
 	     !strcmp(s[3], "tail")) ||
 	    (n == 3 && !strcmp(s[0], "jobs") && !strcmp(s[2], "stop")))
@@ -259,7 +270,8 @@ rh_dashboard__api(rh_dash_ctx *c)
 		return rh_dashboard__actors(c);
 	if (!strcmp(s[0], "events") && n == 1)
 		return rh_dashboard__events(c);
-	if (!strcmp(s[0], "rayhist") && (r = rh_dashboard__search_route(c)) != 1)
+	if (!strcmp(s[0], "rayhist") &&
+	    (r = rh_dashboard__search_route(c)) != 1)
 		return r;
 	if (!strcmp(s[0], "rayhist"))
 		return rh_dashboard__text(c);

@@ -55,16 +55,16 @@
 typedef struct rh_dashboard_kept cached;
 
 struct rh_dashboard_kept {
-	cached *hnext;               /* hash chain */
-	cached *prev, *next;         /* LRU list, most recent first */
-	rh_dash_cache *cache;        /* for the last release */
+	cached *hnext;        /* hash chain */
+	cached *prev, *next;  /* LRU list, most recent first */
+	rh_dash_cache *cache; /* for the last release */
 	uint64_t hash;
 	rh_buf key;
 	char *ns, *cluster, *session;
 	uint64_t gen;
-	int64_t expires_ms;          /* INT64_MAX: never (ended session) */
-	int refs;                    /* the table's and readers' */
-	int linked;                  /* still in the table */
+	int64_t expires_ms; /* INT64_MAX: never (ended session) */
+	int refs;           /* the table's and readers' */
+	int linked;         /* still in the table */
 	/* As sent. Its body is either owned (heap) or, when fd >= 0, the
 	 * read-only mapping of the memfd fd (body.asize is then 0). */
 	rh_dashboard_response resp;
@@ -77,7 +77,7 @@ struct rh_dash_cache {
 	cached *buckets[NBUCKETS];
 	cached *lru_head, *lru_tail;
 	size_t bytes, max_bytes, max_entry;
-	int nfds;                    /* entries holding a memfd */
+	int nfds; /* entries holding a memfd */
 };
 
 int
@@ -90,7 +90,8 @@ rh_dashboard__cache_new(rh_dash_cache **out, size_t max_bytes)
 		return RH_ENOMEM;
 	if (pthread_mutex_init(&c->lock, NULL) != 0) {
 		free(c);
-		return rh__error(RH_ERROR, "dashboard cache: cannot create a mutex");
+		return rh__error(RH_ERROR,
+		                 "dashboard cache: cannot create a mutex");
 	}
 	c->max_bytes = max_bytes;
 	/* One answer may take a sixteenth: a few huge downloads must not
@@ -173,10 +174,11 @@ make_key(rh_buf *key, rh_dashboard *d, const rh_dashboard_request *req)
 
 	if (!d->single_build && req->cookie)
 		rh_dashboard__cookie_get(build, sizeof(build), req->cookie,
-					 "rayhist_build");
-	return rh_buf_printf(key, "%c%s\n%s",
-			     rh_dashboard__accepts_gzip(req->accept_encoding)
-			     ? 'g' : '-', build, req->target);
+		                         "rayhist_build");
+	return rh_buf_printf(
+		key, "%c%s\n%s",
+		rh_dashboard__accepts_gzip(req->accept_encoding) ? 'g' : '-',
+		build, req->target);
 }
 
 /* Could this request's answer be in the cache at all? Only session API
@@ -226,10 +228,10 @@ copy_out(rh_dashboard_response *out, const cached *e)
 	out->content_type = r->content_type;
 	for (i = 0; i < r->nheaders; i++)
 		if ((error = rh_dashboard__header(out, r->headers[i].name, "%s",
-						  r->headers[i].value)) < 0)
+		                                  r->headers[i].value)) < 0)
 			return error;
 	return rh_buf_put(&out->body, r->body.ptr ? r->body.ptr : "",
-			  r->body.size);
+	                  r->body.size);
 }
 
 /* The entry kept for req, with a reference for the caller (release()),
@@ -293,7 +295,7 @@ lookup(cached **out, rh_dashboard *d, const rh_dashboard_request *req,
 
 int
 rh_dashboard__cache_get(rh_dashboard_response *out, rh_dashboard *d,
-			const rh_dashboard_request *req, int64_t now_ms)
+                        const rh_dashboard_request *req, int64_t now_ms)
 {
 	cached *e;
 	int error;
@@ -312,18 +314,19 @@ rh_dashboard__cache_get(rh_dashboard_response *out, rh_dashboard *d,
 
 RH_EXTERN int
 rh_dashboard_kept_get(rh_dashboard_kept **out, rh_dashboard *d,
-		      const rh_dashboard_request *req)
+                      const rh_dashboard_request *req)
 {
 	int error;
 
 	if (out)
 		*out = NULL;
 	if (!out || !d || !req)
-		return rh__error(RH_EINVAL, "rh_dashboard_kept_get: NULL argument");
-	error = lookup(out, d, req, req->now_ms ? req->now_ms
-		       : rh_dashboard__now_ms());
+		return rh__error(RH_EINVAL,
+		                 "rh_dashboard_kept_get: NULL argument");
+	error = lookup(out, d, req,
+	               req->now_ms ? req->now_ms : rh_dashboard__now_ms());
 	if (error < 0) {
-		rh_error_clear();	/* the full path will say it */
+		rh_error_clear(); /* the full path will say it */
 		return 0;
 	}
 	return *out != NULL;
@@ -358,11 +361,13 @@ body_to_fd(cached *e, const char *p, size_t n)
 	void *m;
 	int fd;
 
-	if ((fd = memfd_create("rayhist-kept", MFD_CLOEXEC | MFD_ALLOW_SEALING)) < 0)
+	if ((fd = memfd_create("rayhist-kept",
+	                       MFD_CLOEXEC | MFD_ALLOW_SEALING)) < 0)
 		return -1;
 	/* with a NUL after the bytes, as an rh_buf's */
 	while (off <= n) {
-		ssize_t w = off < n ? write(fd, p + off, n - off) : write(fd, "", 1);
+		ssize_t w = off < n ? write(fd, p + off, n - off) :
+		                      write(fd, "", 1);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -371,8 +376,8 @@ body_to_fd(cached *e, const char *p, size_t n)
 		off += (size_t)w;
 	}
 	/* Sealed: the bytes a sendfile() reads can never change under it. */
-	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE |
-		  F_SEAL_SEAL) < 0)
+	if (fcntl(fd, F_ADD_SEALS,
+	          F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
 		goto fail;
 	if ((m = mmap(NULL, n + 1, PROT_READ, MAP_SHARED, fd, 0)) == MAP_FAILED)
 		goto fail;
@@ -398,7 +403,7 @@ body_to_fd(cached *e, const char *p, size_t n)
  * is added by entry_body(). */
 static int
 entry_new(cached **out, rh_dashboard *d, const rh_dashboard_request *req,
-	  const rh_dash_snap *s, const rh_dashboard_response *r)
+          const rh_dash_snap *s, const rh_dashboard_response *r)
 {
 	cached *e;
 	size_t i;
@@ -407,16 +412,16 @@ entry_new(cached **out, rh_dashboard *d, const rh_dashboard_request *req,
 		return RH_ENOMEM;
 	e->cache = d->cache;
 	e->fd = -1;
-	if (make_key(&e->key, d, req) < 0 ||
-	    !(e->ns = rh__strdup(s->ns)) || !(e->cluster = rh__strdup(s->cluster)) ||
+	if (make_key(&e->key, d, req) < 0 || !(e->ns = rh__strdup(s->ns)) ||
+	    !(e->cluster = rh__strdup(s->cluster)) ||
 	    !(e->session = rh__strdup(s->session)))
 		return RH_ENOMEM;
 	e->resp.status = r->status;
 	e->resp.content_type = r->content_type;
 	for (i = 0; i < r->nheaders; i++)
-		if (rh_dashboard__header(&e->resp, r->headers[i].name, "%s",
-					 r->headers[i].value ? r->headers[i].value
-					 : "") < 0)
+		if (rh_dashboard__header(
+			    &e->resp, r->headers[i].name, "%s",
+			    r->headers[i].value ? r->headers[i].value : "") < 0)
 			return RH_ENOMEM;
 	/* Says where the answer came from, for people and tests. */
 	if (rh_dashboard__header(&e->resp, "X-Rayhist-Cache", "hit") < 0)
@@ -434,7 +439,7 @@ entry_body(rh_dash_cache *c, cached *e, const char *body, size_t n)
 
 	pthread_mutex_lock(&c->lock);
 	if ((fd_ok = n >= FD_MIN_BODY && c->nfds < FD_MAX))
-		c->nfds++;	/* reserved */
+		c->nfds++; /* reserved */
 	pthread_mutex_unlock(&c->lock);
 	if (fd_ok && body_to_fd(e, body, n) < 0) {
 		pthread_mutex_lock(&c->lock);
@@ -453,7 +458,7 @@ entry_link(rh_dash_cache *c, cached *e)
 	cached *old;
 
 	e->cost = sizeof(*e) + e->key.asize + e->resp.body.size +
-		  64 * e->resp.nheaders;
+	          64 * e->resp.nheaders;
 	e->refs = 1;
 	e->linked = 1;
 	pthread_mutex_lock(&c->lock);
@@ -472,7 +477,7 @@ entry_link(rh_dash_cache *c, cached *e)
 
 void
 rh_dashboard__cache_put(rh_dashboard *d, const rh_dashboard_request *req,
-			const rh_dash_ctx *ctx, const rh_dashboard_response *r)
+                        const rh_dash_ctx *ctx, const rh_dashboard_response *r)
 {
 	rh_dash_cache *c = d->cache;
 	const rh_dash_snap *s = ctx->snap;
@@ -480,10 +485,11 @@ rh_dashboard__cache_put(rh_dashboard *d, const rh_dashboard_request *req,
 
 	if (!c || !s || !ctx->cacheable || r->status != 200 ||
 	    !worth_looking(req) || r->body.size > c->max_entry ||
-	    r->nheaders >= RH_DASHBOARD_MAX_HEADERS)	/* room for ours */
+	    r->nheaders >= RH_DASHBOARD_MAX_HEADERS) /* room for ours */
 		return;
 	if (entry_new(&e, d, req, s, r) < 0 ||
-	    entry_body(c, e, r->body.ptr ? r->body.ptr : "", r->body.size) < 0) {
+	    entry_body(c, e, r->body.ptr ? r->body.ptr : "", r->body.size) <
+	            0) {
 		/* Not kept: the answer itself was sent; only the next one
 		 * costs. */
 		if (e) {
@@ -498,7 +504,10 @@ rh_dashboard__cache_put(rh_dashboard *d, const rh_dashboard_request *req,
 	/* A live answer's second counts from when it was done, not from when
 	 * the request came (a slow one would be born stale); a request that
 	 * names its own clock (tests) keeps to it. */
-	e->expires_ms = rh_dashboard__snap_final(s) ? INT64_MAX
-		: (req->now_ms ? ctx->now_ms : rh_dashboard__now_ms()) + LIVE_TTL_MS;
+	e->expires_ms =
+		rh_dashboard__snap_final(s) ?
+			INT64_MAX :
+			(req->now_ms ? ctx->now_ms : rh_dashboard__now_ms()) +
+				LIVE_TTL_MS;
 	entry_link(c, e);
 }

@@ -14,7 +14,7 @@
 
 #define TL_BUCKETS 200
 #define TL_MAX_TASKS 2000000
-#define TL_NSTATES 14                  /* rh_task_state values */
+#define TL_NSTATES 14 /* rh_task_state values */
 #define TL_MAX_JOBS 1000
 
 typedef struct tl_job {
@@ -23,10 +23,10 @@ typedef struct tl_job {
 } tl_job;
 
 struct rh_dash_tl {
-	int64_t t0, t1;                /* t1 > t0, else nothing to draw */
-	int sampled;                   /* stopped after TL_MAX_TASKS tasks */
-	int jobs_cut;                  /* more jobs than TL_MAX_JOBS marks */
-	uint64_t ntasks;               /* tasks read */
+	int64_t t0, t1;  /* t1 > t0, else nothing to draw */
+	int sampled;     /* stopped after TL_MAX_TASKS tasks */
+	int jobs_cut;    /* more jobs than TL_MAX_JOBS marks */
+	uint64_t ntasks; /* tasks read */
 	int32_t task[TL_NSTATES][TL_BUCKETS];
 	int32_t nodes[TL_BUCKETS], actors[TL_BUCKETS];
 	tl_job *jobs;
@@ -49,7 +49,8 @@ tl_free(struct rh_dash_tl *t)
 static int64_t
 tl_instant(const struct rh_dash_tl *t, int k)
 {
-	return t->t0 + (int64_t)((__int128)(k + 1) * (t->t1 - t->t0) / TL_BUCKETS);
+	return t->t0 +
+	       (int64_t)((__int128)(k + 1) * (t->t1 - t->t0) / TL_BUCKETS);
 }
 
 /* The first bucket whose instant is at or after `ns` (TL_BUCKETS if none). */
@@ -72,7 +73,8 @@ tl_first(const struct rh_dash_tl *t, int64_t ns)
 static void
 tl_span(const struct rh_dash_tl *t, int32_t *diff, int64_t a, int64_t b)
 {
-	int lo = tl_first(t, a), hi = b == INT64_MAX ? TL_BUCKETS : tl_first(t, b);
+	int lo = tl_first(t, a),
+	    hi = b == INT64_MAX ? TL_BUCKETS : tl_first(t, b);
 
 	if (lo < hi) {
 		diff[lo]++;
@@ -113,13 +115,14 @@ static int
 tl_find_range(struct rh_dash_tl *t, const rh_dash_snap *s)
 {
 	static const rh_entity ents[] = { RH_ENTITY_NODE, RH_ENTITY_ACTOR,
-					  RH_ENTITY_JOB, RH_ENTITY_TASK };
+		                          RH_ENTITY_JOB, RH_ENTITY_TASK };
 	int64_t lo = INT64_MAX, hi = INT64_MIN;
 	uint64_t seen = 0;
 	size_t e;
 	int error = 0;
 
-	if (s->has_info && s->info.start_ms > 0 && s->info.end_ms > s->info.start_ms) {
+	if (s->has_info && s->info.start_ms > 0 &&
+	    s->info.end_ms > s->info.start_ms) {
 		t->t0 = s->info.start_ms * 1000000;
 		t->t1 = s->info.end_ms * 1000000;
 		return 0;
@@ -136,11 +139,11 @@ tl_find_range(struct rh_dash_tl *t, const rh_dash_snap *s)
 			switch (ents[e]) {
 			case RH_ENTITY_NODE:
 				tl_range(&lo, &hi, row->u.node.transitions,
-					 row->u.node.ntransitions);
+				         row->u.node.ntransitions);
 				break;
 			case RH_ENTITY_ACTOR:
 				tl_range(&lo, &hi, row->u.actor.transitions,
-					 row->u.actor.ntransitions);
+				         row->u.actor.ntransitions);
 				break;
 			case RH_ENTITY_JOB:
 				if (row->u.job.start_time_ns != RH_TIME_NONE &&
@@ -152,7 +155,7 @@ tl_find_range(struct rh_dash_tl *t, const rh_dash_snap *s)
 				break;
 			default:
 				tl_range(&lo, &hi, row->u.task.transitions,
-					 row->u.task.ntransitions);
+				         row->u.task.ntransitions);
 				break;
 			}
 			if (ents[e] == RH_ENTITY_TASK && ++seen >= TL_MAX_TASKS)
@@ -193,8 +196,9 @@ tl_tasks(struct rh_dash_tl *t, const rh_dash_snap *s)
 			if (x->state > cur && x->state < TL_NSTATES)
 				cur = x->state;
 			tl_span(t, t->task[cur], x->time_ns,
-				i + 1 < r->ntransitions ? r->transitions[i + 1].time_ns
-							: INT64_MAX);
+			        i + 1 < r->ntransitions ?
+			                r->transitions[i + 1].time_ns :
+			                INT64_MAX);
 		}
 	}
 	rh_query_close(q);
@@ -216,15 +220,17 @@ tl_alive(struct rh_dash_tl *t, const rh_dash_snap *s, int nodes)
 	if ((error = tl_open(&q, s, what)) < 0)
 		return error;
 	while ((error = rh_query_next(&row, q)) == 0) {
-		const rh_transition *tr = nodes ? row->u.node.transitions
-						: row->u.actor.transitions;
-		size_t n = nodes ? row->u.node.ntransitions
-				 : row->u.actor.ntransitions;
+		const rh_transition *tr = nodes ? row->u.node.transitions :
+		                                  row->u.actor.transitions;
+		size_t n = nodes ? row->u.node.ntransitions :
+		                   row->u.actor.ntransitions;
 
 		for (i = 0; i < n; i++)
-			if (tr[i].state == alive && tr[i].time_ns != RH_TIME_NONE)
+			if (tr[i].state == alive &&
+			    tr[i].time_ns != RH_TIME_NONE)
 				tl_span(t, diff, tr[i].time_ns,
-					i + 1 < n ? tr[i + 1].time_ns : INT64_MAX);
+				        i + 1 < n ? tr[i + 1].time_ns :
+				                    INT64_MAX);
 	}
 	rh_query_close(q);
 	return error == RH_ITEROVER ? 0 : error;
@@ -240,7 +246,8 @@ tl_jobs(struct rh_dash_tl *t, const rh_dash_snap *s)
 
 	if ((error = tl_open(&q, s, RH_ENTITY_JOB)) < 0)
 		return error;
-	while ((error = rh_query_next(&row, q)) == 0 && t->njobs < TL_MAX_JOBS) {
+	while ((error = rh_query_next(&row, q)) == 0 &&
+	       t->njobs < TL_MAX_JOBS) {
 		const rh_job_row *j = &row->u.job;
 		tl_job *v;
 
@@ -253,8 +260,10 @@ tl_jobs(struct rh_dash_tl *t, const rh_dash_snap *s)
 		t->jobs = v;
 		v[t->njobs].start_ns = j->start_time_ns;
 		v[t->njobs].end_ns = j->end_time_ns;
-		v[t->njobs].id = rh__strdup(j->job_id ? j->job_id
-					    : j->submission_id ? j->submission_id : "?");
+		v[t->njobs].id =
+			rh__strdup(j->job_id        ? j->job_id :
+		                   j->submission_id ? j->submission_id :
+		                                      "?");
 		if (!v[t->njobs++].id) {
 			error = RH_ENOMEM;
 			goto done;
@@ -262,7 +271,7 @@ tl_jobs(struct rh_dash_tl *t, const rh_dash_snap *s)
 	}
 	if (error != RH_ITEROVER && error != 0)
 		goto done;
-	t->jobs_cut = error == 0;	/* stopped at the cap with a row left */
+	t->jobs_cut = error == 0; /* stopped at the cap with a row left */
 	error = 0;
 done:
 	rh_query_close(q);
@@ -350,11 +359,11 @@ static int32_t
 tl_pending(const struct rh_dash_tl *t, int k)
 {
 	return tl_sum(t, k, RH_TASK_PENDING_ARGS_AVAIL,
-		      RH_TASK_PENDING_ACTOR_TASK_ORDERING_OR_CONCURRENCY) +
+	              RH_TASK_PENDING_ACTOR_TASK_ORDERING_OR_CONCURRENCY) +
 	       t->task[RH_TASK_GETTING_AND_PINNING_ARGS][k];
 }
 
-#define TL_W 800                      /* chart area, user units */
+#define TL_W 800 /* chart area, user units */
 #define TL_TASK_H 160
 #define TL_GAP 10
 #define TL_ALIVE_H 60
@@ -376,12 +385,13 @@ tl_step_path(rh_buf *b, const char *cls, const int32_t *v, int32_t max)
 	const double bw = (double)TL_W / TL_BUCKETS;
 	int k, error;
 
-	error = rh_buf_printf(b, "<path class=\"%s\" fill=\"none\" d=\"M0 %.1f", cls,
-			      (double)TL_H);
+	error = rh_buf_printf(b, "<path class=\"%s\" fill=\"none\" d=\"M0 %.1f",
+	                      cls, (double)TL_H);
 	for (k = 0; k < TL_BUCKETS && !error; k++) {
-		double y = TL_H - (max ? (double)v[k] * (TL_ALIVE_H - 4) / max : 0);
+		double y = TL_H -
+		           (max ? (double)v[k] * (TL_ALIVE_H - 4) / max : 0);
 		error = rh_buf_printf(b, " L%.1f %.1f L%.1f %.1f", k * bw, y,
-				      (k + 1) * bw, y);
+		                      (k + 1) * bw, y);
 	}
 	return error ? error : rh_buf_puts(b, "\"/>\n");
 }
@@ -390,14 +400,14 @@ tl_step_path(rh_buf *b, const char *cls, const int32_t *v, int32_t max)
  * attributes and a title, over its stacked task bars. */
 static int
 tl_bucket(rh_buf *b, const struct rh_dash_tl *t, int k, int32_t tmax,
-	  const char *base, rh_buf *iso)
+          const char *base, rh_buf *iso)
 {
 	static const char *const cls[3] = { "running", "waiting", "pending" };
 	static const char *const fill[3] = { "#2e7d32", "#81c784", "#ffb74d" };
 	const double bw = (double)TL_W / TL_BUCKETS;
 	int32_t run = t->task[RH_TASK_RUNNING][k];
 	int32_t wait = tl_sum(t, k, RH_TASK_RUNNING_IN_RAY_GET,
-			      RH_TASK_RUNNING_IN_RAY_WAIT);
+	                      RH_TASK_RUNNING_IN_RAY_WAIT);
 	int32_t pend = tl_pending(t, k);
 	const int32_t v[3] = { run, wait, pend };
 	double x = k * bw, y = TL_TASK_H, h;
@@ -406,31 +416,33 @@ tl_bucket(rh_buf *b, const struct rh_dash_tl *t, int k, int32_t tmax,
 	rh_buf_clear(iso);
 	if ((error = rh_time_format(iso, tl_instant(t, k))) < 0)
 		return error;
-	error = rh_buf_printf(b, "<a class=\"bucket\" href=\"%s@%s/\" "
-			      "data-t=\"%s\" data-running=\"%d\" "
-			      "data-running-in-ray-get-or-wait=\"%d\" "
-			      "data-pending=\"%d\" data-finished=\"%d\" "
-			      "data-failed=\"%d\" data-nodes=\"%d\" "
-			      "data-actors=\"%d\"><title>%s: %d running, "
-			      "%d in ray.get/wait, %d pending; %d nodes, "
-			      "%d actors alive</title>"
-			      "<rect class=\"hit\" x=\"%.2f\" y=\"0\" "
-			      "width=\"%.2f\" height=\"%d\" fill=\"#fff\" "
-			      "fill-opacity=\"0\"/>",
-			      base, iso->ptr, iso->ptr, run, wait, pend,
-			      t->task[RH_TASK_FINISHED][k],
-			      t->task[RH_TASK_FAILED][k], t->nodes[k],
-			      t->actors[k], iso->ptr, run, wait, pend,
-			      t->nodes[k], t->actors[k], x, bw, TL_H);
+	error = rh_buf_printf(b,
+	                      "<a class=\"bucket\" href=\"%s@%s/\" "
+	                      "data-t=\"%s\" data-running=\"%d\" "
+	                      "data-running-in-ray-get-or-wait=\"%d\" "
+	                      "data-pending=\"%d\" data-finished=\"%d\" "
+	                      "data-failed=\"%d\" data-nodes=\"%d\" "
+	                      "data-actors=\"%d\"><title>%s: %d running, "
+	                      "%d in ray.get/wait, %d pending; %d nodes, "
+	                      "%d actors alive</title>"
+	                      "<rect class=\"hit\" x=\"%.2f\" y=\"0\" "
+	                      "width=\"%.2f\" height=\"%d\" fill=\"#fff\" "
+	                      "fill-opacity=\"0\"/>",
+	                      base, iso->ptr, iso->ptr, run, wait, pend,
+	                      t->task[RH_TASK_FINISHED][k],
+	                      t->task[RH_TASK_FAILED][k], t->nodes[k],
+	                      t->actors[k], iso->ptr, run, wait, pend,
+	                      t->nodes[k], t->actors[k], x, bw, TL_H);
 	for (j = 0; j < 3 && !error; j++) {
 		if (!v[j] || !tmax)
 			continue;
 		h = (double)v[j] * (TL_TASK_H - 4) / tmax;
 		y -= h;
-		error = rh_buf_printf(b, "<rect class=\"%s\" x=\"%.2f\" "
-				      "y=\"%.2f\" width=\"%.2f\" "
-				      "height=\"%.2f\" fill=\"%s\"/>",
-				      cls[j], x, y, bw, h, fill[j]);
+		error = rh_buf_printf(b,
+		                      "<rect class=\"%s\" x=\"%.2f\" "
+		                      "y=\"%.2f\" width=\"%.2f\" "
+		                      "height=\"%.2f\" fill=\"%s\"/>",
+		                      cls[j], x, y, bw, h, fill[j]);
 	}
 	return error ? error : rh_buf_puts(b, "</a>\n");
 }
@@ -445,20 +457,26 @@ tl_job_marks(rh_buf *b, const struct rh_dash_tl *t)
 	for (i = 0; i < t->njobs && !error; i++) {
 		const tl_job *j = &t->jobs[i];
 
-		error = rh_buf_printf(b, "<line class=\"job-start\" x1=\"%.2f\" y1=\"0\" "
-				      "x2=\"%.2f\" y2=\"%d\" stroke=\"#00897b\" "
-				      "stroke-dasharray=\"4 2\"><title>job ",
-				      tl_x(t, j->start_ns), tl_x(t, j->start_ns), TL_H);
+		error = rh_buf_printf(
+			b,
+			"<line class=\"job-start\" x1=\"%.2f\" y1=\"0\" "
+			"x2=\"%.2f\" y2=\"%d\" stroke=\"#00897b\" "
+			"stroke-dasharray=\"4 2\"><title>job ",
+			tl_x(t, j->start_ns), tl_x(t, j->start_ns), TL_H);
 		error = error ? error : rh_dashboard__html(b, j->id);
-		error = error ? error : rh_buf_puts(b, " started</title></line>\n");
+		error = error ? error :
+		                rh_buf_puts(b, " started</title></line>\n");
 		if (error || j->end_ns == RH_TIME_NONE)
 			continue;
-		error = rh_buf_printf(b, "<line class=\"job-end\" x1=\"%.2f\" y1=\"0\" "
-				      "x2=\"%.2f\" y2=\"%d\" stroke=\"#c62828\" "
-				      "stroke-dasharray=\"4 2\"><title>job ",
-				      tl_x(t, j->end_ns), tl_x(t, j->end_ns), TL_H);
+		error = rh_buf_printf(
+			b,
+			"<line class=\"job-end\" x1=\"%.2f\" y1=\"0\" "
+			"x2=\"%.2f\" y2=\"%d\" stroke=\"#c62828\" "
+			"stroke-dasharray=\"4 2\"><title>job ",
+			tl_x(t, j->end_ns), tl_x(t, j->end_ns), TL_H);
 		error = error ? error : rh_dashboard__html(b, j->id);
-		error = error ? error : rh_buf_puts(b, " ended</title></line>\n");
+		error = error ? error :
+		                rh_buf_puts(b, " ended</title></line>\n");
 	}
 	return error;
 }
@@ -471,8 +489,9 @@ tl_svg(rh_buf *b, const struct rh_dash_tl *t, const char *base)
 	int k, error;
 
 	for (k = 0; k < TL_BUCKETS; k++) {
-		int32_t n = tl_sum(t, k, RH_TASK_RUNNING, RH_TASK_RUNNING_IN_RAY_WAIT) +
-			    tl_pending(t, k);
+		int32_t n = tl_sum(t, k, RH_TASK_RUNNING,
+		                   RH_TASK_RUNNING_IN_RAY_WAIT) +
+		            tl_pending(t, k);
 		if (n > tmax)
 			tmax = n;
 		if (t->nodes[k] > amax)
@@ -480,20 +499,28 @@ tl_svg(rh_buf *b, const struct rh_dash_tl *t, const char *base)
 		if (t->actors[k] > amax)
 			amax = t->actors[k];
 	}
-	error = rh_buf_printf(b, "<svg id=\"timeline\" "
-			      "viewBox=\"0 0 %d %d\" width=\"100%%\" "
-			      "preserveAspectRatio=\"none\" style=\"max-width:%dpx;"
-			      "height:%dpx;border:1px solid #ddd\" role=\"img\">\n"
-			      "<rect class=\"band\" x=\"0\" y=\"%d\" width=\"%d\" "
-			      "height=\"%d\" fill=\"#f8f8f8\"/>\n",
-			      TL_W, TL_H, TL_W * 3 / 2, TL_H * 3 / 2, TL_TASK_H + TL_GAP,
-			      TL_W, TL_ALIVE_H);
+	error = rh_buf_printf(
+		b,
+		"<svg id=\"timeline\" "
+		"viewBox=\"0 0 %d %d\" width=\"100%%\" "
+		"preserveAspectRatio=\"none\" style=\"max-width:%dpx;"
+		"height:%dpx;border:1px solid #ddd\" role=\"img\">\n"
+		"<rect class=\"band\" x=\"0\" y=\"%d\" width=\"%d\" "
+		"height=\"%d\" fill=\"#f8f8f8\"/>\n",
+		TL_W, TL_H, TL_W * 3 / 2, TL_H * 3 / 2, TL_TASK_H + TL_GAP,
+		TL_W, TL_ALIVE_H);
 	for (k = 0; k < TL_BUCKETS && !error; k++)
 		error = tl_bucket(b, t, k, tmax, base, &iso);
-	error = error ? error : tl_step_path(b, "nodes\" stroke=\"#1565c0\" stroke-width=\"2",
-					     t->nodes, amax);
-	error = error ? error : tl_step_path(b, "actors\" stroke=\"#8e24aa\" stroke-width=\"1.5",
-					     t->actors, amax);
+	error = error ? error :
+	                tl_step_path(
+				b,
+				"nodes\" stroke=\"#1565c0\" stroke-width=\"2",
+				t->nodes, amax);
+	error = error ? error :
+	                tl_step_path(
+				b,
+				"actors\" stroke=\"#8e24aa\" stroke-width=\"1.5",
+				t->actors, amax);
 	error = error ? error : tl_job_marks(b, t);
 	error = error ? error : rh_buf_puts(b, "</svg>\n");
 	rh_buf_dispose(&iso);
@@ -512,59 +539,76 @@ rh_dashboard__session_page(rh_dash_ctx *c)
 
 	if ((error = tl_get(&t, c)) < 0 || (error = tl_base(&base, c)) < 0 ||
 	    (error = rh_buf_printf(&title, "%s/%s/%s: timeline", s->ns,
-				   s->cluster, s->session)) < 0)
+	                           s->cluster, s->session)) < 0)
 		goto done;
 	rh_buf_clear(b);
 	if ((error = rh_dashboard__page_begin(b, title.ptr)) < 0 ||
 	    (error = rh_buf_puts(b, rh_dashboard__plain_css)) < 0 ||
-	    (error = rh_buf_puts(b, "</head><body><p><a href=\"/\">All sessions</a> "
-				 "&middot; <a href=\"")) < 0 ||
+	    (error = rh_buf_puts(
+		     b, "</head><body><p><a href=\"/\">All sessions</a> "
+			"&middot; <a href=\"")) < 0 ||
 	    (error = rh_dashboard__html(b, base.ptr)) < 0 ||
-	    (error = rh_buf_puts(b, "/\">Session</a></p><h1 id=\"session\">")) < 0 ||
+	    (error = rh_buf_puts(b, "/\">Session</a></p><h1 id=\"session\">")) <
+	            0 ||
 	    (error = rh_dashboard__html(b, title.ptr)) < 0 ||
 	    (error = rh_buf_puts(b, "</h1>\n")) < 0)
 		goto done;
 	if (t->t1 <= t->t0) {
-		error = rh_buf_puts(b, "<p id=\"no-timeline\">The session has no "
-				    "timed transitions to draw.</p>\n");
+		error = rh_buf_puts(b,
+		                    "<p id=\"no-timeline\">The session has no "
+		                    "timed transitions to draw.</p>\n");
 	} else {
 		if ((error = rh_time_format(&t0, t->t0)) < 0 ||
 		    (error = rh_time_format(&t1, t->t1)) < 0)
 			goto done;
-		error = rh_buf_printf(b, "<p>From <span id=\"t0\">%s</span> to "
-				      "<span id=\"t1\">%s</span>, in %d steps. Bars: "
-				      "tasks <span style=\"color:#2e7d32\">running"
-				      "</span>, <span style=\"color:#81c784\">in "
-				      "ray.get/wait</span>, <span style=\"color:"
-				      "#ffb74d\">pending</span>; lines below: "
-				      "<span style=\"color:#1565c0\">alive nodes"
-				      "</span>, <span style=\"color:#8e24aa\">alive "
-				      "actors</span>; dashed: job <span style=\""
-				      "color:#00897b\">start</span> and <span "
-				      "style=\"color:#c62828\">end</span>. Click a "
-				      "time to open the session as it was then.</p>\n",
-				      t0.ptr, t1.ptr, TL_BUCKETS);
+		error = rh_buf_printf(
+			b,
+			"<p>From <span id=\"t0\">%s</span> to "
+			"<span id=\"t1\">%s</span>, in %d steps. Bars: "
+			"tasks <span style=\"color:#2e7d32\">running"
+			"</span>, <span style=\"color:#81c784\">in "
+			"ray.get/wait</span>, <span style=\"color:"
+			"#ffb74d\">pending</span>; lines below: "
+			"<span style=\"color:#1565c0\">alive nodes"
+			"</span>, <span style=\"color:#8e24aa\">alive "
+			"actors</span>; dashed: job <span style=\""
+			"color:#00897b\">start</span> and <span "
+			"style=\"color:#c62828\">end</span>. Click a "
+			"time to open the session as it was then.</p>\n",
+			t0.ptr, t1.ptr, TL_BUCKETS);
 		if (!error && t->sampled)
-			error = rh_buf_printf(b, "<p class=\"note\" id=\"sampled\">"
-					      "Sampled: only the first %llu tasks "
-					      "are counted.</p>\n",
-					      (unsigned long long)t->ntasks);
+			error = rh_buf_printf(
+				b,
+				"<p class=\"note\" id=\"sampled\">"
+				"Sampled: only the first %llu tasks "
+				"are counted.</p>\n",
+				(unsigned long long)t->ntasks);
 		error = error ? error : tl_svg(b, t, base.ptr);
 	}
 	if (!error && t->jobs_cut)
-		error = rh_buf_printf(b, "<p class=\"note\" id=\"jobs-cut\">Only "
-				      "the first %d jobs are marked; the session "
-				      "has more (see Jobs).</p>\n", TL_MAX_JOBS);
-	error = error ? error : rh_buf_puts(b, "<form id=\"at\" method=\"get\" action=\"");
+		error = rh_buf_printf(
+			b,
+			"<p class=\"note\" id=\"jobs-cut\">Only "
+			"the first %d jobs are marked; the session "
+			"has more (see Jobs).</p>\n",
+			TL_MAX_JOBS);
+	error = error ? error :
+	                rh_buf_puts(b,
+	                            "<form id=\"at\" method=\"get\" action=\"");
 	error = error ? error : rh_dashboard__html(b, base.ptr);
-	error = error ? error : rh_buf_puts(b, "/rayhist/at\"><label>Open the "
-					    "dashboard at <input name=\"t\" size=\"32\" "
-					    "placeholder=\"2025-11-12T22:15:00Z or "
-					    "+300\" required></label> <button "
-					    "type=\"submit\">Open</button></form>\n"
-					    "</body></html>\n");
-	error = error ? error : rh_dashboard__header(c->resp, "Cache-Control", "no-cache");
-	error = error ? error : rh_dashboard__reply(c, 200, "text/html; charset=utf-8");
+	error = error ? error :
+	                rh_buf_puts(
+				b, "/rayhist/at\"><label>Open the "
+				   "dashboard at <input name=\"t\" size=\"32\" "
+				   "placeholder=\"2025-11-12T22:15:00Z or "
+				   "+300\" required></label> <button "
+				   "type=\"submit\">Open</button></form>\n"
+				   "</body></html>\n");
+	error = error ? error :
+	                rh_dashboard__header(c->resp, "Cache-Control",
+	                                     "no-cache");
+	error = error ? error :
+	                rh_dashboard__reply(c, 200, "text/html; charset=utf-8");
 done:
 	rh_buf_dispose(&base);
 	rh_buf_dispose(&title);
@@ -586,29 +630,40 @@ rh_dashboard__at_redirect(rh_dash_ctx *c)
 	while (t && (*t == ' ' || *t == '\t'))
 		t++;
 	if (!t || !*t)
-		return rh_dashboard__fail(c, 400, "t: missing (want RFC 3339, "
-					  "e.g. 2025-11-12T22:15:00Z, or +SECONDS "
-					  "since the session start)");
-	if (rh_playback_time_parse(&ns, t, s->has_info && s->info.start_ms > 0
-				   ? s->info.start_ms * 1000000 : RH_TIME_NONE) < 0) {
-		error = rh_dashboard__fail(c, 400, "t: bad time \"%.80s\" (want "
-					   "RFC 3339, e.g. 2025-11-12T22:15:00Z, "
-					   "or +SECONDS since the session start): %s",
-					   t, rh_error_last());
+		return rh_dashboard__fail(
+			c, 400,
+			"t: missing (want RFC 3339, "
+			"e.g. 2025-11-12T22:15:00Z, or +SECONDS "
+			"since the session start)");
+	if (rh_playback_time_parse(&ns, t,
+	                           s->has_info && s->info.start_ms > 0 ?
+	                                   s->info.start_ms * 1000000 :
+	                                   RH_TIME_NONE) < 0) {
+		error = rh_dashboard__fail(
+			c, 400,
+			"t: bad time \"%.80s\" (want "
+			"RFC 3339, e.g. 2025-11-12T22:15:00Z, "
+			"or +SECONDS since the session start): %s",
+			t, rh_error_last());
 		rh_error_clear();
 		return error;
 	}
-	if ((error = tl_base(&loc, c)) < 0 || (error = rh_buf_puts(&loc, "@")) < 0 ||
+	if ((error = tl_base(&loc, c)) < 0 ||
+	    (error = rh_buf_puts(&loc, "@")) < 0 ||
 	    (error = rh_dashboard__urlenc(&loc, t)) < 0 ||
 	    (error = rh_buf_puts(&loc, "/")) < 0 ||
-	    (error = rh_dashboard__header(c->resp, "Location", "%s", loc.ptr)) < 0)
+	    (error = rh_dashboard__header(c->resp, "Location", "%s", loc.ptr)) <
+	            0)
 		goto done;
 	rh_buf_clear(&c->resp->body);
-	error = rh_buf_puts(&c->resp->body, "<!DOCTYPE html><title>Redirect</title>"
-			    "<p>Moved to <a href=\"");
+	error = rh_buf_puts(&c->resp->body,
+	                    "<!DOCTYPE html><title>Redirect</title>"
+	                    "<p>Moved to <a href=\"");
 	error = error ? error : rh_dashboard__html(&c->resp->body, loc.ptr);
-	error = error ? error : rh_buf_puts(&c->resp->body, "\">here</a>.</p>\n");
-	error = error ? error : rh_dashboard__reply(c, 302, "text/html; charset=utf-8");
+	error = error ? error :
+	                rh_buf_puts(&c->resp->body, "\">here</a>.</p>\n");
+	error = error ? error :
+	                rh_dashboard__reply(c, 302, "text/html; charset=utf-8");
 done:
 	rh_buf_dispose(&loc);
 	return error;

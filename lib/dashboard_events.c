@@ -74,8 +74,8 @@ custom_field(rh__jw *w, json_object *cf, const char *k, const char *key)
 static void
 event_json(rh__jw *w, const rh_cluster_event_row *e)
 {
-	json_object *cf = e->custom_fields ? json_tokener_parse(e->custom_fields)
-					   : NULL;
+	json_object *cf =
+		e->custom_fields ? json_tokener_parse(e->custom_fields) : NULL;
 
 	rh__jw_obj(w);
 	rh__jw_kstr(w, "eventId", e->event_id);
@@ -126,7 +126,7 @@ collect(buckets *bs, const rh_dash_snap *s, const char *only, int64_t at_ns)
 
 	for (pass = 0; pass < 2 && !error; pass++) {
 		if ((error = rh_dashboard__scan(&q, s, RH_ENTITY_CLUSTER_EVENT,
-						NULL, 0, 0, at_ns)) < 0)
+		                                NULL, 0, 0, at_ns)) < 0)
 			break;
 		while ((error = rh_query_next(&row, q)) == 0) {
 			const rh_cluster_event_row *e = &row->u.event;
@@ -178,11 +178,15 @@ rh_dashboard__events(rh_dash_ctx *c)
 	if (job && *job) {
 		for (i = 0; job[i]; i++) {
 			char ch = job[i];
-			if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
-			      (ch >= 'A' && ch <= 'Z') || ch == '_' || ch == '-') ||
+			if (!((ch >= '0' && ch <= '9') ||
+			      (ch >= 'a' && ch <= 'z') ||
+			      (ch >= 'A' && ch <= 'Z') || ch == '_' ||
+			      ch == '-') ||
 			    i >= 128)
-				return rh_dashboard__fail(c, 400, "job_id: \"%.40s\" "
-							  "is not a job id", job);
+				return rh_dashboard__fail(c, 400,
+				                          "job_id: \"%.40s\" "
+				                          "is not a job id",
+				                          job);
 		}
 	}
 	if ((error = collect(&bs, c->snap, job, c->at_ns)) < 0) {

@@ -16,12 +16,12 @@
 #define FACTS_LIVE_MS 30000
 #define FACTS_FINAL_MS 600000
 #define NBUCKETS 4096
-#define MAX_KEPT 100000		/* past this, start over: sessions get deleted */
+#define MAX_KEPT 100000 /* past this, start over: sessions get deleted */
 
 typedef struct fact_ent {
 	struct fact_ent *next;
 	uint64_t hash;
-	char *key;                  /* "NS/CLUSTER/SESSION" */
+	char *key; /* "NS/CLUSTER/SESSION" */
 	rh_dash_facts f;
 	int64_t expires_ms;
 } fact_ent;
@@ -139,7 +139,7 @@ hash_str(const char *p)
 
 void
 rh_dashboard__facts_get(rh_dash_facts *out, rh_dashboard *d,
-			const rh_session_ref *s, int64_t now_ms)
+                        const rh_session_ref *s, int64_t now_ms)
 {
 	rh_dash_facts_cache *c = d->facts;
 	rh_buf key = RH_BUF_INIT;
@@ -148,7 +148,7 @@ rh_dashboard__facts_get(rh_dash_facts *out, rh_dashboard *d,
 	int final;
 
 	if (!c || rh_buf_printf(&key, "%s/%s/%s", s->ns, s->cluster,
-				s->session) < 0) {
+	                        s->session) < 0) {
 		rh_buf_dispose(&key);
 		load(out, d->st, s);
 		return;
@@ -169,7 +169,8 @@ rh_dashboard__facts_get(rh_dash_facts *out, rh_dashboard *d,
 	/* Concurrent loads of one session may both read; the last one stays. */
 	load(out, d->st, s);
 	final = out->has_info && out->tasks >= 0 &&
-		(out->info.end_ms > 0 || out->info.state == RH_SESSION_ABANDONED);
+	        (out->info.end_ms > 0 ||
+	         out->info.state == RH_SESSION_ABANDONED);
 	pthread_mutex_lock(&c->lock);
 	for (e = c->buckets[h % NBUCKETS]; e; e = e->next)
 		if (e->hash == h && !strcmp(e->key, key.ptr))
@@ -187,7 +188,8 @@ rh_dashboard__facts_get(rh_dash_facts *out, rh_dashboard *d,
 	}
 	if (e) {
 		e->f = *out;
-		e->expires_ms = now_ms + (final ? FACTS_FINAL_MS : FACTS_LIVE_MS);
+		e->expires_ms =
+			now_ms + (final ? FACTS_FINAL_MS : FACTS_LIVE_MS);
 	}
 	pthread_mutex_unlock(&c->lock);
 	rh_buf_dispose(&key);

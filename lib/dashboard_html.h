@@ -26,23 +26,23 @@ int rh_dashboard__pg_start(rh_dash_ctx *c, rh_buf *b, const char *title);
 /* Close the page and reply with `status`. */
 int rh_dashboard__pg_end(rh_dash_ctx *c, rh_buf *b, int status);
 int rh_dashboard__pg_fail(rh_dash_ctx *c, int status, const char *title,
-			  const char *msg);
+                          const char *msg);
 /* RH_EINVAL 400, RH_ENOTFOUND 404, else 500, with rh_error_last(). */
 int rh_dashboard__pg_fail_code(rh_dash_ctx *c, const char *title, int code);
 /* "Showing A-B of TOTAL WHAT." (id ID-count) and previous/next links to
  * HREF followed by an offset. */
 int rh_dashboard__pg_pager(rh_buf *b, const char *id, const char *what,
-			   const char *href, uint64_t offset, uint64_t shown,
-			   uint64_t total, uint64_t per);
+                           const char *href, uint64_t offset, uint64_t shown,
+                           uint64_t total, uint64_t per);
 /* <dt>TERM</dt><dd id=ID>VALUE or -</dd> */
 int rh_dashboard__pg_dd(rh_buf *b, const char *term, const char *id,
-			const char *value);
+                        const char *value);
 /* <h2>TITLE</h2><pre id=ID>TEXT</pre>, focusable so that a keyboard can
  * scroll it; nothing when text is NULL. */
 int rh_dashboard__pg_pre(rh_buf *b, const char *title, const char *id,
-			 const char *text);
+                         const char *text);
 /* A table of transitions, states named by `name`. */
 int rh_dashboard__pg_transitions(rh_buf *b, const rh_transition *tr, size_t n,
-				 const char *(*name)(int));
+                                 const char *(*name)(int));
 
 #endif

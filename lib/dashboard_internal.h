@@ -17,20 +17,20 @@
 /* ---- dashboard builds and the session cache ------------------------------ */
 
 typedef struct rh_dash_build {
-	char *name;   /* Ray version, or "default" for a single build */
-	char *dir;    /* realpath of the folder holding index.html */
+	char *name; /* Ray version, or "default" for a single build */
+	char *dir;  /* realpath of the folder holding index.html */
 } rh_dash_build;
 
 /* What a node's captured files say of its raylet (dashboard_raylet.c);
  * NULL / 0 / -1: not known. */
 typedef struct rh_dash_raylet {
-	char *raylet_socket;        /* GcsNodeInfo.raylet_socket_name */
-	char *store_socket;         /* GcsNodeInfo.object_store_socket_name */
+	char *raylet_socket; /* GcsNodeInfo.raylet_socket_name */
+	char *store_socket;  /* GcsNodeInfo.object_store_socket_name */
 	int metrics_export_port;
 	int runtime_env_agent_port;
 	int object_manager_port;
-	int64_t num_local_objects;  /* the last debug_state.txt's */
-	uint64_t key;               /* rh_dashboard__raylet_key() it was read at */
+	int64_t num_local_objects; /* the last debug_state.txt's */
+	uint64_t key; /* rh_dashboard__raylet_key() it was read at */
 } rh_dash_raylet;
 
 /* A hash of what the facts are read from (those files' sizes, times and
@@ -43,8 +43,8 @@ int rh_dashboard__raylet_copy(rh_dash_raylet **out, const rh_dash_raylet *r);
 /* Read the facts from node manifest m's files into *out (the caller's, for
  * rh_dashboard__raylet_free()); only RH_ENOMEM fails. */
 int rh_dashboard__raylet_load(rh_dash_raylet **out, rh_store *st,
-			      const rh_session_ref *s,
-			      const rh_node_manifest *m);
+                              const rh_session_ref *s,
+                              const rh_node_manifest *m);
 void rh_dashboard__raylet_free(rh_dash_raylet *r);
 
 /* A node of a session: from its node events, its captured files, or both. */
@@ -55,7 +55,7 @@ typedef struct rh_dash_node {
 	int is_head;
 	int has_events;
 	int has_files;
-	rh_dash_raylet *raylet;    /* from its files; NULL without them */
+	rh_dash_raylet *raylet; /* from its files; NULL without them */
 } rh_dash_node;
 
 /* One opened index of a session with what every request needs. Immutable
@@ -63,16 +63,16 @@ typedef struct rh_dash_node {
 typedef struct rh_dash_snap {
 	int refs;
 	char *ns, *cluster, *session;
-	char *prefix;              /* store prefix "NS/CLUSTER/SESSION/" */
+	char *prefix; /* store prefix "NS/CLUSTER/SESSION/" */
 	rh_index *ix;
 	rh_session_info info;
 	int has_info;
-	char ray_version[64];      /* the session's, else the raylet's log's */
-	rh_dash_node *nodes;       /* by node id */
+	char ray_version[64]; /* the session's, else the raylet's log's */
+	rh_dash_node *nodes;  /* by node id */
 	size_t nnodes;
 	uint64_t ntasks, njobs, nactors;
 	int64_t built_ms;
-	uint64_t gen;              /* unique per snapshot: keys cached answers */
+	uint64_t gen; /* unique per snapshot: keys cached answers */
 	/* What could not be read when it was built (a damaged session.json or
 	 * node manifest): NUL-terminated messages back to back. With the
 	 * index's own warnings they go to every answer that can carry them. */
@@ -92,8 +92,8 @@ typedef struct rh_dash_snap {
 static inline int
 rh_dashboard__snap_final(const rh_dash_snap *s)
 {
-	return s->has_info && (s->info.end_ms > 0 ||
-			       s->info.state == RH_SESSION_ABANDONED);
+	return s->has_info &&
+	       (s->info.end_ms > 0 || s->info.state == RH_SESSION_ABANDONED);
 }
 
 enum { DASH_NEW = 0, DASH_PREPARING, DASH_READY, DASH_FAILED };
@@ -121,10 +121,10 @@ typedef struct rh_dash_entry {
 	struct rh_dash_entry *next;
 	char *ns, *cluster, *session;
 	int state;
-	int refreshing;            /* PREPARING with an old snap still served */
-	int loading;               /* PREPARING: opening a stored index inline */
-	int stored_tried;          /* ... done once; then build as usual */
-	int users;                 /* requests holding a pointer to it */
+	int refreshing;   /* PREPARING with an old snap still served */
+	int loading;      /* PREPARING: opening a stored index inline */
+	int stored_tried; /* ... done once; then build as usual */
+	int users;        /* requests holding a pointer to it */
 	/* Its stored index failed a checksum when read: the next build
 	 * rebuilds it from the events whatever its fingerprint says. */
 	int damaged;
@@ -134,12 +134,12 @@ typedef struct rh_dash_entry {
 	/* How far the index build under way has come (the "preparing"
 	 * answer shows it); zero until its first object is read. */
 	rh_progress progress;
-	int64_t progress_t0_ms;    /* wall clock when the build began */
+	int64_t progress_t0_ms; /* wall clock when the build began */
 	/* The live session's history between refreshes (index_live.h): each
 	 * refresh reads only the event objects that are new. Used by the one
 	 * prepare under way; NULL until the first refresh. */
 	struct rh_index__live *live;
-	int64_t prep_ms;           /* what its last update spent on work that
+	int64_t prep_ms; /* what its last update spent on work that
 				      grows with the session (index_live.h) */
 } rh_dash_entry;
 
@@ -148,11 +148,11 @@ struct rh_dashboard {
 	rh_dashboard_options opts;
 	char *dashboard_dir;
 	char *tz_name;
-	rh_dash_build *builds;     /* newest version first */
+	rh_dash_build *builds; /* newest version first */
 	size_t nbuilds;
-	int single_build;          /* dashboard_dir itself holds index.html */
+	int single_build; /* dashboard_dir itself holds index.html */
 	pthread_mutex_t lock;
-	pthread_cond_t loaded;     /* an entry's `loading` went to 0 */
+	pthread_cond_t loaded; /* an entry's `loading` went to 0 */
 	rh_dash_entry *entries;
 	size_t nentries;
 	/* Decompressed log frames shared by all requests: the client polls
@@ -162,10 +162,10 @@ struct rh_dashboard {
 	struct rh_dash_cache *cache;
 	/* What the picker shows of each session (dashboard_facts.c). */
 	struct rh_dash_facts_cache *facts;
-	uint64_t snap_gen;         /* the last rh_dash_snap.gen given */
-	struct {                   /* for rh_dashboard_stats(); under lock */
+	uint64_t snap_gen; /* the last rh_dash_snap.gen given */
+	struct {           /* for rh_dashboard_stats(); under lock */
 		uint64_t indexed, index_failures, index_ms, builds;
-		uint64_t bytes_read;	/* event bytes parsed to index */
+		uint64_t bytes_read; /* event bytes parsed to index */
 	} stats;
 };
 
@@ -177,22 +177,23 @@ const rh_dash_node *rh_dashboard__node(const rh_dash_snap *s, const char *id);
  * f[0..nf) (NULL, 0: all), as of at_ns (RH_TIME_NONE: the end): no paging,
  * no counting; detail for the rows' transitions. */
 int rh_dashboard__scan(rh_query **q, const rh_dash_snap *s, rh_entity what,
-		       const rh_filter *f, size_t nf, int detail, int64_t at_ns);
+                       const rh_filter *f, size_t nf, int detail,
+                       int64_t at_ns);
 /* The first row of `what` matching f, with detail, as of at_ns: 0 and *row,
  * which lives until the caller closes *q; else *q is closed and the result
  * is RH_ITEROVER (no such row) or the query's error. */
 int rh_dashboard__find(rh_query **q, const rh_row **row, const rh_dash_snap *s,
-		       rh_entity what, const rh_filter *f, int64_t at_ns);
+                       rh_entity what, const rh_filter *f, int64_t at_ns);
 const rh_dash_node *rh_dashboard__node_by_ip(const rh_dash_snap *s,
-					     const char *ip);
+                                             const char *ip);
 /* The head node, or the first node, or NULL. */
 const rh_dash_node *rh_dashboard__head(const rh_dash_snap *s);
 
 /* What a step of a request's handling returns when it may answer the
  * request itself; a negative RH_E* is a failure with nothing answered. */
 enum rh_dash_step {
-	RH_DASH_GO_ON = 0,      /* nothing answered: the caller goes on */
-	RH_DASH_ANSWERED = 1,   /* c->resp holds the answer (an error page...) */
+	RH_DASH_GO_ON = 0,    /* nothing answered: the caller goes on */
+	RH_DASH_ANSWERED = 1, /* c->resp holds the answer (an error page...) */
 };
 
 /* Look a session up (404 when it does not exist) and find or add its cache
@@ -206,7 +207,7 @@ int rh_dashboard__session_snap(rh_dash_ctx *c);
 /* Is snapshot `gen` what session s would answer from at now_ms, with no
  * refresh due? (dashboard_session.c) */
 int rh_dashboard__session_serves(rh_dashboard *d, const rh_session_ref *s,
-				 uint64_t gen, int64_t now_ms);
+                                 uint64_t gen, int64_t now_ms);
 /* The state of the session's preparation for pages: DASH_* */
 int rh_dashboard__session_state(rh_dash_ctx *c, char *msg, size_t cap);
 
@@ -215,9 +216,9 @@ int rh_dashboard__session_state(rh_dash_ctx *c, char *msg, size_t cap);
 /* A stream of bytes [start, end) of a captured file, after `prefix`, with
  * colour codes dropped when ansi (dashboard_stream.c). */
 int rh_dashboard__stream_log(rh_dashboard_stream **out, rh_dashboard *d,
-			     const rh_session_ref *s, const char *node_id,
-			     const char *path, uint64_t start, uint64_t end,
-			     const char *prefix, int ansi);
+                             const rh_session_ref *s, const char *node_id,
+                             const char *path, uint64_t start, uint64_t end,
+                             const char *prefix, int ansi);
 /* Send the stream's bytes as the JSON {"logs":"..."} (/api/jobs/ID/logs). */
 void rh_dashboard__stream_json(rh_dashboard_stream *st);
 /* A stream whose bytes come from a producer: read() as
@@ -226,16 +227,16 @@ void rh_dashboard__stream_json(rh_dashboard_stream *st);
 typedef int (*rh_dash_gen_read)(rh_buf *out, int *done, void *arg, size_t max);
 typedef void (*rh_dash_gen_free)(void *arg);
 int rh_dashboard__stream_gen(rh_dashboard_stream **out, rh_dashboard *d,
-			     rh_dash_gen_read read, rh_dash_gen_free free_fn,
-			     void *arg);
+                             rh_dash_gen_read read, rh_dash_gen_free free_fn,
+                             void *arg);
 
 /* ---- the picker's facts of each session (dashboard_facts.c) ----------------- */
 
 typedef struct rh_dash_facts {
 	rh_session_info info;
 	int has_info;
-	int64_t nodes, jobs, tasks, actors;   /* -1: not known (no index yet) */
-	int phantom;   /* only an index is stored: a name older versions
+	int64_t nodes, jobs, tasks, actors; /* -1: not known (no index yet) */
+	int phantom; /* only an index is stored: a name older versions
 			  indexed when asked for it, never a session */
 } rh_dash_facts;
 
@@ -245,7 +246,7 @@ void rh_dashboard__facts_free(rh_dash_facts_cache *c);
 /* The facts of session s as of a recent look (30 s; 10 min for an ended
  * session with an index): never fails, unknowns are -1 / has_info 0. */
 void rh_dashboard__facts_get(rh_dash_facts *out, rh_dashboard *d,
-			     const rh_session_ref *s, int64_t now_ms);
+                             const rh_session_ref *s, int64_t now_ms);
 
 /* ---- the answer cache (dashboard_cache.c) --------------------------------- */
 
@@ -255,10 +256,10 @@ void rh_dashboard__cache_free(rh_dash_cache *c);
 /* A kept answer for req into out: 1, or 0 when there is none (out is then
  * untouched), or RH_ENOMEM. Never reads the store. */
 int rh_dashboard__cache_get(rh_dashboard_response *out, rh_dashboard *d,
-			    const rh_dashboard_request *req, int64_t now_ms);
+                            const rh_dashboard_request *req, int64_t now_ms);
 /* Keep r, the answer to req computed under ctx, when it may be kept. */
 void rh_dashboard__cache_put(rh_dashboard *d, const rh_dashboard_request *req,
-			     const rh_dash_ctx *ctx,
-			     const rh_dashboard_response *r);
+                             const rh_dash_ctx *ctx,
+                             const rh_dashboard_response *r);
 
 #endif

@@ -15,21 +15,15 @@ rh__jw_json(rh__jw *w, json_object *o, int camel)
 	size_t i, n;
 
 	switch (json_object_get_type(o)) {
-	case json_type_null:
-		rh__jw_null(w);
-		break;
+	case json_type_null: rh__jw_null(w); break;
 	case json_type_boolean:
 		rh__jw_bool(w, json_object_get_boolean(o));
 		break;
-	case json_type_double:
-		rh__jw_num(w, json_object_get_double(o));
-		break;
-	case json_type_int:
-		rh__jw_int(w, json_object_get_int64(o));
-		break;
+	case json_type_double: rh__jw_num(w, json_object_get_double(o)); break;
+	case json_type_int: rh__jw_int(w, json_object_get_int64(o)); break;
 	case json_type_string:
 		rh__jw_strn(w, json_object_get_string(o),
-			   (size_t)json_object_get_string_len(o));
+		            (size_t)json_object_get_string_len(o));
 		break;
 	case json_type_array:
 		rh__jw_arr(w);
@@ -40,7 +34,8 @@ rh__jw_json(rh__jw *w, json_object *o, int camel)
 		break;
 	case json_type_object:
 		rh__jw_obj(w);
-		json_object_object_foreach(o, key, val) {
+		json_object_object_foreach(o, key, val)
+		{
 			if (camel) {
 				rh_buf_clear(&k);
 				if (rh_dashboard__camel(&k, key) < 0 && !w->err)
@@ -100,9 +95,13 @@ rh_dashboard__camel(rh_buf *out, const char *snake)
 				char ch = p[i];
 				if (is_alpha(ch)) {
 					if (prev_cased)
-						ch = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+						ch = (char)(ch >= 'A' && ch <= 'Z' ?
+						                    ch + 32 :
+						                    ch);
 					else
-						ch = (char)(ch >= 'a' && ch <= 'z' ? ch - 32 : ch);
+						ch = (char)(ch >= 'a' && ch <= 'z' ?
+						                    ch - 32 :
+						                    ch);
 					prev_cased = 1;
 				} else {
 					prev_cased = 0;
@@ -174,10 +173,12 @@ rh_dashboard__strip_ansi(rh_buf *b, size_t from)
 	size_t i = from, o = from;
 
 	while (i < b->size) {
-		if (b->ptr[i] == '\x1b' && i + 2 < b->size && b->ptr[i + 1] == '[') {
+		if (b->ptr[i] == '\x1b' && i + 2 < b->size &&
+		    b->ptr[i + 1] == '[') {
 			size_t j = i + 2;
-			while (j < b->size && ((b->ptr[j] >= '0' && b->ptr[j] <= '9') ||
-					       b->ptr[j] == ';'))
+			while (j < b->size &&
+			       ((b->ptr[j] >= '0' && b->ptr[j] <= '9') ||
+			        b->ptr[j] == ';'))
 				j++;
 			if (j > i + 2 && j < b->size && b->ptr[j] == 'm') {
 				i = j + 1;

@@ -46,33 +46,39 @@ find_node(const rh_dash_node **out, rh_dash_ctx *c, int required)
 		if ((error = rh_dashboard__check_id("node_id", id)) < 0)
 			return answered(rh_dashboard__fail_code(c, error));
 		if (!(*out = rh_dashboard__node(c->snap, id)))
-			return answered(rh_dashboard__fail(c, 404, "node_id: no "
-							   "node %s in session %s",
-							   id, c->snap->session));
+			return answered(
+				rh_dashboard__fail(c, 404,
+			                           "node_id: no "
+			                           "node %s in session %s",
+			                           id, c->snap->session));
 		return RH_DASH_GO_ON;
 	}
 	if (ip && *ip) {
 		if (!(*out = rh_dashboard__node_by_ip(c->snap, ip)))
-			return answered(rh_dashboard__fail(c, 404, "node_ip: no "
-							   "node with IP %.60s in "
-							   "session %s", ip,
-							   c->snap->session));
+			return answered(
+				rh_dashboard__fail(c, 404,
+			                           "node_ip: no "
+			                           "node with IP %.60s in "
+			                           "session %s",
+			                           ip, c->snap->session));
 		return RH_DASH_GO_ON;
 	}
 	if (!required)
 		return RH_DASH_GO_ON;
-	return answered(rh_dashboard__fail(c, 400, "node_id or node_ip: neither "
-					   "was given; name the node whose logs "
-					   "to read"));
+	return answered(
+		rh_dashboard__fail(c, 400,
+	                           "node_id or node_ip: neither "
+	                           "was given; name the node whose logs "
+	                           "to read"));
 }
 
 /* The node's manifest, shared: give it back with unload_manifest(). */
 static int
 get_manifest(const rh_node_manifest **m, rh__frame_ref **ref, rh_dash_ctx *c,
-	     const char *node_id)
+             const char *node_id)
 {
-	return rh__manifest_load_shared(m, ref, c->d->frames, c->d->st, &c->sref,
-					node_id, MANIFEST_FRESH_MS);
+	return rh__manifest_load_shared(m, ref, c->d->frames, c->d->st,
+	                                &c->sref, node_id, MANIFEST_FRESH_MS);
 }
 
 static void
@@ -83,14 +89,15 @@ unload_manifest(rh_dash_ctx *c, rh__frame_ref *ref, const rh_node_manifest *m)
 
 static int
 load_manifest(const rh_node_manifest **m, rh__frame_ref **ref, rh_dash_ctx *c,
-	      const rh_dash_node *n)
+              const rh_dash_node *n)
 {
 	int error = get_manifest(m, ref, c, n->node_id);
 
 	if (error == RH_ENOTFOUND)
-		return answered(rh_dashboard__fail(c, 404, "node %s: no files "
-						   "were captured from it",
-						   n->node_id));
+		return answered(rh_dashboard__fail(c, 404,
+		                                   "node %s: no files "
+		                                   "were captured from it",
+		                                   n->node_id));
 	if (error < 0)
 		return answered(rh_dashboard__fail_code(c, error));
 	return RH_DASH_GO_ON;
@@ -130,8 +137,9 @@ category(const char *f)
 }
 
 static const char *const categories[] = {
-	"worker_out", "worker_err", "core_worker", "driver", "raylet",
-	"gcs_server", "internal", "autoscaler", "agent", "dashboard", NULL
+	"worker_out", "worker_err", "core_worker", "driver",
+	"raylet",     "gcs_server", "internal",    "autoscaler",
+	"agent",      "dashboard",  NULL
 };
 
 typedef struct listing {
@@ -146,7 +154,8 @@ listing_add(listing *l, const char *name, size_t len)
 	size_t i;
 
 	for (i = 0; i < l->n; i++)
-		if (strlen(l->names[i]) == len && !strncmp(l->names[i], name, len))
+		if (strlen(l->names[i]) == len &&
+		    !strncmp(l->names[i], name, len))
 			return 0;
 	if (!(v = rh__realloc(l->names, (l->n + 1) * sizeof(*v))))
 		return RH_ENOMEM;
@@ -217,9 +226,12 @@ rh_dashboard__logs_list(rh_dash_ctx *c)
 		glob = "*";
 	if (glob[0] == '/' || strstr(glob, "../") || !strcmp(glob, "..") ||
 	    (strlen(glob) >= 3 && !strcmp(glob + strlen(glob) - 3, "/..")))
-		return rh_dashboard__fail(c, 400, "glob: \"%.60s\" must be "
-					  "relative to the logs folder, without "
-					  "\"..\"", glob);
+		return rh_dashboard__fail(
+			c, 400,
+			"glob: \"%.60s\" must be "
+			"relative to the logs folder, without "
+			"\"..\"",
+			glob);
 	if ((r = find_node(&n, c, 1)) != RH_DASH_GO_ON ||
 	    (r = load_manifest(&m, &mref, c, n)) != RH_DASH_GO_ON)
 		return r < 0 ? r : 0;
@@ -242,8 +254,9 @@ rh_dashboard__logs_list(rh_dash_ctx *c)
 			/* Valid JSON for any name: bytes outside UTF-8, and
 			 * control bytes (a request target may not carry them),
 			 * as \xHH, which a request for the file gives back. */
-			if ((error = rh_catalog_display_path(&shown, l.names[i],
-							     RH_DISPLAY_CONTROL)) < 0)
+			if ((error = rh_catalog_display_path(
+				     &shown, l.names[i], RH_DISPLAY_CONTROL)) <
+			    0)
 				goto done;
 			rh__jw_str(&w, shown.ptr);
 		}
@@ -264,23 +277,22 @@ done:
 /* ---- /api/v0/logs/file ---------------------------------------------------------- */
 
 typedef struct logreq {
-	int text;              /* format=text, else leading_1 */
-	int ansi;              /* filter_ansi_code */
-	int64_t lines;         /* -1 = all */
-	const char *suffix;    /* "out" or "err" */
+	int text;           /* format=text, else leading_1 */
+	int ansi;           /* filter_ansi_code */
+	int64_t lines;      /* -1 = all */
+	const char *suffix; /* "out" or "err" */
 	int64_t attempt;
 	/* resolved */
 	const rh_dash_node *node;
-	rh_log_match match;    /* how path names the file */
-	rh_buf path;           /* relative to the session directory, or the
+	rh_log_match match;  /* how path names the file */
+	rh_buf path;         /* relative to the session directory, or the
 				  key of rh_node_manifest_find_log() */
-	uint64_t start, end;   /* byte range; end UINT64_MAX = to the end */
+	uint64_t start, end; /* byte range; end UINT64_MAX = to the end */
 } logreq;
 
 /* A log error: 4xx/5xx with the message in the requested format. */
-static int
-log_fail(rh_dash_ctx *c, const logreq *lr, int status, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+static int log_fail(rh_dash_ctx *c, const logreq *lr, int status,
+                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static int
 log_fail(rh_dash_ctx *c, const logreq *lr, int status, const char *fmt, ...)
@@ -303,12 +315,14 @@ log_fail(rh_dash_ctx *c, const logreq *lr, int status, const char *fmt, ...)
 static int
 log_fail_code(rh_dash_ctx *c, const logreq *lr, int error)
 {
-	int status = error == RH_EINVAL ? 400 : error == RH_ENOTFOUND ? 404 : 500;
+	int status = error == RH_EINVAL    ? 400 :
+	             error == RH_ENOTFOUND ? 404 :
+	                                     500;
 
-	return log_fail(c, lr, status, "%s", *rh_error_last() ? rh_error_last()
-						  : rh_error_name(error));
+	return log_fail(c, lr, status, "%s",
+	                *rh_error_last() ? rh_error_last() :
+	                                   rh_error_name(error));
 }
-
 
 /* Each resolver sets lr->node and how to find the file (lr->match,
  * lr->path) and a range: RH_DASH_GO_ON, RH_DASH_ANSWERED, or < 0. */
@@ -324,16 +338,19 @@ by_filename(rh_dash_ctx *c, logreq *lr, const char *filename)
 	if (filename[0] == '/' || rh_buf_puts(&lr->path, "logs/") < 0 ||
 	    rh_buf_put_from_utf8(&lr->path, filename, strlen(filename)) < 0 ||
 	    rh_layout_check_path(lr->path.ptr) < 0)
-		return answered(log_fail(c, lr, 400, "filename: \"%.80s\" must "
-					 "be a path relative to the node's logs "
-					 "folder, without \"..\"", filename));
+		return answered(
+			log_fail(c, lr, 400,
+		                 "filename: \"%.80s\" must "
+		                 "be a path relative to the node's logs "
+		                 "folder, without \"..\"",
+		                 filename));
 	lr->match = RH_LOG_MATCH_PATH;
 	return RH_DASH_GO_ON;
 }
 
 static int
 one_row(rh_query **q, const rh_row **row, rh_dash_ctx *c, rh_entity what,
-	const rh_filter *f, size_t nf)
+        const rh_filter *f, size_t nf)
 {
 	rh_query_options o = RH_QUERY_OPTIONS_INIT;
 	int error;
@@ -358,21 +375,30 @@ by_entity(rh_dash_ctx *c, logreq *lr, rh_log_owner owner, const char *id)
 	rh_log_location loc = RH_LOG_LOCATION_INIT;
 	int error, r = RH_DASH_GO_ON;
 
-	if ((error = rh_index_log_locate(&loc, c->snap->ix, owner, id, lr->attempt,
-					 lr->suffix, c->at_ns)) < 0) {
+	if ((error = rh_index_log_locate(&loc, c->snap->ix, owner, id,
+	                                 lr->attempt, lr->suffix, c->at_ns)) <
+	    0) {
 		r = answered(log_fail_code(c, lr, error));
 		goto done;
 	}
-	lr->node = loc.node_id.size ? rh_dashboard__node(c->snap, loc.node_id.ptr)
-				    : rh_dashboard__head(c->snap);
+	lr->node = loc.node_id.size ?
+	                   rh_dashboard__node(c->snap, loc.node_id.ptr) :
+	                   rh_dashboard__head(c->snap);
 	if (!lr->node) {
-		r = answered(loc.node_id.size
-			? log_fail(c, lr, 404, "%s %s ran on node %s, which has no "
-				   "captured files", owner == RH_LOG_OF_TASK ? "task"
-				   : owner == RH_LOG_OF_ACTOR ? "actor" : "submission",
-				   id, loc.node_id.ptr)
-			: log_fail(c, lr, 404, "submission %s: no node has captured "
-				   "files", id));
+		r = answered(
+			loc.node_id.size ?
+				log_fail(c, lr, 404,
+		                         "%s %s ran on node %s, which has no "
+		                         "captured files",
+		                         owner == RH_LOG_OF_TASK ? "task" :
+		                         owner == RH_LOG_OF_ACTOR ?
+		                                                   "actor" :
+		                                                   "submission",
+		                         id, loc.node_id.ptr) :
+				log_fail(c, lr, 404,
+		                         "submission %s: no node has captured "
+		                         "files",
+		                         id));
 		goto done;
 	}
 	lr->match = loc.match;
@@ -405,7 +431,8 @@ client_version(rh_dash_ctx *c, char *buf, size_t cap)
 	const rh_dash_build *b;
 
 	if (!c->d->single_build && c->req->cookie &&
-	    rh_dashboard__cookie_get(buf, cap, c->req->cookie, "rayhist_build") &&
+	    rh_dashboard__cookie_get(buf, cap, c->req->cookie,
+	                             "rayhist_build") &&
 	    (b = rh_dashboard__build_for(c->d, buf, NULL)) &&
 	    !strcmp(b->name, buf))
 		return buf;
@@ -424,25 +451,30 @@ parse_logreq(rh_dash_ctx *c, logreq *lr)
 	/* without format: Ray 2.45+ sends none and wants the bytes as they are
 	 * (a leading "1" showed as the first character of every log) */
 	int dflt = rh_dashboard__log_leading_1_default(
-		client_version(c, vbuf, sizeof(vbuf))) ? 0 : 1;
+			   client_version(c, vbuf, sizeof(vbuf))) ?
+	                   0 :
+	                   1;
 
 	if ((error = rh_dashboard__param_enum(&lr->text, c->url, "format",
-					      formats, dflt)) < 0 ||
+	                                      formats, dflt)) < 0 ||
 	    (error = rh_dashboard__param_enum(&suffix, c->url, "suffix",
-					      suffixes, 0)) < 0 ||
+	                                      suffixes, 0)) < 0 ||
 	    (error = rh_dashboard__param_int(&lr->lines, c->url, "lines", 1000,
-					     -1, MAX_LINES)) < 0 ||
+	                                     -1, MAX_LINES)) < 0 ||
 	    (error = rh_dashboard__param_int(&lr->attempt, c->url,
-					     "attempt_number", 0, 0, 1000000)) < 0 ||
+	                                     "attempt_number", 0, 0, 1000000)) <
+	            0 ||
 	    (error = rh_dashboard__param_int(&timeout, c->url, "timeout", 30, 1,
-					     86400)) < 0 ||
+	                                     86400)) < 0 ||
 	    (error = rh_dashboard__param_bool(&lr->ansi, c->url,
-					      "filter_ansi_code", 0)) < 0)
+	                                      "filter_ansi_code", 0)) < 0)
 		return error;
 	lr->suffix = suffixes[suffix];
 	if (dl && (!*dl || strpbrk(dl, "\"\\/;") || strlen(dl) > 200))
-		return rh__error(RH_EINVAL, "download_filename: \"%.60s\" must be "
-				 "a plain file name", dl);
+		return rh__error(RH_EINVAL,
+		                 "download_filename: \"%.60s\" must be "
+		                 "a plain file name",
+		                 dl);
 	return 0;
 }
 
@@ -464,8 +496,7 @@ is_token(const char *s)
 /* The last n lines of [start, end): read backwards in chunks from end, never
  * before start. */
 static int
-tail_range(rh_buf *out, rh_logfile *f, uint64_t start, uint64_t end,
-	   int64_t n)
+tail_range(rh_buf *out, rh_logfile *f, uint64_t start, uint64_t end, int64_t n)
 {
 	rh_buf chunk = RH_BUF_INIT;
 	uint64_t pos, from = start;
@@ -478,14 +509,17 @@ tail_range(rh_buf *out, rh_logfile *f, uint64_t start, uint64_t end,
 		goto done;
 	pos = end - (chunk.size == 1 && chunk.ptr[0] == '\n' ? 1 : 0);
 	while (pos > start) {
-		uint64_t lo = pos - start > TAIL_CHUNK ? pos - TAIL_CHUNK : start;
+		uint64_t lo =
+			pos - start > TAIL_CHUNK ? pos - TAIL_CHUNK : start;
 		size_t k;
 
 		rh_buf_clear(&chunk);
-		if ((error = rh_logfile_read(&chunk, f, lo, (size_t)(pos - lo))) < 0)
+		if ((error = rh_logfile_read(&chunk, f, lo,
+		                             (size_t)(pos - lo))) < 0)
 			goto done;
 		if (chunk.size != pos - lo) {
-			error = rh__error(RH_ECORRUPT, "short read of a log file");
+			error = rh__error(RH_ECORRUPT,
+			                  "short read of a log file");
 			goto done;
 		}
 		for (k = chunk.size; k > 0; k--) {
@@ -508,34 +542,39 @@ done:
  * when the node or the file is not there, or < 0. */
 static int
 open_log(rh_logfile **f, const rh_node_manifest **m, rh__frame_ref **mref,
-	 rh_dash_ctx *c, logreq *lr)
+         rh_dash_ctx *c, logreq *lr)
 {
 	int error;
 
 	if ((error = get_manifest(m, mref, c, lr->node->node_id)) < 0)
-		return answered(error == RH_ENOTFOUND
-			? log_fail(c, lr, 404, "node %s: no files were captured "
-				   "from it", lr->node->node_id)
-			: log_fail_code(c, lr, error));
+		return answered(
+			error == RH_ENOTFOUND ?
+				log_fail(c, lr, 404,
+		                         "node %s: no files were captured "
+		                         "from it",
+		                         lr->node->node_id) :
+				log_fail_code(c, lr, error));
 	if (lr->match != RH_LOG_MATCH_PATH) {
 		rh_buf key = RH_BUF_INIT;
 
 		if ((error = rh_buf_puts(&key, lr->path.ptr)) == 0)
-			error = rh_node_manifest_find_log(&lr->path, *m, lr->match,
-							  key.ptr, lr->suffix);
+			error = rh_node_manifest_find_log(
+				&lr->path, *m, lr->match, key.ptr, lr->suffix);
 		rh_buf_dispose(&key);
 		if (error < 0)
-			return error == RH_ENOTFOUND
-				? answered(log_fail_code(c, lr, error)) : error;
+			return error == RH_ENOTFOUND ?
+			               answered(log_fail_code(c, lr, error)) :
+			               error;
 	}
 	if ((error = rh_logfile_open_manifest(f, c->d->st, &c->sref, *m,
-					      lr->path.ptr)) == 0)
+	                                      lr->path.ptr)) == 0)
 		rh_logfile_set_cache(*f, c->d->frames);
 	if (error < 0)
-		return answered(error == RH_ENOTFOUND
-			? log_fail(c, lr, 404, "node %s: no log file %s",
-				   lr->node->node_id, lr->path.ptr + 5)
-			: log_fail_code(c, lr, error));
+		return answered(
+			error == RH_ENOTFOUND ?
+				log_fail(c, lr, 404, "node %s: no log file %s",
+		                         lr->node->node_id, lr->path.ptr + 5) :
+				log_fail_code(c, lr, error));
 	return RH_DASH_GO_ON;
 }
 
@@ -553,21 +592,25 @@ read_log(rh_dash_ctx *c, logreq *lr, rh_logfile *f, uint64_t end)
 		return error;
 	at = b->size;
 	if (lr->lines < 0)
-		error = rh_logfile_read(b, f, lr->start, (size_t)(end - lr->start));
+		error = rh_logfile_read(b, f, lr->start,
+		                        (size_t)(end - lr->start));
 	else if (lr->start == 0)
 		error = rh_logfile_tail(b, NULL, f, (size_t)lr->lines, end);
 	else
 		error = tail_range(b, f, lr->start, end, lr->lines);
 	if (error < 0)
 		return answered(log_fail(c, lr, 500, "%s: %s", lr->path.ptr,
-			     rh_logfile_errmsg(f)[0] ? rh_logfile_errmsg(f)
-						     : rh_error_last()));
+		                         rh_logfile_errmsg(f)[0] ?
+		                                 rh_logfile_errmsg(f) :
+		                                 rh_error_last()));
 	if (b->size - at > c->d->opts.max_body)
-		return answered(log_fail(c, lr, 413, "the last %lld lines of %s "
-			     "are more than this server's limit of %zu bytes "
-			     "per response; ask for fewer lines",
-			     (long long)lr->lines, lr->path.ptr,
-			     c->d->opts.max_body));
+		return answered(log_fail(
+			c, lr, 413,
+			"the last %lld lines of %s "
+			"are more than this server's limit of %zu bytes "
+			"per response; ask for fewer lines",
+			(long long)lr->lines, lr->path.ptr,
+			c->d->opts.max_body));
 	if (lr->ansi)
 		rh_dashboard__strip_ansi(b, at);
 	return RH_DASH_GO_ON;
@@ -588,7 +631,7 @@ serve_file(rh_dash_ctx *c, logreq *lr)
 	if ((r = open_log(&f, &m, &mref, c, lr)) != RH_DASH_GO_ON)
 		goto done;
 	size = rh_logfile_size(f);
-	if (c->at_ns != RH_TIME_NONE)	/* playback: as captured by then */
+	if (c->at_ns != RH_TIME_NONE) /* playback: as captured by then */
 		size = rh_logfile_size_at(f, c->at_ns / 1000000);
 	end = lr->end > size ? size : lr->end;
 	if (lr->start > end)
@@ -596,24 +639,25 @@ serve_file(rh_dash_ctx *c, logreq *lr)
 	/* A large range, whole logs and downloads, when the caller can send
 	 * a body piece by piece: no size limit, nothing held. */
 	stream = lr->lines < 0 && c->req->version >= 3 && c->req->stream_ok &&
-		 end - lr->start >= RH_DASHBOARD_STREAM_MIN;
+	         end - lr->start >= RH_DASHBOARD_STREAM_MIN;
 	if (!stream && lr->lines < 0 && end - lr->start > c->d->opts.max_body) {
-		r = log_fail(c, lr, 413, "%s is %llu bytes, more than this "
-			     "server's limit of %zu per response; ask for a "
-			     "number of lines, or use rayhist-ls --cat",
-			     lr->path.ptr, (unsigned long long)(end - lr->start),
-			     c->d->opts.max_body);
+		r = log_fail(c, lr, 413,
+		             "%s is %llu bytes, more than this "
+		             "server's limit of %zu per response; ask for a "
+		             "number of lines, or use rayhist-ls --cat",
+		             lr->path.ptr,
+		             (unsigned long long)(end - lr->start),
+		             c->d->opts.max_body);
 		goto done;
 	}
 	rh_buf_clear(&c->resp->body);
 	if (stream) {
 		/* A large range, whole logs and downloads: read as the client
 		 * takes it, never held whole (dashboard_stream.c). */
-		if ((r = rh_dashboard__stream_log(&c->resp->stream, c->d,
-						  &c->sref, lr->node->node_id,
-						  lr->path.ptr, lr->start, end,
-						  lr->text ? "" : "1",
-						  lr->ansi)) < 0) {
+		if ((r = rh_dashboard__stream_log(
+			     &c->resp->stream, c->d, &c->sref,
+			     lr->node->node_id, lr->path.ptr, lr->start, end,
+			     lr->text ? "" : "1", lr->ansi)) < 0) {
 			r = log_fail_code(c, lr, r);
 			goto done;
 		}
@@ -621,10 +665,11 @@ serve_file(rh_dash_ctx *c, logreq *lr)
 	} else if ((r = read_log(c, lr, f, end)) != RH_DASH_GO_ON) {
 		goto done;
 	}
-	if (dl && (r = rh_dashboard__header(c->resp, "Content-Disposition",
-					    is_token(dl) ? "attachment; filename=%s"
-					    : "attachment; filename=\"%s\"",
-					    dl)) < 0)
+	if (dl && (r = rh_dashboard__header(
+			   c->resp, "Content-Disposition",
+			   is_token(dl) ? "attachment; filename=%s" :
+					  "attachment; filename=\"%s\"",
+			   dl)) < 0)
 		goto done;
 	r = rh_dashboard__reply(c, 200, "text/plain; charset=utf-8");
 done:
@@ -661,7 +706,7 @@ rh_dashboard__logs_file(rh_dash_ctx *c)
 	else if (pid && *pid) {
 		int64_t p;
 		if ((error = rh_dashboard__param_int(&p, c->url, "pid", 0, 1,
-						     INT32_MAX)) < 0) {
+		                                     INT32_MAX)) < 0) {
 			r = log_fail_code(c, &lr, error);
 			goto done;
 		}
@@ -671,9 +716,11 @@ rh_dashboard__logs_file(rh_dash_ctx *c)
 			r = error < 0 ? error : RH_DASH_GO_ON;
 		}
 	} else {
-		r = answered(log_fail(c, &lr, 400, "give filename (with node_id or "
-			     "node_ip), task_id, actor_id, submission_id or pid "
-			     "(with node_id or node_ip)"));
+		r = answered(log_fail(
+			c, &lr, 400,
+			"give filename (with node_id or "
+			"node_ip), task_id, actor_id, submission_id or pid "
+			"(with node_id or node_ip)"));
 		goto done;
 	}
 	if (r == RH_DASH_GO_ON)
@@ -687,8 +734,7 @@ done:
  * node its driver ran on (else the head node): RH_DASH_GO_ON, RH_DASH_ANSWERED
  * (404: no such job, not submitted, no node), or < 0. */
 static int
-job_driver(rh_buf *sid, const rh_dash_node **n, rh_dash_ctx *c,
-	   const char *job)
+job_driver(rh_buf *sid, const rh_dash_node **n, rh_dash_ctx *c, const char *job)
 {
 	rh_filter f[1] = { { "submission_id", "=", job } };
 	rh_filter g[1] = { { "job_id", "=", job } };
@@ -697,7 +743,8 @@ job_driver(rh_buf *sid, const rh_dash_node **n, rh_dash_ctx *c,
 	int error;
 
 	*n = NULL;
-	if ((error = one_row(&q, &row, c, RH_ENTITY_JOB, f, 1)) == RH_ITEROVER) {
+	if ((error = one_row(&q, &row, c, RH_ENTITY_JOB, f, 1)) ==
+	    RH_ITEROVER) {
 		rh_query_close(q);
 		q = NULL;
 		error = one_row(&q, &row, c, RH_ENTITY_JOB, g, 1);
@@ -705,35 +752,40 @@ job_driver(rh_buf *sid, const rh_dash_node **n, rh_dash_ctx *c,
 	if (error == 0) {
 		if (!row->u.job.submission_id) {
 			rh_query_close(q);
-			return answered(rh_dashboard__fail(c, 404, "job %s was not "
-							   "submitted through the "
-							   "job API, so it has no "
-							   "job logs; see its "
-							   "driver's worker logs",
-							   job));
+			return answered(
+				rh_dashboard__fail(c, 404,
+			                           "job %s was not "
+			                           "submitted through the "
+			                           "job API, so it has no "
+			                           "job logs; see its "
+			                           "driver's worker logs",
+			                           job));
 		}
 		error = rh_buf_puts(sid, row->u.job.submission_id);
 		if (row->u.job.driver_node_id)
-			*n = rh_dashboard__node(c->snap, row->u.job.driver_node_id);
+			*n = rh_dashboard__node(c->snap,
+			                        row->u.job.driver_node_id);
 	}
 	rh_query_close(q);
 	if (error == RH_ITEROVER)
-		return answered(rh_dashboard__fail(c, 404, "Job %s does not exist",
-						   job));
+		return answered(rh_dashboard__fail(
+			c, 404, "Job %s does not exist", job));
 	if (error < 0)
 		return answered(rh_dashboard__fail_code(c, error));
 	if (!*n)
 		*n = rh_dashboard__head(c->snap);
 	if (!*n)
-		return answered(rh_dashboard__fail(c, 404, "job %s: no node has "
-						   "captured files", job));
+		return answered(rh_dashboard__fail(c, 404,
+		                                   "job %s: no node has "
+		                                   "captured files",
+		                                   job));
 	return RH_DASH_GO_ON;
 }
 
 /* Send the `size` bytes of lf as {"logs": "..."}. */
 static int
 send_job_log(rh_dash_ctx *c, const rh_dash_node *n, const char *path,
-	     rh_logfile *lf, uint64_t size)
+             rh_logfile *lf, uint64_t size)
 {
 	rh_buf text = RH_BUF_INIT;
 	rh__jw w;
@@ -743,19 +795,21 @@ send_job_log(rh_dash_ctx *c, const rh_dash_node *n, const char *path,
 	    size >= RH_DASHBOARD_STREAM_MIN) {
 		/* escaped piece by piece as the client reads: no size limit,
 		 * nothing held whole (dashboard_stream.c) */
-		if ((error = rh_dashboard__stream_log(&c->resp->stream, c->d,
-						      &c->sref, n->node_id,
-						      path, 0, size, "", 0)) < 0)
+		if ((error = rh_dashboard__stream_log(
+			     &c->resp->stream, c->d, &c->sref, n->node_id, path,
+			     0, size, "", 0)) < 0)
 			return rh_dashboard__fail_code(c, error);
 		rh_dashboard__stream_json(c->resp->stream);
 		c->cacheable = 0;
 		return rh_dashboard__reply(c, 200, "application/json");
 	}
 	if (size > c->d->opts.max_body)
-		return rh_dashboard__fail(c, 413, "%s is larger than this "
-					  "server's limit of %zu bytes per "
-					  "response; use api/v0/logs/file with "
-					  "lines", path, c->d->opts.max_body);
+		return rh_dashboard__fail(c, 413,
+		                          "%s is larger than this "
+		                          "server's limit of %zu bytes per "
+		                          "response; use api/v0/logs/file with "
+		                          "lines",
+		                          path, c->d->opts.max_body);
 	if ((error = rh_logfile_read(&text, lf, 0, (size_t)size)) < 0) {
 		rh_buf_dispose(&text);
 		return rh_dashboard__fail_code(c, error);
@@ -785,17 +839,20 @@ rh_dashboard__job_logs(rh_dash_ctx *c, const char *job)
 		rh_buf_dispose(&sid);
 		return error < 0 ? error : 0;
 	}
-	if ((error = rh_buf_printf(&path, "logs/job-driver-%s.log", sid.ptr)) < 0)
+	if ((error = rh_buf_printf(&path, "logs/job-driver-%s.log", sid.ptr)) <
+	    0)
 		goto done;
 	if ((error = get_manifest(&m, &mref, c, n->node_id)) < 0 ||
 	    (error = rh_logfile_open_manifest(&lf, c->d->st, &c->sref, m,
-					      path.ptr)) < 0) {
+	                                      path.ptr)) < 0) {
 		error = rh_dashboard__fail_code(c, error);
 		goto done;
 	}
 	rh_logfile_set_cache(lf, c->d->frames);
-	size = c->at_ns != RH_TIME_NONE	/* playback: as captured by then */
-		? rh_logfile_size_at(lf, c->at_ns / 1000000) : rh_logfile_size(lf);
+	size = c->at_ns != RH_TIME_NONE /* playback: as captured by then */
+	               ?
+	               rh_logfile_size_at(lf, c->at_ns / 1000000) :
+	               rh_logfile_size(lf);
 	error = send_job_log(c, n, path.ptr, lf, size);
 done:
 	rh_logfile_close(lf);

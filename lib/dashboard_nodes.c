@@ -12,12 +12,12 @@
 typedef struct node_view {
 	const rh_dash_node *n;
 	int has_row;
-	rh_node_row row;     /* strings borrowed from the query */
+	rh_node_row row; /* strings borrowed from the query */
 } node_view;
 
 static int
 node_row(rh_query **q, node_view *v, const rh_dash_snap *s,
-	 const rh_dash_node *n, int64_t at_ns)
+         const rh_dash_node *n, int64_t at_ns)
 {
 	rh_query_options o = RH_QUERY_OPTIONS_INIT;
 	rh_filter f = { "node_id", "=", n->node_id };
@@ -94,16 +94,19 @@ resource_lines(rh_buf *b, json_object *res, const char *sep)
 
 	if (!res || !json_object_is_type(res, json_type_object))
 		return 0;
-	json_object_object_foreach(res, k, v) {
+	json_object_object_foreach(res, k, v)
+	{
 		(void)v;
-		if (!strncmp(k, "node:", 5) || !strncmp(k, "accelerator_type:", 17))
+		if (!strncmp(k, "node:", 5) ||
+		    !strncmp(k, "accelerator_type:", 17))
 			continue;
 		if (n < RH_ARRAY_SIZE(keys))
 			keys[n++] = k;
 	}
 	qsort(keys, n, sizeof(*keys), key_cmp);
 	for (i = 0; i < n && !error; i++) {
-		double t = json_object_get_double(json_object_object_get(res, keys[i]));
+		double t = json_object_get_double(
+			json_object_object_get(res, keys[i]));
 
 		if (i && (error = rh_buf_puts(b, sep)) < 0)
 			break;
@@ -152,7 +155,8 @@ node_type_name(json_object *labels)
 {
 	json_object *v;
 
-	if (labels && json_object_object_get_ex(labels, "ray.io/node-group", &v) &&
+	if (labels &&
+	    json_object_object_get_ex(labels, "ray.io/node-group", &v) &&
 	    json_object_is_type(v, json_type_string))
 		return json_object_get_string(v);
 	return "";
@@ -166,22 +170,25 @@ node_type_name(json_object *labels)
  * protobuf prints an unset field. */
 static void
 raylet_files(rh__jw *w, const rh_dash_raylet *f, const rh_node_row *r,
-	     json_object *osm)
+             json_object *osm)
 {
-	json_object *labels = r && r->labels ? json_tokener_parse(r->labels) : NULL;
+	json_object *labels =
+		r && r->labels ? json_tokener_parse(r->labels) : NULL;
 
-	rh__jw_kstr(w, "rayletSocketName", f && f->raylet_socket ? f->raylet_socket : "");
+	rh__jw_kstr(w, "rayletSocketName",
+	            f && f->raylet_socket ? f->raylet_socket : "");
 	rh__jw_kstr(w, "objectStoreSocketName",
-		    f && f->store_socket ? f->store_socket : "");
+	            f && f->store_socket ? f->store_socket : "");
 	rh__jw_kint(w, "metricsExportPort", f ? f->metrics_export_port : 0);
-	rh__jw_kint(w, "runtimeEnvAgentPort", f ? f->runtime_env_agent_port : 0);
+	rh__jw_kint(w, "runtimeEnvAgentPort",
+	            f ? f->runtime_env_agent_port : 0);
 	rh__jw_kint(w, "objectManagerPort", f ? f->object_manager_port : 0);
 	rh__jw_kstr(w, "nodeTypeName", node_type_name(labels));
 	rh__jw_key(w, "storeStats");
 	rh__jw_obj(w);
 	if (osm)
 		rh__jw_kint(w, "objectStoreBytesAvail",
-			    (int64_t)json_object_get_double(osm));
+		            (int64_t)json_object_get_double(osm));
 	if (f && f->num_local_objects >= 0)
 		rh__jw_kint(w, "numLocalObjects", f->num_local_objects);
 	rh__jw_end(w);
@@ -194,8 +201,9 @@ raylet(rh__jw *w, const node_view *v, int nworkers)
 {
 	const rh_node_row *r = v->has_row ? &v->row : NULL;
 	const rh_dash_node *n = v->n;
-	json_object *res = r && r->resources_total
-		? json_tokener_parse(r->resources_total) : NULL;
+	json_object *res = r && r->resources_total ?
+	                           json_tokener_parse(r->resources_total) :
+	                           NULL;
 	json_object *osm = NULL;
 	const char *ip = n->ip ? n->ip : r && r->node_ip ? r->node_ip : "";
 
@@ -213,20 +221,22 @@ raylet(rh__jw *w, const node_view *v, int nworkers)
 	rh__jw_kstr(w, "nodeName", r && r->node_name ? r->node_name : ip);
 	rh__jw_kstr(w, "instanceId", r && r->instance_id ? r->instance_id : "");
 	rh__jw_kstr(w, "instanceTypeName",
-		   r && r->instance_type_name ? r->instance_type_name : "");
+	            r && r->instance_type_name ? r->instance_type_name : "");
 	rh__jw_kint(w, "numWorkers", nworkers);
 	rh__jw_kint(w, "pid", r ? r->raylet_pid : 0);
 	rh__jw_kint(w, "brpcPort", 0);
 	ms_field(w, "startTime", r ? r->start_time_ns : RH_TIME_NONE, 0);
 	ms_field(w, "startTimeMs", r ? r->start_time_ns : RH_TIME_NONE, 0);
 	ms_field(w, "terminateTime",
-		 r && r->state == RH_NODE_DEAD ? r->end_time_ns : RH_TIME_NONE, -1);
+	         r && r->state == RH_NODE_DEAD ? r->end_time_ns : RH_TIME_NONE,
+	         -1);
 	ms_field(w, "endTimeMs",
-		 r && r->state == RH_NODE_DEAD ? r->end_time_ns : RH_TIME_NONE, 0);
+	         r && r->state == RH_NODE_DEAD ? r->end_time_ns : RH_TIME_NONE,
+	         0);
 	if (res)
 		json_object_object_get_ex(res, "object_store_memory", &osm);
 	rh__jw_kint(w, "objectStoreAvailableMemory",
-		   osm ? (int64_t)json_object_get_double(osm) : 0);
+	            osm ? (int64_t)json_object_get_double(osm) : 0);
 	rh__jw_kint(w, "objectStoreUsedMemory", 0);
 	rh__jw_key(w, "resourcesTotal");
 	if (res)
@@ -252,10 +262,13 @@ static void
 node_detail_open(rh__jw *w, const node_view *v, int64_t now_ms, int nworkers)
 {
 	const rh_node_row *r = v->has_row ? &v->row : NULL;
-	const char *ip = v->n->ip ? v->n->ip : r && r->node_ip ? r->node_ip : "";
+	const char *ip = v->n->ip        ? v->n->ip :
+	                 r && r->node_ip ? r->node_ip :
+	                                   "";
 	rh_buf lr = RH_BUF_INIT;
-	json_object *res = r && r->resources_total
-		? json_tokener_parse(r->resources_total) : NULL;
+	json_object *res = r && r->resources_total ?
+	                           json_tokener_parse(r->resources_total) :
+	                           NULL;
 
 	rh__jw_obj(w);
 	rh__jw_key(w, "now");
@@ -270,7 +283,9 @@ node_detail_open(rh__jw *w, const node_view *v, int64_t now_ms, int nworkers)
 	 * NaN% for every worker and actor. */
 	rh__jw_kint(w, "shm", 0);
 	rh__jw_key(w, "bootTime");
-	rh__jw_num(w, r && r->start_time_ns > 0 ? (double)r->start_time_ns / 1e9 : 0);
+	rh__jw_num(w, r && r->start_time_ns > 0 ?
+	                      (double)r->start_time_ns / 1e9 :
+	                      0);
 	rh__jw_key(w, "loadAvg");
 	rh__jw_arr(w);
 	zeros(w, NULL, 3, 1);
@@ -307,7 +322,7 @@ count_workers(int *counts, const rh_dash_snap *s, int64_t at_ns)
 	int error;
 
 	if ((error = rh_dashboard__scan(&q, s, RH_ENTITY_WORKER, NULL, 0, 0,
-					at_ns)) < 0)
+	                                at_ns)) < 0)
 		return error;
 	while ((error = rh_query_next(&row, q)) == 0)
 		if ((n = rh_dashboard__node(s, row->u.worker.node_id)))
@@ -318,12 +333,12 @@ count_workers(int *counts, const rh_dash_snap *s, int64_t at_ns)
 
 /* What each_node() calls for node i, as it was at the instant asked. */
 typedef void (*node_fn)(rh__jw *w, const rh_dash_snap *s, size_t i,
-			const node_view *v, void *payload);
+                        const node_view *v, void *payload);
 
 /* Call fn for each node that existed at at_ns (any node without one). */
 static int
 each_node(rh__jw *w, const rh_dash_snap *s, int64_t at_ns, node_fn fn,
-	  void *payload)
+          void *payload)
 {
 	size_t i;
 	int error;
@@ -335,7 +350,7 @@ each_node(rh__jw *w, const rh_dash_snap *s, int64_t at_ns, node_fn fn,
 		if ((error = node_row(&q, &v, s, &s->nodes[i], at_ns)) == 0 &&
 		    !NOT_YET(&v, at_ns))
 			fn(w, s, i, &v, payload);
-		rh_query_close(q);	/* v's strings live until here */
+		rh_query_close(q); /* v's strings live until here */
 		if (error < 0)
 			return error;
 	}
@@ -350,12 +365,12 @@ struct summary_ctx {
 /* A node of the summary: its detail, no actors or workers. */
 static void
 summary_node(rh__jw *w, const rh_dash_snap *s, size_t i, const node_view *v,
-	     void *payload)
+             void *payload)
 {
 	struct summary_ctx *sc = payload;
 
 	(void)s;
-	sc->c->cacheable = 0;	/* "now" is the clock */
+	sc->c->cacheable = 0; /* "now" is the clock */
 	node_detail_open(w, v, sc->c->now_ms, sc->workers[i]);
 	rh__jw_key(w, "actors");
 	rh__jw_obj(w);
@@ -369,14 +384,15 @@ summary_node(rh__jw *w, const rh_dash_snap *s, size_t i, const node_view *v,
 /* nodeLogicalResources' entry of a node: its resources as lines. */
 static void
 node_resources(rh__jw *w, const rh_dash_snap *s, size_t i, const node_view *v,
-	       void *payload)
+               void *payload)
 {
 	json_object *res;
 	rh_buf lr = RH_BUF_INIT;
 
 	(void)payload;
-	res = v->has_row && v->row.resources_total
-		? json_tokener_parse(v->row.resources_total) : NULL;
+	res = v->has_row && v->row.resources_total ?
+	              json_tokener_parse(v->row.resources_total) :
+	              NULL;
 	if (resource_lines(&lr, res, "\n  ") < 0 && !w->err)
 		w->err = RH_ENOMEM;
 	rh__jw_kstr(w, s->nodes[i].node_id, lr.ptr ? lr.ptr : "");
@@ -421,13 +437,13 @@ fail:
 /* hostNameList's entry of a node: alive ones only. */
 static void
 hostname(rh__jw *w, const rh_dash_snap *s, size_t i, const node_view *v,
-	 void *payload)
+         void *payload)
 {
 	(void)payload;
 	if (!strcmp(view_state(v), "ALIVE"))
-		rh__jw_str(w, s->nodes[i].hostname ? s->nodes[i].hostname
-			   : s->nodes[i].ip ? s->nodes[i].ip
-			   : s->nodes[i].node_id);
+		rh__jw_str(w, s->nodes[i].hostname ? s->nodes[i].hostname :
+		              s->nodes[i].ip       ? s->nodes[i].ip :
+		                                     s->nodes[i].node_id);
 }
 
 static int
@@ -450,7 +466,7 @@ hostnames(rh_dash_ctx *c)
 
 static int
 workers_of(rh__jw *w, const rh_dash_snap *s, const rh_dash_node *n,
-	   int64_t at_ns)
+           int64_t at_ns)
 {
 	rh_filter f = { "node_id", "=", n->node_id };
 	rh_query *q = NULL;
@@ -458,7 +474,7 @@ workers_of(rh__jw *w, const rh_dash_snap *s, const rh_dash_node *n,
 	int error;
 
 	if ((error = rh_dashboard__scan(&q, s, RH_ENTITY_WORKER, &f, 1, 0,
-					at_ns)) < 0)
+	                                at_ns)) < 0)
 		return error;
 	rh__jw_key(w, "workers");
 	rh__jw_arr(w);
@@ -472,13 +488,17 @@ workers_of(rh__jw *w, const rh_dash_snap *s, const rh_dash_node *n,
 		else
 			rh__jw_null(w);
 		rh__jw_key(w, "createTime");
-		rh__jw_num(w, r->start_time_ns > 0 ? (double)r->start_time_ns / 1e9 : 0);
+		rh__jw_num(w, r->start_time_ns > 0 ?
+		                      (double)r->start_time_ns / 1e9 :
+		                      0);
 		rh__jw_key(w, "cpuPercent");
 		rh__jw_num(w, 0);
 		rh__jw_key(w, "cmdline");
 		rh__jw_arr(w);
-		rh__jw_str(w, r->worker_type && !strcmp(r->worker_type, "DRIVER")
-			  ? "ray::driver" : "ray::IDLE");
+		rh__jw_str(w,
+		           r->worker_type && !strcmp(r->worker_type, "DRIVER") ?
+		                   "ray::driver" :
+		                   "ray::IDLE");
 		rh__jw_end(w);
 		rh__jw_key(w, "memoryInfo");
 		rh__jw_obj(w);
@@ -546,7 +566,7 @@ detail(rh_dash_ctx *c, const char *id)
 	rh__jw_init(&w, &c->resp->body);
 	rh_dashboard__envelope_begin(&w, "Node details fetched.");
 	rh__jw_key(&w, "detail");
-	c->cacheable = 0;	/* "now" is the clock */
+	c->cacheable = 0; /* "now" is the clock */
 	node_detail_open(&w, &v, c->now_ms, nworkers);
 	rh__jw_key(&w, "actors");
 	rh__jw_obj(&w);
@@ -572,7 +592,8 @@ rh_dashboard__nodes(rh_dash_ctx *c)
 
 	if (c->nsegs == 2)
 		return detail(c, c->segs[1]);
-	if ((error = rh_dashboard__param_enum(&view, c->url, "view", views, 0)) < 0)
+	if ((error = rh_dashboard__param_enum(&view, c->url, "view", views,
+	                                      0)) < 0)
 		return rh_dashboard__fail_code(c, error);
 	return view == 0 ? summary(c) : hostnames(c);
 }
@@ -587,13 +608,15 @@ add_resources(json_object *sum, const char *text)
 	if (!res)
 		return 0;
 	if (json_object_is_type(res, json_type_object)) {
-		json_object_object_foreach(res, k, v) {
+		json_object_object_foreach(res, k, v)
+		{
 			json_object *cur;
 			double add = json_object_get_double(v);
 
 			if (json_object_object_get_ex(sum, k, &cur))
 				add += json_object_get_double(cur);
-			json_object_object_add(sum, k, json_object_new_double(add));
+			json_object_object_add(sum, k,
+			                       json_object_new_double(add));
 		}
 	}
 	json_object_put(res);
@@ -606,9 +629,11 @@ add_resources(json_object *sum, const char *text)
 static int
 status_text(rh_buf *b, const rh_dash_snap *s, int64_t at_ns)
 {
-	json_object *sum = json_object_new_object(), *sum_all = json_object_new_object();
-	int64_t when = s->has_info ? (s->info.end_ms ? s->info.end_ms
-				      : s->info.updated_ms) : 0;
+	json_object *sum = json_object_new_object(),
+		    *sum_all = json_object_new_object();
+	int64_t when = s->has_info ? (s->info.end_ms ? s->info.end_ms :
+	                                               s->info.updated_ms) :
+	                             0;
 	size_t i, alive = 0, failed = 0;
 	rh_buf fail = RH_BUF_INIT;
 	int error = 0;
@@ -626,15 +651,21 @@ status_text(rh_buf *b, const rh_dash_snap *s, int64_t at_ns)
 
 		gmtime_r(&t, &tm);
 		strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
-		error = rh_buf_printf(b, "======== Autoscaler status: %s.%06d "
-				      "========\n", ts, (int)(when % 1000) * 1000);
+		error = rh_buf_printf(b,
+		                      "======== Autoscaler status: %s.%06d "
+		                      "========\n",
+		                      ts, (int)(when % 1000) * 1000);
 	} else {
-		error = rh_buf_puts(b, "======== Autoscaler status: time unknown "
-				    "========\n");
+		error = rh_buf_puts(b,
+		                    "======== Autoscaler status: time unknown "
+		                    "========\n");
 	}
-	if (error < 0 || (error = rh_buf_puts(b, "Node status\n"
-			  "---------------------------------------------------------------\n"
-			  "Active:\n")) < 0)
+	if (error < 0 ||
+	    (error = rh_buf_puts(
+		     b,
+		     "Node status\n"
+		     "---------------------------------------------------------------\n"
+		     "Active:\n")) < 0)
 		goto done;
 	for (i = 0; i < s->nnodes && !error; i++) {
 		rh_query *q = NULL;
@@ -654,27 +685,36 @@ status_text(rh_buf *b, const rh_dash_snap *s, int64_t at_ns)
 			alive++;
 			if (v.has_row)
 				add_resources(sum, v.row.resources_total);
-			error = rh_buf_printf(b, " 1 node_%s\n", s->nodes[i].node_id);
+			error = rh_buf_printf(b, " 1 node_%s\n",
+			                      s->nodes[i].node_id);
 		} else if (!v.row.death_reason ||
-			   (strcmp(v.row.death_reason, "EXPECTED_TERMINATION") &&
-			    strcmp(v.row.death_reason, "AUTOSCALER_DRAIN_IDLE"))) {
+		           (strcmp(v.row.death_reason,
+		                   "EXPECTED_TERMINATION") &&
+		            strcmp(v.row.death_reason,
+		                   "AUTOSCALER_DRAIN_IDLE"))) {
 			failed++;
-			error = rh_buf_printf(&fail, " node_%s: NodeTerminated (ip: %s)\n",
-					      s->nodes[i].node_id,
-					      s->nodes[i].ip ? s->nodes[i].ip : "unknown");
+			error = rh_buf_printf(
+				&fail, " node_%s: NodeTerminated (ip: %s)\n",
+				s->nodes[i].node_id,
+				s->nodes[i].ip ? s->nodes[i].ip : "unknown");
 		}
 		rh_query_close(q);
 	}
 	if (error < 0 ||
 	    (!alive && (error = rh_buf_puts(b, " (no active nodes)\n")) < 0) ||
-	    (error = rh_buf_puts(b, "Idle:\n (no idle nodes)\nPending:\n (no pending "
-				 "nodes)\nRecent failures:\n")) < 0 ||
-	    (error = rh_buf_puts(b, failed ? fail.ptr : " (no failures)\n")) < 0 ||
-	    (error = rh_buf_puts(b, "\nResources\n"
-				 "---------------------------------------------------------------\n"
-				 "Usage:\n ")) < 0 ||
+	    (error = rh_buf_puts(
+		     b, "Idle:\n (no idle nodes)\nPending:\n (no pending "
+			"nodes)\nRecent failures:\n")) < 0 ||
+	    (error = rh_buf_puts(b, failed ? fail.ptr : " (no failures)\n")) <
+	            0 ||
+	    (error = rh_buf_puts(
+		     b,
+		     "\nResources\n"
+		     "---------------------------------------------------------------\n"
+		     "Usage:\n ")) < 0 ||
 	    (error = resource_lines(b, alive ? sum : sum_all, "\n ")) < 0 ||
-	    (error = rh_buf_puts(b, "\n\nDemands:\n (no resource demands)\n")) < 0)
+	    (error = rh_buf_puts(b, "\n\nDemands:\n (no resource demands)\n")) <
+	            0)
 		goto done;
 done:
 	json_object_put(sum);
@@ -691,7 +731,8 @@ rh_dashboard__cluster_status(rh_dash_ctx *c)
 	int formatted = 0, error;
 	rh__jw w;
 
-	if (fmt && (error = rh_dashboard__parse_bool(&formatted, "format", fmt)) < 0)
+	if (fmt &&
+	    (error = rh_dashboard__parse_bool(&formatted, "format", fmt)) < 0)
 		return rh_dashboard__fail_code(c, error);
 	rh__jw_init(&w, &c->resp->body);
 	if (!formatted) {

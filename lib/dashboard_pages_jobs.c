@@ -11,7 +11,7 @@
 
 #define ACTORS_PER_PAGE 50
 #define JOBS_SHOWN 200
-#define MSG_CUT 300             /* error message characters in a table */
+#define MSG_CUT 300 /* error message characters in a table */
 #define TASKS_SHOWN 50
 
 /* The end of a listing table once rh_query_next() stopped with error: the
@@ -47,28 +47,32 @@ rh_dashboard__jobs_table(rh_dash_ctx *c, rh_buf *b, const char *prefix)
 	o.at_ns = c->at_ns;
 	if ((error = rh_query_open(&q, c->snap->ix, RH_ENTITY_JOB, &o)) < 0)
 		return error;
-	if ((error = rh_buf_puts(b, "<table id=\"jobs\"><caption>Jobs</caption><thead>"
-				 "<tr><th scope=\"col\">Job</th><th scope=\"col\">"
-				 "Type</th><th scope=\"col\">Status</th><th scope="
-				 "\"col\">Entrypoint</th><th scope=\"col\">Message"
-				 "</th></tr></thead><tbody>\n")) < 0)
+	if ((error = rh_buf_puts(
+		     b, "<table id=\"jobs\"><caption>Jobs</caption><thead>"
+			"<tr><th scope=\"col\">Job</th><th scope=\"col\">"
+			"Type</th><th scope=\"col\">Status</th><th scope="
+			"\"col\">Entrypoint</th><th scope=\"col\">Message"
+			"</th></tr></thead><tbody>\n")) < 0)
 		goto done;
 	while ((error = rh_query_next(&row, q)) == 0) {
 		const rh_job_row *j = &row->u.job;
 		const char *id = j->job_id ? j->job_id : j->submission_id;
 
 		rh_buf_clear(&href);
-		rh_buf_printf(&href, "%sjob?%s=%s", prefix, j->job_id ? "job_id"
-			      : "submission_id", id ? id : "");
+		rh_buf_printf(&href, "%sjob?%s=%s", prefix,
+		              j->job_id ? "job_id" : "submission_id",
+		              id ? id : "");
 		if ((error = rh_buf_puts(b, "<tr><th scope=\"row\">")) < 0 ||
-		    (error = rh_dashboard__pg_link(b, href.ptr, id ? id : "?")) < 0 ||
+		    (error = rh_dashboard__pg_link(b, href.ptr,
+		                                   id ? id : "?")) < 0 ||
 		    (j->submission_id && j->job_id &&
 		     ((error = rh_buf_puts(b, "<br><code>")) < 0 ||
 		      (error = rh_dashboard__pg_esc(b, j->submission_id)) < 0 ||
 		      (error = rh_buf_puts(b, "</code>")) < 0)) ||
 		    (error = rh_buf_printf(b, "</th><td>%s</td><td>%s</td><td>",
-					   job_type(j->type),
-					   rh_job_status_name(j->status))) < 0 ||
+		                           job_type(j->type),
+		                           rh_job_status_name(j->status))) <
+		            0 ||
 		    (error = rh_dashboard__pg_esc(b, j->entrypoint)) < 0 ||
 		    (error = rh_buf_puts(b, "</td><td>")) < 0 ||
 		    (error = rh_dashboard__pg_esc(b, j->message)) < 0 ||
@@ -77,11 +81,16 @@ rh_dashboard__jobs_table(rh_dash_ctx *c, rh_buf *b, const char *prefix)
 		shown++;
 	}
 	if ((error = table_end(b, q, error, &k)) == 0)
-		error = rh_buf_printf(b, "<p id=\"jobs-count\">Showing %llu of %llu "
-				      "jobs%s.</p>\n", (unsigned long long)shown,
-				      (unsigned long long)k.num_filtered,
-				      shown < k.num_filtered ? " (the first "
-				      "200; rayhist/jobs.txt lists all)" : "");
+		error = rh_buf_printf(
+			b,
+			"<p id=\"jobs-count\">Showing %llu of %llu "
+			"jobs%s.</p>\n",
+			(unsigned long long)shown,
+			(unsigned long long)k.num_filtered,
+			shown < k.num_filtered ?
+				" (the first "
+				"200; rayhist/jobs.txt lists all)" :
+				"");
 done:
 	rh_query_close(q);
 	rh_buf_dispose(&href);
@@ -108,7 +117,8 @@ msg_cell(rh_buf *b, const char *m)
 		;
 	n = (size_t)(end - line);
 	if ((line > m && (error = rh_buf_puts(b, "&hellip; ")) < 0) ||
-	    (error = rh_dashboard__pg_esc_n(b, line, n > MSG_CUT ? MSG_CUT : n)) < 0)
+	    (error = rh_dashboard__pg_esc_n(b, line,
+	                                    n > MSG_CUT ? MSG_CUT : n)) < 0)
 		return error;
 	return n > MSG_CUT ? rh_buf_puts(b, " &hellip;") : 0;
 }
@@ -121,23 +131,28 @@ task_tr(rh_buf *b, rh_buf *href, const rh_task_row *t, const char *prefix)
 
 	rh_buf_clear(href);
 	if ((error = rh_buf_printf(href, "%stask?task_id=%s&attempt_number=%d",
-				   prefix, t->task_id,
-				   (int)t->attempt_number)) < 0 ||
-	    (error = rh_buf_puts(b, "<tr class=\"task\"><th scope=\"row\">")) < 0 ||
-	    (error = rh_dashboard__pg_link(b, href->ptr, t->name ? t->name : t->task_id)) < 0 ||
-	    (error = rh_buf_printf(b, "<br><code>%s</code></th><td class=\"n\">"
-				   "%d</td><td>%s</td><td>%s</td><td>", t->task_id,
-				   (int)t->attempt_number,
-				   rh_task_state_name(t->state),
-				   rh_task_type_name(t->type))) < 0)
+	                           prefix, t->task_id,
+	                           (int)t->attempt_number)) < 0 ||
+	    (error = rh_buf_puts(b, "<tr class=\"task\"><th scope=\"row\">")) <
+	            0 ||
+	    (error = rh_dashboard__pg_link(
+		     b, href->ptr, t->name ? t->name : t->task_id)) < 0 ||
+	    (error = rh_buf_printf(b,
+	                           "<br><code>%s</code></th><td class=\"n\">"
+	                           "%d</td><td>%s</td><td>%s</td><td>",
+	                           t->task_id, (int)t->attempt_number,
+	                           rh_task_state_name(t->state),
+	                           rh_task_type_name(t->type))) < 0)
 		return error;
 	rh_buf_clear(href);
 	if (t->job_id)
 		rh_buf_printf(href, "%sjob?job_id=%s", prefix, t->job_id);
-	if ((error = t->job_id ? rh_dashboard__pg_link(b, href->ptr, t->job_id)
-			       : rh_buf_puts(b, "-")) < 0 ||
+	if ((error = t->job_id ?
+	                     rh_dashboard__pg_link(b, href->ptr, t->job_id) :
+	                     rh_buf_puts(b, "-")) < 0 ||
 	    (error = rh_buf_puts(b, "</td><td>")) < 0 ||
-	    (error = rh_dashboard__pg_esc(b, t->error_type ? t->error_type : "-")) < 0 ||
+	    (error = rh_dashboard__pg_esc(b, t->error_type ? t->error_type :
+	                                                     "-")) < 0 ||
 	    (error = rh_buf_puts(b, "</td><td>")) < 0 ||
 	    (error = msg_cell(b, t->error_message)) < 0)
 		return error;
@@ -146,8 +161,8 @@ task_tr(rh_buf *b, rh_buf *href, const rh_task_row *t, const char *prefix)
 
 int
 rh_dashboard__tasks_table(rh_dash_ctx *c, rh_buf *b, const char *key,
-			  const char *value, uint64_t offset, uint64_t limit,
-			  const char *prefix)
+                          const char *value, uint64_t offset, uint64_t limit,
+                          const char *prefix)
 {
 	rh_query_options o = RH_QUERY_OPTIONS_INIT;
 	rh_filter f = { key, "=", value };
@@ -174,16 +189,20 @@ rh_dashboard__tasks_table(rh_dash_ctx *c, rh_buf *b, const char *key,
 	else if (!strcmp(key, "state"))
 		rh_buf_printf(&cap, "Tasks in state %s", value);
 	else
-		rh_buf_printf(&cap, "Tasks of %s %s", !strcmp(key, "job_id") ? "job"
-			      : "actor", value);
-	if ((error = rh_buf_printf(b, "<table id=\"tasks-%s\"><caption>", failed
-				   ? "FAILED" : key ? key : "all")) < 0 ||
+		rh_buf_printf(&cap, "Tasks of %s %s",
+		              !strcmp(key, "job_id") ? "job" : "actor", value);
+	if ((error = rh_buf_printf(b, "<table id=\"tasks-%s\"><caption>",
+	                           failed ? "FAILED" :
+	                           key    ? key :
+	                                    "all")) < 0 ||
 	    (error = rh_dashboard__pg_esc(b, cap.ptr)) < 0 ||
-	    (error = rh_buf_puts(b, "</caption><thead><tr><th scope=\"col\">Task"
-				 "</th><th scope=\"col\">Attempt</th><th scope=\"col\">"
-				 "State</th><th scope=\"col\">Type</th><th scope=\"col\">"
-				 "Job</th><th scope=\"col\">Error type</th><th scope="
-				 "\"col\">Error message</th></tr></thead><tbody>\n")) < 0)
+	    (error = rh_buf_puts(
+		     b,
+		     "</caption><thead><tr><th scope=\"col\">Task"
+		     "</th><th scope=\"col\">Attempt</th><th scope=\"col\">"
+		     "State</th><th scope=\"col\">Type</th><th scope=\"col\">"
+		     "Job</th><th scope=\"col\">Error type</th><th scope="
+		     "\"col\">Error message</th></tr></thead><tbody>\n")) < 0)
 		goto done;
 	while ((error = rh_query_next(&row, q)) == 0) {
 		if ((error = task_tr(b, &href, &row->u.task, prefix)) < 0)
@@ -202,8 +221,10 @@ rh_dashboard__tasks_table(rh_dash_ctx *c, rh_buf *b, const char *key,
 	}
 	rh_buf_printf(&href, "limit=%llu&offset=", (unsigned long long)limit);
 	if ((error = rh_buf_puts(b, "</tbody></table>\n")) == 0)
-		error = rh_dashboard__pg_pager(b, failed ? "failed" : "tasks", failed ? "failed tasks"
-			      : "tasks", href.ptr, offset, shown, k.num_filtered, limit);
+		error = rh_dashboard__pg_pager(
+			b, failed ? "failed" : "tasks",
+			failed ? "failed tasks" : "tasks", href.ptr, offset,
+			shown, k.num_filtered, limit);
 done:
 	rh_query_close(q);
 	rh_buf_dispose(&href);
@@ -225,39 +246,44 @@ job_body(rh_dash_ctx *c, rh_buf *b, const rh_job_row *j)
 	snprintf(pid, sizeof(pid), "%lld", (long long)j->driver_pid);
 	snprintf(code, sizeof(code), "%lld", (long long)j->driver_exit_code);
 	if ((error = rh_buf_puts(b, "<dl>")) < 0 ||
-	    (error = rh_dashboard__pg_dd(b, "Job id", "job-id", j->job_id)) < 0 ||
+	    (error = rh_dashboard__pg_dd(b, "Job id", "job-id", j->job_id)) <
+	            0 ||
 	    (error = rh_dashboard__pg_dd(b, "Submission id", "job-submission",
-					 j->submission_id)) < 0 ||
-	    (error = rh_dashboard__pg_dd(b, "Type", "job-type", job_type(j->type))) < 0 ||
+	                                 j->submission_id)) < 0 ||
+	    (error = rh_dashboard__pg_dd(b, "Type", "job-type",
+	                                 job_type(j->type))) < 0 ||
 	    (error = rh_dashboard__pg_dd(b, "Status", "job-status",
-					 rh_job_status_name(j->status))) < 0 ||
+	                                 rh_job_status_name(j->status))) < 0 ||
 	    (error = rh_dashboard__pg_dd(b, "Entrypoint", "job-entrypoint",
-					 j->entrypoint)) < 0 ||
+	                                 j->entrypoint)) < 0 ||
 	    (error = rh_dashboard__pg_dd(b, "Error type", "job-error-type",
-					 j->error_type)) < 0 ||
+	                                 j->error_type)) < 0 ||
 	    (error = rh_dashboard__pg_dd(b, "Started", "job-start", t1)) < 0 ||
 	    (error = rh_dashboard__pg_dd(b, "Ended", "job-end", t2)) < 0 ||
 	    (error = rh_dashboard__pg_dd(b, "Driver node", "job-driver-node",
-					 j->driver_node_id)) < 0 ||
+	                                 j->driver_node_id)) < 0 ||
 	    (error = rh_dashboard__pg_dd(b, "Driver pid", "job-driver-pid",
-					 j->driver_pid > 0 ? pid : NULL)) < 0 ||
-	    (error = rh_dashboard__pg_dd(b, "Driver exit code", "job-exit-code",
-					 j->driver_exit_code >= 0 ? code : NULL)) < 0 ||
+	                                 j->driver_pid > 0 ? pid : NULL)) < 0 ||
+	    (error = rh_dashboard__pg_dd(
+		     b, "Driver exit code", "job-exit-code",
+		     j->driver_exit_code >= 0 ? code : NULL)) < 0 ||
 	    (error = rh_buf_puts(b, "</dl>\n")) < 0)
 		goto done;
-	if ((error = rh_dashboard__pg_pre(b, "Message", "job-message", j->message)) < 0)
+	if ((error = rh_dashboard__pg_pre(b, "Message", "job-message",
+	                                  j->message)) < 0)
 		goto done;
-	if (j->submission_id) {	/* a submitted job has a driver log */
+	if (j->submission_id) { /* a submitted job has a driver log */
 		rh_buf_printf(&href, "log?submission_id=%s", j->submission_id);
 		if ((error = rh_buf_puts(b, "<h2>Logs</h2><p>")) < 0 ||
-		    (error = rh_dashboard__pg_link(b, href.ptr, "Driver log")) < 0 ||
+		    (error = rh_dashboard__pg_link(b, href.ptr, "Driver log")) <
+		            0 ||
 		    (error = rh_buf_puts(b, "</p>\n")) < 0)
 			goto done;
 	}
 	error = rh_dashboard__pg_transitions(b, j->transitions, j->ntransitions,
-					     j->type == RH_JOB_TYPE_SUBMISSION
-					     ? rh_job_status_name
-					     : rh_driver_state_name);
+	                                     j->type == RH_JOB_TYPE_SUBMISSION ?
+	                                             rh_job_status_name :
+	                                             rh_driver_state_name);
 done:
 	rh_buf_dispose(&href);
 	return error;
@@ -268,13 +294,14 @@ done:
  * answer is written and *row is NULL: return what this returns. */
 static int
 page_find(rh_query **q, const rh_row **row, rh_dash_ctx *c, rh_entity what,
-	  const rh_filter *f, const char *title, const char *noun)
+          const rh_filter *f, const char *title, const char *noun)
 {
 	char msg[80];
 	int error;
 
 	*row = NULL;
-	if ((error = rh_dashboard__find(q, row, c->snap, what, f, c->at_ns)) == 0)
+	if ((error = rh_dashboard__find(q, row, c->snap, what, f, c->at_ns)) ==
+	    0)
 		return 0;
 	*row = NULL;
 	if (error != RH_ITEROVER)
@@ -301,7 +328,7 @@ rh_dashboard__job_page(rh_dash_ctx *c)
 	const char *jid = rh_dashboard_url_param(c->url, "job_id");
 	const char *sid = rh_dashboard_url_param(c->url, "submission_id");
 	rh_filter f = { jid && *jid ? "job_id" : "submission_id", "=",
-			jid && *jid ? jid : sid };
+		        jid && *jid ? jid : sid };
 	rh_buf *b = &c->resp->body, id = RH_BUF_INIT;
 	const rh_row *row;
 	rh_query *q = NULL;
@@ -309,9 +336,11 @@ rh_dashboard__job_page(rh_dash_ctx *c)
 
 	if (!f.value || !*f.value || strlen(f.value) > 200 ||
 	    strpbrk(f.value, "<>&\"'/ "))
-		return rh_dashboard__pg_fail(c, 400, "Job", "give job_id or "
-					     "submission_id");
-	if ((error = page_find(&q, &row, c, RH_ENTITY_JOB, &f, "Job", "job")) < 0 ||
+		return rh_dashboard__pg_fail(c, 400, "Job",
+		                             "give job_id or "
+		                             "submission_id");
+	if ((error = page_find(&q, &row, c, RH_ENTITY_JOB, &f, "Job", "job")) <
+	            0 ||
 	    !row)
 		return error;
 	if (row->u.job.job_id)
@@ -339,21 +368,25 @@ actor_logs(rh_dash_ctx *c, rh_buf *b, const char *actor_id)
 	rh_log_location loc = RH_LOG_LOCATION_INIT;
 	int error;
 
-	if (rh_index_log_locate(&loc, c->snap->ix, RH_LOG_OF_ACTOR, actor_id, -1,
-				"err", c->at_ns) < 0) {
+	if (rh_index_log_locate(&loc, c->snap->ix, RH_LOG_OF_ACTOR, actor_id,
+	                        -1, "err", c->at_ns) < 0) {
 		error = rh_buf_puts(b, "<h2>Logs</h2><p id=\"actor-logs\">");
-		error = error ? error : rh_dashboard__pg_esc(b, rh_error_last());
+		error = error ? error :
+		                rh_dashboard__pg_esc(b, rh_error_last());
 		rh_error_clear();
 		error = error ? error : rh_buf_puts(b, "</p>\n");
 	} else {
 		rh_buf href = RH_BUF_INIT;
 		rh_buf_printf(&href, "log?actor_id=%s&suffix=out", actor_id);
-		error = rh_buf_puts(b, "<h2>Logs</h2><ul id=\"actor-logs\"><li>");
-		error = error ? error : rh_dashboard__pg_link(b, href.ptr, "stdout");
+		error = rh_buf_puts(b,
+		                    "<h2>Logs</h2><ul id=\"actor-logs\"><li>");
+		error = error ? error :
+		                rh_dashboard__pg_link(b, href.ptr, "stdout");
 		rh_buf_clear(&href);
 		rh_buf_printf(&href, "log?actor_id=%s&suffix=err", actor_id);
 		error = error ? error : rh_buf_puts(b, "</li><li>");
-		error = error ? error : rh_dashboard__pg_link(b, href.ptr, "stderr");
+		error = error ? error :
+		                rh_dashboard__pg_link(b, href.ptr, "stderr");
 		error = error ? error : rh_buf_puts(b, "</li></ul>\n");
 		rh_buf_dispose(&href);
 	}
@@ -368,28 +401,39 @@ actor_body(rh_dash_ctx *c, rh_buf *b, const rh_actor_row *a)
 	int error;
 
 	snprintf(pid, sizeof(pid), "%lld", (long long)a->pid);
-	snprintf(restarts, sizeof(restarts), "%lld", (long long)a->num_restarts);
+	snprintf(restarts, sizeof(restarts), "%lld",
+	         (long long)a->num_restarts);
 	if ((error = rh_buf_puts(b, "<dl>")) < 0 ||
-	    (error = rh_dashboard__pg_dd(b, "Actor id", "actor-id", a->actor_id)) < 0 ||
-	    (error = rh_dashboard__pg_dd(b, "Class", "actor-class", a->class_name)) < 0 ||
-	    (error = rh_dashboard__pg_dd(b, "Name", "actor-name", a->name)) < 0 ||
-	    (error = rh_dashboard__pg_dd(b, "State", "actor-state",
-					 a->state >= 0 ? rh_actor_state_name(a->state)
-					 : NULL)) < 0 ||
-	    (error = rh_dashboard__pg_dd(b, "Job", "actor-job", a->job_id)) < 0 ||
-	    (error = rh_dashboard__pg_dd(b, "Node", "actor-node", a->node_id)) < 0 ||
-	    (error = rh_dashboard__pg_dd(b, "Worker", "actor-worker", a->worker_id)) < 0 ||
-	    (error = rh_dashboard__pg_dd(b, "Pid", "actor-pid", a->pid > 0 ? pid : NULL)) < 0 ||
+	    (error = rh_dashboard__pg_dd(b, "Actor id", "actor-id",
+	                                 a->actor_id)) < 0 ||
+	    (error = rh_dashboard__pg_dd(b, "Class", "actor-class",
+	                                 a->class_name)) < 0 ||
+	    (error = rh_dashboard__pg_dd(b, "Name", "actor-name", a->name)) <
+	            0 ||
+	    (error = rh_dashboard__pg_dd(
+		     b, "State", "actor-state",
+		     a->state >= 0 ? rh_actor_state_name(a->state) : NULL)) <
+	            0 ||
+	    (error = rh_dashboard__pg_dd(b, "Job", "actor-job", a->job_id)) <
+	            0 ||
+	    (error = rh_dashboard__pg_dd(b, "Node", "actor-node", a->node_id)) <
+	            0 ||
+	    (error = rh_dashboard__pg_dd(b, "Worker", "actor-worker",
+	                                 a->worker_id)) < 0 ||
+	    (error = rh_dashboard__pg_dd(b, "Pid", "actor-pid",
+	                                 a->pid > 0 ? pid : NULL)) < 0 ||
 	    (error = rh_dashboard__pg_dd(b, "Restarts", "actor-restarts",
-					 a->num_restarts >= 0 ? restarts : NULL)) < 0 ||
+	                                 a->num_restarts >= 0 ? restarts :
+	                                                        NULL)) < 0 ||
 	    (error = rh_buf_puts(b, "</dl>\n")) < 0)
 		return error;
-	if ((error = rh_dashboard__pg_pre(b, "Death cause", "actor-death", a->exit_detail)) < 0)
+	if ((error = rh_dashboard__pg_pre(b, "Death cause", "actor-death",
+	                                  a->exit_detail)) < 0)
 		return error;
 	if ((error = actor_logs(c, b, a->actor_id)) < 0)
 		return error;
 	return rh_dashboard__pg_transitions(b, a->transitions, a->ntransitions,
-					    rh_actor_state_name);
+	                                    rh_actor_state_name);
 }
 
 /* rayhist/actor?actor_id=A */
@@ -404,13 +448,17 @@ rh_dashboard__actor_page(rh_dash_ctx *c)
 	int error;
 
 	if (!aid || rh_dashboard__check_id("actor_id", aid) < 0)
-		return rh_dashboard__pg_fail(c, 400, "Actor", "actor_id: give the "
-					     "hex id of an actor");
+		return rh_dashboard__pg_fail(c, 400, "Actor",
+		                             "actor_id: give the "
+		                             "hex id of an actor");
 	if ((error = page_find(&q, &row, c, RH_ENTITY_ACTOR, &f, "Actor",
-			       "actor")) < 0 || !row)
+	                       "actor")) < 0 ||
+	    !row)
 		return error;
-	if ((error = rh_dashboard__pg_start(c, b, row->u.actor.class_name
-					    ? row->u.actor.class_name : "Actor")) < 0 ||
+	if ((error = rh_dashboard__pg_start(c, b,
+	                                    row->u.actor.class_name ?
+	                                            row->u.actor.class_name :
+	                                            "Actor")) < 0 ||
 	    (error = actor_body(c, b, &row->u.actor)) < 0)
 		goto done;
 	rh_query_close(q);
@@ -437,7 +485,7 @@ rh_dashboard__actors_page(rh_dash_ctx *c)
 	int error;
 
 	if ((error = rh_dashboard__param_int(&offset, c->url, "offset", 0, 0,
-					     INT64_MAX)) < 0)
+	                                     INT64_MAX)) < 0)
 		return rh_dashboard__pg_fail_code(c, "Actors", error);
 	o.offset = (uint64_t)offset;
 	o.limit = ACTORS_PER_PAGE;
@@ -446,32 +494,41 @@ rh_dashboard__actors_page(rh_dash_ctx *c)
 	if ((error = rh_query_open(&q, c->snap->ix, RH_ENTITY_ACTOR, &o)) < 0)
 		return rh_dashboard__pg_fail_code(c, "Actors", error);
 	if ((error = rh_dashboard__pg_start(c, b, "Actors")) < 0 ||
-	    (error = rh_buf_puts(b, "<table id=\"actors\"><caption>Actors</caption>"
-				 "<thead><tr><th scope=\"col\">Actor</th><th scope="
-				 "\"col\">State</th><th scope=\"col\">Job</th><th "
-				 "scope=\"col\">Death cause</th></tr></thead><tbody>\n")) < 0)
+	    (error = rh_buf_puts(
+		     b,
+		     "<table id=\"actors\"><caption>Actors</caption>"
+		     "<thead><tr><th scope=\"col\">Actor</th><th scope="
+		     "\"col\">State</th><th scope=\"col\">Job</th><th "
+		     "scope=\"col\">Death cause</th></tr></thead><tbody>\n")) <
+	            0)
 		goto done;
 	while ((error = rh_query_next(&row, q)) == 0) {
 		const rh_actor_row *a = &row->u.actor;
 		rh_buf_clear(&href);
 		rh_buf_printf(&href, "actor?actor_id=%s", a->actor_id);
 		if ((error = rh_buf_puts(b, "<tr><th scope=\"row\">")) < 0 ||
-		    (error = rh_dashboard__pg_link(b, href.ptr, a->class_name
-						   ? a->class_name : a->actor_id)) < 0 ||
-		    (error = rh_buf_printf(b, "<br><code>%s</code></th><td>%s</td>"
-					   "<td>%s</td><td>", a->actor_id,
-					   a->state >= 0 ? rh_actor_state_name(a->state) : "-",
-					   a->job_id ? a->job_id : "-")) < 0 ||
-		    (error = rh_dashboard__pg_esc(b, a->exit_detail ? a->exit_detail
-						  : "-")) < 0 ||
+		    (error = rh_dashboard__pg_link(
+			     b, href.ptr,
+			     a->class_name ? a->class_name : a->actor_id)) <
+		            0 ||
+		    (error = rh_buf_printf(
+			     b,
+			     "<br><code>%s</code></th><td>%s</td>"
+			     "<td>%s</td><td>",
+			     a->actor_id,
+			     a->state >= 0 ? rh_actor_state_name(a->state) :
+					     "-",
+			     a->job_id ? a->job_id : "-")) < 0 ||
+		    (error = rh_dashboard__pg_esc(
+			     b, a->exit_detail ? a->exit_detail : "-")) < 0 ||
 		    (error = rh_buf_puts(b, "</td></tr>\n")) < 0)
 			goto done;
 		shown++;
 	}
 	if ((error = table_end(b, q, error, &k)) < 0 ||
-	    (error = rh_dashboard__pg_pager(b, "actors", "actors", "actors?offset=",
-					    (uint64_t)offset, shown, k.num_filtered,
-					    ACTORS_PER_PAGE)) < 0)
+	    (error = rh_dashboard__pg_pager(
+		     b, "actors", "actors", "actors?offset=", (uint64_t)offset,
+		     shown, k.num_filtered, ACTORS_PER_PAGE)) < 0)
 		goto done;
 	error = rh_dashboard__pg_end(c, b, 200);
 done:

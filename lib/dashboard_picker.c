@@ -10,8 +10,8 @@ typedef struct pick_row {
 	char ns[256], cluster[256], session[256];
 	rh_session_info info;
 	int has_info;
-	int64_t nodes, jobs, tasks, actors;   /* -1: not known yet */
-	int phantom;                          /* nothing but an index */
+	int64_t nodes, jobs, tasks, actors; /* -1: not known yet */
+	int phantom;                        /* nothing but an index */
 	char version[64];
 } pick_row;
 
@@ -20,7 +20,7 @@ typedef struct pick_list {
 	size_t n;
 	rh_dashboard *d;
 	const char *ns, *cluster;
-	const char *const *allowed;   /* namespaces shown; NULL: all */
+	const char *const *allowed; /* namespaces shown; NULL: all */
 } pick_list;
 
 static int
@@ -55,7 +55,7 @@ ns_cb(const char *name, void *payload)
 	pick_list *l = payload;
 	size_t i;
 
-	if (l->allowed) {	/* the caller's grant (request version 4) */
+	if (l->allowed) { /* the caller's grant (request version 4) */
 		for (i = 0; l->allowed[i] && strcmp(l->allowed[i], name); i++)
 			;
 		if (!l->allowed[i])
@@ -77,7 +77,8 @@ row_counts(rh_dashboard *d, pick_row *r, int64_t now_ms)
 	r->info = f.info;
 	r->has_info = f.has_info;
 	if (r->has_info)
-		snprintf(r->version, sizeof(r->version), "%s", r->info.ray_version);
+		snprintf(r->version, sizeof(r->version), "%s",
+		         r->info.ray_version);
 	r->nodes = f.nodes;
 	r->phantom = f.phantom;
 	r->jobs = f.jobs;
@@ -91,7 +92,7 @@ row_counts(rh_dashboard *d, pick_row *r, int64_t now_ms)
 			r->tasks = (int64_t)e->snap->ntasks;
 			r->actors = (int64_t)e->snap->nactors;
 			snprintf(r->version, sizeof(r->version), "%s",
-				 e->snap->ray_version);
+			         e->snap->ray_version);
 			if ((int64_t)e->snap->nnodes > r->nodes)
 				r->nodes = (int64_t)e->snap->nnodes;
 		}
@@ -170,7 +171,8 @@ all_row_counts(pick_list *l, int64_t now_ms)
 	}
 	/* This thread is one of them; a thread that cannot start is one
 	 * fewer. */
-	while (nt + 1 < want && pthread_create(&t[nt], NULL, pick_main, &w) == 0)
+	while (nt + 1 < want &&
+	       pthread_create(&t[nt], NULL, pick_main, &w) == 0)
 		nt++;
 	pick_main(&w);
 	for (i = 0; i < nt; i++)
@@ -191,7 +193,7 @@ gather(pick_list *l, rh_dashboard *d, int64_t now_ms,
 	if ((error = rh_catalog_list_namespaces(d->st, ns_cb, l)) < 0)
 		return error;
 	all_row_counts(l, now_ms);
-	for (i = k = 0; i < l->n; i++)	/* names that hold no session */
+	for (i = k = 0; i < l->n; i++) /* names that hold no session */
 		if (!l->v[i].phantom)
 			l->v[k++] = l->v[i];
 	l->n = k;
@@ -237,8 +239,8 @@ picker_json(rh_dash_ctx *c, const pick_list *l)
 	rh__jw_arr(&w);
 	for (i = 0; i < l->n; i++) {
 		const pick_row *r = &l->v[i];
-		const rh_dash_build *b = rh_dashboard__build_for(c->d, NULL,
-								 r->version);
+		const rh_dash_build *b =
+			rh_dashboard__build_for(c->d, NULL, r->version);
 
 		rh__jw_obj(&w);
 		rh__jw_kstr(&w, "name", r->cluster);
@@ -247,12 +249,17 @@ picker_json(rh_dash_ctx *c, const pick_list *l)
 		rh_dashboard__fmt_ms(iso, sizeof(iso), row_start(r), 1);
 		rh__jw_kstr(&w, "createTime", iso);
 		rh__jw_kint(&w, "createTimeStamp", row_start(r) / 1000);
-		count_or_null(&w, "startTimeMs", r->has_info && r->info.start_ms
-			      ? r->info.start_ms : -1);
-		count_or_null(&w, "endTimeMs", r->has_info && r->info.end_ms
-			      ? r->info.end_ms : -1);
-		count_or_null(&w, "updatedTimeMs", r->has_info && r->info.updated_ms
-			      ? r->info.updated_ms : -1);
+		count_or_null(&w, "startTimeMs",
+		              r->has_info && r->info.start_ms ?
+		                      r->info.start_ms :
+		                      -1);
+		count_or_null(&w, "endTimeMs",
+		              r->has_info && r->info.end_ms ? r->info.end_ms :
+		                                              -1);
+		count_or_null(&w, "updatedTimeMs",
+		              r->has_info && r->info.updated_ms ?
+		                      r->info.updated_ms :
+		                      -1);
 		count_or_null(&w, "nodes", r->nodes);
 		count_or_null(&w, "jobs", r->jobs);
 		count_or_null(&w, "tasks", r->tasks);
@@ -277,21 +284,24 @@ picker_json(rh_dash_ctx *c, const pick_list *l)
 static int
 cell_count(rh_buf *b, int64_t v)
 {
-	return v < 0 ? rh_buf_puts(b, "<td class=\"n\">-</td>")
-		     : rh_buf_printf(b, "<td class=\"n\">%lld</td>", (long long)v);
+	return v < 0 ? rh_buf_puts(b, "<td class=\"n\">-</td>") :
+	               rh_buf_printf(b, "<td class=\"n\">%lld</td>",
+	                             (long long)v);
 }
 
 static int
 picker_row(rh_buf *b, rh_dashboard *d, const pick_row *r)
 {
-	const rh_dash_build *dflt = rh_dashboard__build_for(d, NULL, r->version);
+	const rh_dash_build *dflt =
+		rh_dashboard__build_for(d, NULL, r->version);
 	rh_buf base = RH_BUF_INIT, enter = RH_BUF_INIT;
 	char t1[40], t2[40];
 	size_t i;
 	int error;
 
 	rh_dashboard__fmt_ms(t1, sizeof(t1), row_start(r), 0);
-	rh_dashboard__fmt_ms(t2, sizeof(t2), r->has_info ? r->info.end_ms : 0, 0);
+	rh_dashboard__fmt_ms(t2, sizeof(t2), r->has_info ? r->info.end_ms : 0,
+	                     0);
 	if ((error = base_of(&base, r, "/c/")) < 0 ||
 	    (error = base_of(&enter, r, "/enter_cluster/")) < 0)
 		goto done;
@@ -299,38 +309,50 @@ picker_row(rh_buf *b, rh_dashboard *d, const pick_row *r)
 	error = error ? error : rh_dashboard__html(b, r->ns);
 	error = error ? error : rh_buf_puts(b, "</td><td>");
 	error = error ? error : rh_dashboard__html(b, r->cluster);
-	error = error ? error : rh_buf_puts(b, "</td><td><a class=\"share\" href=\"");
+	error = error ? error :
+	                rh_buf_puts(b, "</td><td><a class=\"share\" href=\"");
 	error = error ? error : rh_dashboard__html(b, base.ptr);
 	error = error ? error : rh_buf_puts(b, "/\">");
 	error = error ? error : rh_dashboard__html(b, r->session);
-	error = error ? error : rh_buf_printf(b, "</a></td><td>%s</td><td>%s</td>",
-					      t1, t2);
+	error = error ? error :
+	                rh_buf_printf(b, "</a></td><td>%s</td><td>%s</td>", t1,
+	                              t2);
 	error = error ? error : cell_count(b, r->nodes);
 	error = error ? error : cell_count(b, r->jobs);
 	error = error ? error : cell_count(b, r->tasks);
 	error = error ? error : rh_buf_puts(b, "<td>");
-	error = error ? error : rh_dashboard__html(b, r->version[0] ? r->version
-								 : "-");
-	error = error ? error : rh_buf_puts(b, "</td><td><form method=\"get\" action=\"");
+	error = error ? error :
+	                rh_dashboard__html(b, r->version[0] ? r->version : "-");
+	error = error ? error :
+	                rh_buf_puts(b,
+	                            "</td><td><form method=\"get\" action=\"");
 	error = error ? error : rh_dashboard__html(b, enter.ptr);
 	error = error ? error : rh_buf_puts(b, "\">");
 	if (!error && d->nbuilds > 1) {
-		error = rh_buf_puts(b, "<select name=\"build\" title=\"dashboard build\">");
+		error = rh_buf_puts(
+			b, "<select name=\"build\" title=\"dashboard build\">");
 		for (i = 0; !error && i < d->nbuilds; i++) {
-			error = rh_buf_printf(b, "<option%s value=\"",
-					      &d->builds[i] == dflt ? " selected" : "");
-			error = error ? error : rh_dashboard__html(b, d->builds[i].name);
+			error = rh_buf_printf(
+				b, "<option%s value=\"",
+				&d->builds[i] == dflt ? " selected" : "");
+			error = error ? error :
+			                rh_dashboard__html(b,
+			                                   d->builds[i].name);
 			error = error ? error : rh_buf_puts(b, "\">");
-			error = error ? error : rh_dashboard__html(b, d->builds[i].name);
+			error = error ? error :
+			                rh_dashboard__html(b,
+			                                   d->builds[i].name);
 			error = error ? error : rh_buf_puts(b, "</option>");
 		}
 		error = error ? error : rh_buf_puts(b, "</select> ");
 	}
-	error = error ? error : rh_buf_puts(b, "<button type=\"submit\">Open</button>"
-					    "</form><a class=\"timeline\" href=\"");
+	error = error ? error :
+	                rh_buf_puts(b, "<button type=\"submit\">Open</button>"
+	                               "</form><a class=\"timeline\" href=\"");
 	error = error ? error : rh_dashboard__html(b, base.ptr);
-	error = error ? error : rh_buf_puts(b, "/rayhist/session\">Timeline</a>"
-					    "</td></tr>\n");
+	error = error ? error :
+	                rh_buf_puts(b, "/rayhist/session\">Timeline</a>"
+	                               "</td></tr>\n");
 done:
 	rh_buf_dispose(&base);
 	rh_buf_dispose(&enter);
@@ -344,46 +366,55 @@ picker_html(rh_dash_ctx *c, const pick_list *l)
 	size_t i;
 	int error;
 
-	if ((error = rh_dashboard__page_begin(b, "rayhist: stored Ray clusters")) < 0 ||
+	if ((error = rh_dashboard__page_begin(
+		     b, "rayhist: stored Ray clusters")) < 0 ||
 	    (error = rh_buf_puts(b, rh_dashboard__plain_css)) < 0 ||
-	    (error = rh_buf_puts(b, "</head><body><h1>Stored Ray clusters</h1>\n")) < 0)
+	    (error = rh_buf_puts(
+		     b, "</head><body><h1>Stored Ray clusters</h1>\n")) < 0)
 		return error;
 	if (!c->d->nbuilds &&
-	    (error = rh_buf_puts(b, "<p class=\"note\" id=\"no-build\">No Ray dashboard "
-				 "build is configured, so sessions open on a page "
-				 "of links to their data. To browse them with Ray's "
-				 "own dashboard, restart <code>rayhist-serve</code> "
-				 "with <code>--dashboard-dir DIR</code>, DIR being "
-				 "<code>python/ray/dashboard/client/build</code> "
-				 "from an installed Ray (or a folder of such builds "
-				 "named by Ray version).</p>\n")) < 0)
+	    (error = rh_buf_puts(
+		     b, "<p class=\"note\" id=\"no-build\">No Ray dashboard "
+			"build is configured, so sessions open on a page "
+			"of links to their data. To browse them with Ray's "
+			"own dashboard, restart <code>rayhist-serve</code> "
+			"with <code>--dashboard-dir DIR</code>, DIR being "
+			"<code>python/ray/dashboard/client/build</code> "
+			"from an installed Ray (or a folder of such builds "
+			"named by Ray version).</p>\n")) < 0)
 		return error;
 	if (c->d->nbuilds > 1 &&
-	    (error = rh_buf_printf(b, "<p>%zu dashboard builds are available; "
-				   "each session offers the one matching its "
-				   "Ray version first.</p>\n", c->d->nbuilds)) < 0)
+	    (error = rh_buf_printf(b,
+	                           "<p>%zu dashboard builds are available; "
+	                           "each session offers the one matching its "
+	                           "Ray version first.</p>\n",
+	                           c->d->nbuilds)) < 0)
 		return error;
 	if (!l->n)
-		return rh_buf_puts(b, "<p id=\"empty\">The store holds no sessions "
-				   "yet. Capture one with <code>rayhist-collect "
-				   "--store URL --cluster NAME "
-				   "/tmp/ray/session_latest</code>.</p></body>"
-				   "</html>\n");
-	if ((error = rh_buf_printf(b, "<p>%zu session%s, newest first. "
-				   "<a href=\"/clusters\">As JSON</a>.</p>\n"
-				   "<table id=\"sessions\"><thead><tr><th>Namespace"
-				   "</th><th>Cluster</th><th>Session</th><th>"
-				   "Started</th><th>Ended</th><th>Nodes</th><th>"
-				   "Jobs</th><th>Tasks</th><th>Ray</th><th></th>"
-				   "</tr></thead><tbody>\n", l->n,
-				   l->n == 1 ? "" : "s")) < 0)
+		return rh_buf_puts(
+			b, "<p id=\"empty\">The store holds no sessions "
+			   "yet. Capture one with <code>rayhist-collect "
+			   "--store URL --cluster NAME "
+			   "/tmp/ray/session_latest</code>.</p></body>"
+			   "</html>\n");
+	if ((error = rh_buf_printf(
+		     b,
+		     "<p>%zu session%s, newest first. "
+		     "<a href=\"/clusters\">As JSON</a>.</p>\n"
+		     "<table id=\"sessions\"><thead><tr><th>Namespace"
+		     "</th><th>Cluster</th><th>Session</th><th>"
+		     "Started</th><th>Ended</th><th>Nodes</th><th>"
+		     "Jobs</th><th>Tasks</th><th>Ray</th><th></th>"
+		     "</tr></thead><tbody>\n",
+		     l->n, l->n == 1 ? "" : "s")) < 0)
 		return error;
 	for (i = 0; i < l->n; i++)
 		if ((error = picker_row(b, c->d, &l->v[i])) < 0)
 			return error;
-	return rh_buf_puts(b, "</tbody></table>\n<p>Jobs and tasks show \"-\" "
-			   "until a session was opened once (its events are "
-			   "indexed on the first visit).</p></body></html>\n");
+	return rh_buf_puts(b,
+	                   "</tbody></table>\n<p>Jobs and tasks show \"-\" "
+	                   "until a session was opened once (its events are "
+	                   "indexed on the first visit).</p></body></html>\n");
 }
 
 int
@@ -399,9 +430,11 @@ rh_dashboard__picker(rh_dash_ctx *c, int json)
 	if (json)
 		error = picker_json(c, &l);
 	else if ((error = picker_html(c, &l)) == 0) {
-		error = rh_dashboard__header(c->resp, "Cache-Control", "no-cache");
+		error = rh_dashboard__header(c->resp, "Cache-Control",
+		                             "no-cache");
 		if (!error)
-			error = rh_dashboard__reply(c, 200, "text/html; charset=utf-8");
+			error = rh_dashboard__reply(c, 200,
+			                            "text/html; charset=utf-8");
 	}
 	free(l.v);
 	return error;

@@ -26,18 +26,24 @@ decode(char **out, const char *s, size_t n, int plus, const char *what)
 		if (c == '%') {
 			if (i + 2 >= n) {
 				free(d);
-				return rh__error(RH_EINVAL, "%s: truncated "
-						 "percent escape", what);
+				return rh__error(RH_EINVAL,
+				                 "%s: truncated "
+				                 "percent escape",
+				                 what);
 			}
 			if (rh__hexval((unsigned char)s[i + 1]) < 0 ||
 			    rh__hexval((unsigned char)s[i + 2]) < 0) {
 				free(d);
-				return rh__error(RH_EINVAL, "%s: bad percent "
-						 "escape \"%%%c%c\"", what,
-						 s[i + 1], s[i + 2]);
+				return rh__error(RH_EINVAL,
+				                 "%s: bad percent "
+				                 "escape \"%%%c%c\"",
+				                 what, s[i + 1], s[i + 2]);
 			}
-			c = (unsigned char)(rh__hexval((unsigned char)s[i + 1]) * 16 +
-					    rh__hexval((unsigned char)s[i + 2]));
+			c = (unsigned char)(rh__hexval(
+						    (unsigned char)s[i + 1]) *
+			                            16 +
+			                    rh__hexval(
+						    (unsigned char)s[i + 2]));
 			i += 2;
 		} else if (c == '+' && plus) {
 			c = ' ';
@@ -49,7 +55,7 @@ decode(char **out, const char *s, size_t n, int plus, const char *what)
 		if (c < 0x20 || c == 0x7f) {
 			free(d);
 			return rh__error(RH_EINVAL, "%s: control byte 0x%02x",
-					 what, c);
+			                 what, c);
 		}
 		*p++ = (char)c;
 	}
@@ -66,17 +72,19 @@ add_seg(rh_dashboard_url *u, const char *s, size_t n)
 
 	if (u->nsegs >= MAX_SEGS)
 		return rh__error(RH_EINVAL, "path: more than %d segments",
-				 MAX_SEGS);
+		                 MAX_SEGS);
 	if ((error = decode(&seg, s, n, 0, "path")) < 0)
 		return error;
 	if (strchr(seg, '/') || strchr(seg, '\\')) {
 		free(seg);
 		return rh__error(RH_EINVAL, "path: encoded '/' or '\\' in a "
-				 "segment");
+		                            "segment");
 	}
 	if (!strcmp(seg, ".") || !strcmp(seg, "..")) {
-		error = rh__error(RH_EINVAL, "path: \"%s\" segments are not "
-				  "allowed", seg);
+		error = rh__error(RH_EINVAL,
+		                  "path: \"%s\" segments are not "
+		                  "allowed",
+		                  seg);
 		free(seg);
 		return error;
 	}
@@ -128,7 +136,7 @@ add_param(rh_dashboard_url *u, const char *s, size_t n)
 		return 0;
 	if (u->nparams >= MAX_PARAMS)
 		return rh__error(RH_EINVAL, "query: more than %d parameters",
-				 MAX_PARAMS);
+		                 MAX_PARAMS);
 	if ((error = decode(&p.key, s, klen, 1, "query parameter name")) < 0)
 		return error;
 	snprintf(what, sizeof(what), "query parameter %.40s", p.key);
@@ -180,28 +188,36 @@ rh_dashboard_url_parse(rh_dashboard_url *out, const char *target)
 		return rh__error(RH_EINVAL, "request target: missing");
 	len = strnlen(target, RH_DASHBOARD_MAX_TARGET + 1);
 	if (len > RH_DASHBOARD_MAX_TARGET)
-		return rh__error(RH_EINVAL, "request target: longer than %d "
-				 "bytes", RH_DASHBOARD_MAX_TARGET);
+		return rh__error(RH_EINVAL,
+		                 "request target: longer than %d "
+		                 "bytes",
+		                 RH_DASHBOARD_MAX_TARGET);
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)target[i];
 		if (c <= 0x20 || c == 0x7f)
-			return rh__error(RH_EINVAL, "request target: space or "
-					 "control byte 0x%02x", c);
+			return rh__error(RH_EINVAL,
+			                 "request target: space or "
+			                 "control byte 0x%02x",
+			                 c);
 	}
 	path = target;
-	if (!strncasecmp(path, "http://", 7) || !strncasecmp(path, "https://", 8)) {
+	if (!strncasecmp(path, "http://", 7) ||
+	    !strncasecmp(path, "https://", 8)) {
 		path = strstr(path, "//") + 2;
 		path += strcspn(path, "/?#");
 		if (*path != '/')
 			return rh__error(RH_EINVAL, "request target: no path "
-					 "after the authority");
+			                            "after the authority");
 	}
 	if (*path != '/')
-		return rh__error(RH_EINVAL, "request target: must start with '/'");
+		return rh__error(RH_EINVAL,
+		                 "request target: must start with '/'");
 	end = path + strcspn(path, "#");
 	q = memchr(path, '?', (size_t)(end - path));
-	if ((error = parse_path(out, path, (size_t)((q ? q : end) - path))) < 0 ||
-	    (q && (error = parse_query(out, q + 1, (size_t)(end - q - 1))) < 0)) {
+	if ((error = parse_path(out, path, (size_t)((q ? q : end) - path))) <
+	            0 ||
+	    (q &&
+	     (error = parse_query(out, q + 1, (size_t)(end - q - 1))) < 0)) {
 		return error;
 	}
 	return 0;
@@ -241,7 +257,7 @@ rh_dashboard_url_dispose(rh_dashboard_url *u)
 
 int
 rh_dashboard__param_int(int64_t *out, const rh_dashboard_url *u,
-			const char *key, int64_t def, int64_t min, int64_t max)
+                        const char *key, int64_t def, int64_t min, int64_t max)
 {
 	const char *v = rh_dashboard_url_param(u, key);
 	char *end;
@@ -254,11 +270,12 @@ rh_dashboard__param_int(int64_t *out, const rh_dashboard_url *u,
 	if (!*v || (*v != '-' && (*v < '0' || *v > '9')) ||
 	    (n = strtoll(v, &end, 10), errno) || *end)
 		return rh__error(RH_EINVAL, "%s: \"%.40s\" is not an integer",
-				 key, v);
+		                 key, v);
 	if (n < min || n > max)
-		return rh__error(RH_EINVAL, "%s: %lld is out of range (%lld to "
-				 "%lld)", key, n, (long long)min,
-				 (long long)max);
+		return rh__error(RH_EINVAL,
+		                 "%s: %lld is out of range (%lld to "
+		                 "%lld)",
+		                 key, n, (long long)min, (long long)max);
 	*out = n;
 	return 0;
 }
@@ -270,17 +287,19 @@ rh_dashboard__parse_bool(int *out, const char *key, const char *v)
 	    !strcasecmp(v, "yes") || !strcasecmp(v, "on"))
 		*out = 1;
 	else if (!strcasecmp(v, "0") || !strcasecmp(v, "false") ||
-		 !strcasecmp(v, "no") || !strcasecmp(v, "off"))
+	         !strcasecmp(v, "no") || !strcasecmp(v, "off"))
 		*out = 0;
 	else
-		return rh__error(RH_EINVAL, "%s: \"%.40s\" is not a boolean "
-				 "(true/false/1/0)", key, v);
+		return rh__error(RH_EINVAL,
+		                 "%s: \"%.40s\" is not a boolean "
+		                 "(true/false/1/0)",
+		                 key, v);
 	return 0;
 }
 
 int
 rh_dashboard__param_bool(int *out, const rh_dashboard_url *u, const char *key,
-			 int def)
+                         int def)
 {
 	const char *v = rh_dashboard_url_param(u, key);
 
@@ -292,7 +311,7 @@ rh_dashboard__param_bool(int *out, const rh_dashboard_url *u, const char *key,
 
 int
 rh_dashboard__param_enum(int *out, const rh_dashboard_url *u, const char *key,
-			 const char *const *names, int def)
+                         const char *const *names, int def)
 {
 	const char *v = rh_dashboard_url_param(u, key);
 	rh_buf list = RH_BUF_INIT;
@@ -310,7 +329,7 @@ rh_dashboard__param_enum(int *out, const rh_dashboard_url *u, const char *key,
 	for (i = 0; names[i]; i++)
 		rh_buf_printf(&list, "%s%s", i ? ", " : "", names[i]);
 	rh__error(RH_EINVAL, "%s: \"%.40s\" is not one of %s", key, v,
-		  list.ptr ? list.ptr : "");
+	          list.ptr ? list.ptr : "");
 	rh_buf_dispose(&list);
 	return RH_EINVAL;
 }
@@ -321,11 +340,13 @@ rh_dashboard__check_id(const char *what, const char *id)
 	size_t i, n = strlen(id);
 
 	if (n == 0 || n > 128)
-		return rh__error(RH_EINVAL, "%s: \"%.40s\" is not a hex id", what,
-				 id);
+		return rh__error(RH_EINVAL, "%s: \"%.40s\" is not a hex id",
+		                 what, id);
 	for (i = 0; i < n; i++)
 		if (rh__hexval((unsigned char)id[i]) < 0)
-			return rh__error(RH_EINVAL, "%s: \"%.40s\" is not a hex "
-					 "id", what, id);
+			return rh__error(RH_EINVAL,
+			                 "%s: \"%.40s\" is not a hex "
+			                 "id",
+			                 what, id);
 	return 0;
 }

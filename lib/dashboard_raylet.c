@@ -21,8 +21,8 @@
 
 #include <stdio.h>
 
-#define HEAD_BYTES (64u << 10)       /* raylet.out: its start lines come first */
-#define SMALL_FILE (1u << 20)        /* ports_by_node.json, debug_state.txt */
+#define HEAD_BYTES (64u << 10) /* raylet.out: its start lines come first */
+#define SMALL_FILE (1u << 20)  /* ports_by_node.json, debug_state.txt */
 
 void
 rh_dashboard__raylet_free(rh_dash_raylet *r)
@@ -38,7 +38,7 @@ rh_dashboard__raylet_free(rh_dash_raylet *r)
  * captured. */
 static int
 read_file(rh_buf *out, rh_store *st, const rh_session_ref *s,
-	  const rh_node_manifest *m, const char *path, size_t max)
+          const rh_node_manifest *m, const char *path, size_t max)
 {
 	rh_logfile *f = NULL;
 	int error;
@@ -78,13 +78,15 @@ from_ports(rh_dash_raylet *r, const char *text, const char *ip)
 
 	if (!root || !json_object_is_type(root, json_type_object))
 		goto done;
-	json_object_object_foreach(root, k, v) {
+	json_object_object_foreach(root, k, v)
+	{
 		const char *sep = strstr(k, ":/");
 
 		if (!sep || !json_object_is_type(v, json_type_object))
 			continue;
 		n++;
-		if (iplen && (size_t)(sep - k) == iplen && !strncmp(k, ip, iplen)) {
+		if (iplen && (size_t)(sep - k) == iplen &&
+		    !strncmp(k, ip, iplen)) {
 			pick = v, key = k, exact = 1;
 			break;
 		}
@@ -92,7 +94,7 @@ from_ports(rh_dash_raylet *r, const char *text, const char *ip)
 			pick = v, key = k;
 	}
 	if (!pick || (!exact && n > 1))
-		goto done;	/* several nodes, none of them this one */
+		goto done; /* several nodes, none of them this one */
 	if (!(r->store_socket = rh__strdup(strstr(key, ":/") + 1))) {
 		error = RH_ENOMEM;
 		goto done;
@@ -128,8 +130,8 @@ from_skipped(rh_dash_raylet *r, const rh_node_manifest *m)
 		    strcmp(m->skipped[i].why, "socket"))
 			continue;
 		if ((error = rh_buf_printf(&full, "%.*s/raylet%s",
-					   (int)(slash - r->store_socket),
-					   r->store_socket, suffix)) < 0)
+		                           (int)(slash - r->store_socket),
+		                           r->store_socket, suffix)) < 0)
 			goto done;
 		r->raylet_socket = full.ptr, full.ptr = NULL;
 		break;
@@ -177,9 +179,8 @@ from_debug_state(rh_dash_raylet *r, const char *text)
 		r->num_local_objects = v;
 }
 
-static const char *const SOURCES[] = {
-	"ports_by_node.json", "logs/raylet.out", "logs/debug_state.txt"
-};
+static const char *const SOURCES[] = { "ports_by_node.json", "logs/raylet.out",
+	                               "logs/debug_state.txt" };
 
 uint64_t
 rh_dashboard__raylet_key(const rh_node_manifest *m)
@@ -193,21 +194,23 @@ rh_dashboard__raylet_key(const rh_node_manifest *m)
 		const rh_file_info *fi = rh_node_manifest_find(m, SOURCES[i]);
 
 		if (fi)
-			error = rh_buf_printf(&b, "%s %llu %llu %lld %zu\n", fi->path,
-					      (unsigned long long)fi->size,
-					      (unsigned long long)fi->stored,
-					      (long long)fi->mtime_ms, fi->nparts);
+			error = rh_buf_printf(
+				&b, "%s %llu %llu %lld %zu\n", fi->path,
+				(unsigned long long)fi->size,
+				(unsigned long long)fi->stored,
+				(long long)fi->mtime_ms, fi->nparts);
 	}
 	for (i = 0; i < m->nskipped && !error; i++)
 		if (!strncmp(m->skipped[i].path, "sockets/", 8))
 			error = rh_buf_printf(&b, "%s\n", m->skipped[i].path);
 	if (!error)
-		error = rh_buf_printf(&b, "%s", rh_node_manifest_ip(m)
-				      ? rh_node_manifest_ip(m) : "");
+		error = rh_buf_printf(
+			&b, "%s",
+			rh_node_manifest_ip(m) ? rh_node_manifest_ip(m) : "");
 	if (!error)
 		key = rh__fnv1a(b.ptr, b.size);
 	else
-		rh_error_clear();	/* no key: the facts are read again */
+		rh_error_clear(); /* no key: the facts are read again */
 	rh_buf_dispose(&b);
 	return key;
 }
@@ -222,8 +225,10 @@ rh_dashboard__raylet_copy(rh_dash_raylet **out, const rh_dash_raylet *r)
 		return RH_ENOMEM;
 	*c = *r;
 	c->raylet_socket = c->store_socket = NULL;
-	if ((r->raylet_socket && !(c->raylet_socket = rh__strdup(r->raylet_socket))) ||
-	    (r->store_socket && !(c->store_socket = rh__strdup(r->store_socket)))) {
+	if ((r->raylet_socket &&
+	     !(c->raylet_socket = rh__strdup(r->raylet_socket))) ||
+	    (r->store_socket &&
+	     !(c->store_socket = rh__strdup(r->store_socket)))) {
 		rh_dashboard__raylet_free(c);
 		return RH_ENOMEM;
 	}
@@ -234,8 +239,8 @@ rh_dashboard__raylet_copy(rh_dash_raylet **out, const rh_dash_raylet *r)
 /* Read a file into b: 1 when read, 0 when absent or unreadable (its
  * fields stay unknown), RH_ENOMEM. */
 static int
-got(rh_buf *b, rh_store *st, const rh_session_ref *s,
-    const rh_node_manifest *m, const char *path, size_t max)
+got(rh_buf *b, rh_store *st, const rh_session_ref *s, const rh_node_manifest *m,
+    const char *path, size_t max)
 {
 	int error;
 
@@ -248,7 +253,7 @@ got(rh_buf *b, rh_store *st, const rh_session_ref *s,
 
 int
 rh_dashboard__raylet_load(rh_dash_raylet **out, rh_store *st,
-			  const rh_session_ref *s, const rh_node_manifest *m)
+                          const rh_session_ref *s, const rh_node_manifest *m)
 {
 	rh_dash_raylet *r;
 	rh_buf b = RH_BUF_INIT;
@@ -260,7 +265,8 @@ rh_dashboard__raylet_load(rh_dash_raylet **out, rh_store *st,
 	r->num_local_objects = -1;
 	r->key = rh_dashboard__raylet_key(m);
 	if ((error = got(&b, st, s, m, "ports_by_node.json", SMALL_FILE)) < 0 ||
-	    (error > 0 && (error = from_ports(r, b.ptr, rh_node_manifest_ip(m))) < 0) ||
+	    (error > 0 &&
+	     (error = from_ports(r, b.ptr, rh_node_manifest_ip(m))) < 0) ||
 	    (error = from_skipped(r, m)) < 0)
 		goto done;
 	if ((error = got(&b, st, s, m, "logs/raylet.out", HEAD_BYTES)) < 0)

@@ -17,7 +17,7 @@
 
 int
 rh_dashboard__header(rh_dashboard_response *r, const char *name,
-		     const char *fmt, ...)
+                     const char *fmt, ...)
 {
 	rh_buf v = RH_BUF_INIT;
 	va_list ap;
@@ -86,13 +86,16 @@ rh_dashboard__fail(rh_dash_ctx *c, int status, const char *fmt, ...)
 int
 rh_dashboard__fail_code(rh_dash_ctx *c, int error)
 {
-	int status = error == RH_EINVAL ? 400 : error == RH_ENOTFOUND ? 404
-		   : error == RH_EBUSY ? 503 : 500;
+	int status = error == RH_EINVAL    ? 400 :
+	             error == RH_ENOTFOUND ? 404 :
+	             error == RH_EBUSY     ? 503 :
+	                                     500;
 	const char *msg = rh_error_last();
 
 	if (error == RH_ECORRUPT)
 		c->damaged = 1;
-	return rh_dashboard__fail(c, status, "%s", *msg ? msg : rh_error_name(error));
+	return rh_dashboard__fail(c, status, "%s",
+	                          *msg ? msg : rh_error_name(error));
 }
 
 void
@@ -119,11 +122,12 @@ rh_dashboard__reply_jw(rh_dash_ctx *c, rh__jw *w)
 	if (w->err)
 		return w->err;
 	if (c->resp->body.size > c->max_body)
-		return rh_dashboard__fail(c, 413, "the response would be %zu "
-					  "bytes, more than this server's "
-					  "limit of %zu; ask for less (limit, "
-					  "lines, filters)",
-					  c->resp->body.size, c->max_body);
+		return rh_dashboard__fail(c, 413,
+		                          "the response would be %zu "
+		                          "bytes, more than this server's "
+		                          "limit of %zu; ask for less (limit, "
+		                          "lines, filters)",
+		                          c->resp->body.size, c->max_body);
 	return rh_dashboard__reply(c, 200, RH_DASH_JSON_TYPE);
 }
 
@@ -137,9 +141,10 @@ rh_dashboard__gzip(rh_buf *out, const void *data, size_t len, int level)
 
 	memset(&z, 0, sizeof(z));
 	if (deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8,
-			 Z_DEFAULT_STRATEGY) != Z_OK)
+	                 Z_DEFAULT_STRATEGY) != Z_OK)
 		return rh__error(RH_ENOMEM, "gzip: cannot start a compressor");
-	if ((error = rh_buf_grow(out, out->size + deflateBound(&z, (uLong)len) + 32)) < 0) {
+	if ((error = rh_buf_grow(out, out->size + deflateBound(&z, (uLong)len) +
+	                                      32)) < 0) {
 		deflateEnd(&z);
 		return error;
 	}
@@ -191,19 +196,21 @@ static int
 compressible(const char *type)
 {
 	return type && (!strncmp(type, "text/", 5) ||
-			!strncmp(type, "application/json", 16) ||
-			!strncmp(type, "application/javascript", 22) ||
-			!strncmp(type, "application/manifest+json", 25) ||
-			!strncmp(type, "image/svg+xml", 13));
+	                !strncmp(type, "application/json", 16) ||
+	                !strncmp(type, "application/javascript", 22) ||
+	                !strncmp(type, "application/manifest+json", 25) ||
+	                !strncmp(type, "image/svg+xml", 13));
 }
 
 int
-rh_dashboard__maybe_gzip(rh_dashboard_response *r, const rh_dashboard_request *req)
+rh_dashboard__maybe_gzip(rh_dashboard_response *r,
+                         const rh_dashboard_request *req)
 {
 	rh_buf z = RH_BUF_INIT;
 	int error;
 
-	if (r->stream || r->body.size < GZIP_MIN || !compressible(r->content_type) ||
+	if (r->stream || r->body.size < GZIP_MIN ||
+	    !compressible(r->content_type) ||
 	    !rh_dashboard__accepts_gzip(req->accept_encoding) ||
 	    rh_dashboard_response_header(r, "Content-Encoding"))
 		return 0;
@@ -211,7 +218,8 @@ rh_dashboard__maybe_gzip(rh_dashboard_response *r, const rh_dashboard_request *r
 	 * times the query itself; past 64 KiB level 1 (a little larger, three
 	 * times faster) is the better trade on any network a browser is on. */
 	if ((error = rh_dashboard__gzip(&z, r->body.ptr, r->body.size,
-					r->body.size < (64u << 10) ? 6 : 1)) < 0)
+	                                r->body.size < (64u << 10) ? 6 : 1)) <
+	    0)
 		return error;
 	if (r->nheaders + 2 > RH_DASHBOARD_MAX_HEADERS) {
 		rh_buf_dispose(&z);
@@ -227,7 +235,7 @@ rh_dashboard__maybe_gzip(rh_dashboard_response *r, const rh_dashboard_request *r
 /* The value of cookie `name` in a Cookie header, copied into out. */
 int
 rh_dashboard__cookie_get(char *out, size_t cap, const char *hdr,
-			 const char *name)
+                         const char *name)
 {
 	size_t nlen = strlen(name);
 	const char *p = hdr;

@@ -20,24 +20,24 @@ typedef struct rh_dash_ctx {
 	const rh_dashboard_request *req;
 	const rh_dashboard_url *url;
 	rh_dashboard_response *resp;
-	rh_session_ref sref;       /* the session, when the URL names one */
-	struct rh_dash_entry *entry;      /* its cache entry (borrowed) */
-	struct rh_dash_snap *snap;      /* a reference, released after the handler */
+	rh_session_ref sref;         /* the session, when the URL names one */
+	struct rh_dash_entry *entry; /* its cache entry (borrowed) */
+	struct rh_dash_snap *snap; /* a reference, released after the handler */
 	char **segs;               /* path segments after the session prefix */
 	size_t nsegs;
-	const char *sub;           /* those segments '/'-joined ("" for none) */
+	const char *sub; /* those segments '/'-joined ("" for none) */
 	rh_buf subbuf;
-	char *base;                /* URL of the session prefix, "/c/NS/C/S/" */
+	char *base; /* URL of the session prefix, "/c/NS/C/S/" */
 	int64_t now_ms;
-	const char *build;         /* a dashboard build chosen by cookie */
+	const char *build; /* a dashboard build chosen by cookie */
 	/* Playback: /c/NS/CLUSTER/SESSION@TIME/ shows the session at TIME. */
-	const char *at_text;       /* TIME as given, or NULL */
-	int64_t at_ns;             /* its instant; RH_TIME_NONE: final state */
+	const char *at_text; /* TIME as given, or NULL */
+	int64_t at_ns;       /* its instant; RH_TIME_NONE: final state */
 	/* The answer depends only on the request and the snapshot (not on the
 	 * clock): it may be kept in the cache. Set by the router for session
 	 * API paths; cleared by handlers that write the clock. */
 	int cacheable;
-	size_t max_body;           /* the dashboard's opts.max_body */
+	size_t max_body; /* the dashboard's opts.max_body */
 	/* A handler met RH_ECORRUPT (rh_dashboard__fail_code()): the router
 	 * marks the session's index for a rebuild. */
 	int damaged;
@@ -46,7 +46,7 @@ typedef struct rh_dash_ctx {
 /* ---- responses ------------------------------------------------------------ */
 
 int rh_dashboard__header(rh_dashboard_response *r, const char *name,
-			 const char *fmt, ...)
+                         const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* The body is ready: set status and type. */
 int rh_dashboard__reply(rh_dash_ctx *c, int status, const char *type);
@@ -67,26 +67,26 @@ int rh_dashboard__reply_jw(rh_dash_ctx *c, rh__jw *w);
 /* Compress r's body for req when it is worth it and the client takes gzip
  * (adds Content-Encoding and Vary). */
 int rh_dashboard__maybe_gzip(rh_dashboard_response *r,
-			     const rh_dashboard_request *req);
+                             const rh_dashboard_request *req);
 int rh_dashboard__gzip(rh_buf *out, const void *data, size_t len, int level);
 /* Does an Accept-Encoding header value allow gzip? */
 int rh_dashboard__accepts_gzip(const char *accept_encoding);
 /* The value of cookie `name` in a Cookie header; 1 when found
  * and it fits in cap. */
 int rh_dashboard__cookie_get(char *out, size_t cap, const char *hdr,
-			     const char *name);
+                             const char *name);
 
 /* ---- query values (dashboard_query.c) ----------------------------------------------- */
 
 int rh_dashboard__param_int(int64_t *out, const rh_dashboard_url *u,
-			    const char *key, int64_t def, int64_t min,
-			    int64_t max);
+                            const char *key, int64_t def, int64_t min,
+                            int64_t max);
 int rh_dashboard__param_bool(int *out, const rh_dashboard_url *u,
-			     const char *key, int def);
+                             const char *key, int def);
 int rh_dashboard__parse_bool(int *out, const char *key, const char *v);
 int rh_dashboard__param_enum(int *out, const rh_dashboard_url *u,
-			     const char *key, const char *const *names,
-			     int def);
+                             const char *key, const char *const *names,
+                             int def);
 int rh_dashboard__check_id(const char *what, const char *id);
 
 #endif

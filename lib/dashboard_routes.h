@@ -18,7 +18,7 @@ typedef struct rh_dash_state_opts {
 	int64_t limit;
 } rh_dash_state_opts;
 int rh_dashboard__state_opts(rh_dash_ctx *c, rh_dash_state_opts *o,
-			     int64_t def_limit);
+                             int64_t def_limit);
 
 /* ---- areas: each returns 0 (response written) or a negative code --------- */
 
@@ -27,16 +27,16 @@ int rh_dashboard__state_opts(rh_dash_ctx *c, rh_dash_state_opts *o,
 int rh_dashboard__api(rh_dash_ctx *c);
 int rh_dashboard__is_api_path(char **segs, size_t nsegs);
 
-int rh_dashboard__nodes(rh_dash_ctx *c);            /* nodes, nodes/ID */
+int rh_dashboard__nodes(rh_dash_ctx *c); /* nodes, nodes/ID */
 int rh_dashboard__cluster_status(rh_dash_ctx *c);
-int rh_dashboard__actors(rh_dash_ctx *c);           /* logical/actors[/ID] */
+int rh_dashboard__actors(rh_dash_ctx *c); /* logical/actors[/ID] */
 /* One ActorDetail object; and "id": {...} pairs of matching actors written
  * into an open object (dashboard_actors.c). */
 void rh_dashboard__actor_json(rh__jw *w, const rh_dash_snap *s,
-			      const rh_actor_row *a);
+                              const rh_actor_row *a);
 int rh_dashboard__actor_map(rh__jw *w, const rh_dash_snap *s,
-			    const rh_filter *f, size_t nf, int64_t at_ns);
-int rh_dashboard__jobs(rh_dash_ctx *c);             /* api/jobs/... */
+                            const rh_filter *f, size_t nf, int64_t at_ns);
+int rh_dashboard__jobs(rh_dash_ctx *c); /* api/jobs/... */
 int rh_dashboard__state_list(rh_dash_ctx *c, rh_entity what);
 int rh_dashboard__state_summary(rh_dash_ctx *c, const char *what);
 int rh_dashboard__state_empty(rh_dash_ctx *c);
@@ -85,14 +85,14 @@ int rh_dashboard__pages(rh_dash_ctx *c, const char *page);
  * previous/next links; `prefix` leads the links ("rayhist/" from the
  * session's page, "" from a page under rayhist/). */
 int rh_dashboard__tasks_table(rh_dash_ctx *c, rh_buf *b, const char *key,
-			      const char *value, uint64_t offset, uint64_t limit,
-			      const char *prefix);
+                              const char *value, uint64_t offset,
+                              uint64_t limit, const char *prefix);
 /* The session's jobs with links to their pages (dashboard_pages_jobs.c). */
 int rh_dashboard__jobs_table(rh_dash_ctx *c, rh_buf *b, const char *prefix);
 /* A node's log files (logs/ and every folder below, logs/old/ included),
  * one page from `offset`, with a visible count and links to the viewer. */
 int rh_dashboard__files_list(rh_dash_ctx *c, rh_buf *b, const rh_dash_node *n,
-			     uint64_t offset, const char *prefix);
+                             uint64_t offset, const char *prefix);
 
 /* Dashboard builds and static files (dashboard_static.c). */
 int rh_dashboard__builds_scan(rh_dashboard *d);
@@ -101,10 +101,10 @@ void rh_dashboard__builds_free(rh_dashboard *d);
  * session's Ray version when a build has that name, else the first. NULL
  * when there are no builds. */
 const rh_dash_build *rh_dashboard__build_for(const rh_dashboard *d,
-					     const char *wanted,
-					     const char *ray_version);
+                                             const char *wanted,
+                                             const char *ray_version);
 /* Serve file `rel` (segments) of a build; 1 when there is no such file. */
 int rh_dashboard__static(rh_dash_ctx *c, const rh_dash_build *b, char **segs,
-			 size_t nsegs);
+                         size_t nsegs);
 
 #endif

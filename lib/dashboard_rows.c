@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <time.h>
 
-
 /* Ray's row shapes, written once for two readers: Ray's JSON text, with
  * the shared writer (json_write.h), or typed values handed to a caller's
  * visitor (rh_dashboard_row_walk(): rayhist-ls prints its tables from
@@ -19,8 +18,8 @@ typedef struct jw {
 	rh__jw *json;                      /* JSON text, or else */
 	const rh_dashboard_row_visitor *v; /* the visitor */
 	void *payload;
-	int err;                           /* the visitor's first non-zero */
-	rh_buf num;                        /* a float's text, for v */
+	int err;    /* the visitor's first non-zero */
+	rh_buf num; /* a float's text, for v */
 } jw;
 
 static void
@@ -129,7 +128,9 @@ jms_float(jw *w, const char *k, int64_t ns)
 	/* Python's int // float: the int becomes a double first, then the
 	 * exact floor of the quotient. */
 	double d = (double)ns;
-	int64_t v = d >= 9.2e18 ? INT64_MAX : d <= -9.2e18 ? INT64_MIN : (int64_t)d;
+	int64_t v = d >= 9.2e18  ? INT64_MAX :
+	            d <= -9.2e18 ? INT64_MIN :
+	                           (int64_t)d;
 	int64_t q = v / 1000000 - (v % 1000000 < 0);
 	char text[32];
 
@@ -338,7 +339,8 @@ job_json(jw *w, const rh_job_row *j, int detail)
 	jstr(w, "job_id", j->job_id);
 	jstr(w, "submission_id", j->submission_id);
 	jstr(w, "entrypoint", j->entrypoint ? j->entrypoint : "");
-	jstr(w, "type", j->type == RH_JOB_TYPE_DRIVER ? "DRIVER" : "SUBMISSION");
+	jstr(w, "type",
+	     j->type == RH_JOB_TYPE_DRIVER ? "DRIVER" : "SUBMISSION");
 	jstr(w, "status", rh_job_status_name(j->status));
 	jstr(w, "message", j->message);
 	jstr(w, "error_type", j->error_type);
@@ -357,13 +359,17 @@ job_json(jw *w, const rh_job_row *j, int detail)
 	if (!detail)
 		return;
 	/* the job table's times: 0 for "not yet" */
-	jint(w, "start_time", j->start_time_ns == RH_TIME_NONE ? 0 : j->start_time_ns / 1000000, 0);
-	jint(w, "end_time", j->end_time_ns == RH_TIME_NONE ? 0 : j->end_time_ns / 1000000, 0);
+	jint(w, "start_time",
+	     j->start_time_ns == RH_TIME_NONE ? 0 : j->start_time_ns / 1000000,
+	     0);
+	jint(w, "end_time",
+	     j->end_time_ns == RH_TIME_NONE ? 0 : j->end_time_ns / 1000000, 0);
 	jraw(w, "metadata", j->metadata);
 	jraw(w, "runtime_env", j->runtime_env);
 	jstr(w, "driver_agent_http_address", j->driver_agent_http_address);
 	/* a driver job's row leaves the node to driver_info, as Ray's does */
-	jstr(w, "driver_node_id", j->type == RH_JOB_TYPE_SUBMISSION ? j->driver_node_id : NULL);
+	jstr(w, "driver_node_id",
+	     j->type == RH_JOB_TYPE_SUBMISSION ? j->driver_node_id : NULL);
 	jint(w, "driver_exit_code", j->driver_exit_code, 1);
 }
 
@@ -381,8 +387,11 @@ node_json(jw *w, const rh_node_row *n, int detail)
 	if (!detail)
 		return;
 	/* GcsNodeInfo's times: 0 for "not yet" */
-	jint(w, "start_time_ms", n->start_time_ns == RH_TIME_NONE ? 0 : n->start_time_ns / 1000000, 0);
-	jint(w, "end_time_ms", n->end_time_ns == RH_TIME_NONE ? 0 : n->end_time_ns / 1000000, 0);
+	jint(w, "start_time_ms",
+	     n->start_time_ns == RH_TIME_NONE ? 0 : n->start_time_ns / 1000000,
+	     0);
+	jint(w, "end_time_ms",
+	     n->end_time_ns == RH_TIME_NONE ? 0 : n->end_time_ns / 1000000, 0);
 }
 
 static void
@@ -453,9 +462,12 @@ fields(jw *w, const rh_row *row, int detail)
 	case RH_ENTITY_NODE: node_json(w, &row->u.node, detail); break;
 	case RH_ENTITY_WORKER: worker_json(w, &row->u.worker, detail); break;
 	case RH_ENTITY_PLACEMENT_GROUP: pg_json(w, &row->u.pg, detail); break;
-	case RH_ENTITY_CLUSTER_EVENT: cevent_json(w, &row->u.event, detail); break;
+	case RH_ENTITY_CLUSTER_EVENT:
+		cevent_json(w, &row->u.event, detail);
+		break;
 	default:
-		return rh__error(RH_EINVAL, "unknown entity %d", (int)row->entity);
+		return rh__error(RH_EINVAL, "unknown entity %d",
+		                 (int)row->entity);
 	}
 	return 0;
 }
@@ -468,7 +480,8 @@ rh_dashboard_row_json(rh_buf *out, const rh_row *row, int detail)
 	int error;
 
 	if (!out || !row)
-		return rh__error(RH_EINVAL, "rh_dashboard_row_json: NULL argument");
+		return rh__error(RH_EINVAL,
+		                 "rh_dashboard_row_json: NULL argument");
 	rh__jw_init(&json, out);
 	json.escape_del = 0;
 	rh__jw_obj(&json);
@@ -480,15 +493,17 @@ rh_dashboard_row_json(rh_buf *out, const rh_row *row, int detail)
 
 RH_EXTERN int
 rh_dashboard_row_walk(const rh_row *row, int detail,
-		      const rh_dashboard_row_visitor *v, void *payload)
+                      const rh_dashboard_row_visitor *v, void *payload)
 {
 	jw w = { NULL, v, payload, 0, RH_BUF_INIT };
 	int error;
 
 	if (!row || !v || !v->value || !v->open || !v->close)
-		return rh__error(RH_EINVAL, "rh_dashboard_row_walk: NULL argument");
-	if ((error = rh__version_check(v->version, RH_DASHBOARD_ROW_VISITOR_VERSION,
-				       "rh_dashboard_row_visitor")) < 0)
+		return rh__error(RH_EINVAL,
+		                 "rh_dashboard_row_walk: NULL argument");
+	if ((error = rh__version_check(v->version,
+	                               RH_DASHBOARD_ROW_VISITOR_VERSION,
+	                               "rh_dashboard_row_visitor")) < 0)
 		return error;
 	error = fields(&w, row, detail);
 	rh_buf_dispose(&w.num);
@@ -497,7 +512,7 @@ rh_dashboard_row_walk(const rh_row *row, int detail,
 
 RH_EXTERN int
 rh_dashboard_list_json(rh_buf *out, rh_query_counts *counts, rh_index *ix,
-		   rh_entity what, const rh_query_options *opts)
+                       rh_entity what, const rh_query_options *opts)
 {
 	rh_query *q = NULL;
 	const rh_row *row;

@@ -33,8 +33,9 @@ add_links(struct sreply *r, const rh_search_line *l)
 	rh_buf_clear(h);
 	rh__jw_key(r->w, "viewer");
 	if (!strncmp(l->path, "logs/", 5)) {
-		if ((error = rh_buf_printf(h, "%s#/logs/viewer?nodeId=%s&fileName=",
-					   r->c->base, l->node_id)) < 0 ||
+		if ((error = rh_buf_printf(
+			     h, "%s#/logs/viewer?nodeId=%s&fileName=",
+			     r->c->base, l->node_id)) < 0 ||
 		    (error = rh_dashboard__urlenc(h, r->name.ptr + 5)) < 0)
 			return error;
 		rh__jw_str(r->w, h->ptr);
@@ -43,12 +44,12 @@ add_links(struct sreply *r, const rh_search_line *l)
 	}
 	rh_buf_clear(h);
 	if ((error = rh_buf_printf(h, "%srayhist/logline?node=%s&file=",
-				   r->c->base, l->node_id)) < 0 ||
+	                           r->c->base, l->node_id)) < 0 ||
 	    (error = rh_dashboard__urlenc(h, r->name.ptr)) < 0 ||
 	    (error = rh_buf_printf(h, "&offset=%llu&line=%llu#L%llu",
-				   (unsigned long long)l->offset,
-				   (unsigned long long)l->line,
-				   (unsigned long long)l->line)) < 0)
+	                           (unsigned long long)l->offset,
+	                           (unsigned long long)l->line,
+	                           (unsigned long long)l->line)) < 0)
 		return error;
 	rh__jw_kstr(r->w, "log", h->ptr);
 	return 0;
@@ -86,14 +87,18 @@ search_options(rh_dash_ctx *c, rh_search_options *o, rh_buf *node)
 	int64_t ctx, max;
 	int mode, icase, error;
 
-	if ((error = rh_dashboard__param_enum(&mode, c->url, "mode", modes, 0)) < 0 ||
+	if ((error = rh_dashboard__param_enum(&mode, c->url, "mode", modes,
+	                                      0)) < 0 ||
 	    (error = rh_dashboard__param_bool(&icase, c->url, "i", 0)) < 0 ||
-	    (error = rh_dashboard__param_int(&ctx, c->url, "context", 0, 0, 100)) < 0 ||
-	    (error = rh_dashboard__param_int(&max, c->url, "max", DEFAULT_MAX, 1,
-					     100000)) < 0)
+	    (error = rh_dashboard__param_int(&ctx, c->url, "context", 0, 0,
+	                                     100)) < 0 ||
+	    (error = rh_dashboard__param_int(&max, c->url, "max", DEFAULT_MAX,
+	                                     1, 100000)) < 0)
 		return error;
-	o->flags = (mode == 1 ? RH_SEARCH_EXTENDED : mode == 2 ? RH_SEARCH_FIXED : 0) |
-		   (icase ? RH_SEARCH_ICASE : 0);
+	o->flags = (mode == 1 ? RH_SEARCH_EXTENDED :
+	            mode == 2 ? RH_SEARCH_FIXED :
+	                        0) |
+	           (icase ? RH_SEARCH_ICASE : 0);
 	o->context = (unsigned)ctx;
 	o->max_matches = (uint64_t)max;
 	o->file_glob = rh_dashboard_url_param(c->url, "file");
@@ -102,7 +107,8 @@ search_options(rh_dash_ctx *c, rh_search_options *o, rh_buf *node)
 	if (c->at_ns != RH_TIME_NONE)
 		o->at_ms = c->at_ns / 1000000 - (c->at_ns % 1000000 < 0);
 	if (n && *n) {
-		if ((error = rh_catalog_resolve_node(node, c->d->st, &c->sref, n)) < 0)
+		if ((error = rh_catalog_resolve_node(node, c->d->st, &c->sref,
+		                                     n)) < 0)
 			return error;
 		o->node = node->ptr;
 	}
@@ -120,9 +126,10 @@ search(rh_dash_ctx *c)
 	rh__jw w;
 	int error;
 
-	c->cacheable = 0;	/* a live session's logs grow under it */
+	c->cacheable = 0; /* a live session's logs grow under it */
 	if (!q)
-		return rh_dashboard__fail(c, 400, "rayhist/search needs q=PATTERN");
+		return rh_dashboard__fail(c, 400,
+		                          "rayhist/search needs q=PATTERN");
 	if ((error = search_options(c, &o, &node)) < 0) {
 		rh_buf_dispose(&node);
 		return rh_dashboard__fail_code(c, error);
@@ -136,7 +143,8 @@ search(rh_dash_ctx *c)
 	rh__jw_strn(&w, q, strlen(q));
 	rh__jw_key(&w, "lines");
 	rh__jw_arr(&w);
-	error = rh_search_session(&stats, c->d->st, &c->sref, q, &o, on_line, &r);
+	error = rh_search_session(&stats, c->d->st, &c->sref, q, &o, on_line,
+	                          &r);
 	rh_buf_dispose(&node);
 	rh_buf_dispose(&r.name);
 	rh_buf_dispose(&r.href);
@@ -173,13 +181,15 @@ html_line(rh_buf *b, const char *p, size_t n, uint64_t num, int here)
 	if ((error = rh_buf_put_utf8(&t, p, n)) < 0 ||
 	    (error = rh_buf_put(&t, "", 1)) < 0)
 		goto done;
-	for (i = 0; i + 1 < t.size; i++)	/* a NUL would end the text */
+	for (i = 0; i + 1 < t.size; i++) /* a NUL would end the text */
 		if (!t.ptr[i])
 			t.ptr[i] = ' ';
-	error = rh_buf_printf(b, "<span id=\"L%llu\"%s><a href=\"#L%llu\">%7llu"
-			      "</a>  ", (unsigned long long)num,
-			      here ? " class=\"hit\"" : "",
-			      (unsigned long long)num, (unsigned long long)num);
+	error = rh_buf_printf(b,
+	                      "<span id=\"L%llu\"%s><a href=\"#L%llu\">%7llu"
+	                      "</a>  ",
+	                      (unsigned long long)num,
+	                      here ? " class=\"hit\"" : "",
+	                      (unsigned long long)num, (unsigned long long)num);
 	error = error ? error : rh_dashboard__html(b, t.ptr);
 	error = error ? error : rh_buf_puts(b, "</span>\n");
 done:
@@ -189,7 +199,7 @@ done:
 
 static int
 logline_body(rh_dash_ctx *c, rh_logfile *f, const char *file, uint64_t off,
-	     uint64_t line)
+             uint64_t line)
 {
 	rh_buf *b = &c->resp->body, data = RH_BUF_INIT;
 	uint64_t start = off > LOGLINE_SPAN ? off - LOGLINE_SPAN : 0, num;
@@ -198,9 +208,12 @@ logline_body(rh_dash_ctx *c, rh_logfile *f, const char *file, uint64_t off,
 
 	if ((error = rh_logfile_read(&data, f, start, 2 * LOGLINE_SPAN)) < 0)
 		goto done;
-	if (off > start && (off - start > data.size || data.ptr[off - start - 1] != '\n')) {
-		error = rh_dashboard__fail(c, 400, "offset %llu does not start a "
-					   "line of %s", (unsigned long long)off, file);
+	if (off > start &&
+	    (off - start > data.size || data.ptr[off - start - 1] != '\n')) {
+		error = rh_dashboard__fail(c, 400,
+		                           "offset %llu does not start a "
+		                           "line of %s",
+		                           (unsigned long long)off, file);
 		goto done;
 	}
 	p = data.ptr;
@@ -209,25 +222,28 @@ logline_body(rh_dash_ctx *c, rh_logfile *f, const char *file, uint64_t off,
 	if (start > 0 && (nl = memchr(p, '\n', (size_t)(off - start))))
 		p = nl + 1;
 	num = line - rh__count_nl(p, (size_t)(data.ptr + (off - start) - p));
-	error = rh_buf_puts(b, "<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
-			    "<title>");
+	error = rh_buf_puts(
+		b, "<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
+		   "<title>");
 	error = error ? error : rh_dashboard__html(b, file);
-	error = error ? error : rh_buf_puts(b, "</title><style>.hit{background:"
-					    "#ffec99}pre{white-space:pre-wrap}"
-					    "</style></head><body><h1>");
+	error = error ? error :
+	                rh_buf_puts(b, "</title><style>.hit{background:"
+	                               "#ffec99}pre{white-space:pre-wrap}"
+	                               "</style></head><body><h1>");
 	error = error ? error : rh_dashboard__html(b, file);
 	error = error ? error : rh_buf_puts(b, "</h1><pre>");
 	while (!error && p < e) {
 		nl = memchr(p, '\n', (size_t)(e - p));
 		if (!nl && start + data.size < rh_logfile_size(f))
-			break;	/* a partial last line */
-		error = html_line(b, p, nl ? (size_t)(nl - p) : (size_t)(e - p), num,
-				  num == line);
+			break; /* a partial last line */
+		error = html_line(b, p, nl ? (size_t)(nl - p) : (size_t)(e - p),
+		                  num, num == line);
 		num++;
 		p = nl ? nl + 1 : e;
 	}
 	error = error ? error : rh_buf_puts(b, "</pre></body></html>\n");
-	error = error ? error : rh_dashboard__reply(c, 200, "text/html; charset=utf-8");
+	error = error ? error :
+	                rh_dashboard__reply(c, 200, "text/html; charset=utf-8");
 done:
 	rh_buf_dispose(&data);
 	return error;
@@ -244,21 +260,27 @@ logline(rh_dash_ctx *c)
 	int error;
 
 	if (!node || !file)
-		return rh_dashboard__fail(c, 400, "rayhist/logline needs node, "
-					  "file, offset and line");
+		return rh_dashboard__fail(c, 400,
+		                          "rayhist/logline needs node, "
+		                          "file, offset and line");
 	if ((error = rh_dashboard__param_int(&off, c->url, "offset", 0, 0,
-					     INT64_MAX)) < 0 ||
+	                                     INT64_MAX)) < 0 ||
 	    (error = rh_dashboard__param_int(&line, c->url, "line", 1, 1,
-					     INT64_MAX)) < 0 ||
-	    (error = rh_catalog_resolve_node(&id, c->d->st, &c->sref, node)) < 0 ||
-	    (error = rh_logfile_open(&f, c->d->st, &c->sref, id.ptr, file)) < 0) {
+	                                     INT64_MAX)) < 0 ||
+	    (error = rh_catalog_resolve_node(&id, c->d->st, &c->sref, node)) <
+	            0 ||
+	    (error = rh_logfile_open(&f, c->d->st, &c->sref, id.ptr, file)) <
+	            0) {
 		rh_buf_dispose(&id);
 		return rh_dashboard__fail_code(c, error);
 	}
 	if ((uint64_t)off > rh_logfile_size(f))
-		error = rh_dashboard__fail(c, 400, "offset %lld is past the end of "
-					   "%s", (long long)off, file);
-	else if ((error = logline_body(c, f, file, (uint64_t)off, (uint64_t)line)) < 0) {
+		error = rh_dashboard__fail(c, 400,
+		                           "offset %lld is past the end of "
+		                           "%s",
+		                           (long long)off, file);
+	else if ((error = logline_body(c, f, file, (uint64_t)off,
+	                               (uint64_t)line)) < 0) {
 		rh_buf_clear(&c->resp->body);
 		error = rh_dashboard__fail_code(c, error);
 	}

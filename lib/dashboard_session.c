@@ -44,8 +44,7 @@ snap_free(rh_dash_snap *s)
 }
 
 /* Remember that part of the session could not be read. */
-static int
-snap_warn(rh_dash_snap *s, const char *fmt, ...)
+static int snap_warn(rh_dash_snap *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static int
 snap_warn(rh_dash_snap *s, const char *fmt, ...)
@@ -87,12 +86,12 @@ static int
 node_cmp(const void *a, const void *b)
 {
 	return strcmp(((const rh_dash_node *)a)->node_id,
-		      ((const rh_dash_node *)b)->node_id);
+	              ((const rh_dash_node *)b)->node_id);
 }
 
 int
 rh_dashboard__scan(rh_query **q, const rh_dash_snap *s, rh_entity what,
-		   const rh_filter *f, size_t nf, int detail, int64_t at_ns)
+                   const rh_filter *f, size_t nf, int detail, int64_t at_ns)
 {
 	rh_query_options o = RH_QUERY_OPTIONS_INIT;
 
@@ -107,7 +106,7 @@ rh_dashboard__scan(rh_query **q, const rh_dash_snap *s, rh_entity what,
 
 int
 rh_dashboard__find(rh_query **q, const rh_row **row, const rh_dash_snap *s,
-		   rh_entity what, const rh_filter *f, int64_t at_ns)
+                   rh_entity what, const rh_filter *f, int64_t at_ns)
 {
 	rh_query_options o = RH_QUERY_OPTIONS_INIT;
 	int error;
@@ -196,7 +195,7 @@ nodes_from_index(rh_dash_snap *s)
 	int error;
 
 	if ((error = rh_dashboard__scan(&q, s, RH_ENTITY_NODE, NULL, 0, 0,
-					RH_TIME_NONE)) < 0)
+	                                RH_TIME_NONE)) < 0)
 		return error;
 	while ((error = rh_query_next(&row, q)) == 0) {
 		const rh_node_row *r = &row->u.node;
@@ -221,7 +220,7 @@ nodes_from_index(rh_dash_snap *s)
 struct files_ctx {
 	rh_dashboard *d;
 	rh_dash_snap *s;
-	rh_dash_snap *old;         /* the snapshot being refreshed, or NULL */
+	rh_dash_snap *old; /* the snapshot being refreshed, or NULL */
 	rh_session_ref sref;
 };
 
@@ -230,7 +229,8 @@ struct files_ctx {
 static int
 node_raylet(struct files_ctx *f, rh_dash_node *n, const rh_node_manifest *m)
 {
-	const rh_dash_node *o = f->old ? rh_dashboard__node(f->old, n->node_id) : NULL;
+	const rh_dash_node *o =
+		f->old ? rh_dashboard__node(f->old, n->node_id) : NULL;
 	uint64_t key;
 
 	if (o && o->raylet && o->raylet->key &&
@@ -253,7 +253,8 @@ node_files_cb(const char *id, void *payload)
 	if ((error = rh_node_manifest_load(&m, f->d->st, &f->sref, id)) < 0) {
 		/* a damaged manifest: the node stays, and it is said */
 		if (error != RH_ENOTFOUND &&
-		    (error = snap_warn(f->s, "node %s: %s", id, rh_error_last())) < 0)
+		    (error = snap_warn(f->s, "node %s: %s", id,
+		                       rh_error_last())) < 0)
 			return error;
 		rh_error_clear();
 		return 0;
@@ -281,20 +282,24 @@ find_ray_version(rh_dash_snap *s, rh_dashboard *d, const rh_session_ref *sref)
 
 	if (s->has_info && s->info.ray_version[0]) {
 		snprintf(s->ray_version, sizeof(s->ray_version), "%s",
-			 s->info.ray_version);
+		         s->info.ray_version);
 		return;
 	}
-	if (!head || rh_logfile_open(&f, d->st, sref, head->node_id,
-				     "logs/raylet.out") < 0 ||
+	if (!head ||
+	    rh_logfile_open(&f, d->st, sref, head->node_id, "logs/raylet.out") <
+	            0 ||
 	    rh_logfile_read(&b, f, 0, 64u << 10) < 0 || !b.ptr ||
 	    !(p = strstr(b.ptr, key))) {
 		rh_error_clear();
 		goto done;
 	}
 	p += sizeof(key) - 1;
-	n = strspn(p, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.+-");
+	n = strspn(
+		p,
+		"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.+-");
 	if (n && n < sizeof(s->ray_version))
-		snprintf(s->ray_version, sizeof(s->ray_version), "%.*s", (int)n, p);
+		snprintf(s->ray_version, sizeof(s->ray_version), "%.*s", (int)n,
+		         p);
 done:
 	rh_logfile_close(f);
 	rh_buf_dispose(&b);
@@ -318,7 +323,7 @@ build_progress_cb(const rh_progress *p, void *payload)
 	/* Test hook: slow the build down so a test sees it under way. */
 	if (bp->delay_ms) {
 		struct timespec ts = { bp->delay_ms / 1000,
-				       (long)(bp->delay_ms % 1000) * 1000000L };
+			               (long)(bp->delay_ms % 1000) * 1000000L };
 		nanosleep(&ts, NULL);
 	}
 }
@@ -328,8 +333,8 @@ build_progress_cb(const rh_progress *p, void *payload)
  * when none); with `force`, rebuild it from the events first. */
 static int
 open_index(rh_index **out, rh_dashboard *d, rh_dash_entry *e,
-	   const rh_session_ref *sref, const char *prefix, int stored,
-	   int force)
+           const rh_session_ref *sref, const char *prefix, int stored,
+           int force)
 {
 	rh_index_refresh_options ro = RH_INDEX_REFRESH_OPTIONS_INIT;
 	struct build_progress bp = { d, e, 0 };
@@ -352,7 +357,8 @@ open_index(rh_index **out, rh_dashboard *d, rh_dash_entry *e,
 		rh_index__live_stats_get(&before, e->live);
 		/* the index the check found current (or just wrote) is the
 		 * one served */
-		error = rh_index__live_refresh(out, &rebuilt, e->live, d->st, &ro);
+		error = rh_index__live_refresh(out, &rebuilt, e->live, d->st,
+		                               &ro);
 		rh_index__live_stats_get(&after, e->live);
 		pthread_mutex_lock(&d->lock);
 		d->stats.bytes_read += after.bytes_read - before.bytes_read;
@@ -374,7 +380,7 @@ open_index(rh_index **out, rh_dashboard *d, rh_dash_entry *e,
 
 static int
 build_snap_once(rh_dash_snap **out, rh_dashboard *d, rh_dash_entry *e,
-		int stored, int force)
+                int stored, int force)
 {
 	rh_dash_snap *s;
 	rh_buf prefix = RH_BUF_INIT;
@@ -385,7 +391,8 @@ build_snap_once(rh_dash_snap **out, rh_dashboard *d, rh_dash_entry *e,
 	if (!(s = rh__calloc(1, sizeof(*s))))
 		return RH_ENOMEM;
 	s->refs = 1;
-	if (!(s->ns = rh__strdup(e->ns)) || !(s->cluster = rh__strdup(e->cluster)) ||
+	if (!(s->ns = rh__strdup(e->ns)) ||
+	    !(s->cluster = rh__strdup(e->cluster)) ||
 	    !(s->session = rh__strdup(e->session))) {
 		error = RH_ENOMEM;
 		goto done;
@@ -403,7 +410,7 @@ build_snap_once(rh_dash_snap **out, rh_dashboard *d, rh_dash_entry *e,
 		goto done;
 	s->prefix = prefix.ptr, prefix.ptr = NULL;
 	if ((error = open_index(&s->ix, d, e, &f.sref, s->prefix, stored,
-			       force)) < 0)
+	                        force)) < 0)
 		goto done;
 	error = rh_session_info_load(&s->info, d->st, &f.sref);
 	s->has_info = error == 0;
@@ -413,7 +420,8 @@ build_snap_once(rh_dash_snap **out, rh_dashboard *d, rh_dash_entry *e,
 		goto done;
 	rh_error_clear();
 	if ((error = nodes_from_index(s)) < 0 ||
-	    (error = rh_catalog_list_nodes(d->st, &f.sref, node_files_cb, &f)) < 0)
+	    (error = rh_catalog_list_nodes(d->st, &f.sref, node_files_cb, &f)) <
+	            0)
 		goto done;
 	if (s->nnodes)
 		qsort(s->nodes, s->nnodes, sizeof(*s->nodes), node_cmp);
@@ -484,13 +492,14 @@ prepare(rh_dashboard *d, rh_dash_entry *e)
 		e->snap = s;
 		e->state = DASH_READY;
 	} else if (e->snap) {
-		e->state = DASH_READY;	/* a failed refresh: keep the old one */
+		e->state = DASH_READY; /* a failed refresh: keep the old one */
 	} else {
 		e->state = DASH_FAILED;
 		e->failed_ms = now;
 		snprintf(e->errmsg, sizeof(e->errmsg), "%s/%s/%s: %s", e->ns,
-			 e->cluster, e->session,
-			 *rh_error_last() ? rh_error_last() : rh_error_name(error));
+		         e->cluster, e->session,
+		         *rh_error_last() ? rh_error_last() :
+		                            rh_error_name(error));
 	}
 	e->refreshing = 0;
 	e->checked_ms = now;
@@ -526,7 +535,7 @@ load_stored(rh_dashboard *d, rh_dash_entry *e)
 	}
 	pthread_cond_broadcast(&d->loaded);
 	pthread_mutex_unlock(&d->lock);
-	rh_error_clear();	/* none stored, or damaged: built as usual */
+	rh_error_clear(); /* none stored, or damaged: built as usual */
 }
 
 struct job {
@@ -675,11 +684,16 @@ rh_dashboard__session_enter(rh_dash_ctx *c)
 		return RH_DASH_GO_ON;
 	}
 	if ((r = session_exists(d, &c->sref)) < 0)
-		return rh_dashboard__fail_code(c, r) < 0 ? -1 : RH_DASH_ANSWERED;
+		return rh_dashboard__fail_code(c, r) < 0 ? -1 :
+		                                           RH_DASH_ANSWERED;
 	if (r == 0)
-		return rh_dashboard__fail(c, 404, "no session %s/%s/%s in the "
-					  "store", c->sref.ns, c->sref.cluster,
-					  c->sref.session) < 0 ? -1 : RH_DASH_ANSWERED;
+		return rh_dashboard__fail(c, 404,
+		                          "no session %s/%s/%s in the "
+		                          "store",
+		                          c->sref.ns, c->sref.cluster,
+		                          c->sref.session) < 0 ?
+		               -1 :
+		               RH_DASH_ANSWERED;
 	pthread_mutex_lock(&d->lock);
 	if (!(e = find(d, &c->sref))) {
 		evict(d, drop, &ndrop, RH_ARRAY_SIZE(drop));
@@ -734,7 +748,8 @@ refresh_due(const rh_dashboard *d, const rh_dash_entry *e, int64_t now_ms)
 	 * often: a follower restarted after a crash takes an abandoned (or
 	 * ended) session up again. */
 	int64_t every = rh_dashboard__refresh_every(
-		d->opts.refresh_ms, rh_dashboard__snap_final(e->snap), e->prep_ms);
+		d->opts.refresh_ms, rh_dashboard__snap_final(e->snap),
+		e->prep_ms);
 
 	return e->state == DASH_READY && d->opts.refresh_ms > 0 &&
 	       now_ms - e->checked_ms >= every;
@@ -742,7 +757,7 @@ refresh_due(const rh_dashboard *d, const rh_dash_entry *e, int64_t now_ms)
 
 int
 rh_dashboard__session_serves(rh_dashboard *d, const rh_session_ref *s,
-			     uint64_t gen, int64_t now_ms)
+                             uint64_t gen, int64_t now_ms)
 {
 	rh_dash_entry *e;
 	int yes;
@@ -770,16 +785,17 @@ progress_text(char *out, size_t size, const rh_progress *p, int64_t t0_ms)
 	if (!p->files_done && !p->bytes_done)
 		return;
 	n = snprintf(out, size, "; %.1f of %.1f MiB read, %llu of %llu files",
-		     (double)p->bytes_done / mib, (double)p->bytes_total / mib,
-		     (unsigned long long)p->files_done,
-		     (unsigned long long)p->files_total);
+	             (double)p->bytes_done / mib, (double)p->bytes_total / mib,
+	             (unsigned long long)p->files_done,
+	             (unsigned long long)p->files_total);
 	secs = (double)(rh_dashboard__now_ms() - t0_ms) / 1000.0;
 	if (n < 0 || (size_t)n >= size || secs <= 0 || !p->bytes_done)
 		return;
 	rate = (double)p->bytes_done / secs;
 	if (p->bytes_total > p->bytes_done)
-		snprintf(out + n, size - (size_t)n, ", %.1f MiB/s, about %.0f s left",
-			 rate / mib, (double)(p->bytes_total - p->bytes_done) / rate);
+		snprintf(out + n, size - (size_t)n,
+		         ", %.1f MiB/s, about %.0f s left", rate / mib,
+		         (double)(p->bytes_total - p->bytes_done) / rate);
 	else
 		snprintf(out + n, size - (size_t)n, ", %.1f MiB/s", rate / mib);
 }
@@ -798,13 +814,14 @@ preparing(rh_dash_ctx *c, int64_t since_ms)
 	pthread_mutex_unlock(&c->d->lock);
 	progress_text(done, sizeof(done), &p, t0);
 	if ((error = rh_dashboard__header(c->resp, "Retry-After", "2")) < 0 ||
-	    (error = rh_dashboard__fail(c, 202, "preparing session %s/%s/%s: "
-					"its events are being indexed (first "
-					"visit, %lld s so far%s); retry in a few "
-					"seconds", c->sref.ns, c->sref.cluster,
-					c->sref.session,
-					(long long)((c->now_ms - since_ms) / 1000),
-					done)) < 0)
+	    (error = rh_dashboard__fail(
+		     c, 202,
+		     "preparing session %s/%s/%s: "
+		     "its events are being indexed (first "
+		     "visit, %lld s so far%s); retry in a few "
+		     "seconds",
+		     c->sref.ns, c->sref.cluster, c->sref.session,
+		     (long long)((c->now_ms - since_ms) / 1000), done)) < 0)
 		return error;
 	return RH_DASH_ANSWERED;
 }
@@ -867,10 +884,11 @@ prepare_now(rh_dash_ctx *c, rh_dashboard *d, rh_dash_entry *e)
 	int error;
 
 	if ((error = start(d, e)) < 0) {
-		error = rh_dashboard__fail(c, 503, "cannot prepare session "
-					   "%s/%s/%s now: %s", c->sref.ns,
-					   c->sref.cluster, c->sref.session,
-					   rh_error_last());
+		error = rh_dashboard__fail(c, 503,
+		                           "cannot prepare session "
+		                           "%s/%s/%s now: %s",
+		                           c->sref.ns, c->sref.cluster,
+		                           c->sref.session, rh_error_last());
 		return error < 0 ? error : RH_DASH_ANSWERED;
 	}
 	if (d->opts.schedule)
@@ -911,10 +929,12 @@ rh_dashboard__session_snap(rh_dash_ctx *c)
 		pthread_mutex_unlock(&d->lock);
 		return preparing(c, started);
 	}
-	if (e->state == DASH_FAILED && c->now_ms - e->failed_ms < FAILED_RETRY_MS) {
+	if (e->state == DASH_FAILED &&
+	    c->now_ms - e->failed_ms < FAILED_RETRY_MS) {
 		snprintf(msg, sizeof(msg), "%s", e->errmsg);
 		pthread_mutex_unlock(&d->lock);
-		error = rh_dashboard__fail(c, 500, "cannot open session: %s", msg);
+		error = rh_dashboard__fail(c, 500, "cannot open session: %s",
+		                           msg);
 		return error < 0 ? error : RH_DASH_ANSWERED;
 	}
 	e->state = DASH_PREPARING;

@@ -21,32 +21,38 @@ rh_dashboard__state_opts(rh_dash_ctx *c, state_opts *o, int64_t def_limit)
 	memset(o, 0, sizeof(*o));
 	o->q = init;
 	o->q.at_ns = c->at_ns;
-	if ((error = rh_dashboard__param_int(&o->limit, u, "limit", def_limit, 0,
-					     MAX_LIMIT)) < 0) {
+	if ((error = rh_dashboard__param_int(&o->limit, u, "limit", def_limit,
+	                                     0, MAX_LIMIT)) < 0) {
 		const char *v = rh_dashboard_url_param(u, "limit");
 		char *end;
 		long long n = v ? strtoll(v, &end, 10) : 0;
 		if (v && *v && !*end && n > MAX_LIMIT)
-			rh__error(RH_EINVAL, "limit: given limit %lld exceeds "
-				  "the supported limit %d; use a lower limit",
-				  n, MAX_LIMIT);
+			rh__error(RH_EINVAL,
+			          "limit: given limit %lld exceeds "
+			          "the supported limit %d; use a lower limit",
+			          n, MAX_LIMIT);
 		return error;
 	}
 	if ((error = rh_dashboard__param_int(&timeout, u, "timeout", 30, 1,
-					     86400)) < 0 ||
-	    (error = rh_dashboard__param_bool(&o->q.detail, u, "detail", 0)) < 0 ||
+	                                     86400)) < 0 ||
+	    (error = rh_dashboard__param_bool(&o->q.detail, u, "detail", 0)) <
+	            0 ||
 	    (error = rh_dashboard__param_bool(&o->q.exclude_driver, u,
-					      "exclude_driver", 1)) < 0)
+	                                      "exclude_driver", 1)) < 0)
 		return error;
 	for (i = 0; i < u->nparams; i++) {
 		const rh_dashboard_param *p = &u->params[i];
-		if (!strcmp(p->key, "filter_keys") || !strcmp(p->key, "filter_predicates") ||
+		if (!strcmp(p->key, "filter_keys") ||
+		    !strcmp(p->key, "filter_predicates") ||
 		    !strcmp(p->key, "filter_values")) {
-			size_t *cnt = p->key[7] == 'k' ? &nk : p->key[7] == 'p'
-				    ? &np : &nv;
+			size_t *cnt = p->key[7] == 'k' ? &nk :
+			              p->key[7] == 'p' ? &np :
+			                                 &nv;
 			if (*cnt >= RH_DASH_MAX_FILTERS)
-				return rh__error(RH_EINVAL, "%s: more than %d "
-						 "filters", p->key, RH_DASH_MAX_FILTERS);
+				return rh__error(RH_EINVAL,
+				                 "%s: more than %d "
+				                 "filters",
+				                 p->key, RH_DASH_MAX_FILTERS);
 			if (p->key[7] == 'k')
 				o->filters[*cnt].key = p->value;
 			else if (p->key[7] == 'p')
@@ -57,17 +63,21 @@ rh_dashboard__state_opts(rh_dash_ctx *c, state_opts *o, int64_t def_limit)
 		}
 	}
 	if (nk != nv || nk != np)
-		return rh__error(RH_EINVAL, "filter_keys, filter_predicates and "
-				 "filter_values: given %zu, %zu and %zu; each "
-				 "filter needs all three", nk, np, nv);
+		return rh__error(RH_EINVAL,
+		                 "filter_keys, filter_predicates and "
+		                 "filter_values: given %zu, %zu and %zu; each "
+		                 "filter needs all three",
+		                 nk, np, nv);
 	for (i = 0; i < nk; i++) {
-		if (strcmp(o->filters[i].op, "=") && strcmp(o->filters[i].op, "!="))
-			return rh__error(RH_EINVAL, "filter_predicates: \"%.20s\" "
-					 "is not supported; use = or !=",
-					 o->filters[i].op);
+		if (strcmp(o->filters[i].op, "=") &&
+		    strcmp(o->filters[i].op, "!="))
+			return rh__error(RH_EINVAL,
+			                 "filter_predicates: \"%.20s\" "
+			                 "is not supported; use = or !=",
+			                 o->filters[i].op);
 		if (!*o->filters[i].key)
 			return rh__error(RH_EINVAL, "filter_keys: empty column "
-					 "name");
+			                            "name");
 	}
 	o->q.filters = o->filters;
 	o->q.nfilters = nk;
@@ -115,8 +125,9 @@ rh_dashboard__jw_warnings(rh__jw *w, const rh_dash_snap *s)
 	for (i = 0; i < n && *rh_dashboard__warning(s, i); i++)
 		rh__jw_str(w, rh_dashboard__warning(s, i));
 	if (i < n) {
-		snprintf(more, sizeof(more), "%llu more damaged objects skipped",
-			 (unsigned long long)(n - i));
+		snprintf(more, sizeof(more),
+		         "%llu more damaged objects skipped",
+		         (unsigned long long)(n - i));
 		rh__jw_str(w, more);
 	}
 	rh__jw_end(w);
@@ -126,15 +137,16 @@ rh_dashboard__jw_warnings(rh__jw *w, const rh_dash_snap *s)
  * went in w's buffer. */
 static void
 list_envelope(rh__jw *w, const rh_query_counts *k, const char *rows,
-	      const char *result_key, size_t *rows_at, const rh_dash_snap *s)
+              const char *result_key, size_t *rows_at, const rh_dash_snap *s)
 {
 	rh_dashboard__envelope_begin(w, "");
 	rh__jw_key(w, result_key);
 	rh__jw_obj(w);
 	rh__jw_kint(w, "total", (int64_t)k->total);
 	rh__jw_kint(w, "num_after_truncation", (int64_t)k->total);
-	rh__jw_kint(w, "num_filtered", (int64_t)(k->num_filtered == UINT64_MAX
-						? k->returned : k->num_filtered));
+	rh__jw_kint(w, "num_filtered",
+	            (int64_t)(k->num_filtered == UINT64_MAX ? k->returned :
+	                                                      k->num_filtered));
 	rh__jw_key(w, "result");
 	if (rows_at)
 		*rows_at = w->b->size;
@@ -178,7 +190,8 @@ rh_dashboard__state_list(rh_dash_ctx *c, rh_entity what)
 	if ((error = rh_dashboard__state_opts(c, &o, 100)) < 0)
 		return rh_dashboard__fail_code(c, error);
 	rh_buf_clear(body);
-	if ((error = rh_dashboard_list_json(body, &k, c->snap->ix, what, &o.q)) < 0) {
+	if ((error = rh_dashboard_list_json(body, &k, c->snap->ix, what,
+	                                    &o.q)) < 0) {
 		error = rh_dashboard__fail_code(c, error);
 		goto done;
 	}
@@ -226,20 +239,23 @@ rh_dashboard__state_summary(rh_dash_ctx *c, const char *what)
 		return rh_dashboard__fail_code(c, error);
 	if (!strcmp(what, "tasks")) {
 		if ((error = rh_dashboard__param_enum(&by, c->url, "summary_by",
-						      task_by, 0)) < 0)
+		                                      task_by, 0)) < 0)
 			return rh_dashboard__fail_code(c, error);
 		o.q.exclude_driver = 1;
-		error = rh_dashboard_summary_json(&sum, &k, c->snap->ix,
-						  by ? RH_SUMMARY_TASKS_BY_LINEAGE
-						     : RH_SUMMARY_TASKS_BY_FUNC,
-						  &o.q);
+		error = rh_dashboard_summary_json(
+			&sum, &k, c->snap->ix,
+			by ? RH_SUMMARY_TASKS_BY_LINEAGE :
+			     RH_SUMMARY_TASKS_BY_FUNC,
+			&o.q);
 	} else if (!strcmp(what, "actors")) {
 		error = rh_dashboard_summary_json(&sum, &k, c->snap->ix,
-						  RH_SUMMARY_ACTORS_BY_CLASS, &o.q);
+		                                  RH_SUMMARY_ACTORS_BY_CLASS,
+		                                  &o.q);
 	} else {
-		error = rh_buf_puts(&sum, "{\"summary\":{},\"total_objects\":0,"
-				    "\"total_size_mb\":0.0,\"callsite_enabled\":"
-				    "false,\"summary_by\":\"callsite\"}");
+		error = rh_buf_puts(
+			&sum, "{\"summary\":{},\"total_objects\":0,"
+			      "\"total_size_mb\":0.0,\"callsite_enabled\":"
+			      "false,\"summary_by\":\"callsite\"}");
 	}
 	if (error < 0) {
 		error = rh_dashboard__fail_code(c, error);
@@ -251,8 +267,9 @@ rh_dashboard__state_summary(rh_dash_ctx *c, const char *what)
 	rh__jw_obj(&w);
 	rh__jw_kint(&w, "total", (int64_t)k.total);
 	rh__jw_kint(&w, "num_after_truncation", (int64_t)k.total);
-	rh__jw_kint(&w, "num_filtered", (int64_t)(k.num_filtered == UINT64_MAX
-						 ? 0 : k.num_filtered));
+	rh__jw_kint(
+		&w, "num_filtered",
+		(int64_t)(k.num_filtered == UINT64_MAX ? 0 : k.num_filtered));
 	rh__jw_key(&w, "result");
 	rh__jw_obj(&w);
 	rh__jw_key(&w, "node_id_to_summary");
@@ -300,7 +317,7 @@ splice(rh_buf *out, const rh_buf *arr)
 
 static int
 jobs_query(rh_buf *out, rh_dash_ctx *c, const char *key, const char *value,
-	   uint64_t limit)
+           uint64_t limit)
 {
 	rh_query_options q = RH_QUERY_OPTIONS_INIT;
 	rh_filter f = { key, "=", value };
@@ -312,7 +329,8 @@ jobs_query(rh_buf *out, rh_dash_ctx *c, const char *key, const char *value,
 	q.exclude_driver = 0;
 	q.count = 0;
 	q.at_ns = c->at_ns;
-	return rh_dashboard_list_json(out, NULL, c->snap->ix, RH_ENTITY_JOB, &q);
+	return rh_dashboard_list_json(out, NULL, c->snap->ix, RH_ENTITY_JOB,
+	                              &q);
 }
 
 static int
@@ -338,7 +356,7 @@ rh_dashboard__jobs(rh_dash_ctx *c)
 	rh_buf a = RH_BUF_INIT, b = RH_BUF_INIT;
 	rh_buf *body = &c->resp->body;
 	const char *id;
-	size_t n = c->nsegs - 1;	/* after "api" */
+	size_t n = c->nsegs - 1; /* after "api" */
 	int error;
 
 	if (n == 1) {
@@ -358,9 +376,11 @@ rh_dashboard__jobs(rh_dash_ctx *c)
 	}
 	id = c->segs[2];
 	if (!job_id_ok(id)) {
-		error = rh_dashboard__fail(c, 400, "job id \"%.60s\": only "
-					   "letters, digits and _-.: are allowed",
-					   id);
+		error = rh_dashboard__fail(
+			c, 400,
+			"job id \"%.60s\": only "
+			"letters, digits and _-.: are allowed",
+			id);
 		goto done;
 	}
 	if (n == 3 && !strcmp(c->segs[3], "logs")) {
@@ -368,11 +388,13 @@ rh_dashboard__jobs(rh_dash_ctx *c)
 		goto done;
 	}
 	if (n != 2) {
-		error = rh_dashboard__fail(c, 404, "%s: no such API path", c->sub);
+		error = rh_dashboard__fail(c, 404, "%s: no such API path",
+		                           c->sub);
 		goto done;
 	}
 	if ((error = jobs_query(&a, c, "job_id", id, 1)) < 0 ||
-	    (a.size <= 2 && (error = jobs_query(&b, c, "submission_id", id, 1)) < 0)) {
+	    (a.size <= 2 &&
+	     (error = jobs_query(&b, c, "submission_id", id, 1)) < 0)) {
 		error = rh_dashboard__fail_code(c, error);
 		goto done;
 	}
@@ -380,8 +402,10 @@ rh_dashboard__jobs(rh_dash_ctx *c)
 		goto done;
 	if (body->size == 0) {
 		rh_buf_clear(body);
-		if ((error = rh_buf_printf(body, "Job %s does not exist", id)) == 0)
-			error = rh_dashboard__reply(c, 404, "text/plain; charset=utf-8");
+		if ((error = rh_buf_printf(body, "Job %s does not exist",
+		                           id)) == 0)
+			error = rh_dashboard__reply(
+				c, 404, "text/plain; charset=utf-8");
 		goto done;
 	}
 	error = rh_dashboard__reply(c, 200, "application/json");

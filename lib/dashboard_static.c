@@ -82,8 +82,10 @@ rh_dashboard__builds_scan(rh_dashboard *d)
 	int error = 0;
 
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-		return rh__error(RH_EINVAL, "%s: not a folder (give --dashboard-dir "
-				 "a Ray dashboard client build)", dir);
+		return rh__error(RH_EINVAL,
+		                 "%s: not a folder (give --dashboard-dir "
+		                 "a Ray dashboard client build)",
+		                 dir);
 	if (has_index(dir)) {
 		d->single_build = 1;
 		return add_build(d, "default", dir);
@@ -94,7 +96,8 @@ rh_dashboard__builds_scan(rh_dashboard *d)
 		char p[PATH_MAX];
 
 		if (de->d_name[0] == '.' ||
-		    (size_t)snprintf(p, sizeof(p), "%s/%s", dir, de->d_name) >= sizeof(p))
+		    (size_t)snprintf(p, sizeof(p), "%s/%s", dir, de->d_name) >=
+		            sizeof(p))
 			continue;
 		/* Build names go into cookies and pages: plain names only. */
 		if (rh_layout_check_name("build", de->d_name) < 0) {
@@ -109,11 +112,14 @@ rh_dashboard__builds_scan(rh_dashboard *d)
 	if (error < 0)
 		return error;
 	if (!d->nbuilds)
-		return rh__error(RH_EINVAL, "%s: no index.html in it nor in any "
-				 "folder inside it; point --dashboard-dir at a "
-				 "Ray dashboard client build (python/ray/"
-				 "dashboard/client/build in Ray's package) or a "
-				 "folder of builds named by Ray version", dir);
+		return rh__error(
+			RH_EINVAL,
+			"%s: no index.html in it nor in any "
+			"folder inside it; point --dashboard-dir at a "
+			"Ray dashboard client build (python/ray/"
+			"dashboard/client/build in Ray's package) or a "
+			"folder of builds named by Ray version",
+			dir);
 	qsort(d->builds, d->nbuilds, sizeof(*d->builds), version_cmp);
 	return 0;
 }
@@ -134,7 +140,7 @@ rh_dashboard__builds_free(rh_dashboard *d)
 
 const rh_dash_build *
 rh_dashboard__build_for(const rh_dashboard *d, const char *wanted,
-			const char *ray_version)
+                        const char *ray_version)
 {
 	size_t i, n;
 
@@ -154,7 +160,8 @@ rh_dashboard__build_for(const rh_dashboard *d, const char *wanted,
 		n = dot ? (size_t)(dot - ray_version) : strlen(ray_version);
 		for (i = 0; i < d->nbuilds; i++)
 			if (!strncmp(d->builds[i].name, ray_version, n) &&
-			    (d->builds[i].name[n] == '.' || !d->builds[i].name[n]))
+			    (d->builds[i].name[n] == '.' ||
+			     !d->builds[i].name[n]))
 				return &d->builds[i];
 	}
 	return &d->builds[0];
@@ -198,7 +205,8 @@ mime(const char *name)
 /* Open segs under dir: 0 with *fd, 1 when there is no such regular file
  * inside dir. */
 static int
-open_inside(int *fd, struct stat *st, const char *dir, char **segs, size_t nsegs)
+open_inside(int *fd, struct stat *st, const char *dir, char **segs,
+            size_t nsegs)
 {
 	char path[PATH_MAX], *real = NULL;
 	size_t len = strlen(dir), i;
@@ -210,10 +218,11 @@ open_inside(int *fd, struct stat *st, const char *dir, char **segs, size_t nsegs
 	memcpy(path, dir, len + 1);
 	for (i = 0; i < nsegs; i++) {
 		/* Hidden files and anything odd are not part of a build. */
-		if (segs[i][0] == '.' || strchr(segs[i], '/') || strchr(segs[i], '\\'))
+		if (segs[i][0] == '.' || strchr(segs[i], '/') ||
+		    strchr(segs[i], '\\'))
 			return 1;
 		if ((size_t)snprintf(path + len, sizeof(path) - len, "/%s",
-				     segs[i]) >= sizeof(path) - len)
+		                     segs[i]) >= sizeof(path) - len)
 			return 1;
 		len = strlen(path);
 	}
@@ -223,7 +232,8 @@ open_inside(int *fd, struct stat *st, const char *dir, char **segs, size_t nsegs
 		goto done;
 	/* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
 	 * writer, holding a worker thread for ever; it is refused just below. */
-	if ((*fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) < 0)
+	if ((*fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) <
+	    0)
 		goto done;
 	if (fstat(*fd, st) < 0 || !S_ISREG(st->st_mode)) {
 		close(*fd);
@@ -250,7 +260,8 @@ read_all(rh_buf *out, int fd, size_t size)
 			continue;
 		if (n <= 0)
 			return rh__error(RH_EIO, "reading a dashboard file: %s",
-					 n < 0 ? strerror(errno) : "short read");
+			                 n < 0 ? strerror(errno) :
+			                         "short read");
 		got += (size_t)n;
 	}
 	out->size = got;
@@ -260,11 +271,11 @@ read_all(rh_buf *out, int fd, size_t size)
 
 int
 rh_dashboard__static(rh_dash_ctx *c, const rh_dash_build *b, char **segs,
-		     size_t nsegs)
+                     size_t nsegs)
 {
 	const char *inm = c->req->if_none_match;
 	const char *name = nsegs ? segs[nsegs - 1] : "index.html";
-	char *idx[1] = { (char *)(uintptr_t)"index.html" };
+	char *idx[1] = { (char *)(uintptr_t) "index.html" };
 	char etag[64];
 	struct stat st;
 	size_t i;
@@ -277,19 +288,22 @@ rh_dashboard__static(rh_dash_ctx *c, const rh_dash_build *b, char **segs,
 		 * (a page loaded from one build, a cookie pointing at another). */
 		for (i = 0; i < c->d->nbuilds; i++)
 			if (&c->d->builds[i] != b &&
-			    open_inside(&fd, &st, c->d->builds[i].dir, segs, nsegs) == 0)
+			    open_inside(&fd, &st, c->d->builds[i].dir, segs,
+			                nsegs) == 0)
 				break;
 		if (fd < 0)
 			return 1;
 	}
-	snprintf(etag, sizeof(etag), "W/\"%llx-%llx\"", (unsigned long long)st.st_size,
-		 (unsigned long long)st.st_mtime);
+	snprintf(etag, sizeof(etag), "W/\"%llx-%llx\"",
+	         (unsigned long long)st.st_size,
+	         (unsigned long long)st.st_mtime);
 	if ((error = rh_dashboard__header(c->resp, "ETag", "%s", etag)) < 0 ||
-	    (error = rh_dashboard__header(c->resp, "Cache-Control", "%s",
-					  !strcmp(segs[0], "static") && nsegs > 1
-					  ? "public, max-age=31536000, immutable"
-					  : !strcmp(name, "index.html") ? "no-cache"
-					  : "public, max-age=3600")) < 0)
+	    (error = rh_dashboard__header(
+		     c->resp, "Cache-Control", "%s",
+		     !strcmp(segs[0], "static") && nsegs > 1 ?
+			     "public, max-age=31536000, immutable" :
+		     !strcmp(name, "index.html") ? "no-cache" :
+						   "public, max-age=3600")) < 0)
 		goto done;
 	if (inm && strstr(inm, etag + 2)) {
 		rh_buf_clear(&c->resp->body);
@@ -297,7 +311,8 @@ rh_dashboard__static(rh_dash_ctx *c, const rh_dash_build *b, char **segs,
 		goto done;
 	}
 	if ((size_t)st.st_size > c->d->opts.max_body) {
-		error = rh_dashboard__fail(c, 413, "%s is too large to serve", name);
+		error = rh_dashboard__fail(c, 413, "%s is too large to serve",
+		                           name);
 		goto done;
 	}
 	rh_buf_clear(&c->resp->body);

@@ -13,32 +13,32 @@
 #define ANSI_HOLD 32
 
 struct rh_dashboard_stream {
-	rh_dashboard *d;            /* borrowed: outlives the stream */
+	rh_dashboard *d; /* borrowed: outlives the stream */
 	rh_logfile *f;
 	char *ns, *cluster, *session;
-	rh_session_ref sref;        /* points at the three strings above */
-	uint64_t off, end;          /* bytes of the file still to send */
-	char prefix[4];             /* sent first (Ray's leading "1") */
-	int ansi;                   /* drop colour codes (size then unknown) */
-	rh_buf carry;               /* a code cut by the end of a piece */
-	int json;                   /* as {"logs":"..."} (size then unknown) */
-	int json_open;              /* its head is sent */
-	rh_buf raw;                 /* json: a UTF-8 sequence cut by a piece */
-	rh_dash_gen_read gen_read;  /* a producer instead of a log file */
+	rh_session_ref sref;       /* points at the three strings above */
+	uint64_t off, end;         /* bytes of the file still to send */
+	char prefix[4];            /* sent first (Ray's leading "1") */
+	int ansi;                  /* drop colour codes (size then unknown) */
+	rh_buf carry;              /* a code cut by the end of a piece */
+	int json;                  /* as {"logs":"..."} (size then unknown) */
+	int json_open;             /* its head is sent */
+	rh_buf raw;                /* json: a UTF-8 sequence cut by a piece */
+	rh_dash_gen_read gen_read; /* a producer instead of a log file */
 	rh_dash_gen_free gen_free;
 	void *gen;
 };
 
 int
 rh_dashboard__stream_gen(rh_dashboard_stream **out, rh_dashboard *d,
-			 rh_dash_gen_read read, rh_dash_gen_free free_fn,
-			 void *arg)
+                         rh_dash_gen_read read, rh_dash_gen_free free_fn,
+                         void *arg)
 {
 	rh_dashboard_stream *st;
 
 	*out = NULL;
 	if (!(st = rh__calloc(1, sizeof(*st))))
-		return RH_ENOMEM;	/* arg stays the caller's */
+		return RH_ENOMEM; /* arg stays the caller's */
 	st->d = d;
 	st->gen_read = read;
 	st->gen_free = free_fn;
@@ -66,7 +66,7 @@ utf8_cut(const rh_buf *b)
 		size_t need;
 
 		if ((c & 0xc0) == 0x80)
-			continue;	/* a continuation byte */
+			continue; /* a continuation byte */
 		if (c < 0xc0)
 			return 0;
 		need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
@@ -93,19 +93,22 @@ read_json(rh_buf *out, int *done, rh_dashboard_stream *s, size_t max)
 		if (n > max)
 			n = max;
 		before = s->raw.size;
-		if ((error = rh_logfile_read(&s->raw, s->f, s->off, (size_t)n)) < 0)
+		if ((error = rh_logfile_read(&s->raw, s->f, s->off,
+		                             (size_t)n)) < 0)
 			return error;
 		if (s->raw.size == before)
-			return rh__error(RH_ECORRUPT, "%s/%s/%s: a log file ended "
-					 "%llu bytes early", s->ns, s->cluster,
-					 s->session,
-					 (unsigned long long)(s->end - s->off));
+			return rh__error(RH_ECORRUPT,
+			                 "%s/%s/%s: a log file ended "
+			                 "%llu bytes early",
+			                 s->ns, s->cluster, s->session,
+			                 (unsigned long long)(s->end - s->off));
 		s->off += s->raw.size - before;
 	}
 	keep = s->off < s->end ? utf8_cut(&s->raw) : 0;
 	if (s->raw.size > keep) {
 		at = out->size;
-		if ((error = rh__json_strn(out, s->raw.ptr, s->raw.size - keep, 1)) < 0)
+		if ((error = rh__json_strn(out, s->raw.ptr, s->raw.size - keep,
+		                           1)) < 0)
 			return error;
 		/* without the quotes rh__json_strn puts around the piece */
 		memmove(out->ptr + at, out->ptr + at + 1, out->size - at - 2);
@@ -122,9 +125,9 @@ read_json(rh_buf *out, int *done, rh_dashboard_stream *s, size_t max)
 
 int
 rh_dashboard__stream_log(rh_dashboard_stream **out, rh_dashboard *d,
-			 const rh_session_ref *s, const char *node_id,
-			 const char *path, uint64_t start, uint64_t end,
-			 const char *prefix, int ansi)
+                         const rh_session_ref *s, const char *node_id,
+                         const char *path, uint64_t start, uint64_t end,
+                         const char *prefix, int ansi)
 {
 	rh_dashboard_stream *st;
 	int error;
@@ -137,7 +140,8 @@ rh_dashboard__stream_log(rh_dashboard_stream **out, rh_dashboard *d,
 	st->end = end;
 	st->ansi = ansi;
 	snprintf(st->prefix, sizeof(st->prefix), "%s", prefix ? prefix : "");
-	if (!(st->ns = rh__strdup(s->ns)) || !(st->cluster = rh__strdup(s->cluster)) ||
+	if (!(st->ns = rh__strdup(s->ns)) ||
+	    !(st->cluster = rh__strdup(s->cluster)) ||
 	    !(st->session = rh__strdup(s->session))) {
 		rh_dashboard_stream_free(st);
 		return RH_ENOMEM;
@@ -147,7 +151,8 @@ rh_dashboard__stream_log(rh_dashboard_stream **out, rh_dashboard *d,
 	st->sref.session = st->session;
 	/* Its own handle (and manifest copy): the request's are released when
 	 * rh_dashboard_handle() returns, long before the client has read. */
-	if ((error = rh_logfile_open(&st->f, d->st, &st->sref, node_id, path)) < 0) {
+	if ((error = rh_logfile_open(&st->f, d->st, &st->sref, node_id, path)) <
+	    0) {
 		rh_dashboard_stream_free(st);
 		return error;
 	}
@@ -161,7 +166,8 @@ rh_dashboard__stream_log(rh_dashboard_stream **out, rh_dashboard *d,
 static size_t
 cut_code(const rh_buf *b, size_t from)
 {
-	size_t i = b->size, lo = b->size - from > ANSI_HOLD ? b->size - ANSI_HOLD : from;
+	size_t i = b->size,
+	       lo = b->size - from > ANSI_HOLD ? b->size - ANSI_HOLD : from;
 
 	while (i > lo) {
 		size_t j;
@@ -170,24 +176,27 @@ cut_code(const rh_buf *b, size_t from)
 			continue;
 		for (j = i + 1; j < b->size; j++) {
 			char ch = b->ptr[j];
-			if (j == i + 1 ? ch != '[' : !((ch >= '0' && ch <= '9') || ch == ';'))
-				return b->size;	/* complete, or not a code */
+			if (j == i + 1 ?
+			            ch != '[' :
+			            !((ch >= '0' && ch <= '9') || ch == ';'))
+				return b->size; /* complete, or not a code */
 		}
-		return i;	/* ESC, ESC [, ESC [ 1;3 ... at the very end */
+		return i; /* ESC, ESC [, ESC [ 1;3 ... at the very end */
 	}
 	return b->size;
 }
 
 RH_EXTERN int
 rh_dashboard_stream_read(rh_buf *out, int *done, rh_dashboard_stream *s,
-			 size_t max)
+                         size_t max)
 {
 	size_t at = out->size, before;
 	int error;
 
 	*done = 0;
 	if (!max)
-		return rh__error(RH_EINVAL, "rh_dashboard_stream_read: max is 0");
+		return rh__error(RH_EINVAL,
+		                 "rh_dashboard_stream_read: max is 0");
 	if (s->gen_read)
 		return s->gen_read(out, done, s->gen, max);
 	if (s->json)
@@ -211,10 +220,11 @@ rh_dashboard_stream_read(rh_buf *out, int *done, rh_dashboard_stream *s,
 		if ((error = rh_logfile_read(out, s->f, s->off, (size_t)n)) < 0)
 			return error;
 		if (out->size == before)
-			return rh__error(RH_ECORRUPT, "%s/%s/%s: a log file ended "
-					 "%llu bytes early", s->ns, s->cluster,
-					 s->session,
-					 (unsigned long long)(s->end - s->off));
+			return rh__error(RH_ECORRUPT,
+			                 "%s/%s/%s: a log file ended "
+			                 "%llu bytes early",
+			                 s->ns, s->cluster, s->session,
+			                 (unsigned long long)(s->end - s->off));
 		s->off += out->size - before;
 	}
 	if (s->ansi) {
@@ -222,7 +232,7 @@ rh_dashboard_stream_read(rh_buf *out, int *done, rh_dashboard_stream *s,
 
 		if (cut < out->size) {
 			if ((error = rh_buf_put(&s->carry, out->ptr + cut,
-						out->size - cut)) < 0)
+			                        out->size - cut)) < 0)
 				return error;
 			out->size = cut;
 			out->ptr[cut] = '\0';

@@ -13,7 +13,7 @@
  * through rh__jw, whose nesting stops at RH_JW_MAX_DEPTH: a lineage tree
  * nests two levels a node, down to RH_SUMMARY_MAX_DEPTH nodes. */
 typedef struct sink {
-	rh_buf *out;			   /* JSON text, or else */
+	rh_buf *out;                       /* JSON text, or else */
 	const rh_dashboard_row_visitor *v; /* the visitor */
 	void *payload;
 	int comma;  /* a value came before, in this container */
@@ -76,7 +76,7 @@ s_str(sink *s, const char *k, const char *str)
 	json_key(s, k);
 	if (!s->err)
 		s->err = str ? rh__json_str(s->out, str) :
-			       rh_buf_puts(s->out, "null");
+		               rh_buf_puts(s->out, "null");
 }
 
 static void
@@ -225,8 +225,8 @@ fields(sink *s, const rh_summary *sum)
 		s_count(s, "total_actor_scheduled", t.actor_scheduled);
 		s_str(s, "summary_by",
 		      rh_summary_kind(sum) == RH_SUMMARY_TASKS_BY_LINEAGE ?
-			      "lineage" :
-			      "func_name");
+		              "lineage" :
+		              "func_name");
 		break;
 	}
 	return s->err;
@@ -234,17 +234,17 @@ fields(sink *s, const rh_summary *sum)
 
 RH_EXTERN int
 rh_dashboard_summary_walk(const rh_summary *sum,
-			  const rh_dashboard_row_visitor *v, void *payload)
+                          const rh_dashboard_row_visitor *v, void *payload)
 {
 	sink s = { NULL, v, payload, 0, 0, RH_BUF_INIT };
 	int error;
 
 	if (!sum || !v || !v->value || !v->open || !v->close)
 		return rh__error(RH_EINVAL,
-				 "rh_dashboard_summary_walk: NULL argument");
+		                 "rh_dashboard_summary_walk: NULL argument");
 	if ((error = rh__version_check(v->version,
-				       RH_DASHBOARD_ROW_VISITOR_VERSION,
-				       "rh_dashboard_row_visitor")) < 0)
+	                               RH_DASHBOARD_ROW_VISITOR_VERSION,
+	                               "rh_dashboard_row_visitor")) < 0)
 		return error;
 	error = fields(&s, sum);
 	rh_buf_dispose(&s.num);
@@ -253,7 +253,7 @@ rh_dashboard_summary_walk(const rh_summary *sum,
 
 RH_EXTERN int
 rh_dashboard_summary_json(rh_buf *out, rh_query_counts *counts, rh_index *ix,
-			  rh_summary_by by, const rh_query_options *opts)
+                          rh_summary_by by, const rh_query_options *opts)
 {
 	rh_summary *sum = NULL;
 	sink s = { out, NULL, NULL, 0, 0, RH_BUF_INIT };
@@ -261,7 +261,7 @@ rh_dashboard_summary_json(rh_buf *out, rh_query_counts *counts, rh_index *ix,
 
 	if (!out)
 		return rh__error(RH_EINVAL,
-				 "rh_dashboard_summary_json: NULL argument");
+		                 "rh_dashboard_summary_json: NULL argument");
 	if ((error = rh_summary_new(&sum, counts, ix, by, opts)) < 0)
 		return error;
 	if ((error = rh_buf_puts(out, "{")) == 0 &&

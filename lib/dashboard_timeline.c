@@ -38,7 +38,7 @@ color_of(const char *name)
 /* Names in first-seen order; the index is the id. */
 typedef struct names {
 	char **v;
-	int *node;      /* for threads: the node index */
+	int *node; /* for threads: the node index */
 	size_t n;
 } names;
 
@@ -79,15 +79,16 @@ static int
 is_task_key(const char *k)
 {
 	return !strcmp(k, "task_id") || !strcmp(k, "job_id") ||
-	       !strcmp(k, "attempt_number") || !strcmp(k, "func_or_class_name") ||
-	       !strcmp(k, "actor_id");
+	       !strcmp(k, "attempt_number") ||
+	       !strcmp(k, "func_or_class_name") || !strcmp(k, "actor_id");
 }
 
 static void
 complete_event(rh__jw *w, const rh_task_row *t, const rh_event_profile *p,
-	       int pid, int tid)
+               int pid, int tid)
 {
-	json_object *extra = p->extra_data ? json_tokener_parse(p->extra_data) : NULL;
+	json_object *extra =
+		p->extra_data ? json_tokener_parse(p->extra_data) : NULL;
 	json_object *v;
 	const char *name = p->event_name ? p->event_name : "";
 	const char *cname = color_of(name);
@@ -110,12 +111,14 @@ complete_event(rh__jw *w, const rh_task_row *t, const rh_event_profile *p,
 	rh__jw_key(w, "ts");
 	rh__jw_num(w, (double)p->start_ns / 1000.0);
 	rh__jw_key(w, "dur");
-	rh__jw_num(w, (double)p->end_ns / 1000.0 - (double)p->start_ns / 1000.0);
+	rh__jw_num(w,
+	           (double)p->end_ns / 1000.0 - (double)p->start_ns / 1000.0);
 	rh__jw_kstr(w, "cname", cname);
 	rh__jw_key(w, "args");
 	rh__jw_obj(w);
 	if (extra) {
-		json_object_object_foreach(extra, k, val) {
+		json_object_object_foreach(extra, k, val)
+		{
 			if (is_task_key(k))
 				continue;
 			rh__jw_key(w, k);
@@ -148,14 +151,14 @@ enum { TL_ROWS, TL_PROCS, TL_THREADS, TL_DONE };
 
 typedef struct tl_gen {
 	rh_dashboard *d;
-	rh_dash_snap *snap;        /* a reference: the index under the query */
+	rh_dash_snap *snap; /* a reference: the index under the query */
 	rh_query *q;
 	names nodes, threads;
 	rh_buf comp;
-	rh_buf out;                /* written, not handed out yet */
-	rh__jw w;                  /* writes into out */
-	int phase;                 /* TL_* */
-	size_t i;                  /* the next name of TL_PROCS, TL_THREADS */
+	rh_buf out; /* written, not handed out yet */
+	rh__jw w;   /* writes into out */
+	int phase;  /* TL_* */
+	size_t i;   /* the next name of TL_PROCS, TL_THREADS */
 } tl_gen;
 
 static void
@@ -177,7 +180,7 @@ gen_free(void *arg)
 
 static int
 gen_open(tl_gen **out, rh_dashboard *d, rh_dash_snap *s,
-	 const rh_query_options *o)
+         const rh_query_options *o)
 {
 	tl_gen *g;
 	int error;
@@ -222,10 +225,13 @@ step_row(tl_gen *g)
 			continue;
 		rh_buf_clear(&g->comp);
 		if ((error = rh_buf_printf(&g->comp, "%s:%s", t->component_type,
-					   t->component_id ? t->component_id : "")) < 0)
+		                           t->component_id ? t->component_id :
+		                                             "")) < 0)
 			return error;
-		if ((pid = name_index(&g->nodes, t->node_ip_address ?
-				      t->node_ip_address : "", -1)) < 0)
+		if ((pid = name_index(&g->nodes,
+		                      t->node_ip_address ? t->node_ip_address :
+		                                           "",
+		                      -1)) < 0)
 			return pid;
 		if ((tid = name_index(&g->threads, g->comp.ptr, pid)) < 0)
 			return tid;
@@ -314,8 +320,9 @@ gen_fill(tl_gen *g, rh_buf *into, size_t want)
 
 	g->w.b = into;
 	while (!error && g->phase != TL_DONE && into->size - at < want)
-		error = g->phase == TL_ROWS ? step_row(g)
-		      : g->phase == TL_PROCS ? step_proc(g) : step_thread(g);
+		error = g->phase == TL_ROWS  ? step_row(g) :
+		        g->phase == TL_PROCS ? step_proc(g) :
+		                               step_thread(g);
 	g->w.b = &g->out;
 	return error;
 }
@@ -341,7 +348,7 @@ gen_read(rh_buf *out, int *done, void *arg, size_t max)
 		*out = first;
 		rh_buf_clear(&g->out);
 		if ((error = rh_buf_put(&g->out, out->ptr + max,
-					out->size - max)) < 0)
+		                        out->size - max)) < 0)
 			return error;
 		out->size = max;
 		out->ptr[max] = '\0';
@@ -360,7 +367,8 @@ gen_read(rh_buf *out, int *done, void *arg, size_t max)
 			return error;
 		if (out->size - at > max) {
 			n = out->size - at - max;
-			if ((error = rh_buf_put(&g->out, out->ptr + at + max, n)) < 0)
+			if ((error = rh_buf_put(&g->out, out->ptr + at + max,
+			                        n)) < 0)
 				return error;
 			out->size = at + max;
 			out->ptr[out->size] = '\0';
@@ -388,7 +396,8 @@ rh_dashboard__timeline(rh_dash_ctx *c)
 		job = NULL;
 	if (job && (error = rh_dashboard__check_id("job_id", job)) < 0)
 		return rh_dashboard__fail_code(c, error);
-	if ((error = rh_dashboard__param_bool(&download, c->url, "download", 0)) < 0)
+	if ((error = rh_dashboard__param_bool(&download, c->url, "download",
+	                                      0)) < 0)
 		return rh_dashboard__fail_code(c, error);
 	o.limit = 10000;
 	o.detail = 1;
@@ -402,8 +411,9 @@ rh_dashboard__timeline(rh_dash_ctx *c)
 		return rh_dashboard__fail_code(c, error);
 	/* An answer that stays under the streaming size is held whole as
 	 * before (compressed, kept); a larger one goes out as it is written. */
-	if ((error = gen_fill(g, &g->out, c->req->stream_ok ?
-			      RH_DASHBOARD_STREAM_MIN : SIZE_MAX)) < 0) {
+	if ((error = gen_fill(g, &g->out,
+	                      c->req->stream_ok ? RH_DASHBOARD_STREAM_MIN :
+	                                          SIZE_MAX)) < 0) {
 		gen_free(g);
 		return rh_dashboard__fail_code(c, error);
 	}
@@ -414,25 +424,28 @@ rh_dashboard__timeline(rh_dash_ctx *c)
 		gen_free(g);
 		g = NULL;
 	} else if ((error = rh_dashboard__stream_gen(&c->resp->stream, c->d,
-						     gen_read, gen_free, g)) < 0) {
+	                                             gen_read, gen_free, g)) <
+	           0) {
 		gen_free(g);
 		return error;
 	}
 	if (download) {
-		time_t t = (time_t)(c->now_ms / 1000 + c->d->opts.tz_offset_min * 60);
+		time_t t = (time_t)(c->now_ms / 1000 +
+		                    c->d->opts.tz_offset_min * 60);
 		struct tm tm;
 		char ts[32];
 
-		c->cacheable = 0;	/* the file name holds the clock */
+		c->cacheable = 0; /* the file name holds the clock */
 		gmtime_r(&t, &tm);
 		strftime(ts, sizeof(ts), "%Y-%m-%d_%H-%M-%S", &tm);
-		if ((error = rh_dashboard__header(c->resp, "Content-Disposition",
-						  "attachment; filename=\"timeline-%s-%s.json\"",
-						  job ? job : "None", ts)) < 0)
+		if ((error = rh_dashboard__header(
+			     c->resp, "Content-Disposition",
+			     "attachment; filename=\"timeline-%s-%s.json\"",
+			     job ? job : "None", ts)) < 0)
 			return error;
 	}
 	if (g)
 		return rh_dashboard__reply(c, 200, "application/json");
-	rh__jw_init(&w, &c->resp->body);	/* for the size check */
+	rh__jw_init(&w, &c->resp->body); /* for the size check */
 	return rh_dashboard__reply_jw(c, &w);
 }

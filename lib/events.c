@@ -13,49 +13,74 @@
 /* ---------------------------------------------------------------- names */
 
 const char *const rh_events__task_state_names[RH_TASK_STATE_COUNT] = {
-	"NIL", "PENDING_ARGS_AVAIL", "PENDING_NODE_ASSIGNMENT",
-	"PENDING_OBJ_STORE_MEM_AVAIL", "PENDING_ARGS_FETCH",
-	"SUBMITTED_TO_WORKER", "PENDING_ACTOR_TASK_ARGS_FETCH",
-	"PENDING_ACTOR_TASK_ORDERING_OR_CONCURRENCY", "RUNNING",
-	"RUNNING_IN_RAY_GET", "RUNNING_IN_RAY_WAIT", "FINISHED", "FAILED",
+	"NIL",
+	"PENDING_ARGS_AVAIL",
+	"PENDING_NODE_ASSIGNMENT",
+	"PENDING_OBJ_STORE_MEM_AVAIL",
+	"PENDING_ARGS_FETCH",
+	"SUBMITTED_TO_WORKER",
+	"PENDING_ACTOR_TASK_ARGS_FETCH",
+	"PENDING_ACTOR_TASK_ORDERING_OR_CONCURRENCY",
+	"RUNNING",
+	"RUNNING_IN_RAY_GET",
+	"RUNNING_IN_RAY_WAIT",
+	"FINISHED",
+	"FAILED",
 	"GETTING_AND_PINNING_ARGS",
 };
 const char *const rh_events__task_type_names[RH_TASK_TYPE_COUNT] = {
 	"", "NORMAL_TASK", "ACTOR_CREATION_TASK", "ACTOR_TASK", "DRIVER_TASK",
 };
 const char *const rh_events__actor_state_names[RH_ACTOR_STATE_COUNT] = {
-	"DEPENDENCIES_UNREADY", "PENDING_CREATION", "ALIVE", "RESTARTING",
+	"DEPENDENCIES_UNREADY",
+	"PENDING_CREATION",
+	"ALIVE",
+	"RESTARTING",
 	"DEAD",
 };
 const char *const rh_events__node_state_names[RH_NODE_STATE_COUNT] = {
-	"ALIVE", "DEAD",
+	"ALIVE",
+	"DEAD",
 };
 const char *const rh_events__driver_state_names[RH_DRIVER_STATE_COUNT] = {
-	"UNSPECIFIED", "CREATED", "FINISHED",
+	"UNSPECIFIED",
+	"CREATED",
+	"FINISHED",
 };
 const char *const rh_events__job_status_names[RH_JOB_STATUS_COUNT] = {
 	"PENDING", "RUNNING", "STOPPED", "SUCCEEDED", "FAILED",
 };
 const char *const rh_events__pg_state_names[RH_PG_STATE_COUNT] = {
-	"PENDING", "CREATED", "REMOVED", "RESCHEDULING",
+	"PENDING",
+	"CREATED",
+	"REMOVED",
+	"RESCHEDULING",
 };
 static const char *const kind_names[RH_EVENT_KIND_COUNT] = {
-	"NONE", "TASK_DEFINITION", "TASK_LIFECYCLE", "TASK_PROFILE",
-	"ACTOR_DEFINITION", "ACTOR_LIFECYCLE", "DRIVER_JOB_DEFINITION",
-	"DRIVER_JOB_LIFECYCLE", "SUBMISSION_JOB", "NODE_DEFINITION",
-	"NODE_LIFECYCLE", "PLACEMENT_GROUP_DEFINITION",
-	"PLACEMENT_GROUP_LIFECYCLE", "CLUSTER",
+	"NONE",
+	"TASK_DEFINITION",
+	"TASK_LIFECYCLE",
+	"TASK_PROFILE",
+	"ACTOR_DEFINITION",
+	"ACTOR_LIFECYCLE",
+	"DRIVER_JOB_DEFINITION",
+	"DRIVER_JOB_LIFECYCLE",
+	"SUBMISSION_JOB",
+	"NODE_DEFINITION",
+	"NODE_LIFECYCLE",
+	"PLACEMENT_GROUP_DEFINITION",
+	"PLACEMENT_GROUP_LIFECYCLE",
+	"CLUSTER",
 };
 
 #define NAME_OF(table, v, dflt) \
 	((v) >= 0 && (size_t)(v) < RH_ARRAY_SIZE(table) ? (table)[v] : (dflt))
 
 /* Each public name lookup is one table with its default. */
-#define NAME_FN(fn, table, dflt)                         \
-	RH_EXTERN const char *                          \
-	fn(int v)                                       \
-	{                                               \
-		return NAME_OF(table, v, dflt);         \
+#define NAME_FN(fn, table, dflt)                \
+	RH_EXTERN const char *fn(int v)         \
+	{                                       \
+		return NAME_OF(table, v, dflt); \
 	}
 
 NAME_FN(rh_task_state_name, rh_events__task_state_names, "NIL")
@@ -122,7 +147,8 @@ rh_events__task_state_from_number(int64_t n, int old_numbering)
 
 	if (old_numbering)
 		return n >= 0 && n < (int64_t)RH_ARRAY_SIZE(old_map) ?
-			       old_map[n] : -1;
+		               old_map[n] :
+		               -1;
 	return n >= 0 && n < RH_TASK_STATE_COUNT ? (int)n : -1;
 }
 
@@ -150,7 +176,8 @@ detect(rh_event_parser *p, rh_jv obj)
 		return RH_EVENT_FORMAT_RAYEVENT;
 	if (rh_json_member(j, obj, "event_data", 10) != JNONE)
 		return RH_EVENT_FORMAT_EXPORT;
-	if (p->guess == RH_EVENT_FORMAT_LEGACY || p->guess == RH_EVENT_FORMAT_EXPORT)
+	if (p->guess == RH_EVENT_FORMAT_LEGACY ||
+	    p->guess == RH_EVENT_FORMAT_EXPORT)
 		return p->guess;
 	if (rh_json_member(j, obj, "event_id", 8) != JNONE ||
 	    rh_json_member(j, obj, "source_type", 11) != JNONE)
@@ -166,11 +193,11 @@ malformed(rh_event_parser *p, int in_array)
 
 	if (in_array)
 		snprintf(msg, sizeof(msg), "%s:%llu: element %llu: %s", p->name,
-			 (unsigned long long)p->value_line,
-			 (unsigned long long)p->elem_index, p->line_msg);
+		         (unsigned long long)p->value_line,
+		         (unsigned long long)p->elem_index, p->line_msg);
 	else
 		snprintf(msg, sizeof(msg), "%s:%llu: %s", p->name,
-			 (unsigned long long)p->value_line, p->line_msg);
+		         (unsigned long long)p->value_line, p->line_msg);
 	p->line_bad = 0;
 	if (p->opts.strict) {
 		memcpy(p->errmsg, msg, sizeof(msg));
@@ -179,7 +206,7 @@ malformed(rh_event_parser *p, int in_array)
 	}
 	if (p->stats.malformed++ == 0)
 		snprintf(p->stats.first_error, sizeof(p->stats.first_error),
-			 "%.*s", (int)sizeof(p->stats.first_error) - 1, msg);
+		         "%.*s", (int)sizeof(p->stats.first_error) - 1, msg);
 	return 0;
 }
 
@@ -214,22 +241,17 @@ handle_parsed(rh_event_parser *p, int in_array)
 	if (fmt == RH_EVENT_FORMAT_AUTO)
 		fmt = detect(p, 0);
 	switch (fmt) {
-	case RH_EVENT_FORMAT_EXPORT:
-		rc = rh_events__export(p, 0);
-		break;
-	case RH_EVENT_FORMAT_LEGACY:
-		rc = rh_events__legacy(p, 0);
-		break;
-	default:
-		rc = rh_events__rayevent(p, 0);
-		break;
+	case RH_EVENT_FORMAT_EXPORT: rc = rh_events__export(p, 0); break;
+	case RH_EVENT_FORMAT_LEGACY: rc = rh_events__legacy(p, 0); break;
+	default: rc = rh_events__rayevent(p, 0); break;
 	}
 	if (p->line_bad)
 		return malformed(p, in_array);
 	if (rc) {
 		p->error = rc;
 		if (rc < 0)
-			snprintf(p->errmsg, sizeof(p->errmsg), "%s", rh_error_last());
+			snprintf(p->errmsg, sizeof(p->errmsg), "%s",
+			         rh_error_last());
 	}
 	return rc;
 }
@@ -272,8 +294,8 @@ acc_drop(rh_event_parser *p)
 
 /* Bytes the element scanner stops at outside strings. */
 static const unsigned char structural[256] = {
-	['"'] = 1, ['{'] = 1, ['['] = 1, ['}'] = 1, [']'] = 1, [','] = 1,
-	['\n'] = 1,
+	['"'] = 1, ['{'] = 1, ['['] = 1,  ['}'] = 1,
+	[']'] = 1, [','] = 1, ['\n'] = 1,
 };
 
 /* Index of the first '"', '\\' or '\n' in data[i, len), or len. Strings
@@ -286,8 +308,9 @@ string_stop(const char *data, size_t i, size_t len)
 
 	for (; i + 8 <= len; i += 8)
 		if (w = rh__swar_load(data + i),
-		    (rh__swar_eq(w, '"') | rh__swar_eq(w, '\\') | rh__swar_eq(w, '\n')) &
-		    RH__SWAR_HIGH)
+		    (rh__swar_eq(w, '"') | rh__swar_eq(w, '\\') |
+		     rh__swar_eq(w, '\n')) &
+		            RH__SWAR_HIGH)
 			break;
 	while (i < len && data[i] != '"' && data[i] != '\\' && data[i] != '\n')
 		i++;
@@ -297,7 +320,8 @@ string_stop(const char *data, size_t i, size_t len)
 /* Scan array element bytes from data[i]; returns the index where the element
  * ended (at a ',' or ']' outside strings at depth 0), or len. */
 static size_t
-scan_elem(rh_event_parser *p, const char *data, size_t i, size_t len, int *ended)
+scan_elem(rh_event_parser *p, const char *data, size_t i, size_t len,
+          int *ended)
 {
 	*ended = 0;
 	while (i < len) {
@@ -327,16 +351,10 @@ scan_elem(rh_event_parser *p, const char *data, size_t i, size_t len, int *ended
 		if (i >= len)
 			break;
 		switch ((c = data[i])) {
-		case '\n':
-			p->lineno++;
-			break;
-		case '"':
-			p->in_string = 1;
-			break;
+		case '\n': p->lineno++; break;
+		case '"': p->in_string = 1; break;
 		case '{':
-		case '[':
-			p->depth++;
-			break;
+		case '[': p->depth++; break;
 		case '}':
 		case ']':
 			if (p->depth == 0 && c == ']') {
@@ -346,7 +364,7 @@ scan_elem(rh_event_parser *p, const char *data, size_t i, size_t len, int *ended
 			if (p->depth > 0)
 				p->depth--;
 			break;
-		default:	/* ',' */
+		default: /* ',' */
 			if (p->depth == 0) {
 				*ended = 1;
 				return i;
@@ -384,7 +402,7 @@ window_at(rh_event_parser *p, const char *data, size_t i, size_t len)
 
 static int
 fast_elem(rh_event_parser *p, int *done, const char *data, size_t *ip,
-	  size_t len)
+          size_t len)
 {
 	size_t i = *ip, end = 0, j, nl = 0;
 	const char *err = NULL, *q;
@@ -396,8 +414,9 @@ fast_elem(rh_event_parser *p, int *done, const char *data, size_t *ip,
 		if (!p->win_valid || i < p->win_lo || i >= p->win_hi || tries)
 			if ((rc = window_at(p, data, i, len)) < 0)
 				return p->error = rc;
-		rc = rh_json_parse_prefix(&p->json, p->win.ptr + (i - p->win_lo),
-					  p->win_hi - i, &end, &err);
+		rc = rh_json_parse_prefix(&p->json,
+		                          p->win.ptr + (i - p->win_lo),
+		                          p->win_hi - i, &end, &err);
 		if (rc == 0)
 			break;
 		if (rc != RH_EINVAL) {
@@ -553,7 +572,8 @@ scan_elem_step(rh_event_parser *p, const char *data, size_t *ip, size_t len)
 	int ended;
 
 	end = scan_elem(p, data, start, len, &ended);
-	if (!p->elem_too_long && p->value_len + (end - start) > p->opts.max_line) {
+	if (!p->elem_too_long &&
+	    p->value_len + (end - start) > p->opts.max_line) {
 		p->elem_too_long = 1;
 		p->stats.too_long++;
 		acc_drop(p);
@@ -561,7 +581,8 @@ scan_elem_step(rh_event_parser *p, const char *data, size_t *ip, size_t len)
 	p->value_len += end - start;
 	*ip = end;
 	if (!ended)
-		return p->elem_too_long ? 0 : acc_add(p, data + start, end - start);
+		return p->elem_too_long ? 0 :
+		                          acc_add(p, data + start, end - start);
 	p->state = SCAN_ARRAY;
 	if (p->elem_too_long)
 		return 0;
@@ -574,24 +595,16 @@ feed(rh_event_parser *p, const char *data, size_t len)
 	size_t i = 0;
 	int rc = 0;
 
-	p->win_valid = 0;	/* the window is a copy of earlier bytes */
+	p->win_valid = 0; /* the window is a copy of earlier bytes */
 	while (i < len && !rc) {
 		switch (p->state) {
-		case SCAN_TOP:
-			rc = scan_top(p, data, &i);
-			break;
-		case SCAN_LINE:
-			rc = scan_line(p, data, &i, len);
-			break;
+		case SCAN_TOP: rc = scan_top(p, data, &i); break;
+		case SCAN_LINE: rc = scan_line(p, data, &i, len); break;
 		case SCAN_SKIP_LINE:
 			rc = scan_skip_line(p, data, &i, len);
 			break;
-		case SCAN_ARRAY:
-			rc = scan_array(p, data, &i, len);
-			break;
-		case SCAN_ELEM:
-			rc = scan_elem_step(p, data, &i, len);
-			break;
+		case SCAN_ARRAY: rc = scan_array(p, data, &i, len); break;
+		case SCAN_ELEM: rc = scan_elem_step(p, data, &i, len); break;
 		}
 	}
 	if (rc && !p->error)
@@ -603,8 +616,8 @@ feed(rh_event_parser *p, const char *data, size_t len)
 
 RH_EXTERN int
 rh_event_parser_new(rh_event_parser **out, const char *name,
-		    const rh_event_parse_options *opts, rh_event_cb cb,
-		    void *payload)
+                    const rh_event_parse_options *opts, rh_event_cb cb,
+                    void *payload)
 {
 	static const rh_event_parse_options dflt = RH_EVENT_PARSE_OPTIONS_INIT;
 	rh_event_parser *p = NULL;
@@ -614,8 +627,9 @@ rh_event_parser_new(rh_event_parser **out, const char *name,
 		return rh__error(RH_EINVAL, "rh_event_parser_new: NULL out");
 	*out = NULL;
 	if (opts && opts->version != RH_EVENT_PARSE_OPTIONS_VERSION)
-		return rh__error(RH_EINVAL, "rh_event_parser_new: options version %u",
-				 opts->version);
+		return rh__error(RH_EINVAL,
+		                 "rh_event_parser_new: options version %u",
+		                 opts->version);
 	if (!(p = rh__calloc(1, sizeof(*p))))
 		return RH_ENOMEM;
 	p->opts = opts ? *opts : dflt;
@@ -635,13 +649,15 @@ rh_event_parser_new(rh_event_parser **out, const char *name,
 		/* PENDING_ACTOR_TASK_* and the renumbering came with Ray 2.39
 		 * (ray-project/ray#48242, October 2024), as tests/gen assumes. */
 		if (sscanf(opts->ray_version, "%d.%d", &major, &minor) == 2)
-			p->old_numbering = major < 2 || (major == 2 && minor < 39);
+			p->old_numbering =
+				major < 2 || (major == 2 && minor < 39);
 	}
 	/* With AUTO, each value's shape decides; the name only breaks ties
 	 * (older Ray wrote export events into logs/events/). */
 	p->guess = rh_event_format_guess(name);
 	if (!(p->name = rh__strdup(name ? name : "(events)"))) {
-		error = rh__error(RH_ENOMEM, "out of memory for an event parser");
+		error = rh__error(RH_ENOMEM,
+		                  "out of memory for an event parser");
 		goto done;
 	}
 	p->cb = cb;
@@ -657,9 +673,11 @@ RH_EXTERN int
 rh_event_parser_feed(rh_event_parser *p, const void *data, size_t len)
 {
 	if (!p || (!data && len))
-		return rh__error(RH_EINVAL, "rh_event_parser_feed: NULL argument");
+		return rh__error(RH_EINVAL,
+		                 "rh_event_parser_feed: NULL argument");
 	if (p->error)
-		return p->error < 0 ? rh__error(p->error, "%s", p->errmsg) : p->error;
+		return p->error < 0 ? rh__error(p->error, "%s", p->errmsg) :
+		                      p->error;
 	p->stats.bytes += len;
 	return feed(p, data, len);
 }
@@ -670,9 +688,11 @@ rh_event_parser_finish(rh_event_parser *p)
 	int rc = 0;
 
 	if (!p)
-		return rh__error(RH_EINVAL, "rh_event_parser_finish: NULL parser");
+		return rh__error(RH_EINVAL,
+		                 "rh_event_parser_finish: NULL parser");
 	if (p->error)
-		return p->error < 0 ? rh__error(p->error, "%s", p->errmsg) : p->error;
+		return p->error < 0 ? rh__error(p->error, "%s", p->errmsg) :
+		                      p->error;
 	switch (p->state) {
 	case SCAN_LINE:
 		if (p->acc_active)
@@ -681,15 +701,15 @@ rh_event_parser_finish(rh_event_parser *p)
 	case SCAN_ELEM:
 		/* A complete last element still counts. */
 		if (p->acc_active && !p->elem_too_long && p->depth == 0 &&
-		    !p->in_string && (rc = handle_value(p, p->acc.ptr, p->acc.size, 1)))
+		    !p->in_string &&
+		    (rc = handle_value(p, p->acc.ptr, p->acc.size, 1)))
 			break;
 		/* fall through */
 	case SCAN_ARRAY:
 		rh_events__bad(p, "JSON array is not closed");
 		rc = malformed(p, 0);
 		break;
-	default:
-		break;
+	default: break;
 	}
 	acc_drop(p);
 	p->state = SCAN_TOP;
@@ -726,8 +746,8 @@ rh_event_parser_free(rh_event_parser *p)
 
 RH_EXTERN int
 rh_event_parse(rh_event_stats *stats, const char *name, const void *data,
-	       size_t len, const rh_event_parse_options *opts, rh_event_cb cb,
-	       void *payload)
+               size_t len, const rh_event_parse_options *opts, rh_event_cb cb,
+               void *payload)
 {
 	rh_event_parser *p = NULL;
 	int error;

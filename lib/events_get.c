@@ -96,7 +96,7 @@ rh_events__is_json(const char *s)
 
 rh_jv
 rh_events__get(rh_event_parser *p, rh_jv o, const char *camel,
-	       const char *snake)
+               const char *snake)
 {
 	const char *first = p->snake ? snake : camel;
 	const char *second = p->snake ? camel : snake;
@@ -174,28 +174,21 @@ rh_events__bad(rh_event_parser *p, const char *fmt, ...)
 }
 
 int
-rh_events__str(rh_event_parser *p, const char **out, rh_jv v,
-	       const char *what)
+rh_events__str(rh_event_parser *p, const char **out, rh_jv v, const char *what)
 {
 	if (v == JNONE)
 		return 0;
 	switch (JTYPE(p, v)) {
-	case RH_J_STRING:
-		*out = JSTR(p, v);
-		return 0;
-	case RH_J_TRUE:
-		*out = "true";
-		return 0;
-	case RH_J_FALSE:
-		*out = "false";
-		return 0;
+	case RH_J_STRING: *out = JSTR(p, v); return 0;
+	case RH_J_TRUE: *out = "true"; return 0;
+	case RH_J_FALSE: *out = "false"; return 0;
 	case RH_J_NUMBER:
 		/* The number's text is not NUL-terminated in place. */
-		if (!(*out = rh_arena_strndup(&p->arena, JSTR(p, v), JLEN(p, v))))
+		if (!(*out = rh_arena_strndup(&p->arena, JSTR(p, v),
+		                              JLEN(p, v))))
 			return RH_ENOMEM;
 		return 0;
-	default:
-		return rh_events__bad(p, "\"%s\" is not a string", what);
+	default: return rh_events__bad(p, "\"%s\" is not a string", what);
 	}
 }
 
@@ -230,8 +223,7 @@ parse_int_text(int64_t *out, const char *s)
 }
 
 int
-rh_events__int(rh_event_parser *p, int64_t *out, rh_jv v,
-	       const char *what)
+rh_events__int(rh_event_parser *p, int64_t *out, rh_jv v, const char *what)
 {
 	if (v == JNONE)
 		return 0;
@@ -244,15 +236,13 @@ rh_events__int(rh_event_parser *p, int64_t *out, rh_jv v,
 		if (parse_int_text(out, JSTR(p, v)) >= 0)
 			return 0;
 		break;
-	default:
-		break;
+	default: break;
 	}
 	return rh_events__bad(p, "\"%s\" is not an integer", what);
 }
 
 int
-rh_events__bool(rh_event_parser *p, int *out, rh_jv v,
-		const char *what)
+rh_events__bool(rh_event_parser *p, int *out, rh_jv v, const char *what)
 {
 	const char *s;
 
@@ -262,9 +252,7 @@ rh_events__bool(rh_event_parser *p, int *out, rh_jv v,
 		return 0;
 	switch (JTYPE(p, v)) {
 	case RH_J_TRUE:
-	case RH_J_FALSE:
-		*out = JTYPE(p, v) == RH_J_TRUE;
-		return 0;
+	case RH_J_FALSE: *out = JTYPE(p, v) == RH_J_TRUE; return 0;
 	case RH_J_NUMBER:
 		if (rh_events__num_i64(p, v, &i) < 0)
 			break;
@@ -281,15 +269,13 @@ rh_events__bool(rh_event_parser *p, int *out, rh_jv v,
 			return 0;
 		}
 		break;
-	default:
-		break;
+	default: break;
 	}
 	return rh_events__bad(p, "\"%s\" is not a boolean", what);
 }
 
 int
-rh_events__time(rh_event_parser *p, int64_t *out, rh_jv v,
-		const char *what)
+rh_events__time(rh_event_parser *p, int64_t *out, rh_jv v, const char *what)
 {
 	const char *s;
 	size_t n;
@@ -297,20 +283,22 @@ rh_events__time(rh_event_parser *p, int64_t *out, rh_jv v,
 	if (v == JNONE)
 		return 0;
 	if (!JIS(p, v, RH_J_STRING))
-		return rh_events__bad(p, "\"%s\" is not an RFC 3339 time", what);
+		return rh_events__bad(p, "\"%s\" is not an RFC 3339 time",
+		                      what);
 	s = JSTR(p, v);
 	n = (size_t)JLEN(p, v);
 	if (n == 0)
 		return 0;
 	if (rh_time_parse(out, s, n) < 0)
-		return rh_events__bad(p, "\"%s\" is not an RFC 3339 time: \"%.40s\"",
-				      what, s);
+		return rh_events__bad(
+			p, "\"%s\" is not an RFC 3339 time: \"%.40s\"", what,
+			s);
 	return 0;
 }
 
 int
-rh_events__id(rh_event_parser *p, const char **out, rh_jv v,
-	      const char *what, int nil_is_null)
+rh_events__id(rh_event_parser *p, const char **out, rh_jv v, const char *what,
+              int nil_is_null)
 {
 	const char *s;
 	size_t n;
@@ -329,8 +317,9 @@ rh_events__id(rh_event_parser *p, const char **out, rh_jv v,
 	if (!(dst = rh_arena_alloc(&p->arena, rh_events__id_hex_max(n))))
 		return RH_ENOMEM;
 	if (rh_events__id_to_hex(dst, s, n) < 0)
-		return rh_events__bad(p, "\"%s\" is neither hex nor base64: \"%.40s\"",
-				      what, s);
+		return rh_events__bad(
+			p, "\"%s\" is neither hex nor base64: \"%.40s\"", what,
+			s);
 	*out = nil_is_null && rh_events__is_nil_hex(dst) ? NULL : dst;
 	return 0;
 }
@@ -365,9 +354,17 @@ static int
 is_map_field(const char *k)
 {
 	static const char *const maps[] = {
-		"unitResources", "unit_resources", "labelSelector", "label_selector",
-		"resources", "requiredResources", "required_resources", "labels",
-		"metadata", "refIds", "ref_ids",
+		"unitResources",
+		"unit_resources",
+		"labelSelector",
+		"label_selector",
+		"resources",
+		"requiredResources",
+		"required_resources",
+		"labels",
+		"metadata",
+		"refIds",
+		"ref_ids",
 	};
 	size_t i;
 
@@ -385,23 +382,20 @@ write_json(rh_event_parser *p, rh_buf *b, rh_jv v, int snake, int floats)
 	int error = 0;
 
 	switch (JTYPE(p, v)) {
-	case RH_J_NULL:
-		return rh_buf_puts(b, "null");
-	case RH_J_TRUE:
-		return rh_buf_puts(b, "true");
-	case RH_J_FALSE:
-		return rh_buf_puts(b, "false");
+	case RH_J_NULL: return rh_buf_puts(b, "null");
+	case RH_J_TRUE: return rh_buf_puts(b, "true");
+	case RH_J_FALSE: return rh_buf_puts(b, "false");
 	case RH_J_NUMBER:
 		if (floats)
 			return rh__json_pyfloat(b, rh_events__num_double(p, v));
 		return rh_buf_put(b, JSTR(p, v), JLEN(p, v));
-	case RH_J_STRING:
-		return rh__json_strn(b, JSTR(p, v), JLEN(p, v), 0);
+	case RH_J_STRING: return rh__json_strn(b, JSTR(p, v), JLEN(p, v), 0);
 	case RH_J_ARRAY:
 		if ((error = rh_buf_put(b, "[", 1)) < 0)
 			return error;
 		for (c = JFIRST(p, v); c != JNONE; c = JNEXT(p, v, c)) {
-			if ((c != v + 1 && (error = rh_buf_put(b, ",", 1)) < 0) ||
+			if ((c != v + 1 &&
+			     (error = rh_buf_put(b, ",", 1)) < 0) ||
 			    (error = write_json(p, b, c, snake, floats)) < 0)
 				return error;
 		}
@@ -410,22 +404,24 @@ write_json(rh_event_parser *p, rh_buf *b, rh_jv v, int snake, int floats)
 		if ((error = rh_buf_put(b, "{", 1)) < 0)
 			return error;
 		for (c = JFIRST(p, v); c != JNONE; c = JNEXTKEY(p, v, c)) {
-			if ((c != v + 1 && (error = rh_buf_put(b, ",", 1)) < 0) ||
+			if ((c != v + 1 &&
+			     (error = rh_buf_put(b, ",", 1)) < 0) ||
 			    (error = put_key(b, JSTR(p, c), snake)) < 0 ||
 			    (error = rh_buf_put(b, ":", 1)) < 0 ||
-			    (error = write_json(p, b, c + 1,
-						snake && !is_map_field(JSTR(p, c)), floats)) < 0)
+			    (error = write_json(
+				     p, b, c + 1,
+				     snake && !is_map_field(JSTR(p, c)),
+				     floats)) < 0)
 				return error;
 		}
 		return rh_buf_put(b, "}", 1);
-	default:
-		return rh_buf_puts(b, "null");
+	default: return rh_buf_puts(b, "null");
 	}
 }
 
 static int
-json_to_arena(rh_event_parser *p, const char **out, rh_jv v,
-	      int snake, int floats)
+json_to_arena(rh_event_parser *p, const char **out, rh_jv v, int snake,
+              int floats)
 {
 	rh_buf b = RH_BUF_INIT;
 	int error;
@@ -440,8 +436,7 @@ done:
 }
 
 int
-rh_events__json(rh_event_parser *p, const char **out, rh_jv v,
-		int snake_keys)
+rh_events__json(rh_event_parser *p, const char **out, rh_jv v, int snake_keys)
 {
 	if (v == JNONE)
 		return 0;
@@ -450,7 +445,7 @@ rh_events__json(rh_event_parser *p, const char **out, rh_jv v,
 
 int
 rh_events__resources(rh_event_parser *p, const char **out, rh_jv v,
-		     const char *what)
+                     const char *what)
 {
 	if (v == JNONE)
 		return 0;
@@ -523,15 +518,17 @@ rh_events__func_name(rh_event_parser *p, rh_jv desc)
 	if (desc == JNONE)
 		return NULL;
 	if ((d = JGET(p, desc, "pythonFunctionDescriptor",
-		      "python_function_descriptor")) != JNONE)
+	              "python_function_descriptor")) != JNONE)
 		strip = 1;
 	else if ((d = JGET(p, desc, "javaFunctionDescriptor",
-			   "java_function_descriptor")) == JNONE &&
-		 (d = JGET(p, desc, "cppFunctionDescriptor",
-			   "cpp_function_descriptor")) == JNONE)
+	                   "java_function_descriptor")) == JNONE &&
+	         (d = JGET(p, desc, "cppFunctionDescriptor",
+	                   "cpp_function_descriptor")) == JNONE)
 		return NULL;
-	if (rh_events__str(p, &cls, JGET(p, d, "className", "class_name"), "className") < 0 ||
-	    rh_events__str(p, &fn, JGET(p, d, "functionName", "function_name"), "functionName") < 0)
+	if (rh_events__str(p, &cls, JGET(p, d, "className", "class_name"),
+	                   "className") < 0 ||
+	    rh_events__str(p, &fn, JGET(p, d, "functionName", "function_name"),
+	                   "functionName") < 0)
 		return NULL;
 	/* As Ray's PythonFunctionDescriptor::CallString(): module paths are
 	 * dropped, "Class.method" or "function". */
@@ -582,7 +579,6 @@ rh_events__emit(rh_event_parser *p, rh_event *ev)
 	return p->cb ? p->cb(ev, p->payload) : 0;
 }
 
-
 void
 rh_events__task_init(rh_event_task *t)
 {
@@ -595,7 +591,7 @@ rh_events__task_init(rh_event_task *t)
 
 int
 rh_events__require_id(rh_event_parser *p, const char **out, rh_jv o,
-		      const char *camel, const char *snake)
+                      const char *camel, const char *snake)
 {
 	int error;
 

@@ -90,8 +90,10 @@ rh_events__id_to_hex(char *dst, const char *s, size_t len)
 		return -1;
 	/* Four digits at a time, then the 2 or 3 left over. */
 	for (i = 0; i + 4 <= end; i += 4) {
-		unsigned a = b64tab[(unsigned char)s[i]], b = b64tab[(unsigned char)s[i + 1]];
-		unsigned c = b64tab[(unsigned char)s[i + 2]], d = b64tab[(unsigned char)s[i + 3]];
+		unsigned a = b64tab[(unsigned char)s[i]],
+			 b = b64tab[(unsigned char)s[i + 1]];
+		unsigned c = b64tab[(unsigned char)s[i + 2]],
+			 d = b64tab[(unsigned char)s[i + 3]];
 		unsigned v;
 
 		if ((a | b | c | d) & 64)
@@ -133,13 +135,16 @@ rh_id_to_hex(rh_buf *out, const char *id, size_t len)
 
 	if (!out || (!id && len))
 		return rh__error(RH_EINVAL, "rh_id_to_hex: NULL argument");
-	if ((error = rh_buf_grow(out, out->size + rh_events__id_hex_max(len))) < 0)
+	if ((error = rh_buf_grow(out, out->size + rh_events__id_hex_max(len))) <
+	    0)
 		return error;
-	if ((n = rh_events__id_to_hex(out->ptr + out->size, id ? id : "", len)) < 0) {
+	if ((n = rh_events__id_to_hex(out->ptr + out->size, id ? id : "",
+	                              len)) < 0) {
 		if (out->ptr)
 			out->ptr[out->size] = '\0';
-		return rh__error(RH_EINVAL, "\"%.*s\" is neither hex nor base64",
-				 (int)(len > 64 ? 64 : len), id);
+		return rh__error(RH_EINVAL,
+		                 "\"%.*s\" is neither hex nor base64",
+		                 (int)(len > 64 ? 64 : len), id);
 	}
 	out->size += (size_t)n;
 	return 0;

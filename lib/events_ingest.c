@@ -27,27 +27,32 @@ unzstd(rh_buf *out, const char *name, const void *data, size_t len)
 		ZSTD_outBuffer ob;
 		size_t before = in.pos;
 
-		if ((error = rh_buf_grow(out, out->size + ZSTD_DStreamOutSize())) < 0)
+		if ((error = rh_buf_grow(
+			     out, out->size + ZSTD_DStreamOutSize())) < 0)
 			goto done;
 		ob.dst = out->ptr + out->size;
 		ob.size = out->asize - out->size - 1;
 		ob.pos = 0;
 		rc = ZSTD_decompressStream(ds, &ob, &in);
 		if (ZSTD_isError(rc)) {
-			error = rh__error(RH_EINVAL, "%s: bad zstd data: %s", name,
-					  ZSTD_getErrorName(rc));
+			error = rh__error(RH_EINVAL, "%s: bad zstd data: %s",
+			                  name, ZSTD_getErrorName(rc));
 			goto done;
 		}
 		out->size += ob.pos;
 		out->ptr[out->size] = '\0';
 		if (out->size > INGEST_MAX_RAW) {
-			error = rh__error(RH_EINVAL, "%s: decompresses to more than %zu bytes",
-					  name, INGEST_MAX_RAW);
+			error = rh__error(
+				RH_EINVAL,
+				"%s: decompresses to more than %zu bytes", name,
+				INGEST_MAX_RAW);
 			goto done;
 		}
 		if (in.pos == in.size && ob.pos == 0 && in.pos == before) {
 			if (rc != 0)
-				error = rh__error(RH_EINVAL, "%s: truncated zstd data", name);
+				error = rh__error(RH_EINVAL,
+				                  "%s: truncated zstd data",
+				                  name);
 			break;
 		}
 	}
@@ -72,21 +77,23 @@ ungzip(rh_buf *out, const char *name, const void *data, size_t len)
 	if (archive_read_open_memory(a, data, len) != ARCHIVE_OK ||
 	    archive_read_next_header(a, &ent) != ARCHIVE_OK) {
 		error = rh__error(RH_EINVAL, "%s: bad gzip data: %s", name,
-				  archive_error_string(a));
+		                  archive_error_string(a));
 		goto done;
 	}
 	while ((n = archive_read_data(a, chunk, sizeof(chunk))) > 0) {
 		if ((error = rh_buf_put(out, chunk, (size_t)n)) < 0)
 			goto done;
 		if (out->size > INGEST_MAX_RAW) {
-			error = rh__error(RH_EINVAL, "%s: decompresses to more than %zu bytes",
-					  name, INGEST_MAX_RAW);
+			error = rh__error(
+				RH_EINVAL,
+				"%s: decompresses to more than %zu bytes", name,
+				INGEST_MAX_RAW);
 			goto done;
 		}
 	}
 	if (n < 0)
 		error = rh__error(RH_EINVAL, "%s: bad gzip data: %s", name,
-				  archive_error_string(a));
+		                  archive_error_string(a));
 done:
 	archive_read_free(a);
 	return error;
@@ -130,8 +137,8 @@ batch_key(rh_buf *out, const char *prefix, const char *digest)
 
 RH_EXTERN int
 rh_events_ingest(rh_buf *key_out, int *added_out, rh_store *st,
-		 const char *session_prefix, const char *name,
-		 const void *data, size_t len)
+                 const char *session_prefix, const char *name, const void *data,
+                 size_t len)
 {
 	rh_event_parse_options po = RH_EVENT_PARSE_OPTIONS_INIT;
 	const unsigned char *b = data;
@@ -151,11 +158,13 @@ rh_events_ingest(rh_buf *key_out, int *added_out, rh_store *st,
 		return rh__error(RH_EINVAL, "rh_events_ingest: NULL argument");
 	plen = strlen(session_prefix);
 	if (plen == 0 || session_prefix[plen - 1] != '/')
-		return rh__error(RH_EINVAL, "session prefix \"%s\" does not end in '/'",
-				 session_prefix);
+		return rh__error(RH_EINVAL,
+		                 "session prefix \"%s\" does not end in '/'",
+		                 session_prefix);
 	if (!name)
 		name = "(batch)";
-	if (len >= 4 && b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd)
+	if (len >= 4 && b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f &&
+	    b[3] == 0xfd)
 		error = unzstd(&raw, name, data, len);
 	else if (len >= 2 && b[0] == 0x1f && b[1] == 0x8b)
 		error = ungzip(&raw, name, data, len);
@@ -170,7 +179,8 @@ rh_events_ingest(rh_buf *key_out, int *added_out, rh_store *st,
 	 * event types included, so a newer reader can use them later. */
 	po.format = RH_EVENT_FORMAT_RAYEVENT;
 	po.strict = 1;
-	if ((error = rh_event_parse(NULL, name, json, jlen, &po, count_cb, &nrec)) < 0)
+	if ((error = rh_event_parse(NULL, name, json, jlen, &po, count_cb,
+	                            &nrec)) < 0)
 		goto done;
 
 	rh__sha256_init(&sha);
@@ -181,8 +191,10 @@ rh_events_ingest(rh_buf *key_out, int *added_out, rh_store *st,
 		goto done;
 	error = rh_store_head(&size, NULL, st, key.ptr);
 	if (error == RH_ENOTFOUND) {
-		if ((error = rh_seekable_compress(&blob, json, jlen, NULL)) < 0 ||
-		    (error = rh_store_put(st, key.ptr, blob.ptr, blob.size)) < 0)
+		if ((error = rh_seekable_compress(&blob, json, jlen, NULL)) <
+		            0 ||
+		    (error = rh_store_put(st, key.ptr, blob.ptr, blob.size)) <
+		            0)
 			goto done;
 		if (added_out)
 			*added_out = 1;

@@ -48,37 +48,37 @@ enum scan_state {
 struct rh_event_parser {
 	char *name;
 	rh_event_parse_options opts;
-	rh_event_format guess;  /* from the object name */
+	rh_event_format guess; /* from the object name */
 	rh_event_cb cb;
 	void *payload;
 	rh_event_stats stats;
-	int error;              /* sticky failure code, 0 if none */
+	int error; /* sticky failure code, 0 if none */
 	char errmsg[512];
 
 	/* scanner */
 	enum scan_state state;
-	uint64_t lineno;        /* 1-based line of the next byte */
-	uint64_t value_line;    /* line where the current value began */
-	uint64_t elem_index;    /* element number within the array */
-	rh_buf acc;             /* bytes of a value split across feeds */
-	int acc_active;         /* acc holds the start of the value */
-	size_t value_len;       /* bytes of the current value so far */
+	uint64_t lineno;     /* 1-based line of the next byte */
+	uint64_t value_line; /* line where the current value began */
+	uint64_t elem_index; /* element number within the array */
+	rh_buf acc;          /* bytes of a value split across feeds */
+	int acc_active;      /* acc holds the start of the value */
+	size_t value_len;    /* bytes of the current value so far */
 	int depth, in_string, escape, elem_too_long;
-	rh_buf win;             /* copy of fed bytes [win_lo, win_hi) */
+	rh_buf win; /* copy of fed bytes [win_lo, win_hi) */
 	size_t win_lo, win_hi;
-	int win_valid;          /* win is of the bytes of this feed */
+	int win_valid; /* win is of the bytes of this feed */
 
 	/* per value */
-	rh_json json;           /* tokens of the current value */
-	rh_buf work;            /* mutable copy the tokens point into */
+	rh_json json; /* tokens of the current value */
+	rh_buf work;  /* mutable copy the tokens point into */
 	rh_arena arena;
-	int line_bad;           /* rh_events__bad() was called */
+	int line_bad; /* rh_events__bad() was called */
 	char line_msg[384];
-	int snake;              /* the value uses snake_case names */
-	int old_numbering;      /* export: -1 unknown, 0 new, 1 old */
-	unsigned hits;          /* members found by getters */
-	rh_jv pl;               /* the RayEvent payload object */
-	unsigned pl_hits;       /* members of it found by getters */
+	int snake;         /* the value uses snake_case names */
+	int old_numbering; /* export: -1 unknown, 0 new, 1 old */
+	unsigned hits;     /* members found by getters */
+	rh_jv pl;          /* the RayEvent payload object */
+	unsigned pl_hits;  /* members of it found by getters */
 };
 
 /* Report the current line as malformed: keeps the message and returns
@@ -112,15 +112,15 @@ double rh_events__num_double(rh_event_parser *p, rh_jv v);
 
 /* The member `camel` or its snake_case spelling `snake`, in the order the
  * value's casing suggests; JNONE if absent or JSON null. */
-rh_jv rh_events__get(rh_event_parser *p, rh_jv o,
-			    const char *camel, const char *snake);
+rh_jv rh_events__get(rh_event_parser *p, rh_jv o, const char *camel,
+                     const char *snake);
 #define JGET(p, o, camel, snake) rh_events__get((p), (o), (camel), (snake))
 
 /* Return from the calling function (which has an `int error`) on failure. */
-#define TRY(x)                                  \
-	do {                                    \
-		if ((error = (x)) < 0)          \
-			return error;           \
+#define TRY(x)                         \
+	do {                           \
+		if ((error = (x)) < 0) \
+			return error;  \
 	} while (0)
 
 /* A task record with every optional number at its "unknown" value. */
@@ -136,38 +136,36 @@ void rh_events__pg_init(rh_event_pg *g);
  * export format: members only by their proto (snake_case) names, and so
  * named in messages; else either casing, named in camelCase. */
 int rh_events__log_info(rh_event_parser *p, rh_event_task *t, rh_jv li,
-			int proto);
+                        int proto);
 int rh_events__profile(rh_event_parser *p, rh_event_task *t, rh_jv pe,
-		       int proto);
+                       int proto);
 /* A task's {"<TaskStatus number>": time} map (export state_ts_ns, proto;
  * the Ray 2.49-era RayEvent taskState) as its transitions. */
 int rh_events__state_map(rh_event_parser *p, rh_event_task *t, rh_jv map,
-			 int proto);
+                         int proto);
 /* The id member `camel` (or `snake`) of object `o`, as hex into *out;
  * RH_EINVAL via rh_events__bad() when it is missing or not an id. */
 int rh_events__require_id(rh_event_parser *p, const char **out, rh_jv o,
-			  const char *camel, const char *snake);
+                          const char *camel, const char *snake);
 
 /* Typed getters. Each returns 0 (value set, or left at its default when
  * the member is absent) or RH_EINVAL via rh_events__bad() naming `what`
  * when the member has the wrong type. */
 int rh_events__str(rh_event_parser *p, const char **out, rh_jv v,
-		   const char *what);
-int rh_events__int(rh_event_parser *p, int64_t *out, rh_jv v,
-		   const char *what);
-int rh_events__bool(rh_event_parser *p, int *out, rh_jv v,
-		    const char *what);
+                   const char *what);
+int rh_events__int(rh_event_parser *p, int64_t *out, rh_jv v, const char *what);
+int rh_events__bool(rh_event_parser *p, int *out, rh_jv v, const char *what);
 int rh_events__time(rh_event_parser *p, int64_t *out, rh_jv v,
-		    const char *what);
+                    const char *what);
 /* An id as hex in the arena; "" and, with nil_is_null, all-ff give NULL. */
 int rh_events__id(rh_event_parser *p, const char **out, rh_jv v,
-		  const char *what, int nil_is_null);
+                  const char *what, int nil_is_null);
 /* JSON text of an object/array; with snake, keys are re-cased. */
 int rh_events__json(rh_event_parser *p, const char **out, rh_jv v,
-		    int snake_keys);
+                    int snake_keys);
 /* A {"name": number} map printed as Python prints floats ({"CPU": 1.0}). */
-int rh_events__resources(rh_event_parser *p, const char **out,
-			 rh_jv v, const char *what);
+int rh_events__resources(rh_event_parser *p, const char **out, rh_jv v,
+                         const char *what);
 /* A string with ANSI colour codes removed, as Ray's state API does. */
 const char *rh_events__strip_ansi(rh_event_parser *p, const char *s);
 /* A string with literal "\n" / "\r" turned into newlines (legacy events). */
@@ -178,7 +176,8 @@ int rh_events__is_json(const char *s);
 
 /* Enum lookups over the name tables; -1 when unknown. Accepts a JSON
  * string (name) or integer. */
-int rh_events__enum(rh_event_parser *p, rh_jv v, const char *const *names, int n);
+int rh_events__enum(rh_event_parser *p, rh_jv v, const char *const *names,
+                    int n);
 
 extern const char *const rh_events__task_state_names[RH_TASK_STATE_COUNT];
 extern const char *const rh_events__task_type_names[RH_TASK_TYPE_COUNT];

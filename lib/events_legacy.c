@@ -19,19 +19,18 @@ seconds(rh_event_parser *p, int64_t *out, rh_jv v)
 	if (v == JNONE)
 		return 0;
 	switch (JTYPE(p, v)) {
-	case RH_J_NUMBER:
-		d = rh_events__num_double(p, v);
-		break;
+	case RH_J_NUMBER: d = rh_events__num_double(p, v); break;
 	case RH_J_STRING:
 		s = JSTR(p, v);
 		if (!*s)
 			return 0;
 		d = strtod(s, &end);
 		if (*end || end == s)
-			return rh_events__bad(p, "\"timestamp\" is not a number: \"%.40s\"", s);
+			return rh_events__bad(
+				p, "\"timestamp\" is not a number: \"%.40s\"",
+				s);
 		break;
-	default:
-		return rh_events__bad(p, "\"timestamp\" is not a number");
+	default: return rh_events__bad(p, "\"timestamp\" is not a number");
 	}
 	if (!(d > -9.2e9 && d < 9.2e9))
 		return rh_events__bad(p, "\"timestamp\" is out of range");
@@ -57,7 +56,7 @@ rh_events__legacy(rh_event_parser *p, rh_jv obj)
 	if (!c->event_id || !*c->event_id)
 		return rh_events__bad(p, "no \"event_id\"");
 	TRY(rh_events__str(p, &c->source_type, GET(obj, "source_type"),
-			   "source_type"));
+	                   "source_type"));
 	if ((v = GET(obj, "source_hostname")) == JNONE)
 		v = GET(obj, "host_name");
 	TRY(rh_events__str(p, &c->host_name, v, "host_name"));
@@ -73,7 +72,8 @@ rh_events__legacy(rh_event_parser *p, rh_jv obj)
 	TRY(seconds(p, &c->time_ns, v));
 	if ((cf = GET(obj, "custom_fields")) != JNONE) {
 		if (!JIS(p, cf, RH_J_OBJECT))
-			return rh_events__bad(p, "\"custom_fields\" is not an object");
+			return rh_events__bad(
+				p, "\"custom_fields\" is not an object");
 		TRY(rh_events__json(p, &c->custom_fields, cf, 0));
 		TRY(rh_events__str(p, &c->job_id, GET(cf, "job_id"), "job_id"));
 		if (c->job_id && !*c->job_id)

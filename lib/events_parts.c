@@ -58,7 +58,7 @@ rh_events__state_map(rh_event_parser *p, rh_event_task *t, rh_jv map, int proto)
 		return rh_events__bad(p, "\"%s\" is not an object", what);
 	if (proto)
 		old = p->old_numbering >= 0 ? p->old_numbering :
-					      guess_old(p, map);
+		                              guess_old(p, map);
 	else
 		old = p->old_numbering == 1;
 	n = (size_t)JCOUNT(p, map);
@@ -151,7 +151,7 @@ rh_events__log_info(rh_event_parser *p, rh_event_task *t, rh_jv li, int proto)
 	rh_event_log_info *l = &t->log_info;
 	const char **files[2] = { &l->stdout_file, &l->stderr_file };
 	int64_t *offs[4] = { &l->stdout_start, &l->stdout_end, &l->stderr_start,
-			     &l->stderr_end };
+		             &l->stderr_end };
 	size_t i;
 	int error;
 
@@ -159,14 +159,14 @@ rh_events__log_info(rh_event_parser *p, rh_event_task *t, rh_jv li, int proto)
 		return 0;
 	if (!JIS(p, li, RH_J_OBJECT))
 		return rh_events__bad(p, "\"%s\" is not an object",
-				      name(info, proto));
+		                      name(info, proto));
 	t->has_log_info = 1;
 	for (i = 0; i < 2; i++)
 		TRY(rh_events__str(p, files[i], get(p, li, file[i], proto),
-				   name(file[i], proto)));
+		                   name(file[i], proto)));
 	for (i = 0; i < 4; i++)
 		TRY(rh_events__int(p, offs[i], get(p, li, off[i], proto),
-				   name(off[i], proto)));
+		                   name(off[i], proto)));
 	for (i = 0; i < 2; i++)
 		if (*files[i] && !**files[i])
 			*files[i] = NULL;
@@ -188,13 +188,13 @@ profile_event(rh_event_parser *p, rh_event_profile *pr, rh_jv o, int proto)
 	if (!JIS(p, o, RH_J_OBJECT))
 		return rh_events__bad(p, "a profile event is not an object");
 	TRY(rh_events__str(p, &pr->event_name, get(p, o, ev_name, proto),
-			   name(ev_name, proto)));
+	                   name(ev_name, proto)));
 	TRY(rh_events__int(p, &pr->start_ns, get(p, o, start, proto),
-			   name(start, proto)));
+	                   name(start, proto)));
 	TRY(rh_events__int(p, &pr->end_ns, get(p, o, end, proto),
-			   name(end, proto)));
+	                   name(end, proto)));
 	TRY(rh_events__str(p, &pr->extra_data, get(p, o, extra, proto),
-			   name(extra, proto)));
+	                   name(extra, proto)));
 	return 0;
 }
 
@@ -211,19 +211,19 @@ rh_events__profile(rh_event_parser *p, rh_event_task *t, rh_jv pe, int proto)
 
 	if (!JIS(p, pe, RH_J_OBJECT))
 		return rh_events__bad(p, "\"%s\" is not an object",
-				      proto ? "profile_events" :
-					      "profileEvents");
+		                      proto ? "profile_events" :
+		                              "profileEvents");
 	TRY(rh_events__id(p, &t->component_id, get(p, pe, comp_id, proto),
-			  name(comp_id, proto), 0));
+	                  name(comp_id, proto), 0));
 	TRY(rh_events__str(p, &t->component_type, get(p, pe, comp_type, proto),
-			   name(comp_type, proto)));
+	                   name(comp_type, proto)));
 	TRY(rh_events__str(p, &t->node_ip_address, get(p, pe, ip, proto),
-			   name(ip, proto)));
+	                   name(ip, proto)));
 	arr = JGET(p, pe, "events", "events");
 	if (arr != JNONE && !JIS(p, arr, RH_J_ARRAY))
 		return rh_events__bad(p, "\"%s.events\" is not an array",
-				      proto ? "profile_events" :
-					      "profileEvents");
+		                      proto ? "profile_events" :
+		                              "profileEvents");
 	n = JCOUNT(p, arr);
 	if (n > SIZE_MAX / sizeof(*pr) / 2 ||
 	    !(pr = rh_arena_alloc(&p->arena, (n ? n : 1) * sizeof(*pr))))

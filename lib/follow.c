@@ -21,11 +21,11 @@
 #define TAG_ROOT 0
 #define TAG_SESSION 1
 #define STEP_BUDGET (64ull << 20)
-#define HOT_MS 1000                /* stat recently active files this often */
-#define HOT_WINDOW_MS 30000        /* "recently" */
-#define DIRTY_DELAY_MS 20          /* let a rotation's rename + create land */
+#define HOT_MS 1000         /* stat recently active files this often */
+#define HOT_WINDOW_MS 30000 /* "recently" */
+#define DIRTY_DELAY_MS 20   /* let a rotation's rename + create land */
 #define NODE_WAIT_WARN_MS 30000
-#define RETRY_MS 1000              /* after a store failure, at the soonest */
+#define RETRY_MS 1000 /* after a store failure, at the soonest */
 /* The newest part of a file is rewritten with the new bytes while it is
  * smaller than this, so a log that grows slowly becomes a few parts of this
  * size, not one per flush: at most this much is re-read and re-compressed
@@ -36,10 +36,11 @@
 
 void
 rh__follow_report(rh_follow *f, rh_follow_event ev, const char *path,
-		  const char *detail)
+                  const char *detail)
 {
 	if (f->report)
-		f->report(ev, path ? path : "", detail ? detail : "", f->payload);
+		f->report(ev, path ? path : "", detail ? detail : "",
+		          f->payload);
 }
 
 int
@@ -65,7 +66,8 @@ mkdirs(const char *path)
 			continue;
 		*p = '\0';
 		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			return rh__error(RH_EIO, "%s: %s", tmp, strerror(errno));
+			return rh__error(RH_EIO, "%s: %s", tmp,
+			                 strerror(errno));
 		*p = '/';
 	}
 	if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
@@ -85,17 +87,18 @@ set_paths(rh_follow *f, const rh_follow_options *opts)
 	const char *root = opts->ray_root ? opts->ray_root : "/tmp/ray";
 	int n;
 
-	if (snprintf(f->root, sizeof(f->root), "%s", root) >= (int)sizeof(f->root))
+	if (snprintf(f->root, sizeof(f->root), "%s", root) >=
+	    (int)sizeof(f->root))
 		return rh__error(RH_EINVAL, "%.100s...: path too long", root);
 	if (opts->state_dir)
 		n = snprintf(f->state_dir, sizeof(f->state_dir), "%s",
-			     opts->state_dir);
+		             opts->state_dir);
 	else
 		n = snprintf(f->state_dir, sizeof(f->state_dir),
-			     "%s/rayhist-state", f->root);
+		             "%s/rayhist-state", f->root);
 	if (n >= (int)sizeof(f->state_dir))
 		return rh__error(RH_EINVAL, "%.100s...: path too long",
-				 f->state_dir);
+		                 f->state_dir);
 	return 0;
 }
 
@@ -112,23 +115,26 @@ follow_new(rh_follow **out, rh_store *st, const rh_follow_options *opts)
 		return rh__error(RH_EINVAL, "follow: missing store or options");
 	if (!opts->cluster)
 		return rh__error(RH_EINVAL, "follow: no cluster name given");
-	if ((error = rh_layout_check_name("namespace", opts->ns ? opts->ns
-						       : RH_DEFAULT_NAMESPACE)) < 0 ||
+	if ((error = rh_layout_check_name(
+		     "namespace", opts->ns ? opts->ns : RH_DEFAULT_NAMESPACE)) <
+	            0 ||
 	    (error = rh_layout_check_name("cluster", opts->cluster)) < 0 ||
-	    (opts->node_id && (error = rh_capture_node_id(f_id, NULL, opts->node_id)) < 0))
+	    (opts->node_id &&
+	     (error = rh_capture_node_id(f_id, NULL, opts->node_id)) < 0))
 		return error;
 	if (opts->role > RH_FOLLOW_ROLE_WORKER)
 		return rh__error(RH_EINVAL, "follow: bad role");
 	if (opts->frame_size > RH_SEEKABLE_MAX_FRAME_SIZE)
 		return rh__error(RH_EINVAL, "follow: frame size over %u",
-				 RH_SEEKABLE_MAX_FRAME_SIZE);
+		                 RH_SEEKABLE_MAX_FRAME_SIZE);
 	if (!(f = rh__calloc(1, sizeof(*f))))
 		return RH_ENOMEM;
 	f->lock_fd = -1;
 	f->st = st;
 	rh__fsrc_dir_init(&f->dirsrc, "");
 	f->src = &f->dirsrc.base;
-	if ((error = copy_opt(&f->ns, opts->ns ? opts->ns : RH_DEFAULT_NAMESPACE)) < 0 ||
+	if ((error = copy_opt(&f->ns, opts->ns ? opts->ns :
+	                                         RH_DEFAULT_NAMESPACE)) < 0 ||
 	    (error = copy_opt(&f->cluster, opts->cluster)) < 0 ||
 	    (error = copy_opt(&f->node_id_opt, opts->node_id)) < 0)
 		goto done;
@@ -171,8 +177,8 @@ rh_follow_open(rh_follow **out, rh_store *st, const rh_follow_options *opts)
 	if (!opts->no_inotify && rh__watch_open(&f->w) < 0)
 		rh_error_clear(); /* no inotify: poll */
 	f->stats.inotify = f->w != NULL;
-	f->rescan_ms = opts->rescan_ms ? opts->rescan_ms
-				       : (f->w ? 30000 : f->flush_ms);
+	f->rescan_ms = opts->rescan_ms ? opts->rescan_ms :
+	                                 (f->w ? 30000 : f->flush_ms);
 	if ((error = mkdirs(f->state_dir)) < 0)
 		goto done;
 	snprintf(lock, sizeof(lock), "%s/lock", f->state_dir);
@@ -181,10 +187,12 @@ rh_follow_open(rh_follow **out, rh_store *st, const rh_follow_options *opts)
 		goto done;
 	}
 	if (flock(f->lock_fd, LOCK_EX | LOCK_NB) < 0) {
-		error = rh__error(errno == EWOULDBLOCK ? RH_EBUSY : RH_EIO,
-				  "%s: %s", lock, errno == EWOULDBLOCK
-				  ? "another follower uses this state directory"
-				  : strerror(errno));
+		error = rh__error(
+			errno == EWOULDBLOCK ? RH_EBUSY : RH_EIO, "%s: %s",
+			lock,
+			errno == EWOULDBLOCK ?
+				"another follower uses this state directory" :
+				strerror(errno));
 		goto done;
 	}
 	*out = f, f = NULL;
@@ -199,7 +207,7 @@ done:
  * (only its new bytes when it grew), as one-shot capture always did. */
 int
 rh__follow_open_once(rh_follow **out, rh_store *st,
-		     const rh_follow_options *opts, unsigned workers)
+                     const rh_follow_options *opts, unsigned workers)
 {
 	int error = follow_new(out, st, opts);
 
@@ -279,9 +287,10 @@ rh_follow_stats_get(rh_follow_stats *out, const rh_follow *f)
 	int error;
 
 	if (!out || !f)
-		return rh__error(RH_EINVAL, "rh_follow_stats_get: NULL argument");
+		return rh__error(RH_EINVAL,
+		                 "rh_follow_stats_get: NULL argument");
 	if ((error = rh__version_check(out->version, RH_FOLLOW_STATS_VERSION,
-				       "rh_follow_stats")) < 0)
+	                               "rh_follow_stats")) < 0)
 		return error;
 	*out = f->stats;
 	out->version = RH_FOLLOW_STATS_VERSION;
@@ -289,8 +298,10 @@ rh_follow_stats_get(rh_follow_stats *out, const rh_follow *f)
 	out->files_not_stored = rh__follow_not_stored(f);
 	out->bytes_pending = 0;
 	for (i = 0; f->s && i < f->s->nfiles; i++)
-		if (!f->s->files[i]->gone && f->s->files[i]->seen > f->s->files[i]->size)
-			out->bytes_pending += f->s->files[i]->seen - f->s->files[i]->size;
+		if (!f->s->files[i]->gone &&
+		    f->s->files[i]->seen > f->s->files[i]->size)
+			out->bytes_pending +=
+				f->s->files[i]->seen - f->s->files[i]->size;
 	return 0;
 }
 
@@ -328,7 +339,7 @@ add_dirty(rh_follow *f, const char *dir)
 
 static void
 on_watch(rh__watch_kind kind, int tag, const char *dir, const char *name,
-	 void *payload)
+         void *payload)
 {
 	rh_follow *f = payload;
 
@@ -339,7 +350,8 @@ on_watch(rh__watch_kind kind, int tag, const char *dir, const char *name,
 	if (tag == TAG_ROOT) {
 		if (kind == RH__WATCH_DIR_GONE)
 			f->root_watched = 0;
-		if (kind == RH__WATCH_DIR_GONE || strcmp(name, "session_latest") == 0)
+		if (kind == RH__WATCH_DIR_GONE ||
+		    strcmp(name, "session_latest") == 0)
 			f->session_due = 1;
 		return;
 	}
@@ -422,7 +434,8 @@ read_node_ip(rh_follow *f)
 		return 0;
 	if (json_object_object_get_ex(root, "node_ip_address", &v) &&
 	    json_object_is_type(v, json_type_string))
-		error = rh__manifest_set(&f->s->node_ip, json_object_get_string(v));
+		error = rh__manifest_set(&f->s->node_ip,
+		                         json_object_get_string(v));
 	json_object_put(root);
 	return error;
 }
@@ -433,7 +446,8 @@ static int
 ckpt_matches(const rh_follow *f, const rh__fstate *s, const char *node_id)
 {
 	return strcmp(s->store_url, rh_store_url(f->st)) == 0 &&
-	       strcmp(s->ns, f->ns) == 0 && strcmp(s->cluster, f->cluster) == 0 &&
+	       strcmp(s->ns, f->ns) == 0 &&
+	       strcmp(s->cluster, f->cluster) == 0 &&
 	       strcmp(s->session, f->session) == 0 &&
 	       (!node_id || strcmp(s->node_id, node_id) == 0);
 }
@@ -449,14 +463,15 @@ load_state(rh_follow *f, const char *node_id)
 	int error, adopted = 0;
 
 	rh__follow_ckpt_name(name, sizeof(name), f->session);
-	error = f->once ? RH_ENOTFOUND
-			: rh__checkpoint_read(&s, f->state_dir, name);
+	error = f->once ? RH_ENOTFOUND :
+	                  rh__checkpoint_read(&s, f->state_dir, name);
 	if (error == 0 && !ckpt_matches(f, s, node_id)) {
 		rh__fstate_free(s);
 		s = NULL;
-		rh__error(RH_EINVAL, "%s/%s: written for another store, cluster "
-			  "or node: starting from the store's manifest",
-			  f->state_dir, name);
+		rh__error(RH_EINVAL,
+		          "%s/%s: written for another store, cluster "
+		          "or node: starting from the store's manifest",
+		          f->state_dir, name);
 		rh__follow_fail(f, 0);
 	} else if (error == RH_ECORRUPT) {
 		/* Keep it for a post-mortem, out of the way. */
@@ -491,7 +506,8 @@ load_state(rh_follow *f, const char *node_id)
 	free(s->node_id);
 	s->store_url = s->ns = s->cluster = s->session = s->node_id = NULL;
 	if (!(s->store_url = rh__strdup(rh_store_url(f->st))) ||
-	    !(s->ns = rh__strdup(f->ns)) || !(s->cluster = rh__strdup(f->cluster)) ||
+	    !(s->ns = rh__strdup(f->ns)) ||
+	    !(s->cluster = rh__strdup(f->cluster)) ||
 	    !(s->session = rh__strdup(f->session)) ||
 	    !(s->node_id = rh__strdup(node_id)) ||
 	    (!s->node_ip && !(s->node_ip = rh__strdup("")))) {
@@ -517,12 +533,13 @@ enter_following(rh_follow *f, const char *node_id)
 	int error;
 	int64_t now = rh__mono_ms();
 
-	if ((error = load_state(f, node_id)) < 0 || (error = read_node_ip(f)) < 0)
+	if ((error = load_state(f, node_id)) < 0 ||
+	    (error = read_node_ip(f)) < 0)
 		return error;
 	f->is_head = f->role == RH_FOLLOW_ROLE_HEAD ||
-		     (f->role == RH_FOLLOW_ROLE_AUTO &&
-		      (file_exists(f, "logs/gcs_server.out") ||
-		       file_exists(f, "logs/gcs_server.err")));
+	             (f->role == RH_FOLLOW_ROLE_AUTO &&
+	              (file_exists(f, "logs/gcs_server.out") ||
+	               file_exists(f, "logs/gcs_server.err")));
 	f->s->is_head = f->is_head;
 	f->stats.is_head = f->is_head;
 	f->phase = RH__FOLLOWING;
@@ -564,7 +581,8 @@ try_node_id(rh_follow *f)
 	if (stat(path, &sb) == 0 && (uint64_t)sb.st_size != f->raylet_tried) {
 		f->raylet_tried = (uint64_t)sb.st_size;
 		if ((error = lookup_node_id(f, id)) == 0) {
-			snprintf(f->node_found, sizeof(f->node_found), "%s", id);
+			snprintf(f->node_found, sizeof(f->node_found), "%s",
+			         id);
 			return enter_following(f, id);
 		}
 		if (error != RH_ENOTFOUND) { /* disagreement: never a guess */
@@ -575,16 +593,19 @@ try_node_id(rh_follow *f)
 	}
 	if (!f->warned && now - f->wait_since > NODE_WAIT_WARN_MS) {
 		f->warned = 1;
-		snprintf(msg, sizeof(msg), "no node id in %s, its rotations or "
-			 "debug_state.txt yet (\"Setting node ID node_id=...\"); "
-			 "waiting, or pass --node-id HEX", path);
+		snprintf(
+			msg, sizeof(msg),
+			"no node id in %s, its rotations or "
+			"debug_state.txt yet (\"Setting node ID node_id=...\"); "
+			"waiting, or pass --node-id HEX",
+			path);
 		rh__follow_report(f, RH_FOLLOW_WARNING, f->session, msg);
 	}
 	return 0;
 }
 
 static void on_watch(rh__watch_kind kind, int tag, const char *dir,
-		     const char *name, void *payload);
+                     const char *name, void *payload);
 
 /* Shipping many files to a slow store takes seconds, in which Ray creates,
  * moves and deletes files. A step that ships (`yield`) ends after LOOK_MS
@@ -640,15 +661,18 @@ finish_session(rh_follow *f, int end_mark)
 		/* The last look at this session: it must settle. A session
 		 * that is being replaced has stopped changing, or nearly. */
 		f->full_due = 0;
-		for (tries = 0; (error = rh__follow_scan(f, 1)) == RH__UNSETTLED &&
-			       tries < 50; tries++)
+		for (tries = 0;
+		     (error = rh__follow_scan(f, 1)) == RH__UNSETTLED &&
+		     tries < 50;
+		     tries++)
 			usleep(20000);
 		if (error < 0)
 			return error;
 		if (error == RH__UNSETTLED && f->once)
-			return rh__error(RH_EBUSY, "%s: files kept being swapped "
-					 "while they were looked at; try again",
-					 f->sdir);
+			return rh__error(RH_EBUSY,
+			                 "%s: files kept being swapped "
+			                 "while they were looked at; try again",
+			                 f->sdir);
 		do {
 			f->more = 0;
 			if ((error = ship_all(f, UINT64_MAX, 0)) < 0 ||
@@ -665,8 +689,8 @@ finish_session(rh_follow *f, int end_mark)
 		return error;
 	f->stats.sessions_ended += end_mark;
 	rh__follow_report(f, RH_FOLLOW_SESSION_ENDED, f->session,
-			  end_mark && (f->is_head || f->once) ? "marked ended"
-							      : "flushed");
+	                  end_mark && (f->is_head || f->once) ? "marked ended" :
+	                                                        "flushed");
 	return 0;
 }
 
@@ -694,7 +718,7 @@ finish_leftovers(rh_follow *f, const char *latest)
 		    n - 5 - plen >= sizeof(session))
 			continue;
 		snprintf(session, sizeof(session), "%.*s", (int)(n - 5 - plen),
-			 de->d_name + plen);
+		         de->d_name + plen);
 		if (strcmp(session, latest) == 0 ||
 		    rh_layout_check_name("session", session) < 0 ||
 		    rh__checkpoint_read(&s, f->state_dir, de->d_name) < 0) {
@@ -761,13 +785,16 @@ stat_files(rh_follow *f, int hot_only)
 
 	for (i = 0; i < f->s->nfiles; i++) {
 		rh__ffile *e = f->s->files[i];
-		if (e->gone || (hot_only && (!e->active_ms ||
-					     now - e->active_ms > HOT_WINDOW_MS)))
+		if (e->gone ||
+		    (hot_only &&
+		     (!e->active_ms || now - e->active_ms > HOT_WINDOW_MS)))
 			continue;
-		if (snprintf(full, sizeof(full), "%s/%s", f->sdir, e->path) >= (int)sizeof(full))
+		if (snprintf(full, sizeof(full), "%s/%s", f->sdir, e->path) >=
+		    (int)sizeof(full))
 			continue;
 		if (rh__fid_get(&id, -1, full, 1) < 0 ||
-		    (!e->is_link && !rh__ffile_is(e, id.dev, id.ino, id.btime_ns))) {
+		    (!e->is_link &&
+		     !rh__ffile_is(e, id.dev, id.ino, id.btime_ns))) {
 			f->full_due = 1; /* moved, replaced or deleted */
 			continue;
 		}
@@ -838,7 +865,8 @@ rh_follow_step(rh_follow *f)
 		return 0;
 	if (f->session_due || now >= f->next_session) {
 		f->session_due = 0;
-		f->next_session = now + (f->phase == RH__FOLLOWING ? f->flush_ms : 1000);
+		f->next_session =
+			now + (f->phase == RH__FOLLOWING ? f->flush_ms : 1000);
 		if (f->phase == RH__NO_SESSION) {
 			char name[256], dir[PATH_MAX];
 			if (latest_session(f, name, sizeof(name), dir) == 0 &&
@@ -851,7 +879,8 @@ rh_follow_step(rh_follow *f)
 	if (f->phase == RH__NO_NODE && now >= f->next_node &&
 	    (error = try_node_id(f)) < 0)
 		goto fail;
-	if (f->phase == RH__FOLLOWING && (error = follow_step(f, now, STEP_BUDGET)) < 0)
+	if (f->phase == RH__FOLLOWING &&
+	    (error = follow_step(f, now, STEP_BUDGET)) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -887,7 +916,8 @@ rh_follow_timeout_ms(rh_follow *f)
 	}
 	if (f->retry_at > next)
 		next = f->retry_at;
-	return next <= now ? 0 : (next - now > 60000 ? 60000 : (int)(next - now));
+	return next <= now ? 0 :
+	                     (next - now > 60000 ? 60000 : (int)(next - now));
 }
 
 RH_EXTERN int
@@ -983,7 +1013,8 @@ rh__follow_once_src(rh_follow *f, rh__fsrc *src, const char *name, int ended)
 	if ((error = rh_layout_check_name("session", name)) < 0)
 		return error;
 	if (strlen(name) >= sizeof(f->session))
-		return rh__error(RH_EINVAL, "%s: session name too long", src->shown);
+		return rh__error(RH_EINVAL, "%s: session name too long",
+		                 src->shown);
 	start_session(f, name, src->shown);
 	f->src = src;
 	return once(f, ended);

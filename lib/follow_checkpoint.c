@@ -91,7 +91,7 @@ rh__fstate_insert(rh__fstate *s, rh__ffile *f)
 		s->afiles = n;
 	}
 	memmove(&s->files[pos + 1], &s->files[pos],
-		(s->nfiles - pos) * sizeof(*s->files));
+	        (s->nfiles - pos) * sizeof(*s->files));
 	s->files[pos] = f;
 	s->nfiles++;
 	return 0;
@@ -103,7 +103,7 @@ rh__fstate_take(rh__fstate *s, size_t i)
 	rh__ffile *f = s->files[i];
 
 	memmove(&s->files[i], &s->files[i + 1],
-		(s->nfiles - i - 1) * sizeof(*s->files));
+	        (s->nfiles - i - 1) * sizeof(*s->files));
 	s->nfiles--;
 	return f;
 }
@@ -184,7 +184,8 @@ rh__checkpoint_serialize(rh_buf *out, const rh__fstate *s)
 	int error;
 
 	if (!root)
-		return rh__error(RH_ENOMEM, "out of memory building a checkpoint");
+		return rh__error(RH_ENOMEM,
+		                 "out of memory building a checkpoint");
 	add_u64(root, "format", RH_CHECKPOINT_FORMAT);
 	add_str(root, "store", s->store_url);
 	add_str(root, "namespace", s->ns);
@@ -192,7 +193,8 @@ rh__checkpoint_serialize(rh_buf *out, const rh__fstate *s)
 	add_str(root, "session", s->session);
 	add_str(root, "node_id", s->node_id);
 	add_str(root, "node_ip", s->node_ip);
-	json_object_object_add(root, "is_head", json_object_new_boolean(s->is_head));
+	json_object_object_add(root, "is_head",
+	                       json_object_new_boolean(s->is_head));
 	add_u64(root, "seq", s->seq);
 	files = json_object_new_array_ext((int)s->nfiles);
 	json_object_object_add(root, "files", files);
@@ -205,20 +207,29 @@ rh__checkpoint_serialize(rh_buf *out, const rh__fstate *s)
 		add_str(jf, "object", f->obj);
 		add_u64(jf, "dev", f->dev);
 		add_u64(jf, "ino", f->ino);
-		json_object_object_add(jf, "btime_ns", json_object_new_int64(f->btime_ns));
+		json_object_object_add(jf, "btime_ns",
+		                       json_object_new_int64(f->btime_ns));
 		add_u64(jf, "size", f->size);
 		add_u64(jf, "seen", f->seen);
-		json_object_object_add(jf, "mtime_ms", json_object_new_int64(f->mtime_ms));
+		json_object_object_add(jf, "mtime_ms",
+		                       json_object_new_int64(f->mtime_ms));
 		add_u64(jf, "head_hash", f->head_hash);
 		add_u64(jf, "head_len", f->head_len);
-		json_object_object_add(jf, "gone", json_object_new_boolean(f->gone));
-		json_object_object_add(jf, "link", json_object_new_boolean(f->is_link));
+		json_object_object_add(jf, "gone",
+		                       json_object_new_boolean(f->gone));
+		json_object_object_add(jf, "link",
+		                       json_object_new_boolean(f->is_link));
 		for (j = 0; j < f->nparts; j++) {
 			json_object *jp = json_object_new_array_ext(4);
-			json_object_array_add(jp, json_object_new_uint64(f->parts[j].offset));
-			json_object_array_add(jp, json_object_new_uint64(f->parts[j].length));
-			json_object_array_add(jp, json_object_new_uint64(f->parts[j].stored));
-			json_object_array_add(jp, json_object_new_int64(f->parts[j].captured_ms));
+			json_object_array_add(
+				jp, json_object_new_uint64(f->parts[j].offset));
+			json_object_array_add(
+				jp, json_object_new_uint64(f->parts[j].length));
+			json_object_array_add(
+				jp, json_object_new_uint64(f->parts[j].stored));
+			json_object_array_add(
+				jp,
+				json_object_new_int64(f->parts[j].captured_ms));
 			json_object_array_add(parts, jp);
 		}
 		json_object_object_add(jf, "parts", parts);
@@ -227,10 +238,13 @@ rh__checkpoint_serialize(rh_buf *out, const rh__fstate *s)
 	dels = json_object_new_array_ext((int)s->ndeletes);
 	json_object_object_add(root, "deletes", dels);
 	for (i = 0; i < s->ndeletes; i++)
-		json_object_array_add(dels, json_object_new_string(s->deletes[i]));
+		json_object_array_add(dels,
+		                      json_object_new_string(s->deletes[i]));
 	rh_buf_clear(out);
-	error = rh_buf_puts(out, json_object_to_json_string_ext(
-		root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	error = rh_buf_puts(
+		out, json_object_to_json_string_ext(
+			     root, JSON_C_TO_STRING_PLAIN |
+					   JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
 	return error;
 }
@@ -317,15 +331,19 @@ parse_parts(rh__ffile *f, const struct pctx *c, json_object *parts)
 		    num_u64(&p.stored, json_object_array_get_idx(jp, 2)) < 0 ||
 		    !(ms = json_object_array_get_idx(jp, 3)) ||
 		    !json_object_is_type(ms, json_type_int))
-			return bad(c, "a part is not [offset, length, stored, ms]");
+			return bad(
+				c,
+				"a part is not [offset, length, stored, ms]");
 		p.captured_ms = json_object_get_int64(ms);
 		/* Parts tile the file from 0, none empty, none overflowing. */
 		if (p.offset != expect || p.length == 0 ||
 		    p.length > UINT64_MAX - p.offset ||
 		    p.stored > UINT64_MAX - f->stored)
-			return rh__error(RH_ECORRUPT, "%s: %s: part at %llu does "
-					 "not follow the previous one", c->name,
-					 f->path, (unsigned long long)p.offset);
+			return rh__error(RH_ECORRUPT,
+			                 "%s: %s: part at %llu does "
+			                 "not follow the previous one",
+			                 c->name, f->path,
+			                 (unsigned long long)p.offset);
 		expect = p.offset + p.length;
 		if ((error = rh__ffile_add_part(f, &p)) < 0)
 			return error;
@@ -367,16 +385,19 @@ parse_file(const struct pctx *c, json_object *jf)
 		else
 			mtime = INT64_MIN; /* missing: refused below */
 	}
-	if (get_u64(&f->dev, jf, "dev") < 0 || get_u64(&f->ino, jf, "ino") < 0 ||
-	    get_u64(&size, jf, "size") < 0 || get_u64(&seen, jf, "seen") < 0 ||
+	if (get_u64(&f->dev, jf, "dev") < 0 ||
+	    get_u64(&f->ino, jf, "ino") < 0 || get_u64(&size, jf, "size") < 0 ||
+	    get_u64(&seen, jf, "seen") < 0 ||
 	    get_u64(&f->head_hash, jf, "head_hash") < 0 ||
 	    get_u64(&head_len, jf, "head_len") < 0 || mtime == INT64_MIN ||
 	    get_bool(&f->gone, jf, "gone") < 0 ||
 	    get_bool(&f->is_link, jf, "link") < 0 ||
 	    !json_object_object_get_ex(jf, "parts", &parts) ||
 	    !json_object_is_type(parts, json_type_array)) {
-		error = rh__error(RH_ECORRUPT, "%s: file %s: a field is missing "
-				  "or malformed", c->name, path);
+		error = rh__error(RH_ECORRUPT,
+		                  "%s: file %s: a field is missing "
+		                  "or malformed",
+		                  c->name, path);
 		goto done;
 	}
 	f->mtime_ms = mtime;
@@ -384,14 +405,16 @@ parse_file(const struct pctx *c, json_object *jf)
 	if ((error = parse_parts(f, c, parts)) < 0)
 		goto done;
 	if (f->size != size || head_len > RH_HEAD_LEN || head_len > size) {
-		error = rh__error(RH_ECORRUPT, "%s: file %s: size or head does "
-				  "not match its parts", c->name, path);
+		error = rh__error(RH_ECORRUPT,
+		                  "%s: file %s: size or head does "
+		                  "not match its parts",
+		                  c->name, path);
 		goto done;
 	}
 	f->head_len = (uint32_t)head_len;
 	if ((error = rh__fstate_insert(c->s, f)) < 0) {
 		error = rh__error(RH_ECORRUPT, "%s: file %s is listed twice",
-				  c->name, path);
+		                  c->name, path);
 		goto done;
 	}
 	f = NULL;
@@ -410,18 +433,22 @@ parse_deletes(const struct pctx *c, json_object *dels)
 	uint64_t off;
 	int error = 0;
 
-	if ((error = rh_layout_files_prefix(&prefix, &sref, c->s->node_id)) < 0) {
+	if ((error = rh_layout_files_prefix(&prefix, &sref, c->s->node_id)) <
+	    0) {
 		error = bad(c, "bad names");
 		goto done;
 	}
 	for (i = 0; i < n && !error; i++) {
 		json_object *v = json_object_array_get_idx(dels, i);
-		const char *k = json_object_is_type(v, json_type_string)
-					? json_object_get_string(v) : NULL;
+		const char *k = json_object_is_type(v, json_type_string) ?
+		                        json_object_get_string(v) :
+		                        NULL;
 		if (!k || strncmp(k, prefix.ptr, prefix.size) != 0 ||
 		    rh_layout_parse_part(&path, &off, k + prefix.size) < 0) {
 			rh_error_clear();
-			error = bad(c, "a key to delete is not a part of this node");
+			error = bad(
+				c,
+				"a key to delete is not a part of this node");
 		} else {
 			error = rh__fstate_add_delete(c->s, k);
 		}
@@ -435,7 +462,8 @@ done:
 static int
 cmp_obj(const void *a, const void *b)
 {
-	return strcmp((*(rh__ffile *const *)a)->obj, (*(rh__ffile *const *)b)->obj);
+	return strcmp((*(rh__ffile *const *)a)->obj,
+	              (*(rh__ffile *const *)b)->obj);
 }
 
 /* The entry of a duplicated object name, or NULL: two files naming their
@@ -468,7 +496,8 @@ parse_root(struct pctx *c, json_object *root)
 	size_t i, n;
 	int error;
 
-	if (get_u64(&format, root, "format") < 0 || format != RH_CHECKPOINT_FORMAT)
+	if (get_u64(&format, root, "format") < 0 ||
+	    format != RH_CHECKPOINT_FORMAT)
 		return bad(c, "unknown checkpoint format");
 	if ((error = dup_field(&c->s->store_url, c, root, "store")) < 0 ||
 	    (error = dup_field(&c->s->ns, c, root, "namespace")) < 0 ||
@@ -493,20 +522,23 @@ parse_root(struct pctx *c, json_object *root)
 		return bad(c, "a field is missing or of the wrong type");
 	n = json_object_array_length(files);
 	for (i = 0; i < n; i++)
-		if ((error = parse_file(c, json_object_array_get_idx(files, i))) < 0)
+		if ((error = parse_file(
+			     c, json_object_array_get_idx(files, i))) < 0)
 			return error;
 	{
 		const rh__ffile *dup = duplicate_obj(c->s);
 		if (dup)
-			return rh__error(RH_ECORRUPT, "%s: object %s is used "
-					 "twice", c->name, dup->obj);
+			return rh__error(RH_ECORRUPT,
+			                 "%s: object %s is used "
+			                 "twice",
+			                 c->name, dup->obj);
 	}
 	return parse_deletes(c, dels);
 }
 
 int
 rh__checkpoint_parse(rh__fstate **out, const char *json, size_t len,
-		     const char *name)
+                     const char *name)
 {
 	json_tokener *tok = NULL;
 	json_object *root = NULL;
@@ -522,11 +554,14 @@ rh__checkpoint_parse(rh__fstate **out, const char *json, size_t len,
 	if (!root || json_tokener_get_error(tok) != json_tokener_success ||
 	    json_tokener_get_parse_end(tok) != len ||
 	    !json_object_is_type(root, json_type_object)) {
-		error = rh__error(RH_ECORRUPT, "%s: not a whole JSON object "
-				  "(a torn or damaged checkpoint)", name);
+		error = rh__error(RH_ECORRUPT,
+		                  "%s: not a whole JSON object "
+		                  "(a torn or damaged checkpoint)",
+		                  name);
 		goto done;
 	}
-	if ((error = rh__fstate_new(&c.s)) < 0 || (error = parse_root(&c, root)) < 0)
+	if ((error = rh__fstate_new(&c.s)) < 0 ||
+	    (error = parse_root(&c, root)) < 0)
 		goto done;
 	*out = c.s, c.s = NULL;
 done:
@@ -547,32 +582,37 @@ rh__fid_get(rh__fid *out, int fd, const char *path, int follow)
 #ifdef STATX_BTIME
 	{
 		struct statx sx;
-		int flags = path ? (follow ? 0 : AT_SYMLINK_NOFOLLOW) : AT_EMPTY_PATH;
+		int flags = path ? (follow ? 0 : AT_SYMLINK_NOFOLLOW) :
+		                   AT_EMPTY_PATH;
 
 		if (statx(path ? AT_FDCWD : fd, path ? path : "", flags,
-			  STATX_BASIC_STATS | STATX_BTIME, &sx) == 0) {
-			out->dev = (uint64_t)makedev(sx.stx_dev_major, sx.stx_dev_minor);
+		          STATX_BASIC_STATS | STATX_BTIME, &sx) == 0) {
+			out->dev = (uint64_t)makedev(sx.stx_dev_major,
+			                             sx.stx_dev_minor);
 			out->ino = sx.stx_ino;
 			out->size = sx.stx_size;
 			out->mode = sx.stx_mode;
 			out->mtime_ms = (int64_t)sx.stx_mtime.tv_sec * 1000 +
-					sx.stx_mtime.tv_nsec / 1000000;
+			                sx.stx_mtime.tv_nsec / 1000000;
 			if (sx.stx_mask & STATX_BTIME)
-				out->btime_ns = (int64_t)sx.stx_btime.tv_sec * 1000000000 +
-						sx.stx_btime.tv_nsec;
+				out->btime_ns = (int64_t)sx.stx_btime.tv_sec *
+				                        1000000000 +
+				                sx.stx_btime.tv_nsec;
 			return 0;
 		}
 		if (errno != ENOSYS)
 			return -1;
 	}
 #endif
-	if ((path ? (follow ? stat(path, &sb) : lstat(path, &sb)) : fstat(fd, &sb)) < 0)
+	if ((path ? (follow ? stat(path, &sb) : lstat(path, &sb)) :
+	            fstat(fd, &sb)) < 0)
 		return -1;
 	out->dev = (uint64_t)sb.st_dev;
 	out->ino = (uint64_t)sb.st_ino;
 	out->size = (uint64_t)sb.st_size;
 	out->mode = sb.st_mode;
-	out->mtime_ms = (int64_t)sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000;
+	out->mtime_ms = (int64_t)sb.st_mtim.tv_sec * 1000 +
+	                sb.st_mtim.tv_nsec / 1000000;
 	return 0;
 }
 
@@ -593,15 +633,17 @@ write_all(int fd, const char *p, size_t len)
 
 int
 rh__write_file_atomic(const char *dir, const char *name, const void *data,
-		      size_t len)
+                      size_t len)
 {
 	char tmp[4096], dst[4096];
 	int fd = -1, dfd = -1, error = 0;
 
-	if (snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name) >= (int)sizeof(tmp) ||
+	if (snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name) >=
+	            (int)sizeof(tmp) ||
 	    snprintf(dst, sizeof(dst), "%s/%s", dir, name) >= (int)sizeof(dst))
 		return rh__error(RH_EINVAL, "%s: path too long", dir);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0 ||
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) <
+	            0 ||
 	    write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 		error = rh__error(RH_EIO, "%s: %s", tmp, strerror(errno));
 		goto done;
@@ -652,11 +694,12 @@ rh__checkpoint_read(rh__fstate **out, const char *dir, const char *name)
 	int fd, error = 0;
 
 	*out = NULL;
-	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >=
+	    (int)sizeof(path))
 		return rh__error(RH_EINVAL, "%s: path too long", dir);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return rh__error(errno == ENOENT ? RH_ENOTFOUND : RH_EIO, "%s: %s",
-				 path, strerror(errno));
+		return rh__error(errno == ENOENT ? RH_ENOTFOUND : RH_EIO,
+		                 "%s: %s", path, strerror(errno));
 	if (fstat(fd, &sb) < 0) {
 		error = rh__error(RH_EIO, "%s: %s", path, strerror(errno));
 		goto done;
@@ -667,11 +710,13 @@ rh__checkpoint_read(rh__fstate **out, const char *dir, const char *name)
 	}
 	if ((error = rh_buf_grow(&text, (size_t)sb.st_size + 1)) < 0)
 		goto done;
-	while ((n = read(fd, text.ptr + text.size, text.asize - text.size - 1)) != 0) {
+	while ((n = read(fd, text.ptr + text.size,
+	                 text.asize - text.size - 1)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			error = rh__error(RH_EIO, "%s: %s", path, strerror(errno));
+			error = rh__error(RH_EIO, "%s: %s", path,
+			                  strerror(errno));
 			goto done;
 		}
 		text.size += (size_t)n;
@@ -709,7 +754,8 @@ rh__fstate_to_manifest(rh_node_manifest **out, const rh__fstate *s)
 		if ((error = rh__manifest_file(&mf, m, f->path)) < 0)
 			goto done;
 		for (j = 0; j < f->nparts; j++)
-			if ((error = rh__manifest_add_part(mf, &f->parts[j])) < 0)
+			if ((error = rh__manifest_add_part(mf, &f->parts[j])) <
+			    0)
 				goto done;
 		mf->info.mtime_ms = f->mtime_ms;
 		mf->head_hash = f->head_hash;
@@ -743,7 +789,8 @@ rh__fstate_adopt_manifest(rh__fstate *s, const rh_node_manifest *m)
 			return RH_ENOMEM;
 		}
 		for (j = 0; j < mf->info.nparts; j++)
-			if ((error = rh__ffile_add_part(f, &mf->info.parts[j])) < 0) {
+			if ((error = rh__ffile_add_part(
+				     f, &mf->info.parts[j])) < 0) {
 				rh__ffile_free(f);
 				return error;
 			}

@@ -31,22 +31,22 @@ typedef struct rh__ffile {
 				one that got a deleted file's inode */
 	rh_file_part *parts; /* by offset, tiling [0, size) */
 	size_t nparts, aparts;
-	uint64_t size;       /* bytes shipped */
-	uint64_t stored;     /* stored bytes of the parts */
-	uint64_t head_hash;  /* FNV-1a of the first head_len shipped bytes */
+	uint64_t size;      /* bytes shipped */
+	uint64_t stored;    /* stored bytes of the parts */
+	uint64_t head_hash; /* FNV-1a of the first head_len shipped bytes */
 	uint32_t head_len;
-	int64_t mtime_ms;    /* at the last observation */
-	uint64_t seen;       /* size at the last observation */
-	int gone;            /* deleted from the node: nothing more comes */
-	int is_link;         /* a link to a file inside the session */
+	int64_t mtime_ms; /* at the last observation */
+	uint64_t seen;    /* size at the last observation */
+	int gone;         /* deleted from the node: nothing more comes */
+	int is_link;      /* a link to a file inside the session */
 	/* not in the checkpoint: */
-	int64_t active_ms;   /* monotonic time it last grew; 0 = never */
-	int hold;            /* an open descriptor of the file plus 1 (0:
+	int64_t active_ms; /* monotonic time it last grew; 0 = never */
+	int hold;          /* an open descriptor of the file plus 1 (0:
 				none): its bytes stay readable, and its last
 				path known, after it is moved and deleted
 				between two looks */
-	int matched;         /* scratch of a scan */
-	int recheck;         /* its bytes looked like another file's when
+	int matched;       /* scratch of a scan */
+	int recheck;       /* its bytes looked like another file's when
 				read: until a part of it is shipped, scans
 				read its head, even if size and mtime are as
 				last seen */
@@ -56,10 +56,10 @@ typedef struct rh__ffile {
 typedef struct rh__fstate {
 	char *store_url, *ns, *cluster, *session, *node_id, *node_ip;
 	int is_head;
-	uint64_t seq;            /* commits so far */
-	rh__ffile **files;       /* sorted by path, unique */
+	uint64_t seq;      /* commits so far */
+	rh__ffile **files; /* sorted by path, unique */
 	size_t nfiles, afiles;
-	char **deletes;          /* part keys to delete once the checkpoint
+	char **deletes; /* part keys to delete once the checkpoint
 				    naming them is durable */
 	size_t ndeletes, adeletes;
 } rh__fstate;
@@ -83,10 +83,10 @@ int rh__ffile_add_part(rh__ffile *f, const rh_file_part *p);
  * objects, and that every key to delete is a part of this node. */
 int rh__checkpoint_serialize(rh_buf *out, const rh__fstate *s);
 int rh__checkpoint_parse(rh__fstate **out, const char *json, size_t len,
-			 const char *name);
+                         const char *name);
 /* Write atomically: DIR/.NAME.tmp, fsync, rename to DIR/NAME, fsync DIR. */
 int rh__checkpoint_write(const char *dir, const char *name,
-			 const rh__fstate *s);
+                         const rh__fstate *s);
 /* RH_ENOTFOUND when absent, RH_ECORRUPT when damaged. */
 int rh__checkpoint_read(rh__fstate **out, const char *dir, const char *name);
 
@@ -125,7 +125,7 @@ void rh__ffile_release(rh__ffile *e, size_t *nheld);
 
 /* Write a file atomically (temp, fsync, rename, fsync of the dir). */
 int rh__write_file_atomic(const char *dir, const char *name, const void *data,
-			  size_t len);
+                          size_t len);
 
 /* ---- directory watcher (follow_watch.c) ---------------------------------
  * Watches directories for entries created, deleted or moved; growth is
@@ -134,13 +134,13 @@ int rh__write_file_atomic(const char *dir, const char *name, const void *data,
 typedef struct rh__watch rh__watch;
 
 typedef enum rh__watch_kind {
-	RH__WATCH_CHANGED,   /* an entry appeared, vanished or moved */
-	RH__WATCH_DIR_GONE,  /* the watched directory itself went away */
-	RH__WATCH_OVERFLOW,  /* events were lost: rescan everything */
+	RH__WATCH_CHANGED,  /* an entry appeared, vanished or moved */
+	RH__WATCH_DIR_GONE, /* the watched directory itself went away */
+	RH__WATCH_OVERFLOW, /* events were lost: rescan everything */
 } rh__watch_kind;
 
 typedef void (*rh__watch_cb)(rh__watch_kind kind, int tag, const char *dir,
-			     const char *name, void *payload);
+                             const char *name, void *payload);
 
 /* RH_ENOTFOUND when the kernel has no inotify (the caller polls). */
 int rh__watch_open(rh__watch **out);
@@ -162,25 +162,25 @@ void rh__watch_close(rh__watch *w);
 
 /* Where a follower is with its current session. */
 enum rh__phase {
-	RH__NO_SESSION = 0,  /* waiting for RAY_ROOT/session_latest */
-	RH__NO_NODE,         /* waiting for the node id */
+	RH__NO_SESSION = 0, /* waiting for RAY_ROOT/session_latest */
+	RH__NO_NODE,        /* waiting for the node id */
 	RH__FOLLOWING,
 };
 
 /* What rh__follow_session_json() writes. */
 enum rh__sj_mode {
-	RH__SJ_CREATE,       /* a worker: write only when there is none */
-	RH__SJ_START,        /* head starts (or resumes): beat, lift end mark */
-	RH__SJ_BEAT,         /* head: heartbeat */
-	RH__SJ_END,          /* head (or --ended): end mark */
-	RH__SJ_ONCE,         /* one-shot capture: update, keep an end mark,
+	RH__SJ_CREATE, /* a worker: write only when there is none */
+	RH__SJ_START,  /* head starts (or resumes): beat, lift end mark */
+	RH__SJ_BEAT,   /* head: heartbeat */
+	RH__SJ_END,    /* head (or --ended): end mark */
+	RH__SJ_ONCE,   /* one-shot capture: update, keep an end mark,
 				no heartbeat */
 };
 
 struct rh_follow {
 	rh_store *st;
 	char *ns, *cluster, *node_id_opt;
-	char root[PATH_MAX];       /* the Ray root */
+	char root[PATH_MAX]; /* the Ray root */
 	char state_dir[PATH_MAX];
 	rh_follow_role role;
 	unsigned flush_ms, heartbeat_ms, rescan_ms;
@@ -189,57 +189,57 @@ struct rh_follow {
 	rh_follow_report_cb report;
 	void *payload;
 	int lock_fd;
-	int once;                  /* one pass (rh_capture_session): no state
+	int once;            /* one pass (rh_capture_session): no state
 				      directory, lock, watcher or checkpoint */
-	unsigned workers;          /* compression threads for big parts */
-	uint64_t max_part;         /* raw bytes one ship writes at most */
-	uint64_t small_part;       /* a newest part smaller is rewritten
+	unsigned workers;    /* compression threads for big parts */
+	uint64_t max_part;   /* raw bytes one ship writes at most */
+	uint64_t small_part; /* a newest part smaller is rewritten
 				      with the new bytes; 0 = never */
-	rh__watch *w;              /* NULL: polling only */
+	rh__watch *w;        /* NULL: polling only */
 	int root_watched;
 	int finished;
 
 	/* the current session */
 	enum rh__phase phase;
 	char session[256];
-	char sdir[PATH_MAX];       /* its directory, links resolved (or
+	char sdir[PATH_MAX]; /* its directory, links resolved (or
 				      its path in an archive) */
-	rh__fsrc *src;             /* where its files are read from: &dirsrc,
+	rh__fsrc *src;       /* where its files are read from: &dirsrc,
 				      or an archive's entries (one pass) */
 	rh__fsrc_dir dirsrc;
-	rh_session_ref sref;       /* points into ns, cluster, session */
-	rh__fstate *s;             /* RH__FOLLOWING only */
+	rh_session_ref sref; /* points into ns, cluster, session */
+	rh__fstate *s;       /* RH__FOLLOWING only */
 	int is_head;
-	int changed;               /* state newer than the checkpoint */
-	int started;               /* session.json written this run */
-	int gc_done;               /* stray parts removed this run */
-	uint64_t share;            /* bytes a shipping thread has to do
+	int changed;           /* state newer than the checkpoint */
+	int started;           /* session.json written this run */
+	int gc_done;           /* stray parts removed this run */
+	uint64_t share;        /* bytes a shipping thread has to do
 				      (capture_pool.c); 0: one thread */
-	int unsynced;              /* parts committed without a barrier
+	int unsynced;          /* parts committed without a barrier
 				      since the last rh_store__sync() */
-	uint64_t raylet_tried;     /* raylet.out size at the last id search */
-	char node_found[130];      /* the id read from it, once found */
+	uint64_t raylet_tried; /* raylet.out size at the last id search */
+	char node_found[130];  /* the id read from it, once found */
 	int64_t wait_since;
 	int warned;
-	rh__skip *skipped;         /* of the last full scan */
+	rh__skip *skipped; /* of the last full scan */
 	size_t nskipped, askipped;
-	size_t nheld;              /* tracked files held open */
-	rh__skip *unread;          /* tracked files whose bytes could not be
+	size_t nheld;     /* tracked files held open */
+	rh__skip *unread; /* tracked files whose bytes could not be
 				      read; until they are */
 	size_t nunread, aunread;
-	uint64_t scan_files;       /* files the last full scan found */
-	uint64_t files_shipped;    /* ships that stored new bytes */
+	uint64_t scan_files;    /* files the last full scan found */
+	uint64_t files_shipped; /* ships that stored new bytes */
 
 	/* schedule, monotonic ms */
 	int64_t next_flush, next_full, next_hot, next_beat, next_session,
 		next_node, next_dirty, retry_at;
 	int full_due, session_due, more;
-	char **dirty;              /* directories with changed entries */
+	char **dirty; /* directories with changed entries */
 	size_t ndirty, adirty;
 
 	/* the node's generation mark (capture_mark.c) */
-	char mark_last[1200];      /* its key as last written; "" at first */
-	uint64_t mark_deleted;     /* objects this run deleted */
+	char mark_last[1200];  /* its key as last written; "" at first */
+	uint64_t mark_deleted; /* objects this run deleted */
 
 	unsigned char *chunk;
 	rh_buf out, key;
@@ -248,7 +248,7 @@ struct rh_follow {
 };
 
 void rh__follow_report(rh_follow *f, rh_follow_event ev, const char *path,
-		       const char *detail);
+                       const char *detail);
 /* Keep the thread's message as the follower's and report it. */
 int rh__follow_fail(rh_follow *f, int error);
 
@@ -270,14 +270,14 @@ uint64_t rh__follow_not_stored(const rh_follow *f);
 int rh__follow_ship(rh_follow *f, rh__ffile *e, uint64_t *budget);
 /* The buffers one shipping thread works with. */
 typedef struct rh__ship_buf {
-	unsigned char *chunk;        /* RH__READ_CHUNK bytes */
+	unsigned char *chunk; /* RH__READ_CHUNK bytes */
 	rh_buf *out, *key;
 } rh__ship_buf;
 /* rh__follow_ship() from any thread, with its own buffers: `mu` (NULL:
  * one thread) guards f and every file's state; it is released while the
  * part is compressed and written. */
 int rh__follow_ship_with(rh_follow *f, rh__ffile *e, uint64_t *budget,
-			 const rh__ship_buf *b, pthread_mutex_t *mu);
+                         const rh__ship_buf *b, pthread_mutex_t *mu);
 /* Tests only: when set, called with the path of a file about to be
  * shipped - stage 0 before it is opened and stat'ed, stage 1 just before
  * its bytes are read for a part: the windows in which a node can truncate
@@ -303,12 +303,12 @@ int64_t rh__follow_last_write_ms(const rh_follow *f);
  * everything shipped, node manifest and session.json (end mark when
  * `ended`). */
 int rh__follow_open_once(rh_follow **out, rh_store *st,
-			 const rh_follow_options *opts, unsigned workers);
+                         const rh_follow_options *opts, unsigned workers);
 int rh__follow_once(rh_follow *f, const char *dir, int ended);
 /* The same from a file source (follow_source.h): session `name`, shown in
  * messages as src->shown. The source must outlive the follower. */
 int rh__follow_once_src(rh_follow *f, rh__fsrc *src, const char *name,
-			int ended);
+                        int ended);
 /* "checkpoint-SESSION.json" */
 void rh__follow_ckpt_name(char *out, size_t cap, const char *session);
 

@@ -17,8 +17,7 @@
 
 #define DEFAULT_MAX_BODY (32u << 20)
 
-static int
-reply_set(rh_receiver_reply *r, int status, const char *fmt, ...)
+static int reply_set(rh_receiver_reply *r, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 static int
@@ -120,7 +119,7 @@ add_elem(rh__rsplit *sp, size_t start, size_t end, int group)
 /* The session an event names; "" for none. */
 static int
 elem_session(rh_receiver_reply *r, char *out, size_t cap, rh_buf *work,
-	     rh_json *j, const char *p, size_t len, size_t index)
+             rh_json *j, const char *p, size_t len, size_t index)
 {
 	const char *err = NULL;
 	rh_jv v;
@@ -132,10 +131,12 @@ elem_session(rh_receiver_reply *r, char *out, size_t cap, rh_buf *work,
 	if ((error = rh_json_parse(j, work->ptr, len, &err)) < 0) {
 		if (error != RH_EINVAL)
 			return error;
-		return reply_set(r, 400, "element %zu is not JSON: %s", index, err);
+		return reply_set(r, 400, "element %zu is not JSON: %s", index,
+		                 err);
 	}
 	if (rh_json_type(j, 0) != RH_J_OBJECT)
-		return reply_set(r, 400, "element %zu is not a JSON object", index);
+		return reply_set(r, 400, "element %zu is not a JSON object",
+		                 index);
 	v = rh_json_member(j, 0, "sessionName", 11);
 	if (v == RH_JV_NONE)
 		v = rh_json_member(j, 0, "session_name", 12);
@@ -143,16 +144,18 @@ elem_session(rh_receiver_reply *r, char *out, size_t cap, rh_buf *work,
 	if (v == RH_JV_NONE || rh_json_type(j, v) == RH_J_NULL)
 		return 0;
 	if (rh_json_type(j, v) != RH_J_STRING)
-		return reply_set(r, 400, "element %zu: sessionName is not a string",
-				 index);
+		return reply_set(r, 400,
+		                 "element %zu: sessionName is not a string",
+		                 index);
 	if (rh_json_len(j, v) == 0)
 		return 0;
 	if (rh_json_len(j, v) >= cap ||
 	    rh_layout_check_name("session", rh_json_str(j, v)) < 0) {
 		rh_error_clear();
-		return reply_set(r, 400, "element %zu: sessionName \"%.64s\" is "
-				 "not a valid session name", index,
-				 rh_json_str(j, v));
+		return reply_set(r, 400,
+		                 "element %zu: sessionName \"%.64s\" is "
+		                 "not a valid session name",
+		                 index, rh_json_str(j, v));
 	}
 	memcpy(out, rh_json_str(j, v), rh_json_len(j, v) + 1);
 	return 0;
@@ -209,7 +212,8 @@ build_groups(rh__rsplit *sp, const char *p)
 		rh_buf *b = &sp->groups[sp->elems[i].group].body;
 		if ((b->size > 1 && (error = rh_buf_put(b, ",", 1)) < 0) ||
 		    (error = rh_buf_put(b, p + sp->elems[i].start,
-					sp->elems[i].end - sp->elems[i].start)) < 0)
+		                        sp->elems[i].end -
+		                                sp->elems[i].start)) < 0)
 			return error;
 	}
 	for (i = 0; i < sp->ngroups; i++)
@@ -220,7 +224,7 @@ build_groups(rh__rsplit *sp, const char *p)
 
 int
 rh__receiver_split(rh__rsplit *sp, rh_receiver_reply *r, const void *body,
-		   size_t len, size_t max_body)
+                   size_t len, size_t max_body)
 {
 	const char *p = body;
 	rh_json j = { 0 };
@@ -235,8 +239,10 @@ rh__receiver_split(rh__rsplit *sp, rh_receiver_reply *r, const void *body,
 	if (!max_body)
 		max_body = DEFAULT_MAX_BODY;
 	if (len > max_body)
-		return reply_set(r, 413, "body of %zu bytes is over the limit of "
-				 "%zu bytes", len, max_body);
+		return reply_set(r, 413,
+		                 "body of %zu bytes is over the limit of "
+		                 "%zu bytes",
+		                 len, max_body);
 	if (!body && len)
 		return reply_set(r, 400, "no body");
 	while (i < len && is_ws(p[i]))
@@ -254,18 +260,20 @@ rh__receiver_split(rh__rsplit *sp, rh_receiver_reply *r, const void *body,
 		s = i;
 		e = elem_end(p, i, len);
 		if (e == len) {
-			error = reply_set(r, 400, "the JSON array is not closed");
+			error = reply_set(r, 400,
+			                  "the JSON array is not closed");
 			goto done;
 		}
 		i = e + 1;
 		while (e > s && is_ws(p[e - 1]))
 			e--;
 		if (e == s) {
-			error = reply_set(r, 400, "element %zu is empty", index);
+			error = reply_set(r, 400, "element %zu is empty",
+			                  index);
 			goto done;
 		}
-		if ((error = elem_session(r, session, sizeof(session), &work, &j,
-					  p + s, e - s, index)) < 0)
+		if ((error = elem_session(r, session, sizeof(session), &work,
+		                          &j, p + s, e - s, index)) < 0)
 			goto done;
 		if ((g = group_of(sp, session)) < 0 ||
 		    (error = add_elem(sp, s, e, g)) < 0) {
@@ -296,7 +304,7 @@ done:
 
 RH_EXTERN int
 rh_receiver_check(rh_receiver_reply *reply, const void *body, size_t len,
-		  size_t max_body)
+                  size_t max_body)
 {
 	rh__rsplit sp;
 	int error = rh__receiver_split(&sp, reply, body, len, max_body);

@@ -6,7 +6,7 @@
 
 typedef struct rh__rgroup {
 	char session[256]; /* "" for events without a sessionName */
-	rh_buf body;	   /* its events as a JSON array; empty when the
+	rh_buf body;       /* its events as a JSON array; empty when the
 				whole body is this one group */
 } rh__rgroup;
 
@@ -25,7 +25,7 @@ typedef struct rh__rsplit {
 /* Check a body as rh_receiver_check() does and split it by session.
  * @return 0 (reply 200), RH_EINVAL (reply 400/413), RH_ENOMEM. */
 int rh__receiver_split(rh__rsplit *sp, rh_receiver_reply *r, const void *body,
-		       size_t len, size_t max_body);
+                       size_t len, size_t max_body);
 void rh__rsplit_free(rh__rsplit *sp);
 
 #endif

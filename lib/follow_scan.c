@@ -20,14 +20,14 @@
 #include <unistd.h>
 
 #define TAG_SESSION 1
-#define RACE 2          /* same_content(): the file changed under us */
+#define RACE 2 /* same_content(): the file changed under us */
 
 struct obs {
 	char *path;
 	uint64_t dev, ino, size;
 	int64_t mtime_ms, btime_ns;
 	int is_link;
-	rh__ffile *e;        /* the tracked file it is */
+	rh__ffile *e; /* the tracked file it is */
 };
 
 struct scope {
@@ -42,8 +42,8 @@ struct scan {
 	size_t n, cap;
 	struct scope *sc;
 	size_t nsc, asc;
-	int escalate;        /* a partial scan saw something it cannot judge */
-	rh__skip *skips;     /* what this full scan skips */
+	int escalate;    /* a partial scan saw something it cannot judge */
+	rh__skip *skips; /* what this full scan skips */
 	size_t nskips, askips;
 };
 
@@ -109,7 +109,7 @@ in_scope(const struct scan *sc, const char *path)
 			return 1;
 		if (sc->sc[i].recursive &&
 		    (dl == 0 || (plen > dl && strncmp(d, path, dl) == 0 &&
-				 path[dl] == '/')))
+		                 path[dl] == '/')))
 			return 1;
 	}
 	return 0;
@@ -261,8 +261,8 @@ maybe_watch(struct scan *sc, const char *full, const char *rel)
 {
 	rh_follow *f = sc->f;
 
-	if (!f->w || (*rel && strcmp(rel, "logs") != 0 &&
-		      strncmp(rel, "logs/", 5) != 0))
+	if (!f->w ||
+	    (*rel && strcmp(rel, "logs") != 0 && strncmp(rel, "logs/", 5) != 0))
 		return;
 	if (rh__watch_has(f->w, rel, TAG_SESSION))
 		return;
@@ -286,28 +286,37 @@ visit(struct scan *sc, const char *rel, int recursive)
 	if (f->src->ops->stat(f->src, rel, 0, &id) < 0) {
 		if (errno == ENOENT)
 			return 0; /* gone meanwhile */
-		return skip(sc, rel, errno == EACCES || errno == EPERM
-			    ? "not stored: cannot be looked at: permission denied"
-			    : "not stored: cannot be looked at", 1);
+		return skip(
+			sc, rel,
+			errno == EACCES || errno == EPERM ?
+				"not stored: cannot be looked at: permission denied" :
+				"not stored: cannot be looked at",
+			1);
 	}
 	if (rh_layout_check_path(rel) < 0) {
 		rh_error_clear();
 		return skip(sc, rel, "not stored: name cannot be stored", 1);
 	}
 	if (S_ISLNK(id.mode)) {
-		if ((r = f->src->ops->resolve(f->src, rel, real, sizeof(real))) < 0)
+		if ((r = f->src->ops->resolve(f->src, rel, real,
+		                              sizeof(real))) < 0)
 			return skip(sc, rel, "dangling link", 0);
 		if (r > 0)
-			return skip(sc, rel, "link points outside the session", 0);
-		if (f->src->ops->stat(f->src, real, 1, &id) < 0 || !S_ISREG(id.mode))
-			return skip(sc, rel, "link to something other than a file", 0);
+			return skip(sc, rel, "link points outside the session",
+			            0);
+		if (f->src->ops->stat(f->src, real, 1, &id) < 0 ||
+		    !S_ISREG(id.mode))
+			return skip(sc, rel,
+			            "link to something other than a file", 0);
 		is_link = 1;
 	}
 	if (S_ISDIR(id.mode)) {
 		/* A directory a partial scan did not know yet is new: walk
 		 * it whole. */
-		if (!recursive && f->w && !rh__watch_has(f->w, rel, TAG_SESSION) &&
-		    (strcmp(rel, "logs") == 0 || strncmp(rel, "logs/", 5) == 0)) {
+		if (!recursive && f->w &&
+		    !rh__watch_has(f->w, rel, TAG_SESSION) &&
+		    (strcmp(rel, "logs") == 0 ||
+		     strncmp(rel, "logs/", 5) == 0)) {
 			int error = add_scope(sc, rel, 1);
 			return error < 0 ? error : walk_dir(sc, rel, 1);
 		}
@@ -335,7 +344,7 @@ walk_entry(const char *name, void *payload)
 	char child[PATH_MAX];
 
 	if (snprintf(child, sizeof(child), "%s%s%s", w->rel, *w->rel ? "/" : "",
-		     name) >= (int)sizeof(child))
+	             name) >= (int)sizeof(child))
 		return skip(w->sc, name, "not stored: path too long", 1);
 	return visit(w->sc, child, w->recursive);
 }
@@ -349,7 +358,7 @@ walk_dir(struct scan *sc, const char *rel, int recursive)
 	int error;
 
 	if (snprintf(full, sizeof(full), "%s%s%s", f->sdir, *rel ? "/" : "",
-		     rel) >= (int)sizeof(full))
+	             rel) >= (int)sizeof(full))
 		return skip(sc, rel, "not stored: path too long", 1);
 	/* Watch before listing: an entry made in between is then both seen
 	 * and reported. */
@@ -367,7 +376,7 @@ walk_dir(struct scan *sc, const char *rel, int recursive)
 	if (!*rel)
 		return rh__error(RH_EIO, "%s: %s", full, strerror(errno));
 	snprintf(why, sizeof(why), "not stored: folder cannot be read: %s",
-		 strerror(errno));
+	         strerror(errno));
 	return skip(sc, rel, why, 1);
 }
 
@@ -379,7 +388,8 @@ rh__ffile_hold(rh__ffile *e, const char *full, size_t *nheld)
 	rh__fid id;
 	int fd;
 
-	if (e->hold || e->gone || e->is_link || !e->ino || *nheld >= RH__MAX_HOLD)
+	if (e->hold || e->gone || e->is_link || !e->ino ||
+	    *nheld >= RH__MAX_HOLD)
 		return;
 	if ((fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
 		return; /* the path is read as before */
@@ -415,7 +425,7 @@ hold_from_source(rh_follow *f, rh__ffile *e)
 		return 0;
 	if ((fd = f->src->ops->open(f->src, e->path)) < 0)
 		return rh__error(RH_EIO, "%s/%s: %s", f->sdir, e->path,
-				 strerror(errno));
+		                 strerror(errno));
 	e->hold = fd + 1;
 	f->nheld++;
 	return 0;
@@ -437,8 +447,8 @@ last_path(rh_follow *f, const rh__ffile *e, char **rel)
 	ssize_t len;
 
 	*rel = NULL;
-	if (f->src != &f->dirsrc.base || !e->hold || fstat(e->hold - 1, &sb) < 0 ||
-	    sb.st_nlink != 0)
+	if (f->src != &f->dirsrc.base || !e->hold ||
+	    fstat(e->hold - 1, &sb) < 0 || sb.st_nlink != 0)
 		return 0;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", e->hold - 1);
 	if ((len = readlink(link, real, sizeof(real) - 1)) < 0 ||
@@ -479,8 +489,8 @@ same_content(rh_follow *f, const rh__ffile *e, const struct obs *o)
 	if (e->head_len == 0)
 		return 1;
 	/* Unchanged since last looked at: no need to read. */
-	if (!e->recheck && strcmp(e->path, o->path) == 0 && o->size == e->seen &&
-	    o->mtime_ms == e->mtime_ms && e->ino &&
+	if (!e->recheck && strcmp(e->path, o->path) == 0 &&
+	    o->size == e->seen && o->mtime_ms == e->mtime_ms && e->ino &&
 	    rh__ffile_is(e, o->dev, o->ino, o->btime_ns))
 		return 1;
 	if (strlen(f->sdir) + 1 + strlen(o->path) >= PATH_MAX)
@@ -505,8 +515,10 @@ same_content(rh_follow *f, const rh__ffile *e, const struct obs *o)
 	while (n < 0 && errno == EINTR);
 	close(fd);
 	if (n < 0)
-		return rh__error(RH_EIO, "%s: read: %s", o->path, strerror(errno));
-	r = (size_t)n == e->head_len && rh__fnv1a(head, e->head_len) == e->head_hash;
+		return rh__error(RH_EIO, "%s: read: %s", o->path,
+		                 strerror(errno));
+	r = (size_t)n == e->head_len &&
+	    rh__fnv1a(head, e->head_len) == e->head_hash;
 	return r;
 }
 
@@ -519,7 +531,8 @@ struct itab {
 static size_t
 ihash(uint64_t dev, uint64_t ino)
 {
-	uint64_t h = (dev * 0x9e3779b97f4a7c15ULL) ^ (ino * 0xc2b2ae3d27d4eb4fULL);
+	uint64_t h =
+		(dev * 0x9e3779b97f4a7c15ULL) ^ (ino * 0xc2b2ae3d27d4eb4fULL);
 	return (size_t)(h ^ (h >> 29));
 }
 
@@ -555,7 +568,8 @@ itab_find(const struct itab *t, uint64_t dev, uint64_t ino, int64_t btime)
 	size_t h;
 
 	for (h = ihash(dev, ino) & t->mask; t->slot[h]; h = (h + 1) & t->mask)
-		if (rh__ffile_is(t->slot[h], dev, ino, btime) && !t->slot[h]->matched)
+		if (rh__ffile_is(t->slot[h], dev, ino, btime) &&
+		    !t->slot[h]->matched)
 			return t->slot[h];
 	return NULL;
 }
@@ -591,7 +605,8 @@ match_adopted(struct scan *sc)
 		struct obs *o = &sc->v[i];
 		if (o->e || o->is_link)
 			continue;
-		for (j = 0; j < s->nfiles && !o->e && r >= 0 && r != RACE; j++) {
+		for (j = 0; j < s->nfiles && !o->e && r >= 0 && r != RACE;
+		     j++) {
 			rh__ffile *e = s->files[j];
 			if (e->ino || e->matched || e->gone || e->is_link ||
 			    e->head_len == 0 || o->size < e->size)
@@ -607,7 +622,8 @@ match_adopted(struct scan *sc)
 static int
 cmp_obs(const void *a, const void *b)
 {
-	return strcmp(((const struct obs *)a)->path, ((const struct obs *)b)->path);
+	return strcmp(((const struct obs *)a)->path,
+	              ((const struct obs *)b)->path);
 }
 
 /* Pair observations with tracked files. Returns RACE when the directory
@@ -635,7 +651,8 @@ match(struct scan *sc)
 		 * manifests do not say. */
 		if (e->gone || (e->ino && e->is_link != o->is_link))
 			continue;
-		if (o->is_link || !e->ino || rh__ffile_is(e, o->dev, o->ino, o->btime_ns))
+		if (o->is_link || !e->ino ||
+		    rh__ffile_is(e, o->dev, o->ino, o->btime_ns))
 			r = try_match(f, e, o);
 	}
 	if (r < 0 || r == RACE)
@@ -726,7 +743,8 @@ keep_generation(struct scan *sc, size_t i)
 	}
 	{
 		char detail[PATH_MAX + 40];
-		snprintf(detail, sizeof(detail), "earlier bytes kept as %s", name.ptr);
+		snprintf(detail, sizeof(detail), "earlier bytes kept as %s",
+		         name.ptr);
 		rh__follow_report(f, RH_FOLLOW_FILE_REPLACED, x->path, detail);
 	}
 	free(x->path);
@@ -747,7 +765,8 @@ new_file(rh_follow *f, const struct obs *o)
 	unsigned n;
 	int error;
 
-	if (!(e = rh__calloc(1, sizeof(*e))) || !(e->path = rh__strdup(o->path))) {
+	if (!(e = rh__calloc(1, sizeof(*e))) ||
+	    !(e->path = rh__strdup(o->path))) {
 		error = RH_ENOMEM;
 		goto done;
 	}
@@ -873,12 +892,13 @@ apply(struct scan *sc)
 			 * history stays. A deleted file whose path another
 			 * file took goes, as the node let it go. */
 			if (!e->gone && e->nparts &&
-			    (!e->ino || rh__ffile_is(e, o->dev, o->ino, o->btime_ns)))
+			    (!e->ino ||
+			     rh__ffile_is(e, o->dev, o->ino, o->btime_ns)))
 				error = keep_generation(sc, (size_t)at);
 			else
-				error = drop(f, (size_t)at, e->gone
-					     ? RH_FOLLOW_FILE_GONE
-					     : RH_FOLLOW_FILE_REPLACED);
+				error = drop(f, (size_t)at,
+				             e->gone ? RH_FOLLOW_FILE_GONE :
+				                       RH_FOLLOW_FILE_REPLACED);
 			if (error < 0)
 				break;
 		}
@@ -894,8 +914,8 @@ apply(struct scan *sc)
 			continue;
 		if (f->src != &f->dirsrc.base)
 			error = hold_from_source(f, e);
-		else if (snprintf(full, sizeof(full), "%s/%s", f->sdir, e->path) <
-			 (int)sizeof(full))
+		else if (snprintf(full, sizeof(full), "%s/%s", f->sdir,
+		                  e->path) < (int)sizeof(full))
 			rh__ffile_hold(e, full, &f->nheld);
 	}
 	if (error < 0 || !sc->full)
@@ -1058,7 +1078,8 @@ confirm_missing(rh_follow *f, const struct scan *a, int *error)
 			continue;
 		for (k = 0; k < b.n && ok; k++)
 			if (!b.v[k].is_link &&
-			    rh__ffile_is(e, b.v[k].dev, b.v[k].ino, b.v[k].btime_ns) &&
+			    rh__ffile_is(e, b.v[k].dev, b.v[k].ino,
+			                 b.v[k].btime_ns) &&
 			    !seen_at(a, b.v[k].path, e->dev, e->ino))
 				ok = 0; /* it is there: it moved while we looked */
 	}

@@ -20,7 +20,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-
 /* ---- one part ------------------------------------------------------------ */
 
 void (*rh__follow_test_before_read)(const char *path, int stage);
@@ -41,8 +40,8 @@ head_still(int fd, uint32_t len, uint64_t hash)
 
 /* What stream() must check before it commits a part. */
 struct expect {
-	uint64_t past;       /* the end of what is stored */
-	uint32_t head_len;   /* the file's first bytes as shipped */
+	uint64_t past;     /* the end of what is stored */
+	uint32_t head_len; /* the file's first bytes as shipped */
 	uint64_t head_hash;
 };
 
@@ -71,11 +70,10 @@ stream(rh_follow *f, rh__ffile *e, int fd, uint64_t from, uint64_t to,
 	 * two. When files ship on several threads (capture_pool.c), a file
 	 * gets its own only if it is more than a thread's share of the
 	 * work: it would be the last to finish otherwise. */
-	if (to - from > 2 * (uint64_t)sopts.frame_size &&
-	    to - from > f->share)
+	if (to - from > 2 * (uint64_t)sopts.frame_size && to - from > f->share)
 		sopts.workers = f->workers;
 	if ((error = rh_layout_file_part(b->key, &f->sref, f->s->node_id,
-					 e->obj, from)) < 0 ||
+	                                 e->obj, from)) < 0 ||
 	    (error = rh_seekable_writer_new(&sw, &sopts)) < 0 ||
 	    (error = rh_store__writer_open_nosync(&w, f->st, b->key->ptr)) < 0)
 		goto done;
@@ -85,7 +83,8 @@ stream(rh_follow *f, rh__ffile *e, int fd, uint64_t from, uint64_t to,
 		uint64_t want = to - from - part->length;
 		if (want > RH__READ_CHUNK)
 			want = RH__READ_CHUNK;
-		n = pread(fd, b->chunk, (size_t)want, (off_t)(from + part->length));
+		n = pread(fd, b->chunk, (size_t)want,
+		          (off_t)(from + part->length));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -98,8 +97,9 @@ stream(rh_follow *f, rh__ffile *e, int fd, uint64_t from, uint64_t to,
 		part->length += (uint64_t)n;
 		rh_buf_clear(b->out);
 		if ((error = rh_seekable_writer_write(sw, b->chunk, (size_t)n,
-						      b->out)) < 0 ||
-		    (error = rh_store_writer_write(w, b->out->ptr, b->out->size)) < 0)
+		                                      b->out)) < 0 ||
+		    (error = rh_store_writer_write(w, b->out->ptr,
+		                                   b->out->size)) < 0)
 			goto done;
 	}
 	/* The file was truncated since it was looked at - what was read
@@ -144,7 +144,8 @@ update_head(rh__ffile *e, int fd)
 		n = pread(fd, head, want, 0);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return rh__error(RH_EIO, "%s: read: %s", e->path, strerror(errno));
+		return rh__error(RH_EIO, "%s: read: %s", e->path,
+		                 strerror(errno));
 	e->head_len = (uint32_t)n;
 	e->head_hash = rh__fnv1a(head, (size_t)n);
 	return 0;
@@ -162,7 +163,7 @@ unreadable(rh_follow *f, const rh__ffile *e, const char *what, int err)
 }
 
 static int ship(rh_follow *f, rh__ffile *e, uint64_t *budget,
-		const rh__ship_buf *b, pthread_mutex_t *mu);
+                const rh__ship_buf *b, pthread_mutex_t *mu);
 
 static void
 lock(pthread_mutex_t *mu)
@@ -188,7 +189,7 @@ rh__follow_ship(rh_follow *f, rh__ffile *e, uint64_t *budget)
 
 int
 rh__follow_ship_with(rh_follow *f, rh__ffile *e, uint64_t *budget,
-		     const rh__ship_buf *b, pthread_mutex_t *mu)
+                     const rh__ship_buf *b, pthread_mutex_t *mu)
 {
 	int error;
 
@@ -213,7 +214,8 @@ ship(rh_follow *f, rh__ffile *e, uint64_t *budget, const rh__ship_buf *b,
 
 	if ((e->gone && !e->hold) || *budget == 0)
 		return 0;
-	if (snprintf(full, sizeof(full), "%s/%s", f->sdir, e->path) >= (int)sizeof(full))
+	if (snprintf(full, sizeof(full), "%s/%s", f->sdir, e->path) >=
+	    (int)sizeof(full))
 		return 0;
 	if (rh__follow_test_before_read)
 		rh__follow_test_before_read(e->path, 0);
@@ -327,8 +329,9 @@ rh__follow_drop_parts(rh_follow *f, const rh__ffile *e)
 	int error;
 
 	for (i = 0; i < e->nparts; i++)
-		if ((error = rh_layout_file_part(&f->key, &f->sref, f->s->node_id,
-						 e->obj, e->parts[i].offset)) < 0 ||
+		if ((error = rh_layout_file_part(&f->key, &f->sref,
+		                                 f->s->node_id, e->obj,
+		                                 e->parts[i].offset)) < 0 ||
 		    (error = rh__fstate_add_delete(f->s, f->key.ptr)) < 0)
 			return error;
 	return 0;
@@ -362,7 +365,7 @@ mark_end(rh_follow *f, json_object *root, int64_t now)
 		old = json_object_get_int64(v);
 	else
 		json_object_object_add(root, "end_marked_ms",
-				       json_object_new_int64(now));
+		                       json_object_new_int64(now));
 	if (end <= 0)
 		end = now; /* no file with a time: all we know */
 	start = rh_layout__session_start_ms(f->sref.session);
@@ -399,19 +402,26 @@ rh__follow_session_json(rh_follow *f, enum rh__sj_mode mode)
 		root = json_object_new_object();
 	}
 	json_object_object_add(root, "format", json_object_new_int(1));
-	json_object_object_add(root, "namespace", json_object_new_string(f->sref.ns));
-	json_object_object_add(root, "cluster", json_object_new_string(f->sref.cluster));
-	json_object_object_add(root, "session", json_object_new_string(f->sref.session));
-	json_object_object_add(root, "start_ms",
-			       json_object_new_int64(rh_layout__session_start_ms(f->sref.session)));
+	json_object_object_add(root, "namespace",
+	                       json_object_new_string(f->sref.ns));
+	json_object_object_add(root, "cluster",
+	                       json_object_new_string(f->sref.cluster));
+	json_object_object_add(root, "session",
+	                       json_object_new_string(f->sref.session));
+	json_object_object_add(
+		root, "start_ms",
+		json_object_new_int64(
+			rh_layout__session_start_ms(f->sref.session)));
 	json_object_object_add(root, "updated_ms", json_object_new_int64(now));
 	if (!json_object_object_get_ex(root, "ray_version", &v))
-		json_object_object_add(root, "ray_version", json_object_new_string(""));
+		json_object_object_add(root, "ray_version",
+		                       json_object_new_string(""));
 	/* Only a follower beats: a one-shot capture is no sign of life. */
 	if (mode != RH__SJ_CREATE && mode != RH__SJ_ONCE && !f->once) {
-		json_object_object_add(root, "heartbeat_ms", json_object_new_int64(now));
+		json_object_object_add(root, "heartbeat_ms",
+		                       json_object_new_int64(now));
 		json_object_object_add(root, "heartbeat_interval_ms",
-				       json_object_new_int64(f->heartbeat_ms));
+		                       json_object_new_int64(f->heartbeat_ms));
 	}
 	/* A head follower that starts on a session someone marked ended
 	 * (its own earlier run, stopped by SIGTERM while Ray went on)
@@ -423,7 +433,8 @@ rh__follow_session_json(rh_follow *f, enum rh__sj_mode mode)
 	if (mode == RH__SJ_END)
 		mark_end(f, root, now);
 	rh_buf_clear(&data);
-	if ((error = rh_buf_puts(&data, json_object_to_json_string_ext(
+	if ((error = rh_buf_puts(&data,
+	                         json_object_to_json_string_ext(
 					 root, JSON_C_TO_STRING_PLAIN))) < 0)
 		goto done;
 	error = rh_store_put(f->st, f->key.ptr, data.ptr, data.size);
@@ -445,18 +456,19 @@ write_manifest(rh_follow *f)
 	if ((error = rh__fstate_to_manifest(&m, f->s)) < 0)
 		goto done;
 	for (i = 0; i < f->nskipped; i++)
-		if ((error = rh__manifest_add_skip(m, f->skipped[i].path,
-						   f->skipped[i].why,
-						   f->skipped[i].not_stored)) < 0)
+		if ((error = rh__manifest_add_skip(
+			     m, f->skipped[i].path, f->skipped[i].why,
+			     f->skipped[i].not_stored)) < 0)
 			goto done;
 	for (i = 0; i < f->nunread; i++) {
 		rh__manifest_drop_unstored(m, f->unread[i].path);
 		if ((error = rh__manifest_add_skip(m, f->unread[i].path,
-						   f->unread[i].why, 1)) < 0)
+		                                   f->unread[i].why, 1)) < 0)
 			goto done;
 	}
 	if ((error = rh__manifest_serialize(&f->out, m)) < 0 ||
-	    (error = rh_layout_node_manifest(&f->key, &f->sref, f->s->node_id)) < 0)
+	    (error = rh_layout_node_manifest(&f->key, &f->sref,
+	                                     f->s->node_id)) < 0)
 		goto done;
 	error = rh_store_put(f->st, f->key.ptr, f->out.ptr, f->out.size);
 done:
@@ -472,7 +484,7 @@ cmp_str(const void *a, const void *b)
 
 struct gc {
 	rh_follow *f;
-	char **keep;         /* part keys the state names, sorted */
+	char **keep; /* part keys the state names, sorted */
 	size_t nkeep;
 	rh_buf path;
 	size_t prefix_len;
@@ -521,9 +533,9 @@ collect_garbage(rh_follow *f)
 	for (i = 0; i < f->s->nfiles; i++) {
 		const rh__ffile *e = f->s->files[i];
 		for (j = 0; j < e->nparts; j++) {
-			if ((error = rh_layout_file_part(&f->key, &f->sref,
-							 f->s->node_id, e->obj,
-							 e->parts[j].offset)) < 0 ||
+			if ((error = rh_layout_file_part(
+				     &f->key, &f->sref, f->s->node_id, e->obj,
+				     e->parts[j].offset)) < 0 ||
 			    !(g.keep[g.nkeep] = rh__strdup(f->key.ptr))) {
 				error = error < 0 ? error : RH_ENOMEM;
 				goto done;
@@ -532,7 +544,8 @@ collect_garbage(rh_follow *f)
 		}
 	}
 	qsort(g.keep, g.nkeep, sizeof(*g.keep), cmp_str);
-	if ((error = rh_layout_files_prefix(&prefix, &f->sref, f->s->node_id)) < 0)
+	if ((error = rh_layout_files_prefix(&prefix, &f->sref, f->s->node_id)) <
+	    0)
 		goto done;
 	g.prefix_len = prefix.size;
 	error = rh_store_list(f->st, prefix.ptr, NULL, gc_entry, &g);
@@ -574,8 +587,9 @@ rh__follow_commit(rh_follow *f)
 			return error;
 	}
 	if (!f->started) {
-		enum rh__sj_mode mode = f->once ? RH__SJ_ONCE
-				      : f->is_head ? RH__SJ_START : RH__SJ_CREATE;
+		enum rh__sj_mode mode = f->once    ? RH__SJ_ONCE :
+		                        f->is_head ? RH__SJ_START :
+		                                     RH__SJ_CREATE;
 		if ((error = rh__follow_session_json(f, mode)) < 0)
 			return error;
 		f->started = 1;
@@ -585,8 +599,8 @@ rh__follow_commit(rh_follow *f)
 		f->s->seq++;
 		rh__follow_ckpt_name(name, sizeof(name), f->session);
 		/* One pass keeps no checkpoint: the manifest is its state. */
-		if (!f->once &&
-		    (error = rh__checkpoint_write(f->state_dir, name, f->s)) < 0) {
+		if (!f->once && (error = rh__checkpoint_write(
+					 f->state_dir, name, f->s)) < 0) {
 			f->s->seq--;
 			return error;
 		}

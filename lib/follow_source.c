@@ -13,7 +13,8 @@
 static int
 full_path(char *out, size_t cap, const rh__fsrc_dir *d, const char *rel)
 {
-	if (snprintf(out, cap, "%s%s%s", d->root, *rel ? "/" : "", rel) >= (int)cap) {
+	if (snprintf(out, cap, "%s%s%s", d->root, *rel ? "/" : "", rel) >=
+	    (int)cap) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
@@ -79,7 +80,10 @@ dir_open(rh__fsrc *s, const char *rel)
 }
 
 static const rh__fsrc_ops dir_ops = {
-	dir_stat, dir_list, dir_resolve, dir_open,
+	dir_stat,
+	dir_list,
+	dir_resolve,
+	dir_open,
 };
 
 void

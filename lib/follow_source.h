@@ -24,12 +24,13 @@ typedef int (*rh__fsrc_entry_cb)(const char *name, void *payload);
 
 typedef struct rh__fsrc_ops {
 	/* lstat() (follow 0) or stat() of rel: 0, or -1 with errno. */
-	int (*stat)(rh__fsrc *s, const char *rel, int follow, struct rh__fid *out);
+	int (*stat)(rh__fsrc *s, const char *rel, int follow,
+	            struct rh__fid *out);
 	/* Each entry of folder rel: 0, the callback's (negative) error, or
 	 * 1 with errno when the folder cannot be listed (ENOENT, ENOTDIR:
 	 * there is no such folder). */
 	int (*list)(rh__fsrc *s, const char *rel, rh__fsrc_entry_cb cb,
-		    void *payload);
+	            void *payload);
 	/* Where link rel ends up, every link on the way followed, as a path
 	 * inside the session: 0 with out set; 1 when it leaves the session;
 	 * -1 with errno when it leads nowhere. */
@@ -64,7 +65,7 @@ struct rh_capture_stats;
 struct rh_capture_options;
 struct rh_store;
 int rh__capture_session_src(struct rh_capture_stats *stats, struct rh_store *st,
-			    rh__fsrc *src, const char *name,
-			    const struct rh_capture_options *opts);
+                            rh__fsrc *src, const char *name,
+                            const struct rh_capture_options *opts);
 
 #endif

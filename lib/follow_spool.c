@@ -36,7 +36,7 @@ struct rh_spool {
 	 * intake flag are shared. */
 	pthread_mutex_t mu;
 	int closed;
-	uint64_t seq;           /* names of this run's files */
+	uint64_t seq; /* names of this run's files */
 	rh_spool_stats stats;
 	/* this receiver's generation marks (marks.h): "recv-ID", ID kept in
 	 * DIR/.writer-id so a restarted receiver replaces its own mark; the
@@ -45,9 +45,11 @@ struct rh_spool {
 	char mark_session[256];
 	char mark_last[RH__MARK_KEY_MAX];
 	/* batches shipped lately, to store a repeated POST once */
-	struct { uint64_t hash, len; } recent[RH__SPOOL_RECENT];
+	struct {
+		uint64_t hash, len;
+	} recent[RH__SPOOL_RECENT];
 	uint64_t nrecent;
-	int single;             /* a pack was refused: ship one by one */
+	int single; /* a pack was refused: ship one by one */
 };
 
 /* The receiver's writer id: read from DIR/.writer-id, or made and kept. */
@@ -63,7 +65,9 @@ writer_id(rh_spool *sp)
 	if ((fp = fopen(path, "r"))) {
 		n = fread(id, 1, 16, fp);
 		fclose(fp);
-		for (i = 0; i < n && rh__hexval(id[i]) >= 0 && !(id[i] >= 'A' && id[i] <= 'F'); i++)
+		for (i = 0; i < n && rh__hexval(id[i]) >= 0 &&
+		            !(id[i] >= 'A' && id[i] <= 'F');
+		     i++)
 			;
 		if (n == 16 && i == 16) {
 			id[16] = '\0';
@@ -128,7 +132,8 @@ rh_spool_open(rh_spool **out, const char *dir, const rh_spool_options *opts)
 	if (!opts)
 		opts = &defaults;
 	if (!dir || !opts->version || opts->version > RH_SPOOL_OPTIONS_VERSION)
-		return rh__error(RH_EINVAL, "spool: no directory, or bad options");
+		return rh__error(RH_EINVAL,
+		                 "spool: no directory, or bad options");
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return rh__error(RH_EIO, "%s: %s", dir, strerror(errno));
 	if (!(d = opendir(dir)))
@@ -139,8 +144,9 @@ rh_spool_open(rh_spool **out, const char *dir, const rh_spool_options *opts)
 	}
 	snprintf(sp->dir, sizeof(sp->dir), "%s", dir);
 	/* a version 1 struct ends before the pack fields */
-	memcpy(&sp->o, opts, opts->version < 2 ? offsetof(rh_spool_options, pack_bytes)
-						: sizeof(sp->o));
+	memcpy(&sp->o, opts,
+	       opts->version < 2 ? offsetof(rh_spool_options, pack_bytes) :
+	                           sizeof(sp->o));
 	sp->o.version = RH_SPOOL_OPTIONS_VERSION;
 	if (!sp->o.max_body)
 		sp->o.max_body = 32u << 20;
@@ -160,11 +166,12 @@ rh_spool_open(rh_spool **out, const char *dir, const rh_spool_options *opts)
 	while ((de = readdir(d))) {
 		size_t n = strlen(de->d_name);
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (de->d_name[0] == '.' && n > 4 && !strcmp(de->d_name + n - 4, ".tmp"))
+		if (de->d_name[0] == '.' && n > 4 &&
+		    !strcmp(de->d_name + n - 4, ".tmp"))
 			unlink(path);
 		else if (de->d_name[0] != '.' && n > 5 &&
-			 !strcmp(de->d_name + n - 5, ".json") &&
-			 stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		         !strcmp(de->d_name + n - 5, ".json") &&
+		         stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
 			sp->stats.bytes += (uint64_t)sb.st_size;
 			sp->stats.batches++;
 		}
@@ -202,9 +209,10 @@ rh_spool_stats_get(rh_spool_stats *out, rh_spool *sp)
 	int error;
 
 	if (!out || !sp)
-		return rh__error(RH_EINVAL, "rh_spool_stats_get: NULL argument");
+		return rh__error(RH_EINVAL,
+		                 "rh_spool_stats_get: NULL argument");
 	if ((error = rh__version_check(out->version, RH_SPOOL_STATS_VERSION,
-				       "rh_spool_stats")) < 0)
+	                               "rh_spool_stats")) < 0)
 		return error;
 	pthread_mutex_lock(&sp->mu);
 	*out = sp->stats;
@@ -222,10 +230,11 @@ file_name(char *out, size_t cap, rh_spool *sp, const char *session)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	snprintf(out, cap, "%s@%016llx-%08llx.json", *session ? session : NO_SESSION,
-		 (unsigned long long)ts.tv_sec * 1000000000ull +
-		 (unsigned long long)ts.tv_nsec,
-		 (unsigned long long)(sp->seq++ & 0xffffffffu));
+	snprintf(out, cap, "%s@%016llx-%08llx.json",
+	         *session ? session : NO_SESSION,
+	         (unsigned long long)ts.tv_sec * 1000000000ull +
+	                 (unsigned long long)ts.tv_nsec,
+	         (unsigned long long)(sp->seq++ & 0xffffffffu));
 }
 
 static int
@@ -246,22 +255,24 @@ has_room(rh_spool *sp, rh_receiver_reply *r, uint64_t need)
 	char why[200];
 
 	if (sp->stats.bytes + need > sp->o.cap) {
-		snprintf(why, sizeof(why), "the event spool is full (%llu of %llu "
-			 "bytes); try again later",
-			 (unsigned long long)sp->stats.bytes,
-			 (unsigned long long)sp->o.cap);
+		snprintf(why, sizeof(why),
+		         "the event spool is full (%llu of %llu "
+		         "bytes); try again later",
+		         (unsigned long long)sp->stats.bytes,
+		         (unsigned long long)sp->o.cap);
 		return refuse(sp, r, why);
 	}
 	if (statvfs(sp->dir, &vfs) == 0 &&
 	    (uint64_t)vfs.f_bavail * vfs.f_frsize < sp->o.min_free + need)
-		return refuse(sp, r, "the disk of the event spool is nearly full; "
-			      "try again later");
+		return refuse(sp, r,
+		              "the disk of the event spool is nearly full; "
+		              "try again later");
 	return 0;
 }
 
 RH_EXTERN int
 rh_spool_accept(rh_receiver_reply *r, rh_spool *sp, const void *body,
-		size_t len)
+                size_t len)
 {
 	rh__rsplit split;
 	uint64_t need = 0;
@@ -269,11 +280,13 @@ rh_spool_accept(rh_receiver_reply *r, rh_spool *sp, const void *body,
 	size_t i;
 	int error;
 
-	if ((error = rh__receiver_split(&split, r, body, len, sp->o.max_body)) < 0) {
+	if ((error = rh__receiver_split(&split, r, body, len, sp->o.max_body)) <
+	    0) {
 		if (error == RH_ENOMEM) {
 			r->status = 503;
 			r->retry_after = sp->o.retry_after_s;
-			snprintf(r->message, sizeof(r->message), "out of memory");
+			snprintf(r->message, sizeof(r->message),
+			         "out of memory");
 		}
 		pthread_mutex_lock(&sp->mu);
 		if (error == RH_EINVAL)
@@ -293,13 +306,16 @@ rh_spool_accept(rh_receiver_reply *r, rh_spool *sp, const void *body,
 	if ((error = has_room(sp, r, need)) < 0)
 		goto done;
 	for (i = 0; i < split.ngroups; i++) {
-		const void *data = split.ngroups == 1 ? body : split.groups[i].body.ptr;
+		const void *data =
+			split.ngroups == 1 ? body : split.groups[i].body.ptr;
 		size_t n = split.ngroups == 1 ? len : split.groups[i].body.size;
 
 		file_name(name, sizeof(name), sp, split.groups[i].session);
-		if ((error = rh__write_file_atomic(sp->dir, name, data, n)) < 0) {
+		if ((error = rh__write_file_atomic(sp->dir, name, data, n)) <
+		    0) {
 			r->status = 500;
-			snprintf(r->message, sizeof(r->message), "%s", rh_error_last());
+			snprintf(r->message, sizeof(r->message), "%s",
+			         rh_error_last());
 			goto done;
 		}
 		sp->stats.bytes += n;
@@ -322,17 +338,19 @@ read_all(rh_buf *out, const char *path)
 	int fd, error = 0;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return rh__error(errno == ENOENT ? RH_ENOTFOUND : RH_EIO, "%s: %s",
-				 path, strerror(errno));
+		return rh__error(errno == ENOENT ? RH_ENOTFOUND : RH_EIO,
+		                 "%s: %s", path, strerror(errno));
 	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			error = rh__error(RH_EIO, "%s: %s", path, strerror(errno));
+			error = rh__error(RH_EIO, "%s: %s", path,
+			                  strerror(errno));
 			break;
 		}
 		if (out->size + (size_t)n > (1u << 30)) {
-			error = rh__error(RH_EINVAL, "%s: implausibly large", path);
+			error = rh__error(RH_EINVAL, "%s: implausibly large",
+			                  path);
 			break;
 		}
 		if ((error = rh_buf_put(out, chunk, (size_t)n)) < 0)
@@ -409,7 +427,7 @@ inner(const char **p, size_t *n, const rh_buf *b, const char *name)
 	while (s < e && (*s == ' ' || *s == '\n' || *s == '\r' || *s == '\t'))
 		s++;
 	while (e > s && (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\r' ||
-			 e[-1] == '\t'))
+	                 e[-1] == '\t'))
 		e--;
 	if (e - s < 2 || *s != '[' || e[-1] != ']')
 		return rh__error(RH_EINVAL, "%s: not a JSON array", name);
@@ -417,7 +435,7 @@ inner(const char **p, size_t *n, const rh_buf *b, const char *name)
 	while (s < e && (*s == ' ' || *s == '\n' || *s == '\r' || *s == '\t'))
 		s++;
 	while (e > s && (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\r' ||
-			 e[-1] == '\t'))
+	                 e[-1] == '\t'))
 		e--;
 	*p = s;
 	*n = (size_t)(e - s);
@@ -425,11 +443,11 @@ inner(const char **p, size_t *n, const rh_buf *b, const char *name)
 }
 
 typedef struct pack {
-	char session[256];     /* where it goes */
-	char **names;          /* members, in order */
-	int *keep;             /* 1: stored; 0: a repeat, dropped */
+	char session[256]; /* where it goes */
+	char **names;      /* members, in order */
+	int *keep;         /* 1: stored; 0: a repeat, dropped */
 	size_t n;
-	uint64_t bytes;        /* spooled bytes of all members */
+	uint64_t bytes; /* spooled bytes of all members */
 } pack;
 
 static void
@@ -472,8 +490,9 @@ journal_write(rh_spool *sp, const pack *pk)
 	if ((error = rh_buf_printf(&b, "%s\n", pk->session)) < 0)
 		goto done;
 	for (i = 0; i < pk->n; i++)
-		if ((error = rh_buf_printf(&b, "%c %s\n", pk->keep[i] ? '+' : '-',
-					   pk->names[i])) < 0)
+		if ((error = rh_buf_printf(&b, "%c %s\n",
+		                           pk->keep[i] ? '+' : '-',
+		                           pk->names[i])) < 0)
 			goto done;
 	error = rh__write_file_atomic(sp->dir, JOURNAL, b.ptr, b.size);
 done:
@@ -498,9 +517,11 @@ journal_read(pack *pk, rh_spool *sp)
 		if (first) {
 			snprintf(pk->session, sizeof(pk->session), "%s", line);
 			first = 0;
-		} else if ((line[0] == '+' || line[0] == '-') && line[1] == ' ' &&
-			   !strchr(line + 2, '/') && line[2] != '.') {
-			if ((error = pack_add(pk, line + 2, line[0] == '+')) < 0)
+		} else if ((line[0] == '+' || line[0] == '-') &&
+		           line[1] == ' ' && !strchr(line + 2, '/') &&
+		           line[2] != '.') {
+			if ((error = pack_add(pk, line + 2, line[0] == '+')) <
+			    0)
 				goto done;
 		}
 	}
@@ -529,7 +550,7 @@ journal_remove(rh_spool *sp)
  * hs[i] and lens[i]. */
 static int
 pack_join(rh_buf *data, size_t *nev, uint64_t *hs, uint64_t *lens,
-	  const rh_spool *sp, const pack *pk)
+          const rh_spool *sp, const pack *pk)
 {
 	char path[PATH_MAX + 400];
 	rh_buf one = RH_BUF_INIT;
@@ -575,8 +596,10 @@ pack_drop(rh_spool *sp, const pack *pk, int added)
 	}
 	journal_remove(sp);
 	pthread_mutex_lock(&sp->mu);
-	sp->stats.bytes -= sp->stats.bytes >= pk->bytes ? pk->bytes : sp->stats.bytes;
-	sp->stats.batches -= sp->stats.batches >= pk->n ? pk->n : sp->stats.batches;
+	sp->stats.bytes -=
+		sp->stats.bytes >= pk->bytes ? pk->bytes : sp->stats.bytes;
+	sp->stats.batches -=
+		sp->stats.batches >= pk->n ? pk->n : sp->stats.batches;
 	sp->stats.shipped += pk->n;
 	sp->stats.stored += (uint64_t)added;
 	pthread_mutex_unlock(&sp->mu);
@@ -586,7 +609,7 @@ pack_drop(rh_spool *sp, const pack *pk, int added)
  * (else the object was stored before the first was deleted). */
 static int
 pack_finish(rh_spool *sp, rh_store *st, const char *ns, const char *cluster,
-	    const pack *pk, int whole)
+            const pack *pk, int whole)
 {
 	char *last;
 	rh_buf data = RH_BUF_INIT, prefix = RH_BUF_INIT;
@@ -599,25 +622,27 @@ pack_finish(rh_spool *sp, rh_store *st, const char *ns, const char *cluster,
 	if ((error = rh_layout_session_prefix(&prefix, &ref)) < 0)
 		goto done;
 	if (whole && (!(hs = rh__calloc(pk->n ? pk->n : 1, sizeof(*hs))) ||
-		      !(lens = rh__calloc(pk->n ? pk->n : 1, sizeof(*lens))))) {
+	              !(lens = rh__calloc(pk->n ? pk->n : 1, sizeof(*lens))))) {
 		error = RH_ENOMEM;
 		goto done;
 	}
 	if (whole &&
 	    ((error = pack_join(&data, &nev, hs, lens, sp, pk)) < 0 ||
 	     (nev && (error = rh_events_ingest(NULL, &added, st, prefix.ptr,
-					       pk->names[0], data.ptr,
-					       data.size)) < 0)))
+	                                       pk->names[0], data.ptr,
+	                                       data.size)) < 0)))
 		goto done;
 	/* One mark per session this receiver ships to; the last one's key
 	 * is remembered (the others are looked up). */
 	last = sp->mark_last;
 	if (strcmp(sp->mark_session, pk->session) != 0) {
 		last[0] = '\0';
-		snprintf(sp->mark_session, sizeof(sp->mark_session), "%s", pk->session);
+		snprintf(sp->mark_session, sizeof(sp->mark_session), "%s",
+		         pk->session);
 	}
 	rh__mark_new_gen(gen);
-	if ((error = rh__mark_advance(st, prefix.ptr, sp->writer, gen, last)) < 0)
+	if ((error = rh__mark_advance(st, prefix.ptr, sp->writer, gen, last)) <
+	    0)
 		goto done;
 	/* Before the batches leave the spool: a repeat that comes after a
 	 * restart is then still known. */
@@ -685,7 +710,8 @@ struct ent {
 static int
 cmp_ent(const void *a, const void *b)
 {
-	return strcmp(((const struct ent *)a)->name, ((const struct ent *)b)->name);
+	return strcmp(((const struct ent *)a)->name,
+	              ((const struct ent *)b)->name);
 }
 
 /* The session part of a spooled name, and its arrival time in ns. */
@@ -704,8 +730,8 @@ name_parts(char *session, size_t cap, uint64_t *ns_out, const char *name)
 /* Choose, journal and ship the pack of names[k..e). */
 static int
 ship_pack(rh_spool *sp, rh_store *st, const char *ns, const char *cluster,
-	  const char *session, char **names, size_t k, size_t e,
-	  const uint64_t *sizes)
+          const char *session, char **names, size_t k, size_t e,
+          const uint64_t *sizes)
 {
 	char path[PATH_MAX + 400];
 	rh_buf b = RH_BUF_INIT;
@@ -726,7 +752,8 @@ ship_pack(rh_spool *sp, rh_store *st, const char *ns, const char *cluster,
 		h[i - k] = rh__fnv1a(b.ptr, b.size);
 		keep = !seen_recently(sp, h[i - k], b.size);
 		for (j = k; j < i && keep; j++)
-			if (pk.keep[j - k] && sizes[j] == b.size && h[j - k] == h[i - k])
+			if (pk.keep[j - k] && sizes[j] == b.size &&
+			    h[j - k] == h[i - k])
 				keep = 0; /* the same batch twice in this pack */
 		error = pack_add(&pk, names[i], keep);
 		pk.bytes += sizes[i];
@@ -742,8 +769,9 @@ done:
 		if (e - k == 1) {
 			reject(sp, names[k]);
 			pthread_mutex_lock(&sp->mu);
-			sp->stats.bytes -= sp->stats.bytes >= sizes[k] ? sizes[k]
-								      : sp->stats.bytes;
+			sp->stats.bytes -= sp->stats.bytes >= sizes[k] ?
+			                           sizes[k] :
+			                           sp->stats.bytes;
 			if (sp->stats.batches)
 				sp->stats.batches--;
 			pthread_mutex_unlock(&sp->mu);
@@ -783,7 +811,8 @@ batches_add(struct batches *bt, const char *name, uint64_t size)
 		uint64_t *z;
 		bt->cap = bt->cap ? bt->cap * 2 : 64;
 		if (!(v = rh__realloc(bt->names, bt->cap * sizeof(*v))) ||
-		    !(bt->names = v, z = rh__realloc(bt->sizes, bt->cap * sizeof(*z))))
+		    !(bt->names = v,
+		      z = rh__realloc(bt->sizes, bt->cap * sizeof(*z))))
 			return RH_ENOMEM;
 		bt->sizes = z;
 	}
@@ -830,7 +859,8 @@ batches_list(struct batches *bt, rh_spool *sp, DIR *d)
 		snprintf(path, sizeof(path), "%s/%s", sp->dir, de->d_name);
 		if (stat(path, &sb) < 0 || !S_ISREG(sb.st_mode))
 			continue;
-		if ((error = batches_add(bt, de->d_name, (uint64_t)sb.st_size)) < 0)
+		if ((error = batches_add(bt, de->d_name,
+		                         (uint64_t)sb.st_size)) < 0)
 			return error;
 	}
 	return batches_sort(bt);
@@ -849,7 +879,7 @@ struct ship_run {
  * go on (i or less: stop). */
 static int
 ship_session(struct ship_run *r, const struct batches *bt, const char *sess,
-	     size_t i, size_t *gp)
+             size_t i, size_t *gp)
 {
 	rh_spool *sp = r->sp;
 	char sess2[256];
@@ -863,7 +893,8 @@ ship_session(struct ship_run *r, const struct batches *bt, const char *sess,
 		if (r->budget && r->budget - r->spent < most)
 			most = r->budget - r->spent;
 		for (e = k; e < g && (e == k || (!sp->single &&
-			bytes + bt->sizes[e] <= most)); e++)
+		                                 bytes + bt->sizes[e] <= most));
+		     e++)
 			bytes += bt->sizes[e];
 		name_parts(sess2, sizeof(sess2), &t0, bt->names[k]);
 		/* wait for more, unless full, old enough or the last */
@@ -875,7 +906,7 @@ ship_session(struct ship_run *r, const struct batches *bt, const char *sess,
 			break;
 		}
 		error = ship_pack(sp, r->st, r->ns, r->cluster, sess, bt->names,
-				  k, e, bt->sizes);
+		                  k, e, bt->sizes);
 		r->spent += bytes;
 		if (error == RH_EINVAL) {
 			/* moved aside or split; report it, ship the rest */
@@ -883,7 +914,7 @@ ship_session(struct ship_run *r, const struct batches *bt, const char *sess,
 			r->more = 1;
 			rh_error_clear();
 			error = 0;
-			g = k;	/* look at this session again next call */
+			g = k; /* look at this session again next call */
 			break;
 		}
 		if (error == RH_ENOTFOUND) { /* gone meanwhile */
@@ -918,12 +949,14 @@ ship_all(struct ship_run *r, const struct batches *bt, const char *session)
 			continue;
 		}
 		for (g = i + 1; g < n; g++)
-			if (name_parts(sess2, sizeof(sess2), &t, bt->names[g]) < 0 ||
+			if (name_parts(sess2, sizeof(sess2), &t, bt->names[g]) <
+			            0 ||
 			    strcmp(sess, sess2) != 0)
 				break;
 		if (!strcmp(sess, NO_SESSION)) {
 			if (!session) {
-				r->more = 1; /* waits for a session to be followed */
+				r->more =
+					1; /* waits for a session to be followed */
 				continue;
 			}
 			snprintf(sess, sizeof(sess), "%s", session);
@@ -937,7 +970,7 @@ ship_all(struct ship_run *r, const struct batches *bt, const char *session)
 
 RH_EXTERN int
 rh_spool_ship(int *more_out, rh_spool *sp, rh_store *st, const char *ns,
-	      const char *cluster, const char *session, uint64_t budget)
+              const char *cluster, const char *session, uint64_t budget)
 {
 	struct ship_run r = { sp, st, ns, cluster, budget, 0, 0, 0, 0, 0 };
 	struct batches bt = { NULL, NULL, 0, 0 };
@@ -967,8 +1000,10 @@ rh_spool_ship(int *more_out, rh_spool *sp, rh_store *st, const char *ns,
 	r.now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	error = ship_all(&r, &bt, session);
 	if (error == 0 && r.first_invalid)
-		error = rh__error(RH_EINVAL, "%s: a batch the store refused was "
-				  "moved to rejected/", sp->dir);
+		error = rh__error(RH_EINVAL,
+		                  "%s: a batch the store refused was "
+		                  "moved to rejected/",
+		                  sp->dir);
 done:
 	closedir(d);
 	batches_dispose(&bt);

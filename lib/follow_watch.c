@@ -30,8 +30,9 @@ struct rh__watch {
 
 #ifdef __linux__
 
-#define WATCH_MASK (IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | \
-		    IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
+#define WATCH_MASK                                             \
+	(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | \
+	 IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
 
 int
 rh__watch_open(rh__watch **out)
@@ -77,11 +78,14 @@ rh__watch_add(rh__watch *w, const char *full, const char *rel, int tag)
 
 	if ((wd = inotify_add_watch(w->fd, full, WATCH_MASK)) < 0) {
 		if (errno == ENOSPC)
-			return rh__error(RH_EBUSY, "inotify: watch limit "
-					 "reached at %s", full);
-		return rh__error(errno == ENOENT || errno == ENOTDIR
-					 ? RH_ENOTFOUND : RH_EIO,
-				 "inotify: %s: %s", full, strerror(errno));
+			return rh__error(RH_EBUSY,
+			                 "inotify: watch limit "
+			                 "reached at %s",
+			                 full);
+		return rh__error(errno == ENOENT || errno == ENOTDIR ?
+		                         RH_ENOTFOUND :
+		                         RH_EIO,
+		                 "inotify: %s: %s", full, strerror(errno));
 	}
 	if (!(copy = rh__strdup(rel)))
 		return RH_ENOMEM;
@@ -140,7 +144,8 @@ rh__watch_drop_tag(rh__watch *w, int tag)
 int
 rh__watch_read(rh__watch *w, rh__watch_cb cb, void *payload)
 {
-	char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
+	char buf[16384]
+		__attribute__((aligned(__alignof__(struct inotify_event))));
 	ssize_t n;
 	char *p;
 
@@ -151,7 +156,8 @@ rh__watch_read(rh__watch *w, rh__watch_cb cb, void *payload)
 		if (n < 0 && errno == EAGAIN)
 			return 0;
 		if (n < 0)
-			return rh__error(RH_EIO, "inotify: %s", strerror(errno));
+			return rh__error(RH_EIO, "inotify: %s",
+			                 strerror(errno));
 		if (n == 0)
 			return 0;
 		for (p = buf; p < buf + n;) {
@@ -172,7 +178,8 @@ rh__watch_read(rh__watch *w, rh__watch_cb cb, void *payload)
 				continue;
 			}
 			if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF))
-				cb(RH__WATCH_DIR_GONE, e->tag, e->rel, "", payload);
+				cb(RH__WATCH_DIR_GONE, e->tag, e->rel, "",
+				   payload);
 			else
 				cb(RH__WATCH_CHANGED, e->tag, e->rel,
 				   ev->len ? ev->name : "", payload);

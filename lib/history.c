@@ -53,7 +53,7 @@ merge_str(rh_history *h, uint32_t *cur, const char *s)
  * value of the latest event wins; at equal times the larger value. */
 static int
 merge_timed(rh_history *h, uint32_t *cur, int64_t *cur_ts, const char *s,
-	    int64_t ts)
+            int64_t ts)
 {
 	uint32_t id;
 	int error;
@@ -180,15 +180,19 @@ add_task_life(rh_history *h, const rh_event *ev, const rh_event_task *e)
 		return error;
 	for (i = 0; i < e->ntransitions; i++)
 		if ((error = hb_tr_add(&t->tr, e->transitions[i].state,
-				       e->transitions[i].time_ns, 0, NULL, NULL)) < 0)
+		                       e->transitions[i].time_ns, 0, NULL,
+		                       NULL)) < 0)
 			return error;
 	/* Where the task ran can change (retries on spillback): each of node,
 	 * worker and pid is the value of the latest event that names it. */
-	if ((error = merge_timed(h, &t->node, &t->node_ts, e->node_id, ts)) < 0 ||
-	    (error = merge_timed(h, &t->worker, &t->worker_ts, e->worker_id, ts)) < 0)
+	if ((error = merge_timed(h, &t->node, &t->node_ts, e->node_id, ts)) <
+	            0 ||
+	    (error = merge_timed(h, &t->worker, &t->worker_ts, e->worker_id,
+	                         ts)) < 0)
 		return error;
 	if (e->worker_pid >= 0 &&
-	    (t->pid < 0 || ts > t->pid_ts || (ts == t->pid_ts && e->worker_pid > t->pid))) {
+	    (t->pid < 0 || ts > t->pid_ts ||
+	     (ts == t->pid_ts && e->worker_pid > t->pid))) {
 		t->pid = (int32_t)e->worker_pid;
 		t->pid_ts = ts;
 	}
@@ -201,7 +205,8 @@ add_task_life(rh_history *h, const rh_event *ev, const rh_event_task *e)
 		if ((!t->etype && !t->emsg) || ts > t->err_ts ||
 		    (ts == t->err_ts &&
 		     (rh_strtab_cmp(&h->strs, et, t->etype) > 0 ||
-		      (et == t->etype && rh_strtab_cmp(&h->strs, em, t->emsg) > 0)))) {
+		      (et == t->etype &&
+		       rh_strtab_cmp(&h->strs, em, t->emsg) > 0)))) {
 			t->etype = et;
 			t->emsg = em;
 			t->err_ts = ts;
@@ -353,7 +358,7 @@ add_x(rh_history *h, uint32_t *out, const rh_event_transition *t)
 
 static int
 add_transitions(rh_history *h, hb_trvec *v, const rh_event *ev,
-		const rh_event_transition *tr, size_t n)
+                const rh_event_transition *tr, size_t n)
 {
 	int coarse = ev->format == RH_EVENT_FORMAT_EXPORT ? HB_COARSE : 0;
 	size_t i;
@@ -362,8 +367,8 @@ add_transitions(rh_history *h, hb_trvec *v, const rh_event *ev,
 
 	for (i = 0; i < n; i++)
 		if ((error = add_x(h, &x, &tr[i])) < 0 ||
-		    (error = hb_tr_add(v, tr[i].state | coarse, tr[i].time_ns, x,
-				       x_cmp, h)) < 0)
+		    (error = hb_tr_add(v, tr[i].state | coarse, tr[i].time_ns,
+		                       x, x_cmp, h)) < 0)
 			return error;
 	return 0;
 }
@@ -377,7 +382,7 @@ hb_x_cmp(const rh_history *h, uint32_t a, uint32_t b)
 /* The entity of a string key in `map`, created zeroed if new. */
 static int
 entity_get(rh_history *h, void **out, uint32_t *sid_out, hb_map *map,
-	   hb_pool *pool, const char *key)
+           hb_pool *pool, const char *key)
 {
 	uint32_t sid, idx;
 	int error;
@@ -403,7 +408,7 @@ actor_get(rh_history *h, hb_actor **out, const char *id)
 	int error;
 
 	if ((error = entity_get(h, (void **)out, &sid, &h->actor_map,
-				&h->actors, id)) < 0)
+	                        &h->actors, id)) < 0)
 		return error;
 	if (!(*out)->id) {
 		(*out)->id = sid;
@@ -445,7 +450,7 @@ add_node(rh_history *h, const rh_event *ev, const rh_event_node *e)
 	int error;
 
 	if ((error = entity_get(h, (void **)&n, &sid, &h->node_map, &h->nodes,
-				e->node_id)) < 0)
+	                        e->node_id)) < 0)
 		return error;
 	if (!n->id) {
 		n->id = sid;
@@ -476,8 +481,8 @@ job_get(rh_history *h, hb_job **out, const char *key, int submission)
 	int error;
 
 	if ((error = entity_get(h, (void **)out, &sid,
-				submission ? &h->sub_map : &h->driver_map,
-				&h->jobs, key)) < 0)
+	                        submission ? &h->sub_map : &h->driver_map,
+	                        &h->jobs, key)) < 0)
 		return error;
 	if (!(*out)->job_id && !(*out)->sub_id) {
 		hb_job *j = *out;
@@ -504,10 +509,11 @@ add_job(rh_history *h, const rh_event *ev, const rh_event_job *e)
 	if (!submission && !e->job_id)
 		return 0;
 	if ((error = job_get(h, &j, submission ? e->submission_id : e->job_id,
-			     submission)) < 0)
+	                     submission)) < 0)
 		return error;
 	if ((submission && (error = merge_str(h, &j->job_id, e->job_id)) < 0) ||
-	    (!submission && (error = merge_str(h, &j->sub_id, e->submission_id)) < 0) ||
+	    (!submission &&
+	     (error = merge_str(h, &j->sub_id, e->submission_id)) < 0) ||
 	    (error = merge_str(h, &j->entry, e->entrypoint)) < 0 ||
 	    (error = merge_str(h, &j->dnode, e->driver_node_id)) < 0 ||
 	    (error = merge_str(h, &j->dip, e->driver_ip)) < 0 ||
@@ -536,7 +542,7 @@ add_pg(rh_history *h, const rh_event *ev, const rh_event_pg *e)
 	int error;
 
 	if ((error = entity_get(h, (void **)&g, &sid, &h->pg_map, &h->pgs,
-				e->placement_group_id)) < 0)
+	                        e->placement_group_id)) < 0)
 		return error;
 	if (!g->id) {
 		g->id = sid;
@@ -634,8 +640,9 @@ rh_history_new(rh_history **out, const rh_history_options *opts)
 		return rh__error(RH_EINVAL, "rh_history_new: NULL out");
 	*out = NULL;
 	if (opts && opts->version != RH_HISTORY_OPTIONS_VERSION)
-		return rh__error(RH_EINVAL, "rh_history_new: options version %u",
-				 opts->version);
+		return rh__error(RH_EINVAL,
+		                 "rh_history_new: options version %u",
+		                 opts->version);
 	if (!(h = rh__calloc(1, sizeof(*h))))
 		return RH_ENOMEM;
 	h->opts.version = RH_HISTORY_OPTIONS_VERSION;
@@ -662,7 +669,8 @@ rh_history_add(rh_history *h, const rh_event *ev)
 	if (!h || !ev)
 		return rh__error(RH_EINVAL, "rh_history_add: NULL argument");
 	if (h->finished)
-		return rh__error(RH_EINVAL, "rh_history_add: history already finished");
+		return rh__error(RH_EINVAL,
+		                 "rh_history_add: history already finished");
 	switch (ev->kind) {
 	case RH_EVENT_TASK_DEFINITION:
 		error = add_task_def(h, &ev->u.task);
@@ -679,9 +687,7 @@ rh_history_add(rh_history *h, const rh_event *ev)
 		break;
 	case RH_EVENT_DRIVER_JOB_DEFINITION:
 	case RH_EVENT_DRIVER_JOB_LIFECYCLE:
-	case RH_EVENT_SUBMISSION_JOB:
-		error = add_job(h, ev, &ev->u.job);
-		break;
+	case RH_EVENT_SUBMISSION_JOB: error = add_job(h, ev, &ev->u.job); break;
 	case RH_EVENT_NODE_DEFINITION:
 	case RH_EVENT_NODE_LIFECYCLE:
 		error = add_node(h, ev, &ev->u.node);
@@ -690,11 +696,8 @@ rh_history_add(rh_history *h, const rh_event *ev)
 	case RH_EVENT_PLACEMENT_GROUP_LIFECYCLE:
 		error = add_pg(h, ev, &ev->u.pg);
 		break;
-	case RH_EVENT_CLUSTER:
-		error = add_cluster(h, &ev->u.cluster);
-		break;
-	default:
-		break;
+	case RH_EVENT_CLUSTER: error = add_cluster(h, &ev->u.cluster); break;
+	default: break;
 	}
 	return error < 0 ? rh_history__fail(h, error) : 0;
 }
@@ -709,7 +712,8 @@ static void
 stats_add(rh_event_stats *to, const rh_event_stats *s)
 {
 	if (!to->first_error[0] && s->first_error[0])
-		memcpy(to->first_error, s->first_error, sizeof(to->first_error));
+		memcpy(to->first_error, s->first_error,
+		       sizeof(to->first_error));
 	to->lines += s->lines;
 	to->records += s->records;
 	to->unknown_types += s->unknown_types;
@@ -732,23 +736,24 @@ rh_history__warn(rh_history *h, const char *fmt, ...)
 	int error = 0;
 
 	if (h->nwarnings++ >= RH_HISTORY_MAX_WARNINGS)
-		return 0;	/* counted; the index says how many more */
+		return 0; /* counted; the index says how many more */
 	va_start(ap, fmt);
 	if ((error = rh_buf_vprintf(&h->warnings, fmt, ap)) == 0)
-		error = rh_buf_put(&h->warnings, "", 1);	/* its NUL */
+		error = rh_buf_put(&h->warnings, "", 1); /* its NUL */
 	va_end(ap);
 	return error;
 }
 
 RH_EXTERN int
 rh_history_add_object(rh_history *h, const char *name, const void *data,
-		      size_t len, const rh_event_parse_options *opts)
+                      size_t len, const rh_event_parse_options *opts)
 {
 	rh_event_stats st;
 	int error;
 
 	if (!h)
-		return rh__error(RH_EINVAL, "rh_history_add_object: NULL history");
+		return rh__error(RH_EINVAL,
+		                 "rh_history_add_object: NULL history");
 	rh_event_parse_options o = RH_EVENT_PARSE_OPTIONS_INIT;
 
 	memset(&st, 0, sizeof(st));
@@ -756,7 +761,8 @@ rh_history_add_object(rh_history *h, const char *name, const void *data,
 		o = *opts;
 	if (!o.ray_version)
 		o.ray_version = h->ray_version;
-	error = rh_event_parse(&st, name, data, len, &o, rh_history_event_cb, h);
+	error = rh_event_parse(&st, name, data, len, &o, rh_history_event_cb,
+	                       h);
 	stats_add(&h->stats, &st);
 	return error < 0 ? rh_history__fail(h, error) : error;
 }

@@ -34,7 +34,8 @@ strtab_copy(rh_strtab *d, const rh_strtab *s)
 	if ((s->data && !(d->data = dup_mem(s->data, s->asize))) ||
 	    !(d->off = dup_mem(s->off, s->a * sizeof(*s->off))) ||
 	    !(d->hashes = dup_mem(s->hashes, s->a * sizeof(*s->hashes))) ||
-	    !(d->slots = dup_mem(s->slots, (s->mask + 1) * sizeof(*s->slots)))) {
+	    !(d->slots =
+	              dup_mem(s->slots, (s->mask + 1) * sizeof(*s->slots)))) {
 		rh_strtab_dispose(d);
 		return RH_ENOMEM;
 	}
@@ -71,8 +72,8 @@ pool_copy(hb_pool *d, const hb_pool *s)
 		return RH_ENOMEM;
 	for (i = 0; i < s->nchunks; i++, d->nchunks++) {
 		/* the last chunk: only its used items are worth copying */
-		used = (i + 1 == s->nchunks) ? s->n - (i << HB_CHUNK_SHIFT)
-					     : (size_t)1 << HB_CHUNK_SHIFT;
+		used = (i + 1 == s->nchunks) ? s->n - (i << HB_CHUNK_SHIFT) :
+		                               (size_t)1 << HB_CHUNK_SHIFT;
 		if (!(d->chunks[i] = rh__malloc(s->item << HB_CHUNK_SHIFT)))
 			return RH_ENOMEM;
 		memcpy(d->chunks[i], s->chunks[i], used * s->item);
@@ -89,7 +90,7 @@ tr_copy(hb_trvec *v)
 	if (!v->v)
 		return 0;
 	if (!(c = dup_mem(v->v, (size_t)v->a * sizeof(*v->v)))) {
-		v->v = NULL;	/* the copy owns nothing yet */
+		v->v = NULL; /* the copy owns nothing yet */
 		v->n = v->a = 0;
 		return RH_ENOMEM;
 	}
@@ -107,9 +108,11 @@ pool_tr_copy(hb_pool *p, size_t trv)
 
 	for (i = 0; i < p->n; i++)
 		if (!error)
-			error = tr_copy((hb_trvec *)((char *)hb_pool_at(p, i) + trv));
+			error = tr_copy(
+				(hb_trvec *)((char *)hb_pool_at(p, i) + trv));
 		else
-			memset((char *)hb_pool_at(p, i) + trv, 0, sizeof(hb_trvec));
+			memset((char *)hb_pool_at(p, i) + trv, 0,
+			       sizeof(hb_trvec));
 	return error;
 }
 
@@ -131,7 +134,8 @@ tasks_copy(hb_pool *p)
 		t->prof = NULL;
 		if ((error = tr_copy(&t->tr)) < 0)
 			continue;
-		if (pr && !(t->prof = dup_mem(pr, (size_t)t->aprof * sizeof(*pr))))
+		if (pr &&
+		    !(t->prof = dup_mem(pr, (size_t)t->aprof * sizeof(*pr))))
 			error = RH_ENOMEM;
 	}
 	return error;
@@ -145,7 +149,8 @@ rh_history__clone(rh_history **out, const rh_history *h)
 
 	*out = NULL;
 	if (h->finished)
-		return rh__error(RH_EINVAL, "rh_history__clone: history already finished");
+		return rh__error(RH_EINVAL,
+		                 "rh_history__clone: history already finished");
 	if (!(c = rh__calloc(1, sizeof(*c))))
 		return RH_ENOMEM;
 	c->opts = h->opts;
@@ -163,7 +168,8 @@ rh_history__clone(rh_history **out, const rh_history *h)
 	 * either its own vectors or, after a failure, none. */
 	if ((error = strtab_copy(&c->strs, &h->strs)) < 0 ||
 	    (h->warnings.size &&
-	     (error = rh_buf_put(&c->warnings, h->warnings.ptr, h->warnings.size)) < 0))
+	     (error = rh_buf_put(&c->warnings, h->warnings.ptr,
+	                         h->warnings.size)) < 0))
 		goto fail;
 	if ((error = pool_copy(&c->tasks, &h->tasks)) < 0 ||
 	    (error = tasks_copy(&c->tasks)) < 0 ||

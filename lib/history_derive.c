@@ -18,7 +18,7 @@ xat(const rh_history *h, uint32_t x)
 
 static int
 intern_cat(rh_history *h, uint32_t *out, const char *a, const char *sep,
-	   const char *b)
+           const char *b)
 {
 	rh_buf buf = RH_BUF_INIT;
 	int error;
@@ -54,16 +54,26 @@ x_fill(rh_history *h, uint32_t *out, uint32_t a, uint32_t b)
 	xa = xat(h, a); /* the pool does not move, but be plain about it */
 	xb = xat(h, b);
 	*n = *xa;
-	if (!n->node) n->node = xb->node;
-	if (!n->worker) n->worker = xb->worker;
-	if (!n->repr) n->repr = xb->repr;
-	if (!n->death) n->death = xb->death;
-	if (!n->ip) n->ip = xb->ip;
-	if (!n->reason) n->reason = xb->reason;
-	if (!n->message) n->message = xb->message;
-	if (!n->resources) n->resources = xb->resources;
-	if (n->pid < 0) n->pid = xb->pid;
-	if (n->exit_code < 0) n->exit_code = xb->exit_code;
+	if (!n->node)
+		n->node = xb->node;
+	if (!n->worker)
+		n->worker = xb->worker;
+	if (!n->repr)
+		n->repr = xb->repr;
+	if (!n->death)
+		n->death = xb->death;
+	if (!n->ip)
+		n->ip = xb->ip;
+	if (!n->reason)
+		n->reason = xb->reason;
+	if (!n->message)
+		n->message = xb->message;
+	if (!n->resources)
+		n->resources = xb->resources;
+	if (n->pid < 0)
+		n->pid = xb->pid;
+	if (n->exit_code < 0)
+		n->exit_code = xb->exit_code;
 	*out = idx + 1;
 	return 0;
 }
@@ -95,7 +105,8 @@ reconcile(rh_history *h, hb_trvec *v)
 			const hb_tr *f = &v->v[j];
 			int64_t d;
 
-			if (f->state != st || f->t == HB_NONE || c->t == HB_NONE)
+			if (f->state != st || f->t == HB_NONE ||
+			    c->t == HB_NONE)
 				continue;
 			d = f->t > c->t ? f->t - c->t : c->t - f->t;
 			if (d <= COARSE_WINDOW && d < best) {
@@ -119,7 +130,8 @@ reconcile(rh_history *h, hb_trvec *v)
 	/* coarse twins of one another (two export snapshots) */
 	hb_tr_sort(v);
 	for (i = k = 0; i < v->n; i++) {
-		if (k && v->v[k - 1].state == v->v[i].state && v->v[k - 1].t == v->v[i].t) {
+		if (k && v->v[k - 1].state == v->v[i].state &&
+		    v->v[k - 1].t == v->v[i].t) {
 			if (hb_x_cmp(h, v->v[i].x, v->v[k - 1].x) > 0)
 				v->v[k - 1].x = v->v[i].x;
 			continue;
@@ -152,7 +164,8 @@ derive_task(rh_history *h, hb_task *t)
 
 	hb_tr_sort(&t->tr);
 	if (t->nprof > 1)
-		qsort_r(t->prof, t->nprof, sizeof(*t->prof), prof_cmp, &h->strs);
+		qsort_r(t->prof, t->nprof, sizeof(*t->prof), prof_cmp,
+		        &h->strs);
 	/* As protobuf_to_task_state_dict() (§3.5): GCS keeps one time per
 	 * state (the latest); the state is the last of them in enum order, not
 	 * in time order; PENDING_ARGS_AVAIL gives the creation time, RUNNING
@@ -170,18 +183,21 @@ derive_task(rh_history *h, hb_task *t)
 			t->start = r->t;
 	}
 	for (i = 0; i < t->tr.n; i++)
-		if (t->tr.v[i].state == RH_TASK_FINISHED && t->state != RH_TASK_FAILED)
+		if (t->tr.v[i].state == RH_TASK_FINISHED &&
+		    t->state != RH_TASK_FAILED)
 			t->end = t->tr.v[i].t;
 		else if (t->tr.v[i].state == RH_TASK_FAILED)
 			t->end = t->tr.v[i].t;
 	(void)have_first;
-	t->sort_t = t->creation != HB_NONE ? t->creation :
-		    t->tr.n && t->tr.v[0].t != HB_NONE ? t->tr.v[0].t : INT64_MAX;
+	t->sort_t = t->creation != HB_NONE             ? t->creation :
+	            t->tr.n && t->tr.v[0].t != HB_NONE ? t->tr.v[0].t :
+	                                                 INT64_MAX;
 	/* An actor task without a custom name is shown as
 	 * "<actor repr>.<method>" (protobuf_to_task_state_dict). */
 	if (t->type == RH_TASK_TYPE_ACTOR_TASK && t->repr && t->func &&
 	    (!t->name || t->name == t->func)) {
-		const char *f = rh_strtab_get(&h->strs, t->func), *dot = strrchr(f, '.');
+		const char *f = rh_strtab_get(&h->strs, t->func),
+			   *dot = strrchr(f, '.');
 		char *method = rh__strdup(dot ? dot + 1 : f);
 		char *repr;
 		int error;
@@ -235,7 +251,8 @@ task_order(rh_history *h)
 	size_t i, n = h->tasks.n;
 	task_key *k;
 
-	if (!(h->task_order = rh__malloc((n ? n : 1) * sizeof(*h->task_order))) ||
+	if (!(h->task_order =
+	              rh__malloc((n ? n : 1) * sizeof(*h->task_order))) ||
 	    !(k = rh__malloc((n ? n : 1) * sizeof(*k))))
 		return RH_ENOMEM;
 	for (i = 0; i < n; i++) {
@@ -420,11 +437,14 @@ derive_node(rh_history *h, hb_node *n)
 		n->end = HB_NONE;
 	if (n->head < 0)
 		n->head = n->res && strstr(rh_strtab_get(&h->strs, n->res),
-					   "\"node:__internal_head__\"") ? 1 : 0;
+		                           "\"node:__internal_head__\"") ?
+		                  1 :
+		                  0;
 	if (!n->name)
 		n->name = n->ip;
 	if (n->state == RH_NODE_DEAD) {
-		const char *txt = death_text(rh_strtab_get(&h->strs, n->reason));
+		const char *txt =
+			death_text(rh_strtab_get(&h->strs, n->reason));
 		const char *msg = rh_strtab_get(&h->strs, n->reason_msg);
 		char *m = msg && *msg ? rh__strdup(msg) : NULL;
 
@@ -433,9 +453,11 @@ derive_node(rh_history *h, hb_node *n)
 		if (txt && m)
 			error = intern_cat(h, &n->state_msg, txt, ": ", m);
 		else if (txt)
-			error = rh_strtab_intern(&h->strs, &n->state_msg, txt, strlen(txt));
+			error = rh_strtab_intern(&h->strs, &n->state_msg, txt,
+			                         strlen(txt));
 		else if (m)
-			error = rh_strtab_intern(&h->strs, &n->state_msg, m, strlen(m));
+			error = rh_strtab_intern(&h->strs, &n->state_msg, m,
+			                         strlen(m));
 		else
 			error = 0;
 		free(m);
@@ -531,7 +553,8 @@ link_jobs(rh_history *h)
 			continue;
 		s = hb_pool_at(&h->jobs, idx - 1);
 		d->linked = idx;
-		if (!s->job_id || rh_strtab_cmp(&h->strs, d->job_id, s->job_id) > 0)
+		if (!s->job_id ||
+		    rh_strtab_cmp(&h->strs, d->job_id, s->job_id) > 0)
 			s->job_id = d->job_id;
 		if (!s->entry)
 			s->entry = d->entry;
@@ -563,7 +586,7 @@ job_order_cmp(const void *a, const void *b, void *ctx)
 	if (tx != ty)
 		return tx - ty;
 	if ((c = rh_strtab_cmp(&h->strs, tx ? x->job_id : x->sub_id,
-			       ty ? y->job_id : y->sub_id)))
+	                       ty ? y->job_id : y->sub_id)))
 		return c;
 	return rh_strtab_cmp(&h->strs, x->job_id, y->job_id);
 }
@@ -610,7 +633,7 @@ node_of(rh_history *h, const char *node_id)
 
 int
 rh_history__raylet(rh_history *h, const char *node_id, const char *hostname,
-		   int64_t pid, int port)
+                   int64_t pid, int port)
 {
 	hb_node *n = node_of(h, node_id);
 	int error;
@@ -621,7 +644,7 @@ rh_history__raylet(rh_history *h, const char *node_id, const char *hostname,
 	 * host name (src/ray/raylet/raylet.cc, RegisterGcs) */
 	if (hostname && *hostname && !n->host &&
 	    (error = rh_strtab_intern(&h->strs, &n->host, hostname,
-				      strlen(hostname))) < 0)
+	                              strlen(hostname))) < 0)
 		return error;
 	if (pid > 0)
 		n->raylet_pid = pid;
@@ -632,16 +655,17 @@ rh_history__raylet(rh_history *h, const char *node_id, const char *hostname,
 
 int
 rh_history__worker_file(rh_history *h, const char *node_id,
-			const char *worker_id, int64_t pid, int is_driver,
-			int gone)
+                        const char *worker_id, int64_t pid, int is_driver,
+                        int gone)
 {
 	uint32_t wid, nid;
 	hb_worker *w;
 	int error;
 
 	if ((error = rh_strtab_intern(&h->strs, &wid, worker_id,
-				      strlen(worker_id))) < 0 ||
-	    (error = rh_strtab_intern(&h->strs, &nid, node_id, strlen(node_id))) < 0 ||
+	                              strlen(worker_id))) < 0 ||
+	    (error = rh_strtab_intern(&h->strs, &nid, node_id,
+	                              strlen(node_id))) < 0 ||
 	    (error = worker_get(h, &w, wid)) < 0)
 		return error;
 	/* the node whose logs/ holds the files ran the worker */
@@ -659,7 +683,8 @@ is_hex(const char *s, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
 	return 1;
 }
@@ -683,7 +708,7 @@ pid_before(const char *s, const char *end)
 
 int
 rh_history__parse_worker_file(const char *path, char id[57], int64_t *pid,
-			      int *is_driver, int *gone)
+                              int *is_driver, int *gone)
 {
 	static const char wk[] = "worker-", cw[] = "python-core-worker-",
 			  cd[] = "python-core-driver-";
@@ -698,7 +723,8 @@ rh_history__parse_worker_file(const char *path, char id[57], int64_t *pid,
 		b = path + 5;
 	else
 		return 0;
-	if (!strncmp(b, cw, sizeof(cw) - 1) || !strncmp(b, cd, sizeof(cd) - 1)) {
+	if (!strncmp(b, cw, sizeof(cw) - 1) ||
+	    !strncmp(b, cd, sizeof(cd) - 1)) {
 		*is_driver = b[12] == 'd';
 		p = b + sizeof(cw) - 1;
 		if (!is_hex(p, WORKER_ID_HEX) || p[WORKER_ID_HEX] != '_' ||
@@ -733,17 +759,18 @@ token(char *out, size_t outsz, const char *s, const char *end)
 	       s[n] != '\t')
 		n++;
 	if (n >= outsz)
-		n = 0;	/* too long to be a host name */
+		n = 0; /* too long to be a host name */
 	memcpy(out, s, n);
 	out[n] = '\0';
 }
 
 void
 rh_history__parse_raylet_head(const char *buf, size_t len, char *host,
-			      size_t hostsz, int64_t *pid, int *port)
+                              size_t hostsz, int64_t *pid, int *port)
 {
 	static const char started[] = "Raylet of id, ",
-			  nm[] = " node_manager address: ", hn[] = " hostname: ";
+			  nm[] = " node_manager address: ",
+			  hn[] = " hostname: ";
 	const char *s = buf, *end = buf + len;
 
 	*host = '\0';
@@ -755,9 +782,9 @@ rh_history__parse_raylet_head(const char *buf, size_t len, char *host,
 		size_t n;
 
 		if (!eol)
-			break;	/* a cut line: not trusted */
-		n = (size_t)(eol - s) < sizeof(line) - 1 ? (size_t)(eol - s)
-							 : sizeof(line) - 1;
+			break; /* a cut line: not trusted */
+		n = (size_t)(eol - s) < sizeof(line) - 1 ? (size_t)(eol - s) :
+		                                           sizeof(line) - 1;
 		memcpy(line, s, n);
 		line[n] = '\0';
 		s = eol + 1;
@@ -765,12 +792,13 @@ rh_history__parse_raylet_head(const char *buf, size_t len, char *host,
 		if (!*pid && line[0] == '[' && strstr(line, "] (raylet) ")) {
 			long long v;
 
-			if (sscanf(line, "[%*s %*s %*s %lld", &v) == 1 && v > 0 &&
-			    v <= INT32_MAX)
+			if (sscanf(line, "[%*s %*s %*s %lld", &v) == 1 &&
+			    v > 0 && v <= INT32_MAX)
 				*pid = v;
 		}
 		if (!*port && strstr(line, started)) {
-			const char *a = strstr(line, nm), *h = strstr(line, hn), *colon;
+			const char *a = strstr(line, nm), *h = strstr(line, hn),
+				   *colon;
 
 			if (!a || !h)
 				continue;
@@ -782,7 +810,8 @@ rh_history__parse_raylet_head(const char *buf, size_t len, char *host,
 					*port = 0;
 				/* older raylets logged the address as the
 				 * host name: no host name then */
-				if (!strncmp(host, addr, (size_t)(colon - addr)) &&
+				if (!strncmp(host, addr,
+				             (size_t)(colon - addr)) &&
 				    !host[colon - addr])
 					*host = '\0';
 			}
@@ -792,7 +821,7 @@ rh_history__parse_raylet_head(const char *buf, size_t len, char *host,
 
 static void
 worker_merge(rh_history *h, hb_worker *w, uint32_t node, int64_t pid,
-	     int64_t start, int64_t end)
+             int64_t start, int64_t end)
 {
 	if (node && (!w->node || rh_strtab_cmp(&h->strs, node, w->node) > 0))
 		w->node = node;
@@ -826,8 +855,11 @@ driver_end(rh_history *h, hb_worker *w)
 		w->alive = 0;
 		if (j->end != HB_NONE)
 			w->end = j->end;
-		return intern_cat(h, &w->etype, j->etype || j->dexit > 0
-				  ? "USER_ERROR" : "INTENDED_USER_EXIT", "", "");
+		return intern_cat(h, &w->etype,
+		                  j->etype || j->dexit > 0 ?
+		                          "USER_ERROR" :
+		                          "INTENDED_USER_EXIT",
+		                  "", "");
 	}
 	return 0;
 }
@@ -847,7 +879,8 @@ derive_workers(rh_history *h)
 		if ((error = worker_get(h, &w, t->worker)) < 0)
 			return error;
 		worker_merge(h, w, t->node, t->pid,
-			     t->start != HB_NONE ? t->start : t->creation, t->end);
+		             t->start != HB_NONE ? t->start : t->creation,
+		             t->end);
 	}
 	for (i = 0; i < h->actors.n; i++) {
 		hb_actor *a = hb_pool_at(&h->actors, i);
@@ -883,8 +916,9 @@ derive_workers(rh_history *h)
 				w->alive = 0;
 				if (w->end == HB_NONE || w->end > n->end)
 					w->end = n->end;
-				if ((error = intern_cat(h, &w->etype, "SYSTEM_ERROR",
-							"", "")) < 0)
+				if ((error = intern_cat(h, &w->etype,
+				                        "SYSTEM_ERROR", "",
+				                        "")) < 0)
 					return error;
 			}
 		}
@@ -907,8 +941,8 @@ cevent_order_cmp(const void *a, const void *b, void *ctx)
 }
 
 static int
-index_order(uint32_t **out, size_t n, int (*cmp)(const void *, const void *, void *),
-	    rh_history *h)
+index_order(uint32_t **out, size_t n,
+            int (*cmp)(const void *, const void *, void *), rh_history *h)
 {
 	uint32_t *o;
 	size_t i;
@@ -942,7 +976,7 @@ rh_history__finish(rh_history *h)
 		hb_job *j = hb_pool_at(&h->jobs, i);
 
 		if ((error = j->is_submission ? derive_submission(h, j) :
-						derive_driver(h, j)) < 0)
+		                                derive_driver(h, j)) < 0)
 			return error;
 	}
 	link_jobs(h);
@@ -958,12 +992,18 @@ rh_history__finish(rh_history *h)
 		return error;
 
 	if ((error = task_order(h)) < 0 ||
-	    (error = order_by_id(h, &h->actor_order, &h->actors, offsetof(hb_actor, id))) < 0 ||
-	    (error = order_by_id(h, &h->node_order, &h->nodes, offsetof(hb_node, id))) < 0 ||
-	    (error = order_by_id(h, &h->pg_order, &h->pgs, offsetof(hb_pg, id))) < 0 ||
-	    (error = order_by_id(h, &h->worker_order, &h->workers, offsetof(hb_worker, id))) < 0 ||
-	    (error = index_order(&h->cevent_order, h->cevents.n, cevent_order_cmp, h)) < 0 ||
-	    (error = index_order(&h->job_order, h->jobs.n, job_order_cmp, h)) < 0)
+	    (error = order_by_id(h, &h->actor_order, &h->actors,
+	                         offsetof(hb_actor, id))) < 0 ||
+	    (error = order_by_id(h, &h->node_order, &h->nodes,
+	                         offsetof(hb_node, id))) < 0 ||
+	    (error = order_by_id(h, &h->pg_order, &h->pgs,
+	                         offsetof(hb_pg, id))) < 0 ||
+	    (error = order_by_id(h, &h->worker_order, &h->workers,
+	                         offsetof(hb_worker, id))) < 0 ||
+	    (error = index_order(&h->cevent_order, h->cevents.n,
+	                         cevent_order_cmp, h)) < 0 ||
+	    (error = index_order(&h->job_order, h->jobs.n, job_order_cmp, h)) <
+	            0)
 		return error;
 	/* Drivers folded into their submission leave the job rows. */
 	for (i = k = 0; i < h->jobs.n; i++) {

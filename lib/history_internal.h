@@ -13,10 +13,10 @@
 typedef struct rh_strtab {
 	char *data;
 	size_t size, asize;
-	uint32_t *off;        /* id -> offset of its length word */
-	uint32_t n, a;        /* ids in use (incl. 0), allocated */
-	uint32_t *slots;      /* hash -> id, 0 empty */
-	uint32_t *hashes;     /* per id: its hash's low 32 bits (4 B a string
+	uint32_t *off;    /* id -> offset of its length word */
+	uint32_t n, a;    /* ids in use (incl. 0), allocated */
+	uint32_t *slots;  /* hash -> id, 0 empty */
+	uint32_t *hashes; /* per id: its hash's low 32 bits (4 B a string
 	                       * less than all 64; slots never exceed 2^32) */
 	size_t mask;
 } rh_strtab;
@@ -65,7 +65,7 @@ typedef struct hb_trvec {
  * larger extra by `cmp` so the result does not depend on arrival order. */
 typedef int (*hb_xcmp)(const void *ctx, uint32_t a, uint32_t b);
 int hb_tr_add(hb_trvec *v, int state, int64_t t, uint32_t x, hb_xcmp cmp,
-	      const void *ctx);
+              const void *ctx);
 void hb_tr_sort(hb_trvec *v);
 
 typedef struct hb_prof {
@@ -128,13 +128,14 @@ typedef struct hb_node {
 
 typedef struct hb_job {
 	int is_submission;
-	uint32_t job_id, sub_id, entry, dnode, dip, meta, renv, msg, etype, http;
+	uint32_t job_id, sub_id, entry, dnode, dip, meta, renv, msg, etype,
+		http;
 	int64_t dpid, dexit, start, end;
 	int8_t dead;
 	hb_trvec tr;
 	/* derived */
 	int status;
-	uint32_t linked;      /* driver: index+1 of its submission job */
+	uint32_t linked; /* driver: index+1 of its submission job */
 } hb_job;
 
 typedef struct hb_pg {
@@ -146,10 +147,10 @@ typedef struct hb_pg {
 
 typedef struct hb_worker {
 	uint32_t id, node, ip;
-	uint32_t etype;         /* exit type, where known (derive_workers) */
+	uint32_t etype; /* exit type, where known (derive_workers) */
 	int64_t pid, start, end;
 	int alive, is_driver;
-	int gone;               /* its log files were moved to logs/old/ */
+	int gone; /* its log files were moved to logs/old/ */
 } hb_worker;
 
 typedef struct hb_cevent {
@@ -200,13 +201,13 @@ void hb_smap_dispose(hb_smap *m);
 
 struct rh_history {
 	rh_history_options opts;
-	char *ray_version;        /* owned copy of opts.ray_version */
+	char *ray_version; /* owned copy of opts.ray_version */
 	rh_strtab strs;
 	hb_pool tasks, actors, nodes, jobs, pgs, workers, cevents, xs;
 	hb_map task_map, actor_map, node_map, driver_map, sub_map, pg_map;
 	hb_map worker_map, cevent_map;
 	rh_event_stats stats;
-	rh_buf warnings;          /* NUL-terminated messages, back to back */
+	rh_buf warnings; /* NUL-terminated messages, back to back */
 	size_t nwarnings;
 	uint8_t fp[RH_FINGERPRINT_SIZE];
 	int finished;
@@ -230,26 +231,26 @@ void rh_history__pools_init(rh_history *h);
 /* The raylet of a node the events know: its host name, pid and port as
  * logs/raylet.out gives them (NULL/0: unknown). Events win where they
  * name a host. A node the events do not know is left out. */
-int rh_history__raylet(rh_history *h, const char *node_id,
-		       const char *hostname, int64_t pid, int port);
+int rh_history__raylet(rh_history *h, const char *node_id, const char *hostname,
+                       int64_t pid, int port);
 /* A worker known from its log files on node_id: pid, whether a driver
  * (python-core-driver-*.log), whether its files were moved to logs/old/. */
 int rh_history__worker_file(rh_history *h, const char *node_id,
-			    const char *worker_id, int64_t pid, int is_driver,
-			    int gone);
+                            const char *worker_id, int64_t pid, int is_driver,
+                            int gone);
 
 /* Parse a captured path as a worker's log file (reference/ray-formats.md
  * §1.4), in logs/ or logs/old/: worker-<id>-<job>-<pid>.out|.err,
  * python-core-worker-<id>_<pid>.log, python-core-driver-<id>_<pid>.log.
  * @return 1 and the parts (id: 56 hex + NUL), or 0 for another file. */
 int rh_history__parse_worker_file(const char *path, char id[57], int64_t *pid,
-				  int *is_driver, int *gone);
+                                  int *is_driver, int *gone);
 /* The raylet's pid (each line's "[date time L pid tid] (raylet)"), host
  * name and node manager port ("Raylet of id, ... node_manager address:
  * IP:PORT ... hostname: HOST", src/ray/raylet/raylet.cc) in the first
  * bytes of logs/raylet.out; what is not there stays "" / 0. */
 void rh_history__parse_raylet_head(const char *buf, size_t len, char *host,
-				   size_t hostsz, int64_t *pid, int *port);
+                                   size_t hostsz, int64_t *pid, int *port);
 /* Record that part of the session could not be read (a damaged object
  * skipped): the index keeps the message and readers show it. Past
  * RH_HISTORY_MAX_WARNINGS only a count is kept. 0 or RH_ENOMEM. */

@@ -89,10 +89,13 @@ rh_strtab_intern(rh_strtab *t, uint32_t *id_out, const char *s, size_t len)
 	if (!s)
 		return 0;
 	if (len > UINT32_MAX / 2)
-		return rh__error(RH_EINVAL, "string of %zu bytes is too long", len);
+		return rh__error(RH_EINVAL, "string of %zu bytes is too long",
+		                 len);
 	h = hb_hash(s, len);
-	for (slot = (uint32_t)h & t->mask; (id = t->slots[slot]); slot = (slot + 1) & t->mask) {
-		if (t->hashes[id] == (uint32_t)h && rh_strtab_len(t, id) == len &&
+	for (slot = (uint32_t)h & t->mask; (id = t->slots[slot]);
+	     slot = (slot + 1) & t->mask) {
+		if (t->hashes[id] == (uint32_t)h &&
+		    rh_strtab_len(t, id) == len &&
 		    memcmp(t->data + t->off[id] + 4, s, len) == 0) {
 			*id_out = id;
 			return 0;
@@ -102,7 +105,8 @@ rh_strtab_intern(rh_strtab *t, uint32_t *id_out, const char *s, size_t len)
 		return rh__error(RH_ENOMEM, "too many distinct strings");
 	need = t->size + 4 + len + 1;
 	if (need > UINT32_MAX)
-		return rh__error(RH_ENOMEM, "more than 4 GiB of distinct strings");
+		return rh__error(RH_ENOMEM,
+		                 "more than 4 GiB of distinct strings");
 	if (need > t->asize) {
 		size_t na = t->asize ? t->asize * 2 : 65536;
 		char *d;
@@ -305,7 +309,8 @@ hb_smap_get(const hb_smap *m, const char *k)
 
 	if (!m->keys || !k)
 		return 0;
-	for (s = hb_hash(k, strlen(k)) & m->mask; m->keys[s]; s = (s + 1) & m->mask)
+	for (s = hb_hash(k, strlen(k)) & m->mask; m->keys[s];
+	     s = (s + 1) & m->mask)
 		if (!strcmp(m->keys[s], k))
 			return m->vals[s];
 	return 0;
@@ -326,8 +331,8 @@ smap_grow(hb_smap *m)
 	for (i = 0; m->keys && i <= m->mask; i++) {
 		if (!m->keys[i])
 			continue;
-		for (s = hb_hash(m->keys[i], strlen(m->keys[i])) & nmask; keys[s];
-		     s = (s + 1) & nmask)
+		for (s = hb_hash(m->keys[i], strlen(m->keys[i])) & nmask;
+		     keys[s]; s = (s + 1) & nmask)
 			;
 		keys[s] = m->keys[i];
 		vals[s] = m->vals[i];
@@ -346,9 +351,11 @@ hb_smap_put(hb_smap *m, char *k, size_t v)
 	size_t s;
 	int error;
 
-	if ((!m->keys || (m->n + 1) * 2 > m->mask) && (error = smap_grow(m)) < 0)
+	if ((!m->keys || (m->n + 1) * 2 > m->mask) &&
+	    (error = smap_grow(m)) < 0)
 		return error;
-	for (s = hb_hash(k, strlen(k)) & m->mask; m->keys[s]; s = (s + 1) & m->mask)
+	for (s = hb_hash(k, strlen(k)) & m->mask; m->keys[s];
+	     s = (s + 1) & m->mask)
 		if (!strcmp(m->keys[s], k)) {
 			m->vals[s] = v;
 			return 0;
@@ -371,7 +378,7 @@ hb_smap_dispose(hb_smap *m)
 
 int
 hb_tr_add(hb_trvec *v, int state, int64_t t, uint32_t x, hb_xcmp cmp,
-	  const void *ctx)
+          const void *ctx)
 {
 	uint32_t i;
 
@@ -415,4 +422,3 @@ hb_tr_sort(hb_trvec *v)
 	if (v->n > 1)
 		qsort(v->v, v->n, sizeof(*v->v), tr_cmp);
 }
-

@@ -86,7 +86,7 @@ actor_at(rh_actor_row *r, int64_t t)
 	size_t i, k = prefix(r->transitions, r->ntransitions, t);
 
 	if (!k && (r->ntransitions || r->start_time_ns == RH_TIME_NONE ||
-		   r->start_time_ns > t))
+	           r->start_time_ns > t))
 		return 0;
 	if (k == r->ntransitions)
 		return 1;
@@ -99,7 +99,8 @@ actor_at(rh_actor_row *r, int64_t t)
 
 		if (x->state == RH_ACTOR_RESTARTING)
 			r->num_restarts++;
-		else if (x->state == RH_ACTOR_ALIVE && r->start_time_ns == RH_TIME_NONE)
+		else if (x->state == RH_ACTOR_ALIVE &&
+		         r->start_time_ns == RH_TIME_NONE)
 			r->start_time_ns = x->time_ns;
 		else if (x->state == RH_ACTOR_DEAD)
 			r->end_time_ns = x->time_ns;
@@ -118,7 +119,7 @@ node_at(rh_node_row *r, int64_t t)
 	size_t k = prefix(r->transitions, r->ntransitions, t);
 
 	if (!k && (r->ntransitions || r->start_time_ns == RH_TIME_NONE ||
-		   r->start_time_ns > t))
+	           r->start_time_ns > t))
 		return 0;
 	r->start_time_ns = cut(r->start_time_ns, t);
 	if (k == r->ntransitions)
@@ -146,8 +147,8 @@ job_at(rh_job_row *r, int64_t t)
 
 	if (!k && (r->start_time_ns == RH_TIME_NONE || r->start_time_ns > t))
 		return 0;
-	if (k == r->ntransitions && (r->end_time_ns == RH_TIME_NONE ||
-				     r->end_time_ns <= t))
+	if (k == r->ntransitions &&
+	    (r->end_time_ns == RH_TIME_NONE || r->end_time_ns <= t))
 		return 1;
 	r->ntransitions = k;
 	r->start_time_ns = cut(r->start_time_ns, t);
@@ -199,22 +200,16 @@ int
 ix_row_at(rh_row *r, int64_t t)
 {
 	switch (r->entity) {
-	case RH_ENTITY_TASK:
-		return task_at(&r->u.task, t);
-	case RH_ENTITY_ACTOR:
-		return actor_at(&r->u.actor, t);
-	case RH_ENTITY_JOB:
-		return job_at(&r->u.job, t);
-	case RH_ENTITY_NODE:
-		return node_at(&r->u.node, t);
-	case RH_ENTITY_WORKER:
-		return worker_at(&r->u.worker, t);
-	case RH_ENTITY_PLACEMENT_GROUP:
-		return pg_at(&r->u.pg, t);
+	case RH_ENTITY_TASK: return task_at(&r->u.task, t);
+	case RH_ENTITY_ACTOR: return actor_at(&r->u.actor, t);
+	case RH_ENTITY_JOB: return job_at(&r->u.job, t);
+	case RH_ENTITY_NODE: return node_at(&r->u.node, t);
+	case RH_ENTITY_WORKER: return worker_at(&r->u.worker, t);
+	case RH_ENTITY_PLACEMENT_GROUP: return pg_at(&r->u.pg, t);
 	case RH_ENTITY_CLUSTER_EVENT:
-		return r->u.event.time_ns != RH_TIME_NONE && r->u.event.time_ns <= t;
-	default:
-		return 0;
+		return r->u.event.time_ns != RH_TIME_NONE &&
+		       r->u.event.time_ns <= t;
+	default: return 0;
 	}
 }
 
@@ -226,7 +221,8 @@ rh_playback_time_parse(int64_t *ns_out, const char *s, int64_t session_start_ns)
 	const char *p;
 
 	if (!ns_out || !s)
-		return rh__error(RH_EINVAL, "rh_playback_time_parse: NULL argument");
+		return rh__error(RH_EINVAL,
+		                 "rh_playback_time_parse: NULL argument");
 	*ns_out = RH_TIME_NONE;
 	if (*s != '+')
 		return rh_time_parse(ns_out, s, strlen(s));
@@ -252,12 +248,17 @@ rh_playback_time_parse(int64_t *ns_out, const char *s, int64_t session_start_ns)
 	if (*p)
 		goto bad;
 	if (session_start_ns == RH_TIME_NONE)
-		return rh__error(RH_EINVAL, "\"%s\": the session's start time is unknown", s);
-	if (session_start_ns > INT64_MAX - (int64_t)(secs * 1000000000ull + frac))
+		return rh__error(RH_EINVAL,
+		                 "\"%s\": the session's start time is unknown",
+		                 s);
+	if (session_start_ns >
+	    INT64_MAX - (int64_t)(secs * 1000000000ull + frac))
 		goto bad;
 	*ns_out = session_start_ns + (int64_t)(secs * 1000000000ull + frac);
 	return 0;
 bad:
-	return rh__error(RH_EINVAL, "\"%.64s\" is neither an RFC 3339 time nor "
-			 "+SECONDS since the session start", s);
+	return rh__error(RH_EINVAL,
+	                 "\"%.64s\" is neither an RFC 3339 time nor "
+	                 "+SECONDS since the session start",
+	                 s);
 }

@@ -32,7 +32,7 @@ fetch_one(rh_store *st, const char *key, ix_fetch_req *r)
 	else
 		r->error = rh_store_get(&r->buf, st, key, r->off, r->len);
 	if (r->error < 0)
-		rh_error_clear();	/* the caller re-reads and reports it */
+		rh_error_clear(); /* the caller re-reads and reports it */
 }
 
 struct fetch_ctx {
@@ -62,9 +62,10 @@ ix_fetch_all(rh_store *st, const char *key, ix_fetch_req *r, size_t n)
 	size_t i, nt = 0, want = n < FETCH_THREADS ? n : FETCH_THREADS;
 
 	if (n > 1 && ix_fetch_parallel(st))
-		for (; nt + 1 < want; nt++)	/* this thread is one of them */
-			if (pthread_create(&tid[nt], NULL, fetch_worker, &c) != 0)
-				break;	/* fewer threads: still all fetched */
+		for (; nt + 1 < want; nt++) /* this thread is one of them */
+			if (pthread_create(&tid[nt], NULL, fetch_worker, &c) !=
+			    0)
+				break; /* fewer threads: still all fetched */
 	fetch_worker(&c);
 	for (i = 0; i < nt; i++)
 		pthread_join(tid[i], NULL);
@@ -88,7 +89,7 @@ ix_prefetch_pages(rh_index *ix, uint64_t *nos, size_t n)
 	int took;
 
 	if (!ix->st || n < 1)
-		return;	/* an index in memory reads nothing */
+		return; /* an index in memory reads nothing */
 	qsort(nos, n, sizeof(*nos), cmp_u64);
 	took = ix_hold(ix);
 	for (i = 0; i < n; i++)
@@ -102,7 +103,7 @@ ix_prefetch_pages(rh_index *ix, uint64_t *nos, size_t n)
 		k = ix->max_pages / 2;
 	if (k < 1 || !(r = rh__calloc(k, sizeof(*r)))) {
 		rh_error_clear();
-		return;	/* nothing to do, or no memory: pages come one by one */
+		return; /* nothing to do, or no memory: pages come one by one */
 	}
 	for (i = 0; i < k; i++) {
 		r[i].off = nos[i] * IX_PAGE_SIZE;
@@ -124,8 +125,8 @@ ix_prefetch_pages(rh_index *ix, uint64_t *nos, size_t n)
 
 /* Pages holding bytes [off, off+len) of section `id`, appended to v. */
 static size_t
-sec_pages(const rh_index *ix, int id, uint64_t off, uint64_t len,
-	  uint64_t *v, size_t n, size_t cap)
+sec_pages(const rh_index *ix, int id, uint64_t off, uint64_t len, uint64_t *v,
+          size_t n, size_t cap)
 {
 	const ix_sec *s = &ix->sec[id];
 	uint64_t a, b;
@@ -134,7 +135,8 @@ sec_pages(const rh_index *ix, int id, uint64_t off, uint64_t len,
 		return n;
 	if (len > s->size - off)
 		len = s->size - off;
-	for (a = (s->off + off) / IX_PAGE_SIZE, b = (s->off + off + len - 1) / IX_PAGE_SIZE;
+	for (a = (s->off + off) / IX_PAGE_SIZE,
+	    b = (s->off + off + len - 1) / IX_PAGE_SIZE;
 	     a <= b && n < cap; a++)
 		v[n++] = a;
 	return n;
@@ -146,13 +148,16 @@ static const struct rec_layout {
 	int sec;
 	uint32_t elem, refs, nrefs, xoff, xlen;
 } layouts[RH_ENTITY_COUNT] = {
-	[RH_ENTITY_TASK] = { IX_TASK, IX_TASK_SIZE, TK_JOB, 15, TK_XOFF, TK_XLEN },
+	[RH_ENTITY_TASK] = { IX_TASK, IX_TASK_SIZE, TK_JOB, 15, TK_XOFF,
+	                     TK_XLEN },
 	[RH_ENTITY_ACTOR] = { IX_ACTOR, IX_ACTOR_SIZE, 0, AC_NREFS, 104, 100 },
 	[RH_ENTITY_JOB] = { IX_JOB, IX_JOB_SIZE, 0, JB_NREFS, 80, 76 },
 	[RH_ENTITY_NODE] = { IX_NODE, IX_NODE_SIZE, 0, ND_NREFS, 64, 72 },
 	[RH_ENTITY_WORKER] = { IX_WORKER, IX_WORKER_SIZE, 0, WK_NREFS, 0, 0 },
-	[RH_ENTITY_PLACEMENT_GROUP] = { IX_PG, IX_PG_SIZE, 0, PG_NREFS, 24, 32 },
-	[RH_ENTITY_CLUSTER_EVENT] = { IX_CEVENT, IX_CEVENT_SIZE, 0, CE_NREFS, 0, 0 },
+	[RH_ENTITY_PLACEMENT_GROUP] = { IX_PG, IX_PG_SIZE, 0, PG_NREFS, 24,
+	                                32 },
+	[RH_ENTITY_CLUSTER_EVENT] = { IX_CEVENT, IX_CEVENT_SIZE, 0, CE_NREFS, 0,
+	                              0 },
 };
 
 /* A string's length prefix and its first bytes: most strings are short,
@@ -160,11 +165,11 @@ static const struct rec_layout {
 #define STR_AHEAD 64
 
 void
-ix_prefetch_rows(rh_index *ix, rh_entity what, const uint64_t *rows,
-		 size_t n, int detail)
+ix_prefetch_rows(rh_index *ix, rh_entity what, const uint64_t *rows, size_t n,
+                 int detail)
 {
 	const struct rec_layout *l;
-	unsigned char rec[IX_TASK_SIZE];	/* the largest record */
+	unsigned char rec[IX_TASK_SIZE]; /* the largest record */
 	uint64_t *v;
 	size_t i, j, k = 0, cap;
 
@@ -180,7 +185,8 @@ ix_prefetch_rows(rh_index *ix, rh_entity what, const uint64_t *rows,
 	}
 	/* 1: the records */
 	for (i = 0; i < n; i++)
-		k = sec_pages(ix, l->sec, rows[i] * l->elem, l->elem, v, k, cap);
+		k = sec_pages(ix, l->sec, rows[i] * l->elem, l->elem, v, k,
+		              cap);
 	ix_prefetch_pages(ix, v, k);
 	/* 2: the strings they name (and with detail, their variable parts) */
 	for (i = 0, k = 0; i < n; i++) {
@@ -193,14 +199,15 @@ ix_prefetch_rows(rh_index *ix, rh_entity what, const uint64_t *rows,
 			uint32_t ref = ix_get32(rec + l->refs + 4 * j);
 
 			if (ref)
-				k = sec_pages(ix, IX_STRS, ref, STR_AHEAD, v, k, cap);
+				k = sec_pages(ix, IX_STRS, ref, STR_AHEAD, v, k,
+				              cap);
 		}
 		if (what == RH_ENTITY_TASK && (rec[TK_FLAGS] & TK_F_IDSTR))
-			k = sec_pages(ix, IX_STRS, ix_get32(rec + TK_ID), STR_AHEAD,
-				      v, k, cap);
+			k = sec_pages(ix, IX_STRS, ix_get32(rec + TK_ID),
+			              STR_AHEAD, v, k, cap);
 		if (detail && l->xlen)
 			k = sec_pages(ix, IX_EXTRA, ix_get64(rec + l->xoff),
-				      ix_get32(rec + l->xlen), v, k, cap);
+			              ix_get32(rec + l->xlen), v, k, cap);
 	}
 	ix_prefetch_pages(ix, v, k);
 	free(v);

@@ -43,8 +43,8 @@ enum ix_section {
 	IX_WORKER = 10,
 	IX_PG = 11,
 	IX_CEVENT = 12,
-	IX_DRIVERS = 13,  /* u32 rows of DRIVER_TASK tasks */
-	IX_WARN = 14,     /* optional: what could not be read; see below */
+	IX_DRIVERS = 13, /* u32 rows of DRIVER_TASK tasks */
+	IX_WARN = 14,    /* optional: what could not be read; see below */
 };
 
 /* IX_WARN (elem size 1, count = messages): a u64 count of all warnings,
@@ -72,7 +72,7 @@ enum ix_column {
 
 /* IX_TASK record */
 #define IX_TASK_SIZE 136
-#define TK_ID 0         /* 24 bytes of binary id, or u32 string ref (flag) */
+#define TK_ID 0 /* 24 bytes of binary id, or u32 string ref (flag) */
 #define TK_ATTEMPT 24
 #define TK_JOB 28
 #define TK_NAME 32
@@ -89,17 +89,17 @@ enum ix_column {
 #define TK_RENV 76
 #define TK_CALLSITE 80
 #define TK_LABELS 84
-#define TK_PID 88       /* i32 */
-#define TK_TYPE 92      /* u8 */
-#define TK_STATE 93     /* u8 */
-#define TK_DBG 94       /* u8: 0, 1, 2 = unknown */
-#define TK_FLAGS 95     /* u8 */
+#define TK_PID 88   /* i32 */
+#define TK_TYPE 92  /* u8 */
+#define TK_STATE 93 /* u8 */
+#define TK_DBG 94   /* u8: 0, 1, 2 = unknown */
+#define TK_FLAGS 95 /* u8 */
 #define TK_CREATION 96
 #define TK_START 104
 #define TK_END 112
-#define TK_XOFF 120     /* u64 offset in IX_EXTRA */
-#define TK_XLEN 128     /* u32 */
-#define TK_F_IDSTR 1    /* the id is a string ref, not 24 binary bytes */
+#define TK_XOFF 120  /* u64 offset in IX_EXTRA */
+#define TK_XLEN 128  /* u32 */
+#define TK_F_IDSTR 1 /* the id is a string ref, not 24 binary bytes */
 
 /* task extra: u32 ntr, ntr x (i64 t, u32 state); u32 has_log
  * [u32 out, u32 err, i64 out_start, out_end, err_start, err_end];
@@ -179,6 +179,5 @@ ix_get64(const unsigned char *p)
 {
 	return (uint64_t)ix_get32(p) | (uint64_t)ix_get32(p + 4) << 32;
 }
-
 
 #endif

@@ -12,9 +12,9 @@
 
 /* One event object of a session, as the index's rebuild lists them. */
 typedef struct rh_index__obj {
-	char *key;      /* full key */
-	char *file;     /* captured file: key up to '@'; batch: NULL */
-	uint64_t size;  /* stored size */
+	char *key;     /* full key */
+	char *file;    /* captured file: key up to '@'; batch: NULL */
+	uint64_t size; /* stored size */
 	uint64_t offset;
 } rh_index__obj;
 
@@ -26,10 +26,10 @@ typedef struct rh_index__obj {
  * at a time, adding what was read to *bytes_read (may be NULL). Returns 0,
  * the read's RH_E*, or the parser's non-zero (a callback stopped it). */
 int rh_index__feed_chunks(rh_event_parser *p, rh_seekable *sk, uint64_t skip,
-			  uint64_t size, uint64_t *bytes_read);
+                          uint64_t size, uint64_t *bytes_read);
 int rh_index__replay(rh_history *h, rh_store *st, const rh_index__obj *v,
-		     size_t n, size_t plen, const char *ray_version,
-		     rh_progress_cb progress, void *payload, unsigned threads);
+                     size_t n, size_t plen, const char *ray_version,
+                     rh_progress_cb progress, void *payload, unsigned threads);
 
 #define IX_NSEC_IDS 15 /* section ids are 1..14 */
 
@@ -64,7 +64,7 @@ struct rh_index {
 	uint64_t reads; /* pages fetched from the store, for tests */
 	char *warn;     /* IX_WARN's messages, loaded at open */
 	const char **warnv;
-	size_t nwarn;   /* messages kept */
+	size_t nwarn;       /* messages kept */
 	uint64_t nwarn_all; /* warnings in all, kept or not */
 };
 
@@ -96,9 +96,9 @@ int ix_page_put(rh_index *ix, uint64_t no, const void *data, size_t len);
 typedef struct ix_fetch_req {
 	uint64_t off;
 	size_t len;
-	int head;       /* 1: the object's size into `size`, no bytes */
+	int head; /* 1: the object's size into `size`, no bytes */
 	uint64_t size;
-	rh_buf buf;     /* the bytes; the caller disposes of it */
+	rh_buf buf; /* the bytes; the caller disposes of it */
 	int error;
 } ix_fetch_req;
 void ix_fetch_all(rh_store *st, const char *key, ix_fetch_req *r, size_t n);
@@ -111,15 +111,15 @@ void ix_prefetch_pages(rh_index *ix, uint64_t *nos, size_t n);
 /* Fetch ahead what decoding rows[0, n) of `what` reads: their records,
  * then the strings they name (and with `detail`, their variable parts). */
 void ix_prefetch_rows(rh_index *ix, rh_entity what, const uint64_t *rows,
-		      size_t n, int detail);
+                      size_t n, int detail);
 
 /* Decode row `row` of an entity into `out` (strings in `a`). With
  * `detail`, also the variable parts (transitions, log info, profile). */
 int ix_decode(rh_index *ix, rh_arena *a, rh_entity what, uint64_t row,
-	      int detail, rh_row *out);
+              int detail, rh_row *out);
 /* Task id of a task row (hex, in `a`) without decoding the rest. */
 int ix_task_id(rh_index *ix, rh_arena *a, uint64_t row, const char **id,
-	       int32_t *attempt);
+               int32_t *attempt);
 
 /* Cut a row decoded with its transitions at instant t (index_at.c).
  * @return 1 if the entity existed at t (the row now shows it as it was),

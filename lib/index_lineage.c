@@ -16,19 +16,19 @@
 typedef struct ltask {
 	char *id, *name, *parent, *actor, *func;
 	int type, state;
-	int64_t created;   /* ns, RH_TIME_NONE */
+	int64_t created; /* ns, RH_TIME_NONE */
 } ltask;
 
 typedef struct lgroup {
 	char *name, *key;
-	const char *type;  /* task type name, "ACTOR" or "GROUP" */
-	int64_t ts;        /* ns, RH_TIME_NONE */
+	const char *type; /* task type name, "ACTOR" or "GROUP" */
+	int64_t ts;       /* ns, RH_TIME_NONE */
 	rh_summary_link link;
 	char *link_id;
-	int task;          /* ltask index for task groups, -1 */
+	int task; /* ltask index for task groups, -1 */
 	uint64_t counts[RH_TASK_STATE_COUNT];
 	size_t *kids, nkids, akids;
-	size_t order;      /* creation order, the stable tie-break */
+	size_t order; /* creation order, the stable tie-break */
 } lgroup;
 
 typedef struct lin {
@@ -63,11 +63,15 @@ add_task(lin *l, const rh_task_row *r)
 	t->state = r->state;
 	t->created = r->creation_time_ns;
 	if (!(t->id = rh__strdup(r->task_id)) ||
-	    (r->parent_task_id && !(t->parent = rh__strdup(r->parent_task_id))) ||
+	    (r->parent_task_id &&
+	     !(t->parent = rh__strdup(r->parent_task_id))) ||
 	    (r->actor_id && !(t->actor = rh__strdup(r->actor_id))) ||
-	    (r->func_or_class_name && !(t->func = rh__strdup(r->func_or_class_name))) ||
-	    !(t->name = rh__strdup(r->name && *r->name ? r->name :
-				   r->func_or_class_name ? r->func_or_class_name : ""))) {
+	    (r->func_or_class_name &&
+	     !(t->func = rh__strdup(r->func_or_class_name))) ||
+	    !(t->name =
+	              rh__strdup(r->name && *r->name   ? r->name :
+	                         r->func_or_class_name ? r->func_or_class_name :
+	                                                 ""))) {
 		free(t->id);
 		free(t->parent);
 		free(t->actor);
@@ -84,8 +88,8 @@ add_task(lin *l, const rh_task_row *r)
 
 static int
 new_group(lin *l, size_t *out, const char *name, const char *key,
-	  const char *type, int64_t ts, rh_summary_link link, const char *link_id,
-	  int task)
+          const char *type, int64_t ts, rh_summary_link link,
+          const char *link_id, int task)
 {
 	lgroup *g;
 
@@ -118,7 +122,8 @@ static int
 push(size_t **v, size_t *n, size_t *a, size_t x)
 {
 	if (*n == *a) {
-		size_t na = *a ? *a * 2 : 4, *nv = rh__realloc(*v, na * sizeof(*nv));
+		size_t na = *a ? *a * 2 : 4,
+		       *nv = rh__realloc(*v, na * sizeof(*nv));
 
 		if (!nv)
 			return RH_ENOMEM;
@@ -129,15 +134,15 @@ push(size_t **v, size_t *n, size_t *a, size_t x)
 	return 0;
 }
 
-static int
-attach(lin *l, size_t gi, const char *parent, int depth);
+static int attach(lin *l, size_t gi, const char *parent, int depth);
 
 static int task_group(lin *l, size_t *out, const char *task_id, int depth);
 
 static int
 is_root_parent(const char *parent)
 {
-	return !parent || !*parent || !strncmp(parent, DRIVER_PREFIX, strlen(DRIVER_PREFIX));
+	return !parent || !*parent ||
+	       !strncmp(parent, DRIVER_PREFIX, strlen(DRIVER_PREFIX));
 }
 
 /* The actor's group ("actor:<id>") under its creation task's parent. */
@@ -178,7 +183,8 @@ actor_group(lin *l, size_t *out, const char *actor_id, int depth)
 		if ((error = rh_query_next(&r, q)) == 0) {
 			row = *r;
 			name = row.u.actor.repr_name && *row.u.actor.repr_name ?
-				       row.u.actor.repr_name : row.u.actor.class_name;
+			               row.u.actor.repr_name :
+			               row.u.actor.class_name;
 			if (name && !(cls = rh__strdup(name)))
 				error = RH_ENOMEM;
 		}
@@ -190,11 +196,12 @@ actor_group(lin *l, size_t *out, const char *actor_id, int depth)
 		const char *f = c->func ? c->func : "";
 		const char *dot = strchr(f, '.');
 
-		if (!(cls = rh__strndup(f, dot ? (size_t)(dot - f) : strlen(f))))
+		if (!(cls = rh__strndup(f,
+		                        dot ? (size_t)(dot - f) : strlen(f))))
 			return RH_ENOMEM;
 	}
 	error = new_group(l, &gi, cls, key, "ACTOR", c->created,
-			  RH_SUMMARY_LINK_ACTOR, actor_id, -1);
+	                  RH_SUMMARY_LINK_ACTOR, actor_id, -1);
 	free(cls);
 	if (error < 0)
 		return error;
@@ -218,7 +225,7 @@ attach(lin *l, size_t gi, const char *parent, int depth)
 		return error;
 	if (pg)
 		return push(&l->g[pg - 1].kids, &l->g[pg - 1].nkids,
-			    &l->g[pg - 1].akids, gi);
+		            &l->g[pg - 1].akids, gi);
 	return 0;
 }
 
@@ -237,9 +244,10 @@ task_group(lin *l, size_t *out, const char *task_id, int depth)
 	if (depth > MAX_DEPTH || !(ti = hb_smap_get(&l->tasks, task_id)))
 		return 0;
 	t = &l->t[ti - 1];
-	if ((error = new_group(l, &gi, t->name, t->id, rh_task_type_name(t->type),
-			       t->created, RH_SUMMARY_LINK_TASK, t->id,
-			       (int)(ti - 1))) < 0 ||
+	if ((error = new_group(l, &gi, t->name, t->id,
+	                       rh_task_type_name(t->type), t->created,
+	                       RH_SUMMARY_LINK_TASK, t->id, (int)(ti - 1))) <
+	            0 ||
 	    (error = hb_smap_put(&l->groups, l->g[gi].key, gi + 1)) < 0)
 		return error;
 	*out = gi + 1;
@@ -253,7 +261,7 @@ task_group(lin *l, size_t *out, const char *task_id, int depth)
 			return error;
 		if (ag)
 			return push(&l->g[ag - 1].kids, &l->g[ag - 1].nkids,
-				    &l->g[ag - 1].akids, gi);
+			            &l->g[ag - 1].akids, gi);
 		return 0;
 	}
 	return attach(l, gi, t->parent, depth);
@@ -318,20 +326,22 @@ merge(lin *l, size_t parent, int64_t *min_out, int depth)
 		if (!(gi = hb_smap_get(&names, c->name))) {
 			size_t ng;
 
-			if ((error = new_group(l, &ng, c->name, c->name, "GROUP",
-					       RH_TIME_NONE, RH_SUMMARY_LINK_NONE,
-					       NULL, -1)) < 0 ||
-			    (error = hb_smap_put(&names, l->g[ng].name, ng + 1)) < 0 ||
+			if ((error = new_group(l, &ng, c->name, c->name,
+			                       "GROUP", RH_TIME_NONE,
+			                       RH_SUMMARY_LINK_NONE, NULL,
+			                       -1)) < 0 ||
+			    (error = hb_smap_put(&names, l->g[ng].name,
+			                         ng + 1)) < 0 ||
 			    (error = push(&out, &nout, &aout, ng)) < 0)
 				goto done;
 			gi = ng + 1;
 			c = &l->g[in[i]];
 		}
 		if ((error = push(&l->g[gi - 1].kids, &l->g[gi - 1].nkids,
-				  &l->g[gi - 1].akids, in[i])) < 0)
+		                  &l->g[gi - 1].akids, in[i])) < 0)
 			goto done;
-		if (c->ts != RH_TIME_NONE &&
-		    (l->g[gi - 1].ts == RH_TIME_NONE || c->ts < l->g[gi - 1].ts)) {
+		if (c->ts != RH_TIME_NONE && (l->g[gi - 1].ts == RH_TIME_NONE ||
+		                              c->ts < l->g[gi - 1].ts)) {
 			l->g[gi - 1].ts = c->ts;
 			mn = min_ts(mn, c->ts);
 		}
@@ -377,7 +387,8 @@ totals(lin *l, size_t gi, int depth)
 static uint64_t
 running(const lgroup *g)
 {
-	return g->counts[RH_TASK_RUNNING] + g->counts[RH_TASK_RUNNING_IN_RAY_GET] +
+	return g->counts[RH_TASK_RUNNING] +
+	       g->counts[RH_TASK_RUNNING_IN_RAY_GET] +
 	       g->counts[RH_TASK_RUNNING_IN_RAY_WAIT];
 }
 
@@ -394,7 +405,8 @@ static int
 group_cmp(const void *a, const void *b, void *ctx)
 {
 	const lin *l = ctx;
-	const lgroup *x = &l->g[*(const size_t *)a], *y = &l->g[*(const size_t *)b];
+	const lgroup *x = &l->g[*(const size_t *)a],
+		     *y = &l->g[*(const size_t *)b];
 	int64_t tx = x->ts == RH_TIME_NONE ? INT64_MAX : x->ts;
 	int64_t ty = y->ts == RH_TIME_NONE ? INT64_MAX : y->ts;
 	int cx = strcmp(x->type, "ACTOR_CREATION_TASK") != 0;
@@ -405,7 +417,9 @@ group_cmp(const void *a, const void *b, void *ctx)
 	if (pending(x) != pending(y))
 		return pending(x) > pending(y) ? -1 : 1;
 	if (x->counts[RH_TASK_FAILED] != y->counts[RH_TASK_FAILED])
-		return x->counts[RH_TASK_FAILED] > y->counts[RH_TASK_FAILED] ? -1 : 1;
+		return x->counts[RH_TASK_FAILED] > y->counts[RH_TASK_FAILED] ?
+		               -1 :
+		               1;
 	if (tx != ty)
 		return tx < ty ? -1 : 1;
 	if (cx != cy)

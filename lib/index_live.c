@@ -35,23 +35,23 @@ mono_ms(void)
 }
 
 typedef struct lv_seen {
-	uint64_t size;      /* stored size when fed */
-	uint32_t file;      /* captured file: index + 1 in files; batch: 0 */
+	uint64_t size; /* stored size when fed */
+	uint32_t file; /* captured file: index + 1 in files; batch: 0 */
 } lv_seen;
 
 typedef struct lv_file {
-	char *name;         /* relative path up to '@' */
+	char *name; /* relative path up to '@' */
 	rh_event_parser *p;
-	uint64_t expect;    /* raw bytes of the file fed so far */
+	uint64_t expect; /* raw bytes of the file fed so far */
 } lv_file;
 
 struct rh_index__live {
 	char *prefix;
 	rh_history *h;
-	hb_map seen_map;    /* hash of the object's key -> index + 1 in seen */
+	hb_map seen_map; /* hash of the object's key -> index + 1 in seen */
 	lv_seen *seen;
 	size_t nseen, aseen;
-	hb_map file_map;    /* hash of the file name -> index + 1 in files */
+	hb_map file_map; /* hash of the file name -> index + 1 in files */
 	lv_file *files;
 	size_t nfiles, afiles;
 	uint8_t digest[32]; /* the marks the last index step was built after */
@@ -142,7 +142,7 @@ seen_add(rh_index__live *lv, const char *rel, uint64_t size, uint32_t file)
 /* The file `name`'s state (index + 1), made on first sight. */
 static int
 file_get(rh_index__live *lv, uint32_t *out, const char *name,
-	 const rh_event_parse_options *po)
+         const rh_event_parse_options *po)
 {
 	uint64_t k = key_hash(name);
 	lv_file *f;
@@ -164,7 +164,7 @@ file_get(rh_index__live *lv, uint32_t *out, const char *name,
 	if (!(f->name = rh__strdup(name)))
 		return RH_ENOMEM;
 	if ((error = rh_event_parser_new(&f->p, name, po, rh_history_event_cb,
-					 lv->h)) < 0) {
+	                                 lv->h)) < 0) {
 		free(f->name);
 		return error;
 	}
@@ -176,7 +176,7 @@ file_get(rh_index__live *lv, uint32_t *out, const char *name,
 /* Feed raw bytes [skip, end) of a stored blob to the file's parser. */
 static int
 feed_blob(rh_index__live *lv, rh_event_parser *p, uint64_t *size_out,
-	  rh_store *st, const char *key, uint64_t skip)
+          rh_store *st, const char *key, uint64_t skip)
 {
 	rh_seekable *sk = NULL;
 	uint64_t size;
@@ -199,7 +199,7 @@ feed_blob(rh_index__live *lv, rh_event_parser *p, uint64_t *size_out,
  * skipped, a damaged part is skipped with a warning. */
 static int
 feed_part(rh_index__live *lv, rh_store *st, const rh_index__obj *x,
-	  const rh_event_parse_options *po)
+          const rh_event_parse_options *po)
 {
 	uint32_t fi;
 	lv_file *f;
@@ -217,8 +217,10 @@ feed_part(rh_index__live *lv, rh_store *st, const rh_index__obj *x,
 	}
 	error = feed_blob(lv, f->p, &n, st, x->key, skip);
 	if (error == RH_ECORRUPT) {
-		if ((error = rh_history__warn(lv->h, "skipped a damaged event "
-					      "object: %s", rh_error_last())) < 0)
+		if ((error = rh_history__warn(lv->h,
+		                              "skipped a damaged event "
+		                              "object: %s",
+		                              rh_error_last())) < 0)
 			return error;
 		rh_error_clear();
 		error = rh_event_parser_feed(f->p, "\n", 1);
@@ -244,7 +246,8 @@ part_cmp(const void *a, const void *b)
 }
 
 typedef struct lv_new {
-	rh_index__obj *batches;   /* copies of the listing's entries (borrowed keys) */
+	rh_index__obj
+		*batches; /* copies of the listing's entries (borrowed keys) */
 	size_t nbatches;
 	rh_index__obj **parts;
 	size_t nparts;
@@ -253,19 +256,20 @@ typedef struct lv_new {
 /* Sort the listing into what is new; *restart when something indexed
  * went away or changed in a way only a rebuild gets right. */
 static int
-classify(lv_new *nw, int *restart, rh_index__live *lv,
-	 const rh_index__objs *o)
+classify(lv_new *nw, int *restart, rh_index__live *lv, const rh_index__objs *o)
 {
 	size_t i, present = 0;
 
 	*restart = 0;
 	memset(nw, 0, sizeof(*nw));
-	if (!(nw->batches = rh__calloc(o->n ? o->n : 1, sizeof(*nw->batches))) ||
+	if (!(nw->batches =
+	              rh__calloc(o->n ? o->n : 1, sizeof(*nw->batches))) ||
 	    !(nw->parts = rh__calloc(o->n ? o->n : 1, sizeof(*nw->parts))))
 		return RH_ENOMEM;
 	for (i = 0; i < o->n; i++) {
 		const rh_index__obj *x = &o->v[i];
-		uint32_t s = hb_map_get(&lv->seen_map, key_hash(x->key + o->plen));
+		uint32_t s =
+			hb_map_get(&lv->seen_map, key_hash(x->key + o->plen));
 
 		if (s) {
 			const lv_seen *e = &lv->seen[s - 1];
@@ -286,7 +290,7 @@ classify(lv_new *nw, int *restart, rh_index__live *lv,
 			nw->batches[nw->nbatches++] = *x;
 	}
 	if (present != lv->nseen)
-		*restart = 1;	/* an indexed object is gone */
+		*restart = 1; /* an indexed object is gone */
 	if (nw->nparts > 1)
 		qsort(nw->parts, nw->nparts, sizeof(*nw->parts), part_cmp);
 	return 0;
@@ -315,7 +319,7 @@ mark_seen(rh_index__live *lv, const rh_index__obj *x, size_t plen)
 
 static int
 feed_new(rh_index__live *lv, rh_store *st, const lv_new *nw, size_t plen,
-	 const char *ray_version, const rh_index_refresh_options *opts)
+         const char *ray_version, const rh_index_refresh_options *opts)
 {
 	rh_event_parse_options po = RH_EVENT_PARSE_OPTIONS_INIT;
 	rh_progress_cb progress = NULL;
@@ -334,9 +338,9 @@ feed_new(rh_index__live *lv, rh_store *st, const lv_new *nw, size_t plen,
 	if (nw->nbatches) {
 		uint64_t before = rh_history_stats(lv->h)->bytes;
 
-		if ((error = rh_index__replay(lv->h, st, nw->batches, nw->nbatches,
-					      plen, ray_version, progress, payload,
-					      threads)) < 0)
+		if ((error = rh_index__replay(lv->h, st, nw->batches,
+		                              nw->nbatches, plen, ray_version,
+		                              progress, payload, threads)) < 0)
 			return error;
 		lv->stats.objects_read += nw->nbatches;
 		lv->stats.bytes_read += rh_history_stats(lv->h)->bytes - before;
@@ -356,7 +360,7 @@ feed_new(rh_index__live *lv, rh_store *st, const lv_new *nw, size_t plen,
  * and what the node manifests tell, finished and written. */
 static int
 write_step(rh_index__live *lv, rh_store *st, const char *key,
-	   const rh__marks *m)
+           const rh__marks *m)
 {
 	uint8_t fp[RH_FINGERPRINT_SIZE];
 	rh_history *c = NULL;
@@ -386,7 +390,7 @@ done:
  * counts, as in a one-shot build), write the final index, let go. */
 static int
 write_final(rh_index__live *lv, rh_store *st, const char *key,
-	    const rh__marks *m)
+            const rh__marks *m)
 {
 	uint8_t fp[RH_FINGERPRINT_SIZE];
 	size_t i;
@@ -394,8 +398,11 @@ write_final(rh_index__live *lv, rh_store *st, const char *key,
 
 	for (i = 0; i < lv->nfiles; i++) {
 		if ((error = rh_event_parser_finish(lv->files[i].p)) != 0)
-			return error < 0 ? error : rh__error(RH_ERROR, "event replay stopped");
-		rh_history__stats_add(lv->h, rh_event_parser_stats(lv->files[i].p));
+			return error < 0 ? error :
+			                   rh__error(RH_ERROR,
+			                             "event replay stopped");
+		rh_history__stats_add(lv->h,
+		                      rh_event_parser_stats(lv->files[i].p));
 	}
 	if ((error = rh_index__feed_files(lv->h, st, lv->prefix)) < 0)
 		return error;
@@ -473,7 +480,8 @@ defer(rh_index **ix_out, int *rebuilt_out, rh_index__live *lv, rh_store *st,
 	ro.progress = count_cb;
 	ro.progress_payload = &c;
 	if (ix_out)
-		error = rh_index_refresh_open(ix_out, &rebuilt, st, lv->prefix, &ro, NULL);
+		error = rh_index_refresh_open(ix_out, &rebuilt, st, lv->prefix,
+		                              &ro, NULL);
 	else
 		error = rh_index_refresh(&rebuilt, st, lv->prefix, &ro);
 	lv->stats.objects_read += c.files;
@@ -501,7 +509,8 @@ stored_current(rh_store *st, const char *key, const rh__marks *m)
 		const uint8_t *fp = rh_index_fingerprint(ix);
 
 		rh_index__mark_fp(want, m, 0);
-		cur = rh_index__fp_kind(fp) == 'e' || !memcmp(fp, want, sizeof(want));
+		cur = rh_index__fp_kind(fp) == 'e' ||
+		      !memcmp(fp, want, sizeof(want));
 	}
 	rh_index_close(ix);
 	rh_error_clear();
@@ -512,8 +521,8 @@ stored_current(rh_store *st, const char *key, const rh__marks *m)
  * with nothing more to ship writes none), so the session's manifest is
  * asked too: one small GET. */
 static int
-quiet_step(rh_index__live *lv, int *rebuilt_out, rh_store *st,
-	   const char *key, const rh__marks *m)
+quiet_step(rh_index__live *lv, int *rebuilt_out, rh_store *st, const char *key,
+           const rh__marks *m)
 {
 	int error;
 
@@ -531,9 +540,9 @@ quiet_step(rh_index__live *lv, int *rebuilt_out, rh_store *st,
  * if the objects do not carry on from the last step), then write the step,
  * or the final index once the session ended. */
 static int
-feed_step(rh_index__live *lv, int *rebuilt_out, rh_store *st,
-	  const char *key, const rh__marks *m, const rh_index__objs *o,
-	  const rh_index_refresh_options *opts)
+feed_step(rh_index__live *lv, int *rebuilt_out, rh_store *st, const char *key,
+          const rh__marks *m, const rh_index__objs *o,
+          const rh_index_refresh_options *opts)
 {
 	rh_session_info info;
 	const char *ray_version = opts ? opts->ray_version : NULL;
@@ -576,7 +585,7 @@ done:
 
 static int
 live_refresh(rh_index **ix_out, int *rebuilt_out, rh_index__live *lv,
-	     rh_store *st, const rh_index_refresh_options *opts)
+             rh_store *st, const rh_index_refresh_options *opts)
 {
 	rh_buf key = RH_BUF_INIT;
 	rh_index__objs o;
@@ -607,8 +616,10 @@ live_refresh(rh_index **ix_out, int *rebuilt_out, rh_index__live *lv,
 		goto done;
 	}
 	if ((error = rh_index__list_objects(&o, st, lv->prefix)) < 0 ||
-	    (!o.n && (error = rh_index__check_session_exists(st, lv->prefix)) < 0) ||
-	    (error = rh_index__marks_cover(&covered, &m, &o, st, lv->prefix)) < 0)
+	    (!o.n &&
+	     (error = rh_index__check_session_exists(st, lv->prefix)) < 0) ||
+	    (error = rh_index__marks_cover(&covered, &m, &o, st, lv->prefix)) <
+	            0)
 		goto done;
 	if (!covered) {
 		/* a writer keeps no mark: only a listing tells what changed */
@@ -634,9 +645,8 @@ done:
 }
 
 int
-rh_index__live_refresh(rh_index **ix_out, int *rebuilt_out,
-		       rh_index__live *lv, rh_store *st,
-		       const rh_index_refresh_options *opts)
+rh_index__live_refresh(rh_index **ix_out, int *rebuilt_out, rh_index__live *lv,
+                       rh_store *st, const rh_index_refresh_options *opts)
 {
 	if (ix_out)
 		*ix_out = NULL;

@@ -11,7 +11,7 @@
 typedef struct rh_index__objs {
 	rh_index__obj *v;
 	size_t n, a;
-	size_t plen;    /* session prefix length */
+	size_t plen; /* session prefix length */
 } rh_index__objs;
 
 int rh_index__list_objects(rh_index__objs *o, rh_store *st, const char *prefix);
@@ -19,19 +19,19 @@ void rh_index__objs_dispose(rh_index__objs *o);
 /* Feed what the session's node manifests tell (raylets, worker files). */
 int rh_index__feed_files(rh_history *h, rh_store *st, const char *prefix);
 int rh_index__session_ref(rh_session_ref *ref, char parts[3][256],
-			  const char *prefix);
+                          const char *prefix);
 int rh_index__session_key(rh_buf *out, const char *prefix);
 int rh_index__check_session_exists(rh_store *st, const char *prefix);
 /* 'o', 'e' for a marks fingerprint (open, built after the end mark), 0 for
  * a listing fingerprint. */
 int rh_index__fp_kind(const uint8_t *fp);
 void rh_index__mark_fp(uint8_t fp[RH_FINGERPRINT_SIZE], const rh__marks *m,
-		       int ended);
+                       int ended);
 int rh_index__marks_cover(int *covered, const rh__marks *m,
-			  const rh_index__objs *o, rh_store *st,
-			  const char *prefix);
+                          const rh_index__objs *o, rh_store *st,
+                          const char *prefix);
 int rh_index__check_sealed(rh_store *st, const char *prefix, const char *key,
-			   const rh__marks *before);
+                           const rh__marks *before);
 
 /*
  * A live session's builder: a history that takes each event object once,
@@ -61,24 +61,24 @@ int rh_index__live_new(rh_index__live **out, const char *session_prefix);
 /* ix_out (may be NULL) gets the index as it is afterwards, opened with
  * default options: rh_index_refresh_open() for a live builder. */
 int rh_index__live_refresh(rh_index **ix_out, int *rebuilt_out,
-			   rh_index__live *lv, rh_store *st,
-			   const rh_index_refresh_options *opts);
+                           rh_index__live *lv, rh_store *st,
+                           const rh_index_refresh_options *opts);
 void rh_index__live_free(rh_index__live *lv);
 
 typedef struct rh_index__live_stats {
-	uint64_t steps;          /* index steps written from the live history */
-	uint64_t objects_read;   /* event objects opened, also by full builds */
-	uint64_t bytes_read;     /* raw event bytes parsed, also by full builds */
-	uint64_t restarts;       /* times the builder started over */
-	uint64_t full_builds;    /* indexes rh_index_refresh() rebuilt for it */
+	uint64_t steps;        /* index steps written from the live history */
+	uint64_t objects_read; /* event objects opened, also by full builds */
+	uint64_t bytes_read;   /* raw event bytes parsed, also by full builds */
+	uint64_t restarts;     /* times the builder started over */
+	uint64_t full_builds;  /* indexes rh_index_refresh() rebuilt for it */
 	/* What the last refresh spent on work that grows with the session
 	 * rather than with what arrived (copying, finishing and writing the
 	 * index; a whole rebuild when deferring), in ms; 0 if it did none. */
 	int64_t last_fixed_ms;
-	int live;                /* holds a history now */
+	int live; /* holds a history now */
 } rh_index__live_stats;
 
 void rh_index__live_stats_get(rh_index__live_stats *out,
-			      const rh_index__live *lv);
+                              const rh_index__live *lv);
 
 #endif

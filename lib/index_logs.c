@@ -14,17 +14,19 @@ check_hex(const char *what, const char *id)
 	size_t i, n = strlen(id);
 
 	if (n == 0 || n > 128)
-		return rh__error(RH_EINVAL, "%s: \"%.40s\" is not a hex id", what, id);
+		return rh__error(RH_EINVAL, "%s: \"%.40s\" is not a hex id",
+		                 what, id);
 	for (i = 0; i < n; i++)
 		if (rh__hexval((unsigned char)id[i]) < 0)
-			return rh__error(RH_EINVAL, "%s: \"%.40s\" is not a hex id",
-					 what, id);
+			return rh__error(RH_EINVAL,
+			                 "%s: \"%.40s\" is not a hex id", what,
+			                 id);
 	return 0;
 }
 
 static int
 open_query(rh_query **q, rh_index *ix, rh_entity what, const rh_filter *f,
-	   size_t nf, uint64_t limit, int64_t at_ns)
+           size_t nf, uint64_t limit, int64_t at_ns)
 {
 	rh_query_options o = RH_QUERY_OPTIONS_INIT;
 
@@ -32,7 +34,7 @@ open_query(rh_query **q, rh_index *ix, rh_entity what, const rh_filter *f,
 	o.nfilters = nf;
 	o.limit = limit;
 	o.count = 0;
-	o.detail = 1;		/* log info and friends are detail columns */
+	o.detail = 1; /* log info and friends are detail columns */
 	o.exclude_driver = 0;
 	o.at_ns = at_ns;
 	return rh_query_open(q, ix, what, &o);
@@ -72,9 +74,10 @@ latest_attempt(int64_t *out, rh_index *ix, const char *task_id, int64_t at_ns)
  * words, when the attempt recorded none. */
 static int
 task_log(rh_log_location *out, const rh_task_row *t, const char *task_id,
-	 const char *suffix, int err)
+         const char *suffix, int err)
 {
-	const char *file = err ? t->log_info.stderr_file : t->log_info.stdout_file;
+	const char *file =
+		err ? t->log_info.stderr_file : t->log_info.stdout_file;
 	const char *base;
 	int64_t s, e;
 	int error;
@@ -82,24 +85,30 @@ task_log(rh_log_location *out, const rh_task_row *t, const char *task_id,
 	out->attempt_number = t->attempt_number;
 	if (!t->has_log_info || !file || !*file) {
 		if (t->type == RH_TASK_TYPE_ACTOR_TASK)
-			return rh__error(RH_ENOTFOUND, "For actor task, please query "
-					 "actor log for actor(%s): e.g. "
-					 "api/v0/logs/file?actor_id=%s&suffix=%s. "
-					 "Or set RAY_ENABLE_RECORD_ACTOR_TASK_LOGGING=1 "
-					 "in the cluster to query logs of actor tasks.",
-					 t->actor_id ? t->actor_id : "?",
-					 t->actor_id ? t->actor_id : "?", suffix);
-		return rh__error(RH_ENOTFOUND, "task %s has no %s log "
-				 "information", task_id, suffix);
+			return rh__error(
+				RH_ENOTFOUND,
+				"For actor task, please query "
+				"actor log for actor(%s): e.g. "
+				"api/v0/logs/file?actor_id=%s&suffix=%s. "
+				"Or set RAY_ENABLE_RECORD_ACTOR_TASK_LOGGING=1 "
+				"in the cluster to query logs of actor tasks.",
+				t->actor_id ? t->actor_id : "?",
+				t->actor_id ? t->actor_id : "?", suffix);
+		return rh__error(RH_ENOTFOUND,
+		                 "task %s has no %s log "
+		                 "information",
+		                 task_id, suffix);
 	}
 	if (!t->node_id)
-		return rh__error(RH_ENOTFOUND, "task %s: the node it ran on is "
-				 "unknown", task_id);
+		return rh__error(RH_ENOTFOUND,
+		                 "task %s: the node it ran on is "
+		                 "unknown",
+		                 task_id);
 	s = err ? t->log_info.stderr_start : t->log_info.stdout_start;
 	e = err ? t->log_info.stderr_end : t->log_info.stdout_end;
 	out->start = s > 0 ? (uint64_t)s : 0;
 	out->end = e >= 0 ? (uint64_t)e : UINT64_MAX;
-	out->match = RH_LOG_MATCH_NAME;	/* Ray records a base name */
+	out->match = RH_LOG_MATCH_NAME; /* Ray records a base name */
 	base = strrchr(file, '/');
 	if ((error = set(&out->node_id, t->node_id)) < 0 ||
 	    (error = set(&out->key, base ? base + 1 : file)) < 0)
@@ -109,27 +118,29 @@ task_log(rh_log_location *out, const rh_task_row *t, const char *task_id,
 
 static int
 locate_task(rh_log_location *out, rh_index *ix, const char *task_id,
-	    int64_t attempt, const char *suffix, int64_t at_ns)
+            int64_t attempt, const char *suffix, int64_t at_ns)
 {
 	char num[24];
 	rh_filter f[2] = { { "task_id", "=", task_id },
-			   { "attempt_number", "=", num } };
+		           { "attempt_number", "=", num } };
 	const rh_row *row;
 	rh_query *q = NULL;
 	int error;
 
 	if ((error = check_hex("task_id", task_id)) < 0 ||
-	    (attempt < 0 && (error = latest_attempt(&attempt, ix, task_id, at_ns)) < 0))
+	    (attempt < 0 &&
+	     (error = latest_attempt(&attempt, ix, task_id, at_ns)) < 0))
 		return error;
 	snprintf(num, sizeof(num), "%lld", (long long)attempt);
 	if ((error = open_query(&q, ix, RH_ENTITY_TASK, f, 2, 1, at_ns)) < 0)
 		return error;
 	if ((error = rh_query_next(&row, q)) == 0)
 		error = task_log(out, &row->u.task, task_id, suffix,
-				 !strcmp(suffix, "err"));
+		                 !strcmp(suffix, "err"));
 	else if (error == RH_ITEROVER)
-		error = rh__error(RH_ENOTFOUND, "task %s (attempt %lld) not found",
-				  task_id, (long long)attempt);
+		error = rh__error(RH_ENOTFOUND,
+		                  "task %s (attempt %lld) not found", task_id,
+		                  (long long)attempt);
 	rh_query_close(q);
 	return error;
 }
@@ -138,10 +149,10 @@ locate_task(rh_log_location *out, rh_index *ix, const char *task_id,
  * while being created never became ALIVE, yet its worker wrote the error. */
 static int
 creation_worker(rh_log_location *out, rh_index *ix, const char *actor_id,
-		int64_t at_ns)
+                int64_t at_ns)
 {
 	rh_filter f[2] = { { "actor_id", "=", actor_id },
-			   { "type", "=", "ACTOR_CREATION_TASK" } };
+		           { "type", "=", "ACTOR_CREATION_TASK" } };
 	const rh_row *row;
 	rh_query *q = NULL;
 	int error;
@@ -149,7 +160,7 @@ creation_worker(rh_log_location *out, rh_index *ix, const char *actor_id,
 	if ((error = open_query(&q, ix, RH_ENTITY_TASK, f, 2, 0, at_ns)) < 0)
 		return error;
 	while ((error = rh_query_next(&row, q)) == 0) {
-		const rh_task_row *t = &row->u.task;	/* the last attempt wins */
+		const rh_task_row *t = &row->u.task; /* the last attempt wins */
 		if (!t->worker_id || !t->node_id)
 			continue;
 		if ((error = set(&out->key, t->worker_id)) < 0 ||
@@ -162,7 +173,7 @@ creation_worker(rh_log_location *out, rh_index *ix, const char *actor_id,
 
 static int
 locate_actor(rh_log_location *out, rh_index *ix, const char *actor_id,
-	     int64_t at_ns)
+             int64_t at_ns)
 {
 	rh_filter f = { "actor_id", "=", actor_id };
 	const rh_row *row;
@@ -171,10 +182,12 @@ locate_actor(rh_log_location *out, rh_index *ix, const char *actor_id,
 
 	if ((error = check_hex("actor_id", actor_id)) < 0)
 		return error;
-	if ((error = open_query(&q, ix, RH_ENTITY_ACTOR, &f, 1, 1, at_ns)) < 0 ||
+	if ((error = open_query(&q, ix, RH_ENTITY_ACTOR, &f, 1, 1, at_ns)) <
+	            0 ||
 	    (error = rh_query_next(&row, q)) < 0) {
 		if (error == RH_ITEROVER)
-			error = rh__error(RH_ENOTFOUND, "actor %s not found", actor_id);
+			error = rh__error(RH_ENOTFOUND, "actor %s not found",
+			                  actor_id);
 		goto done;
 	}
 	out->match = RH_LOG_MATCH_WORKER;
@@ -186,8 +199,10 @@ locate_actor(rh_log_location *out, rh_index *ix, const char *actor_id,
 		goto done;
 	}
 	if (!out->key.size)
-		error = rh__error(RH_ENOTFOUND, "actor %s never ran on a worker, "
-				  "so it has no logs", actor_id);
+		error = rh__error(RH_ENOTFOUND,
+		                  "actor %s never ran on a worker, "
+		                  "so it has no logs",
+		                  actor_id);
 done:
 	rh_query_close(q);
 	return error;
@@ -195,7 +210,7 @@ done:
 
 static int
 locate_submission(rh_log_location *out, rh_index *ix, const char *id,
-		  int64_t at_ns)
+                  int64_t at_ns)
 {
 	rh_filter f = { "submission_id", "=", id };
 	const rh_row *row;
@@ -204,11 +219,16 @@ locate_submission(rh_log_location *out, rh_index *ix, const char *id,
 	int error;
 
 	for (i = 0; id[i]; i++)
-		if (!((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= 'A' && id[i] <= 'Z') ||
-		      (id[i] >= '0' && id[i] <= '9') || id[i] == '_' || id[i] == '-') ||
+		if (!((id[i] >= 'a' && id[i] <= 'z') ||
+		      (id[i] >= 'A' && id[i] <= 'Z') ||
+		      (id[i] >= '0' && id[i] <= '9') || id[i] == '_' ||
+		      id[i] == '-') ||
 		    i > 200)
-			return rh__error(RH_EINVAL, "submission_id: \"%.60s\" has "
-					 "characters a submission id cannot have", id);
+			return rh__error(
+				RH_EINVAL,
+				"submission_id: \"%.60s\" has "
+				"characters a submission id cannot have",
+				id);
 	if (!i)
 		return rh__error(RH_EINVAL, "submission_id: empty");
 	error = open_query(&q, ix, RH_ENTITY_JOB, &f, 1, 1, at_ns);
@@ -218,12 +238,16 @@ locate_submission(rh_log_location *out, rh_index *ix, const char *id,
 		rh_filter g = { "job_id", "=", id };
 		rh_query_close(q);
 		q = NULL;
-		if ((error = open_query(&q, ix, RH_ENTITY_JOB, &g, 1, 1, at_ns)) == 0 &&
-		    (error = rh_query_next(&row, q)) == 0 && !row->u.job.submission_id)
-			error = rh__error(RH_ENOTFOUND, "job %s was not submitted "
-					  "through the job API, so it has no "
-					  "driver log of its own; see its "
-					  "driver's worker logs", id);
+		if ((error = open_query(&q, ix, RH_ENTITY_JOB, &g, 1, 1,
+		                        at_ns)) == 0 &&
+		    (error = rh_query_next(&row, q)) == 0 &&
+		    !row->u.job.submission_id)
+			error = rh__error(RH_ENOTFOUND,
+			                  "job %s was not submitted "
+			                  "through the job API, so it has no "
+			                  "driver log of its own; see its "
+			                  "driver's worker logs",
+			                  id);
 	}
 	if (error < 0 && error != RH_ITEROVER)
 		goto done;
@@ -234,8 +258,9 @@ locate_submission(rh_log_location *out, rh_index *ix, const char *id,
 	out->match = RH_LOG_MATCH_PATH;
 	rh_buf_clear(&out->key);
 	error = rh_buf_printf(&out->key, "logs/job-driver-%s.log",
-			      error == 0 && row->u.job.submission_id
-			      ? row->u.job.submission_id : id);
+	                      error == 0 && row->u.job.submission_id ?
+	                              row->u.job.submission_id :
+	                              id);
 done:
 	rh_query_close(q);
 	return error;
@@ -243,11 +268,12 @@ done:
 
 RH_EXTERN int
 rh_index_log_locate(rh_log_location *out, rh_index *ix, rh_log_owner owner,
-		    const char *id, int64_t attempt, const char *suffix,
-		    int64_t at_ns)
+                    const char *id, int64_t attempt, const char *suffix,
+                    int64_t at_ns)
 {
 	if (!out || !ix || !id)
-		return rh__error(RH_EINVAL, "rh_index_log_locate: NULL argument");
+		return rh__error(RH_EINVAL,
+		                 "rh_index_log_locate: NULL argument");
 	rh_buf_clear(&out->node_id);
 	rh_buf_clear(&out->key);
 	out->match = RH_LOG_MATCH_PATH;
@@ -257,17 +283,16 @@ rh_index_log_locate(rh_log_location *out, rh_index *ix, rh_log_owner owner,
 	if (!suffix)
 		suffix = "out";
 	if (strcmp(suffix, "out") && strcmp(suffix, "err"))
-		return rh__error(RH_EINVAL, "suffix: \"%.20s\" is not out or err",
-				 suffix);
+		return rh__error(RH_EINVAL,
+		                 "suffix: \"%.20s\" is not out or err", suffix);
 	switch (owner) {
 	case RH_LOG_OF_TASK:
 		return locate_task(out, ix, id, attempt, suffix, at_ns);
-	case RH_LOG_OF_ACTOR:
-		return locate_actor(out, ix, id, at_ns);
-	case RH_LOG_OF_SUBMISSION:
-		return locate_submission(out, ix, id, at_ns);
+	case RH_LOG_OF_ACTOR: return locate_actor(out, ix, id, at_ns);
+	case RH_LOG_OF_SUBMISSION: return locate_submission(out, ix, id, at_ns);
 	}
-	return rh__error(RH_EINVAL, "rh_index_log_locate: unknown owner %d", (int)owner);
+	return rh__error(RH_EINVAL, "rh_index_log_locate: unknown owner %d",
+	                 (int)owner);
 }
 
 RH_EXTERN void

@@ -24,24 +24,36 @@ typedef int (*col_get)(const rh_row *r, const char **s, int64_t *i);
 
 typedef struct col_def {
 	const char *name;
-	int type;       /* V_STR, V_INT, V_BOOL */
+	int type; /* V_STR, V_INT, V_BOOL */
 	col_get get;
-	int ixcol;      /* tasks: IX_COL_* or 0; SHOWN: not a filter */
+	int ixcol; /* tasks: IX_COL_* or 0; SHOWN: not a filter */
 } col_def;
 
 /* A column rh_row_value() reads that Ray does not filter on; these come
  * last in their table. */
 #define SHOWN (-1)
 
-#define GS(fn, expr) \
+#define GS(fn, expr)                                               \
 	static int fn(const rh_row *r, const char **s, int64_t *i) \
-	{ (void)i; *s = (expr); return *s ? V_STR : V_NULL; }
-#define GI(fn, expr, nullcond) \
+	{                                                          \
+		(void)i;                                           \
+		*s = (expr);                                       \
+		return *s ? V_STR : V_NULL;                        \
+	}
+#define GI(fn, expr, nullcond)                                     \
 	static int fn(const rh_row *r, const char **s, int64_t *i) \
-	{ (void)s; *i = (expr); return (nullcond) ? V_NULL : V_INT; }
-#define GB(fn, expr) \
+	{                                                          \
+		(void)s;                                           \
+		*i = (expr);                                       \
+		return (nullcond) ? V_NULL : V_INT;                \
+	}
+#define GB(fn, expr)                                               \
 	static int fn(const rh_row *r, const char **s, int64_t *i) \
-	{ (void)s; *i = (expr); return *i < 0 ? V_NULL : V_BOOL; }
+	{                                                          \
+		(void)s;                                           \
+		*i = (expr);                                       \
+		return *i < 0 ? V_NULL : V_BOOL;                   \
+	}
 
 GS(t_task_id, r->u.task.task_id)
 GI(t_attempt, r->u.task.attempt_number, 0)
@@ -92,11 +104,16 @@ GS(a_pg, r->u.actor.placement_group_id)
 GS(a_repr, r->u.actor.repr_name)
 
 static const col_def actor_cols[] = {
-	{ "actor_id", V_STR, a_id, 0 }, { "class_name", V_STR, a_class, 0 },
-	{ "state", V_STR, a_state, 0 }, { "job_id", V_STR, a_job, 0 },
-	{ "name", V_STR, a_name, 0 }, { "node_id", V_STR, a_node, 0 },
-	{ "pid", V_INT, a_pid, 0 }, { "ray_namespace", V_STR, a_ns, 0 },
-	{ "placement_group_id", V_STR, a_pg, 0 }, { "repr_name", V_STR, a_repr, 0 },
+	{ "actor_id", V_STR, a_id, 0 },
+	{ "class_name", V_STR, a_class, 0 },
+	{ "state", V_STR, a_state, 0 },
+	{ "job_id", V_STR, a_job, 0 },
+	{ "name", V_STR, a_name, 0 },
+	{ "node_id", V_STR, a_node, 0 },
+	{ "pid", V_INT, a_pid, 0 },
+	{ "ray_namespace", V_STR, a_ns, 0 },
+	{ "placement_group_id", V_STR, a_pg, 0 },
+	{ "repr_name", V_STR, a_repr, 0 },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -108,8 +125,10 @@ GS(j_etype, r->u.job.error_type)
 GS(j_entry, r->u.job.entrypoint)
 
 static const col_def job_cols[] = {
-	{ "job_id", V_STR, j_id, 0 }, { "type", V_STR, j_type, 0 },
-	{ "status", V_STR, j_status, 0 }, { "submission_id", V_STR, j_sub, 0 },
+	{ "job_id", V_STR, j_id, 0 },
+	{ "type", V_STR, j_type, 0 },
+	{ "status", V_STR, j_status, 0 },
+	{ "submission_id", V_STR, j_sub, 0 },
 	{ "error_type", V_STR, j_etype, SHOWN },
 	{ "entrypoint", V_STR, j_entry, SHOWN },
 	{ NULL, 0, NULL, 0 },
@@ -123,8 +142,10 @@ GS(n_name, r->u.node.node_name)
 GS(n_msg, r->u.node.state_message)
 
 static const col_def node_cols[] = {
-	{ "node_id", V_STR, n_id, 0 }, { "node_ip", V_STR, n_ip, 0 },
-	{ "is_head_node", V_BOOL, n_head, 0 }, { "state", V_STR, n_state, 0 },
+	{ "node_id", V_STR, n_id, 0 },
+	{ "node_ip", V_STR, n_ip, 0 },
+	{ "is_head_node", V_BOOL, n_head, 0 },
+	{ "state", V_STR, n_state, 0 },
 	{ "node_name", V_STR, n_name, 0 },
 	{ "state_message", V_STR, n_msg, SHOWN },
 	{ NULL, 0, NULL, 0 },
@@ -140,10 +161,14 @@ GI(w_pid, r->u.worker.pid, *i < 0)
 GI(w_null, 0, 1)
 
 static const col_def worker_cols[] = {
-	{ "worker_id", V_STR, w_id, 0 }, { "is_alive", V_BOOL, w_alive, 0 },
-	{ "worker_type", V_STR, w_type, 0 }, { "exit_type", V_STR, w_exit, 0 },
-	{ "node_id", V_STR, w_node, 0 }, { "ip", V_STR, w_ip, 0 },
-	{ "pid", V_INT, w_pid, 0 }, { "debugger_port", V_INT, w_null, 0 },
+	{ "worker_id", V_STR, w_id, 0 },
+	{ "is_alive", V_BOOL, w_alive, 0 },
+	{ "worker_type", V_STR, w_type, 0 },
+	{ "exit_type", V_STR, w_exit, 0 },
+	{ "node_id", V_STR, w_node, 0 },
+	{ "ip", V_STR, w_ip, 0 },
+	{ "pid", V_INT, w_pid, 0 },
+	{ "debugger_port", V_INT, w_null, 0 },
 	{ "num_paused_threads", V_INT, w_null, 0 },
 	{ NULL, 0, NULL, 0 },
 };
@@ -155,8 +180,10 @@ GS(g_state, rh_pg_state_name(r->u.pg.state))
 GB(g_det, r->u.pg.is_detached)
 
 static const col_def pg_cols[] = {
-	{ "placement_group_id", V_STR, g_id, 0 }, { "name", V_STR, g_name, 0 },
-	{ "creator_job_id", V_STR, g_job, 0 }, { "state", V_STR, g_state, 0 },
+	{ "placement_group_id", V_STR, g_id, 0 },
+	{ "name", V_STR, g_name, 0 },
+	{ "creator_job_id", V_STR, g_job, 0 },
+	{ "state", V_STR, g_state, 0 },
 	{ "is_detached", V_BOOL, g_det, 0 },
 	{ NULL, 0, NULL, 0 },
 };
@@ -167,7 +194,8 @@ GS(e_id, r->u.event.event_id)
 GS(e_job, r->u.event.job_id)
 
 static const col_def cevent_cols[] = {
-	{ "severity", V_STR, e_sev, 0 }, { "source_type", V_STR, e_src, 0 },
+	{ "severity", V_STR, e_sev, 0 },
+	{ "source_type", V_STR, e_src, 0 },
 	{ "event_id", V_STR, e_id, 0 },
 	/* not a Ray column: the bucket /events groups by */
 	{ "job_id", V_STR, e_job, 0 },
@@ -175,8 +203,8 @@ static const col_def cevent_cols[] = {
 };
 
 static const col_def *const entity_cols[RH_ENTITY_COUNT] = {
-	task_cols, actor_cols, job_cols, node_cols, worker_cols, pg_cols,
-	cevent_cols,
+	task_cols,   actor_cols, job_cols,    node_cols,
+	worker_cols, pg_cols,    cevent_cols,
 };
 
 static const int entity_sec[RH_ENTITY_COUNT] = {
@@ -205,17 +233,21 @@ rh_row_value(rh_value *out, const rh_row *row, const char *column)
 	memset(out, 0, sizeof(*out));
 	if ((unsigned)row->entity >= RH_ENTITY_COUNT)
 		return rh__error(RH_EINVAL, "rh_row_value: unknown entity %d",
-				 (int)row->entity);
-	for (c = entity_cols[row->entity]; c->name && strcmp(c->name, column); c++)
+		                 (int)row->entity);
+	for (c = entity_cols[row->entity]; c->name && strcmp(c->name, column);
+	     c++)
 		;
 	if (!c->name)
 		return rh__error(RH_ENOTFOUND, "%s have no column %s",
-				 rh_entity_name(row->entity), column);
+		                 rh_entity_name(row->entity), column);
 	switch (c->get(row, &out->s, &out->i)) {
 	case V_STR: out->type = RH_VALUE_STRING; break;
 	case V_INT: out->type = RH_VALUE_INT; break;
 	case V_BOOL: out->type = RH_VALUE_BOOL; break;
-	default: out->type = RH_VALUE_NULL; out->s = NULL; out->i = 0;
+	default:
+		out->type = RH_VALUE_NULL;
+		out->s = NULL;
+		out->i = 0;
 	}
 	return 0;
 }
@@ -225,7 +257,7 @@ rh_row_value(rh_value *out, const rh_row *row, const char *column)
 typedef struct qfilter {
 	const col_def *col;
 	int neg;
-	char *sval;      /* lower-cased */
+	char *sval; /* lower-cased */
 	int64_t ival;
 } qfilter;
 
@@ -238,16 +270,17 @@ struct rh_query {
 	qfilter *f;
 	size_t nf;
 	int src;
-	uint64_t first, count; /* POST: entries; BYID/ROWS: [first, first+count) */
+	uint64_t first,
+		count; /* POST: entries; BYID/ROWS: [first, first+count) */
 	uint64_t pos;
-	int residual;          /* filters beyond the driving list */
-	int at;                /* o.at_ns is set */
-	uint64_t cut;          /* tasks at T: rows below exist at T */
+	int residual; /* filters beyond the driving list */
+	int at;       /* o.at_ns is set */
+	uint64_t cut; /* tasks at T: rows below exist at T */
 	uint64_t skipped, returned;
 	rh_query_counts counts;
 	uint32_t batch[512];
 	size_t bn, bi;
-	uint64_t ahead;        /* candidates up to here are fetched ahead */
+	uint64_t ahead; /* candidates up to here are fetched ahead */
 	rh_arena arena;
 	rh_row row;
 	char errmsg[512];
@@ -288,21 +321,28 @@ parse_filters(rh_query *q, const rh_filter *fs, size_t n)
 		qfilter *f = &q->f[i];
 
 		if (!fs[i].key || !fs[i].op || !fs[i].value)
-			return rh__error(RH_EINVAL, "filter %zu: NULL key, predicate or value", i);
+			return rh__error(
+				RH_EINVAL,
+				"filter %zu: NULL key, predicate or value", i);
 		if (!(key = lower_dup(fs[i].key)))
 			return RH_ENOMEM;
-		for (c = cols; c->name && (c->ixcol == SHOWN || strcmp(c->name, key)); c++)
+		for (c = cols;
+		     c->name && (c->ixcol == SHOWN || strcmp(c->name, key));
+		     c++)
 			;
-		if (!c->name) {	/* Ray's message, with every column */
+		if (!c->name) { /* Ray's message, with every column */
 			char list[1024] = "";
 			const col_def *k;
 			int e;
 
 			for (k = cols; k->name && k->ixcol != SHOWN; k++)
-				snprintf(list + strlen(list), sizeof(list) - strlen(list),
-					 "%s%s", k == cols ? "" : ", ", k->name);
-			e = rh__error(RH_EINVAL, "The given filter column %s is not "
-				      "supported. Supported filter columns: %s", key, list);
+				snprintf(list + strlen(list),
+				         sizeof(list) - strlen(list), "%s%s",
+				         k == cols ? "" : ", ", k->name);
+			e = rh__error(RH_EINVAL,
+			              "The given filter column %s is not "
+			              "supported. Supported filter columns: %s",
+			              key, list);
 			free(key);
 			return e;
 		}
@@ -314,25 +354,31 @@ parse_filters(rh_query *q, const rh_filter *fs, size_t n)
 		else if (!strcmp(fs[i].op, "!="))
 			f->neg = 1;
 		else
-			return rh__error(RH_EINVAL,
-					 "Unsupported filter predicate %s is given. "
-					 "Available predicates: =, !=", fs[i].op);
+			return rh__error(
+				RH_EINVAL,
+				"Unsupported filter predicate %s is given. "
+				"Available predicates: =, !=",
+				fs[i].op);
 		if (c->type == V_INT) {
 			char *end;
 
 			errno = 0;
 			f->ival = strtoll(fs[i].value, &end, 10);
 			if (errno || *end || end == fs[i].value)
-				return rh__error(RH_EINVAL, "filter %s: \"%s\" is not an integer",
-						 c->name, fs[i].value);
+				return rh__error(
+					RH_EINVAL,
+					"filter %s: \"%s\" is not an integer",
+					c->name, fs[i].value);
 		} else if (c->type == V_BOOL) {
 			if (!strcasecmp(fs[i].value, "true"))
 				f->ival = 1;
 			else if (!strcasecmp(fs[i].value, "false"))
 				f->ival = 0;
 			else
-				return rh__error(RH_EINVAL, "filter %s: \"%s\" is not true or false",
-						 c->name, fs[i].value);
+				return rh__error(
+					RH_EINVAL,
+					"filter %s: \"%s\" is not true or false",
+					c->name, fs[i].value);
 		}
 		if (!(f->sval = lower_dup(fs[i].value)))
 			return RH_ENOMEM;
@@ -370,7 +416,7 @@ row_passes(const rh_query *q, const rh_row *r)
  * count of its posting list, count 0 when absent. */
 static int
 dict_find(rh_index *ix, int col, const char *skey, uint32_t nkey, uint32_t key2,
-	  uint64_t *first, uint64_t *count)
+          uint64_t *first, uint64_t *count)
 {
 	uint64_t lo = 0, hi = ix->sec[IX_DICT].count;
 	unsigned char d[IX_DICT_SIZE];
@@ -392,7 +438,8 @@ dict_find(rh_index *ix, int col, const char *skey, uint32_t nkey, uint32_t key2,
 
 			c = k < nkey ? -1 : k > nkey;
 		} else {
-			if ((error = ix_strcmp(ix, ix_get32(d + 4), skey, strlen(skey), &c)) < 0)
+			if ((error = ix_strcmp(ix, ix_get32(d + 4), skey,
+			                       strlen(skey), &c)) < 0)
 				return error;
 			if (!c && col == IX_COL_JOB_STATE) {
 				uint32_t k2 = ix_get32(d + 8);
@@ -409,7 +456,8 @@ dict_find(rh_index *ix, int col, const char *skey, uint32_t nkey, uint32_t key2,
 			*count = ix_get32(d + 12);
 			if (*first > ix->sec[IX_POST].count ||
 			    *count > ix->sec[IX_POST].count - *first)
-				return ix_corrupt(ix, "posting list out of range");
+				return ix_corrupt(ix,
+				                  "posting list out of range");
 			return 0;
 		}
 	}
@@ -436,7 +484,8 @@ byid_range(rh_query *q, const char *id, uint64_t *first, uint64_t *count)
 			int c;
 
 			if ((error = ix_elem(ix, IX_TASK_BYID, mid, b)) < 0 ||
-			    (error = ix_task_id(ix, &q->arena, ix_get32(b), &rid, &att)) < 0)
+			    (error = ix_task_id(ix, &q->arena, ix_get32(b),
+			                        &rid, &att)) < 0)
 				return error;
 			c = strcmp(rid, id);
 			if (c < 0 || (pass && c == 0))
@@ -479,7 +528,8 @@ plan_tasks(rh_query *q)
 	q->count = ix->sec[IX_TASK].count;
 	q->residual = q->nf > 0;
 	if (fid) {
-		if ((error = byid_range(q, fid->sval, &q->first, &q->count)) < 0)
+		if ((error = byid_range(q, fid->sval, &q->first, &q->count)) <
+		    0)
 			return error;
 		q->src = SRC_BYID;
 		return 0;
@@ -491,8 +541,8 @@ plan_tasks(rh_query *q)
 			q->src = SRC_NONE;
 			return 0;
 		}
-		if ((error = dict_find(ix, IX_COL_JOB_STATE, fj->sval, 0, (uint32_t)st,
-				       &first, &count)) < 0)
+		if ((error = dict_find(ix, IX_COL_JOB_STATE, fj->sval, 0,
+		                       (uint32_t)st, &first, &count)) < 0)
 			return error;
 		q->src = SRC_POST;
 		q->first = first;
@@ -508,11 +558,14 @@ plan_tasks(rh_query *q)
 		if (f->neg || !col || (q->at && col == IX_COL_STATE))
 			continue;
 		if (col == IX_COL_STATE || col == IX_COL_TYPE) {
-			int v = col == IX_COL_STATE ? rh_task_state_from_name(f->sval) : -1;
+			int v = col == IX_COL_STATE ?
+			                rh_task_state_from_name(f->sval) :
+			                -1;
 
 			if (col == IX_COL_TYPE) {
 				for (v = 1; v < RH_TASK_TYPE_COUNT; v++)
-					if (!strcasecmp(rh_task_type_name(v), f->sval))
+					if (!strcasecmp(rh_task_type_name(v),
+					                f->sval))
 						break;
 				if (v == RH_TASK_TYPE_COUNT)
 					v = -1;
@@ -523,7 +576,8 @@ plan_tasks(rh_query *q)
 			}
 			num = (uint32_t)v;
 		}
-		if ((error = dict_find(ix, col, f->sval, num, 0, &first, &count)) < 0)
+		if ((error = dict_find(ix, col, f->sval, num, 0, &first,
+		                       &count)) < 0)
 			return error;
 		if (count < best) {
 			best = count;
@@ -552,7 +606,8 @@ task_sort_time(rh_query *q, uint64_t row, int64_t *t)
 	if (*t != RH_TIME_NONE)
 		return 0;
 	rh_arena_reset(&q->arena);
-	if ((error = ix_decode(q->ix, &q->arena, RH_ENTITY_TASK, row, 1, &dec)) < 0)
+	if ((error = ix_decode(q->ix, &q->arena, RH_ENTITY_TASK, row, 1,
+	                       &dec)) < 0)
 		return error;
 	*t = ix_task_sort_time(&dec.u.task);
 	return 0;
@@ -589,8 +644,9 @@ clip_tasks_at(rh_query *q)
 		while (lo < hi) {
 			uint64_t mid = lo + (hi - lo) / 2;
 
-			if ((error = ix_sec_read(q->ix, IX_POST, (q->first + mid) * 4,
-						 4, b)) < 0)
+			if ((error = ix_sec_read(q->ix, IX_POST,
+			                         (q->first + mid) * 4, 4, b)) <
+			    0)
 				return error;
 			if (ix_get32(b) < q->cut)
 				lo = mid + 1;
@@ -608,7 +664,8 @@ static int
 plan_other(rh_query *q)
 {
 	static const char *const idcol[RH_ENTITY_COUNT] = {
-		NULL, "actor_id", NULL, "node_id", "worker_id", "placement_group_id", NULL,
+		NULL,        "actor_id",           NULL, "node_id",
+		"worker_id", "placement_group_id", NULL,
 	};
 	rh_index *ix = q->ix;
 	int sec = entity_sec[q->what];
@@ -628,7 +685,8 @@ plan_other(rh_query *q)
 		int c;
 
 		if ((error = ix_elem(ix, sec, mid, r)) < 0 ||
-		    (error = ix_strcmp(ix, ix_get32(r), f->sval, strlen(f->sval), &c)) < 0)
+		    (error = ix_strcmp(ix, ix_get32(r), f->sval,
+		                       strlen(f->sval), &c)) < 0)
 			return error;
 		if (c < 0)
 			lo = mid + 1;
@@ -652,22 +710,24 @@ next_candidate(rh_query *q, uint64_t *row)
 	if (q->src == SRC_NONE || q->pos >= q->count)
 		return RH_ITEROVER;
 	switch (q->src) {
-	case SRC_ROWS:
-		*row = q->first + q->pos++;
-		return 0;
+	case SRC_ROWS: *row = q->first + q->pos++; return 0;
 	case SRC_BYID:
-		if ((error = ix_elem(q->ix, IX_TASK_BYID, q->first + q->pos++, b)) < 0)
+		if ((error = ix_elem(q->ix, IX_TASK_BYID, q->first + q->pos++,
+		                     b)) < 0)
 			return error;
 		*row = ix_get32(b);
 		return 0;
 	default:
 		if (q->bi == q->bn) {
 			size_t n = q->count - q->pos < RH_ARRAY_SIZE(q->batch) ?
-					   (size_t)(q->count - q->pos) : RH_ARRAY_SIZE(q->batch), i;
+			                   (size_t)(q->count - q->pos) :
+			                   RH_ARRAY_SIZE(q->batch),
+			       i;
 			unsigned char raw[sizeof(q->batch)];
 
-			if ((error = ix_sec_read(q->ix, IX_POST, (q->first + q->pos) * 4,
-						 n * 4, raw)) < 0)
+			if ((error = ix_sec_read(q->ix, IX_POST,
+			                         (q->first + q->pos) * 4, n * 4,
+			                         raw)) < 0)
 				return error;
 			for (i = 0; i < n; i++)
 				q->batch[i] = ix_get32(raw + 4 * i);
@@ -683,13 +743,15 @@ next_candidate(rh_query *q, uint64_t *row)
 static int
 time_passes(const rh_query *q, const rh_task_row *t)
 {
-	int64_t begin = t->creation_time_ns != RH_TIME_NONE ? t->creation_time_ns :
-			t->start_time_ns;
+	int64_t begin = t->creation_time_ns != RH_TIME_NONE ?
+	                        t->creation_time_ns :
+	                        t->start_time_ns;
 
 	if (q->o.time_to_ns != RH_TIME_NONE && begin != RH_TIME_NONE &&
 	    begin > q->o.time_to_ns)
 		return 0;
-	if (q->o.time_from_ns != RH_TIME_NONE && t->end_time_ns != RH_TIME_NONE &&
+	if (q->o.time_from_ns != RH_TIME_NONE &&
+	    t->end_time_ns != RH_TIME_NONE &&
 	    t->end_time_ns < q->o.time_from_ns)
 		return 0;
 	return 1;
@@ -717,8 +779,8 @@ matches(rh_query *q, uint64_t row, int *ok)
 {
 	int is_task = q->what == RH_ENTITY_TASK, error;
 	int timed = (is_task && (q->o.time_from_ns != RH_TIME_NONE ||
-				 q->o.time_to_ns != RH_TIME_NONE)) ||
-		    at_needs_row(q);
+	                         q->o.time_to_ns != RH_TIME_NONE)) ||
+	            at_needs_row(q);
 
 	*ok = 1;
 	if (!q->residual && !timed && !(is_task && q->o.exclude_driver))
@@ -737,7 +799,7 @@ matches(rh_query *q, uint64_t row, int *ok)
 	if (q->at && !ix_row_at(&q->row, q->o.at_ns))
 		*ok = 0;
 	else if (is_task && q->o.exclude_driver &&
-	    q->row.u.task.type == RH_TASK_TYPE_DRIVER_TASK)
+	         q->row.u.task.type == RH_TASK_TYPE_DRIVER_TASK)
 		*ok = 0;
 	else if (is_task && !time_passes(q, &q->row.u.task))
 		*ok = 0;
@@ -770,7 +832,9 @@ drivers_in_source(rh_query *q, uint64_t *n)
 		while (lo < hi) {
 			uint32_t mid = lo + (hi - lo) / 2;
 
-			if ((error = ix_sec_read(ix, IX_POST, (q->first + mid) * 4, 4, b)) < 0)
+			if ((error = ix_sec_read(ix, IX_POST,
+			                         (q->first + mid) * 4, 4, b)) <
+			    0)
 				return error;
 			if (ix_get32(b) < drow)
 				lo = mid + 1;
@@ -778,7 +842,9 @@ drivers_in_source(rh_query *q, uint64_t *n)
 				hi = mid;
 		}
 		if (lo < q->count) {
-			if ((error = ix_sec_read(ix, IX_POST, (q->first + lo) * 4, 4, b)) < 0)
+			if ((error = ix_sec_read(ix, IX_POST,
+			                         (q->first + lo) * 4, 4, b)) <
+			    0)
 				return error;
 			*n += ix_get32(b) == drow;
 		}
@@ -807,7 +873,8 @@ count_total_at(rh_query *q)
 	}
 	for (i = 0; i < ix->sec[entity_sec[q->what]].count; i++) {
 		rh_arena_reset(&q->arena);
-		if ((error = ix_decode(ix, &q->arena, q->what, i, 1, &q->row)) < 0)
+		if ((error = ix_decode(ix, &q->arena, q->what, i, 1, &q->row)) <
+		    0)
 			return error;
 		n += ix_row_at(&q->row, q->o.at_ns);
 	}
@@ -819,8 +886,9 @@ static int
 count_filtered(rh_query *q)
 {
 	int timed = (q->what == RH_ENTITY_TASK &&
-		     (q->o.time_from_ns != RH_TIME_NONE ||
-		      q->o.time_to_ns != RH_TIME_NONE)) || at_needs_row(q);
+	             (q->o.time_from_ns != RH_TIME_NONE ||
+	              q->o.time_to_ns != RH_TIME_NONE)) ||
+	            at_needs_row(q);
 	uint64_t n = 0, row, saved = q->pos;
 	int error, ok;
 
@@ -858,7 +926,7 @@ static int
 is_source_filter(const char *key)
 {
 	static const char *const keys[] = { "task_id", "job_id", "actor_id",
-					    "name", "state" };
+		                            "name", "state" };
 	size_t i;
 
 	for (i = 0; i < RH_ARRAY_SIZE(keys); i++)
@@ -881,13 +949,15 @@ source_total(rh_query *q, const rh_query_options *opts)
 	if (q->what != RH_ENTITY_TASK || !opts)
 		return 0;
 	for (i = 0; i < opts->nfilters; i++)
-		if (is_source_filter(opts->filters[i].key) && n < RH_ARRAY_SIZE(src))
+		if (is_source_filter(opts->filters[i].key) &&
+		    n < RH_ARRAY_SIZE(src))
 			src[n++] = opts->filters[i];
 	if (!n)
 		return 0;
 	if (n == opts->nfilters && q->o.count &&
-	    q->o.time_from_ns == RH_TIME_NONE && q->o.time_to_ns == RH_TIME_NONE) {
-		q->counts.total = q->counts.num_filtered;	/* the same rows */
+	    q->o.time_from_ns == RH_TIME_NONE &&
+	    q->o.time_to_ns == RH_TIME_NONE) {
+		q->counts.total = q->counts.num_filtered; /* the same rows */
 		return 0;
 	}
 	so = q->o;
@@ -906,7 +976,7 @@ source_total(rh_query *q, const rh_query_options *opts)
 
 RH_EXTERN int
 rh_query_open(rh_query **out, rh_index *ix, rh_entity what,
-	      const rh_query_options *opts)
+              const rh_query_options *opts)
 {
 	static const rh_query_options dflt = RH_QUERY_OPTIONS_INIT;
 	rh_query *q = NULL;
@@ -916,10 +986,11 @@ rh_query_open(rh_query **out, rh_index *ix, rh_entity what,
 		return rh__error(RH_EINVAL, "rh_query_open: NULL argument");
 	*out = NULL;
 	if ((unsigned)what >= RH_ENTITY_COUNT)
-		return rh__error(RH_EINVAL, "rh_query_open: unknown entity %d", (int)what);
+		return rh__error(RH_EINVAL, "rh_query_open: unknown entity %d",
+		                 (int)what);
 	if (opts && opts->version != RH_QUERY_OPTIONS_VERSION)
 		return rh__error(RH_EINVAL, "rh_query_open: options version %u",
-				 opts->version);
+		                 opts->version);
 	if (!(q = rh__calloc(1, sizeof(*q))))
 		return RH_ENOMEM;
 	q->ix = ix;
@@ -928,11 +999,11 @@ rh_query_open(rh_query **out, rh_index *ix, rh_entity what,
 	q->o.filters = NULL;
 	q->at = q->o.at_ns != RH_TIME_NONE;
 	if ((error = parse_filters(q, opts ? opts->filters : NULL,
-				   opts ? opts->nfilters : 0)) < 0)
+	                           opts ? opts->nfilters : 0)) < 0)
 		goto done;
 	error = what == RH_ENTITY_TASK ? plan_tasks(q) : plan_other(q);
-	if (error < 0 || (q->at && what == RH_ENTITY_TASK &&
-			  (error = clip_tasks_at(q)) < 0))
+	if (error < 0 ||
+	    (q->at && what == RH_ENTITY_TASK && (error = clip_tasks_at(q)) < 0))
 		goto done;
 	q->counts.total = ix->sec[entity_sec[what]].count;
 	if (what == RH_ENTITY_TASK && q->o.exclude_driver &&
@@ -963,7 +1034,8 @@ fetch_ahead(rh_query *q)
 	unsigned char raw[4 * AHEAD_MAX];
 	int sec = q->src == SRC_POST ? IX_POST : IX_TASK_BYID;
 
-	if (q->pos < q->ahead || q->src == SRC_NONE || !ix_fetch_parallel(q->ix->st))
+	if (q->pos < q->ahead || q->src == SRC_NONE ||
+	    !ix_fetch_parallel(q->ix->st))
 		return;
 	want = (q->o.limit ? q->o.limit - q->returned : AHEAD_MAX) +
 	       (q->o.offset > q->skipped ? q->o.offset - q->skipped : 0);
@@ -977,12 +1049,12 @@ fetch_ahead(rh_query *q)
 		return;
 	if (q->src != SRC_ROWS &&
 	    ix_sec_read(q->ix, sec, (q->first + q->pos) * 4, n * 4, raw) < 0) {
-		rh_error_clear();	/* reported when read for the rows */
+		rh_error_clear(); /* reported when read for the rows */
 		return;
 	}
 	for (i = 0; i < n; i++)
-		rows[i] = q->src == SRC_ROWS ? q->first + q->pos + i
-					     : ix_get32(raw + 4 * i);
+		rows[i] = q->src == SRC_ROWS ? q->first + q->pos + i :
+		                               ix_get32(raw + 4 * i);
 	ix_prefetch_rows(q->ix, q->what, rows, (size_t)n, q->o.detail || q->at);
 }
 
@@ -1013,7 +1085,8 @@ rh_query_next(const rh_row **row, rh_query *q)
 		if ((error = decode(q, r, q->o.detail || q->at)) < 0)
 			return qfail(q, error);
 		if (q->at)
-			(void)ix_row_at(&q->row, q->o.at_ns); /* it exists: matched */
+			(void)ix_row_at(&q->row,
+			                q->o.at_ns); /* it exists: matched */
 		q->returned++;
 		q->counts.returned = q->returned;
 		*row = &q->row;

@@ -10,7 +10,7 @@ int
 ix_corrupt(rh_index *ix, const char *what)
 {
 	return rh__error(RH_ECORRUPT, "%s: corrupt index: %s",
-			 ix->key ? ix->key : "(memory)", what);
+	                 ix->key ? ix->key : "(memory)", what);
 }
 
 /* Raw bytes from the store or memory, exactly len of them. */
@@ -108,14 +108,14 @@ page_len(const rh_index *ix, uint64_t no)
 
 	if (no >= ix->npages)
 		return 0;
-	return (uint32_t)(ix->crc_off - off < IX_PAGE_SIZE ? ix->crc_off - off
-							   : IX_PAGE_SIZE);
+	return (uint32_t)(ix->crc_off - off < IX_PAGE_SIZE ? ix->crc_off - off :
+	                                                     IX_PAGE_SIZE);
 }
 
 /* Check and cache page `no` from `data` (at least its length). */
 static int
 page_add(rh_index *ix, uint64_t no, const void *data, size_t have,
-	 ix_page **out)
+         ix_page **out)
 {
 	uint32_t len = page_len(ix, no);
 	ix_page *p;
@@ -127,7 +127,7 @@ page_add(rh_index *ix, uint64_t no, const void *data, size_t have,
 		return ix_corrupt(ix, "truncated (the object shrank)");
 	if (rh__crc32c(0, data, len) != ix->page_crcs[no]) {
 		snprintf(what, sizeof(what), "page %llu fails its checksum",
-			 (unsigned long long)no);
+		         (unsigned long long)no);
 		return ix_corrupt(ix, what);
 	}
 	if (!(p = rh__malloc(sizeof(*p) + len)))
@@ -176,7 +176,8 @@ page_get(rh_index *ix, uint64_t no, ix_page **out)
 		return ix_corrupt(ix, "page out of range");
 	if (ix->mem)
 		return page_add(ix, no, ix->mem + no * IX_PAGE_SIZE, len, out);
-	if ((error = rh_store_get(&b, ix->st, ix->key, no * IX_PAGE_SIZE, len)) == 0)
+	if ((error = rh_store_get(&b, ix->st, ix->key, no * IX_PAGE_SIZE,
+	                          len)) == 0)
 		error = page_add(ix, no, b.ptr, b.size, out);
 	rh_buf_dispose(&b);
 	return error;
@@ -321,7 +322,8 @@ ix_strcmp(rh_index *ix, uint32_t ref, const char *s, size_t n, int *cmp)
 
 		if (k > n - done)
 			k = n - done;
-		if ((error = ix_sec_read(ix, IX_STRS, start + done, k, buf)) < 0)
+		if ((error = ix_sec_read(ix, IX_STRS, start + done, k, buf)) <
+		    0)
 			return error;
 		if ((c = memcmp(buf, s + done, k))) {
 			*cmp = c;
@@ -338,24 +340,35 @@ ix_strcmp(rh_index *ix, uint32_t ref, const char *s, size_t n, int *cmp)
 static int
 check_sections(rh_index *ix)
 {
-	static const struct { int id; uint32_t elem; } fixed[] = {
-		{ IX_TASK, IX_TASK_SIZE }, { IX_TASK_BYID, 4 }, { IX_POST, 4 },
-		{ IX_DICT, IX_DICT_SIZE }, { IX_ACTOR, IX_ACTOR_SIZE },
-		{ IX_JOB, IX_JOB_SIZE }, { IX_NODE, IX_NODE_SIZE },
-		{ IX_WORKER, IX_WORKER_SIZE }, { IX_PG, IX_PG_SIZE },
-		{ IX_CEVENT, IX_CEVENT_SIZE }, { IX_DRIVERS, 4 },
+	static const struct {
+		int id;
+		uint32_t elem;
+	} fixed[] = {
+		{ IX_TASK, IX_TASK_SIZE },
+		{ IX_TASK_BYID, 4 },
+		{ IX_POST, 4 },
+		{ IX_DICT, IX_DICT_SIZE },
+		{ IX_ACTOR, IX_ACTOR_SIZE },
+		{ IX_JOB, IX_JOB_SIZE },
+		{ IX_NODE, IX_NODE_SIZE },
+		{ IX_WORKER, IX_WORKER_SIZE },
+		{ IX_PG, IX_PG_SIZE },
+		{ IX_CEVENT, IX_CEVENT_SIZE },
+		{ IX_DRIVERS, 4 },
 	};
 	size_t i;
 
-	for (i = 1; i < IX_WARN; i++)	/* IX_WARN is optional */
+	for (i = 1; i < IX_WARN; i++) /* IX_WARN is optional */
 		if (!ix->sec[i].present)
 			return ix_corrupt(ix, "a section is missing");
 	for (i = 0; i < RH_ARRAY_SIZE(fixed); i++) {
 		const ix_sec *s = &ix->sec[fixed[i].id];
 
-		if (s->elem != fixed[i].elem || s->count > s->size / fixed[i].elem ||
+		if (s->elem != fixed[i].elem ||
+		    s->count > s->size / fixed[i].elem ||
 		    s->count * fixed[i].elem != s->size)
-			return ix_corrupt(ix, "a section's size does not match its rows");
+			return ix_corrupt(
+				ix, "a section's size does not match its rows");
 	}
 	if (ix->sec[IX_TASK_BYID].count != ix->sec[IX_TASK].count ||
 	    ix->sec[IX_TASK].count > UINT32_MAX)
@@ -378,9 +391,10 @@ keep_pages(rh_index *ix, const unsigned char *b, uint64_t start, size_t len)
 	uint64_t no = (start + IX_PAGE_SIZE - 1) / IX_PAGE_SIZE;
 
 	for (; no < ix->npages && page_len(ix, no) &&
-	       no * IX_PAGE_SIZE + page_len(ix, no) <= start + len; no++)
+	       no * IX_PAGE_SIZE + page_len(ix, no) <= start + len;
+	     no++)
 		if (ix_page_put(ix, no, b + (no * IX_PAGE_SIZE - start),
-				page_len(ix, no)) < 0)
+		                page_len(ix, no)) < 0)
 			rh_error_clear();
 }
 
@@ -389,7 +403,7 @@ keep_pages(rh_index *ix, const unsigned char *b, uint64_t start, size_t len)
  * the object's size and the header. */
 static int
 read_trailer(rh_index *ix, const unsigned char *tr, uint64_t *dir_off,
-	     uint32_t *nsec)
+             uint32_t *nsec)
 {
 	if (memcmp(tr + 80, IX_END_MAGIC, 8) != 0 || ix_get32(tr + 76) != 0)
 		return ix_corrupt(ix, "no trailer (truncated?)");
@@ -399,11 +413,13 @@ read_trailer(rh_index *ix, const unsigned char *tr, uint64_t *dir_off,
 	ix->crc_off = ix_get64(tr + 56);
 	ix->npages = ix_get64(tr + 64);
 	if (ix_get64(tr + 32) != ix->size)
-		return ix_corrupt(ix, "size does not match the trailer (truncated?)");
+		return ix_corrupt(
+			ix, "size does not match the trailer (truncated?)");
 	if (ix_get32(tr + 52) != ix->version)
 		return ix_corrupt(ix, "header and trailer versions differ");
 	if (*nsec > IX_MAX_SECTIONS ||
-	    *dir_off != ix->size - IX_TRAILER_SIZE - (uint64_t)*nsec * IX_DIRENT_SIZE ||
+	    *dir_off != ix->size - IX_TRAILER_SIZE -
+	                        (uint64_t)*nsec * IX_DIRENT_SIZE ||
 	    ix->crc_off < IX_HEADER_SIZE || ix->crc_off > *dir_off ||
 	    ix->npages != (ix->crc_off + IX_PAGE_SIZE - 1) / IX_PAGE_SIZE ||
 	    ix->npages * 4 != *dir_off - ix->crc_off)
@@ -415,7 +431,7 @@ read_trailer(rh_index *ix, const unsigned char *tr, uint64_t *dir_off,
  * the end of the object). */
 static int
 read_directory(rh_index *ix, const unsigned char *tail, uint64_t dir_off,
-	       uint32_t nsec)
+               uint32_t nsec)
 {
 	uint64_t tail_len = ix->size - ix->crc_off, i;
 	uint32_t crc;
@@ -423,12 +439,14 @@ read_directory(rh_index *ix, const unsigned char *tail, uint64_t dir_off,
 	crc = rh__crc32c(0, tail, (size_t)(tail_len - IX_TRAILER_SIZE + 72));
 	if (crc != ix_get32(tail + tail_len - IX_TRAILER_SIZE + 72))
 		return ix_corrupt(ix, "directory fails its checksum");
-	if (!(ix->page_crcs = rh__malloc((size_t)(ix->npages ? ix->npages : 1) * 4)))
+	if (!(ix->page_crcs =
+	              rh__malloc((size_t)(ix->npages ? ix->npages : 1) * 4)))
 		return RH_ENOMEM;
 	for (i = 0; i < ix->npages; i++)
 		ix->page_crcs[i] = ix_get32(tail + 4 * i);
 	for (i = 0; i < nsec; i++) {
-		const unsigned char *d = tail + (dir_off - ix->crc_off) + i * IX_DIRENT_SIZE;
+		const unsigned char *d =
+			tail + (dir_off - ix->crc_off) + i * IX_DIRENT_SIZE;
 		uint32_t id = ix_get32(d);
 		ix_sec *s;
 
@@ -444,7 +462,8 @@ read_directory(rh_index *ix, const unsigned char *tail, uint64_t dir_off,
 		s->count = ix_get64(d + 24);
 		if (s->off < IX_HEADER_SIZE || s->off > ix->crc_off ||
 		    s->size > ix->crc_off - s->off)
-			return ix_corrupt(ix, "a section lies outside the data");
+			return ix_corrupt(ix,
+			                  "a section lies outside the data");
 	}
 	return 0;
 }
@@ -466,19 +485,19 @@ load_tail(rh_index *ix)
 		return RH_ENOMEM;
 	if ((error = raw_read(ix, start, have, buf)) < 0 ||
 	    (error = read_trailer(ix, buf + have - IX_TRAILER_SIZE, &dir_off,
-				  &nsec)) < 0)
+	                          &nsec)) < 0)
 		goto done;
-	if (ix->crc_off >= start) {	/* all in hand */
+	if (ix->crc_off >= start) { /* all in hand */
 		tail = buf + (ix->crc_off - start);
-	} else {	/* a huge index: the CRCs start before what was read */
+	} else { /* a huge index: the CRCs start before what was read */
 		if (!(tail = rh__malloc((size_t)(ix->size - ix->crc_off)))) {
 			error = RH_ENOMEM;
 			goto done;
 		}
 		own_tail = 1;
 		memcpy(tail + (start - ix->crc_off), buf, have);
-		if ((error = raw_read(ix, ix->crc_off, (size_t)(start - ix->crc_off),
-				      tail)) < 0)
+		if ((error = raw_read(ix, ix->crc_off,
+		                      (size_t)(start - ix->crc_off), tail)) < 0)
 			goto done;
 	}
 	if ((error = read_directory(ix, tail, dir_off, nsec)) == 0 &&
@@ -513,7 +532,7 @@ load_warnings(rh_index *ix)
 	ix->nwarn_all = ix_get64(tot);
 	if (!(ix->warn = rh__malloc(len + 1)) ||
 	    !(ix->warnv = rh__calloc(s->count ? (size_t)s->count : 1,
-				     sizeof(*ix->warnv))))
+	                             sizeof(*ix->warnv))))
 		return RH_ENOMEM;
 	if (len && (error = ix_sec_read(ix, IX_WARN, 8, len, ix->warn)) < 0)
 		return error;
@@ -531,9 +550,10 @@ load_warnings(rh_index *ix)
 /* A handle with its page cache, nothing read yet. */
 static int
 index_new(rh_index **out, rh_store *st, const char *key,
-	  const unsigned char *mem, size_t len, const rh_index_options *opts)
+          const unsigned char *mem, size_t len, const rh_index_options *opts)
 {
-	size_t cache = opts && opts->cache_bytes ? opts->cache_bytes : (16u << 20);
+	size_t cache =
+		opts && opts->cache_bytes ? opts->cache_bytes : (16u << 20);
 	rh_index *ix;
 
 	if (!(*out = ix = rh__calloc(1, sizeof(*ix))))
@@ -554,8 +574,7 @@ index_new(rh_index **out, rh_store *st, const char *key,
  * round trip over an object store. first[0] asks the size, first[1] gets
  * the page. */
 static int
-fetch_first(rh_index *ix, ix_fetch_req first[2], rh_store *st,
-	    const char *key)
+fetch_first(rh_index *ix, ix_fetch_req first[2], rh_store *st, const char *key)
 {
 	int error;
 
@@ -582,8 +601,11 @@ check_header(rh_index *ix, const unsigned char *hdr, const char *key)
 		return ix_corrupt(ix, "not a rayhist index");
 	ix->version = ix_get32(hdr + 8);
 	if (ix->version != RH_INDEX_FORMAT_VERSION)
-		return rh__error(RH_ECORRUPT, "%s: index format version %u, this library reads %u",
-				 key ? key : "(memory)", ix->version, RH_INDEX_FORMAT_VERSION);
+		return rh__error(
+			RH_ECORRUPT,
+			"%s: index format version %u, this library reads %u",
+			key ? key : "(memory)", ix->version,
+			RH_INDEX_FORMAT_VERSION);
 	if (ix_get32(hdr + 12) != IX_PAGE_SIZE)
 		return ix_corrupt(ix, "unsupported page size");
 	return 0;
@@ -610,7 +632,7 @@ check_header_page(rh_index *ix, const rh_buf *page, const unsigned char *hdr)
 
 static int
 index_open(rh_index **out, rh_store *st, const char *key,
-	   const unsigned char *mem, size_t len, const rh_index_options *opts)
+           const unsigned char *mem, size_t len, const rh_index_options *opts)
 {
 	unsigned char hdr[IX_HEADER_SIZE];
 	ix_fetch_req first[2];
@@ -623,7 +645,7 @@ index_open(rh_index **out, rh_store *st, const char *key,
 	*out = NULL;
 	if (opts && opts->version != RH_INDEX_OPTIONS_VERSION)
 		return rh__error(RH_EINVAL, "rh_index_open: options version %u",
-				 opts->version);
+		                 opts->version);
 	if ((error = index_new(&ix, st, key, mem, len, opts)) < 0 ||
 	    (st && (error = fetch_first(ix, first, st, key)) < 0))
 		goto done;
@@ -665,7 +687,7 @@ rh_index_warning(const rh_index *ix, size_t i)
 
 RH_EXTERN int
 rh_index_open(rh_index **out, rh_store *st, const char *key,
-	      const rh_index_options *opts)
+              const rh_index_options *opts)
 {
 	if (!st || !key)
 		return rh__error(RH_EINVAL, "rh_index_open: NULL argument");
@@ -674,11 +696,12 @@ rh_index_open(rh_index **out, rh_store *st, const char *key,
 
 RH_EXTERN int
 rh_index_open_mem(rh_index **out, const void *data, size_t len,
-		  const rh_index_options *opts)
+                  const rh_index_options *opts)
 {
 	if (!data && len)
 		return rh__error(RH_EINVAL, "rh_index_open_mem: NULL data");
-	return index_open(out, NULL, NULL, data ? data : (const void *)"", len, opts);
+	return index_open(out, NULL, NULL, data ? data : (const void *)"", len,
+	                  opts);
 }
 
 RH_EXTERN const uint8_t *

@@ -29,10 +29,10 @@ typedef struct ahead {
 	rh_seekable *sk;
 	uint64_t off, size;
 	rh_buf buf[2];
-	int full[2];       /* filled by the reader, not yet parsed */
-	int done;          /* the reader will fill nothing more */
-	int stop;          /* the parser gave up: the reader ends */
-	int error;         /* the reader's failure, with its message */
+	int full[2]; /* filled by the reader, not yet parsed */
+	int done;    /* the reader will fill nothing more */
+	int stop;    /* the parser gave up: the reader ends */
+	int error;   /* the reader's failure, with its message */
 	char msg[512];
 } ahead;
 
@@ -51,7 +51,8 @@ ahead_main(void *arg)
 		if (a->stop)
 			break;
 		rh_buf_clear(&a->buf[k]);
-		if ((error = rh_seekable_read(&a->buf[k], a->sk, off, READ_CHUNK)) < 0)
+		if ((error = rh_seekable_read(&a->buf[k], a->sk, off,
+		                              READ_CHUNK)) < 0)
 			break;
 		pthread_mutex_lock(&a->lock);
 		a->full[k] = a->buf[k].size > 0;
@@ -76,7 +77,7 @@ ahead_main(void *arg)
  * thread could be started (nothing was fed then). */
 static int
 feed_ahead(int *ran, rh_event_parser *p, rh_seekable *sk, uint64_t skip,
-	   uint64_t size)
+           uint64_t size)
 {
 	ahead a;
 	pthread_t t;
@@ -91,7 +92,8 @@ feed_ahead(int *ran, rh_event_parser *p, rh_seekable *sk, uint64_t skip,
 		return rh__error(RH_ERROR, "cannot create a mutex");
 	if (pthread_cond_init(&a.cond, NULL) != 0) {
 		pthread_mutex_destroy(&a.lock);
-		return rh__error(RH_ERROR, "cannot create a condition variable");
+		return rh__error(RH_ERROR,
+		                 "cannot create a condition variable");
 	}
 	if (pthread_create(&t, NULL, ahead_main, &a) != 0)
 		goto done;
@@ -129,7 +131,7 @@ done:
 
 int
 rh_index__feed_chunks(rh_event_parser *p, rh_seekable *sk, uint64_t skip,
-		      uint64_t size, uint64_t *bytes_read)
+                      uint64_t size, uint64_t *bytes_read)
 {
 	rh_buf b = RH_BUF_INIT;
 	uint64_t off;
@@ -153,8 +155,8 @@ rh_index__feed_chunks(rh_event_parser *p, rh_seekable *sk, uint64_t skip,
 /* Feed raw bytes [skip, end) of a stored seekable blob to the parser;
  * *size_out is its raw size. */
 static int
-feed_blob(rh_event_parser *p, uint64_t *size_out, rh_store *st,
-	  const char *key, uint64_t skip)
+feed_blob(rh_event_parser *p, uint64_t *size_out, rh_store *st, const char *key,
+          uint64_t skip)
 {
 	rh_seekable *sk = NULL;
 	uint64_t size;
@@ -175,23 +177,22 @@ done:
 	return error;
 }
 
-
 /* ---------------------------------------------------------------- copies */
 
 /* What parsing one unit (a batch, or a captured file's parts) gave: its
  * events copied into an arena, unless they went straight to the history;
  * the damaged parts skipped; the parser's counters; its failure. */
 typedef struct unit {
-	size_t first, end;      /* objects [first, end) */
-	int direct;             /* events went to the history as parsed */
+	size_t first, end; /* objects [first, end) */
+	int direct;        /* events went to the history as parsed */
 	rh_arena arena;
 	rh_event *ev;
 	size_t nev, aev;
-	char **warn;            /* messages of damaged parts, in order */
+	char **warn; /* messages of damaged parts, in order */
 	size_t nwarn;
 	rh_event_stats stats;
 	int has_stats;
-	int error;              /* 0, a negative code (msg), or a stop code */
+	int error; /* 0, a negative code (msg), or a stop code */
 	char msg[512];
 	int done;
 } unit;
@@ -207,15 +208,15 @@ unit_dispose(unit *u)
 	u->nev = u->aev = u->nwarn = 0;
 }
 
-#define DUP(f) \
-	do { \
+#define DUP(f)                                                                 \
+	do {                                                                   \
 		if (s->f && !(d->f = rh_arena_strndup(a, s->f, strlen(s->f)))) \
-			return RH_ENOMEM; \
+			return RH_ENOMEM;                                      \
 	} while (0)
 
 static int
 copy_transitions(rh_arena *a, const rh_event_transition **out,
-		 const rh_event_transition *src, size_t n)
+                 const rh_event_transition *src, size_t n)
 {
 	rh_event_transition *v;
 	size_t i;
@@ -223,15 +224,22 @@ copy_transitions(rh_arena *a, const rh_event_transition **out,
 	*out = NULL;
 	if (!n)
 		return 0;
-	if (n > SIZE_MAX / sizeof(*v) || !(v = rh_arena_alloc(a, n * sizeof(*v))))
+	if (n > SIZE_MAX / sizeof(*v) ||
+	    !(v = rh_arena_alloc(a, n * sizeof(*v))))
 		return RH_ENOMEM;
 	memcpy(v, src, n * sizeof(*v));
 	for (i = 0; i < n; i++) {
 		rh_event_transition *d = &v[i];
 		const rh_event_transition *s = &src[i];
 
-		DUP(node_id); DUP(worker_id); DUP(repr_name); DUP(death_cause);
-		DUP(ip); DUP(reason); DUP(message); DUP(resources);
+		DUP(node_id);
+		DUP(worker_id);
+		DUP(repr_name);
+		DUP(death_cause);
+		DUP(ip);
+		DUP(reason);
+		DUP(message);
+		DUP(resources);
 	}
 	*out = v;
 	return 0;
@@ -243,13 +251,28 @@ copy_task(rh_arena *a, rh_event_task *d, const rh_event_task *s)
 	rh_event_profile *pr;
 	size_t i;
 
-	DUP(task_id); DUP(job_id); DUP(name); DUP(func_or_class_name);
-	DUP(language); DUP(parent_task_id); DUP(actor_id);
-	DUP(placement_group_id); DUP(required_resources); DUP(runtime_env);
-	DUP(call_site); DUP(label_selector); DUP(node_id); DUP(worker_id);
-	DUP(actor_repr_name); DUP(error_type); DUP(error_message);
-	DUP(log_info.stdout_file); DUP(log_info.stderr_file);
-	DUP(component_type); DUP(component_id); DUP(node_ip_address);
+	DUP(task_id);
+	DUP(job_id);
+	DUP(name);
+	DUP(func_or_class_name);
+	DUP(language);
+	DUP(parent_task_id);
+	DUP(actor_id);
+	DUP(placement_group_id);
+	DUP(required_resources);
+	DUP(runtime_env);
+	DUP(call_site);
+	DUP(label_selector);
+	DUP(node_id);
+	DUP(worker_id);
+	DUP(actor_repr_name);
+	DUP(error_type);
+	DUP(error_message);
+	DUP(log_info.stdout_file);
+	DUP(log_info.stderr_file);
+	DUP(component_type);
+	DUP(component_id);
+	DUP(node_ip_address);
 	d->profile = NULL;
 	if (s->nprofile) {
 		if (s->nprofile > SIZE_MAX / sizeof(*pr) ||
@@ -260,15 +283,20 @@ copy_task(rh_arena *a, rh_event_task *d, const rh_event_task *s)
 			const rh_event_profile *sp = &s->profile[i];
 
 			*dp = *sp;
-			if ((sp->event_name && !(dp->event_name = rh_arena_strndup(
-				     a, sp->event_name, strlen(sp->event_name)))) ||
-			    (sp->extra_data && !(dp->extra_data = rh_arena_strndup(
-				     a, sp->extra_data, strlen(sp->extra_data)))))
+			if ((sp->event_name &&
+			     !(dp->event_name = rh_arena_strndup(
+				       a, sp->event_name,
+				       strlen(sp->event_name)))) ||
+			    (sp->extra_data &&
+			     !(dp->extra_data = rh_arena_strndup(
+				       a, sp->extra_data,
+				       strlen(sp->extra_data)))))
 				return RH_ENOMEM;
 		}
 		d->profile = pr;
 	}
-	return copy_transitions(a, &d->transitions, s->transitions, s->ntransitions);
+	return copy_transitions(a, &d->transitions, s->transitions,
+	                        s->ntransitions);
 }
 
 /* A deep copy of `s` into d, its strings and arrays in the arena. Every
@@ -278,27 +306,36 @@ static int
 copy_event(rh_arena *a, rh_event *d, const rh_event *s)
 {
 	*d = *s;
-	DUP(object); DUP(event_id); DUP(session_name);
+	DUP(object);
+	DUP(event_id);
+	DUP(session_name);
 	switch (s->kind) {
 	case RH_EVENT_TASK_DEFINITION:
 	case RH_EVENT_TASK_LIFECYCLE:
-	case RH_EVENT_TASK_PROFILE:
-		return copy_task(a, &d->u.task, &s->u.task);
+	case RH_EVENT_TASK_PROFILE: return copy_task(a, &d->u.task, &s->u.task);
 	case RH_EVENT_ACTOR_DEFINITION:
 	case RH_EVENT_ACTOR_LIFECYCLE: {
 		rh_event_actor *dd = &d->u.actor;
 		const rh_event_actor *ss = &s->u.actor;
-#define DUPA(f) \
-	do { \
-		if (ss->f && !(dd->f = rh_arena_strndup(a, ss->f, strlen(ss->f)))) \
-			return RH_ENOMEM; \
+#define DUPA(f)                                                           \
+	do {                                                              \
+		if (ss->f &&                                              \
+		    !(dd->f = rh_arena_strndup(a, ss->f, strlen(ss->f)))) \
+			return RH_ENOMEM;                                 \
 	} while (0)
-		DUPA(actor_id); DUPA(job_id); DUPA(name); DUPA(class_name);
-		DUPA(ray_namespace); DUPA(placement_group_id); DUPA(repr_name);
-		DUPA(required_resources); DUPA(runtime_env); DUPA(call_site);
+		DUPA(actor_id);
+		DUPA(job_id);
+		DUPA(name);
+		DUPA(class_name);
+		DUPA(ray_namespace);
+		DUPA(placement_group_id);
+		DUPA(repr_name);
+		DUPA(required_resources);
+		DUPA(runtime_env);
+		DUPA(call_site);
 		DUPA(label_selector);
 		return copy_transitions(a, &dd->transitions, ss->transitions,
-					ss->ntransitions);
+		                        ss->ntransitions);
 	}
 	case RH_EVENT_DRIVER_JOB_DEFINITION:
 	case RH_EVENT_DRIVER_JOB_LIFECYCLE:
@@ -306,46 +343,64 @@ copy_event(rh_arena *a, rh_event *d, const rh_event *s)
 		rh_event_job *dd = &d->u.job;
 		const rh_event_job *ss = &s->u.job;
 
-		DUPA(job_id); DUPA(submission_id); DUPA(entrypoint);
-		DUPA(driver_node_id); DUPA(driver_ip); DUPA(metadata);
-		DUPA(runtime_env); DUPA(message); DUPA(error_type);
+		DUPA(job_id);
+		DUPA(submission_id);
+		DUPA(entrypoint);
+		DUPA(driver_node_id);
+		DUPA(driver_ip);
+		DUPA(metadata);
+		DUPA(runtime_env);
+		DUPA(message);
+		DUPA(error_type);
 		DUPA(driver_agent_http_address);
 		return copy_transitions(a, &dd->transitions, ss->transitions,
-					ss->ntransitions);
+		                        ss->ntransitions);
 	}
 	case RH_EVENT_NODE_DEFINITION:
 	case RH_EVENT_NODE_LIFECYCLE: {
 		rh_event_node *dd = &d->u.node;
 		const rh_event_node *ss = &s->u.node;
 
-		DUPA(node_id); DUPA(node_ip); DUPA(node_name); DUPA(hostname);
-		DUPA(instance_id); DUPA(instance_type_name); DUPA(labels);
+		DUPA(node_id);
+		DUPA(node_ip);
+		DUPA(node_name);
+		DUPA(hostname);
+		DUPA(instance_id);
+		DUPA(instance_type_name);
+		DUPA(labels);
 		DUPA(resources_total);
 		return copy_transitions(a, &dd->transitions, ss->transitions,
-					ss->ntransitions);
+		                        ss->ntransitions);
 	}
 	case RH_EVENT_PLACEMENT_GROUP_DEFINITION:
 	case RH_EVENT_PLACEMENT_GROUP_LIFECYCLE: {
 		rh_event_pg *dd = &d->u.pg;
 		const rh_event_pg *ss = &s->u.pg;
 
-		DUPA(placement_group_id); DUPA(name); DUPA(creator_job_id);
-		DUPA(strategy); DUPA(bundles);
+		DUPA(placement_group_id);
+		DUPA(name);
+		DUPA(creator_job_id);
+		DUPA(strategy);
+		DUPA(bundles);
 		return copy_transitions(a, &dd->transitions, ss->transitions,
-					ss->ntransitions);
+		                        ss->ntransitions);
 	}
 	case RH_EVENT_CLUSTER: {
 		rh_event_cluster *dd = &d->u.cluster;
 		const rh_event_cluster *ss = &s->u.cluster;
 
-		DUPA(event_id); DUPA(source_type); DUPA(host_name);
-		DUPA(severity); DUPA(label); DUPA(message); DUPA(custom_fields);
+		DUPA(event_id);
+		DUPA(source_type);
+		DUPA(host_name);
+		DUPA(severity);
+		DUPA(label);
+		DUPA(message);
+		DUPA(custom_fields);
 		DUPA(job_id);
 		return 0;
 	}
 #undef DUPA
-	default:
-		return 0;
+	default: return 0;
 	}
 }
 #undef DUP
@@ -396,11 +451,11 @@ typedef struct job {
 	/* the pipeline */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	size_t next;            /* the next unit a worker takes */
-	size_t merged;          /* units merged so far */
-	size_t window;          /* units parsed ahead at most */
+	size_t next;   /* the next unit a worker takes */
+	size_t merged; /* units merged so far */
+	size_t window; /* units parsed ahead at most */
 	int stop;
-	int sync;               /* lock and cond were set up */
+	int sync; /* lock and cond were set up */
 } job;
 
 /* Parse unit u: its events to the history (direct) or into u's copies;
@@ -418,7 +473,8 @@ parse_unit(job *J, unit *u)
 	int error;
 
 	if (u->direct)
-		error = rh_event_parser_new(&p, name, &J->po, rh_history_event_cb, J->h);
+		error = rh_event_parser_new(&p, name, &J->po,
+		                            rh_history_event_cb, J->h);
 	else
 		error = rh_event_parser_new(&p, name, &J->po, collect_cb, u);
 	if (error < 0)
@@ -440,7 +496,8 @@ parse_unit(job *J, unit *u)
 			if ((error = add_warning(u, rh_error_last())) < 0)
 				goto done;
 			rh_error_clear();
-			if (x->file && (error = rh_event_parser_feed(p, "\n", 1)) != 0)
+			if (x->file &&
+			    (error = rh_event_parser_feed(p, "\n", 1)) != 0)
 				goto done;
 			continue;
 		}
@@ -464,7 +521,7 @@ done:
  * and report its objects done. */
 static int
 merge_unit(job *J, unit *u, rh_progress *pr, rh_progress_cb progress,
-	   void *payload)
+           void *payload)
 {
 	size_t i;
 	int error = 0;
@@ -472,8 +529,8 @@ merge_unit(job *J, unit *u, rh_progress *pr, rh_progress_cb progress,
 	for (i = 0; i < u->nev && !error; i++)
 		error = rh_history_add(J->h, &u->ev[i]);
 	for (i = 0; i < u->nwarn && !error; i++)
-		error = rh_history__warn(J->h, "skipped a damaged event object: %s",
-					 u->warn[i]);
+		error = rh_history__warn(
+			J->h, "skipped a damaged event object: %s", u->warn[i]);
 	if (u->has_stats)
 		rh_history__stats_add(J->h, &u->stats);
 	for (i = u->first; i < u->end; i++) {
@@ -535,8 +592,10 @@ make_units(job *J, size_t n)
 		const rh_index__obj *x = &J->v[i];
 		uint64_t size = 0;
 
-		for (j = i; j < n && (j == i || (x->file && J->v[j].file &&
-						 !strcmp(J->v[j].file, x->file))); j++)
+		for (j = i;
+		     j < n && (j == i || (x->file && J->v[j].file &&
+		                          !strcmp(J->v[j].file, x->file)));
+		     j++)
 			size += J->v[j].size;
 		J->units[k].first = i;
 		J->units[k].end = j;
@@ -589,7 +648,7 @@ start_workers(job *J, pthread_t *tid, unsigned threads)
  * it (or parsing it here); the workers stop at the first failure. */
 static int
 merge_all(job *J, unsigned started, rh_progress *pr, rh_progress_cb progress,
-	  void *payload)
+          void *payload)
 {
 	size_t i;
 	int error = 0;
@@ -603,7 +662,7 @@ merge_all(job *J, unsigned started, rh_progress *pr, rh_progress_cb progress,
 				pthread_cond_wait(&J->cond, &J->lock);
 			pthread_mutex_unlock(&J->lock);
 		} else {
-			u->direct = 1;	/* no worker: parse here, as a stream */
+			u->direct = 1; /* no worker: parse here, as a stream */
 		}
 		if (u->direct)
 			parse_unit(J, u);
@@ -624,9 +683,9 @@ merge_all(job *J, unsigned started, rh_progress *pr, rh_progress_cb progress,
 }
 
 int
-rh_index__replay(rh_history *h, rh_store *st, const rh_index__obj *v,
-		 size_t n, size_t plen, const char *ray_version,
-		 rh_progress_cb progress, void *payload, unsigned threads)
+rh_index__replay(rh_history *h, rh_store *st, const rh_index__obj *v, size_t n,
+                 size_t plen, const char *ray_version, rh_progress_cb progress,
+                 void *payload, unsigned threads)
 {
 	rh_event_parse_options po = RH_EVENT_PARSE_OPTIONS_INIT;
 	rh_progress pr = { 0, 0, 0, 0 };

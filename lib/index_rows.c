@@ -4,8 +4,8 @@
 #include "index_internal.h"
 
 static const char *const entity_names[RH_ENTITY_COUNT] = {
-	"tasks", "actors", "jobs", "nodes", "workers", "placement_groups",
-	"cluster_events",
+	"tasks",   "actors",           "jobs",           "nodes",
+	"workers", "placement_groups", "cluster_events",
 };
 
 RH_EXTERN const char *
@@ -68,7 +68,8 @@ refs(rh_index *ix, rh_arena *a, const unsigned char *r, const char ***outs,
 	int error;
 
 	for (i = 0; i < n; i++)
-		if ((error = ix_string(ix, a, ix_get32(r + 4 * i), outs[i])) < 0)
+		if ((error = ix_string(ix, a, ix_get32(r + 4 * i), outs[i])) <
+		    0)
 			return error;
 	return 0;
 }
@@ -91,7 +92,7 @@ extra(rh_index *ix, rh_arena *a, uint64_t xoff, uint32_t xlen,
 /* u32 n, n x (i64 t, u32 state); advances *pos. */
 static int
 transitions(rh_index *ix, rh_arena *a, const unsigned char *x, uint32_t xlen,
-	    uint32_t *pos, int nstates, const rh_transition **out, size_t *nout)
+            uint32_t *pos, int nstates, const rh_transition **out, size_t *nout)
 {
 	rh_transition *t;
 	uint32_t n, i;
@@ -121,7 +122,7 @@ static const char hexd[] = "0123456789abcdef";
 /* The id and attempt of task record r. */
 static int
 task_id(rh_index *ix, rh_arena *a, const unsigned char *r, const char **id,
-	int32_t *attempt)
+        int32_t *attempt)
 {
 	char *hex;
 	int error, i;
@@ -145,7 +146,7 @@ task_id(rh_index *ix, rh_arena *a, const unsigned char *r, const char **id,
 
 int
 ix_task_id(rh_index *ix, rh_arena *a, uint64_t row, const char **id,
-	   int32_t *attempt)
+           int32_t *attempt)
 {
 	unsigned char r[IX_TASK_SIZE];
 	int error;
@@ -165,7 +166,7 @@ task_extra(rh_index *ix, rh_arena *a, const unsigned char *r, rh_task_row *t)
 
 	if ((error = extra(ix, a, ix_get64(r + TK_XOFF), xlen, &x)) < 0 ||
 	    (error = transitions(ix, a, x, xlen, &pos, RH_TASK_STATE_COUNT,
-				 &t->transitions, &t->ntransitions)) < 0)
+	                         &t->transitions, &t->ntransitions)) < 0)
 		return error;
 	if (xlen - pos < 4)
 		return ix_corrupt(ix, "short task extra");
@@ -175,8 +176,10 @@ task_extra(rh_index *ix, rh_arena *a, const unsigned char *r, rh_task_row *t)
 		if (xlen - pos < 40)
 			return ix_corrupt(ix, "short task log info");
 		t->has_log_info = 1;
-		if ((error = ix_string(ix, a, ix_get32(x + pos), &t->log_info.stdout_file)) < 0 ||
-		    (error = ix_string(ix, a, ix_get32(x + pos + 4), &t->log_info.stderr_file)) < 0)
+		if ((error = ix_string(ix, a, ix_get32(x + pos),
+		                       &t->log_info.stdout_file)) < 0 ||
+		    (error = ix_string(ix, a, ix_get32(x + pos + 4),
+		                       &t->log_info.stderr_file)) < 0)
 			return error;
 		t->log_info.stdout_start = i64(x + pos + 8);
 		t->log_info.stdout_end = i64(x + pos + 16);
@@ -186,9 +189,12 @@ task_extra(rh_index *ix, rh_arena *a, const unsigned char *r, rh_task_row *t)
 	}
 	if (xlen - pos < 16)
 		return ix_corrupt(ix, "short task profile");
-	if ((error = ix_string(ix, a, ix_get32(x + pos), &t->component_type)) < 0 ||
-	    (error = ix_string(ix, a, ix_get32(x + pos + 4), &t->component_id)) < 0 ||
-	    (error = ix_string(ix, a, ix_get32(x + pos + 8), &t->node_ip_address)) < 0)
+	if ((error = ix_string(ix, a, ix_get32(x + pos), &t->component_type)) <
+	            0 ||
+	    (error = ix_string(ix, a, ix_get32(x + pos + 4),
+	                       &t->component_id)) < 0 ||
+	    (error = ix_string(ix, a, ix_get32(x + pos + 8),
+	                       &t->node_ip_address)) < 0)
 		return error;
 	nprof = ix_get32(x + pos + 12);
 	pos += 16;
@@ -197,8 +203,10 @@ task_extra(rh_index *ix, rh_arena *a, const unsigned char *r, rh_task_row *t)
 	if (!(pr = rh_arena_alloc(a, (nprof ? nprof : 1) * sizeof(*pr))))
 		return RH_ENOMEM;
 	for (i = 0; i < nprof; i++, pos += 24) {
-		if ((error = ix_string(ix, a, ix_get32(x + pos), &pr[i].event_name)) < 0 ||
-		    (error = ix_string(ix, a, ix_get32(x + pos + 4), &pr[i].extra_data)) < 0)
+		if ((error = ix_string(ix, a, ix_get32(x + pos),
+		                       &pr[i].event_name)) < 0 ||
+		    (error = ix_string(ix, a, ix_get32(x + pos + 4),
+		                       &pr[i].extra_data)) < 0)
 			return error;
 		pr[i].start_ns = i64(x + pos + 8);
 		pr[i].end_ns = i64(x + pos + 16);
@@ -213,10 +221,20 @@ decode_task(rh_index *ix, rh_arena *a, uint64_t row, int detail, rh_task_row *t)
 {
 	unsigned char r[IX_TASK_SIZE];
 	const char **s[] = {
-		&t->job_id, &t->name, &t->func_or_class_name, &t->parent_task_id,
-		&t->actor_id, &t->node_id, &t->worker_id, &t->placement_group_id,
-		&t->error_type, &t->error_message, &t->language,
-		&t->required_resources, &t->runtime_env_info, &t->call_site,
+		&t->job_id,
+		&t->name,
+		&t->func_or_class_name,
+		&t->parent_task_id,
+		&t->actor_id,
+		&t->node_id,
+		&t->worker_id,
+		&t->placement_group_id,
+		&t->error_type,
+		&t->error_message,
+		&t->language,
+		&t->required_resources,
+		&t->runtime_env_info,
+		&t->call_site,
 		&t->label_selector,
 	};
 	int error;
@@ -242,15 +260,27 @@ decode_task(rh_index *ix, rh_arena *a, uint64_t row, int detail, rh_task_row *t)
 }
 
 static int
-decode_actor(rh_index *ix, rh_arena *a, uint64_t row, int detail, rh_actor_row *o)
+decode_actor(rh_index *ix, rh_arena *a, uint64_t row, int detail,
+             rh_actor_row *o)
 {
 	unsigned char r[IX_ACTOR_SIZE];
 	const char **s[AC_NREFS] = {
-		&o->actor_id, &o->class_name, &o->job_id, &o->name, &o->node_id,
-		&o->worker_id, &o->ip_address, &o->ray_namespace,
-		&o->serialized_runtime_env, &o->required_resources,
-		&o->death_cause, &o->exit_detail, &o->placement_group_id,
-		&o->repr_name, &o->call_site, &o->label_selector,
+		&o->actor_id,
+		&o->class_name,
+		&o->job_id,
+		&o->name,
+		&o->node_id,
+		&o->worker_id,
+		&o->ip_address,
+		&o->ray_namespace,
+		&o->serialized_runtime_env,
+		&o->required_resources,
+		&o->death_cause,
+		&o->exit_detail,
+		&o->placement_group_id,
+		&o->repr_name,
+		&o->call_site,
+		&o->label_selector,
 	};
 	int error;
 
@@ -271,8 +301,9 @@ decode_actor(rh_index *ix, rh_arena *a, uint64_t row, int detail, rh_actor_row *
 		uint32_t xlen = ix_get32(r + 100), pos = 0;
 
 		if ((error = extra(ix, a, ix_get64(r + 104), xlen, &x)) < 0 ||
-		    (error = transitions(ix, a, x, xlen, &pos, RH_ACTOR_STATE_COUNT,
-					 &o->transitions, &o->ntransitions)) < 0)
+		    (error = transitions(ix, a, x, xlen, &pos,
+		                         RH_ACTOR_STATE_COUNT, &o->transitions,
+		                         &o->ntransitions)) < 0)
 			return error;
 	}
 	return 0;
@@ -283,9 +314,11 @@ decode_job(rh_index *ix, rh_arena *a, uint64_t row, int detail, rh_job_row *o)
 {
 	unsigned char r[IX_JOB_SIZE];
 	const char **s[JB_NREFS] = {
-		&o->job_id, &o->submission_id, &o->entrypoint, &o->message,
-		&o->error_type, &o->metadata, &o->runtime_env, &o->driver_node_id,
-		&o->driver_ip, &o->driver_agent_http_address,
+		&o->job_id,      &o->submission_id,
+		&o->entrypoint,  &o->message,
+		&o->error_type,  &o->metadata,
+		&o->runtime_env, &o->driver_node_id,
+		&o->driver_ip,   &o->driver_agent_http_address,
 	};
 	int error;
 
@@ -305,11 +338,12 @@ decode_job(rh_index *ix, rh_arena *a, uint64_t row, int detail, rh_job_row *o)
 		const unsigned char *x;
 		uint32_t xlen = ix_get32(r + 76), pos = 0;
 		int n = o->type == RH_JOB_TYPE_DRIVER ? RH_DRIVER_STATE_COUNT :
-							RH_JOB_STATUS_COUNT;
+		                                        RH_JOB_STATUS_COUNT;
 
 		if ((error = extra(ix, a, ix_get64(r + 80), xlen, &x)) < 0 ||
-		    (error = transitions(ix, a, x, xlen, &pos, n, &o->transitions,
-					 &o->ntransitions)) < 0)
+		    (error = transitions(ix, a, x, xlen, &pos, n,
+		                         &o->transitions, &o->ntransitions)) <
+		            0)
 			return error;
 	}
 	return 0;
@@ -320,9 +354,17 @@ decode_node(rh_index *ix, rh_arena *a, uint64_t row, int detail, rh_node_row *o)
 {
 	unsigned char r[IX_NODE_SIZE];
 	const char **s[ND_NREFS] = {
-		&o->node_id, &o->node_ip, &o->state_message, &o->node_name,
-		&o->hostname, &o->resources_total, &o->labels, &o->death_reason,
-		&o->death_reason_message, &o->instance_id, &o->instance_type_name,
+		&o->node_id,
+		&o->node_ip,
+		&o->state_message,
+		&o->node_name,
+		&o->hostname,
+		&o->resources_total,
+		&o->labels,
+		&o->death_reason,
+		&o->death_reason_message,
+		&o->instance_id,
+		&o->instance_type_name,
 	};
 	int error;
 
@@ -344,8 +386,9 @@ decode_node(rh_index *ix, rh_arena *a, uint64_t row, int detail, rh_node_row *o)
 		uint32_t xlen = ix_get32(r + 72), pos = 0;
 
 		if ((error = extra(ix, a, ix_get64(r + 64), xlen, &x)) < 0 ||
-		    (error = transitions(ix, a, x, xlen, &pos, RH_NODE_STATE_COUNT,
-					 &o->transitions, &o->ntransitions)) < 0)
+		    (error = transitions(ix, a, x, xlen, &pos,
+		                         RH_NODE_STATE_COUNT, &o->transitions,
+		                         &o->ntransitions)) < 0)
 			return error;
 	}
 	return 0;
@@ -376,8 +419,8 @@ decode_pg(rh_index *ix, rh_arena *a, uint64_t row, int detail, rh_pg_row *o)
 {
 	unsigned char r[IX_PG_SIZE];
 	const char **s[PG_NREFS] = {
-		&o->placement_group_id, &o->name, &o->creator_job_id,
-		&o->strategy, &o->bundles,
+		&o->placement_group_id, &o->name,    &o->creator_job_id,
+		&o->strategy,           &o->bundles,
 	};
 	int error;
 
@@ -394,8 +437,9 @@ decode_pg(rh_index *ix, rh_arena *a, uint64_t row, int detail, rh_pg_row *o)
 		uint32_t xlen = ix_get32(r + 32), pos = 0;
 
 		if ((error = extra(ix, a, ix_get64(r + 24), xlen, &x)) < 0 ||
-		    (error = transitions(ix, a, x, xlen, &pos, RH_PG_STATE_COUNT,
-					 &o->transitions, &o->ntransitions)) < 0)
+		    (error = transitions(ix, a, x, xlen, &pos,
+		                         RH_PG_STATE_COUNT, &o->transitions,
+		                         &o->ntransitions)) < 0)
 			return error;
 	}
 	return 0;
@@ -406,8 +450,8 @@ decode_cevent(rh_index *ix, rh_arena *a, uint64_t row, rh_cluster_event_row *o)
 {
 	unsigned char r[IX_CEVENT_SIZE];
 	const char **s[CE_NREFS] = {
-		&o->event_id, &o->source_type, &o->host_name, &o->severity,
-		&o->label, &o->message, &o->custom_fields, &o->job_id,
+		&o->event_id, &o->source_type, &o->host_name,     &o->severity,
+		&o->label,    &o->message,     &o->custom_fields, &o->job_id,
 	};
 	int error;
 
@@ -429,24 +473,21 @@ decode(rh_index *ix, rh_arena *a, rh_entity what, uint64_t row, int detail,
 		return decode_task(ix, a, row, detail, &out->u.task);
 	case RH_ENTITY_ACTOR:
 		return decode_actor(ix, a, row, detail, &out->u.actor);
-	case RH_ENTITY_JOB:
-		return decode_job(ix, a, row, detail, &out->u.job);
+	case RH_ENTITY_JOB: return decode_job(ix, a, row, detail, &out->u.job);
 	case RH_ENTITY_NODE:
 		return decode_node(ix, a, row, detail, &out->u.node);
-	case RH_ENTITY_WORKER:
-		return decode_worker(ix, a, row, &out->u.worker);
+	case RH_ENTITY_WORKER: return decode_worker(ix, a, row, &out->u.worker);
 	case RH_ENTITY_PLACEMENT_GROUP:
 		return decode_pg(ix, a, row, detail, &out->u.pg);
 	case RH_ENTITY_CLUSTER_EVENT:
 		return decode_cevent(ix, a, row, &out->u.event);
-	default:
-		return rh__error(RH_EINVAL, "unknown entity %d", (int)what);
+	default: return rh__error(RH_EINVAL, "unknown entity %d", (int)what);
 	}
 }
 
 int
 ix_decode(rh_index *ix, rh_arena *a, rh_entity what, uint64_t row, int detail,
-	  rh_row *out)
+          rh_row *out)
 {
 	int took, error;
 

@@ -109,13 +109,14 @@ check_prefix(const char *prefix)
 	size_t n;
 
 	if (!prefix || !(n = strlen(prefix)) || prefix[n - 1] != '/')
-		return rh__error(RH_EINVAL, "session prefix \"%s\" does not end in '/'",
-				 prefix ? prefix : "(null)");
+		return rh__error(RH_EINVAL,
+		                 "session prefix \"%s\" does not end in '/'",
+		                 prefix ? prefix : "(null)");
 	return 0;
 }
 
 static int scan_files(rh_store *st, const char *prefix, rh_sha256 *sha,
-		      rh_history *h);
+                      rh_history *h);
 
 int
 rh_index__feed_files(rh_history *h, rh_store *st, const char *prefix)
@@ -125,7 +126,7 @@ rh_index__feed_files(rh_history *h, rh_store *st, const char *prefix)
 
 static int
 fingerprint(uint8_t fp[RH_FINGERPRINT_SIZE], const objs *o, rh_store *st,
-	    const char *prefix)
+            const char *prefix)
 {
 	rh_sha256 sha;
 	size_t i;
@@ -138,7 +139,8 @@ fingerprint(uint8_t fp[RH_FINGERPRINT_SIZE], const objs *o, rh_store *st,
 		const char *rel = o->v[i].key + o->plen;
 
 		rh__sha256_update(&sha, rel, strlen(rel) + 1);
-		snprintf(size, sizeof(size), "%llu\n", (unsigned long long)o->v[i].size);
+		snprintf(size, sizeof(size), "%llu\n",
+		         (unsigned long long)o->v[i].size);
 		rh__sha256_update(&sha, size, strlen(size));
 	}
 	if ((error = scan_files(st, prefix, &sha, NULL)) < 0)
@@ -149,14 +151,15 @@ fingerprint(uint8_t fp[RH_FINGERPRINT_SIZE], const objs *o, rh_store *st,
 
 RH_EXTERN int
 rh_index_session_fingerprint(uint8_t fp[RH_FINGERPRINT_SIZE],
-			     uint64_t *nobjects_out, rh_store *st,
-			     const char *session_prefix)
+                             uint64_t *nobjects_out, rh_store *st,
+                             const char *session_prefix)
 {
 	objs o;
 	int error;
 
 	if (!fp || !st)
-		return rh__error(RH_EINVAL, "rh_index_session_fingerprint: NULL argument");
+		return rh__error(RH_EINVAL,
+		                 "rh_index_session_fingerprint: NULL argument");
 	if ((error = check_prefix(session_prefix)) < 0)
 		return error;
 	if ((error = rh_index__list_objects(&o, st, session_prefix)) < 0 ||
@@ -183,8 +186,8 @@ done:
 typedef struct files_ctx {
 	rh_store *st;
 	const rh_session_ref *sref;
-	rh_sha256 *sha;         /* fingerprinting: what the index depends on */
-	rh_history *h;          /* rebuilding: where the facts go */
+	rh_sha256 *sha; /* fingerprinting: what the index depends on */
+	rh_history *h;  /* rebuilding: where the facts go */
 	int error;
 } files_ctx;
 
@@ -198,15 +201,15 @@ feed_raylet(files_ctx *c, const rh_node_manifest *m, const char *node_id)
 	int port, error;
 
 	if ((error = rh_logfile_open_manifest(&f, c->st, c->sref, m,
-					      "logs/raylet.out")) < 0 ||
+	                                      "logs/raylet.out")) < 0 ||
 	    (error = rh_logfile_read(&b, f, 0, RAYLET_HEAD)) < 0)
 		goto done;
 	rh_history__parse_raylet_head(b.ptr ? b.ptr : "", b.size, host,
-				      sizeof(host), &pid, &port);
+	                              sizeof(host), &pid, &port);
 	error = rh_history__raylet(c->h, node_id, host, pid, port);
 done:
 	if (error == RH_ENOTFOUND || error == RH_ECORRUPT) {
-		rh_error_clear();	/* a damaged file: the node stays */
+		rh_error_clear(); /* a damaged file: the node stays */
 		error = 0;
 	}
 	rh_buf_dispose(&b);
@@ -228,8 +231,8 @@ node_files_cb(const char *node_id, void *payload)
 			return c->error = error;
 		/* no or a damaged manifest: no facts; a damaged one is said */
 		if (error == RH_ECORRUPT && c->h &&
-		    (error = rh_history__warn(c->h, "skipped node %s: %s", node_id,
-					      rh_error_last())) < 0)
+		    (error = rh_history__warn(c->h, "skipped node %s: %s",
+		                              node_id, rh_error_last())) < 0)
 			return c->error = error;
 		rh_error_clear();
 		return 0;
@@ -243,21 +246,27 @@ node_files_cb(const char *node_id, void *payload)
 			if (c->sha) {
 				char line[96];
 
-				snprintf(line, sizeof(line), "raylet %s %llu\n", node_id,
-					 (unsigned long long)(fi->size < RAYLET_HEAD
-							      ? fi->size : RAYLET_HEAD));
+				snprintf(
+					line, sizeof(line), "raylet %s %llu\n",
+					node_id,
+					(unsigned long long)(fi->size < RAYLET_HEAD ?
+				                                     fi->size :
+				                                     RAYLET_HEAD));
 				rh__sha256_update(c->sha, line, strlen(line));
 			}
 			if (c->h && (error = feed_raylet(c, m, node_id)) < 0)
 				break;
 		} else if (rh_history__parse_worker_file(fi->path, id, &pid,
-							 &driver, &gone)) {
+		                                         &driver, &gone)) {
 			if (c->sha) {
-				rh__sha256_update(c->sha, node_id, strlen(node_id));
-				rh__sha256_update(c->sha, fi->path, strlen(fi->path) + 1);
+				rh__sha256_update(c->sha, node_id,
+				                  strlen(node_id));
+				rh__sha256_update(c->sha, fi->path,
+				                  strlen(fi->path) + 1);
 			}
-			if (c->h && (error = rh_history__worker_file(
-					     c->h, node_id, id, pid, driver, gone)) < 0)
+			if (c->h &&
+			    (error = rh_history__worker_file(
+				     c->h, node_id, id, pid, driver, gone)) < 0)
 				break;
 		}
 	}
@@ -266,7 +275,7 @@ node_files_cb(const char *node_id, void *payload)
 }
 
 static int session_ref(rh_session_ref *ref, char parts[3][256],
-		       const char *prefix);
+                       const char *prefix);
 
 /* Hash (sha) or feed (h) what the session's node files tell. */
 static int
@@ -278,7 +287,7 @@ scan_files(rh_store *st, const char *prefix, rh_sha256 *sha, rh_history *h)
 	int error;
 
 	if (session_ref(&ref, parts, prefix) < 0)
-		return 0;	/* not NS/CLUSTER/SESSION/: no node files */
+		return 0; /* not NS/CLUSTER/SESSION/: no node files */
 	c.sref = &ref;
 	error = rh_catalog_list_nodes(st, &ref, node_files_cb, &c);
 	if (c.error < 0)
@@ -311,7 +320,7 @@ session_ref(rh_session_ref *ref, char parts[3][256], const char *prefix)
 
 int
 rh_index__session_ref(rh_session_ref *ref, char parts[3][256],
-		      const char *prefix)
+                      const char *prefix)
 {
 	return session_ref(ref, parts, prefix);
 }
@@ -322,7 +331,8 @@ rh_index__session_key(rh_buf *out, const char *prefix)
 	rh_session_ref ref;
 	char parts[3][256];
 
-	if (session_ref(&ref, parts, prefix) == 0 && rh_layout_index(out, &ref) == 0)
+	if (session_ref(&ref, parts, prefix) == 0 &&
+	    rh_layout_index(out, &ref) == 0)
 		return 0;
 	rh_buf_clear(out);
 	return rh_buf_printf(out, "%s%s", prefix, RH_SESSION_INDEX_NAME);
@@ -344,7 +354,7 @@ exists_cb(const rh_store_entry *e, void *payload)
 	if (!strcmp(e->key + c->plen, "index/"))
 		return 0;
 	c->found = 1;
-	return 1;	/* one is enough: stop the listing */
+	return 1; /* one is enough: stop the listing */
 }
 
 int
@@ -356,8 +366,10 @@ rh_index__check_session_exists(rh_store *st, const char *prefix)
 	if (error < 0)
 		return error;
 	if (!c.found)
-		return rh__error(RH_ENOTFOUND, "%s: no such session (nothing "
-				 "captured there)", prefix);
+		return rh__error(RH_ENOTFOUND,
+		                 "%s: no such session (nothing "
+		                 "captured there)",
+		                 prefix);
 	return 0;
 }
 
@@ -386,12 +398,13 @@ rh_index__fp_kind(const uint8_t *fp)
 {
 	if (memcmp(fp, FP_MAGIC, 6) != 0 || fp[7] != 0 ||
 	    (fp[6] != 'o' && fp[6] != 'e'))
-		return 0;	/* a listing fingerprint */
+		return 0; /* a listing fingerprint */
 	return fp[6];
 }
 
 void
-rh_index__mark_fp(uint8_t fp[RH_FINGERPRINT_SIZE], const rh__marks *m, int ended)
+rh_index__mark_fp(uint8_t fp[RH_FINGERPRINT_SIZE], const rh__marks *m,
+                  int ended)
 {
 	memcpy(fp, FP_MAGIC, 6);
 	fp[6] = ended ? 'e' : 'o';
@@ -433,7 +446,7 @@ cover_node_cb(const char *node_id, void *payload)
 	snprintf(writer, sizeof(writer), "node-%s", node_id);
 	if (!rh__marks_has_writer(c->m, writer)) {
 		c->covered = 0;
-		return 1;	/* one is enough */
+		return 1; /* one is enough */
 	}
 	return 0;
 }
@@ -443,7 +456,7 @@ cover_node_cb(const char *node_id, void *payload)
  * events/, a receiver or an import. */
 int
 rh_index__marks_cover(int *covered, const rh__marks *m, const objs *o,
-		      rh_store *st, const char *prefix)
+                      rh_store *st, const char *prefix)
 {
 	struct cover_ctx c = { m, 1 };
 	rh_session_ref ref;
@@ -455,7 +468,7 @@ rh_index__marks_cover(int *covered, const rh__marks *m, const objs *o,
 	for (i = 0; i < m->n; i++)
 		if (strncmp(m->names[i], "node-", 5) &&
 		    strncmp(m->names[i], RH__MARK_VERIFIED "@",
-			    strlen(RH__MARK_VERIFIED) + 1))
+		            strlen(RH__MARK_VERIFIED) + 1))
 			batch_writer = 1;
 	for (i = 0; i < o->n; i++)
 		if (!strncmp(o->v[i].key + o->plen, "events/", 7))
@@ -463,7 +476,7 @@ rh_index__marks_cover(int *covered, const rh__marks *m, const objs *o,
 	if (batches && !batch_writer)
 		return 0;
 	if (session_ref(&ref, parts, prefix) < 0) {
-		*covered = 1;	/* no node files under a bare prefix */
+		*covered = 1; /* no node files under a bare prefix */
 		return 0;
 	}
 	error = rh_catalog_list_nodes(st, &ref, cover_node_cb, &c);
@@ -483,7 +496,7 @@ rh_index__marks_cover(int *covered, const rh__marks *m, const objs *o,
  * back (the next reader rebuilds it). */
 int
 rh_index__check_sealed(rh_store *st, const char *prefix, const char *key,
-		       const rh__marks *before)
+                       const rh__marks *before)
 {
 	rh__marks now;
 	int error;
@@ -512,7 +525,7 @@ marks_worker(void *arg)
 	struct marks_job *j = arg;
 
 	if ((j->error = rh__marks_list(&j->m, j->st, j->prefix)) < 0)
-		rh_error_clear();	/* listed again, for the message */
+		rh_error_clear(); /* listed again, for the message */
 	return NULL;
 }
 
@@ -539,14 +552,14 @@ enum freshness { INDEX_STALE = 0, INDEX_CURRENT };
 struct refresh {
 	rh_store *st;
 	const char *prefix;
-	rh_buf key;                     /* the index's key */
-	int check;                      /* 0: rebuild whatever (opts->force) */
+	rh_buf key; /* the index's key */
+	int check;  /* 0: rebuild whatever (opts->force) */
 	const char *ray_version;
 	rh_progress_cb progress;
 	void *payload;
 	unsigned threads;
-	rh_index *ix;                   /* the stored index, while wanted */
-	int have;                       /* one was stored: its fingerprint in old */
+	rh_index *ix; /* the stored index, while wanted */
+	int have;     /* one was stored: its fingerprint in old */
 	uint8_t old[RH_FINGERPRINT_SIZE], fp[RH_FINGERPRINT_SIZE];
 	struct marks_job mj;
 	rh__marks m;
@@ -562,11 +575,13 @@ refresh_opts(struct refresh *r, const rh_index_refresh_options *opts)
 	r->check = 1;
 	if (!opts)
 		return 0;
-	if (opts->version < 1 || opts->version > RH_INDEX_REFRESH_OPTIONS_VERSION)
-		return rh__error(RH_EINVAL, "rh_index_refresh: options version %u",
-				 opts->version);
+	if (opts->version < 1 ||
+	    opts->version > RH_INDEX_REFRESH_OPTIONS_VERSION)
+		return rh__error(RH_EINVAL,
+		                 "rh_index_refresh: options version %u",
+		                 opts->version);
 	r->ray_version = opts->ray_version;
-	if (opts->version >= 2) {	/* a version 1 struct ends before */
+	if (opts->version >= 2) { /* a version 1 struct ends before */
 		r->progress = opts->progress;
 		r->payload = opts->progress_payload;
 	}
@@ -586,7 +601,8 @@ open_stored(struct refresh *r, const rh_index_options *iopts, int want)
 	r->mj.st = r->st;
 	r->mj.prefix = r->prefix;
 	if (r->check && ix_fetch_parallel(r->st))
-		r->mj.started = pthread_create(&r->mj.tid, NULL, marks_worker, &r->mj) == 0;
+		r->mj.started = pthread_create(&r->mj.tid, NULL, marks_worker,
+		                               &r->mj) == 0;
 	error = rh_index_open(&r->ix, r->st, r->key.ptr, iopts);
 	if (error < 0 && error != RH_ENOTFOUND && error != RH_ECORRUPT)
 		return error;
@@ -594,7 +610,7 @@ open_stored(struct refresh *r, const rh_index_options *iopts, int want)
 		r->have = 1;
 		memcpy(r->old, rh_index_fingerprint(r->ix), sizeof(r->old));
 	}
-	if (!want || !r->have) {	/* else handed out if current */
+	if (!want || !r->have) { /* else handed out if current */
 		rh_index_close(r->ix);
 		r->ix = NULL;
 	}
@@ -612,7 +628,7 @@ current_by_marks(enum freshness *out, struct refresh *r)
 
 	*out = INDEX_STALE;
 	if (r->have && r->check && rh_index__fp_kind(r->old) == 'e') {
-		*out = INDEX_CURRENT;	/* built after the end mark: final */
+		*out = INDEX_CURRENT; /* built after the end mark: final */
 		return 0;
 	}
 	/* The marks are read before the objects are listed: an object a
@@ -645,9 +661,10 @@ current_by_listing(enum freshness *out, struct refresh *r)
 
 	*out = INDEX_STALE;
 	if ((error = rh_index__list_objects(&r->o, r->st, r->prefix)) < 0 ||
-	    (!r->o.n && (error = rh_index__check_session_exists(r->st, r->prefix)) < 0) ||
+	    (!r->o.n &&
+	     (error = rh_index__check_session_exists(r->st, r->prefix)) < 0) ||
 	    (r->m.n && (error = rh_index__marks_cover(&r->covered, &r->m, &r->o,
-						      r->st, r->prefix)) < 0))
+	                                              r->st, r->prefix)) < 0))
 		return error;
 	if (session_ref(&ref, parts, r->prefix) == 0 &&
 	    rh_session_info_load(&info, r->st, &ref) == 0) {
@@ -665,8 +682,9 @@ current_by_listing(enum freshness *out, struct refresh *r)
 		return error;
 	if (r->have && r->check && memcmp(r->fp, r->old, sizeof(r->fp)) == 0) {
 		if (r->ended && (r->m.n == 0 ||
-				 (r->m.n == 1 && !strncmp(r->m.names[0], RH__MARK_VERIFIED "@",
-							  strlen(RH__MARK_VERIFIED) + 1)))) {
+		                 (r->m.n == 1 &&
+		                  !strncmp(r->m.names[0], RH__MARK_VERIFIED "@",
+		                           strlen(RH__MARK_VERIFIED) + 1)))) {
 			verified_gen(gen, r->fp);
 			rh__mark_verified_ended(r->st, r->prefix, gen);
 		}
@@ -684,8 +702,8 @@ rebuild(struct refresh *r)
 
 	if ((error = rh_history_new(&r->h, &ho)) < 0 ||
 	    (error = rh_index__replay(r->h, r->st, r->o.v, r->o.n, r->o.plen,
-				      r->ray_version, r->progress, r->payload,
-				      r->threads)) < 0 ||
+	                              r->ray_version, r->progress, r->payload,
+	                              r->threads)) < 0 ||
 	    (error = scan_files(r->st, r->prefix, NULL, r->h)) < 0)
 		return error;
 	rh_history_set_fingerprint(r->h, r->fp);
@@ -693,14 +711,15 @@ rebuild(struct refresh *r)
 	    (error = rh_index_write(r->st, r->key.ptr, r->h)) < 0)
 		return error;
 	if (r->covered && r->ended)
-		return rh_index__check_sealed(r->st, r->prefix, r->key.ptr, &r->m);
+		return rh_index__check_sealed(r->st, r->prefix, r->key.ptr,
+		                              &r->m);
 	return 0;
 }
 
 static int
 refresh(rh_index **ix_out, int *rebuilt_out, rh_store *st,
-	const char *session_prefix, const rh_index_refresh_options *opts,
-	const rh_index_options *iopts)
+        const char *session_prefix, const rh_index_refresh_options *opts,
+        const rh_index_options *iopts)
 {
 	struct refresh r;
 	enum freshness fresh = INDEX_STALE;
@@ -718,14 +737,15 @@ refresh(rh_index **ix_out, int *rebuilt_out, rh_store *st,
 	    (error = rh_index__session_key(&r.key, session_prefix)) < 0 ||
 	    (error = open_stored(&r, iopts, ix_out != NULL)) < 0 ||
 	    (error = current_by_marks(&fresh, &r)) < 0 ||
-	    (fresh == INDEX_STALE && (error = current_by_listing(&fresh, &r)) < 0))
+	    (fresh == INDEX_STALE &&
+	     (error = current_by_listing(&fresh, &r)) < 0))
 		goto done;
 	if (fresh == INDEX_STALE) {
 		if ((error = rebuild(&r)) < 0)
 			goto done;
 		if (rebuilt_out)
 			*rebuilt_out = 1;
-		rh_index_close(r.ix);	/* what it was before */
+		rh_index_close(r.ix); /* what it was before */
 		r.ix = NULL;
 	}
 	/* the index as it is now: the one opened above if it was current */
@@ -747,16 +767,16 @@ done:
 
 RH_EXTERN int
 rh_index_refresh(int *rebuilt_out, rh_store *st, const char *session_prefix,
-		 const rh_index_refresh_options *opts)
+                 const rh_index_refresh_options *opts)
 {
 	return refresh(NULL, rebuilt_out, st, session_prefix, opts, NULL);
 }
 
 RH_EXTERN int
 rh_index_refresh_open(rh_index **out, int *rebuilt_out, rh_store *st,
-		      const char *session_prefix,
-		      const rh_index_refresh_options *opts,
-		      const rh_index_options *iopts)
+                      const char *session_prefix,
+                      const rh_index_refresh_options *opts,
+                      const rh_index_options *iopts)
 {
 	if (!out)
 		return rh__error(RH_EINVAL, "rh_index_refresh_open: NULL out");
@@ -766,7 +786,7 @@ rh_index_refresh_open(rh_index **out, int *rebuilt_out, rh_store *st,
 
 RH_EXTERN int
 rh_index_open_session(rh_index **out, rh_store *st, const char *session_prefix,
-		      const rh_index_options *opts)
+                      const rh_index_options *opts)
 {
 	if (!out)
 		return rh__error(RH_EINVAL, "rh_index_open_session: NULL out");

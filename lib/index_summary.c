@@ -8,14 +8,14 @@
 
 typedef struct group {
 	char *key;
-	char *type;             /* task type name (func summary) */
+	char *type; /* task type name (func summary) */
 	uint64_t counts[RH_TASK_STATE_COUNT]; /* more than actor states */
 } group;
 
 typedef struct groups {
 	group *g;
 	size_t n, a;
-	hb_smap keys;           /* key -> index + 1 */
+	hb_smap keys; /* key -> index + 1 */
 } groups;
 
 static void
@@ -55,13 +55,14 @@ group_get(groups *gs, group **out, const char *key, const char *type)
 	}
 	g = &gs->g[gs->n];
 	memset(g, 0, sizeof(*g));
-	if (!(g->key = rh__strdup(key)) || (type && !(g->type = rh__strdup(type)))) {
+	if (!(g->key = rh__strdup(key)) ||
+	    (type && !(g->type = rh__strdup(type)))) {
 		free(g->key);
 		return RH_ENOMEM;
 	}
 	gs->n++;
 	if (hb_smap_put(&gs->keys, g->key, gs->n) < 0)
-		return RH_ENOMEM;	/* freed with the others */
+		return RH_ENOMEM; /* freed with the others */
 	*out = g;
 	return 0;
 }
@@ -121,10 +122,15 @@ by_name(rh_summary *s, rh_query *q, int actors)
 		group *g;
 
 		if (actors)
-			error = group_get(gs, &g, a->class_name ? a->class_name : "", NULL);
+			error = group_get(gs, &g,
+			                  a->class_name ? a->class_name : "",
+			                  NULL);
 		else
-			error = group_get(gs, &g, t->func_or_class_name ? t->func_or_class_name : "",
-					  t->type ? rh_task_type_name(t->type) : "");
+			error = group_get(
+				gs, &g,
+				t->func_or_class_name ? t->func_or_class_name :
+							"",
+				t->type ? rh_task_type_name(t->type) : "");
 		if (error < 0)
 			break;
 		g->counts[actors ? (int)a->state : (int)t->state]++;
@@ -137,24 +143,27 @@ by_name(rh_summary *s, rh_query *q, int actors)
 		groups_free(gs);
 		return error;
 	}
-	return groups_to_nodes(s, gs, actors ? RH_ACTOR_STATE_COUNT : RH_TASK_STATE_COUNT);
+	return groups_to_nodes(
+		s, gs, actors ? RH_ACTOR_STATE_COUNT : RH_TASK_STATE_COUNT);
 }
 
 RH_EXTERN int
 rh_summary_new(rh_summary **out, rh_query_counts *counts, rh_index *ix,
-	       rh_summary_by by, const rh_query_options *opts)
+               rh_summary_by by, const rh_query_options *opts)
 {
 	rh_query_options o = RH_QUERY_OPTIONS_INIT;
 	rh_query *q = NULL;
 	rh_summary *s = NULL;
-	rh_entity what = by == RH_SUMMARY_ACTORS_BY_CLASS ? RH_ENTITY_ACTOR : RH_ENTITY_TASK;
+	rh_entity what = by == RH_SUMMARY_ACTORS_BY_CLASS ? RH_ENTITY_ACTOR :
+	                                                    RH_ENTITY_TASK;
 	int error;
 
 	if (out)
 		*out = NULL;
 	if (!out || !ix)
 		return rh__error(RH_EINVAL, "rh_summary_new: NULL argument");
-	if (by != RH_SUMMARY_TASKS_BY_FUNC && by != RH_SUMMARY_ACTORS_BY_CLASS &&
+	if (by != RH_SUMMARY_TASKS_BY_FUNC &&
+	    by != RH_SUMMARY_ACTORS_BY_CLASS &&
 	    by != RH_SUMMARY_TASKS_BY_LINEAGE)
 		return rh__error(RH_EINVAL, "unknown summary %d", (int)by);
 	if (opts)

@@ -23,16 +23,16 @@ typedef struct ixw {
 	rh_buf buf;
 	uint64_t pos;
 	uint32_t page_crc;
-	size_t page_fill;       /* bytes of the page summed in page_crc */
-	size_t crc_from;        /* buf's bytes from here on are not summed */
+	size_t page_fill; /* bytes of the page summed in page_crc */
+	size_t crc_from;  /* buf's bytes from here on are not summed */
 	rh_buf crcs;
 	int paging;
 	ixw_dirent dir[IX_MAX_SECTIONS];
 	int nsec;
 	rh_history *h;
 	uint32_t *soff, *row_of, *rank;
-	hb_map lc;         /* string id -> id of its lower case; see lower_of() */
-	uint64_t xoff;     /* next offset in IX_EXTRA while sizing */
+	hb_map lc;     /* string id -> id of its lower case; see lower_of() */
+	uint64_t xoff; /* next offset in IX_EXTRA while sizing */
 } ixw;
 
 /* ---------------------------------------------------------------- output */
@@ -67,7 +67,8 @@ page_done(ixw *w)
 static int
 crc_catch_up(ixw *w)
 {
-	const unsigned char *p = (const unsigned char *)w->buf.ptr + w->crc_from;
+	const unsigned char *p =
+		(const unsigned char *)w->buf.ptr + w->crc_from;
 	size_t left = w->buf.size - w->crc_from;
 	int error;
 
@@ -98,7 +99,7 @@ w_put(ixw *w, const void *data, size_t len)
 	if (!w->paging)
 		w->crc_from = w->buf.size;
 	else if (w->page_fill + (w->buf.size - w->crc_from) >= IX_PAGE_SIZE &&
-		 (error = crc_catch_up(w)) < 0)
+	         (error = crc_catch_up(w)) < 0)
 		return error;
 	if (w->buf.size < FLUSH_AT)
 		return 0;
@@ -190,7 +191,8 @@ lower_of(ixw *w, uint32_t *out, uint32_t id)
 		if (!(tmp = rh__malloc(n + 1)))
 			return RH_ENOMEM;
 		for (i = 0; i < n; i++)
-			tmp[i] = (char)tolower((unsigned char)rh_strtab_get(t, id)[i]);
+			tmp[i] = (char)tolower(
+				(unsigned char)rh_strtab_get(t, id)[i]);
 		error = rh_strtab_intern(t, &lid, tmp, n);
 		free(tmp);
 		if (error < 0)
@@ -228,7 +230,7 @@ task_keys_lower(ixw *w)
 
 typedef struct skey {
 	uint64_t prefix;
-	uint64_t prefix2;       /* bytes 8 to 15, big-endian, zero-padded */
+	uint64_t prefix2; /* bytes 8 to 15, big-endian, zero-padded */
 	uint32_t id, aux;
 } skey;
 
@@ -258,8 +260,8 @@ typedef struct ckey {
 
 typedef struct csort {
 	const rh_strtab *t;
-	ckey *k;                /* by string id */
-	uint8_t *more;          /* by string id: bytes follow the chunk */
+	ckey *k;       /* by string id */
+	uint8_t *more; /* by string id: bytes follow the chunk */
 } csort;
 
 /* The 16 bytes of string `id` from `depth` on, big-endian, zero-padded. */
@@ -299,7 +301,7 @@ static int
 full_cmp(const void *a, const void *b, void *ctx)
 {
 	return rh_strtab_cmp(((const csort *)ctx)->t, *(const uint32_t *)a,
-			     *(const uint32_t *)b);
+	                     *(const uint32_t *)b);
 }
 
 /* Sort distinct string ids v[0, n) whose first `depth` bytes are equal, 16
@@ -384,7 +386,8 @@ emit_strings(ixw *w)
 		n = v = rh_strtab_len(t, order[i]);
 
 		if (off > UINT32_MAX - 16 - (uint64_t)n) {
-			error = rh__error(RH_ENOMEM, "index strings exceed 4 GiB");
+			error = rh__error(RH_ENOMEM,
+			                  "index strings exceed 4 GiB");
 			goto done;
 		}
 		w->soff[order[i]] = (uint32_t)off;
@@ -412,7 +415,8 @@ done:
 static uint32_t
 task_extra_size(const hb_task *t)
 {
-	return 4 + t->tr.n * 12 + 4 + (t->has_log ? 40 : 0) + 16 + t->nprof * 24;
+	return 4 + t->tr.n * 12 + 4 + (t->has_log ? 40 : 0) + 16 +
+	       t->nprof * 24;
 }
 
 static uint32_t
@@ -468,21 +472,30 @@ emit_extras(ixw *w)
 		for (k = 0; k < t->nprof; k++)
 			if ((error = w_u32(w, S(w, t->prof[k].name))) < 0 ||
 			    (error = w_u32(w, S(w, t->prof[k].extra))) < 0 ||
-			    (error = w_u64(w, (uint64_t)t->prof[k].start)) < 0 ||
+			    (error = w_u64(w, (uint64_t)t->prof[k].start)) <
+			            0 ||
 			    (error = w_u64(w, (uint64_t)t->prof[k].end)) < 0)
 				return error;
 	}
 	for (i = 0; i < h->actors.n; i++)
-		if ((error = w_trs(w, &((hb_actor *)hb_pool_at(&h->actors, h->actor_order[i]))->tr)) < 0)
+		if ((error = w_trs(w, &((hb_actor *)hb_pool_at(
+						&h->actors, h->actor_order[i]))
+		                               ->tr)) < 0)
 			return error;
 	for (i = 0; i < h->njob_rows; i++)
-		if ((error = w_trs(w, &((hb_job *)hb_pool_at(&h->jobs, h->job_order[i]))->tr)) < 0)
+		if ((error = w_trs(w, &((hb_job *)hb_pool_at(&h->jobs,
+		                                             h->job_order[i]))
+		                               ->tr)) < 0)
 			return error;
 	for (i = 0; i < h->nodes.n; i++)
-		if ((error = w_trs(w, &((hb_node *)hb_pool_at(&h->nodes, h->node_order[i]))->tr)) < 0)
+		if ((error = w_trs(w, &((hb_node *)hb_pool_at(&h->nodes,
+		                                              h->node_order[i]))
+		                               ->tr)) < 0)
 			return error;
 	for (i = 0; i < h->pgs.n; i++)
-		if ((error = w_trs(w, &((hb_pg *)hb_pool_at(&h->pgs, h->pg_order[i]))->tr)) < 0)
+		if ((error = w_trs(
+			     w, &((hb_pg *)hb_pool_at(&h->pgs, h->pg_order[i]))
+					 ->tr)) < 0)
 			return error;
 	sec_end(w, 0);
 	return 0;
@@ -499,7 +512,9 @@ hex_to_bin(unsigned char *out, const char *s, uint32_t n)
 		return -1;
 	for (i = 0; i < 48; i++) {
 		char c = s[i];
-		int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+		int v = c >= '0' && c <= '9' ? c - '0' :
+		        c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+		                               -1;
 
 		if (v < 0)
 			return -1;
@@ -527,7 +542,7 @@ emit_tasks(ixw *w)
 
 		memset(r, 0, sizeof(r));
 		if (hex_to_bin(r + TK_ID, rh_strtab_get(&h->strs, t->id),
-			       rh_strtab_len(&h->strs, t->id)) < 0) {
+		               rh_strtab_len(&h->strs, t->id)) < 0) {
 			memset(r, 0, 24);
 			ix_put32(r + TK_ID, S(w, t->id));
 			r[TK_FLAGS] |= TK_F_IDSTR;
@@ -591,7 +606,8 @@ emit_byid(ixw *w)
 	if ((error = sec_begin(w, IX_TASK_BYID, 4)) < 0)
 		goto done;
 	for (i = 0; i < n; i++) {
-		uint64_t key = (uint64_t)idx[i].id << 32 | (idx[i].aux ^ 0x80000000u);
+		uint64_t key =
+			(uint64_t)idx[i].id << 32 | (idx[i].aux ^ 0x80000000u);
 		uint32_t ti = hb_map_get(&h->task_map, key);
 
 		if ((error = w_u32(w, w->row_of[ti - 1])) < 0)
@@ -607,7 +623,8 @@ done:
 /* ---------------------------------------------------------------- postings */
 
 typedef struct pair {
-	uint64_t key;  /* string rank or enum value, composite: rank << 8 | state */
+	uint64_t
+		key; /* string rank or enum value, composite: rank << 8 | state */
 	uint32_t row;
 	uint32_t key_ref, key2;
 } pair;
@@ -679,7 +696,7 @@ task_col(const hb_task *t, int col)
 
 static int
 emit_column(ixw *w, postings *ps, int col, pair *pairs, pair *tmp,
-	    size_t *count)
+            size_t *count)
 {
 	rh_history *h = w->h;
 	size_t i, n = 0, start;
@@ -687,7 +704,8 @@ emit_column(ixw *w, postings *ps, int col, pair *pairs, pair *tmp,
 
 	for (i = 0; i < h->tasks.n; i++) {
 		const hb_task *t = hb_pool_at(&h->tasks, h->task_order[i]);
-		uint32_t v = task_col(t, col == IX_COL_JOB_STATE ? IX_COL_JOB : col);
+		uint32_t v =
+			task_col(t, col == IX_COL_JOB_STATE ? IX_COL_JOB : col);
 
 		if (is_enum) {
 			pairs[n].key = v;
@@ -741,8 +759,9 @@ static int
 emit_postings(ixw *w)
 {
 	static const int cols[] = {
-		IX_COL_JOB, IX_COL_STATE, IX_COL_NAME, IX_COL_FUNC, IX_COL_NODE,
-		IX_COL_ACTOR, IX_COL_WORKER, IX_COL_TYPE, IX_COL_JOB_STATE,
+		IX_COL_JOB,    IX_COL_STATE, IX_COL_NAME,
+		IX_COL_FUNC,   IX_COL_NODE,  IX_COL_ACTOR,
+		IX_COL_WORKER, IX_COL_TYPE,  IX_COL_JOB_STATE,
 	};
 	rh_history *h = w->h;
 	postings ps;
@@ -754,7 +773,8 @@ emit_postings(ixw *w)
 
 	memset(&ps, 0, sizeof(ps));
 	ps.rank = w->rank;
-	if (!(pairs = rh__malloc((h->tasks.n ? h->tasks.n : 1) * sizeof(*pairs))) ||
+	if (!(pairs = rh__malloc((h->tasks.n ? h->tasks.n : 1) *
+	                         sizeof(*pairs))) ||
 	    !(tmp = rh__malloc((h->tasks.n ? h->tasks.n : 1) * sizeof(*tmp))) ||
 	    !(count = rh__malloc(RADIX * sizeof(*count)))) {
 		error = RH_ENOMEM;
@@ -763,7 +783,8 @@ emit_postings(ixw *w)
 	if ((error = sec_begin(w, IX_POST, 4)) < 0)
 		goto done;
 	for (c = 0; c < RH_ARRAY_SIZE(cols); c++)
-		if ((error = emit_column(w, &ps, cols[c], pairs, tmp, count)) < 0)
+		if ((error = emit_column(w, &ps, cols[c], pairs, tmp, count)) <
+		    0)
 			goto done;
 	sec_end(w, ps.nrows);
 	if ((error = sec_begin(w, IX_DICT, IX_DICT_SIZE)) < 0)
@@ -822,9 +843,10 @@ emit_actors(ixw *w)
 		const hb_actor *a = hb_pool_at(&h->actors, h->actor_order[i]);
 		unsigned char r[IX_ACTOR_SIZE];
 		uint32_t refs[AC_NREFS] = {
-			a->id, a->cls, a->job, a->name, a->node, a->worker, a->ip,
-			a->ns, a->renv, a->res, a->death, a->exit_detail, a->pg,
-			a->repr, a->callsite, a->labels,
+			a->id,   a->cls,    a->job,      a->name,
+			a->node, a->worker, a->ip,       a->ns,
+			a->renv, a->res,    a->death,    a->exit_detail,
+			a->pg,   a->repr,   a->callsite, a->labels,
 		};
 
 		memset(r, 0, sizeof(r));
@@ -858,8 +880,8 @@ emit_jobs(ixw *w)
 		const hb_job *j = hb_pool_at(&h->jobs, h->job_order[i]);
 		unsigned char r[IX_JOB_SIZE];
 		uint32_t refs[JB_NREFS] = {
-			j->job_id, j->sub_id, j->entry, j->msg, j->etype, j->meta,
-			j->renv, j->dnode, j->dip, j->http,
+			j->job_id, j->sub_id, j->entry, j->msg, j->etype,
+			j->meta,   j->renv,   j->dnode, j->dip, j->http,
 		};
 
 		memset(r, 0, sizeof(r));
@@ -869,7 +891,7 @@ emit_jobs(ixw *w)
 		ix_put64(r + 56, (uint64_t)j->dpid);
 		ix_put64(r + 64, (uint64_t)j->dexit);
 		r[72] = j->is_submission || j->sub_id ? RH_JOB_TYPE_SUBMISSION :
-							RH_JOB_TYPE_DRIVER;
+		                                        RH_JOB_TYPE_DRIVER;
 		r[73] = (unsigned char)j->status;
 		ix_put32(r + 76, tr_extra_size(&j->tr));
 		ix_put64(r + 80, w->xoff);
@@ -894,8 +916,9 @@ emit_nodes(ixw *w)
 		const hb_node *n = hb_pool_at(&h->nodes, h->node_order[i]);
 		unsigned char r[IX_NODE_SIZE];
 		uint32_t refs[ND_NREFS] = {
-			n->id, n->ip, n->state_msg, n->name, n->host, n->res,
-			n->labels, n->reason, n->reason_msg, n->inst_id, n->inst_type,
+			n->id,         n->ip,      n->state_msg, n->name,
+			n->host,       n->res,     n->labels,    n->reason,
+			n->reason_msg, n->inst_id, n->inst_type,
 		};
 
 		memset(r, 0, sizeof(r));
@@ -904,8 +927,10 @@ emit_nodes(ixw *w)
 		r[45] = n->head > 0;
 		r[ND_PORT] = (unsigned char)(n->nm_port & 0xff);
 		r[ND_PORT + 1] = (unsigned char)((n->nm_port >> 8) & 0xff);
-		ix_put32(r + ND_RAYLET_PID, n->raylet_pid > 0 &&
-			 n->raylet_pid <= UINT32_MAX ? (uint32_t)n->raylet_pid : 0);
+		ix_put32(r + ND_RAYLET_PID,
+		         n->raylet_pid > 0 && n->raylet_pid <= UINT32_MAX ?
+		                 (uint32_t)n->raylet_pid :
+		                 0);
 		ix_put64(r + 48, (uint64_t)n->start);
 		ix_put64(r + 56, (uint64_t)n->end);
 		ix_put64(r + 64, w->xoff);
@@ -930,7 +955,8 @@ emit_pgs(ixw *w)
 	for (i = 0; i < h->pgs.n; i++) {
 		const hb_pg *g = hb_pool_at(&h->pgs, h->pg_order[i]);
 		unsigned char r[IX_PG_SIZE];
-		uint32_t refs[PG_NREFS] = { g->id, g->name, g->job, g->strategy, g->bundles };
+		uint32_t refs[PG_NREFS] = { g->id, g->name, g->job, g->strategy,
+			                    g->bundles };
 
 		memset(r, 0, sizeof(r));
 		put_refs(w, r, refs, PG_NREFS);
@@ -956,7 +982,8 @@ emit_workers(ixw *w)
 	if ((error = sec_begin(w, IX_WORKER, IX_WORKER_SIZE)) < 0)
 		return error;
 	for (i = 0; i < h->workers.n; i++) {
-		const hb_worker *k = hb_pool_at(&h->workers, h->worker_order[i]);
+		const hb_worker *k =
+			hb_pool_at(&h->workers, h->worker_order[i]);
 		unsigned char r[IX_WORKER_SIZE];
 		uint32_t refs[WK_NREFS] = { k->id, k->node, k->ip };
 
@@ -985,10 +1012,12 @@ emit_cevents(ixw *w)
 	if ((error = sec_begin(w, IX_CEVENT, IX_CEVENT_SIZE)) < 0)
 		return error;
 	for (i = 0; i < h->cevents.n; i++) {
-		const hb_cevent *c = hb_pool_at(&h->cevents, h->cevent_order[i]);
+		const hb_cevent *c =
+			hb_pool_at(&h->cevents, h->cevent_order[i]);
 		unsigned char r[IX_CEVENT_SIZE];
 		uint32_t refs[CE_NREFS] = {
-			c->id, c->src, c->host, c->sev, c->label, c->msg, c->fields, c->job,
+			c->id,    c->src, c->host,   c->sev,
+			c->label, c->msg, c->fields, c->job,
 		};
 
 		memset(r, 0, sizeof(r));
@@ -1007,8 +1036,9 @@ static int
 emit_warnings(ixw *w)
 {
 	const rh_history *h = w->h;
-	size_t kept = h->nwarnings < RH_HISTORY_MAX_WARNINGS
-		      ? h->nwarnings : RH_HISTORY_MAX_WARNINGS;
+	size_t kept = h->nwarnings < RH_HISTORY_MAX_WARNINGS ?
+	                      h->nwarnings :
+	                      RH_HISTORY_MAX_WARNINGS;
 	int error;
 
 	if ((error = sec_begin(w, IX_WARN, 1)) < 0 ||
@@ -1038,7 +1068,8 @@ emit_tail(ixw *w)
 	w->paging = 0;
 	crc_off = w->pos;
 	npages = w->crcs.size / 4;
-	if ((error = w_put(w, w->crcs.ptr ? w->crcs.ptr : "", w->crcs.size)) < 0)
+	if ((error = w_put(w, w->crcs.ptr ? w->crcs.ptr : "", w->crcs.size)) <
+	    0)
 		return error;
 	crc = rh__crc32c(0, w->crcs.ptr ? w->crcs.ptr : "", w->crcs.size);
 	dir_off = w->pos;
@@ -1080,13 +1111,16 @@ write_index(rh_history *h, ixw_sink sink, void *ctx)
 	int error;
 
 	if (!h->finished)
-		return rh__error(RH_EINVAL, "rh_history_write: call rh_history_finish() first");
+		return rh__error(
+			RH_EINVAL,
+			"rh_history_write: call rh_history_finish() first");
 	memset(&w, 0, sizeof(w));
 	w.sink = sink;
 	w.ctx = ctx;
 	w.h = h;
 	w.paging = 1;
-	if (!(w.row_of = rh__malloc((h->tasks.n ? h->tasks.n : 1) * sizeof(*w.row_of)))) {
+	if (!(w.row_of = rh__malloc((h->tasks.n ? h->tasks.n : 1) *
+	                            sizeof(*w.row_of)))) {
 		error = RH_ENOMEM;
 		goto done;
 	}
@@ -1098,18 +1132,12 @@ write_index(rh_history *h, ixw_sink sink, void *ctx)
 	ix_put32(hdr + 12, IX_PAGE_SIZE);
 	if ((error = w_put(&w, hdr, sizeof(hdr))) < 0 ||
 	    (error = task_keys_lower(&w)) < 0 ||
-	    (error = emit_strings(&w)) < 0 ||
-	    (error = emit_tasks(&w)) < 0 ||
-	    (error = emit_actors(&w)) < 0 ||
-	    (error = emit_jobs(&w)) < 0 ||
-	    (error = emit_nodes(&w)) < 0 ||
-	    (error = emit_pgs(&w)) < 0 ||
-	    (error = emit_extras(&w)) < 0 ||
-	    (error = emit_byid(&w)) < 0 ||
-	    (error = emit_postings(&w)) < 0 ||
-	    (error = emit_workers(&w)) < 0 ||
-	    (error = emit_cevents(&w)) < 0 ||
-	    (error = emit_warnings(&w)) < 0 ||
+	    (error = emit_strings(&w)) < 0 || (error = emit_tasks(&w)) < 0 ||
+	    (error = emit_actors(&w)) < 0 || (error = emit_jobs(&w)) < 0 ||
+	    (error = emit_nodes(&w)) < 0 || (error = emit_pgs(&w)) < 0 ||
+	    (error = emit_extras(&w)) < 0 || (error = emit_byid(&w)) < 0 ||
+	    (error = emit_postings(&w)) < 0 || (error = emit_workers(&w)) < 0 ||
+	    (error = emit_cevents(&w)) < 0 || (error = emit_warnings(&w)) < 0 ||
 	    (error = emit_tail(&w)) < 0)
 		goto done;
 done:
@@ -1155,7 +1183,9 @@ rh_index_write(rh_store *st, const char *key, rh_history *h)
 	if (!st || !key || !h)
 		return rh__error(RH_EINVAL, "rh_index_write: NULL argument");
 	if (!h->finished)
-		return rh__error(RH_EINVAL, "rh_index_write: call rh_history_finish() first");
+		return rh__error(
+			RH_EINVAL,
+			"rh_index_write: call rh_history_finish() first");
 	if ((error = rh_store_writer_open(&wr, st, key)) < 0)
 		return rh_history__fail(h, error);
 	if ((error = write_index(h, store_sink, wr)) < 0) {

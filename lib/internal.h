@@ -54,9 +54,11 @@ rh__utf8_len(const unsigned char *p, size_t n)
 	if (p[0] >= 0xc2 && p[0] <= 0xdf)
 		len = 2;
 	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3, lo = p[0] == 0xe0 ? 0xa0 : 0x80, hi = p[0] == 0xed ? 0x9f : 0xbf;
+		len = 3, lo = p[0] == 0xe0 ? 0xa0 : 0x80,
+		hi = p[0] == 0xed ? 0x9f : 0xbf;
 	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4, lo = p[0] == 0xf0 ? 0x90 : 0x80, hi = p[0] == 0xf4 ? 0x8f : 0xbf;
+		len = 4, lo = p[0] == 0xf0 ? 0x90 : 0x80,
+		hi = p[0] == 0xf4 ? 0x8f : 0xbf;
 	else
 		return 0;
 	if (n < len || p[1] < lo || p[1] > hi)
@@ -71,8 +73,8 @@ rh__utf8_len(const unsigned char *p, size_t n)
  * from today's (a name that is not UTF-8 was stored under its raw bytes);
  * RH_ENOTFOUND when there is none. For reading old stores. */
 int rh_layout__legacy_part(rh_buf *out, const rh_session_ref *s,
-			   const char *node_id, const char *path,
-			   uint64_t offset);
+                           const char *node_id, const char *path,
+                           uint64_t offset);
 
 /* layout.c: a session's generation marks (layout.h), internal until the
  * name is promised: "<session_prefix>marks/" and
@@ -80,7 +82,7 @@ int rh_layout__legacy_part(rh_buf *out, const rh_session_ref *s,
  * [a-z0-9-], GEN 1 to 64 lower-case hex digits; RH_EINVAL otherwise. */
 #define RH_LAYOUT__MARKS "marks/"
 int rh_layout__marks_prefix(rh_buf *out, const char *session_prefix);
-int rh_layout__mark(rh_buf *out, const char *session_prefix,
-		    const char *writer, const char *gen);
+int rh_layout__mark(rh_buf *out, const char *session_prefix, const char *writer,
+                    const char *gen);
 
 #endif

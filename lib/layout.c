@@ -14,8 +14,8 @@
 /* Parts of a file whose name is mapped (escaped or hashed) end in ".m.zst":
  * a plain part name ends in a digit before ".zst", so the two never meet. */
 #define MAPPED_SUFFIX ".m.zst"
-#define KEY_MAX 1024          /* S3's key limit, and the store's */
-#define COMPONENT_MAX 255     /* NAME_MAX of a file:// store */
+#define KEY_MAX 1024      /* S3's key limit, and the store's */
+#define COMPONENT_MAX 255 /* NAME_MAX of a file:// store */
 /* A plain name's last component with "@OFFSET.zst" fits in NAME_MAX. */
 #define PLAIN_LAST_MAX (COMPONENT_MAX - 1 - OFFSET_DIGITS - 4)
 /* A mapped component longer than this is cut to its first ESC_KEEP bytes
@@ -34,18 +34,21 @@ rh_layout_check_name(const char *what, const char *name)
 		return rh__error(RH_EINVAL, "%s name is empty", what);
 	n = strlen(name);
 	if (n > 253)
-		return rh__error(RH_EINVAL, "%s name is longer than 253 bytes", what);
+		return rh__error(RH_EINVAL, "%s name is longer than 253 bytes",
+		                 what);
 	if (name[0] == '.')
 		return rh__error(RH_EINVAL, "%s name \"%s\" starts with '.'",
-				 what, name);
+		                 what, name);
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)name[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
-			return rh__error(RH_EINVAL,
-					 "%s name \"%.64s\" has a character "
-					 "other than letters, digits, '.', '_', '-'",
-					 what, name);
+		      (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		      c == '-'))
+			return rh__error(
+				RH_EINVAL,
+				"%s name \"%.64s\" has a character "
+				"other than letters, digits, '.', '_', '-'",
+				what, name);
 	}
 	return 0;
 }
@@ -59,13 +62,14 @@ rh_layout_check_node_id(const char *id)
 		return rh__error(RH_EINVAL, "node id is empty");
 	n = strlen(id);
 	if (n > 128)
-		return rh__error(RH_EINVAL, "node id is longer than 128 digits");
+		return rh__error(RH_EINVAL,
+		                 "node id is longer than 128 digits");
 	for (i = 0; i < n; i++)
 		if (!((id[i] >= '0' && id[i] <= '9') ||
 		      (id[i] >= 'a' && id[i] <= 'f')))
-			return rh__error(RH_EINVAL,
-					 "node id \"%.64s\" is not lower-case hex",
-					 id);
+			return rh__error(
+				RH_EINVAL,
+				"node id \"%.64s\" is not lower-case hex", id);
 	return 0;
 }
 
@@ -78,15 +82,17 @@ rh_layout_check_path(const char *path)
 		return rh__error(RH_EINVAL, "file path is empty");
 	if (path[0] == '/')
 		return rh__error(RH_EINVAL, "file path \"%.200s\" is absolute",
-				 path);
+		                 path);
 	for (comp = p = path;; p++) {
 		if (*p == '/' || *p == '\0') {
 			size_t len = (size_t)(p - comp);
 			if (len == 0 || (len == 1 && comp[0] == '.') ||
 			    (len == 2 && comp[0] == '.' && comp[1] == '.'))
-				return rh__error(RH_EINVAL,
-						 "file path \"%.200s\" has an empty, "
-						 "'.' or '..' component", path);
+				return rh__error(
+					RH_EINVAL,
+					"file path \"%.200s\" has an empty, "
+					"'.' or '..' component",
+					path);
 			if (*p == '\0')
 				break;
 			comp = p + 1;
@@ -166,7 +172,7 @@ rh_layout_session_tombstone(rh_buf *out, const rh_session_ref *s)
 
 	if ((error = rh_layout_session_prefix(out, s)) < 0)
 		return error;
-	out->ptr[--out->size] = '\0';	/* the '/' */
+	out->ptr[--out->size] = '\0'; /* the '/' */
 	return rh_buf_puts(out, RH_LAYOUT_TOMBSTONE_SUFFIX);
 }
 
@@ -178,7 +184,7 @@ rh_layout_nodes_prefix(rh_buf *out, const rh_session_ref *s)
 
 static int
 node_key(rh_buf *out, const rh_session_ref *s, const char *node,
-	 const char *rest)
+         const char *rest)
 {
 	int error;
 
@@ -224,12 +230,14 @@ is_plain(const char *path, size_t prefix_len)
 		if (i == n || p[i] == '/') {
 			size_t len = i - comp;
 			if (len > (i == n ? PLAIN_LAST_MAX : COMPONENT_MAX) ||
-			    !strncmp(path + comp, TMP_COMPONENT, strlen(TMP_COMPONENT)))
+			    !strncmp(path + comp, TMP_COMPONENT,
+			             strlen(TMP_COMPONENT)))
 				return 0;
 			comp = ++i;
 			continue;
 		}
-		if (p[i] < 0x20 || p[i] == 0x7f || !(k = rh__utf8_len(p + i, n - i)))
+		if (p[i] < 0x20 || p[i] == 0x7f ||
+		    !(k = rh__utf8_len(p + i, n - i)))
 			return 0;
 		i += k;
 	}
@@ -280,8 +288,10 @@ put_component(rh_buf *out, const char *c, size_t n)
 		snprintf(extbuf, sizeof(extbuf), "%s", ext);
 	/* Cut at a whole character: an escape is 3 bytes, the rest UTF-8. */
 	for (cut = start; cut < out->size; cut += k) {
-		k = out->ptr[cut] == '%' ? 3
-		    : rh__utf8_len((unsigned char *)out->ptr + cut, out->size - cut);
+		k = out->ptr[cut] == '%' ?
+		            3 :
+		            rh__utf8_len((unsigned char *)out->ptr + cut,
+		                         out->size - cut);
 		if (k == 0) /* cannot be: the escaped text is UTF-8 */
 			k = 1;
 		if (cut + k - start > ESC_KEEP)
@@ -322,14 +332,16 @@ put_mapped(rh_buf *out, const char *path)
 	    (error = put_component(out, last, strlen(last))) < 0)
 		return error;
 	if (out->size + 1 + OFFSET_DIGITS + strlen(MAPPED_SUFFIX) > KEY_MAX)
-		return rh__error(RH_EINVAL, "no object name of %zu bytes or "
-				 "fewer fits this session's prefix", (size_t)KEY_MAX);
+		return rh__error(RH_EINVAL,
+		                 "no object name of %zu bytes or "
+		                 "fewer fits this session's prefix",
+		                 (size_t)KEY_MAX);
 	return 0;
 }
 
 RH_EXTERN int
 rh_layout_file_part(rh_buf *out, const rh_session_ref *s, const char *node,
-		    const char *path, uint64_t offset)
+                    const char *path, uint64_t offset)
 {
 	int error;
 
@@ -341,17 +353,17 @@ rh_layout_file_part(rh_buf *out, const rh_session_ref *s, const char *node,
 		return error;
 	if (is_plain(path, out->size))
 		return rh_buf_printf(out, "%s@%0*" PRIu64 PART_SUFFIX, path,
-				     OFFSET_DIGITS, offset);
+		                     OFFSET_DIGITS, offset);
 	/* Any other name a node can hold gets an object name of its own. */
 	if ((error = put_mapped(out, path)) < 0)
 		return error;
 	return rh_buf_printf(out, "@%0*" PRIu64 MAPPED_SUFFIX, OFFSET_DIGITS,
-			     offset);
+	                     offset);
 }
 
 int
 rh_layout__legacy_part(rh_buf *out, const rh_session_ref *s, const char *node,
-		       const char *path, uint64_t offset)
+                       const char *path, uint64_t offset)
 {
 	size_t i;
 	int error;
@@ -365,7 +377,7 @@ rh_layout__legacy_part(rh_buf *out, const rh_session_ref *s, const char *node,
 		if ((unsigned char)path[i] < 0x20 || path[i] == 0x7f)
 			return RH_ENOTFOUND; /* never stored before */
 	return rh_buf_printf(out, "%s@%0*" PRIu64 PART_SUFFIX, path,
-			     OFFSET_DIGITS, offset);
+	                     OFFSET_DIGITS, offset);
 }
 
 RH_EXTERN int
@@ -380,22 +392,25 @@ rh_layout_parse_part(rh_buf *path_out, uint64_t *offset_out, const char *rel)
 	    !strcmp(rel + n - strlen(MAPPED_SUFFIX), MAPPED_SUFFIX))
 		slen = strlen(MAPPED_SUFFIX);
 	if (n < 1 + 1 + OFFSET_DIGITS + slen ||
-	    strcmp(rel + n - slen, slen == strlen(PART_SUFFIX) ? PART_SUFFIX
-							   : MAPPED_SUFFIX) != 0)
+	    strcmp(rel + n - slen,
+	           slen == strlen(PART_SUFFIX) ? PART_SUFFIX : MAPPED_SUFFIX) !=
+	            0)
 		return rh__error(RH_EINVAL, "\"%.200s\" is not a part name",
-				 rel ? rel : "");
+		                 rel ? rel : "");
 	digits = rel + n - slen - OFFSET_DIGITS;
 	at = digits - 1;
 	if (*at != '@')
-		return rh__error(RH_EINVAL, "\"%.200s\" is not a part name", rel);
+		return rh__error(RH_EINVAL, "\"%.200s\" is not a part name",
+		                 rel);
 	for (i = 0; i < OFFSET_DIGITS; i++) {
 		if (digits[i] < '0' || digits[i] > '9')
 			return rh__error(RH_EINVAL,
-					 "\"%.200s\" has a bad part offset", rel);
+			                 "\"%.200s\" has a bad part offset",
+			                 rel);
 		if (off > (UINT64_MAX - (uint64_t)(digits[i] - '0')) / 10)
-			return rh__error(RH_EINVAL,
-					 "\"%.200s\" has a part offset too large",
-					 rel);
+			return rh__error(
+				RH_EINVAL,
+				"\"%.200s\" has a part offset too large", rel);
 		off = off * 10 + (uint64_t)(digits[i] - '0');
 	}
 	rh_buf_clear(path_out);
@@ -420,12 +435,14 @@ rh_layout_event_batch(rh_buf *out, const rh_session_ref *s, const char *digest)
 	size_t i;
 
 	if (!digest || !*digest || strlen(digest) > 128)
-		return rh__error(RH_EINVAL, "event batch digest is empty or too long");
+		return rh__error(RH_EINVAL,
+		                 "event batch digest is empty or too long");
 	for (i = 0; digest[i]; i++)
 		if (!((digest[i] >= '0' && digest[i] <= '9') ||
 		      (digest[i] >= 'a' && digest[i] <= 'f')))
-			return rh__error(RH_EINVAL,
-					 "event batch digest is not lower-case hex");
+			return rh__error(
+				RH_EINVAL,
+				"event batch digest is not lower-case hex");
 	if ((error = session_key(out, s, "events/")) < 0)
 		return error;
 	return rh_buf_printf(out, "%s.json.zst", digest);
@@ -445,8 +462,10 @@ rh_layout__marks_prefix(rh_buf *out, const char *prefix)
 	size_t n = prefix ? strlen(prefix) : 0;
 
 	if (!n || prefix[n - 1] != '/')
-		return rh__error(RH_EINVAL, "session prefix \"%s\" does not end "
-				 "in '/'", prefix ? prefix : "(null)");
+		return rh__error(RH_EINVAL,
+		                 "session prefix \"%s\" does not end "
+		                 "in '/'",
+		                 prefix ? prefix : "(null)");
 	rh_buf_clear(out);
 	return rh_buf_printf(out, "%s" RH_LAYOUT__MARKS, prefix);
 }
@@ -457,20 +476,27 @@ check_mark_part(const char *what, const char *s, size_t max, int hex_only)
 	size_t i, n = s ? strlen(s) : 0;
 
 	if (!n || n > max)
-		return rh__error(RH_EINVAL, "mark %s is empty or longer than %zu "
-				 "bytes", what, max);
+		return rh__error(RH_EINVAL,
+		                 "mark %s is empty or longer than %zu "
+		                 "bytes",
+		                 what, max);
 	for (i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
-		      (!hex_only && ((s[i] >= 'g' && s[i] <= 'z') || s[i] == '-'))))
-			return rh__error(RH_EINVAL, "mark %s \"%.64s\" has a character "
-					 "other than %s", what, s,
-					 hex_only ? "lower-case hex" : "[a-z0-9-]");
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'f') ||
+		      (!hex_only &&
+		       ((s[i] >= 'g' && s[i] <= 'z') || s[i] == '-'))))
+			return rh__error(RH_EINVAL,
+			                 "mark %s \"%.64s\" has a character "
+			                 "other than %s",
+			                 what, s,
+			                 hex_only ? "lower-case hex" :
+			                            "[a-z0-9-]");
 	return 0;
 }
 
 int
 rh_layout__mark(rh_buf *out, const char *prefix, const char *writer,
-		const char *gen)
+                const char *gen)
 {
 	int error;
 
@@ -489,8 +515,8 @@ rh_layout__session_start_ms(const char *name)
 
 	memset(&tm, 0, sizeof(tm));
 	if (sscanf(name, "session_%4d-%2d-%2d_%2d-%2d-%2d_%6d", &tm.tm_year,
-		   &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec,
-		   &us) != 7)
+	           &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec,
+	           &us) != 7)
 		return 0;
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;

@@ -36,7 +36,7 @@ list_cb(const rh_store_entry *e, void *payload)
 	char **v;
 
 	if (e->is_prefix || !strchr(name, '@'))
-		return 0;	/* not a mark: nothing of ours */
+		return 0; /* not a mark: nothing of ours */
 	if (c->m->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 8;
 		if (!(v = rh__realloc(c->m->names, c->cap * sizeof(*v))))
@@ -113,8 +113,9 @@ rh__mark_new_gen(char out[25])
 	clock_gettime(CLOCK_REALTIME, &ts);
 	rh__mark_random_hex(rnd);
 	snprintf(out, 25, "%016llx%.8s",
-		 (unsigned long long)ts.tv_sec * 1000000000ull +
-		 (unsigned long long)ts.tv_nsec, rnd);
+	         (unsigned long long)ts.tv_sec * 1000000000ull +
+	                 (unsigned long long)ts.tv_nsec,
+	         rnd);
 }
 
 /* Delete the writer's marks other than `keep` (a restarted writer's old
@@ -123,7 +124,7 @@ struct own_ctx {
 	rh_store *st;
 	const char *keep;
 	int error;
-	int found;      /* `keep` is there */
+	int found; /* `keep` is there */
 };
 
 static int
@@ -145,7 +146,7 @@ own_cb(const rh_store_entry *e, void *payload)
 
 static int
 delete_own(int *found, rh_store *st, const char *prefix, const char *writer,
-	   const char *keep)
+           const char *keep)
 {
 	struct own_ctx c = { st, keep, 0, 0 };
 	rh_buf p = RH_BUF_INIT;
@@ -189,14 +190,15 @@ unseal_if_ended(rh_store *st, const char *prefix)
 	root = data.ptr ? json_tokener_parse(data.ptr) : NULL;
 	/* as readers judge it (rh_session_info: end_ms or end_marked_ms) */
 	ended = !root ||
-		(json_object_object_get_ex(root, "end_ms", &v) &&
-		 json_object_get_int64(v) > 0) ||
-		(json_object_object_get_ex(root, "end_marked_ms", &v) &&
-		 json_object_get_int64(v) > 0);
+	        (json_object_object_get_ex(root, "end_ms", &v) &&
+	         json_object_get_int64(v) > 0) ||
+	        (json_object_object_get_ex(root, "end_marked_ms", &v) &&
+	         json_object_get_int64(v) > 0);
 	if (!ended)
 		goto done;
 	rh_buf_clear(&key);
-	if ((error = rh_buf_printf(&key, "%s%s", prefix, RH_SESSION_INDEX_NAME)) < 0)
+	if ((error = rh_buf_printf(&key, "%s%s", prefix,
+	                           RH_SESSION_INDEX_NAME)) < 0)
 		goto done;
 	error = rh_store_delete(st, key.ptr);
 done:
@@ -207,8 +209,8 @@ done:
 }
 
 static int
-advance(rh_store *st, const char *prefix, const char *writer,
-	const char *gen, char *last, int unseal)
+advance(rh_store *st, const char *prefix, const char *writer, const char *gen,
+        char *last, int unseal)
 {
 	rh_buf key = RH_BUF_INIT, body = RH_BUF_INIT;
 	int error, found = 0;
@@ -220,21 +222,23 @@ advance(rh_store *st, const char *prefix, const char *writer,
 		goto done;
 	}
 	if (!strcmp(last, key.ptr))
-		goto done;	/* nothing new since the last advance */
+		goto done; /* nothing new since the last advance */
 	if (!last[0]) {
 		/* A writer's first advance: its older marks go (a restarted
 		 * writer cannot know their names); one that finds its mark
 		 * already there (restarted with nothing new) writes nothing. */
-		if ((error = delete_own(&found, st, prefix, writer, key.ptr)) < 0)
+		if ((error = delete_own(&found, st, prefix, writer, key.ptr)) <
+		    0)
 			goto done;
 		if (found)
-			goto put;	/* (and look for an end mark again) */
+			goto put; /* (and look for an end mark again) */
 	}
 	/* The body is for people; readers go by the name. It holds no time:
 	 * the same state makes the same object (an archive import and a
 	 * capture of the same folders store the same bytes). */
-	if ((error = rh_buf_printf(&body, "{\"writer\":\"%s\",\"gen\":\"%s\"}\n",
-				   writer, gen)) < 0 ||
+	if ((error = rh_buf_printf(&body,
+	                           "{\"writer\":\"%s\",\"gen\":\"%s\"}\n",
+	                           writer, gen)) < 0 ||
 	    (error = rh_store_put(st, key.ptr, body.ptr, body.size)) < 0)
 		goto done;
 	/* The new mark is in: the old one may go. Should a delete fail, the
@@ -258,7 +262,7 @@ done:
 
 int
 rh__mark_advance(rh_store *st, const char *prefix, const char *writer,
-		 const char *gen, char *last)
+                 const char *gen, char *last)
 {
 	return advance(st, prefix, writer, gen, last, 1);
 }

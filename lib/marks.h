@@ -29,9 +29,9 @@
 
 /* The marks of a session as one listing saw them. */
 typedef struct rh__marks {
-	char **names;        /* "WRITER@GEN", in key order */
+	char **names; /* "WRITER@GEN", in key order */
 	size_t n;
-	uint8_t digest[32];  /* SHA-256 over the names */
+	uint8_t digest[32]; /* SHA-256 over the names */
 } rh__marks;
 
 /* List "<prefix>marks/". @return 0, RH_EINVAL, RH_EIO, RH_ENOMEM. */
@@ -51,15 +51,14 @@ int rh__marks_has_writer(const rh__marks *m, const char *writer);
  * @return 0, RH_EINVAL, RH_EIO, RH_ENOMEM.
  */
 int rh__mark_advance(rh_store *st, const char *prefix, const char *writer,
-		     const char *gen, char *last);
+                     const char *gen, char *last);
 
 /* The mark a reader leaves on a session written before marks existed,
  * once a listing showed its index current after the session's end mark:
  * "verified-ended@GEN", GEN the first 16 hex digits of the index's
  * listing fingerprint. It stands for no writer. The put is best effort. */
 #define RH__MARK_VERIFIED "verified-ended"
-void rh__mark_verified_ended(rh_store *st, const char *prefix,
-			     const char *gen);
+void rh__mark_verified_ended(rh_store *st, const char *prefix, const char *gen);
 
 /* A generation no earlier call made: the wall clock in ns and 32 random
  * bits, in 24 hex digits. */

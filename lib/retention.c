@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define BATCH 1000                       /* keys per DeleteObjects */
+#define BATCH 1000 /* keys per DeleteObjects */
 #define LIVE_MS_DEFAULT (10 * 60 * 1000)
 #define THREADS_DEFAULT 8
 #define THREADS_MAX 64
@@ -29,7 +29,7 @@ typedef struct scan {
 	int64_t now_ms;
 	cand *v;
 	size_t n, cap;
-	const char *ns, *cluster;        /* the level being listed */
+	const char *ns, *cluster; /* the level being listed */
 	size_t prefix_len;
 	int error;
 } scan;
@@ -112,19 +112,20 @@ delete_objects(rh_store *st, const rh_session_ref *s, keys *k)
 			break;
 		}
 	rh_buf_dispose(&manifest);
-	if (k->n && (error = rh_store_delete_many(st, (const char *const *)k->v, 1)) < 0)
+	if (k->n && (error = rh_store_delete_many(st, (const char *const *)k->v,
+	                                          1)) < 0)
 		return error;
 	for (i = 1; i < k->n; i += BATCH)
-		if ((error = rh_store_delete_many(st, (const char *const *)k->v + i,
-						  k->n - i < BATCH ? k->n - i
-								   : BATCH)) < 0)
+		if ((error = rh_store_delete_many(
+			     st, (const char *const *)k->v + i,
+			     k->n - i < BATCH ? k->n - i : BATCH)) < 0)
 			return error;
 	return 0;
 }
 
 RH_EXTERN int
 rh_session_delete(rh_store *st, const rh_session_ref *s, uint64_t *objects_out,
-		  uint64_t *bytes_out)
+                  uint64_t *bytes_out)
 {
 	rh_buf tomb = RH_BUF_INIT, body = RH_BUF_INIT;
 	keys k;
@@ -139,7 +140,7 @@ rh_session_delete(rh_store *st, const rh_session_ref *s, uint64_t *objects_out,
 		return rh__error(RH_EINVAL, "rh_session_delete: NULL argument");
 	if ((error = rh_layout_session_tombstone(&tomb, s)) < 0 ||
 	    (error = rh_buf_printf(&body, "{\"deleting_ms\": %lld}\n",
-				   (long long)rh__now_ms())) < 0)
+	                           (long long)rh__now_ms())) < 0)
 		goto done;
 	/* 1. gone from listings; 2. its objects; 3. the tombstone. */
 	if ((error = rh_store_put(st, tomb.ptr, body.ptr, body.size)) < 0 ||
@@ -176,7 +177,8 @@ cand_add(scan *sc, const char *session, int tomb)
 	}
 	c = &sc->v[sc->n];
 	memset(c, 0, sizeof(*c));
-	if (!(c->ns = rh__strdup(sc->ns)) || !(c->cluster = rh__strdup(sc->cluster)) ||
+	if (!(c->ns = rh__strdup(sc->ns)) ||
+	    !(c->cluster = rh__strdup(sc->cluster)) ||
 	    !(c->session = rh__strdup(session))) {
 		free(c->ns);
 		free(c->cluster);
@@ -228,7 +230,8 @@ cluster_cb(const char *cluster, void *payload)
 	sc->cluster = cluster;
 	if ((error = rh_layout_cluster_prefix(&prefix, sc->ns, cluster)) == 0) {
 		sc->prefix_len = prefix.size;
-		error = rh_store_list(sc->st, prefix.ptr, "/", session_entry, sc);
+		error = rh_store_list(sc->st, prefix.ptr, "/", session_entry,
+		                      sc);
 	}
 	rh_buf_dispose(&prefix);
 	return error;
@@ -267,8 +270,9 @@ examine(scan *sc, cand *c)
 	have_info = error == 0;
 	if (have_info) {
 		c->last_ms = max64(max64(info.updated_ms, info.heartbeat_ms),
-				   max64(info.end_ms, info.start_ms));
-		c->live = rh_session_state_at(&info, sc->now_ms, 0) == RH_SESSION_LIVE;
+		                   max64(info.end_ms, info.start_ms));
+		c->live = rh_session_state_at(&info, sc->now_ms, 0) ==
+		          RH_SESSION_LIVE;
 	}
 	if (have_info && !sc->o->max_bytes)
 		return 0;
@@ -281,7 +285,8 @@ examine(scan *sc, cand *c)
 	c->bytes = k.bytes;
 	c->bytes_known = 1;
 	if (!have_info) {
-		c->last_ms = max64(k.newest_ms, rh_layout__session_start_ms(c->session));
+		c->last_ms = max64(k.newest_ms,
+		                   rh_layout__session_start_ms(c->session));
 		c->live = k.newest_ms && sc->now_ms - k.newest_ms < live_ms;
 	}
 	keys_dispose(&k);
@@ -298,7 +303,7 @@ newest_first(const void *a, const void *b)
 	return strcmp(y->session, x->session);
 }
 
-static int by_cluster_cmp;	/* qsort has no payload; runs are serial */
+static int by_cluster_cmp; /* qsort has no payload; runs are serial */
 
 /* Group (namespace, then cluster when by_cluster_cmp), newest first. */
 static int
@@ -328,8 +333,9 @@ mark_count(cand *v, size_t nv, size_t n, int by_cluster, const char *reason)
 	by_cluster_cmp = by_cluster;
 	qsort(p, k, sizeof(*p), group_newest);
 	for (i = 0; i < k; i++) {
-		if (i && (strcmp(p[i]->ns, p[i - 1]->ns) ||
-			  (by_cluster && strcmp(p[i]->cluster, p[i - 1]->cluster))))
+		if (i &&
+		    (strcmp(p[i]->ns, p[i - 1]->ns) ||
+		     (by_cluster && strcmp(p[i]->cluster, p[i - 1]->cluster))))
 			seen = 0;
 		if (seen++ >= n && !p[i]->live && !p[i]->reason)
 			p[i]->reason = reason;
@@ -356,11 +362,11 @@ mark(scan *sc)
 				sc->v[i].reason = "age";
 	if (o->keep_per_cluster &&
 	    (error = mark_count(sc->v, sc->n, o->keep_per_cluster, 1,
-				"count per cluster")) < 0)
+	                        "count per cluster")) < 0)
 		return error;
 	if (o->keep_per_namespace &&
 	    (error = mark_count(sc->v, sc->n, o->keep_per_namespace, 0,
-				"count per namespace")) < 0)
+	                        "count per namespace")) < 0)
 		return error;
 	if (o->max_bytes) {
 		uint64_t total = 0;
@@ -393,10 +399,11 @@ by_name(const void *a, const void *b)
 	const cand *x = a, *y = b;
 	int r;
 
-	if ((r = strcmp(x->ns, y->ns)) || (r = strcmp(x->cluster, y->cluster)) ||
+	if ((r = strcmp(x->ns, y->ns)) ||
+	    (r = strcmp(x->cluster, y->cluster)) ||
 	    (r = strcmp(x->session, y->session)))
 		return r;
-	return y->tomb - x->tomb;	/* the tombstone first */
+	return y->tomb - x->tomb; /* the tombstone first */
 }
 
 static void
@@ -433,8 +440,8 @@ typedef struct pool {
 	rh_retention_result *out;
 	rh_retention_cb cb;
 	void *payload;
-	size_t *order, n, next;     /* indices into sc->v, in order */
-	int deleting;               /* else examining */
+	size_t *order, n, next; /* indices into sc->v, in order */
+	int deleting;           /* else examining */
 	pthread_mutex_t lock;
 	int error;
 	char msg[512];
@@ -446,8 +453,9 @@ pool_fail(pool *p, int error)
 	pthread_mutex_lock(&p->lock);
 	if (!p->error) {
 		p->error = error;
-		snprintf(p->msg, sizeof(p->msg), "%s", *rh_error_last()
-			 ? rh_error_last() : rh_error_name(error));
+		snprintf(p->msg, sizeof(p->msg), "%s",
+		         *rh_error_last() ? rh_error_last() :
+		                            rh_error_name(error));
 	}
 	pthread_mutex_unlock(&p->lock);
 }
@@ -468,8 +476,9 @@ drop(pool *p, cand *c)
 	rs.reason = c->reason;
 	rs.bytes = c->bytes;
 	if (!o->dry_run) {
-		error = rh_session_delete(p->sc->st, &rs.ref, &rs.objects, &rs.bytes);
-	} else if (!c->bytes_known) {	/* say how much would go */
+		error = rh_session_delete(p->sc->st, &rs.ref, &rs.objects,
+		                          &rs.bytes);
+	} else if (!c->bytes_known) { /* say how much would go */
 		keys k;
 
 		if ((error = session_keys(&k, p->sc->st, &rs.ref)) == 0)
@@ -509,7 +518,8 @@ pool_main(void *arg)
 		}
 		i = p->order[p->next++];
 		pthread_mutex_unlock(&p->lock);
-		error = p->deleting ? drop(p, &p->sc->v[i]) : examine(p->sc, &p->sc->v[i]);
+		error = p->deleting ? drop(p, &p->sc->v[i]) :
+		                      examine(p->sc, &p->sc->v[i]);
 		if (error < 0)
 			pool_fail(p, error);
 	}
@@ -529,7 +539,7 @@ pool_run(pool *p)
 	for (i = 1; i < want && i < p->n; i++, nt++)
 		if (pthread_create(&t[nt], NULL, pool_main, p) != 0)
 			break;
-	pool_main(p);	/* this thread works too */
+	pool_main(p); /* this thread works too */
 	for (i = 0; i < nt; i++)
 		pthread_join(t[i], NULL);
 	return p->error ? rh__error(p->error, "%s", p->msg) : 0;
@@ -537,8 +547,8 @@ pool_run(pool *p)
 
 RH_EXTERN int
 rh_retention_run(rh_retention_result *out, rh_store *st,
-		 const rh_retention_options *opts, rh_retention_cb cb,
-		 void *payload)
+                 const rh_retention_options *opts, rh_retention_cb cb,
+                 void *payload)
 {
 	rh_retention_options dflt = RH_RETENTION_OPTIONS_INIT;
 	scan sc;
@@ -579,7 +589,7 @@ rh_retention_run(rh_retention_result *out, rh_store *st,
 	if ((error = mark(&sc)) < 0)
 		goto done;
 	p.n = 0;
-	for (i = sc.n; i-- > 0;)	/* oldest first */
+	for (i = sc.n; i-- > 0;) /* oldest first */
 		if (sc.v[i].reason)
 			p.order[p.n++] = i;
 	p.deleting = 1;

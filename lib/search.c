@@ -40,13 +40,13 @@ struct worker {
 	struct search *se;
 	rh__matcher m;
 	rh_logfile *f;
-	size_t file;               /* the file f reads */
+	size_t file; /* the file f reads */
 	rh_buf buf;
-	struct unit *u;            /* the unit being scanned */
-	const char *base;          /* its bytes after the first '\n' */
-	size_t counted;            /* bytes of base whose '\n's are counted */
+	struct unit *u;   /* the unit being scanned */
+	const char *base; /* its bytes after the first '\n' */
+	size_t counted;   /* bytes of base whose '\n's are counted */
 	uint64_t rel;
-	int error;                 /* from rh__matcher_init() */
+	int error; /* from rh__matcher_init() */
 	/* the search filter of part `fpart` of file `file`, when has_filt */
 	size_t fpart;
 	int fvalid, has_filt;
@@ -115,7 +115,7 @@ part_filter(struct worker *w, const struct unit *u)
  * caller's thread never sees it. 1, 0 or RH_ENOMEM. */
 static int
 joined_matches(struct worker *w, const rh__filter_frame *prev,
-	       const rh__filter_frame *next)
+               const rh__filter_frame *next)
 {
 	rh_buf_clear(&w->buf);
 	if (rh_buf_put(&w->buf, prev->tail, prev->tail_len) < 0 ||
@@ -145,7 +145,7 @@ try_skip(struct worker *w, struct unit *u)
 		return error;
 	memset(&prev, 0, sizeof(prev));
 	if (rh_seekable__frames_exactly(&first, &last, sk, u->off - p->offset,
-					u->end - u->off) < 0 ||
+	                                u->end - u->off) < 0 ||
 	    last >= w->filt.nframes)
 		return 0;
 	for (i = first; i <= last; i++) {
@@ -156,7 +156,8 @@ try_skip(struct worker *w, struct unit *u)
 			return error < 0 ? error : 0;
 		nl += fr.nl;
 		prev = fr;
-		if (i == first && rh_buf_put(&u->head, fr.head, fr.head_len) < 0)
+		if (i == first &&
+		    rh_buf_put(&u->head, fr.head, fr.head_len) < 0)
 			return RH_ENOMEM;
 	}
 	if (rh_buf_put(&u->tail, fr.tail, fr.tail_len) < 0)
@@ -180,8 +181,8 @@ scan_unit(struct worker *w, struct unit *u)
 		w->f = NULL;
 		rh__filter_dispose(&w->filt);
 		w->fvalid = w->has_filt = 0;
-		if ((error = rh_logfile_open_manifest(&w->f, se->st, se->s, sf->m,
-						      sf->info->path)) < 0)
+		if ((error = rh_logfile_open_manifest(
+			     &w->f, se->st, se->s, sf->m, sf->info->path)) < 0)
 			return error;
 		w->file = u->file;
 	}
@@ -194,13 +195,15 @@ scan_unit(struct worker *w, struct unit *u)
 	rh_buf_clear(&u->head);
 	rh_buf_clear(&w->buf);
 	if ((error = rh_logfile_read(&w->buf, w->f, u->off,
-				     (size_t)(u->end - u->off))) < 0)
+	                             (size_t)(u->end - u->off))) < 0)
 		return error;
 	if (w->buf.size != u->end - u->off)
-		return rh__error(RH_ECORRUPT, "%s: %llu bytes where the manifest "
-				 "says %llu", sf->info->path,
-				 (unsigned long long)(u->off + w->buf.size),
-				 (unsigned long long)u->end);
+		return rh__error(RH_ECORRUPT,
+		                 "%s: %llu bytes where the manifest "
+		                 "says %llu",
+		                 sf->info->path,
+		                 (unsigned long long)(u->off + w->buf.size),
+		                 (unsigned long long)u->end);
 	p = w->buf.ptr;
 	n = w->buf.size;
 	if (!(first = memchr(p, '\n', n)))
@@ -215,7 +218,7 @@ scan_unit(struct worker *w, struct unit *u)
 	w->counted = 0;
 	w->rel = 1;
 	if ((error = rh__matcher_scan(&w->m, w->base, (size_t)(last - first),
-				      add_hit, w)) < 0)
+	                              add_hit, w)) < 0)
 		return error;
 	u->nl = 1 + rh__count_nl(first + 1, (size_t)(last - first));
 	return 0;
@@ -246,7 +249,7 @@ work(void *arg)
 		}
 		pthread_mutex_lock(&se->lock);
 		u->held = u->head.size + u->tail.size + u->text.size +
-			  u->nhits * sizeof(*u->hits);
+		          u->nhits * sizeof(*u->hits);
 		se->held += u->held;
 		u->done = 1;
 		pthread_cond_broadcast(&se->cv_done);
@@ -275,12 +278,12 @@ glob_ok(const char *glob, const char *path)
 
 	if (!glob)
 		return 1;
-	return fnmatch(glob, strchr(glob, '/') || !base ? path : base + 1, 0) == 0;
+	return fnmatch(glob, strchr(glob, '/') || !base ? path : base + 1, 0) ==
+	       0;
 }
 
 static int
-add_unit(struct plan *pl, size_t file, size_t part, uint64_t off,
-	 uint64_t end)
+add_unit(struct plan *pl, size_t file, size_t part, uint64_t off, uint64_t end)
 {
 	struct search *se = pl->se;
 
@@ -317,7 +320,8 @@ add_file(struct plan *pl, const rh_node_manifest *m, const rh_file_info *info)
 		for (i = 0; i < info->nparts; i++)
 			if (info->parts[i].captured_ms <= pl->o->at_ms &&
 			    info->parts[i].offset + info->parts[i].length > at)
-				at = info->parts[i].offset + info->parts[i].length;
+				at = info->parts[i].offset +
+				     info->parts[i].length;
 		end = at < end ? at : end;
 	}
 	if (se->nfiles == pl->fcap) {
@@ -338,8 +342,9 @@ add_file(struct plan *pl, const rh_node_manifest *m, const rh_file_info *info)
 
 		pe = p->offset + p->length < end ? p->offset + p->length : end;
 		for (o = p->offset; o < pe; o += chunk)
-			if ((error = add_unit(pl, k, i, o, pe - o > chunk
-							 ? o + chunk : pe)) < 0)
+			if ((error = add_unit(pl, k, i, o,
+			                      pe - o > chunk ? o + chunk :
+			                                       pe)) < 0)
 				return error;
 	}
 	return 0;
@@ -424,10 +429,9 @@ plan(struct plan *pl)
 /* ---- the call ------------------------------------------------------------ */
 
 RH_EXTERN int
-rh_search_session(rh_search_stats *stats, rh_store *st,
-		  const rh_session_ref *s, const char *pattern,
-		  const rh_search_options *opts, rh_search_cb cb,
-		  void *payload)
+rh_search_session(rh_search_stats *stats, rh_store *st, const rh_session_ref *s,
+                  const char *pattern, const rh_search_options *opts,
+                  rh_search_cb cb, void *payload)
 {
 	static const rh_search_options dflt = RH_SEARCH_OPTIONS_INIT;
 	const rh_search_options *o = opts ? opts : &dflt;
@@ -440,30 +444,36 @@ rh_search_session(rh_search_stats *stats, rh_store *st,
 	long cpus;
 	int error;
 
-	if (stats && (stats->version < 1 ||
-		      stats->version > RH_SEARCH_STATS_VERSION))
-		return rh__error(RH_EINVAL, "rh_search_stats: version %u, want "
-				 "1 to %u (initialise it with its _INIT "
-				 "macro)", stats->version,
-				 RH_SEARCH_STATS_VERSION);
+	if (stats &&
+	    (stats->version < 1 || stats->version > RH_SEARCH_STATS_VERSION))
+		return rh__error(RH_EINVAL,
+		                 "rh_search_stats: version %u, want "
+		                 "1 to %u (initialise it with its _INIT "
+		                 "macro)",
+		                 stats->version, RH_SEARCH_STATS_VERSION);
 	memset(&st0, 0, sizeof(st0));
 	if (stats) {
 		st0.version = stats->version;
-		memcpy(stats, &st0, stats->version >= 2 ? sizeof(st0) :
-		       offsetof(rh_search_stats, skipped));
+		memcpy(stats, &st0,
+		       stats->version >= 2 ?
+		               sizeof(st0) :
+		               offsetof(rh_search_stats, skipped));
 	}
 	if (!st || !s || !pattern || !cb)
 		return rh__error(RH_EINVAL, "rh_search_session: NULL argument");
 	if (o->version < 1 || o->version > RH_SEARCH_OPTIONS_VERSION)
-		return rh__error(RH_EINVAL, "rh_search_options: version %u, "
-				 "want 1 to %u", o->version, RH_SEARCH_OPTIONS_VERSION);
+		return rh__error(RH_EINVAL,
+		                 "rh_search_options: version %u, "
+		                 "want 1 to %u",
+		                 o->version, RH_SEARCH_OPTIONS_VERSION);
 	/* A bad pattern is reported before anything is read. */
 	if ((error = rh__matcher_init(&probe, pattern, o->flags)) < 0)
 		return error;
 	memset(&se, 0, sizeof(se));
 	/* What a frame must hold: the fixed string, or the regex's literal. */
-	error = probe.regex ? rh__filter_query_init(&se.q, probe.lit, probe.llen)
-			    : rh__filter_query_init(&se.q, probe.pat, probe.plen);
+	error = probe.regex ?
+	                rh__filter_query_init(&se.q, probe.lit, probe.llen) :
+	                rh__filter_query_init(&se.q, probe.pat, probe.plen);
 	rh__matcher_dispose(&probe);
 	if (error < 0)
 		return error;
@@ -492,7 +502,8 @@ rh_search_session(rh_search_stats *stats, rh_store *st,
 			goto join;
 		if (pthread_create(&w[i].thread, NULL, work, &w[i]) != 0) {
 			rh__matcher_dispose(&w[i].m);
-			error = rh__error(RH_ERROR, "cannot start a search thread");
+			error = rh__error(RH_ERROR,
+			                  "cannot start a search thread");
 			goto join;
 		}
 		started++;

@@ -37,7 +37,7 @@ lower(unsigned char c)
 struct lit {
 	char *cur, *best;
 	size_t clen, blen;
-	int prev;                  /* the last byte of cur came just before */
+	int prev; /* the last byte of cur came just before */
 };
 
 static void
@@ -83,8 +83,10 @@ lit_walk(struct lit *l, const char *p, int ere, int icase)
 	for (; *p; p++) {
 		c = (unsigned char)*p;
 		if (c == '\\') {
-			if (!p[1] || !strchr(ere ? "\\.[]*^$+?(){}|/" : "\\.[]*^$/", p[1]))
-				return -1;	/* \(, \|, \{, \w, \1, ... */
+			if (!p[1] ||
+			    !strchr(ere ? "\\.[]*^$+?(){}|/" : "\\.[]*^$/",
+			            p[1]))
+				return -1; /* \(, \|, \{, \w, \1, ... */
 			c = (unsigned char)*++p;
 		} else if (c == '[') {
 			if (!(p = bracket_end(p)))
@@ -100,7 +102,7 @@ lit_walk(struct lit *l, const char *p, int ere, int icase)
 				return -1;
 			continue;
 		} else if (c == '.' || c == '^' || c == '$' ||
-			   (ere && c == '+')) {
+		           (ere && c == '+')) {
 			lit_end(l);
 			continue;
 		} else if (ere && (c == '|')) {
@@ -127,7 +129,7 @@ lit_walk(struct lit *l, const char *p, int ere, int icase)
 
 int
 rh__regex_literal(char **out, size_t *len, const char *pattern, int ere,
-		  int icase)
+                  int icase)
 {
 	size_t n = strlen(pattern);
 	struct lit l;
@@ -161,10 +163,11 @@ rh__matcher_init(rh__matcher *m, const char *pattern, unsigned flags)
 	m->icase = !!(flags & RH_SEARCH_ICASE);
 	if (strchr(pattern, '\n'))
 		return rh__error(RH_EINVAL, "the pattern holds a newline; "
-				 "search for one line at a time");
+		                            "search for one line at a time");
 	if ((flags & RH_SEARCH_FIXED) ||
-	    !pattern[strcspn(pattern, (flags & RH_SEARCH_EXTENDED)
-			     ? ere_special : bre_special)]) {
+	    !pattern[strcspn(pattern, (flags & RH_SEARCH_EXTENDED) ?
+	                                      ere_special :
+	                                      bre_special)]) {
 		m->plen = strlen(pattern);
 		if (!(m->pat = rh__strdup(pattern)))
 			return RH_ENOMEM;
@@ -172,7 +175,7 @@ rh__matcher_init(rh__matcher *m, const char *pattern, unsigned flags)
 			m->pat[i] = (char)lower((unsigned char)m->pat[i]);
 		return 0;
 	}
-	cflags = REG_NEWLINE;	/* not REG_NOSUB: the match's start is used */
+	cflags = REG_NEWLINE; /* not REG_NOSUB: the match's start is used */
 	cflags |= (flags & RH_SEARCH_EXTENDED) ? REG_EXTENDED : 0;
 	cflags |= m->icase ? REG_ICASE : 0;
 	if ((rc = regcomp(&m->re, pattern, cflags)) != 0) {
@@ -180,11 +183,11 @@ rh__matcher_init(rh__matcher *m, const char *pattern, unsigned flags)
 
 		regerror(rc, &m->re, msg, sizeof(msg));
 		return rh__error(rc == REG_ESPACE ? RH_ENOMEM : RH_EINVAL,
-				 "bad pattern \"%.100s\": %s", pattern, msg);
+		                 "bad pattern \"%.100s\": %s", pattern, msg);
 	}
 	m->regex = 1;
 	return rh__regex_literal(&m->lit, &m->llen, pattern,
-				 !!(flags & RH_SEARCH_EXTENDED), m->icase);
+	                         !!(flags & RH_SEARCH_EXTENDED), m->icase);
 }
 
 void
@@ -222,7 +225,7 @@ haystack(rh__matcher *m, const char *buf, size_t len)
 	}
 	for (; i < len; i++)
 		m->low.ptr[i] = (char)lower((unsigned char)buf[i]);
-	m->low.ptr[len] = '\0';	/* rh_buf's promise */
+	m->low.ptr[len] = '\0'; /* rh_buf's promise */
 	m->low.size = len;
 	return m->low.ptr;
 }
@@ -230,7 +233,8 @@ haystack(rh__matcher *m, const char *buf, size_t len)
 static size_t
 line_start(const char *buf, size_t from, size_t pos)
 {
-	const char *nl = pos > from ? memrchr(buf + from, '\n', pos - from) : NULL;
+	const char *nl =
+		pos > from ? memrchr(buf + from, '\n', pos - from) : NULL;
 
 	return nl ? (size_t)(nl - buf) + 1 : from;
 }
@@ -245,7 +249,7 @@ line_end(const char *buf, size_t len, size_t pos)
 
 static int
 scan_fixed(rh__matcher *m, const char *buf, size_t len, rh__match_cb cb,
-	   void *payload)
+           void *payload)
 {
 	const char *hay = haystack(m, buf, len), *hit;
 	size_t from = 0, ls, le;
@@ -267,7 +271,7 @@ scan_fixed(rh__matcher *m, const char *buf, size_t len, rh__match_cb cb,
 /* One regexec() over buf[from..len). */
 static int
 rx_exec(rh__matcher *m, const char *buf, size_t from, size_t len,
-	regmatch_t *pm)
+        regmatch_t *pm)
 {
 	int eflags = REG_STARTEND;
 
@@ -282,7 +286,7 @@ rx_exec(rh__matcher *m, const char *buf, size_t from, size_t len,
 /* The matching lines of buf[from..len), whole lines. */
 static int
 scan_regex(rh__matcher *m, const char *buf, size_t from, size_t len,
-	   rh__match_cb cb, void *payload)
+           rh__match_cb cb, void *payload)
 {
 	size_t start = from, ls, le, so, eo;
 	regmatch_t pm;
@@ -306,7 +310,7 @@ scan_regex(rh__matcher *m, const char *buf, size_t from, size_t len,
 			}
 		}
 		if (ls == len)
-			break;	/* an empty match at the very end: no line */
+			break; /* an empty match at the very end: no line */
 		if ((r = cb(ls, le, payload)) != 0)
 			return r;
 		from = le + 1;
@@ -320,7 +324,7 @@ scan_regex(rh__matcher *m, const char *buf, size_t from, size_t len,
  * lines. A rare literal makes the search as fast as a fixed string's. */
 static int
 scan_regex_lit(rh__matcher *m, const char *buf, size_t len, rh__match_cb cb,
-	       void *payload)
+               void *payload)
 {
 	const char *hay = haystack(m, buf, len), *hit;
 	size_t from = 0, ws, we, at, covered = 0;
@@ -337,7 +341,8 @@ scan_regex_lit(rh__matcher *m, const char *buf, size_t len, rh__match_cb cb,
 		 * is left at the first one not joined */
 		for (;;) {
 			hit = we + 1 < len ? memmem(hay + we + 1, len - we - 1,
-						    m->lit, m->llen) : NULL;
+			                            m->lit, m->llen) :
+			                     NULL;
 			if (!hit || (size_t)(hit - hay) - we > LIT_GAP ||
 			    we - ws >= LIT_PROBE)
 				break;
@@ -356,15 +361,15 @@ scan_regex_lit(rh__matcher *m, const char *buf, size_t len, rh__match_cb cb,
 }
 
 int
-rh__matcher_scan(rh__matcher *m, const char *buf, size_t len,
-		 rh__match_cb cb, void *payload)
+rh__matcher_scan(rh__matcher *m, const char *buf, size_t len, rh__match_cb cb,
+                 void *payload)
 {
 	if (len == 0)
 		return 0;
 	if (!m->regex)
 		return scan_fixed(m, buf, len, cb, payload);
-	return m->lit ? scan_regex_lit(m, buf, len, cb, payload)
-		      : scan_regex(m, buf, 0, len, cb, payload);
+	return m->lit ? scan_regex_lit(m, buf, len, cb, payload) :
+	                scan_regex(m, buf, 0, len, cb, payload);
 }
 
 int

@@ -15,20 +15,20 @@ struct rep {
 	rh_search_cb cb;
 	void *payload;
 	rh__matcher m;
-	size_t file;               /* the file being reported, or NO_FILE */
-	int broken;                /* a chunk of it could not be read */
-	uint64_t line;             /* the number of the line `pending` holds */
-	uint64_t pend_off;         /* its offset */
-	rh_buf pending;            /* the start of a line a chunk ended in */
-	rh_logfile *f;             /* for context lines, opened when needed */
-	uint64_t last_line;        /* the last line reported of this file */
-	uint64_t last_end;         /* the offset after it and its '\n' */
-	unsigned after;            /* lines of context still owed after it */
-	int any;                   /* has anything been reported? */
+	size_t file;        /* the file being reported, or NO_FILE */
+	int broken;         /* a chunk of it could not be read */
+	uint64_t line;      /* the number of the line `pending` holds */
+	uint64_t pend_off;  /* its offset */
+	rh_buf pending;     /* the start of a line a chunk ended in */
+	rh_logfile *f;      /* for context lines, opened when needed */
+	uint64_t last_line; /* the last line reported of this file */
+	uint64_t last_end;  /* the offset after it and its '\n' */
+	unsigned after;     /* lines of context still owed after it */
+	int any;            /* has anything been reported? */
 	size_t last_file;
-	int stopped;               /* max_matches reached */
+	int stopped; /* max_matches reached */
 	rh_buf tmp;
-	rh_buf err;                /* the first unreadable file's message */
+	rh_buf err; /* the first unreadable file's message */
 };
 
 static const struct sfile *
@@ -38,8 +38,8 @@ cur(const struct rep *r)
 }
 
 static int
-report(struct rep *r, uint64_t line, uint64_t off, const char *text,
-       size_t len, int context)
+report(struct rep *r, uint64_t line, uint64_t off, const char *text, size_t len,
+       int context)
 {
 	rh_search_line l;
 
@@ -50,8 +50,8 @@ report(struct rep *r, uint64_t line, uint64_t off, const char *text,
 	l.text = text ? text : "";
 	l.len = len;
 	l.context = context;
-	l.group_start = r->any && (r->last_file != r->file ||
-				   line != r->last_line + 1);
+	l.group_start =
+		r->any && (r->last_file != r->file || line != r->last_line + 1);
 	r->any = 1;
 	r->last_file = r->file;
 	r->last_line = line;
@@ -65,7 +65,7 @@ ctx_file(struct rep *r)
 	if (r->f)
 		return 0;
 	return rh_logfile_open_manifest(&r->f, r->se->st, r->se->s, cur(r)->m,
-					cur(r)->info->path);
+	                                cur(r)->info->path);
 }
 
 /* The line at `off` (without its '\n') into r->tmp. */
@@ -81,11 +81,13 @@ read_line(struct rep *r, uint64_t off)
 	while (off < end) {
 		uint64_t want = end - off < READ_STEP ? end - off : READ_STEP;
 		before = r->tmp.size;
-		if ((error = rh_logfile_read(&r->tmp, r->f, off, (size_t)want)) < 0)
+		if ((error = rh_logfile_read(&r->tmp, r->f, off,
+		                             (size_t)want)) < 0)
 			return error;
 		if (r->tmp.size == before)
 			break;
-		if ((nl = memchr(r->tmp.ptr + before, '\n', r->tmp.size - before))) {
+		if ((nl = memchr(r->tmp.ptr + before, '\n',
+		                 r->tmp.size - before))) {
 			r->tmp.size = (size_t)(nl - r->tmp.ptr);
 			break;
 		}
@@ -105,8 +107,8 @@ flush_after(struct rep *r, uint64_t limit)
 		    (error = read_line(r, r->last_end)) < 0)
 			return error;
 		r->after--;
-		if ((error = report(r, r->last_line + 1, r->last_end, r->tmp.ptr,
-				    r->tmp.size, 1)) != 0)
+		if ((error = report(r, r->last_line + 1, r->last_end,
+		                    r->tmp.ptr, r->tmp.size, 1)) != 0)
 			return error;
 	}
 	return 0;
@@ -134,7 +136,8 @@ before(struct rep *r, uint64_t line, uint64_t off)
 	for (;;) {
 		ws = off - lo > win ? off - win : lo;
 		rh_buf_clear(&r->tmp);
-		if ((error = rh_logfile_read(&r->tmp, r->f, ws, (size_t)(off - ws))) < 0)
+		if ((error = rh_logfile_read(&r->tmp, r->f, ws,
+		                             (size_t)(off - ws))) < 0)
 			return error;
 		if (ws == lo || rh__count_nl(r->tmp.ptr, r->tmp.size) > k)
 			break;
@@ -152,7 +155,7 @@ before(struct rep *r, uint64_t line, uint64_t off)
 	for (i = 0; i < k && !error; i++) {
 		end = i + 1 < k ? sv[i + 1] : r->tmp.size;
 		error = report(r, line - k + i, ws + sv[i], r->tmp.ptr + sv[i],
-			       end - sv[i] - 1, 1);
+		               end - sv[i] - 1, 1);
 	}
 	if (sv != starts)
 		free(sv);
@@ -161,12 +164,12 @@ before(struct rep *r, uint64_t line, uint64_t off)
 
 static int
 emit_match(struct rep *r, uint64_t line, uint64_t off, const char *text,
-	   size_t len)
+           size_t len)
 {
 	int error;
 
 	if (r->o->context && ((error = flush_after(r, line - 1)) != 0 ||
-			      (error = before(r, line, off)) != 0))
+	                      (error = before(r, line, off)) != 0))
 		return error;
 	if ((error = report(r, line, off, text, len, 0)) != 0)
 		return error;
@@ -179,13 +182,13 @@ emit_match(struct rep *r, uint64_t line, uint64_t off, const char *text,
 static int
 test_pending(struct rep *r)
 {
-	int error = rh__matcher_line(&r->m, r->pending.ptr ? r->pending.ptr : "",
-				     r->pending.size);
+	int error = rh__matcher_line(
+		&r->m, r->pending.ptr ? r->pending.ptr : "", r->pending.size);
 
 	if (error <= 0)
 		return error;
 	return emit_match(r, r->line, r->pend_off, r->pending.ptr,
-			  r->pending.size);
+	                  r->pending.size);
 }
 
 static int
@@ -232,7 +235,8 @@ take_unit(struct rep *r, const struct unit *u)
 	if (u->error) {
 		/* the rest of the file is skipped: its line numbers are lost */
 		if (!r->stats->errors++ &&
-		    rh_buf_puts(&r->err, u->errmsg ? u->errmsg : "read failed") < 0)
+		    rh_buf_puts(&r->err,
+		                u->errmsg ? u->errmsg : "read failed") < 0)
 			return RH_ENOMEM;
 		r->broken = 1;
 		return 0;
@@ -240,13 +244,13 @@ take_unit(struct rep *r, const struct unit *u)
 	if (rh_buf_put(&r->pending, u->head.ptr, u->head.size) < 0)
 		return RH_ENOMEM;
 	if (u->nl == 0)
-		return 0;	/* the line goes on in the next chunk */
+		return 0; /* the line goes on in the next chunk */
 	if ((error = test_pending(r)) != 0)
 		return error;
 	for (i = 0; i < u->nhits && !r->stopped; i++) {
 		const struct hit *h = &u->hits[i];
 		if ((error = emit_match(r, r->line + h->rel, h->off,
-					u->text.ptr + h->tpos, h->len)) != 0)
+		                        u->text.ptr + h->tpos, h->len)) != 0)
 			return error;
 	}
 	r->line += u->nl;
@@ -257,8 +261,8 @@ take_unit(struct rep *r, const struct unit *u)
 
 /* Tell the caller how far the search has come (options version 2). */
 static void
-progress(const rh_search_options *o,
-	 const rh_search_stats *stats, rh_progress *p)
+progress(const rh_search_options *o, const rh_search_stats *stats,
+         rh_progress *p)
 {
 	if (o->version < 2 || !o->progress)
 		return;
@@ -269,9 +273,9 @@ progress(const rh_search_options *o,
 
 int
 rh__search_report(struct search *se, const rh_search_options *o,
-		  rh_search_stats *stats, rh_search_cb cb, void *payload)
+                  rh_search_stats *stats, rh_search_cb cb, void *payload)
 {
-	rh_search_stats local;	/* the newest version; copied out at the end */
+	rh_search_stats local; /* the newest version; copied out at the end */
 	rh_progress p = { 0, 0, 0, 0 };
 	struct rep r;
 	size_t k;
@@ -331,8 +335,10 @@ rh__search_report(struct search *se, const rh_search_options *o,
 	rh_buf_dispose(&r.err);
 	if (stats) {
 		local.version = stats->version;
-		memcpy(stats, &local, stats->version >= 2 ? sizeof(local) :
-		       offsetof(rh_search_stats, skipped));
+		memcpy(stats, &local,
+		       stats->version >= 2 ?
+		               sizeof(local) :
+		               offsetof(rh_search_stats, skipped));
 	}
 	return error;
 }

@@ -18,19 +18,19 @@
 #define NBUCKETS 1024
 
 struct entry {
-	struct entry *hnext;          /* bucket chain */
-	struct entry *prev, *next;    /* LRU list, most recent first */
+	struct entry *hnext;       /* bucket chain */
+	struct entry *prev, *next; /* LRU list, most recent first */
 	char *key;
 	uint64_t blob_size;
 	unsigned frame;
 	uint64_t hash;
 	size_t size;
 	unsigned char *data;
-	unsigned refs;                /* readers holding it */
-	int dead;                     /* evicted; freed at the last release */
+	unsigned refs; /* readers holding it */
+	int dead;      /* evicted; freed at the last release */
 	/* an object (RH__CACHE_OBJ_*), not frame bytes: */
-	void (*free_fn)(void *obj);   /* frees data */
-	int64_t born_ms;              /* when it was put */
+	void (*free_fn)(void *obj); /* frees data */
+	int64_t born_ms;            /* when it was put */
 };
 
 struct rh_frame_cache {
@@ -135,9 +135,8 @@ find(rh_frame_cache *c, uint64_t h, const char *key, uint64_t blob_size,
 }
 
 const void *
-rh__frame_cache_acquire(rh__frame_ref **ref, rh_frame_cache *c,
-			const char *key, uint64_t blob_size, unsigned frame,
-			size_t size)
+rh__frame_cache_acquire(rh__frame_ref **ref, rh_frame_cache *c, const char *key,
+                        uint64_t blob_size, unsigned frame, size_t size)
 {
 	uint64_t h = hash_of(key, blob_size, frame);
 	struct entry *e;
@@ -174,7 +173,7 @@ rh__frame_cache_release(rh_frame_cache *c, rh__frame_ref *ref)
 
 void
 rh__frame_cache_put(rh_frame_cache *c, const char *key, uint64_t blob_size,
-		    unsigned frame, const void *src, size_t size)
+                    unsigned frame, const void *src, size_t size)
 {
 	uint64_t h = hash_of(key, blob_size, frame);
 	struct entry *e;
@@ -212,8 +211,8 @@ rh__frame_cache_put(rh_frame_cache *c, const char *key, uint64_t blob_size,
 
 void *
 rh__frame_cache_obj_acquire(rh__frame_ref **ref, int64_t *born_ms,
-			    rh_frame_cache *c, unsigned kind, const char *key,
-			    uint64_t tag)
+                            rh_frame_cache *c, unsigned kind, const char *key,
+                            uint64_t tag)
 {
 	uint64_t h = hash_of(key, tag, kind);
 	struct entry *e;
@@ -234,8 +233,8 @@ rh__frame_cache_obj_acquire(rh__frame_ref **ref, int64_t *born_ms,
 
 int
 rh__frame_cache_obj_put(rh__frame_ref **ref, rh_frame_cache *c, unsigned kind,
-			const char *key, uint64_t tag, void *obj, size_t cost,
-			void (*free_fn)(void *obj), int64_t now_ms)
+                        const char *key, uint64_t tag, void *obj, size_t cost,
+                        void (*free_fn)(void *obj), int64_t now_ms)
 {
 	uint64_t h = hash_of(key, tag, kind);
 	struct entry *e, *old;
@@ -272,7 +271,7 @@ rh__frame_cache_obj_put(rh__frame_ref **ref, rh_frame_cache *c, unsigned kind,
 
 RH_EXTERN void
 rh_frame_cache_stats(uint64_t *hits, uint64_t *misses, size_t *bytes,
-		     rh_frame_cache *c)
+                     rh_frame_cache *c)
 {
 	pthread_mutex_lock(&c->mu);
 	if (hits)

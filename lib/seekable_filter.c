@@ -32,7 +32,7 @@ load64(const unsigned char *p)
 	return x;
 }
 
-#define SET(h) (bits[(h) >> 3] |= (unsigned char)(1u << ((h) & 7)))
+#define SET(h) (bits[(h) >> 3] |= (unsigned char)(1u << ((h)&7)))
 
 /* Insert the trigrams at every RH_FILTER_STRIDE-th position of p[0..n).
  * The loop is the whole cost of a filter: sixteen bytes are loaded and
@@ -75,7 +75,7 @@ shrink(unsigned char *bits)
 	uint64_t a, b;
 
 	while (lg > RH_FILTER_LG_MIN) {
-		half = ((size_t)1 << lg) / 16;	/* bytes in half the set */
+		half = ((size_t)1 << lg) / 16; /* bytes in half the set */
 		for (i = 0, c = 0; i < half; i += 8) {
 			memcpy(&a, bits + i, 8);
 			memcpy(&b, bits + half + i, 8);
@@ -92,7 +92,7 @@ shrink(unsigned char *bits)
 
 int
 rh__filter_build(rh_buf *idx, rh_buf *data, rh__filter_scratch *s,
-		 const unsigned char *p, size_t n)
+                 const unsigned char *p, size_t n)
 {
 	unsigned char e[RH_FILTER_ENTRY_SIZE];
 	const unsigned char *first, *last;
@@ -131,16 +131,18 @@ rh__filter_build(rh_buf *idx, rh_buf *data, rh__filter_scratch *s,
 
 int
 rh__filter_write(rh_buf *out, const rh_buf *idx, const rh_buf *data,
-		 uint32_t nframes)
+                 uint32_t nframes)
 {
-	uint64_t body = RH_FILTER_HEADER_SIZE - 8 + (uint64_t)idx->size +
-			data->size;
+	uint64_t body =
+		RH_FILTER_HEADER_SIZE - 8 + (uint64_t)idx->size + data->size;
 	unsigned char h[RH_FILTER_HEADER_SIZE];
 	int error;
 
 	if (body > UINT32_MAX - 8)
-		return rh__error(RH_ERROR, "seekable filter: %" PRIu64
-				 " bytes is too large", body);
+		return rh__error(RH_ERROR,
+		                 "seekable filter: %" PRIu64
+		                 " bytes is too large",
+		                 body);
 	rh_seekable__put32(h, RH_FILTER_SKIPPABLE_MAGIC);
 	rh_seekable__put32(h + 4, (uint32_t)body);
 	rh_seekable__put32(h + 8, RH_FILTER_TAG);
@@ -148,8 +150,9 @@ rh__filter_write(rh_buf *out, const rh_buf *idx, const rh_buf *data,
 	h[13] = RH_FILTER_STRIDE;
 	h[14] = h[15] = 0;
 	rh_seekable__put32(h + 16, nframes);
-	rh_seekable__put32(h + 20, rh__crc32c(rh__crc32c(0, idx->ptr, idx->size),
-					      data->ptr, data->size));
+	rh_seekable__put32(h + 20,
+	                   rh__crc32c(rh__crc32c(0, idx->ptr, idx->size),
+	                              data->ptr, data->size));
 	if ((error = rh_buf_put(out, h, sizeof(h))) < 0 ||
 	    (error = rh_buf_put(out, idx->ptr, idx->size)) < 0)
 		return error;
@@ -164,7 +167,7 @@ get16(const unsigned char *p)
 
 int
 rh__filter_parse(rh__filter *f, const unsigned char *p, size_t n,
-		 uint32_t nframes, const char *name)
+                 uint32_t nframes, const char *name)
 {
 	const unsigned char *e, *d, *end = p + n;
 	size_t need;
@@ -177,21 +180,26 @@ rh__filter_parse(rh__filter *f, const unsigned char *p, size_t n,
 	    rh_seekable__get32(p + 4) != n - 8 ||
 	    rh_seekable__get32(p + 8) != RH_FILTER_TAG)
 		return rh__error(RH_ECORRUPT, "%s: not a search filter frame",
-				 name);
+		                 name);
 	if (p[12] != RH_FILTER_VERSION || p[13] < 1 ||
 	    p[13] > RH_FILTER_STRIDE_MAX || p[14] || p[15])
-		return rh__error(RH_ECORRUPT, "%s: search filter version %u "
-				 "stride %u, want %u and 1 to %u", name, p[12],
-				 p[13], RH_FILTER_VERSION, RH_FILTER_STRIDE_MAX);
+		return rh__error(RH_ECORRUPT,
+		                 "%s: search filter version %u "
+		                 "stride %u, want %u and 1 to %u",
+		                 name, p[12], p[13], RH_FILTER_VERSION,
+		                 RH_FILTER_STRIDE_MAX);
 	if (rh_seekable__get32(p + 16) != nframes ||
 	    nframes > (n - RH_FILTER_HEADER_SIZE) / RH_FILTER_ENTRY_SIZE)
-		return rh__error(RH_ECORRUPT, "%s: search filter describes "
-				 "%" PRIu32 " frames, the blob has %" PRIu32,
-				 name, rh_seekable__get32(p + 16), nframes);
+		return rh__error(RH_ECORRUPT,
+		                 "%s: search filter describes "
+		                 "%" PRIu32 " frames, the blob has %" PRIu32,
+		                 name, rh_seekable__get32(p + 16), nframes);
 	if (rh_seekable__get32(p + 20) !=
 	    rh__crc32c(0, p + RH_FILTER_HEADER_SIZE, n - RH_FILTER_HEADER_SIZE))
-		return rh__error(RH_ECORRUPT, "%s: search filter fails its "
-				 "checksum", name);
+		return rh__error(RH_ECORRUPT,
+		                 "%s: search filter fails its "
+		                 "checksum",
+		                 name);
 	if (nframes && !(f->data = rh__calloc(nframes, sizeof(*f->data))))
 		return RH_ENOMEM;
 	f->nframes = nframes;
@@ -208,23 +216,28 @@ rh__filter_parse(rh__filter *f, const unsigned char *p, size_t n,
 		if (lg < RH_FILTER_LG_MIN || lg > RH_FILTER_LG_MAX ||
 		    head > RH_FILTER_EDGE_MAX || tail > RH_FILTER_EDGE_MAX) {
 			rh__filter_dispose(f);
-			return rh__error(RH_ECORRUPT, "%s: search filter of "
-					 "frame %" PRIu32 " is out of bounds",
-					 name, i);
+			return rh__error(RH_ECORRUPT,
+			                 "%s: search filter of "
+			                 "frame %" PRIu32 " is out of bounds",
+			                 name, i);
 		}
 		need = head + tail + ((size_t)1 << lg) / 8;
 		if (need > (size_t)(end - d)) {
 			rh__filter_dispose(f);
-			return rh__error(RH_ECORRUPT, "%s: search filter is "
-					 "truncated at frame %" PRIu32, name, i);
+			return rh__error(RH_ECORRUPT,
+			                 "%s: search filter is "
+			                 "truncated at frame %" PRIu32,
+			                 name, i);
 		}
 		f->data[i] = d;
 		d += need;
 	}
 	if (d != end) {
 		rh__filter_dispose(f);
-		return rh__error(RH_ECORRUPT, "%s: search filter has %zu "
-				 "bytes too many", name, (size_t)(end - d));
+		return rh__error(RH_ECORRUPT,
+		                 "%s: search filter has %zu "
+		                 "bytes too many",
+		                 name, (size_t)(end - d));
 	}
 	return 0;
 }
@@ -267,7 +280,7 @@ rh__filter_query_init(rh__filter_query *q, const char *needle, size_t n)
 		return RH_ENOMEM;
 	for (i = 0; i + 3 <= n; i++)
 		q->h[i] = tri_hash((uint32_t)p[i] | (uint32_t)p[i + 1] << 8 |
-				   (uint32_t)p[i + 2] << 16);
+		                   (uint32_t)p[i + 2] << 16);
 	q->count = n - 2;
 	return 0;
 }
@@ -283,8 +296,7 @@ rh__filter_query_dispose(rh__filter_query *q)
  * set? A match starting at position o of the frame has those of the phase
  * (-o mod stride) inserted. */
 static int
-phase_set(const rh__filter_frame *fr, const rh__filter_query *q,
-	  size_t phase)
+phase_set(const rh__filter_frame *fr, const rh__filter_query *q, size_t phase)
 {
 	uint32_t mask = ((uint32_t)1 << fr->lg) - 1, b;
 	size_t j;

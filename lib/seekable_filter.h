@@ -43,9 +43,9 @@
 #define RH_FILTER_SKIPPABLE_MAGIC 0x184D2A5Bu
 #define RH_FILTER_TAG 0x46544852u
 #define RH_FILTER_VERSION 1u
-#define RH_FILTER_STRIDE 4u	/* what the writer uses */
-#define RH_FILTER_STRIDE_MAX 8u	/* what a reader accepts */
-#define RH_FILTER_HEADER_SIZE 24u	/* magic, size, tag, version.. crc */
+#define RH_FILTER_STRIDE 4u       /* what the writer uses */
+#define RH_FILTER_STRIDE_MAX 8u   /* what a reader accepts */
+#define RH_FILTER_HEADER_SIZE 24u /* magic, size, tag, version.. crc */
 #define RH_FILTER_ENTRY_SIZE 12u
 #define RH_FILTER_LG_MIN 9u
 #define RH_FILTER_LG_MAX 17u
@@ -64,20 +64,20 @@ typedef struct rh__filter_scratch {
 /* Append one frame's entry (12 bytes) to `idx` and its data (head, tail,
  * bitset) to `data`, for the raw bytes p[0..n). Returns 0 or RH_ENOMEM. */
 int rh__filter_build(rh_buf *idx, rh_buf *data, rh__filter_scratch *s,
-		     const unsigned char *p, size_t n);
+                     const unsigned char *p, size_t n);
 
 /* Append the whole filter frame (header included) for `nframes` entries
  * to `out`. Returns 0, RH_ENOMEM, or RH_ERROR when it would not fit its
  * u32 size (the caller then writes none). */
 int rh__filter_write(rh_buf *out, const rh_buf *idx, const rh_buf *data,
-		     uint32_t nframes);
+                     uint32_t nframes);
 
 /* A parsed filter frame; points into the bytes it was parsed from. */
 typedef struct rh__filter {
 	uint32_t nframes;
 	unsigned stride;
 	const unsigned char *entries;
-	const unsigned char **data;	/* per frame: its head, or NULL */
+	const unsigned char **data; /* per frame: its head, or NULL */
 } rh__filter;
 
 /* One frame's facts. */
@@ -85,7 +85,7 @@ typedef struct rh__filter_frame {
 	uint32_t nl;
 	const char *head, *tail;
 	size_t head_len, tail_len;
-	const unsigned char *bits;	/* NULL: no filter */
+	const unsigned char *bits; /* NULL: no filter */
 	unsigned lg, stride;
 } rh__filter_frame;
 
@@ -93,28 +93,26 @@ typedef struct rh__filter_frame {
  * describe `nframes` frames. Untrusted: every length is checked. Returns
  * 0, RH_ECORRUPT (message names `name`), RH_ENOMEM. */
 int rh__filter_parse(rh__filter *f, const unsigned char *p, size_t n,
-		     uint32_t nframes, const char *name);
+                     uint32_t nframes, const char *name);
 void rh__filter_dispose(rh__filter *f);
 
 /* Frame i's facts (i < f->nframes). */
 void rh__filter_frame_get(rh__filter_frame *out, const rh__filter *f,
-			  uint32_t i);
+                          uint32_t i);
 
 /* Folded trigram hashes of a string every match holds: `needle` of `n`
  * bytes. Fewer than 4 bytes give nothing to test (*count 0). */
 typedef struct rh__filter_query {
-	uint32_t *h;		/* 17-bit hashes, positions 0..n-3 */
+	uint32_t *h; /* 17-bit hashes, positions 0..n-3 */
 	size_t count;
 } rh__filter_query;
 
-int rh__filter_query_init(rh__filter_query *q, const char *needle,
-			  size_t n);
+int rh__filter_query_init(rh__filter_query *q, const char *needle, size_t n);
 void rh__filter_query_dispose(rh__filter_query *q);
 
 /* 0 when the frame cannot hold the needle anywhere inside it; 1 when it
  * may (or has no filter, or the query is empty). */
-int rh__filter_may_hold(const rh__filter_frame *fr,
-			const rh__filter_query *q);
+int rh__filter_may_hold(const rh__filter_frame *fr, const rh__filter_query *q);
 
 /* ---- reading it (seekable_read.c) --- */
 
@@ -128,7 +126,7 @@ int rh_seekable__filter(rh__filter *f, rh_buf *hold, rh_seekable *sk);
  * 0, or -1 when the range starts or ends inside a frame. Empty frames
  * between them are counted in. */
 int rh_seekable__frames_exactly(unsigned *first, unsigned *last,
-				const rh_seekable *sk, uint64_t off,
-				uint64_t len);
+                                const rh_seekable *sk, uint64_t off,
+                                uint64_t len);
 
 #endif

@@ -48,7 +48,7 @@ rh_seekable__table_size(uint64_t nframes, int checksum)
 {
 	return RH_SEEK_SKIPPABLE_HEADER_SIZE + RH_SEEK_FOOTER_SIZE +
 	       nframes * (checksum ? RH_SEEK_ENTRY_SIZE_CHECKSUM :
-				     RH_SEEK_ENTRY_SIZE);
+	                             RH_SEEK_ENTRY_SIZE);
 }
 
 static inline uint32_t

@@ -29,36 +29,36 @@ struct span {
 };
 
 struct frame_cache {
-	rh_buf buf;		/* the frame's raw bytes, or */
-	rh__frame_ref *ref;	/* a shared cache's copy of them, and */
-	rh_buf view;		/* its bytes as a buffer (not owned) */
+	rh_buf buf;         /* the frame's raw bytes, or */
+	rh__frame_ref *ref; /* a shared cache's copy of them, and */
+	rh_buf view;        /* its bytes as a buffer (not owned) */
 	unsigned frame;
-	unsigned stamp;		/* for least-recently-used replacement */
+	unsigned stamp; /* for least-recently-used replacement */
 	int valid;
 };
 
 struct rh_seekable {
-	rh_store *st;		/* borrowed; NULL for a blob in memory */
-	char *name;		/* the key, or "(memory)": for messages */
+	rh_store *st;             /* borrowed; NULL for a blob in memory */
+	char *name;               /* the key, or "(memory)": for messages */
 	const unsigned char *mem; /* borrowed blob, when st is NULL */
 	uint64_t stored_size;
 	uint64_t raw_size;
 	unsigned nframes;
-	uint64_t *coff;		/* nframes+1 compressed offsets */
-	uint64_t *roff;		/* nframes+1 raw offsets */
-	uint32_t *sums;		/* per-frame checksums, NULL without them */
+	uint64_t *coff; /* nframes+1 compressed offsets */
+	uint64_t *roff; /* nframes+1 raw offsets */
+	uint32_t *sums; /* per-frame checksums, NULL without them */
 	/* With table_ref, the three arrays belong to a seek table shared
 	 * through table_cache (rh__seekable_open_shared()). */
 	rh__frame_ref *table_ref;
 	rh_frame_cache *table_cache;
-	ZSTD_DCtx *dctx;	/* created on first use */
-	rh_buf cbuf;		/* stored frames [cfirst, cend); store only */
+	ZSTD_DCtx *dctx; /* created on first use */
+	rh_buf cbuf;     /* stored frames [cfirst, cend); store only */
 	unsigned cfirst, cend;
 	/* Two frames: tail scans a frame then reads it again, and a line
 	 * often straddles two. */
 	struct frame_cache cache[2];
 	unsigned clock;
-	rh_frame_cache *shared;	/* borrowed, may be NULL */
+	rh_frame_cache *shared; /* borrowed, may be NULL */
 	char errmsg[512];
 };
 
@@ -92,7 +92,7 @@ sk_new(rh_seekable **out, const char *name)
  * about its size. */
 static int
 sk_fetch(const unsigned char **p, rh_seekable *sk, rh_buf *tmp, uint64_t off,
-	 size_t len)
+         size_t len)
 {
 	int error;
 
@@ -105,37 +105,37 @@ sk_fetch(const unsigned char **p, rh_seekable *sk, rh_buf *tmp, uint64_t off,
 		return error;
 	if (tmp->size != len)
 		return rh__error(RH_ECORRUPT,
-				 "%s: short read: %zu of %zu bytes at offset "
-				 "%" PRIu64,
-				 sk->name, tmp->size, len, off);
+		                 "%s: short read: %zu of %zu bytes at offset "
+		                 "%" PRIu64,
+		                 sk->name, tmp->size, len, off);
 	*p = (const unsigned char *)tmp->ptr;
 	return 0;
 }
 
 static int
 parse_footer(uint32_t *nframes, int *checksum, const rh_seekable *sk,
-	     const unsigned char *foot)
+             const unsigned char *foot)
 {
 	uint32_t magic = rh_seekable__get32(foot + 5);
 	unsigned desc = foot[4];
 
 	if (magic != RH_SEEK_MAGIC)
 		return rh__error(RH_ECORRUPT,
-				 "%s: not a seekable blob (ends in 0x%08" PRIx32
-				 ", not the seek table magic)",
-				 sk->name, magic);
+		                 "%s: not a seekable blob (ends in 0x%08" PRIx32
+		                 ", not the seek table magic)",
+		                 sk->name, magic);
 	if (desc & RH_SEEK_DESC_RESERVED)
 		return rh__error(RH_ECORRUPT,
-				 "%s: seek table descriptor 0x%02x sets "
-				 "reserved bits",
-				 sk->name, desc);
+		                 "%s: seek table descriptor 0x%02x sets "
+		                 "reserved bits",
+		                 sk->name, desc);
 	*nframes = rh_seekable__get32(foot);
 	*checksum = (desc & RH_SEEK_DESC_CHECKSUM) != 0;
 	if (*nframes > RH_SEEK_MAX_FRAMES)
 		return rh__error(RH_ECORRUPT,
-				 "%s: seek table claims %" PRIu32 " frames, "
-				 "more than the limit of %u",
-				 sk->name, *nframes, RH_SEEK_MAX_FRAMES);
+		                 "%s: seek table claims %" PRIu32 " frames, "
+		                 "more than the limit of %u",
+		                 sk->name, *nframes, RH_SEEK_MAX_FRAMES);
 	return 0;
 }
 
@@ -144,8 +144,8 @@ parse_footer(uint32_t *nframes, int *checksum, const rh_seekable *sk,
 static int
 parse_entries(rh_seekable *sk, const unsigned char *p, uint64_t body)
 {
-	size_t esize = sk->sums ? RH_SEEK_ENTRY_SIZE_CHECKSUM
-				: RH_SEEK_ENTRY_SIZE;
+	size_t esize =
+		sk->sums ? RH_SEEK_ENTRY_SIZE_CHECKSUM : RH_SEEK_ENTRY_SIZE;
 	uint32_t csize, dsize;
 	unsigned i;
 
@@ -154,15 +154,15 @@ parse_entries(rh_seekable *sk, const unsigned char *p, uint64_t body)
 		dsize = rh_seekable__get32(p + 4);
 		if (dsize > RH_SEEKABLE_MAX_FRAME_SIZE)
 			return rh__error(RH_ECORRUPT,
-					 "%s: frame %u claims %" PRIu32
-					 " raw bytes, over the limit of %u",
-					 sk->name, i, dsize,
-					 RH_SEEKABLE_MAX_FRAME_SIZE);
+			                 "%s: frame %u claims %" PRIu32
+			                 " raw bytes, over the limit of %u",
+			                 sk->name, i, dsize,
+			                 RH_SEEKABLE_MAX_FRAME_SIZE);
 		if (csize == 0 && dsize != 0)
 			return rh__error(RH_ECORRUPT,
-					 "%s: frame %u claims %" PRIu32
-					 " raw bytes in 0 stored bytes",
-					 sk->name, i, dsize);
+			                 "%s: frame %u claims %" PRIu32
+			                 " raw bytes in 0 stored bytes",
+			                 sk->name, i, dsize);
 		sk->coff[i + 1] = sk->coff[i] + csize;
 		sk->roff[i + 1] = sk->roff[i] + dsize;
 		if (sk->coff[i + 1] > body)
@@ -173,11 +173,11 @@ parse_entries(rh_seekable *sk, const unsigned char *p, uint64_t body)
 	/* No overflow above: at most 2^27 entries of at most 2^32 bytes. */
 	if (i < sk->nframes || sk->coff[sk->nframes] != body)
 		return rh__error(RH_ECORRUPT,
-				 "%s: seek table says frames take %s%" PRIu64
-				 " bytes, blob has %" PRIu64
-				 " before the table",
-				 sk->name, i < sk->nframes ? "over " : "",
-				 sk->coff[i < sk->nframes ? i + 1 : i], body);
+		                 "%s: seek table says frames take %s%" PRIu64
+		                 " bytes, blob has %" PRIu64
+		                 " before the table",
+		                 sk->name, i < sk->nframes ? "over " : "",
+		                 sk->coff[i < sk->nframes ? i + 1 : i], body);
 	sk->raw_size = sk->roff[sk->nframes];
 	return 0;
 }
@@ -194,36 +194,36 @@ load_table(rh_seekable *sk)
 
 	if (size < RH_SEEK_SKIPPABLE_HEADER_SIZE + RH_SEEK_FOOTER_SIZE) {
 		error = rh__error(RH_ECORRUPT,
-				  "%s: %" PRIu64 " bytes is too short for a "
-				  "seekable blob",
-				  sk->name, size);
+		                  "%s: %" PRIu64 " bytes is too short for a "
+		                  "seekable blob",
+		                  sk->name, size);
 		goto done;
 	}
 	want = size < TAIL_PREFETCH ? (size_t)size : TAIL_PREFETCH;
 	if ((error = sk_fetch(&p, sk, &tmp, size - want, want)) < 0 ||
 	    (error = parse_footer(&nframes, &checksum, sk,
-				  p + want - RH_SEEK_FOOTER_SIZE)) < 0)
+	                          p + want - RH_SEEK_FOOTER_SIZE)) < 0)
 		goto done;
 	tsize = rh_seekable__table_size(nframes, checksum);
 	if (tsize > size) {
 		error = rh__error(RH_ECORRUPT,
-				  "%s: seek table of %" PRIu32 " frames needs "
-				  "%" PRIu64 " bytes, blob has %" PRIu64,
-				  sk->name, nframes, tsize, size);
+		                  "%s: seek table of %" PRIu32 " frames needs "
+		                  "%" PRIu64 " bytes, blob has %" PRIu64,
+		                  sk->name, nframes, tsize, size);
 		goto done;
 	}
 	if (tsize <= want)
 		p += want - tsize;
-	else if ((error = sk_fetch(&p, sk, &tmp, size - tsize,
-				   (size_t)tsize)) < 0)
+	else if ((error = sk_fetch(&p, sk, &tmp, size - tsize, (size_t)tsize)) <
+	         0)
 		goto done;
 	if (rh_seekable__get32(p) != RH_SEEK_SKIPPABLE_MAGIC ||
 	    rh_seekable__get32(p + 4) !=
-		    tsize - RH_SEEK_SKIPPABLE_HEADER_SIZE) {
+	            tsize - RH_SEEK_SKIPPABLE_HEADER_SIZE) {
 		error = rh__error(RH_ECORRUPT,
-				  "%s: seek table of %" PRIu32 " frames has no "
-				  "matching skippable frame header",
-				  sk->name, nframes);
+		                  "%s: seek table of %" PRIu32 " frames has no "
+		                  "matching skippable frame header",
+		                  sk->name, nframes);
 		goto done;
 	}
 	sk->nframes = nframes;
@@ -235,7 +235,7 @@ load_table(rh_seekable *sk)
 		goto done;
 	}
 	error = parse_entries(sk, p + RH_SEEK_SKIPPABLE_HEADER_SIZE,
-			      size - tsize);
+	                      size - tsize);
 done:
 	rh_buf_dispose(&tmp);
 	return error;
@@ -299,8 +299,8 @@ load_table_shared(rh_seekable *sk, rh_frame_cache *cache)
 	int error;
 
 	if ((t = rh__frame_cache_obj_acquire(&sk->table_ref, NULL, cache,
-					     RH__CACHE_OBJ_SEEK_TABLE, sk->name,
-					     sk->stored_size))) {
+	                                     RH__CACHE_OBJ_SEEK_TABLE, sk->name,
+	                                     sk->stored_size))) {
 		sk->table_cache = cache;
 		sk->nframes = t->nframes;
 		sk->raw_size = t->raw_size;
@@ -320,10 +320,10 @@ load_table_shared(rh_seekable *sk, rh_frame_cache *cache)
 	t->roff = sk->roff;
 	t->sums = sk->sums;
 	if (rh__frame_cache_obj_put(&sk->table_ref, cache,
-				    RH__CACHE_OBJ_SEEK_TABLE, sk->name,
-				    sk->stored_size, t, sizeof(*t) +
-				    ((size_t)sk->nframes + 1) * 20,
-				    shared_table_free, 0) < 0) {
+	                            RH__CACHE_OBJ_SEEK_TABLE, sk->name,
+	                            sk->stored_size, t,
+	                            sizeof(*t) + ((size_t)sk->nframes + 1) * 20,
+	                            shared_table_free, 0) < 0) {
 		free(t);
 		return 0;
 	}
@@ -333,7 +333,7 @@ load_table_shared(rh_seekable *sk, rh_frame_cache *cache)
 
 int
 rh__seekable_open_shared(rh_seekable **out, rh_store *st, const char *key,
-			 rh_frame_cache *cache)
+                         rh_frame_cache *cache)
 {
 	return sk_open(out, st, key, cache);
 }
@@ -346,7 +346,7 @@ rh_seekable_open_mem(rh_seekable **out, const void *data, size_t len)
 
 	if (!out || (!data && len))
 		return rh__error(RH_EINVAL,
-				 "rh_seekable_open_mem: NULL argument");
+		                 "rh_seekable_open_mem: NULL argument");
 	*out = NULL;
 	if ((error = sk_new(&sk, "(memory)")) < 0)
 		goto done;
@@ -366,7 +366,7 @@ done:
  * alone is bigger): on an object store a request costs more than bytes. */
 static int
 frame_src(const unsigned char **src, rh_seekable *sk, unsigned i,
-	  struct span want)
+          struct span want)
 {
 	unsigned a = i, b = i + 1;
 	int error;
@@ -380,7 +380,7 @@ frame_src(const unsigned char **src, rh_seekable *sk, unsigned i,
 		       sk->coff[b + 1] - sk->coff[a] <= FETCH_BATCH)
 			b++;
 		if ((error = sk_fetch(src, sk, &sk->cbuf, sk->coff[a],
-				      (size_t)(sk->coff[b] - sk->coff[a]))) < 0)
+		                      (size_t)(sk->coff[b] - sk->coff[a]))) < 0)
 			return error;
 		sk->cfirst = a;
 		sk->cend = b;
@@ -395,16 +395,16 @@ frame_src(const unsigned char **src, rh_seekable *sk, unsigned i,
 
 static int
 frame_error(const rh_seekable *sk, unsigned i, const unsigned char *src,
-	    size_t csize, size_t dsize, size_t r)
+            size_t csize, size_t dsize, size_t r)
 {
 	unsigned long long fcs;
 
 	if (ZSTD_getErrorCode(r) != ZSTD_error_dstSize_tooSmall)
 		return rh__error(RH_ECORRUPT,
-				 "%s: frame %u (at offset %" PRIu64 ") is "
-				 "corrupt: %s",
-				 sk->name, i, sk->coff[i],
-				 ZSTD_getErrorName(r));
+		                 "%s: frame %u (at offset %" PRIu64 ") is "
+		                 "corrupt: %s",
+		                 sk->name, i, sk->coff[i],
+		                 ZSTD_getErrorName(r));
 	/* More output than room: either the frame and the seek table disagree
 	 * on its size (the frame header says how much), or the frame's data
 	 * is damaged and decodes past what its own header declares. */
@@ -412,20 +412,21 @@ frame_error(const rh_seekable *sk, unsigned i, const unsigned char *src,
 	if (fcs != ZSTD_CONTENTSIZE_UNKNOWN && fcs != ZSTD_CONTENTSIZE_ERROR &&
 	    fcs != (unsigned long long)dsize)
 		return rh__error(RH_ECORRUPT,
-				 "%s: frame %u (at offset %" PRIu64 ") holds %llu "
-				 "bytes by its header, the seek table says %zu",
-				 sk->name, i, sk->coff[i], fcs, dsize);
+		                 "%s: frame %u (at offset %" PRIu64
+		                 ") holds %llu "
+		                 "bytes by its header, the seek table says %zu",
+		                 sk->name, i, sk->coff[i], fcs, dsize);
 	if (fcs == (unsigned long long)dsize)
 		return rh__error(RH_ECORRUPT,
-				 "%s: frame %u (at offset %" PRIu64 ") is "
-				 "corrupt: its data decodes past the %zu bytes "
-				 "its header declares",
-				 sk->name, i, sk->coff[i], dsize);
+		                 "%s: frame %u (at offset %" PRIu64 ") is "
+		                 "corrupt: its data decodes past the %zu bytes "
+		                 "its header declares",
+		                 sk->name, i, sk->coff[i], dsize);
 	return rh__error(RH_ECORRUPT,
-			 "%s: frame %u (at offset %" PRIu64 ") is corrupt or "
-			 "not the one the seek table describes: it decodes to "
-			 "more than the %zu bytes the table gives",
-			 sk->name, i, sk->coff[i], dsize);
+	                 "%s: frame %u (at offset %" PRIu64 ") is corrupt or "
+	                 "not the one the seek table describes: it decodes to "
+	                 "more than the %zu bytes the table gives",
+	                 sk->name, i, sk->coff[i], dsize);
 }
 
 /* zstd has just verified the frame's content checksum against its bytes, so
@@ -434,7 +435,7 @@ frame_error(const rh_seekable *sk, unsigned i, const unsigned char *src,
  * which libzstd does not export: its table checksum goes unchecked. */
 static int
 check_sum(const rh_seekable *sk, unsigned i, const unsigned char *src,
-	  size_t csize)
+          size_t csize)
 {
 	uint32_t got;
 
@@ -446,9 +447,9 @@ check_sum(const rh_seekable *sk, unsigned i, const unsigned char *src,
 	got = rh_seekable__get32(src + csize - 4);
 	if (got != sk->sums[i])
 		return rh__error(RH_ECORRUPT,
-				 "%s: frame %u has checksum 0x%08" PRIx32
-				 ", table says 0x%08" PRIx32,
-				 sk->name, i, got, sk->sums[i]);
+		                 "%s: frame %u has checksum 0x%08" PRIx32
+		                 ", table says 0x%08" PRIx32,
+		                 sk->name, i, got, sk->sums[i]);
 	return 0;
 }
 
@@ -471,9 +472,9 @@ decompress_frame(rh_seekable *sk, unsigned i, struct span want, char *dst)
 		return frame_error(sk, i, src, csize, dsize, r);
 	if (r != dsize)
 		return rh__error(RH_ECORRUPT,
-				 "%s: frame %u decompresses to %zu bytes, "
-				 "table says %zu",
-				 sk->name, i, r, dsize);
+		                 "%s: frame %u decompresses to %zu bytes, "
+		                 "table says %zu",
+		                 sk->name, i, r, dsize);
 	return check_sum(sk, i, src, csize);
 }
 
@@ -511,10 +512,9 @@ frame_get(const rh_buf **f, rh_seekable *sk, unsigned i, struct span want)
 	c->valid = 0;
 	rh__frame_cache_release(sk->shared, c->ref);
 	c->ref = NULL;
-	if (sk->shared &&
-	    (c->view.ptr = (char *)rh__frame_cache_acquire(
-		     &c->ref, sk->shared, sk->name, sk->stored_size, i,
-		     dsize))) {
+	if (sk->shared && (c->view.ptr = (char *)rh__frame_cache_acquire(
+				   &c->ref, sk->shared, sk->name,
+				   sk->stored_size, i, dsize))) {
 		c->view.size = c->view.asize = dsize;
 		c->frame = i;
 		c->valid = 1;
@@ -528,7 +528,7 @@ frame_get(const rh_buf **f, rh_seekable *sk, unsigned i, struct span want)
 		return error;
 	if (sk->shared)
 		rh__frame_cache_put(sk->shared, sk->name, sk->stored_size, i,
-				    c->buf.ptr, dsize);
+		                    c->buf.ptr, dsize);
 	c->buf.size = dsize;
 	c->buf.ptr[dsize] = '\0';
 	c->frame = i;
@@ -572,7 +572,7 @@ read_range(rh_buf *out, rh_seekable *sk, uint64_t off, uint64_t end)
 		fe = sk->roff[i + 1];
 		if (fs == fe)
 			continue;
-		want.lo = i;	/* the frames before are done with */
+		want.lo = i; /* the frames before are done with */
 		a = off - fs;
 		b = (end < fe ? end : fe) - fs;
 		if (a == 0 && b == fe - fs && !cache_find(sk, i)) {
@@ -583,7 +583,7 @@ read_range(rh_buf *out, rh_seekable *sk, uint64_t off, uint64_t end)
 			out->size += b;
 			out->ptr[out->size] = '\0';
 		} else if ((error = frame_get(&f, sk, i, want)) < 0 ||
-			   (error = rh_buf_put(out, f->ptr + a, b - a)) < 0) {
+		           (error = rh_buf_put(out, f->ptr + a, b - a)) < 0) {
 			return error;
 		}
 		off = fs + b;
@@ -592,8 +592,8 @@ read_range(rh_buf *out, rh_seekable *sk, uint64_t off, uint64_t end)
 }
 
 int
-rh__seekable_view(const char **p, uint64_t *start, size_t *len,
-		  rh_seekable *sk, uint64_t off, uint64_t from)
+rh__seekable_view(const char **p, uint64_t *start, size_t *len, rh_seekable *sk,
+                  uint64_t off, uint64_t from)
 {
 	unsigned i;
 	const rh_buf *f;
@@ -601,9 +601,10 @@ rh__seekable_view(const char **p, uint64_t *start, size_t *len,
 	int error;
 
 	if (off >= sk->raw_size)
-		return sk_fail(sk, rh__error(RH_EINVAL, "%s: offset %" PRIu64
-					     " is past the end (%" PRIu64 ")",
-					     sk->name, off, sk->raw_size));
+		return sk_fail(sk, rh__error(RH_EINVAL,
+		                             "%s: offset %" PRIu64
+		                             " is past the end (%" PRIu64 ")",
+		                             sk->name, off, sk->raw_size));
 	i = find_frame(sk, off);
 	want.lo = find_frame(sk, from < off ? from : off);
 	want.hi = i;
@@ -682,8 +683,8 @@ find_tail_start(uint64_t *start, rh_seekable *sk, size_t nlines)
 		at_end = 0;
 		while (len > 0 && (nl = memrchr(f->ptr, '\n', len))) {
 			if (++seen == nlines) {
-				*start = sk->roff[i] +
-					 (uint64_t)(nl - f->ptr) + 1;
+				*start = sk->roff[i] + (uint64_t)(nl - f->ptr) +
+				         1;
 				return 0;
 			}
 			len = (size_t)(nl - f->ptr);
@@ -695,7 +696,7 @@ find_tail_start(uint64_t *start, rh_seekable *sk, size_t nlines)
 
 RH_EXTERN int
 rh_seekable_tail(rh_buf *out, uint64_t *start_out, rh_seekable *sk,
-		 size_t nlines)
+                 size_t nlines)
 {
 	uint64_t start;
 	int error;
@@ -707,7 +708,7 @@ rh_seekable_tail(rh_buf *out, uint64_t *start_out, rh_seekable *sk,
 		if ((error = find_tail_start(&start, sk, nlines)) < 0)
 			return sk_fail(sk, error);
 		if ((error = read_all_or_nothing(out, sk, start,
-						 sk->raw_size)) < 0)
+		                                 sk->raw_size)) < 0)
 			return error;
 	}
 	if (start_out)
@@ -811,14 +812,14 @@ rh_seekable__filter(rh__filter *f, rh_buf *hold, rh_seekable *sk)
 	if (!sk->st && (error = rh_buf_put(hold, p, (size_t)len)) < 0)
 		return error;
 	if ((error = rh__filter_parse(f, (const unsigned char *)hold->ptr,
-				      (size_t)len, last, sk->name)) < 0)
+	                              (size_t)len, last, sk->name)) < 0)
 		return sk_fail(sk, error);
 	return 1;
 }
 
 int
 rh_seekable__frames_exactly(unsigned *first, unsigned *last,
-			    const rh_seekable *sk, uint64_t off, uint64_t len)
+                            const rh_seekable *sk, uint64_t off, uint64_t len)
 {
 	unsigned i, j;
 

@@ -16,20 +16,20 @@
 enum writer_state {
 	WRITER_OPEN,
 	WRITER_FINISHED,
-	WRITER_FAILED,	/* a frame failed: `out` and the table disagree now */
+	WRITER_FAILED, /* a frame failed: `out` and the table disagree now */
 };
 
 struct pool;
 
 struct rh_seekable_writer {
-	ZSTD_CCtx *cctx;	/* reused for every frame */
-	struct pool *pool;	/* with workers > 1: frames compress there */
+	ZSTD_CCtx *cctx;   /* reused for every frame */
+	struct pool *pool; /* with workers > 1: frames compress there */
 	int level;
 	size_t frame_size;
-	int checksum;		/* table entries carry a checksum */
+	int checksum; /* table entries carry a checksum */
 	enum writer_state state;
-	rh_buf pending;		/* raw bytes of the frame being filled */
-	rh_buf table;		/* entries of the frames written so far */
+	rh_buf pending; /* raw bytes of the frame being filled */
+	rh_buf table;   /* entries of the frames written so far */
 	/* With options.filter: the frames' search filter entries and data
 	 * (seekable_filter.h), written before the table by finish. */
 	int filter;
@@ -43,20 +43,21 @@ static int
 check_options(const rh_seekable_options *opts)
 {
 	if (opts->version < 1 || opts->version > RH_SEEKABLE_OPTIONS_VERSION)
-		return rh__error(RH_EINVAL,
-				 "seekable options: version %u, expected 1 to %u",
-				 opts->version, RH_SEEKABLE_OPTIONS_VERSION);
+		return rh__error(
+			RH_EINVAL,
+			"seekable options: version %u, expected 1 to %u",
+			opts->version, RH_SEEKABLE_OPTIONS_VERSION);
 	if (opts->frame_size > RH_SEEKABLE_MAX_FRAME_SIZE)
 		return rh__error(RH_EINVAL,
-				 "seekable options: frame size %zu is over the "
-				 "limit of %u bytes",
-				 opts->frame_size, RH_SEEKABLE_MAX_FRAME_SIZE);
+		                 "seekable options: frame size %zu is over the "
+		                 "limit of %u bytes",
+		                 opts->frame_size, RH_SEEKABLE_MAX_FRAME_SIZE);
 	if (opts->level < ZSTD_minCLevel() || opts->level > ZSTD_maxCLevel())
 		return rh__error(RH_EINVAL,
-				 "seekable options: zstd level %d is not in "
-				 "[%d, %d]",
-				 opts->level, ZSTD_minCLevel(),
-				 ZSTD_maxCLevel());
+		                 "seekable options: zstd level %d is not in "
+		                 "[%d, %d]",
+		                 opts->level, ZSTD_minCLevel(),
+		                 ZSTD_maxCLevel());
 	return 0;
 }
 
@@ -70,15 +71,14 @@ set_cparams(ZSTD_CCtx *cctx, int level)
 	 * checksum for free (see compress_frame). */
 	if (ZSTD_isError(r = ZSTD_CCtx_setParameter(
 				 cctx, ZSTD_c_compressionLevel, level)) ||
-	    ZSTD_isError(r = ZSTD_CCtx_setParameter(
-				 cctx, ZSTD_c_checksumFlag, 1)) ||
-	    ZSTD_isError(r = ZSTD_CCtx_setParameter(
-				 cctx, ZSTD_c_contentSizeFlag, 1)))
+	    ZSTD_isError(
+		    r = ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1)) ||
+	    ZSTD_isError(r = ZSTD_CCtx_setParameter(cctx,
+	                                            ZSTD_c_contentSizeFlag, 1)))
 		return rh__error(RH_ERROR, "zstd: cannot set parameters: %s",
-				 ZSTD_getErrorName(r));
+		                 ZSTD_getErrorName(r));
 	return 0;
 }
-
 
 /* ---- parallel compression ------------------------------------------------
  * With workers > 1, full frames are copied into a ring of jobs that worker
@@ -90,22 +90,22 @@ set_cparams(ZSTD_CCtx *cctx, int level)
 enum job_state { JOB_FREE, JOB_QUEUED, JOB_BUSY, JOB_DONE, JOB_FAILED };
 
 struct job {
-	unsigned char *raw;	/* frame_size bytes */
+	unsigned char *raw; /* frame_size bytes */
 	size_t n;
-	unsigned char *dst;	/* ZSTD_compressBound(frame_size) bytes */
+	unsigned char *dst; /* ZSTD_compressBound(frame_size) bytes */
 	size_t csize;
-	rh_buf fidx, fdata;	/* its search filter, with options.filter */
+	rh_buf fidx, fdata; /* its search filter, with options.filter */
 	enum job_state state;
 	char err[160];
 };
 
 struct pool {
 	pthread_mutex_t mu;
-	pthread_cond_t work;	/* a job was queued, or stop */
-	pthread_cond_t done;	/* a job finished */
+	pthread_cond_t work; /* a job was queued, or stop */
+	pthread_cond_t done; /* a job finished */
 	struct job *jobs;
 	unsigned njobs;
-	uint64_t submitted, taken, collected;	/* ring positions */
+	uint64_t submitted, taken, collected; /* ring positions */
 	pthread_t *threads;
 	unsigned nthreads;
 	int stop;
@@ -143,21 +143,21 @@ pool_worker(void *arg)
 		failed = 1;
 		if (!cctx || (p->filter && !fs)) {
 			snprintf(j->err, sizeof(j->err),
-				 "zstd: cannot create a context");
+			         "zstd: cannot create a context");
 		} else if (p->filter &&
-			   rh__filter_build(&j->fidx, &j->fdata, fs, j->raw,
-					    j->n) < 0) {
+		           rh__filter_build(&j->fidx, &j->fdata, fs, j->raw,
+		                            j->n) < 0) {
 			snprintf(j->err, sizeof(j->err),
-				 "out of memory (search filter)");
+			         "out of memory (search filter)");
 		} else {
 			r = ZSTD_compress2(cctx, j->dst,
-					   ZSTD_compressBound(p->frame_size),
-					   j->raw, j->n);
+			                   ZSTD_compressBound(p->frame_size),
+			                   j->raw, j->n);
 			failed = ZSTD_isError(r) != 0;
 			if (failed)
 				snprintf(j->err, sizeof(j->err),
-					 "zstd: cannot compress a frame: %s",
-					 ZSTD_getErrorName(r));
+				         "zstd: cannot compress a frame: %s",
+				         ZSTD_getErrorName(r));
 		}
 		pthread_mutex_lock(&p->mu);
 		j->csize = r;
@@ -199,7 +199,7 @@ pool_free(struct pool *p)
 
 static int
 pool_new(struct pool **out, unsigned workers, int level, int filter,
-	 size_t frame_size)
+         size_t frame_size)
 {
 	struct pool *p;
 	unsigned i;
@@ -221,7 +221,8 @@ pool_new(struct pool **out, unsigned workers, int level, int filter,
 	}
 	for (i = 0; i < p->njobs; i++)
 		if (!(p->jobs[i].raw = rh__malloc(frame_size)) ||
-		    !(p->jobs[i].dst = rh__malloc(ZSTD_compressBound(frame_size)))) {
+		    !(p->jobs[i].dst =
+		              rh__malloc(ZSTD_compressBound(frame_size)))) {
 			pool_free(p);
 			return RH_ENOMEM;
 		}
@@ -229,7 +230,7 @@ pool_new(struct pool **out, unsigned workers, int level, int filter,
 		if (pthread_create(&p->threads[i], NULL, pool_worker, p) != 0) {
 			pool_free(p);
 			return rh__error(RH_ERROR, "cannot start a compression "
-					 "thread");
+			                           "thread");
 		}
 		p->nthreads++;
 	}
@@ -238,7 +239,7 @@ pool_new(struct pool **out, unsigned workers, int level, int filter,
 }
 
 static int append_frame(rh_seekable_writer *w, const unsigned char *frame,
-			size_t csize, size_t n, rh_buf *out);
+                        size_t csize, size_t n, rh_buf *out);
 
 /* Append the oldest job's frame to `out` if it is finished, or - when
  * `wait` - once it is. Returns 1 if a frame was appended, 0 if none was
@@ -267,8 +268,8 @@ pool_collect(rh_seekable_writer *w, rh_buf *out, int wait)
 	if (j->state == JOB_FAILED)
 		error = rh__error(RH_ERROR, "%s", j->err);
 	else if ((error = append_frame(w, j->dst, j->csize, j->n, out)) == 0 &&
-		 w->filter &&
-		 (error = rh_buf_put(&w->fidx, j->fidx.ptr, j->fidx.size)) == 0)
+	         w->filter &&
+	         (error = rh_buf_put(&w->fidx, j->fidx.ptr, j->fidx.size)) == 0)
 		error = rh_buf_put(&w->fdata, j->fdata.ptr, j->fdata.size);
 	pthread_mutex_lock(&p->mu);
 	j->state = JOB_FREE;
@@ -314,7 +315,7 @@ pool_drain(rh_seekable_writer *w, rh_buf *out)
 
 RH_EXTERN int
 rh_seekable_writer_new(rh_seekable_writer **out,
-		       const rh_seekable_options *opts)
+                       const rh_seekable_options *opts)
 {
 	rh_seekable_options defaults = RH_SEEKABLE_OPTIONS_INIT;
 	rh_seekable_writer *w = NULL;
@@ -322,7 +323,7 @@ rh_seekable_writer_new(rh_seekable_writer **out,
 
 	if (!out)
 		return rh__error(RH_EINVAL,
-				 "rh_seekable_writer_new: out is NULL");
+		                 "rh_seekable_writer_new: out is NULL");
 	*out = NULL;
 	if (!opts)
 		opts = &defaults;
@@ -330,8 +331,8 @@ rh_seekable_writer_new(rh_seekable_writer **out,
 		return error;
 	if (!(w = rh__calloc(1, sizeof(*w))))
 		return RH_ENOMEM;
-	w->frame_size = opts->frame_size ? opts->frame_size
-					 : DEFAULT_FRAME_SIZE;
+	w->frame_size =
+		opts->frame_size ? opts->frame_size : DEFAULT_FRAME_SIZE;
 	w->checksum = opts->checksum != 0;
 	if (!(w->cctx = ZSTD_createCCtx())) {
 		error = rh__error(RH_ENOMEM, "out of memory (zstd context)");
@@ -347,9 +348,10 @@ rh_seekable_writer_new(rh_seekable_writer **out,
 		goto done;
 	}
 	if (opts->workers > 1 &&
-	    (error = pool_new(&w->pool, opts->workers > MAX_WORKERS ? MAX_WORKERS
-						       : opts->workers,
-			      w->level, w->filter, w->frame_size)) < 0)
+	    (error = pool_new(&w->pool,
+	                      opts->workers > MAX_WORKERS ? MAX_WORKERS :
+	                                                    opts->workers,
+	                      w->level, w->filter, w->frame_size)) < 0)
 		goto done;
 	*out = w, w = NULL;
 done:
@@ -362,14 +364,14 @@ done:
  * only grows once the frame and its entry are both in place. */
 static int
 append_frame(rh_seekable_writer *w, const unsigned char *frame, size_t csize,
-	     size_t n, rh_buf *out)
+             size_t n, rh_buf *out)
 {
 	unsigned char entry[RH_SEEK_ENTRY_SIZE_CHECKSUM];
 	int error;
 
 	if (w->nframes >= RH_SEEK_MAX_FRAMES)
 		return rh__error(RH_ERROR, "seekable blob: more than %u frames",
-				 RH_SEEK_MAX_FRAMES);
+		                 RH_SEEK_MAX_FRAMES);
 	rh_seekable__put32(entry, (uint32_t)csize);
 	rh_seekable__put32(entry + 4, (uint32_t)n);
 	/* A zstd content checksum is the low 32 bits of XXH64 of the frame's
@@ -384,8 +386,8 @@ append_frame(rh_seekable_writer *w, const unsigned char *frame, size_t csize,
 		memcpy(out->ptr + out->size, frame, csize);
 	}
 	if ((error = rh_buf_put(&w->table, entry,
-				w->checksum ? RH_SEEK_ENTRY_SIZE_CHECKSUM
-					    : RH_SEEK_ENTRY_SIZE)) < 0)
+	                        w->checksum ? RH_SEEK_ENTRY_SIZE_CHECKSUM :
+	                                      RH_SEEK_ENTRY_SIZE)) < 0)
 		return error;
 	out->size += csize;
 	out->ptr[out->size] = '\0';
@@ -405,8 +407,8 @@ compress_frame(rh_seekable_writer *w, const void *src, size_t n, rh_buf *out)
 
 	if (w->pool)
 		return pool_submit(w, src, n, out);
-	if (w->filter && (error = rh__filter_build(&w->fidx, &w->fdata, w->fs,
-						   src, n)) < 0)
+	if (w->filter &&
+	    (error = rh__filter_build(&w->fidx, &w->fdata, w->fs, src, n)) < 0)
 		return error;
 	if (bound > SIZE_MAX - 1 - out->size)
 		return rh__error(RH_ENOMEM, "seekable blob: output too large");
@@ -416,13 +418,13 @@ compress_frame(rh_seekable_writer *w, const void *src, size_t n, rh_buf *out)
 	csize = ZSTD_compress2(w->cctx, dst, bound, src, n);
 	if (ZSTD_isError(csize))
 		return rh__error(RH_ERROR, "zstd: cannot compress a frame: %s",
-				 ZSTD_getErrorName(csize));
+		                 ZSTD_getErrorName(csize));
 	return append_frame(w, dst, csize, n, out);
 }
 
 static int
 write_data(rh_seekable_writer *w, const unsigned char *p, size_t len,
-	   rh_buf *out)
+           rh_buf *out)
 {
 	size_t take;
 	int error;
@@ -430,14 +432,14 @@ write_data(rh_seekable_writer *w, const unsigned char *p, size_t len,
 	while (len > 0) {
 		/* Whole frames of the caller's data go straight to zstd. */
 		if (w->pending.size == 0 && len >= w->frame_size) {
-			if ((error = compress_frame(w, p, w->frame_size,
-						    out)) < 0)
+			if ((error = compress_frame(w, p, w->frame_size, out)) <
+			    0)
 				return error;
 			take = w->frame_size;
 		} else {
 			if (!w->pending.ptr &&
-			    (error = rh_buf_grow(&w->pending,
-						 w->frame_size)) < 0)
+			    (error = rh_buf_grow(&w->pending, w->frame_size)) <
+			            0)
 				return error;
 			take = w->frame_size - w->pending.size;
 			if (take > len)
@@ -446,8 +448,8 @@ write_data(rh_seekable_writer *w, const unsigned char *p, size_t len,
 				return error;
 			if (w->pending.size == w->frame_size) {
 				if ((error = compress_frame(w, w->pending.ptr,
-							    w->pending.size,
-							    out)) < 0)
+				                            w->pending.size,
+				                            out)) < 0)
 					return error;
 				rh_buf_clear(&w->pending);
 			}
@@ -473,7 +475,7 @@ check_open(const rh_seekable_writer *w, const char *fn)
 
 RH_EXTERN int
 rh_seekable_writer_write(rh_seekable_writer *w, const void *data, size_t len,
-			 rh_buf *out)
+                         rh_buf *out)
 {
 	int error;
 
@@ -481,7 +483,7 @@ rh_seekable_writer_write(rh_seekable_writer *w, const void *data, size_t len,
 		return error;
 	if (!out || (!data && len))
 		return rh__error(RH_EINVAL,
-				 "rh_seekable_writer_write: NULL argument");
+		                 "rh_seekable_writer_write: NULL argument");
 	if ((error = write_data(w, data, len, out)) < 0)
 		w->state = WRITER_FAILED;
 	return error;
@@ -501,7 +503,7 @@ write_table(rh_seekable_writer *w, rh_buf *out)
 	p = (unsigned char *)out->ptr + out->size;
 	rh_seekable__put32(p, RH_SEEK_SKIPPABLE_MAGIC);
 	rh_seekable__put32(p + 4,
-			   (uint32_t)(tsize - RH_SEEK_SKIPPABLE_HEADER_SIZE));
+	                   (uint32_t)(tsize - RH_SEEK_SKIPPABLE_HEADER_SIZE));
 	p += RH_SEEK_SKIPPABLE_HEADER_SIZE;
 	if (w->table.size)
 		memcpy(p, w->table.ptr, w->table.size);
@@ -527,21 +529,21 @@ write_filter(rh_seekable_writer *w, rh_buf *out)
 		any |= w->fidx.ptr[i * RH_FILTER_ENTRY_SIZE + 8] != 0;
 	if (!any || w->nframes >= RH_SEEK_MAX_FRAMES)
 		return 0;
-	if ((error = rh__filter_write(out, &w->fidx, &w->fdata,
-				      w->nframes)) < 0) {
+	if ((error = rh__filter_write(out, &w->fidx, &w->fdata, w->nframes)) <
+	    0) {
 		if (out->ptr) {
 			out->size = size0;
 			out->ptr[size0] = '\0';
 		}
 		if (error == RH_ENOMEM)
 			return error;
-		rh_error_clear();	/* too large to list: none */
+		rh_error_clear(); /* too large to list: none */
 		return 0;
 	}
 	rh_seekable__put32(entry, (uint32_t)(out->size - size0));
 	if ((error = rh_buf_put(&w->table, entry,
-				w->checksum ? RH_SEEK_ENTRY_SIZE_CHECKSUM
-					    : RH_SEEK_ENTRY_SIZE)) < 0)
+	                        w->checksum ? RH_SEEK_ENTRY_SIZE_CHECKSUM :
+	                                      RH_SEEK_ENTRY_SIZE)) < 0)
 		return error;
 	w->nframes++;
 	return 0;
@@ -556,12 +558,12 @@ rh_seekable_writer_finish(rh_seekable_writer *w, rh_buf *out)
 		return error;
 	if (!out)
 		return rh__error(RH_EINVAL,
-				 "rh_seekable_writer_finish: out is NULL");
+		                 "rh_seekable_writer_finish: out is NULL");
 	/* Empty input yields zero frames and just the table: `zstd -d` reads
 	 * a lone skippable frame as an empty file. */
 	if (w->pending.size &&
-	    (error = compress_frame(w, w->pending.ptr, w->pending.size,
-				    out)) < 0)
+	    (error = compress_frame(w, w->pending.ptr, w->pending.size, out)) <
+	            0)
 		goto done;
 	rh_buf_clear(&w->pending);
 	if (w->pool && (error = pool_drain(w, out)) < 0)
@@ -597,7 +599,7 @@ rh_seekable_writer_free(rh_seekable_writer *w)
 
 RH_EXTERN int
 rh_seekable_compress(rh_buf *out, const void *data, size_t len,
-		     const rh_seekable_options *opts)
+                     const rh_seekable_options *opts)
 {
 	rh_seekable_writer *w = NULL;
 	size_t size0;
@@ -605,7 +607,7 @@ rh_seekable_compress(rh_buf *out, const void *data, size_t len,
 
 	if (!out || (!data && len))
 		return rh__error(RH_EINVAL,
-				 "rh_seekable_compress: NULL argument");
+		                 "rh_seekable_compress: NULL argument");
 	size0 = out->size;
 	if ((error = rh_seekable_writer_new(&w, opts)) < 0 ||
 	    (error = rh_seekable_writer_write(w, data, len, out)) < 0 ||

@@ -27,7 +27,7 @@ struct rh_store_writer {
 	/* A failed write may have stored part of its bytes: the object can
 	 * only be thrown away, never committed. */
 	int failed;
-	int sb; /* as rh_store's */
+	int sb;     /* as rh_store's */
 	char key[]; /* for messages */
 };
 
@@ -69,13 +69,15 @@ check_components(const char *s, size_t len, const char *full, const char *what)
 		while (j < len && s[j] != '/')
 			j++;
 		if (j == i)
-			return rh__error(RH_EINVAL, "%s \"%s\" has an empty component",
-					 what, quote(q, sizeof(q), full));
+			return rh__error(RH_EINVAL,
+			                 "%s \"%s\" has an empty component",
+			                 what, quote(q, sizeof(q), full));
 		if ((j - i == 1 && s[i] == '.') ||
 		    (j - i == 2 && s[i] == '.' && s[i + 1] == '.'))
-			return rh__error(RH_EINVAL, "%s \"%s\" has a \"%.*s\" component",
-					 what, quote(q, sizeof(q), full),
-					 (int)(j - i), s + i);
+			return rh__error(RH_EINVAL,
+			                 "%s \"%s\" has a \"%.*s\" component",
+			                 what, quote(q, sizeof(q), full),
+			                 (int)(j - i), s + i);
 		i = j + 1;
 	}
 	return 0;
@@ -91,14 +93,15 @@ check_bytes(const char *s, size_t *len_out, const char *what)
 		unsigned char c = (unsigned char)s[i];
 
 		if (c < 0x20 || c == 0x7f)
-			return rh__error(RH_EINVAL,
-					 "%s \"%s\" has a control byte (0x%02x)",
-					 what, quote(q, sizeof(q), s), c);
+			return rh__error(
+				RH_EINVAL,
+				"%s \"%s\" has a control byte (0x%02x)", what,
+				quote(q, sizeof(q), s), c);
 		if (i >= RH_STORE__KEY_MAX)
 			return rh__error(RH_EINVAL,
-					 "%s \"%s\" is longer than %d bytes",
-					 what, quote(q, sizeof(q), s),
-					 RH_STORE__KEY_MAX);
+			                 "%s \"%s\" is longer than %d bytes",
+			                 what, quote(q, sizeof(q), s),
+			                 RH_STORE__KEY_MAX);
 	}
 	*len_out = i;
 	return 0;
@@ -119,10 +122,10 @@ rh_store__check_key(const char *key)
 		return rh__error(RH_EINVAL, "key is empty");
 	if (key[0] == '/')
 		return rh__error(RH_EINVAL, "key \"%s\" starts with '/'",
-				 quote(q, sizeof(q), key));
+		                 quote(q, sizeof(q), key));
 	if (key[len - 1] == '/')
 		return rh__error(RH_EINVAL, "key \"%s\" ends with '/'",
-				 quote(q, sizeof(q), key));
+		                 quote(q, sizeof(q), key));
 	return check_components(key, len, key, "key");
 }
 
@@ -140,11 +143,11 @@ check_prefix(const char *prefix)
 		return error;
 	if (prefix[0] == '/')
 		return rh__error(RH_EINVAL, "prefix \"%s\" starts with '/'",
-				 quote(q, sizeof(q), prefix));
+		                 quote(q, sizeof(q), prefix));
 	if (!(slash = strrchr(prefix, '/')))
 		return 0;
 	return check_components(prefix, (size_t)(slash - prefix) + 1, prefix,
-				"prefix");
+	                        "prefix");
 }
 
 static int
@@ -192,13 +195,15 @@ file_url_path(char **out, const char *url, const char *rest)
 	if (strncasecmp(rest, "localhost/", 10) == 0)
 		rest += 9;
 	if (rest[0] != '/')
-		return rh__error(RH_EINVAL,
-				 "%s: a file:// URL needs an absolute path (file:///path)",
-				 quote(q, sizeof(q), url));
+		return rh__error(
+			RH_EINVAL,
+			"%s: a file:// URL needs an absolute path (file:///path)",
+			quote(q, sizeof(q), url));
 	if (strpbrk(rest, "?#"))
-		return rh__error(RH_EINVAL,
-				 "%s: a store URL takes no query or fragment (write '?' as %%3F, '#' as %%23)",
-				 quote(q, sizeof(q), url));
+		return rh__error(
+			RH_EINVAL,
+			"%s: a store URL takes no query or fragment (write '?' as %%3F, '#' as %%23)",
+			quote(q, sizeof(q), url));
 	if (!(path = rh__malloc(strlen(rest) + 1)))
 		return RH_ENOMEM;
 	for (p = rest, o = path; *p; p++) {
@@ -212,8 +217,9 @@ file_url_path(char **out, const char *url, const char *rest)
 		    (lo = rh__hexval((unsigned char)p[2])) < 0 ||
 		    (hi == 0 && lo == 0)) {
 			free(path);
-			return rh__error(RH_EINVAL, "%s: bad %%-escape \"%.3s\"",
-					 quote(q, sizeof(q), url), p);
+			return rh__error(RH_EINVAL,
+			                 "%s: bad %%-escape \"%.3s\"",
+			                 quote(q, sizeof(q), url), p);
 		}
 		*o++ = (char)(hi << 4 | lo);
 		p += 2;
@@ -236,8 +242,10 @@ normalise_path(char **out, const char *path)
 
 	if (path[0] != '/') {
 		if (!(cwd = getcwd(NULL, 0))) {
-			error = rh__error(RH_EIO, "%s: cannot find the working folder: %s",
-					  path, strerror(errno));
+			error = rh__error(
+				RH_EIO,
+				"%s: cannot find the working folder: %s", path,
+				strerror(errno));
 			goto done;
 		}
 		if ((error = rh_buf_puts(&b, cwd)) < 0)
@@ -290,7 +298,7 @@ done:
 
 static int
 open_file_store(rh_store *st, const char *url, const char *raw_path,
-		const rh_store_options *opts)
+                const rh_store_options *opts)
 {
 	char *path = NULL;
 	int error;
@@ -322,20 +330,24 @@ rh_store_open(rh_store **out, const char *url, const rh_store_options *opts)
 	if (opts && (opts->version == 1 || opts->version == 2)) {
 		/* an older caller's struct ends before must_exist (1) or
 		 * before the cache fields (2) */
-		memcpy(&defaults, opts, opts->version == 1
-		       ? offsetof(rh_store_options, must_exist)
-		       : offsetof(rh_store_options, cache_dir));
+		memcpy(&defaults, opts,
+		       opts->version == 1 ?
+		               offsetof(rh_store_options, must_exist) :
+		               offsetof(rh_store_options, cache_dir));
 		defaults.version = RH_STORE_OPTIONS_VERSION;
 		opts = &defaults;
 	}
 	if (!opts)
 		opts = &defaults;
 	if (opts->version != RH_STORE_OPTIONS_VERSION)
-		return rh__error(RH_EINVAL, "rh_store_options version %u is not %d",
-				 opts->version, RH_STORE_OPTIONS_VERSION);
+		return rh__error(RH_EINVAL,
+		                 "rh_store_options version %u is not %d",
+		                 opts->version, RH_STORE_OPTIONS_VERSION);
 	if (opts->read_only && (!opts->cache_dir || !*opts->cache_dir))
-		return rh__error(RH_EINVAL, "a read-only store needs a cache "
-				 "folder for the objects it derives (cache_dir)");
+		return rh__error(
+			RH_EINVAL,
+			"a read-only store needs a cache "
+			"folder for the objects it derives (cache_dir)");
 	if (!(st = rh__calloc(1, sizeof(*st))))
 		return RH_ENOMEM;
 
@@ -348,14 +360,15 @@ rh_store_open(rh_store **out, const char *url, const rh_store_options *opts)
 	} else if (slen == 2 && strncasecmp(url, "s3", 2) == 0) {
 		error = rh_store__s3_open(&st->be, &st->url, url, opts);
 	} else if ((slen == 2 && strncasecmp(url, "az", 2) == 0) ||
-		   (slen == 5 && strncasecmp(url, "https", 5) == 0)) {
+	           (slen == 5 && strncasecmp(url, "https", 5) == 0)) {
 		/* https://ACCOUNT.blob.core.windows.net/CONTAINER: the
 		 * URL Azure's portal shows for a container */
 		error = rh_store__az_open(&st->be, &st->url, url, opts);
 	} else {
-		error = rh__error(RH_EINVAL,
-				  "%s: unsupported store URL scheme \"%.*s\" (use file://, s3://, az:// or a path)",
-				  quote(q, sizeof(q), url), (int)slen, url);
+		error = rh__error(
+			RH_EINVAL,
+			"%s: unsupported store URL scheme \"%.*s\" (use file://, s3://, az:// or a path)",
+			quote(q, sizeof(q), url), (int)slen, url);
 	}
 	if (error < 0)
 		goto done;
@@ -399,12 +412,12 @@ rh_store_put(rh_store *st, const char *key, const void *data, size_t len)
 		return rh__error(RH_EINVAL, "rh_store_put: data is NULL");
 	rh_store__stats_begin(st->sb, RH_STORE__PUT);
 	return rh_store__stats_end(st->sb, RH_STORE__PUT,
-				   st->be->ops->put(st->be, key, data, len));
+	                           st->be->ops->put(st->be, key, data, len));
 }
 
 RH_EXTERN int
 rh_store_get(rh_buf *out, rh_store *st, const char *key, uint64_t off,
-	     size_t len)
+             size_t len)
 {
 	int error;
 
@@ -414,13 +427,14 @@ rh_store_get(rh_buf *out, rh_store *st, const char *key, uint64_t off,
 	    (error = rh_store__check_key(key)) < 0)
 		return error;
 	rh_store__stats_begin(st->sb, RH_STORE__GET);
-	return rh_store__stats_end(st->sb, RH_STORE__GET,
-				   st->be->ops->get(out, st->be, key, off, len));
+	return rh_store__stats_end(
+		st->sb, RH_STORE__GET,
+		st->be->ops->get(out, st->be, key, off, len));
 }
 
 RH_EXTERN int
 rh_store_head(uint64_t *size_out, int64_t *mtime_ms_out, rh_store *st,
-	      const char *key)
+              const char *key)
 {
 	int error;
 
@@ -430,14 +444,14 @@ rh_store_head(uint64_t *size_out, int64_t *mtime_ms_out, rh_store *st,
 	    (error = rh_store__check_key(key)) < 0)
 		return error;
 	rh_store__stats_begin(st->sb, RH_STORE__HEAD);
-	return rh_store__stats_end(st->sb, RH_STORE__HEAD,
-				   st->be->ops->head(size_out, mtime_ms_out,
-						     st->be, key));
+	return rh_store__stats_end(
+		st->sb, RH_STORE__HEAD,
+		st->be->ops->head(size_out, mtime_ms_out, st->be, key));
 }
 
 RH_EXTERN int
 rh_store_list(rh_store *st, const char *prefix, const char *delim,
-	      rh_store_list_cb cb, void *payload)
+              rh_store_list_cb cb, void *payload)
 {
 	int error;
 
@@ -452,9 +466,9 @@ rh_store_list(rh_store *st, const char *prefix, const char *delim,
 	if (delim && !*delim)
 		delim = NULL;
 	rh_store__stats_begin(st->sb, RH_STORE__LIST);
-	return rh_store__stats_end(st->sb, RH_STORE__LIST,
-				   st->be->ops->list(st->be, prefix, delim, cb,
-						     payload));
+	return rh_store__stats_end(
+		st->sb, RH_STORE__LIST,
+		st->be->ops->list(st->be, prefix, delim, cb, payload));
 }
 
 RH_EXTERN int
@@ -467,7 +481,7 @@ rh_store_delete(rh_store *st, const char *key)
 		return error;
 	rh_store__stats_begin(st->sb, RH_STORE__DELETE);
 	return rh_store__stats_end(st->sb, RH_STORE__DELETE,
-				   st->be->ops->del(st->be, key));
+	                           st->be->ops->del(st->be, key));
 }
 
 RH_EXTERN int
@@ -479,7 +493,8 @@ rh_store_delete_many(rh_store *st, const char *const *keys, size_t n)
 	if ((error = check_store(st, "rh_store_delete_many")) < 0)
 		return error;
 	if (!keys && n)
-		return rh__error(RH_EINVAL, "rh_store_delete_many: keys is NULL");
+		return rh__error(RH_EINVAL,
+		                 "rh_store_delete_many: keys is NULL");
 	for (i = 0; i < n; i++)
 		if ((error = rh_store__check_key(keys[i])) < 0)
 			return error;
@@ -503,7 +518,8 @@ writer_open(rh_store_writer **out, rh_store *st, const char *key, int nosync)
 	int error;
 
 	if (!out)
-		return rh__error(RH_EINVAL, "rh_store_writer_open: out is NULL");
+		return rh__error(RH_EINVAL,
+		                 "rh_store_writer_open: out is NULL");
 	*out = NULL;
 	if ((error = check_store(st, "rh_store_writer_open")) < 0 ||
 	    (error = rh_store__check_key(key)) < 0)
@@ -537,7 +553,7 @@ rh_store_writer_open(rh_store_writer **out, rh_store *st, const char *key)
 
 int
 rh_store__writer_open_nosync(rh_store_writer **out, rh_store *st,
-			     const char *key)
+                             const char *key)
 {
 	return writer_open(out, st, key, 1);
 }
@@ -558,12 +574,16 @@ rh_store_writer_write(rh_store_writer *w, const void *data, size_t len)
 	int error;
 
 	if (!w)
-		return rh__error(RH_EINVAL, "rh_store_writer_write: writer is NULL");
+		return rh__error(RH_EINVAL,
+		                 "rh_store_writer_write: writer is NULL");
 	if (w->failed)
-		return rh__error(RH_EIO, "%s: an earlier write failed; abort this writer",
-				 w->key);
+		return rh__error(
+			RH_EIO,
+			"%s: an earlier write failed; abort this writer",
+			w->key);
 	if (!data && len)
-		return rh__error(RH_EINVAL, "rh_store_writer_write: data is NULL");
+		return rh__error(RH_EINVAL,
+		                 "rh_store_writer_write: data is NULL");
 	if (len == 0)
 		return 0;
 	/* noted so that retries of part uploads count as the writer's */
@@ -591,13 +611,15 @@ rh_store_writer_commit(rh_store_writer *w)
 	int error, sb;
 
 	if (!w)
-		return rh__error(RH_EINVAL, "rh_store_writer_commit: writer is NULL");
+		return rh__error(RH_EINVAL,
+		                 "rh_store_writer_commit: writer is NULL");
 	ops = w->bw->be->ops;
 	sb = w->sb;
 	rh_store__stats_begin(sb, RH_STORE__WRITER);
 	if (w->failed) {
-		error = rh__error(RH_EIO, "%s: not committed: an earlier write failed",
-				  w->key);
+		error = rh__error(RH_EIO,
+		                  "%s: not committed: an earlier write failed",
+		                  w->key);
 		ops->writer_abort(w->bw);
 	} else {
 		error = ops->writer_commit(w->bw);

@@ -56,23 +56,29 @@ presign(rh_s3__req *r, void *arg)
 		if ((error = rh_buf_printf(&r->extra, "%s\n", ms[i])) < 0)
 			goto done;
 	if (q->content_type &&
-	    (error = rh_buf_printf(&r->extra, "Content-Type: %s\n", q->content_type)) < 0)
+	    (error = rh_buf_printf(&r->extra, "Content-Type: %s\n",
+	                           q->content_type)) < 0)
 		goto done;
 	if (cfg->key) {
 		memset(&s, 0, sizeof(s));
 		s.method = r->method;
 		s.url = r->url;
-		s.content_length = strcmp(r->method, "PUT") == 0 ||
-				   strcmp(r->method, "POST") == 0 ? r->body_len : 0;
+		s.content_length =
+			strcmp(r->method, "PUT") == 0 ||
+					strcmp(r->method, "POST") == 0 ?
+				r->body_len :
+				0;
 		s.content_type = q->content_type;
 		if (r->has_range) {
-			rh_s3__range_value(range, sizeof(range), r->range_off, r->range_len);
+			rh_s3__range_value(range, sizeof(range), r->range_off,
+			                   r->range_len);
 			s.range = range;
 		}
 		s.ms_headers = ms;
 		if ((error = rh_az__authorization(&auth, cfg->account, cfg->key,
-						  cfg->key_len, &s)) < 0 ||
-		    (error = rh_buf_printf(&r->extra, "Authorization: %s\n", auth.ptr)) < 0)
+		                                  cfg->key_len, &s)) < 0 ||
+		    (error = rh_buf_printf(&r->extra, "Authorization: %s\n",
+		                           auth.ptr)) < 0)
 			goto done;
 	}
 	error = 0;
@@ -88,14 +94,16 @@ rh_az__check_name(const rh_az__config *cfg, const char *name, const char *what)
 	 * service reads '\' in a blob name as '/', so "a\b" would be the
 	 * blob "a/b": refused rather than silently aliased. */
 	if (strchr(name, '\\'))
-		return rh__error(RH_EINVAL, "%s/%s: Azure Blob Storage reads '\\' in a blob name as '/': this %s cannot be stored in an az:// store",
-				 cfg->url, name, what);
+		return rh__error(
+			RH_EINVAL,
+			"%s/%s: Azure Blob Storage reads '\\' in a blob name as '/': this %s cannot be stored in an az:// store",
+			cfg->url, name, what);
 	return 0;
 }
 
 int
 rh_az__req_init(rh_az__req *q, rh_az__backend *b, const char *method,
-		const char *op, const char *key, const char *query)
+                const char *op, const char *key, const char *query)
 {
 	const rh_az__config *cfg = &b->cfg;
 	int error;
@@ -104,23 +112,27 @@ rh_az__req_init(rh_az__req *q, rh_az__backend *b, const char *method,
 	q->b = b;
 	if (key && (error = rh_az__check_name(cfg, key, "key")) < 0)
 		return error;
-	if ((error = rh_buf_printf(&q->url, "%s/%s", cfg->endpoint, cfg->container)) < 0)
+	if ((error = rh_buf_printf(&q->url, "%s/%s", cfg->endpoint,
+	                           cfg->container)) < 0)
 		return error;
 	if (key) {
 		if ((error = rh_buf_puts(&q->url, "/")) < 0 ||
 		    (*cfg->prefix &&
-		     ((error = rh_s3__encode(&q->url, cfg->prefix, strlen(cfg->prefix), 1)) < 0 ||
+		     ((error = rh_s3__encode(&q->url, cfg->prefix,
+		                             strlen(cfg->prefix), 1)) < 0 ||
 		      (error = rh_buf_puts(&q->url, "/")) < 0)) ||
 		    (error = rh_s3__encode(&q->url, key, strlen(key), 1)) < 0)
 			return error;
 	}
-	if (query && *query && (error = rh_buf_printf(&q->url, "?%s", query)) < 0)
+	if (query && *query &&
+	    (error = rh_buf_printf(&q->url, "?%s", query)) < 0)
 		return error;
-	if (cfg->sas && (error = rh_buf_printf(&q->url, "%c%s",
-					       query && *query ? '&' : '?', cfg->sas)) < 0)
+	if (cfg->sas &&
+	    (error = rh_buf_printf(&q->url, "%c%s", query && *query ? '&' : '?',
+	                           cfg->sas)) < 0)
 		return error;
 	if ((error = key ? rh_buf_printf(&q->what, "%s/%s", cfg->url, key) :
-			   rh_buf_puts(&q->what, cfg->url)) < 0)
+	                   rh_buf_puts(&q->what, cfg->url)) < 0)
 		return error;
 	q->r.method = method;
 	q->r.op = op;
@@ -158,7 +170,8 @@ az_put(rh_store_backend *be, const char *key, const void *data, size_t len)
 	rh_az__req q;
 	int error;
 
-	if ((error = rh_az__req_init(&q, b, "PUT", "Put Blob", key, NULL)) == 0) {
+	if ((error = rh_az__req_init(&q, b, "PUT", "Put Blob", key, NULL)) ==
+	    0) {
 		q.ms_extra[0] = "x-ms-blob-type:BlockBlob";
 		q.r.body = data;
 		q.r.body_len = len;
@@ -172,12 +185,13 @@ az_put(rh_store_backend *be, const char *key, const void *data, size_t len)
 /* "Get Blob" of bytes [off, off+len) into `out`. */
 static int
 az_get_range(rh_az__backend *b, rh_buf *out, const char *key, uint64_t off,
-	     size_t len)
+             size_t len)
 {
 	rh_az__req q;
 	int error;
 
-	if ((error = rh_az__req_init(&q, b, "GET", "Get Blob", key, NULL)) == 0) {
+	if ((error = rh_az__req_init(&q, b, "GET", "Get Blob", key, NULL)) ==
+	    0) {
 		q.r.sink = out;
 		q.r.has_range = off > 0 || len != SIZE_MAX;
 		q.r.range_off = off;
@@ -197,18 +211,20 @@ az_get_range(rh_az__backend *b, rh_buf *out, const char *key, uint64_t off,
  * BlobNotFound or ContainerNotFound (store_s3_http.c keeps it). */
 static int
 az_head(uint64_t *size_out, int64_t *mtime_ms_out, rh_store_backend *be,
-	const char *key)
+        const char *key)
 {
 	rh_az__backend *b = (rh_az__backend *)be;
 	rh_az__req q;
 	int error;
 
-	if ((error = rh_az__req_init(&q, b, "HEAD", "Get Blob Properties", key, NULL)) < 0 ||
+	if ((error = rh_az__req_init(&q, b, "HEAD", "Get Blob Properties", key,
+	                             NULL)) < 0 ||
 	    (error = rh_az__perform(&q)) < 0)
 		goto done;
 	if (!q.r.have_length) {
-		error = rh__error(RH_ECORRUPT, "%s: HEAD: the answer has no Content-Length",
-				  q.what.ptr);
+		error = rh__error(RH_ECORRUPT,
+		                  "%s: HEAD: the answer has no Content-Length",
+		                  q.what.ptr);
 		goto done;
 	}
 	*size_out = q.r.length;
@@ -232,7 +248,7 @@ az_get(rh_buf *out, rh_store_backend *be, const char *key, uint64_t off,
 	if (len == 0)
 		return az_head(&size, NULL, be, key);
 	return rh_store__get_rollback(out, base,
-				      az_get_range(b, out, key, off, len));
+	                              az_get_range(b, out, key, off, len));
 }
 
 /* "Delete Blob"; BlobNotFound is no error, ContainerNotFound is. */
@@ -243,7 +259,8 @@ az_del(rh_store_backend *be, const char *key)
 	rh_az__req q;
 	int error;
 
-	if ((error = rh_az__req_init(&q, b, "DELETE", "Delete Blob", key, NULL)) == 0 &&
+	if ((error = rh_az__req_init(&q, b, "DELETE", "Delete Blob", key,
+	                             NULL)) == 0 &&
 	    (error = rh_az__perform(&q)) == RH_ENOTFOUND &&
 	    strcmp(q.r.err.code, "BlobNotFound") == 0) {
 		rh_error_clear();
@@ -261,7 +278,7 @@ az_del(rh_store_backend *be, const char *key)
  * maxresults and the marker of the last page, until NextMarker is empty. */
 static int
 az_list(rh_store_backend *be, const char *prefix, const char *delim,
-	rh_store_list_cb cb, void *payload)
+        rh_store_list_cb cb, void *payload)
 {
 	rh_az__backend *b = (rh_az__backend *)be;
 	const rh_az__config *cfg = &b->cfg;
@@ -285,39 +302,51 @@ az_list(rh_store_backend *be, const char *prefix, const char *delim,
 		c.rollup_from = strlen(prefix);
 		delim = NULL;
 	}
-	if ((error = *cfg->prefix ? rh_buf_printf(&full, "%s/%s", cfg->prefix, prefix) :
-				    rh_buf_puts(&full, prefix)) < 0)
+	if ((error = *cfg->prefix ? rh_buf_printf(&full, "%s/%s", cfg->prefix,
+	                                          prefix) :
+	                            rh_buf_puts(&full, prefix)) < 0)
 		goto done;
 	for (;;) {
 		rh_az__req q;
 
 		rh_buf_clear(&query);
-		if ((error = rh_buf_printf(&query, "restype=container&comp=list&maxresults=%u&prefix=",
-					   cfg->list_max)) < 0 ||
-		    (error = rh_s3__encode(&query, full.ptr, full.size, 0)) < 0 ||
-		    (delim && ((error = rh_buf_puts(&query, "&delimiter=")) < 0 ||
-			       (error = rh_s3__encode(&query, delim, strlen(delim), 0)) < 0)) ||
-		    (marker && ((error = rh_buf_puts(&query, "&marker=")) < 0 ||
-				(error = rh_s3__encode(&query, marker, strlen(marker), 0)) < 0)))
+		if ((error = rh_buf_printf(
+			     &query,
+			     "restype=container&comp=list&maxresults=%u&prefix=",
+			     cfg->list_max)) < 0 ||
+		    (error = rh_s3__encode(&query, full.ptr, full.size, 0)) <
+		            0 ||
+		    (delim &&
+		     ((error = rh_buf_puts(&query, "&delimiter=")) < 0 ||
+		      (error = rh_s3__encode(&query, delim, strlen(delim), 0)) <
+		              0)) ||
+		    (marker &&
+		     ((error = rh_buf_puts(&query, "&marker=")) < 0 ||
+		      (error = rh_s3__encode(&query, marker, strlen(marker),
+		                             0)) < 0)))
 			goto done;
-		if ((error = rh_az__req_init(&q, b, "GET", "List Blobs", NULL, query.ptr)) == 0) {
+		if ((error = rh_az__req_init(&q, b, "GET", "List Blobs", NULL,
+		                             query.ptr)) == 0) {
 			q.r.resp_max = LIST_RESP_MAX;
 			error = rh_az__perform(&q);
 		}
 		if (error == 0 &&
-		    (error = rh_az__xml_list_parse(&page, q.r.resp.ptr ? q.r.resp.ptr : "",
-						   q.r.resp.size)) < 0) {
+		    (error = rh_az__xml_list_parse(
+			     &page, q.r.resp.ptr ? q.r.resp.ptr : "",
+			     q.r.resp.size)) < 0) {
 			char why[512];
 
 			snprintf(why, sizeof(why), "%s", rh_error_last());
-			error = rh__error(RH_EIO, "%s: List Blobs: %s", cfg->url, why);
+			error = rh__error(RH_EIO, "%s: List Blobs: %s",
+			                  cfg->url, why);
 		}
 		rh_az__req_dispose(&q);
 		if (error == RH_ENOTFOUND) /* the container */
 			error = RH_EIO;
 		if (error < 0 ||
-		    (error = rh_s3__list_turn(&more, &marker, &c, &page, cfg->url,
-					      "List Blobs", "marker")) != 0 ||
+		    (error = rh_s3__list_turn(&more, &marker, &c, &page,
+		                              cfg->url, "List Blobs",
+		                              "marker")) != 0 ||
 		    !more)
 			goto done;
 	}
@@ -377,14 +406,15 @@ http_new(rh_az__backend *b)
 	if (!(h->cfg.endpoint = rh__strdup(b->cfg.endpoint)) ||
 	    !(h->cfg.endpoint_src = rh__strdup(b->cfg.endpoint_src)) ||
 	    !(h->cfg.cred_src = rh__strdup(b->cfg.cred_src)) ||
-	    (b->cfg.ca_bundle && !(h->cfg.ca_bundle = rh__strdup(b->cfg.ca_bundle))))
+	    (b->cfg.ca_bundle &&
+	     !(h->cfg.ca_bundle = rh__strdup(b->cfg.ca_bundle))))
 		return RH_ENOMEM;
 	return 0;
 }
 
 int
 rh_store__az_open(rh_store_backend **out, char **url_out, const char *url,
-		  const rh_store_options *opts)
+                  const rh_store_options *opts)
 {
 	rh_az__backend *b;
 	int error;

@@ -30,25 +30,25 @@
 
 #define RH_AZ__DEFAULT_BLOCK_SIZE (8u << 20)
 #define RH_AZ__DEFAULT_THRESHOLD (16u << 20)
-#define RH_AZ__MAX_BLOCKS 50000        /* "Put Block List": per blob */
+#define RH_AZ__MAX_BLOCKS 50000               /* "Put Block List": per blob */
 #define RH_AZ__MAX_BLOCK_SIZE (4000ull << 20) /* "Put Block" */
-#define RH_AZ__DEFAULT_LIST_MAX 5000   /* "List Blobs": maxresults */
+#define RH_AZ__DEFAULT_LIST_MAX 5000          /* "List Blobs": maxresults */
 /* The well-known Azurite account (documented by Microsoft; not a secret). */
 #define RH_AZ__DEVSTORE_ACCOUNT "devstoreaccount1"
 
 typedef struct rh_az__config {
 	char *container;
-	char *prefix;        /* "" or "a/b": blobs are named "a/b/<key>" */
-	char *url;           /* "az://container[/prefix]" */
+	char *prefix; /* "" or "a/b": blobs are named "a/b/<key>" */
+	char *url;    /* "az://container[/prefix]" */
 	char *account;
-	char *endpoint;      /* blob service: "https://ACCOUNT.blob.core.windows.net"
+	char *endpoint; /* blob service: "https://ACCOUNT.blob.core.windows.net"
 				or "http://127.0.0.1:10000/ACCOUNT"; no '/' at
 				the end */
 	char *endpoint_src;
 	char *ca_bundle;
-	unsigned char *key;  /* the decoded account key, or NULL (SAS) */
+	unsigned char *key; /* the decoded account key, or NULL (SAS) */
 	size_t key_len;
-	char *sas;           /* the SAS query, no '?'; or NULL (key) */
+	char *sas; /* the SAS query, no '?'; or NULL (key) */
 	char *cred_src;
 	unsigned max_attempts;
 	unsigned timeout_ms;
@@ -69,8 +69,8 @@ typedef const char *(*rh_az__getenv_fn)(const char *name, void *payload);
  * means getenv().
  */
 int rh_az__config_load(rh_az__config *cfg, const char *url,
-		       const rh_store_options *opts, rh_az__getenv_fn env,
-		       void *env_payload);
+                       const rh_store_options *opts, rh_az__getenv_fn env,
+                       void *env_payload);
 void rh_az__config_dispose(rh_az__config *cfg);
 
 /**
@@ -80,12 +80,12 @@ void rh_az__config_dispose(rh_az__config *cfg);
  */
 typedef int (*rh_az__kv_cb)(const char *key, const char *value, void *payload);
 int rh_az__connstr_parse(const char *s, const char *src, rh_az__kv_cb cb,
-			 void *payload);
+                         void *payload);
 
 /** Parse az://container[/prefix] or an https blob URL: *account is NULL
  * for az:// (it comes from the settings). */
 int rh_az__parse_url(char **account, char **container, char **prefix,
-		     char **endpoint, const char *url);
+                     char **endpoint, const char *url);
 
 /* ---------------------------------------------------------------- sign */
 
@@ -95,16 +95,16 @@ int rh_az__base64_encode(rh_buf *out, const void *data, size_t len);
 int rh_az__base64_decode(rh_buf *out, const char *s);
 /* HMAC-SHA256 (RFC 2104) of msg under key. */
 void rh_az__hmac_sha256(unsigned char out[32], const void *key, size_t keylen,
-			const void *msg, size_t len);
+                        const void *msg, size_t len);
 
 /** The parts of a request that Shared Key signs. */
 typedef struct rh_az__sign_req {
 	const char *method;
-	const char *url;        /* full request URL, query included */
+	const char *url; /* full request URL, query included */
 	uint64_t content_length;
-	const char *content_type;   /* NULL: none */
-	const char *content_md5;    /* NULL: none */
-	const char *range;          /* NULL: none */
+	const char *content_type;      /* NULL: none */
+	const char *content_md5;       /* NULL: none */
+	const char *range;             /* NULL: none */
 	const char *const *ms_headers; /* "x-ms-name:value", NULL-ended */
 } rh_az__sign_req;
 
@@ -116,12 +116,12 @@ typedef struct rh_az__sign_req {
  * parameter lower-cased, sorted, "\nname:value", values decoded).
  */
 int rh_az__string_to_sign(rh_buf *out, const char *account,
-			  const rh_az__sign_req *r);
+                          const rh_az__sign_req *r);
 
 /** "SharedKey account:base64(HMAC-SHA256(key, string_to_sign))". */
 int rh_az__authorization(rh_buf *out, const char *account,
-			 const unsigned char *key, size_t keylen,
-			 const rh_az__sign_req *r);
+                         const unsigned char *key, size_t keylen,
+                         const rh_az__sign_req *r);
 
 /* ---------------------------------------------------------------- xml */
 
@@ -149,12 +149,12 @@ typedef struct rh_az__req {
 /* RH_EINVAL when blob name `name` ("key" or "prefix": `what`) holds a
  * byte Azure would rewrite. */
 int rh_az__check_name(const rh_az__config *cfg, const char *name,
-		      const char *what);
+                      const char *what);
 
 /* Set up `q` for `method` on blob `key` (NULL: the container) with query
  * `query` (NULL: none; already encoded, sorted is not needed). */
 int rh_az__req_init(rh_az__req *q, rh_az__backend *b, const char *method,
-		    const char *op, const char *key, const char *query);
+                    const char *op, const char *key, const char *query);
 /* Run it with retries (rh_s3__perform). */
 int rh_az__perform(rh_az__req *q);
 void rh_az__req_dispose(rh_az__req *q);
@@ -164,9 +164,9 @@ void rh_az__req_dispose(rh_az__req *q);
 int rh_az__del_many(rh_store_backend *be, const char *const *keys, size_t n);
 
 int rh_az__writer_open(rh_store_backend_writer **out, rh_store_backend *be,
-		       const char *key);
+                       const char *key);
 int rh_az__writer_write(rh_store_backend_writer *w, const void *data,
-			size_t len);
+                        size_t len);
 int rh_az__writer_commit(rh_store_backend_writer *w);
 void rh_az__writer_abort(rh_store_backend_writer *w);
 

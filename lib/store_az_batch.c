@@ -20,8 +20,8 @@
 /* One sub-request: "DELETE /path HTTP/1.1" with its own date and
  * signature; `path` is the blob URL's path as the batch sends it. */
 static int
-sub_request(rh_buf *body, rh_az__backend *b, const char *boundary,
-	    size_t id, const char *url, const char *date)
+sub_request(rh_buf *body, rh_az__backend *b, const char *boundary, size_t id,
+            const char *url, const char *date)
 {
 	const rh_az__config *cfg = &b->cfg;
 	const char *path = strchr(strstr(url, "://") + 3, '/');
@@ -36,21 +36,21 @@ sub_request(rh_buf *body, rh_az__backend *b, const char *boundary,
 	s.method = "DELETE";
 	s.url = url;
 	s.ms_headers = ms;
-	if ((error = rh_az__authorization(&auth, cfg->account, cfg->key, cfg->key_len,
-					  &s)) < 0)
+	if ((error = rh_az__authorization(&auth, cfg->account, cfg->key,
+	                                  cfg->key_len, &s)) < 0)
 		goto done;
 	error = rh_buf_printf(body,
-			      "--%s\r\n"
-			      "Content-Type: application/http\r\n"
-			      "Content-Transfer-Encoding: binary\r\n"
-			      "Content-ID: %zu\r\n"
-			      "\r\n"
-			      "DELETE %s HTTP/1.1\r\n"
-			      "x-ms-date: %s\r\n"
-			      "Authorization: %s\r\n"
-			      "Content-Length: 0\r\n"
-			      "\r\n",
-			      boundary, id, path, date, auth.ptr);
+	                      "--%s\r\n"
+	                      "Content-Type: application/http\r\n"
+	                      "Content-Transfer-Encoding: binary\r\n"
+	                      "Content-ID: %zu\r\n"
+	                      "\r\n"
+	                      "DELETE %s HTTP/1.1\r\n"
+	                      "x-ms-date: %s\r\n"
+	                      "Authorization: %s\r\n"
+	                      "Content-Length: 0\r\n"
+	                      "\r\n",
+	                      boundary, id, path, date, auth.ptr);
 done:
 	rh_buf_dispose(&auth);
 	return error;
@@ -61,7 +61,7 @@ done:
  * sub-requests succeeded or found its blob absent. */
 static int
 check_answers(rh_az__backend *b, const char *resp, size_t n,
-	      const char *const *keys)
+              const char *const *keys)
 {
 	const char *p = resp;
 	size_t seen = 0;
@@ -78,19 +78,24 @@ check_answers(rh_az__backend *b, const char *resp, size_t n,
 				id = strtol(idp + 11, NULL, 10);
 				break;
 			}
-		if ((code = strstr(p, "x-ms-error-code:")) && (!end || code < end))
+		if ((code = strstr(p, "x-ms-error-code:")) &&
+		    (!end || code < end))
 			sscanf(code + 16, " %63[^\r\n]", errcode);
 		seen++;
-		if (status != 202 && !(status == 404 && strcmp(errcode, "BlobNotFound") == 0))
-			return rh__error(RH_EIO, "%s/%s: Blob Batch: Delete Blob answered %ld %s",
-					 b->cfg.url,
-					 id >= 0 && (size_t)id < n ? keys[id] : "?",
-					 status, errcode[0] ? errcode : "");
+		if (status != 202 &&
+		    !(status == 404 && strcmp(errcode, "BlobNotFound") == 0))
+			return rh__error(
+				RH_EIO,
+				"%s/%s: Blob Batch: Delete Blob answered %ld %s",
+				b->cfg.url,
+				id >= 0 && (size_t)id < n ? keys[id] : "?",
+				status, errcode[0] ? errcode : "");
 		p += 9;
 	}
 	if (seen != n)
-		return rh__error(RH_EIO, "%s: Blob Batch: %zu answers to %zu deletes",
-				 b->cfg.url, seen, n);
+		return rh__error(RH_EIO,
+		                 "%s: Blob Batch: %zu answers to %zu deletes",
+		                 b->cfg.url, seen, n);
 	return 0;
 }
 
@@ -110,18 +115,20 @@ batch(rh_az__backend *b, const char *const *keys, size_t n)
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
 	snprintf(boundary, sizeof(boundary), "batch_rayhist_%08lx%04zx",
-		 (unsigned long)now, n);
+	         (unsigned long)now, n);
 	for (i = 0; i < n; i++) {
 		rh_az__req_dispose(&blob);
-		if ((error = rh_az__req_init(&blob, b, "DELETE", "Delete Blob", keys[i],
-					     NULL)) < 0 ||
-		    (error = sub_request(&body, b, boundary, i, blob.url.ptr, date)) < 0)
+		if ((error = rh_az__req_init(&blob, b, "DELETE", "Delete Blob",
+		                             keys[i], NULL)) < 0 ||
+		    (error = sub_request(&body, b, boundary, i, blob.url.ptr,
+		                         date)) < 0)
 			goto done;
 	}
 	if ((error = rh_buf_printf(&body, "--%s--\r\n", boundary)) < 0 ||
-	    (error = rh_buf_printf(&ctype, "multipart/mixed; boundary=%s", boundary)) < 0 ||
+	    (error = rh_buf_printf(&ctype, "multipart/mixed; boundary=%s",
+	                           boundary)) < 0 ||
 	    (error = rh_az__req_init(&q, b, "POST", "Blob Batch", NULL,
-				     "restype=container&comp=batch")) < 0)
+	                             "restype=container&comp=batch")) < 0)
 		goto done;
 	q.r.body = body.ptr;
 	q.r.body_len = body.size;
@@ -155,7 +162,8 @@ rh_az__del_many(rh_store_backend *be, const char *const *keys, size_t n)
 		return 0;
 	}
 	for (i = 0; i < n; i += BATCH_MAX)
-		if ((error = batch(b, keys + i, n - i < BATCH_MAX ? n - i : BATCH_MAX)) < 0)
+		if ((error = batch(b, keys + i,
+		                   n - i < BATCH_MAX ? n - i : BATCH_MAX)) < 0)
 			return error;
 	return 0;
 }

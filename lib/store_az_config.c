@@ -32,9 +32,9 @@ static const char devstore_key[] =
 	"Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
 static const char *const file_keys[] = {
-	"connection_string", "account", "account_key", "sas_token", "endpoint",
-	"ca_bundle", "max_attempts", "timeout", "block_size", "block_threshold",
-	"list_max_results", NULL
+	"connection_string", "account",         "account_key",      "sas_token",
+	"endpoint",          "ca_bundle",       "max_attempts",     "timeout",
+	"block_size",        "block_threshold", "list_max_results", NULL
 };
 
 typedef struct setting {
@@ -45,9 +45,9 @@ typedef struct ctx {
 	rh_az__config *cfg;
 	rh_az__getenv_fn env;
 	void *env_payload;
-	setting *file;  /* the store config file */
+	setting *file; /* the store config file */
 	size_t n_file;
-	setting *conn;  /* the connection string's parts */
+	setting *conn; /* the connection string's parts */
 	size_t n_conn;
 	char conn_src[1100];
 	const char *path;
@@ -60,7 +60,8 @@ env_get(const ctx *c, const char *name)
 }
 
 static int
-push(setting **v, size_t *n, const char *key, const char *value, const char *src)
+push(setting **v, size_t *n, const char *key, const char *value,
+     const char *src)
 {
 	setting *nv = rh__realloc(*v, (*n + 1) * sizeof(**v));
 
@@ -98,7 +99,7 @@ find(const setting *v, size_t n, const char *key, int nocase)
 
 	for (i = n; i > 0; i--) /* the last one wins */
 		if (nocase ? strcasecmp(v[i - 1].key, key) == 0 :
-			     strcmp(v[i - 1].key, key) == 0)
+		             strcmp(v[i - 1].key, key) == 0)
 			return &v[i - 1];
 	return NULL;
 }
@@ -106,21 +107,25 @@ find(const setting *v, size_t n, const char *key, int nocase)
 /* ---------------------------------------------------------------- files */
 
 static int
-file_kv(const char *section, const char *key, const char *value,
-	unsigned line, void *payload)
+file_kv(const char *section, const char *key, const char *value, unsigned line,
+        void *payload)
 {
 	ctx *c = payload;
 	char src[1100];
 	size_t i;
 
 	if (section)
-		return rh__error(RH_EINVAL, "%s:%u: the store config has no sections: write \"key = value\" lines only",
-				 c->path, line);
+		return rh__error(
+			RH_EINVAL,
+			"%s:%u: the store config has no sections: write \"key = value\" lines only",
+			c->path, line);
 	for (i = 0; file_keys[i] && strcmp(file_keys[i], key) != 0; i++)
 		;
 	if (!file_keys[i])
-		return rh__error(RH_EINVAL, "%s:%u: unknown setting \"%s\" for an az:// store (known: connection_string, account, account_key, sas_token, endpoint, ca_bundle, max_attempts, timeout, block_size, block_threshold, list_max_results)",
-				 c->path, line, key);
+		return rh__error(
+			RH_EINVAL,
+			"%s:%u: unknown setting \"%s\" for an az:// store (known: connection_string, account, account_key, sas_token, endpoint, ca_bundle, max_attempts, timeout, block_size, block_threshold, list_max_results)",
+			c->path, line, key);
 	snprintf(src, sizeof(src), "%s in %s:%u", key, c->path, line);
 	return push(&c->file, &c->n_file, key, value, src);
 }
@@ -133,16 +138,20 @@ load_file(ctx *c, const rh_store_options *opts)
 	ssize_t n;
 	int fd, error = 0;
 
-	c->path = opts && opts->config_file ? opts->config_file :
-		  env_get(c, "RAYHIST_STORE_CONFIG");
+	c->path = opts && opts->config_file ?
+	                  opts->config_file :
+	                  env_get(c, "RAYHIST_STORE_CONFIG");
 	if (!c->path)
 		return 0;
 	if ((fd = open(c->path, O_RDONLY | O_CLOEXEC)) < 0)
-		return rh__error(RH_EINVAL, "store config %s: cannot open: %s", c->path,
-				 strerror(errno));
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size > CONFIG_MAX) {
-		error = rh__error(RH_EINVAL, "store config %s: not a regular file of at most %u bytes",
-				  c->path, CONFIG_MAX);
+		return rh__error(RH_EINVAL, "store config %s: cannot open: %s",
+		                 c->path, strerror(errno));
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) ||
+	    sb.st_size > CONFIG_MAX) {
+		error = rh__error(
+			RH_EINVAL,
+			"store config %s: not a regular file of at most %u bytes",
+			c->path, CONFIG_MAX);
 		goto done;
 	}
 	for (;;) {
@@ -152,16 +161,19 @@ load_file(ctx *c, const rh_store_options *opts)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			error = rh__error(RH_EINVAL, "store config %s: read: %s", c->path,
-					  strerror(errno));
+			error = rh__error(RH_EINVAL,
+			                  "store config %s: read: %s", c->path,
+			                  strerror(errno));
 			goto done;
 		}
 		if (n == 0)
 			break;
 		text.size += (size_t)n;
 		if (text.size > CONFIG_MAX) {
-			error = rh__error(RH_EINVAL, "store config %s: larger than %u bytes",
-					  c->path, CONFIG_MAX);
+			error = rh__error(
+				RH_EINVAL,
+				"store config %s: larger than %u bytes",
+				c->path, CONFIG_MAX);
 			goto done;
 		}
 	}
@@ -180,7 +192,7 @@ done:
 
 int
 rh_az__connstr_parse(const char *s, const char *src, rh_az__kv_cb cb,
-		     void *payload)
+                     void *payload)
 {
 	char *copy, *part, *next;
 	int error = 0;
@@ -197,8 +209,10 @@ rh_az__connstr_parse(const char *s, const char *src, rh_az__kv_cb cb,
 		if (!*k)
 			continue;
 		if (!(eq = strchr(k, '='))) {
-			error = rh__error(RH_EINVAL, "the connection string (from %s) has a part \"%.40s\" without '='",
-					  src, k);
+			error = rh__error(
+				RH_EINVAL,
+				"the connection string (from %s) has a part \"%.40s\" without '='",
+				src, k);
 			break;
 		}
 		*eq = '\0';
@@ -206,7 +220,8 @@ rh_az__connstr_parse(const char *s, const char *src, rh_az__kv_cb cb,
 			e[-1] = '\0';
 		for (v = eq + 1; isspace((unsigned char)*v); v++)
 			;
-		for (e = v + strlen(v); e > v && isspace((unsigned char)e[-1]); e--)
+		for (e = v + strlen(v); e > v && isspace((unsigned char)e[-1]);
+		     e--)
 			e[-1] = '\0';
 		error = cb(k, v, payload);
 	}
@@ -230,10 +245,12 @@ load_connstr(ctx *c)
 	const char *v;
 
 	if (s) {
-		snprintf(c->conn_src, sizeof(c->conn_src), "the connection string of %s", s->src);
+		snprintf(c->conn_src, sizeof(c->conn_src),
+		         "the connection string of %s", s->src);
 		v = s->value;
 	} else if ((v = env_get(c, "AZURE_STORAGE_CONNECTION_STRING"))) {
-		snprintf(c->conn_src, sizeof(c->conn_src), "AZURE_STORAGE_CONNECTION_STRING");
+		snprintf(c->conn_src, sizeof(c->conn_src),
+		         "AZURE_STORAGE_CONNECTION_STRING");
 	} else {
 		return 0;
 	}
@@ -259,7 +276,8 @@ lookup(const ctx *c, const char *key, const char *envvar, const char *conn_key,
 		snprintf(src, srcsz, "%s", envvar);
 		return v;
 	}
-	if (conn_key && (s = find(c->conn, c->n_conn, conn_key, 1)) && *s->value) {
+	if (conn_key && (s = find(c->conn, c->n_conn, conn_key, 1)) &&
+	    *s->value) {
 		snprintf(src, srcsz, "%s in %s", conn_key, s->src);
 		return s->value;
 	}
@@ -276,27 +294,46 @@ resolve_endpoint(ctx *c)
 	int dev;
 
 	dev = find(c->conn, c->n_conn, "UseDevelopmentStorage", 1) &&
-	      strcasecmp(find(c->conn, c->n_conn, "UseDevelopmentStorage", 1)->value, "true") == 0;
-	if ((v = lookup(c, "endpoint", "RAYHIST_AZ_ENDPOINT", "BlobEndpoint", src, sizeof(src)))) {
-		if (strncasecmp(v, "http://", 7) != 0 && strncasecmp(v, "https://", 8) != 0)
-			return rh__error(RH_EINVAL, "endpoint \"%s\" (from %s) is not an http:// or https:// URL",
-					 v, src);
+	      strcasecmp(find(c->conn, c->n_conn, "UseDevelopmentStorage", 1)
+	                         ->value,
+	                 "true") == 0;
+	if ((v = lookup(c, "endpoint", "RAYHIST_AZ_ENDPOINT", "BlobEndpoint",
+	                src, sizeof(src)))) {
+		if (strncasecmp(v, "http://", 7) != 0 &&
+		    strncasecmp(v, "https://", 8) != 0)
+			return rh__error(
+				RH_EINVAL,
+				"endpoint \"%s\" (from %s) is not an http:// or https:// URL",
+				v, src);
 		if (strpbrk(v, "?#"))
-			return rh__error(RH_EINVAL, "endpoint \"%s\" (from %s) may have no query or fragment",
-					 v, src);
-		if (rh_s3__set_str(&cfg->endpoint, v) < 0 || rh_s3__set_str(&cfg->endpoint_src, src) < 0)
+			return rh__error(
+				RH_EINVAL,
+				"endpoint \"%s\" (from %s) may have no query or fragment",
+				v, src);
+		if (rh_s3__set_str(&cfg->endpoint, v) < 0 ||
+		    rh_s3__set_str(&cfg->endpoint_src, src) < 0)
 			return RH_ENOMEM;
 	} else if (dev && !cfg->endpoint) {
-		if (rh_s3__set_str(&cfg->endpoint, "http://127.0.0.1:10000/" RH_AZ__DEVSTORE_ACCOUNT) < 0 ||
-		    rh_s3__set_str(&cfg->endpoint_src, "UseDevelopmentStorage in the connection string") < 0)
+		if (rh_s3__set_str(
+			    &cfg->endpoint,
+			    "http://127.0.0.1:10000/" RH_AZ__DEVSTORE_ACCOUNT) <
+		            0 ||
+		    rh_s3__set_str(
+			    &cfg->endpoint_src,
+			    "UseDevelopmentStorage in the connection string") <
+		            0)
 			return RH_ENOMEM;
 	} else if (!cfg->endpoint) {
-		const setting *proto = find(c->conn, c->n_conn, "DefaultEndpointsProtocol", 1);
-		const setting *suffix = find(c->conn, c->n_conn, "EndpointSuffix", 1);
+		const setting *proto =
+			find(c->conn, c->n_conn, "DefaultEndpointsProtocol", 1);
+		const setting *suffix =
+			find(c->conn, c->n_conn, "EndpointSuffix", 1);
 		rh_buf b = RH_BUF_INIT;
 
-		if (rh_buf_printf(&b, "%s://%s.blob.%s", proto ? proto->value : "https",
-				  cfg->account, suffix ? suffix->value : "core.windows.net") < 0)
+		if (rh_buf_printf(&b, "%s://%s.blob.%s",
+		                  proto ? proto->value : "https", cfg->account,
+		                  suffix ? suffix->value : "core.windows.net") <
+		    0)
 			return RH_ENOMEM;
 		cfg->endpoint = b.ptr;
 		if (rh_s3__set_str(&cfg->endpoint_src, "the account name") < 0)
@@ -317,8 +354,8 @@ resolve_account(ctx *c)
 {
 	rh_az__config *cfg = c->cfg;
 	char src[1200];
-	const char *v = lookup(c, "account", "AZURE_STORAGE_ACCOUNT", "AccountName",
-			       src, sizeof(src));
+	const char *v = lookup(c, "account", "AZURE_STORAGE_ACCOUNT",
+	                       "AccountName", src, sizeof(src));
 
 	if (cfg->account) /* from an https URL: it names the account */
 		return 0;
@@ -337,8 +374,8 @@ account_from_endpoint(ctx *c)
 {
 	rh_az__config *cfg = c->cfg;
 	char src[1200];
-	const char *v = lookup(c, "endpoint", "RAYHIST_AZ_ENDPOINT", "BlobEndpoint",
-			       src, sizeof(src));
+	const char *v = lookup(c, "endpoint", "RAYHIST_AZ_ENDPOINT",
+	                       "BlobEndpoint", src, sizeof(src));
 	const char *host = v ? strstr(v, "://") : NULL, *slash, *dot;
 	size_t n = 0;
 
@@ -353,8 +390,10 @@ account_from_endpoint(ctx *c)
 			host = slash + 1, n = strcspn(host, "/");
 	}
 	if (!n)
-		return rh__error(RH_EINVAL, "no storage account for %s: set AZURE_STORAGE_ACCOUNT or AZURE_STORAGE_CONNECTION_STRING, or account or connection_string in the store config (--store-config, RAYHIST_STORE_CONFIG)",
-				 cfg->url);
+		return rh__error(
+			RH_EINVAL,
+			"no storage account for %s: set AZURE_STORAGE_ACCOUNT or AZURE_STORAGE_CONNECTION_STRING, or account or connection_string in the store config (--store-config, RAYHIST_STORE_CONFIG)",
+			cfg->url);
 	if (!(cfg->account = rh__strndup(host, n)))
 		return RH_ENOMEM;
 	return 0;
@@ -371,7 +410,8 @@ resolve_creds(ctx *c)
 	const char *key = NULL, *sas = NULL;
 	char src[1200] = "";
 	rh_buf dec = RH_BUF_INIT;
-	int from_file_conn = find(c->file, c->n_file, "connection_string", 0) != NULL;
+	int from_file_conn =
+		find(c->file, c->n_file, "connection_string", 0) != NULL;
 
 	if ((s = find(c->file, c->n_file, "account_key", 0)))
 		key = s->value, snprintf(src, sizeof(src), "%s", s->src);
@@ -379,9 +419,13 @@ resolve_creds(ctx *c)
 		sas = s->value, snprintf(src, sizeof(src), "%s", s->src);
 	if (!key && !sas && from_file_conn) {
 		if ((s = find(c->conn, c->n_conn, "AccountKey", 1)))
-			key = s->value, snprintf(src, sizeof(src), "AccountKey in %s", s->src);
-		else if ((s = find(c->conn, c->n_conn, "SharedAccessSignature", 1)))
-			sas = s->value, snprintf(src, sizeof(src), "SharedAccessSignature in %s", s->src);
+			key = s->value,
+			snprintf(src, sizeof(src), "AccountKey in %s", s->src);
+		else if ((s = find(c->conn, c->n_conn, "SharedAccessSignature",
+		                   1)))
+			sas = s->value,
+			snprintf(src, sizeof(src),
+			         "SharedAccessSignature in %s", s->src);
 	}
 	if (!key && !sas && (key = env_get(c, "AZURE_STORAGE_KEY")))
 		snprintf(src, sizeof(src), "AZURE_STORAGE_KEY");
@@ -389,11 +433,18 @@ resolve_creds(ctx *c)
 		snprintf(src, sizeof(src), "AZURE_STORAGE_SAS_TOKEN");
 	if (!key && !sas && !from_file_conn) {
 		if ((s = find(c->conn, c->n_conn, "AccountKey", 1)))
-			key = s->value, snprintf(src, sizeof(src), "AccountKey in %s", s->src);
-		else if ((s = find(c->conn, c->n_conn, "SharedAccessSignature", 1)))
-			sas = s->value, snprintf(src, sizeof(src), "SharedAccessSignature in %s", s->src);
-		else if ((s = find(c->conn, c->n_conn, "UseDevelopmentStorage", 1)))
-			key = devstore_key, snprintf(src, sizeof(src), "UseDevelopmentStorage in %s", s->src);
+			key = s->value,
+			snprintf(src, sizeof(src), "AccountKey in %s", s->src);
+		else if ((s = find(c->conn, c->n_conn, "SharedAccessSignature",
+		                   1)))
+			sas = s->value,
+			snprintf(src, sizeof(src),
+			         "SharedAccessSignature in %s", s->src);
+		else if ((s = find(c->conn, c->n_conn, "UseDevelopmentStorage",
+		                   1)))
+			key = devstore_key,
+			snprintf(src, sizeof(src),
+			         "UseDevelopmentStorage in %s", s->src);
 	}
 	if (rh_s3__set_str(&cfg->cred_src, src) < 0)
 		return RH_ENOMEM;
@@ -401,16 +452,22 @@ resolve_creds(ctx *c)
 		if (*sas == '?')
 			sas++;
 		if (!*sas || strpbrk(sas, "#& ") == sas)
-			return rh__error(RH_EINVAL, "the SAS token (from %s) is empty", src);
+			return rh__error(RH_EINVAL,
+			                 "the SAS token (from %s) is empty",
+			                 src);
 		return rh_s3__set_str(&cfg->sas, sas);
 	}
 	if (!key)
-		return rh__error(RH_EINVAL, "no credentials for %s: set AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN, or connection_string, account_key or sas_token in the store config (--store-config, RAYHIST_STORE_CONFIG)",
-				 cfg->url);
+		return rh__error(
+			RH_EINVAL,
+			"no credentials for %s: set AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN, or connection_string, account_key or sas_token in the store config (--store-config, RAYHIST_STORE_CONFIG)",
+			cfg->url);
 	if (rh_az__base64_decode(&dec, key) < 0 || dec.size == 0) {
 		rh_buf_dispose(&dec);
-		return rh__error(RH_EINVAL, "the account key (from %s) is not base64: copy it whole from the portal (Access keys)",
-				 src);
+		return rh__error(
+			RH_EINVAL,
+			"the account key (from %s) is not base64: copy it whole from the portal (Access keys)",
+			src);
 	}
 	cfg->key = (unsigned char *)dec.ptr;
 	cfg->key_len = dec.size;
@@ -419,7 +476,7 @@ resolve_creds(ctx *c)
 
 static int
 resolve_number(const ctx *c, uint64_t *out, const char *key, const char *envvar,
-	       uint64_t def, uint64_t min, uint64_t max, int duration)
+               uint64_t def, uint64_t min, uint64_t max, int duration)
 {
 	char src[1200];
 	const char *v = lookup(c, key, envvar, NULL, src, sizeof(src));
@@ -429,15 +486,20 @@ resolve_number(const ctx *c, uint64_t *out, const char *key, const char *envvar,
 	*out = def;
 	if (!v)
 		return 0;
-	if (duration ? rh_s3__parse_duration_ms(&d, v) < 0 : rh_s3__parse_size(&n, v) < 0)
-		return rh__error(RH_EINVAL, "%s \"%s\" (from %s) is not %s", key, v, src,
-				 duration ? "a duration (\"30s\", \"500ms\")" : "a number");
+	if (duration ? rh_s3__parse_duration_ms(&d, v) < 0 :
+	               rh_s3__parse_size(&n, v) < 0)
+		return rh__error(RH_EINVAL, "%s \"%s\" (from %s) is not %s",
+		                 key, v, src,
+		                 duration ? "a duration (\"30s\", \"500ms\")" :
+		                            "a number");
 	if (duration)
 		n = d;
 	if (n < min || n > max)
-		return rh__error(RH_EINVAL, "%s \"%s\" (from %s) is not between %llu and %llu",
-				 key, v, src, (unsigned long long)min,
-				 (unsigned long long)max);
+		return rh__error(
+			RH_EINVAL,
+			"%s \"%s\" (from %s) is not between %llu and %llu", key,
+			v, src, (unsigned long long)min,
+			(unsigned long long)max);
 	*out = n;
 	return 0;
 }
@@ -452,24 +514,30 @@ resolve_tuning(ctx *c)
 	uint64_t n;
 	int error;
 
-	if ((error = resolve_number(c, &n, "max_attempts", "RAYHIST_AZ_MAX_ATTEMPTS",
-				    RH_S3__DEFAULT_MAX_ATTEMPTS, 1, 100, 0)) < 0)
+	if ((error = resolve_number(
+		     c, &n, "max_attempts", "RAYHIST_AZ_MAX_ATTEMPTS",
+		     RH_S3__DEFAULT_MAX_ATTEMPTS, 1, 100, 0)) < 0)
 		return error;
 	cfg->max_attempts = (unsigned)n;
 	if ((error = resolve_number(c, &n, "timeout", "RAYHIST_AZ_TIMEOUT",
-				    RH_S3__DEFAULT_TIMEOUT_MS, 100, 3600000, 1)) < 0)
+	                            RH_S3__DEFAULT_TIMEOUT_MS, 100, 3600000,
+	                            1)) < 0)
 		return error;
 	cfg->timeout_ms = (unsigned)n;
-	if ((error = resolve_number(c, &cfg->block_size, "block_size", "RAYHIST_AZ_BLOCK_SIZE",
-				    RH_AZ__DEFAULT_BLOCK_SIZE, 1024, 1u << 30, 0)) < 0 ||
+	if ((error = resolve_number(
+		     c, &cfg->block_size, "block_size", "RAYHIST_AZ_BLOCK_SIZE",
+		     RH_AZ__DEFAULT_BLOCK_SIZE, 1024, 1u << 30, 0)) < 0 ||
 	    (error = resolve_number(c, &cfg->put_threshold, "block_threshold",
-				    "RAYHIST_AZ_BLOCK_THRESHOLD", RH_AZ__DEFAULT_THRESHOLD,
-				    1024, 1u << 30, 0)) < 0 ||
-	    (error = resolve_number(c, &n, "list_max_results", "RAYHIST_AZ_LIST_MAX_RESULTS",
-				    RH_AZ__DEFAULT_LIST_MAX, 1, 5000, 0)) < 0)
+	                            "RAYHIST_AZ_BLOCK_THRESHOLD",
+	                            RH_AZ__DEFAULT_THRESHOLD, 1024, 1u << 30,
+	                            0)) < 0 ||
+	    (error = resolve_number(c, &n, "list_max_results",
+	                            "RAYHIST_AZ_LIST_MAX_RESULTS",
+	                            RH_AZ__DEFAULT_LIST_MAX, 1, 5000, 0)) < 0)
 		return error;
 	cfg->list_max = (unsigned)n;
-	if ((v = lookup(c, "ca_bundle", "RAYHIST_AZ_CA_BUNDLE", NULL, src, sizeof(src))) &&
+	if ((v = lookup(c, "ca_bundle", "RAYHIST_AZ_CA_BUNDLE", NULL, src,
+	                sizeof(src))) &&
 	    rh_s3__set_str(&cfg->ca_bundle, v) < 0)
 		return RH_ENOMEM;
 	return 0;
@@ -477,23 +545,24 @@ resolve_tuning(ctx *c)
 
 int
 rh_az__config_load(rh_az__config *cfg, const char *url,
-		   const rh_store_options *opts, rh_az__getenv_fn env,
-		   void *env_payload)
+                   const rh_store_options *opts, rh_az__getenv_fn env,
+                   void *env_payload)
 {
 	ctx c = { .cfg = cfg, .env = env, .env_payload = env_payload };
 	int error;
 
 	memset(cfg, 0, sizeof(*cfg));
-	if ((error = rh_az__parse_url(&cfg->account, &cfg->container, &cfg->prefix,
-				      &cfg->endpoint, url)) < 0)
+	if ((error = rh_az__parse_url(&cfg->account, &cfg->container,
+	                              &cfg->prefix, &cfg->endpoint, url)) < 0)
 		goto done;
 	{
 		rh_buf u = RH_BUF_INIT;
 
-		if ((error = rh_buf_printf(&u, "%s/%s%s%s",
-					   cfg->endpoint ? cfg->endpoint : "az:/",
-					   cfg->container, *cfg->prefix ? "/" : "",
-					   cfg->prefix)) < 0)
+		if ((error = rh_buf_printf(
+			     &u, "%s/%s%s%s",
+			     cfg->endpoint ? cfg->endpoint : "az:/",
+			     cfg->container, *cfg->prefix ? "/" : "",
+			     cfg->prefix)) < 0)
 			goto done;
 		cfg->url = u.ptr;
 	}
@@ -501,8 +570,7 @@ rh_az__config_load(rh_az__config *cfg, const char *url,
 	    (error = load_connstr(&c)) < 0 ||
 	    (error = resolve_account(&c)) < 0 ||
 	    (error = resolve_endpoint(&c)) < 0 ||
-	    (error = resolve_tuning(&c)) < 0 ||
-	    (error = resolve_creds(&c)) < 0)
+	    (error = resolve_tuning(&c)) < 0 || (error = resolve_creds(&c)) < 0)
 		goto done;
 done:
 	settings_free(c.file, c.n_file);
@@ -521,6 +589,7 @@ rh_az__config_dispose(rh_az__config *cfg)
 		memset(cfg->sas, 0, strlen(cfg->sas));
 	free(cfg->container), free(cfg->prefix), free(cfg->url);
 	free(cfg->account), free(cfg->endpoint), free(cfg->endpoint_src);
-	free(cfg->ca_bundle), free(cfg->key), free(cfg->sas), free(cfg->cred_src);
+	free(cfg->ca_bundle), free(cfg->key), free(cfg->sas),
+		free(cfg->cred_src);
 	memset(cfg, 0, sizeof(*cfg));
 }

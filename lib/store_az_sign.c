@@ -28,7 +28,8 @@ rh_az__base64_encode(rh_buf *out, const void *data, size_t len)
 	int error;
 
 	for (i = 0; i + 2 < len; i += 3) {
-		char q[4] = { b64[p[i] >> 2], b64[(p[i] & 3) << 4 | p[i + 1] >> 4],
+		char q[4] = { b64[p[i] >> 2],
+			      b64[(p[i] & 3) << 4 | p[i + 1] >> 4],
 			      b64[(p[i + 1] & 15) << 2 | p[i + 2] >> 6],
 			      b64[p[i + 2] & 63] };
 
@@ -41,7 +42,8 @@ rh_az__base64_encode(rh_buf *out, const void *data, size_t len)
 		return rh_buf_put(out, q, 4);
 	}
 	if (len - i == 2) {
-		char q[4] = { b64[p[i] >> 2], b64[(p[i] & 3) << 4 | p[i + 1] >> 4],
+		char q[4] = { b64[p[i] >> 2],
+			      b64[(p[i] & 3) << 4 | p[i + 1] >> 4],
 			      b64[(p[i + 1] & 15) << 2], '=' };
 
 		return rh_buf_put(out, q, 4);
@@ -74,7 +76,9 @@ rh_az__base64_decode(rh_buf *out, const char *s)
 		for (k = 0; k < 4; k++) {
 			if (s[i + k] == '=' && i + 4 == n && k >= 2) {
 				v[k] = 0, pad++;
-			} else if (pad || (v[k] = b64_val((unsigned char)s[i + k])) < 0) {
+			} else if (pad ||
+			           (v[k] = b64_val((unsigned char)s[i + k])) <
+			                   0) {
 				return RH_EINVAL;
 			}
 		}
@@ -91,7 +95,7 @@ rh_az__base64_decode(rh_buf *out, const char *s)
 
 void
 rh_az__hmac_sha256(unsigned char out[32], const void *key, size_t keylen,
-		   const void *msg, size_t len)
+                   const void *msg, size_t len)
 {
 	unsigned char k[64] = { 0 }, pad[64], inner[32];
 	rh_sha256 s;
@@ -182,7 +186,8 @@ canonical_headers(rh_buf *out, const char *const *hdrs)
 		size_t nl, j;
 
 		if (!colon) {
-			error = rh__error(RH_EINVAL, "header \"%s\" has no ':'", hdrs[i]);
+			error = rh__error(RH_EINVAL, "header \"%s\" has no ':'",
+			                  hdrs[i]);
 			goto done;
 		}
 		nl = (size_t)(colon - hdrs[i]);
@@ -248,17 +253,20 @@ canonical_resource(rh_buf *out, const char *account, const char *url)
 			v = nv;
 		}
 		rh_buf_clear(&tmp);
-		if ((error = decode(&tmp, q, nl)) < 0 || (error = rh_buf_puts(&tmp, "")) < 0)
+		if ((error = decode(&tmp, q, nl)) < 0 ||
+		    (error = rh_buf_puts(&tmp, "")) < 0)
 			goto done;
 		for (i = 0; i < tmp.size; i++)
 			tmp.ptr[i] = (char)tolower((unsigned char)tmp.ptr[i]);
 		v[n].name = tmp.ptr, tmp.ptr = NULL, tmp.size = tmp.asize = 0;
 		v[n].value = NULL;
 		n++;
-		if ((error = nl < len ? decode(&tmp, q + nl + 1, len - nl - 1) : 0) < 0 ||
+		if ((error = nl < len ? decode(&tmp, q + nl + 1, len - nl - 1) :
+		                        0) < 0 ||
 		    (error = rh_buf_puts(&tmp, "")) < 0)
 			goto done;
-		v[n - 1].value = tmp.ptr, tmp.ptr = NULL, tmp.size = tmp.asize = 0;
+		v[n - 1].value = tmp.ptr, tmp.ptr = NULL,
+		      tmp.size = tmp.asize = 0;
 		q += len;
 		if (*q == '&')
 			q++;
@@ -266,7 +274,8 @@ canonical_resource(rh_buf *out, const char *account, const char *url)
 	if (n)
 		qsort(v, n, sizeof(*v), qparam_cmp);
 	for (i = 0; i < n; i++)
-		if ((error = rh_buf_printf(out, "\n%s:%s", v[i].name, v[i].value)) < 0)
+		if ((error = rh_buf_printf(out, "\n%s:%s", v[i].name,
+		                           v[i].value)) < 0)
 			goto done;
 done:
 	for (i = 0; i < n; i++)
@@ -277,23 +286,25 @@ done:
 }
 
 int
-rh_az__string_to_sign(rh_buf *out, const char *account, const rh_az__sign_req *r)
+rh_az__string_to_sign(rh_buf *out, const char *account,
+                      const rh_az__sign_req *r)
 {
 	char len[32] = "";
 	int error;
 
 	/* Version 2015-02-21 and later: a Content-Length of 0 is "". */
 	if (r->content_length)
-		snprintf(len, sizeof(len), "%llu", (unsigned long long)r->content_length);
+		snprintf(len, sizeof(len), "%llu",
+		         (unsigned long long)r->content_length);
 	/* VERB, Content-Encoding, Content-Language, Content-Length,
 	 * Content-MD5, Content-Type, Date (empty: x-ms-date is sent),
 	 * If-Modified-Since, If-Match, If-None-Match, If-Unmodified-Since,
 	 * Range. */
 	if ((error = rh_buf_printf(out, "%s\n\n\n%s\n%s\n%s\n\n\n\n\n\n%s\n",
-				   r->method, len,
-				   r->content_md5 ? r->content_md5 : "",
-				   r->content_type ? r->content_type : "",
-				   r->range ? r->range : "")) < 0 ||
+	                           r->method, len,
+	                           r->content_md5 ? r->content_md5 : "",
+	                           r->content_type ? r->content_type : "",
+	                           r->range ? r->range : "")) < 0 ||
 	    (error = canonical_headers(out, r->ms_headers)) < 0 ||
 	    (error = canonical_resource(out, account, r->url)) < 0)
 		return error;
@@ -302,7 +313,7 @@ rh_az__string_to_sign(rh_buf *out, const char *account, const rh_az__sign_req *r
 
 int
 rh_az__authorization(rh_buf *out, const char *account, const unsigned char *key,
-		     size_t keylen, const rh_az__sign_req *r)
+                     size_t keylen, const rh_az__sign_req *r)
 {
 	rh_buf sts = RH_BUF_INIT;
 	unsigned char mac[32];

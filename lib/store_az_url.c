@@ -22,15 +22,19 @@ check_container(const char *url, const char *c)
 	size_t n = strlen(c), i;
 
 	if (n < 3 || n > 63)
-		return rh__error(RH_EINVAL, "%s: container name \"%s\" must have 3 to 63 characters",
-				 url, c);
+		return rh__error(
+			RH_EINVAL,
+			"%s: container name \"%s\" must have 3 to 63 characters",
+			url, c);
 	for (i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)c[i];
 
 		if (!(islower(ch) || isdigit(ch) || ch == '-') ||
 		    (ch == '-' && (i == 0 || i == n - 1 || c[i - 1] == '-')))
-			return rh__error(RH_EINVAL, "%s: container name \"%s\" may hold only lower-case letters, digits and single hyphens inside",
-					 url, c);
+			return rh__error(
+				RH_EINVAL,
+				"%s: container name \"%s\" may hold only lower-case letters, digits and single hyphens inside",
+				url, c);
 	}
 	return 0;
 }
@@ -44,9 +48,12 @@ split_path(char **container, char **prefix, const char *url, const char *rest)
 	int error;
 
 	if (strpbrk(rest, "?#"))
-		return rh__error(RH_EINVAL, "%s: a store URL takes no query or fragment (give a SAS token as sas_token or AZURE_STORAGE_SAS_TOKEN)",
-				 url);
-	if (!(*container = rh__strndup(rest, slash ? (size_t)(slash - rest) : strlen(rest))))
+		return rh__error(
+			RH_EINVAL,
+			"%s: a store URL takes no query or fragment (give a SAS token as sas_token or AZURE_STORAGE_SAS_TOKEN)",
+			url);
+	if (!(*container = rh__strndup(rest, slash ? (size_t)(slash - rest) :
+	                                             strlen(rest))))
 		return RH_ENOMEM;
 	if ((error = check_container(url, *container)) < 0)
 		return error;
@@ -57,23 +64,28 @@ split_path(char **container, char **prefix, const char *url, const char *rest)
 	if (!(*prefix = rh__strndup(rest, plen)))
 		return RH_ENOMEM;
 	if (strchr(*prefix, '\\'))
-		return rh__error(RH_EINVAL, "%s: Azure Blob Storage reads '\\' in a blob name as '/': the prefix cannot hold one",
-				 url);
+		return rh__error(
+			RH_EINVAL,
+			"%s: Azure Blob Storage reads '\\' in a blob name as '/': the prefix cannot hold one",
+			url);
 	if (**prefix && rh_store__check_key(*prefix) < 0) {
 		char why[512];
 
 		snprintf(why, sizeof(why), "%s", rh_error_last());
-		return rh__error(RH_EINVAL, "%s: the prefix is no valid key: %s", url, why);
+		return rh__error(RH_EINVAL,
+		                 "%s: the prefix is no valid key: %s", url,
+		                 why);
 	}
 	if (strlen(*prefix) > RH_STORE__KEY_MAX / 2)
-		return rh__error(RH_EINVAL, "%s: the prefix is longer than %d bytes", url,
-				 RH_STORE__KEY_MAX / 2);
+		return rh__error(RH_EINVAL,
+		                 "%s: the prefix is longer than %d bytes", url,
+		                 RH_STORE__KEY_MAX / 2);
 	return 0;
 }
 
 int
 rh_az__parse_url(char **account, char **container, char **prefix,
-		 char **endpoint, const char *url)
+                 char **endpoint, const char *url)
 {
 	const char *host, *slash, *dot;
 	int error;
@@ -84,22 +96,27 @@ rh_az__parse_url(char **account, char **container, char **prefix,
 		goto done;
 	}
 	if (strncasecmp(url, "https://", 8) != 0)
-		return rh__error(RH_EINVAL, "%s: not an az:// or https://ACCOUNT.blob.core.windows.net URL",
-				 url);
+		return rh__error(
+			RH_EINVAL,
+			"%s: not an az:// or https://ACCOUNT.blob.core.windows.net URL",
+			url);
 	host = url + 8;
 	slash = strchr(host, '/');
 	dot = strchr(host, '.');
 	if (!slash || !dot || dot > slash || !strstr(host, ".blob.") ||
 	    strstr(host, ".blob.") > slash)
-		return rh__error(RH_EINVAL, "%s: an https store URL is https://ACCOUNT.blob.core.windows.net/CONTAINER[/PREFIX]",
-				 url);
+		return rh__error(
+			RH_EINVAL,
+			"%s: an https store URL is https://ACCOUNT.blob.core.windows.net/CONTAINER[/PREFIX]",
+			url);
 	if (!(*account = rh__strndup(host, (size_t)(dot - host))) ||
 	    !(*endpoint = rh__strndup(url, (size_t)(slash - url))))
 		return RH_ENOMEM;
 	error = split_path(container, prefix, url, slash + 1);
 done:
 	if (error < 0) {
-		free(*account), free(*container), free(*prefix), free(*endpoint);
+		free(*account), free(*container), free(*prefix),
+			free(*endpoint);
 		*account = *container = *prefix = *endpoint = NULL;
 	}
 	return error;

@@ -45,14 +45,17 @@ put_block(az_writer *w, const void *data, size_t len)
 
 	memset(&q, 0, sizeof(q));
 	if (w->blocks >= RH_AZ__MAX_BLOCKS) {
-		error = rh__error(RH_EINVAL, "%s/%s: more than %d blocks: raise block_size (RAYHIST_AZ_BLOCK_SIZE)",
-				  w->b->cfg.url, w->key, RH_AZ__MAX_BLOCKS);
+		error = rh__error(
+			RH_EINVAL,
+			"%s/%s: more than %d blocks: raise block_size (RAYHIST_AZ_BLOCK_SIZE)",
+			w->b->cfg.url, w->key, RH_AZ__MAX_BLOCKS);
 		goto done;
 	}
 	if ((error = block_id(&id, w->blocks)) < 0 ||
 	    (error = rh_buf_puts(&query, "comp=block&blockid=")) < 0 ||
 	    (error = rh_s3__encode(&query, id.ptr, id.size, 0)) < 0 ||
-	    (error = rh_az__req_init(&q, w->b, "PUT", "Put Block", w->key, query.ptr)) < 0)
+	    (error = rh_az__req_init(&q, w->b, "PUT", "Put Block", w->key,
+	                             query.ptr)) < 0)
 		goto done;
 	q.r.body = data;
 	q.r.body_len = len;
@@ -92,13 +95,14 @@ flush_blocks(az_writer *w, int all)
 
 int
 rh_az__writer_open(rh_store_backend_writer **out, rh_store_backend *be,
-		   const char *key)
+                   const char *key)
 {
 	az_writer *w;
 	int error;
 
 	*out = NULL;
-	if ((error = rh_az__check_name(&((rh_az__backend *)be)->cfg, key, "key")) < 0)
+	if ((error = rh_az__check_name(&((rh_az__backend *)be)->cfg, key,
+	                               "key")) < 0)
 		return error;
 	if (!(w = rh__calloc(1, sizeof(*w))))
 		return RH_ENOMEM;
@@ -143,15 +147,19 @@ put_block_list(az_writer *w)
 	int error;
 
 	memset(&q, 0, sizeof(q));
-	if ((error = rh_buf_puts(&body, "<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>")) < 0)
+	if ((error = rh_buf_puts(
+		     &body,
+		     "<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>")) <
+	    0)
 		goto done;
 	for (i = 0; i < w->blocks; i++)
 		if ((error = block_id(&id, i)) < 0 ||
-		    (error = rh_buf_printf(&body, "<Latest>%s</Latest>", id.ptr)) < 0)
+		    (error = rh_buf_printf(&body, "<Latest>%s</Latest>",
+		                           id.ptr)) < 0)
 			goto done;
 	if ((error = rh_buf_puts(&body, "</BlockList>")) < 0 ||
 	    (error = rh_az__req_init(&q, w->b, "PUT", "Put Block List", w->key,
-				     "comp=blocklist")) < 0)
+	                             "comp=blocklist")) < 0)
 		goto done;
 	q.r.body = body.ptr;
 	q.r.body_len = body.size;
@@ -173,7 +181,8 @@ rh_az__writer_commit(rh_store_backend_writer *bw)
 
 	if (w->blocks == 0)
 		error = w->parent.be->ops->put(w->parent.be, w->key,
-					       w->buf.ptr ? w->buf.ptr : "", w->buf.size);
+		                               w->buf.ptr ? w->buf.ptr : "",
+		                               w->buf.size);
 	else if ((error = flush_blocks(w, 1)) == 0)
 		error = put_block_list(w);
 	writer_free(w);

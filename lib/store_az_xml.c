@@ -27,9 +27,10 @@ az_start(const char *path, void *payload)
 	if (!c->checked) {
 		c->checked = 1;
 		if (strcmp(path, "EnumerationResults") != 0)
-			return rh__error(RH_ECORRUPT,
-					 "the answer to List Blobs is a <%s>, not an <EnumerationResults>",
-					 path);
+			return rh__error(
+				RH_ECORRUPT,
+				"the answer to List Blobs is a <%s>, not an <EnumerationResults>",
+				path);
 	}
 	if (strcmp(path, BLOB) == 0 || strcmp(path, BLOBPFX) == 0) {
 		free(c->cur.key);
@@ -44,7 +45,8 @@ push(rh_s3__list_page *page, rh_s3__list_item *it)
 {
 	if (page->n == page->cap) {
 		size_t cap = page->cap ? page->cap * 2 : 64;
-		rh_s3__list_item *v = rh__realloc(page->items, cap * sizeof(*v));
+		rh_s3__list_item *v =
+			rh__realloc(page->items, cap * sizeof(*v));
 
 		if (!v)
 			return RH_ENOMEM;
@@ -61,32 +63,43 @@ az_end(const char *path, const char *text, size_t len, void *payload)
 	az_list_ctx *c = payload;
 	char *end;
 
-	if (strcmp(path, BLOB "/Name") == 0 || strcmp(path, BLOBPFX "/Name") == 0) {
+	if (strcmp(path, BLOB "/Name") == 0 ||
+	    strcmp(path, BLOBPFX "/Name") == 0) {
 		if (!text || c->cur.key)
-			return rh__error(RH_ECORRUPT, "List Blobs: a repeated or structured <Name>");
+			return rh__error(
+				RH_ECORRUPT,
+				"List Blobs: a repeated or structured <Name>");
 		if (!(c->cur.key = rh__strndup(text, len)))
 			return RH_ENOMEM;
 	} else if (strcmp(path, BLOB "/Properties/Content-Length") == 0) {
 		if (!text || !isdigit((unsigned char)text[0]))
-			return rh__error(RH_ECORRUPT, "List Blobs: <Content-Length> is no number");
+			return rh__error(
+				RH_ECORRUPT,
+				"List Blobs: <Content-Length> is no number");
 		errno = 0;
 		c->cur.size = strtoull(text, &end, 10);
 		if (errno || *end)
-			return rh__error(RH_ECORRUPT, "List Blobs: <Content-Length> \"%.40s\" is no number",
-					 text);
+			return rh__error(
+				RH_ECORRUPT,
+				"List Blobs: <Content-Length> \"%.40s\" is no number",
+				text);
 	} else if (strcmp(path, BLOB "/Properties/Last-Modified") == 0) {
 		time_t t = text ? curl_getdate(text, NULL) : -1;
 
 		c->cur.mtime_ms = t > 0 ? (int64_t)t * 1000 : 0;
 	} else if (strcmp(path, BLOB) == 0 || strcmp(path, BLOBPFX) == 0) {
 		if (!c->cur.key)
-			return rh__error(RH_ECORRUPT, "List Blobs: an entry without a <Name>");
+			return rh__error(
+				RH_ECORRUPT,
+				"List Blobs: an entry without a <Name>");
 		return push(c->page, &c->cur);
 	} else if (strcmp(path, "EnumerationResults/NextMarker") == 0) {
 		free(c->page->next_token);
 		c->page->next_token = NULL;
 		if (!text)
-			return rh__error(RH_ECORRUPT, "List Blobs: a structured <NextMarker>");
+			return rh__error(
+				RH_ECORRUPT,
+				"List Blobs: a structured <NextMarker>");
 		c->page->truncated = len > 0;
 		if (len && !(c->page->next_token = rh__strndup(text, len)))
 			return RH_ENOMEM;
@@ -98,7 +111,7 @@ static int
 cmp_items(const void *a, const void *b)
 {
 	return strcmp(((const rh_s3__list_item *)a)->key,
-		      ((const rh_s3__list_item *)b)->key);
+	              ((const rh_s3__list_item *)b)->key);
 }
 
 int

@@ -32,35 +32,35 @@ struct rh_store_backend_ops {
 
 	/** Write a whole object atomically, replacing any older one. */
 	int (*put)(rh_store_backend *be, const char *key, const void *data,
-		   size_t len);
+	           size_t len);
 
 	/** Append bytes [off, off+len) of `key` to `out`; len SIZE_MAX means
 	 * to the end; nothing past the end. RH_ENOTFOUND when absent. */
 	int (*get)(rh_buf *out, rh_store_backend *be, const char *key,
-		   uint64_t off, size_t len);
+	           uint64_t off, size_t len);
 
 	/** Size and mtime (ms, 0 if unknown) of `key`; mtime_ms_out may be
 	 * NULL. RH_ENOTFOUND when absent. */
 	int (*head)(uint64_t *size_out, int64_t *mtime_ms_out,
-		    rh_store_backend *be, const char *key);
+	            rh_store_backend *be, const char *key);
 
 	/** List keys starting with `prefix`, in byte order, rolling keys up
 	 * at the first `delim` after the prefix (delim NULL: no roll-up), as
 	 * S3 ListObjectsV2 does. Stops at and returns the first non-zero value
 	 * of cb. */
-	int (*list)(rh_store_backend *be, const char *prefix,
-		    const char *delim, rh_store_list_cb cb, void *payload);
+	int (*list)(rh_store_backend *be, const char *prefix, const char *delim,
+	            rh_store_list_cb cb, void *payload);
 
 	/** Delete `key`; an absent key is not an error. */
 	int (*del)(rh_store_backend *be, const char *key);
 
 	/** Start a streamed object; nothing is visible until commit. */
 	int (*writer_open)(rh_store_backend_writer **out, rh_store_backend *be,
-			   const char *key);
+	                   const char *key);
 
 	/** Append bytes to the object being written. */
 	int (*writer_write)(rh_store_backend_writer *w, const void *data,
-			    size_t len);
+	                    size_t len);
 
 	/** Publish the object atomically; frees `w`, also on failure. */
 	int (*writer_commit)(rh_store_backend_writer *w);
@@ -74,13 +74,13 @@ struct rh_store_backend_ops {
 	/** Delete `n` (> 0) validated keys; absent keys are no error. NULL:
 	 * store.c calls del() for each. */
 	int (*del_many)(rh_store_backend *be, const char *const *keys,
-			size_t n);
+	                size_t n);
 
 	/** As writer_open, for an object that need not be durable when its
 	 * commit returns, only after the next sync() (store_defer.h). NULL:
 	 * every commit is durable, and store.c uses writer_open. */
 	int (*writer_open_nosync)(rh_store_backend_writer **out,
-				  rh_store_backend *be, const char *key);
+	                          rh_store_backend *be, const char *key);
 
 	/** Make durable every object committed through writer_open_nosync
 	 * writers before this call. NULL when writer_open_nosync is. */
@@ -101,7 +101,7 @@ struct rh_store_backend_writer {
  * folder.
  */
 int rh_store__file_open(rh_store_backend **out, const char *path,
-			const rh_store_options *opts);
+                        const rh_store_options *opts);
 
 /**
  * Open the s3:// store of URL `url` ("s3://bucket[/prefix]"), resolving its
@@ -110,7 +110,7 @@ int rh_store__file_open(rh_store_backend **out, const char *path,
  * setting, RH_EIO when web-identity credentials cannot be had.
  */
 int rh_store__s3_open(rh_store_backend **out, char **url_out, const char *url,
-		      const rh_store_options *opts);
+                      const rh_store_options *opts);
 
 /**
  * Open the az:// store of URL `url` ("az://container[/prefix]" or
@@ -120,7 +120,7 @@ int rh_store__s3_open(rh_store_backend **out, char **url_out, const char *url,
  * setting.
  */
 int rh_store__az_open(rh_store_backend **out, char **url_out, const char *url,
-		      const rh_store_options *opts);
+                      const rh_store_options *opts);
 
 /**
  * Put the cache of store_cache.c in front of backend *be (of the store
@@ -130,15 +130,21 @@ int rh_store__az_open(rh_store_backend **out, char **url_out, const char *url,
  * created or read.
  */
 int rh_store__cache_wrap(rh_store_backend **be, const char *url,
-			 const rh_store_options *opts);
+                         const rh_store_options *opts);
 
 /** 0 when `key` follows the key rules of store.h, else RH_EINVAL with the
  * thread's message set (a listing skips foreign keys it could not read). */
 int rh_store__check_key(const char *key);
 
 /* store_stats.c. Verb indexes, as rh_store_stats_name() names them. */
-enum { RH_STORE__GET, RH_STORE__PUT, RH_STORE__HEAD, RH_STORE__LIST,
-       RH_STORE__DELETE, RH_STORE__WRITER };
+enum {
+	RH_STORE__GET,
+	RH_STORE__PUT,
+	RH_STORE__HEAD,
+	RH_STORE__LIST,
+	RH_STORE__DELETE,
+	RH_STORE__WRITER
+};
 /** Index of backend `scheme` in rh_store_stats, -1 if not counted. */
 int rh_store__stats_backend(const char *scheme);
 /** Note that this thread starts a call of `verb` to `backend`. */

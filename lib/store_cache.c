@@ -41,20 +41,20 @@ enum { MODE_UNKNOWN, MODE_STORE, MODE_CACHE };
 typedef struct centry {
 	struct centry *hnext;
 	uint64_t size;
-	int64_t used;	/* ms; the cache file's mtime until first used */
+	int64_t used; /* ms; the cache file's mtime until first used */
 	char key[];
 } centry;
 
 typedef struct cache_backend {
 	rh_store_backend parent;
 	rh_store_backend *base;
-	rh_store_backend *cache;	/* NULL until needed */
-	char *dir;			/* cache_dir/<hash> */
+	rh_store_backend *cache; /* NULL until needed */
+	char *dir;               /* cache_dir/<hash> */
 	uint64_t max;
 	int read_only;
 	int base_is_file;
 	atomic_int mode;
-	pthread_mutex_t lock;		/* everything below, and `cache` */
+	pthread_mutex_t lock; /* everything below, and `cache` */
 	centry **buckets;
 	size_t nbuckets;
 	/* entries; atomic so that reads of a store whose cache is empty (a
@@ -65,8 +65,8 @@ typedef struct cache_backend {
 
 typedef struct cache_writer {
 	rh_store_backend_writer parent;
-	rh_store_backend_writer *base;	/* NULL when writing the cache only */
-	rh_store_backend_writer *tee;	/* the cache's copy, or NULL */
+	rh_store_backend_writer *base; /* NULL when writing the cache only */
+	rh_store_backend_writer *tee;  /* the cache's copy, or NULL */
 	int tee_failed;
 	char key[];
 } cache_writer;
@@ -183,11 +183,12 @@ open_cache(cache_backend *cb, int create)
 	if (cb->cache)
 		return 0;
 	if (!create && stat(cb->dir, &sb) < 0)
-		return 0;	/* nothing cached yet: made on first write */
-	o.fsync = 0;	/* a torn cache object fails its checks: rebuilt */
+		return 0; /* nothing cached yet: made on first write */
+	o.fsync = 0;      /* a torn cache object fails its checks: rebuilt */
 	if ((error = rh_store__file_open(&cb->cache, cb->dir, &o)) < 0)
 		return error;
-	if ((error = cb->cache->ops->list(cb->cache, "", NULL, scan_cb, cb)) < 0)
+	if ((error = cb->cache->ops->list(cb->cache, "", NULL, scan_cb, cb)) <
+	    0)
 		return error;
 	evict(cb, "");
 	return 0;
@@ -333,7 +334,7 @@ chead(uint64_t *size_out, int64_t *mtime_ms_out, rh_store_backend *be,
 
 	if (cached(cb, key)) {
 		error = cb->cache->ops->head(size_out, mtime_ms_out, cb->cache,
-					     key);
+		                             key);
 		if (error != RH_ENOTFOUND)
 			return error;
 		lost(cb, key);
@@ -371,16 +372,16 @@ cdel(rh_store_backend *be, const char *key)
 		 * read_only, it is not asked (nor is success pretended) */
 		if (error < 0 || had)
 			return error;
-		return rh__error(RH_EACCES, "%s: not deleted: the store %s",
-				 key, cb->read_only ? "is read-only"
-						    : "refuses writes");
+		return rh__error(
+			RH_EACCES, "%s: not deleted: the store %s", key,
+			cb->read_only ? "is read-only" : "refuses writes");
 	}
 	return cb->base->ops->del(cb->base, key);
 }
 
 static int
 cwriter_open(rh_store_backend_writer **out, rh_store_backend *be,
-	     const char *key)
+             const char *key)
 {
 	cache_backend *cb = (cache_backend *)be;
 	rh_store_backend *c;
@@ -424,8 +425,8 @@ cwriter_write(rh_store_backend_writer *bw, const void *data, size_t len)
 	if (w->tee && !w->tee_failed &&
 	    (error = cb->cache->ops->writer_write(w->tee, data, len)) < 0) {
 		if (!w->base)
-			return error;	/* the cache is all there is */
-		w->tee_failed = 1;	/* the store may still take it */
+			return error; /* the cache is all there is */
+		w->tee_failed = 1;    /* the store may still take it */
 		rh_error_clear();
 	}
 	if (w->base &&
@@ -446,7 +447,8 @@ prune_dirs(cache_backend *cb, const char *key)
 
 	if (rh_buf_printf(&path, "%s/%s", cb->dir, key) < 0)
 		goto done;
-	while ((slash = strrchr(path.ptr, '/')) && (size_t)(slash - path.ptr) > root) {
+	while ((slash = strrchr(path.ptr, '/')) &&
+	       (size_t)(slash - path.ptr) > root) {
 		*slash = '\0';
 		if (rmdir(path.ptr) < 0)
 			break;
@@ -553,27 +555,40 @@ cache_path(char **out, const char *dir, const char *hash)
 	int error;
 
 	if (*dir != '/' && !getcwd(cwd, sizeof(cwd)))
-		return rh__error(RH_EIO, "%s: cannot resolve the cache folder: "
-				 "no working folder", dir);
+		return rh__error(RH_EIO,
+		                 "%s: cannot resolve the cache folder: "
+		                 "no working folder",
+		                 dir);
 	if ((error = rh_buf_printf(&b, "%s%s%s/%s", *dir == '/' ? "" : cwd,
-				   *dir == '/' ? "" : "/", dir, hash)) < 0) {
+	                           *dir == '/' ? "" : "/", dir, hash)) < 0) {
 		rh_buf_dispose(&b);
 		return error;
 	}
-	*out = b.ptr;	/* the buffer's bytes are the caller's now */
+	*out = b.ptr; /* the buffer's bytes are the caller's now */
 	return 0;
 }
 
 int
 rh_store__cache_wrap(rh_store_backend **be, const char *url,
-		     const rh_store_options *opts)
+                     const rh_store_options *opts)
 {
 	static const rh_store_backend_ops ops_template = {
-		NULL, cput, cget, chead, clist, cdel, cwriter_open,
-		cwriter_write, cwriter_commit, cwriter_abort, cclose, cdel_many,
+		NULL,
+		cput,
+		cget,
+		chead,
+		clist,
+		cdel,
+		cwriter_open,
+		cwriter_write,
+		cwriter_commit,
+		cwriter_abort,
+		cclose,
+		cdel_many,
 		/* Readers (serve, ls) wrap a store; they write an index now and
 		 * then, durable at each commit: no deferred sync. */
-		NULL, NULL,
+		NULL,
+		NULL,
 	};
 	unsigned char digest[32];
 	char hex[65];
@@ -599,7 +614,7 @@ rh_store__cache_wrap(rh_store_backend **be, const char *url,
 	rh__sha256_update(&h, url, strlen(url));
 	rh__sha256_final(&h, digest);
 	rh__sha256_hex(hex, digest);
-	hex[16] = '\0';	/* 64 bits tell a host's stores apart */
+	hex[16] = '\0'; /* 64 bits tell a host's stores apart */
 	cb->nbuckets = 1021;
 	if (!(cb->buckets = rh__calloc(cb->nbuckets, sizeof(*cb->buckets)))) {
 		error = RH_ENOMEM;

@@ -32,7 +32,7 @@
  * durable commit when the key already holds an object: replacing an
  * object a manifest may name must never leave it empty after a crash. */
 int rh_store__writer_open_nosync(rh_store_writer **out, rh_store *st,
-				 const char *key);
+                                 const char *key);
 
 /** Make durable every object committed through a nosync writer of `st`
  * before this call (from any thread). A file:// store does it with one

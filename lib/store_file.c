@@ -53,9 +53,9 @@
  * (it is truncated to nothing, the worst a file system may leave) - and
  * _exit(137). Tests then check that the store still reads whole. */
 typedef struct powercut {
-	atomic_long left;    /* writes to go; <= 0: disarmed */
-	pthread_mutex_t mu;  /* guards keys */
-	char **keys;         /* committed without a barrier since the sync */
+	atomic_long left;   /* writes to go; <= 0: disarmed */
+	pthread_mutex_t mu; /* guards keys */
+	char **keys;        /* committed without a barrier since the sync */
 	size_t n, cap;
 } powercut;
 
@@ -64,7 +64,7 @@ typedef struct file_backend {
 	char *root; /* absolute path, for messages */
 	int rootfd;
 	int fsync;
-	dev_t dev;  /* of the root: what one syncfs() covers */
+	dev_t dev; /* of the root: what one syncfs() covers */
 	powercut cut;
 } file_backend;
 
@@ -100,30 +100,25 @@ file_error(const file_backend *fb, int err, const char *key, const char *what)
 	int code;
 
 	switch (err) {
-	case ENOMEM:
-		code = RH_ENOMEM;
-		break;
-	case ENAMETOOLONG:
-		code = RH_EINVAL;
-		break;
+	case ENOMEM: code = RH_ENOMEM; break;
+	case ENAMETOOLONG: code = RH_EINVAL; break;
 	case EACCES:
 	case EPERM:
-	case EROFS:	/* the folder or mount may not be written */
+	case EROFS: /* the folder or mount may not be written */
 		code = RH_EACCES;
 		break;
-	default:
-		code = RH_EIO;
+	default: code = RH_EIO;
 	}
 	return rh__error(code, "%s%s%s: %s: %s", fb->root,
-			 *key && strcmp(fb->root, "/") ? "/" : "", key, what,
-			 errstr(err, ebuf, sizeof(ebuf)));
+	                 *key && strcmp(fb->root, "/") ? "/" : "", key, what,
+	                 errstr(err, ebuf, sizeof(ebuf)));
 }
 
 static int
 not_found(const file_backend *fb, const char *key)
 {
 	return rh__error(RH_ENOTFOUND, "%s: no such object in file://%s", key,
-			 fb->root);
+	                 fb->root);
 }
 
 /* Something other than a regular file sits where object `key` would be.
@@ -134,13 +129,17 @@ static int
 not_object(const file_backend *fb, const char *key, mode_t mode)
 {
 	if (S_ISDIR(mode))
-		return rh__error(RH_ENOTFOUND, "%s: a folder (a prefix of other "
-				 "keys), not an object, in file://%s", key,
-				 fb->root);
-	return rh__error(RH_ECORRUPT, "%s: %s where an object should be, in "
-			 "file://%s", key, S_ISLNK(mode)
-			 ? "a symbolic link (not followed)" : "a special file",
-			 fb->root);
+		return rh__error(RH_ENOTFOUND,
+		                 "%s: a folder (a prefix of other "
+		                 "keys), not an object, in file://%s",
+		                 key, fb->root);
+	return rh__error(RH_ECORRUPT,
+	                 "%s: %s where an object should be, in "
+	                 "file://%s",
+	                 key,
+	                 S_ISLNK(mode) ? "a symbolic link (not followed)" :
+	                                 "a special file",
+	                 fb->root);
 }
 
 static int
@@ -168,10 +167,11 @@ static int
 check_reserved(const char *key)
 {
 	if (has_tmp_name(key))
-		return rh__error(RH_EINVAL,
-				 "key \"%s\": names starting with \"" TMP_PREFIX
-				 "\" are reserved for temporary files in file:// stores",
-				 key);
+		return rh__error(
+			RH_EINVAL,
+			"key \"%s\": names starting with \"" TMP_PREFIX
+			"\" are reserved for temporary files in file:// stores",
+			key);
 	return 0;
 }
 
@@ -235,7 +235,7 @@ powercut_point(file_backend *fb)
 	pthread_mutex_lock(&c->mu);
 	for (i = 0; i < c->n; i++) {
 		int fd = openat(fb->rootfd, c->keys[i],
-				O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+		                O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
 
 		if (fd >= 0 && ftruncate(fd, 0) == 0)
 			fsync(fd);
@@ -257,7 +257,8 @@ powercut_note(file_backend *fb, const char *key)
 		return;
 	pthread_mutex_lock(&c->mu);
 	if (c->n == c->cap &&
-	    (keys = realloc(c->keys, (c->cap = c->cap * 2 + 16) * sizeof(*keys))))
+	    (keys = realloc(c->keys,
+	                    (c->cap = c->cap * 2 + 16) * sizeof(*keys))))
 		c->keys = keys;
 	if (c->n < c->cap && (c->keys[c->n] = strdup(key)))
 		c->n++;
@@ -288,8 +289,8 @@ sync_dir(const file_backend *fb, const char *dir)
 {
 	int fd = fb->rootfd, err = 0;
 
-	if (*dir &&
-	    (fd = openat(fb->rootfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+	if (*dir && (fd = openat(fb->rootfd, dir,
+	                         O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return errno;
 	if (barrier(fd) < 0 && errno != EINVAL)
 		err = errno;
@@ -337,17 +338,18 @@ make_dirs(const file_backend *fb, char *dir, int sync)
 static int
 parent_is_object(const char *key)
 {
-	return rh__error(RH_EEXISTS,
-			 "%s: a folder of this key is an object (a file:// store cannot hold both \"a\" and \"a/b\")",
-			 key);
+	return rh__error(
+		RH_EEXISTS,
+		"%s: a folder of this key is an object (a file:// store cannot hold both \"a\" and \"a/b\")",
+		key);
 }
 
 /* Create a temporary file beside `key`, creating its folders (synced when
  * `sync`). On success *fd_out is open for writing and *tmp_out the file's
  * relative path. */
 static int
-create_tmp(int *fd_out, char **tmp_out, const file_backend *fb,
-	   const char *key, int sync)
+create_tmp(int *fd_out, char **tmp_out, const file_backend *fb, const char *key,
+           int sync)
 {
 	const char *slash = strrchr(key, '/');
 	const char *base = slash ? slash + 1 : key;
@@ -364,11 +366,12 @@ create_tmp(int *fd_out, char **tmp_out, const file_backend *fb,
 		uint64_t n = atomic_fetch_add(&tmp_counter, 1);
 
 		sprintf(tmp, "%s%s" TMP_PREFIX "%ld-%llu-%.*s", dir,
-			dirlen ? "/" : "", (long)getpid(), (unsigned long long)n,
-			TMP_NAME_KEEP, base);
+		        dirlen ? "/" : "", (long)getpid(),
+		        (unsigned long long)n, TMP_NAME_KEEP, base);
 		fd = openat(fb->rootfd, tmp,
-			    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-			    0666);
+		            O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+		                    O_NOFOLLOW,
+		            0666);
 		if (fd >= 0)
 			break;
 		err = errno;
@@ -385,7 +388,8 @@ create_tmp(int *fd_out, char **tmp_out, const file_backend *fb,
 		if (err == ENOTDIR)
 			error = parent_is_object(key);
 		else
-			error = file_error(fb, err, key, "cannot create a temporary file");
+			error = file_error(fb, err, key,
+			                   "cannot create a temporary file");
 		goto done;
 	}
 	*fd_out = fd;
@@ -408,14 +412,16 @@ publish(const file_backend *fb, const char *tmp, const char *key)
 		err = errno;
 		/* A folder left empty (by a crash, say) holds no key: S3 would
 		 * take the put, so do we. A folder with objects wins. */
-		if (err == EISDIR && unlinkat(fb->rootfd, key, AT_REMOVEDIR) == 0 &&
+		if (err == EISDIR &&
+		    unlinkat(fb->rootfd, key, AT_REMOVEDIR) == 0 &&
 		    renameat(fb->rootfd, tmp, fb->rootfd, key) == 0)
 			goto synced;
 		unlinkat(fb->rootfd, tmp, 0);
 		if (err == EISDIR || err == ENOTEMPTY || err == EEXIST)
-			return rh__error(RH_EEXISTS,
-					 "%s: keys below it exist (a file:// store cannot hold both \"a\" and \"a/b\")",
-					 key);
+			return rh__error(
+				RH_EEXISTS,
+				"%s: keys below it exist (a file:// store cannot hold both \"a\" and \"a/b\")",
+				key);
 		return file_error(fb, err, key, "rename");
 	}
 synced:
@@ -473,7 +479,7 @@ done:
  * for a link or a special file. */
 static int
 open_object(int *fd_out, struct stat *sb, const file_backend *fb,
-	    const char *key)
+            const char *key)
 {
 	int fd, error;
 
@@ -481,7 +487,7 @@ open_object(int *fd_out, struct stat *sb, const file_backend *fb,
 		return error;
 	/* O_NONBLOCK: a FIFO planted in the store must not hang a reader. */
 	fd = openat(fb->rootfd, key,
-		    O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	            O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ELOOP &&
 		    fstatat(fb->rootfd, key, sb, AT_SYMLINK_NOFOLLOW) == 0)
@@ -505,7 +511,7 @@ open_object(int *fd_out, struct stat *sb, const file_backend *fb,
 
 static int
 file_get(rh_buf *out, rh_store_backend *be, const char *key, uint64_t off,
-	 size_t len)
+         size_t len)
 {
 	file_backend *fb = (file_backend *)be;
 	uint64_t size, want;
@@ -522,8 +528,9 @@ file_get(rh_buf *out, rh_store_backend *be, const char *key, uint64_t off,
 	if (want == 0)
 		goto done;
 	if (want >= SIZE_MAX - out->size) {
-		error = rh__error(RH_ENOMEM, "%s: %llu bytes do not fit in memory",
-				  key, (unsigned long long)want);
+		error = rh__error(RH_ENOMEM,
+		                  "%s: %llu bytes do not fit in memory", key,
+		                  (unsigned long long)want);
 		goto done;
 	}
 	if ((error = rh_buf_grow(out, out->size + (size_t)want)) < 0)
@@ -532,8 +539,8 @@ file_get(rh_buf *out, rh_store_backend *be, const char *key, uint64_t off,
 	 * this descriptor keeps the old one. So short reads mean EOF only if
 	 * someone edited the file behind the store's back. */
 	while (got < want) {
-		ssize_t n = pread(fd, out->ptr + out->size + got, (size_t)want - got,
-				  (off_t)(off + got));
+		ssize_t n = pread(fd, out->ptr + out->size + got,
+		                  (size_t)want - got, (off_t)(off + got));
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -556,12 +563,13 @@ done:
 static int64_t
 mtime_ms(const struct stat *sb)
 {
-	return (int64_t)sb->st_mtim.tv_sec * 1000 + sb->st_mtim.tv_nsec / 1000000;
+	return (int64_t)sb->st_mtim.tv_sec * 1000 +
+	       sb->st_mtim.tv_nsec / 1000000;
 }
 
 static int
 file_head(uint64_t *size_out, int64_t *mtime_ms_out, rh_store_backend *be,
-	  const char *key)
+          const char *key)
 {
 	file_backend *fb = (file_backend *)be;
 	struct stat sb;
@@ -661,14 +669,10 @@ entry_kind(int pfd, const struct dirent *de)
 	struct stat sb;
 
 	switch (de->d_type) {
-	case DT_REG:
-		return 'f';
-	case DT_DIR:
-		return 'd';
-	case DT_UNKNOWN:
-		break;
-	default:
-		return 0;
+	case DT_REG: return 'f';
+	case DT_DIR: return 'd';
+	case DT_UNKNOWN: break;
+	default: return 0;
 	}
 	if (fstatat(pfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
 		return 0;
@@ -703,7 +707,8 @@ read_dir(dir_list *dl, list_ctx *c, DIR *dir, const char *tail)
 		if (!(de = readdir(dir)))
 			break;
 		if (de->d_name[0] == '.' &&
-		    (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
+		    (!de->d_name[1] ||
+		     (de->d_name[1] == '.' && !de->d_name[2])))
 			continue;
 		if (is_tmp_name(de->d_name) || !name_is_key(de->d_name) ||
 		    strncmp(de->d_name, tail ? tail : "", taillen) != 0)
@@ -712,7 +717,8 @@ read_dir(dir_list *dl, list_ctx *c, DIR *dir, const char *tail)
 			continue;
 		if (dl->n == dl->cap) {
 			size_t cap = dl->cap ? dl->cap * 2 : 32;
-			char **names = rh__realloc(dl->names, cap * sizeof(*names));
+			char **names =
+				rh__realloc(dl->names, cap * sizeof(*names));
 
 			if (!names)
 				return RH_ENOMEM;
@@ -728,7 +734,7 @@ read_dir(dir_list *dl, list_ctx *c, DIR *dir, const char *tail)
 	}
 	if (errno)
 		return file_error(c->fb, errno, c->key.ptr ? c->key.ptr : "",
-				  "read folder");
+		                  "read folder");
 	if (dl->n)
 		qsort(dl->names, dl->n, sizeof(*dl->names), cmp_names);
 	return 0;
@@ -744,9 +750,11 @@ has_object(list_ctx *c, int pfd, const char *name)
 	int fd, found = 0;
 
 	if ((fd = openat(pfd, name,
-			 O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) < 0)
-		return errno == ENOENT || errno == ENOTDIR ? 0 :
-			file_error(c->fb, errno, c->key.ptr, "open folder");
+	                 O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return errno == ENOENT || errno == ENOTDIR ?
+		               0 :
+		               file_error(c->fb, errno, c->key.ptr,
+		                          "open folder");
 	if (!(dir = fdopendir(fd))) {
 		found = file_error(c->fb, errno, c->key.ptr, "open folder");
 		close(fd);
@@ -754,17 +762,14 @@ has_object(list_ctx *c, int pfd, const char *name)
 	}
 	while (!found && (de = readdir(dir))) {
 		if (de->d_name[0] == '.' &&
-		    (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
+		    (!de->d_name[1] ||
+		     (de->d_name[1] == '.' && !de->d_name[2])))
 			continue;
 		if (is_tmp_name(de->d_name))
 			continue;
 		switch (entry_kind(dirfd(dir), de)) {
-		case 'f':
-			found = 1;
-			break;
-		case 'd':
-			found = has_object(c, dirfd(dir), de->d_name);
-			break;
+		case 'f': found = 1; break;
+		case 'd': found = has_object(c, dirfd(dir), de->d_name); break;
 		}
 	}
 	closedir(dir);
@@ -779,7 +784,8 @@ emit_prefix(list_ctx *c, size_t len)
 	rh_store_entry e = { 0 };
 	int error;
 
-	if (c->last_cp.size == len && memcmp(c->last_cp.ptr, c->key.ptr, len) == 0)
+	if (c->last_cp.size == len &&
+	    memcmp(c->last_cp.ptr, c->key.ptr, len) == 0)
 		return 0;
 	rh_buf_clear(&c->last_cp);
 	if ((error = rh_buf_put(&c->last_cp, c->key.ptr, len)) < 0)
@@ -848,8 +854,10 @@ visit_dir(list_ctx *c, int pfd, char *name)
 	}
 	fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
-		error = errno == ENOENT || errno == ENOTDIR ? 0 :
-			file_error(c->fb, errno, c->key.ptr, "open folder");
+		error = errno == ENOENT || errno == ENOTDIR ?
+		                0 :
+		                file_error(c->fb, errno, c->key.ptr,
+		                           "open folder");
 		goto done;
 	}
 	error = walk(c, fd, NULL);
@@ -895,7 +903,7 @@ done:
 
 static int
 file_list(rh_store_backend *be, const char *prefix, const char *delim,
-	  rh_store_list_cb cb, void *payload)
+          rh_store_list_cb cb, void *payload)
 {
 	file_backend *fb = (file_backend *)be;
 	list_ctx c = { 0 };
@@ -920,10 +928,11 @@ file_list(rh_store_backend *be, const char *prefix, const char *delim,
 		if (has_tmp_name(c.key.ptr))
 			goto done;
 		fd = openat(fb->rootfd, c.key.ptr,
-			    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		            O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		c.key.ptr[dirlen] = '/';
 	} else {
-		fd = openat(fb->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		fd = openat(fb->rootfd, ".",
+		            O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	}
 	if (fd < 0 && (errno == ENOENT || errno == ENOTDIR)) {
 		error = 0; /* no such folder, so no such keys */
@@ -944,7 +953,7 @@ done:
 
 static int
 writer_open(rh_store_backend_writer **out, rh_store_backend *be,
-	    const char *key, int nosync)
+            const char *key, int nosync)
 {
 	file_backend *fb = (file_backend *)be;
 	file_writer *w;
@@ -958,7 +967,7 @@ writer_open(rh_store_backend_writer **out, rh_store_backend *be,
 	w->nosync = nosync && fb->fsync;
 	strcpy(w->key, key);
 	if ((error = create_tmp(&w->fd, &w->tmp, fb, key,
-				fb->fsync && !w->nosync)) < 0) {
+	                        fb->fsync && !w->nosync)) < 0) {
 		free(w);
 		return error;
 	}
@@ -968,7 +977,7 @@ writer_open(rh_store_backend_writer **out, rh_store_backend *be,
 
 static int
 file_writer_open(rh_store_backend_writer **out, rh_store_backend *be,
-		 const char *key)
+                 const char *key)
 {
 	return writer_open(out, be, key, 0);
 }
@@ -1018,14 +1027,15 @@ commit_nosync(file_backend *fb, file_writer *w)
 		unlinkat(fb->rootfd, w->tmp, 0);
 		return file_error(fb, err, w->key, "write");
 	}
-	if (sb.st_dev == fb->dev &&
-	    renameat2(fb->rootfd, w->tmp, fb->rootfd, w->key, RENAME_NOREPLACE) == 0) {
+	if (sb.st_dev == fb->dev && renameat2(fb->rootfd, w->tmp, fb->rootfd,
+	                                      w->key, RENAME_NOREPLACE) == 0) {
 		powercut_note(fb, w->key);
 		return 0;
 	}
 	/* EEXIST, another file system, or a file system without
 	 * RENAME_NOREPLACE (EINVAL): the durable way, as a plain commit. */
-	if ((fd = openat(fb->rootfd, w->tmp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0 ||
+	if ((fd = openat(fb->rootfd, w->tmp,
+	                 O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0 ||
 	    barrier(fd) < 0)
 		err = errno;
 	if (fd >= 0)
@@ -1039,7 +1049,7 @@ commit_nosync(file_backend *fb, file_writer *w)
 
 static int
 file_writer_open_nosync(rh_store_backend_writer **out, rh_store_backend *be,
-			const char *key)
+                        const char *key)
 {
 	return writer_open(out, be, key, 1);
 }
@@ -1156,7 +1166,7 @@ make_root(const char *path)
 
 int
 rh_store__file_open(rh_store_backend **out, const char *path,
-		    const rh_store_options *opts)
+                    const rh_store_options *opts)
 {
 	char ebuf[128];
 	file_backend *fb;
@@ -1176,20 +1186,24 @@ rh_store__file_open(rh_store_backend **out, const char *path,
 		struct stat sb;
 
 		/* a reader: a missing folder is a mistyped URL, not a new store */
-		if (stat(path, &sb) < 0 && (errno == ENOENT || errno == ENOTDIR)) {
-			error = rh__error(RH_ENOTFOUND, "%s: no such store folder", path);
+		if (stat(path, &sb) < 0 &&
+		    (errno == ENOENT || errno == ENOTDIR)) {
+			error = rh__error(RH_ENOTFOUND,
+			                  "%s: no such store folder", path);
 			goto done;
 		}
 	} else if ((err = make_root(path)) != 0) {
-		error = rh__error(RH_EIO, "%s: cannot create the store folder: %s",
-				  path, errstr(err, ebuf, sizeof(ebuf)));
+		error = rh__error(RH_EIO,
+		                  "%s: cannot create the store folder: %s",
+		                  path, errstr(err, ebuf, sizeof(ebuf)));
 		goto done;
 	}
 	if ((fb->rootfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		err = errno;
-		error = rh__error(RH_EIO, "%s: cannot open the store folder: %s",
-				  path, err == ENOTDIR ? "not a folder" :
-				  errstr(err, ebuf, sizeof(ebuf)));
+		error = rh__error(
+			RH_EIO, "%s: cannot open the store folder: %s", path,
+			err == ENOTDIR ? "not a folder" :
+					 errstr(err, ebuf, sizeof(ebuf)));
 		goto done;
 	}
 	{
@@ -1202,8 +1216,9 @@ rh_store__file_open(rh_store_backend **out, const char *path,
 	 * over a read-only mount. Its writes fail with RH_EACCES. */
 	if (!opts->must_exist &&
 	    faccessat(AT_FDCWD, path, W_OK | X_OK, AT_EACCESS) < 0) {
-		error = rh__error(RH_EIO, "%s: the store folder is not writable: %s",
-				  path, errstr(errno, ebuf, sizeof(ebuf)));
+		error = rh__error(RH_EIO,
+		                  "%s: the store folder is not writable: %s",
+		                  path, errstr(errno, ebuf, sizeof(ebuf)));
 		goto done;
 	}
 	*out = &fb->parent, fb = NULL;

@@ -44,7 +44,7 @@ rh_s3__curl_ready(void)
 	pthread_once(&curl_once, curl_init);
 	if (curl_init_result != CURLE_OK)
 		return rh__error(RH_ERROR, "curl_global_init: %s",
-				 curl_easy_strerror(curl_init_result));
+		                 curl_easy_strerror(curl_init_result));
 	return 0;
 }
 
@@ -55,8 +55,9 @@ rh_s3__engine_init(rh_s3__backend *b)
 
 	pthread_mutex_init(&b->pool_lock, NULL);
 	clock_gettime(CLOCK_REALTIME, &ts);
-	atomic_init(&b->rnd, (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^
-				     ((uint64_t)getpid() << 40) ^ (uintptr_t)b);
+	atomic_init(&b->rnd, (uint64_t)ts.tv_nsec ^
+	                             ((uint64_t)ts.tv_sec << 20) ^
+	                             ((uint64_t)getpid() << 40) ^ (uintptr_t)b);
 	atomic_init(&b->bucket_ok, 0);
 }
 
@@ -87,8 +88,10 @@ names(rh_buf *url, rh_buf *what, const rh_s3__backend *b, const char *key,
 	int error;
 
 	if ((error = key ? rh_s3__full_key(&full, b, key) : 0) < 0 ||
-	    (error = rh_s3__object_url(url, &b->cfg, key ? full.ptr : NULL, query)) < 0 ||
-	    (error = key ? rh_s3__what(what, b, key) : rh_buf_puts(what, b->cfg.url)) < 0)
+	    (error = rh_s3__object_url(url, &b->cfg, key ? full.ptr : NULL,
+	                               query)) < 0 ||
+	    (error = key ? rh_s3__what(what, b, key) :
+	                   rh_buf_puts(what, b->cfg.url)) < 0)
 		goto done;
 done:
 	rh_buf_dispose(&full);
@@ -107,7 +110,7 @@ struct object_call {
  * Dispose of c with object_call_dispose() whatever this returns. */
 static int
 object_req(struct object_call *c, const rh_s3__backend *b, const char *key,
-	   const char *method)
+           const char *method)
 {
 	int error;
 
@@ -150,7 +153,7 @@ s3_put(rh_store_backend *be, const char *key, const void *data, size_t len)
  * into a scratch buffer, to learn why a HEAD failed). */
 static int
 get_range(rh_s3__backend *b, rh_buf *sink, const char *key, uint64_t off,
-	  size_t len, long *status_out)
+          size_t len, long *status_out)
 {
 	rh_buf scratch = RH_BUF_INIT;
 	struct object_call c;
@@ -191,7 +194,7 @@ head_once(rh_s3__req *r, rh_s3__backend *b, const char *url, const char *what)
 
 static int
 s3_head(uint64_t *size_out, int64_t *mtime_ms_out, rh_store_backend *be,
-	const char *key)
+        const char *key)
 {
 	rh_s3__backend *b = (rh_s3__backend *)be;
 	rh_buf url = RH_BUF_INIT, what = RH_BUF_INIT;
@@ -219,8 +222,9 @@ s3_head(uint64_t *size_out, int64_t *mtime_ms_out, rh_store_backend *be,
 		}
 	}
 	if (error == 0 && !r.have_length)
-		error = rh__error(RH_ECORRUPT, "%s: HEAD: the answer has no Content-Length",
-				  what.ptr);
+		error = rh__error(RH_ECORRUPT,
+		                  "%s: HEAD: the answer has no Content-Length",
+		                  what.ptr);
 	if (error == 0) {
 		*size_out = r.length;
 		if (mtime_ms_out)
@@ -246,7 +250,7 @@ s3_get(rh_buf *out, rh_store_backend *be, const char *key, uint64_t off,
 	if (len == 0) /* no range says "nothing": ask whether it exists */
 		return s3_head(&size, NULL, be, key);
 	return rh_store__get_rollback(out, base,
-				      get_range(b, out, key, off, len, NULL));
+	                              get_range(b, out, key, off, len, NULL));
 }
 
 static int
@@ -283,9 +287,11 @@ delete_batch(rh_s3__backend *b, const char *const *keys, size_t n)
 
 	memset(&r, 0, sizeof(r));
 	/* Quiet: the answer lists only the keys that failed. */
-	if ((error = rh_buf_puts(&body, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
-				 "<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
-				 "<Quiet>true</Quiet>")) < 0)
+	if ((error = rh_buf_puts(
+		     &body,
+		     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+		     "<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+		     "<Quiet>true</Quiet>")) < 0)
 		goto done;
 	for (i = 0; i < n; i++)
 		if ((error = rh_s3__full_key(&full, b, keys[i])) < 0 ||
@@ -309,21 +315,23 @@ delete_batch(rh_s3__backend *b, const char *const *keys, size_t n)
 	r.resp_max = LIST_RESP_MAX;
 	if ((error = rh_s3__perform(b, &r)) < 0)
 		goto done;
-	error = rh_s3__xml_delete_result(&err, &bad, r.resp.ptr ? r.resp.ptr : "",
-					 r.resp.size);
+	error = rh_s3__xml_delete_result(
+		&err, &bad, r.resp.ptr ? r.resp.ptr : "", r.resp.size);
 	if (error < 0) {
 		char why[512];
 
 		snprintf(why, sizeof(why), "%s", rh_error_last());
-		error = rh__error(RH_EIO, "%s: DeleteObjects: %s", b->cfg.url, why);
+		error = rh__error(RH_EIO, "%s: DeleteObjects: %s", b->cfg.url,
+		                  why);
 	} else if (error > 0) {
 		char hint[400];
 		const char *h = rh_s3__hint(hint, sizeof(hint), err.code, &err,
-					    b->cfg.cred_src);
+		                            b->cfg.cred_src);
 
-		error = rh__error(RH_EIO, "s3://%s/%s: DeleteObjects: %s: %.300s%s%s%s",
-				  b->cfg.bucket, bad ? bad : "?", err.code,
-				  err.message, h ? " (" : "", h ? h : "", h ? ")" : "");
+		error = rh__error(
+			RH_EIO, "s3://%s/%s: DeleteObjects: %s: %.300s%s%s%s",
+			b->cfg.bucket, bad ? bad : "?", err.code, err.message,
+			h ? " (" : "", h ? h : "", h ? ")" : "");
 	}
 done:
 	free(bad);
@@ -342,8 +350,9 @@ s3_del_many(rh_store_backend *be, const char *const *keys, size_t n)
 	int error;
 
 	for (i = 0; i < n; i += DELETE_BATCH)
-		if ((error = delete_batch(b, keys + i,
-					  n - i < DELETE_BATCH ? n - i : DELETE_BATCH)) < 0)
+		if ((error = delete_batch(
+			     b, keys + i,
+			     n - i < DELETE_BATCH ? n - i : DELETE_BATCH)) < 0)
 			return error;
 	return 0;
 }
@@ -383,7 +392,8 @@ static int
 rollup(rh_s3__list_emit *c, rh_store_entry *e, const char *key)
 {
 	const char *d = strlen(key) > c->rollup_from ?
-		strstr(key + c->rollup_from, c->rollup) : NULL;
+	                        strstr(key + c->rollup_from, c->rollup) :
+	                        NULL;
 	size_t n;
 	int error;
 
@@ -418,8 +428,9 @@ rh_s3__list_emit_page(rh_s3__list_emit *c, const rh_s3__list_page *page)
 		if ((error = rh_buf_puts(&c->last, key)) < 0)
 			return error;
 		c->any = 1;
-		if (c->strip && (strlen(key) <= c->strip || key[c->strip - 1] != '/' ||
-				 strncmp(key, c->store_prefix, c->strip - 1) != 0))
+		if (c->strip &&
+		    (strlen(key) <= c->strip || key[c->strip - 1] != '/' ||
+		     strncmp(key, c->store_prefix, c->strip - 1) != 0))
 			continue;
 		key += c->strip;
 		if (!entry_ok(c, key, it->is_prefix))
@@ -428,7 +439,8 @@ rh_s3__list_emit_page(rh_s3__list_emit *c, const rh_s3__list_page *page)
 		e.is_prefix = it->is_prefix;
 		if (c->rollup && !it->is_prefix &&
 		    (error = rollup(c, &e, key)) != 0) {
-			if (error > 0) /* rolled into the prefix just reported */
+			if (error >
+			    0) /* rolled into the prefix just reported */
 				continue;
 			return error;
 		}
@@ -442,8 +454,8 @@ rh_s3__list_emit_page(rh_s3__list_emit *c, const rh_s3__list_page *page)
 
 int
 rh_s3__list_turn(int *more, char **token, rh_s3__list_emit *c,
-		 rh_s3__list_page *page, const char *what, const char *op,
-		 const char *token_name)
+                 rh_s3__list_page *page, const char *what, const char *op,
+                 const char *token_name)
 {
 	int error;
 
@@ -451,8 +463,8 @@ rh_s3__list_turn(int *more, char **token, rh_s3__list_emit *c,
 	if ((error = rh_s3__list_emit_page(c, page)) != 0 || !page->truncated)
 		return error;
 	if (*token && strcmp(*token, page->next_token) == 0)
-		return rh__error(RH_EIO, "%s: %s gave the same %s twice", what, op,
-				 token_name);
+		return rh__error(RH_EIO, "%s: %s gave the same %s twice", what,
+		                 op, token_name);
 	free(*token);
 	*token = page->next_token;
 	page->next_token = NULL;
@@ -472,7 +484,7 @@ rh_s3__list_emit_dispose(rh_s3__list_emit *c)
 /* The ListObjectsV2 query for one page (token: NULL for the first). */
 static int
 list_query(rh_buf *query, const char *full, const char *maxkeys,
-	   const char *delim, const char *token)
+           const char *delim, const char *token)
 {
 	rh_s3__query q = { .n = 0 };
 	int error;
@@ -481,8 +493,10 @@ list_query(rh_buf *query, const char *full, const char *maxkeys,
 	if ((error = rh_s3__query_add(&q, "list-type", "2")) == 0 &&
 	    (error = rh_s3__query_add(&q, "prefix", full)) == 0 &&
 	    (error = rh_s3__query_add(&q, "max-keys", maxkeys)) == 0 &&
-	    (!delim || (error = rh_s3__query_add(&q, "delimiter", delim)) == 0) &&
-	    (!token || (error = rh_s3__query_add(&q, "continuation-token", token)) == 0) &&
+	    (!delim ||
+	     (error = rh_s3__query_add(&q, "delimiter", delim)) == 0) &&
+	    (!token || (error = rh_s3__query_add(&q, "continuation-token",
+	                                         token)) == 0) &&
 	    (error = rh_buf_puts(query, "")) == 0)
 		error = rh_s3__query_build(query, &q);
 	rh_s3__query_dispose(&q);
@@ -491,7 +505,7 @@ list_query(rh_buf *query, const char *full, const char *maxkeys,
 
 static int
 s3_list(rh_store_backend *be, const char *prefix, const char *delim,
-	rh_store_list_cb cb, void *payload)
+        rh_store_list_cb cb, void *payload)
 {
 	rh_s3__backend *b = (rh_s3__backend *)be;
 	rh_buf full = RH_BUF_INIT, query = RH_BUF_INIT, url = RH_BUF_INIT;
@@ -515,8 +529,10 @@ s3_list(rh_store_backend *be, const char *prefix, const char *delim,
 
 		memset(&r, 0, sizeof(r));
 		rh_buf_clear(&url);
-		if ((error = list_query(&query, full.ptr, maxkeys, delim, token)) < 0 ||
-		    (error = rh_s3__object_url(&url, &b->cfg, NULL, query.ptr)) < 0)
+		if ((error = list_query(&query, full.ptr, maxkeys, delim,
+		                        token)) < 0 ||
+		    (error = rh_s3__object_url(&url, &b->cfg, NULL,
+		                               query.ptr)) < 0)
 			goto done;
 		r.method = "GET";
 		r.url = url.ptr;
@@ -525,21 +541,22 @@ s3_list(rh_store_backend *be, const char *prefix, const char *delim,
 		r.sign = 1;
 		r.resp_max = LIST_RESP_MAX;
 		error = rh_s3__perform(b, &r);
-		if (error == 0 &&
-		    (error = rh_s3__xml_list_parse(&page, r.resp.ptr ? r.resp.ptr : "",
-						   r.resp.size)) < 0) {
+		if (error == 0 && (error = rh_s3__xml_list_parse(
+					   &page, r.resp.ptr ? r.resp.ptr : "",
+					   r.resp.size)) < 0) {
 			char why[512];
 
 			snprintf(why, sizeof(why), "%s", rh_error_last());
-			error = rh__error(RH_EIO, "%s: ListObjectsV2: %s", what.ptr, why);
+			error = rh__error(RH_EIO, "%s: ListObjectsV2: %s",
+			                  what.ptr, why);
 		}
 		rh_s3__req_dispose(&r);
 		if (error == RH_ENOTFOUND) /* no NoSuchKey here: the bucket */
 			error = RH_EIO;
 		if (error < 0 ||
-		    (error = rh_s3__list_turn(&more, &token, &c, &page, what.ptr,
-					      "ListObjectsV2",
-					      "continuation token")) != 0 ||
+		    (error = rh_s3__list_turn(&more, &token, &c, &page,
+		                              what.ptr, "ListObjectsV2",
+		                              "continuation token")) != 0 ||
 		    !more)
 			goto done;
 	}
@@ -584,7 +601,7 @@ static const rh_store_backend_ops s3_ops = {
 
 int
 rh_store__s3_open(rh_store_backend **out, char **url_out, const char *url,
-		  const rh_store_options *opts)
+                  const rh_store_options *opts)
 {
 	const curl_version_info_data *v;
 	rh_s3__backend *b;
@@ -595,8 +612,10 @@ rh_store__s3_open(rh_store_backend **out, char **url_out, const char *url,
 		return error;
 	v = curl_version_info(CURLVERSION_NOW);
 	if (v->version_num < 0x074b00)
-		return rh__error(RH_EINVAL, "%s: libcurl %s has no SigV4 signing: s3:// stores need libcurl 7.75 or later",
-				 url, v->version);
+		return rh__error(
+			RH_EINVAL,
+			"%s: libcurl %s has no SigV4 signing: s3:// stores need libcurl 7.75 or later",
+			url, v->version);
 	if (!(b = rh__calloc(1, sizeof(*b))))
 		return RH_ENOMEM;
 	b->parent.ops = &s3_ops;

@@ -35,18 +35,18 @@ enum rh_s3__cred_kind {
 
 typedef struct rh_s3__config {
 	char *bucket;
-	char *prefix;        /* "" or "a/b": keys are stored as "a/b/<key>" */
-	char *url;           /* "s3://bucket[/prefix]" */
+	char *prefix; /* "" or "a/b": keys are stored as "a/b/<key>" */
+	char *url;    /* "s3://bucket[/prefix]" */
 
-	char *endpoint;      /* "scheme://host[:port]", no trailing '/' */
-	char *endpoint_src;  /* where it came from, for messages */
-	char *scheme;        /* "http" or "https" */
-	char *host;          /* as in a URL: a name, an IPv4 or "[v6]" */
-	unsigned port;       /* 0: the scheme's default */
-	int path_style;      /* resolved: 1 path-style, 0 virtual-hosted */
+	char *endpoint;     /* "scheme://host[:port]", no trailing '/' */
+	char *endpoint_src; /* where it came from, for messages */
+	char *scheme;       /* "http" or "https" */
+	char *host;         /* as in a URL: a name, an IPv4 or "[v6]" */
+	unsigned port;      /* 0: the scheme's default */
+	int path_style;     /* resolved: 1 path-style, 0 virtual-hosted */
 	char *region;
 	char *region_src;
-	char *ca_bundle;     /* NULL: the system store */
+	char *ca_bundle; /* NULL: the system store */
 
 	unsigned max_attempts;
 	unsigned timeout_ms;
@@ -56,14 +56,14 @@ typedef struct rh_s3__config {
 	unsigned list_max_keys;
 
 	int cred_kind;
-	char *cred_src;      /* "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY", ... */
+	char *cred_src; /* "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY", ... */
 	char *access_key_id;
 	char *secret_access_key;
 	char *session_token; /* NULL when none */
 	char *role_arn;
 	char *web_identity_token_file;
 	char *role_session_name;
-	char *sts_endpoint;  /* "scheme://host[:port]" */
+	char *sts_endpoint; /* "scheme://host[:port]" */
 } rh_s3__config;
 
 #define RH_S3__DEFAULT_MAX_ATTEMPTS 8
@@ -89,8 +89,8 @@ int rh_s3__set_str(char **dst, const char *v);
  * naming the setting, its source and the fix. `env` NULL means getenv().
  */
 int rh_s3__config_load(rh_s3__config *cfg, const char *url,
-		       const rh_store_options *opts, rh_s3__getenv_fn env,
-		       void *env_payload);
+                       const rh_store_options *opts, rh_s3__getenv_fn env,
+                       void *env_payload);
 void rh_s3__config_dispose(rh_s3__config *cfg);
 
 /** Parse "s3://bucket[/prefix]" into *bucket and *prefix ("" for none). */
@@ -98,7 +98,7 @@ int rh_s3__parse_url(char **bucket, char **prefix, const char *url);
 
 /** Parse an endpoint "http[s]://host[:port][/]" into its parts. */
 int rh_s3__parse_endpoint(char **scheme, char **host, unsigned *port,
-			  const char *endpoint, const char *src);
+                          const char *endpoint, const char *src);
 
 /* Number syntaxes of settings: "16MiB", "30s", "true"; 0 or RH_EINVAL. */
 int rh_s3__parse_size(uint64_t *out, const char *s);
@@ -113,9 +113,9 @@ int rh_s3__parse_bool(int *out, const char *s);
  * that is none of these is RH_EINVAL, naming `path` and the line.
  */
 typedef int (*rh_s3__ini_cb)(const char *section, const char *key,
-			     const char *value, unsigned line, void *payload);
+                             const char *value, unsigned line, void *payload);
 int rh_s3__ini_parse(const char *text, size_t len, const char *path,
-		     rh_s3__ini_cb cb, void *payload);
+                     rh_s3__ini_cb cb, void *payload);
 
 /* ---------------------------------------------------------------- url */
 
@@ -144,7 +144,7 @@ void rh_s3__query_dispose(rh_s3__query *q);
  * addressing style of cfg.
  */
 int rh_s3__object_url(rh_buf *out, const rh_s3__config *cfg, const char *key,
-		      const char *query);
+                      const char *query);
 
 /* Does `host` (as in a URL) name an IP address or localhost? */
 int rh_s3__host_is_local(const char *host);
@@ -168,7 +168,7 @@ int rh_s3__bucket_dns_ok(const char *bucket, int https);
 typedef struct rh_s3__xml_cb {
 	int (*start)(const char *path, void *payload);
 	int (*end)(const char *path, const char *text, size_t len,
-		   void *payload);
+	           void *payload);
 	void *payload;
 } rh_s3__xml_cb;
 
@@ -187,12 +187,11 @@ typedef struct rh_s3__xml_error {
 
 /* Fill *err from an error body; 0 if one was found, RH_ENOTFOUND if the
  * body holds no <Error> (then err is all ""). */
-int rh_s3__xml_error_parse(rh_s3__xml_error *err, const char *xml,
-			   size_t len);
+int rh_s3__xml_error_parse(rh_s3__xml_error *err, const char *xml, size_t len);
 
 /** One entry of a ListObjectsV2 page. */
 typedef struct rh_s3__list_item {
-	char *key;          /* Key, or Prefix of a CommonPrefixes */
+	char *key; /* Key, or Prefix of a CommonPrefixes */
 	uint64_t size;
 	int64_t mtime_ms;
 	int is_prefix;
@@ -202,12 +201,11 @@ typedef struct rh_s3__list_page {
 	rh_s3__list_item *items; /* Contents and CommonPrefixes, in key order */
 	size_t n, cap;
 	int truncated;
-	char *next_token;   /* NextContinuationToken, or NULL */
+	char *next_token; /* NextContinuationToken, or NULL */
 } rh_s3__list_page;
 
 /* Parse a ListBucketResult; items are sorted by key (strcmp). */
-int rh_s3__xml_list_parse(rh_s3__list_page *page, const char *xml,
-			  size_t len);
+int rh_s3__xml_list_parse(rh_s3__list_page *page, const char *xml, size_t len);
 void rh_s3__list_page_dispose(rh_s3__list_page *page);
 
 /* The UploadId of an InitiateMultipartUploadResult. */
@@ -217,13 +215,12 @@ int rh_s3__xml_upload_id(char **out, const char *xml, size_t len);
  * when the answer has an empty one, as Ceph RGW 16 sends (Ceph tracker
  * 58879): the caller must not depend on it. RH_ECORRUPT when the answer is
  * no CompleteMultipartUploadResult. */
-int rh_s3__xml_complete_etag(char *etag, size_t n, const char *xml,
-			     size_t len);
+int rh_s3__xml_complete_etag(char *etag, size_t n, const char *xml, size_t len);
 
 /* A DeleteResult: the first <Error> entry other than NoSuchKey, if any,
  * into *err with its key; 0 when there is none, 1 when there is one. */
 int rh_s3__xml_delete_result(rh_s3__xml_error *err, char **key_out,
-			     const char *xml, size_t len);
+                             const char *xml, size_t len);
 
 /** Credentials from an AssumeRoleWithWebIdentityResponse. */
 typedef struct rh_s3__sts_creds {
@@ -245,10 +242,10 @@ int64_t rh_s3__parse_iso8601_ms(const char *s);
 /* ---------------------------------------------------------------- retry */
 
 enum rh_s3__verdict {
-	RH_S3__OK = 0,    /* 2xx */
-	RH_S3__RETRY,     /* transient: try again after a backoff */
-	RH_S3__REFRESH,   /* expired temporary credentials: renew, try again */
-	RH_S3__FAIL,      /* permanent */
+	RH_S3__OK = 0,  /* 2xx */
+	RH_S3__RETRY,   /* transient: try again after a backoff */
+	RH_S3__REFRESH, /* expired temporary credentials: renew, try again */
+	RH_S3__FAIL,    /* permanent */
 };
 
 /**
@@ -269,18 +266,18 @@ int rh_s3__fail_code(long status, const char *s3_code);
  * but never hammer at once.
  */
 unsigned rh_s3__backoff_ms(unsigned attempt, unsigned base_ms, unsigned cap_ms,
-			   uint64_t rnd);
+                           uint64_t rnd);
 
 /* A hint that says what to fix for an S3 error code, or NULL. `cred_src`
  * names where the credentials came from. */
 const char *rh_s3__hint(char *buf, size_t n, const char *s3_code,
-			const rh_s3__xml_error *err, const char *cred_src);
+                        const rh_s3__xml_error *err, const char *cred_src);
 
 /* An S3 error answer for messages: "STATUS CODE: MESSAGE (HINT)". With no
  * <Message> (Ceph RGW sends them empty) the status and code say what went
  * wrong, and the text says the server gave no more. */
 void rh_s3__describe_error(char *buf, size_t n, long status,
-			   const rh_s3__xml_error *err, const char *cred_src);
+                           const rh_s3__xml_error *err, const char *cred_src);
 
 /* A hint for a curl failure (unresolvable host, TLS verification, ...). */
 const char *rh_s3__curl_hint(int curl_code);
@@ -296,31 +293,31 @@ typedef struct rh_s3__creds rh_s3__creds;
 /** One request: what to send, and what came back. */
 typedef struct rh_s3__req {
 	/* in */
-	const char *method;       /* GET PUT HEAD POST DELETE */
-	const char *url;          /* full and canonical */
-	const char *what;         /* the object, for messages: "s3://b/p/k" */
-	const char *op;           /* for messages: "GET", "ListObjectsV2" */
-	int sign;                 /* SigV4 with the store's credentials */
-	const void *body;         /* PUT and POST */
+	const char *method; /* GET PUT HEAD POST DELETE */
+	const char *url;    /* full and canonical */
+	const char *what;   /* the object, for messages: "s3://b/p/k" */
+	const char *op;     /* for messages: "GET", "ListObjectsV2" */
+	int sign;           /* SigV4 with the store's credentials */
+	const void *body;   /* PUT and POST */
 	size_t body_len;
 	const char *content_type; /* NULL: none */
 	const char *content_md5;  /* base64, or NULL */
 	int has_range;
 	uint64_t range_off;
-	size_t range_len;         /* SIZE_MAX: to the end */
-	rh_buf *sink;             /* a 2xx GET body goes here, appended */
-	size_t resp_max;          /* largest body kept in `resp` (0: 1 MiB) */
+	size_t range_len; /* SIZE_MAX: to the end */
+	rh_buf *sink;     /* a 2xx GET body goes here, appended */
+	size_t resp_max;  /* largest body kept in `resp` (0: 1 MiB) */
 	/* out */
 	long status;
-	rh_buf resp;              /* non-sink bodies: XML results, errors */
+	rh_buf resp; /* non-sink bodies: XML results, errors */
 	int have_length;
-	uint64_t length;          /* Content-Length */
-	int64_t mtime_ms;         /* Last-Modified, 0 if none */
+	uint64_t length;  /* Content-Length */
+	int64_t mtime_ms; /* Last-Modified, 0 if none */
 	char etag[130];
-	char bucket_region[64];   /* x-amz-bucket-region */
-	rh_s3__xml_error err;     /* of the last failed attempt */
+	char bucket_region[64]; /* x-amz-bucket-region */
+	rh_s3__xml_error err;   /* of the last failed attempt */
 	unsigned attempts;
-	char last[640];           /* what went wrong in the last attempt */
+	char last[640]; /* what went wrong in the last attempt */
 	/* Azure (store_az_*.c) signs its own requests: `presign`, when set,
 	 * rewrites `extra` before every attempt (a fresh date), and the lines
 	 * of `extra` ("Name: value", '\n'-separated) are sent as they are.
@@ -330,11 +327,11 @@ typedef struct rh_s3__req {
 	void *presign_arg;
 	rh_buf extra;
 	int secret_url;
-	char ms_error_code[64];   /* x-ms-error-code of the answer */
+	char ms_error_code[64]; /* x-ms-error-code of the answer */
 	/* private to store_s3_http.c */
-	char sha256[65];          /* of the body, once */
+	char sha256[65]; /* of the body, once */
 	int force_refresh;
-	char used_akid[128];      /* the key id of the last attempt */
+	char used_akid[128]; /* the key id of the last attempt */
 } rh_s3__req;
 
 /* Release what a request holds after rh_s3__perform(). */
@@ -370,7 +367,7 @@ typedef struct rh_s3__xfer rh_s3__xfer;
  * taken from the pool and added. On failure to start, a code with message.
  */
 int rh_s3__xfer_start(rh_s3__xfer **out, rh_s3__backend *b, rh_s3__req *r,
-		      void *multi);
+                      void *multi);
 /**
  * A transfer of `multi` ended with `curl_code`: classify it, give the easy
  * handle back, free `x`. Returns the verdict; for RH_S3__FAIL *code_out is
@@ -423,14 +420,14 @@ typedef struct rh_s3__list_emit {
 	size_t strip;             /* strlen(store_prefix) + 1, or 0 */
 	rh_store_list_cb cb;
 	void *payload;
-	rh_buf last;              /* the full key reported last */
+	rh_buf last; /* the full key reported last */
 	int any;
 	rh_buf scratch;
 	/* Roll keys up here instead of on the server (NULL: the server did):
 	 * at the first `rollup` after `rollup_from` bytes of the key. */
 	const char *rollup;
 	size_t rollup_from;
-	rh_buf rolled;            /* the prefix reported last */
+	rh_buf rolled; /* the prefix reported last */
 } rh_s3__list_emit;
 
 int rh_s3__list_emit_page(rh_s3__list_emit *c, const rh_s3__list_page *page);
@@ -441,8 +438,8 @@ void rh_s3__list_emit_dispose(rh_s3__list_emit *c);
  * gives the same token twice (named "<what>: <op> gave the same <token_name>
  * twice"). */
 int rh_s3__list_turn(int *more, char **token, rh_s3__list_emit *c,
-		     rh_s3__list_page *page, const char *what, const char *op,
-		     const char *token_name);
+                     rh_s3__list_page *page, const char *what, const char *op,
+                     const char *token_name);
 
 /** The object key of `key` under the store prefix. */
 int rh_s3__full_key(rh_buf *out, const rh_s3__backend *b, const char *key);
@@ -465,14 +462,14 @@ void rh_s3__creds_free(rh_s3__creds *c);
  * signed with that key id) is still the current key id.
  */
 int rh_s3__creds_get(rh_s3__creds *c, rh_buf *akid, rh_buf *secret,
-		     rh_buf *token, const char *expired_akid);
+                     rh_buf *token, const char *expired_akid);
 
 /* ---------------------------------------------------------------- writer */
 
 int rh_s3__writer_open(rh_store_backend_writer **out, rh_store_backend *be,
-		       const char *key);
+                       const char *key);
 int rh_s3__writer_write(rh_store_backend_writer *w, const void *data,
-			size_t len);
+                        size_t len);
 int rh_s3__writer_commit(rh_store_backend_writer *w);
 void rh_s3__writer_abort(rh_store_backend_writer *w);
 

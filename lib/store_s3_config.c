@@ -52,7 +52,7 @@ rh_s3__parse_size(uint64_t *out, const char *s)
 	static const struct {
 		const char *suffix;
 		unsigned shift;
-	} units[] = { { "", 0 },     { "b", 0 },   { "k", 10 }, { "kb", 10 },
+	} units[] = { { "", 0 },     { "b", 0 },   { "k", 10 },  { "kb", 10 },
 		      { "kib", 10 }, { "m", 20 },  { "mb", 20 }, { "mib", 20 },
 		      { "g", 30 },   { "gb", 30 }, { "gib", 30 } };
 	uint64_t v = 0;
@@ -120,15 +120,15 @@ trim(char *s)
 
 int
 rh_s3__ini_parse(const char *text, size_t len, const char *path,
-		 rh_s3__ini_cb cb, void *payload)
+                 rh_s3__ini_cb cb, void *payload)
 {
 	char *copy, *line, *next, *section = NULL, *nest = NULL;
 	unsigned lineno = 0;
 	int error = 0;
 
 	if (memchr(text, '\0', len))
-		return rh__error(RH_EINVAL, "%s: has a NUL byte: not a text file",
-				 path);
+		return rh__error(RH_EINVAL,
+		                 "%s: has a NUL byte: not a text file", path);
 	if (!(copy = rh__strndup(text, len)))
 		return RH_ENOMEM;
 	for (line = copy; line && error == 0; line = next) {
@@ -146,8 +146,10 @@ rh_s3__ini_parse(const char *text, size_t len, const char *path,
 			char *close = strchr(line, ']');
 
 			if (!close || trim(close + 1)[0]) {
-				error = rh__error(RH_EINVAL, "%s:%u: a section header is \"[name]\"",
-						  path, lineno);
+				error = rh__error(
+					RH_EINVAL,
+					"%s:%u: a section header is \"[name]\"",
+					path, lineno);
 				break;
 			}
 			*close = '\0';
@@ -159,16 +161,19 @@ rh_s3__ini_parse(const char *text, size_t len, const char *path,
 			continue;
 		}
 		if (!(eq = strchr(line, '='))) {
-			error = rh__error(RH_EINVAL, "%s:%u: expected \"key = value\", found \"%.60s\"",
-					  path, lineno, line);
+			error = rh__error(
+				RH_EINVAL,
+				"%s:%u: expected \"key = value\", found \"%.60s\"",
+				path, lineno, line);
 			break;
 		}
 		*eq = '\0';
 		key = trim(line);
 		value = trim(eq + 1);
 		if (!*key) {
-			error = rh__error(RH_EINVAL, "%s:%u: a setting without a name",
-					  path, lineno);
+			error = rh__error(RH_EINVAL,
+			                  "%s:%u: a setting without a name",
+			                  path, lineno);
 			break;
 		}
 		if (indented && nest) {
@@ -217,14 +222,29 @@ typedef struct kv_list {
 	int found_section;
 } kv_list;
 
-static const char *const store_keys[] = {
-	"endpoint", "endpoint_url", "region", "path_style", "ca_bundle",
-	"max_attempts", "timeout", "multipart_threshold", "part_size",
-	"parallel", "list_max_keys", "access_key_id", "aws_access_key_id",
-	"secret_access_key", "aws_secret_access_key", "session_token",
-	"aws_session_token", "profile", "role_arn", "web_identity_token_file",
-	"role_session_name", "sts_endpoint", NULL
-};
+static const char *const store_keys[] = { "endpoint",
+	                                  "endpoint_url",
+	                                  "region",
+	                                  "path_style",
+	                                  "ca_bundle",
+	                                  "max_attempts",
+	                                  "timeout",
+	                                  "multipart_threshold",
+	                                  "part_size",
+	                                  "parallel",
+	                                  "list_max_keys",
+	                                  "access_key_id",
+	                                  "aws_access_key_id",
+	                                  "secret_access_key",
+	                                  "aws_secret_access_key",
+	                                  "session_token",
+	                                  "aws_session_token",
+	                                  "profile",
+	                                  "role_arn",
+	                                  "web_identity_token_file",
+	                                  "role_session_name",
+	                                  "sts_endpoint",
+	                                  NULL };
 
 static void
 kv_dispose(kv_list *l)
@@ -264,24 +284,26 @@ known_key(const char *key)
 }
 
 static int
-kv_add(const char *section, const char *key, const char *value,
-       unsigned line, void *payload)
+kv_add(const char *section, const char *key, const char *value, unsigned line,
+       void *payload)
 {
 	kv_list *l = payload;
 	kv *v;
 	char src[1200];
 
 	if (l->strict && section)
-		return rh__error(RH_EINVAL,
-				 "%s:%u: the store config has no sections: write \"key = value\" lines only",
-				 l->path, line);
+		return rh__error(
+			RH_EINVAL,
+			"%s:%u: the store config has no sections: write \"key = value\" lines only",
+			l->path, line);
 	if (l->strict && !known_key(key))
-		return rh__error(RH_EINVAL,
-				 "%s:%u: unknown setting \"%s\" (known: endpoint, region, path_style, ca_bundle, access_key_id, secret_access_key, session_token, profile, role_arn, web_identity_token_file, role_session_name, sts_endpoint, max_attempts, timeout, multipart_threshold, part_size, parallel, list_max_keys)",
-				 l->path, line, key);
+		return rh__error(
+			RH_EINVAL,
+			"%s:%u: unknown setting \"%s\" (known: endpoint, region, path_style, ca_bundle, access_key_id, secret_access_key, session_token, profile, role_arn, web_identity_token_file, role_session_name, sts_endpoint, max_attempts, timeout, multipart_threshold, part_size, parallel, list_max_keys)",
+			l->path, line, key);
 	if (!l->strict) {
 		if (!section || (strcmp(section, l->want) != 0 &&
-				 (!l->want2 || strcmp(section, l->want2) != 0)))
+		                 (!l->want2 || strcmp(section, l->want2) != 0)))
 			return 0;
 		l->found_section = 1;
 	}
@@ -315,12 +337,15 @@ read_text(rh_buf *out, const char *path, int *missing_out, const char *what)
 			*missing_out = 1;
 			return 0;
 		}
-		return rh__error(RH_EINVAL, "%s %s: cannot open: %s", what, path,
-				 strerror(errno));
+		return rh__error(RH_EINVAL, "%s %s: cannot open: %s", what,
+		                 path, strerror(errno));
 	}
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size > CONFIG_MAX) {
-		error = rh__error(RH_EINVAL, "%s %s: not a regular file of at most %u bytes",
-				  what, path, CONFIG_MAX);
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) ||
+	    sb.st_size > CONFIG_MAX) {
+		error = rh__error(
+			RH_EINVAL,
+			"%s %s: not a regular file of at most %u bytes", what,
+			path, CONFIG_MAX);
 		goto done;
 	}
 	for (;;) {
@@ -330,16 +355,17 @@ read_text(rh_buf *out, const char *path, int *missing_out, const char *what)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			error = rh__error(RH_EINVAL, "%s %s: read: %s", what, path,
-					  strerror(errno));
+			error = rh__error(RH_EINVAL, "%s %s: read: %s", what,
+			                  path, strerror(errno));
 			goto done;
 		}
 		if (n == 0)
 			break;
 		out->size += (size_t)n;
 		if (out->size > CONFIG_MAX) {
-			error = rh__error(RH_EINVAL, "%s %s: larger than %u bytes",
-					  what, path, CONFIG_MAX);
+			error = rh__error(RH_EINVAL,
+			                  "%s %s: larger than %u bytes", what,
+			                  path, CONFIG_MAX);
 			goto done;
 		}
 	}
@@ -371,11 +397,11 @@ typedef struct ctx {
 	const rh_store_options *opts;
 	rh_s3__getenv_fn env;
 	void *env_payload;
-	kv_list store;      /* the store config file */
-	kv_list profile;    /* [profile X] of the AWS config file */
-	kv_list profcreds;  /* [X] of the AWS credentials file */
-	char *config_path;  /* the store config file, or NULL */
-	char *aws_config;   /* paths of the AWS shared files */
+	kv_list store;     /* the store config file */
+	kv_list profile;   /* [profile X] of the AWS config file */
+	kv_list profcreds; /* [X] of the AWS credentials file */
+	char *config_path; /* the store config file, or NULL */
+	char *aws_config;  /* paths of the AWS shared files */
 	char *aws_creds;
 	const char *profile_name;
 	const char *profile_src;
@@ -423,7 +449,8 @@ lookup(found *f, const ctx *c, const char *key, const char *alias,
 
 	f->value = NULL;
 	f->src[0] = '\0';
-	if ((v = kv_get(&c->store, key)) || (alias && (v = kv_get(&c->store, alias)))) {
+	if ((v = kv_get(&c->store, key)) ||
+	    (alias && (v = kv_get(&c->store, alias)))) {
 		f->value = v->value;
 		snprintf(f->src, sizeof(f->src), "%s in %s", v->key, v->src);
 		return 1;
@@ -436,8 +463,8 @@ lookup(found *f, const ctx *c, const char *key, const char *alias,
 	if ((aws_key && (v = kv_get(&c->profile, aws_key))) ||
 	    (aws_key2 && (v = kv_get(&c->profile, aws_key2)))) {
 		f->value = v->value;
-		snprintf(f->src, sizeof(f->src), "%s of profile \"%s\" in %s", v->key,
-			 c->profile_name, v->src);
+		snprintf(f->src, sizeof(f->src), "%s of profile \"%s\" in %s",
+		         v->key, c->profile_name, v->src);
 		return 1;
 	}
 	return 0;
@@ -447,13 +474,13 @@ static int
 bad_value(const char *name, const found *f, const char *want)
 {
 	return rh__error(RH_EINVAL, "%s \"%s\" (from %s) is not %s", name,
-			 f->value, f->src, want);
+	                 f->value, f->src, want);
 }
 
 static int
 resolve_number(const ctx *c, unsigned *out, unsigned from_opts, const char *key,
-	       const char *const *envs, const char *aws_key, unsigned def,
-	       unsigned min, unsigned max, int duration)
+               const char *const *envs, const char *aws_key, unsigned def,
+               unsigned min, unsigned max, int duration)
 {
 	found f;
 	uint64_t v;
@@ -463,17 +490,21 @@ resolve_number(const ctx *c, unsigned *out, unsigned from_opts, const char *key,
 	*out = def;
 	if (from_opts) {
 		if (from_opts < min || from_opts > max)
-			return rh__error(RH_EINVAL, "rh_store_options: the %s %u is not between %u and %u",
-					 key, from_opts, min, max);
+			return rh__error(
+				RH_EINVAL,
+				"rh_store_options: the %s %u is not between %u and %u",
+				key, from_opts, min, max);
 		*out = from_opts;
 		return 0;
 	}
 	if (!lookup(&f, c, key, NULL, envs, aws_key, NULL))
 		return 0;
 	if (duration) {
-		snprintf(want, sizeof(want), "a duration from %ums to %us (\"30s\", \"500ms\")",
-			 min, max / 1000);
-		if (rh_s3__parse_duration_ms(&d, f.value) < 0 || d < min || d > max)
+		snprintf(want, sizeof(want),
+		         "a duration from %ums to %us (\"30s\", \"500ms\")",
+		         min, max / 1000);
+		if (rh_s3__parse_duration_ms(&d, f.value) < 0 || d < min ||
+		    d > max)
 			return bad_value(key, &f, want);
 		*out = d;
 		return 0;
@@ -487,7 +518,7 @@ resolve_number(const ctx *c, unsigned *out, unsigned from_opts, const char *key,
 
 static int
 resolve_size(const ctx *c, uint64_t *out, uint64_t from_opts, const char *key,
-	     const char *env, uint64_t def, uint64_t min, uint64_t max)
+             const char *env, uint64_t def, uint64_t min, uint64_t max)
 {
 	const char *envs[] = { env, NULL };
 	char want[96];
@@ -496,16 +527,20 @@ resolve_size(const ctx *c, uint64_t *out, uint64_t from_opts, const char *key,
 	*out = def;
 	if (from_opts) {
 		if (from_opts < min || from_opts > max)
-			return rh__error(RH_EINVAL, "rh_store_options: the %s %llu is not between %llu and %llu bytes",
-					 key, (unsigned long long)from_opts,
-					 (unsigned long long)min, (unsigned long long)max);
+			return rh__error(
+				RH_EINVAL,
+				"rh_store_options: the %s %llu is not between %llu and %llu bytes",
+				key, (unsigned long long)from_opts,
+				(unsigned long long)min,
+				(unsigned long long)max);
 		*out = from_opts;
 		return 0;
 	}
 	if (!lookup(&f, c, key, NULL, envs, NULL, NULL))
 		return 0;
-	snprintf(want, sizeof(want), "a size from %llu bytes to %llu MiB (\"8MiB\")",
-		 (unsigned long long)min, (unsigned long long)(max >> 20));
+	snprintf(want, sizeof(want),
+	         "a size from %llu bytes to %llu MiB (\"8MiB\")",
+	         (unsigned long long)min, (unsigned long long)(max >> 20));
 	if (rh_s3__parse_size(out, f.value) < 0 || *out < min || *out > max)
 		return bad_value(key, &f, want);
 	return 0;
@@ -556,23 +591,26 @@ load_aws_files(ctx *c)
 		sprintf(c->aws_creds, "%s/.aws/credentials", home);
 	if ((home || env_get(c, "AWS_CONFIG_FILE")) && !c->aws_config)
 		return RH_ENOMEM;
-	if ((home || env_get(c, "AWS_SHARED_CREDENTIALS_FILE")) && !c->aws_creds)
+	if ((home || env_get(c, "AWS_SHARED_CREDENTIALS_FILE")) &&
+	    !c->aws_creds)
 		return RH_ENOMEM;
 	/* The config file names profiles "[profile x]", but the default one
 	 * "[default]"; the credentials file names them "[x]". */
 	if (!(want2 = rh__malloc(strlen(c->profile_name) + 9)))
 		return RH_ENOMEM;
 	sprintf(want2, "profile %s", c->profile_name);
-	c->profile.want = strcmp(c->profile_name, "default") == 0 ? "default" : want2;
+	c->profile.want =
+		strcmp(c->profile_name, "default") == 0 ? "default" : want2;
 	c->profile.want2 = want2;
 	c->profcreds.want = c->profile_name;
 	error = 0;
 	if (c->aws_config)
-		error = load_file(&c->profile, c->aws_config, &c->aws_config_missing,
-				  "AWS config file");
+		error = load_file(&c->profile, c->aws_config,
+		                  &c->aws_config_missing, "AWS config file");
 	if (error == 0 && c->aws_creds)
-		error = load_file(&c->profcreds, c->aws_creds, &c->aws_creds_missing,
-				  "AWS credentials file");
+		error = load_file(&c->profcreds, c->aws_creds,
+		                  &c->aws_creds_missing,
+		                  "AWS credentials file");
 	/* kv_list keeps pointers to want/want2 only while loading. */
 	c->profile.want = c->profile.want2 = c->profcreds.want = NULL;
 	free(want2);
@@ -582,7 +620,8 @@ load_aws_files(ctx *c)
 static int
 resolve_region(ctx *c)
 {
-	static const char *const envs[] = { "AWS_REGION", "AWS_DEFAULT_REGION", NULL };
+	static const char *const envs[] = { "AWS_REGION", "AWS_DEFAULT_REGION",
+		                            NULL };
 	rh_s3__config *cfg = c->cfg;
 	const char *r;
 	found f;
@@ -598,13 +637,16 @@ resolve_region(ctx *c)
 	}
 	for (const char *p = r; *p; p++)
 		if (!isalnum((unsigned char)*p) && *p != '-')
-			return rh__error(RH_EINVAL,
-					 "region \"%s\" (from %s) is no region name (like \"eu-west-1\")",
-					 r, f.src);
+			return rh__error(
+				RH_EINVAL,
+				"region \"%s\" (from %s) is no region name (like \"eu-west-1\")",
+				r, f.src);
 	if (!*r || strlen(r) > 60)
-		return rh__error(RH_EINVAL, "region \"%s\" (from %s) is no region name",
-				 r, f.src);
-	if (rh_s3__set_str(&cfg->region, r) < 0 || rh_s3__set_str(&cfg->region_src, f.src) < 0)
+		return rh__error(RH_EINVAL,
+		                 "region \"%s\" (from %s) is no region name", r,
+		                 f.src);
+	if (rh_s3__set_str(&cfg->region, r) < 0 ||
+	    rh_s3__set_str(&cfg->region_src, f.src) < 0)
 		return RH_ENOMEM;
 	return 0;
 }
@@ -612,7 +654,8 @@ resolve_region(ctx *c)
 static int
 resolve_endpoint(ctx *c)
 {
-	static const char *const envs[] = { "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", NULL };
+	static const char *const envs[] = { "AWS_ENDPOINT_URL_S3",
+		                            "AWS_ENDPOINT_URL", NULL };
 	rh_s3__config *cfg = c->cfg;
 	char def[128];
 	const char *e;
@@ -622,25 +665,29 @@ resolve_endpoint(ctx *c)
 	if (c->opts->s3_endpoint) {
 		e = c->opts->s3_endpoint;
 		strcpy(f.src, "rh_store_options");
-	} else if (lookup(&f, c, "endpoint", "endpoint_url", envs, "s3.endpoint_url",
-			  "endpoint_url")) {
+	} else if (lookup(&f, c, "endpoint", "endpoint_url", envs,
+	                  "s3.endpoint_url", "endpoint_url")) {
 		e = f.value;
 	} else {
-		snprintf(def, sizeof(def), "https://s3.%s.amazonaws.com%s", cfg->region,
-			 strncmp(cfg->region, "cn-", 3) == 0 ? ".cn" : "");
+		snprintf(def, sizeof(def), "https://s3.%s.amazonaws.com%s",
+		         cfg->region,
+		         strncmp(cfg->region, "cn-", 3) == 0 ? ".cn" : "");
 		e = def;
-		snprintf(f.src, sizeof(f.src), "AWS's endpoint for region %s (from %s)",
-			 cfg->region, cfg->region_src);
+		snprintf(f.src, sizeof(f.src),
+		         "AWS's endpoint for region %s (from %s)", cfg->region,
+		         cfg->region_src);
 	}
-	if ((error = rh_s3__parse_endpoint(&cfg->scheme, &cfg->host, &cfg->port, e,
-					   f.src)) < 0)
+	if ((error = rh_s3__parse_endpoint(&cfg->scheme, &cfg->host, &cfg->port,
+	                                   e, f.src)) < 0)
 		return error;
 	if (rh_s3__set_str(&cfg->endpoint_src, f.src) < 0 ||
-	    !(cfg->endpoint = rh__malloc(strlen(cfg->scheme) + strlen(cfg->host) + 16)))
+	    !(cfg->endpoint =
+	              rh__malloc(strlen(cfg->scheme) + strlen(cfg->host) + 16)))
 		return RH_ENOMEM;
 	sprintf(cfg->endpoint, "%s://%s", cfg->scheme, cfg->host);
 	if (cfg->port)
-		sprintf(cfg->endpoint + strlen(cfg->endpoint), ":%u", cfg->port);
+		sprintf(cfg->endpoint + strlen(cfg->endpoint), ":%u",
+		        cfg->port);
 	return 0;
 }
 
@@ -649,14 +696,17 @@ resolve_path_style(ctx *c)
 {
 	static const char *const envs[] = { "RAYHIST_S3_PATH_STYLE", NULL };
 	rh_s3__config *cfg = c->cfg;
-	int https = strcmp(cfg->scheme, "https") == 0, mode = c->opts->s3_addressing;
+	int https = strcmp(cfg->scheme, "https") == 0,
+	    mode = c->opts->s3_addressing;
 	found f;
 
 	if (mode < RH_STORE_S3_AUTO || mode > RH_STORE_S3_VIRTUAL)
-		return rh__error(RH_EINVAL, "rh_store_options: s3_addressing %d is none of RH_STORE_S3_AUTO, _PATH, _VIRTUAL",
-				 mode);
-	if (mode == RH_STORE_S3_AUTO &&
-	    lookup(&f, c, "path_style", NULL, envs, "s3.addressing_style", NULL)) {
+		return rh__error(
+			RH_EINVAL,
+			"rh_store_options: s3_addressing %d is none of RH_STORE_S3_AUTO, _PATH, _VIRTUAL",
+			mode);
+	if (mode == RH_STORE_S3_AUTO && lookup(&f, c, "path_style", NULL, envs,
+	                                       "s3.addressing_style", NULL)) {
 		int b;
 
 		if (strcasecmp(f.value, "auto") == 0)
@@ -668,29 +718,34 @@ resolve_path_style(ctx *c)
 		else if (rh_s3__parse_bool(&b, f.value) == 0)
 			mode = b ? RH_STORE_S3_PATH : RH_STORE_S3_VIRTUAL;
 		else
-			return bad_value("path_style", &f, "true, false or auto");
+			return bad_value("path_style", &f,
+			                 "true, false or auto");
 	}
 	if (mode == RH_STORE_S3_AUTO)
 		cfg->path_style = rh_s3__host_is_local(cfg->host) ||
-				  !rh_s3__bucket_dns_ok(cfg->bucket, https);
+		                  !rh_s3__bucket_dns_ok(cfg->bucket, https);
 	else
 		cfg->path_style = mode == RH_STORE_S3_PATH;
 	if (!cfg->path_style && !rh_s3__bucket_dns_ok(cfg->bucket, https))
-		return rh__error(RH_EINVAL,
-				 "bucket \"%s\" cannot be addressed virtual-hosted style (%s.%s): it is no DNS name%s; use path-style (path_style = true)",
-				 cfg->bucket, cfg->bucket, cfg->host,
-				 https ? " usable with TLS" : "");
+		return rh__error(
+			RH_EINVAL,
+			"bucket \"%s\" cannot be addressed virtual-hosted style (%s.%s): it is no DNS name%s; use path-style (path_style = true)",
+			cfg->bucket, cfg->bucket, cfg->host,
+			https ? " usable with TLS" : "");
 	return 0;
 }
 
 static int
 resolve_tuning(ctx *c)
 {
-	static const char *const ca_envs[] = { "RAYHIST_S3_CA_BUNDLE", "AWS_CA_BUNDLE", NULL };
-	static const char *const att_envs[] = { "RAYHIST_S3_MAX_ATTEMPTS", "AWS_MAX_ATTEMPTS", NULL };
+	static const char *const ca_envs[] = { "RAYHIST_S3_CA_BUNDLE",
+		                               "AWS_CA_BUNDLE", NULL };
+	static const char *const att_envs[] = { "RAYHIST_S3_MAX_ATTEMPTS",
+		                                "AWS_MAX_ATTEMPTS", NULL };
 	static const char *const to_envs[] = { "RAYHIST_S3_TIMEOUT", NULL };
 	static const char *const par_envs[] = { "RAYHIST_S3_PARALLEL", NULL };
-	static const char *const lmk_envs[] = { "RAYHIST_S3_LIST_MAX_KEYS", NULL };
+	static const char *const lmk_envs[] = { "RAYHIST_S3_LIST_MAX_KEYS",
+		                                NULL };
 	rh_s3__config *cfg = c->cfg;
 	const rh_store_options *o = c->opts;
 	found f;
@@ -699,32 +754,38 @@ resolve_tuning(ctx *c)
 	if (o->s3_ca_bundle)
 		error = rh_s3__set_str(&cfg->ca_bundle, o->s3_ca_bundle);
 	else
-		error = rh_s3__set_str(&cfg->ca_bundle, lookup(&f, c, "ca_bundle", NULL, ca_envs,
-							 "ca_bundle", NULL) ? f.value : NULL);
+		error = rh_s3__set_str(&cfg->ca_bundle,
+		                       lookup(&f, c, "ca_bundle", NULL, ca_envs,
+		                              "ca_bundle", NULL) ?
+		                               f.value :
+		                               NULL);
 	if (error < 0)
 		return error;
 	if (cfg->ca_bundle && access(cfg->ca_bundle, R_OK) < 0)
-		return rh__error(RH_EINVAL, "ca_bundle %s (from %s): %s", cfg->ca_bundle,
-				 o->s3_ca_bundle ? "rh_store_options" : f.src,
-				 strerror(errno));
+		return rh__error(RH_EINVAL, "ca_bundle %s (from %s): %s",
+		                 cfg->ca_bundle,
+		                 o->s3_ca_bundle ? "rh_store_options" : f.src,
+		                 strerror(errno));
 	if ((error = resolve_number(c, &cfg->max_attempts, o->s3_max_attempts,
-				    "max_attempts", att_envs, "max_attempts",
-				    RH_S3__DEFAULT_MAX_ATTEMPTS, 1, 100, 0)) < 0 ||
-	    (error = resolve_number(c, &cfg->timeout_ms, o->s3_timeout_ms, "timeout",
-				    to_envs, NULL, RH_S3__DEFAULT_TIMEOUT_MS, 100,
-				    3600000, 1)) < 0 ||
-	    (error = resolve_number(c, &cfg->parallel, o->s3_parallel, "parallel",
-				    par_envs, NULL, RH_S3__DEFAULT_PARALLEL, 1, 64, 0)) < 0 ||
+	                            "max_attempts", att_envs, "max_attempts",
+	                            RH_S3__DEFAULT_MAX_ATTEMPTS, 1, 100, 0)) <
+	            0 ||
+	    (error = resolve_number(
+		     c, &cfg->timeout_ms, o->s3_timeout_ms, "timeout", to_envs,
+		     NULL, RH_S3__DEFAULT_TIMEOUT_MS, 100, 3600000, 1)) < 0 ||
+	    (error = resolve_number(c, &cfg->parallel, o->s3_parallel,
+	                            "parallel", par_envs, NULL,
+	                            RH_S3__DEFAULT_PARALLEL, 1, 64, 0)) < 0 ||
 	    (error = resolve_number(c, &cfg->list_max_keys, 0, "list_max_keys",
-				    lmk_envs, NULL, 1000, 1, 1000, 0)) < 0 ||
-	    (error = resolve_size(c, &cfg->part_size, o->s3_part_size, "part_size",
-				  "RAYHIST_S3_PART_SIZE", RH_S3__DEFAULT_PART_SIZE,
-				  1024, (uint64_t)5 << 30)) < 0 ||
-	    (error = resolve_size(c, &cfg->multipart_threshold,
-				  o->s3_multipart_threshold, "multipart_threshold",
-				  "RAYHIST_S3_MULTIPART_THRESHOLD",
-				  RH_S3__DEFAULT_THRESHOLD, 1024,
-				  (uint64_t)5 << 30)) < 0)
+	                            lmk_envs, NULL, 1000, 1, 1000, 0)) < 0 ||
+	    (error = resolve_size(c, &cfg->part_size, o->s3_part_size,
+	                          "part_size", "RAYHIST_S3_PART_SIZE",
+	                          RH_S3__DEFAULT_PART_SIZE, 1024,
+	                          (uint64_t)5 << 30)) < 0 ||
+	    (error = resolve_size(
+		     c, &cfg->multipart_threshold, o->s3_multipart_threshold,
+		     "multipart_threshold", "RAYHIST_S3_MULTIPART_THRESHOLD",
+		     RH_S3__DEFAULT_THRESHOLD, 1024, (uint64_t)5 << 30)) < 0)
 		return error;
 	return 0;
 }
@@ -733,18 +794,21 @@ resolve_tuning(ctx *c)
 
 static int
 set_static(rh_s3__config *cfg, const char *akid, const char *secret,
-	   const char *token, const char *src)
+           const char *token, const char *src)
 {
 	cfg->cred_kind = RH_S3__CRED_STATIC;
 	if (rh_s3__set_str(&cfg->access_key_id, akid) < 0 ||
 	    rh_s3__set_str(&cfg->secret_access_key, secret) < 0 ||
-	    rh_s3__set_str(&cfg->session_token, token && *token ? token : NULL) < 0 ||
+	    rh_s3__set_str(&cfg->session_token,
+	                   token && *token ? token : NULL) < 0 ||
 	    rh_s3__set_str(&cfg->cred_src, src) < 0)
 		return RH_ENOMEM;
-	if (strchr(akid, ':') || strpbrk(akid, " \t") || strpbrk(secret, "\r\n") ||
-	    (token && strpbrk(token, "\r\n")))
-		return rh__error(RH_EINVAL, "the credentials from %s hold spaces, ':' or line breaks: check them",
-				 src);
+	if (strchr(akid, ':') || strpbrk(akid, " \t") ||
+	    strpbrk(secret, "\r\n") || (token && strpbrk(token, "\r\n")))
+		return rh__error(
+			RH_EINVAL,
+			"the credentials from %s hold spaces, ':' or line breaks: check them",
+			src);
 	return 0;
 }
 
@@ -753,14 +817,15 @@ static int
 half_pair(const char *have, const char *missing, const char *where)
 {
 	return rh__error(RH_EINVAL, "%s is set but %s is not (%s): give both",
-			 have, missing, where);
+	                 have, missing, where);
 }
 
 static int
 set_web_identity(ctx *c, const char *role, const char *token_file,
-		 const char *session, const char *src)
+                 const char *session, const char *src)
 {
-	static const char *const sts_envs[] = { "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL", NULL };
+	static const char *const sts_envs[] = { "AWS_ENDPOINT_URL_STS",
+		                                "AWS_ENDPOINT_URL", NULL };
 	rh_s3__config *cfg = c->cfg;
 	char def[128], *scheme = NULL, *host = NULL;
 	unsigned port;
@@ -772,23 +837,28 @@ set_web_identity(ctx *c, const char *role, const char *token_file,
 	if (lookup(&f, c, "sts_endpoint", NULL, sts_envs, NULL, NULL)) {
 		e = f.value;
 	} else {
-		snprintf(def, sizeof(def), "https://sts.%s.amazonaws.com%s", cfg->region,
-			 strncmp(cfg->region, "cn-", 3) == 0 ? ".cn" : "");
+		snprintf(def, sizeof(def), "https://sts.%s.amazonaws.com%s",
+		         cfg->region,
+		         strncmp(cfg->region, "cn-", 3) == 0 ? ".cn" : "");
 		e = def;
 		strcpy(f.src, "the default for the region");
 	}
 	/* Checked now, so that a typo fails at open, not at the first
 	 * renewal an hour later. */
-	if ((error = rh_s3__parse_endpoint(&scheme, &host, &port, e, f.src)) < 0)
+	if ((error = rh_s3__parse_endpoint(&scheme, &host, &port, e, f.src)) <
+	    0)
 		return error;
 	free(scheme);
 	free(host);
 	if (rh_s3__set_str(&cfg->role_arn, role) < 0 ||
 	    rh_s3__set_str(&cfg->web_identity_token_file, token_file) < 0 ||
-	    rh_s3__set_str(&cfg->role_session_name, session ? session : "rayhist") < 0 ||
-	    rh_s3__set_str(&cfg->sts_endpoint, e) < 0 || rh_s3__set_str(&cfg->cred_src, src) < 0)
+	    rh_s3__set_str(&cfg->role_session_name,
+	                   session ? session : "rayhist") < 0 ||
+	    rh_s3__set_str(&cfg->sts_endpoint, e) < 0 ||
+	    rh_s3__set_str(&cfg->cred_src, src) < 0)
 		return RH_ENOMEM;
-	while (cfg->sts_endpoint[0] && cfg->sts_endpoint[strlen(cfg->sts_endpoint) - 1] == '/')
+	while (cfg->sts_endpoint[0] &&
+	       cfg->sts_endpoint[strlen(cfg->sts_endpoint) - 1] == '/')
 		cfg->sts_endpoint[strlen(cfg->sts_endpoint) - 1] = '\0';
 	return 0;
 }
@@ -822,28 +892,35 @@ profile_creds(ctx *c)
 
 	for (i = 0; i < 2; i++) {
 		const char *akid = prof_val(lists[i], "aws_access_key_id");
-		const char *secret = prof_val(lists[i], "aws_secret_access_key");
+		const char *secret =
+			prof_val(lists[i], "aws_secret_access_key");
 		const char *role = prof_val(lists[i], "role_arn");
-		const char *tokf = prof_val(lists[i], "web_identity_token_file");
+		const char *tokf =
+			prof_val(lists[i], "web_identity_token_file");
 
-		snprintf(src, sizeof(src), "profile \"%s\" in %s", c->profile_name,
-			 files[i] ? files[i] : "?");
+		snprintf(src, sizeof(src), "profile \"%s\" in %s",
+		         c->profile_name, files[i] ? files[i] : "?");
 		if (akid && secret)
-			return set_static(c->cfg, akid, secret,
-					  prof_val(lists[i], "aws_session_token"), src);
+			return set_static(
+				c->cfg, akid, secret,
+				prof_val(lists[i], "aws_session_token"), src);
 		if (akid || secret)
-			return half_pair(akid ? "aws_access_key_id" : "aws_secret_access_key",
-					 akid ? "aws_secret_access_key" : "aws_access_key_id",
-					 src);
+			return half_pair(akid ? "aws_access_key_id" :
+			                        "aws_secret_access_key",
+			                 akid ? "aws_secret_access_key" :
+			                        "aws_access_key_id",
+			                 src);
 		if (role && tokf)
-			return set_web_identity(c, role, tokf,
-						prof_val(lists[i], "role_session_name"), src);
+			return set_web_identity(
+				c, role, tokf,
+				prof_val(lists[i], "role_session_name"), src);
 		if (role || prof_val(lists[i], "credential_process") ||
 		    prof_val(lists[i], "sso_start_url") ||
 		    prof_val(lists[i], "sso_session"))
-			return rh__error(RH_EINVAL,
-					 "%s: only keys (aws_access_key_id, aws_secret_access_key) and web identity (role_arn with web_identity_token_file) are supported, not source_profile, credential_process or SSO: export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead",
-					 src);
+			return rh__error(
+				RH_EINVAL,
+				"%s: only keys (aws_access_key_id, aws_secret_access_key) and web identity (role_arn with web_identity_token_file) are supported, not source_profile, credential_process or SSO: export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead",
+				src);
 	}
 	return RH_ENOTFOUND;
 }
@@ -858,72 +935,90 @@ resolve_creds(ctx *c)
 
 	if (o->s3_access_key_id || o->s3_secret_access_key) {
 		if (!o->s3_access_key_id || !o->s3_secret_access_key)
-			return half_pair(o->s3_access_key_id ? "s3_access_key_id" : "s3_secret_access_key",
-					 o->s3_access_key_id ? "s3_secret_access_key" : "s3_access_key_id",
-					 "rh_store_options");
-		return set_static(c->cfg, o->s3_access_key_id, o->s3_secret_access_key,
-				  o->s3_session_token, "rh_store_options");
+			return half_pair(
+				o->s3_access_key_id ? "s3_access_key_id" :
+						      "s3_secret_access_key",
+				o->s3_access_key_id ? "s3_secret_access_key" :
+						      "s3_access_key_id",
+				"rh_store_options");
+		return set_static(c->cfg, o->s3_access_key_id,
+		                  o->s3_secret_access_key, o->s3_session_token,
+		                  "rh_store_options");
 	}
 	a = store_val(c, "access_key_id", "aws_access_key_id");
 	s = store_val(c, "secret_access_key", "aws_secret_access_key");
-	snprintf(src, sizeof(src), "store config %s", c->config_path ? c->config_path : "");
+	snprintf(src, sizeof(src), "store config %s",
+	         c->config_path ? c->config_path : "");
 	if (a || s) {
 		if (!a || !s)
-			return half_pair(a ? "access_key_id" : "secret_access_key",
-					 a ? "secret_access_key" : "access_key_id", src);
-		return set_static(c->cfg, a, s,
-				  store_val(c, "session_token", "aws_session_token"), src);
+			return half_pair(
+				a ? "access_key_id" : "secret_access_key",
+				a ? "secret_access_key" : "access_key_id", src);
+		return set_static(
+			c->cfg, a, s,
+			store_val(c, "session_token", "aws_session_token"),
+			src);
 	}
 	r = store_val(c, "role_arn", NULL);
 	t = store_val(c, "web_identity_token_file", NULL);
 	if (r || t) {
 		if (!r || !t)
-			return half_pair(r ? "role_arn" : "web_identity_token_file",
-					 r ? "web_identity_token_file" : "role_arn", src);
-		return set_web_identity(c, r, t, store_val(c, "role_session_name", NULL),
-					src);
+			return half_pair(
+				r ? "role_arn" : "web_identity_token_file",
+				r ? "web_identity_token_file" : "role_arn",
+				src);
+		return set_web_identity(
+			c, r, t, store_val(c, "role_session_name", NULL), src);
 	}
 	a = env_get(c, "AWS_ACCESS_KEY_ID");
 	s = env_get(c, "AWS_SECRET_ACCESS_KEY");
 	if (a || s) {
 		if (!a || !s)
-			return half_pair(a ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
-					 a ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID",
-					 "in the environment");
-		return set_static(c->cfg, a, s, env_get(c, "AWS_SESSION_TOKEN"),
-				  "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+			return half_pair(a ? "AWS_ACCESS_KEY_ID" :
+			                     "AWS_SECRET_ACCESS_KEY",
+			                 a ? "AWS_SECRET_ACCESS_KEY" :
+			                     "AWS_ACCESS_KEY_ID",
+			                 "in the environment");
+		return set_static(
+			c->cfg, a, s, env_get(c, "AWS_SESSION_TOKEN"),
+			"AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
 	}
 	r = env_get(c, "AWS_ROLE_ARN");
 	t = env_get(c, "AWS_WEB_IDENTITY_TOKEN_FILE");
 	if (r || t) {
 		if (!r || !t)
-			return half_pair(r ? "AWS_ROLE_ARN" : "AWS_WEB_IDENTITY_TOKEN_FILE",
-					 r ? "AWS_WEB_IDENTITY_TOKEN_FILE" : "AWS_ROLE_ARN",
-					 "in the environment");
-		return set_web_identity(c, r, t, env_get(c, "AWS_ROLE_SESSION_NAME"),
-					"web identity (AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE)");
+			return half_pair(r ? "AWS_ROLE_ARN" :
+			                     "AWS_WEB_IDENTITY_TOKEN_FILE",
+			                 r ? "AWS_WEB_IDENTITY_TOKEN_FILE" :
+			                     "AWS_ROLE_ARN",
+			                 "in the environment");
+		return set_web_identity(
+			c, r, t, env_get(c, "AWS_ROLE_SESSION_NAME"),
+			"web identity (AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE)");
 	}
 	if ((error = profile_creds(c)) != RH_ENOTFOUND)
 		return error;
 	if (c->profile_src)
-		return rh__error(RH_EINVAL,
-				 "no credentials: profile \"%s\" (from %s) has none in %s%s or %s%s",
-				 c->profile_name, c->profile_src,
-				 c->aws_creds ? c->aws_creds : "~/.aws/credentials",
-				 c->aws_creds_missing ? " (missing)" : "",
-				 c->aws_config ? c->aws_config : "~/.aws/config",
-				 c->aws_config_missing ? " (missing)" : "");
-	return rh__error(RH_EINVAL,
-			 "no credentials for %s: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE with a profile in ~/.aws/credentials, or AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE, or access_key_id and secret_access_key in the store config (--store-config, RAYHIST_STORE_CONFIG)",
-			 c->cfg->url);
+		return rh__error(
+			RH_EINVAL,
+			"no credentials: profile \"%s\" (from %s) has none in %s%s or %s%s",
+			c->profile_name, c->profile_src,
+			c->aws_creds ? c->aws_creds : "~/.aws/credentials",
+			c->aws_creds_missing ? " (missing)" : "",
+			c->aws_config ? c->aws_config : "~/.aws/config",
+			c->aws_config_missing ? " (missing)" : "");
+	return rh__error(
+		RH_EINVAL,
+		"no credentials for %s: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE with a profile in ~/.aws/credentials, or AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE, or access_key_id and secret_access_key in the store config (--store-config, RAYHIST_STORE_CONFIG)",
+		c->cfg->url);
 }
 
 /* ---------------------------------------------------------------- load */
 
 int
 rh_s3__config_load(rh_s3__config *cfg, const char *url,
-		   const rh_store_options *opts, rh_s3__getenv_fn env,
-		   void *env_payload)
+                   const rh_store_options *opts, rh_s3__getenv_fn env,
+                   void *env_payload)
 {
 	ctx c;
 	int error;
@@ -936,19 +1031,19 @@ rh_s3__config_load(rh_s3__config *cfg, const char *url,
 	c.env_payload = env_payload;
 	if ((error = rh_s3__parse_url(&cfg->bucket, &cfg->prefix, url)) < 0)
 		goto done;
-	if (!(cfg->url = rh__malloc(strlen(cfg->bucket) + strlen(cfg->prefix) + 8))) {
+	if (!(cfg->url = rh__malloc(strlen(cfg->bucket) + strlen(cfg->prefix) +
+	                            8))) {
 		error = RH_ENOMEM;
 		goto done;
 	}
 	sprintf(cfg->url, "s3://%s%s%s", cfg->bucket, *cfg->prefix ? "/" : "",
-		cfg->prefix);
+	        cfg->prefix);
 	if ((error = load_store_config(&c)) < 0 ||
 	    (error = load_aws_files(&c)) < 0 ||
 	    (error = resolve_region(&c)) < 0 ||
 	    (error = resolve_endpoint(&c)) < 0 ||
 	    (error = resolve_path_style(&c)) < 0 ||
-	    (error = resolve_tuning(&c)) < 0 ||
-	    (error = resolve_creds(&c)) < 0)
+	    (error = resolve_tuning(&c)) < 0 || (error = resolve_creds(&c)) < 0)
 		goto done;
 done:
 	kv_dispose(&c.store);
@@ -965,13 +1060,24 @@ done:
 void
 rh_s3__config_dispose(rh_s3__config *cfg)
 {
-	char **strs[] = { &cfg->bucket, &cfg->prefix, &cfg->url, &cfg->endpoint,
-			  &cfg->endpoint_src, &cfg->scheme, &cfg->host,
-			  &cfg->region, &cfg->region_src, &cfg->ca_bundle,
-			  &cfg->cred_src, &cfg->access_key_id,
-			  &cfg->secret_access_key, &cfg->session_token,
-			  &cfg->role_arn, &cfg->web_identity_token_file,
-			  &cfg->role_session_name, &cfg->sts_endpoint };
+	char **strs[] = { &cfg->bucket,
+		          &cfg->prefix,
+		          &cfg->url,
+		          &cfg->endpoint,
+		          &cfg->endpoint_src,
+		          &cfg->scheme,
+		          &cfg->host,
+		          &cfg->region,
+		          &cfg->region_src,
+		          &cfg->ca_bundle,
+		          &cfg->cred_src,
+		          &cfg->access_key_id,
+		          &cfg->secret_access_key,
+		          &cfg->session_token,
+		          &cfg->role_arn,
+		          &cfg->web_identity_token_file,
+		          &cfg->role_session_name,
+		          &cfg->sts_endpoint };
 	size_t i;
 
 	for (i = 0; i < RH_ARRAY_SIZE(strs); i++) {

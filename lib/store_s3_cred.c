@@ -33,7 +33,6 @@ struct rh_s3__creds {
 	int64_t expires_ms; /* 0: never */
 };
 
-
 static int
 read_token(rh_buf *out, const char *path)
 {
@@ -42,19 +41,24 @@ read_token(rh_buf *out, const char *path)
 	int fd, error = 0;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return rh__error(RH_EINVAL, "web identity token file %s: %s (check AWS_WEB_IDENTITY_TOKEN_FILE or web_identity_token_file)",
-				 path, strerror(errno));
+		return rh__error(
+			RH_EINVAL,
+			"web identity token file %s: %s (check AWS_WEB_IDENTITY_TOKEN_FILE or web_identity_token_file)",
+			path, strerror(errno));
 	while ((n = read(fd, buf, sizeof(buf))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			error = rh__error(RH_EINVAL, "web identity token file %s: %s",
-					  path, strerror(errno));
+			error = rh__error(RH_EINVAL,
+			                  "web identity token file %s: %s",
+			                  path, strerror(errno));
 			break;
 		}
 		if (out->size + (size_t)n > TOKEN_MAX) {
-			error = rh__error(RH_EINVAL, "web identity token file %s: larger than %d bytes",
-					  path, TOKEN_MAX);
+			error = rh__error(
+				RH_EINVAL,
+				"web identity token file %s: larger than %d bytes",
+				path, TOKEN_MAX);
 			break;
 		}
 		if ((error = rh_buf_put(out, buf, (size_t)n)) < 0)
@@ -62,11 +66,13 @@ read_token(rh_buf *out, const char *path)
 	}
 	close(fd);
 	while (error == 0 && out->size &&
-	       (out->ptr[out->size - 1] == '\n' || out->ptr[out->size - 1] == '\r' ||
-		out->ptr[out->size - 1] == ' '))
+	       (out->ptr[out->size - 1] == '\n' ||
+	        out->ptr[out->size - 1] == '\r' ||
+	        out->ptr[out->size - 1] == ' '))
 		out->ptr[--out->size] = '\0';
 	if (error == 0 && out->size == 0)
-		error = rh__error(RH_EINVAL, "web identity token file %s is empty", path);
+		error = rh__error(RH_EINVAL,
+		                  "web identity token file %s is empty", path);
 	return error;
 }
 
@@ -76,7 +82,8 @@ form_add(rh_buf *b, const char *name, const char *value)
 	int error;
 
 	if ((b->size && (error = rh_buf_puts(b, "&")) < 0) ||
-	    (error = rh_buf_puts(b, name)) < 0 || (error = rh_buf_puts(b, "=")) < 0)
+	    (error = rh_buf_puts(b, name)) < 0 ||
+	    (error = rh_buf_puts(b, "=")) < 0)
 		return error;
 	return rh_s3__encode(b, value, strlen(value), 0);
 }
@@ -95,12 +102,14 @@ renew(rh_s3__creds *c)
 	memset(&r, 0, sizeof(r));
 	snprintf(duration, sizeof(duration), "%d", DURATION_S);
 	snprintf(what, sizeof(what), "web identity for %s (%s)", cfg->role_arn,
-		 cfg->cred_src);
+	         cfg->cred_src);
 	if ((error = read_token(&token, cfg->web_identity_token_file)) < 0 ||
-	    (error = form_add(&body, "Action", "AssumeRoleWithWebIdentity")) < 0 ||
+	    (error = form_add(&body, "Action", "AssumeRoleWithWebIdentity")) <
+	            0 ||
 	    (error = form_add(&body, "DurationSeconds", duration)) < 0 ||
 	    (error = form_add(&body, "RoleArn", cfg->role_arn)) < 0 ||
-	    (error = form_add(&body, "RoleSessionName", cfg->role_session_name)) < 0 ||
+	    (error = form_add(&body, "RoleSessionName",
+	                      cfg->role_session_name)) < 0 ||
 	    (error = form_add(&body, "Version", "2011-06-15")) < 0 ||
 	    (error = form_add(&body, "WebIdentityToken", token.ptr)) < 0 ||
 	    (error = rh_buf_printf(&url, "%s/", cfg->sts_endpoint)) < 0)
@@ -115,7 +124,7 @@ renew(rh_s3__creds *c)
 	if ((error = rh_s3__perform(c->b, &r)) < 0)
 		goto done;
 	if ((error = rh_s3__xml_sts_parse(&sc, r.resp.ptr ? r.resp.ptr : "",
-					  r.resp.size)) < 0) {
+	                                  r.resp.size)) < 0) {
 		char why[512];
 
 		snprintf(why, sizeof(why), "%s", rh_error_last());
@@ -156,7 +165,8 @@ rh_s3__creds_new(rh_s3__creds **out, rh_s3__backend *b)
 	if (cfg->cred_kind == RH_S3__CRED_STATIC) {
 		if (!(c->akid = rh__strdup(cfg->access_key_id)) ||
 		    !(c->secret = rh__strdup(cfg->secret_access_key)) ||
-		    (cfg->session_token && !(c->token = rh__strdup(cfg->session_token))))
+		    (cfg->session_token &&
+		     !(c->token = rh__strdup(cfg->session_token))))
 			error = RH_ENOMEM;
 	} else {
 		/* First keys now: a wrong role fails the open, not the first
@@ -187,7 +197,7 @@ rh_s3__creds_free(rh_s3__creds *c)
 
 int
 rh_s3__creds_get(rh_s3__creds *c, rh_buf *akid, rh_buf *secret, rh_buf *token,
-		 const char *expired_akid)
+                 const char *expired_akid)
 {
 	int error = 0;
 

@@ -36,13 +36,13 @@ struct rh_s3__xfer {
 	struct curl_slist *headers;
 	rh_buf akid, secret, token;
 	char errbuf[CURL_ERROR_SIZE];
-	size_t body_off;   /* of the upload */
-	size_t sink_base;  /* r->sink->size before this attempt */
-	uint64_t skip;     /* bytes of a 200 answer before the range */
-	uint64_t left;     /* bytes of the range still wanted */
-	int decided;       /* the answer's status is known */
+	size_t body_off;  /* of the upload */
+	size_t sink_base; /* r->sink->size before this attempt */
+	uint64_t skip;    /* bytes of a 200 answer before the range */
+	uint64_t left;    /* bytes of the range still wanted */
+	int decided;      /* the answer's status is known */
 	int to_sink;
-	int cb_error;      /* a callback failed: RH_ENOMEM, RH_ECORRUPT */
+	int cb_error; /* a callback failed: RH_ENOMEM, RH_ECORRUPT */
 };
 
 /* ---------------------------------------------------------------- pool */
@@ -187,8 +187,9 @@ on_body(char *p, size_t size, size_t nmemb, void *ud)
 
 		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
 		if (status >= 200 && status < 300) {
-			x->cb_error = rh__error(RH_ECORRUPT, "the answer is larger than %zu bytes",
-						max);
+			x->cb_error = rh__error(
+				RH_ECORRUPT,
+				"the answer is larger than %zu bytes", max);
 			return 0;
 		}
 		n = max - r->resp.size; /* an error body: its start will do */
@@ -248,12 +249,12 @@ on_header(char *p, size_t size, size_t nmemb, void *ud)
 		r->mtime_ms = t > 0 ? (int64_t)t * 1000 : 0;
 	} else if (header_value(r->etag, sizeof(r->etag), p, n, "etag:")) {
 		/* kept */
-	} else if (header_value(r->ms_error_code, sizeof(r->ms_error_code), p, n,
-				"x-ms-error-code:")) {
+	} else if (header_value(r->ms_error_code, sizeof(r->ms_error_code), p,
+	                        n, "x-ms-error-code:")) {
 		/* Azure's error code, also on a bodiless HEAD answer */
 	} else {
 		header_value(r->bucket_region, sizeof(r->bucket_region), p, n,
-			     "x-amz-bucket-region:");
+		             "x-amz-bucket-region:");
 	}
 	return n;
 }
@@ -287,7 +288,7 @@ add_header(rh_s3__xfer *x, const char *fmt, const char *value)
 
 	if ((size_t)snprintf(line, sizeof(line), fmt, value) >= sizeof(line))
 		return rh__error(RH_EINVAL, "a header is longer than %zu bytes",
-				 sizeof(line));
+		                 sizeof(line));
 	if (!(l = curl_slist_append(x->headers, line)))
 		return rh__error(RH_ENOMEM, "out of memory (curl header list)");
 	x->headers = l;
@@ -310,10 +311,10 @@ body_sha256(rh_s3__req *r)
 	return 0;
 }
 
-#define SETOPT(opt, val) \
-	do { \
+#define SETOPT(opt, val)                                              \
+	do {                                                          \
 		if ((cc = curl_easy_setopt(e, opt, val)) != CURLE_OK) \
-			goto curl_failed; \
+			goto curl_failed;                             \
 	} while (0)
 
 static int
@@ -346,11 +347,12 @@ curl_failed:
 void
 rh_s3__range_value(char *out, size_t n, uint64_t off, size_t len)
 {
-	if (len == SIZE_MAX || off + len < off || off + len - 1 >= UINT64_MAX / 2)
+	if (len == SIZE_MAX || off + len < off ||
+	    off + len - 1 >= UINT64_MAX / 2)
 		snprintf(out, n, "bytes=%llu-", (unsigned long long)off);
 	else
 		snprintf(out, n, "bytes=%llu-%llu", (unsigned long long)off,
-			 (unsigned long long)(off + len - 1));
+		         (unsigned long long)(off + len - 1));
 }
 
 /* The caller's own header lines (r->extra, '\n'-separated), as they are:
@@ -369,8 +371,9 @@ add_extra_headers(rh_s3__xfer *x)
 			nl = p + strlen(p);
 		n = (size_t)(nl - p);
 		if (n >= sizeof(line))
-			return rh__error(RH_EINVAL, "a header is longer than %zu bytes",
-					 sizeof(line));
+			return rh__error(RH_EINVAL,
+			                 "a header is longer than %zu bytes",
+			                 sizeof(line));
 		memcpy(line, p, n);
 		line[n] = '\0';
 		if (n && (error = add_header(x, "%s", line)) < 0)
@@ -388,13 +391,15 @@ set_headers(rh_s3__xfer *x)
 	char range[64];
 	int error = 0;
 
-	if (r->sign &&
-	    ((error = add_header(x, "x-amz-content-sha256: %s", r->sha256)) < 0 ||
-	     (x->token.size && (error = add_header(x, "x-amz-security-token: %s",
-						    x->token.ptr)) < 0)))
+	if (r->sign && ((error = add_header(x, "x-amz-content-sha256: %s",
+	                                    r->sha256)) < 0 ||
+	                (x->token.size &&
+	                 (error = add_header(x, "x-amz-security-token: %s",
+	                                     x->token.ptr)) < 0)))
 		return error;
 	if (r->has_range) {
-		rh_s3__range_value(range, sizeof(range), r->range_off, r->range_len);
+		rh_s3__range_value(range, sizeof(range), r->range_off,
+		                   r->range_len);
 		if ((error = add_header(x, "Range: %s", range)) < 0)
 			return error;
 	}
@@ -433,8 +438,9 @@ xfer_setup(rh_s3__xfer **out, rh_s3__backend *b, rh_s3__req *r)
 	if (r->sink)
 		x->sink_base = r->sink->size;
 	if (r->sign) {
-		if ((error = rh_s3__creds_get(b->creds, &x->akid, &x->secret, &x->token,
-					      r->force_refresh ? r->used_akid : NULL)) < 0)
+		if ((error = rh_s3__creds_get(
+			     b->creds, &x->akid, &x->secret, &x->token,
+			     r->force_refresh ? r->used_akid : NULL)) < 0)
 			goto done;
 		r->force_refresh = 0;
 		snprintf(r->used_akid, sizeof(r->used_akid), "%s", x->akid.ptr);
@@ -499,7 +505,8 @@ root_is_error(const char *p, size_t n)
 	while (p < end) {
 		if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') {
 			p++;
-		} else if (end - p >= 2 && p[0] == '<' && (p[1] == '?' || p[1] == '!')) {
+		} else if (end - p >= 2 && p[0] == '<' &&
+		           (p[1] == '?' || p[1] == '!')) {
 			const char *q = memchr(p, '>', (size_t)(end - p));
 
 			if (!q)
@@ -546,15 +553,18 @@ describe(rh_s3__xfer *x, int curl_code)
 	const char *h;
 
 	if (curl_code != CURLE_OK) {
-		const char *msg = x->errbuf[0] ? x->errbuf :
-			curl_easy_strerror((CURLcode)curl_code);
+		const char *msg =
+			x->errbuf[0] ? x->errbuf :
+				       curl_easy_strerror((CURLcode)curl_code);
 		size_t n;
 
 		if (r->sign || r->secret_url)
-			snprintf(r->last, sizeof(r->last), "%s [endpoint %s from %s]",
-				 msg, b->cfg.endpoint, b->cfg.endpoint_src);
+			snprintf(r->last, sizeof(r->last),
+			         "%s [endpoint %s from %s]", msg,
+			         b->cfg.endpoint, b->cfg.endpoint_src);
 		else
-			snprintf(r->last, sizeof(r->last), "%s [%.200s]", msg, r->url);
+			snprintf(r->last, sizeof(r->last), "%s [%.200s]", msg,
+			         r->url);
 		if ((h = rh_s3__curl_hint(curl_code))) {
 			n = strlen(r->last);
 			snprintf(r->last + n, sizeof(r->last) - n, "; %s", h);
@@ -565,12 +575,14 @@ describe(rh_s3__xfer *x, int curl_code)
 	 * first line is the message. */
 	r->err.message[strcspn(r->err.message, "\r\n")] = '\0';
 	if (r->err.code[0])
-		rh_s3__describe_error(r->last, sizeof(r->last), r->status, &r->err,
-				      b->cfg.cred_src);
+		rh_s3__describe_error(r->last, sizeof(r->last), r->status,
+		                      &r->err, b->cfg.cred_src);
 	else
 		snprintf(r->last, sizeof(r->last), "HTTP %ld %s%s%s", r->status,
-			 reason(r->status), r->bucket_region[0] ? "; the bucket is in region " : "",
-			 r->bucket_region);
+		         reason(r->status),
+		         r->bucket_region[0] ? "; the bucket is in region " :
+		                               "",
+		         r->bucket_region);
 }
 
 /* The verdict on a finished attempt of x; frees x. For RH_S3__FAIL the
@@ -599,15 +611,17 @@ xfer_finish(int *code_out, rh_s3__xfer *x, int curl_code)
 	if (curl_code == CURLE_OK &&
 	    (r->status >= 300 || root_is_error(r->resp.ptr, r->resp.size)))
 		rh_s3__xml_error_parse(&r->err, r->resp.ptr ? r->resp.ptr : "",
-				       r->resp.size);
+		                       r->resp.size);
 	if (curl_code == CURLE_OK && r->status >= 300 && !r->err.code[0] &&
 	    r->ms_error_code[0])
-		snprintf(r->err.code, sizeof(r->err.code), "%s", r->ms_error_code);
+		snprintf(r->err.code, sizeof(r->err.code), "%s",
+		         r->ms_error_code);
 	verdict = rh_s3__classify(curl_code, r->status, r->err.code);
 	if (curl_code == CURLE_OK && r->status >= 200 && r->status < 300 &&
 	    !r->err.code[0] && r->sign)
 		atomic_store(&b->bucket_ok, 1);
-	if (verdict == RH_S3__REFRESH && b->cfg.cred_kind != RH_S3__CRED_WEB_IDENTITY)
+	if (verdict == RH_S3__REFRESH &&
+	    b->cfg.cred_kind != RH_S3__CRED_WEB_IDENTITY)
 		verdict = RH_S3__FAIL;
 	if (verdict != RH_S3__OK) {
 		describe(x, curl_code);
@@ -619,8 +633,9 @@ xfer_finish(int *code_out, rh_s3__xfer *x, int curl_code)
 		}
 	}
 	if (verdict == RH_S3__FAIL) {
-		*code_out = curl_code != CURLE_OK ? RH_EIO :
-			rh_s3__fail_code(r->status, r->err.code);
+		*code_out = curl_code != CURLE_OK ?
+		                    RH_EIO :
+		                    rh_s3__fail_code(r->status, r->err.code);
 		rh__error(*code_out, "%s: %s: %s", r->what, r->op, r->last);
 	}
 	if (verdict == RH_S3__REFRESH)
@@ -633,21 +648,23 @@ unsigned
 rh_s3__retry_delay(rh_s3__backend *b, unsigned attempt)
 {
 	return rh_s3__backoff_ms(attempt, BACKOFF_BASE_MS, BACKOFF_CAP_MS,
-				 rh_s3__random(&b->rnd));
+	                         rh_s3__random(&b->rnd));
 }
 
 int
 rh_s3__gave_up(rh_s3__backend *b, rh_s3__req *r)
 {
 	(void)b;
-	return rh__error(RH_EIO, "%s: %s: gave up after %u attempts (max_attempts): %s",
-			 r->what, r->op, r->attempts, r->last);
+	return rh__error(RH_EIO,
+	                 "%s: %s: gave up after %u attempts (max_attempts): %s",
+	                 r->what, r->op, r->attempts, r->last);
 }
 
 static void
 sleep_ms(unsigned ms)
 {
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+	struct timespec ts = { (time_t)(ms / 1000),
+		               (long)(ms % 1000) * 1000000L };
 
 	while (nanosleep(&ts, &ts) < 0)
 		;
@@ -686,10 +703,8 @@ rh_s3__perform(rh_s3__backend *b, rh_s3__req *r)
 			return error;
 		verdict = xfer_finish(&code, x, curl_easy_perform(x->easy));
 		switch (verdict) {
-		case RH_S3__OK:
-			return 0;
-		case RH_S3__FAIL:
-			return code;
+		case RH_S3__OK: return 0;
+		case RH_S3__FAIL: return code;
 		case RH_S3__REFRESH:
 			if (r->attempts < b->cfg.max_attempts)
 				continue; /* at once, with new credentials */
@@ -706,7 +721,7 @@ rh_s3__perform(rh_s3__backend *b, rh_s3__req *r)
 
 int
 rh_s3__xfer_start(rh_s3__xfer **out, rh_s3__backend *b, rh_s3__req *r,
-		  void *multi)
+                  void *multi)
 {
 	rh_s3__xfer *x;
 	CURLMcode mc;

@@ -40,7 +40,8 @@ block(md5 *m, const unsigned char *p)
 
 	for (i = 0; i < 16; i++)
 		x[i] = (uint32_t)p[4 * i] | (uint32_t)p[4 * i + 1] << 8 |
-		       (uint32_t)p[4 * i + 2] << 16 | (uint32_t)p[4 * i + 3] << 24;
+		       (uint32_t)p[4 * i + 2] << 16 |
+		       (uint32_t)p[4 * i + 3] << 24;
 	for (i = 0; i < 64; i++) {
 		uint32_t f, t;
 		int g;
@@ -91,13 +92,15 @@ base64(char *out, const unsigned char *in, size_t n)
 	size_t i, o = 0;
 
 	for (i = 0; i + 2 < n; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 |
+		             in[i + 2];
 
 		out[o++] = tab[v >> 18], out[o++] = tab[(v >> 12) & 63];
 		out[o++] = tab[(v >> 6) & 63], out[o++] = tab[v & 63];
 	}
 	if (i < n) {
-		uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0);
+		uint32_t v = (uint32_t)in[i] << 16 |
+		             (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0);
 
 		out[o++] = tab[v >> 18], out[o++] = tab[(v >> 12) & 63];
 		out[o++] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
@@ -109,7 +112,9 @@ base64(char *out, const unsigned char *in, size_t n)
 void
 rh_s3__md5_base64(char out[25], const void *data, size_t len)
 {
-	md5 m = { { 0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476 }, { 0 }, 0 };
+	md5 m = { { 0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476 },
+		  { 0 },
+		  0 };
 	unsigned char pad[72] = { 0x80 }, digest[16];
 	uint64_t bits;
 	size_t padlen, i;

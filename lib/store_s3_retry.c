@@ -39,27 +39,31 @@ curl_retryable(int code)
 	case CURLE_GOT_NOTHING:
 	case CURLE_SEND_ERROR:
 	case CURLE_RECV_ERROR:
-	case CURLE_HTTP2_STREAM:
-		return 1;
-	default:
-		return 0;
+	case CURLE_HTTP2_STREAM: return 1;
+	default: return 0;
 	}
 }
 
 int
 rh_s3__classify(int curl_code, long status, const char *s3_code)
 {
-	static const char *const retry_codes[] = {
-		"SlowDown", "InternalError", "ServiceUnavailable",
-		"RequestTimeout", "Throttling", "ThrottlingException",
-		"RequestThrottled", "TooManyRequestsException",
-		"RequestLimitExceeded", "BandwidthLimitExceeded",
-		"OperationAborted", "IDPCommunicationError",
-		"PriorRequestNotComplete", NULL
-	};
-	static const char *const refresh_codes[] = {
-		"ExpiredToken", "TokenRefreshRequired", "RequestExpired", NULL
-	};
+	static const char *const retry_codes[] = { "SlowDown",
+		                                   "InternalError",
+		                                   "ServiceUnavailable",
+		                                   "RequestTimeout",
+		                                   "Throttling",
+		                                   "ThrottlingException",
+		                                   "RequestThrottled",
+		                                   "TooManyRequestsException",
+		                                   "RequestLimitExceeded",
+		                                   "BandwidthLimitExceeded",
+		                                   "OperationAborted",
+		                                   "IDPCommunicationError",
+		                                   "PriorRequestNotComplete",
+		                                   NULL };
+	static const char *const refresh_codes[] = { "ExpiredToken",
+		                                     "TokenRefreshRequired",
+		                                     "RequestExpired", NULL };
 
 	if (!s3_code)
 		s3_code = "";
@@ -77,10 +81,8 @@ rh_s3__classify(int curl_code, long status, const char *s3_code)
 	case 500:
 	case 502:
 	case 503:
-	case 504:
-		return RH_S3__RETRY;
-	default:
-		return RH_S3__FAIL;
+	case 504: return RH_S3__RETRY;
+	default: return RH_S3__FAIL;
 	}
 }
 
@@ -90,22 +92,24 @@ rh_s3__fail_code(long status, const char *s3_code)
 	if (!s3_code)
 		s3_code = "";
 	/* BlobNotFound: Azure's answer for an absent blob (store_az.c). */
-	if (strcmp(s3_code, "NoSuchKey") == 0 || strcmp(s3_code, "BlobNotFound") == 0 ||
+	if (strcmp(s3_code, "NoSuchKey") == 0 ||
+	    strcmp(s3_code, "BlobNotFound") == 0 ||
 	    (status == 404 && !*s3_code))
 		return RH_ENOTFOUND;
 	/* Credentials that may read but not write: a caller with a local
 	 * cache puts what it derives there instead. A bad signature or key
 	 * is also a 403, but no permission problem. */
-	if (status == 403 && (strcmp(s3_code, "AccessDenied") == 0 ||
-			      strcmp(s3_code, "AllAccessDisabled") == 0 ||
-			      strcmp(s3_code, "AuthorizationPermissionMismatch") == 0))
+	if (status == 403 &&
+	    (strcmp(s3_code, "AccessDenied") == 0 ||
+	     strcmp(s3_code, "AllAccessDisabled") == 0 ||
+	     strcmp(s3_code, "AuthorizationPermissionMismatch") == 0))
 		return RH_EACCES;
 	return RH_EIO;
 }
 
 unsigned
 rh_s3__backoff_ms(unsigned attempt, unsigned base_ms, unsigned cap_ms,
-		  uint64_t rnd)
+                  uint64_t rnd)
 {
 	uint64_t d = base_ms ? base_ms : 1;
 	unsigned i;
@@ -121,7 +125,7 @@ uint64_t
 rh_s3__random(atomic_uint_fast64_t *state)
 {
 	uint64_t z = atomic_fetch_add(state, UINT64_C(0x9e3779b97f4a7c15)) +
-		     UINT64_C(0x9e3779b97f4a7c15);
+	             UINT64_C(0x9e3779b97f4a7c15);
 
 	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
 	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
@@ -129,48 +133,66 @@ rh_s3__random(atomic_uint_fast64_t *state)
 }
 
 const char *
-rh_s3__hint(char *buf, size_t n, const char *code,
-	    const rh_s3__xml_error *err, const char *cred_src)
+rh_s3__hint(char *buf, size_t n, const char *code, const rh_s3__xml_error *err,
+            const char *cred_src)
 {
 	if (!code)
 		code = "";
 	if (!cred_src)
 		cred_src = "?";
 	if (strcmp(code, "SignatureDoesNotMatch") == 0)
-		snprintf(buf, n, "check the secret access key (credentials from %s)",
-			 cred_src);
+		snprintf(buf, n,
+		         "check the secret access key (credentials from %s)",
+		         cred_src);
 	else if (strcmp(code, "InvalidAccessKeyId") == 0)
-		snprintf(buf, n, "check the access key id (credentials from %s)",
-			 cred_src);
+		snprintf(buf, n,
+		         "check the access key id (credentials from %s)",
+		         cred_src);
 	else if (strcmp(code, "ExpiredToken") == 0 ||
-		 strcmp(code, "InvalidToken") == 0 ||
-		 strcmp(code, "TokenRefreshRequired") == 0)
-		snprintf(buf, n, "the session token (from %s) is expired or invalid: renew it",
-			 cred_src);
+	         strcmp(code, "InvalidToken") == 0 ||
+	         strcmp(code, "TokenRefreshRequired") == 0)
+		snprintf(
+			buf, n,
+			"the session token (from %s) is expired or invalid: renew it",
+			cred_src);
 	else if (strcmp(code, "AccessDenied") == 0 ||
-		 strcmp(code, "AllAccessDisabled") == 0)
-		snprintf(buf, n, "the credentials (from %s) may not do this: check the IAM policy and the bucket policy",
-			 cred_src);
+	         strcmp(code, "AllAccessDisabled") == 0)
+		snprintf(
+			buf, n,
+			"the credentials (from %s) may not do this: check the IAM policy and the bucket policy",
+			cred_src);
 	else if (strcmp(code, "NoSuchBucket") == 0)
-		snprintf(buf, n, "check the bucket name in the store URL, the endpoint and the region");
+		snprintf(
+			buf, n,
+			"check the bucket name in the store URL, the endpoint and the region");
 	else if (strcmp(code, "InvalidBucketName") == 0)
 		snprintf(buf, n, "check the bucket name in the store URL");
 	else if (strcmp(code, "AuthorizationHeaderMalformed") == 0 && err &&
-		 err->region[0])
-		snprintf(buf, n, "the bucket is in region %s: set AWS_REGION=%s or region = %s in the store config",
-			 err->region, err->region, err->region);
+	         err->region[0])
+		snprintf(
+			buf, n,
+			"the bucket is in region %s: set AWS_REGION=%s or region = %s in the store config",
+			err->region, err->region, err->region);
 	else if (strcmp(code, "PermanentRedirect") == 0 ||
-		 strcmp(code, "IllegalLocationConstraintException") == 0)
-		snprintf(buf, n, "the bucket is elsewhere%s%s: set the region (AWS_REGION) or the endpoint to match",
-			 err && err->endpoint[0] ? ", at " : "",
-			 err && err->endpoint[0] ? err->endpoint : "");
+	         strcmp(code, "IllegalLocationConstraintException") == 0)
+		snprintf(
+			buf, n,
+			"the bucket is elsewhere%s%s: set the region (AWS_REGION) or the endpoint to match",
+			err && err->endpoint[0] ? ", at " : "",
+			err && err->endpoint[0] ? err->endpoint : "");
 	else if (strcmp(code, "RequestTimeTooSkewed") == 0)
-		snprintf(buf, n, "this machine's clock is more than 15 minutes off: set it right (NTP)");
+		snprintf(
+			buf, n,
+			"this machine's clock is more than 15 minutes off: set it right (NTP)");
 	else if (strcmp(code, "EntityTooSmall") == 0)
-		snprintf(buf, n, "multipart parts must be at least 5 MiB here: raise part_size (RAYHIST_S3_PART_SIZE)");
+		snprintf(
+			buf, n,
+			"multipart parts must be at least 5 MiB here: raise part_size (RAYHIST_S3_PART_SIZE)");
 	else if (strcmp(code, "InvalidIdentityToken") == 0 ||
-		 strcmp(code, "ExpiredTokenException") == 0)
-		snprintf(buf, n, "check the web identity token file and the role's trust policy");
+	         strcmp(code, "ExpiredTokenException") == 0)
+		snprintf(
+			buf, n,
+			"check the web identity token file and the role's trust policy");
 	else
 		return NULL;
 	return buf;
@@ -178,14 +200,16 @@ rh_s3__hint(char *buf, size_t n, const char *code,
 
 void
 rh_s3__describe_error(char *buf, size_t n, long status,
-		      const rh_s3__xml_error *err, const char *cred_src)
+                      const rh_s3__xml_error *err, const char *cred_src)
 {
 	char hint[400];
-	const char *h = rh_s3__hint(hint, sizeof(hint), err->code, err, cred_src);
+	const char *h =
+		rh_s3__hint(hint, sizeof(hint), err->code, err, cred_src);
 
 	snprintf(buf, n, "%ld %s: %.300s%s%s%s", status, err->code,
-		 err->message[0] ? err->message : "(the server gave no message)",
-		 h ? " (" : "", h ? h : "", h ? ")" : "");
+	         err->message[0] ? err->message :
+	                           "(the server gave no message)",
+	         h ? " (" : "", h ? h : "", h ? ")" : "");
 }
 
 const char *
@@ -203,7 +227,6 @@ rh_s3__curl_hint(int code)
 		return "no TLS handshake: does the endpoint speak https, or should it be http://?";
 	case CURLE_OPERATION_TIMEDOUT:
 		return "no progress within the timeout (timeout, RAYHIST_S3_TIMEOUT)";
-	default:
-		return NULL;
+	default: return NULL;
 	}
 }

@@ -90,7 +90,8 @@ rh_s3__query_build(rh_buf *out, const rh_s3__query *q)
 			int c = strcmp(q->p[order[j - 1]].name, q->p[k].name);
 
 			if (c == 0)
-				c = strcmp(q->p[order[j - 1]].value, q->p[k].value);
+				c = strcmp(q->p[order[j - 1]].value,
+				           q->p[k].value);
 			if (c <= 0)
 				break;
 			order[j] = order[j - 1];
@@ -99,8 +100,8 @@ rh_s3__query_build(rh_buf *out, const rh_s3__query *q)
 	}
 	for (i = 0; i < q->n; i++)
 		if ((error = rh_buf_printf(out, "%s%s=%s", i ? "&" : "",
-					   q->p[order[i]].name,
-					   q->p[order[i]].value)) < 0)
+		                           q->p[order[i]].name,
+		                           q->p[order[i]].value)) < 0)
 			return error;
 	return 0;
 }
@@ -167,17 +168,21 @@ check_bucket(const char *url, const char *bucket)
 	const char *p;
 
 	if (!*bucket)
-		return rh__error(RH_EINVAL,
-				 "%s: no bucket (write s3://BUCKET or s3://BUCKET/PREFIX)",
-				 url);
+		return rh__error(
+			RH_EINVAL,
+			"%s: no bucket (write s3://BUCKET or s3://BUCKET/PREFIX)",
+			url);
 	if (strlen(bucket) > 255)
-		return rh__error(RH_EINVAL, "%s: the bucket name is longer than 255 bytes",
-				 url);
+		return rh__error(RH_EINVAL,
+		                 "%s: the bucket name is longer than 255 bytes",
+		                 url);
 	for (p = bucket; *p; p++)
 		if (!isalnum((unsigned char)*p) && !strchr("-._", *p))
-			return rh__error(RH_EINVAL,
-					 "%s: bucket \"%s\" has a '%c' (bucket names are letters, digits, '-', '.' and '_')",
-					 url, bucket, isprint((unsigned char)*p) ? *p : '?');
+			return rh__error(
+				RH_EINVAL,
+				"%s: bucket \"%s\" has a '%c' (bucket names are letters, digits, '-', '.' and '_')",
+				url, bucket,
+				isprint((unsigned char)*p) ? *p : '?');
 	return 0;
 }
 
@@ -194,7 +199,8 @@ rh_s3__parse_url(char **bucket_out, char **prefix_out, const char *url)
 		return rh__error(RH_EINVAL, "%s: not an s3:// URL", url);
 	rest = url + 5;
 	slash = strchr(rest, '/');
-	if (!(bucket = rh__strndup(rest, slash ? (size_t)(slash - rest) : strlen(rest))))
+	if (!(bucket = rh__strndup(rest, slash ? (size_t)(slash - rest) :
+	                                         strlen(rest))))
 		return RH_ENOMEM;
 	if ((error = check_bucket(url, bucket)) < 0)
 		goto done;
@@ -212,13 +218,15 @@ rh_s3__parse_url(char **bucket_out, char **prefix_out, const char *url)
 		char why[512];
 
 		snprintf(why, sizeof(why), "%s", rh_error_last());
-		error = rh__error(RH_EINVAL, "%s: the prefix is no valid key: %s",
-				  url, why);
+		error = rh__error(RH_EINVAL,
+		                  "%s: the prefix is no valid key: %s", url,
+		                  why);
 		goto done;
 	}
 	if (strlen(prefix) > RH_STORE__KEY_MAX / 2) {
-		error = rh__error(RH_EINVAL, "%s: the prefix is longer than %d bytes",
-				  url, RH_STORE__KEY_MAX / 2);
+		error = rh__error(RH_EINVAL,
+		                  "%s: the prefix is longer than %d bytes", url,
+		                  RH_STORE__KEY_MAX / 2);
 		goto done;
 	}
 	*bucket_out = bucket, bucket = NULL;
@@ -231,7 +239,7 @@ done:
 
 int
 rh_s3__parse_endpoint(char **scheme_out, char **host_out, unsigned *port_out,
-		      const char *endpoint, const char *src)
+                      const char *endpoint, const char *src)
 {
 	const char *p, *host, *hend, *colon = NULL;
 	unsigned long port = 0;
@@ -245,9 +253,10 @@ rh_s3__parse_endpoint(char **scheme_out, char **host_out, unsigned *port_out,
 	else if (strncasecmp(endpoint, "http://", 7) == 0)
 		scheme = rh__strdup("http"), host = endpoint + 7;
 	else
-		return rh__error(RH_EINVAL,
-				 "endpoint \"%s\" (from %s) is no http:// or https:// URL (write https://HOST[:PORT])",
-				 endpoint, src);
+		return rh__error(
+			RH_EINVAL,
+			"endpoint \"%s\" (from %s) is no http:// or https:// URL (write https://HOST[:PORT])",
+			endpoint, src);
 	if (!scheme)
 		return RH_ENOMEM;
 	if (host[0] == '[') {
@@ -260,8 +269,8 @@ rh_s3__parse_endpoint(char **scheme_out, char **host_out, unsigned *port_out,
 	if (hend == host)
 		goto bad;
 	for (p = host; p < hend; p++)
-		if ((unsigned char)*p <= ' ' || *p == '@' || *p == '%' || *p == '\\' ||
-		    (unsigned char)*p >= 0x7f)
+		if ((unsigned char)*p <= ' ' || *p == '@' || *p == '%' ||
+		    *p == '\\' || (unsigned char)*p >= 0x7f)
 			goto bad;
 	p = hend;
 	if (*p == ':') {
@@ -286,31 +295,32 @@ rh_s3__parse_endpoint(char **scheme_out, char **host_out, unsigned *port_out,
 	return 0;
 bad:
 	free(scheme);
-	return rh__error(RH_EINVAL,
-			 "endpoint \"%s\" (from %s) is malformed: write http[s]://HOST[:PORT] with no path, user or query",
-			 endpoint, src);
+	return rh__error(
+		RH_EINVAL,
+		"endpoint \"%s\" (from %s) is malformed: write http[s]://HOST[:PORT] with no path, user or query",
+		endpoint, src);
 }
 
 /* ---------------------------------------------------------------- build */
 
 int
 rh_s3__object_url(rh_buf *out, const rh_s3__config *cfg, const char *key,
-		  const char *query)
+                  const char *query)
 {
 	int error;
 
 	if ((error = rh_buf_printf(out, "%s://", cfg->scheme)) < 0)
 		return error;
-	if (!cfg->path_style &&
-	    ((error = rh_buf_puts(out, cfg->bucket)) < 0 ||
-	     (error = rh_buf_puts(out, ".")) < 0))
+	if (!cfg->path_style && ((error = rh_buf_puts(out, cfg->bucket)) < 0 ||
+	                         (error = rh_buf_puts(out, ".")) < 0))
 		return error;
 	if ((error = rh_buf_puts(out, cfg->host)) < 0 ||
 	    (cfg->port && (error = rh_buf_printf(out, ":%u", cfg->port)) < 0))
 		return error;
 	if (cfg->path_style &&
 	    ((error = rh_buf_puts(out, "/")) < 0 ||
-	     (error = rh_s3__encode(out, cfg->bucket, strlen(cfg->bucket), 0)) < 0))
+	     (error = rh_s3__encode(out, cfg->bucket, strlen(cfg->bucket), 0)) <
+	             0))
 		return error;
 	if (key) {
 		if ((error = rh_buf_puts(out, "/")) < 0 ||

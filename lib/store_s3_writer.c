@@ -30,8 +30,8 @@ typedef struct part {
 	rh_buf data;
 	rh_buf url;
 	rh_s3__req req;
-	rh_s3__xfer *x;    /* while running */
-	int64_t retry_at;  /* ms; while waiting */
+	rh_s3__xfer *x;   /* while running */
+	int64_t retry_at; /* ms; while waiting */
 	int state;
 } part;
 
@@ -43,13 +43,13 @@ typedef struct done_part {
 typedef struct s3_writer {
 	rh_store_backend_writer parent;
 	rh_s3__backend *b;
-	rh_buf key;       /* full key, with the store prefix */
-	char *ukey;       /* the key as the caller named it */
-	rh_buf what;      /* for messages */
-	rh_buf buf;       /* bytes in no part yet */
+	rh_buf key;  /* full key, with the store prefix */
+	char *ukey;  /* the key as the caller named it */
+	rh_buf what; /* for messages */
+	rh_buf buf;  /* bytes in no part yet */
 	uint64_t total;
-	char *upload_id;  /* NULL until the object passed the threshold */
-	part **active;    /* parts sent or waiting to be; at most `parallel` */
+	char *upload_id; /* NULL until the object passed the threshold */
+	part **active;   /* parts sent or waiting to be; at most `parallel` */
 	size_t nactive;
 	done_part *done;
 	size_t ndone, capdone;
@@ -90,7 +90,7 @@ writer_free(s3_writer *w)
 /* A request to the object of w with canonical query `query`. */
 static void
 req_init(rh_s3__req *r, s3_writer *w, const char *method, const char *url,
-	 const char *op)
+         const char *op)
 {
 	memset(r, 0, sizeof(*r));
 	r->method = method;
@@ -102,7 +102,7 @@ req_init(rh_s3__req *r, s3_writer *w, const char *method, const char *url,
 
 static int
 object_url(rh_buf *out, s3_writer *w, const char *name1, const char *value1,
-	   const char *name2, const char *value2)
+           const char *name2, const char *value2)
 {
 	rh_s3__query q = { .n = 0 };
 	rh_buf query = RH_BUF_INIT;
@@ -133,8 +133,9 @@ start_upload(s3_writer *w)
 		goto done;
 	r.url = url.ptr;
 	if ((error = rh_s3__perform(w->b, &r)) < 0 ||
-	    (error = rh_s3__xml_upload_id(&w->upload_id, r.resp.ptr ? r.resp.ptr : "",
-					  r.resp.size)) < 0)
+	    (error = rh_s3__xml_upload_id(&w->upload_id,
+	                                  r.resp.ptr ? r.resp.ptr : "",
+	                                  r.resp.size)) < 0)
 		goto done;
 	if (!(w->multi = rh_s3__multi_get(w->b)))
 		error = RH_ENOMEM;
@@ -192,8 +193,9 @@ part_finished(s3_writer *w, size_t i)
 	part *p = w->active[i];
 
 	if (!p->req.etag[0])
-		return rh__error(RH_ECORRUPT, "%s: UploadPart %u: the answer has no ETag",
-				 w->what.ptr, p->number);
+		return rh__error(RH_ECORRUPT,
+		                 "%s: UploadPart %u: the answer has no ETag",
+		                 w->what.ptr, p->number);
 	if (w->ndone == w->capdone) {
 		size_t cap = w->capdone ? w->capdone * 2 : 64;
 		done_part *d = rh__realloc(w->done, cap * sizeof(*d));
@@ -224,7 +226,9 @@ reap(s3_writer *w)
 		if (msg->msg != CURLMSG_DONE)
 			continue;
 		for (i = 0; i < w->nactive; i++)
-			if (w->active[i]->x && rh_s3__xfer_easy(w->active[i]->x) == msg->easy_handle) {
+			if (w->active[i]->x &&
+			    rh_s3__xfer_easy(w->active[i]->x) ==
+			            msg->easy_handle) {
 				p = w->active[i];
 				break;
 			}
@@ -238,15 +242,13 @@ reap(s3_writer *w)
 			if ((code = part_finished(w, i)) < 0)
 				return code;
 			break;
-		case RH_S3__FAIL:
-			return code;
-		case RH_S3__REFRESH:
-			p->retry_at = 0;
-			break;
+		case RH_S3__FAIL: return code;
+		case RH_S3__REFRESH: p->retry_at = 0; break;
 		default:
 			if (p->req.attempts >= w->b->cfg.max_attempts)
 				return rh_s3__gave_up(w->b, &p->req);
-			p->retry_at = rh__mono_ms() + rh_s3__retry_delay(w->b, p->req.attempts);
+			p->retry_at = rh__mono_ms() +
+			              rh_s3__retry_delay(w->b, p->req.attempts);
 		}
 	}
 	return 0;
@@ -280,14 +282,15 @@ drive(s3_writer *w, int block)
 
 		if (next >= 0 && next - now < timeout)
 			timeout = (int)(next - now);
-		if ((mc = curl_multi_poll(w->multi, NULL, 0, timeout < 0 ? 0 : timeout,
-					  NULL)) != CURLM_OK)
+		if ((mc = curl_multi_poll(w->multi, NULL, 0,
+		                          timeout < 0 ? 0 : timeout, NULL)) !=
+		    CURLM_OK)
 			return rh__error(RH_EIO, "%s: curl: %s", w->what.ptr,
-					 curl_multi_strerror(mc));
+			                 curl_multi_strerror(mc));
 	}
 	if ((mc = curl_multi_perform(w->multi, &running)) != CURLM_OK)
 		return rh__error(RH_EIO, "%s: curl: %s", w->what.ptr,
-				 curl_multi_strerror(mc));
+		                 curl_multi_strerror(mc));
 	return reap(w);
 }
 
@@ -300,9 +303,11 @@ send_part(s3_writer *w)
 	int error;
 
 	if (w->next_number >= RH_S3__MAX_PARTS)
-		return rh__error(RH_EINVAL, "%s: more than %d parts of %llu bytes: raise part_size (RAYHIST_S3_PART_SIZE)",
-				 w->what.ptr, RH_S3__MAX_PARTS,
-				 (unsigned long long)w->b->cfg.part_size);
+		return rh__error(
+			RH_EINVAL,
+			"%s: more than %d parts of %llu bytes: raise part_size (RAYHIST_S3_PART_SIZE)",
+			w->what.ptr, RH_S3__MAX_PARTS,
+			(unsigned long long)w->b->cfg.part_size);
 	while (w->nactive >= w->b->cfg.parallel)
 		if ((error = drive(w, 1)) < 0)
 			return error;
@@ -313,7 +318,7 @@ send_part(s3_writer *w)
 	p->data = w->buf; /* the part takes the bytes; no copy */
 	memset(&w->buf, 0, sizeof(w->buf));
 	if ((error = object_url(&p->url, w, "partNumber", number, "uploadId",
-				w->upload_id)) < 0) {
+	                        w->upload_id)) < 0) {
 		part_free(p);
 		return error;
 	}
@@ -330,7 +335,7 @@ send_part(s3_writer *w)
 
 int
 rh_s3__writer_open(rh_store_backend_writer **out, rh_store_backend *be,
-		   const char *key)
+                   const char *key)
 {
 	rh_s3__backend *b = (rh_s3__backend *)be;
 	s3_writer *w;
@@ -371,7 +376,8 @@ rh_s3__writer_write(rh_store_backend_writer *bw, const void *data, size_t len)
 		/* Fill up to the threshold (one PUT), or to a whole part. */
 		if (!w->upload_id) {
 			if (w->buf.size + take > cfg->multipart_threshold + 1)
-				take = (size_t)(cfg->multipart_threshold + 1 - w->buf.size);
+				take = (size_t)(cfg->multipart_threshold + 1 -
+				                w->buf.size);
 		} else if (w->buf.size + take > cfg->part_size) {
 			take = (size_t)(cfg->part_size - w->buf.size);
 		}
@@ -388,19 +394,22 @@ rh_s3__writer_write(rh_store_backend_writer *bw, const void *data, size_t len)
 			/* The held bytes become whole parts, the rest stays. */
 			rest = w->buf;
 			memset(&w->buf, 0, sizeof(w->buf));
-			for (off = 0; rest.size - off >= cfg->part_size; off += cfg->part_size)
-				if ((error = rh_buf_put(&w->buf, rest.ptr + off,
-							(size_t)cfg->part_size)) < 0 ||
+			for (off = 0; rest.size - off >= cfg->part_size;
+			     off += cfg->part_size)
+				if ((error = rh_buf_put(
+					     &w->buf, rest.ptr + off,
+					     (size_t)cfg->part_size)) < 0 ||
 				    (error = send_part(w)) < 0) {
 					rh_buf_dispose(&rest);
 					return error;
 				}
-			error = rh_buf_put(&w->buf, rest.ptr + off, rest.size - off);
+			error = rh_buf_put(&w->buf, rest.ptr + off,
+			                   rest.size - off);
 			rh_buf_dispose(&rest);
 			if (error < 0)
 				return error;
 		} else if (w->upload_id && w->buf.size == cfg->part_size &&
-			   (error = send_part(w)) < 0) {
+		           (error = send_part(w)) < 0) {
 			return error;
 		}
 	}
@@ -415,17 +424,22 @@ complete_body(rh_buf *body, s3_writer *w)
 
 	/* Parts finish in any order; the list must be ascending. */
 	for (i = 1; i < w->ndone; i++)
-		for (j = i; j > 0 && w->done[j - 1].number > w->done[j].number; j--) {
+		for (j = i; j > 0 && w->done[j - 1].number > w->done[j].number;
+		     j--) {
 			done_part t = w->done[j];
 
 			w->done[j] = w->done[j - 1];
 			w->done[j - 1] = t;
 		}
-	if ((error = rh_buf_puts(body, "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">")) < 0)
+	if ((error = rh_buf_puts(
+		     body,
+		     "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">")) <
+	    0)
 		return error;
 	for (i = 0; i < w->ndone; i++)
-		if ((error = rh_buf_printf(body, "<Part><PartNumber>%u</PartNumber><ETag>",
-					   w->done[i].number)) < 0 ||
+		if ((error = rh_buf_printf(
+			     body, "<Part><PartNumber>%u</PartNumber><ETag>",
+			     w->done[i].number)) < 0 ||
 		    (error = rh_s3__xml_escape(body, w->done[i].etag)) < 0 ||
 		    (error = rh_buf_puts(body, "</ETag></Part>")) < 0)
 			return error;
@@ -443,7 +457,8 @@ complete_upload(s3_writer *w)
 
 	req_init(&r, w, "POST", NULL, "CompleteMultipartUpload");
 	if ((error = complete_body(&body, w)) < 0 ||
-	    (error = object_url(&url, w, "uploadId", w->upload_id, NULL, NULL)) < 0)
+	    (error = object_url(&url, w, "uploadId", w->upload_id, NULL,
+	                        NULL)) < 0)
 		goto done;
 	r.url = url.ptr;
 	r.body = body.ptr;
@@ -452,23 +467,28 @@ complete_upload(s3_writer *w)
 	error = rh_s3__perform(w->b, &r);
 	/* A retry after an answer lost on the way finds the upload gone:
 	 * if the object has our size, the first try did it. */
-	if (error < 0 && r.attempts > 1 && strcmp(r.err.code, "NoSuchUpload") == 0 &&
+	if (error < 0 && r.attempts > 1 &&
+	    strcmp(r.err.code, "NoSuchUpload") == 0 &&
 	    w->b->parent.ops->head(&size, NULL, &w->b->parent, w->ukey) == 0 &&
 	    size == w->total) {
 		rh_error_clear();
 		error = 0;
 	} else if (error == 0 &&
-		   (rh_s3__xml_complete_etag(etag, sizeof(etag), r.resp.ptr ? r.resp.ptr : "",
-					     r.resp.size) < 0 || !etag[0])) {
+	           (rh_s3__xml_complete_etag(etag, sizeof(etag),
+	                                     r.resp.ptr ? r.resp.ptr : "",
+	                                     r.resp.size) < 0 ||
+	            !etag[0])) {
 		/* No ETag to show the upload became the object (Ceph RGW 16
 		 * answers <ETag></ETag>): the object's size must show it. */
 		rh_error_clear();
-		if ((error = w->b->parent.ops->head(&size, NULL, &w->b->parent, w->ukey)) == 0 &&
+		if ((error = w->b->parent.ops->head(&size, NULL, &w->b->parent,
+		                                    w->ukey)) == 0 &&
 		    size != w->total)
-			error = rh__error(RH_ECORRUPT,
-					  "%s: CompleteMultipartUpload: the object has %" PRIu64
-					  " bytes after the upload of %" PRIu64,
-					  r.what, size, w->total);
+			error = rh__error(
+				RH_ECORRUPT,
+				"%s: CompleteMultipartUpload: the object has %" PRIu64
+				" bytes after the upload of %" PRIu64,
+				r.what, size, w->total);
 	}
 	if (error == 0) {
 		free(w->upload_id); /* done: nothing to abort */

@@ -36,7 +36,7 @@ static int
 xml_fail(const xml_parser *x, const char *what)
 {
 	return rh__error(RH_ECORRUPT, "malformed XML at byte %zu: %s",
-			 (size_t)(x->p - x->start), what);
+	                 (size_t)(x->p - x->start), what);
 }
 
 static int
@@ -49,7 +49,7 @@ static int
 is_name_char(unsigned char c)
 {
 	return !(is_space((char)c) || c == '/' || c == '>' || c == '<' ||
-		 c == '=' || c == '"' || c == '\'' || c == '&' || c == '\0');
+	         c == '=' || c == '"' || c == '\'' || c == '&' || c == '\0');
 }
 
 /* Does the input at x->p start with `s`? */
@@ -85,14 +85,17 @@ put_utf8(rh_buf *b, uint32_t cp)
 	if (cp < 0x80)
 		u[0] = (char)cp, n = 1;
 	else if (cp < 0x800)
-		u[0] = (char)(0xc0 | cp >> 6), u[1] = (char)(0x80 | (cp & 0x3f)), n = 2;
+		u[0] = (char)(0xc0 | cp >> 6),
+		u[1] = (char)(0x80 | (cp & 0x3f)), n = 2;
 	else if (cp < 0x10000)
-		u[0] = (char)(0xe0 | cp >> 12), u[1] = (char)(0x80 | ((cp >> 6) & 0x3f)),
+		u[0] = (char)(0xe0 | cp >> 12),
+		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f)),
 		u[2] = (char)(0x80 | (cp & 0x3f)), n = 3;
 	else
-		u[0] = (char)(0xf0 | cp >> 18), u[1] = (char)(0x80 | ((cp >> 12) & 0x3f)),
-		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f)), u[3] = (char)(0x80 | (cp & 0x3f)),
-		n = 4;
+		u[0] = (char)(0xf0 | cp >> 18),
+		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f)),
+		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f)),
+		u[3] = (char)(0x80 | (cp & 0x3f)), n = 4;
 	return rh_buf_put(b, u, n);
 }
 
@@ -103,8 +106,11 @@ entity(xml_parser *x)
 	static const struct {
 		const char *name;
 		char c;
-	} named[] = { { "&lt;", '<' }, { "&gt;", '>' }, { "&amp;", '&' },
-		      { "&quot;", '"' }, { "&apos;", '\'' } };
+	} named[] = { { "&lt;", '<' },
+		      { "&gt;", '>' },
+		      { "&amp;", '&' },
+		      { "&quot;", '"' },
+		      { "&apos;", '\'' } };
 	uint32_t cp = 0;
 	const char *q;
 	size_t i;
@@ -116,7 +122,9 @@ entity(xml_parser *x)
 			return rh_buf_put(&x->text, &named[i].c, 1);
 		}
 	if (!looking_at(x, "&#"))
-		return xml_fail(x, "unknown entity (only the five of XML and &#N; are read)");
+		return xml_fail(
+			x,
+			"unknown entity (only the five of XML and &#N; are read)");
 	q = x->p + 2;
 	hex = q < x->end && *q == 'x';
 	q += hex;
@@ -153,7 +161,8 @@ text(xml_parser *x)
 	while (x->p < x->end && *x->p != '<') {
 		if (*x->p == '&') {
 			if (x->depth == 0)
-				return xml_fail(x, "text outside the root element");
+				return xml_fail(
+					x, "text outside the root element");
 			if ((error = entity(x)) < 0)
 				return error;
 			continue;
@@ -254,7 +263,8 @@ end_element(xml_parser *x)
 		if ((error = rh_buf_puts(&x->text, "")) < 0)
 			return error;
 		error = x->cb->end(x->path, x->has_child ? NULL : x->text.ptr,
-				   x->has_child ? 0 : x->text.size, x->cb->payload);
+		                   x->has_child ? 0 : x->text.size,
+		                   x->cb->payload);
 	}
 	x->depth--;
 	x->pathlen = x->seg[x->depth];
@@ -287,7 +297,8 @@ start_tag(xml_parser *x)
 	x->pathlen += n;
 	x->has_child = 0;
 	rh_buf_clear(&x->text);
-	if (x->cb->start && (error = x->cb->start(x->path, x->cb->payload)) != 0)
+	if (x->cb->start &&
+	    (error = x->cb->start(x->path, x->cb->payload)) != 0)
 		return error;
 	return empty ? end_element(x) : 0;
 }
@@ -319,7 +330,8 @@ static int
 markup(xml_parser *x)
 {
 	if (looking_at(x, "<?"))
-		return skip_past(x, "?>", "unterminated processing instruction");
+		return skip_past(x, "?>",
+		                 "unterminated processing instruction");
 	if (looking_at(x, "<!--"))
 		return skip_past(x, "-->", "unterminated comment");
 	if (looking_at(x, "<![CDATA[")) {
@@ -397,8 +409,8 @@ rh_s3__parse_iso8601_ms(const char *s)
 		return -1;
 	memcpy(buf, s, n + 1);
 	if (n > 5 && (buf[n - 5] == '+' || buf[n - 5] == '-') &&
-	    isdigit((unsigned char)buf[n - 4]) && isdigit((unsigned char)buf[n - 1]) &&
-	    buf[n - 3] != ':') {
+	    isdigit((unsigned char)buf[n - 4]) &&
+	    isdigit((unsigned char)buf[n - 1]) && buf[n - 3] != ':') {
 		memmove(buf + n - 1, buf + n - 2, 3);
 		buf[n - 2] = ':';
 		n++;
@@ -440,7 +452,7 @@ error_start(const char *path, void *payload)
 	if (!c->root_checked) {
 		c->root_checked = 1;
 		c->found = strcmp(path, "Error") == 0 ||
-			   strcmp(path, "ErrorResponse") == 0;
+		           strcmp(path, "ErrorResponse") == 0;
 	}
 	return 0;
 }
@@ -454,10 +466,11 @@ error_end(const char *path, const char *text, size_t len, void *payload)
 	if (!c->found || !text)
 		return 0;
 	/* S3: Error/Code; STS: ErrorResponse/Error/Code. */
-	if (strcmp(path, "Error/Code") == 0 || strcmp(path, "ErrorResponse/Error/Code") == 0)
+	if (strcmp(path, "Error/Code") == 0 ||
+	    strcmp(path, "ErrorResponse/Error/Code") == 0)
 		copy_text(c->err->code, sizeof(c->err->code), text);
 	else if (strcmp(path, "Error/Message") == 0 ||
-		 strcmp(path, "ErrorResponse/Error/Message") == 0)
+	         strcmp(path, "ErrorResponse/Error/Message") == 0)
 		copy_text(c->err->message, sizeof(c->err->message), text);
 	else if (strcmp(path, "Error/Region") == 0)
 		copy_text(c->err->region, sizeof(c->err->region), text);
@@ -527,9 +540,10 @@ list_start(const char *path, void *payload)
 		c->checked = 1;
 		c->root_ok = strcmp(path, "ListBucketResult") == 0;
 		if (!c->root_ok)
-			return rh__error(RH_ECORRUPT,
-					 "the answer to ListObjectsV2 is a <%s>, not a <ListBucketResult>",
-					 path);
+			return rh__error(
+				RH_ECORRUPT,
+				"the answer to ListObjectsV2 is a <%s>, not a <ListBucketResult>",
+				path);
 	}
 	if (strcmp(path, "ListBucketResult/Contents") == 0 ||
 	    strcmp(path, "ListBucketResult/CommonPrefixes") == 0) {
@@ -550,34 +564,45 @@ list_end(const char *path, const char *text, size_t len, void *payload)
 	if (strcmp(path, "ListBucketResult/Contents/Key") == 0 ||
 	    strcmp(path, "ListBucketResult/CommonPrefixes/Prefix") == 0) {
 		if (!text || c->cur.key)
-			return rh__error(RH_ECORRUPT, "ListObjectsV2: a repeated or structured <%s>",
-					 path);
+			return rh__error(
+				RH_ECORRUPT,
+				"ListObjectsV2: a repeated or structured <%s>",
+				path);
 		if (!(c->cur.key = rh__strndup(text, len)))
 			return RH_ENOMEM;
 	} else if (strcmp(path, "ListBucketResult/Contents/Size") == 0) {
 		if (!text || !isdigit((unsigned char)text[0]))
-			return rh__error(RH_ECORRUPT, "ListObjectsV2: <Size> is no number");
+			return rh__error(RH_ECORRUPT,
+			                 "ListObjectsV2: <Size> is no number");
 		errno = 0;
 		c->cur.size = strtoull(text, &end, 10);
 		if (errno || *end)
-			return rh__error(RH_ECORRUPT, "ListObjectsV2: <Size> \"%.40s\" is no number",
-					 text);
-	} else if (strcmp(path, "ListBucketResult/Contents/LastModified") == 0) {
+			return rh__error(
+				RH_ECORRUPT,
+				"ListObjectsV2: <Size> \"%.40s\" is no number",
+				text);
+	} else if (strcmp(path, "ListBucketResult/Contents/LastModified") ==
+	           0) {
 		int64_t t = text ? rh_s3__parse_iso8601_ms(text) : -1;
 
 		c->cur.mtime_ms = t < 0 ? 0 : t;
 	} else if (strcmp(path, "ListBucketResult/Contents") == 0 ||
-		   strcmp(path, "ListBucketResult/CommonPrefixes") == 0) {
+	           strcmp(path, "ListBucketResult/CommonPrefixes") == 0) {
 		if (!c->cur.key)
-			return rh__error(RH_ECORRUPT, "ListObjectsV2: an entry without a key");
+			return rh__error(
+				RH_ECORRUPT,
+				"ListObjectsV2: an entry without a key");
 		return push_item(page, &c->cur);
 	} else if (strcmp(path, "ListBucketResult/IsTruncated") == 0) {
 		page->truncated = text && strcmp(text, "true") == 0;
-	} else if (strcmp(path, "ListBucketResult/NextContinuationToken") == 0) {
+	} else if (strcmp(path, "ListBucketResult/NextContinuationToken") ==
+	           0) {
 		free(page->next_token);
 		if (!text || !(page->next_token = rh__strndup(text, len)))
 			return text ? RH_ENOMEM :
-				rh__error(RH_ECORRUPT, "ListObjectsV2: a structured token");
+			              rh__error(
+					      RH_ECORRUPT,
+					      "ListObjectsV2: a structured token");
 	}
 	return 0;
 }
@@ -602,9 +627,11 @@ rh_s3__xml_list_parse(rh_s3__list_page *page, const char *xml, size_t len)
 	c.page = page;
 	error = rh_s3__xml_parse(xml, len, &cb);
 	item_dispose(&c.cur);
-	if (error == 0 && page->truncated && (!page->next_token || !*page->next_token))
-		error = rh__error(RH_ECORRUPT,
-				  "ListObjectsV2: a truncated page without a NextContinuationToken");
+	if (error == 0 && page->truncated &&
+	    (!page->next_token || !*page->next_token))
+		error = rh__error(
+			RH_ECORRUPT,
+			"ListObjectsV2: a truncated page without a NextContinuationToken");
 	if (error < 0) {
 		rh_s3__list_page_dispose(page);
 		return error;
@@ -675,8 +702,9 @@ rh_s3__xml_upload_id(char **out, const char *xml, size_t len)
 	if ((error = rh_s3__xml_parse(xml, len, &cb)) < 0)
 		goto done;
 	if (c.bad_root || !c.value || !*c.value) {
-		error = rh__error(RH_ECORRUPT,
-				  "CreateMultipartUpload: the answer has no <UploadId>");
+		error = rh__error(
+			RH_ECORRUPT,
+			"CreateMultipartUpload: the answer has no <UploadId>");
 		goto done;
 	}
 	*out = c.value, c.value = NULL;
@@ -697,8 +725,9 @@ rh_s3__xml_complete_etag(char *etag, size_t n, const char *xml, size_t len)
 	if ((error = rh_s3__xml_parse(xml, len, &cb)) < 0)
 		goto done;
 	if (c.bad_root || !c.root_seen) {
-		error = rh__error(RH_ECORRUPT,
-				  "CompleteMultipartUpload: the answer is no <CompleteMultipartUploadResult>");
+		error = rh__error(
+			RH_ECORRUPT,
+			"CompleteMultipartUpload: the answer is no <CompleteMultipartUploadResult>");
 		goto done;
 	}
 	snprintf(etag, n, "%s", c.value ? c.value : "");
@@ -742,7 +771,7 @@ del_end(const char *path, const char *text, size_t len, void *payload)
 	} else if (strcmp(path, "DeleteResult/Error/Message") == 0) {
 		copy_text(c->cur.message, sizeof(c->cur.message), text);
 	} else if (strcmp(path, "DeleteResult/Error") == 0 && !c->found &&
-		   strcmp(c->cur.code, "NoSuchKey") != 0) {
+	           strcmp(c->cur.code, "NoSuchKey") != 0) {
 		c->found = 1;
 		*c->err = c->cur;
 		c->key = c->cur_key, c->cur_key = NULL;
@@ -751,8 +780,8 @@ del_end(const char *path, const char *text, size_t len, void *payload)
 }
 
 int
-rh_s3__xml_delete_result(rh_s3__xml_error *err, char **key_out,
-			 const char *xml, size_t len)
+rh_s3__xml_delete_result(rh_s3__xml_error *err, char **key_out, const char *xml,
+                         size_t len)
 {
 	del_ctx c;
 	rh_s3__xml_cb cb = { del_start, del_end, &c };
@@ -818,12 +847,14 @@ rh_s3__xml_sts_parse(rh_s3__sts_creds *out, const char *xml, size_t len)
 		goto fail;
 	if (!out->access_key_id || !*out->access_key_id ||
 	    !out->secret_access_key || !*out->secret_access_key) {
-		error = rh__error(RH_ECORRUPT,
-				  "the STS answer has no <Credentials> with <AccessKeyId> and <SecretAccessKey>");
+		error = rh__error(
+			RH_ECORRUPT,
+			"the STS answer has no <Credentials> with <AccessKeyId> and <SecretAccessKey>");
 		goto fail;
 	}
 	if (c.expiration_bad) {
-		error = rh__error(RH_ECORRUPT, "the STS answer has a bad <Expiration>");
+		error = rh__error(RH_ECORRUPT,
+		                  "the STS answer has a bad <Expiration>");
 		goto fail;
 	}
 	return 0;

@@ -49,7 +49,7 @@ rh_store__stats_end(int backend, int verb, int error)
 	current = 0;
 	if (backend >= 0)
 		atomic_fetch_add_explicit(&requests[backend][verb][o], 1,
-					  memory_order_relaxed);
+		                          memory_order_relaxed);
 	return error;
 }
 
@@ -60,8 +60,8 @@ rh_store__stats_retry(void)
 
 	if (c >= 0)
 		atomic_fetch_add_explicit(&retries[c / RH_STORE_STATS_VERBS]
-					  [c % RH_STORE_STATS_VERBS], 1,
-					  memory_order_relaxed);
+		                                  [c % RH_STORE_STATS_VERBS],
+		                          1, memory_order_relaxed);
 }
 
 void
@@ -84,13 +84,15 @@ rh_store_stats_get(rh_store_stats *out)
 	if (!out)
 		return rh__error(RH_EINVAL, "rh_store_stats_get: out is NULL");
 	if (out->version != RH_STORE_STATS_VERSION)
-		return rh__error(RH_EINVAL, "rh_store_stats version %u is not %d",
-				 out->version, RH_STORE_STATS_VERSION);
+		return rh__error(RH_EINVAL,
+		                 "rh_store_stats version %u is not %d",
+		                 out->version, RH_STORE_STATS_VERSION);
 	for (b = 0; b < RH_STORE_STATS_BACKENDS; b++)
 		for (v = 0; v < RH_STORE_STATS_VERBS; v++) {
 			for (o = 0; o < RH_STORE_STATS_OUTCOMES; o++)
 				out->requests[b][v][o] = atomic_load_explicit(
-					&requests[b][v][o], memory_order_relaxed);
+					&requests[b][v][o],
+					memory_order_relaxed);
 			out->retries[b][v] = atomic_load_explicit(
 				&retries[b][v], memory_order_relaxed);
 		}
@@ -101,7 +103,7 @@ RH_EXTERN const char *
 rh_store_stats_name(int dim, int i)
 {
 	static const int n[3] = { RH_STORE_STATS_BACKENDS, RH_STORE_STATS_VERBS,
-				  RH_STORE_STATS_OUTCOMES };
+		                  RH_STORE_STATS_OUTCOMES };
 
 	if (dim < 0 || dim > 2 || i < 0 || i >= n[dim])
 		return NULL;

@@ -75,30 +75,33 @@ RH_BEGIN_DECL
 /** Called now and then while an archive is read: bytes read of the
  * archive so far and bytes unpacked. */
 typedef void (*rh_import_progress_cb)(uint64_t read, uint64_t unpacked,
-				      void *payload);
+                                      void *payload);
 
 typedef struct rh_import_options {
-	unsigned version;        /**< RH_IMPORT_OPTIONS_VERSION */
-	const char *ns;          /**< namespace; NULL = "default" */
-	const char *cluster;     /**< cluster name; required */
-	size_t frame_size;       /**< as rh_capture_options */
+	unsigned version;    /**< RH_IMPORT_OPTIONS_VERSION */
+	const char *ns;      /**< namespace; NULL = "default" */
+	const char *cluster; /**< cluster name; required */
+	size_t frame_size;   /**< as rh_capture_options */
 	int level;
 	unsigned workers;
-	uint64_t max_entry;      /**< largest entry; 0 = 64 GiB */
-	uint64_t max_total;      /**< all entries together; 0 = 256 GiB */
-	unsigned max_ratio;      /**< unpacked / read; 0 = 1000 */
-	const char *tmpdir;      /**< where entries beyond max_memory go;
+	uint64_t max_entry;          /**< largest entry; 0 = 64 GiB */
+	uint64_t max_total;          /**< all entries together; 0 = 256 GiB */
+	unsigned max_ratio;          /**< unpacked / read; 0 = 1000 */
+	const char *tmpdir;          /**< where entries beyond max_memory go;
 				      NULL = $TMPDIR, else /tmp */
-	int ended;               /**< mark the sessions ended (capture.h) */
+	int ended;                   /**< mark the sessions ended (capture.h) */
 	rh_capture_report_cb report; /**< files stored or skipped */
 	rh_import_progress_cb progress;
 	void *payload;
-	uint64_t max_memory;     /**< entries held in memory; 0 = 256 MiB */
+	uint64_t max_memory; /**< entries held in memory; 0 = 256 MiB */
 } rh_import_options;
 
 #define RH_IMPORT_OPTIONS_VERSION 2
-#define RH_IMPORT_OPTIONS_INIT { RH_IMPORT_OPTIONS_VERSION, NULL, NULL, 0, 0, \
-	0, 0, 0, 0, NULL, 0, NULL, NULL, NULL, 0 }
+#define RH_IMPORT_OPTIONS_INIT                                                 \
+	{                                                                      \
+		RH_IMPORT_OPTIONS_VERSION, NULL, NULL, 0, 0, 0, 0, 0, 0, NULL, \
+			0, NULL, NULL, NULL, 0                                 \
+	}
 
 /** What one import did. Initialise with RH_IMPORT_STATS_INIT. */
 typedef struct rh_import_stats {
@@ -115,8 +118,11 @@ typedef struct rh_import_stats {
 } rh_import_stats;
 
 #define RH_IMPORT_STATS_VERSION 2
-#define RH_IMPORT_STATS_INIT { RH_IMPORT_STATS_VERSION, 0, 0, 0, 0, 0, \
-	RH_CAPTURE_STATS_INIT, 0 }
+#define RH_IMPORT_STATS_INIT                                                   \
+	{                                                                      \
+		RH_IMPORT_STATS_VERSION, 0, 0, 0, 0, 0, RH_CAPTURE_STATS_INIT, \
+			0                                                      \
+	}
 
 /**
  * Import the archive read from `fd` (a file or a pipe; read to its end,
@@ -129,32 +135,31 @@ typedef struct rh_import_stats {
  *         stored as capture.h says); RH_ENOMEM.
  */
 RH_EXTERN int rh_archive_import(rh_import_stats *stats, rh_store *st, int fd,
-				const char *name,
-				const rh_import_options *opts);
+                                const char *name,
+                                const rh_import_options *opts);
 
 /** Archive formats export writes. */
 typedef enum rh_export_format {
-	RH_EXPORT_TAR_ZST = 0,   /**< .tar.zst (pax tar, zstd) */
-	RH_EXPORT_TAR_GZ,        /**< .tar.gz (pax tar, gzip) */
-	RH_EXPORT_ZIP,           /**< .zip (deflate) */
+	RH_EXPORT_TAR_ZST = 0, /**< .tar.zst (pax tar, zstd) */
+	RH_EXPORT_TAR_GZ,      /**< .tar.gz (pax tar, gzip) */
+	RH_EXPORT_ZIP,         /**< .zip (deflate) */
 } rh_export_format;
 
 /** The format a file name asks for (".tar.zst", ".tzst", ".tar.gz",
  * ".tgz", ".zip"). @return 0 or RH_EINVAL. */
 RH_EXTERN int rh_export_format_from_name(rh_export_format *out,
-					 const char *name);
+                                         const char *name);
 /** The format named "tar.zst", "tar.gz" or "zip". @return 0, RH_EINVAL. */
 RH_EXTERN int rh_export_format_parse(rh_export_format *out, const char *s);
 
 /** Receives the archive's bytes as they are produced. Return 0, or a
  * negative RH_E* code to stop (rh_archive_export() returns it). */
-typedef int (*rh_export_write_cb)(const void *data, size_t len,
-				  void *payload);
+typedef int (*rh_export_write_cb)(const void *data, size_t len, void *payload);
 
 typedef struct rh_export_options {
-	unsigned version;        /**< RH_EXPORT_OPTIONS_VERSION */
+	unsigned version; /**< RH_EXPORT_OPTIONS_VERSION */
 	rh_export_format format;
-	const char *node_id;     /**< one node (full id); NULL = every node */
+	const char *node_id; /**< one node (full id); NULL = every node */
 	/** Only files whose path (relative to the session folder) starts
 	 * with this ("logs/", "logs/raylet"); NULL = all. Event batches are
 	 * exported only without a prefix. */
@@ -163,12 +168,14 @@ typedef struct rh_export_options {
 	 * file cut where rh_logfile_size_at() says, files not yet captured
 	 * left out; 0 = everything stored. */
 	int64_t at_ms;
-	int level;               /**< compression level; 0 = format default */
+	int level; /**< compression level; 0 = format default */
 } rh_export_options;
 
 #define RH_EXPORT_OPTIONS_VERSION 1
-#define RH_EXPORT_OPTIONS_INIT { RH_EXPORT_OPTIONS_VERSION, RH_EXPORT_TAR_ZST, \
-	NULL, NULL, 0, 0 }
+#define RH_EXPORT_OPTIONS_INIT                                                 \
+	{                                                                      \
+		RH_EXPORT_OPTIONS_VERSION, RH_EXPORT_TAR_ZST, NULL, NULL, 0, 0 \
+	}
 
 /**
  * Write session `s` (or the node or files opts ask for) as one archive,
@@ -177,8 +184,8 @@ typedef struct rh_export_options {
  *         (the store); RH_EINVAL; or what `write` returned.
  */
 RH_EXTERN int rh_archive_export(rh_store *st, const rh_session_ref *s,
-				const rh_export_options *opts,
-				rh_export_write_cb write, void *payload);
+                                const rh_export_options *opts,
+                                rh_export_write_cb write, void *payload);
 
 RH_END_DECL
 

@@ -20,7 +20,10 @@ typedef struct rh_buf {
 	size_t asize; /**< bytes allocated */
 } rh_buf;
 
-#define RH_BUF_INIT { NULL, 0, 0 }
+#define RH_BUF_INIT        \
+	{                  \
+		NULL, 0, 0 \
+	}
 
 /** Release the memory and reset to RH_BUF_INIT. NULL is fine. */
 RH_EXTERN void rh_buf_dispose(rh_buf *buf);

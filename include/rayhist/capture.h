@@ -61,16 +61,16 @@ typedef enum rh_capture_event {
  * may run on any of them, never two calls at once, and all calls are
  * over when rh_capture_session() returns. */
 typedef void (*rh_capture_report_cb)(rh_capture_event ev, const char *path,
-				     const char *detail, void *payload);
+                                     const char *detail, void *payload);
 
 typedef struct rh_capture_options {
-	unsigned version;        /**< RH_CAPTURE_OPTIONS_VERSION */
-	const char *ns;          /**< namespace; NULL = "default" */
-	const char *cluster;     /**< cluster name; required */
-	const char *node_id;     /**< NULL = read from the raylet's log */
-	size_t frame_size;       /**< seekable frame size; 0 = 4 MiB */
-	int level;               /**< zstd level; 0 = 3 */
-	unsigned workers;        /**< threads: this many files are stored
+	unsigned version;    /**< RH_CAPTURE_OPTIONS_VERSION */
+	const char *ns;      /**< namespace; NULL = "default" */
+	const char *cluster; /**< cluster name; required */
+	const char *node_id; /**< NULL = read from the raylet's log */
+	size_t frame_size;   /**< seekable frame size; 0 = 4 MiB */
+	int level;           /**< zstd level; 0 = 3 */
+	unsigned workers;    /**< threads: this many files are stored
 				      at once, and a file bigger than one
 				      thread's share of the work compresses
 				      its frames on this many threads too;
@@ -89,23 +89,26 @@ typedef struct rh_capture_options {
 } rh_capture_options;
 
 #define RH_CAPTURE_OPTIONS_VERSION 1
-#define RH_CAPTURE_OPTIONS_INIT { RH_CAPTURE_OPTIONS_VERSION, NULL, NULL, \
-	NULL, 0, 0, 0, NULL, NULL, 0 }
+#define RH_CAPTURE_OPTIONS_INIT                                              \
+	{                                                                    \
+		RH_CAPTURE_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0, 0, NULL, \
+			NULL, 0                                              \
+	}
 
 /** What one capture did. Initialise with RH_CAPTURE_STATS_INIT: the
  * version says which fields the caller knows of. */
 typedef struct rh_capture_stats {
-	unsigned version;        /**< RH_CAPTURE_STATS_VERSION */
-	char session[256];       /**< the session name */
-	char node_id[130];       /**< the node id used */
-	uint64_t files_seen;     /**< regular files found */
-	uint64_t files_stored;   /**< files that got new bytes */
-	uint64_t files_skipped;  /**< paths skipped (sockets, locks, links,
+	unsigned version;       /**< RH_CAPTURE_STATS_VERSION */
+	char session[256];      /**< the session name */
+	char node_id[130];      /**< the node id used */
+	uint64_t files_seen;    /**< regular files found */
+	uint64_t files_stored;  /**< files that got new bytes */
+	uint64_t files_skipped; /**< paths skipped (sockets, locks, links,
 				      and those not stored) */
-	uint64_t parts_written;  /**< part objects written */
-	uint64_t bytes_new;      /**< raw bytes shipped by this capture */
-	uint64_t bytes_stored;   /**< stored bytes written by this capture */
-	uint64_t bytes_total;    /**< raw bytes of all captured files */
+	uint64_t parts_written; /**< part objects written */
+	uint64_t bytes_new;     /**< raw bytes shipped by this capture */
+	uint64_t bytes_stored;  /**< stored bytes written by this capture */
+	uint64_t bytes_total;   /**< raw bytes of all captured files */
 	/* Since issue 11: */
 	uint64_t files_not_stored; /**< of files_skipped, paths whose data
 				      should have been stored and was not
@@ -114,8 +117,10 @@ typedef struct rh_capture_stats {
 } rh_capture_stats;
 
 #define RH_CAPTURE_STATS_VERSION 1
-#define RH_CAPTURE_STATS_INIT { RH_CAPTURE_STATS_VERSION, "", "", 0, 0, 0, \
-	0, 0, 0, 0, 0 }
+#define RH_CAPTURE_STATS_INIT                                            \
+	{                                                                \
+		RH_CAPTURE_STATS_VERSION, "", "", 0, 0, 0, 0, 0, 0, 0, 0 \
+	}
 
 /**
  * Capture the session directory `dir` into the store.
@@ -132,8 +137,8 @@ typedef struct rh_capture_stats {
  *         replaced: its files are stored again.
  */
 RH_EXTERN int rh_capture_session(rh_capture_stats *stats, rh_store *st,
-				 const char *dir,
-				 const rh_capture_options *opts);
+                                 const char *dir,
+                                 const rh_capture_options *opts);
 
 /**
  * Mark session `s` ended in its manifest, as a capture with `ended` does,
@@ -145,7 +150,7 @@ RH_EXTERN int rh_capture_session(rh_capture_stats *stats, rh_store *st,
  * @return 0, RH_EINVAL (bad names), RH_EIO, RH_ENOMEM.
  */
 RH_EXTERN int rh_capture_mark_ended(rh_store *st, const rh_session_ref *s,
-				    int64_t end_ms);
+                                    int64_t end_ms);
 
 /**
  * The id of the node that wrote session directory `dir`, from lines in which

@@ -47,10 +47,10 @@ RH_EXTERN unsigned rh_features(void);
 /** How far long work (an index build) has come, for a progress meter.
  * Counts only grow; a total is 0 when unknown. */
 typedef struct rh_progress {
-	uint64_t bytes_done;      /**< stored bytes read so far */
-	uint64_t bytes_total;     /**< stored bytes to read in all */
-	uint64_t files_done;      /**< objects or files done */
-	uint64_t files_total;     /**< objects or files in all */
+	uint64_t bytes_done;  /**< stored bytes read so far */
+	uint64_t bytes_total; /**< stored bytes to read in all */
+	uint64_t files_done;  /**< objects or files done */
+	uint64_t files_total; /**< objects or files in all */
 } rh_progress;
 
 /** Called as the work advances, on the thread doing it (borrowed `p`). */

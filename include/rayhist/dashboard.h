@@ -88,20 +88,23 @@ RH_BEGIN_DECL
 /** One decoded query parameter. */
 typedef struct rh_dashboard_param {
 	char *key;
-	char *value;   /**< "" for a key without '=' */
+	char *value; /**< "" for a key without '=' */
 } rh_dashboard_param;
 
 /** A request target, split and decoded. */
 typedef struct rh_dashboard_url {
-	char *path;        /**< decoded path, '/'-joined, always starting '/' */
-	char **segs;       /**< decoded non-empty segments */
+	char *path;  /**< decoded path, '/'-joined, always starting '/' */
+	char **segs; /**< decoded non-empty segments */
 	size_t nsegs;
-	int trailing_slash; /**< the path ended in '/' (or was "/") */
+	int trailing_slash;         /**< the path ended in '/' (or was "/") */
 	rh_dashboard_param *params; /**< in the order given; keys may repeat */
 	size_t nparams;
 } rh_dashboard_url;
 
-#define RH_DASHBOARD_URL_INIT { NULL, NULL, 0, 0, NULL, 0 }
+#define RH_DASHBOARD_URL_INIT             \
+	{                                 \
+		NULL, NULL, 0, 0, NULL, 0 \
+	}
 
 /** Longest request target accepted, in bytes. */
 #define RH_DASHBOARD_MAX_TARGET 8192
@@ -122,7 +125,7 @@ RH_EXTERN int rh_dashboard_url_parse(rh_dashboard_url *out, const char *target);
 
 /** The first value of parameter `key`, or NULL. Borrowed from u. */
 RH_EXTERN const char *rh_dashboard_url_param(const rh_dashboard_url *u,
-					     const char *key);
+                                             const char *key);
 
 /** Release what rh_dashboard_url_parse() allocated; reset to _INIT. */
 RH_EXTERN void rh_dashboard_url_dispose(rh_dashboard_url *u);
@@ -137,10 +140,10 @@ typedef void (*rh_dashboard_work_fn)(void *arg);
 /** Run fn(arg) later on another thread. @return 0, or < 0 if it cannot be
  * queued (the request then answers 503). */
 typedef int (*rh_dashboard_schedule_cb)(rh_dashboard_work_fn fn, void *arg,
-					void *payload);
+                                        void *payload);
 
 typedef struct rh_dashboard_options {
-	unsigned version;           /**< RH_DASHBOARD_OPTIONS_VERSION */
+	unsigned version; /**< RH_DASHBOARD_OPTIONS_VERSION */
 	/** A Ray dashboard client build (a folder holding index.html), or a
 	 * folder of builds named by Ray version; NULL for none. */
 	const char *dashboard_dir;
@@ -148,22 +151,25 @@ typedef struct rh_dashboard_options {
 	 * rh_dashboard_handle(), which then blocks until it is done. */
 	rh_dashboard_schedule_cb schedule;
 	void *schedule_payload;
-	size_t max_sessions;        /**< open sessions kept; 0 = 32 */
+	size_t max_sessions; /**< open sessions kept; 0 = 32 */
 	/** How often a session's events are checked for news (ms); 0 = 30 s,
 	 * negative = never after the first build. A session marked ended, or
 	 * whose collector stopped beating, ten times less often. */
 	int64_t refresh_ms;
-	size_t max_body;            /**< largest body built; 0 = 256 MiB */
-	int tz_offset_min;          /**< east of UTC, for /timezone */
-	const char *tz_name;        /**< for /timezone; NULL = "UTC" */
+	size_t max_body;     /**< largest body built; 0 = 256 MiB */
+	int tz_offset_min;   /**< east of UTC, for /timezone */
+	const char *tz_name; /**< for /timezone; NULL = "UTC" */
 	/** Memory for finished answers kept for identical requests (see
 	 * rh_dashboard_handle_cached()); 0 = 64 MiB, negative = keep none. */
 	int64_t cache_bytes;
 } rh_dashboard_options;
 
 #define RH_DASHBOARD_OPTIONS_VERSION 1
-#define RH_DASHBOARD_OPTIONS_INIT \
-	{ RH_DASHBOARD_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0, 0, 0, NULL, 0 }
+#define RH_DASHBOARD_OPTIONS_INIT                                           \
+	{                                                                   \
+		RH_DASHBOARD_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0, 0, 0, \
+			NULL, 0                                             \
+	}
 
 /**
  * Create a dashboard over a store. The dashboard folder is scanned here for
@@ -175,7 +181,7 @@ typedef struct rh_dashboard_options {
  *         holding index.html or builds that do); RH_ENOMEM.
  */
 RH_EXTERN int rh_dashboard_new(rh_dashboard **out, rh_store *st,
-			       const rh_dashboard_options *opts);
+                               const rh_dashboard_options *opts);
 
 /** The names of the dashboard builds found, in the order offered (newest
  * Ray version first); NULL past the end. Borrowed from d. */
@@ -211,8 +217,11 @@ typedef struct rh_dashboard_request {
 } rh_dashboard_request;
 
 #define RH_DASHBOARD_REQUEST_VERSION 4
-#define RH_DASHBOARD_REQUEST_INIT \
-	{ RH_DASHBOARD_REQUEST_VERSION, "GET", "/", NULL, NULL, NULL, 0, NULL, 0, NULL }
+#define RH_DASHBOARD_REQUEST_INIT                                              \
+	{                                                                      \
+		RH_DASHBOARD_REQUEST_VERSION, "GET", "/", NULL, NULL, NULL, 0, \
+			NULL, 0, NULL                                          \
+	}
 
 #define RH_DASHBOARD_MAX_HEADERS 12
 
@@ -239,7 +248,10 @@ typedef struct rh_dashboard_response {
 	rh_dashboard_stream *stream; /**< owned; freed by _dispose() */
 } rh_dashboard_response;
 
-#define RH_DASHBOARD_RESPONSE_INIT { 0, NULL, { { NULL, NULL } }, 0, RH_BUF_INIT, NULL }
+#define RH_DASHBOARD_RESPONSE_INIT                                \
+	{                                                         \
+		0, NULL, { { NULL, NULL } }, 0, RH_BUF_INIT, NULL \
+	}
 
 /** Answers of at least this many bytes are streamed (when allowed). */
 #define RH_DASHBOARD_STREAM_MIN (256u << 10)
@@ -261,7 +273,7 @@ typedef struct rh_dashboard_response {
  * a time per stream. The dashboard must outlive its streams.
  */
 RH_EXTERN int rh_dashboard_stream_read(rh_buf *out, int *done,
-				       rh_dashboard_stream *s, size_t max);
+                                       rh_dashboard_stream *s, size_t max);
 
 /** The number of bytes the stream will give in all, or UINT64_MAX when it
  * is not known in advance. */
@@ -282,7 +294,7 @@ RH_EXTERN void rh_dashboard_stream_free(rh_dashboard_stream *s);
  * Thread-safety: any number of threads may call this at once on one d.
  */
 RH_EXTERN int rh_dashboard_handle(rh_dashboard_response *out, rh_dashboard *d,
-				  const rh_dashboard_request *req);
+                                  const rh_dashboard_request *req);
 
 /**
  * Answer a request only if an identical earlier request's answer was kept,
@@ -306,8 +318,8 @@ RH_EXTERN int rh_dashboard_handle(rh_dashboard_response *out, rh_dashboard *d,
  * Thread-safety: as rh_dashboard_handle().
  */
 RH_EXTERN int rh_dashboard_handle_cached(rh_dashboard_response *out,
-					 rh_dashboard *d,
-					 const rh_dashboard_request *req);
+                                         rh_dashboard *d,
+                                         const rh_dashboard_request *req);
 
 /** An answer the dashboard kept, shared by reference: the same bytes for
  * every request that reuses it, never changed while a reference is held. */
@@ -325,13 +337,13 @@ typedef struct rh_dashboard_kept rh_dashboard_kept;
  * before rh_dashboard_free().
  */
 RH_EXTERN int rh_dashboard_kept_get(rh_dashboard_kept **out, rh_dashboard *d,
-				    const rh_dashboard_request *req);
+                                    const rh_dashboard_request *req);
 
 /** The kept answer: status, content type, headers ("X-Rayhist-Cache: hit"
  * among them) and body, exactly what rh_dashboard_handle() would give for
  * the same request. Borrowed from k; read only. */
-RH_EXTERN const rh_dashboard_response *
-rh_dashboard_kept_response(const rh_dashboard_kept *k);
+RH_EXTERN const rh_dashboard_response *rh_dashboard_kept_response(
+	const rh_dashboard_kept *k);
 
 /** A read-only file descriptor (sealed against writes) whose bytes from
  * offset 0 are the body, for sendfile(); or -1 when the body is held in
@@ -345,13 +357,14 @@ RH_EXTERN void rh_dashboard_kept_release(rh_dashboard_kept *k);
 
 /** What a dashboard has done since it was created, for monitoring. */
 typedef struct rh_dashboard_stats {
-	unsigned version;           /**< RH_DASHBOARD_STATS_VERSION */
-	uint64_t sessions_indexed;  /**< index builds and refreshes that worked */
-	uint64_t index_failures;    /**< ... and that failed */
-	double index_seconds;       /**< time spent in both */
-	size_t sessions_open;       /**< sessions held in memory now */
-	uint64_t frame_hits;        /**< log frames found decompressed */
-	uint64_t frame_misses;      /**< ... and decompressed */
+	unsigned version; /**< RH_DASHBOARD_STATS_VERSION */
+	uint64_t
+		sessions_indexed; /**< index builds and refreshes that worked */
+	uint64_t index_failures;  /**< ... and that failed */
+	double index_seconds;     /**< time spent in both */
+	size_t sessions_open;     /**< sessions held in memory now */
+	uint64_t frame_hits;      /**< log frames found decompressed */
+	uint64_t frame_misses;    /**< ... and decompressed */
 	/** Indexes this dashboard wrote (built or rebuilt); opening an index
 	 * another server built, still current, is no build. Version 2. */
 	uint64_t index_builds;
@@ -365,13 +378,15 @@ typedef struct rh_dashboard_stats {
 /* Versions 1 and 2 lack the later fields; rh_dashboard_stats_get() fills
  * only what the caller's version has. */
 #define RH_DASHBOARD_STATS_VERSION 3
-#define RH_DASHBOARD_STATS_INIT { RH_DASHBOARD_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0 }
+#define RH_DASHBOARD_STATS_INIT                                    \
+	{                                                          \
+		RH_DASHBOARD_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0 \
+	}
 
 /** Fill `out` (initialised with RH_DASHBOARD_STATS_INIT). Cheap: counters
  * under the dashboard's lock. @return 0; RH_EINVAL for a NULL argument.
  * Thread-safety: as rh_dashboard_handle(). */
-RH_EXTERN int rh_dashboard_stats_get(rh_dashboard_stats *out,
-				     rh_dashboard *d);
+RH_EXTERN int rh_dashboard_stats_get(rh_dashboard_stats *out, rh_dashboard *d);
 
 /** The value of response header `name` (case-insensitive), or NULL. */
 RH_EXTERN const char *rh_dashboard_response_header(
@@ -393,10 +408,10 @@ RH_EXTERN int rh_dashboard_row_json(rh_buf *out, const rh_row *row, int detail);
 /** A value: a string, number, boolean, null, or JSON text Ray stored
  * (RH_VALUE_JSON: required_resources, labels, ...). */
 typedef int (*rh_dashboard_value_cb)(const char *key, const rh_value *v,
-				     void *payload);
+                                     void *payload);
 /** An object (is_array 0) or an array begins. */
 typedef int (*rh_dashboard_open_cb)(const char *key, int is_array,
-				    void *payload);
+                                    void *payload);
 /** The innermost object or array ends. */
 typedef int (*rh_dashboard_close_cb)(void *payload);
 
@@ -407,7 +422,7 @@ typedef int (*rh_dashboard_close_cb)(void *payload);
  * the walk, which returns it.
  */
 typedef struct rh_dashboard_row_visitor {
-	unsigned version;           /**< RH_DASHBOARD_ROW_VISITOR_VERSION */
+	unsigned version;            /**< RH_DASHBOARD_ROW_VISITOR_VERSION */
 	rh_dashboard_value_cb value; /**< a value */
 	rh_dashboard_open_cb open;   /**< an object or array begins */
 	rh_dashboard_close_cb close; /**< the innermost one ends */
@@ -425,8 +440,8 @@ typedef struct rh_dashboard_row_visitor {
  *         does not know), RH_ENOMEM, or a callback's non-zero return.
  */
 RH_EXTERN int rh_dashboard_row_walk(const rh_row *row, int detail,
-				    const rh_dashboard_row_visitor *v,
-				    void *payload);
+                                    const rh_dashboard_row_visitor *v,
+                                    void *payload);
 
 /**
  * Run a query and append its rows as a JSON array of rh_dashboard_row_json()
@@ -435,8 +450,8 @@ RH_EXTERN int rh_dashboard_row_walk(const rh_row *row, int detail,
  * @return as rh_query_open() / rh_query_next() (never RH_ITEROVER).
  */
 RH_EXTERN int rh_dashboard_list_json(rh_buf *out, rh_query_counts *counts,
-				     rh_index *ix, rh_entity what,
-				     const rh_query_options *opts);
+                                     rh_index *ix, rh_entity what,
+                                     const rh_query_options *opts);
 
 /**
  * Run a summary (rh_summary_new()) and append the object Ray puts at
@@ -446,8 +461,8 @@ RH_EXTERN int rh_dashboard_list_json(rh_buf *out, rh_query_counts *counts,
  * @return as rh_summary_new().
  */
 RH_EXTERN int rh_dashboard_summary_json(rh_buf *out, rh_query_counts *counts,
-					rh_index *ix, rh_summary_by by,
-					const rh_query_options *opts);
+                                        rh_index *ix, rh_summary_by by,
+                                        const rh_query_options *opts);
 
 /**
  * The members of a summary as rh_dashboard_summary_json() writes them,
@@ -459,8 +474,8 @@ RH_EXTERN int rh_dashboard_summary_json(rh_buf *out, rh_query_counts *counts,
  *         does not know), RH_ENOMEM, or a callback's non-zero return.
  */
 RH_EXTERN int rh_dashboard_summary_walk(const rh_summary *sum,
-					const rh_dashboard_row_visitor *v,
-					void *payload);
+                                        const rh_dashboard_row_visitor *v,
+                                        void *payload);
 
 RH_END_DECL
 

@@ -17,17 +17,17 @@ RH_BEGIN_DECL
 /** Return codes. 0 is success; all failures are negative. */
 typedef enum rh_error_code {
 	RH_OK = 0,
-	RH_ERROR = -1,      /**< anything without a code of its own */
-	RH_ENOTFOUND = -3,  /**< the object, file or id does not exist */
-	RH_EEXISTS = -4,    /**< it exists already */
-	RH_EINVAL = -5,     /**< a bad argument, URL, key or query */
-	RH_ECORRUPT = -6,   /**< stored data is truncated or damaged */
-	RH_EIO = -7,        /**< I/O failed (after any retries) */
-	RH_ENOMEM = -8,     /**< out of memory */
-	RH_EBUSY = -9,      /**< try again later (e.g. an index being built) */
-	RH_EACCES = -10,    /**< the store refuses this: a read-only folder or
+	RH_ERROR = -1,     /**< anything without a code of its own */
+	RH_ENOTFOUND = -3, /**< the object, file or id does not exist */
+	RH_EEXISTS = -4,   /**< it exists already */
+	RH_EINVAL = -5,    /**< a bad argument, URL, key or query */
+	RH_ECORRUPT = -6,  /**< stored data is truncated or damaged */
+	RH_EIO = -7,       /**< I/O failed (after any retries) */
+	RH_ENOMEM = -8,    /**< out of memory */
+	RH_EBUSY = -9,     /**< try again later (e.g. an index being built) */
+	RH_EACCES = -10,   /**< the store refuses this: a read-only folder or
 				 mount, or credentials without the right */
-	RH_ITEROVER = -31,  /**< an iteration ended; not a failure */
+	RH_ITEROVER = -31, /**< an iteration ended; not a failure */
 } rh_error_code;
 
 /**

@@ -48,8 +48,8 @@ RH_BEGIN_DECL
 typedef enum rh_event_format {
 	RH_EVENT_FORMAT_AUTO = 0, /**< guess from the first line / name */
 	RH_EVENT_FORMAT_RAYEVENT, /**< aggregator RayEvents (JSON array or lines) */
-	RH_EVENT_FORMAT_EXPORT,   /**< logs/export_events/event_EXPORT_*.log */
-	RH_EVENT_FORMAT_LEGACY,   /**< logs/events/event_*.log */
+	RH_EVENT_FORMAT_EXPORT, /**< logs/export_events/event_EXPORT_*.log */
+	RH_EVENT_FORMAT_LEGACY, /**< logs/events/event_*.log */
 } rh_event_format;
 
 /** What a record describes. One source line may yield several records
@@ -57,19 +57,19 @@ typedef enum rh_event_format {
  * profile events at once). */
 typedef enum rh_event_kind {
 	RH_EVENT_NONE = 0,
-	RH_EVENT_TASK_DEFINITION,     /**< task or actor task definition */
-	RH_EVENT_TASK_LIFECYCLE,      /**< task state transitions, log info, error */
-	RH_EVENT_TASK_PROFILE,        /**< profile events of one task attempt */
+	RH_EVENT_TASK_DEFINITION, /**< task or actor task definition */
+	RH_EVENT_TASK_LIFECYCLE, /**< task state transitions, log info, error */
+	RH_EVENT_TASK_PROFILE,   /**< profile events of one task attempt */
 	RH_EVENT_ACTOR_DEFINITION,
 	RH_EVENT_ACTOR_LIFECYCLE,
 	RH_EVENT_DRIVER_JOB_DEFINITION,
 	RH_EVENT_DRIVER_JOB_LIFECYCLE,
-	RH_EVENT_SUBMISSION_JOB,      /**< export submission job status */
+	RH_EVENT_SUBMISSION_JOB, /**< export submission job status */
 	RH_EVENT_NODE_DEFINITION,
 	RH_EVENT_NODE_LIFECYCLE,
 	RH_EVENT_PLACEMENT_GROUP_DEFINITION,
 	RH_EVENT_PLACEMENT_GROUP_LIFECYCLE,
-	RH_EVENT_CLUSTER,             /**< a legacy event (logs/events/) */
+	RH_EVENT_CLUSTER, /**< a legacy event (logs/events/) */
 	RH_EVENT_KIND_COUNT
 } rh_event_kind;
 
@@ -155,20 +155,20 @@ typedef enum rh_pg_state {
  */
 typedef struct rh_event_transition {
 	int state;
-	int64_t time_ns;          /**< RH_TIME_NONE if the time was missing */
+	int64_t time_ns; /**< RH_TIME_NONE if the time was missing */
 	/* actor lifecycle */
-	const char *node_id;      /**< hex */
-	const char *worker_id;    /**< hex */
+	const char *node_id;   /**< hex */
+	const char *worker_id; /**< hex */
 	const char *repr_name;
-	int64_t pid;              /**< -1 when absent (also from deathCause) */
-	const char *death_cause;  /**< JSON object, snake_case keys, or NULL */
-	const char *ip;           /**< the death cause's node IP address */
+	int64_t pid;             /**< -1 when absent (also from deathCause) */
+	const char *death_cause; /**< JSON object, snake_case keys, or NULL */
+	const char *ip;          /**< the death cause's node IP address */
 	/* actor death, node death, driver job end */
-	const char *reason;       /**< node death reason / driver error_type */
-	const char *message;      /**< death/error message (newlines restored) */
-	int64_t exit_code;        /**< driver job: -1 when absent */
+	const char *reason;  /**< node death reason / driver error_type */
+	const char *message; /**< death/error message (newlines restored) */
+	int64_t exit_code;   /**< driver job: -1 when absent */
 	/* node lifecycle */
-	const char *resources;    /**< JSON object {"CPU": 2.0, ...}, or NULL */
+	const char *resources; /**< JSON object {"CPU": 2.0, ...}, or NULL */
 } rh_event_transition;
 
 /** A task's stdout/stderr files and byte offsets; -1 for an absent offset. */
@@ -181,16 +181,16 @@ typedef struct rh_event_log_info {
 typedef struct rh_event_profile {
 	const char *event_name;
 	int64_t start_ns, end_ns;
-	const char *extra_data;   /**< the raw extraData string, or NULL */
+	const char *extra_data; /**< the raw extraData string, or NULL */
 } rh_event_profile;
 
 /** Task definition / lifecycle / profile fields (kinds RH_EVENT_TASK_*). */
 typedef struct rh_event_task {
-	const char *task_id;            /**< hex; never NULL */
+	const char *task_id; /**< hex; never NULL */
 	int32_t attempt;
 	const char *job_id;
 	/* definition */
-	int type;                       /**< rh_task_type */
+	int type; /**< rh_task_type */
 	const char *name;
 	const char *func_or_class_name; /**< "Class.method" or "function" */
 	const char *language;
@@ -200,17 +200,17 @@ typedef struct rh_event_task {
 	const char *required_resources; /**< JSON object or NULL */
 	const char *runtime_env;        /**< serialized runtime env or NULL */
 	const char *call_site;
-	const char *label_selector;     /**< JSON object or NULL */
+	const char *label_selector; /**< JSON object or NULL */
 	/* lifecycle */
 	const rh_event_transition *transitions;
 	size_t ntransitions;
 	const char *node_id;
 	const char *worker_id;
-	int64_t worker_pid;             /**< -1 when absent */
-	int is_debugger_paused;         /**< -1 absent, 0, 1 */
+	int64_t worker_pid;     /**< -1 when absent */
+	int is_debugger_paused; /**< -1 absent, 0, 1 */
 	const char *actor_repr_name;
-	const char *error_type;         /**< rayErrorInfo.errorType */
-	const char *error_message;      /**< ANSI colour codes stripped */
+	const char *error_type;    /**< rayErrorInfo.errorType */
+	const char *error_message; /**< ANSI colour codes stripped */
 	int has_log_info;
 	rh_event_log_info log_info;
 	/* profile */
@@ -221,7 +221,7 @@ typedef struct rh_event_task {
 
 /** Actor fields (RH_EVENT_ACTOR_*). */
 typedef struct rh_event_actor {
-	const char *actor_id;           /**< hex; never NULL */
+	const char *actor_id; /**< hex; never NULL */
 	const char *job_id;
 	const char *name;
 	const char *class_name;
@@ -232,7 +232,7 @@ typedef struct rh_event_actor {
 	const char *runtime_env;
 	const char *call_site;
 	const char *label_selector;
-	int is_detached;                /**< -1 absent */
+	int is_detached; /**< -1 absent */
 	const rh_event_transition *transitions;
 	size_t ntransitions;
 } rh_event_actor;
@@ -241,36 +241,36 @@ typedef struct rh_event_actor {
  * RH_EVENT_SUBMISSION_JOB). Times of a submission job are transitions
  * (state = rh_job_status) plus start/end. */
 typedef struct rh_event_job {
-	const char *job_id;             /**< hex; NULL for a submission job */
+	const char *job_id; /**< hex; NULL for a submission job */
 	const char *submission_id;
 	const char *entrypoint;
 	const char *driver_node_id;
 	const char *driver_ip;
-	int64_t driver_pid;             /**< -1 absent */
-	const char *metadata;           /**< JSON object or NULL */
-	const char *runtime_env;        /**< JSON text or NULL */
+	int64_t driver_pid;      /**< -1 absent */
+	const char *metadata;    /**< JSON object or NULL */
+	const char *runtime_env; /**< JSON text or NULL */
 	const char *message;
 	const char *error_type;
 	const char *driver_agent_http_address;
-	int64_t driver_exit_code;       /**< -1 absent */
-	int64_t start_ns, end_ns;       /**< RH_TIME_NONE when absent */
-	int is_dead;                    /**< export driver job: -1 absent */
+	int64_t driver_exit_code; /**< -1 absent */
+	int64_t start_ns, end_ns; /**< RH_TIME_NONE when absent */
+	int is_dead;              /**< export driver job: -1 absent */
 	const rh_event_transition *transitions;
 	size_t ntransitions;
 } rh_event_job;
 
 /** Node fields (RH_EVENT_NODE_*). */
 typedef struct rh_event_node {
-	const char *node_id;            /**< hex; never NULL */
+	const char *node_id; /**< hex; never NULL */
 	const char *node_ip;
 	const char *node_name;
 	const char *hostname;
 	const char *instance_id;
 	const char *instance_type_name;
-	const char *labels;             /**< JSON object or NULL */
-	const char *resources_total;    /**< JSON object or NULL */
-	int is_head_node;               /**< -1 absent */
-	int64_t start_ns, end_ns;       /**< RH_TIME_NONE when absent */
+	const char *labels;          /**< JSON object or NULL */
+	const char *resources_total; /**< JSON object or NULL */
+	int is_head_node;            /**< -1 absent */
+	int64_t start_ns, end_ns;    /**< RH_TIME_NONE when absent */
 	const rh_event_transition *transitions;
 	size_t ntransitions;
 } rh_event_node;
@@ -281,24 +281,24 @@ typedef struct rh_event_pg {
 	const char *name;
 	const char *creator_job_id;
 	const char *strategy;
-	const char *bundles;            /**< JSON array of state-API bundles */
-	int is_detached;                /**< -1 absent */
+	const char *bundles; /**< JSON array of state-API bundles */
+	int is_detached;     /**< -1 absent */
 	const rh_event_transition *transitions;
 	size_t ntransitions;
 } rh_event_pg;
 
 /** A legacy cluster event (RH_EVENT_CLUSTER), as /events shows it. */
 typedef struct rh_event_cluster {
-	const char *event_id;     /**< as written (36 or 18 hex digits) */
-	const char *source_type;  /**< "GCS", "JOBS", ... */
+	const char *event_id;    /**< as written (36 or 18 hex digits) */
+	const char *source_type; /**< "GCS", "JOBS", ... */
 	const char *host_name;
-	int64_t pid;              /**< -1 absent */
+	int64_t pid; /**< -1 absent */
 	const char *severity;
 	const char *label;
-	const char *message;      /**< literal "\n" and "\r" restored */
-	int64_t time_ns;          /**< seconds in the file, as ns */
-	const char *custom_fields;/**< JSON object or NULL */
-	const char *job_id;       /**< custom_fields.job_id, or NULL */
+	const char *message;       /**< literal "\n" and "\r" restored */
+	int64_t time_ns;           /**< seconds in the file, as ns */
+	const char *custom_fields; /**< JSON object or NULL */
+	const char *job_id;        /**< custom_fields.job_id, or NULL */
 } rh_event_cluster;
 
 /**
@@ -330,9 +330,10 @@ typedef int (*rh_event_cb)(const rh_event *ev, void *payload);
 
 /** Counters of one parse. */
 typedef struct rh_event_stats {
-	uint64_t lines;          /**< non-blank lines / array elements seen */
-	uint64_t records;        /**< records handed to the callback */
-	uint64_t unknown_types;  /**< events of a type no parser knows: skipped */
+	uint64_t lines;   /**< non-blank lines / array elements seen */
+	uint64_t records; /**< records handed to the callback */
+	uint64_t
+		unknown_types; /**< events of a type no parser knows: skipped */
 	uint64_t unknown_fields; /**< unknown top-level payload fields */
 	uint64_t too_long;       /**< lines over max_line: skipped */
 	uint64_t malformed;      /**< malformed lines skipped (not strict) */
@@ -350,18 +351,20 @@ typedef enum rh_task_numbering {
 
 /** Parse options; NULL means RH_EVENT_PARSE_OPTIONS_INIT. */
 typedef struct rh_event_parse_options {
-	unsigned version;         /**< RH_EVENT_PARSE_OPTIONS_VERSION */
-	rh_event_format format;   /**< AUTO: guess per object */
-	size_t max_line;          /**< longest line parsed; default 16 MiB */
-	int strict;               /**< fail on the first malformed line */
-	const char *ray_version;  /**< e.g. "2.51.0"; NULL if unknown */
+	unsigned version;        /**< RH_EVENT_PARSE_OPTIONS_VERSION */
+	rh_event_format format;  /**< AUTO: guess per object */
+	size_t max_line;         /**< longest line parsed; default 16 MiB */
+	int strict;              /**< fail on the first malformed line */
+	const char *ray_version; /**< e.g. "2.51.0"; NULL if unknown */
 	rh_task_numbering numbering;
 } rh_event_parse_options;
 
 #define RH_EVENT_PARSE_OPTIONS_VERSION 1
-#define RH_EVENT_PARSE_OPTIONS_INIT \
-	{ RH_EVENT_PARSE_OPTIONS_VERSION, RH_EVENT_FORMAT_AUTO, 16u << 20, 0, \
-	  NULL, RH_TASK_NUMBERING_AUTO }
+#define RH_EVENT_PARSE_OPTIONS_INIT                                   \
+	{                                                             \
+		RH_EVENT_PARSE_OPTIONS_VERSION, RH_EVENT_FORMAT_AUTO, \
+			16u << 20, 0, NULL, RH_TASK_NUMBERING_AUTO    \
+	}
 
 typedef struct rh_event_parser rh_event_parser;
 
@@ -377,8 +380,8 @@ typedef struct rh_event_parser rh_event_parser;
  * @return 0, RH_EINVAL (bad options), RH_ENOMEM.
  */
 RH_EXTERN int rh_event_parser_new(rh_event_parser **out, const char *name,
-				  const rh_event_parse_options *opts,
-				  rh_event_cb cb, void *payload);
+                                  const rh_event_parse_options *opts,
+                                  rh_event_cb cb, void *payload);
 
 /**
  * Feed the next `len` bytes. Complete lines (or array elements) are parsed
@@ -389,7 +392,7 @@ RH_EXTERN int rh_event_parser_new(rh_event_parser **out, const char *name,
  *         further input with the same code.
  */
 RH_EXTERN int rh_event_parser_feed(rh_event_parser *p, const void *data,
-				   size_t len);
+                                   size_t len);
 
 /** Parse what is left (a last line without '\n'). Same returns as _feed(),
  * plus RH_EINVAL with strict when a JSON array is not closed. */
@@ -410,9 +413,9 @@ RH_EXTERN void rh_event_parser_free(rh_event_parser *p);
  * @return as rh_event_parser_feed().
  */
 RH_EXTERN int rh_event_parse(rh_event_stats *stats, const char *name,
-			     const void *data, size_t len,
-			     const rh_event_parse_options *opts,
-			     rh_event_cb cb, void *payload);
+                             const void *data, size_t len,
+                             const rh_event_parse_options *opts, rh_event_cb cb,
+                             void *payload);
 
 /** The guess rh_event_parser_new() makes from an object name. */
 RH_EXTERN rh_event_format rh_event_format_guess(const char *name);
@@ -466,8 +469,8 @@ RH_EXTERN int rh_id_is_hex(const char *s, size_t len);
  *         bad compression); RH_EIO; RH_ENOMEM.
  */
 RH_EXTERN int rh_events_ingest(rh_buf *key_out, int *added_out, rh_store *st,
-			       const char *session_prefix, const char *name,
-			       const void *data, size_t len);
+                               const char *session_prefix, const char *name,
+                               const void *data, size_t len);
 
 /**
  * Announce the event objects this process stored in a session with

@@ -100,69 +100,72 @@ typedef enum rh_follow_role {
 
 /** What a follower reports as it goes. */
 typedef enum rh_follow_event {
-	RH_FOLLOW_SESSION_FOUND,   /**< `path`: the session name */
-	RH_FOLLOW_NODE_FOUND,      /**< `path`: session; `detail`: node id */
-	RH_FOLLOW_SESSION_ENDED,   /**< `path`: session finished (a new one
+	RH_FOLLOW_SESSION_FOUND, /**< `path`: the session name */
+	RH_FOLLOW_NODE_FOUND,    /**< `path`: session; `detail`: node id */
+	RH_FOLLOW_SESSION_ENDED, /**< `path`: session finished (a new one
 				        replaced it, or finish) */
-	RH_FOLLOW_FILE_SHIPPED,    /**< `detail`: "N bytes" */
-	RH_FOLLOW_FILE_MOVED,      /**< `path`: new path; `detail`: old path */
-	RH_FOLLOW_FILE_REPLACED,   /**< truncated or replaced: stored anew */
-	RH_FOLLOW_FILE_GONE,       /**< deleted from the node */
-	RH_FOLLOW_FILE_SKIPPED,    /**< `detail`: why (socket, lock, link) */
-	RH_FOLLOW_WARNING,         /**< a failure that will be retried, or a
+	RH_FOLLOW_FILE_SHIPPED,  /**< `detail`: "N bytes" */
+	RH_FOLLOW_FILE_MOVED,    /**< `path`: new path; `detail`: old path */
+	RH_FOLLOW_FILE_REPLACED, /**< truncated or replaced: stored anew */
+	RH_FOLLOW_FILE_GONE,     /**< deleted from the node */
+	RH_FOLLOW_FILE_SKIPPED,  /**< `detail`: why (socket, lock, link) */
+	RH_FOLLOW_WARNING,       /**< a failure that will be retried, or a
 				        hint; `detail`: the message */
 } rh_follow_event;
 
 /** Report callback; `path` and `detail` are borrowed and may be "". */
 typedef void (*rh_follow_report_cb)(rh_follow_event ev, const char *path,
-				    const char *detail, void *payload);
+                                    const char *detail, void *payload);
 
 typedef struct rh_follow_options {
-	unsigned version;        /**< RH_FOLLOW_OPTIONS_VERSION */
-	const char *ns;          /**< namespace; NULL = "default" */
-	const char *cluster;     /**< cluster name; required */
-	const char *node_id;     /**< NULL = read from the raylet's log */
-	const char *ray_root;    /**< NULL = "/tmp/ray" */
-	const char *state_dir;   /**< NULL = RAY_ROOT/rayhist-state; created */
+	unsigned version;      /**< RH_FOLLOW_OPTIONS_VERSION */
+	const char *ns;        /**< namespace; NULL = "default" */
+	const char *cluster;   /**< cluster name; required */
+	const char *node_id;   /**< NULL = read from the raylet's log */
+	const char *ray_root;  /**< NULL = "/tmp/ray" */
+	const char *state_dir; /**< NULL = RAY_ROOT/rayhist-state; created */
 	rh_follow_role role;
 	unsigned flush_interval_ms; /**< 0 = 5000 */
-	uint64_t flush_bytes;    /**< ship a file at once when this many of its
+	uint64_t flush_bytes;  /**< ship a file at once when this many of its
 				      bytes are pending; 0 = 4 MiB */
-	unsigned heartbeat_ms;   /**< head's heartbeat period; 0 = the flush
+	unsigned heartbeat_ms; /**< head's heartbeat period; 0 = the flush
 				      interval */
-	unsigned rescan_ms;      /**< full rescan period; 0 = 30000 with
+	unsigned rescan_ms;    /**< full rescan period; 0 = 30000 with
 				      inotify, the flush interval without */
-	int no_inotify;          /**< 1: poll only */
-	size_t frame_size;       /**< seekable frame size; 0 = 4 MiB */
-	int level;               /**< zstd level; 0 = 3 */
+	int no_inotify;        /**< 1: poll only */
+	size_t frame_size;     /**< seekable frame size; 0 = 4 MiB */
+	int level;             /**< zstd level; 0 = 3 */
 	rh_follow_report_cb report;
 	void *payload;
 } rh_follow_options;
 
 #define RH_FOLLOW_OPTIONS_VERSION 1
-#define RH_FOLLOW_OPTIONS_INIT { RH_FOLLOW_OPTIONS_VERSION, NULL, NULL, NULL, \
-	NULL, NULL, RH_FOLLOW_ROLE_AUTO, 0, 0, 0, 0, 0, 0, 0, NULL, NULL }
+#define RH_FOLLOW_OPTIONS_INIT                                               \
+	{                                                                    \
+		RH_FOLLOW_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL,     \
+			RH_FOLLOW_ROLE_AUTO, 0, 0, 0, 0, 0, 0, 0, NULL, NULL \
+	}
 
 /** Counters of a follower since it was opened. Initialise with
  * RH_FOLLOW_STATS_INIT: the version says which fields the caller knows of. */
 typedef struct rh_follow_stats {
-	unsigned version;        /**< RH_FOLLOW_STATS_VERSION */
-	char session[256];       /**< the session followed; "" while none */
-	char node_id[130];       /**< "" while unknown */
-	int following;           /**< 1 once session and node id are known */
+	unsigned version;  /**< RH_FOLLOW_STATS_VERSION */
+	char session[256]; /**< the session followed; "" while none */
+	char node_id[130]; /**< "" while unknown */
+	int following;     /**< 1 once session and node id are known */
 	int is_head;
-	uint64_t files;          /**< files tracked in the session */
-	uint64_t bytes_pending;  /**< seen on disk, not yet shipped */
-	uint64_t parts_written;  /**< part objects written (a rewritten
+	uint64_t files;                 /**< files tracked in the session */
+	uint64_t bytes_pending;         /**< seen on disk, not yet shipped */
+	uint64_t parts_written;         /**< part objects written (a rewritten
 				      newest part counts again) */
-	uint64_t bytes_shipped;  /**< raw bytes read and shipped */
-	uint64_t bytes_stored;   /**< compressed bytes written */
-	uint64_t commits;        /**< manifest + checkpoint writes */
-	uint64_t sessions_ended; /**< sessions finished */
+	uint64_t bytes_shipped;         /**< raw bytes read and shipped */
+	uint64_t bytes_stored;          /**< compressed bytes written */
+	uint64_t commits;               /**< manifest + checkpoint writes */
+	uint64_t sessions_ended;        /**< sessions finished */
 	uint64_t moves, replaced, gone; /**< files seen moved, replaced, gone */
 	uint64_t scans, full_scans;
-	int64_t last_commit_ms;  /**< wall clock of the last commit; 0 none */
-	int inotify;             /**< 1 when inotify is in use */
+	int64_t last_commit_ms; /**< wall clock of the last commit; 0 none */
+	int inotify;            /**< 1 when inotify is in use */
 	/* Since issue 11: */
 	uint64_t files_not_stored; /**< paths of the current session whose
 				      data is not stored (unreadable, a name
@@ -172,8 +175,11 @@ typedef struct rh_follow_stats {
 } rh_follow_stats;
 
 #define RH_FOLLOW_STATS_VERSION 1
-#define RH_FOLLOW_STATS_INIT { RH_FOLLOW_STATS_VERSION, "", "", 0, 0, 0, 0, \
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+#define RH_FOLLOW_STATS_INIT                                                   \
+	{                                                                      \
+		RH_FOLLOW_STATS_VERSION, "", "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, \
+			0, 0, 0, 0, 0, 0, 0                                    \
+	}
 
 /**
  * Create a follower. Nothing is read from the Ray root yet; the first
@@ -186,7 +192,7 @@ typedef struct rh_follow_stats {
  *         directory cannot be created).
  */
 RH_EXTERN int rh_follow_open(rh_follow **out, rh_store *st,
-			     const rh_follow_options *opts);
+                             const rh_follow_options *opts);
 
 /** A descriptor to poll for reading (inotify), or -1 when there is none:
  * then only the timeout matters. Borrowed; stays the same while open. */
@@ -235,17 +241,17 @@ RH_EXTERN void rh_follow_close(rh_follow *f);
 
 /** Receiver and spool settings; NULL means RH_SPOOL_OPTIONS_INIT. */
 typedef struct rh_spool_options {
-	unsigned version;        /**< RH_SPOOL_OPTIONS_VERSION */
-	size_t max_body;         /**< larger POST bodies get 413; 0 = 32 MiB */
-	uint64_t cap;            /**< spool bytes on disk before 503; 0 = 256 MiB */
-	uint64_t min_free;       /**< also 503 when the file system has less
+	unsigned version;  /**< RH_SPOOL_OPTIONS_VERSION */
+	size_t max_body;   /**< larger POST bodies get 413; 0 = 32 MiB */
+	uint64_t cap;      /**< spool bytes on disk before 503; 0 = 256 MiB */
+	uint64_t min_free; /**< also 503 when the file system has less
 				      free; 0 = 64 MiB */
-	unsigned retry_after_s;  /**< Retry-After of a 503; 0 = 5 */
+	unsigned retry_after_s; /**< Retry-After of a 503; 0 = 5 */
 	/* version 2: */
-	uint64_t pack_bytes;     /**< batches of a session are stored
+	uint64_t pack_bytes; /**< batches of a session are stored
 				      together, as one event object of about
 				      this many bytes at most; 0 = 16 MiB */
-	unsigned pack_ms;        /**< a pack not full waits until its oldest
+	unsigned pack_ms;    /**< a pack not full waits until its oldest
 				      batch is this old (0: shipped at every
 				      rh_spool_ship()); never once intake is
 				      closed */
@@ -253,14 +259,17 @@ typedef struct rh_spool_options {
 
 /* Version 1 callers (without the pack fields) are still accepted. */
 #define RH_SPOOL_OPTIONS_VERSION 2
-#define RH_SPOOL_OPTIONS_INIT { RH_SPOOL_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0 }
+#define RH_SPOOL_OPTIONS_INIT                              \
+	{                                                  \
+		RH_SPOOL_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0 \
+	}
 
 /** The answer to one POST. */
 typedef struct rh_receiver_reply {
-	int status;              /**< 200, 400, 413, 500 or 503 */
-	unsigned retry_after;    /**< seconds, for 503; else 0 */
-	unsigned events;         /**< events in an accepted batch */
-	char message[256];       /**< "" for 200; else one line saying why */
+	int status;           /**< 200, 400, 413, 500 or 503 */
+	unsigned retry_after; /**< seconds, for 503; else 0 */
+	unsigned events;      /**< events in an accepted batch */
+	char message[256];    /**< "" for 200; else one line saying why */
 } rh_receiver_reply;
 
 /**
@@ -274,7 +283,7 @@ typedef struct rh_receiver_reply {
  *         (400 or 413, reply->message says why), RH_ENOMEM.
  */
 RH_EXTERN int rh_receiver_check(rh_receiver_reply *reply, const void *body,
-				size_t len, size_t max_body);
+                                size_t len, size_t max_body);
 
 /**
  * Open (create) a spool directory; leftovers of an interrupted write are
@@ -283,7 +292,7 @@ RH_EXTERN int rh_receiver_check(rh_receiver_reply *reply, const void *body,
  * @return 0, RH_EINVAL, RH_EIO.
  */
 RH_EXTERN int rh_spool_open(rh_spool **out, const char *dir,
-			    const rh_spool_options *opts);
+                            const rh_spool_options *opts);
 
 /**
  * Accept one POST body: rh_receiver_check(), then the spool's cap and the
@@ -298,7 +307,7 @@ RH_EXTERN int rh_spool_open(rh_spool **out, const char *dir,
  *         rh_spool_close_intake()), RH_EIO (500: the write failed).
  */
 RH_EXTERN int rh_spool_accept(rh_receiver_reply *reply, rh_spool *sp,
-			      const void *body, size_t len);
+                              const void *body, size_t len);
 
 /** From now on rh_spool_accept() answers 503 (shutting down); batches
  * accepted before are all visible to the next rh_spool_ship(). */
@@ -306,18 +315,21 @@ RH_EXTERN void rh_spool_close_intake(rh_spool *sp);
 
 /** Counters of a spool. Initialise with RH_SPOOL_STATS_INIT. */
 typedef struct rh_spool_stats {
-	unsigned version;        /**< RH_SPOOL_STATS_VERSION */
-	uint64_t bytes;          /**< spooled bytes on disk now */
-	uint64_t batches;        /**< spooled batches on disk now */
-	uint64_t accepted;       /**< batches accepted since open */
-	uint64_t rejected;       /**< 400/413 answers */
-	uint64_t refused;        /**< 503 answers */
-	uint64_t shipped;        /**< batches shipped since open */
-	uint64_t stored;         /**< of them, new objects in the store */
+	unsigned version;  /**< RH_SPOOL_STATS_VERSION */
+	uint64_t bytes;    /**< spooled bytes on disk now */
+	uint64_t batches;  /**< spooled batches on disk now */
+	uint64_t accepted; /**< batches accepted since open */
+	uint64_t rejected; /**< 400/413 answers */
+	uint64_t refused;  /**< 503 answers */
+	uint64_t shipped;  /**< batches shipped since open */
+	uint64_t stored;   /**< of them, new objects in the store */
 } rh_spool_stats;
 
 #define RH_SPOOL_STATS_VERSION 1
-#define RH_SPOOL_STATS_INIT { RH_SPOOL_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0 }
+#define RH_SPOOL_STATS_INIT                                 \
+	{                                                   \
+		RH_SPOOL_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0 \
+	}
 
 /** Counters so far, into `out` initialised with RH_SPOOL_STATS_INIT.
  * @return 0, or RH_EINVAL for a version this library does not know. */
@@ -338,8 +350,8 @@ RH_EXTERN int rh_spool_stats_get(rh_spool_stats *out, rh_spool *sp);
  *         spooled; later calls retry it); RH_EINVAL for a rejected batch.
  */
 RH_EXTERN int rh_spool_ship(int *more_out, rh_spool *sp, rh_store *st,
-			    const char *ns, const char *cluster,
-			    const char *session, uint64_t budget);
+                            const char *ns, const char *cluster,
+                            const char *session, uint64_t budget);
 
 /** Close a spool (what is spooled stays on disk). NULL is fine. */
 RH_EXTERN void rh_spool_close(rh_spool *sp);

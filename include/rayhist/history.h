@@ -81,9 +81,9 @@ RH_BEGIN_DECL
 
 /** The entity kinds an index holds. */
 typedef enum rh_entity {
-	RH_ENTITY_TASK = 0,      /**< one row per task attempt */
+	RH_ENTITY_TASK = 0, /**< one row per task attempt */
 	RH_ENTITY_ACTOR,
-	RH_ENTITY_JOB,           /**< submission and driver jobs */
+	RH_ENTITY_JOB, /**< submission and driver jobs */
 	RH_ENTITY_NODE,
 	RH_ENTITY_WORKER,
 	RH_ENTITY_PLACEMENT_GROUP,
@@ -110,7 +110,10 @@ typedef struct rh_history_options {
 } rh_history_options;
 
 #define RH_HISTORY_OPTIONS_VERSION 1
-#define RH_HISTORY_OPTIONS_INIT { RH_HISTORY_OPTIONS_VERSION, NULL }
+#define RH_HISTORY_OPTIONS_INIT                  \
+	{                                        \
+		RH_HISTORY_OPTIONS_VERSION, NULL \
+	}
 
 /** Create an empty history. opts may be NULL. @return 0, RH_ENOMEM. */
 RH_EXTERN int rh_history_new(rh_history **out, const rh_history_options *opts);
@@ -132,13 +135,13 @@ RH_EXTERN int rh_history_event_cb(const rh_event *ev, void *payload);
  * @return as rh_event_parse().
  */
 RH_EXTERN int rh_history_add_object(rh_history *h, const char *name,
-				    const void *data, size_t len,
-				    const rh_event_parse_options *opts);
+                                    const void *data, size_t len,
+                                    const rh_event_parse_options *opts);
 
 /** Record the fingerprint written into the index header (zeros if never
  * set). */
-RH_EXTERN void rh_history_set_fingerprint(rh_history *h,
-					  const uint8_t fp[RH_FINGERPRINT_SIZE]);
+RH_EXTERN void rh_history_set_fingerprint(
+	rh_history *h, const uint8_t fp[RH_FINGERPRINT_SIZE]);
 
 /**
  * Derive what needs all events: task states and times, actor, job and node
@@ -180,7 +183,7 @@ typedef struct rh_index_refresh_options {
 				      while (re)building; may be NULL */
 	void *progress_payload;
 	/* version 3: */
-	unsigned threads;        /**< threads parsing event objects while
+	unsigned threads; /**< threads parsing event objects while
 				      this one replays them in order; 0: one
 				      per CPU, 1: none (all on this thread).
 				      The index is the same whatever the
@@ -189,8 +192,10 @@ typedef struct rh_index_refresh_options {
 
 /* Version 1 and 2 callers (without the later fields) are still accepted. */
 #define RH_INDEX_REFRESH_OPTIONS_VERSION 3
-#define RH_INDEX_REFRESH_OPTIONS_INIT \
-	{ RH_INDEX_REFRESH_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL, 0 }
+#define RH_INDEX_REFRESH_OPTIONS_INIT                                          \
+	{                                                                      \
+		RH_INDEX_REFRESH_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL, 0 \
+	}
 
 /**
  * The fingerprint of a session's event objects: SHA-256 over the sorted
@@ -203,9 +208,8 @@ typedef struct rh_index_refresh_options {
  * @return 0, RH_EINVAL, RH_EIO.
  */
 RH_EXTERN int rh_index_session_fingerprint(uint8_t fp[RH_FINGERPRINT_SIZE],
-					   uint64_t *nobjects_out,
-					   rh_store *st,
-					   const char *session_prefix);
+                                           uint64_t *nobjects_out, rh_store *st,
+                                           const char *session_prefix);
 
 /**
  * Bring "<prefix>index/session.idx" up to date: if it exists, is readable,
@@ -227,8 +231,8 @@ RH_EXTERN int rh_index_session_fingerprint(uint8_t fp[RH_FINGERPRINT_SIZE],
  *         RH_EINVAL, RH_EIO, RH_ENOMEM.
  */
 RH_EXTERN int rh_index_refresh(int *rebuilt_out, rh_store *st,
-			       const char *session_prefix,
-			       const rh_index_refresh_options *opts);
+                               const char *session_prefix,
+                               const rh_index_refresh_options *opts);
 
 /* ================================================================ read */
 
@@ -240,7 +244,10 @@ typedef struct rh_index_options {
 } rh_index_options;
 
 #define RH_INDEX_OPTIONS_VERSION 1
-#define RH_INDEX_OPTIONS_INIT { RH_INDEX_OPTIONS_VERSION, 16u << 20 }
+#define RH_INDEX_OPTIONS_INIT                       \
+	{                                           \
+		RH_INDEX_OPTIONS_VERSION, 16u << 20 \
+	}
 
 /**
  * Open the index stored under `key`. Reads and checks the header and the
@@ -251,17 +258,17 @@ typedef struct rh_index_options {
  *         version, truncated, damaged), RH_EIO, RH_ENOMEM.
  */
 RH_EXTERN int rh_index_open(rh_index **out, rh_store *st, const char *key,
-			    const rh_index_options *opts);
+                            const rh_index_options *opts);
 
 /** Open an index held in memory (borrowed: `data` must outlive it). Same
  * returns as rh_index_open(). */
 RH_EXTERN int rh_index_open_mem(rh_index **out, const void *data, size_t len,
-				const rh_index_options *opts);
+                                const rh_index_options *opts);
 
 /** rh_index_refresh() then rh_index_open() of the session's index. */
 RH_EXTERN int rh_index_open_session(rh_index **out, rh_store *st,
-				    const char *session_prefix,
-				    const rh_index_options *opts);
+                                    const char *session_prefix,
+                                    const rh_index_options *opts);
 
 /**
  * rh_index_refresh() with `ropts`, then the session's index opened with
@@ -273,9 +280,9 @@ RH_EXTERN int rh_index_open_session(rh_index **out, rh_store *st,
  * @return as rh_index_refresh(), and as rh_index_open() for the opening.
  */
 RH_EXTERN int rh_index_refresh_open(rh_index **out, int *rebuilt_out,
-				    rh_store *st, const char *session_prefix,
-				    const rh_index_refresh_options *ropts,
-				    const rh_index_options *iopts);
+                                    rh_store *st, const char *session_prefix,
+                                    const rh_index_refresh_options *ropts,
+                                    const rh_index_options *iopts);
 
 /** The fingerprint the index was built for. Borrowed from ix. */
 RH_EXTERN const uint8_t *rh_index_fingerprint(const rh_index *ix);
@@ -328,11 +335,11 @@ typedef struct rh_task_row {
 	const char *task_id;
 	int32_t attempt_number;
 	const char *name;
-	int state;                      /**< rh_task_state (last in enum order);
+	int state; /**< rh_task_state (last in enum order);
 					     RH_TASK_NIL if none */
 	const char *job_id;
 	const char *actor_id;
-	int type;                       /**< rh_task_type */
+	int type; /**< rh_task_type */
 	const char *func_or_class_name;
 	const char *parent_task_id;
 	const char *node_id;
@@ -345,16 +352,16 @@ typedef struct rh_task_row {
 	const char *runtime_env_info;   /**< JSON text or NULL */
 	const char *placement_group_id;
 	const char *call_site;
-	const char *label_selector;     /**< JSON */
-	int is_debugger_paused;         /**< -1, 0, 1 */
-	int64_t creation_time_ns;       /**< PENDING_ARGS_AVAIL (latest) */
-	int64_t start_time_ns;          /**< RUNNING (latest) */
-	int64_t end_time_ns;            /**< FAILED, else FINISHED */
+	const char *label_selector; /**< JSON */
+	int is_debugger_paused;     /**< -1, 0, 1 */
+	int64_t creation_time_ns;   /**< PENDING_ARGS_AVAIL (latest) */
+	int64_t start_time_ns;      /**< RUNNING (latest) */
+	int64_t end_time_ns;        /**< FAILED, else FINISHED */
 	int has_log_info;
 	rh_event_log_info log_info;
 	const rh_transition *transitions; /**< sorted by (time, state) */
 	size_t ntransitions;
-	const char *component_type;     /**< profile data, or NULL */
+	const char *component_type; /**< profile data, or NULL */
 	const char *component_id;
 	const char *node_ip_address;
 	const rh_event_profile *profile; /**< sorted by (start, end, name) */
@@ -364,13 +371,13 @@ typedef struct rh_task_row {
 typedef struct rh_actor_row {
 	const char *actor_id;
 	const char *class_name;
-	int state;                      /**< rh_actor_state; -1 if unknown */
+	int state; /**< rh_actor_state; -1 if unknown */
 	const char *job_id;
 	const char *name;
-	const char *node_id;            /**< of the latest ALIVE */
+	const char *node_id; /**< of the latest ALIVE */
 	const char *worker_id;
 	int64_t pid;
-	const char *ip_address;         /**< from the death cause */
+	const char *ip_address; /**< from the death cause */
 	const char *ray_namespace;
 	const char *serialized_runtime_env;
 	const char *required_resources; /**< JSON */
@@ -380,10 +387,10 @@ typedef struct rh_actor_row {
 	const char *placement_group_id;
 	const char *repr_name;
 	const char *call_site;
-	const char *label_selector;     /**< JSON */
-	int64_t num_restarts;           /**< RESTARTING transitions */
-	int64_t start_time_ns;          /**< first ALIVE */
-	int64_t end_time_ns;            /**< when DEAD last */
+	const char *label_selector; /**< JSON */
+	int64_t num_restarts;       /**< RESTARTING transitions */
+	int64_t start_time_ns;      /**< first ALIVE */
+	int64_t end_time_ns;        /**< when DEAD last */
 	const rh_transition *transitions;
 	size_t ntransitions;
 } rh_actor_row;
@@ -394,23 +401,24 @@ typedef enum rh_job_type {
 } rh_job_type;
 
 typedef struct rh_job_row {
-	int type;                       /**< rh_job_type */
-	const char *job_id;             /**< NULL for a submission not started */
+	int type;           /**< rh_job_type */
+	const char *job_id; /**< NULL for a submission not started */
 	const char *submission_id;
-	int status;                     /**< rh_job_status */
+	int status; /**< rh_job_status */
 	const char *entrypoint;
 	const char *message;
 	const char *error_type;
 	int64_t start_time_ns;
 	int64_t end_time_ns;
-	const char *metadata;           /**< JSON */
-	const char *runtime_env;        /**< JSON */
+	const char *metadata;    /**< JSON */
+	const char *runtime_env; /**< JSON */
 	const char *driver_node_id;
 	const char *driver_ip;
 	int64_t driver_pid;
 	const char *driver_agent_http_address;
 	int64_t driver_exit_code;
-	const rh_transition *transitions; /**< driver lifecycle (rh_driver_state)
+	const rh_transition
+		*transitions; /**< driver lifecycle (rh_driver_state)
 					       or submission (rh_job_status) */
 	size_t ntransitions;
 } rh_job_row;
@@ -419,12 +427,12 @@ typedef struct rh_node_row {
 	const char *node_id;
 	const char *node_ip;
 	int is_head_node;
-	int state;                      /**< rh_node_state; -1 unknown */
-	const char *state_message;      /**< from the death info */
+	int state;                 /**< rh_node_state; -1 unknown */
+	const char *state_message; /**< from the death info */
 	const char *node_name;
 	const char *hostname;
-	const char *resources_total;    /**< JSON */
-	const char *labels;             /**< JSON */
+	const char *resources_total; /**< JSON */
+	const char *labels;          /**< JSON */
 	const char *death_reason;
 	const char *death_reason_message;
 	const char *instance_id;
@@ -433,30 +441,30 @@ typedef struct rh_node_row {
 	int64_t end_time_ns;
 	const rh_transition *transitions;
 	size_t ntransitions;
-	int64_t raylet_pid;             /**< from logs/raylet.out; 0 unknown */
-	int node_manager_port;          /**< from logs/raylet.out; 0 unknown */
+	int64_t raylet_pid;    /**< from logs/raylet.out; 0 unknown */
+	int node_manager_port; /**< from logs/raylet.out; 0 unknown */
 } rh_node_row;
 
 typedef struct rh_worker_row {
 	const char *worker_id;
 	int is_alive;
-	const char *worker_type;        /**< "WORKER" or "DRIVER" */
+	const char *worker_type; /**< "WORKER" or "DRIVER" */
 	const char *exit_type;
 	const char *exit_detail;
 	const char *node_id;
 	const char *ip;
 	int64_t pid;
-	int64_t start_time_ns;          /**< first task or actor start on it */
-	int64_t end_time_ns;            /**< when it was seen to end */
+	int64_t start_time_ns; /**< first task or actor start on it */
+	int64_t end_time_ns;   /**< when it was seen to end */
 } rh_worker_row;
 
 typedef struct rh_pg_row {
 	const char *placement_group_id;
 	const char *name;
 	const char *creator_job_id;
-	int state;                      /**< rh_pg_state; -1 unknown */
+	int state; /**< rh_pg_state; -1 unknown */
 	const char *strategy;
-	const char *bundles;            /**< JSON array */
+	const char *bundles; /**< JSON array */
 	int is_detached;
 	const rh_transition *transitions;
 	size_t ntransitions;
@@ -471,14 +479,14 @@ typedef struct rh_cluster_event_row {
 	const char *label;
 	const char *message;
 	int64_t time_ns;
-	const char *custom_fields;      /**< JSON */
-	const char *job_id;             /**< custom_fields.job_id */
+	const char *custom_fields; /**< JSON */
+	const char *job_id;        /**< custom_fields.job_id */
 } rh_cluster_event_row;
 
 /** A row of any entity. */
 typedef struct rh_row {
 	rh_entity entity;
-	uint64_t rownum;                /**< position in the entity's order */
+	uint64_t rownum; /**< position in the entity's order */
 	union {
 		rh_task_row task;
 		rh_actor_row actor;
@@ -492,12 +500,12 @@ typedef struct rh_row {
 
 /** The type of an rh_value. */
 typedef enum rh_value_type {
-	RH_VALUE_NULL = 0,        /**< unknown (Ray's null) */
-	RH_VALUE_STRING,          /**< in `s` */
-	RH_VALUE_INT,             /**< in `i` */
-	RH_VALUE_BOOL,            /**< in `i`: 0 or 1 */
-	RH_VALUE_FLOAT,           /**< in `d`; `s` holds it as Ray prints it */
-	RH_VALUE_JSON,            /**< in `s`: JSON text as Ray stored it */
+	RH_VALUE_NULL = 0, /**< unknown (Ray's null) */
+	RH_VALUE_STRING,   /**< in `s` */
+	RH_VALUE_INT,      /**< in `i` */
+	RH_VALUE_BOOL,     /**< in `i`: 0 or 1 */
+	RH_VALUE_FLOAT,    /**< in `d`; `s` holds it as Ray prints it */
+	RH_VALUE_JSON,     /**< in `s`: JSON text as Ray stored it */
 } rh_value_type;
 
 /** One column of a row, typed. Strings are borrowed from the row. */
@@ -525,7 +533,7 @@ RH_EXTERN const char *rh_entity_column(rh_entity what, size_t i);
  *         RH_EINVAL for a NULL argument.
  */
 RH_EXTERN int rh_row_value(rh_value *out, const rh_row *row,
-			   const char *column);
+                           const char *column);
 
 /* ---------------------------------------------------------------- queries */
 
@@ -537,26 +545,28 @@ typedef struct rh_filter {
 } rh_filter;
 
 typedef struct rh_query_options {
-	unsigned version;         /**< RH_QUERY_OPTIONS_VERSION */
+	unsigned version; /**< RH_QUERY_OPTIONS_VERSION */
 	const rh_filter *filters;
 	size_t nfilters;
-	uint64_t limit;           /**< rows at most; 0 = no limit */
-	uint64_t offset;          /**< matching rows skipped first */
-	int detail;               /**< JSON: include detail columns */
-	int exclude_driver;       /**< tasks: skip DRIVER_TASK rows (Ray's
+	uint64_t limit;       /**< rows at most; 0 = no limit */
+	uint64_t offset;      /**< matching rows skipped first */
+	int detail;           /**< JSON: include detail columns */
+	int exclude_driver;   /**< tasks: skip DRIVER_TASK rows (Ray's
 				       default, 1) */
-	int64_t time_from_ns;     /**< tasks: alive at or after; RH_TIME_NONE */
-	int64_t time_to_ns;       /**< tasks: created at or before; RH_TIME_NONE */
-	int count;                /**< compute counts.num_filtered (1) */
-	int64_t at_ns;            /**< the instant to show; RH_TIME_NONE (the
+	int64_t time_from_ns; /**< tasks: alive at or after; RH_TIME_NONE */
+	int64_t time_to_ns;   /**< tasks: created at or before; RH_TIME_NONE */
+	int count;            /**< compute counts.num_filtered (1) */
+	int64_t at_ns;        /**< the instant to show; RH_TIME_NONE (the
 				       default) for the final state. See
 				       "Playback" above rh_query_open(). */
 } rh_query_options;
 
 #define RH_QUERY_OPTIONS_VERSION 1
-#define RH_QUERY_OPTIONS_INIT \
-	{ RH_QUERY_OPTIONS_VERSION, NULL, 0, 100, 0, 0, 1, RH_TIME_NONE, \
-	  RH_TIME_NONE, 1, RH_TIME_NONE }
+#define RH_QUERY_OPTIONS_INIT                                                  \
+	{                                                                      \
+		RH_QUERY_OPTIONS_VERSION, NULL, 0, 100, 0, 0, 1, RH_TIME_NONE, \
+			RH_TIME_NONE, 1, RH_TIME_NONE                          \
+	}
 
 /**
  * Parse an instant for opts.at_ns: an RFC 3339 time
@@ -569,18 +579,18 @@ typedef struct rh_query_options {
  *         message naming the text.
  */
 RH_EXTERN int rh_playback_time_parse(int64_t *ns_out, const char *s,
-				     int64_t session_start_ns);
+                                     int64_t session_start_ns);
 
 /** The numbers of Ray's list envelope (§3.2). */
 typedef struct rh_query_counts {
-	uint64_t total;           /**< rows of the entity; for tasks, as
+	uint64_t total;        /**< rows of the entity; for tasks, as
 				       Ray's GCS counts them: those passing
 				       the filters it applies at the source
 				       (task_id, job_id, actor_id, name, state,
 				       = and !=; exclude_driver) */
-	uint64_t num_filtered;    /**< rows matching the filters (with
+	uint64_t num_filtered; /**< rows matching the filters (with
 				       opts.count; else UINT64_MAX) */
-	uint64_t returned;        /**< rows produced */
+	uint64_t returned;     /**< rows produced */
 } rh_query_counts;
 
 typedef struct rh_query rh_query;
@@ -626,7 +636,7 @@ typedef struct rh_query rh_query;
  * @return 0, RH_EINVAL, RH_ECORRUPT, RH_EIO, RH_ENOMEM.
  */
 RH_EXTERN int rh_query_open(rh_query **out, rh_index *ix, rh_entity what,
-			    const rh_query_options *opts);
+                            const rh_query_options *opts);
 
 /**
  * The next matching row, after opts.offset rows were skipped and until
@@ -648,9 +658,10 @@ RH_EXTERN void rh_query_close(rh_query *q);
 
 /** Summaries for /api/v0/{tasks,actors}/summarize. */
 typedef enum rh_summary_by {
-	RH_SUMMARY_TASKS_BY_FUNC = 0, /**< TaskSummaries, summary_by "func_name" */
-	RH_SUMMARY_TASKS_BY_LINEAGE,  /**< TaskSummaries, summary_by "lineage" */
-	RH_SUMMARY_ACTORS_BY_CLASS,   /**< ActorSummaries */
+	RH_SUMMARY_TASKS_BY_FUNC =
+		0, /**< TaskSummaries, summary_by "func_name" */
+	RH_SUMMARY_TASKS_BY_LINEAGE, /**< TaskSummaries, summary_by "lineage" */
+	RH_SUMMARY_ACTORS_BY_CLASS,  /**< ActorSummaries */
 } rh_summary_by;
 
 /**
@@ -691,7 +702,7 @@ typedef struct rh_summary_node {
 	 * otherwise RH_TIME_NONE. */
 	int64_t time_ns;
 	rh_summary_link link;
-	const char *link_id;      /**< the linked task or actor id, or NULL */
+	const char *link_id; /**< the linked task or actor id, or NULL */
 	/** Rows per state: rh_task_state (tasks) or rh_actor_state (actors)
 	 * indexes [0, nstates). */
 	const uint64_t *state_counts;
@@ -725,15 +736,15 @@ typedef struct rh_summary_totals {
  *         RH_EINVAL for a NULL argument or an unknown `by`.
  */
 RH_EXTERN int rh_summary_new(rh_summary **out, rh_query_counts *counts,
-			     rh_index *ix, rh_summary_by by,
-			     const rh_query_options *opts);
+                             rh_index *ix, rh_summary_by by,
+                             const rh_query_options *opts);
 
 /** What the summary groups by. */
 RH_EXTERN rh_summary_by rh_summary_kind(const rh_summary *s);
 
 /** Its totals. */
 RH_EXTERN void rh_summary_totals_get(rh_summary_totals *out,
-				     const rh_summary *s);
+                                     const rh_summary *s);
 
 /** The top level: `*n` indexes for rh_summary_node(), in order. Borrowed. */
 RH_EXTERN const size_t *rh_summary_top(const rh_summary *s, size_t *n);
@@ -741,7 +752,7 @@ RH_EXTERN const size_t *rh_summary_top(const rh_summary *s, size_t *n);
 /** Node `i` (an index from rh_summary_top() or a node's children), or NULL
  * past the last. Borrowed. */
 RH_EXTERN const rh_summary_node *rh_summary_node_get(const rh_summary *s,
-						     size_t i);
+                                                     size_t i);
 
 /** Release a summary. NULL is fine. */
 RH_EXTERN void rh_summary_free(rh_summary *s);
@@ -750,25 +761,27 @@ RH_EXTERN void rh_summary_free(rh_summary *s);
 
 /** Whose log rh_index_log_locate() looks for. */
 typedef enum rh_log_owner {
-	RH_LOG_OF_TASK = 0,       /**< a task attempt's worker output */
-	RH_LOG_OF_ACTOR,          /**< an actor's worker */
-	RH_LOG_OF_SUBMISSION,     /**< a job's driver (submission id, or the
+	RH_LOG_OF_TASK = 0,   /**< a task attempt's worker output */
+	RH_LOG_OF_ACTOR,      /**< an actor's worker */
+	RH_LOG_OF_SUBMISSION, /**< a job's driver (submission id, or the
 				       job id of a submitted job) */
 } rh_log_owner;
 
 /** Where an entity's log is: which node, how to find the file there
  * (rh_node_manifest_find_log()) and which bytes of it are the entity's. */
 typedef struct rh_log_location {
-	rh_buf node_id;           /**< "" (empty): the head node */
+	rh_buf node_id; /**< "" (empty): the head node */
 	rh_log_match match;
-	rh_buf key;               /**< what rh_node_manifest_find_log() matches */
-	uint64_t start;           /**< the entity's bytes: [start, end) */
-	uint64_t end;             /**< UINT64_MAX: to the end of the file */
-	int32_t attempt_number;   /**< tasks: the attempt found */
+	rh_buf key;             /**< what rh_node_manifest_find_log() matches */
+	uint64_t start;         /**< the entity's bytes: [start, end) */
+	uint64_t end;           /**< UINT64_MAX: to the end of the file */
+	int32_t attempt_number; /**< tasks: the attempt found */
 } rh_log_location;
 
-#define RH_LOG_LOCATION_INIT \
-	{ RH_BUF_INIT, RH_LOG_MATCH_PATH, RH_BUF_INIT, 0, UINT64_MAX, -1 }
+#define RH_LOG_LOCATION_INIT                                                   \
+	{                                                                      \
+		RH_BUF_INIT, RH_LOG_MATCH_PATH, RH_BUF_INIT, 0, UINT64_MAX, -1 \
+	}
 
 /**
  * Locate an entity's stdout or stderr, as Ray's "ray logs --task-id /
@@ -787,9 +800,9 @@ typedef struct rh_log_location {
  *         task, where to look instead), RH_ECORRUPT, RH_EIO, RH_ENOMEM.
  */
 RH_EXTERN int rh_index_log_locate(rh_log_location *out, rh_index *ix,
-				  rh_log_owner owner, const char *id,
-				  int64_t attempt, const char *suffix,
-				  int64_t at_ns);
+                                  rh_log_owner owner, const char *id,
+                                  int64_t attempt, const char *suffix,
+                                  int64_t at_ns);
 
 /** Release what an rh_log_location holds. NULL is fine. */
 RH_EXTERN void rh_log_location_dispose(rh_log_location *loc);

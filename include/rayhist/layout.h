@@ -62,9 +62,9 @@ RH_BEGIN_DECL
 
 /** Names one session. The strings are borrowed. */
 typedef struct rh_session_ref {
-	const char *ns;       /**< namespace, e.g. "default" */
-	const char *cluster;  /**< cluster name */
-	const char *session;  /**< Ray session name, "session_..." */
+	const char *ns;      /**< namespace, e.g. "default" */
+	const char *cluster; /**< cluster name */
+	const char *session; /**< Ray session name, "session_..." */
 } rh_session_ref;
 
 /** The namespace used when none is given. */
@@ -84,7 +84,7 @@ RH_EXTERN int rh_layout_check_path(const char *path);
 RH_EXTERN int rh_layout_ns_prefix(rh_buf *out, const char *ns);
 /** "NS/CLUSTER/" */
 RH_EXTERN int rh_layout_cluster_prefix(rh_buf *out, const char *ns,
-				       const char *cluster);
+                                       const char *cluster);
 /** "NS/CLUSTER/SESSION/" */
 RH_EXTERN int rh_layout_session_prefix(rh_buf *out, const rh_session_ref *s);
 /** "NS/CLUSTER/SESSION/session.json" */
@@ -101,17 +101,17 @@ RH_EXTERN int rh_layout_session_tombstone(rh_buf *out, const rh_session_ref *s);
 RH_EXTERN int rh_layout_nodes_prefix(rh_buf *out, const rh_session_ref *s);
 /** "NS/CLUSTER/SESSION/nodes/NODE/" */
 RH_EXTERN int rh_layout_node_prefix(rh_buf *out, const rh_session_ref *s,
-				    const char *node_id);
+                                    const char *node_id);
 /** "NS/CLUSTER/SESSION/nodes/NODE/node.json" */
 RH_EXTERN int rh_layout_node_manifest(rh_buf *out, const rh_session_ref *s,
-				      const char *node_id);
+                                      const char *node_id);
 /** "NS/CLUSTER/SESSION/nodes/NODE/files/" */
 RH_EXTERN int rh_layout_files_prefix(rh_buf *out, const rh_session_ref *s,
-				     const char *node_id);
+                                     const char *node_id);
 /** "NS/CLUSTER/SESSION/nodes/NODE/files/PATH@OFFSET.zst" */
 RH_EXTERN int rh_layout_file_part(rh_buf *out, const rh_session_ref *s,
-				  const char *node_id, const char *path,
-				  uint64_t offset);
+                                  const char *node_id, const char *path,
+                                  uint64_t offset);
 
 /**
  * Split a part key relative to its files prefix ("PATH@OFFSET.zst" or
@@ -122,13 +122,13 @@ RH_EXTERN int rh_layout_file_part(rh_buf *out, const rh_session_ref *s,
  * @return 0, or RH_EINVAL if `rel` is not a part name.
  */
 RH_EXTERN int rh_layout_parse_part(rh_buf *path_out, uint64_t *offset_out,
-				   const char *rel);
+                                   const char *rel);
 
 /** "NS/CLUSTER/SESSION/events/" */
 RH_EXTERN int rh_layout_events_prefix(rh_buf *out, const rh_session_ref *s);
 /** "NS/CLUSTER/SESSION/events/DIGEST.json.zst"; DIGEST is lower-case hex */
 RH_EXTERN int rh_layout_event_batch(rh_buf *out, const rh_session_ref *s,
-				    const char *digest_hex);
+                                    const char *digest_hex);
 /** "NS/CLUSTER/SESSION/index/session.idx" */
 RH_EXTERN int rh_layout_index(rh_buf *out, const rh_session_ref *s);
 

@@ -40,13 +40,13 @@
 RH_BEGIN_DECL
 
 typedef struct rh_retention_options {
-	unsigned version;            /**< RH_RETENTION_OPTIONS_VERSION */
-	int64_t max_age_ms;          /**< 0: no age limit */
-	size_t keep_per_cluster;     /**< 0: no limit */
-	size_t keep_per_namespace;   /**< 0: no limit */
-	uint64_t max_bytes;          /**< 0: no limit */
-	int dry_run;                 /**< report what would go; delete nothing */
-	int64_t now_ms;              /**< 0: the clock */
+	unsigned version;          /**< RH_RETENTION_OPTIONS_VERSION */
+	int64_t max_age_ms;        /**< 0: no age limit */
+	size_t keep_per_cluster;   /**< 0: no limit */
+	size_t keep_per_namespace; /**< 0: no limit */
+	uint64_t max_bytes;        /**< 0: no limit */
+	int dry_run;               /**< report what would go; delete nothing */
+	int64_t now_ms;            /**< 0: the clock */
 	/** A session without session.json is live while an object of it is
 	 * younger than this; 0 = 10 minutes. */
 	int64_t live_ms;
@@ -56,15 +56,17 @@ typedef struct rh_retention_options {
 } rh_retention_options;
 
 #define RH_RETENTION_OPTIONS_VERSION 1
-#define RH_RETENTION_OPTIONS_INIT \
-	{ RH_RETENTION_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0 }
+#define RH_RETENTION_OPTIONS_INIT                                    \
+	{                                                            \
+		RH_RETENTION_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0 \
+	}
 
 /** A session a run deletes (or would). Strings borrowed for the callback. */
 typedef struct rh_retention_session {
 	rh_session_ref ref;
-	int64_t last_ms;        /**< its last activity; 0 if unknown */
-	uint64_t bytes;         /**< stored bytes (after deletion: deleted) */
-	uint64_t objects;       /**< objects deleted; 0 in a dry run */
+	int64_t last_ms;  /**< its last activity; 0 if unknown */
+	uint64_t bytes;   /**< stored bytes (after deletion: deleted) */
+	uint64_t objects; /**< objects deleted; 0 in a dry run */
 	/** "age", "count per cluster", "count per namespace", "total bytes",
 	 * "unfinished deletion" (a tombstone from an earlier run). Static. */
 	const char *reason;
@@ -74,15 +76,15 @@ typedef struct rh_retention_session {
  * oldest first, one call at a time (from the run's threads); `error` is 0
  * or the deletion's failure (the run then stops). */
 typedef void (*rh_retention_cb)(const rh_retention_session *s, int error,
-				void *payload);
+                                void *payload);
 
 typedef struct rh_retention_result {
-	size_t sessions;        /**< sessions looked at */
-	size_t live;            /**< of those, live (kept whatever the policy) */
-	size_t deleted;         /**< deleted (in a dry run: to be deleted) */
-	size_t finished;        /**< earlier runs' deletions completed */
-	uint64_t objects;       /**< objects deleted */
-	uint64_t bytes;         /**< stored bytes deleted (or to be) */
+	size_t sessions;  /**< sessions looked at */
+	size_t live;      /**< of those, live (kept whatever the policy) */
+	size_t deleted;   /**< deleted (in a dry run: to be deleted) */
+	size_t finished;  /**< earlier runs' deletions completed */
+	uint64_t objects; /**< objects deleted */
+	uint64_t bytes;   /**< stored bytes deleted (or to be) */
 } rh_retention_result;
 
 /**
@@ -93,8 +95,8 @@ typedef struct rh_retention_result {
  *         RH_ENOMEM, RH_EINVAL.
  */
 RH_EXTERN int rh_retention_run(rh_retention_result *out, rh_store *st,
-			       const rh_retention_options *opts,
-			       rh_retention_cb cb, void *payload);
+                               const rh_retention_options *opts,
+                               rh_retention_cb cb, void *payload);
 
 /**
  * Delete one session as described above (tombstone, objects, tombstone).
@@ -102,7 +104,7 @@ RH_EXTERN int rh_retention_run(rh_retention_result *out, rh_store *st,
  * @return 0 (also when nothing was there), RH_EINVAL, RH_EIO, RH_ENOMEM.
  */
 RH_EXTERN int rh_session_delete(rh_store *st, const rh_session_ref *s,
-				uint64_t *objects_out, uint64_t *bytes_out);
+                                uint64_t *objects_out, uint64_t *bytes_out);
 
 RH_END_DECL
 

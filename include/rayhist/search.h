@@ -35,31 +35,31 @@ RH_BEGIN_DECL
 /** Pattern kinds and matching, for rh_search_options.flags. Without
  * FIXED or EXTENDED the pattern is a POSIX basic regular expression, as
  * grep's default (-G). */
-#define RH_SEARCH_FIXED    1u  /**< a fixed string (grep -F) */
-#define RH_SEARCH_EXTENDED 2u  /**< POSIX extended regex (grep -E) */
-#define RH_SEARCH_ICASE    4u  /**< ignore ASCII case (grep -i) */
+#define RH_SEARCH_FIXED 1u    /**< a fixed string (grep -F) */
+#define RH_SEARCH_EXTENDED 2u /**< POSIX extended regex (grep -E) */
+#define RH_SEARCH_ICASE 4u    /**< ignore ASCII case (grep -i) */
 
 /** Search options; NULL means RH_SEARCH_OPTIONS_INIT. */
 typedef struct rh_search_options {
-	unsigned version;       /**< RH_SEARCH_OPTIONS_VERSION */
-	unsigned flags;         /**< RH_SEARCH_* */
-	const char *node;       /**< a full node id, or NULL: every node */
-	const char *file_glob;  /**< fnmatch(3) pattern; with a '/' it is
+	unsigned version;      /**< RH_SEARCH_OPTIONS_VERSION */
+	unsigned flags;        /**< RH_SEARCH_* */
+	const char *node;      /**< a full node id, or NULL: every node */
+	const char *file_glob; /**< fnmatch(3) pattern; with a '/' it is
 				     matched against the path in the session
 				     directory ("logs/raylet.*"), without one
 				     against the file's base name ("*.err");
 				     NULL: every file */
-	int64_t at_ms;          /**< search files as captured by this
+	int64_t at_ms;         /**< search files as captured by this
 				     instant (rh_logfile_size_at());
 				     INT64_MAX (default): as last captured */
-	unsigned context;       /**< lines of context before and after
+	unsigned context;      /**< lines of context before and after
 				     each match (grep -C) */
-	uint64_t max_matches;   /**< stop after this many matching lines in
+	uint64_t max_matches;  /**< stop after this many matching lines in
 				     all (0: no limit); unlike grep -m it
 				     counts across files */
-	unsigned threads;       /**< worker threads; 0 (default): one per
+	unsigned threads;      /**< worker threads; 0 (default): one per
 				     online CPU */
-	size_t chunk_size;      /**< raw bytes per unit of work; 0
+	size_t chunk_size;     /**< raw bytes per unit of work; 0
 				     (default): 4 MiB, the default frame
 				     size. Smaller ones put more lines
 				     across unit edges (tests). */
@@ -73,22 +73,25 @@ typedef struct rh_search_options {
 
 /* Version 1 callers (without the progress fields) are still accepted. */
 #define RH_SEARCH_OPTIONS_VERSION 2
-#define RH_SEARCH_OPTIONS_INIT { RH_SEARCH_OPTIONS_VERSION, 0, NULL, NULL, \
-				 INT64_MAX, 0, 0, 0, 0, NULL, NULL }
+#define RH_SEARCH_OPTIONS_INIT                                                \
+	{                                                                     \
+		RH_SEARCH_OPTIONS_VERSION, 0, NULL, NULL, INT64_MAX, 0, 0, 0, \
+			0, NULL, NULL                                         \
+	}
 
 /** One line of output. Everything is borrowed for the callback's call. */
 typedef struct rh_search_line {
 	const char *node_id;
-	const char *path;       /**< raw bytes, relative to the session
+	const char *path; /**< raw bytes, relative to the session
 				     directory; rh_catalog_display_path()
 				     makes it text */
-	uint64_t line;          /**< 1-based */
-	uint64_t offset;        /**< byte offset of the line in its file */
-	const char *text;       /**< the line without its '\n'; may hold any
+	uint64_t line;    /**< 1-based */
+	uint64_t offset;  /**< byte offset of the line in its file */
+	const char *text; /**< the line without its '\n'; may hold any
 				     bytes, NUL included */
 	size_t len;
-	int context;            /**< 0: a matching line; 1: context (-C) */
-	int group_start;        /**< 1: not adjacent to the line reported
+	int context;     /**< 0: a matching line; 1: context (-C) */
+	int group_start; /**< 1: not adjacent to the line reported
 				     before it (another file, or a gap):
 				     where grep -C prints "--" */
 } rh_search_line;
@@ -99,14 +102,14 @@ typedef int (*rh_search_cb)(const rh_search_line *line, void *payload);
 
 /** What a search did. Initialise with RH_SEARCH_STATS_INIT. */
 typedef struct rh_search_stats {
-	unsigned version;       /**< RH_SEARCH_STATS_VERSION */
-	uint64_t matches;       /**< matching lines reported */
-	uint64_t files;         /**< files searched (whole or in part) */
-	uint64_t bytes;         /**< raw bytes searched */
-	uint64_t errors;        /**< files that could not be read; the first
+	unsigned version; /**< RH_SEARCH_STATS_VERSION */
+	uint64_t matches; /**< matching lines reported */
+	uint64_t files;   /**< files searched (whole or in part) */
+	uint64_t bytes;   /**< raw bytes searched */
+	uint64_t errors;  /**< files that could not be read; the first
 				     one's message is in rh_error_last() */
 	/* version 2: */
-	uint64_t skipped;       /**< raw bytes of `bytes` never decompressed:
+	uint64_t skipped; /**< raw bytes of `bytes` never decompressed:
 				     frames whose search filter (written at
 				     capture) says they cannot hold the
 				     pattern, or the literal a regex needs */
@@ -114,7 +117,10 @@ typedef struct rh_search_stats {
 
 /* Version 1 structs (without `skipped`) are still accepted. */
 #define RH_SEARCH_STATS_VERSION 2
-#define RH_SEARCH_STATS_INIT { RH_SEARCH_STATS_VERSION, 0, 0, 0, 0, 0 }
+#define RH_SEARCH_STATS_INIT                           \
+	{                                              \
+		RH_SEARCH_STATS_VERSION, 0, 0, 0, 0, 0 \
+	}
 
 /**
  * Search the stored files of session `s` for lines matching `pattern`.
@@ -131,9 +137,9 @@ typedef struct rh_search_stats {
  *         callback's non-zero value.
  */
 RH_EXTERN int rh_search_session(rh_search_stats *stats, rh_store *st,
-				const rh_session_ref *s, const char *pattern,
-				const rh_search_options *opts,
-				rh_search_cb cb, void *payload);
+                                const rh_session_ref *s, const char *pattern,
+                                const rh_search_options *opts, rh_search_cb cb,
+                                void *payload);
 
 RH_END_DECL
 

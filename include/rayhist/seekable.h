@@ -68,21 +68,21 @@ typedef struct rh_frame_cache rh_frame_cache;
 
 /** Writer options; NULL means RH_SEEKABLE_OPTIONS_INIT. */
 typedef struct rh_seekable_options {
-	unsigned version;   /**< RH_SEEKABLE_OPTIONS_VERSION */
-	size_t frame_size;  /**< raw bytes per frame, at most
+	unsigned version;  /**< RH_SEEKABLE_OPTIONS_VERSION */
+	size_t frame_size; /**< raw bytes per frame, at most
 				 RH_SEEKABLE_MAX_FRAME_SIZE; 0 or default:
 				 4 MiB. Smaller frames make small reads cheaper
 				 and compression worse: each frame starts with
 				 an empty window (1 MiB frames store Ray logs
 				 about 20% larger than 4 MiB ones). */
-	int level;          /**< zstd level (ZSTD_minCLevel() to
+	int level;         /**< zstd level (ZSTD_minCLevel() to
 				 ZSTD_maxCLevel()); 0 or default: 3 */
-	int checksum;       /**< 1 (default): the seek table holds each
+	int checksum;      /**< 1 (default): the seek table holds each
 				 frame's checksum too (4 bytes a frame) */
-	unsigned workers;   /**< threads compressing frames in parallel;
+	unsigned workers;  /**< threads compressing frames in parallel;
 				 0 or 1 (default): the caller's thread. The
 				 blob is byte for byte the same either way. */
-	int filter;         /**< (version 2) 1: store a search filter of
+	int filter;        /**< (version 2) 1: store a search filter of
 				 each frame of 64 KiB or more - its folded
 				 byte trigrams, '\n' count and ragged line
 				 ends, in one more skippable frame before the
@@ -93,7 +93,10 @@ typedef struct rh_seekable_options {
 
 /** 2 adds `filter`; version 1 structs are still accepted. */
 #define RH_SEEKABLE_OPTIONS_VERSION 2
-#define RH_SEEKABLE_OPTIONS_INIT { RH_SEEKABLE_OPTIONS_VERSION, 4u << 20, 3, 1, 1, 0 }
+#define RH_SEEKABLE_OPTIONS_INIT                                  \
+	{                                                         \
+		RH_SEEKABLE_OPTIONS_VERSION, 4u << 20, 3, 1, 1, 0 \
+	}
 
 /**
  * Create a writer.
@@ -104,7 +107,7 @@ typedef struct rh_seekable_options {
  *         RH_ENOMEM.
  */
 RH_EXTERN int rh_seekable_writer_new(rh_seekable_writer **out,
-				     const rh_seekable_options *opts);
+                                     const rh_seekable_options *opts);
 
 /**
  * Feed raw bytes; the frames they complete are compressed and appended to
@@ -115,9 +118,8 @@ RH_EXTERN int rh_seekable_writer_new(rh_seekable_writer **out,
  *         failed; RH_ENOMEM; RH_ERROR (compression failed). After a failure
  *         the writer refuses every call but rh_seekable_writer_free().
  */
-RH_EXTERN int rh_seekable_writer_write(rh_seekable_writer *w,
-				       const void *data, size_t len,
-				       rh_buf *out);
+RH_EXTERN int rh_seekable_writer_write(rh_seekable_writer *w, const void *data,
+                                       size_t len, rh_buf *out);
 
 /**
  * Compress the last, partial frame and append it and the seek table to
@@ -142,7 +144,7 @@ RH_EXTERN void rh_seekable_writer_free(rh_seekable_writer *w);
  *         left as it was.
  */
 RH_EXTERN int rh_seekable_compress(rh_buf *out, const void *data, size_t len,
-				   const rh_seekable_options *opts);
+                                   const rh_seekable_options *opts);
 
 /**
  * Open the blob stored under `key`: one rh_store_head() and one ranged
@@ -157,13 +159,13 @@ RH_EXTERN int rh_seekable_compress(rh_buf *out, const void *data, size_t len,
  *         no handle.
  */
 RH_EXTERN int rh_seekable_open(rh_seekable **out, rh_store *st,
-			       const char *key);
+                               const char *key);
 
 /** Open a blob held in memory (borrowed: `data` must outlive the reader);
  * messages name it "(memory)". Same returns as rh_seekable_open(), but for
  * RH_ENOTFOUND and RH_EIO. */
 RH_EXTERN int rh_seekable_open_mem(rh_seekable **out, const void *data,
-				   size_t len);
+                                   size_t len);
 
 /** Raw (decompressed) size of the blob, as its seek table says (0 for
  * NULL). */
@@ -188,7 +190,7 @@ RH_EXTERN unsigned rh_seekable_frame_count(const rh_seekable *sk);
  *         argument). On failure `out` is left as it was.
  */
 RH_EXTERN int rh_seekable_read(rh_buf *out, rh_seekable *sk, uint64_t off,
-			       size_t len);
+                               size_t len);
 
 /**
  * Append the last `nlines` lines of the blob to `out`, as `tail -n` prints
@@ -201,7 +203,7 @@ RH_EXTERN int rh_seekable_read(rh_buf *out, rh_seekable *sk, uint64_t off,
  * @return as rh_seekable_read().
  */
 RH_EXTERN int rh_seekable_tail(rh_buf *out, uint64_t *start_out,
-			       rh_seekable *sk, size_t nlines);
+                               rh_seekable *sk, size_t nlines);
 
 /**
  * A cache of decompressed frames shared by any number of readers, on any
@@ -217,7 +219,7 @@ RH_EXTERN int rh_frame_cache_new(rh_frame_cache **out, size_t max_bytes);
 
 /** Hits, misses and bytes held so far; any pointer may be NULL. */
 RH_EXTERN void rh_frame_cache_stats(uint64_t *hits, uint64_t *misses,
-				    size_t *bytes, rh_frame_cache *cache);
+                                    size_t *bytes, rh_frame_cache *cache);
 
 /** Free a cache. NULL is fine. */
 RH_EXTERN void rh_frame_cache_free(rh_frame_cache *cache);

@@ -76,25 +76,25 @@ enum rh_store_s3_addressing {
  */
 typedef struct rh_store_options {
 	unsigned version; /**< RH_STORE_OPTIONS_VERSION */
-	int fsync;        /**< file://: fsync objects before rename (default 1) */
+	int fsync; /**< file://: fsync objects before rename (default 1) */
 	/** s3://: a settings file of "key = value" lines; NULL means
 	 * $RAYHIST_STORE_CONFIG when set. Ignored by file:// stores. */
 	const char *config_file;
-	const char *s3_endpoint;   /**< "https://host[:port]" or "http://..." */
-	const char *s3_region;     /**< signing region, e.g. "eu-west-1" */
+	const char *s3_endpoint; /**< "https://host[:port]" or "http://..." */
+	const char *s3_region;   /**< signing region, e.g. "eu-west-1" */
 	const char *s3_access_key_id;     /**< with s3_secret_access_key */
 	const char *s3_secret_access_key; /**< with s3_access_key_id */
 	const char *s3_session_token;     /**< temporary credentials */
-	const char *s3_ca_bundle;  /**< PEM file of trusted CAs (default:
+	const char *s3_ca_bundle;         /**< PEM file of trusted CAs (default:
 				        the system store) */
-	int s3_addressing;         /**< enum rh_store_s3_addressing */
-	unsigned s3_max_attempts;  /**< tries per request, first included */
-	unsigned s3_timeout_ms;    /**< an attempt with no progress for this
+	int s3_addressing;                /**< enum rh_store_s3_addressing */
+	unsigned s3_max_attempts; /**< tries per request, first included */
+	unsigned s3_timeout_ms;   /**< an attempt with no progress for this
 				        long fails (and is retried) */
 	uint64_t s3_multipart_threshold; /**< bytes; larger objects go up in
 					      parts */
-	uint64_t s3_part_size;     /**< bytes per part */
-	unsigned s3_parallel;      /**< parts uploaded at once per object */
+	uint64_t s3_part_size;           /**< bytes per part */
+	unsigned s3_parallel; /**< parts uploaded at once per object */
 	/** file://: 1 opens only a folder that exists (RH_ENOTFOUND
 	 * otherwise) and creates nothing, as readers want: a mistyped
 	 * --store must not leave an empty store behind. 0 (the default)
@@ -123,19 +123,22 @@ typedef struct rh_store_options {
 /* Version 1 lacked must_exist, version 2 the cache fields; rh_store_open()
  * still takes both (as 0 and NULL). */
 #define RH_STORE_OPTIONS_VERSION 3
-#define RH_STORE_OPTIONS_INIT \
-	{ RH_STORE_OPTIONS_VERSION, 1, NULL, NULL, NULL, NULL, NULL, NULL, \
-	  NULL, RH_STORE_S3_AUTO, 0, 0, 0, 0, 0, 0, NULL, 0, 0 }
+#define RH_STORE_OPTIONS_INIT                                                 \
+	{                                                                     \
+		RH_STORE_OPTIONS_VERSION, 1, NULL, NULL, NULL, NULL, NULL,    \
+			NULL, NULL, RH_STORE_S3_AUTO, 0, 0, 0, 0, 0, 0, NULL, \
+			0, 0                                                  \
+	}
 
 /** The default store when none is given: "./rayhist-store". */
 #define RH_STORE_DEFAULT_URL "./rayhist-store"
 
 /** One entry seen by rh_store_list(). Borrowed for the callback's duration. */
 typedef struct rh_store_entry {
-	const char *key;   /**< full key; for a common prefix it ends in delim */
-	uint64_t size;     /**< object size in bytes; 0 for a prefix */
-	int64_t mtime_ms;  /**< last modification, ms since the epoch; 0 if unknown */
-	int is_prefix;     /**< 1 for a "directory" rolled up by the delimiter */
+	const char *key; /**< full key; for a common prefix it ends in delim */
+	uint64_t size;   /**< object size in bytes; 0 for a prefix */
+	int64_t mtime_ms; /**< last modification, ms since the epoch; 0 if unknown */
+	int is_prefix; /**< 1 for a "directory" rolled up by the delimiter */
 } rh_store_entry;
 
 /** Called for each listed entry, in key order. Return 0 to go on, or a
@@ -180,7 +183,7 @@ RH_EXTERN const char *rh_store_default_url(const char *flag);
  *         once, here: a later chdir() does not move the store.
  */
 RH_EXTERN int rh_store_open(rh_store **out, const char *url,
-			    const rh_store_options *opts);
+                            const rh_store_options *opts);
 
 /** The URL the store was opened with, normalised: for a folder
  * "file://" + its absolute path, without "." components, repeated or
@@ -199,7 +202,7 @@ RH_EXTERN const char *rh_store_url(const rh_store *st);
  *         retries are spent.
  */
 RH_EXTERN int rh_store_put(rh_store *st, const char *key, const void *data,
-			   size_t len);
+                           size_t len);
 
 /**
  * Read bytes [off, off+len) of object `key`; shorter at the end of the
@@ -213,7 +216,7 @@ RH_EXTERN int rh_store_put(rh_store *st, const char *key, const void *data,
  *         file at `key` (never followed or read).
  */
 RH_EXTERN int rh_store_get(rh_buf *out, rh_store *st, const char *key,
-			   uint64_t off, size_t len);
+                           uint64_t off, size_t len);
 
 /**
  * The size of object `key`.
@@ -223,7 +226,7 @@ RH_EXTERN int rh_store_get(rh_buf *out, rh_store *st, const char *key,
  * @return 0, RH_ENOTFOUND, RH_EINVAL, RH_EIO, RH_ECORRUPT as rh_store_get().
  */
 RH_EXTERN int rh_store_head(uint64_t *size_out, int64_t *mtime_ms_out,
-			    rh_store *st, const char *key);
+                            rh_store *st, const char *key);
 
 /**
  * List the objects whose keys start with `prefix` ("" or NULL for all), in
@@ -240,9 +243,8 @@ RH_EXTERN int rh_store_head(uint64_t *size_out, int64_t *mtime_ms_out,
  * @return 0 when all entries were seen; the callback's non-zero value when it
  *         stopped early; RH_EINVAL, RH_ENOMEM, RH_EIO.
  */
-RH_EXTERN int rh_store_list(rh_store *st, const char *prefix,
-			    const char *delim, rh_store_list_cb cb,
-			    void *payload);
+RH_EXTERN int rh_store_list(rh_store *st, const char *prefix, const char *delim,
+                            rh_store_list_cb cb, void *payload);
 
 /** Delete object `key`. Deleting an absent object is not an error. A
  * file:// store also removes the folders this leaves empty.
@@ -262,7 +264,7 @@ RH_EXTERN int rh_store_delete(rh_store *st, const char *key);
  *         message names the first key that could not be deleted).
  */
 RH_EXTERN int rh_store_delete_many(rh_store *st, const char *const *keys,
-				   size_t n);
+                                   size_t n);
 
 /**
  * Start streaming a new object. Nothing is visible under `key` until
@@ -273,13 +275,13 @@ RH_EXTERN int rh_store_delete_many(rh_store *st, const char *const *keys,
  * @return 0, RH_EINVAL, RH_EEXISTS (as rh_store_put()), RH_EIO.
  */
 RH_EXTERN int rh_store_writer_open(rh_store_writer **out, rh_store *st,
-				   const char *key);
+                                   const char *key);
 
 /** Append bytes to a writer. After a failed write the writer can only be
  * aborted: later writes and the commit return RH_EIO.
  * @return 0, RH_EINVAL, RH_EIO, RH_ENOMEM. */
 RH_EXTERN int rh_store_writer_write(rh_store_writer *w, const void *data,
-				    size_t len);
+                                    size_t len);
 
 /** Bytes written to `w` so far; 0 for NULL. */
 RH_EXTERN uint64_t rh_store_writer_size(const rh_store_writer *w);
@@ -319,7 +321,15 @@ typedef struct rh_store_stats {
 	uint64_t retries[RH_STORE_STATS_BACKENDS][RH_STORE_STATS_VERBS];
 } rh_store_stats;
 
-#define RH_STORE_STATS_INIT { RH_STORE_STATS_VERSION, {{{0}}}, {{0}} }
+#define RH_STORE_STATS_INIT                            \
+	{                                              \
+		RH_STORE_STATS_VERSION, { { { 0 } } }, \
+		{                                      \
+			{                              \
+				0                      \
+			}                              \
+		}                                      \
+	}
 
 /** Fill `out` (its version set by the caller); safe from any thread.
  * @return 0, RH_EINVAL (NULL or another version). */

@@ -30,7 +30,8 @@ rh_buf_grow(rh_buf *buf, size_t need)
 	if (need < SIZE_MAX && need + 1 <= buf->asize)
 		return 0;
 	if (need >= SIZE_MAX / 2)
-		return rh__error(RH_ENOMEM, "buffer of %zu bytes is too large", need);
+		return rh__error(RH_ENOMEM, "buffer of %zu bytes is too large",
+		                 need);
 	/* Grow by half again so n appends cost O(n) copies in total. */
 	want = buf->asize + buf->asize / 2;
 	if (want < need + 1)
@@ -173,14 +174,16 @@ rh_buf_put_from_utf8(rh_buf *buf, const char *text, size_t len)
 	int error;
 
 	while (i < len) {
-		if (s[i] != 0xee || len - i < 3 || (s[1 + i] != 0xbe && s[1 + i] != 0xbf) ||
-		    s[2 + i] < 0x80 || s[2 + i] > 0xbf) {
+		if (s[i] != 0xee || len - i < 3 ||
+		    (s[1 + i] != 0xbe && s[1 + i] != 0xbf) || s[2 + i] < 0x80 ||
+		    s[2 + i] > 0xbf) {
 			i++;
 			continue;
 		}
 		if ((error = rh_buf_put(buf, s + run, i - run)) < 0)
 			return error;
-		b = (unsigned char)(((s[1 + i] & 0x03) << 6) | (s[2 + i] & 0x3f));
+		b = (unsigned char)(((s[1 + i] & 0x03) << 6) |
+		                    (s[2 + i] & 0x3f));
 		if ((error = rh_buf_put(buf, &b, 1)) < 0)
 			return error;
 		run = i += 3;

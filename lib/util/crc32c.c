@@ -37,7 +37,7 @@ init(void)
 	for (i = 0; i < 256; i++)
 		for (j = 1; j < 8; j++)
 			table[j][i] = (table[j - 1][i] >> 8) ^
-				      table[0][table[j - 1][i] & 0xff];
+			              table[0][table[j - 1][i] & 0xff];
 }
 
 uint32_t

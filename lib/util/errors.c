@@ -64,7 +64,7 @@ rh__version_check(unsigned version, unsigned want, const char *type)
 	if (version == want)
 		return 0;
 	return rh__error(RH_EINVAL,
-			 "%s: version %u, this library knows %u "
-			 "(initialise it with its _INIT macro)",
-			 type, version, want);
+	                 "%s: version %u, this library knows %u "
+	                 "(initialise it with its _INIT macro)",
+	                 type, version, want);
 }

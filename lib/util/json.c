@@ -67,9 +67,8 @@ put_utf8(char *d, unsigned cp)
 
 /* Bytes that end the fast scan of a string: '"', '\\' and controls. */
 static const unsigned char special[256] = {
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	0, 0, 1, ['\\'] = 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, ['\\'] = 1,
 };
 
 /* The end of the run of plain bytes from i: eight bytes at a time while
@@ -81,8 +80,9 @@ plain_run(const char *buf, size_t i, size_t len)
 
 	for (; i + 8 <= len; i += 8)
 		if (w = rh__swar_load(buf + i),
-		    (rh__swar_eq(w, '"') | rh__swar_eq(w, '\\') | rh__swar_below(w, 0x20)) &
-		    RH__SWAR_HIGH)
+		    (rh__swar_eq(w, '"') | rh__swar_eq(w, '\\') |
+		     rh__swar_below(w, 0x20)) &
+		            RH__SWAR_HIGH)
 			break;
 	while (i < len && !special[(unsigned char)buf[i]])
 		i++;
@@ -116,7 +116,8 @@ unescape(char **dp, const char *buf, size_t *ip, size_t len)
 		i += 6;
 		if (cp >= 0xd800 && cp < 0xdc00 && i + 6 <= len &&
 		    buf[i] == '\\' && buf[i + 1] == 'u' &&
-		    hex4(buf + i + 2, &lo) == 0 && lo >= 0xdc00 && lo < 0xe000) {
+		    hex4(buf + i + 2, &lo) == 0 && lo >= 0xdc00 &&
+		    lo < 0xe000) {
 			cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 			i += 6;
 		} else if (cp >= 0xd800 && cp < 0xe000) {
@@ -125,8 +126,7 @@ unescape(char **dp, const char *buf, size_t *ip, size_t len)
 		*dp = put_utf8(d, cp);
 		*ip = i;
 		return ESC_OK;
-	default:
-		return ESC_BAD;
+	default: return ESC_BAD;
 	}
 	*dp = d;
 	*ip = i + 2;
@@ -227,7 +227,8 @@ number(const char *b, size_t i, size_t len, int *is_int)
 static size_t
 skip_ws(const char *b, size_t i, size_t len)
 {
-	while (i < len && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r'))
+	while (i < len &&
+	       (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r'))
 		i++;
 	return i;
 }
@@ -242,7 +243,7 @@ typedef struct pstate {
 	/* expect: 0 a value, 1 a key (or '}' right after '{'), 2 ',' or
 	 * closing bracket */
 	int expect, first;
-	uint32_t *stack;         /* MAX_DEPTH open containers */
+	uint32_t *stack; /* MAX_DEPTH open containers */
 } pstate;
 
 /* What a step returns besides 0 (go on) and a negative RH_E* code. */
@@ -277,7 +278,7 @@ push_string(pstate *s)
 	if ((error = push(j, RH_J_STRING, (uint32_t)s->i + 1)) < 0)
 		return error;
 	if (!(e = string(s->buf, s->i + 1, s->len, &j->tok[j->ntok - 1].len,
-			 s->err))) {
+	                 s->err))) {
 		s->i += 1 + j->tok[j->ntok - 1].len;
 		return STEP_FAIL;
 	}
@@ -336,14 +337,18 @@ push_scalar(pstate *s)
 	int error, is_int;
 
 	if (buf[i] == 't' || buf[i] == 'f' || buf[i] == 'n') {
-		const char *lit = buf[i] == 't' ? "true" : buf[i] == 'f' ? "false" : "null";
+		const char *lit = buf[i] == 't' ? "true" :
+		                  buf[i] == 'f' ? "false" :
+		                                  "null";
 		size_t n = strlen(lit);
 
 		if (i + n > s->len || memcmp(buf + i, lit, n) != 0)
 			return STEP_BAD;
-		if ((error = push(s->j, buf[i] == 't' ? RH_J_TRUE :
-				        buf[i] == 'f' ? RH_J_FALSE : RH_J_NULL,
-				  (uint32_t)i)) < 0)
+		if ((error = push(s->j,
+		                  buf[i] == 't' ? RH_J_TRUE :
+		                  buf[i] == 'f' ? RH_J_FALSE :
+		                                  RH_J_NULL,
+		                  (uint32_t)i)) < 0)
 			return error;
 		s->i = i + n;
 		return 0;
@@ -378,7 +383,7 @@ value(pstate *s)
 			return STEP_FAIL;
 		}
 		if ((error = push(j, c == '{' ? RH_J_OBJECT : RH_J_ARRAY,
-				  (uint32_t)s->i)) < 0)
+		                  (uint32_t)s->i)) < 0)
 			return error;
 		s->stack[s->depth++] = j->ntok - 1;
 		s->expect = c == '{' ? 1 : 0;
@@ -434,7 +439,8 @@ parse(rh_json *j, char *buf, size_t len, size_t *end, const char **err)
 			goto fail;
 		}
 		rc = s.expect == 2 ? after_value(&s) :
-		     s.expect == 1 ? member_key(&s) : value(&s);
+		     s.expect == 1 ? member_key(&s) :
+		                     value(&s);
 		if (rc == STEP_BAD)
 			break;
 		if (rc == STEP_FAIL)
@@ -458,7 +464,7 @@ rh_json_parse(rh_json *j, char *buf, size_t len, const char **err)
 
 int
 rh_json_parse_prefix(rh_json *j, char *buf, size_t len, size_t *end,
-		     const char **err)
+                     const char **err)
 {
 	*end = 0;
 	return parse(j, buf, len, end, err);
@@ -479,7 +485,8 @@ rh_json_member(const rh_json *j, rh_jv o, const char *key, size_t klen)
 
 	if (o == RH_JV_NONE || j->tok[o].type != RH_J_OBJECT)
 		return RH_JV_NONE;
-	for (k = rh_json_first(j, o); k != RH_JV_NONE; k = rh_json_next_key(j, o, k))
+	for (k = rh_json_first(j, o); k != RH_JV_NONE;
+	     k = rh_json_next_key(j, o, k))
 		if (j->tok[k].len == klen &&
 		    memcmp(j->buf + j->tok[k].start, key, klen) == 0)
 			return k + 1;

@@ -24,13 +24,13 @@ typedef enum rh_jtype {
 } rh_jtype;
 
 typedef struct rh_jtok {
-	uint32_t start;  /* string: first byte of its (unescaped) text;
+	uint32_t start; /* string: first byte of its (unescaped) text;
 			  * number: first byte; container: the bracket */
-	uint32_t len;    /* string: unescaped length; number: text length */
-	uint32_t next;   /* index of the token after this value */
-	uint32_t count;  /* array: elements; object: members */
-	uint8_t type;    /* rh_jtype */
-	uint8_t is_int;  /* number: no fraction or exponent */
+	uint32_t len;   /* string: unescaped length; number: text length */
+	uint32_t next;  /* index of the token after this value */
+	uint32_t count; /* array: elements; object: members */
+	uint8_t type;   /* rh_jtype */
+	uint8_t is_int; /* number: no fraction or exponent */
 } rh_jtok;
 
 typedef struct rh_json {
@@ -57,7 +57,7 @@ int rh_json_parse(rh_json *j, char *buf, size_t len, const char **err);
  * on RH_EINVAL, *end is how far the parse read, and every byte it changed
  * lies before that. */
 int rh_json_parse_prefix(rh_json *j, char *buf, size_t len, size_t *end,
-			 const char **err);
+                         const char **err);
 void rh_json_dispose(rh_json *j);
 
 static inline int

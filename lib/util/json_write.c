@@ -34,7 +34,7 @@ rh__json_strn(rh_buf *b, const char *s, size_t n, int escape_del)
 		size_t k;
 
 		if (c >= 0x80 && (k = rh_utf8_kept_len(s + i, n - i))) {
-			i += k - 1;	/* valid UTF-8: as it is */
+			i += k - 1; /* valid UTF-8: as it is */
 			continue;
 		}
 		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\' &&
@@ -100,10 +100,23 @@ pyfloat_fast(char *out, double d)
 {
 	typedef unsigned __int128 u128;
 	static const uint64_t p10[] = {
-		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
-		10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
-		100000000000ull, 1000000000000ull, 10000000000000ull,
-		100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+		1ull,
+		10ull,
+		100ull,
+		1000ull,
+		10000ull,
+		100000ull,
+		1000000ull,
+		10000000ull,
+		100000000ull,
+		1000000000ull,
+		10000000000ull,
+		100000000000ull,
+		1000000000000ull,
+		10000000000000ull,
+		100000000000000ull,
+		1000000000000000ull,
+		10000000000000000ull,
 	};
 	double a = d < 0 ? -d : d;
 	uint64_t bits, m, ip;
@@ -115,17 +128,17 @@ pyfloat_fast(char *out, double d)
 		return 0;
 	memcpy(&bits, &a, 8);
 	m = (bits & ((1ull << 52) - 1)) | (1ull << 52);
-	s = 1075 - (int)(bits >> 52);	/* a = m / 2^s, 0 <= s <= 52 */
+	s = 1075 - (int)(bits >> 52); /* a = m / 2^s, 0 <= s <= 52 */
 	if (m == 1ull << 52 || s <= 0)
 		return 0;
 	for (ip = m >> s; ip; ip /= 10)
 		intdigits++;
-	if (intdigits > 15)	/* 15 digits would round to tens */
+	if (intdigits > 15) /* 15 digits would round to tens */
 		return 0;
 	for (sig = 15; sig <= 17; sig++) {
 		f = sig - intdigits;
 		pow10 = p10[f];
-		nn = (u128)m * pow10;	/* a * 10^f * 2^s, < 2^107 */
+		nn = (u128)m * pow10; /* a * 10^f * 2^s, < 2^107 */
 		q = nn >> s;
 		r = nn & (((u128)1 << s) - 1);
 		half = (u128)1 << (s - 1);
@@ -136,7 +149,7 @@ pyfloat_fast(char *out, double d)
 		if (2 * dist < pow10 || (2 * dist == pow10 && !(m & 1)))
 			break;
 	}
-	if (sig > 17)	/* 17 digits always read back; not reached */
+	if (sig > 17) /* 17 digits always read back; not reached */
 		return 0;
 	/* q < 10^17: its digits in 64 bits (a 128-bit division is a call) */
 	for (n = 0, ip = (uint64_t)q; ip; ip /= 10)
@@ -144,7 +157,7 @@ pyfloat_fast(char *out, double d)
 	/* digs: n digits, least significant first; f of them after the point */
 	i = 0;
 	while (i < f - 1 && digs[i] == '0')
-		i++;	/* trailing zeros, keeping one fractional digit */
+		i++; /* trailing zeros, keeping one fractional digit */
 	if (d < 0)
 		out[o++] = '-';
 	while (n > f)
@@ -219,7 +232,8 @@ rh__json_pyfloat(rh_buf *b, double d)
 			o += nd - 1;
 		}
 		o += snprintf(out + o, sizeof(out) - (size_t)o, "e%c%02d",
-			      exp10 < 0 ? '-' : '+', exp10 < 0 ? -exp10 : exp10);
+		              exp10 < 0 ? '-' : '+',
+		              exp10 < 0 ? -exp10 : exp10);
 	} else if (exp10 < 0) {
 		out[o++] = '0';
 		out[o++] = '.';
@@ -232,7 +246,8 @@ rh__json_pyfloat(rh_buf *b, double d)
 			out[o++] = i < nd ? digs[i] : '0';
 		out[o++] = '.';
 		if (nd > exp10 + 1) {
-			memcpy(out + o, digs + exp10 + 1, (size_t)(nd - exp10 - 1));
+			memcpy(out + o, digs + exp10 + 1,
+			       (size_t)(nd - exp10 - 1));
 			o += nd - exp10 - 1;
 		} else {
 			out[o++] = '0';
@@ -262,7 +277,8 @@ room(rh__jw *w, size_t n)
 
 	if (w->err)
 		return NULL;
-	if (b->size + n >= b->asize && (w->err = rh_buf_grow(b, b->size + n)) < 0)
+	if (b->size + n >= b->asize &&
+	    (w->err = rh_buf_grow(b, b->size + n)) < 0)
 		return NULL;
 	return b->ptr + b->size;
 }
@@ -366,7 +382,8 @@ static inline uint64_t
 swar_special(uint64_t x)
 {
 	return (x | rh__swar_below(x, 0x20) | rh__swar_eq(x, '"') |
-		rh__swar_eq(x, '\\') | rh__swar_eq(x, 0x7f)) & RH__SWAR_HIGH;
+	        rh__swar_eq(x, '\\') | rh__swar_eq(x, 0x7f)) &
+	       RH__SWAR_HIGH;
 }
 
 /* The length of the plain run at the start of [s, s+n): the bytes that go
@@ -526,7 +543,8 @@ rh__jw_num(rh__jw *w, double d)
 {
 	sep(w);
 	/* JSON has no NaN or infinities: Ray's dashboard sends null. */
-	if (d != d || d > 1.7976931348623157e308 || d < -1.7976931348623157e308) {
+	if (d != d || d > 1.7976931348623157e308 ||
+	    d < -1.7976931348623157e308) {
 		put(w, "null", 4);
 		return;
 	}

@@ -39,15 +39,18 @@ typedef struct rh__jw {
 void rh__jw_init(rh__jw *w, rh_buf *b);
 void rh__jw_obj(rh__jw *w);
 void rh__jw_arr(rh__jw *w);
-void rh__jw_end(rh__jw *w);              /* closes the innermost container */
+void rh__jw_end(rh__jw *w); /* closes the innermost container */
 void rh__jw_key(rh__jw *w, const char *k);
 /* A key known to need no escaping (a literal of plain ASCII), copied as it
  * is: the index's rows write some thirty per row. */
 void rh__jw_name_n(rh__jw *w, const char *k, size_t n);
 /* Inline, so a literal's length is known where it is written. */
-static inline void rh__jw_name(rh__jw *w, const char *k)
-{ rh__jw_name_n(w, k, strlen(k)); }
-void rh__jw_str(rh__jw *w, const char *s);   /* NULL -> null */
+static inline void
+rh__jw_name(rh__jw *w, const char *k)
+{
+	rh__jw_name_n(w, k, strlen(k));
+}
+void rh__jw_str(rh__jw *w, const char *s); /* NULL -> null */
 void rh__jw_strn(rh__jw *w, const char *s, size_t n);
 void rh__jw_int(rh__jw *w, int64_t v);
 /* v in decimal followed by `suffix` ("" or ".0": a whole float). */
@@ -62,13 +65,29 @@ void rh__jw_null(rh__jw *w);
 /* A JSON value given as text (trusted: from the index); NULL or "" -> null. */
 void rh__jw_raw(rh__jw *w, const char *json);
 
-static inline void rh__jw_kstr(rh__jw *w, const char *k, const char *v)
-{ rh__jw_key(w, k); rh__jw_str(w, v); }
-static inline void rh__jw_kint(rh__jw *w, const char *k, int64_t v)
-{ rh__jw_key(w, k); rh__jw_int(w, v); }
-static inline void rh__jw_kbool(rh__jw *w, const char *k, int v)
-{ rh__jw_key(w, k); rh__jw_bool(w, v); }
-static inline void rh__jw_knull(rh__jw *w, const char *k)
-{ rh__jw_key(w, k); rh__jw_null(w); }
+static inline void
+rh__jw_kstr(rh__jw *w, const char *k, const char *v)
+{
+	rh__jw_key(w, k);
+	rh__jw_str(w, v);
+}
+static inline void
+rh__jw_kint(rh__jw *w, const char *k, int64_t v)
+{
+	rh__jw_key(w, k);
+	rh__jw_int(w, v);
+}
+static inline void
+rh__jw_kbool(rh__jw *w, const char *k, int v)
+{
+	rh__jw_key(w, k);
+	rh__jw_bool(w, v);
+}
+static inline void
+rh__jw_knull(rh__jw *w, const char *k)
+{
+	rh__jw_key(w, k);
+	rh__jw_null(w);
+}
 
 #endif

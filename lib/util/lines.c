@@ -13,7 +13,7 @@ uint64_t
 rh__count_nl(const char *p, size_t n)
 {
 	const rh__v16 nl = { '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n',
-			     '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n' };
+		             '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n' };
 	uint64_t count = 0;
 	size_t i = 0, k, j;
 

@@ -40,8 +40,10 @@ block(rh_sha256 *s, const unsigned char *p)
 		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
 		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
 	for (i = 16; i < 64; i++) {
-		uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
-		uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
+		uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^
+		              (w[i - 15] >> 3);
+		uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^
+		              (w[i - 2] >> 10);
 		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
 	}
 	a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3];
@@ -65,39 +67,46 @@ block(rh_sha256 *s, const unsigned char *p)
 __attribute__((target("sha,sse4.1"))) static void
 blocks_shani(uint32_t h[8], const unsigned char *p, size_t n)
 {
-	const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL,
-					     0x0405060700010203ULL);
+	const __m128i bswap =
+		_mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
 	__m128i st0, st1, tmp, save0, save1, m[4], x;
 	int g;
 
 	tmp = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&h[0]), 0xb1);
 	st1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&h[4]), 0x1b);
-	st0 = _mm_alignr_epi8(tmp, st1, 8);		/* ABEF */
-	st1 = _mm_blend_epi16(st1, tmp, 0xf0);		/* CDGH */
+	st0 = _mm_alignr_epi8(tmp, st1, 8);    /* ABEF */
+	st1 = _mm_blend_epi16(st1, tmp, 0xf0); /* CDGH */
 	for (; n; n--, p += 64) {
 		save0 = st0;
 		save1 = st1;
 		for (g = 0; g < 16; g++) {
 			if (g < 4) {
 				m[g] = _mm_shuffle_epi8(
-					_mm_loadu_si128((const __m128i *)(p + 16 * g)), bswap);
+					_mm_loadu_si128(
+						(const __m128i *)(p + 16 * g)),
+					bswap);
 			} else {
 				/* w[t-16] + s0(w[t-15]) + w[t-7], then + s1(w[t-2]) */
-				x = _mm_sha256msg1_epu32(m[g & 3], m[(g + 1) & 3]);
-				x = _mm_add_epi32(x, _mm_alignr_epi8(m[(g + 3) & 3],
-								     m[(g + 2) & 3], 4));
-				m[g & 3] = _mm_sha256msg2_epu32(x, m[(g + 3) & 3]);
+				x = _mm_sha256msg1_epu32(m[g & 3],
+				                         m[(g + 1) & 3]);
+				x = _mm_add_epi32(
+					x, _mm_alignr_epi8(m[(g + 3) & 3],
+				                           m[(g + 2) & 3], 4));
+				m[g & 3] =
+					_mm_sha256msg2_epu32(x, m[(g + 3) & 3]);
 			}
-			x = _mm_add_epi32(m[g & 3],
-					  _mm_loadu_si128((const __m128i *)&K[4 * g]));
+			x = _mm_add_epi32(
+				m[g & 3],
+				_mm_loadu_si128((const __m128i *)&K[4 * g]));
 			st1 = _mm_sha256rnds2_epu32(st1, st0, x);
-			st0 = _mm_sha256rnds2_epu32(st0, st1, _mm_shuffle_epi32(x, 0x0e));
+			st0 = _mm_sha256rnds2_epu32(st0, st1,
+			                            _mm_shuffle_epi32(x, 0x0e));
 		}
 		st0 = _mm_add_epi32(st0, save0);
 		st1 = _mm_add_epi32(st1, save1);
 	}
-	tmp = _mm_shuffle_epi32(st0, 0x1b);		/* FEBA */
-	st1 = _mm_shuffle_epi32(st1, 0xb1);		/* DCHG */
+	tmp = _mm_shuffle_epi32(st0, 0x1b); /* FEBA */
+	st1 = _mm_shuffle_epi32(st1, 0xb1); /* DCHG */
 	_mm_storeu_si128((__m128i *)&h[0], _mm_blend_epi16(tmp, st1, 0xf0));
 	_mm_storeu_si128((__m128i *)&h[4], _mm_alignr_epi8(st1, tmp, 8));
 }
@@ -114,7 +123,8 @@ shani_detect(void)
 	 * every CPU that has it, but are checked too (leaf 1, ECX 9 and 19). */
 	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(b & (1u << 29)))
 		return;
-	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 9)) || !(c & (1u << 19)))
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 9)) ||
+	    !(c & (1u << 19)))
 		return;
 	shani = 1;
 }

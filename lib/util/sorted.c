@@ -6,7 +6,7 @@
 
 long
 rh__sorted_find(const void *arr, size_t n, const char *key,
-		rh__name_at_fn name_at)
+                rh__name_at_fn name_at)
 {
 	size_t lo = 0, hi = n;
 

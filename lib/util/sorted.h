@@ -10,6 +10,6 @@ typedef const char *(*rh__name_at_fn)(const void *arr, size_t i);
 /** Index of `key` among the `n` names of `arr` (in strcmp() order), or,
  * when absent, -(the index where it would go) - 1. */
 long rh__sorted_find(const void *arr, size_t n, const char *key,
-		     rh__name_at_fn name_at);
+                     rh__name_at_fn name_at);
 
 #endif

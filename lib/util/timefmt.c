@@ -87,7 +87,7 @@ rh_time_parse(int64_t *ns_out, const char *s, size_t len)
 	if (i < len && (s[i] == 'Z' || s[i] == 'z')) {
 		i++;
 	} else if (i + 6 <= len && (s[i] == '+' || s[i] == '-') &&
-		   s[i + 3] == ':') {
+	           s[i + 3] == ':') {
 		unsigned oh, om;
 
 		if (digits(s + i + 1, 2, &oh) || digits(s + i + 4, 2, &om) ||
@@ -111,7 +111,7 @@ rh_time_parse(int64_t *ns_out, const char *s, size_t len)
 	return 0;
 bad:
 	return rh__error(RH_EINVAL, "\"%.*s\" is not an RFC 3339 time",
-			 (int)(len > 64 ? 64 : len), s);
+	                 (int)(len > 64 ? 64 : len), s);
 }
 
 RH_EXTERN int
@@ -133,7 +133,7 @@ rh_time_format(rh_buf *out, int64_t ns)
 	}
 	civil_from_days(days, &y, &m, &d);
 	return rh_buf_printf(out, "%04lld-%02u-%02uT%02d:%02d:%02d.%09lldZ",
-			     (long long)y, m, d, (int)(rem / 3600),
-			     (int)(rem / 60 % 60), (int)(rem % 60),
-			     (long long)frac);
+	                     (long long)y, m, d, (int)(rem / 3600),
+	                     (int)(rem / 60 % 60), (int)(rem % 60),
+	                     (long long)frac);
 }

@@ -17,11 +17,13 @@ main(int argc, char **argv)
 	int i, error;
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: ingest_events STORE NS/CLUSTER/SESSION FILE...\n");
+		fprintf(stderr,
+		        "usage: ingest_events STORE NS/CLUSTER/SESSION FILE...\n");
 		return 2;
 	}
 	if ((error = rh_store_open(&st, argv[1], NULL)) < 0) {
-		fprintf(stderr, "ingest_events: %s: %s\n", argv[1], rh_error_last());
+		fprintf(stderr, "ingest_events: %s: %s\n", argv[1],
+		        rh_error_last());
 		return 1;
 	}
 	rh_buf_printf(&prefix, "%s/", argv[2]);
@@ -38,9 +40,11 @@ main(int argc, char **argv)
 		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 			rh_buf_put(&data, chunk, n);
 		fclose(f);
-		if ((error = rh_events_ingest(NULL, NULL, st, prefix.ptr, argv[i],
-					      data.ptr ? data.ptr : "", data.size)) < 0) {
-			fprintf(stderr, "ingest_events: %s: %s\n", argv[i], rh_error_last());
+		if ((error = rh_events_ingest(NULL, NULL, st, prefix.ptr,
+		                              argv[i], data.ptr ? data.ptr : "",
+		                              data.size)) < 0) {
+			fprintf(stderr, "ingest_events: %s: %s\n", argv[i],
+			        rh_error_last());
 			return 1;
 		}
 	}

@@ -25,21 +25,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			const rh__ffile *f = s->files[i];
 			uint64_t expect = 0;
 			if (i > 0)
-				assert(strcmp(s->files[i - 1]->path, f->path) < 0);
+				assert(strcmp(s->files[i - 1]->path, f->path) <
+				       0);
 			for (j = 0; j < f->nparts; j++) {
 				assert(f->parts[j].offset == expect);
 				assert(f->parts[j].length > 0);
 				expect += f->parts[j].length;
 			}
 			assert(f->size == expect);
-			assert(f->head_len <= f->size && f->head_len <= RH_HEAD_LEN);
+			assert(f->head_len <= f->size &&
+			       f->head_len <= RH_HEAD_LEN);
 			assert(rh__fstate_find(s, f->path) == (long)i);
 			assert(rh_layout_check_path(f->obj) == 0);
 		}
 		for (i = 0; i < s->ndeletes; i++)
 			assert(strstr(s->deletes[i], s->node_id) != NULL);
 		assert(rh__checkpoint_serialize(&text, s) == 0);
-		assert(rh__checkpoint_parse(&s2, text.ptr, text.size, "again") == 0);
+		assert(rh__checkpoint_parse(&s2, text.ptr, text.size,
+		                            "again") == 0);
 		assert(rh__checkpoint_serialize(&again, s2) == 0);
 		assert(text.size == again.size &&
 		       memcmp(text.ptr, again.ptr, text.size) == 0);

@@ -18,13 +18,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                           \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			fprintf(stderr, "%s:%d: check failed: %s (%s)\n",     \
-				__FILE__, __LINE__, #cond, rh_error_last());  \
-			abort();                                              \
-		}                                                             \
+#define CHECK(cond)                                                          \
+	do {                                                                 \
+		if (!(cond)) {                                               \
+			fprintf(stderr, "%s:%d: check failed: %s (%s)\n",    \
+			        __FILE__, __LINE__, #cond, rh_error_last()); \
+			abort();                                             \
+		}                                                            \
 	} while (0)
 
 typedef struct tally {
@@ -59,14 +59,15 @@ cb(const rh_event *ev, void *payload)
 		mixs(&t->h, ev->u.task.name);
 		mixs(&t->h, ev->u.task.required_resources);
 		for (i = 0; i < ev->u.task.ntransitions; i++)
-			t->h = (t->h ^ (uint64_t)ev->u.task.transitions[i].time_ns) * 31;
+			t->h = (t->h ^
+			        (uint64_t)ev->u.task.transitions[i].time_ns) *
+			       31;
 		break;
 	case RH_EVENT_CLUSTER:
 		mixs(&t->h, ev->u.cluster.message);
 		mixs(&t->h, ev->u.cluster.custom_fields);
 		break;
-	default:
-		break;
+	default: break;
 	}
 	if (t->hist)
 		CHECK(rh_history_add(t->hist, ev) == 0);
@@ -87,13 +88,18 @@ check_index(rh_history *h)
 	o.detail = 1;
 	o.limit = 0;
 	for (e = 0; e < RH_ENTITY_COUNT; e++) {
-		CHECK(rh_dashboard_list_json(&out, NULL, ix, (rh_entity)e, &o) == 0);
-		CHECK(rh_index_count(ix, (rh_entity)e) == rh_history_count(h, (rh_entity)e));
+		CHECK(rh_dashboard_list_json(&out, NULL, ix, (rh_entity)e,
+		                             &o) == 0);
+		CHECK(rh_index_count(ix, (rh_entity)e) ==
+		      rh_history_count(h, (rh_entity)e));
 		rh_buf_clear(&out);
 	}
-	CHECK(rh_dashboard_summary_json(&out, NULL, ix, RH_SUMMARY_TASKS_BY_FUNC, NULL) == 0);
-	CHECK(rh_dashboard_summary_json(&out, NULL, ix, RH_SUMMARY_TASKS_BY_LINEAGE, NULL) == 0);
-	CHECK(rh_dashboard_summary_json(&out, NULL, ix, RH_SUMMARY_ACTORS_BY_CLASS, NULL) == 0);
+	CHECK(rh_dashboard_summary_json(&out, NULL, ix,
+	                                RH_SUMMARY_TASKS_BY_FUNC, NULL) == 0);
+	CHECK(rh_dashboard_summary_json(
+		      &out, NULL, ix, RH_SUMMARY_TASKS_BY_LINEAGE, NULL) == 0);
+	CHECK(rh_dashboard_summary_json(&out, NULL, ix,
+	                                RH_SUMMARY_ACTORS_BY_CLASS, NULL) == 0);
 	rh_index_close(ix);
 	rh_buf_dispose(&idx);
 	rh_buf_dispose(&out);
@@ -103,8 +109,10 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const rh_event_format fmts[] = {
-		RH_EVENT_FORMAT_AUTO, RH_EVENT_FORMAT_RAYEVENT,
-		RH_EVENT_FORMAT_EXPORT, RH_EVENT_FORMAT_LEGACY,
+		RH_EVENT_FORMAT_AUTO,
+		RH_EVENT_FORMAT_RAYEVENT,
+		RH_EVENT_FORMAT_EXPORT,
+		RH_EVENT_FORMAT_LEGACY,
 	};
 	size_t f, chunk = size ? (size_t)data[0] % 61 + 1 : 1;
 
@@ -120,19 +128,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		o.format = fmts[f];
 		o.max_line = 4096;
 		CHECK(rh_history_new(&whole.hist, NULL) == 0);
-		CHECK(rh_event_parse(NULL, "fuzz", data, size, &o, cb, &whole) == 0);
+		CHECK(rh_event_parse(NULL, "fuzz", data, size, &o, cb,
+		                     &whole) == 0);
 		check_index(whole.hist);
 		rh_history_free(whole.hist);
 
 		CHECK(rh_event_parser_new(&p, "fuzz", &o, cb, &chunked) == 0);
 		for (off = 0; off < size; off += chunk)
 			CHECK(rh_event_parser_feed(p, data + off,
-						   size - off < chunk ? size - off : chunk) == 0);
+			                           size - off < chunk ?
+			                                   size - off :
+			                                   chunk) == 0);
 		CHECK(rh_event_parser_finish(p) == 0);
 		rh_event_parser_free(p);
 		CHECK(whole.n == chunked.n && whole.h == chunked.h);
 
-		CHECK(rh_event_parse(&sw, "fuzz", data, size, &o, cb, &again) == 0);
+		CHECK(rh_event_parse(&sw, "fuzz", data, size, &o, cb, &again) ==
+		      0);
 		CHECK(rh_event_parser_new(&p, "fuzz", &o, cb, &bytewise) == 0);
 		for (off = 0; off < size; off++)
 			CHECK(rh_event_parser_feed(p, data + off, 1) == 0);
@@ -141,7 +153,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rh_event_parser_free(p);
 		CHECK(again.n == bytewise.n && again.h == bytewise.h);
 		CHECK(sw.lines == sb.lines && sw.records == sb.records &&
-		      sw.malformed == sb.malformed && sw.too_long == sb.too_long &&
+		      sw.malformed == sb.malformed &&
+		      sw.too_long == sb.too_long &&
 		      !strcmp(sw.first_error, sb.first_error));
 
 		o.strict = 1;

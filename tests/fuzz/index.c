@@ -10,7 +10,7 @@
  */
 #include <rayhist/rayhist.h>
 #include "index_format.h" /* to repair checksums: lib/ is on the path */
-#include "hash.h"          /* rh__crc32c */
+#include "hash.h"         /* rh__crc32c */
 
 #include <stdint.h>
 #include <stdio.h>
@@ -19,13 +19,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                           \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			fprintf(stderr, "%s:%d: check failed: %s (%s)\n",     \
-				__FILE__, __LINE__, #cond, rh_error_last());  \
-			abort();                                              \
-		}                                                             \
+#define CHECK(cond)                                                          \
+	do {                                                                 \
+		if (!(cond)) {                                               \
+			fprintf(stderr, "%s:%d: check failed: %s (%s)\n",    \
+			        __FILE__, __LINE__, #cond, rh_error_last()); \
+			abort();                                             \
+		}                                                            \
 	} while (0)
 
 static void
@@ -51,11 +51,15 @@ repair(uint8_t *d, size_t size)
 	    npages != (crc_off + IX_PAGE_SIZE - 1) / IX_PAGE_SIZE)
 		return 0;
 	for (i = 0; i < npages; i++) {
-		end = (i + 1) * IX_PAGE_SIZE < crc_off ? (i + 1) * IX_PAGE_SIZE : crc_off;
+		end = (i + 1) * IX_PAGE_SIZE < crc_off ?
+		              (i + 1) * IX_PAGE_SIZE :
+		              crc_off;
 		ix_put32(d + crc_off + 4 * i,
-			 rh__crc32c(0, d + i * IX_PAGE_SIZE, (size_t)(end - i * IX_PAGE_SIZE)));
+		         rh__crc32c(0, d + i * IX_PAGE_SIZE,
+		                    (size_t)(end - i * IX_PAGE_SIZE)));
 	}
-	crc = rh__crc32c(0, d + crc_off, (size_t)(size - IX_TRAILER_SIZE + 72 - crc_off));
+	crc = rh__crc32c(0, d + crc_off,
+	                 (size_t)(size - IX_TRAILER_SIZE + 72 - crc_off));
 	ix_put32(d + size - IX_TRAILER_SIZE + 72, crc);
 	return 1;
 }
@@ -82,7 +86,8 @@ run(const uint8_t *data, size_t size)
 {
 	static const rh_filter filters[][2] = {
 		{ { "job_id", "=", "01000000" }, { "state", "=", "FINISHED" } },
-		{ { "task_id", "=", "c8ef45ccd0112571ffffffffffffffffffffffff01000000" },
+		{ { "task_id", "=",
+		    "c8ef45ccd0112571ffffffffffffffffffffffff01000000" },
 		  { "attempt_number", "=", "0" } },
 		{ { "name", "=", "Work" }, { "state", "!=", "FAILED" } },
 		{ { "node_id", "=", "00" }, { "worker_id", "!=", "x" } },
@@ -102,7 +107,8 @@ run(const uint8_t *data, size_t size)
 	o.detail = 1;
 	o.limit = 0;
 	for (e = 0; e < RH_ENTITY_COUNT; e++) {
-		ok_or_corrupt(rh_dashboard_list_json(&out, NULL, ix, (rh_entity)e, &o));
+		ok_or_corrupt(rh_dashboard_list_json(&out, NULL, ix,
+		                                     (rh_entity)e, &o));
 		rh_buf_clear(&out);
 	}
 	for (f = 0; f < sizeof(filters) / sizeof(filters[0]); f++) {
@@ -110,16 +116,20 @@ run(const uint8_t *data, size_t size)
 		o.nfilters = 2;
 		o.limit = 5;
 		o.offset = 1;
-		ok_or_corrupt(rh_dashboard_list_json(&out, NULL, ix, RH_ENTITY_TASK, &o));
+		ok_or_corrupt(rh_dashboard_list_json(&out, NULL, ix,
+		                                     RH_ENTITY_TASK, &o));
 		rh_buf_clear(&out);
 	}
 	o.filters = NULL;
 	o.nfilters = 0;
-	ok_or_corrupt(rh_dashboard_summary_json(&out, NULL, ix, RH_SUMMARY_TASKS_BY_FUNC, &o));
+	ok_or_corrupt(rh_dashboard_summary_json(&out, NULL, ix,
+	                                        RH_SUMMARY_TASKS_BY_FUNC, &o));
 	rh_buf_clear(&out);
-	ok_or_corrupt(rh_dashboard_summary_json(&out, NULL, ix, RH_SUMMARY_TASKS_BY_LINEAGE, &o));
+	ok_or_corrupt(rh_dashboard_summary_json(
+		&out, NULL, ix, RH_SUMMARY_TASKS_BY_LINEAGE, &o));
 	rh_buf_clear(&out);
-	ok_or_corrupt(rh_dashboard_summary_json(&out, NULL, ix, RH_SUMMARY_ACTORS_BY_CLASS, &o));
+	ok_or_corrupt(rh_dashboard_summary_json(
+		&out, NULL, ix, RH_SUMMARY_ACTORS_BY_CLASS, &o));
 	rh_buf_dispose(&out);
 	rh_index_close(ix);
 }

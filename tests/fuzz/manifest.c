@@ -29,8 +29,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			const rh_file_info *f = rh_node_manifest_file(m, i);
 			uint64_t expect = 0;
 			if (i > 0)
-				assert(strcmp(rh_node_manifest_file(m, i - 1)->path,
-					      f->path) < 0);
+				assert(strcmp(rh_node_manifest_file(m, i - 1)
+				                      ->path,
+				              f->path) < 0);
 			for (j = 0; j < f->nparts; j++) {
 				assert(f->parts[j].offset == expect);
 				expect += f->parts[j].length;
@@ -39,7 +40,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			assert(rh_node_manifest_find(m, f->path) == f);
 		}
 		assert(rh__manifest_serialize(&text, m) == 0);
-		assert(rh__manifest_parse(&m2, text.ptr, text.size, "again") == 0);
+		assert(rh__manifest_parse(&m2, text.ptr, text.size, "again") ==
+		       0);
 		assert(rh__manifest_serialize(&again, m2) == 0);
 		assert(text.size == again.size &&
 		       memcmp(text.ptr, again.ptr, text.size) == 0);

@@ -21,13 +21,13 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
-#define CHECK(cond)                                                           \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			fprintf(stderr, "%s:%d: check failed: %s (%s)\n",     \
-				__FILE__, __LINE__, #cond, rh_error_last());  \
-			abort();                                              \
-		}                                                             \
+#define CHECK(cond)                                                          \
+	do {                                                                 \
+		if (!(cond)) {                                               \
+			fprintf(stderr, "%s:%d: check failed: %s (%s)\n",    \
+			        __FILE__, __LINE__, #cond, rh_error_last()); \
+			abort();                                             \
+		}                                                            \
 	} while (0)
 
 static char tmp[64];
@@ -81,7 +81,8 @@ check_url(const char *target)
 	}
 	for (i = 0; i < u.nparams; i++) {
 		CHECK(u.params[i].key && u.params[i].value);
-		e = rh_dashboard__param_int(&n, &u, u.params[i].key, 0, -1, 10000);
+		e = rh_dashboard__param_int(&n, &u, u.params[i].key, 0, -1,
+		                            10000);
 		CHECK(e == 0 || e == RH_EINVAL);
 		if (e == 0)
 			CHECK(n >= -1 && n <= 10000);
@@ -94,7 +95,8 @@ check_url(const char *target)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const methods[] = { "GET", "HEAD", "POST", "DELETE" };
+	static const char *const methods[] = { "GET", "HEAD", "POST",
+		                               "DELETE" };
 	rh_dashboard_request rq = RH_DASHBOARD_REQUEST_INIT;
 	rh_dashboard_response resp = RH_DASHBOARD_RESPONSE_INIT;
 	char *target;
@@ -107,12 +109,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(target, data + 1, size - 1);
 	target[size - 1] = '\0';
 	check_url(target);
-	rq.method = data[0] == 'G' ? "GET" : data[0] == 'H' ? "HEAD"
-		  : data[0] == 'P' ? "POST" : methods[data[0] % 4];
+	rq.method = data[0] == 'G' ? "GET" :
+	            data[0] == 'H' ? "HEAD" :
+	            data[0] == 'P' ? "POST" :
+	                             methods[data[0] % 4];
 	rq.target = target;
 	rq.accept_encoding = data[0] & 4 ? "gzip" : NULL;
 	rq.cookie = data[0] & 8 ? "cluster_namespace=default; cluster_name=c; "
-				  "session_name=s" : NULL;
+	                          "session_name=s" :
+	                          NULL;
 	CHECK(rh_dashboard_handle(&resp, dash, &rq) == 0);
 	CHECK(resp.status >= 200 && resp.status <= 599);
 	CHECK(resp.content_type != NULL);

@@ -19,13 +19,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                           \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			fprintf(stderr, "%s:%d: check failed: %s (%s)\n",     \
-				__FILE__, __LINE__, #cond, rh_error_last());  \
-			abort();                                              \
-		}                                                             \
+#define CHECK(cond)                                                          \
+	do {                                                                 \
+		if (!(cond)) {                                               \
+			fprintf(stderr, "%s:%d: check failed: %s (%s)\n",    \
+			        __FILE__, __LINE__, #cond, rh_error_last()); \
+			abort();                                             \
+		}                                                            \
 	} while (0)
 
 static void
@@ -71,11 +71,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			const rh_buf *b = &sp.groups[i].body;
 
 			CHECK(b->size >= 2);
-			error = rh__receiver_split(&one, &r1, b->ptr, b->size, 0);
+			error = rh__receiver_split(&one, &r1, b->ptr, b->size,
+			                           0);
 			CHECK(error == 0);
 			CHECK(r1.status == 200);
 			CHECK(one.ngroups == 1);
-			CHECK(strcmp(one.groups[0].session, sp.groups[i].session) == 0);
+			CHECK(strcmp(one.groups[0].session,
+			             sp.groups[i].session) == 0);
 			total += r1.events;
 			rh__rsplit_free(&one);
 		}

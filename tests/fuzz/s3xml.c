@@ -69,14 +69,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (error == 0) {
 		for (i = 0; i < page.n; i++)
 			if (!page.items[i].key ||
-			    (i && strcmp(page.items[i - 1].key, page.items[i].key) > 0))
+			    (i && strcmp(page.items[i - 1].key,
+			                 page.items[i].key) > 0))
 				abort();
 		if (page.truncated && (!page.next_token || !*page.next_token))
 			abort();
 		rh_s3__list_page_dispose(&page);
 	}
 	rh_s3__xml_error_parse(&err, xml, size);
-	if (strlen(err.code) >= sizeof(err.code) || strlen(err.message) >= sizeof(err.message))
+	if (strlen(err.code) >= sizeof(err.code) ||
+	    strlen(err.message) >= sizeof(err.message))
 		abort();
 	check_failure(rh_s3__xml_upload_id(&s, xml, size));
 	free(s);
@@ -96,10 +98,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rt r;
 		rh_s3__xml_cb cb2 = { NULL, round_trip, &r };
 
-		if (rh_buf_put(&t, data, size) == 0 && rh_buf_puts(&b, "<R><K>") == 0 &&
-		    rh_s3__xml_escape(&b, t.ptr) == 0 && rh_buf_puts(&b, "</K></R>") == 0) {
+		if (rh_buf_put(&t, data, size) == 0 &&
+		    rh_buf_puts(&b, "<R><K>") == 0 &&
+		    rh_s3__xml_escape(&b, t.ptr) == 0 &&
+		    rh_buf_puts(&b, "</K></R>") == 0) {
 			r.want = t.ptr, r.len = size, r.seen = 0;
-			if (rh_s3__xml_parse(b.ptr, b.size, &cb2) != 0 || !r.seen)
+			if (rh_s3__xml_parse(b.ptr, b.size, &cb2) != 0 ||
+			    !r.seen)
 				abort();
 		}
 		rh_buf_dispose(&b);

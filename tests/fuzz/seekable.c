@@ -22,13 +22,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * legitimately claim gigabytes of zeros. */
 #define FULL_READ_LIMIT (16u << 20)
 
-#define CHECK(cond)                                                           \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			fprintf(stderr, "%s:%d: check failed: %s (%s)\n",     \
-				__FILE__, __LINE__, #cond, rh_error_last());  \
-			abort();                                              \
-		}                                                             \
+#define CHECK(cond)                                                          \
+	do {                                                                 \
+		if (!(cond)) {                                               \
+			fprintf(stderr, "%s:%d: check failed: %s (%s)\n",    \
+			        __FILE__, __LINE__, #cond, rh_error_last()); \
+			abort();                                             \
+		}                                                            \
 	} while (0)
 
 static uint64_t
@@ -175,8 +175,8 @@ fuzz_roundtrip(const uint8_t *data, size_t size, uint64_t seed)
 		c = 1 + (size_t)(mix(&seed) % (2 * o.frame_size + 1));
 		if (c > size - pos)
 			c = size - pos;
-		CHECK(rh_seekable_writer_write(w, data + pos, c,
-					       &chunked) == 0);
+		CHECK(rh_seekable_writer_write(w, data + pos, c, &chunked) ==
+		      0);
 	}
 	CHECK(rh_seekable_writer_finish(w, &chunked) == 0);
 	CHECK(rh_seekable_writer_raw_size(w) == size);

@@ -24,13 +24,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                           \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			fprintf(stderr, "%s:%d: check failed: %s (%s)\n",     \
-				__FILE__, __LINE__, #cond, rh_error_last());  \
-			abort();                                              \
-		}                                                             \
+#define CHECK(cond)                                                          \
+	do {                                                                 \
+		if (!(cond)) {                                               \
+			fprintf(stderr, "%s:%d: check failed: %s (%s)\n",    \
+			        __FILE__, __LINE__, #cond, rh_error_last()); \
+			abort();                                             \
+		}                                                            \
 	} while (0)
 
 static void
@@ -52,7 +52,7 @@ ask(const rh__filter *f, const uint8_t *data, size_t size)
 	size_t k;
 
 	CHECK(rh__filter_query_init(&q, (const char *)data,
-				    size < 24 ? size : 24) == 0);
+	                            size < 24 ? size : 24) == 0);
 	for (i = 0; i < f->nframes; i++) {
 		rh__filter_frame_get(&fr, f, i);
 		(void)rh__filter_may_hold(&fr, &q);
@@ -99,7 +99,7 @@ as_frame(const uint8_t *data, size_t size)
 	if (size < RH_FILTER_HEADER_SIZE)
 		return;
 	r = rh__filter_parse(&f, data, size, rh_seekable__get32(data + 16),
-			     "(fuzz)");
+	                     "(fuzz)");
 	if (r < 0) {
 		check_fail(r);
 		return;
@@ -126,15 +126,15 @@ as_text(const uint8_t *data, size_t size)
 	while (text.size < RH_FILTER_MIN_FRAME)
 		CHECK(rh_buf_put(&text, data, size) == 0);
 	CHECK(rh__filter_build(&idx, &fd, s, (const unsigned char *)text.ptr,
-			       text.size) == 0);
+	                       text.size) == 0);
 	CHECK(rh__filter_write(&frame, &idx, &fd, 1) == 0);
-	CHECK(rh__filter_parse(&f, (const unsigned char *)frame.ptr,
-			       frame.size, 1, "(fuzz)") == 0);
+	CHECK(rh__filter_parse(&f, (const unsigned char *)frame.ptr, frame.size,
+	                       1, "(fuzz)") == 0);
 	rh__filter_frame_get(&fr, &f, 0);
 	for (off = 0; off + 4 <= size; off++) {
 		len = size - off < sizeof(sub) ? size - off : sizeof(sub);
 		memcpy(sub, data + off, len);
-		for (k = 0; k < len; k++)	/* another ASCII case */
+		for (k = 0; k < len; k++) /* another ASCII case */
 			if ((sub[k] | 0x20) >= 'a' && (sub[k] | 0x20) <= 'z' &&
 			    (data[k] & 1))
 				sub[k] ^= 0x20;

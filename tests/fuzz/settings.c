@@ -22,13 +22,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                           \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			fprintf(stderr, "%s:%d: check failed: %s (%s)\n",     \
-				__FILE__, __LINE__, #cond, rh_error_last());  \
-			abort();                                              \
-		}                                                             \
+#define CHECK(cond)                                                          \
+	do {                                                                 \
+		if (!(cond)) {                                               \
+			fprintf(stderr, "%s:%d: check failed: %s (%s)\n",    \
+			        __FILE__, __LINE__, #cond, rh_error_last()); \
+			abort();                                             \
+		}                                                            \
 	} while (0)
 
 /* "NAME=value" pairs, NULL-terminated. */
@@ -56,7 +56,8 @@ check_s3(const rh_s3__config *c)
 {
 	CHECK(c->bucket && c->prefix && c->url);
 	CHECK(c->endpoint && c->scheme && c->host && c->region);
-	CHECK(strcmp(c->scheme, "http") == 0 || strcmp(c->scheme, "https") == 0);
+	CHECK(strcmp(c->scheme, "http") == 0 ||
+	      strcmp(c->scheme, "https") == 0);
 	CHECK(c->max_attempts >= 1 && c->timeout_ms >= 1 && c->parallel >= 1);
 	CHECK(c->part_size >= 1 && c->list_max_keys >= 1);
 	CHECK(c->cred_kind == RH_S3__CRED_STATIC ||
@@ -75,9 +76,11 @@ load_s3(const rh_store_options *o, const char *const *env)
 	char msg[512];
 	int ea, eb;
 
-	ea = rh_s3__config_load(&a, "s3://bucket/prefix", o, env_of, (void *)env);
+	ea = rh_s3__config_load(&a, "s3://bucket/prefix", o, env_of,
+	                        (void *)env);
 	snprintf(msg, sizeof(msg), "%s", rh_error_last());
-	eb = rh_s3__config_load(&b, "s3://bucket/prefix", o, env_of, (void *)env);
+	eb = rh_s3__config_load(&b, "s3://bucket/prefix", o, env_of,
+	                        (void *)env);
 	CHECK(ea == eb);
 	if (ea < 0) {
 		check_error(ea);
@@ -112,8 +115,8 @@ load_az(const rh_store_options *o, const char *const *env)
 }
 
 static int
-ini_cb(const char *section, const char *key, const char *value,
-       unsigned line, void *payload)
+ini_cb(const char *section, const char *key, const char *value, unsigned line,
+       void *payload)
 {
 	uint64_t size;
 	unsigned ms;
@@ -155,20 +158,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	snprintf(cfgvar, sizeof(cfgvar), "AWS_CONFIG_FILE=%s", path);
-	snprintf(credvar, sizeof(credvar), "AWS_SHARED_CREDENTIALS_FILE=%s", path);
+	snprintf(credvar, sizeof(credvar), "AWS_SHARED_CREDENTIALS_FILE=%s",
+	         path);
 	{
 		/* as the store config file, with keys in the environment */
-		const char *env[] = { "AWS_ACCESS_KEY_ID=AKID",
-			"AWS_SECRET_ACCESS_KEY=SECRET", "HOME=/nonexistent",
+		const char *env[] = {
+			"AWS_ACCESS_KEY_ID=AKID",
+			"AWS_SECRET_ACCESS_KEY=SECRET",
+			"HOME=/nonexistent",
 			"AWS_CONFIG_FILE=/nonexistent",
-			"AWS_SHARED_CREDENTIALS_FILE=/nonexistent", NULL };
+			"AWS_SHARED_CREDENTIALS_FILE=/nonexistent",
+			NULL
+		};
 		o.config_file = path;
 		load_s3(&o, env);
 		o.config_file = NULL;
 	}
 	{
 		/* as both AWS shared files, nothing else given */
-		const char *env[] = { cfgvar, credvar, "HOME=/nonexistent", NULL };
+		const char *env[] = { cfgvar, credvar, "HOME=/nonexistent",
+			              NULL };
 		load_s3(&o, env);
 	}
 	{
@@ -187,13 +196,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *env[] = { text, NULL };
 		if (strlen(text) > 32)
 			load_az(&o, env);
-		error = rh_az__connstr_parse(text + 32, "fuzz", connstr_cb, &calls);
+		error = rh_az__connstr_parse(text + 32, "fuzz", connstr_cb,
+		                             &calls);
 		if (error < 0)
 			check_error(error);
 	}
 	/* the INI reader itself */
 	calls = 0;
-	error = rh_s3__ini_parse((const char *)data, size, "fuzz", ini_cb, &calls);
+	error = rh_s3__ini_parse((const char *)data, size, "fuzz", ini_cb,
+	                         &calls);
 	if (error < 0)
 		check_error(error);
 	else if (size == 0)

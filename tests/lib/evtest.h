@@ -43,7 +43,8 @@ ev_read_file(const char *rel, size_t *len)
 	char path[1024];
 	const char *top = getenv("top_srcdir");
 
-	snprintf(path, sizeof(path), "%s/tests/data/%s", top ? top : RH_TOP_SRCDIR, rel);
+	snprintf(path, sizeof(path), "%s/tests/data/%s",
+	         top ? top : RH_TOP_SRCDIR, rel);
 	return ev_slurp(path, len);
 }
 
@@ -65,8 +66,9 @@ ev_ingest_dir(rh_store *st, const char *prefix, const char *dir)
 			continue;
 		snprintf(file, sizeof(file), "%s/%s", dir, e->d_name);
 		data = ev_slurp(file, &len);
-		cr_assert_eq(rh_events_ingest(NULL, NULL, st, prefix, e->d_name, data, len), 0,
-			     "%s", rh_error_last());
+		cr_assert_eq(rh_events_ingest(NULL, NULL, st, prefix, e->d_name,
+		                              data, len),
+		             0, "%s", rh_error_last());
 		free(data);
 	}
 	closedir(d);
@@ -75,8 +77,8 @@ ev_ingest_dir(rh_store *st, const char *prefix, const char *dir)
 /* Every regular file of SDIR/REL as one captured part (offset 0) of node
  * `node` in the session under `prefix`, as a capture would store it. */
 static inline void
-ev_put_dir(rh_store *st, const char *prefix, const char *node,
-	   const char *sdir, const char *rel)
+ev_put_dir(rh_store *st, const char *prefix, const char *node, const char *sdir,
+           const char *rel)
 {
 	char path[1024], key[1600];
 	struct dirent *e;
@@ -98,10 +100,11 @@ ev_put_dir(rh_store *st, const char *prefix, const char *node,
 		if (stat(file, &sb) || !S_ISREG(sb.st_mode))
 			continue;
 		data = ev_slurp(file, &len);
-		snprintf(key, sizeof(key), "%snodes/%s/files/%s/%s@%020d.zst", prefix, node,
-			 rel, e->d_name, 0);
+		snprintf(key, sizeof(key), "%snodes/%s/files/%s/%s@%020d.zst",
+		         prefix, node, rel, e->d_name, 0);
 		cr_assert_eq(rh_seekable_compress(&blob, data, len, NULL), 0);
-		cr_assert_eq(rh_store_put(st, key, blob.ptr, blob.size), 0, "%s", rh_error_last());
+		cr_assert_eq(rh_store_put(st, key, blob.ptr, blob.size), 0,
+		             "%s", rh_error_last());
 		rh_buf_dispose(&blob);
 		free(data);
 	}
@@ -128,7 +131,8 @@ ev_tr(rh_buf *b, const rh_event_transition *t, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		rh_buf_printf(b, " [%d@%lld", t[i].state, (long long)t[i].time_ns);
+		rh_buf_printf(b, " [%d@%lld", t[i].state,
+		              (long long)t[i].time_ns);
 		ev_s(b, "node", t[i].node_id);
 		ev_s(b, "worker", t[i].worker_id);
 		ev_s(b, "repr", t[i].repr_name);
@@ -160,7 +164,8 @@ ev_dump(rh_buf *b, const rh_event *ev)
 	case RH_EVENT_TASK_PROFILE: {
 		const rh_event_task *t = &ev->u.task;
 
-		rh_buf_printf(b, " task=%s/%d type=%d", t->task_id, t->attempt, t->type);
+		rh_buf_printf(b, " task=%s/%d type=%d", t->task_id, t->attempt,
+		              t->type);
 		ev_s(b, "job", t->job_id);
 		ev_s(b, "name", t->name);
 		ev_s(b, "func", t->func_or_class_name);
@@ -184,19 +189,22 @@ ev_dump(rh_buf *b, const rh_event *ev)
 			ev_s(b, "out", t->log_info.stdout_file);
 			ev_s(b, "err", t->log_info.stderr_file);
 			rh_buf_printf(b, " logs=%lld,%lld,%lld,%lld",
-				      (long long)t->log_info.stdout_start,
-				      (long long)t->log_info.stdout_end,
-				      (long long)t->log_info.stderr_start,
-				      (long long)t->log_info.stderr_end);
+			              (long long)t->log_info.stdout_start,
+			              (long long)t->log_info.stdout_end,
+			              (long long)t->log_info.stderr_start,
+			              (long long)t->log_info.stderr_end);
 		}
 		ev_s(b, "ctype", t->component_type);
 		ev_s(b, "cid", t->component_id);
 		ev_s(b, "ip", t->node_ip_address);
 		for (i = 0; i < t->nprofile; i++)
-			rh_buf_printf(b, " {%s %lld-%lld %s}", t->profile[i].event_name,
-				      (long long)t->profile[i].start_ns,
-				      (long long)t->profile[i].end_ns,
-				      t->profile[i].extra_data ? t->profile[i].extra_data : "");
+			rh_buf_printf(b, " {%s %lld-%lld %s}",
+			              t->profile[i].event_name,
+			              (long long)t->profile[i].start_ns,
+			              (long long)t->profile[i].end_ns,
+			              t->profile[i].extra_data ?
+			                      t->profile[i].extra_data :
+			                      "");
 		break;
 	}
 	case RH_EVENT_ACTOR_DEFINITION:
@@ -283,8 +291,7 @@ ev_dump(rh_buf *b, const rh_event *ev)
 		ev_s(b, "job", c->job_id);
 		break;
 	}
-	default:
-		break;
+	default: break;
 	}
 	rh_buf_puts(b, "\n");
 }
@@ -311,7 +318,8 @@ ev_b64(char *out, const unsigned char *b, size_t n)
 	size_t i, o = 0;
 
 	for (i = 0; i + 2 < n; i += 3) {
-		unsigned v = (unsigned)b[i] << 16 | (unsigned)b[i + 1] << 8 | b[i + 2];
+		unsigned v = (unsigned)b[i] << 16 | (unsigned)b[i + 1] << 8 |
+		             b[i + 2];
 
 		out[o++] = a[v >> 18];
 		out[o++] = a[v >> 12 & 63];
@@ -409,7 +417,8 @@ ev_actor(ev_id *id, int job, int n)
 static inline void
 ev_ts(char *out, long long sec, long nsec)
 {
-	sprintf(out, "2026-01-01T00:%02lld:%02lld.%09ldZ", sec / 60 % 60, sec % 60, nsec);
+	sprintf(out, "2026-01-01T00:%02lld:%02lld.%09ldZ", sec / 60 % 60,
+	        sec % 60, nsec);
 }
 
 /* One event line per rh_buf line: a small session with every kind of event,
@@ -434,34 +443,90 @@ ev_session(rh_buf *out, int ntasks)
 	ev_ts(t1, 2, 0);
 	ev_ts(t3, 59, 0);
 	/* nodes: n1 head stays; n2 dies */
-	rh_buf_printf(out, "{\"eventType\":\"NODE_DEFINITION_EVENT\",\"timestamp\":\"%s\",\"nodeDefinitionEvent\":{\"nodeId\":\"%s\",\"nodeIpAddress\":\"10.0.0.1\",\"startTimestamp\":\"%s\",\"labels\":{\"ray.io/node-group\":\"head\"}}}\n", t0, n1.b, t0);
-	rh_buf_printf(out, "{\"eventType\":\"NODE_LIFECYCLE_EVENT\",\"timestamp\":\"%s\",\"nodeLifecycleEvent\":{\"nodeId\":\"%s\",\"stateTransitions\":[{\"state\":\"ALIVE\",\"timestamp\":\"%s\",\"resources\":{\"CPU\":4,\"node:__internal_head__\":1}}]}}\n", t0, n1.b, t0);
-	rh_buf_printf(out, "{\"eventType\":\"NODE_DEFINITION_EVENT\",\"timestamp\":\"%s\",\"nodeDefinitionEvent\":{\"nodeId\":\"%s\",\"nodeIpAddress\":\"10.0.0.2\",\"startTimestamp\":\"%s\"}}\n", t0, n2.b, t0);
-	rh_buf_printf(out, "{\"eventType\":\"NODE_LIFECYCLE_EVENT\",\"timestamp\":\"%s\",\"nodeLifecycleEvent\":{\"nodeId\":\"%s\",\"stateTransitions\":[{\"state\":\"ALIVE\",\"timestamp\":\"%s\",\"resources\":{\"CPU\":8}}]}}\n", t0, n2.b, t0);
-	rh_buf_printf(out, "{\"eventType\":\"NODE_LIFECYCLE_EVENT\",\"timestamp\":\"%s\",\"nodeLifecycleEvent\":{\"nodeId\":\"%s\",\"stateTransitions\":[{\"state\":\"DEAD\",\"timestamp\":\"%s\",\"deathInfo\":{\"reason\":\"UNEXPECTED_TERMINATION\",\"reasonMessage\":\"health check failed\"}}]}}\n", t3, n2.b, t3);
+	rh_buf_printf(
+		out,
+		"{\"eventType\":\"NODE_DEFINITION_EVENT\",\"timestamp\":\"%s\",\"nodeDefinitionEvent\":{\"nodeId\":\"%s\",\"nodeIpAddress\":\"10.0.0.1\",\"startTimestamp\":\"%s\",\"labels\":{\"ray.io/node-group\":\"head\"}}}\n",
+		t0, n1.b, t0);
+	rh_buf_printf(
+		out,
+		"{\"eventType\":\"NODE_LIFECYCLE_EVENT\",\"timestamp\":\"%s\",\"nodeLifecycleEvent\":{\"nodeId\":\"%s\",\"stateTransitions\":[{\"state\":\"ALIVE\",\"timestamp\":\"%s\",\"resources\":{\"CPU\":4,\"node:__internal_head__\":1}}]}}\n",
+		t0, n1.b, t0);
+	rh_buf_printf(
+		out,
+		"{\"eventType\":\"NODE_DEFINITION_EVENT\",\"timestamp\":\"%s\",\"nodeDefinitionEvent\":{\"nodeId\":\"%s\",\"nodeIpAddress\":\"10.0.0.2\",\"startTimestamp\":\"%s\"}}\n",
+		t0, n2.b, t0);
+	rh_buf_printf(
+		out,
+		"{\"eventType\":\"NODE_LIFECYCLE_EVENT\",\"timestamp\":\"%s\",\"nodeLifecycleEvent\":{\"nodeId\":\"%s\",\"stateTransitions\":[{\"state\":\"ALIVE\",\"timestamp\":\"%s\",\"resources\":{\"CPU\":8}}]}}\n",
+		t0, n2.b, t0);
+	rh_buf_printf(
+		out,
+		"{\"eventType\":\"NODE_LIFECYCLE_EVENT\",\"timestamp\":\"%s\",\"nodeLifecycleEvent\":{\"nodeId\":\"%s\",\"stateTransitions\":[{\"state\":\"DEAD\",\"timestamp\":\"%s\",\"deathInfo\":{\"reason\":\"UNEXPECTED_TERMINATION\",\"reasonMessage\":\"health check failed\"}}]}}\n",
+		t3, n2.b, t3);
 	/* jobs: 1 plain driver that succeeds, 2 a submission, 3 a driver that fails */
-	rh_buf_printf(out, "{\"eventType\":\"DRIVER_JOB_DEFINITION_EVENT\",\"driverJobDefinitionEvent\":{\"jobId\":\"%s\",\"entrypoint\":\"python a.py\",\"driverNodeId\":\"%s\",\"driverNodeIpAddress\":\"10.0.0.1\",\"driverPid\":\"100\",\"config\":{\"metadata\":{},\"serializedRuntimeEnv\":\"{}\"}}}\n", job1.b, n1.b);
-	rh_buf_printf(out, "{\"eventType\":\"DRIVER_JOB_LIFECYCLE_EVENT\",\"driverJobLifecycleEvent\":{\"jobId\":\"%s\",\"stateTransitions\":[{\"state\":\"CREATED\",\"timestamp\":\"%s\"}]}}\n", job1.b, t0);
-	rh_buf_printf(out, "{\"eventType\":\"DRIVER_JOB_LIFECYCLE_EVENT\",\"driverJobLifecycleEvent\":{\"jobId\":\"%s\",\"stateTransitions\":[{\"state\":\"FINISHED\",\"timestamp\":\"%s\",\"exitCode\":0}]}}\n", job1.b, t3);
-	rh_buf_printf(out, "{\"eventType\":\"DRIVER_JOB_DEFINITION_EVENT\",\"driverJobDefinitionEvent\":{\"jobId\":\"%s\",\"entrypoint\":\"python b.py\",\"driverPid\":\"200\",\"config\":{\"metadata\":{\"job_submission_id\":\"raysubmit_2\"}}}}\n", job2.b);
-	rh_buf_printf(out, "{\"eventType\":\"DRIVER_JOB_LIFECYCLE_EVENT\",\"driverJobLifecycleEvent\":{\"jobId\":\"%s\",\"stateTransitions\":[{\"state\":\"CREATED\",\"timestamp\":\"%s\"},{\"state\":\"FINISHED\",\"timestamp\":\"%s\"}]}}\n", job2.b, t1, t3);
-	rh_buf_printf(out, "{\"event_id\":\"s1\",\"timestamp\":1767225601,\"source_type\":\"EXPORT_SUBMISSION_JOB\",\"event_data\":{\"submission_job_id\":\"raysubmit_2\",\"status\":\"PENDING\",\"entrypoint\":\"python b.py\",\"start_time\":\"1767225601000\"}}\n");
-	rh_buf_printf(out, "{\"event_id\":\"s2\",\"timestamp\":1767225602,\"source_type\":\"EXPORT_SUBMISSION_JOB\",\"event_data\":{\"submission_job_id\":\"raysubmit_2\",\"status\":\"RUNNING\",\"entrypoint\":\"python b.py\",\"start_time\":\"1767225601000\",\"message\":\"Job is currently running.\"}}\n");
-	rh_buf_printf(out, "{\"event_id\":\"s3\",\"timestamp\":1767225659,\"source_type\":\"EXPORT_SUBMISSION_JOB\",\"event_data\":{\"submission_job_id\":\"raysubmit_2\",\"status\":\"SUCCEEDED\",\"entrypoint\":\"python b.py\",\"start_time\":\"1767225601000\",\"end_time\":\"1767225659000\",\"message\":\"Job finished successfully.\",\"driver_exit_code\":0}}\n");
-	rh_buf_printf(out, "{\"eventType\":\"DRIVER_JOB_DEFINITION_EVENT\",\"driverJobDefinitionEvent\":{\"jobId\":\"%s\",\"entrypoint\":\"python c.py\",\"driverPid\":\"300\"}}\n", job3.b);
-	rh_buf_printf(out, "{\"eventType\":\"DRIVER_JOB_LIFECYCLE_EVENT\",\"driverJobLifecycleEvent\":{\"jobId\":\"%s\",\"stateTransitions\":[{\"state\":\"CREATED\",\"timestamp\":\"%s\"},{\"state\":\"FINISHED\",\"timestamp\":\"%s\",\"errorType\":\"DRIVER_ERROR\",\"message\":\"Traceback: boom\",\"exitCode\":1}]}}\n", job3.b, t1, t3);
+	rh_buf_printf(
+		out,
+		"{\"eventType\":\"DRIVER_JOB_DEFINITION_EVENT\",\"driverJobDefinitionEvent\":{\"jobId\":\"%s\",\"entrypoint\":\"python a.py\",\"driverNodeId\":\"%s\",\"driverNodeIpAddress\":\"10.0.0.1\",\"driverPid\":\"100\",\"config\":{\"metadata\":{},\"serializedRuntimeEnv\":\"{}\"}}}\n",
+		job1.b, n1.b);
+	rh_buf_printf(
+		out,
+		"{\"eventType\":\"DRIVER_JOB_LIFECYCLE_EVENT\",\"driverJobLifecycleEvent\":{\"jobId\":\"%s\",\"stateTransitions\":[{\"state\":\"CREATED\",\"timestamp\":\"%s\"}]}}\n",
+		job1.b, t0);
+	rh_buf_printf(
+		out,
+		"{\"eventType\":\"DRIVER_JOB_LIFECYCLE_EVENT\",\"driverJobLifecycleEvent\":{\"jobId\":\"%s\",\"stateTransitions\":[{\"state\":\"FINISHED\",\"timestamp\":\"%s\",\"exitCode\":0}]}}\n",
+		job1.b, t3);
+	rh_buf_printf(
+		out,
+		"{\"eventType\":\"DRIVER_JOB_DEFINITION_EVENT\",\"driverJobDefinitionEvent\":{\"jobId\":\"%s\",\"entrypoint\":\"python b.py\",\"driverPid\":\"200\",\"config\":{\"metadata\":{\"job_submission_id\":\"raysubmit_2\"}}}}\n",
+		job2.b);
+	rh_buf_printf(
+		out,
+		"{\"eventType\":\"DRIVER_JOB_LIFECYCLE_EVENT\",\"driverJobLifecycleEvent\":{\"jobId\":\"%s\",\"stateTransitions\":[{\"state\":\"CREATED\",\"timestamp\":\"%s\"},{\"state\":\"FINISHED\",\"timestamp\":\"%s\"}]}}\n",
+		job2.b, t1, t3);
+	rh_buf_printf(
+		out,
+		"{\"event_id\":\"s1\",\"timestamp\":1767225601,\"source_type\":\"EXPORT_SUBMISSION_JOB\",\"event_data\":{\"submission_job_id\":\"raysubmit_2\",\"status\":\"PENDING\",\"entrypoint\":\"python b.py\",\"start_time\":\"1767225601000\"}}\n");
+	rh_buf_printf(
+		out,
+		"{\"event_id\":\"s2\",\"timestamp\":1767225602,\"source_type\":\"EXPORT_SUBMISSION_JOB\",\"event_data\":{\"submission_job_id\":\"raysubmit_2\",\"status\":\"RUNNING\",\"entrypoint\":\"python b.py\",\"start_time\":\"1767225601000\",\"message\":\"Job is currently running.\"}}\n");
+	rh_buf_printf(
+		out,
+		"{\"event_id\":\"s3\",\"timestamp\":1767225659,\"source_type\":\"EXPORT_SUBMISSION_JOB\",\"event_data\":{\"submission_job_id\":\"raysubmit_2\",\"status\":\"SUCCEEDED\",\"entrypoint\":\"python b.py\",\"start_time\":\"1767225601000\",\"end_time\":\"1767225659000\",\"message\":\"Job finished successfully.\",\"driver_exit_code\":0}}\n");
+	rh_buf_printf(
+		out,
+		"{\"eventType\":\"DRIVER_JOB_DEFINITION_EVENT\",\"driverJobDefinitionEvent\":{\"jobId\":\"%s\",\"entrypoint\":\"python c.py\",\"driverPid\":\"300\"}}\n",
+		job3.b);
+	rh_buf_printf(
+		out,
+		"{\"eventType\":\"DRIVER_JOB_LIFECYCLE_EVENT\",\"driverJobLifecycleEvent\":{\"jobId\":\"%s\",\"stateTransitions\":[{\"state\":\"CREATED\",\"timestamp\":\"%s\"},{\"state\":\"FINISHED\",\"timestamp\":\"%s\",\"errorType\":\"DRIVER_ERROR\",\"message\":\"Traceback: boom\",\"exitCode\":1}]}}\n",
+		job3.b, t1, t3);
 	/* an actor that restarts once and dies */
-	rh_buf_printf(out, "{\"eventType\":\"ACTOR_DEFINITION_EVENT\",\"actorDefinitionEvent\":{\"actorId\":\"%s\",\"jobId\":\"%s\",\"className\":\"Counter\",\"name\":\"\",\"rayNamespace\":\"ns\",\"requiredResources\":{\"CPU\":1},\"isDetached\":false}}\n", a1.b, job1.b);
+	rh_buf_printf(
+		out,
+		"{\"eventType\":\"ACTOR_DEFINITION_EVENT\",\"actorDefinitionEvent\":{\"actorId\":\"%s\",\"jobId\":\"%s\",\"className\":\"Counter\",\"name\":\"\",\"rayNamespace\":\"ns\",\"requiredResources\":{\"CPU\":1},\"isDetached\":false}}\n",
+		a1.b, job1.b);
 	ev_ts(t2, 10, 0);
-	rh_buf_printf(out, "{\"eventType\":\"ACTOR_LIFECYCLE_EVENT\",\"actorLifecycleEvent\":{\"actorId\":\"%s\",\"stateTransitions\":[{\"state\":\"PENDING_CREATION\",\"timestamp\":\"%s\"},{\"state\":\"ALIVE\",\"timestamp\":\"%s\",\"nodeId\":\"%s\",\"workerId\":\"%s\",\"pid\":4000}]}}\n", a1.b, t1, t2, n2.b, w2.b);
+	rh_buf_printf(
+		out,
+		"{\"eventType\":\"ACTOR_LIFECYCLE_EVENT\",\"actorLifecycleEvent\":{\"actorId\":\"%s\",\"stateTransitions\":[{\"state\":\"PENDING_CREATION\",\"timestamp\":\"%s\"},{\"state\":\"ALIVE\",\"timestamp\":\"%s\",\"nodeId\":\"%s\",\"workerId\":\"%s\",\"pid\":4000}]}}\n",
+		a1.b, t1, t2, n2.b, w2.b);
 	ev_ts(t1, 20, 0);
 	ev_ts(t2, 21, 0);
-	rh_buf_printf(out, "{\"eventType\":\"ACTOR_LIFECYCLE_EVENT\",\"actorLifecycleEvent\":{\"actorId\":\"%s\",\"stateTransitions\":[{\"state\":\"RESTARTING\",\"timestamp\":\"%s\"},{\"state\":\"ALIVE\",\"timestamp\":\"%s\",\"nodeId\":\"%s\",\"workerId\":\"%s\",\"pid\":4001,\"reprName\":\"Counter(1)\"}]}}\n", a1.b, t1, t2, n1.b, w1.b);
+	rh_buf_printf(
+		out,
+		"{\"eventType\":\"ACTOR_LIFECYCLE_EVENT\",\"actorLifecycleEvent\":{\"actorId\":\"%s\",\"stateTransitions\":[{\"state\":\"RESTARTING\",\"timestamp\":\"%s\"},{\"state\":\"ALIVE\",\"timestamp\":\"%s\",\"nodeId\":\"%s\",\"workerId\":\"%s\",\"pid\":4001,\"reprName\":\"Counter(1)\"}]}}\n",
+		a1.b, t1, t2, n1.b, w1.b);
 	ev_ts(t2, 50, 0);
-	rh_buf_printf(out, "{\"eventType\":\"ACTOR_LIFECYCLE_EVENT\",\"actorLifecycleEvent\":{\"actorId\":\"%s\",\"stateTransitions\":[{\"state\":\"DEAD\",\"timestamp\":\"%s\",\"deathCause\":{\"actorDiedErrorContext\":{\"errorMessage\":\"killed by ray.kill\",\"pid\":4001,\"nodeIpAddress\":\"10.0.0.1\"}}}]}}\n", a1.b, t2);
+	rh_buf_printf(
+		out,
+		"{\"eventType\":\"ACTOR_LIFECYCLE_EVENT\",\"actorLifecycleEvent\":{\"actorId\":\"%s\",\"stateTransitions\":[{\"state\":\"DEAD\",\"timestamp\":\"%s\",\"deathCause\":{\"actorDiedErrorContext\":{\"errorMessage\":\"killed by ray.kill\",\"pid\":4001,\"nodeIpAddress\":\"10.0.0.1\"}}}]}}\n",
+		a1.b, t2);
 	/* tasks */
 	for (i = 0; i < ntasks; i++) {
-		const ev_id *job = i % 3 == 0 ? &job1 : i % 3 == 1 ? &job2 : &job3;
+		const ev_id *job = i % 3 == 0 ? &job1 :
+		                   i % 3 == 1 ? &job2 :
+		                                &job3;
 		const ev_id *node = i % 2 ? &n2 : &n1, *wk = i % 2 ? &w2 : &w1;
 		int fail = i % 7 == 3, attempts = fail ? 2 : 1, at;
 
@@ -472,25 +537,50 @@ ev_session(rh_buf *out, int ntasks)
 			ev_ts(t0, s, 1000 + at);
 			ev_ts(t1, s, 5000 + at);
 			ev_ts(t2, s, 9000 + at);
-			rh_buf_printf(out, "{\"eventType\":\"TASK_DEFINITION_EVENT\",\"taskDefinitionEvent\":{\"taskId\":\"%s\",\"taskAttempt\":%d,\"jobId\":\"%s\",\"taskType\":\"NORMAL_TASK\",\"language\":\"PYTHON\",\"taskName\":\"%s\",\"taskFunc\":{\"pythonFunctionDescriptor\":{\"moduleName\":\"m\",\"className\":\"\",\"functionName\":\"m.%s\"}},\"requiredResources\":{\"CPU\":1.0},\"parentTaskId\":\"//////////////////////////8BAAAA\"}}\n",
-				      t.b, at, job->b, i % 2 ? "Work" : "prep", i % 2 ? "Work" : "prep");
-			rh_buf_printf(out, "{\"eventType\":\"TASK_LIFECYCLE_EVENT\",\"taskLifecycleEvent\":{\"taskId\":\"%s\",\"taskAttempt\":%d,\"jobId\":\"%s\",\"stateTransitions\":[{\"state\":\"PENDING_ARGS_AVAIL\",\"timestamp\":\"%s\"},{\"state\":\"PENDING_NODE_ASSIGNMENT\",\"timestamp\":\"%s\"}]}}\n",
-				      t.b, at, job->b, t0, t0);
-			rh_buf_printf(out, "{\"eventType\":\"TASK_LIFECYCLE_EVENT\",\"taskLifecycleEvent\":{\"taskId\":\"%s\",\"taskAttempt\":%d,\"jobId\":\"%s\",\"nodeId\":\"%s\",\"workerId\":\"%s\",\"workerPid\":%d,\"stateTransitions\":[{\"state\":\"SUBMITTED_TO_WORKER\",\"timestamp\":\"%s\"},{\"state\":\"RUNNING\",\"timestamp\":\"%s\"}],\"taskLogInfo\":{\"stdoutFile\":\"/tmp/w%d.out\",\"stderrFile\":\"/tmp/w%d.err\",\"stdoutStart\":\"%d\",\"stderrStart\":\"0\"}}}\n",
-				      t.b, at, job->b, node->b, wk->b, 1000 + i % 2, t1, t1, i % 2, i % 2, i * 100);
+			rh_buf_printf(
+				out,
+				"{\"eventType\":\"TASK_DEFINITION_EVENT\",\"taskDefinitionEvent\":{\"taskId\":\"%s\",\"taskAttempt\":%d,\"jobId\":\"%s\",\"taskType\":\"NORMAL_TASK\",\"language\":\"PYTHON\",\"taskName\":\"%s\",\"taskFunc\":{\"pythonFunctionDescriptor\":{\"moduleName\":\"m\",\"className\":\"\",\"functionName\":\"m.%s\"}},\"requiredResources\":{\"CPU\":1.0},\"parentTaskId\":\"//////////////////////////8BAAAA\"}}\n",
+				t.b, at, job->b, i % 2 ? "Work" : "prep",
+				i % 2 ? "Work" : "prep");
+			rh_buf_printf(
+				out,
+				"{\"eventType\":\"TASK_LIFECYCLE_EVENT\",\"taskLifecycleEvent\":{\"taskId\":\"%s\",\"taskAttempt\":%d,\"jobId\":\"%s\",\"stateTransitions\":[{\"state\":\"PENDING_ARGS_AVAIL\",\"timestamp\":\"%s\"},{\"state\":\"PENDING_NODE_ASSIGNMENT\",\"timestamp\":\"%s\"}]}}\n",
+				t.b, at, job->b, t0, t0);
+			rh_buf_printf(
+				out,
+				"{\"eventType\":\"TASK_LIFECYCLE_EVENT\",\"taskLifecycleEvent\":{\"taskId\":\"%s\",\"taskAttempt\":%d,\"jobId\":\"%s\",\"nodeId\":\"%s\",\"workerId\":\"%s\",\"workerPid\":%d,\"stateTransitions\":[{\"state\":\"SUBMITTED_TO_WORKER\",\"timestamp\":\"%s\"},{\"state\":\"RUNNING\",\"timestamp\":\"%s\"}],\"taskLogInfo\":{\"stdoutFile\":\"/tmp/w%d.out\",\"stderrFile\":\"/tmp/w%d.err\",\"stdoutStart\":\"%d\",\"stderrStart\":\"0\"}}}\n",
+				t.b, at, job->b, node->b, wk->b, 1000 + i % 2,
+				t1, t1, i % 2, i % 2, i * 100);
 			if (fail && at == 0)
-				rh_buf_printf(out, "{\"eventType\":\"TASK_LIFECYCLE_EVENT\",\"taskLifecycleEvent\":{\"taskId\":\"%s\",\"taskAttempt\":%d,\"jobId\":\"%s\",\"nodeId\":\"%s\",\"workerId\":\"%s\",\"stateTransitions\":[{\"state\":\"FAILED\",\"timestamp\":\"%s\"}],\"rayErrorInfo\":{\"errorType\":\"TASK_EXECUTION_EXCEPTION\",\"errorMessage\":\"\\u001b[31mValueError: bad %d\\u001b[0m\"},\"taskLogInfo\":{\"stdoutEnd\":\"%d\",\"stderrEnd\":\"10\"}}}\n",
-					      t.b, at, job->b, node->b, wk->b, t2, i, i * 100 + 50);
+				rh_buf_printf(
+					out,
+					"{\"eventType\":\"TASK_LIFECYCLE_EVENT\",\"taskLifecycleEvent\":{\"taskId\":\"%s\",\"taskAttempt\":%d,\"jobId\":\"%s\",\"nodeId\":\"%s\",\"workerId\":\"%s\",\"stateTransitions\":[{\"state\":\"FAILED\",\"timestamp\":\"%s\"}],\"rayErrorInfo\":{\"errorType\":\"TASK_EXECUTION_EXCEPTION\",\"errorMessage\":\"\\u001b[31mValueError: bad %d\\u001b[0m\"},\"taskLogInfo\":{\"stdoutEnd\":\"%d\",\"stderrEnd\":\"10\"}}}\n",
+					t.b, at, job->b, node->b, wk->b, t2, i,
+					i * 100 + 50);
 			else
-				rh_buf_printf(out, "{\"eventType\":\"TASK_LIFECYCLE_EVENT\",\"taskLifecycleEvent\":{\"taskId\":\"%s\",\"taskAttempt\":%d,\"jobId\":\"%s\",\"nodeId\":\"%s\",\"workerId\":\"%s\",\"stateTransitions\":[{\"state\":\"FINISHED\",\"timestamp\":\"%s\"}],\"taskLogInfo\":{\"stdoutEnd\":\"%d\",\"stderrEnd\":\"0\"}}}\n",
-					      t.b, at, job->b, node->b, wk->b, t2, i * 100 + 50);
+				rh_buf_printf(
+					out,
+					"{\"eventType\":\"TASK_LIFECYCLE_EVENT\",\"taskLifecycleEvent\":{\"taskId\":\"%s\",\"taskAttempt\":%d,\"jobId\":\"%s\",\"nodeId\":\"%s\",\"workerId\":\"%s\",\"stateTransitions\":[{\"state\":\"FINISHED\",\"timestamp\":\"%s\"}],\"taskLogInfo\":{\"stdoutEnd\":\"%d\",\"stderrEnd\":\"0\"}}}\n",
+					t.b, at, job->b, node->b, wk->b, t2,
+					i * 100 + 50);
 		}
 	}
 	/* a placement group, a legacy cluster event, an unknown type */
-	rh_buf_printf(out, "{\"eventType\":\"PLACEMENT_GROUP_DEFINITION_EVENT\",\"placementGroupDefinitionEvent\":{\"placementGroupId\":\"AAECAwQFBgcICQoLDA0ODxAR\",\"name\":\"pg1\",\"creatorJobId\":\"%s\",\"strategy\":\"PACK\",\"bundles\":[{\"bundleIndex\":0,\"unitResources\":{\"CPU\":1}}]}}\n", job1.b);
-	rh_buf_printf(out, "{\"eventType\":\"PLACEMENT_GROUP_LIFECYCLE_EVENT\",\"placementGroupLifecycleEvent\":{\"placementGroupId\":\"AAECAwQFBgcICQoLDA0ODxAR\",\"stateTransitions\":[{\"state\":\"PENDING\",\"timestamp\":\"%s\"},{\"state\":\"CREATED\",\"timestamp\":\"%s\"}]}}\n", t0, t1);
-	rh_buf_printf(out, "{\"event_id\":\"aa01\",\"source_type\":\"GCS\",\"host_name\":\"head\",\"pid\":\"7\",\"severity\":\"ERROR\",\"label\":\"RAY_NODE_REMOVED\",\"message\":\"Node died\",\"timestamp\":1767225659,\"custom_fields\":{\"node_id\":\"%s\"}}\n", n2.h);
-	rh_buf_printf(out, "{\"eventType\":\"AUTOSCALER_EVENT\",\"autoscalerEvent\":{}}\n");
+	rh_buf_printf(
+		out,
+		"{\"eventType\":\"PLACEMENT_GROUP_DEFINITION_EVENT\",\"placementGroupDefinitionEvent\":{\"placementGroupId\":\"AAECAwQFBgcICQoLDA0ODxAR\",\"name\":\"pg1\",\"creatorJobId\":\"%s\",\"strategy\":\"PACK\",\"bundles\":[{\"bundleIndex\":0,\"unitResources\":{\"CPU\":1}}]}}\n",
+		job1.b);
+	rh_buf_printf(
+		out,
+		"{\"eventType\":\"PLACEMENT_GROUP_LIFECYCLE_EVENT\",\"placementGroupLifecycleEvent\":{\"placementGroupId\":\"AAECAwQFBgcICQoLDA0ODxAR\",\"stateTransitions\":[{\"state\":\"PENDING\",\"timestamp\":\"%s\"},{\"state\":\"CREATED\",\"timestamp\":\"%s\"}]}}\n",
+		t0, t1);
+	rh_buf_printf(
+		out,
+		"{\"event_id\":\"aa01\",\"source_type\":\"GCS\",\"host_name\":\"head\",\"pid\":\"7\",\"severity\":\"ERROR\",\"label\":\"RAY_NODE_REMOVED\",\"message\":\"Node died\",\"timestamp\":1767225659,\"custom_fields\":{\"node_id\":\"%s\"}}\n",
+		n2.h);
+	rh_buf_printf(
+		out,
+		"{\"eventType\":\"AUTOSCALER_EVENT\",\"autoscalerEvent\":{}}\n");
 }
 
 /* Split `in` into lines, shuffle them with `seed` (0: keep), and join. */
@@ -542,8 +632,9 @@ ev_index(rh_buf *idx, const char *events, rh_event_stats *stats)
 	rh_history *h;
 
 	cr_assert_eq(rh_history_new(&h, NULL), 0);
-	cr_assert_eq(rh_history_add_object(h, "batch.json", events, strlen(events), NULL), 0,
-		     "%s", rh_error_last());
+	cr_assert_eq(rh_history_add_object(h, "batch.json", events,
+	                                   strlen(events), NULL),
+	             0, "%s", rh_error_last());
 	cr_assert_eq(rh_history_finish(h), 0, "%s", rh_error_last());
 	cr_assert_eq(rh_history_write(idx, h), 0, "%s", rh_error_last());
 	if (stats)

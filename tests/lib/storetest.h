@@ -28,7 +28,7 @@ mkstore(void)
 
 	o.fsync = 0; /* thousands of objects; durability is not tested */
 	snprintf(tmpdir, sizeof(tmpdir),
-		 "/tmp/rh-test-" STORETEST_TAG "-XXXXXX");
+	         "/tmp/rh-test-" STORETEST_TAG "-XXXXXX");
 	cr_assert_not_null(mkdtemp(tmpdir));
 	snprintf(url, sizeof(url), "file://%s/store", tmpdir);
 	cr_assert_eq(rh_store_open(&st, url, &o), 0, "%s", rh_error_last());
@@ -62,11 +62,11 @@ put_task_batch(int i, int n, int long_names)
 	for (k = i; k < i + n; k++) {
 		ev_task(&t, 1, k);
 		rh_buf_printf(&b,
-			      "{\"eventType\":\"TASK_DEFINITION_EVENT\","
-			      "\"taskDefinitionEvent\":{\"taskId\":\"%s\","
-			      "\"taskAttempt\":0,\"jobId\":\"%s\",\"taskType\":"
-			      "\"NORMAL_TASK\",\"language\":\"PYTHON\",",
-			      t.b, job.b);
+		              "{\"eventType\":\"TASK_DEFINITION_EVENT\","
+		              "\"taskDefinitionEvent\":{\"taskId\":\"%s\","
+		              "\"taskAttempt\":0,\"jobId\":\"%s\",\"taskType\":"
+		              "\"NORMAL_TASK\",\"language\":\"PYTHON\",",
+		              t.b, job.b);
 		if (long_names)
 			rh_buf_printf(
 				&b,
@@ -92,7 +92,7 @@ advance(const char *writer, char *last)
 
 	rh__mark_new_gen(gen);
 	cr_assert_eq(rh__mark_advance(st, PREFIX, writer, gen, last), 0, "%s",
-		     rh_error_last());
+	             rh_error_last());
 }
 
 enum { GET, PUT, HEAD, LIST, DEL, NVERBS };
@@ -116,7 +116,7 @@ calls_since(const rh_store_stats *before, uint64_t out[NVERBS])
 		out[v] = 0;
 		for (o = 0; o < RH_STORE_STATS_OUTCOMES; o++)
 			out[v] += now.requests[0][v][o] -
-				  before->requests[0][v][o];
+			          before->requests[0][v][o];
 	}
 }
 

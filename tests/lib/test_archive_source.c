@@ -54,12 +54,29 @@ static const struct {
 
 /* What the engine asks, of every path below. */
 static const char *paths[] = {
-	"", "logs", "logs/old", "logs/raylet.out", "logs/old/w.log",
-	"node_ip_address.json", "logs/near", "logs/chain", "logs/via_dir",
-	"dirlink", "dirlink/w.log", "logs/through_dirlink", "logs/sibling",
-	"logs/above", "logs/abs_none", "logs/dangling",
-	"logs/loop1", "logs/through_file", "logs/self", "session_latest",
-	"session_latest/logs/raylet.out", "missing", "logs/raylet.out/x",
+	"",
+	"logs",
+	"logs/old",
+	"logs/raylet.out",
+	"logs/old/w.log",
+	"node_ip_address.json",
+	"logs/near",
+	"logs/chain",
+	"logs/via_dir",
+	"dirlink",
+	"dirlink/w.log",
+	"logs/through_dirlink",
+	"logs/sibling",
+	"logs/above",
+	"logs/abs_none",
+	"logs/dangling",
+	"logs/loop1",
+	"logs/through_file",
+	"logs/self",
+	"session_latest",
+	"session_latest/logs/raylet.out",
+	"missing",
+	"logs/raylet.out/x",
 };
 
 static char root[256];
@@ -92,12 +109,16 @@ unpack(void)
 			cr_assert_eq(mkdir(path, 0700), 0, "%s", path);
 		} else if (e->kind == RH__AK_LINK) {
 			e->target = strdup(entries[i].text);
-			cr_assert_eq(symlink(entries[i].text, path), 0, "%s", path);
+			cr_assert_eq(symlink(entries[i].text, path), 0, "%s",
+			             path);
 		} else {
 			size_t n = strlen(entries[i].text);
-			cr_assert_geq(e->fd = memfd_create("t", MFD_CLOEXEC), 0);
-			cr_assert_eq(write(e->fd, entries[i].text, n), (ssize_t)n);
-			cr_assert_geq(fd = open(path, O_WRONLY | O_CREAT, 0600), 0);
+			cr_assert_geq(e->fd = memfd_create("t", MFD_CLOEXEC),
+			              0);
+			cr_assert_eq(write(e->fd, entries[i].text, n),
+			             (ssize_t)n);
+			cr_assert_geq(fd = open(path, O_WRONLY | O_CREAT, 0600),
+			              0);
 			cr_assert_eq(write(fd, entries[i].text, n), (ssize_t)n);
 			close(fd);
 		}
@@ -166,19 +187,21 @@ describe(char *out, size_t cap, rh__fsrc *src, const char *rel)
 	}
 	/* What the engine opens: files (a folder's size is the file
 	 * system's business). */
-	if (rs == 0 && S_ISREG(s.mode) && (fd = src->ops->open(src, rel)) >= 0) {
+	if (rs == 0 && S_ISREG(s.mode) &&
+	    (fd = src->ops->open(src, rel)) >= 0) {
 		n = pread(fd, head, sizeof(head) - 1, 0);
 		head[n > 0 ? n : 0] = '\0';
 		close(fd);
 	}
 	listed = src->ops->list(src, rel, add, &nm);
 	qsort(nm.v, nm.n, sizeof(nm.v[0]), cmp_name);
-	o = (size_t)snprintf(out, cap, "lstat %d %o; stat %d %o size %llu; "
-			     "resolve %d %s; open %s; list %d:", rl,
-			     rl ? 0 : l.mode & S_IFMT, rs, rs ? 0 : s.mode & S_IFMT,
-			     rs || !S_ISREG(s.mode) ? 0ull : (unsigned long long)s.size,
-			     rr, real,
-			     fd >= 0 ? head : "-", listed);
+	o = (size_t)snprintf(
+		out, cap,
+		"lstat %d %o; stat %d %o size %llu; "
+		"resolve %d %s; open %s; list %d:",
+		rl, rl ? 0 : l.mode & S_IFMT, rs, rs ? 0 : s.mode & S_IFMT,
+		rs || !S_ISREG(s.mode) ? 0ull : (unsigned long long)s.size, rr,
+		real, fd >= 0 ? head : "-", listed);
 	for (i = 0; i < nm.n && o < cap; i++)
 		o += (size_t)snprintf(out + o, cap - o, " %s", nm.v[i]);
 }
@@ -197,13 +220,14 @@ Test(archive_source, answers_as_the_unpacked_folder)
 		describe(want, sizeof(want), &dir.base, paths[i]);
 		describe(got, sizeof(got), &arc.base, paths[i]);
 		cr_expect_str_eq(got, want, "\"%s\":\n archive %s\n folder  %s",
-				 paths[i], got, want);
+		                 paths[i], got, want);
 	}
 }
 
 Test(archive_source, node_id_from_held_entries)
 {
-	static const char line[] = "[2025-01-02 03:04:05,678 I 99 99] (raylet) "
+	static const char line[] =
+		"[2025-01-02 03:04:05,678 I 99 99] (raylet) "
 		"main.cc:595: Setting node ID node_id="
 		"0f690c018f332312c5b989cb5e700a26dbae9b206feb5f1f086485ee\n";
 	char id[130];
@@ -212,11 +236,12 @@ Test(archive_source, node_id_from_held_entries)
 
 	cr_assert_geq(i = rh__atree_find(&tree, S "/logs/raylet.out"), 0);
 	cr_assert_eq(pwrite(tree.v[i].fd, line, sizeof(line) - 1, 0),
-		     (ssize_t)sizeof(line) - 1);
+	             (ssize_t)sizeof(line) - 1);
 	rh__asrc_init(&arc, &tree, S);
 	cr_assert_eq(rh__capture_node_id_src(id, &arc.base), 0, "%s",
-		     rh_error_last());
-	cr_assert_str_eq(id, "0f690c018f332312c5b989cb5e700a26dbae9b206feb5f1f086485ee");
+	             rh_error_last());
+	cr_assert_str_eq(
+		id, "0f690c018f332312c5b989cb5e700a26dbae9b206feb5f1f086485ee");
 }
 
 /* A link to the machine's own files is outside the session, as on disk,
@@ -229,9 +254,12 @@ Test(archive_source, absolute_links_are_never_followed)
 
 	rh__asrc_init(&arc, &tree, S);
 	cr_assert_eq(arc.base.ops->resolve(&arc.base, "logs/abs_there", real,
-					   sizeof(real)), 1);
-	cr_assert_eq(arc.base.ops->stat(&arc.base, "logs/abs_there", 1, &id), -1);
+	                                   sizeof(real)),
+	             1);
+	cr_assert_eq(arc.base.ops->stat(&arc.base, "logs/abs_there", 1, &id),
+	             -1);
 	cr_assert_eq(arc.base.ops->open(&arc.base, "logs/abs_there"), -1);
 	cr_assert_eq(arc.base.ops->list(&arc.base, "logs/abs_there", add,
-					&(struct names){ .n = 0 }), 1);
+	                                &(struct names){ .n = 0 }),
+	             1);
 }

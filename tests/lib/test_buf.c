@@ -65,19 +65,24 @@ is_mapped(const char *p)
 {
 	const unsigned char *u = (const unsigned char *)p;
 
-	return u[0] == 0xee && (u[1] == 0xbe || u[1] == 0xbf) &&
-	       u[2] >= 0x80 && u[2] <= 0xbf;
+	return u[0] == 0xee && (u[1] == 0xbe || u[1] == 0xbf) && u[2] >= 0x80 &&
+	       u[2] <= 0xbf;
 }
 
 /* Bytes that are not UTF-8 become U+EF80..U+EFFF and come back exactly; a
  * real U+EF80 in the input is mapped too, so the way back is a bijection. */
 Test(buf, utf8_mapping_round_trips_any_bytes)
 {
-	static const char *const kept[] = { "abc", "caf\xc3\xa9", "\xe2\x82\xac",
-					    "\xf0\x9f\x98\x80", "\xee\xbd\xbf" };
+	static const char *const kept[] = { "abc", "caf\xc3\xa9",
+		                            "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+		                            "\xee\xbd\xbf" };
 	static const char *const mapped[] = {
-		"\x80", "\xff", "\xc3", "\xc0\xaf" /* overlong */,
-		"\xed\xa0\x80" /* surrogate */, "\xf4\x90\x80\x80" /* > U+10FFFF */,
+		"\x80",
+		"\xff",
+		"\xc3",
+		"\xc0\xaf" /* overlong */,
+		"\xed\xa0\x80" /* surrogate */,
+		"\xf4\x90\x80\x80" /* > U+10FFFF */,
 		"\xee\xbe\x80" /* a real U+EF80 */,
 	};
 	rh_buf m = RH_BUF_INIT, back = RH_BUF_INIT;
@@ -92,7 +97,8 @@ Test(buf, utf8_mapping_round_trips_any_bytes)
 	for (i = 0; i < sizeof(mapped) / sizeof(*mapped); i++) {
 		rh_buf_clear(&m);
 		rh_buf_clear(&back);
-		cr_assert_eq(rh_buf_put_utf8(&m, mapped[i], strlen(mapped[i])), 0);
+		cr_assert_eq(rh_buf_put_utf8(&m, mapped[i], strlen(mapped[i])),
+		             0);
 		cr_assert_eq(m.size, 3 * strlen(mapped[i]), "case %zu", i);
 		for (k = 0; k < m.size; k += 3)
 			cr_assert(is_mapped(m.ptr + k), "case %zu", i);
@@ -109,8 +115,9 @@ Test(buf, utf8_mapping_round_trips_any_bytes)
 	rh_buf_clear(&back);
 	cr_assert_eq(rh_buf_put_utf8(&m, all, sizeof(all)), 0);
 	for (k = 0; k < m.size;) {
-		size_t n = is_mapped(m.ptr + k) ? 3 : rh_utf8_kept_len(m.ptr + k,
-								      m.size - k);
+		size_t n = is_mapped(m.ptr + k) ?
+		                   3 :
+		                   rh_utf8_kept_len(m.ptr + k, m.size - k);
 		cr_assert_neq(n, 0, "invalid UTF-8 at %zu", k);
 		k += n;
 	}

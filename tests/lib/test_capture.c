@@ -33,7 +33,8 @@ write_file(const char *rel, const void *data, size_t len, const char *mode)
 	FILE *fp;
 
 	snprintf(path, sizeof(path), "%s/%s", sdir, rel);
-	cr_assert_not_null(fp = fopen(path, mode), "%s: %s", path, strerror(errno));
+	cr_assert_not_null(fp = fopen(path, mode), "%s: %s", path,
+	                   strerror(errno));
 	cr_assert_eq(fwrite(data, 1, len, fp), len);
 	fclose(fp);
 }
@@ -50,8 +51,9 @@ mkdirs(const char *rel)
 static void
 setup(void)
 {
-	const char *raylet = "[2025-11-12 22:10:31,123 I 1234 1234] (raylet) main.cc:595: "
-			     "Setting node ID node_id=" NODE "\nline two\n";
+	const char *raylet =
+		"[2025-11-12 22:10:31,123 I 1234 1234] (raylet) main.cc:595: "
+		"Setting node ID node_id=" NODE "\nline two\n";
 
 	snprintf(tmp, sizeof(tmp), "/tmp/rh-test-capture-XXXXXX");
 	cr_assert_not_null(mkdtemp(tmp));
@@ -67,7 +69,8 @@ setup(void)
 	write_file("logs/nonl.log", "no newline at end", 17, "w");
 	write_file("logs/binary.bin", "\xff\xfe\x00\x01\x80", 5, "w");
 	write_file("logs/old/worker-1.out", "old worker\n", 11, "w");
-	write_file("node_ip_address.json", "{\"node_ip_address\": \"10.0.0.7\"}", 31, "w");
+	write_file("node_ip_address.json",
+	           "{\"node_ip_address\": \"10.0.0.7\"}", 31, "w");
 	write_file("node_ip_address.json.lock", "", 0, "w");
 	{
 		char path[1024];
@@ -80,11 +83,13 @@ setup(void)
 		struct sockaddr_un sa = { .sun_family = AF_UNIX };
 		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 		cr_assert_lt(snprintf(sa.sun_path, sizeof(sa.sun_path),
-				      "%s/sockets/raylet", sdir), (int)sizeof(sa.sun_path));
+		                      "%s/sockets/raylet", sdir),
+		             (int)sizeof(sa.sun_path));
 		cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 		close(fd);
 	}
-	cr_assert_eq(rh_store_open(&st, storedir, NULL), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_store_open(&st, storedir, NULL), 0, "%s",
+	             rh_error_last());
 }
 
 static void
@@ -129,10 +134,13 @@ assert_file_equals(const char *rel)
 		rh_buf_put(&want, chunk, n);
 	fclose(fp);
 	cr_assert_eq(rh_logfile_open(&f, st, &S, NODE, rel), 0, "%s: %s", rel,
-		     rh_error_last());
-	cr_assert_eq(rh_logfile_read(&got, f, 0, SIZE_MAX), 0, "%s", rh_error_last());
-	cr_assert_eq(got.size, want.size, "%s: %zu vs %zu", rel, got.size, want.size);
-	cr_assert(got.size == 0 || memcmp(got.ptr, want.ptr, got.size) == 0, "%s", rel);
+	             rh_error_last());
+	cr_assert_eq(rh_logfile_read(&got, f, 0, SIZE_MAX), 0, "%s",
+	             rh_error_last());
+	cr_assert_eq(got.size, want.size, "%s: %zu vs %zu", rel, got.size,
+	             want.size);
+	cr_assert(got.size == 0 || memcmp(got.ptr, want.ptr, got.size) == 0,
+	          "%s", rel);
 	rh_logfile_close(f);
 	rh_buf_dispose(&got);
 	rh_buf_dispose(&want);
@@ -147,7 +155,8 @@ Test(capture, stats_of_an_unknown_version_are_refused)
 
 	stats.version = 0;
 	cr_assert_eq(capture(&stats), RH_EINVAL);
-	cr_assert(strstr(rh_error_last(), "rh_capture_stats"), "%s", rh_error_last());
+	cr_assert(strstr(rh_error_last(), "rh_capture_stats"), "%s",
+	          rh_error_last());
 	cr_assert_eq(rh_node_manifest_load(&m, st, &S, NODE), RH_ENOTFOUND);
 	stats.version = RH_CAPTURE_STATS_VERSION + 1;
 	cr_assert_eq(capture(&stats), RH_EINVAL);
@@ -209,19 +218,22 @@ Test(capture, ended_marks_the_session_once)
 	int64_t first;
 
 	cr_assert_eq(capture(&stats), 0, "%s", rh_error_last());
-	cr_assert_eq(rh_session_info_load(&info, st, &S), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_session_info_load(&info, st, &S), 0, "%s",
+	             rh_error_last());
 	cr_assert_eq(info.state, RH_SESSION_UNKNOWN);
 	cr_assert_eq(info.end_ms, 0);
 	o.cluster = "c1";
 	o.ended = 1;
-	cr_assert_eq(rh_capture_session(&stats, st, sdir, &o), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_capture_session(&stats, st, sdir, &o), 0, "%s",
+	             rh_error_last());
 	cr_assert_eq(rh_session_info_load(&info, st, &S), 0);
 	cr_assert_eq(info.state, RH_SESSION_ENDED);
 	cr_assert_gt(info.end_ms, 0);
 	first = info.end_ms;
 	/* a later capture, ended or not, keeps the time it ended */
 	usleep(5000);
-	cr_assert_eq(rh_capture_session(&stats, st, sdir, &o), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_capture_session(&stats, st, sdir, &o), 0, "%s",
+	             rh_error_last());
 	cr_assert_eq(capture(&stats), 0, "%s", rh_error_last());
 	cr_assert_eq(rh_session_info_load(&info, st, &S), 0);
 	cr_assert_eq(info.state, RH_SESSION_ENDED);
@@ -234,7 +246,8 @@ Test(capture, replaced_file_is_stored_anew)
 	rh_node_manifest *m = NULL;
 
 	cr_assert_eq(capture(&s), 0);
-	write_file("logs/nonl.log", "Different content, longer than before\n", 38, "w");
+	write_file("logs/nonl.log", "Different content, longer than before\n",
+	           38, "w");
 	cr_assert_eq(capture(&s), 0);
 	assert_file_equals("logs/nonl.log");
 	write_file("logs/nonl.log", "short\n", 6, "w");
@@ -259,7 +272,8 @@ Test(capture, tail_spans_parts)
 	cr_assert_eq(rh_logfile_tail(&out, &start, f, 3, UINT64_MAX), 0);
 	cr_assert_str_eq(out.ptr, "line two\nthree\nfour\n");
 	rh_buf_clear(&out);
-	cr_assert_eq(rh_logfile_tail(&out, NULL, f, 1, rh_logfile_size(f) - 5), 0);
+	cr_assert_eq(rh_logfile_tail(&out, NULL, f, 1, rh_logfile_size(f) - 5),
+	             0);
 	cr_assert_str_eq(out.ptr, "three\n");
 	rh_buf_clear(&out);
 	cr_assert_eq(rh_logfile_tail(&out, &start, f, 1000, UINT64_MAX), 0);
@@ -291,15 +305,18 @@ Test(capture, shared_cache_tail_matches_plain_tail)
 	int k;
 
 	cr_assert_eq(capture(&s), 0);
-	write_file("logs/raylet.out", "three\n\nfive, after an empty line\n", 34, "a");
+	write_file("logs/raylet.out", "three\n\nfive, after an empty line\n",
+	           34, "a");
 	cr_assert_eq(capture(&s), 0);
 	write_file("logs/raylet.out", "six\nseven without newline", 25, "a");
 	cr_assert_eq(capture(&s), 0);
 	cr_assert_eq(rh_frame_cache_new(&fc, 1 << 20), 0);
-	cr_assert_eq(rh_logfile_open(&plain, st, &S, NODE, "logs/raylet.out"), 0);
+	cr_assert_eq(rh_logfile_open(&plain, st, &S, NODE, "logs/raylet.out"),
+	             0);
 	for (k = 0; k < 2; k++) {
 		cr_assert_eq(rh_logfile_open(&shared[k], st, &S, NODE,
-					     "logs/raylet.out"), 0);
+		                             "logs/raylet.out"),
+		             0);
 		rh_logfile_set_cache(shared[k], fc);
 	}
 	size = rh_logfile_size(plain);
@@ -308,13 +325,18 @@ Test(capture, shared_cache_tail_matches_plain_tail)
 			for (k = 0; k < 2; k++) {
 				rh_buf_clear(&a);
 				rh_buf_clear(&b);
-				cr_assert_eq(rh_logfile_tail(&a, &sa, plain, n, end), 0);
-				cr_assert_eq(rh_logfile_tail(&b, &sb, shared[k], n, end), 0,
-					     "%s", rh_logfile_errmsg(shared[k]));
+				cr_assert_eq(
+					rh_logfile_tail(&a, &sa, plain, n, end),
+					0);
+				cr_assert_eq(rh_logfile_tail(&b, &sb, shared[k],
+				                             n, end),
+				             0, "%s",
+				             rh_logfile_errmsg(shared[k]));
 				cr_assert_eq(sa, sb, "n %zu end %llu", n,
-					     (unsigned long long)end);
+				             (unsigned long long)end);
 				cr_assert_eq(a.size, b.size);
-				cr_assert(!a.size || !memcmp(a.ptr, b.ptr, a.size));
+				cr_assert(!a.size ||
+				          !memcmp(a.ptr, b.ptr, a.size));
 			}
 	rh_logfile_close(plain);
 	rh_logfile_close(shared[0]);
@@ -335,27 +357,31 @@ Test(capture, shared_manifest_follows_the_store)
 
 	cr_assert_eq(capture(&s), 0);
 	cr_assert_eq(rh_frame_cache_new(&fc, 1 << 20), 0);
-	cr_assert_eq(rh__manifest_load_shared(&m1, &r1, fc, st, &S, NODE, 60000), 0);
-	cr_assert_eq(rh__manifest_load_shared(&m2, &r2, fc, st, &S, NODE, 60000), 0);
+	cr_assert_eq(
+		rh__manifest_load_shared(&m1, &r1, fc, st, &S, NODE, 60000), 0);
+	cr_assert_eq(
+		rh__manifest_load_shared(&m2, &r2, fc, st, &S, NODE, 60000), 0);
 	cr_assert_eq(m1, m2, "a fresh copy is shared");
 	cr_assert_null(rh_node_manifest_find(m2, "logs/later.log"));
-	usleep(5000);	/* another mtime */
+	usleep(5000); /* another mtime */
 	write_file("logs/later.log", "later\n", 6, "w");
 	cr_assert_eq(capture(&s), 0);
-	cr_assert_eq(rh__manifest_load_shared(&m3, &r3, fc, st, &S, NODE, 0), 0);
+	cr_assert_eq(rh__manifest_load_shared(&m3, &r3, fc, st, &S, NODE, 0),
+	             0);
 	cr_assert_neq(m3, m1);
 	cr_assert_not_null(rh_node_manifest_find(m3, "logs/later.log"));
 	cr_assert_null(rh_node_manifest_find(m1, "logs/later.log"),
-		       "a holder keeps its copy");
+	               "a holder keeps its copy");
 	rh__manifest_release(fc, r1, m1);
 	rh__manifest_release(fc, r2, m2);
 	rh__manifest_release(fc, r3, m3);
-	cr_assert_eq(rh__manifest_load_shared(&m1, &r1, NULL, st, &S, NODE, 0), 0);
+	cr_assert_eq(rh__manifest_load_shared(&m1, &r1, NULL, st, &S, NODE, 0),
+	             0);
 	cr_assert_null(r1);
 	cr_assert_not_null(rh_node_manifest_find(m1, "logs/later.log"));
 	rh__manifest_release(NULL, r1, m1);
 	cr_assert_eq(rh__manifest_load_shared(&m1, &r1, fc, st, &S, "ffff", 0),
-		     RH_ENOTFOUND);
+	             RH_ENOTFOUND);
 	rh_frame_cache_free(fc);
 }
 
@@ -368,7 +394,8 @@ Test(capture, catalog_lists_each_level)
 	cr_assert_eq(capture(&s), 0);
 	cr_assert_eq(rh_catalog_resolve_node(&id, st, &S, "0f69"), 0);
 	cr_assert_str_eq(id.ptr, NODE);
-	cr_assert_eq(rh_catalog_resolve_node(&id, st, &S, "abcd"), RH_ENOTFOUND);
+	cr_assert_eq(rh_catalog_resolve_node(&id, st, &S, "abcd"),
+	             RH_ENOTFOUND);
 	cr_assert_eq(rh_catalog_resolve_node(&id, st, &S, "../x"), RH_EINVAL);
 	cr_assert_eq(rh_session_info_load(&info, st, &S), 0);
 	cr_assert_eq(info.start_ms, 1762985431123LL);
@@ -382,7 +409,8 @@ Test(capture, missing_node_id_is_a_clear_error)
 	snprintf(path, sizeof(path), "%s/logs/raylet.out", sdir);
 	cr_assert_eq(unlink(path), 0);
 	cr_assert_eq(capture(NULL), RH_EINVAL);
-	cr_assert_not_null(strstr(rh_error_last(), "--node-id"), "%s", rh_error_last());
+	cr_assert_not_null(strstr(rh_error_last(), "--node-id"), "%s",
+	                   rh_error_last());
 }
 
 Test(capture, missing_file_reads_as_not_found)
@@ -391,9 +419,11 @@ Test(capture, missing_file_reads_as_not_found)
 	rh_logfile *f = NULL;
 
 	cr_assert_eq(capture(&s), 0);
-	cr_assert_eq(rh_logfile_open(&f, st, &S, NODE, "logs/nope"), RH_ENOTFOUND);
+	cr_assert_eq(rh_logfile_open(&f, st, &S, NODE, "logs/nope"),
+	             RH_ENOTFOUND);
 	cr_assert_neq(rh_error_last()[0], '\0');
-	cr_assert_eq(rh_logfile_open(&f, st, &S, "abcdef", "logs/raylet.out"), RH_ENOTFOUND);
+	cr_assert_eq(rh_logfile_open(&f, st, &S, "abcdef", "logs/raylet.out"),
+	             RH_ENOTFOUND);
 }
 
 Test(capture, damaged_part_is_reported_not_trusted)
@@ -403,7 +433,8 @@ Test(capture, damaged_part_is_reported_not_trusted)
 	rh_buf key = RH_BUF_INIT, out = RH_BUF_INIT;
 
 	cr_assert_eq(capture(&s), 0);
-	cr_assert_eq(rh_layout_file_part(&key, &S, NODE, "logs/raylet.out", 0), 0);
+	cr_assert_eq(rh_layout_file_part(&key, &S, NODE, "logs/raylet.out", 0),
+	             0);
 	cr_assert_eq(rh_store_put(st, key.ptr, "garbage", 7), 0);
 	cr_assert_eq(rh_logfile_open(&f, st, &S, NODE, "logs/raylet.out"), 0);
 	cr_assert_eq(rh_logfile_read(&out, f, 0, SIZE_MAX), RH_ECORRUPT);
@@ -418,7 +449,8 @@ Test(capture, not_a_directory_is_einval)
 	rh_capture_options o = RH_CAPTURE_OPTIONS_INIT;
 
 	o.cluster = "c1";
-	cr_assert_eq(rh_capture_session(NULL, st, "/nonexistent/session_x", &o), RH_EINVAL);
+	cr_assert_eq(rh_capture_session(NULL, st, "/nonexistent/session_x", &o),
+	             RH_EINVAL);
 	o.cluster = NULL;
 	cr_assert_eq(rh_capture_session(NULL, st, sdir, &o), RH_EINVAL);
 	o.cluster = "bad/name";
@@ -431,7 +463,7 @@ Test(capture, not_a_directory_is_einval)
 Test(capture, odd_names_are_stored_and_old_stores_still_read)
 {
 	static const char *names[] = { "logs/a\nb.log", "logs/tab\tx.log",
-				       "logs/not-utf8-\xe9\xff.log" };
+		                       "logs/not-utf8-\xe9\xff.log" };
 	rh_capture_stats s = RH_CAPTURE_STATS_INIT;
 	rh_node_manifest *m = NULL;
 	rh_buf key = RH_BUF_INIT, shown = RH_BUF_INIT, data = RH_BUF_INIT;
@@ -441,11 +473,14 @@ Test(capture, odd_names_are_stored_and_old_stores_still_read)
 
 	for (i = 0; i < 3; i++) {
 		char body[256];
-		snprintf(body, sizeof(body), "%s%s%s", names[i], names[i], names[i]);
+		snprintf(body, sizeof(body), "%s%s%s", names[i], names[i],
+		         names[i]);
 		write_file(names[i], body, strlen(body), "w");
 	}
 	cr_assert_eq(capture(&s), 0, "%s", rh_error_last());
-	cr_assert_eq(s.files_skipped, 3, "only what the base case skips (socket, lock, outside link)");
+	cr_assert_eq(
+		s.files_skipped, 3,
+		"only what the base case skips (socket, lock, outside link)");
 	for (i = 0; i < 3; i++)
 		assert_file_equals(names[i]);
 	write_file(names[2], "more\n", 5, "a"); /* a second part */
@@ -454,25 +489,37 @@ Test(capture, odd_names_are_stored_and_old_stores_still_read)
 	cr_assert_eq(rh_node_manifest_load(&m, st, &S, NODE), 0);
 	cr_assert_eq(rh_catalog_display_path(&shown, names[2], 0), 0);
 	cr_assert_str_eq(shown.ptr, "logs/not-utf8-\\xe9\\xff.log");
-	cr_assert_eq(rh_node_manifest_find(m, shown.ptr), rh_node_manifest_find(m, names[2]));
-	cr_assert_eq(rh_catalog_display_path(&shown, names[0], RH_DISPLAY_CONTROL), 0);
+	cr_assert_eq(rh_node_manifest_find(m, shown.ptr),
+	             rh_node_manifest_find(m, names[2]));
+	cr_assert_eq(
+		rh_catalog_display_path(&shown, names[0], RH_DISPLAY_CONTROL),
+		0);
 	cr_assert_str_eq(shown.ptr, "logs/a\\x0ab.log");
 	cr_assert_not_null(rh_node_manifest_find(m, shown.ptr));
 	nparts = rh_node_manifest_find(m, names[2])->nparts;
 	cr_assert_gt(nparts, 1);
 	/* Move the non-UTF-8 file's parts to the names older versions gave them. */
 	for (k = 0; k < nparts; k++) {
-		uint64_t off = rh_node_manifest_find(m, names[2])->parts[k].offset;
-		cr_assert_eq(rh_layout_file_part(&key, &S, NODE, names[2], off), 0);
+		uint64_t off =
+			rh_node_manifest_find(m, names[2])->parts[k].offset;
+		cr_assert_eq(rh_layout_file_part(&key, &S, NODE, names[2], off),
+		             0);
 		snprintf(from, sizeof(from), "%s/%s", storedir, key.ptr);
-		cr_assert_not_null(strstr(key.ptr, "%E9%FF.log@"), "%s", key.ptr);
-		cr_assert_eq(rh_layout__legacy_part(&key, &S, NODE, names[2], off), 0);
+		cr_assert_not_null(strstr(key.ptr, "%E9%FF.log@"), "%s",
+		                   key.ptr);
+		cr_assert_eq(
+			rh_layout__legacy_part(&key, &S, NODE, names[2], off),
+			0);
 		snprintf(to, sizeof(to), "%s/%s", storedir, key.ptr);
-		cr_assert_eq(rename(from, to), 0, "%s -> %s: %s", from, to, strerror(errno));
+		cr_assert_eq(rename(from, to), 0, "%s -> %s: %s", from, to,
+		             strerror(errno));
 	}
 	assert_file_equals(names[2]);
-	cr_assert_eq(rh_logfile_open(&f, st, &S, NODE, "logs/not-utf8-\\xe9\\xff.log"), 0);
-	cr_assert_eq(rh_logfile_read(&data, f, 0, SIZE_MAX), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_logfile_open(&f, st, &S, NODE,
+	                             "logs/not-utf8-\\xe9\\xff.log"),
+	             0);
+	cr_assert_eq(rh_logfile_read(&data, f, 0, SIZE_MAX), 0, "%s",
+	             rh_error_last());
 	cr_assert_eq(data.size, strlen(names[2]) * 3 + 5);
 	rh_logfile_close(f);
 	rh_node_manifest_free(m);
@@ -490,8 +537,9 @@ assert_stored_is(const char *rel, const char *want)
 	rh_buf got = RH_BUF_INIT;
 
 	cr_assert_eq(rh_logfile_open(&f, st, &S, NODE, rel), 0, "%s: %s", rel,
-		     rh_error_last());
-	cr_assert_eq(rh_logfile_read(&got, f, 0, SIZE_MAX), 0, "%s", rh_error_last());
+	             rh_error_last());
+	cr_assert_eq(rh_logfile_read(&got, f, 0, SIZE_MAX), 0, "%s",
+	             rh_error_last());
 	cr_assert_eq(got.size, strlen(want), "%s: %zu bytes", rel, got.size);
 	cr_assert(memcmp(got.ptr, want, got.size) == 0, "%s", rel);
 	rh_logfile_close(f);
@@ -535,8 +583,8 @@ age_everything(time_t t)
 {
 	char cmd[1200];
 
-	snprintf(cmd, sizeof(cmd), "find '%s' -exec touch -h -d @%lld {} +", sdir,
-		 (long long)t);
+	snprintf(cmd, sizeof(cmd), "find '%s' -exec touch -h -d @%lld {} +",
+	         sdir, (long long)t);
 	cr_assert_eq(system(cmd), 0);
 }
 
@@ -555,11 +603,14 @@ Test(capture, ended_is_the_last_write_not_the_capture_time)
 	cr_assert_eq(utimensat(AT_FDCWD, path, ts, 0), 0);
 	o.cluster = "c1";
 	o.ended = 1;
-	cr_assert_eq(rh_capture_session(&stats, st, sdir, &o), 0, "%s", rh_error_last());
-	cr_assert_eq(rh_session_info_load(&info, st, &S), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_capture_session(&stats, st, sdir, &o), 0, "%s",
+	             rh_error_last());
+	cr_assert_eq(rh_session_info_load(&info, st, &S), 0, "%s",
+	             rh_error_last());
 	cr_assert_eq(info.state, RH_SESSION_ENDED);
-	cr_assert_eq(info.end_ms, (int64_t)last * 1000, "end_ms %lld, last write %lld",
-		     (long long)info.end_ms, (long long)last * 1000);
+	cr_assert_eq(info.end_ms, (int64_t)last * 1000,
+	             "end_ms %lld, last write %lld", (long long)info.end_ms,
+	             (long long)last * 1000);
 	cr_assert_geq(info.end_marked_ms, before);
 	cr_assert_geq(info.updated_ms, before);
 }
@@ -572,7 +623,8 @@ Test(capture, end_is_never_before_the_start)
 	age_everything(86400); /* 1970: before the session's name says */
 	o.cluster = "c1";
 	o.ended = 1;
-	cr_assert_eq(rh_capture_session(NULL, st, sdir, &o), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_capture_session(NULL, st, sdir, &o), 0, "%s",
+	             rh_error_last());
 	cr_assert_eq(rh_session_info_load(&info, st, &S), 0);
 	cr_assert_eq(info.end_ms, info.start_ms);
 	cr_assert_gt(info.start_ms, 0);
@@ -591,7 +643,8 @@ as_nobody(int (*fn)(void *), void *arg)
 		return fn(arg); /* not root: already unprivileged */
 	cr_assert_neq(pid = fork(), -1);
 	if (pid == 0) {
-		if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
+		if (setgroups(0, NULL) < 0 || setgid(65534) < 0 ||
+		    setuid(65534) < 0)
 			_exit(100);
 		if (setuid(0) == 0)
 			_exit(101); /* still privileged */
@@ -666,7 +719,8 @@ Test(capture, unreadable_paths_are_reported_and_the_rest_stored)
 	cr_assert_not_null(fp = fopen(path, "r"));
 	cr_assert_eq(fread(&r, sizeof(r), 1, fp), 1);
 	fclose(fp);
-	cr_assert_eq(rh_store_open(&st, storedir, NULL), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_store_open(&st, storedir, NULL), 0, "%s",
+	             rh_error_last());
 
 	/* not silent: an error saying what, after storing the rest */
 	cr_assert_eq(r.rc, RH_EIO, "rc %d: %s", r.rc, r.msg);
@@ -675,7 +729,8 @@ Test(capture, unreadable_paths_are_reported_and_the_rest_stored)
 	assert_file_equals("logs/raylet.out");
 	assert_file_equals("logs/old/worker-1.out");
 	assert_file_equals("node_ip_address.json");
-	cr_assert_eq(rh_node_manifest_load(&m, st, &S, NODE), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_node_manifest_load(&m, st, &S, NODE), 0, "%s",
+	             rh_error_last());
 	cr_assert_null(rh_node_manifest_find(m, "logs/secret.log"));
 	cr_assert_null(rh_node_manifest_find(m, "logs/private/inner.log"));
 	n = m->nskipped;

@@ -32,7 +32,8 @@ write_file(const char *rel, const char *mode, size_t len, unsigned seed)
 	FILE *fp;
 
 	snprintf(path, sizeof(path), "%s/%s", sdir, rel);
-	cr_assert_not_null(fp = fopen(path, mode), "%s: %s", path, strerror(errno));
+	cr_assert_not_null(fp = fopen(path, mode), "%s: %s", path,
+	                   strerror(errno));
 	/* log-like lines that differ per file and per call */
 	for (i = 0; i < len; i += 32)
 		fprintf(fp, "%08x line %010zu of %s\n", seed, i, rel);
@@ -116,7 +117,8 @@ check_store(const char *storedir, int *found)
 	int error;
 
 	*found = 0;
-	cr_assert_eq(rh_store_open(&st, storedir, NULL), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_store_open(&st, storedir, NULL), 0, "%s",
+	             rh_error_last());
 	error = rh_node_manifest_load(&m, st, &S, NODE);
 	if (error == RH_ENOTFOUND) {
 		rh_store_close(st);
@@ -133,17 +135,18 @@ check_store(const char *storedir, int *found)
 		FILE *fp;
 
 		cr_assert_eq(rh_logfile_open(&lf, st, &S, NODE, fi->path), 0,
-			     "%s: %s", fi->path, rh_error_last());
+		             "%s: %s", fi->path, rh_error_last());
 		cr_assert_eq(rh_logfile_read(&got, lf, 0, SIZE_MAX), 0,
-			     "%s: %s: %s", storedir, fi->path, rh_error_last());
-		cr_assert_eq(got.size, fi->size, "%s: %zu bytes, manifest says %llu",
-			     fi->path, got.size, (unsigned long long)fi->size);
+		             "%s: %s: %s", storedir, fi->path, rh_error_last());
+		cr_assert_eq(got.size, fi->size,
+		             "%s: %zu bytes, manifest says %llu", fi->path,
+		             got.size, (unsigned long long)fi->size);
 		snprintf(path, sizeof(path), "%s/%s", sdir, fi->path);
 		cr_assert_not_null(fp = fopen(path, "rb"));
 		cr_assert_not_null(want = malloc(got.size + 1));
 		cr_assert_eq(fread(want, 1, got.size, fp), got.size);
 		cr_assert(got.size == 0 || memcmp(want, got.ptr, got.size) == 0,
-			  "%s: stored bytes differ", fi->path);
+		          "%s: stored bytes differ", fi->path);
 		fclose(fp);
 		free(want);
 		rh_buf_dispose(&got);
@@ -173,8 +176,8 @@ Test(capture_durable, many_files_cost_a_few_barriers)
 	used = rh_store__barriers() - before;
 	cr_assert_eq(stats.files_stored, 301);
 	cr_assert_lt(used, 16, "%llu barriers for %llu files",
-		     (unsigned long long)used,
-		     (unsigned long long)stats.files_stored);
+	             (unsigned long long)used,
+	             (unsigned long long)stats.files_stored);
 	cr_assert_eq(check_store(storedir, &found), 301);
 	/* a second capture with grown files: again a few */
 	write_file("logs/worker-007.out", "a", 5000, 77);
@@ -207,8 +210,8 @@ capture_cut_at(const char *storedir, int at)
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
 	cr_assert(WIFEXITED(status), "capture died of a signal");
 	cr_assert(WEXITSTATUS(status) == 137 || WEXITSTATUS(status) == 0,
-		  "cut at %d: capture failed (exit %d)", at,
-		  WEXITSTATUS(status));
+	          "cut at %d: capture failed (exit %d)", at,
+	          WEXITSTATUS(status));
 	return WEXITSTATUS(status) == 137;
 }
 
@@ -238,17 +241,23 @@ Test(capture_durable, power_cut_at_any_write_leaves_whole_files)
 			named = check_store(cut, &found);
 			/* round 1 grows files the old manifest names */
 			if (round == 1)
-				cr_assert(found, "cut at %d: the old manifest is gone", at);
-			cr_assert_eq(capture_into(cut, NULL), 0, "after a cut at %d: %s",
-				     at, rh_error_last());
+				cr_assert(found,
+				          "cut at %d: the old manifest is gone",
+				          at);
+			cr_assert_eq(capture_into(cut, NULL), 0,
+			             "after a cut at %d: %s", at,
+			             rh_error_last());
 			cr_assert_eq(check_store(cut, &found), 13,
-				     "after a cut at %d (%zu named)", at, named);
+			             "after a cut at %d (%zu named)", at,
+			             named);
 		}
 		cr_assert_lt(at, 100);
 		/* a part per new or grown file, a sync, the manifest,
 		 * session.json */
-		cr_assert_geq(cuts, round ? 3 + 3 : 13 + 3, "%d cut points", cuts);
-		cr_assert_eq(capture_into(base, NULL), 0, "%s", rh_error_last());
+		cr_assert_geq(cuts, round ? 3 + 3 : 13 + 3, "%d cut points",
+		              cuts);
+		cr_assert_eq(capture_into(base, NULL), 0, "%s",
+		             rh_error_last());
 		write_file("logs/worker-003.out", "a", 3000, 1003);
 		write_file("logs/worker-010.out", "a", 3000, 1010);
 		write_file("logs/raylet.out", "a", 400, 1);
@@ -275,8 +284,10 @@ Test(capture_durable, threads_store_what_one_thread_stores)
 	cr_assert_eq(s4.bytes_stored, s1.bytes_stored);
 	cr_assert_eq(check_store(many, &found), 63);
 	/* every part object the same; manifests differ only in times */
-	snprintf(cmd, sizeof(cmd), "cd '%s' && diff -r -x node.json -x session.json "
-		 "'%s' '%s'", tmp, one, many);
+	snprintf(cmd, sizeof(cmd),
+	         "cd '%s' && diff -r -x node.json -x session.json "
+	         "'%s' '%s'",
+	         tmp, one, many);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	/* grown files, on threads again */
 	write_file("logs/big-a.out", "a", 50000, 9003);

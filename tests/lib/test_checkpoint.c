@@ -53,7 +53,8 @@ file(const char *path, const char *obj, uint64_t ino, const uint64_t *lens,
 	f->dev = 2049;
 	f->ino = ino;
 	for (i = 0; i < n; i++) {
-		rh_file_part p = { off, lens[i], lens[i] / 3 + 1, 1700000000000 + (int64_t)i };
+		rh_file_part p = { off, lens[i], lens[i] / 3 + 1,
+			           1700000000000 + (int64_t)i };
 		cr_assert_eq(rh__ffile_add_part(f, &p), 0);
 		off += lens[i];
 	}
@@ -79,15 +80,24 @@ sample(void)
 	s->node_ip = strdup("10.0.0.7");
 	s->is_head = 1;
 	s->seq = 42;
-	cr_assert_eq(rh__fstate_insert(s, file("logs/raylet.out.1", "logs/raylet.out", 11, a, 2)), 0);
-	cr_assert_eq(rh__fstate_insert(s, file("logs/raylet.out", "logs/raylet.out~1", 12, b, 1)), 0);
-	cr_assert_eq(rh__fstate_insert(s, file("logs/empty.log", "logs/empty.log", 13, NULL, 0)), 0);
+	cr_assert_eq(rh__fstate_insert(s, file("logs/raylet.out.1",
+	                                       "logs/raylet.out", 11, a, 2)),
+	             0);
+	cr_assert_eq(rh__fstate_insert(s, file("logs/raylet.out",
+	                                       "logs/raylet.out~1", 12, b, 1)),
+	             0);
+	cr_assert_eq(rh__fstate_insert(s, file("logs/empty.log",
+	                                       "logs/empty.log", 13, NULL, 0)),
+	             0);
 	{
-		rh__ffile *g = file("logs/old/worker-1.out", "logs/worker-1.out", UINT64_MAX, c, 1);
+		rh__ffile *g = file("logs/old/worker-1.out",
+		                    "logs/worker-1.out", UINT64_MAX, c, 1);
 		g->gone = 1;
 		cr_assert_eq(rh__fstate_insert(s, g), 0);
 	}
-	cr_assert_eq(rh__fstate_add_delete(s, FILES "logs/x.log@00000000000000000000.zst"), 0);
+	cr_assert_eq(rh__fstate_add_delete(
+			     s, FILES "logs/x.log@00000000000000000000.zst"),
+	             0);
 	return s;
 }
 
@@ -97,7 +107,8 @@ round_trip(const char *text, size_t len)
 	rh__fstate *s = NULL;
 	rh_buf again = RH_BUF_INIT;
 
-	cr_assert_eq(rh__checkpoint_parse(&s, text, len, "t"), 0, "%s", rh_error_last());
+	cr_assert_eq(rh__checkpoint_parse(&s, text, len, "t"), 0, "%s",
+	             rh_error_last());
 	cr_assert_eq(rh__checkpoint_serialize(&again, s), 0);
 	cr_assert_eq(again.size, len);
 	cr_assert(memcmp(again.ptr, text, len) == 0);
@@ -129,7 +140,8 @@ Test(checkpoint, state_round_trips)
 	cr_assert_eq(t->files[at]->ino, UINT64_MAX);
 	cr_assert_eq(t->ndeletes, 1);
 	cr_assert(rh__fstate_obj_in_use(t, "logs/raylet.out~1"));
-	cr_assert(rh__fstate_obj_in_use(t, "logs/x.log"), "a queued delete holds its name");
+	cr_assert(rh__fstate_obj_in_use(t, "logs/x.log"),
+	          "a queued delete holds its name");
 	cr_assert(!rh__fstate_obj_in_use(t, "logs/raylet.out.1"));
 	rh__fstate_free(s);
 	rh__fstate_free(t);
@@ -146,7 +158,8 @@ Test(checkpoint, file_round_trips_and_replaces_atomically)
 	cr_assert_eq(rh__checkpoint_write(tmp, "ck.json", s), 0);
 	s->seq = 43;
 	cr_assert_eq(rh__checkpoint_write(tmp, "ck.json", s), 0);
-	cr_assert_eq(rh__checkpoint_read(&t, tmp, "ck.json"), 0, "%s", rh_error_last());
+	cr_assert_eq(rh__checkpoint_read(&t, tmp, "ck.json"), 0, "%s",
+	             rh_error_last());
 	cr_assert_eq(t->seq, 43);
 	snprintf(path, sizeof(path), "%s/.ck.json.tmp", tmp);
 	cr_assert_neq(stat(path, &sb), 0, "no temp file left");
@@ -164,8 +177,8 @@ Test(checkpoint, torn_file_is_ecorrupt_at_every_length)
 	/* Every prefix is what a write cut short could leave (were it not
 	 * for the rename): none of them may parse. */
 	for (n = 0; n < text.size; n++) {
-		cr_assert_eq(rh__checkpoint_parse(&t, text.ptr, n, "torn"), RH_ECORRUPT,
-			     "prefix of %zu bytes parsed", n);
+		cr_assert_eq(rh__checkpoint_parse(&t, text.ptr, n, "torn"),
+		             RH_ECORRUPT, "prefix of %zu bytes parsed", n);
 		cr_assert_null(t);
 	}
 	cr_assert_neq(rh_error_last()[0], '\0');
@@ -178,26 +191,35 @@ expect_corrupt(const char *json, const char *why)
 {
 	rh__fstate *t = NULL;
 
-	cr_assert_eq(rh__checkpoint_parse(&t, json, strlen(json), "bad"), RH_ECORRUPT,
-		     "%s: accepted", why);
+	cr_assert_eq(rh__checkpoint_parse(&t, json, strlen(json), "bad"),
+	             RH_ECORRUPT, "%s: accepted", why);
 	cr_assert_null(t);
 	cr_assert_neq(rh_error_last()[0], '\0', "%s: no message", why);
 }
 
-#define HEAD "{\"format\":1,\"store\":\"s\",\"namespace\":\"default\",\"cluster\":\"c1\"," \
-	"\"session\":\"" SESSION "\",\"node_id\":\"" NODE "\",\"node_ip\":\"\"," \
+#define HEAD                                                                          \
+	"{\"format\":1,\"store\":\"s\",\"namespace\":\"default\",\"cluster\":\"c1\"," \
+	"\"session\":\"" SESSION "\",\"node_id\":\"" NODE                             \
+	"\",\"node_ip\":\"\","                                                        \
 	"\"is_head\":false,\"seq\":1,"
-#define FILE_(path, obj, size, parts) "{\"path\":\"" path "\",\"object\":\"" obj "\"," \
-	"\"dev\":1,\"ino\":2,\"btime_ns\":0,\"size\":" #size ",\"seen\":" #size ",\"mtime_ms\":0," \
-	"\"head_hash\":0,\"head_len\":0,\"gone\":false,\"link\":false,\"parts\":" parts "}"
+#define FILE_(path, obj, size, parts)                                                   \
+	"{\"path\":\"" path "\",\"object\":\"" obj "\","                                \
+	"\"dev\":1,\"ino\":2,\"btime_ns\":0,\"size\":" #size                            \
+	",\"seen\":" #size ",\"mtime_ms\":0,"                                           \
+	"\"head_hash\":0,\"head_len\":0,\"gone\":false,\"link\":false,\"parts\":" parts \
+	"}"
 
 Test(checkpoint, hand_made_checkpoint_parses)
 {
-	const char *ok = HEAD "\"files\":[" FILE_("a", "a", 10, "[[0,4,9,0],[4,6,9,0]]") "],"
-			      "\"deletes\":[\"" FILES "b@00000000000000000007.zst\"]}";
+	const char *ok = HEAD "\"files\":[" FILE_(
+		"a", "a", 10,
+		"[[0,4,9,0],[4,6,9,0]]") "],"
+					 "\"deletes\":[\"" FILES
+					 "b@00000000000000000007.zst\"]}";
 	rh__fstate *t = NULL;
 
-	cr_assert_eq(rh__checkpoint_parse(&t, ok, strlen(ok), "ok"), 0, "%s", rh_error_last());
+	cr_assert_eq(rh__checkpoint_parse(&t, ok, strlen(ok), "ok"), 0, "%s",
+	             rh_error_last());
 	cr_assert_eq(t->files[0]->size, 10);
 	rh__fstate_free(t);
 }
@@ -209,38 +231,68 @@ Test(checkpoint, damaged_or_hostile_checkpoints_are_refused)
 	expect_corrupt(HEAD "\"files\":[],\"deletes\":[]} x", "trailing bytes");
 	expect_corrupt("{\"format\":2}", "unknown format");
 	expect_corrupt(HEAD "\"files\":[],\"deletes\":[]", "not closed");
-	expect_corrupt(HEAD "\"files\":{},\"deletes\":[]}", "files not an array");
-	expect_corrupt(HEAD "\"files\":[" FILE_("a", "a", 10, "[[0,4,9,0],[5,5,9,0]]") "],"
-		       "\"deletes\":[]}", "gap between parts");
-	expect_corrupt(HEAD "\"files\":[" FILE_("a", "a", 10, "[[0,4,9,0],[3,7,9,0]]") "],"
-		       "\"deletes\":[]}", "overlapping parts");
-	expect_corrupt(HEAD "\"files\":[" FILE_("a", "a", 11, "[[0,4,9,0],[4,6,9,0]]") "],"
-		       "\"deletes\":[]}", "size not the parts' sum");
-	expect_corrupt(HEAD "\"files\":[" FILE_("a", "a", 0, "[[0,0,9,0]]") "],"
-		       "\"deletes\":[]}", "empty part");
-	expect_corrupt(HEAD "\"files\":[" FILE_("a", "a", 4, "[[0,-4,9,0]]") "],"
-		       "\"deletes\":[]}", "negative length");
-	expect_corrupt(HEAD "\"files\":[" FILE_("a", "a", 4, "[[0,4,9]]") "],"
-		       "\"deletes\":[]}", "short part");
-	expect_corrupt(HEAD "\"files\":[" FILE_("../a", "a", 0, "[]") "],"
-		       "\"deletes\":[]}", "path escaping the session");
-	expect_corrupt(HEAD "\"files\":[" FILE_("a", "/etc/a", 0, "[]") "],"
-		       "\"deletes\":[]}", "absolute object");
-	expect_corrupt(HEAD "\"files\":[" FILE_("a", "a", 0, "[]") "," FILE_("a", "b", 0, "[]")
-		       "],\"deletes\":[]}", "a path twice");
-	expect_corrupt(HEAD "\"files\":[" FILE_("a", "x", 0, "[]") "," FILE_("b", "x", 0, "[]")
-		       "],\"deletes\":[]}", "an object twice");
+	expect_corrupt(HEAD "\"files\":{},\"deletes\":[]}",
+	               "files not an array");
+	expect_corrupt(HEAD "\"files\":[" FILE_(
+			       "a", "a", 10,
+			       "[[0,4,9,0],[5,5,9,0]]") "],"
+	                                                "\"deletes\":[]}",
+	               "gap between parts");
+	expect_corrupt(HEAD "\"files\":[" FILE_(
+			       "a", "a", 10,
+			       "[[0,4,9,0],[3,7,9,0]]") "],"
+	                                                "\"deletes\":[]}",
+	               "overlapping parts");
+	expect_corrupt(HEAD "\"files\":[" FILE_(
+			       "a", "a", 11,
+			       "[[0,4,9,0],[4,6,9,0]]") "],"
+	                                                "\"deletes\":[]}",
+	               "size not the parts' sum");
+	expect_corrupt(HEAD "\"files\":[" FILE_(
+			       "a", "a", 0, "[[0,0,9,0]]") "],"
+	                                                   "\"deletes\":[]}",
+	               "empty part");
+	expect_corrupt(HEAD "\"files\":[" FILE_(
+			       "a", "a", 4, "[[0,-4,9,0]]") "],"
+	                                                    "\"deletes\":[]}",
+	               "negative length");
+	expect_corrupt(HEAD "\"files\":[" FILE_("a", "a", 4,
+	                                        "[[0,4,9]]") "],"
+	                                                     "\"deletes\":[]}",
+	               "short part");
+	expect_corrupt(HEAD "\"files\":[" FILE_("../a", "a", 0,
+	                                        "[]") "],"
+	                                              "\"deletes\":[]}",
+	               "path escaping the session");
+	expect_corrupt(HEAD "\"files\":[" FILE_("a", "/etc/a", 0,
+	                                        "[]") "],"
+	                                              "\"deletes\":[]}",
+	               "absolute object");
+	expect_corrupt(HEAD "\"files\":[" FILE_("a", "a", 0, "[]") "," FILE_(
+			       "a", "b", 0, "[]") "],\"deletes\":[]}",
+	               "a path twice");
+	expect_corrupt(HEAD "\"files\":[" FILE_("a", "x", 0, "[]") "," FILE_(
+			       "b", "x", 0, "[]") "],\"deletes\":[]}",
+	               "an object twice");
 	expect_corrupt(HEAD "\"files\":[],\"deletes\":[\"default/other/x\"]}",
-		       "deleting outside the node");
-	expect_corrupt(HEAD "\"files\":[],\"deletes\":[\"" FILES "../../x@00000000000000000000.zst\"]}",
-		       "deleting through ..");
-	expect_corrupt(HEAD "\"files\":[],\"deletes\":[7]}", "delete not a string");
-	expect_corrupt("{\"format\":1,\"store\":\"s\",\"namespace\":\"..\",\"cluster\":\"c1\","
-		       "\"session\":\"" SESSION "\",\"node_id\":\"" NODE "\",\"node_ip\":\"\","
-		       "\"is_head\":false,\"seq\":1,\"files\":[],\"deletes\":[]}", "bad namespace");
-	expect_corrupt("{\"format\":1,\"store\":\"s\",\"namespace\":\"d\",\"cluster\":\"c1\","
-		       "\"session\":\"" SESSION "\",\"node_id\":\"XYZ\",\"node_ip\":\"\","
-		       "\"is_head\":false,\"seq\":1,\"files\":[],\"deletes\":[]}", "bad node id");
+	               "deleting outside the node");
+	expect_corrupt(HEAD "\"files\":[],\"deletes\":[\"" FILES
+	                    "../../x@00000000000000000000.zst\"]}",
+	               "deleting through ..");
+	expect_corrupt(HEAD "\"files\":[],\"deletes\":[7]}",
+	               "delete not a string");
+	expect_corrupt(
+		"{\"format\":1,\"store\":\"s\",\"namespace\":\"..\",\"cluster\":\"c1\","
+		"\"session\":\"" SESSION "\",\"node_id\":\"" NODE
+		"\",\"node_ip\":\"\","
+		"\"is_head\":false,\"seq\":1,\"files\":[],\"deletes\":[]}",
+		"bad namespace");
+	expect_corrupt(
+		"{\"format\":1,\"store\":\"s\",\"namespace\":\"d\",\"cluster\":\"c1\","
+		"\"session\":\"" SESSION
+		"\",\"node_id\":\"XYZ\",\"node_ip\":\"\","
+		"\"is_head\":false,\"seq\":1,\"files\":[],\"deletes\":[]}",
+		"bad node id");
 }
 
 Test(checkpoint, manifest_round_trip_keeps_object_names)
@@ -253,13 +305,16 @@ Test(checkpoint, manifest_round_trip_keeps_object_names)
 	cr_assert_eq(rh__fstate_to_manifest(&m, s), 0);
 	cr_assert_eq(rh_node_manifest_file_count(m), 4);
 	cr_assert_eq(rh_node_manifest_is_head(m), 1);
-	cr_assert_str_eq(rh__mfile_object((const rh__mfile *)rh_node_manifest_find(
-				 m, "logs/raylet.out.1")), "logs/raylet.out");
+	cr_assert_str_eq(
+		rh__mfile_object((const rh__mfile *)rh_node_manifest_find(
+			m, "logs/raylet.out.1")),
+		"logs/raylet.out");
 	/* through JSON, as a reader sees it */
 	cr_assert_eq(rh__manifest_serialize(&text, m), 0);
 	rh_node_manifest_free(m);
 	m = NULL;
-	cr_assert_eq(rh__manifest_parse(&m, text.ptr, text.size, "m"), 0, "%s", rh_error_last());
+	cr_assert_eq(rh__manifest_parse(&m, text.ptr, text.size, "m"), 0, "%s",
+	             rh_error_last());
 	cr_assert_eq(rh__fstate_new(&t), 0);
 	cr_assert_eq(rh__fstate_adopt_manifest(t, m), 0);
 	at = rh__fstate_find(t, "logs/raylet.out");

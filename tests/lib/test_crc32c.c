@@ -39,13 +39,15 @@ Test(crc32c, both_paths_agree_on_every_length_and_split)
 			uint32_t want = rh__crc32c_portable(0, buf + off, len);
 
 			cr_assert_eq(rh__crc32c(0, buf + off, len), want,
-				     "offset %zu length %zu", off, len);
+			             "offset %zu length %zu", off, len);
 			for (cut = 0; cut <= len; cut += 7) {
 				uint32_t c = rh__crc32c(0, buf + off, cut);
 
-				cr_assert_eq(rh__crc32c(c, buf + off + cut, len - cut),
-					     want, "offset %zu length %zu cut %zu",
-					     off, len, cut);
+				cr_assert_eq(rh__crc32c(c, buf + off + cut,
+				                        len - cut),
+				             want,
+				             "offset %zu length %zu cut %zu",
+				             off, len, cut);
 			}
 		}
 }

@@ -18,13 +18,14 @@
 #define NODE "0f690c018f332312c5b989cb5e700a26dbae9b206feb5f1f086485ee"
 #define SESSION "session_2025-01-02_03-04-05_678901_99"
 #define BASE "/c/default/c1/" SESSION "/"
-#define BIG_LINES 2500          /* ~200 KB: over the memfd threshold */
-#define BIG_TAIL BASE "api/v0/logs/file?node_id=" NODE "&filename=big.log&lines=-1"
+#define BIG_LINES 2500 /* ~200 KB: over the memfd threshold */
+#define BIG_TAIL \
+	BASE "api/v0/logs/file?node_id=" NODE "&filename=big.log&lines=-1"
 #define NOW 1735787100000
 
 static const char RAYLET_OUT[] =
-	"[2025-01-02 03:04:05,678 I 99 99] (raylet) main.cc:595: Setting node ID node_id="
-	NODE "\n";
+	"[2025-01-02 03:04:05,678 I 99 99] (raylet) main.cc:595: Setting node ID node_id=" NODE
+	"\n";
 static const char LEGACY[] =
 	"{\"custom_fields\":{\"job_id\":\"01000000\"},\"event_id\":\"e1\","
 	"\"host_name\":\"h\",\"label\":\"JOB\",\"message\":\"job started\","
@@ -61,7 +62,7 @@ count_fds(void)
 	while ((de = readdir(dir)))
 		n += de->d_name[0] != '.';
 	closedir(dir);
-	return n - 1;	/* opendir's own */
+	return n - 1; /* opendir's own */
 }
 
 static void
@@ -91,13 +92,16 @@ setup(void)
 	write_file(logs, "raylet.out", RAYLET_OUT, sizeof(RAYLET_OUT) - 1);
 	write_file(logs, "events/event_GCS.log", LEGACY, sizeof(LEGACY) - 1);
 	for (i = 0; i < BIG_LINES; i++)
-		rh_buf_printf(&big, "[2025-01-02 03:04:05,%03d I 1 1] line %d of "
-			      "the big log, padded to be longer\n", i % 1000, i);
+		rh_buf_printf(&big,
+		              "[2025-01-02 03:04:05,%03d I 1 1] line %d of "
+		              "the big log, padded to be longer\n",
+		              i % 1000, i);
 	write_file(logs, "big.log", big.ptr, big.size);
 	snprintf(url, sizeof(url), "file://%s/store", tmp);
 	cr_assert_eq(rh_store_open(&st, url, NULL), 0, "%s", rh_error_last());
 	o.cluster = "c1";
-	cr_assert_eq(rh_capture_session(NULL, st, sdir, &o), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_capture_session(NULL, st, sdir, &o), 0, "%s",
+	             rh_error_last());
 	open_dashboard(0);
 }
 
@@ -128,9 +132,10 @@ compute(rh_dashboard_response *out, const char *target)
 
 	rq.target = target;
 	rq.now_ms = NOW;
-	cr_assert_eq(rh_dashboard_handle(out, d, &rq), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_dashboard_handle(out, d, &rq), 0, "%s",
+	             rh_error_last());
 	cr_assert_eq(out->status, 200, "%s: %d %.300s", target, out->status,
-		     out->body.ptr ? out->body.ptr : "");
+	             out->body.ptr ? out->body.ptr : "");
 }
 
 static int
@@ -224,8 +229,9 @@ Test(dashboard_cache, a_small_body_stays_in_memory)
 	cr_assert_eq(kept(&k, BASE "api/jobs/"), 1);
 	cr_assert_eq(rh_dashboard_kept_fd(k), -1);
 	cr_assert_eq(rh_dashboard_kept_response(k)->body.size, first.body.size);
-	cr_assert_eq(memcmp(rh_dashboard_kept_response(k)->body.ptr, first.body.ptr,
-			    first.body.size), 0);
+	cr_assert_eq(memcmp(rh_dashboard_kept_response(k)->body.ptr,
+	                    first.body.ptr, first.body.size),
+	             0);
 	rh_dashboard_kept_release(k);
 	rh_dashboard_response_dispose(&first);
 }
@@ -247,15 +253,18 @@ Test(dashboard_cache, a_held_answer_outlives_its_eviction)
 		snprintf(t, sizeof(t), "%s&n=%d", BIG_TAIL, i);
 		compute(&r, t);
 	}
-	cr_assert_eq(kept(&k2, BIG_TAIL), 0, "not evicted: the test proves nothing");
+	cr_assert_eq(kept(&k2, BIG_TAIL), 0,
+	             "not evicted: the test proves nothing");
 	/* still whole, and its file still open */
 	cr_assert_eq(rh_dashboard_kept_response(k)->body.size, big.size);
 	cr_assert_eq(memcmp(rh_dashboard_kept_response(k)->body.ptr, big.ptr,
-			    big.size), 0);
+	                    big.size),
+	             0);
 	assert_fd_holds(fd, &big);
-	rh_dashboard_kept_release(k);	/* the last reference frees it */
+	rh_dashboard_kept_release(k); /* the last reference frees it */
 	errno = 0;
-	cr_assert_eq(fcntl(fd, F_GETFD), -1, "the evicted entry's memfd is open");
+	cr_assert_eq(fcntl(fd, F_GETFD), -1,
+	             "the evicted entry's memfd is open");
 	rh_dashboard_response_dispose(&r);
 }
 
@@ -276,7 +285,8 @@ Test(dashboard_cache, memfds_stay_within_their_cap)
 		snprintf(t, sizeof(t), "%s&n=%d", BIG_TAIL, i);
 		cr_assert_eq(kept(&k, t), 1, "%s not kept", t);
 		with_fd += rh_dashboard_kept_fd(k) >= 0;
-		cr_assert_eq(rh_dashboard_kept_response(k)->body.size, big.size);
+		cr_assert_eq(rh_dashboard_kept_response(k)->body.size,
+		             big.size);
 		rh_dashboard_kept_release(k);
 	}
 	cr_assert_eq(with_fd, 64);

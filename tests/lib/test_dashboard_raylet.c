@@ -25,23 +25,26 @@ static rh_dashboard_response resp = RH_DASHBOARD_RESPONSE_INIT;
 static json_object *doc;
 
 static const char RAYLET_OUT[] =
-	"[2025-01-02 03:04:05,678 I 99 99] (raylet) main.cc:595: Setting node ID node_id="
-	NODE "\n"
+	"[2025-01-02 03:04:05,678 I 99 99] (raylet) main.cc:595: Setting node ID node_id=" NODE
+	"\n"
 	"[2025-01-02 03:04:05,700 I 99 99] (raylet) raylet.cc:136: Raylet of id, " NODE
 	" started. Raylet consists of node_manager and object_manager. node_manager "
 	"address: 10.0.0.1:43221 object_manager address: 10.0.0.1:8076 hostname: h1\n";
 static const char PORTS[] =
-	"{\"10.0.0.1:" SOCKETS "/plasma_store\": {\"metrics_agent_port\": 61234, "
+	"{\"10.0.0.1:" SOCKETS
+	"/plasma_store\": {\"metrics_agent_port\": 61234, "
 	"\"metrics_export_port\": 8090, \"dashboard_agent_listen_port\": 52365, "
 	"\"runtime_env_agent_port\": 55555}}";
 static const char BATCH[] =
 	"[{\"eventId\":\"01\",\"sourceType\":\"GCS\",\"eventType\":\"NODE_DEFINITION_EVENT\","
 	"\"timestamp\":\"2025-01-02T03:04:06Z\",\"severity\":\"INFO\","
-	"\"nodeDefinitionEvent\":{\"nodeId\":\"" NODE "\",\"nodeIpAddress\":\"10.0.0.1\","
+	"\"nodeDefinitionEvent\":{\"nodeId\":\"" NODE
+	"\",\"nodeIpAddress\":\"10.0.0.1\","
 	"\"labels\":{\"ray.io/node-group\":\"headgroup\"}}},"
 	"{\"eventId\":\"02\",\"sourceType\":\"GCS\",\"eventType\":\"NODE_LIFECYCLE_EVENT\","
 	"\"timestamp\":\"2025-01-02T03:04:06Z\",\"severity\":\"INFO\","
-	"\"nodeLifecycleEvent\":{\"nodeId\":\"" NODE "\",\"stateTransitions\":[{\"timestamp\":"
+	"\"nodeLifecycleEvent\":{\"nodeId\":\"" NODE
+	"\",\"stateTransitions\":[{\"timestamp\":"
 	"\"2025-01-02T03:04:06Z\",\"resources\":{\"CPU\":4.0,"
 	"\"object_store_memory\":2147483648.0},\"state\":\"ALIVE\"}]}}]";
 
@@ -70,7 +73,8 @@ unix_socket(const char *name)
 	snprintf(p, sizeof(p), "%s/%s", sdir, name);
 	cr_assert_lt(strlen(p), sizeof(a.sun_path), "%s", p);
 	memcpy(a.sun_path, p, strlen(p) + 1);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0, "%s", a.sun_path);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0, "%s",
+	             a.sun_path);
 	close(fd);
 }
 
@@ -80,7 +84,8 @@ capture(void)
 	rh_capture_options o = RH_CAPTURE_OPTIONS_INIT;
 
 	o.cluster = "c1";
-	cr_assert_eq(rh_capture_session(NULL, st, sdir, &o), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_capture_session(NULL, st, sdir, &o), 0, "%s",
+	             rh_error_last());
 }
 
 static int
@@ -106,7 +111,8 @@ setup(void)
 	cr_assert_eq(system(cmd), 0);
 	put("logs/raylet.out", RAYLET_OUT);
 	put("logs/gcs_server.out", "gcs\n");
-	put("logs/debug_state.txt", "NodeManager:\nNode ID: " NODE "\n"
+	put("logs/debug_state.txt",
+	    "NodeManager:\nNode ID: " NODE "\n"
 	    "ObjectManager:\n- num local objects: 5\n- num unfulfilled push requests: 0\n");
 	put("ports_by_node.json", PORTS);
 	put("node_ip_address.json", "{\"node_ip_address\": \"10.0.0.1\"}");
@@ -116,8 +122,9 @@ setup(void)
 	cr_assert_eq(rh_store_open(&st, url, NULL), 0, "%s", rh_error_last());
 	capture();
 	cr_assert_eq(rh_layout_session_prefix(&prefix, &s), 0);
-	cr_assert_eq(rh_events_ingest(NULL, NULL, st, prefix.ptr, "batch.json", BATCH,
-				      sizeof(BATCH) - 1), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_events_ingest(NULL, NULL, st, prefix.ptr, "batch.json",
+	                              BATCH, sizeof(BATCH) - 1),
+	             0, "%s", rh_error_last());
 	rh_buf_dispose(&prefix);
 	o.schedule = run_now;
 	o.refresh_ms = 1000;
@@ -152,8 +159,9 @@ raylet_at(int64_t now_ms)
 
 	rq.target = BASE "nodes/" NODE;
 	rq.now_ms = now_ms;
-	for (i = 0; i < 3; i++) {	/* the first visit answers 202 */
-		cr_assert_eq(rh_dashboard_handle(&resp, d, &rq), 0, "%s", rh_error_last());
+	for (i = 0; i < 3; i++) { /* the first visit answers 202 */
+		cr_assert_eq(rh_dashboard_handle(&resp, d, &rq), 0, "%s",
+		             rh_error_last());
 		if (resp.status != 202)
 			break;
 	}
@@ -161,8 +169,8 @@ raylet_at(int64_t now_ms)
 	json_object_put(doc);
 	cr_assert_not_null(doc = json_tokener_parse(resp.body.ptr));
 	cr_assert(json_object_object_get_ex(doc, "data", &r) &&
-		  json_object_object_get_ex(r, "detail", &r) &&
-		  json_object_object_get_ex(r, "raylet", &r));
+	          json_object_object_get_ex(r, "detail", &r) &&
+	          json_object_object_get_ex(r, "raylet", &r));
 	return r;
 }
 
@@ -181,7 +189,8 @@ i_of(json_object *o, const char *k)
 	json_object *v;
 
 	cr_assert(json_object_object_get_ex(o, k, &v), "no %s", k);
-	cr_assert(json_object_is_type(v, json_type_int), "%s is not a number", k);
+	cr_assert(json_object_is_type(v, json_type_int), "%s is not a number",
+	          k);
 	return json_object_get_int64(v);
 }
 
@@ -189,7 +198,8 @@ Test(dashboard_raylet, fields_come_from_the_node_files)
 {
 	json_object *r = raylet_at(1735787100000), *ss;
 
-	cr_assert_str_eq(s_of(r, "objectStoreSocketName"), SOCKETS "/plasma_store");
+	cr_assert_str_eq(s_of(r, "objectStoreSocketName"),
+	                 SOCKETS "/plasma_store");
 	cr_assert_str_eq(s_of(r, "rayletSocketName"), SOCKETS "/raylet");
 	cr_assert_eq(i_of(r, "metricsExportPort"), 8090);
 	cr_assert_eq(i_of(r, "runtimeEnvAgentPort"), 55555);
@@ -208,17 +218,18 @@ Test(dashboard_raylet, refresh_reads_changed_files_only)
 	int64_t t = rh_dashboard__now_ms();
 	json_object *r = raylet_at(t), *ss;
 
-	raylet_at(t + 60000);		/* starts a refresh, nothing changed */
+	raylet_at(t + 60000); /* starts a refresh, nothing changed */
 	r = raylet_at(t + 60001);
 	cr_assert(json_object_object_get_ex(r, "storeStats", &ss));
 	cr_assert_eq(i_of(ss, "numLocalObjects"), 5);
 	cr_assert_str_eq(s_of(r, "rayletSocketName"), SOCKETS "/raylet");
 	cr_assert_eq(i_of(r, "metricsExportPort"), 8090);
 
-	put("logs/debug_state.txt", "NodeManager:\nNode ID: " NODE "\n"
+	put("logs/debug_state.txt",
+	    "NodeManager:\nNode ID: " NODE "\n"
 	    "ObjectManager:\n- num local objects: 12\n- num unfulfilled push requests: 0\n");
 	capture();
-	raylet_at(t + 120000);		/* starts a refresh */
+	raylet_at(t + 120000); /* starts a refresh */
 	r = raylet_at(t + 120001);
 	cr_assert(json_object_object_get_ex(r, "storeStats", &ss));
 	cr_assert_eq(i_of(ss, "numLocalObjects"), 12);

@@ -209,14 +209,14 @@ Test(dashboard_rows, walk_gives_the_json_fields_in_order)
 
 			make_row(&row, (rh_entity)e);
 			cr_assert_eq(rh_dashboard_row_json(&out, &row, detail),
-				     0);
+			             0);
 			cr_assert_not_null(parsed = json_tokener_parse(out.ptr),
-					   "%s", out.ptr);
+			                   "%s", out.ptr);
 			b.stack[0] = json_object_new_object();
 			b.depth = 1;
 			cr_assert_eq(rh_dashboard_row_walk(&row, detail,
-							   &visitor, &b),
-				     0, "%s", rh_error_last());
+			                                   &visitor, &b),
+			             0, "%s", rh_error_last());
 			cr_assert_eq(b.depth, 1, "open and close do not pair");
 			want = strdup(json_object_to_json_string_ext(
 				parsed, JSON_C_TO_STRING_PLAIN));
@@ -250,7 +250,7 @@ Test(dashboard_rows, walk_stops_where_a_callback_says)
 	old.version = 99;
 	cr_assert_eq(rh_dashboard_row_walk(&row, 1, &old, &n), RH_EINVAL);
 	cr_assert(strstr(rh_error_last(), "rh_dashboard_row_visitor"), "%s",
-		  rh_error_last());
+	          rh_error_last());
 	old = stop;
 	old.close = NULL;
 	cr_assert_eq(rh_dashboard_row_walk(&row, 1, &old, &n), RH_EINVAL);
@@ -281,8 +281,8 @@ Test(dashboard_rows, row_value_is_the_json_column)
 			case RH_VALUE_NULL:
 				/* "" for a job's absent entrypoint, as Ray */
 				cr_assert(!j || !*json_object_get_string(j),
-					  "%s: %s", col,
-					  json_object_get_string(j));
+				          "%s: %s", col,
+				          json_object_get_string(j));
 				break;
 			case RH_VALUE_STRING: {
 				rh_buf m = RH_BUF_INIT;
@@ -290,25 +290,25 @@ Test(dashboard_rows, row_value_is_the_json_column)
 					rh_buf_put_utf8(&m, v.s, strlen(v.s)),
 					0);
 				cr_assert_eq(json_object_get_string_len(j),
-					     (int)m.size, "%s", col);
+				             (int)m.size, "%s", col);
 				cr_assert_eq(memcmp(json_object_get_string(j),
-						    m.ptr, m.size),
-					     0, "%s", col);
+				                    m.ptr, m.size),
+				             0, "%s", col);
 				rh_buf_dispose(&m);
 				break;
 			}
 			case RH_VALUE_INT:
 				cr_assert(json_object_is_type(j, json_type_int),
-					  "%s", col);
+				          "%s", col);
 				cr_assert_eq(json_object_get_int64(j), v.i,
-					     "%s", col);
+				             "%s", col);
 				break;
 			case RH_VALUE_BOOL:
 				cr_assert(json_object_is_type(
 						  j, json_type_boolean),
-					  "%s", col);
+				          "%s", col);
 				cr_assert_eq(json_object_get_boolean(j), v.i,
-					     "%s", col);
+				             "%s", col);
 				break;
 			default:
 				cr_assert_fail("%s: type %d", col, (int)v.type);

@@ -25,7 +25,7 @@ TestSuite(summary, .fini = teardown);
  * one of its tasks. */
 static void
 task_ev(rh_buf *out, const ev_id *t, const ev_id *job, const char *name,
-	const ev_id *parent, int sec, const ev_id *actor, int type)
+        const ev_id *parent, int sec, const ev_id *actor, int type)
 {
 	char t0[64], t1[64];
 
@@ -85,13 +85,13 @@ build(int chain)
 	for (i = 0; i < chain; i++) {
 		ev_task(&t, 1, 2000 + i);
 		task_ev(&ev, &t, &job1, i % 2 ? "odd" : "even",
-			i ? &prev : NULL, 9 + i % 40, NULL, 0);
+		        i ? &prev : NULL, 9 + i % 40, NULL, 0);
 		prev = t;
 	}
 	ev_index(&idx, ev.ptr, NULL);
 	rh_buf_dispose(&ev);
 	cr_assert_eq(rh_index_open_mem(&ix, idx.ptr, idx.size, NULL), 0, "%s",
-		     rh_error_last());
+	             rh_error_last());
 }
 
 /* The JSON of summary `by`, parsed (deep enough for a lineage tree). */
@@ -103,7 +103,7 @@ summary_json(rh_summary_by by)
 	json_object *o;
 
 	cr_assert_eq(rh_dashboard_summary_json(&b, NULL, ix, by, NULL), 0, "%s",
-		     rh_error_last());
+	             rh_error_last());
 	o = json_tokener_parse_ex(tok, b.ptr, (int)b.size);
 	cr_assert_not_null(
 		o, "%s", json_tokener_error_desc(json_tokener_get_error(tok)));
@@ -118,7 +118,7 @@ member(json_object *o, const char *k)
 	json_object *v = NULL;
 
 	cr_assert(json_object_object_get_ex(o, k, &v), "no \"%s\" in %s", k,
-		  json_object_to_json_string(o));
+	          json_object_to_json_string(o));
 	return v;
 }
 
@@ -129,16 +129,16 @@ check_counts(const rh_summary_node *n, json_object *o, int actors)
 	size_t i, nz = 0;
 
 	cr_assert_eq(n->nstates, actors ? (size_t)RH_ACTOR_STATE_COUNT :
-					  (size_t)RH_TASK_STATE_COUNT);
+	                                  (size_t)RH_TASK_STATE_COUNT);
 	for (i = 0; i < n->nstates; i++) {
 		const char *name = actors ? rh_actor_state_name((int)i) :
-					    rh_task_state_name((int)i);
+		                            rh_task_state_name((int)i);
 
 		if (!n->state_counts[i])
 			continue;
 		nz++;
 		cr_assert_eq((uint64_t)json_object_get_int64(member(c, name)),
-			     n->state_counts[i], "%s", name);
+		             n->state_counts[i], "%s", name);
 	}
 	cr_assert_eq((size_t)json_object_object_length(c), nz);
 }
@@ -172,14 +172,14 @@ check_lineage(const rh_summary *s, size_t i, json_object *o, int depth)
 		cr_assert(json_object_is_type(ts, json_type_null));
 	else
 		cr_assert_eq(json_object_get_double(ts),
-			     (double)(n->time_ns / 1000000));
+		             (double)(n->time_ns / 1000000));
 	check_counts(n, o, 0);
 	if (n->link == RH_SUMMARY_LINK_NONE) {
 		cr_assert(json_object_is_type(link, json_type_null));
 		cr_assert_null(n->link_id);
 	} else {
 		check_str(n->link == RH_SUMMARY_LINK_TASK ? "task" : "actor",
-			  link, "type");
+		          link, "type");
 		check_str(n->link_id, link, "id");
 	}
 	cr_assert_eq(json_object_array_length(kids), n->nchildren);
@@ -187,8 +187,8 @@ check_lineage(const rh_summary *s, size_t i, json_object *o, int depth)
 		cr_assert_eq(n->nchildren, 0, "the tree goes past its depth");
 	for (k = 0; k < n->nchildren; k++)
 		seen += check_lineage(s, n->children[k],
-				      json_object_array_get_idx(kids, k),
-				      depth + 1);
+		                      json_object_array_get_idx(kids, k),
+		                      depth + 1);
 	return seen;
 }
 
@@ -201,17 +201,17 @@ check_totals(const rh_summary *s, json_object *j, int actors)
 	if (actors) {
 		cr_assert_eq((uint64_t)json_object_get_int64(
 				     member(j, "total_actors")),
-			     t.actors);
+		             t.actors);
 		return;
 	}
 	cr_assert_eq((uint64_t)json_object_get_int64(member(j, "total_tasks")),
-		     t.tasks);
+	             t.tasks);
 	cr_assert_eq(
 		(uint64_t)json_object_get_int64(member(j, "total_actor_tasks")),
 		t.actor_tasks);
 	cr_assert_eq((uint64_t)json_object_get_int64(
 			     member(j, "total_actor_scheduled")),
-		     t.actor_scheduled);
+	             t.actor_scheduled);
 }
 
 /* A summary by function or class: its top nodes are the JSON's groups,
@@ -226,7 +226,7 @@ check_groups(rh_summary_by by)
 	size_t n, i = 0;
 
 	cr_assert_eq(rh_summary_new(&s, NULL, ix, by, NULL), 0, "%s",
-		     rh_error_last());
+	             rh_error_last());
 	cr_assert_eq(rh_summary_kind(s), by);
 	top = rh_summary_top(s, &n);
 	cr_assert_gt(n, actors ? 0 : 1);
@@ -240,7 +240,7 @@ check_groups(rh_summary_by by)
 		check_str(key, g, actors ? "class_name" : "func_or_class_name");
 		if (actors)
 			cr_assert(!json_object_object_get_ex(g, "type", NULL) &&
-				  !node->type);
+			          !node->type);
 		else
 			check_str(node->type, g, "type");
 		check_counts(node, g, actors);
@@ -274,7 +274,7 @@ check_tree(size_t *nodes_out)
 	cr_assert_eq(json_object_array_length(roots), n);
 	for (i = 0; i < n; i++)
 		seen += check_lineage(s, top[i],
-				      json_object_array_get_idx(roots, i), 0);
+		                      json_object_array_get_idx(roots, i), 0);
 	cr_assert_null(rh_summary_node_get(s, SIZE_MAX));
 	check_totals(s, j, 0);
 	check_str("lineage", j, "summary_by");
@@ -360,7 +360,7 @@ stop_at_total(const char *key, const rh_value *v, void *payload)
 {
 	(void)v;
 	return key && !strncmp(key, "total_", 6) ? 42 :
-						   on_value(key, v, payload);
+	                                           on_value(key, v, payload);
 }
 
 Test(summary, walk_gives_the_json_members_typed)
@@ -373,8 +373,8 @@ Test(summary, walk_gives_the_json_members_typed)
 	};
 	rh_dashboard_row_visitor stop = visit, bad = visit;
 	static const rh_summary_by kinds[] = { RH_SUMMARY_TASKS_BY_FUNC,
-					       RH_SUMMARY_ACTORS_BY_CLASS,
-					       RH_SUMMARY_TASKS_BY_LINEAGE };
+		                               RH_SUMMARY_ACTORS_BY_CLASS,
+		                               RH_SUMMARY_TASKS_BY_LINEAGE };
 	size_t k;
 
 	build(0);
@@ -385,12 +385,12 @@ Test(summary, walk_gives_the_json_members_typed)
 
 		cr_assert_eq(rh_summary_new(&s, NULL, ix, kinds[k], NULL), 0);
 		cr_assert_eq(rh_dashboard_summary_walk(s, &visit, &t), 0, "%s",
-			     rh_error_last());
+		             rh_error_last());
 		cr_assert_eq(t.depth, 1);
 		/* same members, order and float text */
 		cr_assert_str_eq(json_object_to_json_string_ext(
 					 t.stack[0], JSON_C_TO_STRING_PLAIN),
-				 json_object_to_json_string_ext(
+		                 json_object_to_json_string_ext(
 					 j, JSON_C_TO_STRING_PLAIN));
 		json_object_put(t.stack[0]);
 		/* a visitor's non-zero stops the walk and comes back */
@@ -402,7 +402,7 @@ Test(summary, walk_gives_the_json_members_typed)
 		bad.version = 99;
 		cr_assert_eq(rh_dashboard_summary_walk(s, &bad, &t), RH_EINVAL);
 		cr_assert_eq(rh_dashboard_summary_walk(NULL, &visit, &t),
-			     RH_EINVAL);
+		             RH_EINVAL);
 		rh_summary_free(s);
 		json_object_put(j);
 	}

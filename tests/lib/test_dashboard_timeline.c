@@ -41,38 +41,49 @@ add_session(const char *name, int ntasks)
 	snprintf(cmd, sizeof(cmd), "%s/logs/raylet.out", sdir);
 	cr_assert_not_null(f = fopen(cmd, "w"));
 	fprintf(f, "[2025-01-02 03:04:05,678 I 99 99] (raylet) main.cc:595: "
-		"Setting node ID node_id=" NODE "\n");
+	           "Setting node ID node_id=" NODE "\n");
 	fclose(f);
 	if (!st) {
 		snprintf(url, sizeof(url), "file://%s/store", tmp);
-		cr_assert_eq(rh_store_open(&st, url, NULL), 0, "%s", rh_error_last());
+		cr_assert_eq(rh_store_open(&st, url, NULL), 0, "%s",
+		             rh_error_last());
 	}
 	o.cluster = "c1";
-	cr_assert_eq(rh_capture_session(NULL, st, sdir, &o), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_capture_session(NULL, st, sdir, &o), 0, "%s",
+	             rh_error_last());
 	rh_buf_puts(&b, "[");
 	for (i = 0; i < ntasks; i++) {
-		rh_buf_printf(&b, "%s{\"eventId\":\"%04x\",\"sourceType\":\"CORE_WORKER\","
-			      "\"eventType\":\"TASK_PROFILE_EVENT\",\"timestamp\":"
-			      "\"2025-01-02T03:04:09Z\",\"severity\":\"INFO\","
-			      "\"taskProfileEvents\":{\"taskId\":\"%016x"
-			      "ffffffffffffffffffffffff01000000\",\"attemptNumber\":0,"
-			      "\"jobId\":\"01000000\",\"profileEvents\":{\"componentId\":"
-			      "\"%056x\",\"componentType\":\"worker\",\"nodeIpAddress\":"
-			      "\"10.0.0.%d\",\"events\":[", i ? "," : "", i, i + 1,
-			      i % 12 + 1, i % 3 + 1);
+		rh_buf_printf(
+			&b,
+			"%s{\"eventId\":\"%04x\",\"sourceType\":\"CORE_WORKER\","
+			"\"eventType\":\"TASK_PROFILE_EVENT\",\"timestamp\":"
+			"\"2025-01-02T03:04:09Z\",\"severity\":\"INFO\","
+			"\"taskProfileEvents\":{\"taskId\":\"%016x"
+			"ffffffffffffffffffffffff01000000\",\"attemptNumber\":0,"
+			"\"jobId\":\"01000000\",\"profileEvents\":{\"componentId\":"
+			"\"%056x\",\"componentType\":\"worker\",\"nodeIpAddress\":"
+			"\"10.0.0.%d\",\"events\":[",
+			i ? "," : "", i, i + 1, i % 12 + 1, i % 3 + 1);
 		for (k = 0; k < EVENTS; k++)
-			rh_buf_printf(&b, "%s{\"eventName\":\"task:execute\",\"startTime\":"
-				      "\"%lld\",\"endTime\":\"%lld\"%s}", k ? "," : "",
-				      1735787049000000000LL + i * 1000003LL + k * 1000,
-				      1735787049000000777LL + i * 1000003LL + k * 1000,
-				      k ? "" : ",\"extraData\":\"{\\\"name\\\": \\\"f\\\", "
-				      "\\\"cname\\\": \\\"good\\\"}\"");
+			rh_buf_printf(
+				&b,
+				"%s{\"eventName\":\"task:execute\",\"startTime\":"
+				"\"%lld\",\"endTime\":\"%lld\"%s}",
+				k ? "," : "",
+				1735787049000000000LL + i * 1000003LL +
+					k * 1000,
+				1735787049000000777LL + i * 1000003LL +
+					k * 1000,
+				k ? "" :
+				    ",\"extraData\":\"{\\\"name\\\": \\\"f\\\", "
+				    "\\\"cname\\\": \\\"good\\\"}\"");
 		rh_buf_puts(&b, "]}}}");
 	}
 	rh_buf_puts(&b, "]");
 	cr_assert_eq(rh_layout_session_prefix(&prefix, &s), 0);
-	cr_assert_eq(rh_events_ingest(NULL, NULL, st, prefix.ptr, "batch.json", b.ptr,
-				      b.size), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_events_ingest(NULL, NULL, st, prefix.ptr, "batch.json",
+	                              b.ptr, b.size),
+	             0, "%s", rh_error_last());
 	rh_buf_dispose(&prefix);
 	rh_buf_dispose(&b);
 }
@@ -86,7 +97,7 @@ setup(void)
 	cr_assert_not_null(mkdtemp(tmp));
 	add_session(BIG, TASKS);
 	add_session(SMALL, 2);
-	o.max_sessions = 1;	/* a second session evicts the first */
+	o.max_sessions = 1; /* a second session evicts the first */
 	o.refresh_ms = -1;
 	o.cache_bytes = -1;
 	cr_assert_eq(rh_dashboard_new(&d, st, &o), 0, "%s", rh_error_last());
@@ -118,9 +129,10 @@ get(const char *target, int stream_ok)
 	rq.target = target;
 	rq.stream_ok = stream_ok;
 	rq.now_ms = 1735787100000;
-	cr_assert_eq(rh_dashboard_handle(&resp, d, &rq), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_dashboard_handle(&resp, d, &rq), 0, "%s",
+	             rh_error_last());
 	cr_assert_eq(resp.status, 200, "%s: %d %.300s", target, resp.status,
-		     resp.body.ptr ? resp.body.ptr : "");
+	             resp.body.ptr ? resp.body.ptr : "");
 }
 
 /* The whole answer (as a caller that cannot stream gets it), owned. */
@@ -147,8 +159,8 @@ drain(rh_buf *out, rh_dashboard_stream *s, const size_t *sizes, size_t n)
 		size_t max = sizes[i++ % n];
 
 		before = out->size;
-		cr_assert_eq(rh_dashboard_stream_read(out, &done, s, max), 0, "%s",
-			     rh_error_last());
+		cr_assert_eq(rh_dashboard_stream_read(out, &done, s, max), 0,
+		             "%s", rh_error_last());
 		cr_assert_leq(out->size - before, max);
 		cr_assert(done || out->size > before, "no byte and not done");
 		cr_assert_lt(guard++, 20000000);
@@ -178,15 +190,18 @@ Test(timeline, streamed_bytes_are_the_whole_answer)
 		cr_assert_eq(rh_dashboard_stream_size(resp.stream), UINT64_MAX);
 		rh_buf_clear(&got);
 		drain(&got, resp.stream, sizes[i], 4);
-		cr_assert_eq(got.size, w.size, "pieces %zu: %zu bytes, whole %zu", i,
-			     got.size, w.size);
-		cr_assert(!memcmp(got.ptr, w.ptr, w.size), "pieces %zu differ", i);
+		cr_assert_eq(got.size, w.size,
+		             "pieces %zu: %zu bytes, whole %zu", i, got.size,
+		             w.size);
+		cr_assert(!memcmp(got.ptr, w.ptr, w.size), "pieces %zu differ",
+		          i);
 	}
 	/* the download: the same bytes, with its file name */
 	get(TL(BIG) "?download=1", 1);
 	cr_assert_not_null(resp.stream);
-	cr_assert_not_null(strstr(rh_dashboard_response_header(&resp, "Content-Disposition"),
-				  "attachment; filename=\"timeline-None-"));
+	cr_assert_not_null(strstr(
+		rh_dashboard_response_header(&resp, "Content-Disposition"),
+		"attachment; filename=\"timeline-None-"));
 	rh_buf_clear(&got);
 	drain(&got, resp.stream, sizes[0], 1);
 	cr_assert(got.size == w.size && !memcmp(got.ptr, w.ptr, w.size));
@@ -200,7 +215,8 @@ Test(timeline, a_small_timeline_is_held_whole)
 
 	get(TL(SMALL), 1);
 	cr_assert_null(resp.stream);
-	cr_assert(resp.body.size == w.size && !memcmp(resp.body.ptr, w.ptr, w.size));
+	cr_assert(resp.body.size == w.size &&
+	          !memcmp(resp.body.ptr, w.ptr, w.size));
 	cr_assert_lt(w.size, RH_DASHBOARD_STREAM_MIN);
 	rh_buf_dispose(&w);
 }

@@ -35,13 +35,14 @@ pathf(char *out, size_t cap, const char *session, const char *rel)
 
 static void
 put_file(const char *session, const char *rel, const void *data, size_t len,
-	 const char *mode)
+         const char *mode)
 {
 	char path[1024];
 	FILE *fp;
 
 	pathf(path, sizeof(path), session, rel);
-	cr_assert_not_null(fp = fopen(path, mode), "%s: %s", path, strerror(errno));
+	cr_assert_not_null(fp = fopen(path, mode), "%s: %s", path,
+	                   strerror(errno));
 	cr_assert_eq(fwrite(data, 1, len, fp), len);
 	fclose(fp);
 }
@@ -55,7 +56,9 @@ grow(const char *session, const char *rel, size_t n, unsigned seed)
 
 	cr_assert_not_null(b);
 	for (i = 0; i < n; i++)
-		b[i] = (i % 61 == 60) ? '\n' : (char)('a' + (i * 7 + seed * 13 + i / 97) % 26);
+		b[i] = (i % 61 == 60) ?
+		               '\n' :
+		               (char)('a' + (i * 7 + seed * 13 + i / 97) % 26);
 	put_file(session, rel, b, n, "a");
 	free(b);
 }
@@ -71,8 +74,10 @@ make_session(const char *session, const char *node)
 	cr_assert_eq(mkdir(path, 0755), 0);
 	pathf(path, sizeof(path), session, "logs/old");
 	cr_assert_eq(mkdir(path, 0755), 0);
-	snprintf(line, sizeof(line), "[2025-11-12 22:10:31,123 I 1 1] (raylet) "
-		 "main.cc:595: Setting node ID node_id=%s\n", node);
+	snprintf(line, sizeof(line),
+	         "[2025-11-12 22:10:31,123 I 1 1] (raylet) "
+	         "main.cc:595: Setting node ID node_id=%s\n",
+	         node);
 	put_file(session, "logs/raylet.out", line, strlen(line), "w");
 	put_file(session, "logs/gcs_server.out", "gcs\n", 4, "w");
 	snprintf(path, sizeof(path), "%s/session_latest", root);
@@ -165,13 +170,16 @@ check_stored(const char *session, const char *node, const char *rel)
 	want = malloc((size_t)n + 1);
 	cr_assert_eq(fread(want, 1, (size_t)n, fp), (size_t)n);
 	fclose(fp);
-	cr_assert_eq(rh_logfile_open(&lf, st, &sref, node, rel), 0, "%s: %s", rel,
-		     rh_error_last());
-	cr_assert_eq(rh_logfile_size(lf), (uint64_t)n, "%s: size %llu, want %ld", rel,
-		     (unsigned long long)rh_logfile_size(lf), n);
-	cr_assert_eq(rh_logfile_read(&got, lf, 0, SIZE_MAX), 0, "%s", rh_logfile_errmsg(lf));
+	cr_assert_eq(rh_logfile_open(&lf, st, &sref, node, rel), 0, "%s: %s",
+	             rel, rh_error_last());
+	cr_assert_eq(rh_logfile_size(lf), (uint64_t)n,
+	             "%s: size %llu, want %ld", rel,
+	             (unsigned long long)rh_logfile_size(lf), n);
+	cr_assert_eq(rh_logfile_read(&got, lf, 0, SIZE_MAX), 0, "%s",
+	             rh_logfile_errmsg(lf));
 	cr_assert_eq(got.size, (size_t)n);
-	cr_assert(n == 0 || memcmp(got.ptr, want, (size_t)n) == 0, "%s differs", rel);
+	cr_assert(n == 0 || memcmp(got.ptr, want, (size_t)n) == 0, "%s differs",
+	          rel);
 	rh_logfile_close(lf);
 	rh_buf_dispose(&got);
 	free(want);
@@ -187,8 +195,9 @@ count_parts(const char *session, const char *node, uint64_t *raw)
 	size_t n = 0, i, j;
 	FILE *p;
 
-	snprintf(cmd, sizeof(cmd), "find '%s/default/c1/%s/nodes/%s/files' -name '*.zst' | wc -l",
-		 storedir, session, node);
+	snprintf(cmd, sizeof(cmd),
+	         "find '%s/default/c1/%s/nodes/%s/files' -name '*.zst' | wc -l",
+	         storedir, session, node);
 	cr_assert_not_null(p = popen(cmd, "r"));
 	cr_assert_not_null(fgets(line, sizeof(line), p));
 	pclose(p);
@@ -395,7 +404,8 @@ Test(follow, truncated_file_is_stored_anew_and_keeps_its_history)
 	/* Every part is named by the manifest, the earlier ones by PATH~1. */
 	cr_assert_eq(count_parts(S1, NODE, NULL), manifest_parts(S1, NODE));
 	snprintf(gen, sizeof(gen), "logs/raylet.err~1");
-	cr_assert_eq(rh_logfile_open(&lf, st, &sref, NODE, gen), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_logfile_open(&lf, st, &sref, NODE, gen), 0, "%s",
+	             rh_error_last());
 	cr_assert_eq(rh_logfile_read(&got, lf, 0, SIZE_MAX), 0);
 	cr_assert_eq(got.size, before.size);
 	cr_assert(memcmp(got.ptr, before.ptr, got.size) == 0);
@@ -405,7 +415,8 @@ Test(follow, truncated_file_is_stored_anew_and_keeps_its_history)
 	flush();
 	cr_assert_eq(stats().bytes_shipped, 0);
 	check_stored(S1, NODE, "logs/raylet.err");
-	cr_assert_eq(rh_logfile_open(&lf, st, &sref, NODE, gen), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_logfile_open(&lf, st, &sref, NODE, gen), 0, "%s",
+	             rh_error_last());
 	cr_assert_eq(rh_logfile_size(lf), before.size);
 	rh_logfile_close(lf);
 	rh_buf_dispose(&before);
@@ -471,9 +482,10 @@ truncated_while_rewritten(size_t to, int stage)
 	cr_assert_eq(truncations, 1);
 	flush();
 	check_stored(S1, NODE, "logs/raylet.err");
-	cr_assert_eq(rh_logfile_open(&lf, st, &sref, NODE, "logs/raylet.err~1"), 0,
-		     "%s", rh_error_last());
-	cr_assert_eq(rh_logfile_read(&got, lf, 0, SIZE_MAX), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_logfile_open(&lf, st, &sref, NODE, "logs/raylet.err~1"),
+	             0, "%s", rh_error_last());
+	cr_assert_eq(rh_logfile_read(&got, lf, 0, SIZE_MAX), 0, "%s",
+	             rh_error_last());
 	cr_assert_eq(got.size, before.size);
 	cr_assert(memcmp(got.ptr, before.ptr, got.size) == 0);
 	rh_logfile_close(lf);
@@ -528,7 +540,8 @@ follow_unprivileged(void)
 		return 12;
 	rh_follow_stats_get(&fs, g);
 	if (fs.files_not_stored != 2)
-		return 20 + (int)(fs.files_not_stored > 9 ? 9 : fs.files_not_stored);
+		return 20 +
+		       (int)(fs.files_not_stored > 9 ? 9 : fs.files_not_stored);
 	if (rh_follow_finish(g, 1) < 0)
 		return 13;
 	rh_follow_close(g);
@@ -557,7 +570,7 @@ Test(follow, unreadable_paths_are_not_stored_and_said_so)
 	rh_store_close(st);
 	st = NULL;
 	snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && chown -R 65534:65534 '%s'",
-		 storedir, storedir);
+	         storedir, storedir);
 	cr_assert_eq(system(cmd), 0);
 	if (geteuid() == 0) {
 		cr_assert_neq(pid = fork(), -1);
@@ -569,14 +582,16 @@ Test(follow, unreadable_paths_are_not_stored_and_said_so)
 		}
 		cr_assert_eq(waitpid(pid, &status, 0), pid);
 		cr_assert(WIFEXITED(status));
-		cr_assert_eq(WEXITSTATUS(status), 0, "child: %d", WEXITSTATUS(status));
+		cr_assert_eq(WEXITSTATUS(status), 0, "child: %d",
+		             WEXITSTATUS(status));
 	} else {
 		cr_assert_eq(follow_unprivileged(), 0);
 	}
 	cr_assert_eq(rh_store_open(&st, storedir, NULL), 0);
 	check_stored(S1, NODE, "logs/dashboard.log");
 	cr_assert(!stored_has(S1, NODE, "logs/secret.log"));
-	cr_assert_eq(rh_node_manifest_load(&m, st, &sref, NODE), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_node_manifest_load(&m, st, &sref, NODE), 0, "%s",
+	             rh_error_last());
 	for (i = 0; i < m->nskipped; i++)
 		if ((!strcmp(m->skipped[i].path, "logs/secret.log") ||
 		     !strcmp(m->skipped[i].path, "logs/private")) &&
@@ -596,7 +611,8 @@ Test(follow, files_moved_to_logs_old_keep_their_bytes)
 	flush();
 	before = stats().bytes_shipped;
 	grow(S1, "logs/worker-aa-01000000-77.out", 300, 2);
-	ren(S1, "logs/worker-aa-01000000-77.out", "logs/old/worker-aa-01000000-77.out");
+	ren(S1, "logs/worker-aa-01000000-77.out",
+	    "logs/old/worker-aa-01000000-77.out");
 	flush();
 	check_stored(S1, NODE, "logs/old/worker-aa-01000000-77.out");
 	cr_assert(!stored_has(S1, NODE, "logs/worker-aa-01000000-77.out"));
@@ -620,7 +636,9 @@ Test(follow, deleted_file_stays_in_the_store)
 	cr_assert_eq(unlink(p), 0);
 	flush();
 	cr_assert_eq(stats().gone, 1);
-	cr_assert_eq(rh_logfile_open(&lf, st, &sref, NODE, "logs/runtime_env_agent.log"), 0);
+	cr_assert_eq(rh_logfile_open(&lf, st, &sref, NODE,
+	                             "logs/runtime_env_agent.log"),
+	             0);
 	cr_assert_eq(rh_logfile_size(lf), 777);
 	rh_logfile_close(lf);
 	/* A new file under that name later replaces it. */
@@ -632,7 +650,8 @@ Test(follow, deleted_file_stays_in_the_store)
 
 Test(follow, new_session_ends_the_old_one)
 {
-	rh_session_ref s1 = { "default", "c1", S1 }, s2 = { "default", "c1", S2 };
+	rh_session_ref s1 = { "default", "c1", S1 },
+		       s2 = { "default", "c1", S2 };
 	rh_session_info info;
 	char ck[1024];
 	struct stat sb;
@@ -761,8 +780,9 @@ Test(follow, finish_marks_the_head_session_ended_and_heartbeat_ages)
 	cr_assert_eq(info.state, RH_SESSION_LIVE);
 	/* Without beats, the same manifest reads as abandoned later on. */
 	cr_assert_eq(rh_session_state_at(&info, info.heartbeat_ms + 3600000, 0),
-		     RH_SESSION_ABANDONED);
-	cr_assert_str_eq(rh_session_state_name(RH_SESSION_ABANDONED), "abandoned");
+	             RH_SESSION_ABANDONED);
+	cr_assert_str_eq(rh_session_state_name(RH_SESSION_ABANDONED),
+	                 "abandoned");
 	cr_assert_eq(rh_follow_finish(f, 1), 0);
 	cr_assert_eq(rh_follow_step(f), RH_EINVAL);
 	cr_assert_eq(rh_session_info_load(&info, st, &s1), 0);
@@ -814,7 +834,8 @@ Test(follow, memory_does_not_follow_file_size)
 	cr_assert_eq(rh_follow_timeout_ms(f), 0, "more to do at once");
 	flush();
 	cr_assert_eq(stats().bytes_pending, 0);
-	cr_assert_eq(manifest_parts(S1, NODE), 4 + 2); /* 200 MiB in 64 MiB parts + 2 small */
+	cr_assert_eq(manifest_parts(S1, NODE),
+	             4 + 2); /* 200 MiB in 64 MiB parts + 2 small */
 }
 
 Test(follow, lost_state_dir_and_files_moved_meanwhile)
@@ -895,7 +916,8 @@ Test(follow, new_file_on_a_deleted_files_inode_is_no_move)
 		put_file(S1, name, "x", 1, "w");
 		flush();
 		snprintf(name, sizeof(name), "logs/old/empty-%d.err", i);
-		cr_assert(stored_has(S1, NODE, name), "%s taken for a move", name);
+		cr_assert(stored_has(S1, NODE, name), "%s taken for a move",
+		          name);
 	}
 	cr_assert_eq(stats().moves, 0);
 	cr_assert_eq(stats().gone, 20);
@@ -915,10 +937,13 @@ Test(follow, node_id_waits_past_other_nodes_and_fails_on_disagreement)
 	put_file(S1, "logs/raylet.out", other, strlen(other), "w");
 	open_follower(0);
 	cr_assert_eq(rh_follow_flush(f), 0, "%s", rh_follow_errmsg(f));
-	cr_assert_eq(stats().following, 0, "took another node's id %s", stats().node_id);
+	cr_assert_eq(stats().following, 0, "took another node's id %s",
+	             stats().node_id);
 	/* The start-up line is in the older generation, debug_state agrees. */
-	snprintf(line, sizeof(line), "[2025-11-12 22:10:31,123 I 1 1] (raylet) "
-		 "main.cc:595: Setting node ID node_id=%s\n", NODE);
+	snprintf(line, sizeof(line),
+	         "[2025-11-12 22:10:31,123 I 1 1] (raylet) "
+	         "main.cc:595: Setting node ID node_id=%s\n",
+	         NODE);
 	put_file(S1, "logs/raylet.out.1", line, strlen(line), "w");
 	put_file(S1, "logs/raylet.out", other, strlen(other), "a");
 	flush();
@@ -928,14 +953,16 @@ Test(follow, node_id_waits_past_other_nodes_and_fails_on_disagreement)
 
 Test(follow, node_id_disagreement_is_an_error)
 {
-	static const char dbg[] = "NodeManager:\nNode ID: "
+	static const char dbg[] =
+		"NodeManager:\nNode ID: "
 		"a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c\n";
 
 	make_session(S1, NODE);
 	put_file(S1, "logs/debug_state.txt", dbg, strlen(dbg), "w");
 	open_follower(0);
 	cr_assert_eq(rh_follow_flush(f), RH_EINVAL);
-	cr_assert_not_null(strstr(rh_follow_errmsg(f), "disagree"), "%s", rh_follow_errmsg(f));
+	cr_assert_not_null(strstr(rh_follow_errmsg(f), "disagree"), "%s",
+	                   rh_follow_errmsg(f));
 	cr_assert_eq(stats().following, 0);
 	/* and stays an error: the next try reads the files again */
 	cr_assert_eq(rh_follow_flush(f), RH_EINVAL);
@@ -989,11 +1016,14 @@ Test(follow, move_just_before_a_new_session_is_in_the_old_manifest)
 	flush();
 	grow(S1, "logs/worker-bb-01000000-88.err", 200, 3);
 	grow(S1, "logs/worker-bb-01000000-88.out", 500, 4);
-	ren(S1, "logs/worker-bb-01000000-88.err", "logs/old/worker-bb-01000000-88.err");
-	ren(S1, "logs/worker-bb-01000000-88.out", "logs/old/worker-bb-01000000-88.out");
+	ren(S1, "logs/worker-bb-01000000-88.err",
+	    "logs/old/worker-bb-01000000-88.err");
+	ren(S1, "logs/worker-bb-01000000-88.out",
+	    "logs/old/worker-bb-01000000-88.out");
 	/* and one that moved, then was deleted before anyone looked */
 	grow(S1, "logs/worker-dd-01000000-90.err", 250, 6);
-	ren(S1, "logs/worker-dd-01000000-90.err", "logs/old/worker-dd-01000000-90.err");
+	ren(S1, "logs/worker-dd-01000000-90.err",
+	    "logs/old/worker-dd-01000000-90.err");
 	pathf(p, sizeof(p), S1, "logs/old/worker-dd-01000000-90.err");
 	cr_assert_eq(unlink(p), 0);
 	make_session(S2, NODE2);
@@ -1010,8 +1040,8 @@ Test(follow, move_just_before_a_new_session_is_in_the_old_manifest)
 	cr_assert(!stored_has(S1, NODE, "logs/worker-bb-01000000-88.out"));
 	cr_assert(!stored_has(S1, NODE, "logs/worker-dd-01000000-90.err"));
 	cr_assert_eq(rh_logfile_open(&lf, st, &sref, NODE,
-				     "logs/old/worker-dd-01000000-90.err"), 0, "%s",
-		     rh_error_last());
+	                             "logs/old/worker-dd-01000000-90.err"),
+	             0, "%s", rh_error_last());
 	cr_assert_eq(rh_logfile_size(lf), 4250);
 	rh_logfile_close(lf);
 	cr_assert_eq(count_parts(S1, NODE, NULL), manifest_parts(S1, NODE));
@@ -1034,19 +1064,22 @@ Test(follow, bytes_and_moves_before_a_delete_are_stored)
 	flush();
 	grow(S1, "logs/runtime_env_agent.log", 700, 3);
 	grow(S1, "logs/worker-cc-01000000-99.err", 900, 4);
-	ren(S1, "logs/worker-cc-01000000-99.err", "logs/old/worker-cc-01000000-99.err");
+	ren(S1, "logs/worker-cc-01000000-99.err",
+	    "logs/old/worker-cc-01000000-99.err");
 	pathf(p, sizeof(p), S1, "logs/runtime_env_agent.log");
 	cr_assert_eq(unlink(p), 0);
 	pathf(p, sizeof(p), S1, "logs/old/worker-cc-01000000-99.err");
 	cr_assert_eq(unlink(p), 0);
 	flush();
-	cr_assert_eq(rh_logfile_open(&lf, st, &sref, NODE, "logs/runtime_env_agent.log"), 0);
+	cr_assert_eq(rh_logfile_open(&lf, st, &sref, NODE,
+	                             "logs/runtime_env_agent.log"),
+	             0);
 	cr_assert_eq(rh_logfile_size(lf), 3700);
 	rh_logfile_close(lf);
 	cr_assert(!stored_has(S1, NODE, "logs/worker-cc-01000000-99.err"));
 	cr_assert_eq(rh_logfile_open(&lf, st, &sref, NODE,
-				     "logs/old/worker-cc-01000000-99.err"), 0, "%s",
-		     rh_error_last());
+	                             "logs/old/worker-cc-01000000-99.err"),
+	             0, "%s", rh_error_last());
 	cr_assert_eq(rh_logfile_size(lf), 5900);
 	rh_logfile_close(lf);
 	cr_assert_eq(count_parts(S1, NODE, NULL), manifest_parts(S1, NODE));

@@ -17,7 +17,8 @@ build(int ntasks)
 	rh_buf_clear(&idx);
 	ev_index(&idx, ev.ptr, NULL);
 	rh_buf_dispose(&ev);
-	cr_assert_eq(rh_index_open_mem(&ix, idx.ptr, idx.size, NULL), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_index_open_mem(&ix, idx.ptr, idx.size, NULL), 0, "%s",
+	             rh_error_last());
 }
 
 static void
@@ -48,7 +49,8 @@ count_of(const char *hay, const char *needle)
 
 /* Query with filters "k op v" triples (NULL-terminated). */
 static int
-q(char **out, rh_query_counts *c, rh_entity what, uint64_t limit, uint64_t offset, ...)
+q(char **out, rh_query_counts *c, rh_entity what, uint64_t limit,
+  uint64_t offset, ...)
 {
 	rh_query_options o = RH_QUERY_OPTIONS_INIT;
 	rh_filter f[8];
@@ -84,32 +86,43 @@ Test(index, filters_by_indexed_columns_with_exact_counts)
 
 	build(60);
 	/* job 1 = i % 3 == 0: 20 tasks + retries of i in {3, 24, 45} */
-	cr_assert_eq(q(&out, &c, RH_ENTITY_TASK, 0, 0, "job_id", "=", "01000000", NULL), 0);
+	cr_assert_eq(q(&out, &c, RH_ENTITY_TASK, 0, 0, "job_id", "=",
+	               "01000000", NULL),
+	             0);
 	cr_assert_eq(c.total, 23, "Ray's GCS filters by job first: %llu",
-		     (unsigned long long)c.total);
-	cr_assert_eq(c.num_filtered, 23, "%llu", (unsigned long long)c.num_filtered);
+	             (unsigned long long)c.total);
+	cr_assert_eq(c.num_filtered, 23, "%llu",
+	             (unsigned long long)c.num_filtered);
 	cr_assert_eq(count_of(out, "\"task_id\""), 23);
 	free(out);
-	cr_assert_eq(q(&out, &c, RH_ENTITY_TASK, 0, 0, "job_id", "=", "01000000",
-		       "state", "=", "failed", NULL), 0);
+	cr_assert_eq(q(&out, &c, RH_ENTITY_TASK, 0, 0, "job_id", "=",
+	               "01000000", "state", "=", "failed", NULL),
+	             0);
 	cr_assert_eq(c.num_filtered, 3);
 	cr_assert_eq(count_of(out, "\"state\":\"FAILED\""), 3);
 	free(out);
 	/* case-insensitive names; != ; a residual filter */
 	cr_assert_eq(q(&out, &c, RH_ENTITY_TASK, 0, 0, "name", "=", "WORK",
-		       "job_id", "!=", "01000000", NULL), 0);
-	cr_assert_eq(c.num_filtered, 20 + 3, "%llu", (unsigned long long)c.num_filtered);
+	               "job_id", "!=", "01000000", NULL),
+	             0);
+	cr_assert_eq(c.num_filtered, 20 + 3, "%llu",
+	             (unsigned long long)c.num_filtered);
 	cr_assert(!has(out, "\"job_id\":\"01000000\""));
 	free(out);
-	cr_assert_eq(q(&out, &c, RH_ENTITY_TASK, 0, 0, "worker_pid", "=", "1000",
-		       "attempt_number", "=", "1", NULL), 0);
+	cr_assert_eq(q(&out, &c, RH_ENTITY_TASK, 0, 0, "worker_pid", "=",
+	               "1000", "attempt_number", "=", "1", NULL),
+	             0);
 	cr_assert_eq(c.num_filtered, 4); /* retries of i = 10, 24, 38, 52 */
 	free(out);
-	cr_assert_eq(q(&out, &c, RH_ENTITY_TASK, 0, 0, "state", "=", "NO_SUCH_STATE", NULL), 0);
+	cr_assert_eq(q(&out, &c, RH_ENTITY_TASK, 0, 0, "state", "=",
+	               "NO_SUCH_STATE", NULL),
+	             0);
 	cr_assert_eq(c.num_filtered, 0);
 	cr_assert_str_eq(out, "[]");
 	free(out);
-	cr_assert_eq(q(&out, &c, RH_ENTITY_TASK, 0, 0, "job_id", "=", "ffffffff", NULL), 0);
+	cr_assert_eq(q(&out, &c, RH_ENTITY_TASK, 0, 0, "job_id", "=",
+	               "ffffffff", NULL),
+	             0);
 	cr_assert_eq(c.num_filtered, 0);
 	free(out);
 }
@@ -123,29 +136,34 @@ Test(index, task_total_counts_what_ray_gcs_filters)
 	char *out;
 
 	build(60);
-	cr_assert_eq(q(&out, &c, RH_ENTITY_TASK, 1, 0, "job_id", "=", "01000000",
-		       "state", "=", "failed", NULL), 0);
+	cr_assert_eq(q(&out, &c, RH_ENTITY_TASK, 1, 0, "job_id", "=",
+	               "01000000", "state", "=", "failed", NULL),
+	             0);
 	cr_assert_eq(c.total, 3);
 	cr_assert_eq(c.num_filtered, 3);
 	free(out);
 	/* a column GCS does not filter by: total is the job's tasks */
-	cr_assert_eq(q(&out, &c, RH_ENTITY_TASK, 1, 0, "job_id", "=", "01000000",
-		       "attempt_number", "=", "1", NULL), 0);
+	cr_assert_eq(q(&out, &c, RH_ENTITY_TASK, 1, 0, "job_id", "=",
+	               "01000000", "attempt_number", "=", "1", NULL),
+	             0);
 	cr_assert_eq(c.total, 23, "%llu", (unsigned long long)c.total);
 	cr_assert_eq(c.num_filtered, 3);
 	free(out);
-	cr_assert_eq(q(&out, &c, RH_ENTITY_TASK, 1, 0, "job_id", "!=", "01000000",
-		       NULL), 0);
+	cr_assert_eq(q(&out, &c, RH_ENTITY_TASK, 1, 0, "job_id",
+	               "!=", "01000000", NULL),
+	             0);
 	cr_assert_eq(c.total, 69 - 23);
 	free(out);
 	/* only dashboard-side filters: total is every task */
-	cr_assert_eq(q(&out, &c, RH_ENTITY_TASK, 1, 0, "attempt_number", "=", "1",
-		       NULL), 0);
+	cr_assert_eq(q(&out, &c, RH_ENTITY_TASK, 1, 0, "attempt_number", "=",
+	               "1", NULL),
+	             0);
 	cr_assert_eq(c.total, 69);
 	free(out);
 	/* other entities keep the whole count */
-	cr_assert_eq(q(&out, &c, RH_ENTITY_ACTOR, 1, 0, "job_id", "=", "01000000",
-		       NULL), 0);
+	cr_assert_eq(q(&out, &c, RH_ENTITY_ACTOR, 1, 0, "job_id", "=",
+	               "01000000", NULL),
+	             0);
 	cr_assert_eq(c.total, rh_index_count(ix, RH_ENTITY_ACTOR));
 	free(out);
 }
@@ -156,11 +174,17 @@ Test(index, pages_follow_row_order)
 	char *all, *p1, *p2;
 
 	build(60);
-	cr_assert_eq(q(&all, &c, RH_ENTITY_TASK, 0, 0, "state", "=", "FINISHED", NULL), 0);
-	cr_assert_eq(q(&p1, &c, RH_ENTITY_TASK, 10, 0, "state", "=", "FINISHED", NULL), 0);
+	cr_assert_eq(q(&all, &c, RH_ENTITY_TASK, 0, 0, "state", "=", "FINISHED",
+	               NULL),
+	             0);
+	cr_assert_eq(q(&p1, &c, RH_ENTITY_TASK, 10, 0, "state", "=", "FINISHED",
+	               NULL),
+	             0);
 	cr_assert_eq(c.returned, 10);
 	cr_assert_eq(c.num_filtered, 60);
-	cr_assert_eq(q(&p2, &c, RH_ENTITY_TASK, 10, 10, "state", "=", "FINISHED", NULL), 0);
+	cr_assert_eq(q(&p2, &c, RH_ENTITY_TASK, 10, 10, "state", "=",
+	               "FINISHED", NULL),
+	             0);
 	cr_assert_eq(count_of(p2, "\"task_id\""), 10);
 	/* page 1 + page 2 is the start of the whole list */
 	p1[strlen(p1) - 1] = ',';
@@ -180,20 +204,31 @@ Test(index, bad_filters_are_refused_with_a_message)
 	char *out;
 
 	build(5);
-	cr_assert_eq(q(&out, &c, RH_ENTITY_TASK, 0, 0, "colour", "=", "red", NULL), RH_EINVAL);
+	cr_assert_eq(
+		q(&out, &c, RH_ENTITY_TASK, 0, 0, "colour", "=", "red", NULL),
+		RH_EINVAL);
 	cr_assert(has(rh_error_last(), "colour"), "%s", rh_error_last());
 	free(out);
-	cr_assert_eq(q(&out, &c, RH_ENTITY_TASK, 0, 0, "name", ">", "a", NULL), RH_EINVAL);
+	cr_assert_eq(q(&out, &c, RH_ENTITY_TASK, 0, 0, "name", ">", "a", NULL),
+	             RH_EINVAL);
 	cr_assert(has(rh_error_last(), ">"), "%s", rh_error_last());
 	free(out);
-	cr_assert_eq(q(&out, &c, RH_ENTITY_TASK, 0, 0, "worker_pid", "=", "x1", NULL), RH_EINVAL);
+	cr_assert_eq(q(&out, &c, RH_ENTITY_TASK, 0, 0, "worker_pid", "=", "x1",
+	               NULL),
+	             RH_EINVAL);
 	free(out);
-	cr_assert_eq(q(&out, &c, RH_ENTITY_NODE, 0, 0, "is_head_node", "=", "maybe", NULL), RH_EINVAL);
+	cr_assert_eq(q(&out, &c, RH_ENTITY_NODE, 0, 0, "is_head_node", "=",
+	               "maybe", NULL),
+	             RH_EINVAL);
 	free(out);
-	cr_assert_eq(q(&out, &c, RH_ENTITY_NODE, 0, 0, "is_head_node", "=", "TRUE", NULL), 0);
+	cr_assert_eq(q(&out, &c, RH_ENTITY_NODE, 0, 0, "is_head_node", "=",
+	               "TRUE", NULL),
+	             0);
 	cr_assert_eq(c.num_filtered, 1);
 	free(out);
-	cr_assert_eq(q(&out, &c, RH_ENTITY_ACTOR, 0, 0, "STATE", "=", "dead", NULL), 0);
+	cr_assert_eq(
+		q(&out, &c, RH_ENTITY_ACTOR, 0, 0, "STATE", "=", "dead", NULL),
+		0);
 	cr_assert_eq(c.num_filtered, 1);
 	free(out);
 }
@@ -205,13 +240,15 @@ Test(index, rows_have_ray_columns_and_nulls)
 
 	build(3);
 	o.limit = 1;
-	cr_assert_eq(rh_dashboard_list_json(&b, NULL, ix, RH_ENTITY_TASK, &o), 0);
+	cr_assert_eq(rh_dashboard_list_json(&b, NULL, ix, RH_ENTITY_TASK, &o),
+	             0);
 	cr_assert(has(b.ptr, "\"actor_id\":null"), "%s", b.ptr);
 	cr_assert(!has(b.ptr, "\"events\""), "%s", b.ptr);
 	cr_assert(!has(b.ptr, "\"language\""), "%s", b.ptr);
 	rh_buf_clear(&b);
 	o.detail = 1;
-	cr_assert_eq(rh_dashboard_list_json(&b, NULL, ix, RH_ENTITY_TASK, &o), 0);
+	cr_assert_eq(rh_dashboard_list_json(&b, NULL, ix, RH_ENTITY_TASK, &o),
+	             0);
 	cr_assert(has(b.ptr, "\"language\":\"PYTHON\""), "%s", b.ptr);
 	cr_assert(has(b.ptr, "\"is_debugger_paused\":null"), "%s", b.ptr);
 	rh_buf_dispose(&b);
@@ -231,11 +268,15 @@ Test(index, typed_rows_and_state_at_an_instant)
 	t = &r->u.task;
 	cr_assert_eq(r->entity, RH_ENTITY_TASK);
 	cr_assert_eq(t->ntransitions, 5);
-	cr_assert_eq(rh_state_at(t->transitions, t->ntransitions, t->creation_time_ns - 1), -1);
-	cr_assert_eq(rh_state_at(t->transitions, t->ntransitions, t->start_time_ns),
-		     RH_TASK_RUNNING);
-	cr_assert_eq(rh_state_at(t->transitions, t->ntransitions, t->end_time_ns + 1),
-		     RH_TASK_FINISHED);
+	cr_assert_eq(rh_state_at(t->transitions, t->ntransitions,
+	                         t->creation_time_ns - 1),
+	             -1);
+	cr_assert_eq(
+		rh_state_at(t->transitions, t->ntransitions, t->start_time_ns),
+		RH_TASK_RUNNING);
+	cr_assert_eq(rh_state_at(t->transitions, t->ntransitions,
+	                         t->end_time_ns + 1),
+	             RH_TASK_FINISHED);
 	cr_assert_eq(rh_query_next(&r, qy), 0);
 	cr_assert_eq(rh_query_next(&r, qy), 0);
 	cr_assert_eq(rh_query_next(&r, qy), RH_ITEROVER);
@@ -249,22 +290,45 @@ Test(index, summaries_by_func_lineage_and_class)
 	rh_buf b = RH_BUF_INIT;
 
 	build(12);
-	cr_assert_eq(rh_dashboard_summary_json(&b, NULL, ix, RH_SUMMARY_TASKS_BY_FUNC, NULL), 0);
-	cr_assert(has(b.ptr, "\"prep\":{\"func_or_class_name\":\"prep\",\"type\":\"NORMAL_TASK\",\"state_counts\":{\"FINISHED\":6,\"FAILED\":1}}"), "%s", b.ptr);
-	cr_assert(has(b.ptr, "\"Work\":{\"func_or_class_name\":\"Work\",\"type\":\"NORMAL_TASK\",\"state_counts\":{\"FINISHED\":6,\"FAILED\":1}}"), "%s", b.ptr);
-	cr_assert(has(b.ptr, "\"total_tasks\":14,\"total_actor_tasks\":0,\"total_actor_scheduled\":0,\"summary_by\":\"func_name\"}"), "%s", b.ptr);
+	cr_assert_eq(rh_dashboard_summary_json(&b, NULL, ix,
+	                                       RH_SUMMARY_TASKS_BY_FUNC, NULL),
+	             0);
+	cr_assert(
+		has(b.ptr,
+	            "\"prep\":{\"func_or_class_name\":\"prep\",\"type\":\"NORMAL_TASK\",\"state_counts\":{\"FINISHED\":6,\"FAILED\":1}}"),
+		"%s", b.ptr);
+	cr_assert(
+		has(b.ptr,
+	            "\"Work\":{\"func_or_class_name\":\"Work\",\"type\":\"NORMAL_TASK\",\"state_counts\":{\"FINISHED\":6,\"FAILED\":1}}"),
+		"%s", b.ptr);
+	cr_assert(
+		has(b.ptr,
+	            "\"total_tasks\":14,\"total_actor_tasks\":0,\"total_actor_scheduled\":0,\"summary_by\":\"func_name\"}"),
+		"%s", b.ptr);
 	rh_buf_clear(&b);
 	o.filters = &f;
 	o.nfilters = 1;
-	cr_assert_eq(rh_dashboard_summary_json(&b, NULL, ix, RH_SUMMARY_TASKS_BY_LINEAGE, &o), 0);
+	cr_assert_eq(rh_dashboard_summary_json(&b, NULL, ix,
+	                                       RH_SUMMARY_TASKS_BY_LINEAGE, &o),
+	             0);
 	/* by time: prep (00:05) before Work (00:09); a retried task counts
 	 * its last attempt, as Ray keys tasks by id */
-	cr_assert(has(b.ptr, "{\"summary\":[{\"name\":\"prep\",\"key\":\"prep\",\"type\":\"GROUP\",\"timestamp\":1767225605000.0,\"state_counts\":{\"FINISHED\":2}"), "%s", b.ptr);
-	cr_assert(has(b.ptr, "{\"name\":\"Work\",\"key\":\"Work\",\"type\":\"GROUP\",\"timestamp\":1767225609000.0,\"state_counts\":{\"FINISHED\":2}"), "%s", b.ptr);
+	cr_assert(
+		has(b.ptr,
+	            "{\"summary\":[{\"name\":\"prep\",\"key\":\"prep\",\"type\":\"GROUP\",\"timestamp\":1767225605000.0,\"state_counts\":{\"FINISHED\":2}"),
+		"%s", b.ptr);
+	cr_assert(
+		has(b.ptr,
+	            "{\"name\":\"Work\",\"key\":\"Work\",\"type\":\"GROUP\",\"timestamp\":1767225609000.0,\"state_counts\":{\"FINISHED\":2}"),
+		"%s", b.ptr);
 	cr_assert(has(b.ptr, "\"summary_by\":\"lineage\""), "%s", b.ptr);
 	rh_buf_clear(&b);
-	cr_assert_eq(rh_dashboard_summary_json(&b, NULL, ix, RH_SUMMARY_ACTORS_BY_CLASS, NULL), 0);
-	cr_assert_str_eq(b.ptr, "{\"summary\":{\"Counter\":{\"class_name\":\"Counter\",\"state_counts\":{\"DEAD\":1}}},\"total_actors\":1,\"summary_by\":\"class\"}");
+	cr_assert_eq(rh_dashboard_summary_json(
+			     &b, NULL, ix, RH_SUMMARY_ACTORS_BY_CLASS, NULL),
+	             0);
+	cr_assert_str_eq(
+		b.ptr,
+		"{\"summary\":{\"Counter\":{\"class_name\":\"Counter\",\"state_counts\":{\"DEAD\":1}}},\"total_actors\":1,\"summary_by\":\"class\"}");
 	rh_buf_dispose(&b);
 }
 
@@ -284,7 +348,8 @@ query_all(rh_index *x)
 		rh_buf_clear(&b);
 	}
 	if (!rc)
-		rc = rh_dashboard_summary_json(&b, NULL, x, RH_SUMMARY_TASKS_BY_LINEAGE, NULL);
+		rc = rh_dashboard_summary_json(
+			&b, NULL, x, RH_SUMMARY_TASKS_BY_LINEAGE, NULL);
 	rh_buf_dispose(&b);
 	return rc;
 }
@@ -298,7 +363,8 @@ Test(index, any_flipped_byte_or_truncation_is_rh_ecorrupt)
 	build(40);
 	copy = malloc(idx.size);
 	step = idx.size / 97 + 1;
-	for (i = 0; i < idx.size; i += (i < 128 || i > idx.size - 512) ? 1 : step) {
+	for (i = 0; i < idx.size;
+	     i += (i < 128 || i > idx.size - 512) ? 1 : step) {
 		int rc;
 
 		memcpy(copy, idx.ptr, idx.size);
@@ -312,7 +378,8 @@ Test(index, any_flipped_byte_or_truncation_is_rh_ecorrupt)
 		cr_assert(has(rh_error_last(), "index"), "%s", rh_error_last());
 	}
 	for (i = 0; i < idx.size; i += step) {
-		cr_assert_eq(rh_index_open_mem(&x, idx.ptr, i, NULL), RH_ECORRUPT, "%zu bytes", i);
+		cr_assert_eq(rh_index_open_mem(&x, idx.ptr, i, NULL),
+		             RH_ECORRUPT, "%zu bytes", i);
 	}
 	free(copy);
 }
@@ -327,7 +394,8 @@ Test(index, another_format_version_is_refused)
 	memcpy(copy, idx.ptr, idx.size);
 	copy[8] = 0; /* format version 0 */
 	cr_assert_eq(rh_index_open_mem(&x, copy, idx.size, NULL), RH_ECORRUPT);
-	cr_assert(has(rh_error_last(), "format version 0"), "%s", rh_error_last());
+	cr_assert(has(rh_error_last(), "format version 0"), "%s",
+	          rh_error_last());
 	free(copy);
 }
 
@@ -346,7 +414,8 @@ reader(void *arg)
 		o.filters = &f;
 		o.nfilters = 1;
 		o.offset = (uint64_t)i * 3;
-		if (rh_dashboard_list_json(&b, &c, ix, RH_ENTITY_TASK, &o) != 0 ||
+		if (rh_dashboard_list_json(&b, &c, ix, RH_ENTITY_TASK, &o) !=
+		            0 ||
 		    c.num_filtered != 200) {
 			rh_buf_dispose(&b);
 			return (void *)1;
@@ -378,7 +447,8 @@ Test(index, one_index_serves_many_threads)
 Test(index, a_page_reads_pages_in_proportion_to_the_page)
 {
 	rh_query_options o = RH_QUERY_OPTIONS_INIT;
-	rh_filter f[2] = { { "job_id", "=", "02000000" }, { "state", "=", "FINISHED" } };
+	rh_filter f[2] = { { "job_id", "=", "02000000" },
+		           { "state", "=", "FINISHED" } };
 	rh_query_counts c;
 	rh_buf b = RH_BUF_INIT;
 
@@ -391,8 +461,9 @@ Test(index, a_page_reads_pages_in_proportion_to_the_page)
 	cr_assert_eq(c.num_filtered, 2000);
 	/* header, strings, a dictionary probe or two, the postings and the 20
 	 * rows: far fewer than the index's pages */
-	cr_assert_lt(ix->reads, 30, "%llu pages of %llu", (unsigned long long)ix->reads,
-		     (unsigned long long)ix->npages);
+	cr_assert_lt(ix->reads, 30, "%llu pages of %llu",
+	             (unsigned long long)ix->reads,
+	             (unsigned long long)ix->npages);
 	cr_assert_gt(ix->npages, 100);
 	rh_buf_dispose(&b);
 }
@@ -463,7 +534,7 @@ split_lines(rh_buf *ray, rh_buf *other, const char *p)
 /* Store `data` as a captured file of node `node` in parts at `cuts`. */
 static void
 put_parts(const char *prefix, const char *node, const char *path,
-	  const char *data, const size_t *cuts, size_t ncuts)
+          const char *data, const size_t *cuts, size_t ncuts)
 {
 	size_t i, len = strlen(data), start = 0;
 
@@ -472,9 +543,11 @@ put_parts(const char *prefix, const char *node, const char *path,
 		rh_buf blob = RH_BUF_INIT;
 		char key[512];
 
-		snprintf(key, sizeof(key), "%snodes/%s/files/%s@%020zu.zst", prefix, node,
-			 path, start);
-		cr_assert_eq(rh_seekable_compress(&blob, data + start, end - start, NULL), 0);
+		snprintf(key, sizeof(key), "%snodes/%s/files/%s@%020zu.zst",
+		         prefix, node, path, start);
+		cr_assert_eq(rh_seekable_compress(&blob, data + start,
+		                                  end - start, NULL),
+		             0);
 		cr_assert_eq(rh_store_put(st, key, blob.ptr, blob.size), 0);
 		rh_buf_dispose(&blob);
 		start = end;
@@ -491,13 +564,14 @@ task_has(rh_index *x, const char *id, const char *text)
 
 	o.filters = &f;
 	o.nfilters = 1;
-	cr_assert_eq(rh_dashboard_list_json(&b, NULL, x, RH_ENTITY_TASK, &o), 0);
+	cr_assert_eq(rh_dashboard_list_json(&b, NULL, x, RH_ENTITY_TASK, &o),
+	             0);
 	cr_assert(has(b.ptr, text), "%s", b.ptr);
 	rh_buf_dispose(&b);
 }
 
-Test(index_session, refresh_rebuilds_only_when_events_change,
-     .init = mkstore, .fini = rmstore)
+Test(index_session, refresh_rebuilds_only_when_events_change, .init = mkstore,
+     .fini = rmstore)
 {
 	const char *prefix = "default/c1/session_2026-01-01_00-00-00_000000_1/";
 	rh_index_refresh_options ro = RH_INDEX_REFRESH_OPTIONS_INIT;
@@ -517,23 +591,28 @@ Test(index_session, refresh_rebuilds_only_when_events_change,
 	ev_session(&ev, 20);
 	split_lines(&ray, &other, ev.ptr);
 	half = strchr(ray.ptr + ray.size / 2, '\n') + 1 - ray.ptr;
-	cr_assert_eq(rh_events_ingest(NULL, &added, st, prefix, "b1", ray.ptr, half), 0,
-		     "%s", rh_error_last());
-	cr_assert_eq(rh_events_ingest(NULL, &added, st, prefix, "b2", ray.ptr + half,
-				      ray.size - half), 0, "%s", rh_error_last());
-	put_parts(prefix, "0f02", "logs/events/event_JOBS.log", other.ptr, cuts, 0);
+	cr_assert_eq(
+		rh_events_ingest(NULL, &added, st, prefix, "b1", ray.ptr, half),
+		0, "%s", rh_error_last());
+	cr_assert_eq(rh_events_ingest(NULL, &added, st, prefix, "b2",
+	                              ray.ptr + half, ray.size - half),
+	             0, "%s", rh_error_last());
+	put_parts(prefix, "0f02", "logs/events/event_JOBS.log", other.ptr, cuts,
+	          0);
 	/* export and legacy events as captured files, a line cut across parts */
 	exp = ev_read_file("events/export-events.jsonl", &len);
 	cuts[0] = 100;
 	cuts[1] = 2000;
-	put_parts(prefix, "0f01", "logs/export_events/event_EXPORT_TASK_1.log", exp, cuts, 2);
+	put_parts(prefix, "0f01", "logs/export_events/event_EXPORT_TASK_1.log",
+	          exp, cuts, 2);
 	leg = ev_read_file("events/legacy-events.jsonl", &len);
 	put_parts(prefix, "0f01", "logs/events/event_GCS.log", leg, cuts, 0);
 	/* an unrelated log is not an event object */
 	put_parts(prefix, "0f01", "logs/raylet.out", "hello\n", cuts, 0);
 
 	ro.stats = &stats;
-	cr_assert_eq(rh_index_refresh(&rebuilt, st, prefix, &ro), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_index_refresh(&rebuilt, st, prefix, &ro), 0, "%s",
+	             rh_error_last());
 	cr_assert_eq(rebuilt, 1);
 	cr_assert_eq(stats.malformed, 0, "%s", stats.first_error);
 	cr_assert_eq(rh_index_session_fingerprint(fp, &nobj, st, prefix), 0);
@@ -541,17 +620,20 @@ Test(index_session, refresh_rebuilds_only_when_events_change,
 	cr_assert_eq(rh_index_refresh(&rebuilt, st, prefix, NULL), 0);
 	cr_assert_eq(rebuilt, 0);
 
-	cr_assert_eq(rh_index_open_session(&x, st, prefix, NULL), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_index_open_session(&x, st, prefix, NULL), 0, "%s",
+	             rh_error_last());
 	cr_assert_eq(memcmp(rh_index_fingerprint(x), fp, sizeof(fp)), 0);
 	cr_assert_eq(rh_index_count(x, RH_ENTITY_CLUSTER_EVENT), 3);
 	cr_assert_eq(rh_index_count(x, RH_ENTITY_TASK), 20 + 3 + 2);
 	/* the export task split across parts was read */
 	task_has(x, "c8ef45ccd0112571ffffffffffffffffffffffff01000000",
-		 "\"attempt_number\":1,\"name\":null,\"state\":\"FAILED\"");
+	         "\"attempt_number\":1,\"name\":null,\"state\":\"FAILED\"");
 	rh_index_close(x);
 
 	/* a new batch: rebuilt */
-	cr_assert_eq(rh_events_ingest(NULL, &added, st, prefix, "b3", ray.ptr, ray.size), 0);
+	cr_assert_eq(rh_events_ingest(NULL, &added, st, prefix, "b3", ray.ptr,
+	                              ray.size),
+	             0);
 	cr_assert_eq(added, 1);
 	cr_assert_eq(rh_index_refresh(&rebuilt, st, prefix, NULL), 0);
 	cr_assert_eq(rebuilt, 1);
@@ -575,7 +657,8 @@ Test(index_session, refresh_rebuilds_only_when_events_change,
 	cr_assert_eq(rebuilt, 1);
 
 	json = NULL;
-	cr_assert_eq(rh_index_refresh(&rebuilt, st, "no-slash", NULL), RH_EINVAL);
+	cr_assert_eq(rh_index_refresh(&rebuilt, st, "no-slash", NULL),
+	             RH_EINVAL);
 	free(json);
 	free(exp);
 	free(leg);
@@ -593,28 +676,31 @@ export_tasks(rh_buf *out, int n)
 	int i;
 
 	for (i = 0; i < n; i++)
-		rh_buf_printf(out, "{\"event_data\":{\"attempt_number\":0,\"job_id\":"
-			      "\"AQAAAA==\",\"state_updates\":{\"node_id\":"
-			      "\"ZvxTI6x9dlMFqMlIHErJpg5UEGK1INsKhW2zyg==\",\"state_ts_ns\":"
-			      "{\"1\":\"1725389534467290000\",\"2\":\"1725389534467402000\","
-			      "\"5\":\"1725389534469074000\",\"8\":\"1725389534470000000\","
-			      "\"11\":\"1725389534480000000\"},\"worker_id\":"
-			      "\"hMybCNYIFi+/yInYYhdc+qH8yMF65j/8+uCTmw==\",\"worker_pid\":"
-			      "4242},\"task_id\":\"%08xffffffffffffffffffffffffffffffff01000000\","
-			      "\"task_info\":{\"func_or_class_name\":\"f%d\",\"language\":"
-			      "\"PYTHON\",\"type\":\"NORMAL_TASK\",\"required_resources\":"
-			      "{\"CPU\":1.0},\"parent_task_id\":\"//////////////////////////8BAAAA\","
-			      "\"placement_group_id\":\"\",\"actor_id\":\"\",\"runtime_env_info\":"
-			      "{\"serialized_runtime_env\":\"{}\"}}},\"event_id\":\"3f2a%08x\","
-			      "\"source_type\":\"EXPORT_TASK\",\"timestamp\":1725389534}\n",
-			      (unsigned)i, i % 7, (unsigned)i);
+		rh_buf_printf(
+			out,
+			"{\"event_data\":{\"attempt_number\":0,\"job_id\":"
+			"\"AQAAAA==\",\"state_updates\":{\"node_id\":"
+			"\"ZvxTI6x9dlMFqMlIHErJpg5UEGK1INsKhW2zyg==\",\"state_ts_ns\":"
+			"{\"1\":\"1725389534467290000\",\"2\":\"1725389534467402000\","
+			"\"5\":\"1725389534469074000\",\"8\":\"1725389534470000000\","
+			"\"11\":\"1725389534480000000\"},\"worker_id\":"
+			"\"hMybCNYIFi+/yInYYhdc+qH8yMF65j/8+uCTmw==\",\"worker_pid\":"
+			"4242},\"task_id\":\"%08xffffffffffffffffffffffffffffffff01000000\","
+			"\"task_info\":{\"func_or_class_name\":\"f%d\",\"language\":"
+			"\"PYTHON\",\"type\":\"NORMAL_TASK\",\"required_resources\":"
+			"{\"CPU\":1.0},\"parent_task_id\":\"//////////////////////////8BAAAA\","
+			"\"placement_group_id\":\"\",\"actor_id\":\"\",\"runtime_env_info\":"
+			"{\"serialized_runtime_env\":\"{}\"}}},\"event_id\":\"3f2a%08x\","
+			"\"source_type\":\"EXPORT_TASK\",\"timestamp\":1725389534}\n",
+			(unsigned)i, i % 7, (unsigned)i);
 }
 
 /* An event file of several read chunks is decompressed by a reader thread
  * while the events are parsed: every event arrives once, in order, and a
  * damaged frame far into the file ends that object with a warning naming
  * it. */
-Test(index_session, large_event_files_are_read_ahead, .init = mkstore, .fini = rmstore)
+Test(index_session, large_event_files_are_read_ahead, .init = mkstore,
+     .fini = rmstore)
 {
 	const char *prefix = "default/c1/session_2026-01-01_00-00-00_000000_1/";
 	const char *file = "logs/export_events/event_EXPORT_TASK_1.log";
@@ -626,22 +712,26 @@ Test(index_session, large_event_files_are_read_ahead, .init = mkstore, .fini = r
 	int rebuilt;
 
 	export_tasks(&ev, 16000);
-	cr_assert_gt(ev.size, 10u << 20, "too small to be read ahead: %zu", ev.size);
+	cr_assert_gt(ev.size, 10u << 20, "too small to be read ahead: %zu",
+	             ev.size);
 	put_parts(prefix, "0f01", file, ev.ptr, cuts, 0);
 	ro.stats = &stats;
-	cr_assert_eq(rh_index_refresh(&rebuilt, st, prefix, &ro), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_index_refresh(&rebuilt, st, prefix, &ro), 0, "%s",
+	             rh_error_last());
 	cr_assert_eq(rebuilt, 1);
 	cr_assert_eq(stats.lines, 16000);
 	cr_assert_eq(stats.malformed, 0, "%s", stats.first_error);
 	cr_assert_eq(stats.bytes, ev.size);
-	cr_assert_eq(rh_index_open_session(&x, st, prefix, NULL), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_index_open_session(&x, st, prefix, NULL), 0, "%s",
+	             rh_error_last());
 	cr_assert_eq(rh_index_count(x, RH_ENTITY_TASK), 16000);
 	task_has(x, "00003e7fffffffffffffffffffffffffffffffff01000000",
-		 "\"name\":\"f4\"");	/* the last one: 15999 % 7 */
+	         "\"name\":\"f4\""); /* the last one: 15999 % 7 */
 	rh_index_close(x);
 
 	/* damage a byte three quarters in: a frame the reader thread reads */
-	rh_buf_printf(&key, "%snodes/0f01/files/%s@%020zu.zst", prefix, file, (size_t)0);
+	rh_buf_printf(&key, "%snodes/0f01/files/%s@%020zu.zst", prefix, file,
+	              (size_t)0);
 	cr_assert_eq(rh_store_get(&blob, st, key.ptr, 0, SIZE_MAX), 0);
 	blob.ptr[blob.size * 3 / 4] ^= 0x5a;
 	cr_assert_eq(rh_store_put(st, key.ptr, blob.ptr, blob.size), 0);
@@ -651,12 +741,14 @@ Test(index_session, large_event_files_are_read_ahead, .init = mkstore, .fini = r
 	/* the frames before the damage are kept, the file is named in a
 	 * warning of the index, not a failure of the whole session */
 	cr_assert_eq(rh_index_refresh(&rebuilt, st, prefix, NULL), 0, "%s",
-		     rh_error_last());
-	cr_assert_eq(rh_index_open_session(&x, st, prefix, NULL), 0, "%s", rh_error_last());
+	             rh_error_last());
+	cr_assert_eq(rh_index_open_session(&x, st, prefix, NULL), 0, "%s",
+	             rh_error_last());
 	cr_assert_eq(rh_index_warning_count(x), 1);
 	cr_assert(has(rh_index_warning(x, 0), "event_EXPORT_TASK_1.log"), "%s",
-		  rh_index_warning(x, 0));
-	cr_assert(has(rh_index_warning(x, 0), "corrupt"), "%s", rh_index_warning(x, 0));
+	          rh_index_warning(x, 0));
+	cr_assert(has(rh_index_warning(x, 0), "corrupt"), "%s",
+	          rh_index_warning(x, 0));
 	cr_assert_null(rh_index_warning(x, 1));
 	cr_assert_gt(rh_index_count(x, RH_ENTITY_TASK), 8000);
 	cr_assert_lt(rh_index_count(x, RH_ENTITY_TASK), 16000);
@@ -672,26 +764,32 @@ Test(index_session, a_missing_session_is_not_found_and_writes_nothing,
      .init = mkstore, .fini = rmstore)
 {
 	const char *prefix = "default/c1/nope/";
-	struct { int n; } seen = { 0 };
+	struct {
+		int n;
+	} seen = { 0 };
 	rh_index *x = (rh_index *)&seen;
 	int rebuilt = 7;
 
 	cr_assert_eq(rh_index_open_session(&x, st, prefix, NULL), RH_ENOTFOUND);
 	cr_assert_null(x);
 	cr_assert(has(rh_error_last(), "nope"), "%s", rh_error_last());
-	cr_assert_eq(rh_index_refresh(&rebuilt, st, prefix, NULL), RH_ENOTFOUND);
+	cr_assert_eq(rh_index_refresh(&rebuilt, st, prefix, NULL),
+	             RH_ENOTFOUND);
 	cr_assert_eq(rebuilt, 0);
 	cr_assert_eq(rh_store_list(st, "", NULL, count_cb, &seen.n), 0);
 	cr_assert_eq(seen.n, 0, "the store holds %d objects", seen.n);
 	/* an index alone (as older versions left) is no session either */
-	cr_assert_eq(rh_store_put(st, "default/c1/nope/index/session.idx", "x", 1), 0);
-	cr_assert_eq(rh_index_refresh(&rebuilt, st, prefix, NULL), RH_ENOTFOUND);
+	cr_assert_eq(
+		rh_store_put(st, "default/c1/nope/index/session.idx", "x", 1),
+		0);
+	cr_assert_eq(rh_index_refresh(&rebuilt, st, prefix, NULL),
+	             RH_ENOTFOUND);
 }
 
 /* Out of several aggregator batches, one damaged object is skipped: the
  * others are indexed and the index says which one was not. */
-Test(index_session, a_damaged_batch_is_skipped_with_a_warning,
-     .init = mkstore, .fini = rmstore)
+Test(index_session, a_damaged_batch_is_skipped_with_a_warning, .init = mkstore,
+     .fini = rmstore)
 {
 	const char *prefix = "default/c1/session_2026-01-01_00-00-00_000000_1/";
 	rh_buf ev = RH_BUF_INIT, ray = RH_BUF_INIT, other = RH_BUF_INIT;
@@ -704,10 +802,14 @@ Test(index_session, a_damaged_batch_is_skipped_with_a_warning,
 	ev_session(&ev, 20);
 	split_lines(&ray, &other, ev.ptr);
 	half = strchr(ray.ptr + ray.size / 2, '\n') + 1 - ray.ptr;
-	cr_assert_eq(rh_events_ingest(NULL, &added, st, prefix, "b1", ray.ptr, half), 0);
-	cr_assert_eq(rh_events_ingest(NULL, &added, st, prefix, "b2", ray.ptr + half,
-				      ray.size - half), 0);
-	cr_assert_eq(rh_index_open_session(&x, st, prefix, NULL), 0, "%s", rh_error_last());
+	cr_assert_eq(
+		rh_events_ingest(NULL, &added, st, prefix, "b1", ray.ptr, half),
+		0);
+	cr_assert_eq(rh_events_ingest(NULL, &added, st, prefix, "b2",
+	                              ray.ptr + half, ray.size - half),
+	             0);
+	cr_assert_eq(rh_index_open_session(&x, st, prefix, NULL), 0, "%s",
+	             rh_error_last());
 	cr_assert_eq(rh_index_warning_count(x), 0);
 	rh_index_close(x);
 
@@ -724,11 +826,14 @@ Test(index_session, a_damaged_batch_is_skipped_with_a_warning,
 	rh_buf_printf(&blob, "%sindex/session.idx", prefix);
 	cr_assert_eq(rh_store_delete(st, blob.ptr), 0);
 
-	cr_assert_eq(rh_index_refresh(&rebuilt, st, prefix, NULL), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_index_refresh(&rebuilt, st, prefix, NULL), 0, "%s",
+	             rh_error_last());
 	cr_assert_eq(rebuilt, 1);
-	cr_assert_eq(rh_index_open_session(&x, st, prefix, NULL), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_index_open_session(&x, st, prefix, NULL), 0, "%s",
+	             rh_error_last());
 	cr_assert_eq(rh_index_warning_count(x), 1);
-	cr_assert(has(rh_index_warning(x, 0), fk.key.ptr), "%s", rh_index_warning(x, 0));
+	cr_assert(has(rh_index_warning(x, 0), fk.key.ptr), "%s",
+	          rh_index_warning(x, 0));
 	cr_assert_gt(rh_index_count(x, RH_ENTITY_TASK), 0);
 	rh_index_close(x);
 	rh_buf_dispose(&ev);
@@ -750,9 +855,9 @@ progress_cb(const rh_progress *p, void *payload)
 	struct progress_log *l = payload;
 
 	if (l->calls && (p->bytes_done < l->last.bytes_done ||
-			 p->files_done < l->last.files_done ||
-			 p->bytes_total != l->last.bytes_total ||
-			 p->files_total != l->last.files_total))
+	                 p->files_done < l->last.files_done ||
+	                 p->bytes_total != l->last.bytes_total ||
+	                 p->files_total != l->last.files_total))
 		l->monotonic = 0;
 	l->last = *p;
 	l->calls++;
@@ -772,12 +877,16 @@ Test(index_session, refresh_reports_progress, .init = mkstore, .fini = rmstore)
 	ev_session(&ev, 20);
 	split_lines(&ray, &other, ev.ptr);
 	half = strchr(ray.ptr + ray.size / 2, '\n') + 1 - ray.ptr;
-	cr_assert_eq(rh_events_ingest(NULL, &added, st, prefix, "b1", ray.ptr, half), 0);
-	cr_assert_eq(rh_events_ingest(NULL, &added, st, prefix, "b2", ray.ptr + half,
-				      ray.size - half), 0);
+	cr_assert_eq(
+		rh_events_ingest(NULL, &added, st, prefix, "b1", ray.ptr, half),
+		0);
+	cr_assert_eq(rh_events_ingest(NULL, &added, st, prefix, "b2",
+	                              ray.ptr + half, ray.size - half),
+	             0);
 	ro.progress = progress_cb;
 	ro.progress_payload = &log;
-	cr_assert_eq(rh_index_refresh(&rebuilt, st, prefix, &ro), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_index_refresh(&rebuilt, st, prefix, &ro), 0, "%s",
+	             rh_error_last());
 	cr_assert_eq(rebuilt, 1);
 	cr_assert_eq(log.calls, 2);
 	cr_assert(log.monotonic);
@@ -794,10 +903,12 @@ Test(index_session, refresh_reports_progress, .init = mkstore, .fini = rmstore)
 	ro.version = 1;
 	ro.force = 1;
 	ro.progress = NULL;
-	cr_assert_eq(rh_index_refresh(&rebuilt, st, prefix, &ro), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_index_refresh(&rebuilt, st, prefix, &ro), 0, "%s",
+	             rh_error_last());
 	cr_assert_eq(rebuilt, 1);
 	ro.version = 2;
-	cr_assert_eq(rh_index_refresh(&rebuilt, st, prefix, &ro), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_index_refresh(&rebuilt, st, prefix, &ro), 0, "%s",
+	             rh_error_last());
 	ro.version = RH_INDEX_REFRESH_OPTIONS_VERSION + 1;
 	cr_assert_eq(rh_index_refresh(&rebuilt, st, prefix, &ro), RH_EINVAL);
 	rh_buf_dispose(&ev);

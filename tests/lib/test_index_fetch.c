@@ -31,11 +31,13 @@ first_page(uint64_t out[NVERBS])
 
 	qo.limit = 100;
 	stats_now(&before);
-	cr_assert_eq(rh_index_refresh_open(&ix, &rebuilt, st, PREFIX, NULL, NULL),
-		     0, "%s", rh_error_last());
+	cr_assert_eq(
+		rh_index_refresh_open(&ix, &rebuilt, st, PREFIX, NULL, NULL), 0,
+		"%s", rh_error_last());
 	cr_assert_eq(rebuilt, 0);
-	cr_assert_eq(rh_dashboard_list_json(&json, &counts, ix, RH_ENTITY_TASK, &qo),
-		     0, "%s", rh_error_last());
+	cr_assert_eq(
+		rh_dashboard_list_json(&json, &counts, ix, RH_ENTITY_TASK, &qo),
+		0, "%s", rh_error_last());
 	calls_since(&before, out);
 	cr_assert_eq(counts.returned, 100);
 	cr_assert_eq(counts.total, 2000);
@@ -54,7 +56,7 @@ build(int per_object)
 		put_batches(i, per_object);
 	advance("import-0001", last);
 	cr_assert_eq(rh_index_refresh(&rebuilt, st, PREFIX, NULL), 0, "%s",
-		     rh_error_last());
+	             rh_error_last());
 	cr_assert_eq(rebuilt, 1);
 }
 
@@ -70,14 +72,17 @@ Test(index_fetch, first_page_costs_the_same_for_20_and_2000_objects)
 	build(1);
 	first_page(big);
 	for (v = 0; v < NVERBS; v++)
-		cr_assert_eq(big[v], small[v], "verb %d: %llu calls at 2000 objects, "
-			     "%llu at 20", v, (unsigned long long)big[v],
-			     (unsigned long long)small[v]);
+		cr_assert_eq(big[v], small[v],
+		             "verb %d: %llu calls at 2000 objects, "
+		             "%llu at 20",
+		             v, (unsigned long long)big[v],
+		             (unsigned long long)small[v]);
 	/* the marks listed once; the index opened once: its size, its first
 	 * page and its end; then the pages of 100 rows and their strings */
-	cr_assert_eq(big[LIST], 1, "%llu listings", (unsigned long long)big[LIST]);
+	cr_assert_eq(big[LIST], 1, "%llu listings",
+	             (unsigned long long)big[LIST]);
 	cr_assert_eq(big[HEAD], 1, "%llu heads: the index opened twice?",
-		     (unsigned long long)big[HEAD]);
+	             (unsigned long long)big[HEAD]);
 	cr_assert_eq(big[PUT] + big[DEL], 0);
 	cr_assert_leq(big[GET], 12, "%llu gets", (unsigned long long)big[GET]);
 }
@@ -90,8 +95,8 @@ Test(index_fetch, opening_reads_size_first_page_and_end_only)
 
 	build(100);
 	stats_now(&before);
-	cr_assert_eq(rh_index_open(&ix, st, PREFIX1 "index/session.idx", NULL), 0,
-		     "%s", rh_error_last());
+	cr_assert_eq(rh_index_open(&ix, st, PREFIX1 "index/session.idx", NULL),
+	             0, "%s", rh_error_last());
 	calls_since(&before, c);
 	cr_assert_eq(c[HEAD], 1);
 	/* page 0 (the header's) and one read of the trailer, directory and
@@ -114,7 +119,8 @@ Test(index_fetch, rows_fetched_ahead_decode_without_reading)
 	int i;
 
 	build(100);
-	cr_assert_eq(rh_index_open(&ix, st, PREFIX1 "index/session.idx", NULL), 0);
+	cr_assert_eq(rh_index_open(&ix, st, PREFIX1 "index/session.idx", NULL),
+	             0);
 	for (i = 0; i < 100; i++)
 		rows[i] = (uint64_t)i;
 	reads = ix->reads;
@@ -122,12 +128,13 @@ Test(index_fetch, rows_fetched_ahead_decode_without_reading)
 	cr_assert_gt(ix->reads, reads + 1, "records and strings fetched");
 	stats_now(&before);
 	qo.limit = 100;
-	cr_assert_eq(rh_dashboard_list_json(&json, NULL, ix, RH_ENTITY_TASK, &qo), 0,
-		     "%s", rh_error_last());
+	cr_assert_eq(
+		rh_dashboard_list_json(&json, NULL, ix, RH_ENTITY_TASK, &qo), 0,
+		"%s", rh_error_last());
 	calls_since(&before, c);
 	cr_assert_not_null(strstr(json.ptr, "a_task_with_a_longer_name_"));
 	cr_assert_eq(c[GET], 0, "%llu pages read after the prefetch",
-		     (unsigned long long)c[GET]);
+	             (unsigned long long)c[GET]);
 	rh_buf_dispose(&json);
 	rh_index_close(ix);
 }
@@ -142,15 +149,17 @@ Test(index_fetch, refresh_open_hands_back_the_rebuilt_index)
 	build(100);
 	put_batches(2000, 10);
 	advance("import-0002", last);
-	cr_assert_eq(rh_index_refresh_open(&ix, &rebuilt, st, PREFIX, NULL, NULL),
-		     0, "%s", rh_error_last());
+	cr_assert_eq(
+		rh_index_refresh_open(&ix, &rebuilt, st, PREFIX, NULL, NULL), 0,
+		"%s", rh_error_last());
 	cr_assert_eq(rebuilt, 1);
 	cr_assert_eq(rh_index_count(ix, RH_ENTITY_TASK), 2010);
 	rh_index_close(ix);
 	cr_assert_eq(rh_index_refresh_open(NULL, NULL, st, PREFIX, NULL, NULL),
-		     RH_EINVAL);
+	             RH_EINVAL);
 	cr_assert_eq(rh_index_refresh_open(&ix, NULL, st,
-					   "default/c1/session_none/", NULL, NULL),
-		     RH_ENOTFOUND);
+	                                   "default/c1/session_none/", NULL,
+	                                   NULL),
+	             RH_ENOTFOUND);
 	cr_assert_null(ix);
 }

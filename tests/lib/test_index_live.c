@@ -19,15 +19,15 @@ static char tmp[256];
 static rh_store *live_st, *ref_st;
 static json_object *truth;
 static char prefix[512];
-static char **batches;          /* aggregator batch paths, sorted */
+static char **batches; /* aggregator batch paths, sorted */
 static size_t nbatches;
 
 typedef struct efile {
 	char node[64];
-	char rel[256];                  /* logs/events/x or logs/export_events/x */
+	char rel[256]; /* logs/events/x or logs/export_events/x */
 	char *data;
 	size_t len;
-	size_t cut[STEPS + 1];          /* part s is [cut[s], cut[s+1]) */
+	size_t cut[STEPS + 1]; /* part s is [cut[s], cut[s+1]) */
 } efile;
 
 static efile files[128];
@@ -89,7 +89,8 @@ load_dir(const char *node, const char *sdir, const char *rel)
 		cr_assert_lt(nfiles, RH_ARRAY_SIZE(files));
 		f = &files[nfiles++];
 		snprintf(f->node, sizeof(f->node), "%s", node);
-		snprintf(f->rel, sizeof(f->rel), "%.100s/%.150s", rel, e->d_name);
+		snprintf(f->rel, sizeof(f->rel), "%.100s/%.150s", rel,
+		         e->d_name);
 		snprintf(file, sizeof(file), "%s/%s", path, e->d_name);
 		f->data = ev_slurp(file, &f->len);
 		cut_file(f);
@@ -109,15 +110,17 @@ setup(void)
 
 	snprintf(tmp, sizeof(tmp), "/tmp/rh-test-live-XXXXXX");
 	cr_assert_not_null(mkdtemp(tmp));
-	snprintf(cmd, sizeof(cmd),
-		 "python3 '%s/tests/gen/raygen.py' session --out '%s/gen' --seed 1 2>/dev/null",
-		 top ? top : RH_TOP_SRCDIR, tmp);
+	snprintf(
+		cmd, sizeof(cmd),
+		"python3 '%s/tests/gen/raygen.py' session --out '%s/gen' --seed 1 2>/dev/null",
+		top ? top : RH_TOP_SRCDIR, tmp);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	snprintf(path, sizeof(path), "%s/gen/truth.json", tmp);
 	cr_assert_not_null(truth = json_object_from_file(path));
 	json_object_object_get_ex(truth, "session", &sess);
 	json_object_object_get_ex(sess, "name", &name);
-	snprintf(prefix, sizeof(prefix), "default/gen/%s/", json_object_get_string(name));
+	snprintf(prefix, sizeof(prefix), "default/gen/%s/",
+	         json_object_get_string(name));
 	open_store(&live_st, "live");
 	open_store(&ref_st, "ref");
 	snprintf(path, sizeof(path), "%s/gen/aggregator", tmp);
@@ -140,9 +143,11 @@ setup(void)
 
 		json_object_object_get_ex(n, "node_id", &id);
 		json_object_object_get_ex(n, "session_dir", &sd);
-		snprintf(sdir, sizeof(sdir), "%s/gen/%s", tmp, json_object_get_string(sd));
+		snprintf(sdir, sizeof(sdir), "%s/gen/%s", tmp,
+		         json_object_get_string(sd));
 		load_dir(json_object_get_string(id), sdir, "logs/events");
-		load_dir(json_object_get_string(id), sdir, "logs/export_events");
+		load_dir(json_object_get_string(id), sdir,
+		         "logs/export_events");
 	}
 	cr_assert_gt(nfiles, 10);
 	cr_assert_gt(nbatches, 2 * STEPS);
@@ -218,8 +223,8 @@ event_keys(keys *k, rh_store *st)
 /* Step s's objects into both stores: batches [s*n/STEPS, (s+1)*n/STEPS),
  * part s of every event file; then every writer's mark moves to "gen-s"
  * (the same names in both stores, so both indexes get one fingerprint). */
-static int grow_in_place;	/* parts rewritten whole from offset 0 */
-static int no_marks;		/* writers of older versions: no marks */
+static int grow_in_place; /* parts rewritten whole from offset 0 */
+static int no_marks;      /* writers of older versions: no marks */
 
 static void
 arrive(int s)
@@ -229,28 +234,36 @@ arrive(int s)
 	char gen[32];
 
 	for (k = 0; k < 2; k++) {
-		for (i = nbatches * (size_t)s / STEPS; i < nbatches * (size_t)(s + 1) / STEPS; i++) {
+		for (i = nbatches * (size_t)s / STEPS;
+		     i < nbatches * (size_t)(s + 1) / STEPS; i++) {
 			size_t len;
 			char *data = ev_slurp(batches[i], &len);
 
-			cr_assert_eq(rh_events_ingest(NULL, NULL, sts[k], prefix,
-						      strrchr(batches[i], '/') + 1,
-						      data, len), 0, "%s", rh_error_last());
+			cr_assert_eq(
+				rh_events_ingest(NULL, NULL, sts[k], prefix,
+			                         strrchr(batches[i], '/') + 1,
+			                         data, len),
+				0, "%s", rh_error_last());
 			free(data);
 		}
 		for (i = 0; i < nfiles; i++) {
 			efile *f = &files[i];
 			rh_buf blob = RH_BUF_INIT;
 			char key[1600];
-			size_t from = grow_in_place ? 0 : f->cut[s], to = f->cut[s + 1];
+			size_t from = grow_in_place ? 0 : f->cut[s],
+			       to = f->cut[s + 1];
 
 			if (to <= from || (grow_in_place && to == f->cut[s]))
 				continue;
-			snprintf(key, sizeof(key), "%.500snodes/%.63s/files/%.255s@%020zu.zst",
-				 prefix, f->node, f->rel, from);
-			cr_assert_eq(rh_seekable_compress(&blob, f->data + from, to - from,
-							  NULL), 0);
-			cr_assert_eq(rh_store_put(sts[k], key, blob.ptr, blob.size), 0);
+			snprintf(key, sizeof(key),
+			         "%.500snodes/%.63s/files/%.255s@%020zu.zst",
+			         prefix, f->node, f->rel, from);
+			cr_assert_eq(rh_seekable_compress(&blob, f->data + from,
+			                                  to - from, NULL),
+			             0);
+			cr_assert_eq(
+				rh_store_put(sts[k], key, blob.ptr, blob.size),
+				0);
 			rh_buf_dispose(&blob);
 		}
 	}
@@ -258,12 +271,16 @@ arrive(int s)
 	for (k = 0; k < 2 && !no_marks; k++) {
 		char writer[128], last[RH__MARK_KEY_MAX] = "";
 
-		cr_assert_eq(rh__mark_advance(sts[k], prefix, "receiver-test", gen, last), 0);
+		cr_assert_eq(rh__mark_advance(sts[k], prefix, "receiver-test",
+		                              gen, last),
+		             0);
 		for (i = 0; i < nfiles; i++) {
 			last[0] = '\0';
-			snprintf(writer, sizeof(writer), "node-%.63s", files[i].node);
-			cr_assert_eq(rh__mark_advance(sts[k], prefix, writer, gen, last), 0,
-				     "%s", rh_error_last());
+			snprintf(writer, sizeof(writer), "node-%.63s",
+			         files[i].node);
+			cr_assert_eq(rh__mark_advance(sts[k], prefix, writer,
+			                              gen, last),
+			             0, "%s", rh_error_last());
 		}
 	}
 }
@@ -277,10 +294,12 @@ end_session(void)
 	const char *sess = prefix + strlen("default/gen/");
 	int k;
 
-	snprintf(body, sizeof(body), "{\"format\":1,\"namespace\":\"default\","
-		 "\"cluster\":\"gen\",\"session\":\"%.*s\",\"start_ms\":"
-		 "1767225600000,\"end_ms\":1767225700000,\"end_marked_ms\":"
-		 "1767225800000}", (int)strlen(sess) - 1, sess);
+	snprintf(body, sizeof(body),
+	         "{\"format\":1,\"namespace\":\"default\","
+	         "\"cluster\":\"gen\",\"session\":\"%.*s\",\"start_ms\":"
+	         "1767225600000,\"end_ms\":1767225700000,\"end_marked_ms\":"
+	         "1767225800000}",
+	         (int)strlen(sess) - 1, sess);
 	snprintf(key, sizeof(key), "%ssession.json", prefix);
 	for (k = 0; k < 2; k++)
 		cr_assert_eq(rh_store_put(sts[k], key, body, strlen(body)), 0);
@@ -296,7 +315,8 @@ spoil(const keys *k)
 		rh_buf b = RH_BUF_INIT;
 		char *junk;
 
-		cr_assert_eq(rh_store_get(&b, live_st, k->v[i], 0, SIZE_MAX), 0);
+		cr_assert_eq(rh_store_get(&b, live_st, k->v[i], 0, SIZE_MAX),
+		             0);
 		junk = malloc(b.size + 1);
 		memset(junk, 'x', b.size + 1);
 		cr_assert_eq(rh_store_put(live_st, k->v[i], junk, b.size), 0);
@@ -312,7 +332,7 @@ index_bytes(rh_buf *out, rh_store *st)
 
 	cr_assert_eq(rh_index__session_key(&key, prefix), 0);
 	cr_assert_eq(rh_store_get(out, st, key.ptr, 0, SIZE_MAX), 0, "%s",
-		     rh_error_last());
+	             rh_error_last());
 	rh_buf_dispose(&key);
 }
 
@@ -324,7 +344,7 @@ one_shot(void)
 
 	ro.force = 1;
 	cr_assert_eq(rh_index_refresh(&rebuilt, ref_st, prefix, &ro), 0, "%s",
-		     rh_error_last());
+	             rh_error_last());
 	cr_assert_eq(rebuilt, 1);
 }
 
@@ -337,7 +357,7 @@ count(rh_store *st, rh_entity what)
 
 	index_bytes(&b, st);
 	cr_assert_eq(rh_index_open_mem(&ix, b.ptr, b.size, NULL), 0, "%s",
-		     rh_error_last());
+	             rh_error_last());
 	n = rh_index_count(ix, what);
 	rh_index_close(ix);
 	rh_buf_dispose(&b);
@@ -351,10 +371,11 @@ same_index(int step)
 
 	index_bytes(&a, live_st);
 	index_bytes(&b, ref_st);
-	cr_assert_eq(a.size, b.size, "step %d: live index %zu bytes, one-shot %zu",
-		     step, a.size, b.size);
+	cr_assert_eq(a.size, b.size,
+	             "step %d: live index %zu bytes, one-shot %zu", step,
+	             a.size, b.size);
 	cr_assert(memcmp(a.ptr, b.ptr, a.size) == 0,
-		  "step %d: live index differs from the one-shot build", step);
+	          "step %d: live index differs from the one-shot build", step);
 	rh_buf_dispose(&a);
 	rh_buf_dispose(&b);
 }
@@ -373,18 +394,20 @@ Test(live, each_step_equals_a_one_shot_build_and_nothing_is_read_twice)
 		if (s == STEPS - 1)
 			end_session();
 		rebuilt = 0;
-		cr_assert_eq(rh_index__live_refresh(NULL, &rebuilt, lv, live_st, NULL), 0,
-			     "step %d: %s", s, rh_error_last());
+		cr_assert_eq(rh_index__live_refresh(NULL, &rebuilt, lv, live_st,
+		                                    NULL),
+		             0, "step %d: %s", s, rh_error_last());
 		cr_assert_eq(rebuilt, 1, "step %d", s);
 		rh_index__live_stats_get(&ls, lv);
 		one_shot();
 		same_index(s);
 		/* only the objects that arrived in this step were opened */
 		event_keys(&now, live_st);
-		cr_assert_eq(ls.objects_read - read_before, now.n - done.n,
-			     "step %d: %llu objects read, %zu new", s,
-			     (unsigned long long)(ls.objects_read - read_before),
-			     now.n - done.n);
+		cr_assert_eq(
+			ls.objects_read - read_before, now.n - done.n,
+			"step %d: %llu objects read, %zu new", s,
+			(unsigned long long)(ls.objects_read - read_before),
+			now.n - done.n);
 		read_before = ls.objects_read;
 		cr_assert_eq(ls.restarts, 0);
 		cr_assert_gt(count(live_st, RH_ENTITY_TASK), tasks_before);
@@ -396,14 +419,17 @@ Test(live, each_step_equals_a_one_shot_build_and_nothing_is_read_twice)
 		memset(&now, 0, sizeof(now));
 		/* nothing moved: no step, nothing read */
 		rebuilt = 1;
-		cr_assert_eq(rh_index__live_refresh(NULL, &rebuilt, lv, live_st, NULL), 0);
+		cr_assert_eq(rh_index__live_refresh(NULL, &rebuilt, lv, live_st,
+		                                    NULL),
+		             0);
 		cr_assert_eq(rebuilt, 0);
 	}
 	rh_index__live_stats_get(&ls, lv);
 	cr_assert_eq(ls.steps, STEPS);
 	cr_assert_eq(ls.live, 0, "an ended session's history is let go");
 	/* every task of the session is there, and no damaged-object warning */
-	cr_assert_eq(count(live_st, RH_ENTITY_TASK), count(ref_st, RH_ENTITY_TASK));
+	cr_assert_eq(count(live_st, RH_ENTITY_TASK),
+	             count(ref_st, RH_ENTITY_TASK));
 	keys_free(&done);
 	rh_index__live_free(lv);
 }
@@ -430,8 +456,9 @@ Test(live, parts_rewritten_longer_are_read_from_where_they_stopped)
 	cr_assert_eq(rh_index__live_new(&lv, prefix), 0);
 	for (s = 0; s < STEPS; s++) {
 		arrive(s);
-		cr_assert_eq(rh_index__live_refresh(NULL, NULL, lv, live_st, NULL), 0,
-			     "step %d: %s", s, rh_error_last());
+		cr_assert_eq(
+			rh_index__live_refresh(NULL, NULL, lv, live_st, NULL),
+			0, "step %d: %s", s, rh_error_last());
 		one_shot();
 		same_index(s);
 	}
@@ -439,9 +466,11 @@ Test(live, parts_rewritten_longer_are_read_from_where_they_stopped)
 	cr_assert_eq(ls.restarts, 0);
 	/* every byte once: the batches' and the files' */
 	cr_assert_leq(ls.bytes_read, raw, "%llu bytes parsed of %llu",
-		      (unsigned long long)ls.bytes_read, (unsigned long long)raw);
+	              (unsigned long long)ls.bytes_read,
+	              (unsigned long long)raw);
 	cr_assert_geq(ls.bytes_read * 10, raw * 9, "%llu bytes parsed of %llu",
-		      (unsigned long long)ls.bytes_read, (unsigned long long)raw);
+	              (unsigned long long)ls.bytes_read,
+	              (unsigned long long)raw);
 	rh_index__live_free(lv);
 }
 
@@ -457,8 +486,8 @@ Test(live, an_indexed_object_gone_starts_over)
 
 	cr_assert_eq(rh_index__live_new(&lv, prefix), 0);
 	arrive(0);
-	cr_assert_eq(rh_index__live_refresh(NULL, NULL, lv, live_st, NULL), 0, "%s",
-		     rh_error_last());
+	cr_assert_eq(rh_index__live_refresh(NULL, NULL, lv, live_st, NULL), 0,
+	             "%s", rh_error_last());
 	event_keys(&k, live_st);
 	cr_assert_gt(k.n, 0);
 	for (i = 0; i < 2; i++) {
@@ -467,10 +496,12 @@ Test(live, an_indexed_object_gone_starts_over)
 		cr_assert_eq(rh_store_delete(st, k.v[0]), 0);
 		snprintf(gen, sizeof(gen), "%024d", 99);
 		last[0] = '\0';
-		cr_assert_eq(rh__mark_advance(st, prefix, "receiver-test", gen, last), 0);
+		cr_assert_eq(rh__mark_advance(st, prefix, "receiver-test", gen,
+		                              last),
+		             0);
 	}
-	cr_assert_eq(rh_index__live_refresh(NULL, NULL, lv, live_st, NULL), 0, "%s",
-		     rh_error_last());
+	cr_assert_eq(rh_index__live_refresh(NULL, NULL, lv, live_st, NULL), 0,
+	             "%s", rh_error_last());
 	rh_index__live_stats_get(&ls, lv);
 	cr_assert_eq(ls.restarts, 1);
 	one_shot();
@@ -492,8 +523,8 @@ Test(live, sessions_without_marks_are_built_as_before)
 	cr_assert_eq(rh_index__live_new(&lv, prefix), 0);
 	arrive(0);
 	arrive(1);
-	cr_assert_eq(rh_index__live_refresh(NULL, &rebuilt, lv, live_st, NULL), 0, "%s",
-		     rh_error_last());
+	cr_assert_eq(rh_index__live_refresh(NULL, &rebuilt, lv, live_st, NULL),
+	             0, "%s", rh_error_last());
 	cr_assert_eq(rebuilt, 1);
 	rh_index__live_stats_get(&ls, lv);
 	cr_assert_eq(ls.full_builds, 1);
@@ -501,7 +532,8 @@ Test(live, sessions_without_marks_are_built_as_before)
 	one_shot();
 	same_index(1);
 	/* and nothing changed: nothing is built */
-	cr_assert_eq(rh_index__live_refresh(NULL, &rebuilt, lv, live_st, NULL), 0);
+	cr_assert_eq(rh_index__live_refresh(NULL, &rebuilt, lv, live_st, NULL),
+	             0);
 	cr_assert_eq(rebuilt, 0);
 	rh_index__live_free(lv);
 }
@@ -517,14 +549,16 @@ Test(live, a_current_stored_index_is_used_as_it_is)
 	arrive(0);
 	cr_assert_eq(rh_index_refresh(NULL, live_st, prefix, NULL), 0);
 	cr_assert_eq(rh_index__live_new(&lv, prefix), 0);
-	cr_assert_eq(rh_index__live_refresh(NULL, &rebuilt, lv, live_st, NULL), 0);
+	cr_assert_eq(rh_index__live_refresh(NULL, &rebuilt, lv, live_st, NULL),
+	             0);
 	cr_assert_eq(rebuilt, 0);
 	rh_index__live_stats_get(&ls, lv);
 	cr_assert_eq(ls.bytes_read, 0);
 	cr_assert_eq(ls.live, 0);
 	/* new events: the history is built once, then grows */
 	arrive(1);
-	cr_assert_eq(rh_index__live_refresh(NULL, &rebuilt, lv, live_st, NULL), 0);
+	cr_assert_eq(rh_index__live_refresh(NULL, &rebuilt, lv, live_st, NULL),
+	             0);
 	cr_assert_eq(rebuilt, 1);
 	rh_index__live_stats_get(&ls, lv);
 	cr_assert_eq(ls.live, 1);

@@ -14,7 +14,8 @@ task_with_offsets(rh_row *row, int64_t v)
 {
 	memset(row, 0, sizeof(*row));
 	row->entity = RH_ENTITY_TASK;
-	row->u.task.task_id = "c8ef45ccd0112571ffffffffffffffffffffffff01000000";
+	row->u.task.task_id =
+		"c8ef45ccd0112571ffffffffffffffffffffffff01000000";
 	row->u.task.worker_pid = -1;
 	row->u.task.creation_time_ns = row->u.task.start_time_ns =
 		row->u.task.end_time_ns = RH_TIME_NONE;
@@ -29,14 +30,29 @@ Test(index_rows, numbers_print_as_printf_does)
 {
 	/* log offsets: never negative (a negative one is left out) */
 	static const int64_t vals[] = {
-		0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 1009, 12345, 99999,
-		100000, 1762985431001, 1000000000000000000, INT64_MAX - 1,
+		0,
+		1,
+		9,
+		10,
+		11,
+		99,
+		100,
+		101,
+		999,
+		1000,
+		1009,
+		12345,
+		99999,
+		100000,
+		1762985431001,
+		1000000000000000000,
+		INT64_MAX - 1,
 		INT64_MAX,
 	};
 	/* attempt numbers: any int32 */
 	static const int32_t attempts[] = {
-		-1, -9, -10, -99, -100, -101, -12345, INT32_MIN + 1, INT32_MIN,
-		INT32_MAX,
+		-1,   -9,     -10,           -99,       -100,
+		-101, -12345, INT32_MIN + 1, INT32_MIN, INT32_MAX,
 	};
 	size_t i;
 
@@ -46,11 +62,14 @@ Test(index_rows, numbers_print_as_printf_does)
 		rh_row row;
 
 		task_with_offsets(&row, vals[i]);
-		cr_assert_eq(rh_dashboard_row_json(&out, &row, 1), 0, "%s", rh_error_last());
-		snprintf(want, sizeof(want), "\"stdout_start\":%" PRId64
-			 ",\"stdout_end\":%" PRId64 "}", vals[i], vals[i]);
+		cr_assert_eq(rh_dashboard_row_json(&out, &row, 1), 0, "%s",
+		             rh_error_last());
+		snprintf(want, sizeof(want),
+		         "\"stdout_start\":%" PRId64 ",\"stdout_end\":%" PRId64
+		         "}",
+		         vals[i], vals[i]);
 		cr_assert_not_null(strstr(out.ptr, want), "%" PRId64 ": %s",
-				   vals[i], out.ptr);
+		                   vals[i], out.ptr);
 		rh_buf_dispose(&out);
 	}
 	for (i = 0; i < sizeof(attempts) / sizeof(attempts[0]); i++) {
@@ -60,23 +79,31 @@ Test(index_rows, numbers_print_as_printf_does)
 
 		task_with_offsets(&row, 0);
 		row.u.task.attempt_number = attempts[i];
-		cr_assert_eq(rh_dashboard_row_json(&out, &row, 0), 0, "%s", rh_error_last());
+		cr_assert_eq(rh_dashboard_row_json(&out, &row, 0), 0, "%s",
+		             rh_error_last());
 		snprintf(want, sizeof(want), "\"attempt_number\":%" PRId32 ",",
-			 attempts[i]);
+		         attempts[i]);
 		cr_assert_not_null(strstr(out.ptr, want), "%" PRId32 ": %s",
-				   attempts[i], out.ptr);
+		                   attempts[i], out.ptr);
 		rh_buf_dispose(&out);
 	}
 }
 
 Test(index_rows, times_print_as_python_floats)
 {
-	static const struct { int64_t ns; const char *ms; } t[] = {
-		{ 0, "0.0" }, { 999999, "0.0" }, { 1000000, "1.0" },
+	static const struct {
+		int64_t ns;
+		const char *ms;
+	} t[] = {
+		{ 0, "0.0" },
+		{ 999999, "0.0" },
+		{ 1000000, "1.0" },
 		/* Python: float(1762985431001000000) is ...0999936 */
 		{ 1762985431001000000, "1762985431000.0" },
-		{ 1762985431001500000, "1762985431001.0" }, { -1, "-1.0" },
-		{ -1000000, "-1.0" }, { -1000001, "-2.0" },
+		{ 1762985431001500000, "1762985431001.0" },
+		{ -1, "-1.0" },
+		{ -1000000, "-1.0" },
+		{ -1000001, "-2.0" },
 	};
 	size_t i;
 
@@ -90,16 +117,20 @@ Test(index_rows, times_print_as_python_floats)
 		cr_assert_eq(rh_dashboard_row_json(&out, &row, 1), 0);
 		snprintf(want, sizeof(want), "\"start_time_ms\":%s,", t[i].ms);
 		cr_assert_not_null(strstr(out.ptr, want), "%" PRId64 ": %s",
-				   t[i].ns, out.ptr);
+		                   t[i].ns, out.ptr);
 		rh_buf_dispose(&out);
 	}
 }
 
 Test(index_rows, strings_are_escaped_when_they_need_it)
 {
-	static const struct { const char *in, *out; } t[] = {
-		{ "plain ascii /path-1_2.log", "\"plain ascii /path-1_2.log\"" },
-		{ "quote \" back \\ nl \n tab \t", "\"quote \\\" back \\\\ nl \\n tab \\t\"" },
+	static const struct {
+		const char *in, *out;
+	} t[] = {
+		{ "plain ascii /path-1_2.log",
+		  "\"plain ascii /path-1_2.log\"" },
+		{ "quote \" back \\ nl \n tab \t",
+		  "\"quote \\\" back \\\\ nl \\n tab \\t\"" },
 		{ "\x01", "\"\\u0001\"" },
 		{ "caf\xc3\xa9 \xe2\x82\xac", "\"caf\xc3\xa9 \xe2\x82\xac\"" },
 		{ "", "\"\"" },
@@ -117,7 +148,8 @@ Test(index_rows, strings_are_escaped_when_they_need_it)
 		cr_assert_eq(rh_dashboard_row_json(&out, &row, 0), 0);
 		snprintf(want, sizeof(want), "\"name\":%s,", t[i].out);
 		cr_assert_not_null(strstr(out.ptr, want), "%s", out.ptr);
-		cr_assert_not_null(doc = json_tokener_parse(out.ptr), "%s", out.ptr);
+		cr_assert_not_null(doc = json_tokener_parse(out.ptr), "%s",
+		                   out.ptr);
 		json_object_put(doc);
 		rh_buf_dispose(&out);
 	}

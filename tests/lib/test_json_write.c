@@ -40,8 +40,8 @@ Test(json_write, strings_match_the_escaping_reference_for_every_byte)
 			rh__jw_strn(&w, s, 3);
 			cr_assert_eq(w.err, 0);
 			cr_assert_eq(rh__json_strn(&ref, s, 3, del), 0);
-			cr_assert_str_eq(out.ptr, ref.ptr, "byte 0x%02x, escape_del %d",
-					 c, del);
+			cr_assert_str_eq(out.ptr, ref.ptr,
+			                 "byte 0x%02x, escape_del %d", c, del);
 		}
 	}
 }
@@ -83,9 +83,10 @@ Test(json_write, commas_nesting_numbers_and_nulls)
 	rh__jw_end(&w);
 	rh__jw_end(&w);
 	cr_assert_eq(w.err, 0);
-	cr_assert_str_eq(out.ptr, "{\"min\":-9223372036854775808,"
-			 "\"max\":9223372036854775807,\"ms\":-12.0,"
-			 "\"a\":[{},null,null,{\"k\":1},0.5,2.0,false]}");
+	cr_assert_str_eq(out.ptr,
+	                 "{\"min\":-9223372036854775808,"
+	                 "\"max\":9223372036854775807,\"ms\":-12.0,"
+	                 "\"a\":[{},null,null,{\"k\":1},0.5,2.0,false]}");
 }
 
 /* The index's rows go through the writer with 0x7f kept, as they always
@@ -100,9 +101,11 @@ Test(json_write, rows_keep_del_and_escape_the_rest)
 	row.u.pg.name = "n\x7f\"\n\xff";
 	row.u.pg.creator_job_id = NULL;
 	cr_assert_eq(rh_dashboard_row_json(&out, &row, 0), 0);
-	cr_assert_str_eq(out.ptr, "{\"placement_group_id\":\"ab\","
-			 "\"name\":\"n\x7f\\\"\\n\\uefff\",\"creator_job_id\":null,"
-			 "\"state\":\"PENDING\"}");
+	cr_assert_str_eq(
+		out.ptr,
+		"{\"placement_group_id\":\"ab\","
+		"\"name\":\"n\x7f\\\"\\n\\uefff\",\"creator_job_id\":null,"
+		"\"state\":\"PENDING\"}");
 }
 
 /* The 8-bytes-at-once scan of plain text must stop for every byte that is
@@ -119,7 +122,8 @@ Test(json_write, strings_escape_every_byte_at_every_position)
 		for (len = 1; len <= 24; len++)
 			for (at = 0; at < len; at++)
 				for (c = 1; c < 256; c++)
-					for (counted = 0; counted <= 1; counted++) {
+					for (counted = 0; counted <= 1;
+					     counted++) {
 						rh__jw w;
 
 						memset(s, 'a', len);
@@ -134,11 +138,18 @@ Test(json_write, strings_escape_every_byte_at_every_position)
 						else
 							rh__jw_str(&w, s);
 						cr_assert_eq(w.err, 0);
-						cr_assert_eq(rh__json_strn(&ref, s, len, del), 0);
-						cr_assert_eq(out.size, ref.size);
-						cr_assert(!memcmp(out.ptr, ref.ptr, out.size),
-							  "byte 0x%02x at %zu of %zu, escape_del %d",
-							  c, at, len, del);
+						cr_assert_eq(
+							rh__json_strn(&ref, s,
+						                      len, del),
+							0);
+						cr_assert_eq(out.size,
+						             ref.size);
+						cr_assert(
+							!memcmp(out.ptr,
+						                ref.ptr,
+						                out.size),
+							"byte 0x%02x at %zu of %zu, escape_del %d",
+							c, at, len, del);
 					}
 }
 
@@ -146,8 +157,10 @@ Test(json_write, strings_escape_every_byte_at_every_position)
  * at the end, bad continuation) are mapped, as rh__json_strn() does. */
 Test(json_write, utf8_across_block_edges)
 {
-	static const char *seq[] = { "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
-				     "\xc3", "\xe2\x82", "\xed\xa0\x80", "\xc0\xaf" };
+	static const char *seq[] = { "\xc3\xa9",         "\xe2\x82\xac",
+		                     "\xf0\x9f\x98\x80", "\xc3",
+		                     "\xe2\x82",         "\xed\xa0\x80",
+		                     "\xc0\xaf" };
 	char s[40];
 	size_t at, i, n;
 
@@ -157,14 +170,16 @@ Test(json_write, utf8_across_block_edges)
 
 			memset(s, 'z', sizeof(s));
 			memcpy(s + at, seq[i], strlen(seq[i]));
-			n = at + strlen(seq[i]) + (at & 1) * 3; /* ending with it, or not */
+			n = at + strlen(seq[i]) +
+			    (at & 1) * 3; /* ending with it, or not */
 			rh_buf_clear(&out);
 			rh_buf_clear(&ref);
 			rh__jw_init(&w, &out);
 			rh__jw_strn(&w, s, n);
 			cr_assert_eq(w.err, 0);
 			cr_assert_eq(rh__json_strn(&ref, s, n, 1), 0);
-			cr_assert_str_eq(out.ptr, ref.ptr, "sequence %zu at %zu", i, at);
+			cr_assert_str_eq(out.ptr, ref.ptr,
+			                 "sequence %zu at %zu", i, at);
 		}
 }
 
@@ -190,7 +205,8 @@ pyfloat_reference(char *text, size_t size, double d)
 			digs[nd++] = tmp[i];
 	while (nd > 1 && digs[nd - 1] == '0')
 		nd--;
-	cr_assert(exp10 >= -4 && exp10 < 16, "%.17g outside the values tested", d);
+	cr_assert(exp10 >= -4 && exp10 < 16, "%.17g outside the values tested",
+	          d);
 	if (d < 0)
 		text[o++] = '-';
 	if (exp10 < 0) {
@@ -255,10 +271,14 @@ Test(json_write, pyfloat_shortcut_matches_the_search)
 		x ^= x << 13;
 		x ^= x >> 7;
 		x ^= x << 17;
-		pyfloat_check((double)(int64_t)(1762985431000000000ull + x % 86400000000000ull) / 1e6);
-		pyfloat_check((double)(int64_t)(x % 4000000000000ull) / 1e6 + 1);
+		pyfloat_check((double)(int64_t)(1762985431000000000ull +
+		                                x % 86400000000000ull) /
+		              1e6);
+		pyfloat_check((double)(int64_t)(x % 4000000000000ull) / 1e6 +
+		              1);
 		/* any mantissa, exponents 2^0 .. 2^52 */
-		bits = ((uint64_t)(1023 + (x >> 58) % 53) << 52) | (x & ((1ull << 52) - 1));
+		bits = ((uint64_t)(1023 + (x >> 58) % 53) << 52) |
+		       (x & ((1ull << 52) - 1));
 		memcpy(&d, &bits, 8);
 		pyfloat_check(d);
 		pyfloat_check(-d);
@@ -311,8 +331,8 @@ Test(json_write, integers_match_printf)
 				rh_buf_clear(&out);
 				rh__jw_init(&w, &out);
 				rh__jw_int_suffix(&w, val, neg ? ".0" : "");
-				snprintf(want, sizeof(want), "%lld%s", (long long)val,
-					 neg ? ".0" : "");
+				snprintf(want, sizeof(want), "%lld%s",
+				         (long long)val, neg ? ".0" : "");
 				cr_assert_eq(w.err, 0);
 				cr_assert_str_eq(out.ptr, want);
 			}

@@ -30,7 +30,7 @@ refresh(void)
 	int rebuilt = -1;
 
 	cr_assert_eq(rh_index_refresh(&rebuilt, st, PREFIX, NULL), 0, "%s",
-		     rh_error_last());
+	             rh_error_last());
 	return rebuilt;
 }
 
@@ -41,7 +41,7 @@ tasks(void)
 	uint64_t n;
 
 	cr_assert_eq(rh_index_open_session(&x, st, PREFIX, NULL), 0, "%s",
-		     rh_error_last());
+	             rh_error_last());
 	n = rh_index_count(x, RH_ENTITY_TASK);
 	rh_index_close(x);
 	return n;
@@ -75,12 +75,15 @@ put_session_json(int ended)
 {
 	char body[300];
 
-	snprintf(body, sizeof(body), "{\"format\":1,\"namespace\":\"default\","
-		 "\"cluster\":\"c1\",\"session\":\"%.*s\",\"start_ms\":"
-		 "1767225600000%s}", (int)strlen("session_2026-01-01_00-00-00_000000_1"),
-		 PREFIX + strlen("default/c1/"),
-		 ended ? ",\"end_ms\":1767225700000,\"end_marked_ms\":1767225800000"
-		       : "");
+	snprintf(
+		body, sizeof(body),
+		"{\"format\":1,\"namespace\":\"default\","
+		"\"cluster\":\"c1\",\"session\":\"%.*s\",\"start_ms\":"
+		"1767225600000%s}",
+		(int)strlen("session_2026-01-01_00-00-00_000000_1"),
+		PREFIX + strlen("default/c1/"),
+		ended ? ",\"end_ms\":1767225700000,\"end_marked_ms\":1767225800000" :
+			"");
 	char key[200];
 
 	snprintf(key, sizeof(key), "%ssession.json", PREFIX);
@@ -113,14 +116,17 @@ Test(marks, currency_check_costs_the_same_for_20_and_2000_objects)
 	check_calls(big);
 	PREFIX = PREFIX1;
 	/* one listing (the marks), the index's size and a few reads of it */
-	cr_assert_eq(big[LIST], 1, "%llu listings", (unsigned long long)big[LIST]);
-	cr_assert_leq(big[HEAD], 1);	/* the index's size */
+	cr_assert_eq(big[LIST], 1, "%llu listings",
+	             (unsigned long long)big[LIST]);
+	cr_assert_leq(big[HEAD], 1); /* the index's size */
 	cr_assert_eq(big[PUT] + big[DEL], 0);
 	cr_assert_leq(big[GET], 8, "%llu gets", (unsigned long long)big[GET]);
 	for (i = 0; i < 5; i++)
-		cr_assert_eq(big[i], small[i], "verb %d: %llu calls at 2000 objects, "
-			     "%llu at 20", i, (unsigned long long)big[i],
-			     (unsigned long long)small[i]);
+		cr_assert_eq(big[i], small[i],
+		             "verb %d: %llu calls at 2000 objects, "
+		             "%llu at 20",
+		             i, (unsigned long long)big[i],
+		             (unsigned long long)small[i]);
 }
 
 Test(marks, new_objects_are_seen_once_their_mark_moves)
@@ -191,7 +197,8 @@ Test(marks, writers_never_undo_each_others_marks)
 		const char *gen = strrchr(a2, '@') + 1;
 
 		cr_assert_eq(rh_store_stats_get(&before), 0);
-		cr_assert_eq(rh__mark_advance(st, PREFIX, "node-0a", gen, a2), 0);
+		cr_assert_eq(rh__mark_advance(st, PREFIX, "node-0a", gen, a2),
+		             0);
 		cr_assert_eq(calls(&before, PUT) + calls(&before, LIST), 0);
 	}
 }
@@ -208,14 +215,15 @@ Test(marks, an_ended_session_is_never_checked_again)
 	cr_assert_eq(refresh(), 1);
 	check_calls(c);
 	cr_assert_eq(c[LIST] + c[PUT] + c[DEL], 0, "%llu listings",
-		     (unsigned long long)c[LIST]);
+	             (unsigned long long)c[LIST]);
 	cr_assert_leq(c[HEAD], 1);
 	/* a late writer takes the sealed index back: the next reader
 	 * rebuilds with its objects */
 	put_batch(1);
 	advance("recv-0c", last);
-	cr_assert_eq(rh_store_head(&size, NULL, st, PREFIX1 "index/session.idx"),
-		     RH_ENOTFOUND);
+	cr_assert_eq(
+		rh_store_head(&size, NULL, st, PREFIX1 "index/session.idx"),
+		RH_ENOTFOUND);
 	rh_error_clear();
 	cr_assert_eq(refresh(), 1);
 	cr_assert_eq(tasks(), 2);
@@ -236,7 +244,7 @@ Test(marks, sessions_without_marks_are_checked_by_listing)
 	cr_assert_eq(refresh(), 1);
 	cr_assert_eq(tasks(), 2);
 	check_calls(c);
-	cr_assert_geq(c[LIST], 2);	/* marks/, then the objects */
+	cr_assert_geq(c[LIST], 2); /* marks/, then the objects */
 	/* once ended and found current by a listing, it is listed no more */
 	put_session_json(1);
 	cr_assert_eq(refresh(), 0);

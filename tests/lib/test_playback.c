@@ -20,7 +20,6 @@ static rh_index *ix;
 static json_object *truth, *actor_events;
 static char prefix[512];
 
-
 /* base64 to lower-case hex (export events' ids) */
 static void
 b64_hex(char *out, size_t cap, const char *in)
@@ -40,7 +39,7 @@ b64_hex(char *out, size_t cap, const char *in)
 			bits -= 8;
 			if (o + 3 < cap)
 				o += (size_t)snprintf(out + o, cap - o, "%02x",
-						      (acc >> bits) & 0xff);
+				                      (acc >> bits) & 0xff);
 		}
 	}
 	out[o] = '\0';
@@ -53,7 +52,8 @@ load_actor_events(const char *sdir)
 	char path[1400], line[65536];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/logs/export_events/event_EXPORT_ACTOR.log", sdir);
+	snprintf(path, sizeof(path),
+	         "%s/logs/export_events/event_EXPORT_ACTOR.log", sdir);
 	if (!(f = fopen(path, "r")))
 		return;
 	while (fgets(line, sizeof(line), f)) {
@@ -86,9 +86,10 @@ setup(void)
 
 	snprintf(tmp, sizeof(tmp), "/tmp/rh-test-playback-XXXXXX");
 	cr_assert_not_null(mkdtemp(tmp));
-	snprintf(cmd, sizeof(cmd),
-		 "python3 '%s/tests/gen/raygen.py' session --out '%s/gen' --seed 1 2>/dev/null",
-		 top ? top : RH_TOP_SRCDIR, tmp);
+	snprintf(
+		cmd, sizeof(cmd),
+		"python3 '%s/tests/gen/raygen.py' session --out '%s/gen' --seed 1 2>/dev/null",
+		top ? top : RH_TOP_SRCDIR, tmp);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	snprintf(path, sizeof(path), "%s/gen/truth.json", tmp);
 	cr_assert_not_null(truth = json_object_from_file(path));
@@ -97,7 +98,8 @@ setup(void)
 	cr_assert_eq(rh_store_open(&st, url, NULL), 0);
 	json_object_object_get_ex(truth, "session", &sess);
 	json_object_object_get_ex(sess, "name", &name);
-	snprintf(prefix, sizeof(prefix), "default/gen/%s/", json_object_get_string(name));
+	snprintf(prefix, sizeof(prefix), "default/gen/%s/",
+	         json_object_get_string(name));
 	snprintf(path, sizeof(path), "%s/gen/aggregator", tmp);
 	ev_ingest_dir(st, prefix, path);
 	json_object_object_get_ex(truth, "node_dirs", &nodes);
@@ -107,12 +109,16 @@ setup(void)
 
 		json_object_object_get_ex(n, "node_id", &id);
 		json_object_object_get_ex(n, "session_dir", &sd);
-		snprintf(sdir, sizeof(sdir), "%s/gen/%s", tmp, json_object_get_string(sd));
-		ev_put_dir(st, prefix, json_object_get_string(id), sdir, "logs/events");
-		ev_put_dir(st, prefix, json_object_get_string(id), sdir, "logs/export_events");
+		snprintf(sdir, sizeof(sdir), "%s/gen/%s", tmp,
+		         json_object_get_string(sd));
+		ev_put_dir(st, prefix, json_object_get_string(id), sdir,
+		           "logs/events");
+		ev_put_dir(st, prefix, json_object_get_string(id), sdir,
+		           "logs/export_events");
 		load_actor_events(sdir);
 	}
-	cr_assert_eq(rh_index_open_session(&ix, st, prefix, NULL), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_index_open_session(&ix, st, prefix, NULL), 0, "%s",
+	             rh_error_last());
 }
 
 static void
@@ -149,7 +155,9 @@ str(json_object *o, const char *k)
 {
 	json_object *v;
 
-	return json_object_object_get_ex(o, k, &v) && v ? json_object_get_string(v) : NULL;
+	return json_object_object_get_ex(o, k, &v) && v ?
+	               json_object_get_string(v) :
+	               NULL;
 }
 
 static double
@@ -157,7 +165,9 @@ dbl(json_object *o, const char *k)
 {
 	json_object *v;
 
-	return json_object_object_get_ex(o, k, &v) && v ? json_object_get_double(v) : 0;
+	return json_object_object_get_ex(o, k, &v) && v ?
+	               json_object_get_double(v) :
+	               0;
 }
 
 /* A task attempt's state at t_ms from its events (NULL: it did not exist
@@ -260,19 +270,18 @@ index_rows(rh_entity what, double t_ms, const rh_filter *f, uint64_t *nf)
 		switch (what) {
 		case RH_ENTITY_TASK:
 			rh_buf_printf(&b, "%s/%d=%s\n", r->u.task.task_id,
-				      r->u.task.attempt_number,
-				      rh_task_state_name(r->u.task.state));
+			              r->u.task.attempt_number,
+			              rh_task_state_name(r->u.task.state));
 			break;
 		case RH_ENTITY_NODE:
 			rh_buf_printf(&b, "%s=%s\n", r->u.node.node_id,
-				      rh_node_state_name(r->u.node.state));
+			              rh_node_state_name(r->u.node.state));
 			break;
 		case RH_ENTITY_JOB:
 			rh_buf_printf(&b, "%s=%s\n", r->u.job.job_id,
-				      rh_job_status_name(r->u.job.status));
+			              rh_job_status_name(r->u.job.status));
 			break;
-		default:
-			break;
+		default: break;
 		}
 	}
 	cr_assert_eq(e, RH_ITEROVER);
@@ -297,7 +306,8 @@ sorted(const char *s)
 	size_t n = 0, i;
 	rh_buf b = RH_BUF_INIT;
 
-	for (p = strtok_r(dup, "\n", &save); p && n < 4096; p = strtok_r(NULL, "\n", &save))
+	for (p = strtok_r(dup, "\n", &save); p && n < 4096;
+	     p = strtok_r(NULL, "\n", &save))
 		lines[n++] = p;
 	qsort(lines, n, sizeof(*lines), cmp_lines);
 	for (i = 0; i < n; i++)
@@ -312,7 +322,8 @@ expect_same(const char *what, double t_ms, char *got, rh_buf *want)
 {
 	char *g = sorted(got), *w = sorted(want->ptr);
 
-	cr_expect_str_eq(g, w, "%s at %.0f ms:\ngot\n%s\nwant\n%s", what, t_ms, g, w);
+	cr_expect_str_eq(g, w, "%s at %.0f ms:\ngot\n%s\nwant\n%s", what, t_ms,
+	                 g, w);
 	free(g);
 	free(w);
 	rh_buf_dispose(want);
@@ -339,17 +350,17 @@ check_at(double t_ms)
 		if (!s || !strcmp(str(t, "type"), "DRIVER_TASK"))
 			continue;
 		rh_buf_printf(&want, "%s/%d=%s\n", str(t, "task_id"),
-			      (int)dbl(t, "attempt_number"), s);
+		              (int)dbl(t, "attempt_number"), s);
 		nrun += !strcmp(s, "RUNNING");
 		ntasks++;
 	}
 	got = index_rows(RH_ENTITY_TASK, t_ms, NULL, &nf);
 	cr_expect_eq(nf, ntasks, "tasks at %.0f: %llu, want %llu", t_ms,
-		     (unsigned long long)nf, (unsigned long long)ntasks);
+	             (unsigned long long)nf, (unsigned long long)ntasks);
 	expect_same("tasks", t_ms, got, &want);
 	free(index_rows(RH_ENTITY_TASK, t_ms, &running, &nf));
 	cr_expect_eq(nf, nrun, "RUNNING at %.0f: %llu, want %llu", t_ms,
-		     (unsigned long long)nf, (unsigned long long)nrun);
+	             (unsigned long long)nf, (unsigned long long)nrun);
 
 	l = state_list("nodes");
 	for (i = 0; i < json_object_array_length(l); i++) {
@@ -359,7 +370,8 @@ check_at(double t_ms)
 		if (s)
 			rh_buf_printf(&want, "%s=%s\n", str(n, "node_id"), s);
 	}
-	expect_same("nodes", t_ms, index_rows(RH_ENTITY_NODE, t_ms, NULL, &nf), &want);
+	expect_same("nodes", t_ms, index_rows(RH_ENTITY_NODE, t_ms, NULL, &nf),
+	            &want);
 
 	l = state_list("jobs");
 	for (i = 0; i < json_object_array_length(l); i++) {
@@ -369,12 +381,15 @@ check_at(double t_ms)
 		if (s)
 			rh_buf_printf(&want, "%s=%s\n", str(j, "job_id"), s);
 	}
-	expect_same("jobs", t_ms, index_rows(RH_ENTITY_JOB, t_ms, NULL, &nf), &want);
+	expect_same("jobs", t_ms, index_rows(RH_ENTITY_JOB, t_ms, NULL, &nf),
+	            &want);
 
 	/* actors: each compared by id, unless the truth is unsure */
 	l = state_list("actors");
 	for (i = 0; i < json_object_array_length(l); i++) {
-		rh_filter f = { "actor_id", "=", str(json_object_array_get_idx(l, i), "actor_id") };
+		rh_filter f = { "actor_id", "=",
+			        str(json_object_array_get_idx(l, i),
+			            "actor_id") };
 		rh_query_options ao = RH_QUERY_OPTIONS_INIT;
 		int restarts, e;
 		const char *s = truth_actor_at(f.value, t_ms, &restarts);
@@ -389,12 +404,15 @@ check_at(double t_ms)
 		cr_assert_eq(rh_query_open(&q, ix, RH_ENTITY_ACTOR, &ao), 0);
 		e = rh_query_next(&r, q);
 		if (!s) {
-			cr_expect_eq(e, RH_ITEROVER, "actor %s at %.0f exists", f.value, t_ms);
+			cr_expect_eq(e, RH_ITEROVER, "actor %s at %.0f exists",
+			             f.value, t_ms);
 		} else {
-			cr_expect_eq(e, 0, "actor %s at %.0f missing", f.value, t_ms);
+			cr_expect_eq(e, 0, "actor %s at %.0f missing", f.value,
+			             t_ms);
 			if (!e) {
-				cr_expect_str_eq(rh_actor_state_name(r->u.actor.state), s,
-						 "actor %s at %.0f", f.value, t_ms);
+				cr_expect_str_eq(
+					rh_actor_state_name(r->u.actor.state),
+					s, "actor %s at %.0f", f.value, t_ms);
 				cr_expect_eq(r->u.actor.num_restarts, restarts);
 			}
 		}
@@ -403,23 +421,28 @@ check_at(double t_ms)
 
 	/* the task summary: its totals as of t */
 	o.at_ns = ns(t_ms);
-	cr_assert_eq(rh_dashboard_summary_json(&js, NULL, ix, RH_SUMMARY_TASKS_BY_FUNC, &o), 0);
+	cr_assert_eq(rh_dashboard_summary_json(&js, NULL, ix,
+	                                       RH_SUMMARY_TASKS_BY_FUNC, &o),
+	             0);
 	cr_assert_not_null(sum = json_tokener_parse(js.ptr));
-	cr_expect_eq((uint64_t)(dbl(sum, "total_tasks") + dbl(sum, "total_actor_tasks") +
-				dbl(sum, "total_actor_scheduled")), ntasks,
-		     "summary at %.0f: %s", t_ms, js.ptr);
+	cr_expect_eq((uint64_t)(dbl(sum, "total_tasks") +
+	                        dbl(sum, "total_actor_tasks") +
+	                        dbl(sum, "total_actor_scheduled")),
+	             ntasks, "summary at %.0f: %s", t_ms, js.ptr);
 	json_object_object_get_ex(sum, "summary", &groups);
 	{
 		uint64_t nsum = 0;
 
-		json_object_object_foreach(groups, k, g) {
+		json_object_object_foreach(groups, k, g)
+		{
 			json_object *sc;
 
 			(void)k;
 			json_object_object_get_ex(g, "state_counts", &sc);
 			nsum += (uint64_t)dbl(sc, "RUNNING");
 		}
-		cr_expect_eq(nsum, nrun, "summary RUNNING at %.0f: %s", t_ms, js.ptr);
+		cr_expect_eq(nsum, nrun, "summary RUNNING at %.0f: %s", t_ms,
+		             js.ptr);
 	}
 	json_object_put(sum);
 	rh_buf_dispose(&js);
@@ -437,8 +460,9 @@ session_ms(const char *key)
 	json_object_object_get_ex(truth, "session", &s);
 	json_object_object_get_ex(s, key, &v);
 	cr_assert_eq(sscanf(json_object_get_string(v), "%d-%d-%dT%d:%d:%lf",
-			    &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-			    &tm.tm_min, &sec), 6);
+	                    &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+	                    &tm.tm_min, &sec),
+	             6);
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
 	return ((double)timegm(&tm) + sec) * 1000;
@@ -492,11 +516,13 @@ task_state_at(json_object *t, double t_ms)
 	while (rh_query_next(&r, q) == 0)
 		if (r->u.task.attempt_number == (int)dbl(t, "attempt_number")) {
 			snprintf(state, sizeof(state), "%s",
-				 rh_task_state_name(r->u.task.state));
+			         rh_task_state_name(r->u.task.state));
 			if (r->u.task.state != RH_TASK_FAILED)
-				cr_expect_eq(r->u.task.end_time_ns, RH_TIME_NONE);
+				cr_expect_eq(r->u.task.end_time_ns,
+				             RH_TIME_NONE);
 			else
-				cr_expect_str_eq(r->u.task.error_type, str(t, "error_type"));
+				cr_expect_str_eq(r->u.task.error_type,
+				                 str(t, "error_type"));
 		}
 	rh_query_close(q);
 	return state;
@@ -563,7 +589,8 @@ Test(playback, actor_while_restarting)
 			continue;
 		s = dbl(e, "s") * 1000;
 		for (k = i + 1; k < n && !next; k++) {
-			json_object *x = json_object_array_get_idx(actor_events, k);
+			json_object *x =
+				json_object_array_get_idx(actor_events, k);
 
 			if (!strcmp(str(x, "id"), f.value))
 				next = dbl(x, "s") * 1000;
@@ -576,7 +603,8 @@ Test(playback, actor_while_restarting)
 		o.nfilters = 1;
 		cr_assert_eq(rh_query_open(&q, ix, RH_ENTITY_ACTOR, &o), 0);
 		cr_assert_eq(rh_query_next(&r, q), 0);
-		cr_expect_str_eq(rh_actor_state_name(r->u.actor.state), "RESTARTING");
+		cr_expect_str_eq(rh_actor_state_name(r->u.actor.state),
+		                 "RESTARTING");
 		cr_expect_geq(r->u.actor.num_restarts, 1);
 		cr_expect_eq(r->u.actor.end_time_ns, RH_TIME_NONE);
 		cr_expect_null(r->u.actor.death_cause);
@@ -598,18 +626,26 @@ Test(playback, before_start_empty_after_end_final)
 	for (what = 0; what < RH_ENTITY_COUNT; what++) {
 		o.at_ns = ns(start - 60000);
 		o.detail = 1;
-		cr_assert_eq(rh_dashboard_list_json(&a, &c, ix, (rh_entity)what, &o), 0);
-		cr_expect_str_eq(a.ptr, "[]", "%s before start", rh_entity_name((rh_entity)what));
+		cr_assert_eq(
+			rh_dashboard_list_json(&a, &c, ix, (rh_entity)what, &o),
+			0);
+		cr_expect_str_eq(a.ptr, "[]", "%s before start",
+		                 rh_entity_name((rh_entity)what));
 		cr_expect_eq(c.total, 0);
 		cr_expect_eq(c.num_filtered, 0);
 		rh_buf_dispose(&a);
 
 		/* far after the end: byte-identical to the final rows */
 		o.at_ns = ns(end + 3600000);
-		cr_assert_eq(rh_dashboard_list_json(&a, &c, ix, (rh_entity)what, &o), 0);
+		cr_assert_eq(
+			rh_dashboard_list_json(&a, &c, ix, (rh_entity)what, &o),
+			0);
 		o.at_ns = RH_TIME_NONE;
-		cr_assert_eq(rh_dashboard_list_json(&b, &fc, ix, (rh_entity)what, &o), 0);
-		cr_expect_str_eq(a.ptr, b.ptr, "%s after end", rh_entity_name((rh_entity)what));
+		cr_assert_eq(rh_dashboard_list_json(&b, &fc, ix,
+		                                    (rh_entity)what, &o),
+		             0);
+		cr_expect_str_eq(a.ptr, b.ptr, "%s after end",
+		                 rh_entity_name((rh_entity)what));
 		cr_expect_eq(c.num_filtered, fc.num_filtered);
 		cr_expect_eq(c.total, fc.total);
 		rh_buf_dispose(&a);
@@ -617,9 +653,13 @@ Test(playback, before_start_empty_after_end_final)
 	}
 	check_at(start - 60000);
 	check_at(end + 3600000);
-	cr_assert_eq(rh_dashboard_summary_json(&a, NULL, ix, RH_SUMMARY_ACTORS_BY_CLASS, &o), 0);
+	cr_assert_eq(rh_dashboard_summary_json(&a, NULL, ix,
+	                                       RH_SUMMARY_ACTORS_BY_CLASS, &o),
+	             0);
 	o.at_ns = ns(end + 3600000);
-	cr_assert_eq(rh_dashboard_summary_json(&b, NULL, ix, RH_SUMMARY_ACTORS_BY_CLASS, &o), 0);
+	cr_assert_eq(rh_dashboard_summary_json(&b, NULL, ix,
+	                                       RH_SUMMARY_ACTORS_BY_CLASS, &o),
+	             0);
 	cr_expect_str_eq(a.ptr, b.ptr);
 	rh_buf_dispose(&a);
 	rh_buf_dispose(&b);
@@ -636,16 +676,20 @@ Test(playback, page_at_instant_matches_filtered_full_list)
 
 	o.at_ns = ns(mid);
 	o.limit = 0;
-	cr_assert_eq(rh_dashboard_list_json(&all, &c, ix, RH_ENTITY_TASK, &o), 0);
+	cr_assert_eq(rh_dashboard_list_json(&all, &c, ix, RH_ENTITY_TASK, &o),
+	             0);
 	o.limit = 5;
 	o.offset = 3;
-	cr_assert_eq(rh_dashboard_list_json(&page, NULL, ix, RH_ENTITY_TASK, &o), 0);
+	cr_assert_eq(
+		rh_dashboard_list_json(&page, NULL, ix, RH_ENTITY_TASK, &o), 0);
 	ja = json_tokener_parse(all.ptr);
 	jp = json_tokener_parse(page.ptr);
 	cr_assert_geq(json_object_array_length(ja), 8);
 	for (i = 0; i < json_object_array_length(jp); i++)
-		cr_expect_str_eq(json_object_to_json_string(json_object_array_get_idx(jp, i)),
-				 json_object_to_json_string(json_object_array_get_idx(ja, i + 3)));
+		cr_expect_str_eq(json_object_to_json_string(
+					 json_object_array_get_idx(jp, i)),
+		                 json_object_to_json_string(
+					 json_object_array_get_idx(ja, i + 3)));
 	json_object_put(ja);
 	json_object_put(jp);
 	rh_buf_dispose(&all);

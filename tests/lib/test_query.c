@@ -17,9 +17,12 @@ TestSuite(query, .fini = fini);
 
 Test(query, splits_path_and_decodes_parameters)
 {
-	cr_assert_eq(rh_dashboard_url_parse(&u, "/c/default/c1/s%5F1/api/v0/tasks?"
-					    "detail=1&filter_keys=job_id&filter_predicates=%3D"
-					    "&filter_values=01000000&x&name=a+b%2Bc"), 0);
+	cr_assert_eq(rh_dashboard_url_parse(
+			     &u,
+			     "/c/default/c1/s%5F1/api/v0/tasks?"
+			     "detail=1&filter_keys=job_id&filter_predicates=%3D"
+			     "&filter_values=01000000&x&name=a+b%2Bc"),
+	             0);
 	cr_assert_str_eq(u.path, "/c/default/c1/s_1/api/v0/tasks");
 	cr_assert_eq(u.nsegs, 7);
 	cr_assert_str_eq(u.segs[3], "s_1");
@@ -56,7 +59,9 @@ Test(query, root_and_trailing_slash)
 
 Test(query, accepts_absolute_form)
 {
-	cr_assert_eq(rh_dashboard_url_parse(&u, "http://example.test:8080/nodes?view=summary"), 0);
+	cr_assert_eq(rh_dashboard_url_parse(
+			     &u, "http://example.test:8080/nodes?view=summary"),
+	             0);
 	cr_assert_str_eq(u.path, "/nodes");
 	cr_assert_str_eq(rh_dashboard_url_param(&u, "view"), "summary");
 }
@@ -66,9 +71,11 @@ refused(const char *target, const char *needle)
 {
 	rh_dashboard_url v = RH_DASHBOARD_URL_INIT;
 
-	cr_assert_eq(rh_dashboard_url_parse(&v, target), RH_EINVAL, "%s", target);
-	cr_assert(strstr(rh_error_last(), needle), "%s: message \"%s\" lacks \"%s\"",
-		  target, rh_error_last(), needle);
+	cr_assert_eq(rh_dashboard_url_parse(&v, target), RH_EINVAL, "%s",
+	             target);
+	cr_assert(strstr(rh_error_last(), needle),
+	          "%s: message \"%s\" lacks \"%s\"", target, rh_error_last(),
+	          needle);
 	rh_dashboard_url_dispose(&v);
 }
 
@@ -123,19 +130,29 @@ Test(query, integer_values_are_strict)
 {
 	int64_t v;
 
-	cr_assert_eq(rh_dashboard_url_parse(&u, "/x?limit=10&bad=1x&neg=-1&big=99999999999999999999&empty="), 0);
-	cr_assert_eq(rh_dashboard__param_int(&v, &u, "limit", 100, 0, 10000), 0);
+	cr_assert_eq(
+		rh_dashboard_url_parse(
+			&u,
+			"/x?limit=10&bad=1x&neg=-1&big=99999999999999999999&empty="),
+		0);
+	cr_assert_eq(rh_dashboard__param_int(&v, &u, "limit", 100, 0, 10000),
+	             0);
 	cr_assert_eq(v, 10);
-	cr_assert_eq(rh_dashboard__param_int(&v, &u, "missing", 100, 0, 10000), 0);
+	cr_assert_eq(rh_dashboard__param_int(&v, &u, "missing", 100, 0, 10000),
+	             0);
 	cr_assert_eq(v, 100);
-	cr_assert_eq(rh_dashboard__param_int(&v, &u, "bad", 0, 0, 10), RH_EINVAL);
+	cr_assert_eq(rh_dashboard__param_int(&v, &u, "bad", 0, 0, 10),
+	             RH_EINVAL);
 	cr_assert(strstr(rh_error_last(), "bad:"));
-	cr_assert_eq(rh_dashboard__param_int(&v, &u, "neg", 0, 0, 10), RH_EINVAL);
+	cr_assert_eq(rh_dashboard__param_int(&v, &u, "neg", 0, 0, 10),
+	             RH_EINVAL);
 	cr_assert(strstr(rh_error_last(), "out of range"));
 	cr_assert_eq(rh_dashboard__param_int(&v, &u, "neg", 0, -1, 10), 0);
 	cr_assert_eq(v, -1);
-	cr_assert_eq(rh_dashboard__param_int(&v, &u, "big", 0, 0, 10), RH_EINVAL);
-	cr_assert_eq(rh_dashboard__param_int(&v, &u, "empty", 0, 0, 10), RH_EINVAL);
+	cr_assert_eq(rh_dashboard__param_int(&v, &u, "big", 0, 0, 10),
+	             RH_EINVAL);
+	cr_assert_eq(rh_dashboard__param_int(&v, &u, "empty", 0, 0, 10),
+	             RH_EINVAL);
 }
 
 Test(query, booleans_and_enums)
@@ -143,7 +160,9 @@ Test(query, booleans_and_enums)
 	static const char *const fmts[] = { "leading_1", "text", NULL };
 	int b, e;
 
-	cr_assert_eq(rh_dashboard_url_parse(&u, "/x?a=1&b=False&c=maybe&f=text&g=html"), 0);
+	cr_assert_eq(rh_dashboard_url_parse(
+			     &u, "/x?a=1&b=False&c=maybe&f=text&g=html"),
+	             0);
 	cr_assert_eq(rh_dashboard__param_bool(&b, &u, "a", 0), 0);
 	cr_assert_eq(b, 1);
 	cr_assert_eq(rh_dashboard__param_bool(&b, &u, "b", 1), 0);
@@ -197,7 +216,9 @@ Test(query, json_writer_prints_like_python)
 	rh__jw_end(&w);
 	rh__jw_end(&w);
 	cr_assert_eq(w.err, 0);
-	cr_assert_str_eq(b.ptr, "[2.0,0.1,1762989077136.2407,1786153558000000.0,"
-			 "1786153558000000.5,1e+16,1.5e-07,null,\"a\\\"b\\n\\u0001\",{\"k\":-3,\"n\":null}]");
+	cr_assert_str_eq(
+		b.ptr,
+		"[2.0,0.1,1762989077136.2407,1786153558000000.0,"
+		"1786153558000000.5,1e+16,1.5e-07,null,\"a\\\"b\\n\\u0001\",{\"k\":-3,\"n\":null}]");
 	rh_buf_dispose(&b);
 }

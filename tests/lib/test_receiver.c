@@ -19,21 +19,26 @@
 #define OTHER "session_2025-10-25_00-00-00_000000_1"
 
 /* Shaped as the Ray docs' examples (reference/ray-formats.md §4c). */
-#define EV_NODE(s, id) "{\"eventId\":\"" id "\",\"sourceType\":\"GCS\"," \
+#define EV_NODE(s, id)                                                                          \
+	"{\"eventId\":\"" id "\",\"sourceType\":\"GCS\","                                       \
 	"\"eventType\":\"NODE_LIFECYCLE_EVENT\",\"timestamp\":\"2025-10-24T21:19:14.063955Z\"," \
-	"\"severity\":\"INFO\",\"sessionName\":\"" s "\",\"nodeLifecycleEvent\":{" \
-	"\"nodeId\":\"0yfRX1ex+VtcC+TFXjXcgesdpnEwM76+pEATrQ==\",\"stateTransitions\":[{" \
-	"\"timestamp\":\"2025-10-24T21:19:14.063955Z\",\"resources\":{\"CPU\":1.0}," \
-	"\"state\":\"ALIVE\",\"aliveSubState\":\"UNSPECIFIED\"}]}," \
+	"\"severity\":\"INFO\",\"sessionName\":\"" s                                            \
+	"\",\"nodeLifecycleEvent\":{"                                                           \
+	"\"nodeId\":\"0yfRX1ex+VtcC+TFXjXcgesdpnEwM76+pEATrQ==\",\"stateTransitions\":[{"       \
+	"\"timestamp\":\"2025-10-24T21:19:14.063955Z\",\"resources\":{\"CPU\":1.0},"            \
+	"\"state\":\"ALIVE\",\"aliveSubState\":\"UNSPECIFIED\"}]},"                             \
 	"\"nodeId\":\"zpLG7coqThVMl8df9RYHnhK6thhJqrgPodtfjg==\",\"message\":\"\"}"
-#define EV_JOB(s, id) "{\"eventId\":\"" id "\",\"sourceType\":\"GCS\"," \
+#define EV_JOB(s, id)                                                                                 \
+	"{\"eventId\":\"" id "\",\"sourceType\":\"GCS\","                                             \
 	"\"eventType\":\"DRIVER_JOB_LIFECYCLE_EVENT\",\"timestamp\":\"2025-10-24T21:17:07.316483Z\"," \
-	"\"severity\":\"INFO\",\"sessionName\":\"" s "\",\"driverJobLifecycleEvent\":{" \
-	"\"jobId\":\"AQAAAA==\",\"stateTransitions\":[{\"state\":\"CREATED\"," \
+	"\"severity\":\"INFO\",\"sessionName\":\"" s                                                  \
+	"\",\"driverJobLifecycleEvent\":{"                                                            \
+	"\"jobId\":\"AQAAAA==\",\"stateTransitions\":[{\"state\":\"CREATED\","                        \
 	"\"timestamp\":\"2025-10-24T21:17:07.316483Z\"}]},\"message\":\"\"}"
 
-static const char batch[] = "[" EV_NODE(SESSION, "u3KTG8615MIKBH5PLcii0BMfGFWcvLuSOXM6zg==")
-	"," EV_JOB(SESSION, "0cmbCI/RQghYe4ZQiJ+HrnK1RiZH+cg8ltBx2w==") "]";
+static const char batch[] =
+	"[" EV_NODE(SESSION, "u3KTG8615MIKBH5PLcii0BMfGFWcvLuSOXM6zg==") "," EV_JOB(
+		SESSION, "0cmbCI/RQghYe4ZQiJ+HrnK1RiZH+cg8ltBx2w==") "]";
 
 static char tmp[256], spooldir[400], storedir[400];
 static rh_spool *sp;
@@ -79,7 +84,8 @@ count_files(const char *dir)
 		return 0;
 	while ((de = readdir(d))) {
 		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-		if (de->d_name[0] != '.' && stat(p, &sb) == 0 && S_ISREG(sb.st_mode))
+		if (de->d_name[0] != '.' && stat(p, &sb) == 0 &&
+		    S_ISREG(sb.st_mode))
 			n++;
 	}
 	closedir(d);
@@ -91,7 +97,8 @@ count_objects(const char *session)
 {
 	char dir[800];
 
-	snprintf(dir, sizeof(dir), "%s/default/c1/%s/events", storedir, session);
+	snprintf(dir, sizeof(dir), "%s/default/c1/%s/events", storedir,
+	         session);
 	return count_files(dir);
 }
 
@@ -106,13 +113,14 @@ read_object(const rh_store_entry *e, void *payload)
 	rh_seekable *sk = NULL;
 	rh_buf b = RH_BUF_INIT;
 
-	cr_assert_eq(rh_seekable_open(&sk, st, e->key), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_seekable_open(&sk, st, e->key), 0, "%s",
+	             rh_error_last());
 	cr_assert_eq(rh_seekable_read(&b, sk, 0, SIZE_MAX), 0);
-	{	/* the elements of the stored JSON array */
+	{ /* the elements of the stored JSON array */
 		rh_receiver_reply r;
 
 		cr_assert_eq(rh_receiver_check(&r, b.ptr, b.size, 1u << 30), 0,
-			     "%s: %s", e->key, r.message);
+		             "%s: %s", e->key, r.message);
 		c->events += r.events;
 	}
 	rh_buf_dispose(&b);
@@ -138,7 +146,8 @@ expect_status(const char *body, size_t len, int status, int code)
 	rh_receiver_reply r;
 
 	cr_assert_eq(rh_spool_accept(&r, sp, body, len), code, "%.60s", body);
-	cr_assert_eq(r.status, status, "%.60s: %d %s", body, r.status, r.message);
+	cr_assert_eq(r.status, status, "%.60s: %d %s", body, r.status,
+	             r.message);
 	if (status != 200)
 		cr_assert_neq(r.message[0], '\0', "%.60s: no message", body);
 }
@@ -162,7 +171,8 @@ Test(receiver, valid_batch_is_on_disk_before_200)
 	while ((de = readdir(d)) && de->d_name[0] == '.')
 		;
 	cr_assert_not_null(de);
-	cr_assert_eq(strncmp(de->d_name, SESSION "@", strlen(SESSION) + 1), 0, "%s", de->d_name);
+	cr_assert_eq(strncmp(de->d_name, SESSION "@", strlen(SESSION) + 1), 0,
+	             "%s", de->d_name);
 	snprintf(path, sizeof(path), "%s/%s", spooldir, de->d_name);
 	closedir(d);
 	cr_assert_not_null(fp = fopen(path, "rb"));
@@ -177,7 +187,7 @@ Test(receiver, the_same_batch_twice_is_stored_once)
 	expect_status(batch, strlen(batch), 200, 0);
 	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", NULL, 0), 0);
 	cr_assert_eq(count_files(spooldir), 0);
-	cr_assert_eq(count_events(SESSION), 2);	/* its two events, once */
+	cr_assert_eq(count_events(SESSION), 2); /* its two events, once */
 	cr_assert_eq(count_objects(SESSION), 1);
 }
 
@@ -206,7 +216,8 @@ Test(receiver, malformed_bodies_get_400_and_nothing_is_spooled)
 	/* the pure check says the same, without a spool */
 	{
 		rh_receiver_reply r;
-		cr_assert_eq(rh_receiver_check(&r, bad[1], strlen(bad[1]), 0), RH_EINVAL);
+		cr_assert_eq(rh_receiver_check(&r, bad[1], strlen(bad[1]), 0),
+		             RH_EINVAL);
 		cr_assert_eq(r.status, 400);
 		cr_assert_eq(rh_receiver_check(&r, batch, strlen(batch), 0), 0);
 		cr_assert_eq(r.status, 200);
@@ -217,17 +228,22 @@ Test(receiver, malformed_bodies_get_400_and_nothing_is_spooled)
 
 Test(receiver, unknown_event_types_and_no_session_are_accepted)
 {
-	const char *b = "[{\"eventId\":\"x\",\"eventType\":\"RAYHIST_FUTURE_EVENT\","
-			"\"timestamp\":\"2025-10-24T21:19:14Z\"}]";
+	const char *b =
+		"[{\"eventId\":\"x\",\"eventType\":\"RAYHIST_FUTURE_EVENT\","
+		"\"timestamp\":\"2025-10-24T21:19:14Z\"}]";
 
 	expect_status(b, strlen(b), 200, 0);
 	/* no session: waits until one is followed */
 	{
 		int more = 0;
-		cr_assert_eq(rh_spool_ship(&more, sp, st, "default", "c1", NULL, 0), 0);
+		cr_assert_eq(
+			rh_spool_ship(&more, sp, st, "default", "c1", NULL, 0),
+			0);
 		cr_assert_eq(more, 1);
 		cr_assert_eq(count_files(spooldir), 1);
-		cr_assert_eq(rh_spool_ship(&more, sp, st, "default", "c1", SESSION, 0), 0);
+		cr_assert_eq(rh_spool_ship(&more, sp, st, "default", "c1",
+		                           SESSION, 0),
+		             0);
 		cr_assert_eq(more, 0);
 		cr_assert_eq(count_files(spooldir), 0);
 		cr_assert_eq(count_events(SESSION), 1);
@@ -241,13 +257,15 @@ Test(receiver, oversized_body_gets_413)
 	char dir[500];
 	rh_spool *small = NULL;
 
-	cr_assert_eq(rh_receiver_check(&r, batch, strlen(batch), 100), RH_EINVAL);
+	cr_assert_eq(rh_receiver_check(&r, batch, strlen(batch), 100),
+	             RH_EINVAL);
 	cr_assert_eq(r.status, 413);
 	cr_assert(strstr(r.message, "100") != NULL, "%s", r.message);
 	snprintf(dir, sizeof(dir), "%s/small", tmp);
 	o.max_body = 100;
 	cr_assert_eq(rh_spool_open(&small, dir, &o), 0);
-	cr_assert_eq(rh_spool_accept(&r, small, batch, strlen(batch)), RH_EINVAL);
+	cr_assert_eq(rh_spool_accept(&r, small, batch, strlen(batch)),
+	             RH_EINVAL);
 	cr_assert_eq(r.status, 413);
 	cr_assert_eq(count_files(dir), 0);
 	rh_spool_close(small);
@@ -264,8 +282,10 @@ Test(receiver, spool_stats_of_an_unknown_version_are_refused)
 	ss.version = 0;
 	ss.accepted = 12345;
 	cr_assert_eq(rh_spool_stats_get(&ss, vs), RH_EINVAL);
-	cr_assert(strstr(rh_error_last(), "rh_spool_stats"), "%s", rh_error_last());
-	cr_assert_eq(ss.accepted, 12345, "nothing written into an unknown struct");
+	cr_assert(strstr(rh_error_last(), "rh_spool_stats"), "%s",
+	          rh_error_last());
+	cr_assert_eq(ss.accepted, 12345,
+	             "nothing written into an unknown struct");
 	ss.version = RH_SPOOL_STATS_VERSION;
 	cr_assert_eq(rh_spool_stats_get(&ss, vs), 0, "%s", rh_error_last());
 	cr_assert_eq(ss.accepted, 0);
@@ -293,7 +313,8 @@ Test(receiver, full_spool_gets_503_with_retry_after)
 	cr_assert_neq(r.message[0], '\0');
 	cr_assert_eq(count_files(dir), 1);
 	/* shipping makes room */
-	cr_assert_eq(rh_spool_ship(NULL, small, st, "default", "c1", NULL, 0), 0);
+	cr_assert_eq(rh_spool_ship(NULL, small, st, "default", "c1", NULL, 0),
+	             0);
 	cr_assert_eq(rh_spool_accept(&r, small, b2, strlen(b2)), 0);
 	rh_spool_stats_get(&ss, small);
 	cr_assert_eq(ss.refused, 1);
@@ -319,8 +340,8 @@ Test(receiver, closed_intake_gets_503)
 
 Test(receiver, mixed_sessions_are_split)
 {
-	const char *b = "[" EV_NODE(SESSION, "a1") "," EV_JOB(OTHER, "a2") ","
-			EV_JOB(SESSION, "a3") "]";
+	const char *b = "[" EV_NODE(SESSION, "a1") "," EV_JOB(
+		OTHER, "a2") "," EV_JOB(SESSION, "a3") "]";
 
 	expect_status(b, strlen(b), 200, 0);
 	cr_assert_eq(count_files(spooldir), 2);
@@ -336,17 +357,19 @@ Test(receiver, shipping_stores_each_batch_once)
 
 	expect_status(batch, strlen(batch), 200, 0);
 	expect_status(b2, strlen(b2), 200, 0);
-	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0), 0);
+	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0),
+	             0);
 	cr_assert_eq(count_files(spooldir), 0);
 	cr_assert_eq(count_events(SESSION), 3);
 	/* Ray sends a batch again (its reply was lost): stored once */
 	expect_status(batch, strlen(batch), 200, 0);
-	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0), 0);
+	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0),
+	             0);
 	cr_assert_eq(count_events(SESSION), 3);
 	rh_spool_stats_get(&ss, sp);
 	cr_assert_eq(ss.accepted, 3);
 	cr_assert_eq(ss.shipped, 3);
-	cr_assert_eq(ss.stored, 1);	/* one object: both batches, packed */
+	cr_assert_eq(ss.stored, 1); /* one object: both batches, packed */
 	cr_assert_eq(count_objects(SESSION), 1);
 	cr_assert_eq(ss.bytes, 0);
 }
@@ -361,14 +384,17 @@ Test(receiver, a_batch_sent_again_after_a_restart_is_stored_once)
 	FILE *fp;
 
 	expect_status(batch, strlen(batch), 200, 0);
-	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0), 0);
+	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0),
+	             0);
 	cr_assert_eq(count_events(SESSION), 2);
 	rh_spool_close(sp);
-	cr_assert_eq(rh_spool_open(&sp, spooldir, NULL), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_spool_open(&sp, spooldir, NULL), 0, "%s",
+	             rh_error_last());
 	/* packed with a new batch: another object, the repeat left out */
 	expect_status(batch, strlen(batch), 200, 0);
 	expect_status(b3, strlen(b3), 200, 0);
-	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0), 0);
+	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0),
+	             0);
 	cr_assert_eq(count_files(spooldir), 0);
 	cr_assert_eq(count_events(SESSION), 3);
 	cr_assert_eq(count_objects(SESSION), 2);
@@ -379,11 +405,14 @@ Test(receiver, a_batch_sent_again_after_a_restart_is_stored_once)
 	cr_assert_eq(fputs("garbage", fp) >= 0, 1);
 	fclose(fp);
 	cr_assert_eq(truncate(path, 100), 0);
-	cr_assert_eq(rh_spool_open(&sp, spooldir, NULL), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_spool_open(&sp, spooldir, NULL), 0, "%s",
+	             rh_error_last());
 	{
 		const char *b2 = "[" EV_JOB(SESSION, "another") "]";
 		expect_status(b2, strlen(b2), 200, 0);
-		cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0), 0);
+		cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1",
+		                           SESSION, 0),
+		             0);
 		cr_assert_eq(count_events(SESSION), 4);
 	}
 }
@@ -395,7 +424,8 @@ Test(receiver, ship_budget_leaves_the_rest)
 
 	expect_status(batch, strlen(batch), 200, 0);
 	expect_status(b2, strlen(b2), 200, 0);
-	cr_assert_eq(rh_spool_ship(&more, sp, st, "default", "c1", SESSION, 1), 0);
+	cr_assert_eq(rh_spool_ship(&more, sp, st, "default", "c1", SESSION, 1),
+	             0);
 	cr_assert_eq(more, 1);
 	cr_assert_eq(count_files(spooldir), 1);
 }
@@ -413,7 +443,8 @@ post_many(void *arg)
 	int i;
 
 	for (i = p->first; i < p->first + p->n; i++) {
-		snprintf(body, sizeof(body), "[" EV_JOB(SESSION, "%08x") "]", (unsigned)i);
+		snprintf(body, sizeof(body), "[" EV_JOB(SESSION, "%08x") "]",
+		         (unsigned)i);
 		if (rh_spool_accept(&r, sp, body, strlen(body)) != 0) {
 			fprintf(stderr, "%d %s\n", r.status, r.message);
 			return (void *)1;
@@ -431,12 +462,15 @@ Test(receiver, shipping_while_batches_arrive_loses_nothing)
 
 	cr_assert_eq(pthread_create(&t, NULL, post_many, &p), 0);
 	for (i = 0; i < 50; i++) {
-		cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0), 0);
+		cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1",
+		                           SESSION, 0),
+		             0);
 		usleep(500);
 	}
 	pthread_join(t, &res);
 	cr_assert_null(res);
-	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0), 0);
+	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0),
+	             0);
 	cr_assert_eq(count_files(spooldir), 0);
 	cr_assert_eq(count_events(SESSION), 200);
 }
@@ -450,7 +484,8 @@ reopen(uint64_t pack_bytes, unsigned pack_ms)
 	rh_spool_close(sp);
 	o.pack_bytes = pack_bytes;
 	o.pack_ms = pack_ms;
-	cr_assert_eq(rh_spool_open(&sp, spooldir, &o), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_spool_open(&sp, spooldir, &o), 0, "%s",
+	             rh_error_last());
 }
 
 static void
@@ -460,7 +495,8 @@ post_jobs(int first, int n)
 	int i;
 
 	for (i = first; i < first + n; i++) {
-		snprintf(body, sizeof(body), "[" EV_JOB(SESSION, "%08x") "]", (unsigned)i);
+		snprintf(body, sizeof(body), "[" EV_JOB(SESSION, "%08x") "]",
+		         (unsigned)i);
 		expect_status(body, strlen(body), 200, 0);
 	}
 }
@@ -471,8 +507,9 @@ Test(receiver, batches_are_packed_into_objects_bounded_by_size)
 	rh_buf marks = RH_BUF_INIT;
 
 	post_jobs(0, 100);
-	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0), 0);
-	cr_assert_eq(count_objects(SESSION), 1);	/* 100 batches, one object */
+	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0),
+	             0);
+	cr_assert_eq(count_objects(SESSION), 1); /* 100 batches, one object */
 	cr_assert_eq(count_events(SESSION), 100);
 	rh_spool_stats_get(&ss, sp);
 	cr_assert_eq(ss.shipped, 100);
@@ -491,11 +528,13 @@ Test(receiver, batches_are_packed_into_objects_bounded_by_size)
 	{
 		char body[2048];
 
-		snprintf(body, sizeof(body), "[" EV_JOB(SESSION, "%08x") "]", 0u);
+		snprintf(body, sizeof(body), "[" EV_JOB(SESSION, "%08x") "]",
+		         0u);
 		reopen(2 * strlen(body), 0);
 	}
 	post_jobs(100, 20);
-	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0), 0);
+	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0),
+	             0);
 	cr_assert_eq(count_objects(SESSION), 1 + 10);
 	cr_assert_eq(count_events(SESSION), 120);
 	cr_assert_eq(count_files(spooldir), 0);
@@ -507,12 +546,14 @@ Test(receiver, a_pack_waits_for_its_age_unless_intake_is_closed)
 
 	reopen(0, 3600 * 1000);
 	post_jobs(0, 5);
-	cr_assert_eq(rh_spool_ship(&more, sp, st, "default", "c1", SESSION, 0), 0);
-	cr_assert_eq(more, 0);	/* waiting is not "more now" */
+	cr_assert_eq(rh_spool_ship(&more, sp, st, "default", "c1", SESSION, 0),
+	             0);
+	cr_assert_eq(more, 0); /* waiting is not "more now" */
 	cr_assert_eq(count_files(spooldir), 5);
 	cr_assert_eq(count_objects(SESSION), 0);
 	rh_spool_close_intake(sp);
-	cr_assert_eq(rh_spool_ship(&more, sp, st, "default", "c1", SESSION, 0), 0);
+	cr_assert_eq(rh_spool_ship(&more, sp, st, "default", "c1", SESSION, 0),
+	             0);
 	cr_assert_eq(count_files(spooldir), 0);
 	cr_assert_eq(count_objects(SESSION), 1);
 	cr_assert_eq(count_events(SESSION), 5);
@@ -553,8 +594,8 @@ write_journal(char names[][256], size_t n, const char *skip)
 	cr_assert_not_null(fp = fopen(path, "w"));
 	fprintf(fp, "%s\n", SESSION);
 	for (i = 0; i < n; i++)
-		fprintf(fp, "%c %s\n", skip && !strcmp(names[i], skip) ? '-' : '+',
-			names[i]);
+		fprintf(fp, "%c %s\n",
+		        skip && !strcmp(names[i], skip) ? '-' : '+', names[i]);
 	fclose(fp);
 }
 
@@ -569,7 +610,8 @@ Test(receiver, a_pack_cut_short_by_a_crash_is_finished_as_the_same_object)
 	post_jobs(0, 3);
 	n = spooled(names, 16);
 	cr_assert_eq(n, 3);
-	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0), 0);
+	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0),
+	             0);
 	cr_assert_eq(count_objects(SESSION), 1);
 	/* put the three back as if never deleted, with the journal */
 	rh_spool_close(sp);
@@ -583,9 +625,10 @@ Test(receiver, a_pack_cut_short_by_a_crash_is_finished_as_the_same_object)
 			FILE *fp;
 			char body[2048];
 
-			snprintf(path, sizeof(path), "%s/%s", spooldir, names[i]);
-			snprintf(body, sizeof(body), "[" EV_JOB(SESSION, "%08x") "]",
-				 (unsigned)i);
+			snprintf(path, sizeof(path), "%s/%s", spooldir,
+			         names[i]);
+			snprintf(body, sizeof(body),
+			         "[" EV_JOB(SESSION, "%08x") "]", (unsigned)i);
 			cr_assert_not_null(fp = fopen(path, "w"));
 			k = fputs(body, fp);
 			cr_assert_geq(k, 0);
@@ -594,10 +637,11 @@ Test(receiver, a_pack_cut_short_by_a_crash_is_finished_as_the_same_object)
 	}
 	write_journal(names, n, NULL);
 	cr_assert_eq(rh_spool_open(&sp, spooldir, NULL), 0);
-	post_jobs(3, 2);	/* new ones, after the restart */
-	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0), 0);
+	post_jobs(3, 2); /* new ones, after the restart */
+	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0),
+	             0);
 	cr_assert_eq(count_files(spooldir), 0);
-	cr_assert_eq(count_events(SESSION), 5);	/* each once */
+	cr_assert_eq(count_events(SESSION), 5); /* each once */
 	cr_assert_eq(count_objects(SESSION), 2);
 }
 
@@ -610,23 +654,28 @@ Test(receiver, a_pack_half_deleted_is_not_stored_again)
 
 	post_jobs(0, 3);
 	n = spooled(names, 16);
-	write_journal(names, n, names[2]);	/* the third: a repeat, dropped */
+	write_journal(names, n, names[2]); /* the third: a repeat, dropped */
 	/* the object of the first two exists; the first batch is gone */
 	{
 		rh_buf b = RH_BUF_INIT, one = RH_BUF_INIT, prefix = RH_BUF_INIT;
 		int added;
 
-		rh_buf_printf(&b, "[" EV_JOB(SESSION, "%08x") "," EV_JOB(SESSION, "%08x") "]", 0u, 1u);
+		rh_buf_printf(&b,
+		              "[" EV_JOB(SESSION, "%08x") "," EV_JOB(
+				      SESSION, "%08x") "]",
+		              0u, 1u);
 		rh_buf_printf(&prefix, "default/c1/%s/", SESSION);
-		cr_assert_eq(rh_events_ingest(NULL, &added, st, prefix.ptr, "x", b.ptr,
-					      b.size), 0, "%s", rh_error_last());
+		cr_assert_eq(rh_events_ingest(NULL, &added, st, prefix.ptr, "x",
+		                              b.ptr, b.size),
+		             0, "%s", rh_error_last());
 		rh_buf_dispose(&b);
 		rh_buf_dispose(&one);
 		rh_buf_dispose(&prefix);
 	}
 	snprintf(path, sizeof(path), "%s/%s", spooldir, names[0]);
 	cr_assert_eq(unlink(path), 0);
-	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0), 0);
+	cr_assert_eq(rh_spool_ship(NULL, sp, st, "default", "c1", SESSION, 0),
+	             0);
 	cr_assert_eq(count_files(spooldir), 0);
 	cr_assert_eq(count_objects(SESSION), 1);
 	cr_assert_eq(count_events(SESSION), 2);
@@ -642,13 +691,13 @@ Test(receiver, a_refused_batch_is_moved_aside_and_the_rest_shipped)
 
 	post_jobs(0, 2);
 	snprintf(path, sizeof(path), "%s/%s@0000000000000001-00000000.json",
-		 spooldir, SESSION);
+	         spooldir, SESSION);
 	cr_assert_not_null(fp = fopen(path, "w"));
 	fputs("[{\"eventType\": 12", fp);
 	fclose(fp);
 	post_jobs(2, 2);
 	cr_assert_eq(rh_spool_ship(&more, sp, st, "default", "c1", SESSION, 0),
-		     RH_EINVAL);
+	             RH_EINVAL);
 	cr_assert_str_neq(rh_error_last(), "");
 	for (i = 0; i < 5 && count_files(spooldir); i++)
 		rh_spool_ship(&more, sp, st, "default", "c1", SESSION, 0);

@@ -1,7 +1,7 @@
 /* test_search.c - rh_search_session() against a line-by-line reference, for
  * every way lines can fall across frames (16-byte frames) and work units (1
  * byte and up), on 1 and 3 threads; --max; bad patterns. */
-#define _GNU_SOURCE 1	/* memmem */
+#define _GNU_SOURCE 1 /* memmem */
 #include <criterion/criterion.h>
 #include <rayhist/rayhist.h>
 
@@ -40,8 +40,9 @@ put_file(const char *rel, const char *p, size_t n)
 static void
 setup(void)
 {
-	const char *raylet = "[2025-11-12 22:10:31,123 I 1 1] (raylet) main.cc:595: "
-			     "Setting node ID node_id=" NODE "\n";
+	const char *raylet =
+		"[2025-11-12 22:10:31,123 I 1 1] (raylet) main.cc:595: "
+		"Setting node ID node_id=" NODE "\n";
 	const char alphabet[] = "aabbAB \n\n\xff";
 	rh_capture_options o = RH_CAPTURE_OPTIONS_INIT;
 	char path[600];
@@ -72,7 +73,8 @@ setup(void)
 	cr_assert_eq(rh_store_open(&st, path, NULL), 0, "%s", rh_error_last());
 	o.cluster = "c1";
 	o.frame_size = 16;
-	cr_assert_eq(rh_capture_session(NULL, st, sdir, &o), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_capture_session(NULL, st, sdir, &o), 0, "%s",
+	             rh_error_last());
 }
 
 static void
@@ -110,9 +112,13 @@ line_matches(const char *p, size_t n, const char *pat, unsigned flags)
 		regex_t re;
 		regmatch_t pm = { 0, (regoff_t)n };
 		int r;
-		cr_assert_eq(regcomp(&re, pat,
-				     ((flags & RH_SEARCH_EXTENDED) ? REG_EXTENDED : 0) |
-				     ((flags & RH_SEARCH_ICASE) ? REG_ICASE : 0)), 0);
+		cr_assert_eq(
+			regcomp(&re, pat,
+		                ((flags & RH_SEARCH_EXTENDED) ? REG_EXTENDED :
+		                                                0) |
+		                        ((flags & RH_SEARCH_ICASE) ? REG_ICASE :
+		                                                     0)),
+			0);
 		r = regexec(&re, p, 1, &pm, REG_STARTEND) == 0;
 		regfree(&re);
 		return r;
@@ -120,7 +126,8 @@ line_matches(const char *p, size_t n, const char *pat, unsigned flags)
 	if (flags & RH_SEARCH_ICASE) {
 		size_t i, k, m = strlen(pat);
 		for (i = 0; i + m <= n; i++) {
-			for (k = 0; k < m && (p[i + k] | 0x20) == (pat[k] | 0x20); k++)
+			for (k = 0;
+			     k < m && (p[i + k] | 0x20) == (pat[k] | 0x20); k++)
 				;
 			if (k == m)
 				return 1;
@@ -173,14 +180,17 @@ check(const char *pat, unsigned flags, uint64_t max)
 			o.chunk_size = chunks[i];
 			rh_buf_clear(&got);
 			rh_buf_puts(&got, "");
-			cr_assert_eq(rh_search_session(&stats, st, &S, pat, &o, collect,
-						       &got), 0, "%s", rh_error_last());
-			cr_assert_eq(got.size, want.size, "\"%s\" chunk %zu threads %u: "
-				     "%zu bytes, want %zu\n%s\n---\n%s", pat, chunks[i],
-				     t, got.size, want.size, got.ptr, want.ptr);
+			cr_assert_eq(rh_search_session(&stats, st, &S, pat, &o,
+			                               collect, &got),
+			             0, "%s", rh_error_last());
+			cr_assert_eq(got.size, want.size,
+			             "\"%s\" chunk %zu threads %u: "
+			             "%zu bytes, want %zu\n%s\n---\n%s",
+			             pat, chunks[i], t, got.size, want.size,
+			             got.ptr, want.ptr);
 			cr_assert(!memcmp(got.ptr, want.ptr, want.size),
-				  "\"%s\" chunk %zu threads %u:\n%s\n---\n%s", pat,
-				  chunks[i], t, got.ptr, want.ptr);
+			          "\"%s\" chunk %zu threads %u:\n%s\n---\n%s",
+			          pat, chunks[i], t, got.ptr, want.ptr);
 			cr_assert_eq(stats.errors, 0);
 		}
 	}
@@ -200,7 +210,7 @@ Test(search, fixed_strings_across_every_edge)
 Test(search, regexes_stay_inside_their_line)
 {
 	check("^a+b$", RH_SEARCH_EXTENDED, 0);
-	check("b[[:space:]]+a", RH_SEARCH_EXTENDED, 0);	/* '\n' is a space */
+	check("b[[:space:]]+a", RH_SEARCH_EXTENDED, 0); /* '\n' is a space */
 	check("^$", RH_SEARCH_EXTENDED, 0);
 	check("(ab|ba) ", RH_SEARCH_EXTENDED | RH_SEARCH_ICASE, 0);
 	check("b$", RH_SEARCH_EXTENDED, 0);
@@ -220,7 +230,7 @@ Test(search, regexes_with_a_literal_match_as_without)
 	check("B a{2}", RH_SEARCH_EXTENDED | RH_SEARCH_ICASE, 0);
 	check("^b.*a \xff", RH_SEARCH_EXTENDED, 0);
 	check("ab*a", 0, 0);
-	check("a+b", 0, 0);		/* '+' is a byte in a BRE */
+	check("a+b", 0, 0); /* '+' is a byte in a BRE */
 	check("b\\.*A", 0, 0);
 	check("\\(ab\\)*A", 0, 0);
 	check("bA$", RH_SEARCH_ICASE, 3);
@@ -229,7 +239,7 @@ Test(search, regexes_with_a_literal_match_as_without)
 struct lit_case {
 	const char *pattern;
 	int ere, icase;
-	const char *want;	/* NULL: none */
+	const char *want; /* NULL: none */
 };
 
 Test(search, the_literal_of_a_regex_is_in_every_match)
@@ -261,13 +271,15 @@ Test(search, the_literal_of_a_regex_is_in_every_match)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct lit_case *c = &cases[i];
 		cr_assert_eq(rh__regex_literal(&lit, &len, c->pattern, c->ere,
-					       c->icase), 0);
+		                               c->icase),
+		             0);
 		if (!c->want) {
 			cr_assert_null(lit, "%s: \"%s\"", c->pattern, lit);
 			cr_assert_eq(len, 0);
 			continue;
 		}
-		cr_assert_not_null(lit, "%s: none, want \"%s\"", c->pattern, c->want);
+		cr_assert_not_null(lit, "%s: none, want \"%s\"", c->pattern,
+		                   c->want);
 		cr_assert_str_eq(lit, c->want, "%s", c->pattern);
 		cr_assert_eq(len, strlen(c->want));
 		free(lit);
@@ -287,7 +299,8 @@ note_line(size_t ls, size_t le, void *payload)
  * and one where it is rare: the same lines as regexec() alone. */
 Test(search, a_literal_on_most_lines_or_few_finds_the_same)
 {
-	static const char *const pats[] = { "ab+A", "b A+", "A[ab]a", "\xff[[:space:]]*a" };
+	static const char *const pats[] = { "ab+A", "b A+", "A[ab]a",
+		                            "\xff[[:space:]]*a" };
 	const char alphabet[] = "aabbAB \n\xff";
 	size_t n = 300000, i, k, d;
 	char *buf = malloc(n + 1);
@@ -296,23 +309,34 @@ Test(search, a_literal_on_most_lines_or_few_finds_the_same)
 
 	for (d = 0; d < 2; d++) {
 		srand(7);
-		for (i = 0; i < n; i++)	/* d = 1: few lines hold "A" */
-			buf[i] = d && (rand() % 1000) ? "ab \n"[rand() % 4]
-			       : alphabet[rand() % (sizeof(alphabet) - 1)];
+		for (i = 0; i < n; i++) /* d = 1: few lines hold "A" */
+			buf[i] = d && (rand() % 1000) ?
+			                 "ab \n"[rand() % 4] :
+			                 alphabet[rand() %
+			                          (sizeof(alphabet) - 1)];
 		buf[n] = '\0';
 		for (k = 0; k < sizeof(pats) / sizeof(pats[0]); k++) {
 			rh_buf_clear(&with);
 			rh_buf_clear(&without);
-			cr_assert_eq(rh__matcher_init(&m, pats[k], RH_SEARCH_EXTENDED), 0);
+			cr_assert_eq(rh__matcher_init(&m, pats[k],
+			                              RH_SEARCH_EXTENDED),
+			             0);
 			cr_assert_not_null(m.lit, "%s", pats[k]);
-			cr_assert_eq(rh__matcher_scan(&m, buf, n, note_line, &with), 0);
+			cr_assert_eq(
+				rh__matcher_scan(&m, buf, n, note_line, &with),
+				0);
 			free(m.lit);
-			m.lit = NULL;	/* regexec() over everything */
-			cr_assert_eq(rh__matcher_scan(&m, buf, n, note_line, &without), 0);
+			m.lit = NULL; /* regexec() over everything */
+			cr_assert_eq(rh__matcher_scan(&m, buf, n, note_line,
+			                              &without),
+			             0);
 			rh__matcher_dispose(&m);
-			cr_assert(with.size > 0 || d, "%s: no line matched", pats[k]);
-			cr_assert_eq(with.size, without.size, "%s (%zu)", pats[k], d);
-			cr_assert(!memcmp(with.ptr, without.ptr, with.size), "%s", pats[k]);
+			cr_assert(with.size > 0 || d, "%s: no line matched",
+			          pats[k]);
+			cr_assert_eq(with.size, without.size, "%s (%zu)",
+			             pats[k], d);
+			cr_assert(!memcmp(with.ptr, without.ptr, with.size),
+			          "%s", pats[k]);
 		}
 	}
 	rh_buf_dispose(&with);
@@ -351,11 +375,19 @@ Test(search, icase_folds_ascii_letters_only)
 	for (i = 0; pats[i]; i++) {
 		pat[0] = pats[i];
 		found = 0;
-		cr_assert_eq(rh__matcher_init(&m, pat, RH_SEARCH_FIXED | RH_SEARCH_ICASE), 0);
-		cr_assert_eq(rh__matcher_scan(&m, buf, n, count_line, &found), 0);
+		cr_assert_eq(
+			rh__matcher_init(&m, pat,
+		                         RH_SEARCH_FIXED | RH_SEARCH_ICASE),
+			0);
+		cr_assert_eq(rh__matcher_scan(&m, buf, n, count_line, &found),
+		             0);
 		rh__matcher_dispose(&m);
-		cr_assert_eq(found, ((pat[0] | 0x20) >= 'a' && (pat[0] | 0x20) <= 'z')
-				    ? 2u : 1u, "'%c': %zu lines", pat[0], found);
+		cr_assert_eq(
+			found,
+			((pat[0] | 0x20) >= 'a' && (pat[0] | 0x20) <= 'z') ?
+				2u :
+				1u,
+			"'%c': %zu lines", pat[0], found);
 	}
 }
 
@@ -371,10 +403,12 @@ Test(search, bad_patterns_are_einval)
 	rh_buf got = RH_BUF_INIT;
 
 	cr_assert_eq(rh_search_session(NULL, st, &S, "a[", NULL, collect, &got),
-		     RH_EINVAL);
-	cr_assert(strstr(rh_error_last(), "bad pattern"), "%s", rh_error_last());
-	cr_assert_eq(rh_search_session(NULL, st, &S, "a\nb", NULL, collect, &got),
-		     RH_EINVAL);
+	             RH_EINVAL);
+	cr_assert(strstr(rh_error_last(), "bad pattern"), "%s",
+	          rh_error_last());
+	cr_assert_eq(
+		rh_search_session(NULL, st, &S, "a\nb", NULL, collect, &got),
+		RH_EINVAL);
 	cr_assert_eq(got.size, 0);
 }
 
@@ -416,7 +450,7 @@ Test(search, progress_counts_up_to_every_file)
 	o.progress = on_progress;
 	o.progress_payload = &pr;
 	cr_assert_eq(rh_search_session(NULL, st, &S, "a", &o, ignore, NULL), 0,
-		     "%s", rh_error_last());
+	             "%s", rh_error_last());
 	cr_assert_gt(pr.calls, 2, "%d progress calls", pr.calls);
 	cr_assert_eq(pr.last.files_total, 2);
 	cr_assert_eq(pr.last.files_done, 2);
@@ -426,9 +460,9 @@ Test(search, progress_counts_up_to_every_file)
 	memset(&pr, 0, sizeof(pr));
 	o.version = 1;
 	cr_assert_eq(rh_search_session(NULL, st, &S, "a", &o, ignore, NULL), 0,
-		     "%s", rh_error_last());
+	             "%s", rh_error_last());
 	cr_assert_eq(pr.calls, 0);
 	o.version = RH_SEARCH_OPTIONS_VERSION + 1;
 	cr_assert_eq(rh_search_session(NULL, st, &S, "a", &o, ignore, NULL),
-		     RH_EINVAL);
+	             RH_EINVAL);
 }

@@ -4,7 +4,7 @@
  * boundary, in the last frame, -i in another case, regex literals,
  * non-UTF-8 bytes; the same store with its filters removed (as written
  * before them) or damaged gives the same lines without skipping. */
-#define _GNU_SOURCE 1	/* memmem */
+#define _GNU_SOURCE 1 /* memmem */
 #include <criterion/criterion.h>
 #include <rayhist/rayhist.h>
 
@@ -25,15 +25,15 @@
 static char tmp[256], sdir[512], spath[600];
 static rh_store *st;
 static const rh_session_ref S = { "default", "c1", SESSION };
-static rh_buf text = RH_BUF_INIT;	/* logs/w.log */
+static rh_buf text = RH_BUF_INIT; /* logs/w.log */
 
 static const char *needles[] = {
-	"ZQXJ_BOUNDARY_NEEDLE",		/* across the edge of frames 0 and 1 */
-	"ZQXJ_LAST_FULL_FRAME",		/* in frame 4 */
-	"MiXeD_CaSe_ZqXj",		/* in frame 2 */
-	"\xff\xfeZQXJ\xff bytes",	/* in frame 3 */
-	"ZQXJ_TAIL_END",		/* in the last, small frame */
-	"ZQXJ_HEAD_OF_3",		/* before frame 3's first '\n' */
+	"ZQXJ_BOUNDARY_NEEDLE",   /* across the edge of frames 0 and 1 */
+	"ZQXJ_LAST_FULL_FRAME",   /* in frame 4 */
+	"MiXeD_CaSe_ZqXj",        /* in frame 2 */
+	"\xff\xfeZQXJ\xff bytes", /* in frame 3 */
+	"ZQXJ_TAIL_END",          /* in the last, small frame */
+	"ZQXJ_HEAD_OF_3",         /* before frame 3's first '\n' */
 };
 
 static void
@@ -52,19 +52,21 @@ put_file(const char *rel, const char *p, size_t n)
 static void
 fill_to(size_t end, unsigned *seed)
 {
-	static const char *words[] = { "worker", "raylet", "task", "actor",
-		"started", "finished", "ERROR", "info", "node", "gcs", "=", "42",
-		"0x7f", "lease", "granted", "spill", "object" };
+	static const char *words[] = {
+		"worker", "raylet", "task",    "actor", "started", "finished",
+		"ERROR",  "info",   "node",    "gcs",   "=",       "42",
+		"0x7f",   "lease",  "granted", "spill", "object"
+	};
 
 	while (text.size < end) {
 		size_t i, n = 3 + rand_r(seed) % 12;
 
 		rh_buf_printf(&text, "[2025-11-12 22:10:%02u,%03u I 1 2]",
-			      rand_r(seed) % 60, rand_r(seed) % 1000);
+		              rand_r(seed) % 60, rand_r(seed) % 1000);
 		for (i = 0; i < n; i++)
 			rh_buf_printf(&text, " %s",
-				      words[rand_r(seed) % (sizeof(words) /
-							    sizeof(words[0]))]);
+			              words[rand_r(seed) % (sizeof(words) /
+			                                    sizeof(words[0]))]);
 		rh_buf_put(&text, "\n", 1);
 	}
 }
@@ -80,8 +82,9 @@ put_needle_at(size_t at, const char *needle, unsigned *seed)
 static void
 setup(void)
 {
-	const char *raylet = "[2025-11-12 22:10:31,123 I 1 1] (raylet) main.cc:595: "
-			     "Setting node ID node_id=" NODE "\n";
+	const char *raylet =
+		"[2025-11-12 22:10:31,123 I 1 1] (raylet) main.cc:595: "
+		"Setting node ID node_id=" NODE "\n";
 	rh_capture_options o = RH_CAPTURE_OPTIONS_INIT;
 	unsigned seed = 14;
 	char path[700];
@@ -115,21 +118,24 @@ setup(void)
 	rh_buf_puts(&text, " and no newline at the end");
 	/* the needles were placed in order: make sure they are where meant */
 	cr_assert_lt((size_t)((char *)memmem(text.ptr, text.size, needles[0],
-					     strlen(needles[0])) - text.ptr),
-		     FRAME);
+	                                     strlen(needles[0])) -
+	                      text.ptr),
+	             FRAME);
 	cr_assert_gt((size_t)((char *)memmem(text.ptr, text.size, needles[0],
-					     strlen(needles[0])) - text.ptr) +
-		     strlen(needles[0]), FRAME);
+	                                     strlen(needles[0])) -
+	                      text.ptr) +
+	                     strlen(needles[0]),
+	             FRAME);
 	for (k = 0; k < sizeof(needles) / sizeof(needles[0]); k++)
 		cr_assert_not_null(memmem(text.ptr, text.size, needles[k],
-					  strlen(needles[k])));
+		                          strlen(needles[k])));
 	put_file("logs/w.log", text.ptr, text.size);
 	snprintf(spath, sizeof(spath), "%s/store", tmp);
 	cr_assert_eq(rh_store_open(&st, spath, NULL), 0, "%s", rh_error_last());
 	o.cluster = "c1";
 	o.frame_size = FRAME;
 	cr_assert_eq(rh_capture_session(NULL, st, sdir, &o), 0, "%s",
-		     rh_error_last());
+	             rh_error_last());
 }
 
 static void
@@ -166,8 +172,11 @@ line_matches(const char *p, size_t n, const char *pat, unsigned flags)
 		regmatch_t pm = { 0, (regoff_t)n };
 		int r;
 
-		cr_assert_eq(regcomp(&re, pat, REG_EXTENDED |
-				     ((flags & RH_SEARCH_ICASE) ? REG_ICASE : 0)), 0);
+		cr_assert_eq(regcomp(&re, pat,
+		                     REG_EXTENDED | ((flags & RH_SEARCH_ICASE) ?
+		                                             REG_ICASE :
+		                                             0)),
+		             0);
 		r = regexec(&re, p, 1, &pm, REG_STARTEND) == 0;
 		regfree(&re);
 		return r;
@@ -224,8 +233,10 @@ check(const char *pat, unsigned flags, size_t chunk)
 		rh_buf_clear(&got);
 		rh_buf_puts(&got, "");
 		cr_assert_eq(rh_search_session(&stats, st, &S, pat, &o, collect,
-					       &got), 0, "%s", rh_error_last());
-		cr_assert_str_eq(got.ptr, want.ptr, "\"%s\" threads %u", pat, t);
+		                               &got),
+		             0, "%s", rh_error_last());
+		cr_assert_str_eq(got.ptr, want.ptr, "\"%s\" threads %u", pat,
+		                 t);
 		cr_assert_eq(stats.errors, 0);
 		cr_assert_eq(stats.bytes, text.size);
 		cr_assert(skipped == UINT64_MAX || skipped == stats.skipped);
@@ -247,13 +258,15 @@ check_all(int expect_skips)
 	for (k = 0; k < sizeof(needles) / sizeof(needles[0]); k++) {
 		sk = check(needles[k], RH_SEARCH_FIXED, FRAME);
 		cr_assert(expect_skips ? sk > 0 : sk == 0, "%s: %llu skipped",
-			  needles[k], (unsigned long long)sk);
+		          needles[k], (unsigned long long)sk);
 		for (i = 0; needles[k][i] && i < sizeof(low) - 1; i++)
 			low[i] = (char)(needles[k][i] >= 'A' &&
-					needles[k][i] <= 'Z' ?
-					needles[k][i] | 0x20 :
-					needles[k][i] >= 'a' && needles[k][i] <= 'z' ?
-					needles[k][i] & ~0x20 : needles[k][i]);
+			                                needles[k][i] <= 'Z' ?
+			                        needles[k][i] | 0x20 :
+			                needles[k][i] >= 'a' &&
+			                                needles[k][i] <= 'z' ?
+			                        needles[k][i] & ~0x20 :
+			                        needles[k][i]);
 		low[i] = '\0';
 		sk = check(low, RH_SEARCH_FIXED | RH_SEARCH_ICASE, FRAME);
 		cr_assert(expect_skips ? sk > 0 : sk == 0);
@@ -269,8 +282,8 @@ check_all(int expect_skips)
 	sk = check("ZQXJ_BOUNDARY_[A-Z]+", RH_SEARCH_EXTENDED, FRAME);
 	cr_assert(expect_skips ? sk > 0 : sk == 0);
 	sk = check("zqxj_(last|tail)", RH_SEARCH_EXTENDED | RH_SEARCH_ICASE,
-		   FRAME);
-	cr_assert_eq(sk, 0);	/* no literal long enough to test */
+	           FRAME);
+	cr_assert_eq(sk, 0); /* no literal long enough to test */
 	/* in every frame: nothing to skip */
 	cr_assert_eq(check("granted", RH_SEARCH_FIXED, FRAME), 0);
 	check("lease granted", RH_SEARCH_FIXED | RH_SEARCH_ICASE, FRAME);
@@ -294,7 +307,8 @@ rewrite_blobs(const char *dir, int damage)
 
 	cr_assert_not_null(dp = opendir(dir));
 	while ((d = readdir(dp))) {
-		rh_buf blob = RH_BUF_INIT, raw = RH_BUF_INIT, hold = RH_BUF_INIT;
+		rh_buf blob = RH_BUF_INIT, raw = RH_BUF_INIT,
+		       hold = RH_BUF_INIT;
 		rh_seekable *sk = NULL;
 		rh__filter f;
 		FILE *fp;
@@ -327,14 +341,16 @@ rewrite_blobs(const char *dir, int damage)
 			/* a bit of the last frame's bitset, just before the
 			 * table: it would hide a match if it were believed */
 			size_t tsize = (size_t)rh_seekable__table_size(
-				rh_seekable__get32(blob.ptr + blob.size - 9), 1);
+				rh_seekable__get32(blob.ptr + blob.size - 9),
+				1);
 			blob.ptr[blob.size - tsize - 1] ^= 0x10;
 		} else {
 			so.frame_size = FRAME;
 			so.filter = 0;
 			rh_buf_clear(&blob);
-			cr_assert_eq(rh_seekable_compress(&blob, raw.ptr, raw.size,
-							  &so), 0);
+			cr_assert_eq(rh_seekable_compress(&blob, raw.ptr,
+			                                  raw.size, &so),
+			             0);
 		}
 		cr_assert_not_null(fp = fopen(path, "wb"));
 		cr_assert_eq(fwrite(blob.ptr, 1, blob.size, fp), blob.size);
@@ -369,7 +385,8 @@ Test(search_filter, version_1_stats_are_filled_without_skipped)
 	o.flags = RH_SEARCH_FIXED;
 	o.chunk_size = FRAME;
 	cr_assert_eq(rh_search_session(&stats, st, &S, needles[1], &o, collect,
-				       &got), 0, "%s", rh_error_last());
+	                               &got),
+	             0, "%s", rh_error_last());
 	cr_assert_eq(stats.version, 1);
 	cr_assert_eq(stats.matches, 1);
 	cr_assert_eq(stats.errors, 0);
@@ -377,7 +394,8 @@ Test(search_filter, version_1_stats_are_filled_without_skipped)
 	cr_assert_eq(stats.skipped, 0xababababababababULL);
 	stats.version = RH_SEARCH_STATS_VERSION + 1;
 	cr_assert_eq(rh_search_session(&stats, st, &S, needles[1], &o, collect,
-				       &got), RH_EINVAL);
+	                               &got),
+	             RH_EINVAL);
 	cr_assert_neq(rh_error_last()[0], '\0');
 	rh_buf_dispose(&got);
 }

@@ -87,7 +87,7 @@ compress_fs(rh_buf *blob, const void *data, size_t n, size_t frame_size)
 	rh_seekable_options o = opts_fs(frame_size);
 
 	cr_assert_eq(rh_seekable_compress(blob, data, n, &o), 0, "%s",
-		     rh_error_last());
+	             rh_error_last());
 }
 
 static rh_seekable *
@@ -95,8 +95,8 @@ open_mem_ok(const rh_buf *blob)
 {
 	rh_seekable *sk = NULL;
 
-	cr_assert_eq(rh_seekable_open_mem(&sk, blob->ptr, blob->size), 0,
-		     "%s", rh_error_last());
+	cr_assert_eq(rh_seekable_open_mem(&sk, blob->ptr, blob->size), 0, "%s",
+	             rh_error_last());
 	cr_assert_not_null(sk);
 	return sk;
 }
@@ -108,7 +108,7 @@ assert_reads_whole(rh_seekable *sk, const char *data, size_t n)
 
 	cr_assert_eq(rh_seekable_size(sk), n);
 	cr_assert_eq(rh_seekable_read(&got, sk, 0, SIZE_MAX), 0, "%s",
-		     rh_seekable_errmsg(sk));
+	             rh_seekable_errmsg(sk));
 	cr_assert_eq(got.size, n);
 	cr_assert(n == 0 || memcmp(got.ptr, data, n) == 0);
 	rh_buf_dispose(&got);
@@ -123,7 +123,7 @@ roundtrip(const char *data, size_t n, size_t frame_size)
 	compress_fs(&blob, data, n, frame_size);
 	sk = open_mem_ok(&blob);
 	cr_assert_eq(rh_seekable_frame_count(sk),
-		     (n + frame_size - 1) / frame_size);
+	             (n + frame_size - 1) / frame_size);
 	cr_assert_eq(rh_seekable_stored_size(sk), blob.size);
 	assert_reads_whole(sk, data, n);
 	rh_seekable_close(sk);
@@ -155,9 +155,9 @@ assert_tail(rh_seekable *sk, const char *data, size_t n, size_t nlines)
 	uint64_t start = 12345;
 
 	cr_assert_eq(rh_seekable_tail(&got, &start, sk, nlines), 0, "%s",
-		     rh_seekable_errmsg(sk));
+	             rh_seekable_errmsg(sk));
 	cr_assert_eq(start, want, "tail %zu of %zu bytes: start %llu, want %zu",
-		     nlines, n, (unsigned long long)start, want);
+	             nlines, n, (unsigned long long)start, want);
 	cr_assert_eq(got.size, n - want);
 	cr_assert(got.size == 0 || memcmp(got.ptr, data + want, got.size) == 0);
 	rh_buf_dispose(&got);
@@ -186,7 +186,7 @@ assert_open_corrupt(const void *p, size_t n)
 
 	rh_error_clear();
 	cr_assert_eq(rh_seekable_open_mem(&sk, p, n), RH_ECORRUPT,
-		     "blob of %zu bytes opened", n);
+	             "blob of %zu bytes opened", n);
 	cr_assert_null(sk);
 	cr_assert_neq(rh_error_last()[0], '\0');
 }
@@ -246,7 +246,7 @@ static void
 make_tmpdir(void)
 {
 	snprintf(tmpdir, sizeof(tmpdir), "%s/rh-seekable-XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	cr_assert_not_null(mkdtemp(tmpdir));
 }
 
@@ -266,8 +266,9 @@ Test(seekable_roundtrip, sizes_around_the_frame_size)
 	char *data;
 
 	for (i = 0; i < sizeof(fs) / sizeof(fs[0]); i++) {
-		size_t sizes[] = { 0, 1, fs[i] - 1, fs[i], fs[i] + 1,
-				   3 * fs[i] };
+		size_t sizes[] = {
+			0, 1, fs[i] - 1, fs[i], fs[i] + 1, 3 * fs[i]
+		};
 		for (d = 0; d < sizeof(sizes) / sizeof(sizes[0]); d++) {
 			n = sizes[d];
 			if (fs[i] == 1 && n > 3)
@@ -396,7 +397,7 @@ Test(seekable_read, random_ranges_equal_the_original)
 		if (len > n - off)
 			len = n - off;
 		cr_assert_eq(got.size, len, "read %llu+%zu",
-			     (unsigned long long)off, len);
+		             (unsigned long long)off, len);
 		cr_assert(len == 0 || memcmp(got.ptr, data + off, len) == 0);
 	}
 	rh_seekable_close(sk);
@@ -425,7 +426,7 @@ Test(seekable_read, every_range_of_a_small_blob)
 			cr_assert_eq(rh_seekable_read(&got, sk, off, len), 0);
 			cr_assert_eq(got.size, want);
 			cr_assert(want == 0 ||
-				  memcmp(got.ptr, data + off, want) == 0);
+			          memcmp(got.ptr, data + off, want) == 0);
 		}
 	rh_seekable_close(sk);
 	rh_buf_dispose(&blob);
@@ -509,11 +510,16 @@ Test(seekable_tail, small_cases_match_tail_n)
 		size_t n;
 		const char *want;
 	} cases[] = {
-		{ "a\nb\nc\n", 1, "c\n" },	{ "a\nb\nc", 1, "c" },
-		{ "a\nb\nc\n", 2, "b\nc\n" },	{ "a\nb\nc", 2, "b\nc" },
-		{ "a\nb\nc\n", 9, "a\nb\nc\n" }, { "\n", 1, "\n" },
-		{ "\n\n\n", 2, "\n\n" },	{ "abc", 1, "abc" },
-		{ "abc", 5, "abc" },		{ "", 3, "" },
+		{ "a\nb\nc\n", 1, "c\n" },
+		{ "a\nb\nc", 1, "c" },
+		{ "a\nb\nc\n", 2, "b\nc\n" },
+		{ "a\nb\nc", 2, "b\nc" },
+		{ "a\nb\nc\n", 9, "a\nb\nc\n" },
+		{ "\n", 1, "\n" },
+		{ "\n\n\n", 2, "\n\n" },
+		{ "abc", 1, "abc" },
+		{ "abc", 5, "abc" },
+		{ "", 3, "" },
 		{ "a\n\nb\n", 2, "\nb\n" },
 	};
 	static const size_t fs[] = { 1, 2, 3, 100 };
@@ -528,13 +534,14 @@ Test(seekable_tail, small_cases_match_tail_n)
 
 			compress_fs(&blob, cases[i].data, n, fs[f]);
 			sk = open_mem_ok(&blob);
-			cr_assert_eq(rh_seekable_tail(&got, &start, sk,
-						      cases[i].n), 0);
+			cr_assert_eq(
+				rh_seekable_tail(&got, &start, sk, cases[i].n),
+				0);
 			cr_assert_eq(got.size, strlen(cases[i].want));
 			cr_assert(got.size == 0 ||
-				  strcmp(got.ptr, cases[i].want) == 0,
-				  "tail -n %zu of \"%s\" in %zu-byte frames",
-				  cases[i].n, cases[i].data, fs[f]);
+			                  strcmp(got.ptr, cases[i].want) == 0,
+			          "tail -n %zu of \"%s\" in %zu-byte frames",
+			          cases[i].n, cases[i].data, fs[f]);
 			cr_assert_eq(start, n - got.size);
 			rh_seekable_close(sk);
 			rh_buf_dispose(&blob);
@@ -567,7 +574,7 @@ Test(seekable_tail, line_longer_than_a_frame)
 	tail_all_counts(data, n, 16);
 	data[n - 1] = 'y';
 	tail_all_counts(data, n, 16);
-	memset(data, 'z', n);	/* one line, no newline at all */
+	memset(data, 'z', n); /* one line, no newline at all */
 	tail_all_counts(data, n, 100);
 	free(data);
 }
@@ -598,7 +605,7 @@ Test(seekable_tail, many_lines_over_many_frames)
 
 static void
 write_in_chunks(rh_buf *blob, const char *data, size_t n, size_t frame_size,
-		uint64_t seed, size_t maxchunk)
+                uint64_t seed, size_t maxchunk)
 {
 	rh_seekable_options o = opts_fs(frame_size);
 	rh_seekable_writer *w;
@@ -610,7 +617,7 @@ write_in_chunks(rh_buf *blob, const char *data, size_t n, size_t frame_size,
 		if (c > n - off)
 			c = n - off;
 		cr_assert_eq(rh_seekable_writer_write(w, data + off, c, blob),
-			     0);
+		             0);
 		off += c;
 		cr_assert_eq(rh_seekable_writer_raw_size(w), off);
 	}
@@ -659,7 +666,8 @@ Test(seekable_writer, workers_write_the_same_blob)
 		for (off = 0; off < n; off += c) {
 			c = n - off < 100 * KiB + 7 ? n - off : 100 * KiB + 7;
 			cr_assert_eq(rh_seekable_writer_write(w, data + off, c,
-							      &many), 0);
+			                                      &many),
+			             0);
 		}
 		cr_assert_eq(rh_seekable_writer_finish(w, &many), 0);
 		rh_seekable_writer_free(w);
@@ -688,7 +696,8 @@ Test(seekable_writer, freeing_a_busy_writer_is_clean)
 	o.workers = 3;
 	cr_assert_eq(rh_seekable_writer_new(&w, &o), 0);
 	cr_assert_eq(rh_seekable_writer_write(w, data, n, &out), 0);
-	rh_seekable_writer_free(w); /* frames still in flight: no leak, no hang */
+	rh_seekable_writer_free(
+		w); /* frames still in flight: no leak, no hang */
 	rh_buf_dispose(&out);
 	free(data);
 }
@@ -826,7 +835,7 @@ free_corrupt_fixture(void)
 }
 
 TestSuite(seekable_corrupt, .init = make_corrupt_fixture,
-	  .fini = free_corrupt_fixture);
+          .fini = free_corrupt_fixture);
 
 Test(seekable_corrupt, truncated_anywhere_is_ecorrupt)
 {
@@ -904,7 +913,7 @@ read_fails_with(const rh_buf *blob, const char *needle)
 	cr_assert_eq(rh_seekable_read(&got, sk, 0, SIZE_MAX), RH_ECORRUPT);
 	cr_assert_eq(got.size, 0);
 	cr_assert_not_null(strstr(rh_seekable_errmsg(sk), needle), "%s",
-			   rh_seekable_errmsg(sk));
+	                   rh_seekable_errmsg(sk));
 	rh_error_clear();
 	/* the handle keeps its message when the thread's slot is reused */
 	cr_assert_not_null(strstr(rh_seekable_errmsg(sk), needle));
@@ -921,10 +930,10 @@ Test(seekable_corrupt, wrong_raw_size_names_both_sizes)
 	put32(copy.ptr + entry_at(n, 5, 2, 4), 3999);
 	read_fails_with(&copy, "frame 2 (at offset");
 	read_fails_with(&copy, "holds 4000 bytes by its header, the seek table "
-			"says 3999");
+	                       "says 3999");
 	put32(copy.ptr + entry_at(n, 5, 2, 4), 4001);
 	read_fails_with(&copy,
-			"frame 2 decompresses to 4000 bytes, table says 4001");
+	                "frame 2 decompresses to 4000 bytes, table says 4001");
 	rh_buf_dispose(&copy);
 }
 
@@ -942,13 +951,15 @@ Test(seekable_corrupt, garbled_frame_data_is_called_corrupt)
 		/* a run of bytes inside frame 0, past its header */
 		memset(copy.ptr + 16 + 24 * k, (int)(0x5a + k), 24);
 		sk = open_mem_ok(&copy);
-		cr_assert_eq(rh_seekable_read(&got, sk, 0, SIZE_MAX), RH_ECORRUPT);
-		cr_assert_not_null(strstr(rh_seekable_errmsg(sk), "frame 0"), "%s",
-				   rh_seekable_errmsg(sk));
-		cr_assert_not_null(strstr(rh_seekable_errmsg(sk), "corrupt"), "%s",
-				   rh_seekable_errmsg(sk));
-		cr_assert_null(strstr(rh_seekable_errmsg(sk), "table says 4000"), "%s",
-			       rh_seekable_errmsg(sk));
+		cr_assert_eq(rh_seekable_read(&got, sk, 0, SIZE_MAX),
+		             RH_ECORRUPT);
+		cr_assert_not_null(strstr(rh_seekable_errmsg(sk), "frame 0"),
+		                   "%s", rh_seekable_errmsg(sk));
+		cr_assert_not_null(strstr(rh_seekable_errmsg(sk), "corrupt"),
+		                   "%s", rh_seekable_errmsg(sk));
+		cr_assert_null(
+			strstr(rh_seekable_errmsg(sk), "table says 4000"), "%s",
+			rh_seekable_errmsg(sk));
 		rh_seekable_close(sk);
 	}
 	rh_buf_dispose(&copy);
@@ -972,7 +983,7 @@ Test(seekable_corrupt, table_claiming_huge_sizes)
 	size_t n = corrupt_blob.size;
 
 	cr_assert_eq(rh_buf_put(&copy, corrupt_blob.ptr, n), 0);
-	put32(copy.ptr + n - 9, 0xffffffffu);	/* frame count */
+	put32(copy.ptr + n - 9, 0xffffffffu); /* frame count */
 	assert_open_corrupt(copy.ptr, n);
 	put32(copy.ptr + n - 9, 0x7ffffffu);
 	assert_open_corrupt(copy.ptr, n);
@@ -985,11 +996,11 @@ Test(seekable_corrupt, table_claiming_huge_sizes)
 	put32(copy.ptr + entry_at(n, 5, 3, 0), 0xffffffffu);
 	assert_open_corrupt(copy.ptr, n);
 	cr_assert_not_null(strstr(rh_error_last(), "before the table"), "%s",
-			   rh_error_last());
+	                   rh_error_last());
 	put32(copy.ptr + entry_at(n, 5, 3, 0), 0);
 	assert_open_corrupt(copy.ptr, n);
 	cr_assert_not_null(strstr(rh_error_last(), "in 0 stored bytes"), "%s",
-			   rh_error_last());
+	                   rh_error_last());
 	rh_buf_dispose(&copy);
 }
 
@@ -999,11 +1010,11 @@ Test(seekable_corrupt, wrong_magics)
 	size_t n = corrupt_blob.size;
 
 	cr_assert_eq(rh_buf_put(&copy, corrupt_blob.ptr, n), 0);
-	copy.ptr[n - 1] ^= 0x40;	/* seekable magic */
+	copy.ptr[n - 1] ^= 0x40; /* seekable magic */
 	assert_open_corrupt(copy.ptr, n);
 	cr_assert_not_null(strstr(rh_error_last(), "not a seekable blob"));
 	copy.ptr[n - 1] ^= 0x40;
-	copy.ptr[n - 5] |= 0x04;	/* reserved descriptor bit */
+	copy.ptr[n - 5] |= 0x04; /* reserved descriptor bit */
 	assert_open_corrupt(copy.ptr, n);
 	copy.ptr[n - 5] &= ~0x04;
 	copy.ptr[entry_at(n, 5, 0, 0) - 8] ^= 1; /* skippable magic */
@@ -1022,16 +1033,18 @@ Test(seekable_corrupt, garbage_and_plain_zstd_are_ecorrupt)
 	{
 		rh_buf two = RH_BUF_INIT;
 
-		cr_assert_eq(rh_buf_put(&two, corrupt_blob.ptr,
-					corrupt_blob.size), 0);
-		cr_assert_eq(rh_buf_put(&two, corrupt_blob.ptr,
-					corrupt_blob.size), 0);
+		cr_assert_eq(
+			rh_buf_put(&two, corrupt_blob.ptr, corrupt_blob.size),
+			0);
+		cr_assert_eq(
+			rh_buf_put(&two, corrupt_blob.ptr, corrupt_blob.size),
+			0);
 		assert_open_corrupt(two.ptr, two.size);
 		rh_buf_dispose(&two);
 	}
 	/* a frame with no seek table after it */
 	assert_open_corrupt(corrupt_blob.ptr,
-			    corrupt_blob.size - 8 - 5 * 12 - 9);
+	                    corrupt_blob.size - 8 - 5 * 12 - 9);
 	free(g);
 }
 
@@ -1045,7 +1058,7 @@ open_tmp_store(void)
 	rh_store *st = NULL;
 
 	cr_assert_eq(rh_store_open(&st, tmpdir, NULL), 0, "%s",
-		     rh_error_last());
+	             rh_error_last());
 	return st;
 }
 
@@ -1064,7 +1077,7 @@ Test(seekable_store, open_and_read_a_stored_blob)
 	compress_fs(&blob, data, n, 64 * KiB);
 	cr_assert_eq(rh_store_put(st, "c/s/n/log.zst", blob.ptr, blob.size), 0);
 	cr_assert_eq(rh_seekable_open(&sk, st, "c/s/n/log.zst"), 0, "%s",
-		     rh_error_last());
+	             rh_error_last());
 	cr_assert_eq(rh_seekable_stored_size(sk), blob.size);
 	assert_reads_whole(sk, data, n);
 	for (i = 0; i < 300; i++) {
@@ -1094,10 +1107,10 @@ Test(seekable_store, table_larger_than_the_prefetch)
 	rh_store *st = open_tmp_store();
 	rh_seekable *sk;
 
-	compress_fs(&blob, data, n, 16);	/* 6400 frames, 77 KiB table */
+	compress_fs(&blob, data, n, 16); /* 6400 frames, 77 KiB table */
 	cr_assert_eq(rh_store_put(st, "big-table", blob.ptr, blob.size), 0);
 	cr_assert_eq(rh_seekable_open(&sk, st, "big-table"), 0, "%s",
-		     rh_error_last());
+	             rh_error_last());
 	cr_assert_eq(rh_seekable_frame_count(sk), 6400);
 	/* before anything else is fetched: backwards scans fetch 1, 2, 4...
 	 * frames at a time */
@@ -1129,7 +1142,7 @@ Test(seekable_store, stored_garbage_is_ecorrupt_naming_the_key)
 	cr_assert_eq(rh_store_put(st, "junk", "not a blob at all", 17), 0);
 	cr_assert_eq(rh_seekable_open(&sk, st, "junk"), RH_ECORRUPT);
 	cr_assert_not_null(strstr(rh_error_last(), "junk"), "%s",
-			   rh_error_last());
+	                   rh_error_last());
 	cr_assert_eq(rh_store_put(st, "tiny", "x", 1), 0);
 	cr_assert_eq(rh_seekable_open(&sk, st, "tiny"), RH_ECORRUPT);
 	rh_store_close(st);

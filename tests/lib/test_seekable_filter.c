@@ -31,8 +31,9 @@ random_text(size_t n, const char *alpha)
 
 	cr_assert_not_null(p);
 	for (i = 0; i < n; i++)
-		p[i] = rnd() % 80 == 0 ? '\n'
-		       : alpha ? alpha[rnd() % k] : (char)rnd();
+		p[i] = rnd() % 80 == 0 ? '\n' :
+		       alpha           ? alpha[rnd() % k] :
+		                         (char)rnd();
 	p[n] = '\0';
 	return p;
 }
@@ -45,12 +46,13 @@ build_one(rh__filter *f, rh_buf *blob, const char *p, size_t n)
 
 	cr_assert_not_null(s);
 	rh_buf_clear(blob);
-	cr_assert_eq(rh__filter_build(&idx, &data, s, (const unsigned char *)p,
-				      n), 0);
+	cr_assert_eq(
+		rh__filter_build(&idx, &data, s, (const unsigned char *)p, n),
+		0);
 	cr_assert_eq(rh__filter_write(blob, &idx, &data, 1), 0);
 	cr_assert_eq(rh__filter_parse(f, (const unsigned char *)blob->ptr,
-				      blob->size, 1, "test"), 0,
-		     "%s", rh_error_last());
+	                              blob->size, 1, "test"),
+	             0, "%s", rh_error_last());
 	free(s);
 	rh_buf_dispose(&idx);
 	rh_buf_dispose(&data);
@@ -83,8 +85,10 @@ flip_case(char *s, size_t n)
 
 Test(seekable_filter, every_substring_may_be_held_in_any_case)
 {
-	static const char *alphas[] = { NULL, "abcAB_-", "0123456789abcdef",
-		"The quick brown fox jumps over the lazy dog ERROR \xff\xfe" };
+	static const char *alphas[] = {
+		NULL, "abcAB_-", "0123456789abcdef",
+		"The quick brown fox jumps over the lazy dog ERROR \xff\xfe"
+	};
 	rh__filter f;
 	rh_buf blob = RH_BUF_INIT;
 	char sub[64];
@@ -102,8 +106,8 @@ Test(seekable_filter, every_substring_may_be_held_in_any_case)
 			if (t % 2)
 				flip_case(sub, len);
 			cr_assert(may_hold(&f, sub, len),
-				  "alphabet %zu: %zu bytes at %zu ruled out",
-				  a, len, off);
+			          "alphabet %zu: %zu bytes at %zu ruled out", a,
+			          len, off);
 		}
 		/* the very first and last bytes of the frame too */
 		cr_assert(may_hold(&f, p, 4));
@@ -125,7 +129,7 @@ Test(seekable_filter, absent_strings_are_ruled_out)
 
 	build_one(&f, &blob, p, 4u << 20);
 	for (t = 0; t < 1000; t++) {
-		for (i = 0; i < sizeof(s); i++)	/* letters the text lacks */
+		for (i = 0; i < sizeof(s); i++) /* letters the text lacks */
 			s[i] = (char)('k' + rnd() % 16);
 		passed += may_hold(&f, s, sizeof(s));
 	}
@@ -149,14 +153,15 @@ compress(rh_buf *out, const char *p, size_t n, int filter, unsigned workers)
 	o.workers = workers;
 	rh_buf_clear(out);
 	cr_assert_eq(rh_seekable_compress(out, p, n, &o), 0, "%s",
-		     rh_error_last());
+	             rh_error_last());
 }
 
 Test(seekable_filter, blobs_with_it_read_as_before)
 {
 	size_t n = 5 * RH_FILTER_MIN_FRAME + 1000;
 	char *p = random_text(n, "abc XYZ");
-	rh_buf a = RH_BUF_INIT, b = RH_BUF_INIT, c = RH_BUF_INIT, out = RH_BUF_INIT;
+	rh_buf a = RH_BUF_INIT, b = RH_BUF_INIT, c = RH_BUF_INIT,
+	       out = RH_BUF_INIT;
 	rh_buf hold = RH_BUF_INIT;
 	rh_seekable *sk = NULL;
 	rh__filter f;
@@ -176,7 +181,7 @@ Test(seekable_filter, blobs_with_it_read_as_before)
 	cr_assert_gt(a.size, c.size);
 	cr_assert_eq(rh_seekable_open_mem(&sk, a.ptr, a.size), 0);
 	cr_assert_eq(rh_seekable_size(sk), n);
-	cr_assert_eq(rh_seekable_frame_count(sk), 7);	/* 6 + the filter */
+	cr_assert_eq(rh_seekable_frame_count(sk), 7); /* 6 + the filter */
 	cr_assert_eq(rh_seekable_read(&out, sk, 0, SIZE_MAX), 0);
 	cr_assert_eq(out.size, n);
 	cr_assert(!memcmp(out.ptr, p, n));
@@ -185,7 +190,7 @@ Test(seekable_filter, blobs_with_it_read_as_before)
 	cr_assert_eq(start + out.size, n);
 	/* six frames described; the last, 1000 bytes, is too small for one */
 	cr_assert_eq(rh_seekable__filter(&f, &hold, sk), 1, "%s",
-		     rh_error_last());
+	             rh_error_last());
 	cr_assert_eq(f.nframes, 6);
 	rh__filter_frame_get(&fr, &f, 0);
 	cr_assert_not_null(fr.bits);
@@ -194,19 +199,23 @@ Test(seekable_filter, blobs_with_it_read_as_before)
 	rh__filter_frame_get(&fr, &f, 5);
 	cr_assert_null(fr.bits);
 	cr_assert_eq(rh_seekable__frames_exactly(&first, &last, sk,
-						 RH_FILTER_MIN_FRAME,
-						 RH_FILTER_MIN_FRAME), 0);
+	                                         RH_FILTER_MIN_FRAME,
+	                                         RH_FILTER_MIN_FRAME),
+	             0);
 	cr_assert_eq(first, 1);
 	cr_assert_eq(last, 1);
 	cr_assert_eq(rh_seekable__frames_exactly(&first, &last, sk,
-						 RH_FILTER_MIN_FRAME,
-						 n - RH_FILTER_MIN_FRAME), 0);
+	                                         RH_FILTER_MIN_FRAME,
+	                                         n - RH_FILTER_MIN_FRAME),
+	             0);
 	cr_assert_eq(first, 1);
 	cr_assert_eq(last, 5);
 	cr_assert_eq(rh_seekable__frames_exactly(&first, &last, sk, 1,
-						 RH_FILTER_MIN_FRAME), -1);
+	                                         RH_FILTER_MIN_FRAME),
+	             -1);
 	cr_assert_eq(rh_seekable__frames_exactly(&first, &last, sk, 0,
-						 RH_FILTER_MIN_FRAME + 1), -1);
+	                                         RH_FILTER_MIN_FRAME + 1),
+	             -1);
 	rh__filter_dispose(&f);
 	rh_seekable_close(sk);
 	/* zstd -d passes over it */
@@ -232,7 +241,7 @@ Test(seekable_filter, blobs_with_it_read_as_before)
 
 		o1.version = 1;
 		o1.frame_size = RH_FILTER_MIN_FRAME;
-		o1.filter = 1;	/* not read: a version 1 struct ends before */
+		o1.filter = 1; /* not read: a version 1 struct ends before */
 		rh_buf_clear(&out);
 		cr_assert_eq(rh_seekable_compress(&out, p, n, &o1), 0);
 		cr_assert_eq(out.size, c.size);
@@ -267,16 +276,17 @@ Test(seekable_filter, damage_is_detected)
 	/* the filter frame sits before the table of 3 entries of 12 bytes */
 	len = rh_seekable__get32(a.ptr + a.size - 9 - 3 * 12 + 2 * 12);
 	start = a.size - rh_seekable__table_size(3, 1) - len;
-	cr_assert_eq(rh_seekable__get32(a.ptr + start), RH_FILTER_SKIPPABLE_MAGIC);
+	cr_assert_eq(rh_seekable__get32(a.ptr + start),
+	             RH_FILTER_SKIPPABLE_MAGIC);
 	for (i = 0; i < 200; i++) {
-		at = start + 4 + rnd() % (len - 4);	/* past its magic */
+		at = start + 4 + rnd() % (len - 4); /* past its magic */
 		a.ptr[at] ^= (char)(1u << (rnd() % 8));
 		cr_assert_eq(rh_seekable_open_mem(&sk, a.ptr, a.size), 0);
 		r = rh_seekable__filter(&f, &hold, sk);
 		cr_assert_eq(r, RH_ECORRUPT, "flip at %zu: %d", at - start, r);
 		cr_assert_neq(rh_error_last()[0], '\0');
 		rh_seekable_close(sk);
-		compress(&a, p, n, 1, 1);	/* undamaged again */
+		compress(&a, p, n, 1, 1); /* undamaged again */
 	}
 	rh_buf_dispose(&a);
 	rh_buf_dispose(&hold);

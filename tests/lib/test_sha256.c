@@ -24,7 +24,8 @@ digest(char hex[65], const void *p, size_t n, int portable)
 
 Test(sha256, fips_vectors_both_paths)
 {
-	static const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	static const char *two =
+		"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
 	char *mil = malloc(1000000), hex[65];
 	int portable;
 
@@ -32,13 +33,21 @@ Test(sha256, fips_vectors_both_paths)
 	memset(mil, 'a', 1000000);
 	for (portable = 0; portable < 2; portable++) {
 		digest(hex, "abc", 3, portable);
-		cr_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+		cr_assert_str_eq(
+			hex,
+			"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 		digest(hex, "", 0, portable);
-		cr_assert_str_eq(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+		cr_assert_str_eq(
+			hex,
+			"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 		digest(hex, two, strlen(two), portable);
-		cr_assert_str_eq(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+		cr_assert_str_eq(
+			hex,
+			"248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 		digest(hex, mil, 1000000, portable);
-		cr_assert_str_eq(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+		cr_assert_str_eq(
+			hex,
+			"cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 	}
 	free(mil);
 }
@@ -50,7 +59,8 @@ Test(sha256, accelerated_matches_portable_at_every_length_and_split)
 	size_t n, cut, i;
 
 	if (!rh__sha256_accelerated())
-		fprintf(stderr, "sha256: no SHA instructions here; both paths are portable\n");
+		fprintf(stderr,
+		        "sha256: no SHA instructions here; both paths are portable\n");
 	srand(7);
 	for (i = 0; i < sizeof(buf); i++)
 		buf[i] = (unsigned char)rand();
@@ -65,7 +75,8 @@ Test(sha256, accelerated_matches_portable_at_every_length_and_split)
 			rh__sha256_update(&s, buf + cut, n - cut);
 			rh__sha256_final(&s, d);
 			rh__sha256_hex(b, d);
-			cr_assert_str_eq(a, b, "length %zu split at %zu", n, cut);
+			cr_assert_str_eq(a, b, "length %zu split at %zu", n,
+			                 cut);
 		}
 	}
 }

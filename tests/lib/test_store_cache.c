@@ -31,11 +31,12 @@ setup(void)
 	rh_store *st;
 
 	snprintf(tmpdir, sizeof(tmpdir), "%s/rh-cache-XXXXXX",
-		 base && *base ? base : "/tmp");
+	         base && *base ? base : "/tmp");
 	cr_assert_not_null(mkdtemp(tmpdir), "mkdtemp: %s", strerror(errno));
 	snprintf(storedir, sizeof(storedir), "%s/store", tmpdir);
 	snprintf(cachedir, sizeof(cachedir), "%s/cache", tmpdir);
-	cr_assert_eq(rh_store_open(&st, storedir, NULL), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_store_open(&st, storedir, NULL), 0, "%s",
+	             rh_error_last());
 	cr_assert_eq(rh_store_put(st, "ns/c/s/events/a", "event", 5), 0);
 	cr_assert_eq(rh_store_put(st, "ns/c/s/index/session.idx", "old", 3), 0);
 	rh_store_close(st);
@@ -60,7 +61,8 @@ open_cached(int read_only, uint64_t max)
 	o.cache_dir = cachedir;
 	o.cache_max_bytes = max;
 	o.read_only = read_only;
-	cr_assert_eq(rh_store_open(&st, storedir, &o), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_store_open(&st, storedir, &o), 0, "%s",
+	             rh_error_last());
 	return st;
 }
 
@@ -70,7 +72,7 @@ assert_get(rh_store *st, const char *key, const char *want)
 	rh_buf b = RH_BUF_INIT;
 
 	cr_assert_eq(rh_store_get(&b, st, key, 0, SIZE_MAX), 0, "%s: %s", key,
-		     rh_error_last());
+	             rh_error_last());
 	cr_assert_eq(b.size, strlen(want), "%s: %zu bytes", key, b.size);
 	cr_assert_eq(memcmp(b.ptr, want, b.size), 0, "%s", key);
 	rh_buf_dispose(&b);
@@ -120,18 +122,21 @@ Test(store_cache, read_only_writes_go_to_the_cache_and_shadow_the_store)
 	uint64_t size;
 
 	cr_assert_eq(rh_store_put(st, "ns/c/s/index/session.idx", "new!", 4), 0,
-		     "%s", rh_error_last());
+	             "%s", rh_error_last());
 	assert_get(st, "ns/c/s/index/session.idx", "new!");
 	assert_store_has("ns/c/s/index/session.idx", "old");
-	cr_assert_eq(rh_store_head(&size, NULL, st, "ns/c/s/index/session.idx"), 0);
+	cr_assert_eq(rh_store_head(&size, NULL, st, "ns/c/s/index/session.idx"),
+	             0);
 	cr_assert_eq(size, 4);
 	/* a streamed object too */
-	cr_assert_eq(rh_store_writer_open(&w, st, "ns/c/t/index/session.idx"), 0);
+	cr_assert_eq(rh_store_writer_open(&w, st, "ns/c/t/index/session.idx"),
+	             0);
 	cr_assert_eq(rh_store_writer_write(w, "abc", 3), 0);
 	cr_assert_eq(rh_store_writer_write(w, "def", 3), 0);
 	cr_assert_eq(rh_store_writer_commit(w), 0, "%s", rh_error_last());
 	assert_get(st, "ns/c/t/index/session.idx", "abcdef");
-	cr_assert_eq(rh_store_head(&size, NULL, st, "ns/c/t/index/session.idx"), 0);
+	cr_assert_eq(rh_store_head(&size, NULL, st, "ns/c/t/index/session.idx"),
+	             0);
 	cr_assert_eq(size, 6);
 	/* the store's objects are still read from the store */
 	assert_get(st, "ns/c/s/events/a", "event");
@@ -148,13 +153,15 @@ Test(store_cache, a_new_handle_finds_what_the_cache_holds)
 {
 	rh_store *st = open_cached(1, 0);
 
-	cr_assert_eq(rh_store_put(st, "ns/c/s/index/session.idx", "cached", 6), 0);
+	cr_assert_eq(rh_store_put(st, "ns/c/s/index/session.idx", "cached", 6),
+	             0);
 	rh_store_close(st);
 	/* not read-only now: the cache is still read first for what it holds */
 	st = open_cached(0, 0);
 	assert_get(st, "ns/c/s/index/session.idx", "cached");
 	/* the store takes a write: the cache's copy must not hide it */
-	cr_assert_eq(rh_store_put(st, "ns/c/s/index/session.idx", "stored", 6), 0);
+	cr_assert_eq(rh_store_put(st, "ns/c/s/index/session.idx", "stored", 6),
+	             0);
 	assert_get(st, "ns/c/s/index/session.idx", "stored");
 	assert_store_has("ns/c/s/index/session.idx", "stored");
 	cr_assert_eq(cache_count(), 0);
@@ -166,7 +173,8 @@ Test(store_cache, a_lost_cache_file_falls_back_to_the_store)
 	rh_store *st = open_cached(1, 0);
 	char cmd[1300];
 
-	cr_assert_eq(rh_store_put(st, "ns/c/s/index/session.idx", "cached", 6), 0);
+	cr_assert_eq(rh_store_put(st, "ns/c/s/index/session.idx", "cached", 6),
+	             0);
 	snprintf(cmd, sizeof(cmd), "find '%s' -type f -delete", cachedir);
 	cr_assert_eq(system(cmd), 0);
 	assert_get(st, "ns/c/s/index/session.idx", "old");
@@ -182,7 +190,7 @@ Test(store_cache, the_bound_removes_the_least_recently_used)
 	usleep(2000);
 	cr_assert_eq(rh_store_put(st, "a/2", "0123456789", 10), 0);
 	usleep(2000);
-	assert_get(st, "a/1", "0123456789");	/* a/2 is now the oldest use */
+	assert_get(st, "a/1", "0123456789"); /* a/2 is now the oldest use */
 	usleep(2000);
 	cr_assert_eq(rh_store_put(st, "a/3", "0123456789", 10), 0);
 	assert_get(st, "a/1", "0123456789");
@@ -190,7 +198,9 @@ Test(store_cache, the_bound_removes_the_least_recently_used)
 	cr_assert_eq(rh_store_get(&b, st, "a/2", 0, SIZE_MAX), RH_ENOTFOUND);
 	cr_assert_eq(cache_count(), 2);
 	/* one object over the bound stays: it was just written */
-	cr_assert_eq(rh_store_put(st, "a/4", "0123456789012345678901234567890", 31), 0);
+	cr_assert_eq(
+		rh_store_put(st, "a/4", "0123456789012345678901234567890", 31),
+		0);
 	assert_get(st, "a/4", "0123456789012345678901234567890");
 	cr_assert_eq(cache_count(), 1);
 	rh_store_close(st);

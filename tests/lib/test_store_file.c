@@ -38,11 +38,11 @@ make_tmp_store(void)
 	const char *base = getenv("TMPDIR");
 
 	snprintf(tmpdir, sizeof(tmpdir), "%s/rh-store-XXXXXX",
-		 base && *base ? base : "/tmp");
+	         base && *base ? base : "/tmp");
 	cr_assert_not_null(mkdtemp(tmpdir), "mkdtemp: %s", strerror(errno));
 	snprintf(storedir, sizeof(storedir), "%s/store", tmpdir);
 	cr_assert_eq(rh_store_open(&st, storedir, NULL), 0, "%s",
-		     rh_error_last());
+	             rh_error_last());
 }
 
 static void
@@ -65,7 +65,7 @@ static void
 put_str(const char *key, const char *s)
 {
 	cr_assert_eq(rh_store_put(st, key, s, strlen(s)), 0, "put %s: %s", key,
-		     rh_error_last());
+	             rh_error_last());
 }
 
 /* The whole object as a string (asserting it exists). */
@@ -76,7 +76,7 @@ get_str(const char *key)
 	char *s;
 
 	cr_assert_eq(rh_store_get(&b, st, key, 0, SIZE_MAX), 0, "get %s: %s",
-		     key, rh_error_last());
+	             key, rh_error_last());
 	s = strndup(b.ptr ? b.ptr : "", b.size);
 	rh_buf_dispose(&b);
 	return s;
@@ -95,7 +95,7 @@ static void
 assert_fails(int got, int want, const char *what)
 {
 	cr_assert_eq(got, want, "%s: got %s (%s), want %s", what,
-		     rh_error_name(got), rh_error_last(), rh_error_name(want));
+	             rh_error_name(got), rh_error_last(), rh_error_name(want));
 	cr_assert_neq(rh_error_last()[0], '\0', "%s: no error message", what);
 }
 
@@ -116,7 +116,7 @@ list_str(const char *prefix, const char *delim)
 	char *s;
 
 	cr_assert_eq(rh_store_list(st, prefix, delim, collect, &b), 0,
-		     "list %s: %s", prefix, rh_error_last());
+	             "list %s: %s", prefix, rh_error_last());
 	s = strdup(b.ptr ? b.ptr : "");
 	rh_buf_dispose(&b);
 	return s;
@@ -128,7 +128,7 @@ assert_list(const char *prefix, const char *delim, const char *want)
 	char *got = list_str(prefix, delim);
 
 	cr_assert_str_eq(got, want, "list prefix \"%s\" delim \"%s\"", prefix,
-			 delim ? delim : "(none)");
+	                 delim ? delim : "(none)");
 	free(got);
 }
 
@@ -149,7 +149,8 @@ write_file(const char *rel, const char *text)
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", storedir, rel);
-	cr_assert_not_null(f = fopen(path, "w"), "%s: %s", path, strerror(errno));
+	cr_assert_not_null(f = fopen(path, "w"), "%s: %s", path,
+	                   strerror(errno));
 	fputs(text, f);
 	fclose(f);
 }
@@ -165,11 +166,13 @@ dir_names(const char *rel)
 	int i, n;
 
 	snprintf(path, sizeof(path), "%s/%s", storedir, rel);
-	cr_assert_geq(n = scandir(path, &names, NULL, alphasort), 0, "%s", path);
+	cr_assert_geq(n = scandir(path, &names, NULL, alphasort), 0, "%s",
+	              path);
 	for (i = 0; i < n; i++) {
-		if (strcmp(names[i]->d_name, ".") && strcmp(names[i]->d_name, ".."))
+		if (strcmp(names[i]->d_name, ".") &&
+		    strcmp(names[i]->d_name, ".."))
 			rh_buf_printf(&b, "%s%s", b.size ? " " : "",
-				      names[i]->d_name);
+			              names[i]->d_name);
 		free(names[i]);
 	}
 	free(names);
@@ -186,9 +189,11 @@ Test(store_file, put_then_get_returns_the_same_bytes)
 	rh_buf b = RH_BUF_INIT;
 
 	cr_assert_eq(rh_store_put(st, "ns/c1/s1/logs/raylet.out", data,
-				  sizeof(data)), 0, "%s", rh_error_last());
-	cr_assert_eq(rh_store_get(&b, st, "ns/c1/s1/logs/raylet.out", 0,
-				  SIZE_MAX), 0, "%s", rh_error_last());
+	                          sizeof(data)),
+	             0, "%s", rh_error_last());
+	cr_assert_eq(
+		rh_store_get(&b, st, "ns/c1/s1/logs/raylet.out", 0, SIZE_MAX),
+		0, "%s", rh_error_last());
 	cr_assert_eq(b.size, sizeof(data));
 	cr_assert_arr_eq(b.ptr, data, sizeof(data));
 	cr_assert_eq(b.ptr[b.size], '\0', "the buffer stays NUL-terminated");
@@ -200,7 +205,8 @@ Test(store_file, put_of_an_empty_object_then_get_returns_nothing)
 	rh_buf b = RH_BUF_INIT;
 	uint64_t size = 99;
 
-	cr_assert_eq(rh_store_put(st, "empty", NULL, 0), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_store_put(st, "empty", NULL, 0), 0, "%s",
+	             rh_error_last());
 	cr_assert_eq(rh_store_head(&size, NULL, st, "empty"), 0);
 	cr_assert_eq(size, 0);
 	cr_assert_eq(rh_store_get(&b, st, "empty", 0, SIZE_MAX), 0);
@@ -277,20 +283,20 @@ Test(store_file, get_and_head_of_a_missing_object_are_enotfound)
 
 	put_str("dir/obj", "x");
 	assert_fails(rh_store_get(&b, st, "nope", 0, SIZE_MAX), RH_ENOTFOUND,
-		     "get of a missing key");
+	             "get of a missing key");
 	cr_assert_eq(b.size, 0);
 	rh_error_clear();
 	assert_fails(rh_store_head(&size, NULL, st, "dir/nope"), RH_ENOTFOUND,
-		     "head of a missing key");
+	             "head of a missing key");
 	rh_error_clear();
 	assert_fails(rh_store_get(&b, st, "dir", 0, 1), RH_ENOTFOUND,
-		     "get of a prefix");
+	             "get of a prefix");
 	rh_error_clear();
 	assert_fails(rh_store_head(&size, NULL, st, "dir"), RH_ENOTFOUND,
-		     "head of a prefix");
+	             "head of a prefix");
 	rh_error_clear();
 	assert_fails(rh_store_get(&b, st, "dir/obj/under", 0, 1), RH_ENOTFOUND,
-		     "get below an object");
+	             "get below an object");
 	rh_buf_dispose(&b);
 }
 
@@ -303,24 +309,27 @@ Test(store_file, a_folder_link_or_fifo_at_a_key_is_named)
 	uint64_t size;
 
 	put_str("dir/obj", "x");
-	assert_fails(rh_store_get(&b, st, "dir", 0, 1), RH_ENOTFOUND, "a folder");
+	assert_fails(rh_store_get(&b, st, "dir", 0, 1), RH_ENOTFOUND,
+	             "a folder");
 	cr_assert(strstr(rh_error_last(), "a folder"), "%s", rh_error_last());
 	cr_assert_null(strstr(rh_error_last(), "no such object"), "%s",
-		       rh_error_last());
+	               rh_error_last());
 	snprintf(target, sizeof(target), "%s/dir/obj", storedir);
 	snprintf(path, sizeof(path), "%s/link", storedir);
 	cr_assert_eq(symlink(target, path), 0);
 	assert_fails(rh_store_get(&b, st, "link", 0, SIZE_MAX), RH_ECORRUPT,
-		     "a symbolic link");
-	cr_assert(strstr(rh_error_last(), "symbolic link"), "%s", rh_error_last());
+	             "a symbolic link");
+	cr_assert(strstr(rh_error_last(), "symbolic link"), "%s",
+	          rh_error_last());
 	cr_assert_eq(b.size, 0);
 	assert_fails(rh_store_head(&size, NULL, st, "link"), RH_ECORRUPT,
-		     "head of a symbolic link");
+	             "head of a symbolic link");
 	snprintf(path, sizeof(path), "%s/fifo", storedir);
 	cr_assert_eq(mkfifo(path, 0600), 0);
 	assert_fails(rh_store_get(&b, st, "fifo", 0, SIZE_MAX), RH_ECORRUPT,
-		     "a FIFO");
-	cr_assert(strstr(rh_error_last(), "special file"), "%s", rh_error_last());
+	             "a FIFO");
+	cr_assert(strstr(rh_error_last(), "special file"), "%s",
+	          rh_error_last());
 	rh_buf_dispose(&b);
 }
 
@@ -338,14 +347,15 @@ Test(store_file, must_exist_creates_nothing)
 	assert_fails(rh_store_open(&s2, path, &opts), RH_ENOTFOUND, "missing");
 	cr_assert_null(s2);
 	cr_assert(strstr(rh_error_last(), "no such store folder"), "%s",
-		  rh_error_last());
+	          rh_error_last());
 	snprintf(path, sizeof(path), "%s/typo", tmpdir);
 	cr_assert_neq(stat(path, &sb), 0, "the reader created %s", path);
-	cr_assert_eq(rh_store_open(&s2, storedir, &opts), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_store_open(&s2, storedir, &opts), 0, "%s",
+	             rh_error_last());
 	rh_store_close(s2);
 	/* a version-1 options struct (no must_exist) still opens, creating */
 	opts.version = 1;
-	opts.must_exist = 1;	/* past a v1 struct's end: not read */
+	opts.must_exist = 1; /* past a v1 struct's end: not read */
 	snprintf(path, sizeof(path), "%s/v1/store", tmpdir);
 	cr_assert_eq(rh_store_open(&s2, path, &opts), 0, "%s", rh_error_last());
 	rh_store_close(s2);
@@ -365,7 +375,7 @@ Test(store_file, head_reports_size_and_mtime)
 	cr_assert_geq(mtime, (int64_t)now.tv_sec * 1000 - 2000);
 	cr_assert_leq(mtime, (int64_t)now.tv_sec * 1000 + 60000);
 	cr_assert_eq(rh_store_head(&size, NULL, st, "h/k"), 0,
-		     "mtime_ms_out may be NULL");
+	             "mtime_ms_out may be NULL");
 }
 
 Test(store_file, put_overwrites_an_existing_object)
@@ -456,34 +466,41 @@ Test(store_file, bad_arguments_are_einval)
 	rh_buf b = RH_BUF_INIT;
 	rh_store_writer *w;
 
-	assert_fails(rh_store_put(NULL, "k", "x", 1), RH_EINVAL, "put NULL store");
+	assert_fails(rh_store_put(NULL, "k", "x", 1), RH_EINVAL,
+	             "put NULL store");
 	rh_error_clear();
-	assert_fails(rh_store_put(st, "k", NULL, 1), RH_EINVAL, "put NULL data");
+	assert_fails(rh_store_put(st, "k", NULL, 1), RH_EINVAL,
+	             "put NULL data");
 	rh_error_clear();
-	assert_fails(rh_store_get(NULL, st, "k", 0, 1), RH_EINVAL, "get NULL out");
+	assert_fails(rh_store_get(NULL, st, "k", 0, 1), RH_EINVAL,
+	             "get NULL out");
 	rh_error_clear();
-	assert_fails(rh_store_get(&b, NULL, "k", 0, 1), RH_EINVAL, "get NULL store");
+	assert_fails(rh_store_get(&b, NULL, "k", 0, 1), RH_EINVAL,
+	             "get NULL store");
 	rh_error_clear();
-	assert_fails(rh_store_head(NULL, NULL, st, "k"), RH_EINVAL, "head NULL size");
+	assert_fails(rh_store_head(NULL, NULL, st, "k"), RH_EINVAL,
+	             "head NULL size");
 	rh_error_clear();
 	assert_fails(rh_store_list(st, "", NULL, NULL, NULL), RH_EINVAL,
-		     "list NULL callback");
+	             "list NULL callback");
 	rh_error_clear();
 	assert_fails(rh_store_list(NULL, "", NULL, collect, &b), RH_EINVAL,
-		     "list NULL store");
+	             "list NULL store");
 	rh_error_clear();
-	assert_fails(rh_store_delete(NULL, "k"), RH_EINVAL, "delete NULL store");
+	assert_fails(rh_store_delete(NULL, "k"), RH_EINVAL,
+	             "delete NULL store");
 	rh_error_clear();
 	assert_fails(rh_store_writer_open(NULL, st, "k"), RH_EINVAL,
-		     "writer_open NULL out");
+	             "writer_open NULL out");
 	rh_error_clear();
 	assert_fails(rh_store_writer_open(&w, NULL, "k"), RH_EINVAL,
-		     "writer_open NULL store");
+	             "writer_open NULL store");
 	rh_error_clear();
 	assert_fails(rh_store_writer_write(NULL, "x", 1), RH_EINVAL,
-		     "write NULL writer");
+	             "write NULL writer");
 	rh_error_clear();
-	assert_fails(rh_store_writer_commit(NULL), RH_EINVAL, "commit NULL writer");
+	assert_fails(rh_store_writer_commit(NULL), RH_EINVAL,
+	             "commit NULL writer");
 	rh_store_writer_abort(NULL);
 	rh_store_close(NULL);
 	cr_assert_eq(rh_store_writer_size(NULL), 0);
@@ -494,18 +511,20 @@ Test(store_file, bad_prefixes_are_einval)
 {
 	rh_buf b = RH_BUF_INIT;
 
-	assert_fails(rh_store_list(st, "/a", NULL, collect, &b), RH_EINVAL, "'/a'");
+	assert_fails(rh_store_list(st, "/a", NULL, collect, &b), RH_EINVAL,
+	             "'/a'");
 	rh_error_clear();
 	assert_fails(rh_store_list(st, "a//b", NULL, collect, &b), RH_EINVAL,
-		     "'a//b'");
+	             "'a//b'");
 	rh_error_clear();
-	assert_fails(rh_store_list(st, "../", "/", collect, &b), RH_EINVAL, "'../'");
+	assert_fails(rh_store_list(st, "../", "/", collect, &b), RH_EINVAL,
+	             "'../'");
 	rh_error_clear();
 	assert_fails(rh_store_list(st, "a/./", "/", collect, &b), RH_EINVAL,
-		     "'a/./'");
+	             "'a/./'");
 	rh_error_clear();
 	assert_fails(rh_store_list(st, "a\tb", NULL, collect, &b), RH_EINVAL,
-		     "tab");
+	             "tab");
 	cr_assert_eq(b.size, 0);
 	rh_buf_dispose(&b);
 }
@@ -533,7 +552,7 @@ Test(store_file, list_without_delimiter_gives_every_key_in_byte_order)
 {
 	put_tree();
 	assert_list("", NULL,
-		    "A\na-b\na.c\na/p-q\na/p/r\na/p0\na/x\na/y/z\na0\nb\n");
+	            "A\na-b\na.c\na/p-q\na/p/r\na/p0\na/x\na/y/z\na0\nb\n");
 }
 
 static int
@@ -553,8 +572,9 @@ Test(store_file, list_entries_carry_size_and_mtime)
 	size_t i;
 
 	for (i = 0; i < sizeof(keys) / sizeof(*keys); i++)
-		cr_assert_eq(rh_store_put(st, keys[i], body,
-					  strlen(keys[i]) % 7), 0);
+		cr_assert_eq(
+			rh_store_put(st, keys[i], body, strlen(keys[i]) % 7),
+			0);
 	cr_assert_eq(rh_store_list(st, "", NULL, check_size, NULL), 0);
 }
 
@@ -575,9 +595,9 @@ Test(store_file, list_with_a_prefix_ending_mid_name)
 	put_str("ns/other/x", "1");
 	put_str("ns/sess", "1");
 	assert_list("ns/sess", NULL,
-		    "ns/sess\nns/session_1/a\nns/session_2/b/c\nns/sessions\n");
+	            "ns/sess\nns/session_1/a\nns/session_2/b/c\nns/sessions\n");
 	assert_list("ns/sess", "/",
-		    "ns/sess\nns/session_1/ P\nns/session_2/ P\nns/sessions\n");
+	            "ns/sess\nns/session_1/ P\nns/session_2/ P\nns/sessions\n");
 	assert_list("ns/session_2/b/", "/", "ns/session_2/b/c\n");
 	assert_list("n", "/", "ns/ P\n");
 	assert_list("ns/session_1/a", "/", "ns/session_1/a\n");
@@ -697,19 +717,19 @@ Test(store_file, writer_commit_makes_the_object_visible_at_once)
 	int i;
 
 	cr_assert_eq(rh_store_writer_open(&w, st, "w/obj"), 0, "%s",
-		     rh_error_last());
+	             rh_error_last());
 	for (i = 0; i < 100; i++)
 		cr_assert_eq(rh_store_writer_write(w, "0123456789", 10), 0);
 	cr_assert_eq(rh_store_writer_write(w, NULL, 0), 0);
 	cr_assert_eq(rh_store_writer_size(w), 1000);
 
 	assert_fails(rh_store_head(&size, NULL, st, "w/obj"), RH_ENOTFOUND,
-		     "head before commit");
+	             "head before commit");
 	assert_list("", NULL, "");
 	assert_list("", "/", "");
 	names = dir_names("w");
 	cr_assert(strncmp(names, ".tmp-", 5) == 0 && !strchr(names, ' '),
-		  "one temporary file, got \"%s\"", names);
+	          "one temporary file, got \"%s\"", names);
 	free(names);
 
 	cr_assert_eq(rh_store_writer_commit(w), 0, "%s", rh_error_last());
@@ -759,7 +779,7 @@ Test(store_file, writer_abort_of_a_new_key_leaves_nothing)
 	rh_store_writer_abort(w);
 	assert_list("", NULL, "");
 	assert_fails(rh_store_get(&(rh_buf)RH_BUF_INIT, st, "new/key", 0, 1),
-		     RH_ENOTFOUND, "aborted key");
+	             RH_ENOTFOUND, "aborted key");
 }
 
 /* A file size limit stands in for a full disk: write(2) fails with EFBIG. */
@@ -781,19 +801,19 @@ Test(store_file, a_failed_write_leaves_no_object_and_no_file)
 	put_str("f/old", "old");
 	limit_file_size(4096);
 	assert_fails(rh_store_put(st, "f/old", big, sizeof(big)), RH_EIO,
-		     "put past the limit");
+	             "put past the limit");
 	assert_object("f/old", "old");
 
 	cr_assert_eq(rh_store_writer_open(&w, st, "f/new"), 0);
 	cr_assert_eq(rh_store_writer_write(w, big, 100), 0);
 	assert_fails(rh_store_writer_write(w, big, sizeof(big)), RH_EIO,
-		     "write past the limit");
+	             "write past the limit");
 	rh_error_clear();
 	assert_fails(rh_store_writer_write(w, "x", 1), RH_EIO,
-		     "write after a failed one");
+	             "write after a failed one");
 	rh_error_clear();
 	assert_fails(rh_store_writer_commit(w), RH_EIO,
-		     "commit after a failed write");
+	             "commit after a failed write");
 	assert_list("f/", NULL, "f/old\n");
 	names = dir_names("f");
 	cr_assert_str_eq(names, "old", "no temporary file is left");
@@ -847,15 +867,15 @@ Test(store_file, an_unwritable_store_path_is_eio)
 	write_file("plainfile", "x");
 	snprintf(path, sizeof(path), "%s/plainfile/store", storedir);
 	assert_fails(rh_store_open(&s2, path, NULL), RH_EIO,
-		     "parent is a regular file");
+	             "parent is a regular file");
 	cr_assert_null(s2);
 	snprintf(path, sizeof(path), "%s/plainfile", storedir);
 	assert_fails(rh_store_open(&s2, path, NULL), RH_EIO,
-		     "path is a regular file");
+	             "path is a regular file");
 	assert_fails(rh_store_open(&s2, "/proc/rayhist-no-such/store", NULL),
-		     RH_EIO, "path under /proc");
+	             RH_EIO, "path under /proc");
 	assert_fails(rh_store_open(&s2, "/proc/self/cmdline", NULL), RH_EIO,
-		     "path is a /proc file");
+	             "path is a /proc file");
 }
 
 Test(store_file, bad_urls_are_einval)
@@ -864,26 +884,29 @@ Test(store_file, bad_urls_are_einval)
 	rh_store *s2 = (rh_store *)1;
 
 	/* s3:// URLs go to store_s3.c (tests/lib/test_store_s3_*.c) */
-	assert_fails(rh_store_open(&s2, "s3://", NULL), RH_EINVAL, "s3 without a bucket");
+	assert_fails(rh_store_open(&s2, "s3://", NULL), RH_EINVAL,
+	             "s3 without a bucket");
 	cr_assert(strstr(rh_error_last(), "no bucket"), "%s", rh_error_last());
 	cr_assert_null(s2);
-	assert_fails(rh_store_open(&s2, "http://host/x", NULL), RH_EINVAL, "http");
+	assert_fails(rh_store_open(&s2, "http://host/x", NULL), RH_EINVAL,
+	             "http");
 	assert_fails(rh_store_open(&s2, "", NULL), RH_EINVAL, "empty");
 	assert_fails(rh_store_open(&s2, NULL, NULL), RH_EINVAL, "NULL");
 	assert_fails(rh_store_open(&s2, "file://host/x", NULL), RH_EINVAL,
-		     "file:// with a host");
+	             "file:// with a host");
 	assert_fails(rh_store_open(&s2, "file://", NULL), RH_EINVAL,
-		     "file:// without a path");
+	             "file:// without a path");
 	assert_fails(rh_store_open(&s2, "file:///tmp/x%zz", NULL), RH_EINVAL,
-		     "bad %-escape");
+	             "bad %-escape");
 	assert_fails(rh_store_open(&s2, "file:///tmp/x%00", NULL), RH_EINVAL,
-		     "%00");
+	             "%00");
 	assert_fails(rh_store_open(&s2, "file:///tmp/x?y", NULL), RH_EINVAL,
-		     "query");
-	assert_fails(rh_store_open(NULL, storedir, NULL), RH_EINVAL, "NULL out");
+	             "query");
+	assert_fails(rh_store_open(NULL, storedir, NULL), RH_EINVAL,
+	             "NULL out");
 	opts.version = 99;
 	assert_fails(rh_store_open(&s2, storedir, &opts), RH_EINVAL,
-		     "options version");
+	             "options version");
 }
 
 Test(store_file, url_is_normalised_to_an_absolute_file_url)
@@ -910,12 +933,12 @@ Test(store_file, url_is_normalised_to_an_absolute_file_url)
 
 	cr_assert_eq(chdir(tmpdir), 0);
 	cr_assert_eq(rh_store_open(&s2, "rel/store/", NULL), 0, "%s",
-		     rh_error_last());
+	             rh_error_last());
 	snprintf(want, sizeof(want), "file://%s/rel/store", tmpdir);
 	cr_assert_str_eq(rh_store_url(s2), want);
 	cr_assert_eq(chdir("/"), 0);
 	cr_assert_eq(rh_store_put(s2, "k", "v", 1), 0,
-		     "a relative store survives chdir: %s", rh_error_last());
+	             "a relative store survives chdir: %s", rh_error_last());
 	rh_store_close(s2);
 	snprintf(path, sizeof(path), "%s/rel/store/k", tmpdir);
 	cr_assert_eq(access(path, F_OK), 0);
@@ -949,7 +972,7 @@ Test(store_file, default_url_prefers_the_flag_then_the_environment)
 	cr_assert_str_eq(rh_store_default_url("/from/flag"), "/from/flag");
 	cr_assert_eq(setenv("RAYHIST_STORE", "", 1), 0);
 	cr_assert_str_eq(rh_store_default_url(NULL), RH_STORE_DEFAULT_URL,
-			 "an empty $RAYHIST_STORE counts as unset");
+	                 "an empty $RAYHIST_STORE counts as unset");
 	cr_assert_eq(setenv("RAYHIST_STORE", "s3://bucket/env", 1), 0);
 	cr_assert_str_eq(rh_store_default_url(NULL), "s3://bucket/env");
 	cr_assert_str_eq(rh_store_default_url("/from/flag"), "/from/flag");
@@ -975,8 +998,8 @@ fail(worker *wk, const char *what, int code)
 {
 	if (!wk->failures++)
 		snprintf(wk->first_failure, sizeof(wk->first_failure),
-			 "thread %d: %s: %s: %s", wk->id, what,
-			 rh_error_name(code), rh_error_last());
+		         "thread %d: %s: %s: %s", wk->id, what,
+		         rh_error_name(code), rh_error_last());
 }
 
 /* A body tells its own length and is filled with one byte, so that a torn
@@ -997,7 +1020,8 @@ body_ok(const rh_buf *b)
 {
 	size_t len, i;
 
-	if (b->size < 16 || sscanf(b->ptr, "%10zu", &len) != 1 || len != b->size)
+	if (b->size < 16 || sscanf(b->ptr, "%10zu", &len) != 1 ||
+	    len != b->size)
 		return 0;
 	for (i = 11; i < len; i++)
 		if (b->ptr[i] != b->ptr[10])
@@ -1044,9 +1068,10 @@ work(void *arg)
 				fail(wk, "put shared", code);
 		} else if ((code = rh_store_writer_open(&w, st, key)) < 0) {
 			fail(wk, "open shared", code);
-		} else if ((code = rh_store_writer_write(w, body, len / 2)) < 0 ||
-			   (code = rh_store_writer_write(w, body + len / 2,
-							 len - len / 2)) < 0) {
+		} else if ((code = rh_store_writer_write(w, body, len / 2)) <
+		                   0 ||
+		           (code = rh_store_writer_write(w, body + len / 2,
+		                                         len - len / 2)) < 0) {
 			fail(wk, "write shared", code);
 			rh_store_writer_abort(w);
 		} else if ((code = rh_store_writer_commit(w)) < 0) {
@@ -1060,7 +1085,8 @@ work(void *arg)
 
 		/* Folders emptied by one thread's delete while another puts
 		 * into them. */
-		snprintf(key, sizeof(key), "churn/d%d/e/t%d-%d", r % 3, wk->id, r);
+		snprintf(key, sizeof(key), "churn/d%d/e/t%d-%d", r % 3, wk->id,
+		         r);
 		if ((code = rh_store_put(st, key, body, len)) < 0)
 			fail(wk, "put churn", code);
 		if ((code = rh_store_delete(st, key)) < 0)
@@ -1068,9 +1094,10 @@ work(void *arg)
 
 		if (r % 10 == 0) {
 			n = 0;
-			if ((code = rh_store_list(st, "", NULL, count_entry, &n)) < 0 ||
-			    (code = rh_store_list(st, "churn/", "/", count_entry,
-						  &n)) < 0)
+			if ((code = rh_store_list(st, "", NULL, count_entry,
+			                          &n)) < 0 ||
+			    (code = rh_store_list(st, "churn/", "/",
+			                          count_entry, &n)) < 0)
 				fail(wk, "list", code);
 		}
 	}
@@ -1093,7 +1120,7 @@ Test(store_file, one_store_serves_many_threads_at_once)
 		pthread_join(wk[i].tid, NULL);
 	for (i = 0; i < NTHREADS; i++)
 		cr_expect_eq(wk[i].failures, 0, "%d failures, first: %s",
-			     wk[i].failures, wk[i].first_failure);
+		             wk[i].failures, wk[i].first_failure);
 
 	/* Every own key holds its last version; churn left no folders. */
 	for (i = 0; i < NTHREADS; i++)

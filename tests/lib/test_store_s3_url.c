@@ -37,12 +37,14 @@ Test(store_s3_url, encode_keeps_only_unreserved_bytes)
 	for (c = 1; c < 256; c++) {
 		char in = (char)c;
 		int keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-			   (c >= '0' && c <= '9') || strchr("-._~", c);
+		           (c >= '0' && c <= '9') || strchr("-._~", c);
 
 		s = enc(&in, 1, 0);
-		cr_assert_eq(strlen(s), keep ? 1u : 3u, "byte 0x%02x -> %s", c, s);
+		cr_assert_eq(strlen(s), keep ? 1u : 3u, "byte 0x%02x -> %s", c,
+		             s);
 		if (!keep)
-			cr_assert(s[0] == '%' && !strpbrk(s + 1, "abcdef"), "0x%02x -> %s", c, s);
+			cr_assert(s[0] == '%' && !strpbrk(s + 1, "abcdef"),
+			          "0x%02x -> %s", c, s);
 		free(s);
 	}
 }
@@ -63,14 +65,19 @@ query(const char *const *pairs)
 
 Test(store_s3_url, query_is_sorted_and_encoded)
 {
-	const char *list[] = { "prefix", "a/b+c d", "list-type", "2", "max-keys", "1000",
-			       "delimiter", "/", "continuation-token", "x=y/z+", NULL };
+	const char *list[] = { "prefix",    "a/b+c d",  "list-type",
+		               "2",         "max-keys", "1000",
+		               "delimiter", "/",        "continuation-token",
+		               "x=y/z+",    NULL };
 	const char *up[] = { "uploads", "", NULL };
-	const char *part[] = { "uploadId", "2~x.y_z/+=", "partNumber", "12", NULL };
+	const char *part[] = { "uploadId", "2~x.y_z/+=", "partNumber", "12",
+		               NULL };
 	char *s;
 
 	s = query(list);
-	cr_assert_str_eq(s, "continuation-token=x%3Dy%2Fz%2B&delimiter=%2F&list-type=2&max-keys=1000&prefix=a%2Fb%2Bc%20d");
+	cr_assert_str_eq(
+		s,
+		"continuation-token=x%3Dy%2Fz%2B&delimiter=%2F&list-type=2&max-keys=1000&prefix=a%2Fb%2Bc%20d");
 	free(s);
 	s = query(up);
 	cr_assert_str_eq(s, "uploads=");
@@ -155,7 +162,8 @@ url_ok(const char *u, const char *bucket, const char *prefix)
 {
 	char *b, *p;
 
-	cr_assert_eq(rh_s3__parse_url(&b, &p, u), 0, "%s: %s", u, rh_error_last());
+	cr_assert_eq(rh_s3__parse_url(&b, &p, u), 0, "%s: %s", u,
+	             rh_error_last());
 	cr_assert_str_eq(b, bucket, "%s", u);
 	cr_assert_str_eq(p, prefix, "%s", u);
 	free(b);
@@ -194,8 +202,8 @@ ep_ok(const char *e, const char *scheme, const char *host, unsigned port)
 	char *s, *h;
 	unsigned p;
 
-	cr_assert_eq(rh_s3__parse_endpoint(&s, &h, &p, e, "test"), 0, "%s: %s", e,
-		     rh_error_last());
+	cr_assert_eq(rh_s3__parse_endpoint(&s, &h, &p, e, "test"), 0, "%s: %s",
+	             e, rh_error_last());
 	cr_assert_str_eq(s, scheme);
 	cr_assert_str_eq(h, host);
 	cr_assert_eq(p, port);
@@ -205,9 +213,10 @@ ep_ok(const char *e, const char *scheme, const char *host, unsigned port)
 
 Test(store_s3_url, endpoints)
 {
-	const char *bad[] = { "ftp://x", "http://", "http://h:0", "http://h:99999",
-			      "http://h/path", "http://u@h", "http://h?x", "http://h:9x",
-			      "h:9000", "http://[::1", "http://h h", NULL };
+	const char *bad[] = { "ftp://x",        "http://",       "http://h:0",
+		              "http://h:99999", "http://h/path", "http://u@h",
+		              "http://h?x",     "http://h:9x",   "h:9000",
+		              "http://[::1",    "http://h h",    NULL };
 	char *s, *h;
 	unsigned p;
 	size_t i;
@@ -217,8 +226,10 @@ Test(store_s3_url, endpoints)
 	ep_ok("http://[::1]:9000", "http", "[::1]", 9000);
 	ep_ok("HTTPS://Minio.Example:443", "https", "minio.example", 443);
 	for (i = 0; bad[i]; i++) {
-		cr_assert_eq(rh_s3__parse_endpoint(&s, &h, &p, bad[i], "AWS_ENDPOINT_URL"),
-			     RH_EINVAL, "%s", bad[i]);
-		cr_assert(strstr(rh_error_last(), "AWS_ENDPOINT_URL"), "%s", rh_error_last());
+		cr_assert_eq(rh_s3__parse_endpoint(&s, &h, &p, bad[i],
+		                                   "AWS_ENDPOINT_URL"),
+		             RH_EINVAL, "%s", bad[i]);
+		cr_assert(strstr(rh_error_last(), "AWS_ENDPOINT_URL"), "%s",
+		          rh_error_last());
 	}
 }

@@ -63,13 +63,16 @@ Test(store_stats, file_calls_counted)
 	uint64_t size;
 	int n = 0, v, o;
 
-	snprintf(dir, sizeof(dir), "%s/rh-stats-XXXXXX", base && *base ? base : "/tmp");
+	snprintf(dir, sizeof(dir), "%s/rh-stats-XXXXXX",
+	         base && *base ? base : "/tmp");
 	cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
 	cr_assert_eq(rh_store_open(&st, dir, NULL), 0, "%s", rh_error_last());
 	cr_assert_eq(rh_store_stats_get(&a), 0);
 
-	cr_assert_eq(rh_store_put(st, "x/1", "ab", 2), 0, "%s", rh_error_last());
-	cr_assert_eq(rh_store_put(st, "x/2", "cd", 2), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_store_put(st, "x/1", "ab", 2), 0, "%s",
+	             rh_error_last());
+	cr_assert_eq(rh_store_put(st, "x/2", "cd", 2), 0, "%s",
+	             rh_error_last());
 	cr_assert_eq(rh_store_get(&buf, st, "x/1", 0, SIZE_MAX), 0);
 	cr_assert_eq(rh_store_get(&buf, st, "nope", 0, SIZE_MAX), RH_ENOTFOUND);
 	cr_assert_eq(rh_store_head(&size, NULL, st, "x/1"), 0);
@@ -104,12 +107,13 @@ Test(store_stats, file_calls_counted)
 			if (o == OK || (v == PUT && o == ERROR) ||
 			    (o == NOT_FOUND && (v == GET || v == HEAD)))
 				continue; /* checked above */
-			cr_assert_eq(req(&a, &b, v, o), 0, "verb %d outcome %d", v, o);
+			cr_assert_eq(req(&a, &b, v, o), 0, "verb %d outcome %d",
+			             v, o);
 		}
 		cr_assert_eq(b.retries[FILE_B][v], 0);
 	}
 	cr_assert_eq(b.requests[1][GET][OK] + b.requests[2][GET][OK], 0,
-		     "no s3/az call was made");
+	             "no s3/az call was made");
 	cr_assert_eq(rh_store_delete(st, "y/z"), 0);
 	rh_buf_dispose(&buf);
 	rh_store_close(st);

@@ -30,7 +30,6 @@ problem(const char *fmt, ...)
 	rh_buf_puts(&problems, "\n");
 }
 
-
 static const char *gen_args;
 static int gen_pg_events;
 
@@ -44,8 +43,10 @@ setup(void)
 
 	snprintf(tmp, sizeof(tmp), "/tmp/rh-test-truth-XXXXXX");
 	cr_assert_not_null(mkdtemp(tmp));
-	snprintf(cmd, sizeof(cmd), "python3 '%s/tests/gen/raygen.py' session --out '%s/gen' %s 2>/dev/null",
-		 top ? top : RH_TOP_SRCDIR, tmp, gen_args);
+	snprintf(
+		cmd, sizeof(cmd),
+		"python3 '%s/tests/gen/raygen.py' session --out '%s/gen' %s 2>/dev/null",
+		top ? top : RH_TOP_SRCDIR, tmp, gen_args);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	snprintf(path, sizeof(path), "%s/gen/truth.json", tmp);
 	cr_assert_not_null(truth = json_object_from_file(path));
@@ -53,7 +54,8 @@ setup(void)
 	cr_assert_eq(rh_store_open(&st, url, NULL), 0);
 	json_object_object_get_ex(truth, "session", &sess);
 	json_object_object_get_ex(sess, "name", &name);
-	snprintf(prefix, sizeof(prefix), "default/gen/%s/", json_object_get_string(name));
+	snprintf(prefix, sizeof(prefix), "default/gen/%s/",
+	         json_object_get_string(name));
 
 	/* the aggregator's POST bodies */
 	snprintf(path, sizeof(path), "%s/gen/aggregator", tmp);
@@ -66,9 +68,12 @@ setup(void)
 
 		json_object_object_get_ex(n, "node_id", &id);
 		json_object_object_get_ex(n, "session_dir", &sd);
-		snprintf(sdir, sizeof(sdir), "%s/gen/%s", tmp, json_object_get_string(sd));
-		ev_put_dir(st, prefix, json_object_get_string(id), sdir, "logs/events");
-		ev_put_dir(st, prefix, json_object_get_string(id), sdir, "logs/export_events");
+		snprintf(sdir, sizeof(sdir), "%s/gen/%s", tmp,
+		         json_object_get_string(sd));
+		ev_put_dir(st, prefix, json_object_get_string(id), sdir,
+		           "logs/events");
+		ev_put_dir(st, prefix, json_object_get_string(id), sdir,
+		           "logs/export_events");
 	}
 }
 
@@ -91,7 +96,8 @@ teardown(void)
 static int
 num(json_object *v, double *d)
 {
-	if (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)) {
+	if (json_object_is_type(v, json_type_int) ||
+	    json_object_is_type(v, json_type_double)) {
 		*d = json_object_get_double(v);
 		return 1;
 	}
@@ -113,9 +119,11 @@ same(json_object *a, json_object *b)
 	if (json_object_get_type(a) != json_object_get_type(b))
 		return 0;
 	if (json_object_is_type(a, json_type_object)) {
-		if (json_object_object_length(a) != json_object_object_length(b))
+		if (json_object_object_length(a) !=
+		    json_object_object_length(b))
 			return 0;
-		json_object_object_foreach(a, k, v) {
+		json_object_object_foreach(a, k, v)
+		{
 			json_object *w;
 
 			if (!json_object_object_get_ex(b, k, &w) || !same(v, w))
@@ -129,7 +137,8 @@ same(json_object *a, json_object *b)
 		if (n != json_object_array_length(b))
 			return 0;
 		for (i = 0; i < n; i++)
-			if (!same(json_object_array_get_idx(a, i), json_object_array_get_idx(b, i)))
+			if (!same(json_object_array_get_idx(a, i),
+			          json_object_array_get_idx(b, i)))
 				return 0;
 		return 1;
 	}
@@ -149,9 +158,11 @@ skipped(const char *const *skip, const char *k)
 static int
 subset(json_object *t, json_object *o)
 {
-	if (!json_object_is_type(t, json_type_object) || !json_object_is_type(o, json_type_object))
+	if (!json_object_is_type(t, json_type_object) ||
+	    !json_object_is_type(o, json_type_object))
 		return same(t, o);
-	json_object_object_foreach(t, k, v) {
+	json_object_object_foreach(t, k, v)
+	{
 		json_object *w;
 
 		if (!json_object_object_get_ex(o, k, &w) || !subset(v, w))
@@ -167,13 +178,16 @@ field(json_object *row, const char *k)
 {
 	json_object *v;
 
-	return json_object_object_get_ex(row, k, &v) && v ? json_object_get_string(v) : "";
+	return json_object_object_get_ex(row, k, &v) && v ?
+	               json_object_get_string(v) :
+	               "";
 }
 
 static void
 task_key(char *out, size_t n, json_object *r)
 {
-	snprintf(out, n, "%s/%s", field(r, "task_id"), field(r, "attempt_number"));
+	snprintf(out, n, "%s/%s", field(r, "task_id"),
+	         field(r, "attempt_number"));
 }
 
 static void
@@ -185,7 +199,8 @@ actor_key(char *out, size_t n, json_object *r)
 static void
 job_key(char *out, size_t n, json_object *r)
 {
-	snprintf(out, n, "%s|%s", field(r, "submission_id"), field(r, "job_id"));
+	snprintf(out, n, "%s|%s", field(r, "submission_id"),
+	         field(r, "job_id"));
 }
 
 static void
@@ -202,7 +217,7 @@ pg_key(char *out, size_t n, json_object *r)
 
 static void
 compare_rows(rh_index *ix, const char *what, rh_entity ent, keyfn key,
-	     const char *const *skip, const char *const *loose)
+             const char *const *skip, const char *const *loose)
 {
 	rh_query_options o = RH_QUERY_OPTIONS_INIT;
 	json_object *state, *rows, *ours;
@@ -214,14 +229,16 @@ compare_rows(rh_index *ix, const char *what, rh_entity ent, keyfn key,
 	o.limit = 0;
 	o.detail = 1;
 	o.exclude_driver = 0;
-	cr_assert_eq(rh_dashboard_list_json(&b, NULL, ix, ent, &o), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_dashboard_list_json(&b, NULL, ix, ent, &o), 0, "%s",
+	             rh_error_last());
 	cr_assert_not_null(ours = json_tokener_parse(b.ptr), "%s", b.ptr);
 	n = json_object_array_length(rows);
 	m = json_object_array_length(ours);
 	if (n != m)
 		problem("%s: truth has %zu rows, the index %zu", what, n, m);
 	for (i = 0; i < n; i++) {
-		json_object *t = json_object_array_get_idx(rows, i), *mine = NULL;
+		json_object *t = json_object_array_get_idx(rows, i),
+			    *mine = NULL;
 		char kt[512], ko[512];
 
 		key(kt, sizeof(kt), t);
@@ -234,7 +251,8 @@ compare_rows(rh_index *ix, const char *what, rh_entity ent, keyfn key,
 			problem("%s %s: not in the index", what, kt);
 			continue;
 		}
-		json_object_object_foreach(t, k, v) {
+		json_object_object_foreach(t, k, v)
+		{
 			json_object *w = NULL;
 
 			if (skipped(skip, k))
@@ -242,8 +260,9 @@ compare_rows(rh_index *ix, const char *what, rh_entity ent, keyfn key,
 			json_object_object_get_ex(mine, k, &w);
 			if (skipped(loose, k) ? subset(v, w) : same(v, w))
 				continue;
-			problem("%s %s .%s: truth %.300s, index %.300s", what, kt, k,
-				json_object_to_json_string(v), w ? json_object_to_json_string(w) : "(none)");
+			problem("%s %s .%s: truth %.300s, index %.300s", what,
+			        kt, k, json_object_to_json_string(v),
+			        w ? json_object_to_json_string(w) : "(none)");
 		}
 	}
 	json_object_put(ours);
@@ -253,7 +272,8 @@ compare_rows(rh_index *ix, const char *what, rh_entity ent, keyfn key,
 static void
 check_session(void)
 {
-	static const char *const task_skip[] = { "runtime_env_info", "profiling_data", NULL };
+	static const char *const task_skip[] = { "runtime_env_info",
+		                                 "profiling_data", NULL };
 	static const char *const actor_loose[] = { "death_cause", NULL };
 	static const char *const pg_skip[] = { "bundles", "stats", NULL };
 	rh_index_refresh_options ro = RH_INDEX_REFRESH_OPTIONS_INIT;
@@ -266,22 +286,25 @@ check_session(void)
 	json_object_object_get_ex(sess, "ray_version", &ver);
 	ro.ray_version = json_object_get_string(ver);
 	ro.stats = &stats;
-	cr_assert_eq(rh_index_refresh(&rebuilt, st, prefix, &ro), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_index_refresh(&rebuilt, st, prefix, &ro), 0, "%s",
+	             rh_error_last());
 	cr_assert_eq(rebuilt, 1);
 	cr_assert_eq(stats.malformed, 0, "%s", stats.first_error);
-	cr_assert_eq(rh_index_open_session(&ix, st, prefix, NULL), 0, "%s", rh_error_last());
+	cr_assert_eq(rh_index_open_session(&ix, st, prefix, NULL), 0, "%s",
+	             rh_error_last());
 	compare_rows(ix, "tasks", RH_ENTITY_TASK, task_key, task_skip, NULL);
-	compare_rows(ix, "actors", RH_ENTITY_ACTOR, actor_key, NULL, actor_loose);
+	compare_rows(ix, "actors", RH_ENTITY_ACTOR, actor_key, NULL,
+	             actor_loose);
 	compare_rows(ix, "jobs", RH_ENTITY_JOB, job_key, NULL, NULL);
 	compare_rows(ix, "nodes", RH_ENTITY_NODE, node_key, NULL, NULL);
 	/* without placement group events the index knows no groups (the state
 	 * API would, from the GCS) */
 	if (gen_pg_events)
-		compare_rows(ix, "placement_groups", RH_ENTITY_PLACEMENT_GROUP, pg_key,
-			     pg_skip, NULL);
+		compare_rows(ix, "placement_groups", RH_ENTITY_PLACEMENT_GROUP,
+		             pg_key, pg_skip, NULL);
 	rh_index_close(ix);
-	cr_assert_eq(nproblems, 0, "%d differences from truth.json:\n%s", nproblems,
-		     problems.ptr ? problems.ptr : "");
+	cr_assert_eq(nproblems, 0, "%d differences from truth.json:\n%s",
+	             nproblems, problems.ptr ? problems.ptr : "");
 }
 
 static void
@@ -304,7 +327,8 @@ setup_snake_old(void)
 static void
 setup_more(void)
 {
-	gen_args = "--seed 11 --nodes 4 --jobs 6 --tasks 120 --actors 5 --no-pg-events";
+	gen_args =
+		"--seed 11 --nodes 4 --jobs 6 --tasks 120 --actors 5 --no-pg-events";
 	setup();
 }
 
@@ -313,12 +337,14 @@ Test(truth, default_session, .init = setup_default, .fini = teardown)
 	check_session();
 }
 
-Test(truth, snake_case_json_lines_old_numbering, .init = setup_snake_old, .fini = teardown)
+Test(truth, snake_case_json_lines_old_numbering, .init = setup_snake_old,
+     .fini = teardown)
 {
 	check_session();
 }
 
-Test(truth, bigger_session_without_pg_events, .init = setup_more, .fini = teardown)
+Test(truth, bigger_session_without_pg_events, .init = setup_more,
+     .fini = teardown)
 {
 	check_session();
 }

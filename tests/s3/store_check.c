@@ -19,20 +19,34 @@
 
 static rh_store *st;
 
-#define CHECK(expr) \
-	do { \
-		int rc_ = (expr); \
-		if (rc_ < 0) { \
+#define CHECK(expr)                                                          \
+	do {                                                                 \
+		int rc_ = (expr);                                            \
+		if (rc_ < 0) {                                               \
 			fprintf(stderr, "store_check: %s: %s (%s)\n", #expr, \
-				rh_error_name(rc_), rh_error_last()); \
-			exit(1); \
-		} \
+			        rh_error_name(rc_), rh_error_last());        \
+			exit(1);                                             \
+		}                                                            \
 	} while (0)
 
 static const char *const keys[] = {
-	"k-b", "k.b", "k/b", "k/c/d", "k/c/e", "k0", "k/c-x", "b/x y+z",
-	"b/\xc3\xbc/\xc3\xa9", "c/!$&'()*,;=:@", "d/%41%2F", "e/~t", "f/q?x=1&y=2#h",
-	"g/a b/c", "h/[x]{y}^`|\\", "kk/1", "kk/2/3",
+	"k-b",
+	"k.b",
+	"k/b",
+	"k/c/d",
+	"k/c/e",
+	"k0",
+	"k/c-x",
+	"b/x y+z",
+	"b/\xc3\xbc/\xc3\xa9",
+	"c/!$&'()*,;=:@",
+	"d/%41%2F",
+	"e/~t",
+	"f/q?x=1&y=2#h",
+	"g/a b/c",
+	"h/[x]{y}^`|\\",
+	"kk/1",
+	"kk/2/3",
 };
 
 static void
@@ -66,7 +80,8 @@ show_get(const char *key, uint64_t off, size_t len)
 	printf("get %s %llu %lld -> %s", key, (unsigned long long)off,
 	       len == SIZE_MAX ? -1LL : (long long)len, rh_error_name(rc));
 	if (rc == 0)
-		printf(" %zu bytes %016llx", b.size, (unsigned long long)hash(b.ptr, b.size));
+		printf(" %zu bytes %016llx", b.size,
+		       (unsigned long long)hash(b.ptr, b.size));
 	else if (!*rh_error_last())
 		printf(" (no message)");
 	printf("\n");
@@ -82,7 +97,8 @@ show_head(const char *key)
 
 	printf("head %s -> %s", key, rh_error_name(rc));
 	if (rc == 0)
-		printf(" %llu mtime%s", (unsigned long long)size, mtime > 0 ? ">0" : "=0");
+		printf(" %llu mtime%s", (unsigned long long)size,
+		       mtime > 0 ? ">0" : "=0");
 	printf("\n");
 }
 
@@ -97,7 +113,9 @@ on_entry(const rh_store_entry *e, void *payload)
 
 	printf("  %s %s %llu%s\n", e->is_prefix ? "P" : "O", e->key,
 	       (unsigned long long)e->size,
-	       e->is_prefix ? "" : e->mtime_ms > 0 ? " mtime>0" : " mtime=0");
+	       e->is_prefix    ? "" :
+	       e->mtime_ms > 0 ? " mtime>0" :
+	                         " mtime=0");
 	if (++c->n == c->stop_after)
 		return 7;
 	return 0;
@@ -133,12 +151,14 @@ writer_test(const char *key, size_t total, size_t chunk, int commit)
 		chunk = chunk * 3 / 2 + 1; /* uneven writes */
 	}
 	printf("writer %s %zu bytes, size %llu, %s", key, total,
-	       (unsigned long long)rh_store_writer_size(w), commit ? "commit" : "abort");
+	       (unsigned long long)rh_store_writer_size(w),
+	       commit ? "commit" : "abort");
 	if (commit) {
 		rc = rh_store_writer_commit(w);
 		printf(" -> %s\n", rh_error_name(rc));
 		if (rc < 0)
-			fprintf(stderr, "store_check: commit: %s\n", rh_error_last());
+			fprintf(stderr, "store_check: commit: %s\n",
+			        rh_error_last());
 	} else {
 		rh_store_writer_abort(w);
 		printf("\n");
@@ -164,10 +184,11 @@ worker(void *arg)
 		fill(data, sizeof(data) - i, id * 100 + i);
 		if (rh_store_put(st, key, data, sizeof(data) - i) < 0 ||
 		    rh_store_get(&b, st, key, 0, SIZE_MAX) < 0 ||
-		    b.size != sizeof(data) - i || memcmp(b.ptr, data, b.size) != 0 ||
+		    b.size != sizeof(data) - i ||
+		    memcmp(b.ptr, data, b.size) != 0 ||
 		    rh_store_head(&size, NULL, st, key) < 0 || size != b.size) {
-			fprintf(stderr, "store_check: thread %u, %s: %s\n", id, key,
-				rh_error_last());
+			fprintf(stderr, "store_check: thread %u, %s: %s\n", id,
+			        key, rh_error_last());
 			bad = 1;
 		}
 		rh_buf_dispose(&b);
@@ -199,9 +220,10 @@ main(int argc, char **argv)
 {
 	static const struct {
 		const char *prefix, *delim;
-	} lists[] = { { "", NULL }, { "", "/" }, { "k", "/" }, { "k/", "/" },
-		      { "k/c", "/" }, { "k/c/", NULL }, { "zzz", "/" }, { "b/", "/" },
-		      { "kk", NULL }, { "k/c/", "/" }, { "", "c/" } };
+	} lists[] = { { "", NULL },    { "", "/" },    { "k", "/" },
+		      { "k/", "/" },   { "k/c", "/" }, { "k/c/", NULL },
+		      { "zzz", "/" },  { "b/", "/" },  { "kk", NULL },
+		      { "k/c/", "/" }, { "", "c/" } };
 	const char *batch[] = { "k/c/e", "no/such/key", "k0", "kk/2/3" };
 	char data[5000];
 	size_t i;
@@ -244,10 +266,13 @@ main(int argc, char **argv)
 		show_list(lists[i].prefix, lists[i].delim, 0);
 	show_list("", "/", 3);
 	show_list("k/", NULL, 2);
-	printf("delete k/c/d -> %s\n", rh_error_name(rh_store_delete(st, "k/c/d")));
-	printf("delete k/c/d -> %s\n", rh_error_name(rh_store_delete(st, "k/c/d")));
+	printf("delete k/c/d -> %s\n",
+	       rh_error_name(rh_store_delete(st, "k/c/d")));
+	printf("delete k/c/d -> %s\n",
+	       rh_error_name(rh_store_delete(st, "k/c/d")));
 	printf("delete_many -> %s\n",
-	       rh_error_name(rh_store_delete_many(st, batch, sizeof(batch) / sizeof(batch[0]))));
+	       rh_error_name(rh_store_delete_many(
+		       st, batch, sizeof(batch) / sizeof(batch[0]))));
 	show_list("k", NULL, 0);
 	show_list("kk/", "/", 0);
 	/* overwrite */

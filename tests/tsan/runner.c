@@ -54,7 +54,7 @@ rht_register_suite(struct rht_suite *s)
 
 void
 rht_fail(int fatal, const char *file, int line, const char *expr,
-	 const char *fmt, ...)
+         const char *fmt, ...)
 {
 	va_list ap;
 
@@ -106,9 +106,11 @@ run_child(const struct rht_test *t)
 	const struct rht_suite *s = suite_of(t);
 	/* volatile: read again after longjmp() */
 	void (*volatile init)(void) = t->data.init ? t->data.init :
-				      s ? s->data.init : NULL;
+	                              s            ? s->data.init :
+	                                             NULL;
 	void (*volatile fini)(void) = t->data.fini ? t->data.fini :
-				      s ? s->data.fini : NULL;
+	                              s            ? s->data.fini :
+	                                             NULL;
 
 	main_thread = pthread_self();
 	alarm(TIMEOUT_S);
@@ -178,20 +180,25 @@ main(int argc, char **argv)
 		if (WIFEXITED(st) && WEXITSTATUS(st) == EXIT_SKIP) {
 			skipped++;
 			printf("SKIP %s/%s\n", t->suite, t->name);
-		} else if (WIFEXITED(st) && WEXITSTATUS(st) == t->data.exit_code) {
+		} else if (WIFEXITED(st) &&
+		           WEXITSTATUS(st) == t->data.exit_code) {
 			printf("PASS %s/%s (%.1f s)\n", t->suite, t->name,
 			       (double)(b.tv_sec - a.tv_sec) +
-				       (double)(b.tv_nsec - a.tv_nsec) / 1e9);
+			               (double)(b.tv_nsec - a.tv_nsec) / 1e9);
 		} else {
 			bad++;
 			if (WIFSIGNALED(st))
-				printf("FAIL %s/%s: signal %d%s\n", t->suite, t->name,
-				       WTERMSIG(st),
-				       WTERMSIG(st) == SIGALRM ? " (timed out)" : "");
+				printf("FAIL %s/%s: signal %d%s\n", t->suite,
+				       t->name, WTERMSIG(st),
+				       WTERMSIG(st) == SIGALRM ?
+				               " (timed out)" :
+				               "");
 			else
-				printf("FAIL %s/%s: exit status %d%s\n", t->suite,
-				       t->name, WEXITSTATUS(st),
-				       WEXITSTATUS(st) == 66 ? " (ThreadSanitizer report above)" : "");
+				printf("FAIL %s/%s: exit status %d%s\n",
+				       t->suite, t->name, WEXITSTATUS(st),
+				       WEXITSTATUS(st) == 66 ?
+				               " (ThreadSanitizer report above)" :
+				               "");
 		}
 		fflush(stdout);
 	}
