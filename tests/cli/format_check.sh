@@ -1,5 +1,5 @@
 #!/bin/sh
-# The files in scripts/formatted.list are as .clang-format formats them, and
+# Every C file of the tree is as .clang-format formats it, and
 # the check catches a file that is not (a copy with its indentation undone).
 set -eu
 . "$top_srcdir/tests/cli/lib.sh"
