@@ -199,44 +199,37 @@ rh__follow_ship_with(rh_follow *f, rh__ffile *e, uint64_t *budget,
 	return error;
 }
 
-/* Ship what `e` has new. With `mu` (held on entry and return), only the
- * compression and the store writes run without it. */
+/* A held file is read through its descriptor: moved or deleted since the
+ * last look, its bytes are still its own. Sets *go when there is reading
+ * to do. */
 static int
-ship(rh_follow *f, rh__ffile *e, uint64_t *budget, const rh__ship_buf *b,
-     pthread_mutex_t *mu)
+look_held(rh_follow *f, rh__ffile *e, int fd, int *go)
 {
-	char full[PATH_MAX], detail[64];
-	struct expect x;
-	rh_file_part part, *last;
 	rh__fid id;
-	uint64_t from, to;
-	int fd, error = 0, rewrite = 0, bad_read = 0;
 
-	if ((e->gone && !e->hold) || *budget == 0)
+	if (rh__fid_get(&id, fd, NULL, 0) < 0)
+		return unreadable(f, e, "stat", errno);
+	if (id.size < e->size) {
+		f->full_due = 1; /* truncated: the scan sorts it out */
 		return 0;
-	if (snprintf(full, sizeof(full), "%s/%s", f->sdir, e->path) >=
-	    (int)sizeof(full))
-		return 0;
-	if (rh__follow_test_before_read)
-		rh__follow_test_before_read(e->path, 0);
-	/* A held file is read through its descriptor: moved or deleted
-	 * since the last look, its bytes are still its own. */
-	if (e->hold) {
-		fd = e->hold - 1;
-		if (rh__fid_get(&id, fd, NULL, 0) < 0) {
-			error = unreadable(f, e, "stat", errno);
-			goto done;
-		}
-		if (id.size < e->size) {
-			f->full_due = 1; /* truncated: the scan sorts it out */
-			goto done;
-		}
-		if (!e->gone && id.mtime_ms != e->mtime_ms)
-			e->mtime_ms = id.mtime_ms;
-		if (id.size > e->seen)
-			e->seen = id.size;
-		goto read;
 	}
+	if (!e->gone && id.mtime_ms != e->mtime_ms)
+		e->mtime_ms = id.mtime_ms;
+	if (id.size > e->seen)
+		e->seen = id.size;
+	*go = 1;
+	return 0;
+}
+
+/* Open `e` by its path into *fdp (left -1 when it cannot be opened) and
+ * check it is still the file followed. Sets *go when there is reading to
+ * do. */
+static int
+look_path(rh_follow *f, rh__ffile *e, const char *full, int *fdp, int *go)
+{
+	rh__fid id;
+	int fd;
+
 	if ((fd = open(full, O_RDONLY | O_CLOEXEC)) < 0) {
 		/* Unreadable now, but all it held when last looked at is
 		 * stored: nothing is missing (yet). */
@@ -247,23 +240,57 @@ ship(rh_follow *f, rh__ffile *e, uint64_t *budget, const rh__ship_buf *b,
 		f->full_due = 1; /* moved or deleted: the scan will tell */
 		return 0;
 	}
-	if (rh__fid_get(&id, fd, NULL, 0) < 0) {
-		error = unreadable(f, e, "stat", errno);
-		goto done;
-	}
+	*fdp = fd;
+	if (rh__fid_get(&id, fd, NULL, 0) < 0)
+		return unreadable(f, e, "stat", errno);
 	/* Another file at this path, or this one shrank: let the scan sort
 	 * it out before a byte of it is shipped as e's. */
 	if ((!e->is_link && !rh__ffile_is(e, id.dev, id.ino, id.btime_ns)) ||
 	    id.size < e->size) {
 		f->full_due = 1;
-		goto done;
+		return 0;
 	}
 	e->seen = id.size;
 	e->mtime_ms = id.mtime_ms;
-read:
+	*go = 1;
+	return 0;
+}
+
+/* Book a part just added to `e`: stats, budget, report. */
+static void
+note_shipped(rh_follow *f, rh__ffile *e, const rh_file_part *part,
+             uint64_t *budget)
+{
+	char detail[64];
+
+	e->recheck = 0; /* its head was as shipped */
+	rh__follow_unread_done(f, e->path);
+	f->stats.parts_written++;
+	f->stats.bytes_shipped += part->length;
+	f->stats.bytes_stored += part->stored;
+	f->files_shipped++;
+	*budget = part->length >= *budget ? 0 : *budget - part->length;
+	f->changed = 1;
+	snprintf(detail, sizeof(detail), "%" PRIu64 " bytes", e->size);
+	rh__follow_report(f, RH_FOLLOW_FILE_SHIPPED, e->path, detail);
+	if (e->seen > e->size)
+		f->more = 1; /* capped at max_part */
+}
+
+/* Ship e's bytes past what is stored, from `fd`, as one part (rewriting a
+ * too small last part). `mu` is held on entry and return. */
+static int
+ship_range(rh_follow *f, rh__ffile *e, int fd, uint64_t *budget,
+           const rh__ship_buf *b, pthread_mutex_t *mu)
+{
+	struct expect x;
+	rh_file_part part, *last;
+	uint64_t from, to;
+	int error, rewrite = 0, bad_read = 0;
+
 	if (e->seen <= e->size) {
 		rh__follow_unread_done(f, e->path);
-		goto done;
+		return 0;
 	}
 	from = e->size;
 	last = e->nparts ? &e->parts[e->nparts - 1] : NULL;
@@ -286,14 +313,14 @@ read:
 			rh_error_clear();
 			error = unreadable(f, e, "read", bad_read);
 		}
-		goto done;
+		return error;
 	}
 	if (part.length == 0) {
 		/* Truncated meanwhile: the scan sorts it out, and must look
 		 * at its head although size and mtime may be as seen now. */
 		e->recheck = 1;
 		f->full_due = 1;
-		goto done;
+		return 0;
 	}
 	if (rewrite) {
 		e->stored -= last->stored;
@@ -301,20 +328,37 @@ read:
 	}
 	if ((error = rh__ffile_add_part(e, &part)) < 0 ||
 	    (error = update_head(e, fd)) < 0)
-		goto done;
-	e->recheck = 0; /* its head was as shipped */
-	rh__follow_unread_done(f, e->path);
-	f->stats.parts_written++;
-	f->stats.bytes_shipped += part.length;
-	f->stats.bytes_stored += part.stored;
-	f->files_shipped++;
-	*budget = part.length >= *budget ? 0 : *budget - part.length;
-	f->changed = 1;
-	snprintf(detail, sizeof(detail), "%" PRIu64 " bytes", e->size);
-	rh__follow_report(f, RH_FOLLOW_FILE_SHIPPED, e->path, detail);
-	if (e->seen > e->size)
-		f->more = 1; /* capped at max_part */
-done:
+		return error;
+	note_shipped(f, e, &part, budget);
+	return 0;
+}
+
+/* Ship what `e` has new. With `mu` (held on entry and return), only the
+ * compression and the store writes run without it. */
+static int
+ship(rh_follow *f, rh__ffile *e, uint64_t *budget, const rh__ship_buf *b,
+     pthread_mutex_t *mu)
+{
+	char full[PATH_MAX];
+	int fd = -1, error, go = 0;
+
+	if ((e->gone && !e->hold) || *budget == 0)
+		return 0;
+	if (snprintf(full, sizeof(full), "%s/%s", f->sdir, e->path) >=
+	    (int)sizeof(full))
+		return 0;
+	if (rh__follow_test_before_read)
+		rh__follow_test_before_read(e->path, 0);
+	if (e->hold) {
+		fd = e->hold - 1;
+		error = look_held(f, e, fd, &go);
+	} else {
+		error = look_path(f, e, full, &fd, &go);
+		if (fd < 0)
+			return error;
+	}
+	if (go)
+		error = ship_range(f, e, fd, budget, b, mu);
 	if (!e->hold)
 		close(fd);
 	else if (e->gone && e->seen <= e->size && error == 0)
