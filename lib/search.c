@@ -428,21 +428,13 @@ plan(struct plan *pl)
 
 /* ---- the call ------------------------------------------------------------ */
 
-RH_EXTERN int
-rh_search_session(rh_search_stats *stats, rh_store *st, const rh_session_ref *s,
-                  const char *pattern, const rh_search_options *opts,
-                  rh_search_cb cb, void *payload)
+/* Check the arguments, zeroing *stats first (up to the fields its version
+ * has) so a caller sees no stale counts even on error. */
+static int
+check_args(rh_search_stats *stats, rh_store *st, const rh_session_ref *s,
+           const char *pattern, rh_search_cb cb, const rh_search_options *o)
 {
-	static const rh_search_options dflt = RH_SEARCH_OPTIONS_INIT;
-	const rh_search_options *o = opts ? opts : &dflt;
-	struct search se;
-	struct plan pl;
-	struct worker *w = NULL;
 	rh_search_stats st0;
-	rh__matcher probe;
-	size_t nw = 0, i, started = 0;
-	long cpus;
-	int error;
 
 	if (stats &&
 	    (stats->version < 1 || stats->version > RH_SEARCH_STATS_VERSION))
@@ -466,16 +458,101 @@ rh_search_session(rh_search_stats *stats, rh_store *st, const rh_session_ref *s,
 		                 "rh_search_options: version %u, "
 		                 "want 1 to %u",
 		                 o->version, RH_SEARCH_OPTIONS_VERSION);
-	/* A bad pattern is reported before anything is read. */
-	if ((error = rh__matcher_init(&probe, pattern, o->flags)) < 0)
+	return 0;
+}
+
+/* Compile the pattern once, so a bad one is reported before anything is
+ * read, and keep what a frame must hold: the fixed string, or the regex's
+ * literal. */
+static int
+query_init(rh__filter_query *q, const char *pattern, unsigned flags)
+{
+	rh__matcher probe;
+	int error;
+
+	if ((error = rh__matcher_init(&probe, pattern, flags)) < 0)
+		return error;
+	error = probe.regex ? rh__filter_query_init(q, probe.lit, probe.llen) :
+	                      rh__filter_query_init(q, probe.pat, probe.plen);
+	rh__matcher_dispose(&probe);
+	return error;
+}
+
+/* Start the `nw` workers of w, each with its own matcher; *started counts
+ * those running, which stop_workers must join whatever this returns. */
+static int
+start_workers(struct search *se, struct worker *w, size_t nw,
+              const char *pattern, unsigned flags, size_t *started)
+{
+	size_t i;
+	int error;
+
+	for (i = 0; i < nw; i++) {
+		w[i].se = se;
+		if ((error = rh__matcher_init(&w[i].m, pattern, flags)) < 0)
+			return error;
+		if (pthread_create(&w[i].thread, NULL, work, &w[i]) != 0) {
+			rh__matcher_dispose(&w[i].m);
+			return rh__error(RH_ERROR,
+			                 "cannot start a search thread");
+		}
+		(*started)++;
+	}
+	return 0;
+}
+
+static void
+stop_workers(struct search *se, struct worker *w, size_t started)
+{
+	size_t i;
+
+	pthread_mutex_lock(&se->lock);
+	se->stop = 1;
+	pthread_cond_broadcast(&se->cv_space);
+	pthread_mutex_unlock(&se->lock);
+	for (i = 0; i < started; i++) {
+		pthread_join(w[i].thread, NULL);
+		rh__matcher_dispose(&w[i].m);
+		rh_buf_dispose(&w[i].buf);
+	}
+}
+
+static void
+search_dispose(struct search *se, struct plan *pl)
+{
+	size_t i;
+
+	for (i = 0; i < se->nunits; i++)
+		rh__search_unit_dispose(&se->units[i]);
+	free(se->units);
+	free(se->files);
+	for (i = 0; i < pl->nnodes; i++)
+		rh_node_manifest_free(pl->nodes[i]);
+	free(pl->nodes);
+	rh__filter_query_dispose(&se->q);
+	pthread_cond_destroy(&se->cv_space);
+	pthread_cond_destroy(&se->cv_done);
+	pthread_mutex_destroy(&se->lock);
+}
+
+RH_EXTERN int
+rh_search_session(rh_search_stats *stats, rh_store *st, const rh_session_ref *s,
+                  const char *pattern, const rh_search_options *opts,
+                  rh_search_cb cb, void *payload)
+{
+	static const rh_search_options dflt = RH_SEARCH_OPTIONS_INIT;
+	const rh_search_options *o = opts ? opts : &dflt;
+	struct search se;
+	struct plan pl;
+	struct worker *w = NULL;
+	size_t nw = 0, started = 0;
+	long cpus;
+	int error;
+
+	if ((error = check_args(stats, st, s, pattern, cb, o)) < 0)
 		return error;
 	memset(&se, 0, sizeof(se));
-	/* What a frame must hold: the fixed string, or the regex's literal. */
-	error = probe.regex ?
-	                rh__filter_query_init(&se.q, probe.lit, probe.llen) :
-	                rh__filter_query_init(&se.q, probe.pat, probe.plen);
-	rh__matcher_dispose(&probe);
-	if (error < 0)
+	if ((error = query_init(&se.q, pattern, o->flags)) < 0)
 		return error;
 	memset(&pl, 0, sizeof(pl));
 	se.st = st;
@@ -496,41 +573,12 @@ rh_search_session(rh_search_stats *stats, rh_store *st, const rh_session_ref *s,
 		error = RH_ENOMEM;
 		goto done;
 	}
-	for (i = 0; i < nw; i++) {
-		w[i].se = &se;
-		if ((error = rh__matcher_init(&w[i].m, pattern, o->flags)) < 0)
-			goto join;
-		if (pthread_create(&w[i].thread, NULL, work, &w[i]) != 0) {
-			rh__matcher_dispose(&w[i].m);
-			error = rh__error(RH_ERROR,
-			                  "cannot start a search thread");
-			goto join;
-		}
-		started++;
-	}
-	error = rh__search_report(&se, o, stats, cb, payload);
-join:
-	pthread_mutex_lock(&se.lock);
-	se.stop = 1;
-	pthread_cond_broadcast(&se.cv_space);
-	pthread_mutex_unlock(&se.lock);
-	for (i = 0; i < started; i++) {
-		pthread_join(w[i].thread, NULL);
-		rh__matcher_dispose(&w[i].m);
-		rh_buf_dispose(&w[i].buf);
-	}
+	if ((error = start_workers(&se, w, nw, pattern, o->flags, &started)) ==
+	    0)
+		error = rh__search_report(&se, o, stats, cb, payload);
+	stop_workers(&se, w, started);
 done:
-	for (i = 0; i < se.nunits; i++)
-		rh__search_unit_dispose(&se.units[i]);
-	free(se.units);
-	free(se.files);
-	for (i = 0; i < pl.nnodes; i++)
-		rh_node_manifest_free(pl.nodes[i]);
-	free(pl.nodes);
+	search_dispose(&se, &pl);
 	free(w);
-	rh__filter_query_dispose(&se.q);
-	pthread_cond_destroy(&se.cv_space);
-	pthread_cond_destroy(&se.cv_done);
-	pthread_mutex_destroy(&se.lock);
 	return error;
 }
