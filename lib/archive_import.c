@@ -322,102 +322,121 @@ check_ratio(struct imp *im)
 	return 0;
 }
 
-static int
-write_file(struct imp *im, struct archive_entry *ent, char *path, size_t slot)
-{
-	const void *data;
-	size_t len;
-	la_int64_t off;
-	uint64_t written = 0, claimed = 0, end;
-	int has_size = archive_entry_size_is_set(ent);
-	int fd = -1, r, spilled, error, keep = 1;
-	uint64_t limit = UINT64_MAX;
-	struct timespec ts[2];
+/* Where an entry's bytes go in this pass. */
+struct body {
+	int fd;           /* -1: nowhere */
+	int keep;         /* its bytes are written to fd */
+	int spilled;      /* fd is a file in tmpdir, not memory */
+	int has_size;     /* the entry claims a size: claimed */
+	uint64_t claimed; /* bytes it claims to hold */
+	uint64_t limit;   /* bytes past this are not written */
+};
 
-	if (has_size) {
-		claimed = (uint64_t)archive_entry_size(ent);
-		if (archive_entry_size(ent) < 0 || claimed > im->max_entry)
-			return rh__error(RH_EINVAL,
-			                 "archive entry \"%s\" claims "
-			                 "%" PRId64
-			                 " bytes, more than the %" PRIu64
-			                 " allowed; refused",
-			                 path, (int64_t)archive_entry_size(ent),
-			                 im->max_entry);
-	}
+/* Refuse an entry that claims more than one may hold before reading it. */
+static int
+check_claim(const struct imp *im, struct archive_entry *ent, const char *path,
+            struct body *b)
+{
+	b->has_size = archive_entry_size_is_set(ent);
+	if (!b->has_size)
+		return 0;
+	b->claimed = (uint64_t)archive_entry_size(ent);
+	if (archive_entry_size(ent) < 0 || b->claimed > im->max_entry)
+		return rh__error(RH_EINVAL,
+		                 "archive entry \"%s\" claims "
+		                 "%" PRId64 " bytes, more than the %" PRIu64
+		                 " allowed; refused",
+		                 path, (int64_t)archive_entry_size(ent),
+		                 im->max_entry);
+	return 0;
+}
+
+/* Choose, by pass, whether and where the entry's bytes are kept. */
+static int
+open_body(struct imp *im, const char *path, struct body *b)
+{
+	int error;
+
 	if (im->pass == SURVEY) {
 		/* Only what names the node is kept, and only its head. */
-		keep = names_node(path);
-		limit = ID_HEAD;
-		if (keep &&
-		    (fd = memfd_create("rayhist-import", MFD_CLOEXEC)) < 0)
+		b->keep = names_node(path);
+		b->limit = ID_HEAD;
+		if (b->keep &&
+		    (b->fd = memfd_create("rayhist-import", MFD_CLOEXEC)) < 0)
 			return rh__error(RH_EIO, "archive entry \"%s\": %s",
 			                 path, strerror(errno));
 	} else if (im->pass == HOLD && !wanted(im, path)) {
-		keep = 0; /* in no session folder: never read */
-	} else if ((error = new_body(im, path, claimed, &fd)) < 0) {
+		b->keep = 0; /* in no session folder: never read */
+	} else if ((error = new_body(im, path, b->claimed, &b->fd)) < 0) {
 		return error;
 	}
-	spilled = fd < -1;
-	if (spilled)
-		fd = -2 - fd;
-	im->slots[slot].fd = fd; /* closed with the names */
-	im->slots[slot].in_memory = im->pass != SURVEY && !spilled;
-	for (;;) {
-		r = archive_read_data_block(im->a, &data, &len, &off);
-		if (r == ARCHIVE_EOF)
-			break;
-		if (r < ARCHIVE_WARN)
-			return rh__error(RH_EINVAL, "archive entry \"%s\": %s",
-			                 path, archive_error_string(im->a));
-		end = (uint64_t)off + len;
-		if (off < 0 || end > im->max_entry ||
-		    (has_size && end > claimed))
-			return rh__error(RH_EINVAL,
-			                 "archive entry \"%s\": data "
-			                 "runs past the %" PRIu64 " bytes it "
-			                 "claims; refused",
-			                 path,
-			                 has_size ? claimed : im->max_entry);
-		/* Checked before a byte is held: never more than max_total. */
-		if (len > im->max_total - im->stats->bytes_unpacked)
-			return rh__error(RH_EINVAL,
-			                 "archive unpacks to more than "
-			                 "%" PRIu64 " bytes; refused",
-			                 im->max_total);
-		if (keep && len && (uint64_t)off < limit) {
-			size_t w = len < limit - (uint64_t)off ?
-			                   len :
-			                   (size_t)(limit - (uint64_t)off);
-			if (pwrite(fd, data, w, (off_t)off) != (ssize_t)w)
-				return rh__error(RH_EIO,
-				                 "archive entry \"%s\": %s "
-				                 "(is %s full?)",
-				                 path, strerror(errno),
-				                 spilled ? im->tmpdir :
-				                           "memory");
-		}
-		written += len;
-		im->stats->bytes_unpacked += len;
-		if (im->pass == SURVEY)
-			;
-		else if (spilled)
-			im->stats->bytes_spilled += len;
-		else
-			im->in_memory += len;
-		if ((error = check_ratio(im)) < 0)
-			return error;
-		if (end > written && end - written > im->max_total)
-			return rh__error(RH_EINVAL,
-			                 "archive entry \"%s\": holes "
-			                 "too large; refused",
-			                 path);
+	b->spilled = b->fd < -1;
+	if (b->spilled)
+		b->fd = -2 - b->fd;
+	return 0;
+}
+
+/* Take one data block at `off`: check it against the limits, write what
+ * is kept of it, and count it. *written sums the blocks' lengths. */
+static int
+take_block(struct imp *im, const char *path, const struct body *b,
+           const void *data, size_t len, la_int64_t off, uint64_t *written)
+{
+	uint64_t end = (uint64_t)off + len;
+	int error;
+
+	if (off < 0 || end > im->max_entry || (b->has_size && end > b->claimed))
+		return rh__error(RH_EINVAL,
+		                 "archive entry \"%s\": data "
+		                 "runs past the %" PRIu64 " bytes it "
+		                 "claims; refused",
+		                 path,
+		                 b->has_size ? b->claimed : im->max_entry);
+	/* Checked before a byte is held: never more than max_total. */
+	if (len > im->max_total - im->stats->bytes_unpacked)
+		return rh__error(RH_EINVAL,
+		                 "archive unpacks to more than "
+		                 "%" PRIu64 " bytes; refused",
+		                 im->max_total);
+	if (b->keep && len && (uint64_t)off < b->limit) {
+		size_t w = len < b->limit - (uint64_t)off ?
+		                   len :
+		                   (size_t)(b->limit - (uint64_t)off);
+		if (pwrite(b->fd, data, w, (off_t)off) != (ssize_t)w)
+			return rh__error(RH_EIO,
+			                 "archive entry \"%s\": %s "
+			                 "(is %s full?)",
+			                 path, strerror(errno),
+			                 b->spilled ? im->tmpdir : "memory");
 	}
-	if (!keep)
-		return 0;
-	/* A sparse file's last hole. */
-	if (has_size &&
-	    ftruncate(fd, (off_t)(claimed < limit ? claimed : limit)) < 0)
+	*written += len;
+	im->stats->bytes_unpacked += len;
+	if (im->pass == SURVEY)
+		;
+	else if (b->spilled)
+		im->stats->bytes_spilled += len;
+	else
+		im->in_memory += len;
+	if ((error = check_ratio(im)) < 0)
+		return error;
+	if (end > *written && end - *written > im->max_total)
+		return rh__error(RH_EINVAL,
+		                 "archive entry \"%s\": holes "
+		                 "too large; refused",
+		                 path);
+	return 0;
+}
+
+/* Give a kept body its full length (a sparse file's last hole) and the
+ * entry's mtime. */
+static int
+finish_body(struct archive_entry *ent, const char *path, const struct body *b)
+{
+	struct timespec ts[2];
+
+	if (b->has_size &&
+	    ftruncate(b->fd, (off_t)(b->claimed < b->limit ? b->claimed :
+	                                                     b->limit)) < 0)
 		return rh__error(RH_EIO, "archive entry \"%s\": %s", path,
 		                 strerror(errno));
 	ts[0].tv_sec = 0;
@@ -425,8 +444,39 @@ write_file(struct imp *im, struct archive_entry *ent, char *path, size_t slot)
 	ts[1].tv_sec = archive_entry_mtime(ent);
 	ts[1].tv_nsec = archive_entry_mtime_nsec(ent);
 	if (archive_entry_mtime_is_set(ent))
-		futimens(fd, ts);
+		futimens(b->fd, ts);
 	return 0;
+}
+
+static int
+write_file(struct imp *im, struct archive_entry *ent, char *path, size_t slot)
+{
+	struct body b = { -1, 1, 0, 0, 0, UINT64_MAX };
+	const void *data;
+	size_t len;
+	la_int64_t off;
+	uint64_t written = 0;
+	int r, error;
+
+	if ((error = check_claim(im, ent, path, &b)) < 0 ||
+	    (error = open_body(im, path, &b)) < 0)
+		return error;
+	im->slots[slot].fd = b.fd; /* closed with the names */
+	im->slots[slot].in_memory = im->pass != SURVEY && !b.spilled;
+	for (;;) {
+		r = archive_read_data_block(im->a, &data, &len, &off);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r < ARCHIVE_WARN)
+			return rh__error(RH_EINVAL, "archive entry \"%s\": %s",
+			                 path, archive_error_string(im->a));
+		if ((error = take_block(im, path, &b, data, len, off,
+		                        &written)) < 0)
+			return error;
+	}
+	if (!b.keep)
+		return 0;
+	return finish_body(ent, path, &b);
 }
 
 static int
