@@ -867,18 +867,16 @@ apply_moves(struct scan *sc)
 	return error;
 }
 
+/* New files; one at a path still tracked replaced that file. */
 static int
-apply(struct scan *sc)
+apply_new(struct scan *sc)
 {
 	rh_follow *f = sc->f;
 	rh__fstate *s = f->s;
 	size_t i;
 	long at;
-	int error;
+	int error = 0;
 
-	if ((error = apply_moves(sc)) < 0)
-		return error;
-	/* New files; one at a path still tracked replaced that file. */
 	for (i = 0; i < sc->n && error == 0; i++) {
 		struct obs *o = &sc->v[i];
 		if (o->e) {
@@ -904,7 +902,19 @@ apply(struct scan *sc)
 		}
 		error = new_file(f, o);
 	}
-	/* Hold what was seen, while there is room. */
+	return error;
+}
+
+/* Hold what was seen, while there is room. */
+static int
+hold_seen(struct scan *sc)
+{
+	rh_follow *f = sc->f;
+	rh__fstate *s = f->s;
+	size_t i;
+	long at;
+	int error = 0;
+
 	for (i = 0; error == 0 && i < sc->n; i++) {
 		char full[PATH_MAX];
 		rh__ffile *e = sc->v[i].e;
@@ -918,29 +928,49 @@ apply(struct scan *sc)
 		                  e->path) < (int)sizeof(full))
 			rh__ffile_hold(e, full, &f->nheld);
 	}
-	if (error < 0 || !sc->full)
+	return error;
+}
+
+/* Move files[i] to `rel`, the path it was last held at (taking rel). */
+static int
+move_to(rh_follow *f, size_t i, char *rel)
+{
+	rh__fstate *s = f->s;
+	rh__ffile *x = rh__fstate_take(s, i);
+	char *old = x->path;
+	int error;
+
+	x->path = rel;
+	if ((error = rh__fstate_insert(s, x)) < 0) {
+		x->path = old;
+		free(rel);
+		rh__fstate_insert(s, x);
 		return error;
-	/* What a full scan did not find is gone; a held file that was
-	 * deleted is where it was last (it moved before it went). */
+	}
+	rh__follow_unread_done(f, old);
+	rh__follow_report(f, RH_FOLLOW_FILE_MOVED, rel, old);
+	free(old);
+	f->stats.moves++;
+	return 0;
+}
+
+/* What a full scan did not find is gone; a held file that was deleted is
+ * where it was last (it moved before it went). */
+static int
+mark_unfound(rh_follow *f)
+{
+	rh__fstate *s = f->s;
+	size_t i;
+	int error;
+
 	for (i = 0; i < s->nfiles; i++) {
 		rh__ffile *e = s->files[i];
 		char *rel;
 		if (e->matched || e->gone)
 			continue;
 		if (last_path(f, e, &rel)) {
-			rh__ffile *x = rh__fstate_take(s, i);
-			char *old = x->path;
-			x->path = rel;
-			if ((error = rh__fstate_insert(s, x)) < 0) {
-				x->path = old;
-				free(rel);
-				rh__fstate_insert(s, x);
+			if ((error = move_to(f, i, rel)) < 0)
 				return error;
-			}
-			rh__follow_unread_done(f, old);
-			rh__follow_report(f, RH_FOLLOW_FILE_MOVED, rel, old);
-			free(old);
-			f->stats.moves++;
 			i = (size_t)-1; /* the order changed: look again */
 			continue;
 		}
@@ -951,6 +981,17 @@ apply(struct scan *sc)
 		rh__follow_report(f, RH_FOLLOW_FILE_GONE, e->path, "deleted");
 	}
 	return 0;
+}
+
+static int
+apply(struct scan *sc)
+{
+	int error;
+
+	if ((error = apply_moves(sc)) < 0 || (error = apply_new(sc)) < 0 ||
+	    (error = hold_seen(sc)) < 0 || !sc->full)
+		return error;
+	return mark_unfound(sc->f);
 }
 
 static void
