@@ -118,12 +118,79 @@ trim(char *s)
 	return s;
 }
 
+/* Where rh_s3__ini_parse is: the current section and, after "key =" with
+ * no value, the key that indented settings below it nest under. */
+struct ini {
+	const char *path;
+	rh_s3__ini_cb cb;
+	void *payload;
+	char *section, *nest;
+	unsigned lineno;
+};
+
+/* A "[name]" line (trimmed): it starts a section and ends any nesting. */
+static int
+ini_section(struct ini *in, char *line)
+{
+	char *close = strchr(line, ']');
+	int error = 0;
+
+	if (!close || trim(close + 1)[0])
+		return rh__error(RH_EINVAL,
+		                 "%s:%u: a section header is \"[name]\"",
+		                 in->path, in->lineno);
+	*close = '\0';
+	free(in->section);
+	if (!(in->section = rh__strdup(trim(line + 1))))
+		error = RH_ENOMEM;
+	free(in->nest);
+	in->nest = NULL;
+	return error;
+}
+
+/* A "key = value" line (trimmed); `indented` when it began with a blank. */
+static int
+ini_setting(struct ini *in, char *line, int indented)
+{
+	char *eq, *key, *value;
+	int error;
+
+	if (!(eq = strchr(line, '=')))
+		return rh__error(
+			RH_EINVAL,
+			"%s:%u: expected \"key = value\", found \"%.60s\"",
+			in->path, in->lineno, line);
+	*eq = '\0';
+	key = trim(line);
+	value = trim(eq + 1);
+	if (!*key)
+		return rh__error(RH_EINVAL, "%s:%u: a setting without a name",
+		                 in->path, in->lineno);
+	if (indented && in->nest) {
+		/* "s3 =" then "  addressing_style = path" */
+		char *full = rh__malloc(strlen(in->nest) + strlen(key) + 2);
+
+		if (!full)
+			return RH_ENOMEM;
+		sprintf(full, "%s.%s", in->nest, key);
+		error = in->cb(in->section, full, value, in->lineno,
+		               in->payload);
+		free(full);
+		return error;
+	}
+	free(in->nest);
+	in->nest = NULL;
+	if (!*value && !(in->nest = rh__strdup(key)))
+		return RH_ENOMEM;
+	return in->cb(in->section, key, value, in->lineno, in->payload);
+}
+
 int
 rh_s3__ini_parse(const char *text, size_t len, const char *path,
                  rh_s3__ini_cb cb, void *payload)
 {
-	char *copy, *line, *next, *section = NULL, *nest = NULL;
-	unsigned lineno = 0;
+	struct ini in = { path, cb, payload, NULL, NULL, 0 };
+	char *copy, *line, *next;
 	int error = 0;
 
 	if (memchr(text, '\0', len))
@@ -132,73 +199,20 @@ rh_s3__ini_parse(const char *text, size_t len, const char *path,
 	if (!(copy = rh__strndup(text, len)))
 		return RH_ENOMEM;
 	for (line = copy; line && error == 0; line = next) {
-		char *eq, *key, *value;
 		int indented;
 
-		lineno++;
+		in.lineno++;
 		if ((next = strchr(line, '\n')))
 			*next++ = '\0';
 		indented = line[0] == ' ' || line[0] == '\t';
 		line = trim(line);
 		if (!*line || *line == '#' || *line == ';')
 			continue;
-		if (*line == '[') {
-			char *close = strchr(line, ']');
-
-			if (!close || trim(close + 1)[0]) {
-				error = rh__error(
-					RH_EINVAL,
-					"%s:%u: a section header is \"[name]\"",
-					path, lineno);
-				break;
-			}
-			*close = '\0';
-			free(section);
-			if (!(section = rh__strdup(trim(line + 1))))
-				error = RH_ENOMEM;
-			free(nest);
-			nest = NULL;
-			continue;
-		}
-		if (!(eq = strchr(line, '='))) {
-			error = rh__error(
-				RH_EINVAL,
-				"%s:%u: expected \"key = value\", found \"%.60s\"",
-				path, lineno, line);
-			break;
-		}
-		*eq = '\0';
-		key = trim(line);
-		value = trim(eq + 1);
-		if (!*key) {
-			error = rh__error(RH_EINVAL,
-			                  "%s:%u: a setting without a name",
-			                  path, lineno);
-			break;
-		}
-		if (indented && nest) {
-			/* "s3 =" then "  addressing_style = path" */
-			char *full = rh__malloc(strlen(nest) + strlen(key) + 2);
-
-			if (!full) {
-				error = RH_ENOMEM;
-				break;
-			}
-			sprintf(full, "%s.%s", nest, key);
-			error = cb(section, full, value, lineno, payload);
-			free(full);
-			continue;
-		}
-		free(nest);
-		nest = NULL;
-		if (!*value && !(nest = rh__strdup(key))) {
-			error = RH_ENOMEM;
-			break;
-		}
-		error = cb(section, key, value, lineno, payload);
+		error = *line == '[' ? ini_section(&in, line) :
+		                       ini_setting(&in, line, indented);
 	}
-	free(section);
-	free(nest);
+	free(in.section);
+	free(in.nest);
 	free(copy);
 	return error;
 }
@@ -925,26 +939,32 @@ profile_creds(ctx *c)
 	return RH_ENOTFOUND;
 }
 
+/* Credentials from rh_store_options; RH_ENOTFOUND when it has none. */
 static int
-resolve_creds(ctx *c)
+creds_from_options(ctx *c)
 {
 	const rh_store_options *o = c->opts;
+
+	if (!o->s3_access_key_id && !o->s3_secret_access_key)
+		return RH_ENOTFOUND;
+	if (!o->s3_access_key_id || !o->s3_secret_access_key)
+		return half_pair(o->s3_access_key_id ? "s3_access_key_id" :
+		                                       "s3_secret_access_key",
+		                 o->s3_access_key_id ? "s3_secret_access_key" :
+		                                       "s3_access_key_id",
+		                 "rh_store_options");
+	return set_static(c->cfg, o->s3_access_key_id, o->s3_secret_access_key,
+	                  o->s3_session_token, "rh_store_options");
+}
+
+/* Keys, then web identity, from the store config; RH_ENOTFOUND when it
+ * has neither. */
+static int
+creds_from_store_config(ctx *c)
+{
 	const char *a, *s, *r, *t;
 	char src[1200];
-	int error;
 
-	if (o->s3_access_key_id || o->s3_secret_access_key) {
-		if (!o->s3_access_key_id || !o->s3_secret_access_key)
-			return half_pair(
-				o->s3_access_key_id ? "s3_access_key_id" :
-						      "s3_secret_access_key",
-				o->s3_access_key_id ? "s3_secret_access_key" :
-						      "s3_access_key_id",
-				"rh_store_options");
-		return set_static(c->cfg, o->s3_access_key_id,
-		                  o->s3_secret_access_key, o->s3_session_token,
-		                  "rh_store_options");
-	}
 	a = store_val(c, "access_key_id", "aws_access_key_id");
 	s = store_val(c, "secret_access_key", "aws_secret_access_key");
 	snprintf(src, sizeof(src), "store config %s",
@@ -970,6 +990,16 @@ resolve_creds(ctx *c)
 		return set_web_identity(
 			c, r, t, store_val(c, "role_session_name", NULL), src);
 	}
+	return RH_ENOTFOUND;
+}
+
+/* Keys, then web identity, from the environment; RH_ENOTFOUND when it
+ * has neither. */
+static int
+creds_from_env(ctx *c)
+{
+	const char *a, *s, *r, *t;
+
 	a = env_get(c, "AWS_ACCESS_KEY_ID");
 	s = env_get(c, "AWS_SECRET_ACCESS_KEY");
 	if (a || s) {
@@ -996,7 +1026,20 @@ resolve_creds(ctx *c)
 			c, r, t, env_get(c, "AWS_ROLE_SESSION_NAME"),
 			"web identity (AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE)");
 	}
-	if ((error = profile_creds(c)) != RH_ENOTFOUND)
+	return RH_ENOTFOUND;
+}
+
+/* The first source that has credentials wins: options, store config,
+ * environment, AWS profile. */
+static int
+resolve_creds(ctx *c)
+{
+	int error;
+
+	if ((error = creds_from_options(c)) != RH_ENOTFOUND ||
+	    (error = creds_from_store_config(c)) != RH_ENOTFOUND ||
+	    (error = creds_from_env(c)) != RH_ENOTFOUND ||
+	    (error = profile_creds(c)) != RH_ENOTFOUND)
 		return error;
 	if (c->profile_src)
 		return rh__error(
