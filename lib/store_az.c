@@ -274,6 +274,57 @@ az_del(rh_store_backend *be, const char *key)
 
 /* ---------------------------------------------------------------- list */
 
+/* The query of one List Blobs page: `full` is the prefix in the container,
+ * `marker` where the last page ended (NULL for the first). */
+static int
+list_query(rh_buf *query, const rh_az__config *cfg, const rh_buf *full,
+           const char *delim, const char *marker)
+{
+	int error;
+
+	rh_buf_clear(query);
+	if ((error = rh_buf_printf(
+		     query, "restype=container&comp=list&maxresults=%u&prefix=",
+		     cfg->list_max)) < 0 ||
+	    (error = rh_s3__encode(query, full->ptr, full->size, 0)) < 0 ||
+	    (delim &&
+	     ((error = rh_buf_puts(query, "&delimiter=")) < 0 ||
+	      (error = rh_s3__encode(query, delim, strlen(delim), 0)) < 0)) ||
+	    (marker &&
+	     ((error = rh_buf_puts(query, "&marker=")) < 0 ||
+	      (error = rh_s3__encode(query, marker, strlen(marker), 0)) < 0)))
+		return error;
+	return 0;
+}
+
+/* Fetch and parse one page. A missing container is an I/O error: the
+ * store was opened on it. */
+static int
+list_page(rh_az__backend *b, const char *query, rh_s3__list_page *page)
+{
+	rh_az__req q;
+	int error;
+
+	if ((error = rh_az__req_init(&q, b, "GET", "List Blobs", NULL,
+	                             query)) == 0) {
+		q.r.resp_max = LIST_RESP_MAX;
+		error = rh_az__perform(&q);
+	}
+	if (error == 0 && (error = rh_az__xml_list_parse(
+				   page, q.r.resp.ptr ? q.r.resp.ptr : "",
+				   q.r.resp.size)) < 0) {
+		char why[512];
+
+		snprintf(why, sizeof(why), "%s", rh_error_last());
+		error = rh__error(RH_EIO, "%s: List Blobs: %s", b->cfg.url,
+		                  why);
+	}
+	rh_az__req_dispose(&q);
+	if (error == RH_ENOTFOUND) /* the container */
+		error = RH_EIO;
+	return error;
+}
+
 /* "List Blobs": restype=container&comp=list with prefix, delimiter,
  * maxresults and the marker of the last page, until NextMarker is empty. */
 static int
@@ -306,50 +357,15 @@ az_list(rh_store_backend *be, const char *prefix, const char *delim,
 	                                          prefix) :
 	                            rh_buf_puts(&full, prefix)) < 0)
 		goto done;
-	for (;;) {
-		rh_az__req q;
-
-		rh_buf_clear(&query);
-		if ((error = rh_buf_printf(
-			     &query,
-			     "restype=container&comp=list&maxresults=%u&prefix=",
-			     cfg->list_max)) < 0 ||
-		    (error = rh_s3__encode(&query, full.ptr, full.size, 0)) <
+	do {
+		if ((error = list_query(&query, cfg, &full, delim, marker)) <
 		            0 ||
-		    (delim &&
-		     ((error = rh_buf_puts(&query, "&delimiter=")) < 0 ||
-		      (error = rh_s3__encode(&query, delim, strlen(delim), 0)) <
-		              0)) ||
-		    (marker &&
-		     ((error = rh_buf_puts(&query, "&marker=")) < 0 ||
-		      (error = rh_s3__encode(&query, marker, strlen(marker),
-		                             0)) < 0)))
-			goto done;
-		if ((error = rh_az__req_init(&q, b, "GET", "List Blobs", NULL,
-		                             query.ptr)) == 0) {
-			q.r.resp_max = LIST_RESP_MAX;
-			error = rh_az__perform(&q);
-		}
-		if (error == 0 &&
-		    (error = rh_az__xml_list_parse(
-			     &page, q.r.resp.ptr ? q.r.resp.ptr : "",
-			     q.r.resp.size)) < 0) {
-			char why[512];
-
-			snprintf(why, sizeof(why), "%s", rh_error_last());
-			error = rh__error(RH_EIO, "%s: List Blobs: %s",
-			                  cfg->url, why);
-		}
-		rh_az__req_dispose(&q);
-		if (error == RH_ENOTFOUND) /* the container */
-			error = RH_EIO;
-		if (error < 0 ||
+		    (error = list_page(b, query.ptr, &page)) < 0 ||
 		    (error = rh_s3__list_turn(&more, &marker, &c, &page,
 		                              cfg->url, "List Blobs",
-		                              "marker")) != 0 ||
-		    !more)
+		                              "marker")) != 0)
 			goto done;
-	}
+	} while (more);
 done:
 	rh_s3__list_page_dispose(&page);
 	free(marker);
