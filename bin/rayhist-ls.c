@@ -1268,8 +1268,11 @@ summary_row(json_object *g, int actors)
 {
 	json_object *row = json_object_new_object(), *c = NULL, *x;
 
-	json_object_object_foreach(g, fk, fv) if (strcmp(fk, "state_counts"))
-		json_object_object_add(row, fk, json_object_get(fv));
+	json_object_object_foreach(g, fk, fv)
+	{
+		if (strcmp(fk, "state_counts"))
+			json_object_object_add(row, fk, json_object_get(fv));
+	}
 	json_object_object_get_ex(g, "state_counts", &c);
 	json_object_object_add(row, "state_counts", counts_text(c));
 	if (!json_object_object_get_ex(row, "type", &x) && !actors)
