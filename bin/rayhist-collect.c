@@ -285,27 +285,29 @@ events_ended(rh_store *st, const rh_session_ref *sref, char **files, int nfiles,
 	return 0;
 }
 
-int
-main(int argc, char **argv)
-{
-	rh_capture_options o = RH_CAPTURE_OPTIONS_INIT;
-	rh_capture_stats stats = RH_CAPTURE_STATS_INIT;
-	struct run run = { 0, 0, 0, NULL };
-	struct collect_progress prog;
-	rh_store_options sopts = RH_STORE_OPTIONS_INIT;
+/* Everything the command line sets, for the mode it picks. */
+struct collect_args {
+	rh_capture_options o;
+	struct run run;
+	rh_store_options sopts;
 	struct rh_follow_cfg fc;
-	rh_import_options io = RH_IMPORT_OPTIONS_INIT;
-	const char *archive = NULL;
-	char node_id[130], msg[1024];
-	int follow = 0, events = 0;
-	const char *session = NULL;
-	const char *store_flag = NULL, *arg, *url;
-	rh_store *st = NULL;
-	rh_cli cli;
-	int c, error;
+	rh_import_options io;
+	const char *archive; /* --archive FILE */
+	char node_id[130];   /* o.node_id points here */
+	int follow, events;
+	const char *session;    /* --session */
+	const char *store_flag; /* --store */
+};
+
+/* The options into `a`, and the checks every mode shares. */
+static void
+parse_args(struct collect_args *a, rh_cli *cli, int argc, char **argv)
+{
+	const char *arg;
+	int c;
 
 	rh_cli_init(
-		&cli, "rayhist-collect",
+		cli, "rayhist-collect",
 		"[--store URL] --cluster NAME [--namespace NS] [--node-id HEX] SESSION_DIR\n"
 		"[--store URL] --cluster NAME [--namespace NS] --session NAME [--ended] --events FILE...\n"
 		"--follow [--store URL] --cluster NAME [--role head|worker] [--ray-root DIR]\n"
@@ -321,212 +323,270 @@ main(int argc, char **argv)
 		"it grows, receive the events Ray's aggregator POSTs, and resume without\n"
 		"loss or duplicates after a crash.",
 		options, argc, argv);
-	follow_defaults(&fc);
-	while ((c = rh_cli_next(&cli, &arg)) != -1) {
+	follow_defaults(&a->fc);
+	while ((c = rh_cli_next(cli, &arg)) != -1) {
 		switch (c) {
-		case OPT_STORE: store_flag = arg; break;
-		case OPT_STORE_CONFIG: sopts.config_file = arg; break;
-		case OPT_EVENTS: events = 1; break;
-		case OPT_SESSION: session = arg; break;
-		case OPT_CLUSTER: o.cluster = arg; break;
-		case OPT_NS: o.ns = arg; break;
+		case OPT_STORE: a->store_flag = arg; break;
+		case OPT_STORE_CONFIG: a->sopts.config_file = arg; break;
+		case OPT_EVENTS: a->events = 1; break;
+		case OPT_SESSION: a->session = arg; break;
+		case OPT_CLUSTER: a->o.cluster = arg; break;
+		case OPT_NS: a->o.ns = arg; break;
 		case OPT_NODE_ID:
-			if (rh_capture_node_id(node_id, NULL, arg) < 0)
+			if (rh_capture_node_id(a->node_id, NULL, arg) < 0)
 				rh_cli_usage_die("--node-id: %s",
 				                 rh_error_last());
-			o.node_id = node_id;
+			a->o.node_id = a->node_id;
 			break;
 		case OPT_FRAME:
-			o.frame_size =
+			a->o.frame_size =
 				(size_t)rh_cli_number("--frame-size", arg);
-			if (o.frame_size == 0 ||
-			    o.frame_size > RH_SEEKABLE_MAX_FRAME_SIZE)
+			if (a->o.frame_size == 0 ||
+			    a->o.frame_size > RH_SEEKABLE_MAX_FRAME_SIZE)
 				rh_cli_usage_die(
 					"--frame-size must be 1 to %u bytes",
 					RH_SEEKABLE_MAX_FRAME_SIZE);
 			break;
 		case OPT_LEVEL:
-			o.level = (int)rh_cli_number("--level", arg);
-			if (o.level < 1 || o.level > 19)
+			a->o.level = (int)rh_cli_number("--level", arg);
+			if (a->o.level < 1 || a->o.level > 19)
 				rh_cli_usage_die("--level must be 1 to 19");
 			break;
 		case OPT_THREADS:
-			o.workers = (unsigned)rh_cli_number("--threads", arg);
-			if (o.workers < 1 || o.workers > 64)
+			a->o.workers =
+				(unsigned)rh_cli_number("--threads", arg);
+			if (a->o.workers < 1 || a->o.workers > 64)
 				rh_cli_usage_die("--threads must be 1 to 64");
 			break;
-		case OPT_FOLLOW: follow = 1; break;
-		case OPT_ENDED: o.ended = 1; break;
-		case OPT_NO_INDEX: run.no_index = 1; break;
+		case OPT_FOLLOW: a->follow = 1; break;
+		case OPT_ENDED: a->o.ended = 1; break;
+		case OPT_NO_INDEX: a->run.no_index = 1; break;
 		case OPT_ROLE:
 			if (!strcmp(arg, "head"))
-				fc.fo.role = RH_FOLLOW_ROLE_HEAD;
+				a->fc.fo.role = RH_FOLLOW_ROLE_HEAD;
 			else if (!strcmp(arg, "worker"))
-				fc.fo.role = RH_FOLLOW_ROLE_WORKER;
+				a->fc.fo.role = RH_FOLLOW_ROLE_WORKER;
 			else
 				rh_cli_usage_die(
 					"--role takes head or worker, not \"%s\"",
 					arg);
 			break;
-		case OPT_RAY_ROOT: fc.fo.ray_root = arg; break;
-		case OPT_STATE_DIR: fc.fo.state_dir = arg; break;
+		case OPT_RAY_ROOT: a->fc.fo.ray_root = arg; break;
+		case OPT_STATE_DIR: a->fc.fo.state_dir = arg; break;
 		case OPT_FLUSH:
-			fc.fo.flush_interval_ms =
+			a->fc.fo.flush_interval_ms =
 				seconds_ms("--flush-interval", arg);
-			if (!fc.fo.flush_interval_ms)
+			if (!a->fc.fo.flush_interval_ms)
 				rh_cli_usage_die(
 					"--flush-interval must be more than 0");
 			break;
-		case OPT_LISTEN: fc.listen = arg; break;
-		case OPT_EVENTS_TOKEN: fc.token = read_token(arg); break;
+		case OPT_LISTEN: a->fc.listen = arg; break;
+		case OPT_EVENTS_TOKEN: a->fc.token = read_token(arg); break;
 		case OPT_DRAIN:
-			fc.drain_ms = seconds_ms("--drain-timeout", arg);
+			a->fc.drain_ms = seconds_ms("--drain-timeout", arg);
 			break;
 		case OPT_SPOOL_CAP:
-			fc.so.cap = rh_cli_number("--spool-cap", arg);
-			if (!fc.so.cap)
+			a->fc.so.cap = rh_cli_number("--spool-cap", arg);
+			if (!a->fc.so.cap)
 				rh_cli_usage_die(
 					"--spool-cap must be more than 0");
 			break;
 		case OPT_MAX_BODY:
-			fc.so.max_body =
+			a->fc.so.max_body =
 				(size_t)rh_cli_number("--events-max-body", arg);
-			if (!fc.so.max_body)
+			if (!a->fc.so.max_body)
 				rh_cli_usage_die(
 					"--events-max-body must be more than 0");
 			break;
 		case OPT_PACK:
-			fc.so.pack_ms = (unsigned)seconds_ms(
+			a->fc.so.pack_ms = (unsigned)seconds_ms(
 				"--events-pack-interval", arg);
 			break;
-		case OPT_ARCHIVE: archive = arg; break;
-		case OPT_STAGING: io.tmpdir = arg; break;
+		case OPT_ARCHIVE: a->archive = arg; break;
+		case OPT_STAGING: a->io.tmpdir = arg; break;
 		case OPT_MAX_MEMORY:
-			io.max_memory = rh_cli_number("--max-memory", arg);
-			if (!io.max_memory)
+			a->io.max_memory = rh_cli_number("--max-memory", arg);
+			if (!a->io.max_memory)
 				rh_cli_usage_die(
 					"--max-memory must be more than 0");
 			break;
 		case OPT_MAX_RATIO:
-			io.max_ratio =
+			a->io.max_ratio =
 				(unsigned)rh_cli_number("--max-ratio", arg);
-			if (!io.max_ratio)
+			if (!a->io.max_ratio)
 				rh_cli_usage_die(
 					"--max-ratio must be more than 0");
 			break;
 		case OPT_MAX_ENTRY:
-			if (!(io.max_entry = rh_cli_number("--max-entry", arg)))
+			if (!(a->io.max_entry =
+			              rh_cli_number("--max-entry", arg)))
 				rh_cli_usage_die(
 					"--max-entry must be more than 0");
 			break;
 		case OPT_MAX_TOTAL:
-			if (!(io.max_total = rh_cli_number("--max-total", arg)))
+			if (!(a->io.max_total =
+			              rh_cli_number("--max-total", arg)))
 				rh_cli_usage_die(
 					"--max-total must be more than 0");
 			break;
-		case 'q': run.quiet = 1; break;
-		case 'v': run.verbose = 1; break;
+		case 'q': a->run.quiet = 1; break;
+		case 'v': a->run.verbose = 1; break;
 		}
 	}
-	if (!o.cluster)
+	if (!a->o.cluster)
 		rh_cli_usage_die("--cluster NAME is required");
-	if (o.ended && follow)
+	if (a->o.ended && a->follow)
 		rh_cli_usage_die(
 			"--ended marks a captured SESSION_DIR or imported "
 			"events; a follower marks its session ended itself "
 			"on SIGTERM");
-	if (archive) {
-		if (follow || events || o.node_id)
-			rh_cli_usage_die(
-				"--archive takes no --follow, --events or "
-				"--node-id (each node's id is read from its files)");
-		if (optind != argc)
-			rh_cli_usage_die("--archive takes no SESSION_DIR");
-		io.ns = o.ns;
-		io.cluster = o.cluster;
-		io.frame_size = o.frame_size;
-		io.level = o.level;
-		io.workers = o.workers;
-		io.ended = o.ended;
-		url = rh_store_default_url(store_flag);
-		if ((error = rh_store_open(&st, url, &sopts)) < 0)
-			rh_cli_die(error, "%s", url);
-		error = rh_collect_archive(st, archive, &io, run.quiet,
-		                           run.verbose);
-		rh_store_close(st);
-		rh_cli_free(&cli);
-		return error;
-	}
-	if (follow)
-		return run_follow(&fc, &o, &run, store_flag, &sopts, argc,
-		                  &cli);
-	if (events) {
-		rh_session_ref sref = { o.ns ? o.ns : RH_DEFAULT_NAMESPACE,
-			                o.cluster, session };
-		if (!session)
-			rh_cli_usage_die("--events needs --session NAME");
-		if (optind >= argc)
-			rh_cli_usage_die("--events needs at least one FILE");
-		url = rh_store_default_url(store_flag);
-		if ((error = rh_store_open(&st, url, &sopts)) < 0)
-			rh_cli_die(error, "%s", url);
-		error = rh_collect_events(st, &sref, argv + optind,
-		                          argc - optind, o.workers, run.quiet);
-		if (o.ended)
-			error |= events_ended(st, &sref, argv + optind,
-			                      argc - optind, &o, &run);
-		rh_store_close(st);
-		rh_cli_free(&cli);
-		return error;
-	}
+}
+
+/* --archive: import the session folders of one archive. */
+static int
+run_archive(struct collect_args *a, int argc, rh_cli *cli)
+{
+	rh_store *st = NULL;
+	const char *url;
+	int error;
+
+	if (a->follow || a->events || a->o.node_id)
+		rh_cli_usage_die(
+			"--archive takes no --follow, --events or "
+			"--node-id (each node's id is read from its files)");
+	if (optind != argc)
+		rh_cli_usage_die("--archive takes no SESSION_DIR");
+	a->io.ns = a->o.ns;
+	a->io.cluster = a->o.cluster;
+	a->io.frame_size = a->o.frame_size;
+	a->io.level = a->o.level;
+	a->io.workers = a->o.workers;
+	a->io.ended = a->o.ended;
+	url = rh_store_default_url(a->store_flag);
+	if ((error = rh_store_open(&st, url, &a->sopts)) < 0)
+		rh_cli_die(error, "%s", url);
+	error = rh_collect_archive(st, a->archive, &a->io, a->run.quiet,
+	                           a->run.verbose);
+	rh_store_close(st);
+	rh_cli_free(cli);
+	return error;
+}
+
+/* --events: store the batch FILEs into --session. */
+static int
+run_events(struct collect_args *a, int argc, char **argv, rh_cli *cli)
+{
+	rh_session_ref sref = { a->o.ns ? a->o.ns : RH_DEFAULT_NAMESPACE,
+		                a->o.cluster, a->session };
+	rh_store *st = NULL;
+	const char *url;
+	int error;
+
+	if (!a->session)
+		rh_cli_usage_die("--events needs --session NAME");
+	if (optind >= argc)
+		rh_cli_usage_die("--events needs at least one FILE");
+	url = rh_store_default_url(a->store_flag);
+	if ((error = rh_store_open(&st, url, &a->sopts)) < 0)
+		rh_cli_die(error, "%s", url);
+	error = rh_collect_events(st, &sref, argv + optind, argc - optind,
+	                          a->o.workers, a->run.quiet);
+	if (a->o.ended)
+		error |= events_ended(st, &sref, argv + optind, argc - optind,
+		                      &a->o, &a->run);
+	rh_store_close(st);
+	rh_cli_free(cli);
+	return error;
+}
+
+/* The one-line summary of a capture, unless -q. */
+static void
+print_capture_stats(const struct collect_args *a, const rh_capture_stats *stats)
+{
+	if (a->run.quiet)
+		return;
+	printf("%s/%s/%s node %s: %" PRIu64 " files, %" PRIu64
+	       " with new bytes; %" PRIu64 " new bytes stored as %" PRIu64
+	       "; %" PRIu64 " skipped, %" PRIu64 " not stored\n",
+	       a->o.ns ? a->o.ns : RH_DEFAULT_NAMESPACE, a->o.cluster,
+	       stats->session, stats->node_id, stats->files_seen,
+	       stats->files_stored, stats->bytes_new, stats->bytes_stored,
+	       stats->files_skipped, stats->files_not_stored);
+}
+
+/* SESSION_DIR: capture one session directory. */
+static int
+run_capture(struct collect_args *a, int argc, char **argv, rh_cli *cli)
+{
+	rh_capture_stats stats = RH_CAPTURE_STATS_INIT;
+	struct collect_progress prog;
+	rh_store *st = NULL;
+	const char *url;
+	char msg[1024];
+	int error;
+
 	if (optind != argc - 1)
 		rh_cli_usage_die("give exactly one SESSION_DIR");
 	/* A node whose id cannot be told is a usage matter: say what was
 	 * read and found, store nothing, exit 2. */
-	if (!o.node_id && rh_capture_node_id(node_id, argv[optind], NULL) < 0) {
+	if (!a->o.node_id &&
+	    rh_capture_node_id(a->node_id, argv[optind], NULL) < 0) {
 		fprintf(stderr, "%s: %s: %s\n", rh_cli_prog, argv[optind],
 		        rh_error_last());
 		exit(2);
 	}
-	if (!o.node_id)
-		o.node_id = node_id;
-	o.report = on_report;
-	o.payload = &run;
-	url = rh_store_default_url(store_flag);
-	if ((error = rh_store_open(&st, url, &sopts)) < 0)
+	if (!a->o.node_id)
+		a->o.node_id = a->node_id;
+	a->o.report = on_report;
+	a->o.payload = &a->run;
+	url = rh_store_default_url(a->store_flag);
+	if ((error = rh_store_open(&st, url, &a->sopts)) < 0)
 		rh_cli_die(error, "%s", url);
 	/* a meter on a terminal, unless -q or -v (its lines would mix) */
-	collect_progress_start(&prog, argv[optind], run.quiet || run.verbose);
-	run.prog = &prog;
-	error = rh_capture_session(&stats, st, argv[optind], &o);
+	collect_progress_start(&prog, argv[optind],
+	                       a->run.quiet || a->run.verbose);
+	a->run.prog = &prog;
+	error = rh_capture_session(&stats, st, argv[optind], &a->o);
 	collect_progress_done(&prog);
 	/* Some paths not stored: the rest is, and the summary says so. */
 	if (error < 0 && !stats.files_not_stored)
 		rh_cli_die(error, "%s", argv[optind]);
-	if (!run.quiet)
-		printf("%s/%s/%s node %s: %" PRIu64 " files, %" PRIu64
-		       " with new bytes; %" PRIu64
-		       " new bytes stored as %" PRIu64 "; %" PRIu64
-		       " skipped, %" PRIu64 " not stored\n",
-		       o.ns ? o.ns : RH_DEFAULT_NAMESPACE, o.cluster,
-		       stats.session, stats.node_id, stats.files_seen,
-		       stats.files_stored, stats.bytes_new, stats.bytes_stored,
-		       stats.files_skipped, stats.files_not_stored);
+	print_capture_stats(a, &stats);
 	fflush(stdout);
 	if (error < 0)
 		snprintf(msg, sizeof(msg), "%s", rh_error_last());
 	/* The session is final: its index is built now, once, rather than
 	 * by the first reader (collect_index.c). Its failure loses nothing
 	 * and is only a warning. */
-	if (o.ended && !run.no_index) {
-		rh_session_ref sref = { o.ns ? o.ns : RH_DEFAULT_NAMESPACE,
-			                o.cluster, stats.session };
+	if (a->o.ended && !a->run.no_index) {
+		rh_session_ref sref = { a->o.ns ? a->o.ns :
+			                          RH_DEFAULT_NAMESPACE,
+			                a->o.cluster, stats.session };
 
-		rh_collect_index(st, &sref, o.workers, run.quiet);
+		rh_collect_index(st, &sref, a->o.workers, a->run.quiet);
 	}
 	if (error < 0)
 		rh_cli_die(0, "%s%s%s", argv[optind], *msg ? ": " : "", msg);
 	rh_store_close(st);
-	rh_cli_free(&cli);
+	rh_cli_free(cli);
 	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct collect_args a = { .o = RH_CAPTURE_OPTIONS_INIT,
+		                  .sopts = RH_STORE_OPTIONS_INIT,
+		                  .io = RH_IMPORT_OPTIONS_INIT };
+	rh_cli cli;
+
+	parse_args(&a, &cli, argc, argv);
+	if (a.archive)
+		return run_archive(&a, argc, &cli);
+	if (a.follow)
+		return run_follow(&a.fc, &a.o, &a.run, a.store_flag, &a.sopts,
+		                  argc, &cli);
+	if (a.events)
+		return run_events(&a, argc, argv, &cli);
+	return run_capture(&a, argc, argv, &cli);
 }

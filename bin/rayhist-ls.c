@@ -1238,20 +1238,11 @@ counts_text(json_object *counts)
 	return json_object_new_string(buf);
 }
 
+/* --summary WHAT takes tasks or actors of one session; objects are
+ * refused here, with why. */
 static void
-summary(struct ls *ls, const char *what_s)
+summary_check(const struct ls *ls, const char *what_s, int actors)
 {
-	static const char *const task_cols[] = { "func_or_class_name", "type",
-		                                 "state_counts", NULL };
-	static const char *const actor_cols[] = { "class_name", "state_counts",
-		                                  NULL };
-	rh_query_options o = RH_QUERY_OPTIONS_INIT;
-	rh_query_counts counts;
-	rh_summary *typed;
-	json_object *sum, *groups = NULL, *rows;
-	rh_index *ix;
-	int actors = !strcmp(what_s, "actors"), error;
-
 	if (strcmp(what_s, "tasks") && !actors && strcmp(what_s, "objects"))
 		rh_cli_usage_die(
 			"--summary takes tasks, actors or objects, not \"%s\"",
@@ -1268,6 +1259,67 @@ summary(struct ls *ls, const char *what_s)
 		        rh_cli_prog);
 		exit(1);
 	}
+}
+
+/* The table row of group g: its fields, its state counts as one text, and
+ * an empty type for tasks that have none. */
+static json_object *
+summary_row(json_object *g, int actors)
+{
+	json_object *row = json_object_new_object(), *c = NULL, *x;
+
+	json_object_object_foreach(g, fk, fv)
+	{
+		if (strcmp(fk, "state_counts"))
+			json_object_object_add(row, fk, json_object_get(fv));
+	}
+	json_object_object_get_ex(g, "state_counts", &c);
+	json_object_object_add(row, "state_counts", counts_text(c));
+	if (!json_object_object_get_ex(row, "type", &x) && !actors)
+		json_object_object_add(row, "type", NULL);
+	return row;
+}
+
+/* As ray summary: the totals, then one row per group. */
+static void
+summary_table(json_object *sum, int actors)
+{
+	static const char *const task_cols[] = { "func_or_class_name", "type",
+		                                 "state_counts", NULL };
+	static const char *const actor_cols[] = { "class_name", "state_counts",
+		                                  NULL };
+	json_object *groups = NULL, *rows = json_object_new_array();
+
+	json_object_object_foreach(sum, k, v)
+	{
+		if (!strcmp(k, "summary"))
+			groups = v;
+		else if (!json_object_is_type(v, json_type_object))
+			printf("%s: %s\n", k, json_object_get_string(v));
+	}
+	if (groups) {
+		json_object_object_foreach(groups, gk, g)
+		{
+			(void)gk;
+			json_object_array_add(rows, summary_row(g, actors));
+		}
+	}
+	printf("\n");
+	ls_print_rows(stdout, rows, actors ? actor_cols : task_cols, LS_TABLE);
+	json_object_put(rows);
+}
+
+static void
+summary(struct ls *ls, const char *what_s)
+{
+	rh_query_options o = RH_QUERY_OPTIONS_INIT;
+	rh_query_counts counts;
+	rh_summary *typed;
+	json_object *sum;
+	rh_index *ix;
+	int actors = !strcmp(what_s, "actors"), error;
+
+	summary_check(ls, what_s, actors);
 	ix = open_index(ls, 0);
 	o.at_ns = ls->at_ns;
 	o.exclude_driver = 1; /* as Ray's summary */
@@ -1279,54 +1331,15 @@ summary(struct ls *ls, const char *what_s)
 	rh_index_close(ix);
 	sum = ls_summary_json(typed);
 	rh_summary_free(typed);
-	if (ls->format != LS_TABLE) {
-		if (ls->format == LS_JSON)
-			printf("%s\n",
-			       json_object_to_json_string_ext(
-				       sum,
-				       JSON_C_TO_STRING_PRETTY |
-					       JSON_C_TO_STRING_NOSLASHESCAPE));
-		else
-			ls_print_yaml(stdout, sum);
-	} else {
-		/* as ray summary: the totals, then one row per group */
-		rows = json_object_new_array();
-		json_object_object_foreach(sum, k, v)
-		{
-			if (!strcmp(k, "summary"))
-				groups = v;
-			else if (!json_object_is_type(v, json_type_object))
-				printf("%s: %s\n", k,
-				       json_object_get_string(v));
-		}
-		if (groups) {
-			json_object_object_foreach(groups, gk, g)
-			{
-				json_object *row = json_object_new_object(),
-					    *c = NULL, *x;
-				(void)gk;
-				json_object_object_foreach(
-					g, fk,
-					fv) if (strcmp(fk, "state_counts"))
-					json_object_object_add(
-						row, fk, json_object_get(fv));
-				json_object_object_get_ex(g, "state_counts",
-				                          &c);
-				json_object_object_add(row, "state_counts",
-				                       counts_text(c));
-				if (!json_object_object_get_ex(row, "type",
-				                               &x) &&
-				    !actors)
-					json_object_object_add(row, "type",
-					                       NULL);
-				json_object_array_add(rows, row);
-			}
-		}
-		printf("\n");
-		ls_print_rows(stdout, rows, actors ? actor_cols : task_cols,
-		              LS_TABLE);
-		json_object_put(rows);
-	}
+	if (ls->format == LS_TABLE)
+		summary_table(sum, actors);
+	else if (ls->format == LS_JSON)
+		printf("%s\n",
+		       json_object_to_json_string_ext(
+			       sum, JSON_C_TO_STRING_PRETTY |
+					    JSON_C_TO_STRING_NOSLASHESCAPE));
+	else
+		ls_print_yaml(stdout, sum);
 	json_object_put(sum);
 }
 

@@ -527,32 +527,33 @@ tl_svg(rh_buf *b, const struct rh_dash_tl *t, const char *base)
 	return error;
 }
 
-int
-rh_dashboard__session_page(rh_dash_ctx *c)
+/* The page's head, its links and its title. */
+static int
+session_head(rh_buf *b, const char *base, const char *title)
 {
-	const rh_dash_snap *s = c->snap;
-	const struct rh_dash_tl *t;
-	rh_buf *b = &c->resp->body;
-	rh_buf base = RH_BUF_INIT, title = RH_BUF_INIT, t0 = RH_BUF_INIT,
-	       t1 = RH_BUF_INIT;
 	int error;
 
-	if ((error = tl_get(&t, c)) < 0 || (error = tl_base(&base, c)) < 0 ||
-	    (error = rh_buf_printf(&title, "%s/%s/%s: timeline", s->ns,
-	                           s->cluster, s->session)) < 0)
-		goto done;
-	rh_buf_clear(b);
-	if ((error = rh_dashboard__page_begin(b, title.ptr)) < 0 ||
+	if ((error = rh_dashboard__page_begin(b, title)) < 0 ||
 	    (error = rh_buf_puts(b, rh_dashboard__plain_css)) < 0 ||
 	    (error = rh_buf_puts(
 		     b, "</head><body><p><a href=\"/\">All sessions</a> "
 			"&middot; <a href=\"")) < 0 ||
-	    (error = rh_dashboard__html(b, base.ptr)) < 0 ||
+	    (error = rh_dashboard__html(b, base)) < 0 ||
 	    (error = rh_buf_puts(b, "/\">Session</a></p><h1 id=\"session\">")) <
 	            0 ||
-	    (error = rh_dashboard__html(b, title.ptr)) < 0 ||
+	    (error = rh_dashboard__html(b, title)) < 0 ||
 	    (error = rh_buf_puts(b, "</h1>\n")) < 0)
-		goto done;
+		return error;
+	return 0;
+}
+
+/* The chart with its legend and notes, or why there is none. */
+static int
+session_chart(rh_buf *b, const struct rh_dash_tl *t, const char *base)
+{
+	rh_buf t0 = RH_BUF_INIT, t1 = RH_BUF_INIT;
+	int error;
+
 	if (t->t1 <= t->t0) {
 		error = rh_buf_puts(b,
 		                    "<p id=\"no-timeline\">The session has no "
@@ -583,7 +584,7 @@ rh_dashboard__session_page(rh_dash_ctx *c)
 				"Sampled: only the first %llu tasks "
 				"are counted.</p>\n",
 				(unsigned long long)t->ntasks);
-		error = error ? error : tl_svg(b, t, base.ptr);
+		error = error ? error : tl_svg(b, t, base);
 	}
 	if (!error && t->jobs_cut)
 		error = rh_buf_printf(
@@ -592,10 +593,20 @@ rh_dashboard__session_page(rh_dash_ctx *c)
 			"the first %d jobs are marked; the session "
 			"has more (see Jobs).</p>\n",
 			TL_MAX_JOBS);
-	error = error ? error :
-	                rh_buf_puts(b,
-	                            "<form id=\"at\" method=\"get\" action=\"");
-	error = error ? error : rh_dashboard__html(b, base.ptr);
+done:
+	rh_buf_dispose(&t0);
+	rh_buf_dispose(&t1);
+	return error;
+}
+
+/* The form that opens the dashboard at a time, and the reply. */
+static int
+session_tail(rh_dash_ctx *c, rh_buf *b, const char *base)
+{
+	int error;
+
+	error = rh_buf_puts(b, "<form id=\"at\" method=\"get\" action=\"");
+	error = error ? error : rh_dashboard__html(b, base);
 	error = error ? error :
 	                rh_buf_puts(
 				b, "/rayhist/at\"><label>Open the "
@@ -609,11 +620,30 @@ rh_dashboard__session_page(rh_dash_ctx *c)
 	                                     "no-cache");
 	error = error ? error :
 	                rh_dashboard__reply(c, 200, "text/html; charset=utf-8");
+	return error;
+}
+
+int
+rh_dashboard__session_page(rh_dash_ctx *c)
+{
+	const rh_dash_snap *s = c->snap;
+	const struct rh_dash_tl *t;
+	rh_buf *b = &c->resp->body;
+	rh_buf base = RH_BUF_INIT, title = RH_BUF_INIT;
+	int error;
+
+	if ((error = tl_get(&t, c)) < 0 || (error = tl_base(&base, c)) < 0 ||
+	    (error = rh_buf_printf(&title, "%s/%s/%s: timeline", s->ns,
+	                           s->cluster, s->session)) < 0)
+		goto done;
+	rh_buf_clear(b);
+	if ((error = session_head(b, base.ptr, title.ptr)) < 0 ||
+	    (error = session_chart(b, t, base.ptr)) < 0)
+		goto done;
+	error = session_tail(c, b, base.ptr);
 done:
 	rh_buf_dispose(&base);
 	rh_buf_dispose(&title);
-	rh_buf_dispose(&t0);
-	rh_buf_dispose(&t1);
 	return error;
 }
 

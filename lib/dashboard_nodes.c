@@ -623,25 +623,24 @@ add_resources(json_object *sum, const char *text)
 	return 0;
 }
 
-/* The text `ray status` prints, from what was captured: nodes alive at the
- * end, dead ones as failures unless they ended on purpose, total resources.
- * Usage and pending demands are not known after the fact. */
+/* What status_text adds up over the nodes. */
+typedef struct {
+	json_object *sum;     /* resources of the nodes alive */
+	json_object *sum_all; /* resources of every node */
+	rh_buf fail;          /* the lines of "Recent failures" */
+	size_t alive, failed;
+} status_tally;
+
+/* The title line, at `at_ns` or the session's last time, and the head of
+ * the node list. */
 static int
-status_text(rh_buf *b, const rh_dash_snap *s, int64_t at_ns)
+status_head(rh_buf *b, const rh_dash_snap *s, int64_t at_ns)
 {
-	json_object *sum = json_object_new_object(),
-		    *sum_all = json_object_new_object();
 	int64_t when = s->has_info ? (s->info.end_ms ? s->info.end_ms :
 	                                               s->info.updated_ms) :
 	                             0;
-	size_t i, alive = 0, failed = 0;
-	rh_buf fail = RH_BUF_INIT;
-	int error = 0;
+	int error;
 
-	if (!sum || !sum_all) {
-		error = rh__error(RH_ENOMEM, "out of memory");
-		goto done;
-	}
 	if (at_ns != RH_TIME_NONE)
 		when = at_ns >= 0 ? at_ns / 1000000 : 0;
 	if (when > 0) {
@@ -660,31 +659,41 @@ status_text(rh_buf *b, const rh_dash_snap *s, int64_t at_ns)
 		                    "======== Autoscaler status: time unknown "
 		                    "========\n");
 	}
-	if (error < 0 ||
-	    (error = rh_buf_puts(
-		     b,
-		     "Node status\n"
-		     "---------------------------------------------------------------\n"
-		     "Active:\n")) < 0)
-		goto done;
+	if (error < 0)
+		return error;
+	return rh_buf_puts(
+		b,
+		"Node status\n"
+		"---------------------------------------------------------------\n"
+		"Active:\n");
+}
+
+/* One line per node alive into b, one per node failed into t->fail, and
+ * their resources into t's sums. */
+static int
+status_nodes(rh_buf *b, status_tally *t, const rh_dash_snap *s, int64_t at_ns)
+{
+	size_t i;
+	int error = 0;
+
 	for (i = 0; i < s->nnodes && !error; i++) {
 		rh_query *q = NULL;
 		node_view v;
 
 		if ((error = node_row(&q, &v, s, &s->nodes[i], at_ns)) < 0) {
 			rh_query_close(q);
-			goto done;
+			return error;
 		}
 		if (NOT_YET(&v, at_ns)) {
 			rh_query_close(q);
 			continue;
 		}
 		if (v.has_row)
-			add_resources(sum_all, v.row.resources_total);
+			add_resources(t->sum_all, v.row.resources_total);
 		if (!strcmp(view_state(&v), "ALIVE")) {
-			alive++;
+			t->alive++;
 			if (v.has_row)
-				add_resources(sum, v.row.resources_total);
+				add_resources(t->sum, v.row.resources_total);
 			error = rh_buf_printf(b, " 1 node_%s\n",
 			                      s->nodes[i].node_id);
 		} else if (!v.row.death_reason ||
@@ -692,34 +701,61 @@ status_text(rh_buf *b, const rh_dash_snap *s, int64_t at_ns)
 		                   "EXPECTED_TERMINATION") &&
 		            strcmp(v.row.death_reason,
 		                   "AUTOSCALER_DRAIN_IDLE"))) {
-			failed++;
+			t->failed++;
 			error = rh_buf_printf(
-				&fail, " node_%s: NodeTerminated (ip: %s)\n",
+				&t->fail, " node_%s: NodeTerminated (ip: %s)\n",
 				s->nodes[i].node_id,
 				s->nodes[i].ip ? s->nodes[i].ip : "unknown");
 		}
 		rh_query_close(q);
 	}
-	if (error < 0 ||
-	    (!alive && (error = rh_buf_puts(b, " (no active nodes)\n")) < 0) ||
+	return error;
+}
+
+/* The rest: failures and the resources' totals; nothing is pending. */
+static int
+status_tail(rh_buf *b, const status_tally *t)
+{
+	int error;
+
+	if ((!t->alive &&
+	     (error = rh_buf_puts(b, " (no active nodes)\n")) < 0) ||
 	    (error = rh_buf_puts(
 		     b, "Idle:\n (no idle nodes)\nPending:\n (no pending "
 			"nodes)\nRecent failures:\n")) < 0 ||
-	    (error = rh_buf_puts(b, failed ? fail.ptr : " (no failures)\n")) <
-	            0 ||
+	    (error = rh_buf_puts(b, t->failed ? t->fail.ptr :
+	                                        " (no failures)\n")) < 0 ||
 	    (error = rh_buf_puts(
 		     b,
 		     "\nResources\n"
 		     "---------------------------------------------------------------\n"
 		     "Usage:\n ")) < 0 ||
-	    (error = resource_lines(b, alive ? sum : sum_all, "\n ")) < 0 ||
+	    (error = resource_lines(b, t->alive ? t->sum : t->sum_all, "\n ")) <
+	            0 ||
 	    (error = rh_buf_puts(b, "\n\nDemands:\n (no resource demands)\n")) <
 	            0)
-		goto done;
-done:
-	json_object_put(sum);
-	json_object_put(sum_all);
-	rh_buf_dispose(&fail);
+		return error;
+	return 0;
+}
+
+/* The text `ray status` prints, from what was captured: nodes alive at the
+ * end, dead ones as failures unless they ended on purpose, total resources.
+ * Usage and pending demands are not known after the fact. */
+static int
+status_text(rh_buf *b, const rh_dash_snap *s, int64_t at_ns)
+{
+	status_tally t = { json_object_new_object(), json_object_new_object(),
+		           RH_BUF_INIT, 0, 0 };
+	int error;
+
+	if (!t.sum || !t.sum_all)
+		error = rh__error(RH_ENOMEM, "out of memory");
+	else if ((error = status_head(b, s, at_ns)) >= 0 &&
+	         (error = status_nodes(b, &t, s, at_ns)) >= 0)
+		error = status_tail(b, &t);
+	json_object_put(t.sum);
+	json_object_put(t.sum_all);
+	rh_buf_dispose(&t.fail);
 	return error;
 }
 

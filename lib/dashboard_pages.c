@@ -190,6 +190,52 @@ done:
 	return error;
 }
 
+/* The attempt numbers of task `id` in o's query (its first filter), at
+ * most `cap` of them. */
+static int
+task_attempts(int *attempts, int cap, int *na, rh_dash_ctx *c,
+              const rh_query_options *o)
+{
+	const rh_row *row;
+	rh_query *q = NULL;
+	int error;
+
+	if ((error = rh_query_open(&q, c->snap->ix, RH_ENTITY_TASK, o)) < 0)
+		return error;
+	while ((error = rh_query_next(&row, q)) == 0)
+		if (*na < cap)
+			attempts[(*na)++] = row->u.task.attempt_number;
+	rh_query_close(q);
+	return error == RH_ITEROVER ? 0 : error;
+}
+
+/* "attempt 0, attempt 1": a link to each attempt but the one shown. */
+static int
+attempt_links(rh_buf *b, const char *id, const int *attempts, int na,
+              int64_t want)
+{
+	rh_buf href = RH_BUF_INIT;
+	int i, error = 0;
+
+	for (i = 0; i < na && !error; i++) {
+		char label[32];
+		rh_buf_clear(&href);
+		rh_buf_printf(&href, "task?task_id=%s&attempt_number=%d", id,
+		              attempts[i]);
+		snprintf(label, sizeof(label), "attempt %d", attempts[i]);
+		error = i ? rh_buf_puts(b, ", ") : 0;
+		error = error ? error :
+		        attempts[i] == want ?
+		                rh_buf_printf(
+					b,
+					"<strong aria-current=\"page\">%s</strong>",
+					label) :
+		                rh_dashboard__pg_link(b, href.ptr, label);
+	}
+	rh_buf_dispose(&href);
+	return error ? error : rh_buf_puts(b, "</p>\n");
+}
+
 /* rayhist/task?task_id=ID[&attempt_number=N]: the latest attempt unless N. */
 static int
 task_page(rh_dash_ctx *c)
@@ -199,7 +245,6 @@ task_page(rh_dash_ctx *c)
 	rh_filter f[2] = { { "task_id", "=", id },
 		           { "attempt_number", "=", NULL } };
 	rh_buf *b = &c->resp->body;
-	rh_buf href = RH_BUF_INIT;
 	char num[24];
 	int attempts[64], na = 0, i;
 	int64_t want;
@@ -219,14 +264,8 @@ task_page(rh_dash_ctx *c)
 	o.count = 0;
 	o.exclude_driver = 0;
 	o.at_ns = c->at_ns;
-	if ((error = rh_query_open(&q, c->snap->ix, RH_ENTITY_TASK, &o)) < 0)
-		return rh_dashboard__pg_fail_code(c, "Task", error);
-	while ((error = rh_query_next(&row, q)) == 0)
-		if (na < (int)RH_ARRAY_SIZE(attempts))
-			attempts[na++] = row->u.task.attempt_number;
-	rh_query_close(q);
-	q = NULL;
-	if (error != RH_ITEROVER)
+	if ((error = task_attempts(attempts, (int)RH_ARRAY_SIZE(attempts), &na,
+	                           c, &o)) < 0)
 		return rh_dashboard__pg_fail_code(c, "Task", error);
 	if (!na)
 		return rh_dashboard__pg_fail(
@@ -252,30 +291,13 @@ task_page(rh_dash_ctx *c)
 		return rh_dashboard__pg_fail_code(c, "Task", error);
 	}
 	if ((error = rh_dashboard__pg_start(
-		     c, b, row->u.task.name ? row->u.task.name : "Task")) < 0 ||
+		     c, b, row->u.task.name ? row->u.task.name : "Task")) >=
+	            0 &&
 	    (error = rh_buf_printf(b, "<p id=\"attempts\">Attempt %lld of %d: ",
-	                           (long long)want, na)) < 0)
-		goto done;
-	for (i = 0; i < na && !error; i++) {
-		char label[32];
-		rh_buf_clear(&href);
-		rh_buf_printf(&href, "task?task_id=%s&attempt_number=%d", id,
-		              attempts[i]);
-		snprintf(label, sizeof(label), "attempt %d", attempts[i]);
-		error = i ? rh_buf_puts(b, ", ") : 0;
-		error = error ? error :
-		        attempts[i] == want ?
-		                rh_buf_printf(
-					b,
-					"<strong aria-current=\"page\">%s</strong>",
-					label) :
-		                rh_dashboard__pg_link(b, href.ptr, label);
-	}
-	if (!error && !(error = rh_buf_puts(b, "</p>\n")))
+	                           (long long)want, na)) >= 0 &&
+	    (error = attempt_links(b, id, attempts, na, want)) >= 0)
 		error = task_body(c, b, &row->u.task);
-done:
 	rh_query_close(q);
-	rh_buf_dispose(&href);
 	return error < 0 ? error : rh_dashboard__pg_end(c, b, 200);
 }
 
@@ -290,17 +312,38 @@ typedef struct logpage {
 	uint64_t per;        /* bytes per page (?bytes=N) */
 } logpage;
 
-/* Which file and bytes: node_id + filename, or a task, actor or job. */
+/* The log file `file` of node `node`. */
 static int
-resolve_log(rh_dash_ctx *c, logpage *lp, rh_node_manifest **m)
+log_by_file(rh_dash_ctx *c, logpage *lp, const char *node, const char *file)
 {
-	const char *node = rh_dashboard_url_param(c->url, "node_id");
-	const char *file = rh_dashboard_url_param(c->url, "filename");
+	int error;
+
+	if (!node || rh_dashboard__check_id("node_id", node) < 0 ||
+	    !(lp->node = rh_dashboard__node(c->snap, node)))
+		return rh__error(RH_ENOTFOUND, "node_id: no such node in "
+		                               "this session");
+	if ((error = rh_buf_puts(&lp->path, "logs/")) < 0 ||
+	    (error = rh_buf_puts(&lp->path, file)) < 0)
+		return error;
+	if (rh_layout_check_path(lp->path.ptr) < 0)
+		return rh__error(RH_EINVAL,
+		                 "filename: a path relative to "
+		                 "the node's logs folder, without \"..\"");
+	lp->end = UINT64_MAX;
+	rh_buf_puts(&lp->what, "Log file");
+	rh_buf_printf(&lp->self, "log?node_id=%s&filename=", node);
+	return rh_dashboard__urlenc(&lp->self, file);
+}
+
+/* The std`suffix` of a task, actor or job: where the index says it is, in
+ * loc, and on which node. */
+static int
+log_by_owner(rh_dash_ctx *c, logpage *lp, rh_log_location *loc,
+             const char *suffix)
+{
 	const char *task = rh_dashboard_url_param(c->url, "task_id");
 	const char *actor = rh_dashboard_url_param(c->url, "actor_id");
 	const char *sub = rh_dashboard_url_param(c->url, "submission_id");
-	const char *suffix = rh_dashboard_url_param(c->url, "suffix");
-	rh_log_location loc = RH_LOG_LOCATION_INIT;
 	rh_log_owner owner = task  ? RH_LOG_OF_TASK :
 	                     actor ? RH_LOG_OF_ACTOR :
 	                             RH_LOG_OF_SUBMISSION;
@@ -308,67 +351,61 @@ resolve_log(rh_dash_ctx *c, logpage *lp, rh_node_manifest **m)
 	int64_t attempt;
 	int error;
 
-	if (!suffix || !*suffix)
-		suffix = "out";
-	if (file && *file) {
-		if (!node || rh_dashboard__check_id("node_id", node) < 0 ||
-		    !(lp->node = rh_dashboard__node(c->snap, node)))
-			return rh__error(RH_ENOTFOUND,
-			                 "node_id: no such node in "
-			                 "this session");
-		if ((error = rh_buf_puts(&lp->path, "logs/")) < 0 ||
-		    (error = rh_buf_puts(&lp->path, file)) < 0)
-			return error;
-		if (rh_layout_check_path(lp->path.ptr) < 0)
-			return rh__error(
-				RH_EINVAL,
-				"filename: a path relative to "
-				"the node's logs folder, without \"..\"");
-		lp->end = UINT64_MAX;
-		rh_buf_puts(&lp->what, "Log file");
-		rh_buf_printf(&lp->self, "log?node_id=%s&filename=", node);
-		error = rh_dashboard__urlenc(&lp->self, file);
-		goto manifest;
-	}
 	if (!id || !*id)
 		return rh__error(RH_EINVAL,
 		                 "give node_id and filename, or task_id, "
 		                 "actor_id or submission_id");
 	if ((error = rh_dashboard__param_int(&attempt, c->url, "attempt_number",
 	                                     -1, 0, 1000000)) < 0 ||
-	    (error = rh_index_log_locate(&loc, c->snap->ix, owner, id, attempt,
+	    (error = rh_index_log_locate(loc, c->snap->ix, owner, id, attempt,
 	                                 suffix, c->at_ns)) < 0)
-		goto done;
-	lp->node = loc.node_id.size ?
-	                   rh_dashboard__node(c->snap, loc.node_id.ptr) :
+		return error;
+	lp->node = loc->node_id.size ?
+	                   rh_dashboard__node(c->snap, loc->node_id.ptr) :
 	                   rh_dashboard__head(c->snap);
-	if (!lp->node) {
-		error = rh__error(RH_ENOTFOUND,
-		                  "it ran on node %s, which has no "
-		                  "captured files",
-		                  loc.node_id.size ? loc.node_id.ptr :
+	if (!lp->node)
+		return rh__error(RH_ENOTFOUND,
+		                 "it ran on node %s, which has no "
+		                 "captured files",
+		                 loc->node_id.size ? loc->node_id.ptr :
 		                                     "(the head)");
-		goto done;
-	}
-	lp->start = loc.start;
-	lp->end = loc.end;
+	lp->start = loc->start;
+	lp->end = loc->end;
 	rh_buf_printf(&lp->what, "std%s of %s %s", suffix,
 	              task  ? "task" :
 	              actor ? "actor" :
 	                      "job",
 	              id);
-	if (task && loc.attempt_number >= 0)
+	if (task && loc->attempt_number >= 0)
 		rh_buf_printf(&lp->what, " (attempt %d)",
-		              (int)loc.attempt_number);
+		              (int)loc->attempt_number);
 	rh_buf_printf(&lp->self, "log?%s=%s&suffix=%s",
 	              task  ? "task_id" :
 	              actor ? "actor_id" :
 	                      "submission_id",
 	              id, suffix);
-	if (task && loc.attempt_number >= 0)
+	if (task && loc->attempt_number >= 0)
 		rh_buf_printf(&lp->self, "&attempt_number=%d",
-		              (int)loc.attempt_number);
-manifest:
+		              (int)loc->attempt_number);
+	return error;
+}
+
+/* Which file and bytes: node_id + filename, or a task, actor or job. */
+static int
+resolve_log(rh_dash_ctx *c, logpage *lp, rh_node_manifest **m)
+{
+	const char *file = rh_dashboard_url_param(c->url, "filename");
+	const char *suffix = rh_dashboard_url_param(c->url, "suffix");
+	rh_log_location loc = RH_LOG_LOCATION_INIT;
+	int error;
+
+	if (!suffix || !*suffix)
+		suffix = "out";
+	if (file && *file)
+		error = log_by_file(
+			c, lp, rh_dashboard_url_param(c->url, "node_id"), file);
+	else
+		error = log_by_owner(c, lp, &loc, suffix);
 	if (error < 0 || (error = rh_node_manifest_load(m, c->d->st, &c->sref,
 	                                                lp->node->node_id)) < 0)
 		goto done;

@@ -299,6 +299,82 @@ copy_task(rh_arena *a, rh_event_task *d, const rh_event_task *s)
 	                        s->ntransitions);
 }
 
+static int
+copy_actor(rh_arena *a, rh_event_actor *d, const rh_event_actor *s)
+{
+	DUP(actor_id);
+	DUP(job_id);
+	DUP(name);
+	DUP(class_name);
+	DUP(ray_namespace);
+	DUP(placement_group_id);
+	DUP(repr_name);
+	DUP(required_resources);
+	DUP(runtime_env);
+	DUP(call_site);
+	DUP(label_selector);
+	return copy_transitions(a, &d->transitions, s->transitions,
+	                        s->ntransitions);
+}
+
+static int
+copy_job(rh_arena *a, rh_event_job *d, const rh_event_job *s)
+{
+	DUP(job_id);
+	DUP(submission_id);
+	DUP(entrypoint);
+	DUP(driver_node_id);
+	DUP(driver_ip);
+	DUP(metadata);
+	DUP(runtime_env);
+	DUP(message);
+	DUP(error_type);
+	DUP(driver_agent_http_address);
+	return copy_transitions(a, &d->transitions, s->transitions,
+	                        s->ntransitions);
+}
+
+static int
+copy_node(rh_arena *a, rh_event_node *d, const rh_event_node *s)
+{
+	DUP(node_id);
+	DUP(node_ip);
+	DUP(node_name);
+	DUP(hostname);
+	DUP(instance_id);
+	DUP(instance_type_name);
+	DUP(labels);
+	DUP(resources_total);
+	return copy_transitions(a, &d->transitions, s->transitions,
+	                        s->ntransitions);
+}
+
+static int
+copy_pg(rh_arena *a, rh_event_pg *d, const rh_event_pg *s)
+{
+	DUP(placement_group_id);
+	DUP(name);
+	DUP(creator_job_id);
+	DUP(strategy);
+	DUP(bundles);
+	return copy_transitions(a, &d->transitions, s->transitions,
+	                        s->ntransitions);
+}
+
+static int
+copy_cluster(rh_arena *a, rh_event_cluster *d, const rh_event_cluster *s)
+{
+	DUP(event_id);
+	DUP(source_type);
+	DUP(host_name);
+	DUP(severity);
+	DUP(label);
+	DUP(message);
+	DUP(custom_fields);
+	DUP(job_id);
+	return 0;
+}
+
 /* A deep copy of `s` into d, its strings and arrays in the arena. Every
  * pointer of every kind is copied: the parser reuses its memory for the
  * next event. */
@@ -314,92 +390,19 @@ copy_event(rh_arena *a, rh_event *d, const rh_event *s)
 	case RH_EVENT_TASK_LIFECYCLE:
 	case RH_EVENT_TASK_PROFILE: return copy_task(a, &d->u.task, &s->u.task);
 	case RH_EVENT_ACTOR_DEFINITION:
-	case RH_EVENT_ACTOR_LIFECYCLE: {
-		rh_event_actor *dd = &d->u.actor;
-		const rh_event_actor *ss = &s->u.actor;
-#define DUPA(f)                                                           \
-	do {                                                              \
-		if (ss->f &&                                              \
-		    !(dd->f = rh_arena_strndup(a, ss->f, strlen(ss->f)))) \
-			return RH_ENOMEM;                                 \
-	} while (0)
-		DUPA(actor_id);
-		DUPA(job_id);
-		DUPA(name);
-		DUPA(class_name);
-		DUPA(ray_namespace);
-		DUPA(placement_group_id);
-		DUPA(repr_name);
-		DUPA(required_resources);
-		DUPA(runtime_env);
-		DUPA(call_site);
-		DUPA(label_selector);
-		return copy_transitions(a, &dd->transitions, ss->transitions,
-		                        ss->ntransitions);
-	}
+	case RH_EVENT_ACTOR_LIFECYCLE:
+		return copy_actor(a, &d->u.actor, &s->u.actor);
 	case RH_EVENT_DRIVER_JOB_DEFINITION:
 	case RH_EVENT_DRIVER_JOB_LIFECYCLE:
-	case RH_EVENT_SUBMISSION_JOB: {
-		rh_event_job *dd = &d->u.job;
-		const rh_event_job *ss = &s->u.job;
-
-		DUPA(job_id);
-		DUPA(submission_id);
-		DUPA(entrypoint);
-		DUPA(driver_node_id);
-		DUPA(driver_ip);
-		DUPA(metadata);
-		DUPA(runtime_env);
-		DUPA(message);
-		DUPA(error_type);
-		DUPA(driver_agent_http_address);
-		return copy_transitions(a, &dd->transitions, ss->transitions,
-		                        ss->ntransitions);
-	}
+	case RH_EVENT_SUBMISSION_JOB: return copy_job(a, &d->u.job, &s->u.job);
 	case RH_EVENT_NODE_DEFINITION:
-	case RH_EVENT_NODE_LIFECYCLE: {
-		rh_event_node *dd = &d->u.node;
-		const rh_event_node *ss = &s->u.node;
-
-		DUPA(node_id);
-		DUPA(node_ip);
-		DUPA(node_name);
-		DUPA(hostname);
-		DUPA(instance_id);
-		DUPA(instance_type_name);
-		DUPA(labels);
-		DUPA(resources_total);
-		return copy_transitions(a, &dd->transitions, ss->transitions,
-		                        ss->ntransitions);
-	}
+	case RH_EVENT_NODE_LIFECYCLE:
+		return copy_node(a, &d->u.node, &s->u.node);
 	case RH_EVENT_PLACEMENT_GROUP_DEFINITION:
-	case RH_EVENT_PLACEMENT_GROUP_LIFECYCLE: {
-		rh_event_pg *dd = &d->u.pg;
-		const rh_event_pg *ss = &s->u.pg;
-
-		DUPA(placement_group_id);
-		DUPA(name);
-		DUPA(creator_job_id);
-		DUPA(strategy);
-		DUPA(bundles);
-		return copy_transitions(a, &dd->transitions, ss->transitions,
-		                        ss->ntransitions);
-	}
-	case RH_EVENT_CLUSTER: {
-		rh_event_cluster *dd = &d->u.cluster;
-		const rh_event_cluster *ss = &s->u.cluster;
-
-		DUPA(event_id);
-		DUPA(source_type);
-		DUPA(host_name);
-		DUPA(severity);
-		DUPA(label);
-		DUPA(message);
-		DUPA(custom_fields);
-		DUPA(job_id);
-		return 0;
-	}
-#undef DUPA
+	case RH_EVENT_PLACEMENT_GROUP_LIFECYCLE:
+		return copy_pg(a, &d->u.pg, &s->u.pg);
+	case RH_EVENT_CLUSTER:
+		return copy_cluster(a, &d->u.cluster, &s->u.cluster);
 	default: return 0;
 	}
 }
