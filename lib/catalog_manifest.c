@@ -2,6 +2,7 @@
 #include "catalog_manifest.h"
 
 #include <json-c/json.h>
+#include "jsonc.h"
 #include <inttypes.h>
 #include <time.h>
 
@@ -256,24 +257,12 @@ rh__manifest_serialize(rh_buf *out, const rh_node_manifest *m)
 	return error;
 }
 
-static const char *
-get_str(json_object *o, const char *k)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, k, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 static int
 get_u64(uint64_t *out, json_object *o, const char *k)
 {
-	json_object *v;
+	json_object *v = rh__jc_get(o, k, json_type_int);
 
-	if (!json_object_object_get_ex(o, k, &v) ||
-	    !json_object_is_type(v, json_type_int))
+	if (!v)
 		return -1;
 	*out = json_object_get_uint64(v);
 	return 0;
@@ -282,10 +271,9 @@ get_u64(uint64_t *out, json_object *o, const char *k)
 static int
 get_i64(int64_t *out, json_object *o, const char *k)
 {
-	json_object *v;
+	json_object *v = rh__jc_get(o, k, json_type_int);
 
-	if (!json_object_object_get_ex(o, k, &v) ||
-	    !json_object_is_type(v, json_type_int))
+	if (!v)
 		return -1;
 	*out = json_object_get_int64(v);
 	return 0;
@@ -294,7 +282,7 @@ get_i64(int64_t *out, json_object *o, const char *k)
 static int
 parse_file(rh_node_manifest *m, json_object *jf, const char *name)
 {
-	const char *path = get_str(jf, "path"), *obj;
+	const char *path = rh__jc_str(jf, "path"), *obj;
 	json_object *parts;
 	rh__mfile *f;
 	uint64_t head_len = 0, expect = 0;
@@ -317,7 +305,7 @@ parse_file(rh_node_manifest *m, json_object *jf, const char *name)
 		return rh__error(RH_ECORRUPT, "%s: file %s lacks a field", name,
 		                 path);
 	f->head_len = (uint32_t)head_len;
-	if ((obj = get_str(jf, "object")) && strcmp(obj, path) != 0) {
+	if ((obj = rh__jc_str(jf, "object")) && strcmp(obj, path) != 0) {
 		if (rh_layout_check_path(obj) < 0)
 			return rh__error(RH_ECORRUPT,
 			                 "%s: file %s has a bad "
@@ -378,16 +366,17 @@ rh__manifest_parse(rh_node_manifest **out, const char *json, size_t len,
 		                  name);
 		goto done;
 	}
-	if (!(s = get_str(root, "node_id")) || rh_layout_check_node_id(s) < 0) {
+	if (!(s = rh__jc_str(root, "node_id")) ||
+	    rh_layout_check_node_id(s) < 0) {
 		error = rh__error(RH_ECORRUPT, "%s: bad node_id", name);
 		goto done;
 	}
 	if ((error = rh__manifest_new(&m, s)) < 0)
 		goto done;
-	if ((s = get_str(root, "node_ip")) &&
+	if ((s = rh__jc_str(root, "node_ip")) &&
 	    (error = rh__manifest_set(&m->node_ip, s)) < 0)
 		goto done;
-	if ((s = get_str(root, "hostname")) &&
+	if ((s = rh__jc_str(root, "hostname")) &&
 	    (error = rh__manifest_set(&m->hostname, s)) < 0)
 		goto done;
 	{
@@ -411,8 +400,8 @@ rh__manifest_parse(rh_node_manifest **out, const char *json, size_t len,
 		n = json_object_array_length(skipped);
 		for (i = 0; i < n; i++) {
 			json_object *js = json_object_array_get_idx(skipped, i);
-			const char *p = get_str(js, "path"),
-				   *w = get_str(js, "why");
+			const char *p = rh__jc_str(js, "path"),
+				   *w = rh__jc_str(js, "why");
 			json_object *ns;
 			int failed = json_object_object_get_ex(js, "not_stored",
 			                                       &ns) &&

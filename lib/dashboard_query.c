@@ -337,16 +337,5 @@ rh_dashboard__param_enum(int *out, const rh_dashboard_url *u, const char *key,
 int
 rh_dashboard__check_id(const char *what, const char *id)
 {
-	size_t i, n = strlen(id);
-
-	if (n == 0 || n > 128)
-		return rh__error(RH_EINVAL, "%s: \"%.40s\" is not a hex id",
-		                 what, id);
-	for (i = 0; i < n; i++)
-		if (rh__hexval((unsigned char)id[i]) < 0)
-			return rh__error(RH_EINVAL,
-			                 "%s: \"%.40s\" is not a hex "
-			                 "id",
-			                 what, id);
-	return 0;
+	return rh__check_hex_id(what, id);
 }

@@ -12,6 +12,14 @@
  * must not exhaust memory. */
 #define INGEST_MAX_RAW ((size_t)4 << 30)
 
+/* A batch may not decompress past INGEST_MAX_RAW (a zip bomb). */
+static int
+too_big(const char *name)
+{
+	return rh__error(RH_EINVAL, "%s: decompresses to more than %zu bytes",
+	                 name, INGEST_MAX_RAW);
+}
+
 static int
 unzstd(rh_buf *out, const char *name, const void *data, size_t len)
 {
@@ -42,10 +50,7 @@ unzstd(rh_buf *out, const char *name, const void *data, size_t len)
 		out->size += ob.pos;
 		out->ptr[out->size] = '\0';
 		if (out->size > INGEST_MAX_RAW) {
-			error = rh__error(
-				RH_EINVAL,
-				"%s: decompresses to more than %zu bytes", name,
-				INGEST_MAX_RAW);
+			error = too_big(name);
 			goto done;
 		}
 		if (in.pos == in.size && ob.pos == 0 && in.pos == before) {
@@ -84,10 +89,7 @@ ungzip(rh_buf *out, const char *name, const void *data, size_t len)
 		if ((error = rh_buf_put(out, chunk, (size_t)n)) < 0)
 			goto done;
 		if (out->size > INGEST_MAX_RAW) {
-			error = rh__error(
-				RH_EINVAL,
-				"%s: decompresses to more than %zu bytes", name,
-				INGEST_MAX_RAW);
+			error = too_big(name);
 			goto done;
 		}
 	}

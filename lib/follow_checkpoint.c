@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include "jsonc.h"
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -260,17 +261,6 @@ bad(const struct pctx *c, const char *what)
 	return rh__error(RH_ECORRUPT, "%s: %s", c->name, what);
 }
 
-static const char *
-get_str(json_object *o, const char *k)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, k, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 /* A non-negative integer (json-c keeps values above INT64_MAX unsigned). */
 static int
 num_u64(uint64_t *out, json_object *v)
@@ -293,10 +283,9 @@ get_u64(uint64_t *out, json_object *o, const char *k)
 static int
 get_bool(int *out, json_object *o, const char *k)
 {
-	json_object *v;
+	json_object *v = rh__jc_get(o, k, json_type_boolean);
 
-	if (!json_object_object_get_ex(o, k, &v) ||
-	    !json_object_is_type(v, json_type_boolean))
+	if (!v)
 		return -1;
 	*out = json_object_get_boolean(v);
 	return 0;
@@ -305,7 +294,7 @@ get_bool(int *out, json_object *o, const char *k)
 static int
 dup_field(char **out, const struct pctx *c, json_object *root, const char *k)
 {
-	const char *v = get_str(root, k);
+	const char *v = rh__jc_str(root, k);
 
 	if (!v)
 		return rh__error(RH_ECORRUPT, "%s: no \"%s\"", c->name, k);
@@ -362,8 +351,10 @@ parse_file(const struct pctx *c, json_object *jf)
 	int error;
 
 	if (!json_object_is_type(jf, json_type_object) ||
-	    !(path = get_str(jf, "path")) || rh_layout_check_path(path) < 0 ||
-	    !(obj = get_str(jf, "object")) || rh_layout_check_path(obj) < 0) {
+	    !(path = rh__jc_str(jf, "path")) ||
+	    rh_layout_check_path(path) < 0 ||
+	    !(obj = rh__jc_str(jf, "object")) ||
+	    rh_layout_check_path(obj) < 0) {
 		rh_error_clear();
 		return bad(c, "a file has a bad path or object");
 	}

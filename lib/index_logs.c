@@ -9,22 +9,6 @@
 #include <string.h>
 
 static int
-check_hex(const char *what, const char *id)
-{
-	size_t i, n = strlen(id);
-
-	if (n == 0 || n > 128)
-		return rh__error(RH_EINVAL, "%s: \"%.40s\" is not a hex id",
-		                 what, id);
-	for (i = 0; i < n; i++)
-		if (rh__hexval((unsigned char)id[i]) < 0)
-			return rh__error(RH_EINVAL,
-			                 "%s: \"%.40s\" is not a hex id", what,
-			                 id);
-	return 0;
-}
-
-static int
 open_query(rh_query **q, rh_index *ix, rh_entity what, const rh_filter *f,
            size_t nf, uint64_t limit, int64_t at_ns)
 {
@@ -127,7 +111,7 @@ locate_task(rh_log_location *out, rh_index *ix, const char *task_id,
 	rh_query *q = NULL;
 	int error;
 
-	if ((error = check_hex("task_id", task_id)) < 0 ||
+	if ((error = rh__check_hex_id("task_id", task_id)) < 0 ||
 	    (attempt < 0 &&
 	     (error = latest_attempt(&attempt, ix, task_id, at_ns)) < 0))
 		return error;
@@ -180,7 +164,7 @@ locate_actor(rh_log_location *out, rh_index *ix, const char *actor_id,
 	rh_query *q = NULL;
 	int error;
 
-	if ((error = check_hex("actor_id", actor_id)) < 0)
+	if ((error = rh__check_hex_id("actor_id", actor_id)) < 0)
 		return error;
 	if ((error = open_query(&q, ix, RH_ENTITY_ACTOR, &f, 1, 1, at_ns)) <
 	            0 ||

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "rayhist/rayhist.h"
 #include "alloc.h"
@@ -36,6 +37,22 @@ rh__hexval(int c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
+}
+
+/* 0 when id is 1 to 128 hex digits (a Ray id as a request names it), else
+ * RH_EINVAL saying which argument (`what`) is not. */
+static inline int
+rh__check_hex_id(const char *what, const char *id)
+{
+	size_t i, n = strlen(id);
+
+	for (i = 0; i < n && i <= 128; i++)
+		if (rh__hexval((unsigned char)id[i]) < 0)
+			break;
+	if (n == 0 || n > 128 || i < n)
+		return rh__error(RH_EINVAL, "%s: \"%.40s\" is not a hex id",
+		                 what, id);
+	return 0;
 }
 
 /* The length of the valid UTF-8 sequence at p (at most n bytes), or 0 when
