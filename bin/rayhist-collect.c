@@ -466,7 +466,8 @@ run_archive(struct collect_args *a, int argc, rh_cli *cli)
 	if ((error = rh_store_open(&st, url, &a->sopts)) < 0)
 		rh_cli_die(error, "%s", url);
 	error = rh_collect_archive(st, a->archive, &a->io, a->run.quiet,
-	                           a->run.verbose);
+	                           a->run.verbose, !a->run.no_index,
+	                           a->o.workers);
 	rh_store_close(st);
 	rh_cli_free(cli);
 	return error;

@@ -258,6 +258,13 @@ capture_node(struct imp *im, size_t k, const rh__atree *t)
 	                                base ? base + 1 : nd->dir, &co);
 	nd->done = 1;
 	add_stats(&im->stats->total, &cs);
+	if ((error == 0 || (error == RH_EIO && cs.files_not_stored)) &&
+	    im->o->session_done && cs.session[0]) {
+		rh_session_ref r = { co.ns ? co.ns : RH_DEFAULT_NAMESPACE,
+			             co.cluster, cs.session };
+
+		im->o->session_done(&r, im->o->payload);
+	}
 	if (error == RH_EIO && cs.files_not_stored) {
 		/* The rest still goes in. */
 		if (!im->first_error)

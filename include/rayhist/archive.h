@@ -77,6 +77,10 @@ RH_BEGIN_DECL
 typedef void (*rh_import_progress_cb)(uint64_t read, uint64_t unpacked,
                                       void *payload);
 
+/** Called after each session folder (one node of a session) is captured:
+ * the session it went into. */
+typedef void (*rh_import_session_cb)(const rh_session_ref *s, void *payload);
+
 typedef struct rh_import_options {
 	unsigned version;    /**< RH_IMPORT_OPTIONS_VERSION */
 	const char *ns;      /**< namespace; NULL = "default" */
@@ -94,13 +98,14 @@ typedef struct rh_import_options {
 	rh_import_progress_cb progress;
 	void *payload;
 	uint64_t max_memory; /**< entries held in memory; 0 = 256 MiB */
+	rh_import_session_cb session_done; /**< may be NULL */
 } rh_import_options;
 
 #define RH_IMPORT_OPTIONS_VERSION 2
 #define RH_IMPORT_OPTIONS_INIT                                                 \
 	{                                                                      \
 		RH_IMPORT_OPTIONS_VERSION, NULL, NULL, 0, 0, 0, 0, 0, 0, NULL, \
-			0, NULL, NULL, NULL, 0                                 \
+			0, NULL, NULL, NULL, 0, NULL                           \
 	}
 
 /** What one import did. Initialise with RH_IMPORT_STATS_INIT. */

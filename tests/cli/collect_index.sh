@@ -1,7 +1,7 @@
 #!/bin/sh
-# rayhist-collect --ended (after a capture, or an --events import) builds
-# the session's index (collect_index.c), so that rayhist-serve's first open
-# of the session reads it and builds nothing
+# rayhist-collect --ended (after a capture, an --events or an --archive
+# import) builds the session's index (collect_index.c), so that
+# rayhist-serve's first open of the session reads it and builds nothing
 # (tests/cli/collect_index.py, by the server's counters), answering byte for
 # byte what a server-built index answers; --no-index leaves the build to
 # the server as before. A build that fails (the index cannot be written)
@@ -67,6 +67,23 @@ grep -q '"end_ms":[1-9]' "$tmp/ev/$path/session.json" || fail "not marked ended"
 [ ! -e "$tmp/ev-lazy/$path/index" ] || fail "--no-index stored an index"
 $PY "$top_srcdir/tests/cli/collect_index.py" "$tmp/ev" "$tmp/ev-lazy" "$path" ||
 	fail "collect_index.py (--events)"
+
+# An archive of both nodes imported with --ended: its session is indexed
+# once, after both nodes are in (collect_archive.c), as a capture's is.
+(cd "$tmp/gen" && tar -czf "$tmp/nodes.tgz" *-head-* *-worker-*) 2>/dev/null ||
+	fail "tar" # (its sockets are left out, as capture leaves them)
+"$RH_COLLECT" --store "$tmp/ar" --cluster c --ended --archive "$tmp/nodes.tgz" \
+	>"$tmp/out" 2>"$tmp/err" || fail "--archive --ended ($(cat "$tmp/err"))"
+expect_eq "$(grep -c "^$path/: index built: [1-9][0-9]* task attempts" "$tmp/out")" 1
+[ -f "$tmp/ar/$path/index/session.idx" ] || fail "no index stored (--archive)"
+"$RH_COLLECT" --store "$tmp/ar-lazy" --cluster c --ended --no-index -q \
+	--archive "$tmp/nodes.tgz" || fail "--archive --no-index"
+[ ! -e "$tmp/ar-lazy/$path/index" ] || fail "--no-index stored an index (--archive)"
+"$RH_COLLECT" --store "$tmp/ar-open" --cluster c -q --archive "$tmp/nodes.tgz" ||
+	fail "--archive"
+[ ! -e "$tmp/ar-open/$path/index" ] || fail "an open archived session was indexed"
+$PY "$top_srcdir/tests/cli/collect_index.py" "$tmp/ar" "$tmp/ar-lazy" "$path" ||
+	fail "collect_index.py (--archive)"
 
 # The index cannot be written (a file where its folder goes): the capture
 # is stored and ended, the warning says so, the exit status stays 0.
