@@ -168,21 +168,30 @@ on_close(void *payload)
 	return 0;
 }
 
+/* The walks of rows and summaries hand their fields to these, which build
+ * the JSON object rooted at b->stack[0]. */
+static const rh_dashboard_row_visitor to_json = {
+	RH_DASHBOARD_ROW_VISITOR_VERSION,
+	on_value,
+	on_open,
+	on_close,
+};
+
+static void
+build_begin(struct build *b)
+{
+	b->stack[0] = must(json_object_new_object());
+	b->depth = 1;
+}
+
 static int
 add_row(struct ls_rows *r, const rh_row *row, int detail)
 {
-	static const rh_dashboard_row_visitor visit = {
-		RH_DASHBOARD_ROW_VISITOR_VERSION,
-		on_value,
-		on_open,
-		on_close,
-	};
 	struct build b;
 	int error;
 
-	b.stack[0] = must(json_object_new_object());
-	b.depth = 1;
-	if ((error = rh_dashboard_row_walk(row, detail, &visit, &b)) != 0) {
+	build_begin(&b);
+	if ((error = rh_dashboard_row_walk(row, detail, &to_json, &b)) != 0) {
 		json_object_put(b.stack[0]);
 		return error < 0 ? error : RH_ERROR;
 	}
@@ -194,18 +203,11 @@ add_row(struct ls_rows *r, const rh_row *row, int detail)
 json_object *
 ls_summary_json(const rh_summary *sum)
 {
-	static const rh_dashboard_row_visitor visit = {
-		RH_DASHBOARD_ROW_VISITOR_VERSION,
-		on_value,
-		on_open,
-		on_close,
-	};
 	struct build b;
 	int error;
 
-	b.stack[0] = must(json_object_new_object());
-	b.depth = 1;
-	if ((error = rh_dashboard_summary_walk(sum, &visit, &b)) != 0)
+	build_begin(&b);
+	if ((error = rh_dashboard_summary_walk(sum, &to_json, &b)) != 0)
 		rh_cli_die(error < 0 ? error : RH_ERROR, "--summary");
 	return b.stack[0];
 }
