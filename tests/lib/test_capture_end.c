@@ -10,33 +10,10 @@
 
 #define SESSION "session_2026-01-01_00-00-00_000000_1"
 #define START_MS 1767225600000LL /* 2026-01-01 00:00:00 UTC */
+#define STORETEST_TAG "capend"
+#include "storetest.h" /* mkstore, rmstore: st in tmpdir */
 
-static char tmpdir[256];
-static rh_store *st;
 static const rh_session_ref ref = { "default", "c1", SESSION };
-
-static void
-mkstore(void)
-{
-	char url[300];
-
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/rh-test-capend-XXXXXX");
-	cr_assert_not_null(mkdtemp(tmpdir));
-	snprintf(url, sizeof(url), "file://%s/store", tmpdir);
-	cr_assert_eq(rh_store_open(&st, url, NULL), 0, "%s", rh_error_last());
-}
-
-static void
-rmstore(void)
-{
-	char cmd[300];
-
-	rh_store_close(st);
-	if (!getenv("RH_TEST_KEEP")) {
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-		cr_assert_eq(system(cmd), 0);
-	}
-}
 
 TestSuite(capture_end, .init = mkstore, .fini = rmstore);
 
