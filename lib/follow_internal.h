@@ -294,6 +294,19 @@ int rh__follow_commit(rh_follow *f);
  * changed (capture_mark.c); the last step of a commit. */
 int rh__follow_mark(rh_follow *f);
 int rh__follow_session_json(rh_follow *f, enum rh__sj_mode mode);
+/* session.json (capture_end.c): read what is there (nothing when
+ * `only_if_none` and there is something), set the fields every writer
+ * sets, let `edit` add its own (heartbeat, end mark), write it back. */
+struct json_object;
+typedef void (*rh__session_json_edit)(struct json_object *root, int64_t now,
+                                      void *ctx);
+int rh__session_json_update(rh_store *st, const rh_session_ref *s,
+                            int only_if_none, rh__session_json_edit edit,
+                            void *ctx);
+/* The end mark in root: end (when the session last wrote; 0: now), never
+ * before the session's start, a later end kept; end_marked_ms set once. */
+void rh__session_json_end(struct json_object *root, const char *session,
+                          int64_t end, int64_t now);
 /* When the session last wrote: the latest mtime of its files (0: none). */
 int64_t rh__follow_last_write_ms(const rh_follow *f);
 

@@ -395,73 +395,24 @@ rh__follow_last_write_ms(const rh_follow *f)
 	return last;
 }
 
-/* The end mark: when the session last wrote a file (its logs and event
+/* What a follower adds to session.json (rh__session_json_update). The
+ * end mark is when the session last wrote a file (its logs and event
  * files are written up to its end), not when it was captured - a session
  * captured a year later did not last a year. Several nodes mark it: the
  * latest of their last writes wins. The capture time is kept apart. */
+struct sj_edit {
+	rh_follow *f;
+	enum rh__sj_mode mode;
+};
+
 static void
-mark_end(rh_follow *f, json_object *root, int64_t now)
+follow_edit(json_object *root, int64_t now, void *ctx)
 {
-	int64_t end = rh__follow_last_write_ms(f), start, old = 0;
-	json_object *v;
+	const struct sj_edit *e = ctx;
+	rh_follow *f = e->f;
 
-	if (json_object_object_get_ex(root, "end_ms", &v))
-		old = json_object_get_int64(v);
-	else
-		json_object_object_add(root, "end_marked_ms",
-		                       json_object_new_int64(now));
-	if (end <= 0)
-		end = now; /* no file with a time: all we know */
-	start = rh_layout__session_start_ms(f->sref.session);
-	if (end < start)
-		end = start;
-	if (old > end)
-		end = old;
-	json_object_object_add(root, "end_ms", json_object_new_int64(end));
-}
-
-int
-rh__follow_session_json(rh_follow *f, enum rh__sj_mode mode)
-{
-	json_object *root = NULL, *v;
-	rh_buf data = RH_BUF_INIT;
-	int64_t now = rh__now_ms();
-	int error;
-
-	if ((error = rh_layout_session_manifest(&f->key, &f->sref)) < 0)
-		return error;
-	/* Read-modify-write keeps what others wrote (the Ray version, an
-	 * import's fields). A worker's follower writes it only when there is
-	 * none, so workers cannot undo the head's end mark. */
-	error = rh_store_get(&data, f->st, f->key.ptr, 0, SIZE_MAX);
-	if (error == 0 && mode == RH__SJ_CREATE)
-		goto done;
-	if (error == 0 && data.ptr)
-		root = json_tokener_parse(data.ptr);
-	else if (error != RH_ENOTFOUND && error < 0)
-		goto done;
-	rh_error_clear();
-	if (!root || !json_object_is_type(root, json_type_object)) {
-		json_object_put(root);
-		root = json_object_new_object();
-	}
-	json_object_object_add(root, "format", json_object_new_int(1));
-	json_object_object_add(root, "namespace",
-	                       json_object_new_string(f->sref.ns));
-	json_object_object_add(root, "cluster",
-	                       json_object_new_string(f->sref.cluster));
-	json_object_object_add(root, "session",
-	                       json_object_new_string(f->sref.session));
-	json_object_object_add(
-		root, "start_ms",
-		json_object_new_int64(
-			rh_layout__session_start_ms(f->sref.session)));
-	json_object_object_add(root, "updated_ms", json_object_new_int64(now));
-	if (!json_object_object_get_ex(root, "ray_version", &v))
-		json_object_object_add(root, "ray_version",
-		                       json_object_new_string(""));
 	/* Only a follower beats: a one-shot capture is no sign of life. */
-	if (mode != RH__SJ_CREATE && mode != RH__SJ_ONCE && !f->once) {
+	if (e->mode != RH__SJ_CREATE && e->mode != RH__SJ_ONCE && !f->once) {
 		json_object_object_add(root, "heartbeat_ms",
 		                       json_object_new_int64(now));
 		json_object_object_add(root, "heartbeat_interval_ms",
@@ -470,22 +421,24 @@ rh__follow_session_json(rh_follow *f, enum rh__sj_mode mode)
 	/* A head follower that starts on a session someone marked ended
 	 * (its own earlier run, stopped by SIGTERM while Ray went on)
 	 * finds it live again. */
-	if (mode == RH__SJ_START) {
+	if (e->mode == RH__SJ_START) {
 		json_object_object_del(root, "end_ms");
 		json_object_object_del(root, "end_marked_ms");
 	}
-	if (mode == RH__SJ_END)
-		mark_end(f, root, now);
-	rh_buf_clear(&data);
-	if ((error = rh_buf_puts(&data,
-	                         json_object_to_json_string_ext(
-					 root, JSON_C_TO_STRING_PLAIN))) < 0)
-		goto done;
-	error = rh_store_put(f->st, f->key.ptr, data.ptr, data.size);
-done:
-	json_object_put(root);
-	rh_buf_dispose(&data);
-	return error;
+	if (e->mode == RH__SJ_END)
+		rh__session_json_end(root, f->sref.session,
+		                     rh__follow_last_write_ms(f), now);
+}
+
+/* A worker's follower writes session.json only when there is none, so
+ * workers cannot undo the head's end mark. */
+int
+rh__follow_session_json(rh_follow *f, enum rh__sj_mode mode)
+{
+	struct sj_edit e = { f, mode };
+
+	return rh__session_json_update(f->st, &f->sref, mode == RH__SJ_CREATE,
+	                               follow_edit, &e);
 }
 
 /* ---- commit -------------------------------------------------------------- */
